@@ -1,0 +1,155 @@
+//! Money. Amounts are integer fen (分) everywhere they are stored or summed (DESIGN.md
+//! invariant 6); `Decimal` appears only where a rate or an area needs rounding, and every such
+//! result goes through `round_half_up_to_fen`, the one rounding rule of the program (四舍五入).
+
+use std::fmt;
+
+use rust_decimal::prelude::ToPrimitive;
+use rust_decimal::{Decimal, RoundingStrategy};
+
+/// An amount in fen. Signed: a red-ink (红字) line carries a negative amount.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Fen(pub i64);
+
+/// Why a text could not be read as an amount of money.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FenParseError {
+    #[error("不是有效的金额")]
+    NotANumber,
+    #[error("金额最多两位小数（到分）")]
+    TooManyDecimals,
+    #[error("金额超出范围")]
+    OutOfRange,
+}
+
+impl Fen {
+    pub const ZERO: Fen = Fen(0);
+
+    /// Parses "1234.56", "-0.05", "1,234.5" or "１２３" style input typed by accountants.
+    /// More than two decimal places is refused rather than rounded: an amount that was typed
+    /// is an amount that must be kept exactly.
+    pub fn parse(text: &str) -> Result<Fen, FenParseError> {
+        let cleaned: String = text.trim().chars().filter(|c| *c != ',' && *c != '，').collect();
+        if cleaned.is_empty() {
+            return Err(FenParseError::NotANumber);
+        }
+        let value: Decimal = cleaned.parse().map_err(|_| FenParseError::NotANumber)?;
+        if value.normalize().scale() > 2 {
+            return Err(FenParseError::TooManyDecimals);
+        }
+        Fen::from_yuan_exact(value)
+    }
+
+    /// Converts a yuan amount that already has at most two decimals.
+    pub fn from_yuan_exact(yuan: Decimal) -> Result<Fen, FenParseError> {
+        let fen = yuan.checked_mul(Decimal::ONE_HUNDRED).ok_or(FenParseError::OutOfRange)?;
+        if fen.fract() != Decimal::ZERO {
+            return Err(FenParseError::TooManyDecimals);
+        }
+        fen.to_i64().map(Fen).ok_or(FenParseError::OutOfRange)
+    }
+
+    pub fn to_yuan(self) -> Decimal {
+        Decimal::new(self.0, 2)
+    }
+
+    pub fn is_zero(self) -> bool {
+        self.0 == 0
+    }
+
+    pub fn checked_add(self, other: Fen) -> Option<Fen> {
+        self.0.checked_add(other.0).map(Fen)
+    }
+}
+
+/// The one rounding rule of mingzhang: half up (away from zero) to the fen, i.e. 四舍五入.
+pub fn round_half_up_to_fen(yuan: Decimal) -> Fen {
+    let rounded = yuan.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
+    // A rounded Decimal of realistic size always fits; saturate rather than panic on absurd input.
+    Fen((rounded * Decimal::ONE_HUNDRED).to_i64().unwrap_or(i64::MAX))
+}
+
+impl fmt::Display for Fen {
+    /// "1234.56", "-0.05": the form used in JSON, CSV and the hledger export.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let sign = if self.0 < 0 { "-" } else { "" };
+        let abs = self.0.unsigned_abs();
+        write!(f, "{sign}{}.{:02}", abs / 100, abs % 100)
+    }
+}
+
+impl std::ops::Add for Fen {
+    type Output = Fen;
+    fn add(self, rhs: Fen) -> Fen {
+        Fen(self.0 + rhs.0)
+    }
+}
+
+impl std::ops::Sub for Fen {
+    type Output = Fen;
+    fn sub(self, rhs: Fen) -> Fen {
+        Fen(self.0 - rhs.0)
+    }
+}
+
+impl std::ops::AddAssign for Fen {
+    fn add_assign(&mut self, rhs: Fen) {
+        self.0 += rhs.0;
+    }
+}
+
+impl std::ops::Neg for Fen {
+    type Output = Fen;
+    fn neg(self) -> Fen {
+        Fen(-self.0)
+    }
+}
+
+impl std::iter::Sum for Fen {
+    fn sum<I: Iterator<Item = Fen>>(iter: I) -> Fen {
+        Fen(iter.map(|f| f.0).sum())
+    }
+}
+
+impl serde::Serialize for Fen {
+    /// JSON carries amounts as decimal strings so no client reads them as floats.
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.to_string())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Fen {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Fen, D::Error> {
+        let text = String::deserialize(d)?;
+        Fen::parse(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    #[test]
+    fn parses_and_prints_amounts() {
+        assert_eq!(Fen::parse("1234.56"), Ok(Fen(123456)));
+        assert_eq!(Fen::parse("1,234.5"), Ok(Fen(123450)));
+        assert_eq!(Fen::parse("-0.05"), Ok(Fen(-5)));
+        assert_eq!(Fen::parse("10"), Ok(Fen(1000)));
+        assert_eq!(Fen::parse("1.230"), Ok(Fen(123)));
+        assert_eq!(Fen::parse("1.234"), Err(FenParseError::TooManyDecimals));
+        assert_eq!(Fen::parse("abc"), Err(FenParseError::NotANumber));
+        assert_eq!(Fen::parse(""), Err(FenParseError::NotANumber));
+        assert_eq!(Fen(-5).to_string(), "-0.05");
+        assert_eq!(Fen(123456).to_string(), "1234.56");
+    }
+
+    #[test]
+    fn rounds_half_up_to_the_fen() {
+        let d = |s: &str| Decimal::from_str(s).unwrap();
+        assert_eq!(round_half_up_to_fen(d("1.005")), Fen(101));
+        assert_eq!(round_half_up_to_fen(d("1.004999")), Fen(100));
+        assert_eq!(round_half_up_to_fen(d("-1.005")), Fen(-101));
+        assert_eq!(round_half_up_to_fen(d("2.5")), Fen(250));
+    }
+}

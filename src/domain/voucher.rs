@@ -1,0 +1,312 @@
+//! Vouchers (记账凭证): what an accountant enters, the rules a voucher must satisfy before it
+//! may be stored, and the canonical form that the hash chain seals (invariant 4).
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use sha2::{Digest, Sha256};
+
+use crate::domain::account::{Account, AccountCode};
+use crate::domain::limits::{MAX_ATTACHMENTS, MAX_LINES_PER_VOUCHER, MAX_SUMMARY_CHARS};
+use crate::domain::money::Fen;
+use crate::domain::period::Period;
+use crate::error::{Error, Result};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VoucherKind {
+    Normal,
+    /// 红字冲销: the same lines as the voucher it reverses, with negative amounts.
+    Reversal,
+    /// 损益结转 at year end.
+    CarryForward,
+}
+
+impl VoucherKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VoucherKind::Normal => "normal",
+            VoucherKind::Reversal => "reversal",
+            VoucherKind::CarryForward => "carry_forward",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<VoucherKind> {
+        match text {
+            "normal" => Some(VoucherKind::Normal),
+            "reversal" => Some(VoucherKind::Reversal),
+            "carry_forward" => Some(VoucherKind::CarryForward),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VoucherStatus {
+    Draft,
+    Reviewed,
+    Posted,
+}
+
+impl VoucherStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VoucherStatus::Draft => "draft",
+            VoucherStatus::Reviewed => "reviewed",
+            VoucherStatus::Posted => "posted",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<VoucherStatus> {
+        match text {
+            "draft" => Some(VoucherStatus::Draft),
+            "reviewed" => Some(VoucherStatus::Reviewed),
+            "posted" => Some(VoucherStatus::Posted),
+            _ => None,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            VoucherStatus::Draft => "制单",
+            VoucherStatus::Reviewed => "已审核",
+            VoucherStatus::Posted => "已记账",
+        }
+    }
+}
+
+/// Optional analysis dimensions of a line (辅助核算). Ids refer to the subledgers that later
+/// capabilities add (households, fee items, subsidy programs, suppliers).
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Dimensions {
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub household_id: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub fee_item_id: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub subsidy_program_id: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub service_category: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub supplier_id: Option<i64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct LineInput {
+    pub summary: String,
+    pub account: String,
+    #[serde(default)]
+    pub debit: Fen,
+    #[serde(default)]
+    pub credit: Fen,
+    #[serde(default, flatten)]
+    pub dimensions: Dimensions,
+}
+
+/// A voucher as entered (制单), before the ledger gives it a number.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct VoucherInput {
+    pub date: NaiveDate,
+    #[serde(default)]
+    pub attachments: u32,
+    pub lines: Vec<LineInput>,
+}
+
+impl VoucherInput {
+    pub fn period(&self) -> Period {
+        Period::of_date(self.date)
+    }
+
+    pub fn debit_total(&self) -> Fen {
+        self.lines.iter().map(|l| l.debit).sum()
+    }
+
+    pub fn credit_total(&self) -> Fen {
+        self.lines.iter().map(|l| l.credit).sum()
+    }
+
+    /// Checks every rule a voucher must satisfy whatever its state: at least two lines, each
+    /// to a leaf account with one non-zero side, amounts positive (negative only on a red-ink
+    /// reversal), and debits equal to credits (有借必有贷，借贷必相等).
+    pub fn check(&self, kind: VoucherKind, chart: &BTreeMap<AccountCode, Account>) -> Result<()> {
+        if self.lines.len() < 2 {
+            return Err(Error::TooFewLines { count: self.lines.len() });
+        }
+        if self.lines.len() > MAX_LINES_PER_VOUCHER {
+            return Err(Error::invalid("分录", format!("一张凭证最多 {MAX_LINES_PER_VOUCHER} 条分录，现有 {} 条", self.lines.len())));
+        }
+        if self.attachments > MAX_ATTACHMENTS {
+            return Err(Error::invalid("附单据数", format!("不能超过 {MAX_ATTACHMENTS}")));
+        }
+        let (mut debit, mut credit) = (0i64, 0i64);
+        for (index, line) in self.lines.iter().enumerate() {
+            let n = index + 1;
+            let summary_chars = line.summary.trim().chars().count();
+            if summary_chars == 0 {
+                return Err(Error::BadLine { line: n, reason: "摘要不能为空".into() });
+            }
+            if summary_chars > MAX_SUMMARY_CHARS {
+                return Err(Error::BadLine { line: n, reason: format!("摘要最多 {MAX_SUMMARY_CHARS} 个字") });
+            }
+            let account = AccountCode::parse(&line.account)
+                .and_then(|code| chart.get(&code))
+                .ok_or_else(|| Error::UnknownAccount { line: n, code: line.account.clone() })?;
+            if !account.is_leaf {
+                return Err(Error::NonLeafAccount { line: n, code: line.account.clone(), name: account.name.clone() });
+            }
+            let amount = match (line.debit.is_zero(), line.credit.is_zero()) {
+                (false, true) => line.debit,
+                (true, false) => line.credit,
+                (true, true) => return Err(Error::BadLine { line: n, reason: "借方和贷方金额不能都为零".into() }),
+                (false, false) => return Err(Error::BadLine { line: n, reason: "一条分录只能有借方或贷方金额之一".into() }),
+            };
+            match kind {
+                VoucherKind::Reversal if amount.0 > 0 => {
+                    return Err(Error::BadLine { line: n, reason: "红字冲销凭证的金额须为负数".into() });
+                }
+                VoucherKind::Normal | VoucherKind::CarryForward if amount.0 < 0 => {
+                    return Err(Error::BadLine { line: n, reason: "金额须为正数；更正已记账凭证请用红字冲销".into() });
+                }
+                _ => {}
+            }
+            let overflow = || Error::invalid("金额", "合计超出范围");
+            debit = debit.checked_add(line.debit.0).ok_or_else(overflow)?;
+            credit = credit.checked_add(line.credit.0).ok_or_else(overflow)?;
+        }
+        if debit != credit {
+            return Err(Error::Unbalanced { debit: Fen(debit), credit: Fen(credit) });
+        }
+        Ok(())
+    }
+
+    /// The red-ink reversal of this voucher: the same lines, amounts negated.
+    pub fn reversed(&self, date: NaiveDate, label: &str) -> VoucherInput {
+        let lines = self
+            .lines
+            .iter()
+            .map(|l| LineInput {
+                summary: truncate_chars(&format!("冲销{label} {}", l.summary), MAX_SUMMARY_CHARS),
+                debit: -l.debit,
+                credit: -l.credit,
+                ..l.clone()
+            })
+            .collect();
+        VoucherInput { date, attachments: 0, lines }
+    }
+}
+
+fn truncate_chars(text: &str, max: usize) -> String {
+    text.chars().take(max).collect()
+}
+
+/// "记-0001": the voucher word and its number in the month.
+pub fn voucher_label(number: i64) -> String {
+    format!("记-{number:04}")
+}
+
+/// What the hash chain seals for one posted voucher. Field order is fixed by this struct, so the
+/// JSON is canonical; changing it is a breaking change to every existing chain.
+#[derive(serde::Serialize)]
+pub struct SealedVoucher<'a> {
+    pub book_id: i64,
+    pub chain_seq: i64,
+    pub period: i64,
+    pub number: i64,
+    pub date: NaiveDate,
+    pub kind: &'a str,
+    pub attachments: i64,
+    pub maker: &'a str,
+    pub reviewer: &'a str,
+    pub poster: &'a str,
+    pub reverses_id: Option<i64>,
+    pub lines: Vec<SealedLine<'a>>,
+}
+
+#[derive(serde::Serialize)]
+pub struct SealedLine<'a> {
+    pub line_no: i64,
+    pub account: &'a str,
+    pub debit_fen: i64,
+    pub credit_fen: i64,
+    pub summary: &'a str,
+    #[serde(flatten)]
+    pub dimensions: &'a Dimensions,
+}
+
+impl SealedVoucher<'_> {
+    /// hash = SHA-256(previous hash, newline, canonical JSON of this voucher), hex encoded.
+    pub fn hash(&self, prev_hash: &str) -> String {
+        let json = serde_json::to_vec(self).expect("a sealed voucher always serializes");
+        let mut hasher = Sha256::new();
+        hasher.update(prev_hash.as_bytes());
+        hasher.update(b"\n");
+        hasher.update(&json);
+        hex::encode(hasher.finalize())
+    }
+}
+
+/// The first link of a book's chain: it commits to the book and its opening balances, so that
+/// changing an opening balance after the fact breaks the chain like any posted line.
+pub fn genesis_hash(book_id: i64, opening: &[(String, i64)]) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(format!("mingzhang genesis v1 book={book_id}\n"));
+    for (code, balance_fen) in opening {
+        hasher.update(format!("{code}:{balance_fen}\n"));
+    }
+    hex::encode(hasher.finalize())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::account::{build_tree, AccountClass, Side};
+
+    fn chart() -> BTreeMap<AccountCode, Account> {
+        let row = |c: &str, n: &str, s| (AccountCode::parse(c).unwrap(), n.to_string(), AccountClass::Asset, s);
+        build_tree(vec![row("1001", "库存现金", Side::Debit), row("1002", "银行存款", Side::Debit), row("100201", "基本户", Side::Debit), row("5001", "收入", Side::Credit)]).unwrap()
+    }
+
+    fn line(account: &str, debit: i64, credit: i64) -> LineInput {
+        LineInput { summary: "收物业费".into(), account: account.into(), debit: Fen(debit), credit: Fen(credit), dimensions: Dimensions::default() }
+    }
+
+    fn voucher(lines: Vec<LineInput>) -> VoucherInput {
+        VoucherInput { date: NaiveDate::from_ymd_opt(2025, 1, 5).unwrap(), attachments: 1, lines }
+    }
+
+    #[test]
+    fn accepts_a_balanced_voucher_and_refuses_each_broken_rule() {
+        let c = chart();
+        let ok = voucher(vec![line("1001", 100, 0), line("5001", 0, 100)]);
+        assert!(ok.check(VoucherKind::Normal, &c).is_ok());
+        let cases = [
+            (voucher(vec![line("1001", 100, 0), line("5001", 0, 90)]), "voucher_unbalanced"),
+            (voucher(vec![line("1001", 100, 0)]), "voucher_too_few_lines"),
+            (voucher(vec![line("9999", 100, 0), line("5001", 0, 100)]), "account_unknown"),
+            (voucher(vec![line("1002", 100, 0), line("5001", 0, 100)]), "account_not_leaf"),
+            (voucher(vec![line("1001", 0, 0), line("5001", 0, 0)]), "voucher_line_invalid"),
+            (voucher(vec![line("1001", -100, 0), line("5001", 0, -100)]), "voucher_line_invalid"),
+            (voucher(vec![line("1001", 100, 100), line("5001", 0, 0)]), "voucher_line_invalid"),
+        ];
+        for (v, code) in cases {
+            assert_eq!(v.check(VoucherKind::Normal, &c).unwrap_err().code(), code, "{v:?}");
+        }
+        let red = ok.reversed(ok.date, "记-0001");
+        assert!(red.check(VoucherKind::Reversal, &c).is_ok());
+        assert_eq!(ok.check(VoucherKind::Reversal, &c).unwrap_err().code(), "voucher_line_invalid");
+    }
+
+    #[test]
+    fn the_hash_depends_on_every_amount_and_the_previous_link() {
+        let dims = Dimensions::default();
+        let sealed = |debit_fen| SealedVoucher {
+            book_id: 1, chain_seq: 1, period: 202501, number: 1, date: NaiveDate::from_ymd_opt(2025, 1, 5).unwrap(),
+            kind: "normal", attachments: 0, maker: "a", reviewer: "b", poster: "b", reverses_id: None,
+            lines: vec![SealedLine { line_no: 1, account: "1001", debit_fen, credit_fen: 0, summary: "x", dimensions: &dims }],
+        };
+        assert_eq!(sealed(100).hash("g"), sealed(100).hash("g"));
+        assert_ne!(sealed(100).hash("g"), sealed(101).hash("g"));
+        assert_ne!(sealed(100).hash("g"), sealed(100).hash("h"));
+    }
+}

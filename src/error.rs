@@ -1,0 +1,112 @@
+//! The one error type of the core and storage layers. Messages are for the accountant who will
+//! read them, so they are Chinese and name the field, the row and the rule; `code()` is the
+//! stable machine-readable name used in logs and API responses.
+
+use crate::domain::money::Fen;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{field}：{reason}")]
+    Invalid { field: String, reason: String },
+
+    #[error("第 {row} 行{}：{reason}", column_label(.column))]
+    Csv { row: usize, column: String, reason: String },
+
+    #[error("凭证借贷不平：借方合计 {debit}，贷方合计 {credit}（有借必有贷，借贷必相等）")]
+    Unbalanced { debit: Fen, credit: Fen },
+
+    #[error("凭证至少需要两条分录，现有 {count} 条")]
+    TooFewLines { count: usize },
+
+    #[error("第 {line} 条分录：科目 {code} 不存在")]
+    UnknownAccount { line: usize, code: String },
+
+    #[error("第 {line} 条分录：科目 {code}（{name}）不是末级科目，只能记到其下级科目")]
+    NonLeafAccount { line: usize, code: String, name: String },
+
+    #[error("第 {line} 条分录：{reason}")]
+    BadLine { line: usize, reason: String },
+
+    #[error("日期 {date} 所在的会计期间 {period} 已结账，不能再记账")]
+    PeriodClosed { date: String, period: String },
+
+    #[error("日期 {date} 不在账套的任何会计期间内（账套已开设的期间：{open_range}）")]
+    NoPeriod { date: String, open_range: String },
+
+    #[error("审核人不能是制单人本人（{user}）")]
+    SelfReview { user: String },
+
+    #[error("凭证 {voucher} 的状态是“{status}”，{rule}")]
+    WrongStatus { voucher: String, status: String, rule: String },
+
+    #[error("凭证 {voucher} 已被 {by} 冲销，一张凭证只能冲销一次")]
+    AlreadyReversed { voucher: String, by: String },
+
+    #[error("凭证 {voucher} 本身是冲销凭证，不能再冲销；如需更正请另做调整凭证")]
+    ReversingReversal { voucher: String },
+
+    #[error("期初余额不平：借方合计 {debit}，贷方合计 {credit}")]
+    OpeningUnbalanced { debit: Fen, credit: Fen },
+
+    #[error("未找到{what}")]
+    NotFound { what: String },
+
+    #[error("{0}")]
+    Conflict(String),
+
+    #[error("数据库错误：{0}")]
+    Database(#[from] sqlx::Error),
+
+    #[error("数据库迁移失败：{0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+
+    #[error("文件读写失败：{0}")]
+    Io(#[from] std::io::Error),
+}
+
+fn column_label(column: &str) -> String {
+    if column.is_empty() {
+        String::new()
+    } else {
+        format!("“{column}”列")
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    pub fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Error {
+        Error::Invalid { field: field.into(), reason: reason.into() }
+    }
+
+    pub fn csv(row: usize, column: impl Into<String>, reason: impl Into<String>) -> Error {
+        Error::Csv { row, column: column.into(), reason: reason.into() }
+    }
+
+    pub fn not_found(what: impl Into<String>) -> Error {
+        Error::NotFound { what: what.into() }
+    }
+
+    /// A stable name for the rule that was broken, for logs and API clients.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Invalid { .. } => "invalid",
+            Error::Csv { .. } => "csv_row",
+            Error::Unbalanced { .. } => "voucher_unbalanced",
+            Error::TooFewLines { .. } => "voucher_too_few_lines",
+            Error::UnknownAccount { .. } => "account_unknown",
+            Error::NonLeafAccount { .. } => "account_not_leaf",
+            Error::BadLine { .. } => "voucher_line_invalid",
+            Error::PeriodClosed { .. } => "period_closed",
+            Error::NoPeriod { .. } => "period_missing",
+            Error::SelfReview { .. } => "self_review",
+            Error::WrongStatus { .. } => "voucher_wrong_status",
+            Error::AlreadyReversed { .. } => "voucher_already_reversed",
+            Error::ReversingReversal { .. } => "voucher_reversing_reversal",
+            Error::OpeningUnbalanced { .. } => "opening_unbalanced",
+            Error::NotFound { .. } => "not_found",
+            Error::Conflict(_) => "conflict",
+            Error::Database(_) | Error::Migrate(_) | Error::Io(_) => "internal",
+        }
+    }
+}

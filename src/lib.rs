@@ -1,0 +1,10 @@
+//! mingzhang (明账): the open ledger for community-run property companies and the village
+//! collectives that own them. See DESIGN.md for the domain and its invariants.
+
+pub mod chart;
+pub mod domain;
+pub mod error;
+pub mod ledger;
+pub mod store;
+
+pub use error::{Error, Result};

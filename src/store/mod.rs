@@ -1,0 +1,294 @@
+//! Storage: one interface (`Store` and its transaction `Tx`) with a SQLite and a PostgreSQL
+//! implementation, chosen by the database URL's scheme (DESIGN.md section 5). Both
+//! implementations are expanded from the same SQL in `sql.rs`, so the two engines cannot drift
+//! apart; each engine's own rules (triggers, types) live in `migrations/<engine>/`.
+//!
+//! Every method is one statement or one batch; the ledger composes them inside one `Tx`, so an
+//! operation either commits whole or leaves nothing behind (invariant 8).
+
+mod sql;
+
+use std::future::Future;
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use crate::domain::account::Account;
+use crate::error::Result;
+
+pub use sql::{PgStore, PgTx, SqliteStore, SqliteTx};
+
+#[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
+pub struct CommunityRow {
+    pub id: i64,
+    pub name: String,
+}
+
+#[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
+pub struct BookRow {
+    pub id: i64,
+    pub community_id: i64,
+    pub code: String,
+    pub name: String,
+    pub chart: String,
+    pub standard: String,
+    pub edition: String,
+    pub profit_account: String,
+    pub retained_account: String,
+    pub start_period: i64,
+    pub chain_len: i64,
+    pub chain_head: String,
+}
+
+pub struct NewBook<'a> {
+    pub community_id: i64,
+    pub code: &'a str,
+    pub name: &'a str,
+    pub chart: &'a str,
+    pub standard: &'a str,
+    pub edition: &'a str,
+    pub profit_account: &'a str,
+    pub retained_account: &'a str,
+    pub start_period: i64,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct AccountRow {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    pub class: String,
+    pub normal_side: String,
+    pub parent_code: Option<String>,
+    pub level: i64,
+    pub is_leaf: bool,
+}
+
+#[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
+pub struct PeriodRow {
+    pub period: i64,
+    pub status: String,
+    pub vouchers_posted: i64,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub closed_by: Option<String>,
+    pub chain_len_at_close: Option<i64>,
+    pub chain_head_at_close: Option<String>,
+}
+
+#[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
+pub struct VoucherRow {
+    pub id: i64,
+    pub book_id: i64,
+    pub period: i64,
+    pub voucher_date: NaiveDate,
+    pub kind: String,
+    pub status: String,
+    pub number: Option<i64>,
+    pub attachments: i64,
+    pub maker: String,
+    pub reviewer: Option<String>,
+    pub poster: Option<String>,
+    pub reverses_id: Option<i64>,
+    pub created_at: DateTime<Utc>,
+    pub reviewed_at: Option<DateTime<Utc>>,
+    pub posted_at: Option<DateTime<Utc>>,
+    pub chain_seq: Option<i64>,
+    pub prev_hash: Option<String>,
+    pub hash: Option<String>,
+}
+
+/// A voucher row to insert: a draft (no number, no chain fields) or, on the batch path, a
+/// voucher already reviewed and now posted.
+#[derive(Clone, Debug)]
+pub struct NewVoucher {
+    pub community_id: i64,
+    pub book_id: i64,
+    pub period: i64,
+    pub voucher_date: NaiveDate,
+    pub kind: &'static str,
+    pub status: &'static str,
+    pub number: Option<i64>,
+    pub attachments: i64,
+    pub maker: String,
+    pub reviewer: Option<String>,
+    pub poster: Option<String>,
+    pub reverses_id: Option<i64>,
+    pub created_at: DateTime<Utc>,
+    pub reviewed_at: Option<DateTime<Utc>>,
+    pub posted_at: Option<DateTime<Utc>>,
+    pub chain_seq: Option<i64>,
+    pub prev_hash: Option<String>,
+    pub hash: Option<String>,
+}
+
+#[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
+pub struct LineRow {
+    pub voucher_id: i64,
+    pub line_no: i64,
+    pub summary: String,
+    pub account_id: i64,
+    pub debit_fen: i64,
+    pub credit_fen: i64,
+    pub household_id: Option<i64>,
+    pub fee_item_id: Option<i64>,
+    pub subsidy_program_id: Option<i64>,
+    pub service_category: Option<String>,
+    pub supplier_id: Option<i64>,
+}
+
+/// A posted line with its voucher's header, in chain order: what `verify` and the exports read.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct JournalRow {
+    pub voucher_id: i64,
+    pub chain_seq: i64,
+    pub period: i64,
+    pub number: i64,
+    pub voucher_date: NaiveDate,
+    pub kind: String,
+    pub attachments: i64,
+    pub maker: String,
+    pub reviewer: Option<String>,
+    pub poster: Option<String>,
+    pub reverses_id: Option<i64>,
+    pub posted_at: Option<DateTime<Utc>>,
+    pub prev_hash: Option<String>,
+    pub hash: Option<String>,
+    pub line_no: i64,
+    pub summary: String,
+    pub account_id: i64,
+    pub debit_fen: i64,
+    pub credit_fen: i64,
+    pub household_id: Option<i64>,
+    pub fee_item_id: Option<i64>,
+    pub subsidy_program_id: Option<i64>,
+    pub service_category: Option<String>,
+    pub supplier_id: Option<i64>,
+}
+
+/// A line of one account's ledger (明细账).
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct AccountLineRow {
+    pub voucher_date: NaiveDate,
+    pub period: i64,
+    pub number: i64,
+    pub summary: String,
+    pub account_code: String,
+    pub debit_fen: i64,
+    pub credit_fen: i64,
+}
+
+/// Movements of one account in one period (maintained, or a delta to add).
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct BalanceRow {
+    pub account_id: i64,
+    pub period: i64,
+    pub debit_fen: i64,
+    pub credit_fen: i64,
+}
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct OpeningRow {
+    pub account_id: i64,
+    pub balance_fen: i64,
+}
+
+/// A database engine: hands out transactions.
+pub trait Store: Clone + Send + Sync + 'static {
+    type Tx: Tx;
+    /// Which engine, for messages and benchmarks.
+    fn engine(&self) -> &'static str;
+    /// Starts a transaction that will write: on SQLite it takes the write lock at once
+    /// (BEGIN IMMEDIATE) so two writers never deadlock upgrading a read lock.
+    fn begin(&self) -> impl Future<Output = Result<Self::Tx>> + Send;
+    fn close(&self) -> impl Future<Output = ()> + Send;
+}
+
+/// One transaction. Dropping it without `commit` rolls everything back.
+pub trait Tx: Send {
+    fn commit(self) -> impl Future<Output = Result<()>> + Send;
+
+    fn insert_community(&mut self, name: &str, at: DateTime<Utc>) -> impl Future<Output = Result<i64>> + Send;
+    fn communities(&mut self) -> impl Future<Output = Result<Vec<CommunityRow>>> + Send;
+
+    fn insert_book(&mut self, book: &NewBook<'_>, chain_head: &str) -> impl Future<Output = Result<i64>> + Send;
+    fn insert_accounts(&mut self, community_id: i64, book_id: i64, accounts: &[Account]) -> impl Future<Output = Result<()>> + Send;
+    fn insert_periods(&mut self, community_id: i64, book_id: i64, periods: &[i64]) -> impl Future<Output = Result<()>> + Send;
+    fn books(&mut self, community_id: i64) -> impl Future<Output = Result<Vec<BookRow>>> + Send;
+    fn accounts(&mut self, book_id: i64) -> impl Future<Output = Result<Vec<AccountRow>>> + Send;
+    fn periods(&mut self, book_id: i64) -> impl Future<Output = Result<Vec<PeriodRow>>> + Send;
+
+    fn insert_voucher(&mut self, voucher: &NewVoucher) -> impl Future<Output = Result<i64>> + Send;
+    /// Inserts posted vouchers in one multi-row statement; returns their ids in chain order.
+    fn insert_posted_vouchers(&mut self, vouchers: &[NewVoucher]) -> impl Future<Output = Result<Vec<i64>>> + Send;
+    fn insert_lines(&mut self, community_id: i64, book_id: i64, lines: &[LineRow]) -> impl Future<Output = Result<()>> + Send;
+    fn voucher(&mut self, book_id: i64, id: i64) -> impl Future<Output = Result<Option<VoucherRow>>> + Send;
+    fn voucher_by_number(&mut self, book_id: i64, period: i64, number: i64) -> impl Future<Output = Result<Option<VoucherRow>>> + Send;
+    fn reversal_of(&mut self, voucher_id: i64) -> impl Future<Output = Result<Option<VoucherRow>>> + Send;
+    fn vouchers(&mut self, book_id: i64, from_period: i64, to_period: i64, limit: i64) -> impl Future<Output = Result<Vec<VoucherRow>>> + Send;
+    fn lines(&mut self, voucher_id: i64) -> impl Future<Output = Result<Vec<LineRow>>> + Send;
+    fn set_reviewed(&mut self, voucher_id: i64, reviewer: &str, at: DateTime<Utc>) -> impl Future<Output = Result<u64>> + Send;
+    fn set_posted(&mut self, voucher_id: i64, posting: &Posting<'_>) -> impl Future<Output = Result<u64>> + Send;
+
+    /// Takes `count` numbers from the period's own counter; None if the period is closed or
+    /// does not exist. Returns the last number taken.
+    fn claim_numbers(&mut self, book_id: i64, period: i64, count: i64) -> impl Future<Output = Result<Option<i64>>> + Send;
+    /// Extends the book's chain by `count` links; returns (new length, head before).
+    fn claim_chain(&mut self, book_id: i64, count: i64) -> impl Future<Output = Result<(i64, String)>> + Send;
+    fn set_chain_head(&mut self, book_id: i64, head: &str) -> impl Future<Output = Result<()>> + Send;
+    fn add_balances(&mut self, community_id: i64, book_id: i64, deltas: &[BalanceRow]) -> impl Future<Output = Result<()>> + Send;
+    fn balances(&mut self, book_id: i64) -> impl Future<Output = Result<Vec<BalanceRow>>> + Send;
+
+    fn count_unposted(&mut self, book_id: i64, period: i64) -> impl Future<Output = Result<i64>> + Send;
+    fn close_period(&mut self, book_id: i64, period: i64, user: &str, at: DateTime<Utc>, chain_len: i64, chain_head: &str) -> impl Future<Output = Result<u64>> + Send;
+
+    fn opening_balances(&mut self, book_id: i64) -> impl Future<Output = Result<Vec<OpeningRow>>> + Send;
+    fn replace_opening_balances(&mut self, community_id: i64, book_id: i64, rows: &[OpeningRow]) -> impl Future<Output = Result<()>> + Send;
+
+    /// Lines of the accounts whose code starts with `code_prefix`, posted in the range, in
+    /// date and number order.
+    fn account_lines(&mut self, book_id: i64, code_prefix: &str, from_period: i64, to_period: i64) -> impl Future<Output = Result<Vec<AccountLineRow>>> + Send;
+    /// Up to `limit_vouchers` posted vouchers after `after_seq` in chain order, with their lines.
+    fn journal_page(&mut self, book_id: i64, after_seq: i64, limit_vouchers: i64) -> impl Future<Output = Result<Vec<JournalRow>>> + Send;
+}
+
+/// The fields a voucher gains when it is posted.
+pub struct Posting<'a> {
+    pub number: i64,
+    pub chain_seq: i64,
+    pub prev_hash: &'a str,
+    pub hash: &'a str,
+    pub poster: &'a str,
+    pub at: DateTime<Utc>,
+}
+
+/// A store of either engine, chosen by the URL.
+#[derive(Clone)]
+pub enum AnyStore {
+    Sqlite(SqliteStore),
+    Postgres(PgStore),
+}
+
+impl AnyStore {
+    /// `postgres://…` or `postgresql://…` selects PostgreSQL; `sqlite:…` or a plain file path
+    /// selects an SQLite file (created if missing). Migrations are applied at connect.
+    pub async fn connect(url: &str) -> Result<AnyStore> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(AnyStore::Postgres(PgStore::connect(url).await?))
+        } else {
+            let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
+            Ok(AnyStore::Sqlite(SqliteStore::open(path).await?))
+        }
+    }
+}
+
+/// Runs `$body` with `$store` bound to the concrete store of either engine, so that generic
+/// code is written once and monomorphised for both.
+#[macro_export]
+macro_rules! with_store {
+    ($any:expr, $store:ident => $body:expr) => {
+        match $any {
+            $crate::store::AnyStore::Sqlite($store) => $body,
+            $crate::store::AnyStore::Postgres($store) => $body,
+        }
+    };
+}

@@ -1,0 +1,502 @@
+//! The SQL of both engines, written once. `impl_store!` expands the same statements for SQLite
+//! and PostgreSQL; placeholders are `$n`, which both accept. Sums are cast back to BIGINT
+//! because PostgreSQL widens SUM(bigint) to numeric.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Postgres, QueryBuilder, Sqlite};
+
+use super::*;
+
+/// Rows per multi-row INSERT: keeps the bound parameters under SQLite's 32,766 and
+/// PostgreSQL's 65,535.
+const LINES_PER_INSERT: usize = 2_000;
+const VOUCHERS_PER_INSERT: usize = 1_500;
+
+const VOUCHER_COLUMNS: &str = "id, book_id, period, voucher_date, kind, status, number, attachments, maker, reviewer, poster, reverses_id, created_at, reviewed_at, posted_at, chain_seq, prev_hash, hash";
+const LINE_COLUMNS: &str = "voucher_id, line_no, summary, account_id, debit_fen, credit_fen, household_id, fee_item_id, subsidy_program_id, service_category, supplier_id";
+
+#[derive(Clone)]
+pub struct SqliteStore {
+    pool: sqlx::SqlitePool,
+}
+
+pub struct SqliteTx {
+    tx: sqlx::Transaction<'static, Sqlite>,
+}
+
+impl SqliteStore {
+    /// Opens (creating if missing) an SQLite file in WAL mode and applies the migrations.
+    pub async fn open(path: &str) -> Result<SqliteStore> {
+        let options = SqliteConnectOptions::from_str(&format!("sqlite://{path}"))?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            // WAL with synchronous=NORMAL is durable across application crashes; a power cut can
+            // lose the last commits but never corrupts the file (SQLite documentation).
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(30));
+        let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options).await?;
+        sqlx::migrate!("migrations/sqlite").run(&pool).await?;
+        Ok(SqliteStore { pool })
+    }
+
+    pub fn pool(&self) -> &sqlx::SqlitePool {
+        &self.pool
+    }
+}
+
+impl Store for SqliteStore {
+    type Tx = SqliteTx;
+    fn engine(&self) -> &'static str {
+        "sqlite"
+    }
+    async fn begin(&self) -> Result<SqliteTx> {
+        Ok(SqliteTx { tx: self.pool.begin_with("BEGIN IMMEDIATE").await? })
+    }
+    async fn close(&self) {
+        self.pool.close().await
+    }
+}
+
+#[derive(Clone)]
+pub struct PgStore {
+    pool: sqlx::PgPool,
+}
+
+pub struct PgTx {
+    tx: sqlx::Transaction<'static, Postgres>,
+}
+
+impl PgStore {
+    pub async fn connect(url: &str) -> Result<PgStore> {
+        let options = PgConnectOptions::from_str(url)?;
+        let pool = PgPoolOptions::new().max_connections(8).connect_with(options).await?;
+        sqlx::migrate!("migrations/postgres").run(&pool).await?;
+        Ok(PgStore { pool })
+    }
+
+    pub fn pool(&self) -> &sqlx::PgPool {
+        &self.pool
+    }
+}
+
+impl Store for PgStore {
+    type Tx = PgTx;
+    fn engine(&self) -> &'static str {
+        "postgres"
+    }
+    async fn begin(&self) -> Result<PgTx> {
+        Ok(PgTx { tx: self.pool.begin().await? })
+    }
+    async fn close(&self) {
+        self.pool.close().await
+    }
+}
+
+macro_rules! impl_tx {
+    ($tx_type:ty, $db:ty) => {
+        impl Tx for $tx_type {
+            async fn commit(self) -> Result<()> {
+                Ok(self.tx.commit().await?)
+            }
+
+            async fn insert_community(&mut self, name: &str, at: DateTime<Utc>) -> Result<i64> {
+                let id = sqlx::query_scalar("INSERT INTO communities (name, created_at) VALUES ($1, $2) RETURNING id")
+                    .bind(name)
+                    .bind(at)
+                    .fetch_one(&mut *self.tx)
+                    .await?;
+                Ok(id)
+            }
+
+            async fn communities(&mut self) -> Result<Vec<CommunityRow>> {
+                Ok(sqlx::query_as("SELECT id, name FROM communities ORDER BY id").fetch_all(&mut *self.tx).await?)
+            }
+
+            async fn insert_book(&mut self, b: &NewBook<'_>, chain_head: &str) -> Result<i64> {
+                let id = sqlx::query_scalar(
+                    "INSERT INTO books (community_id, code, name, chart, standard, edition, profit_account, retained_account, start_period, chain_head, created_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+                )
+                .bind(b.community_id)
+                .bind(b.code)
+                .bind(b.name)
+                .bind(b.chart)
+                .bind(b.standard)
+                .bind(b.edition)
+                .bind(b.profit_account)
+                .bind(b.retained_account)
+                .bind(b.start_period)
+                .bind(chain_head)
+                .bind(b.created_at)
+                .fetch_one(&mut *self.tx)
+                .await?;
+                Ok(id)
+            }
+
+            async fn insert_accounts(&mut self, community_id: i64, book_id: i64, accounts: &[Account]) -> Result<()> {
+                for chunk in accounts.chunks(LINES_PER_INSERT) {
+                    let mut q = QueryBuilder::<$db>::new(
+                        "INSERT INTO accounts (community_id, book_id, code, name, class, normal_side, parent_code, level, is_leaf) ",
+                    );
+                    q.push_values(chunk, |mut row, a| {
+                        row.push_bind(community_id)
+                            .push_bind(book_id)
+                            .push_bind(a.code.as_str().to_string())
+                            .push_bind(a.name.clone())
+                            .push_bind(a.class.as_str())
+                            .push_bind(a.normal_side.as_str())
+                            .push_bind(a.parent.as_ref().map(|p| p.as_str().to_string()))
+                            .push_bind(i64::from(a.level))
+                            .push_bind(a.is_leaf);
+                    });
+                    q.build().execute(&mut *self.tx).await?;
+                }
+                Ok(())
+            }
+
+            async fn insert_periods(&mut self, community_id: i64, book_id: i64, periods: &[i64]) -> Result<()> {
+                let mut q = QueryBuilder::<$db>::new("INSERT INTO periods (community_id, book_id, period) ");
+                q.push_values(periods, |mut row, p| {
+                    row.push_bind(community_id).push_bind(book_id).push_bind(*p);
+                });
+                q.push(" ON CONFLICT (book_id, period) DO NOTHING");
+                q.build().execute(&mut *self.tx).await?;
+                Ok(())
+            }
+
+            async fn books(&mut self, community_id: i64) -> Result<Vec<BookRow>> {
+                Ok(sqlx::query_as(
+                    "SELECT id, community_id, code, name, chart, standard, edition, profit_account, retained_account, start_period, chain_len, chain_head
+                     FROM books WHERE community_id = $1 ORDER BY id",
+                )
+                .bind(community_id)
+                .fetch_all(&mut *self.tx)
+                .await?)
+            }
+
+            async fn accounts(&mut self, book_id: i64) -> Result<Vec<AccountRow>> {
+                Ok(sqlx::query_as(
+                    "SELECT id, code, name, class, normal_side, parent_code, level, is_leaf FROM accounts WHERE book_id = $1 ORDER BY code",
+                )
+                .bind(book_id)
+                .fetch_all(&mut *self.tx)
+                .await?)
+            }
+
+            async fn periods(&mut self, book_id: i64) -> Result<Vec<PeriodRow>> {
+                Ok(sqlx::query_as(
+                    "SELECT period, status, vouchers_posted, closed_at, closed_by, chain_len_at_close, chain_head_at_close
+                     FROM periods WHERE book_id = $1 ORDER BY period",
+                )
+                .bind(book_id)
+                .fetch_all(&mut *self.tx)
+                .await?)
+            }
+
+            async fn insert_voucher(&mut self, v: &NewVoucher) -> Result<i64> {
+                let mut q = QueryBuilder::<$db>::new(
+                    "INSERT INTO vouchers (community_id, book_id, period, voucher_date, kind, status, number, attachments, maker, reviewer, poster, reverses_id, created_at, reviewed_at, posted_at, chain_seq, prev_hash, hash) ",
+                );
+                q.push_values(std::slice::from_ref(v), push_voucher);
+                q.push(" RETURNING id");
+                Ok(q.build_query_scalar().fetch_one(&mut *self.tx).await?)
+            }
+
+            async fn insert_posted_vouchers(&mut self, vouchers: &[NewVoucher]) -> Result<Vec<i64>> {
+                let mut ids = Vec::with_capacity(vouchers.len());
+                for chunk in vouchers.chunks(VOUCHERS_PER_INSERT) {
+                    let mut q = QueryBuilder::<$db>::new(
+                        "INSERT INTO vouchers (community_id, book_id, period, voucher_date, kind, status, number, attachments, maker, reviewer, poster, reverses_id, created_at, reviewed_at, posted_at, chain_seq, prev_hash, hash) ",
+                    );
+                    q.push_values(chunk, push_voucher);
+                    q.push(" RETURNING id, chain_seq");
+                    // RETURNING order is not promised by either engine; chain_seq pairs each id
+                    // with its voucher.
+                    let mut rows: Vec<(i64, Option<i64>)> = q.build_query_as().fetch_all(&mut *self.tx).await?;
+                    rows.sort_by_key(|(_, seq)| *seq);
+                    ids.extend(rows.into_iter().map(|(id, _)| id));
+                }
+                Ok(ids)
+            }
+
+            async fn insert_lines(&mut self, community_id: i64, book_id: i64, lines: &[LineRow]) -> Result<()> {
+                for chunk in lines.chunks(LINES_PER_INSERT) {
+                    let mut q = QueryBuilder::<$db>::new(
+                        "INSERT INTO voucher_lines (community_id, book_id, voucher_id, line_no, summary, account_id, debit_fen, credit_fen, household_id, fee_item_id, subsidy_program_id, service_category, supplier_id) ",
+                    );
+                    q.push_values(chunk, |mut row, l| {
+                        row.push_bind(community_id)
+                            .push_bind(book_id)
+                            .push_bind(l.voucher_id)
+                            .push_bind(l.line_no)
+                            .push_bind(l.summary.clone())
+                            .push_bind(l.account_id)
+                            .push_bind(l.debit_fen)
+                            .push_bind(l.credit_fen)
+                            .push_bind(l.household_id)
+                            .push_bind(l.fee_item_id)
+                            .push_bind(l.subsidy_program_id)
+                            .push_bind(l.service_category.clone())
+                            .push_bind(l.supplier_id);
+                    });
+                    q.build().execute(&mut *self.tx).await?;
+                }
+                Ok(())
+            }
+
+            async fn voucher(&mut self, book_id: i64, id: i64) -> Result<Option<VoucherRow>> {
+                Ok(sqlx::query_as(&format!("SELECT {VOUCHER_COLUMNS} FROM vouchers WHERE book_id = $1 AND id = $2"))
+                    .bind(book_id)
+                    .bind(id)
+                    .fetch_optional(&mut *self.tx)
+                    .await?)
+            }
+
+            async fn voucher_by_number(&mut self, book_id: i64, period: i64, number: i64) -> Result<Option<VoucherRow>> {
+                Ok(sqlx::query_as(&format!(
+                    "SELECT {VOUCHER_COLUMNS} FROM vouchers WHERE book_id = $1 AND period = $2 AND number = $3"
+                ))
+                .bind(book_id)
+                .bind(period)
+                .bind(number)
+                .fetch_optional(&mut *self.tx)
+                .await?)
+            }
+
+            async fn reversal_of(&mut self, voucher_id: i64) -> Result<Option<VoucherRow>> {
+                Ok(sqlx::query_as(&format!("SELECT {VOUCHER_COLUMNS} FROM vouchers WHERE reverses_id = $1"))
+                    .bind(voucher_id)
+                    .fetch_optional(&mut *self.tx)
+                    .await?)
+            }
+
+            async fn vouchers(&mut self, book_id: i64, from_period: i64, to_period: i64, limit: i64) -> Result<Vec<VoucherRow>> {
+                Ok(sqlx::query_as(&format!(
+                    "SELECT {VOUCHER_COLUMNS} FROM vouchers WHERE book_id = $1 AND period BETWEEN $2 AND $3
+                     ORDER BY period, number IS NULL, number, id LIMIT $4"
+                ))
+                .bind(book_id)
+                .bind(from_period)
+                .bind(to_period)
+                .bind(limit)
+                .fetch_all(&mut *self.tx)
+                .await?)
+            }
+
+            async fn lines(&mut self, voucher_id: i64) -> Result<Vec<LineRow>> {
+                Ok(sqlx::query_as(&format!("SELECT {LINE_COLUMNS} FROM voucher_lines WHERE voucher_id = $1 ORDER BY line_no"))
+                    .bind(voucher_id)
+                    .fetch_all(&mut *self.tx)
+                    .await?)
+            }
+
+            async fn set_reviewed(&mut self, voucher_id: i64, reviewer: &str, at: DateTime<Utc>) -> Result<u64> {
+                let done = sqlx::query(
+                    "UPDATE vouchers SET status = 'reviewed', reviewer = $2, reviewed_at = $3 WHERE id = $1 AND status = 'draft'",
+                )
+                .bind(voucher_id)
+                .bind(reviewer)
+                .bind(at)
+                .execute(&mut *self.tx)
+                .await?;
+                Ok(done.rows_affected())
+            }
+
+            async fn set_posted(&mut self, voucher_id: i64, p: &Posting<'_>) -> Result<u64> {
+                let done = sqlx::query(
+                    "UPDATE vouchers SET status = 'posted', number = $2, chain_seq = $3, prev_hash = $4, hash = $5, poster = $6, posted_at = $7
+                     WHERE id = $1 AND status = 'reviewed'",
+                )
+                .bind(voucher_id)
+                .bind(p.number)
+                .bind(p.chain_seq)
+                .bind(p.prev_hash)
+                .bind(p.hash)
+                .bind(p.poster)
+                .bind(p.at)
+                .execute(&mut *self.tx)
+                .await?;
+                Ok(done.rows_affected())
+            }
+
+            async fn claim_numbers(&mut self, book_id: i64, period: i64, count: i64) -> Result<Option<i64>> {
+                Ok(sqlx::query_scalar(
+                    "UPDATE periods SET vouchers_posted = vouchers_posted + $3 WHERE book_id = $1 AND period = $2 AND status = 'open' RETURNING vouchers_posted",
+                )
+                .bind(book_id)
+                .bind(period)
+                .bind(count)
+                .fetch_optional(&mut *self.tx)
+                .await?)
+            }
+
+            async fn claim_chain(&mut self, book_id: i64, count: i64) -> Result<(i64, String)> {
+                // The UPDATE takes the book's row lock first, so concurrent postings to one book
+                // queue here and each sees the head its predecessor left.
+                let (len,): (i64,) = sqlx::query_as("UPDATE books SET chain_len = chain_len + $2 WHERE id = $1 RETURNING chain_len")
+                    .bind(book_id)
+                    .bind(count)
+                    .fetch_one(&mut *self.tx)
+                    .await?;
+                let head: String = sqlx::query_scalar("SELECT chain_head FROM books WHERE id = $1")
+                    .bind(book_id)
+                    .fetch_one(&mut *self.tx)
+                    .await?;
+                Ok((len, head))
+            }
+
+            async fn set_chain_head(&mut self, book_id: i64, head: &str) -> Result<()> {
+                sqlx::query("UPDATE books SET chain_head = $2 WHERE id = $1").bind(book_id).bind(head).execute(&mut *self.tx).await?;
+                Ok(())
+            }
+
+            async fn add_balances(&mut self, community_id: i64, book_id: i64, deltas: &[BalanceRow]) -> Result<()> {
+                for chunk in deltas.chunks(LINES_PER_INSERT) {
+                    let mut q = QueryBuilder::<$db>::new(
+                        "INSERT INTO account_balances (community_id, book_id, account_id, period, debit_fen, credit_fen) ",
+                    );
+                    q.push_values(chunk, |mut row, d| {
+                        row.push_bind(community_id)
+                            .push_bind(book_id)
+                            .push_bind(d.account_id)
+                            .push_bind(d.period)
+                            .push_bind(d.debit_fen)
+                            .push_bind(d.credit_fen);
+                    });
+                    q.push(
+                        " ON CONFLICT (book_id, account_id, period) DO UPDATE SET
+                          debit_fen = account_balances.debit_fen + excluded.debit_fen,
+                          credit_fen = account_balances.credit_fen + excluded.credit_fen",
+                    );
+                    q.build().execute(&mut *self.tx).await?;
+                }
+                Ok(())
+            }
+
+            async fn balances(&mut self, book_id: i64) -> Result<Vec<BalanceRow>> {
+                Ok(sqlx::query_as(
+                    "SELECT account_id, period, debit_fen, credit_fen FROM account_balances WHERE book_id = $1 ORDER BY account_id, period",
+                )
+                .bind(book_id)
+                .fetch_all(&mut *self.tx)
+                .await?)
+            }
+
+            async fn count_unposted(&mut self, book_id: i64, period: i64) -> Result<i64> {
+                Ok(sqlx::query_scalar("SELECT COUNT(*) FROM vouchers WHERE book_id = $1 AND period = $2 AND status <> 'posted'")
+                    .bind(book_id)
+                    .bind(period)
+                    .fetch_one(&mut *self.tx)
+                    .await?)
+            }
+
+            async fn close_period(&mut self, book_id: i64, period: i64, user: &str, at: DateTime<Utc>, chain_len: i64, chain_head: &str) -> Result<u64> {
+                let done = sqlx::query(
+                    "UPDATE periods SET status = 'closed', closed_by = $3, closed_at = $4, chain_len_at_close = $5, chain_head_at_close = $6
+                     WHERE book_id = $1 AND period = $2 AND status = 'open'",
+                )
+                .bind(book_id)
+                .bind(period)
+                .bind(user)
+                .bind(at)
+                .bind(chain_len)
+                .bind(chain_head)
+                .execute(&mut *self.tx)
+                .await?;
+                Ok(done.rows_affected())
+            }
+
+            async fn opening_balances(&mut self, book_id: i64) -> Result<Vec<OpeningRow>> {
+                Ok(sqlx::query_as("SELECT account_id, balance_fen FROM opening_balances WHERE book_id = $1 ORDER BY account_id")
+                    .bind(book_id)
+                    .fetch_all(&mut *self.tx)
+                    .await?)
+            }
+
+            async fn replace_opening_balances(&mut self, community_id: i64, book_id: i64, rows: &[OpeningRow]) -> Result<()> {
+                sqlx::query("DELETE FROM opening_balances WHERE book_id = $1").bind(book_id).execute(&mut *self.tx).await?;
+                for chunk in rows.chunks(LINES_PER_INSERT) {
+                    let mut q = QueryBuilder::<$db>::new("INSERT INTO opening_balances (community_id, book_id, account_id, balance_fen) ");
+                    q.push_values(chunk, |mut row, r| {
+                        row.push_bind(community_id).push_bind(book_id).push_bind(r.account_id).push_bind(r.balance_fen);
+                    });
+                    q.build().execute(&mut *self.tx).await?;
+                }
+                Ok(())
+            }
+
+            async fn account_lines(&mut self, book_id: i64, code_prefix: &str, from_period: i64, to_period: i64) -> Result<Vec<AccountLineRow>> {
+                Ok(sqlx::query_as(
+                    "SELECT v.voucher_date, v.period, v.number, l.summary, a.code AS account_code, l.debit_fen, l.credit_fen
+                     FROM accounts a
+                     JOIN voucher_lines l ON l.account_id = a.id
+                     JOIN vouchers v ON v.id = l.voucher_id
+                     WHERE a.book_id = $1 AND substr(a.code, 1, length($2)) = $2
+                       AND v.status = 'posted' AND v.period BETWEEN $3 AND $4
+                     ORDER BY v.period, v.voucher_date, v.number, l.line_no",
+                )
+                .bind(book_id)
+                .bind(code_prefix)
+                .bind(from_period)
+                .bind(to_period)
+                .fetch_all(&mut *self.tx)
+                .await?)
+            }
+
+            async fn journal_page(&mut self, book_id: i64, after_seq: i64, limit_vouchers: i64) -> Result<Vec<JournalRow>> {
+                Ok(sqlx::query_as(
+                    "SELECT v.id AS voucher_id, v.chain_seq, v.period, v.number, v.voucher_date, v.kind, v.attachments, v.maker, v.reviewer, v.poster,
+                            v.reverses_id, v.posted_at, v.prev_hash, v.hash, l.line_no, l.summary, l.account_id, l.debit_fen, l.credit_fen,
+                            l.household_id, l.fee_item_id, l.subsidy_program_id, l.service_category, l.supplier_id
+                     FROM vouchers v JOIN voucher_lines l ON l.voucher_id = v.id
+                     WHERE v.book_id = $1 AND v.status = 'posted' AND v.chain_seq > $2 AND v.chain_seq <= $2 + $3
+                     ORDER BY v.chain_seq, l.line_no",
+                )
+                .bind(book_id)
+                .bind(after_seq)
+                .bind(limit_vouchers)
+                .fetch_all(&mut *self.tx)
+                .await?)
+            }
+        }
+    };
+}
+
+fn push_voucher<'q, DB: sqlx::Database>(mut row: sqlx::query_builder::Separated<'_, 'q, DB, &'static str>, v: &'q NewVoucher)
+where
+    i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    Option<i64>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    Option<&'q str>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    chrono::NaiveDate: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    DateTime<Utc>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    Option<DateTime<Utc>>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    row.push_bind(v.community_id)
+        .push_bind(v.book_id)
+        .push_bind(v.period)
+        .push_bind(v.voucher_date)
+        .push_bind(v.kind)
+        .push_bind(v.status)
+        .push_bind(v.number)
+        .push_bind(v.attachments)
+        .push_bind(v.maker.as_str())
+        .push_bind(v.reviewer.as_deref())
+        .push_bind(v.poster.as_deref())
+        .push_bind(v.reverses_id)
+        .push_bind(v.created_at)
+        .push_bind(v.reviewed_at)
+        .push_bind(v.posted_at)
+        .push_bind(v.chain_seq)
+        .push_bind(v.prev_hash.as_deref())
+        .push_bind(v.hash.as_deref());
+}
+
+impl_tx!(SqliteTx, Sqlite);
+impl_tx!(PgTx, Postgres);
