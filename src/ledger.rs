@@ -11,9 +11,13 @@ use crate::domain::account::{Account, AccountClass, AccountCode, Side};
 use crate::domain::limits::{MAX_IMPORT_ROWS, MAX_VOUCHERS_PER_BATCH};
 use crate::domain::money::Fen;
 use crate::domain::period::Period;
-use crate::domain::voucher::{genesis_hash, voucher_label, Dimensions, LineInput, SealedLine, SealedVoucher, VoucherInput, VoucherKind, VoucherStatus};
+use crate::domain::voucher::{
+    genesis_hash, voucher_label, Dimensions, LineInput, SealedLine, SealedVoucher, VoucherInput, VoucherKind, VoucherStatus,
+};
 use crate::error::{Error, Result};
-use crate::store::{BalanceRow, BookRow, CommunityRow, LineRow, NewBook, NewVoucher, OpeningRow, PeriodRow, Posting, Store, Tx, VoucherRow};
+use crate::store::{
+    BalanceRow, BookRow, CommunityRow, LineRow, NewBook, NewVoucher, OpeningRow, PeriodRow, Posting, Store, Tx, VoucherRow,
+};
 
 /// A book with its chart, loaded once per operation.
 #[derive(Clone, Debug)]
@@ -237,9 +241,8 @@ impl<S: Store> Ledger<S> {
             reverses_id: v.reverses_id,
         };
         let hash = seal(&header, &lines, book).hash(&head);
-        let done = tx
-            .set_posted(v.id, &Posting { number, chain_seq: chain_len, prev_hash: &head, hash: &hash, poster, at: Utc::now() })
-            .await?;
+        let done =
+            tx.set_posted(v.id, &Posting { number, chain_seq: chain_len, prev_hash: &head, hash: &hash, poster, at: Utc::now() }).await?;
         if done != 1 {
             return Err(Error::Conflict("凭证已被他人处理，请刷新后重试".into()));
         }
@@ -408,7 +411,8 @@ impl<S: Store> Ledger<S> {
                 ));
             }
         }
-        let book_row = tx.books(book.row.community_id).await?.into_iter().find(|b| b.id == book.id()).ok_or_else(|| Error::not_found("账套"))?;
+        let book_row =
+            tx.books(book.row.community_id).await?.into_iter().find(|b| b.id == book.id()).ok_or_else(|| Error::not_found("账套"))?;
         tx.close_period(book.id(), period.key(), user, Utc::now(), book_row.chain_len, &book_row.chain_head).await?;
         if period.month() == 12 {
             let next: Vec<i64> = period.next().through(Period::new(period.year() + 1, 12).expect("December")).map(Period::key).collect();
@@ -437,9 +441,21 @@ impl<S: Store> Ledger<S> {
         for (code, debit_minus_credit) in &open {
             let amount = Fen(debit_minus_credit.abs());
             let line = if *debit_minus_credit > 0 {
-                LineInput { summary: "结转本年损益".into(), account: code.clone(), debit: Fen::ZERO, credit: amount, dimensions: Dimensions::default() }
+                LineInput {
+                    summary: "结转本年损益".into(),
+                    account: code.clone(),
+                    debit: Fen::ZERO,
+                    credit: amount,
+                    dimensions: Dimensions::default(),
+                }
             } else {
-                LineInput { summary: "结转本年损益".into(), account: code.clone(), debit: amount, credit: Fen::ZERO, dimensions: Dimensions::default() }
+                LineInput {
+                    summary: "结转本年损益".into(),
+                    account: code.clone(),
+                    debit: amount,
+                    credit: Fen::ZERO,
+                    dimensions: Dimensions::default(),
+                }
             };
             profit_fen -= debit_minus_credit;
             lines.push(line);
@@ -481,7 +497,8 @@ impl<S: Store> Ledger<S> {
     pub async fn import_opening(&self, book: &Book, csv_text: &str) -> Result<usize> {
         let rows = parse_opening_csv(book, csv_text)?;
         let mut tx = self.store.begin().await?;
-        let current = tx.books(book.row.community_id).await?.into_iter().find(|b| b.id == book.id()).ok_or_else(|| Error::not_found("账套"))?;
+        let current =
+            tx.books(book.row.community_id).await?.into_iter().find(|b| b.id == book.id()).ok_or_else(|| Error::not_found("账套"))?;
         if current.chain_len > 0 {
             return Err(Error::invalid("期初余额", "账套已有记账凭证，期初余额不能再修改"));
         }
@@ -598,7 +615,8 @@ pub fn genesis_of(book: &Book, opening: &[OpeningRow]) -> String {
 }
 
 pub async fn load_book<T: Tx>(tx: &mut T, community_id: i64, code: &str) -> Result<Book> {
-    let row = tx.books(community_id).await?.into_iter().find(|b| b.code == code).ok_or_else(|| Error::not_found(format!("账套“{code}”")))?;
+    let row =
+        tx.books(community_id).await?.into_iter().find(|b| b.code == code).ok_or_else(|| Error::not_found(format!("账套“{code}”")))?;
     let rows = tx.accounts(row.id).await?;
     let mut chart = BTreeMap::new();
     let mut account_ids = HashMap::new();
@@ -752,7 +770,9 @@ fn parse_opening_csv(book: &Book, text: &str) -> Result<Vec<OpeningRow>> {
         }
         let record = record.map_err(|e| Error::csv(row, "", format!("无法解析：{e}")))?;
         let code = record.get(code_col).unwrap_or("");
-        let account = AccountCode::parse(code).and_then(|c| book.chart.get(&c)).ok_or_else(|| Error::csv(row, "科目编码", format!("科目“{code}”不存在")))?;
+        let account = AccountCode::parse(code)
+            .and_then(|c| book.chart.get(&c))
+            .ok_or_else(|| Error::csv(row, "科目编码", format!("科目“{code}”不存在")))?;
         if !account.is_leaf {
             return Err(Error::csv(row, "科目编码", format!("科目 {code}（{}）不是末级科目，请填到其下级科目", account.name)));
         }

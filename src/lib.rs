@@ -2,9 +2,14 @@
 //! collectives that own them. See DESIGN.md for the domain and its invariants.
 
 pub mod chart;
+pub mod cli;
+pub mod demo;
 pub mod domain;
 pub mod error;
+pub mod export;
 pub mod ledger;
+pub mod report;
 pub mod store;
+pub mod verify;
 
 pub use error::{Error, Result};

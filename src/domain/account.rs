@@ -154,8 +154,7 @@ impl Chart {
         };
         let code_header = |key: &str| -> Result<AccountCode> {
             let value = header(key)?;
-            AccountCode::parse(&value)
-                .ok_or_else(|| Error::invalid(format!("科目模板 {id} 的 {key}"), format!("“{value}”不是科目编码")))
+            AccountCode::parse(&value).ok_or_else(|| Error::invalid(format!("科目模板 {id} 的 {key}"), format!("“{value}”不是科目编码")))
         };
         let body: String = text.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()).map(|l| format!("{l}\n")).collect();
         let mut reader = csv::ReaderBuilder::new().has_headers(true).from_reader(body.as_bytes());

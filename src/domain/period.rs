@@ -80,8 +80,7 @@ impl Period {
 
     /// Every period from `self` through `last`, inclusive (empty when `last` is earlier).
     pub fn through(self, last: Period) -> impl Iterator<Item = Period> {
-        std::iter::successors(Some(self), move |p| Some(p.next()).filter(|n| *n <= last))
-            .take_while(move |p| *p <= last)
+        std::iter::successors(Some(self), move |p| Some(p.next()).filter(|n| *n <= last)).take_while(move |p| *p <= last)
     }
 }
 

@@ -159,7 +159,9 @@ impl VoucherInput {
                 (false, true) => line.debit,
                 (true, false) => line.credit,
                 (true, true) => return Err(Error::BadLine { line: n, reason: "借方和贷方金额不能都为零".into() }),
-                (false, false) => return Err(Error::BadLine { line: n, reason: "一条分录只能有借方或贷方金额之一".into() }),
+                (false, false) => {
+                    return Err(Error::BadLine { line: n, reason: "一条分录只能有借方或贷方金额之一".into() })
+                }
             };
             match kind {
                 VoucherKind::Reversal if amount.0 > 0 => {
@@ -264,11 +266,23 @@ mod tests {
 
     fn chart() -> BTreeMap<AccountCode, Account> {
         let row = |c: &str, n: &str, s| (AccountCode::parse(c).unwrap(), n.to_string(), AccountClass::Asset, s);
-        build_tree(vec![row("1001", "库存现金", Side::Debit), row("1002", "银行存款", Side::Debit), row("100201", "基本户", Side::Debit), row("5001", "收入", Side::Credit)]).unwrap()
+        build_tree(vec![
+            row("1001", "库存现金", Side::Debit),
+            row("1002", "银行存款", Side::Debit),
+            row("100201", "基本户", Side::Debit),
+            row("5001", "收入", Side::Credit),
+        ])
+        .unwrap()
     }
 
     fn line(account: &str, debit: i64, credit: i64) -> LineInput {
-        LineInput { summary: "收物业费".into(), account: account.into(), debit: Fen(debit), credit: Fen(credit), dimensions: Dimensions::default() }
+        LineInput {
+            summary: "收物业费".into(),
+            account: account.into(),
+            debit: Fen(debit),
+            credit: Fen(credit),
+            dimensions: Dimensions::default(),
+        }
     }
 
     fn voucher(lines: Vec<LineInput>) -> VoucherInput {
@@ -301,8 +315,17 @@ mod tests {
     fn the_hash_depends_on_every_amount_and_the_previous_link() {
         let dims = Dimensions::default();
         let sealed = |debit_fen| SealedVoucher {
-            book_id: 1, chain_seq: 1, period: 202501, number: 1, date: NaiveDate::from_ymd_opt(2025, 1, 5).unwrap(),
-            kind: "normal", attachments: 0, maker: "a", reviewer: "b", poster: "b", reverses_id: None,
+            book_id: 1,
+            chain_seq: 1,
+            period: 202501,
+            number: 1,
+            date: NaiveDate::from_ymd_opt(2025, 1, 5).unwrap(),
+            kind: "normal",
+            attachments: 0,
+            maker: "a",
+            reviewer: "b",
+            poster: "b",
+            reverses_id: None,
             lines: vec![SealedLine { line_no: 1, account: "1001", debit_fen, credit_fen: 0, summary: "x", dimensions: &dims }],
         };
         assert_eq!(sealed(100).hash("g"), sealed(100).hash("g"));

@@ -224,7 +224,13 @@ pub trait Tx: Send {
     fn voucher(&mut self, book_id: i64, id: i64) -> impl Future<Output = Result<Option<VoucherRow>>> + Send;
     fn voucher_by_number(&mut self, book_id: i64, period: i64, number: i64) -> impl Future<Output = Result<Option<VoucherRow>>> + Send;
     fn reversal_of(&mut self, voucher_id: i64) -> impl Future<Output = Result<Option<VoucherRow>>> + Send;
-    fn vouchers(&mut self, book_id: i64, from_period: i64, to_period: i64, limit: i64) -> impl Future<Output = Result<Vec<VoucherRow>>> + Send;
+    fn vouchers(
+        &mut self,
+        book_id: i64,
+        from_period: i64,
+        to_period: i64,
+        limit: i64,
+    ) -> impl Future<Output = Result<Vec<VoucherRow>>> + Send;
     fn lines(&mut self, voucher_id: i64) -> impl Future<Output = Result<Vec<LineRow>>> + Send;
     fn set_reviewed(&mut self, voucher_id: i64, reviewer: &str, at: DateTime<Utc>) -> impl Future<Output = Result<u64>> + Send;
     fn set_posted(&mut self, voucher_id: i64, posting: &Posting<'_>) -> impl Future<Output = Result<u64>> + Send;
@@ -239,14 +245,29 @@ pub trait Tx: Send {
     fn balances(&mut self, book_id: i64) -> impl Future<Output = Result<Vec<BalanceRow>>> + Send;
 
     fn count_unposted(&mut self, book_id: i64, period: i64) -> impl Future<Output = Result<i64>> + Send;
-    fn close_period(&mut self, book_id: i64, period: i64, user: &str, at: DateTime<Utc>, chain_len: i64, chain_head: &str) -> impl Future<Output = Result<u64>> + Send;
+    fn close_period(
+        &mut self,
+        book_id: i64,
+        period: i64,
+        user: &str,
+        at: DateTime<Utc>,
+        chain_len: i64,
+        chain_head: &str,
+    ) -> impl Future<Output = Result<u64>> + Send;
 
     fn opening_balances(&mut self, book_id: i64) -> impl Future<Output = Result<Vec<OpeningRow>>> + Send;
-    fn replace_opening_balances(&mut self, community_id: i64, book_id: i64, rows: &[OpeningRow]) -> impl Future<Output = Result<()>> + Send;
+    fn replace_opening_balances(&mut self, community_id: i64, book_id: i64, rows: &[OpeningRow])
+        -> impl Future<Output = Result<()>> + Send;
 
     /// Lines of the accounts whose code starts with `code_prefix`, posted in the range, in
     /// date and number order.
-    fn account_lines(&mut self, book_id: i64, code_prefix: &str, from_period: i64, to_period: i64) -> impl Future<Output = Result<Vec<AccountLineRow>>> + Send;
+    fn account_lines(
+        &mut self,
+        book_id: i64,
+        code_prefix: &str,
+        from_period: i64,
+        to_period: i64,
+    ) -> impl Future<Output = Result<Vec<AccountLineRow>>> + Send;
     /// Up to `limit_vouchers` posted vouchers after `after_seq` in chain order, with their lines.
     fn journal_page(&mut self, book_id: i64, after_seq: i64, limit_vouchers: i64) -> impl Future<Output = Result<Vec<JournalRow>>> + Send;
 }

@@ -1,0 +1,283 @@
+//! `mingzhang demo`: a demo community made by a seeded generator, so that a newcomer sees the
+//! whole product on a fresh SQLite file with no setup. The same seed gives the same books.
+//!
+//! The community: a resettlement community of about 3,000 households whose collective owns a
+//! property company. Two books: the company (小企业会计准则) and the collective's joint-stock
+//! cooperative (农村集体经济组织会计制度). One year of the vouchers such books really carry.
+
+use chrono::NaiveDate;
+use rand::rngs::SmallRng;
+use rand::{Rng, SeedableRng};
+
+use crate::domain::money::Fen;
+use crate::domain::period::Period;
+use crate::domain::voucher::{Dimensions, LineInput, VoucherInput};
+use crate::error::Result;
+use crate::ledger::{Book, Ledger};
+use crate::store::Store;
+
+pub const COMMUNITY: &str = "幸福里安置社区";
+pub const MAKER: &str = "王会计";
+pub const REVIEWER: &str = "李主管";
+
+const COMPANY_OPENING: &str = "科目编码,科目名称,借方余额,贷方余额
+1001,库存现金,18600.00,
+100201,基本存款户,1265400.00,
+1012,其他货币资金,42300.00,
+1122,应收账款,386250.00,
+1221,其他应收款,15000.00,
+1411,周转材料,23800.00,
+1601,固定资产,486000.00,
+1602,累计折旧,,132400.00
+2202,应付账款,,86500.00
+2203,预收账款,,214700.00
+221101,工资,,96300.00
+222101,应交增值税,,12450.00
+224101,公共收益,,168300.00
+224102,押金及保证金,,60000.00
+240101,政府补助,,150000.00
+3001,实收资本,,1000000.00
+3101,盈余公积,,42000.00
+310404,未分配利润,,274700.00
+";
+
+const COLLECTIVE_OPENING: &str = "科目编码,科目名称,借方余额,贷方余额
+101,库存现金,5200.00,
+10201,基本存款户,3860000.00,
+141,长期投资,1000000.00,
+151,固定资产,8650000.00,
+152,累计折旧,,1730000.00
+21101,应付成员收益分配,,120000.00
+301,资本,,10500000.00
+311,公积公益金,,985200.00
+32202,未分配收益,,180000.00
+";
+
+pub struct DemoBooks {
+    pub company: Book,
+    pub collective: Book,
+    pub year: i32,
+}
+
+fn line(summary: &str, account: &str, debit: i64, credit: i64) -> LineInput {
+    LineInput {
+        summary: summary.into(),
+        account: account.into(),
+        debit: Fen(debit),
+        credit: Fen(credit),
+        dimensions: Dimensions::default(),
+    }
+}
+
+fn tagged(summary: &str, account: &str, debit: i64, credit: i64, category: &str) -> LineInput {
+    let mut l = line(summary, account, debit, credit);
+    l.dimensions.service_category = Some(category.into());
+    l
+}
+
+/// An amount in fen around `base_yuan`, ±`spread_permille`‰, with random fen: integer
+/// arithmetic only, so no float ever touches an amount.
+fn around(rng: &mut SmallRng, base_yuan: i64, spread_permille: i64) -> i64 {
+    let factor = 1000 + rng.gen_range(-spread_permille..=spread_permille);
+    base_yuan * 100 * factor / 1000 + rng.gen_range(0..100)
+}
+
+/// Day `d` of the month, or its last day in a shorter month.
+fn day(period: Period, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(period.year(), period.month(), d).unwrap_or(period.last_day())
+}
+
+/// The company's vouchers of one month.
+/// What one month leaves the next to settle: accrued outsourcing fees and wages, cash on hand.
+#[derive(Default)]
+struct Carry {
+    outsourcing_payable_fen: i64,
+    wages_payable_fen: i64,
+    cash_collected_fen: i64,
+}
+
+fn company_month(rng: &mut SmallRng, p: Period, carry: &mut Carry) -> Vec<VoucherInput> {
+    let mut out = Vec::new();
+    let v = |date: NaiveDate, attachments: u32, lines: Vec<LineInput>| VoucherInput { date, attachments, lines };
+    // Property fees come in all month through the cashier, the bank and QR-code payments.
+    for (d, account, label) in [
+        (5, "1001", "收取物业费（现金）"),
+        (10, "100201", "收取物业费（银行转账）"),
+        (15, "1012", "收取物业费（微信、支付宝）"),
+        (25, "100201", "收取物业费（银行转账）"),
+    ] {
+        let fen = around(rng, 95_000, 250);
+        if account == "1001" {
+            carry.cash_collected_fen = fen;
+        }
+        out.push(v(day(p, d), rng.gen_range(1..4), vec![line(label, account, fen, 0), line(label, "500101", 0, fen)]));
+    }
+    // The cashier banks the cash takings, keeping a small float (备用金).
+    let banked = carry.cash_collected_fen - 300_000;
+    out.push(v(day(p, 7), 1, vec![line("现金送存银行", "100201", banked, 0), line("现金送存银行", "1001", 0, banked)]));
+    let parking = around(rng, 18_000, 100);
+    out.push(v(day(p, 12), 1, vec![line("收取停车服务费", "100201", parking, 0), line("收取停车服务费", "500102", 0, parking)]));
+    let wallet = around(rng, 90_000, 50);
+    out.push(v(
+        day(p, 20),
+        1,
+        vec![line("微信、支付宝收款转存银行", "100201", wallet, 0), line("微信、支付宝收款转存银行", "1012", 0, wallet)],
+    ));
+    // Outsourced services are accrued at month end and paid the next month.
+    if carry.outsourcing_payable_fen > 0 {
+        let paid = carry.outsourcing_payable_fen;
+        out.push(v(day(p, 8), 3, vec![line("支付上月外包服务费", "2202", paid, 0), line("支付上月外包服务费", "100201", 0, paid)]));
+    }
+    carry.outsourcing_payable_fen = 0;
+    for (code, category, base, label) in [
+        ("540101", "保洁", 82_000, "计提本月保洁外包费"),
+        ("540102", "绿化", 31_000, "计提本月绿化养护费"),
+        ("540103", "秩序维护", 112_000, "计提本月秩序维护（保安）费"),
+    ] {
+        let fen = around(rng, base, 50);
+        carry.outsourcing_payable_fen += fen;
+        out.push(v(day(p, 28), 1, vec![tagged(label, code, fen, 0, category), line(label, "2202", 0, fen)]));
+    }
+    let repairs = around(rng, 14_000, 600);
+    out.push(v(day(p, 18), 2, vec![tagged("公共设施维修", "540104", repairs, 0, "维修养护"), line("公共设施维修", "100201", 0, repairs)]));
+    let power = around(rng, if matches!(p.month(), 1 | 7 | 8 | 12) { 36_000 } else { 26_000 }, 100);
+    out.push(v(
+        day(p, 16),
+        1,
+        vec![tagged("支付公共区域电费、水费", "540105", power, 0, "公共能耗"), line("支付公共区域电费、水费", "100201", 0, power)],
+    ));
+    if carry.wages_payable_fen > 0 {
+        let wages = carry.wages_payable_fen;
+        out.push(v(day(p, 10), 1, vec![line("发放上月工资", "221101", wages, 0), line("发放上月工资", "100201", 0, wages)]));
+    }
+    let staff = around(rng, 96_000, 20);
+    let managers = around(rng, 34_000, 20);
+    carry.wages_payable_fen = staff + managers;
+    out.push(v(
+        day(p, 28),
+        1,
+        vec![
+            tagged("计提本月工资", "540106", staff, 0, "人员薪酬"),
+            line("计提本月工资", "560202", managers, 0),
+            line("计提本月工资", "221101", 0, staff + managers),
+        ],
+    ));
+    let office = around(rng, 1_800, 500);
+    out.push(v(day(p, 14), 2, vec![tagged("购买办公用品", "560201", office, 0, "办公"), line("购买办公用品", "1001", 0, office)]));
+    // Public revenue belongs to the owners (民法典 第282条): held as a liability, not revenue.
+    let ads = around(rng, 8_000, 150);
+    out.push(v(
+        day(p, 6),
+        1,
+        vec![line("收取电梯广告费（公共收益）", "100201", ads, 0), line("收取电梯广告费（公共收益）", "224101", 0, ads)],
+    ));
+    let surtax = around(rng, 1_200, 200);
+    out.push(v(
+        day(p, 15),
+        1,
+        vec![line("计提城建税及教育费附加", "5403", surtax, 0), line("计提城建税及教育费附加", "222102", 0, surtax)],
+    ));
+    out.push(v(
+        day(p, 20),
+        1,
+        vec![line("缴纳城建税及教育费附加", "222102", surtax, 0), line("缴纳城建税及教育费附加", "100201", 0, surtax)],
+    ));
+    let fee = around(rng, 150, 300);
+    out.push(v(day(p, 21), 1, vec![line("银行手续费", "5603", fee, 0), line("银行手续费", "100201", 0, fee)]));
+    // The district's management subsidy arrives each quarter and is released month by month
+    // as the costs it pays for are incurred (递延收益 → 营业外收入).
+    if p.month() % 3 == 1 {
+        out.push(v(
+            day(p, 9),
+            1,
+            vec![line("收到区财政物业管理补贴", "100201", 15_000_000, 0), line("收到区财政物业管理补贴", "240101", 0, 15_000_000)],
+        ));
+    }
+    out.push(v(day(p, 28), 1, vec![line("结转本月补贴收入", "240101", 5_000_000, 0), line("结转本月补贴收入", "5301", 0, 5_000_000)]));
+    out
+}
+
+/// The collective's vouchers of one month.
+fn collective_month(rng: &mut SmallRng, p: Period) -> Vec<VoucherInput> {
+    let v = |date: NaiveDate, attachments: u32, lines: Vec<LineInput>| VoucherInput { date, attachments, lines };
+    let rent = around(rng, 126_000, 50);
+    let admin = around(rng, 9_000, 300);
+    let mut out = vec![
+        v(day(p, 5), 2, vec![line("收取商铺、厂房租金", "10201", rent, 0), line("收取商铺、厂房租金", "50101", 0, rent)]),
+        v(day(p, 25), 2, vec![line("支付办公及会议费用", "513", admin, 0), line("支付办公及会议费用", "10201", 0, admin)]),
+    ];
+    if p.month() == 6 {
+        out.push(v(
+            day(p, 18),
+            1,
+            vec![line("收到村级组织运转补助", "10201", 8_000_000, 0), line("收到村级组织运转补助", "503", 0, 8_000_000)],
+        ));
+    }
+    if p.month() == 9 {
+        let charity = around(rng, 30_000, 100);
+        out.push(v(day(p, 9), 1, vec![line("重阳节慰问老年成员", "514", charity, 0), line("重阳节慰问老年成员", "10201", 0, charity)]));
+    }
+    out
+}
+
+/// Builds the demo on `ledger`: community, both books, opening balances, a year of vouchers
+/// entered, reviewed and posted, one error corrected by a red-ink reversal, every month closed
+/// and the year's profit carried forward.
+pub async fn build<S: Store>(ledger: &Ledger<S>, seed: u64, year: i32) -> Result<DemoBooks> {
+    let mut rng = SmallRng::seed_from_u64(seed);
+    let mut carry = Carry::default();
+    let community = ledger.create_community(COMMUNITY).await?;
+    let start = Period::new(year, 1).expect("January");
+    let company = ledger.create_book(community.id, "company", "幸福里物业服务有限公司", "small_enterprise", start).await?;
+    let collective = ledger.create_book(community.id, "collective", "幸福里股份经济合作社", "rural_collective", start).await?;
+    ledger.import_opening(&company, COMPANY_OPENING).await?;
+    ledger.import_opening(&collective, COLLECTIVE_OPENING).await?;
+
+    for period in start.through(Period::new(year, 12).expect("December")) {
+        let mut company_vouchers = company_month(&mut rng, period, &mut carry);
+        company_vouchers.sort_by_key(|v| v.date);
+        for input in &company_vouchers {
+            enter(ledger, &company, input).await?;
+        }
+        let mut collective_vouchers = collective_month(&mut rng, period);
+        collective_vouchers.sort_by_key(|v| v.date);
+        for input in &collective_vouchers {
+            enter(ledger, &collective, input).await?;
+        }
+        if period.month() == 3 {
+            // A repair booked twice by mistake: the accountant reverses the duplicate in red.
+            let duplicate = VoucherInput {
+                date: day(period, 22),
+                attachments: 1,
+                lines: vec![
+                    tagged("更换单元门禁（重复录入）", "540104", 420_000, 0, "维修养护"),
+                    line("更换单元门禁（重复录入）", "100201", 0, 420_000),
+                ],
+            };
+            let posted = enter(ledger, &company, &duplicate).await?;
+            let reversal = ledger.reverse(&company, posted, MAKER, day(period, 23)).await?;
+            ledger.review(&company, reversal, REVIEWER).await?;
+            ledger.post(&company, reversal, REVIEWER).await?;
+        }
+        if period.month() == 12 {
+            for book in [&company, &collective] {
+                if let Some(id) = ledger.draft_year_end(book, year, MAKER).await? {
+                    ledger.review(book, id, REVIEWER).await?;
+                    ledger.post(book, id, REVIEWER).await?;
+                }
+            }
+        }
+        for book in [&company, &collective] {
+            ledger.close_period(book, period, REVIEWER).await?;
+        }
+    }
+    Ok(DemoBooks { company, collective, year })
+}
+
+/// 制单 → 审核 → 记账, by two different people, as the books are really kept.
+async fn enter<S: Store>(ledger: &Ledger<S>, book: &Book, input: &VoucherInput) -> Result<i64> {
+    let id = ledger.draft(book, MAKER, input).await?;
+    ledger.review(book, id, REVIEWER).await?;
+    ledger.post(book, id, REVIEWER).await?;
+    Ok(id)
+}

@@ -1,0 +1,76 @@
+//! Exports for independent tools. `hledger` writes a book as an hledger journal so that
+//! hledger, an accounting program we did not write, can recompute our balances (the oracle
+//! the tests use). The journal is written page by page; memory stays flat.
+
+use std::io::Write;
+
+use crate::domain::money::Fen;
+use crate::domain::period::Period;
+use crate::domain::voucher::voucher_label;
+use crate::error::Result;
+use crate::ledger::Book;
+use crate::store::{Store, Tx};
+
+const VOUCHERS_PER_PAGE: i64 = 20_000;
+
+/// The hledger account name of a leaf: its ancestors' "code name" joined by colons, e.g.
+/// "1002 银行存款:100201 基本存款户". Single spaces are safe inside hledger account names.
+pub fn hledger_account(book: &Book, account_id: i64) -> String {
+    let mut parts = Vec::new();
+    let mut code = book.account_codes.get(&account_id).cloned();
+    while let Some(c) = code {
+        let a = &book.chart[&c];
+        parts.push(format!("{} {}", c, clean(&a.name)));
+        code = a.parent.clone();
+    }
+    parts.reverse();
+    parts.join(":")
+}
+
+/// Keeps a text on one journal line and away from hledger's separators.
+fn clean(text: &str) -> String {
+    text.chars().map(|c| if c.is_control() || c == ';' { ' ' } else { c }).collect::<String>().replace("  ", " ")
+}
+
+/// Writes the book: opening balances dated the day before the start period, then every posted
+/// voucher in chain order, its number as the transaction code.
+pub async fn write_hledger<S: Store, W: Write>(store: &S, book: &Book, out: &mut W) -> Result<u64> {
+    let mut tx = store.begin().await?;
+    writeln!(out, "; 明账 mingzhang export of book {} ({}), chart {}", book.row.code, clean(&book.row.name), book.row.chart)?;
+    writeln!(out, "; amounts in yuan (CNY); debit positive\n")?;
+    let opening = tx.opening_balances(book.id()).await?;
+    if !opening.is_empty() {
+        let date = Period::from_key(book.row.start_period).map(|p| p.first_day().pred_opt().unwrap_or(p.first_day()));
+        writeln!(out, "{} 期初余额", date.map(|d| d.to_string()).unwrap_or_default())?;
+        for o in &opening {
+            writeln!(out, "    {}  {}", hledger_account(book, o.account_id), Fen(o.balance_fen))?;
+        }
+        writeln!(out)?;
+    }
+    let names: std::collections::HashMap<i64, String> = book.account_codes.keys().map(|id| (*id, hledger_account(book, *id))).collect();
+    let name = |id: i64| names.get(&id).map_or("?", String::as_str);
+    let mut transactions = 0u64;
+    let mut after_seq = 0;
+    loop {
+        let page = tx.journal_page(book.id(), after_seq, VOUCHERS_PER_PAGE).await?;
+        let Some(last) = page.last() else { break };
+        after_seq = last.chain_seq;
+        let mut current = None;
+        for r in &page {
+            if current != Some(r.voucher_id) {
+                if current.is_some() {
+                    writeln!(out)?;
+                }
+                current = Some(r.voucher_id);
+                transactions += 1;
+                let period = Period::from_key(r.period).map(|p| p.to_string()).unwrap_or_default();
+                writeln!(out, "{} ({} {}) {}", r.voucher_date, period, voucher_label(r.number), clean(&r.summary))?;
+            }
+            let amount = Fen(r.debit_fen - r.credit_fen);
+            writeln!(out, "    {}  {}  ; {}", name(r.account_id), amount, clean(&r.summary))?;
+        }
+        writeln!(out)?;
+    }
+    out.flush()?;
+    Ok(transactions)
+}

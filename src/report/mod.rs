@@ -1,0 +1,359 @@
+//! Reports for accountants: 科目余额表, 明细账 and the statements defined in `reports/`. They
+//! read the maintained per-account, per-period balances (DESIGN.md section 5), never the whole
+//! journal; only 明细账 reads the lines of the one account it shows.
+
+pub mod statement;
+pub mod table;
+
+use std::collections::{BTreeMap, HashMap};
+
+use crate::domain::account::{AccountCode, Side};
+use crate::domain::period::Period;
+use crate::domain::voucher::voucher_label;
+use crate::error::{Error, Result};
+use crate::ledger::Book;
+use crate::store::{BalanceRow, OpeningRow, Store, Tx};
+use table::{money_cell, Align, Table};
+
+/// An account's figures over a range of periods, debit-positive.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Totals {
+    pub opening_fen: i64,
+    pub debit_fen: i64,
+    pub credit_fen: i64,
+}
+
+impl Totals {
+    pub fn closing_fen(&self) -> i64 {
+        self.opening_fen + self.debit_fen - self.credit_fen
+    }
+
+    fn add(&mut self, other: &Totals) {
+        self.opening_fen += other.opening_fen;
+        self.debit_fen += other.debit_fen;
+        self.credit_fen += other.credit_fen;
+    }
+}
+
+/// The balances a report needs, read once: opening balances and per-period movements.
+pub struct Balances {
+    opening: Vec<OpeningRow>,
+    movements: Vec<BalanceRow>,
+}
+
+impl Balances {
+    pub async fn load<S: Store>(store: &S, book: &Book) -> Result<Balances> {
+        let mut tx = store.begin().await?;
+        Ok(Balances { opening: tx.opening_balances(book.id()).await?, movements: tx.balances(book.id()).await? })
+    }
+
+    /// Totals of every account (leaves and their ancestors) over `from..=to`; when `to` is
+    /// before `from` the range is empty and only opening balances at `from` are filled.
+    pub fn totals(&self, book: &Book, from: Period, to: Period) -> BTreeMap<AccountCode, Totals> {
+        let mut leaf: HashMap<i64, Totals> = HashMap::new();
+        for o in &self.opening {
+            leaf.entry(o.account_id).or_default().opening_fen += o.balance_fen;
+        }
+        for m in &self.movements {
+            let t = leaf.entry(m.account_id).or_default();
+            if m.period < from.key() {
+                t.opening_fen += m.debit_fen - m.credit_fen;
+            } else if m.period <= to.key() {
+                t.debit_fen += m.debit_fen;
+                t.credit_fen += m.credit_fen;
+            }
+        }
+        let mut all: BTreeMap<AccountCode, Totals> = BTreeMap::new();
+        for (account_id, t) in leaf {
+            let mut code = book.account_codes.get(&account_id).cloned();
+            while let Some(c) = code {
+                all.entry(c.clone()).or_default().add(&t);
+                code = book.chart.get(&c).and_then(|a| a.parent.clone());
+            }
+        }
+        all
+    }
+}
+
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct TrialBalanceRow {
+    pub code: String,
+    pub name: String,
+    pub level: u32,
+    pub normal_side: Side,
+    #[serde(flatten)]
+    pub totals: Totals,
+    pub closing_fen: i64,
+}
+
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct TrialBalance {
+    pub book: String,
+    pub from: String,
+    pub to: String,
+    pub rows: Vec<TrialBalanceRow>,
+    /// Sum over first-level accounts: zero opening and closing, debits = credits.
+    pub total: Totals,
+}
+
+/// 科目余额表 for `from..=to`, accounts down to `max_level` that have any figure.
+pub async fn trial_balance<S: Store>(store: &S, book: &Book, from: Period, to: Period, max_level: u32) -> Result<TrialBalance> {
+    if to < from {
+        return Err(Error::invalid("期间", format!("结束期间 {to} 早于开始期间 {from}")));
+    }
+    let totals = Balances::load(store, book).await?.totals(book, from, to);
+    let mut rows = Vec::new();
+    let mut total = Totals::default();
+    for (code, t) in &totals {
+        let Some(a) = book.chart.get(code) else { continue };
+        if a.level > max_level || *t == Totals::default() {
+            continue;
+        }
+        if a.level == 1 {
+            total.add(t);
+        }
+        rows.push(TrialBalanceRow {
+            code: code.to_string(),
+            name: a.name.clone(),
+            level: a.level,
+            normal_side: a.normal_side,
+            totals: *t,
+            closing_fen: t.closing_fen(),
+        });
+    }
+    Ok(TrialBalance { book: book.row.name.clone(), from: from.to_string(), to: to.to_string(), rows, total })
+}
+
+/// (debit column, credit column) of a debit-positive balance.
+fn split(balance_fen: i64) -> (i64, i64) {
+    if balance_fen >= 0 {
+        (balance_fen, 0)
+    } else {
+        (0, -balance_fen)
+    }
+}
+
+impl TrialBalance {
+    pub fn to_table(&self) -> Table {
+        let r = Align::Right;
+        let mut t = Table::new(
+            "科目余额表",
+            &[
+                ("科目编码", Align::Left),
+                ("科目名称", Align::Left),
+                ("期初借方", r),
+                ("期初贷方", r),
+                ("本期借方", r),
+                ("本期贷方", r),
+                ("期末借方", r),
+                ("期末贷方", r),
+            ],
+        );
+        t.subtitle.push(format!("账套：{}    期间：{} 至 {}    单位：元", self.book, self.from, self.to));
+        let cells = |code: String, name: String, x: &Totals| {
+            let (od, oc) = split(x.opening_fen);
+            let (cd, cc) = split(x.closing_fen());
+            vec![
+                code,
+                name,
+                money_cell(od),
+                money_cell(oc),
+                money_cell(x.debit_fen),
+                money_cell(x.credit_fen),
+                money_cell(cd),
+                money_cell(cc),
+            ]
+        };
+        let mut sums = [0i64; 6];
+        for row in &self.rows {
+            let indent = "  ".repeat(row.level.saturating_sub(1) as usize);
+            t.rows.push(cells(row.code.clone(), format!("{indent}{}", row.name), &row.totals));
+            if row.level == 1 {
+                let (od, oc) = split(row.totals.opening_fen);
+                let (cd, cc) = split(row.totals.closing_fen());
+                for (s, v) in sums.iter_mut().zip([od, oc, row.totals.debit_fen, row.totals.credit_fen, cd, cc]) {
+                    *s += v;
+                }
+            }
+        }
+        t.rows.push(
+            std::iter::once(String::new()).chain(std::iter::once("合计".to_string())).chain(sums.iter().map(|v| money_cell(*v))).collect(),
+        );
+        let balanced = sums[0] == sums[1] && sums[2] == sums[3] && sums[4] == sums[5];
+        t.footer.push(if balanced { "试算平衡".to_string() } else { "试算不平！".to_string() });
+        t
+    }
+
+    /// CSV with plain amounts (no grouping) and one signed column per figure, for machines.
+    pub fn to_csv(&self) -> String {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        let _ = w.write_record([
+            "code",
+            "name",
+            "level",
+            "opening_debit",
+            "opening_credit",
+            "debit",
+            "credit",
+            "closing_debit",
+            "closing_credit",
+        ]);
+        for row in &self.rows {
+            let (od, oc) = split(row.totals.opening_fen);
+            let (cd, cc) = split(row.closing_fen);
+            let f = |v: i64| crate::domain::money::Fen(v).to_string();
+            let _ = w.write_record([
+                row.code.clone(),
+                row.name.clone(),
+                row.level.to_string(),
+                f(od),
+                f(oc),
+                f(row.totals.debit_fen),
+                f(row.totals.credit_fen),
+                f(cd),
+                f(cc),
+            ]);
+        }
+        String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+    }
+}
+
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct LedgerEntry {
+    /// "line", "opening", "month_total" or "year_total".
+    pub kind: &'static str,
+    pub date: String,
+    pub voucher: String,
+    pub summary: String,
+    pub debit_fen: i64,
+    pub credit_fen: i64,
+    /// Debit-positive running balance.
+    pub balance_fen: i64,
+}
+
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct AccountLedger {
+    pub book: String,
+    pub code: String,
+    pub name: String,
+    pub from: String,
+    pub to: String,
+    pub entries: Vec<LedgerEntry>,
+}
+
+/// 明细账 of one account (with its sub-accounts) over `from..=to`: opening balance, each posted
+/// line with its running balance, and 本月合计 / 本年累计 after each month.
+pub async fn account_ledger<S: Store>(store: &S, book: &Book, code: &str, from: Period, to: Period) -> Result<AccountLedger> {
+    let account_code =
+        AccountCode::parse(code).filter(|c| book.chart.contains_key(c)).ok_or_else(|| Error::not_found(format!("科目 {code}")))?;
+    let account = &book.chart[&account_code];
+    let balances = Balances::load(store, book).await?;
+    let opening = balances.totals(book, from, from.prev()).get(&account_code).map_or(0, |t| t.opening_fen);
+    let year_before = balances.totals(book, from.first_of_year(), from.prev()).get(&account_code).copied().unwrap_or_default();
+    let lines = {
+        let mut tx = store.begin().await?;
+        tx.account_lines(book.id(), account_code.as_str(), from.key(), to.key()).await?
+    };
+    let mut entries = vec![LedgerEntry {
+        kind: "opening",
+        date: from.first_day().to_string(),
+        voucher: String::new(),
+        summary: if from.month() == 1 { "上年结转".into() } else { "期初余额".into() },
+        debit_fen: 0,
+        credit_fen: 0,
+        balance_fen: opening,
+    }];
+    let mut balance = opening;
+    let (mut year_debit, mut year_credit) = (year_before.debit_fen, year_before.credit_fen);
+    let mut index = 0;
+    for period in from.through(to) {
+        if period.month() == 1 {
+            year_debit = 0;
+            year_credit = 0;
+        }
+        let (mut month_debit, mut month_credit) = (0, 0);
+        while index < lines.len() && lines[index].period == period.key() {
+            let l = &lines[index];
+            balance += l.debit_fen - l.credit_fen;
+            month_debit += l.debit_fen;
+            month_credit += l.credit_fen;
+            let summary =
+                if l.account_code == account_code.as_str() { l.summary.clone() } else { format!("{}（{}）", l.summary, l.account_code) };
+            entries.push(LedgerEntry {
+                kind: "line",
+                date: l.voucher_date.to_string(),
+                voucher: voucher_label(l.number),
+                summary,
+                debit_fen: l.debit_fen,
+                credit_fen: l.credit_fen,
+                balance_fen: balance,
+            });
+            index += 1;
+        }
+        year_debit += month_debit;
+        year_credit += month_credit;
+        let end = period.last_day().to_string();
+        entries.push(LedgerEntry {
+            kind: "month_total",
+            date: end.clone(),
+            voucher: String::new(),
+            summary: "本月合计".into(),
+            debit_fen: month_debit,
+            credit_fen: month_credit,
+            balance_fen: balance,
+        });
+        entries.push(LedgerEntry {
+            kind: "year_total",
+            date: end,
+            voucher: String::new(),
+            summary: "本年累计".into(),
+            debit_fen: year_debit,
+            credit_fen: year_credit,
+            balance_fen: balance,
+        });
+    }
+    Ok(AccountLedger {
+        book: book.row.name.clone(),
+        code: account_code.to_string(),
+        name: account.name.clone(),
+        from: from.to_string(),
+        to: to.to_string(),
+        entries,
+    })
+}
+
+impl AccountLedger {
+    pub fn to_table(&self) -> Table {
+        let r = Align::Right;
+        let mut t = Table::new(
+            "明细账",
+            &[
+                ("日期", Align::Left),
+                ("凭证号", Align::Left),
+                ("摘要", Align::Left),
+                ("借方", r),
+                ("贷方", r),
+                ("方向", Align::Left),
+                ("余额", r),
+            ],
+        );
+        t.subtitle.push(format!("账套：{}    科目：{} {}    期间：{} 至 {}", self.book, self.code, self.name, self.from, self.to));
+        for e in &self.entries {
+            let direction = match e.balance_fen.signum() {
+                1 => "借",
+                -1 => "贷",
+                _ => "平",
+            };
+            t.rows.push(vec![
+                e.date.clone(),
+                e.voucher.clone(),
+                e.summary.clone(),
+                money_cell(e.debit_fen),
+                money_cell(e.credit_fen),
+                direction.into(),
+                money_cell(e.balance_fen.abs()),
+            ]);
+        }
+        t
+    }
+}
