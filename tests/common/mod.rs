@@ -1,0 +1,171 @@
+//! Shared helpers for the black-box tests. Every test gets a fresh database of the engine under
+//! test: an SQLite file by default, or a new PostgreSQL database when MINGZHANG_TEST_PG holds
+//! the URL of a server (the CI's PostgreSQL suite sets it).
+#![allow(dead_code)]
+
+use std::process::Command;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use chrono::NaiveDate;
+use mingzhang::domain::money::Fen;
+use mingzhang::domain::period::Period;
+use mingzhang::domain::voucher::{Dimensions, LineInput, VoucherInput};
+use mingzhang::ledger::{Book, Ledger};
+use mingzhang::store::Store;
+use sqlx::{Connection, Row};
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+/// A fresh, empty database URL for one test. The SQLite file lives in a temp dir kept alive by
+/// the returned guard.
+pub struct TestDb {
+    pub url: String,
+    _dir: Option<tempfile::TempDir>,
+}
+
+pub fn pg_admin_url() -> Option<String> {
+    std::env::var("MINGZHANG_TEST_PG").ok().filter(|s| !s.is_empty())
+}
+
+pub async fn fresh_db() -> TestDb {
+    let n = COUNTER.fetch_add(1, Ordering::SeqCst);
+    match pg_admin_url() {
+        Some(admin) => {
+            let name = format!("mz_test_{}_{}_{}", std::process::id(), n, rand_suffix());
+            let mut conn = sqlx::PgConnection::connect(&admin).await.expect("connect to MINGZHANG_TEST_PG");
+            sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.expect("create test database");
+            let base = admin.rsplit_once('/').map(|(b, _)| b.to_string()).expect("URL with a database name");
+            TestDb { url: format!("{base}/{name}"), _dir: None }
+        }
+        None => {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let path = dir.path().join(format!("test{n}.db"));
+            TestDb { url: path.to_string_lossy().into_owned(), _dir: Some(dir) }
+        }
+    }
+}
+
+fn rand_suffix() -> u32 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0)
+}
+
+pub fn is_pg(url: &str) -> bool {
+    url.starts_with("postgres")
+}
+
+pub fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap()
+}
+
+pub fn period(y: i32, m: u32) -> Period {
+    Period::new(y, m).unwrap()
+}
+
+pub fn line(account: &str, debit_fen: i64, credit_fen: i64) -> LineInput {
+    LineInput {
+        summary: "测试分录".into(),
+        account: account.into(),
+        debit: Fen(debit_fen),
+        credit: Fen(credit_fen),
+        dimensions: Dimensions::default(),
+    }
+}
+
+pub fn voucher(d: NaiveDate, lines: Vec<LineInput>) -> VoucherInput {
+    VoucherInput { date: d, attachments: 1, lines }
+}
+
+/// A community with the company book (小企业会计准则) starting January 2025 and simple
+/// opening balances: cash 1,000.00 and bank 9,000.00 against paid-in capital 10,000.00.
+pub async fn company_book<S: Store>(ledger: &Ledger<S>) -> Book {
+    let c = ledger.create_community("测试社区").await.unwrap();
+    let book = ledger.create_book(c.id, "company", "测试物业公司", "small_enterprise", period(2025, 1)).await.unwrap();
+    ledger.import_opening(&book, "科目编码,借方余额,贷方余额\n1001,1000.00,\n100201,9000.00,\n3001,,10000.00\n").await.unwrap();
+    book
+}
+
+/// Enters, reviews and posts a voucher; returns its id.
+pub async fn post<S: Store>(ledger: &Ledger<S>, book: &Book, input: &VoucherInput) -> i64 {
+    let id = ledger.draft(book, "会计甲", input).await.unwrap();
+    ledger.review(book, id, "主管乙").await.unwrap();
+    ledger.post(book, id, "主管乙").await.unwrap();
+    id
+}
+
+/// Every row of every table as text, in a stable order: two equal snapshots mean the
+/// database content did not change.
+pub async fn snapshot(url: &str) -> String {
+    let mut out = String::new();
+    if is_pg(url) {
+        let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
+        let tables: Vec<String> = sqlx::query_scalar("SELECT tablename::text FROM pg_tables WHERE schemaname = 'public' ORDER BY 1")
+            .fetch_all(&mut conn)
+            .await
+            .unwrap();
+        for t in tables {
+            out += &format!("== {t}\n");
+            let rows: Vec<String> =
+                sqlx::query_scalar(&format!("SELECT t::text FROM {t} t ORDER BY 1")).fetch_all(&mut conn).await.unwrap();
+            out += &rows.join("\n");
+        }
+    } else {
+        let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{url}")).await.unwrap();
+        let tables: Vec<String> =
+            sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY 1").fetch_all(&mut conn).await.unwrap();
+        for t in tables {
+            out += &format!("== {t}\n");
+            let cols: Vec<String> = sqlx::query(&format!("SELECT name FROM pragma_table_info('{t}')"))
+                .fetch_all(&mut conn)
+                .await
+                .unwrap()
+                .iter()
+                .map(|r| r.get(0))
+                .collect();
+            let expr = cols.iter().map(|c| format!("quote({c})")).collect::<Vec<_>>().join(" || '|' || ");
+            let rows: Vec<String> = sqlx::query_scalar(&format!("SELECT {expr} FROM {t} ORDER BY 1")).fetch_all(&mut conn).await.unwrap();
+            out += &rows.join("\n");
+        }
+    }
+    out
+}
+
+/// Runs an SQL statement directly against the database, as someone with the database password
+/// (and not the application) could.
+pub async fn raw_sql(url: &str, sql: &str) -> Result<u64, sqlx::Error> {
+    if is_pg(url) {
+        let mut conn = sqlx::PgConnection::connect(url).await?;
+        Ok(sqlx::query(sql).execute(&mut conn).await?.rows_affected())
+    } else {
+        let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{url}")).await?;
+        Ok(sqlx::query(sql).execute(&mut conn).await?.rows_affected())
+    }
+}
+
+/// The built binary, for tests of the command line.
+pub fn mingzhang() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_mingzhang"))
+}
+
+/// Whether an external oracle (hledger, pdftotext) must be present: CI sets
+/// MINGZHANG_REQUIRE_ORACLES=1 so a missing tool fails there instead of being skipped.
+pub fn oracle_available(program: &str) -> bool {
+    let found = Command::new(program).arg("--version").output().is_ok_and(|o| o.status.success());
+    if !found {
+        assert!(
+            std::env::var("MINGZHANG_REQUIRE_ORACLES").is_err(),
+            "{program} is required (MINGZHANG_REQUIRE_ORACLES is set) but not installed"
+        );
+        eprintln!("SKIPPED: {program} is not installed; .ci/run installs it");
+    }
+    found
+}
+
+/// Runs `$case(ledger, url)` on a fresh database of the engine under test.
+#[macro_export]
+macro_rules! on_fresh_store {
+    ($case:ident) => {{
+        let db = common::fresh_db().await;
+        let store = mingzhang::store::AnyStore::connect(&db.url).await.expect("connect");
+        mingzhang::with_store!(store, s => $case(mingzhang::ledger::Ledger::new(s), &db.url).await)
+    }};
+}
