@@ -22,9 +22,10 @@ use crate::with_store;
 #[derive(Parser, Debug)]
 #[command(name = "mingzhang", version, about = "明账：社区物业公司与村集体的公开账本")]
 pub struct Cli {
-    /// Database: a SQLite file path (created if missing) or a postgres:// URL.
-    #[arg(long, global = true, env = "DATABASE_URL", default_value = "mingzhang.db")]
-    pub db: String,
+    /// Database: a SQLite file path (created if missing) or a postgres:// URL. Default
+    /// mingzhang.db, and mingzhang-demo.db for the demo.
+    #[arg(long, global = true, env = "DATABASE_URL")]
+    pub db: Option<String>,
     /// The community (社区) to work in; may be left out when the database holds only one.
     #[arg(long, global = true)]
     pub community: Option<String>,
@@ -232,12 +233,16 @@ pub struct ReportArgs {
     pub format: Format,
 }
 
+const DEFAULT_DB: &str = "mingzhang.db";
+/// The demo's own file: rebuilt on every run, so the README command can be run again.
+const DEFAULT_DEMO_DB: &str = "mingzhang-demo.db";
+
 /// Runs the command line; returns the process exit code.
 pub async fn run(cli: Cli) -> Result<i32> {
     if let Command::Demo { seed, year, no_serve } = &cli.command {
-        return run_demo(&cli.db, *seed, *year, *no_serve).await;
+        return run_demo(cli.db.as_deref(), *seed, *year, *no_serve).await;
     }
-    let store = AnyStore::connect(&cli.db).await?;
+    let store = AnyStore::connect(cli.db.as_deref().unwrap_or(DEFAULT_DB)).await?;
     with_store!(store, s => run_on(s, cli).await)
 }
 
@@ -527,11 +532,25 @@ pub fn verify_text(report: &verify::VerifyReport) -> String {
     out
 }
 
-async fn run_demo(db: &str, seed: u64, year: i32, no_serve: bool) -> Result<i32> {
-    let is_file = !(db.starts_with("postgres://") || db.starts_with("postgresql://"));
-    if is_file && std::path::Path::new(db).exists() {
-        return Err(Error::invalid("--db", format!("演示数据须建在新数据库上，文件 {db} 已存在（请删除或换一个 --db）")));
-    }
+async fn run_demo(db: Option<&str>, seed: u64, year: i32, no_serve: bool) -> Result<i32> {
+    let db = match db {
+        Some(db) => {
+            let is_file = !(db.starts_with("postgres://") || db.starts_with("postgresql://"));
+            if is_file && std::path::Path::new(db).exists() {
+                return Err(Error::invalid("--db", format!("演示数据须建在新数据库上，文件 {db} 已存在（请删除或换一个 --db）")));
+            }
+            db
+        }
+        None => {
+            for suffix in ["", "-wal", "-shm"] {
+                let path = format!("{DEFAULT_DEMO_DB}{suffix}");
+                if std::path::Path::new(&path).exists() {
+                    std::fs::remove_file(&path)?;
+                }
+            }
+            DEFAULT_DEMO_DB
+        }
+    };
     let store = AnyStore::connect(db).await?;
     with_store!(store, s => {
         let ledger = Ledger::new(s.clone());

@@ -307,10 +307,11 @@ pub async fn statement<S: Store>(store: &S, book: &Book, id: &str, report: Perio
         form: def.form,
         standard: def.standard,
         book: book.row.name.clone(),
+        // A balance sheet is as at the month's last day; flow statements cover the month.
         period: if def.columns.iter().any(|c| matches!(c.range, RangeKind::BeforeYear)) {
-            format!("{} 末", report)
+            report.last_day().format("%Y年%m月%d日").to_string()
         } else {
-            format!("{report}")
+            format!("{}年{:02}月", report.year(), report.month())
         },
         unit: def.unit,
         columns: def.columns.into_iter().map(|c| c.label).collect(),

@@ -1,0 +1,108 @@
+//! The real binary, end to end: what an accountant types, what she reads back, and the exit
+//! codes scripts rely on.
+
+mod common;
+
+use common::*;
+
+fn run(db: &str, args: &[&str]) -> (i32, String, String) {
+    let out = mingzhang().arg("--db").arg(db).args(args).output().expect("run mingzhang");
+    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+fn ok(db: &str, args: &[&str]) -> String {
+    let (code, out, err) = run(db, args);
+    assert_eq!(code, 0, "mingzhang {args:?} failed: {err}{out}");
+    out
+}
+
+#[tokio::test]
+async fn an_accountant_keeps_books_from_the_command_line() {
+    let db = fresh_db().await;
+    let url = db.url.as_str();
+    ok(url, &["init", "命令行社区"]);
+    let out = ok(url, &["book", "create", "--code", "company", "--name", "物业公司", "--chart", "small_enterprise", "--start", "2025-01"]);
+    assert!(out.contains("小企业会计准则"), "{out}");
+    let dir = tempfile::tempdir().unwrap();
+    let opening = dir.path().join("opening.csv");
+    std::fs::write(&opening, "科目编码,借方余额,贷方余额\n1001,500.00,\n3001,,500.00\n").unwrap();
+    ok(url, &["import", "opening", "--book", "company", "--file", opening.to_str().unwrap()]);
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(&bad, "科目编码,借方余额,贷方余额\n1001,500.00,\n3001,,400.00\n").unwrap();
+    let (code, _, err) = run(url, &["import", "opening", "--book", "company", "--file", bad.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert!(err.contains("期初余额不平"), "{err}");
+
+    let add = ["voucher", "add", "--book", "company", "--date", "2025-01-08", "--user", "张会计", "--attachments", "2"];
+    let out = ok(url, &[&add[..], &["--debit", "1001,88.80,收取车位费", "--credit", "500102,88.80,收取车位费"]].concat());
+    assert!(out.contains("#1"), "{out}");
+    let (code, _, err) = run(url, &[&add[..], &["--debit", "1001,88.888,收费", "--credit", "500102,88.888,收费"]].concat());
+    assert_eq!(code, 1);
+    assert!(err.contains("--debit") && err.contains("最多两位小数"), "{err}");
+    let (code, _, err) = run(url, &[&add[..], &["--debit", "1001,10.00,收费", "--credit", "500102,9.00,收费"]].concat());
+    assert_eq!(code, 1);
+    assert!(err.contains("借贷不平"), "{err}");
+    let (code, _, err) = run(url, &["voucher", "review", "--book", "company", "--id", "1", "--user", "张会计"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("审核人不能是制单人本人"), "{err}");
+    ok(url, &["voucher", "review", "--book", "company", "--id", "1", "--user", "刘主管"]);
+    let out = ok(url, &["voucher", "post", "--book", "company", "--id", "1", "--user", "刘主管"]);
+    assert!(out.contains("2025-01 记-0001"), "{out}");
+    let shown = ok(url, &["voucher", "show", "--book", "company", "--id", "1"]);
+    assert!(shown.contains("收取车位费") && shown.contains("88.80") && shown.contains("停车服务费"), "{shown}");
+
+    let csv_text = ok(url, &["report", "trial-balance", "--book", "company", "--from", "2025-01", "--to", "2025-01", "--format", "csv"]);
+    let mut reader = csv::Reader::from_reader(csv_text.as_bytes());
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    let cash = rows.iter().find(|r| &r[0] == "1001").expect("cash row");
+    assert_eq!((&cash[3], &cash[5], &cash[7]), ("500.00", "88.80", "588.80"));
+    let json_text = ok(url, &["report", "trial-balance", "--book", "company", "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_str(&json_text).unwrap();
+    assert_eq!(json["total"]["debit_fen"], 8880);
+    let text = ok(url, &["report", "trial-balance", "--book", "company", "--from", "2025-01", "--to", "2025-01"]);
+    assert!(text.contains("科目余额表") && text.contains("试算平衡") && text.contains("588.80"), "{text}");
+    let ledger = ok(url, &["report", "ledger", "--book", "company", "--account", "1001", "--from", "2025-01", "--to", "2025-01"]);
+    assert!(ledger.contains("明细账") && ledger.contains("本月合计") && ledger.contains("记-0001"), "{ledger}");
+    let bs = ok(url, &["report", "balance-sheet", "--book", "company", "--to", "2025-01", "--format", "json"]);
+    let bs: serde_json::Value = serde_json::from_str(&bs).unwrap();
+    assert!(bs["checks"].as_array().unwrap().iter().all(|c| c["holds"] == true));
+    let is = ok(url, &["report", "income-statement", "--book", "company", "--to", "2025-01"]);
+    assert!(is.contains("利润表") && is.contains("88.80"), "{is}");
+    let journal = ok(url, &["export", "hledger", "--book", "company"]);
+    assert!(journal.contains("(2025-01 记-0001) 收取车位费") && journal.contains("5001 主营业务收入:500102 停车服务费  -88.80"), "{journal}");
+
+    let verified = ok(url, &["verify"]);
+    assert!(verified.contains("全部通过"), "{verified}");
+    // Tamper behind the application's back: verify exits 2 and says where.
+    let guard_off = if is_pg(url) { "ALTER TABLE voucher_lines DISABLE TRIGGER USER" } else { "DROP TRIGGER voucher_lines_posted_no_update" };
+    raw_sql(url, guard_off).await.unwrap();
+    raw_sql(url, "UPDATE voucher_lines SET credit_fen = 9999 WHERE credit_fen = 8880").await.unwrap();
+    let (code, out, _) = run(url, &["verify"]);
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("2025-01 记-0001") && out.contains("哈希不符"), "{out}");
+}
+
+#[test]
+fn the_demo_builds_a_community_on_a_fresh_file_and_prints_its_reports() {
+    if pg_admin_url().is_some() {
+        // The demo's own engine is the embedded SQLite file; the PostgreSQL suite covers the
+        // same code paths through the other tests.
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db");
+    let db = db.to_str().unwrap();
+    let out = ok(db, &["demo", "--no-serve", "--seed", "42"]);
+    for expected in ["幸福里物业服务有限公司", "幸福里股份经济合作社", "科目余额表", "试算平衡", "资产负债表", "利润表", "全部通过"] {
+        assert!(out.contains(expected), "demo output lacks {expected}:\n{out}");
+    }
+    assert!(!out.contains("试算不平") && !out.contains("✗"), "{out}");
+    let (code, _, err) = run(db, &["demo", "--no-serve"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("已存在"), "{err}");
+    // The same seed builds the same books.
+    let again = dir.path().join("again.db");
+    let out_again = ok(again.to_str().unwrap(), &["demo", "--no-serve", "--seed", "42"]);
+    let strip = |s: &str| s.lines().skip(1).collect::<Vec<_>>().join("\n");
+    assert_eq!(strip(&out), strip(&out_again));
+}

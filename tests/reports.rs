@@ -1,0 +1,108 @@
+//! Reports read the maintained balances: 科目余额表 by level, 明细账 with running balances, and
+//! the 小企业会计准则 statements; opening balances come in from CSV, refused unless they balance.
+
+mod common;
+
+use common::*;
+use mingzhang::ledger::Ledger;
+use mingzhang::report::{self, statement};
+use mingzhang::store::Store;
+
+async fn figures<S: Store>(ledger: Ledger<S>, _url: &str) {
+    let book = company_book(&ledger).await;
+    post(&ledger, &book, &voucher(date(2025, 1, 5), vec![line("1001", 30_000, 0), line("500101", 0, 30_000)])).await;
+    post(&ledger, &book, &voucher(date(2025, 1, 9), vec![line("540101", 12_000, 0), line("1001", 0, 12_000)])).await;
+    post(&ledger, &book, &voucher(date(2025, 2, 3), vec![line("100201", 50_000, 0), line("1001", 0, 50_000)])).await;
+    post(&ledger, &book, &voucher(date(2025, 2, 4), vec![line("1601", 60_000, 0), line("100201", 0, 60_000)])).await;
+
+    // February alone: cash opens at 1,000.00 + 300.00 − 120.00 = 1,180.00.
+    let tb = report::trial_balance(&ledger.store, &book, period(2025, 2), period(2025, 2), 1).await.unwrap();
+    let row = |code: &str| tb.rows.iter().find(|r| r.code == code).cloned().unwrap();
+    assert_eq!((row("1001").totals.opening_fen, row("1001").totals.credit_fen, row("1001").closing_fen), (118_000, 50_000, 68_000));
+    let bank = row("1002");
+    assert_eq!((bank.totals.opening_fen, bank.totals.debit_fen, bank.totals.credit_fen, bank.closing_fen), (900_000, 50_000, 60_000, 890_000));
+    assert!(tb.rows.iter().all(|r| r.level == 1), "level 1 shows first-level accounts only");
+    assert_eq!(tb.total.opening_fen, 0);
+    assert_eq!((tb.total.debit_fen, tb.total.credit_fen), (110_000, 110_000));
+    let deep = report::trial_balance(&ledger.store, &book, period(2025, 1), period(2025, 2), 2).await.unwrap();
+    assert!(deep.rows.iter().any(|r| r.code == "100201" && r.level == 2 && r.closing_fen == 890_000));
+    assert!(report::trial_balance(&ledger.store, &book, period(2025, 3), period(2025, 2), 1).await.is_err());
+
+    // 明细账 of cash: opening, each line with its running balance, month totals.
+    let l = report::account_ledger(&ledger.store, &book, "1001", period(2025, 1), period(2025, 2)).await.unwrap();
+    let balances: Vec<(&str, i64)> = l.entries.iter().map(|e| (e.kind, e.balance_fen)).collect();
+    assert_eq!(
+        balances,
+        vec![
+            ("opening", 100_000),
+            ("line", 130_000),
+            ("line", 118_000),
+            ("month_total", 118_000),
+            ("year_total", 118_000),
+            ("line", 68_000),
+            ("month_total", 68_000),
+            ("year_total", 68_000)
+        ]
+    );
+    let year_total_feb = l.entries.last().unwrap();
+    assert_eq!((year_total_feb.debit_fen, year_total_feb.credit_fen), (30_000, 62_000));
+    let parent = report::account_ledger(&ledger.store, &book, "1002", period(2025, 2), period(2025, 2)).await.unwrap();
+    assert!(parent.entries.iter().any(|e| e.summary.contains("（100201）")), "a parent's ledger names the sub-account of each line");
+    assert!(report::account_ledger(&ledger.store, &book, "8888", period(2025, 1), period(2025, 1)).await.is_err());
+
+    // The balance sheet balances and carries the (not yet carried-forward) profit.
+    let bs = statement::statement(&ledger.store, &book, "balance_sheet", period(2025, 2)).await.unwrap();
+    assert!(bs.checks_hold(), "{:?}", bs.checks);
+    assert_eq!(bs.value(1, 0).map(|f| f.0), Some(68_000 + 890_000), "货币资金 = 库存现金 + 银行存款");
+    assert_eq!(bs.value(1, 1).map(|f| f.0), Some(1_000_000), "年初余额 are the opening balances");
+    assert_eq!(bs.value(18, 0).map(|f| f.0), Some(60_000));
+    assert_eq!(bs.value(51, 0).map(|f| f.0), Some(18_000), "未分配利润 includes this year's unclosed profit");
+    assert_eq!(bs.value(30, 0), bs.value(53, 0));
+    let is = statement::statement(&ledger.store, &book, "income_statement", period(2025, 2)).await.unwrap();
+    assert_eq!((is.value(1, 0).map(|f| f.0), is.value(1, 1).map(|f| f.0)), (Some(30_000), Some(0)), "year to date, then February");
+    assert_eq!(is.value(2, 0).map(|f| f.0), Some(12_000));
+    assert!(is.checks_hold());
+    let text = bs.to_table().to_text();
+    assert!(text.contains("资产负债表") && text.contains("会小企01表") && text.contains("2025年02月28日"), "{text}");
+
+    let c = ledger.community(None).await.unwrap();
+    let collective = ledger.create_book(c.id, "collective", "合作社", "rural_collective", period(2025, 1)).await.unwrap();
+    let err = statement::statement(&ledger.store, &collective, "balance_sheet", period(2025, 1)).await.unwrap_err();
+    assert!(err.to_string().contains("small_enterprise"), "{err}");
+}
+
+#[tokio::test]
+async fn reports_show_the_figures_an_accountant_computes_by_hand() {
+    on_fresh_store!(figures)
+}
+
+async fn opening<S: Store>(ledger: Ledger<S>, url: &str) {
+    let c = ledger.create_community("期初测试").await.unwrap();
+    let book = ledger.create_book(c.id, "company", "公司", "small_enterprise", period(2025, 1)).await.unwrap();
+    let before = snapshot(url).await;
+    let cases = [
+        ("科目编码,借方余额,贷方余额\n1001,100.00,\n3001,,90.00\n", "期初余额不平：借方合计 100.00，贷方合计 90.00"),
+        ("科目编码,借方余额,贷方余额\n1001,100.00,\n1002,,100.00\n", "第 3 行“科目编码”列：科目 1002（银行存款）不是末级科目"),
+        ("科目编码,借方余额,贷方余额\n1001,100.00,\n7777,,100.00\n", "第 3 行“科目编码”列：科目“7777”不存在"),
+        ("科目编码,借方余额,贷方余额\n1001,100.001,\n3001,,100.00\n", "第 2 行“借方余额”列：“100.001”金额最多两位小数"),
+        ("科目编码,借方余额,贷方余额\n1001,一百,\n3001,,100.00\n", "第 2 行“借方余额”列：“一百”不是有效的金额"),
+        ("科目编码,借方余额,贷方余额\n1001,100.00\n", "第 2 行：无法解析"),
+        ("科目,借方余额,贷方余额\n1001,100.00,\n", "第 1 行“科目编码”列：缺少此列"),
+        ("科目编码,借方余额,贷方余额\n1001,-5.00,\n3001,,-5.00\n", "余额不能为负数"),
+    ];
+    for (csv, message) in cases {
+        let err = ledger.import_opening(&book, csv).await.unwrap_err();
+        assert!(err.to_string().contains(message), "«{err}» should contain «{message}»");
+    }
+    assert_eq!(snapshot(url).await, before, "a refused import writes nothing");
+    let n = ledger.import_opening(&book, "code,name,debit,credit\n1001,库存现金,\"1,200.50\",\n3001,实收资本,,1200.50\n").await.unwrap();
+    assert_eq!(n, 2);
+    post(&ledger, &book, &voucher(date(2025, 1, 2), vec![line("1001", 1, 0), line("500101", 0, 1)])).await;
+    let err = ledger.import_opening(&book, "科目编码,借方余额,贷方余额\n1001,1.00,\n3001,,1.00\n").await.unwrap_err();
+    assert!(err.to_string().contains("已有记账凭证"), "{err}");
+}
+
+#[tokio::test]
+async fn opening_balances_are_imported_only_when_they_balance_and_bad_rows_are_named() {
+    on_fresh_store!(opening)
+}
