@@ -431,7 +431,7 @@ async fn voucher_command<S: Store>(ledger: &Ledger<S>, cmd: &VoucherCommand, boo
         }
         VoucherCommand::List { period, .. } => {
             let p = parse_period("--period", period)?;
-            let mut tx = ledger.store.begin().await?;
+            let mut tx = ledger.store.read().await?;
             use crate::store::Tx;
             for v in tx.vouchers(book.id(), p.key(), p.key(), 10_000).await? {
                 let number = v.number.map(voucher_label).unwrap_or_else(|| "—".into());
@@ -513,7 +513,7 @@ async fn report_text<S: Store>(store: &S, book: &Book, args: &ReportArgs) -> Res
 
 /// The latest period that has postings, or the start period of an empty book.
 async fn last_period_with_data<S: Store>(store: &S, book: &Book) -> Result<Period> {
-    let mut tx = store.begin().await?;
+    let mut tx = store.read().await?;
     use crate::store::Tx;
     let last = tx.balances(book.id()).await?.iter().map(|b| b.period).max();
     Ok(last.and_then(Period::from_key).unwrap_or_else(|| book.start_period()))

@@ -11,7 +11,7 @@ use crate::error::Result;
 use crate::ledger::Book;
 use crate::store::{Store, Tx};
 
-const VOUCHERS_PER_PAGE: i64 = 20_000;
+const VOUCHERS_PER_PAGE: i64 = 10_000;
 
 /// The hledger account name of a leaf: its ancestors' "code name" joined by colons, e.g.
 /// "1002 银行存款:100201 基本存款户". Single spaces are safe inside hledger account names.
@@ -35,7 +35,7 @@ fn clean(text: &str) -> String {
 /// Writes the book: opening balances dated the day before the start period, then every posted
 /// voucher in chain order, its number as the transaction code.
 pub async fn write_hledger<S: Store, W: Write>(store: &S, book: &Book, out: &mut W) -> Result<u64> {
-    let mut tx = store.begin().await?;
+    let mut tx = store.read().await?;
     writeln!(out, "; 明账 mingzhang export of book {} ({}), chart {}", book.row.code, clean(&book.row.name), book.row.chart)?;
     writeln!(out, "; amounts in yuan (CNY); debit positive\n")?;
     let opening = tx.opening_balances(book.id()).await?;
@@ -52,24 +52,19 @@ pub async fn write_hledger<S: Store, W: Write>(store: &S, book: &Book, out: &mut
     let mut transactions = 0u64;
     let mut after_seq = 0;
     loop {
-        let page = tx.journal_page(book.id(), after_seq, VOUCHERS_PER_PAGE).await?;
+        let page = tx.journal_page(book.id(), after_seq, after_seq + VOUCHERS_PER_PAGE).await?;
         let Some(last) = page.last() else { break };
         after_seq = last.chain_seq;
-        let mut current = None;
-        for r in &page {
-            if current != Some(r.voucher_id) {
-                if current.is_some() {
-                    writeln!(out)?;
-                }
-                current = Some(r.voucher_id);
-                transactions += 1;
-                let period = Period::from_key(r.period).map(|p| p.to_string()).unwrap_or_default();
-                writeln!(out, "{} ({} {}) {}", r.voucher_date, period, voucher_label(r.number), clean(&r.summary))?;
+        for v in &page {
+            transactions += 1;
+            let period = Period::from_key(v.period).map(|p| p.to_string()).unwrap_or_default();
+            let title = v.lines.first().map_or(String::new(), |l| clean(&l.summary));
+            writeln!(out, "{} ({} {}) {}", v.voucher_date, period, voucher_label(v.number), title)?;
+            for l in &v.lines {
+                writeln!(out, "    {}  {}  ; {}", name(l.account_id), Fen(l.debit_fen - l.credit_fen), clean(&l.summary))?;
             }
-            let amount = Fen(r.debit_fen - r.credit_fen);
-            writeln!(out, "    {}  {}  ; {}", name(r.account_id), amount, clean(&r.summary))?;
+            writeln!(out)?;
         }
-        writeln!(out)?;
     }
     out.flush()?;
     Ok(transactions)

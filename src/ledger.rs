@@ -96,7 +96,7 @@ impl<S: Store> Ledger<S> {
 
     /// The community by name, or the only one when no name is given.
     pub async fn community(&self, name: Option<&str>) -> Result<CommunityRow> {
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.store.read().await?;
         let all = tx.communities().await?;
         match name {
             Some(n) => all.into_iter().find(|c| c.name == n).ok_or_else(|| Error::not_found(format!("社区“{n}”"))),
@@ -144,17 +144,17 @@ impl<S: Store> Ledger<S> {
     }
 
     pub async fn book(&self, community_id: i64, code: &str) -> Result<Book> {
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.store.read().await?;
         load_book(&mut tx, community_id, code).await
     }
 
     pub async fn books(&self, community_id: i64) -> Result<Vec<BookRow>> {
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.store.read().await?;
         tx.books(community_id).await
     }
 
     pub async fn periods(&self, book: &Book) -> Result<Vec<PeriodRow>> {
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.store.read().await?;
         tx.periods(book.id()).await
     }
 
@@ -510,14 +510,14 @@ impl<S: Store> Ledger<S> {
     }
 
     pub async fn voucher(&self, book: &Book, voucher_id: i64) -> Result<(VoucherRow, Vec<LineRow>)> {
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.store.read().await?;
         let v = find_voucher(&mut tx, book, voucher_id).await?;
         let lines = tx.lines(v.id).await?;
         Ok((v, lines))
     }
 
     pub async fn voucher_by_label(&self, book: &Book, period: Period, number: i64) -> Result<VoucherRow> {
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.store.read().await?;
         tx.voucher_by_number(book.id(), period.key(), number)
             .await?
             .ok_or_else(|| Error::not_found(format!("{period} 的凭证 {}", voucher_label(number))))

@@ -1,17 +1,24 @@
 //! `mingzhang verify`: re-checks, from the stored rows alone, every invariant of DESIGN.md
-//! section 3 that the ledger core covers, and names each failure precisely. It reads the journal
-//! in pages, so its memory stays flat however large the book is.
+//! section 3 that the ledger core covers, and names each failure precisely.
+//!
+//! The chain is read in pages, so memory stays flat however large the book is, and in
+//! contiguous segments read at once on separate connections, one per core: each segment checks
+//! its own links, and the merge checks the links between segments. Every voucher's hash is
+//! recomputed from its lines either way.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use crate::domain::money::Fen;
 use crate::domain::voucher::{voucher_label, VoucherKind};
 use crate::error::Result;
 use crate::ledger::{genesis_of, load_book, period_text, seal_hash, Book, SealHeader};
-use crate::store::{JournalRow, LineRow, Store, Tx};
+use crate::store::{JournalVoucher, LineRow, Store, Tx};
 
 /// Vouchers read per page: big enough to amortise the query, small enough for flat memory.
-const VOUCHERS_PER_PAGE: i64 = 20_000;
+const VOUCHERS_PER_PAGE: i64 = 10_000;
+/// Below this many vouchers one segment is quicker than starting several.
+const VOUCHERS_PER_SEGMENT_MIN: i64 = 50_000;
 
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Finding {
@@ -39,12 +46,13 @@ impl VerifyReport {
 /// Verifies every book of every community in the store.
 pub async fn verify_all<S: Store>(store: &S) -> Result<VerifyReport> {
     let mut report = VerifyReport::default();
-    let mut tx = store.begin().await?;
-    for community in tx.communities().await? {
-        for book_row in tx.books(community.id).await? {
-            let book = load_book(&mut tx, community.id, &book_row.code).await?;
+    let communities = store.read().await?.communities().await?;
+    for community in communities {
+        let books = store.read().await?.books(community.id).await?;
+        for book_row in books {
+            let book = load_book(&mut store.read().await?, community.id, &book_row.code).await?;
             let mut findings = Vec::new();
-            let (vouchers, lines) = verify_book(&mut tx, &book, &mut |invariant, message| {
+            let (vouchers, lines) = verify_book(store, &book, &mut |invariant, message| {
                 findings.push(Finding { community: community.name.clone(), book: book.row.code.clone(), invariant, message })
             })
             .await?;
@@ -57,16 +65,40 @@ pub async fn verify_all<S: Store>(store: &S) -> Result<VerifyReport> {
     Ok(report)
 }
 
-struct PeriodState {
-    last_number: i64,
+/// Where the book's periods were closed: chain length at each close → (period, recorded head).
+type CloseMarks = HashMap<i64, Vec<(i64, Option<String>)>>;
+
+/// What one segment of the chain found and what the merge needs to join it to its neighbours.
+#[derive(Default)]
+struct Segment {
+    findings: Vec<(u8, String)>,
+    vouchers: i64,
+    lines: i64,
+    /// (account, period) → (debit, credit), recomputed from the lines.
+    movements: HashMap<(i64, i64), (i64, i64)>,
+    /// period → (first, last) voucher number seen in this segment.
+    numbers: BTreeMap<i64, (i64, i64)>,
+    /// (chain_seq, prev_hash, label) of the first voucher; (chain_seq, hash) of the last.
+    first: Option<(i64, String, String)>,
+    last: Option<(i64, String)>,
 }
 
 /// Checks one book; calls `fail(invariant, message)` for each finding. Returns (vouchers, lines).
-pub async fn verify_book<T: Tx>(tx: &mut T, book: &Book, fail: &mut impl FnMut(u8, String)) -> Result<(i64, i64)> {
-    let periods = tx.periods(book.id()).await?;
-    let opening = tx.opening_balances(book.id()).await?;
-    let maintained = tx.balances(book.id()).await?;
-    let current = tx.books(book.row.community_id).await?.into_iter().find(|b| b.id == book.id());
+pub async fn verify_book<S: Store>(store: &S, book: &Book, fail: &mut impl FnMut(u8, String)) -> Result<(i64, i64)> {
+    let (periods, opening, maintained, current, max_seq) = {
+        let mut tx = store.read().await?;
+        let current = tx.books(book.row.community_id).await?.into_iter().find(|b| b.id == book.id());
+        (
+            tx.periods(book.id()).await?,
+            tx.opening_balances(book.id()).await?,
+            tx.balances(book.id()).await?,
+            current,
+            tx.max_chain_seq(book.id()).await?,
+        )
+    };
+    // Read up to the last voucher actually stored, which is past the recorded length if
+    // someone appended to the chain behind the ledger's back.
+    let chain_len = current.as_ref().map_or(0, |b| b.chain_len).max(max_seq);
 
     let opening_sum: i64 = opening.iter().map(|o| o.balance_fen).sum();
     if opening_sum != 0 {
@@ -77,106 +109,75 @@ pub async fn verify_book<T: Tx>(tx: &mut T, book: &Book, fail: &mut impl FnMut(u
             fail(1, format!("期初余额记在非末级或不存在的科目 {}", book.code_of(o.account_id)));
         }
     }
+    let genesis = genesis_of(book, &opening);
 
-    let mut head = genesis_of(book, &opening);
-    let mut expected_seq = 1i64;
-    let mut vouchers = 0i64;
-    let mut line_count = 0i64;
-    let mut recomputed: HashMap<(i64, i64), (i64, i64)> = HashMap::new();
-    let mut per_period: BTreeMap<i64, PeriodState> = BTreeMap::new();
-    // Chain length at each close → the periods closed at that length and the head they recorded.
-    let mut close_at: HashMap<i64, Vec<(i64, Option<String>)>> = HashMap::new();
+    let mut close_marks: CloseMarks = HashMap::new();
     for p in periods.iter().filter(|p| p.status == "closed") {
-        close_at.entry(p.chain_len_at_close.unwrap_or(0)).or_default().push((p.period, p.chain_head_at_close.clone()));
+        close_marks.entry(p.chain_len_at_close.unwrap_or(0)).or_default().push((p.period, p.chain_head_at_close.clone()));
     }
-    let closed_len: HashMap<i64, i64> =
-        periods.iter().filter(|p| p.status == "closed").map(|p| (p.period, p.chain_len_at_close.unwrap_or(0))).collect();
-    // A period closed before any voucher was posted records the genesis as its head.
-    for (period, recorded) in close_at.get(&0).into_iter().flatten() {
-        if recorded.as_deref() != Some(head.as_str()) {
+    // A period closed before anything was posted recorded the genesis as its head.
+    for (period, recorded) in close_marks.get(&0).into_iter().flatten() {
+        if recorded.as_deref() != Some(genesis.as_str()) {
             fail(4, format!("{} 结账时记录的链头与账套起点不符", period_text(*period)));
         }
     }
+    let close_marks = Arc::new(close_marks);
+    let closed_len: Arc<HashMap<i64, i64>> =
+        Arc::new(periods.iter().filter(|p| p.status == "closed").map(|p| (p.period, p.chain_len_at_close.unwrap_or(0))).collect());
 
-    let mut after_seq = 0i64;
-    loop {
-        let page = tx.journal_page(book.id(), after_seq, VOUCHERS_PER_PAGE).await?;
-        if page.is_empty() {
-            break;
+    // Contiguous ranges of the chain, one task each.
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as i64;
+    let count = (chain_len / VOUCHERS_PER_SEGMENT_MIN).clamp(1, cores);
+    let size = (chain_len / count).max(1);
+    let mut tasks = Vec::new();
+    for k in 0..count {
+        let after = k * size;
+        let until = if k == count - 1 { chain_len } else { (k + 1) * size };
+        let (store, book, marks, closed) = (store.clone(), book.clone(), close_marks.clone(), closed_len.clone());
+        tasks.push(tokio::spawn(async move { verify_segment(store, book, after, until, marks, closed).await }));
+    }
+
+    let mut vouchers = 0;
+    let mut line_count = 0;
+    let mut head = genesis;
+    let mut next_seq = 1;
+    let mut recomputed: HashMap<(i64, i64), (i64, i64)> = HashMap::new();
+    let mut last_number: BTreeMap<i64, i64> = BTreeMap::new();
+    for task in tasks {
+        let segment = task.await.map_err(|e| crate::error::Error::Conflict(format!("校验任务失败：{e}")))??;
+        for (invariant, message) in segment.findings {
+            fail(invariant, message);
         }
-        let mut start = 0;
-        while start < page.len() {
-            let id = page[start].voucher_id;
-            let end = page[start..].iter().position(|r| r.voucher_id != id).map_or(page.len(), |n| start + n);
-            let rows = &page[start..end];
-            start = end;
-            let v = &rows[0];
-            let label = format!("{} {}", period_text(v.period), voucher_label(v.number));
-            vouchers += 1;
-            line_count += rows.len() as i64;
-            after_seq = v.chain_seq;
-
-            if v.chain_seq != expected_seq {
-                fail(4, format!("哈希链在第 {expected_seq} 环断开：下一张已记账凭证是第 {} 环（{label}），其间的凭证被删除", v.chain_seq));
+        if let Some((seq, prev_hash, label)) = &segment.first {
+            if *seq != next_seq {
+                fail(4, format!("哈希链在第 {next_seq} 环断开：下一张已记账凭证是第 {seq} 环（{label}），其间的凭证被删除"));
             }
-            expected_seq = v.chain_seq + 1;
-            if v.prev_hash.as_deref() != Some(head.as_str()) {
+            if *prev_hash != head {
                 fail(4, format!("凭证 {label} 的前链哈希与上一张不符：链在此处被改动"));
             }
-            let lines: Vec<LineRow> = rows.iter().map(line_of).collect();
-            let header = SealHeader {
-                book_id: book.id(),
-                chain_seq: v.chain_seq,
-                period: v.period,
-                number: v.number,
-                date: v.voucher_date,
-                kind: &v.kind,
-                attachments: v.attachments,
-                maker: &v.maker,
-                reviewer: v.reviewer.as_deref().unwrap_or(""),
-                poster: v.poster.as_deref().unwrap_or(""),
-                reverses_id: v.reverses_id,
-            };
-            let expected_hash = seal_hash(&header, &lines, book, v.prev_hash.as_deref().unwrap_or(""));
-            if v.hash.as_deref() != Some(expected_hash.as_str()) {
-                fail(4, format!("凭证 {label} 的内容与其哈希不符：记账后被改动"));
-            }
-            head = v.hash.clone().unwrap_or_default();
-            for (period, recorded) in close_at.get(&v.chain_seq).into_iter().flatten() {
-                if recorded.as_deref() != Some(head.as_str()) {
-                    fail(4, format!("{} 结账时记录的链头与链上第 {} 环不符", period_text(*period), v.chain_seq));
-                }
-            }
-
-            check_voucher_lines(book, &label, v, &lines, fail);
-            if let Some(len_at_close) = closed_len.get(&v.period) {
-                if v.chain_seq > *len_at_close {
-                    fail(3, format!("凭证 {label} 在 {} 结账后记入该期间", period_text(v.period)));
-                }
-            }
-            let state = per_period.entry(v.period).or_insert(PeriodState { last_number: 0 });
-            if v.number != state.last_number + 1 {
-                fail(
-                    3,
-                    format!(
-                        "{} 凭证号不连续：{} 之后是 {}",
-                        period_text(v.period),
-                        voucher_label(state.last_number),
-                        voucher_label(v.number)
-                    ),
-                );
-            }
-            state.last_number = v.number;
-            for l in &lines {
-                let e = recomputed.entry((l.account_id, v.period)).or_default();
-                e.0 += l.debit_fen;
-                e.1 += l.credit_fen;
-            }
         }
+        if let Some((seq, hash)) = segment.last {
+            next_seq = seq + 1;
+            head = hash;
+        }
+        for (period, (first, last)) in segment.numbers {
+            let before = last_number.get(&period).copied().unwrap_or(0);
+            if first != before + 1 {
+                fail(3, format!("{} 凭证号不连续：{} 之后是 {}", period_text(period), voucher_label(before), voucher_label(first)));
+            }
+            last_number.insert(period, last);
+        }
+        for (key, (d, c)) in segment.movements {
+            let e = recomputed.entry(key).or_default();
+            e.0 += d;
+            e.1 += c;
+        }
+        vouchers += segment.vouchers;
+        line_count += segment.lines;
     }
 
     for p in &periods {
-        let last = per_period.get(&p.period).map_or(0, |s| s.last_number);
+        let last = last_number.get(&p.period).copied().unwrap_or(0);
         if last != p.vouchers_posted {
             fail(3, format!("{} 的凭证计数器为 {}，但已记账凭证号到 {}", period_text(p.period), p.vouchers_posted, last));
         }
@@ -234,7 +235,97 @@ pub async fn verify_book<T: Tx>(tx: &mut T, book: &Book, fail: &mut impl FnMut(u
     Ok((vouchers, line_count))
 }
 
-fn check_voucher_lines(book: &Book, label: &str, v: &JournalRow, lines: &[LineRow], fail: &mut impl FnMut(u8, String)) {
+/// Checks the vouchers with `after < chain_seq <= until` on a connection of its own.
+async fn verify_segment<S: Store>(
+    store: S,
+    book: Book,
+    after: i64,
+    until: i64,
+    close_marks: Arc<CloseMarks>,
+    closed_len: Arc<HashMap<i64, i64>>,
+) -> Result<Segment> {
+    let mut tx = store.read().await?;
+    let mut s = Segment::default();
+    let mut cursor = after;
+    while cursor < until {
+        let page_end = until.min(cursor + VOUCHERS_PER_PAGE);
+        for v in &tx.journal_page(book.id(), cursor, page_end).await? {
+            check_voucher(&book, v, &mut s, &close_marks, &closed_len);
+        }
+        cursor = page_end;
+    }
+    Ok(s)
+}
+
+fn check_voucher(book: &Book, v: &JournalVoucher, s: &mut Segment, close_marks: &CloseMarks, closed_len: &HashMap<i64, i64>) {
+    let label = format!("{} {}", period_text(v.period), voucher_label(v.number));
+    let mut fail = |invariant: u8, message: String| s.findings.push((invariant, message));
+    let prev_hash = v.prev_hash.clone().unwrap_or_default();
+    match &s.last {
+        None => s.first = Some((v.chain_seq, prev_hash.clone(), label.clone())),
+        Some((last_seq, last_hash)) => {
+            if v.chain_seq != last_seq + 1 {
+                fail(
+                    4,
+                    format!("哈希链在第 {} 环断开：下一张已记账凭证是第 {} 环（{label}），其间的凭证被删除", last_seq + 1, v.chain_seq),
+                );
+            }
+            if prev_hash != *last_hash {
+                fail(4, format!("凭证 {label} 的前链哈希与上一张不符：链在此处被改动"));
+            }
+        }
+    }
+    let header = SealHeader {
+        book_id: book.id(),
+        chain_seq: v.chain_seq,
+        period: v.period,
+        number: v.number,
+        date: v.voucher_date,
+        kind: &v.kind,
+        attachments: v.attachments,
+        maker: &v.maker,
+        reviewer: v.reviewer.as_deref().unwrap_or(""),
+        poster: v.poster.as_deref().unwrap_or(""),
+        reverses_id: v.reverses_id,
+    };
+    let hash = v.hash.clone().unwrap_or_default();
+    if seal_hash(&header, &v.lines, book, &prev_hash) != hash {
+        fail(4, format!("凭证 {label} 的内容与其哈希不符：记账后被改动"));
+    }
+    for (period, recorded) in close_marks.get(&v.chain_seq).into_iter().flatten() {
+        if recorded.as_deref() != Some(hash.as_str()) {
+            fail(4, format!("{} 结账时记录的链头与链上第 {} 环不符", period_text(*period), v.chain_seq));
+        }
+    }
+    if closed_len.get(&v.period).is_some_and(|len_at_close| v.chain_seq > *len_at_close) {
+        fail(3, format!("凭证 {label} 在 {} 结账后记入该期间", period_text(v.period)));
+    }
+    check_lines(book, &label, v, &v.lines, &mut fail);
+    match s.numbers.get_mut(&v.period) {
+        Some((_, last)) => {
+            if v.number != *last + 1 {
+                s.findings.push((
+                    3,
+                    format!("{} 凭证号不连续：{} 之后是 {}", period_text(v.period), voucher_label(*last), voucher_label(v.number)),
+                ));
+            }
+            *last = v.number;
+        }
+        None => {
+            s.numbers.insert(v.period, (v.number, v.number));
+        }
+    }
+    for l in &v.lines {
+        let e = s.movements.entry((l.account_id, v.period)).or_default();
+        e.0 += l.debit_fen;
+        e.1 += l.credit_fen;
+    }
+    s.vouchers += 1;
+    s.lines += v.lines.len() as i64;
+    s.last = Some((v.chain_seq, hash));
+}
+
+fn check_lines(book: &Book, label: &str, v: &JournalVoucher, lines: &[LineRow], fail: &mut impl FnMut(u8, String)) {
     if lines.len() < 2 {
         fail(1, format!("凭证 {label} 只有 {} 条分录", lines.len()));
     }
@@ -245,33 +336,13 @@ fn check_voucher_lines(book: &Book, label: &str, v: &JournalRow, lines: &[LineRo
         fail(1, format!("凭证 {label} 借贷不平：借方 {}，贷方 {}", Fen(debit), Fen(credit)));
     }
     for l in lines {
-        match book.account_by_id(l.account_id) {
-            Some(a) if a.is_leaf => {}
-            _ => fail(1, format!("凭证 {label} 第 {} 条分录记在非末级或不存在的科目 {}", l.line_no, book.code_of(l.account_id))),
+        if !book.account_by_id(l.account_id).is_some_and(|a| a.is_leaf) {
+            fail(1, format!("凭证 {label} 第 {} 条分录记在非末级或不存在的科目 {}", l.line_no, book.code_of(l.account_id)));
         }
         let amount = l.debit_fen + l.credit_fen;
-        let sign_ok = match kind {
-            Some(VoucherKind::Reversal) => amount < 0,
-            _ => amount > 0,
-        };
+        let sign_ok = if kind == Some(VoucherKind::Reversal) { amount < 0 } else { amount > 0 };
         if (l.debit_fen != 0) == (l.credit_fen != 0) || !sign_ok {
             fail(1, format!("凭证 {label} 第 {} 条分录金额不合规则（借 {} 贷 {}）", l.line_no, Fen(l.debit_fen), Fen(l.credit_fen)));
         }
-    }
-}
-
-fn line_of(r: &JournalRow) -> LineRow {
-    LineRow {
-        voucher_id: r.voucher_id,
-        line_no: r.line_no,
-        summary: r.summary.clone(),
-        account_id: r.account_id,
-        debit_fen: r.debit_fen,
-        credit_fen: r.credit_fen,
-        household_id: r.household_id,
-        fee_item_id: r.fee_item_id,
-        subsidy_program_id: r.subsidy_program_id,
-        service_category: r.service_category.clone(),
-        supplier_id: r.supplier_id,
     }
 }

@@ -69,12 +69,16 @@ async fn an_accountant_keeps_books_from_the_command_line() {
     let is = ok(url, &["report", "income-statement", "--book", "company", "--to", "2025-01"]);
     assert!(is.contains("利润表") && is.contains("88.80"), "{is}");
     let journal = ok(url, &["export", "hledger", "--book", "company"]);
-    assert!(journal.contains("(2025-01 记-0001) 收取车位费") && journal.contains("5001 主营业务收入:500102 停车服务费  -88.80"), "{journal}");
+    assert!(
+        journal.contains("(2025-01 记-0001) 收取车位费") && journal.contains("5001 主营业务收入:500102 停车服务费  -88.80"),
+        "{journal}"
+    );
 
     let verified = ok(url, &["verify"]);
     assert!(verified.contains("全部通过"), "{verified}");
     // Tamper behind the application's back: verify exits 2 and says where.
-    let guard_off = if is_pg(url) { "ALTER TABLE voucher_lines DISABLE TRIGGER USER" } else { "DROP TRIGGER voucher_lines_posted_no_update" };
+    let guard_off =
+        if is_pg(url) { "ALTER TABLE voucher_lines DISABLE TRIGGER USER" } else { "DROP TRIGGER voucher_lines_posted_no_update" };
     raw_sql(url, guard_off).await.unwrap();
     raw_sql(url, "UPDATE voucher_lines SET credit_fen = 9999 WHERE credit_fen = 8880").await.unwrap();
     let (code, out, _) = run(url, &["verify"]);
@@ -93,7 +97,8 @@ fn the_demo_builds_a_community_on_a_fresh_file_and_prints_its_reports() {
     let db = dir.path().join("demo.db");
     let db = db.to_str().unwrap();
     let out = ok(db, &["demo", "--no-serve", "--seed", "42"]);
-    for expected in ["幸福里物业服务有限公司", "幸福里股份经济合作社", "科目余额表", "试算平衡", "资产负债表", "利润表", "全部通过"] {
+    for expected in ["幸福里物业服务有限公司", "幸福里股份经济合作社", "科目余额表", "试算平衡", "资产负债表", "利润表", "全部通过"]
+    {
         assert!(out.contains(expected), "demo output lacks {expected}:\n{out}");
     }
     assert!(!out.contains("试算不平") && !out.contains("✗"), "{out}");

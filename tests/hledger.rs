@@ -33,7 +33,13 @@ fn hledger_balances(journal: &std::path::Path, period_arg: Option<&str>) -> BTre
 }
 
 /// Leaf code → our figure for the same range: closing balance, or net movement of a month.
-async fn our_balances<S: Store>(ledger: &Ledger<S>, book: &Book, from: (i32, u32), to: (i32, u32), movement_only: bool) -> BTreeMap<String, i64> {
+async fn our_balances<S: Store>(
+    ledger: &Ledger<S>,
+    book: &Book,
+    from: (i32, u32),
+    to: (i32, u32),
+    movement_only: bool,
+) -> BTreeMap<String, i64> {
     let tb = report::trial_balance(&ledger.store, book, period(from.0, from.1), period(to.0, to.1), 99).await.unwrap();
     tb.rows
         .iter()

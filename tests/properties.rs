@@ -14,7 +14,8 @@ use mingzhang::verify::verify_all;
 use mingzhang::with_store;
 use proptest::prelude::*;
 
-const LEAVES: &[&str] = &["1001", "100201", "1012", "1122", "2202", "2203", "224101", "3001", "500101", "500102", "540101", "540103", "5603", "5301"];
+const LEAVES: &[&str] =
+    &["1001", "100201", "1012", "1122", "2202", "2203", "224101", "3001", "500101", "500102", "540101", "540103", "5603", "5301"];
 
 fn cases() -> u32 {
     // Each case makes a fresh database; PostgreSQL's CREATE DATABASE is the slow part.
@@ -82,7 +83,12 @@ async fn apply<S: Store>(ledger: &Ledger<S>, ops: &[Op]) {
             Op::Batch(vs) => {
                 let batch: Vec<ApprovedVoucher> = vs
                     .iter()
-                    .map(|v| ApprovedVoucher { input: v.clone(), kind: VoucherKind::Normal, maker: "系统".into(), reviewer: "主管乙".into() })
+                    .map(|v| ApprovedVoucher {
+                        input: v.clone(),
+                        kind: VoucherKind::Normal,
+                        maker: "系统".into(),
+                        reviewer: "主管乙".into(),
+                    })
                     .collect();
                 if let Ok(done) = ledger.post_batch(&book, "主管乙", &batch).await {
                     posted.extend(done.iter().map(|p| p.voucher_id));

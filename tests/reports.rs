@@ -20,7 +20,10 @@ async fn figures<S: Store>(ledger: Ledger<S>, _url: &str) {
     let row = |code: &str| tb.rows.iter().find(|r| r.code == code).cloned().unwrap();
     assert_eq!((row("1001").totals.opening_fen, row("1001").totals.credit_fen, row("1001").closing_fen), (118_000, 50_000, 68_000));
     let bank = row("1002");
-    assert_eq!((bank.totals.opening_fen, bank.totals.debit_fen, bank.totals.credit_fen, bank.closing_fen), (900_000, 50_000, 60_000, 890_000));
+    assert_eq!(
+        (bank.totals.opening_fen, bank.totals.debit_fen, bank.totals.credit_fen, bank.closing_fen),
+        (900_000, 50_000, 60_000, 890_000)
+    );
     assert!(tb.rows.iter().all(|r| r.level == 1), "level 1 shows first-level accounts only");
     assert_eq!(tb.total.opening_fen, 0);
     assert_eq!((tb.total.debit_fen, tb.total.credit_fen), (110_000, 110_000));

@@ -43,7 +43,7 @@ pub struct Balances {
 
 impl Balances {
     pub async fn load<S: Store>(store: &S, book: &Book) -> Result<Balances> {
-        let mut tx = store.begin().await?;
+        let mut tx = store.read().await?;
         Ok(Balances { opening: tx.opening_balances(book.id()).await?, movements: tx.balances(book.id()).await? })
     }
 
@@ -251,7 +251,7 @@ pub async fn account_ledger<S: Store>(store: &S, book: &Book, code: &str, from: 
     let opening = balances.totals(book, from, from.prev()).get(&account_code).map_or(0, |t| t.opening_fen);
     let year_before = balances.totals(book, from.first_of_year(), from.prev()).get(&account_code).copied().unwrap_or_default();
     let lines = {
-        let mut tx = store.begin().await?;
+        let mut tx = store.read().await?;
         tx.account_lines(book.id(), account_code.as_str(), from.key(), to.key()).await?
     };
     let mut entries = vec![LedgerEntry {

@@ -121,7 +121,7 @@ pub struct NewVoucher {
     pub hash: Option<String>,
 }
 
-#[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
+#[derive(Clone, Debug, sqlx::FromRow, serde::Serialize, serde::Deserialize)]
 pub struct LineRow {
     pub voucher_id: i64,
     pub line_no: i64,
@@ -136,9 +136,11 @@ pub struct LineRow {
     pub supplier_id: Option<i64>,
 }
 
-/// A posted line with its voucher's header, in chain order: what `verify` and the exports read.
-#[derive(Clone, Debug, sqlx::FromRow)]
-pub struct JournalRow {
+/// A posted voucher with its lines, in chain order: what `verify` and the exports read. The
+/// store reads a page of these as two JSON documents (headers, lines) built by the database,
+/// because one row per line costs more in the driver than the database's own work.
+#[derive(Clone, Debug, serde::Deserialize)]
+pub struct JournalVoucher {
     pub voucher_id: i64,
     pub chain_seq: i64,
     pub period: i64,
@@ -150,19 +152,10 @@ pub struct JournalRow {
     pub reviewer: Option<String>,
     pub poster: Option<String>,
     pub reverses_id: Option<i64>,
-    pub posted_at: Option<DateTime<Utc>>,
     pub prev_hash: Option<String>,
     pub hash: Option<String>,
-    pub line_no: i64,
-    pub summary: String,
-    pub account_id: i64,
-    pub debit_fen: i64,
-    pub credit_fen: i64,
-    pub household_id: Option<i64>,
-    pub fee_item_id: Option<i64>,
-    pub subsidy_program_id: Option<i64>,
-    pub service_category: Option<String>,
-    pub supplier_id: Option<i64>,
+    #[serde(skip)]
+    pub lines: Vec<LineRow>,
 }
 
 /// A line of one account's ledger (明细账).
@@ -200,6 +193,8 @@ pub trait Store: Clone + Send + Sync + 'static {
     /// Starts a transaction that will write: on SQLite it takes the write lock at once
     /// (BEGIN IMMEDIATE) so two writers never deadlock upgrading a read lock.
     fn begin(&self) -> impl Future<Output = Result<Self::Tx>> + Send;
+    /// Starts a transaction that only reads; on SQLite several run at once beside a writer.
+    fn read(&self) -> impl Future<Output = Result<Self::Tx>> + Send;
     fn close(&self) -> impl Future<Output = ()> + Send;
 }
 
@@ -268,8 +263,10 @@ pub trait Tx: Send {
         from_period: i64,
         to_period: i64,
     ) -> impl Future<Output = Result<Vec<AccountLineRow>>> + Send;
-    /// Up to `limit_vouchers` posted vouchers after `after_seq` in chain order, with their lines.
-    fn journal_page(&mut self, book_id: i64, after_seq: i64, limit_vouchers: i64) -> impl Future<Output = Result<Vec<JournalRow>>> + Send;
+    /// The highest chain position of a posted voucher of the book (0 for none).
+    fn max_chain_seq(&mut self, book_id: i64) -> impl Future<Output = Result<i64>> + Send;
+    /// The posted vouchers with `after_seq < chain_seq <= until_seq`, in chain order, with lines.
+    fn journal_page(&mut self, book_id: i64, after_seq: i64, until_seq: i64) -> impl Future<Output = Result<Vec<JournalVoucher>>> + Send;
 }
 
 /// The fields a voucher gains when it is posted.

@@ -58,6 +58,9 @@ impl Store for SqliteStore {
     async fn begin(&self) -> Result<SqliteTx> {
         Ok(SqliteTx { tx: self.pool.begin_with("BEGIN IMMEDIATE").await? })
     }
+    async fn read(&self) -> Result<SqliteTx> {
+        Ok(SqliteTx { tx: self.pool.begin().await? })
+    }
     async fn close(&self) {
         self.pool.close().await
     }
@@ -93,13 +96,16 @@ impl Store for PgStore {
     async fn begin(&self) -> Result<PgTx> {
         Ok(PgTx { tx: self.pool.begin().await? })
     }
+    async fn read(&self) -> Result<PgTx> {
+        Ok(PgTx { tx: self.pool.begin().await? })
+    }
     async fn close(&self) {
         self.pool.close().await
     }
 }
 
 macro_rules! impl_tx {
-    ($tx_type:ty, $db:ty) => {
+    ($tx_type:ty, $db:ty, $headers_json:expr, $lines_json:expr) => {
         impl Tx for $tx_type {
             async fn commit(self) -> Result<()> {
                 Ok(self.tx.commit().await?)
@@ -449,20 +455,20 @@ macro_rules! impl_tx {
                 .await?)
             }
 
-            async fn journal_page(&mut self, book_id: i64, after_seq: i64, limit_vouchers: i64) -> Result<Vec<JournalRow>> {
-                Ok(sqlx::query_as(
-                    "SELECT v.id AS voucher_id, v.chain_seq, v.period, v.number, v.voucher_date, v.kind, v.attachments, v.maker, v.reviewer, v.poster,
-                            v.reverses_id, v.posted_at, v.prev_hash, v.hash, l.line_no, l.summary, l.account_id, l.debit_fen, l.credit_fen,
-                            l.household_id, l.fee_item_id, l.subsidy_program_id, l.service_category, l.supplier_id
-                     FROM vouchers v JOIN voucher_lines l ON l.voucher_id = v.id
-                     WHERE v.book_id = $1 AND v.status = 'posted' AND v.chain_seq > $2 AND v.chain_seq <= $2 + $3
-                     ORDER BY v.chain_seq, l.line_no",
-                )
-                .bind(book_id)
-                .bind(after_seq)
-                .bind(limit_vouchers)
-                .fetch_all(&mut *self.tx)
-                .await?)
+            async fn max_chain_seq(&mut self, book_id: i64) -> Result<i64> {
+                let max: Option<i64> = sqlx::query_scalar("SELECT MAX(chain_seq) FROM vouchers WHERE book_id = $1 AND status = 'posted'")
+                    .bind(book_id)
+                    .fetch_one(&mut *self.tx)
+                    .await?;
+                Ok(max.unwrap_or(0))
+            }
+
+            async fn journal_page(&mut self, book_id: i64, after_seq: i64, until_seq: i64) -> Result<Vec<JournalVoucher>> {
+                let headers: String =
+                    sqlx::query_scalar($headers_json).bind(book_id).bind(after_seq).bind(until_seq).fetch_one(&mut *self.tx).await?;
+                let lines: String =
+                    sqlx::query_scalar($lines_json).bind(book_id).bind(after_seq).bind(until_seq).fetch_one(&mut *self.tx).await?;
+                assemble_journal(&headers, &lines)
             }
         }
     };
@@ -498,5 +504,42 @@ where
         .push_bind(v.hash.as_deref());
 }
 
-impl_tx!(SqliteTx, Sqlite);
-impl_tx!(PgTx, Postgres);
+// The journal as JSON, one document per page: the only SQL that differs between the engines,
+// because their JSON functions are spelled differently. Arrays follow the field order of
+// JournalVoucher and LineRow.
+impl_tx!(
+    SqliteTx,
+    Sqlite,
+    "SELECT json_group_array(json_array(id, chain_seq, period, number, voucher_date, kind, attachments, maker, reviewer, poster,
+                                        reverses_id, prev_hash, hash) ORDER BY chain_seq)
+     FROM vouchers WHERE book_id = $1 AND status = 'posted' AND chain_seq > $2 AND chain_seq <= $3",
+    "SELECT json_group_array(json_array(l.voucher_id, l.line_no, l.summary, l.account_id, l.debit_fen, l.credit_fen, l.household_id,
+                                        l.fee_item_id, l.subsidy_program_id, l.service_category, l.supplier_id) ORDER BY v.chain_seq, l.line_no)
+     FROM vouchers v JOIN voucher_lines l ON l.voucher_id = v.id
+     WHERE v.book_id = $1 AND v.status = 'posted' AND v.chain_seq > $2 AND v.chain_seq <= $3"
+);
+impl_tx!(
+    PgTx,
+    Postgres,
+    "SELECT COALESCE(json_agg(json_build_array(id, chain_seq, period, number, voucher_date, kind, attachments, maker, reviewer, poster,
+                                              reverses_id, prev_hash, hash) ORDER BY chain_seq), '[]')::text
+     FROM vouchers WHERE book_id = $1 AND status = 'posted' AND chain_seq > $2 AND chain_seq <= $3",
+    "SELECT COALESCE(json_agg(json_build_array(l.voucher_id, l.line_no, l.summary, l.account_id, l.debit_fen, l.credit_fen, l.household_id,
+                                              l.fee_item_id, l.subsidy_program_id, l.service_category, l.supplier_id) ORDER BY v.chain_seq, l.line_no), '[]')::text
+     FROM vouchers v JOIN voucher_lines l ON l.voucher_id = v.id
+     WHERE v.book_id = $1 AND v.status = 'posted' AND v.chain_seq > $2 AND v.chain_seq <= $3"
+);
+
+/// Joins a page of headers and their lines (both in chain order) into vouchers.
+fn assemble_journal(headers: &str, lines: &str) -> Result<Vec<JournalVoucher>> {
+    let unreadable = |e: serde_json::Error| crate::error::Error::invalid("账簿数据", format!("数据库返回的凭证无法解读：{e}"));
+    let mut vouchers: Vec<JournalVoucher> = serde_json::from_str(headers).map_err(unreadable)?;
+    let lines: Vec<LineRow> = serde_json::from_str(lines).map_err(unreadable)?;
+    let mut lines = lines.into_iter().peekable();
+    for v in &mut vouchers {
+        while let Some(line) = lines.next_if(|l| l.voucher_id == v.voucher_id) {
+            v.lines.push(line);
+        }
+    }
+    Ok(vouchers)
+}

@@ -1,0 +1,292 @@
+//! The figures of the ledger-core issue, measured on data from a seeded generator:
+//!
+//! 1. posting throughput of N two-line vouchers in batches, beside a raw sqlx multi-row insert
+//!    of the same rows into the same tables of the same database, interleaved batch by batch so
+//!    both see the same database size;
+//! 2. 科目余额表 for the year on the resulting book (2·N postings), beside `hledger bal` on our
+//!    own export of the same book;
+//! 3. `verify` of the book, recomputing every balance and the hash chain from the lines;
+//! 4. peak memory (max RSS) of each step.
+//!
+//!     cargo bench --bench ledger -- --vouchers 1000000 [--pg postgres://…] [--hledger-timeout 900]
+
+use std::time::{Duration, Instant};
+
+use chrono::{NaiveDate, Utc};
+use clap::Parser;
+use mingzhang::domain::money::Fen;
+use mingzhang::domain::period::Period;
+use mingzhang::domain::voucher::{Dimensions, LineInput, VoucherInput, VoucherKind};
+use mingzhang::ledger::{ApprovedVoucher, Book, Ledger};
+use mingzhang::store::{AnyStore, LineRow, NewVoucher, Store, Tx};
+use mingzhang::{export, report, verify, with_store};
+use rand::rngs::SmallRng;
+use rand::{Rng, SeedableRng};
+
+#[derive(Parser, Debug)]
+struct Args {
+    #[arg(long, default_value_t = 1_000_000)]
+    vouchers: usize,
+    #[arg(long, default_value_t = 5_000)]
+    batch: usize,
+    /// PostgreSQL URL of an empty database; SQLite in a temp dir when absent.
+    #[arg(long)]
+    pg: Option<String>,
+    /// SQLite file to build (must not exist); a temp file when absent.
+    #[arg(long)]
+    sqlite: Option<String>,
+    #[arg(long, default_value_t = 20251)]
+    seed: u64,
+    /// Seconds to let `hledger bal` run before reporting that it did not finish (0 skips it).
+    #[arg(long, default_value_t = 900)]
+    hledger_timeout: u64,
+    /// cargo bench passes --bench; accept and ignore it.
+    #[arg(long, hide = true)]
+    bench: bool,
+}
+
+/// Peak resident memory of this process since the last reset, in MiB (Linux /proc).
+fn peak_rss_mib() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let kib: f64 =
+        status.lines().find_map(|l| l.strip_prefix("VmHWM:")).and_then(|v| v.split_whitespace().next()?.parse().ok()).unwrap_or(0.0);
+    kib / 1024.0
+}
+
+/// Resets the peak so the next reading covers one step only (writing 5 to clear_refs).
+fn reset_peak_rss() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+const DEBITS: &[&str] = &["1001", "100201", "1012", "1122", "540101", "540102", "540103", "540105", "560201", "2202"];
+const CREDITS: &[&str] = &["500101", "500102", "100201", "2202", "2203", "224101", "1001", "221101"];
+
+/// N two-line vouchers spread evenly over the twelve months of 2025.
+fn generate(seed: u64, n: usize) -> Vec<VoucherInput> {
+    let mut rng = SmallRng::seed_from_u64(seed);
+    (0..n)
+        .map(|i| {
+            let month = (i * 12 / n.max(1)) as u32 + 1;
+            let date = NaiveDate::from_ymd_opt(2025, month, rng.gen_range(1..=28)).expect("valid day");
+            let fen = rng.gen_range(100..2_000_000);
+            let dims = Dimensions::default();
+            VoucherInput {
+                date,
+                attachments: rng.gen_range(0..4),
+                lines: vec![
+                    LineInput {
+                        summary: "收取物业费".into(),
+                        account: DEBITS[rng.gen_range(0..DEBITS.len())].into(),
+                        debit: Fen(fen),
+                        credit: Fen::ZERO,
+                        dimensions: dims.clone(),
+                    },
+                    LineInput {
+                        summary: "收取物业费".into(),
+                        account: CREDITS[rng.gen_range(0..CREDITS.len())].into(),
+                        debit: Fen::ZERO,
+                        credit: Fen(fen),
+                        dimensions: dims,
+                    },
+                ],
+            }
+        })
+        .collect()
+}
+
+/// The same rows the ledger writes, inserted with plain multi-row INSERTs: no checks, no
+/// numbering, no chain, no balances.
+async fn raw_insert<S: Store>(store: &S, book: &Book, batch: &[VoucherInput], first_seq: i64) -> mingzhang::Result<()> {
+    let mut tx = store.begin().await?;
+    let now = Utc::now();
+    let rows: Vec<NewVoucher> = batch
+        .iter()
+        .enumerate()
+        .map(|(i, v)| NewVoucher {
+            community_id: book.row.community_id,
+            book_id: book.id(),
+            period: Period::of_date(v.date).key(),
+            voucher_date: v.date,
+            kind: "normal",
+            status: "posted",
+            number: Some(first_seq + i as i64),
+            attachments: i64::from(v.attachments),
+            maker: "系统".into(),
+            reviewer: Some("主管".into()),
+            poster: Some("主管".into()),
+            reverses_id: None,
+            created_at: now,
+            reviewed_at: Some(now),
+            posted_at: Some(now),
+            chain_seq: Some(first_seq + i as i64),
+            prev_hash: Some("0".repeat(64)),
+            hash: Some("0".repeat(64)),
+        })
+        .collect();
+    let ids = tx.insert_posted_vouchers(&rows).await?;
+    let lines: Vec<LineRow> = ids
+        .iter()
+        .zip(batch)
+        .flat_map(|(id, v)| {
+            v.lines.iter().enumerate().map(move |(n, l)| LineRow {
+                voucher_id: *id,
+                line_no: n as i64 + 1,
+                summary: l.summary.clone(),
+                account_id: book.account_id(&l.account).unwrap_or_default(),
+                debit_fen: l.debit.0,
+                credit_fen: l.credit.0,
+                household_id: None,
+                fee_item_id: None,
+                subsidy_program_id: None,
+                service_category: None,
+                supplier_id: None,
+            })
+        })
+        .collect();
+    tx.insert_lines(book.row.community_id, book.id(), &lines).await?;
+    tx.commit().await
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+async fn run<S: Store>(store: S, args: &Args) -> mingzhang::Result<()> {
+    let ledger = Ledger::new(store.clone());
+    let engine = store.engine();
+    let community = ledger.create_community("基准测试社区").await?;
+    let start = Period::new(2025, 1).expect("January");
+    let book = ledger.create_book(community.id, "company", "基准物业公司", "small_enterprise", start).await?;
+    // The raw insert needs numbers unique per month; a book of its own keeps them apart.
+    let raw_book = ledger.create_book(community.id, "raw", "原始插入对照", "small_enterprise", start).await?;
+    ledger.import_opening(&book, "科目编码,借方余额,贷方余额\n1001,100000.00,\n100201,900000.00,\n3001,,1000000.00\n").await?;
+
+    println!(
+        "engine: {engine}; {} two-line vouchers ({} postings), batches of {}, seed {}",
+        args.vouchers,
+        2 * args.vouchers,
+        args.batch,
+        args.seed
+    );
+    let vouchers = generate(args.seed, args.vouchers);
+    let (mut ours, mut raw) = (Duration::ZERO, Duration::ZERO);
+    reset_peak_rss();
+    for (i, chunk) in vouchers.chunks(args.batch).enumerate() {
+        let t = Instant::now();
+        raw_insert(&store, &raw_book, chunk, (i * args.batch) as i64 + 1).await?;
+        raw += t.elapsed();
+        let approved: Vec<ApprovedVoucher> = chunk
+            .iter()
+            .map(|v| ApprovedVoucher { input: v.clone(), kind: VoucherKind::Normal, maker: "系统".into(), reviewer: "主管".into() })
+            .collect();
+        let t = Instant::now();
+        ledger.post_batch(&book, "主管", &approved).await?;
+        ours += t.elapsed();
+    }
+    let posting_peak = peak_rss_mib();
+    drop(vouchers);
+    let postings = 2.0 * args.vouchers as f64;
+    let ours_rate = postings / ours.as_secs_f64();
+    let raw_rate = postings / raw.as_secs_f64();
+    println!(
+        "posting:   {:>10.0} postings/s ({:.0} vouchers/s, {:.1} s) — checked, numbered, chained, balances maintained",
+        ours_rate,
+        ours_rate / 2.0,
+        ours.as_secs_f64()
+    );
+    println!("raw insert:{:>10.0} postings/s ({:.1} s) — sqlx multi-row INSERT of the same rows", raw_rate, raw.as_secs_f64());
+    println!("ratio:     {:>10.1} % of the raw insert rate (goal ≥ 40 %); peak RSS {:.0} MiB", 100.0 * ours_rate / raw_rate, posting_peak);
+
+    let book = ledger.book(community.id, "company").await?;
+    let end = Period::new(2025, 12).expect("December");
+    reset_peak_rss();
+    let mut times = Vec::new();
+    let mut rows = 0;
+    for _ in 0..7 {
+        let t = Instant::now();
+        let tb = report::trial_balance(&store, &book, start, end, 9).await?;
+        times.push(t.elapsed());
+        rows = tb.rows.len();
+        assert_eq!(tb.total.closing_fen(), 0, "the trial balance sums to zero");
+    }
+    println!(
+        "科目余额表 2025-01..2025-12, all levels ({rows} rows) over {} postings: median {:.1} ms of 7 (goal < 50 ms); peak RSS {:.0} MiB",
+        2 * args.vouchers,
+        median(times).as_secs_f64() * 1e3,
+        peak_rss_mib()
+    );
+
+    reset_peak_rss();
+    let t = Instant::now();
+    let mut findings = 0;
+    let (v, l) = verify::verify_book(&store, &book, &mut |_, m| {
+        findings += 1;
+        eprintln!("verify: {m}");
+    })
+    .await?;
+    println!(
+        "verify:    {:.2} s for {v} vouchers, {l} lines, {findings} findings (goal < 5 s); peak RSS {:.0} MiB",
+        t.elapsed().as_secs_f64(),
+        peak_rss_mib()
+    );
+
+    if args.hledger_timeout > 0 {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("company.journal");
+        let t = Instant::now();
+        let mut file = std::io::BufWriter::new(std::fs::File::create(&path)?);
+        export::write_hledger(&store, &book, &mut file).await?;
+        drop(file);
+        println!("export:    {:.1} s, {} MiB journal", t.elapsed().as_secs_f64(), std::fs::metadata(&path)?.len() / (1 << 20));
+        hledger_bal(&path, args.hledger_timeout);
+    }
+    Ok(())
+}
+
+/// Runs `hledger bal` on the journal; prints its time and peak memory (from wait4), or that it
+/// did not finish within the timeout.
+fn hledger_bal(path: &std::path::Path, timeout_s: u64) {
+    let child =
+        std::process::Command::new("hledger").arg("-f").arg(path).args(["bal", "-N", "--flat"]).stdout(std::process::Stdio::null()).spawn();
+    let Ok(child) = child else {
+        println!("hledger bal: hledger is not installed");
+        return;
+    };
+    let pid = child.id() as libc::pid_t;
+    let t = Instant::now();
+    loop {
+        let mut status = 0;
+        // SAFETY: rusage is a plain C struct that wait4 fills in; zeroed is a valid value.
+        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+        // SAFETY: pid is our own child; WNOHANG returns at once when it is still running.
+        let done = unsafe { libc::wait4(pid, &mut status, libc::WNOHANG, &mut usage) };
+        if done == pid {
+            println!("hledger bal: {:.1} s; peak RSS {:.0} MiB", t.elapsed().as_secs_f64(), usage.ru_maxrss as f64 / 1024.0);
+            return;
+        }
+        if t.elapsed().as_secs() >= timeout_s {
+            // SAFETY: signalling our own child.
+            unsafe { libc::kill(pid, libc::SIGKILL) };
+            let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+            // SAFETY: reaping our own child.
+            unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+            println!("hledger bal: did not finish in {timeout_s} s (stopped); peak RSS by then {:.0} MiB", usage.ru_maxrss as f64 / 1024.0);
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    let args = Args::parse();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = args.pg.clone().or(args.sqlite.clone()).unwrap_or_else(|| dir.path().join("bench.db").to_string_lossy().into_owned());
+    let store = AnyStore::connect(&url).await.expect("open the database");
+    let result = with_store!(store, s => run(s, &args).await);
+    if let Err(e) = result {
+        eprintln!("benchmark failed: {e}");
+        std::process::exit(1);
+    }
+}
