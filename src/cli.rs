@@ -10,7 +10,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::demo;
 use crate::domain::money::Fen;
 use crate::domain::period::Period;
-use crate::domain::voucher::{voucher_label, Dimensions, LineInput, VoucherInput};
+use crate::domain::voucher::{voucher_label, Dimensions, LineInput, VoucherInput, VoucherStatus};
 use crate::error::{Error, Result};
 use crate::export;
 use crate::ledger::{describe, Book, Ledger};
@@ -234,6 +234,8 @@ pub struct ReportArgs {
 }
 
 const DEFAULT_DB: &str = "mingzhang.db";
+/// A month's voucher list on the terminal; more is for the reports and exports.
+const MAX_LISTED_VOUCHERS: i64 = 10_000;
 /// The demo's own file: rebuilt on every run, so the README command can be run again.
 const DEFAULT_DEMO_DB: &str = "mingzhang-demo.db";
 
@@ -433,14 +435,19 @@ async fn voucher_command<S: Store>(ledger: &Ledger<S>, cmd: &VoucherCommand, boo
             let p = parse_period("--period", period)?;
             let mut tx = ledger.store.read().await?;
             use crate::store::Tx;
-            for v in tx.vouchers(book.id(), p.key(), p.key(), 10_000).await? {
+            // A listing that hits its limit says so rather than ending silently.
+            let vouchers = tx.vouchers(book.id(), p.key(), p.key(), MAX_LISTED_VOUCHERS + 1).await?;
+            if vouchers.len() as i64 > MAX_LISTED_VOUCHERS {
+                eprintln!("本月凭证超过 {MAX_LISTED_VOUCHERS} 张，只列出前 {MAX_LISTED_VOUCHERS} 张；请用 report ledger 或 export 查看全部");
+            }
+            for v in vouchers.into_iter().take(MAX_LISTED_VOUCHERS as usize) {
                 let number = v.number.map(voucher_label).unwrap_or_else(|| "—".into());
                 print_out(&format!(
                     "#{}\t{}\t{}\t{}\t制单 {}\t审核 {}\n",
                     v.id,
                     v.voucher_date,
                     number,
-                    v.status,
+                    VoucherStatus::parse(&v.status).map_or_else(|| v.status.clone(), |s| s.label().to_string()),
                     v.maker,
                     v.reviewer.unwrap_or_default()
                 ));

@@ -411,9 +411,10 @@ impl<S: Store> Ledger<S> {
                 ));
             }
         }
-        let book_row =
-            tx.books(book.row.community_id).await?.into_iter().find(|b| b.id == book.id()).ok_or_else(|| Error::not_found("账套"))?;
-        tx.close_period(book.id(), period.key(), user, Utc::now(), book_row.chain_len, &book_row.chain_head).await?;
+        // Taking the book's chain lock (a zero-length claim) waits for any posting still in
+        // flight, so the head recorded here is the true head at the close.
+        let (chain_len, chain_head) = tx.claim_chain(book.id(), 0).await?;
+        tx.close_period(book.id(), period.key(), user, Utc::now(), chain_len, &chain_head).await?;
         if period.month() == 12 {
             let next: Vec<i64> = period.next().through(Period::new(period.year() + 1, 12).expect("December")).map(Period::key).collect();
             tx.insert_periods(book.row.community_id, book.id(), &next).await?;
