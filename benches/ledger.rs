@@ -40,6 +40,9 @@ struct Args {
     /// Seconds to let `hledger bal` run before reporting that it did not finish (0 skips it).
     #[arg(long, default_value_t = 900)]
     hledger_timeout: u64,
+    /// Measure the reads again on a database an earlier run built (its --pg or --sqlite).
+    #[arg(long)]
+    reuse: bool,
     /// cargo bench passes --bench; accept and ignore it.
     #[arg(long, hide = true)]
     bench: bool,
@@ -160,8 +163,12 @@ fn median(mut v: Vec<Duration>) -> Duration {
 async fn run<S: Store>(store: S, args: &Args) -> mingzhang::Result<()> {
     let ledger = Ledger::new(store.clone());
     let engine = store.engine();
-    let community = ledger.create_community("基准测试社区").await?;
     let start = Period::new(2025, 1).expect("January");
+    if args.reuse {
+        let community = ledger.community(Some(COMMUNITY)).await?;
+        return measure_reads(&store, &ledger.book(community.id, "company").await?, args).await;
+    }
+    let community = ledger.create_community(COMMUNITY).await?;
     let book = ledger.create_book(community.id, "company", "基准物业公司", "small_enterprise", start).await?;
     // The raw insert needs numbers unique per month; a book of its own keeps them apart.
     let raw_book = ledger.create_book(community.id, "raw", "原始插入对照", "small_enterprise", start).await?;
@@ -187,8 +194,10 @@ async fn run<S: Store>(store: S, args: &Args) -> mingzhang::Result<()> {
         raw_insert(&store, &raw_book, &chunk, first_seq).await?;
         raw += t.elapsed();
         first_seq += chunk.len() as i64;
-        let approved: Vec<ApprovedVoucher> =
-            chunk.into_iter().map(|input| ApprovedVoucher { input, kind: VoucherKind::Normal, maker: "系统".into(), reviewer: "主管".into() }).collect();
+        let approved: Vec<ApprovedVoucher> = chunk
+            .into_iter()
+            .map(|input| ApprovedVoucher { input, kind: VoucherKind::Normal, maker: "系统".into(), reviewer: "主管".into() })
+            .collect();
         let t = Instant::now();
         ledger.post_batch(&book, "主管", &approved).await?;
         ours += t.elapsed();
@@ -206,7 +215,15 @@ async fn run<S: Store>(store: S, args: &Args) -> mingzhang::Result<()> {
     println!("raw insert:{:>10.0} postings/s ({:.1} s) — sqlx multi-row INSERT of the same rows", raw_rate, raw.as_secs_f64());
     println!("ratio:     {:>10.1} % of the raw insert rate (goal ≥ 40 %); peak RSS {:.0} MiB", 100.0 * ours_rate / raw_rate, posting_peak);
 
-    let book = ledger.book(community.id, "company").await?;
+    measure_reads(&store, &ledger.book(community.id, "company").await?, args).await
+}
+
+const COMMUNITY: &str = "基准测试社区";
+
+/// The report, verify and hledger figures, on a book already posted.
+async fn measure_reads<S: Store>(store: &S, book: &Book, args: &Args) -> mingzhang::Result<()> {
+    let (store, book) = (store.clone(), book.clone());
+    let start = Period::new(2025, 1).expect("January");
     let end = Period::new(2025, 12).expect("December");
     reset_peak_rss();
     let mut times = Vec::new();

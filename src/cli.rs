@@ -438,7 +438,9 @@ async fn voucher_command<S: Store>(ledger: &Ledger<S>, cmd: &VoucherCommand, boo
             // A listing that hits its limit says so rather than ending silently.
             let vouchers = tx.vouchers(book.id(), p.key(), p.key(), MAX_LISTED_VOUCHERS + 1).await?;
             if vouchers.len() as i64 > MAX_LISTED_VOUCHERS {
-                eprintln!("本月凭证超过 {MAX_LISTED_VOUCHERS} 张，只列出前 {MAX_LISTED_VOUCHERS} 张；请用 report ledger 或 export 查看全部");
+                eprintln!(
+                    "本月凭证超过 {MAX_LISTED_VOUCHERS} 张，只列出前 {MAX_LISTED_VOUCHERS} 张；请用 report ledger 或 export 查看全部"
+                );
             }
             for v in vouchers.into_iter().take(MAX_LISTED_VOUCHERS as usize) {
                 let number = v.number.map(voucher_label).unwrap_or_else(|| "—".into());

@@ -12,7 +12,7 @@ use crate::domain::limits::{MAX_IMPORT_ROWS, MAX_VOUCHERS_PER_BATCH};
 use crate::domain::money::Fen;
 use crate::domain::period::Period;
 use crate::domain::voucher::{
-    genesis_hash, voucher_label, Dimensions, LineInput, SealedLine, SealedVoucher, VoucherInput, VoucherKind, VoucherStatus,
+    genesis_hash, voucher_label, Dimensions, LineInput, SealHeader, SealedLine, SealedVoucher, VoucherInput, VoucherKind, VoucherStatus,
 };
 use crate::error::{Error, Result};
 use crate::store::{
@@ -240,7 +240,7 @@ impl<S: Store> Ledger<S> {
             poster,
             reverses_id: v.reverses_id,
         };
-        let hash = seal(&header, &lines, book).hash(&head);
+        let hash = seal_hash(header, &lines, book, &head);
         let done =
             tx.set_posted(v.id, &Posting { number, chain_seq: chain_len, prev_hash: &head, hash: &hash, poster, at: Utc::now() }).await?;
         if done != 1 {
@@ -270,10 +270,8 @@ impl<S: Store> Ledger<S> {
         let mut tx = self.store.begin().await?;
         let (chain_len, mut head) = tx.claim_chain(book.id(), vouchers.len() as i64).await?;
         // Numbers: each period's counter is advanced once by the batch's count in that period.
-        let mut per_period: BTreeMap<NaiveDate, ()> = BTreeMap::new();
         let mut counts: BTreeMap<Period, i64> = BTreeMap::new();
         for v in vouchers {
-            per_period.insert(v.input.date, ());
             *counts.entry(v.input.period()).or_default() += 1;
         }
         let mut next_number: BTreeMap<Period, i64> = BTreeMap::new();
@@ -289,11 +287,9 @@ impl<S: Store> Ledger<S> {
         let mut posted = Vec::with_capacity(vouchers.len());
         for (i, v) in vouchers.iter().enumerate() {
             let period = v.input.period();
-            let number = next_number.get_mut(&period).map(|n| {
-                *n += 1;
-                *n - 1
-            });
-            let number = number.expect("every period of the batch has a counter");
+            let next = next_number.get_mut(&period).expect("every period of the batch has a counter");
+            let number = *next;
+            *next += 1;
             let seq = first_seq + i as i64;
             let lines = line_rows(book, 0, &v.input);
             let header = SealHeader {
@@ -309,7 +305,7 @@ impl<S: Store> Ledger<S> {
                 poster,
                 reverses_id: None,
             };
-            let hash = seal(&header, &lines, book).hash(&head);
+            let hash = seal_hash(header, &lines, book, &head);
             rows.push(NewVoucher {
                 community_id: book.row.community_id,
                 book_id: book.id(),
@@ -525,77 +521,23 @@ impl<S: Store> Ledger<S> {
     }
 }
 
-/// The header fields the chain seals, borrowed from whichever row holds them.
-pub struct SealHeader<'a> {
-    pub book_id: i64,
-    pub chain_seq: i64,
-    pub period: i64,
-    pub number: i64,
-    pub date: NaiveDate,
-    pub kind: &'a str,
-    pub attachments: i64,
-    pub maker: &'a str,
-    pub reviewer: &'a str,
-    pub poster: &'a str,
-    pub reverses_id: Option<i64>,
-}
-
-/// Builds the canonical sealed form of a voucher from its stored rows: used when posting and
-/// again by `verify`, so both hash exactly the same bytes.
-pub fn seal_hash(header: &SealHeader<'_>, lines: &[LineRow], book: &Book, prev_hash: &str) -> String {
-    seal(header, lines, book).hash(prev_hash)
-}
-
-fn seal<'a>(h: &SealHeader<'a>, lines: &'a [LineRow], book: &'a Book) -> SealedOwned<'a> {
+/// Hashes a voucher as the chain seals it, from its stored rows: used when posting and again by
+/// `verify`, so both hash exactly the same bytes.
+pub fn seal_hash(header: SealHeader<'_>, lines: &[LineRow], book: &Book, prev_hash: &str) -> String {
     let dims: Vec<Dimensions> = lines.iter().map(dimensions_of).collect();
-    SealedOwned { header: h.clone_ref(), lines, book, dims }
-}
-
-/// Owns the per-line dimensions the sealed view borrows.
-struct SealedOwned<'a> {
-    header: SealHeader<'a>,
-    lines: &'a [LineRow],
-    book: &'a Book,
-    dims: Vec<Dimensions>,
-}
-
-impl SealedOwned<'_> {
-    fn hash(&self, prev_hash: &str) -> String {
-        let h = &self.header;
-        SealedVoucher {
-            book_id: h.book_id,
-            chain_seq: h.chain_seq,
-            period: h.period,
-            number: h.number,
-            date: h.date,
-            kind: h.kind,
-            attachments: h.attachments,
-            maker: h.maker,
-            reviewer: h.reviewer,
-            poster: h.poster,
-            reverses_id: h.reverses_id,
-            lines: self
-                .lines
-                .iter()
-                .zip(&self.dims)
-                .map(|(l, d)| SealedLine {
-                    line_no: l.line_no,
-                    account: self.book.code_of(l.account_id),
-                    debit_fen: l.debit_fen,
-                    credit_fen: l.credit_fen,
-                    summary: &l.summary,
-                    dimensions: d,
-                })
-                .collect(),
-        }
-        .hash(prev_hash)
-    }
-}
-
-impl<'a> SealHeader<'a> {
-    fn clone_ref(&self) -> SealHeader<'a> {
-        SealHeader { ..*self }
-    }
+    let lines = lines
+        .iter()
+        .zip(&dims)
+        .map(|(l, d)| SealedLine {
+            line_no: l.line_no,
+            account: book.code_of(l.account_id),
+            debit_fen: l.debit_fen,
+            credit_fen: l.credit_fen,
+            summary: &l.summary,
+            dimensions: d,
+        })
+        .collect();
+    SealedVoucher { header, lines }.hash(prev_hash)
 }
 
 pub fn dimensions_of(l: &LineRow) -> Dimensions {

@@ -10,9 +10,10 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use crate::domain::money::Fen;
+use crate::domain::voucher::SealHeader;
 use crate::domain::voucher::{voucher_label, VoucherKind};
 use crate::error::Result;
-use crate::ledger::{genesis_of, load_book, period_text, seal_hash, Book, SealHeader};
+use crate::ledger::{genesis_of, load_book, period_text, seal_hash, Book};
 use crate::store::{JournalVoucher, LineRow, Store, Tx};
 
 /// Vouchers read per page: big enough to amortise the query, small enough for flat memory.
@@ -127,7 +128,9 @@ pub async fn verify_book<S: Store>(store: &S, book: &Book, fail: &mut impl FnMut
 
     // Contiguous ranges of the chain, one task each.
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as i64;
-    let count = (chain_len / VOUCHERS_PER_SEGMENT_MIN).clamp(1, cores);
+    // Two segments per core: while one waits for its next page from the database, another
+    // hashes the page it has.
+    let count = (chain_len / VOUCHERS_PER_SEGMENT_MIN).clamp(1, 2 * cores);
     let size = (chain_len / count).max(1);
     let mut tasks = Vec::new();
     for k in 0..count {
@@ -289,7 +292,7 @@ fn check_voucher(book: &Book, v: &JournalVoucher, s: &mut Segment, close_marks: 
         reverses_id: v.reverses_id,
     };
     let hash = v.hash.clone().unwrap_or_default();
-    if seal_hash(&header, &v.lines, book, &prev_hash) != hash {
+    if seal_hash(header, &v.lines, book, &prev_hash) != hash {
         fail(4, format!("凭证 {label} 的内容与其哈希不符：记账后被改动"));
     }
     for (period, recorded) in close_marks.get(&v.chain_seq).into_iter().flatten() {

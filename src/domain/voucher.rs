@@ -207,10 +207,9 @@ pub fn voucher_label(number: i64) -> String {
     format!("记-{number:04}")
 }
 
-/// What the hash chain seals for one posted voucher. Field order is fixed by this struct, so the
-/// JSON is canonical; changing it is a breaking change to every existing chain.
-#[derive(serde::Serialize)]
-pub struct SealedVoucher<'a> {
+/// The header fields the hash chain seals for one posted voucher.
+#[derive(Clone, Copy, serde::Serialize)]
+pub struct SealHeader<'a> {
     pub book_id: i64,
     pub chain_seq: i64,
     pub period: i64,
@@ -222,6 +221,13 @@ pub struct SealedVoucher<'a> {
     pub reviewer: &'a str,
     pub poster: &'a str,
     pub reverses_id: Option<i64>,
+}
+
+/// What the hash chain seals for one posted voucher. Field order is fixed by these structs, so
+/// the JSON is canonical; changing it is a breaking change to every existing chain.
+#[derive(serde::Serialize)]
+pub struct SealedVoucher<'a> {
+    pub header: SealHeader<'a>,
     pub lines: Vec<SealedLine<'a>>,
 }
 
@@ -232,7 +238,6 @@ pub struct SealedLine<'a> {
     pub debit_fen: i64,
     pub credit_fen: i64,
     pub summary: &'a str,
-    #[serde(flatten)]
     pub dimensions: &'a Dimensions,
 }
 
@@ -314,7 +319,7 @@ mod tests {
     #[test]
     fn the_hash_depends_on_every_amount_and_the_previous_link() {
         let dims = Dimensions::default();
-        let sealed = |debit_fen| SealedVoucher {
+        let header = SealHeader {
             book_id: 1,
             chain_seq: 1,
             period: 202501,
@@ -326,6 +331,9 @@ mod tests {
             reviewer: "b",
             poster: "b",
             reverses_id: None,
+        };
+        let sealed = |debit_fen| SealedVoucher {
+            header,
             lines: vec![SealedLine { line_no: 1, account: "1001", debit_fen, credit_fen: 0, summary: "x", dimensions: &dims }],
         };
         assert_eq!(sealed(100).hash("g"), sealed(100).hash("g"));

@@ -136,9 +136,7 @@ pub struct LineRow {
     pub supplier_id: Option<i64>,
 }
 
-/// A posted voucher with its lines, in chain order: what `verify` and the exports read. The
-/// store reads a page of these as two JSON documents (headers, lines) built by the database,
-/// because one row per line costs more in the driver than the database's own work.
+/// A posted voucher with its lines, in chain order: what `verify` and the exports read.
 #[derive(Clone, Debug, serde::Deserialize)]
 pub struct JournalVoucher {
     pub voucher_id: i64,
