@@ -12,7 +12,8 @@ use crate::domain::limits::{MAX_IMPORT_ROWS, MAX_VOUCHERS_PER_BATCH};
 use crate::domain::money::Fen;
 use crate::domain::period::Period;
 use crate::domain::voucher::{
-    genesis_hash, voucher_label, Dimensions, LineInput, SealHeader, SealedLine, SealedVoucher, VoucherInput, VoucherKind, VoucherStatus,
+    genesis_hash, voucher_label, Dimensions, LineInput, SealHeader, SealedDimensions, SealedLine, SealedVoucher, VoucherInput, VoucherKind,
+    VoucherStatus,
 };
 use crate::error::{Error, Result};
 use crate::store::{
@@ -255,101 +256,8 @@ impl<S: Store> Ledger<S> {
     /// Posts vouchers that were reviewed elsewhere, many per transaction: the path of billing
     /// runs and imports. Numbers, chain links and balances are the same as one-by-one posting.
     pub async fn post_batch(&self, book: &Book, poster: &str, vouchers: &[ApprovedVoucher]) -> Result<Vec<Posted>> {
-        let poster = check_user("记账人", poster)?;
-        if vouchers.len() > MAX_VOUCHERS_PER_BATCH {
-            return Err(Error::invalid("批量记账", format!("一批最多 {MAX_VOUCHERS_PER_BATCH} 张凭证，现有 {}", vouchers.len())));
-        }
-        for (i, v) in vouchers.iter().enumerate() {
-            check_user("制单人", &v.maker)?;
-            check_user("审核人", &v.reviewer)?;
-            if v.maker == v.reviewer {
-                return Err(Error::SelfReview { user: v.reviewer.clone() });
-            }
-            v.input.check(v.kind, &book.chart).map_err(|e| Error::invalid(format!("第 {} 张凭证", i + 1), e.to_string()))?;
-        }
         let mut tx = self.store.begin().await?;
-        let (chain_len, mut head) = tx.claim_chain(book.id(), vouchers.len() as i64).await?;
-        // Numbers: each period's counter is advanced once by the batch's count in that period.
-        let mut counts: BTreeMap<Period, i64> = BTreeMap::new();
-        for v in vouchers {
-            *counts.entry(v.input.period()).or_default() += 1;
-        }
-        let mut next_number: BTreeMap<Period, i64> = BTreeMap::new();
-        for (period, count) in &counts {
-            check_period_open(&mut tx, book, period.first_day()).await?;
-            let last = claim_numbers(&mut tx, book, period.first_day(), *count).await?;
-            next_number.insert(*period, last - count + 1);
-        }
-        let now = Utc::now();
-        let first_seq = chain_len - vouchers.len() as i64 + 1;
-        let mut rows = Vec::with_capacity(vouchers.len());
-        let mut all_lines: Vec<Vec<LineRow>> = Vec::with_capacity(vouchers.len());
-        let mut posted = Vec::with_capacity(vouchers.len());
-        for (i, v) in vouchers.iter().enumerate() {
-            let period = v.input.period();
-            let next = next_number.get_mut(&period).expect("every period of the batch has a counter");
-            let number = *next;
-            *next += 1;
-            let seq = first_seq + i as i64;
-            let lines = line_rows(book, 0, &v.input);
-            let header = SealHeader {
-                book_id: book.id(),
-                chain_seq: seq,
-                period: period.key(),
-                number,
-                date: v.input.date,
-                kind: v.kind.as_str(),
-                attachments: i64::from(v.input.attachments),
-                maker: &v.maker,
-                reviewer: &v.reviewer,
-                poster,
-                reverses_id: None,
-            };
-            let hash = seal_hash(header, &lines, book, &head);
-            rows.push(NewVoucher {
-                community_id: book.row.community_id,
-                book_id: book.id(),
-                period: period.key(),
-                voucher_date: v.input.date,
-                kind: v.kind.as_str(),
-                status: VoucherStatus::Posted.as_str(),
-                number: Some(number),
-                attachments: i64::from(v.input.attachments),
-                maker: v.maker.clone(),
-                reviewer: Some(v.reviewer.clone()),
-                poster: Some(poster.to_string()),
-                reverses_id: None,
-                created_at: now,
-                reviewed_at: Some(now),
-                posted_at: Some(now),
-                chain_seq: Some(seq),
-                prev_hash: Some(head.clone()),
-                hash: Some(hash.clone()),
-            });
-            posted.push(Posted { voucher_id: 0, period: period.to_string(), number, label: voucher_label(number), hash: hash.clone() });
-            all_lines.push(lines);
-            head = hash;
-        }
-        let ids = tx.insert_posted_vouchers(&rows).await?;
-        let mut deltas: HashMap<(i64, i64), (i64, i64)> = HashMap::new();
-        let mut flat = Vec::with_capacity(all_lines.iter().map(Vec::len).sum());
-        for ((id, lines), (row, p)) in ids.iter().zip(all_lines).zip(rows.iter().zip(posted.iter_mut())) {
-            p.voucher_id = *id;
-            for mut l in lines {
-                let d = deltas.entry((l.account_id, row.period)).or_default();
-                d.0 += l.debit_fen;
-                d.1 += l.credit_fen;
-                l.voucher_id = *id;
-                flat.push(l);
-            }
-        }
-        tx.insert_lines(book.row.community_id, book.id(), &flat).await?;
-        let deltas: Vec<BalanceRow> = deltas
-            .into_iter()
-            .map(|((account_id, period), (debit_fen, credit_fen))| BalanceRow { account_id, period, debit_fen, credit_fen })
-            .collect();
-        tx.add_balances(book.row.community_id, book.id(), &deltas).await?;
-        tx.set_chain_head(book.id(), &head).await?;
+        let posted = post_approved(&mut tx, book, poster, vouchers).await?;
         tx.commit().await?;
         Ok(posted)
     }
@@ -521,20 +429,125 @@ impl<S: Store> Ledger<S> {
     }
 }
 
+/// Posts vouchers reviewed elsewhere inside the caller's transaction: the path of batch
+/// imports, billing runs and payments. Numbers, chain links and balances are the same as
+/// one-by-one posting.
+pub async fn post_approved<T: Tx>(tx: &mut T, book: &Book, poster: &str, vouchers: &[ApprovedVoucher]) -> Result<Vec<Posted>> {
+    let poster = check_user("记账人", poster)?;
+    if vouchers.len() > MAX_VOUCHERS_PER_BATCH {
+        return Err(Error::invalid("批量记账", format!("一批最多 {MAX_VOUCHERS_PER_BATCH} 张凭证，现有 {}", vouchers.len())));
+    }
+    for (i, v) in vouchers.iter().enumerate() {
+        check_user("制单人", &v.maker)?;
+        check_user("审核人", &v.reviewer)?;
+        if v.maker == v.reviewer {
+            return Err(Error::SelfReview { user: v.reviewer.clone() });
+        }
+        v.input.check(v.kind, &book.chart).map_err(|e| Error::invalid(format!("第 {} 张凭证", i + 1), e.to_string()))?;
+    }
+    let (chain_len, mut head) = tx.claim_chain(book.id(), vouchers.len() as i64).await?;
+    // Numbers: each period's counter is advanced once by the batch's count in that period.
+    let mut counts: BTreeMap<Period, i64> = BTreeMap::new();
+    for v in vouchers {
+        *counts.entry(v.input.period()).or_default() += 1;
+    }
+    let mut next_number: BTreeMap<Period, i64> = BTreeMap::new();
+    for (period, count) in &counts {
+        check_period_open(tx, book, period.first_day()).await?;
+        let last = claim_numbers(tx, book, period.first_day(), *count).await?;
+        next_number.insert(*period, last - count + 1);
+    }
+    let now = Utc::now();
+    let first_seq = chain_len - vouchers.len() as i64 + 1;
+    let mut rows = Vec::with_capacity(vouchers.len());
+    let mut all_lines: Vec<Vec<LineRow>> = Vec::with_capacity(vouchers.len());
+    let mut posted = Vec::with_capacity(vouchers.len());
+    for (i, v) in vouchers.iter().enumerate() {
+        let period = v.input.period();
+        let next = next_number.get_mut(&period).expect("every period of the batch has a counter");
+        let number = *next;
+        *next += 1;
+        let seq = first_seq + i as i64;
+        let lines = line_rows(book, 0, &v.input);
+        let header = SealHeader {
+            book_id: book.id(),
+            chain_seq: seq,
+            period: period.key(),
+            number,
+            date: v.input.date,
+            kind: v.kind.as_str(),
+            attachments: i64::from(v.input.attachments),
+            maker: &v.maker,
+            reviewer: &v.reviewer,
+            poster,
+            reverses_id: None,
+        };
+        let hash = seal_hash(header, &lines, book, &head);
+        rows.push(NewVoucher {
+            community_id: book.row.community_id,
+            book_id: book.id(),
+            period: period.key(),
+            voucher_date: v.input.date,
+            kind: v.kind.as_str(),
+            status: VoucherStatus::Posted.as_str(),
+            number: Some(number),
+            attachments: i64::from(v.input.attachments),
+            maker: v.maker.clone(),
+            reviewer: Some(v.reviewer.clone()),
+            poster: Some(poster.to_string()),
+            reverses_id: None,
+            created_at: now,
+            reviewed_at: Some(now),
+            posted_at: Some(now),
+            chain_seq: Some(seq),
+            prev_hash: Some(head.clone()),
+            hash: Some(hash.clone()),
+        });
+        posted.push(Posted { voucher_id: 0, period: period.to_string(), number, label: voucher_label(number), hash: hash.clone() });
+        all_lines.push(lines);
+        head = hash;
+    }
+    let ids = tx.insert_posted_vouchers(&rows).await?;
+    let mut deltas: HashMap<(i64, i64), (i64, i64)> = HashMap::new();
+    let mut flat = Vec::with_capacity(all_lines.iter().map(Vec::len).sum());
+    for ((id, lines), (row, p)) in ids.iter().zip(all_lines).zip(rows.iter().zip(posted.iter_mut())) {
+        p.voucher_id = *id;
+        for mut l in lines {
+            let d = deltas.entry((l.account_id, row.period)).or_default();
+            d.0 += l.debit_fen;
+            d.1 += l.credit_fen;
+            l.voucher_id = *id;
+            flat.push(l);
+        }
+    }
+    tx.insert_lines(book.row.community_id, book.id(), &flat).await?;
+    let deltas: Vec<BalanceRow> = deltas
+        .into_iter()
+        .map(|((account_id, period), (debit_fen, credit_fen))| BalanceRow { account_id, period, debit_fen, credit_fen })
+        .collect();
+    tx.add_balances(book.row.community_id, book.id(), &deltas).await?;
+    tx.set_chain_head(book.id(), &head).await?;
+    Ok(posted)
+}
+
 /// Hashes a voucher as the chain seals it, from its stored rows: used when posting and again by
 /// `verify`, so both hash exactly the same bytes.
 pub fn seal_hash(header: SealHeader<'_>, lines: &[LineRow], book: &Book, prev_hash: &str) -> String {
-    let dims: Vec<Dimensions> = lines.iter().map(dimensions_of).collect();
     let lines = lines
         .iter()
-        .zip(&dims)
-        .map(|(l, d)| SealedLine {
+        .map(|l| SealedLine {
             line_no: l.line_no,
             account: book.code_of(l.account_id),
             debit_fen: l.debit_fen,
             credit_fen: l.credit_fen,
             summary: &l.summary,
-            dimensions: d,
+            dimensions: SealedDimensions {
+                household_id: l.household_id,
+                fee_item_id: l.fee_item_id,
+                subsidy_program_id: l.subsidy_program_id,
+                service_category: l.service_category.as_deref(),
+                supplier_id: l.supplier_id,
+            },
         })
         .collect();
     SealedVoucher { header, lines }.hash(prev_hash)

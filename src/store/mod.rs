@@ -183,6 +183,156 @@ pub struct OpeningRow {
     pub balance_fen: i64,
 }
 
+#[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
+pub struct HouseholdRow {
+    pub id: i64,
+    pub building: String,
+    pub unit: String,
+    pub room: String,
+    pub area_m2_hundredths: i64,
+    pub kind: String,
+    pub owner_name: String,
+    pub phone: String,
+    pub move_in_date: Option<NaiveDate>,
+}
+
+/// A household as imported; `kind` is a HouseholdKind code.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewHousehold {
+    pub building: String,
+    pub unit: String,
+    pub room: String,
+    pub area_m2_hundredths: i64,
+    pub kind: &'static str,
+    pub owner_name: String,
+    pub phone: String,
+    pub move_in_date: Option<NaiveDate>,
+}
+
+#[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
+pub struct FeeItemRow {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    pub basis: String,
+    pub revenue_account_id: i64,
+    pub late_fee_ppm_per_day: i64,
+    pub late_fee_cap_percent: i64,
+}
+
+#[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
+pub struct FeeStandardRow {
+    pub id: i64,
+    pub fee_item_id: i64,
+    pub household_kind: String,
+    pub rate_yuan: String,
+    pub valid_from: NaiveDate,
+    pub valid_until: Option<NaiveDate>,
+}
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct MeterReadingRow {
+    pub household_id: i64,
+    pub fee_item_id: i64,
+    pub period: i64,
+    pub reading: String,
+    pub is_replacement: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct NewBill {
+    pub household_id: i64,
+    pub fee_item_id: i64,
+    pub period: i64,
+    pub amount_fen: i64,
+}
+
+/// A bill with what is still owed on it.
+#[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
+pub struct OpenBillRow {
+    pub id: i64,
+    pub household_id: i64,
+    pub fee_item_id: i64,
+    pub period: i64,
+    pub amount_fen: i64,
+    pub open_fen: i64,
+}
+
+#[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
+pub struct PaymentRow {
+    pub id: i64,
+    pub household_id: i64,
+    pub idempotency_key: String,
+    pub method: String,
+    pub amount_fen: i64,
+    pub paid_on: NaiveDate,
+    pub receipt_number: i64,
+    pub voucher_id: i64,
+    pub cashier: String,
+}
+
+pub struct NewPayment<'a> {
+    pub community_id: i64,
+    pub book_id: i64,
+    pub household_id: i64,
+    pub idempotency_key: &'a str,
+    pub method: &'a str,
+    pub amount_fen: i64,
+    pub paid_on: NaiveDate,
+    pub receipt_number: i64,
+    pub voucher_id: i64,
+    pub cashier: &'a str,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
+pub struct AllocationRow {
+    pub bill_id: i64,
+    pub payment_id: Option<i64>,
+    pub waiver_id: Option<i64>,
+    pub amount_fen: i64,
+    pub period: i64,
+}
+
+/// What is left of a payment after the bills it settled: a prepayment (预收).
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct PrepaymentRow {
+    pub household_id: i64,
+    pub payment_id: i64,
+    pub left_fen: i64,
+}
+
+pub struct NewBillingRun<'a> {
+    pub community_id: i64,
+    pub book_id: i64,
+    pub period: i64,
+    pub voucher_id: Option<i64>,
+    pub bills: i64,
+    pub total_fen: i64,
+    pub created_by: &'a str,
+    pub created_at: DateTime<Utc>,
+}
+
+pub struct NewWaiver<'a> {
+    pub community_id: i64,
+    pub bill_id: i64,
+    pub amount_fen: i64,
+    pub reason: &'a str,
+    pub approver: &'a str,
+    pub period: i64,
+    pub voucher_id: i64,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Per-period totals of the receivable subledger, for invariant 5.
+#[derive(Clone, Debug, Default, sqlx::FromRow)]
+pub struct SubledgerPeriodRow {
+    pub period: i64,
+    pub billed_fen: i64,
+    pub paid_fen: i64,
+    pub waived_fen: i64,
+}
+
 /// A database engine: hands out transactions.
 pub trait Store: Clone + Send + Sync + 'static {
     type Tx: Tx;
@@ -251,6 +401,46 @@ pub trait Tx: Send {
     fn opening_balances(&mut self, book_id: i64) -> impl Future<Output = Result<Vec<OpeningRow>>> + Send;
     fn replace_opening_balances(&mut self, community_id: i64, book_id: i64, rows: &[OpeningRow])
         -> impl Future<Output = Result<()>> + Send;
+
+    fn households(&mut self, community_id: i64) -> impl Future<Output = Result<Vec<HouseholdRow>>> + Send;
+    fn insert_household(&mut self, community_id: i64, h: &NewHousehold, at: DateTime<Utc>) -> impl Future<Output = Result<i64>> + Send;
+    /// Keeps the current row in household_history, then overwrites it.
+    fn update_household(
+        &mut self,
+        community_id: i64,
+        old: &HouseholdRow,
+        new: &NewHousehold,
+        at: DateTime<Utc>,
+    ) -> impl Future<Output = Result<()>> + Send;
+    fn insert_fee_item(&mut self, community_id: i64, book_id: i64, item: &FeeItemRow) -> impl Future<Output = Result<i64>> + Send;
+    fn fee_items(&mut self, book_id: i64) -> impl Future<Output = Result<Vec<FeeItemRow>>> + Send;
+    fn insert_fee_standard(&mut self, community_id: i64, s: &FeeStandardRow) -> impl Future<Output = Result<i64>> + Send;
+    fn fee_standards(&mut self, book_id: i64) -> impl Future<Output = Result<Vec<FeeStandardRow>>> + Send;
+    fn insert_meter_readings(&mut self, community_id: i64, readings: &[MeterReadingRow]) -> impl Future<Output = Result<()>> + Send;
+    /// Readings of `period`, and the latest earlier reading of every meter.
+    fn meter_readings(&mut self, book_id: i64, period: i64) -> impl Future<Output = Result<Vec<MeterReadingRow>>> + Send;
+    /// (household, fee item) pairs already billed for the period.
+    fn billed(&mut self, book_id: i64, period: i64) -> impl Future<Output = Result<Vec<(i64, i64)>>> + Send;
+    fn insert_billing_run(&mut self, run: &NewBillingRun<'_>) -> impl Future<Output = Result<i64>> + Send;
+    /// Inserts bills; returns their ids in the order given.
+    fn insert_bills(
+        &mut self,
+        community_id: i64,
+        book_id: i64,
+        run_id: i64,
+        bills: &[NewBill],
+    ) -> impl Future<Output = Result<Vec<i64>>> + Send;
+    /// Bills with something still owed, of one household or (None) the whole book.
+    fn open_bills(&mut self, book_id: i64, household_id: Option<i64>) -> impl Future<Output = Result<Vec<OpenBillRow>>> + Send;
+    fn prepayments(&mut self, book_id: i64, household_id: Option<i64>) -> impl Future<Output = Result<Vec<PrepaymentRow>>> + Send;
+    fn payment_by_key(&mut self, book_id: i64, key: &str) -> impl Future<Output = Result<Option<PaymentRow>>> + Send;
+    fn allocations_of_payment(&mut self, payment_id: i64) -> impl Future<Output = Result<Vec<AllocationRow>>> + Send;
+    /// Takes the book's next receipt number (gap-free, in the payment's transaction).
+    fn claim_receipt(&mut self, book_id: i64) -> impl Future<Output = Result<i64>> + Send;
+    fn insert_payment(&mut self, p: &NewPayment<'_>) -> impl Future<Output = Result<i64>> + Send;
+    fn insert_allocations(&mut self, community_id: i64, allocations: &[AllocationRow]) -> impl Future<Output = Result<()>> + Send;
+    fn insert_waiver(&mut self, waiver: &NewWaiver<'_>) -> impl Future<Output = Result<i64>> + Send;
+    fn subledger_by_period(&mut self, book_id: i64) -> impl Future<Output = Result<Vec<SubledgerPeriodRow>>> + Send;
 
     /// Lines of the accounts whose code starts with `code_prefix`, posted in the range, in
     /// date and number order.

@@ -97,7 +97,11 @@ impl Store for PgStore {
         Ok(PgTx { tx: self.pool.begin().await? })
     }
     async fn read(&self) -> Result<PgTx> {
-        Ok(PgTx { tx: self.pool.begin().await? })
+        let mut tx = self.pool.begin().await?;
+        // Reads run several at once (verify's segments); PostgreSQL's own parallel workers on
+        // top of them only fight for the same cores.
+        sqlx::query("SET LOCAL max_parallel_workers_per_gather = 0").execute(&mut *tx).await?;
+        Ok(PgTx { tx })
     }
     async fn close(&self) {
         self.pool.close().await
@@ -435,6 +439,312 @@ macro_rules! impl_tx {
                     q.build().execute(&mut *self.tx).await?;
                 }
                 Ok(())
+            }
+
+            async fn households(&mut self, community_id: i64) -> Result<Vec<HouseholdRow>> {
+                Ok(sqlx::query_as(
+                    "SELECT id, building, unit, room, area_m2_hundredths, kind, owner_name, phone, move_in_date
+                     FROM households WHERE community_id = $1 ORDER BY building, unit, room",
+                )
+                .bind(community_id)
+                .fetch_all(&mut *self.tx)
+                .await?)
+            }
+
+            async fn insert_household(&mut self, community_id: i64, h: &NewHousehold, at: DateTime<Utc>) -> Result<i64> {
+                Ok(sqlx::query_scalar(
+                    "INSERT INTO households (community_id, building, unit, room, area_m2_hundredths, kind, owner_name, phone, move_in_date, updated_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+                )
+                .bind(community_id)
+                .bind(&h.building)
+                .bind(&h.unit)
+                .bind(&h.room)
+                .bind(h.area_m2_hundredths)
+                .bind(h.kind)
+                .bind(&h.owner_name)
+                .bind(&h.phone)
+                .bind(h.move_in_date)
+                .bind(at)
+                .fetch_one(&mut *self.tx)
+                .await?)
+            }
+
+            async fn update_household(&mut self, community_id: i64, old: &HouseholdRow, new: &NewHousehold, at: DateTime<Utc>) -> Result<()> {
+                sqlx::query(
+                    "INSERT INTO household_history (community_id, household_id, area_m2_hundredths, kind, owner_name, phone, move_in_date, valid_until)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                )
+                .bind(community_id)
+                .bind(old.id)
+                .bind(old.area_m2_hundredths)
+                .bind(&old.kind)
+                .bind(&old.owner_name)
+                .bind(&old.phone)
+                .bind(old.move_in_date)
+                .bind(at)
+                .execute(&mut *self.tx)
+                .await?;
+                sqlx::query(
+                    "UPDATE households SET area_m2_hundredths = $2, kind = $3, owner_name = $4, phone = $5, move_in_date = $6, updated_at = $7 WHERE id = $1",
+                )
+                .bind(old.id)
+                .bind(new.area_m2_hundredths)
+                .bind(new.kind)
+                .bind(&new.owner_name)
+                .bind(&new.phone)
+                .bind(new.move_in_date)
+                .bind(at)
+                .execute(&mut *self.tx)
+                .await?;
+                Ok(())
+            }
+
+            async fn insert_fee_item(&mut self, community_id: i64, book_id: i64, f: &FeeItemRow) -> Result<i64> {
+                Ok(sqlx::query_scalar(
+                    "INSERT INTO fee_items (community_id, book_id, code, name, basis, revenue_account_id, late_fee_ppm_per_day, late_fee_cap_percent)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+                )
+                .bind(community_id)
+                .bind(book_id)
+                .bind(&f.code)
+                .bind(&f.name)
+                .bind(&f.basis)
+                .bind(f.revenue_account_id)
+                .bind(f.late_fee_ppm_per_day)
+                .bind(f.late_fee_cap_percent)
+                .fetch_one(&mut *self.tx)
+                .await?)
+            }
+
+            async fn fee_items(&mut self, book_id: i64) -> Result<Vec<FeeItemRow>> {
+                Ok(sqlx::query_as(
+                    "SELECT id, code, name, basis, revenue_account_id, late_fee_ppm_per_day, late_fee_cap_percent FROM fee_items WHERE book_id = $1 ORDER BY id",
+                )
+                .bind(book_id)
+                .fetch_all(&mut *self.tx)
+                .await?)
+            }
+
+            async fn insert_fee_standard(&mut self, community_id: i64, f: &FeeStandardRow) -> Result<i64> {
+                Ok(sqlx::query_scalar(
+                    "INSERT INTO fee_standards (community_id, fee_item_id, household_kind, rate_yuan, valid_from, valid_until)
+                     VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                )
+                .bind(community_id)
+                .bind(f.fee_item_id)
+                .bind(&f.household_kind)
+                .bind(&f.rate_yuan)
+                .bind(f.valid_from)
+                .bind(f.valid_until)
+                .fetch_one(&mut *self.tx)
+                .await?)
+            }
+
+            async fn fee_standards(&mut self, book_id: i64) -> Result<Vec<FeeStandardRow>> {
+                Ok(sqlx::query_as(
+                    "SELECT s.id, s.fee_item_id, s.household_kind, s.rate_yuan, s.valid_from, s.valid_until
+                     FROM fee_standards s JOIN fee_items f ON f.id = s.fee_item_id WHERE f.book_id = $1 ORDER BY s.fee_item_id, s.valid_from",
+                )
+                .bind(book_id)
+                .fetch_all(&mut *self.tx)
+                .await?)
+            }
+
+            async fn insert_meter_readings(&mut self, community_id: i64, readings: &[MeterReadingRow]) -> Result<()> {
+                for chunk in readings.chunks(LINES_PER_INSERT) {
+                    let mut q = QueryBuilder::<$db>::new("INSERT INTO meter_readings (community_id, household_id, fee_item_id, period, reading, is_replacement) ");
+                    q.push_values(chunk, |mut row, r| {
+                        row.push_bind(community_id)
+                            .push_bind(r.household_id)
+                            .push_bind(r.fee_item_id)
+                            .push_bind(r.period)
+                            .push_bind(r.reading.clone())
+                            .push_bind(r.is_replacement);
+                    });
+                    q.build().execute(&mut *self.tx).await?;
+                }
+                Ok(())
+            }
+
+            async fn meter_readings(&mut self, book_id: i64, period: i64) -> Result<Vec<MeterReadingRow>> {
+                Ok(sqlx::query_as(
+                    "SELECT r.household_id, r.fee_item_id, r.period, r.reading, r.is_replacement
+                     FROM meter_readings r JOIN fee_items f ON f.id = r.fee_item_id
+                     WHERE f.book_id = $1 AND (r.period = $2 OR r.period = (SELECT MAX(p.period) FROM meter_readings p
+                           WHERE p.household_id = r.household_id AND p.fee_item_id = r.fee_item_id AND p.period < $2))",
+                )
+                .bind(book_id)
+                .bind(period)
+                .fetch_all(&mut *self.tx)
+                .await?)
+            }
+
+            async fn billed(&mut self, book_id: i64, period: i64) -> Result<Vec<(i64, i64)>> {
+                Ok(sqlx::query_as("SELECT household_id, fee_item_id FROM bills WHERE book_id = $1 AND period = $2")
+                    .bind(book_id)
+                    .bind(period)
+                    .fetch_all(&mut *self.tx)
+                    .await?)
+            }
+
+            async fn insert_billing_run(&mut self, r: &NewBillingRun<'_>) -> Result<i64> {
+                Ok(sqlx::query_scalar(
+                    "INSERT INTO billing_runs (community_id, book_id, period, voucher_id, bills, total_fen, created_by, created_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+                )
+                .bind(r.community_id)
+                .bind(r.book_id)
+                .bind(r.period)
+                .bind(r.voucher_id)
+                .bind(r.bills)
+                .bind(r.total_fen)
+                .bind(r.created_by)
+                .bind(r.created_at)
+                .fetch_one(&mut *self.tx)
+                .await?)
+            }
+
+            async fn insert_bills(&mut self, community_id: i64, book_id: i64, run_id: i64, bills: &[NewBill]) -> Result<Vec<i64>> {
+                let mut ids = Vec::with_capacity(bills.len());
+                for chunk in bills.chunks(LINES_PER_INSERT) {
+                    let mut q = QueryBuilder::<$db>::new(
+                        "INSERT INTO bills (community_id, book_id, household_id, fee_item_id, period, amount_fen, billing_run_id) ",
+                    );
+                    q.push_values(chunk, |mut row, b| {
+                        row.push_bind(community_id)
+                            .push_bind(book_id)
+                            .push_bind(b.household_id)
+                            .push_bind(b.fee_item_id)
+                            .push_bind(b.period)
+                            .push_bind(b.amount_fen)
+                            .push_bind(run_id);
+                    });
+                    q.push(" RETURNING id, household_id, fee_item_id");
+                    // RETURNING order is not promised; (household, item) is unique within a run.
+                    let rows: Vec<(i64, i64, i64)> = q.build_query_as().fetch_all(&mut *self.tx).await?;
+                    let by_key: std::collections::HashMap<(i64, i64), i64> = rows.into_iter().map(|(id, h, f)| ((h, f), id)).collect();
+                    ids.extend(chunk.iter().map(|b| by_key.get(&(b.household_id, b.fee_item_id)).copied().unwrap_or_default()));
+                }
+                Ok(ids)
+            }
+
+            async fn open_bills(&mut self, book_id: i64, household_id: Option<i64>) -> Result<Vec<OpenBillRow>> {
+                Ok(sqlx::query_as(
+                    "SELECT b.id, b.household_id, b.fee_item_id, b.period, b.amount_fen,
+                            b.amount_fen - CAST(COALESCE(SUM(a.amount_fen), 0) AS BIGINT) AS open_fen
+                     FROM bills b LEFT JOIN allocations a ON a.bill_id = b.id
+                     WHERE b.book_id = $1 AND ($2 IS NULL OR b.household_id = $2)
+                     GROUP BY b.id, b.household_id, b.fee_item_id, b.period, b.amount_fen
+                     HAVING b.amount_fen > COALESCE(SUM(a.amount_fen), 0)
+                     ORDER BY b.household_id, b.period, b.fee_item_id",
+                )
+                .bind(book_id)
+                .bind(household_id)
+                .fetch_all(&mut *self.tx)
+                .await?)
+            }
+
+            async fn prepayments(&mut self, book_id: i64, household_id: Option<i64>) -> Result<Vec<PrepaymentRow>> {
+                Ok(sqlx::query_as(
+                    "SELECT p.household_id, p.id AS payment_id, p.amount_fen - CAST(COALESCE(SUM(a.amount_fen), 0) AS BIGINT) AS left_fen
+                     FROM payments p LEFT JOIN allocations a ON a.payment_id = p.id
+                     WHERE p.book_id = $1 AND ($2 IS NULL OR p.household_id = $2)
+                     GROUP BY p.id, p.household_id, p.amount_fen
+                     HAVING p.amount_fen > COALESCE(SUM(a.amount_fen), 0)
+                     ORDER BY p.household_id, p.id",
+                )
+                .bind(book_id)
+                .bind(household_id)
+                .fetch_all(&mut *self.tx)
+                .await?)
+            }
+
+            async fn payment_by_key(&mut self, book_id: i64, key: &str) -> Result<Option<PaymentRow>> {
+                Ok(sqlx::query_as(
+                    "SELECT id, household_id, idempotency_key, method, amount_fen, paid_on, receipt_number, voucher_id, cashier
+                     FROM payments WHERE book_id = $1 AND idempotency_key = $2",
+                )
+                .bind(book_id)
+                .bind(key)
+                .fetch_optional(&mut *self.tx)
+                .await?)
+            }
+
+            async fn allocations_of_payment(&mut self, payment_id: i64) -> Result<Vec<AllocationRow>> {
+                Ok(sqlx::query_as("SELECT bill_id, payment_id, waiver_id, amount_fen, period FROM allocations WHERE payment_id = $1 ORDER BY id")
+                    .bind(payment_id)
+                    .fetch_all(&mut *self.tx)
+                    .await?)
+            }
+
+            async fn claim_receipt(&mut self, book_id: i64) -> Result<i64> {
+                Ok(sqlx::query_scalar("UPDATE books SET receipts_issued = receipts_issued + 1 WHERE id = $1 RETURNING receipts_issued")
+                    .bind(book_id)
+                    .fetch_one(&mut *self.tx)
+                    .await?)
+            }
+
+            async fn insert_payment(&mut self, p: &NewPayment<'_>) -> Result<i64> {
+                Ok(sqlx::query_scalar(
+                    "INSERT INTO payments (community_id, book_id, household_id, idempotency_key, method, amount_fen, paid_on, period, receipt_number, voucher_id, cashier, created_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
+                )
+                .bind(p.community_id)
+                .bind(p.book_id)
+                .bind(p.household_id)
+                .bind(p.idempotency_key)
+                .bind(p.method)
+                .bind(p.amount_fen)
+                .bind(p.paid_on)
+                .bind(crate::domain::period::Period::of_date(p.paid_on).key())
+                .bind(p.receipt_number)
+                .bind(p.voucher_id)
+                .bind(p.cashier)
+                .bind(p.created_at)
+                .fetch_one(&mut *self.tx)
+                .await?)
+            }
+
+            async fn insert_allocations(&mut self, community_id: i64, allocations: &[AllocationRow]) -> Result<()> {
+                for chunk in allocations.chunks(LINES_PER_INSERT) {
+                    let mut q = QueryBuilder::<$db>::new("INSERT INTO allocations (community_id, bill_id, payment_id, waiver_id, amount_fen, period) ");
+                    q.push_values(chunk, |mut row, a| {
+                        row.push_bind(community_id).push_bind(a.bill_id).push_bind(a.payment_id).push_bind(a.waiver_id).push_bind(a.amount_fen).push_bind(a.period);
+                    });
+                    q.build().execute(&mut *self.tx).await?;
+                }
+                Ok(())
+            }
+
+            async fn insert_waiver(&mut self, w: &NewWaiver<'_>) -> Result<i64> {
+                Ok(sqlx::query_scalar(
+                    "INSERT INTO waivers (community_id, bill_id, amount_fen, reason, approver, period, voucher_id, created_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+                )
+                .bind(w.community_id)
+                .bind(w.bill_id)
+                .bind(w.amount_fen)
+                .bind(w.reason)
+                .bind(w.approver)
+                .bind(w.period)
+                .bind(w.voucher_id)
+                .bind(w.created_at)
+                .fetch_one(&mut *self.tx)
+                .await?)
+            }
+
+            async fn subledger_by_period(&mut self, book_id: i64) -> Result<Vec<SubledgerPeriodRow>> {
+                Ok(sqlx::query_as(
+                    "SELECT period, CAST(SUM(billed) AS BIGINT) AS billed_fen, CAST(SUM(paid) AS BIGINT) AS paid_fen, CAST(SUM(waived) AS BIGINT) AS waived_fen
+                     FROM (SELECT period, amount_fen AS billed, 0 AS paid, 0 AS waived FROM bills WHERE book_id = $1
+                           UNION ALL SELECT period, 0, amount_fen, 0 FROM payments WHERE book_id = $1
+                           UNION ALL SELECT w.period, 0, 0, w.amount_fen FROM waivers w JOIN bills b ON b.id = w.bill_id WHERE b.book_id = $1) t
+                     GROUP BY period ORDER BY period",
+                )
+                .bind(book_id)
+                .fetch_all(&mut *self.tx)
+                .await?)
             }
 
             async fn account_lines(&mut self, book_id: i64, code_prefix: &str, from_period: i64, to_period: i64) -> Result<Vec<AccountLineRow>> {

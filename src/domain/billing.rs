@@ -1,0 +1,194 @@
+//! The arithmetic of property fees, with no I/O: what a household owes for a month, and how a
+//! payment settles open bills. Amounts are rounded once, at the end, by the program's one rule
+//! (half up to the fen).
+
+use chrono::{Datelike, NaiveDate};
+use rust_decimal::Decimal;
+
+use crate::domain::money::{round_half_up_to_fen, Fen};
+use crate::domain::period::Period;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HouseholdKind {
+    Residential,
+    Commercial,
+    Garage,
+    Parking,
+}
+
+impl HouseholdKind {
+    /// Accepts the Chinese words an office's spreadsheet uses, or the English codes.
+    pub fn parse(text: &str) -> Option<HouseholdKind> {
+        Some(match text.trim() {
+            "住宅" | "residential" => HouseholdKind::Residential,
+            "商铺" | "商业" | "commercial" => HouseholdKind::Commercial,
+            "车库" | "garage" => HouseholdKind::Garage,
+            "车位" | "parking" => HouseholdKind::Parking,
+            _ => return None,
+        })
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HouseholdKind::Residential => "residential",
+            HouseholdKind::Commercial => "commercial",
+            HouseholdKind::Garage => "garage",
+            HouseholdKind::Parking => "parking",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            HouseholdKind::Residential => "住宅",
+            HouseholdKind::Commercial => "商铺",
+            HouseholdKind::Garage => "车库",
+            HouseholdKind::Parking => "车位",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FeeBasis {
+    /// 元/m²/月 × 建筑面积.
+    PerM2Month,
+    /// 元/月.
+    FixedMonth,
+    /// (本月读数 − 上月读数) × 单价.
+    Metered,
+}
+
+impl FeeBasis {
+    pub fn parse(text: &str) -> Option<FeeBasis> {
+        Some(match text.trim() {
+            "per_m2_month" | "按面积" => FeeBasis::PerM2Month,
+            "fixed_month" | "固定" => FeeBasis::FixedMonth,
+            "metered" | "按用量" => FeeBasis::Metered,
+            _ => return None,
+        })
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FeeBasis::PerM2Month => "per_m2_month",
+            FeeBasis::FixedMonth => "fixed_month",
+            FeeBasis::Metered => "metered",
+        }
+    }
+}
+
+/// The quantity a month's bill multiplies the rate by.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Quantity {
+    Area { area_m2: Decimal },
+    Month,
+    Metered { used: Decimal },
+}
+
+/// What a household owes for one fee item in `period`: rate × quantity, pro rata by days when
+/// it moved in during the month (住户月中入住按天计费), nothing before it moved in.
+/// Rounded once, half up to the fen.
+pub fn monthly_charge(rate_yuan: Decimal, quantity: Quantity, period: Period, move_in: Option<NaiveDate>) -> Fen {
+    let base = match quantity {
+        Quantity::Area { area_m2 } => rate_yuan * area_m2,
+        Quantity::Month => rate_yuan,
+        Quantity::Metered { used } => rate_yuan * used,
+    };
+    let days_in_month = Decimal::from(period.last_day().day());
+    let billed = match move_in {
+        Some(d) if d > period.last_day() => Decimal::ZERO,
+        // Metered use is already only what was used since moving in.
+        Some(d) if d > period.first_day() && !matches!(quantity, Quantity::Metered { .. }) => {
+            let days = Decimal::from(period.last_day().day() - d.day() + 1);
+            base * days / days_in_month
+        }
+        _ => base,
+    };
+    round_half_up_to_fen(billed)
+}
+
+/// Consumption between two meter readings; a replaced meter starts again from zero.
+pub fn metered_use(previous: Option<Decimal>, current: Decimal, replaced: bool) -> Option<Decimal> {
+    match (previous, replaced) {
+        (_, true) | (None, _) => Some(current),
+        (Some(p), false) if current >= p => Some(current - p),
+        _ => None,
+    }
+}
+
+/// An open bill as the allocation sees it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OpenBill {
+    pub bill_id: i64,
+    pub period: i64,
+    pub fee_item_id: i64,
+    pub open_fen: i64,
+}
+
+/// Settles `amount` against bills oldest first (by month, then fee item); returns the
+/// (bill, amount) pairs and what is left over, which becomes a prepayment (预收).
+pub fn allocate_oldest_first(mut bills: Vec<OpenBill>, amount: Fen) -> (Vec<(i64, Fen)>, Fen) {
+    bills.sort_by_key(|b| (b.period, b.fee_item_id, b.bill_id));
+    let mut left = amount.0;
+    let mut out = Vec::new();
+    for b in bills {
+        if left == 0 {
+            break;
+        }
+        let take = left.min(b.open_fen);
+        if take > 0 {
+            out.push((b.bill_id, Fen(take)));
+            left -= take;
+        }
+    }
+    (out, Fen(left))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    fn d(s: &str) -> Decimal {
+        Decimal::from_str(s).unwrap()
+    }
+
+    #[test]
+    fn charges_by_area_fixed_and_metered_rounded_half_up() {
+        let march = Period::new(2025, 3).unwrap();
+        // 1.35 元/m² × 89.37 m² = 120.6495 → 120.65
+        assert_eq!(monthly_charge(d("1.35"), Quantity::Area { area_m2: d("89.37") }, march, None), Fen(12065));
+        assert_eq!(monthly_charge(d("150"), Quantity::Month, march, None), Fen(15000));
+        assert_eq!(monthly_charge(d("3.2"), Quantity::Metered { used: d("12.5") }, march, None), Fen(4000));
+    }
+
+    #[test]
+    fn a_household_moving_in_mid_month_pays_by_days() {
+        let march = Period::new(2025, 3).unwrap();
+        let move_in = NaiveDate::from_ymd_opt(2025, 3, 21);
+        // 11 of 31 days of 100.00 = 35.4838… → 35.48
+        assert_eq!(monthly_charge(d("100"), Quantity::Month, march, move_in), Fen(3548));
+        assert_eq!(monthly_charge(d("100"), Quantity::Month, march, NaiveDate::from_ymd_opt(2025, 4, 2)), Fen::ZERO);
+        assert_eq!(monthly_charge(d("100"), Quantity::Month, march, NaiveDate::from_ymd_opt(2025, 3, 1)), Fen(10000));
+    }
+
+    #[test]
+    fn meters_count_forward_unless_replaced() {
+        assert_eq!(metered_use(Some(d("100")), d("112.5"), false), Some(d("12.5")));
+        assert_eq!(metered_use(Some(d("100")), d("90"), false), None);
+        assert_eq!(metered_use(Some(d("100")), d("3"), true), Some(d("3")));
+    }
+
+    #[test]
+    fn payments_settle_the_oldest_bills_first_and_keep_the_rest() {
+        let bill = |bill_id, period, fee_item_id, open_fen| OpenBill { bill_id, period, fee_item_id, open_fen };
+        let bills = vec![bill(3, 202503, 1, 10_000), bill(1, 202501, 2, 5_000), bill(2, 202501, 1, 10_000)];
+        let (settled, left) = allocate_oldest_first(bills.clone(), Fen(17_000));
+        assert_eq!(settled, vec![(2, Fen(10_000)), (1, Fen(5_000)), (3, Fen(2_000))]);
+        assert_eq!(left, Fen::ZERO);
+        let (settled, left) = allocate_oldest_first(bills, Fen(30_000));
+        assert_eq!(settled.len(), 3);
+        assert_eq!(left, Fen(5_000));
+    }
+}
