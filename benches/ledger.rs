@@ -61,8 +61,8 @@ fn reset_peak_rss() {
     let _ = std::fs::write("/proc/self/clear_refs", "5");
 }
 
-const DEBITS: &[&str] = &["1001", "100201", "1012", "1122", "540101", "540102", "540103", "540105", "560201", "2202"];
-const CREDITS: &[&str] = &["500101", "500102", "100201", "2202", "2203", "224101", "1001", "221101"];
+const DEBITS: &[&str] = &["1001", "100201", "1012", "1221", "540101", "540102", "540103", "540105", "560201", "2202"];
+const CREDITS: &[&str] = &["500101", "500102", "100201", "2202", "224102", "224101", "1001", "221101"];
 
 /// Two-line vouchers, made batch by batch so that the benchmark's own data never sits in
 /// memory whole: voucher i of n is dated in month 1 + 12·i/n of 2025.

@@ -167,6 +167,7 @@ impl<S: Store> Ledger<S> {
     async fn draft_kind(&self, book: &Book, maker: &str, input: &VoucherInput, kind: VoucherKind, reverses_id: Option<i64>) -> Result<i64> {
         let maker = check_user("制单人", maker)?;
         input.check(kind, &book.chart)?;
+        check_control_accounts(book, input)?;
         let mut tx = self.store.begin().await?;
         check_period_open(&mut tx, book, input.date).await?;
         let now = Utc::now();
@@ -256,6 +257,9 @@ impl<S: Store> Ledger<S> {
     /// Posts vouchers that were reviewed elsewhere, many per transaction: the path of billing
     /// runs and imports. Numbers, chain links and balances are the same as one-by-one posting.
     pub async fn post_batch(&self, book: &Book, poster: &str, vouchers: &[ApprovedVoucher]) -> Result<Vec<Posted>> {
+        for v in vouchers {
+            check_control_accounts(book, &v.input)?;
+        }
         let mut tx = self.store.begin().await?;
         let posted = post_approved(&mut tx, book, poster, vouchers).await?;
         tx.commit().await?;
@@ -427,6 +431,28 @@ impl<S: Store> Ledger<S> {
             .await?
             .ok_or_else(|| Error::not_found(format!("{period} 的凭证 {}", voucher_label(number))))
     }
+}
+
+/// 应收账款 and 预收账款 are control accounts of the household subledger (invariant 5): only
+/// billing runs, payments and waivers post to them, each with its bills; a hand-made voucher
+/// that touched them would break the tie.
+fn check_control_accounts(book: &Book, input: &VoucherInput) -> Result<()> {
+    let Some(fee) = crate::chart::load(&book.row.chart)?.fee_accounts else { return Ok(()) };
+    for (i, l) in input.lines.iter().enumerate() {
+        if l.account == fee.receivable.as_str() || l.account == fee.advance.as_str() {
+            let name = book
+                .chart
+                .get(&fee.receivable)
+                .filter(|_| l.account == fee.receivable.as_str())
+                .or_else(|| book.chart.get(&fee.advance))
+                .map_or("", |a| a.name.as_str());
+            return Err(Error::BadLine {
+                line: i + 1,
+                reason: format!("{} {name} 是住户明细账的统驭科目，只能由计费、收款、减免记账，不能手工制单", l.account),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Posts vouchers reviewed elsewhere inside the caller's transaction: the path of batch

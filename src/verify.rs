@@ -235,7 +235,59 @@ pub async fn verify_book<S: Store>(store: &S, book: &Book, fail: &mut impl FnMut
     if total != 0 {
         fail(1, format!("试算不平：全部余额合计差额 {}", Fen(total)));
     }
+    verify_receivables(store, book, &periods, &opening, &maintained, fail).await?;
     Ok((vouchers, line_count))
+}
+
+/// Invariant 5: at every month end, open bills minus prepayments (the household subledger)
+/// equal the balance of 应收账款 plus 预收账款; and the subledger agrees with itself (what its
+/// allocations leave open equals what was billed less what was paid and waived).
+async fn verify_receivables<S: Store>(
+    store: &S,
+    book: &Book,
+    periods: &[crate::store::PeriodRow],
+    opening: &[crate::store::OpeningRow],
+    maintained: &[crate::store::BalanceRow],
+    fail: &mut impl FnMut(u8, String),
+) -> Result<()> {
+    let Some(fee) = crate::chart::load(&book.row.chart)?.fee_accounts else { return Ok(()) };
+    let ids: Vec<i64> = [&fee.receivable, &fee.advance].iter().filter_map(|c| book.account_id(c.as_str())).collect();
+    let mut tx = store.read().await?;
+    let by_period: BTreeMap<i64, crate::store::SubledgerPeriodRow> =
+        tx.subledger_by_period(book.id()).await?.into_iter().map(|r| (r.period, r)).collect();
+    let mut ledger_fen: i64 = opening.iter().filter(|o| ids.contains(&o.account_id)).map(|o| o.balance_fen).sum();
+    let mut movements: BTreeMap<i64, i64> = BTreeMap::new();
+    for b in maintained.iter().filter(|b| ids.contains(&b.account_id)) {
+        *movements.entry(b.period).or_default() += b.debit_fen - b.credit_fen;
+    }
+    let mut subledger_fen = 0i64;
+    for p in periods {
+        ledger_fen += movements.get(&p.period).copied().unwrap_or(0);
+        if let Some(r) = by_period.get(&p.period) {
+            subledger_fen += r.billed_fen - r.paid_fen - r.waived_fen;
+        }
+        if subledger_fen != ledger_fen {
+            fail(
+                5,
+                format!(
+                    "{} 月末住户子账（未结清账单减预收款）为 {}，而{}与{}余额合计为 {}，相差 {}",
+                    period_text(p.period),
+                    Fen(subledger_fen),
+                    fee.receivable,
+                    fee.advance,
+                    Fen(ledger_fen),
+                    Fen(subledger_fen - ledger_fen)
+                ),
+            );
+        }
+    }
+    let open: i64 = tx.open_bills(book.id(), None).await?.iter().map(|b| b.open_fen).sum();
+    let prepaid: i64 = tx.prepayments(book.id(), None).await?.iter().map(|p| p.left_fen).sum();
+    let total: i64 = by_period.values().map(|r| r.billed_fen - r.paid_fen - r.waived_fen).sum();
+    if open - prepaid != total {
+        fail(5, format!("住户子账自身不符：未结清账单 {} 减预收款 {} 不等于应收减已收减减免 {}", Fen(open), Fen(prepaid), Fen(total)));
+    }
+    Ok(())
 }
 
 /// Checks the vouchers with `after < chain_seq <= until` on a connection of its own.

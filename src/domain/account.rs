@@ -127,6 +127,15 @@ pub struct Account {
     pub is_leaf: bool,
 }
 
+#[derive(Clone, Debug)]
+pub struct FeeAccounts {
+    pub receivable: AccountCode,
+    pub advance: AccountCode,
+    pub cash: AccountCode,
+    pub bank: AccountCode,
+    pub wallet: AccountCode,
+}
+
 /// A chart template as shipped in `src/chart/templates/*.csv`.
 #[derive(Clone, Debug)]
 pub struct Chart {
@@ -138,6 +147,9 @@ pub struct Chart {
     pub profit_account: AccountCode,
     /// 利润分配—未分配利润 / 收益分配—未分配收益: receives the year's profit.
     pub retained_account: AccountCode,
+    /// Where property fees post, for a chart that bills households (应收账款, 预收账款, and the
+    /// accounts payments arrive in by cash, bank transfer and WeChat/Alipay).
+    pub fee_accounts: Option<FeeAccounts>,
     pub accounts: BTreeMap<AccountCode, Account>,
 }
 
@@ -176,9 +188,20 @@ impl Chart {
             source: header("source")?,
             profit_account: code_header("profit_account")?,
             retained_account: code_header("retained_account")?,
+            fee_accounts: match header("receivable_account") {
+                Ok(_) => Some(FeeAccounts {
+                    receivable: code_header("receivable_account")?,
+                    advance: code_header("advance_account")?,
+                    cash: code_header("cash_account")?,
+                    bank: code_header("bank_account")?,
+                    wallet: code_header("wallet_account")?,
+                }),
+                Err(_) => None,
+            },
             accounts,
         };
-        for code in [&chart.profit_account, &chart.retained_account] {
+        let fee_codes = chart.fee_accounts.iter().flat_map(|f| [&f.receivable, &f.advance, &f.cash, &f.bank, &f.wallet]);
+        for code in [&chart.profit_account, &chart.retained_account].into_iter().chain(fee_codes) {
             if !chart.accounts.get(code).is_some_and(|a| a.is_leaf) {
                 return Err(Error::invalid(format!("科目模板 {id}"), format!("结转科目 {code} 须为末级科目")));
             }

@@ -432,6 +432,7 @@ pub trait Tx: Send {
     ) -> impl Future<Output = Result<Vec<i64>>> + Send;
     /// Bills with something still owed, of one household or (None) the whole book.
     fn open_bills(&mut self, book_id: i64, household_id: Option<i64>) -> impl Future<Output = Result<Vec<OpenBillRow>>> + Send;
+    fn bill(&mut self, book_id: i64, bill_id: i64) -> impl Future<Output = Result<Option<OpenBillRow>>> + Send;
     fn prepayments(&mut self, book_id: i64, household_id: Option<i64>) -> impl Future<Output = Result<Vec<PrepaymentRow>>> + Send;
     fn payment_by_key(&mut self, book_id: i64, key: &str) -> impl Future<Output = Result<Option<PaymentRow>>> + Send;
     fn allocations_of_payment(&mut self, payment_id: i64) -> impl Future<Output = Result<Vec<AllocationRow>>> + Send;

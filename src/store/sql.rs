@@ -645,6 +645,18 @@ macro_rules! impl_tx {
                 .await?)
             }
 
+            async fn bill(&mut self, book_id: i64, bill_id: i64) -> Result<Option<OpenBillRow>> {
+                Ok(sqlx::query_as(
+                    "SELECT b.id, b.household_id, b.fee_item_id, b.period, b.amount_fen,
+                            b.amount_fen - CAST(COALESCE((SELECT SUM(a.amount_fen) FROM allocations a WHERE a.bill_id = b.id), 0) AS BIGINT) AS open_fen
+                     FROM bills b WHERE b.book_id = $1 AND b.id = $2",
+                )
+                .bind(book_id)
+                .bind(bill_id)
+                .fetch_optional(&mut *self.tx)
+                .await?)
+            }
+
             async fn prepayments(&mut self, book_id: i64, household_id: Option<i64>) -> Result<Vec<PrepaymentRow>> {
                 Ok(sqlx::query_as(
                     "SELECT p.household_id, p.id AS payment_id, p.amount_fen - CAST(COALESCE(SUM(a.amount_fen), 0) AS BIGINT) AS left_fen

@@ -1,0 +1,67 @@
+//! Reads an imported file (CSV or XLSX) into rows of text with a header row, so each importer
+//! checks its columns one way whatever the office's spreadsheet program saved.
+
+use std::io::Cursor;
+
+use calamine::{open_workbook_auto_from_rs, Data, DataType, Reader};
+
+use crate::domain::limits::MAX_IMPORT_ROWS;
+use crate::error::{Error, Result};
+
+/// A header and rows of cells; `row_number` of the first data row is 2, as the office sees it.
+pub struct TextTable {
+    pub headers: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+}
+
+impl TextTable {
+    /// XLSX (first sheet) when the bytes are a zip archive, CSV (UTF-8, optional BOM) otherwise.
+    pub fn read(bytes: &[u8]) -> Result<TextTable> {
+        let mut table = if bytes.starts_with(b"PK\x03\x04") { Self::xlsx(bytes)? } else { Self::csv(bytes)? };
+        if table.rows.len() > MAX_IMPORT_ROWS {
+            return Err(Error::invalid("导入文件", format!("最多 {MAX_IMPORT_ROWS} 行，文件有 {} 行", table.rows.len())));
+        }
+        table.rows.retain(|r| r.iter().any(|c| !c.trim().is_empty()));
+        Ok(table)
+    }
+
+    fn csv(bytes: &[u8]) -> Result<TextTable> {
+        let text = std::str::from_utf8(bytes).map_err(|_| Error::invalid("导入文件", "CSV 须为 UTF-8 编码（Excel 另存为“CSV UTF-8”）"))?;
+        let text = text.trim_start_matches('\u{feff}');
+        let mut reader = csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).from_reader(text.as_bytes());
+        let headers = reader.headers().map_err(|e| Error::csv(1, "", e.to_string()))?.iter().map(str::to_string).collect();
+        let mut rows = Vec::new();
+        for (i, record) in reader.records().enumerate() {
+            let record = record.map_err(|e| Error::csv(i + 2, "", format!("无法解析：{e}")))?;
+            rows.push(record.iter().map(str::to_string).collect());
+        }
+        Ok(TextTable { headers, rows })
+    }
+
+    fn xlsx(bytes: &[u8]) -> Result<TextTable> {
+        let mut book = open_workbook_auto_from_rs(Cursor::new(bytes.to_vec()))
+            .map_err(|e| Error::invalid("导入文件", format!("无法读取 Excel 文件：{e}")))?;
+        let range = book
+            .worksheet_range_at(0)
+            .ok_or_else(|| Error::invalid("导入文件", "Excel 文件没有工作表"))?
+            .map_err(|e| Error::invalid("导入文件", format!("无法读取第一个工作表：{e}")))?;
+        let mut rows = range.rows().map(|r| r.iter().map(cell_text).collect::<Vec<_>>());
+        let headers = rows.next().unwrap_or_default();
+        Ok(TextTable { headers, rows: rows.collect() })
+    }
+
+    /// The index of the first header matching any of `names`.
+    pub fn column(&self, names: &[&str]) -> Option<usize> {
+        self.headers.iter().position(|h| names.contains(&h.trim()))
+    }
+}
+
+/// A cell as text: numbers by their shortest decimal form (never through a rounding float
+/// format), dates as yyyy-mm-dd.
+fn cell_text(cell: &Data) -> String {
+    match cell {
+        Data::DateTime(_) | Data::DateTimeIso(_) => cell.as_date().map(|d| d.to_string()).unwrap_or_else(|| cell.to_string()),
+        Data::Empty => String::new(),
+        other => other.to_string().trim().to_string(),
+    }
+}

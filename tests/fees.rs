@@ -1,0 +1,266 @@
+//! Property fees: households in from CSV and XLSX, fee standards, billing runs, payments with
+//! receipts, prepayments, waivers, and invariant 5 (the household subledger ties to 应收账款 +
+//! 预收账款), on both engines.
+
+mod common;
+
+use common::*;
+use mingzhang::domain::billing::{FeeBasis, HouseholdKind};
+use mingzhang::domain::money::Fen;
+use mingzhang::ledger::{Book, Ledger};
+use mingzhang::receivables::{FeeItemSpec, Method, PaymentRequest};
+use mingzhang::store::{HouseholdRow, Store};
+use mingzhang::verify::verify_all;
+
+const HOUSEHOLDS: &str = "楼栋,单元,房号,建筑面积,类型,业主,电话,入住日期
+1,1,101,89.37,住宅,张三,13800000001,2020-05-01
+1,1,102,120.50,住宅,李四,13800000002,
+2,1,201,100.00,住宅,王五,13800000003,2025-03-21
+S,,S01,45.00,商铺,赵六商行,13800000004,
+P,,P-001,12.50,车位,钱七,13800000005,
+";
+
+/// The company book with households, 物业费 by area (1.50 住宅, 3.00 商铺) and 停车费 (150.00
+/// per parking space per month).
+async fn community_with_fees<S: Store>(ledger: &Ledger<S>) -> (Book, Vec<HouseholdRow>) {
+    let book = company_book(ledger).await;
+    let c = ledger.community(None).await.unwrap();
+    ledger.import_households(c.id, HOUSEHOLDS.as_bytes()).await.unwrap();
+    let spec = |code, name, basis, account| FeeItemSpec {
+        code,
+        name,
+        basis,
+        revenue_account: account,
+        late_fee_ppm_per_day: 0,
+        late_fee_cap_percent: 0,
+    };
+    ledger.add_fee_item(&book, &spec("WYF", "物业费", FeeBasis::PerM2Month, "500101")).await.unwrap();
+    ledger.add_fee_item(&book, &spec("TCF", "停车费", FeeBasis::FixedMonth, "500102")).await.unwrap();
+    let from = date(2024, 1, 1);
+    ledger.add_fee_standard(&book, "WYF", HouseholdKind::Residential, "1.50", from, None).await.unwrap();
+    ledger.add_fee_standard(&book, "WYF", HouseholdKind::Commercial, "3.00", from, None).await.unwrap();
+    ledger.add_fee_standard(&book, "TCF", HouseholdKind::Parking, "150", from, None).await.unwrap();
+    let households = ledger.households(c.id).await.unwrap();
+    (book, households)
+}
+
+fn find<'a>(hs: &'a [HouseholdRow], label: &str) -> &'a HouseholdRow {
+    hs.iter().find(|h| format!("{}-{}-{}", h.building, h.unit, h.room) == label).unwrap()
+}
+
+async fn households<S: Store>(ledger: Ledger<S>, url: &str) {
+    let c = ledger.create_community("住户导入").await.unwrap();
+    let first = ledger.import_households(c.id, HOUSEHOLDS.as_bytes()).await.unwrap();
+    assert_eq!((first.added, first.changed, first.unchanged), (5, 0, 0));
+    let again = ledger.import_households(c.id, HOUSEHOLDS.as_bytes()).await.unwrap();
+    assert_eq!((again.added, again.changed, again.unchanged), (0, 0, 5), "re-importing the same file changes nothing");
+    let changed = HOUSEHOLDS.replace("1,1,102,120.50,住宅,李四", "1,1,102,120.50,住宅,李四（已过户给李小四）");
+    let r = ledger.import_households(c.id, changed.as_bytes()).await.unwrap();
+    assert_eq!((r.added, r.changed, r.unchanged), (0, 1, 4));
+    let snap = snapshot(url).await;
+    let history = snap.split("== household_history").nth(1).and_then(|s| s.split("== ").next()).unwrap_or("");
+    assert!(history.contains("李四") && !history.contains("已过户"), "the earlier owner is kept in household_history: {history}");
+
+    let before = snapshot(url).await;
+    let bad = "楼栋,单元,房号,建筑面积,类型,业主
+1,1,301,-5,住宅,甲
+1,1,302,88.123,住宅,乙
+1,1,303,90,别墅,丙
+1,1,304,90,住宅,丁
+1,1,304,91,住宅,戊
+1,1,305,abc,住宅,己
+";
+    let err = ledger.import_households(c.id, bad.as_bytes()).await.unwrap_err().to_string();
+    for expected in [
+        "有 5 行错误",
+        "第 2 行“建筑面积”列：“-5”须大于零",
+        "第 3 行“建筑面积”列：“88.123”最多两位小数",
+        "第 4 行“类型”列：“别墅”不是住宅、商铺、车库或车位",
+        "第 6 行“房号”列：1-1-304 与第 5 行重复",
+        "第 7 行“建筑面积”列：“abc”不是数字",
+    ] {
+        assert!(err.contains(expected), "«{err}» lacks «{expected}»");
+    }
+    assert_eq!(snapshot(url).await, before, "a file with bad rows writes nothing");
+
+    let xlsx = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/households.xlsx")).unwrap();
+    let c2 = ledger.create_community("Excel 导入").await.unwrap();
+    let r = ledger.import_households(c2.id, &xlsx).await.unwrap();
+    assert_eq!(r.added, 4);
+    let hs = ledger.households(c2.id).await.unwrap();
+    let shop = find(&hs, "2--S01");
+    assert_eq!((shop.area_m2_hundredths, shop.kind.as_str(), shop.move_in_date), (4500, "commercial", Some(date(2025, 3, 21))));
+    assert_eq!(find(&hs, "1-1-101").area_m2_hundredths, 8937);
+}
+
+#[tokio::test]
+async fn households_import_from_csv_and_xlsx_idempotently_and_bad_files_write_nothing() {
+    on_fresh_store!(households)
+}
+
+async fn billing<S: Store>(ledger: Ledger<S>, url: &str) {
+    let (book, hs) = community_with_fees(&ledger).await;
+    let err = ledger.add_fee_standard(&book, "WYF", HouseholdKind::Residential, "1.80", date(2025, 6, 1), None).await.unwrap_err();
+    assert!(err.to_string().contains("重叠"), "{err}");
+
+    let run = ledger.run_billing(&book, period(2025, 3), &[], "会计甲").await.unwrap();
+    // 89.37×1.5 = 134.055 → 134.06; 120.50×1.5 = 180.75; 201 moved in on 21 March: 100×1.5×11/31
+    // = 53.2258… → 53.23; the shop 45×3 = 135.00; the parking space 150.00.
+    assert_eq!(run.bills, 5);
+    assert_eq!(run.total, Fen(13406 + 18075 + 5323 + 13500 + 15000));
+    let again = ledger.run_billing(&book, period(2025, 3), &[], "会计甲").await.unwrap();
+    assert_eq!((again.bills, again.voucher), (0, None), "running a month twice bills nothing new");
+    let open = ledger.open_bills(&book, Some(find(&hs, "2-1-201").id)).await.unwrap();
+    assert_eq!(open[0].amount_fen, 5323);
+
+    let (v, lines) = ledger.voucher(&book, 1).await.unwrap();
+    assert_eq!((v.status.as_str(), v.maker.as_str(), v.reviewer.as_deref()), ("posted", "系统", Some("会计甲")));
+    let receivable: i64 = lines.iter().filter(|l| book.code_of(l.account_id) == "1122").map(|l| l.debit_fen).sum();
+    assert_eq!(receivable, run.total.0);
+    assert!(lines.iter().any(|l| l.summary == "2025-03 物业费 1栋" && l.debit_fen == 13406 + 18075), "summed per building and item");
+
+    // A new rate never rewrites past bills.
+    ledger.add_fee_standard(&book, "TCF", HouseholdKind::Garage, "80", date(2025, 4, 1), None).await.unwrap();
+    assert_eq!(ledger.open_bills(&book, Some(find(&hs, "P--P-001").id)).await.unwrap()[0].amount_fen, 15000);
+
+    ledger.close_period(&book, period(2025, 1), "主管乙").await.unwrap();
+    let before = snapshot(url).await;
+    let err = ledger.run_billing(&book, period(2025, 1), &[], "会计甲").await.unwrap_err();
+    assert_eq!(err.code(), "period_closed");
+    assert_eq!(snapshot(url).await, before);
+    let report = verify_all(&ledger.store).await.unwrap();
+    assert!(report.is_clean(), "{:#?}", report.findings);
+}
+
+#[tokio::test]
+async fn billing_runs_bill_by_area_fixed_and_days_once_per_month_with_one_summary_voucher() {
+    on_fresh_store!(billing)
+}
+
+async fn payments<S: Store>(ledger: Ledger<S>, url: &str) {
+    let (book, hs) = community_with_fees(&ledger).await;
+    for m in 3..=5 {
+        ledger.run_billing(&book, period(2025, m), &[], "会计甲").await.unwrap();
+    }
+    let zhang = find(&hs, "1-1-101");
+    let pay = |amount: i64, key: &'static str| PaymentRequest {
+        household_id: zhang.id,
+        amount: Fen(amount),
+        method: Method::Wechat,
+        paid_on: date(2025, 5, 10),
+        idempotency_key: key,
+        cashier: "出纳丙",
+        bill_ids: None,
+    };
+    // Three months of 134.06 are open; 300.00 settles March and April and 31.88 of May.
+    let receipt = ledger.pay(&book, &pay(30_000, "wx-0001")).await.unwrap();
+    assert_eq!(receipt.number, 1);
+    assert_eq!(receipt.label, "No.000001");
+    assert_eq!(receipt.amount_in_words, "叁佰元整");
+    let settled: Vec<(String, i64)> = receipt.settled.iter().map(|s| (s.period.clone(), s.amount.0)).collect();
+    assert_eq!(settled, vec![("2025-03".into(), 13406), ("2025-04".into(), 13406), ("2025-05".into(), 3188)]);
+    assert_eq!(receipt.prepaid, Fen::ZERO);
+    let replay = ledger.pay(&book, &pay(30_000, "wx-0001")).await.unwrap();
+    assert!(replay.replayed);
+    assert_eq!((replay.number, replay.settled.len()), (1, 3), "the same key records one payment and returns the first receipt");
+
+    // Paying ahead: 1,000.00 settles May's 102.18 and leaves 897.82 prepaid…
+    let ahead = ledger.pay(&book, &pay(100_000, "wx-0002")).await.unwrap();
+    assert_eq!((ahead.number, ahead.prepaid), (2, Fen(100_000 - 10_218)));
+    assert_eq!(ledger.prepaid(&book, zhang.id).await.unwrap(), Fen(89_782));
+    // …which the next billing run applies by itself.
+    let june = ledger.run_billing(&book, period(2025, 6), &[], "会计甲").await.unwrap();
+    assert_eq!(june.prepayment_applied, Fen(13406));
+    assert!(ledger.open_bills(&book, Some(zhang.id)).await.unwrap().is_empty());
+    assert_eq!(ledger.prepaid(&book, zhang.id).await.unwrap(), Fen(89_782 - 13406));
+
+    // Naming bills: Li pays June first, then a bill of another household is refused.
+    let li = find(&hs, "1-1-102");
+    let li_bills = ledger.open_bills(&book, Some(li.id)).await.unwrap();
+    let june_bill = li_bills.iter().find(|b| b.period == 202506).unwrap().id;
+    let named = PaymentRequest {
+        household_id: li.id,
+        bill_ids: Some(vec![june_bill]),
+        idempotency_key: "bank-1",
+        method: Method::Bank,
+        amount: Fen(18075),
+        ..pay(0, "")
+    };
+    let r = ledger.pay(&book, &named).await.unwrap();
+    assert_eq!(r.settled.iter().map(|s| s.period.as_str()).collect::<Vec<_>>(), vec!["2025-06"]);
+    let before = snapshot(url).await;
+    let other = PaymentRequest {
+        household_id: li.id,
+        bill_ids: Some(vec![ledger.open_bills(&book, Some(find(&hs, "S--S01").id)).await.unwrap()[0].id]),
+        idempotency_key: "bank-2",
+        ..pay(100, "")
+    };
+    let err = ledger.pay(&book, &other).await.unwrap_err();
+    assert!(err.to_string().contains("不是住户 1-1-102 的未结清账单"), "{err}");
+    for (amount, key, household, words) in
+        [(0, "z", zhang.id, "须大于零"), (-100, "n", zhang.id, "须大于零"), (100, "u", 999_999, "住户 #999999")]
+    {
+        let err =
+            ledger.pay(&book, &PaymentRequest { household_id: household, idempotency_key: key, ..pay(amount, "") }).await.unwrap_err();
+        assert!(err.to_string().contains(words), "{err}");
+    }
+    assert_eq!(snapshot(url).await, before, "refused payments write nothing");
+
+    // A waiver settles what is left of a bill, with its reason and approver.
+    let shop_bill = ledger.open_bills(&book, Some(find(&hs, "S--S01").id)).await.unwrap()[0].clone();
+    let err = ledger.waive(&book, shop_bill.id, Fen(shop_bill.open_fen + 1), "疫情减免", "主任丁", date(2025, 6, 20)).await.unwrap_err();
+    assert!(err.to_string().contains("超过账单未结清金额"), "{err}");
+    ledger.waive(&book, shop_bill.id, Fen(shop_bill.open_fen), "疫情期间商铺减免", "主任丁", date(2025, 6, 20)).await.unwrap();
+    assert!(ledger.open_bills(&book, Some(find(&hs, "S--S01").id)).await.unwrap().iter().all(|b| b.id != shop_bill.id));
+
+    let report = verify_all(&ledger.store).await.unwrap();
+    assert!(report.is_clean(), "{:#?}", report.findings);
+}
+
+#[tokio::test]
+async fn payments_settle_oldest_bills_first_keep_prepayments_and_are_recorded_once_per_key() {
+    on_fresh_store!(payments)
+}
+
+async fn invariant_five<S: Store>(ledger: Ledger<S>, url: &str) {
+    let (book, hs) = community_with_fees(&ledger).await;
+    ledger.run_billing(&book, period(2025, 3), &[], "会计甲").await.unwrap();
+    assert!(verify_all(&ledger.store).await.unwrap().is_clean());
+    // A bill slipped into the subledger with no voucher behind it.
+    raw_sql(
+        url,
+        &format!(
+            "INSERT INTO bills (community_id, book_id, household_id, fee_item_id, period, amount_fen, billing_run_id)
+             SELECT community_id, book_id, {}, fee_item_id, 202504, 777, billing_run_id FROM bills LIMIT 1",
+            find(&hs, "1-1-101").id
+        ),
+    )
+    .await
+    .unwrap();
+    let report = verify_all(&ledger.store).await.unwrap();
+    let all = format!("{:#?}", report.findings);
+    assert!(all.contains("2025-04 月末住户子账") && all.contains("相差 7.77"), "{all}");
+    assert!(report.findings.iter().all(|f| f.invariant == 5));
+}
+
+#[tokio::test]
+async fn verify_finds_a_subledger_that_no_longer_ties_to_the_ledger() {
+    on_fresh_store!(invariant_five)
+}
+
+async fn control_accounts<S: Store>(ledger: Ledger<S>, url: &str) {
+    let (book, _) = community_with_fees(&ledger).await;
+    let before = snapshot(url).await;
+    let err =
+        ledger.draft(&book, "会计甲", &voucher(date(2025, 3, 1), vec![line("1122", 100, 0), line("500101", 0, 100)])).await.unwrap_err();
+    assert!(err.to_string().contains("1122 应收账款 是住户明细账的统驭科目"), "{err}");
+    let err =
+        ledger.draft(&book, "会计甲", &voucher(date(2025, 3, 1), vec![line("1001", 100, 0), line("2203", 0, 100)])).await.unwrap_err();
+    assert!(err.to_string().contains("2203 预收账款"), "{err}");
+    assert_eq!(snapshot(url).await, before);
+}
+
+#[tokio::test]
+async fn hand_made_vouchers_may_not_touch_the_receivable_control_accounts() {
+    on_fresh_store!(control_accounts)
+}
