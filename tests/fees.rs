@@ -264,3 +264,67 @@ async fn control_accounts<S: Store>(ledger: Ledger<S>, url: &str) {
 async fn hand_made_vouchers_may_not_touch_the_receivable_control_accounts() {
     on_fresh_store!(control_accounts)
 }
+
+async fn rates<S: Store>(ledger: Ledger<S>, _url: &str) {
+    use mingzhang::report::receivables::{aging, collection, household_statement};
+    let (book, hs) = community_with_fees(&ledger).await;
+    let pay = |h: &HouseholdRow, fen: i64, day: chrono::NaiveDate, key: &'static str| PaymentRequest {
+        household_id: h.id,
+        amount: Fen(fen),
+        method: Method::Cash,
+        paid_on: day,
+        idempotency_key: key,
+        cashier: "出纳丙",
+        bill_ids: None,
+    };
+    ledger.run_billing(&book, period(2025, 3), &[], "会计甲").await.unwrap();
+    ledger.pay(&book, &pay(find(&hs, "1-1-101"), 13406, date(2025, 3, 15), "a")).await.unwrap();
+    ledger.run_billing(&book, period(2025, 4), &[], "会计甲").await.unwrap();
+    ledger.pay(&book, &pay(find(&hs, "1-1-102"), 36150, date(2025, 4, 10), "b")).await.unwrap();
+    let shop_march =
+        ledger.open_bills(&book, Some(find(&hs, "S--S01").id)).await.unwrap().into_iter().find(|b| b.period == 202503).unwrap();
+    ledger.waive(&book, shop_march.id, Fen(13500), "装修期免收", "主任丁", date(2025, 4, 20)).await.unwrap();
+
+    let c = collection(&ledger.store, &book, period(2025, 3), period(2025, 4)).await.unwrap();
+    let line = |p: &str, b: &str| c.lines.iter().find(|l| l.period == p && l.building == b).cloned().unwrap();
+    let march1 = line("2025-03", "1");
+    assert_eq!((march1.current_billed, march1.current_collected, march1.current_rate.as_deref()), (Fen(31481), Fen(13406), Some("42.58%")));
+    assert_eq!((march1.arrears_rate, march1.overall_rate.as_deref()), (None, Some("42.58%")));
+    let april1 = line("2025-04", "1");
+    assert_eq!((april1.current_billed, april1.current_collected, april1.current_rate.as_deref()), (Fen(31481), Fen(18075), Some("57.42%")));
+    assert_eq!(
+        (april1.arrears_at_start, april1.arrears_collected, april1.arrears_rate.as_deref()),
+        (Fen(18075), Fen(18075), Some("100.00%"))
+    );
+    assert_eq!(april1.overall_rate.as_deref(), Some("72.95%"));
+    let april_s = line("2025-04", "S");
+    assert_eq!(
+        (april_s.arrears_at_start, april_s.current_rate.as_deref(), april_s.arrears_rate.as_deref()),
+        (Fen(13500), Some("0.00%"), Some("0.00%"))
+    );
+    let april_all = line("2025-04", "全部");
+    assert_eq!((april_all.current_billed, april_all.current_collected), (Fen(31481 + 15000 + 13500 + 15000), Fen(18075)));
+    assert_eq!((april_all.arrears_at_start, april_all.arrears_collected), (Fen(18075 + 5323 + 13500 + 15000), Fen(18075)));
+
+    let a = aging(&ledger.store, &book, period(2025, 4), false).await.unwrap();
+    let b = |key: &str| a.lines.iter().find(|l| l.key == key).unwrap().buckets.map(|f| f.0);
+    assert_eq!(b("1"), [13406, 0, 0, 0, 0]);
+    assert_eq!(b("2"), [5323 + 15000, 0, 0, 0, 0]);
+    assert_eq!(b("S"), [13500, 0, 0, 0, 0], "the waived March bill is no longer owed");
+    let later = aging(&ledger.store, &book, period(2025, 9), true).await.unwrap();
+    let h201 = later.lines.iter().find(|l| l.key == "2-1-201").unwrap();
+    assert_eq!(h201.buckets.map(|f| f.0), [0, 15000, 5323, 0, 0], "April is 5 months old in September, March 6");
+    assert_eq!(later.total.total, a.total.total);
+
+    let st = household_statement(&ledger.store, &book, find(&hs, "1-1-102")).await.unwrap();
+    assert_eq!(
+        st.bills.iter().map(|b| (b.period.as_str(), b.paid.0, b.open.0)).collect::<Vec<_>>(),
+        vec![("2025-03", 18075, 0), ("2025-04", 18075, 0)]
+    );
+    assert_eq!((st.payments.len(), st.open, st.prepaid), (1, Fen::ZERO, Fen::ZERO));
+}
+
+#[tokio::test]
+async fn collection_rates_and_aging_match_figures_computed_by_hand() {
+    on_fresh_store!(rates)
+}

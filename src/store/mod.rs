@@ -324,6 +324,36 @@ pub struct NewWaiver<'a> {
     pub created_at: DateTime<Utc>,
 }
 
+/// Open amount at a month end, by a key (building, or household label) and age bucket
+/// (0: under 3 months, 1: 3–6, 2: 6–12, 3: 12–24, 4: 24 and over).
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct AgingRow {
+    pub key: String,
+    pub bucket: i64,
+    pub open_fen: i64,
+}
+
+/// Amounts billed in a month, or settled in a month, by building and bill month.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct BuildingFlowRow {
+    pub building: String,
+    pub bill_period: i64,
+    /// The month of the settlement; equals bill_period for billed rows.
+    pub event_period: i64,
+    pub amount_fen: i64,
+}
+
+/// One bill of a household with what settled it.
+#[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
+pub struct HouseholdBillRow {
+    pub bill_id: i64,
+    pub period: i64,
+    pub fee_item: String,
+    pub amount_fen: i64,
+    pub paid_fen: i64,
+    pub waived_fen: i64,
+}
+
 /// Per-period totals of the receivable subledger, for invariant 5.
 #[derive(Clone, Debug, Default, sqlx::FromRow)]
 pub struct SubledgerPeriodRow {
@@ -441,6 +471,16 @@ pub trait Tx: Send {
     fn insert_payment(&mut self, p: &NewPayment<'_>) -> impl Future<Output = Result<i64>> + Send;
     fn insert_allocations(&mut self, community_id: i64, allocations: &[AllocationRow]) -> impl Future<Output = Result<()>> + Send;
     fn insert_waiver(&mut self, waiver: &NewWaiver<'_>) -> impl Future<Output = Result<i64>> + Send;
+    /// Open bill amounts as at the end of `as_of`, by building or (by_household) household.
+    fn aging(&mut self, book_id: i64, as_of: i64, by_household: bool) -> impl Future<Output = Result<Vec<AgingRow>>> + Send;
+    /// Bills of months up to `to`, by building and month.
+    fn billed_by_building(&mut self, book_id: i64, to: i64) -> impl Future<Output = Result<Vec<BuildingFlowRow>>> + Send;
+    /// Payments (not waivers) applied up to `to`, by building, bill month and payment month.
+    fn collected_by_building(&mut self, book_id: i64, to: i64) -> impl Future<Output = Result<Vec<BuildingFlowRow>>> + Send;
+    /// Waivers up to `to`, by building, bill month and waiver month.
+    fn waived_by_building(&mut self, book_id: i64, to: i64) -> impl Future<Output = Result<Vec<BuildingFlowRow>>> + Send;
+    fn household_bills(&mut self, book_id: i64, household_id: i64) -> impl Future<Output = Result<Vec<HouseholdBillRow>>> + Send;
+    fn household_payments(&mut self, book_id: i64, household_id: i64) -> impl Future<Output = Result<Vec<PaymentRow>>> + Send;
     fn subledger_by_period(&mut self, book_id: i64) -> impl Future<Output = Result<Vec<SubledgerPeriodRow>>> + Send;
 
     /// Lines of the accounts whose code starts with `code_prefix`, posted in the range, in

@@ -746,6 +746,90 @@ macro_rules! impl_tx {
                 .await?)
             }
 
+            async fn aging(&mut self, book_id: i64, as_of: i64, by_household: bool) -> Result<Vec<AgingRow>> {
+                // Months between bill and as-of, from yyyymm integers: the same arithmetic in both engines.
+                let key = if by_household { "h.building || '-' || h.unit || '-' || h.room" } else { "h.building" };
+                Ok(sqlx::query_as(&format!(
+                    "SELECT key, bucket, CAST(SUM(open_fen) AS BIGINT) AS open_fen FROM (
+                         SELECT {key} AS key,
+                                CAST(CASE WHEN age < 3 THEN 0 WHEN age < 6 THEN 1 WHEN age < 12 THEN 2 WHEN age < 24 THEN 3 ELSE 4 END AS BIGINT) AS bucket,
+                                open_fen
+                         FROM (SELECT b.household_id,
+                                      ($2 / 100 * 12 + $2 % 100) - (b.period / 100 * 12 + b.period % 100) AS age,
+                                      b.amount_fen - COALESCE((SELECT SUM(a.amount_fen) FROM allocations a WHERE a.bill_id = b.id AND a.period <= $2), 0) AS open_fen
+                               FROM bills b WHERE b.book_id = $1 AND b.period <= $2) o
+                         JOIN households h ON h.id = o.household_id
+                         WHERE open_fen > 0) t
+                     GROUP BY key, bucket ORDER BY key, bucket"
+                ))
+                .bind(book_id)
+                .bind(as_of)
+                .fetch_all(&mut *self.tx)
+                .await?)
+            }
+
+            async fn billed_by_building(&mut self, book_id: i64, to: i64) -> Result<Vec<BuildingFlowRow>> {
+                Ok(sqlx::query_as(
+                    "SELECT h.building, b.period AS bill_period, b.period AS event_period, CAST(SUM(b.amount_fen) AS BIGINT) AS amount_fen
+                     FROM bills b JOIN households h ON h.id = b.household_id
+                     WHERE b.book_id = $1 AND b.period <= $2 GROUP BY h.building, b.period",
+                )
+                .bind(book_id)
+                .bind(to)
+                .fetch_all(&mut *self.tx)
+                .await?)
+            }
+
+            async fn collected_by_building(&mut self, book_id: i64, to: i64) -> Result<Vec<BuildingFlowRow>> {
+                Ok(sqlx::query_as(
+                    "SELECT h.building, b.period AS bill_period, a.period AS event_period, CAST(SUM(a.amount_fen) AS BIGINT) AS amount_fen
+                     FROM allocations a JOIN bills b ON b.id = a.bill_id JOIN households h ON h.id = b.household_id
+                     WHERE b.book_id = $1 AND a.period <= $2 AND a.payment_id IS NOT NULL GROUP BY h.building, b.period, a.period",
+                )
+                .bind(book_id)
+                .bind(to)
+                .fetch_all(&mut *self.tx)
+                .await?)
+            }
+
+            async fn waived_by_building(&mut self, book_id: i64, to: i64) -> Result<Vec<BuildingFlowRow>> {
+                Ok(sqlx::query_as(
+                    "SELECT h.building, b.period AS bill_period, a.period AS event_period, CAST(SUM(a.amount_fen) AS BIGINT) AS amount_fen
+                     FROM allocations a JOIN bills b ON b.id = a.bill_id JOIN households h ON h.id = b.household_id
+                     WHERE b.book_id = $1 AND a.period <= $2 AND a.waiver_id IS NOT NULL GROUP BY h.building, b.period, a.period",
+                )
+                .bind(book_id)
+                .bind(to)
+                .fetch_all(&mut *self.tx)
+                .await?)
+            }
+
+            async fn household_bills(&mut self, book_id: i64, household_id: i64) -> Result<Vec<HouseholdBillRow>> {
+                Ok(sqlx::query_as(
+                    "SELECT b.id AS bill_id, b.period, f.name AS fee_item, b.amount_fen,
+                            CAST(COALESCE(SUM(CASE WHEN a.payment_id IS NOT NULL THEN a.amount_fen END), 0) AS BIGINT) AS paid_fen,
+                            CAST(COALESCE(SUM(CASE WHEN a.waiver_id IS NOT NULL THEN a.amount_fen END), 0) AS BIGINT) AS waived_fen
+                     FROM bills b JOIN fee_items f ON f.id = b.fee_item_id LEFT JOIN allocations a ON a.bill_id = b.id
+                     WHERE b.book_id = $1 AND b.household_id = $2
+                     GROUP BY b.id, b.period, f.name, b.amount_fen ORDER BY b.period, b.id",
+                )
+                .bind(book_id)
+                .bind(household_id)
+                .fetch_all(&mut *self.tx)
+                .await?)
+            }
+
+            async fn household_payments(&mut self, book_id: i64, household_id: i64) -> Result<Vec<PaymentRow>> {
+                Ok(sqlx::query_as(
+                    "SELECT id, household_id, idempotency_key, method, amount_fen, paid_on, receipt_number, voucher_id, cashier
+                     FROM payments WHERE book_id = $1 AND household_id = $2 ORDER BY paid_on, id",
+                )
+                .bind(book_id)
+                .bind(household_id)
+                .fetch_all(&mut *self.tx)
+                .await?)
+            }
+
             async fn subledger_by_period(&mut self, book_id: i64) -> Result<Vec<SubledgerPeriodRow>> {
                 Ok(sqlx::query_as(
                     "SELECT period, CAST(SUM(billed) AS BIGINT) AS billed_fen, CAST(SUM(paid) AS BIGINT) AS paid_fen, CAST(SUM(waived) AS BIGINT) AS waived_fen

@@ -1,0 +1,307 @@
+//! Reports of the property-fee subledger: a household's statement (对账单), arrears aging by
+//! household and building, and collection rates by building and month with the three
+//! definitions of DESIGN.md section 6.
+
+use std::collections::BTreeMap;
+
+use crate::domain::money::Fen;
+use crate::domain::period::Period;
+use crate::error::Result;
+use crate::ledger::{period_text, Book};
+use crate::receivables::{household_label, receipt_label, Method};
+use crate::report::table::{money_cell, Align, Table};
+use crate::store::{BuildingFlowRow, HouseholdRow, Store, Tx};
+
+pub const AGE_BUCKETS: [&str; 5] = ["0–3个月", "3–6个月", "6–12个月", "12–24个月", "24个月以上"];
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct AgingLine {
+    pub key: String,
+    pub buckets: [Fen; 5],
+    pub total: Fen,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Aging {
+    pub book: String,
+    pub as_of: String,
+    pub by: &'static str,
+    pub lines: Vec<AgingLine>,
+    pub total: AgingLine,
+}
+
+/// 欠费账龄: what is still open at the end of `as_of`, by how many months old the bill is.
+pub async fn aging<S: Store>(store: &S, book: &Book, as_of: Period, by_household: bool) -> Result<Aging> {
+    let rows = store.read().await?.aging(book.id(), as_of.key(), by_household).await?;
+    let mut per_key: BTreeMap<String, [i64; 5]> = BTreeMap::new();
+    for r in rows {
+        per_key.entry(r.key).or_default()[r.bucket.clamp(0, 4) as usize] += r.open_fen;
+    }
+    let line = |key: String, b: [i64; 5]| AgingLine { key, buckets: b.map(Fen), total: Fen(b.iter().sum()) };
+    let mut total = [0i64; 5];
+    let lines: Vec<AgingLine> = per_key
+        .into_iter()
+        .map(|(k, b)| {
+            for (t, v) in total.iter_mut().zip(b) {
+                *t += v;
+            }
+            line(k, b)
+        })
+        .collect();
+    Ok(Aging {
+        book: book.row.name.clone(),
+        as_of: as_of.to_string(),
+        by: if by_household { "household" } else { "building" },
+        lines,
+        total: line("合计".into(), total),
+    })
+}
+
+impl Aging {
+    pub fn to_table(&self) -> Table {
+        let first = if self.by == "household" { "住户" } else { "楼栋" };
+        let mut headers = vec![(first, Align::Left)];
+        headers.extend(AGE_BUCKETS.iter().map(|b| (*b, Align::Right)));
+        headers.push(("合计", Align::Right));
+        let mut t = Table::new("欠费账龄分析表", &headers);
+        t.subtitle.push(format!("账套：{}    截至：{} 月末    单位：元", self.book, self.as_of));
+        for l in self.lines.iter().chain(std::iter::once(&self.total)) {
+            let mut row = vec![l.key.clone()];
+            row.extend(l.buckets.iter().map(|f| money_cell(f.0)));
+            row.push(money_cell(l.total.0));
+            t.rows.push(row);
+        }
+        t
+    }
+}
+
+/// Collection figures of one building (or all) in one month.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct CollectionLine {
+    pub building: String,
+    pub period: String,
+    /// 当期应收 and what was collected of it in the same month.
+    pub current_billed: Fen,
+    pub current_collected: Fen,
+    /// 期初欠费 (bills of earlier months still open at the start of the month) and what was
+    /// collected of it in the month.
+    pub arrears_at_start: Fen,
+    pub arrears_collected: Fen,
+    /// Rates in percent with two decimals, None when the base is zero.
+    pub current_rate: Option<String>,
+    pub arrears_rate: Option<String>,
+    pub overall_rate: Option<String>,
+}
+
+fn rate(part: i64, base: i64) -> Option<String> {
+    (base > 0).then(|| {
+        let basis_points = (i128::from(part) * 100_000 / i128::from(base) + 5) / 10;
+        format!("{}.{:02}%", basis_points / 100, basis_points % 100)
+    })
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Collection {
+    pub book: String,
+    pub from: String,
+    pub to: String,
+    /// One line per building and month, then one per month for the whole community (building "全部").
+    pub lines: Vec<CollectionLine>,
+}
+
+/// 收缴率 by building and month: 当期收缴率 = current-month collections of current bills /
+/// current bills; 清欠率 = arrears collected / arrears at the start of the month; 综合收缴率 =
+/// both together. Waivers reduce what is owed, not what is collected.
+pub async fn collection<S: Store>(store: &S, book: &Book, from: Period, to: Period) -> Result<Collection> {
+    let (billed, collected, waived) = {
+        let mut tx = store.read().await?;
+        (
+            tx.billed_by_building(book.id(), to.key()).await?,
+            tx.collected_by_building(book.id(), to.key()).await?,
+            tx.waived_by_building(book.id(), to.key()).await?,
+        )
+    };
+    let mut buildings: Vec<String> = billed.iter().map(|r| r.building.clone()).collect();
+    buildings.sort();
+    buildings.dedup();
+    let mut lines = Vec::new();
+    for period in from.through(to) {
+        let mut all = CollectionLine { building: "全部".into(), period: period.to_string(), ..CollectionLine::default() };
+        for building in &buildings {
+            let sum = |rows: &[BuildingFlowRow], f: &dyn Fn(&BuildingFlowRow) -> bool| -> i64 {
+                rows.iter().filter(|r| &r.building == building && f(r)).map(|r| r.amount_fen).sum()
+            };
+            let p = period.key();
+            let current_billed = sum(&billed, &|r| r.bill_period == p) - sum(&waived, &|r| r.bill_period == p && r.event_period == p);
+            let current_collected = sum(&collected, &|r| r.bill_period == p && r.event_period == p);
+            let arrears_at_start = sum(&billed, &|r| r.bill_period < p)
+                - sum(&collected, &|r| r.bill_period < p && r.event_period < p)
+                - sum(&waived, &|r| r.bill_period < p && r.event_period < p);
+            let arrears_collected = sum(&collected, &|r| r.bill_period < p && r.event_period == p);
+            if current_billed == 0 && arrears_at_start == 0 {
+                continue;
+            }
+            all.current_billed += Fen(current_billed);
+            all.current_collected += Fen(current_collected);
+            all.arrears_at_start += Fen(arrears_at_start);
+            all.arrears_collected += Fen(arrears_collected);
+            lines.push(finish(CollectionLine {
+                building: building.clone(),
+                period: period.to_string(),
+                current_billed: Fen(current_billed),
+                current_collected: Fen(current_collected),
+                arrears_at_start: Fen(arrears_at_start),
+                arrears_collected: Fen(arrears_collected),
+                ..CollectionLine::default()
+            }));
+        }
+        lines.push(finish(all));
+    }
+    Ok(Collection { book: book.row.name.clone(), from: from.to_string(), to: to.to_string(), lines })
+}
+
+fn finish(mut l: CollectionLine) -> CollectionLine {
+    l.current_rate = rate(l.current_collected.0, l.current_billed.0);
+    l.arrears_rate = rate(l.arrears_collected.0, l.arrears_at_start.0);
+    l.overall_rate = rate(l.current_collected.0 + l.arrears_collected.0, l.current_billed.0 + l.arrears_at_start.0);
+    l
+}
+
+impl Collection {
+    pub fn to_table(&self) -> Table {
+        let r = Align::Right;
+        let mut t = Table::new(
+            "物业费收缴率统计表",
+            &[
+                ("月份", Align::Left),
+                ("楼栋", Align::Left),
+                ("当期应收", r),
+                ("当期实收", r),
+                ("当期收缴率", r),
+                ("期初欠费", r),
+                ("清欠", r),
+                ("清欠率", r),
+                ("综合收缴率", r),
+            ],
+        );
+        t.subtitle.push(format!("账套：{}    期间：{} 至 {}    单位：元", self.book, self.from, self.to));
+        for l in &self.lines {
+            let pct = |p: &Option<String>| p.clone().unwrap_or_else(|| "—".into());
+            t.rows.push(vec![
+                l.period.clone(),
+                l.building.clone(),
+                money_cell(l.current_billed.0),
+                money_cell(l.current_collected.0),
+                pct(&l.current_rate),
+                money_cell(l.arrears_at_start.0),
+                money_cell(l.arrears_collected.0),
+                pct(&l.arrears_rate),
+                pct(&l.overall_rate),
+            ]);
+        }
+        t
+    }
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct StatementBill {
+    pub period: String,
+    pub fee_item: String,
+    pub amount: Fen,
+    pub paid: Fen,
+    pub waived: Fen,
+    pub open: Fen,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct StatementPayment {
+    pub paid_on: String,
+    pub receipt: String,
+    pub method: String,
+    pub amount: Fen,
+}
+
+/// 住户对账单.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct HouseholdStatement {
+    pub book: String,
+    pub household: String,
+    pub owner_name: String,
+    pub bills: Vec<StatementBill>,
+    pub payments: Vec<StatementPayment>,
+    pub open: Fen,
+    pub prepaid: Fen,
+}
+
+pub async fn household_statement<S: Store>(store: &S, book: &Book, household: &HouseholdRow) -> Result<HouseholdStatement> {
+    let mut tx = store.read().await?;
+    let bills = tx.household_bills(book.id(), household.id).await?;
+    let payments = tx.household_payments(book.id(), household.id).await?;
+    let prepaid: i64 = tx.prepayments(book.id(), Some(household.id)).await?.iter().map(|p| p.left_fen).sum();
+    let bills: Vec<StatementBill> = bills
+        .into_iter()
+        .map(|b| StatementBill {
+            period: period_text(b.period),
+            fee_item: b.fee_item,
+            amount: Fen(b.amount_fen),
+            paid: Fen(b.paid_fen),
+            waived: Fen(b.waived_fen),
+            open: Fen(b.amount_fen - b.paid_fen - b.waived_fen),
+        })
+        .collect();
+    Ok(HouseholdStatement {
+        book: book.row.name.clone(),
+        household: household_label(household),
+        owner_name: household.owner_name.clone(),
+        open: bills.iter().map(|b| b.open).sum(),
+        bills,
+        payments: payments
+            .into_iter()
+            .map(|p| StatementPayment {
+                paid_on: p.paid_on.to_string(),
+                receipt: receipt_label(p.receipt_number),
+                method: Method::parse(&p.method).map_or(p.method.clone(), |m| m.label().to_string()),
+                amount: Fen(p.amount_fen),
+            })
+            .collect(),
+        prepaid: Fen(prepaid),
+    })
+}
+
+impl HouseholdStatement {
+    pub fn to_table(&self) -> Table {
+        let r = Align::Right;
+        let mut t =
+            Table::new("住户对账单", &[("月份", Align::Left), ("项目", Align::Left), ("应收", r), ("已收", r), ("减免", r), ("未结清", r)]);
+        t.subtitle.push(format!("{}    住户：{}（{}）", self.book, self.household, self.owner_name));
+        for b in &self.bills {
+            t.rows.push(vec![
+                b.period.clone(),
+                b.fee_item.clone(),
+                money_cell(b.amount.0),
+                money_cell(b.paid.0),
+                money_cell(b.waived.0),
+                money_cell(b.open.0),
+            ]);
+        }
+        for p in &self.payments {
+            t.footer.push(format!("{} 收据{} {} {}", p.paid_on, p.receipt, p.method, p.amount));
+        }
+        t.footer.push(format!("未结清合计 {}；预收余额 {}", self.open, self.prepaid));
+        t
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::rate;
+
+    #[test]
+    fn rates_are_percentages_rounded_half_up_to_two_decimals() {
+        assert_eq!(rate(1, 3).as_deref(), Some("33.33%"));
+        assert_eq!(rate(2, 3).as_deref(), Some("66.67%"));
+        assert_eq!(rate(5, 5).as_deref(), Some("100.00%"));
+        assert_eq!(rate(0, 5).as_deref(), Some("0.00%"));
+        assert_eq!(rate(1, 0), None);
+    }
+}
