@@ -111,3 +111,101 @@ fn the_demo_builds_a_community_on_a_fresh_file_and_prints_its_reports() {
     let strip = |s: &str| s.lines().skip(1).collect::<Vec<_>>().join("\n");
     assert_eq!(strip(&out), strip(&out_again));
 }
+
+#[tokio::test]
+async fn a_cashier_bills_and_takes_payments_from_the_command_line() {
+    let db = fresh_db().await;
+    let url = db.url.as_str();
+    ok(url, &["init", "收费社区"]);
+    ok(url, &["book", "create", "--code", "company", "--name", "物业公司", "--chart", "small_enterprise", "--start", "2025-01"]);
+    let dir = tempfile::tempdir().unwrap();
+    let households = dir.path().join("households.csv");
+    std::fs::write(
+        &households,
+        "楼栋,单元,房号,建筑面积,类型,业主,电话\n3,1,101,100.00,住宅,孙八,13900000001\n3,1,102,80.00,住宅,周九,13900000002\n",
+    )
+    .unwrap();
+    let out = ok(url, &["household", "import", "--file", households.to_str().unwrap()]);
+    assert!(out.contains("新增 2"), "{out}");
+    ok(url, &["fee", "item", "--book", "company", "--code", "WYF", "--name", "物业费", "--basis", "per_m2_month", "--account", "500101"]);
+    ok(url, &["fee", "standard", "--book", "company", "--item", "WYF", "--kind", "住宅", "--rate", "1.20", "--from", "2025-01-01"]);
+    let out = ok(url, &["bill", "--book", "company", "--period", "2025-02", "--user", "会计甲"]);
+    assert!(out.contains("新账单 2 张") && out.contains("216.00"), "{out}");
+    let out = ok(url, &["bill", "--book", "company", "--period", "2025-02", "--user", "会计甲"]);
+    assert!(out.contains("没有需要新开的账单"), "{out}");
+    let pay = [
+        "pay",
+        "--book",
+        "company",
+        "--household",
+        "3-1-101",
+        "--amount",
+        "1234.56",
+        "--method",
+        "微信",
+        "--date",
+        "2025-02-10",
+        "--key",
+        "k1",
+        "--cashier",
+        "出纳丙",
+    ];
+    let receipt = ok(url, &pay);
+    assert!(receipt.contains("No.000001") && receipt.contains("壹仟贰佰叁拾肆元伍角陆分") && receipt.contains("预收"), "{receipt}");
+    let again = ok(url, &pay);
+    assert!(again.contains("No.000001") && again.contains("重复提交"), "{again}");
+    let (code, _, err) = run(
+        url,
+        &[
+            "pay",
+            "--book",
+            "company",
+            "--household",
+            "9-9-999",
+            "--amount",
+            "1",
+            "--method",
+            "现金",
+            "--date",
+            "2025-02-10",
+            "--key",
+            "k2",
+            "--cashier",
+            "出纳丙",
+        ],
+    );
+    assert_eq!(code, 1);
+    assert!(err.contains("住户 9-9-999"), "{err}");
+    let (code, _, err) = run(
+        url,
+        &[
+            "pay",
+            "--book",
+            "company",
+            "--household",
+            "3-1-102",
+            "--amount",
+            "0",
+            "--method",
+            "现金",
+            "--date",
+            "2025-02-10",
+            "--key",
+            "k3",
+            "--cashier",
+            "出纳丙",
+        ],
+    );
+    assert_eq!(code, 1);
+    assert!(err.contains("须大于零"), "{err}");
+
+    let aging = ok(url, &["report", "aging", "--book", "company", "--to", "2025-02"]);
+    assert!(aging.contains("欠费账龄分析表") && aging.contains("96.00"), "{aging}");
+    let collection = ok(url, &["report", "collection", "--book", "company", "--from", "2025-02", "--to", "2025-02", "--format", "json"]);
+    let c: serde_json::Value = serde_json::from_str(&collection).unwrap();
+    let all = c["lines"].as_array().unwrap().iter().find(|l| l["building"] == "全部").unwrap().clone();
+    assert_eq!((all["current_billed"].as_str(), all["current_rate"].as_str()), (Some("216.00"), Some("55.56%")));
+    let statement = ok(url, &["report", "statement", "--book", "company", "--household", "3-1-101"]);
+    assert!(statement.contains("住户对账单") && statement.contains("预收余额 1114.56"), "{statement}");
+    assert!(ok(url, &["verify"]).contains("全部通过"));
+}

@@ -1,6 +1,8 @@
 //! The command line: arguments in, text/CSV/JSON out. Each command is a thin call into the
 //! ledger, reports, verify or export; nothing here decides an accounting rule.
 
+mod fees;
+
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -76,6 +78,18 @@ pub enum Command {
     /// Export a book for other tools.
     #[command(subcommand)]
     Export(ExportCommand),
+    /// Households (住户).
+    #[command(subcommand)]
+    Household(fees::HouseholdCommand),
+    /// Fee items, standards and meter readings (收费项目、收费标准、抄表).
+    #[command(subcommand)]
+    Fee(fees::FeeCommand),
+    /// Bill every household for a month (计费).
+    Bill(fees::BillArgs),
+    /// Record a payment and print its receipt (收款).
+    Pay(fees::PayArgs),
+    /// Waive part or all of a bill (减免).
+    Waive(fees::WaiveArgs),
     /// Build the demo community on a fresh database and print its reports.
     Demo {
         #[arg(long, default_value_t = 20251)]
@@ -209,6 +223,12 @@ pub enum ReportKind {
     Ledger,
     BalanceSheet,
     IncomeStatement,
+    /// 住户对账单 (needs --household).
+    Statement,
+    /// 欠费账龄 by building (or --by-household) at the end of --to.
+    Aging,
+    /// 收缴率 by building and month.
+    Collection,
 }
 
 #[derive(Args, Debug)]
@@ -231,6 +251,12 @@ pub struct ReportArgs {
     pub level: u32,
     #[arg(long, value_enum, default_value = "text")]
     pub format: Format,
+    /// 楼栋-单元-房号 (statement).
+    #[arg(long)]
+    pub household: Option<String>,
+    /// Aging by household instead of by building.
+    #[arg(long)]
+    pub by_household: bool,
 }
 
 const DEFAULT_DB: &str = "mingzhang.db";
@@ -248,21 +274,21 @@ pub async fn run(cli: Cli) -> Result<i32> {
     with_store!(store, s => run_on(s, cli).await)
 }
 
-fn parse_period(field: &str, text: &str) -> Result<Period> {
+pub(crate) fn parse_period(field: &str, text: &str) -> Result<Period> {
     Period::parse(text).ok_or_else(|| Error::invalid(field, format!("“{text}”不是会计期间，应写作 2025-01")))
 }
 
-fn parse_date(field: &str, text: &str) -> Result<NaiveDate> {
+pub(crate) fn parse_date(field: &str, text: &str) -> Result<NaiveDate> {
     NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| Error::invalid(field, format!("“{text}”不是日期，应写作 2025-01-31")))
 }
 
-fn print_out(text: &str) {
+pub(crate) fn print_out(text: &str) {
     let mut out = std::io::stdout().lock();
     // A closed pipe (e.g. `| head`) is not an error worth reporting.
     let _ = out.write_all(text.as_bytes());
 }
 
-fn json<T: serde::Serialize>(value: &T) -> String {
+pub(crate) fn json<T: serde::Serialize>(value: &T) -> String {
     serde_json::to_string_pretty(value).unwrap_or_default() + "\n"
 }
 
@@ -363,6 +389,19 @@ async fn run_on<S: Store>(store: S, cli: Cli) -> Result<i32> {
                 eprintln!("已导出 {n} 张凭证");
             }
         }
+        Command::Household(cmd) => fees::households(&ledger, community().await?.id, cmd).await?,
+        Command::Fee(cmd) => {
+            let book = book_of(match cmd {
+                fees::FeeCommand::Item { book, .. } | fees::FeeCommand::Standard { book, .. } | fees::FeeCommand::Meter { book, .. } => {
+                    book
+                }
+            })
+            .await?;
+            fees::fees(&ledger, &book, cmd).await?
+        }
+        Command::Bill(args) => fees::bill(&ledger, &book_of(&args.book).await?, args).await?,
+        Command::Pay(args) => fees::pay(&ledger, &book_of(&args.book).await?, args).await?,
+        Command::Waive(args) => fees::waive(&ledger, &book_of(&args.book).await?, args).await?,
         Command::Demo { .. } => unreachable!("handled before connecting"),
     }
     store.close().await;
@@ -506,6 +545,33 @@ async fn report_text<S: Store>(store: &S, book: &Book, args: &ReportArgs) -> Res
                 Format::Text => l.to_table().to_text(),
                 Format::Csv => l.to_table().to_csv(),
                 Format::Json => json(&l),
+            }
+        }
+        ReportKind::Statement => {
+            let label = args.household.as_deref().ok_or_else(|| Error::invalid("--household", "对账单须指明住户（楼栋-单元-房号）"))?;
+            let ledger = Ledger::new(store.clone());
+            let household = ledger.household_by_label(book.row.community_id, label).await?;
+            let st = report::receivables::household_statement(store, book, &household).await?;
+            match args.format {
+                Format::Text => st.to_table().to_text(),
+                Format::Csv => st.to_table().to_csv(),
+                Format::Json => json(&st),
+            }
+        }
+        ReportKind::Aging => {
+            let a = report::receivables::aging(store, book, to, args.by_household).await?;
+            match args.format {
+                Format::Text => a.to_table().to_text(),
+                Format::Csv => a.to_table().to_csv(),
+                Format::Json => json(&a),
+            }
+        }
+        ReportKind::Collection => {
+            let c = report::receivables::collection(store, book, from, to).await?;
+            match args.format {
+                Format::Text => c.to_table().to_text(),
+                Format::Csv => c.to_table().to_csv(),
+                Format::Json => json(&c),
             }
         }
         ReportKind::BalanceSheet | ReportKind::IncomeStatement => {

@@ -1,0 +1,250 @@
+//! The property-fee commands: households, fee items and standards, meter readings, billing,
+//! payments and waivers. Thin: parse, call the ledger, print.
+
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
+
+use super::{json, parse_date, parse_period, print_out, BookArg, Format};
+use crate::domain::billing::{FeeBasis, HouseholdKind};
+use crate::domain::money::Fen;
+use crate::error::{Error, Result};
+use crate::ledger::{Book, Ledger};
+use crate::receivables::{household_label, FeeItemSpec, Method, PaymentRequest, Receipt};
+use crate::store::Store;
+
+#[derive(Subcommand, Debug)]
+pub enum HouseholdCommand {
+    /// Import households from CSV or XLSX (楼栋,单元,房号,建筑面积,类型,业主,电话,入住日期).
+    Import {
+        #[arg(long)]
+        file: PathBuf,
+    },
+    List,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum FeeCommand {
+    /// Add a fee item (收费项目).
+    Item {
+        #[command(flatten)]
+        book: BookArg,
+        #[arg(long)]
+        code: String,
+        #[arg(long)]
+        name: String,
+        /// per_m2_month (按面积), fixed_month (固定), metered (按用量).
+        #[arg(long)]
+        basis: String,
+        /// Revenue account code, e.g. 500101.
+        #[arg(long)]
+        account: String,
+        /// 滞纳金 per day in parts per million of the open amount (300 = 0.03 %); 0 = off.
+        #[arg(long, default_value_t = 0)]
+        late_fee_ppm: i64,
+        /// Cap of the late fee as a percentage of the bill.
+        #[arg(long, default_value_t = 0)]
+        late_fee_cap: i64,
+    },
+    /// Add a fee standard (收费标准) for one household kind.
+    Standard {
+        #[command(flatten)]
+        book: BookArg,
+        #[arg(long)]
+        item: String,
+        /// 住宅, 商铺, 车库 or 车位.
+        #[arg(long)]
+        kind: String,
+        /// 元 per m² per month, per month, or per unit used.
+        #[arg(long)]
+        rate: String,
+        #[arg(long)]
+        from: String,
+        /// End-exclusive.
+        #[arg(long)]
+        until: Option<String>,
+    },
+    /// Meter readings of a month from CSV: 楼栋,单元,房号,读数[,换表].
+    Meter {
+        #[command(flatten)]
+        book: BookArg,
+        #[arg(long)]
+        item: String,
+        #[arg(long)]
+        period: String,
+        #[arg(long)]
+        file: PathBuf,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct BillArgs {
+    #[command(flatten)]
+    pub book: BookArg,
+    #[arg(long)]
+    pub period: String,
+    /// Fee item codes; all when left out.
+    #[arg(long)]
+    pub item: Vec<String>,
+    #[arg(long)]
+    pub user: String,
+}
+
+#[derive(Args, Debug)]
+pub struct PayArgs {
+    #[command(flatten)]
+    pub book: BookArg,
+    /// 楼栋-单元-房号, e.g. 1-2-301.
+    #[arg(long)]
+    pub household: String,
+    #[arg(long)]
+    pub amount: String,
+    /// 现金, 银行, 微信, 支付宝 (or cash, bank, wechat, alipay).
+    #[arg(long)]
+    pub method: String,
+    #[arg(long)]
+    pub date: String,
+    /// Idempotency key: the same key twice records one payment.
+    #[arg(long)]
+    pub key: String,
+    #[arg(long)]
+    pub cashier: String,
+    /// Settle these bill numbers instead of the oldest first.
+    #[arg(long)]
+    pub bill: Vec<i64>,
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
+}
+
+#[derive(Args, Debug)]
+pub struct WaiveArgs {
+    #[command(flatten)]
+    pub book: BookArg,
+    #[arg(long)]
+    pub bill: i64,
+    #[arg(long)]
+    pub amount: String,
+    #[arg(long)]
+    pub reason: String,
+    #[arg(long)]
+    pub approver: String,
+    #[arg(long)]
+    pub date: String,
+}
+
+pub async fn households<S: Store>(ledger: &Ledger<S>, community_id: i64, cmd: &HouseholdCommand) -> Result<()> {
+    match cmd {
+        HouseholdCommand::Import { file } => {
+            let r = ledger.import_households(community_id, &std::fs::read(file)?).await?;
+            print_out(&format!("住户导入完成：新增 {}，更新 {}，未变 {}\n", r.added, r.changed, r.unchanged));
+        }
+        HouseholdCommand::List => {
+            for h in ledger.households(community_id).await? {
+                let kind = HouseholdKind::parse(&h.kind).map_or_else(|| h.kind.clone(), |k| k.label().to_string());
+                print_out(&format!("#{}\t{}\t{}\t{} m²\t{}\n", h.id, household_label(&h), kind, Fen(h.area_m2_hundredths), h.owner_name));
+            }
+        }
+    }
+    Ok(())
+}
+
+pub async fn fees<S: Store>(ledger: &Ledger<S>, book: &Book, cmd: &FeeCommand) -> Result<()> {
+    match cmd {
+        FeeCommand::Item { code, name, basis, account, late_fee_ppm, late_fee_cap, .. } => {
+            let basis = FeeBasis::parse(basis)
+                .ok_or_else(|| Error::invalid("--basis", format!("“{basis}”须为 per_m2_month、fixed_month 或 metered")))?;
+            let spec = FeeItemSpec {
+                code,
+                name,
+                basis,
+                revenue_account: account,
+                late_fee_ppm_per_day: *late_fee_ppm,
+                late_fee_cap_percent: *late_fee_cap,
+            };
+            ledger.add_fee_item(book, &spec).await?;
+            print_out(&format!("已添加收费项目 {code} {name}\n"));
+        }
+        FeeCommand::Standard { item, kind, rate, from, until, .. } => {
+            let k = HouseholdKind::parse(kind).ok_or_else(|| Error::invalid("--kind", format!("“{kind}”须为住宅、商铺、车库或车位")))?;
+            let until = until.as_deref().map(|u| parse_date("--until", u)).transpose()?;
+            ledger.add_fee_standard(book, item, k, rate, parse_date("--from", from)?, until).await?;
+            print_out(&format!("已添加收费标准：{item} {} {rate} 元\n", k.label()));
+        }
+        FeeCommand::Meter { item, period, file, .. } => {
+            let p = parse_period("--period", period)?;
+            let table = crate::receivables::table::TextTable::read(&std::fs::read(file)?)?;
+            let households = ledger.households(book.row.community_id).await?;
+            let col = |names: &[&str]| table.column(names);
+            let (b, u, r, v) = (col(&["楼栋", "building"]), col(&["单元", "unit"]), col(&["房号", "room"]), col(&["读数", "reading"]));
+            let replaced = col(&["换表", "replaced"]);
+            let (Some(b), Some(r), Some(v)) = (b, r, v) else { return Err(Error::csv(1, "楼栋/房号/读数", "缺少此列")) };
+            let mut readings = Vec::new();
+            for (i, row) in table.rows.iter().enumerate() {
+                let cell = |c: Option<usize>| c.and_then(|c| row.get(c)).map_or("", |s| s.trim());
+                let label = format!("{}-{}-{}", cell(Some(b)), cell(u), cell(Some(r)));
+                let h = households
+                    .iter()
+                    .find(|h| household_label(h) == label)
+                    .ok_or_else(|| Error::csv(i + 2, "房号", format!("住户 {label} 不存在")))?;
+                let is_replaced = matches!(cell(replaced), "是" | "换表" | "yes" | "true" | "1");
+                readings.push((h.id, cell(Some(v)).to_string(), is_replaced));
+            }
+            let n = ledger.record_meter_readings(book, item, p, &readings).await?;
+            print_out(&format!("已记录 {p} 读数 {n} 条\n"));
+        }
+    }
+    Ok(())
+}
+
+pub async fn bill<S: Store>(ledger: &Ledger<S>, book: &Book, args: &BillArgs) -> Result<()> {
+    let run = ledger.run_billing(book, parse_period("--period", &args.period)?, &args.item, &args.user).await?;
+    match run.voucher {
+        Some(v) => print_out(&format!(
+            "{} 计费完成：新账单 {} 张，金额 {}，预收款抵扣 {}，凭证 {v}\n",
+            run.period, run.bills, run.total, run.prepayment_applied
+        )),
+        None => print_out(&format!("{} 没有需要新开的账单（本月已计费）\n", run.period)),
+    }
+    Ok(())
+}
+
+pub async fn pay<S: Store>(ledger: &Ledger<S>, book: &Book, args: &PayArgs) -> Result<()> {
+    let household = ledger.household_by_label(book.row.community_id, &args.household).await?;
+    let amount = Fen::parse(&args.amount).map_err(|e| Error::invalid("--amount", format!("“{}”{e}", args.amount)))?;
+    let method =
+        Method::parse(&args.method).ok_or_else(|| Error::invalid("--method", format!("“{}”须为现金、银行、微信或支付宝", args.method)))?;
+    let req = PaymentRequest {
+        household_id: household.id,
+        amount,
+        method,
+        paid_on: parse_date("--date", &args.date)?,
+        idempotency_key: &args.key,
+        cashier: &args.cashier,
+        bill_ids: (!args.bill.is_empty()).then(|| args.bill.clone()),
+    };
+    let receipt = ledger.pay(book, &req).await?;
+    print_out(&if args.format == Format::Json { json(&receipt) } else { receipt_text(&receipt) });
+    Ok(())
+}
+
+/// The receipt as the terminal shows it.
+pub fn receipt_text(r: &Receipt) -> String {
+    let mut out = format!("收  据    {}{}\n", r.label, if r.replayed { "（重复提交，返回原收据）" } else { "" });
+    out += &format!("{}\n交款住户：{}（{}）    日期：{}    方式：{}\n", r.book, r.household, r.owner_name, r.paid_on, r.method);
+    out += &format!("金额：¥{}    大写：{}\n", r.amount, r.amount_in_words);
+    for s in &r.settled {
+        out += &format!("  结清 {} {} {}\n", s.period, s.fee_item, s.amount);
+    }
+    if r.prepaid.0 > 0 {
+        out += &format!("  预收（抵以后月份）{}\n", r.prepaid);
+    }
+    out += &format!("收款人：{}    凭证：{}\n", r.cashier, r.voucher);
+    out
+}
+
+pub async fn waive<S: Store>(ledger: &Ledger<S>, book: &Book, args: &WaiveArgs) -> Result<()> {
+    let amount = Fen::parse(&args.amount).map_err(|e| Error::invalid("--amount", format!("“{}”{e}", args.amount)))?;
+    let id = ledger.waive(book, args.bill, amount, &args.reason, &args.approver, parse_date("--date", &args.date)?).await?;
+    print_out(&format!("已减免账单 #{} {amount}（减免记录 #{id}）\n", args.bill));
+    Ok(())
+}
