@@ -3,17 +3,21 @@
 //!
 //! The community: a resettlement community of about 3,000 households whose collective owns a
 //! property company. Two books: the company (小企业会计准则) and the collective's joint-stock
-//! cooperative (农村集体经济组织会计制度). One year of the vouchers such books really carry.
+//! cooperative (农村集体经济组织会计制度). Three years of what such books really carry: monthly
+//! billing, payments by each household's habit (on time, quarterly, a year ahead, partial,
+//! chronic arrears), parking fees, and the company's and collective's other vouchers.
 
 use chrono::NaiveDate;
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 
+use crate::domain::billing::{FeeBasis, HouseholdKind};
 use crate::domain::money::Fen;
 use crate::domain::period::Period;
 use crate::domain::voucher::{Dimensions, LineInput, VoucherInput};
 use crate::error::Result;
 use crate::ledger::{Book, Ledger};
+use crate::receivables::{FeeItemSpec, Method, PaymentRequest};
 use crate::store::Store;
 
 pub const COMMUNITY: &str = "幸福里安置社区";
@@ -91,36 +95,30 @@ fn day(period: Period, d: u32) -> NaiveDate {
 struct Carry {
     outsourcing_payable_fen: i64,
     wages_payable_fen: i64,
+    /// What last month's payments brought in cash and through WeChat/Alipay.
     cash_collected_fen: i64,
+    wallet_collected_fen: i64,
 }
 
 fn company_month(rng: &mut SmallRng, p: Period, carry: &mut Carry) -> Vec<VoucherInput> {
     let mut out = Vec::new();
     let v = |date: NaiveDate, attachments: u32, lines: Vec<LineInput>| VoucherInput { date, attachments, lines };
-    // Property fees come in all month through the cashier, the bank and QR-code payments.
-    for (d, account, label) in [
-        (5, "1001", "收取物业费（现金）"),
-        (10, "100201", "收取物业费（银行转账）"),
-        (15, "1012", "收取物业费（微信、支付宝）"),
-        (25, "100201", "收取物业费（银行转账）"),
-    ] {
-        let fen = around(rng, 95_000, 250);
-        if account == "1001" {
-            carry.cash_collected_fen = fen;
-        }
-        out.push(v(day(p, d), rng.gen_range(1..4), vec![line(label, account, fen, 0), line(label, "500101", 0, fen)]));
+    // Property and parking fees arrive as payments against bills (see `collect`); the cashier
+    // banks last month's cash takings, keeping a float (备用金), and sweeps the QR-code wallet.
+    if carry.cash_collected_fen > 300_000 {
+        let banked = carry.cash_collected_fen - 300_000;
+        out.push(v(day(p, 3), 1, vec![line("现金送存银行", "100201", banked, 0), line("现金送存银行", "1001", 0, banked)]));
     }
-    // The cashier banks the cash takings, keeping a small float (备用金).
-    let banked = carry.cash_collected_fen - 300_000;
-    out.push(v(day(p, 7), 1, vec![line("现金送存银行", "100201", banked, 0), line("现金送存银行", "1001", 0, banked)]));
-    let parking = around(rng, 18_000, 100);
-    out.push(v(day(p, 12), 1, vec![line("收取停车服务费", "100201", parking, 0), line("收取停车服务费", "500102", 0, parking)]));
-    let wallet = around(rng, 90_000, 50);
-    out.push(v(
-        day(p, 20),
-        1,
-        vec![line("微信、支付宝收款转存银行", "100201", wallet, 0), line("微信、支付宝收款转存银行", "1012", 0, wallet)],
-    ));
+    if carry.wallet_collected_fen > 0 {
+        let swept = carry.wallet_collected_fen;
+        out.push(v(
+            day(p, 3),
+            1,
+            vec![line("微信、支付宝收款转存银行", "100201", swept, 0), line("微信、支付宝收款转存银行", "1012", 0, swept)],
+        ));
+    }
+    let parking = around(rng, 6_000, 100);
+    out.push(v(day(p, 12), 1, vec![line("临时停车收费", "1001", parking, 0), line("临时停车收费", "500102", 0, parking)]));
     // Outsourced services are accrued at month end and paid the next month.
     if carry.outsourcing_payable_fen > 0 {
         let paid = carry.outsourcing_payable_fen;
@@ -218,21 +216,136 @@ fn collective_month(rng: &mut SmallRng, p: Period) -> Vec<VoucherInput> {
     out
 }
 
-/// Builds the demo on `ledger`: community, both books, opening balances, a year of vouchers
-/// entered, reviewed and posted, one error corrected by a red-ink reversal, every month closed
-/// and the year's profit carried forward.
-pub async fn build<S: Store>(ledger: &Ledger<S>, seed: u64, year: i32) -> Result<DemoBooks> {
+/// How a household pays, drawn once per household: the mix a resettlement community's office
+/// reports (many pay once a year at the office, some by QR code each month, some never).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Habit {
+    /// WeChat/Alipay each month, a few days after the bill.
+    Monthly,
+    /// Cash at the office at the start of each quarter, for what is open.
+    Quarterly,
+    /// Bank transfer each January for the year ahead (a prepayment).
+    Yearly,
+    /// Part of what is open, every four months or so.
+    Partial,
+    /// Long arrears: a little in December, some years.
+    Chronic,
+}
+
+struct DemoHousehold {
+    id: i64,
+    habit: Habit,
+    /// 元 per month at the current rates, for the yearly prepayers' estimate.
+    monthly_fen: i64,
+}
+
+/// The community's households as the office's spreadsheet lists them.
+fn households_csv(rng: &mut SmallRng, count: usize, first: Period) -> String {
+    let mut csv = String::from("楼栋,单元,房号,建筑面积,类型,业主,电话,入住日期\n");
+    let surnames = ["王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙", "胡", "朱", "高", "林"];
+    let given = ["建国", "秀英", "桂兰", "志强", "丽华", "国庆", "海燕", "德明", "春梅", "永福", "玉珍", "文斌"];
+    let name = |rng: &mut SmallRng| format!("{}{}", surnames[rng.gen_range(0..surnames.len())], given[rng.gen_range(0..given.len())]);
+    let shops = count * 3 / 100;
+    let parking = count * 12 / 100;
+    let homes = count - shops - parking;
+    // 18 floors × 4 rooms × 2 units = 144 homes a building.
+    for i in 0..homes {
+        let (building, rest) = (i / 144 + 1, i % 144);
+        let (unit, floor, room) = (rest / 72 + 1, rest % 72 / 4 + 1, rest % 4 + 1);
+        let area = rng.gen_range(6_000..14_000);
+        // One in twenty moves in during the three years, billed by days that month.
+        let move_in = if rng.gen_range(0..20) == 0 {
+            let q = (0..rng.gen_range(1..36)).fold(first, |p, _| p.next());
+            day(q, rng.gen_range(2..28)).to_string()
+        } else {
+            String::new()
+        };
+        csv += &format!(
+            "{building},{unit},{floor}{room:02},{}.{:02},住宅,{},139{:08},{move_in}\n",
+            area / 100,
+            area % 100,
+            name(rng),
+            rng.gen_range(0..100_000_000)
+        );
+    }
+    for i in 0..shops {
+        let area = rng.gen_range(3_000..12_000);
+        csv += &format!(
+            "商业街,,S{:03},{}.{:02},商铺,{}商行,138{:08},\n",
+            i + 1,
+            area / 100,
+            area % 100,
+            name(rng),
+            rng.gen_range(0..100_000_000)
+        );
+    }
+    for i in 0..parking {
+        csv += &format!("地下车库,,P{:04},12.50,车位,{},137{:08},\n", i + 1, name(rng), rng.gen_range(0..100_000_000));
+    }
+    csv
+}
+
+/// Builds the demo on `ledger`: community, both books, opening balances, households, fee
+/// standards, and three years to December of `year`: monthly billing, payments by each
+/// household's habit, the company's and the collective's other vouchers entered, reviewed and
+/// posted, one error corrected by a red-ink reversal, every month closed and every year's
+/// profit carried forward.
+pub async fn build<S: Store>(ledger: &Ledger<S>, seed: u64, year: i32, household_count: usize) -> Result<DemoBooks> {
     let mut rng = SmallRng::seed_from_u64(seed);
     let mut carry = Carry::default();
     let community = ledger.create_community(COMMUNITY).await?;
-    let start = Period::new(year, 1).expect("January");
+    let start = Period::new(year - 2, 1).expect("January");
     let company = ledger.create_book(community.id, "company", "幸福里物业服务有限公司", "small_enterprise", start).await?;
     let collective = ledger.create_book(community.id, "collective", "幸福里股份经济合作社", "rural_collective", start).await?;
     ledger.import_opening(&company, COMPANY_OPENING).await?;
     ledger.import_opening(&collective, COLLECTIVE_OPENING).await?;
 
+    ledger.import_households(community.id, households_csv(&mut rng, household_count, start).as_bytes()).await?;
+    let spec = |code, name, basis, account| FeeItemSpec {
+        code,
+        name,
+        basis,
+        revenue_account: account,
+        late_fee_ppm_per_day: 0,
+        late_fee_cap_percent: 0,
+    };
+    ledger.add_fee_item(&company, &spec("WYF", "物业服务费", FeeBasis::PerM2Month, "500101")).await?;
+    ledger.add_fee_item(&company, &spec("TCF", "车位停车费", FeeBasis::FixedMonth, "500102")).await?;
+    // 物业费 rose from 1.20 to 1.35 元/m² in the last year (the notice was published); past
+    // bills keep the old rate.
+    let rise = Period::new(year, 1).expect("January").first_day();
+    ledger.add_fee_standard(&company, "WYF", HouseholdKind::Residential, "1.20", start.first_day(), Some(rise)).await?;
+    ledger.add_fee_standard(&company, "WYF", HouseholdKind::Residential, "1.35", rise, None).await?;
+    ledger.add_fee_standard(&company, "WYF", HouseholdKind::Commercial, "2.80", start.first_day(), None).await?;
+    ledger.add_fee_standard(&company, "TCF", HouseholdKind::Parking, "120", start.first_day(), None).await?;
+    let households: Vec<DemoHousehold> = ledger
+        .households(community.id)
+        .await?
+        .into_iter()
+        .map(|h| {
+            let habit = match rng.gen_range(0..100) {
+                0..=14 => Habit::Monthly,
+                15..=39 => Habit::Quarterly,
+                40..=74 => Habit::Yearly,
+                75..=89 => Habit::Partial,
+                _ => Habit::Chronic,
+            };
+            let monthly_fen = match h.kind.as_str() {
+                "parking" => 12_000,
+                "commercial" => h.area_m2_hundredths * 280 / 100,
+                _ => h.area_m2_hundredths * 135 / 100,
+            };
+            DemoHousehold { id: h.id, habit, monthly_fen }
+        })
+        .collect();
+
+    let mut receipt_key = 0u64;
     for period in start.through(Period::new(year, 12).expect("December")) {
+        ledger.run_billing(&company, period, &[], REVIEWER).await?;
+        let (cash, wallet) = collect(ledger, &company, &households, period, &mut rng, &mut receipt_key).await?;
         let mut company_vouchers = company_month(&mut rng, period, &mut carry);
+        carry.cash_collected_fen = cash;
+        carry.wallet_collected_fen = wallet;
         company_vouchers.sort_by_key(|v| v.date);
         for input in &company_vouchers {
             enter(ledger, &company, input).await?;
@@ -242,7 +355,7 @@ pub async fn build<S: Store>(ledger: &Ledger<S>, seed: u64, year: i32) -> Result
         for input in &collective_vouchers {
             enter(ledger, &collective, input).await?;
         }
-        if period.month() == 3 {
+        if period == Period::new(year, 3).expect("March") {
             // A repair booked twice by mistake: the accountant reverses the duplicate in red.
             let duplicate = VoucherInput {
                 date: day(period, 22),
@@ -259,7 +372,7 @@ pub async fn build<S: Store>(ledger: &Ledger<S>, seed: u64, year: i32) -> Result
         }
         if period.month() == 12 {
             for book in [&company, &collective] {
-                if let Some(id) = ledger.draft_year_end(book, year, MAKER).await? {
+                if let Some(id) = ledger.draft_year_end(book, period.year(), MAKER).await? {
                     ledger.review(book, id, REVIEWER).await?;
                     ledger.post(book, id, REVIEWER).await?;
                 }
@@ -270,6 +383,58 @@ pub async fn build<S: Store>(ledger: &Ledger<S>, seed: u64, year: i32) -> Result
         }
     }
     Ok(DemoBooks { company, collective, year })
+}
+
+/// One month of payments by habit; returns (cash, WeChat/Alipay) takings for the banking.
+async fn collect<S: Store>(
+    ledger: &Ledger<S>,
+    book: &Book,
+    households: &[DemoHousehold],
+    period: Period,
+    rng: &mut SmallRng,
+    key: &mut u64,
+) -> Result<(i64, i64)> {
+    let open = ledger.open_bills(book, None).await?;
+    let mut open_by_household: std::collections::HashMap<i64, i64> = std::collections::HashMap::new();
+    for b in &open {
+        *open_by_household.entry(b.household_id).or_default() += b.open_fen;
+    }
+    let (mut cash, mut wallet) = (0, 0);
+    for h in households {
+        let owed = open_by_household.get(&h.id).copied().unwrap_or(0);
+        let (amount, method) = match h.habit {
+            Habit::Monthly if owed > 0 => (owed, if rng.gen_bool(0.6) { Method::Wechat } else { Method::Alipay }),
+            Habit::Quarterly if period.month() % 3 == 1 && owed > 0 => (owed, Method::Cash),
+            Habit::Yearly if period.month() == 1 => ((owed + 12 * h.monthly_fen).div_euclid(100) * 100, Method::Bank),
+            Habit::Partial if period.month() % 4 == 2 && owed > 0 => ((owed * rng.gen_range(40..80) / 100).max(100), Method::Cash),
+            Habit::Chronic if period.month() == 12 && owed > 0 && rng.gen_bool(0.4) => {
+                ((owed * rng.gen_range(10..40) / 100).max(100), Method::Cash)
+            }
+            _ => continue,
+        };
+        if amount <= 0 {
+            continue;
+        }
+        *key += 1;
+        let paid_on = day(period, rng.gen_range(3..26));
+        let idempotency_key = format!("demo-{key}");
+        let request = PaymentRequest {
+            household_id: h.id,
+            amount: Fen(amount),
+            method,
+            paid_on,
+            idempotency_key: &idempotency_key,
+            cashier: "赵出纳",
+            bill_ids: None,
+        };
+        ledger.pay(book, &request).await?;
+        match method {
+            Method::Cash => cash += amount,
+            Method::Wechat | Method::Alipay => wallet += amount,
+            Method::Bank => {}
+        }
+    }
+    Ok((cash, wallet))
 }
 
 /// 制单 → 审核 → 记账, by two different people, as the books are really kept.

@@ -437,7 +437,7 @@ impl<S: Store> Ledger<S> {
 /// billing runs, payments and waivers post to them, each with its bills; a hand-made voucher
 /// that touched them would break the tie.
 fn check_control_accounts(book: &Book, input: &VoucherInput) -> Result<()> {
-    let Some(fee) = crate::chart::load(&book.row.chart)?.fee_accounts else { return Ok(()) };
+    let Some(fee) = &crate::chart::load(&book.row.chart)?.fee_accounts else { return Ok(()) };
     for (i, l) in input.lines.iter().enumerate() {
         if l.account == fee.receivable.as_str() || l.account == fee.advance.as_str() {
             let name = book
@@ -479,7 +479,6 @@ pub async fn post_approved<T: Tx>(tx: &mut T, book: &Book, poster: &str, voucher
     }
     let mut next_number: BTreeMap<Period, i64> = BTreeMap::new();
     for (period, count) in &counts {
-        check_period_open(tx, book, period.first_day()).await?;
         let last = claim_numbers(tx, book, period.first_day(), *count).await?;
         next_number.insert(*period, last - count + 1);
     }
@@ -667,10 +666,16 @@ async fn check_period_open<T: Tx>(tx: &mut T, book: &Book, date: NaiveDate) -> R
     }
 }
 
+/// Takes numbers from the period's counter, which only an open period gives; when it gives
+/// none, says whether the period is closed or missing.
 async fn claim_numbers<T: Tx>(tx: &mut T, book: &Book, date: NaiveDate, count: i64) -> Result<i64> {
-    tx.claim_numbers(book.id(), Period::of_date(date).key(), count)
-        .await?
-        .ok_or_else(|| Error::PeriodClosed { date: date.to_string(), period: Period::of_date(date).to_string() })
+    match tx.claim_numbers(book.id(), Period::of_date(date).key(), count).await? {
+        Some(last) => Ok(last),
+        None => {
+            check_period_open(tx, book, date).await?;
+            Err(Error::PeriodClosed { date: date.to_string(), period: Period::of_date(date).to_string() })
+        }
+    }
 }
 
 fn line_rows(book: &Book, voucher_id: i64, input: &VoucherInput) -> Vec<LineRow> {

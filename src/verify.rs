@@ -250,7 +250,7 @@ async fn verify_receivables<S: Store>(
     maintained: &[crate::store::BalanceRow],
     fail: &mut impl FnMut(u8, String),
 ) -> Result<()> {
-    let Some(fee) = crate::chart::load(&book.row.chart)?.fee_accounts else { return Ok(()) };
+    let Some(fee) = &crate::chart::load(&book.row.chart)?.fee_accounts else { return Ok(()) };
     let ids: Vec<i64> = [&fee.receivable, &fee.advance].iter().filter_map(|c| book.account_id(c.as_str())).collect();
     let mut tx = store.read().await?;
     let by_period: BTreeMap<i64, crate::store::SubledgerPeriodRow> =

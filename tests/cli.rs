@@ -96,7 +96,7 @@ fn the_demo_builds_a_community_on_a_fresh_file_and_prints_its_reports() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("demo.db");
     let db = db.to_str().unwrap();
-    let out = ok(db, &["demo", "--no-serve", "--seed", "42"]);
+    let out = ok(db, &["demo", "--no-serve", "--seed", "42", "--households", "200"]);
     for expected in ["幸福里物业服务有限公司", "幸福里股份经济合作社", "科目余额表", "试算平衡", "资产负债表", "利润表", "全部通过"]
     {
         assert!(out.contains(expected), "demo output lacks {expected}:\n{out}");
@@ -107,7 +107,7 @@ fn the_demo_builds_a_community_on_a_fresh_file_and_prints_its_reports() {
     assert!(err.contains("已存在"), "{err}");
     // The same seed builds the same books.
     let again = dir.path().join("again.db");
-    let out_again = ok(again.to_str().unwrap(), &["demo", "--no-serve", "--seed", "42"]);
+    let out_again = ok(again.to_str().unwrap(), &["demo", "--no-serve", "--seed", "42", "--households", "200"]);
     let strip = |s: &str| s.lines().skip(1).collect::<Vec<_>>().join("\n");
     assert_eq!(strip(&out), strip(&out_again));
 }

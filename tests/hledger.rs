@@ -53,7 +53,7 @@ async fn oracle<S: Store>(ledger: Ledger<S>, _url: &str) {
     if !oracle_available("hledger") {
         return;
     }
-    let books = demo::build(&ledger, 7, 2025).await.unwrap();
+    let books = demo::build(&ledger, 7, 2025, 150).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     for book in [&books.company, &books.collective] {
         let path = dir.path().join(format!("{}.journal", book.row.code));

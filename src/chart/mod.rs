@@ -2,6 +2,8 @@
 //! binary, so a fresh machine needs nothing else; each file says which edition of the
 //! standard it follows and where its codes were checked.
 
+use std::sync::OnceLock;
+
 use crate::domain::account::Chart;
 use crate::error::{Error, Result};
 
@@ -15,12 +17,18 @@ pub fn template_ids() -> impl Iterator<Item = &'static str> {
     TEMPLATES.iter().map(|(id, _)| *id)
 }
 
-pub fn load(id: &str) -> Result<Chart> {
-    let (_, text) = TEMPLATES.iter().find(|(t, _)| *t == id).ok_or_else(|| {
-        let known: Vec<_> = template_ids().collect();
-        Error::invalid("科目模板", format!("未知模板“{id}”，可选：{}", known.join("、")))
-    })?;
-    Chart::parse(id, text)
+/// The template by id, parsed once per process: billing and payments ask for it on every call.
+pub fn load(id: &str) -> Result<&'static Chart> {
+    static PARSED: OnceLock<Vec<(&'static str, std::result::Result<Chart, String>)>> = OnceLock::new();
+    let parsed = PARSED.get_or_init(|| TEMPLATES.iter().map(|(t, text)| (*t, Chart::parse(t, text).map_err(|e| e.to_string()))).collect());
+    match parsed.iter().find(|(t, _)| *t == id) {
+        Some((_, Ok(chart))) => Ok(chart),
+        Some((_, Err(e))) => Err(Error::invalid(format!("科目模板 {id}"), e.clone())),
+        None => {
+            let known: Vec<_> = template_ids().collect();
+            Err(Error::invalid("科目模板", format!("未知模板“{id}”，可选：{}", known.join("、"))))
+        }
+    }
 }
 
 #[cfg(test)]

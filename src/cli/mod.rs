@@ -94,8 +94,12 @@ pub enum Command {
     Demo {
         #[arg(long, default_value_t = 20251)]
         seed: u64,
+        /// The last of the three demo years.
         #[arg(long, default_value_t = 2025)]
         year: i32,
+        /// Households in the demo community.
+        #[arg(long, default_value_t = 3000)]
+        households: usize,
         /// Build, print and exit (the web server arrives with the web pages).
         #[arg(long)]
         no_serve: bool,
@@ -267,8 +271,8 @@ const DEFAULT_DEMO_DB: &str = "mingzhang-demo.db";
 
 /// Runs the command line; returns the process exit code.
 pub async fn run(cli: Cli) -> Result<i32> {
-    if let Command::Demo { seed, year, no_serve } = &cli.command {
-        return run_demo(cli.db.as_deref(), *seed, *year, *no_serve).await;
+    if let Command::Demo { seed, year, households, no_serve } = &cli.command {
+        return run_demo(cli.db.as_deref(), *seed, *year, *households, *no_serve).await;
     }
     let store = AnyStore::connect(cli.db.as_deref().unwrap_or(DEFAULT_DB)).await?;
     with_store!(store, s => run_on(s, cli).await)
@@ -607,7 +611,7 @@ pub fn verify_text(report: &verify::VerifyReport) -> String {
     out
 }
 
-async fn run_demo(db: Option<&str>, seed: u64, year: i32, no_serve: bool) -> Result<i32> {
+async fn run_demo(db: Option<&str>, seed: u64, year: i32, households: usize, no_serve: bool) -> Result<i32> {
     let db = match db {
         Some(db) => {
             let is_file = !(db.starts_with("postgres://") || db.starts_with("postgresql://"));
@@ -629,7 +633,7 @@ async fn run_demo(db: Option<&str>, seed: u64, year: i32, no_serve: bool) -> Res
     let store = AnyStore::connect(db).await?;
     with_store!(store, s => {
         let ledger = Ledger::new(s.clone());
-        let books = demo::build(&ledger, seed, year).await?;
+        let books = demo::build(&ledger, seed, year, households).await?;
         let december = Period::new(year, 12).ok_or_else(|| Error::invalid("--year", year.to_string()))?;
         let january = december.first_of_year();
         let mut out = format!("演示社区“{}”已建于 {db}（种子 {seed}）\n\n", demo::COMMUNITY);
@@ -641,6 +645,12 @@ async fn run_demo(db: Option<&str>, seed: u64, year: i32, no_serve: bool) -> Res
             out += &statement::statement(&s, &books.company, id, december).await?.to_table().to_text();
             out.push('\n');
         }
+        let mut rates = report::receivables::collection(&s, &books.company, january, december).await?;
+        rates.lines.retain(|l| l.building == "全部");
+        out += &rates.to_table().to_text();
+        out.push('\n');
+        out += &report::receivables::aging(&s, &books.company, december, false).await?.to_table().to_text();
+        out.push('\n');
         let report = verify::verify_all(&s).await?;
         out += &verify_text(&report);
         if !no_serve {

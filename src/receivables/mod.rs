@@ -78,6 +78,7 @@ pub fn household_label(h: &HouseholdRow) -> String {
 fn fee_accounts(book: &Book) -> Result<FeeAccounts> {
     chart::load(&book.row.chart)?
         .fee_accounts
+        .clone()
         .ok_or_else(|| Error::invalid("账套", format!("账套 {} 的科目模板不用于收取物业费", book.row.code)))
 }
 
@@ -628,10 +629,8 @@ impl<S: Store> Ledger<S> {
             return receipt_of(&mut tx, book, &existing).await.map(|r| Receipt { replayed: true, ..r });
         }
         let household = tx
-            .households(book.row.community_id)
+            .household(book.row.community_id, req.household_id)
             .await?
-            .into_iter()
-            .find(|h| h.id == req.household_id)
             .ok_or_else(|| Error::not_found(format!("住户 #{}", req.household_id)))?;
         let open = tx.open_bills(book.id(), Some(household.id)).await?;
         let settle: Vec<(i64, Fen)> = match &req.bill_ids {
@@ -729,10 +728,34 @@ impl<S: Store> Ledger<S> {
             })
             .collect();
         tx.insert_allocations(book.row.community_id, &allocations).await?;
-        let stored = tx.payment_by_key(book.id(), key).await?.ok_or_else(|| Error::not_found("刚记录的收款"))?;
-        let receipt = receipt_of(&mut tx, book, &stored).await?;
+        let items: HashMap<i64, String> = tx.fee_items(book.id()).await?.into_iter().map(|f| (f.id, f.name)).collect();
         tx.commit().await?;
-        Ok(receipt)
+        let settled = settle
+            .iter()
+            .filter_map(|(bill_id, fen)| open.iter().find(|b| b.id == *bill_id).map(|b| (b, fen)))
+            .map(|(b, fen)| SettledBill {
+                bill_id: b.id,
+                period: crate::ledger::period_text(b.period),
+                fee_item: items.get(&b.fee_item_id).cloned().unwrap_or_default(),
+                amount: *fen,
+            })
+            .collect();
+        Ok(Receipt {
+            book: book.row.name.clone(),
+            number,
+            label,
+            household: who,
+            owner_name: household.owner_name,
+            method: req.method.label().to_string(),
+            paid_on: req.paid_on,
+            amount: req.amount,
+            amount_in_words: capital_amount(req.amount),
+            settled,
+            prepaid: Fen(prepaid),
+            voucher: format!("{} {}", posted[0].period, posted[0].label),
+            cashier: req.cashier.to_string(),
+            replayed: false,
+        })
     }
 
     /// 减免: reduces one open bill by an approved amount, with its reason, posting 借 the item's
@@ -821,8 +844,7 @@ pub fn receipt_label(number: i64) -> String {
 
 /// Rebuilds a payment's receipt from what was stored.
 async fn receipt_of<T: Tx>(tx: &mut T, book: &Book, p: &crate::store::PaymentRow) -> Result<Receipt> {
-    let household =
-        tx.households(book.row.community_id).await?.into_iter().find(|h| h.id == p.household_id).ok_or_else(|| Error::not_found("住户"))?;
+    let household = tx.household(book.row.community_id, p.household_id).await?.ok_or_else(|| Error::not_found("住户"))?;
     let items: HashMap<i64, String> = tx.fee_items(book.id()).await?.into_iter().map(|f| (f.id, f.name)).collect();
     let allocations = tx.allocations_of_payment(p.id).await?;
     // Bills settled when the payment was made, not later prepayment applications.

@@ -433,6 +433,7 @@ pub trait Tx: Send {
         -> impl Future<Output = Result<()>> + Send;
 
     fn households(&mut self, community_id: i64) -> impl Future<Output = Result<Vec<HouseholdRow>>> + Send;
+    fn household(&mut self, community_id: i64, id: i64) -> impl Future<Output = Result<Option<HouseholdRow>>> + Send;
     fn insert_household(&mut self, community_id: i64, h: &NewHousehold, at: DateTime<Utc>) -> impl Future<Output = Result<i64>> + Send;
     /// Keeps the current row in household_history, then overwrites it.
     fn update_household(

@@ -1,0 +1,134 @@
+//! The figures of the property-fee issue, on a community made by a seeded generator:
+//!
+//! 1. a billing run for N households × 3 fee items for one month, with its voucher and
+//!    maintained balances;
+//! 2. P payments posted one by one (each its own transaction, with receipt and allocation);
+//! 3. the aging and collection-rate reports over M months of bills.
+//!
+//!     cargo bench --bench fees -- --households 100000 --months 36 [--pg postgres://…]
+
+use std::time::Instant;
+
+use chrono::NaiveDate;
+use clap::Parser;
+use mingzhang::domain::billing::{FeeBasis, HouseholdKind};
+use mingzhang::domain::money::Fen;
+use mingzhang::domain::period::Period;
+use mingzhang::ledger::Ledger;
+use mingzhang::receivables::{FeeItemSpec, Method, PaymentRequest};
+use mingzhang::report::receivables::{aging, collection};
+use mingzhang::store::{AnyStore, Store};
+use mingzhang::with_store;
+use rand::rngs::SmallRng;
+use rand::{Rng, SeedableRng};
+
+#[derive(Parser, Debug)]
+struct Args {
+    #[arg(long, default_value_t = 100_000)]
+    households: usize,
+    /// Months billed before the reports are timed (the first is the timed billing run).
+    #[arg(long, default_value_t = 36)]
+    months: u32,
+    #[arg(long, default_value_t = 10_000)]
+    payments: usize,
+    #[arg(long)]
+    pg: Option<String>,
+    #[arg(long, default_value_t = 7)]
+    seed: u64,
+    #[arg(long, hide = true)]
+    bench: bool,
+}
+
+async fn run<S: Store>(store: S, args: &Args) -> mingzhang::Result<()> {
+    let ledger = Ledger::new(store.clone());
+    let mut rng = SmallRng::seed_from_u64(args.seed);
+    let community = ledger.create_community("收费基准社区").await?;
+    let start = Period::new(2023, 1).expect("January");
+    let book = ledger.create_book(community.id, "company", "基准物业公司", "small_enterprise", start).await?;
+    let mut csv = String::from("楼栋,单元,房号,建筑面积,类型,业主,电话\n");
+    for i in 0..args.households {
+        let area = rng.gen_range(6_000..14_000);
+        csv +=
+            &format!("{},{},{},{}.{:02},住宅,业主{i},13900000000\n", i / 100 + 1, i % 100 / 50 + 1, i % 50 + 101, area / 100, area % 100);
+    }
+    let t = Instant::now();
+    ledger.import_households(community.id, csv.as_bytes()).await?;
+    println!("engine: {}; import of {} households: {:.2} s", store.engine(), args.households, t.elapsed().as_secs_f64());
+    for (code, name, basis, account, rate) in [
+        ("WYF", "物业服务费", FeeBasis::PerM2Month, "500101", "1.35"),
+        ("GTF", "公摊能耗费", FeeBasis::PerM2Month, "505199", "0.20"),
+        ("LJF", "生活垃圾处置费", FeeBasis::FixedMonth, "505101", "8"),
+    ] {
+        let spec = FeeItemSpec { code, name, basis, revenue_account: account, late_fee_ppm_per_day: 0, late_fee_cap_percent: 0 };
+        ledger.add_fee_item(&book, &spec).await?;
+        ledger.add_fee_standard(&book, code, HouseholdKind::Residential, rate, start.first_day(), None).await?;
+    }
+
+    let t = Instant::now();
+    let run = ledger.run_billing(&book, start, &[], "会计").await?;
+    println!(
+        "billing run: {} bills ({} households × 3 items), voucher {}: {:.2} s (goal < 2 s on SQLite)",
+        run.bills,
+        args.households,
+        run.voucher.unwrap_or_default(),
+        t.elapsed().as_secs_f64()
+    );
+
+    let households = ledger.households(community.id).await?;
+    let t = Instant::now();
+    for i in 0..args.payments {
+        let h = &households[rng.gen_range(0..households.len())];
+        let key = format!("bench-{i}");
+        let req = PaymentRequest {
+            household_id: h.id,
+            amount: Fen(rng.gen_range(5_000..40_000)),
+            method: Method::Wechat,
+            paid_on: NaiveDate::from_ymd_opt(2023, 1, rng.gen_range(1..=28)).expect("day"),
+            idempotency_key: &key,
+            cashier: "出纳",
+            bill_ids: None,
+        };
+        ledger.pay(&book, &req).await?;
+    }
+    let secs = t.elapsed().as_secs_f64();
+    println!(
+        "payments: {} one by one in {:.2} s = {:.0} per second (goal ≥ 2,000/s on SQLite)",
+        args.payments,
+        secs,
+        args.payments as f64 / secs
+    );
+
+    let mut period = start;
+    for _ in 1..args.months {
+        period = period.next();
+        ledger.run_billing(&book, period, &[], "会计").await?;
+    }
+    let t = Instant::now();
+    let a = aging(&store, &book, period, false).await?;
+    let aging_s = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let c = collection(&store, &book, start, period).await?;
+    let collection_s = t.elapsed().as_secs_f64();
+    println!(
+        "reports over {} months × {} households × 3 items: aging by building {:.0} ms ({} rows), collection rates {:.0} ms ({} rows) (goal < 500 ms)",
+        args.months,
+        args.households,
+        aging_s * 1e3,
+        a.lines.len(),
+        collection_s * 1e3,
+        c.lines.len()
+    );
+    Ok(())
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() {
+    let args = Args::parse();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = args.pg.clone().unwrap_or_else(|| dir.path().join("fees.db").to_string_lossy().into_owned());
+    let store = AnyStore::connect(&url).await.expect("open the database");
+    if let Err(e) = with_store!(store, s => run(s, &args).await) {
+        eprintln!("benchmark failed: {e}");
+        std::process::exit(1);
+    }
+}
