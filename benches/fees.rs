@@ -100,6 +100,16 @@ async fn run<S: Store>(store: S, args: &Args) -> mingzhang::Result<()> {
 
     let mut period = start;
     for _ in 1..args.months {
+        if period.month() == 12 {
+            // A new year's periods open when December closes, after the carry-forward.
+            if let Some(id) = ledger.draft_year_end(&book, period.year(), "会计").await? {
+                ledger.review(&book, id, "主管").await?;
+                ledger.post(&book, id, "主管").await?;
+            }
+            for p in period.first_of_year().through(period) {
+                ledger.close_period(&book, p, "主管").await?;
+            }
+        }
         period = period.next();
         ledger.run_billing(&book, period, &[], "会计").await?;
     }
