@@ -281,6 +281,40 @@ async fn verify_receivables<S: Store>(
             );
         }
     }
+    // The maintained per-building figures the fee reports read, against the bills themselves.
+    let key = |f: &crate::store::FlowRow| (f.building.clone(), f.bill_period, f.event_period, f.kind.clone());
+    let mut maintained_flows: BTreeMap<_, i64> = tx.flows(book.id(), i64::MAX).await?.iter().map(|f| (key(f), f.amount_fen)).collect();
+    for f in tx.flows_recomputed(book.id()).await? {
+        let stored = maintained_flows.remove(&key(&f)).unwrap_or(0);
+        if stored != f.amount_fen {
+            fail(
+                5,
+                format!(
+                    "{} 栋 {} 账单的{}（{}）：统计表为 {}，由账单重算为 {}",
+                    f.building,
+                    period_text(f.bill_period),
+                    flow_label(&f.kind),
+                    period_text(f.event_period),
+                    Fen(stored),
+                    Fen(f.amount_fen)
+                ),
+            );
+        }
+    }
+    for ((building, bill_period, event_period, kind), fen) in maintained_flows {
+        if fen != 0 {
+            fail(
+                5,
+                format!(
+                    "{building} 栋 {} 账单的{}（{}）：统计表有 {}，账单中没有",
+                    period_text(bill_period),
+                    flow_label(&kind),
+                    period_text(event_period),
+                    Fen(fen)
+                ),
+            );
+        }
+    }
     let open: i64 = tx.open_bills(book.id(), None).await?.iter().map(|b| b.open_fen).sum();
     let prepaid: i64 = tx.prepayments(book.id(), None).await?.iter().map(|p| p.left_fen).sum();
     let total: i64 = by_period.values().map(|r| r.billed_fen - r.paid_fen - r.waived_fen).sum();
@@ -378,6 +412,14 @@ fn check_voucher(book: &Book, v: &JournalVoucher, s: &mut Segment, close_marks: 
     s.vouchers += 1;
     s.lines += v.lines.len() as i64;
     s.last = Some((v.chain_seq, hash));
+}
+
+fn flow_label(kind: &str) -> &'static str {
+    match kind {
+        "billed" => "应收",
+        "paid" => "收款",
+        _ => "减免",
+    }
 }
 
 fn check_lines(book: &Book, label: &str, v: &JournalVoucher, lines: &[LineRow], fail: &mut impl FnMut(u8, String)) {

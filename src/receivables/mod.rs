@@ -21,8 +21,8 @@ use crate::domain::voucher::{Dimensions, LineInput, VoucherInput, VoucherKind};
 use crate::error::{Error, Result};
 use crate::ledger::{post_approved, ApprovedVoucher, Book, Ledger};
 use crate::store::{
-    AllocationRow, FeeItemRow, FeeStandardRow, HouseholdRow, MeterReadingRow, NewBill, NewBillingRun, NewHousehold, NewPayment, NewWaiver,
-    OpenBillRow, Store, Tx,
+    AllocationRow, FeeItemRow, FeeStandardRow, FlowRow, HouseholdRow, MeterReadingRow, NewBill, NewBillingRun, NewHousehold, NewPayment,
+    NewWaiver, OpenBillRow, Store, Tx,
 };
 use table::TextTable;
 
@@ -602,6 +602,21 @@ impl<S: Store> Ledger<S> {
         };
         let posted = post_approved(&mut tx, book, user, std::slice::from_ref(&voucher)).await?;
         tx.insert_allocations(book.row.community_id, &allocations).await?;
+        let building_of: HashMap<i64, &str> = households.iter().map(|h| (h.id, h.building.as_str())).collect();
+        let mut bill_place: HashMap<i64, (String, i64)> = HashMap::new();
+        for b in &open_before {
+            bill_place.insert(b.id, (building_of.get(&b.household_id).copied().unwrap_or_default().to_string(), b.period));
+        }
+        for (b, id) in bills.iter().zip(&ids) {
+            bill_place.insert(*id, (building_of.get(&b.household_id).copied().unwrap_or_default().to_string(), b.period));
+        }
+        let mut changes =
+            flows("billed", per_building_item.iter().map(|((building, _), fen)| (building.clone(), period.key(), period.key(), *fen)));
+        changes.extend(flows(
+            "paid",
+            allocations.iter().filter_map(|a| bill_place.get(&a.bill_id).map(|(b, p)| (b.clone(), *p, a.period, a.amount_fen))),
+        ));
+        tx.add_flows(book.row.community_id, book.id(), &changes).await?;
         tx.commit().await?;
         Ok(BillingRun {
             period: period.to_string(),
@@ -728,6 +743,10 @@ impl<S: Store> Ledger<S> {
             })
             .collect();
         tx.insert_allocations(book.row.community_id, &allocations).await?;
+        let paid = settle.iter().filter_map(|(bill_id, fen)| {
+            open.iter().find(|b| b.id == *bill_id).map(|b| (household.building.clone(), b.period, period, fen.0))
+        });
+        tx.add_flows(book.row.community_id, book.id(), &flows("paid", paid)).await?;
         let items: HashMap<i64, String> = tx.fee_items(book.id()).await?.into_iter().map(|f| (f.id, f.name)).collect();
         tx.commit().await?;
         let settled = settle
@@ -824,6 +843,8 @@ impl<S: Store> Ledger<S> {
             &[AllocationRow { bill_id, payment_id: None, waiver_id: Some(waiver_id), amount_fen: amount.0, period }],
         )
         .await?;
+        let building = tx.household(book.row.community_id, bill.household_id).await?.map(|h| h.building).unwrap_or_default();
+        tx.add_flows(book.row.community_id, book.id(), &flows("waived", [(building, bill.period, period, amount.0)])).await?;
         tx.commit().await?;
         Ok(waiver_id)
     }
@@ -835,6 +856,24 @@ impl<S: Store> Ledger<S> {
     pub async fn prepaid(&self, book: &Book, household_id: i64) -> Result<Fen> {
         Ok(Fen(self.store.read().await?.prepayments(book.id(), Some(household_id)).await?.iter().map(|p| p.left_fen).sum()))
     }
+}
+
+/// Sums (building, bill month, event month, amount) into maintained-figure rows of one kind;
+/// one row per key, as a multi-row upsert requires.
+fn flows(kind: &str, parts: impl IntoIterator<Item = (String, i64, i64, i64)>) -> Vec<FlowRow> {
+    let mut sums: BTreeMap<(String, i64, i64), i64> = BTreeMap::new();
+    for (building, bill_period, event_period, fen) in parts {
+        *sums.entry((building, bill_period, event_period)).or_default() += fen;
+    }
+    sums.into_iter()
+        .map(|((building, bill_period, event_period), amount_fen)| FlowRow {
+            building,
+            bill_period,
+            event_period,
+            kind: kind.to_string(),
+            amount_fen,
+        })
+        .collect()
 }
 
 /// "No.000123"

@@ -10,7 +10,7 @@ use crate::error::Result;
 use crate::ledger::{period_text, Book};
 use crate::receivables::{household_label, receipt_label, Method};
 use crate::report::table::{money_cell, Align, Table};
-use crate::store::{BuildingFlowRow, HouseholdRow, Store, Tx};
+use crate::store::{FlowRow, HouseholdRow, Store, Tx};
 
 pub const AGE_BUCKETS: [&str; 5] = ["0–3个月", "3–6个月", "6–12个月", "12–24个月", "24个月以上"];
 
@@ -30,12 +30,32 @@ pub struct Aging {
     pub total: AgingLine,
 }
 
-/// 欠费账龄: what is still open at the end of `as_of`, by how many months old the bill is.
+/// The age bucket of a bill of `bill_period` at the end of `as_of`.
+fn bucket(bill_period: i64, as_of: i64) -> usize {
+    let months = |p: i64| p / 100 * 12 + p % 100;
+    match months(as_of) - months(bill_period) {
+        ..3 => 0,
+        3..6 => 1,
+        6..12 => 2,
+        12..24 => 3,
+        _ => 4,
+    }
+}
+
+/// 欠费账龄: what is still open at the end of `as_of`, by how many months old the bill is. By
+/// building it reads the maintained figures; by household it reads the bills themselves.
 pub async fn aging<S: Store>(store: &S, book: &Book, as_of: Period, by_household: bool) -> Result<Aging> {
-    let rows = store.read().await?.aging(book.id(), as_of.key(), by_household).await?;
     let mut per_key: BTreeMap<String, [i64; 5]> = BTreeMap::new();
-    for r in rows {
-        per_key.entry(r.key).or_default()[r.bucket.clamp(0, 4) as usize] += r.open_fen;
+    if by_household {
+        for r in store.read().await?.aging(book.id(), as_of.key(), true).await? {
+            per_key.entry(r.key).or_default()[r.bucket.clamp(0, 4) as usize] += r.open_fen;
+        }
+    } else {
+        for f in store.read().await?.flows(book.id(), as_of.key()).await? {
+            let sign = if f.kind == "billed" { 1 } else { -1 };
+            per_key.entry(f.building).or_default()[bucket(f.bill_period, as_of.key())] += sign * f.amount_fen;
+        }
+        per_key.retain(|_, b| b.iter().any(|v| *v != 0));
     }
     let line = |key: String, b: [i64; 5]| AgingLine { key, buckets: b.map(Fen), total: Fen(b.iter().sum()) };
     let mut total = [0i64; 5];
@@ -109,18 +129,13 @@ pub struct Collection {
     pub lines: Vec<CollectionLine>,
 }
 
-/// 收缴率 by building and month: 当期收缴率 = current-month collections of current bills /
+/// 收缴率 by building and month, from the maintained figures: 当期收缴率 = current-month collections of current bills /
 /// current bills; 清欠率 = arrears collected / arrears at the start of the month; 综合收缴率 =
 /// both together. Waivers reduce what is owed, not what is collected.
 pub async fn collection<S: Store>(store: &S, book: &Book, from: Period, to: Period) -> Result<Collection> {
-    let (billed, collected, waived) = {
-        let mut tx = store.read().await?;
-        (
-            tx.billed_by_building(book.id(), to.key()).await?,
-            tx.collected_by_building(book.id(), to.key()).await?,
-            tx.waived_by_building(book.id(), to.key()).await?,
-        )
-    };
+    let flows = store.read().await?.flows(book.id(), to.key()).await?;
+    let of_kind = |kind: &str| flows.iter().filter(|f| f.kind == kind).cloned().collect::<Vec<FlowRow>>();
+    let (billed, collected, waived) = (of_kind("billed"), of_kind("paid"), of_kind("waived"));
     let mut buildings: Vec<String> = billed.iter().map(|r| r.building.clone()).collect();
     buildings.sort();
     buildings.dedup();
@@ -128,7 +143,7 @@ pub async fn collection<S: Store>(store: &S, book: &Book, from: Period, to: Peri
     for period in from.through(to) {
         let mut all = CollectionLine { building: "全部".into(), period: period.to_string(), ..CollectionLine::default() };
         for building in &buildings {
-            let sum = |rows: &[BuildingFlowRow], f: &dyn Fn(&BuildingFlowRow) -> bool| -> i64 {
+            let sum = |rows: &[FlowRow], f: &dyn Fn(&FlowRow) -> bool| -> i64 {
                 rows.iter().filter(|r| &r.building == building && f(r)).map(|r| r.amount_fen).sum()
             };
             let p = period.key();

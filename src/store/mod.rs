@@ -333,13 +333,13 @@ pub struct AgingRow {
     pub open_fen: i64,
 }
 
-/// Amounts billed in a month, or settled in a month, by building and bill month.
-#[derive(Clone, Debug, sqlx::FromRow)]
-pub struct BuildingFlowRow {
+/// A change to the maintained fee figures of one building, bill month, event month and kind.
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct FlowRow {
     pub building: String,
     pub bill_period: i64,
-    /// The month of the settlement; equals bill_period for billed rows.
     pub event_period: i64,
+    pub kind: String,
     pub amount_fen: i64,
 }
 
@@ -474,12 +474,12 @@ pub trait Tx: Send {
     fn insert_waiver(&mut self, waiver: &NewWaiver<'_>) -> impl Future<Output = Result<i64>> + Send;
     /// Open bill amounts as at the end of `as_of`, by building or (by_household) household.
     fn aging(&mut self, book_id: i64, as_of: i64, by_household: bool) -> impl Future<Output = Result<Vec<AgingRow>>> + Send;
-    /// Bills of months up to `to`, by building and month.
-    fn billed_by_building(&mut self, book_id: i64, to: i64) -> impl Future<Output = Result<Vec<BuildingFlowRow>>> + Send;
-    /// Payments (not waivers) applied up to `to`, by building, bill month and payment month.
-    fn collected_by_building(&mut self, book_id: i64, to: i64) -> impl Future<Output = Result<Vec<BuildingFlowRow>>> + Send;
-    /// Waivers up to `to`, by building, bill month and waiver month.
-    fn waived_by_building(&mut self, book_id: i64, to: i64) -> impl Future<Output = Result<Vec<BuildingFlowRow>>> + Send;
+    /// Adds to the maintained fee figures (in the caller's transaction).
+    fn add_flows(&mut self, community_id: i64, book_id: i64, flows: &[FlowRow]) -> impl Future<Output = Result<()>> + Send;
+    /// The maintained fee figures with event month up to `to`.
+    fn flows(&mut self, book_id: i64, to: i64) -> impl Future<Output = Result<Vec<FlowRow>>> + Send;
+    /// The same figures recomputed from bills and allocations, for `verify`.
+    fn flows_recomputed(&mut self, book_id: i64) -> impl Future<Output = Result<Vec<FlowRow>>> + Send;
     fn household_bills(&mut self, book_id: i64, household_id: i64) -> impl Future<Output = Result<Vec<HouseholdBillRow>>> + Send;
     fn household_payments(&mut self, book_id: i64, household_id: i64) -> impl Future<Output = Result<Vec<PaymentRow>>> + Send;
     fn subledger_by_period(&mut self, book_id: i64) -> impl Future<Output = Result<Vec<SubledgerPeriodRow>>> + Send;

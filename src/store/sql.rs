@@ -782,11 +782,33 @@ macro_rules! impl_tx {
                 .await?)
             }
 
-            async fn billed_by_building(&mut self, book_id: i64, to: i64) -> Result<Vec<BuildingFlowRow>> {
+            async fn add_flows(&mut self, community_id: i64, book_id: i64, flows: &[FlowRow]) -> Result<()> {
+                for chunk in flows.chunks(LINES_PER_INSERT) {
+                    let mut q = QueryBuilder::<$db>::new(
+                        "INSERT INTO receivable_flows (community_id, book_id, building, bill_period, event_period, kind, amount_fen) ",
+                    );
+                    q.push_values(chunk, |mut row, f| {
+                        row.push_bind(community_id)
+                            .push_bind(book_id)
+                            .push_bind(f.building.clone())
+                            .push_bind(f.bill_period)
+                            .push_bind(f.event_period)
+                            .push_bind(f.kind.clone())
+                            .push_bind(f.amount_fen);
+                    });
+                    q.push(
+                        " ON CONFLICT (book_id, building, bill_period, event_period, kind)
+                          DO UPDATE SET amount_fen = receivable_flows.amount_fen + excluded.amount_fen",
+                    );
+                    q.build().execute(&mut *self.tx).await?;
+                }
+                Ok(())
+            }
+
+            async fn flows(&mut self, book_id: i64, to: i64) -> Result<Vec<FlowRow>> {
                 Ok(sqlx::query_as(
-                    "SELECT h.building, b.period AS bill_period, b.period AS event_period, CAST(SUM(b.amount_fen) AS BIGINT) AS amount_fen
-                     FROM bills b JOIN households h ON h.id = b.household_id
-                     WHERE b.book_id = $1 AND b.period <= $2 GROUP BY h.building, b.period",
+                    "SELECT building, bill_period, event_period, kind, amount_fen FROM receivable_flows
+                     WHERE book_id = $1 AND event_period <= $2 ORDER BY building, bill_period, event_period, kind",
                 )
                 .bind(book_id)
                 .bind(to)
@@ -794,26 +816,16 @@ macro_rules! impl_tx {
                 .await?)
             }
 
-            async fn collected_by_building(&mut self, book_id: i64, to: i64) -> Result<Vec<BuildingFlowRow>> {
+            async fn flows_recomputed(&mut self, book_id: i64) -> Result<Vec<FlowRow>> {
                 Ok(sqlx::query_as(
-                    "SELECT h.building, b.period AS bill_period, a.period AS event_period, CAST(SUM(a.amount_fen) AS BIGINT) AS amount_fen
+                    "SELECT h.building, b.period AS bill_period, b.period AS event_period, 'billed' AS kind, CAST(SUM(b.amount_fen) AS BIGINT) AS amount_fen
+                     FROM bills b JOIN households h ON h.id = b.household_id WHERE b.book_id = $1 GROUP BY h.building, b.period
+                     UNION ALL
+                     SELECT h.building, b.period, a.period, CASE WHEN a.payment_id IS NOT NULL THEN 'paid' ELSE 'waived' END, CAST(SUM(a.amount_fen) AS BIGINT)
                      FROM allocations a JOIN bills b ON b.id = a.bill_id JOIN households h ON h.id = b.household_id
-                     WHERE b.book_id = $1 AND a.period <= $2 AND a.payment_id IS NOT NULL GROUP BY h.building, b.period, a.period",
+                     WHERE b.book_id = $1 GROUP BY h.building, b.period, a.period, CASE WHEN a.payment_id IS NOT NULL THEN 'paid' ELSE 'waived' END",
                 )
                 .bind(book_id)
-                .bind(to)
-                .fetch_all(&mut *self.tx)
-                .await?)
-            }
-
-            async fn waived_by_building(&mut self, book_id: i64, to: i64) -> Result<Vec<BuildingFlowRow>> {
-                Ok(sqlx::query_as(
-                    "SELECT h.building, b.period AS bill_period, a.period AS event_period, CAST(SUM(a.amount_fen) AS BIGINT) AS amount_fen
-                     FROM allocations a JOIN bills b ON b.id = a.bill_id JOIN households h ON h.id = b.household_id
-                     WHERE b.book_id = $1 AND a.period <= $2 AND a.waiver_id IS NOT NULL GROUP BY h.building, b.period, a.period",
-                )
-                .bind(book_id)
-                .bind(to)
                 .fetch_all(&mut *self.tx)
                 .await?)
             }
