@@ -337,12 +337,7 @@ impl<S: Store> Ledger<S> {
             return Err(Error::invalid("有效期", "结束日期须晚于开始日期"));
         }
         let mut tx = self.store.begin().await?;
-        let item = tx
-            .fee_items(book.id())
-            .await?
-            .into_iter()
-            .find(|f| f.code == item_code)
-            .ok_or_else(|| Error::not_found(format!("收费项目 {item_code}")))?;
+        let item = fee_item_by_code(&mut tx, book, item_code).await?;
         let far = NaiveDate::MAX;
         for s in tx.fee_standards(book.id()).await?.iter().filter(|s| s.fee_item_id == item.id && s.household_kind == kind.as_str()) {
             if from < s.valid_until.unwrap_or(far) && s.valid_from < until.unwrap_or(far) {
@@ -381,12 +376,7 @@ impl<S: Store> Ledger<S> {
         readings: &[(i64, String, bool)],
     ) -> Result<usize> {
         let mut tx = self.store.begin().await?;
-        let item = tx
-            .fee_items(book.id())
-            .await?
-            .into_iter()
-            .find(|f| f.code == item_code)
-            .ok_or_else(|| Error::not_found(format!("收费项目 {item_code}")))?;
+        let item = fee_item_by_code(&mut tx, book, item_code).await?;
         if item.basis != FeeBasis::Metered.as_str() {
             return Err(Error::invalid("收费项目", format!("{} 不按用量计费", item.name)));
         }
@@ -856,6 +846,10 @@ impl<S: Store> Ledger<S> {
     pub async fn prepaid(&self, book: &Book, household_id: i64) -> Result<Fen> {
         Ok(Fen(self.store.read().await?.prepayments(book.id(), Some(household_id)).await?.iter().map(|p| p.left_fen).sum()))
     }
+}
+
+async fn fee_item_by_code<T: Tx>(tx: &mut T, book: &Book, code: &str) -> Result<FeeItemRow> {
+    tx.fee_items(book.id()).await?.into_iter().find(|f| f.code == code).ok_or_else(|| Error::not_found(format!("收费项目 {code}")))
 }
 
 /// Sums (building, bill month, event month, amount) into maintained-figure rows of one kind;
