@@ -149,12 +149,12 @@ pub async fn collection<S: Store>(store: &S, book: &Book, from: Period, to: Peri
         for (building, [billed, collected, waived]) in &by_building {
             let sum = |rows: &[FlowRow], f: &dyn Fn(&FlowRow) -> bool| -> i64 { rows.iter().filter(|r| f(r)).map(|r| r.amount_fen).sum() };
             let p = period.key();
-            let current_billed = sum(&billed, &|r| r.bill_period == p) - sum(&waived, &|r| r.bill_period == p && r.event_period == p);
-            let current_collected = sum(&collected, &|r| r.bill_period == p && r.event_period == p);
-            let arrears_at_start = sum(&billed, &|r| r.bill_period < p)
-                - sum(&collected, &|r| r.bill_period < p && r.event_period < p)
-                - sum(&waived, &|r| r.bill_period < p && r.event_period < p);
-            let arrears_collected = sum(&collected, &|r| r.bill_period < p && r.event_period == p);
+            let current_billed = sum(billed, &|r| r.bill_period == p) - sum(waived, &|r| r.bill_period == p && r.event_period == p);
+            let current_collected = sum(collected, &|r| r.bill_period == p && r.event_period == p);
+            let arrears_at_start = sum(billed, &|r| r.bill_period < p)
+                - sum(collected, &|r| r.bill_period < p && r.event_period < p)
+                - sum(waived, &|r| r.bill_period < p && r.event_period < p);
+            let arrears_collected = sum(collected, &|r| r.bill_period < p && r.event_period == p);
             if current_billed == 0 && arrears_at_start == 0 {
                 continue;
             }
