@@ -649,6 +649,14 @@ pub fn period_text(key: i64) -> String {
     Period::from_key(key).map_or_else(|| key.to_string(), |p| p.to_string())
 }
 
+/// "2025-01 至 2025-12": the periods a book has, for messages.
+pub fn periods_text(periods: &[PeriodRow]) -> String {
+    match (periods.first(), periods.last()) {
+        (Some(a), Some(b)) => format!("{} 至 {}", period_text(a.period), period_text(b.period)),
+        _ => "无".into(),
+    }
+}
+
 /// A date may be used only inside an open period of the book.
 async fn check_period_open<T: Tx>(tx: &mut T, book: &Book, date: NaiveDate) -> Result<()> {
     let period = Period::of_date(date);
@@ -656,13 +664,7 @@ async fn check_period_open<T: Tx>(tx: &mut T, book: &Book, date: NaiveDate) -> R
     match periods.iter().find(|p| p.period == period.key()) {
         Some(p) if p.status == "closed" => Err(Error::PeriodClosed { date: date.to_string(), period: period.to_string() }),
         Some(_) => Ok(()),
-        None => {
-            let open_range = match (periods.first(), periods.last()) {
-                (Some(a), Some(b)) => format!("{} 至 {}", period_text(a.period), period_text(b.period)),
-                _ => "无".into(),
-            };
-            Err(Error::NoPeriod { date: date.to_string(), open_range })
-        }
+        None => Err(Error::NoPeriod { date: date.to_string(), open_range: periods_text(&periods) }),
     }
 }
 

@@ -429,7 +429,9 @@ impl<S: Store> Ledger<S> {
         let items: Vec<FeeItemRow> = items.into_iter().filter(|f| item_codes.is_empty() || item_codes.contains(&f.code)).collect();
         let periods = tx.periods(book.id()).await?;
         match periods.iter().find(|p| p.period == period.key()) {
-            None => return Err(Error::NoPeriod { date: period.first_day().to_string(), open_range: "见 mingzhang book list".into() }),
+            None => {
+                return Err(Error::NoPeriod { date: period.first_day().to_string(), open_range: crate::ledger::periods_text(&periods) })
+            }
             Some(p) if p.status == "closed" => {
                 return Err(Error::PeriodClosed { date: period.first_day().to_string(), period: period.to_string() })
             }
