@@ -316,7 +316,7 @@ async fn rates<S: Store>(ledger: Ledger<S>, _url: &str) {
     assert_eq!(h201.buckets.map(|f| f.0), [0, 15000, 5323, 0, 0], "April is 5 months old in September, March 6");
     assert_eq!(later.total.total, a.total.total);
 
-    let st = household_statement(&ledger.store, &book, find(&hs, "1-1-102")).await.unwrap();
+    let st = household_statement(&ledger.store, &book, find(&hs, "1-1-102"), date(2025, 5, 31)).await.unwrap();
     assert_eq!(
         st.bills.iter().map(|b| (b.period.as_str(), b.paid.0, b.open.0)).collect::<Vec<_>>(),
         vec![("2025-03", 18075, 0), ("2025-04", 18075, 0)]
@@ -327,4 +327,44 @@ async fn rates<S: Store>(ledger: Ledger<S>, _url: &str) {
 #[tokio::test]
 async fn collection_rates_and_aging_match_figures_computed_by_hand() {
     on_fresh_store!(rates)
+}
+
+async fn late_fees<S: Store>(ledger: Ledger<S>, _url: &str) {
+    use mingzhang::report::receivables::household_statement;
+    let (book, hs) = community_with_fees(&ledger).await;
+    let spec = FeeItemSpec {
+        code: "LJF",
+        name: "垃圾清运费",
+        basis: FeeBasis::FixedMonth,
+        revenue_account: "505101",
+        late_fee_ppm_per_day: 500,
+        late_fee_cap_percent: 10,
+    };
+    ledger.add_fee_item(&book, &spec).await.unwrap();
+    ledger.add_fee_standard(&book, "LJF", HouseholdKind::Residential, "10", date(2024, 1, 1), None).await.unwrap();
+    let bad = FeeItemSpec {
+        code: "X",
+        name: "错",
+        basis: FeeBasis::FixedMonth,
+        revenue_account: "505101",
+        late_fee_ppm_per_day: 20_000,
+        late_fee_cap_percent: 10,
+    };
+    assert!(ledger.add_fee_item(&book, &bad).await.unwrap_err().to_string().contains("滞纳金"));
+    ledger.run_billing(&book, period(2025, 3), &["LJF".to_string()], "会计甲").await.unwrap();
+    let h = find(&hs, "1-1-101");
+    // 30 days after the end of March: 0.05 % × 10.00 × 30 = 0.15; a year later the 10 % cap, 1.00.
+    let april = household_statement(&ledger.store, &book, h, date(2025, 4, 30)).await.unwrap();
+    assert_eq!((april.open, april.late_fees), (Fen(1000), Fen(15)));
+    let later = household_statement(&ledger.store, &book, h, date(2026, 3, 31)).await.unwrap();
+    assert_eq!(later.late_fees, Fen(100));
+    // Items without a rate never charge one.
+    ledger.run_billing(&book, period(2025, 3), &["WYF".to_string()], "会计甲").await.unwrap();
+    let st = household_statement(&ledger.store, &book, h, date(2026, 3, 31)).await.unwrap();
+    assert_eq!(st.late_fees, Fen(100));
+}
+
+#[tokio::test]
+async fn statements_reckon_late_fees_only_for_items_that_set_them_and_cap_them() {
+    on_fresh_store!(late_fees)
 }

@@ -261,6 +261,9 @@ pub struct ReportArgs {
     /// Aging by household instead of by building.
     #[arg(long)]
     pub by_household: bool,
+    /// The date a statement reckons late fees to (today when left out).
+    #[arg(long)]
+    pub date: Option<String>,
 }
 
 const DEFAULT_DB: &str = "mingzhang.db";
@@ -555,7 +558,11 @@ async fn report_text<S: Store>(store: &S, book: &Book, args: &ReportArgs) -> Res
             let label = args.household.as_deref().ok_or_else(|| Error::invalid("--household", "对账单须指明住户（楼栋-单元-房号）"))?;
             let ledger = Ledger::new(store.clone());
             let household = ledger.household_by_label(book.row.community_id, label).await?;
-            let st = report::receivables::household_statement(store, book, &household).await?;
+            let as_of = match &args.date {
+                Some(d) => parse_date("--date", d)?,
+                None => chrono::Local::now().date_naive(),
+            };
+            let st = report::receivables::household_statement(store, book, &household, as_of).await?;
             match args.format {
                 Format::Text => st.to_table().to_text(),
                 Format::Csv => st.to_table().to_csv(),

@@ -117,6 +117,23 @@ pub fn metered_use(previous: Option<Decimal>, current: Decimal, replaced: bool) 
     }
 }
 
+/// 滞纳金 on what is still open of a bill, `days_overdue` days after it fell due: a daily rate
+/// in parts per million of the open amount, capped at a percentage of the bill. Off (zero) when
+/// the item sets no rate. Rounded once, half up to the fen.
+pub fn late_fee(open: Fen, bill: Fen, days_overdue: i64, ppm_per_day: i64, cap_percent: i64) -> Fen {
+    if ppm_per_day <= 0 || days_overdue <= 0 || open.0 <= 0 {
+        return Fen::ZERO;
+    }
+    let accrued = Decimal::new(open.0, 2) * Decimal::from(ppm_per_day) * Decimal::from(days_overdue) / Decimal::from(1_000_000);
+    let cap = Decimal::new(bill.0, 2) * Decimal::from(cap_percent) / Decimal::ONE_HUNDRED;
+    round_half_up_to_fen(accrued.min(cap))
+}
+
+/// A bill falls due at the end of its month (物业费按月预交, 当月末为缴费期限).
+pub fn days_overdue(bill_period: Period, as_of: NaiveDate) -> i64 {
+    (as_of - bill_period.last_day()).num_days().max(0)
+}
+
 /// An open bill as the allocation sees it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct OpenBill {
@@ -171,6 +188,19 @@ mod tests {
         assert_eq!(monthly_charge(d("100"), Quantity::Month, march, move_in), Fen(3548));
         assert_eq!(monthly_charge(d("100"), Quantity::Month, march, NaiveDate::from_ymd_opt(2025, 4, 2)), Fen::ZERO);
         assert_eq!(monthly_charge(d("100"), Quantity::Month, march, NaiveDate::from_ymd_opt(2025, 3, 1)), Fen(10000));
+    }
+
+    #[test]
+    fn late_fees_accrue_daily_up_to_their_cap_and_are_off_by_default() {
+        let march = Period::new(2025, 3).unwrap();
+        assert_eq!(days_overdue(march, NaiveDate::from_ymd_opt(2025, 4, 30).unwrap()), 30);
+        assert_eq!(days_overdue(march, NaiveDate::from_ymd_opt(2025, 3, 15).unwrap()), 0);
+        // 0.03 % a day of 200.00 for 30 days = 1.80; capped at 10 % = 20.00.
+        assert_eq!(late_fee(Fen(20_000), Fen(20_000), 30, 300, 10), Fen(180));
+        assert_eq!(late_fee(Fen(20_000), Fen(20_000), 3_650, 300, 10), Fen(2_000));
+        assert_eq!(late_fee(Fen(20_000), Fen(20_000), 30, 0, 10), Fen::ZERO);
+        // 0.05 % of 33.33 for 7 days = 0.116655 → 0.12.
+        assert_eq!(late_fee(Fen(3_333), Fen(3_333), 7, 500, 100), Fen(12));
     }
 
     #[test]

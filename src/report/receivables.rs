@@ -4,6 +4,9 @@
 
 use std::collections::BTreeMap;
 
+use chrono::NaiveDate;
+
+use crate::domain::billing::{days_overdue, late_fee};
 use crate::domain::money::Fen;
 use crate::domain::period::Period;
 use crate::error::Result;
@@ -228,6 +231,8 @@ pub struct StatementBill {
     pub paid: Fen,
     pub waived: Fen,
     pub open: Fen,
+    /// 滞纳金 accrued on the open amount by the statement's date (zero when the item has none).
+    pub late_fee: Fen,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -248,9 +253,17 @@ pub struct HouseholdStatement {
     pub payments: Vec<StatementPayment>,
     pub open: Fen,
     pub prepaid: Fen,
+    /// The statement's date, which late fees are reckoned to.
+    pub as_of: String,
+    pub late_fees: Fen,
 }
 
-pub async fn household_statement<S: Store>(store: &S, book: &Book, household: &HouseholdRow) -> Result<HouseholdStatement> {
+pub async fn household_statement<S: Store>(
+    store: &S,
+    book: &Book,
+    household: &HouseholdRow,
+    as_of: NaiveDate,
+) -> Result<HouseholdStatement> {
     let mut tx = store.read().await?;
     let bills = tx.household_bills(book.id(), household.id).await?;
     let payments = tx.household_payments(book.id(), household.id).await?;
@@ -264,6 +277,15 @@ pub async fn household_statement<S: Store>(store: &S, book: &Book, household: &H
             paid: Fen(b.paid_fen),
             waived: Fen(b.waived_fen),
             open: Fen(b.amount_fen - b.paid_fen - b.waived_fen),
+            late_fee: Period::from_key(b.period).map_or(Fen::ZERO, |p| {
+                late_fee(
+                    Fen(b.amount_fen - b.paid_fen - b.waived_fen),
+                    Fen(b.amount_fen),
+                    days_overdue(p, as_of),
+                    b.late_fee_ppm_per_day,
+                    b.late_fee_cap_percent,
+                )
+            }),
         })
         .collect();
     Ok(HouseholdStatement {
@@ -271,6 +293,8 @@ pub async fn household_statement<S: Store>(store: &S, book: &Book, household: &H
         household: household_label(household),
         owner_name: household.owner_name.clone(),
         open: bills.iter().map(|b| b.open).sum(),
+        late_fees: bills.iter().map(|b| b.late_fee).sum(),
+        as_of: as_of.to_string(),
         bills,
         payments: payments
             .into_iter()
@@ -304,7 +328,7 @@ impl HouseholdStatement {
         for p in &self.payments {
             t.footer.push(format!("{} 收据{} {} {}", p.paid_on, p.receipt, p.method, p.amount));
         }
-        t.footer.push(format!("未结清合计 {}；预收余额 {}", self.open, self.prepaid));
+        t.footer.push(format!("未结清合计 {}；滞纳金合计 {}；预收余额 {}", self.open, self.late_fees, self.prepaid));
         t
     }
 }

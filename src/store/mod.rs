@@ -352,6 +352,8 @@ pub struct HouseholdBillRow {
     pub amount_fen: i64,
     pub paid_fen: i64,
     pub waived_fen: i64,
+    pub late_fee_ppm_per_day: i64,
+    pub late_fee_cap_percent: i64,
 }
 
 /// Per-period totals of the receivable subledger, for invariant 5.

@@ -834,10 +834,11 @@ macro_rules! impl_tx {
                 Ok(sqlx::query_as(
                     "SELECT b.id AS bill_id, b.period, f.name AS fee_item, b.amount_fen,
                             CAST(COALESCE(SUM(CASE WHEN a.payment_id IS NOT NULL THEN a.amount_fen END), 0) AS BIGINT) AS paid_fen,
-                            CAST(COALESCE(SUM(CASE WHEN a.waiver_id IS NOT NULL THEN a.amount_fen END), 0) AS BIGINT) AS waived_fen
+                            CAST(COALESCE(SUM(CASE WHEN a.waiver_id IS NOT NULL THEN a.amount_fen END), 0) AS BIGINT) AS waived_fen,
+                            f.late_fee_ppm_per_day, f.late_fee_cap_percent
                      FROM bills b JOIN fee_items f ON f.id = b.fee_item_id LEFT JOIN allocations a ON a.bill_id = b.id
                      WHERE b.book_id = $1 AND b.household_id = $2
-                     GROUP BY b.id, b.period, f.name, b.amount_fen ORDER BY b.period, b.id",
+                     GROUP BY b.id, b.period, f.name, b.amount_fen, f.late_fee_ppm_per_day, f.late_fee_cap_percent ORDER BY b.period, b.id",
                 )
                 .bind(book_id)
                 .bind(household_id)
