@@ -440,12 +440,7 @@ fn check_control_accounts(book: &Book, input: &VoucherInput) -> Result<()> {
     let Some(fee) = &crate::chart::load(&book.row.chart)?.fee_accounts else { return Ok(()) };
     for (i, l) in input.lines.iter().enumerate() {
         if l.account == fee.receivable.as_str() || l.account == fee.advance.as_str() {
-            let name = book
-                .chart
-                .get(&fee.receivable)
-                .filter(|_| l.account == fee.receivable.as_str())
-                .or_else(|| book.chart.get(&fee.advance))
-                .map_or("", |a| a.name.as_str());
+            let name = AccountCode::parse(&l.account).and_then(|c| book.chart.get(&c)).map_or("", |a| a.name.as_str());
             return Err(Error::BadLine {
                 line: i + 1,
                 reason: format!("{} {name} 是住户明细账的统驭科目，只能由计费、收款、减免记账，不能手工制单", l.account),

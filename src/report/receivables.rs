@@ -50,7 +50,7 @@ fn bucket(bill_period: i64, as_of: i64) -> usize {
 pub async fn aging<S: Store>(store: &S, book: &Book, as_of: Period, by_household: bool) -> Result<Aging> {
     let mut per_key: BTreeMap<String, [i64; 5]> = BTreeMap::new();
     if by_household {
-        for r in store.read().await?.aging(book.id(), as_of.key(), true).await? {
+        for r in store.read().await?.aging_by_household(book.id(), as_of.key()).await? {
             per_key.entry(r.key).or_default()[r.bucket.clamp(0, 4) as usize] += r.open_fen;
         }
     } else {

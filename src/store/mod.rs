@@ -324,7 +324,7 @@ pub struct NewWaiver<'a> {
     pub created_at: DateTime<Utc>,
 }
 
-/// Open amount at a month end, by a key (building, or household label) and age bucket
+/// Open amount at a month end, by household label and age bucket
 /// (0: under 3 months, 1: 3–6, 2: 6–12, 3: 12–24, 4: 24 and over).
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct AgingRow {
@@ -474,8 +474,9 @@ pub trait Tx: Send {
     fn insert_payment(&mut self, p: &NewPayment<'_>) -> impl Future<Output = Result<i64>> + Send;
     fn insert_allocations(&mut self, community_id: i64, allocations: &[AllocationRow]) -> impl Future<Output = Result<()>> + Send;
     fn insert_waiver(&mut self, waiver: &NewWaiver<'_>) -> impl Future<Output = Result<i64>> + Send;
-    /// Open bill amounts as at the end of `as_of`, by building or (by_household) household.
-    fn aging(&mut self, book_id: i64, as_of: i64, by_household: bool) -> impl Future<Output = Result<Vec<AgingRow>>> + Send;
+    /// Open bill amounts as at the end of `as_of`, by household (by building, the maintained
+    /// receivable_flows serve).
+    fn aging_by_household(&mut self, book_id: i64, as_of: i64) -> impl Future<Output = Result<Vec<AgingRow>>> + Send;
     /// Adds to the maintained fee figures (in the caller's transaction).
     fn add_flows(&mut self, community_id: i64, book_id: i64, flows: &[FlowRow]) -> impl Future<Output = Result<()>> + Send;
     /// The maintained fee figures with event month up to `to`.

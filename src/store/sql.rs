@@ -18,6 +18,8 @@ const LINES_PER_INSERT: usize = 2_000;
 const VOUCHERS_PER_INSERT: usize = 1_500;
 
 const VOUCHER_COLUMNS: &str = "id, book_id, period, voucher_date, kind, status, number, attachments, maker, reviewer, poster, reverses_id, created_at, reviewed_at, posted_at, chain_seq, prev_hash, hash";
+/// The head of both voucher INSERTs, single and multi-row; `push_voucher` binds in this order.
+const INSERT_VOUCHER: &str = "INSERT INTO vouchers (community_id, book_id, period, voucher_date, kind, status, number, attachments, maker, reviewer, poster, reverses_id, created_at, reviewed_at, posted_at, chain_seq, prev_hash, hash) ";
 const LINE_COLUMNS: &str = "voucher_id, line_no, summary, account_id, debit_fen, credit_fen, household_id, fee_item_id, subsidy_program_id, service_category, supplier_id";
 
 #[derive(Clone)]
@@ -214,7 +216,7 @@ macro_rules! impl_tx {
 
             async fn insert_voucher(&mut self, v: &NewVoucher) -> Result<i64> {
                 let mut q = QueryBuilder::<$db>::new(
-                    "INSERT INTO vouchers (community_id, book_id, period, voucher_date, kind, status, number, attachments, maker, reviewer, poster, reverses_id, created_at, reviewed_at, posted_at, chain_seq, prev_hash, hash) ",
+                    INSERT_VOUCHER,
                 );
                 q.push_values(std::slice::from_ref(v), push_voucher);
                 q.push(" RETURNING id");
@@ -225,7 +227,7 @@ macro_rules! impl_tx {
                 let mut ids = Vec::with_capacity(vouchers.len());
                 for chunk in vouchers.chunks(VOUCHERS_PER_INSERT) {
                     let mut q = QueryBuilder::<$db>::new(
-                        "INSERT INTO vouchers (community_id, book_id, period, voucher_date, kind, status, number, attachments, maker, reviewer, poster, reverses_id, created_at, reviewed_at, posted_at, chain_seq, prev_hash, hash) ",
+                        INSERT_VOUCHER,
                     );
                     q.push_values(chunk, push_voucher);
                     q.push(" RETURNING id, chain_seq");
@@ -760,12 +762,11 @@ macro_rules! impl_tx {
                 .await?)
             }
 
-            async fn aging(&mut self, book_id: i64, as_of: i64, by_household: bool) -> Result<Vec<AgingRow>> {
+            async fn aging_by_household(&mut self, book_id: i64, as_of: i64) -> Result<Vec<AgingRow>> {
                 // Months between bill and as-of, from yyyymm integers: the same arithmetic in both engines.
-                let key = if by_household { "h.building || '-' || h.unit || '-' || h.room" } else { "h.building" };
-                Ok(sqlx::query_as(&format!(
+                Ok(sqlx::query_as(
                     "SELECT key, bucket, CAST(SUM(open_fen) AS BIGINT) AS open_fen FROM (
-                         SELECT {key} AS key,
+                         SELECT h.building || '-' || h.unit || '-' || h.room AS key,
                                 CAST(CASE WHEN age < 3 THEN 0 WHEN age < 6 THEN 1 WHEN age < 12 THEN 2 WHEN age < 24 THEN 3 ELSE 4 END AS BIGINT) AS bucket,
                                 open_fen
                          FROM (SELECT b.household_id,
@@ -774,8 +775,8 @@ macro_rules! impl_tx {
                                FROM bills b WHERE b.book_id = $1 AND b.period <= $2) o
                          JOIN households h ON h.id = o.household_id
                          WHERE open_fen > 0) t
-                     GROUP BY key, bucket ORDER BY key, bucket"
-                ))
+                     GROUP BY key, bucket ORDER BY key, bucket",
+                )
                 .bind(book_id)
                 .bind(as_of)
                 .fetch_all(&mut *self.tx)
