@@ -309,6 +309,7 @@ async fn main() {
     let dir = tempfile::tempdir().expect("temp dir");
     let url = args.pg.clone().or(args.sqlite.clone()).unwrap_or_else(|| dir.path().join("bench.db").to_string_lossy().into_owned());
     let store = AnyStore::connect(&url).await.expect("open the database");
+    store.pin_writer_here();
     let result = with_store!(store, s => run(s, &args).await);
     if let Err(e) = result {
         eprintln!("benchmark failed: {e}");

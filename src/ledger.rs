@@ -17,7 +17,7 @@ use crate::domain::voucher::{
 };
 use crate::error::{Error, Result};
 use crate::store::{
-    BalanceRow, BookRow, CommunityRow, LineRow, NewBook, NewVoucher, OpeningRow, PeriodRow, Posting, Store, Tx, VoucherRow,
+    BalanceRow, BookRow, ChainClaim, CommunityRow, LineRow, NewBook, NewVoucher, OpeningRow, PeriodRow, Posting, Store, Tx, VoucherRow,
 };
 
 /// A book with its chart, loaded once per operation.
@@ -226,7 +226,7 @@ impl<S: Store> Ledger<S> {
         let kind = VoucherKind::parse(&v.kind).ok_or_else(|| Error::invalid("凭证类别", v.kind.clone()))?;
         input_from_rows(book, &v, &lines).check(kind, &book.chart)?;
         check_period_open(&mut tx, book, v.voucher_date).await?;
-        let (chain_len, head) = tx.claim_chain(book.id(), 1).await?;
+        let ChainClaim { chain_len, chain_head: head, .. } = tx.claim_chain(book.id(), 1, 0).await?;
         let number = claim_numbers(&mut tx, book, v.voucher_date, 1).await?;
         let reviewer = v.reviewer.clone().unwrap_or_default();
         let header = SealHeader {
@@ -321,7 +321,7 @@ impl<S: Store> Ledger<S> {
         }
         // Taking the book's chain lock (a zero-length claim) waits for any posting still in
         // flight, so the head recorded here is the true head at the close.
-        let (chain_len, chain_head) = tx.claim_chain(book.id(), 0).await?;
+        let ChainClaim { chain_len, chain_head, .. } = tx.claim_chain(book.id(), 0, 0).await?;
         tx.close_period(book.id(), period.key(), user, Utc::now(), chain_len, &chain_head).await?;
         if period.month() == 12 {
             let next: Vec<i64> = period.next().through(Period::new(period.year() + 1, 12).expect("December")).map(Period::key).collect();
@@ -451,9 +451,23 @@ fn check_control_accounts(book: &Book, input: &VoucherInput) -> Result<()> {
 }
 
 /// Posts vouchers reviewed elsewhere inside the caller's transaction: the path of batch
-/// imports, billing runs and payments. Numbers, chain links and balances are the same as
+/// imports, billing runs and waivers. Numbers, chain links and balances are the same as
 /// one-by-one posting.
 pub async fn post_approved<T: Tx>(tx: &mut T, book: &Book, poster: &str, vouchers: &[ApprovedVoucher]) -> Result<Vec<Posted>> {
+    let claim = tx.claim_chain(book.id(), vouchers.len() as i64, 0).await?;
+    post_claimed(tx, book, poster, vouchers, claim).await
+}
+
+/// Posts vouchers whose chain links were claimed by the caller (`Tx::claim_chain` with their
+/// count): a payment claims its receipt number in the same statement, before its voucher's
+/// summary can name the receipt.
+pub async fn post_claimed<T: Tx>(
+    tx: &mut T,
+    book: &Book,
+    poster: &str,
+    vouchers: &[ApprovedVoucher],
+    claim: ChainClaim,
+) -> Result<Vec<Posted>> {
     let poster = check_user("记账人", poster)?;
     if vouchers.len() > MAX_VOUCHERS_PER_BATCH {
         return Err(Error::invalid("批量记账", format!("一批最多 {MAX_VOUCHERS_PER_BATCH} 张凭证，现有 {}", vouchers.len())));
@@ -466,7 +480,7 @@ pub async fn post_approved<T: Tx>(tx: &mut T, book: &Book, poster: &str, voucher
         }
         v.input.check(v.kind, &book.chart).map_err(|e| Error::invalid(format!("第 {} 张凭证", i + 1), e.to_string()))?;
     }
-    let (chain_len, mut head) = tx.claim_chain(book.id(), vouchers.len() as i64).await?;
+    let ChainClaim { chain_len, chain_head: mut head, .. } = claim;
     // Numbers: each period's counter is advanced once by the batch's count in that period.
     let mut counts: BTreeMap<Period, i64> = BTreeMap::new();
     for v in vouchers {

@@ -188,6 +188,10 @@ async fn payments<S: Store>(ledger: Ledger<S>, url: &str) {
     };
     let r = ledger.pay(&book, &named).await.unwrap();
     assert_eq!(r.settled.iter().map(|s| s.period.as_str()).collect::<Vec<_>>(), vec!["2025-06"]);
+    // A retry names a bill its first run settled: still the first receipt, not an error.
+    let retry = ledger.pay(&book, &named).await.unwrap();
+    assert!(retry.replayed);
+    assert_eq!((retry.number, retry.settled.len(), retry.amount), (r.number, 1, Fen(18075)));
     let before = snapshot(url).await;
     let other = PaymentRequest {
         household_id: li.id,

@@ -278,6 +278,7 @@ pub async fn run(cli: Cli) -> Result<i32> {
         return run_demo(cli.db.as_deref(), *seed, *year, *households, *no_serve).await;
     }
     let store = AnyStore::connect(cli.db.as_deref().unwrap_or(DEFAULT_DB)).await?;
+    store.pin_writer_here();
     with_store!(store, s => run_on(s, cli).await)
 }
 
@@ -638,6 +639,7 @@ async fn run_demo(db: Option<&str>, seed: u64, year: i32, households: usize, no_
         }
     };
     let store = AnyStore::connect(db).await?;
+    store.pin_writer_here();
     with_store!(store, s => {
         let ledger = Ledger::new(s.clone());
         let books = demo::build(&ledger, seed, year, households).await?;

@@ -19,7 +19,7 @@ use crate::domain::money::Fen;
 use crate::domain::period::Period;
 use crate::domain::voucher::{Dimensions, LineInput, VoucherInput, VoucherKind};
 use crate::error::{Error, Result};
-use crate::ledger::{post_approved, ApprovedVoucher, Book, Ledger};
+use crate::ledger::{post_approved, post_claimed, ApprovedVoucher, Book, Ledger};
 use crate::store::{
     AllocationRow, FeeItemRow, FeeStandardRow, FlowRow, HouseholdRow, MeterReadingRow, NewBill, NewBillingRun, NewHousehold, NewPayment,
     NewWaiver, OpenBillRow, Store, Tx,
@@ -623,7 +623,6 @@ impl<S: Store> Ledger<S> {
     /// the oldest first), keeps any excess as a prepayment, numbers its receipt and posts its
     /// voucher, all in one transaction. The same key again returns the first receipt.
     pub async fn pay(&self, book: &Book, req: &PaymentRequest<'_>) -> Result<Receipt> {
-        let accounts = fee_accounts(book)?;
         let key = req.idempotency_key.trim();
         if key.is_empty() || key.chars().count() > 100 {
             return Err(Error::invalid("幂等键", "须填写，最多100个字符"));
@@ -631,10 +630,24 @@ impl<S: Store> Ledger<S> {
         if req.amount.0 <= 0 {
             return Err(Error::invalid("收款金额", format!("{} 须大于零", req.amount)));
         }
-        let mut tx = self.store.begin().await?;
+        let recorded = self.record_payment(book, req, key).await;
+        if let Ok(Some(receipt)) = recorded {
+            return Ok(receipt);
+        }
+        // The key is taken, or the request fails now: a retry whose first run went through
+        // fails on the bills that run settled. Either way the first receipt is the answer.
+        let mut tx = self.store.read().await?;
         if let Some(existing) = tx.payment_by_key(book.id(), key).await? {
             return receipt_of(&mut tx, book, &existing).await.map(|r| Receipt { replayed: true, ..r });
         }
+        recorded?.ok_or_else(|| Error::invalid("幂等键", format!("{key} 与另一笔收款冲突")))
+    }
+
+    /// Records a new payment, or returns None (and writes nothing) if its key is taken. The
+    /// common case, a new key, costs no lookup: the payment's own INSERT checks the key.
+    async fn record_payment(&self, book: &Book, req: &PaymentRequest<'_>, key: &str) -> Result<Option<Receipt>> {
+        let accounts = fee_accounts(book)?;
+        let mut tx = self.store.begin().await?;
         let household = tx
             .household(book.row.community_id, req.household_id)
             .await?
@@ -666,7 +679,8 @@ impl<S: Store> Ledger<S> {
         };
         let settled_fen: i64 = settle.iter().map(|(_, f)| f.0).sum();
         let prepaid = req.amount.0 - settled_fen;
-        let number = tx.claim_receipt(book.id()).await?;
+        let claim = tx.claim_chain(book.id(), 1, 1).await?;
+        let number = claim.receipts_issued;
         let label = receipt_label(number);
         let who = household_label(&household);
         let summary = format!("收 {who} 物业费 收据{label}");
@@ -707,8 +721,8 @@ impl<S: Store> Ledger<S> {
             maker: SYSTEM_MAKER.into(),
             reviewer: req.cashier.into(),
         };
-        let posted = post_approved(&mut tx, book, req.cashier, std::slice::from_ref(&voucher)).await?;
-        let payment_id = tx
+        let posted = post_claimed(&mut tx, book, req.cashier, std::slice::from_ref(&voucher), claim).await?;
+        let Some(payment_id) = tx
             .insert_payment(&NewPayment {
                 community_id: book.row.community_id,
                 book_id: book.id(),
@@ -722,7 +736,10 @@ impl<S: Store> Ledger<S> {
                 cashier: req.cashier,
                 created_at: Utc::now(),
             })
-            .await?;
+            .await?
+        else {
+            return Ok(None);
+        };
         let period = Period::of_date(req.paid_on).key();
         let allocations: Vec<AllocationRow> = settle
             .iter()
@@ -739,7 +756,6 @@ impl<S: Store> Ledger<S> {
             open.iter().find(|b| b.id == *bill_id).map(|b| (household.building.clone(), b.period, period, fen.0))
         });
         tx.add_flows(book.row.community_id, book.id(), &flows("paid", paid)).await?;
-        let items: HashMap<i64, String> = tx.fee_items(book.id()).await?.into_iter().map(|f| (f.id, f.name)).collect();
         tx.commit().await?;
         let settled = settle
             .iter()
@@ -747,11 +763,11 @@ impl<S: Store> Ledger<S> {
             .map(|(b, fen)| SettledBill {
                 bill_id: b.id,
                 period: crate::ledger::period_text(b.period),
-                fee_item: items.get(&b.fee_item_id).cloned().unwrap_or_default(),
+                fee_item: b.fee_item_name.clone(),
                 amount: *fen,
             })
             .collect();
-        Ok(Receipt {
+        Ok(Some(Receipt {
             book: book.row.name.clone(),
             number,
             label,
@@ -766,7 +782,7 @@ impl<S: Store> Ledger<S> {
             voucher: format!("{} {}", posted[0].period, posted[0].label),
             cashier: req.cashier.to_string(),
             replayed: false,
-        })
+        }))
     }
 
     /// 减免: reduces one open bill by an approved amount, with its reason, posting 借 the item's
@@ -880,7 +896,6 @@ pub fn receipt_label(number: i64) -> String {
 /// Rebuilds a payment's receipt from what was stored.
 async fn receipt_of<T: Tx>(tx: &mut T, book: &Book, p: &crate::store::PaymentRow) -> Result<Receipt> {
     let household = tx.household(book.row.community_id, p.household_id).await?.ok_or_else(|| Error::not_found("住户"))?;
-    let items: HashMap<i64, String> = tx.fee_items(book.id()).await?.into_iter().map(|f| (f.id, f.name)).collect();
     let allocations = tx.allocations_of_payment(p.id).await?;
     // Bills settled when the payment was made, not later prepayment applications.
     let paid_period = Period::of_date(p.paid_on).key();
@@ -889,11 +904,10 @@ async fn receipt_of<T: Tx>(tx: &mut T, book: &Book, p: &crate::store::PaymentRow
     let mut at_payment = 0;
     for a in allocations.iter().filter(|a| a.period == paid_period) {
         let bill = tx.bill(book.id(), a.bill_id).await?.ok_or_else(|| Error::not_found(format!("账单 #{}", a.bill_id)))?;
-        let fee_item = items.get(&bill.fee_item_id).cloned().unwrap_or_default();
         settled.push(SettledBill {
             bill_id: a.bill_id,
             period: crate::ledger::period_text(bill.period),
-            fee_item,
+            fee_item: bill.fee_item_name,
             amount: Fen(a.amount_fen),
         });
         at_payment += a.amount_fen;

@@ -6,6 +6,7 @@
 //! Every method is one statement or one batch; the ledger composes them inside one `Tx`, so an
 //! operation either commits whole or leaves nothing behind (invariant 8).
 
+mod affinity;
 mod sql;
 
 use std::future::Future;
@@ -253,9 +254,19 @@ pub struct OpenBillRow {
     pub id: i64,
     pub household_id: i64,
     pub fee_item_id: i64,
+    pub fee_item_name: String,
     pub period: i64,
     pub amount_fen: i64,
     pub open_fen: i64,
+}
+
+/// What a claim on the book's row returns: the chain's length after the claim, its head
+/// before it, and the last receipt number taken (gap-free, in the claiming transaction).
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct ChainClaim {
+    pub chain_len: i64,
+    pub chain_head: String,
+    pub receipts_issued: i64,
 }
 
 #[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
@@ -413,8 +424,9 @@ pub trait Tx: Send {
     /// Takes `count` numbers from the period's own counter; None if the period is closed or
     /// does not exist. Returns the last number taken.
     fn claim_numbers(&mut self, book_id: i64, period: i64, count: i64) -> impl Future<Output = Result<Option<i64>>> + Send;
-    /// Extends the book's chain by `count` links; returns (new length, head before).
-    fn claim_chain(&mut self, book_id: i64, count: i64) -> impl Future<Output = Result<(i64, String)>> + Send;
+    /// Extends the book's chain by `vouchers` links and takes `receipts` receipt numbers, in one
+    /// UPDATE of the book's row, which is also the lock that orders postings to a book.
+    fn claim_chain(&mut self, book_id: i64, vouchers: i64, receipts: i64) -> impl Future<Output = Result<ChainClaim>> + Send;
     fn set_chain_head(&mut self, book_id: i64, head: &str) -> impl Future<Output = Result<()>> + Send;
     fn add_balances(&mut self, community_id: i64, book_id: i64, deltas: &[BalanceRow]) -> impl Future<Output = Result<()>> + Send;
     fn balances(&mut self, book_id: i64) -> impl Future<Output = Result<Vec<BalanceRow>>> + Send;
@@ -469,9 +481,8 @@ pub trait Tx: Send {
     fn prepayments(&mut self, book_id: i64, household_id: Option<i64>) -> impl Future<Output = Result<Vec<PrepaymentRow>>> + Send;
     fn payment_by_key(&mut self, book_id: i64, key: &str) -> impl Future<Output = Result<Option<PaymentRow>>> + Send;
     fn allocations_of_payment(&mut self, payment_id: i64) -> impl Future<Output = Result<Vec<AllocationRow>>> + Send;
-    /// Takes the book's next receipt number (gap-free, in the payment's transaction).
-    fn claim_receipt(&mut self, book_id: i64) -> impl Future<Output = Result<i64>> + Send;
-    fn insert_payment(&mut self, p: &NewPayment<'_>) -> impl Future<Output = Result<i64>> + Send;
+    /// Inserts a payment; None if its idempotency key is already taken (nothing inserted).
+    fn insert_payment(&mut self, p: &NewPayment<'_>) -> impl Future<Output = Result<Option<i64>>> + Send;
     fn insert_allocations(&mut self, community_id: i64, allocations: &[AllocationRow]) -> impl Future<Output = Result<()>> + Send;
     fn insert_waiver(&mut self, waiver: &NewWaiver<'_>) -> impl Future<Output = Result<i64>> + Send;
     /// Open bill amounts as at the end of `as_of`, by household (by building, the maintained
@@ -528,6 +539,14 @@ impl AnyStore {
         } else {
             let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
             Ok(AnyStore::Sqlite(SqliteStore::open(path).await?))
+        }
+    }
+
+    /// For a process that writes from one thread (the command line, the benchmarks): keeps
+    /// SQLite's writer on the caller's core (see `affinity`). PostgreSQL needs nothing.
+    pub fn pin_writer_here(&self) {
+        if let AnyStore::Sqlite(_) = self {
+            affinity::pin_writer_beside_caller();
         }
     }
 }
