@@ -8,6 +8,7 @@ pub mod domain;
 pub mod error;
 pub mod export;
 pub mod ledger;
+pub mod pdf;
 pub mod receivables;
 pub mod report;
 pub mod store;

@@ -372,3 +372,93 @@ async fn late_fees<S: Store>(ledger: Ledger<S>, _url: &str) {
 async fn statements_reckon_late_fees_only_for_items_that_set_them_and_cap_them() {
     on_fresh_store!(late_fees)
 }
+
+/// Text of a PDF as poppler reads it back (None when pdftotext is missing and not required).
+fn pdf_text(pdf: &[u8]) -> Option<String> {
+    if !oracle_available("pdftotext") {
+        return None;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("doc.pdf");
+    std::fs::write(&path, pdf).unwrap();
+    let out = std::process::Command::new("pdftotext").args(["-layout", "-enc", "UTF-8"]).arg(&path).arg("-").output().unwrap();
+    assert!(out.status.success(), "pdftotext failed: {}", String::from_utf8_lossy(&out.stderr));
+    Some(String::from_utf8(out.stdout).unwrap())
+}
+
+async fn receipts_on_paper<S: Store>(ledger: Ledger<S>, _url: &str) {
+    use mingzhang::pdf::dunning::{dunning_pdf, Notice};
+    use mingzhang::pdf::receipt::receipt_pdf;
+    use mingzhang::pdf::Paper;
+    use mingzhang::report::receivables::{dunning_statements, DunningSelection};
+
+    let (book, hs) = community_with_fees(&ledger).await;
+    for m in 1..=6 {
+        ledger.run_billing(&book, period(2025, m), &[], "会计甲").await.unwrap();
+    }
+    // Zhang pays 1,234.56: six months of 134.06 (804.36) settled, 430.20 kept as a prepayment.
+    let zhang = find(&hs, "1-1-101");
+    let req = PaymentRequest {
+        household_id: zhang.id,
+        amount: Fen(123_456),
+        method: Method::Cash,
+        paid_on: date(2025, 6, 18),
+        idempotency_key: "cash-2025-06-18-1",
+        cashier: "出纳丙",
+        bill_ids: None,
+    };
+    let receipt = ledger.pay(&book, &req).await.unwrap();
+    assert_eq!(receipt.amount_in_words, "壹仟贰佰叁拾肆元伍角陆分");
+    let reprint = ledger.receipt(&book, receipt.number).await.unwrap();
+    assert_eq!(
+        (reprint.label.as_str(), reprint.settled.len(), reprint.prepaid, reprint.fingerprint.as_str()),
+        (receipt.label.as_str(), 6, Fen(123_456 - 6 * 13406), receipt.fingerprint.as_str()),
+        "a reprint shows what the payment settled"
+    );
+
+    let a5 = receipt_pdf(&receipt, Paper::A5).unwrap();
+    assert_eq!(a5, receipt_pdf(&reprint, Paper::A5).unwrap(), "the same receipt prints the same bytes");
+    assert!(a5.len() < 200_000, "the embedded font is subsetted: {} bytes", a5.len());
+    let a4 = receipt_pdf(&receipt, Paper::A4).unwrap();
+    if let (Some(a5_text), Some(a4_text)) = (pdf_text(&a5), pdf_text(&a4)) {
+        for expected in
+            ["收款收据", "No.000001", "1-1-101", "张三", "壹仟贰佰叁拾肆元伍角陆分", "1,234.56", "现金", "出纳丙", "2025年06月18日"]
+        {
+            assert!(a5_text.contains(expected), "{expected} is not on the receipt:\n{a5_text}");
+        }
+        assert!(a5_text.contains("物业费") && a5_text.contains("2025-01 至 2025-06（6个月）"), "{a5_text}");
+        assert!(a5_text.contains("预收物业费") && a5_text.contains("430.20"), "{a5_text}");
+        assert!(a4_text.contains("存根联") && a4_text.contains("收据联"), "A4 carries the counterfoil and the payer's copy");
+        assert_eq!(a4_text.matches("壹仟贰佰叁拾肆元伍角陆分").count(), 2);
+    }
+
+    // Dunning notices for everyone owing three months or more at the end of June: Li (1-1-102)
+    // and the shop owe January to June; Wang moved in on 2025-03-21 and owes from March; the
+    // parking space owes six months too. Zhang has paid.
+    let as_of = date(2025, 6, 30);
+    let select = DunningSelection { min_months: 3, ..DunningSelection::default() };
+    let statements = dunning_statements(&ledger.store, &book, as_of, &select).await.unwrap();
+    let owing: Vec<&str> = statements.iter().map(|s| s.household.as_str()).collect();
+    assert_eq!(owing, vec!["1-1-102", "2-1-201", "P--P-001", "S--S01"]);
+    let notice = Notice { company: "幸福物业", as_of, pay_by: date(2025, 7, 15), contact: "物业服务中心" };
+    let (pdf, count) = dunning_pdf(&notice, &statements).unwrap();
+    assert_eq!(count, 4);
+    let only_shops = DunningSelection { buildings: vec!["S".into()], ..select.clone() };
+    assert_eq!(dunning_statements(&ledger.store, &book, as_of, &only_shops).await.unwrap().len(), 1);
+    if let Some(text) = pdf_text(&pdf) {
+        assert_eq!(text.matches("物业服务费催缴通知单").count(), 4, "one page per household");
+        let li = &statements[0];
+        assert!(text.contains("李四（1-1-102）"), "{text}");
+        assert!(text.contains(&mingzhang::pdf::money_text(li.open.0)), "Li's arrears {} are on the notice", li.open);
+        // The paragraph wraps, so the words are looked for with the line breaks taken out.
+        let unwrapped: String = text.split_whitespace().collect();
+        assert!(unwrapped.contains(&mingzhang::domain::capital::capital_amount(li.open)), "in words too");
+        assert!(text.contains("2025年07月15日"));
+        assert!(!text.contains("张三"), "households that paid get no notice");
+    }
+}
+
+#[tokio::test]
+async fn receipts_and_dunning_notices_print_as_pdf_that_reads_back() {
+    on_fresh_store!(receipts_on_paper)
+}

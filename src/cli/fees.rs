@@ -10,7 +10,11 @@ use crate::domain::billing::{FeeBasis, HouseholdKind};
 use crate::domain::money::Fen;
 use crate::error::{Error, Result};
 use crate::ledger::{Book, Ledger};
+use crate::pdf::dunning::{dunning_pdf, Notice};
+use crate::pdf::receipt::receipt_pdf;
+use crate::pdf::Paper;
 use crate::receivables::{household_label, FeeItemSpec, Method, PaymentRequest, Receipt};
+use crate::report::receivables::{dunning_statements, DunningSelection};
 use crate::store::Store;
 
 #[derive(Subcommand, Debug)]
@@ -114,6 +118,61 @@ pub struct PayArgs {
     pub bill: Vec<i64>,
     #[arg(long, value_enum, default_value = "text")]
     pub format: Format,
+    #[command(flatten)]
+    pub pdf: PdfArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct PdfArgs {
+    /// Also write the receipt as a PDF to this file.
+    #[arg(long)]
+    pub pdf: Option<PathBuf>,
+    /// A5 (the payer's copy, landscape) or A4 (counterfoil and payer's copy).
+    #[arg(long, default_value = "A5")]
+    pub paper: String,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ReceiptCommand {
+    /// Show (and reprint) a receipt by its number.
+    Show {
+        #[command(flatten)]
+        book: BookArg,
+        /// The receipt number, e.g. 12 for No.000012.
+        #[arg(long)]
+        number: i64,
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+        #[command(flatten)]
+        pdf: PdfArgs,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct DunningArgs {
+    #[command(flatten)]
+    pub book: BookArg,
+    /// The date arrears are counted to; bills of months ended before it are overdue.
+    #[arg(long)]
+    pub date: String,
+    /// The date to pay by, printed on the notices.
+    #[arg(long)]
+    pub pay_by: String,
+    /// Only these buildings (repeat for more); all when left out.
+    #[arg(long)]
+    pub building: Vec<String>,
+    /// Only households owing for at least this many overdue months.
+    #[arg(long, default_value_t = 1)]
+    pub min_months: usize,
+    /// Only households owing at least this amount on overdue bills.
+    #[arg(long, default_value = "0.01")]
+    pub min_amount: String,
+    /// Where to pay or ask, printed on the notices.
+    #[arg(long, default_value = "物业服务中心")]
+    pub contact: String,
+    /// The PDF to write.
+    #[arg(long)]
+    pub pdf: PathBuf,
 }
 
 #[derive(Args, Debug)]
@@ -224,6 +283,37 @@ pub async fn pay<S: Store>(ledger: &Ledger<S>, book: &Book, args: &PayArgs) -> R
     };
     let receipt = ledger.pay(book, &req).await?;
     print_out(&if args.format == Format::Json { json(&receipt) } else { receipt_text(&receipt) });
+    write_receipt_pdf(&receipt, &args.pdf)
+}
+
+fn write_receipt_pdf(receipt: &Receipt, args: &PdfArgs) -> Result<()> {
+    let Some(path) = &args.pdf else { return Ok(()) };
+    let paper = Paper::parse(&args.paper).ok_or_else(|| Error::invalid("--paper", format!("“{}”须为 A5 或 A4", args.paper)))?;
+    std::fs::write(path, receipt_pdf(receipt, paper)?)?;
+    eprintln!("收据 PDF 已写入 {}", path.display());
+    Ok(())
+}
+
+pub async fn receipts<S: Store>(ledger: &Ledger<S>, book: &Book, cmd: &ReceiptCommand) -> Result<()> {
+    match cmd {
+        ReceiptCommand::Show { number, format, pdf, .. } => {
+            let receipt = ledger.receipt(book, *number).await?;
+            print_out(&if *format == Format::Json { json(&receipt) } else { receipt_text(&receipt) });
+            write_receipt_pdf(&receipt, pdf)
+        }
+    }
+}
+
+pub async fn dunning<S: Store>(store: &S, book: &Book, args: &DunningArgs) -> Result<()> {
+    let as_of = parse_date("--date", &args.date)?;
+    let pay_by = parse_date("--pay-by", &args.pay_by)?;
+    let min_overdue = Fen::parse(&args.min_amount).map_err(|e| Error::invalid("--min-amount", format!("“{}”{e}", args.min_amount)))?;
+    let select = DunningSelection { buildings: args.building.clone(), min_months: args.min_months, min_overdue };
+    let statements = dunning_statements(store, book, as_of, &select).await?;
+    let notice = Notice { company: &book.row.name, as_of, pay_by, contact: &args.contact };
+    let (pdf, count) = dunning_pdf(&notice, &statements)?;
+    std::fs::write(&args.pdf, pdf)?;
+    print_out(&format!("催缴通知单 {count} 份已写入 {}\n", args.pdf.display()));
     Ok(())
 }
 
@@ -239,6 +329,9 @@ pub fn receipt_text(r: &Receipt) -> String {
         out += &format!("  预收（抵以后月份）{}\n", r.prepaid);
     }
     out += &format!("收款人：{}    凭证：{}\n", r.cashier, r.voucher);
+    if r.voided {
+        out += "此收据已作废（红字冲销）\n";
+    }
     out
 }
 

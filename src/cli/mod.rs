@@ -90,6 +90,11 @@ pub enum Command {
     Pay(fees::PayArgs),
     /// Waive part or all of a bill (减免).
     Waive(fees::WaiveArgs),
+    /// Receipts (收据): show or reprint one.
+    #[command(subcommand)]
+    Receipt(fees::ReceiptCommand),
+    /// Dunning notices (催缴通知单) for households in arrears, as one PDF.
+    Dunning(fees::DunningArgs),
     /// Build the demo community on a fresh database and print its reports.
     Demo {
         #[arg(long, default_value_t = 20251)]
@@ -410,6 +415,11 @@ async fn run_on<S: Store>(store: S, cli: Cli) -> Result<i32> {
         Command::Bill(args) => fees::bill(&ledger, &book_of(&args.book).await?, args).await?,
         Command::Pay(args) => fees::pay(&ledger, &book_of(&args.book).await?, args).await?,
         Command::Waive(args) => fees::waive(&ledger, &book_of(&args.book).await?, args).await?,
+        Command::Receipt(cmd) => {
+            let fees::ReceiptCommand::Show { book, .. } = cmd;
+            fees::receipts(&ledger, &book_of(book).await?, cmd).await?
+        }
+        Command::Dunning(args) => fees::dunning(&store, &book_of(&args.book).await?, args).await?,
         Command::Demo { .. } => unreachable!("handled before connecting"),
     }
     store.close().await;

@@ -211,9 +211,14 @@ pub struct Receipt {
     /// What this payment left as a prepayment (预收).
     pub prepaid: Fen,
     pub voucher: String,
+    /// The payment voucher's link in the book's hash chain: printed on the receipt, so that
+    /// anyone can check it against the published ledger fingerprint.
+    pub fingerprint: String,
     pub cashier: String,
     /// True when this is the answer to a repeated idempotency key.
     pub replayed: bool,
+    /// True once the payment has been voided by a reversing entry.
+    pub voided: bool,
 }
 
 pub struct PaymentRequest<'a> {
@@ -780,8 +785,10 @@ impl<S: Store> Ledger<S> {
             settled,
             prepaid: Fen(prepaid),
             voucher: format!("{} {}", posted[0].period, posted[0].label),
+            fingerprint: posted[0].hash.clone(),
             cashier: req.cashier.to_string(),
             replayed: false,
+            voided: false,
         }))
     }
 
@@ -857,6 +864,14 @@ impl<S: Store> Ledger<S> {
         Ok(waiver_id)
     }
 
+    /// A receipt as issued, for reprinting.
+    pub async fn receipt(&self, book: &Book, number: i64) -> Result<Receipt> {
+        let mut tx = self.store.read().await?;
+        let payment =
+            tx.payment_by_receipt(book.id(), number).await?.ok_or_else(|| Error::not_found(format!("收据 {}", receipt_label(number))))?;
+        receipt_of(&mut tx, book, &payment).await
+    }
+
     pub async fn open_bills(&self, book: &Book, household_id: Option<i64>) -> Result<Vec<OpenBillRow>> {
         self.store.read().await?.open_bills(book.id(), household_id).await
     }
@@ -899,7 +914,7 @@ async fn receipt_of<T: Tx>(tx: &mut T, book: &Book, p: &crate::store::PaymentRow
     let allocations = tx.allocations_of_payment(p.id).await?;
     // Bills settled when the payment was made, not later prepayment applications.
     let paid_period = Period::of_date(p.paid_on).key();
-    let voucher = tx.voucher(book.id(), p.voucher_id).await?.map(|v| crate::ledger::describe(&v)).unwrap_or_default();
+    let voucher_row = tx.voucher(book.id(), p.voucher_id).await?.ok_or_else(|| Error::not_found(format!("凭证 #{}", p.voucher_id)))?;
     let mut settled = Vec::new();
     let mut at_payment = 0;
     for a in allocations.iter().filter(|a| a.period == paid_period) {
@@ -925,8 +940,10 @@ async fn receipt_of<T: Tx>(tx: &mut T, book: &Book, p: &crate::store::PaymentRow
         amount_in_words: capital_amount(Fen(p.amount_fen)),
         settled,
         prepaid: Fen(p.amount_fen - at_payment),
-        voucher,
+        voucher: crate::ledger::describe(&voucher_row),
+        fingerprint: voucher_row.hash.unwrap_or_default(),
         cashier: p.cashier.clone(),
         replayed: false,
+        voided: false,
     })
 }

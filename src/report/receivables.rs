@@ -346,3 +346,49 @@ mod tests {
         assert_eq!(rate(1, 0), None);
     }
 }
+
+/// Which households get a 催缴通知单.
+#[derive(Debug, Clone, Default)]
+pub struct DunningSelection {
+    /// Only these buildings (all when empty).
+    pub buildings: Vec<String>,
+    /// Only households owing for at least this many overdue months.
+    pub min_months: usize,
+    /// Only households owing at least this much on overdue bills.
+    pub min_overdue: Fen,
+}
+
+/// The statements, as of `as_of`, of the households in arrears that the selection names, in
+/// building and room order. A bill is overdue once its month has ended before `as_of`.
+pub async fn dunning_statements<S: Store>(
+    store: &S,
+    book: &Book,
+    as_of: NaiveDate,
+    select: &DunningSelection,
+) -> Result<Vec<HouseholdStatement>> {
+    let (open, households) = {
+        let mut tx = store.read().await?;
+        (tx.open_bills(book.id(), None).await?, tx.households(book.row.community_id).await?)
+    };
+    let current = Period::of_date(as_of).key();
+    // household → (overdue months, overdue amount)
+    let mut overdue: BTreeMap<i64, (std::collections::BTreeSet<i64>, i64)> = BTreeMap::new();
+    for b in open.iter().filter(|b| b.period < current) {
+        let entry = overdue.entry(b.household_id).or_default();
+        entry.0.insert(b.period);
+        entry.1 += b.open_fen;
+    }
+    let mut chosen: Vec<&HouseholdRow> = households
+        .iter()
+        .filter(|h| select.buildings.is_empty() || select.buildings.contains(&h.building))
+        .filter(|h| {
+            overdue.get(&h.id).is_some_and(|(months, fen)| months.len() >= select.min_months.max(1) && *fen >= select.min_overdue.0)
+        })
+        .collect();
+    chosen.sort_by(|a, b| (&a.building, &a.unit, &a.room).cmp(&(&b.building, &b.unit, &b.room)));
+    let mut out = Vec::with_capacity(chosen.len());
+    for h in chosen {
+        out.push(household_statement(store, book, h, as_of).await?);
+    }
+    Ok(out)
+}

@@ -89,12 +89,17 @@ pub fn money_cell(fen: i64) -> String {
     if fen == 0 {
         return String::new();
     }
+    money_grouped(fen)
+}
+
+/// "1,234.56": yuan with thousands separators, zero as "0.00".
+pub fn money_grouped(fen: i64) -> String {
     let plain = Fen(fen).to_string();
     let (sign, digits) = plain.strip_prefix('-').map_or(("", plain.as_str()), |d| ("-", d));
     let (int, frac) = digits.split_once('.').unwrap_or((digits, "00"));
     let mut grouped = String::new();
     for (i, ch) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
+        if i > 0 && (int.len() - i).is_multiple_of(3) {
             grouped.push(',');
         }
         grouped.push(ch);

@@ -480,6 +480,7 @@ pub trait Tx: Send {
     fn bill(&mut self, book_id: i64, bill_id: i64) -> impl Future<Output = Result<Option<OpenBillRow>>> + Send;
     fn prepayments(&mut self, book_id: i64, household_id: Option<i64>) -> impl Future<Output = Result<Vec<PrepaymentRow>>> + Send;
     fn payment_by_key(&mut self, book_id: i64, key: &str) -> impl Future<Output = Result<Option<PaymentRow>>> + Send;
+    fn payment_by_receipt(&mut self, book_id: i64, number: i64) -> impl Future<Output = Result<Option<PaymentRow>>> + Send;
     fn allocations_of_payment(&mut self, payment_id: i64) -> impl Future<Output = Result<Vec<AllocationRow>>> + Send;
     /// Inserts a payment; None if its idempotency key is already taken (nothing inserted).
     fn insert_payment(&mut self, p: &NewPayment<'_>) -> impl Future<Output = Result<Option<i64>>> + Send;

@@ -715,6 +715,17 @@ macro_rules! impl_tx {
                 .await?)
             }
 
+            async fn payment_by_receipt(&mut self, book_id: i64, number: i64) -> Result<Option<PaymentRow>> {
+                Ok(sqlx::query_as(
+                    "SELECT id, household_id, idempotency_key, method, amount_fen, paid_on, receipt_number, voucher_id, cashier
+                     FROM payments WHERE book_id = $1 AND receipt_number = $2",
+                )
+                .bind(book_id)
+                .bind(number)
+                .fetch_optional(&mut *self.tx)
+                .await?)
+            }
+
             async fn allocations_of_payment(&mut self, payment_id: i64) -> Result<Vec<AllocationRow>> {
                 Ok(sqlx::query_as("SELECT bill_id, payment_id, waiver_id, amount_fen, period FROM allocations WHERE payment_id = $1 ORDER BY id")
                     .bind(payment_id)

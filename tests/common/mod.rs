@@ -149,7 +149,8 @@ pub fn mingzhang() -> Command {
 /// Whether an external oracle (hledger, pdftotext) must be present: CI sets
 /// MINGZHANG_REQUIRE_ORACLES=1 so a missing tool fails there instead of being skipped.
 pub fn oracle_available(program: &str) -> bool {
-    let found = Command::new(program).arg("--version").output().is_ok_and(|o| o.status.success());
+    // hledger answers --version; poppler's tools answer -v.
+    let found = ["--version", "-v"].iter().any(|flag| Command::new(program).arg(flag).output().is_ok_and(|o| o.status.success()));
     if !found {
         assert!(
             std::env::var("MINGZHANG_REQUIRE_ORACLES").is_err(),

@@ -1,0 +1,148 @@
+//! 催缴通知单: one A4 page per household in arrears, all in one PDF for the chosen set.
+
+use chrono::NaiveDate;
+
+use super::{date_text, money_text, render, Align, Meta, Page, Paper};
+use crate::domain::capital::capital_amount;
+use crate::error::Result;
+use crate::report::receivables::HouseholdStatement;
+
+const LEFT_MM: f32 = 22.0;
+const RIGHT_MM: f32 = 188.0;
+const ROW_MM: f32 = 8.0;
+/// Item rows on a page; a household owing for more items than this has the rest summed.
+const MAX_ROWS: usize = 16;
+
+/// The notices' shared wording: who sends them and by when to pay.
+pub struct Notice<'a> {
+    /// The company, as it signs the notice.
+    pub company: &'a str,
+    /// The date the arrears are counted to (the statements' date).
+    pub as_of: NaiveDate,
+    /// The date to pay by.
+    pub pay_by: NaiveDate,
+    /// Where to pay or ask, e.g. "物业服务中心（1号楼底商），电话 0000-0000000".
+    pub contact: &'a str,
+}
+
+struct Row {
+    item: String,
+    months: String,
+    open_fen: i64,
+    late_fen: i64,
+}
+
+/// Open bills grouped by fee item, oldest months first.
+fn rows(s: &HouseholdStatement) -> Vec<Row> {
+    let mut rows: Vec<(Row, Vec<&str>)> = Vec::new();
+    for b in s.bills.iter().filter(|b| b.open.0 > 0) {
+        let at = match rows.iter().position(|(r, _)| r.item == b.fee_item) {
+            Some(i) => i,
+            None => {
+                rows.push((Row { item: b.fee_item.clone(), months: String::new(), open_fen: 0, late_fen: 0 }, Vec::new()));
+                rows.len() - 1
+            }
+        };
+        let (row, months) = &mut rows[at];
+        row.open_fen += b.open.0;
+        row.late_fen += b.late_fee.0;
+        months.push(&b.period);
+    }
+    let mut out: Vec<Row> = rows
+        .into_iter()
+        .map(|(mut row, mut months)| {
+            months.sort_unstable();
+            row.months = match months.as_slice() {
+                [one] => (*one).to_string(),
+                [first, .., last] => format!("{first} 至 {last}（{}个月）", months.len()),
+                [] => String::new(),
+            };
+            row
+        })
+        .collect();
+    if out.len() > MAX_ROWS {
+        let rest = out.split_off(MAX_ROWS - 1);
+        out.push(Row {
+            item: format!("其余 {} 项", rest.len()),
+            months: String::new(),
+            open_fen: rest.iter().map(|r| r.open_fen).sum(),
+            late_fen: rest.iter().map(|r| r.late_fen).sum(),
+        });
+    }
+    out
+}
+
+fn draw(page: &mut Page, notice: &Notice<'_>, s: &HouseholdStatement, number: usize, of: usize) -> Result<()> {
+    let mid = (LEFT_MM + RIGHT_MM) / 2.0;
+    page.text(mid, 30.0, 20.0, Align::Center, "物业服务费催缴通知单");
+    page.text(RIGHT_MM, 40.0, 9.0, Align::Right, &format!("第 {number} 份，共 {of} 份"));
+    let owner = if s.owner_name.is_empty() { "业主".to_string() } else { s.owner_name.clone() };
+    page.text(LEFT_MM, 52.0, 12.0, Align::Left, &format!("尊敬的 {owner}（{}）：", s.household));
+    let late_fees = s.late_fees.0;
+    let owed = s.open.0 + late_fees - s.prepaid.0.min(s.open.0);
+    let late_words = if late_fees > 0 { format!("（含滞纳金 ￥{}）", money_text(late_fees)) } else { String::new() };
+    let body = format!(
+        "　　截至{}，您户尚有下列物业服务费用未缴纳，合计人民币{}（￥{}）{late_words}。请于{}前缴清，可到{}缴纳，或通过微信、支付宝缴纳。如您已缴纳，请不必理会本通知，并请核对收据。",
+        date_text(notice.as_of),
+        capital_amount(crate::domain::money::Fen(owed)),
+        money_text(owed),
+        date_text(notice.pay_by),
+        notice.contact,
+    );
+    let end = page.paragraph(LEFT_MM, 62.0, RIGHT_MM - LEFT_MM, 12.0, 7.5, &body);
+
+    let top = end + 8.0;
+    let rows = rows(s);
+    let (months_x, open_x, late_x) = (LEFT_MM + 42.0, RIGHT_MM - 62.0, RIGHT_MM - 30.0);
+    page.rect(LEFT_MM, top, RIGHT_MM - LEFT_MM, ROW_MM, Some(0.9));
+    let base = |row: usize| top + ROW_MM * row as f32 + 5.6;
+    page.text(LEFT_MM + 2.0, base(0), 11.0, Align::Left, "收费项目");
+    page.text(months_x + 2.0, base(0), 11.0, Align::Left, "欠费月份");
+    page.text(late_x - 2.0, base(0), 11.0, Align::Right, "欠费（元）");
+    page.text(RIGHT_MM - 2.0, base(0), 11.0, Align::Right, "滞纳金（元）");
+    for (i, row) in rows.iter().enumerate() {
+        page.text(LEFT_MM + 2.0, base(i + 1), 11.0, Align::Left, &row.item);
+        page.text(months_x + 2.0, base(i + 1), 10.0, Align::Left, &row.months);
+        page.text(late_x - 2.0, base(i + 1), 11.0, Align::Right, &money_text(row.open_fen));
+        page.text(RIGHT_MM - 2.0, base(i + 1), 11.0, Align::Right, &money_text(row.late_fen));
+    }
+    let mut last = rows.len() + 1;
+    if s.prepaid.0 > 0 {
+        page.text(LEFT_MM + 2.0, base(last), 11.0, Align::Left, "减：预收款余额");
+        page.text(late_x - 2.0, base(last), 11.0, Align::Right, &format!("-{}", money_text(s.prepaid.0.min(s.open.0))));
+        last += 1;
+    }
+    page.text(LEFT_MM + 2.0, base(last), 11.0, Align::Left, "合计");
+    page.text(late_x - 2.0, base(last), 11.0, Align::Right, &money_text(s.open.0 - s.prepaid.0.min(s.open.0)));
+    page.text(RIGHT_MM - 2.0, base(last), 11.0, Align::Right, &money_text(late_fees));
+    let bottom = top + ROW_MM * (last + 1) as f32;
+    page.rect(LEFT_MM, top, RIGHT_MM - LEFT_MM, bottom - top, None);
+    for row in 1..=last {
+        let y = top + ROW_MM * row as f32;
+        page.line((LEFT_MM, y), (RIGHT_MM, y), 0.3);
+    }
+    for x in [months_x, open_x, late_x] {
+        page.line((x, top), (x, bottom), 0.3);
+    }
+    let foot = bottom + 14.0;
+    page.text(LEFT_MM, foot, 11.0, Align::Left, "感谢您对物业服务工作的理解和支持！");
+    page.text(RIGHT_MM, foot + 16.0, 12.0, Align::Right, notice.company);
+    page.text(RIGHT_MM, foot + 24.0, 12.0, Align::Right, &date_text(notice.as_of));
+    page.qr(LEFT_MM, foot + 8.0, 22.0, &format!("明账催缴|{}|{}|{}|{}", s.book, s.household, notice.as_of, money_text(owed)))?;
+    page.text(LEFT_MM + 25.0, foot + 20.0, 8.0, Align::Left, "扫码核对本通知");
+    Ok(())
+}
+
+/// The notices for the given statements (households with nothing owed are skipped), one page
+/// each, as one PDF. Returns the PDF and the number of notices in it.
+pub fn dunning_pdf(notice: &Notice<'_>, statements: &[HouseholdStatement]) -> Result<(Vec<u8>, usize)> {
+    let owing: Vec<&HouseholdStatement> = statements.iter().filter(|s| s.open.0 > s.prepaid.0).collect();
+    let mut pages = Vec::with_capacity(owing.len());
+    for (i, s) in owing.iter().enumerate() {
+        let mut page = Page::new(Paper::A4)?;
+        draw(&mut page, notice, s, i + 1, owing.len())?;
+        pages.push(page);
+    }
+    let meta = Meta { title: "物业服务费催缴通知单", author: notice.company, subject: "催缴通知单", date: notice.as_of };
+    Ok((render(&meta, pages)?, owing.len()))
+}

@@ -1,0 +1,133 @@
+//! 收据: the paper receipt of one payment. On A5 (landscape, the receipt-book size) it is the
+//! payer's copy; on A4 the counterfoil (存根联) kept by the company sits above the payer's copy
+//! (收据联), with a cut line between.
+
+use super::{date_text, money_text, render, Align, Meta, Page, Paper};
+use crate::error::Result;
+use crate::receivables::Receipt;
+
+/// Rows of the settled-bills table that fit on a copy; more items are summed into the last.
+const MAX_ITEM_ROWS: usize = 6;
+const LEFT_MM: f32 = 14.0;
+const RIGHT_MM: f32 = 196.0;
+const ROW_MM: f32 = 7.5;
+
+/// One row of the table: a fee item, the months it settles and their sum.
+struct ItemRow {
+    item: String,
+    months: String,
+    amount_fen: i64,
+}
+
+/// Groups the settled bills by fee item ("物业服务费 2025-03 至 2025-05（3个月）") so that a year
+/// paid ahead is a few rows, not thirty-six.
+fn item_rows(r: &Receipt) -> Vec<ItemRow> {
+    let mut groups: Vec<(String, Vec<String>, i64)> = Vec::new();
+    for s in &r.settled {
+        match groups.iter_mut().find(|g| g.0 == s.fee_item) {
+            Some(g) => {
+                g.1.push(s.period.clone());
+                g.2 += s.amount.0;
+            }
+            None => groups.push((s.fee_item.clone(), vec![s.period.clone()], s.amount.0)),
+        }
+    }
+    let mut rows: Vec<ItemRow> = groups
+        .into_iter()
+        .map(|(item, mut periods, amount_fen)| {
+            periods.sort();
+            periods.dedup();
+            let months = match periods.as_slice() {
+                [one] => one.clone(),
+                [first, .., last] => format!("{first} 至 {last}（{}个月）", periods.len()),
+                [] => String::new(),
+            };
+            ItemRow { item, months, amount_fen }
+        })
+        .collect();
+    if r.prepaid.0 > 0 {
+        rows.push(ItemRow { item: "预收物业费".into(), months: "抵以后月份".into(), amount_fen: r.prepaid.0 });
+    }
+    if rows.len() > MAX_ITEM_ROWS {
+        let rest = rows.split_off(MAX_ITEM_ROWS - 1);
+        rows.push(ItemRow {
+            item: format!("其余 {} 项", rest.len()),
+            months: String::new(),
+            amount_fen: rest.iter().map(|r| r.amount_fen).sum(),
+        });
+    }
+    rows
+}
+
+/// Draws one copy of the receipt in the 148 mm band that starts at `top_mm`.
+fn draw_copy(page: &mut Page, r: &Receipt, top_mm: f32, copy: &str) -> Result<()> {
+    let mid = (LEFT_MM + RIGHT_MM) / 2.0;
+    page.text(mid, top_mm + 16.0, 16.0, Align::Center, &format!("{} 收款收据", r.book));
+    page.text(mid, top_mm + 22.5, 9.0, Align::Center, copy);
+    if r.voided {
+        page.text(RIGHT_MM, top_mm + 16.0, 16.0, Align::Right, "已作废");
+    }
+    page.text(LEFT_MM, top_mm + 30.0, 10.0, Align::Left, &format!("收据编号：{}", r.label));
+    page.text(RIGHT_MM, top_mm + 30.0, 10.0, Align::Right, &format!("收款日期：{}", date_text(r.paid_on)));
+    page.text(LEFT_MM, top_mm + 37.0, 10.0, Align::Left, &format!("交款人：{}  {}", r.household, r.owner_name));
+    page.text(RIGHT_MM, top_mm + 37.0, 10.0, Align::Right, &format!("收款方式：{}", r.method));
+
+    // The table: item, months, amount; then the total in words and figures.
+    let (item_x, months_x) = (LEFT_MM, LEFT_MM + 52.0);
+    let table_top = top_mm + 41.0;
+    let rows = item_rows(r);
+    page.rect(LEFT_MM, table_top, RIGHT_MM - LEFT_MM, ROW_MM, Some(0.9));
+    let baseline = |row: usize| table_top + ROW_MM * row as f32 + 5.2;
+    page.text(item_x + 2.0, baseline(0), 10.0, Align::Left, "收费项目");
+    page.text(months_x + 2.0, baseline(0), 10.0, Align::Left, "所属期间");
+    page.text(RIGHT_MM - 2.0, baseline(0), 10.0, Align::Right, "金额（元）");
+    for (i, row) in rows.iter().enumerate() {
+        page.text(item_x + 2.0, baseline(i + 1), 10.0, Align::Left, &row.item);
+        page.text(months_x + 2.0, baseline(i + 1), 10.0, Align::Left, &row.months);
+        page.text(RIGHT_MM - 2.0, baseline(i + 1), 10.0, Align::Right, &money_text(row.amount_fen));
+    }
+    let total_row = rows.len().max(1) + 1;
+    page.text(item_x + 2.0, baseline(total_row), 10.0, Align::Left, &format!("合计人民币（大写）：{}", r.amount_in_words));
+    page.text(RIGHT_MM - 2.0, baseline(total_row), 10.0, Align::Right, &format!("￥{}", money_text(r.amount.0)));
+    let table_bottom = table_top + ROW_MM * (total_row + 1) as f32;
+    page.rect(LEFT_MM, table_top, RIGHT_MM - LEFT_MM, table_bottom - table_top, None);
+    for row in 1..=total_row {
+        let y = table_top + ROW_MM * row as f32;
+        page.line((LEFT_MM, y), (RIGHT_MM, y), 0.3);
+    }
+    page.line((months_x, table_top), (months_x, table_top + ROW_MM * total_row as f32), 0.3);
+    let amount_x = RIGHT_MM - 40.0;
+    page.line((amount_x, table_top), (amount_x, table_top + ROW_MM * total_row as f32), 0.3);
+
+    // Signatures on the left, the QR code and the chain link on the right.
+    let qr_mm = 24.0;
+    let foot = table_bottom + 8.0;
+    page.text(LEFT_MM, foot, 10.0, Align::Left, &format!("收款单位（盖章）：{}", r.book));
+    page.text(LEFT_MM, foot + 7.0, 10.0, Align::Left, &format!("收款人：{}", r.cashier));
+    page.text(LEFT_MM + 60.0, foot + 7.0, 10.0, Align::Left, &format!("记账凭证：{}", r.voucher));
+    let short = &r.fingerprint[..r.fingerprint.len().min(16)];
+    page.text(LEFT_MM, foot + 14.0, 8.0, Align::Left, &format!("账簿指纹：{short}（可在公示账本中核对）"));
+    page.qr(RIGHT_MM - qr_mm, foot - 5.0, qr_mm, &verification_text(r))?;
+    Ok(())
+}
+
+/// What the QR code carries: enough to find and check the receipt in the published ledger.
+pub fn verification_text(r: &Receipt) -> String {
+    format!("明账收据|{}|{}|{}|{}|{}|{}", r.book, r.label, r.paid_on, money_text(r.amount.0), r.voucher, r.fingerprint)
+}
+
+/// The receipt as a PDF on A5 (payer's copy) or A4 (counterfoil above the payer's copy).
+pub fn receipt_pdf(r: &Receipt, paper: Paper) -> Result<Vec<u8>> {
+    let mut page = Page::new(paper)?;
+    match paper {
+        Paper::A5 => draw_copy(&mut page, r, 0.0, "收据联（交款人留存）")?,
+        Paper::A4 => {
+            draw_copy(&mut page, r, 0.0, "第一联 存根联（收款单位留存）")?;
+            page.dashed_line(148.5, 6.0, 204.0);
+            page.text(105.0, 147.5, 7.0, Align::Center, "沿此线裁开");
+            draw_copy(&mut page, r, 148.5, "第二联 收据联（交款人留存）")?;
+        }
+    }
+    let title = format!("收据 {} {}", r.label, r.household);
+    render(&Meta { title: &title, author: &r.book, subject: "收款收据", date: r.paid_on }, vec![page])
+}
