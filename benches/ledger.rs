@@ -196,7 +196,13 @@ async fn run<S: Store>(store: S, args: &Args) -> mingzhang::Result<()> {
         first_seq += chunk.len() as i64;
         let approved: Vec<ApprovedVoucher> = chunk
             .into_iter()
-            .map(|input| ApprovedVoucher { input, kind: VoucherKind::Normal, maker: "系统".into(), reviewer: "主管".into() })
+            .map(|input| ApprovedVoucher {
+                input,
+                kind: VoucherKind::Normal,
+                maker: "系统".into(),
+                reviewer: "主管".into(),
+                reverses_id: None,
+            })
             .collect();
         let t = Instant::now();
         ledger.post_batch(&book, "主管", &approved).await?;

@@ -59,6 +59,8 @@ pub struct ApprovedVoucher {
     pub kind: VoucherKind,
     pub maker: String,
     pub reviewer: String,
+    /// The voucher a red-ink reversal reverses (a receipt's void); None for every other.
+    pub reverses_id: Option<i64>,
 }
 
 /// What a posting gave a voucher.
@@ -257,8 +259,12 @@ impl<S: Store> Ledger<S> {
     /// Posts vouchers that were reviewed elsewhere, many per transaction: the path of billing
     /// runs and imports. Numbers, chain links and balances are the same as one-by-one posting.
     pub async fn post_batch(&self, book: &Book, poster: &str, vouchers: &[ApprovedVoucher]) -> Result<Vec<Posted>> {
-        for v in vouchers {
+        for (i, v) in vouchers.iter().enumerate() {
             check_control_accounts(book, &v.input)?;
+            if v.reverses_id.is_some() {
+                // Links go through `reverse`, which checks what is reversed.
+                return Err(Error::invalid(format!("第 {} 张凭证", i + 1), "红字冲销须经冲销流程（voucher reverse），不能批量记账"));
+            }
         }
         let mut tx = self.store.begin().await?;
         let posted = post_approved(&mut tx, book, poster, vouchers).await?;
@@ -514,7 +520,7 @@ pub async fn post_claimed<T: Tx>(
             maker: &v.maker,
             reviewer: &v.reviewer,
             poster,
-            reverses_id: None,
+            reverses_id: v.reverses_id,
         };
         let hash = seal_hash(header, &lines, book, &head);
         rows.push(NewVoucher {
@@ -529,7 +535,7 @@ pub async fn post_claimed<T: Tx>(
             maker: v.maker.clone(),
             reviewer: Some(v.reviewer.clone()),
             poster: Some(poster.to_string()),
-            reverses_id: None,
+            reverses_id: v.reverses_id,
             created_at: now,
             reviewed_at: Some(now),
             posted_at: Some(now),

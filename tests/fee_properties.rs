@@ -18,8 +18,18 @@ use proptest::prelude::*;
 #[derive(Debug, Clone)]
 enum Op {
     Bill(u32),
-    Pay { household: usize, fen: i64, named: bool, key: u8 },
-    Waive { household: usize, percent: i64 },
+    Pay {
+        household: usize,
+        fen: i64,
+        named: bool,
+        key: u8,
+    },
+    Waive {
+        household: usize,
+        percent: i64,
+    },
+    /// Void receipt number n, if it was issued and stands.
+    Void(i64),
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -27,6 +37,7 @@ fn op() -> impl Strategy<Value = Op> {
         2 => (1u32..=4).prop_map(Op::Bill),
         4 => (0usize..6, 1i64..60_000, any::<bool>(), 0u8..20).prop_map(|(household, fen, named, key)| Op::Pay { household, fen, named, key }),
         1 => (0usize..6, 1i64..=100).prop_map(|(household, percent)| Op::Waive { household, percent }),
+        1 => (1i64..12).prop_map(Op::Void),
     ]
 }
 
@@ -76,6 +87,12 @@ async fn apply<S: Store>(ledger: &Ledger<S>, ops: &[Op]) {
                 if let Some(b) = ledger.open_bills(&book, Some(h.id)).await.unwrap().first() {
                     let fen = (b.open_fen * percent / 100).max(1);
                     ledger.waive(&book, b.id, Fen(fen), "困难住户减免", "主任", date(2025, 4, 15)).await.unwrap();
+                }
+            }
+            Op::Void(number) => {
+                if ledger.receipt(&book, *number).await.is_ok_and(|r| !r.voided) {
+                    // Dated after every payment of the run, which fall in April's first 28 days.
+                    ledger.void_receipt(&book, *number, "录错", "主任", date(2025, 4, 28)).await.unwrap();
                 }
             }
         }

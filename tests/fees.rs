@@ -9,7 +9,7 @@ use mingzhang::domain::billing::{FeeBasis, HouseholdKind};
 use mingzhang::domain::money::Fen;
 use mingzhang::ledger::{Book, Ledger};
 use mingzhang::receivables::{FeeItemSpec, Method, PaymentRequest};
-use mingzhang::store::{HouseholdRow, Store};
+use mingzhang::store::{HouseholdRow, Store, Tx};
 use mingzhang::verify::verify_all;
 
 const HOUSEHOLDS: &str = "楼栋,单元,房号,建筑面积,类型,业主,电话,入住日期
@@ -461,4 +461,71 @@ async fn receipts_on_paper<S: Store>(ledger: Ledger<S>, _url: &str) {
 #[tokio::test]
 async fn receipts_and_dunning_notices_print_as_pdf_that_reads_back() {
     on_fresh_store!(receipts_on_paper)
+}
+
+async fn voids<S: Store>(ledger: Ledger<S>, url: &str) {
+    let (book, hs) = community_with_fees(&ledger).await;
+    for m in 1..=3 {
+        ledger.run_billing(&book, period(2025, m), &[], "会计甲").await.unwrap();
+    }
+    let zhang = find(&hs, "1-1-101");
+    let req = PaymentRequest {
+        household_id: zhang.id,
+        amount: Fen(50_000),
+        method: Method::Wechat,
+        paid_on: date(2025, 3, 10),
+        idempotency_key: "wx-void-1",
+        cashier: "出纳丙",
+        bill_ids: None,
+    };
+    // 500.00 settles three months of 134.06 and leaves 97.82, which April's run applies.
+    let receipt = ledger.pay(&book, &req).await.unwrap();
+    assert_eq!(receipt.prepaid, Fen(50_000 - 3 * 13406));
+    let april = ledger.run_billing(&book, period(2025, 4), &[], "会计甲").await.unwrap();
+    assert_eq!(april.prepayment_applied, Fen(9782));
+    let reprint = ledger.receipt(&book, receipt.number).await.unwrap();
+    assert_eq!((reprint.settled.len(), reprint.prepaid), (3, Fen(9782)), "a reprint shows the receipt as issued, not what came later");
+
+    // Refused voids write nothing.
+    let before = snapshot(url).await;
+    for (number, reason, day, words) in [
+        (receipt.number, "录错住户", date(2025, 3, 9), "早于收款日期"),
+        (receipt.number, " ", date(2025, 4, 20), "作废原因"),
+        (99, "录错住户", date(2025, 4, 20), "收据 No.000099"),
+    ] {
+        let err = ledger.void_receipt(&book, number, reason, "主任丁", day).await.unwrap_err();
+        assert!(err.to_string().contains(words), "{err}");
+    }
+    assert_eq!(snapshot(url).await, before);
+
+    let voided = ledger.void_receipt(&book, receipt.number, "录错住户", "主任丁", date(2025, 4, 20)).await.unwrap();
+    assert!(voided.voided);
+    assert_eq!((voided.label.as_str(), voided.amount), (receipt.label.as_str(), Fen(50_000)), "the receipt keeps its number");
+    // Every bill the payment settled, and April's that its prepayment settled, is open again.
+    let open: Vec<(i64, i64)> = ledger.open_bills(&book, Some(zhang.id)).await.unwrap().iter().map(|b| (b.period, b.open_fen)).collect();
+    assert_eq!(open, vec![(202501, 13406), (202502, 13406), (202503, 13406), (202504, 13406)]);
+    assert_eq!(ledger.prepaid(&book, zhang.id).await.unwrap(), Fen::ZERO);
+    let err = ledger.void_receipt(&book, receipt.number, "再次作废", "主任丁", date(2025, 4, 21)).await.unwrap_err();
+    assert!(err.to_string().contains("已作废"), "{err}");
+    // The payment's voucher is reversed once, by the void: the generic path cannot do it again.
+    let payment_voucher =
+        ledger.store.read().await.unwrap().payment_by_receipt(book.id(), receipt.number).await.unwrap().unwrap().voucher_id;
+    assert!(ledger.reverse(&book, payment_voucher, "会计甲", date(2025, 4, 22)).await.is_err());
+    // The statement lists the voided payment as voided; invariant 5 holds at every month end.
+    let st = mingzhang::report::receivables::household_statement(&ledger.store, &book, zhang, date(2025, 4, 30)).await.unwrap();
+    assert!(st.payments.iter().all(|p| p.voided) && st.open == Fen(4 * 13406));
+    let report = verify_all(&ledger.store).await.unwrap();
+    assert!(report.is_clean(), "{:#?}", report.findings);
+    if let Some(text) = pdf_text(&mingzhang::pdf::receipt::receipt_pdf(&voided, mingzhang::pdf::Paper::A5).unwrap()) {
+        assert!(text.contains("已作废") && text.contains(&voided.label), "{text}");
+    }
+    // Paying again after the void settles the reopened bills oldest first.
+    let again = ledger.pay(&book, &PaymentRequest { idempotency_key: "wx-void-2", paid_on: date(2025, 4, 25), ..req }).await.unwrap();
+    assert_eq!(again.settled.first().map(|s| s.period.as_str()), Some("2025-01"));
+    assert!(verify_all(&ledger.store).await.unwrap().is_clean());
+}
+
+#[tokio::test]
+async fn a_receipt_is_voided_by_a_reversing_entry_that_reopens_its_bills() {
+    on_fresh_store!(voids)
 }

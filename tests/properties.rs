@@ -88,6 +88,7 @@ async fn apply<S: Store>(ledger: &Ledger<S>, ops: &[Op]) {
                         kind: VoucherKind::Normal,
                         maker: "系统".into(),
                         reviewer: "主管乙".into(),
+                        reverses_id: None,
                     })
                     .collect();
                 if let Ok(done) = ledger.post_batch(&book, "主管乙", &batch).await {
@@ -187,9 +188,21 @@ async fn refuse<S: Store>(ledger: &Ledger<S>, url: &str, good: &[VoucherInput], 
         let mut vs: Vec<ApprovedVoucher> = good
             .iter()
             .filter(|v| v.date >= date(2025, 2, 1))
-            .map(|v| ApprovedVoucher { input: v.clone(), kind: VoucherKind::Normal, maker: "系统".into(), reviewer: "主管乙".into() })
+            .map(|v| ApprovedVoucher {
+                input: v.clone(),
+                kind: VoucherKind::Normal,
+                maker: "系统".into(),
+                reviewer: "主管乙".into(),
+                reverses_id: None,
+            })
             .collect();
-        vs.push(ApprovedVoucher { input: bad.clone(), kind: VoucherKind::Normal, maker: "系统".into(), reviewer: "主管乙".into() });
+        vs.push(ApprovedVoucher {
+            input: bad.clone(),
+            kind: VoucherKind::Normal,
+            maker: "系统".into(),
+            reviewer: "主管乙".into(),
+            reverses_id: None,
+        });
         ledger.post_batch(&book, "主管乙", &vs).await.map(|_| 0)
     } else {
         ledger.draft(&book, "会计甲", bad).await

@@ -166,6 +166,7 @@ async fn batch<S: Store>(ledger: Ledger<S>, _url: &str) {
         kind: VoucherKind::Normal,
         maker: "系统".into(),
         reviewer: "主管乙".into(),
+        reverses_id: None,
     };
     let batch: Vec<ApprovedVoucher> = (1..=30).map(|i| approved(date(2025, 1 + (i % 3) as u32, 10), i * 100)).collect();
     let posted = ledger.post_batch(&book, "主管乙", &batch).await.unwrap();

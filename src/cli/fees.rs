@@ -146,6 +146,20 @@ pub enum ReceiptCommand {
         #[command(flatten)]
         pdf: PdfArgs,
     },
+    /// Void a receipt (作废) by a red-ink reversal of its payment; the bills it settled reopen.
+    Void {
+        #[command(flatten)]
+        book: BookArg,
+        #[arg(long)]
+        number: i64,
+        #[arg(long)]
+        reason: String,
+        #[arg(long)]
+        approver: String,
+        /// The void's date (its voucher's date).
+        #[arg(long)]
+        date: String,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -300,6 +314,11 @@ pub async fn receipts<S: Store>(ledger: &Ledger<S>, book: &Book, cmd: &ReceiptCo
             let receipt = ledger.receipt(book, *number).await?;
             print_out(&if *format == Format::Json { json(&receipt) } else { receipt_text(&receipt) });
             write_receipt_pdf(&receipt, pdf)
+        }
+        ReceiptCommand::Void { number, reason, approver, date, .. } => {
+            let receipt = ledger.void_receipt(book, *number, reason, approver, parse_date("--date", date)?).await?;
+            print_out(&receipt_text(&receipt));
+            Ok(())
         }
     }
 }

@@ -90,7 +90,7 @@ pub enum Command {
     Pay(fees::PayArgs),
     /// Waive part or all of a bill (减免).
     Waive(fees::WaiveArgs),
-    /// Receipts (收据): show or reprint one.
+    /// Receipts (收据): show or reprint one, or void it.
     #[command(subcommand)]
     Receipt(fees::ReceiptCommand),
     /// Dunning notices (催缴通知单) for households in arrears, as one PDF.
@@ -416,7 +416,7 @@ async fn run_on<S: Store>(store: S, cli: Cli) -> Result<i32> {
         Command::Pay(args) => fees::pay(&ledger, &book_of(&args.book).await?, args).await?,
         Command::Waive(args) => fees::waive(&ledger, &book_of(&args.book).await?, args).await?,
         Command::Receipt(cmd) => {
-            let fees::ReceiptCommand::Show { book, .. } = cmd;
+            let (fees::ReceiptCommand::Show { book, .. } | fees::ReceiptCommand::Void { book, .. }) = cmd;
             fees::receipts(&ledger, &book_of(book).await?, cmd).await?
         }
         Command::Dunning(args) => fees::dunning(&store, &book_of(&args.book).await?, args).await?,

@@ -22,7 +22,7 @@ use crate::error::{Error, Result};
 use crate::ledger::{post_approved, post_claimed, ApprovedVoucher, Book, Ledger};
 use crate::store::{
     AllocationRow, FeeItemRow, FeeStandardRow, FlowRow, HouseholdRow, MeterReadingRow, NewBill, NewBillingRun, NewHousehold, NewPayment,
-    NewWaiver, OpenBillRow, Store, Tx,
+    NewPaymentVoid, NewWaiver, OpenBillRow, PaymentRow, Store, Tx,
 };
 use table::TextTable;
 
@@ -566,6 +566,7 @@ impl<S: Store> Ledger<S> {
                         bill_id,
                         payment_id: Some(p.payment_id),
                         waiver_id: None,
+                        void_id: None,
                         amount_fen: fen.0,
                         period: period.key(),
                     });
@@ -596,6 +597,7 @@ impl<S: Store> Ledger<S> {
             kind: VoucherKind::Normal,
             maker: SYSTEM_MAKER.into(),
             reviewer: user.into(),
+            reverses_id: None,
         };
         let posted = post_approved(&mut tx, book, user, std::slice::from_ref(&voucher)).await?;
         tx.insert_allocations(book.row.community_id, &allocations).await?;
@@ -725,6 +727,7 @@ impl<S: Store> Ledger<S> {
             kind: VoucherKind::Normal,
             maker: SYSTEM_MAKER.into(),
             reviewer: req.cashier.into(),
+            reverses_id: None,
         };
         let posted = post_claimed(&mut tx, book, req.cashier, std::slice::from_ref(&voucher), claim).await?;
         let Some(payment_id) = tx
@@ -752,6 +755,7 @@ impl<S: Store> Ledger<S> {
                 bill_id: *bill_id,
                 payment_id: Some(payment_id),
                 waiver_id: None,
+                void_id: None,
                 amount_fen: fen.0,
                 period,
             })
@@ -838,6 +842,7 @@ impl<S: Store> Ledger<S> {
             kind: VoucherKind::Normal,
             maker: SYSTEM_MAKER.into(),
             reviewer: approver.into(),
+            reverses_id: None,
         };
         let posted = post_approved(&mut tx, book, approver, std::slice::from_ref(&voucher)).await?;
         let period = Period::of_date(date).key();
@@ -855,13 +860,109 @@ impl<S: Store> Ledger<S> {
             .await?;
         tx.insert_allocations(
             book.row.community_id,
-            &[AllocationRow { bill_id, payment_id: None, waiver_id: Some(waiver_id), amount_fen: amount.0, period }],
+            &[AllocationRow { bill_id, payment_id: None, waiver_id: Some(waiver_id), void_id: None, amount_fen: amount.0, period }],
         )
         .await?;
         let building = tx.household(book.row.community_id, bill.household_id).await?.map(|h| h.building).unwrap_or_default();
         tx.add_flows(book.row.community_id, book.id(), &flows("waived", [(building, bill.period, period, amount.0)])).await?;
         tx.commit().await?;
         Ok(waiver_id)
+    }
+
+    /// 收据作废: voids a payment by a red-ink reversal of its voucher, never by deleting it. The
+    /// bills it settled, and those its prepayment settled since, reopen from the void's month;
+    /// whatever prepayment it left is withdrawn. The receipt keeps its number and prints as
+    /// voided.
+    pub async fn void_receipt(&self, book: &Book, number: i64, reason: &str, approver: &str, date: NaiveDate) -> Result<Receipt> {
+        let accounts = fee_accounts(book)?;
+        let reason = reason.trim();
+        if reason.is_empty() || reason.chars().count() > 200 {
+            return Err(Error::invalid("作废原因", "须填写，最多200个字"));
+        }
+        let approver = approver.trim();
+        if approver.is_empty() {
+            return Err(Error::invalid("审批人", "须填写"));
+        }
+        let label = receipt_label(number);
+        let mut tx = self.store.begin().await?;
+        let payment = tx.payment_by_receipt(book.id(), number).await?.ok_or_else(|| Error::not_found(format!("收据 {label}")))?;
+        if payment.voided {
+            return Err(Error::Conflict(format!("收据 {label} 已作废")));
+        }
+        if date < payment.paid_on {
+            return Err(Error::invalid("作废日期", format!("{date} 早于收款日期 {}", payment.paid_on)));
+        }
+        let household = tx.household(book.row.community_id, payment.household_id).await?.ok_or_else(|| Error::not_found("住户"))?;
+        // Everything the payment settled so far: at payment, and from its prepayment since.
+        let mut settled_by_bill: BTreeMap<i64, i64> = BTreeMap::new();
+        for a in tx.allocations_of_payment(payment.id).await? {
+            *settled_by_bill.entry(a.bill_id).or_default() += a.amount_fen;
+        }
+        let settled_fen: i64 = settled_by_bill.values().sum();
+        let original = tx.lines(payment.voucher_id).await?;
+        let money_account = original
+            .iter()
+            .find(|l| l.debit_fen > 0)
+            .map(|l| book.code_of(l.account_id).to_string())
+            .ok_or_else(|| Error::not_found(format!("收据 {label} 的收款凭证")))?;
+        let summary = format!("作废收据{label} {}：{reason}", household_label(&household));
+        let dims = Dimensions { household_id: Some(household.id), ..Dimensions::default() };
+        // Red ink: the payment's lines with negative amounts, its credit split between 应收 and
+        // 预收 as things stand now, so that a prepayment already applied reopens those bills.
+        let red = |account: &str, debit: i64, credit: i64| LineInput {
+            summary: summary.clone(),
+            account: account.to_string(),
+            debit: Fen(-debit),
+            credit: Fen(-credit),
+            dimensions: dims.clone(),
+        };
+        let mut lines = vec![red(&money_account, payment.amount_fen, 0)];
+        if settled_fen > 0 {
+            lines.push(red(accounts.receivable.as_str(), 0, settled_fen));
+        }
+        if payment.amount_fen > settled_fen {
+            lines.push(red(accounts.advance.as_str(), 0, payment.amount_fen - settled_fen));
+        }
+        let voucher = ApprovedVoucher {
+            input: VoucherInput { date, attachments: 1, lines },
+            kind: VoucherKind::Reversal,
+            maker: SYSTEM_MAKER.into(),
+            reviewer: approver.into(),
+            reverses_id: Some(payment.voucher_id),
+        };
+        let posted = post_approved(&mut tx, book, approver, std::slice::from_ref(&voucher)).await?;
+        let period = Period::of_date(date).key();
+        let void_id = tx
+            .insert_payment_void(&NewPaymentVoid {
+                community_id: book.row.community_id,
+                payment_id: payment.id,
+                reason,
+                approver,
+                period,
+                voucher_id: posted[0].voucher_id,
+                created_at: Utc::now(),
+            })
+            .await?;
+        let mut reopened = Vec::with_capacity(settled_by_bill.len());
+        let mut unpaid = Vec::with_capacity(settled_by_bill.len());
+        for (&bill_id, &fen) in settled_by_bill.iter().filter(|(_, fen)| **fen != 0) {
+            let bill = tx.bill(book.id(), bill_id).await?.ok_or_else(|| Error::not_found(format!("账单 #{bill_id}")))?;
+            reopened.push(AllocationRow {
+                bill_id,
+                payment_id: Some(payment.id),
+                waiver_id: None,
+                void_id: Some(void_id),
+                amount_fen: -fen,
+                period,
+            });
+            unpaid.push((household.building.clone(), bill.period, period, -fen));
+        }
+        tx.insert_allocations(book.row.community_id, &reopened).await?;
+        tx.add_flows(book.row.community_id, book.id(), &flows("paid", unpaid)).await?;
+        let payment = PaymentRow { voided: true, ..payment };
+        let receipt = receipt_of(&mut tx, book, &payment).await?;
+        tx.commit().await?;
+        Ok(receipt)
     }
 
     /// A receipt as issued, for reprinting.
@@ -909,24 +1010,30 @@ pub fn receipt_label(number: i64) -> String {
 }
 
 /// Rebuilds a payment's receipt from what was stored.
-async fn receipt_of<T: Tx>(tx: &mut T, book: &Book, p: &crate::store::PaymentRow) -> Result<Receipt> {
+async fn receipt_of<T: Tx>(tx: &mut T, book: &Book, p: &PaymentRow) -> Result<Receipt> {
     let household = tx.household(book.row.community_id, p.household_id).await?.ok_or_else(|| Error::not_found("住户"))?;
-    let allocations = tx.allocations_of_payment(p.id).await?;
-    // Bills settled when the payment was made, not later prepayment applications.
-    let paid_period = Period::of_date(p.paid_on).key();
     let voucher_row = tx.voucher(book.id(), p.voucher_id).await?.ok_or_else(|| Error::not_found(format!("凭证 #{}", p.voucher_id)))?;
+    // What the payment settled when it was made is its voucher's credit to 应收账款; the
+    // allocations made then come first, before any from its prepayment later.
+    let receivable = fee_accounts(book)?.receivable;
+    let mut left_at_payment: i64 =
+        tx.lines(p.voucher_id).await?.iter().filter(|l| book.code_of(l.account_id) == receivable.as_str()).map(|l| l.credit_fen).sum();
     let mut settled = Vec::new();
-    let mut at_payment = 0;
-    for a in allocations.iter().filter(|a| a.period == paid_period) {
+    for a in tx.allocations_of_payment(p.id).await? {
+        if left_at_payment <= 0 {
+            break;
+        }
         let bill = tx.bill(book.id(), a.bill_id).await?.ok_or_else(|| Error::not_found(format!("账单 #{}", a.bill_id)))?;
+        let fen = a.amount_fen.min(left_at_payment);
+        left_at_payment -= fen;
         settled.push(SettledBill {
             bill_id: a.bill_id,
             period: crate::ledger::period_text(bill.period),
             fee_item: bill.fee_item_name,
-            amount: Fen(a.amount_fen),
+            amount: Fen(fen),
         });
-        at_payment += a.amount_fen;
     }
+    let at_payment: i64 = settled.iter().map(|s| s.amount.0).sum();
     let method = Method::parse(&p.method).map_or(p.method.clone(), |m| m.label().to_string());
     Ok(Receipt {
         book: book.row.name.clone(),
@@ -944,6 +1051,6 @@ async fn receipt_of<T: Tx>(tx: &mut T, book: &Book, p: &crate::store::PaymentRow
         fingerprint: voucher_row.hash.unwrap_or_default(),
         cashier: p.cashier.clone(),
         replayed: false,
-        voided: false,
+        voided: p.voided,
     })
 }

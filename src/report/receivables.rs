@@ -241,6 +241,8 @@ pub struct StatementPayment {
     pub receipt: String,
     pub method: String,
     pub amount: Fen,
+    /// Voided by a reversing entry: listed, but it settles nothing.
+    pub voided: bool,
 }
 
 /// 住户对账单.
@@ -303,6 +305,7 @@ pub async fn household_statement<S: Store>(
                 receipt: receipt_label(p.receipt_number),
                 method: Method::parse(&p.method).map_or(p.method.clone(), |m| m.label().to_string()),
                 amount: Fen(p.amount_fen),
+                voided: p.voided,
             })
             .collect(),
         prepaid: Fen(prepaid),
@@ -326,7 +329,8 @@ impl HouseholdStatement {
             ]);
         }
         for p in &self.payments {
-            t.footer.push(format!("{} 收据{} {} {}", p.paid_on, p.receipt, p.method, p.amount));
+            let voided = if p.voided { "（已作废）" } else { "" };
+            t.footer.push(format!("{} 收据{} {} {}{voided}", p.paid_on, p.receipt, p.method, p.amount));
         }
         t.footer.push(format!("未结清合计 {}；滞纳金合计 {}；预收余额 {}", self.open, self.late_fees, self.prepaid));
         t

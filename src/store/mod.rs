@@ -280,6 +280,8 @@ pub struct PaymentRow {
     pub receipt_number: i64,
     pub voucher_id: i64,
     pub cashier: String,
+    /// Voided by a reversing entry (收据作废).
+    pub voided: bool,
 }
 
 pub struct NewPayment<'a> {
@@ -301,6 +303,8 @@ pub struct AllocationRow {
     pub bill_id: i64,
     pub payment_id: Option<i64>,
     pub waiver_id: Option<i64>,
+    /// Set on the negative rows by which a void reopens what its payment settled.
+    pub void_id: Option<i64>,
     pub amount_fen: i64,
     pub period: i64,
 }
@@ -321,6 +325,16 @@ pub struct NewBillingRun<'a> {
     pub bills: i64,
     pub total_fen: i64,
     pub created_by: &'a str,
+    pub created_at: DateTime<Utc>,
+}
+
+pub struct NewPaymentVoid<'a> {
+    pub community_id: i64,
+    pub payment_id: i64,
+    pub reason: &'a str,
+    pub approver: &'a str,
+    pub period: i64,
+    pub voucher_id: i64,
     pub created_at: DateTime<Utc>,
 }
 
@@ -485,6 +499,7 @@ pub trait Tx: Send {
     /// Inserts a payment; None if its idempotency key is already taken (nothing inserted).
     fn insert_payment(&mut self, p: &NewPayment<'_>) -> impl Future<Output = Result<Option<i64>>> + Send;
     fn insert_allocations(&mut self, community_id: i64, allocations: &[AllocationRow]) -> impl Future<Output = Result<()>> + Send;
+    fn insert_payment_void(&mut self, void: &NewPaymentVoid<'_>) -> impl Future<Output = Result<i64>> + Send;
     fn insert_waiver(&mut self, waiver: &NewWaiver<'_>) -> impl Future<Output = Result<i64>> + Send;
     /// Open bill amounts as at the end of `as_of`, by household (by building, the maintained
     /// receivable_flows serve).

@@ -693,7 +693,7 @@ macro_rules! impl_tx {
                 Ok(sqlx::query_as(&format!(
                     "SELECT p.household_id, p.id AS payment_id, p.amount_fen - CAST(COALESCE(SUM(a.amount_fen), 0) AS BIGINT) AS left_fen
                      FROM payments p LEFT JOIN allocations a ON a.payment_id = p.id
-                     WHERE p.book_id = $1 AND {which}
+                     WHERE p.book_id = $1 AND {which} AND NOT EXISTS (SELECT 1 FROM payment_voids v WHERE v.payment_id = p.id)
                      GROUP BY p.id, p.household_id, p.amount_fen
                      HAVING p.amount_fen > COALESCE(SUM(a.amount_fen), 0)
                      ORDER BY p.household_id, p.id"
@@ -706,7 +706,7 @@ macro_rules! impl_tx {
 
             async fn payment_by_key(&mut self, book_id: i64, key: &str) -> Result<Option<PaymentRow>> {
                 Ok(sqlx::query_as(
-                    "SELECT id, household_id, idempotency_key, method, amount_fen, paid_on, receipt_number, voucher_id, cashier
+                    "SELECT id, household_id, idempotency_key, method, amount_fen, paid_on, receipt_number, voucher_id, cashier, EXISTS (SELECT 1 FROM payment_voids v WHERE v.payment_id = payments.id) AS voided
                      FROM payments WHERE book_id = $1 AND idempotency_key = $2",
                 )
                 .bind(book_id)
@@ -717,7 +717,7 @@ macro_rules! impl_tx {
 
             async fn payment_by_receipt(&mut self, book_id: i64, number: i64) -> Result<Option<PaymentRow>> {
                 Ok(sqlx::query_as(
-                    "SELECT id, household_id, idempotency_key, method, amount_fen, paid_on, receipt_number, voucher_id, cashier
+                    "SELECT id, household_id, idempotency_key, method, amount_fen, paid_on, receipt_number, voucher_id, cashier, EXISTS (SELECT 1 FROM payment_voids v WHERE v.payment_id = payments.id) AS voided
                      FROM payments WHERE book_id = $1 AND receipt_number = $2",
                 )
                 .bind(book_id)
@@ -727,7 +727,7 @@ macro_rules! impl_tx {
             }
 
             async fn allocations_of_payment(&mut self, payment_id: i64) -> Result<Vec<AllocationRow>> {
-                Ok(sqlx::query_as("SELECT bill_id, payment_id, waiver_id, amount_fen, period FROM allocations WHERE payment_id = $1 ORDER BY id")
+                Ok(sqlx::query_as("SELECT bill_id, payment_id, waiver_id, void_id, amount_fen, period FROM allocations WHERE payment_id = $1 ORDER BY id")
                     .bind(payment_id)
                     .fetch_all(&mut *self.tx)
                     .await?)
@@ -756,13 +756,36 @@ macro_rules! impl_tx {
 
             async fn insert_allocations(&mut self, community_id: i64, allocations: &[AllocationRow]) -> Result<()> {
                 for chunk in allocations.chunks(LINES_PER_INSERT) {
-                    let mut q = QueryBuilder::<$db>::new("INSERT INTO allocations (community_id, bill_id, payment_id, waiver_id, amount_fen, period) ");
+                    let mut q =
+                        QueryBuilder::<$db>::new("INSERT INTO allocations (community_id, bill_id, payment_id, waiver_id, void_id, amount_fen, period) ");
                     q.push_values(chunk, |mut row, a| {
-                        row.push_bind(community_id).push_bind(a.bill_id).push_bind(a.payment_id).push_bind(a.waiver_id).push_bind(a.amount_fen).push_bind(a.period);
+                        row.push_bind(community_id)
+                            .push_bind(a.bill_id)
+                            .push_bind(a.payment_id)
+                            .push_bind(a.waiver_id)
+                            .push_bind(a.void_id)
+                            .push_bind(a.amount_fen)
+                            .push_bind(a.period);
                     });
                     q.build().execute(&mut *self.tx).await?;
                 }
                 Ok(())
+            }
+
+            async fn insert_payment_void(&mut self, v: &NewPaymentVoid<'_>) -> Result<i64> {
+                Ok(sqlx::query_scalar(
+                    "INSERT INTO payment_voids (community_id, payment_id, reason, approver, period, voucher_id, created_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+                )
+                .bind(v.community_id)
+                .bind(v.payment_id)
+                .bind(v.reason)
+                .bind(v.approver)
+                .bind(v.period)
+                .bind(v.voucher_id)
+                .bind(v.created_at)
+                .fetch_one(&mut *self.tx)
+                .await?)
             }
 
             async fn insert_waiver(&mut self, w: &NewWaiver<'_>) -> Result<i64> {
@@ -869,7 +892,7 @@ macro_rules! impl_tx {
 
             async fn household_payments(&mut self, book_id: i64, household_id: i64) -> Result<Vec<PaymentRow>> {
                 Ok(sqlx::query_as(
-                    "SELECT id, household_id, idempotency_key, method, amount_fen, paid_on, receipt_number, voucher_id, cashier
+                    "SELECT id, household_id, idempotency_key, method, amount_fen, paid_on, receipt_number, voucher_id, cashier, EXISTS (SELECT 1 FROM payment_voids v WHERE v.payment_id = payments.id) AS voided
                      FROM payments WHERE book_id = $1 AND household_id = $2 ORDER BY paid_on, id",
                 )
                 .bind(book_id)
@@ -883,6 +906,7 @@ macro_rules! impl_tx {
                     "SELECT period, CAST(SUM(billed) AS BIGINT) AS billed_fen, CAST(SUM(paid) AS BIGINT) AS paid_fen, CAST(SUM(waived) AS BIGINT) AS waived_fen
                      FROM (SELECT period, amount_fen AS billed, 0 AS paid, 0 AS waived FROM bills WHERE book_id = $1
                            UNION ALL SELECT period, 0, amount_fen, 0 FROM payments WHERE book_id = $1
+                           UNION ALL SELECT v.period, 0, -p.amount_fen, 0 FROM payment_voids v JOIN payments p ON p.id = v.payment_id WHERE p.book_id = $1
                            UNION ALL SELECT w.period, 0, 0, w.amount_fen FROM waivers w JOIN bills b ON b.id = w.bill_id WHERE b.book_id = $1) t
                      GROUP BY period ORDER BY period",
                 )
