@@ -2,7 +2,7 @@
 
 use chrono::NaiveDate;
 
-use super::{date_text, money_text, render, Align, Meta, Page, Paper};
+use super::{date_text, money_text, months_text, render, Align, Meta, Page, Paper};
 use crate::domain::capital::capital_amount;
 use crate::error::Result;
 use crate::report::receivables::HouseholdStatement;
@@ -34,7 +34,7 @@ struct Row {
 
 /// Open bills grouped by fee item, oldest months first.
 fn rows(s: &HouseholdStatement) -> Vec<Row> {
-    let mut rows: Vec<(Row, Vec<&str>)> = Vec::new();
+    let mut rows: Vec<(Row, Vec<String>)> = Vec::new();
     for b in s.bills.iter().filter(|b| b.open.0 > 0) {
         let at = match rows.iter().position(|(r, _)| r.item == b.fee_item) {
             Some(i) => i,
@@ -46,17 +46,12 @@ fn rows(s: &HouseholdStatement) -> Vec<Row> {
         let (row, months) = &mut rows[at];
         row.open_fen += b.open.0;
         row.late_fen += b.late_fee.0;
-        months.push(&b.period);
+        months.push(b.period.clone());
     }
     let mut out: Vec<Row> = rows
         .into_iter()
         .map(|(mut row, mut months)| {
-            months.sort_unstable();
-            row.months = match months.as_slice() {
-                [one] => (*one).to_string(),
-                [first, .., last] => format!("{first} 至 {last}（{}个月）", months.len()),
-                [] => String::new(),
-            };
+            row.months = months_text(&mut months);
             row
         })
         .collect();

@@ -270,6 +270,17 @@ fn fix_document_id(pdf: &mut [u8]) {
 
 pub use crate::report::table::money_grouped as money_text;
 
+/// The months a row covers: "2025-03", or "2025-01 至 2025-06（6个月）".
+pub fn months_text(months: &mut Vec<String>) -> String {
+    months.sort_unstable();
+    months.dedup();
+    match months.as_slice() {
+        [one] => one.clone(),
+        [first, .., last] => format!("{first} 至 {last}（{}个月）", months.len()),
+        [] => String::new(),
+    }
+}
+
 /// 2025年05月10日
 pub fn date_text(date: NaiveDate) -> String {
     date.format("%Y年%m月%d日").to_string()

@@ -2,7 +2,7 @@
 //! payer's copy; on A4 the counterfoil (存根联) kept by the company sits above the payer's copy
 //! (收据联), with a cut line between.
 
-use super::{date_text, money_text, render, Align, Meta, Page, Paper};
+use super::{date_text, money_text, months_text, render, Align, Meta, Page, Paper};
 use crate::error::Result;
 use crate::receivables::Receipt;
 
@@ -32,19 +32,8 @@ fn item_rows(r: &Receipt) -> Vec<ItemRow> {
             None => groups.push((s.fee_item.clone(), vec![s.period.clone()], s.amount.0)),
         }
     }
-    let mut rows: Vec<ItemRow> = groups
-        .into_iter()
-        .map(|(item, mut periods, amount_fen)| {
-            periods.sort();
-            periods.dedup();
-            let months = match periods.as_slice() {
-                [one] => one.clone(),
-                [first, .., last] => format!("{first} 至 {last}（{}个月）", periods.len()),
-                [] => String::new(),
-            };
-            ItemRow { item, months, amount_fen }
-        })
-        .collect();
+    let mut rows: Vec<ItemRow> =
+        groups.into_iter().map(|(item, mut periods, amount_fen)| ItemRow { item, months: months_text(&mut periods), amount_fen }).collect();
     if r.prepaid.0 > 0 {
         rows.push(ItemRow { item: "预收物业费".into(), months: "抵以后月份".into(), amount_fen: r.prepaid.0 });
     }

@@ -521,7 +521,6 @@ impl<S: Store> Ledger<S> {
             });
         }
         let prepaid = tx.prepayments(book.id(), None).await?;
-        let open_before = if prepaid.is_empty() { Vec::new() } else { tx.open_bills(book.id(), None).await? };
         let now = Utc::now();
         let run_id = tx
             .insert_billing_run(&NewBillingRun {
@@ -535,24 +534,18 @@ impl<S: Store> Ledger<S> {
                 created_at: now,
             })
             .await?;
-        let ids = tx.insert_bills(book.row.community_id, book.id(), run_id, &bills).await?;
+        tx.insert_bills(book.row.community_id, book.id(), run_id, &bills).await?;
+        // Read after the insert, so this month's bills are among them with their ids.
+        let open_now = if prepaid.is_empty() { Vec::new() } else { tx.open_bills(book.id(), None).await? };
         let mut allocations = Vec::new();
         if !prepaid.is_empty() {
             let mut open_by_household: HashMap<i64, Vec<OpenBill>> = HashMap::new();
-            for b in &open_before {
+            for b in &open_now {
                 open_by_household.entry(b.household_id).or_default().push(OpenBill {
                     bill_id: b.id,
                     period: b.period,
                     fee_item_id: b.fee_item_id,
                     open_fen: b.open_fen,
-                });
-            }
-            for (b, id) in bills.iter().zip(&ids) {
-                open_by_household.entry(b.household_id).or_default().push(OpenBill {
-                    bill_id: *id,
-                    period: b.period,
-                    fee_item_id: b.fee_item_id,
-                    open_fen: b.amount_fen,
                 });
             }
             for p in &prepaid {
@@ -603,11 +596,8 @@ impl<S: Store> Ledger<S> {
         tx.insert_allocations(book.row.community_id, &allocations).await?;
         let building_of: HashMap<i64, &str> = households.iter().map(|h| (h.id, h.building.as_str())).collect();
         let mut bill_place: HashMap<i64, (String, i64)> = HashMap::new();
-        for b in &open_before {
+        for b in &open_now {
             bill_place.insert(b.id, (building_of.get(&b.household_id).copied().unwrap_or_default().to_string(), b.period));
-        }
-        for (b, id) in bills.iter().zip(&ids) {
-            bill_place.insert(*id, (building_of.get(&b.household_id).copied().unwrap_or_default().to_string(), b.period));
         }
         let mut changes =
             flows("billed", per_building_item.iter().map(|((building, _), fen)| (building.clone(), period.key(), period.key(), *fen)));

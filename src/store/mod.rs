@@ -481,14 +481,8 @@ pub trait Tx: Send {
     /// (household, fee item) pairs already billed for the period.
     fn billed(&mut self, book_id: i64, period: i64) -> impl Future<Output = Result<Vec<(i64, i64)>>> + Send;
     fn insert_billing_run(&mut self, run: &NewBillingRun<'_>) -> impl Future<Output = Result<i64>> + Send;
-    /// Inserts bills; returns their ids in the order given.
-    fn insert_bills(
-        &mut self,
-        community_id: i64,
-        book_id: i64,
-        run_id: i64,
-        bills: &[NewBill],
-    ) -> impl Future<Output = Result<Vec<i64>>> + Send;
+    /// Inserts bills (a run's hundreds of thousands: their ids are not sent back).
+    fn insert_bills(&mut self, community_id: i64, book_id: i64, run_id: i64, bills: &[NewBill]) -> impl Future<Output = Result<()>> + Send;
     /// Bills with something still owed, of one household or (None) the whole book.
     fn open_bills(&mut self, book_id: i64, household_id: Option<i64>) -> impl Future<Output = Result<Vec<OpenBillRow>>> + Send;
     fn bill(&mut self, book_id: i64, bill_id: i64) -> impl Future<Output = Result<Option<OpenBillRow>>> + Send;

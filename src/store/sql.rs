@@ -20,6 +20,9 @@ const VOUCHERS_PER_INSERT: usize = 1_500;
 const VOUCHER_COLUMNS: &str = "id, book_id, period, voucher_date, kind, status, number, attachments, maker, reviewer, poster, reverses_id, created_at, reviewed_at, posted_at, chain_seq, prev_hash, hash";
 /// The head of both voucher INSERTs, single and multi-row; `push_voucher` binds in this order.
 const INSERT_VOUCHER: &str = "INSERT INTO vouchers (community_id, book_id, period, voucher_date, kind, status, number, attachments, maker, reviewer, poster, reverses_id, created_at, reviewed_at, posted_at, chain_seq, prev_hash, hash) ";
+/// A payment as `PaymentRow` reads it, with whether a void stands against it.
+const PAYMENT_COLUMNS: &str = "id, household_id, idempotency_key, method, amount_fen, paid_on, receipt_number, voucher_id, cashier, \
+     EXISTS (SELECT 1 FROM payment_voids v WHERE v.payment_id = payments.id) AS voided";
 const LINE_COLUMNS: &str = "voucher_id, line_no, summary, account_id, debit_fen, credit_fen, household_id, fee_item_id, subsidy_program_id, service_category, supplier_id";
 
 #[derive(Clone)]
@@ -633,8 +636,7 @@ macro_rules! impl_tx {
                 .await?)
             }
 
-            async fn insert_bills(&mut self, community_id: i64, book_id: i64, run_id: i64, bills: &[NewBill]) -> Result<Vec<i64>> {
-                let mut ids = Vec::with_capacity(bills.len());
+            async fn insert_bills(&mut self, community_id: i64, book_id: i64, run_id: i64, bills: &[NewBill]) -> Result<()> {
                 for chunk in bills.chunks(LINES_PER_INSERT) {
                     let mut q = QueryBuilder::<$db>::new(
                         "INSERT INTO bills (community_id, book_id, household_id, fee_item_id, period, amount_fen, billing_run_id) ",
@@ -648,13 +650,9 @@ macro_rules! impl_tx {
                             .push_bind(b.amount_fen)
                             .push_bind(run_id);
                     });
-                    q.push(" RETURNING id, household_id, fee_item_id");
-                    // RETURNING order is not promised; (household, item) is unique within a run.
-                    let rows: Vec<(i64, i64, i64)> = q.build_query_as().fetch_all(&mut *self.tx).await?;
-                    let by_key: std::collections::HashMap<(i64, i64), i64> = rows.into_iter().map(|(id, h, f)| ((h, f), id)).collect();
-                    ids.extend(chunk.iter().map(|b| by_key.get(&(b.household_id, b.fee_item_id)).copied().unwrap_or_default()));
+                    q.build().execute(&mut *self.tx).await?;
                 }
-                Ok(ids)
+                Ok(())
             }
 
             async fn open_bills(&mut self, book_id: i64, household_id: Option<i64>) -> Result<Vec<OpenBillRow>> {
@@ -706,8 +704,7 @@ macro_rules! impl_tx {
 
             async fn payment_by_key(&mut self, book_id: i64, key: &str) -> Result<Option<PaymentRow>> {
                 Ok(sqlx::query_as(
-                    "SELECT id, household_id, idempotency_key, method, amount_fen, paid_on, receipt_number, voucher_id, cashier, EXISTS (SELECT 1 FROM payment_voids v WHERE v.payment_id = payments.id) AS voided
-                     FROM payments WHERE book_id = $1 AND idempotency_key = $2",
+                    &format!("SELECT {PAYMENT_COLUMNS} FROM payments WHERE book_id = $1 AND idempotency_key = $2"),
                 )
                 .bind(book_id)
                 .bind(key)
@@ -717,8 +714,7 @@ macro_rules! impl_tx {
 
             async fn payment_by_receipt(&mut self, book_id: i64, number: i64) -> Result<Option<PaymentRow>> {
                 Ok(sqlx::query_as(
-                    "SELECT id, household_id, idempotency_key, method, amount_fen, paid_on, receipt_number, voucher_id, cashier, EXISTS (SELECT 1 FROM payment_voids v WHERE v.payment_id = payments.id) AS voided
-                     FROM payments WHERE book_id = $1 AND receipt_number = $2",
+                    &format!("SELECT {PAYMENT_COLUMNS} FROM payments WHERE book_id = $1 AND receipt_number = $2"),
                 )
                 .bind(book_id)
                 .bind(number)
@@ -892,8 +888,7 @@ macro_rules! impl_tx {
 
             async fn household_payments(&mut self, book_id: i64, household_id: i64) -> Result<Vec<PaymentRow>> {
                 Ok(sqlx::query_as(
-                    "SELECT id, household_id, idempotency_key, method, amount_fen, paid_on, receipt_number, voucher_id, cashier, EXISTS (SELECT 1 FROM payment_voids v WHERE v.payment_id = payments.id) AS voided
-                     FROM payments WHERE book_id = $1 AND household_id = $2 ORDER BY paid_on, id",
+                    &format!("SELECT {PAYMENT_COLUMNS} FROM payments WHERE book_id = $1 AND household_id = $2 ORDER BY paid_on, id"),
                 )
                 .bind(book_id)
                 .bind(household_id)
