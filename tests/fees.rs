@@ -366,6 +366,19 @@ async fn late_fees<S: Store>(ledger: Ledger<S>, _url: &str) {
     ledger.run_billing(&book, period(2025, 3), &["WYF".to_string()], "会计甲").await.unwrap();
     let st = household_statement(&ledger.store, &book, h, date(2026, 3, 31)).await.unwrap();
     assert_eq!(st.late_fees, Fen(100));
+    // The notice states the late fee beside the arrears (10.00 + 134.06), not inside them.
+    let notice = mingzhang::pdf::dunning::Notice {
+        company: "幸福物业",
+        as_of: date(2026, 3, 31),
+        pay_by: date(2026, 4, 15),
+        contact: "物业服务中心",
+    };
+    let (pdf, _) = mingzhang::pdf::dunning::dunning_pdf(&notice, std::slice::from_ref(&st)).unwrap();
+    if let Some(text) = pdf_text(&pdf) {
+        let unwrapped: String = text.split_whitespace().collect();
+        assert!(unwrapped.contains("合计人民币壹佰肆拾肆元零陆分（￥144.06）"), "{text}");
+        assert!(unwrapped.contains("另计滞纳金￥1.00"), "{text}");
+    }
 }
 
 #[tokio::test]

@@ -73,11 +73,17 @@ fn draw(page: &mut Page, notice: &Notice<'_>, s: &HouseholdStatement, number: us
     page.text(RIGHT_MM, 40.0, 9.0, Align::Right, &format!("第 {number} 份，共 {of} 份"));
     let owner = if s.owner_name.is_empty() { "业主".to_string() } else { s.owner_name.clone() };
     page.text(LEFT_MM, 52.0, 12.0, Align::Left, &format!("尊敬的 {owner}（{}）：", s.household));
+    // What is owed is the open bills less any prepayment; 滞纳金 is reckoned, not billed, so the
+    // notice states it beside the total rather than inside it.
     let late_fees = s.late_fees.0;
-    let owed = s.open.0 + late_fees - s.prepaid.0.min(s.open.0);
-    let late_words = if late_fees > 0 { format!("（含滞纳金 ￥{}）", money_text(late_fees)) } else { String::new() };
+    let owed = s.open.0 - s.prepaid.0.min(s.open.0);
+    let late_words = if late_fees > 0 {
+        format!("按收费约定，截至该日另计滞纳金 ￥{}（见下表）。", money_text(late_fees))
+    } else {
+        String::new()
+    };
     let body = format!(
-        "　　截至{}，您户尚有下列物业服务费用未缴纳，合计人民币{}（￥{}）{late_words}。请于{}前缴清，可到{}缴纳，或通过微信、支付宝缴纳。如您已缴纳，请不必理会本通知，并请核对收据。",
+        "　　截至{}，您户尚有下列物业服务费用未缴纳，合计人民币{}（￥{}）。{late_words}请于{}前缴清，可到{}缴纳，或通过微信、支付宝缴纳。如您已缴纳，请不必理会本通知，并请核对收据。",
         date_text(notice.as_of),
         capital_amount(crate::domain::money::Fen(owed)),
         money_text(owed),
