@@ -1,5 +1,5 @@
 //! The property-fee commands: households, fee items and standards, meter readings, billing,
-//! payments and waivers. Thin: parse, call the ledger, print.
+//! payments, receipts, voids, dunning notices and waivers. Thin: parse, call the ledger, print.
 
 use std::path::PathBuf;
 

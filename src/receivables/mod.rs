@@ -1,5 +1,5 @@
 //! Property fees: households, fee items and standards, billing runs, payments with numbered
-//! receipts, and waivers. Bills are the household-level subledger of 应收账款/预收账款 and tie to
+//! receipts, voids (by red-ink reversal) and waivers. Bills are the household-level subledger of 应收账款/预收账款 and tie to
 //! the ledger (DESIGN.md invariant 5); every operation is one transaction, and its voucher is
 //! posted in that same transaction.
 
