@@ -1,7 +1,7 @@
 //! Property fees: households, fee items and standards, billing runs, payments with numbered
-//! receipts, voids (by red-ink reversal) and waivers. Bills are the household-level subledger of 应收账款/预收账款 and tie to
-//! the ledger (DESIGN.md invariant 5); every operation is one transaction, and its voucher is
-//! posted in that same transaction.
+//! receipts, voids (by red-ink reversal) and waivers. Bills are the household-level subledger
+//! of 应收账款/预收账款 and tie to the ledger (DESIGN.md invariant 5); every operation is one
+//! transaction, and its voucher is posted in that same transaction.
 
 pub mod table;
 
