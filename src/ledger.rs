@@ -635,7 +635,8 @@ pub async fn load_book<T: Tx>(tx: &mut T, community_id: i64, code: &str) -> Resu
     Ok(Book { row, chart, account_ids, account_codes })
 }
 
-fn check_user<'a>(field: &str, user: &'a str) -> Result<&'a str> {
+/// A user name as the voucher's maker, reviewer or poster: required, at most 50 characters.
+pub(crate) fn check_user<'a>(field: &str, user: &'a str) -> Result<&'a str> {
     let u = user.trim();
     if u.is_empty() || u.chars().count() > 50 {
         return Err(Error::invalid(field, "须填写，最多50个字"));

@@ -7,7 +7,7 @@ CREATE TABLE payment_voids (
     community_id INTEGER NOT NULL REFERENCES communities(id),
     payment_id   INTEGER NOT NULL UNIQUE REFERENCES payments(id),
     reason       TEXT NOT NULL CHECK (length(reason) BETWEEN 1 AND 200),
-    approver     TEXT NOT NULL CHECK (length(approver) BETWEEN 1 AND 40),
+    approver     TEXT NOT NULL CHECK (length(approver) BETWEEN 1 AND 50),
     period       INTEGER NOT NULL,
     voucher_id   INTEGER NOT NULL UNIQUE REFERENCES vouchers(id),
     created_at   TEXT NOT NULL

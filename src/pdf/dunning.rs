@@ -4,6 +4,7 @@ use chrono::NaiveDate;
 
 use super::{date_text, money_text, months_text, render, Align, Meta, Page, Paper};
 use crate::domain::capital::capital_amount;
+use crate::domain::money::Fen;
 use crate::error::Result;
 use crate::report::receivables::HouseholdStatement;
 
@@ -76,7 +77,8 @@ fn draw(page: &mut Page, notice: &Notice<'_>, s: &HouseholdStatement, number: us
     // What is owed is the open bills less any prepayment; 滞纳金 is reckoned, not billed, so the
     // notice states it beside the total rather than inside it.
     let late_fees = s.late_fees.0;
-    let owed = s.open.0 - s.prepaid.0.min(s.open.0);
+    let prepaid_used = s.prepaid.0.min(s.open.0);
+    let owed = s.open.0 - prepaid_used;
     let late_words = if late_fees > 0 {
         format!("按收费约定，截至该日另计滞纳金 ￥{}（见下表）。", money_text(late_fees))
     } else {
@@ -85,7 +87,7 @@ fn draw(page: &mut Page, notice: &Notice<'_>, s: &HouseholdStatement, number: us
     let body = format!(
         "　　截至{}，您户尚有下列物业服务费用未缴纳，合计人民币{}（￥{}）。{late_words}请于{}前缴清，可到{}缴纳，或通过微信、支付宝缴纳。如您已缴纳，请不必理会本通知，并请核对收据。",
         date_text(notice.as_of),
-        capital_amount(crate::domain::money::Fen(owed)),
+        capital_amount(Fen(owed)),
         money_text(owed),
         date_text(notice.pay_by),
         notice.contact,
@@ -110,11 +112,11 @@ fn draw(page: &mut Page, notice: &Notice<'_>, s: &HouseholdStatement, number: us
     let mut last = rows.len() + 1;
     if s.prepaid.0 > 0 {
         page.text(LEFT_MM + 2.0, base(last), 11.0, Align::Left, "减：预收款余额");
-        page.text(late_x - 2.0, base(last), 11.0, Align::Right, &format!("-{}", money_text(s.prepaid.0.min(s.open.0))));
+        page.text(late_x - 2.0, base(last), 11.0, Align::Right, &format!("-{}", money_text(prepaid_used)));
         last += 1;
     }
     page.text(LEFT_MM + 2.0, base(last), 11.0, Align::Left, "合计");
-    page.text(late_x - 2.0, base(last), 11.0, Align::Right, &money_text(s.open.0 - s.prepaid.0.min(s.open.0)));
+    page.text(late_x - 2.0, base(last), 11.0, Align::Right, &money_text(owed));
     page.text(RIGHT_MM - 2.0, base(last), 11.0, Align::Right, &money_text(late_fees));
     let bottom = top + ROW_MM * (last + 1) as f32;
     page.rect(LEFT_MM, top, RIGHT_MM - LEFT_MM, bottom - top, None);

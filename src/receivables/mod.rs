@@ -19,7 +19,7 @@ use crate::domain::money::Fen;
 use crate::domain::period::Period;
 use crate::domain::voucher::{Dimensions, LineInput, VoucherInput, VoucherKind};
 use crate::error::{Error, Result};
-use crate::ledger::{post_approved, post_claimed, ApprovedVoucher, Book, Ledger};
+use crate::ledger::{check_user, post_approved, post_claimed, ApprovedVoucher, Book, Ledger};
 use crate::store::{
     AllocationRow, FeeItemRow, FeeStandardRow, FlowRow, HouseholdRow, MeterReadingRow, NewBill, NewBillingRun, NewHousehold, NewPayment,
     NewPaymentVoid, NewWaiver, OpenBillRow, PaymentRow, Store, Tx,
@@ -790,10 +790,7 @@ impl<S: Store> Ledger<S> {
     /// revenue (冲减收入) 贷 应收账款.
     pub async fn waive(&self, book: &Book, bill_id: i64, amount: Fen, reason: &str, approver: &str, date: NaiveDate) -> Result<i64> {
         let accounts = fee_accounts(book)?;
-        let reason = reason.trim();
-        if reason.is_empty() || reason.chars().count() > 200 {
-            return Err(Error::invalid("减免原因", "须填写，最多200个字"));
-        }
+        let reason = check_reason("减免原因", reason)?;
         if approver.trim().is_empty() {
             return Err(Error::invalid("审批人", "须填写"));
         }
@@ -865,14 +862,8 @@ impl<S: Store> Ledger<S> {
     /// voided.
     pub async fn void_receipt(&self, book: &Book, number: i64, reason: &str, approver: &str, date: NaiveDate) -> Result<Receipt> {
         let accounts = fee_accounts(book)?;
-        let reason = reason.trim();
-        if reason.is_empty() || reason.chars().count() > 200 {
-            return Err(Error::invalid("作废原因", "须填写，最多200个字"));
-        }
-        let approver = approver.trim();
-        if approver.is_empty() {
-            return Err(Error::invalid("审批人", "须填写"));
-        }
+        let reason = check_reason("作废原因", reason)?;
+        let approver = check_user("审批人", approver)?;
         let label = receipt_label(number);
         let mut tx = self.store.begin().await?;
         let payment = tx.payment_by_receipt(book.id(), number).await?.ok_or_else(|| Error::not_found(format!("收据 {label}")))?;
@@ -992,6 +983,15 @@ fn flows(kind: &str, parts: impl IntoIterator<Item = (String, i64, i64, i64)>) -
             amount_fen,
         })
         .collect()
+}
+
+/// A waiver's or a void's reason: required, at most 200 characters (the tables' CHECK).
+fn check_reason<'a>(field: &str, reason: &'a str) -> Result<&'a str> {
+    let reason = reason.trim();
+    if reason.is_empty() || reason.chars().count() > 200 {
+        return Err(Error::invalid(field, "须填写，最多200个字"));
+    }
+    Ok(reason)
 }
 
 /// "No.000123"
