@@ -22,6 +22,12 @@ pub struct Totals {
     pub opening_fen: i64,
     pub debit_fen: i64,
     pub credit_fen: i64,
+    /// The part of `debit_fen` / `credit_fen` from year-end carry-forward vouchers, for the
+    /// 利润表's net movement; not a column of the 科目余额表.
+    #[serde(skip)]
+    pub carry_debit_fen: i64,
+    #[serde(skip)]
+    pub carry_credit_fen: i64,
 }
 
 impl Totals {
@@ -29,23 +35,36 @@ impl Totals {
         self.opening_fen + self.debit_fen - self.credit_fen
     }
 
+    /// Debits minus credits over the range, carry-forward vouchers left out.
+    pub fn net_without_carry_fen(&self) -> i64 {
+        (self.debit_fen - self.carry_debit_fen) - (self.credit_fen - self.carry_credit_fen)
+    }
+
     fn add(&mut self, other: &Totals) {
         self.opening_fen += other.opening_fen;
         self.debit_fen += other.debit_fen;
         self.credit_fen += other.credit_fen;
+        self.carry_debit_fen += other.carry_debit_fen;
+        self.carry_credit_fen += other.carry_credit_fen;
     }
 }
 
-/// The balances a report needs, read once: opening balances and per-period movements.
+/// The balances a report needs, read once: opening balances, per-period movements and the
+/// share of those movements that carry-forward vouchers make up.
 pub struct Balances {
     opening: Vec<OpeningRow>,
     movements: Vec<BalanceRow>,
+    carry_forward: Vec<BalanceRow>,
 }
 
 impl Balances {
     pub async fn load<S: Store>(store: &S, book: &Book) -> Result<Balances> {
         let mut tx = store.read().await?;
-        Ok(Balances { opening: tx.opening_balances(book.id()).await?, movements: tx.balances(book.id()).await? })
+        Ok(Balances {
+            opening: tx.opening_balances(book.id()).await?,
+            movements: tx.balances(book.id()).await?,
+            carry_forward: tx.carry_forward_balances(book.id()).await?,
+        })
     }
 
     /// Totals of every account (leaves and their ancestors) over `from..=to`; when `to` is
@@ -63,6 +82,11 @@ impl Balances {
                 t.debit_fen += m.debit_fen;
                 t.credit_fen += m.credit_fen;
             }
+        }
+        for m in self.carry_forward.iter().filter(|m| (from.key()..=to.key()).contains(&m.period)) {
+            let t = leaf.entry(m.account_id).or_default();
+            t.carry_debit_fen += m.debit_fen;
+            t.carry_credit_fen += m.credit_fen;
         }
         let mut all: BTreeMap<AccountCode, Totals> = BTreeMap::new();
         for (account_id, t) in leaf {

@@ -3,9 +3,11 @@
 //! report tools. One definition renders to text, CSV and JSON.
 //!
 //! Formula language: terms joined by `+` and `-`; a term is `QM(code)` (closing balance),
-//! `QC(code)` (opening balance), `JF(code)` (debit movement), `DF(code)` (credit movement) over
-//! the column's range, or `R(n)` (line n of the same column). Balances are in the named
-//! account's normal direction; a parent code sums its leaves.
+//! `QC(code)` (opening balance), `JF(code)` (debit movement), `DF(code)` (credit movement),
+//! `SY(code)` (net movement, 实际发生额: on the account's normal side, debits and credits netted,
+//! year-end carry-forward vouchers left out) over the column's range, or `R(n)` (line n of the
+//! same column). Balances are in the named account's normal direction; a parent code sums its
+//! leaves.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -88,6 +90,7 @@ enum Term {
     Opening(AccountCode),
     Debit(AccountCode),
     Credit(AccountCode),
+    Net(AccountCode),
     Line(u32),
 }
 
@@ -120,6 +123,7 @@ fn parse_formula(text: &str) -> std::result::Result<Formula, String> {
             "QC" => Term::Opening(code()?),
             "JF" => Term::Debit(code()?),
             "DF" => Term::Credit(code()?),
+            "SY" => Term::Net(code()?),
             "R" => Term::Line(arg.parse().map_err(|_| format!("“{arg}”不是行次"))?),
             other => return Err(format!("未知函数“{other}”")),
         };
@@ -218,14 +222,15 @@ impl Evaluator<'_> {
         for (sign, term) in &formula.0 {
             let value = match term {
                 Term::Line(n) => self.line(*n, depth + 1)?,
-                Term::Closing(c) | Term::Opening(c) | Term::Debit(c) | Term::Credit(c) => {
+                Term::Closing(c) | Term::Opening(c) | Term::Debit(c) | Term::Credit(c) | Term::Net(c) => {
                     let account = self.book.chart.get(c).ok_or_else(|| Error::invalid("报表公式", format!("账套中没有科目 {c}")))?;
                     let t = self.totals.get(c).copied().unwrap_or_default();
                     match term {
                         Term::Closing(_) => account.normal_side.signed(t.closing_fen()),
                         Term::Opening(_) => account.normal_side.signed(t.opening_fen),
                         Term::Debit(_) => t.debit_fen,
-                        _ => t.credit_fen,
+                        Term::Credit(_) => t.credit_fen,
+                        _ => account.normal_side.signed(t.net_without_carry_fen()),
                     }
                 }
             };
@@ -329,6 +334,9 @@ mod tests {
         let f = parse_formula("QM(1001) + QM(1002) - R(3)").unwrap();
         assert_eq!(f.0.len(), 3);
         assert_eq!(f.0[2], (-1, Term::Line(3)));
+        let f = parse_formula("SY(5001) - SY(5603)").unwrap();
+        assert_eq!(f.0, vec![(1, Term::Net(AccountCode::parse("5001").unwrap())), (-1, Term::Net(AccountCode::parse("5603").unwrap()))]);
+        assert!(parse_formula("SY()").is_err());
         assert!(parse_formula("XX(1001)").is_err());
         assert!(parse_formula("QM(abc)").is_err());
         assert!(parse_formula("QM(1001").is_err());

@@ -444,6 +444,9 @@ pub trait Tx: Send {
     fn set_chain_head(&mut self, book_id: i64, head: &str) -> impl Future<Output = Result<()>> + Send;
     fn add_balances(&mut self, community_id: i64, book_id: i64, deltas: &[BalanceRow]) -> impl Future<Output = Result<()>> + Send;
     fn balances(&mut self, book_id: i64) -> impl Future<Output = Result<Vec<BalanceRow>>> + Send;
+    /// The part of `balances` that posted year-end carry-forward vouchers (and reversals of them)
+    /// make up, per account and period: what a 利润表's net movement (SY) leaves out.
+    fn carry_forward_balances(&mut self, book_id: i64) -> impl Future<Output = Result<Vec<BalanceRow>>> + Send;
 
     fn count_unposted(&mut self, book_id: i64, period: i64) -> impl Future<Output = Result<i64>> + Send;
     fn close_period(

@@ -424,6 +424,23 @@ macro_rules! impl_tx {
                 .await?)
             }
 
+            async fn carry_forward_balances(&mut self, book_id: i64) -> Result<Vec<BalanceRow>> {
+                // The carry-forward vouchers come from the partial index vouchers_carry_forward;
+                // a reversal of one is found through its UNIQUE reverses_id.
+                Ok(sqlx::query_as(
+                    "SELECT l.account_id, v.period, CAST(SUM(l.debit_fen) AS BIGINT) AS debit_fen, CAST(SUM(l.credit_fen) AS BIGINT) AS credit_fen
+                     FROM voucher_lines l JOIN vouchers v ON v.id = l.voucher_id
+                     WHERE v.status = 'posted' AND v.id IN (
+                         SELECT c.id FROM vouchers c WHERE c.book_id = $1 AND c.kind = 'carry_forward'
+                         UNION ALL
+                         SELECT r.id FROM vouchers c JOIN vouchers r ON r.reverses_id = c.id WHERE c.book_id = $1 AND c.kind = 'carry_forward')
+                     GROUP BY l.account_id, v.period ORDER BY l.account_id, v.period",
+                )
+                .bind(book_id)
+                .fetch_all(&mut *self.tx)
+                .await?)
+            }
+
             async fn count_unposted(&mut self, book_id: i64, period: i64) -> Result<i64> {
                 Ok(sqlx::query_scalar("SELECT COUNT(*) FROM vouchers WHERE book_id = $1 AND period = $2 AND status <> 'posted'")
                     .bind(book_id)
