@@ -11,12 +11,12 @@ use std::time::Instant;
 
 use chrono::NaiveDate;
 use clap::Parser;
-use mingzhang::domain::billing::{FeeBasis, HouseholdKind};
 use mingzhang::domain::money::Fen;
 use mingzhang::domain::period::Period;
+use mingzhang::fees::reports::{aging, collection};
+use mingzhang::fees::rules::{FeeBasis, HouseholdKind};
+use mingzhang::fees::{FeeItemSpec, Fees, Method, PaymentRequest};
 use mingzhang::ledger::Ledger;
-use mingzhang::receivables::{FeeItemSpec, Method, PaymentRequest};
-use mingzhang::report::receivables::{aging, collection};
 use mingzhang::store::{AnyStore, Store};
 use mingzhang::with_store;
 use rand::rngs::SmallRng;
@@ -41,6 +41,7 @@ struct Args {
 
 async fn run<S: Store>(store: S, args: &Args) -> mingzhang::Result<()> {
     let ledger = Ledger::new(store.clone());
+    let fees = Fees::new(&ledger);
     let mut rng = SmallRng::seed_from_u64(args.seed);
     let community = ledger.create_community("收费基准社区").await?;
     let start = Period::new(2023, 1).expect("January");
@@ -52,7 +53,7 @@ async fn run<S: Store>(store: S, args: &Args) -> mingzhang::Result<()> {
             &format!("{},{},{},{}.{:02},住宅,业主{i},13900000000\n", i / 100 + 1, i % 100 / 50 + 1, i % 50 + 101, area / 100, area % 100);
     }
     let t = Instant::now();
-    ledger.import_households(community.id, csv.as_bytes()).await?;
+    fees.import_households(community.id, csv.as_bytes()).await?;
     println!("engine: {}; import of {} households: {:.2} s", store.engine(), args.households, t.elapsed().as_secs_f64());
     for (code, name, basis, account, rate) in [
         ("WYF", "物业服务费", FeeBasis::PerM2Month, "500101", "1.35"),
@@ -60,12 +61,12 @@ async fn run<S: Store>(store: S, args: &Args) -> mingzhang::Result<()> {
         ("LJF", "生活垃圾处置费", FeeBasis::FixedMonth, "505101", "8"),
     ] {
         let spec = FeeItemSpec { code, name, basis, revenue_account: account, late_fee_ppm_per_day: 0, late_fee_cap_percent: 0 };
-        ledger.add_fee_item(&book, &spec).await?;
-        ledger.add_fee_standard(&book, code, HouseholdKind::Residential, rate, start.first_day(), None).await?;
+        fees.add_fee_item(&book, &spec).await?;
+        fees.add_fee_standard(&book, code, HouseholdKind::Residential, rate, start.first_day(), None).await?;
     }
 
     let t = Instant::now();
-    let run = ledger.run_billing(&book, start, &[], "会计").await?;
+    let run = fees.run_billing(&book, start, &[], "会计").await?;
     println!(
         "billing run: {} bills ({} households × 3 items), voucher {}: {:.2} s (goal < 2 s on SQLite)",
         run.bills,
@@ -74,7 +75,7 @@ async fn run<S: Store>(store: S, args: &Args) -> mingzhang::Result<()> {
         t.elapsed().as_secs_f64()
     );
 
-    let households = ledger.households(community.id).await?;
+    let households = fees.households(community.id).await?;
     let t = Instant::now();
     for i in 0..args.payments {
         let h = &households[rng.gen_range(0..households.len())];
@@ -88,7 +89,7 @@ async fn run<S: Store>(store: S, args: &Args) -> mingzhang::Result<()> {
             cashier: "出纳",
             bill_ids: None,
         };
-        ledger.pay(&book, &req).await?;
+        fees.pay(&book, &req).await?;
     }
     let secs = t.elapsed().as_secs_f64();
     println!(
@@ -111,7 +112,7 @@ async fn run<S: Store>(store: S, args: &Args) -> mingzhang::Result<()> {
             }
         }
         period = period.next();
-        ledger.run_billing(&book, period, &[], "会计").await?;
+        fees.run_billing(&book, period, &[], "会计").await?;
     }
     let t = Instant::now();
     let a = aging(&store, &book, period, false).await?;

@@ -16,10 +16,12 @@ use chrono::{NaiveDate, Utc};
 use clap::Parser;
 use mingzhang::domain::money::Fen;
 use mingzhang::domain::period::Period;
-use mingzhang::domain::voucher::{Dimensions, LineInput, VoucherInput, VoucherKind};
+use mingzhang::ledger::export;
+use mingzhang::ledger::store::{LedgerTx, LineRow, NewVoucher};
+use mingzhang::ledger::voucher::{Dimensions, LineInput, VoucherInput, VoucherKind};
 use mingzhang::ledger::{ApprovedVoucher, Book, Ledger};
-use mingzhang::store::{AnyStore, LineRow, NewVoucher, Store, Tx};
-use mingzhang::{export, report, verify, with_store};
+use mingzhang::store::{AnyStore, Store, Tx};
+use mingzhang::{report, verify, with_store};
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 

@@ -1,15 +1,18 @@
 //! mingzhang (明账): the open ledger for community-run property companies and the village
 //! collectives that own them. See DESIGN.md for the domain and its invariants.
+//!
+//! The code is laid out in wings, one per capability, each holding its own rules, rows and SQL,
+//! reports and paper: `ledger` (books, vouchers, the chain) and `fees` (households, billing,
+//! payments). Shared rooms: `domain` (pure nouns), `store` (engines and transactions),
+//! `report` (the statement engine), `render` (PDF), `import` (CSV/XLSX tables) and `cli`.
 
-pub mod chart;
 pub mod cli;
-pub mod demo;
 pub mod domain;
 pub mod error;
-pub mod export;
+pub mod fees;
+pub mod import;
 pub mod ledger;
-pub mod pdf;
-pub mod receivables;
+pub mod render;
 pub mod report;
 pub mod store;
 pub mod verify;

@@ -5,10 +5,10 @@
 mod common;
 
 use common::*;
-use mingzhang::domain::billing::{FeeBasis, HouseholdKind};
 use mingzhang::domain::money::Fen;
+use mingzhang::fees::rules::{FeeBasis, HouseholdKind};
+use mingzhang::fees::{FeeItemSpec, Method, PaymentRequest};
 use mingzhang::ledger::Ledger;
-use mingzhang::receivables::{FeeItemSpec, Method, PaymentRequest};
 use mingzhang::report;
 use mingzhang::store::{AnyStore, Store};
 use mingzhang::verify::verify_all;
@@ -45,7 +45,7 @@ async fn apply<S: Store>(ledger: &Ledger<S>, ops: &[Op]) {
     let book = company_book(ledger).await;
     let c = ledger.community(None).await.unwrap();
     let csv = "楼栋,单元,房号,建筑面积,类型,业主\n1,1,101,88.88,住宅,甲\n1,1,102,120.05,住宅,乙\n1,2,201,60.50,住宅,丙\n2,,S1,35.00,商铺,丁\nP,,P1,12.50,车位,戊\nP,,P2,12.50,车位,己\n";
-    ledger.import_households(c.id, csv.as_bytes()).await.unwrap();
+    ledger.fees().import_households(c.id, csv.as_bytes()).await.unwrap();
     let spec = |code, name, basis, account| FeeItemSpec {
         code,
         name,
@@ -54,21 +54,21 @@ async fn apply<S: Store>(ledger: &Ledger<S>, ops: &[Op]) {
         late_fee_ppm_per_day: 0,
         late_fee_cap_percent: 0,
     };
-    ledger.add_fee_item(&book, &spec("WYF", "物业费", FeeBasis::PerM2Month, "500101")).await.unwrap();
-    ledger.add_fee_item(&book, &spec("TCF", "停车费", FeeBasis::FixedMonth, "500102")).await.unwrap();
+    ledger.fees().add_fee_item(&book, &spec("WYF", "物业费", FeeBasis::PerM2Month, "500101")).await.unwrap();
+    ledger.fees().add_fee_item(&book, &spec("TCF", "停车费", FeeBasis::FixedMonth, "500102")).await.unwrap();
     let from = date(2024, 1, 1);
-    ledger.add_fee_standard(&book, "WYF", HouseholdKind::Residential, "1.37", from, None).await.unwrap();
-    ledger.add_fee_standard(&book, "WYF", HouseholdKind::Commercial, "2.95", from, None).await.unwrap();
-    ledger.add_fee_standard(&book, "TCF", HouseholdKind::Parking, "133.33", from, None).await.unwrap();
-    let households = ledger.households(c.id).await.unwrap();
+    ledger.fees().add_fee_standard(&book, "WYF", HouseholdKind::Residential, "1.37", from, None).await.unwrap();
+    ledger.fees().add_fee_standard(&book, "WYF", HouseholdKind::Commercial, "2.95", from, None).await.unwrap();
+    ledger.fees().add_fee_standard(&book, "TCF", HouseholdKind::Parking, "133.33", from, None).await.unwrap();
+    let households = ledger.fees().households(c.id).await.unwrap();
     for (i, op) in ops.iter().enumerate() {
         match op {
             Op::Bill(m) => {
-                ledger.run_billing(&book, period(2025, *m), &[], "会计").await.unwrap();
+                ledger.fees().run_billing(&book, period(2025, *m), &[], "会计").await.unwrap();
             }
             Op::Pay { household, fen, named, key } => {
                 let h = &households[*household];
-                let open = ledger.open_bills(&book, Some(h.id)).await.unwrap();
+                let open = ledger.fees().open_bills(&book, Some(h.id)).await.unwrap();
                 let bill_ids = (*named && !open.is_empty()).then(|| vec![open[open.len() - 1].id]);
                 let key = format!("k{key}");
                 let req = PaymentRequest {
@@ -80,19 +80,19 @@ async fn apply<S: Store>(ledger: &Ledger<S>, ops: &[Op]) {
                     cashier: "出纳",
                     bill_ids,
                 };
-                ledger.pay(&book, &req).await.unwrap();
+                ledger.fees().pay(&book, &req).await.unwrap();
             }
             Op::Waive { household, percent } => {
                 let h = &households[*household];
-                if let Some(b) = ledger.open_bills(&book, Some(h.id)).await.unwrap().first() {
+                if let Some(b) = ledger.fees().open_bills(&book, Some(h.id)).await.unwrap().first() {
                     let fen = (b.open_fen * percent / 100).max(1);
-                    ledger.waive(&book, b.id, Fen(fen), "困难住户减免", "主任", date(2025, 4, 15)).await.unwrap();
+                    ledger.fees().waive(&book, b.id, Fen(fen), "困难住户减免", "主任", date(2025, 4, 15)).await.unwrap();
                 }
             }
             Op::Void(number) => {
-                if ledger.receipt(&book, *number).await.is_ok_and(|r| !r.voided) {
+                if ledger.fees().receipt(&book, *number).await.is_ok_and(|r| !r.voided) {
                     // Dated after every payment of the run, which fall in April's first 28 days.
-                    ledger.void_receipt(&book, *number, "录错", "主任", date(2025, 4, 28)).await.unwrap();
+                    ledger.fees().void_receipt(&book, *number, "录错", "主任", date(2025, 4, 28)).await.unwrap();
                 }
             }
         }
@@ -102,10 +102,10 @@ async fn apply<S: Store>(ledger: &Ledger<S>, ops: &[Op]) {
     // The tie, recomputed here from the reports as well.
     let tb = report::trial_balance(&ledger.store, &book, period(2025, 1), period(2025, 4), 9).await.unwrap();
     let ledger_fen: i64 = tb.rows.iter().filter(|r| r.code == "1122" || r.code == "2203").map(|r| r.closing_fen).sum();
-    let open: i64 = ledger.open_bills(&book, None).await.unwrap().iter().map(|b| b.open_fen).sum();
+    let open: i64 = ledger.fees().open_bills(&book, None).await.unwrap().iter().map(|b| b.open_fen).sum();
     let mut prepaid = 0;
     for h in &households {
-        prepaid += ledger.prepaid(&book, h.id).await.unwrap().0;
+        prepaid += ledger.fees().prepaid(&book, h.id).await.unwrap().0;
     }
     assert_eq!(open - prepaid, ledger_fen);
 }

@@ -5,11 +5,12 @@
 mod common;
 
 use common::*;
-use mingzhang::domain::billing::{FeeBasis, HouseholdKind};
 use mingzhang::domain::money::Fen;
+use mingzhang::fees::rules::{FeeBasis, HouseholdKind};
+use mingzhang::fees::store::{FeesTx, HouseholdRow};
+use mingzhang::fees::{FeeItemSpec, Method, PaymentRequest};
 use mingzhang::ledger::{Book, Ledger};
-use mingzhang::receivables::{FeeItemSpec, Method, PaymentRequest};
-use mingzhang::store::{HouseholdRow, Store, Tx};
+use mingzhang::store::Store;
 use mingzhang::verify::verify_all;
 
 const HOUSEHOLDS: &str = "楼栋,单元,房号,建筑面积,类型,业主,电话,入住日期
@@ -25,7 +26,7 @@ P,,P-001,12.50,车位,钱七,13800000005,
 async fn community_with_fees<S: Store>(ledger: &Ledger<S>) -> (Book, Vec<HouseholdRow>) {
     let book = company_book(ledger).await;
     let c = ledger.community(None).await.unwrap();
-    ledger.import_households(c.id, HOUSEHOLDS.as_bytes()).await.unwrap();
+    ledger.fees().import_households(c.id, HOUSEHOLDS.as_bytes()).await.unwrap();
     let spec = |code, name, basis, account| FeeItemSpec {
         code,
         name,
@@ -34,13 +35,13 @@ async fn community_with_fees<S: Store>(ledger: &Ledger<S>) -> (Book, Vec<Househo
         late_fee_ppm_per_day: 0,
         late_fee_cap_percent: 0,
     };
-    ledger.add_fee_item(&book, &spec("WYF", "物业费", FeeBasis::PerM2Month, "500101")).await.unwrap();
-    ledger.add_fee_item(&book, &spec("TCF", "停车费", FeeBasis::FixedMonth, "500102")).await.unwrap();
+    ledger.fees().add_fee_item(&book, &spec("WYF", "物业费", FeeBasis::PerM2Month, "500101")).await.unwrap();
+    ledger.fees().add_fee_item(&book, &spec("TCF", "停车费", FeeBasis::FixedMonth, "500102")).await.unwrap();
     let from = date(2024, 1, 1);
-    ledger.add_fee_standard(&book, "WYF", HouseholdKind::Residential, "1.50", from, None).await.unwrap();
-    ledger.add_fee_standard(&book, "WYF", HouseholdKind::Commercial, "3.00", from, None).await.unwrap();
-    ledger.add_fee_standard(&book, "TCF", HouseholdKind::Parking, "150", from, None).await.unwrap();
-    let households = ledger.households(c.id).await.unwrap();
+    ledger.fees().add_fee_standard(&book, "WYF", HouseholdKind::Residential, "1.50", from, None).await.unwrap();
+    ledger.fees().add_fee_standard(&book, "WYF", HouseholdKind::Commercial, "3.00", from, None).await.unwrap();
+    ledger.fees().add_fee_standard(&book, "TCF", HouseholdKind::Parking, "150", from, None).await.unwrap();
+    let households = ledger.fees().households(c.id).await.unwrap();
     (book, households)
 }
 
@@ -50,12 +51,12 @@ fn find<'a>(hs: &'a [HouseholdRow], label: &str) -> &'a HouseholdRow {
 
 async fn households<S: Store>(ledger: Ledger<S>, url: &str) {
     let c = ledger.create_community("住户导入").await.unwrap();
-    let first = ledger.import_households(c.id, HOUSEHOLDS.as_bytes()).await.unwrap();
+    let first = ledger.fees().import_households(c.id, HOUSEHOLDS.as_bytes()).await.unwrap();
     assert_eq!((first.added, first.changed, first.unchanged), (5, 0, 0));
-    let again = ledger.import_households(c.id, HOUSEHOLDS.as_bytes()).await.unwrap();
+    let again = ledger.fees().import_households(c.id, HOUSEHOLDS.as_bytes()).await.unwrap();
     assert_eq!((again.added, again.changed, again.unchanged), (0, 0, 5), "re-importing the same file changes nothing");
     let changed = HOUSEHOLDS.replace("1,1,102,120.50,住宅,李四", "1,1,102,120.50,住宅,李四（已过户给李小四）");
-    let r = ledger.import_households(c.id, changed.as_bytes()).await.unwrap();
+    let r = ledger.fees().import_households(c.id, changed.as_bytes()).await.unwrap();
     assert_eq!((r.added, r.changed, r.unchanged), (0, 1, 4));
     let snap = snapshot(url).await;
     let history = snap.split("== household_history").nth(1).and_then(|s| s.split("== ").next()).unwrap_or("");
@@ -70,7 +71,7 @@ async fn households<S: Store>(ledger: Ledger<S>, url: &str) {
 1,1,304,91,住宅,戊
 1,1,305,abc,住宅,己
 ";
-    let err = ledger.import_households(c.id, bad.as_bytes()).await.unwrap_err().to_string();
+    let err = ledger.fees().import_households(c.id, bad.as_bytes()).await.unwrap_err().to_string();
     for expected in [
         "有 5 行错误",
         "第 2 行“建筑面积”列：“-5”须大于零",
@@ -85,9 +86,9 @@ async fn households<S: Store>(ledger: Ledger<S>, url: &str) {
 
     let xlsx = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/households.xlsx")).unwrap();
     let c2 = ledger.create_community("Excel 导入").await.unwrap();
-    let r = ledger.import_households(c2.id, &xlsx).await.unwrap();
+    let r = ledger.fees().import_households(c2.id, &xlsx).await.unwrap();
     assert_eq!(r.added, 4);
-    let hs = ledger.households(c2.id).await.unwrap();
+    let hs = ledger.fees().households(c2.id).await.unwrap();
     let shop = find(&hs, "2--S01");
     assert_eq!((shop.area_m2_hundredths, shop.kind.as_str(), shop.move_in_date), (4500, "commercial", Some(date(2025, 3, 21))));
     assert_eq!(find(&hs, "1-1-101").area_m2_hundredths, 8937);
@@ -100,17 +101,17 @@ async fn households_import_from_csv_and_xlsx_idempotently_and_bad_files_write_no
 
 async fn billing<S: Store>(ledger: Ledger<S>, url: &str) {
     let (book, hs) = community_with_fees(&ledger).await;
-    let err = ledger.add_fee_standard(&book, "WYF", HouseholdKind::Residential, "1.80", date(2025, 6, 1), None).await.unwrap_err();
+    let err = ledger.fees().add_fee_standard(&book, "WYF", HouseholdKind::Residential, "1.80", date(2025, 6, 1), None).await.unwrap_err();
     assert!(err.to_string().contains("重叠"), "{err}");
 
-    let run = ledger.run_billing(&book, period(2025, 3), &[], "会计甲").await.unwrap();
+    let run = ledger.fees().run_billing(&book, period(2025, 3), &[], "会计甲").await.unwrap();
     // 89.37×1.5 = 134.055 → 134.06; 120.50×1.5 = 180.75; 201 moved in on 21 March: 100×1.5×11/31
     // = 53.2258… → 53.23; the shop 45×3 = 135.00; the parking space 150.00.
     assert_eq!(run.bills, 5);
     assert_eq!(run.total, Fen(13406 + 18075 + 5323 + 13500 + 15000));
-    let again = ledger.run_billing(&book, period(2025, 3), &[], "会计甲").await.unwrap();
+    let again = ledger.fees().run_billing(&book, period(2025, 3), &[], "会计甲").await.unwrap();
     assert_eq!((again.bills, again.voucher), (0, None), "running a month twice bills nothing new");
-    let open = ledger.open_bills(&book, Some(find(&hs, "2-1-201").id)).await.unwrap();
+    let open = ledger.fees().open_bills(&book, Some(find(&hs, "2-1-201").id)).await.unwrap();
     assert_eq!(open[0].amount_fen, 5323);
 
     let (v, lines) = ledger.voucher(&book, 1).await.unwrap();
@@ -120,12 +121,12 @@ async fn billing<S: Store>(ledger: Ledger<S>, url: &str) {
     assert!(lines.iter().any(|l| l.summary == "2025-03 物业费 1栋" && l.debit_fen == 13406 + 18075), "summed per building and item");
 
     // A new rate never rewrites past bills.
-    ledger.add_fee_standard(&book, "TCF", HouseholdKind::Garage, "80", date(2025, 4, 1), None).await.unwrap();
-    assert_eq!(ledger.open_bills(&book, Some(find(&hs, "P--P-001").id)).await.unwrap()[0].amount_fen, 15000);
+    ledger.fees().add_fee_standard(&book, "TCF", HouseholdKind::Garage, "80", date(2025, 4, 1), None).await.unwrap();
+    assert_eq!(ledger.fees().open_bills(&book, Some(find(&hs, "P--P-001").id)).await.unwrap()[0].amount_fen, 15000);
 
     ledger.close_period(&book, period(2025, 1), "主管乙").await.unwrap();
     let before = snapshot(url).await;
-    let err = ledger.run_billing(&book, period(2025, 1), &[], "会计甲").await.unwrap_err();
+    let err = ledger.fees().run_billing(&book, period(2025, 1), &[], "会计甲").await.unwrap_err();
     assert_eq!(err.code(), "period_closed");
     assert_eq!(snapshot(url).await, before);
     let report = verify_all(&ledger.store).await.unwrap();
@@ -140,7 +141,7 @@ async fn billing_runs_bill_by_area_fixed_and_days_once_per_month_with_one_summar
 async fn payments<S: Store>(ledger: Ledger<S>, url: &str) {
     let (book, hs) = community_with_fees(&ledger).await;
     for m in 3..=5 {
-        ledger.run_billing(&book, period(2025, m), &[], "会计甲").await.unwrap();
+        ledger.fees().run_billing(&book, period(2025, m), &[], "会计甲").await.unwrap();
     }
     let zhang = find(&hs, "1-1-101");
     let pay = |amount: i64, key: &'static str| PaymentRequest {
@@ -153,30 +154,30 @@ async fn payments<S: Store>(ledger: Ledger<S>, url: &str) {
         bill_ids: None,
     };
     // Three months of 134.06 are open; 300.00 settles March and April and 31.88 of May.
-    let receipt = ledger.pay(&book, &pay(30_000, "wx-0001")).await.unwrap();
+    let receipt = ledger.fees().pay(&book, &pay(30_000, "wx-0001")).await.unwrap();
     assert_eq!(receipt.number, 1);
     assert_eq!(receipt.label, "No.000001");
     assert_eq!(receipt.amount_in_words, "叁佰元整");
     let settled: Vec<(String, i64)> = receipt.settled.iter().map(|s| (s.period.clone(), s.amount.0)).collect();
     assert_eq!(settled, vec![("2025-03".into(), 13406), ("2025-04".into(), 13406), ("2025-05".into(), 3188)]);
     assert_eq!(receipt.prepaid, Fen::ZERO);
-    let replay = ledger.pay(&book, &pay(30_000, "wx-0001")).await.unwrap();
+    let replay = ledger.fees().pay(&book, &pay(30_000, "wx-0001")).await.unwrap();
     assert!(replay.replayed);
     assert_eq!((replay.number, replay.settled.len()), (1, 3), "the same key records one payment and returns the first receipt");
 
     // Paying ahead: 1,000.00 settles May's 102.18 and leaves 897.82 prepaid…
-    let ahead = ledger.pay(&book, &pay(100_000, "wx-0002")).await.unwrap();
+    let ahead = ledger.fees().pay(&book, &pay(100_000, "wx-0002")).await.unwrap();
     assert_eq!((ahead.number, ahead.prepaid), (2, Fen(100_000 - 10_218)));
-    assert_eq!(ledger.prepaid(&book, zhang.id).await.unwrap(), Fen(89_782));
+    assert_eq!(ledger.fees().prepaid(&book, zhang.id).await.unwrap(), Fen(89_782));
     // …which the next billing run applies by itself.
-    let june = ledger.run_billing(&book, period(2025, 6), &[], "会计甲").await.unwrap();
+    let june = ledger.fees().run_billing(&book, period(2025, 6), &[], "会计甲").await.unwrap();
     assert_eq!(june.prepayment_applied, Fen(13406));
-    assert!(ledger.open_bills(&book, Some(zhang.id)).await.unwrap().is_empty());
-    assert_eq!(ledger.prepaid(&book, zhang.id).await.unwrap(), Fen(89_782 - 13406));
+    assert!(ledger.fees().open_bills(&book, Some(zhang.id)).await.unwrap().is_empty());
+    assert_eq!(ledger.fees().prepaid(&book, zhang.id).await.unwrap(), Fen(89_782 - 13406));
 
     // Naming bills: Li pays June first, then a bill of another household is refused.
     let li = find(&hs, "1-1-102");
-    let li_bills = ledger.open_bills(&book, Some(li.id)).await.unwrap();
+    let li_bills = ledger.fees().open_bills(&book, Some(li.id)).await.unwrap();
     let june_bill = li_bills.iter().find(|b| b.period == 202506).unwrap().id;
     let named = PaymentRequest {
         household_id: li.id,
@@ -186,36 +187,40 @@ async fn payments<S: Store>(ledger: Ledger<S>, url: &str) {
         amount: Fen(18075),
         ..pay(0, "")
     };
-    let r = ledger.pay(&book, &named).await.unwrap();
+    let r = ledger.fees().pay(&book, &named).await.unwrap();
     assert_eq!(r.settled.iter().map(|s| s.period.as_str()).collect::<Vec<_>>(), vec!["2025-06"]);
     // A retry names a bill its first run settled: still the first receipt, not an error.
-    let retry = ledger.pay(&book, &named).await.unwrap();
+    let retry = ledger.fees().pay(&book, &named).await.unwrap();
     assert!(retry.replayed);
     assert_eq!((retry.number, retry.settled.len(), retry.amount), (r.number, 1, Fen(18075)));
     let before = snapshot(url).await;
     let other = PaymentRequest {
         household_id: li.id,
-        bill_ids: Some(vec![ledger.open_bills(&book, Some(find(&hs, "S--S01").id)).await.unwrap()[0].id]),
+        bill_ids: Some(vec![ledger.fees().open_bills(&book, Some(find(&hs, "S--S01").id)).await.unwrap()[0].id]),
         idempotency_key: "bank-2",
         ..pay(100, "")
     };
-    let err = ledger.pay(&book, &other).await.unwrap_err();
+    let err = ledger.fees().pay(&book, &other).await.unwrap_err();
     assert!(err.to_string().contains("不是住户 1-1-102 的未结清账单"), "{err}");
     for (amount, key, household, words) in
         [(0, "z", zhang.id, "须大于零"), (-100, "n", zhang.id, "须大于零"), (100, "u", 999_999, "住户 #999999")]
     {
-        let err =
-            ledger.pay(&book, &PaymentRequest { household_id: household, idempotency_key: key, ..pay(amount, "") }).await.unwrap_err();
+        let err = ledger
+            .fees()
+            .pay(&book, &PaymentRequest { household_id: household, idempotency_key: key, ..pay(amount, "") })
+            .await
+            .unwrap_err();
         assert!(err.to_string().contains(words), "{err}");
     }
     assert_eq!(snapshot(url).await, before, "refused payments write nothing");
 
     // A waiver settles what is left of a bill, with its reason and approver.
-    let shop_bill = ledger.open_bills(&book, Some(find(&hs, "S--S01").id)).await.unwrap()[0].clone();
-    let err = ledger.waive(&book, shop_bill.id, Fen(shop_bill.open_fen + 1), "疫情减免", "主任丁", date(2025, 6, 20)).await.unwrap_err();
+    let shop_bill = ledger.fees().open_bills(&book, Some(find(&hs, "S--S01").id)).await.unwrap()[0].clone();
+    let err =
+        ledger.fees().waive(&book, shop_bill.id, Fen(shop_bill.open_fen + 1), "疫情减免", "主任丁", date(2025, 6, 20)).await.unwrap_err();
     assert!(err.to_string().contains("超过账单未结清金额"), "{err}");
-    ledger.waive(&book, shop_bill.id, Fen(shop_bill.open_fen), "疫情期间商铺减免", "主任丁", date(2025, 6, 20)).await.unwrap();
-    assert!(ledger.open_bills(&book, Some(find(&hs, "S--S01").id)).await.unwrap().iter().all(|b| b.id != shop_bill.id));
+    ledger.fees().waive(&book, shop_bill.id, Fen(shop_bill.open_fen), "疫情期间商铺减免", "主任丁", date(2025, 6, 20)).await.unwrap();
+    assert!(ledger.fees().open_bills(&book, Some(find(&hs, "S--S01").id)).await.unwrap().iter().all(|b| b.id != shop_bill.id));
 
     let report = verify_all(&ledger.store).await.unwrap();
     assert!(report.is_clean(), "{:#?}", report.findings);
@@ -228,7 +233,7 @@ async fn payments_settle_oldest_bills_first_keep_prepayments_and_are_recorded_on
 
 async fn invariant_five<S: Store>(ledger: Ledger<S>, url: &str) {
     let (book, hs) = community_with_fees(&ledger).await;
-    ledger.run_billing(&book, period(2025, 3), &[], "会计甲").await.unwrap();
+    ledger.fees().run_billing(&book, period(2025, 3), &[], "会计甲").await.unwrap();
     assert!(verify_all(&ledger.store).await.unwrap().is_clean());
     // A bill slipped into the subledger with no voucher behind it.
     raw_sql(
@@ -270,7 +275,7 @@ async fn hand_made_vouchers_may_not_touch_the_receivable_control_accounts() {
 }
 
 async fn rates<S: Store>(ledger: Ledger<S>, _url: &str) {
-    use mingzhang::report::receivables::{aging, collection, household_statement};
+    use mingzhang::fees::reports::{aging, collection, household_statement};
     let (book, hs) = community_with_fees(&ledger).await;
     let pay = |h: &HouseholdRow, fen: i64, day: chrono::NaiveDate, key: &'static str| PaymentRequest {
         household_id: h.id,
@@ -281,13 +286,13 @@ async fn rates<S: Store>(ledger: Ledger<S>, _url: &str) {
         cashier: "出纳丙",
         bill_ids: None,
     };
-    ledger.run_billing(&book, period(2025, 3), &[], "会计甲").await.unwrap();
-    ledger.pay(&book, &pay(find(&hs, "1-1-101"), 13406, date(2025, 3, 15), "a")).await.unwrap();
-    ledger.run_billing(&book, period(2025, 4), &[], "会计甲").await.unwrap();
-    ledger.pay(&book, &pay(find(&hs, "1-1-102"), 36150, date(2025, 4, 10), "b")).await.unwrap();
+    ledger.fees().run_billing(&book, period(2025, 3), &[], "会计甲").await.unwrap();
+    ledger.fees().pay(&book, &pay(find(&hs, "1-1-101"), 13406, date(2025, 3, 15), "a")).await.unwrap();
+    ledger.fees().run_billing(&book, period(2025, 4), &[], "会计甲").await.unwrap();
+    ledger.fees().pay(&book, &pay(find(&hs, "1-1-102"), 36150, date(2025, 4, 10), "b")).await.unwrap();
     let shop_march =
-        ledger.open_bills(&book, Some(find(&hs, "S--S01").id)).await.unwrap().into_iter().find(|b| b.period == 202503).unwrap();
-    ledger.waive(&book, shop_march.id, Fen(13500), "装修期免收", "主任丁", date(2025, 4, 20)).await.unwrap();
+        ledger.fees().open_bills(&book, Some(find(&hs, "S--S01").id)).await.unwrap().into_iter().find(|b| b.period == 202503).unwrap();
+    ledger.fees().waive(&book, shop_march.id, Fen(13500), "装修期免收", "主任丁", date(2025, 4, 20)).await.unwrap();
 
     let c = collection(&ledger.store, &book, period(2025, 3), period(2025, 4)).await.unwrap();
     let line = |p: &str, b: &str| c.lines.iter().find(|l| l.period == p && l.building == b).cloned().unwrap();
@@ -334,7 +339,7 @@ async fn collection_rates_and_aging_match_figures_computed_by_hand() {
 }
 
 async fn late_fees<S: Store>(ledger: Ledger<S>, _url: &str) {
-    use mingzhang::report::receivables::household_statement;
+    use mingzhang::fees::reports::household_statement;
     let (book, hs) = community_with_fees(&ledger).await;
     let spec = FeeItemSpec {
         code: "LJF",
@@ -344,8 +349,8 @@ async fn late_fees<S: Store>(ledger: Ledger<S>, _url: &str) {
         late_fee_ppm_per_day: 500,
         late_fee_cap_percent: 10,
     };
-    ledger.add_fee_item(&book, &spec).await.unwrap();
-    ledger.add_fee_standard(&book, "LJF", HouseholdKind::Residential, "10", date(2024, 1, 1), None).await.unwrap();
+    ledger.fees().add_fee_item(&book, &spec).await.unwrap();
+    ledger.fees().add_fee_standard(&book, "LJF", HouseholdKind::Residential, "10", date(2024, 1, 1), None).await.unwrap();
     let bad = FeeItemSpec {
         code: "X",
         name: "错",
@@ -354,8 +359,8 @@ async fn late_fees<S: Store>(ledger: Ledger<S>, _url: &str) {
         late_fee_ppm_per_day: 20_000,
         late_fee_cap_percent: 10,
     };
-    assert!(ledger.add_fee_item(&book, &bad).await.unwrap_err().to_string().contains("滞纳金"));
-    ledger.run_billing(&book, period(2025, 3), &["LJF".to_string()], "会计甲").await.unwrap();
+    assert!(ledger.fees().add_fee_item(&book, &bad).await.unwrap_err().to_string().contains("滞纳金"));
+    ledger.fees().run_billing(&book, period(2025, 3), &["LJF".to_string()], "会计甲").await.unwrap();
     let h = find(&hs, "1-1-101");
     // 30 days after the end of March: 0.05 % × 10.00 × 30 = 0.15; a year later the 10 % cap, 1.00.
     let april = household_statement(&ledger.store, &book, h, date(2025, 4, 30)).await.unwrap();
@@ -363,17 +368,17 @@ async fn late_fees<S: Store>(ledger: Ledger<S>, _url: &str) {
     let later = household_statement(&ledger.store, &book, h, date(2026, 3, 31)).await.unwrap();
     assert_eq!(later.late_fees, Fen(100));
     // Items without a rate never charge one.
-    ledger.run_billing(&book, period(2025, 3), &["WYF".to_string()], "会计甲").await.unwrap();
+    ledger.fees().run_billing(&book, period(2025, 3), &["WYF".to_string()], "会计甲").await.unwrap();
     let st = household_statement(&ledger.store, &book, h, date(2026, 3, 31)).await.unwrap();
     assert_eq!(st.late_fees, Fen(100));
     // The notice states the late fee beside the arrears (10.00 + 134.06), not inside them.
-    let notice = mingzhang::pdf::dunning::Notice {
+    let notice = mingzhang::fees::paper::dunning::Notice {
         company: "幸福物业",
         as_of: date(2026, 3, 31),
         pay_by: date(2026, 4, 15),
         contact: "物业服务中心",
     };
-    let (pdf, _) = mingzhang::pdf::dunning::dunning_pdf(&notice, std::slice::from_ref(&st)).unwrap();
+    let (pdf, _) = mingzhang::fees::paper::dunning::dunning_pdf(&notice, std::slice::from_ref(&st)).unwrap();
     if let Some(text) = pdf_text(&pdf) {
         let unwrapped: String = text.split_whitespace().collect();
         assert!(unwrapped.contains("合计人民币壹佰肆拾肆元零陆分（￥144.06）"), "{text}");
@@ -400,14 +405,14 @@ fn pdf_text(pdf: &[u8]) -> Option<String> {
 }
 
 async fn receipts_on_paper<S: Store>(ledger: Ledger<S>, _url: &str) {
-    use mingzhang::pdf::dunning::{dunning_pdf, Notice};
-    use mingzhang::pdf::receipt::receipt_pdf;
-    use mingzhang::pdf::Paper;
-    use mingzhang::report::receivables::{dunning_statements, DunningSelection};
+    use mingzhang::fees::paper::dunning::{dunning_pdf, Notice};
+    use mingzhang::fees::paper::receipt::receipt_pdf;
+    use mingzhang::fees::reports::{dunning_statements, DunningSelection};
+    use mingzhang::render::pdf::Paper;
 
     let (book, hs) = community_with_fees(&ledger).await;
     for m in 1..=6 {
-        ledger.run_billing(&book, period(2025, m), &[], "会计甲").await.unwrap();
+        ledger.fees().run_billing(&book, period(2025, m), &[], "会计甲").await.unwrap();
     }
     // Zhang pays 1,234.56: six months of 134.06 (804.36) settled, 430.20 kept as a prepayment.
     let zhang = find(&hs, "1-1-101");
@@ -420,9 +425,9 @@ async fn receipts_on_paper<S: Store>(ledger: Ledger<S>, _url: &str) {
         cashier: "出纳丙",
         bill_ids: None,
     };
-    let receipt = ledger.pay(&book, &req).await.unwrap();
+    let receipt = ledger.fees().pay(&book, &req).await.unwrap();
     assert_eq!(receipt.amount_in_words, "壹仟贰佰叁拾肆元伍角陆分");
-    let reprint = ledger.receipt(&book, receipt.number).await.unwrap();
+    let reprint = ledger.fees().receipt(&book, receipt.number).await.unwrap();
     assert_eq!(
         (reprint.label.as_str(), reprint.settled.len(), reprint.prepaid, reprint.fingerprint.as_str()),
         (receipt.label.as_str(), 6, Fen(123_456 - 6 * 13406), receipt.fingerprint.as_str()),
@@ -462,7 +467,7 @@ async fn receipts_on_paper<S: Store>(ledger: Ledger<S>, _url: &str) {
         assert_eq!(text.matches("物业服务费催缴通知单").count(), 4, "one page per household");
         let li = &statements[0];
         assert!(text.contains("李四（1-1-102）"), "{text}");
-        assert!(text.contains(&mingzhang::pdf::money_text(li.open.0)), "Li's arrears {} are on the notice", li.open);
+        assert!(text.contains(&mingzhang::render::pdf::money_text(li.open.0)), "Li's arrears {} are on the notice", li.open);
         // The paragraph wraps, so the words are looked for with the line breaks taken out.
         let unwrapped: String = text.split_whitespace().collect();
         assert!(unwrapped.contains(&mingzhang::domain::capital::capital_amount(li.open)), "in words too");
@@ -479,7 +484,7 @@ async fn receipts_and_dunning_notices_print_as_pdf_that_reads_back() {
 async fn voids<S: Store>(ledger: Ledger<S>, url: &str) {
     let (book, hs) = community_with_fees(&ledger).await;
     for m in 1..=3 {
-        ledger.run_billing(&book, period(2025, m), &[], "会计甲").await.unwrap();
+        ledger.fees().run_billing(&book, period(2025, m), &[], "会计甲").await.unwrap();
     }
     let zhang = find(&hs, "1-1-101");
     let req = PaymentRequest {
@@ -492,11 +497,11 @@ async fn voids<S: Store>(ledger: Ledger<S>, url: &str) {
         bill_ids: None,
     };
     // 500.00 settles three months of 134.06 and leaves 97.82, which April's run applies.
-    let receipt = ledger.pay(&book, &req).await.unwrap();
+    let receipt = ledger.fees().pay(&book, &req).await.unwrap();
     assert_eq!(receipt.prepaid, Fen(50_000 - 3 * 13406));
-    let april = ledger.run_billing(&book, period(2025, 4), &[], "会计甲").await.unwrap();
+    let april = ledger.fees().run_billing(&book, period(2025, 4), &[], "会计甲").await.unwrap();
     assert_eq!(april.prepayment_applied, Fen(9782));
-    let reprint = ledger.receipt(&book, receipt.number).await.unwrap();
+    let reprint = ledger.fees().receipt(&book, receipt.number).await.unwrap();
     assert_eq!((reprint.settled.len(), reprint.prepaid), (3, Fen(9782)), "a reprint shows the receipt as issued, not what came later");
 
     // Refused voids write nothing.
@@ -506,34 +511,36 @@ async fn voids<S: Store>(ledger: Ledger<S>, url: &str) {
         (receipt.number, " ", date(2025, 4, 20), "作废原因"),
         (99, "录错住户", date(2025, 4, 20), "收据 No.000099"),
     ] {
-        let err = ledger.void_receipt(&book, number, reason, "主任丁", day).await.unwrap_err();
+        let err = ledger.fees().void_receipt(&book, number, reason, "主任丁", day).await.unwrap_err();
         assert!(err.to_string().contains(words), "{err}");
     }
     assert_eq!(snapshot(url).await, before);
 
-    let voided = ledger.void_receipt(&book, receipt.number, "录错住户", "主任丁", date(2025, 4, 20)).await.unwrap();
+    let voided = ledger.fees().void_receipt(&book, receipt.number, "录错住户", "主任丁", date(2025, 4, 20)).await.unwrap();
     assert!(voided.voided);
     assert_eq!((voided.label.as_str(), voided.amount), (receipt.label.as_str(), Fen(50_000)), "the receipt keeps its number");
     // Every bill the payment settled, and April's that its prepayment settled, is open again.
-    let open: Vec<(i64, i64)> = ledger.open_bills(&book, Some(zhang.id)).await.unwrap().iter().map(|b| (b.period, b.open_fen)).collect();
+    let open: Vec<(i64, i64)> =
+        ledger.fees().open_bills(&book, Some(zhang.id)).await.unwrap().iter().map(|b| (b.period, b.open_fen)).collect();
     assert_eq!(open, vec![(202501, 13406), (202502, 13406), (202503, 13406), (202504, 13406)]);
-    assert_eq!(ledger.prepaid(&book, zhang.id).await.unwrap(), Fen::ZERO);
-    let err = ledger.void_receipt(&book, receipt.number, "再次作废", "主任丁", date(2025, 4, 21)).await.unwrap_err();
+    assert_eq!(ledger.fees().prepaid(&book, zhang.id).await.unwrap(), Fen::ZERO);
+    let err = ledger.fees().void_receipt(&book, receipt.number, "再次作废", "主任丁", date(2025, 4, 21)).await.unwrap_err();
     assert!(err.to_string().contains("已作废"), "{err}");
     // The payment's voucher is reversed once, by the void: the generic path cannot do it again.
     let payment_voucher =
         ledger.store.read().await.unwrap().payment_by_receipt(book.id(), receipt.number).await.unwrap().unwrap().voucher_id;
     assert!(ledger.reverse(&book, payment_voucher, "会计甲", date(2025, 4, 22)).await.is_err());
     // The statement lists the voided payment as voided; invariant 5 holds at every month end.
-    let st = mingzhang::report::receivables::household_statement(&ledger.store, &book, zhang, date(2025, 4, 30)).await.unwrap();
+    let st = mingzhang::fees::reports::household_statement(&ledger.store, &book, zhang, date(2025, 4, 30)).await.unwrap();
     assert!(st.payments.iter().all(|p| p.voided) && st.open == Fen(4 * 13406));
     let report = verify_all(&ledger.store).await.unwrap();
     assert!(report.is_clean(), "{:#?}", report.findings);
-    if let Some(text) = pdf_text(&mingzhang::pdf::receipt::receipt_pdf(&voided, mingzhang::pdf::Paper::A5).unwrap()) {
+    if let Some(text) = pdf_text(&mingzhang::fees::paper::receipt::receipt_pdf(&voided, mingzhang::render::pdf::Paper::A5).unwrap()) {
         assert!(text.contains("已作废") && text.contains(&voided.label), "{text}");
     }
     // Paying again after the void settles the reopened bills oldest first.
-    let again = ledger.pay(&book, &PaymentRequest { idempotency_key: "wx-void-2", paid_on: date(2025, 4, 25), ..req }).await.unwrap();
+    let again =
+        ledger.fees().pay(&book, &PaymentRequest { idempotency_key: "wx-void-2", paid_on: date(2025, 4, 25), ..req }).await.unwrap();
     assert_eq!(again.settled.first().map(|s| s.period.as_str()), Some("2025-01"));
     assert!(verify_all(&ledger.store).await.unwrap().is_clean());
 }

@@ -6,10 +6,12 @@ mod common;
 use std::collections::BTreeMap;
 
 use common::*;
+use mingzhang::cli::demo;
 use mingzhang::domain::money::Fen;
+use mingzhang::ledger::export;
 use mingzhang::ledger::{Book, Ledger};
+use mingzhang::report;
 use mingzhang::store::Store;
-use mingzhang::{demo, export, report};
 
 /// Leaf code → debit-positive amount, from `hledger bal` CSV.
 fn hledger_balances(journal: &std::path::Path, period_arg: Option<&str>) -> BTreeMap<String, i64> {

@@ -6,7 +6,7 @@ mod common;
 
 use common::*;
 use mingzhang::domain::money::Fen;
-use mingzhang::domain::voucher::{LineInput, VoucherInput, VoucherKind};
+use mingzhang::ledger::voucher::{LineInput, VoucherInput, VoucherKind};
 use mingzhang::ledger::{ApprovedVoucher, Ledger};
 use mingzhang::report;
 use mingzhang::store::{AnyStore, Store};

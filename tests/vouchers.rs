@@ -4,7 +4,7 @@
 mod common;
 
 use common::*;
-use mingzhang::domain::voucher::VoucherInput;
+use mingzhang::ledger::voucher::VoucherInput;
 use mingzhang::ledger::Ledger;
 use mingzhang::report;
 use mingzhang::store::Store;
@@ -157,7 +157,7 @@ async fn the_database_refuses_to_change_posted_vouchers_closed_periods_or_used_o
 }
 
 async fn batch<S: Store>(ledger: Ledger<S>, _url: &str) {
-    use mingzhang::domain::voucher::VoucherKind;
+    use mingzhang::ledger::voucher::VoucherKind;
     use mingzhang::ledger::ApprovedVoucher;
     let book = company_book(&ledger).await;
     post(&ledger, &book, &voucher(date(2025, 1, 2), vec![line("1001", 100, 0), line("500101", 0, 100)])).await;

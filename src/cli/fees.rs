@@ -6,15 +6,15 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand};
 
 use super::{json, parse_date, parse_period, print_out, BookArg, Format};
-use crate::domain::billing::{FeeBasis, HouseholdKind};
 use crate::domain::money::Fen;
 use crate::error::{Error, Result};
-use crate::ledger::{Book, Ledger};
-use crate::pdf::dunning::{dunning_pdf, Notice};
-use crate::pdf::receipt::receipt_pdf;
-use crate::pdf::Paper;
-use crate::receivables::{household_label, FeeItemSpec, Method, PaymentRequest, Receipt};
-use crate::report::receivables::{dunning_statements, DunningSelection};
+use crate::fees::paper::dunning::{dunning_pdf, Notice};
+use crate::fees::paper::receipt::receipt_pdf;
+use crate::fees::reports::{dunning_statements, DunningSelection};
+use crate::fees::rules::{FeeBasis, HouseholdKind};
+use crate::fees::{household_label, FeeItemSpec, Fees, Method, PaymentRequest, Receipt};
+use crate::ledger::Book;
+use crate::render::pdf::Paper;
 use crate::store::Store;
 
 #[derive(Subcommand, Debug)]
@@ -205,14 +205,14 @@ pub struct WaiveArgs {
     pub date: String,
 }
 
-pub async fn households<S: Store>(ledger: &Ledger<S>, community_id: i64, cmd: &HouseholdCommand) -> Result<()> {
+pub async fn households<S: Store>(fees: &Fees<S>, community_id: i64, cmd: &HouseholdCommand) -> Result<()> {
     match cmd {
         HouseholdCommand::Import { file } => {
-            let r = ledger.import_households(community_id, &std::fs::read(file)?).await?;
+            let r = fees.import_households(community_id, &std::fs::read(file)?).await?;
             print_out(&format!("住户导入完成：新增 {}，更新 {}，未变 {}\n", r.added, r.changed, r.unchanged));
         }
         HouseholdCommand::List => {
-            for h in ledger.households(community_id).await? {
+            for h in fees.households(community_id).await? {
                 let kind = HouseholdKind::parse(&h.kind).map_or_else(|| h.kind.clone(), |k| k.label().to_string());
                 print_out(&format!("#{}\t{}\t{}\t{} m²\t{}\n", h.id, household_label(&h), kind, Fen(h.area_m2_hundredths), h.owner_name));
             }
@@ -221,7 +221,7 @@ pub async fn households<S: Store>(ledger: &Ledger<S>, community_id: i64, cmd: &H
     Ok(())
 }
 
-pub async fn fees<S: Store>(ledger: &Ledger<S>, book: &Book, cmd: &FeeCommand) -> Result<()> {
+pub async fn fees<S: Store>(fees: &Fees<S>, book: &Book, cmd: &FeeCommand) -> Result<()> {
     match cmd {
         FeeCommand::Item { code, name, basis, account, late_fee_ppm, late_fee_cap, .. } => {
             let basis = FeeBasis::parse(basis)
@@ -234,19 +234,19 @@ pub async fn fees<S: Store>(ledger: &Ledger<S>, book: &Book, cmd: &FeeCommand) -
                 late_fee_ppm_per_day: *late_fee_ppm,
                 late_fee_cap_percent: *late_fee_cap,
             };
-            ledger.add_fee_item(book, &spec).await?;
+            fees.add_fee_item(book, &spec).await?;
             print_out(&format!("已添加收费项目 {code} {name}\n"));
         }
         FeeCommand::Standard { item, kind, rate, from, until, .. } => {
             let k = HouseholdKind::parse(kind).ok_or_else(|| Error::invalid("--kind", format!("“{kind}”须为住宅、商铺、车库或车位")))?;
             let until = until.as_deref().map(|u| parse_date("--until", u)).transpose()?;
-            ledger.add_fee_standard(book, item, k, rate, parse_date("--from", from)?, until).await?;
+            fees.add_fee_standard(book, item, k, rate, parse_date("--from", from)?, until).await?;
             print_out(&format!("已添加收费标准：{item} {} {rate} 元\n", k.label()));
         }
         FeeCommand::Meter { item, period, file, .. } => {
             let p = parse_period("--period", period)?;
-            let table = crate::receivables::table::TextTable::read(&std::fs::read(file)?)?;
-            let households = ledger.households(book.row.community_id).await?;
+            let table = crate::import::TextTable::read(&std::fs::read(file)?)?;
+            let households = fees.households(book.row.community_id).await?;
             let col = |names: &[&str]| table.column(names);
             let (b, u, r, v) = (col(&["楼栋", "building"]), col(&["单元", "unit"]), col(&["房号", "room"]), col(&["读数", "reading"]));
             let replaced = col(&["换表", "replaced"]);
@@ -262,15 +262,15 @@ pub async fn fees<S: Store>(ledger: &Ledger<S>, book: &Book, cmd: &FeeCommand) -
                 let is_replaced = matches!(cell(replaced), "是" | "换表" | "yes" | "true" | "1");
                 readings.push((h.id, cell(Some(v)).to_string(), is_replaced));
             }
-            let n = ledger.record_meter_readings(book, item, p, &readings).await?;
+            let n = fees.record_meter_readings(book, item, p, &readings).await?;
             print_out(&format!("已记录 {p} 读数 {n} 条\n"));
         }
     }
     Ok(())
 }
 
-pub async fn bill<S: Store>(ledger: &Ledger<S>, book: &Book, args: &BillArgs) -> Result<()> {
-    let run = ledger.run_billing(book, parse_period("--period", &args.period)?, &args.item, &args.user).await?;
+pub async fn bill<S: Store>(fees: &Fees<S>, book: &Book, args: &BillArgs) -> Result<()> {
+    let run = fees.run_billing(book, parse_period("--period", &args.period)?, &args.item, &args.user).await?;
     match run.voucher {
         Some(v) => print_out(&format!(
             "{} 计费完成：新账单 {} 张，金额 {}，预收款抵扣 {}，凭证 {v}\n",
@@ -281,8 +281,8 @@ pub async fn bill<S: Store>(ledger: &Ledger<S>, book: &Book, args: &BillArgs) ->
     Ok(())
 }
 
-pub async fn pay<S: Store>(ledger: &Ledger<S>, book: &Book, args: &PayArgs) -> Result<()> {
-    let household = ledger.household_by_label(book.row.community_id, &args.household).await?;
+pub async fn pay<S: Store>(fees: &Fees<S>, book: &Book, args: &PayArgs) -> Result<()> {
+    let household = fees.household_by_label(book.row.community_id, &args.household).await?;
     let amount = Fen::parse(&args.amount).map_err(|e| Error::invalid("--amount", format!("“{}”{e}", args.amount)))?;
     let method =
         Method::parse(&args.method).ok_or_else(|| Error::invalid("--method", format!("“{}”须为现金、银行、微信或支付宝", args.method)))?;
@@ -295,7 +295,7 @@ pub async fn pay<S: Store>(ledger: &Ledger<S>, book: &Book, args: &PayArgs) -> R
         cashier: &args.cashier,
         bill_ids: (!args.bill.is_empty()).then(|| args.bill.clone()),
     };
-    let receipt = ledger.pay(book, &req).await?;
+    let receipt = fees.pay(book, &req).await?;
     print_out(&if args.format == Format::Json { json(&receipt) } else { receipt_text(&receipt) });
     write_receipt_pdf(&receipt, &args.pdf)
 }
@@ -308,15 +308,15 @@ fn write_receipt_pdf(receipt: &Receipt, args: &PdfArgs) -> Result<()> {
     Ok(())
 }
 
-pub async fn receipts<S: Store>(ledger: &Ledger<S>, book: &Book, cmd: &ReceiptCommand) -> Result<()> {
+pub async fn receipts<S: Store>(fees: &Fees<S>, book: &Book, cmd: &ReceiptCommand) -> Result<()> {
     match cmd {
         ReceiptCommand::Show { number, format, pdf, .. } => {
-            let receipt = ledger.receipt(book, *number).await?;
+            let receipt = fees.receipt(book, *number).await?;
             print_out(&if *format == Format::Json { json(&receipt) } else { receipt_text(&receipt) });
             write_receipt_pdf(&receipt, pdf)
         }
         ReceiptCommand::Void { number, reason, approver, date, .. } => {
-            let receipt = ledger.void_receipt(book, *number, reason, approver, parse_date("--date", date)?).await?;
+            let receipt = fees.void_receipt(book, *number, reason, approver, parse_date("--date", date)?).await?;
             print_out(&receipt_text(&receipt));
             Ok(())
         }
@@ -354,9 +354,9 @@ pub fn receipt_text(r: &Receipt) -> String {
     out
 }
 
-pub async fn waive<S: Store>(ledger: &Ledger<S>, book: &Book, args: &WaiveArgs) -> Result<()> {
+pub async fn waive<S: Store>(fees: &Fees<S>, book: &Book, args: &WaiveArgs) -> Result<()> {
     let amount = Fen::parse(&args.amount).map_err(|e| Error::invalid("--amount", format!("“{}”{e}", args.amount)))?;
-    let id = ledger.waive(book, args.bill, amount, &args.reason, &args.approver, parse_date("--date", &args.date)?).await?;
+    let id = fees.waive(book, args.bill, amount, &args.reason, &args.approver, parse_date("--date", &args.date)?).await?;
     print_out(&format!("已减免账单 #{} {amount}（减免记录 #{id}）\n", args.bill));
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! The command line: arguments in, text/CSV/JSON out. Each command is a thin call into the
 //! ledger, reports, verify or export; nothing here decides an accounting rule.
 
+pub mod demo;
 mod fees;
 
 use std::io::Write;
@@ -9,12 +10,12 @@ use std::path::PathBuf;
 use chrono::NaiveDate;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::demo;
 use crate::domain::money::Fen;
 use crate::domain::period::Period;
-use crate::domain::voucher::{voucher_label, Dimensions, LineInput, VoucherInput, VoucherStatus};
 use crate::error::{Error, Result};
-use crate::export;
+use crate::fees::Fees;
+use crate::ledger::export;
+use crate::ledger::voucher::{voucher_label, Dimensions, LineInput, VoucherInput, VoucherStatus};
 use crate::ledger::{describe, Book, Ledger};
 use crate::report::{self, statement};
 use crate::store::{AnyStore, Store};
@@ -307,6 +308,7 @@ pub(crate) fn json<T: serde::Serialize>(value: &T) -> String {
 
 async fn run_on<S: Store>(store: S, cli: Cli) -> Result<i32> {
     let ledger = Ledger::new(store.clone());
+    let fee_wing = Fees::new(&ledger);
     let community = || ledger.community(cli.community.as_deref());
     let book_of = |arg: &BookArg| {
         let arg = arg.clone();
@@ -402,7 +404,7 @@ async fn run_on<S: Store>(store: S, cli: Cli) -> Result<i32> {
                 eprintln!("已导出 {n} 张凭证");
             }
         }
-        Command::Household(cmd) => fees::households(&ledger, community().await?.id, cmd).await?,
+        Command::Household(cmd) => fees::households(&fee_wing, community().await?.id, cmd).await?,
         Command::Fee(cmd) => {
             let book = book_of(match cmd {
                 fees::FeeCommand::Item { book, .. } | fees::FeeCommand::Standard { book, .. } | fees::FeeCommand::Meter { book, .. } => {
@@ -410,14 +412,14 @@ async fn run_on<S: Store>(store: S, cli: Cli) -> Result<i32> {
                 }
             })
             .await?;
-            fees::fees(&ledger, &book, cmd).await?
+            fees::fees(&fee_wing, &book, cmd).await?
         }
-        Command::Bill(args) => fees::bill(&ledger, &book_of(&args.book).await?, args).await?,
-        Command::Pay(args) => fees::pay(&ledger, &book_of(&args.book).await?, args).await?,
-        Command::Waive(args) => fees::waive(&ledger, &book_of(&args.book).await?, args).await?,
+        Command::Bill(args) => fees::bill(&fee_wing, &book_of(&args.book).await?, args).await?,
+        Command::Pay(args) => fees::pay(&fee_wing, &book_of(&args.book).await?, args).await?,
+        Command::Waive(args) => fees::waive(&fee_wing, &book_of(&args.book).await?, args).await?,
         Command::Receipt(cmd) => {
             let (fees::ReceiptCommand::Show { book, .. } | fees::ReceiptCommand::Void { book, .. }) = cmd;
-            fees::receipts(&ledger, &book_of(book).await?, cmd).await?
+            fees::receipts(&fee_wing, &book_of(book).await?, cmd).await?
         }
         Command::Dunning(args) => fees::dunning(&store, &book_of(&args.book).await?, args).await?,
         Command::Demo { .. } => unreachable!("handled before connecting"),
@@ -491,7 +493,7 @@ async fn voucher_command<S: Store>(ledger: &Ledger<S>, cmd: &VoucherCommand, boo
         VoucherCommand::List { period, .. } => {
             let p = parse_period("--period", period)?;
             let mut tx = ledger.store.read().await?;
-            use crate::store::Tx;
+            use crate::ledger::store::LedgerTx;
             // A listing that hits its limit says so rather than ending silently.
             let vouchers = tx.vouchers(book.id(), p.key(), p.key(), MAX_LISTED_VOUCHERS + 1).await?;
             if vouchers.len() as i64 > MAX_LISTED_VOUCHERS {
@@ -567,13 +569,12 @@ async fn report_text<S: Store>(store: &S, book: &Book, args: &ReportArgs) -> Res
         }
         ReportKind::Statement => {
             let label = args.household.as_deref().ok_or_else(|| Error::invalid("--household", "对账单须指明住户（楼栋-单元-房号）"))?;
-            let ledger = Ledger::new(store.clone());
-            let household = ledger.household_by_label(book.row.community_id, label).await?;
+            let household = Fees::new(&Ledger::new(store.clone())).household_by_label(book.row.community_id, label).await?;
             let as_of = match &args.date {
                 Some(d) => parse_date("--date", d)?,
                 None => chrono::Local::now().date_naive(),
             };
-            let st = report::receivables::household_statement(store, book, &household, as_of).await?;
+            let st = crate::fees::reports::household_statement(store, book, &household, as_of).await?;
             match args.format {
                 Format::Text => st.to_table().to_text(),
                 Format::Csv => st.to_table().to_csv(),
@@ -581,7 +582,7 @@ async fn report_text<S: Store>(store: &S, book: &Book, args: &ReportArgs) -> Res
             }
         }
         ReportKind::Aging => {
-            let a = report::receivables::aging(store, book, to, args.by_household).await?;
+            let a = crate::fees::reports::aging(store, book, to, args.by_household).await?;
             match args.format {
                 Format::Text => a.to_table().to_text(),
                 Format::Csv => a.to_table().to_csv(),
@@ -589,7 +590,7 @@ async fn report_text<S: Store>(store: &S, book: &Book, args: &ReportArgs) -> Res
             }
         }
         ReportKind::Collection => {
-            let c = report::receivables::collection(store, book, from, to).await?;
+            let c = crate::fees::reports::collection(store, book, from, to).await?;
             match args.format {
                 Format::Text => c.to_table().to_text(),
                 Format::Csv => c.to_table().to_csv(),
@@ -611,7 +612,7 @@ async fn report_text<S: Store>(store: &S, book: &Book, args: &ReportArgs) -> Res
 /// The latest period that has postings, or the start period of an empty book.
 async fn last_period_with_data<S: Store>(store: &S, book: &Book) -> Result<Period> {
     let mut tx = store.read().await?;
-    use crate::store::Tx;
+    use crate::ledger::store::LedgerTx;
     let last = tx.balances(book.id()).await?.iter().map(|b| b.period).max();
     Ok(last.and_then(Period::from_key).unwrap_or_else(|| book.start_period()))
 }
@@ -664,11 +665,11 @@ async fn run_demo(db: Option<&str>, seed: u64, year: i32, households: usize, no_
             out += &statement::statement(&s, &books.company, id, december).await?.to_table().to_text();
             out.push('\n');
         }
-        let mut rates = report::receivables::collection(&s, &books.company, january, december).await?;
+        let mut rates = crate::fees::reports::collection(&s, &books.company, january, december).await?;
         rates.lines.retain(|l| l.building == "全部");
         out += &rates.to_table().to_text();
         out.push('\n');
-        out += &report::receivables::aging(&s, &books.company, december, false).await?.to_table().to_text();
+        out += &crate::fees::reports::aging(&s, &books.company, december, false).await?.to_table().to_text();
         out.push('\n');
         let report = verify::verify_all(&s).await?;
         out += &verify_text(&report);

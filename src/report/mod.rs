@@ -2,18 +2,18 @@
 //! read the maintained per-account, per-period balances (DESIGN.md section 5), never the whole
 //! journal; only 明细账 reads the lines of the one account it shows.
 
-pub mod receivables;
 pub mod statement;
 pub mod table;
 
 use std::collections::{BTreeMap, HashMap};
 
-use crate::domain::account::{AccountCode, Side};
 use crate::domain::period::Period;
-use crate::domain::voucher::voucher_label;
 use crate::error::{Error, Result};
+use crate::ledger::account::{AccountCode, Side};
+use crate::ledger::store::{BalanceRow, LedgerTx, OpeningRow};
+use crate::ledger::voucher::voucher_label;
 use crate::ledger::Book;
-use crate::store::{BalanceRow, OpeningRow, Store, Tx};
+use crate::store::Store;
 use table::{money_cell, Align, Table};
 
 /// An account's figures over a range of periods, debit-positive.

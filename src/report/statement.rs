@@ -11,10 +11,10 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use crate::domain::account::AccountCode;
 use crate::domain::money::Fen;
 use crate::domain::period::Period;
 use crate::error::{Error, Result};
+use crate::ledger::account::AccountCode;
 use crate::ledger::Book;
 use crate::report::table::{money_cell, Align, Table};
 use crate::report::{Balances, Totals};

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use chrono::NaiveDate;
 use mingzhang::domain::money::Fen;
 use mingzhang::domain::period::Period;
-use mingzhang::domain::voucher::{Dimensions, LineInput, VoucherInput};
+use mingzhang::ledger::voucher::{Dimensions, LineInput, VoucherInput};
 use mingzhang::ledger::{Book, Ledger};
 use mingzhang::store::Store;
 use sqlx::{Connection, Row};
@@ -169,4 +169,15 @@ macro_rules! on_fresh_store {
         let store = mingzhang::store::AnyStore::connect(&db.url).await.expect("connect");
         mingzhang::with_store!(store, s => $case(mingzhang::ledger::Ledger::new(s), &db.url).await)
     }};
+}
+
+/// The fee wing over a test's ledger: `ledger.fees().pay(…)`.
+pub trait FeeWing<S: Store> {
+    fn fees(&self) -> mingzhang::fees::Fees<S>;
+}
+
+impl<S: Store> FeeWing<S> for Ledger<S> {
+    fn fees(&self) -> mingzhang::fees::Fees<S> {
+        mingzhang::fees::Fees::new(self)
+    }
 }

@@ -6,11 +6,11 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use sha2::{Digest, Sha256};
 
-use crate::domain::account::{Account, AccountCode};
 use crate::domain::limits::{MAX_ATTACHMENTS, MAX_LINES_PER_VOUCHER, MAX_SUMMARY_CHARS};
 use crate::domain::money::Fen;
 use crate::domain::period::Period;
 use crate::error::{Error, Result};
+use crate::ledger::account::{Account, AccountCode};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -303,7 +303,7 @@ pub fn genesis_hash(book_id: i64, opening: &[(String, i64)]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::account::{build_tree, AccountClass, Side};
+    use crate::ledger::account::{build_tree, AccountClass, Side};
 
     fn chart() -> BTreeMap<AccountCode, Account> {
         let row = |c: &str, n: &str, s| (AccountCode::parse(c).unwrap(), n.to_string(), AccountClass::Asset, s);

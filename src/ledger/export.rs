@@ -6,10 +6,11 @@ use std::io::Write;
 
 use crate::domain::money::Fen;
 use crate::domain::period::Period;
-use crate::domain::voucher::voucher_label;
 use crate::error::Result;
+use crate::ledger::store::LedgerTx;
+use crate::ledger::voucher::voucher_label;
 use crate::ledger::Book;
-use crate::store::{Store, Tx};
+use crate::store::Store;
 
 const VOUCHERS_PER_PAGE: i64 = 10_000;
 

@@ -4,8 +4,8 @@
 
 use std::sync::OnceLock;
 
-use crate::domain::account::Chart;
 use crate::error::{Error, Result};
+use crate::ledger::account::Chart;
 
 /// (id, file contents) of every template.
 const TEMPLATES: &[(&str, &str)] = &[
@@ -44,10 +44,10 @@ mod tests {
             assert!(!chart.edition.is_empty() && !chart.source.is_empty());
         }
         let company = load("small_enterprise").unwrap();
-        let code = |c: &str| crate::domain::account::AccountCode::parse(c).unwrap();
+        let code = |c: &str| crate::ledger::account::AccountCode::parse(c).unwrap();
         assert_eq!(company.accounts[&code("1122")].name, "应收账款");
         assert!(company.accounts[&code("1122")].is_leaf, "receivables are detailed by household, not by account");
         assert!(!company.accounts[&code("1002")].is_leaf);
-        assert_eq!(company.accounts[&code("1602")].normal_side, crate::domain::account::Side::Credit);
+        assert_eq!(company.accounts[&code("1602")].normal_side, crate::ledger::account::Side::Credit);
     }
 }

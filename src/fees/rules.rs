@@ -1,12 +1,17 @@
-//! The arithmetic of property fees, with no I/O: what a household owes for a month, and how a
-//! payment settles open bills. Amounts are rounded once, at the end, by the program's one rule
-//! (half up to the fen).
+//! The arithmetic of property fees, with no I/O: what a household owes for a month, how a
+//! payment settles open bills, and the plan of a billing run. Amounts are rounded once, at the
+//! end, by the program's one rule (half up to the fen).
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::str::FromStr;
 
 use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
 
 use crate::domain::money::{round_half_up_to_fen, Fen};
 use crate::domain::period::Period;
+use crate::error::{Error, Result};
+use crate::fees::store::{FeeItemRow, FeeStandardRow, HouseholdRow, MeterReadingRow, NewBill, OpenBillRow, PrepaymentRow};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -160,6 +165,110 @@ pub fn allocate_oldest_first(mut bills: Vec<OpenBill>, amount: Fen) -> (Vec<(i64
         }
     }
     (out, Fen(left))
+}
+
+/// What a billing run decides before it writes anything: the new bills, their sums per
+/// building and fee item (the voucher's lines and the maintained figures), and what each
+/// household's prepayment settles.
+#[derive(Debug, Default)]
+pub struct BillingPlan {
+    pub bills: Vec<NewBill>,
+    pub per_building_item_fen: BTreeMap<(String, i64), i64>,
+}
+
+/// What the billing run reads, as it was read, for the plan.
+pub struct BillingInputs<'a> {
+    pub households: &'a [HouseholdRow],
+    pub items: &'a [FeeItemRow],
+    pub standards: &'a [FeeStandardRow],
+    /// (household, fee item) pairs already billed for the month: a run never bills them again.
+    pub already: &'a HashSet<(i64, i64)>,
+    /// The month's meter readings and each meter's latest earlier one.
+    pub readings: &'a [MeterReadingRow],
+}
+
+/// Plans a month's bills (pure): every household × fee item with a standard in force on the
+/// month's first day, not yet billed, with a positive charge.
+pub fn plan_bills(period: Period, inputs: &BillingInputs<'_>) -> Result<BillingPlan> {
+    let mut current: HashMap<(i64, i64), (Decimal, bool)> = HashMap::new();
+    let mut previous: HashMap<(i64, i64), Decimal> = HashMap::new();
+    for r in inputs.readings {
+        // Readings are written only after Decimal::from_str accepted them.
+        let value =
+            Decimal::from_str(&r.reading).map_err(|_| Error::invalid("抄表读数", format!("数据库中的读数“{}”无法解读", r.reading)))?;
+        if r.period == period.key() {
+            current.insert((r.household_id, r.fee_item_id), (value, r.is_replacement));
+        } else {
+            previous.insert((r.household_id, r.fee_item_id), value);
+        }
+    }
+    let first_day = period.first_day();
+    let mut plan = BillingPlan::default();
+    for h in inputs.households {
+        for item in inputs.items {
+            if inputs.already.contains(&(h.id, item.id)) {
+                continue;
+            }
+            let Some(standard) = inputs.standards.iter().find(|s| {
+                s.fee_item_id == item.id
+                    && s.household_kind == h.kind
+                    && s.valid_from <= first_day
+                    && s.valid_until.is_none_or(|u| first_day < u)
+            }) else {
+                continue;
+            };
+            let rate = Decimal::from_str(&standard.rate_yuan).map_err(|_| Error::invalid("收费标准", standard.rate_yuan.clone()))?;
+            let quantity = match FeeBasis::parse(&item.basis) {
+                Some(FeeBasis::PerM2Month) => Quantity::Area { area_m2: Decimal::new(h.area_m2_hundredths, 2) },
+                Some(FeeBasis::FixedMonth) => Quantity::Month,
+                Some(FeeBasis::Metered) => {
+                    let Some((reading, replaced)) = current.get(&(h.id, item.id)) else { continue };
+                    match metered_use(previous.get(&(h.id, item.id)).copied(), *reading, *replaced) {
+                        Some(used) => Quantity::Metered { used },
+                        None => continue,
+                    }
+                }
+                None => return Err(Error::invalid("收费项目", format!("{} 的计费方式“{}”无法识别", item.name, item.basis))),
+            };
+            let amount = monthly_charge(rate, quantity, period, h.move_in_date);
+            if amount.0 <= 0 {
+                continue;
+            }
+            *plan.per_building_item_fen.entry((h.building.clone(), item.id)).or_default() += amount.0;
+            plan.bills.push(NewBill { household_id: h.id, fee_item_id: item.id, period: period.key(), amount_fen: amount.0 });
+        }
+    }
+    Ok(plan)
+}
+
+/// What each household's prepayment (预收) settles of its open bills, this month's included,
+/// oldest first (pure): (bill, payment, amount).
+pub fn apply_prepayments(open: &[OpenBillRow], prepaid: &[PrepaymentRow]) -> Vec<(i64, i64, Fen)> {
+    if prepaid.is_empty() {
+        return Vec::new();
+    }
+    let mut open_by_household: HashMap<i64, Vec<OpenBill>> = HashMap::new();
+    for b in open {
+        open_by_household.entry(b.household_id).or_default().push(OpenBill {
+            bill_id: b.id,
+            period: b.period,
+            fee_item_id: b.fee_item_id,
+            open_fen: b.open_fen,
+        });
+    }
+    let mut settled_all = Vec::new();
+    for p in prepaid {
+        let open = open_by_household.entry(p.household_id).or_default();
+        let (settled, _) = allocate_oldest_first(open.clone(), Fen(p.left_fen));
+        for (bill_id, fen) in settled {
+            if let Some(b) = open.iter_mut().find(|b| b.bill_id == bill_id) {
+                b.open_fen -= fen.0;
+            }
+            settled_all.push((bill_id, p.payment_id, fen));
+        }
+        open.retain(|b| b.open_fen > 0);
+    }
+    settled_all
 }
 
 #[cfg(test)]

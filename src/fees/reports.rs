@@ -6,14 +6,15 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 
-use crate::domain::billing::{days_overdue, late_fee};
 use crate::domain::money::Fen;
 use crate::domain::period::Period;
 use crate::error::Result;
+use crate::fees::rules::{days_overdue, late_fee};
+use crate::fees::store::{FeesTx, FlowRow, HouseholdRow};
+use crate::fees::{household_label, receipt_label, Method};
 use crate::ledger::{period_text, Book};
-use crate::receivables::{household_label, receipt_label, Method};
 use crate::report::table::{money_cell, Align, Table};
-use crate::store::{FlowRow, HouseholdRow, Store, Tx};
+use crate::store::Store;
 
 pub const AGE_BUCKETS: [&str; 5] = ["0–3个月", "3–6个月", "6–12个月", "12–24个月", "24个月以上"];
 

@@ -2,11 +2,11 @@
 
 use chrono::NaiveDate;
 
-use super::{date_text, money_text, months_text, render, Align, Meta, Page, Paper};
 use crate::domain::capital::capital_amount;
 use crate::domain::money::Fen;
 use crate::error::Result;
-use crate::report::receivables::HouseholdStatement;
+use crate::fees::reports::HouseholdStatement;
+use crate::render::pdf::{date_text, money_text, months_text, render, Align, Meta, Page, Paper};
 
 const LEFT_MM: f32 = 22.0;
 const RIGHT_MM: f32 = 188.0;

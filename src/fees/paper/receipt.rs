@@ -2,9 +2,9 @@
 //! payer's copy; on A4 the counterfoil (存根联) kept by the company sits above the payer's copy
 //! (收据联), with a cut line between.
 
-use super::{date_text, money_text, months_text, render, Align, Meta, Page, Paper};
 use crate::error::Result;
-use crate::receivables::Receipt;
+use crate::fees::Receipt;
+use crate::render::pdf::{date_text, money_text, months_text, render, Align, Meta, Page, Paper};
 
 /// Rows of the settled-bills table that fit on a copy; more items are summed into the last.
 const MAX_ITEM_ROWS: usize = 6;

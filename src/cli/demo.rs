@@ -11,13 +11,13 @@ use chrono::NaiveDate;
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 
-use crate::domain::billing::{FeeBasis, HouseholdKind};
 use crate::domain::money::Fen;
 use crate::domain::period::Period;
-use crate::domain::voucher::{Dimensions, LineInput, VoucherInput};
 use crate::error::Result;
+use crate::fees::rules::{FeeBasis, HouseholdKind};
+use crate::fees::{FeeItemSpec, Fees, Method, PaymentRequest};
+use crate::ledger::voucher::{Dimensions, LineInput, VoucherInput};
 use crate::ledger::{Book, Ledger};
-use crate::receivables::{FeeItemSpec, Method, PaymentRequest};
 use crate::store::Store;
 
 pub const COMMUNITY: &str = "幸福里安置社区";
@@ -291,6 +291,7 @@ fn households_csv(rng: &mut SmallRng, count: usize, first: Period) -> String {
 /// posted, one error corrected by a red-ink reversal, every month closed and every year's
 /// profit carried forward.
 pub async fn build<S: Store>(ledger: &Ledger<S>, seed: u64, year: i32, household_count: usize) -> Result<DemoBooks> {
+    let fees = Fees::new(ledger);
     let mut rng = SmallRng::seed_from_u64(seed);
     let mut carry = Carry::default();
     let community = ledger.create_community(COMMUNITY).await?;
@@ -300,7 +301,7 @@ pub async fn build<S: Store>(ledger: &Ledger<S>, seed: u64, year: i32, household
     ledger.import_opening(&company, COMPANY_OPENING).await?;
     ledger.import_opening(&collective, COLLECTIVE_OPENING).await?;
 
-    ledger.import_households(community.id, households_csv(&mut rng, household_count, start).as_bytes()).await?;
+    fees.import_households(community.id, households_csv(&mut rng, household_count, start).as_bytes()).await?;
     let spec = |code, name, basis, account| FeeItemSpec {
         code,
         name,
@@ -309,16 +310,16 @@ pub async fn build<S: Store>(ledger: &Ledger<S>, seed: u64, year: i32, household
         late_fee_ppm_per_day: 0,
         late_fee_cap_percent: 0,
     };
-    ledger.add_fee_item(&company, &spec("WYF", "物业服务费", FeeBasis::PerM2Month, "500101")).await?;
-    ledger.add_fee_item(&company, &spec("TCF", "车位停车费", FeeBasis::FixedMonth, "500102")).await?;
+    fees.add_fee_item(&company, &spec("WYF", "物业服务费", FeeBasis::PerM2Month, "500101")).await?;
+    fees.add_fee_item(&company, &spec("TCF", "车位停车费", FeeBasis::FixedMonth, "500102")).await?;
     // 物业费 rose from 1.20 to 1.35 元/m² in the last year (the notice was published); past
     // bills keep the old rate.
     let rise = Period::new(year, 1).expect("January").first_day();
-    ledger.add_fee_standard(&company, "WYF", HouseholdKind::Residential, "1.20", start.first_day(), Some(rise)).await?;
-    ledger.add_fee_standard(&company, "WYF", HouseholdKind::Residential, "1.35", rise, None).await?;
-    ledger.add_fee_standard(&company, "WYF", HouseholdKind::Commercial, "2.80", start.first_day(), None).await?;
-    ledger.add_fee_standard(&company, "TCF", HouseholdKind::Parking, "120", start.first_day(), None).await?;
-    let households: Vec<DemoHousehold> = ledger
+    fees.add_fee_standard(&company, "WYF", HouseholdKind::Residential, "1.20", start.first_day(), Some(rise)).await?;
+    fees.add_fee_standard(&company, "WYF", HouseholdKind::Residential, "1.35", rise, None).await?;
+    fees.add_fee_standard(&company, "WYF", HouseholdKind::Commercial, "2.80", start.first_day(), None).await?;
+    fees.add_fee_standard(&company, "TCF", HouseholdKind::Parking, "120", start.first_day(), None).await?;
+    let households: Vec<DemoHousehold> = fees
         .households(community.id)
         .await?
         .into_iter()
@@ -341,8 +342,8 @@ pub async fn build<S: Store>(ledger: &Ledger<S>, seed: u64, year: i32, household
 
     let mut receipt_key = 0u64;
     for period in start.through(Period::new(year, 12).expect("December")) {
-        ledger.run_billing(&company, period, &[], REVIEWER).await?;
-        let (cash, wallet) = collect(ledger, &company, &households, period, &mut rng, &mut receipt_key).await?;
+        fees.run_billing(&company, period, &[], REVIEWER).await?;
+        let (cash, wallet) = collect(&fees, &company, &households, period, &mut rng, &mut receipt_key).await?;
         let mut company_vouchers = company_month(&mut rng, period, &mut carry);
         carry.cash_collected_fen = cash;
         carry.wallet_collected_fen = wallet;
@@ -387,14 +388,14 @@ pub async fn build<S: Store>(ledger: &Ledger<S>, seed: u64, year: i32, household
 
 /// One month of payments by habit; returns (cash, WeChat/Alipay) takings for the banking.
 async fn collect<S: Store>(
-    ledger: &Ledger<S>,
+    fees: &Fees<S>,
     book: &Book,
     households: &[DemoHousehold],
     period: Period,
     rng: &mut SmallRng,
     key: &mut u64,
 ) -> Result<(i64, i64)> {
-    let open = ledger.open_bills(book, None).await?;
+    let open = fees.open_bills(book, None).await?;
     let mut open_by_household: std::collections::HashMap<i64, i64> = std::collections::HashMap::new();
     for b in &open {
         *open_by_household.entry(b.household_id).or_default() += b.open_fen;
@@ -427,7 +428,7 @@ async fn collect<S: Store>(
             cashier: "赵出纳",
             bill_ids: None,
         };
-        ledger.pay(book, &request).await?;
+        fees.pay(book, &request).await?;
         match method {
             Method::Cash => cash += amount,
             Method::Wechat | Method::Alipay => wallet += amount,

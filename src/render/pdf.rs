@@ -6,9 +6,6 @@
 //! `fonts/make_subset.py`) and each PDF embeds only the glyphs it uses, so a one-page receipt
 //! is tens of kilobytes. The same input always gives the same bytes.
 
-pub mod dunning;
-pub mod receipt;
-
 use std::sync::OnceLock;
 
 use chrono::NaiveDate;

@@ -1,0 +1,156 @@
+//! 计费: a month's billing run, idempotent, with one summary voucher.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::Utc;
+
+use crate::domain::money::Fen;
+use crate::domain::period::Period;
+use crate::error::{Error, Result};
+use crate::fees::rules::{apply_prepayments, plan_bills, BillingInputs, BillingPlan};
+use crate::fees::settle::{write_bills, write_settlements, Settlement};
+use crate::fees::store::{AllocationRow, FeeItemRow, FeesTx, NewBillingRun};
+use crate::fees::{fee_accounts, BillingRun, Fees, SYSTEM_MAKER};
+use crate::ledger::account::FeeAccounts;
+use crate::ledger::store::LedgerTx;
+use crate::ledger::voucher::{Dimensions, LineInput, VoucherInput, VoucherKind};
+use crate::ledger::{periods_text, post_approved, ApprovedVoucher, Book};
+use crate::store::{Store, Tx};
+
+impl<S: Store> Fees<S> {
+    /// 计费: bills every household for `period` for the given fee items (all when empty),
+    /// skipping what is already billed, so running a month twice bills nothing new. Posts one
+    /// summary voucher (借 应收账款, 贷 each item's revenue, per building and item) and applies
+    /// prepayments to the open bills, oldest first.
+    pub async fn run_billing(&self, book: &Book, period: Period, item_codes: &[String], user: &str) -> Result<BillingRun> {
+        let accounts = fee_accounts(book)?;
+        let mut tx = self.store().begin().await?;
+        let items = items_to_bill(&mut tx, book, item_codes).await?;
+        check_period_billable(&mut tx, book, period).await?;
+        let households = tx.households(book.row.community_id).await?;
+        let standards = tx.fee_standards(book.id()).await?;
+        let already: HashSet<(i64, i64)> = tx.billed(book.id(), period.key()).await?.into_iter().collect();
+        let readings = tx.meter_readings(book.id(), period.key()).await?;
+        let inputs =
+            BillingInputs { households: &households, items: &items, standards: &standards, already: &already, readings: &readings };
+        let plan = plan_bills(period, &inputs)?;
+        if plan.bills.is_empty() {
+            return Ok(BillingRun { period: period.to_string(), bills: 0, total: Fen::ZERO, prepayment_applied: Fen::ZERO, voucher: None });
+        }
+        let total: i64 = plan.bills.iter().map(|b| b.amount_fen).sum();
+        let prepaid = tx.prepayments(book.id(), None).await?;
+        let run = NewBillingRun {
+            community_id: book.row.community_id,
+            book_id: book.id(),
+            period: period.key(),
+            voucher_id: None,
+            bills: plan.bills.len() as i64,
+            total_fen: total,
+            created_by: user,
+            created_at: Utc::now(),
+        };
+        let run_id = tx.insert_billing_run(&run).await?;
+        let billed = plan.per_building_item_fen.iter().map(|((building, _), fen)| (building.clone(), period.key(), *fen));
+        write_bills(&mut tx, book, run_id, &plan.bills, billed).await?;
+        // Read after the insert, so this month's bills are among them with their ids.
+        let open_now = if prepaid.is_empty() { Vec::new() } else { tx.open_bills(book.id(), None).await? };
+        let building_of: HashMap<i64, &str> = households.iter().map(|h| (h.id, h.building.as_str())).collect();
+        let bill_of: HashMap<i64, (i64, i64)> = open_now.iter().map(|b| (b.id, (b.household_id, b.period))).collect();
+        let settlements: Vec<Settlement> = apply_prepayments(&open_now, &prepaid)
+            .into_iter()
+            .map(|(bill_id, payment_id, fen)| {
+                let (household_id, bill_period) = bill_of[&bill_id];
+                Settlement {
+                    allocation: AllocationRow {
+                        bill_id,
+                        payment_id: Some(payment_id),
+                        waiver_id: None,
+                        void_id: None,
+                        amount_fen: fen.0,
+                        period: period.key(),
+                    },
+                    building: building_of
+                        .get(&household_id)
+                        .expect("a bill's household is one of the community's (foreign key)")
+                        .to_string(),
+                    bill_period,
+                }
+            })
+            .collect();
+        let applied: i64 = settlements.iter().map(|s| s.allocation.amount_fen).sum();
+        let voucher = ApprovedVoucher {
+            input: VoucherInput {
+                date: period.first_day(),
+                attachments: 1,
+                lines: billing_lines(book, &accounts, period, &items, &plan, applied),
+            },
+            kind: VoucherKind::Normal,
+            maker: SYSTEM_MAKER.into(),
+            reviewer: user.into(),
+            reverses_id: None,
+        };
+        let posted = post_approved(&mut tx, book, user, std::slice::from_ref(&voucher)).await?;
+        write_settlements(&mut tx, book, &settlements).await?;
+        tx.commit().await?;
+        Ok(BillingRun {
+            period: period.to_string(),
+            bills: plan.bills.len(),
+            total: Fen(total),
+            prepayment_applied: Fen(applied),
+            voucher: posted.first().map(|p| p.label.clone()),
+        })
+    }
+}
+
+/// The fee items a run bills: those named (each must exist), or all of the book's.
+async fn items_to_bill<T: FeesTx>(tx: &mut T, book: &Book, item_codes: &[String]) -> Result<Vec<FeeItemRow>> {
+    let items: Vec<FeeItemRow> = tx.fee_items(book.id()).await?;
+    if let Some(code) = item_codes.iter().find(|code| !items.iter().any(|f| &f.code == *code)) {
+        return Err(Error::not_found(format!("收费项目 {code}")));
+    }
+    Ok(items.into_iter().filter(|f| item_codes.is_empty() || item_codes.contains(&f.code)).collect())
+}
+
+/// A month can be billed while it is an open period of the book.
+async fn check_period_billable<T: LedgerTx>(tx: &mut T, book: &Book, period: Period) -> Result<()> {
+    let periods = tx.periods(book.id()).await?;
+    match periods.iter().find(|p| p.period == period.key()) {
+        None => Err(Error::NoPeriod { date: period.first_day().to_string(), open_range: periods_text(&periods) }),
+        Some(p) if p.status == "closed" => Err(Error::PeriodClosed { date: period.first_day().to_string(), period: period.to_string() }),
+        _ => Ok(()),
+    }
+}
+
+/// The run's voucher lines (pure): 借 应收账款 / 贷 the item's revenue per building and item,
+/// then the prepayments applied (借 预收账款 / 贷 应收账款).
+fn billing_lines(
+    book: &Book,
+    accounts: &FeeAccounts,
+    period: Period,
+    items: &[FeeItemRow],
+    plan: &BillingPlan,
+    applied_fen: i64,
+) -> Vec<LineInput> {
+    let item_by_id: HashMap<i64, &FeeItemRow> = items.iter().map(|f| (f.id, f)).collect();
+    let line = |summary: &str, account: &str, debit: i64, credit: i64, dimensions: Dimensions| LineInput {
+        summary: summary.to_string(),
+        account: account.to_string(),
+        debit: Fen(debit),
+        credit: Fen(credit),
+        dimensions,
+    };
+    let mut lines = Vec::with_capacity(2 * plan.per_building_item_fen.len() + 2);
+    for ((building, item_id), fen) in &plan.per_building_item_fen {
+        let item = item_by_id[item_id];
+        let summary = format!("{period} {} {building}栋", item.name);
+        let dims = Dimensions { fee_item_id: Some(*item_id), ..Dimensions::default() };
+        lines.push(line(&summary, accounts.receivable.as_str(), *fen, 0, dims.clone()));
+        lines.push(line(&summary, book.code_of(item.revenue_account_id), 0, *fen, dims));
+    }
+    if applied_fen > 0 {
+        let summary = format!("{period} 预收物业费抵扣应收");
+        lines.push(line(&summary, accounts.advance.as_str(), applied_fen, 0, Dimensions::default()));
+        lines.push(line(&summary, accounts.receivable.as_str(), 0, applied_fen, Dimensions::default()));
+    }
+    lines
+}

@@ -1,0 +1,153 @@
+//! Households (住户): imported from the office's CSV or XLSX file, every bad row reported.
+
+use std::collections::HashMap;
+use std::str::FromStr;
+
+use chrono::{NaiveDate, Utc};
+use rust_decimal::Decimal;
+
+use crate::error::{Error, Result};
+use crate::fees::rules::HouseholdKind;
+use crate::fees::store::{FeesTx, HouseholdRow, NewHousehold};
+use crate::fees::{household_label, Fees, HouseholdImport};
+use crate::import::TextTable;
+use crate::store::{Store, Tx};
+
+/// The columns of a household file, by position.
+struct Columns {
+    building: usize,
+    unit: Option<usize>,
+    room: usize,
+    area: usize,
+    kind: usize,
+    owner: usize,
+    phone: Option<usize>,
+    move_in: Option<usize>,
+}
+
+impl Columns {
+    fn find(table: &TextTable) -> Result<Columns> {
+        let col = |names: &[&str], label: &str| table.column(names).ok_or_else(|| Error::csv(1, label, "缺少此列"));
+        Ok(Columns {
+            building: col(&["楼栋", "building"], "楼栋")?,
+            unit: table.column(&["单元", "unit"]),
+            room: col(&["房号", "room"], "房号")?,
+            area: col(&["建筑面积", "面积", "area_m2"], "建筑面积")?,
+            kind: col(&["类型", "kind"], "类型")?,
+            owner: col(&["业主", "owner_name"], "业主")?,
+            phone: table.column(&["电话", "phone"]),
+            move_in: table.column(&["入住日期", "move_in_date"]),
+        })
+    }
+}
+
+/// Parses a household file: every bad row is reported (row number and reason), or none is
+/// imported.
+pub fn parse_households(bytes: &[u8]) -> Result<Vec<NewHousehold>> {
+    let table = TextTable::read(bytes)?;
+    let columns = Columns::find(&table)?;
+    let mut problems = Vec::new();
+    let mut seen: HashMap<(String, String, String), usize> = HashMap::new();
+    let mut out = Vec::new();
+    for (i, r) in table.rows.iter().enumerate() {
+        let row = i + 2;
+        let cell = |c: Option<usize>| c.and_then(|c| r.get(c)).map_or("", |s| s.trim());
+        let key = (cell(Some(columns.building)).to_string(), cell(columns.unit).to_string(), cell(Some(columns.room)).to_string());
+        if !key.0.is_empty() && !key.2.is_empty() {
+            if let Some(first) = seen.insert(key.clone(), row) {
+                problems.push(format!("第 {row} 行“房号”列：{}-{}-{} 与第 {first} 行重复", key.0, key.1, key.2));
+                continue;
+            }
+        }
+        match parse_row(&columns, r) {
+            Ok(h) => out.push(h),
+            Err((column, reason)) => problems.push(format!("第 {row} 行“{column}”列：{reason}")),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(Error::invalid(format!("住户文件有 {} 行错误，未导入任何一行", problems.len()), format!("\n{}", problems.join("\n"))));
+    }
+    Ok(out)
+}
+
+/// One row of a household file, or the column and reason it was refused.
+fn parse_row(c: &Columns, r: &[String]) -> std::result::Result<NewHousehold, (&'static str, String)> {
+    let cell = |i: Option<usize>| i.and_then(|i| r.get(i)).map_or("", |s| s.trim());
+    let (building, unit, room) = (cell(Some(c.building)), cell(c.unit), cell(Some(c.room)));
+    if building.is_empty() || room.is_empty() {
+        return Err(("楼栋/房号", "不能为空".into()));
+    }
+    let area_text = cell(Some(c.area));
+    let area_m2 = match Decimal::from_str(area_text) {
+        Ok(a) if a <= Decimal::ZERO => return Err(("建筑面积", format!("“{area_text}”须大于零"))),
+        Ok(a) if a.normalize().scale() > 2 => return Err(("建筑面积", format!("“{area_text}”最多两位小数"))),
+        Ok(a) => a,
+        Err(_) => return Err(("建筑面积", format!("“{area_text}”不是数字"))),
+    };
+    let kind_text = cell(Some(c.kind));
+    let kind = HouseholdKind::parse(kind_text).ok_or_else(|| ("类型", format!("“{kind_text}”不是住宅、商铺、车库或车位")))?;
+    let move_in_date = match cell(c.move_in) {
+        "" => None,
+        t => Some(
+            NaiveDate::parse_from_str(t, "%Y-%m-%d")
+                .or_else(|_| NaiveDate::parse_from_str(t, "%Y/%m/%d"))
+                .map_err(|_| ("入住日期", format!("“{t}”不是日期（2025-03-21）")))?,
+        ),
+    };
+    let owner_name = cell(Some(c.owner)).to_string();
+    if owner_name.is_empty() {
+        return Err(("业主", "不能为空".into()));
+    }
+    let hundredths = (area_m2 * Decimal::ONE_HUNDRED).trunc();
+    Ok(NewHousehold {
+        building: building.to_string(),
+        unit: unit.to_string(),
+        room: room.to_string(),
+        area_m2_hundredths: i64::try_from(hundredths).unwrap_or(i64::MAX),
+        kind: kind.as_str(),
+        owner_name,
+        phone: cell(c.phone).to_string(),
+        move_in_date,
+    })
+}
+
+impl<S: Store> Fees<S> {
+    /// Imports households (住户): new rows are added, changed rows updated with their previous
+    /// version kept, identical rows left alone. A file with any bad row writes nothing.
+    pub async fn import_households(&self, community_id: i64, bytes: &[u8]) -> Result<HouseholdImport> {
+        let rows = parse_households(bytes)?;
+        let mut tx = self.store().begin().await?;
+        let existing: HashMap<(String, String, String), HouseholdRow> =
+            tx.households(community_id).await?.into_iter().map(|h| ((h.building.clone(), h.unit.clone(), h.room.clone()), h)).collect();
+        let now = Utc::now();
+        let mut result = HouseholdImport::default();
+        for h in &rows {
+            match existing.get(&(h.building.clone(), h.unit.clone(), h.room.clone())) {
+                None => {
+                    tx.insert_household(community_id, h, now).await?;
+                    result.added += 1;
+                }
+                Some(old) if old.same_as(h) => result.unchanged += 1,
+                Some(old) => {
+                    tx.update_household(community_id, old, h, now).await?;
+                    result.changed += 1;
+                }
+            }
+        }
+        tx.commit().await?;
+        Ok(result)
+    }
+
+    pub async fn households(&self, community_id: i64) -> Result<Vec<HouseholdRow>> {
+        self.store().read().await?.households(community_id).await
+    }
+
+    /// Finds a household by its "building-unit-room" label.
+    pub async fn household_by_label(&self, community_id: i64, label: &str) -> Result<HouseholdRow> {
+        self.households(community_id)
+            .await?
+            .into_iter()
+            .find(|h| household_label(h) == label.trim())
+            .ok_or_else(|| Error::not_found(format!("住户 {label}（格式：楼栋-单元-房号）")))
+    }
+}

@@ -1,0 +1,142 @@
+//! Fee items (收费项目), their dated standards (收费标准) and meter readings (抄表).
+
+use std::collections::HashMap;
+use std::str::FromStr;
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+use crate::domain::period::Period;
+use crate::error::{Error, Result};
+use crate::fees::rules::{metered_use, FeeBasis, HouseholdKind};
+use crate::fees::store::{FeeItemRow, FeeStandardRow, FeesTx, MeterReadingRow};
+use crate::fees::{account_id, fee_accounts, fee_item_by_code, FeeItemSpec, Fees};
+use crate::ledger::Book;
+use crate::store::{Store, Tx};
+
+impl<S: Store> Fees<S> {
+    pub async fn add_fee_item(&self, book: &Book, spec: &FeeItemSpec<'_>) -> Result<i64> {
+        fee_accounts(book)?;
+        let account = crate::ledger::account::AccountCode::parse(spec.revenue_account)
+            .and_then(|c| book.chart.get(&c))
+            .ok_or_else(|| Error::invalid("收入科目", format!("科目 {} 不存在", spec.revenue_account)))?;
+        if !account.is_leaf {
+            return Err(Error::invalid("收入科目", format!("{} {} 不是末级科目", account.code, account.name)));
+        }
+        if spec.code.trim().is_empty() || spec.name.trim().is_empty() {
+            return Err(Error::invalid("收费项目", "编码和名称不能为空"));
+        }
+        if !(0..=10_000).contains(&spec.late_fee_ppm_per_day) || !(0..=100).contains(&spec.late_fee_cap_percent) {
+            return Err(Error::invalid("滞纳金", "日费率须在 0 至 10000（百万分之一）之间，上限在 0 至 100% 之间"));
+        }
+        let mut tx = self.store().begin().await?;
+        if tx.fee_items(book.id()).await?.iter().any(|f| f.code == spec.code) {
+            return Err(Error::Conflict(format!("收费项目 {} 已存在", spec.code)));
+        }
+        let row = FeeItemRow {
+            id: 0,
+            code: spec.code.trim().to_string(),
+            name: spec.name.trim().to_string(),
+            basis: spec.basis.as_str().to_string(),
+            revenue_account_id: account_id(book, &account.code)?,
+            late_fee_ppm_per_day: spec.late_fee_ppm_per_day,
+            late_fee_cap_percent: spec.late_fee_cap_percent,
+        };
+        let id = tx.insert_fee_item(book.row.community_id, book.id(), &row).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+    /// 收费标准: a rate for a household kind from a date (until another date, end-exclusive).
+    /// Ranges of one item and kind may not overlap; past bills are never rewritten.
+    pub async fn add_fee_standard(
+        &self,
+        book: &Book,
+        item_code: &str,
+        kind: HouseholdKind,
+        rate_text: &str,
+        from: NaiveDate,
+        until: Option<NaiveDate>,
+    ) -> Result<i64> {
+        let rate = Decimal::from_str(rate_text.trim()).map_err(|_| Error::invalid("单价", format!("“{rate_text}”不是数字")))?;
+        if rate <= Decimal::ZERO || rate.normalize().scale() > 4 {
+            return Err(Error::invalid("单价", format!("“{rate_text}”须大于零，最多四位小数")));
+        }
+        if until.is_some_and(|u| u <= from) {
+            return Err(Error::invalid("有效期", "结束日期须晚于开始日期"));
+        }
+        let mut tx = self.store().begin().await?;
+        let item = fee_item_by_code(&mut tx, book, item_code).await?;
+        let far = NaiveDate::MAX;
+        for s in tx.fee_standards(book.id()).await?.iter().filter(|s| s.fee_item_id == item.id && s.household_kind == kind.as_str()) {
+            if from < s.valid_until.unwrap_or(far) && s.valid_from < until.unwrap_or(far) {
+                let until_text = s.valid_until.map_or("长期".to_string(), |d| d.to_string());
+                return Err(Error::invalid(
+                    "有效期",
+                    format!(
+                        "与{}的现行标准（{} 起至 {until_text}，{} 元）重叠；请先为旧标准设定结束日期",
+                        kind.label(),
+                        s.valid_from,
+                        s.rate_yuan
+                    ),
+                ));
+            }
+        }
+        let row = FeeStandardRow {
+            id: 0,
+            fee_item_id: item.id,
+            household_kind: kind.as_str().into(),
+            rate_yuan: rate.normalize().to_string(),
+            valid_from: from,
+            valid_until: until,
+        };
+        let id = tx.insert_fee_standard(book.row.community_id, &row).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+    /// Meter readings of one month for a metered item. A reading lower than the meter's last is
+    /// refused unless marked as a meter replacement.
+    pub async fn record_meter_readings(
+        &self,
+        book: &Book,
+        item_code: &str,
+        period: Period,
+        readings: &[(i64, String, bool)],
+    ) -> Result<usize> {
+        let mut tx = self.store().begin().await?;
+        let item = fee_item_by_code(&mut tx, book, item_code).await?;
+        if item.basis != FeeBasis::Metered.as_str() {
+            return Err(Error::invalid("收费项目", format!("{} 不按用量计费", item.name)));
+        }
+        let previous: HashMap<i64, Decimal> = tx
+            .meter_readings(book.id(), period.key())
+            .await?
+            .into_iter()
+            .filter(|r| r.fee_item_id == item.id && r.period < period.key())
+            .filter_map(|r| Decimal::from_str(&r.reading).ok().map(|d| (r.household_id, d)))
+            .collect();
+        let mut rows = Vec::new();
+        for (i, (household_id, text, replaced)) in readings.iter().enumerate() {
+            let reading = Decimal::from_str(text.trim()).map_err(|_| Error::csv(i + 2, "读数", format!("“{text}”不是数字")))?;
+            if reading < Decimal::ZERO {
+                return Err(Error::csv(i + 2, "读数", "不能为负数"));
+            }
+            if metered_use(previous.get(household_id).copied(), reading, *replaced).is_none() {
+                return Err(Error::csv(
+                    i + 2,
+                    "读数",
+                    format!("{reading} 低于上次读数 {}；如已换表请标明“换表”", previous.get(household_id).copied().unwrap_or_default()),
+                ));
+            }
+            rows.push(MeterReadingRow {
+                household_id: *household_id,
+                fee_item_id: item.id,
+                period: period.key(),
+                reading: reading.to_string(),
+                is_replacement: *replaced,
+            });
+        }
+        tx.insert_meter_readings(book.row.community_id, &rows).await?;
+        tx.commit().await?;
+        Ok(rows.len())
+    }
+}

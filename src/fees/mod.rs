@@ -1,0 +1,203 @@
+//! The fee wing: households, fee items and standards, billing runs, payments with numbered
+//! receipts, voids (by red-ink reversal) and waivers. Bills are the household-level subledger
+//! of 应收账款/预收账款 and tie to the ledger (DESIGN.md invariant 5); every operation is one
+//! transaction, and its voucher is posted in that same transaction through the ledger's public
+//! posting functions.
+//!
+//! `rules` holds the pure arithmetic (charges, allocation, the billing plan); `store` the rows
+//! and SQL; one file per operation beside them; `reports`, `paper` and `verify` read.
+
+mod billing;
+mod households;
+mod items;
+pub mod paper;
+mod payments;
+pub mod reports;
+pub mod rules;
+mod settle;
+pub mod store;
+pub mod verify;
+mod voids;
+mod waivers;
+
+use chrono::NaiveDate;
+
+use crate::domain::money::Fen;
+use crate::error::{Error, Result};
+use crate::fees::rules::FeeBasis;
+use crate::fees::store::{FeeItemRow, FeesTx, HouseholdRow};
+use crate::ledger::account::FeeAccounts;
+use crate::ledger::{chart, Book, Ledger};
+use crate::store::Store;
+
+pub use households::parse_households;
+
+/// Who makes the vouchers that billing and payments generate: the posting rule, reviewed by
+/// the person who ran the operation (制单与审核分离).
+pub const SYSTEM_MAKER: &str = "系统";
+
+/// The fee wing's operations over one store. It reaches the ledger only through `Ledger`'s
+/// public operations and posting functions.
+#[derive(Clone)]
+pub struct Fees<S: Store> {
+    ledger: Ledger<S>,
+}
+
+impl<S: Store> Fees<S> {
+    pub fn new(ledger: &Ledger<S>) -> Fees<S> {
+        Fees { ledger: ledger.clone() }
+    }
+
+    fn store(&self) -> &S {
+        &self.ledger.store
+    }
+}
+
+/// How a payment arrived.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Method {
+    Cash,
+    Bank,
+    Wechat,
+    Alipay,
+}
+
+impl Method {
+    pub fn parse(text: &str) -> Option<Method> {
+        Some(match text.trim() {
+            "cash" | "现金" => Method::Cash,
+            "bank" | "银行" | "转账" => Method::Bank,
+            "wechat" | "微信" => Method::Wechat,
+            "alipay" | "支付宝" => Method::Alipay,
+            _ => return None,
+        })
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Cash => "cash",
+            Method::Bank => "bank",
+            Method::Wechat => "wechat",
+            Method::Alipay => "alipay",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Method::Cash => "现金",
+            Method::Bank => "银行转账",
+            Method::Wechat => "微信",
+            Method::Alipay => "支付宝",
+        }
+    }
+}
+
+/// "1-2-301": building, unit and room, as the office writes a household.
+pub fn household_label(h: &HouseholdRow) -> String {
+    format!("{}-{}-{}", h.building, h.unit, h.room)
+}
+
+pub(crate) fn fee_accounts(book: &Book) -> Result<FeeAccounts> {
+    chart::load(&book.row.chart)?
+        .fee_accounts
+        .clone()
+        .ok_or_else(|| Error::invalid("账套", format!("账套 {} 的科目模板不用于收取物业费", book.row.code)))
+}
+
+pub(crate) fn account_id(book: &Book, code: &crate::ledger::account::AccountCode) -> Result<i64> {
+    book.account_id(code.as_str()).ok_or_else(|| Error::not_found(format!("科目 {code}")))
+}
+
+#[derive(Debug, Default, serde::Serialize)]
+pub struct HouseholdImport {
+    pub added: usize,
+    pub changed: usize,
+    pub unchanged: usize,
+}
+
+#[derive(Debug, serde::Serialize)]
+pub struct BillingRun {
+    pub period: String,
+    pub bills: usize,
+    pub total: Fen,
+    pub prepayment_applied: Fen,
+    /// "记-0012", or None when nothing new was billed.
+    pub voucher: Option<String>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SettledBill {
+    pub bill_id: i64,
+    pub period: String,
+    pub fee_item: String,
+    pub amount: Fen,
+}
+
+/// 收据: what a payment printed, and returns again when the same idempotency key comes back.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Receipt {
+    pub book: String,
+    pub number: i64,
+    /// "No.000123"
+    pub label: String,
+    pub household: String,
+    pub owner_name: String,
+    pub method: String,
+    pub paid_on: NaiveDate,
+    pub amount: Fen,
+    /// 大写金额
+    pub amount_in_words: String,
+    pub settled: Vec<SettledBill>,
+    /// What this payment left as a prepayment (预收).
+    pub prepaid: Fen,
+    pub voucher: String,
+    /// The payment voucher's link in the book's hash chain: printed on the receipt, so that
+    /// anyone can check it against the published ledger fingerprint.
+    pub fingerprint: String,
+    pub cashier: String,
+    /// True when this is the answer to a repeated idempotency key.
+    pub replayed: bool,
+    /// True once the payment has been voided by a reversing entry.
+    pub voided: bool,
+}
+
+pub struct PaymentRequest<'a> {
+    pub household_id: i64,
+    pub amount: Fen,
+    pub method: Method,
+    pub paid_on: NaiveDate,
+    pub idempotency_key: &'a str,
+    pub cashier: &'a str,
+    /// Settle these bills (in this order) instead of the oldest first.
+    pub bill_ids: Option<Vec<i64>>,
+}
+
+/// A fee item as an accountant defines it.
+pub struct FeeItemSpec<'a> {
+    pub code: &'a str,
+    pub name: &'a str,
+    pub basis: FeeBasis,
+    pub revenue_account: &'a str,
+    /// 滞纳金: parts per million of the open amount per day overdue (e.g. 300 = 0.03 %/day); 0 = off.
+    pub late_fee_ppm_per_day: i64,
+    pub late_fee_cap_percent: i64,
+}
+
+pub(crate) async fn fee_item_by_code<T: FeesTx>(tx: &mut T, book: &Book, code: &str) -> Result<FeeItemRow> {
+    tx.fee_items(book.id()).await?.into_iter().find(|f| f.code == code).ok_or_else(|| Error::not_found(format!("收费项目 {code}")))
+}
+
+/// A waiver's or a void's reason: required, at most 200 characters (the tables' CHECK).
+pub(crate) fn check_reason<'a>(field: &str, reason: &'a str) -> Result<&'a str> {
+    let reason = reason.trim();
+    if reason.is_empty() || reason.chars().count() > 200 {
+        return Err(Error::invalid(field, "须填写，最多200个字"));
+    }
+    Ok(reason)
+}
+
+/// "No.000123"
+pub fn receipt_label(number: i64) -> String {
+    format!("No.{number:06}")
+}

@@ -1,0 +1,262 @@
+//! 收款: payments with numbered receipts, once per idempotency key; receipts rebuilt for
+//! reprinting.
+
+use chrono::Utc;
+
+use crate::domain::capital::capital_amount;
+use crate::domain::money::Fen;
+use crate::domain::period::Period;
+use crate::error::{Error, Result};
+use crate::fees::rules::{allocate_oldest_first, OpenBill};
+use crate::fees::settle::{write_settlements, Settlement};
+use crate::fees::store::{AllocationRow, FeesTx, HouseholdRow, NewPayment, OpenBillRow, PaymentRow};
+use crate::fees::{fee_accounts, household_label, receipt_label, Fees, Method, PaymentRequest, Receipt, SettledBill, SYSTEM_MAKER};
+use crate::ledger::account::FeeAccounts;
+use crate::ledger::store::LedgerTx;
+use crate::ledger::voucher::{Dimensions, LineInput, VoucherInput, VoucherKind};
+use crate::ledger::{describe, period_text, post_claimed, ApprovedVoucher, Book, Posted};
+use crate::store::{Store, Tx};
+
+impl<S: Store> Fees<S> {
+    /// 收款: records a payment once per idempotency key, settles open bills (named ones, or
+    /// the oldest first), keeps any excess as a prepayment, numbers its receipt and posts its
+    /// voucher, all in one transaction. The same key again returns the first receipt.
+    pub async fn pay(&self, book: &Book, req: &PaymentRequest<'_>) -> Result<Receipt> {
+        let key = req.idempotency_key.trim();
+        if key.is_empty() || key.chars().count() > 100 {
+            return Err(Error::invalid("幂等键", "须填写，最多100个字符"));
+        }
+        if req.amount.0 <= 0 {
+            return Err(Error::invalid("收款金额", format!("{} 须大于零", req.amount)));
+        }
+        let recorded = self.record_payment(book, req, key).await;
+        if let Ok(Some(receipt)) = recorded {
+            return Ok(receipt);
+        }
+        // The key is taken, or the request fails now: a retry whose first run went through
+        // fails on the bills that run settled. Either way the first receipt is the answer.
+        let mut tx = self.store().read().await?;
+        if let Some(existing) = tx.payment_by_key(book.id(), key).await? {
+            return receipt_of(&mut tx, book, &existing).await.map(|r| Receipt { replayed: true, ..r });
+        }
+        recorded?.ok_or_else(|| Error::invalid("幂等键", format!("{key} 与另一笔收款冲突")))
+    }
+
+    /// Records a new payment, or returns None (and writes nothing) if its key is taken. The
+    /// common case, a new key, costs no lookup: the payment's own INSERT checks the key.
+    async fn record_payment(&self, book: &Book, req: &PaymentRequest<'_>, key: &str) -> Result<Option<Receipt>> {
+        let accounts = fee_accounts(book)?;
+        let mut tx = self.store().begin().await?;
+        let household = tx
+            .household(book.row.community_id, req.household_id)
+            .await?
+            .ok_or_else(|| Error::not_found(format!("住户 #{}", req.household_id)))?;
+        let open = tx.open_bills(book.id(), Some(household.id)).await?;
+        let settle = settlement(&open, req, &household)?;
+        let settled_fen: i64 = settle.iter().map(|(_, f)| f.0).sum();
+        let claim = tx.claim_chain(book.id(), 1, 1).await?;
+        let number = claim.receipts_issued;
+        let voucher = ApprovedVoucher {
+            input: VoucherInput {
+                date: req.paid_on,
+                attachments: 1,
+                lines: payment_lines(&accounts, req, &household, number, settled_fen),
+            },
+            kind: VoucherKind::Normal,
+            maker: SYSTEM_MAKER.into(),
+            reviewer: req.cashier.into(),
+            reverses_id: None,
+        };
+        let posted = post_claimed(&mut tx, book, req.cashier, std::slice::from_ref(&voucher), claim).await?;
+        let new = NewPayment {
+            community_id: book.row.community_id,
+            book_id: book.id(),
+            household_id: household.id,
+            idempotency_key: key,
+            method: req.method.as_str(),
+            amount_fen: req.amount.0,
+            paid_on: req.paid_on,
+            receipt_number: number,
+            voucher_id: posted[0].voucher_id,
+            cashier: req.cashier,
+            created_at: Utc::now(),
+        };
+        let Some(payment_id) = tx.insert_payment(&new).await? else {
+            return Ok(None);
+        };
+        let period = Period::of_date(req.paid_on).key();
+        let settlements: Vec<Settlement> = settle
+            .iter()
+            .map(|(bill, fen)| Settlement {
+                allocation: AllocationRow {
+                    bill_id: bill.id,
+                    payment_id: Some(payment_id),
+                    waiver_id: None,
+                    void_id: None,
+                    amount_fen: fen.0,
+                    period,
+                },
+                building: household.building.clone(),
+                bill_period: bill.period,
+            })
+            .collect();
+        write_settlements(&mut tx, book, &settlements).await?;
+        tx.commit().await?;
+        Ok(Some(new_receipt(book, req, household, number, &settle, &posted[0])))
+    }
+
+    /// A receipt as issued, for reprinting.
+    pub async fn receipt(&self, book: &Book, number: i64) -> Result<Receipt> {
+        let mut tx = self.store().read().await?;
+        let payment =
+            tx.payment_by_receipt(book.id(), number).await?.ok_or_else(|| Error::not_found(format!("收据 {}", receipt_label(number))))?;
+        receipt_of(&mut tx, book, &payment).await
+    }
+
+    pub async fn open_bills(&self, book: &Book, household_id: Option<i64>) -> Result<Vec<OpenBillRow>> {
+        self.store().read().await?.open_bills(book.id(), household_id).await
+    }
+
+    pub async fn prepaid(&self, book: &Book, household_id: i64) -> Result<Fen> {
+        Ok(Fen(self.store().read().await?.prepayments(book.id(), Some(household_id)).await?.iter().map(|p| p.left_fen).sum()))
+    }
+}
+
+/// What a payment settles (pure): the named bills in the order named, or the oldest first.
+fn settlement<'a>(open: &'a [OpenBillRow], req: &PaymentRequest<'_>, household: &HouseholdRow) -> Result<Vec<(&'a OpenBillRow, Fen)>> {
+    let Some(ids) = &req.bill_ids else {
+        let bills =
+            open.iter().map(|b| OpenBill { bill_id: b.id, period: b.period, fee_item_id: b.fee_item_id, open_fen: b.open_fen }).collect();
+        let (settled, _) = allocate_oldest_first(bills, req.amount);
+        return Ok(settled
+            .into_iter()
+            .map(|(bill_id, fen)| (open.iter().find(|b| b.id == bill_id).expect("the allocation settles only bills it was given"), fen))
+            .collect());
+    };
+    let mut left = req.amount.0;
+    let mut out = Vec::new();
+    for id in ids {
+        let bill = open
+            .iter()
+            .find(|b| b.id == *id)
+            .ok_or_else(|| Error::invalid("指定账单", format!("账单 #{id} 不是住户 {} 的未结清账单", household_label(household))))?;
+        let take = left.min(bill.open_fen);
+        if take > 0 {
+            out.push((bill, Fen(take)));
+            left -= take;
+        }
+    }
+    Ok(out)
+}
+
+/// The payment voucher's lines (pure): 借 the money account, 贷 应收账款 for what it settles
+/// and 预收账款 for the rest.
+fn payment_lines(
+    accounts: &FeeAccounts,
+    req: &PaymentRequest<'_>,
+    household: &HouseholdRow,
+    number: i64,
+    settled_fen: i64,
+) -> Vec<LineInput> {
+    let (label, who) = (receipt_label(number), household_label(household));
+    let summary = format!("收 {who} 物业费 收据{label}");
+    let dims = Dimensions { household_id: Some(household.id), ..Dimensions::default() };
+    let money_account = match req.method {
+        Method::Cash => &accounts.cash,
+        Method::Bank => &accounts.bank,
+        Method::Wechat | Method::Alipay => &accounts.wallet,
+    };
+    let line = |summary: String, account: &str, debit: Fen, credit: Fen| LineInput {
+        summary,
+        account: account.to_string(),
+        debit,
+        credit,
+        dimensions: dims.clone(),
+    };
+    let mut lines = vec![line(summary.clone(), money_account.as_str(), req.amount, Fen::ZERO)];
+    if settled_fen > 0 {
+        lines.push(line(summary, accounts.receivable.as_str(), Fen::ZERO, Fen(settled_fen)));
+    }
+    let prepaid = req.amount.0 - settled_fen;
+    if prepaid > 0 {
+        lines.push(line(format!("预收 {who} 物业费 收据{label}"), accounts.advance.as_str(), Fen::ZERO, Fen(prepaid)));
+    }
+    lines
+}
+
+/// The receipt of a payment just recorded.
+fn new_receipt(
+    book: &Book,
+    req: &PaymentRequest<'_>,
+    household: HouseholdRow,
+    number: i64,
+    settle: &[(&OpenBillRow, Fen)],
+    posted: &Posted,
+) -> Receipt {
+    let settled: Vec<SettledBill> = settle
+        .iter()
+        .map(|(b, fen)| SettledBill { bill_id: b.id, period: period_text(b.period), fee_item: b.fee_item_name.clone(), amount: *fen })
+        .collect();
+    let settled_fen: i64 = settled.iter().map(|s| s.amount.0).sum();
+    Receipt {
+        book: book.row.name.clone(),
+        number,
+        label: receipt_label(number),
+        household: household_label(&household),
+        owner_name: household.owner_name,
+        method: req.method.label().to_string(),
+        paid_on: req.paid_on,
+        amount: req.amount,
+        amount_in_words: capital_amount(req.amount),
+        settled,
+        prepaid: Fen(req.amount.0 - settled_fen),
+        voucher: format!("{} {}", posted.period, posted.label),
+        fingerprint: posted.hash.clone(),
+        cashier: req.cashier.to_string(),
+        replayed: false,
+        voided: false,
+    }
+}
+
+/// Rebuilds a payment's receipt from what was stored.
+pub(crate) async fn receipt_of<T: FeesTx + LedgerTx>(tx: &mut T, book: &Book, p: &PaymentRow) -> Result<Receipt> {
+    let household = tx.household(book.row.community_id, p.household_id).await?.ok_or_else(|| Error::not_found("住户"))?;
+    let voucher_row = tx.voucher(book.id(), p.voucher_id).await?.ok_or_else(|| Error::not_found(format!("凭证 #{}", p.voucher_id)))?;
+    // What the payment settled when it was made is its voucher's credit to 应收账款; the
+    // allocations made then come first, before any from its prepayment later.
+    let receivable = fee_accounts(book)?.receivable;
+    let mut left_at_payment: i64 =
+        tx.lines(p.voucher_id).await?.iter().filter(|l| book.code_of(l.account_id) == receivable.as_str()).map(|l| l.credit_fen).sum();
+    let mut settled = Vec::new();
+    for a in tx.allocations_of_payment(p.id).await? {
+        if left_at_payment <= 0 {
+            break;
+        }
+        let bill = tx.bill(book.id(), a.bill_id).await?.ok_or_else(|| Error::not_found(format!("账单 #{}", a.bill_id)))?;
+        let fen = a.amount_fen.min(left_at_payment);
+        left_at_payment -= fen;
+        settled.push(SettledBill { bill_id: a.bill_id, period: period_text(bill.period), fee_item: bill.fee_item_name, amount: Fen(fen) });
+    }
+    let at_payment: i64 = settled.iter().map(|s| s.amount.0).sum();
+    let method = Method::parse(&p.method).map_or(p.method.clone(), |m| m.label().to_string());
+    Ok(Receipt {
+        book: book.row.name.clone(),
+        number: p.receipt_number,
+        label: receipt_label(p.receipt_number),
+        household: household_label(&household),
+        owner_name: household.owner_name,
+        method,
+        paid_on: p.paid_on,
+        amount: Fen(p.amount_fen),
+        amount_in_words: capital_amount(Fen(p.amount_fen)),
+        settled,
+        prepaid: Fen(p.amount_fen - at_payment),
+        voucher: describe(&voucher_row),
+        fingerprint: voucher_row.hash.clone().ok_or_else(|| {
+            Error::invalid("收据", format!("收据 {} 的凭证 {} 未记账", receipt_label(p.receipt_number), describe(&voucher_row)))
+        })?,
+        cashier: p.cashier.clone(),
+        replayed: false,
+        voided: p.voided,
+    })
+}

@@ -1,0 +1,60 @@
+//! The one place that writes bills and what settles them (allocations), each together with the
+//! maintained per-building figures (`receivable_flows`) that the aging and collection reports
+//! read and `verify` recomputes. Billing, payments, waivers and voids all come through here, so
+//! the figures cannot drift from the rows.
+
+use std::collections::BTreeMap;
+
+use crate::error::Result;
+use crate::fees::store::{AllocationRow, FeesTx, FlowRow, NewBill};
+use crate::ledger::Book;
+
+/// An allocation, with the building and month of the bill it settles (or reopens).
+pub(crate) struct Settlement {
+    pub allocation: AllocationRow,
+    pub building: String,
+    pub bill_period: i64,
+}
+
+/// Writes a billing run's bills and adds them to the figures (`billed`, by building).
+pub(crate) async fn write_bills<T: FeesTx>(
+    tx: &mut T,
+    book: &Book,
+    run_id: i64,
+    bills: &[NewBill],
+    billed_by_building: impl IntoIterator<Item = (String, i64, i64)>,
+) -> Result<()> {
+    tx.insert_bills(book.row.community_id, book.id(), run_id, bills).await?;
+    let billed = billed_by_building.into_iter().map(|(building, period, fen)| ("billed", building, period, period, fen));
+    tx.add_flows(book.row.community_id, book.id(), &flows(billed)).await
+}
+
+/// Writes allocations and adds them to the figures: `paid` for a payment's (negative for a
+/// void's), `waived` for a waiver's, in the allocation's month.
+pub(crate) async fn write_settlements<T: FeesTx>(tx: &mut T, book: &Book, settlements: &[Settlement]) -> Result<()> {
+    let rows: Vec<AllocationRow> = settlements.iter().map(|s| s.allocation.clone()).collect();
+    tx.insert_allocations(book.row.community_id, &rows).await?;
+    let parts = settlements.iter().map(|s| {
+        let kind = if s.allocation.payment_id.is_some() { "paid" } else { "waived" };
+        (kind, s.building.clone(), s.bill_period, s.allocation.period, s.allocation.amount_fen)
+    });
+    tx.add_flows(book.row.community_id, book.id(), &flows(parts)).await
+}
+
+/// Sums (kind, building, bill month, event month, amount) into one row per key, as a
+/// multi-row upsert requires.
+fn flows<'a>(parts: impl IntoIterator<Item = (&'a str, String, i64, i64, i64)>) -> Vec<FlowRow> {
+    let mut sums: BTreeMap<(&str, String, i64, i64), i64> = BTreeMap::new();
+    for (kind, building, bill_period, event_period, fen) in parts {
+        *sums.entry((kind, building, bill_period, event_period)).or_default() += fen;
+    }
+    sums.into_iter()
+        .map(|((kind, building, bill_period, event_period), amount_fen)| FlowRow {
+            building,
+            bill_period,
+            event_period,
+            kind: kind.to_string(),
+            amount_fen,
+        })
+        .collect()
+}

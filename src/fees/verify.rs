@@ -1,0 +1,101 @@
+//! The fee wing's checks for `verify` (invariant 5): at every month end the household
+//! subledger equals 应收账款 plus 预收账款, the subledger agrees with itself, and the maintained
+//! per-building figures agree with the bills.
+
+use std::collections::BTreeMap;
+
+use crate::domain::money::Fen;
+use crate::error::Result;
+use crate::fees::store::{FeesTx, FlowRow, SubledgerPeriodRow};
+use crate::ledger::chart;
+use crate::ledger::store::LedgerTx;
+use crate::ledger::{period_text, Book};
+use crate::store::Store;
+
+/// Invariant 5: at every month end, open bills minus prepayments (the household subledger)
+/// equal the balance of 应收账款 plus 预收账款; and the subledger agrees with itself (what its
+/// allocations leave open equals what was billed less what was paid and waived).
+pub async fn verify_book<S: Store>(store: &S, book: &Book, fail: &mut impl FnMut(u8, String)) -> Result<()> {
+    let Some(fee) = &chart::load(&book.row.chart)?.fee_accounts else { return Ok(()) };
+    let ids: Vec<i64> = [&fee.receivable, &fee.advance].iter().filter_map(|c| book.account_id(c.as_str())).collect();
+    let mut tx = store.read().await?;
+    let (periods, opening, maintained) =
+        (tx.periods(book.id()).await?, tx.opening_balances(book.id()).await?, tx.balances(book.id()).await?);
+    let by_period: BTreeMap<i64, SubledgerPeriodRow> =
+        tx.subledger_by_period(book.id()).await?.into_iter().map(|r| (r.period, r)).collect();
+    let mut ledger_fen: i64 = opening.iter().filter(|o| ids.contains(&o.account_id)).map(|o| o.balance_fen).sum();
+    let mut movements: BTreeMap<i64, i64> = BTreeMap::new();
+    for b in maintained.iter().filter(|b| ids.contains(&b.account_id)) {
+        *movements.entry(b.period).or_default() += b.debit_fen - b.credit_fen;
+    }
+    let mut subledger_fen = 0i64;
+    for p in &periods {
+        ledger_fen += movements.get(&p.period).copied().unwrap_or(0);
+        if let Some(r) = by_period.get(&p.period) {
+            subledger_fen += r.billed_fen - r.paid_fen - r.waived_fen;
+        }
+        if subledger_fen != ledger_fen {
+            fail(
+                5,
+                format!(
+                    "{} 月末住户子账（未结清账单减预收款）为 {}，而{}与{}余额合计为 {}，相差 {}",
+                    period_text(p.period),
+                    Fen(subledger_fen),
+                    fee.receivable,
+                    fee.advance,
+                    Fen(ledger_fen),
+                    Fen(subledger_fen - ledger_fen)
+                ),
+            );
+        }
+    }
+    // The maintained per-building figures the fee reports read, against the bills themselves.
+    let key = |f: &FlowRow| (f.building.clone(), f.bill_period, f.event_period, f.kind.clone());
+    let mut maintained_flows: BTreeMap<_, i64> = tx.flows(book.id(), i64::MAX).await?.iter().map(|f| (key(f), f.amount_fen)).collect();
+    for f in tx.flows_recomputed(book.id()).await? {
+        let stored = maintained_flows.remove(&key(&f)).unwrap_or(0);
+        if stored != f.amount_fen {
+            fail(
+                5,
+                format!(
+                    "{} 栋 {} 账单的{}（{}）：统计表为 {}，由账单重算为 {}",
+                    f.building,
+                    period_text(f.bill_period),
+                    flow_label(&f.kind),
+                    period_text(f.event_period),
+                    Fen(stored),
+                    Fen(f.amount_fen)
+                ),
+            );
+        }
+    }
+    for ((building, bill_period, event_period, kind), fen) in maintained_flows {
+        if fen != 0 {
+            fail(
+                5,
+                format!(
+                    "{building} 栋 {} 账单的{}（{}）：统计表有 {}，账单中没有",
+                    period_text(bill_period),
+                    flow_label(&kind),
+                    period_text(event_period),
+                    Fen(fen)
+                ),
+            );
+        }
+    }
+    let open: i64 = tx.open_bills(book.id(), None).await?.iter().map(|b| b.open_fen).sum();
+    let prepaid: i64 = tx.prepayments(book.id(), None).await?.iter().map(|p| p.left_fen).sum();
+    let total: i64 = by_period.values().map(|r| r.billed_fen - r.paid_fen - r.waived_fen).sum();
+    if open - prepaid != total {
+        fail(5, format!("住户子账自身不符：未结清账单 {} 减预收款 {} 不等于应收减已收减减免 {}", Fen(open), Fen(prepaid), Fen(total)));
+    }
+    Ok(())
+}
+
+fn flow_label(kind: &str) -> &'static str {
+    match kind {
+        "billed" => "应收",
+        "paid" => "收款",
+        _ => "减免",
+    }
+}

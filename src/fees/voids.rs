@@ -1,0 +1,124 @@
+//! 收据作废: a payment is voided by a red-ink reversal of its voucher, never deleted.
+
+use std::collections::BTreeMap;
+
+use chrono::{NaiveDate, Utc};
+
+use crate::domain::money::Fen;
+use crate::domain::period::Period;
+use crate::error::{Error, Result};
+use crate::fees::payments::receipt_of;
+use crate::fees::settle::{write_settlements, Settlement};
+use crate::fees::store::{AllocationRow, FeesTx, HouseholdRow, NewPaymentVoid, PaymentRow};
+use crate::fees::{check_reason, fee_accounts, household_label, receipt_label, Fees, Receipt, SYSTEM_MAKER};
+use crate::ledger::account::FeeAccounts;
+use crate::ledger::store::LedgerTx;
+use crate::ledger::voucher::{Dimensions, LineInput, VoucherInput, VoucherKind};
+use crate::ledger::{check_user, post_approved, ApprovedVoucher, Book};
+use crate::store::{Store, Tx};
+
+impl<S: Store> Fees<S> {
+    /// 收据作废: voids a payment by a red-ink reversal of its voucher, never by deleting it. The
+    /// bills it settled, and those its prepayment settled since, reopen from the void's month;
+    /// whatever prepayment it left is withdrawn. The receipt keeps its number and prints as
+    /// voided.
+    pub async fn void_receipt(&self, book: &Book, number: i64, reason: &str, approver: &str, date: NaiveDate) -> Result<Receipt> {
+        let accounts = fee_accounts(book)?;
+        let reason = check_reason("作废原因", reason)?;
+        let approver = check_user("审批人", approver)?;
+        let label = receipt_label(number);
+        let mut tx = self.store().begin().await?;
+        let payment = tx.payment_by_receipt(book.id(), number).await?.ok_or_else(|| Error::not_found(format!("收据 {label}")))?;
+        if payment.voided {
+            return Err(Error::Conflict(format!("收据 {label} 已作废")));
+        }
+        if date < payment.paid_on {
+            return Err(Error::invalid("作废日期", format!("{date} 早于收款日期 {}", payment.paid_on)));
+        }
+        let household = tx.household(book.row.community_id, payment.household_id).await?.ok_or_else(|| Error::not_found("住户"))?;
+        // Everything the payment settled so far: at payment, and from its prepayment since.
+        let mut settled_by_bill: BTreeMap<i64, i64> = BTreeMap::new();
+        for a in tx.allocations_of_payment(payment.id).await? {
+            *settled_by_bill.entry(a.bill_id).or_default() += a.amount_fen;
+        }
+        let lines = red_lines(&mut tx, book, &accounts, &payment, &household, settled_by_bill.values().sum(), reason).await?;
+        let voucher = ApprovedVoucher {
+            input: VoucherInput { date, attachments: 1, lines },
+            kind: VoucherKind::Reversal,
+            maker: SYSTEM_MAKER.into(),
+            reviewer: approver.into(),
+            reverses_id: Some(payment.voucher_id),
+        };
+        let posted = post_approved(&mut tx, book, approver, std::slice::from_ref(&voucher)).await?;
+        let period = Period::of_date(date).key();
+        let void = NewPaymentVoid {
+            community_id: book.row.community_id,
+            payment_id: payment.id,
+            reason,
+            approver,
+            period,
+            voucher_id: posted[0].voucher_id,
+            created_at: Utc::now(),
+        };
+        let void_id = tx.insert_payment_void(&void).await?;
+        let mut reopened = Vec::with_capacity(settled_by_bill.len());
+        for (&bill_id, &fen) in settled_by_bill.iter().filter(|(_, fen)| **fen != 0) {
+            let bill = tx.bill(book.id(), bill_id).await?.ok_or_else(|| Error::not_found(format!("账单 #{bill_id}")))?;
+            reopened.push(Settlement {
+                allocation: AllocationRow {
+                    bill_id,
+                    payment_id: Some(payment.id),
+                    waiver_id: None,
+                    void_id: Some(void_id),
+                    amount_fen: -fen,
+                    period,
+                },
+                building: household.building.clone(),
+                bill_period: bill.period,
+            });
+        }
+        write_settlements(&mut tx, book, &reopened).await?;
+        let payment = PaymentRow { voided: true, ..payment };
+        let receipt = receipt_of(&mut tx, book, &payment).await?;
+        tx.commit().await?;
+        Ok(receipt)
+    }
+}
+
+/// The void's red-ink lines: the payment's lines with negative amounts, its credit split
+/// between 应收 and 预收 as things stand now, so that a prepayment already applied reopens
+/// those bills.
+async fn red_lines<T: LedgerTx>(
+    tx: &mut T,
+    book: &Book,
+    accounts: &FeeAccounts,
+    payment: &PaymentRow,
+    household: &HouseholdRow,
+    settled_fen: i64,
+    reason: &str,
+) -> Result<Vec<LineInput>> {
+    let label = receipt_label(payment.receipt_number);
+    let original = tx.lines(payment.voucher_id).await?;
+    let money_account = original
+        .iter()
+        .find(|l| l.debit_fen > 0)
+        .map(|l| book.code_of(l.account_id).to_string())
+        .ok_or_else(|| Error::not_found(format!("收据 {label} 的收款凭证")))?;
+    let summary = format!("作废收据{label} {}：{reason}", household_label(household));
+    let dims = Dimensions { household_id: Some(household.id), ..Dimensions::default() };
+    let red = |account: &str, debit: i64, credit: i64| LineInput {
+        summary: summary.clone(),
+        account: account.to_string(),
+        debit: Fen(-debit),
+        credit: Fen(-credit),
+        dimensions: dims.clone(),
+    };
+    let mut lines = vec![red(&money_account, payment.amount_fen, 0)];
+    if settled_fen > 0 {
+        lines.push(red(accounts.receivable.as_str(), 0, settled_fen));
+    }
+    if payment.amount_fen > settled_fen {
+        lines.push(red(accounts.advance.as_str(), 0, payment.amount_fen - settled_fen));
+    }
+    Ok(lines)
+}

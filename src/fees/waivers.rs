@@ -1,0 +1,79 @@
+//! 减免: an approved reduction of one open bill, with its reason.
+
+use chrono::{NaiveDate, Utc};
+
+use crate::domain::money::Fen;
+use crate::domain::period::Period;
+use crate::error::{Error, Result};
+use crate::fees::settle::{write_settlements, Settlement};
+use crate::fees::store::{AllocationRow, FeesTx, NewWaiver};
+use crate::fees::{check_reason, fee_accounts, Fees, SYSTEM_MAKER};
+use crate::ledger::voucher::{Dimensions, LineInput, VoucherInput, VoucherKind};
+use crate::ledger::{check_user, period_text, post_approved, ApprovedVoucher, Book};
+use crate::store::{Store, Tx};
+
+impl<S: Store> Fees<S> {
+    /// 减免: reduces one open bill by an approved amount, with its reason, posting 借 the item's
+    /// revenue (冲减收入) 贷 应收账款.
+    pub async fn waive(&self, book: &Book, bill_id: i64, amount: Fen, reason: &str, approver: &str, date: NaiveDate) -> Result<i64> {
+        let accounts = fee_accounts(book)?;
+        let reason = check_reason("减免原因", reason)?;
+        let approver = check_user("审批人", approver)?;
+        if amount.0 <= 0 {
+            return Err(Error::invalid("减免金额", "须大于零"));
+        }
+        let mut tx = self.store().begin().await?;
+        let bill = tx
+            .bill(book.id(), bill_id)
+            .await?
+            .filter(|b| b.open_fen > 0)
+            .ok_or_else(|| Error::not_found(format!("未结清的账单 #{bill_id}")))?;
+        if amount.0 > bill.open_fen {
+            return Err(Error::invalid("减免金额", format!("{amount} 超过账单未结清金额 {}", Fen(bill.open_fen))));
+        }
+        let item =
+            tx.fee_items(book.id()).await?.into_iter().find(|f| f.id == bill.fee_item_id).ok_or_else(|| Error::not_found("收费项目"))?;
+        let household = tx.household(book.row.community_id, bill.household_id).await?.ok_or_else(|| Error::not_found("住户"))?;
+        let summary = format!("减免 {} {}：{reason}", period_text(bill.period), item.name);
+        let dims = Dimensions { household_id: Some(bill.household_id), fee_item_id: Some(item.id), ..Dimensions::default() };
+        let line = |account: &str, debit: Fen, credit: Fen| LineInput {
+            summary: summary.clone(),
+            account: account.to_string(),
+            debit,
+            credit,
+            dimensions: dims.clone(),
+        };
+        let voucher = ApprovedVoucher {
+            input: VoucherInput {
+                date,
+                attachments: 1,
+                lines: vec![
+                    line(book.code_of(item.revenue_account_id), amount, Fen::ZERO),
+                    line(accounts.receivable.as_str(), Fen::ZERO, amount),
+                ],
+            },
+            kind: VoucherKind::Normal,
+            maker: SYSTEM_MAKER.into(),
+            reviewer: approver.into(),
+            reverses_id: None,
+        };
+        let posted = post_approved(&mut tx, book, approver, std::slice::from_ref(&voucher)).await?;
+        let period = Period::of_date(date).key();
+        let waiver = NewWaiver {
+            community_id: book.row.community_id,
+            bill_id,
+            amount_fen: amount.0,
+            reason,
+            approver,
+            period,
+            voucher_id: posted[0].voucher_id,
+            created_at: Utc::now(),
+        };
+        let waiver_id = tx.insert_waiver(&waiver).await?;
+        let allocation =
+            AllocationRow { bill_id, payment_id: None, waiver_id: Some(waiver_id), void_id: None, amount_fen: amount.0, period };
+        write_settlements(&mut tx, book, &[Settlement { allocation, building: household.building, bill_period: bill.period }]).await?;
+        tx.commit().await?;
+        Ok(waiver_id)
+    }
+}

@@ -1,0 +1,338 @@
+//! The ledger wing: books (账套) made from chart templates, vouchers (记账凭证) with
+//! 制单 → 审核 → 记账, gap-free numbers, the hash chain, periods and year-end, opening
+//! balances, `verify`'s chain checks and the hledger export. Every public operation opens one
+//! transaction and commits it only when every rule held, so a refused operation leaves the
+//! database exactly as it was (invariant 8).
+//!
+//! Other wings reach the ledger through this module's public items: `Ledger` for its
+//! operations, `Book` for a loaded chart, and `post_approved` / `post_claimed` to post the
+//! vouchers their own operations generate inside their own transaction.
+
+pub mod account;
+mod book;
+pub mod chart;
+pub mod export;
+mod opening;
+mod periods;
+mod posting;
+pub mod store;
+pub mod verify;
+pub mod voucher;
+
+use chrono::{NaiveDate, Utc};
+
+use crate::domain::period::Period;
+use crate::error::{Error, Result};
+use crate::ledger::account::{Account, AccountCode};
+use crate::ledger::store::{BookRow, ChainClaim, CommunityRow, LedgerTx, LineRow, NewBook, NewVoucher, PeriodRow, Posting, VoucherRow};
+use crate::ledger::voucher::{genesis_hash, voucher_label, SealHeader, VoucherInput, VoucherKind, VoucherStatus};
+use crate::store::{Store, Tx};
+
+pub use book::{genesis_of, load_book, Book};
+use posting::{balance_deltas, claim_numbers, line_rows};
+pub use posting::{dimensions_of, input_from_rows, post_approved, post_claimed, seal_hash, ApprovedVoucher, Posted};
+
+#[derive(Clone)]
+pub struct Ledger<S: Store> {
+    pub store: S,
+}
+
+impl<S: Store> Ledger<S> {
+    pub fn new(store: S) -> Ledger<S> {
+        Ledger { store }
+    }
+
+    pub async fn create_community(&self, name: &str) -> Result<CommunityRow> {
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 100 {
+            return Err(Error::invalid("社区名称", "不能为空，最多100个字"));
+        }
+        let mut tx = self.store.begin().await?;
+        if tx.communities().await?.iter().any(|c| c.name == name) {
+            return Err(Error::Conflict(format!("社区“{name}”已存在")));
+        }
+        let id = tx.insert_community(name, Utc::now()).await?;
+        tx.commit().await?;
+        Ok(CommunityRow { id, name: name.to_string() })
+    }
+
+    /// The community by name, or the only one when no name is given.
+    pub async fn community(&self, name: Option<&str>) -> Result<CommunityRow> {
+        let mut tx = self.store.read().await?;
+        let all = tx.communities().await?;
+        match name {
+            Some(n) => all.into_iter().find(|c| c.name == n).ok_or_else(|| Error::not_found(format!("社区“{n}”"))),
+            None if all.len() == 1 => Ok(all.into_iter().next().expect("one community")),
+            None if all.is_empty() => Err(Error::not_found("任何社区（请先运行 mingzhang init）")),
+            None => Err(Error::invalid("--community", "数据库中有多个社区，请指明")),
+        }
+    }
+
+    /// Creates a book from a chart template with the periods of its first year open.
+    pub async fn create_book(&self, community_id: i64, code: &str, name: &str, chart_id: &str, start: Period) -> Result<Book> {
+        let chart = chart::load(chart_id)?;
+        let code = code.trim();
+        if code.is_empty() || code.len() > 40 || !code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+            return Err(Error::invalid("账套编码", "须为1至40个字母、数字、- 或 _"));
+        }
+        let mut tx = self.store.begin().await?;
+        if tx.books(community_id).await?.iter().any(|b| b.code == code) {
+            return Err(Error::Conflict(format!("账套“{code}”已存在")));
+        }
+        let new = NewBook {
+            community_id,
+            code,
+            name,
+            chart: chart_id,
+            standard: &chart.standard,
+            edition: &chart.edition,
+            profit_account: chart.profit_account.as_str(),
+            retained_account: chart.retained_account.as_str(),
+            start_period: start.key(),
+            created_at: Utc::now(),
+        };
+        // The genesis link is re-made when opening balances are imported; until then it commits
+        // to the book alone.
+        let placeholder = genesis_hash(0, &[]);
+        let book_id = tx.insert_book(&new, &placeholder).await?;
+        tx.set_chain_head(book_id, &genesis_hash(book_id, &[])).await?;
+        let accounts: Vec<Account> = chart.accounts.values().cloned().collect();
+        tx.insert_accounts(community_id, book_id, &accounts).await?;
+        let periods: Vec<i64> = start.through(Period::new(start.year(), 12).expect("December")).map(Period::key).collect();
+        tx.insert_periods(community_id, book_id, &periods).await?;
+        let book = load_book(&mut tx, community_id, code).await?;
+        tx.commit().await?;
+        Ok(book)
+    }
+
+    pub async fn book(&self, community_id: i64, code: &str) -> Result<Book> {
+        let mut tx = self.store.read().await?;
+        load_book(&mut tx, community_id, code).await
+    }
+
+    pub async fn books(&self, community_id: i64) -> Result<Vec<BookRow>> {
+        let mut tx = self.store.read().await?;
+        tx.books(community_id).await
+    }
+
+    pub async fn periods(&self, book: &Book) -> Result<Vec<PeriodRow>> {
+        let mut tx = self.store.read().await?;
+        tx.periods(book.id()).await
+    }
+
+    /// 制单: stores a checked draft. It gets its number only when posted.
+    pub async fn draft(&self, book: &Book, maker: &str, input: &VoucherInput) -> Result<i64> {
+        self.draft_kind(book, maker, input, VoucherKind::Normal, None).await
+    }
+
+    async fn draft_kind(&self, book: &Book, maker: &str, input: &VoucherInput, kind: VoucherKind, reverses_id: Option<i64>) -> Result<i64> {
+        let maker = check_user("制单人", maker)?;
+        input.check(kind, &book.chart)?;
+        check_control_accounts(book, input)?;
+        let mut tx = self.store.begin().await?;
+        check_period_open(&mut tx, book, input.date).await?;
+        let now = Utc::now();
+        let voucher = NewVoucher {
+            community_id: book.row.community_id,
+            book_id: book.id(),
+            period: input.period().key(),
+            voucher_date: input.date,
+            kind: kind.as_str(),
+            status: VoucherStatus::Draft.as_str(),
+            number: None,
+            attachments: i64::from(input.attachments),
+            maker: maker.to_string(),
+            reviewer: None,
+            poster: None,
+            reverses_id,
+            created_at: now,
+            reviewed_at: None,
+            posted_at: None,
+            chain_seq: None,
+            prev_hash: None,
+            hash: None,
+        };
+        let id = tx.insert_voucher(&voucher).await?;
+        tx.insert_lines(book.row.community_id, book.id(), &line_rows(book, id, input)).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// 审核: by someone other than the maker.
+    pub async fn review(&self, book: &Book, voucher_id: i64, reviewer: &str) -> Result<()> {
+        let reviewer = check_user("审核人", reviewer)?;
+        let mut tx = self.store.begin().await?;
+        let v = find_voucher(&mut tx, book, voucher_id).await?;
+        if v.status != VoucherStatus::Draft.as_str() {
+            return Err(wrong_status(&v, "只有制单状态的凭证可以审核"));
+        }
+        if v.maker == reviewer {
+            return Err(Error::SelfReview { user: reviewer.to_string() });
+        }
+        tx.set_reviewed(v.id, reviewer, Utc::now()).await?;
+        tx.commit().await
+    }
+
+    /// 记账: gives a reviewed voucher its number and its link in the chain, and adds its lines
+    /// to the maintained balances.
+    pub async fn post(&self, book: &Book, voucher_id: i64, poster: &str) -> Result<Posted> {
+        let poster = check_user("记账人", poster)?;
+        let mut tx = self.store.begin().await?;
+        let v = find_voucher(&mut tx, book, voucher_id).await?;
+        if v.status != VoucherStatus::Reviewed.as_str() {
+            return Err(wrong_status(&v, "须先审核才能记账"));
+        }
+        let lines = tx.lines(v.id).await?;
+        // Pair assertion: the stored lines must still satisfy every rule the draft did.
+        let kind = VoucherKind::parse(&v.kind).ok_or_else(|| Error::invalid("凭证类别", v.kind.clone()))?;
+        input_from_rows(book, &v, &lines).check(kind, &book.chart)?;
+        check_period_open(&mut tx, book, v.voucher_date).await?;
+        let ChainClaim { chain_len, chain_head: head, .. } = tx.claim_chain(book.id(), 1, 0).await?;
+        let number = claim_numbers(&mut tx, book, v.voucher_date, 1).await?;
+        let reviewer = v.reviewer.clone().unwrap_or_default();
+        let header = SealHeader {
+            book_id: book.id(),
+            chain_seq: chain_len,
+            period: v.period,
+            number,
+            date: v.voucher_date,
+            kind: &v.kind,
+            attachments: v.attachments,
+            maker: &v.maker,
+            reviewer: &reviewer,
+            poster,
+            reverses_id: v.reverses_id,
+        };
+        let hash = seal_hash(header, &lines, book, &head);
+        let done =
+            tx.set_posted(v.id, &Posting { number, chain_seq: chain_len, prev_hash: &head, hash: &hash, poster, at: Utc::now() }).await?;
+        if done != 1 {
+            return Err(Error::Conflict("凭证已被他人处理，请刷新后重试".into()));
+        }
+        tx.set_chain_head(book.id(), &hash).await?;
+        tx.add_balances(book.row.community_id, book.id(), &balance_deltas(v.period, &lines)).await?;
+        tx.commit().await?;
+        Ok(Posted { voucher_id: v.id, period: period_text(v.period), number, label: voucher_label(number), hash })
+    }
+
+    /// Posts vouchers that were reviewed elsewhere, many per transaction: the path of billing
+    /// runs and imports. Numbers, chain links and balances are the same as one-by-one posting.
+    pub async fn post_batch(&self, book: &Book, poster: &str, vouchers: &[ApprovedVoucher]) -> Result<Vec<Posted>> {
+        for (i, v) in vouchers.iter().enumerate() {
+            check_control_accounts(book, &v.input)?;
+            if v.reverses_id.is_some() {
+                // Links go through `reverse`, which checks what is reversed.
+                return Err(Error::invalid(format!("第 {} 张凭证", i + 1), "红字冲销须经冲销流程（voucher reverse），不能批量记账"));
+            }
+        }
+        let mut tx = self.store.begin().await?;
+        let posted = post_approved(&mut tx, book, poster, vouchers).await?;
+        tx.commit().await?;
+        Ok(posted)
+    }
+
+    /// 红字冲销: drafts a reversal of a posted voucher, linked to it. It is then reviewed and
+    /// posted like any voucher. A voucher is reversed at most once and a reversal is never
+    /// itself reversed (the database's UNIQUE on reverses_id backs the first rule).
+    pub async fn reverse(&self, book: &Book, voucher_id: i64, maker: &str, date: NaiveDate) -> Result<i64> {
+        let (target, lines) = {
+            let mut tx = self.store.begin().await?;
+            let target = find_voucher(&mut tx, book, voucher_id).await?;
+            let label = describe(&target);
+            if target.status != VoucherStatus::Posted.as_str() {
+                return Err(wrong_status(&target, "未记账的凭证直接修改即可，不需冲销"));
+            }
+            if target.kind == VoucherKind::Reversal.as_str() {
+                return Err(Error::ReversingReversal { voucher: label });
+            }
+            if let Some(r) = tx.reversal_of(target.id).await? {
+                return Err(Error::AlreadyReversed { voucher: label, by: describe(&r) });
+            }
+            let lines = tx.lines(target.id).await?;
+            (target, lines)
+        };
+        let original = input_from_rows(book, &target, &lines);
+        let reversal = original.reversed(date, &format!("{} {}", period_text(target.period), describe(&target)));
+        self.draft_kind(book, maker, &reversal, VoucherKind::Reversal, Some(target.id)).await
+    }
+
+    pub async fn voucher(&self, book: &Book, voucher_id: i64) -> Result<(VoucherRow, Vec<LineRow>)> {
+        let mut tx = self.store.read().await?;
+        let v = find_voucher(&mut tx, book, voucher_id).await?;
+        let lines = tx.lines(v.id).await?;
+        Ok((v, lines))
+    }
+
+    pub async fn voucher_by_label(&self, book: &Book, period: Period, number: i64) -> Result<VoucherRow> {
+        let mut tx = self.store.read().await?;
+        tx.voucher_by_number(book.id(), period.key(), number)
+            .await?
+            .ok_or_else(|| Error::not_found(format!("{period} 的凭证 {}", voucher_label(number))))
+    }
+}
+
+/// 应收账款 and 预收账款 are control accounts of the household subledger (invariant 5): only
+/// billing runs, payments and waivers post to them, each with its bills; a hand-made voucher
+/// that touched them would break the tie.
+fn check_control_accounts(book: &Book, input: &VoucherInput) -> Result<()> {
+    let Some(fee) = &crate::ledger::chart::load(&book.row.chart)?.fee_accounts else { return Ok(()) };
+    for (i, l) in input.lines.iter().enumerate() {
+        if l.account == fee.receivable.as_str() || l.account == fee.advance.as_str() {
+            let name = AccountCode::parse(&l.account).and_then(|c| book.chart.get(&c)).map_or("", |a| a.name.as_str());
+            return Err(Error::BadLine {
+                line: i + 1,
+                reason: format!("{} {name} 是住户明细账的统驭科目，只能由计费、收款、减免记账，不能手工制单", l.account),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// A user name as the voucher's maker, reviewer or poster: required, at most 50 characters.
+pub fn check_user<'a>(field: &str, user: &'a str) -> Result<&'a str> {
+    let u = user.trim();
+    if u.is_empty() || u.chars().count() > 50 {
+        return Err(Error::invalid(field, "须填写，最多50个字"));
+    }
+    Ok(u)
+}
+
+async fn find_voucher<T: LedgerTx>(tx: &mut T, book: &Book, voucher_id: i64) -> Result<VoucherRow> {
+    tx.voucher(book.id(), voucher_id).await?.ok_or_else(|| Error::not_found(format!("凭证 #{voucher_id}")))
+}
+
+fn wrong_status(v: &VoucherRow, rule: &str) -> Error {
+    let status = VoucherStatus::parse(&v.status).map_or_else(|| v.status.clone(), |s| s.label().to_string());
+    Error::WrongStatus { voucher: describe(v), status, rule: rule.to_string() }
+}
+
+/// "2025-01 记-0003" for a posted voucher, "#17（未记账）" for a draft.
+pub fn describe(v: &VoucherRow) -> String {
+    match v.number {
+        Some(n) => format!("{} {}", period_text(v.period), voucher_label(n)),
+        None => format!("#{}（未记账）", v.id),
+    }
+}
+
+pub fn period_text(key: i64) -> String {
+    Period::from_key(key).map_or_else(|| key.to_string(), |p| p.to_string())
+}
+
+/// "2025-01 至 2025-12": the periods a book has, for messages.
+pub fn periods_text(periods: &[PeriodRow]) -> String {
+    match (periods.first(), periods.last()) {
+        (Some(a), Some(b)) => format!("{} 至 {}", period_text(a.period), period_text(b.period)),
+        _ => "无".into(),
+    }
+}
+
+/// A date may be used only inside an open period of the book.
+pub(crate) async fn check_period_open<T: LedgerTx>(tx: &mut T, book: &Book, date: NaiveDate) -> Result<()> {
+    let period = Period::of_date(date);
+    let periods = tx.periods(book.id()).await?;
+    match periods.iter().find(|p| p.period == period.key()) {
+        Some(p) if p.status == "closed" => Err(Error::PeriodClosed { date: date.to_string(), period: period.to_string() }),
+        Some(_) => Ok(()),
+        None => Err(Error::NoPeriod { date: date.to_string(), open_range: periods_text(&periods) }),
+    }
+}

@@ -1,0 +1,80 @@
+//! Opening balances (期初余额): imported once, before anything is posted; they make the
+//! genesis link of the book's chain.
+
+use std::collections::BTreeMap;
+
+use crate::domain::limits::MAX_IMPORT_ROWS;
+use crate::domain::money::Fen;
+use crate::error::{Error, Result};
+use crate::ledger::account::AccountCode;
+use crate::ledger::store::{LedgerTx, OpeningRow};
+use crate::ledger::{genesis_of, Book, Ledger};
+use crate::store::{Store, Tx};
+
+impl<S: Store> Ledger<S> {
+    /// 期初余额: replaces the book's opening balances from CSV; refused unless they balance, and
+    /// once anything has been posted.
+    pub async fn import_opening(&self, book: &Book, csv_text: &str) -> Result<usize> {
+        let rows = parse_opening_csv(book, csv_text)?;
+        let mut tx = self.store.begin().await?;
+        let current =
+            tx.books(book.row.community_id).await?.into_iter().find(|b| b.id == book.id()).ok_or_else(|| Error::not_found("账套"))?;
+        if current.chain_len > 0 {
+            return Err(Error::invalid("期初余额", "账套已有记账凭证，期初余额不能再修改"));
+        }
+        tx.replace_opening_balances(book.row.community_id, book.id(), &rows).await?;
+        let genesis = genesis_of(book, &rows);
+        tx.set_chain_head(book.id(), &genesis).await?;
+        tx.commit().await?;
+        Ok(rows.len())
+    }
+}
+
+/// Opening balances CSV: header `科目编码,借方余额,贷方余额` (or `code,debit,credit`); an
+/// optional 科目名称/name column is ignored. Amounts in yuan with at most two decimals.
+fn parse_opening_csv(book: &Book, text: &str) -> Result<Vec<OpeningRow>> {
+    let text = text.trim_start_matches('\u{feff}');
+    let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(text.as_bytes());
+    let headers = reader.headers().map_err(|e| Error::csv(1, "", e.to_string()))?.clone();
+    let column = |names: &[&str]| headers.iter().position(|h| names.contains(&h));
+    let code_col = column(&["科目编码", "code"]).ok_or_else(|| Error::csv(1, "科目编码", "缺少此列（或 code）"))?;
+    let debit_col = column(&["借方余额", "借方", "debit"]).ok_or_else(|| Error::csv(1, "借方余额", "缺少此列（或 debit）"))?;
+    let credit_col = column(&["贷方余额", "贷方", "credit"]).ok_or_else(|| Error::csv(1, "贷方余额", "缺少此列（或 credit）"))?;
+    let mut per_account: BTreeMap<i64, i64> = BTreeMap::new();
+    let (mut debit_total, mut credit_total) = (Fen::ZERO, Fen::ZERO);
+    for (index, record) in reader.records().enumerate() {
+        let row = index + 2;
+        if index >= MAX_IMPORT_ROWS {
+            return Err(Error::csv(row, "", format!("文件最多 {MAX_IMPORT_ROWS} 行")));
+        }
+        let record = record.map_err(|e| Error::csv(row, "", format!("无法解析：{e}")))?;
+        let code = record.get(code_col).unwrap_or("");
+        let account = AccountCode::parse(code)
+            .and_then(|c| book.chart.get(&c))
+            .ok_or_else(|| Error::csv(row, "科目编码", format!("科目“{code}”不存在")))?;
+        if !account.is_leaf {
+            return Err(Error::csv(row, "科目编码", format!("科目 {code}（{}）不是末级科目，请填到其下级科目", account.name)));
+        }
+        let amount = |col: usize, name: &str| -> Result<Fen> {
+            let text = record.get(col).unwrap_or("");
+            if text.is_empty() {
+                return Ok(Fen::ZERO);
+            }
+            let fen = Fen::parse(text).map_err(|e| Error::csv(row, name, format!("“{text}”{e}")))?;
+            if fen.0 < 0 {
+                return Err(Error::csv(row, name, "余额不能为负数，请填在另一方向"));
+            }
+            Ok(fen)
+        };
+        let debit = amount(debit_col, "借方余额")?;
+        let credit = amount(credit_col, "贷方余额")?;
+        debit_total += debit;
+        credit_total += credit;
+        let id = book.account_id(code).unwrap_or_default();
+        *per_account.entry(id).or_default() += debit.0 - credit.0;
+    }
+    if debit_total != credit_total {
+        return Err(Error::OpeningUnbalanced { debit: debit_total, credit: credit_total });
+    }
+    Ok(per_account.into_iter().filter(|(_, b)| *b != 0).map(|(account_id, balance_fen)| OpeningRow { account_id, balance_fen }).collect())
+}

@@ -1,0 +1,794 @@
+//! The ledger's rows and their SQL: communities, books, accounts, periods, vouchers and their
+//! lines, maintained balances and opening balances. `LedgerTx` is written once and expanded
+//! for both engines by `impl_ledger_tx!`; placeholders are `$n`, which both accept, and sums
+//! are cast back to BIGINT because PostgreSQL widens SUM(bigint) to numeric.
+
+use std::future::Future;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::{Postgres, QueryBuilder, Sqlite};
+
+use crate::error::Result;
+use crate::ledger::account::Account;
+use crate::store::{PgTx, SqliteTx, ROWS_PER_INSERT};
+
+/// Vouchers per multi-row INSERT: 18 bound values each, under SQLite's 32,766.
+const VOUCHERS_PER_INSERT: usize = 1_500;
+
+const VOUCHER_COLUMNS: &str = "id, book_id, period, voucher_date, kind, status, number, attachments, maker, reviewer, poster, reverses_id, created_at, reviewed_at, posted_at, chain_seq, prev_hash, hash";
+/// The head of both voucher INSERTs, single and multi-row; `push_voucher` binds in this order.
+const INSERT_VOUCHER: &str = "INSERT INTO vouchers (community_id, book_id, period, voucher_date, kind, status, number, attachments, maker, reviewer, poster, reverses_id, created_at, reviewed_at, posted_at, chain_seq, prev_hash, hash) ";
+const LINE_COLUMNS: &str = "voucher_id, line_no, summary, account_id, debit_fen, credit_fen, household_id, fee_item_id, subsidy_program_id, service_category, supplier_id";
+
+#[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
+pub struct CommunityRow {
+    pub id: i64,
+    pub name: String,
+}
+
+#[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
+pub struct BookRow {
+    pub id: i64,
+    pub community_id: i64,
+    pub code: String,
+    pub name: String,
+    pub chart: String,
+    pub standard: String,
+    pub edition: String,
+    pub profit_account: String,
+    pub retained_account: String,
+    pub start_period: i64,
+    pub chain_len: i64,
+    pub chain_head: String,
+}
+
+pub struct NewBook<'a> {
+    pub community_id: i64,
+    pub code: &'a str,
+    pub name: &'a str,
+    pub chart: &'a str,
+    pub standard: &'a str,
+    pub edition: &'a str,
+    pub profit_account: &'a str,
+    pub retained_account: &'a str,
+    pub start_period: i64,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct AccountRow {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    pub class: String,
+    pub normal_side: String,
+    pub parent_code: Option<String>,
+    pub level: i64,
+    pub is_leaf: bool,
+}
+
+#[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
+pub struct PeriodRow {
+    pub period: i64,
+    pub status: String,
+    pub vouchers_posted: i64,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub closed_by: Option<String>,
+    pub chain_len_at_close: Option<i64>,
+    pub chain_head_at_close: Option<String>,
+}
+
+#[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
+pub struct VoucherRow {
+    pub id: i64,
+    pub book_id: i64,
+    pub period: i64,
+    pub voucher_date: NaiveDate,
+    pub kind: String,
+    pub status: String,
+    pub number: Option<i64>,
+    pub attachments: i64,
+    pub maker: String,
+    pub reviewer: Option<String>,
+    pub poster: Option<String>,
+    pub reverses_id: Option<i64>,
+    pub created_at: DateTime<Utc>,
+    pub reviewed_at: Option<DateTime<Utc>>,
+    pub posted_at: Option<DateTime<Utc>>,
+    pub chain_seq: Option<i64>,
+    pub prev_hash: Option<String>,
+    pub hash: Option<String>,
+}
+
+/// A voucher row to insert: a draft (no number, no chain fields) or, on the batch path, a
+/// voucher already reviewed and now posted.
+#[derive(Clone, Debug)]
+pub struct NewVoucher {
+    pub community_id: i64,
+    pub book_id: i64,
+    pub period: i64,
+    pub voucher_date: NaiveDate,
+    pub kind: &'static str,
+    pub status: &'static str,
+    pub number: Option<i64>,
+    pub attachments: i64,
+    pub maker: String,
+    pub reviewer: Option<String>,
+    pub poster: Option<String>,
+    pub reverses_id: Option<i64>,
+    pub created_at: DateTime<Utc>,
+    pub reviewed_at: Option<DateTime<Utc>>,
+    pub posted_at: Option<DateTime<Utc>>,
+    pub chain_seq: Option<i64>,
+    pub prev_hash: Option<String>,
+    pub hash: Option<String>,
+}
+
+#[derive(Clone, Debug, sqlx::FromRow, serde::Serialize, serde::Deserialize)]
+pub struct LineRow {
+    pub voucher_id: i64,
+    pub line_no: i64,
+    pub summary: String,
+    pub account_id: i64,
+    pub debit_fen: i64,
+    pub credit_fen: i64,
+    pub household_id: Option<i64>,
+    pub fee_item_id: Option<i64>,
+    pub subsidy_program_id: Option<i64>,
+    pub service_category: Option<String>,
+    pub supplier_id: Option<i64>,
+}
+
+/// A posted voucher with its lines, in chain order: what `verify` and the exports read.
+#[derive(Clone, Debug, serde::Deserialize)]
+pub struct JournalVoucher {
+    pub voucher_id: i64,
+    pub chain_seq: i64,
+    pub period: i64,
+    pub number: i64,
+    pub voucher_date: NaiveDate,
+    pub kind: String,
+    pub attachments: i64,
+    pub maker: String,
+    pub reviewer: Option<String>,
+    pub poster: Option<String>,
+    pub reverses_id: Option<i64>,
+    pub prev_hash: Option<String>,
+    pub hash: Option<String>,
+    #[serde(skip)]
+    pub lines: Vec<LineRow>,
+}
+
+/// A line of one account's ledger (明细账).
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct AccountLineRow {
+    pub voucher_date: NaiveDate,
+    pub period: i64,
+    pub number: i64,
+    pub summary: String,
+    pub account_code: String,
+    pub debit_fen: i64,
+    pub credit_fen: i64,
+}
+
+/// Movements of one account in one period (maintained, or a delta to add).
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct BalanceRow {
+    pub account_id: i64,
+    pub period: i64,
+    pub debit_fen: i64,
+    pub credit_fen: i64,
+}
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct OpeningRow {
+    pub account_id: i64,
+    pub balance_fen: i64,
+}
+
+/// What a claim on the book's row returns: the chain's length after the claim, its head
+/// before it, and the last receipt number taken (gap-free, in the claiming transaction).
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct ChainClaim {
+    pub chain_len: i64,
+    pub chain_head: String,
+    pub receipts_issued: i64,
+}
+
+/// The fields a voucher gains when it is posted.
+pub struct Posting<'a> {
+    pub number: i64,
+    pub chain_seq: i64,
+    pub prev_hash: &'a str,
+    pub hash: &'a str,
+    pub poster: &'a str,
+    pub at: DateTime<Utc>,
+}
+
+/// The ledger's statements, one method each; the ledger composes them inside one transaction.
+pub trait LedgerTx: Send {
+    fn insert_community(&mut self, name: &str, at: DateTime<Utc>) -> impl Future<Output = Result<i64>> + Send;
+    fn communities(&mut self) -> impl Future<Output = Result<Vec<CommunityRow>>> + Send;
+    fn insert_book(&mut self, book: &NewBook<'_>, chain_head: &str) -> impl Future<Output = Result<i64>> + Send;
+    fn insert_accounts(&mut self, community_id: i64, book_id: i64, accounts: &[Account]) -> impl Future<Output = Result<()>> + Send;
+    fn insert_periods(&mut self, community_id: i64, book_id: i64, periods: &[i64]) -> impl Future<Output = Result<()>> + Send;
+    fn books(&mut self, community_id: i64) -> impl Future<Output = Result<Vec<BookRow>>> + Send;
+    fn accounts(&mut self, book_id: i64) -> impl Future<Output = Result<Vec<AccountRow>>> + Send;
+    fn periods(&mut self, book_id: i64) -> impl Future<Output = Result<Vec<PeriodRow>>> + Send;
+    fn insert_voucher(&mut self, voucher: &NewVoucher) -> impl Future<Output = Result<i64>> + Send;
+    /// Inserts posted vouchers in one multi-row statement; returns their ids in chain order.
+    fn insert_posted_vouchers(&mut self, vouchers: &[NewVoucher]) -> impl Future<Output = Result<Vec<i64>>> + Send;
+    fn insert_lines(&mut self, community_id: i64, book_id: i64, lines: &[LineRow]) -> impl Future<Output = Result<()>> + Send;
+    fn voucher(&mut self, book_id: i64, id: i64) -> impl Future<Output = Result<Option<VoucherRow>>> + Send;
+    fn voucher_by_number(&mut self, book_id: i64, period: i64, number: i64) -> impl Future<Output = Result<Option<VoucherRow>>> + Send;
+    fn reversal_of(&mut self, voucher_id: i64) -> impl Future<Output = Result<Option<VoucherRow>>> + Send;
+    fn vouchers(
+        &mut self,
+        book_id: i64,
+        from_period: i64,
+        to_period: i64,
+        limit: i64,
+    ) -> impl Future<Output = Result<Vec<VoucherRow>>> + Send;
+    fn lines(&mut self, voucher_id: i64) -> impl Future<Output = Result<Vec<LineRow>>> + Send;
+    fn set_reviewed(&mut self, voucher_id: i64, reviewer: &str, at: DateTime<Utc>) -> impl Future<Output = Result<u64>> + Send;
+    fn set_posted(&mut self, voucher_id: i64, posting: &Posting<'_>) -> impl Future<Output = Result<u64>> + Send;
+    /// Takes `count` numbers from the period's own counter; None if the period is closed or
+    /// does not exist. Returns the last number taken.
+    fn claim_numbers(&mut self, book_id: i64, period: i64, count: i64) -> impl Future<Output = Result<Option<i64>>> + Send;
+    /// Extends the book's chain by `vouchers` links and takes `receipts` receipt numbers, in one
+    /// UPDATE of the book's row, which is also the lock that orders postings to a book.
+    fn claim_chain(&mut self, book_id: i64, vouchers: i64, receipts: i64) -> impl Future<Output = Result<ChainClaim>> + Send;
+    fn set_chain_head(&mut self, book_id: i64, head: &str) -> impl Future<Output = Result<()>> + Send;
+    fn add_balances(&mut self, community_id: i64, book_id: i64, deltas: &[BalanceRow]) -> impl Future<Output = Result<()>> + Send;
+    fn balances(&mut self, book_id: i64) -> impl Future<Output = Result<Vec<BalanceRow>>> + Send;
+    /// The part of `balances` that posted year-end carry-forward vouchers (and reversals of them)
+    /// make up, per account and period: what a 利润表's net movement (SY) leaves out.
+    fn carry_forward_balances(&mut self, book_id: i64) -> impl Future<Output = Result<Vec<BalanceRow>>> + Send;
+    fn count_unposted(&mut self, book_id: i64, period: i64) -> impl Future<Output = Result<i64>> + Send;
+    fn close_period(
+        &mut self,
+        book_id: i64,
+        period: i64,
+        user: &str,
+        at: DateTime<Utc>,
+        chain_len: i64,
+        chain_head: &str,
+    ) -> impl Future<Output = Result<u64>> + Send;
+    fn opening_balances(&mut self, book_id: i64) -> impl Future<Output = Result<Vec<OpeningRow>>> + Send;
+    fn replace_opening_balances(&mut self, community_id: i64, book_id: i64, rows: &[OpeningRow])
+        -> impl Future<Output = Result<()>> + Send;
+    /// Lines of the accounts whose code starts with `code_prefix`, posted in the range, in
+    /// date and number order.
+    fn account_lines(
+        &mut self,
+        book_id: i64,
+        code_prefix: &str,
+        from_period: i64,
+        to_period: i64,
+    ) -> impl Future<Output = Result<Vec<AccountLineRow>>> + Send;
+    /// The highest chain position of a posted voucher of the book (0 for none).
+    fn max_chain_seq(&mut self, book_id: i64) -> impl Future<Output = Result<i64>> + Send;
+    /// The posted vouchers with `after_seq < chain_seq <= until_seq`, in chain order, with lines.
+    fn journal_page(&mut self, book_id: i64, after_seq: i64, until_seq: i64) -> impl Future<Output = Result<Vec<JournalVoucher>>> + Send;
+}
+
+macro_rules! impl_ledger_tx {
+    ($tx_type:ty, $db:ty, $journal_page:ident) => {
+        impl LedgerTx for $tx_type {
+            async fn insert_community(&mut self, name: &str, at: DateTime<Utc>) -> Result<i64> {
+                let id = sqlx::query_scalar("INSERT INTO communities (name, created_at) VALUES ($1, $2) RETURNING id")
+                    .bind(name)
+                    .bind(at)
+                    .fetch_one(&mut *self.tx)
+                    .await?;
+                Ok(id)
+            }
+
+            async fn communities(&mut self) -> Result<Vec<CommunityRow>> {
+                Ok(sqlx::query_as("SELECT id, name FROM communities ORDER BY id").fetch_all(&mut *self.tx).await?)
+            }
+
+            async fn insert_book(&mut self, b: &NewBook<'_>, chain_head: &str) -> Result<i64> {
+                let id = sqlx::query_scalar(
+                    "INSERT INTO books (community_id, code, name, chart, standard, edition, profit_account, retained_account, start_period, chain_head, created_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+                )
+                .bind(b.community_id)
+                .bind(b.code)
+                .bind(b.name)
+                .bind(b.chart)
+                .bind(b.standard)
+                .bind(b.edition)
+                .bind(b.profit_account)
+                .bind(b.retained_account)
+                .bind(b.start_period)
+                .bind(chain_head)
+                .bind(b.created_at)
+                .fetch_one(&mut *self.tx)
+                .await?;
+                Ok(id)
+            }
+
+            async fn insert_accounts(&mut self, community_id: i64, book_id: i64, accounts: &[Account]) -> Result<()> {
+                for chunk in accounts.chunks(ROWS_PER_INSERT) {
+                    let mut q = QueryBuilder::<$db>::new(
+                        "INSERT INTO accounts (community_id, book_id, code, name, class, normal_side, parent_code, level, is_leaf) ",
+                    );
+                    q.push_values(chunk, |mut row, a| {
+                        row.push_bind(community_id)
+                            .push_bind(book_id)
+                            .push_bind(a.code.as_str().to_string())
+                            .push_bind(a.name.clone())
+                            .push_bind(a.class.as_str())
+                            .push_bind(a.normal_side.as_str())
+                            .push_bind(a.parent.as_ref().map(|p| p.as_str().to_string()))
+                            .push_bind(i64::from(a.level))
+                            .push_bind(a.is_leaf);
+                    });
+                    q.build().execute(&mut *self.tx).await?;
+                }
+                Ok(())
+            }
+
+            async fn insert_periods(&mut self, community_id: i64, book_id: i64, periods: &[i64]) -> Result<()> {
+                let mut q = QueryBuilder::<$db>::new("INSERT INTO periods (community_id, book_id, period) ");
+                q.push_values(periods, |mut row, p| {
+                    row.push_bind(community_id).push_bind(book_id).push_bind(*p);
+                });
+                q.push(" ON CONFLICT (book_id, period) DO NOTHING");
+                q.build().execute(&mut *self.tx).await?;
+                Ok(())
+            }
+
+            async fn books(&mut self, community_id: i64) -> Result<Vec<BookRow>> {
+                Ok(sqlx::query_as(
+                    "SELECT id, community_id, code, name, chart, standard, edition, profit_account, retained_account, start_period, chain_len, chain_head
+                     FROM books WHERE community_id = $1 ORDER BY id",
+                )
+                .bind(community_id)
+                .fetch_all(&mut *self.tx)
+                .await?)
+            }
+
+            async fn accounts(&mut self, book_id: i64) -> Result<Vec<AccountRow>> {
+                Ok(sqlx::query_as(
+                    "SELECT id, code, name, class, normal_side, parent_code, level, is_leaf FROM accounts WHERE book_id = $1 ORDER BY code",
+                )
+                .bind(book_id)
+                .fetch_all(&mut *self.tx)
+                .await?)
+            }
+
+            async fn periods(&mut self, book_id: i64) -> Result<Vec<PeriodRow>> {
+                Ok(sqlx::query_as(
+                    "SELECT period, status, vouchers_posted, closed_at, closed_by, chain_len_at_close, chain_head_at_close
+                     FROM periods WHERE book_id = $1 ORDER BY period",
+                )
+                .bind(book_id)
+                .fetch_all(&mut *self.tx)
+                .await?)
+            }
+
+            async fn insert_voucher(&mut self, v: &NewVoucher) -> Result<i64> {
+                let mut q = QueryBuilder::<$db>::new(
+                    INSERT_VOUCHER,
+                );
+                q.push_values(std::slice::from_ref(v), push_voucher);
+                q.push(" RETURNING id");
+                Ok(q.build_query_scalar().fetch_one(&mut *self.tx).await?)
+            }
+
+            async fn insert_posted_vouchers(&mut self, vouchers: &[NewVoucher]) -> Result<Vec<i64>> {
+                let mut ids = Vec::with_capacity(vouchers.len());
+                for chunk in vouchers.chunks(VOUCHERS_PER_INSERT) {
+                    let mut q = QueryBuilder::<$db>::new(
+                        INSERT_VOUCHER,
+                    );
+                    q.push_values(chunk, push_voucher);
+                    q.push(" RETURNING id, chain_seq");
+                    // RETURNING order is not promised by either engine; chain_seq pairs each id
+                    // with its voucher.
+                    let mut rows: Vec<(i64, Option<i64>)> = q.build_query_as().fetch_all(&mut *self.tx).await?;
+                    rows.sort_by_key(|(_, seq)| *seq);
+                    ids.extend(rows.into_iter().map(|(id, _)| id));
+                }
+                Ok(ids)
+            }
+
+            async fn insert_lines(&mut self, community_id: i64, book_id: i64, lines: &[LineRow]) -> Result<()> {
+                for chunk in lines.chunks(ROWS_PER_INSERT) {
+                    let mut q = QueryBuilder::<$db>::new(
+                        "INSERT INTO voucher_lines (community_id, book_id, voucher_id, line_no, summary, account_id, debit_fen, credit_fen, household_id, fee_item_id, subsidy_program_id, service_category, supplier_id) ",
+                    );
+                    q.push_values(chunk, |mut row, l| {
+                        row.push_bind(community_id)
+                            .push_bind(book_id)
+                            .push_bind(l.voucher_id)
+                            .push_bind(l.line_no)
+                            .push_bind(l.summary.clone())
+                            .push_bind(l.account_id)
+                            .push_bind(l.debit_fen)
+                            .push_bind(l.credit_fen)
+                            .push_bind(l.household_id)
+                            .push_bind(l.fee_item_id)
+                            .push_bind(l.subsidy_program_id)
+                            .push_bind(l.service_category.clone())
+                            .push_bind(l.supplier_id);
+                    });
+                    q.build().execute(&mut *self.tx).await?;
+                }
+                Ok(())
+            }
+
+            async fn voucher(&mut self, book_id: i64, id: i64) -> Result<Option<VoucherRow>> {
+                Ok(sqlx::query_as(&format!("SELECT {VOUCHER_COLUMNS} FROM vouchers WHERE book_id = $1 AND id = $2"))
+                    .bind(book_id)
+                    .bind(id)
+                    .fetch_optional(&mut *self.tx)
+                    .await?)
+            }
+
+            async fn voucher_by_number(&mut self, book_id: i64, period: i64, number: i64) -> Result<Option<VoucherRow>> {
+                Ok(sqlx::query_as(&format!(
+                    "SELECT {VOUCHER_COLUMNS} FROM vouchers WHERE book_id = $1 AND period = $2 AND number = $3"
+                ))
+                .bind(book_id)
+                .bind(period)
+                .bind(number)
+                .fetch_optional(&mut *self.tx)
+                .await?)
+            }
+
+            async fn reversal_of(&mut self, voucher_id: i64) -> Result<Option<VoucherRow>> {
+                Ok(sqlx::query_as(&format!("SELECT {VOUCHER_COLUMNS} FROM vouchers WHERE reverses_id = $1"))
+                    .bind(voucher_id)
+                    .fetch_optional(&mut *self.tx)
+                    .await?)
+            }
+
+            async fn vouchers(&mut self, book_id: i64, from_period: i64, to_period: i64, limit: i64) -> Result<Vec<VoucherRow>> {
+                Ok(sqlx::query_as(&format!(
+                    "SELECT {VOUCHER_COLUMNS} FROM vouchers WHERE book_id = $1 AND period BETWEEN $2 AND $3
+                     ORDER BY period, number IS NULL, number, id LIMIT $4"
+                ))
+                .bind(book_id)
+                .bind(from_period)
+                .bind(to_period)
+                .bind(limit)
+                .fetch_all(&mut *self.tx)
+                .await?)
+            }
+
+            async fn lines(&mut self, voucher_id: i64) -> Result<Vec<LineRow>> {
+                Ok(sqlx::query_as(&format!("SELECT {LINE_COLUMNS} FROM voucher_lines WHERE voucher_id = $1 ORDER BY line_no"))
+                    .bind(voucher_id)
+                    .fetch_all(&mut *self.tx)
+                    .await?)
+            }
+
+            async fn set_reviewed(&mut self, voucher_id: i64, reviewer: &str, at: DateTime<Utc>) -> Result<u64> {
+                let done = sqlx::query(
+                    "UPDATE vouchers SET status = 'reviewed', reviewer = $2, reviewed_at = $3 WHERE id = $1 AND status = 'draft'",
+                )
+                .bind(voucher_id)
+                .bind(reviewer)
+                .bind(at)
+                .execute(&mut *self.tx)
+                .await?;
+                Ok(done.rows_affected())
+            }
+
+            async fn set_posted(&mut self, voucher_id: i64, p: &Posting<'_>) -> Result<u64> {
+                let done = sqlx::query(
+                    "UPDATE vouchers SET status = 'posted', number = $2, chain_seq = $3, prev_hash = $4, hash = $5, poster = $6, posted_at = $7
+                     WHERE id = $1 AND status = 'reviewed'",
+                )
+                .bind(voucher_id)
+                .bind(p.number)
+                .bind(p.chain_seq)
+                .bind(p.prev_hash)
+                .bind(p.hash)
+                .bind(p.poster)
+                .bind(p.at)
+                .execute(&mut *self.tx)
+                .await?;
+                Ok(done.rows_affected())
+            }
+
+            async fn claim_numbers(&mut self, book_id: i64, period: i64, count: i64) -> Result<Option<i64>> {
+                Ok(sqlx::query_scalar(
+                    "UPDATE periods SET vouchers_posted = vouchers_posted + $3 WHERE book_id = $1 AND period = $2 AND status = 'open' RETURNING vouchers_posted",
+                )
+                .bind(book_id)
+                .bind(period)
+                .bind(count)
+                .fetch_optional(&mut *self.tx)
+                .await?)
+            }
+
+            async fn claim_chain(&mut self, book_id: i64, vouchers: i64, receipts: i64) -> Result<ChainClaim> {
+                // The UPDATE takes the book's row lock first, so concurrent postings to one book
+                // queue here and each sees the head its predecessor left.
+                // RETURNING gives the row after the update; chain_head is not changed by it, so it
+                // is the head before this claim.
+                Ok(sqlx::query_as(
+                    "UPDATE books SET chain_len = chain_len + $2, receipts_issued = receipts_issued + $3 WHERE id = $1
+                     RETURNING chain_len, chain_head, receipts_issued",
+                )
+                .bind(book_id)
+                .bind(vouchers)
+                .bind(receipts)
+                .fetch_one(&mut *self.tx)
+                .await?)
+            }
+
+            async fn set_chain_head(&mut self, book_id: i64, head: &str) -> Result<()> {
+                sqlx::query("UPDATE books SET chain_head = $2 WHERE id = $1").bind(book_id).bind(head).execute(&mut *self.tx).await?;
+                Ok(())
+            }
+
+            async fn add_balances(&mut self, community_id: i64, book_id: i64, deltas: &[BalanceRow]) -> Result<()> {
+                for chunk in deltas.chunks(ROWS_PER_INSERT) {
+                    let mut q = QueryBuilder::<$db>::new(
+                        "INSERT INTO account_balances (community_id, book_id, account_id, period, debit_fen, credit_fen) ",
+                    );
+                    q.push_values(chunk, |mut row, d| {
+                        row.push_bind(community_id)
+                            .push_bind(book_id)
+                            .push_bind(d.account_id)
+                            .push_bind(d.period)
+                            .push_bind(d.debit_fen)
+                            .push_bind(d.credit_fen);
+                    });
+                    q.push(
+                        " ON CONFLICT (book_id, account_id, period) DO UPDATE SET
+                          debit_fen = account_balances.debit_fen + excluded.debit_fen,
+                          credit_fen = account_balances.credit_fen + excluded.credit_fen",
+                    );
+                    q.build().execute(&mut *self.tx).await?;
+                }
+                Ok(())
+            }
+
+            async fn balances(&mut self, book_id: i64) -> Result<Vec<BalanceRow>> {
+                Ok(sqlx::query_as(
+                    "SELECT account_id, period, debit_fen, credit_fen FROM account_balances WHERE book_id = $1 ORDER BY account_id, period",
+                )
+                .bind(book_id)
+                .fetch_all(&mut *self.tx)
+                .await?)
+            }
+
+            async fn carry_forward_balances(&mut self, book_id: i64) -> Result<Vec<BalanceRow>> {
+                // The carry-forward vouchers come from the partial index vouchers_carry_forward;
+                // a reversal of one is found through its UNIQUE reverses_id.
+                Ok(sqlx::query_as(
+                    "SELECT l.account_id, v.period, CAST(SUM(l.debit_fen) AS BIGINT) AS debit_fen, CAST(SUM(l.credit_fen) AS BIGINT) AS credit_fen
+                     FROM voucher_lines l JOIN vouchers v ON v.id = l.voucher_id
+                     WHERE v.status = 'posted' AND v.id IN (
+                         SELECT c.id FROM vouchers c WHERE c.book_id = $1 AND c.kind = 'carry_forward'
+                         UNION ALL
+                         SELECT r.id FROM vouchers c JOIN vouchers r ON r.reverses_id = c.id WHERE c.book_id = $1 AND c.kind = 'carry_forward')
+                     GROUP BY l.account_id, v.period ORDER BY l.account_id, v.period",
+                )
+                .bind(book_id)
+                .fetch_all(&mut *self.tx)
+                .await?)
+            }
+
+            async fn count_unposted(&mut self, book_id: i64, period: i64) -> Result<i64> {
+                Ok(sqlx::query_scalar("SELECT COUNT(*) FROM vouchers WHERE book_id = $1 AND period = $2 AND status <> 'posted'")
+                    .bind(book_id)
+                    .bind(period)
+                    .fetch_one(&mut *self.tx)
+                    .await?)
+            }
+
+            async fn close_period(&mut self, book_id: i64, period: i64, user: &str, at: DateTime<Utc>, chain_len: i64, chain_head: &str) -> Result<u64> {
+                let done = sqlx::query(
+                    "UPDATE periods SET status = 'closed', closed_by = $3, closed_at = $4, chain_len_at_close = $5, chain_head_at_close = $6
+                     WHERE book_id = $1 AND period = $2 AND status = 'open'",
+                )
+                .bind(book_id)
+                .bind(period)
+                .bind(user)
+                .bind(at)
+                .bind(chain_len)
+                .bind(chain_head)
+                .execute(&mut *self.tx)
+                .await?;
+                Ok(done.rows_affected())
+            }
+
+            async fn opening_balances(&mut self, book_id: i64) -> Result<Vec<OpeningRow>> {
+                Ok(sqlx::query_as("SELECT account_id, balance_fen FROM opening_balances WHERE book_id = $1 ORDER BY account_id")
+                    .bind(book_id)
+                    .fetch_all(&mut *self.tx)
+                    .await?)
+            }
+
+            async fn replace_opening_balances(&mut self, community_id: i64, book_id: i64, rows: &[OpeningRow]) -> Result<()> {
+                sqlx::query("DELETE FROM opening_balances WHERE book_id = $1").bind(book_id).execute(&mut *self.tx).await?;
+                for chunk in rows.chunks(ROWS_PER_INSERT) {
+                    let mut q = QueryBuilder::<$db>::new("INSERT INTO opening_balances (community_id, book_id, account_id, balance_fen) ");
+                    q.push_values(chunk, |mut row, r| {
+                        row.push_bind(community_id).push_bind(book_id).push_bind(r.account_id).push_bind(r.balance_fen);
+                    });
+                    q.build().execute(&mut *self.tx).await?;
+                }
+                Ok(())
+            }
+
+            async fn account_lines(&mut self, book_id: i64, code_prefix: &str, from_period: i64, to_period: i64) -> Result<Vec<AccountLineRow>> {
+                Ok(sqlx::query_as(
+                    "SELECT v.voucher_date, v.period, v.number, l.summary, a.code AS account_code, l.debit_fen, l.credit_fen
+                     FROM accounts a
+                     JOIN voucher_lines l ON l.account_id = a.id
+                     JOIN vouchers v ON v.id = l.voucher_id
+                     WHERE a.book_id = $1 AND substr(a.code, 1, length($2)) = $2
+                       AND v.status = 'posted' AND v.period BETWEEN $3 AND $4
+                     ORDER BY v.period, v.voucher_date, v.number, l.line_no",
+                )
+                .bind(book_id)
+                .bind(code_prefix)
+                .bind(from_period)
+                .bind(to_period)
+                .fetch_all(&mut *self.tx)
+                .await?)
+            }
+
+            async fn max_chain_seq(&mut self, book_id: i64) -> Result<i64> {
+                let max: Option<i64> = sqlx::query_scalar("SELECT MAX(chain_seq) FROM vouchers WHERE book_id = $1 AND status = 'posted'")
+                    .bind(book_id)
+                    .fetch_one(&mut *self.tx)
+                    .await?;
+                Ok(max.unwrap_or(0))
+            }
+
+            async fn journal_page(&mut self, book_id: i64, after_seq: i64, until_seq: i64) -> Result<Vec<JournalVoucher>> {
+                $journal_page(&mut self.tx, book_id, after_seq, until_seq).await
+            }
+        }
+    };
+}
+
+fn push_voucher<'q, DB: sqlx::Database>(mut row: sqlx::query_builder::Separated<'_, 'q, DB, &'static str>, v: &'q NewVoucher)
+where
+    i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    Option<i64>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    Option<&'q str>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    chrono::NaiveDate: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    DateTime<Utc>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    Option<DateTime<Utc>>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    row.push_bind(v.community_id)
+        .push_bind(v.book_id)
+        .push_bind(v.period)
+        .push_bind(v.voucher_date)
+        .push_bind(v.kind)
+        .push_bind(v.status)
+        .push_bind(v.number)
+        .push_bind(v.attachments)
+        .push_bind(v.maker.as_str())
+        .push_bind(v.reviewer.as_deref())
+        .push_bind(v.poster.as_deref())
+        .push_bind(v.reverses_id)
+        .push_bind(v.created_at)
+        .push_bind(v.reviewed_at)
+        .push_bind(v.posted_at)
+        .push_bind(v.chain_seq)
+        .push_bind(v.prev_hash.as_deref())
+        .push_bind(v.hash.as_deref());
+}
+
+impl_ledger_tx!(SqliteTx, Sqlite, sqlite_journal_page);
+impl_ledger_tx!(PgTx, Postgres, pg_journal_page);
+
+/// The one read that differs between the engines, because what is fast differs: sqlx's SQLite
+/// driver pays per row and per value (a worker thread and a copy of each value), so SQLite
+/// builds each page as two JSON documents; PostgreSQL's JSON functions are the slow part there,
+/// and its binary rows are cheap. Both return the same vouchers.
+async fn sqlite_journal_page(tx: &mut sqlx::SqliteConnection, book_id: i64, after_seq: i64, until_seq: i64) -> Result<Vec<JournalVoucher>> {
+    // Arrays follow the field order of JournalVoucher and LineRow.
+    let headers: String = sqlx::query_scalar(
+        "SELECT json_group_array(json_array(id, chain_seq, period, number, voucher_date, kind, attachments, maker, reviewer, poster,
+                                            reverses_id, prev_hash, hash) ORDER BY chain_seq)
+         FROM vouchers WHERE book_id = $1 AND status = 'posted' AND chain_seq > $2 AND chain_seq <= $3",
+    )
+    .bind(book_id)
+    .bind(after_seq)
+    .bind(until_seq)
+    .fetch_one(&mut *tx)
+    .await?;
+    let lines: String = sqlx::query_scalar(
+        "SELECT json_group_array(json_array(l.voucher_id, l.line_no, l.summary, l.account_id, l.debit_fen, l.credit_fen, l.household_id,
+                                            l.fee_item_id, l.subsidy_program_id, l.service_category, l.supplier_id) ORDER BY v.chain_seq, l.line_no)
+         FROM vouchers v JOIN voucher_lines l ON l.voucher_id = v.id
+         WHERE v.book_id = $1 AND v.status = 'posted' AND v.chain_seq > $2 AND v.chain_seq <= $3",
+    )
+    .bind(book_id)
+    .bind(after_seq)
+    .bind(until_seq)
+    .fetch_one(&mut *tx)
+    .await?;
+    let unreadable = |e: serde_json::Error| crate::error::Error::invalid("账簿数据", format!("数据库返回的凭证无法解读：{e}"));
+    let headers: Vec<JournalVoucher> = serde_json::from_str(&headers).map_err(unreadable)?;
+    let lines: Vec<LineRow> = serde_json::from_str(&lines).map_err(unreadable)?;
+    Ok(attach_lines(headers, lines))
+}
+
+async fn pg_journal_page(tx: &mut sqlx::PgConnection, book_id: i64, after_seq: i64, until_seq: i64) -> Result<Vec<JournalVoucher>> {
+    // Tuples decode by position; the named FromRow looks every column up by name, which
+    // costs more than the decoding itself at a million rows.
+    type Header =
+        (i64, i64, i64, i64, NaiveDate, String, i64, String, Option<String>, Option<String>, Option<i64>, Option<String>, Option<String>);
+    type Line = (i64, i64, String, i64, i64, i64, Option<i64>, Option<i64>, Option<i64>, Option<String>, Option<i64>);
+    let headers: Vec<Header> = sqlx::query_as(
+        "SELECT id, chain_seq, period, number, voucher_date, kind, attachments, maker, reviewer, poster, reverses_id, prev_hash, hash
+         FROM vouchers WHERE book_id = $1 AND status = 'posted' AND chain_seq > $2 AND chain_seq <= $3 ORDER BY chain_seq",
+    )
+    .bind(book_id)
+    .bind(after_seq)
+    .bind(until_seq)
+    .fetch_all(&mut *tx)
+    .await?;
+    let lines: Vec<Line> = sqlx::query_as(
+        "SELECT l.voucher_id, l.line_no, l.summary, l.account_id, l.debit_fen, l.credit_fen, l.household_id, l.fee_item_id,
+                l.subsidy_program_id, l.service_category, l.supplier_id
+         FROM vouchers v JOIN voucher_lines l ON l.voucher_id = v.id
+         WHERE v.book_id = $1 AND v.status = 'posted' AND v.chain_seq > $2 AND v.chain_seq <= $3 ORDER BY v.chain_seq, l.line_no",
+    )
+    .bind(book_id)
+    .bind(after_seq)
+    .bind(until_seq)
+    .fetch_all(&mut *tx)
+    .await?;
+    let headers = headers
+        .into_iter()
+        .map(|h| JournalVoucher {
+            voucher_id: h.0,
+            chain_seq: h.1,
+            period: h.2,
+            number: h.3,
+            voucher_date: h.4,
+            kind: h.5,
+            attachments: h.6,
+            maker: h.7,
+            reviewer: h.8,
+            poster: h.9,
+            reverses_id: h.10,
+            prev_hash: h.11,
+            hash: h.12,
+            lines: Vec::new(),
+        })
+        .collect();
+    let lines = lines
+        .into_iter()
+        .map(|l| LineRow {
+            voucher_id: l.0,
+            line_no: l.1,
+            summary: l.2,
+            account_id: l.3,
+            debit_fen: l.4,
+            credit_fen: l.5,
+            household_id: l.6,
+            fee_item_id: l.7,
+            subsidy_program_id: l.8,
+            service_category: l.9,
+            supplier_id: l.10,
+        })
+        .collect();
+    Ok(attach_lines(headers, lines))
+}
+
+/// Joins a page of headers and their lines (both in chain order) into vouchers.
+fn attach_lines(mut vouchers: Vec<JournalVoucher>, lines: Vec<LineRow>) -> Vec<JournalVoucher> {
+    let mut lines = lines.into_iter().peekable();
+    for v in &mut vouchers {
+        while let Some(line) = lines.next_if(|l| l.voucher_id == v.voucher_id) {
+            v.lines.push(line);
+        }
+    }
+    vouchers
+}

@@ -1,0 +1,2 @@
+//! Rendering shared by every wing: the PDF page layer and its embedded font.
+pub mod pdf;
