@@ -11,14 +11,19 @@ use chrono::NaiveDate;
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 
+use crate::cli::{print_out, verify_text};
 use crate::domain::money::Fen;
 use crate::domain::period::Period;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::fees::rules::{FeeBasis, HouseholdKind};
 use crate::fees::{FeeItemSpec, Fees, Method, PaymentRequest};
 use crate::ledger::voucher::{Dimensions, LineInput, VoucherInput};
 use crate::ledger::{Book, Ledger};
+use crate::report::{self, statement};
+use crate::store::AnyStore;
 use crate::store::Store;
+use crate::verify;
+use crate::with_store;
 
 pub const COMMUNITY: &str = "幸福里安置社区";
 pub const MAKER: &str = "王会计";
@@ -301,7 +306,26 @@ pub async fn build<S: Store>(ledger: &Ledger<S>, seed: u64, year: i32, household
     ledger.import_opening(&company, COMPANY_OPENING).await?;
     ledger.import_opening(&collective, COLLECTIVE_OPENING).await?;
 
-    fees.import_households(community.id, households_csv(&mut rng, household_count, start).as_bytes()).await?;
+    let households = fee_setup(&fees, &company, community.id, &mut rng, (start, year), household_count).await?;
+    let mut receipt_key = 0u64;
+    for period in start.through(Period::new(year, 12).expect("December")) {
+        fees.run_billing(&company, period, &[], REVIEWER).await?;
+        let (cash, wallet) = collect(&fees, &company, &households, period, &mut rng, &mut receipt_key).await?;
+        books_month(ledger, [&company, &collective], period, year, &mut rng, &mut carry, (cash, wallet)).await?;
+    }
+    Ok(DemoBooks { company, collective, year })
+}
+
+/// The company's fee items, standards and households, each household with its payment habit.
+async fn fee_setup<S: Store>(
+    fees: &Fees<S>,
+    company: &Book,
+    community_id: i64,
+    rng: &mut SmallRng,
+    (start, year): (Period, i32),
+    household_count: usize,
+) -> Result<Vec<DemoHousehold>> {
+    fees.import_households(community_id, households_csv(rng, household_count, start).as_bytes()).await?;
     let spec = |code, name, basis, account| FeeItemSpec {
         code,
         name,
@@ -310,17 +334,17 @@ pub async fn build<S: Store>(ledger: &Ledger<S>, seed: u64, year: i32, household
         late_fee_ppm_per_day: 0,
         late_fee_cap_percent: 0,
     };
-    fees.add_fee_item(&company, &spec("WYF", "物业服务费", FeeBasis::PerM2Month, "500101")).await?;
-    fees.add_fee_item(&company, &spec("TCF", "车位停车费", FeeBasis::FixedMonth, "500102")).await?;
+    fees.add_fee_item(company, &spec("WYF", "物业服务费", FeeBasis::PerM2Month, "500101")).await?;
+    fees.add_fee_item(company, &spec("TCF", "车位停车费", FeeBasis::FixedMonth, "500102")).await?;
     // 物业费 rose from 1.20 to 1.35 元/m² in the last year (the notice was published); past
     // bills keep the old rate.
     let rise = Period::new(year, 1).expect("January").first_day();
-    fees.add_fee_standard(&company, "WYF", HouseholdKind::Residential, "1.20", start.first_day(), Some(rise)).await?;
-    fees.add_fee_standard(&company, "WYF", HouseholdKind::Residential, "1.35", rise, None).await?;
-    fees.add_fee_standard(&company, "WYF", HouseholdKind::Commercial, "2.80", start.first_day(), None).await?;
-    fees.add_fee_standard(&company, "TCF", HouseholdKind::Parking, "120", start.first_day(), None).await?;
-    let households: Vec<DemoHousehold> = fees
-        .households(community.id)
+    fees.add_fee_standard(company, "WYF", HouseholdKind::Residential, "1.20", start.first_day(), Some(rise)).await?;
+    fees.add_fee_standard(company, "WYF", HouseholdKind::Residential, "1.35", rise, None).await?;
+    fees.add_fee_standard(company, "WYF", HouseholdKind::Commercial, "2.80", start.first_day(), None).await?;
+    fees.add_fee_standard(company, "TCF", HouseholdKind::Parking, "120", start.first_day(), None).await?;
+    Ok(fees
+        .households(community_id)
         .await?
         .into_iter()
         .map(|h| {
@@ -338,52 +362,59 @@ pub async fn build<S: Store>(ledger: &Ledger<S>, seed: u64, year: i32, household
             };
             DemoHousehold { id: h.id, habit, monthly_fen }
         })
-        .collect();
+        .collect())
+}
 
-    let mut receipt_key = 0u64;
-    for period in start.through(Period::new(year, 12).expect("December")) {
-        fees.run_billing(&company, period, &[], REVIEWER).await?;
-        let (cash, wallet) = collect(&fees, &company, &households, period, &mut rng, &mut receipt_key).await?;
-        let mut company_vouchers = company_month(&mut rng, period, &mut carry);
-        carry.cash_collected_fen = cash;
-        carry.wallet_collected_fen = wallet;
-        company_vouchers.sort_by_key(|v| v.date);
-        for input in &company_vouchers {
-            enter(ledger, &company, input).await?;
-        }
-        let mut collective_vouchers = collective_month(&mut rng, period);
-        collective_vouchers.sort_by_key(|v| v.date);
-        for input in &collective_vouchers {
-            enter(ledger, &collective, input).await?;
-        }
-        if period == Period::new(year, 3).expect("March") {
-            // A repair booked twice by mistake: the accountant reverses the duplicate in red.
-            let duplicate = VoucherInput {
-                date: day(period, 22),
-                attachments: 1,
-                lines: vec![
-                    tagged("更换单元门禁（重复录入）", "540104", 420_000, 0, "维修养护"),
-                    line("更换单元门禁（重复录入）", "100201", 0, 420_000),
-                ],
-            };
-            let posted = enter(ledger, &company, &duplicate).await?;
-            let reversal = ledger.reverse(&company, posted, MAKER, day(period, 23)).await?;
-            ledger.review(&company, reversal, REVIEWER).await?;
-            ledger.post(&company, reversal, REVIEWER).await?;
-        }
-        if period.month() == 12 {
-            for book in [&company, &collective] {
-                if let Some(id) = ledger.draft_year_end(book, period.year(), MAKER).await? {
-                    ledger.review(book, id, REVIEWER).await?;
-                    ledger.post(book, id, REVIEWER).await?;
-                }
+/// One month of both books' own vouchers (the company's after its collections are known),
+/// the March correction, the year-end carry-forward, and the close.
+async fn books_month<S: Store>(
+    ledger: &Ledger<S>,
+    [company, collective]: [&Book; 2],
+    period: Period,
+    year: i32,
+    rng: &mut SmallRng,
+    carry: &mut Carry,
+    (cash, wallet): (i64, i64),
+) -> Result<()> {
+    let mut company_vouchers = company_month(rng, period, carry);
+    carry.cash_collected_fen = cash;
+    carry.wallet_collected_fen = wallet;
+    company_vouchers.sort_by_key(|v| v.date);
+    for input in &company_vouchers {
+        enter(ledger, company, input).await?;
+    }
+    let mut collective_vouchers = collective_month(rng, period);
+    collective_vouchers.sort_by_key(|v| v.date);
+    for input in &collective_vouchers {
+        enter(ledger, collective, input).await?;
+    }
+    if period == Period::new(year, 3).expect("March") {
+        // A repair booked twice by mistake: the accountant reverses the duplicate in red.
+        let duplicate = VoucherInput {
+            date: day(period, 22),
+            attachments: 1,
+            lines: vec![
+                tagged("更换单元门禁（重复录入）", "540104", 420_000, 0, "维修养护"),
+                line("更换单元门禁（重复录入）", "100201", 0, 420_000),
+            ],
+        };
+        let posted = enter(ledger, company, &duplicate).await?;
+        let reversal = ledger.reverse(company, posted, MAKER, day(period, 23)).await?;
+        ledger.review(company, reversal, REVIEWER).await?;
+        ledger.post(company, reversal, REVIEWER).await?;
+    }
+    if period.month() == 12 {
+        for book in [company, collective] {
+            if let Some(id) = ledger.draft_year_end(book, period.year(), MAKER).await? {
+                ledger.review(book, id, REVIEWER).await?;
+                ledger.post(book, id, REVIEWER).await?;
             }
         }
-        for book in [&company, &collective] {
-            ledger.close_period(book, period, REVIEWER).await?;
-        }
     }
-    Ok(DemoBooks { company, collective, year })
+    for book in [company, collective] {
+        ledger.close_period(book, period, REVIEWER).await?;
+    }
+    Ok(())
 }
 
 /// One month of payments by habit; returns (cash, WeChat/Alipay) takings for the banking.
@@ -444,4 +475,59 @@ async fn enter<S: Store>(ledger: &Ledger<S>, book: &Book, input: &VoucherInput) 
     ledger.review(book, id, REVIEWER).await?;
     ledger.post(book, id, REVIEWER).await?;
     Ok(id)
+}
+
+/// The demo's own file: rebuilt on every run, so the README command can be run again.
+const DEFAULT_DEMO_DB: &str = "mingzhang-demo.db";
+
+pub(crate) async fn run_demo(db: Option<&str>, seed: u64, year: i32, households: usize, no_serve: bool) -> Result<i32> {
+    let db = match db {
+        Some(db) => {
+            let is_file = !(db.starts_with("postgres://") || db.starts_with("postgresql://"));
+            if is_file && std::path::Path::new(db).exists() {
+                return Err(Error::invalid("--db", format!("演示数据须建在新数据库上，文件 {db} 已存在（请删除或换一个 --db）")));
+            }
+            db
+        }
+        None => {
+            for suffix in ["", "-wal", "-shm"] {
+                let path = format!("{DEFAULT_DEMO_DB}{suffix}");
+                if std::path::Path::new(&path).exists() {
+                    std::fs::remove_file(&path)?;
+                }
+            }
+            DEFAULT_DEMO_DB
+        }
+    };
+    let store = AnyStore::connect(db).await?;
+    store.pin_writer_here();
+    with_store!(store, s => {
+        let ledger = Ledger::new(s.clone());
+        let books = build(&ledger, seed, year, households).await?;
+        let december = Period::new(year, 12).ok_or_else(|| Error::invalid("--year", year.to_string()))?;
+        let january = december.first_of_year();
+        let mut out = format!("演示社区“{}”已建于 {db}（种子 {seed}）\n\n", COMMUNITY);
+        for book in [&books.company, &books.collective] {
+            out += &report::trial_balance(&s, book, january, december, 1).await?.to_table().to_text();
+            out.push('\n');
+        }
+        for id in ["balance_sheet", "income_statement"] {
+            out += &statement::statement(&s, &books.company, id, december).await?.to_table().to_text();
+            out.push('\n');
+        }
+        let mut rates = crate::fees::reports::collection(&s, &books.company, january, december).await?;
+        rates.lines.retain(|l| l.building == "全部");
+        out += &rates.to_table().to_text();
+        out.push('\n');
+        out += &crate::fees::reports::aging(&s, &books.company, december, false).await?.to_table().to_text();
+        out.push('\n');
+        let report = verify::verify_all(&s).await?;
+        out += &verify_text(&report);
+        if !no_serve {
+            out += "\n（网页服务将在后续版本提供；本版本构建演示数据后退出。）\n";
+        }
+        print_out(&out);
+        s.close().await;
+        Ok(if report.is_clean() { 0 } else { 2 })
+    })
 }

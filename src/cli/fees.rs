@@ -5,15 +5,17 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 
-use super::{json, parse_date, parse_period, print_out, BookArg, Format};
+use super::ledger::{ReportArgs, ReportKind};
+use super::{book_of, community_of, json, parse_date, parse_period, print_out, render, BookArg, Cli, Command, Format};
 use crate::domain::money::Fen;
+use crate::domain::period::Period;
 use crate::error::{Error, Result};
 use crate::fees::paper::dunning::{dunning_pdf, Notice};
 use crate::fees::paper::receipt::receipt_pdf;
-use crate::fees::reports::{dunning_statements, DunningSelection};
+use crate::fees::reports::{aging, collection, dunning_statements, household_statement, DunningSelection};
 use crate::fees::rules::{FeeBasis, HouseholdKind};
 use crate::fees::{household_label, FeeItemSpec, Fees, Method, PaymentRequest, Receipt};
-use crate::ledger::Book;
+use crate::ledger::{Book, Ledger};
 use crate::render::pdf::Paper;
 use crate::store::Store;
 
@@ -205,7 +207,55 @@ pub struct WaiveArgs {
     pub date: String,
 }
 
-pub async fn households<S: Store>(fees: &Fees<S>, community_id: i64, cmd: &HouseholdCommand) -> Result<()> {
+/// Runs a fee command; None when the command is not one of the fee wing's.
+pub async fn run<S: Store>(ledger: &Ledger<S>, cli: &Cli) -> Result<Option<i32>> {
+    let fees = Fees::new(ledger);
+    match &cli.command {
+        Command::Household(cmd) => households(&fees, community_of(ledger, cli).await?.id, cmd).await?,
+        Command::Fee(cmd) => {
+            let (FeeCommand::Item { book, .. } | FeeCommand::Standard { book, .. } | FeeCommand::Meter { book, .. }) = cmd;
+            fee_command(&fees, &book_of(ledger, cli, book).await?, cmd).await?
+        }
+        Command::Bill(args) => bill(&fees, &book_of(ledger, cli, &args.book).await?, args).await?,
+        Command::Pay(args) => pay(&fees, &book_of(ledger, cli, &args.book).await?, args).await?,
+        Command::Waive(args) => waive(&fees, &book_of(ledger, cli, &args.book).await?, args).await?,
+        Command::Receipt(cmd) => {
+            let (ReceiptCommand::Show { book, .. } | ReceiptCommand::Void { book, .. }) = cmd;
+            receipts(&fees, &book_of(ledger, cli, book).await?, cmd).await?
+        }
+        Command::Dunning(args) => dunning(&ledger.store, &book_of(ledger, cli, &args.book).await?, args).await?,
+        _ => return Ok(None),
+    }
+    Ok(Some(0))
+}
+
+/// The fee wing's reports: a household's statement, arrears aging, collection rates.
+pub async fn report_text<S: Store>(ledger: &Ledger<S>, book: &Book, args: &ReportArgs, from: Period, to: Period) -> Result<String> {
+    let store = &ledger.store;
+    Ok(match args.kind {
+        ReportKind::Statement => {
+            let label = args.household.as_deref().ok_or_else(|| Error::invalid("--household", "对账单须指明住户（楼栋-单元-房号）"))?;
+            let household = Fees::new(ledger).household_by_label(book.row.community_id, label).await?;
+            let as_of = match &args.date {
+                Some(d) => parse_date("--date", d)?,
+                None => chrono::Local::now().date_naive(),
+            };
+            let st = household_statement(store, book, &household, as_of).await?;
+            render(args.format, || st.to_table(), &st)
+        }
+        ReportKind::Aging => {
+            let a = aging(store, book, to, args.by_household).await?;
+            render(args.format, || a.to_table(), &a)
+        }
+        ReportKind::Collection => {
+            let c = collection(store, book, from, to).await?;
+            render(args.format, || c.to_table(), &c)
+        }
+        _ => unreachable!("the ledger's reports are made by cli::ledger"),
+    })
+}
+
+async fn households<S: Store>(fees: &Fees<S>, community_id: i64, cmd: &HouseholdCommand) -> Result<()> {
     match cmd {
         HouseholdCommand::Import { file } => {
             let r = fees.import_households(community_id, &std::fs::read(file)?).await?;
@@ -221,7 +271,7 @@ pub async fn households<S: Store>(fees: &Fees<S>, community_id: i64, cmd: &House
     Ok(())
 }
 
-pub async fn fees<S: Store>(fees: &Fees<S>, book: &Book, cmd: &FeeCommand) -> Result<()> {
+async fn fee_command<S: Store>(fees: &Fees<S>, book: &Book, cmd: &FeeCommand) -> Result<()> {
     match cmd {
         FeeCommand::Item { code, name, basis, account, late_fee_ppm, late_fee_cap, .. } => {
             let basis = FeeBasis::parse(basis)
@@ -269,7 +319,7 @@ pub async fn fees<S: Store>(fees: &Fees<S>, book: &Book, cmd: &FeeCommand) -> Re
     Ok(())
 }
 
-pub async fn bill<S: Store>(fees: &Fees<S>, book: &Book, args: &BillArgs) -> Result<()> {
+async fn bill<S: Store>(fees: &Fees<S>, book: &Book, args: &BillArgs) -> Result<()> {
     let run = fees.run_billing(book, parse_period("--period", &args.period)?, &args.item, &args.user).await?;
     match run.voucher {
         Some(v) => print_out(&format!(
@@ -281,7 +331,7 @@ pub async fn bill<S: Store>(fees: &Fees<S>, book: &Book, args: &BillArgs) -> Res
     Ok(())
 }
 
-pub async fn pay<S: Store>(fees: &Fees<S>, book: &Book, args: &PayArgs) -> Result<()> {
+async fn pay<S: Store>(fees: &Fees<S>, book: &Book, args: &PayArgs) -> Result<()> {
     let household = fees.household_by_label(book.row.community_id, &args.household).await?;
     let amount = Fen::parse(&args.amount).map_err(|e| Error::invalid("--amount", format!("“{}”{e}", args.amount)))?;
     let method =
@@ -308,7 +358,7 @@ fn write_receipt_pdf(receipt: &Receipt, args: &PdfArgs) -> Result<()> {
     Ok(())
 }
 
-pub async fn receipts<S: Store>(fees: &Fees<S>, book: &Book, cmd: &ReceiptCommand) -> Result<()> {
+async fn receipts<S: Store>(fees: &Fees<S>, book: &Book, cmd: &ReceiptCommand) -> Result<()> {
     match cmd {
         ReceiptCommand::Show { number, format, pdf, .. } => {
             let receipt = fees.receipt(book, *number).await?;
@@ -323,7 +373,7 @@ pub async fn receipts<S: Store>(fees: &Fees<S>, book: &Book, cmd: &ReceiptComman
     }
 }
 
-pub async fn dunning<S: Store>(store: &S, book: &Book, args: &DunningArgs) -> Result<()> {
+async fn dunning<S: Store>(store: &S, book: &Book, args: &DunningArgs) -> Result<()> {
     let as_of = parse_date("--date", &args.date)?;
     let pay_by = parse_date("--pay-by", &args.pay_by)?;
     let min_overdue = Fen::parse(&args.min_amount).map_err(|e| Error::invalid("--min-amount", format!("“{}”{e}", args.min_amount)))?;
@@ -354,7 +404,7 @@ pub fn receipt_text(r: &Receipt) -> String {
     out
 }
 
-pub async fn waive<S: Store>(fees: &Fees<S>, book: &Book, args: &WaiveArgs) -> Result<()> {
+async fn waive<S: Store>(fees: &Fees<S>, book: &Book, args: &WaiveArgs) -> Result<()> {
     let amount = Fen::parse(&args.amount).map_err(|e| Error::invalid("--amount", format!("“{}”{e}", args.amount)))?;
     let id = fees.waive(book, args.bill, amount, &args.reason, &args.approver, parse_date("--date", &args.date)?).await?;
     print_out(&format!("已减免账单 #{} {amount}（减免记录 #{id}）\n", args.bill));

@@ -1,0 +1,433 @@
+//! The ledger's commands: communities, books, accounts, vouchers, periods, opening balances,
+//! the reports, verify and the hledger export.
+
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand, ValueEnum};
+
+use super::{book_of, community_of, json, parse_date, parse_period, print_out, render, BookArg, Cli, Command, Format};
+use crate::domain::money::Fen;
+use crate::domain::period::Period;
+use crate::error::{Error, Result};
+use crate::ledger::export;
+use crate::ledger::store::LedgerTx;
+use crate::ledger::voucher::{voucher_label, Dimensions, LineInput, VoucherInput, VoucherStatus};
+use crate::ledger::{describe, Book, Ledger};
+use crate::report::{self, statement};
+use crate::store::Store;
+use crate::verify;
+
+#[derive(Subcommand, Debug)]
+pub enum BookCommand {
+    Create {
+        #[arg(long)]
+        code: String,
+        #[arg(long)]
+        name: String,
+        /// Chart template: small_enterprise (小企业会计准则) or rural_collective (农村集体经济组织会计制度).
+        #[arg(long)]
+        chart: String,
+        /// First period, e.g. 2025-01.
+        #[arg(long)]
+        start: String,
+    },
+    List,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum VoucherCommand {
+    /// Enter a draft (制单). Lines: --debit CODE,AMOUNT,摘要 and --credit CODE,AMOUNT,摘要, or --file voucher.json.
+    Add {
+        #[command(flatten)]
+        book: BookArg,
+        #[arg(long)]
+        date: Option<String>,
+        #[arg(long)]
+        user: String,
+        #[arg(long, default_value_t = 0)]
+        attachments: u32,
+        #[arg(long)]
+        debit: Vec<String>,
+        #[arg(long)]
+        credit: Vec<String>,
+        #[arg(long)]
+        file: Option<PathBuf>,
+    },
+    /// Review a draft (审核); the reviewer must not be its maker.
+    Review {
+        #[command(flatten)]
+        book: BookArg,
+        #[arg(long)]
+        id: i64,
+        #[arg(long)]
+        user: String,
+    },
+    /// Post a reviewed voucher (记账).
+    Post {
+        #[command(flatten)]
+        book: BookArg,
+        #[arg(long)]
+        id: i64,
+        #[arg(long)]
+        user: String,
+    },
+    /// Draft a red-ink reversal (红字冲销) of a posted voucher.
+    Reverse {
+        #[command(flatten)]
+        book: BookArg,
+        #[arg(long)]
+        id: i64,
+        #[arg(long)]
+        user: String,
+        #[arg(long)]
+        date: String,
+    },
+    List {
+        #[command(flatten)]
+        book: BookArg,
+        #[arg(long)]
+        period: String,
+    },
+    Show {
+        #[command(flatten)]
+        book: BookArg,
+        #[arg(long)]
+        id: i64,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ImportCommand {
+    /// Opening balances (期初余额): CSV with 科目编码,借方余额,贷方余额.
+    Opening {
+        #[command(flatten)]
+        book: BookArg,
+        #[arg(long)]
+        file: PathBuf,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ExportCommand {
+    /// An hledger journal of the book.
+    Hledger {
+        #[command(flatten)]
+        book: BookArg,
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum ReportKind {
+    TrialBalance,
+    Ledger,
+    BalanceSheet,
+    IncomeStatement,
+    /// 住户对账单 (needs --household).
+    Statement,
+    /// 欠费账龄 by building (or --by-household) at the end of --to.
+    Aging,
+    /// 收缴率 by building and month.
+    Collection,
+}
+
+#[derive(Args, Debug)]
+pub struct ReportArgs {
+    #[arg(value_enum)]
+    pub kind: ReportKind,
+    #[command(flatten)]
+    pub book: BookArg,
+    /// First period of the range (trial-balance, ledger).
+    #[arg(long)]
+    pub from: Option<String>,
+    /// Last period of the range; also the report month of the statements.
+    #[arg(long)]
+    pub to: Option<String>,
+    /// Account code (ledger).
+    #[arg(long)]
+    pub account: Option<String>,
+    /// Deepest account level shown (trial-balance).
+    #[arg(long, default_value_t = 1)]
+    pub level: u32,
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
+    /// 楼栋-单元-房号 (statement).
+    #[arg(long)]
+    pub household: Option<String>,
+    /// Aging by household instead of by building.
+    #[arg(long)]
+    pub by_household: bool,
+    /// The date a statement reckons late fees to (today when left out).
+    #[arg(long)]
+    pub date: Option<String>,
+}
+
+/// A month's voucher list on the terminal; more is for the reports and exports.
+const MAX_LISTED_VOUCHERS: i64 = 10_000;
+
+/// Runs a ledger command; returns the exit code.
+pub async fn run<S: Store>(ledger: &Ledger<S>, cli: &Cli) -> Result<i32> {
+    match &cli.command {
+        Command::Init { name } => {
+            let c = ledger.create_community(name).await?;
+            print_out(&format!("已创建社区“{}”（编号 {}）\n", c.name, c.id));
+        }
+        Command::Book(cmd) => book_command(ledger, cli, cmd).await?,
+        Command::Accounts(arg) => print_out(&accounts_text(&book_of(ledger, cli, arg).await?)),
+        Command::Voucher(cmd) => voucher_command(ledger, cmd, &book_of(ledger, cli, voucher_book(cmd)).await?).await?,
+        Command::Close { book, period, user } => {
+            let book = book_of(ledger, cli, book).await?;
+            let p = parse_period("--period", period)?;
+            ledger.close_period(&book, p, user).await?;
+            print_out(&format!("{} {} 已结账\n", book.row.name, p));
+        }
+        Command::YearEnd { book, year, user } => {
+            let book = book_of(ledger, cli, book).await?;
+            match ledger.draft_year_end(&book, *year, user).await? {
+                Some(id) => print_out(&format!("已生成年末损益结转凭证（草稿 #{id}），请审核、记账后再结账 {year}-12\n")),
+                None => print_out("损益类科目均无余额，无需结转\n"),
+            }
+        }
+        Command::Import(ImportCommand::Opening { book, file }) => {
+            let book = book_of(ledger, cli, book).await?;
+            let n = ledger.import_opening(&book, &std::fs::read_to_string(file)?).await?;
+            print_out(&format!("已导入期初余额 {n} 个科目\n"));
+        }
+        Command::Report(args) => print_out(&report_text(ledger, &book_of(ledger, cli, &args.book).await?, args).await?),
+        Command::Verify { format } => {
+            let report = verify::verify_all(&ledger.store).await?;
+            print_out(&if *format == Format::Json { json(&report) } else { verify_text(&report) });
+            if !report.is_clean() {
+                return Ok(2);
+            }
+        }
+        Command::Export(ExportCommand::Hledger { book, out }) => {
+            export_hledger(ledger, &book_of(ledger, cli, book).await?, out.as_ref()).await?
+        }
+        _ => unreachable!("the fee wing's and the demo's commands are dispatched before"),
+    }
+    Ok(0)
+}
+
+async fn book_command<S: Store>(ledger: &Ledger<S>, cli: &Cli, cmd: &BookCommand) -> Result<()> {
+    let c = community_of(ledger, cli).await?;
+    match cmd {
+        BookCommand::Create { code, name, chart, start } => {
+            let book = ledger.create_book(c.id, code, name, chart, parse_period("--start", start)?).await?;
+            print_out(&format!(
+                "已创建账套 {}（{}），科目 {} 个，执行《{}》\n",
+                book.row.code,
+                book.row.name,
+                book.chart.len(),
+                book.row.standard
+            ));
+        }
+        BookCommand::List => {
+            for b in ledger.books(c.id).await? {
+                print_out(&format!("{}\t{}\t{}\t已记账凭证 {} 张\n", b.code, b.name, b.standard, b.chain_len));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The chart of accounts, indented by level.
+fn accounts_text(book: &Book) -> String {
+    book.chart
+        .values()
+        .map(|a| {
+            format!(
+                "{}{}\t{}\t{}\t{}{}\n",
+                "  ".repeat(a.level as usize - 1),
+                a.code,
+                a.name,
+                a.class.label(),
+                a.normal_side.label(),
+                if a.is_leaf { "" } else { "\t（有下级）" }
+            )
+        })
+        .collect()
+}
+
+async fn export_hledger<S: Store>(ledger: &Ledger<S>, book: &Book, out: Option<&PathBuf>) -> Result<()> {
+    match out {
+        Some(path) => {
+            let mut file = std::io::BufWriter::new(std::fs::File::create(path)?);
+            let n = export::write_hledger(&ledger.store, book, &mut file).await?;
+            eprintln!("已导出 {n} 张凭证");
+        }
+        None => {
+            export::write_hledger(&ledger.store, book, &mut std::io::BufWriter::new(std::io::stdout().lock())).await?;
+        }
+    }
+    Ok(())
+}
+
+/// A report of the ledger, or (statement, aging, collection) of the fee wing.
+async fn report_text<S: Store>(ledger: &Ledger<S>, book: &Book, args: &ReportArgs) -> Result<String> {
+    let store = &ledger.store;
+    let to = match &args.to {
+        Some(t) => parse_period("--to", t)?,
+        None => last_period_with_data(store, book).await?,
+    };
+    let from = match &args.from {
+        Some(f) => parse_period("--from", f)?,
+        None => to.first_of_year(),
+    };
+    Ok(match args.kind {
+        ReportKind::TrialBalance => {
+            let tb = report::trial_balance(store, book, from, to, args.level).await?;
+            match args.format {
+                // The trial balance's CSV keeps its own columns (debit and credit sides apart).
+                Format::Csv => tb.to_csv(),
+                format => render(format, || tb.to_table(), &tb),
+            }
+        }
+        ReportKind::Ledger => {
+            let code = args.account.as_deref().ok_or_else(|| Error::invalid("--account", "明细账须指明科目编码"))?;
+            let l = report::account_ledger(store, book, code, from, to).await?;
+            render(args.format, || l.to_table(), &l)
+        }
+        ReportKind::BalanceSheet | ReportKind::IncomeStatement => {
+            let id = if matches!(args.kind, ReportKind::BalanceSheet) { "balance_sheet" } else { "income_statement" };
+            let s = statement::statement(store, book, id, to).await?;
+            render(args.format, || s.to_table(), &s)
+        }
+        ReportKind::Statement | ReportKind::Aging | ReportKind::Collection => {
+            super::fees::report_text(ledger, book, args, from, to).await?
+        }
+    })
+}
+
+fn voucher_book(cmd: &VoucherCommand) -> &BookArg {
+    match cmd {
+        VoucherCommand::Add { book, .. }
+        | VoucherCommand::Review { book, .. }
+        | VoucherCommand::Post { book, .. }
+        | VoucherCommand::Reverse { book, .. }
+        | VoucherCommand::List { book, .. }
+        | VoucherCommand::Show { book, .. } => book,
+    }
+}
+
+/// "CODE,AMOUNT,摘要" → a line on the given side.
+fn parse_line_arg(flag: &str, text: &str, debit_side: bool) -> Result<LineInput> {
+    let mut parts = text.splitn(3, [',', '，']);
+    let (code, amount, summary) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+    let fen = Fen::parse(amount).map_err(|e| Error::invalid(flag, format!("“{text}”的金额{e}（格式：科目编码,金额,摘要）")))?;
+    let (debit, credit) = if debit_side { (fen, Fen::ZERO) } else { (Fen::ZERO, fen) };
+    Ok(LineInput {
+        summary: summary.trim().to_string(),
+        account: code.trim().to_string(),
+        debit,
+        credit,
+        dimensions: Dimensions::default(),
+    })
+}
+
+async fn voucher_command<S: Store>(ledger: &Ledger<S>, cmd: &VoucherCommand, book: &Book) -> Result<()> {
+    match cmd {
+        VoucherCommand::Add { date, user, attachments, debit, credit, file, .. } => {
+            let input = match file {
+                Some(path) => {
+                    let text = std::fs::read_to_string(path)?;
+                    serde_json::from_str::<VoucherInput>(&text)
+                        .map_err(|e| Error::invalid(path.display().to_string(), format!("凭证 JSON 无法解析：{e}")))?
+                }
+                None => {
+                    let date = parse_date("--date", date.as_deref().ok_or_else(|| Error::invalid("--date", "须填写凭证日期"))?)?;
+                    let mut lines = Vec::new();
+                    for d in debit {
+                        lines.push(parse_line_arg("--debit", d, true)?);
+                    }
+                    for c in credit {
+                        lines.push(parse_line_arg("--credit", c, false)?);
+                    }
+                    VoucherInput { date, attachments: *attachments, lines }
+                }
+            };
+            let id = ledger.draft(book, user, &input).await?;
+            print_out(&format!("已制单：凭证草稿 #{id}，待审核\n"));
+        }
+        VoucherCommand::Review { id, user, .. } => {
+            ledger.review(book, *id, user).await?;
+            print_out(&format!("凭证 #{id} 已审核\n"));
+        }
+        VoucherCommand::Post { id, user, .. } => {
+            let p = ledger.post(book, *id, user).await?;
+            print_out(&format!("凭证 #{id} 已记账：{} {}\n", p.period, p.label));
+        }
+        VoucherCommand::Reverse { id, user, date, .. } => {
+            let new_id = ledger.reverse(book, *id, user, parse_date("--date", date)?).await?;
+            print_out(&format!("已生成红字冲销凭证草稿 #{new_id}，待审核\n"));
+        }
+        VoucherCommand::List { period, .. } => print_out(&voucher_list(ledger, book, parse_period("--period", period)?).await?),
+        VoucherCommand::Show { id, .. } => print_out(&voucher_text(ledger, book, *id).await?),
+    }
+    Ok(())
+}
+
+/// A month's vouchers, one line each; a listing that hits its limit says so rather than
+/// ending silently.
+async fn voucher_list<S: Store>(ledger: &Ledger<S>, book: &Book, p: Period) -> Result<String> {
+    let mut tx = ledger.store.read().await?;
+    let vouchers = tx.vouchers(book.id(), p.key(), p.key(), MAX_LISTED_VOUCHERS + 1).await?;
+    if vouchers.len() as i64 > MAX_LISTED_VOUCHERS {
+        eprintln!("本月凭证超过 {MAX_LISTED_VOUCHERS} 张，只列出前 {MAX_LISTED_VOUCHERS} 张；请用 report ledger 或 export 查看全部");
+    }
+    let mut out = String::new();
+    for v in vouchers.into_iter().take(MAX_LISTED_VOUCHERS as usize) {
+        let number = v.number.map(voucher_label).unwrap_or_else(|| "—".into());
+        out += &format!(
+            "#{}\t{}\t{}\t{}\t制单 {}\t审核 {}\n",
+            v.id,
+            v.voucher_date,
+            number,
+            VoucherStatus::parse(&v.status).map_or_else(|| v.status.clone(), |s| s.label().to_string()),
+            v.maker,
+            v.reviewer.unwrap_or_default()
+        );
+    }
+    Ok(out)
+}
+
+/// One voucher as the form shows it.
+async fn voucher_text<S: Store>(ledger: &Ledger<S>, book: &Book, id: i64) -> Result<String> {
+    let (v, lines) = ledger.voucher(book, id).await?;
+    let mut out = format!("记账凭证 {}    日期 {}    附单据 {} 张    状态 {}\n", describe(&v), v.voucher_date, v.attachments, v.status);
+    for l in &lines {
+        let a = book.account_by_id(l.account_id);
+        out += &format!(
+            "  {}\t{} {}\t借 {}\t贷 {}\n",
+            l.summary,
+            book.code_of(l.account_id),
+            a.map_or("", |a| a.name.as_str()),
+            Fen(l.debit_fen),
+            Fen(l.credit_fen)
+        );
+    }
+    out += &format!("制单 {}  审核 {}  记账 {}\n", v.maker, v.reviewer.unwrap_or_default(), v.poster.unwrap_or_default());
+    Ok(out)
+}
+
+/// The latest period that has postings, or the start period of an empty book.
+async fn last_period_with_data<S: Store>(store: &S, book: &Book) -> Result<Period> {
+    let mut tx = store.read().await?;
+    use crate::ledger::store::LedgerTx;
+    let last = tx.balances(book.id()).await?.iter().map(|b| b.period).max();
+    Ok(last.and_then(Period::from_key).unwrap_or_else(|| book.start_period()))
+}
+
+pub fn verify_text(report: &verify::VerifyReport) -> String {
+    let mut out = format!("校验 {} 个账套、{} 张已记账凭证、{} 条分录：", report.books, report.vouchers, report.lines);
+    if report.is_clean() {
+        out.push_str("全部通过（借贷平衡、试算平衡、凭证号连续、余额表与分录一致、哈希链完整）\n");
+    } else {
+        out.push_str(&format!("发现 {} 处问题\n", report.findings.len()));
+        for f in &report.findings {
+            out.push_str(&format!("  [不变式{}] {} / {}：{}\n", f.invariant, f.community, f.book, f.message));
+        }
+    }
+    out
+}
