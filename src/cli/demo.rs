@@ -141,6 +141,15 @@ fn company_month(rng: &mut SmallRng, p: Period, carry: &mut Carry) -> Vec<Vouche
     }
     let repairs = around(rng, 14_000, 600);
     out.push(v(day(p, 18), 2, vec![tagged("公共设施维修", "540104", repairs, 0, "维修养护"), line("公共设施维修", "100201", 0, repairs)]));
+    out.extend(company_costs(rng, p, carry));
+    out
+}
+
+/// The company's month, second half: utilities, wages, office, public revenue, taxes, bank
+/// charges and the district subsidy.
+fn company_costs(rng: &mut SmallRng, p: Period, carry: &mut Carry) -> Vec<VoucherInput> {
+    let mut out = Vec::new();
+    let v = |date: NaiveDate, attachments: u32, lines: Vec<LineInput>| VoucherInput { date, attachments, lines };
     let power = around(rng, if matches!(p.month(), 1 | 7 | 8 | 12) { 36_000 } else { 26_000 }, 100);
     out.push(v(
         day(p, 16),

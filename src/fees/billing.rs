@@ -9,7 +9,7 @@ use crate::domain::period::Period;
 use crate::error::{Error, Result};
 use crate::fees::rules::{apply_prepayments, plan_bills, BillingInputs, BillingPlan};
 use crate::fees::settle::{write_bills, write_settlements, Settlement};
-use crate::fees::store::{AllocationRow, FeeItemRow, FeesTx, NewBillingRun};
+use crate::fees::store::{AllocationRow, FeeItemRow, FeesTx, HouseholdRow, NewBillingRun, OpenBillRow, PrepaymentRow};
 use crate::fees::{fee_accounts, BillingRun, Fees, SYSTEM_MAKER};
 use crate::ledger::account::FeeAccounts;
 use crate::ledger::store::LedgerTx;
@@ -54,29 +54,7 @@ impl<S: Store> Fees<S> {
         write_bills(&mut tx, book, run_id, &plan.bills, billed).await?;
         // Read after the insert, so this month's bills are among them with their ids.
         let open_now = if prepaid.is_empty() { Vec::new() } else { tx.open_bills(book.id(), None).await? };
-        let building_of: HashMap<i64, &str> = households.iter().map(|h| (h.id, h.building.as_str())).collect();
-        let bill_of: HashMap<i64, (i64, i64)> = open_now.iter().map(|b| (b.id, (b.household_id, b.period))).collect();
-        let settlements: Vec<Settlement> = apply_prepayments(&open_now, &prepaid)
-            .into_iter()
-            .map(|(bill_id, payment_id, fen)| {
-                let (household_id, bill_period) = bill_of[&bill_id];
-                Settlement {
-                    allocation: AllocationRow {
-                        bill_id,
-                        payment_id: Some(payment_id),
-                        waiver_id: None,
-                        void_id: None,
-                        amount_fen: fen.0,
-                        period: period.key(),
-                    },
-                    building: building_of
-                        .get(&household_id)
-                        .expect("a bill's household is one of the community's (foreign key)")
-                        .to_string(),
-                    bill_period,
-                }
-            })
-            .collect();
+        let settlements = prepayment_settlements(&households, &open_now, &prepaid, period);
         let applied: i64 = settlements.iter().map(|s| s.allocation.amount_fen).sum();
         let voucher = ApprovedVoucher {
             input: VoucherInput {
@@ -100,6 +78,36 @@ impl<S: Store> Fees<S> {
             voucher: posted.first().map(|p| p.label.clone()),
         })
     }
+}
+
+/// What the households' prepayments settle of their open bills, as allocations dated in the
+/// billed month.
+fn prepayment_settlements(
+    households: &[HouseholdRow],
+    open_now: &[OpenBillRow],
+    prepaid: &[PrepaymentRow],
+    period: Period,
+) -> Vec<Settlement> {
+    let building_of: HashMap<i64, &str> = households.iter().map(|h| (h.id, h.building.as_str())).collect();
+    let bill_of: HashMap<i64, (i64, i64)> = open_now.iter().map(|b| (b.id, (b.household_id, b.period))).collect();
+    apply_prepayments(open_now, prepaid)
+        .into_iter()
+        .map(|(bill_id, payment_id, fen)| {
+            let (household_id, bill_period) = bill_of[&bill_id];
+            Settlement {
+                allocation: AllocationRow {
+                    bill_id,
+                    payment_id: Some(payment_id),
+                    waiver_id: None,
+                    void_id: None,
+                    amount_fen: fen.0,
+                    period: period.key(),
+                },
+                building: building_of.get(&household_id).expect("a bill's household is one of the community's (foreign key)").to_string(),
+                bill_period,
+            }
+        })
+        .collect()
 }
 
 /// The fee items a run bills: those named (each must exist), or all of the book's.

@@ -49,7 +49,26 @@ pub async fn verify_book<S: Store>(store: &S, book: &Book, fail: &mut impl FnMut
             );
         }
     }
-    // The maintained per-building figures the fee reports read, against the bills themselves.
+    check_flows(&mut tx, book, fail).await?;
+    let open: i64 = tx.open_bills(book.id(), None).await?.iter().map(|b| b.open_fen).sum();
+    let prepaid: i64 = tx.prepayments(book.id(), None).await?.iter().map(|p| p.left_fen).sum();
+    let total: i64 = by_period.values().map(|r| r.billed_fen - r.paid_fen - r.waived_fen).sum();
+    if open - prepaid != total {
+        fail(5, format!("住户子账自身不符：未结清账单 {} 减预收款 {} 不等于应收减已收减减免 {}", Fen(open), Fen(prepaid), Fen(total)));
+    }
+    Ok(())
+}
+
+fn flow_label(kind: &str) -> &'static str {
+    match kind {
+        "billed" => "应收",
+        "paid" => "收款",
+        _ => "减免",
+    }
+}
+
+/// The maintained per-building figures the fee reports read, against the bills themselves.
+async fn check_flows<T: FeesTx>(tx: &mut T, book: &Book, fail: &mut impl FnMut(u8, String)) -> Result<()> {
     let key = |f: &FlowRow| (f.building.clone(), f.bill_period, f.event_period, f.kind.clone());
     let mut maintained_flows: BTreeMap<_, i64> = tx.flows(book.id(), i64::MAX).await?.iter().map(|f| (key(f), f.amount_fen)).collect();
     for f in tx.flows_recomputed(book.id()).await? {
@@ -83,19 +102,5 @@ pub async fn verify_book<S: Store>(store: &S, book: &Book, fail: &mut impl FnMut
             );
         }
     }
-    let open: i64 = tx.open_bills(book.id(), None).await?.iter().map(|b| b.open_fen).sum();
-    let prepaid: i64 = tx.prepayments(book.id(), None).await?.iter().map(|p| p.left_fen).sum();
-    let total: i64 = by_period.values().map(|r| r.billed_fen - r.paid_fen - r.waived_fen).sum();
-    if open - prepaid != total {
-        fail(5, format!("住户子账自身不符：未结清账单 {} 减预收款 {} 不等于应收减已收减减免 {}", Fen(open), Fen(prepaid), Fen(total)));
-    }
     Ok(())
-}
-
-fn flow_label(kind: &str) -> &'static str {
-    match kind {
-        "billed" => "应收",
-        "paid" => "收款",
-        _ => "减免",
-    }
 }

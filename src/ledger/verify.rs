@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use crate::domain::money::Fen;
 use crate::error::Result;
-use crate::ledger::store::{JournalVoucher, LedgerTx, LineRow};
+use crate::ledger::store::{BalanceRow, JournalVoucher, LedgerTx, LineRow, OpeningRow, PeriodRow};
 use crate::ledger::voucher::SealHeader;
 use crate::ledger::voucher::{voucher_label, VoucherKind};
 use crate::ledger::{genesis_of, period_text, seal_hash, Book};
@@ -56,52 +56,101 @@ pub async fn verify_book<S: Store>(store: &S, book: &Book, fail: &mut impl FnMut
     // Read up to the last voucher actually stored, which is past the recorded length if
     // someone appended to the chain behind the ledger's back.
     let chain_len = current.as_ref().map_or(0, |b| b.chain_len).max(max_seq);
+    check_opening(book, &opening, fail);
+    let genesis = genesis_of(book, &opening);
+    let close_marks = close_marks(&periods, &genesis, fail);
+    let closed_len: HashMap<i64, i64> =
+        periods.iter().filter(|p| p.status == "closed").map(|p| (p.period, p.chain_len_at_close.unwrap_or(0))).collect();
+    let tasks = spawn_segments(store, book, chain_len, Arc::new(close_marks), Arc::new(closed_len));
+    let merged = merge_segments(tasks, genesis, fail).await?;
+    for p in &periods {
+        let last = merged.last_number.get(&p.period).copied().unwrap_or(0);
+        if last != p.vouchers_posted {
+            fail(3, format!("{} 的凭证计数器为 {}，但已记账凭证号到 {}", period_text(p.period), p.vouchers_posted, last));
+        }
+    }
+    if let Some(current) = current {
+        if current.chain_len != merged.vouchers {
+            fail(4, format!("账套记录的链长为 {}，实际已记账凭证 {} 张", current.chain_len, merged.vouchers));
+        }
+        if current.chain_head != merged.head {
+            fail(4, "账套记录的链头与重算的链头不符".to_string());
+        }
+    }
+    check_balances(book, &opening, &maintained, merged.movements, fail);
+    Ok((merged.vouchers, merged.lines))
+}
 
+/// Opening balances balance and sit on leaf accounts.
+fn check_opening(book: &Book, opening: &[OpeningRow], fail: &mut impl FnMut(u8, String)) {
     let opening_sum: i64 = opening.iter().map(|o| o.balance_fen).sum();
     if opening_sum != 0 {
         fail(1, format!("期初余额不平：借贷差额 {}", Fen(opening_sum)));
     }
-    for o in &opening {
+    for o in opening {
         if !book.account_by_id(o.account_id).is_some_and(|a| a.is_leaf) {
             fail(1, format!("期初余额记在非末级或不存在的科目 {}", book.code_of(o.account_id)));
         }
     }
-    let genesis = genesis_of(book, &opening);
+}
 
+/// Where the periods were closed, by chain length; a period closed before anything was posted
+/// must have recorded the genesis as its head.
+fn close_marks(periods: &[PeriodRow], genesis: &str, fail: &mut impl FnMut(u8, String)) -> CloseMarks {
     let mut close_marks: CloseMarks = HashMap::new();
     for p in periods.iter().filter(|p| p.status == "closed") {
         close_marks.entry(p.chain_len_at_close.unwrap_or(0)).or_default().push((p.period, p.chain_head_at_close.clone()));
     }
-    // A period closed before anything was posted recorded the genesis as its head.
     for (period, recorded) in close_marks.get(&0).into_iter().flatten() {
-        if recorded.as_deref() != Some(genesis.as_str()) {
+        if recorded.as_deref() != Some(genesis) {
             fail(4, format!("{} 结账时记录的链头与账套起点不符", period_text(*period)));
         }
     }
-    let close_marks = Arc::new(close_marks);
-    let closed_len: Arc<HashMap<i64, i64>> =
-        Arc::new(periods.iter().filter(|p| p.status == "closed").map(|p| (p.period, p.chain_len_at_close.unwrap_or(0))).collect());
+    close_marks
+}
 
-    // Contiguous ranges of the chain, one task each.
+/// Contiguous ranges of the chain, one task each.
+fn spawn_segments<S: Store>(
+    store: &S,
+    book: &Book,
+    chain_len: i64,
+    close_marks: Arc<CloseMarks>,
+    closed_len: Arc<HashMap<i64, i64>>,
+) -> Vec<tokio::task::JoinHandle<Result<Segment>>> {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as i64;
     // Three segments per core: while some wait for their next page from the database, others
     // hash the pages they have (measured best on the 2-core reference machine).
     let count = (chain_len / VOUCHERS_PER_SEGMENT_MIN).clamp(1, 3 * cores);
     let size = (chain_len / count).max(1);
-    let mut tasks = Vec::new();
-    for k in 0..count {
-        let after = k * size;
-        let until = if k == count - 1 { chain_len } else { (k + 1) * size };
-        let (store, book, marks, closed) = (store.clone(), book.clone(), close_marks.clone(), closed_len.clone());
-        tasks.push(tokio::spawn(async move { verify_segment(store, book, after, until, marks, closed).await }));
-    }
+    (0..count)
+        .map(|k| {
+            let after = k * size;
+            let until = if k == count - 1 { chain_len } else { (k + 1) * size };
+            let (store, book, marks, closed) = (store.clone(), book.clone(), close_marks.clone(), closed_len.clone());
+            tokio::spawn(async move { verify_segment(store, book, after, until, marks, closed).await })
+        })
+        .collect()
+}
 
-    let mut vouchers = 0;
-    let mut line_count = 0;
-    let mut head = genesis;
+/// What the segments found together, joined in chain order.
+struct Merged {
+    vouchers: i64,
+    lines: i64,
+    head: String,
+    /// (account, period) → (debit, credit), recomputed from the lines.
+    movements: HashMap<(i64, i64), (i64, i64)>,
+    /// period → the last voucher number seen.
+    last_number: BTreeMap<i64, i64>,
+}
+
+/// Joins the segments in chain order, checking the links and numbers between them.
+async fn merge_segments(
+    tasks: Vec<tokio::task::JoinHandle<Result<Segment>>>,
+    genesis: String,
+    fail: &mut impl FnMut(u8, String),
+) -> Result<Merged> {
+    let mut m = Merged { vouchers: 0, lines: 0, head: genesis, movements: HashMap::new(), last_number: BTreeMap::new() };
     let mut next_seq = 1;
-    let mut recomputed: HashMap<(i64, i64), (i64, i64)> = HashMap::new();
-    let mut last_number: BTreeMap<i64, i64> = BTreeMap::new();
     for task in tasks {
         let segment = task.await.map_err(|e| crate::error::Error::Conflict(format!("校验任务失败：{e}")))??;
         for (invariant, message) in segment.findings {
@@ -111,77 +160,60 @@ pub async fn verify_book<S: Store>(store: &S, book: &Book, fail: &mut impl FnMut
             if *seq != next_seq {
                 fail(4, format!("哈希链在第 {next_seq} 环断开：下一张已记账凭证是第 {seq} 环（{label}），其间的凭证被删除"));
             }
-            if *prev_hash != head {
+            if *prev_hash != m.head {
                 fail(4, format!("凭证 {label} 的前链哈希与上一张不符：链在此处被改动"));
             }
         }
         if let Some((seq, hash)) = segment.last {
             next_seq = seq + 1;
-            head = hash;
+            m.head = hash;
         }
         for (period, (first, last)) in segment.numbers {
-            let before = last_number.get(&period).copied().unwrap_or(0);
+            let before = m.last_number.get(&period).copied().unwrap_or(0);
             if first != before + 1 {
                 fail(3, format!("{} 凭证号不连续：{} 之后是 {}", period_text(period), voucher_label(before), voucher_label(first)));
             }
-            last_number.insert(period, last);
+            m.last_number.insert(period, last);
         }
         for (key, (d, c)) in segment.movements {
-            let e = recomputed.entry(key).or_default();
+            let e = m.movements.entry(key).or_default();
             e.0 += d;
             e.1 += c;
         }
-        vouchers += segment.vouchers;
-        line_count += segment.lines;
+        m.vouchers += segment.vouchers;
+        m.lines += segment.lines;
     }
+    Ok(m)
+}
 
-    for p in &periods {
-        let last = last_number.get(&p.period).copied().unwrap_or(0);
-        if last != p.vouchers_posted {
-            fail(3, format!("{} 的凭证计数器为 {}，但已记账凭证号到 {}", period_text(p.period), p.vouchers_posted, last));
-        }
-    }
-    if let Some(current) = current {
-        if current.chain_len != vouchers {
-            fail(4, format!("账套记录的链长为 {}，实际已记账凭证 {} 张", current.chain_len, vouchers));
-        }
-        if current.chain_head != head {
-            fail(4, "账套记录的链头与重算的链头不符".to_string());
-        }
-    }
-
-    // Maintained balances against the recomputation, both ways.
+/// Maintained balances against the recomputation, both ways; the trial balance sums to zero,
+/// per period and overall.
+fn check_balances(
+    book: &Book,
+    opening: &[OpeningRow],
+    maintained: &[BalanceRow],
+    mut recomputed: HashMap<(i64, i64), (i64, i64)>,
+    fail: &mut impl FnMut(u8, String),
+) {
     let mut per_period_totals: BTreeMap<i64, (i64, i64)> = BTreeMap::new();
-    for b in &maintained {
+    for b in maintained {
         let t = per_period_totals.entry(b.period).or_default();
         t.0 += b.debit_fen;
         t.1 += b.credit_fen;
         let (d, c) = recomputed.remove(&(b.account_id, b.period)).unwrap_or((0, 0));
         if (d, c) != (b.debit_fen, b.credit_fen) {
-            fail(
-                1,
-                format!(
-                    "科目 {} 在 {} 的余额表记录为借 {} 贷 {}，由分录重算为借 {} 贷 {}",
-                    book.code_of(b.account_id),
-                    period_text(b.period),
-                    Fen(b.debit_fen),
-                    Fen(b.credit_fen),
-                    Fen(d),
-                    Fen(c)
-                ),
-            );
+            let (code, period) = (book.code_of(b.account_id), period_text(b.period));
+            let (kept_d, kept_c) = (Fen(b.debit_fen), Fen(b.credit_fen));
+            fail(1, format!("科目 {code} 在 {period} 的余额表记录为借 {kept_d} 贷 {kept_c}，由分录重算为借 {} 贷 {}", Fen(d), Fen(c)));
         }
     }
     for ((account_id, period), (d, c)) in recomputed {
         if d != 0 || c != 0 {
-            fail(
-                1,
-                format!("科目 {} 在 {} 有分录（借 {} 贷 {}）但余额表无记录", book.code_of(account_id), period_text(period), Fen(d), Fen(c)),
-            );
+            let (code, period) = (book.code_of(account_id), period_text(period));
+            fail(1, format!("科目 {code} 在 {period} 有分录（借 {} 贷 {}）但余额表无记录", Fen(d), Fen(c)));
         }
     }
-    // The trial balance sums to zero, per period and overall.
-    let mut total = opening_sum;
+    let mut total: i64 = opening.iter().map(|o| o.balance_fen).sum();
     for (period, (d, c)) in &per_period_totals {
         if d != c {
             fail(1, format!("{} 试算不平：本期借方 {}，贷方 {}", period_text(*period), Fen(*d), Fen(*c)));
@@ -191,7 +223,6 @@ pub async fn verify_book<S: Store>(store: &S, book: &Book, fail: &mut impl FnMut
     if total != 0 {
         fail(1, format!("试算不平：全部余额合计差额 {}", Fen(total)));
     }
-    Ok((vouchers, line_count))
 }
 
 /// Checks the vouchers with `after < chain_seq <= until` on a connection of its own.

@@ -267,6 +267,22 @@ pub struct AccountLedger {
 }
 
 /// 明细账 of one account (with its sub-accounts) over `from..=to`: opening balance, each posted
+impl LedgerEntry {
+    /// A line of the ledger that is not a posting: the opening balance, a month's or the
+    /// year's totals.
+    fn total(kind: &'static str, date: &str, summary: &str, (debit_fen, credit_fen): (i64, i64), balance_fen: i64) -> LedgerEntry {
+        LedgerEntry {
+            kind,
+            date: date.to_string(),
+            voucher: String::new(),
+            summary: summary.to_string(),
+            debit_fen,
+            credit_fen,
+            balance_fen,
+        }
+    }
+}
+
 /// line with its running balance, and 本月合计 / 本年累计 after each month.
 pub async fn account_ledger<S: Store>(store: &S, book: &Book, code: &str, from: Period, to: Period) -> Result<AccountLedger> {
     let account_code =
@@ -279,15 +295,8 @@ pub async fn account_ledger<S: Store>(store: &S, book: &Book, code: &str, from: 
         let mut tx = store.read().await?;
         tx.account_lines(book.id(), account_code.as_str(), from.key(), to.key()).await?
     };
-    let mut entries = vec![LedgerEntry {
-        kind: "opening",
-        date: from.first_day().to_string(),
-        voucher: String::new(),
-        summary: if from.month() == 1 { "上年结转".into() } else { "期初余额".into() },
-        debit_fen: 0,
-        credit_fen: 0,
-        balance_fen: opening,
-    }];
+    let opening_label = if from.month() == 1 { "上年结转" } else { "期初余额" };
+    let mut entries = vec![LedgerEntry::total("opening", &from.first_day().to_string(), opening_label, (0, 0), opening)];
     let mut balance = opening;
     let (mut year_debit, mut year_credit) = (year_before.debit_fen, year_before.credit_fen);
     let mut index = 0;
@@ -318,24 +327,8 @@ pub async fn account_ledger<S: Store>(store: &S, book: &Book, code: &str, from: 
         year_debit += month_debit;
         year_credit += month_credit;
         let end = period.last_day().to_string();
-        entries.push(LedgerEntry {
-            kind: "month_total",
-            date: end.clone(),
-            voucher: String::new(),
-            summary: "本月合计".into(),
-            debit_fen: month_debit,
-            credit_fen: month_credit,
-            balance_fen: balance,
-        });
-        entries.push(LedgerEntry {
-            kind: "year_total",
-            date: end,
-            voucher: String::new(),
-            summary: "本年累计".into(),
-            debit_fen: year_debit,
-            credit_fen: year_credit,
-            balance_fen: balance,
-        });
+        entries.push(LedgerEntry::total("month_total", &end, "本月合计", (month_debit, month_credit), balance));
+        entries.push(LedgerEntry::total("year_total", &end, "本年累计", (year_debit, year_credit), balance));
     }
     Ok(AccountLedger {
         book: book.row.name.clone(),
