@@ -115,10 +115,10 @@ async fn raw_insert<S: Store>(store: &S, book: &Book, batch: &[VoucherInput], fi
         .map(|(i, v)| NewVoucher {
             community_id: book.row.community_id,
             book_id: book.id(),
-            period: Period::of_date(v.date).key(),
+            period: Period::of_date(v.date),
             voucher_date: v.date,
-            kind: "normal",
-            status: "posted",
+            kind: mingzhang::ledger::voucher::VoucherKind::Normal,
+            status: mingzhang::ledger::voucher::VoucherStatus::Posted,
             number: Some(first_seq + i as i64),
             attachments: i64::from(v.attachments),
             maker: "系统".into(),
@@ -153,7 +153,7 @@ async fn raw_insert<S: Store>(store: &S, book: &Book, batch: &[VoucherInput], fi
             })
         })
         .collect();
-    tx.insert_lines(book.row.community_id, book.id(), &lines).await?;
+    tx.insert_lines(book.key(), &lines).await?;
     tx.commit().await
 }
 

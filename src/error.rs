@@ -54,14 +54,29 @@ pub enum Error {
     #[error("{0}")]
     Conflict(String),
 
+    /// A write that broke a named constraint (a duplicate, a dangling reference).
+    #[error("{field}：{reason}")]
+    Constraint { field: &'static str, reason: &'static str },
+
     #[error("数据库错误：{0}")]
-    Database(#[from] sqlx::Error),
+    Database(sqlx::Error),
 
     #[error("数据库迁移失败：{0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
 
     #[error("文件读写失败：{0}")]
     Io(#[from] std::io::Error),
+}
+
+/// Every database error passes here: one that breaks a named constraint becomes the user error
+/// that names the field (`store::on_constraint`); any other stays a database error.
+impl From<sqlx::Error> for Error {
+    fn from(e: sqlx::Error) -> Error {
+        match crate::store::on_constraint(&e) {
+            Some((field, reason)) => Error::Constraint { field, reason },
+            None => Error::Database(e),
+        }
+    }
 }
 
 fn column_label(column: &str) -> String {
@@ -105,7 +120,7 @@ impl Error {
             Error::ReversingReversal { .. } => "voucher_reversing_reversal",
             Error::OpeningUnbalanced { .. } => "opening_unbalanced",
             Error::NotFound { .. } => "not_found",
-            Error::Conflict(_) => "conflict",
+            Error::Conflict(_) | Error::Constraint { .. } => "conflict",
             Error::Database(_) | Error::Migrate(_) | Error::Io(_) => "internal",
         }
     }

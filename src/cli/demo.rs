@@ -12,6 +12,7 @@ use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 
 use crate::cli::{print_out, verify_text};
+use crate::domain::ids::{CommunityId, HouseholdId};
 use crate::domain::money::Fen;
 use crate::domain::period::Period;
 use crate::error::{Error, Result};
@@ -247,7 +248,7 @@ enum Habit {
 }
 
 struct DemoHousehold {
-    id: i64,
+    id: HouseholdId,
     habit: Habit,
     /// 元 per month at the current rates, for the yearly prepayers' estimate.
     monthly_fen: i64,
@@ -329,7 +330,7 @@ pub async fn build<S: Store>(ledger: &Ledger<S>, seed: u64, year: i32, household
 async fn fee_setup<S: Store>(
     fees: &Fees<S>,
     company: &Book,
-    community_id: i64,
+    community_id: CommunityId,
     rng: &mut SmallRng,
     (start, year): (Period, i32),
     household_count: usize,
@@ -364,10 +365,10 @@ async fn fee_setup<S: Store>(
                 75..=89 => Habit::Partial,
                 _ => Habit::Chronic,
             };
-            let monthly_fen = match h.kind.as_str() {
-                "parking" => 12_000,
-                "commercial" => h.area_m2_hundredths * 280 / 100,
-                _ => h.area_m2_hundredths * 135 / 100,
+            let monthly_fen = match h.kind {
+                HouseholdKind::Parking => 12_000,
+                HouseholdKind::Commercial => h.area_m2_hundredths.0 * 280 / 100,
+                _ => h.area_m2_hundredths.0 * 135 / 100,
             };
             DemoHousehold { id: h.id, habit, monthly_fen }
         })
@@ -436,7 +437,7 @@ async fn collect<S: Store>(
     key: &mut u64,
 ) -> Result<(i64, i64)> {
     let open = fees.open_bills(book, None).await?;
-    let mut open_by_household: std::collections::HashMap<i64, i64> = std::collections::HashMap::new();
+    let mut open_by_household: std::collections::HashMap<HouseholdId, i64> = std::collections::HashMap::new();
     for b in &open {
         *open_by_household.entry(b.household_id).or_default() += b.open_fen;
     }

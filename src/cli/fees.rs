@@ -7,6 +7,7 @@ use clap::{Args, Subcommand};
 
 use super::ledger::{ReportArgs, ReportKind};
 use super::{book_of, community_of, json, parse_date, parse_period, print_out, render, BookArg, Cli, Command, Format};
+use crate::domain::ids::CommunityId;
 use crate::domain::money::Fen;
 use crate::domain::period::Period;
 use crate::error::{Error, Result};
@@ -255,7 +256,7 @@ pub async fn report_text<S: Store>(ledger: &Ledger<S>, book: &Book, args: &Repor
     })
 }
 
-async fn households<S: Store>(fees: &Fees<S>, community_id: i64, cmd: &HouseholdCommand) -> Result<()> {
+async fn households<S: Store>(fees: &Fees<S>, community_id: CommunityId, cmd: &HouseholdCommand) -> Result<()> {
     match cmd {
         HouseholdCommand::Import { file } => {
             let r = fees.import_households(community_id, &std::fs::read(file)?).await?;
@@ -263,8 +264,14 @@ async fn households<S: Store>(fees: &Fees<S>, community_id: i64, cmd: &Household
         }
         HouseholdCommand::List => {
             for h in fees.households(community_id).await? {
-                let kind = HouseholdKind::parse(&h.kind).map_or_else(|| h.kind.clone(), |k| k.label().to_string());
-                print_out(&format!("#{}\t{}\t{}\t{} m²\t{}\n", h.id, household_label(&h), kind, Fen(h.area_m2_hundredths), h.owner_name));
+                print_out(&format!(
+                    "#{}\t{}\t{}\t{} m²\t{}\n",
+                    h.id,
+                    household_label(&h),
+                    h.kind.label(),
+                    h.area_m2_hundredths,
+                    h.owner_name
+                ));
             }
         }
     }

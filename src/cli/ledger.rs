@@ -11,7 +11,7 @@ use crate::domain::period::Period;
 use crate::error::{Error, Result};
 use crate::ledger::export;
 use crate::ledger::store::LedgerTx;
-use crate::ledger::voucher::{voucher_label, Dimensions, LineInput, VoucherInput, VoucherStatus};
+use crate::ledger::voucher::{voucher_label, Dimensions, LineInput, VoucherInput};
 use crate::ledger::{describe, Book, Ledger};
 use crate::report::{self, statement};
 use crate::store::Store;
@@ -372,7 +372,7 @@ async fn voucher_command<S: Store>(ledger: &Ledger<S>, cmd: &VoucherCommand, boo
 /// ending silently.
 async fn voucher_list<S: Store>(ledger: &Ledger<S>, book: &Book, p: Period) -> Result<String> {
     let mut tx = ledger.store.read().await?;
-    let vouchers = tx.vouchers(book.id(), p.key(), p.key(), MAX_LISTED_VOUCHERS + 1).await?;
+    let vouchers = tx.vouchers(book.key(), p, p, MAX_LISTED_VOUCHERS + 1).await?;
     if vouchers.len() as i64 > MAX_LISTED_VOUCHERS {
         eprintln!("本月凭证超过 {MAX_LISTED_VOUCHERS} 张，只列出前 {MAX_LISTED_VOUCHERS} 张；请用 report ledger 或 export 查看全部");
     }
@@ -384,7 +384,7 @@ async fn voucher_list<S: Store>(ledger: &Ledger<S>, book: &Book, p: Period) -> R
             v.id,
             v.voucher_date,
             number,
-            VoucherStatus::parse(&v.status).map_or_else(|| v.status.clone(), |s| s.label().to_string()),
+            v.status.label(),
             v.maker,
             v.reviewer.unwrap_or_default()
         );
@@ -395,13 +395,14 @@ async fn voucher_list<S: Store>(ledger: &Ledger<S>, book: &Book, p: Period) -> R
 /// One voucher as the form shows it.
 async fn voucher_text<S: Store>(ledger: &Ledger<S>, book: &Book, id: i64) -> Result<String> {
     let (v, lines) = ledger.voucher(book, id).await?;
-    let mut out = format!("记账凭证 {}    日期 {}    附单据 {} 张    状态 {}\n", describe(&v), v.voucher_date, v.attachments, v.status);
+    let mut out =
+        format!("记账凭证 {}    日期 {}    附单据 {} 张    状态 {}\n", describe(&v), v.voucher_date, v.attachments, v.status.as_str());
     for l in &lines {
         let a = book.account_by_id(l.account_id);
         out += &format!(
             "  {}\t{} {}\t借 {}\t贷 {}\n",
             l.summary,
-            book.code_of(l.account_id),
+            book.code_or_id(l.account_id),
             a.map_or("", |a| a.name.as_str()),
             Fen(l.debit_fen),
             Fen(l.credit_fen)
@@ -415,8 +416,8 @@ async fn voucher_text<S: Store>(ledger: &Ledger<S>, book: &Book, id: i64) -> Res
 async fn last_period_with_data<S: Store>(store: &S, book: &Book) -> Result<Period> {
     let mut tx = store.read().await?;
     use crate::ledger::store::LedgerTx;
-    let last = tx.balances(book.id()).await?.iter().map(|b| b.period).max();
-    Ok(last.and_then(Period::from_key).unwrap_or_else(|| book.start_period()))
+    let last = tx.balances(book.key()).await?.iter().map(|b| b.period).max();
+    Ok(last.unwrap_or_else(|| book.start_period()))
 }
 
 pub fn verify_text(report: &verify::VerifyReport) -> String {

@@ -13,3 +13,6 @@ pub const MAX_IMPORT_ROWS: usize = 200_000;
 /// Vouchers written in one storage batch; keeps each multi-row INSERT under SQLite's limit of
 /// bound parameters and the transaction's memory small.
 pub const MAX_VOUCHERS_PER_BATCH: usize = 5_000;
+/// The largest floor area of one household or unit: a whole shopping street held by one
+/// owner stays below it, and area × rate × months stays far inside i64 fen.
+pub const MAX_AREA_M2: i64 = 100_000;

@@ -1,5 +1,8 @@
-//! Pure shared nouns, used by every wing: money in fen, periods, 大写 amounts, limits. No I/O.
+//! Pure shared nouns, used by every wing: money in fen, areas, periods, ids, 大写 amounts,
+//! limits. No I/O.
+pub mod area;
 pub mod capital;
+pub mod ids;
 pub mod limits;
 pub mod money;
 pub mod period;

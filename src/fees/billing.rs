@@ -4,6 +4,7 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::Utc;
 
+use crate::domain::ids::HouseholdId;
 use crate::domain::money::Fen;
 use crate::domain::period::Period;
 use crate::error::{Error, Result};
@@ -13,7 +14,7 @@ use crate::fees::store::{AllocationRow, FeeItemRow, FeesTx, HouseholdRow, NewBil
 use crate::fees::{fee_accounts, BillingRun, Fees, SYSTEM_MAKER};
 use crate::ledger::account::FeeAccounts;
 use crate::ledger::store::LedgerTx;
-use crate::ledger::voucher::{Dimensions, LineInput, VoucherInput, VoucherKind};
+use crate::ledger::voucher::{Dimensions, LineInput, PeriodStatus, VoucherInput, VoucherKind};
 use crate::ledger::{periods_text, post_approved, ApprovedVoucher, Book};
 use crate::store::{Store, Tx};
 
@@ -28,9 +29,9 @@ impl<S: Store> Fees<S> {
         let items = items_to_bill(&mut tx, book, item_codes).await?;
         check_period_billable(&mut tx, book, period).await?;
         let households = tx.households(book.row.community_id).await?;
-        let standards = tx.fee_standards(book.id()).await?;
-        let already: HashSet<(i64, i64)> = tx.billed(book.id(), period.key()).await?.into_iter().collect();
-        let readings = tx.meter_readings(book.id(), period.key()).await?;
+        let standards = tx.fee_standards(book.key()).await?;
+        let already: HashSet<(HouseholdId, i64)> = tx.billed(book.key(), period).await?.into_iter().collect();
+        let readings = tx.meter_readings(book.key(), period).await?;
         let inputs =
             BillingInputs { households: &households, items: &items, standards: &standards, already: &already, readings: &readings };
         let plan = plan_bills(period, &inputs)?;
@@ -38,11 +39,10 @@ impl<S: Store> Fees<S> {
             return Ok(BillingRun { period: period.to_string(), bills: 0, total: Fen::ZERO, prepayment_applied: Fen::ZERO, voucher: None });
         }
         let total: i64 = plan.bills.iter().map(|b| b.amount_fen).sum();
-        let prepaid = tx.prepayments(book.id(), None).await?;
+        let prepaid = tx.prepayments(book.key(), None).await?;
         let run = NewBillingRun {
-            community_id: book.row.community_id,
-            book_id: book.id(),
-            period: period.key(),
+            book: book.key(),
+            period,
             voucher_id: None,
             bills: plan.bills.len() as i64,
             total_fen: total,
@@ -50,17 +50,17 @@ impl<S: Store> Fees<S> {
             created_at: Utc::now(),
         };
         let run_id = tx.insert_billing_run(&run).await?;
-        let billed = plan.per_building_item_fen.iter().map(|((building, _), fen)| (building.clone(), period.key(), *fen));
+        let billed = plan.per_building_item_fen.iter().map(|((building, _), fen)| (building.clone(), period, *fen));
         write_bills(&mut tx, book, run_id, &plan.bills, billed).await?;
         // Read after the insert, so this month's bills are among them with their ids.
-        let open_now = if prepaid.is_empty() { Vec::new() } else { tx.open_bills(book.id(), None).await? };
+        let open_now = if prepaid.is_empty() { Vec::new() } else { tx.open_bills(book.key(), None).await? };
         let settlements = prepayment_settlements(&households, &open_now, &prepaid, period);
         let applied: i64 = settlements.iter().map(|s| s.allocation.amount_fen).sum();
         let voucher = ApprovedVoucher {
             input: VoucherInput {
                 date: period.first_day(),
                 attachments: 1,
-                lines: billing_lines(book, &accounts, period, &items, &plan, applied),
+                lines: billing_lines(book, &accounts, period, &items, &plan, applied)?,
             },
             kind: VoucherKind::Normal,
             maker: SYSTEM_MAKER.into(),
@@ -88,8 +88,8 @@ fn prepayment_settlements(
     prepaid: &[PrepaymentRow],
     period: Period,
 ) -> Vec<Settlement> {
-    let building_of: HashMap<i64, &str> = households.iter().map(|h| (h.id, h.building.as_str())).collect();
-    let bill_of: HashMap<i64, (i64, i64)> = open_now.iter().map(|b| (b.id, (b.household_id, b.period))).collect();
+    let building_of: HashMap<HouseholdId, &str> = households.iter().map(|h| (h.id, h.building.as_str())).collect();
+    let bill_of: HashMap<i64, (HouseholdId, Period)> = open_now.iter().map(|b| (b.id, (b.household_id, b.period))).collect();
     apply_prepayments(open_now, prepaid)
         .into_iter()
         .map(|(bill_id, payment_id, fen)| {
@@ -101,7 +101,7 @@ fn prepayment_settlements(
                     waiver_id: None,
                     void_id: None,
                     amount_fen: fen.0,
-                    period: period.key(),
+                    period,
                 },
                 building: building_of.get(&household_id).expect("a bill's household is one of the community's (foreign key)").to_string(),
                 bill_period,
@@ -112,7 +112,7 @@ fn prepayment_settlements(
 
 /// The fee items a run bills: those named (each must exist), or all of the book's.
 async fn items_to_bill<T: FeesTx>(tx: &mut T, book: &Book, item_codes: &[String]) -> Result<Vec<FeeItemRow>> {
-    let items: Vec<FeeItemRow> = tx.fee_items(book.id()).await?;
+    let items: Vec<FeeItemRow> = tx.fee_items(book.key()).await?;
     if let Some(code) = item_codes.iter().find(|code| !items.iter().any(|f| &f.code == *code)) {
         return Err(Error::not_found(format!("收费项目 {code}")));
     }
@@ -121,10 +121,12 @@ async fn items_to_bill<T: FeesTx>(tx: &mut T, book: &Book, item_codes: &[String]
 
 /// A month can be billed while it is an open period of the book.
 async fn check_period_billable<T: LedgerTx>(tx: &mut T, book: &Book, period: Period) -> Result<()> {
-    let periods = tx.periods(book.id()).await?;
-    match periods.iter().find(|p| p.period == period.key()) {
+    let periods = tx.periods(book.key()).await?;
+    match periods.iter().find(|p| p.period == period) {
         None => Err(Error::NoPeriod { date: period.first_day().to_string(), open_range: periods_text(&periods) }),
-        Some(p) if p.status == "closed" => Err(Error::PeriodClosed { date: period.first_day().to_string(), period: period.to_string() }),
+        Some(p) if p.status == PeriodStatus::Closed => {
+            Err(Error::PeriodClosed { date: period.first_day().to_string(), period: period.to_string() })
+        }
         _ => Ok(()),
     }
 }
@@ -138,7 +140,7 @@ fn billing_lines(
     items: &[FeeItemRow],
     plan: &BillingPlan,
     applied_fen: i64,
-) -> Vec<LineInput> {
+) -> Result<Vec<LineInput>> {
     let item_by_id: HashMap<i64, &FeeItemRow> = items.iter().map(|f| (f.id, f)).collect();
     let line = |summary: &str, account: &str, debit: i64, credit: i64, dimensions: Dimensions| LineInput {
         summary: summary.to_string(),
@@ -153,12 +155,12 @@ fn billing_lines(
         let summary = format!("{period} {} {building}栋", item.name);
         let dims = Dimensions { fee_item_id: Some(*item_id), ..Dimensions::default() };
         lines.push(line(&summary, accounts.receivable.as_str(), *fen, 0, dims.clone()));
-        lines.push(line(&summary, book.code_of(item.revenue_account_id), 0, *fen, dims));
+        lines.push(line(&summary, book.code_of(item.revenue_account_id)?, 0, *fen, dims));
     }
     if applied_fen > 0 {
         let summary = format!("{period} 预收物业费抵扣应收");
         lines.push(line(&summary, accounts.advance.as_str(), applied_fen, 0, Dimensions::default()));
         lines.push(line(&summary, accounts.receivable.as_str(), 0, applied_fen, Dimensions::default()));
     }
-    lines
+    Ok(lines)
 }

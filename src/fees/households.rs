@@ -1,10 +1,11 @@
 //! Households (住户): imported from the office's CSV or XLSX file, every bad row reported.
 
 use std::collections::HashMap;
-use std::str::FromStr;
 
 use chrono::{NaiveDate, Utc};
-use rust_decimal::Decimal;
+
+use crate::domain::area::AreaM2Hundredths;
+use crate::domain::ids::CommunityId;
 
 use crate::error::{Error, Result};
 use crate::fees::rules::HouseholdKind;
@@ -77,13 +78,7 @@ fn parse_row(c: &Columns, r: &[String]) -> std::result::Result<NewHousehold, (&'
     if building.is_empty() || room.is_empty() {
         return Err(("楼栋/房号", "不能为空".into()));
     }
-    let area_text = cell(Some(c.area));
-    let area_m2 = match Decimal::from_str(area_text) {
-        Ok(a) if a <= Decimal::ZERO => return Err(("建筑面积", format!("“{area_text}”须大于零"))),
-        Ok(a) if a.normalize().scale() > 2 => return Err(("建筑面积", format!("“{area_text}”最多两位小数"))),
-        Ok(a) => a,
-        Err(_) => return Err(("建筑面积", format!("“{area_text}”不是数字"))),
-    };
+    let area_m2_hundredths = AreaM2Hundredths::parse(cell(Some(c.area))).map_err(|reason| ("建筑面积", reason))?;
     let kind_text = cell(Some(c.kind));
     let kind = HouseholdKind::parse(kind_text).ok_or_else(|| ("类型", format!("“{kind_text}”不是住宅、商铺、车库或车位")))?;
     let move_in_date = match cell(c.move_in) {
@@ -98,13 +93,12 @@ fn parse_row(c: &Columns, r: &[String]) -> std::result::Result<NewHousehold, (&'
     if owner_name.is_empty() {
         return Err(("业主", "不能为空".into()));
     }
-    let hundredths = (area_m2 * Decimal::ONE_HUNDRED).trunc();
     Ok(NewHousehold {
         building: building.to_string(),
         unit: unit.to_string(),
         room: room.to_string(),
-        area_m2_hundredths: i64::try_from(hundredths).unwrap_or(i64::MAX),
-        kind: kind.as_str(),
+        area_m2_hundredths,
+        kind,
         owner_name,
         phone: cell(c.phone).to_string(),
         move_in_date,
@@ -114,7 +108,7 @@ fn parse_row(c: &Columns, r: &[String]) -> std::result::Result<NewHousehold, (&'
 impl<S: Store> Fees<S> {
     /// Imports households (住户): new rows are added, changed rows updated with their previous
     /// version kept, identical rows left alone. A file with any bad row writes nothing.
-    pub async fn import_households(&self, community_id: i64, bytes: &[u8]) -> Result<HouseholdImport> {
+    pub async fn import_households(&self, community_id: CommunityId, bytes: &[u8]) -> Result<HouseholdImport> {
         let rows = parse_households(bytes)?;
         let mut tx = self.store().begin().await?;
         let existing: HashMap<(String, String, String), HouseholdRow> =
@@ -138,12 +132,12 @@ impl<S: Store> Fees<S> {
         Ok(result)
     }
 
-    pub async fn households(&self, community_id: i64) -> Result<Vec<HouseholdRow>> {
+    pub async fn households(&self, community_id: CommunityId) -> Result<Vec<HouseholdRow>> {
         self.store().read().await?.households(community_id).await
     }
 
     /// Finds a household by its "building-unit-room" label.
-    pub async fn household_by_label(&self, community_id: i64, label: &str) -> Result<HouseholdRow> {
+    pub async fn household_by_label(&self, community_id: CommunityId, label: &str) -> Result<HouseholdRow> {
         self.households(community_id)
             .await?
             .into_iter()

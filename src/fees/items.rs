@@ -6,6 +6,7 @@ use std::str::FromStr;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
+use crate::domain::ids::HouseholdId;
 use crate::domain::period::Period;
 use crate::error::{Error, Result};
 use crate::fees::rules::{metered_use, FeeBasis, HouseholdKind};
@@ -30,19 +31,19 @@ impl<S: Store> Fees<S> {
             return Err(Error::invalid("滞纳金", "日费率须在 0 至 10000（百万分之一）之间，上限在 0 至 100% 之间"));
         }
         let mut tx = self.store().begin().await?;
-        if tx.fee_items(book.id()).await?.iter().any(|f| f.code == spec.code) {
+        if tx.fee_items(book.key()).await?.iter().any(|f| f.code == spec.code) {
             return Err(Error::Conflict(format!("收费项目 {} 已存在", spec.code)));
         }
         let row = FeeItemRow {
             id: 0,
             code: spec.code.trim().to_string(),
             name: spec.name.trim().to_string(),
-            basis: spec.basis.as_str().to_string(),
+            basis: spec.basis,
             revenue_account_id: account_id(book, &account.code)?,
             late_fee_ppm_per_day: spec.late_fee_ppm_per_day,
             late_fee_cap_percent: spec.late_fee_cap_percent,
         };
-        let id = tx.insert_fee_item(book.row.community_id, book.id(), &row).await?;
+        let id = tx.insert_fee_item(book.key(), &row).await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -67,7 +68,7 @@ impl<S: Store> Fees<S> {
         let mut tx = self.store().begin().await?;
         let item = fee_item_by_code(&mut tx, book, item_code).await?;
         let far = NaiveDate::MAX;
-        for s in tx.fee_standards(book.id()).await?.iter().filter(|s| s.fee_item_id == item.id && s.household_kind == kind.as_str()) {
+        for s in tx.fee_standards(book.key()).await?.iter().filter(|s| s.fee_item_id == item.id && s.household_kind == kind) {
             if from < s.valid_until.unwrap_or(far) && s.valid_from < until.unwrap_or(far) {
                 let until_text = s.valid_until.map_or("长期".to_string(), |d| d.to_string());
                 return Err(Error::invalid(
@@ -84,7 +85,7 @@ impl<S: Store> Fees<S> {
         let row = FeeStandardRow {
             id: 0,
             fee_item_id: item.id,
-            household_kind: kind.as_str().into(),
+            household_kind: kind,
             rate_yuan: rate.normalize().to_string(),
             valid_from: from,
             valid_until: until,
@@ -100,37 +101,33 @@ impl<S: Store> Fees<S> {
         book: &Book,
         item_code: &str,
         period: Period,
-        readings: &[(i64, String, bool)],
+        readings: &[(HouseholdId, String, bool)],
     ) -> Result<usize> {
         let mut tx = self.store().begin().await?;
         let item = fee_item_by_code(&mut tx, book, item_code).await?;
-        if item.basis != FeeBasis::Metered.as_str() {
+        if item.basis != FeeBasis::Metered {
             return Err(Error::invalid("收费项目", format!("{} 不按用量计费", item.name)));
         }
-        let previous: HashMap<i64, Decimal> = tx
-            .meter_readings(book.id(), period.key())
-            .await?
-            .into_iter()
-            .filter(|r| r.fee_item_id == item.id && r.period < period.key())
-            .filter_map(|r| Decimal::from_str(&r.reading).ok().map(|d| (r.household_id, d)))
-            .collect();
+        let mut previous: HashMap<HouseholdId, Decimal> = HashMap::new();
+        for r in tx.meter_readings(book.key(), period).await?.into_iter().filter(|r| r.fee_item_id == item.id && r.period < period) {
+            // Readings are written only after Decimal::from_str accepted them.
+            let value =
+                Decimal::from_str(&r.reading).map_err(|_| Error::invalid("抄表读数", format!("数据库中的读数“{}”无法解读", r.reading)))?;
+            previous.insert(r.household_id, value);
+        }
         let mut rows = Vec::new();
         for (i, (household_id, text, replaced)) in readings.iter().enumerate() {
             let reading = Decimal::from_str(text.trim()).map_err(|_| Error::csv(i + 2, "读数", format!("“{text}”不是数字")))?;
             if reading < Decimal::ZERO {
                 return Err(Error::csv(i + 2, "读数", "不能为负数"));
             }
-            if metered_use(previous.get(household_id).copied(), reading, *replaced).is_none() {
-                return Err(Error::csv(
-                    i + 2,
-                    "读数",
-                    format!("{reading} 低于上次读数 {}；如已换表请标明“换表”", previous.get(household_id).copied().unwrap_or_default()),
-                ));
+            if let Some(last) = previous.get(household_id).filter(|last| metered_use(Some(**last), reading, *replaced).is_none()) {
+                return Err(Error::csv(i + 2, "读数", format!("{reading} 低于上次读数 {last}；如已换表请标明“换表”")));
             }
             rows.push(MeterReadingRow {
                 household_id: *household_id,
                 fee_item_id: item.id,
-                period: period.key(),
+                period,
                 reading: reading.to_string(),
                 is_replacement: *replaced,
             });

@@ -22,6 +22,7 @@ mod waivers;
 
 use chrono::NaiveDate;
 
+use crate::domain::ids::HouseholdId;
 use crate::domain::money::Fen;
 use crate::error::{Error, Result};
 use crate::fees::rules::FeeBasis;
@@ -163,7 +164,7 @@ pub struct Receipt {
 }
 
 pub struct PaymentRequest<'a> {
-    pub household_id: i64,
+    pub household_id: HouseholdId,
     pub amount: Fen,
     pub method: Method,
     pub paid_on: NaiveDate,
@@ -185,7 +186,7 @@ pub struct FeeItemSpec<'a> {
 }
 
 pub(crate) async fn fee_item_by_code<T: FeesTx>(tx: &mut T, book: &Book, code: &str) -> Result<FeeItemRow> {
-    tx.fee_items(book.id()).await?.into_iter().find(|f| f.code == code).ok_or_else(|| Error::not_found(format!("收费项目 {code}")))
+    tx.fee_items(book.key()).await?.into_iter().find(|f| f.code == code).ok_or_else(|| Error::not_found(format!("收费项目 {code}")))
 }
 
 /// A waiver's or a void's reason: required, at most 200 characters (the tables' CHECK).

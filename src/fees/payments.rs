@@ -4,6 +4,7 @@
 use chrono::Utc;
 
 use crate::domain::capital::capital_amount;
+use crate::domain::ids::HouseholdId;
 use crate::domain::money::Fen;
 use crate::domain::period::Period;
 use crate::error::{Error, Result};
@@ -14,7 +15,7 @@ use crate::fees::{fee_accounts, household_label, receipt_label, Fees, Method, Pa
 use crate::ledger::account::FeeAccounts;
 use crate::ledger::store::LedgerTx;
 use crate::ledger::voucher::{Dimensions, LineInput, VoucherInput, VoucherKind};
-use crate::ledger::{describe, period_text, post_claimed, ApprovedVoucher, Book, Posted};
+use crate::ledger::{describe, post_claimed, ApprovedVoucher, Book, Posted};
 use crate::store::{Store, Tx};
 
 impl<S: Store> Fees<S> {
@@ -36,7 +37,7 @@ impl<S: Store> Fees<S> {
         // The key is taken, or the request fails now: a retry whose first run went through
         // fails on the bills that run settled. Either way the first receipt is the answer.
         let mut tx = self.store().read().await?;
-        if let Some(existing) = tx.payment_by_key(book.id(), key).await? {
+        if let Some(existing) = tx.payment_by_key(book.key(), key).await? {
             return receipt_of(&mut tx, book, &existing).await.map(|r| Receipt { replayed: true, ..r });
         }
         recorded?.ok_or_else(|| Error::invalid("幂等键", format!("{key} 与另一笔收款冲突")))
@@ -51,10 +52,10 @@ impl<S: Store> Fees<S> {
             .household(book.row.community_id, req.household_id)
             .await?
             .ok_or_else(|| Error::not_found(format!("住户 #{}", req.household_id)))?;
-        let open = tx.open_bills(book.id(), Some(household.id)).await?;
+        let open = tx.open_bills(book.key(), Some(household.id)).await?;
         let settle = settlement(&open, req, &household)?;
         let settled_fen: i64 = settle.iter().map(|(_, f)| f.0).sum();
-        let claim = tx.claim_chain(book.id(), 1, 1).await?;
+        let claim = tx.claim_chain(book.key(), 1, 1).await?;
         let number = claim.receipts_issued;
         let voucher = ApprovedVoucher {
             input: VoucherInput {
@@ -69,11 +70,10 @@ impl<S: Store> Fees<S> {
         };
         let posted = post_claimed(&mut tx, book, req.cashier, std::slice::from_ref(&voucher), claim).await?;
         let new = NewPayment {
-            community_id: book.row.community_id,
-            book_id: book.id(),
+            book: book.key(),
             household_id: household.id,
             idempotency_key: key,
-            method: req.method.as_str(),
+            method: req.method,
             amount_fen: req.amount.0,
             paid_on: req.paid_on,
             receipt_number: number,
@@ -84,7 +84,7 @@ impl<S: Store> Fees<S> {
         let Some(payment_id) = tx.insert_payment(&new).await? else {
             return Ok(None);
         };
-        let period = Period::of_date(req.paid_on).key();
+        let period = Period::of_date(req.paid_on);
         let settlements: Vec<Settlement> = settle
             .iter()
             .map(|(bill, fen)| Settlement {
@@ -109,16 +109,16 @@ impl<S: Store> Fees<S> {
     pub async fn receipt(&self, book: &Book, number: i64) -> Result<Receipt> {
         let mut tx = self.store().read().await?;
         let payment =
-            tx.payment_by_receipt(book.id(), number).await?.ok_or_else(|| Error::not_found(format!("收据 {}", receipt_label(number))))?;
+            tx.payment_by_receipt(book.key(), number).await?.ok_or_else(|| Error::not_found(format!("收据 {}", receipt_label(number))))?;
         receipt_of(&mut tx, book, &payment).await
     }
 
-    pub async fn open_bills(&self, book: &Book, household_id: Option<i64>) -> Result<Vec<OpenBillRow>> {
-        self.store().read().await?.open_bills(book.id(), household_id).await
+    pub async fn open_bills(&self, book: &Book, household_id: Option<HouseholdId>) -> Result<Vec<OpenBillRow>> {
+        self.store().read().await?.open_bills(book.key(), household_id).await
     }
 
-    pub async fn prepaid(&self, book: &Book, household_id: i64) -> Result<Fen> {
-        Ok(Fen(self.store().read().await?.prepayments(book.id(), Some(household_id)).await?.iter().map(|p| p.left_fen).sum()))
+    pub async fn prepaid(&self, book: &Book, household_id: HouseholdId) -> Result<Fen> {
+        Ok(Fen(self.store().read().await?.prepayments(book.key(), Some(household_id)).await?.iter().map(|p| p.left_fen).sum()))
     }
 }
 
@@ -160,7 +160,7 @@ fn payment_lines(
 ) -> Vec<LineInput> {
     let (label, who) = (receipt_label(number), household_label(household));
     let summary = format!("收 {who} 物业费 收据{label}");
-    let dims = Dimensions { household_id: Some(household.id), ..Dimensions::default() };
+    let dims = Dimensions { household_id: Some(household.id.0), ..Dimensions::default() };
     let money_account = match req.method {
         Method::Cash => &accounts.cash,
         Method::Bank => &accounts.bank,
@@ -195,7 +195,7 @@ fn new_receipt(
 ) -> Receipt {
     let settled: Vec<SettledBill> = settle
         .iter()
-        .map(|(b, fen)| SettledBill { bill_id: b.id, period: period_text(b.period), fee_item: b.fee_item_name.clone(), amount: *fen })
+        .map(|(b, fen)| SettledBill { bill_id: b.id, period: b.period.to_string(), fee_item: b.fee_item_name.clone(), amount: *fen })
         .collect();
     let settled_fen: i64 = settled.iter().map(|s| s.amount.0).sum();
     Receipt {
@@ -221,24 +221,25 @@ fn new_receipt(
 /// Rebuilds a payment's receipt from what was stored.
 pub(crate) async fn receipt_of<T: FeesTx + LedgerTx>(tx: &mut T, book: &Book, p: &PaymentRow) -> Result<Receipt> {
     let household = tx.household(book.row.community_id, p.household_id).await?.ok_or_else(|| Error::not_found("住户"))?;
-    let voucher_row = tx.voucher(book.id(), p.voucher_id).await?.ok_or_else(|| Error::not_found(format!("凭证 #{}", p.voucher_id)))?;
+    let voucher_row = tx.voucher(book.key(), p.voucher_id).await?.ok_or_else(|| Error::not_found(format!("凭证 #{}", p.voucher_id)))?;
     // What the payment settled when it was made is its voucher's credit to 应收账款; the
     // allocations made then come first, before any from its prepayment later.
     let receivable = fee_accounts(book)?.receivable;
+    let receivable_id = book.account_id(receivable.as_str());
     let mut left_at_payment: i64 =
-        tx.lines(p.voucher_id).await?.iter().filter(|l| book.code_of(l.account_id) == receivable.as_str()).map(|l| l.credit_fen).sum();
+        tx.lines(book.key(), p.voucher_id).await?.iter().filter(|l| Some(l.account_id) == receivable_id).map(|l| l.credit_fen).sum();
     let mut settled = Vec::new();
-    for a in tx.allocations_of_payment(p.id).await? {
+    for a in tx.allocations_of_payment(book.row.community_id, p.id).await? {
         if left_at_payment <= 0 {
             break;
         }
-        let bill = tx.bill(book.id(), a.bill_id).await?.ok_or_else(|| Error::not_found(format!("账单 #{}", a.bill_id)))?;
+        let bill = tx.bill(book.key(), a.bill_id).await?.ok_or_else(|| Error::not_found(format!("账单 #{}", a.bill_id)))?;
         let fen = a.amount_fen.min(left_at_payment);
         left_at_payment -= fen;
-        settled.push(SettledBill { bill_id: a.bill_id, period: period_text(bill.period), fee_item: bill.fee_item_name, amount: Fen(fen) });
+        settled.push(SettledBill { bill_id: a.bill_id, period: bill.period.to_string(), fee_item: bill.fee_item_name, amount: Fen(fen) });
     }
     let at_payment: i64 = settled.iter().map(|s| s.amount.0).sum();
-    let method = Method::parse(&p.method).map_or(p.method.clone(), |m| m.label().to_string());
+    let method = p.method.label().to_string();
     Ok(Receipt {
         book: book.row.name.clone(),
         number: p.receipt_number,

@@ -6,13 +6,14 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 
+use crate::domain::ids::HouseholdId;
 use crate::domain::money::Fen;
 use crate::domain::period::Period;
 use crate::error::Result;
-use crate::fees::rules::{days_overdue, late_fee};
+use crate::fees::rules::{days_overdue, late_fee, FlowKind};
 use crate::fees::store::{FeesTx, FlowRow, HouseholdRow};
-use crate::fees::{household_label, receipt_label, Method};
-use crate::ledger::{period_text, Book};
+use crate::fees::{household_label, receipt_label};
+use crate::ledger::Book;
 use crate::report::table::{money_cell, Align, Table};
 use crate::store::Store;
 
@@ -35,8 +36,8 @@ pub struct Aging {
 }
 
 /// The age bucket of a bill of `bill_period` at the end of `as_of`.
-fn bucket(bill_period: i64, as_of: i64) -> usize {
-    let months = |p: i64| p / 100 * 12 + p % 100;
+fn bucket(bill_period: Period, as_of: Period) -> usize {
+    let months = |p: Period| i64::from(p.year()) * 12 + i64::from(p.month());
     match months(as_of) - months(bill_period) {
         ..3 => 0,
         3..6 => 1,
@@ -51,13 +52,13 @@ fn bucket(bill_period: i64, as_of: i64) -> usize {
 pub async fn aging<S: Store>(store: &S, book: &Book, as_of: Period, by_household: bool) -> Result<Aging> {
     let mut per_key: BTreeMap<String, [i64; 5]> = BTreeMap::new();
     if by_household {
-        for r in store.read().await?.aging_by_household(book.id(), as_of.key()).await? {
+        for r in store.read().await?.aging_by_household(book.key(), as_of).await? {
             per_key.entry(r.key).or_default()[r.bucket.clamp(0, 4) as usize] += r.open_fen;
         }
     } else {
-        for f in store.read().await?.flows(book.id(), as_of.key()).await? {
-            let sign = if f.kind == "billed" { 1 } else { -1 };
-            per_key.entry(f.building).or_default()[bucket(f.bill_period, as_of.key())] += sign * f.amount_fen;
+        for f in store.read().await?.flows(book.key(), Some(as_of)).await? {
+            let sign = if f.kind == FlowKind::Billed { 1 } else { -1 };
+            per_key.entry(f.building).or_default()[bucket(f.bill_period, as_of)] += sign * f.amount_fen;
         }
         per_key.retain(|_, b| b.iter().any(|v| *v != 0));
     }
@@ -139,11 +140,11 @@ pub struct Collection {
 pub async fn collection<S: Store>(store: &S, book: &Book, from: Period, to: Period) -> Result<Collection> {
     // Each building's own figures, so each month reads a few dozen rows, not all of them.
     let mut by_building: BTreeMap<String, [Vec<FlowRow>; 3]> = BTreeMap::new();
-    for f in store.read().await?.flows(book.id(), to.key()).await? {
-        let slot = match f.kind.as_str() {
-            "billed" => 0,
-            "paid" => 1,
-            _ => 2,
+    for f in store.read().await?.flows(book.key(), Some(to)).await? {
+        let slot = match f.kind {
+            FlowKind::Billed => 0,
+            FlowKind::Paid => 1,
+            FlowKind::Waived => 2,
         };
         by_building.entry(f.building.clone()).or_default()[slot].push(f);
     }
@@ -152,7 +153,7 @@ pub async fn collection<S: Store>(store: &S, book: &Book, from: Period, to: Peri
         let mut all = CollectionLine { building: "全部".into(), period: period.to_string(), ..CollectionLine::default() };
         for (building, [billed, collected, waived]) in &by_building {
             let sum = |rows: &[FlowRow], f: &dyn Fn(&FlowRow) -> bool| -> i64 { rows.iter().filter(|r| f(r)).map(|r| r.amount_fen).sum() };
-            let p = period.key();
+            let p = period;
             let current_billed = sum(billed, &|r| r.bill_period == p) - sum(waived, &|r| r.bill_period == p && r.event_period == p);
             let current_collected = sum(collected, &|r| r.bill_period == p && r.event_period == p);
             let arrears_at_start = sum(billed, &|r| r.bill_period < p)
@@ -268,27 +269,25 @@ pub async fn household_statement<S: Store>(
     as_of: NaiveDate,
 ) -> Result<HouseholdStatement> {
     let mut tx = store.read().await?;
-    let bills = tx.household_bills(book.id(), household.id).await?;
-    let payments = tx.household_payments(book.id(), household.id).await?;
-    let prepaid: i64 = tx.prepayments(book.id(), Some(household.id)).await?.iter().map(|p| p.left_fen).sum();
+    let bills = tx.household_bills(book.key(), household.id).await?;
+    let payments = tx.household_payments(book.key(), household.id).await?;
+    let prepaid: i64 = tx.prepayments(book.key(), Some(household.id)).await?.iter().map(|p| p.left_fen).sum();
     let bills: Vec<StatementBill> = bills
         .into_iter()
         .map(|b| StatementBill {
-            period: period_text(b.period),
+            period: b.period.to_string(),
             fee_item: b.fee_item,
             amount: Fen(b.amount_fen),
             paid: Fen(b.paid_fen),
             waived: Fen(b.waived_fen),
             open: Fen(b.amount_fen - b.paid_fen - b.waived_fen),
-            late_fee: Period::from_key(b.period).map_or(Fen::ZERO, |p| {
-                late_fee(
-                    Fen(b.amount_fen - b.paid_fen - b.waived_fen),
-                    Fen(b.amount_fen),
-                    days_overdue(p, as_of),
-                    b.late_fee_ppm_per_day,
-                    b.late_fee_cap_percent,
-                )
-            }),
+            late_fee: late_fee(
+                Fen(b.amount_fen - b.paid_fen - b.waived_fen),
+                Fen(b.amount_fen),
+                days_overdue(b.period, as_of),
+                b.late_fee_ppm_per_day,
+                b.late_fee_cap_percent,
+            ),
         })
         .collect();
     Ok(HouseholdStatement {
@@ -304,7 +303,7 @@ pub async fn household_statement<S: Store>(
             .map(|p| StatementPayment {
                 paid_on: p.paid_on.to_string(),
                 receipt: receipt_label(p.receipt_number),
-                method: Method::parse(&p.method).map_or(p.method.clone(), |m| m.label().to_string()),
+                method: p.method.label().to_string(),
                 amount: Fen(p.amount_fen),
                 voided: p.voided,
             })
@@ -373,11 +372,11 @@ pub async fn dunning_statements<S: Store>(
 ) -> Result<Vec<HouseholdStatement>> {
     let (open, households) = {
         let mut tx = store.read().await?;
-        (tx.open_bills(book.id(), None).await?, tx.households(book.row.community_id).await?)
+        (tx.open_bills(book.key(), None).await?, tx.households(book.row.community_id).await?)
     };
-    let current = Period::of_date(as_of).key();
+    let current = Period::of_date(as_of);
     // household → (overdue months, overdue amount)
-    let mut overdue: BTreeMap<i64, (std::collections::BTreeSet<i64>, i64)> = BTreeMap::new();
+    let mut overdue: BTreeMap<HouseholdId, (std::collections::BTreeSet<Period>, i64)> = BTreeMap::new();
     for b in open.iter().filter(|b| b.period < current) {
         let entry = overdue.entry(b.household_id).or_default();
         entry.0.insert(b.period);

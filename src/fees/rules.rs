@@ -8,6 +8,7 @@ use std::str::FromStr;
 use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
 
+use crate::domain::ids::HouseholdId;
 use crate::domain::money::{round_half_up_to_fen, Fen};
 use crate::domain::period::Period;
 use crate::error::{Error, Result};
@@ -139,11 +140,48 @@ pub fn days_overdue(bill_period: Period, as_of: NaiveDate) -> i64 {
     (as_of - bill_period.last_day()).num_days().max(0)
 }
 
+/// What a row of the maintained per-building figures counts: bills, or what settled them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FlowKind {
+    Billed,
+    Paid,
+    Waived,
+}
+
+impl FlowKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FlowKind::Billed => "billed",
+            FlowKind::Paid => "paid",
+            FlowKind::Waived => "waived",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<FlowKind> {
+        match text {
+            "billed" => Some(FlowKind::Billed),
+            "paid" => Some(FlowKind::Paid),
+            "waived" => Some(FlowKind::Waived),
+            _ => None,
+        }
+    }
+
+    /// How the figures are named on screens and in `verify`'s findings.
+    pub fn label(self) -> &'static str {
+        match self {
+            FlowKind::Billed => "应收",
+            FlowKind::Paid => "收款",
+            FlowKind::Waived => "减免",
+        }
+    }
+}
+
 /// An open bill as the allocation sees it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct OpenBill {
     pub bill_id: i64,
-    pub period: i64,
+    pub period: Period,
     pub fee_item_id: i64,
     pub open_fen: i64,
 }
@@ -182,7 +220,7 @@ pub struct BillingInputs<'a> {
     pub items: &'a [FeeItemRow],
     pub standards: &'a [FeeStandardRow],
     /// (household, fee item) pairs already billed for the month: a run never bills them again.
-    pub already: &'a HashSet<(i64, i64)>,
+    pub already: &'a HashSet<(HouseholdId, i64)>,
     /// The month's meter readings and each meter's latest earlier one.
     pub readings: &'a [MeterReadingRow],
 }
@@ -190,13 +228,13 @@ pub struct BillingInputs<'a> {
 /// Plans a month's bills (pure): every household × fee item with a standard in force on the
 /// month's first day, not yet billed, with a positive charge.
 pub fn plan_bills(period: Period, inputs: &BillingInputs<'_>) -> Result<BillingPlan> {
-    let mut current: HashMap<(i64, i64), (Decimal, bool)> = HashMap::new();
-    let mut previous: HashMap<(i64, i64), Decimal> = HashMap::new();
+    let mut current: HashMap<(HouseholdId, i64), (Decimal, bool)> = HashMap::new();
+    let mut previous: HashMap<(HouseholdId, i64), Decimal> = HashMap::new();
     for r in inputs.readings {
         // Readings are written only after Decimal::from_str accepted them.
         let value =
             Decimal::from_str(&r.reading).map_err(|_| Error::invalid("抄表读数", format!("数据库中的读数“{}”无法解读", r.reading)))?;
-        if r.period == period.key() {
+        if r.period == period {
             current.insert((r.household_id, r.fee_item_id), (value, r.is_replacement));
         } else {
             previous.insert((r.household_id, r.fee_item_id), value);
@@ -218,24 +256,23 @@ pub fn plan_bills(period: Period, inputs: &BillingInputs<'_>) -> Result<BillingP
                 continue;
             };
             let rate = Decimal::from_str(&standard.rate_yuan).map_err(|_| Error::invalid("收费标准", standard.rate_yuan.clone()))?;
-            let quantity = match FeeBasis::parse(&item.basis) {
-                Some(FeeBasis::PerM2Month) => Quantity::Area { area_m2: Decimal::new(h.area_m2_hundredths, 2) },
-                Some(FeeBasis::FixedMonth) => Quantity::Month,
-                Some(FeeBasis::Metered) => {
+            let quantity = match item.basis {
+                FeeBasis::PerM2Month => Quantity::Area { area_m2: h.area_m2_hundredths.m2() },
+                FeeBasis::FixedMonth => Quantity::Month,
+                FeeBasis::Metered => {
                     let Some((reading, replaced)) = current.get(&(h.id, item.id)) else { continue };
                     match metered_use(previous.get(&(h.id, item.id)).copied(), *reading, *replaced) {
                         Some(used) => Quantity::Metered { used },
                         None => continue,
                     }
                 }
-                None => return Err(Error::invalid("收费项目", format!("{} 的计费方式“{}”无法识别", item.name, item.basis))),
             };
             let amount = monthly_charge(rate, quantity, period, h.move_in_date);
             if amount.0 <= 0 {
                 continue;
             }
             *plan.per_building_item_fen.entry((h.building.clone(), item.id)).or_default() += amount.0;
-            plan.bills.push(NewBill { household_id: h.id, fee_item_id: item.id, period: period.key(), amount_fen: amount.0 });
+            plan.bills.push(NewBill { household_id: h.id, fee_item_id: item.id, period, amount_fen: amount.0 });
         }
     }
     Ok(plan)
@@ -247,7 +284,7 @@ pub fn apply_prepayments(open: &[OpenBillRow], prepaid: &[PrepaymentRow]) -> Vec
     if prepaid.is_empty() {
         return Vec::new();
     }
-    let mut open_by_household: HashMap<i64, Vec<OpenBill>> = HashMap::new();
+    let mut open_by_household: HashMap<HouseholdId, Vec<OpenBill>> = HashMap::new();
     for b in open {
         open_by_household.entry(b.household_id).or_default().push(OpenBill {
             bill_id: b.id,
@@ -321,7 +358,12 @@ mod tests {
 
     #[test]
     fn payments_settle_the_oldest_bills_first_and_keep_the_rest() {
-        let bill = |bill_id, period, fee_item_id, open_fen| OpenBill { bill_id, period, fee_item_id, open_fen };
+        let bill = |bill_id, period: i64, fee_item_id, open_fen| OpenBill {
+            bill_id,
+            period: Period::from_key(period).unwrap(),
+            fee_item_id,
+            open_fen,
+        };
         let bills = vec![bill(3, 202503, 1, 10_000), bill(1, 202501, 2, 5_000), bill(2, 202501, 1, 10_000)];
         let (settled, left) = allocate_oldest_first(bills.clone(), Fen(17_000));
         assert_eq!(settled, vec![(2, Fen(10_000)), (1, Fen(5_000)), (3, Fen(2_000))]);

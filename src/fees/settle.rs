@@ -5,7 +5,9 @@
 
 use std::collections::BTreeMap;
 
+use crate::domain::period::Period;
 use crate::error::Result;
+use crate::fees::rules::FlowKind;
 use crate::fees::store::{AllocationRow, FeesTx, FlowRow, NewBill};
 use crate::ledger::Book;
 
@@ -13,7 +15,7 @@ use crate::ledger::Book;
 pub(crate) struct Settlement {
     pub allocation: AllocationRow,
     pub building: String,
-    pub bill_period: i64,
+    pub bill_period: Period,
 }
 
 /// Writes a billing run's bills and adds them to the figures (`billed`, by building).
@@ -22,11 +24,11 @@ pub(crate) async fn write_bills<T: FeesTx>(
     book: &Book,
     run_id: i64,
     bills: &[NewBill],
-    billed_by_building: impl IntoIterator<Item = (String, i64, i64)>,
+    billed_by_building: impl IntoIterator<Item = (String, Period, i64)>,
 ) -> Result<()> {
-    tx.insert_bills(book.row.community_id, book.id(), run_id, bills).await?;
-    let billed = billed_by_building.into_iter().map(|(building, period, fen)| ("billed", building, period, period, fen));
-    tx.add_flows(book.row.community_id, book.id(), &flows(billed)).await
+    tx.insert_bills(book.key(), run_id, bills).await?;
+    let billed = billed_by_building.into_iter().map(|(building, period, fen)| (FlowKind::Billed, building, period, period, fen));
+    tx.add_flows(book.key(), &flows(billed)).await
 }
 
 /// Writes allocations and adds them to the figures: `paid` for a payment's (negative for a
@@ -35,26 +37,20 @@ pub(crate) async fn write_settlements<T: FeesTx>(tx: &mut T, book: &Book, settle
     let rows: Vec<AllocationRow> = settlements.iter().map(|s| s.allocation.clone()).collect();
     tx.insert_allocations(book.row.community_id, &rows).await?;
     let parts = settlements.iter().map(|s| {
-        let kind = if s.allocation.payment_id.is_some() { "paid" } else { "waived" };
+        let kind = if s.allocation.payment_id.is_some() { FlowKind::Paid } else { FlowKind::Waived };
         (kind, s.building.clone(), s.bill_period, s.allocation.period, s.allocation.amount_fen)
     });
-    tx.add_flows(book.row.community_id, book.id(), &flows(parts)).await
+    tx.add_flows(book.key(), &flows(parts)).await
 }
 
 /// Sums (kind, building, bill month, event month, amount) into one row per key, as a
 /// multi-row upsert requires.
-fn flows<'a>(parts: impl IntoIterator<Item = (&'a str, String, i64, i64, i64)>) -> Vec<FlowRow> {
-    let mut sums: BTreeMap<(&str, String, i64, i64), i64> = BTreeMap::new();
+fn flows(parts: impl IntoIterator<Item = (FlowKind, String, Period, Period, i64)>) -> Vec<FlowRow> {
+    let mut sums: BTreeMap<(FlowKind, String, Period, Period), i64> = BTreeMap::new();
     for (kind, building, bill_period, event_period, fen) in parts {
         *sums.entry((kind, building, bill_period, event_period)).or_default() += fen;
     }
     sums.into_iter()
-        .map(|((kind, building, bill_period, event_period), amount_fen)| FlowRow {
-            building,
-            bill_period,
-            event_period,
-            kind: kind.to_string(),
-            amount_fen,
-        })
+        .map(|((kind, building, bill_period, event_period), amount_fen)| FlowRow { building, bill_period, event_period, kind, amount_fen })
         .collect()
 }

@@ -1,27 +1,34 @@
 //! The fee wing's rows and their SQL: households, fee items and standards, meter readings,
 //! billing runs, bills, payments, allocations, waivers, voids and the maintained per-building
-//! figures. Written once and expanded for both engines by `impl_fees_tx!`.
+//! figures. Written once and expanded for both engines by `impl_fees_tx!`. Every statement
+//! names the community of the rows it reads or writes, and joins rows of one community only.
 
 use std::future::Future;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::{Postgres, QueryBuilder, Sqlite};
 
+use crate::domain::area::AreaM2Hundredths;
+use crate::domain::ids::{BookKey, CommunityId, HouseholdId};
+use crate::domain::period::Period;
 use crate::error::Result;
+use crate::fees::rules::{FeeBasis, FlowKind, HouseholdKind};
+use crate::fees::Method;
 use crate::store::{PgTx, SqliteTx, ROWS_PER_INSERT};
 
 /// A payment as `PaymentRow` reads it, with whether a void stands against it.
 const PAYMENT_COLUMNS: &str = "id, household_id, idempotency_key, method, amount_fen, paid_on, receipt_number, voucher_id, cashier, \
-     EXISTS (SELECT 1 FROM payment_voids v WHERE v.payment_id = payments.id) AS voided";
+     EXISTS (SELECT 1 FROM payment_voids v WHERE v.community_id = payments.community_id AND v.payment_id = payments.id) AS voided";
+const HOUSEHOLD_COLUMNS: &str = "id, building, unit, room, area_m2_hundredths, kind, owner_name, phone, move_in_date";
 
 #[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
 pub struct HouseholdRow {
-    pub id: i64,
+    pub id: HouseholdId,
     pub building: String,
     pub unit: String,
     pub room: String,
-    pub area_m2_hundredths: i64,
-    pub kind: String,
+    pub area_m2_hundredths: AreaM2Hundredths,
+    pub kind: HouseholdKind,
     pub owner_name: String,
     pub phone: String,
     pub move_in_date: Option<NaiveDate>,
@@ -38,14 +45,14 @@ impl HouseholdRow {
     }
 }
 
-/// A household as imported; `kind` is a HouseholdKind code.
+/// A household as imported.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NewHousehold {
     pub building: String,
     pub unit: String,
     pub room: String,
-    pub area_m2_hundredths: i64,
-    pub kind: &'static str,
+    pub area_m2_hundredths: AreaM2Hundredths,
+    pub kind: HouseholdKind,
     pub owner_name: String,
     pub phone: String,
     pub move_in_date: Option<NaiveDate>,
@@ -56,7 +63,7 @@ pub struct FeeItemRow {
     pub id: i64,
     pub code: String,
     pub name: String,
-    pub basis: String,
+    pub basis: FeeBasis,
     pub revenue_account_id: i64,
     pub late_fee_ppm_per_day: i64,
     pub late_fee_cap_percent: i64,
@@ -66,7 +73,7 @@ pub struct FeeItemRow {
 pub struct FeeStandardRow {
     pub id: i64,
     pub fee_item_id: i64,
-    pub household_kind: String,
+    pub household_kind: HouseholdKind,
     pub rate_yuan: String,
     pub valid_from: NaiveDate,
     pub valid_until: Option<NaiveDate>,
@@ -74,18 +81,18 @@ pub struct FeeStandardRow {
 
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct MeterReadingRow {
-    pub household_id: i64,
+    pub household_id: HouseholdId,
     pub fee_item_id: i64,
-    pub period: i64,
+    pub period: Period,
     pub reading: String,
     pub is_replacement: bool,
 }
 
 #[derive(Clone, Debug)]
 pub struct NewBill {
-    pub household_id: i64,
+    pub household_id: HouseholdId,
     pub fee_item_id: i64,
-    pub period: i64,
+    pub period: Period,
     pub amount_fen: i64,
 }
 
@@ -93,10 +100,10 @@ pub struct NewBill {
 #[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
 pub struct OpenBillRow {
     pub id: i64,
-    pub household_id: i64,
+    pub household_id: HouseholdId,
     pub fee_item_id: i64,
     pub fee_item_name: String,
-    pub period: i64,
+    pub period: Period,
     pub amount_fen: i64,
     pub open_fen: i64,
 }
@@ -104,9 +111,9 @@ pub struct OpenBillRow {
 #[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
 pub struct PaymentRow {
     pub id: i64,
-    pub household_id: i64,
+    pub household_id: HouseholdId,
     pub idempotency_key: String,
-    pub method: String,
+    pub method: Method,
     pub amount_fen: i64,
     pub paid_on: NaiveDate,
     pub receipt_number: i64,
@@ -117,11 +124,10 @@ pub struct PaymentRow {
 }
 
 pub struct NewPayment<'a> {
-    pub community_id: i64,
-    pub book_id: i64,
-    pub household_id: i64,
+    pub book: BookKey,
+    pub household_id: HouseholdId,
     pub idempotency_key: &'a str,
-    pub method: &'a str,
+    pub method: Method,
     pub amount_fen: i64,
     pub paid_on: NaiveDate,
     pub receipt_number: i64,
@@ -138,21 +144,20 @@ pub struct AllocationRow {
     /// Set on the negative rows by which a void reopens what its payment settled.
     pub void_id: Option<i64>,
     pub amount_fen: i64,
-    pub period: i64,
+    pub period: Period,
 }
 
 /// What is left of a payment after the bills it settled: a prepayment (预收).
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct PrepaymentRow {
-    pub household_id: i64,
+    pub household_id: HouseholdId,
     pub payment_id: i64,
     pub left_fen: i64,
 }
 
 pub struct NewBillingRun<'a> {
-    pub community_id: i64,
-    pub book_id: i64,
-    pub period: i64,
+    pub book: BookKey,
+    pub period: Period,
     pub voucher_id: Option<i64>,
     pub bills: i64,
     pub total_fen: i64,
@@ -161,22 +166,20 @@ pub struct NewBillingRun<'a> {
 }
 
 pub struct NewPaymentVoid<'a> {
-    pub community_id: i64,
     pub payment_id: i64,
     pub reason: &'a str,
     pub approver: &'a str,
-    pub period: i64,
+    pub period: Period,
     pub voucher_id: i64,
     pub created_at: DateTime<Utc>,
 }
 
 pub struct NewWaiver<'a> {
-    pub community_id: i64,
     pub bill_id: i64,
     pub amount_fen: i64,
     pub reason: &'a str,
     pub approver: &'a str,
-    pub period: i64,
+    pub period: Period,
     pub voucher_id: i64,
     pub created_at: DateTime<Utc>,
 }
@@ -194,9 +197,9 @@ pub struct AgingRow {
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct FlowRow {
     pub building: String,
-    pub bill_period: i64,
-    pub event_period: i64,
-    pub kind: String,
+    pub bill_period: Period,
+    pub event_period: Period,
+    pub kind: FlowKind,
     pub amount_fen: i64,
 }
 
@@ -204,7 +207,7 @@ pub struct FlowRow {
 #[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
 pub struct HouseholdBillRow {
     pub bill_id: i64,
-    pub period: i64,
+    pub period: Period,
     pub fee_item: String,
     pub amount_fen: i64,
     pub paid_fen: i64,
@@ -214,9 +217,9 @@ pub struct HouseholdBillRow {
 }
 
 /// Per-period totals of the receivable subledger, for invariant 5.
-#[derive(Clone, Debug, Default, sqlx::FromRow)]
+#[derive(Clone, Debug, sqlx::FromRow)]
 pub struct SubledgerPeriodRow {
-    pub period: i64,
+    pub period: Period,
     pub billed_fen: i64,
     pub paid_fen: i64,
     pub waived_fen: i64,
@@ -224,79 +227,84 @@ pub struct SubledgerPeriodRow {
 
 /// The fee wing's statements, one method each.
 pub trait FeesTx: Send {
-    fn households(&mut self, community_id: i64) -> impl Future<Output = Result<Vec<HouseholdRow>>> + Send;
-    fn household(&mut self, community_id: i64, id: i64) -> impl Future<Output = Result<Option<HouseholdRow>>> + Send;
-    fn insert_household(&mut self, community_id: i64, h: &NewHousehold, at: DateTime<Utc>) -> impl Future<Output = Result<i64>> + Send;
+    fn households(&mut self, community_id: CommunityId) -> impl Future<Output = Result<Vec<HouseholdRow>>> + Send;
+    fn household(&mut self, community_id: CommunityId, id: HouseholdId) -> impl Future<Output = Result<Option<HouseholdRow>>> + Send;
+    fn insert_household(
+        &mut self,
+        community_id: CommunityId,
+        h: &NewHousehold,
+        at: DateTime<Utc>,
+    ) -> impl Future<Output = Result<HouseholdId>> + Send;
     /// Keeps the current row in household_history, then overwrites it.
     fn update_household(
         &mut self,
-        community_id: i64,
+        community_id: CommunityId,
         old: &HouseholdRow,
         new: &NewHousehold,
         at: DateTime<Utc>,
     ) -> impl Future<Output = Result<()>> + Send;
-    fn insert_fee_item(&mut self, community_id: i64, book_id: i64, item: &FeeItemRow) -> impl Future<Output = Result<i64>> + Send;
-    fn fee_items(&mut self, book_id: i64) -> impl Future<Output = Result<Vec<FeeItemRow>>> + Send;
-    fn insert_fee_standard(&mut self, community_id: i64, s: &FeeStandardRow) -> impl Future<Output = Result<i64>> + Send;
-    fn fee_standards(&mut self, book_id: i64) -> impl Future<Output = Result<Vec<FeeStandardRow>>> + Send;
-    fn insert_meter_readings(&mut self, community_id: i64, readings: &[MeterReadingRow]) -> impl Future<Output = Result<()>> + Send;
+    fn insert_fee_item(&mut self, book: BookKey, item: &FeeItemRow) -> impl Future<Output = Result<i64>> + Send;
+    fn fee_items(&mut self, book: BookKey) -> impl Future<Output = Result<Vec<FeeItemRow>>> + Send;
+    fn insert_fee_standard(&mut self, community_id: CommunityId, s: &FeeStandardRow) -> impl Future<Output = Result<i64>> + Send;
+    fn fee_standards(&mut self, book: BookKey) -> impl Future<Output = Result<Vec<FeeStandardRow>>> + Send;
+    fn insert_meter_readings(&mut self, community_id: CommunityId, readings: &[MeterReadingRow])
+        -> impl Future<Output = Result<()>> + Send;
     /// Readings of `period`, and the latest earlier reading of every meter.
-    fn meter_readings(&mut self, book_id: i64, period: i64) -> impl Future<Output = Result<Vec<MeterReadingRow>>> + Send;
+    fn meter_readings(&mut self, book: BookKey, period: Period) -> impl Future<Output = Result<Vec<MeterReadingRow>>> + Send;
     /// (household, fee item) pairs already billed for the period.
-    fn billed(&mut self, book_id: i64, period: i64) -> impl Future<Output = Result<Vec<(i64, i64)>>> + Send;
+    fn billed(&mut self, book: BookKey, period: Period) -> impl Future<Output = Result<Vec<(HouseholdId, i64)>>> + Send;
     fn insert_billing_run(&mut self, run: &NewBillingRun<'_>) -> impl Future<Output = Result<i64>> + Send;
     /// Inserts bills (a run's hundreds of thousands: their ids are not sent back).
-    fn insert_bills(&mut self, community_id: i64, book_id: i64, run_id: i64, bills: &[NewBill]) -> impl Future<Output = Result<()>> + Send;
+    fn insert_bills(&mut self, book: BookKey, run_id: i64, bills: &[NewBill]) -> impl Future<Output = Result<()>> + Send;
     /// Bills with something still owed, of one household or (None) the whole book.
-    fn open_bills(&mut self, book_id: i64, household_id: Option<i64>) -> impl Future<Output = Result<Vec<OpenBillRow>>> + Send;
-    fn bill(&mut self, book_id: i64, bill_id: i64) -> impl Future<Output = Result<Option<OpenBillRow>>> + Send;
-    fn prepayments(&mut self, book_id: i64, household_id: Option<i64>) -> impl Future<Output = Result<Vec<PrepaymentRow>>> + Send;
-    fn payment_by_key(&mut self, book_id: i64, key: &str) -> impl Future<Output = Result<Option<PaymentRow>>> + Send;
-    fn payment_by_receipt(&mut self, book_id: i64, number: i64) -> impl Future<Output = Result<Option<PaymentRow>>> + Send;
-    fn allocations_of_payment(&mut self, payment_id: i64) -> impl Future<Output = Result<Vec<AllocationRow>>> + Send;
+    fn open_bills(&mut self, book: BookKey, household_id: Option<HouseholdId>) -> impl Future<Output = Result<Vec<OpenBillRow>>> + Send;
+    fn bill(&mut self, book: BookKey, bill_id: i64) -> impl Future<Output = Result<Option<OpenBillRow>>> + Send;
+    fn prepayments(&mut self, book: BookKey, household_id: Option<HouseholdId>) -> impl Future<Output = Result<Vec<PrepaymentRow>>> + Send;
+    fn payment_by_key(&mut self, book: BookKey, key: &str) -> impl Future<Output = Result<Option<PaymentRow>>> + Send;
+    fn payment_by_receipt(&mut self, book: BookKey, number: i64) -> impl Future<Output = Result<Option<PaymentRow>>> + Send;
+    fn allocations_of_payment(
+        &mut self,
+        community_id: CommunityId,
+        payment_id: i64,
+    ) -> impl Future<Output = Result<Vec<AllocationRow>>> + Send;
     /// Inserts a payment; None if its idempotency key is already taken (nothing inserted).
     fn insert_payment(&mut self, p: &NewPayment<'_>) -> impl Future<Output = Result<Option<i64>>> + Send;
-    fn insert_allocations(&mut self, community_id: i64, allocations: &[AllocationRow]) -> impl Future<Output = Result<()>> + Send;
-    fn insert_payment_void(&mut self, void: &NewPaymentVoid<'_>) -> impl Future<Output = Result<i64>> + Send;
-    fn insert_waiver(&mut self, waiver: &NewWaiver<'_>) -> impl Future<Output = Result<i64>> + Send;
+    fn insert_allocations(&mut self, community_id: CommunityId, allocations: &[AllocationRow]) -> impl Future<Output = Result<()>> + Send;
+    fn insert_payment_void(&mut self, community_id: CommunityId, void: &NewPaymentVoid<'_>) -> impl Future<Output = Result<i64>> + Send;
+    fn insert_waiver(&mut self, community_id: CommunityId, waiver: &NewWaiver<'_>) -> impl Future<Output = Result<i64>> + Send;
     /// Open bill amounts as at the end of `as_of`, by household (by building, the maintained
     /// receivable_flows serve).
-    fn aging_by_household(&mut self, book_id: i64, as_of: i64) -> impl Future<Output = Result<Vec<AgingRow>>> + Send;
+    fn aging_by_household(&mut self, book: BookKey, as_of: Period) -> impl Future<Output = Result<Vec<AgingRow>>> + Send;
     /// Adds to the maintained fee figures (in the caller's transaction).
-    fn add_flows(&mut self, community_id: i64, book_id: i64, flows: &[FlowRow]) -> impl Future<Output = Result<()>> + Send;
+    fn add_flows(&mut self, book: BookKey, flows: &[FlowRow]) -> impl Future<Output = Result<()>> + Send;
     /// The maintained fee figures with event month up to `to`.
-    fn flows(&mut self, book_id: i64, to: i64) -> impl Future<Output = Result<Vec<FlowRow>>> + Send;
+    fn flows(&mut self, book: BookKey, to: Option<Period>) -> impl Future<Output = Result<Vec<FlowRow>>> + Send;
     /// The same figures recomputed from bills and allocations, for `verify`.
-    fn flows_recomputed(&mut self, book_id: i64) -> impl Future<Output = Result<Vec<FlowRow>>> + Send;
-    fn household_bills(&mut self, book_id: i64, household_id: i64) -> impl Future<Output = Result<Vec<HouseholdBillRow>>> + Send;
-    fn household_payments(&mut self, book_id: i64, household_id: i64) -> impl Future<Output = Result<Vec<PaymentRow>>> + Send;
-    fn subledger_by_period(&mut self, book_id: i64) -> impl Future<Output = Result<Vec<SubledgerPeriodRow>>> + Send;
+    fn flows_recomputed(&mut self, book: BookKey) -> impl Future<Output = Result<Vec<FlowRow>>> + Send;
+    fn household_bills(&mut self, book: BookKey, household_id: HouseholdId) -> impl Future<Output = Result<Vec<HouseholdBillRow>>> + Send;
+    fn household_payments(&mut self, book: BookKey, household_id: HouseholdId) -> impl Future<Output = Result<Vec<PaymentRow>>> + Send;
+    fn subledger_by_period(&mut self, book: BookKey) -> impl Future<Output = Result<Vec<SubledgerPeriodRow>>> + Send;
 }
 
 macro_rules! impl_fees_tx {
     ($tx_type:ty, $db:ty) => {
         impl FeesTx for $tx_type {
-            async fn households(&mut self, community_id: i64) -> Result<Vec<HouseholdRow>> {
-                Ok(sqlx::query_as(
-                    "SELECT id, building, unit, room, area_m2_hundredths, kind, owner_name, phone, move_in_date
-                     FROM households WHERE community_id = $1 ORDER BY building, unit, room",
-                )
-                .bind(community_id)
-                .fetch_all(&mut *self.tx)
-                .await?)
+            async fn households(&mut self, community_id: CommunityId) -> Result<Vec<HouseholdRow>> {
+                Ok(sqlx::query_as(&format!("SELECT {HOUSEHOLD_COLUMNS} FROM households WHERE community_id = $1 ORDER BY building, unit, room"))
+                    .bind(community_id)
+                    .fetch_all(&mut *self.tx)
+                    .await?)
             }
 
-            async fn household(&mut self, community_id: i64, id: i64) -> Result<Option<HouseholdRow>> {
-                Ok(sqlx::query_as(
-                    "SELECT id, building, unit, room, area_m2_hundredths, kind, owner_name, phone, move_in_date FROM households WHERE community_id = $1 AND id = $2",
-                )
-                .bind(community_id)
-                .bind(id)
-                .fetch_optional(&mut *self.tx)
-                .await?)
+            async fn household(&mut self, community_id: CommunityId, id: HouseholdId) -> Result<Option<HouseholdRow>> {
+                Ok(sqlx::query_as(&format!("SELECT {HOUSEHOLD_COLUMNS} FROM households WHERE community_id = $1 AND id = $2"))
+                    .bind(community_id)
+                    .bind(id)
+                    .fetch_optional(&mut *self.tx)
+                    .await?)
             }
 
-            async fn insert_household(&mut self, community_id: i64, h: &NewHousehold, at: DateTime<Utc>) -> Result<i64> {
+            async fn insert_household(&mut self, community_id: CommunityId, h: &NewHousehold, at: DateTime<Utc>) -> Result<HouseholdId> {
                 Ok(sqlx::query_scalar(
                     "INSERT INTO households (community_id, building, unit, room, area_m2_hundredths, kind, owner_name, phone, move_in_date, updated_at)
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
@@ -315,7 +323,7 @@ macro_rules! impl_fees_tx {
                 .await?)
             }
 
-            async fn update_household(&mut self, community_id: i64, old: &HouseholdRow, new: &NewHousehold, at: DateTime<Utc>) -> Result<()> {
+            async fn update_household(&mut self, community_id: CommunityId, old: &HouseholdRow, new: &NewHousehold, at: DateTime<Utc>) -> Result<()> {
                 sqlx::query(
                     "INSERT INTO household_history (community_id, household_id, area_m2_hundredths, kind, owner_name, phone, move_in_date, valid_until)
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -323,7 +331,7 @@ macro_rules! impl_fees_tx {
                 .bind(community_id)
                 .bind(old.id)
                 .bind(old.area_m2_hundredths)
-                .bind(&old.kind)
+                .bind(old.kind)
                 .bind(&old.owner_name)
                 .bind(&old.phone)
                 .bind(old.move_in_date)
@@ -331,8 +339,10 @@ macro_rules! impl_fees_tx {
                 .execute(&mut *self.tx)
                 .await?;
                 sqlx::query(
-                    "UPDATE households SET area_m2_hundredths = $2, kind = $3, owner_name = $4, phone = $5, move_in_date = $6, updated_at = $7 WHERE id = $1",
+                    "UPDATE households SET area_m2_hundredths = $3, kind = $4, owner_name = $5, phone = $6, move_in_date = $7, updated_at = $8
+                     WHERE community_id = $1 AND id = $2",
                 )
+                .bind(community_id)
                 .bind(old.id)
                 .bind(new.area_m2_hundredths)
                 .bind(new.kind)
@@ -345,16 +355,16 @@ macro_rules! impl_fees_tx {
                 Ok(())
             }
 
-            async fn insert_fee_item(&mut self, community_id: i64, book_id: i64, f: &FeeItemRow) -> Result<i64> {
+            async fn insert_fee_item(&mut self, book: BookKey, f: &FeeItemRow) -> Result<i64> {
                 Ok(sqlx::query_scalar(
                     "INSERT INTO fee_items (community_id, book_id, code, name, basis, revenue_account_id, late_fee_ppm_per_day, late_fee_cap_percent)
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
                 )
-                .bind(community_id)
-                .bind(book_id)
+                .bind(book.community_id)
+                .bind(book.book_id)
                 .bind(&f.code)
                 .bind(&f.name)
-                .bind(&f.basis)
+                .bind(f.basis)
                 .bind(f.revenue_account_id)
                 .bind(f.late_fee_ppm_per_day)
                 .bind(f.late_fee_cap_percent)
@@ -362,23 +372,25 @@ macro_rules! impl_fees_tx {
                 .await?)
             }
 
-            async fn fee_items(&mut self, book_id: i64) -> Result<Vec<FeeItemRow>> {
+            async fn fee_items(&mut self, book: BookKey) -> Result<Vec<FeeItemRow>> {
                 Ok(sqlx::query_as(
-                    "SELECT id, code, name, basis, revenue_account_id, late_fee_ppm_per_day, late_fee_cap_percent FROM fee_items WHERE book_id = $1 ORDER BY id",
+                    "SELECT id, code, name, basis, revenue_account_id, late_fee_ppm_per_day, late_fee_cap_percent FROM fee_items
+                     WHERE community_id = $1 AND book_id = $2 ORDER BY id",
                 )
-                .bind(book_id)
+                .bind(book.community_id)
+                .bind(book.book_id)
                 .fetch_all(&mut *self.tx)
                 .await?)
             }
 
-            async fn insert_fee_standard(&mut self, community_id: i64, f: &FeeStandardRow) -> Result<i64> {
+            async fn insert_fee_standard(&mut self, community_id: CommunityId, f: &FeeStandardRow) -> Result<i64> {
                 Ok(sqlx::query_scalar(
                     "INSERT INTO fee_standards (community_id, fee_item_id, household_kind, rate_yuan, valid_from, valid_until)
                      VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
                 )
                 .bind(community_id)
                 .bind(f.fee_item_id)
-                .bind(&f.household_kind)
+                .bind(f.household_kind)
                 .bind(&f.rate_yuan)
                 .bind(f.valid_from)
                 .bind(f.valid_until)
@@ -386,17 +398,19 @@ macro_rules! impl_fees_tx {
                 .await?)
             }
 
-            async fn fee_standards(&mut self, book_id: i64) -> Result<Vec<FeeStandardRow>> {
+            async fn fee_standards(&mut self, book: BookKey) -> Result<Vec<FeeStandardRow>> {
                 Ok(sqlx::query_as(
                     "SELECT s.id, s.fee_item_id, s.household_kind, s.rate_yuan, s.valid_from, s.valid_until
-                     FROM fee_standards s JOIN fee_items f ON f.id = s.fee_item_id WHERE f.book_id = $1 ORDER BY s.fee_item_id, s.valid_from",
+                     FROM fee_standards s JOIN fee_items f ON f.community_id = s.community_id AND f.id = s.fee_item_id
+                     WHERE s.community_id = $1 AND f.book_id = $2 ORDER BY s.fee_item_id, s.valid_from",
                 )
-                .bind(book_id)
+                .bind(book.community_id)
+                .bind(book.book_id)
                 .fetch_all(&mut *self.tx)
                 .await?)
             }
 
-            async fn insert_meter_readings(&mut self, community_id: i64, readings: &[MeterReadingRow]) -> Result<()> {
+            async fn insert_meter_readings(&mut self, community_id: CommunityId, readings: &[MeterReadingRow]) -> Result<()> {
                 for chunk in readings.chunks(ROWS_PER_INSERT) {
                     let mut q = QueryBuilder::<$db>::new("INSERT INTO meter_readings (community_id, household_id, fee_item_id, period, reading, is_replacement) ");
                     q.push_values(chunk, |mut row, r| {
@@ -412,22 +426,25 @@ macro_rules! impl_fees_tx {
                 Ok(())
             }
 
-            async fn meter_readings(&mut self, book_id: i64, period: i64) -> Result<Vec<MeterReadingRow>> {
+            async fn meter_readings(&mut self, book: BookKey, period: Period) -> Result<Vec<MeterReadingRow>> {
                 Ok(sqlx::query_as(
                     "SELECT r.household_id, r.fee_item_id, r.period, r.reading, r.is_replacement
-                     FROM meter_readings r JOIN fee_items f ON f.id = r.fee_item_id
-                     WHERE f.book_id = $1 AND (r.period = $2 OR r.period = (SELECT MAX(p.period) FROM meter_readings p
-                           WHERE p.household_id = r.household_id AND p.fee_item_id = r.fee_item_id AND p.period < $2))",
+                     FROM meter_readings r JOIN fee_items f ON f.community_id = r.community_id AND f.id = r.fee_item_id
+                     WHERE r.community_id = $1 AND f.book_id = $2
+                       AND (r.period = $3 OR r.period = (SELECT MAX(p.period) FROM meter_readings p
+                           WHERE p.community_id = r.community_id AND p.household_id = r.household_id AND p.fee_item_id = r.fee_item_id AND p.period < $3))",
                 )
-                .bind(book_id)
+                .bind(book.community_id)
+                .bind(book.book_id)
                 .bind(period)
                 .fetch_all(&mut *self.tx)
                 .await?)
             }
 
-            async fn billed(&mut self, book_id: i64, period: i64) -> Result<Vec<(i64, i64)>> {
-                Ok(sqlx::query_as("SELECT household_id, fee_item_id FROM bills WHERE book_id = $1 AND period = $2")
-                    .bind(book_id)
+            async fn billed(&mut self, book: BookKey, period: Period) -> Result<Vec<(HouseholdId, i64)>> {
+                Ok(sqlx::query_as("SELECT household_id, fee_item_id FROM bills WHERE community_id = $1 AND book_id = $2 AND period = $3")
+                    .bind(book.community_id)
+                    .bind(book.book_id)
                     .bind(period)
                     .fetch_all(&mut *self.tx)
                     .await?)
@@ -438,8 +455,8 @@ macro_rules! impl_fees_tx {
                     "INSERT INTO billing_runs (community_id, book_id, period, voucher_id, bills, total_fen, created_by, created_at)
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
                 )
-                .bind(r.community_id)
-                .bind(r.book_id)
+                .bind(r.book.community_id)
+                .bind(r.book.book_id)
                 .bind(r.period)
                 .bind(r.voucher_id)
                 .bind(r.bills)
@@ -450,14 +467,14 @@ macro_rules! impl_fees_tx {
                 .await?)
             }
 
-            async fn insert_bills(&mut self, community_id: i64, book_id: i64, run_id: i64, bills: &[NewBill]) -> Result<()> {
+            async fn insert_bills(&mut self, book: BookKey, run_id: i64, bills: &[NewBill]) -> Result<()> {
                 for chunk in bills.chunks(ROWS_PER_INSERT) {
                     let mut q = QueryBuilder::<$db>::new(
                         "INSERT INTO bills (community_id, book_id, household_id, fee_item_id, period, amount_fen, billing_run_id) ",
                     );
                     q.push_values(chunk, |mut row, b| {
-                        row.push_bind(community_id)
-                            .push_bind(book_id)
+                        row.push_bind(book.community_id)
+                            .push_bind(book.book_id)
                             .push_bind(b.household_id)
                             .push_bind(b.fee_item_id)
                             .push_bind(b.period)
@@ -469,93 +486,102 @@ macro_rules! impl_fees_tx {
                 Ok(())
             }
 
-            async fn open_bills(&mut self, book_id: i64, household_id: Option<i64>) -> Result<Vec<OpenBillRow>> {
-                // Two spellings rather than "$2 IS NULL OR …", which keeps SQLite off the index; for
+            async fn open_bills(&mut self, book: BookKey, household_id: Option<HouseholdId>) -> Result<Vec<OpenBillRow>> {
+                // Two spellings rather than "$3 IS NULL OR …", which keeps SQLite off the index; for
                 // one household, the unary + on book_id steers SQLite to the household's index.
-                let which = if household_id.is_some() { "+b.book_id = $1 AND b.household_id = $2" } else { "b.book_id = $1 AND $2 IS NULL" };
+                let which = if household_id.is_some() { "+b.book_id = $2 AND b.household_id = $3" } else { "b.book_id = $2 AND $3 IS NULL" };
                 Ok(sqlx::query_as(&format!(
                     "SELECT b.id, b.household_id, b.fee_item_id, f.name AS fee_item_name, b.period, b.amount_fen,
                             b.amount_fen - CAST(COALESCE(SUM(a.amount_fen), 0) AS BIGINT) AS open_fen
-                     FROM bills b JOIN fee_items f ON f.id = b.fee_item_id LEFT JOIN allocations a ON a.bill_id = b.id
-                     WHERE {which}
+                     FROM bills b JOIN fee_items f ON f.community_id = b.community_id AND f.id = b.fee_item_id
+                     LEFT JOIN allocations a ON a.community_id = b.community_id AND a.bill_id = b.id
+                     WHERE b.community_id = $1 AND {which}
                      GROUP BY b.id, b.household_id, b.fee_item_id, f.name, b.period, b.amount_fen
                      HAVING b.amount_fen > COALESCE(SUM(a.amount_fen), 0)
                      ORDER BY b.household_id, b.period, b.fee_item_id"
                 ))
-                .bind(book_id)
+                .bind(book.community_id)
+                .bind(book.book_id)
                 .bind(household_id)
                 .fetch_all(&mut *self.tx)
                 .await?)
             }
 
-            async fn bill(&mut self, book_id: i64, bill_id: i64) -> Result<Option<OpenBillRow>> {
+            async fn bill(&mut self, book: BookKey, bill_id: i64) -> Result<Option<OpenBillRow>> {
                 Ok(sqlx::query_as(
                     "SELECT b.id, b.household_id, b.fee_item_id, f.name AS fee_item_name, b.period, b.amount_fen,
-                            b.amount_fen - CAST(COALESCE((SELECT SUM(a.amount_fen) FROM allocations a WHERE a.bill_id = b.id), 0) AS BIGINT) AS open_fen
-                     FROM bills b JOIN fee_items f ON f.id = b.fee_item_id WHERE b.book_id = $1 AND b.id = $2",
+                            b.amount_fen - CAST(COALESCE((SELECT SUM(a.amount_fen) FROM allocations a
+                                                          WHERE a.community_id = b.community_id AND a.bill_id = b.id), 0) AS BIGINT) AS open_fen
+                     FROM bills b JOIN fee_items f ON f.community_id = b.community_id AND f.id = b.fee_item_id
+                     WHERE b.community_id = $1 AND b.book_id = $2 AND b.id = $3",
                 )
-                .bind(book_id)
+                .bind(book.community_id)
+                .bind(book.book_id)
                 .bind(bill_id)
                 .fetch_optional(&mut *self.tx)
                 .await?)
             }
 
-            async fn prepayments(&mut self, book_id: i64, household_id: Option<i64>) -> Result<Vec<PrepaymentRow>> {
-                let which = if household_id.is_some() { "p.household_id = $2" } else { "$2 IS NULL" };
+            async fn prepayments(&mut self, book: BookKey, household_id: Option<HouseholdId>) -> Result<Vec<PrepaymentRow>> {
+                let which = if household_id.is_some() { "p.household_id = $3" } else { "$3 IS NULL" };
                 Ok(sqlx::query_as(&format!(
                     "SELECT p.household_id, p.id AS payment_id, p.amount_fen - CAST(COALESCE(SUM(a.amount_fen), 0) AS BIGINT) AS left_fen
-                     FROM payments p LEFT JOIN allocations a ON a.payment_id = p.id
-                     WHERE p.book_id = $1 AND {which} AND NOT EXISTS (SELECT 1 FROM payment_voids v WHERE v.payment_id = p.id)
+                     FROM payments p LEFT JOIN allocations a ON a.community_id = p.community_id AND a.payment_id = p.id
+                     WHERE p.community_id = $1 AND p.book_id = $2 AND {which}
+                       AND NOT EXISTS (SELECT 1 FROM payment_voids v WHERE v.community_id = p.community_id AND v.payment_id = p.id)
                      GROUP BY p.id, p.household_id, p.amount_fen
                      HAVING p.amount_fen > COALESCE(SUM(a.amount_fen), 0)
                      ORDER BY p.household_id, p.id"
                 ))
-                .bind(book_id)
+                .bind(book.community_id)
+                .bind(book.book_id)
                 .bind(household_id)
                 .fetch_all(&mut *self.tx)
                 .await?)
             }
 
-            async fn payment_by_key(&mut self, book_id: i64, key: &str) -> Result<Option<PaymentRow>> {
-                Ok(sqlx::query_as(
-                    &format!("SELECT {PAYMENT_COLUMNS} FROM payments WHERE book_id = $1 AND idempotency_key = $2"),
-                )
-                .bind(book_id)
-                .bind(key)
-                .fetch_optional(&mut *self.tx)
-                .await?)
-            }
-
-            async fn payment_by_receipt(&mut self, book_id: i64, number: i64) -> Result<Option<PaymentRow>> {
-                Ok(sqlx::query_as(
-                    &format!("SELECT {PAYMENT_COLUMNS} FROM payments WHERE book_id = $1 AND receipt_number = $2"),
-                )
-                .bind(book_id)
-                .bind(number)
-                .fetch_optional(&mut *self.tx)
-                .await?)
-            }
-
-            async fn allocations_of_payment(&mut self, payment_id: i64) -> Result<Vec<AllocationRow>> {
-                Ok(sqlx::query_as("SELECT bill_id, payment_id, waiver_id, void_id, amount_fen, period FROM allocations WHERE payment_id = $1 ORDER BY id")
-                    .bind(payment_id)
-                    .fetch_all(&mut *self.tx)
+            async fn payment_by_key(&mut self, book: BookKey, key: &str) -> Result<Option<PaymentRow>> {
+                Ok(sqlx::query_as(&format!("SELECT {PAYMENT_COLUMNS} FROM payments WHERE community_id = $1 AND book_id = $2 AND idempotency_key = $3"))
+                    .bind(book.community_id)
+                    .bind(book.book_id)
+                    .bind(key)
+                    .fetch_optional(&mut *self.tx)
                     .await?)
+            }
+
+            async fn payment_by_receipt(&mut self, book: BookKey, number: i64) -> Result<Option<PaymentRow>> {
+                Ok(sqlx::query_as(&format!("SELECT {PAYMENT_COLUMNS} FROM payments WHERE community_id = $1 AND book_id = $2 AND receipt_number = $3"))
+                    .bind(book.community_id)
+                    .bind(book.book_id)
+                    .bind(number)
+                    .fetch_optional(&mut *self.tx)
+                    .await?)
+            }
+
+            async fn allocations_of_payment(&mut self, community_id: CommunityId, payment_id: i64) -> Result<Vec<AllocationRow>> {
+                Ok(sqlx::query_as(
+                    "SELECT bill_id, payment_id, waiver_id, void_id, amount_fen, period FROM allocations
+                     WHERE community_id = $1 AND payment_id = $2 ORDER BY id",
+                )
+                .bind(community_id)
+                .bind(payment_id)
+                .fetch_all(&mut *self.tx)
+                .await?)
             }
 
             async fn insert_payment(&mut self, p: &NewPayment<'_>) -> Result<Option<i64>> {
                 Ok(sqlx::query_scalar(
                     "INSERT INTO payments (community_id, book_id, household_id, idempotency_key, method, amount_fen, paid_on, period, receipt_number, voucher_id, cashier, created_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (book_id, idempotency_key) DO NOTHING RETURNING id",
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (community_id, book_id, idempotency_key) DO NOTHING RETURNING id",
                 )
-                .bind(p.community_id)
-                .bind(p.book_id)
+                .bind(p.book.community_id)
+                .bind(p.book.book_id)
                 .bind(p.household_id)
                 .bind(p.idempotency_key)
                 .bind(p.method)
                 .bind(p.amount_fen)
                 .bind(p.paid_on)
-                .bind(crate::domain::period::Period::of_date(p.paid_on).key())
+                .bind(Period::of_date(p.paid_on))
                 .bind(p.receipt_number)
                 .bind(p.voucher_id)
                 .bind(p.cashier)
@@ -564,7 +590,7 @@ macro_rules! impl_fees_tx {
                 .await?)
             }
 
-            async fn insert_allocations(&mut self, community_id: i64, allocations: &[AllocationRow]) -> Result<()> {
+            async fn insert_allocations(&mut self, community_id: CommunityId, allocations: &[AllocationRow]) -> Result<()> {
                 for chunk in allocations.chunks(ROWS_PER_INSERT) {
                     let mut q =
                         QueryBuilder::<$db>::new("INSERT INTO allocations (community_id, bill_id, payment_id, waiver_id, void_id, amount_fen, period) ");
@@ -582,12 +608,12 @@ macro_rules! impl_fees_tx {
                 Ok(())
             }
 
-            async fn insert_payment_void(&mut self, v: &NewPaymentVoid<'_>) -> Result<i64> {
+            async fn insert_payment_void(&mut self, community_id: CommunityId, v: &NewPaymentVoid<'_>) -> Result<i64> {
                 Ok(sqlx::query_scalar(
                     "INSERT INTO payment_voids (community_id, payment_id, reason, approver, period, voucher_id, created_at)
                      VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
                 )
-                .bind(v.community_id)
+                .bind(community_id)
                 .bind(v.payment_id)
                 .bind(v.reason)
                 .bind(v.approver)
@@ -598,12 +624,12 @@ macro_rules! impl_fees_tx {
                 .await?)
             }
 
-            async fn insert_waiver(&mut self, w: &NewWaiver<'_>) -> Result<i64> {
+            async fn insert_waiver(&mut self, community_id: CommunityId, w: &NewWaiver<'_>) -> Result<i64> {
                 Ok(sqlx::query_scalar(
                     "INSERT INTO waivers (community_id, bill_id, amount_fen, reason, approver, period, voucher_id, created_at)
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
                 )
-                .bind(w.community_id)
+                .bind(community_id)
                 .bind(w.bill_id)
                 .bind(w.amount_fen)
                 .bind(w.reason)
@@ -615,7 +641,7 @@ macro_rules! impl_fees_tx {
                 .await?)
             }
 
-            async fn aging_by_household(&mut self, book_id: i64, as_of: i64) -> Result<Vec<AgingRow>> {
+            async fn aging_by_household(&mut self, book: BookKey, as_of: Period) -> Result<Vec<AgingRow>> {
                 // Months between bill and as-of, from yyyymm integers: the same arithmetic in both engines.
                 Ok(sqlx::query_as(
                     "SELECT key, bucket, CAST(SUM(open_fen) AS BIGINT) AS open_fen FROM (
@@ -623,35 +649,37 @@ macro_rules! impl_fees_tx {
                                 CAST(CASE WHEN age < 3 THEN 0 WHEN age < 6 THEN 1 WHEN age < 12 THEN 2 WHEN age < 24 THEN 3 ELSE 4 END AS BIGINT) AS bucket,
                                 open_fen
                          FROM (SELECT b.household_id,
-                                      ($2 / 100 * 12 + $2 % 100) - (b.period / 100 * 12 + b.period % 100) AS age,
-                                      b.amount_fen - COALESCE((SELECT SUM(a.amount_fen) FROM allocations a WHERE a.bill_id = b.id AND a.period <= $2), 0) AS open_fen
-                               FROM bills b WHERE b.book_id = $1 AND b.period <= $2) o
-                         JOIN households h ON h.id = o.household_id
+                                      ($3 / 100 * 12 + $3 % 100) - (b.period / 100 * 12 + b.period % 100) AS age,
+                                      b.amount_fen - COALESCE((SELECT SUM(a.amount_fen) FROM allocations a
+                                                               WHERE a.community_id = b.community_id AND a.bill_id = b.id AND a.period <= $3), 0) AS open_fen
+                               FROM bills b WHERE b.community_id = $1 AND b.book_id = $2 AND b.period <= $3) o
+                         JOIN households h ON h.community_id = $1 AND h.id = o.household_id
                          WHERE open_fen > 0) t
                      GROUP BY key, bucket ORDER BY key, bucket",
                 )
-                .bind(book_id)
+                .bind(book.community_id)
+                .bind(book.book_id)
                 .bind(as_of)
                 .fetch_all(&mut *self.tx)
                 .await?)
             }
 
-            async fn add_flows(&mut self, community_id: i64, book_id: i64, flows: &[FlowRow]) -> Result<()> {
+            async fn add_flows(&mut self, book: BookKey, flows: &[FlowRow]) -> Result<()> {
                 for chunk in flows.chunks(ROWS_PER_INSERT) {
                     let mut q = QueryBuilder::<$db>::new(
                         "INSERT INTO receivable_flows (community_id, book_id, building, bill_period, event_period, kind, amount_fen) ",
                     );
                     q.push_values(chunk, |mut row, f| {
-                        row.push_bind(community_id)
-                            .push_bind(book_id)
+                        row.push_bind(book.community_id)
+                            .push_bind(book.book_id)
                             .push_bind(f.building.clone())
                             .push_bind(f.bill_period)
                             .push_bind(f.event_period)
-                            .push_bind(f.kind.clone())
+                            .push_bind(f.kind)
                             .push_bind(f.amount_fen);
                     });
                     q.push(
-                        " ON CONFLICT (book_id, building, bill_period, event_period, kind)
+                        " ON CONFLICT (community_id, book_id, building, bill_period, event_period, kind)
                           DO UPDATE SET amount_fen = receivable_flows.amount_fen + excluded.amount_fen",
                     );
                     q.build().execute(&mut *self.tx).await?;
@@ -659,67 +687,81 @@ macro_rules! impl_fees_tx {
                 Ok(())
             }
 
-            async fn flows(&mut self, book_id: i64, to: i64) -> Result<Vec<FlowRow>> {
-                Ok(sqlx::query_as(
+            async fn flows(&mut self, book: BookKey, to: Option<Period>) -> Result<Vec<FlowRow>> {
+                let which = if to.is_some() { "event_period <= $3" } else { "$3 IS NULL" };
+                Ok(sqlx::query_as(&format!(
                     "SELECT building, bill_period, event_period, kind, amount_fen FROM receivable_flows
-                     WHERE book_id = $1 AND event_period <= $2 ORDER BY building, bill_period, event_period, kind",
-                )
-                .bind(book_id)
+                     WHERE community_id = $1 AND book_id = $2 AND {which} ORDER BY building, bill_period, event_period, kind"
+                ))
+                .bind(book.community_id)
+                .bind(book.book_id)
                 .bind(to)
                 .fetch_all(&mut *self.tx)
                 .await?)
             }
 
-            async fn flows_recomputed(&mut self, book_id: i64) -> Result<Vec<FlowRow>> {
+            async fn flows_recomputed(&mut self, book: BookKey) -> Result<Vec<FlowRow>> {
                 Ok(sqlx::query_as(
                     "SELECT h.building, b.period AS bill_period, b.period AS event_period, 'billed' AS kind, CAST(SUM(b.amount_fen) AS BIGINT) AS amount_fen
-                     FROM bills b JOIN households h ON h.id = b.household_id WHERE b.book_id = $1 GROUP BY h.building, b.period
+                     FROM bills b JOIN households h ON h.community_id = b.community_id AND h.id = b.household_id
+                     WHERE b.community_id = $1 AND b.book_id = $2 GROUP BY h.building, b.period
                      UNION ALL
                      SELECT h.building, b.period, a.period, CASE WHEN a.payment_id IS NOT NULL THEN 'paid' ELSE 'waived' END, CAST(SUM(a.amount_fen) AS BIGINT)
-                     FROM allocations a JOIN bills b ON b.id = a.bill_id JOIN households h ON h.id = b.household_id
-                     WHERE b.book_id = $1 GROUP BY h.building, b.period, a.period, CASE WHEN a.payment_id IS NOT NULL THEN 'paid' ELSE 'waived' END",
+                     FROM allocations a JOIN bills b ON b.community_id = a.community_id AND b.id = a.bill_id
+                     JOIN households h ON h.community_id = b.community_id AND h.id = b.household_id
+                     WHERE b.community_id = $1 AND b.book_id = $2
+                     GROUP BY h.building, b.period, a.period, CASE WHEN a.payment_id IS NOT NULL THEN 'paid' ELSE 'waived' END",
                 )
-                .bind(book_id)
+                .bind(book.community_id)
+                .bind(book.book_id)
                 .fetch_all(&mut *self.tx)
                 .await?)
             }
 
-            async fn household_bills(&mut self, book_id: i64, household_id: i64) -> Result<Vec<HouseholdBillRow>> {
+            async fn household_bills(&mut self, book: BookKey, household_id: HouseholdId) -> Result<Vec<HouseholdBillRow>> {
                 Ok(sqlx::query_as(
                     "SELECT b.id AS bill_id, b.period, f.name AS fee_item, b.amount_fen,
                             CAST(COALESCE(SUM(CASE WHEN a.payment_id IS NOT NULL THEN a.amount_fen END), 0) AS BIGINT) AS paid_fen,
                             CAST(COALESCE(SUM(CASE WHEN a.waiver_id IS NOT NULL THEN a.amount_fen END), 0) AS BIGINT) AS waived_fen,
                             f.late_fee_ppm_per_day, f.late_fee_cap_percent
-                     FROM bills b JOIN fee_items f ON f.id = b.fee_item_id LEFT JOIN allocations a ON a.bill_id = b.id
-                     WHERE b.book_id = $1 AND b.household_id = $2
+                     FROM bills b JOIN fee_items f ON f.community_id = b.community_id AND f.id = b.fee_item_id
+                     LEFT JOIN allocations a ON a.community_id = b.community_id AND a.bill_id = b.id
+                     WHERE b.community_id = $1 AND b.book_id = $2 AND b.household_id = $3
                      GROUP BY b.id, b.period, f.name, b.amount_fen, f.late_fee_ppm_per_day, f.late_fee_cap_percent ORDER BY b.period, b.id",
                 )
-                .bind(book_id)
+                .bind(book.community_id)
+                .bind(book.book_id)
                 .bind(household_id)
                 .fetch_all(&mut *self.tx)
                 .await?)
             }
 
-            async fn household_payments(&mut self, book_id: i64, household_id: i64) -> Result<Vec<PaymentRow>> {
-                Ok(sqlx::query_as(
-                    &format!("SELECT {PAYMENT_COLUMNS} FROM payments WHERE book_id = $1 AND household_id = $2 ORDER BY paid_on, id"),
-                )
-                .bind(book_id)
+            async fn household_payments(&mut self, book: BookKey, household_id: HouseholdId) -> Result<Vec<PaymentRow>> {
+                Ok(sqlx::query_as(&format!(
+                    "SELECT {PAYMENT_COLUMNS} FROM payments WHERE community_id = $1 AND book_id = $2 AND household_id = $3 ORDER BY paid_on, id"
+                ))
+                .bind(book.community_id)
+                .bind(book.book_id)
                 .bind(household_id)
                 .fetch_all(&mut *self.tx)
                 .await?)
             }
 
-            async fn subledger_by_period(&mut self, book_id: i64) -> Result<Vec<SubledgerPeriodRow>> {
+            async fn subledger_by_period(&mut self, book: BookKey) -> Result<Vec<SubledgerPeriodRow>> {
                 Ok(sqlx::query_as(
                     "SELECT period, CAST(SUM(billed) AS BIGINT) AS billed_fen, CAST(SUM(paid) AS BIGINT) AS paid_fen, CAST(SUM(waived) AS BIGINT) AS waived_fen
-                     FROM (SELECT period, amount_fen AS billed, 0 AS paid, 0 AS waived FROM bills WHERE book_id = $1
-                           UNION ALL SELECT period, 0, amount_fen, 0 FROM payments WHERE book_id = $1
-                           UNION ALL SELECT v.period, 0, -p.amount_fen, 0 FROM payment_voids v JOIN payments p ON p.id = v.payment_id WHERE p.book_id = $1
-                           UNION ALL SELECT w.period, 0, 0, w.amount_fen FROM waivers w JOIN bills b ON b.id = w.bill_id WHERE b.book_id = $1) t
+                     FROM (SELECT period, amount_fen AS billed, 0 AS paid, 0 AS waived FROM bills WHERE community_id = $1 AND book_id = $2
+                           UNION ALL SELECT period, 0, amount_fen, 0 FROM payments WHERE community_id = $1 AND book_id = $2
+                           UNION ALL SELECT v.period, 0, -p.amount_fen, 0 FROM payment_voids v
+                                     JOIN payments p ON p.community_id = v.community_id AND p.id = v.payment_id
+                                     WHERE v.community_id = $1 AND p.book_id = $2
+                           UNION ALL SELECT w.period, 0, 0, w.amount_fen FROM waivers w
+                                     JOIN bills b ON b.community_id = w.community_id AND b.id = w.bill_id
+                                     WHERE w.community_id = $1 AND b.book_id = $2) t
                      GROUP BY period ORDER BY period",
                 )
-                .bind(book_id)
+                .bind(book.community_id)
+                .bind(book.book_id)
                 .fetch_all(&mut *self.tx)
                 .await?)
             }

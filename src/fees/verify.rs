@@ -5,11 +5,12 @@
 use std::collections::BTreeMap;
 
 use crate::domain::money::Fen;
+use crate::domain::period::Period;
 use crate::error::Result;
 use crate::fees::store::{FeesTx, FlowRow, SubledgerPeriodRow};
 use crate::ledger::chart;
 use crate::ledger::store::LedgerTx;
-use crate::ledger::{period_text, Book};
+use crate::ledger::Book;
 use crate::store::Store;
 
 /// Invariant 5: at every month end, open bills minus prepayments (the household subledger)
@@ -20,11 +21,11 @@ pub async fn verify_book<S: Store>(store: &S, book: &Book, fail: &mut impl FnMut
     let ids: Vec<i64> = [&fee.receivable, &fee.advance].iter().filter_map(|c| book.account_id(c.as_str())).collect();
     let mut tx = store.read().await?;
     let (periods, opening, maintained) =
-        (tx.periods(book.id()).await?, tx.opening_balances(book.id()).await?, tx.balances(book.id()).await?);
-    let by_period: BTreeMap<i64, SubledgerPeriodRow> =
-        tx.subledger_by_period(book.id()).await?.into_iter().map(|r| (r.period, r)).collect();
+        (tx.periods(book.key()).await?, tx.opening_balances(book.key()).await?, tx.balances(book.key()).await?);
+    let by_period: BTreeMap<Period, SubledgerPeriodRow> =
+        tx.subledger_by_period(book.key()).await?.into_iter().map(|r| (r.period, r)).collect();
     let mut ledger_fen: i64 = opening.iter().filter(|o| ids.contains(&o.account_id)).map(|o| o.balance_fen).sum();
-    let mut movements: BTreeMap<i64, i64> = BTreeMap::new();
+    let mut movements: BTreeMap<Period, i64> = BTreeMap::new();
     for b in maintained.iter().filter(|b| ids.contains(&b.account_id)) {
         *movements.entry(b.period).or_default() += b.debit_fen - b.credit_fen;
     }
@@ -39,7 +40,7 @@ pub async fn verify_book<S: Store>(store: &S, book: &Book, fail: &mut impl FnMut
                 5,
                 format!(
                     "{} 月末住户子账（未结清账单减预收款）为 {}，而{}与{}余额合计为 {}，相差 {}",
-                    period_text(p.period),
+                    p.period,
                     Fen(subledger_fen),
                     fee.receivable,
                     fee.advance,
@@ -50,8 +51,8 @@ pub async fn verify_book<S: Store>(store: &S, book: &Book, fail: &mut impl FnMut
         }
     }
     check_flows(&mut tx, book, fail).await?;
-    let open: i64 = tx.open_bills(book.id(), None).await?.iter().map(|b| b.open_fen).sum();
-    let prepaid: i64 = tx.prepayments(book.id(), None).await?.iter().map(|p| p.left_fen).sum();
+    let open: i64 = tx.open_bills(book.key(), None).await?.iter().map(|b| b.open_fen).sum();
+    let prepaid: i64 = tx.prepayments(book.key(), None).await?.iter().map(|p| p.left_fen).sum();
     let total: i64 = by_period.values().map(|r| r.billed_fen - r.paid_fen - r.waived_fen).sum();
     if open - prepaid != total {
         fail(5, format!("住户子账自身不符：未结清账单 {} 减预收款 {} 不等于应收减已收减减免 {}", Fen(open), Fen(prepaid), Fen(total)));
@@ -59,19 +60,11 @@ pub async fn verify_book<S: Store>(store: &S, book: &Book, fail: &mut impl FnMut
     Ok(())
 }
 
-fn flow_label(kind: &str) -> &'static str {
-    match kind {
-        "billed" => "应收",
-        "paid" => "收款",
-        _ => "减免",
-    }
-}
-
 /// The maintained per-building figures the fee reports read, against the bills themselves.
 async fn check_flows<T: FeesTx>(tx: &mut T, book: &Book, fail: &mut impl FnMut(u8, String)) -> Result<()> {
-    let key = |f: &FlowRow| (f.building.clone(), f.bill_period, f.event_period, f.kind.clone());
-    let mut maintained_flows: BTreeMap<_, i64> = tx.flows(book.id(), i64::MAX).await?.iter().map(|f| (key(f), f.amount_fen)).collect();
-    for f in tx.flows_recomputed(book.id()).await? {
+    let key = |f: &FlowRow| (f.building.clone(), f.bill_period, f.event_period, f.kind);
+    let mut maintained_flows: BTreeMap<_, i64> = tx.flows(book.key(), None).await?.iter().map(|f| (key(f), f.amount_fen)).collect();
+    for f in tx.flows_recomputed(book.key()).await? {
         let stored = maintained_flows.remove(&key(&f)).unwrap_or(0);
         if stored != f.amount_fen {
             fail(
@@ -79,9 +72,9 @@ async fn check_flows<T: FeesTx>(tx: &mut T, book: &Book, fail: &mut impl FnMut(u
                 format!(
                     "{} 栋 {} 账单的{}（{}）：统计表为 {}，由账单重算为 {}",
                     f.building,
-                    period_text(f.bill_period),
-                    flow_label(&f.kind),
-                    period_text(f.event_period),
+                    f.bill_period,
+                    f.kind.label(),
+                    f.event_period,
                     Fen(stored),
                     Fen(f.amount_fen)
                 ),
@@ -90,16 +83,7 @@ async fn check_flows<T: FeesTx>(tx: &mut T, book: &Book, fail: &mut impl FnMut(u
     }
     for ((building, bill_period, event_period, kind), fen) in maintained_flows {
         if fen != 0 {
-            fail(
-                5,
-                format!(
-                    "{building} 栋 {} 账单的{}（{}）：统计表有 {}，账单中没有",
-                    period_text(bill_period),
-                    flow_label(&kind),
-                    period_text(event_period),
-                    Fen(fen)
-                ),
-            );
+            fail(5, format!("{building} 栋 {} 账单的{}（{}）：统计表有 {}，账单中没有", bill_period, kind.label(), event_period, Fen(fen)));
         }
     }
     Ok(())

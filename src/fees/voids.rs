@@ -28,7 +28,7 @@ impl<S: Store> Fees<S> {
         let approver = check_user("审批人", approver)?;
         let label = receipt_label(number);
         let mut tx = self.store().begin().await?;
-        let payment = tx.payment_by_receipt(book.id(), number).await?.ok_or_else(|| Error::not_found(format!("收据 {label}")))?;
+        let payment = tx.payment_by_receipt(book.key(), number).await?.ok_or_else(|| Error::not_found(format!("收据 {label}")))?;
         if payment.voided {
             return Err(Error::Conflict(format!("收据 {label} 已作废")));
         }
@@ -38,7 +38,7 @@ impl<S: Store> Fees<S> {
         let household = tx.household(book.row.community_id, payment.household_id).await?.ok_or_else(|| Error::not_found("住户"))?;
         // Everything the payment settled so far: at payment, and from its prepayment since.
         let mut settled_by_bill: BTreeMap<i64, i64> = BTreeMap::new();
-        for a in tx.allocations_of_payment(payment.id).await? {
+        for a in tx.allocations_of_payment(book.row.community_id, payment.id).await? {
             *settled_by_bill.entry(a.bill_id).or_default() += a.amount_fen;
         }
         let lines = red_lines(&mut tx, book, &accounts, &payment, &household, settled_by_bill.values().sum(), reason).await?;
@@ -50,20 +50,13 @@ impl<S: Store> Fees<S> {
             reverses_id: Some(payment.voucher_id),
         };
         let posted = post_approved(&mut tx, book, approver, std::slice::from_ref(&voucher)).await?;
-        let period = Period::of_date(date).key();
-        let void = NewPaymentVoid {
-            community_id: book.row.community_id,
-            payment_id: payment.id,
-            reason,
-            approver,
-            period,
-            voucher_id: posted[0].voucher_id,
-            created_at: Utc::now(),
-        };
-        let void_id = tx.insert_payment_void(&void).await?;
+        let period = Period::of_date(date);
+        let void =
+            NewPaymentVoid { payment_id: payment.id, reason, approver, period, voucher_id: posted[0].voucher_id, created_at: Utc::now() };
+        let void_id = tx.insert_payment_void(book.row.community_id, &void).await?;
         let mut reopened = Vec::with_capacity(settled_by_bill.len());
         for (&bill_id, &fen) in settled_by_bill.iter().filter(|(_, fen)| **fen != 0) {
-            let bill = tx.bill(book.id(), bill_id).await?.ok_or_else(|| Error::not_found(format!("账单 #{bill_id}")))?;
+            let bill = tx.bill(book.key(), bill_id).await?.ok_or_else(|| Error::not_found(format!("账单 #{bill_id}")))?;
             reopened.push(Settlement {
                 allocation: AllocationRow {
                     bill_id,
@@ -98,14 +91,15 @@ async fn red_lines<T: LedgerTx>(
     reason: &str,
 ) -> Result<Vec<LineInput>> {
     let label = receipt_label(payment.receipt_number);
-    let original = tx.lines(payment.voucher_id).await?;
+    let original = tx.lines(book.key(), payment.voucher_id).await?;
     let money_account = original
         .iter()
         .find(|l| l.debit_fen > 0)
-        .map(|l| book.code_of(l.account_id).to_string())
-        .ok_or_else(|| Error::not_found(format!("收据 {label} 的收款凭证")))?;
+        .ok_or_else(|| Error::not_found(format!("收据 {label} 的收款凭证")))
+        .and_then(|l| book.code_of(l.account_id))?
+        .to_string();
     let summary = format!("作废收据{label} {}：{reason}", household_label(household));
-    let dims = Dimensions { household_id: Some(household.id), ..Dimensions::default() };
+    let dims = Dimensions { household_id: Some(household.id.0), ..Dimensions::default() };
     let red = |account: &str, debit: i64, credit: i64| LineInput {
         summary: summary.clone(),
         account: account.to_string(),

@@ -9,7 +9,7 @@ use crate::fees::settle::{write_settlements, Settlement};
 use crate::fees::store::{AllocationRow, FeesTx, NewWaiver};
 use crate::fees::{check_reason, fee_accounts, Fees, SYSTEM_MAKER};
 use crate::ledger::voucher::{Dimensions, LineInput, VoucherInput, VoucherKind};
-use crate::ledger::{check_user, period_text, post_approved, ApprovedVoucher, Book};
+use crate::ledger::{check_user, post_approved, ApprovedVoucher, Book};
 use crate::store::{Store, Tx};
 
 impl<S: Store> Fees<S> {
@@ -24,7 +24,7 @@ impl<S: Store> Fees<S> {
         }
         let mut tx = self.store().begin().await?;
         let bill = tx
-            .bill(book.id(), bill_id)
+            .bill(book.key(), bill_id)
             .await?
             .filter(|b| b.open_fen > 0)
             .ok_or_else(|| Error::not_found(format!("未结清的账单 #{bill_id}")))?;
@@ -32,10 +32,10 @@ impl<S: Store> Fees<S> {
             return Err(Error::invalid("减免金额", format!("{amount} 超过账单未结清金额 {}", Fen(bill.open_fen))));
         }
         let item =
-            tx.fee_items(book.id()).await?.into_iter().find(|f| f.id == bill.fee_item_id).ok_or_else(|| Error::not_found("收费项目"))?;
+            tx.fee_items(book.key()).await?.into_iter().find(|f| f.id == bill.fee_item_id).ok_or_else(|| Error::not_found("收费项目"))?;
         let household = tx.household(book.row.community_id, bill.household_id).await?.ok_or_else(|| Error::not_found("住户"))?;
-        let summary = format!("减免 {} {}：{reason}", period_text(bill.period), item.name);
-        let dims = Dimensions { household_id: Some(bill.household_id), fee_item_id: Some(item.id), ..Dimensions::default() };
+        let summary = format!("减免 {} {}：{reason}", bill.period, item.name);
+        let dims = Dimensions { household_id: Some(bill.household_id.0), fee_item_id: Some(item.id), ..Dimensions::default() };
         let line = |account: &str, debit: Fen, credit: Fen| LineInput {
             summary: summary.clone(),
             account: account.to_string(),
@@ -48,7 +48,7 @@ impl<S: Store> Fees<S> {
                 date,
                 attachments: 1,
                 lines: vec![
-                    line(book.code_of(item.revenue_account_id), amount, Fen::ZERO),
+                    line(book.code_of(item.revenue_account_id)?, amount, Fen::ZERO),
                     line(accounts.receivable.as_str(), Fen::ZERO, amount),
                 ],
             },
@@ -58,18 +58,10 @@ impl<S: Store> Fees<S> {
             reverses_id: None,
         };
         let posted = post_approved(&mut tx, book, approver, std::slice::from_ref(&voucher)).await?;
-        let period = Period::of_date(date).key();
-        let waiver = NewWaiver {
-            community_id: book.row.community_id,
-            bill_id,
-            amount_fen: amount.0,
-            reason,
-            approver,
-            period,
-            voucher_id: posted[0].voucher_id,
-            created_at: Utc::now(),
-        };
-        let waiver_id = tx.insert_waiver(&waiver).await?;
+        let period = Period::of_date(date);
+        let waiver =
+            NewWaiver { bill_id, amount_fen: amount.0, reason, approver, period, voucher_id: posted[0].voucher_id, created_at: Utc::now() };
+        let waiver_id = tx.insert_waiver(book.row.community_id, &waiver).await?;
         let allocation =
             AllocationRow { bill_id, payment_id: None, waiver_id: Some(waiver_id), void_id: None, amount_fen: amount.0, period };
         write_settlements(&mut tx, book, &[Settlement { allocation, building: household.building, bill_period: bill.period }]).await?;

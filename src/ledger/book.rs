@@ -3,9 +3,10 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use crate::domain::ids::{BookId, BookKey, CommunityId};
 use crate::domain::period::Period;
 use crate::error::{Error, Result};
-use crate::ledger::account::{Account, AccountClass, AccountCode, Side};
+use crate::ledger::account::{Account, AccountCode};
 use crate::ledger::store::{BookRow, LedgerTx, OpeningRow};
 use crate::ledger::voucher::genesis_hash;
 
@@ -19,16 +20,32 @@ pub struct Book {
 }
 
 impl Book {
-    pub fn id(&self) -> i64 {
+    pub fn id(&self) -> BookId {
         self.row.id
+    }
+
+    /// The book with its community, as every query of its rows names it.
+    pub fn key(&self) -> BookKey {
+        self.row.key()
     }
 
     pub fn account_id(&self, code: &str) -> Option<i64> {
         AccountCode::parse(code).and_then(|c| self.account_ids.get(&c).copied())
     }
 
-    pub fn code_of(&self, account_id: i64) -> &str {
-        self.account_codes.get(&account_id).map_or("?", |c| c.as_str())
+    /// The code of an account of this book; an id that is not one is an error, never a
+    /// placeholder (the code goes into the chain's hashes).
+    pub fn code_of(&self, account_id: i64) -> Result<&str> {
+        self.account_codes
+            .get(&account_id)
+            .map(|c| c.as_str())
+            .ok_or_else(|| Error::invalid("科目", format!("账套 {} 中没有编号为 #{account_id} 的科目", self.row.code)))
+    }
+
+    /// The code for a message: the account's code, or its id when the book has no such account
+    /// (what `verify` says of a tampered row).
+    pub fn code_or_id(&self, account_id: i64) -> String {
+        self.account_codes.get(&account_id).map_or_else(|| format!("#{account_id}（不存在）"), |c| c.to_string())
     }
 
     pub fn account_by_id(&self, account_id: i64) -> Option<&Account> {
@@ -36,14 +53,14 @@ impl Book {
     }
 
     pub fn start_period(&self) -> Period {
-        Period::from_key(self.row.start_period).expect("start_period is written from a Period")
+        self.row.start_period
     }
 }
 
-pub async fn load_book<T: LedgerTx>(tx: &mut T, community_id: i64, code: &str) -> Result<Book> {
+pub async fn load_book<T: LedgerTx>(tx: &mut T, community_id: CommunityId, code: &str) -> Result<Book> {
     let row =
         tx.books(community_id).await?.into_iter().find(|b| b.code == code).ok_or_else(|| Error::not_found(format!("账套“{code}”")))?;
-    let rows = tx.accounts(row.id).await?;
+    let rows = tx.accounts(row.key()).await?;
     let mut chart = BTreeMap::new();
     let mut account_ids = HashMap::new();
     let mut account_codes = HashMap::new();
@@ -52,10 +69,10 @@ pub async fn load_book<T: LedgerTx>(tx: &mut T, community_id: i64, code: &str) -
         let account = Account {
             code: code.clone(),
             name: r.name,
-            class: AccountClass::parse(&r.class).ok_or_else(|| Error::invalid("科目类别", r.class.clone()))?,
-            normal_side: Side::parse(&r.normal_side).ok_or_else(|| Error::invalid("余额方向", r.normal_side.clone()))?,
+            class: r.class,
+            normal_side: r.normal_side,
             parent: r.parent_code.as_deref().and_then(AccountCode::parse),
-            level: u32::try_from(r.level).unwrap_or(1),
+            level: u32::try_from(r.level).map_err(|_| Error::invalid("科目级次", format!("科目 {code} 的级次 {} 无效", r.level)))?,
             is_leaf: r.is_leaf,
         };
         account_ids.insert(code.clone(), r.id);
@@ -66,8 +83,9 @@ pub async fn load_book<T: LedgerTx>(tx: &mut T, community_id: i64, code: &str) -
 }
 
 /// The genesis link for a book with these opening balances.
-pub fn genesis_of(book: &Book, opening: &[OpeningRow]) -> String {
-    let mut rows: Vec<(String, i64)> = opening.iter().map(|r| (book.code_of(r.account_id).to_string(), r.balance_fen)).collect();
+pub fn genesis_of(book: &Book, opening: &[OpeningRow]) -> Result<String> {
+    let mut rows: Vec<(String, i64)> =
+        opening.iter().map(|r| Ok((book.code_of(r.account_id)?.to_string(), r.balance_fen))).collect::<Result<_>>()?;
     rows.sort();
-    genesis_hash(book.id(), &rows)
+    Ok(genesis_hash(book.id().0, &rows))
 }

@@ -6,7 +6,7 @@ use std::io::Write;
 
 use crate::domain::money::Fen;
 use crate::domain::period::Period;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::ledger::store::LedgerTx;
 use crate::ledger::voucher::voucher_label;
 use crate::ledger::Book;
@@ -39,30 +39,36 @@ pub async fn write_hledger<S: Store, W: Write>(store: &S, book: &Book, out: &mut
     let mut tx = store.read().await?;
     writeln!(out, "; 明账 mingzhang export of book {} ({}), chart {}", book.row.code, clean(&book.row.name), book.row.chart)?;
     writeln!(out, "; amounts in yuan (CNY); debit positive\n")?;
-    let opening = tx.opening_balances(book.id()).await?;
+    let opening = tx.opening_balances(book.key()).await?;
     if !opening.is_empty() {
-        let date = Period::from_key(book.row.start_period).map(|p| p.first_day().pred_opt().unwrap_or(p.first_day()));
-        writeln!(out, "{} 期初余额", date.map(|d| d.to_string()).unwrap_or_default())?;
+        let date = book.row.start_period.first_day().pred_opt().expect("periods start after 1900, so their first day has a predecessor");
+        writeln!(out, "{date} 期初余额")?;
         for o in &opening {
             writeln!(out, "    {}  {}", hledger_account(book, o.account_id), Fen(o.balance_fen))?;
         }
         writeln!(out)?;
     }
     let names: std::collections::HashMap<i64, String> = book.account_codes.keys().map(|id| (*id, hledger_account(book, *id))).collect();
-    let name = |id: i64| names.get(&id).map_or("?", String::as_str);
+    // A line on an account the book does not have (a tampered row) stops the export: a journal
+    // with a made-up account would give the oracle wrong balances.
+    let name = |id: i64, label: &str| {
+        names.get(&id).map(String::as_str).ok_or_else(|| Error::invalid("导出", format!("凭证 {label} 的分录记在账套中不存在的科目 #{id}")))
+    };
     let mut transactions = 0u64;
     let mut after_seq = 0;
     loop {
-        let page = tx.journal_page(book.id(), after_seq, after_seq + VOUCHERS_PER_PAGE).await?;
+        let page = tx.journal_page(book.key(), after_seq, after_seq + VOUCHERS_PER_PAGE).await?;
         let Some(last) = page.last() else { break };
         after_seq = last.chain_seq;
         for v in &page {
             transactions += 1;
-            let period = Period::from_key(v.period).map(|p| p.to_string()).unwrap_or_default();
+            let period = Period::from_key(v.period)
+                .ok_or_else(|| Error::invalid("导出", format!("凭证 #{} 的会计期间 {} 无效", v.voucher_id, v.period)))?;
+            let label = format!("{period} {}", voucher_label(v.number));
             let title = v.lines.first().map_or(String::new(), |l| clean(&l.summary));
-            writeln!(out, "{} ({} {}) {}", v.voucher_date, period, voucher_label(v.number), title)?;
+            writeln!(out, "{} ({label}) {}", v.voucher_date, title)?;
             for l in &v.lines {
-                writeln!(out, "    {}  {}  ; {}", name(l.account_id), Fen(l.debit_fen - l.credit_fen), clean(&l.summary))?;
+                writeln!(out, "    {}  {}  ; {}", name(l.account_id, &label)?, Fen(l.debit_fen - l.credit_fen), clean(&l.summary))?;
             }
             writeln!(out)?;
         }

@@ -21,11 +21,12 @@ pub mod voucher;
 
 use chrono::{NaiveDate, Utc};
 
+use crate::domain::ids::{BookKey, CommunityId};
 use crate::domain::period::Period;
 use crate::error::{Error, Result};
 use crate::ledger::account::{Account, AccountCode};
 use crate::ledger::store::{BookRow, ChainClaim, CommunityRow, LedgerTx, LineRow, NewBook, NewVoucher, PeriodRow, Posting, VoucherRow};
-use crate::ledger::voucher::{genesis_hash, voucher_label, SealHeader, VoucherInput, VoucherKind, VoucherStatus};
+use crate::ledger::voucher::{genesis_hash, voucher_label, PeriodStatus, SealHeader, VoucherInput, VoucherKind, VoucherStatus};
 use crate::store::{Store, Tx};
 
 pub use book::{genesis_of, load_book, Book};
@@ -69,7 +70,7 @@ impl<S: Store> Ledger<S> {
     }
 
     /// Creates a book from a chart template with the periods of its first year open.
-    pub async fn create_book(&self, community_id: i64, code: &str, name: &str, chart_id: &str, start: Period) -> Result<Book> {
+    pub async fn create_book(&self, community_id: CommunityId, code: &str, name: &str, chart_id: &str, start: Period) -> Result<Book> {
         let chart = chart::load(chart_id)?;
         let code = code.trim();
         if code.is_empty() || code.len() > 40 || !code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
@@ -88,36 +89,37 @@ impl<S: Store> Ledger<S> {
             edition: &chart.edition,
             profit_account: chart.profit_account.as_str(),
             retained_account: chart.retained_account.as_str(),
-            start_period: start.key(),
+            start_period: start,
             created_at: Utc::now(),
         };
         // The genesis link is re-made when opening balances are imported; until then it commits
         // to the book alone.
         let placeholder = genesis_hash(0, &[]);
         let book_id = tx.insert_book(&new, &placeholder).await?;
-        tx.set_chain_head(book_id, &genesis_hash(book_id, &[])).await?;
+        let key = BookKey { community_id, book_id };
+        tx.set_chain_head(key, &genesis_hash(book_id.0, &[])).await?;
         let accounts: Vec<Account> = chart.accounts.values().cloned().collect();
-        tx.insert_accounts(community_id, book_id, &accounts).await?;
-        let periods: Vec<i64> = start.through(Period::new(start.year(), 12).expect("December")).map(Period::key).collect();
-        tx.insert_periods(community_id, book_id, &periods).await?;
+        tx.insert_accounts(key, &accounts).await?;
+        let periods: Vec<Period> = start.through(Period::new(start.year(), 12).expect("December is a month")).collect();
+        tx.insert_periods(key, &periods).await?;
         let book = load_book(&mut tx, community_id, code).await?;
         tx.commit().await?;
         Ok(book)
     }
 
-    pub async fn book(&self, community_id: i64, code: &str) -> Result<Book> {
+    pub async fn book(&self, community_id: CommunityId, code: &str) -> Result<Book> {
         let mut tx = self.store.read().await?;
         load_book(&mut tx, community_id, code).await
     }
 
-    pub async fn books(&self, community_id: i64) -> Result<Vec<BookRow>> {
+    pub async fn books(&self, community_id: CommunityId) -> Result<Vec<BookRow>> {
         let mut tx = self.store.read().await?;
         tx.books(community_id).await
     }
 
     pub async fn periods(&self, book: &Book) -> Result<Vec<PeriodRow>> {
         let mut tx = self.store.read().await?;
-        tx.periods(book.id()).await
+        tx.periods(book.key()).await
     }
 
     /// 制单: stores a checked draft. It gets its number only when posted.
@@ -135,10 +137,10 @@ impl<S: Store> Ledger<S> {
         let voucher = NewVoucher {
             community_id: book.row.community_id,
             book_id: book.id(),
-            period: input.period().key(),
+            period: input.period(),
             voucher_date: input.date,
-            kind: kind.as_str(),
-            status: VoucherStatus::Draft.as_str(),
+            kind,
+            status: VoucherStatus::Draft,
             number: None,
             attachments: i64::from(input.attachments),
             maker: maker.to_string(),
@@ -153,7 +155,7 @@ impl<S: Store> Ledger<S> {
             hash: None,
         };
         let id = tx.insert_voucher(&voucher).await?;
-        tx.insert_lines(book.row.community_id, book.id(), &line_rows(book, id, input)).await?;
+        tx.insert_lines(book.key(), &line_rows(book, id, input)).await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -163,13 +165,13 @@ impl<S: Store> Ledger<S> {
         let reviewer = check_user("审核人", reviewer)?;
         let mut tx = self.store.begin().await?;
         let v = find_voucher(&mut tx, book, voucher_id).await?;
-        if v.status != VoucherStatus::Draft.as_str() {
+        if v.status != VoucherStatus::Draft {
             return Err(wrong_status(&v, "只有制单状态的凭证可以审核"));
         }
         if v.maker == reviewer {
             return Err(Error::SelfReview { user: reviewer.to_string() });
         }
-        tx.set_reviewed(v.id, reviewer, Utc::now()).await?;
+        tx.set_reviewed(book.key(), v.id, reviewer, Utc::now()).await?;
         tx.commit().await
     }
 
@@ -179,40 +181,41 @@ impl<S: Store> Ledger<S> {
         let poster = check_user("记账人", poster)?;
         let mut tx = self.store.begin().await?;
         let v = find_voucher(&mut tx, book, voucher_id).await?;
-        if v.status != VoucherStatus::Reviewed.as_str() {
+        if v.status != VoucherStatus::Reviewed {
             return Err(wrong_status(&v, "须先审核才能记账"));
         }
-        let lines = tx.lines(v.id).await?;
+        let lines = tx.lines(book.key(), v.id).await?;
         // Pair assertion: the stored lines must still satisfy every rule the draft did.
-        let kind = VoucherKind::parse(&v.kind).ok_or_else(|| Error::invalid("凭证类别", v.kind.clone()))?;
-        input_from_rows(book, &v, &lines).check(kind, &book.chart)?;
+        input_from_rows(book, &v, &lines)?.check(v.kind, &book.chart)?;
         check_period_open(&mut tx, book, v.voucher_date).await?;
-        let ChainClaim { chain_len, chain_head: head, .. } = tx.claim_chain(book.id(), 1, 0).await?;
+        let ChainClaim { chain_len, chain_head: head, .. } = tx.claim_chain(book.key(), 1, 0).await?;
         let number = claim_numbers(&mut tx, book, v.voucher_date, 1).await?;
-        let reviewer = v.reviewer.clone().unwrap_or_default();
+        // The schema's CHECK keeps a reviewer on every voucher past draft.
+        let reviewer = v.reviewer.clone().ok_or_else(|| Error::invalid("审核人", format!("凭证 {} 已审核却没有审核人", describe(&v))))?;
         let header = SealHeader {
-            book_id: book.id(),
+            book_id: book.id().0,
             chain_seq: chain_len,
-            period: v.period,
+            period: v.period.key(),
             number,
             date: v.voucher_date,
-            kind: &v.kind,
+            kind: v.kind.as_str(),
             attachments: v.attachments,
             maker: &v.maker,
             reviewer: &reviewer,
             poster,
             reverses_id: v.reverses_id,
         };
-        let hash = seal_hash(header, &lines, book, &head);
-        let done =
-            tx.set_posted(v.id, &Posting { number, chain_seq: chain_len, prev_hash: &head, hash: &hash, poster, at: Utc::now() }).await?;
+        let hash = seal_hash(header, &lines, book, &head)?;
+        let done = tx
+            .set_posted(book.key(), v.id, &Posting { number, chain_seq: chain_len, prev_hash: &head, hash: &hash, poster, at: Utc::now() })
+            .await?;
         if done != 1 {
             return Err(Error::Conflict("凭证已被他人处理，请刷新后重试".into()));
         }
-        tx.set_chain_head(book.id(), &hash).await?;
-        tx.add_balances(book.row.community_id, book.id(), &balance_deltas(v.period, &lines)).await?;
+        tx.set_chain_head(book.key(), &hash).await?;
+        tx.add_balances(book.key(), &balance_deltas(v.period, &lines)).await?;
         tx.commit().await?;
-        Ok(Posted { voucher_id: v.id, period: period_text(v.period), number, label: voucher_label(number), hash })
+        Ok(Posted { voucher_id: v.id, period: v.period.to_string(), number, label: voucher_label(number), hash })
     }
 
     /// Posts vouchers that were reviewed elsewhere, many per transaction: the path of billing
@@ -239,33 +242,33 @@ impl<S: Store> Ledger<S> {
             let mut tx = self.store.begin().await?;
             let target = find_voucher(&mut tx, book, voucher_id).await?;
             let label = describe(&target);
-            if target.status != VoucherStatus::Posted.as_str() {
+            if target.status != VoucherStatus::Posted {
                 return Err(wrong_status(&target, "未记账的凭证直接修改即可，不需冲销"));
             }
-            if target.kind == VoucherKind::Reversal.as_str() {
+            if target.kind == VoucherKind::Reversal {
                 return Err(Error::ReversingReversal { voucher: label });
             }
-            if let Some(r) = tx.reversal_of(target.id).await? {
+            if let Some(r) = tx.reversal_of(book.key(), target.id).await? {
                 return Err(Error::AlreadyReversed { voucher: label, by: describe(&r) });
             }
-            let lines = tx.lines(target.id).await?;
+            let lines = tx.lines(book.key(), target.id).await?;
             (target, lines)
         };
-        let original = input_from_rows(book, &target, &lines);
-        let reversal = original.reversed(date, &format!("{} {}", period_text(target.period), describe(&target)));
+        let original = input_from_rows(book, &target, &lines)?;
+        let reversal = original.reversed(date, &format!("{} {}", target.period, describe(&target)));
         self.draft_kind(book, maker, &reversal, VoucherKind::Reversal, Some(target.id)).await
     }
 
     pub async fn voucher(&self, book: &Book, voucher_id: i64) -> Result<(VoucherRow, Vec<LineRow>)> {
         let mut tx = self.store.read().await?;
         let v = find_voucher(&mut tx, book, voucher_id).await?;
-        let lines = tx.lines(v.id).await?;
+        let lines = tx.lines(book.key(), v.id).await?;
         Ok((v, lines))
     }
 
     pub async fn voucher_by_label(&self, book: &Book, period: Period, number: i64) -> Result<VoucherRow> {
         let mut tx = self.store.read().await?;
-        tx.voucher_by_number(book.id(), period.key(), number)
+        tx.voucher_by_number(book.key(), period, number)
             .await?
             .ok_or_else(|| Error::not_found(format!("{period} 的凭证 {}", voucher_label(number))))
     }
@@ -298,18 +301,17 @@ pub fn check_user<'a>(field: &str, user: &'a str) -> Result<&'a str> {
 }
 
 async fn find_voucher<T: LedgerTx>(tx: &mut T, book: &Book, voucher_id: i64) -> Result<VoucherRow> {
-    tx.voucher(book.id(), voucher_id).await?.ok_or_else(|| Error::not_found(format!("凭证 #{voucher_id}")))
+    tx.voucher(book.key(), voucher_id).await?.ok_or_else(|| Error::not_found(format!("凭证 #{voucher_id}")))
 }
 
 fn wrong_status(v: &VoucherRow, rule: &str) -> Error {
-    let status = VoucherStatus::parse(&v.status).map_or_else(|| v.status.clone(), |s| s.label().to_string());
-    Error::WrongStatus { voucher: describe(v), status, rule: rule.to_string() }
+    Error::WrongStatus { voucher: describe(v), status: v.status.label().to_string(), rule: rule.to_string() }
 }
 
 /// "2025-01 记-0003" for a posted voucher, "#17（未记账）" for a draft.
 pub fn describe(v: &VoucherRow) -> String {
     match v.number {
-        Some(n) => format!("{} {}", period_text(v.period), voucher_label(n)),
+        Some(n) => format!("{} {}", v.period, voucher_label(n)),
         None => format!("#{}（未记账）", v.id),
     }
 }
@@ -321,7 +323,7 @@ pub fn period_text(key: i64) -> String {
 /// "2025-01 至 2025-12": the periods a book has, for messages.
 pub fn periods_text(periods: &[PeriodRow]) -> String {
     match (periods.first(), periods.last()) {
-        (Some(a), Some(b)) => format!("{} 至 {}", period_text(a.period), period_text(b.period)),
+        (Some(a), Some(b)) => format!("{} 至 {}", a.period, b.period),
         _ => "无".into(),
     }
 }
@@ -329,9 +331,9 @@ pub fn periods_text(periods: &[PeriodRow]) -> String {
 /// A date may be used only inside an open period of the book.
 pub(crate) async fn check_period_open<T: LedgerTx>(tx: &mut T, book: &Book, date: NaiveDate) -> Result<()> {
     let period = Period::of_date(date);
-    let periods = tx.periods(book.id()).await?;
-    match periods.iter().find(|p| p.period == period.key()) {
-        Some(p) if p.status == "closed" => Err(Error::PeriodClosed { date: date.to_string(), period: period.to_string() }),
+    let periods = tx.periods(book.key()).await?;
+    match periods.iter().find(|p| p.period == period) {
+        Some(p) if p.status == PeriodStatus::Closed => Err(Error::PeriodClosed { date: date.to_string(), period: period.to_string() }),
         Some(_) => Ok(()),
         None => Err(Error::NoPeriod { date: date.to_string(), open_range: periods_text(&periods) }),
     }

@@ -22,9 +22,9 @@ impl<S: Store> Ledger<S> {
         if current.chain_len > 0 {
             return Err(Error::invalid("期初余额", "账套已有记账凭证，期初余额不能再修改"));
         }
-        tx.replace_opening_balances(book.row.community_id, book.id(), &rows).await?;
-        let genesis = genesis_of(book, &rows);
-        tx.set_chain_head(book.id(), &genesis).await?;
+        tx.replace_opening_balances(book.key(), &rows).await?;
+        let genesis = genesis_of(book, &rows)?;
+        tx.set_chain_head(book.key(), &genesis).await?;
         tx.commit().await?;
         Ok(rows.len())
     }
@@ -70,7 +70,7 @@ fn parse_opening_csv(book: &Book, text: &str) -> Result<Vec<OpeningRow>> {
         let credit = amount(credit_col, "贷方余额")?;
         debit_total += debit;
         credit_total += credit;
-        let id = book.account_id(code).unwrap_or_default();
+        let id = book.account_id(code).ok_or_else(|| Error::csv(row, "科目编码", format!("科目“{code}”不存在")))?;
         *per_account.entry(id).or_default() += debit.0 - credit.0;
     }
     if debit_total != credit_total {

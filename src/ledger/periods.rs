@@ -8,9 +8,10 @@ use crate::domain::money::Fen;
 use crate::domain::period::Period;
 use crate::error::{Error, Result};
 use crate::ledger::account::AccountClass;
-use crate::ledger::store::{BalanceRow, ChainClaim, LedgerTx};
+use crate::ledger::store::{BalanceRow, ChainClaim, LedgerTx, PeriodClose};
+use crate::ledger::voucher::PeriodStatus;
 use crate::ledger::voucher::{Dimensions, LineInput, VoucherInput, VoucherKind};
-use crate::ledger::{check_user, period_text, Book, Ledger};
+use crate::ledger::{check_user, Book, Ledger};
 use crate::store::{Store, Tx};
 
 impl<S: Store> Ledger<S> {
@@ -20,20 +21,20 @@ impl<S: Store> Ledger<S> {
     pub async fn close_period(&self, book: &Book, period: Period, user: &str) -> Result<()> {
         let user = check_user("结账人", user)?;
         let mut tx = self.store.begin().await?;
-        let periods = tx.periods(book.id()).await?;
-        let row = periods.iter().find(|p| p.period == period.key()).ok_or_else(|| Error::not_found(format!("会计期间 {period}")))?;
-        if row.status == "closed" {
+        let periods = tx.periods(book.key()).await?;
+        let row = periods.iter().find(|p| p.period == period).ok_or_else(|| Error::not_found(format!("会计期间 {period}")))?;
+        if row.status == PeriodStatus::Closed {
             return Err(Error::Conflict(format!("会计期间 {period} 已结账")));
         }
-        if let Some(open) = periods.iter().find(|p| p.period < period.key() && p.status != "closed") {
-            return Err(Error::invalid("结账", format!("须按月顺序结账：{} 尚未结账", period_text(open.period))));
+        if let Some(open) = periods.iter().find(|p| p.period < period && p.status != PeriodStatus::Closed) {
+            return Err(Error::invalid("结账", format!("须按月顺序结账：{} 尚未结账", open.period)));
         }
-        let unposted = tx.count_unposted(book.id(), period.key()).await?;
+        let unposted = tx.count_unposted(book.key(), period).await?;
         if unposted > 0 {
             return Err(Error::invalid("结账", format!("{period} 还有 {unposted} 张凭证未记账")));
         }
         if period.month() == 12 {
-            let balances = tx.balances(book.id()).await?;
+            let balances = tx.balances(book.key()).await?;
             let open_pl = profit_and_loss_balances(book, &balances, period);
             if let Some((code, fen)) = open_pl.first() {
                 return Err(Error::invalid(
@@ -44,11 +45,11 @@ impl<S: Store> Ledger<S> {
         }
         // Taking the book's chain lock (a zero-length claim) waits for any posting still in
         // flight, so the head recorded here is the true head at the close.
-        let ChainClaim { chain_len, chain_head, .. } = tx.claim_chain(book.id(), 0, 0).await?;
-        tx.close_period(book.id(), period.key(), user, Utc::now(), chain_len, &chain_head).await?;
+        let ChainClaim { chain_len, chain_head, .. } = tx.claim_chain(book.key(), 0, 0).await?;
+        tx.close_period(book.key(), period, &PeriodClose { user, at: Utc::now(), chain_len, chain_head: &chain_head }).await?;
         if period.month() == 12 {
-            let next: Vec<i64> = period.next().through(Period::new(period.year() + 1, 12).expect("December")).map(Period::key).collect();
-            tx.insert_periods(book.row.community_id, book.id(), &next).await?;
+            let next: Vec<Period> = period.next().through(Period::new(period.year() + 1, 12).expect("December")).collect();
+            tx.insert_periods(book.key(), &next).await?;
         }
         tx.commit().await
     }
@@ -60,10 +61,10 @@ impl<S: Store> Ledger<S> {
         let december = Period::new(year, 12).ok_or_else(|| Error::invalid("年度", year.to_string()))?;
         let balances = {
             let mut tx = self.store.begin().await?;
-            if tx.count_unposted(book.id(), december.key()).await? > 0 {
+            if tx.count_unposted(book.key(), december).await? > 0 {
                 return Err(Error::invalid("年末结转", format!("{december} 还有未记账凭证，请先审核记账")));
             }
-            tx.balances(book.id()).await?
+            tx.balances(book.key()).await?
         };
         let lines = year_end_lines(book, &profit_and_loss_balances(book, &balances, december));
         if lines.is_empty() {
@@ -119,7 +120,7 @@ fn year_end_lines(book: &Book, open: &[(String, i64)]) -> Vec<LineInput> {
 /// Non-zero debit-minus-credit balances of profit-and-loss leaves through `last`, by code.
 fn profit_and_loss_balances(book: &Book, balances: &[BalanceRow], last: Period) -> Vec<(String, i64)> {
     let mut per_account: BTreeMap<String, i64> = BTreeMap::new();
-    for b in balances.iter().filter(|b| b.period <= last.key()) {
+    for b in balances.iter().filter(|b| b.period <= last) {
         if let Some(a) = book.account_by_id(b.account_id).filter(|a| a.class == AccountClass::ProfitAndLoss) {
             *per_account.entry(a.code.to_string()).or_default() += b.debit_fen - b.credit_fen;
         }

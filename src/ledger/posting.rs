@@ -41,7 +41,7 @@ pub struct Posted {
 /// imports, billing runs and waivers. Numbers, chain links and balances are the same as
 /// one-by-one posting.
 pub async fn post_approved<T: LedgerTx>(tx: &mut T, book: &Book, poster: &str, vouchers: &[ApprovedVoucher]) -> Result<Vec<Posted>> {
-    let claim = tx.claim_chain(book.id(), vouchers.len() as i64, 0).await?;
+    let claim = tx.claim_chain(book.key(), vouchers.len() as i64, 0).await?;
     post_claimed(tx, book, poster, vouchers, claim).await
 }
 
@@ -58,7 +58,7 @@ pub async fn post_claimed<T: LedgerTx>(
     let poster = check_user("记账人", poster)?;
     check_batch(book, vouchers)?;
     let first_numbers = claim_batch_numbers(tx, book, vouchers).await?;
-    let sealed = seal_batch(book, poster, vouchers, &claim, first_numbers, Utc::now());
+    let sealed = seal_batch(book, poster, vouchers, &claim, first_numbers, Utc::now())?;
     write_sealed(tx, book, sealed).await
 }
 
@@ -111,7 +111,7 @@ fn seal_batch(
     claim: &ChainClaim,
     mut next_number: BTreeMap<Period, i64>,
     now: DateTime<Utc>,
-) -> SealedBatch {
+) -> Result<SealedBatch> {
     let first_seq = claim.chain_len - vouchers.len() as i64 + 1;
     let mut batch = SealedBatch { rows: Vec::new(), lines: Vec::new(), posted: Vec::new(), head: claim.chain_head.clone() };
     for (i, v) in vouchers.iter().enumerate() {
@@ -122,7 +122,7 @@ fn seal_batch(
         let seq = first_seq + i as i64;
         let lines = line_rows(book, 0, &v.input);
         let header = SealHeader {
-            book_id: book.id(),
+            book_id: book.id().0,
             chain_seq: seq,
             period: period.key(),
             number,
@@ -134,14 +134,14 @@ fn seal_batch(
             poster,
             reverses_id: v.reverses_id,
         };
-        let hash = seal_hash(header, &lines, book, &batch.head);
+        let hash = seal_hash(header, &lines, book, &batch.head)?;
         batch.rows.push(NewVoucher {
             community_id: book.row.community_id,
             book_id: book.id(),
-            period: period.key(),
+            period,
             voucher_date: v.input.date,
-            kind: v.kind.as_str(),
-            status: VoucherStatus::Posted.as_str(),
+            kind: v.kind,
+            status: VoucherStatus::Posted,
             number: Some(number),
             attachments: i64::from(v.input.attachments),
             maker: v.maker.clone(),
@@ -159,7 +159,7 @@ fn seal_batch(
         batch.lines.push(lines);
         batch.head = hash;
     }
-    batch
+    Ok(batch)
 }
 
 /// Writes a sealed batch: the vouchers, then their lines under the ids the database gave, the
@@ -167,7 +167,7 @@ fn seal_batch(
 async fn write_sealed<T: LedgerTx>(tx: &mut T, book: &Book, batch: SealedBatch) -> Result<Vec<Posted>> {
     let SealedBatch { rows, lines, mut posted, head } = batch;
     let ids = tx.insert_posted_vouchers(&rows).await?;
-    let mut deltas: HashMap<(i64, i64), (i64, i64)> = HashMap::new();
+    let mut deltas: HashMap<(i64, Period), (i64, i64)> = HashMap::new();
     let mut flat = Vec::with_capacity(lines.iter().map(Vec::len).sum());
     for ((id, lines), (row, p)) in ids.iter().zip(lines).zip(rows.iter().zip(posted.iter_mut())) {
         p.voucher_id = *id;
@@ -179,37 +179,39 @@ async fn write_sealed<T: LedgerTx>(tx: &mut T, book: &Book, batch: SealedBatch) 
             flat.push(l);
         }
     }
-    tx.insert_lines(book.row.community_id, book.id(), &flat).await?;
+    tx.insert_lines(book.key(), &flat).await?;
     let deltas: Vec<BalanceRow> = deltas
         .into_iter()
         .map(|((account_id, period), (debit_fen, credit_fen))| BalanceRow { account_id, period, debit_fen, credit_fen })
         .collect();
-    tx.add_balances(book.row.community_id, book.id(), &deltas).await?;
-    tx.set_chain_head(book.id(), &head).await?;
+    tx.add_balances(book.key(), &deltas).await?;
+    tx.set_chain_head(book.key(), &head).await?;
     Ok(posted)
 }
 
 /// Hashes a voucher as the chain seals it, from its stored rows: used when posting and again by
 /// `verify`, so both hash exactly the same bytes.
-pub fn seal_hash(header: SealHeader<'_>, lines: &[LineRow], book: &Book, prev_hash: &str) -> String {
+pub fn seal_hash(header: SealHeader<'_>, lines: &[LineRow], book: &Book, prev_hash: &str) -> Result<String> {
     let lines = lines
         .iter()
-        .map(|l| SealedLine {
-            line_no: l.line_no,
-            account: book.code_of(l.account_id),
-            debit_fen: l.debit_fen,
-            credit_fen: l.credit_fen,
-            summary: &l.summary,
-            dimensions: SealedDimensions {
-                household_id: l.household_id,
-                fee_item_id: l.fee_item_id,
-                subsidy_program_id: l.subsidy_program_id,
-                service_category: l.service_category.as_deref(),
-                supplier_id: l.supplier_id,
-            },
+        .map(|l| {
+            Ok(SealedLine {
+                line_no: l.line_no,
+                account: book.code_of(l.account_id)?,
+                debit_fen: l.debit_fen,
+                credit_fen: l.credit_fen,
+                summary: &l.summary,
+                dimensions: SealedDimensions {
+                    household_id: l.household_id,
+                    fee_item_id: l.fee_item_id,
+                    subsidy_program_id: l.subsidy_program_id,
+                    service_category: l.service_category.as_deref(),
+                    supplier_id: l.supplier_id,
+                },
+            })
         })
-        .collect();
-    SealedVoucher { header, lines }.hash(prev_hash)
+        .collect::<Result<_>>()?;
+    Ok(SealedVoucher { header, lines }.hash(prev_hash))
 }
 
 pub fn dimensions_of(l: &LineRow) -> Dimensions {
@@ -225,7 +227,7 @@ pub fn dimensions_of(l: &LineRow) -> Dimensions {
 /// Takes numbers from the period's counter, which only an open period gives; when it gives
 /// none, says whether the period is closed or missing.
 pub(crate) async fn claim_numbers<T: LedgerTx>(tx: &mut T, book: &Book, date: NaiveDate, count: i64) -> Result<i64> {
-    match tx.claim_numbers(book.id(), Period::of_date(date).key(), count).await? {
+    match tx.claim_numbers(book.key(), Period::of_date(date), count).await? {
         Some(last) => Ok(last),
         None => {
             check_period_open(tx, book, date).await?;
@@ -243,8 +245,7 @@ pub(crate) fn line_rows(book: &Book, voucher_id: i64, input: &VoucherInput) -> V
             voucher_id,
             line_no: i as i64 + 1,
             summary: l.summary.trim().to_string(),
-            // check() has confirmed every account exists.
-            account_id: book.account_id(&l.account).unwrap_or_default(),
+            account_id: book.account_id(&l.account).expect("VoucherInput::check confirmed every line's account is in the chart"),
             debit_fen: l.debit.0,
             credit_fen: l.credit.0,
             household_id: l.dimensions.household_id,
@@ -256,24 +257,26 @@ pub(crate) fn line_rows(book: &Book, voucher_id: i64, input: &VoucherInput) -> V
         .collect()
 }
 
-pub fn input_from_rows(book: &Book, v: &VoucherRow, lines: &[LineRow]) -> VoucherInput {
-    VoucherInput {
-        date: v.voucher_date,
-        attachments: u32::try_from(v.attachments).unwrap_or(0),
-        lines: lines
-            .iter()
-            .map(|l| LineInput {
+/// A stored voucher as input again, for the pair check before posting and for reversals.
+pub fn input_from_rows(book: &Book, v: &VoucherRow, lines: &[LineRow]) -> Result<VoucherInput> {
+    let lines = lines
+        .iter()
+        .map(|l| {
+            Ok(LineInput {
                 summary: l.summary.clone(),
-                account: book.code_of(l.account_id).to_string(),
+                account: book.code_of(l.account_id)?.to_string(),
                 debit: Fen(l.debit_fen),
                 credit: Fen(l.credit_fen),
                 dimensions: dimensions_of(l),
             })
-            .collect(),
-    }
+        })
+        .collect::<Result<_>>()?;
+    // The schema's CHECK keeps attachments between 0 and 9,999.
+    let attachments = u32::try_from(v.attachments).map_err(|_| Error::invalid("附单据数", v.attachments.to_string()))?;
+    Ok(VoucherInput { date: v.voucher_date, attachments, lines })
 }
 
-pub(crate) fn balance_deltas(period: i64, lines: &[LineRow]) -> Vec<BalanceRow> {
+pub(crate) fn balance_deltas(period: Period, lines: &[LineRow]) -> Vec<BalanceRow> {
     let mut per_account: BTreeMap<i64, (i64, i64)> = BTreeMap::new();
     for l in lines {
         let e = per_account.entry(l.account_id).or_default();

@@ -8,8 +8,11 @@ use std::future::Future;
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::{Postgres, QueryBuilder, Sqlite};
 
+use crate::domain::ids::{BookId, BookKey, CommunityId};
+use crate::domain::period::Period;
 use crate::error::Result;
-use crate::ledger::account::Account;
+use crate::ledger::account::{Account, AccountClass, Side};
+use crate::ledger::voucher::{PeriodStatus, VoucherKind, VoucherStatus};
 use crate::store::{PgTx, SqliteTx, ROWS_PER_INSERT};
 
 /// Vouchers per multi-row INSERT: 18 bound values each, under SQLite's 32,766.
@@ -22,14 +25,14 @@ const LINE_COLUMNS: &str = "voucher_id, line_no, summary, account_id, debit_fen,
 
 #[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
 pub struct CommunityRow {
-    pub id: i64,
+    pub id: CommunityId,
     pub name: String,
 }
 
 #[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
 pub struct BookRow {
-    pub id: i64,
-    pub community_id: i64,
+    pub id: BookId,
+    pub community_id: CommunityId,
     pub code: String,
     pub name: String,
     pub chart: String,
@@ -37,13 +40,20 @@ pub struct BookRow {
     pub edition: String,
     pub profit_account: String,
     pub retained_account: String,
-    pub start_period: i64,
+    pub start_period: Period,
     pub chain_len: i64,
     pub chain_head: String,
 }
 
+impl BookRow {
+    /// The book with its community, as every query of its rows names it.
+    pub fn key(&self) -> BookKey {
+        BookKey { community_id: self.community_id, book_id: self.id }
+    }
+}
+
 pub struct NewBook<'a> {
-    pub community_id: i64,
+    pub community_id: CommunityId,
     pub code: &'a str,
     pub name: &'a str,
     pub chart: &'a str,
@@ -51,7 +61,7 @@ pub struct NewBook<'a> {
     pub edition: &'a str,
     pub profit_account: &'a str,
     pub retained_account: &'a str,
-    pub start_period: i64,
+    pub start_period: Period,
     pub created_at: DateTime<Utc>,
 }
 
@@ -60,8 +70,8 @@ pub struct AccountRow {
     pub id: i64,
     pub code: String,
     pub name: String,
-    pub class: String,
-    pub normal_side: String,
+    pub class: AccountClass,
+    pub normal_side: Side,
     pub parent_code: Option<String>,
     pub level: i64,
     pub is_leaf: bool,
@@ -69,8 +79,8 @@ pub struct AccountRow {
 
 #[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
 pub struct PeriodRow {
-    pub period: i64,
-    pub status: String,
+    pub period: Period,
+    pub status: PeriodStatus,
     pub vouchers_posted: i64,
     pub closed_at: Option<DateTime<Utc>>,
     pub closed_by: Option<String>,
@@ -81,11 +91,11 @@ pub struct PeriodRow {
 #[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
 pub struct VoucherRow {
     pub id: i64,
-    pub book_id: i64,
-    pub period: i64,
+    pub book_id: BookId,
+    pub period: Period,
     pub voucher_date: NaiveDate,
-    pub kind: String,
-    pub status: String,
+    pub kind: VoucherKind,
+    pub status: VoucherStatus,
     pub number: Option<i64>,
     pub attachments: i64,
     pub maker: String,
@@ -104,12 +114,12 @@ pub struct VoucherRow {
 /// voucher already reviewed and now posted.
 #[derive(Clone, Debug)]
 pub struct NewVoucher {
-    pub community_id: i64,
-    pub book_id: i64,
-    pub period: i64,
+    pub community_id: CommunityId,
+    pub book_id: BookId,
+    pub period: Period,
     pub voucher_date: NaiveDate,
-    pub kind: &'static str,
-    pub status: &'static str,
+    pub kind: VoucherKind,
+    pub status: VoucherStatus,
     pub number: Option<i64>,
     pub attachments: i64,
     pub maker: String,
@@ -139,7 +149,9 @@ pub struct LineRow {
     pub supplier_id: Option<i64>,
 }
 
-/// A posted voucher with its lines, in chain order: what `verify` and the exports read.
+/// A posted voucher with its lines, in chain order: what `verify` and the exports read. Its
+/// fields stay as stored (integers and codes, not domain types), so that `verify` reports a
+/// tampered value as a finding instead of failing to read it.
 #[derive(Clone, Debug, serde::Deserialize)]
 pub struct JournalVoucher {
     pub voucher_id: i64,
@@ -163,7 +175,7 @@ pub struct JournalVoucher {
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct AccountLineRow {
     pub voucher_date: NaiveDate,
-    pub period: i64,
+    pub period: Period,
     pub number: i64,
     pub summary: String,
     pub account_code: String,
@@ -175,7 +187,7 @@ pub struct AccountLineRow {
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct BalanceRow {
     pub account_id: i64,
-    pub period: i64,
+    pub period: Period,
     pub debit_fen: i64,
     pub credit_fen: i64,
 }
@@ -206,76 +218,84 @@ pub struct Posting<'a> {
 }
 
 /// The ledger's statements, one method each; the ledger composes them inside one transaction.
+/// Every statement of a book's rows names its community as well as its book.
 pub trait LedgerTx: Send {
-    fn insert_community(&mut self, name: &str, at: DateTime<Utc>) -> impl Future<Output = Result<i64>> + Send;
+    fn insert_community(&mut self, name: &str, at: DateTime<Utc>) -> impl Future<Output = Result<CommunityId>> + Send;
+    /// Communities are the one table not of a community: on a distributed deployment it is
+    /// the reference table every node holds.
     fn communities(&mut self) -> impl Future<Output = Result<Vec<CommunityRow>>> + Send;
-    fn insert_book(&mut self, book: &NewBook<'_>, chain_head: &str) -> impl Future<Output = Result<i64>> + Send;
-    fn insert_accounts(&mut self, community_id: i64, book_id: i64, accounts: &[Account]) -> impl Future<Output = Result<()>> + Send;
-    fn insert_periods(&mut self, community_id: i64, book_id: i64, periods: &[i64]) -> impl Future<Output = Result<()>> + Send;
-    fn books(&mut self, community_id: i64) -> impl Future<Output = Result<Vec<BookRow>>> + Send;
-    fn accounts(&mut self, book_id: i64) -> impl Future<Output = Result<Vec<AccountRow>>> + Send;
-    fn periods(&mut self, book_id: i64) -> impl Future<Output = Result<Vec<PeriodRow>>> + Send;
+
+    fn insert_book(&mut self, book: &NewBook<'_>, chain_head: &str) -> impl Future<Output = Result<BookId>> + Send;
+    fn insert_accounts(&mut self, book: BookKey, accounts: &[Account]) -> impl Future<Output = Result<()>> + Send;
+    fn insert_periods(&mut self, book: BookKey, periods: &[Period]) -> impl Future<Output = Result<()>> + Send;
+    fn books(&mut self, community_id: CommunityId) -> impl Future<Output = Result<Vec<BookRow>>> + Send;
+    fn accounts(&mut self, book: BookKey) -> impl Future<Output = Result<Vec<AccountRow>>> + Send;
+    fn periods(&mut self, book: BookKey) -> impl Future<Output = Result<Vec<PeriodRow>>> + Send;
+
     fn insert_voucher(&mut self, voucher: &NewVoucher) -> impl Future<Output = Result<i64>> + Send;
     /// Inserts posted vouchers in one multi-row statement; returns their ids in chain order.
     fn insert_posted_vouchers(&mut self, vouchers: &[NewVoucher]) -> impl Future<Output = Result<Vec<i64>>> + Send;
-    fn insert_lines(&mut self, community_id: i64, book_id: i64, lines: &[LineRow]) -> impl Future<Output = Result<()>> + Send;
-    fn voucher(&mut self, book_id: i64, id: i64) -> impl Future<Output = Result<Option<VoucherRow>>> + Send;
-    fn voucher_by_number(&mut self, book_id: i64, period: i64, number: i64) -> impl Future<Output = Result<Option<VoucherRow>>> + Send;
-    fn reversal_of(&mut self, voucher_id: i64) -> impl Future<Output = Result<Option<VoucherRow>>> + Send;
-    fn vouchers(
+    fn insert_lines(&mut self, book: BookKey, lines: &[LineRow]) -> impl Future<Output = Result<()>> + Send;
+    fn voucher(&mut self, book: BookKey, id: i64) -> impl Future<Output = Result<Option<VoucherRow>>> + Send;
+    fn voucher_by_number(&mut self, book: BookKey, period: Period, number: i64) -> impl Future<Output = Result<Option<VoucherRow>>> + Send;
+    fn reversal_of(&mut self, book: BookKey, voucher_id: i64) -> impl Future<Output = Result<Option<VoucherRow>>> + Send;
+    fn vouchers(&mut self, book: BookKey, from: Period, to: Period, limit: i64) -> impl Future<Output = Result<Vec<VoucherRow>>> + Send;
+    fn lines(&mut self, book: BookKey, voucher_id: i64) -> impl Future<Output = Result<Vec<LineRow>>> + Send;
+    fn set_reviewed(
         &mut self,
-        book_id: i64,
-        from_period: i64,
-        to_period: i64,
-        limit: i64,
-    ) -> impl Future<Output = Result<Vec<VoucherRow>>> + Send;
-    fn lines(&mut self, voucher_id: i64) -> impl Future<Output = Result<Vec<LineRow>>> + Send;
-    fn set_reviewed(&mut self, voucher_id: i64, reviewer: &str, at: DateTime<Utc>) -> impl Future<Output = Result<u64>> + Send;
-    fn set_posted(&mut self, voucher_id: i64, posting: &Posting<'_>) -> impl Future<Output = Result<u64>> + Send;
+        book: BookKey,
+        voucher_id: i64,
+        reviewer: &str,
+        at: DateTime<Utc>,
+    ) -> impl Future<Output = Result<u64>> + Send;
+    fn set_posted(&mut self, book: BookKey, voucher_id: i64, posting: &Posting<'_>) -> impl Future<Output = Result<u64>> + Send;
+
     /// Takes `count` numbers from the period's own counter; None if the period is closed or
     /// does not exist. Returns the last number taken.
-    fn claim_numbers(&mut self, book_id: i64, period: i64, count: i64) -> impl Future<Output = Result<Option<i64>>> + Send;
+    fn claim_numbers(&mut self, book: BookKey, period: Period, count: i64) -> impl Future<Output = Result<Option<i64>>> + Send;
     /// Extends the book's chain by `vouchers` links and takes `receipts` receipt numbers, in one
     /// UPDATE of the book's row, which is also the lock that orders postings to a book.
-    fn claim_chain(&mut self, book_id: i64, vouchers: i64, receipts: i64) -> impl Future<Output = Result<ChainClaim>> + Send;
-    fn set_chain_head(&mut self, book_id: i64, head: &str) -> impl Future<Output = Result<()>> + Send;
-    fn add_balances(&mut self, community_id: i64, book_id: i64, deltas: &[BalanceRow]) -> impl Future<Output = Result<()>> + Send;
-    fn balances(&mut self, book_id: i64) -> impl Future<Output = Result<Vec<BalanceRow>>> + Send;
-    /// The part of `balances` that posted year-end carry-forward vouchers (and reversals of them)
-    /// make up, per account and period: what a 利润表's net movement (SY) leaves out.
-    fn carry_forward_balances(&mut self, book_id: i64) -> impl Future<Output = Result<Vec<BalanceRow>>> + Send;
-    fn count_unposted(&mut self, book_id: i64, period: i64) -> impl Future<Output = Result<i64>> + Send;
-    fn close_period(
-        &mut self,
-        book_id: i64,
-        period: i64,
-        user: &str,
-        at: DateTime<Utc>,
-        chain_len: i64,
-        chain_head: &str,
-    ) -> impl Future<Output = Result<u64>> + Send;
-    fn opening_balances(&mut self, book_id: i64) -> impl Future<Output = Result<Vec<OpeningRow>>> + Send;
-    fn replace_opening_balances(&mut self, community_id: i64, book_id: i64, rows: &[OpeningRow])
-        -> impl Future<Output = Result<()>> + Send;
+    fn claim_chain(&mut self, book: BookKey, vouchers: i64, receipts: i64) -> impl Future<Output = Result<ChainClaim>> + Send;
+    fn set_chain_head(&mut self, book: BookKey, head: &str) -> impl Future<Output = Result<()>> + Send;
+    fn add_balances(&mut self, book: BookKey, deltas: &[BalanceRow]) -> impl Future<Output = Result<()>> + Send;
+    fn balances(&mut self, book: BookKey) -> impl Future<Output = Result<Vec<BalanceRow>>> + Send;
+    /// The movements of the posted carry-forward vouchers (and of their reversals), by account
+    /// and period: what the 利润表's net movement (SY) leaves out.
+    fn carry_forward_balances(&mut self, book: BookKey) -> impl Future<Output = Result<Vec<BalanceRow>>> + Send;
+
+    fn count_unposted(&mut self, book: BookKey, period: Period) -> impl Future<Output = Result<i64>> + Send;
+    fn close_period(&mut self, book: BookKey, period: Period, close: &PeriodClose<'_>) -> impl Future<Output = Result<u64>> + Send;
+
+    fn opening_balances(&mut self, book: BookKey) -> impl Future<Output = Result<Vec<OpeningRow>>> + Send;
+    fn replace_opening_balances(&mut self, book: BookKey, rows: &[OpeningRow]) -> impl Future<Output = Result<()>> + Send;
+
     /// Lines of the accounts whose code starts with `code_prefix`, posted in the range, in
     /// date and number order.
     fn account_lines(
         &mut self,
-        book_id: i64,
+        book: BookKey,
         code_prefix: &str,
-        from_period: i64,
-        to_period: i64,
+        from: Period,
+        to: Period,
     ) -> impl Future<Output = Result<Vec<AccountLineRow>>> + Send;
     /// The highest chain position of a posted voucher of the book (0 for none).
-    fn max_chain_seq(&mut self, book_id: i64) -> impl Future<Output = Result<i64>> + Send;
+    fn max_chain_seq(&mut self, book: BookKey) -> impl Future<Output = Result<i64>> + Send;
     /// The posted vouchers with `after_seq < chain_seq <= until_seq`, in chain order, with lines.
-    fn journal_page(&mut self, book_id: i64, after_seq: i64, until_seq: i64) -> impl Future<Output = Result<Vec<JournalVoucher>>> + Send;
+    fn journal_page(&mut self, book: BookKey, after_seq: i64, until_seq: i64) -> impl Future<Output = Result<Vec<JournalVoucher>>> + Send;
+}
+
+/// What closing a period records: who, when, and the chain's length and head at that moment.
+pub struct PeriodClose<'a> {
+    pub user: &'a str,
+    pub at: DateTime<Utc>,
+    pub chain_len: i64,
+    pub chain_head: &'a str,
 }
 
 macro_rules! impl_ledger_tx {
     ($tx_type:ty, $db:ty, $journal_page:ident) => {
         impl LedgerTx for $tx_type {
-            async fn insert_community(&mut self, name: &str, at: DateTime<Utc>) -> Result<i64> {
+            async fn insert_community(&mut self, name: &str, at: DateTime<Utc>) -> Result<CommunityId> {
                 let id = sqlx::query_scalar("INSERT INTO communities (name, created_at) VALUES ($1, $2) RETURNING id")
                     .bind(name)
                     .bind(at)
@@ -288,7 +308,7 @@ macro_rules! impl_ledger_tx {
                 Ok(sqlx::query_as("SELECT id, name FROM communities ORDER BY id").fetch_all(&mut *self.tx).await?)
             }
 
-            async fn insert_book(&mut self, b: &NewBook<'_>, chain_head: &str) -> Result<i64> {
+            async fn insert_book(&mut self, b: &NewBook<'_>, chain_head: &str) -> Result<BookId> {
                 let id = sqlx::query_scalar(
                     "INSERT INTO books (community_id, code, name, chart, standard, edition, profit_account, retained_account, start_period, chain_head, created_at)
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
@@ -309,18 +329,18 @@ macro_rules! impl_ledger_tx {
                 Ok(id)
             }
 
-            async fn insert_accounts(&mut self, community_id: i64, book_id: i64, accounts: &[Account]) -> Result<()> {
+            async fn insert_accounts(&mut self, book: BookKey, accounts: &[Account]) -> Result<()> {
                 for chunk in accounts.chunks(ROWS_PER_INSERT) {
                     let mut q = QueryBuilder::<$db>::new(
                         "INSERT INTO accounts (community_id, book_id, code, name, class, normal_side, parent_code, level, is_leaf) ",
                     );
                     q.push_values(chunk, |mut row, a| {
-                        row.push_bind(community_id)
-                            .push_bind(book_id)
+                        row.push_bind(book.community_id)
+                            .push_bind(book.book_id)
                             .push_bind(a.code.as_str().to_string())
                             .push_bind(a.name.clone())
-                            .push_bind(a.class.as_str())
-                            .push_bind(a.normal_side.as_str())
+                            .push_bind(a.class)
+                            .push_bind(a.normal_side)
                             .push_bind(a.parent.as_ref().map(|p| p.as_str().to_string()))
                             .push_bind(i64::from(a.level))
                             .push_bind(a.is_leaf);
@@ -330,17 +350,17 @@ macro_rules! impl_ledger_tx {
                 Ok(())
             }
 
-            async fn insert_periods(&mut self, community_id: i64, book_id: i64, periods: &[i64]) -> Result<()> {
+            async fn insert_periods(&mut self, book: BookKey, periods: &[Period]) -> Result<()> {
                 let mut q = QueryBuilder::<$db>::new("INSERT INTO periods (community_id, book_id, period) ");
                 q.push_values(periods, |mut row, p| {
-                    row.push_bind(community_id).push_bind(book_id).push_bind(*p);
+                    row.push_bind(book.community_id).push_bind(book.book_id).push_bind(*p);
                 });
-                q.push(" ON CONFLICT (book_id, period) DO NOTHING");
+                q.push(" ON CONFLICT (community_id, book_id, period) DO NOTHING");
                 q.build().execute(&mut *self.tx).await?;
                 Ok(())
             }
 
-            async fn books(&mut self, community_id: i64) -> Result<Vec<BookRow>> {
+            async fn books(&mut self, community_id: CommunityId) -> Result<Vec<BookRow>> {
                 Ok(sqlx::query_as(
                     "SELECT id, community_id, code, name, chart, standard, edition, profit_account, retained_account, start_period, chain_len, chain_head
                      FROM books WHERE community_id = $1 ORDER BY id",
@@ -350,29 +370,30 @@ macro_rules! impl_ledger_tx {
                 .await?)
             }
 
-            async fn accounts(&mut self, book_id: i64) -> Result<Vec<AccountRow>> {
+            async fn accounts(&mut self, book: BookKey) -> Result<Vec<AccountRow>> {
                 Ok(sqlx::query_as(
-                    "SELECT id, code, name, class, normal_side, parent_code, level, is_leaf FROM accounts WHERE book_id = $1 ORDER BY code",
+                    "SELECT id, code, name, class, normal_side, parent_code, level, is_leaf FROM accounts
+                     WHERE community_id = $1 AND book_id = $2 ORDER BY code",
                 )
-                .bind(book_id)
+                .bind(book.community_id)
+                .bind(book.book_id)
                 .fetch_all(&mut *self.tx)
                 .await?)
             }
 
-            async fn periods(&mut self, book_id: i64) -> Result<Vec<PeriodRow>> {
+            async fn periods(&mut self, book: BookKey) -> Result<Vec<PeriodRow>> {
                 Ok(sqlx::query_as(
                     "SELECT period, status, vouchers_posted, closed_at, closed_by, chain_len_at_close, chain_head_at_close
-                     FROM periods WHERE book_id = $1 ORDER BY period",
+                     FROM periods WHERE community_id = $1 AND book_id = $2 ORDER BY period",
                 )
-                .bind(book_id)
+                .bind(book.community_id)
+                .bind(book.book_id)
                 .fetch_all(&mut *self.tx)
                 .await?)
             }
 
             async fn insert_voucher(&mut self, v: &NewVoucher) -> Result<i64> {
-                let mut q = QueryBuilder::<$db>::new(
-                    INSERT_VOUCHER,
-                );
+                let mut q = QueryBuilder::<$db>::new(INSERT_VOUCHER);
                 q.push_values(std::slice::from_ref(v), push_voucher);
                 q.push(" RETURNING id");
                 Ok(q.build_query_scalar().fetch_one(&mut *self.tx).await?)
@@ -381,9 +402,7 @@ macro_rules! impl_ledger_tx {
             async fn insert_posted_vouchers(&mut self, vouchers: &[NewVoucher]) -> Result<Vec<i64>> {
                 let mut ids = Vec::with_capacity(vouchers.len());
                 for chunk in vouchers.chunks(VOUCHERS_PER_INSERT) {
-                    let mut q = QueryBuilder::<$db>::new(
-                        INSERT_VOUCHER,
-                    );
+                    let mut q = QueryBuilder::<$db>::new(INSERT_VOUCHER);
                     q.push_values(chunk, push_voucher);
                     q.push(" RETURNING id, chain_seq");
                     // RETURNING order is not promised by either engine; chain_seq pairs each id
@@ -395,14 +414,14 @@ macro_rules! impl_ledger_tx {
                 Ok(ids)
             }
 
-            async fn insert_lines(&mut self, community_id: i64, book_id: i64, lines: &[LineRow]) -> Result<()> {
+            async fn insert_lines(&mut self, book: BookKey, lines: &[LineRow]) -> Result<()> {
                 for chunk in lines.chunks(ROWS_PER_INSERT) {
                     let mut q = QueryBuilder::<$db>::new(
                         "INSERT INTO voucher_lines (community_id, book_id, voucher_id, line_no, summary, account_id, debit_fen, credit_fen, household_id, fee_item_id, subsidy_program_id, service_category, supplier_id) ",
                     );
                     q.push_values(chunk, |mut row, l| {
-                        row.push_bind(community_id)
-                            .push_bind(book_id)
+                        row.push_bind(book.community_id)
+                            .push_bind(book.book_id)
                             .push_bind(l.voucher_id)
                             .push_bind(l.line_no)
                             .push_bind(l.summary.clone())
@@ -420,56 +439,68 @@ macro_rules! impl_ledger_tx {
                 Ok(())
             }
 
-            async fn voucher(&mut self, book_id: i64, id: i64) -> Result<Option<VoucherRow>> {
-                Ok(sqlx::query_as(&format!("SELECT {VOUCHER_COLUMNS} FROM vouchers WHERE book_id = $1 AND id = $2"))
-                    .bind(book_id)
+            async fn voucher(&mut self, book: BookKey, id: i64) -> Result<Option<VoucherRow>> {
+                Ok(sqlx::query_as(&format!("SELECT {VOUCHER_COLUMNS} FROM vouchers WHERE community_id = $1 AND book_id = $2 AND id = $3"))
+                    .bind(book.community_id)
+                    .bind(book.book_id)
                     .bind(id)
                     .fetch_optional(&mut *self.tx)
                     .await?)
             }
 
-            async fn voucher_by_number(&mut self, book_id: i64, period: i64, number: i64) -> Result<Option<VoucherRow>> {
+            async fn voucher_by_number(&mut self, book: BookKey, period: Period, number: i64) -> Result<Option<VoucherRow>> {
                 Ok(sqlx::query_as(&format!(
-                    "SELECT {VOUCHER_COLUMNS} FROM vouchers WHERE book_id = $1 AND period = $2 AND number = $3"
+                    "SELECT {VOUCHER_COLUMNS} FROM vouchers WHERE community_id = $1 AND book_id = $2 AND period = $3 AND number = $4"
                 ))
-                .bind(book_id)
+                .bind(book.community_id)
+                .bind(book.book_id)
                 .bind(period)
                 .bind(number)
                 .fetch_optional(&mut *self.tx)
                 .await?)
             }
 
-            async fn reversal_of(&mut self, voucher_id: i64) -> Result<Option<VoucherRow>> {
-                Ok(sqlx::query_as(&format!("SELECT {VOUCHER_COLUMNS} FROM vouchers WHERE reverses_id = $1"))
+            async fn reversal_of(&mut self, book: BookKey, voucher_id: i64) -> Result<Option<VoucherRow>> {
+                Ok(sqlx::query_as(&format!("SELECT {VOUCHER_COLUMNS} FROM vouchers WHERE community_id = $1 AND book_id = $2 AND reverses_id = $3"))
+                    .bind(book.community_id)
+                    .bind(book.book_id)
                     .bind(voucher_id)
                     .fetch_optional(&mut *self.tx)
                     .await?)
             }
 
-            async fn vouchers(&mut self, book_id: i64, from_period: i64, to_period: i64, limit: i64) -> Result<Vec<VoucherRow>> {
+            async fn vouchers(&mut self, book: BookKey, from: Period, to: Period, limit: i64) -> Result<Vec<VoucherRow>> {
                 Ok(sqlx::query_as(&format!(
-                    "SELECT {VOUCHER_COLUMNS} FROM vouchers WHERE book_id = $1 AND period BETWEEN $2 AND $3
-                     ORDER BY period, number IS NULL, number, id LIMIT $4"
+                    "SELECT {VOUCHER_COLUMNS} FROM vouchers WHERE community_id = $1 AND book_id = $2 AND period BETWEEN $3 AND $4
+                     ORDER BY period, number IS NULL, number, id LIMIT $5"
                 ))
-                .bind(book_id)
-                .bind(from_period)
-                .bind(to_period)
+                .bind(book.community_id)
+                .bind(book.book_id)
+                .bind(from)
+                .bind(to)
                 .bind(limit)
                 .fetch_all(&mut *self.tx)
                 .await?)
             }
 
-            async fn lines(&mut self, voucher_id: i64) -> Result<Vec<LineRow>> {
-                Ok(sqlx::query_as(&format!("SELECT {LINE_COLUMNS} FROM voucher_lines WHERE voucher_id = $1 ORDER BY line_no"))
-                    .bind(voucher_id)
-                    .fetch_all(&mut *self.tx)
-                    .await?)
+            async fn lines(&mut self, book: BookKey, voucher_id: i64) -> Result<Vec<LineRow>> {
+                Ok(sqlx::query_as(&format!(
+                    "SELECT {LINE_COLUMNS} FROM voucher_lines WHERE community_id = $1 AND book_id = $2 AND voucher_id = $3 ORDER BY line_no"
+                ))
+                .bind(book.community_id)
+                .bind(book.book_id)
+                .bind(voucher_id)
+                .fetch_all(&mut *self.tx)
+                .await?)
             }
 
-            async fn set_reviewed(&mut self, voucher_id: i64, reviewer: &str, at: DateTime<Utc>) -> Result<u64> {
+            async fn set_reviewed(&mut self, book: BookKey, voucher_id: i64, reviewer: &str, at: DateTime<Utc>) -> Result<u64> {
                 let done = sqlx::query(
-                    "UPDATE vouchers SET status = 'reviewed', reviewer = $2, reviewed_at = $3 WHERE id = $1 AND status = 'draft'",
+                    "UPDATE vouchers SET status = 'reviewed', reviewer = $4, reviewed_at = $5
+                     WHERE community_id = $1 AND book_id = $2 AND id = $3 AND status = 'draft'",
                 )
+                .bind(book.community_id)
+                .bind(book.book_id)
                 .bind(voucher_id)
                 .bind(reviewer)
                 .bind(at)
@@ -478,11 +509,13 @@ macro_rules! impl_ledger_tx {
                 Ok(done.rows_affected())
             }
 
-            async fn set_posted(&mut self, voucher_id: i64, p: &Posting<'_>) -> Result<u64> {
+            async fn set_posted(&mut self, book: BookKey, voucher_id: i64, p: &Posting<'_>) -> Result<u64> {
                 let done = sqlx::query(
-                    "UPDATE vouchers SET status = 'posted', number = $2, chain_seq = $3, prev_hash = $4, hash = $5, poster = $6, posted_at = $7
-                     WHERE id = $1 AND status = 'reviewed'",
+                    "UPDATE vouchers SET status = 'posted', number = $4, chain_seq = $5, prev_hash = $6, hash = $7, poster = $8, posted_at = $9
+                     WHERE community_id = $1 AND book_id = $2 AND id = $3 AND status = 'reviewed'",
                 )
+                .bind(book.community_id)
+                .bind(book.book_id)
                 .bind(voucher_id)
                 .bind(p.number)
                 .bind(p.chain_seq)
@@ -495,53 +528,61 @@ macro_rules! impl_ledger_tx {
                 Ok(done.rows_affected())
             }
 
-            async fn claim_numbers(&mut self, book_id: i64, period: i64, count: i64) -> Result<Option<i64>> {
+            async fn claim_numbers(&mut self, book: BookKey, period: Period, count: i64) -> Result<Option<i64>> {
                 Ok(sqlx::query_scalar(
-                    "UPDATE periods SET vouchers_posted = vouchers_posted + $3 WHERE book_id = $1 AND period = $2 AND status = 'open' RETURNING vouchers_posted",
+                    "UPDATE periods SET vouchers_posted = vouchers_posted + $4
+                     WHERE community_id = $1 AND book_id = $2 AND period = $3 AND status = 'open' RETURNING vouchers_posted",
                 )
-                .bind(book_id)
+                .bind(book.community_id)
+                .bind(book.book_id)
                 .bind(period)
                 .bind(count)
                 .fetch_optional(&mut *self.tx)
                 .await?)
             }
 
-            async fn claim_chain(&mut self, book_id: i64, vouchers: i64, receipts: i64) -> Result<ChainClaim> {
+            async fn claim_chain(&mut self, book: BookKey, vouchers: i64, receipts: i64) -> Result<ChainClaim> {
                 // The UPDATE takes the book's row lock first, so concurrent postings to one book
                 // queue here and each sees the head its predecessor left.
                 // RETURNING gives the row after the update; chain_head is not changed by it, so it
                 // is the head before this claim.
                 Ok(sqlx::query_as(
-                    "UPDATE books SET chain_len = chain_len + $2, receipts_issued = receipts_issued + $3 WHERE id = $1
+                    "UPDATE books SET chain_len = chain_len + $3, receipts_issued = receipts_issued + $4 WHERE community_id = $1 AND id = $2
                      RETURNING chain_len, chain_head, receipts_issued",
                 )
-                .bind(book_id)
+                .bind(book.community_id)
+                .bind(book.book_id)
                 .bind(vouchers)
                 .bind(receipts)
                 .fetch_one(&mut *self.tx)
                 .await?)
             }
 
-            async fn set_chain_head(&mut self, book_id: i64, head: &str) -> Result<()> {
-                sqlx::query("UPDATE books SET chain_head = $2 WHERE id = $1").bind(book_id).bind(head).execute(&mut *self.tx).await?;
+            async fn set_chain_head(&mut self, book: BookKey, head: &str) -> Result<()> {
+                sqlx::query("UPDATE books SET chain_head = $3 WHERE community_id = $1 AND id = $2")
+                    .bind(book.community_id)
+                    .bind(book.book_id)
+                    .bind(head)
+                    .execute(&mut *self.tx)
+                    .await?;
                 Ok(())
             }
 
-            async fn add_balances(&mut self, community_id: i64, book_id: i64, deltas: &[BalanceRow]) -> Result<()> {
+            async fn add_balances(&mut self, book: BookKey, deltas: &[BalanceRow]) -> Result<()> {
                 for chunk in deltas.chunks(ROWS_PER_INSERT) {
                     let mut q = QueryBuilder::<$db>::new(
                         "INSERT INTO account_balances (community_id, book_id, account_id, period, debit_fen, credit_fen) ",
                     );
                     q.push_values(chunk, |mut row, d| {
-                        row.push_bind(community_id)
-                            .push_bind(book_id)
+                        row.push_bind(book.community_id)
+                            .push_bind(book.book_id)
                             .push_bind(d.account_id)
                             .push_bind(d.period)
                             .push_bind(d.debit_fen)
                             .push_bind(d.credit_fen);
                     });
                     q.push(
-                        " ON CONFLICT (book_id, account_id, period) DO UPDATE SET
+                        " ON CONFLICT (community_id, book_id, account_id, period) DO UPDATE SET
                           debit_fen = account_balances.debit_fen + excluded.debit_fen,
                           credit_fen = account_balances.credit_fen + excluded.credit_fen",
                     );
@@ -550,103 +591,117 @@ macro_rules! impl_ledger_tx {
                 Ok(())
             }
 
-            async fn balances(&mut self, book_id: i64) -> Result<Vec<BalanceRow>> {
+            async fn balances(&mut self, book: BookKey) -> Result<Vec<BalanceRow>> {
                 Ok(sqlx::query_as(
-                    "SELECT account_id, period, debit_fen, credit_fen FROM account_balances WHERE book_id = $1 ORDER BY account_id, period",
+                    "SELECT account_id, period, debit_fen, credit_fen FROM account_balances
+                     WHERE community_id = $1 AND book_id = $2 ORDER BY account_id, period",
                 )
-                .bind(book_id)
+                .bind(book.community_id)
+                .bind(book.book_id)
                 .fetch_all(&mut *self.tx)
                 .await?)
             }
 
-            async fn carry_forward_balances(&mut self, book_id: i64) -> Result<Vec<BalanceRow>> {
+            async fn carry_forward_balances(&mut self, book: BookKey) -> Result<Vec<BalanceRow>> {
                 // The carry-forward vouchers come from the partial index vouchers_carry_forward;
                 // a reversal of one is found through its UNIQUE reverses_id.
                 Ok(sqlx::query_as(
                     "SELECT l.account_id, v.period, CAST(SUM(l.debit_fen) AS BIGINT) AS debit_fen, CAST(SUM(l.credit_fen) AS BIGINT) AS credit_fen
-                     FROM voucher_lines l JOIN vouchers v ON v.id = l.voucher_id
-                     WHERE v.status = 'posted' AND v.id IN (
-                         SELECT c.id FROM vouchers c WHERE c.book_id = $1 AND c.kind = 'carry_forward'
+                     FROM voucher_lines l JOIN vouchers v ON v.community_id = l.community_id AND v.id = l.voucher_id
+                     WHERE l.community_id = $1 AND v.status = 'posted' AND v.id IN (
+                         SELECT c.id FROM vouchers c WHERE c.community_id = $1 AND c.book_id = $2 AND c.kind = 'carry_forward'
                          UNION ALL
-                         SELECT r.id FROM vouchers c JOIN vouchers r ON r.reverses_id = c.id WHERE c.book_id = $1 AND c.kind = 'carry_forward')
+                         SELECT r.id FROM vouchers c JOIN vouchers r ON r.community_id = c.community_id AND r.reverses_id = c.id
+                         WHERE c.community_id = $1 AND c.book_id = $2 AND c.kind = 'carry_forward')
                      GROUP BY l.account_id, v.period ORDER BY l.account_id, v.period",
                 )
-                .bind(book_id)
+                .bind(book.community_id)
+                .bind(book.book_id)
                 .fetch_all(&mut *self.tx)
                 .await?)
             }
 
-            async fn count_unposted(&mut self, book_id: i64, period: i64) -> Result<i64> {
-                Ok(sqlx::query_scalar("SELECT COUNT(*) FROM vouchers WHERE book_id = $1 AND period = $2 AND status <> 'posted'")
-                    .bind(book_id)
+            async fn count_unposted(&mut self, book: BookKey, period: Period) -> Result<i64> {
+                Ok(sqlx::query_scalar("SELECT COUNT(*) FROM vouchers WHERE community_id = $1 AND book_id = $2 AND period = $3 AND status <> 'posted'")
+                    .bind(book.community_id)
+                    .bind(book.book_id)
                     .bind(period)
                     .fetch_one(&mut *self.tx)
                     .await?)
             }
 
-            async fn close_period(&mut self, book_id: i64, period: i64, user: &str, at: DateTime<Utc>, chain_len: i64, chain_head: &str) -> Result<u64> {
+            async fn close_period(&mut self, book: BookKey, period: Period, c: &PeriodClose<'_>) -> Result<u64> {
                 let done = sqlx::query(
-                    "UPDATE periods SET status = 'closed', closed_by = $3, closed_at = $4, chain_len_at_close = $5, chain_head_at_close = $6
-                     WHERE book_id = $1 AND period = $2 AND status = 'open'",
+                    "UPDATE periods SET status = 'closed', closed_by = $4, closed_at = $5, chain_len_at_close = $6, chain_head_at_close = $7
+                     WHERE community_id = $1 AND book_id = $2 AND period = $3 AND status = 'open'",
                 )
-                .bind(book_id)
+                .bind(book.community_id)
+                .bind(book.book_id)
                 .bind(period)
-                .bind(user)
-                .bind(at)
-                .bind(chain_len)
-                .bind(chain_head)
+                .bind(c.user)
+                .bind(c.at)
+                .bind(c.chain_len)
+                .bind(c.chain_head)
                 .execute(&mut *self.tx)
                 .await?;
                 Ok(done.rows_affected())
             }
 
-            async fn opening_balances(&mut self, book_id: i64) -> Result<Vec<OpeningRow>> {
-                Ok(sqlx::query_as("SELECT account_id, balance_fen FROM opening_balances WHERE book_id = $1 ORDER BY account_id")
-                    .bind(book_id)
+            async fn opening_balances(&mut self, book: BookKey) -> Result<Vec<OpeningRow>> {
+                Ok(sqlx::query_as("SELECT account_id, balance_fen FROM opening_balances WHERE community_id = $1 AND book_id = $2 ORDER BY account_id")
+                    .bind(book.community_id)
+                    .bind(book.book_id)
                     .fetch_all(&mut *self.tx)
                     .await?)
             }
 
-            async fn replace_opening_balances(&mut self, community_id: i64, book_id: i64, rows: &[OpeningRow]) -> Result<()> {
-                sqlx::query("DELETE FROM opening_balances WHERE book_id = $1").bind(book_id).execute(&mut *self.tx).await?;
+            async fn replace_opening_balances(&mut self, book: BookKey, rows: &[OpeningRow]) -> Result<()> {
+                sqlx::query("DELETE FROM opening_balances WHERE community_id = $1 AND book_id = $2")
+                    .bind(book.community_id)
+                    .bind(book.book_id)
+                    .execute(&mut *self.tx)
+                    .await?;
                 for chunk in rows.chunks(ROWS_PER_INSERT) {
                     let mut q = QueryBuilder::<$db>::new("INSERT INTO opening_balances (community_id, book_id, account_id, balance_fen) ");
                     q.push_values(chunk, |mut row, r| {
-                        row.push_bind(community_id).push_bind(book_id).push_bind(r.account_id).push_bind(r.balance_fen);
+                        row.push_bind(book.community_id).push_bind(book.book_id).push_bind(r.account_id).push_bind(r.balance_fen);
                     });
                     q.build().execute(&mut *self.tx).await?;
                 }
                 Ok(())
             }
 
-            async fn account_lines(&mut self, book_id: i64, code_prefix: &str, from_period: i64, to_period: i64) -> Result<Vec<AccountLineRow>> {
+            async fn account_lines(&mut self, book: BookKey, code_prefix: &str, from: Period, to: Period) -> Result<Vec<AccountLineRow>> {
                 Ok(sqlx::query_as(
                     "SELECT v.voucher_date, v.period, v.number, l.summary, a.code AS account_code, l.debit_fen, l.credit_fen
                      FROM accounts a
-                     JOIN voucher_lines l ON l.account_id = a.id
-                     JOIN vouchers v ON v.id = l.voucher_id
-                     WHERE a.book_id = $1 AND substr(a.code, 1, length($2)) = $2
-                       AND v.status = 'posted' AND v.period BETWEEN $3 AND $4
+                     JOIN voucher_lines l ON l.community_id = a.community_id AND l.account_id = a.id
+                     JOIN vouchers v ON v.community_id = l.community_id AND v.id = l.voucher_id
+                     WHERE a.community_id = $1 AND a.book_id = $2 AND substr(a.code, 1, length($3)) = $3
+                       AND v.status = 'posted' AND v.period BETWEEN $4 AND $5
                      ORDER BY v.period, v.voucher_date, v.number, l.line_no",
                 )
-                .bind(book_id)
+                .bind(book.community_id)
+                .bind(book.book_id)
                 .bind(code_prefix)
-                .bind(from_period)
-                .bind(to_period)
+                .bind(from)
+                .bind(to)
                 .fetch_all(&mut *self.tx)
                 .await?)
             }
 
-            async fn max_chain_seq(&mut self, book_id: i64) -> Result<i64> {
-                let max: Option<i64> = sqlx::query_scalar("SELECT MAX(chain_seq) FROM vouchers WHERE book_id = $1 AND status = 'posted'")
-                    .bind(book_id)
-                    .fetch_one(&mut *self.tx)
-                    .await?;
+            async fn max_chain_seq(&mut self, book: BookKey) -> Result<i64> {
+                let max: Option<i64> =
+                    sqlx::query_scalar("SELECT MAX(chain_seq) FROM vouchers WHERE community_id = $1 AND book_id = $2 AND status = 'posted'")
+                        .bind(book.community_id)
+                        .bind(book.book_id)
+                        .fetch_one(&mut *self.tx)
+                        .await?;
                 Ok(max.unwrap_or(0))
             }
 
-            async fn journal_page(&mut self, book_id: i64, after_seq: i64, until_seq: i64) -> Result<Vec<JournalVoucher>> {
-                $journal_page(&mut self.tx, book_id, after_seq, until_seq).await
+            async fn journal_page(&mut self, book: BookKey, after_seq: i64, until_seq: i64) -> Result<Vec<JournalVoucher>> {
+                $journal_page(&mut self.tx, book, after_seq, until_seq).await
             }
         }
     };
@@ -654,6 +709,11 @@ macro_rules! impl_ledger_tx {
 
 fn push_voucher<'q, DB: sqlx::Database>(mut row: sqlx::query_builder::Separated<'_, 'q, DB, &'static str>, v: &'q NewVoucher)
 where
+    CommunityId: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    BookId: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    Period: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    VoucherKind: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    VoucherStatus: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     Option<i64>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
@@ -689,27 +749,34 @@ impl_ledger_tx!(PgTx, Postgres, pg_journal_page);
 /// driver pays per row and per value (a worker thread and a copy of each value), so SQLite
 /// builds each page as two JSON documents; PostgreSQL's JSON functions are the slow part there,
 /// and its binary rows are cheap. Both return the same vouchers.
-async fn sqlite_journal_page(tx: &mut sqlx::SqliteConnection, book_id: i64, after_seq: i64, until_seq: i64) -> Result<Vec<JournalVoucher>> {
+async fn sqlite_journal_page(
+    tx: &mut sqlx::SqliteConnection,
+    book: BookKey,
+    after_seq: i64,
+    until_seq: i64,
+) -> Result<Vec<JournalVoucher>> {
     // Arrays follow the field order of JournalVoucher and LineRow.
     let headers: String = sqlx::query_scalar(
         "SELECT json_group_array(json_array(id, chain_seq, period, number, voucher_date, kind, attachments, maker, reviewer, poster,
                                             reverses_id, prev_hash, hash) ORDER BY chain_seq)
-         FROM vouchers WHERE book_id = $1 AND status = 'posted' AND chain_seq > $2 AND chain_seq <= $3",
+         FROM vouchers WHERE community_id = $4 AND book_id = $1 AND status = 'posted' AND chain_seq > $2 AND chain_seq <= $3",
     )
-    .bind(book_id)
+    .bind(book.book_id)
     .bind(after_seq)
     .bind(until_seq)
+    .bind(book.community_id)
     .fetch_one(&mut *tx)
     .await?;
     let lines: String = sqlx::query_scalar(
         "SELECT json_group_array(json_array(l.voucher_id, l.line_no, l.summary, l.account_id, l.debit_fen, l.credit_fen, l.household_id,
                                             l.fee_item_id, l.subsidy_program_id, l.service_category, l.supplier_id) ORDER BY v.chain_seq, l.line_no)
-         FROM vouchers v JOIN voucher_lines l ON l.voucher_id = v.id
-         WHERE v.book_id = $1 AND v.status = 'posted' AND v.chain_seq > $2 AND v.chain_seq <= $3",
+         FROM vouchers v JOIN voucher_lines l ON l.community_id = v.community_id AND l.voucher_id = v.id
+         WHERE v.community_id = $4 AND v.book_id = $1 AND v.status = 'posted' AND v.chain_seq > $2 AND v.chain_seq <= $3",
     )
-    .bind(book_id)
+    .bind(book.book_id)
     .bind(after_seq)
     .bind(until_seq)
+    .bind(book.community_id)
     .fetch_one(&mut *tx)
     .await?;
     let unreadable = |e: serde_json::Error| crate::error::Error::invalid("账簿数据", format!("数据库返回的凭证无法解读：{e}"));
@@ -718,7 +785,7 @@ async fn sqlite_journal_page(tx: &mut sqlx::SqliteConnection, book_id: i64, afte
     Ok(attach_lines(headers, lines))
 }
 
-async fn pg_journal_page(tx: &mut sqlx::PgConnection, book_id: i64, after_seq: i64, until_seq: i64) -> Result<Vec<JournalVoucher>> {
+async fn pg_journal_page(tx: &mut sqlx::PgConnection, book: BookKey, after_seq: i64, until_seq: i64) -> Result<Vec<JournalVoucher>> {
     // Tuples decode by position; the named FromRow looks every column up by name, which
     // costs more than the decoding itself at a million rows.
     type Header =
@@ -726,22 +793,24 @@ async fn pg_journal_page(tx: &mut sqlx::PgConnection, book_id: i64, after_seq: i
     type Line = (i64, i64, String, i64, i64, i64, Option<i64>, Option<i64>, Option<i64>, Option<String>, Option<i64>);
     let headers: Vec<Header> = sqlx::query_as(
         "SELECT id, chain_seq, period, number, voucher_date, kind, attachments, maker, reviewer, poster, reverses_id, prev_hash, hash
-         FROM vouchers WHERE book_id = $1 AND status = 'posted' AND chain_seq > $2 AND chain_seq <= $3 ORDER BY chain_seq",
+         FROM vouchers WHERE community_id = $4 AND book_id = $1 AND status = 'posted' AND chain_seq > $2 AND chain_seq <= $3 ORDER BY chain_seq",
     )
-    .bind(book_id)
+    .bind(book.book_id)
     .bind(after_seq)
     .bind(until_seq)
+    .bind(book.community_id)
     .fetch_all(&mut *tx)
     .await?;
     let lines: Vec<Line> = sqlx::query_as(
         "SELECT l.voucher_id, l.line_no, l.summary, l.account_id, l.debit_fen, l.credit_fen, l.household_id, l.fee_item_id,
                 l.subsidy_program_id, l.service_category, l.supplier_id
-         FROM vouchers v JOIN voucher_lines l ON l.voucher_id = v.id
-         WHERE v.book_id = $1 AND v.status = 'posted' AND v.chain_seq > $2 AND v.chain_seq <= $3 ORDER BY v.chain_seq, l.line_no",
+         FROM vouchers v JOIN voucher_lines l ON l.community_id = v.community_id AND l.voucher_id = v.id
+         WHERE v.community_id = $4 AND v.book_id = $1 AND v.status = 'posted' AND v.chain_seq > $2 AND v.chain_seq <= $3 ORDER BY v.chain_seq, l.line_no",
     )
-    .bind(book_id)
+    .bind(book.book_id)
     .bind(after_seq)
     .bind(until_seq)
+    .bind(book.community_id)
     .fetch_all(&mut *tx)
     .await?;
     let headers = headers

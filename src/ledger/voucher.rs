@@ -76,6 +76,31 @@ impl VoucherStatus {
     }
 }
 
+/// A period is open for posting until it is closed (结账); a closed period never reopens.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PeriodStatus {
+    Open,
+    Closed,
+}
+
+impl PeriodStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PeriodStatus::Open => "open",
+            PeriodStatus::Closed => "closed",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<PeriodStatus> {
+        match text {
+            "open" => Some(PeriodStatus::Open),
+            "closed" => Some(PeriodStatus::Closed),
+            _ => None,
+        }
+    }
+}
+
 /// Optional analysis dimensions of a line (辅助核算). Ids refer to the subledgers that later
 /// capabilities add (households, fee items, subsidy programs, suppliers).
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

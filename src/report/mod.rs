@@ -61,9 +61,9 @@ impl Balances {
     pub async fn load<S: Store>(store: &S, book: &Book) -> Result<Balances> {
         let mut tx = store.read().await?;
         Ok(Balances {
-            opening: tx.opening_balances(book.id()).await?,
-            movements: tx.balances(book.id()).await?,
-            carry_forward: tx.carry_forward_balances(book.id()).await?,
+            opening: tx.opening_balances(book.key()).await?,
+            movements: tx.balances(book.key()).await?,
+            carry_forward: tx.carry_forward_balances(book.key()).await?,
         })
     }
 
@@ -76,14 +76,14 @@ impl Balances {
         }
         for m in &self.movements {
             let t = leaf.entry(m.account_id).or_default();
-            if m.period < from.key() {
+            if m.period < from {
                 t.opening_fen += m.debit_fen - m.credit_fen;
-            } else if m.period <= to.key() {
+            } else if m.period <= to {
                 t.debit_fen += m.debit_fen;
                 t.credit_fen += m.credit_fen;
             }
         }
-        for m in self.carry_forward.iter().filter(|m| (from.key()..=to.key()).contains(&m.period)) {
+        for m in self.carry_forward.iter().filter(|m| (from..=to).contains(&m.period)) {
             let t = leaf.entry(m.account_id).or_default();
             t.carry_debit_fen += m.debit_fen;
             t.carry_credit_fen += m.credit_fen;
@@ -293,7 +293,7 @@ pub async fn account_ledger<S: Store>(store: &S, book: &Book, code: &str, from: 
     let year_before = balances.totals(book, from.first_of_year(), from.prev()).get(&account_code).copied().unwrap_or_default();
     let lines = {
         let mut tx = store.read().await?;
-        tx.account_lines(book.id(), account_code.as_str(), from.key(), to.key()).await?
+        tx.account_lines(book.key(), account_code.as_str(), from, to).await?
     };
     let opening_label = if from.month() == 1 { "上年结转" } else { "期初余额" };
     let mut entries = vec![LedgerEntry::total("opening", &from.first_day().to_string(), opening_label, (0, 0), opening)];
@@ -306,7 +306,7 @@ pub async fn account_ledger<S: Store>(store: &S, book: &Book, code: &str, from: 
             year_credit = 0;
         }
         let (mut month_debit, mut month_credit) = (0, 0);
-        while index < lines.len() && lines[index].period == period.key() {
+        while index < lines.len() && lines[index].period == period {
             let l = &lines[index];
             balance += l.debit_fen - l.credit_fen;
             month_debit += l.debit_fen;

@@ -9,7 +9,9 @@
 //! leaves nothing behind (invariant 8).
 
 mod affinity;
+mod constraint;
 mod engine;
+mod types;
 
 use std::future::Future;
 
@@ -17,6 +19,7 @@ use crate::error::Result;
 use crate::fees::store::FeesTx;
 use crate::ledger::store::LedgerTx;
 
+pub(crate) use constraint::on_constraint;
 pub use engine::{PgStore, PgTx, SqliteStore, SqliteTx};
 
 /// Rows per multi-row INSERT: keeps the bound parameters under SQLite's 32,766 and

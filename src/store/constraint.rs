@@ -1,0 +1,76 @@
+//! Named database constraints as user errors, in one place (in the spirit of realworld-axum-sqlx's
+//! `on_constraint`): a duplicate is a conflict naming the field, never "internal". PostgreSQL
+//! reports the constraint's name; SQLite reports the table and columns of a UNIQUE constraint
+//! ("UNIQUE constraint failed: bills.community_id, bills.household_id, …"), so each entry
+//! names both.
+
+use sqlx::error::ErrorKind;
+
+/// A UNIQUE constraint of the schema (migrations/*/0006_community_keys.sql names them) and what
+/// a user is told when a write breaks it.
+struct Unique {
+    /// The constraint's name on PostgreSQL.
+    name: &'static str,
+    /// The table and the columns that tell the constraint apart in SQLite's message.
+    sqlite_columns: &'static [&'static str],
+    field: &'static str,
+    reason: &'static str,
+}
+
+const UNIQUE: &[Unique] = &[
+    Unique { name: "communities_name_key", sqlite_columns: &["communities.name"], field: "社区名称", reason: "已有同名社区" },
+    Unique { name: "books_code_key", sqlite_columns: &["books.code"], field: "账套编码", reason: "本社区已有此编码的账套" },
+    Unique { name: "accounts_code_key", sqlite_columns: &["accounts.code"], field: "科目编码", reason: "账套中已有此科目" },
+    Unique { name: "vouchers_number_key", sqlite_columns: &["vouchers.number"], field: "凭证号", reason: "本月已有此凭证号" },
+    Unique {
+        name: "vouchers_reverses_key",
+        sqlite_columns: &["vouchers.reverses_id"],
+        field: "红字冲销",
+        reason: "该凭证已被冲销，一张凭证只能冲销一次",
+    },
+    Unique {
+        name: "households_room_key", sqlite_columns: &["households.room"], field: "房号", reason: "已有同一楼栋、单元、房号的住户"
+    },
+    Unique {
+        name: "fee_items_code_key", sqlite_columns: &["fee_items.code"], field: "收费项目编码", reason: "账套中已有此收费项目"
+    },
+    Unique {
+        name: "meter_readings_month_key",
+        sqlite_columns: &["meter_readings.household_id", "meter_readings.period"],
+        field: "抄表读数",
+        reason: "该住户此项目本月的读数已录入",
+    },
+    Unique {
+        name: "bills_month_key",
+        sqlite_columns: &["bills.household_id", "bills.period"],
+        field: "账单",
+        reason: "该住户此项目本月已计费",
+    },
+    Unique {
+        name: "payments_key_key", sqlite_columns: &["payments.idempotency_key"], field: "幂等键", reason: "已被另一笔收款使用"
+    },
+    Unique {
+        name: "payments_receipt_key", sqlite_columns: &["payments.receipt_number"], field: "收据号", reason: "收据号已被使用"
+    },
+    Unique {
+        name: "payment_voids_payment_key", sqlite_columns: &["payment_voids.payment_id"], field: "收据", reason: "该收据已作废"
+    },
+];
+
+/// The user's field and reason for a database error that breaks a named constraint, or None
+/// for any other error (which stays a database error).
+pub(crate) fn on_constraint(error: &sqlx::Error) -> Option<(&'static str, &'static str)> {
+    let sqlx::Error::Database(db) = error else { return None };
+    match db.kind() {
+        ErrorKind::UniqueViolation => {
+            let message = db.message();
+            UNIQUE
+                .iter()
+                .find(|u| db.constraint() == Some(u.name) || u.sqlite_columns.iter().all(|c| message.contains(c)))
+                .map(|u| (u.field, u.reason))
+                .or(Some(("记录", "与已有记录重复")))
+        }
+        ErrorKind::ForeignKeyViolation => Some(("引用", "引用的记录不存在或不属于本社区")),
+        _ => None,
+    }
+}

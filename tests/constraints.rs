@@ -1,0 +1,84 @@
+//! No silent defaults at the storage boundary: a write that breaks a named constraint is a
+//! conflict naming the field (never "internal"); a stored value the program cannot read is an
+//! error naming it (never a zero); an account id a book lacks is an error (never "?").
+
+mod common;
+
+use common::*;
+use mingzhang::domain::ids::HouseholdId;
+use mingzhang::fees::rules::{FeeBasis, HouseholdKind};
+use mingzhang::fees::store::{FeeItemRow, FeesTx};
+use mingzhang::fees::FeeItemSpec;
+use mingzhang::ledger::Ledger;
+use mingzhang::store::Store;
+use mingzhang::Error;
+
+const HOUSEHOLDS: &str = "楼栋,单元,房号,建筑面积,类型,业主,电话\n1,1,101,89.50,住宅,张三,13900000001\n";
+
+async fn water_book<S: Store>(ledger: &Ledger<S>) -> (mingzhang::ledger::Book, HouseholdId) {
+    let book = company_book(ledger).await;
+    let fees = ledger.fees();
+    fees.import_households(book.row.community_id, HOUSEHOLDS.as_bytes()).await.unwrap();
+    let spec = FeeItemSpec {
+        code: "SF",
+        name: "水费",
+        basis: FeeBasis::Metered,
+        revenue_account: "500101",
+        late_fee_ppm_per_day: 0,
+        late_fee_cap_percent: 0,
+    };
+    fees.add_fee_item(&book, &spec).await.unwrap();
+    fees.add_fee_standard(&book, "SF", HouseholdKind::Residential, "3.5", date(2025, 1, 1), None).await.unwrap();
+    let h = fees.households(book.row.community_id).await.unwrap()[0].id;
+    (book, h)
+}
+
+async fn duplicates_are_conflicts_naming_the_field<S: Store>(ledger: Ledger<S>, url: &str) {
+    let (book, h) = water_book(&ledger).await;
+    let fees = ledger.fees();
+    fees.record_meter_readings(&book, "SF", period(2025, 1), &[(h, "100".into(), false)]).await.unwrap();
+    let before = snapshot(url).await;
+    let err = fees.record_meter_readings(&book, "SF", period(2025, 1), &[(h, "120".into(), false)]).await.unwrap_err();
+    assert_eq!(err.code(), "conflict", "{err}");
+    assert!(err.to_string().contains("抄表读数"), "{err}");
+    assert_eq!(snapshot(url).await, before, "a refused write leaves nothing behind");
+
+    // The same through the storage interface: the database's own key answers, by name.
+    let mut tx = ledger.store.begin().await.unwrap();
+    let item = FeeItemRow {
+        id: 0,
+        code: "SF".into(),
+        name: "水费".into(),
+        basis: FeeBasis::Metered,
+        revenue_account_id: book.account_id("500101").unwrap(),
+        late_fee_ppm_per_day: 0,
+        late_fee_cap_percent: 0,
+    };
+    let err = tx.insert_fee_item(book.key(), &item).await.unwrap_err();
+    assert!(matches!(err, Error::Constraint { field: "收费项目编码", .. }), "{err:?}");
+    drop(tx);
+}
+
+async fn unreadable_values_are_errors_not_zeros<S: Store>(ledger: Ledger<S>, url: &str) {
+    let (book, h) = water_book(&ledger).await;
+    let fees = ledger.fees();
+    fees.record_meter_readings(&book, "SF", period(2025, 1), &[(h, "100".into(), false)]).await.unwrap();
+    fees.record_meter_readings(&book, "SF", period(2025, 2), &[(h, "130".into(), false)]).await.unwrap();
+    // Someone with the database password writes a reading the program cannot read: February's
+    // bill must not silently treat January's as 0 and bill the whole meter.
+    raw_sql(url, "UPDATE meter_readings SET reading = 'abc' WHERE period = 202501").await.unwrap();
+    let err = fees.run_billing(&book, period(2025, 2), &[], "会计").await.unwrap_err();
+    assert!(err.to_string().contains("抄表读数") && err.to_string().contains("abc"), "{err}");
+    assert!(book.code_of(987_654).is_err(), "an account the book lacks is an error, not a placeholder");
+    assert_eq!(book.code_of(book.account_id("1001").unwrap()).unwrap(), "1001");
+}
+
+#[tokio::test]
+async fn duplicates() {
+    on_fresh_store!(duplicates_are_conflicts_naming_the_field);
+}
+
+#[tokio::test]
+async fn unreadable_values() {
+    on_fresh_store!(unreadable_values_are_errors_not_zeros);
+}
