@@ -15,9 +15,10 @@ use mingzhang::domain::money::Fen;
 use mingzhang::domain::period::Period;
 use mingzhang::fees::reports::{aging, collection};
 use mingzhang::fees::rules::{FeeBasis, HouseholdKind};
+use mingzhang::fees::store::FeesStore;
 use mingzhang::fees::{FeeItemSpec, Fees, Method, PaymentRequest};
 use mingzhang::ledger::Ledger;
-use mingzhang::store::{AnyStore, Store};
+use mingzhang::store::AnyStore;
 use mingzhang::with_store;
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
@@ -39,7 +40,7 @@ struct Args {
     bench: bool,
 }
 
-async fn run<S: Store>(store: S, args: &Args) -> mingzhang::Result<()> {
+async fn run<S: FeesStore>(store: S, args: &Args) -> mingzhang::Result<()> {
     let ledger = Ledger::new(store.clone());
     let fees = Fees::new(&ledger);
     let mut rng = SmallRng::seed_from_u64(args.seed);

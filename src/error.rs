@@ -68,17 +68,6 @@ pub enum Error {
     Io(#[from] std::io::Error),
 }
 
-/// Every database error passes here: one that breaks a named constraint becomes the user error
-/// that names the field (`store::on_constraint`); any other stays a database error.
-impl From<sqlx::Error> for Error {
-    fn from(e: sqlx::Error) -> Error {
-        match crate::store::on_constraint(&e) {
-            Some((field, reason)) => Error::Constraint { field, reason },
-            None => Error::Database(e),
-        }
-    }
-}
-
 fn column_label(column: &str) -> String {
     if column.is_empty() {
         String::new()

@@ -3,9 +3,9 @@
 //! balances and numbers; `fees::verify` for the household subledger) and naming each failure.
 
 use crate::error::Result;
+use crate::fees::store::FeesStore;
 use crate::ledger::store::LedgerTx;
 use crate::ledger::{load_book, Book};
-use crate::store::Store;
 
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Finding {
@@ -31,7 +31,7 @@ impl VerifyReport {
 }
 
 /// Verifies every book of every community in the store.
-pub async fn verify_all<S: Store>(store: &S) -> Result<VerifyReport> {
+pub async fn verify_all<S: FeesStore>(store: &S) -> Result<VerifyReport> {
     let mut report = VerifyReport::default();
     let communities = store.read().await?.communities().await?;
     for community in communities {
@@ -54,7 +54,7 @@ pub async fn verify_all<S: Store>(store: &S) -> Result<VerifyReport> {
 
 /// Runs every wing's checks on one book; calls `fail(invariant, message)` for each finding.
 /// Returns the posted vouchers and lines checked.
-pub async fn verify_book<S: Store>(store: &S, book: &Book, fail: &mut impl FnMut(u8, String)) -> Result<(i64, i64)> {
+pub async fn verify_book<S: FeesStore>(store: &S, book: &Book, fail: &mut impl FnMut(u8, String)) -> Result<(i64, i64)> {
     let counted = crate::ledger::verify::verify_book(store, book, fail).await?;
     crate::fees::verify::verify_book(store, book, fail).await?;
     Ok(counted)

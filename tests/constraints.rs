@@ -7,15 +7,15 @@ mod common;
 use common::*;
 use mingzhang::domain::ids::HouseholdId;
 use mingzhang::fees::rules::{FeeBasis, HouseholdKind};
+use mingzhang::fees::store::FeesStore;
 use mingzhang::fees::store::{FeeItemRow, FeesTx};
 use mingzhang::fees::FeeItemSpec;
 use mingzhang::ledger::Ledger;
-use mingzhang::store::Store;
 use mingzhang::Error;
 
 const HOUSEHOLDS: &str = "楼栋,单元,房号,建筑面积,类型,业主,电话\n1,1,101,89.50,住宅,张三,13900000001\n";
 
-async fn water_book<S: Store>(ledger: &Ledger<S>) -> (mingzhang::ledger::Book, HouseholdId) {
+async fn water_book<S: FeesStore>(ledger: &Ledger<S>) -> (mingzhang::ledger::Book, HouseholdId) {
     let book = company_book(ledger).await;
     let fees = ledger.fees();
     fees.import_households(book.row.community_id, HOUSEHOLDS.as_bytes()).await.unwrap();
@@ -33,7 +33,7 @@ async fn water_book<S: Store>(ledger: &Ledger<S>) -> (mingzhang::ledger::Book, H
     (book, h)
 }
 
-async fn duplicates_are_conflicts_naming_the_field<S: Store>(ledger: Ledger<S>, url: &str) {
+async fn duplicates_are_conflicts_naming_the_field<S: FeesStore>(ledger: Ledger<S>, url: &str) {
     let (book, h) = water_book(&ledger).await;
     let fees = ledger.fees();
     fees.record_meter_readings(&book, "SF", period(2025, 1), &[(h, "100".into(), false)]).await.unwrap();
@@ -59,7 +59,7 @@ async fn duplicates_are_conflicts_naming_the_field<S: Store>(ledger: Ledger<S>, 
     drop(tx);
 }
 
-async fn unreadable_values_are_errors_not_zeros<S: Store>(ledger: Ledger<S>, url: &str) {
+async fn unreadable_values_are_errors_not_zeros<S: FeesStore>(ledger: Ledger<S>, url: &str) {
     let (book, h) = water_book(&ledger).await;
     let fees = ledger.fees();
     fees.record_meter_readings(&book, "SF", period(2025, 1), &[(h, "100".into(), false)]).await.unwrap();

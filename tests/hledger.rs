@@ -8,10 +8,10 @@ use std::collections::BTreeMap;
 use common::*;
 use mingzhang::cli::demo;
 use mingzhang::domain::money::Fen;
+use mingzhang::fees::store::FeesStore;
 use mingzhang::ledger::export;
 use mingzhang::ledger::{Book, Ledger};
 use mingzhang::report;
-use mingzhang::store::Store;
 
 /// Leaf code → debit-positive amount, from `hledger bal` CSV.
 fn hledger_balances(journal: &std::path::Path, period_arg: Option<&str>) -> BTreeMap<String, i64> {
@@ -35,7 +35,7 @@ fn hledger_balances(journal: &std::path::Path, period_arg: Option<&str>) -> BTre
 }
 
 /// Leaf code → our figure for the same range: closing balance, or net movement of a month.
-async fn our_balances<S: Store>(
+async fn our_balances<S: FeesStore>(
     ledger: &Ledger<S>,
     book: &Book,
     from: (i32, u32),
@@ -51,7 +51,7 @@ async fn our_balances<S: Store>(
         .collect()
 }
 
-async fn oracle<S: Store>(ledger: Ledger<S>, _url: &str) {
+async fn oracle<S: FeesStore>(ledger: Ledger<S>, _url: &str) {
     if !oracle_available("hledger") {
         return;
     }

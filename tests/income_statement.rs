@@ -7,9 +7,9 @@ mod common;
 
 use common::*;
 use mingzhang::domain::period::Period;
+use mingzhang::fees::store::FeesStore;
 use mingzhang::ledger::{Book, Ledger};
 use mingzhang::report::statement::{self, Statement};
-use mingzhang::store::Store;
 
 // 利润表 lines (reports/income_statement.toml).
 const REVENUE: u32 = 1;
@@ -23,7 +23,7 @@ const NET_PROFIT: u32 = 32;
 // 资产负债表 line 51, 未分配利润 (reports/balance_sheet.toml).
 const RETAINED: u32 = 51;
 
-async fn income_statement<S: Store>(ledger: &Ledger<S>, book: &Book, month: Period) -> Statement {
+async fn income_statement<S: FeesStore>(ledger: &Ledger<S>, book: &Book, month: Period) -> Statement {
     let is = statement::statement(&ledger.store, book, "income_statement", month).await.unwrap();
     assert!(is.checks_hold(), "{:?}", is.checks);
     is
@@ -34,7 +34,7 @@ fn year_and_month(s: &Statement, line: u32) -> (i64, i64) {
     (s.value(line, 0).unwrap().0, s.value(line, 1).unwrap().0)
 }
 
-async fn interest_income<S: Store>(ledger: Ledger<S>, _url: &str) {
+async fn interest_income<S: FeesStore>(ledger: Ledger<S>, _url: &str) {
     let book = company_book(&ledger).await;
     post(&ledger, &book, &voucher(date(2025, 1, 10), vec![line("5603", 20_000, 0), line("100201", 0, 20_000)])).await;
     post(&ledger, &book, &voucher(date(2025, 1, 21), vec![line("100201", 5_000, 0), line("5603", 0, 5_000)])).await;
@@ -52,7 +52,7 @@ async fn interest_income_credited_to_finance_costs_reduces_them() {
     on_fresh_store!(interest_income)
 }
 
-async fn sales_return<S: Store>(ledger: Ledger<S>, _url: &str) {
+async fn sales_return<S: FeesStore>(ledger: Ledger<S>, _url: &str) {
     let book = company_book(&ledger).await;
     post(&ledger, &book, &voucher(date(2025, 1, 5), vec![line("1001", 100_000, 0), line("500101", 0, 100_000)])).await;
     post(&ledger, &book, &voucher(date(2025, 1, 20), vec![line("500101", 10_000, 0), line("1001", 0, 10_000)])).await;
@@ -71,7 +71,7 @@ async fn a_sales_return_debited_to_revenue_reduces_it() {
     on_fresh_store!(sales_return)
 }
 
-async fn investment_loss<S: Store>(ledger: Ledger<S>, _url: &str) {
+async fn investment_loss<S: FeesStore>(ledger: Ledger<S>, _url: &str) {
     let book = company_book(&ledger).await;
     post(&ledger, &book, &voucher(date(2025, 3, 2), vec![line("1101", 500_000, 0), line("100201", 0, 500_000)])).await;
     post(&ledger, &book, &voucher(date(2025, 3, 15), vec![line("100201", 10_000, 0), line("5111", 0, 10_000)])).await;
@@ -90,7 +90,7 @@ async fn an_investment_loss_debited_to_investment_income_shows_negative() {
 /// A year whose 财务费用 ends in credit: 30.00 of bank charges in June, 80.00 of interest in
 /// December. Year: 营业收入 4,500.00, 营业成本 2,000.00, 财务费用 −50.00, 管理费用 200.00,
 /// 所得税费用 100.00, 净利润 2,250.00. December: 财务费用 −80.00, 净利润 −220.00.
-async fn book_the_year<S: Store>(ledger: &Ledger<S>, book: &Book) {
+async fn book_the_year<S: FeesStore>(ledger: &Ledger<S>, book: &Book) {
     post(ledger, book, &voucher(date(2025, 1, 8), vec![line("100201", 500_000, 0), line("500101", 0, 500_000)])).await;
     post(ledger, book, &voucher(date(2025, 3, 12), vec![line("500101", 50_000, 0), line("100201", 0, 50_000)])).await;
     post(ledger, book, &voucher(date(2025, 6, 30), vec![line("540101", 200_000, 0), line("100201", 0, 200_000)])).await;
@@ -109,7 +109,7 @@ fn assert_year_figures(dec: &Statement, when: &str) {
     assert_eq!(year_and_month(dec, NET_PROFIT), (225_000, -22_000), "{when}");
 }
 
-async fn carry_forward_left_out<S: Store>(ledger: Ledger<S>, _url: &str) {
+async fn carry_forward_left_out<S: FeesStore>(ledger: Ledger<S>, _url: &str) {
     let book = company_book(&ledger).await;
     book_the_year(&ledger, &book).await;
     let december = period(2025, 12);
@@ -143,7 +143,7 @@ async fn december_and_the_year_leave_out_the_carry_forward_and_tie_to_the_balanc
 
 /// A carry-forward reversed in red ink and drawn again (e.g. after a late adjustment) is left
 /// out too: both it and its reversal are carry-forward movements, not the year's.
-async fn carry_forward_reversed<S: Store>(ledger: Ledger<S>, _url: &str) {
+async fn carry_forward_reversed<S: FeesStore>(ledger: Ledger<S>, _url: &str) {
     let book = company_book(&ledger).await;
     book_the_year(&ledger, &book).await;
     let december = period(2025, 12);

@@ -8,9 +8,9 @@ mod common;
 
 use common::*;
 use mingzhang::domain::money::Fen;
+use mingzhang::fees::store::FeesStore;
 use mingzhang::fees::{Method, PaymentRequest};
 use mingzhang::ledger::Ledger;
-use mingzhang::store::Store;
 use mingzhang::verify::verify_all;
 use sqlx::Connection;
 
@@ -56,7 +56,7 @@ async fn dangling(url: &str) -> Vec<String> {
     rows.into_iter().map(|(t, id, parent, fk)| format!("{t} row {id:?} → {parent} (foreign key #{fk})")).collect()
 }
 
-async fn check<S: Store>(ledger: Ledger<S>, url: &str) {
+async fn check<S: FeesStore>(ledger: Ledger<S>, url: &str) {
     assert_eq!(versions(url).await, vec![1, 2, 3, 4, 5, 6], "0005 and 0006 applied on top of the release's 0001–0004");
     assert_eq!(dangling(url).await, Vec::<String>::new(), "no row lost its parent");
 

@@ -6,10 +6,11 @@ mod common;
 
 use common::*;
 use mingzhang::domain::money::Fen;
+use mingzhang::fees::store::FeesStore;
 use mingzhang::ledger::voucher::{LineInput, VoucherInput, VoucherKind};
 use mingzhang::ledger::{ApprovedVoucher, Ledger};
 use mingzhang::report;
-use mingzhang::store::{AnyStore, Store};
+use mingzhang::store::AnyStore;
 use mingzhang::verify::verify_all;
 use mingzhang::with_store;
 use proptest::prelude::*;
@@ -65,7 +66,7 @@ fn op() -> impl Strategy<Value = Op> {
     ]
 }
 
-async fn apply<S: Store>(ledger: &Ledger<S>, ops: &[Op]) {
+async fn apply<S: FeesStore>(ledger: &Ledger<S>, ops: &[Op]) {
     let book = company_book(ledger).await;
     let mut posted: Vec<i64> = Vec::new();
     let mut next_close = 1;
@@ -177,7 +178,7 @@ fn break_voucher(mut v: VoucherInput, how: &Breakage) -> VoucherInput {
     v
 }
 
-async fn refuse<S: Store>(ledger: &Ledger<S>, url: &str, good: &[VoucherInput], bad: &VoucherInput, batch: bool) {
+async fn refuse<S: FeesStore>(ledger: &Ledger<S>, url: &str, good: &[VoucherInput], bad: &VoucherInput, batch: bool) {
     let book = company_book(ledger).await;
     for v in good.iter().filter(|v| v.date >= date(2025, 2, 1)) {
         post(ledger, &book, v).await;

@@ -4,11 +4,11 @@
 mod common;
 
 use common::*;
+use mingzhang::fees::store::FeesStore;
 use mingzhang::ledger::Ledger;
 use mingzhang::report::{self, statement};
-use mingzhang::store::Store;
 
-async fn figures<S: Store>(ledger: Ledger<S>, _url: &str) {
+async fn figures<S: FeesStore>(ledger: Ledger<S>, _url: &str) {
     let book = company_book(&ledger).await;
     post(&ledger, &book, &voucher(date(2025, 1, 5), vec![line("1001", 30_000, 0), line("500101", 0, 30_000)])).await;
     post(&ledger, &book, &voucher(date(2025, 1, 9), vec![line("540101", 12_000, 0), line("1001", 0, 12_000)])).await;
@@ -79,7 +79,7 @@ async fn reports_show_the_figures_an_accountant_computes_by_hand() {
     on_fresh_store!(figures)
 }
 
-async fn opening<S: Store>(ledger: Ledger<S>, url: &str) {
+async fn opening<S: FeesStore>(ledger: Ledger<S>, url: &str) {
     let c = ledger.create_community("期初测试").await.unwrap();
     let book = ledger.create_book(c.id, "company", "公司", "small_enterprise", period(2025, 1)).await.unwrap();
     let before = snapshot(url).await;

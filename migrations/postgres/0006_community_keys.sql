@@ -215,3 +215,15 @@ ALTER TABLE allocations
     ADD CONSTRAINT allocations_void_id_fkey FOREIGN KEY (community_id, void_id) REFERENCES payment_voids (community_id, id);
 ALTER TABLE receivable_flows
     ADD CONSTRAINT receivable_flows_book_id_fkey FOREIGN KEY (community_id, book_id) REFERENCES books (community_id, id);
+
+-- 5. The plain indexes of 0001–0005, with community_id in front as in the keys: every query
+-- names its community, and on Citus each index is split by it like its table.
+DROP INDEX vouchers_unposted, vouchers_carry_forward, voucher_lines_account, bills_book_period, payments_household,
+    allocations_bill, allocations_payment;
+CREATE INDEX vouchers_unposted ON vouchers (community_id, book_id, period) WHERE status <> 'posted';
+CREATE INDEX vouchers_carry_forward ON vouchers (community_id, book_id, period) WHERE kind = 'carry_forward';
+CREATE INDEX voucher_lines_account ON voucher_lines (community_id, account_id);
+CREATE INDEX bills_book_period ON bills (community_id, book_id, period);
+CREATE INDEX payments_household ON payments (community_id, household_id);
+CREATE INDEX allocations_bill ON allocations (community_id, bill_id);
+CREATE INDEX allocations_payment ON allocations (community_id, payment_id);

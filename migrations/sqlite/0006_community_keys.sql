@@ -481,15 +481,16 @@ DROP TABLE periods_v5;
 DROP TABLE accounts_v5;
 DROP TABLE books_v5;
 
--- 6. Every index of 0001–0005, as it was (with community_id equal in every query, an index on
--- the remaining columns serves as before)…
-CREATE INDEX vouchers_unposted ON vouchers (book_id, period) WHERE status <> 'posted';
-CREATE INDEX vouchers_carry_forward ON vouchers (book_id, period) WHERE kind = 'carry_forward';
-CREATE INDEX voucher_lines_account ON voucher_lines (account_id);
-CREATE INDEX bills_book_period ON bills (book_id, period);
-CREATE INDEX payments_household ON payments (household_id);
-CREATE INDEX allocations_bill ON allocations (bill_id);
-CREATE INDEX allocations_payment ON allocations (payment_id);
+-- 6. Every index of 0001–0005, now with community_id in front: every query names its
+-- community, and an index that starts as the keys do is the one SQLite's planner picks (with the
+-- old columns alone, it preferred a key's index over the small partial ones)…
+CREATE INDEX vouchers_unposted ON vouchers (community_id, book_id, period) WHERE status <> 'posted';
+CREATE INDEX vouchers_carry_forward ON vouchers (community_id, book_id, period) WHERE kind = 'carry_forward';
+CREATE INDEX voucher_lines_account ON voucher_lines (community_id, account_id);
+CREATE INDEX bills_book_period ON bills (community_id, book_id, period);
+CREATE INDEX payments_household ON payments (community_id, household_id);
+CREATE INDEX allocations_bill ON allocations (community_id, bill_id);
+CREATE INDEX allocations_payment ON allocations (community_id, payment_id);
 
 -- The superseded keys need no index of their own: every query of the application names its
 -- community, so the new keys, with community_id in front, serve the lookups the old keys did.

@@ -17,6 +17,7 @@ use crate::domain::money::Fen;
 use crate::domain::period::Period;
 use crate::error::{Error, Result};
 use crate::fees::rules::{FeeBasis, HouseholdKind};
+use crate::fees::store::FeesStore;
 use crate::fees::{FeeItemSpec, Fees, Method, PaymentRequest};
 use crate::ledger::voucher::{Dimensions, LineInput, VoucherInput};
 use crate::ledger::{Book, Ledger};
@@ -305,7 +306,7 @@ fn households_csv(rng: &mut SmallRng, count: usize, first: Period) -> String {
 /// household's habit, the company's and the collective's other vouchers entered, reviewed and
 /// posted, one error corrected by a red-ink reversal, every month closed and every year's
 /// profit carried forward.
-pub async fn build<S: Store>(ledger: &Ledger<S>, seed: u64, year: i32, household_count: usize) -> Result<DemoBooks> {
+pub async fn build<S: FeesStore>(ledger: &Ledger<S>, seed: u64, year: i32, household_count: usize) -> Result<DemoBooks> {
     let fees = Fees::new(ledger);
     let mut rng = SmallRng::seed_from_u64(seed);
     let mut carry = Carry::default();
@@ -327,7 +328,7 @@ pub async fn build<S: Store>(ledger: &Ledger<S>, seed: u64, year: i32, household
 }
 
 /// The company's fee items, standards and households, each household with its payment habit.
-async fn fee_setup<S: Store>(
+async fn fee_setup<S: FeesStore>(
     fees: &Fees<S>,
     company: &Book,
     community_id: CommunityId,
@@ -377,7 +378,7 @@ async fn fee_setup<S: Store>(
 
 /// One month of both books' own vouchers (the company's after its collections are known),
 /// the March correction, the year-end carry-forward, and the close.
-async fn books_month<S: Store>(
+async fn books_month<S: FeesStore>(
     ledger: &Ledger<S>,
     [company, collective]: [&Book; 2],
     period: Period,
@@ -428,7 +429,7 @@ async fn books_month<S: Store>(
 }
 
 /// One month of payments by habit; returns (cash, WeChat/Alipay) takings for the banking.
-async fn collect<S: Store>(
+async fn collect<S: FeesStore>(
     fees: &Fees<S>,
     book: &Book,
     households: &[DemoHousehold],
@@ -480,7 +481,7 @@ async fn collect<S: Store>(
 }
 
 /// 制单 → 审核 → 记账, by two different people, as the books are really kept.
-async fn enter<S: Store>(ledger: &Ledger<S>, book: &Book, input: &VoucherInput) -> Result<i64> {
+async fn enter<S: FeesStore>(ledger: &Ledger<S>, book: &Book, input: &VoucherInput) -> Result<i64> {
     let id = ledger.draft(book, MAKER, input).await?;
     ledger.review(book, id, REVIEWER).await?;
     ledger.post(book, id, REVIEWER).await?;

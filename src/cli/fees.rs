@@ -5,8 +5,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 
-use super::ledger::{ReportArgs, ReportKind};
-use super::{book_of, community_of, json, parse_date, parse_period, print_out, render, BookArg, Cli, Command, Format};
+use super::{
+    book_of, community_of, json, parse_date, parse_period, print_out, render, BookArg, Cli, Command, Format, ReportArgs, ReportKind,
+};
 use crate::domain::ids::CommunityId;
 use crate::domain::money::Fen;
 use crate::domain::period::Period;
@@ -15,10 +16,10 @@ use crate::fees::paper::dunning::{dunning_pdf, Notice};
 use crate::fees::paper::receipt::receipt_pdf;
 use crate::fees::reports::{aging, collection, dunning_statements, household_statement, DunningSelection};
 use crate::fees::rules::{FeeBasis, HouseholdKind};
+use crate::fees::store::FeesStore;
 use crate::fees::{household_label, FeeItemSpec, Fees, Method, PaymentRequest, Receipt};
 use crate::ledger::{Book, Ledger};
 use crate::render::pdf::Paper;
-use crate::store::Store;
 
 #[derive(Subcommand, Debug)]
 pub enum HouseholdCommand {
@@ -209,7 +210,7 @@ pub struct WaiveArgs {
 }
 
 /// Runs a fee command; None when the command is not one of the fee wing's.
-pub async fn run<S: Store>(ledger: &Ledger<S>, cli: &Cli) -> Result<Option<i32>> {
+pub async fn run<S: FeesStore>(ledger: &Ledger<S>, cli: &Cli) -> Result<Option<i32>> {
     let fees = Fees::new(ledger);
     match &cli.command {
         Command::Household(cmd) => households(&fees, community_of(ledger, cli).await?.id, cmd).await?,
@@ -231,7 +232,7 @@ pub async fn run<S: Store>(ledger: &Ledger<S>, cli: &Cli) -> Result<Option<i32>>
 }
 
 /// The fee wing's reports: a household's statement, arrears aging, collection rates.
-pub async fn report_text<S: Store>(ledger: &Ledger<S>, book: &Book, args: &ReportArgs, from: Period, to: Period) -> Result<String> {
+pub async fn report_text<S: FeesStore>(ledger: &Ledger<S>, book: &Book, args: &ReportArgs, from: Period, to: Period) -> Result<String> {
     let store = &ledger.store;
     Ok(match args.kind {
         ReportKind::Statement => {
@@ -256,7 +257,7 @@ pub async fn report_text<S: Store>(ledger: &Ledger<S>, book: &Book, args: &Repor
     })
 }
 
-async fn households<S: Store>(fees: &Fees<S>, community_id: CommunityId, cmd: &HouseholdCommand) -> Result<()> {
+async fn households<S: FeesStore>(fees: &Fees<S>, community_id: CommunityId, cmd: &HouseholdCommand) -> Result<()> {
     match cmd {
         HouseholdCommand::Import { file } => {
             let r = fees.import_households(community_id, &std::fs::read(file)?).await?;
@@ -278,7 +279,7 @@ async fn households<S: Store>(fees: &Fees<S>, community_id: CommunityId, cmd: &H
     Ok(())
 }
 
-async fn fee_command<S: Store>(fees: &Fees<S>, book: &Book, cmd: &FeeCommand) -> Result<()> {
+async fn fee_command<S: FeesStore>(fees: &Fees<S>, book: &Book, cmd: &FeeCommand) -> Result<()> {
     match cmd {
         FeeCommand::Item { code, name, basis, account, late_fee_ppm, late_fee_cap, .. } => {
             let basis = FeeBasis::parse(basis)
@@ -326,7 +327,7 @@ async fn fee_command<S: Store>(fees: &Fees<S>, book: &Book, cmd: &FeeCommand) ->
     Ok(())
 }
 
-async fn bill<S: Store>(fees: &Fees<S>, book: &Book, args: &BillArgs) -> Result<()> {
+async fn bill<S: FeesStore>(fees: &Fees<S>, book: &Book, args: &BillArgs) -> Result<()> {
     let run = fees.run_billing(book, parse_period("--period", &args.period)?, &args.item, &args.user).await?;
     match run.voucher {
         Some(v) => print_out(&format!(
@@ -338,7 +339,7 @@ async fn bill<S: Store>(fees: &Fees<S>, book: &Book, args: &BillArgs) -> Result<
     Ok(())
 }
 
-async fn pay<S: Store>(fees: &Fees<S>, book: &Book, args: &PayArgs) -> Result<()> {
+async fn pay<S: FeesStore>(fees: &Fees<S>, book: &Book, args: &PayArgs) -> Result<()> {
     let household = fees.household_by_label(book.row.community_id, &args.household).await?;
     let amount = Fen::parse(&args.amount).map_err(|e| Error::invalid("--amount", format!("“{}”{e}", args.amount)))?;
     let method =
@@ -365,7 +366,7 @@ fn write_receipt_pdf(receipt: &Receipt, args: &PdfArgs) -> Result<()> {
     Ok(())
 }
 
-async fn receipts<S: Store>(fees: &Fees<S>, book: &Book, cmd: &ReceiptCommand) -> Result<()> {
+async fn receipts<S: FeesStore>(fees: &Fees<S>, book: &Book, cmd: &ReceiptCommand) -> Result<()> {
     match cmd {
         ReceiptCommand::Show { number, format, pdf, .. } => {
             let receipt = fees.receipt(book, *number).await?;
@@ -380,7 +381,7 @@ async fn receipts<S: Store>(fees: &Fees<S>, book: &Book, cmd: &ReceiptCommand) -
     }
 }
 
-async fn dunning<S: Store>(store: &S, book: &Book, args: &DunningArgs) -> Result<()> {
+async fn dunning<S: FeesStore>(store: &S, book: &Book, args: &DunningArgs) -> Result<()> {
     let as_of = parse_date("--date", &args.date)?;
     let pay_by = parse_date("--pay-by", &args.pay_by)?;
     let min_overdue = Fen::parse(&args.min_amount).map_err(|e| Error::invalid("--min-amount", format!("“{}”{e}", args.min_amount)))?;
@@ -411,7 +412,7 @@ pub fn receipt_text(r: &Receipt) -> String {
     out
 }
 
-async fn waive<S: Store>(fees: &Fees<S>, book: &Book, args: &WaiveArgs) -> Result<()> {
+async fn waive<S: FeesStore>(fees: &Fees<S>, book: &Book, args: &WaiveArgs) -> Result<()> {
     let amount = Fen::parse(&args.amount).map_err(|e| Error::invalid("--amount", format!("“{}”{e}", args.amount)))?;
     let id = fees.waive(book, args.bill, amount, &args.reason, &args.approver, parse_date("--date", &args.date)?).await?;
     print_out(&format!("已减免账单 #{} {amount}（减免记录 #{id}）\n", args.bill));

@@ -3,18 +3,21 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Subcommand, ValueEnum};
+use clap::Subcommand;
 
-use super::{book_of, community_of, json, parse_date, parse_period, print_out, render, BookArg, Cli, Command, Format};
+use super::{
+    book_of, community_of, json, parse_date, parse_period, print_out, render, BookArg, Cli, Command, Format, ReportArgs, ReportKind,
+};
 use crate::domain::money::Fen;
 use crate::domain::period::Period;
 use crate::error::{Error, Result};
+use crate::fees::store::FeesStore;
 use crate::ledger::export;
+use crate::ledger::store::LedgerStore;
 use crate::ledger::store::LedgerTx;
 use crate::ledger::voucher::{voucher_label, Dimensions, LineInput, VoucherInput};
 use crate::ledger::{describe, Book, Ledger};
 use crate::report::{self, statement};
-use crate::store::Store;
 use crate::verify;
 
 #[derive(Subcommand, Debug)]
@@ -118,56 +121,11 @@ pub enum ExportCommand {
     },
 }
 
-#[derive(Clone, Copy, Debug, ValueEnum)]
-pub enum ReportKind {
-    TrialBalance,
-    Ledger,
-    BalanceSheet,
-    IncomeStatement,
-    /// 住户对账单 (needs --household).
-    Statement,
-    /// 欠费账龄 by building (or --by-household) at the end of --to.
-    Aging,
-    /// 收缴率 by building and month.
-    Collection,
-}
-
-#[derive(Args, Debug)]
-pub struct ReportArgs {
-    #[arg(value_enum)]
-    pub kind: ReportKind,
-    #[command(flatten)]
-    pub book: BookArg,
-    /// First period of the range (trial-balance, ledger).
-    #[arg(long)]
-    pub from: Option<String>,
-    /// Last period of the range; also the report month of the statements.
-    #[arg(long)]
-    pub to: Option<String>,
-    /// Account code (ledger).
-    #[arg(long)]
-    pub account: Option<String>,
-    /// Deepest account level shown (trial-balance).
-    #[arg(long, default_value_t = 1)]
-    pub level: u32,
-    #[arg(long, value_enum, default_value = "text")]
-    pub format: Format,
-    /// 楼栋-单元-房号 (statement).
-    #[arg(long)]
-    pub household: Option<String>,
-    /// Aging by household instead of by building.
-    #[arg(long)]
-    pub by_household: bool,
-    /// The date a statement reckons late fees to (today when left out).
-    #[arg(long)]
-    pub date: Option<String>,
-}
-
 /// A month's voucher list on the terminal; more is for the reports and exports.
 const MAX_LISTED_VOUCHERS: i64 = 10_000;
 
 /// Runs a ledger command; returns the exit code.
-pub async fn run<S: Store>(ledger: &Ledger<S>, cli: &Cli) -> Result<i32> {
+pub async fn run<S: FeesStore>(ledger: &Ledger<S>, cli: &Cli) -> Result<i32> {
     match &cli.command {
         Command::Init { name } => {
             let c = ledger.create_community(name).await?;
@@ -194,7 +152,6 @@ pub async fn run<S: Store>(ledger: &Ledger<S>, cli: &Cli) -> Result<i32> {
             let n = ledger.import_opening(&book, &std::fs::read_to_string(file)?).await?;
             print_out(&format!("已导入期初余额 {n} 个科目\n"));
         }
-        Command::Report(args) => print_out(&report_text(ledger, &book_of(ledger, cli, &args.book).await?, args).await?),
         Command::Verify { format } => {
             let report = verify::verify_all(&ledger.store).await?;
             print_out(&if *format == Format::Json { json(&report) } else { verify_text(&report) });
@@ -210,7 +167,7 @@ pub async fn run<S: Store>(ledger: &Ledger<S>, cli: &Cli) -> Result<i32> {
     Ok(0)
 }
 
-async fn book_command<S: Store>(ledger: &Ledger<S>, cli: &Cli, cmd: &BookCommand) -> Result<()> {
+async fn book_command<S: LedgerStore>(ledger: &Ledger<S>, cli: &Cli, cmd: &BookCommand) -> Result<()> {
     let c = community_of(ledger, cli).await?;
     match cmd {
         BookCommand::Create { code, name, chart, start } => {
@@ -250,7 +207,7 @@ fn accounts_text(book: &Book) -> String {
         .collect()
 }
 
-async fn export_hledger<S: Store>(ledger: &Ledger<S>, book: &Book, out: Option<&PathBuf>) -> Result<()> {
+async fn export_hledger<S: LedgerStore>(ledger: &Ledger<S>, book: &Book, out: Option<&PathBuf>) -> Result<()> {
     match out {
         Some(path) => {
             let mut file = std::io::BufWriter::new(std::fs::File::create(path)?);
@@ -265,16 +222,28 @@ async fn export_hledger<S: Store>(ledger: &Ledger<S>, book: &Book, out: Option<&
 }
 
 /// A report of the ledger, or (statement, aging, collection) of the fee wing.
-async fn report_text<S: Store>(ledger: &Ledger<S>, book: &Book, args: &ReportArgs) -> Result<String> {
-    let store = &ledger.store;
+/// The months a report covers: --from and --to, or the year up to the last month with postings.
+pub(crate) async fn report_range<S: LedgerStore>(ledger: &Ledger<S>, book: &Book, args: &ReportArgs) -> Result<(Period, Period)> {
     let to = match &args.to {
         Some(t) => parse_period("--to", t)?,
-        None => last_period_with_data(store, book).await?,
+        None => last_period_with_data(&ledger.store, book).await?,
     };
     let from = match &args.from {
         Some(f) => parse_period("--from", f)?,
         None => to.first_of_year(),
     };
+    Ok((from, to))
+}
+
+/// A report of the ledger: 科目余额表, 明细账, 资产负债表, 利润表.
+pub(crate) async fn report_text<S: LedgerStore>(
+    ledger: &Ledger<S>,
+    book: &Book,
+    args: &ReportArgs,
+    from: Period,
+    to: Period,
+) -> Result<String> {
+    let store = &ledger.store;
     Ok(match args.kind {
         ReportKind::TrialBalance => {
             let tb = report::trial_balance(store, book, from, to, args.level).await?;
@@ -294,9 +263,7 @@ async fn report_text<S: Store>(ledger: &Ledger<S>, book: &Book, args: &ReportArg
             let s = statement::statement(store, book, id, to).await?;
             render(args.format, || s.to_table(), &s)
         }
-        ReportKind::Statement | ReportKind::Aging | ReportKind::Collection => {
-            super::fees::report_text(ledger, book, args, from, to).await?
-        }
+        ReportKind::Statement | ReportKind::Aging | ReportKind::Collection => unreachable!("the fee wing's reports are made by cli::fees"),
     })
 }
 
@@ -326,7 +293,7 @@ fn parse_line_arg(flag: &str, text: &str, debit_side: bool) -> Result<LineInput>
     })
 }
 
-async fn voucher_command<S: Store>(ledger: &Ledger<S>, cmd: &VoucherCommand, book: &Book) -> Result<()> {
+async fn voucher_command<S: LedgerStore>(ledger: &Ledger<S>, cmd: &VoucherCommand, book: &Book) -> Result<()> {
     match cmd {
         VoucherCommand::Add { date, user, attachments, debit, credit, file, .. } => {
             let input = match file {
@@ -370,7 +337,7 @@ async fn voucher_command<S: Store>(ledger: &Ledger<S>, cmd: &VoucherCommand, boo
 
 /// A month's vouchers, one line each; a listing that hits its limit says so rather than
 /// ending silently.
-async fn voucher_list<S: Store>(ledger: &Ledger<S>, book: &Book, p: Period) -> Result<String> {
+async fn voucher_list<S: LedgerStore>(ledger: &Ledger<S>, book: &Book, p: Period) -> Result<String> {
     let mut tx = ledger.store.read().await?;
     let vouchers = tx.vouchers(book.key(), p, p, MAX_LISTED_VOUCHERS + 1).await?;
     if vouchers.len() as i64 > MAX_LISTED_VOUCHERS {
@@ -393,7 +360,7 @@ async fn voucher_list<S: Store>(ledger: &Ledger<S>, book: &Book, p: Period) -> R
 }
 
 /// One voucher as the form shows it.
-async fn voucher_text<S: Store>(ledger: &Ledger<S>, book: &Book, id: i64) -> Result<String> {
+async fn voucher_text<S: LedgerStore>(ledger: &Ledger<S>, book: &Book, id: i64) -> Result<String> {
     let (v, lines) = ledger.voucher(book, id).await?;
     let mut out =
         format!("记账凭证 {}    日期 {}    附单据 {} 张    状态 {}\n", describe(&v), v.voucher_date, v.attachments, v.status.as_str());
@@ -413,7 +380,7 @@ async fn voucher_text<S: Store>(ledger: &Ledger<S>, book: &Book, id: i64) -> Res
 }
 
 /// The latest period that has postings, or the start period of an empty book.
-async fn last_period_with_data<S: Store>(store: &S, book: &Book) -> Result<Period> {
+async fn last_period_with_data<S: LedgerStore>(store: &S, book: &Book) -> Result<Period> {
     let mut tx = store.read().await?;
     use crate::ledger::store::LedgerTx;
     let last = tx.balances(book.key()).await?.iter().map(|b| b.period).max();

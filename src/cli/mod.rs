@@ -13,12 +13,14 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::domain::period::Period;
 use crate::error::{Error, Result};
+use crate::fees::store::FeesStore;
+use crate::ledger::store::LedgerStore;
 use crate::ledger::{Book, Ledger};
-use crate::store::{AnyStore, Store};
+use crate::store::AnyStore;
 use crate::with_store;
 
 pub use ledger::verify_text;
-use ledger::{BookCommand, ExportCommand, ImportCommand, ReportArgs, VoucherCommand};
+use ledger::{BookCommand, ExportCommand, ImportCommand, VoucherCommand};
 
 #[derive(Parser, Debug)]
 #[command(name = "mingzhang", version, about = "明账：社区物业公司与村集体的公开账本")]
@@ -136,23 +138,83 @@ pub async fn run(cli: Cli) -> Result<i32> {
     with_store!(store, s => run_on(s, cli).await)
 }
 
-async fn run_on<S: Store>(store: S, cli: Cli) -> Result<i32> {
+async fn run_on<S: FeesStore>(store: S, cli: Cli) -> Result<i32> {
     let ledger = Ledger::new(store.clone());
-    let code = match fees::run(&ledger, &cli).await? {
-        Some(code) => code,
-        None => ledger::run(&ledger, &cli).await?,
+    let code = match &cli.command {
+        Command::Report(args) => report(&ledger, &cli, args).await.map(|()| 0)?,
+        _ => match fees::run(&ledger, &cli).await? {
+            Some(code) => code,
+            None => ledger::run(&ledger, &cli).await?,
+        },
     };
     store.close().await;
     Ok(code)
 }
 
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum ReportKind {
+    TrialBalance,
+    Ledger,
+    BalanceSheet,
+    IncomeStatement,
+    /// 住户对账单 (needs --household).
+    Statement,
+    /// 欠费账龄 by building (or --by-household) at the end of --to.
+    Aging,
+    /// 收缴率 by building and month.
+    Collection,
+}
+
+#[derive(Args, Debug)]
+pub struct ReportArgs {
+    #[arg(value_enum)]
+    pub kind: ReportKind,
+    #[command(flatten)]
+    pub book: BookArg,
+    /// First period of the range (trial-balance, ledger).
+    #[arg(long)]
+    pub from: Option<String>,
+    /// Last period of the range; also the report month of the statements.
+    #[arg(long)]
+    pub to: Option<String>,
+    /// Account code (ledger).
+    #[arg(long)]
+    pub account: Option<String>,
+    /// Deepest account level shown (trial-balance).
+    #[arg(long, default_value_t = 1)]
+    pub level: u32,
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
+    /// 楼栋-单元-房号 (statement).
+    #[arg(long)]
+    pub household: Option<String>,
+    /// Aging by household instead of by building.
+    #[arg(long)]
+    pub by_household: bool,
+    /// The date a statement reckons late fees to (today when left out).
+    #[arg(long)]
+    pub date: Option<String>,
+}
+
+/// A report of either wing, in the months asked for.
+async fn report<S: FeesStore>(ledger: &Ledger<S>, cli: &Cli, args: &ReportArgs) -> Result<()> {
+    let book = book_of(ledger, cli, &args.book).await?;
+    let (from, to) = ledger::report_range(ledger, &book, args).await?;
+    let text = match args.kind {
+        ReportKind::Statement | ReportKind::Aging | ReportKind::Collection => fees::report_text(ledger, &book, args, from, to).await?,
+        _ => ledger::report_text(ledger, &book, args, from, to).await?,
+    };
+    print_out(&text);
+    Ok(())
+}
+
 /// The community named by --community, or the only one.
-pub(crate) async fn community_of<S: Store>(ledger: &Ledger<S>, cli: &Cli) -> Result<crate::ledger::store::CommunityRow> {
+pub(crate) async fn community_of<S: LedgerStore>(ledger: &Ledger<S>, cli: &Cli) -> Result<crate::ledger::store::CommunityRow> {
     ledger.community(cli.community.as_deref()).await
 }
 
 /// The book named by --book in the community of the command.
-pub(crate) async fn book_of<S: Store>(ledger: &Ledger<S>, cli: &Cli, arg: &BookArg) -> Result<Book> {
+pub(crate) async fn book_of<S: LedgerStore>(ledger: &Ledger<S>, cli: &Cli, arg: &BookArg) -> Result<Book> {
     let c = community_of(ledger, cli).await?;
     ledger.book(c.id, &arg.book).await
 }

@@ -10,15 +10,16 @@ use crate::domain::period::Period;
 use crate::error::{Error, Result};
 use crate::fees::rules::{apply_prepayments, plan_bills, BillingInputs, BillingPlan};
 use crate::fees::settle::{write_bills, write_settlements, Settlement};
+use crate::fees::store::FeesStore;
 use crate::fees::store::{AllocationRow, FeeItemRow, FeesTx, HouseholdRow, NewBillingRun, OpenBillRow, PrepaymentRow};
 use crate::fees::{fee_accounts, BillingRun, Fees, SYSTEM_MAKER};
 use crate::ledger::account::FeeAccounts;
 use crate::ledger::store::LedgerTx;
 use crate::ledger::voucher::{Dimensions, LineInput, PeriodStatus, VoucherInput, VoucherKind};
 use crate::ledger::{periods_text, post_approved, ApprovedVoucher, Book};
-use crate::store::{Store, Tx};
+use crate::store::Tx;
 
-impl<S: Store> Fees<S> {
+impl<S: FeesStore> Fees<S> {
     /// 计费: bills every household for `period` for the given fee items (all when empty),
     /// skipping what is already billed, so running a month twice bills nothing new. Posts one
     /// summary voucher (借 应收账款, 贷 each item's revenue, per building and item) and applies

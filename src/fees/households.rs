@@ -6,13 +6,14 @@ use chrono::{NaiveDate, Utc};
 
 use crate::domain::area::AreaM2Hundredths;
 use crate::domain::ids::CommunityId;
+use crate::fees::store::FeesStore;
 
 use crate::error::{Error, Result};
 use crate::fees::rules::HouseholdKind;
 use crate::fees::store::{FeesTx, HouseholdRow, NewHousehold};
 use crate::fees::{household_label, Fees, HouseholdImport};
 use crate::import::TextTable;
-use crate::store::{Store, Tx};
+use crate::store::Tx;
 
 /// The columns of a household file, by position.
 struct Columns {
@@ -105,7 +106,7 @@ fn parse_row(c: &Columns, r: &[String]) -> std::result::Result<NewHousehold, (&'
     })
 }
 
-impl<S: Store> Fees<S> {
+impl<S: FeesStore> Fees<S> {
     /// Imports households (住户): new rows are added, changed rows updated with their previous
     /// version kept, identical rows left alone. A file with any bad row writes nothing.
     pub async fn import_households(&self, community_id: CommunityId, bytes: &[u8]) -> Result<HouseholdImport> {

@@ -10,12 +10,13 @@ use crate::domain::ids::HouseholdId;
 use crate::domain::period::Period;
 use crate::error::{Error, Result};
 use crate::fees::rules::{metered_use, FeeBasis, HouseholdKind};
+use crate::fees::store::FeesStore;
 use crate::fees::store::{FeeItemRow, FeeStandardRow, FeesTx, MeterReadingRow};
 use crate::fees::{account_id, fee_accounts, fee_item_by_code, FeeItemSpec, Fees};
 use crate::ledger::Book;
-use crate::store::{Store, Tx};
+use crate::store::Tx;
 
-impl<S: Store> Fees<S> {
+impl<S: FeesStore> Fees<S> {
     pub async fn add_fee_item(&self, book: &Book, spec: &FeeItemSpec<'_>) -> Result<i64> {
         fee_accounts(book)?;
         let account = crate::ledger::account::AccountCode::parse(spec.revenue_account)

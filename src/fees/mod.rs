@@ -26,10 +26,10 @@ use crate::domain::ids::HouseholdId;
 use crate::domain::money::Fen;
 use crate::error::{Error, Result};
 use crate::fees::rules::FeeBasis;
+use crate::fees::store::FeesStore;
 use crate::fees::store::{FeeItemRow, FeesTx, HouseholdRow};
 use crate::ledger::account::FeeAccounts;
 use crate::ledger::{chart, Book, Ledger};
-use crate::store::Store;
 
 pub use households::parse_households;
 
@@ -40,11 +40,11 @@ pub const SYSTEM_MAKER: &str = "系统";
 /// The fee wing's operations over one store. It reaches the ledger only through `Ledger`'s
 /// public operations and posting functions.
 #[derive(Clone)]
-pub struct Fees<S: Store> {
+pub struct Fees<S: FeesStore> {
     ledger: Ledger<S>,
 }
 
-impl<S: Store> Fees<S> {
+impl<S: FeesStore> Fees<S> {
     pub fn new(ledger: &Ledger<S>) -> Fees<S> {
         Fees { ledger: ledger.clone() }
     }

@@ -10,15 +10,16 @@ use crate::domain::period::Period;
 use crate::error::{Error, Result};
 use crate::fees::rules::{allocate_oldest_first, OpenBill};
 use crate::fees::settle::{write_settlements, Settlement};
+use crate::fees::store::FeesStore;
 use crate::fees::store::{AllocationRow, FeesTx, HouseholdRow, NewPayment, OpenBillRow, PaymentRow};
 use crate::fees::{fee_accounts, household_label, receipt_label, Fees, Method, PaymentRequest, Receipt, SettledBill, SYSTEM_MAKER};
 use crate::ledger::account::FeeAccounts;
 use crate::ledger::store::LedgerTx;
 use crate::ledger::voucher::{Dimensions, LineInput, VoucherInput, VoucherKind};
 use crate::ledger::{describe, post_claimed, ApprovedVoucher, Book, Posted};
-use crate::store::{Store, Tx};
+use crate::store::Tx;
 
-impl<S: Store> Fees<S> {
+impl<S: FeesStore> Fees<S> {
     /// 收款: records a payment once per idempotency key, settles open bills (named ones, or
     /// the oldest first), keeps any excess as a prepayment, numbers its receipt and posts its
     /// voucher, all in one transaction. The same key again returns the first receipt.

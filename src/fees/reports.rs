@@ -11,11 +11,11 @@ use crate::domain::money::Fen;
 use crate::domain::period::Period;
 use crate::error::Result;
 use crate::fees::rules::{days_overdue, late_fee, FlowKind};
+use crate::fees::store::FeesStore;
 use crate::fees::store::{FeesTx, FlowRow, HouseholdRow};
 use crate::fees::{household_label, receipt_label};
 use crate::ledger::Book;
 use crate::report::table::{money_cell, Align, Table};
-use crate::store::Store;
 
 pub const AGE_BUCKETS: [&str; 5] = ["0–3个月", "3–6个月", "6–12个月", "12–24个月", "24个月以上"];
 
@@ -49,7 +49,7 @@ fn bucket(bill_period: Period, as_of: Period) -> usize {
 
 /// 欠费账龄: what is still open at the end of `as_of`, by how many months old the bill is. By
 /// building it reads the maintained figures; by household it reads the bills themselves.
-pub async fn aging<S: Store>(store: &S, book: &Book, as_of: Period, by_household: bool) -> Result<Aging> {
+pub async fn aging<S: FeesStore>(store: &S, book: &Book, as_of: Period, by_household: bool) -> Result<Aging> {
     let mut per_key: BTreeMap<String, [i64; 5]> = BTreeMap::new();
     if by_household {
         for r in store.read().await?.aging_by_household(book.key(), as_of).await? {
@@ -137,7 +137,7 @@ pub struct Collection {
 /// 收缴率 by building and month, from the maintained figures: 当期收缴率 = current-month collections of current bills /
 /// current bills; 清欠率 = arrears collected / arrears at the start of the month; 综合收缴率 =
 /// both together. Waivers reduce what is owed, not what is collected.
-pub async fn collection<S: Store>(store: &S, book: &Book, from: Period, to: Period) -> Result<Collection> {
+pub async fn collection<S: FeesStore>(store: &S, book: &Book, from: Period, to: Period) -> Result<Collection> {
     // Each building's own figures, so each month reads a few dozen rows, not all of them.
     let mut by_building: BTreeMap<String, [Vec<FlowRow>; 3]> = BTreeMap::new();
     for f in store.read().await?.flows(book.key(), Some(to)).await? {
@@ -262,7 +262,7 @@ pub struct HouseholdStatement {
     pub late_fees: Fen,
 }
 
-pub async fn household_statement<S: Store>(
+pub async fn household_statement<S: FeesStore>(
     store: &S,
     book: &Book,
     household: &HouseholdRow,
@@ -364,7 +364,7 @@ pub struct DunningSelection {
 
 /// The statements, as of `as_of`, of the households in arrears that the selection names, in
 /// building and room order. A bill is overdue once its month has ended before `as_of`.
-pub async fn dunning_statements<S: Store>(
+pub async fn dunning_statements<S: FeesStore>(
     store: &S,
     book: &Book,
     as_of: NaiveDate,

@@ -14,7 +14,8 @@ use crate::domain::period::Period;
 use crate::error::Result;
 use crate::fees::rules::{FeeBasis, FlowKind, HouseholdKind};
 use crate::fees::Method;
-use crate::store::{PgTx, SqliteTx, ROWS_PER_INSERT};
+use crate::ledger::store::LedgerStore;
+use crate::store::{text_enum, PgTx, SqliteTx, Store, ROWS_PER_INSERT};
 
 /// A payment as `PaymentRow` reads it, with whether a void stands against it.
 const PAYMENT_COLUMNS: &str = "id, household_id, idempotency_key, method, amount_fen, paid_on, receipt_number, voucher_id, cashier, \
@@ -285,6 +286,18 @@ pub trait FeesTx: Send {
     fn household_payments(&mut self, book: BookKey, household_id: HouseholdId) -> impl Future<Output = Result<Vec<PaymentRow>>> + Send;
     fn subledger_by_period(&mut self, book: BookKey) -> impl Future<Output = Result<Vec<SubledgerPeriodRow>>> + Send;
 }
+
+/// A store whose transactions have the ledger's and the fee wing's statements.
+pub trait FeesStore: LedgerStore + Store<Tx: FeesTx> {}
+
+impl<S> FeesStore for S
+where
+    S: LedgerStore,
+    S::Tx: FeesTx,
+{
+}
+
+text_enum!(HouseholdKind, FeeBasis, Method, FlowKind);
 
 macro_rules! impl_fees_tx {
     ($tx_type:ty, $db:ty) => {

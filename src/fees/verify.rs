@@ -7,16 +7,16 @@ use std::collections::BTreeMap;
 use crate::domain::money::Fen;
 use crate::domain::period::Period;
 use crate::error::Result;
+use crate::fees::store::FeesStore;
 use crate::fees::store::{FeesTx, FlowRow, SubledgerPeriodRow};
 use crate::ledger::chart;
 use crate::ledger::store::LedgerTx;
 use crate::ledger::Book;
-use crate::store::Store;
 
 /// Invariant 5: at every month end, open bills minus prepayments (the household subledger)
 /// equal the balance of 应收账款 plus 预收账款; and the subledger agrees with itself (what its
 /// allocations leave open equals what was billed less what was paid and waived).
-pub async fn verify_book<S: Store>(store: &S, book: &Book, fail: &mut impl FnMut(u8, String)) -> Result<()> {
+pub async fn verify_book<S: FeesStore>(store: &S, book: &Book, fail: &mut impl FnMut(u8, String)) -> Result<()> {
     let Some(fee) = &chart::load(&book.row.chart)?.fee_accounts else { return Ok(()) };
     let ids: Vec<i64> = [&fee.receivable, &fee.advance].iter().filter_map(|c| book.account_id(c.as_str())).collect();
     let mut tx = store.read().await?;

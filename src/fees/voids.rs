@@ -9,15 +9,16 @@ use crate::domain::period::Period;
 use crate::error::{Error, Result};
 use crate::fees::payments::receipt_of;
 use crate::fees::settle::{write_settlements, Settlement};
+use crate::fees::store::FeesStore;
 use crate::fees::store::{AllocationRow, FeesTx, HouseholdRow, NewPaymentVoid, PaymentRow};
 use crate::fees::{check_reason, fee_accounts, household_label, receipt_label, Fees, Receipt, SYSTEM_MAKER};
 use crate::ledger::account::FeeAccounts;
 use crate::ledger::store::LedgerTx;
 use crate::ledger::voucher::{Dimensions, LineInput, VoucherInput, VoucherKind};
 use crate::ledger::{check_user, post_approved, ApprovedVoucher, Book};
-use crate::store::{Store, Tx};
+use crate::store::Tx;
 
-impl<S: Store> Fees<S> {
+impl<S: FeesStore> Fees<S> {
     /// 收据作废: voids a payment by a red-ink reversal of its voucher, never by deleting it. The
     /// bills it settled, and those its prepayment settled since, reopen from the void's month;
     /// whatever prepayment it left is withdrawn. The receipt keeps its number and prints as

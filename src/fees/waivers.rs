@@ -6,13 +6,14 @@ use crate::domain::money::Fen;
 use crate::domain::period::Period;
 use crate::error::{Error, Result};
 use crate::fees::settle::{write_settlements, Settlement};
+use crate::fees::store::FeesStore;
 use crate::fees::store::{AllocationRow, FeesTx, NewWaiver};
 use crate::fees::{check_reason, fee_accounts, Fees, SYSTEM_MAKER};
 use crate::ledger::voucher::{Dimensions, LineInput, VoucherInput, VoucherKind};
 use crate::ledger::{check_user, post_approved, ApprovedVoucher, Book};
-use crate::store::{Store, Tx};
+use crate::store::Tx;
 
-impl<S: Store> Fees<S> {
+impl<S: FeesStore> Fees<S> {
     /// 减免: reduces one open bill by an approved amount, with its reason, posting 借 the item's
     /// revenue (冲减收入) 贷 应收账款.
     pub async fn waive(&self, book: &Book, bill_id: i64, amount: Fen, reason: &str, approver: &str, date: NaiveDate) -> Result<i64> {

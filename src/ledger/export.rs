@@ -7,10 +7,10 @@ use std::io::Write;
 use crate::domain::money::Fen;
 use crate::domain::period::Period;
 use crate::error::{Error, Result};
+use crate::ledger::store::LedgerStore;
 use crate::ledger::store::LedgerTx;
 use crate::ledger::voucher::voucher_label;
 use crate::ledger::Book;
-use crate::store::Store;
 
 const VOUCHERS_PER_PAGE: i64 = 10_000;
 
@@ -35,7 +35,7 @@ fn clean(text: &str) -> String {
 
 /// Writes the book: opening balances dated the day before the start period, then every posted
 /// voucher in chain order, its number as the transaction code.
-pub async fn write_hledger<S: Store, W: Write>(store: &S, book: &Book, out: &mut W) -> Result<u64> {
+pub async fn write_hledger<S: LedgerStore, W: Write>(store: &S, book: &Book, out: &mut W) -> Result<u64> {
     let mut tx = store.read().await?;
     writeln!(out, "; 明账 mingzhang export of book {} ({}), chart {}", book.row.code, clean(&book.row.name), book.row.chart)?;
     writeln!(out, "; amounts in yuan (CNY); debit positive\n")?;

@@ -25,20 +25,21 @@ use crate::domain::ids::{BookKey, CommunityId};
 use crate::domain::period::Period;
 use crate::error::{Error, Result};
 use crate::ledger::account::{Account, AccountCode};
+use crate::ledger::store::LedgerStore;
 use crate::ledger::store::{BookRow, ChainClaim, CommunityRow, LedgerTx, LineRow, NewBook, NewVoucher, PeriodRow, Posting, VoucherRow};
 use crate::ledger::voucher::{genesis_hash, voucher_label, PeriodStatus, SealHeader, VoucherInput, VoucherKind, VoucherStatus};
-use crate::store::{Store, Tx};
+use crate::store::Tx;
 
 pub use book::{genesis_of, load_book, Book};
 use posting::{balance_deltas, claim_numbers, line_rows};
 pub use posting::{dimensions_of, input_from_rows, post_approved, post_claimed, seal_hash, ApprovedVoucher, Posted};
 
 #[derive(Clone)]
-pub struct Ledger<S: Store> {
+pub struct Ledger<S: LedgerStore> {
     pub store: S,
 }
 
-impl<S: Store> Ledger<S> {
+impl<S: LedgerStore> Ledger<S> {
     pub fn new(store: S) -> Ledger<S> {
         Ledger { store }
     }

@@ -7,11 +7,12 @@ use crate::domain::limits::MAX_IMPORT_ROWS;
 use crate::domain::money::Fen;
 use crate::error::{Error, Result};
 use crate::ledger::account::AccountCode;
+use crate::ledger::store::LedgerStore;
 use crate::ledger::store::{LedgerTx, OpeningRow};
 use crate::ledger::{genesis_of, Book, Ledger};
-use crate::store::{Store, Tx};
+use crate::store::Tx;
 
-impl<S: Store> Ledger<S> {
+impl<S: LedgerStore> Ledger<S> {
     /// 期初余额: replaces the book's opening balances from CSV; refused unless they balance, and
     /// once anything has been posted.
     pub async fn import_opening(&self, book: &Book, csv_text: &str) -> Result<usize> {

@@ -8,13 +8,14 @@ use crate::domain::money::Fen;
 use crate::domain::period::Period;
 use crate::error::{Error, Result};
 use crate::ledger::account::AccountClass;
+use crate::ledger::store::LedgerStore;
 use crate::ledger::store::{BalanceRow, ChainClaim, LedgerTx, PeriodClose};
 use crate::ledger::voucher::PeriodStatus;
 use crate::ledger::voucher::{Dimensions, LineInput, VoucherInput, VoucherKind};
 use crate::ledger::{check_user, Book, Ledger};
-use crate::store::{Store, Tx};
+use crate::store::Tx;
 
-impl<S: Store> Ledger<S> {
+impl<S: LedgerStore> Ledger<S> {
     /// 结账: the month must be open, the months before it closed, and every voucher dated in it
     /// posted. Closing December also needs the year's profit carried forward, and opens the
     /// next year's periods.

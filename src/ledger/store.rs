@@ -13,7 +13,7 @@ use crate::domain::period::Period;
 use crate::error::Result;
 use crate::ledger::account::{Account, AccountClass, Side};
 use crate::ledger::voucher::{PeriodStatus, VoucherKind, VoucherStatus};
-use crate::store::{PgTx, SqliteTx, ROWS_PER_INSERT};
+use crate::store::{text_enum, PgTx, SqliteTx, Store, ROWS_PER_INSERT};
 
 /// Vouchers per multi-row INSERT: 18 bound values each, under SQLite's 32,766.
 const VOUCHERS_PER_INSERT: usize = 1_500;
@@ -283,6 +283,18 @@ pub trait LedgerTx: Send {
     /// The posted vouchers with `after_seq < chain_seq <= until_seq`, in chain order, with lines.
     fn journal_page(&mut self, book: BookKey, after_seq: i64, until_seq: i64) -> impl Future<Output = Result<Vec<JournalVoucher>>> + Send;
 }
+
+/// A store whose transactions have the ledger's statements: both engines' stores.
+pub trait LedgerStore: Store<Tx: LedgerTx> {}
+
+impl<S> LedgerStore for S
+where
+    S: Store,
+    S::Tx: LedgerTx,
+{
+}
+
+text_enum!(AccountClass, Side, VoucherKind, VoucherStatus, PeriodStatus);
 
 /// What closing a period records: who, when, and the chain's length and head at that moment.
 pub struct PeriodClose<'a> {

@@ -11,11 +11,11 @@ use std::sync::Arc;
 
 use crate::domain::money::Fen;
 use crate::error::Result;
+use crate::ledger::store::LedgerStore;
 use crate::ledger::store::{BalanceRow, JournalVoucher, LedgerTx, LineRow, OpeningRow, PeriodRow};
 use crate::ledger::voucher::{voucher_label, VoucherKind};
 use crate::ledger::voucher::{PeriodStatus, SealHeader};
 use crate::ledger::{genesis_of, period_text, seal_hash, Book};
-use crate::store::Store;
 
 /// Vouchers read per page: big enough to amortise the query, small enough for flat memory.
 const VOUCHERS_PER_PAGE: i64 = 10_000;
@@ -41,7 +41,7 @@ struct Segment {
 }
 
 /// Checks one book; calls `fail(invariant, message)` for each finding. Returns (vouchers, lines).
-pub async fn verify_book<S: Store>(store: &S, book: &Book, fail: &mut impl FnMut(u8, String)) -> Result<(i64, i64)> {
+pub async fn verify_book<S: LedgerStore>(store: &S, book: &Book, fail: &mut impl FnMut(u8, String)) -> Result<(i64, i64)> {
     let (periods, opening, maintained, current, max_seq) = {
         let mut tx = store.read().await?;
         let current = tx.books(book.row.community_id).await?.into_iter().find(|b| b.id == book.id());
@@ -112,7 +112,7 @@ fn close_marks(periods: &[PeriodRow], genesis: &str, fail: &mut impl FnMut(u8, S
 }
 
 /// Contiguous ranges of the chain, one task each.
-fn spawn_segments<S: Store>(
+fn spawn_segments<S: LedgerStore>(
     store: &S,
     book: &Book,
     chain_len: i64,
@@ -228,7 +228,7 @@ fn check_balances(
 }
 
 /// Checks the vouchers with `after < chain_seq <= until` on a connection of its own.
-async fn verify_segment<S: Store>(
+async fn verify_segment<S: LedgerStore>(
     store: S,
     book: Book,
     after: i64,

@@ -10,10 +10,10 @@ use std::collections::{BTreeMap, HashMap};
 use crate::domain::period::Period;
 use crate::error::{Error, Result};
 use crate::ledger::account::{AccountCode, Side};
+use crate::ledger::store::LedgerStore;
 use crate::ledger::store::{BalanceRow, LedgerTx, OpeningRow};
 use crate::ledger::voucher::voucher_label;
 use crate::ledger::Book;
-use crate::store::Store;
 use table::{money_cell, Align, Table};
 
 /// An account's figures over a range of periods, debit-positive.
@@ -58,7 +58,7 @@ pub struct Balances {
 }
 
 impl Balances {
-    pub async fn load<S: Store>(store: &S, book: &Book) -> Result<Balances> {
+    pub async fn load<S: LedgerStore>(store: &S, book: &Book) -> Result<Balances> {
         let mut tx = store.read().await?;
         Ok(Balances {
             opening: tx.opening_balances(book.key()).await?,
@@ -122,7 +122,7 @@ pub struct TrialBalance {
 }
 
 /// 科目余额表 for `from..=to`, accounts down to `max_level` that have any figure.
-pub async fn trial_balance<S: Store>(store: &S, book: &Book, from: Period, to: Period, max_level: u32) -> Result<TrialBalance> {
+pub async fn trial_balance<S: LedgerStore>(store: &S, book: &Book, from: Period, to: Period, max_level: u32) -> Result<TrialBalance> {
     if to < from {
         return Err(Error::invalid("期间", format!("结束期间 {to} 早于开始期间 {from}")));
     }
@@ -284,7 +284,7 @@ impl LedgerEntry {
 }
 
 /// line with its running balance, and 本月合计 / 本年累计 after each month.
-pub async fn account_ledger<S: Store>(store: &S, book: &Book, code: &str, from: Period, to: Period) -> Result<AccountLedger> {
+pub async fn account_ledger<S: LedgerStore>(store: &S, book: &Book, code: &str, from: Period, to: Period) -> Result<AccountLedger> {
     let account_code =
         AccountCode::parse(code).filter(|c| book.chart.contains_key(c)).ok_or_else(|| Error::not_found(format!("科目 {code}")))?;
     let account = &book.chart[&account_code];

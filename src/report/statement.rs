@@ -15,10 +15,10 @@ use crate::domain::money::Fen;
 use crate::domain::period::Period;
 use crate::error::{Error, Result};
 use crate::ledger::account::AccountCode;
+use crate::ledger::store::LedgerStore;
 use crate::ledger::Book;
 use crate::report::table::{money_cell, Align, Table};
 use crate::report::{Balances, Totals};
-use crate::store::Store;
 
 /// The definitions that ship with the program.
 const DEFINITIONS: &[(&str, &str)] = &[
@@ -258,7 +258,7 @@ impl Evaluator<'_> {
 }
 
 /// Evaluates a statement definition for the book at `report` month.
-pub async fn statement<S: Store>(store: &S, book: &Book, id: &str, report: Period) -> Result<Statement> {
+pub async fn statement<S: LedgerStore>(store: &S, book: &Book, id: &str, report: Period) -> Result<Statement> {
     let def = load_definition(id)?;
     if def.chart != book.row.chart {
         return Err(Error::invalid("报表", format!("{} 适用于科目模板 {}，本账套使用 {}", def.title, def.chart, book.row.chart)));

@@ -59,7 +59,7 @@ const UNIQUE: &[Unique] = &[
 
 /// The user's field and reason for a database error that breaks a named constraint, or None
 /// for any other error (which stays a database error).
-pub(crate) fn on_constraint(error: &sqlx::Error) -> Option<(&'static str, &'static str)> {
+fn on_constraint(error: &sqlx::Error) -> Option<(&'static str, &'static str)> {
     let sqlx::Error::Database(db) = error else { return None };
     match db.kind() {
         ErrorKind::UniqueViolation => {
@@ -72,5 +72,16 @@ pub(crate) fn on_constraint(error: &sqlx::Error) -> Option<(&'static str, &'stat
         }
         ErrorKind::ForeignKeyViolation => Some(("引用", "引用的记录不存在或不属于本社区")),
         _ => None,
+    }
+}
+
+/// Every database error passes here: one that breaks a named constraint becomes the user error
+/// that names the field (`store::on_constraint`); any other stays a database error.
+impl From<sqlx::Error> for crate::error::Error {
+    fn from(e: sqlx::Error) -> crate::error::Error {
+        match on_constraint(&e) {
+            Some((field, reason)) => crate::error::Error::Constraint { field, reason },
+            None => crate::error::Error::Database(e),
+        }
     }
 }

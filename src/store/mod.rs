@@ -13,13 +13,12 @@ mod constraint;
 mod engine;
 mod types;
 
+pub(crate) use types::text_enum;
+
 use std::future::Future;
 
 use crate::error::Result;
-use crate::fees::store::FeesTx;
-use crate::ledger::store::LedgerTx;
 
-pub(crate) use constraint::on_constraint;
 pub use engine::{PgStore, PgTx, SqliteStore, SqliteTx};
 
 /// Rows per multi-row INSERT: keeps the bound parameters under SQLite's 32,766 and
@@ -39,9 +38,11 @@ pub trait Store: Clone + Send + Sync + 'static {
     fn close(&self) -> impl Future<Output = ()> + Send;
 }
 
-/// One transaction, with the statements of every wing. Dropping it without `commit` rolls
-/// everything back.
-pub trait Tx: Send + LedgerTx + FeesTx {
+/// One transaction. Dropping it without `commit` rolls everything back. Each wing adds its
+/// statements as a trait of its own, implemented for both engines' transactions beside its SQL
+/// (`ledger::store::LedgerTx`, `fees::store::FeesTx`), and names the stores whose transactions
+/// have them (`LedgerStore`, `FeesStore`): storage knows no wing.
+pub trait Tx: Send {
     fn commit(self) -> impl Future<Output = Result<()>> + Send;
 }
 

@@ -8,10 +8,6 @@ use sqlx::error::BoxDynError;
 use sqlx::{Database, Decode, Encode, Type};
 
 use crate::domain::period::Period;
-use crate::fees::rules::{FeeBasis, FlowKind, HouseholdKind};
-use crate::fees::Method;
-use crate::ledger::account::{AccountClass, Side};
-use crate::ledger::voucher::{PeriodStatus, VoucherKind, VoucherStatus};
 
 impl<DB: Database> Type<DB> for Period
 where
@@ -44,40 +40,44 @@ where
     }
 }
 
-/// Stores an enum by its code: `as_str` writes it, `parse` reads it back.
+/// Stores an enum by its code: `as_str` writes it, `parse` reads it back. Each wing invokes it
+/// for its own enums beside its SQL.
 macro_rules! text_enum {
     ($($t:ty),*) => {$(
-        impl<DB: Database> Type<DB> for $t
+        impl<DB: sqlx::Database> sqlx::Type<DB> for $t
         where
-            String: Type<DB>,
+            String: sqlx::Type<DB>,
         {
             fn type_info() -> DB::TypeInfo {
-                <String as Type<DB>>::type_info()
+                <String as sqlx::Type<DB>>::type_info()
             }
             fn compatible(ty: &DB::TypeInfo) -> bool {
-                <String as Type<DB>>::compatible(ty)
+                <String as sqlx::Type<DB>>::compatible(ty)
             }
         }
 
-        impl<'q, DB: Database> Encode<'q, DB> for $t
+        impl<'q, DB: sqlx::Database> sqlx::Encode<'q, DB> for $t
         where
-            &'q str: Encode<'q, DB>,
+            &'q str: sqlx::Encode<'q, DB>,
         {
-            fn encode_by_ref(&self, buf: &mut <DB as Database>::ArgumentBuffer<'q>) -> Result<IsNull, BoxDynError> {
-                <&'q str as Encode<'q, DB>>::encode(self.as_str(), buf)
+            fn encode_by_ref(
+                &self,
+                buf: &mut <DB as sqlx::Database>::ArgumentBuffer<'q>,
+            ) -> Result<sqlx::encode::IsNull, sqlx::error::BoxDynError> {
+                <&'q str as sqlx::Encode<'q, DB>>::encode(self.as_str(), buf)
             }
         }
 
-        impl<'r, DB: Database> Decode<'r, DB> for $t
+        impl<'r, DB: sqlx::Database> sqlx::Decode<'r, DB> for $t
         where
-            &'r str: Decode<'r, DB>,
+            &'r str: sqlx::Decode<'r, DB>,
         {
-            fn decode(value: <DB as Database>::ValueRef<'r>) -> Result<Self, BoxDynError> {
-                let code = <&'r str as Decode<'r, DB>>::decode(value)?;
+            fn decode(value: <DB as sqlx::Database>::ValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
+                let code = <&'r str as sqlx::Decode<'r, DB>>::decode(value)?;
                 <$t>::parse(code).ok_or_else(|| format!("stored code “{code}” is not a {}", stringify!($t)).into())
             }
         }
     )*};
 }
 
-text_enum!(AccountClass, Side, VoucherKind, VoucherStatus, PeriodStatus, HouseholdKind, FeeBasis, Method, FlowKind);
+pub(crate) use text_enum;

@@ -9,9 +9,9 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use chrono::NaiveDate;
 use mingzhang::domain::money::Fen;
 use mingzhang::domain::period::Period;
+use mingzhang::fees::store::FeesStore;
 use mingzhang::ledger::voucher::{Dimensions, LineInput, VoucherInput};
 use mingzhang::ledger::{Book, Ledger};
-use mingzhang::store::Store;
 use sqlx::{Connection, Row};
 
 static COUNTER: AtomicU32 = AtomicU32::new(0);
@@ -77,7 +77,7 @@ pub fn voucher(d: NaiveDate, lines: Vec<LineInput>) -> VoucherInput {
 
 /// A community with the company book (小企业会计准则) starting January 2025 and simple
 /// opening balances: cash 1,000.00 and bank 9,000.00 against paid-in capital 10,000.00.
-pub async fn company_book<S: Store>(ledger: &Ledger<S>) -> Book {
+pub async fn company_book<S: FeesStore>(ledger: &Ledger<S>) -> Book {
     let c = ledger.create_community("测试社区").await.unwrap();
     let book = ledger.create_book(c.id, "company", "测试物业公司", "small_enterprise", period(2025, 1)).await.unwrap();
     ledger.import_opening(&book, "科目编码,借方余额,贷方余额\n1001,1000.00,\n100201,9000.00,\n3001,,10000.00\n").await.unwrap();
@@ -85,7 +85,7 @@ pub async fn company_book<S: Store>(ledger: &Ledger<S>) -> Book {
 }
 
 /// Enters, reviews and posts a voucher; returns its id.
-pub async fn post<S: Store>(ledger: &Ledger<S>, book: &Book, input: &VoucherInput) -> i64 {
+pub async fn post<S: FeesStore>(ledger: &Ledger<S>, book: &Book, input: &VoucherInput) -> i64 {
     let id = ledger.draft(book, "会计甲", input).await.unwrap();
     ledger.review(book, id, "主管乙").await.unwrap();
     ledger.post(book, id, "主管乙").await.unwrap();
@@ -172,11 +172,11 @@ macro_rules! on_fresh_store {
 }
 
 /// The fee wing over a test's ledger: `ledger.fees().pay(…)`.
-pub trait FeeWing<S: Store> {
+pub trait FeeWing<S: FeesStore> {
     fn fees(&self) -> mingzhang::fees::Fees<S>;
 }
 
-impl<S: Store> FeeWing<S> for Ledger<S> {
+impl<S: FeesStore> FeeWing<S> for Ledger<S> {
     fn fees(&self) -> mingzhang::fees::Fees<S> {
         mingzhang::fees::Fees::new(self)
     }
