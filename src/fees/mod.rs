@@ -10,6 +10,7 @@
 mod billing;
 mod households;
 mod items;
+pub mod kinds;
 pub mod paper;
 mod payments;
 pub mod reports;

@@ -12,77 +12,8 @@ use crate::domain::ids::HouseholdId;
 use crate::domain::money::{round_half_up_to_fen, Fen};
 use crate::domain::period::Period;
 use crate::error::{Error, Result};
+pub use crate::fees::kinds::{FeeBasis, FlowKind, HouseholdKind};
 use crate::fees::store::{FeeItemRow, FeeStandardRow, HouseholdRow, MeterReadingRow, NewBill, OpenBillRow, PrepaymentRow};
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum HouseholdKind {
-    Residential,
-    Commercial,
-    Garage,
-    Parking,
-}
-
-impl HouseholdKind {
-    /// Accepts the Chinese words an office's spreadsheet uses, or the English codes.
-    pub fn parse(text: &str) -> Option<HouseholdKind> {
-        Some(match text.trim() {
-            "住宅" | "residential" => HouseholdKind::Residential,
-            "商铺" | "商业" | "commercial" => HouseholdKind::Commercial,
-            "车库" | "garage" => HouseholdKind::Garage,
-            "车位" | "parking" => HouseholdKind::Parking,
-            _ => return None,
-        })
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            HouseholdKind::Residential => "residential",
-            HouseholdKind::Commercial => "commercial",
-            HouseholdKind::Garage => "garage",
-            HouseholdKind::Parking => "parking",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            HouseholdKind::Residential => "住宅",
-            HouseholdKind::Commercial => "商铺",
-            HouseholdKind::Garage => "车库",
-            HouseholdKind::Parking => "车位",
-        }
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FeeBasis {
-    /// 元/m²/月 × 建筑面积.
-    PerM2Month,
-    /// 元/月.
-    FixedMonth,
-    /// (本月读数 − 上月读数) × 单价.
-    Metered,
-}
-
-impl FeeBasis {
-    pub fn parse(text: &str) -> Option<FeeBasis> {
-        Some(match text.trim() {
-            "per_m2_month" | "按面积" => FeeBasis::PerM2Month,
-            "fixed_month" | "固定" => FeeBasis::FixedMonth,
-            "metered" | "按用量" => FeeBasis::Metered,
-            _ => return None,
-        })
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            FeeBasis::PerM2Month => "per_m2_month",
-            FeeBasis::FixedMonth => "fixed_month",
-            FeeBasis::Metered => "metered",
-        }
-    }
-}
 
 /// The quantity a month's bill multiplies the rate by.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -138,43 +69,6 @@ pub fn late_fee(open: Fen, bill: Fen, days_overdue: i64, ppm_per_day: i64, cap_p
 /// A bill falls due at the end of its month (物业费按月预交, 当月末为缴费期限).
 pub fn days_overdue(bill_period: Period, as_of: NaiveDate) -> i64 {
     (as_of - bill_period.last_day()).num_days().max(0)
-}
-
-/// What a row of the maintained per-building figures counts: bills, or what settled them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FlowKind {
-    Billed,
-    Paid,
-    Waived,
-}
-
-impl FlowKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            FlowKind::Billed => "billed",
-            FlowKind::Paid => "paid",
-            FlowKind::Waived => "waived",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<FlowKind> {
-        match text {
-            "billed" => Some(FlowKind::Billed),
-            "paid" => Some(FlowKind::Paid),
-            "waived" => Some(FlowKind::Waived),
-            _ => None,
-        }
-    }
-
-    /// How the figures are named on screens and in `verify`'s findings.
-    pub fn label(self) -> &'static str {
-        match self {
-            FlowKind::Billed => "应收",
-            FlowKind::Paid => "收款",
-            FlowKind::Waived => "减免",
-        }
-    }
 }
 
 /// An open bill as the allocation sees it.

@@ -12,7 +12,7 @@ use crate::domain::area::AreaM2Hundredths;
 use crate::domain::ids::{BookKey, CommunityId, HouseholdId};
 use crate::domain::period::Period;
 use crate::error::Result;
-use crate::fees::rules::{FeeBasis, FlowKind, HouseholdKind};
+use crate::fees::kinds::{FeeBasis, FlowKind, HouseholdKind};
 use crate::fees::Method;
 use crate::ledger::store::LedgerStore;
 use crate::store::{text_enum, PgTx, SqliteTx, Store, ROWS_PER_INSERT};
