@@ -616,11 +616,14 @@ macro_rules! impl_ledger_tx {
 
             async fn carry_forward_balances(&mut self, book: BookKey) -> Result<Vec<BalanceRow>> {
                 // The carry-forward vouchers come from the partial index vouchers_carry_forward;
-                // a reversal of one is found through its UNIQUE reverses_id.
+                // a reversal of one is found through its UNIQUE reverses_id. CROSS JOIN keeps
+                // SQLite going from those few vouchers to their lines: for the GROUP BY it would
+                // otherwise walk every line of the community in account order.
                 Ok(sqlx::query_as(
                     "SELECT l.account_id, v.period, CAST(SUM(l.debit_fen) AS BIGINT) AS debit_fen, CAST(SUM(l.credit_fen) AS BIGINT) AS credit_fen
-                     FROM voucher_lines l JOIN vouchers v ON v.community_id = l.community_id AND v.id = l.voucher_id
-                     WHERE l.community_id = $1 AND v.status = 'posted' AND v.id IN (
+                     FROM vouchers v CROSS JOIN voucher_lines l
+                     WHERE l.community_id = v.community_id AND l.voucher_id = v.id
+                       AND v.community_id = $1 AND v.status = 'posted' AND v.id IN (
                          SELECT c.id FROM vouchers c WHERE c.community_id = $1 AND c.book_id = $2 AND c.kind = 'carry_forward'
                          UNION ALL
                          SELECT r.id FROM vouchers c JOIN vouchers r ON r.community_id = c.community_id AND r.reverses_id = c.id
