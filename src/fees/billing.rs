@@ -14,9 +14,8 @@ use crate::fees::store::FeesStore;
 use crate::fees::store::{AllocationRow, FeeItemRow, FeesTx, HouseholdRow, NewBillingRun, OpenBillRow, PrepaymentRow};
 use crate::fees::{fee_accounts, BillingRun, Fees, SYSTEM_MAKER};
 use crate::ledger::account::FeeAccounts;
-use crate::ledger::store::LedgerTx;
-use crate::ledger::voucher::{Dimensions, LineInput, PeriodStatus, VoucherInput, VoucherKind};
-use crate::ledger::{periods_text, post_approved, ApprovedVoucher, Book};
+use crate::ledger::voucher::{Dimensions, LineInput, VoucherInput, VoucherKind};
+use crate::ledger::{check_period_open, post_approved, ApprovedVoucher, Book};
 use crate::store::Tx;
 
 impl<S: FeesStore> Fees<S> {
@@ -28,7 +27,8 @@ impl<S: FeesStore> Fees<S> {
         let accounts = fee_accounts(book)?;
         let mut tx = self.store().begin().await?;
         let items = items_to_bill(&mut tx, book, item_codes).await?;
-        check_period_billable(&mut tx, book, period).await?;
+        // A month is billed on its first day, which must lie in an open period of the book.
+        check_period_open(&mut tx, book, period.first_day()).await?;
         let households = tx.households(book.row.community_id).await?;
         let standards = tx.fee_standards(book.key()).await?;
         let already: HashSet<(HouseholdId, i64)> = tx.billed(book.key(), period).await?.into_iter().collect();
@@ -118,18 +118,6 @@ async fn items_to_bill<T: FeesTx>(tx: &mut T, book: &Book, item_codes: &[String]
         return Err(Error::not_found(format!("收费项目 {code}")));
     }
     Ok(items.into_iter().filter(|f| item_codes.is_empty() || item_codes.contains(&f.code)).collect())
-}
-
-/// A month can be billed while it is an open period of the book.
-async fn check_period_billable<T: LedgerTx>(tx: &mut T, book: &Book, period: Period) -> Result<()> {
-    let periods = tx.periods(book.key()).await?;
-    match periods.iter().find(|p| p.period == period) {
-        None => Err(Error::NoPeriod { date: period.first_day().to_string(), open_range: periods_text(&periods) }),
-        Some(p) if p.status == PeriodStatus::Closed => {
-            Err(Error::PeriodClosed { date: period.first_day().to_string(), period: period.to_string() })
-        }
-        _ => Ok(()),
-    }
 }
 
 /// The run's voucher lines (pure): 借 应收账款 / 贷 the item's revenue per building and item,

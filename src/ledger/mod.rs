@@ -330,7 +330,7 @@ pub fn periods_text(periods: &[PeriodRow]) -> String {
 }
 
 /// A date may be used only inside an open period of the book.
-pub(crate) async fn check_period_open<T: LedgerTx>(tx: &mut T, book: &Book, date: NaiveDate) -> Result<()> {
+pub async fn check_period_open<T: LedgerTx>(tx: &mut T, book: &Book, date: NaiveDate) -> Result<()> {
     let period = Period::of_date(date);
     let periods = tx.periods(book.key()).await?;
     match periods.iter().find(|p| p.period == period) {
