@@ -3,6 +3,7 @@
 //! because PostgreSQL widens SUM(bigint) to numeric.
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -21,6 +22,55 @@ pub struct SqliteStore {
     writer: sqlx::SqlitePool,
     /// Read transactions (reports, `verify`'s parallel segments) run beside the writer (WAL).
     readers: sqlx::SqlitePool,
+    /// Copies the WAL back into the database file beside the writer, not inside its commits.
+    checkpointer: Arc<Checkpointer>,
+}
+
+/// How often the background checkpoint runs.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
+
+/// The WAL size (4 KiB pages) at which a commit checkpoints by itself: a backstop should the
+/// background checkpoint fall behind, far above what it lets accumulate.
+const WRITER_CHECKPOINT_PAGES: &str = "100000";
+
+/// Runs `PRAGMA wal_checkpoint(PASSIVE)` on a connection of its own every CHECKPOINT_EVERY.
+///
+/// With SQLite's automatic checkpoint, the commit that takes the WAL past the threshold copies
+/// the whole WAL back and waits for it: measured with sqlite3 on the billing run's 300,000
+/// bills, the commit took 0.03 s on a short WAL and 0.39–0.55 s when it crossed 8,000 pages.
+/// Which commit pays depends on what came before, so latency jumped at random. A PASSIVE
+/// checkpoint never blocks readers or the writer and copies what no reader still needs.
+struct Checkpointer {
+    pool: sqlx::SqlitePool,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Checkpointer {
+    fn start(pool: sqlx::SqlitePool) -> Checkpointer {
+        let on = pool.clone();
+        let task = tokio::spawn(async move {
+            let mut tick = tokio::time::interval(CHECKPOINT_EVERY);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                // A failed checkpoint (the file busy, say) leaves the WAL for the next tick or
+                // the writer's backstop; nothing is lost either way.
+                let _ = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&on).await;
+            }
+        });
+        Checkpointer { pool, task }
+    }
+
+    async fn stop(&self) {
+        self.task.abort();
+        self.pool.close().await;
+    }
+}
+
+impl Drop for Checkpointer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
 }
 
 pub struct SqliteTx {
@@ -41,9 +91,8 @@ impl SqliteStore {
             // 16 MiB of page cache for the writer (the default is 2 MiB): the household and
             // bill indexes stay in memory for a community of 100,000 households.
             .pragma("cache_size", "-16000")
-            // Checkpoint every 8,000 pages rather than 1,000: hot pages (the book's row, the
-            // balances) are copied back once per checkpoint, so fewer checkpoints copy less.
-            .pragma("wal_autocheckpoint", "8000");
+            // The background `Checkpointer` copies the WAL back; commits do only as a backstop.
+            .pragma("wal_autocheckpoint", WRITER_CHECKPOINT_PAGES);
         // The writer lives as long as the store, so its worker thread (named, see `affinity`) is
         // the one pinned.
         let writer = SqlitePoolOptions::new()
@@ -56,8 +105,9 @@ impl SqliteStore {
         // Readers keep SQLite's default 2 MiB cache: any commit by the writer empties it, and
         // `verify` streams the journal through it once.
         let readers =
-            SqlitePoolOptions::new().max_connections(4).connect_with(options.read_only(true).pragma("cache_size", "-2000")).await?;
-        Ok(SqliteStore { writer, readers })
+            SqlitePoolOptions::new().max_connections(4).connect_with(options.clone().read_only(true).pragma("cache_size", "-2000")).await?;
+        let checkpoints = SqlitePoolOptions::new().max_connections(1).connect_with(options.pragma("cache_size", "-2000")).await?;
+        Ok(SqliteStore { writer, readers, checkpointer: Arc::new(Checkpointer::start(checkpoints)) })
     }
 }
 
@@ -73,7 +123,9 @@ impl Store for SqliteStore {
         Ok(SqliteTx { tx: self.readers.begin().await? })
     }
     async fn close(&self) {
+        self.checkpointer.stop().await;
         self.readers.close().await;
+        // The last connection to close checkpoints what is left and removes the WAL.
         self.writer.close().await
     }
 }
