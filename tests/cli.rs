@@ -222,3 +222,35 @@ async fn a_cashier_bills_and_takes_payments_from_the_command_line() {
     assert!(statement.contains("住户对账单") && statement.contains("预收余额 1114.56"), "{statement}");
     assert!(ok(url, &["verify"]).contains("全部通过"));
 }
+
+#[tokio::test]
+async fn an_amount_with_a_thousands_separator_is_refused_and_a_draft_is_fixed_or_deleted() {
+    let db = fresh_db().await;
+    let url = db.url.as_str();
+    ok(url, &["init", "命令行社区"]);
+    ok(url, &["book", "create", "--code", "company", "--name", "物业公司", "--chart", "small_enterprise", "--start", "2025-01"]);
+    let add = ["voucher", "add", "--book", "company", "--date", "2025-03-31", "--user", "张会计"];
+    let (code, _, err) =
+        run(url, &[&add[..], &["--debit", "540101,8,600.00,支付3月保洁员工资", "--credit", "100201,8600.00,支付3月保洁员工资"]].concat());
+    assert_eq!(code, 1, "8,600.00 must not be saved as 8.00");
+    assert!(err.contains("--debit") && err.contains("千位分隔符"), "{err}");
+    // A summary that merely starts with a number is kept.
+    let out = ok(url, &[&add[..], &["--debit", "540101,8600.00,3月保洁员工资", "--credit", "100201,8600.00,3月保洁员工资"]].concat());
+    assert!(out.contains("#1"), "{out}");
+    let shown = ok(url, &["voucher", "show", "--book", "company", "--id", "1"]);
+    assert!(shown.contains("借 8600.00") && shown.contains("3月保洁员工资"), "{shown}");
+
+    let edit = ["voucher", "edit", "--book", "company", "--id", "1", "--user", "张会计", "--date", "2025-03-31"];
+    ok(url, &[&edit[..], &["--debit", "540101,8800.00,支付3月保洁员工资", "--credit", "100201,8800.00,支付3月保洁员工资"]].concat());
+    let shown = ok(url, &["voucher", "show", "--book", "company", "--id", "1"]);
+    assert!(shown.contains("借 8800.00") && !shown.contains("8600.00"), "{shown}");
+    ok(url, &["voucher", "review", "--book", "company", "--id", "1", "--user", "刘主管"]);
+    let (code, _, err) = run(url, &["voucher", "delete", "--book", "company", "--id", "1", "--user", "张会计"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("取消审核"), "{err}");
+    ok(url, &["voucher", "unreview", "--book", "company", "--id", "1", "--user", "刘主管"]);
+    let out = ok(url, &["voucher", "delete", "--book", "company", "--id", "1", "--user", "张会计"]);
+    assert!(out.contains("已删除"), "{out}");
+    let listed = ok(url, &["voucher", "list", "--book", "company", "--period", "2025-03"]);
+    assert!(listed.trim().is_empty(), "{listed}");
+}

@@ -185,8 +185,13 @@ async fn payments<S: FeesStore>(ledger: Ledger<S>, url: &str) {
         idempotency_key: "bank-1",
         method: Method::Bank,
         amount: Fen(18075),
+        paid_on: date(2025, 6, 10),
         ..pay(0, "")
     };
+    // A bill not yet billed on the payment's date cannot be named.
+    let early = PaymentRequest { paid_on: date(2025, 5, 31), idempotency_key: "bank-0", ..named.clone() };
+    let err = ledger.fees().pay(&book, &early).await.unwrap_err();
+    assert!(err.to_string().contains("尚未计费"), "{err}");
     let r = ledger.fees().pay(&book, &named).await.unwrap();
     assert_eq!(r.settled.iter().map(|s| s.period.as_str()).collect::<Vec<_>>(), vec!["2025-06"]);
     // A retry names a bill its first run settled: still the first receipt, not an error.

@@ -44,17 +44,38 @@ pub enum VoucherCommand {
         #[command(flatten)]
         book: BookArg,
         #[arg(long)]
-        date: Option<String>,
+        user: String,
+        #[command(flatten)]
+        content: VoucherContent,
+    },
+    /// Change a draft (修改), by its maker, before review: the date, attachments and all lines anew.
+    Edit {
+        #[command(flatten)]
+        book: BookArg,
+        #[arg(long)]
+        id: i64,
         #[arg(long)]
         user: String,
-        #[arg(long, default_value_t = 0)]
-        attachments: u32,
+        #[command(flatten)]
+        content: VoucherContent,
+    },
+    /// Delete a draft (删除), by its maker, before review.
+    Delete {
+        #[command(flatten)]
+        book: BookArg,
         #[arg(long)]
-        debit: Vec<String>,
+        id: i64,
         #[arg(long)]
-        credit: Vec<String>,
+        user: String,
+    },
+    /// Send a reviewed voucher back to draft (取消审核), by its reviewer, before posting.
+    Unreview {
+        #[command(flatten)]
+        book: BookArg,
         #[arg(long)]
-        file: Option<PathBuf>,
+        id: i64,
+        #[arg(long)]
+        user: String,
     },
     /// Review a draft (审核); the reviewer must not be its maker.
     Review {
@@ -97,6 +118,21 @@ pub enum VoucherCommand {
         #[arg(long)]
         id: i64,
     },
+}
+
+/// What a voucher says: its date, attachments and lines, typed or from a JSON file.
+#[derive(clap::Args, Debug)]
+pub struct VoucherContent {
+    #[arg(long)]
+    date: Option<String>,
+    #[arg(long, default_value_t = 0)]
+    attachments: u32,
+    #[arg(long)]
+    debit: Vec<String>,
+    #[arg(long)]
+    credit: Vec<String>,
+    #[arg(long)]
+    file: Option<PathBuf>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -270,6 +306,9 @@ pub(crate) async fn report_text<S: LedgerStore>(
 fn voucher_book(cmd: &VoucherCommand) -> &BookArg {
     match cmd {
         VoucherCommand::Add { book, .. }
+        | VoucherCommand::Edit { book, .. }
+        | VoucherCommand::Delete { book, .. }
+        | VoucherCommand::Unreview { book, .. }
         | VoucherCommand::Review { book, .. }
         | VoucherCommand::Post { book, .. }
         | VoucherCommand::Reverse { book, .. }
@@ -278,11 +317,19 @@ fn voucher_book(cmd: &VoucherCommand) -> &BookArg {
     }
 }
 
-/// "CODE,AMOUNT,摘要" → a line on the given side.
+/// "CODE,AMOUNT,摘要" → a line on the given side. An amount written with a thousands
+/// separator ("8,600.00") would split into 8 and a summary starting "600.00,": that is refused
+/// rather than saved as 8.00.
 fn parse_line_arg(flag: &str, text: &str, debit_side: bool) -> Result<LineInput> {
     let mut parts = text.splitn(3, [',', '，']);
     let (code, amount, summary) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""), parts.next().unwrap_or(""));
     let fen = Fen::parse(amount).map_err(|e| Error::invalid(flag, format!("“{text}”的金额{e}（格式：科目编码,金额,摘要）")))?;
+    if continues_a_number(amount, summary) {
+        return Err(Error::invalid(
+            flag,
+            format!("“{text}”的金额像是带千位分隔符的数，金额请不要写逗号（例如 8600.00）；格式：科目编码,金额,摘要"),
+        ));
+    }
     let (debit, credit) = if debit_side { (fen, Fen::ZERO) } else { (Fen::ZERO, fen) };
     Ok(LineInput {
         summary: summary.trim().to_string(),
@@ -293,29 +340,58 @@ fn parse_line_arg(flag: &str, text: &str, debit_side: bool) -> Result<LineInput>
     })
 }
 
+/// Whether `summary` looks like the rest of an amount split at a thousands separator: the
+/// amount is 1–3 digits and the summary starts with three digits, then a decimal part, a
+/// separator or nothing.
+fn continues_a_number(amount: &str, summary: &str) -> bool {
+    let amount = amount.trim();
+    let head: String = summary.trim_start().chars().take_while(|c| c.is_ascii_digit()).collect();
+    let rest = summary.trim_start()[head.len()..].chars().next();
+    (1..=3).contains(&amount.len())
+        && amount.chars().all(|c| c.is_ascii_digit())
+        && head.len() == 3
+        && matches!(rest, None | Some('.' | ',' | '，'))
+}
+
+impl VoucherContent {
+    fn input(&self) -> Result<VoucherInput> {
+        if let Some(path) = &self.file {
+            if !self.debit.is_empty() || !self.credit.is_empty() {
+                return Err(Error::invalid("--file", "凭证分录写在文件里时不能再用 --debit/--credit"));
+            }
+            let text = std::fs::read_to_string(path)?;
+            return serde_json::from_str::<VoucherInput>(&text)
+                .map_err(|e| Error::invalid(path.display().to_string(), format!("凭证 JSON 无法解析：{e}")));
+        }
+        let date = parse_date("--date", self.date.as_deref().ok_or_else(|| Error::invalid("--date", "须填写凭证日期"))?)?;
+        let mut lines = Vec::new();
+        for d in &self.debit {
+            lines.push(parse_line_arg("--debit", d, true)?);
+        }
+        for c in &self.credit {
+            lines.push(parse_line_arg("--credit", c, false)?);
+        }
+        Ok(VoucherInput { date, attachments: self.attachments, lines })
+    }
+}
+
 async fn voucher_command<S: LedgerStore>(ledger: &Ledger<S>, cmd: &VoucherCommand, book: &Book) -> Result<()> {
     match cmd {
-        VoucherCommand::Add { date, user, attachments, debit, credit, file, .. } => {
-            let input = match file {
-                Some(path) => {
-                    let text = std::fs::read_to_string(path)?;
-                    serde_json::from_str::<VoucherInput>(&text)
-                        .map_err(|e| Error::invalid(path.display().to_string(), format!("凭证 JSON 无法解析：{e}")))?
-                }
-                None => {
-                    let date = parse_date("--date", date.as_deref().ok_or_else(|| Error::invalid("--date", "须填写凭证日期"))?)?;
-                    let mut lines = Vec::new();
-                    for d in debit {
-                        lines.push(parse_line_arg("--debit", d, true)?);
-                    }
-                    for c in credit {
-                        lines.push(parse_line_arg("--credit", c, false)?);
-                    }
-                    VoucherInput { date, attachments: *attachments, lines }
-                }
-            };
-            let id = ledger.draft(book, user, &input).await?;
+        VoucherCommand::Add { user, content, .. } => {
+            let id = ledger.draft(book, user, &content.input()?).await?;
             print_out(&format!("已制单：凭证草稿 #{id}，待审核\n"));
+        }
+        VoucherCommand::Edit { id, user, content, .. } => {
+            ledger.edit_draft(book, *id, user, &content.input()?).await?;
+            print_out(&format!("凭证草稿 #{id} 已修改，待审核\n"));
+        }
+        VoucherCommand::Delete { id, user, .. } => {
+            ledger.delete_draft(book, *id, user).await?;
+            print_out(&format!("凭证草稿 #{id} 已删除\n"));
+        }
+        VoucherCommand::Unreview { id, user, .. } => {
+            ledger.unreview(book, *id, user).await?;
+            print_out(&format!("凭证 #{id} 已取消审核，回到草稿，制单人可修改或删除\n"));
         }
         VoucherCommand::Review { id, user, .. } => {
             ledger.review(book, *id, user).await?;

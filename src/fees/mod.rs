@@ -164,6 +164,7 @@ pub struct Receipt {
     pub voided: bool,
 }
 
+#[derive(Clone, Debug)]
 pub struct PaymentRequest<'a> {
     pub household_id: HouseholdId,
     pub amount: Fen,

@@ -1,6 +1,8 @@
 //! 收款: payments with numbered receipts, once per idempotency key; receipts rebuilt for
 //! reprinting.
 
+use std::collections::BTreeMap;
+
 use chrono::Utc;
 
 use crate::domain::capital::capital_amount;
@@ -15,7 +17,7 @@ use crate::fees::store::{AllocationRow, FeesTx, HouseholdRow, NewPayment, OpenBi
 use crate::fees::{fee_accounts, household_label, receipt_label, Fees, Method, PaymentRequest, Receipt, SettledBill, SYSTEM_MAKER};
 use crate::ledger::account::FeeAccounts;
 use crate::ledger::store::LedgerTx;
-use crate::ledger::voucher::{Dimensions, LineInput, VoucherInput, VoucherKind};
+use crate::ledger::voucher::{Dimensions, LineInput, PeriodStatus, VoucherInput, VoucherKind};
 use crate::ledger::{describe, post_claimed, ApprovedVoucher, Book, Posted};
 use crate::store::Tx;
 
@@ -46,6 +48,11 @@ impl<S: FeesStore> Fees<S> {
 
     /// Records a new payment, or returns None (and writes nothing) if its key is taken. The
     /// common case, a new key, costs no lookup: the payment's own INSERT checks the key.
+    ///
+    /// A payment settles only bills billed by its date (a month is billed on its first day).
+    /// What is left is a prepayment; if later months are already billed (the payment was
+    /// entered late), the prepayment settles them as their billing run would have, by a
+    /// voucher dated on each one's billing day, so every report as at any date agrees.
     async fn record_payment(&self, book: &Book, req: &PaymentRequest<'_>, key: &str) -> Result<Option<Receipt>> {
         let accounts = fee_accounts(book)?;
         let mut tx = self.store().begin().await?;
@@ -53,23 +60,33 @@ impl<S: FeesStore> Fees<S> {
             .household(book.row.community_id, req.household_id)
             .await?
             .ok_or_else(|| Error::not_found(format!("住户 #{}", req.household_id)))?;
+        let paid_in = Period::of_date(req.paid_on);
         let open = tx.open_bills(book.key(), Some(household.id)).await?;
-        let settle = settlement(&open, req, &household)?;
+        let settle = settlement(&open, req, &household, paid_in)?;
         let settled_fen: i64 = settle.iter().map(|(_, f)| f.0).sum();
-        let claim = tx.claim_chain(book.key(), 1, 1).await?;
+        let forward = if req.bill_ids.is_some() {
+            Vec::new()
+        } else {
+            let open_periods = open_periods(&mut tx, book).await?;
+            let later: Vec<OpenBill> = open
+                .iter()
+                .filter(|b| b.period > paid_in && open_periods.contains(&b.period))
+                .map(|b| OpenBill { bill_id: b.id, period: b.period, fee_item_id: b.fee_item_id, open_fen: b.open_fen })
+                .collect();
+            allocate_oldest_first(later, Fen(req.amount.0 - settled_fen)).0
+        };
+        let forward: Vec<(&OpenBillRow, Fen)> = forward.into_iter().map(|(id, fen)| (bill_of(&open, id), fen)).collect();
+        let claim = tx.claim_chain(book.key(), 1 + forward_months(&forward).len() as i64, 1).await?;
         let number = claim.receipts_issued;
-        let voucher = ApprovedVoucher {
-            input: VoucherInput {
-                date: req.paid_on,
-                attachments: 1,
-                lines: payment_lines(&accounts, req, &household, number, settled_fen),
-            },
+        let mut vouchers = vec![ApprovedVoucher {
+            input: VoucherInput { date: req.paid_on, attachments: 1, lines: payment_lines(&accounts, req, &household, number, &settle) },
             kind: VoucherKind::Normal,
             maker: SYSTEM_MAKER.into(),
             reviewer: req.cashier.into(),
             reverses_id: None,
-        };
-        let posted = post_claimed(&mut tx, book, req.cashier, std::slice::from_ref(&voucher), claim).await?;
+        }];
+        vouchers.extend(forward_vouchers(&accounts, req, &household, number, &forward));
+        let posted = post_claimed(&mut tx, book, req.cashier, &vouchers, claim).await?;
         let new = NewPayment {
             book: book.key(),
             household_id: household.id,
@@ -85,10 +102,12 @@ impl<S: FeesStore> Fees<S> {
         let Some(payment_id) = tx.insert_payment(&new).await? else {
             return Ok(None);
         };
-        let period = Period::of_date(req.paid_on);
-        let settlements: Vec<Settlement> = settle
-            .iter()
-            .map(|(bill, fen)| Settlement {
+        // Allocations at payment are dated in its month; those of later bills on their own.
+        let at_payment = settle.iter().map(|(bill, fen)| (*bill, *fen, paid_in));
+        let later = forward.iter().map(|(bill, fen)| (*bill, *fen, bill.period));
+        let settlements: Vec<Settlement> = at_payment
+            .chain(later)
+            .map(|(bill, fen, period)| Settlement {
                 allocation: AllocationRow {
                     bill_id: bill.id,
                     payment_id: Some(payment_id),
@@ -123,16 +142,22 @@ impl<S: FeesStore> Fees<S> {
     }
 }
 
-/// What a payment settles (pure): the named bills in the order named, or the oldest first.
-fn settlement<'a>(open: &'a [OpenBillRow], req: &PaymentRequest<'_>, household: &HouseholdRow) -> Result<Vec<(&'a OpenBillRow, Fen)>> {
+/// What a payment settles at its date (pure): the named bills in the order named, or the
+/// oldest first, of the bills billed by then.
+fn settlement<'a>(
+    open: &'a [OpenBillRow],
+    req: &PaymentRequest<'_>,
+    household: &HouseholdRow,
+    paid_in: Period,
+) -> Result<Vec<(&'a OpenBillRow, Fen)>> {
     let Some(ids) = &req.bill_ids else {
-        let bills =
-            open.iter().map(|b| OpenBill { bill_id: b.id, period: b.period, fee_item_id: b.fee_item_id, open_fen: b.open_fen }).collect();
+        let bills = open
+            .iter()
+            .filter(|b| b.period <= paid_in)
+            .map(|b| OpenBill { bill_id: b.id, period: b.period, fee_item_id: b.fee_item_id, open_fen: b.open_fen })
+            .collect();
         let (settled, _) = allocate_oldest_first(bills, req.amount);
-        return Ok(settled
-            .into_iter()
-            .map(|(bill_id, fen)| (open.iter().find(|b| b.id == bill_id).expect("the allocation settles only bills it was given"), fen))
-            .collect());
+        return Ok(settled.into_iter().map(|(bill_id, fen)| (bill_of(open, bill_id), fen)).collect());
     };
     let mut left = req.amount.0;
     let mut out = Vec::new();
@@ -141,6 +166,15 @@ fn settlement<'a>(open: &'a [OpenBillRow], req: &PaymentRequest<'_>, household: 
             .iter()
             .find(|b| b.id == *id)
             .ok_or_else(|| Error::invalid("指定账单", format!("账单 #{id} 不是住户 {} 的未结清账单", household_label(household))))?;
+        if bill.period > paid_in {
+            return Err(Error::invalid(
+                "指定账单",
+                format!(
+                    "账单 #{id} 是 {} 的，收款日 {} 时尚未计费；不指定账单时多收的钱记为预收，计费时自动抵扣",
+                    bill.period, req.paid_on
+                ),
+            ));
+        }
         let take = left.min(bill.open_fen);
         if take > 0 {
             out.push((bill, Fen(take)));
@@ -150,39 +184,111 @@ fn settlement<'a>(open: &'a [OpenBillRow], req: &PaymentRequest<'_>, household: 
     Ok(out)
 }
 
+fn bill_of(open: &[OpenBillRow], bill_id: i64) -> &OpenBillRow {
+    open.iter().find(|b| b.id == bill_id).expect("the allocation settles only bills it was given")
+}
+
+/// The book's open months.
+async fn open_periods<T: LedgerTx>(tx: &mut T, book: &Book) -> Result<Vec<Period>> {
+    Ok(tx.periods(book.key()).await?.into_iter().filter(|p| p.status == PeriodStatus::Open).map(|p| p.period).collect())
+}
+
+/// The fee items a voucher summary names: "物业服务费、生活垃圾处置费".
+fn item_names<'a>(bills: impl IntoIterator<Item = &'a OpenBillRow>) -> String {
+    let mut names: Vec<&str> = Vec::new();
+    for b in bills {
+        if !names.contains(&b.fee_item_name.as_str()) {
+            names.push(&b.fee_item_name);
+        }
+    }
+    names.join("、")
+}
+
 /// The payment voucher's lines (pure): 借 the money account, 贷 应收账款 for what it settles
-/// and 预收账款 for the rest.
+/// and 预收账款 for the rest. Summaries name the fee items settled.
 fn payment_lines(
     accounts: &FeeAccounts,
     req: &PaymentRequest<'_>,
     household: &HouseholdRow,
     number: i64,
-    settled_fen: i64,
+    settle: &[(&OpenBillRow, Fen)],
 ) -> Vec<LineInput> {
     let (label, who) = (receipt_label(number), household_label(household));
-    let summary = format!("收 {who} 物业费 收据{label}");
-    let dims = Dimensions { household_id: Some(household.id.0), ..Dimensions::default() };
-    let money_account = match req.method {
-        Method::Cash => &accounts.cash,
-        Method::Bank => &accounts.bank,
-        Method::Wechat | Method::Alipay => &accounts.wallet,
-    };
+    let settled_fen: i64 = settle.iter().map(|(_, f)| f.0).sum();
     let line = |summary: String, account: &str, debit: Fen, credit: Fen| LineInput {
         summary,
         account: account.to_string(),
         debit,
         credit,
-        dimensions: dims.clone(),
+        dimensions: Dimensions { household_id: Some(household.id.0), ..Dimensions::default() },
     };
-    let mut lines = vec![line(summary.clone(), money_account.as_str(), req.amount, Fen::ZERO)];
+    let settled_summary = format!("收 {who} {} 收据{label}", item_names(settle.iter().map(|(b, _)| *b)));
+    let prepaid_summary = format!("预收 {who} 预交款 收据{label}");
+    let money_summary = if settled_fen > 0 { settled_summary.clone() } else { prepaid_summary.clone() };
+    let mut lines = vec![line(money_summary, money_account(accounts, req.method), req.amount, Fen::ZERO)];
     if settled_fen > 0 {
-        lines.push(line(summary, accounts.receivable.as_str(), Fen::ZERO, Fen(settled_fen)));
+        lines.push(line(settled_summary, accounts.receivable.as_str(), Fen::ZERO, Fen(settled_fen)));
     }
     let prepaid = req.amount.0 - settled_fen;
     if prepaid > 0 {
-        lines.push(line(format!("预收 {who} 物业费 收据{label}"), accounts.advance.as_str(), Fen::ZERO, Fen(prepaid)));
+        lines.push(line(prepaid_summary, accounts.advance.as_str(), Fen::ZERO, Fen(prepaid)));
     }
     lines
+}
+
+fn money_account(accounts: &FeeAccounts, method: Method) -> &str {
+    match method {
+        Method::Cash => accounts.cash.as_str(),
+        Method::Bank => accounts.bank.as_str(),
+        Method::Wechat | Method::Alipay => accounts.wallet.as_str(),
+    }
+}
+
+/// The months of the later bills a late-entered payment's prepayment settles.
+fn forward_months<'a>(forward: &[(&'a OpenBillRow, Fen)]) -> BTreeMap<Period, Vec<(&'a OpenBillRow, Fen)>> {
+    let mut by_month: BTreeMap<Period, Vec<(&'a OpenBillRow, Fen)>> = BTreeMap::new();
+    for (bill, fen) in forward {
+        by_month.entry(bill.period).or_default().push((*bill, *fen));
+    }
+    by_month
+}
+
+/// One voucher per later month, dated on its billing day: 借 预收账款 / 贷 应收账款, as the
+/// month's billing run books a prepayment it applies.
+fn forward_vouchers(
+    accounts: &FeeAccounts,
+    req: &PaymentRequest<'_>,
+    household: &HouseholdRow,
+    number: i64,
+    forward: &[(&OpenBillRow, Fen)],
+) -> Vec<ApprovedVoucher> {
+    let (label, who) = (receipt_label(number), household_label(household));
+    forward_months(forward)
+        .into_iter()
+        .map(|(month, bills)| {
+            let fen = Fen(bills.iter().map(|(_, f)| f.0).sum());
+            let summary = format!("{month} 预收抵扣 {who} {} 收据{label}", item_names(bills.iter().map(|(b, _)| *b)));
+            let dims = Dimensions { household_id: Some(household.id.0), ..Dimensions::default() };
+            let line = |account: &str, debit: Fen, credit: Fen| LineInput {
+                summary: summary.clone(),
+                account: account.to_string(),
+                debit,
+                credit,
+                dimensions: dims.clone(),
+            };
+            ApprovedVoucher {
+                input: VoucherInput {
+                    date: month.first_day(),
+                    attachments: 0,
+                    lines: vec![line(accounts.advance.as_str(), fen, Fen::ZERO), line(accounts.receivable.as_str(), Fen::ZERO, fen)],
+                },
+                kind: VoucherKind::Normal,
+                maker: SYSTEM_MAKER.into(),
+                reviewer: req.cashier.into(),
+                reverses_id: None,
+            }
+        })
+        .collect()
 }
 
 /// The receipt of a payment just recorded.

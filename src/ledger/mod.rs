@@ -161,13 +161,65 @@ impl<S: LedgerStore> Ledger<S> {
         Ok(id)
     }
 
+    /// 修改凭证: the maker replaces a draft's date, attachments and lines before it is reviewed
+    /// (a reviewed one is first sent back with `unreview`). A red-ink reversal keeps the lines
+    /// it copies; it can only be deleted.
+    pub async fn edit_draft(&self, book: &Book, voucher_id: i64, maker: &str, input: &VoucherInput) -> Result<()> {
+        let maker = check_user("制单人", maker)?;
+        input.check(VoucherKind::Normal, &book.chart)?;
+        check_control_accounts(book, input)?;
+        let mut tx = self.store.begin().await?;
+        let v = find_draft_of(&mut tx, book, voucher_id, maker, "修改").await?;
+        if v.kind != VoucherKind::Normal {
+            return Err(wrong_status(&v, "红字冲销凭证照原凭证生成，不能修改，只能删除后重新冲销"));
+        }
+        check_period_open(&mut tx, book, input.date).await?;
+        if tx.update_draft(book.key(), v.id, input.date, input.period(), i64::from(input.attachments)).await? != 1 {
+            return Err(Error::Conflict("凭证已被他人处理，请刷新后重试".into()));
+        }
+        tx.delete_draft_lines(book.key(), v.id).await?;
+        tx.insert_lines(book.key(), &line_rows(book, v.id, input)).await?;
+        tx.commit().await
+    }
+
+    /// 删除凭证: the maker deletes a draft before it is reviewed. Drafts have no number yet, so
+    /// the numbering keeps no gap.
+    pub async fn delete_draft(&self, book: &Book, voucher_id: i64, maker: &str) -> Result<()> {
+        let maker = check_user("制单人", maker)?;
+        let mut tx = self.store.begin().await?;
+        let v = find_draft_of(&mut tx, book, voucher_id, maker, "删除").await?;
+        if tx.delete_draft(book.key(), v.id).await? != 1 {
+            return Err(Error::Conflict("凭证已被他人处理，请刷新后重试".into()));
+        }
+        tx.commit().await
+    }
+
+    /// 取消审核: the reviewer sends a reviewed voucher back to draft, so its maker can change it.
+    pub async fn unreview(&self, book: &Book, voucher_id: i64, reviewer: &str) -> Result<()> {
+        let reviewer = check_user("审核人", reviewer)?;
+        let mut tx = self.store.begin().await?;
+        let v = find_voucher(&mut tx, book, voucher_id).await?;
+        if v.status != VoucherStatus::Reviewed {
+            return Err(wrong_status(&v, "只有已审核、未记账的凭证可以取消审核"));
+        }
+        if v.reviewer.as_deref() != Some(reviewer) {
+            return Err(Error::invalid("--user", format!("只有审核人 {} 可以取消审核", v.reviewer.unwrap_or_default())));
+        }
+        if tx.set_unreviewed(book.key(), v.id).await? != 1 {
+            return Err(Error::Conflict("凭证已被他人处理，请刷新后重试".into()));
+        }
+        tx.commit().await
+    }
+
     /// 审核: by someone other than the maker.
     pub async fn review(&self, book: &Book, voucher_id: i64, reviewer: &str) -> Result<()> {
         let reviewer = check_user("审核人", reviewer)?;
         let mut tx = self.store.begin().await?;
         let v = find_voucher(&mut tx, book, voucher_id).await?;
-        if v.status != VoucherStatus::Draft {
-            return Err(wrong_status(&v, "只有制单状态的凭证可以审核"));
+        match v.status {
+            VoucherStatus::Draft => {}
+            VoucherStatus::Reviewed => return Err(wrong_status(&v, "凭证已审核，不需再审核")),
+            VoucherStatus::Posted => return Err(wrong_status(&v, "凭证已记账，不能再审核")),
         }
         if v.maker == reviewer {
             return Err(Error::SelfReview { user: reviewer.to_string() });
@@ -182,8 +234,10 @@ impl<S: LedgerStore> Ledger<S> {
         let poster = check_user("记账人", poster)?;
         let mut tx = self.store.begin().await?;
         let v = find_voucher(&mut tx, book, voucher_id).await?;
-        if v.status != VoucherStatus::Reviewed {
-            return Err(wrong_status(&v, "须先审核才能记账"));
+        match v.status {
+            VoucherStatus::Reviewed => {}
+            VoucherStatus::Draft => return Err(wrong_status(&v, "须先审核才能记账")),
+            VoucherStatus::Posted => return Err(wrong_status(&v, "凭证已记账，不能重复记账")),
         }
         let lines = tx.lines(book.key(), v.id).await?;
         // Pair assertion: the stored lines must still satisfy every rule the draft did.
@@ -303,6 +357,22 @@ pub fn check_user<'a>(field: &str, user: &'a str) -> Result<&'a str> {
 
 async fn find_voucher<T: LedgerTx>(tx: &mut T, book: &Book, voucher_id: i64) -> Result<VoucherRow> {
     tx.voucher(book.key(), voucher_id).await?.ok_or_else(|| Error::not_found(format!("凭证 #{voucher_id}")))
+}
+
+/// A draft that `maker` made, for them to change or delete.
+async fn find_draft_of<T: LedgerTx>(tx: &mut T, book: &Book, voucher_id: i64, maker: &str, action: &str) -> Result<VoucherRow> {
+    let v = find_voucher(tx, book, voucher_id).await?;
+    match v.status {
+        VoucherStatus::Draft => {}
+        VoucherStatus::Reviewed => {
+            return Err(wrong_status(&v, &format!("已审核的凭证须由审核人取消审核（voucher unreview）后才能{action}")))
+        }
+        VoucherStatus::Posted => return Err(wrong_status(&v, &format!("已记账的凭证不能{action}，只能红字冲销（voucher reverse）"))),
+    }
+    if v.maker != maker {
+        return Err(Error::invalid("--user", format!("只有制单人 {} 可以{action}这张凭证", v.maker)));
+    }
+    Ok(v)
 }
 
 fn wrong_status(v: &VoucherRow, rule: &str) -> Error {

@@ -249,6 +249,22 @@ pub trait LedgerTx: Send {
         at: DateTime<Utc>,
     ) -> impl Future<Output = Result<u64>> + Send;
     fn set_posted(&mut self, book: BookKey, voucher_id: i64, posting: &Posting<'_>) -> impl Future<Output = Result<u64>> + Send;
+    /// 取消审核: a reviewed voucher back to draft; 0 if it was not reviewed.
+    fn set_unreviewed(&mut self, book: BookKey, voucher_id: i64) -> impl Future<Output = Result<u64>> + Send;
+    /// A draft's new date, period and attachments; 0 if it is no longer a draft.
+    fn update_draft(
+        &mut self,
+        book: BookKey,
+        voucher_id: i64,
+        date: NaiveDate,
+        period: Period,
+        attachments: i64,
+    ) -> impl Future<Output = Result<u64>> + Send;
+    /// Deletes a draft's lines (nothing if it is no longer a draft), to be written anew.
+    fn delete_draft_lines(&mut self, book: BookKey, voucher_id: i64) -> impl Future<Output = Result<()>> + Send;
+    /// Deletes a draft and its lines; 0 if it is no longer a draft (the triggers refuse it for
+    /// a posted one in any case).
+    fn delete_draft(&mut self, book: BookKey, voucher_id: i64) -> impl Future<Output = Result<u64>> + Send;
 
     /// Takes `count` numbers from the period's own counter; None if the period is closed or
     /// does not exist. Returns the last number taken.
@@ -518,6 +534,59 @@ macro_rules! impl_ledger_tx {
                 .bind(at)
                 .execute(&mut *self.tx)
                 .await?;
+                Ok(done.rows_affected())
+            }
+
+            async fn set_unreviewed(&mut self, book: BookKey, voucher_id: i64) -> Result<u64> {
+                let done = sqlx::query(
+                    "UPDATE vouchers SET status = 'draft', reviewer = NULL, reviewed_at = NULL
+                     WHERE community_id = $1 AND book_id = $2 AND id = $3 AND status = 'reviewed'",
+                )
+                .bind(book.community_id)
+                .bind(book.book_id)
+                .bind(voucher_id)
+                .execute(&mut *self.tx)
+                .await?;
+                Ok(done.rows_affected())
+            }
+
+            async fn update_draft(&mut self, book: BookKey, voucher_id: i64, date: NaiveDate, period: Period, attachments: i64) -> Result<u64> {
+                let done = sqlx::query(
+                    "UPDATE vouchers SET voucher_date = $4, period = $5, attachments = $6
+                     WHERE community_id = $1 AND book_id = $2 AND id = $3 AND status = 'draft'",
+                )
+                .bind(book.community_id)
+                .bind(book.book_id)
+                .bind(voucher_id)
+                .bind(date)
+                .bind(period)
+                .bind(attachments)
+                .execute(&mut *self.tx)
+                .await?;
+                Ok(done.rows_affected())
+            }
+
+            async fn delete_draft_lines(&mut self, book: BookKey, voucher_id: i64) -> Result<()> {
+                sqlx::query(
+                    "DELETE FROM voucher_lines WHERE community_id = $1 AND book_id = $2 AND voucher_id = $3
+                       AND EXISTS (SELECT 1 FROM vouchers v WHERE v.community_id = $1 AND v.book_id = $2 AND v.id = $3 AND v.status = 'draft')",
+                )
+                .bind(book.community_id)
+                .bind(book.book_id)
+                .bind(voucher_id)
+                .execute(&mut *self.tx)
+                .await?;
+                Ok(())
+            }
+
+            async fn delete_draft(&mut self, book: BookKey, voucher_id: i64) -> Result<u64> {
+                self.delete_draft_lines(book, voucher_id).await?;
+                let done = sqlx::query("DELETE FROM vouchers WHERE community_id = $1 AND book_id = $2 AND id = $3 AND status = 'draft'")
+                    .bind(book.community_id)
+                    .bind(book.book_id)
+                    .bind(voucher_id)
+                    .execute(&mut *self.tx)
+                    .await?;
                 Ok(done.rows_affected())
             }
 

@@ -1,0 +1,147 @@
+//! Correcting mistakes without breaking immutability (issue 9): a draft is changed or deleted
+//! by its maker before review, a reviewed voucher goes back to draft only by its reviewer, and
+//! nothing posted ever changes.
+
+mod common;
+
+use common::*;
+use mingzhang::domain::money::Fen;
+use mingzhang::fees::reports::{aging, collection};
+use mingzhang::fees::rules::{FeeBasis, HouseholdKind};
+use mingzhang::fees::store::{FeesStore, HouseholdRow};
+use mingzhang::fees::{FeeItemSpec, Method, PaymentRequest};
+use mingzhang::ledger::voucher::VoucherStatus;
+use mingzhang::ledger::Ledger;
+use mingzhang::report;
+use mingzhang::verify::verify_all;
+
+async fn drafts<S: FeesStore>(ledger: Ledger<S>, _url: &str) {
+    let book = company_book(&ledger).await;
+    let junk = voucher(date(2025, 1, 8), vec![line("540101", 800, 0), line("1001", 0, 800)]);
+    let id = ledger.draft(&book, "会计甲", &junk).await.unwrap();
+
+    // Only its maker changes a draft; the new lines replace the old ones whole.
+    let fixed = voucher(date(2025, 1, 9), vec![line("540101", 860_000, 0), line("100201", 0, 860_000)]);
+    let err = ledger.edit_draft(&book, id, "会计乙", &fixed).await.unwrap_err();
+    assert!(err.to_string().contains("只有制单人 会计甲"), "{err}");
+    let unbalanced = voucher(date(2025, 1, 9), vec![line("540101", 860_000, 0), line("100201", 0, 86_000)]);
+    assert_eq!(ledger.edit_draft(&book, id, "会计甲", &unbalanced).await.unwrap_err().code(), "voucher_unbalanced");
+    ledger.edit_draft(&book, id, "会计甲", &fixed).await.unwrap();
+    let (v, lines) = ledger.voucher(&book, id).await.unwrap();
+    assert_eq!(v.voucher_date, date(2025, 1, 9));
+    assert_eq!(lines.iter().map(|l| (l.line_no, l.debit_fen, l.credit_fen)).collect::<Vec<_>>(), vec![(1, 860_000, 0), (2, 0, 860_000)]);
+
+    // Reviewed: the maker must wait for the reviewer to send it back.
+    ledger.review(&book, id, "主管").await.unwrap();
+    let err = ledger.edit_draft(&book, id, "会计甲", &junk).await.unwrap_err();
+    assert!(err.to_string().contains("取消审核"), "{err}");
+    assert!(ledger.unreview(&book, id, "会计甲").await.unwrap_err().to_string().contains("只有审核人 主管"));
+    ledger.unreview(&book, id, "主管").await.unwrap();
+    let (v, _) = ledger.voucher(&book, id).await.unwrap();
+    assert_eq!((v.status, v.reviewer), (VoucherStatus::Draft, None));
+
+    // A deleted draft leaves no gap: numbers are given at posting.
+    ledger.delete_draft(&book, id, "会计甲").await.unwrap();
+    assert_eq!(ledger.voucher(&book, id).await.unwrap_err().code(), "not_found");
+    let kept = post(&ledger, &book, &fixed).await;
+    let (v, _) = ledger.voucher(&book, kept).await.unwrap();
+    assert_eq!(v.number, Some(1));
+
+    // Posted: neither changed nor deleted, and the message says what to do instead.
+    let err = ledger.edit_draft(&book, kept, "会计", &junk).await.unwrap_err();
+    assert!(err.to_string().contains("红字冲销"), "{err}");
+    let err = ledger.delete_draft(&book, kept, "会计").await.unwrap_err();
+    assert!(err.to_string().contains("红字冲销"), "{err}");
+    let err = ledger.post(&book, kept, "主管").await.unwrap_err();
+    assert!(err.to_string().contains("不能重复记账"), "posting twice names the real reason: {err}");
+
+    // A reversal draft copies its original: it can be deleted, not edited.
+    let reversal = ledger.reverse(&book, kept, "会计甲", date(2025, 1, 20)).await.unwrap();
+    assert!(ledger.edit_draft(&book, reversal, "会计甲", &junk).await.unwrap_err().to_string().contains("不能修改"));
+    ledger.delete_draft(&book, reversal, "会计甲").await.unwrap();
+    ledger.reverse(&book, kept, "会计甲", date(2025, 1, 20)).await.unwrap();
+
+    let tb = report::trial_balance(&ledger.store, &book, period(2025, 1), period(2025, 1), 9).await.unwrap();
+    assert_eq!(tb.total.debit_fen, 860_000, "only the posted voucher counts");
+    let report = verify_all(&ledger.store).await.unwrap();
+    assert!(report.is_clean(), "{:?}", report.findings);
+}
+
+#[tokio::test]
+async fn a_draft_is_changed_or_deleted_by_its_maker_before_review_and_never_after_posting() {
+    on_fresh_store!(drafts)
+}
+
+const ONE_HOUSEHOLD: &str = "楼栋,单元,房号,建筑面积,类型,业主,电话\n1,1,101,100.00,住宅,张三,13900000001\n";
+
+/// A book with one household billed 150.00 a month (物业费 1.50/m² on 100 m²) from January.
+async fn billed_household<S: FeesStore>(ledger: &Ledger<S>, months: u32) -> (mingzhang::ledger::Book, HouseholdRow) {
+    let book = company_book(ledger).await;
+    let c = ledger.community(None).await.unwrap();
+    ledger.fees().import_households(c.id, ONE_HOUSEHOLD.as_bytes()).await.unwrap();
+    let spec = FeeItemSpec {
+        code: "WYF",
+        name: "物业服务费",
+        basis: FeeBasis::PerM2Month,
+        revenue_account: "500101",
+        late_fee_ppm_per_day: 0,
+        late_fee_cap_percent: 0,
+    };
+    ledger.fees().add_fee_item(&book, &spec).await.unwrap();
+    ledger.fees().add_fee_standard(&book, "WYF", HouseholdKind::Residential, "1.50", date(2025, 1, 1), None).await.unwrap();
+    for m in 1..=months {
+        ledger.fees().run_billing(&book, period(2025, m), &[], "会计").await.unwrap();
+    }
+    let h = ledger.fees().households(c.id).await.unwrap().remove(0);
+    (book, h)
+}
+
+fn balance(tb: &report::TrialBalance, code: &str) -> i64 {
+    tb.rows.iter().find(|r| r.code == code).map_or(0, |r| r.closing_fen)
+}
+
+async fn late_payment<S: FeesStore>(ledger: Ledger<S>, _url: &str) {
+    let (book, h) = billed_household(&ledger, 2).await;
+    // Paid on 20 January, entered after February's billing run.
+    let req = PaymentRequest {
+        household_id: h.id,
+        amount: Fen(30_000),
+        method: Method::Cash,
+        paid_on: date(2025, 1, 20),
+        idempotency_key: "late-1",
+        cashier: "出纳",
+        bill_ids: None,
+    };
+    let receipt = ledger.fees().pay(&book, &req).await.unwrap();
+    let settled: Vec<(String, i64)> = receipt.settled.iter().map(|s| (s.period.clone(), s.amount.0)).collect();
+    assert_eq!(settled, vec![("2025-01".to_string(), 15_000)], "on 20 January only January was billed");
+    assert_eq!(receipt.prepaid, Fen(15_000));
+    assert!(ledger.fees().open_bills(&book, Some(h.id)).await.unwrap().is_empty(), "February is settled from the prepayment");
+
+    // At 31 January the subledger and the ledger agree: nothing owed, 150.00 received ahead.
+    let jan = report::trial_balance(&ledger.store, &book, period(2025, 1), period(2025, 1), 9).await.unwrap();
+    let aging_jan = aging(&ledger.store, &book, period(2025, 1), true).await.unwrap();
+    assert_eq!((aging_jan.total.total.0, balance(&jan, "1122")), (0, 0));
+    assert_eq!(balance(&jan, "2203").abs(), 15_000);
+    let feb = report::trial_balance(&ledger.store, &book, period(2025, 2), period(2025, 2), 9).await.unwrap();
+    assert_eq!((balance(&feb, "1122"), balance(&feb, "2203")), (0, 0));
+
+    // Every February bill was paid by February: 当期收缴率 100 %.
+    let c = collection(&ledger.store, &book, period(2025, 2), period(2025, 2)).await.unwrap();
+    let all = c.lines.iter().find(|l| l.building == "全部").unwrap();
+    assert_eq!((all.current_billed.0, all.current_collected.0), (15_000, 15_000));
+    assert_eq!(all.current_rate.as_deref(), Some("100.00%"));
+
+    // Voided, both months reopen and the prepayment is withdrawn.
+    ledger.fees().void_receipt(&book, receipt.number, "收款金额有误", "主管", date(2025, 2, 10)).await.unwrap();
+    let open: Vec<i64> = ledger.fees().open_bills(&book, Some(h.id)).await.unwrap().iter().map(|b| b.open_fen).collect();
+    assert_eq!(open, vec![15_000, 15_000]);
+    assert_eq!(ledger.fees().prepaid(&book, h.id).await.unwrap(), Fen::ZERO);
+    let report = verify_all(&ledger.store).await.unwrap();
+    assert!(report.is_clean(), "{:?}", report.findings);
+}
+
+#[tokio::test]
+async fn a_payment_settles_only_what_was_billed_by_its_date_and_its_prepayment_settles_the_rest_on_their_billing_day() {
+    on_fresh_store!(late_payment)
+}
