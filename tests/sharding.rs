@@ -204,17 +204,30 @@ async fn sharding_keys() {
             ));
         }
     }
-    // Every community table still points at its community.
-    for table in &tables {
-        let to_community = cat.foreign_keys.iter().any(|f| {
-            &f.table == *table
-                && f.parent == "communities"
-                && f.columns == ["community_id"]
-                && (f.parent_columns == ["id"] || f.parent_columns == ["<primary key>"])
-        });
-        if !to_community {
-            problems.push(format!("table {table} has no FOREIGN KEY community_id → communities(id)"));
+    // Every community table still reaches its community: by a foreign key to communities, or
+    // through a composite key (community_id paired) to a table that reaches it.
+    let mut reaching: Vec<String> = Vec::new();
+    loop {
+        let before = reaching.len();
+        for table in &tables {
+            let reaches = cat.foreign_keys.iter().any(|f| {
+                &f.table == *table
+                    && ((f.parent == "communities"
+                        && f.columns == ["community_id"]
+                        && (f.parent_columns == ["id"] || f.parent_columns == ["<primary key>"]))
+                        || (reaching.contains(&f.parent)
+                            && f.columns.iter().zip(&f.parent_columns).any(|(c, p)| c == "community_id" && p == "community_id")))
+            });
+            if reaches && !reaching.contains(*table) {
+                reaching.push(table.to_string());
+            }
         }
+        if reaching.len() == before {
+            break;
+        }
+    }
+    for table in tables.iter().filter(|t| !reaching.contains(**t)) {
+        problems.push(format!("table {table} reaches communities(id) by no FOREIGN KEY on community_id"));
     }
     // The constraint names the application maps to user messages.
     for (table, name) in NAMED_UNIQUES {
