@@ -254,3 +254,57 @@ async fn an_amount_with_a_thousands_separator_is_refused_and_a_draft_is_fixed_or
     let listed = ok(url, &["voucher", "list", "--book", "company", "--period", "2025-03"]);
     assert!(listed.trim().is_empty(), "{listed}");
 }
+
+/// Reads an XLSX file's first sheet back as (row, column) → cell, with calamine.
+fn xlsx_cells(path: &std::path::Path) -> Vec<Vec<calamine::Data>> {
+    use calamine::Reader;
+    let mut book = calamine::open_workbook_auto(path).expect("open the xlsx");
+    let sheet = book.worksheet_range_at(0).expect("one sheet").expect("readable");
+    sheet.rows().map(|r| r.to_vec()).collect()
+}
+
+#[tokio::test]
+async fn reports_open_in_excel_as_csv_with_a_bom_and_as_xlsx_with_number_cells() {
+    let db = fresh_db().await;
+    let url = db.url.as_str();
+    ok(url, &["init", "表格社区"]);
+    ok(url, &["book", "create", "--code", "company", "--name", "物业公司", "--chart", "small_enterprise", "--start", "2025-01"]);
+    let add = ["voucher", "add", "--book", "company", "--date", "2025-01-08", "--user", "张会计"];
+    ok(url, &[&add[..], &["--debit", "1001,12345.60,收取场地租金", "--credit", "505101,12345.60,收取场地租金"]].concat());
+    ok(url, &["voucher", "review", "--book", "company", "--id", "1", "--user", "刘主管"]);
+    ok(url, &["voucher", "post", "--book", "company", "--id", "1", "--user", "刘主管"]);
+
+    // CSV: a byte-order mark, Chinese headers, amounts plain and unquoted (golden text).
+    let tb = ["report", "trial-balance", "--book", "company", "--from", "2025-01", "--to", "2025-01"];
+    let csv_text = ok(url, &[&tb[..], &["--format", "csv"]].concat());
+    let golden = "\u{feff}科目编码,科目名称,级次,期初借方,期初贷方,本期借方,本期贷方,期末借方,期末贷方\n\
+                  1001,库存现金,1,0.00,0.00,12345.60,0.00,12345.60,0.00\n\
+                  5051,其他业务收入,1,0.00,0.00,0.00,12345.60,0.00,12345.60\n";
+    assert_eq!(csv_text, golden);
+    let ledger =
+        ok(url, &["report", "ledger", "--book", "company", "--account", "1001", "--from", "2025-01", "--to", "2025-01", "--format", "csv"]);
+    assert!(ledger.starts_with('\u{feff}') && ledger.contains(",12345.60,") && !ledger.contains("12,345.60"), "{ledger}");
+
+    // XLSX: needs a file; figures are number cells.
+    let (code, _, err) = run(url, &[&tb[..], &["--format", "xlsx"]].concat());
+    assert_eq!(code, 1);
+    assert!(err.contains("--out"), "{err}");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("科目余额表.xlsx");
+    ok(url, &[&tb[..], &["--format", "xlsx", "--out", path.to_str().unwrap()]].concat());
+    let cells = xlsx_cells(&path);
+    assert_eq!(cells[0][0], calamine::Data::String("科目余额表".into()));
+    let header = cells.iter().position(|r| r[0] == calamine::Data::String("科目编码".into())).expect("header row");
+    let cash = &cells[header + 1];
+    assert_eq!((&cash[0], &cash[1]), (&calamine::Data::String("1001".into()), &calamine::Data::String("库存现金".into())));
+    assert_eq!(cash[5], calamine::Data::Float(12345.6));
+    let bs = dir.path().join("资产负债表.xlsx");
+    ok(url, &["report", "balance-sheet", "--book", "company", "--to", "2025-01", "--format", "xlsx", "--out", bs.to_str().unwrap()]);
+    let cells = xlsx_cells(&bs);
+    assert!(cells.iter().flatten().any(|c| *c == calamine::Data::Float(12345.6)), "the balance sheet's cash as a number");
+
+    // A receipt has no table: CSV is refused, not ignored.
+    let (code, _, err) = run(url, &["receipt", "show", "--book", "company", "--number", "1", "--format", "csv"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("csv"), "{err}");
+}

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand};
 
 use super::{
-    book_of, community_of, json, parse_date, parse_period, print_out, render, BookArg, Cli, Command, Format, ReportArgs, ReportKind,
+    book_of, community_of, json, parse_date, parse_period, print_out, render, BookArg, Cli, Command, ReportArgs, ReportKind, ShowFormat,
 };
 use crate::domain::ids::CommunityId;
 use crate::domain::money::Fen;
@@ -121,7 +121,7 @@ pub struct PayArgs {
     #[arg(long)]
     pub bill: Vec<i64>,
     #[arg(long, value_enum, default_value = "text")]
-    pub format: Format,
+    pub format: ShowFormat,
     #[command(flatten)]
     pub pdf: PdfArgs,
 }
@@ -146,7 +146,7 @@ pub enum ReceiptCommand {
         #[arg(long)]
         number: i64,
         #[arg(long, value_enum, default_value = "text")]
-        format: Format,
+        format: ShowFormat,
         #[command(flatten)]
         pdf: PdfArgs,
     },
@@ -232,7 +232,7 @@ pub async fn run<S: FeesStore>(ledger: &Ledger<S>, cli: &Cli) -> Result<Option<i
 }
 
 /// The fee wing's reports: a household's statement, arrears aging, collection rates.
-pub async fn report_text<S: FeesStore>(ledger: &Ledger<S>, book: &Book, args: &ReportArgs, from: Period, to: Period) -> Result<String> {
+pub async fn report_bytes<S: FeesStore>(ledger: &Ledger<S>, book: &Book, args: &ReportArgs, from: Period, to: Period) -> Result<Vec<u8>> {
     let store = &ledger.store;
     Ok(match args.kind {
         ReportKind::Statement => {
@@ -243,15 +243,15 @@ pub async fn report_text<S: FeesStore>(ledger: &Ledger<S>, book: &Book, args: &R
                 None => chrono::Local::now().date_naive(),
             };
             let st = household_statement(store, book, &household, as_of).await?;
-            render(args.format, || st.to_table(), &st)
+            render(args.format, || st.to_table(), &st)?
         }
         ReportKind::Aging => {
             let a = aging(store, book, to, args.by_household).await?;
-            render(args.format, || a.to_table(), &a)
+            render(args.format, || a.to_table(), &a)?
         }
         ReportKind::Collection => {
             let c = collection(store, book, from, to).await?;
-            render(args.format, || c.to_table(), &c)
+            render(args.format, || c.to_table(), &c)?
         }
         _ => unreachable!("the ledger's reports are made by cli::ledger"),
     })
@@ -354,7 +354,7 @@ async fn pay<S: FeesStore>(fees: &Fees<S>, book: &Book, args: &PayArgs) -> Resul
         bill_ids: (!args.bill.is_empty()).then(|| args.bill.clone()),
     };
     let receipt = fees.pay(book, &req).await?;
-    print_out(&if args.format == Format::Json { json(&receipt) } else { receipt_text(&receipt) });
+    print_out(&if args.format == ShowFormat::Json { json(&receipt) } else { receipt_text(&receipt) });
     write_receipt_pdf(&receipt, &args.pdf)
 }
 
@@ -370,7 +370,7 @@ async fn receipts<S: FeesStore>(fees: &Fees<S>, book: &Book, cmd: &ReceiptComman
     match cmd {
         ReceiptCommand::Show { number, format, pdf, .. } => {
             let receipt = fees.receipt(book, *number).await?;
-            print_out(&if *format == Format::Json { json(&receipt) } else { receipt_text(&receipt) });
+            print_out(&if *format == ShowFormat::Json { json(&receipt) } else { receipt_text(&receipt) });
             write_receipt_pdf(&receipt, pdf)
         }
         ReceiptCommand::Void { number, reason, approver, date, .. } => {

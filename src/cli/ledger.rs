@@ -272,32 +272,32 @@ pub(crate) async fn report_range<S: LedgerStore>(ledger: &Ledger<S>, book: &Book
 }
 
 /// A report of the ledger: 科目余额表, 明细账, 资产负债表, 利润表.
-pub(crate) async fn report_text<S: LedgerStore>(
+pub(crate) async fn report_bytes<S: LedgerStore>(
     ledger: &Ledger<S>,
     book: &Book,
     args: &ReportArgs,
     from: Period,
     to: Period,
-) -> Result<String> {
+) -> Result<Vec<u8>> {
     let store = &ledger.store;
     Ok(match args.kind {
         ReportKind::TrialBalance => {
             let tb = report::trial_balance(store, book, from, to, args.level).await?;
             match args.format {
-                // The trial balance's CSV keeps its own columns (debit and credit sides apart).
-                Format::Csv => tb.to_csv(),
-                format => render(format, || tb.to_table(), &tb),
+                // For Excel the trial balance keeps its debit and credit sides in columns apart.
+                Format::Csv | Format::Xlsx => render(args.format, || tb.to_sheet(), &tb)?,
+                format => render(format, || tb.to_table(), &tb)?,
             }
         }
         ReportKind::Ledger => {
             let code = args.account.as_deref().ok_or_else(|| Error::invalid("--account", "明细账须指明科目编码"))?;
             let l = report::account_ledger(store, book, code, from, to).await?;
-            render(args.format, || l.to_table(), &l)
+            render(args.format, || l.to_table(), &l)?
         }
         ReportKind::BalanceSheet | ReportKind::IncomeStatement => {
             let id = if matches!(args.kind, ReportKind::BalanceSheet) { "balance_sheet" } else { "income_statement" };
             let s = statement::statement(store, book, id, to).await?;
-            render(args.format, || s.to_table(), &s)
+            render(args.format, || s.to_table(), &s)?
         }
         ReportKind::Statement | ReportKind::Aging | ReportKind::Collection => unreachable!("the fee wing's reports are made by cli::fees"),
     })

@@ -119,10 +119,20 @@ pub struct BookArg {
     pub book: String,
 }
 
+/// How a report is written: text for the terminal, CSV (UTF-8 with BOM) or XLSX for Excel
+/// (XLSX needs --out), JSON for scripts.
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
 pub enum Format {
     Text,
     Csv,
+    Xlsx,
+    Json,
+}
+
+/// How a single record (a receipt) is shown: it has no table to give CSV or XLSX.
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum ShowFormat {
+    Text,
     Json,
 }
 
@@ -185,6 +195,9 @@ pub struct ReportArgs {
     pub level: u32,
     #[arg(long, value_enum, default_value = "text")]
     pub format: Format,
+    /// Write the report to this file instead of the terminal (required for xlsx).
+    #[arg(long)]
+    pub out: Option<std::path::PathBuf>,
     /// 楼栋-单元-房号 (statement).
     #[arg(long)]
     pub household: Option<String>,
@@ -200,11 +213,20 @@ pub struct ReportArgs {
 async fn report<S: FeesStore>(ledger: &Ledger<S>, cli: &Cli, args: &ReportArgs) -> Result<()> {
     let book = book_of(ledger, cli, &args.book).await?;
     let (from, to) = ledger::report_range(ledger, &book, args).await?;
-    let text = match args.kind {
-        ReportKind::Statement | ReportKind::Aging | ReportKind::Collection => fees::report_text(ledger, &book, args, from, to).await?,
-        _ => ledger::report_text(ledger, &book, args, from, to).await?,
+    if args.format == Format::Xlsx && args.out.is_none() {
+        return Err(Error::invalid("--out", "XLSX 须写入文件，请用 --out 指定，例如 --out 科目余额表.xlsx"));
+    }
+    let bytes = match args.kind {
+        ReportKind::Statement | ReportKind::Aging | ReportKind::Collection => fees::report_bytes(ledger, &book, args, from, to).await?,
+        _ => ledger::report_bytes(ledger, &book, args, from, to).await?,
     };
-    print_out(&text);
+    match &args.out {
+        Some(path) => {
+            std::fs::write(path, &bytes).map_err(|e| Error::invalid("--out", format!("无法写入 {}：{e}", path.display())))?;
+            print_out(&format!("已写入 {}\n", path.display()));
+        }
+        None => print_out(&String::from_utf8_lossy(&bytes)),
+    }
     Ok(())
 }
 
@@ -219,13 +241,18 @@ pub(crate) async fn book_of<S: LedgerStore>(ledger: &Ledger<S>, cli: &Cli, arg: 
     ledger.book(c.id, &arg.book).await
 }
 
-/// One report in the format asked for: its table as text or CSV, or the value as JSON.
-pub(crate) fn render<T: serde::Serialize>(format: Format, table: impl FnOnce() -> crate::report::table::Table, value: &T) -> String {
-    match format {
-        Format::Text => table().to_text(),
-        Format::Csv => table().to_csv(),
-        Format::Json => json(value),
-    }
+/// One report in the format asked for: its table as text, CSV or XLSX, or the value as JSON.
+pub(crate) fn render<T: serde::Serialize>(
+    format: Format,
+    table: impl FnOnce() -> crate::report::table::Table,
+    value: &T,
+) -> Result<Vec<u8>> {
+    Ok(match format {
+        Format::Text => table().to_text().into_bytes(),
+        Format::Csv => table().to_csv().into_bytes(),
+        Format::Xlsx => table().to_xlsx()?,
+        Format::Json => json(value).into_bytes(),
+    })
 }
 
 pub(crate) fn parse_period(field: &str, text: &str) -> Result<Period> {

@@ -64,7 +64,8 @@ impl<S: FeesStore> Fees<S> {
         let open = tx.open_bills(book.key(), Some(household.id)).await?;
         let settle = settlement(&open, req, &household, paid_in)?;
         let settled_fen: i64 = settle.iter().map(|(_, f)| f.0).sum();
-        let forward = if req.bill_ids.is_some() {
+        let left_fen = req.amount.0 - settled_fen;
+        let forward = if req.bill_ids.is_some() || left_fen == 0 || !open.iter().any(|b| b.period > paid_in) {
             Vec::new()
         } else {
             let open_periods = open_periods(&mut tx, book).await?;
@@ -73,7 +74,7 @@ impl<S: FeesStore> Fees<S> {
                 .filter(|b| b.period > paid_in && open_periods.contains(&b.period))
                 .map(|b| OpenBill { bill_id: b.id, period: b.period, fee_item_id: b.fee_item_id, open_fen: b.open_fen })
                 .collect();
-            allocate_oldest_first(later, Fen(req.amount.0 - settled_fen)).0
+            allocate_oldest_first(later, Fen(left_fen)).0
         };
         let forward: Vec<(&OpenBillRow, Fen)> = forward.into_iter().map(|(id, fen)| (bill_of(&open, id), fen)).collect();
         let claim = tx.claim_chain(book.key(), 1 + forward_months(&forward).len() as i64, 1).await?;

@@ -209,25 +209,30 @@ impl TrialBalance {
         t
     }
 
-    /// CSV with plain amounts (no grouping) and one signed column per figure, for machines.
-    pub fn to_csv(&self) -> String {
-        let mut w = csv::Writer::from_writer(Vec::new());
-        let _ = w.write_record([
-            "code",
-            "name",
-            "level",
-            "opening_debit",
-            "opening_credit",
-            "debit",
-            "credit",
-            "closing_debit",
-            "closing_credit",
-        ]);
+    /// The sheet for CSV and XLSX: debit and credit sides in columns of their own (开始/本期/期末
+    /// 借方、贷方), every account row with its level, amounts unformatted.
+    pub fn to_sheet(&self) -> Table {
+        let r = Align::Right;
+        let mut t = Table::new(
+            "科目余额表",
+            &[
+                ("科目编码", Align::Left),
+                ("科目名称", Align::Left),
+                ("级次", r),
+                ("期初借方", r),
+                ("期初贷方", r),
+                ("本期借方", r),
+                ("本期贷方", r),
+                ("期末借方", r),
+                ("期末贷方", r),
+            ],
+        );
+        t.subtitle.push(format!("{}  {} 至 {}  单位：元", self.book, self.from, self.to));
+        let f = |v: i64| crate::domain::money::Fen(v).to_string();
         for row in &self.rows {
             let (od, oc) = split(row.totals.opening_fen);
             let (cd, cc) = split(row.closing_fen);
-            let f = |v: i64| crate::domain::money::Fen(v).to_string();
-            let _ = w.write_record([
+            t.rows.push(vec![
                 row.code.clone(),
                 row.name.clone(),
                 row.level.to_string(),
@@ -239,7 +244,7 @@ impl TrialBalance {
                 f(cc),
             ]);
         }
-        String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+        t
     }
 }
 
