@@ -145,3 +145,35 @@ async fn late_payment<S: FeesStore>(ledger: Ledger<S>, _url: &str) {
 async fn a_payment_settles_only_what_was_billed_by_its_date_and_its_prepayment_settles_the_rest_on_their_billing_day() {
     on_fresh_store!(late_payment)
 }
+
+async fn building_order<S: FeesStore>(ledger: Ledger<S>, _url: &str) {
+    let book = company_book(&ledger).await;
+    let c = ledger.community(None).await.unwrap();
+    let csv = "楼栋,单元,房号,建筑面积,类型,业主,电话\n10,1,101,100.00,住宅,甲,1\n2,1,101,100.00,住宅,乙,2\n1,1,1001,100.00,住宅,丙,3\n1,1,201,100.00,住宅,丁,4\n11,1,101,100.00,住宅,戊,5\n";
+    ledger.fees().import_households(c.id, csv.as_bytes()).await.unwrap();
+    let spec = FeeItemSpec {
+        code: "WYF",
+        name: "物业服务费",
+        basis: FeeBasis::PerM2Month,
+        revenue_account: "500101",
+        late_fee_ppm_per_day: 0,
+        late_fee_cap_percent: 0,
+    };
+    ledger.fees().add_fee_item(&book, &spec).await.unwrap();
+    ledger.fees().add_fee_standard(&book, "WYF", HouseholdKind::Residential, "1.50", date(2025, 1, 1), None).await.unwrap();
+    ledger.fees().run_billing(&book, period(2025, 1), &[], "会计").await.unwrap();
+    let labels: Vec<String> =
+        ledger.fees().households(c.id).await.unwrap().iter().map(|h| format!("{}-{}-{}", h.building, h.unit, h.room)).collect();
+    assert_eq!(labels, vec!["1-1-201", "1-1-1001", "2-1-101", "10-1-101", "11-1-101"]);
+    let by_building: Vec<String> =
+        aging(&ledger.store, &book, period(2025, 1), false).await.unwrap().lines.into_iter().map(|l| l.key).collect();
+    assert_eq!(by_building, vec!["1", "2", "10", "11"]);
+    let c = collection(&ledger.store, &book, period(2025, 1), period(2025, 1)).await.unwrap();
+    let order: Vec<&str> = c.lines.iter().map(|l| l.building.as_str()).collect();
+    assert_eq!(order, vec!["1", "2", "10", "11", "全部"]);
+}
+
+#[tokio::test]
+async fn buildings_and_rooms_sort_by_their_numbers() {
+    on_fresh_store!(building_order)
+}

@@ -66,7 +66,7 @@ async fn figures<S: FeesStore>(ledger: Ledger<S>, _url: &str) {
     assert_eq!(is.value(2, 0).map(|f| f.0), Some(12_000));
     assert!(is.checks_hold());
     let text = bs.to_table().to_text();
-    assert!(text.contains("资产负债表") && text.contains("会小企01表") && text.contains("2025年02月28日"), "{text}");
+    assert!(text.contains("资产负债表") && text.contains("会小企01表") && text.contains("2025年2月28日"), "{text}");
 
     let c = ledger.community(None).await.unwrap();
     let collective = ledger.create_book(c.id, "collective", "合作社", "rural_collective", period(2025, 1)).await.unwrap();

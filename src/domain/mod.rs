@@ -5,4 +5,5 @@ pub mod capital;
 pub mod ids;
 pub mod limits;
 pub mod money;
+pub mod natural;
 pub mod period;

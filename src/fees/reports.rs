@@ -8,6 +8,7 @@ use chrono::NaiveDate;
 
 use crate::domain::ids::HouseholdId;
 use crate::domain::money::Fen;
+use crate::domain::natural::Natural;
 use crate::domain::period::Period;
 use crate::error::Result;
 use crate::fees::rules::{days_overdue, late_fee, FlowKind};
@@ -50,15 +51,15 @@ fn bucket(bill_period: Period, as_of: Period) -> usize {
 /// 欠费账龄: what is still open at the end of `as_of`, by how many months old the bill is. By
 /// building it reads the maintained figures; by household it reads the bills themselves.
 pub async fn aging<S: FeesStore>(store: &S, book: &Book, as_of: Period, by_household: bool) -> Result<Aging> {
-    let mut per_key: BTreeMap<String, [i64; 5]> = BTreeMap::new();
+    let mut per_key: BTreeMap<Natural, [i64; 5]> = BTreeMap::new();
     if by_household {
         for r in store.read().await?.aging_by_household(book.key(), as_of).await? {
-            per_key.entry(r.key).or_default()[r.bucket.clamp(0, 4) as usize] += r.open_fen;
+            per_key.entry(Natural(r.key)).or_default()[r.bucket.clamp(0, 4) as usize] += r.open_fen;
         }
     } else {
         for f in store.read().await?.flows(book.key(), Some(as_of)).await? {
             let sign = if f.kind == FlowKind::Billed { 1 } else { -1 };
-            per_key.entry(f.building).or_default()[bucket(f.bill_period, as_of)] += sign * f.amount_fen;
+            per_key.entry(Natural(f.building)).or_default()[bucket(f.bill_period, as_of)] += sign * f.amount_fen;
         }
         per_key.retain(|_, b| b.iter().any(|v| *v != 0));
     }
@@ -70,7 +71,7 @@ pub async fn aging<S: FeesStore>(store: &S, book: &Book, as_of: Period, by_house
             for (t, v) in total.iter_mut().zip(b) {
                 *t += v;
             }
-            line(k, b)
+            line(k.0, b)
         })
         .collect();
     Ok(Aging {
@@ -139,14 +140,14 @@ pub struct Collection {
 /// both together. Waivers reduce what is owed, not what is collected.
 pub async fn collection<S: FeesStore>(store: &S, book: &Book, from: Period, to: Period) -> Result<Collection> {
     // Each building's own figures, so each month reads a few dozen rows, not all of them.
-    let mut by_building: BTreeMap<String, [Vec<FlowRow>; 3]> = BTreeMap::new();
+    let mut by_building: BTreeMap<Natural, [Vec<FlowRow>; 3]> = BTreeMap::new();
     for f in store.read().await?.flows(book.key(), Some(to)).await? {
         let slot = match f.kind {
             FlowKind::Billed => 0,
             FlowKind::Paid => 1,
             FlowKind::Waived => 2,
         };
-        by_building.entry(f.building.clone()).or_default()[slot].push(f);
+        by_building.entry(Natural(f.building.clone())).or_default()[slot].push(f);
     }
     let mut lines = Vec::new();
     for period in from.through(to) {
@@ -168,7 +169,7 @@ pub async fn collection<S: FeesStore>(store: &S, book: &Book, from: Period, to: 
             all.arrears_at_start += Fen(arrears_at_start);
             all.arrears_collected += Fen(arrears_collected);
             lines.push(finish(CollectionLine {
-                building: building.clone(),
+                building: building.0.clone(),
                 period: period.to_string(),
                 current_billed: Fen(current_billed),
                 current_collected: Fen(current_collected),

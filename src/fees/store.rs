@@ -10,6 +10,7 @@ use sqlx::{Postgres, QueryBuilder, Sqlite};
 
 use crate::domain::area::AreaM2Hundredths;
 use crate::domain::ids::{BookKey, CommunityId, HouseholdId};
+use crate::domain::natural::natural_cmp;
 use crate::domain::period::Period;
 use crate::error::Result;
 use crate::fees::kinds::{FeeBasis, FlowKind, HouseholdKind};
@@ -303,10 +304,15 @@ macro_rules! impl_fees_tx {
     ($tx_type:ty, $db:ty) => {
         impl FeesTx for $tx_type {
             async fn households(&mut self, community_id: CommunityId) -> Result<Vec<HouseholdRow>> {
-                Ok(sqlx::query_as(&format!("SELECT {HOUSEHOLD_COLUMNS} FROM households WHERE community_id = $1 ORDER BY building, unit, room"))
+                let mut rows: Vec<HouseholdRow> = sqlx::query_as(&format!("SELECT {HOUSEHOLD_COLUMNS} FROM households WHERE community_id = $1"))
                     .bind(community_id)
                     .fetch_all(&mut *self.tx)
-                    .await?)
+                    .await?;
+                // Building 2 before building 10, as the office counts (SQL orders text as text).
+                rows.sort_by(|a, b| {
+                    natural_cmp(&a.building, &b.building).then_with(|| natural_cmp(&a.unit, &b.unit)).then_with(|| natural_cmp(&a.room, &b.room))
+                });
+                Ok(rows)
             }
 
             async fn household(&mut self, community_id: CommunityId, id: HouseholdId) -> Result<Option<HouseholdRow>> {

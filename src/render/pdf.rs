@@ -278,9 +278,9 @@ pub fn months_text(months: &mut Vec<String>) -> String {
     }
 }
 
-/// 2025年05月10日
+/// 2025年5月10日, as Chinese documents write a date (no leading zeros).
 pub fn date_text(date: NaiveDate) -> String {
-    date.format("%Y年%m月%d日").to_string()
+    date.format("%Y年%-m月%-d日").to_string()
 }
 
 #[cfg(test)]

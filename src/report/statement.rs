@@ -314,7 +314,7 @@ pub async fn statement<S: LedgerStore>(store: &S, book: &Book, id: &str, report:
         book: book.row.name.clone(),
         // A balance sheet is as at the month's last day; flow statements cover the month.
         period: if def.columns.iter().any(|c| matches!(c.range, RangeKind::BeforeYear)) {
-            report.last_day().format("%Y年%m月%d日").to_string()
+            report.last_day().format("%Y年%-m月%-d日").to_string()
         } else {
             format!("{}年{:02}月", report.year(), report.month())
         },
