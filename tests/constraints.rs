@@ -37,10 +37,14 @@ async fn duplicates_are_conflicts_naming_the_field<S: FeesStore>(ledger: Ledger<
     let (book, h) = water_book(&ledger).await;
     let fees = ledger.fees();
     fees.record_meter_readings(&book, "SF", period(2025, 1), &[(h, "100".into(), false)]).await.unwrap();
+    // A reading entered again corrects the month's one (the key keeps one per month)…
+    fees.record_meter_readings(&book, "SF", period(2025, 1), &[(h, "120".into(), false)]).await.unwrap();
+    assert!(snapshot(url).await.contains("120"), "the corrected reading is stored");
+    // …but the same household twice in one batch is refused, naming the row.
     let before = snapshot(url).await;
-    let err = fees.record_meter_readings(&book, "SF", period(2025, 1), &[(h, "120".into(), false)]).await.unwrap_err();
-    assert_eq!(err.code(), "conflict", "{err}");
-    assert!(err.to_string().contains("抄表读数"), "{err}");
+    let twice = [(h, "130".into(), false), (h, "131".into(), false)];
+    let err = fees.record_meter_readings(&book, "SF", period(2025, 1), &twice).await.unwrap_err();
+    assert!(err.to_string().contains("第 3 行") && err.to_string().contains("两次"), "{err}");
     assert_eq!(snapshot(url).await, before, "a refused write leaves nothing behind");
 
     // The same through the storage interface: the database's own key answers, by name.

@@ -177,3 +177,39 @@ async fn building_order<S: FeesStore>(ledger: Ledger<S>, _url: &str) {
 async fn buildings_and_rooms_sort_by_their_numbers() {
     on_fresh_store!(building_order)
 }
+
+async fn water<S: FeesStore>(ledger: Ledger<S>, _url: &str) {
+    let (book, h) = billed_household(&ledger, 0).await;
+    let spec = FeeItemSpec {
+        code: "SF",
+        name: "水费",
+        basis: FeeBasis::Metered,
+        revenue_account: "505101",
+        late_fee_ppm_per_day: 0,
+        late_fee_cap_percent: 0,
+    };
+    ledger.fees().add_fee_item(&book, &spec).await.unwrap();
+    ledger.fees().add_fee_standard(&book, "SF", HouseholdKind::Residential, "3.20", date(2025, 1, 1), None).await.unwrap();
+    let items = vec!["SF".to_string()];
+
+    // No reading at all, then no earlier one: the bill is held and named, never guessed.
+    let run = ledger.fees().run_billing(&book, period(2025, 2), &items, "会计").await.unwrap();
+    assert_eq!((run.bills, run.held.clone()), (0, vec!["1-1-101 水费：缺少本月读数".to_string()]));
+    ledger.fees().record_meter_readings(&book, "SF", period(2025, 2), &[(h.id, "8883.40".into(), false)]).await.unwrap();
+    let run = ledger.fees().run_billing(&book, period(2025, 2), &items, "会计").await.unwrap();
+    assert_eq!(run.bills, 0, "the whole reading (8,883.40 m³) is not billed as one month's use");
+    assert!(run.held[0].contains("缺少上期读数"), "{:?}", run.held);
+
+    // A wrong reading is corrected until it is billed; the start reading is January's.
+    ledger.fees().record_meter_readings(&book, "SF", period(2025, 1), &[(h.id, "8100.00".into(), false)]).await.unwrap();
+    ledger.fees().record_meter_readings(&book, "SF", period(2025, 2), &[(h.id, "8112.50".into(), false)]).await.unwrap();
+    let run = ledger.fees().run_billing(&book, period(2025, 2), &items, "会计").await.unwrap();
+    assert_eq!((run.bills, run.total, run.held.len()), (1, Fen(4_000), 0), "12.5 m³ × 3.20 = 40.00");
+    let err = ledger.fees().record_meter_readings(&book, "SF", period(2025, 2), &[(h.id, "8113.00".into(), false)]).await.unwrap_err();
+    assert!(err.to_string().contains("已计费"), "{err}");
+}
+
+#[tokio::test]
+async fn a_metered_bill_needs_an_earlier_reading_and_a_reading_is_corrected_until_billed() {
+    on_fresh_store!(water)
+}

@@ -327,6 +327,9 @@ async fn fee_command<S: FeesStore>(fees: &Fees<S>, book: &Book, cmd: &FeeCommand
     Ok(())
 }
 
+/// Bills held back that a billing run lists on the terminal; all are in `run.held`.
+const MAX_HELD_LISTED: usize = 50;
+
 async fn bill<S: FeesStore>(fees: &Fees<S>, book: &Book, args: &BillArgs) -> Result<()> {
     let run = fees.run_billing(book, parse_period("--period", &args.period)?, &args.item, &args.user).await?;
     match run.voucher {
@@ -334,7 +337,17 @@ async fn bill<S: FeesStore>(fees: &Fees<S>, book: &Book, args: &BillArgs) -> Res
             "{} 计费完成：新账单 {} 张，金额 {}，预收款抵扣 {}，凭证 {v}\n",
             run.period, run.bills, run.total, run.prepayment_applied
         )),
-        None => print_out(&format!("{} 没有需要新开的账单（本月已计费）\n", run.period)),
+        None if run.held.is_empty() => print_out(&format!("{} 没有需要新开的账单（本月已计费）\n", run.period)),
+        None => print_out(&format!("{} 没有开出新账单\n", run.period)),
+    }
+    if !run.held.is_empty() {
+        eprintln!("以下 {} 笔按用量计费的账单未开出，补齐读数后再次计费即可：", run.held.len());
+        for line in run.held.iter().take(MAX_HELD_LISTED) {
+            eprintln!("  {line}");
+        }
+        if run.held.len() > MAX_HELD_LISTED {
+            eprintln!("  ……另有 {} 笔", run.held.len() - MAX_HELD_LISTED);
+        }
     }
     Ok(())
 }

@@ -12,7 +12,7 @@ use crate::fees::rules::{apply_prepayments, plan_bills, BillingInputs, BillingPl
 use crate::fees::settle::{write_bills, write_settlements, Settlement};
 use crate::fees::store::FeesStore;
 use crate::fees::store::{AllocationRow, FeeItemRow, FeesTx, HouseholdRow, NewBillingRun, OpenBillRow, PrepaymentRow};
-use crate::fees::{fee_accounts, BillingRun, Fees, SYSTEM_MAKER};
+use crate::fees::{fee_accounts, household_label, BillingRun, Fees, SYSTEM_MAKER};
 use crate::ledger::account::FeeAccounts;
 use crate::ledger::voucher::{Dimensions, LineInput, VoucherInput, VoucherKind};
 use crate::ledger::{check_period_open, post_approved, ApprovedVoucher, Book};
@@ -36,8 +36,16 @@ impl<S: FeesStore> Fees<S> {
         let inputs =
             BillingInputs { households: &households, items: &items, standards: &standards, already: &already, readings: &readings };
         let plan = plan_bills(period, &inputs)?;
+        let held = held_lines(&households, &items, &plan);
         if plan.bills.is_empty() {
-            return Ok(BillingRun { period: period.to_string(), bills: 0, total: Fen::ZERO, prepayment_applied: Fen::ZERO, voucher: None });
+            return Ok(BillingRun {
+                period: period.to_string(),
+                bills: 0,
+                total: Fen::ZERO,
+                prepayment_applied: Fen::ZERO,
+                voucher: None,
+                held,
+            });
         }
         let total: i64 = plan.bills.iter().map(|b| b.amount_fen).sum();
         let prepaid = tx.prepayments(book.key(), None).await?;
@@ -77,8 +85,22 @@ impl<S: FeesStore> Fees<S> {
             total: Fen(total),
             prepayment_applied: Fen(applied),
             voucher: posted.first().map(|p| p.label.clone()),
+            held,
         })
     }
+}
+
+/// "1-1-101 水费：缺少上期读数…", one per bill held back.
+fn held_lines(households: &[HouseholdRow], items: &[FeeItemRow], plan: &BillingPlan) -> Vec<String> {
+    let household: HashMap<HouseholdId, &HouseholdRow> = households.iter().map(|h| (h.id, h)).collect();
+    let item: HashMap<i64, &str> = items.iter().map(|f| (f.id, f.name.as_str())).collect();
+    plan.held
+        .iter()
+        .map(|b| {
+            let who = household.get(&b.household_id).map_or_else(|| format!("住户 #{}", b.household_id), |h| household_label(h));
+            format!("{who} {}：{}", item.get(&b.fee_item_id).unwrap_or(&"?"), b.reason.label())
+        })
+        .collect()
 }
 
 /// What the households' prepayments settle of their open bills, as allocations dated in the

@@ -1,6 +1,6 @@
 //! Fee items (收费项目), their dated standards (收费标准) and meter readings (抄表).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::str::FromStr;
 
 use chrono::NaiveDate;
@@ -96,7 +96,8 @@ impl<S: FeesStore> Fees<S> {
         Ok(id)
     }
     /// Meter readings of one month for a metered item. A reading lower than the meter's last is
-    /// refused unless marked as a meter replacement.
+    /// refused unless marked as a meter replacement. A reading entered again corrects the
+    /// earlier one until the month is billed; after that the bill must be reversed first.
     pub async fn record_meter_readings(
         &self,
         book: &Book,
@@ -116,8 +117,17 @@ impl<S: FeesStore> Fees<S> {
                 Decimal::from_str(&r.reading).map_err(|_| Error::invalid("抄表读数", format!("数据库中的读数“{}”无法解读", r.reading)))?;
             previous.insert(r.household_id, value);
         }
+        let billed: HashSet<HouseholdId> =
+            tx.billed(book.key(), period).await?.into_iter().filter(|(_, item_id)| *item_id == item.id).map(|(h, _)| h).collect();
+        let mut seen: HashSet<HouseholdId> = HashSet::new();
         let mut rows = Vec::new();
         for (i, (household_id, text, replaced)) in readings.iter().enumerate() {
+            if !seen.insert(*household_id) {
+                return Err(Error::csv(i + 2, "房号", "同一住户在本批读数中出现两次"));
+            }
+            if billed.contains(household_id) {
+                return Err(Error::csv(i + 2, "读数", format!("{period} 的{}已计费，读数不能再改；须先冲销该账单", item.name)));
+            }
             let reading = Decimal::from_str(text.trim()).map_err(|_| Error::csv(i + 2, "读数", format!("“{text}”不是数字")))?;
             if reading < Decimal::ZERO {
                 return Err(Error::csv(i + 2, "读数", "不能为负数"));

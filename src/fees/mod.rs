@@ -126,6 +126,8 @@ pub struct BillingRun {
     pub prepayment_applied: Fen,
     /// "记-0012", or None when nothing new was billed.
     pub voucher: Option<String>,
+    /// Metered bills held back, one line each: "1-1-101 水费：缺少上期读数…".
+    pub held: Vec<String>,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]

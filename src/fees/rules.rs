@@ -45,10 +45,12 @@ pub fn monthly_charge(rate_yuan: Decimal, quantity: Quantity, period: Period, mo
     round_half_up_to_fen(billed)
 }
 
-/// Consumption between two meter readings; a replaced meter starts again from zero.
+/// Consumption between two meter readings; a replaced meter starts again from zero. None when
+/// it cannot be known: no earlier reading of a meter that was not replaced, or a reading below
+/// the earlier one.
 pub fn metered_use(previous: Option<Decimal>, current: Decimal, replaced: bool) -> Option<Decimal> {
     match (previous, replaced) {
-        (_, true) | (None, _) => Some(current),
+        (_, true) => Some(current),
         (Some(p), false) if current >= p => Some(current - p),
         _ => None,
     }
@@ -106,6 +108,37 @@ pub fn allocate_oldest_first(mut bills: Vec<OpenBill>, amount: Fen) -> (Vec<(i64
 pub struct BillingPlan {
     pub bills: Vec<NewBill>,
     pub per_building_item_fen: BTreeMap<(String, i64), i64>,
+    /// Metered bills the run cannot make, and why: they stay unbilled until the readings are
+    /// put right, and the run names them rather than guess.
+    pub held: Vec<HeldBill>,
+}
+
+/// A household's metered bill that a run holds back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeldBill {
+    pub household_id: HouseholdId,
+    pub fee_item_id: i64,
+    pub reason: HeldReason,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HeldReason {
+    /// No reading for the month.
+    NoReading,
+    /// No earlier reading to subtract: billing the whole reading would bill the meter's life.
+    NoPreviousReading,
+    /// The reading is below the previous one and the meter is not marked replaced.
+    ReadingBelowPrevious,
+}
+
+impl HeldReason {
+    pub fn label(self) -> &'static str {
+        match self {
+            HeldReason::NoReading => "缺少本月读数",
+            HeldReason::NoPreviousReading => "缺少上期读数（新表请先录入上月的起始读数）",
+            HeldReason::ReadingBelowPrevious => "本月读数小于上期读数（换表请标注为换表）",
+        }
+    }
 }
 
 /// What the billing run reads, as it was read, for the plan.
@@ -154,10 +187,22 @@ pub fn plan_bills(period: Period, inputs: &BillingInputs<'_>) -> Result<BillingP
                 FeeBasis::PerM2Month => Quantity::Area { area_m2: h.area_m2_hundredths.m2() },
                 FeeBasis::FixedMonth => Quantity::Month,
                 FeeBasis::Metered => {
-                    let Some((reading, replaced)) = current.get(&(h.id, item.id)) else { continue };
-                    match metered_use(previous.get(&(h.id, item.id)).copied(), *reading, *replaced) {
+                    let held = |reason| HeldBill { household_id: h.id, fee_item_id: item.id, reason };
+                    let Some((reading, replaced)) = current.get(&(h.id, item.id)) else {
+                        plan.held.push(held(HeldReason::NoReading));
+                        continue;
+                    };
+                    let earlier = previous.get(&(h.id, item.id)).copied();
+                    match metered_use(earlier, *reading, *replaced) {
                         Some(used) => Quantity::Metered { used },
-                        None => continue,
+                        None if earlier.is_none() => {
+                            plan.held.push(held(HeldReason::NoPreviousReading));
+                            continue;
+                        }
+                        None => {
+                            plan.held.push(held(HeldReason::ReadingBelowPrevious));
+                            continue;
+                        }
                     }
                 }
             };
@@ -248,6 +293,7 @@ mod tests {
         assert_eq!(metered_use(Some(d("100")), d("112.5"), false), Some(d("12.5")));
         assert_eq!(metered_use(Some(d("100")), d("90"), false), None);
         assert_eq!(metered_use(Some(d("100")), d("3"), true), Some(d("3")));
+        assert_eq!(metered_use(None, d("88834"), false), None, "without an earlier reading the use is unknown, not the whole reading");
     }
 
     #[test]

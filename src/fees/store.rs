@@ -440,6 +440,12 @@ macro_rules! impl_fees_tx {
                             .push_bind(r.reading.clone())
                             .push_bind(r.is_replacement);
                     });
+                    // A reading entered again replaces the earlier one (the caller refuses it
+                    // once the month is billed).
+                    q.push(
+                        " ON CONFLICT (community_id, household_id, fee_item_id, period)
+                          DO UPDATE SET reading = excluded.reading, is_replacement = excluded.is_replacement",
+                    );
                     q.build().execute(&mut *self.tx).await?;
                 }
                 Ok(())
