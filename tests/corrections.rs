@@ -213,3 +213,22 @@ async fn water<S: FeesStore>(ledger: Ledger<S>, _url: &str) {
 async fn a_metered_bill_needs_an_earlier_reading_and_a_reading_is_corrected_until_billed() {
     on_fresh_store!(water)
 }
+
+async fn named_bills<S: FeesStore>(ledger: Ledger<S>, _url: &str) {
+    let (book, h) = billed_household(&ledger, 1).await;
+    let bill = ledger.fees().open_bills(&book, Some(h.id)).await.unwrap().remove(0);
+    // The statement shows the bill number that `waive --bill` asks for.
+    let st = mingzhang::fees::reports::household_statement(&ledger.store, &book, &h, date(2025, 1, 31)).await.unwrap();
+    let text = st.to_table().to_text();
+    assert!(text.contains("账单号") && text.contains(&format!("\n{} ", bill.id)), "{text}");
+    // The waiver's voucher names the household, the month, the item and the bill.
+    ledger.fees().waive(&book, bill.id, Fen(5_000), "困难户减免", "主任", date(2025, 1, 20)).await.unwrap();
+    let tb = report::account_ledger(&ledger.store, &book, "1122", period(2025, 1), period(2025, 1)).await.unwrap();
+    let text = tb.to_table().to_text();
+    assert!(text.contains(&format!("减免 1-1-101 2025-01 物业服务费（账单 #{}）", bill.id)), "{text}");
+}
+
+#[tokio::test]
+async fn bills_show_their_numbers_and_a_waiver_names_the_household() {
+    on_fresh_store!(named_bills)
+}

@@ -228,6 +228,8 @@ impl Collection {
 
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct StatementBill {
+    /// 账单号, which `waive --bill` and `pay --bill` take.
+    pub bill_id: i64,
     pub period: String,
     pub fee_item: String,
     pub amount: Fen,
@@ -276,6 +278,7 @@ pub async fn household_statement<S: FeesStore>(
     let bills: Vec<StatementBill> = bills
         .into_iter()
         .map(|b| StatementBill {
+            bill_id: b.bill_id,
             period: b.period.to_string(),
             fee_item: b.fee_item,
             amount: Fen(b.amount_fen),
@@ -316,11 +319,14 @@ pub async fn household_statement<S: FeesStore>(
 impl HouseholdStatement {
     pub fn to_table(&self) -> Table {
         let r = Align::Right;
-        let mut t =
-            Table::new("住户对账单", &[("月份", Align::Left), ("项目", Align::Left), ("应收", r), ("已收", r), ("减免", r), ("未结清", r)]);
+        let mut t = Table::new(
+            "住户对账单",
+            &[("账单号", Align::Left), ("月份", Align::Left), ("项目", Align::Left), ("应收", r), ("已收", r), ("减免", r), ("未结清", r)],
+        );
         t.subtitle.push(format!("{}    住户：{}（{}）", self.book, self.household, self.owner_name));
         for b in &self.bills {
             t.rows.push(vec![
+                b.bill_id.to_string(),
                 b.period.clone(),
                 b.fee_item.clone(),
                 money_cell(b.amount.0),

@@ -8,7 +8,7 @@ use crate::error::{Error, Result};
 use crate::fees::settle::{write_settlements, Settlement};
 use crate::fees::store::FeesStore;
 use crate::fees::store::{AllocationRow, FeesTx, NewWaiver};
-use crate::fees::{check_reason, fee_accounts, Fees, SYSTEM_MAKER};
+use crate::fees::{check_reason, fee_accounts, household_label, Fees, SYSTEM_MAKER};
 use crate::ledger::voucher::{Dimensions, LineInput, VoucherInput, VoucherKind};
 use crate::ledger::{check_user, post_approved, ApprovedVoucher, Book};
 use crate::store::Tx;
@@ -35,7 +35,7 @@ impl<S: FeesStore> Fees<S> {
         let item =
             tx.fee_items(book.key()).await?.into_iter().find(|f| f.id == bill.fee_item_id).ok_or_else(|| Error::not_found("收费项目"))?;
         let household = tx.household(book.row.community_id, bill.household_id).await?.ok_or_else(|| Error::not_found("住户"))?;
-        let summary = format!("减免 {} {}：{reason}", bill.period, item.name);
+        let summary = format!("减免 {} {} {}（账单 #{bill_id}）：{reason}", household_label(&household), bill.period, item.name);
         let dims = Dimensions { household_id: Some(bill.household_id.0), fee_item_id: Some(item.id), ..Dimensions::default() };
         let line = |account: &str, debit: Fen, credit: Fen| LineInput {
             summary: summary.clone(),
