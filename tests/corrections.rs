@@ -72,6 +72,11 @@ async fn a_draft_is_changed_or_deleted_by_its_maker_before_review_and_never_afte
     on_fresh_store!(drafts)
 }
 
+/// A fee item without late fees.
+fn fee_item<'a>(code: &'a str, name: &'a str, basis: FeeBasis, revenue_account: &'a str) -> FeeItemSpec<'a> {
+    FeeItemSpec { code, name, basis, revenue_account, late_fee_ppm_per_day: 0, late_fee_cap_percent: 0 }
+}
+
 const ONE_HOUSEHOLD: &str = "楼栋,单元,房号,建筑面积,类型,业主,电话\n1,1,101,100.00,住宅,张三,13900000001\n";
 
 /// A book with one household billed 150.00 a month (物业费 1.50/m² on 100 m²) from January.
@@ -79,14 +84,7 @@ async fn billed_household<S: FeesStore>(ledger: &Ledger<S>, months: u32) -> (min
     let book = company_book(ledger).await;
     let c = ledger.community(None).await.unwrap();
     ledger.fees().import_households(c.id, ONE_HOUSEHOLD.as_bytes()).await.unwrap();
-    let spec = FeeItemSpec {
-        code: "WYF",
-        name: "物业服务费",
-        basis: FeeBasis::PerM2Month,
-        revenue_account: "500101",
-        late_fee_ppm_per_day: 0,
-        late_fee_cap_percent: 0,
-    };
+    let spec = fee_item("WYF", "物业服务费", FeeBasis::PerM2Month, "500101");
     ledger.fees().add_fee_item(&book, &spec).await.unwrap();
     ledger.fees().add_fee_standard(&book, "WYF", HouseholdKind::Residential, "1.50", date(2025, 1, 1), None).await.unwrap();
     for m in 1..=months {
@@ -151,14 +149,7 @@ async fn building_order<S: FeesStore>(ledger: Ledger<S>, _url: &str) {
     let c = ledger.community(None).await.unwrap();
     let csv = "楼栋,单元,房号,建筑面积,类型,业主,电话\n10,1,101,100.00,住宅,甲,1\n2,1,101,100.00,住宅,乙,2\n1,1,1001,100.00,住宅,丙,3\n1,1,201,100.00,住宅,丁,4\n11,1,101,100.00,住宅,戊,5\n";
     ledger.fees().import_households(c.id, csv.as_bytes()).await.unwrap();
-    let spec = FeeItemSpec {
-        code: "WYF",
-        name: "物业服务费",
-        basis: FeeBasis::PerM2Month,
-        revenue_account: "500101",
-        late_fee_ppm_per_day: 0,
-        late_fee_cap_percent: 0,
-    };
+    let spec = fee_item("WYF", "物业服务费", FeeBasis::PerM2Month, "500101");
     ledger.fees().add_fee_item(&book, &spec).await.unwrap();
     ledger.fees().add_fee_standard(&book, "WYF", HouseholdKind::Residential, "1.50", date(2025, 1, 1), None).await.unwrap();
     ledger.fees().run_billing(&book, period(2025, 1), &[], "会计").await.unwrap();
@@ -180,14 +171,7 @@ async fn buildings_and_rooms_sort_by_their_numbers() {
 
 async fn water<S: FeesStore>(ledger: Ledger<S>, _url: &str) {
     let (book, h) = billed_household(&ledger, 0).await;
-    let spec = FeeItemSpec {
-        code: "SF",
-        name: "水费",
-        basis: FeeBasis::Metered,
-        revenue_account: "505101",
-        late_fee_ppm_per_day: 0,
-        late_fee_cap_percent: 0,
-    };
+    let spec = fee_item("SF", "水费", FeeBasis::Metered, "505101");
     ledger.fees().add_fee_item(&book, &spec).await.unwrap();
     ledger.fees().add_fee_standard(&book, "SF", HouseholdKind::Residential, "3.20", date(2025, 1, 1), None).await.unwrap();
     let items = vec!["SF".to_string()];

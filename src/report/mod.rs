@@ -158,22 +158,14 @@ fn split(balance_fen: i64) -> (i64, i64) {
     }
 }
 
+/// The 科目余额表's amount columns, each side apart.
+const TB_AMOUNT_COLUMNS: [&str; 6] = ["期初借方", "期初贷方", "本期借方", "本期贷方", "期末借方", "期末贷方"];
+
 impl TrialBalance {
     pub fn to_table(&self) -> Table {
-        let r = Align::Right;
-        let mut t = Table::new(
-            "科目余额表",
-            &[
-                ("科目编码", Align::Left),
-                ("科目名称", Align::Left),
-                ("期初借方", r),
-                ("期初贷方", r),
-                ("本期借方", r),
-                ("本期贷方", r),
-                ("期末借方", r),
-                ("期末贷方", r),
-            ],
-        );
+        let mut headers = vec![("科目编码", Align::Left), ("科目名称", Align::Left)];
+        headers.extend(TB_AMOUNT_COLUMNS.map(|h| (h, Align::Right)));
+        let mut t = Table::new("科目余额表", &headers);
         t.subtitle.push(format!("账套：{}    期间：{} 至 {}    单位：元", self.book, self.from, self.to));
         let cells = |code: String, name: String, x: &Totals| {
             let (od, oc) = split(x.opening_fen);
@@ -212,21 +204,9 @@ impl TrialBalance {
     /// The sheet for CSV and XLSX: debit and credit sides in columns of their own (开始/本期/期末
     /// 借方、贷方), every account row with its level, amounts unformatted.
     pub fn to_sheet(&self) -> Table {
-        let r = Align::Right;
-        let mut t = Table::new(
-            "科目余额表",
-            &[
-                ("科目编码", Align::Left),
-                ("科目名称", Align::Left),
-                ("级次", r),
-                ("期初借方", r),
-                ("期初贷方", r),
-                ("本期借方", r),
-                ("本期贷方", r),
-                ("期末借方", r),
-                ("期末贷方", r),
-            ],
-        );
+        let mut headers = vec![("科目编码", Align::Left), ("科目名称", Align::Left), ("级次", Align::Right)];
+        headers.extend(TB_AMOUNT_COLUMNS.map(|h| (h, Align::Right)));
+        let mut t = Table::new("科目余额表", &headers);
         t.subtitle.push(format!("{}  {} 至 {}  单位：元", self.book, self.from, self.to));
         let f = |v: i64| crate::domain::money::Fen(v).to_string();
         for row in &self.rows {
