@@ -35,7 +35,8 @@ fn item_rows(r: &Receipt) -> Vec<ItemRow> {
     let mut rows: Vec<ItemRow> =
         groups.into_iter().map(|(item, mut periods, amount_fen)| ItemRow { item, months: months_text(&mut periods), amount_fen }).collect();
     if r.prepaid.0 > 0 {
-        rows.push(ItemRow { item: "预收物业费".into(), months: "抵以后月份".into(), amount_fen: r.prepaid.0 });
+        // A prepayment settles whatever is billed next, parking or water as well as property fees.
+        rows.push(ItemRow { item: "预收款".into(), months: "抵以后月份".into(), amount_fen: r.prepaid.0 });
     }
     if rows.len() > MAX_ITEM_ROWS {
         let rest = rows.split_off(MAX_ITEM_ROWS - 1);
