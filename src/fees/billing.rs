@@ -153,12 +153,8 @@ fn billing_lines(
     applied_fen: i64,
 ) -> Result<Vec<LineInput>> {
     let item_by_id: HashMap<i64, &FeeItemRow> = items.iter().map(|f| (f.id, f)).collect();
-    let line = |summary: &str, account: &str, debit: i64, credit: i64, dimensions: Dimensions| LineInput {
-        summary: summary.to_string(),
-        account: account.to_string(),
-        debit: Fen(debit),
-        credit: Fen(credit),
-        dimensions,
+    let line = |summary: &str, account: &str, debit: i64, credit: i64, dimensions: Dimensions| {
+        LineInput::new(summary, account, Fen(debit), Fen(credit), dimensions)
     };
     let mut lines = Vec::with_capacity(2 * plan.per_building_item_fen.len() + 2);
     for ((building, item_id), fen) in &plan.per_building_item_fen {

@@ -77,7 +77,8 @@ impl<S: FeesStore> Fees<S> {
             allocate_oldest_first(later, Fen(left_fen)).0
         };
         let forward: Vec<(&OpenBillRow, Fen)> = forward.into_iter().map(|(id, fen)| (bill_of(&open, id), fen)).collect();
-        let claim = tx.claim_chain(book.key(), 1 + forward_months(&forward).len() as i64, 1).await?;
+        let forward_by_month = forward_months(&forward);
+        let claim = tx.claim_chain(book.key(), 1 + forward_by_month.len() as i64, 1).await?;
         let number = claim.receipts_issued;
         let mut vouchers = vec![ApprovedVoucher {
             input: VoucherInput { date: req.paid_on, attachments: 1, lines: payment_lines(&accounts, req, &household, number, &settle) },
@@ -86,7 +87,7 @@ impl<S: FeesStore> Fees<S> {
             reviewer: req.cashier.into(),
             reverses_id: None,
         }];
-        vouchers.extend(forward_vouchers(&accounts, req, &household, number, &forward));
+        vouchers.extend(forward_vouchers(&accounts, req, &household, number, forward_by_month));
         let posted = post_claimed(&mut tx, book, req.cashier, &vouchers, claim).await?;
         let new = NewPayment {
             book: book.key(),
@@ -221,13 +222,8 @@ fn payment_lines(
 ) -> Vec<LineInput> {
     let (label, who) = (receipt_label(number), household_label(household));
     let settled_fen: i64 = settle.iter().map(|(_, f)| f.0).sum();
-    let line = |summary: String, account: &str, debit: Fen, credit: Fen| LineInput {
-        summary,
-        account: account.to_string(),
-        debit,
-        credit,
-        dimensions: Dimensions { household_id: Some(household.id.0), ..Dimensions::default() },
-    };
+    let dims = Dimensions { household_id: Some(household.id.0), ..Dimensions::default() };
+    let line = |summary: String, account: &str, debit: Fen, credit: Fen| LineInput::new(summary, account, debit, credit, dims.clone());
     let settled_summary = format!("收 {who} {} 收据{label}", item_names(settle.iter().map(|(b, _)| *b)));
     let prepaid_summary = format!("预收 {who} 预交款 收据{label}");
     let money_summary = if settled_fen > 0 { settled_summary.clone() } else { prepaid_summary.clone() };
@@ -266,22 +262,16 @@ fn forward_vouchers(
     req: &PaymentRequest<'_>,
     household: &HouseholdRow,
     number: i64,
-    forward: &[(&OpenBillRow, Fen)],
+    by_month: BTreeMap<Period, Vec<(&OpenBillRow, Fen)>>,
 ) -> Vec<ApprovedVoucher> {
     let (label, who) = (receipt_label(number), household_label(household));
-    forward_months(forward)
+    by_month
         .into_iter()
         .map(|(month, bills)| {
             let fen = Fen(bills.iter().map(|(_, f)| f.0).sum());
             let summary = format!("{month} 预收抵扣 {who} {} 收据{label}", item_names(bills.iter().map(|(b, _)| *b)));
             let dims = Dimensions { household_id: Some(household.id.0), ..Dimensions::default() };
-            let line = |account: &str, debit: Fen, credit: Fen| LineInput {
-                summary: summary.clone(),
-                account: account.to_string(),
-                debit,
-                credit,
-                dimensions: dims.clone(),
-            };
+            let line = |account: &str, debit: Fen, credit: Fen| LineInput::new(summary.clone(), account, debit, credit, dims.clone());
             ApprovedVoucher {
                 input: VoucherInput {
                     date: month.first_day(),

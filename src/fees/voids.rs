@@ -101,13 +101,7 @@ async fn red_lines<T: LedgerTx>(
         .to_string();
     let summary = format!("作废收据{label} {}：{reason}", household_label(household));
     let dims = Dimensions { household_id: Some(household.id.0), ..Dimensions::default() };
-    let red = |account: &str, debit: i64, credit: i64| LineInput {
-        summary: summary.clone(),
-        account: account.to_string(),
-        debit: Fen(-debit),
-        credit: Fen(-credit),
-        dimensions: dims.clone(),
-    };
+    let red = |account: &str, debit: i64, credit: i64| LineInput::new(summary.clone(), account, Fen(-debit), Fen(-credit), dims.clone());
     let mut lines = vec![red(&money_account, payment.amount_fen, 0)];
     if settled_fen > 0 {
         lines.push(red(accounts.receivable.as_str(), 0, settled_fen));

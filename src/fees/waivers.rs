@@ -37,13 +37,7 @@ impl<S: FeesStore> Fees<S> {
         let household = tx.household(book.row.community_id, bill.household_id).await?.ok_or_else(|| Error::not_found("住户"))?;
         let summary = format!("减免 {} {} {}（账单 #{bill_id}）：{reason}", household_label(&household), bill.period, item.name);
         let dims = Dimensions { household_id: Some(bill.household_id.0), fee_item_id: Some(item.id), ..Dimensions::default() };
-        let line = |account: &str, debit: Fen, credit: Fen| LineInput {
-            summary: summary.clone(),
-            account: account.to_string(),
-            debit,
-            credit,
-            dimensions: dims.clone(),
-        };
+        let line = |account: &str, debit: Fen, credit: Fen| LineInput::new(summary.clone(), account, debit, credit, dims.clone());
         let voucher = ApprovedVoucher {
             input: VoucherInput {
                 date,

@@ -80,12 +80,8 @@ impl<S: LedgerStore> Ledger<S> {
 /// expense totals into 本年利润, and the year's result on to 未分配利润. `open` holds the
 /// debit-minus-credit balance of each account with one.
 fn year_end_lines(book: &Book, open: &[(String, i64)]) -> Vec<LineInput> {
-    let line = |summary: &str, account: &str, debit: i64, credit: i64| LineInput {
-        summary: summary.into(),
-        account: account.into(),
-        debit: Fen(debit),
-        credit: Fen(credit),
-        dimensions: Dimensions::default(),
+    let line = |summary: &str, account: &str, debit: i64, credit: i64| {
+        LineInput::new(summary, account, Fen(debit), Fen(credit), Dimensions::default())
     };
     let mut lines: Vec<LineInput> = open
         .iter()

@@ -129,6 +129,13 @@ pub struct LineInput {
     pub dimensions: Dimensions,
 }
 
+impl LineInput {
+    /// A line as the wings build them: one of `debit` and `credit` is zero.
+    pub fn new(summary: impl Into<String>, account: &str, debit: Fen, credit: Fen, dimensions: Dimensions) -> LineInput {
+        LineInput { summary: summary.into(), account: account.to_string(), debit, credit, dimensions }
+    }
+}
+
 /// A voucher as entered (制单), before the ledger gives it a number.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct VoucherInput {
