@@ -206,7 +206,8 @@ async fn named_bills<S: FeesStore>(ledger: Ledger<S>, _url: &str) {
     let text = st.to_table().to_text();
     assert!(text.contains("账单号") && text.contains(&format!("\n{} ", bill.id)), "{text}");
     // The waiver's voucher names the household, the month, the item and the bill.
-    ledger.fees().waive(&book, bill.id, Fen(5_000), "困难户减免", "主任", date(2025, 1, 20)).await.unwrap();
+    let waived = ledger.fees().waive(&book, bill.id, Fen(5_000), "困难户减免", "主任", date(2025, 1, 20)).await.unwrap();
+    assert_eq!(waived.bill, format!("1-1-101 2025-01 物业服务费（账单 #{}）", bill.id), "what the confirmation prints");
     let tb = report::account_ledger(&ledger.store, &book, "1122", period(2025, 1), period(2025, 1)).await.unwrap();
     let text = tb.to_table().to_text();
     assert!(text.contains(&format!("减免 1-1-101 2025-01 物业服务费（账单 #{}）", bill.id)), "{text}");

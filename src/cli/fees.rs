@@ -427,15 +427,7 @@ pub fn receipt_text(r: &Receipt) -> String {
 
 async fn waive<S: FeesStore>(fees: &Fees<S>, book: &Book, args: &WaiveArgs) -> Result<()> {
     let amount = Fen::parse(&args.amount).map_err(|e| Error::invalid("--amount", format!("“{}”{e}", args.amount)))?;
-    let bill = fees.bill(book, args.bill).await?;
-    let household = fees.household(book.row.community_id, bill.household_id).await?;
-    let id = fees.waive(book, args.bill, amount, &args.reason, &args.approver, parse_date("--date", &args.date)?).await?;
-    print_out(&format!(
-        "已减免 {} {} {}（账单 #{}）{amount}（减免记录 #{id}）\n",
-        household_label(&household),
-        bill.period,
-        bill.fee_item_name,
-        args.bill
-    ));
+    let waived = fees.waive(book, args.bill, amount, &args.reason, &args.approver, parse_date("--date", &args.date)?).await?;
+    print_out(&format!("已减免 {} {amount}（减免记录 #{}）\n", waived.bill, waived.id));
     Ok(())
 }

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use chrono::{NaiveDate, Utc};
 
 use crate::domain::area::AreaM2Hundredths;
-use crate::domain::ids::{CommunityId, HouseholdId};
+use crate::domain::ids::CommunityId;
 use crate::fees::store::FeesStore;
 
 use crate::error::{Error, Result};
@@ -135,10 +135,6 @@ impl<S: FeesStore> Fees<S> {
 
     pub async fn households(&self, community_id: CommunityId) -> Result<Vec<HouseholdRow>> {
         self.store().read().await?.households(community_id).await
-    }
-
-    pub async fn household(&self, community_id: CommunityId, id: HouseholdId) -> Result<HouseholdRow> {
-        self.store().read().await?.household(community_id, id).await?.ok_or_else(|| Error::not_found(format!("住户 #{id}")))
     }
 
     /// Finds a household by its "building-unit-room" label.

@@ -139,11 +139,6 @@ impl<S: FeesStore> Fees<S> {
         self.store().read().await?.open_bills(book.key(), household_id).await
     }
 
-    /// One bill of the book, with what is still open of it.
-    pub async fn bill(&self, book: &Book, bill_id: i64) -> Result<OpenBillRow> {
-        self.store().read().await?.bill(book.key(), bill_id).await?.ok_or_else(|| Error::not_found(format!("账单 #{bill_id}")))
-    }
-
     pub async fn prepaid(&self, book: &Book, household_id: HouseholdId) -> Result<Fen> {
         Ok(Fen(self.store().read().await?.prepayments(book.key(), Some(household_id)).await?.iter().map(|p| p.left_fen).sum()))
     }

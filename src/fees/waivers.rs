@@ -16,7 +16,7 @@ use crate::store::Tx;
 impl<S: FeesStore> Fees<S> {
     /// 减免: reduces one open bill by an approved amount, with its reason, posting 借 the item's
     /// revenue (冲减收入) 贷 应收账款.
-    pub async fn waive(&self, book: &Book, bill_id: i64, amount: Fen, reason: &str, approver: &str, date: NaiveDate) -> Result<i64> {
+    pub async fn waive(&self, book: &Book, bill_id: i64, amount: Fen, reason: &str, approver: &str, date: NaiveDate) -> Result<Waived> {
         let accounts = fee_accounts(book)?;
         let reason = check_reason("减免原因", reason)?;
         let approver = check_user("审批人", approver)?;
@@ -35,7 +35,8 @@ impl<S: FeesStore> Fees<S> {
         let item =
             tx.fee_items(book.key()).await?.into_iter().find(|f| f.id == bill.fee_item_id).ok_or_else(|| Error::not_found("收费项目"))?;
         let household = tx.household(book.row.community_id, bill.household_id).await?.ok_or_else(|| Error::not_found("住户"))?;
-        let summary = format!("减免 {} {} {}（账单 #{bill_id}）：{reason}", household_label(&household), bill.period, item.name);
+        let what = format!("{} {} {}（账单 #{bill_id}）", household_label(&household), bill.period, item.name);
+        let summary = format!("减免 {what}：{reason}");
         let dims = Dimensions { household_id: Some(bill.household_id.0), fee_item_id: Some(item.id), ..Dimensions::default() };
         let line = |account: &str, debit: Fen, credit: Fen| LineInput::new(summary.clone(), account, debit, credit, dims.clone());
         let voucher = ApprovedVoucher {
@@ -61,6 +62,14 @@ impl<S: FeesStore> Fees<S> {
             AllocationRow { bill_id, payment_id: None, waiver_id: Some(waiver_id), void_id: None, amount_fen: amount.0, period };
         write_settlements(&mut tx, book, &[Settlement { allocation, building: household.building, bill_period: bill.period }]).await?;
         tx.commit().await?;
-        Ok(waiver_id)
+        Ok(Waived { id: waiver_id, bill: what })
     }
+}
+
+/// A waiver just recorded: its id, and the bill it reduced as the voucher names it.
+#[derive(Debug, Clone)]
+pub struct Waived {
+    pub id: i64,
+    /// "1-1-101 2025-03 物业服务费（账单 #17）".
+    pub bill: String,
 }

@@ -175,7 +175,7 @@ impl<S: LedgerStore> Ledger<S> {
         }
         check_period_open(&mut tx, book, input.date).await?;
         if tx.update_draft(book.key(), v.id, input.date, input.period(), i64::from(input.attachments)).await? != 1 {
-            return Err(Error::Conflict("凭证已被他人处理，请刷新后重试".into()));
+            return Err(changed_meanwhile());
         }
         tx.delete_draft_lines(book.key(), v.id).await?;
         tx.insert_lines(book.key(), &line_rows(book, v.id, input)).await?;
@@ -189,7 +189,7 @@ impl<S: LedgerStore> Ledger<S> {
         let mut tx = self.store.begin().await?;
         let v = find_draft_of(&mut tx, book, voucher_id, maker, "删除").await?;
         if tx.delete_draft(book.key(), v.id).await? != 1 {
-            return Err(Error::Conflict("凭证已被他人处理，请刷新后重试".into()));
+            return Err(changed_meanwhile());
         }
         tx.commit().await
     }
@@ -206,7 +206,7 @@ impl<S: LedgerStore> Ledger<S> {
             return Err(Error::invalid("--user", format!("只有审核人 {} 可以取消审核", v.reviewer.unwrap_or_default())));
         }
         if tx.set_unreviewed(book.key(), v.id).await? != 1 {
-            return Err(Error::Conflict("凭证已被他人处理，请刷新后重试".into()));
+            return Err(changed_meanwhile());
         }
         tx.commit().await
     }
@@ -265,7 +265,7 @@ impl<S: LedgerStore> Ledger<S> {
             .set_posted(book.key(), v.id, &Posting { number, chain_seq: chain_len, prev_hash: &head, hash: &hash, poster, at: Utc::now() })
             .await?;
         if done != 1 {
-            return Err(Error::Conflict("凭证已被他人处理，请刷新后重试".into()));
+            return Err(changed_meanwhile());
         }
         tx.set_chain_head(book.key(), &hash).await?;
         tx.add_balances(book.key(), &balance_deltas(v.period, &lines)).await?;
@@ -373,6 +373,11 @@ async fn find_draft_of<T: LedgerTx>(tx: &mut T, book: &Book, voucher_id: i64, ma
         return Err(Error::invalid("--user", format!("只有制单人 {} 可以{action}这张凭证", v.maker)));
     }
     Ok(v)
+}
+
+/// A guarded UPDATE or DELETE found the voucher no longer in the state just read.
+fn changed_meanwhile() -> Error {
+    Error::Conflict("凭证已被他人处理，请刷新后重试".into())
 }
 
 fn wrong_status(v: &VoucherRow, rule: &str) -> Error {
