@@ -331,13 +331,7 @@ fn parse_line_arg(flag: &str, text: &str, debit_side: bool) -> Result<LineInput>
         ));
     }
     let (debit, credit) = if debit_side { (fen, Fen::ZERO) } else { (Fen::ZERO, fen) };
-    Ok(LineInput {
-        summary: summary.trim().to_string(),
-        account: code.trim().to_string(),
-        debit,
-        credit,
-        dimensions: Dimensions::default(),
-    })
+    Ok(LineInput::new(summary.trim(), code.trim(), debit, credit, Dimensions::default()))
 }
 
 /// Whether `summary` looks like the rest of an amount split at a thousands separator: the
