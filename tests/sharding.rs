@@ -108,6 +108,7 @@ async fn pg_catalogue(url: &str) -> Catalogue {
         }
     }
     for (table, name, columns) in unique_indexes {
+        cat.named.push((table.clone(), name.clone()));
         cat.keys.push((table, name, "UNIQUE INDEX".into(), columns));
     }
     cat

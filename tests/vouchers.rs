@@ -101,6 +101,14 @@ async fn reversals<S: FeesStore>(ledger: Ledger<S>, url: &str) {
     assert_eq!(err.code(), "voucher_already_reversed", "{err}");
     let err = ledger.reverse(&book, red, "会计甲", date(2025, 3, 13)).await.unwrap_err();
     assert_eq!(err.code(), "voucher_reversing_reversal", "{err}");
+    // Past the checks (two makers at once), the schema still allows one reversal per voucher:
+    // a UNIQUE constraint on SQLite, a partial unique index on PostgreSQL (migration 0008).
+    let second = format!(
+        "INSERT INTO vouchers (community_id, book_id, period, voucher_date, kind, status, maker, reverses_id, created_at)
+         SELECT community_id, book_id, period, voucher_date, kind, 'draft', maker, reverses_id, created_at FROM vouchers WHERE id = {red}"
+    );
+    let err = raw_sql(url, &second).await.unwrap_err().to_string();
+    assert!(err.contains("vouchers_reverses_key") || err.contains("vouchers.reverses_id"), "{err}");
 
     // The red-ink pair nets to nothing on the same (debit) side, so the account has no figures.
     let tb = report::trial_balance(&ledger.store, &book, period(2025, 3), period(2025, 3), 9).await.unwrap();
