@@ -9,7 +9,7 @@ use mingzhang::domain::ids::HouseholdId;
 use mingzhang::fees::rules::{FeeBasis, HouseholdKind};
 use mingzhang::fees::store::FeesStore;
 use mingzhang::fees::store::{FeeItemRow, FeesTx};
-use mingzhang::fees::FeeItemSpec;
+use mingzhang::fees::{FeeItemSpec, MeterReadingInput};
 use mingzhang::ledger::Ledger;
 use mingzhang::Error;
 
@@ -36,13 +36,13 @@ async fn water_book<S: FeesStore>(ledger: &Ledger<S>) -> (mingzhang::ledger::Boo
 async fn duplicates_are_conflicts_naming_the_field<S: FeesStore>(ledger: Ledger<S>, url: &str) {
     let (book, h) = water_book(&ledger).await;
     let fees = ledger.fees();
-    fees.record_meter_readings(&book, "SF", period(2025, 1), &[(h, "100".into(), false)]).await.unwrap();
+    fees.record_meter_readings(&book, "SF", period(2025, 1), &[MeterReadingInput::new(2, h, "100")]).await.unwrap();
     // A reading entered again corrects the month's one (the key keeps one per month)…
-    fees.record_meter_readings(&book, "SF", period(2025, 1), &[(h, "120".into(), false)]).await.unwrap();
+    fees.record_meter_readings(&book, "SF", period(2025, 1), &[MeterReadingInput::new(2, h, "120")]).await.unwrap();
     assert!(snapshot(url).await.contains("120"), "the corrected reading is stored");
     // …but the same household twice in one batch is refused, naming the row.
     let before = snapshot(url).await;
-    let twice = [(h, "130".into(), false), (h, "131".into(), false)];
+    let twice = [MeterReadingInput::new(2, h, "130"), MeterReadingInput::new(3, h, "131")];
     let err = fees.record_meter_readings(&book, "SF", period(2025, 1), &twice).await.unwrap_err();
     assert!(err.to_string().contains("第 3 行") && err.to_string().contains("两次"), "{err}");
     assert_eq!(snapshot(url).await, before, "a refused write leaves nothing behind");
@@ -66,8 +66,8 @@ async fn duplicates_are_conflicts_naming_the_field<S: FeesStore>(ledger: Ledger<
 async fn unreadable_values_are_errors_not_zeros<S: FeesStore>(ledger: Ledger<S>, url: &str) {
     let (book, h) = water_book(&ledger).await;
     let fees = ledger.fees();
-    fees.record_meter_readings(&book, "SF", period(2025, 1), &[(h, "100".into(), false)]).await.unwrap();
-    fees.record_meter_readings(&book, "SF", period(2025, 2), &[(h, "130".into(), false)]).await.unwrap();
+    fees.record_meter_readings(&book, "SF", period(2025, 1), &[MeterReadingInput::new(2, h, "100")]).await.unwrap();
+    fees.record_meter_readings(&book, "SF", period(2025, 2), &[MeterReadingInput::new(2, h, "130")]).await.unwrap();
     // Someone with the database password writes a reading the program cannot read: February's
     // bill must not silently treat January's as 0 and bill the whole meter.
     raw_sql(url, "UPDATE meter_readings SET reading = 'abc' WHERE period = 202501").await.unwrap();

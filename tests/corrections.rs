@@ -9,7 +9,7 @@ use mingzhang::domain::money::Fen;
 use mingzhang::fees::reports::{aging, collection};
 use mingzhang::fees::rules::{FeeBasis, HouseholdKind};
 use mingzhang::fees::store::{FeesStore, HouseholdRow};
-use mingzhang::fees::{FeeItemSpec, Method, PaymentRequest};
+use mingzhang::fees::{FeeItemSpec, MeterChangeInput, MeterReadingInput, Method, PaymentRequest};
 use mingzhang::ledger::voucher::VoucherStatus;
 use mingzhang::ledger::Ledger;
 use mingzhang::report;
@@ -179,23 +179,89 @@ async fn water<S: FeesStore>(ledger: Ledger<S>, _url: &str) {
     // No reading at all, then no earlier one: the bill is held and named, never guessed.
     let run = ledger.fees().run_billing(&book, period(2025, 2), &items, "会计").await.unwrap();
     assert_eq!((run.bills, run.held.clone()), (0, vec!["1-1-101 水费：缺少本月读数".to_string()]));
-    ledger.fees().record_meter_readings(&book, "SF", period(2025, 2), &[(h.id, "8883.40".into(), false)]).await.unwrap();
+    ledger.fees().record_meter_readings(&book, "SF", period(2025, 2), &[MeterReadingInput::new(2, h.id, "8883.40")]).await.unwrap();
     let run = ledger.fees().run_billing(&book, period(2025, 2), &items, "会计").await.unwrap();
     assert_eq!(run.bills, 0, "the whole reading (8,883.40 m³) is not billed as one month's use");
     assert!(run.held[0].contains("缺少上期读数"), "{:?}", run.held);
 
     // A wrong reading is corrected until it is billed; the start reading is January's.
-    ledger.fees().record_meter_readings(&book, "SF", period(2025, 1), &[(h.id, "8100.00".into(), false)]).await.unwrap();
-    ledger.fees().record_meter_readings(&book, "SF", period(2025, 2), &[(h.id, "8112.50".into(), false)]).await.unwrap();
+    ledger.fees().record_meter_readings(&book, "SF", period(2025, 1), &[MeterReadingInput::new(2, h.id, "8100.00")]).await.unwrap();
+    ledger.fees().record_meter_readings(&book, "SF", period(2025, 2), &[MeterReadingInput::new(2, h.id, "8112.50")]).await.unwrap();
     let run = ledger.fees().run_billing(&book, period(2025, 2), &items, "会计").await.unwrap();
     assert_eq!((run.bills, run.total, run.held.len()), (1, Fen(4_000), 0), "12.5 m³ × 3.20 = 40.00");
-    let err = ledger.fees().record_meter_readings(&book, "SF", period(2025, 2), &[(h.id, "8113.00".into(), false)]).await.unwrap_err();
+    let err =
+        ledger.fees().record_meter_readings(&book, "SF", period(2025, 2), &[MeterReadingInput::new(2, h.id, "8113.00")]).await.unwrap_err();
     assert!(err.to_string().contains("已计费"), "{err}");
 }
 
 #[tokio::test]
 async fn a_metered_bill_needs_an_earlier_reading_and_a_reading_is_corrected_until_billed() {
     on_fresh_store!(water)
+}
+
+async fn meter_change<S: FeesStore>(ledger: Ledger<S>, url: &str) {
+    let (book, h) = billed_household(&ledger, 0).await;
+    let fees = ledger.fees();
+    fees.add_fee_item(&book, &fee_item("SF", "水费", FeeBasis::Metered, "505101")).await.unwrap();
+    fees.add_fee_standard(&book, "SF", HouseholdKind::Residential, "3.20", date(2025, 1, 1), None).await.unwrap();
+    let items = vec!["SF".to_string()];
+    fees.record_meter_readings(&book, "SF", period(2025, 1), &[MeterReadingInput::new(2, h.id, "100.00")]).await.unwrap();
+
+    // 换表 in February: the old meter went from 100.00 to 107.00, the new one from 2.00 to 7.50.
+    let change = |old: Option<&str>, start: &str| MeterReadingInput {
+        change: Some(MeterChangeInput { old_final: old.map(str::to_string), new_start: Some(start.to_string()) }),
+        ..MeterReadingInput::new(4, h.id, "7.50")
+    };
+    let before = snapshot(url).await;
+    let err = fees.record_meter_readings(&book, "SF", period(2025, 2), &[change(Some("99"), "2")]).await.unwrap_err();
+    assert!(err.to_string().contains("第 4 行") && err.to_string().contains("旧表止数"), "{err}");
+    let err = fees.record_meter_readings(&book, "SF", period(2025, 2), &[change(Some("107"), "8")]).await.unwrap_err();
+    assert!(err.to_string().contains("新表起数"), "{err}");
+    assert_eq!(snapshot(url).await, before, "refused readings leave nothing behind");
+    fees.record_meter_readings(&book, "SF", period(2025, 2), &[change(Some("107.00"), "2.00")]).await.unwrap();
+    let run = fees.run_billing(&book, period(2025, 2), &items, "会计").await.unwrap();
+    assert_eq!(run.total, Fen(4_000), "(7.00 + 5.50) m³ × 3.20 = 40.00, not 7.50 m³ from zero");
+
+    // March is measured on the new meter from its February reading.
+    fees.record_meter_readings(&book, "SF", period(2025, 3), &[MeterReadingInput::new(2, h.id, "10.00")]).await.unwrap();
+    let run = fees.run_billing(&book, period(2025, 3), &items, "会计").await.unwrap();
+    assert_eq!(run.total, Fen(800), "2.50 m³ × 3.20");
+}
+
+#[test]
+fn import_errors_name_the_row_the_spreadsheet_shows_counting_blank_rows() {
+    use rust_xlsxwriter::Workbook;
+    let header = ["楼栋", "单元", "房号", "建筑面积", "类型", "业主", "电话"];
+    let good = ["1", "1", "101", "88.50", "住宅", "张三", "13900000001"];
+    let bad = ["1", "1", "102", "八十", "住宅", "李四", "13900000002"];
+    let mut workbook = Workbook::new();
+    let sheet = workbook.add_worksheet();
+    // Rows 1 and 2 are blank above the header (row 3); rows 5–6 are blank too.
+    for (row, cells) in [(2, header), (3, good), (6, bad)] {
+        for (col, text) in cells.iter().enumerate() {
+            sheet.write_string(row, col as u16, *text).unwrap();
+        }
+    }
+    let err = mingzhang::fees::parse_households(&workbook.save_to_buffer().unwrap()).unwrap_err().to_string();
+    assert!(err.contains("第 7 行“建筑面积”列"), "Excel row 7: {err}");
+
+    let mut workbook = Workbook::new();
+    let sheet = workbook.add_worksheet();
+    for (row, cells) in [(0, header), (1, good), (4, bad)] {
+        for (col, text) in cells.iter().enumerate() {
+            sheet.write_string(row, col as u16, *text).unwrap();
+        }
+    }
+    let err = mingzhang::fees::parse_households(&workbook.save_to_buffer().unwrap()).unwrap_err().to_string();
+    assert!(err.contains("第 5 行“建筑面积”列"), "Excel row 5, not the 3rd row read: {err}");
+    let csv = format!("{}\n{}\n\n\n{}\n", header.join(","), good.join(","), bad.join(","));
+    let err = mingzhang::fees::parse_households(csv.as_bytes()).unwrap_err().to_string();
+    assert!(err.contains("第 5 行“建筑面积”列"), "line 5 of the CSV file: {err}");
+}
+
+#[tokio::test]
+async fn a_replaced_meter_counts_the_old_meters_last_use_and_the_new_meters_first_reading() {
+    on_fresh_store!(meter_change)
 }
 
 async fn named_bills<S: FeesStore>(ledger: Ledger<S>, _url: &str) {

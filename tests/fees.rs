@@ -128,6 +128,19 @@ async fn billing<S: FeesStore>(ledger: Ledger<S>, url: &str) {
     let before = snapshot(url).await;
     let err = ledger.fees().run_billing(&book, period(2025, 1), &[], "会计甲").await.unwrap_err();
     assert_eq!(err.code(), "period_closed");
+    // A payment dated in the closed month is refused naming the date as typed, not the 1st.
+    let late = PaymentRequest {
+        household_id: hs[0].id,
+        amount: Fen(10_000),
+        method: Method::Cash,
+        paid_on: date(2025, 1, 30),
+        idempotency_key: "closed-month",
+        cashier: "出纳丙",
+        bill_ids: None,
+    };
+    let err = ledger.fees().pay(&book, &late).await.unwrap_err();
+    assert_eq!(err.code(), "period_closed");
+    assert!(err.to_string().contains("2025-01-30"), "{err}");
     assert_eq!(snapshot(url).await, before);
     let report = verify_all(&ledger.store).await.unwrap();
     assert!(report.is_clean(), "{:#?}", report.findings);

@@ -17,7 +17,7 @@ use crate::fees::paper::receipt::receipt_pdf;
 use crate::fees::reports::{aging, collection, dunning_statements, household_statement, DunningSelection};
 use crate::fees::rules::{FeeBasis, HouseholdKind};
 use crate::fees::store::FeesStore;
-use crate::fees::{household_label, FeeItemSpec, Fees, Method, PaymentRequest, Receipt};
+use crate::fees::{household_label, FeeItemSpec, Fees, MeterChangeInput, MeterReadingInput, Method, PaymentRequest, Receipt};
 use crate::ledger::{Book, Ledger};
 use crate::render::pdf::Paper;
 
@@ -72,7 +72,7 @@ pub enum FeeCommand {
         #[arg(long)]
         until: Option<String>,
     },
-    /// Meter readings of a month from CSV: 楼栋,单元,房号,读数[,换表].
+    /// Meter readings of a month from CSV or XLSX: 楼栋,单元,房号,读数[,换表,旧表止数,新表起数].
     Meter {
         #[command(flatten)]
         book: BookArg,
@@ -308,17 +308,26 @@ async fn fee_command<S: FeesStore>(fees: &Fees<S>, book: &Book, cmd: &FeeCommand
             let col = |names: &[&str]| table.column(names);
             let (b, u, r, v) = (col(&["楼栋", "building"]), col(&["单元", "unit"]), col(&["房号", "room"]), col(&["读数", "reading"]));
             let replaced = col(&["换表", "replaced"]);
+            let (old_final, new_start) = (col(&["旧表止数", "old_meter_final"]), col(&["新表起数", "new_meter_start"]));
             let (Some(b), Some(r), Some(v)) = (b, r, v) else { return Err(Error::csv(1, "楼栋/房号/读数", "缺少此列")) };
             let mut readings = Vec::new();
-            for (i, row) in table.rows.iter().enumerate() {
-                let cell = |c: Option<usize>| c.and_then(|c| row.get(c)).map_or("", |s| s.trim());
-                let label = format!("{}-{}-{}", cell(Some(b)), cell(u), cell(Some(r)));
+            for row in &table.rows {
+                let label = format!("{}-{}-{}", row.cell(Some(b)), row.cell(u), row.cell(Some(r)));
                 let h = households
                     .iter()
                     .find(|h| household_label(h) == label)
-                    .ok_or_else(|| Error::csv(i + 2, "房号", format!("住户 {label} 不存在")))?;
-                let is_replaced = matches!(cell(replaced), "是" | "换表" | "yes" | "true" | "1");
-                readings.push((h.id, cell(Some(v)).to_string(), is_replaced));
+                    .ok_or_else(|| Error::csv(row.number, "房号", format!("住户 {label} 不存在")))?;
+                let optional = |c| Some(row.cell(c)).filter(|t| !t.is_empty()).map(str::to_string);
+                let change = MeterChangeInput { old_final: optional(old_final), new_start: optional(new_start) };
+                let is_replaced = matches!(row.cell(replaced), "是" | "换表" | "yes" | "true" | "1")
+                    || change.old_final.is_some()
+                    || change.new_start.is_some();
+                readings.push(MeterReadingInput {
+                    row: row.number,
+                    household_id: h.id,
+                    reading: row.cell(Some(v)).to_string(),
+                    change: is_replaced.then_some(change),
+                });
             }
             let n = fees.record_meter_readings(book, item, p, &readings).await?;
             print_out(&format!("已记录 {p} 读数 {n} 条\n"));

@@ -12,7 +12,7 @@ use crate::error::{Error, Result};
 use crate::fees::rules::HouseholdKind;
 use crate::fees::store::{FeesTx, HouseholdRow, NewHousehold};
 use crate::fees::{household_label, Fees, HouseholdImport};
-use crate::import::TextTable;
+use crate::import::{TextRow, TextTable};
 use crate::store::Tx;
 
 /// The columns of a household file, by position.
@@ -51,10 +51,9 @@ pub fn parse_households(bytes: &[u8]) -> Result<Vec<NewHousehold>> {
     let mut problems = Vec::new();
     let mut seen: HashMap<(String, String, String), usize> = HashMap::new();
     let mut out = Vec::new();
-    for (i, r) in table.rows.iter().enumerate() {
-        let row = i + 2;
-        let cell = |c: Option<usize>| c.and_then(|c| r.get(c)).map_or("", |s| s.trim());
-        let key = (cell(Some(columns.building)).to_string(), cell(columns.unit).to_string(), cell(Some(columns.room)).to_string());
+    for r in &table.rows {
+        let row = r.number;
+        let key = (r.cell(Some(columns.building)).to_string(), r.cell(columns.unit).to_string(), r.cell(Some(columns.room)).to_string());
         if !key.0.is_empty() && !key.2.is_empty() {
             if let Some(first) = seen.insert(key.clone(), row) {
                 problems.push(format!("第 {row} 行“房号”列：{}-{}-{} 与第 {first} 行重复", key.0, key.1, key.2));
@@ -73,8 +72,8 @@ pub fn parse_households(bytes: &[u8]) -> Result<Vec<NewHousehold>> {
 }
 
 /// One row of a household file, or the column and reason it was refused.
-fn parse_row(c: &Columns, r: &[String]) -> std::result::Result<NewHousehold, (&'static str, String)> {
-    let cell = |i: Option<usize>| i.and_then(|i| r.get(i)).map_or("", |s| s.trim());
+fn parse_row(c: &Columns, r: &TextRow) -> std::result::Result<NewHousehold, (&'static str, String)> {
+    let cell = |i: Option<usize>| r.cell(i);
     let (building, unit, room) = (cell(Some(c.building)), cell(c.unit), cell(Some(c.room)));
     if building.is_empty() || room.is_empty() {
         return Err(("楼栋/房号", "不能为空".into()));

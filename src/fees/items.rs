@@ -9,7 +9,7 @@ use rust_decimal::Decimal;
 use crate::domain::ids::HouseholdId;
 use crate::domain::period::Period;
 use crate::error::{Error, Result};
-use crate::fees::rules::{metered_use, FeeBasis, HouseholdKind};
+use crate::fees::rules::{FeeBasis, HouseholdKind, MeterChange};
 use crate::fees::store::FeesStore;
 use crate::fees::store::{FeeItemRow, FeeStandardRow, FeesTx, MeterReadingRow};
 use crate::fees::{account_id, fee_accounts, fee_item_by_code, FeeItemSpec, Fees};
@@ -103,7 +103,7 @@ impl<S: FeesStore> Fees<S> {
         book: &Book,
         item_code: &str,
         period: Period,
-        readings: &[(HouseholdId, String, bool)],
+        readings: &[MeterReadingInput],
     ) -> Result<usize> {
         let mut tx = self.store().begin().await?;
         let item = fee_item_by_code(&mut tx, book, item_code).await?;
@@ -112,39 +112,95 @@ impl<S: FeesStore> Fees<S> {
         }
         let mut previous: HashMap<HouseholdId, Decimal> = HashMap::new();
         for r in tx.meter_readings(book.key(), period).await?.into_iter().filter(|r| r.fee_item_id == item.id && r.period < period) {
-            // Readings are written only after Decimal::from_str accepted them.
-            let value =
-                Decimal::from_str(&r.reading).map_err(|_| Error::invalid("抄表读数", format!("数据库中的读数“{}”无法解读", r.reading)))?;
-            previous.insert(r.household_id, value);
+            previous.insert(r.household_id, r.value()?);
         }
         let billed: HashSet<HouseholdId> =
             tx.billed(book.key(), period).await?.into_iter().filter(|(_, item_id)| *item_id == item.id).map(|(h, _)| h).collect();
         let mut seen: HashSet<HouseholdId> = HashSet::new();
         let mut rows = Vec::new();
-        for (i, (household_id, text, replaced)) in readings.iter().enumerate() {
-            if !seen.insert(*household_id) {
-                return Err(Error::csv(i + 2, "房号", "同一住户在本批读数中出现两次"));
+        for r in readings {
+            let row = r.row;
+            if !seen.insert(r.household_id) {
+                return Err(Error::csv(row, "房号", "同一住户在本批读数中出现两次"));
             }
-            if billed.contains(household_id) {
-                return Err(Error::csv(i + 2, "读数", format!("{period} 的{}已计费，读数不能再改；须先冲销该账单", item.name)));
+            if billed.contains(&r.household_id) {
+                return Err(Error::csv(row, "读数", format!("{period} 的{}已计费，读数不能再改；须先冲销该账单", item.name)));
             }
-            let reading = Decimal::from_str(text.trim()).map_err(|_| Error::csv(i + 2, "读数", format!("“{text}”不是数字")))?;
-            if reading < Decimal::ZERO {
-                return Err(Error::csv(i + 2, "读数", "不能为负数"));
-            }
-            if let Some(last) = previous.get(household_id).filter(|last| metered_use(Some(**last), reading, *replaced).is_none()) {
-                return Err(Error::csv(i + 2, "读数", format!("{reading} 低于上次读数 {last}；如已换表请标明“换表”")));
-            }
+            let reading = parse_reading(row, "读数", &r.reading)?;
+            let change = match &r.change {
+                None => None,
+                Some(c) => Some(MeterChange {
+                    old_final: c.old_final.as_deref().map(|t| parse_reading(row, "旧表止数", t)).transpose()?,
+                    new_start: c.new_start.as_deref().map(|t| parse_reading(row, "新表起数", t)).transpose()?.unwrap_or(Decimal::ZERO),
+                }),
+            };
+            let last = previous.get(&r.household_id).copied();
+            check_reading(row, last, reading, change)?;
             rows.push(MeterReadingRow {
-                household_id: *household_id,
+                household_id: r.household_id,
                 fee_item_id: item.id,
                 period,
                 reading: reading.to_string(),
-                is_replacement: *replaced,
+                is_replacement: change.is_some(),
+                old_meter_final: change.and_then(|c| c.old_final).map(|d| d.to_string()),
+                new_meter_start: change.map(|c| c.new_start.to_string()),
             });
         }
         tx.insert_meter_readings(book.row.community_id, &rows).await?;
         tx.commit().await?;
         Ok(rows.len())
+    }
+}
+
+/// A meter reading as entered (抄表), with the row it came from for messages.
+#[derive(Debug, Clone)]
+pub struct MeterReadingInput {
+    pub row: usize,
+    pub household_id: HouseholdId,
+    pub reading: String,
+    /// Set when the meter was replaced this month (换表).
+    pub change: Option<MeterChangeInput>,
+}
+
+/// 旧表止数 and 新表起数 as typed; either may be left out.
+#[derive(Debug, Clone, Default)]
+pub struct MeterChangeInput {
+    pub old_final: Option<String>,
+    pub new_start: Option<String>,
+}
+
+impl MeterReadingInput {
+    pub fn new(row: usize, household_id: HouseholdId, reading: impl Into<String>) -> MeterReadingInput {
+        MeterReadingInput { row, household_id, reading: reading.into(), change: None }
+    }
+}
+
+fn parse_reading(row: usize, column: &str, text: &str) -> Result<Decimal> {
+    let value = Decimal::from_str(text.trim()).map_err(|_| Error::csv(row, column, format!("“{text}”不是数字")))?;
+    if value < Decimal::ZERO {
+        return Err(Error::csv(row, column, "不能为负数"));
+    }
+    Ok(value)
+}
+
+/// Refuses a reading the month's bill could not be measured from, naming what is wrong. A
+/// meter with no earlier reading is accepted: its first reading is where the next month's use
+/// is measured from (a billing run holds such a bill back and says so).
+fn check_reading(row: usize, previous: Option<Decimal>, reading: Decimal, change: Option<MeterChange>) -> Result<()> {
+    match change {
+        None => match previous {
+            Some(last) if reading < last => Err(Error::csv(row, "读数", format!("{reading} 低于上次读数 {last}；如已换表请标明“换表”"))),
+            _ => Ok(()),
+        },
+        Some(c) => {
+            if reading < c.new_start {
+                return Err(Error::csv(row, "读数", format!("{reading} 低于新表起数 {}", c.new_start)));
+            }
+            match (c.old_final, previous) {
+                (Some(old), Some(last)) if old < last => Err(Error::csv(row, "旧表止数", format!("{old} 低于上次读数 {last}"))),
+                (Some(_), None) => Err(Error::csv(row, "旧表止数", "该表没有上次读数，无法计算旧表用量；请去掉旧表止数")),
+                _ => Ok(()),
+            }
+        }
     }
 }

@@ -33,6 +33,7 @@ use crate::ledger::account::FeeAccounts;
 use crate::ledger::{chart, Book, Ledger};
 
 pub use households::parse_households;
+pub use items::{MeterChangeInput, MeterReadingInput};
 
 /// Who makes the vouchers that billing and payments generate: the posting rule, reviewed by
 /// the person who ran the operation (制单与审核分离).

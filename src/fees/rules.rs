@@ -45,14 +45,26 @@ pub fn monthly_charge(rate_yuan: Decimal, quantity: Quantity, period: Period, mo
     round_half_up_to_fen(billed)
 }
 
-/// Consumption between two meter readings; a replaced meter starts again from zero. None when
-/// it cannot be known: no earlier reading of a meter that was not replaced, or a reading below
-/// the earlier one.
-pub fn metered_use(previous: Option<Decimal>, current: Decimal, replaced: bool) -> Option<Decimal> {
-    match (previous, replaced) {
-        (_, true) => Some(current),
-        (Some(p), false) if current >= p => Some(current - p),
-        _ => None,
+/// A meter replaced in the month (换表), as the reading sheet records it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct MeterChange {
+    /// 旧表止数: the old meter's last reading; its use since the previous reading is billed too.
+    /// Without it the old meter's last stretch is not billed.
+    pub old_final: Option<Decimal>,
+    /// 新表起数: the new meter's first reading (zero when not given).
+    pub new_start: Decimal,
+}
+
+/// Consumption between two meter readings, or across a meter change: the old meter's use up
+/// to its last reading plus the new meter's since its first. None when it cannot be known: no
+/// earlier reading of a meter that was not replaced (or whose old meter's last reading is to be
+/// billed), or a reading below the one it is measured from.
+pub fn metered_use(previous: Option<Decimal>, current: Decimal, change: Option<MeterChange>) -> Option<Decimal> {
+    let since = |from: Decimal, to: Decimal| (to >= from).then(|| to - from);
+    match change {
+        None => since(previous?, current),
+        Some(MeterChange { old_final: None, new_start }) => since(new_start, current),
+        Some(MeterChange { old_final: Some(last), new_start }) => Some(since(previous?, last)? + since(new_start, current)?),
     }
 }
 
@@ -155,14 +167,12 @@ pub struct BillingInputs<'a> {
 /// Plans a month's bills (pure): every household × fee item with a standard in force on the
 /// month's first day, not yet billed, with a positive charge.
 pub fn plan_bills(period: Period, inputs: &BillingInputs<'_>) -> Result<BillingPlan> {
-    let mut current: HashMap<(HouseholdId, i64), (Decimal, bool)> = HashMap::new();
+    let mut current: HashMap<(HouseholdId, i64), (Decimal, Option<MeterChange>)> = HashMap::new();
     let mut previous: HashMap<(HouseholdId, i64), Decimal> = HashMap::new();
     for r in inputs.readings {
-        // Readings are written only after Decimal::from_str accepted them.
-        let value =
-            Decimal::from_str(&r.reading).map_err(|_| Error::invalid("抄表读数", format!("数据库中的读数“{}”无法解读", r.reading)))?;
+        let value = r.value()?;
         if r.period == period {
-            current.insert((r.household_id, r.fee_item_id), (value, r.is_replacement));
+            current.insert((r.household_id, r.fee_item_id), (value, r.change()?));
         } else {
             previous.insert((r.household_id, r.fee_item_id), value);
         }
@@ -290,10 +300,19 @@ mod tests {
 
     #[test]
     fn meters_count_forward_unless_replaced() {
-        assert_eq!(metered_use(Some(d("100")), d("112.5"), false), Some(d("12.5")));
-        assert_eq!(metered_use(Some(d("100")), d("90"), false), None);
-        assert_eq!(metered_use(Some(d("100")), d("3"), true), Some(d("3")));
-        assert_eq!(metered_use(None, d("88834"), false), None, "without an earlier reading the use is unknown, not the whole reading");
+        assert_eq!(metered_use(Some(d("100")), d("112.5"), None), Some(d("12.5")));
+        assert_eq!(metered_use(Some(d("100")), d("90"), None), None);
+        assert_eq!(metered_use(None, d("88834"), None), None, "without an earlier reading the use is unknown, not the whole reading");
+        // 换表: the new meter counted from its first reading, the old one up to its last.
+        let fresh = MeterChange { old_final: None, new_start: Decimal::ZERO };
+        assert_eq!(metered_use(Some(d("100")), d("3"), Some(fresh)), Some(d("3")));
+        let from_five = MeterChange { old_final: None, new_start: d("5") };
+        assert_eq!(metered_use(None, d("8"), Some(from_five)), Some(d("3")), "a new meter needs no earlier reading");
+        assert_eq!(metered_use(None, d("4"), Some(from_five)), None, "below the new meter's first reading");
+        let both = MeterChange { old_final: Some(d("107")), new_start: d("5") };
+        assert_eq!(metered_use(Some(d("100")), d("8"), Some(both)), Some(d("10")), "7 on the old meter and 3 on the new");
+        assert_eq!(metered_use(None, d("8"), Some(both)), None, "the old meter's last stretch needs its earlier reading");
+        assert_eq!(metered_use(Some(d("110")), d("8"), Some(both)), None, "the old meter's last reading below its previous one");
     }
 
     #[test]

@@ -4,16 +4,19 @@
 //! names the community of the rows it reads or writes, and joins rows of one community only.
 
 use std::future::Future;
+use std::str::FromStr;
 
 use chrono::{DateTime, NaiveDate, Utc};
+use rust_decimal::Decimal;
 use sqlx::{Postgres, QueryBuilder, Sqlite};
 
 use crate::domain::area::AreaM2Hundredths;
 use crate::domain::ids::{BookKey, CommunityId, HouseholdId};
 use crate::domain::natural::natural_cmp;
 use crate::domain::period::Period;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::fees::kinds::{FeeBasis, FlowKind, HouseholdKind};
+use crate::fees::rules::MeterChange;
 use crate::fees::Method;
 use crate::ledger::store::LedgerStore;
 use crate::store::{text_enum, PgTx, SqliteTx, Store, ROWS_PER_INSERT};
@@ -88,6 +91,31 @@ pub struct MeterReadingRow {
     pub period: Period,
     pub reading: String,
     pub is_replacement: bool,
+    /// 旧表止数 and 新表起数 of a replacement (migration 0009); a replacement without them
+    /// counts the new meter from zero.
+    pub old_meter_final: Option<String>,
+    pub new_meter_start: Option<String>,
+}
+
+impl MeterReadingRow {
+    pub fn value(&self) -> Result<Decimal> {
+        stored_reading(&self.reading)
+    }
+
+    pub fn change(&self) -> Result<Option<MeterChange>> {
+        if !self.is_replacement {
+            return Ok(None);
+        }
+        let old_final = self.old_meter_final.as_deref().map(stored_reading).transpose()?;
+        let new_start = self.new_meter_start.as_deref().map(stored_reading).transpose()?.unwrap_or(Decimal::ZERO);
+        Ok(Some(MeterChange { old_final, new_start }))
+    }
+}
+
+/// Readings are written only after Decimal::from_str accepted them; one that no longer reads
+/// was changed behind the program's back.
+fn stored_reading(text: &str) -> Result<Decimal> {
+    Decimal::from_str(text).map_err(|_| Error::invalid("抄表读数", format!("数据库中的读数“{text}”无法解读")))
 }
 
 #[derive(Clone, Debug)]
@@ -431,20 +459,23 @@ macro_rules! impl_fees_tx {
 
             async fn insert_meter_readings(&mut self, community_id: CommunityId, readings: &[MeterReadingRow]) -> Result<()> {
                 for chunk in readings.chunks(ROWS_PER_INSERT) {
-                    let mut q = QueryBuilder::<$db>::new("INSERT INTO meter_readings (community_id, household_id, fee_item_id, period, reading, is_replacement) ");
+                    let mut q = QueryBuilder::<$db>::new("INSERT INTO meter_readings (community_id, household_id, fee_item_id, period, reading, is_replacement, old_meter_final, new_meter_start) ");
                     q.push_values(chunk, |mut row, r| {
                         row.push_bind(community_id)
                             .push_bind(r.household_id)
                             .push_bind(r.fee_item_id)
                             .push_bind(r.period)
                             .push_bind(r.reading.clone())
-                            .push_bind(r.is_replacement);
+                            .push_bind(r.is_replacement)
+                            .push_bind(r.old_meter_final.clone())
+                            .push_bind(r.new_meter_start.clone());
                     });
                     // A reading entered again replaces the earlier one (the caller refuses it
                     // once the month is billed).
                     q.push(
                         " ON CONFLICT (community_id, household_id, fee_item_id, period)
-                          DO UPDATE SET reading = excluded.reading, is_replacement = excluded.is_replacement",
+                          DO UPDATE SET reading = excluded.reading, is_replacement = excluded.is_replacement,
+                             old_meter_final = excluded.old_meter_final, new_meter_start = excluded.new_meter_start",
                     );
                     q.build().execute(&mut *self.tx).await?;
                 }
@@ -453,7 +484,7 @@ macro_rules! impl_fees_tx {
 
             async fn meter_readings(&mut self, book: BookKey, period: Period) -> Result<Vec<MeterReadingRow>> {
                 Ok(sqlx::query_as(
-                    "SELECT r.household_id, r.fee_item_id, r.period, r.reading, r.is_replacement
+                    "SELECT r.household_id, r.fee_item_id, r.period, r.reading, r.is_replacement, r.old_meter_final, r.new_meter_start
                      FROM meter_readings r JOIN fee_items f ON f.community_id = r.community_id AND f.id = r.fee_item_id
                      WHERE r.community_id = $1 AND f.book_id = $2
                        AND (r.period = $3 OR r.period = (SELECT MAX(p.period) FROM meter_readings p

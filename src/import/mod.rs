@@ -8,10 +8,25 @@ use calamine::{open_workbook_auto_from_rs, Data, DataType, Reader};
 use crate::domain::limits::MAX_IMPORT_ROWS;
 use crate::error::{Error, Result};
 
-/// A header and rows of cells; `row_number` of the first data row is 2, as the office sees it.
+/// A header and the rows of cells below it that are not blank.
 pub struct TextTable {
     pub headers: Vec<String>,
-    pub rows: Vec<Vec<String>>,
+    pub rows: Vec<TextRow>,
+}
+
+/// One row and its number as the office's spreadsheet program shows it (the header is row 1
+/// of a CSV file), counting the blank rows that were left out, so a message names the row the
+/// user can find.
+pub struct TextRow {
+    pub number: usize,
+    pub cells: Vec<String>,
+}
+
+impl TextRow {
+    /// The trimmed text of column `index`, empty when the row is shorter or there is no column.
+    pub fn cell(&self, index: Option<usize>) -> &str {
+        index.and_then(|c| self.cells.get(c)).map_or("", |s| s.trim())
+    }
 }
 
 impl TextTable {
@@ -21,7 +36,7 @@ impl TextTable {
         if table.rows.len() > MAX_IMPORT_ROWS {
             return Err(Error::invalid("导入文件", format!("最多 {MAX_IMPORT_ROWS} 行，文件有 {} 行", table.rows.len())));
         }
-        table.rows.retain(|r| r.iter().any(|c| !c.trim().is_empty()));
+        table.rows.retain(|r| r.cells.iter().any(|c| !c.trim().is_empty()));
         Ok(table)
     }
 
@@ -31,9 +46,21 @@ impl TextTable {
         let mut reader = csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).from_reader(text.as_bytes());
         let headers = reader.headers().map_err(|e| Error::csv(1, "", e.to_string()))?.iter().map(str::to_string).collect();
         let mut rows = Vec::new();
-        for (i, record) in reader.records().enumerate() {
-            let record = record.map_err(|e| Error::csv(i + 2, "", format!("无法解析：{e}")))?;
-            rows.push(record.iter().map(str::to_string).collect());
+        // The csv reader skips empty lines and does not count them in its line numbers, so a
+        // row's number is counted from the record's byte offset.
+        let line_at = |byte: u64| 1 + text.as_bytes()[..byte as usize].iter().filter(|b| **b == b'\n').count();
+        let mut record = csv::StringRecord::new();
+        loop {
+            // The position is that of the record read; Trim::All drops it from the record.
+            let byte = reader.position().byte();
+            match reader.read_record(&mut record) {
+                Ok(false) => break,
+                Ok(true) => {
+                    let start = byte + text.as_bytes()[byte as usize..].iter().take_while(|b| b.is_ascii_whitespace()).count() as u64;
+                    rows.push(TextRow { number: line_at(start), cells: record.iter().map(str::to_string).collect() });
+                }
+                Err(e) => return Err(Error::csv(line_at(byte), "", format!("无法解析：{e}"))),
+            }
         }
         Ok(TextTable { headers, rows })
     }
@@ -45,9 +72,12 @@ impl TextTable {
             .worksheet_range_at(0)
             .ok_or_else(|| Error::invalid("导入文件", "Excel 文件没有工作表"))?
             .map_err(|e| Error::invalid("导入文件", format!("无法读取第一个工作表：{e}")))?;
+        // The range starts at the sheet's first used cell; Excel numbers rows from 1.
+        let first_row = range.start().map_or(1, |(row, _)| row as usize + 1);
         let mut rows = range.rows().map(|r| r.iter().map(cell_text).collect::<Vec<_>>());
         let headers = rows.next().unwrap_or_default();
-        Ok(TextTable { headers, rows: rows.collect() })
+        let rows = rows.enumerate().map(|(i, cells)| TextRow { number: first_row + 1 + i, cells }).collect();
+        Ok(TextTable { headers, rows })
     }
 
     /// The index of the first header matching any of `names`.

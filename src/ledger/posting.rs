@@ -81,13 +81,14 @@ fn check_batch(book: &Book, vouchers: &[ApprovedVoucher]) -> Result<()> {
 /// Advances each period's counter once by the batch's count in that period; returns the first
 /// number the batch takes in each period.
 async fn claim_batch_numbers<T: LedgerTx>(tx: &mut T, book: &Book, vouchers: &[ApprovedVoucher]) -> Result<BTreeMap<Period, i64>> {
-    let mut counts: BTreeMap<Period, i64> = BTreeMap::new();
+    // Per period, the count and the first voucher's date, which a refusal names as typed.
+    let mut counts: BTreeMap<Period, (i64, NaiveDate)> = BTreeMap::new();
     for v in vouchers {
-        *counts.entry(v.input.period()).or_default() += 1;
+        counts.entry(v.input.period()).or_insert((0, v.input.date)).0 += 1;
     }
     let mut first_numbers = BTreeMap::new();
-    for (period, count) in counts {
-        let last = claim_numbers(tx, book, period.first_day(), count).await?;
+    for (period, (count, date)) in counts {
+        let last = claim_numbers(tx, book, date, count).await?;
         first_numbers.insert(period, last - count + 1);
     }
     Ok(first_numbers)
