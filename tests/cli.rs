@@ -255,6 +255,54 @@ async fn an_amount_with_a_thousands_separator_is_refused_and_a_draft_is_fixed_or
     assert!(listed.trim().is_empty(), "{listed}");
 }
 
+#[tokio::test]
+async fn sub_accounts_are_added_accounts_are_typed_by_name_or_initials_and_a_month_is_reviewed_and_posted_at_once() {
+    let db = fresh_db().await;
+    let url = db.url.as_str();
+    ok(url, &["init", "命令行社区"]);
+    ok(url, &["book", "create", "--code", "company", "--name", "物业公司", "--chart", "small_enterprise", "--start", "2025-01"]);
+    // A second bank account under 1002; its class and side are the parent's.
+    let out = ok(url, &["accounts", "add", "--book", "company", "--code", "100202", "--name", "农商银行"]);
+    assert!(out.contains("100202 农商银行") && out.contains("资产") && out.contains("借"), "{out}");
+    let (code, _, err) = run(url, &["accounts", "add", "--book", "company", "--code", "100202", "--name", "又一个"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("已存在"), "{err}");
+    let (code, _, err) = run(url, &["accounts", "add", "--book", "company", "--code", "1002021", "--name", "错位"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("上级科目编码加 2 位"), "{err}");
+    let (code, _, err) = run(url, &["accounts", "add", "--book", "company", "--code", "112201", "--name", "业主"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("统驭科目"), "{err}");
+    ok(url, &["accounts", "add", "--book", "company", "--code", "100203", "--name", "工商银行"]);
+    let found = ok(url, &["accounts", "--book", "company", "--find", "nsyh"]);
+    assert!(found.starts_with("100202\t银行存款—农商银行"), "{found}");
+    assert!(ok(url, &["accounts", "--book", "company"]).contains("100202\t农商银行"));
+
+    // Lines name accounts by code, name or pinyin initials.
+    let add = ["voucher", "add", "--book", "company", "--date", "2025-03-31", "--user", "张会计"];
+    ok(url, &[&add[..], &["--debit", "bj,300.00,保洁费", "--credit", "农商银行,300.00,保洁费"]].concat());
+    ok(url, &[&add[..], &["--debit", "1001,50.00,备用金", "--credit", "银行存款—农商银行,50.00,备用金"]].concat());
+    let (code, _, err) = run(url, &[&add[..], &["--debit", "银行,1.00,x", "--credit", "1001,1.00,x"]].concat());
+    assert_eq!(code, 1);
+    assert!(err.contains("对应多个科目") && err.contains("100202") && err.contains("100203"), "{err}");
+    let shown = ok(url, &["voucher", "show", "--book", "company", "--id", "1"]);
+    assert!(shown.contains("540101") && shown.contains("100202"), "{shown}");
+    // An account that vouchers name (drafts too) gets no sub-accounts.
+    let (code, _, err) = run(url, &["accounts", "add", "--book", "company", "--code", "10020201", "--name", "专户"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("已有凭证或期初余额"), "{err}");
+
+    // 批量审核 leaves the reviewer's own drafts; 批量记账 numbers in the order entered.
+    let out = ok(url, &["voucher", "review", "--book", "company", "--period", "2025-03", "--user", "张会计"]);
+    assert!(out.contains("审核 0 张") && out.contains("#1 由 张会计 制单"), "{out}");
+    let out = ok(url, &["voucher", "review", "--book", "company", "--period", "2025-03", "--user", "刘主管"]);
+    assert!(out.contains("审核 2 张"), "{out}");
+    let out = ok(url, &["voucher", "post", "--book", "company", "--period", "2025-03", "--user", "刘主管"]);
+    assert!(out.contains("记账 2 张") && out.contains("#1 → 记-0001") && out.contains("#2 → 记-0002"), "{out}");
+    let (code, _, err) = run(url, &["voucher", "post", "--book", "company", "--user", "刘主管"]);
+    assert_eq!(code, 2, "clap refuses a missing --id/--period: {err}");
+}
+
 /// Reads an XLSX file's first sheet back as (row, column) → cell, with calamine.
 fn xlsx_cells(path: &std::path::Path) -> Vec<Vec<calamine::Data>> {
     use calamine::Reader;

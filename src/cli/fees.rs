@@ -284,11 +284,12 @@ async fn fee_command<S: FeesStore>(fees: &Fees<S>, book: &Book, cmd: &FeeCommand
         FeeCommand::Item { code, name, basis, account, late_fee_ppm, late_fee_cap, .. } => {
             let basis = FeeBasis::parse(basis)
                 .ok_or_else(|| Error::invalid("--basis", format!("“{basis}”须为 per_m2_month、fixed_month 或 metered")))?;
+            let account = crate::ledger::lookup::find_account(&book.chart, "--account", account)?.code.to_string();
             let spec = FeeItemSpec {
                 code,
                 name,
                 basis,
-                revenue_account: account,
+                revenue_account: &account,
                 late_fee_ppm_per_day: *late_fee_ppm,
                 late_fee_cap_percent: *late_fee_cap,
             };

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use clap::Subcommand;
+use clap::{Args, Subcommand};
 
 use super::{
     book_of, community_of, json, parse_date, parse_period, print_out, render, BookArg, Cli, Command, Format, ReportArgs, ReportKind,
@@ -77,21 +77,23 @@ pub enum VoucherCommand {
         #[arg(long)]
         user: String,
     },
-    /// Review a draft (审核); the reviewer must not be its maker.
+    /// Review a draft (审核) by --id, or every draft of a month by --period (批量审核); the
+    /// reviewer must not be the maker.
     Review {
         #[command(flatten)]
         book: BookArg,
-        #[arg(long)]
-        id: i64,
+        #[command(flatten)]
+        which: OneOrMonth,
         #[arg(long)]
         user: String,
     },
-    /// Post a reviewed voucher (记账).
+    /// Post a reviewed voucher (记账) by --id, or every reviewed voucher of a month by --period
+    /// (批量记账).
     Post {
         #[command(flatten)]
         book: BookArg,
-        #[arg(long)]
-        id: i64,
+        #[command(flatten)]
+        which: OneOrMonth,
         #[arg(long)]
         user: String,
     },
@@ -168,7 +170,7 @@ pub async fn run<S: FeesStore>(ledger: &Ledger<S>, cli: &Cli) -> Result<i32> {
             print_out(&format!("已创建社区“{}”（编号 {}）\n", c.name, c.id));
         }
         Command::Book(cmd) => book_command(ledger, cli, cmd).await?,
-        Command::Accounts(arg) => print_out(&accounts_text(&book_of(ledger, cli, arg).await?)),
+        Command::Accounts(args) => accounts(ledger, cli, args).await?,
         Command::Voucher(cmd) => voucher_command(ledger, cmd, &book_of(ledger, cli, voucher_book(cmd)).await?).await?,
         Command::Close { book, period, user } => {
             let book = book_of(ledger, cli, book).await?;
@@ -221,6 +223,59 @@ async fn book_command<S: LedgerStore>(ledger: &Ledger<S>, cli: &Cli, cmd: &BookC
                 print_out(&format!("{}\t{}\t{}\t已记账凭证 {} 张\n", b.code, b.name, b.standard, b.chain_len));
             }
         }
+    }
+    Ok(())
+}
+
+#[derive(Args, Debug)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct AccountsArgs {
+    #[command(flatten)]
+    pub book: Option<BookArg>,
+    /// Show only the account with this code, name or pinyin initials (e.g. yhck).
+    #[arg(long)]
+    pub find: Option<String>,
+    #[command(subcommand)]
+    pub action: Option<AccountCommand>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AccountCommand {
+    /// Add a sub-account (增设明细科目): the parent's code plus two digits, e.g. 100202 under 1002.
+    Add {
+        #[command(flatten)]
+        book: BookArg,
+        #[arg(long)]
+        code: String,
+        #[arg(long)]
+        name: String,
+    },
+}
+
+async fn accounts<S: LedgerStore>(ledger: &Ledger<S>, cli: &Cli, args: &AccountsArgs) -> Result<()> {
+    match (&args.action, &args.book) {
+        (Some(AccountCommand::Add { book, code, name }), _) => {
+            let book = book_of(ledger, cli, book).await?;
+            let a = ledger.add_account(&book, code, name).await?;
+            print_out(&format!("已增设科目 {} {}（{}，{}）\n", a.code, a.name, a.class.label(), a.normal_side.label()));
+        }
+        (None, Some(book)) => {
+            let book = book_of(ledger, cli, book).await?;
+            match &args.find {
+                Some(text) => {
+                    let a = crate::ledger::lookup::find_account(&book.chart, "--find", text)?;
+                    print_out(&format!(
+                        "{}\t{}\t{}\t{}\n",
+                        a.code,
+                        crate::ledger::lookup::full_name(&book.chart, a),
+                        a.class.label(),
+                        a.normal_side.label()
+                    ));
+                }
+                None => print_out(&accounts_text(&book)),
+            }
+        }
+        (None, None) => return Err(Error::invalid("--book", "请指明账套，例如 --book company")),
     }
     Ok(())
 }
@@ -290,8 +345,9 @@ pub(crate) async fn report_bytes<S: LedgerStore>(
             }
         }
         ReportKind::Ledger => {
-            let code = args.account.as_deref().ok_or_else(|| Error::invalid("--account", "明细账须指明科目编码"))?;
-            let l = report::account_ledger(store, book, code, from, to).await?;
+            let typed = args.account.as_deref().ok_or_else(|| Error::invalid("--account", "明细账须指明科目（编码、名称或拼音首字母）"))?;
+            let code = crate::ledger::lookup::find_account(&book.chart, "--account", typed)?.code.to_string();
+            let l = report::account_ledger(store, book, &code, from, to).await?;
             render(args.format, || l.to_table(), &l)?
         }
         ReportKind::BalanceSheet | ReportKind::IncomeStatement => {
@@ -315,6 +371,28 @@ fn voucher_book(cmd: &VoucherCommand) -> &BookArg {
         | VoucherCommand::List { book, .. }
         | VoucherCommand::Show { book, .. } => book,
     }
+}
+
+/// One voucher by its id, or all of a month (批量).
+#[derive(Args, Debug, Clone)]
+#[group(required = true, multiple = false)]
+pub struct OneOrMonth {
+    #[arg(long)]
+    pub id: Option<i64>,
+    /// Every voucher of this month (YYYY-MM) that the command applies to.
+    #[arg(long)]
+    pub period: Option<String>,
+}
+
+fn batch_text(what: &str, batch: &crate::ledger::Batch) -> String {
+    let mut out = format!("{what} {} 张凭证{}\n", batch.done.len(), if batch.done.is_empty() { "" } else { "：" });
+    for d in &batch.done {
+        out += &format!("  {d}\n");
+    }
+    for s in &batch.skipped {
+        out += &format!("未{what}：{s}\n");
+    }
+    out
 }
 
 /// "CODE,AMOUNT,摘要" → a line on the given side. An amount written with a thousands
@@ -387,13 +465,24 @@ async fn voucher_command<S: LedgerStore>(ledger: &Ledger<S>, cmd: &VoucherComman
             ledger.unreview(book, *id, user).await?;
             print_out(&format!("凭证 #{id} 已取消审核，回到草稿，制单人可修改或删除\n"));
         }
-        VoucherCommand::Review { id, user, .. } => {
+        VoucherCommand::Review { which: OneOrMonth { id: Some(id), .. }, user, .. } => {
             ledger.review(book, *id, user).await?;
             print_out(&format!("凭证 #{id} 已审核\n"));
         }
-        VoucherCommand::Post { id, user, .. } => {
+        VoucherCommand::Review { which: OneOrMonth { period: Some(p), .. }, user, .. } => {
+            let batch = ledger.review_month(book, parse_period("--period", p)?, user).await?;
+            print_out(&batch_text("审核", &batch));
+        }
+        VoucherCommand::Post { which: OneOrMonth { id: Some(id), .. }, user, .. } => {
             let p = ledger.post(book, *id, user).await?;
             print_out(&format!("凭证 #{id} 已记账：{} {}\n", p.period, p.label));
+        }
+        VoucherCommand::Post { which: OneOrMonth { period: Some(p), .. }, user, .. } => {
+            let batch = ledger.post_month(book, parse_period("--period", p)?, user).await?;
+            print_out(&batch_text("记账", &batch));
+        }
+        VoucherCommand::Review { .. } | VoucherCommand::Post { .. } => {
+            return Err(Error::invalid("--id/--period", "请用 --id 指明一张凭证，或用 --period 指明月份"));
         }
         VoucherCommand::Reverse { id, user, date, .. } => {
             let new_id = ledger.reverse(book, *id, user, parse_date("--date", date)?).await?;

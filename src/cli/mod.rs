@@ -43,8 +43,9 @@ pub enum Command {
     /// Books (账套).
     #[command(subcommand)]
     Book(BookCommand),
-    /// List a book's chart of accounts (会计科目).
-    Accounts(BookArg),
+    /// A book's chart of accounts (会计科目): list (optionally --find a code, name or pinyin
+    /// initials), or `add` a sub-account.
+    Accounts(ledger::AccountsArgs),
     /// Vouchers (记账凭证): add, review, post, reverse, list, show.
     #[command(subcommand)]
     Voucher(VoucherCommand),
@@ -187,7 +188,7 @@ pub struct ReportArgs {
     /// Last period of the range; also the report month of the statements.
     #[arg(long)]
     pub to: Option<String>,
-    /// Account code (ledger).
+    /// Account (ledger): its code, name or pinyin initials (yhck for 银行存款).
     #[arg(long)]
     pub account: Option<String>,
     /// Deepest account level shown (trial-balance).

@@ -12,10 +12,12 @@ pub mod account;
 mod book;
 pub mod chart;
 pub mod export;
+pub mod lookup;
 mod opening;
 mod periods;
 mod posting;
 pub mod store;
+mod subaccount;
 pub mod verify;
 pub mod voucher;
 
@@ -130,6 +132,7 @@ impl<S: LedgerStore> Ledger<S> {
 
     async fn draft_kind(&self, book: &Book, maker: &str, input: &VoucherInput, kind: VoucherKind, reverses_id: Option<i64>) -> Result<i64> {
         let maker = check_user("制单人", maker)?;
+        let input = &input.with_account_codes(&book.chart)?;
         input.check(kind, &book.chart)?;
         check_control_accounts(book, input)?;
         let mut tx = self.store.begin().await?;
@@ -166,6 +169,7 @@ impl<S: LedgerStore> Ledger<S> {
     /// it copies; it can only be deleted.
     pub async fn edit_draft(&self, book: &Book, voucher_id: i64, maker: &str, input: &VoucherInput) -> Result<()> {
         let maker = check_user("制单人", maker)?;
+        let input = &input.with_account_codes(&book.chart)?;
         input.check(VoucherKind::Normal, &book.chart)?;
         check_control_accounts(book, input)?;
         let mut tx = self.store.begin().await?;
@@ -226,6 +230,41 @@ impl<S: LedgerStore> Ledger<S> {
         }
         tx.set_reviewed(book.key(), v.id, reviewer, Utc::now()).await?;
         tx.commit().await
+    }
+
+    /// 批量审核: reviews every draft of the month that `reviewer` did not make, in the order
+    /// they were entered; the ones the reviewer made are left for someone else and listed.
+    pub async fn review_month(&self, book: &Book, period: Period, reviewer: &str) -> Result<Batch> {
+        let mut batch = Batch::default();
+        for v in self.month_vouchers(book, period, VoucherStatus::Draft).await? {
+            if v.maker == reviewer.trim() {
+                batch.skipped.push(format!("#{} 由 {} 制单，须由他人审核", v.id, v.maker));
+                continue;
+            }
+            self.review(book, v.id, reviewer).await?;
+            batch.done.push(format!("#{}", v.id));
+        }
+        Ok(batch)
+    }
+
+    /// 批量记账: posts every reviewed voucher of the month, in the order they were entered, so
+    /// their numbers follow that order. Stops at the first that cannot be posted, keeping those
+    /// posted before it.
+    pub async fn post_month(&self, book: &Book, period: Period, poster: &str) -> Result<Batch> {
+        let mut batch = Batch::default();
+        for v in self.month_vouchers(book, period, VoucherStatus::Reviewed).await? {
+            let posted = self.post(book, v.id, poster).await?;
+            batch.done.push(format!("#{} → {}", v.id, posted.label));
+        }
+        Ok(batch)
+    }
+
+    async fn month_vouchers(&self, book: &Book, period: Period, status: VoucherStatus) -> Result<Vec<VoucherRow>> {
+        let mut tx = self.store.read().await?;
+        let mut vouchers: Vec<VoucherRow> =
+            tx.vouchers(book.key(), period, period, i64::MAX).await?.into_iter().filter(|v| v.status == status).collect();
+        vouchers.sort_by_key(|v| v.id);
+        Ok(vouchers)
     }
 
     /// 记账: gives a reviewed voucher its number and its link in the chain, and adds its lines
@@ -413,4 +452,11 @@ pub async fn check_period_open<T: LedgerTx>(tx: &mut T, book: &Book, date: Naive
         Some(_) => Ok(()),
         None => Err(Error::NoPeriod { date: date.to_string(), open_range: periods_text(&periods) }),
     }
+}
+
+/// What a batch review or posting did: the vouchers done, and those left with the reason.
+#[derive(Debug, Default)]
+pub struct Batch {
+    pub done: Vec<String>,
+    pub skipped: Vec<String>,
 }

@@ -230,6 +230,10 @@ pub trait LedgerTx: Send {
     fn insert_periods(&mut self, book: BookKey, periods: &[Period]) -> impl Future<Output = Result<()>> + Send;
     fn books(&mut self, community_id: CommunityId) -> impl Future<Output = Result<Vec<BookRow>>> + Send;
     fn accounts(&mut self, book: BookKey) -> impl Future<Output = Result<Vec<AccountRow>>> + Send;
+    /// Whether any voucher line (draft or posted) or opening balance names the account.
+    fn account_in_use(&mut self, book: BookKey, account_id: i64) -> impl Future<Output = Result<bool>> + Send;
+    /// Marks an account as having sub-accounts; 0 if it had them already.
+    fn set_account_parent(&mut self, book: BookKey, account_id: i64) -> impl Future<Output = Result<u64>> + Send;
     fn periods(&mut self, book: BookKey) -> impl Future<Output = Result<Vec<PeriodRow>>> + Send;
 
     fn insert_voucher(&mut self, voucher: &NewVoucher) -> impl Future<Output = Result<i64>> + Send;
@@ -407,6 +411,30 @@ macro_rules! impl_ledger_tx {
                 .bind(book.book_id)
                 .fetch_all(&mut *self.tx)
                 .await?)
+            }
+
+            async fn account_in_use(&mut self, book: BookKey, account_id: i64) -> Result<bool> {
+                Ok(sqlx::query_scalar(
+                    "SELECT EXISTS (SELECT 1 FROM voucher_lines WHERE community_id = $1 AND book_id = $2 AND account_id = $3)
+                         OR EXISTS (SELECT 1 FROM opening_balances WHERE community_id = $1 AND book_id = $2 AND account_id = $3)",
+                )
+                .bind(book.community_id)
+                .bind(book.book_id)
+                .bind(account_id)
+                .fetch_one(&mut *self.tx)
+                .await?)
+            }
+
+            async fn set_account_parent(&mut self, book: BookKey, account_id: i64) -> Result<u64> {
+                let done = sqlx::query("UPDATE accounts SET is_leaf = $4 WHERE community_id = $1 AND book_id = $2 AND id = $3 AND is_leaf = $5")
+                    .bind(book.community_id)
+                    .bind(book.book_id)
+                    .bind(account_id)
+                    .bind(false)
+                    .bind(true)
+                    .execute(&mut *self.tx)
+                    .await?;
+                Ok(done.rows_affected())
             }
 
             async fn periods(&mut self, book: BookKey) -> Result<Vec<PeriodRow>> {

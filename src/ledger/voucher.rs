@@ -158,6 +158,20 @@ impl VoucherInput {
         self.lines.iter().map(|l| l.credit).sum()
     }
 
+    /// The voucher with each line's account as its code, where a line names it by name or
+    /// pinyin initials (科目助记); a code is kept as typed for [`VoucherInput::check`] to judge.
+    pub fn with_account_codes(&self, chart: &BTreeMap<AccountCode, Account>) -> Result<VoucherInput> {
+        let mut input = self.clone();
+        for (index, line) in input.lines.iter_mut().enumerate() {
+            if AccountCode::parse(&line.account).is_none() {
+                let account =
+                    crate::ledger::lookup::find(chart, &line.account).map_err(|reason| Error::BadLine { line: index + 1, reason })?;
+                line.account = account.code.to_string();
+            }
+        }
+        Ok(input)
+    }
+
     /// Checks every rule a voucher must satisfy whatever its state: at least two lines, each
     /// to a leaf account with one non-zero side, amounts positive (negative only on a red-ink
     /// reversal), and debits equal to credits (有借必有贷，借贷必相等).
