@@ -55,7 +55,7 @@ async fn an_accountant_keeps_books_from_the_command_line() {
     let mut reader = csv::Reader::from_reader(csv_text.as_bytes());
     let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
     let cash = rows.iter().find(|r| &r[0] == "1001").expect("cash row");
-    assert_eq!((&cash[3], &cash[5], &cash[7]), ("500.00", "88.80", "588.80"));
+    assert_eq!((&cash[3], &cash[5], &cash[7], &cash[9], &cash[11]), ("500.00", "88.80", "88.80", "588.80", "借"));
     let json_text = ok(url, &["report", "trial-balance", "--book", "company", "--format", "json"]);
     let json: serde_json::Value = serde_json::from_str(&json_text).unwrap();
     assert_eq!(json["total"]["debit_fen"], 8880);
@@ -325,9 +325,9 @@ async fn reports_open_in_excel_as_csv_with_a_bom_and_as_xlsx_with_number_cells()
     // CSV: a byte-order mark, Chinese headers, amounts plain and unquoted (golden text).
     let tb = ["report", "trial-balance", "--book", "company", "--from", "2025-01", "--to", "2025-01"];
     let csv_text = ok(url, &[&tb[..], &["--format", "csv"]].concat());
-    let golden = "\u{feff}科目编码,科目名称,级次,期初借方,期初贷方,本期借方,本期贷方,期末借方,期末贷方\n\
-                  1001,库存现金,1,0.00,0.00,12345.60,0.00,12345.60,0.00\n\
-                  5051,其他业务收入,1,0.00,0.00,0.00,12345.60,0.00,12345.60\n";
+    let golden = "\u{feff}科目编码,科目名称,级次,期初借方,期初贷方,本期借方,本期贷方,本年累计借方,本年累计贷方,期末借方,期末贷方,方向\n\
+                  1001,库存现金,1,0.00,0.00,12345.60,0.00,12345.60,0.00,12345.60,0.00,借\n\
+                  5051,其他业务收入,1,0.00,0.00,0.00,12345.60,0.00,12345.60,0.00,12345.60,贷\n";
     assert_eq!(csv_text, golden);
     let ledger =
         ok(url, &["report", "ledger", "--book", "company", "--account", "1001", "--from", "2025-01", "--to", "2025-01", "--format", "csv"]);

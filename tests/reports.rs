@@ -24,6 +24,14 @@ async fn figures<S: FeesStore>(ledger: Ledger<S>, _url: &str) {
         (bank.totals.opening_fen, bank.totals.debit_fen, bank.totals.credit_fen, bank.closing_fen),
         (900_000, 50_000, 60_000, 890_000)
     );
+    // 本年累计 covers January and February; the book opened with balances, not movements.
+    let cash = row("1001");
+    assert_eq!((cash.totals.year_debit_fen, cash.totals.year_credit_fen), (30_000, 62_000));
+    let text = tb.to_table().to_text();
+    assert!(text.contains("本年累计借方") && text.contains("方向"), "{text}");
+    let sheet = tb.to_sheet();
+    let cash_row = sheet.rows.iter().find(|r| r[0] == "1001").unwrap();
+    assert_eq!(cash_row[7..].to_vec(), vec!["300.00", "620.00", "680.00", "0.00", "借"]);
     assert!(tb.rows.iter().all(|r| r.level == 1), "level 1 shows first-level accounts only");
     assert_eq!(tb.total.opening_fen, 0);
     assert_eq!((tb.total.debit_fen, tb.total.credit_fen), (110_000, 110_000));

@@ -22,6 +22,10 @@ pub struct Totals {
     pub opening_fen: i64,
     pub debit_fen: i64,
     pub credit_fen: i64,
+    /// 本年累计: movements from January of the range's last year (or the book's first month)
+    /// through its last month, carry-forward vouchers included as 用友 counts them.
+    pub year_debit_fen: i64,
+    pub year_credit_fen: i64,
     /// The part of `debit_fen` / `credit_fen` from year-end carry-forward vouchers, for the
     /// 利润表's net movement; not a column of the 科目余额表.
     #[serde(skip)]
@@ -44,6 +48,8 @@ impl Totals {
         self.opening_fen += other.opening_fen;
         self.debit_fen += other.debit_fen;
         self.credit_fen += other.credit_fen;
+        self.year_debit_fen += other.year_debit_fen;
+        self.year_credit_fen += other.year_credit_fen;
         self.carry_debit_fen += other.carry_debit_fen;
         self.carry_credit_fen += other.carry_credit_fen;
     }
@@ -74,6 +80,7 @@ impl Balances {
         for o in &self.opening {
             leaf.entry(o.account_id).or_default().opening_fen += o.balance_fen;
         }
+        let year_start = Period::new(to.year(), 1).expect("January of a valid year");
         for m in &self.movements {
             let t = leaf.entry(m.account_id).or_default();
             if m.period < from {
@@ -81,6 +88,10 @@ impl Balances {
             } else if m.period <= to {
                 t.debit_fen += m.debit_fen;
                 t.credit_fen += m.credit_fen;
+            }
+            if (year_start..=to).contains(&m.period) {
+                t.year_debit_fen += m.debit_fen;
+                t.year_credit_fen += m.credit_fen;
             }
         }
         for m in self.carry_forward.iter().filter(|m| (from..=to).contains(&m.period)) {
@@ -158,45 +169,53 @@ fn split(balance_fen: i64) -> (i64, i64) {
     }
 }
 
-/// The 科目余额表's amount columns, each side apart.
-const TB_AMOUNT_COLUMNS: [&str; 6] = ["期初借方", "期初贷方", "本期借方", "本期贷方", "期末借方", "期末贷方"];
+/// The 科目余额表's amount columns, each side apart, and the closing balance's direction.
+const TB_AMOUNT_COLUMNS: [&str; 8] = ["期初借方", "期初贷方", "本期借方", "本期贷方", "本年累计借方", "本年累计贷方", "期末借方", "期末贷方"];
+
+/// 余额方向 of a debit-positive balance: 借, 贷 or 平.
+fn direction(balance_fen: i64) -> &'static str {
+    match balance_fen.signum() {
+        1 => "借",
+        -1 => "贷",
+        _ => "平",
+    }
+}
+
+impl Totals {
+    /// The eight amount columns of [`TB_AMOUNT_COLUMNS`].
+    fn columns(&self) -> [i64; 8] {
+        let (od, oc) = split(self.opening_fen);
+        let (cd, cc) = split(self.closing_fen());
+        [od, oc, self.debit_fen, self.credit_fen, self.year_debit_fen, self.year_credit_fen, cd, cc]
+    }
+}
 
 impl TrialBalance {
     pub fn to_table(&self) -> Table {
         let mut headers = vec![("科目编码", Align::Left), ("科目名称", Align::Left)];
         headers.extend(TB_AMOUNT_COLUMNS.map(|h| (h, Align::Right)));
+        headers.push(("方向", Align::Left));
         let mut t = Table::new("科目余额表", &headers);
         t.subtitle.push(format!("账套：{}    期间：{} 至 {}    单位：元", self.book, self.from, self.to));
-        let cells = |code: String, name: String, x: &Totals| {
-            let (od, oc) = split(x.opening_fen);
-            let (cd, cc) = split(x.closing_fen());
-            vec![
-                code,
-                name,
-                money_cell(od),
-                money_cell(oc),
-                money_cell(x.debit_fen),
-                money_cell(x.credit_fen),
-                money_cell(cd),
-                money_cell(cc),
-            ]
-        };
-        let mut sums = [0i64; 6];
+        let mut sums = [0i64; 8];
         for row in &self.rows {
             let indent = "  ".repeat(row.level.saturating_sub(1) as usize);
-            t.rows.push(cells(row.code.clone(), format!("{indent}{}", row.name), &row.totals));
+            let columns = row.totals.columns();
+            let mut cells = vec![row.code.clone(), format!("{indent}{}", row.name)];
+            cells.extend(columns.iter().map(|v| money_cell(*v)));
+            cells.push(direction(row.closing_fen).to_string());
+            t.rows.push(cells);
             if row.level == 1 {
-                let (od, oc) = split(row.totals.opening_fen);
-                let (cd, cc) = split(row.totals.closing_fen());
-                for (s, v) in sums.iter_mut().zip([od, oc, row.totals.debit_fen, row.totals.credit_fen, cd, cc]) {
+                for (s, v) in sums.iter_mut().zip(columns) {
                     *s += v;
                 }
             }
         }
-        t.rows.push(
-            std::iter::once(String::new()).chain(std::iter::once("合计".to_string())).chain(sums.iter().map(|v| money_cell(*v))).collect(),
-        );
-        let balanced = sums[0] == sums[1] && sums[2] == sums[3] && sums[4] == sums[5];
+        let mut total = vec![String::new(), "合计".to_string()];
+        total.extend(sums.iter().map(|v| money_cell(*v)));
+        total.push(String::new());
+        t.rows.push(total);
+        let balanced = sums[0] == sums[1] && sums[2] == sums[3] && sums[4] == sums[5] && sums[6] == sums[7];
         t.footer.push(if balanced { "试算平衡".to_string() } else { "试算不平！".to_string() });
         t
     }
@@ -206,23 +225,14 @@ impl TrialBalance {
     pub fn to_sheet(&self) -> Table {
         let mut headers = vec![("科目编码", Align::Left), ("科目名称", Align::Left), ("级次", Align::Right)];
         headers.extend(TB_AMOUNT_COLUMNS.map(|h| (h, Align::Right)));
+        headers.push(("方向", Align::Left));
         let mut t = Table::new("科目余额表", &headers);
         t.subtitle.push(format!("{}  {} 至 {}  单位：元", self.book, self.from, self.to));
-        let f = |v: i64| crate::domain::money::Fen(v).to_string();
         for row in &self.rows {
-            let (od, oc) = split(row.totals.opening_fen);
-            let (cd, cc) = split(row.closing_fen);
-            t.rows.push(vec![
-                row.code.clone(),
-                row.name.clone(),
-                row.level.to_string(),
-                f(od),
-                f(oc),
-                f(row.totals.debit_fen),
-                f(row.totals.credit_fen),
-                f(cd),
-                f(cc),
-            ]);
+            let mut cells = vec![row.code.clone(), row.name.clone(), row.level.to_string()];
+            cells.extend(row.totals.columns().iter().map(|v| crate::domain::money::Fen(*v).to_string()));
+            cells.push(direction(row.closing_fen).to_string());
+            t.rows.push(cells);
         }
         t
     }
