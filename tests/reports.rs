@@ -80,6 +80,29 @@ async fn figures<S: FeesStore>(ledger: Ledger<S>, _url: &str) {
     let collective = ledger.create_book(c.id, "collective", "合作社", "rural_collective", period(2025, 1)).await.unwrap();
     let err = statement::statement(&ledger.store, &collective, "balance_sheet", period(2025, 1)).await.unwrap_err();
     assert!(err.to_string().contains("small_enterprise"), "{err}");
+
+    // 现金日记账: the same lines with 本日合计 after each day; two postings on 9 January.
+    post(&ledger, &book, &voucher(date(2025, 1, 9), vec![line("1001", 2_000, 0), line("500101", 0, 2_000)])).await;
+    let j = report::journal(&ledger.store, &book, "1001", period(2025, 1), period(2025, 1)).await.unwrap();
+    let rows: Vec<(&str, &str, i64, i64, i64)> =
+        j.entries.iter().map(|e| (e.kind, e.date.as_str(), e.debit_fen, e.credit_fen, e.balance_fen)).collect();
+    assert_eq!(
+        rows,
+        vec![
+            ("opening", "2025-01-01", 0, 0, 100_000),
+            ("line", "2025-01-05", 30_000, 0, 130_000),
+            ("day_total", "2025-01-05", 30_000, 0, 130_000),
+            ("line", "2025-01-09", 0, 12_000, 118_000),
+            ("line", "2025-01-09", 2_000, 0, 120_000),
+            ("day_total", "2025-01-09", 2_000, 12_000, 120_000),
+            ("month_total", "2025-01-31", 32_000, 12_000, 120_000),
+            ("year_total", "2025-01-31", 32_000, 12_000, 120_000),
+        ]
+    );
+    assert_eq!(j.title, "现金日记账");
+    assert!(j.to_table().to_text().contains("本日合计"));
+    let bank = report::journal(&ledger.store, &book, "100201", period(2025, 2), period(2025, 2)).await.unwrap();
+    assert_eq!(bank.title, "银行存款日记账");
 }
 
 #[tokio::test]

@@ -344,10 +344,13 @@ pub(crate) async fn report_bytes<S: LedgerStore>(
                 format => render(format, || tb.to_table(), &tb)?,
             }
         }
-        ReportKind::Ledger => {
-            let typed = args.account.as_deref().ok_or_else(|| Error::invalid("--account", "明细账须指明科目（编码、名称或拼音首字母）"))?;
+        ReportKind::Ledger | ReportKind::Journal => {
+            let typed = args.account.as_deref().ok_or_else(|| Error::invalid("--account", "须指明科目（编码、名称或拼音首字母）"))?;
             let code = crate::ledger::lookup::find_account(&book.chart, "--account", typed)?.code.to_string();
-            let l = report::account_ledger(store, book, &code, from, to).await?;
+            let l = match args.kind {
+                ReportKind::Journal => report::journal(store, book, &code, from, to).await?,
+                _ => report::account_ledger(store, book, &code, from, to).await?,
+            };
             render(args.format, || l.to_table(), &l)?
         }
         ReportKind::BalanceSheet | ReportKind::IncomeStatement => {

@@ -70,7 +70,7 @@ pub enum Command {
     /// Import data from a file.
     #[command(subcommand)]
     Import(ImportCommand),
-    /// Reports: trial-balance (科目余额表), ledger (明细账), balance-sheet, income-statement.
+    /// Reports: trial-balance (科目余额表), ledger (明细账), journal (日记账), balance-sheet, income-statement.
     Report(ReportArgs),
     /// Re-check every invariant of the books; exits 2 if any fails.
     Verify {
@@ -166,6 +166,8 @@ async fn run_on<S: FeesStore>(store: S, cli: Cli) -> Result<i32> {
 pub enum ReportKind {
     TrialBalance,
     Ledger,
+    /// 现金日记账 / 银行存款日记账 of --account, with 本日合计 after each day.
+    Journal,
     BalanceSheet,
     IncomeStatement,
     /// 住户对账单 (needs --household).

@@ -170,7 +170,8 @@ fn split(balance_fen: i64) -> (i64, i64) {
 }
 
 /// The 科目余额表's amount columns, each side apart, and the closing balance's direction.
-const TB_AMOUNT_COLUMNS: [&str; 8] = ["期初借方", "期初贷方", "本期借方", "本期贷方", "本年累计借方", "本年累计贷方", "期末借方", "期末贷方"];
+const TB_AMOUNT_COLUMNS: [&str; 8] =
+    ["期初借方", "期初贷方", "本期借方", "本期贷方", "本年累计借方", "本年累计贷方", "期末借方", "期末贷方"];
 
 /// 余额方向 of a debit-positive balance: 借, 贷 or 平.
 fn direction(balance_fen: i64) -> &'static str {
@@ -253,6 +254,8 @@ pub struct LedgerEntry {
 
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct AccountLedger {
+    /// 明细账, 现金日记账, 银行存款日记账 or 日记账.
+    pub title: &'static str,
     pub book: String,
     pub code: String,
     pub name: String,
@@ -261,7 +264,6 @@ pub struct AccountLedger {
     pub entries: Vec<LedgerEntry>,
 }
 
-/// 明细账 of one account (with its sub-accounts) over `from..=to`: opening balance, each posted
 impl LedgerEntry {
     /// A line of the ledger that is not a posting: the opening balance, a month's or the
     /// year's totals.
@@ -278,8 +280,20 @@ impl LedgerEntry {
     }
 }
 
+/// 明细账 of one account (with its sub-accounts) over `from..=to`: opening balance, each posted
 /// line with its running balance, and 本月合计 / 本年累计 after each month.
 pub async fn account_ledger<S: LedgerStore>(store: &S, book: &Book, code: &str, from: Period, to: Period) -> Result<AccountLedger> {
+    ledger_of(store, book, code, from, to, false).await
+}
+
+/// 日记账 (现金日记账 for cash, 银行存款日记账 for a bank account): the 明细账 with a
+/// 本日合计 after each day that has postings, as the cashier reconciles the till and the bank
+/// each day.
+pub async fn journal<S: LedgerStore>(store: &S, book: &Book, code: &str, from: Period, to: Period) -> Result<AccountLedger> {
+    ledger_of(store, book, code, from, to, true).await
+}
+
+async fn ledger_of<S: LedgerStore>(store: &S, book: &Book, code: &str, from: Period, to: Period, daily: bool) -> Result<AccountLedger> {
     let account_code =
         AccountCode::parse(code).filter(|c| book.chart.contains_key(c)).ok_or_else(|| Error::not_found(format!("科目 {code}")))?;
     let account = &book.chart[&account_code];
@@ -301,8 +315,11 @@ pub async fn account_ledger<S: LedgerStore>(store: &S, book: &Book, code: &str, 
             year_credit = 0;
         }
         let (mut month_debit, mut month_credit) = (0, 0);
+        let (mut day_debit, mut day_credit) = (0, 0);
         while index < lines.len() && lines[index].period == period {
             let l = &lines[index];
+            day_debit += l.debit_fen;
+            day_credit += l.credit_fen;
             balance += l.debit_fen - l.credit_fen;
             month_debit += l.debit_fen;
             month_credit += l.credit_fen;
@@ -318,6 +335,11 @@ pub async fn account_ledger<S: LedgerStore>(store: &S, book: &Book, code: &str, 
                 balance_fen: balance,
             });
             index += 1;
+            let day_ends = lines.get(index).is_none_or(|next| next.period != period || next.voucher_date != l.voucher_date);
+            if daily && day_ends {
+                entries.push(LedgerEntry::total("day_total", &l.voucher_date.to_string(), "本日合计", (day_debit, day_credit), balance));
+                (day_debit, day_credit) = (0, 0);
+            }
         }
         year_debit += month_debit;
         year_credit += month_credit;
@@ -325,7 +347,16 @@ pub async fn account_ledger<S: LedgerStore>(store: &S, book: &Book, code: &str, 
         entries.push(LedgerEntry::total("month_total", &end, "本月合计", (month_debit, month_credit), balance));
         entries.push(LedgerEntry::total("year_total", &end, "本年累计", (year_debit, year_credit), balance));
     }
+    // Named by the first-level account, whatever code the book's chart gives it.
+    let first_level = crate::ledger::lookup::full_name(&book.chart, account);
+    let title = match first_level.split('—').next() {
+        _ if !daily => "明细账",
+        Some("库存现金" | "现金") => "现金日记账",
+        Some("银行存款") => "银行存款日记账",
+        _ => "日记账",
+    };
     Ok(AccountLedger {
+        title,
         book: book.row.name.clone(),
         code: account_code.to_string(),
         name: account.name.clone(),
@@ -339,7 +370,7 @@ impl AccountLedger {
     pub fn to_table(&self) -> Table {
         let r = Align::Right;
         let mut t = Table::new(
-            "明细账",
+            self.title,
             &[
                 ("日期", Align::Left),
                 ("凭证号", Align::Left),
