@@ -6,7 +6,7 @@ mod common;
 
 use common::*;
 use mingzhang::domain::money::Fen;
-use mingzhang::fees::reports::{aging, collection};
+use mingzhang::fees::reports::{aging, collection, household_statement};
 use mingzhang::fees::rules::{FeeBasis, HouseholdKind};
 use mingzhang::fees::store::{FeesStore, HouseholdRow};
 use mingzhang::fees::{FeeItemSpec, MeterChangeInput, MeterReadingInput, Method, PaymentRequest};
@@ -129,9 +129,49 @@ async fn late_payment<S: FeesStore>(ledger: Ledger<S>, _url: &str) {
     let all = c.lines.iter().find(|l| l.building == "全部").unwrap();
     assert_eq!((all.current_billed.0, all.current_collected.0), (15_000, 15_000));
     assert_eq!(all.current_rate.as_deref(), Some("100.00%"));
+    // 当年收缴率 and 预收: January ends 150.00 ahead; by February's end both months are paid.
+    let c = collection(&ledger.store, &book, period(2025, 1), period(2025, 2)).await.unwrap();
+    let year: Vec<(String, i64, i64, Option<String>, i64)> = c
+        .lines
+        .iter()
+        .filter(|l| l.building == "全部")
+        .map(|l| (l.period.clone(), l.year_billed.0, l.year_collected.0, l.year_rate.clone(), l.prepaid.0))
+        .collect();
+    assert_eq!(
+        year,
+        vec![
+            ("2025-01".into(), 15_000, 15_000, Some("100.00%".into()), 15_000),
+            ("2025-02".into(), 30_000, 30_000, Some("100.00%".into()), 0),
+        ]
+    );
+    let text = c.to_table().to_text();
+    assert!(text.contains("当年收缴率") && text.contains("预收"), "{text}");
 
     // Voided, both months reopen and the prepayment is withdrawn.
     ledger.fees().void_receipt(&book, receipt.number, "收款金额有误", "主管", date(2025, 2, 10)).await.unwrap();
+
+    // The statement is as at the date asked, whenever it is printed.
+    let at = |d| household_statement(&ledger.store, &book, &h, d);
+    let figures = |s: &mingzhang::fees::reports::HouseholdStatement| {
+        let bills: Vec<(String, i64, i64)> = s.bills.iter().map(|b| (b.period.clone(), b.paid.0, b.open.0)).collect();
+        (bills, s.payments.iter().map(|p| p.voided).collect::<Vec<_>>(), s.prepaid.0, s.open.0)
+    };
+    let jan19 = at(date(2025, 1, 19)).await.unwrap();
+    assert_eq!(figures(&jan19), (vec![("2025-01".into(), 0, 15_000)], vec![], 0, 15_000), "before the payment, February not billed");
+    let jan31 = at(date(2025, 1, 31)).await.unwrap();
+    assert_eq!(figures(&jan31), (vec![("2025-01".into(), 15_000, 0)], vec![false], 15_000, 0), "paid, 150.00 ahead");
+    let feb5 = at(date(2025, 2, 5)).await.unwrap();
+    assert_eq!(
+        figures(&feb5),
+        (vec![("2025-01".into(), 15_000, 0), ("2025-02".into(), 15_000, 0)], vec![false], 0, 0),
+        "February settled from the prepayment on its billing day"
+    );
+    let feb10 = at(date(2025, 2, 10)).await.unwrap();
+    assert_eq!(
+        figures(&feb10),
+        (vec![("2025-01".into(), 0, 15_000), ("2025-02".into(), 0, 15_000)], vec![true], 0, 30_000),
+        "voided on 10 February: both open again"
+    );
     let open: Vec<i64> = ledger.fees().open_bills(&book, Some(h.id)).await.unwrap().iter().map(|b| b.open_fen).collect();
     assert_eq!(open, vec![15_000, 15_000]);
     assert_eq!(ledger.fees().prepaid(&book, h.id).await.unwrap(), Fen::ZERO);

@@ -2,7 +2,7 @@
 //! household and building, and collection rates by building and month with the three
 //! definitions of DESIGN.md section 6.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::NaiveDate;
 
@@ -13,7 +13,7 @@ use crate::domain::period::Period;
 use crate::error::Result;
 use crate::fees::rules::{days_overdue, late_fee, FlowKind};
 use crate::fees::store::FeesStore;
-use crate::fees::store::{FeesTx, FlowRow, HouseholdRow};
+use crate::fees::store::{FeesTx, FlowRow, HouseholdRow, PaymentRow};
 use crate::fees::{household_label, receipt_label};
 use crate::ledger::Book;
 use crate::report::table::{money_cell, Align, Table};
@@ -113,10 +113,17 @@ pub struct CollectionLine {
     /// collected of it in the month.
     pub arrears_at_start: Fen,
     pub arrears_collected: Fen,
+    /// 当年: the year's bills up to this month, net of their waivers by its end, and what was
+    /// collected of them by its end.
+    pub year_billed: Fen,
+    pub year_collected: Fen,
+    /// 预收: money received and not yet applied to a bill at the month's end.
+    pub prepaid: Fen,
     /// Rates in percent with two decimals, None when the base is zero.
     pub current_rate: Option<String>,
     pub arrears_rate: Option<String>,
     pub overall_rate: Option<String>,
+    pub year_rate: Option<String>,
 }
 
 fn rate(part: i64, base: i64) -> Option<String> {
@@ -141,7 +148,13 @@ pub struct Collection {
 pub async fn collection<S: FeesStore>(store: &S, book: &Book, from: Period, to: Period) -> Result<Collection> {
     // Each building's own figures, so each month reads a few dozen rows, not all of them.
     let mut by_building: BTreeMap<Natural, [Vec<FlowRow>; 3]> = BTreeMap::new();
-    for f in store.read().await?.flows(book.key(), Some(to)).await? {
+    let mut tx = store.read().await?;
+    let mut received: BTreeMap<Natural, Vec<(Period, i64)>> = BTreeMap::new();
+    for (building, period, fen) in tx.received_by_building(book.key(), to).await? {
+        received.entry(Natural(building.clone())).or_default().push((period, fen));
+        by_building.entry(Natural(building)).or_default();
+    }
+    for f in tx.flows(book.key(), Some(to)).await? {
         let slot = match f.kind {
             FlowKind::Billed => 0,
             FlowKind::Paid => 1,
@@ -161,22 +174,34 @@ pub async fn collection<S: FeesStore>(store: &S, book: &Book, from: Period, to: 
                 - sum(collected, &|r| r.bill_period < p && r.event_period < p)
                 - sum(waived, &|r| r.bill_period < p && r.event_period < p);
             let arrears_collected = sum(collected, &|r| r.bill_period < p && r.event_period == p);
-            if current_billed == 0 && arrears_at_start == 0 {
+            let this_year = |r: &FlowRow| r.bill_period.year() == p.year() && r.bill_period <= p && r.event_period <= p;
+            let year_billed = sum(billed, &this_year) - sum(waived, &this_year);
+            let year_collected = sum(collected, &this_year);
+            let received_by_then: i64 = received.get(building).map_or(0, |r| r.iter().filter(|(m, _)| *m <= p).map(|(_, f)| f).sum());
+            let prepaid = received_by_then - sum(collected, &|r| r.event_period <= p);
+            if current_billed == 0 && arrears_at_start == 0 && prepaid == 0 {
                 continue;
             }
-            all.current_billed += Fen(current_billed);
-            all.current_collected += Fen(current_collected);
-            all.arrears_at_start += Fen(arrears_at_start);
-            all.arrears_collected += Fen(arrears_collected);
-            lines.push(finish(CollectionLine {
+            let line = CollectionLine {
                 building: building.0.clone(),
                 period: period.to_string(),
                 current_billed: Fen(current_billed),
                 current_collected: Fen(current_collected),
                 arrears_at_start: Fen(arrears_at_start),
                 arrears_collected: Fen(arrears_collected),
+                year_billed: Fen(year_billed),
+                year_collected: Fen(year_collected),
+                prepaid: Fen(prepaid),
                 ..CollectionLine::default()
-            }));
+            };
+            all.current_billed += line.current_billed;
+            all.current_collected += line.current_collected;
+            all.arrears_at_start += line.arrears_at_start;
+            all.arrears_collected += line.arrears_collected;
+            all.year_billed += line.year_billed;
+            all.year_collected += line.year_collected;
+            all.prepaid += line.prepaid;
+            lines.push(finish(line));
         }
         lines.push(finish(all));
     }
@@ -187,6 +212,7 @@ fn finish(mut l: CollectionLine) -> CollectionLine {
     l.current_rate = rate(l.current_collected.0, l.current_billed.0);
     l.arrears_rate = rate(l.arrears_collected.0, l.arrears_at_start.0);
     l.overall_rate = rate(l.current_collected.0 + l.arrears_collected.0, l.current_billed.0 + l.arrears_at_start.0);
+    l.year_rate = rate(l.year_collected.0, l.year_billed.0);
     l
 }
 
@@ -205,6 +231,10 @@ impl Collection {
                 ("清欠", r),
                 ("清欠率", r),
                 ("综合收缴率", r),
+                ("当年应收", r),
+                ("当年实收", r),
+                ("当年收缴率", r),
+                ("预收", r),
             ],
         );
         t.subtitle.push(format!("账套：{}    期间：{} 至 {}    单位：元", self.book, self.from, self.to));
@@ -220,6 +250,10 @@ impl Collection {
                 money_cell(l.arrears_collected.0),
                 pct(&l.arrears_rate),
                 pct(&l.overall_rate),
+                money_cell(l.year_billed.0),
+                money_cell(l.year_collected.0),
+                pct(&l.year_rate),
+                money_cell(l.prepaid.0),
             ]);
         }
         t
@@ -273,25 +307,44 @@ pub async fn household_statement<S: FeesStore>(
 ) -> Result<HouseholdStatement> {
     let mut tx = store.read().await?;
     let bills = tx.household_bills(book.key(), household.id).await?;
-    let payments = tx.household_payments(book.key(), household.id).await?;
-    let prepaid: i64 = tx.prepayments(book.key(), Some(household.id)).await?.iter().map(|p| p.left_fen).sum();
+    let settlements = tx.household_settlements(book.key(), household.id).await?;
+    let voided_on: HashMap<i64, NaiveDate> = tx.household_voids(book.key(), household.id).await?.into_iter().collect();
+    // As at the end of `as_of`: bills billed by then (a month is billed on its first day) and
+    // what settled them by then; payments made by then, voided only if voided by then.
+    let payments: Vec<PaymentRow> = tx
+        .household_payments(book.key(), household.id)
+        .await?
+        .into_iter()
+        .filter(|p| p.paid_on <= as_of)
+        .map(|p| PaymentRow { voided: voided_on.get(&p.id).is_some_and(|d| *d <= as_of), ..p })
+        .collect();
+    let mut paid: HashMap<i64, i64> = HashMap::new();
+    let mut waived: HashMap<i64, i64> = HashMap::new();
+    for s in settlements.iter().filter(|s| s.on() <= as_of) {
+        *if s.is_waiver { &mut waived } else { &mut paid }.entry(s.bill_id).or_default() += s.amount_fen;
+    }
+    let received: i64 = payments.iter().filter(|p| !p.voided).map(|p| p.amount_fen).sum();
+    // Every payment allocation counts here, a voided payment's negative ones too, so a payment
+    // voided by then nets to nothing.
+    let settled_by_payments: i64 = paid.values().sum();
+    let prepaid = received - settled_by_payments;
+    let month = Period::of_date(as_of);
     let bills: Vec<StatementBill> = bills
         .into_iter()
-        .map(|b| StatementBill {
-            bill_id: b.bill_id,
-            period: b.period.to_string(),
-            fee_item: b.fee_item,
-            amount: Fen(b.amount_fen),
-            paid: Fen(b.paid_fen),
-            waived: Fen(b.waived_fen),
-            open: Fen(b.amount_fen - b.paid_fen - b.waived_fen),
-            late_fee: late_fee(
-                Fen(b.amount_fen - b.paid_fen - b.waived_fen),
-                Fen(b.amount_fen),
-                days_overdue(b.period, as_of),
-                b.late_fee_ppm_per_day,
-                b.late_fee_cap_percent,
-            ),
+        .filter(|b| b.period <= month)
+        .map(|b| {
+            let (paid, waived) = (paid.get(&b.bill_id).copied().unwrap_or(0), waived.get(&b.bill_id).copied().unwrap_or(0));
+            let open = Fen(b.amount_fen - paid - waived);
+            StatementBill {
+                bill_id: b.bill_id,
+                period: b.period.to_string(),
+                fee_item: b.fee_item,
+                amount: Fen(b.amount_fen),
+                paid: Fen(paid),
+                waived: Fen(waived),
+                open,
+                late_fee: late_fee(open, Fen(b.amount_fen), days_overdue(b.period, as_of), b.late_fee_ppm_per_day, b.late_fee_cap_percent),
+            }
         })
         .collect();
     Ok(HouseholdStatement {

@@ -246,6 +246,32 @@ pub struct HouseholdBillRow {
     pub late_fee_cap_percent: i64,
 }
 
+/// One settlement of a household's bill with what dates it: the payment (its date and month),
+/// the waiver's or void's voucher date. Read by the statement as at a date.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct BillSettlementRow {
+    pub bill_id: i64,
+    pub payment_id: Option<i64>,
+    pub is_waiver: bool,
+    pub amount_fen: i64,
+    pub period: Period,
+    pub paid_on: Option<NaiveDate>,
+    pub payment_period: Option<Period>,
+    pub voucher_date: Option<NaiveDate>,
+}
+
+impl BillSettlementRow {
+    /// The day the settlement took effect: a waiver's or void's voucher date; a payment's date
+    /// when it settled at payment, else the first day of the month whose billing it settled.
+    pub fn on(&self) -> NaiveDate {
+        match (self.voucher_date, self.paid_on, self.payment_period) {
+            (Some(date), _, _) => date,
+            (None, Some(paid_on), Some(month)) if month == self.period => paid_on,
+            _ => self.period.first_day(),
+        }
+    }
+}
+
 /// Per-period totals of the receivable subledger, for invariant 5.
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct SubledgerPeriodRow {
@@ -313,6 +339,16 @@ pub trait FeesTx: Send {
     fn flows_recomputed(&mut self, book: BookKey) -> impl Future<Output = Result<Vec<FlowRow>>> + Send;
     fn household_bills(&mut self, book: BookKey, household_id: HouseholdId) -> impl Future<Output = Result<Vec<HouseholdBillRow>>> + Send;
     fn household_payments(&mut self, book: BookKey, household_id: HouseholdId) -> impl Future<Output = Result<Vec<PaymentRow>>> + Send;
+    /// Money received by building and month, payments less voids (each in its void's month),
+    /// for the prepayments (预收) the collection report shows.
+    fn received_by_building(&mut self, book: BookKey, to: Period) -> impl Future<Output = Result<Vec<(String, Period, i64)>>> + Send;
+    fn household_settlements(
+        &mut self,
+        book: BookKey,
+        household_id: HouseholdId,
+    ) -> impl Future<Output = Result<Vec<BillSettlementRow>>> + Send;
+    /// (payment id, the void voucher's date) of the household's voided payments.
+    fn household_voids(&mut self, book: BookKey, household_id: HouseholdId) -> impl Future<Output = Result<Vec<(i64, NaiveDate)>>> + Send;
     fn subledger_by_period(&mut self, book: BookKey) -> impl Future<Output = Result<Vec<SubledgerPeriodRow>>> + Send;
 }
 
@@ -796,6 +832,60 @@ macro_rules! impl_fees_tx {
                 Ok(sqlx::query_as(&format!(
                     "SELECT {PAYMENT_COLUMNS} FROM payments WHERE community_id = $1 AND book_id = $2 AND household_id = $3 ORDER BY paid_on, id"
                 ))
+                .bind(book.community_id)
+                .bind(book.book_id)
+                .bind(household_id)
+                .fetch_all(&mut *self.tx)
+                .await?)
+            }
+
+            async fn received_by_building(&mut self, book: BookKey, to: Period) -> Result<Vec<(String, Period, i64)>> {
+                Ok(sqlx::query_as(
+                    "SELECT building, period, CAST(SUM(amount_fen) AS BIGINT) FROM (
+                         SELECT h.building, p.period, p.amount_fen FROM payments p
+                         JOIN households h ON h.community_id = p.community_id AND h.id = p.household_id
+                         WHERE p.community_id = $1 AND p.book_id = $2 AND p.period <= $3
+                         UNION ALL
+                         SELECT h.building, v.period, -p.amount_fen FROM payment_voids v
+                         JOIN payments p ON p.community_id = v.community_id AND p.id = v.payment_id
+                         JOIN households h ON h.community_id = p.community_id AND h.id = p.household_id
+                         WHERE v.community_id = $1 AND p.book_id = $2 AND v.period <= $3) r
+                     GROUP BY building, period",
+                )
+                .bind(book.community_id)
+                .bind(book.book_id)
+                .bind(to)
+                .fetch_all(&mut *self.tx)
+                .await?)
+            }
+
+            async fn household_settlements(&mut self, book: BookKey, household_id: HouseholdId) -> Result<Vec<BillSettlementRow>> {
+                Ok(sqlx::query_as(
+                    "SELECT a.bill_id, a.payment_id, a.waiver_id IS NOT NULL AS is_waiver, a.amount_fen, a.period,
+                            p.paid_on, p.period AS payment_period, COALESCE(vv.voucher_date, wv.voucher_date) AS voucher_date
+                     FROM allocations a
+                     JOIN bills b ON b.community_id = a.community_id AND b.id = a.bill_id
+                     LEFT JOIN payments p ON p.community_id = a.community_id AND p.id = a.payment_id
+                     LEFT JOIN payment_voids pv ON pv.community_id = a.community_id AND pv.id = a.void_id
+                     LEFT JOIN vouchers vv ON vv.community_id = pv.community_id AND vv.id = pv.voucher_id
+                     LEFT JOIN waivers w ON w.community_id = a.community_id AND w.id = a.waiver_id
+                     LEFT JOIN vouchers wv ON wv.community_id = w.community_id AND wv.id = w.voucher_id
+                     WHERE a.community_id = $1 AND b.book_id = $2 AND b.household_id = $3",
+                )
+                .bind(book.community_id)
+                .bind(book.book_id)
+                .bind(household_id)
+                .fetch_all(&mut *self.tx)
+                .await?)
+            }
+
+            async fn household_voids(&mut self, book: BookKey, household_id: HouseholdId) -> Result<Vec<(i64, NaiveDate)>> {
+                Ok(sqlx::query_as(
+                    "SELECT pv.payment_id, v.voucher_date FROM payment_voids pv
+                     JOIN payments p ON p.community_id = pv.community_id AND p.id = pv.payment_id
+                     JOIN vouchers v ON v.community_id = pv.community_id AND v.id = pv.voucher_id
+                     WHERE pv.community_id = $1 AND p.book_id = $2 AND p.household_id = $3",
+                )
                 .bind(book.community_id)
                 .bind(book.book_id)
                 .bind(household_id)
