@@ -46,7 +46,7 @@ async fn community_with_fees<S: FeesStore>(ledger: &Ledger<S>) -> (Book, Vec<Hou
 }
 
 fn find<'a>(hs: &'a [HouseholdRow], label: &str) -> &'a HouseholdRow {
-    hs.iter().find(|h| format!("{}-{}-{}", h.building, h.unit, h.room) == label).unwrap()
+    hs.iter().find(|h| mingzhang::fees::household_label(h) == label).unwrap()
 }
 
 async fn households<S: FeesStore>(ledger: Ledger<S>, url: &str) {
@@ -89,7 +89,7 @@ async fn households<S: FeesStore>(ledger: Ledger<S>, url: &str) {
     let r = ledger.fees().import_households(c2.id, &xlsx).await.unwrap();
     assert_eq!(r.added, 4);
     let hs = ledger.fees().households(c2.id).await.unwrap();
-    let shop = find(&hs, "2--S01");
+    let shop = find(&hs, "2-S01");
     assert_eq!((shop.area_m2_hundredths.0, shop.kind.as_str(), shop.move_in_date), (4500, "commercial", Some(date(2025, 3, 21))));
     assert_eq!(find(&hs, "1-1-101").area_m2_hundredths.0, 8937);
 }
@@ -122,7 +122,7 @@ async fn billing<S: FeesStore>(ledger: Ledger<S>, url: &str) {
 
     // A new rate never rewrites past bills.
     ledger.fees().add_fee_standard(&book, "TCF", HouseholdKind::Garage, "80", date(2025, 4, 1), None).await.unwrap();
-    assert_eq!(ledger.fees().open_bills(&book, Some(find(&hs, "P--P-001").id)).await.unwrap()[0].amount_fen, 15000);
+    assert_eq!(ledger.fees().open_bills(&book, Some(find(&hs, "P-P-001").id)).await.unwrap()[0].amount_fen, 15000);
 
     ledger.close_period(&book, period(2025, 1), "主管乙").await.unwrap();
     let before = snapshot(url).await;
@@ -214,7 +214,7 @@ async fn payments<S: FeesStore>(ledger: Ledger<S>, url: &str) {
     let before = snapshot(url).await;
     let other = PaymentRequest {
         household_id: li.id,
-        bill_ids: Some(vec![ledger.fees().open_bills(&book, Some(find(&hs, "S--S01").id)).await.unwrap()[0].id]),
+        bill_ids: Some(vec![ledger.fees().open_bills(&book, Some(find(&hs, "S-S01").id)).await.unwrap()[0].id]),
         idempotency_key: "bank-2",
         ..pay(100, "")
     };
@@ -235,12 +235,12 @@ async fn payments<S: FeesStore>(ledger: Ledger<S>, url: &str) {
     assert_eq!(snapshot(url).await, before, "refused payments write nothing");
 
     // A waiver settles what is left of a bill, with its reason and approver.
-    let shop_bill = ledger.fees().open_bills(&book, Some(find(&hs, "S--S01").id)).await.unwrap()[0].clone();
+    let shop_bill = ledger.fees().open_bills(&book, Some(find(&hs, "S-S01").id)).await.unwrap()[0].clone();
     let err =
         ledger.fees().waive(&book, shop_bill.id, Fen(shop_bill.open_fen + 1), "疫情减免", "主任丁", date(2025, 6, 20)).await.unwrap_err();
     assert!(err.to_string().contains("超过账单未结清金额"), "{err}");
     ledger.fees().waive(&book, shop_bill.id, Fen(shop_bill.open_fen), "疫情期间商铺减免", "主任丁", date(2025, 6, 20)).await.unwrap();
-    assert!(ledger.fees().open_bills(&book, Some(find(&hs, "S--S01").id)).await.unwrap().iter().all(|b| b.id != shop_bill.id));
+    assert!(ledger.fees().open_bills(&book, Some(find(&hs, "S-S01").id)).await.unwrap().iter().all(|b| b.id != shop_bill.id));
 
     let report = verify_all(&ledger.store).await.unwrap();
     assert!(report.is_clean(), "{:#?}", report.findings);
@@ -310,14 +310,8 @@ async fn rates<S: FeesStore>(ledger: Ledger<S>, _url: &str) {
     ledger.fees().pay(&book, &pay(find(&hs, "1-1-101"), 13406, date(2025, 3, 15), "a")).await.unwrap();
     ledger.fees().run_billing(&book, period(2025, 4), &[], "会计甲").await.unwrap();
     ledger.fees().pay(&book, &pay(find(&hs, "1-1-102"), 36150, date(2025, 4, 10), "b")).await.unwrap();
-    let shop_march = ledger
-        .fees()
-        .open_bills(&book, Some(find(&hs, "S--S01").id))
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|b| b.period.key() == 202503)
-        .unwrap();
+    let shop_march =
+        ledger.fees().open_bills(&book, Some(find(&hs, "S-S01").id)).await.unwrap().into_iter().find(|b| b.period.key() == 202503).unwrap();
     ledger.fees().waive(&book, shop_march.id, Fen(13500), "装修期免收", "主任丁", date(2025, 4, 20)).await.unwrap();
 
     let c = collection(&ledger.store, &book, period(2025, 3), period(2025, 4)).await.unwrap();
@@ -462,6 +456,16 @@ async fn receipts_on_paper<S: FeesStore>(ledger: Ledger<S>, _url: &str) {
 
     let a5 = receipt_pdf(&receipt, Paper::A5).unwrap();
     assert_eq!(a5, receipt_pdf(&reprint, Paper::A5).unwrap(), "the same receipt prints the same bytes");
+    // Printed again (补打), the copy says so and when; a void carries a stamp.
+    let again = mingzhang::fees::Receipt { reprinted_on: Some(date(2025, 7, 2)), ..reprint.clone() };
+    let again_pdf = receipt_pdf(&again, Paper::A5).unwrap();
+    assert_ne!(again_pdf, a5, "a reprint is not a second original");
+    let voided = mingzhang::fees::Receipt { voided: true, ..reprint.clone() };
+    if let (Some(again_text), Some(void_text)) = (pdf_text(&again_pdf), pdf_text(&receipt_pdf(&voided, Paper::A5).unwrap())) {
+        assert!(again_text.contains("补打") && again_text.contains("补打日期：2025年7月2日"), "{again_text}");
+        assert!(void_text.contains("已作废"), "{void_text}");
+        assert!(again_text.contains("开票人") && again_text.contains("复核") && again_text.contains("收款单位（盖章）"), "{again_text}");
+    }
     assert!(a5.len() < 200_000, "the embedded font is subsetted: {} bytes", a5.len());
     let a4 = receipt_pdf(&receipt, Paper::A4).unwrap();
     if let (Some(a5_text), Some(a4_text)) = (pdf_text(&a5), pdf_text(&a4)) {
@@ -483,7 +487,7 @@ async fn receipts_on_paper<S: FeesStore>(ledger: Ledger<S>, _url: &str) {
     let select = DunningSelection { min_months: 3, ..DunningSelection::default() };
     let statements = dunning_statements(&ledger.store, &book, as_of, &select).await.unwrap();
     let owing: Vec<&str> = statements.iter().map(|s| s.household.as_str()).collect();
-    assert_eq!(owing, vec!["1-1-102", "2-1-201", "P--P-001", "S--S01"]);
+    assert_eq!(owing, vec!["1-1-102", "2-1-201", "P-P-001", "S-S01"]);
     let notice = Notice { company: "幸福物业", as_of, pay_by: date(2025, 7, 15), contact: "物业服务中心" };
     let (pdf, count) = dunning_pdf(&notice, &statements).unwrap();
     assert_eq!(count, 4);
@@ -499,6 +503,13 @@ async fn receipts_on_paper<S: FeesStore>(ledger: Ledger<S>, _url: &str) {
         assert!(unwrapped.contains(&mingzhang::domain::capital::capital_amount(li.open)), "in words too");
         assert!(text.contains("2025年7月15日"));
         assert!(!text.contains("张三"), "households that paid get no notice");
+        // Each copy has the office's reference, not a count; no late-fee column of 0.00s when
+        // no item charges one; no line starts with a closing mark.
+        assert!(!text.contains("共 4 份") && text.contains("通知编号：20250630-0001"), "{text}");
+        assert!(!text.contains("滞纳金"), "{text}");
+        for line in text.lines().map(str::trim_start) {
+            assert!(!line.starts_with(['，', '。', '）', '、']), "a line starts with a closing mark: {line}\n{text}");
+        }
     }
 }
 

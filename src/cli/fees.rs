@@ -313,7 +313,7 @@ async fn fee_command<S: FeesStore>(fees: &Fees<S>, book: &Book, cmd: &FeeCommand
             let (Some(b), Some(r), Some(v)) = (b, r, v) else { return Err(Error::csv(1, "楼栋/房号/读数", "缺少此列")) };
             let mut readings = Vec::new();
             for row in &table.rows {
-                let label = format!("{}-{}-{}", row.cell(Some(b)), row.cell(u), row.cell(Some(r)));
+                let label = crate::fees::label_of(row.cell(Some(b)), row.cell(u), row.cell(Some(r)));
                 let h = households
                     .iter()
                     .find(|h| household_label(h) == label)
@@ -392,7 +392,8 @@ fn write_receipt_pdf(receipt: &Receipt, args: &PdfArgs) -> Result<()> {
 async fn receipts<S: FeesStore>(fees: &Fees<S>, book: &Book, cmd: &ReceiptCommand) -> Result<()> {
     match cmd {
         ReceiptCommand::Show { number, format, pdf, .. } => {
-            let receipt = fees.receipt(book, *number).await?;
+            // Shown again is printed again: the copy says 补打 and when.
+            let receipt = Receipt { reprinted_on: Some(chrono::Local::now().date_naive()), ..fees.receipt(book, *number).await? };
             print_out(&if *format == ShowFormat::Json { json(&receipt) } else { receipt_text(&receipt) });
             write_receipt_pdf(&receipt, pdf)
         }
@@ -431,6 +432,9 @@ pub fn receipt_text(r: &Receipt) -> String {
     out += &format!("收款人：{}    凭证：{}\n", r.cashier, r.voucher);
     if r.voided {
         out += "此收据已作废（红字冲销）\n";
+    }
+    if let Some(day) = r.reprinted_on {
+        out += &format!("补打（{day} 重印，原收据日期 {}）\n", r.paid_on);
     }
     out
 }

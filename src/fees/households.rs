@@ -136,12 +136,14 @@ impl<S: FeesStore> Fees<S> {
         self.store().read().await?.households(community_id).await
     }
 
-    /// Finds a household by its "building-unit-room" label.
+    /// Finds a household by its label as printed ("1-2-301", "商业街-S018"); the older form
+    /// with an empty unit ("商业街--S018") is still found.
     pub async fn household_by_label(&self, community_id: CommunityId, label: &str) -> Result<HouseholdRow> {
+        let typed = label.trim();
         self.households(community_id)
             .await?
             .into_iter()
-            .find(|h| household_label(h) == label.trim())
-            .ok_or_else(|| Error::not_found(format!("住户 {label}（格式：楼栋-单元-房号）")))
+            .find(|h| household_label(h) == typed || format!("{}-{}-{}", h.building, h.unit, h.room) == typed)
+            .ok_or_else(|| Error::not_found(format!("住户 {label}（格式：楼栋-单元-房号，无单元时 楼栋-房号）")))
     }
 }

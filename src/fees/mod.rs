@@ -97,8 +97,18 @@ impl Method {
 }
 
 /// "1-2-301": building, unit and room, as the office writes a household.
+/// "1-2-301", or "商业街-S018" for a unit without 单元: how the office writes a house number,
+/// and the key `--household` takes.
 pub fn household_label(h: &HouseholdRow) -> String {
-    format!("{}-{}-{}", h.building, h.unit, h.room)
+    label_of(&h.building, &h.unit, &h.room)
+}
+
+pub fn label_of(building: &str, unit: &str, room: &str) -> String {
+    if unit.trim().is_empty() {
+        format!("{building}-{room}")
+    } else {
+        format!("{building}-{unit}-{room}")
+    }
 }
 
 pub(crate) fn fee_accounts(book: &Book) -> Result<FeeAccounts> {
@@ -165,6 +175,10 @@ pub struct Receipt {
     pub replayed: bool,
     /// True once the payment has been voided by a reversing entry.
     pub voided: bool,
+    /// Set on a reprint (补打), the day it was printed again: the paper says so, so that a
+    /// second original cannot be made.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reprinted_on: Option<NaiveDate>,
 }
 
 #[derive(Clone, Debug)]

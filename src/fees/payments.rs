@@ -313,6 +313,7 @@ fn new_receipt(
         cashier: req.cashier.to_string(),
         replayed: false,
         voided: false,
+        reprinted_on: None,
     }
 }
 
@@ -357,5 +358,6 @@ pub(crate) async fn receipt_of<T: FeesTx + LedgerTx>(tx: &mut T, book: &Book, p:
         cashier: p.cashier.clone(),
         replayed: false,
         voided: p.voided,
+        reprinted_on: None,
     })
 }

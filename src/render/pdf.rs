@@ -11,7 +11,7 @@ use std::sync::OnceLock;
 use chrono::NaiveDate;
 use printpdf::{
     Color, FontId, Greyscale, Line, LinePoint, Mm, OffsetDateTime, Op, PaintMode, ParsedFont, PdfDocument, PdfFont, PdfFontHandle, PdfPage,
-    PdfSaveOptions, Point, Pt, Rect, TextItem,
+    PdfSaveOptions, Point, Pt, Rect, Rgb, TextItem,
 };
 use sha2::{Digest, Sha256};
 
@@ -21,6 +21,48 @@ const FONT_BYTES: &[u8] = include_bytes!("fonts/NotoSansCJKsc-Regular-subset.ttf
 /// The font's name inside every document: fixed, because printpdf would otherwise take a
 /// process-wide counter and the same input would give different bytes.
 const FONT_ID: &str = "NOTOSC";
+
+/// Starts and ends a span of a paragraph that stays on one line (an amount in words, a date).
+pub const KEEP: char = '\u{E000}';
+pub const END_KEEP: char = '\u{E001}';
+
+/// Marks a line may not start with, and marks it may not end with (避头尾).
+const NO_LINE_START: &str = "，。、；：？！）】」』》〉”’%…·";
+const NO_LINE_END: &str = "（【「『《〈“‘￥";
+
+/// The pieces a paragraph breaks between: a Chinese character with the marks that cling to it,
+/// a run of digits and Latin letters (with their decimal point), or a kept span.
+pub fn line_pieces(text: &str) -> Vec<String> {
+    let mut pieces: Vec<String> = Vec::new();
+    let mut keep = false;
+    let mut glue_next = false;
+    for c in text.chars() {
+        match c {
+            KEEP => {
+                keep = true;
+                if !glue_next || pieces.is_empty() {
+                    pieces.push(String::new());
+                }
+                continue;
+            }
+            END_KEEP => {
+                keep = false;
+                glue_next = false;
+                continue;
+            }
+            _ => {}
+        }
+        let word = |p: &String| p.chars().last().is_some_and(|l| l.is_ascii_alphanumeric() || l == '.' || l == ',');
+        let joins =
+            keep || glue_next || NO_LINE_START.contains(c) || (c.is_ascii_alphanumeric() || c == '.') && pieces.last().is_some_and(word);
+        match pieces.last_mut() {
+            Some(last) if joins => last.push(c),
+            _ => pieces.push(c.to_string()),
+        }
+        glue_next = NO_LINE_END.contains(c);
+    }
+    pieces
+}
 
 /// Paper, in millimetres (width, height).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -123,23 +165,52 @@ impl Page {
     }
 
     /// Text that starts at `x_mm` and wraps at `width_mm`, one line every `leading_mm`;
-    /// returns the baseline of the last line.
+    /// returns the baseline of the last line. Lines break between the pieces of
+    /// [`line_pieces`]: never before a closing mark nor after an opening one (避头尾), never
+    /// inside a number, and never inside a span written between [`KEEP`] and [`END_KEEP`].
     pub fn paragraph(&mut self, x_mm: f32, y_mm: f32, width_mm: f32, size_pt: f32, leading_mm: f32, text: &str) -> f32 {
         let mut y = y_mm;
         let mut line = String::new();
-        for c in text.chars() {
-            line.push(c);
-            if self.text_width_mm(&line, size_pt) > width_mm {
-                line.pop();
+        for piece in line_pieces(text) {
+            let longer = format!("{line}{piece}");
+            if !line.is_empty() && self.text_width_mm(&longer, size_pt) > width_mm {
                 self.text(x_mm, y, size_pt, Align::Left, &line);
                 y += leading_mm;
-                line = c.to_string();
+                line = piece;
+            } else {
+                line = longer;
             }
         }
         if !line.is_empty() {
             self.text(x_mm, y, size_pt, Align::Left, &line);
         }
         y
+    }
+
+    /// A red stamp (印章样式): `text` large in a red frame, centred on (x, y), for 已作废 and
+    /// 补打 marks that must not be missed.
+    pub fn stamp(&mut self, x_mm: f32, y_mm: f32, size_pt: f32, text: &str) {
+        let red = Color::Rgb(Rgb::new(0.8, 0.05, 0.05, None));
+        let w = self.text_width_mm(text, size_pt) + 6.0;
+        let h = size_pt * 25.4 / 72.0 + 4.0;
+        self.ops.push(Op::SetOutlineColor { col: red.clone() });
+        self.ops.push(Op::SetFillColor { col: red });
+        self.ops.push(Op::SetOutlineThickness { pt: Pt(1.8) });
+        let lower_left = self.point(x_mm - w / 2.0, y_mm + h / 2.0);
+        self.ops.push(Op::DrawRectangle {
+            rectangle: Rect {
+                x: lower_left.x,
+                y: lower_left.y,
+                width: Mm(w).into(),
+                height: Mm(h).into(),
+                mode: Some(PaintMode::Stroke),
+                winding_order: None,
+            },
+        });
+        self.text(x_mm, y_mm + size_pt * 25.4 / 72.0 * 0.35, size_pt, Align::Center, text);
+        let black = Color::Greyscale(Greyscale::new(0.0, None));
+        self.ops.push(Op::SetOutlineColor { col: black.clone() });
+        self.ops.push(Op::SetFillColor { col: black });
     }
 
     pub fn line(&mut self, from: (f32, f32), to: (f32, f32), width_pt: f32) {
@@ -308,5 +379,40 @@ mod tests {
         let (a, b) = (draw(), draw());
         assert_eq!(a, b);
         assert!(a.len() < 100_000, "the font is subsetted: {} bytes", a.len());
+    }
+
+    #[test]
+    fn lines_break_between_characters_but_not_before_closing_marks_inside_numbers_or_kept_spans() {
+        let kept = format!("合计人民币{KEEP}壹仟贰佰元整{END_KEEP}（￥1200.00）。");
+        let pieces = line_pieces(&kept);
+        assert_eq!(pieces, vec!["合", "计", "人", "民", "币", "壹仟贰佰元整", "（￥1200.00）。"]);
+        assert_eq!(line_pieces("截至2025年，"), vec!["截", "至", "2025", "年，"]);
+        assert!(line_pieces("a（b").contains(&"（b".to_string()), "an opening mark stays with what follows");
+    }
+
+    #[test]
+    fn a_paragraph_never_starts_a_line_with_a_comma() {
+        let mut page = Page::new(Paper::A4).unwrap();
+        let text = "一二三四五六七八九十，一二三四五六七八九十";
+        // Wide enough for ten characters but not for the comma after them.
+        let width = page.text_width_mm("一二三四五六七八九十", 12.0) + 0.1;
+        page.paragraph(20.0, 20.0, width, 12.0, 7.0, text);
+        let lines: Vec<String> = page
+            .ops
+            .iter()
+            .filter_map(|op| match op {
+                Op::ShowText { items } => items
+                    .iter()
+                    .map(|i| match i {
+                        TextItem::Text(t) => Some(t.clone()),
+                        _ => None,
+                    })
+                    .next()
+                    .flatten(),
+                _ => None,
+            })
+            .collect();
+        assert!(lines.iter().all(|l| !l.starts_with('，')), "{lines:?}");
+        assert_eq!(lines.concat(), text);
     }
 }

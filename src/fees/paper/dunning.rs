@@ -6,7 +6,7 @@ use crate::domain::capital::capital_amount;
 use crate::domain::money::Fen;
 use crate::error::Result;
 use crate::fees::reports::HouseholdStatement;
-use crate::render::pdf::{date_text, money_text, months_text, render, Align, Meta, Page, Paper};
+use crate::render::pdf::{date_text, money_text, months_text, render, Align, Meta, Page, Paper, END_KEEP, KEEP};
 
 const LEFT_MM: f32 = 22.0;
 const RIGHT_MM: f32 = 188.0;
@@ -68,10 +68,16 @@ fn rows(s: &HouseholdStatement) -> Vec<Row> {
     out
 }
 
-fn draw(page: &mut Page, notice: &Notice<'_>, s: &HouseholdStatement, number: usize, of: usize) -> Result<()> {
+/// Text a line of the notice does not break inside.
+fn kept(text: &str) -> String {
+    format!("{KEEP}{text}{END_KEEP}")
+}
+
+fn draw(page: &mut Page, notice: &Notice<'_>, s: &HouseholdStatement, number: usize) -> Result<()> {
     let mid = (LEFT_MM + RIGHT_MM) / 2.0;
     page.text(mid, 30.0, 20.0, Align::Center, "物业服务费催缴通知单");
-    page.text(RIGHT_MM, 40.0, 9.0, Align::Right, &format!("第 {number} 份，共 {of} 份"));
+    // The office's reference, not a count the resident would puzzle over.
+    page.text(RIGHT_MM, 40.0, 9.0, Align::Right, &format!("通知编号：{}-{number:04}", notice.as_of.format("%Y%m%d")));
     let owner = if s.owner_name.is_empty() { "业主".to_string() } else { s.owner_name.clone() };
     page.text(LEFT_MM, 52.0, 12.0, Align::Left, &format!("尊敬的 {owner}（{}）：", s.household));
     // What is owed is the open bills less any prepayment; 滞纳金 is reckoned, not billed, so the
@@ -86,28 +92,35 @@ fn draw(page: &mut Page, notice: &Notice<'_>, s: &HouseholdStatement, number: us
     };
     let body = format!(
         "　　截至{}，您户尚有下列物业服务费用未缴纳，合计人民币{}（￥{}）。{late_words}请于{}前缴清，可到{}缴纳，或通过微信、支付宝缴纳。如您已缴纳，请不必理会本通知，并请核对收据。",
-        date_text(notice.as_of),
-        capital_amount(Fen(owed)),
+        kept(&date_text(notice.as_of)),
+        kept(&capital_amount(Fen(owed))),
         money_text(owed),
-        date_text(notice.pay_by),
+        kept(&date_text(notice.pay_by)),
         notice.contact,
     );
     let end = page.paragraph(LEFT_MM, 62.0, RIGHT_MM - LEFT_MM, 12.0, 7.5, &body);
 
     let top = end + 8.0;
     let rows = rows(s);
-    let (months_x, open_x, late_x) = (LEFT_MM + 42.0, RIGHT_MM - 62.0, RIGHT_MM - 30.0);
+    // Without late fees the column would only print 0.00s: the amounts take the right edge.
+    let with_late = late_fees > 0;
+    let (months_x, open_x, late_x) =
+        if with_late { (LEFT_MM + 42.0, RIGHT_MM - 62.0, RIGHT_MM - 30.0) } else { (LEFT_MM + 42.0, RIGHT_MM - 32.0, RIGHT_MM) };
     page.rect(LEFT_MM, top, RIGHT_MM - LEFT_MM, ROW_MM, Some(0.9));
     let base = |row: usize| top + ROW_MM * row as f32 + 5.6;
     page.text(LEFT_MM + 2.0, base(0), 11.0, Align::Left, "收费项目");
     page.text(months_x + 2.0, base(0), 11.0, Align::Left, "欠费月份");
     page.text(late_x - 2.0, base(0), 11.0, Align::Right, "欠费（元）");
-    page.text(RIGHT_MM - 2.0, base(0), 11.0, Align::Right, "滞纳金（元）");
+    if with_late {
+        page.text(RIGHT_MM - 2.0, base(0), 11.0, Align::Right, "滞纳金（元）");
+    }
     for (i, row) in rows.iter().enumerate() {
         page.text(LEFT_MM + 2.0, base(i + 1), 11.0, Align::Left, &row.item);
         page.text(months_x + 2.0, base(i + 1), 10.0, Align::Left, &row.months);
         page.text(late_x - 2.0, base(i + 1), 11.0, Align::Right, &money_text(row.open_fen));
-        page.text(RIGHT_MM - 2.0, base(i + 1), 11.0, Align::Right, &money_text(row.late_fen));
+        if with_late {
+            page.text(RIGHT_MM - 2.0, base(i + 1), 11.0, Align::Right, &money_text(row.late_fen));
+        }
     }
     let mut last = rows.len() + 1;
     if s.prepaid.0 > 0 {
@@ -117,14 +130,16 @@ fn draw(page: &mut Page, notice: &Notice<'_>, s: &HouseholdStatement, number: us
     }
     page.text(LEFT_MM + 2.0, base(last), 11.0, Align::Left, "合计");
     page.text(late_x - 2.0, base(last), 11.0, Align::Right, &money_text(owed));
-    page.text(RIGHT_MM - 2.0, base(last), 11.0, Align::Right, &money_text(late_fees));
+    if with_late {
+        page.text(RIGHT_MM - 2.0, base(last), 11.0, Align::Right, &money_text(late_fees));
+    }
     let bottom = top + ROW_MM * (last + 1) as f32;
     page.rect(LEFT_MM, top, RIGHT_MM - LEFT_MM, bottom - top, None);
     for row in 1..=last {
         let y = top + ROW_MM * row as f32;
         page.line((LEFT_MM, y), (RIGHT_MM, y), 0.3);
     }
-    for x in [months_x, open_x, late_x] {
+    for x in [months_x, open_x, late_x].into_iter().filter(|x| *x < RIGHT_MM) {
         page.line((x, top), (x, bottom), 0.3);
     }
     let foot = bottom + 14.0;
@@ -143,7 +158,7 @@ pub fn dunning_pdf(notice: &Notice<'_>, statements: &[HouseholdStatement]) -> Re
     let mut pages = Vec::with_capacity(owing.len());
     for (i, s) in owing.iter().enumerate() {
         let mut page = Page::new(Paper::A4)?;
-        draw(&mut page, notice, s, i + 1, owing.len())?;
+        draw(&mut page, notice, s, i + 1)?;
         pages.push(page);
     }
     let meta = Meta { title: "物业服务费催缴通知单", author: notice.company, subject: "催缴通知单", date: notice.as_of };

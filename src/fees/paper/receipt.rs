@@ -54,8 +54,9 @@ fn draw_copy(page: &mut Page, r: &Receipt, top_mm: f32, copy: &str) -> Result<()
     let mid = (LEFT_MM + RIGHT_MM) / 2.0;
     page.text(mid, top_mm + 16.0, 16.0, Align::Center, &format!("{} 收款收据", r.book));
     page.text(mid, top_mm + 22.5, 9.0, Align::Center, copy);
-    if r.voided {
-        page.text(RIGHT_MM, top_mm + 16.0, 16.0, Align::Right, "已作废");
+    if let Some(day) = r.reprinted_on {
+        page.stamp(RIGHT_MM - 14.0, top_mm + 13.0, 12.0, "补打");
+        page.text(RIGHT_MM, top_mm + 22.5, 8.0, Align::Right, &format!("补打日期：{}", date_text(day)));
     }
     page.text(LEFT_MM, top_mm + 30.0, 10.0, Align::Left, &format!("收据编号：{}", r.label));
     page.text(RIGHT_MM, top_mm + 30.0, 10.0, Align::Right, &format!("收款日期：{}", date_text(r.paid_on)));
@@ -89,14 +90,23 @@ fn draw_copy(page: &mut Page, r: &Receipt, top_mm: f32, copy: &str) -> Result<()
     let amount_x = RIGHT_MM - 40.0;
     page.line((amount_x, table_top), (amount_x, table_top + ROW_MM * total_row as f32), 0.3);
 
-    // Signatures on the left, the QR code and the chain link on the right.
+    // A voided receipt carries a stamp across its table that no one can overlook.
+    if r.voided {
+        page.stamp(mid, table_top + (table_bottom - table_top) / 2.0, 28.0, "已 作 废");
+    }
+
+    // Signatures on the left; the middle is left clear for the seal (about 40 mm), which is
+    // stamped over the company's name; the QR code and the chain link on the right.
     let qr_mm = 24.0;
     let foot = table_bottom + 8.0;
-    page.text(LEFT_MM, foot, 10.0, Align::Left, &format!("收款单位（盖章）：{}", r.book));
-    page.text(LEFT_MM, foot + 7.0, 10.0, Align::Left, &format!("收款人：{}", r.cashier));
-    page.text(LEFT_MM + 60.0, foot + 7.0, 10.0, Align::Left, &format!("记账凭证：{}", r.voucher));
+    page.text(LEFT_MM, foot, 10.0, Align::Left, &format!("开票人（收款人）：{}", r.cashier));
+    page.text(LEFT_MM, foot + 7.0, 10.0, Align::Left, "复核：");
+    page.line((LEFT_MM + 11.0, foot + 8.0), (LEFT_MM + 45.0, foot + 8.0), 0.3);
+    page.text(LEFT_MM, foot + 14.0, 10.0, Align::Left, &format!("记账凭证：{}", r.voucher));
+    page.text(mid - 8.0, foot, 10.0, Align::Left, "收款单位（盖章）");
+    page.text(mid - 8.0, foot + 7.0, 10.0, Align::Left, &r.book);
     let short = &r.fingerprint[..r.fingerprint.len().min(16)];
-    page.text(LEFT_MM, foot + 14.0, 8.0, Align::Left, &format!("账簿指纹：{short}（可在公示账本中核对）"));
+    page.text(LEFT_MM, foot + 20.0, 8.0, Align::Left, &format!("账簿指纹：{short}（可在公示账本中核对）"));
     page.qr(RIGHT_MM - qr_mm, foot - 5.0, qr_mm, &verification_text(r))?;
     Ok(())
 }
@@ -118,6 +128,9 @@ pub fn receipt_pdf(r: &Receipt, paper: Paper) -> Result<Vec<u8>> {
             draw_copy(&mut page, r, 148.5, "第二联 收据联（交款人留存）")?;
         }
     }
-    let title = format!("收据 {} {}", r.label, r.household);
+    let title = match r.reprinted_on {
+        Some(_) => format!("收据 {} {}（补打）", r.label, r.household),
+        None => format!("收据 {} {}", r.label, r.household),
+    };
     render(&Meta { title: &title, author: &r.book, subject: "收款收据", date: r.paid_on }, vec![page])
 }
