@@ -5,6 +5,7 @@
 pub mod demo;
 mod fees;
 mod ledger;
+pub mod words;
 
 use std::io::Write;
 
@@ -25,8 +26,8 @@ use ledger::{BookCommand, ExportCommand, ImportCommand, VoucherCommand};
 #[derive(Parser, Debug)]
 #[command(name = "mingzhang", version, about = "明账：社区物业公司与村集体的公开账本")]
 pub struct Cli {
-    /// Database: a SQLite file path (created if missing) or a postgres:// URL. Default
-    /// mingzhang.db, and mingzhang-demo.db for the demo.
+    /// Database: a SQLite file path or a postgres:// URL. A new file is made only by `init`
+    /// (and the demo); without --db, mingzhang.db in this folder if there is one.
     #[arg(long, global = true, env = "DATABASE_URL")]
     pub db: Option<String>,
     /// The community (社区) to work in; may be left out when the database holds only one.
@@ -139,12 +140,39 @@ pub enum ShowFormat {
 
 const DEFAULT_DB: &str = "mingzhang.db";
 
+/// The database a command works on. A SQLite file is created only by `init`: a mistyped
+/// `--db`, or none at all in the wrong folder, would otherwise start an empty book silently.
+fn database(db: Option<&str>, creating: bool) -> Result<String> {
+    let path = match db {
+        Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") || url.starts_with("sqlite:") => {
+            return Ok(url.to_string())
+        }
+        Some(path) => path.to_string(),
+        None if std::path::Path::new(DEFAULT_DB).exists() => DEFAULT_DB.to_string(),
+        None => {
+            return Err(Error::invalid(
+                "--db",
+                format!("未指定数据库，当前文件夹也没有 {DEFAULT_DB}。请用 --db 指明数据库文件（或 postgres:// 地址），或设置 DATABASE_URL；新建账本：mingzhang --db 账本.db init 社区名称"),
+            ))
+        }
+    };
+    let file = path.split('?').next().unwrap_or(&path);
+    if !creating && !file.is_empty() && !std::path::Path::new(file).exists() {
+        return Err(Error::invalid(
+            "--db",
+            format!("数据库文件 {file} 不存在（路径写错了？）；新建账本请先运行：mingzhang --db {file} init 社区名称"),
+        ));
+    }
+    Ok(path)
+}
+
 /// Runs the command line; returns the process exit code.
 pub async fn run(cli: Cli) -> Result<i32> {
     if let Command::Demo { seed, year, households, no_serve } = &cli.command {
         return demo::run_demo(cli.db.as_deref(), *seed, *year, *households, *no_serve).await;
     }
-    let store = AnyStore::connect(cli.db.as_deref().unwrap_or(DEFAULT_DB)).await?;
+    let db = database(cli.db.as_deref(), matches!(cli.command, Command::Init { .. }))?;
+    let store = AnyStore::connect(&db).await?;
     store.pin_writer_here();
     with_store!(store, s => run_on(s, cli).await)
 }
