@@ -171,3 +171,66 @@ async fn carry_forward_reversed<S: FeesStore>(ledger: Ledger<S>, _url: &str) {
 async fn a_reversed_carry_forward_is_left_out_too() {
     on_fresh_store!(carry_forward_reversed)
 }
+
+async fn taxes_by_kind<S: FeesStore>(ledger: Ledger<S>, _url: &str) {
+    let book = company_book(&ledger).await;
+    let taxes = [("540301", 7_000), ("540302", 3_000), ("540303", 2_000), ("540304", 10_000), ("540307", 500)];
+    let mut lines: Vec<_> = taxes.iter().map(|(code, fen)| line(code, *fen, 0)).collect();
+    lines.push(line("222102", 0, 22_500));
+    post(&ledger, &book, &voucher(date(2025, 3, 31), lines)).await;
+    let is = income_statement(&ledger, &book, period(2025, 3)).await;
+    // Line 3 is 税金及附加 in all; 6 城建税; 9 城镇土地使用税、房产税、车船税、印花税; 10 教育费附加 (and 地方教育附加).
+    assert_eq!(year_and_month(&is, 3), (22_500, 22_500));
+    assert_eq!(year_and_month(&is, 6), (7_000, 7_000));
+    assert_eq!(year_and_month(&is, 9), (10_500, 10_500));
+    assert_eq!(year_and_month(&is, 10), (5_000, 5_000));
+    assert_eq!(year_and_month(&is, 4), (0, 0), "消费税");
+    assert_eq!(is.value(5, 0), None, "营业税 is no more");
+}
+
+#[tokio::test]
+async fn taxes_and_surcharges_fill_their_lines_from_the_sub_account_of_each_tax() {
+    on_fresh_store!(taxes_by_kind)
+}
+
+async fn surtax_accrual<S: FeesStore>(ledger: Ledger<S>, _url: &str) {
+    use mingzhang::ledger::surtax::SurtaxRates;
+    let book = company_book(&ledger).await;
+    // March: 300.00 VAT on 10,000.00 of fees; February's 200.00 paid in March is not a base.
+    post(
+        &ledger,
+        &book,
+        &voucher(date(2025, 3, 5), vec![line("1001", 1_030_000, 0), line("500101", 0, 1_000_000), line("222101", 0, 30_000)]),
+    )
+    .await;
+    post(&ledger, &book, &voucher(date(2025, 3, 15), vec![line("222101", 20_000, 0), line("100201", 0, 20_000)])).await;
+    let rates = SurtaxRates { city_percent: 7, halved: false };
+    let id = ledger.draft_surtax_accrual(&book, period(2025, 3), rates, "会计甲").await.unwrap().expect("a voucher");
+    let (v, lines) = ledger.voucher(&book, id).await.unwrap();
+    assert_eq!(v.voucher_date, date(2025, 3, 31));
+    let by_code: Vec<(String, i64, i64)> =
+        lines.iter().map(|l| (book.code_of(l.account_id).unwrap().to_string(), l.debit_fen, l.credit_fen)).collect();
+    assert_eq!(
+        by_code,
+        vec![
+            ("540301".into(), 2_100, 0),
+            ("540302".into(), 900, 0),
+            ("540303".into(), 600, 0),
+            ("222102".into(), 0, 2_100),
+            ("222103".into(), 0, 900),
+            ("222106".into(), 0, 600),
+        ]
+    );
+    assert!(lines[0].summary.contains("城市维护建设税") && lines[0].summary.contains("300.00"), "{}", lines[0].summary);
+    ledger.review(&book, id, "主管乙").await.unwrap();
+    ledger.post(&book, id, "主管乙").await.unwrap();
+    let is = income_statement(&ledger, &book, period(2025, 3)).await;
+    assert_eq!((year_and_month(&is, 3), year_and_month(&is, 6), year_and_month(&is, 10)), ((3_600, 3_600), (2_100, 2_100), (1_500, 1_500)));
+    // A month without VAT drafts nothing.
+    assert_eq!(ledger.draft_surtax_accrual(&book, period(2025, 4), rates, "会计甲").await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn the_month_end_surtax_voucher_accrues_from_the_months_vat() {
+    on_fresh_store!(surtax_accrual)
+}

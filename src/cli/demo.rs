@@ -8,6 +8,7 @@
 //! chronic arrears), parking fees, and the company's and collective's other vouchers.
 
 use chrono::NaiveDate;
+use indicatif::{ProgressBar, ProgressStyle};
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 
@@ -183,17 +184,18 @@ fn company_costs(rng: &mut SmallRng, p: Period, carry: &mut Carry) -> Vec<Vouche
         1,
         vec![line("收取电梯广告费（公共收益）", "100201", ads, 0), line("收取电梯广告费（公共收益）", "224101", 0, ads)],
     ));
+    // 城建税 7 %, 教育费附加 3 %, 地方教育附加 2 % of the VAT: the surtax split 7 : 3 : 2.
     let surtax = around(rng, 1_200, 200);
-    out.push(v(
-        day(p, 15),
-        1,
-        vec![line("计提城建税及教育费附加", "5403", surtax, 0), line("计提城建税及教育费附加", "222102", 0, surtax)],
-    ));
-    out.push(v(
-        day(p, 20),
-        1,
-        vec![line("缴纳城建税及教育费附加", "222102", surtax, 0), line("缴纳城建税及教育费附加", "100201", 0, surtax)],
-    ));
+    let (city, education) = (surtax * 7 / 12, surtax * 3 / 12);
+    let surtaxes = [("540301", "222102", city), ("540302", "222103", education), ("540303", "222106", surtax - city - education)];
+    let accrue = "计提城建税及教育费附加";
+    let mut accrual: Vec<LineInput> = surtaxes.iter().map(|(cost, _, fen)| line(accrue, cost, *fen, 0)).collect();
+    accrual.extend(surtaxes.iter().map(|(_, payable, fen)| line(accrue, payable, 0, *fen)));
+    out.push(v(day(p, 15), 1, accrual));
+    let pay = "缴纳城建税及教育费附加";
+    let mut paid: Vec<LineInput> = surtaxes.iter().map(|(_, payable, fen)| line(pay, payable, *fen, 0)).collect();
+    paid.push(line(pay, "100201", 0, surtax));
+    out.push(v(day(p, 20), 1, paid));
     let fee = around(rng, 150, 300);
     out.push(v(day(p, 21), 1, vec![line("银行手续费", "5603", fee, 0), line("银行手续费", "100201", 0, fee)]));
     // The district's management subsidy arrives each quarter and is released month by month
@@ -307,6 +309,17 @@ fn households_csv(rng: &mut SmallRng, count: usize, first: Period) -> String {
 /// posted, one error corrected by a red-ink reversal, every month closed and every year's
 /// profit carried forward.
 pub async fn build<S: FeesStore>(ledger: &Ledger<S>, seed: u64, year: i32, household_count: usize) -> Result<DemoBooks> {
+    build_showing(ledger, seed, year, household_count, &ProgressBar::hidden()).await
+}
+
+/// [`build`], advancing `progress` by one for each month built.
+async fn build_showing<S: FeesStore>(
+    ledger: &Ledger<S>,
+    seed: u64,
+    year: i32,
+    household_count: usize,
+    progress: &ProgressBar,
+) -> Result<DemoBooks> {
     let fees = Fees::new(ledger);
     let mut rng = SmallRng::seed_from_u64(seed);
     let mut carry = Carry::default();
@@ -320,6 +333,8 @@ pub async fn build<S: FeesStore>(ledger: &Ledger<S>, seed: u64, year: i32, house
     let households = fee_setup(&fees, &company, community.id, &mut rng, (start, year), household_count).await?;
     let mut receipt_key = 0u64;
     for period in start.through(Period::new(year, 12).expect("December")) {
+        progress.set_message(format!("{period} 计费、收款、记账"));
+        progress.inc(1);
         fees.run_billing(&company, period, &[], REVIEWER).await?;
         let (cash, wallet) = collect(&fees, &company, &households, period, &mut rng, &mut receipt_key).await?;
         books_month(ledger, [&company, &collective], period, year, &mut rng, &mut carry, (cash, wallet)).await?;
@@ -514,7 +529,13 @@ pub(crate) async fn run_demo(db: Option<&str>, seed: u64, year: i32, households:
     store.pin_writer_here();
     with_store!(store, s => {
         let ledger = Ledger::new(s.clone());
-        let books = build(&ledger, seed, year, households).await?;
+        // A bar on the terminal only: indicatif draws nothing when stderr is not one.
+        // The demo builds three years, month by month.
+        let progress = ProgressBar::new(3 * 12).with_style(
+            ProgressStyle::with_template("{bar:36} {pos}/{len} 月  {msg}").unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        let books = build_showing(&ledger, seed, year, households, &progress).await?;
+        progress.set_message("校验账簿");
         let december = Period::new(year, 12).ok_or_else(|| Error::invalid("--year", year.to_string()))?;
         let january = december.first_of_year();
         let mut out = format!("演示社区“{}”已建于 {db}（种子 {seed}）\n\n", COMMUNITY);
@@ -533,6 +554,7 @@ pub(crate) async fn run_demo(db: Option<&str>, seed: u64, year: i32, households:
         out += &crate::fees::reports::aging(&s, &books.company, december, false).await?.to_table().to_text();
         out.push('\n');
         let report = verify::verify_all(&s).await?;
+        progress.finish_and_clear();
         out += &verify_text(&report);
         if !no_serve {
             out += "\n（网页服务将在后续版本提供；本版本构建演示数据后退出。）\n";

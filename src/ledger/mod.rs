@@ -18,6 +18,7 @@ mod periods;
 mod posting;
 pub mod store;
 mod subaccount;
+pub mod surtax;
 pub mod verify;
 pub mod voucher;
 

@@ -75,6 +75,11 @@ pub struct RowDef {
     pub formula: Option<String>,
     #[serde(default)]
     pub note: Option<String>,
+    /// Accounts the formula needs that a book made from an older chart may lack (the 税金及附加
+    /// sub-accounts by tax): without them the row is left blank, as the standard allows when
+    /// a book keeps no such detail.
+    #[serde(default)]
+    pub requires: Vec<String>,
 }
 
 #[derive(Debug, Clone, serde::Deserialize)]
@@ -264,10 +269,11 @@ pub async fn statement<S: LedgerStore>(store: &S, book: &Book, id: &str, report:
         return Err(Error::invalid("报表", format!("{} 适用于科目模板 {}，本账套使用 {}", def.title, def.chart, book.row.chart)));
     }
     let balances = Balances::load(store, book).await?;
+    let has = |code: &String| AccountCode::parse(code).is_some_and(|c| book.chart.contains_key(&c));
     let parsed: Vec<Option<Formula>> = def
         .rows
         .iter()
-        .map(|r| r.formula.as_deref().filter(|f| !f.trim().is_empty()).map(parse_formula).transpose())
+        .map(|r| r.formula.as_deref().filter(|f| !f.trim().is_empty() && r.requires.iter().all(has)).map(parse_formula).transpose())
         .collect::<std::result::Result<_, _>>()
         .map_err(|e| Error::invalid("报表公式", e))?;
     let line_formulas: HashMap<u32, Option<Formula>> =

@@ -1,0 +1,121 @@
+//! 计提附加税费: the month-end voucher that accrues 城市维护建设税, 教育费附加 and 地方教育附加
+//! from the month's VAT, on the small-enterprise chart's accounts by tax (税金及附加 and
+//! 应交税费 sub-accounts).
+//!
+//! The base is the VAT the month made payable: the credits to 应交税费—应交增值税 in the month
+//! (for a small-scale taxpayer, 销售额 × 征收率 as billing and payments book it); its payment
+//! (a debit, in the next month) is not a base. Each surtax is rounded half up to the fen on its
+//! own, as the tax return (附加税费申报表) computes it line by line.
+
+use rust_decimal::Decimal;
+
+use crate::domain::money::{round_half_up_to_fen, Fen};
+use crate::domain::period::Period;
+use crate::error::{Error, Result};
+use crate::ledger::account::AccountCode;
+use crate::ledger::store::{LedgerStore, LedgerTx};
+use crate::ledger::voucher::{Dimensions, LineInput, VoucherInput};
+use crate::ledger::{Book, Ledger};
+
+/// 应交税费—应交增值税 of the small-enterprise chart: the base.
+pub const VAT_PAYABLE: &str = "222101";
+
+/// How the surtaxes are reckoned: the 城建税 rate by where the company is (7 % in a city
+/// district, 5 % in a county town or 镇, 1 % elsewhere, 城市维护建设税法 第四条), and whether the
+/// 50 % reduction for small-scale taxpayers applies (财政部 税务总局公告2023年第12号, to 2027).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SurtaxRates {
+    pub city_percent: u32,
+    pub halved: bool,
+}
+
+/// One surtax of the month: its name, the 税金及附加 and 应交税费 accounts, the amount.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Surtax {
+    pub name: &'static str,
+    pub cost_account: &'static str,
+    pub payable_account: &'static str,
+    pub amount: Fen,
+}
+
+/// The surtaxes on `vat` (pure): 城建税 at the city rate, 教育费附加 3 %, 地方教育附加 2 %,
+/// each halved when the reduction applies, each rounded half up to the fen; zero ones left out.
+pub fn surtaxes(vat: Fen, rates: SurtaxRates) -> Result<Vec<Surtax>> {
+    if ![1, 5, 7].contains(&rates.city_percent) {
+        return Err(Error::invalid("城建税税率", format!("{} % 不是法定税率（7、5 或 1）", rates.city_percent)));
+    }
+    let base = Decimal::new(vat.0, 2);
+    let share = if rates.halved { Decimal::new(5, 1) } else { Decimal::ONE };
+    let of = |percent: u32| round_half_up_to_fen(base * Decimal::from(percent) / Decimal::ONE_HUNDRED * share);
+    Ok([
+        ("城市维护建设税", "540301", "222102", of(rates.city_percent)),
+        ("教育费附加", "540302", "222103", of(3)),
+        ("地方教育附加", "540303", "222106", of(2)),
+    ]
+    .into_iter()
+    .filter(|(_, _, _, fen)| fen.0 > 0)
+    .map(|(name, cost_account, payable_account, amount)| Surtax { name, cost_account, payable_account, amount })
+    .collect())
+}
+
+impl<S: LedgerStore> Ledger<S> {
+    /// Drafts the month's 计提附加税费 voucher, dated the month's last day, for review and
+    /// posting like any other; None when the month made no VAT payable.
+    pub async fn draft_surtax_accrual(&self, book: &Book, month: Period, rates: SurtaxRates, maker: &str) -> Result<Option<i64>> {
+        let vat_id = book
+            .account_id(VAT_PAYABLE)
+            .ok_or_else(|| Error::invalid("附加税费", format!("账套没有科目 {VAT_PAYABLE} 应交增值税（须用小企业会计准则科目模板）")))?;
+        let vat: i64 = {
+            let mut tx = self.store.read().await?;
+            tx.balances(book.key()).await?.iter().filter(|b| b.account_id == vat_id && b.period == month).map(|b| b.credit_fen).sum()
+        };
+        let taxes = surtaxes(Fen(vat), rates)?;
+        if taxes.is_empty() {
+            return Ok(None);
+        }
+        for code in taxes.iter().flat_map(|t| [t.cost_account, t.payable_account]) {
+            if !AccountCode::parse(code).is_some_and(|c| book.chart.get(&c).is_some_and(|a| a.is_leaf)) {
+                return Err(Error::invalid("附加税费", format!("账套没有末级科目 {code}（须用本版小企业会计准则科目模板）")));
+            }
+        }
+        let summary = |t: &Surtax| format!("计提{month}{}（增值税 {} × {}）", t.name, Fen(vat), rate_text(t, rates));
+        let mut lines: Vec<LineInput> =
+            taxes.iter().map(|t| LineInput::new(summary(t), t.cost_account, t.amount, Fen::ZERO, Dimensions::default())).collect();
+        lines.extend(taxes.iter().map(|t| LineInput::new(summary(t), t.payable_account, Fen::ZERO, t.amount, Dimensions::default())));
+        let input = VoucherInput { date: month.last_day(), attachments: 1, lines };
+        self.draft(book, maker, &input).await.map(Some)
+    }
+}
+
+fn rate_text(t: &Surtax, rates: SurtaxRates) -> String {
+    let percent = match t.cost_account {
+        "540301" => rates.city_percent,
+        "540302" => 3,
+        _ => 2,
+    };
+    if rates.halved {
+        format!("{percent}% 减半")
+    } else {
+        format!("{percent}%")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn amounts(vat_fen: i64, city_percent: u32, halved: bool) -> Vec<(&'static str, i64)> {
+        surtaxes(Fen(vat_fen), SurtaxRates { city_percent, halved }).unwrap().iter().map(|t| (t.name, t.amount.0)).collect()
+    }
+
+    #[test]
+    fn surtaxes_by_hand() {
+        // VAT 12,450.00: 871.50 + 373.50 + 249.00.
+        assert_eq!(amounts(1_245_000, 7, false), vec![("城市维护建设税", 87_150), ("教育费附加", 37_350), ("地方教育附加", 24_900)]);
+        // VAT 3,333.33 halved: 7 % → 233.33331 / 2 = 116.67; 3 % → 99.9999 / 2 = 50.00; 2 % → 33.33.
+        assert_eq!(amounts(333_333, 7, true), vec![("城市维护建设税", 11_667), ("教育费附加", 5_000), ("地方教育附加", 3_333)]);
+        // 0.05 at 1 %: 0.0005 rounds to 0.00 and is left out; 3 % gives 0.0015 → 0.00 too.
+        assert!(amounts(5, 1, false).is_empty());
+        assert!(surtaxes(Fen(100), SurtaxRates { city_percent: 6, halved: false }).is_err());
+    }
+}
