@@ -23,7 +23,7 @@ use crate::render::pdf::Paper;
 
 #[derive(Subcommand, Debug)]
 pub enum HouseholdCommand {
-    /// Import households from CSV or XLSX (楼栋,单元,房号,建筑面积,类型,业主,电话,入住日期).
+    /// 从 CSV 或 XLSX 导入住户（楼栋,单元,房号,建筑面积,类型,业主,电话,入住日期）
     Import {
         #[arg(long)]
         file: PathBuf,
@@ -33,7 +33,7 @@ pub enum HouseholdCommand {
 
 #[derive(Subcommand, Debug)]
 pub enum FeeCommand {
-    /// Add a fee item (收费项目).
+    /// 新增收费项目
     Item {
         #[command(flatten)]
         book: BookArg,
@@ -41,38 +41,38 @@ pub enum FeeCommand {
         code: String,
         #[arg(long)]
         name: String,
-        /// per_m2_month (按面积), fixed_month (固定), metered (按用量).
+        /// 计费方式：per_m2_month（按面积）、fixed_month（固定）、metered（按用量）
         #[arg(long)]
         basis: String,
-        /// Revenue account code, e.g. 500101.
+        /// 收入科目编码，例如 500101
         #[arg(long)]
         account: String,
-        /// 滞纳金 per day in parts per million of the open amount (300 = 0.03 %); 0 = off.
+        /// 滞纳金：每日按未缴金额的百万分之几计收（300 即 0.03%）；0 表示不收
         #[arg(long, default_value_t = 0)]
         late_fee_ppm: i64,
-        /// Cap of the late fee as a percentage of the bill.
+        /// 滞纳金上限，以占账单金额的百分比计
         #[arg(long, default_value_t = 0)]
         late_fee_cap: i64,
     },
-    /// Add a fee standard (收费标准) for one household kind.
+    /// 为一种住户类型新增收费标准
     Standard {
         #[command(flatten)]
         book: BookArg,
         #[arg(long)]
         item: String,
-        /// 住宅, 商铺, 车库 or 车位.
+        /// 住宅、商铺、车库或车位
         #[arg(long)]
         kind: String,
-        /// 元 per m² per month, per month, or per unit used.
+        /// 单价：元/m²/月、元/月 或 元/单位用量
         #[arg(long)]
         rate: String,
         #[arg(long)]
         from: String,
-        /// End-exclusive.
+        /// 截止日期（不含当天）
         #[arg(long)]
         until: Option<String>,
     },
-    /// Meter readings of a month from CSV or XLSX: 楼栋,单元,房号,读数[,换表,旧表止数,新表起数].
+    /// 从 CSV 或 XLSX 导入某月抄表读数：楼栋,单元,房号,读数[,换表,旧表止数,新表起数]
     Meter {
         #[command(flatten)]
         book: BookArg,
@@ -91,7 +91,7 @@ pub struct BillArgs {
     pub book: BookArg,
     #[arg(long)]
     pub period: String,
-    /// Fee item codes; all when left out.
+    /// 收费项目编码；省略时为全部项目
     #[arg(long)]
     pub item: Vec<String>,
     #[arg(long)]
@@ -102,22 +102,22 @@ pub struct BillArgs {
 pub struct PayArgs {
     #[command(flatten)]
     pub book: BookArg,
-    /// 楼栋-单元-房号, e.g. 1-2-301.
+    /// 楼栋-单元-房号，例如 1-2-301
     #[arg(long)]
     pub household: String,
     #[arg(long)]
     pub amount: String,
-    /// 现金, 银行, 微信, 支付宝 (or cash, bank, wechat, alipay).
+    /// 现金、银行、微信、支付宝（或 cash、bank、wechat、alipay）
     #[arg(long)]
     pub method: String,
     #[arg(long)]
     pub date: String,
-    /// Idempotency key: the same key twice records one payment.
+    /// 防重复提交的键：同一个键提交两次只记一笔收款
     #[arg(long)]
     pub key: String,
     #[arg(long)]
     pub cashier: String,
-    /// Settle these bill numbers instead of the oldest first.
+    /// 结清指定账单号的账单，而非默认的从最早账单起依次结清
     #[arg(long)]
     pub bill: Vec<i64>,
     #[arg(long, value_enum, default_value = "text")]
@@ -128,21 +128,21 @@ pub struct PayArgs {
 
 #[derive(Args, Debug)]
 pub struct PdfArgs {
-    /// Also write the receipt as a PDF to this file.
+    /// 同时将收据以 PDF 写入此文件
     #[arg(long)]
     pub pdf: Option<PathBuf>,
-    /// A5 (the payer's copy, landscape) or A4 (counterfoil and payer's copy).
+    /// A5（交款人联，横向）或 A4（存根联和交款人联）
     #[arg(long, default_value = "A5")]
     pub paper: String,
 }
 
 #[derive(Subcommand, Debug)]
 pub enum ReceiptCommand {
-    /// Show (and reprint) a receipt by its number.
+    /// 按编号查看（并补打）收据
     Show {
         #[command(flatten)]
         book: BookArg,
-        /// The receipt number, e.g. 12 for No.000012.
+        /// 收据编号，例如 12 即 No.000012
         #[arg(long)]
         number: i64,
         #[arg(long, value_enum, default_value = "text")]
@@ -150,7 +150,7 @@ pub enum ReceiptCommand {
         #[command(flatten)]
         pdf: PdfArgs,
     },
-    /// Void a receipt (作废) by a red-ink reversal of its payment; the bills it settled reopen.
+    /// 作废收据：红字冲销其收款，所结清的账单恢复为未缴
     Void {
         #[command(flatten)]
         book: BookArg,
@@ -160,7 +160,7 @@ pub enum ReceiptCommand {
         reason: String,
         #[arg(long)]
         approver: String,
-        /// The void's date (its voucher's date).
+        /// 作废日期（即冲销凭证的日期）
         #[arg(long)]
         date: String,
     },
@@ -170,25 +170,25 @@ pub enum ReceiptCommand {
 pub struct DunningArgs {
     #[command(flatten)]
     pub book: BookArg,
-    /// The date arrears are counted to; bills of months ended before it are overdue.
+    /// 欠费计算截止日期；在此日期之前已结束的月份，其账单即为逾期
     #[arg(long)]
     pub date: String,
-    /// The date to pay by, printed on the notices.
+    /// 缴费期限，印在通知单上
     #[arg(long)]
     pub pay_by: String,
-    /// Only these buildings (repeat for more); all when left out.
+    /// 只含这些楼栋（可重复指定）；省略时为全部楼栋
     #[arg(long)]
     pub building: Vec<String>,
-    /// Only households owing for at least this many overdue months.
+    /// 只含逾期欠费至少达此月数的住户
     #[arg(long, default_value_t = 1)]
     pub min_months: usize,
-    /// Only households owing at least this amount on overdue bills.
+    /// 只含逾期账单欠费至少达此金额的住户
     #[arg(long, default_value = "0.01")]
     pub min_amount: String,
-    /// Where to pay or ask, printed on the notices.
+    /// 缴费或咨询地点，印在通知单上
     #[arg(long, default_value = "物业服务中心")]
     pub contact: String,
-    /// The PDF to write.
+    /// 要写入的 PDF 文件
     #[arg(long)]
     pub pdf: PathBuf,
 }

@@ -27,10 +27,10 @@ pub enum BookCommand {
         code: String,
         #[arg(long)]
         name: String,
-        /// Chart template: small_enterprise (小企业会计准则) or rural_collective (农村集体经济组织会计制度).
+        /// 科目表模板：small_enterprise（小企业会计准则）或 rural_collective（农村集体经济组织会计制度）
         #[arg(long)]
         chart: String,
-        /// First period, e.g. 2025-01.
+        /// 启用期间，例如 2025-01
         #[arg(long)]
         start: String,
     },
@@ -39,7 +39,7 @@ pub enum BookCommand {
 
 #[derive(Subcommand, Debug)]
 pub enum VoucherCommand {
-    /// Enter a draft (制单). Lines: --debit CODE,AMOUNT,摘要 and --credit CODE,AMOUNT,摘要, or --file voucher.json.
+    /// 制单（录入凭证草稿）：分录用 --debit 科目编码,金额,摘要 和 --credit 科目编码,金额,摘要，或用 --file voucher.json
     Add {
         #[command(flatten)]
         book: BookArg,
@@ -48,7 +48,7 @@ pub enum VoucherCommand {
         #[command(flatten)]
         content: VoucherContent,
     },
-    /// Change a draft (修改), by its maker, before review: the date, attachments and all lines anew.
+    /// 修改草稿：由制单人在审核前重新填写日期、附单据数和全部分录
     Edit {
         #[command(flatten)]
         book: BookArg,
@@ -59,7 +59,7 @@ pub enum VoucherCommand {
         #[command(flatten)]
         content: VoucherContent,
     },
-    /// Delete a draft (删除), by its maker, before review.
+    /// 删除草稿：由制单人在审核前操作
     Delete {
         #[command(flatten)]
         book: BookArg,
@@ -68,7 +68,7 @@ pub enum VoucherCommand {
         #[arg(long)]
         user: String,
     },
-    /// Send a reviewed voucher back to draft (取消审核), by its reviewer, before posting.
+    /// 取消审核：由审核人在记账前将已审核凭证退回草稿
     Unreview {
         #[command(flatten)]
         book: BookArg,
@@ -77,8 +77,7 @@ pub enum VoucherCommand {
         #[arg(long)]
         user: String,
     },
-    /// Review a draft (审核) by --id, or every draft of a month by --period (批量审核); the
-    /// reviewer must not be the maker.
+    /// 审核：用 --id 审核一张草稿，或用 --period 审核某月全部草稿（批量审核）；审核人不得为制单人
     Review {
         #[command(flatten)]
         book: BookArg,
@@ -87,8 +86,7 @@ pub enum VoucherCommand {
         #[arg(long)]
         user: String,
     },
-    /// Post a reviewed voucher (记账) by --id, or every reviewed voucher of a month by --period
-    /// (批量记账).
+    /// 记账：用 --id 记一张已审核凭证，或用 --period 记某月全部已审核凭证（批量记账）
     Post {
         #[command(flatten)]
         book: BookArg,
@@ -97,7 +95,7 @@ pub enum VoucherCommand {
         #[arg(long)]
         user: String,
     },
-    /// Draft a red-ink reversal (红字冲销) of a posted voucher.
+    /// 红字冲销：为已记账凭证生成红字冲销凭证草稿
     Reverse {
         #[command(flatten)]
         book: BookArg,
@@ -122,7 +120,7 @@ pub enum VoucherCommand {
     },
 }
 
-/// What a voucher says: its date, attachments and lines, typed or from a JSON file.
+/// 凭证内容：日期、附单据数和分录，在命令行填写或取自 JSON 文件
 #[derive(clap::Args, Debug)]
 pub struct VoucherContent {
     #[arg(long)]
@@ -139,7 +137,7 @@ pub struct VoucherContent {
 
 #[derive(Subcommand, Debug)]
 pub enum ImportCommand {
-    /// Opening balances (期初余额): CSV with 科目编码,借方余额,贷方余额.
+    /// 期初余额：CSV 文件，列为 科目编码,借方余额,贷方余额
     Opening {
         #[command(flatten)]
         book: BookArg,
@@ -150,7 +148,7 @@ pub enum ImportCommand {
 
 #[derive(Subcommand, Debug)]
 pub enum ExportCommand {
-    /// An hledger journal of the book.
+    /// 账套的 hledger 日记账
     Hledger {
         #[command(flatten)]
         book: BookArg,
@@ -232,7 +230,7 @@ async fn book_command<S: LedgerStore>(ledger: &Ledger<S>, cli: &Cli, cmd: &BookC
 pub struct AccountsArgs {
     #[command(flatten)]
     pub book: Option<BookArg>,
-    /// Show only the account with this code, name or pinyin initials (e.g. yhck).
+    /// 只显示此编码、名称或拼音首字母（如 yhck）对应的科目
     #[arg(long)]
     pub find: Option<String>,
     #[command(subcommand)]
@@ -241,7 +239,7 @@ pub struct AccountsArgs {
 
 #[derive(Subcommand, Debug)]
 pub enum AccountCommand {
-    /// Add a sub-account (增设明细科目): the parent's code plus two digits, e.g. 100202 under 1002.
+    /// 增设明细科目：编码为上级科目编码加两位数字，例如 1002 下的 100202
     Add {
         #[command(flatten)]
         book: BookArg,
@@ -376,13 +374,13 @@ fn voucher_book(cmd: &VoucherCommand) -> &BookArg {
     }
 }
 
-/// One voucher by its id, or all of a month (批量).
+/// 按编号指定一张凭证，或指定某月全部凭证（批量）
 #[derive(Args, Debug, Clone)]
 #[group(required = true, multiple = false)]
 pub struct OneOrMonth {
     #[arg(long)]
     pub id: Option<i64>,
-    /// Every voucher of this month (YYYY-MM) that the command applies to.
+    /// 该月（YYYY-MM）内本命令适用的全部凭证
     #[arg(long)]
     pub period: Option<String>,
 }

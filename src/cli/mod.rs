@@ -26,11 +26,10 @@ use ledger::{BookCommand, ExportCommand, ImportCommand, VoucherCommand};
 #[derive(Parser, Debug)]
 #[command(name = "mingzhang", version, about = "明账：社区物业公司与村集体的公开账本")]
 pub struct Cli {
-    /// Database: a SQLite file path or a postgres:// URL. A new file is made only by `init`
-    /// (and the demo); without --db, mingzhang.db in this folder if there is one.
+    /// 数据库：SQLite 文件路径或 postgres:// 地址；只有 `init`（及 demo）会新建文件；未指定 --db 时，使用当前文件夹中的 mingzhang.db（如有）
     #[arg(long, global = true, env = "DATABASE_URL")]
     pub db: Option<String>,
-    /// The community (社区) to work in; may be left out when the database holds only one.
+    /// 要操作的社区；数据库中只有一个社区时可省略
     #[arg(long, global = true)]
     pub community: Option<String>,
     #[command(subcommand)]
@@ -39,18 +38,17 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Create a community (社区).
+    /// 新建社区
     Init { name: String },
-    /// Books (账套).
+    /// 账套：新建、列出
     #[command(subcommand)]
     Book(BookCommand),
-    /// A book's chart of accounts (会计科目): list (optionally --find a code, name or pinyin
-    /// initials), or `add` a sub-account.
+    /// 账套的会计科目：列出（可加 --find 按科目编码、名称或拼音首字母查找），或用 `add` 增设明细科目
     Accounts(ledger::AccountsArgs),
-    /// Vouchers (记账凭证): add, review, post, reverse, list, show.
+    /// 记账凭证：add 制单、review 审核、post 记账、reverse 冲销、list 列表、show 查看
     #[command(subcommand)]
     Voucher(VoucherCommand),
-    /// Close a month (结账).
+    /// 月末结账
     Close {
         #[command(flatten)]
         book: BookArg,
@@ -59,7 +57,7 @@ pub enum Command {
         #[arg(long)]
         user: String,
     },
-    /// Draft the year-end carry-forward voucher (年末损益结转).
+    /// 生成年末损益结转凭证草稿
     YearEnd {
         #[command(flatten)]
         book: BookArg,
@@ -68,47 +66,47 @@ pub enum Command {
         #[arg(long)]
         user: String,
     },
-    /// Import data from a file.
+    /// 从文件导入数据
     #[command(subcommand)]
     Import(ImportCommand),
-    /// Reports: trial-balance (科目余额表), ledger (明细账), journal (日记账), balance-sheet, income-statement.
+    /// 报表：trial-balance 科目余额表、ledger 明细账、journal 日记账、balance-sheet 资产负债表、income-statement 利润表
     Report(ReportArgs),
-    /// Re-check every invariant of the books; exits 2 if any fails.
+    /// 逐项复核账簿的全部不变式；任一项不通过则退出码为 2
     Verify {
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
     },
-    /// Export a book for other tools.
+    /// 导出账套，供其他工具使用
     #[command(subcommand)]
     Export(ExportCommand),
-    /// Households (住户).
+    /// 住户：导入、列出
     #[command(subcommand)]
     Household(fees::HouseholdCommand),
-    /// Fee items, standards and meter readings (收费项目、收费标准、抄表).
+    /// 收费项目、收费标准、抄表读数
     #[command(subcommand)]
     Fee(fees::FeeCommand),
-    /// Bill every household for a month (计费).
+    /// 计费：为全部住户生成某月账单
     Bill(fees::BillArgs),
-    /// Record a payment and print its receipt (收款).
+    /// 收款：登记一笔收款并打印收据
     Pay(fees::PayArgs),
-    /// Waive part or all of a bill (减免).
+    /// 减免：减免账单的部分或全部金额
     Waive(fees::WaiveArgs),
-    /// Receipts (收据): show or reprint one, or void it.
+    /// 收据：查看或补打，或作废
     #[command(subcommand)]
     Receipt(fees::ReceiptCommand),
-    /// Dunning notices (催缴通知单) for households in arrears, as one PDF.
+    /// 为欠费住户生成催缴通知单，合为一个 PDF
     Dunning(fees::DunningArgs),
-    /// Build the demo community on a fresh database and print its reports.
+    /// 在新数据库上建立演示社区并打印其报表
     Demo {
         #[arg(long, default_value_t = 20251)]
         seed: u64,
-        /// The last of the three demo years.
+        /// 三个演示年度中的最后一年
         #[arg(long, default_value_t = 2025)]
         year: i32,
-        /// Households in the demo community.
+        /// 演示社区的住户数
         #[arg(long, default_value_t = 3000)]
         households: usize,
-        /// Build, print and exit (the web server arrives with the web pages).
+        /// 建立、打印后即退出（网页服务将随网页界面一同提供）
         #[arg(long)]
         no_serve: bool,
     },
@@ -116,13 +114,12 @@ pub enum Command {
 
 #[derive(Args, Debug, Clone)]
 pub struct BookArg {
-    /// Book code, e.g. company or collective.
+    /// 账套编码，例如 company 或 collective
     #[arg(long)]
     pub book: String,
 }
 
-/// How a report is written: text for the terminal, CSV (UTF-8 with BOM) or XLSX for Excel
-/// (XLSX needs --out), JSON for scripts.
+/// 报表输出格式：text 供终端显示，csv（UTF-8 带 BOM）或 xlsx 供 Excel 使用（xlsx 须配合 --out），json 供脚本使用
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
 pub enum Format {
     Text,
@@ -131,7 +128,7 @@ pub enum Format {
     Json,
 }
 
-/// How a single record (a receipt) is shown: it has no table to give CSV or XLSX.
+/// 单条记录（收据）的显示格式：没有表格，因此不提供 CSV 或 XLSX
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
 pub enum ShowFormat {
     Text,
@@ -194,15 +191,15 @@ async fn run_on<S: FeesStore>(store: S, cli: Cli) -> Result<i32> {
 pub enum ReportKind {
     TrialBalance,
     Ledger,
-    /// 现金日记账 / 银行存款日记账 of --account, with 本日合计 after each day.
+    /// --account 科目的现金日记账 / 银行存款日记账，每日末尾列本日合计
     Journal,
     BalanceSheet,
     IncomeStatement,
-    /// 住户对账单 (needs --household).
+    /// 住户对账单（须指定 --household）
     Statement,
-    /// 欠费账龄 by building (or --by-household) at the end of --to.
+    /// 截至 --to 月末的欠费账龄，按楼栋（或加 --by-household 按住户）列示
     Aging,
-    /// 收缴率 by building and month.
+    /// 收缴率，按楼栋和月份列示
     Collection,
 }
 
@@ -212,30 +209,30 @@ pub struct ReportArgs {
     pub kind: ReportKind,
     #[command(flatten)]
     pub book: BookArg,
-    /// First period of the range (trial-balance, ledger).
+    /// 起始会计期间（trial-balance、ledger）
     #[arg(long)]
     pub from: Option<String>,
-    /// Last period of the range; also the report month of the statements.
+    /// 截止会计期间；资产负债表、利润表亦以此为报表月份
     #[arg(long)]
     pub to: Option<String>,
-    /// Account (ledger): its code, name or pinyin initials (yhck for 银行存款).
+    /// 科目（ledger）：科目编码、名称或拼音首字母（如 yhck 即银行存款）
     #[arg(long)]
     pub account: Option<String>,
-    /// Deepest account level shown (trial-balance).
+    /// 显示到第几级科目（trial-balance）
     #[arg(long, default_value_t = 1)]
     pub level: u32,
     #[arg(long, value_enum, default_value = "text")]
     pub format: Format,
-    /// Write the report to this file instead of the terminal (required for xlsx).
+    /// 将报表写入此文件而不输出到终端（xlsx 必须指定）
     #[arg(long)]
     pub out: Option<std::path::PathBuf>,
-    /// 楼栋-单元-房号 (statement).
+    /// 楼栋-单元-房号（statement）
     #[arg(long)]
     pub household: Option<String>,
-    /// Aging by household instead of by building.
+    /// 账龄按住户列示，而非按楼栋
     #[arg(long)]
     pub by_household: bool,
-    /// The date a statement reckons late fees to (today when left out).
+    /// 对账单计算滞纳金的截止日期（省略时为当天）
     #[arg(long)]
     pub date: Option<String>,
 }
