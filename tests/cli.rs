@@ -301,6 +301,24 @@ async fn sub_accounts_are_added_accounts_are_typed_by_name_or_initials_and_a_mon
     assert!(out.contains("记账 2 张") && out.contains("#1 → 记-0001") && out.contains("#2 → 记-0002"), "{out}");
     let (code, _, err) = run(url, &["voucher", "post", "--book", "company", "--user", "刘主管"]);
     assert_eq!(code, 2, "clap refuses a missing --id/--period: {err}");
+    assert!(err.contains("缺少必填参数"), "the parser speaks Chinese: {err}");
+
+    // 计提附加税费 from March's VAT: 100.00 × (7 % + 3 % + 2 %) halved = 6.00.
+    ok(
+        url,
+        &[
+            &add[..],
+            &["--debit", "1001,3400.00,收取物业费", "--credit", "500101,3300.00,收取物业费", "--credit", "222101,100.00,收取物业费"],
+        ]
+        .concat(),
+    );
+    ok(url, &["voucher", "review", "--book", "company", "--period", "2025-03", "--user", "刘主管"]);
+    ok(url, &["voucher", "post", "--book", "company", "--period", "2025-03", "--user", "刘主管"]);
+    let out = ok(url, &["surtax", "--book", "company", "--period", "2025-03", "--halve", "--user", "张会计"]);
+    assert!(out.contains("计提附加税费凭证（草稿 #"), "{out}");
+    let shown = ok(url, &["voucher", "show", "--book", "company", "--id", "4"]);
+    // 城建税 3.50, 教育费附加 1.50, 地方教育附加 1.00.
+    assert!(shown.contains("540301") && shown.contains("3.50") && shown.contains("1.50") && shown.contains("222106"), "{shown}");
 }
 
 /// Reads an XLSX file's first sheet back as (row, column) → cell, with calamine.

@@ -183,6 +183,15 @@ pub async fn run<S: FeesStore>(ledger: &Ledger<S>, cli: &Cli) -> Result<i32> {
                 None => print_out("损益类科目均无余额，无需结转\n"),
             }
         }
+        Command::Surtax { book, period, city_rate, halve, user } => {
+            let book = book_of(ledger, cli, book).await?;
+            let rates = crate::ledger::surtax::SurtaxRates { city_percent: *city_rate, halved: *halve };
+            let p = parse_period("--period", period)?;
+            match ledger.draft_surtax_accrual(&book, p, rates, user).await? {
+                Some(id) => print_out(&format!("已生成 {p} 计提附加税费凭证（草稿 #{id}），待审核\n")),
+                None => print_out(&format!("{p} 没有应交增值税，无需计提附加税费\n")),
+            }
+        }
         Command::Import(ImportCommand::Opening { book, file }) => {
             let book = book_of(ledger, cli, book).await?;
             let n = ledger.import_opening(&book, &std::fs::read_to_string(file)?).await?;

@@ -66,6 +66,23 @@ pub enum Command {
         #[arg(long)]
         user: String,
     },
+    /// 生成月末计提附加税费凭证草稿（城市维护建设税、教育费附加、地方教育附加，按本月应交增值税）
+    Surtax {
+        #[command(flatten)]
+        book: BookArg,
+        /// 月份，如 2025-03
+        #[arg(long)]
+        period: String,
+        /// 城市维护建设税税率（%）：市区 7，县城、镇 5，其他 1
+        #[arg(long, default_value_t = 7)]
+        city_rate: u32,
+        /// 小规模纳税人减半征收（财政部 税务总局公告2023年第12号）
+        #[arg(long)]
+        halve: bool,
+        /// 制单人
+        #[arg(long)]
+        user: String,
+    },
     /// 从文件导入数据
     #[command(subcommand)]
     Import(ImportCommand),

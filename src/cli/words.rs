@@ -83,7 +83,14 @@ pub fn help_text(e: &clap::Error) -> String {
 
 /// clap's usage placeholders, in Chinese.
 fn placeholders(usage: &str) -> String {
-    usage.replace("[OPTIONS]", "[选项]").replace("<COMMAND>", "<命令>").replace("[COMMAND]", "[命令]")
+    usage
+        .replace("[OPTIONS]", "[选项]")
+        .replace("<COMMAND>", "<命令>")
+        .replace("[COMMAND]", "[命令]")
+        .replace("[default: ", "[默认：")
+        .replace("[possible values: ", "[可选：")
+        .replace("Possible values:", "可选值：")
+        .replace("[env: ", "[环境变量：")
 }
 
 #[cfg(test)]
