@@ -140,3 +140,55 @@ async fn opening<S: FeesStore>(ledger: Ledger<S>, url: &str) {
 async fn opening_balances_are_imported_only_when_they_balance_and_bad_rows_are_named() {
     on_fresh_store!(opening)
 }
+
+async fn mid_year_start<S: FeesStore>(ledger: Ledger<S>, _url: &str) {
+    let c = ledger.create_community("年中建账社区").await.unwrap();
+    let book = ledger.create_book(c.id, "company", "年中物业公司", "small_enterprise", period(2025, 7)).await.unwrap();
+    // At 1 January: cash 1,000.00 and capital. January to June: 6,000.00 of fees received, 2,000.00
+    // of cleaning paid, the 损益 accounts kept open until December (表结法).
+    let opening = "科目编码,借方余额,贷方余额,本年累计借方,本年累计贷方\n\
+                   1001,5000.00,,6000.00,2000.00\n500101,,6000.00,,6000.00\n540101,2000.00,,2000.00,\n3001,,1000.00,,\n";
+    let unbalanced = opening.replace("540101,2000.00,,2000.00,", "540101,2000.00,,2100.00,");
+    assert!(ledger.import_opening(&book, &unbalanced).await.unwrap_err().to_string().contains("本年累计"));
+    ledger.import_opening(&book, opening).await.unwrap();
+    post(&ledger, &book, &voucher(date(2025, 7, 8), vec![line("1001", 50_000, 0), line("500101", 0, 50_000)])).await;
+
+    let tb = report::trial_balance(&ledger.store, &book, period(2025, 7), period(2025, 7), 1).await.unwrap();
+    let cash = tb.rows.iter().find(|r| r.code == "1001").unwrap();
+    assert_eq!(
+        (cash.totals.opening_fen, cash.totals.debit_fen, cash.totals.year_debit_fen, cash.totals.year_credit_fen, cash.closing_fen),
+        (500_000, 50_000, 650_000, 200_000, 550_000),
+        "本年累计 covers January to July"
+    );
+    let is = statement::statement(&ledger.store, &book, "income_statement", period(2025, 7)).await.unwrap();
+    assert_eq!((is.value(1, 0).map(|f| f.0), is.value(1, 1).map(|f| f.0)), (Some(650_000), Some(50_000)), "营业收入: the year, then July");
+    assert_eq!(is.value(2, 0).map(|f| f.0), Some(200_000));
+    let bs = statement::statement(&ledger.store, &book, "balance_sheet", period(2025, 7)).await.unwrap();
+    assert!(bs.checks_hold(), "{:?}", bs.checks);
+    assert_eq!((bs.value(1, 0).map(|f| f.0), bs.value(1, 1).map(|f| f.0)), (Some(550_000), Some(100_000)), "年初余额 is 1 January's");
+    // The ledger opens at the start with 期初余额, never a 上年结转 at a 1 January the book never saw.
+    let l = report::account_ledger(&ledger.store, &book, "1001", period(2025, 1), period(2025, 7)).await.unwrap();
+    assert_eq!((l.entries[0].summary.as_str(), l.entries[0].date.as_str(), l.entries[0].balance_fen), ("期初余额", "2025-07-01", 500_000));
+    let year = l.entries.last().unwrap();
+    assert_eq!((year.summary.as_str(), year.debit_fen, year.credit_fen), ("本年累计", 650_000, 200_000));
+
+    // The year-end carries the opening 损益 balances too: the year's profit is 4,500.00.
+    let id = ledger.draft_year_end(&book, 2025, "会计甲").await.unwrap().expect("a carry-forward");
+    let (_, lines) = ledger.voucher(&book, id).await.unwrap();
+    let retained: i64 = lines.iter().filter(|l| book.code_of(l.account_id).unwrap() == "310404").map(|l| l.credit_fen - l.debit_fen).sum();
+    assert_eq!(retained, 450_000);
+    assert!(mingzhang::verify::verify_all(&ledger.store).await.unwrap().is_clean(), "the 本年累计 is sealed in the genesis");
+
+    // A January start has no 本年累计 to bring.
+    let january = ledger.create_book(c.id, "january", "一月建账", "small_enterprise", period(2025, 1)).await.unwrap();
+    let err = ledger
+        .import_opening(&january, "科目编码,借方余额,贷方余额,本年累计借方,本年累计贷方\n1001,1.00,,1.00,\n3001,,1.00,,1.00\n")
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("本年累计"), "{err}");
+}
+
+#[tokio::test]
+async fn a_book_started_mid_year_brings_the_years_movements_into_every_report() {
+    on_fresh_store!(mid_year_start)
+}

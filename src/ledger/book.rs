@@ -86,6 +86,13 @@ pub async fn load_book<T: LedgerTx>(tx: &mut T, community_id: CommunityId, code:
 pub fn genesis_of(book: &Book, opening: &[OpeningRow]) -> Result<String> {
     let mut rows: Vec<(String, i64)> =
         opening.iter().map(|r| Ok((book.code_of(r.account_id)?.to_string(), r.balance_fen))).collect::<Result<_>>()?;
+    // A mid-year start's 本年累计 is sealed too; a January start adds nothing, so the chains of
+    // books opened before migration 0010 keep their genesis.
+    for r in opening.iter().filter(|r| r.year_debit_fen != 0 || r.year_credit_fen != 0) {
+        let code = book.code_of(r.account_id)?;
+        rows.push((format!("{code}/本年累计借方"), r.year_debit_fen));
+        rows.push((format!("{code}/本年累计贷方"), r.year_credit_fen));
+    }
     rows.sort();
     Ok(genesis_hash(book.id().0, &rows))
 }

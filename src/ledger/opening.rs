@@ -32,7 +32,9 @@ impl<S: LedgerStore> Ledger<S> {
 }
 
 /// Opening balances CSV: header `科目编码,借方余额,贷方余额` (or `code,debit,credit`); an
-/// optional 科目名称/name column is ignored. Amounts in yuan with at most two decimals.
+/// optional 科目名称/name column is ignored. A book that starts after January may add
+/// `本年累计借方,本年累计贷方` (the year's movements before the start). Amounts in yuan with at
+/// most two decimals.
 fn parse_opening_csv(book: &Book, text: &str) -> Result<Vec<OpeningRow>> {
     let text = text.trim_start_matches('\u{feff}');
     let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(text.as_bytes());
@@ -41,8 +43,10 @@ fn parse_opening_csv(book: &Book, text: &str) -> Result<Vec<OpeningRow>> {
     let code_col = column(&["科目编码", "code"]).ok_or_else(|| Error::csv(1, "科目编码", "缺少此列（或 code）"))?;
     let debit_col = column(&["借方余额", "借方", "debit"]).ok_or_else(|| Error::csv(1, "借方余额", "缺少此列（或 debit）"))?;
     let credit_col = column(&["贷方余额", "贷方", "credit"]).ok_or_else(|| Error::csv(1, "贷方余额", "缺少此列（或 credit）"))?;
-    let mut per_account: BTreeMap<i64, i64> = BTreeMap::new();
+    let year_cols = (column(&["本年累计借方", "year_debit"]), column(&["本年累计贷方", "year_credit"]));
+    let mut per_account: BTreeMap<i64, OpeningRow> = BTreeMap::new();
     let (mut debit_total, mut credit_total) = (Fen::ZERO, Fen::ZERO);
+    let (mut year_debit_total, mut year_credit_total) = (Fen::ZERO, Fen::ZERO);
     for (index, record) in reader.records().enumerate() {
         let row = index + 2;
         if index >= MAX_IMPORT_ROWS {
@@ -56,8 +60,8 @@ fn parse_opening_csv(book: &Book, text: &str) -> Result<Vec<OpeningRow>> {
         if !account.is_leaf {
             return Err(Error::csv(row, "科目编码", format!("科目 {code}（{}）不是末级科目，请填到其下级科目", account.name)));
         }
-        let amount = |col: usize, name: &str| -> Result<Fen> {
-            let text = record.get(col).unwrap_or("");
+        let amount = |col: Option<usize>, name: &str| -> Result<Fen> {
+            let text = col.and_then(|c| record.get(c)).unwrap_or("");
             if text.is_empty() {
                 return Ok(Fen::ZERO);
             }
@@ -67,15 +71,27 @@ fn parse_opening_csv(book: &Book, text: &str) -> Result<Vec<OpeningRow>> {
             }
             Ok(fen)
         };
-        let debit = amount(debit_col, "借方余额")?;
-        let credit = amount(credit_col, "贷方余额")?;
+        let debit = amount(Some(debit_col), "借方余额")?;
+        let credit = amount(Some(credit_col), "贷方余额")?;
+        let (year_debit, year_credit) = (amount(year_cols.0, "本年累计借方")?, amount(year_cols.1, "本年累计贷方")?);
+        if book.start_period().month() == 1 && !(year_debit.is_zero() && year_credit.is_zero()) {
+            return Err(Error::csv(row, "本年累计借方", format!("账套从 {} 启用，年初建账没有本年累计发生额", book.start_period())));
+        }
         debit_total += debit;
         credit_total += credit;
+        year_debit_total += year_debit;
+        year_credit_total += year_credit;
         let id = book.account_id(code).ok_or_else(|| Error::csv(row, "科目编码", format!("科目“{code}”不存在")))?;
-        *per_account.entry(id).or_default() += debit.0 - credit.0;
+        let o = per_account.entry(id).or_insert(OpeningRow { account_id: id, balance_fen: 0, year_debit_fen: 0, year_credit_fen: 0 });
+        o.balance_fen += debit.0 - credit.0;
+        o.year_debit_fen += year_debit.0;
+        o.year_credit_fen += year_credit.0;
     }
     if debit_total != credit_total {
         return Err(Error::OpeningUnbalanced { debit: debit_total, credit: credit_total });
     }
-    Ok(per_account.into_iter().filter(|(_, b)| *b != 0).map(|(account_id, balance_fen)| OpeningRow { account_id, balance_fen }).collect())
+    if year_debit_total != year_credit_total {
+        return Err(Error::invalid("本年累计", format!("本年累计借方合计 {year_debit_total} 与贷方合计 {year_credit_total} 不等")));
+    }
+    Ok(per_account.into_values().filter(|o| o.balance_fen != 0 || o.year_debit_fen != 0 || o.year_credit_fen != 0).collect())
 }

@@ -35,8 +35,7 @@ impl<S: LedgerStore> Ledger<S> {
             return Err(Error::invalid("结账", format!("{period} 还有 {unposted} 张凭证未记账")));
         }
         if period.month() == 12 {
-            let balances = tx.balances(book.key()).await?;
-            let open_pl = profit_and_loss_balances(book, &balances, period);
+            let open_pl = open_profit_and_loss(&mut tx, book, period).await?;
             if let Some((code, fen)) = open_pl.first() {
                 return Err(Error::invalid(
                     "年末结账",
@@ -60,14 +59,14 @@ impl<S: LedgerStore> Ledger<S> {
     /// (收益分配—未分配收益). Returns None when there is nothing to carry.
     pub async fn draft_year_end(&self, book: &Book, year: i32, maker: &str) -> Result<Option<i64>> {
         let december = Period::new(year, 12).ok_or_else(|| Error::invalid("年度", year.to_string()))?;
-        let balances = {
+        let open = {
             let mut tx = self.store.begin().await?;
             if tx.count_unposted(book.key(), december).await? > 0 {
                 return Err(Error::invalid("年末结转", format!("{december} 还有未记账凭证，请先审核记账")));
             }
-            tx.balances(book.key()).await?
+            open_profit_and_loss(&mut tx, book, december).await?
         };
-        let lines = year_end_lines(book, &profit_and_loss_balances(book, &balances, december));
+        let lines = year_end_lines(book, &open);
         if lines.is_empty() {
             return Ok(None);
         }
@@ -115,11 +114,25 @@ fn year_end_lines(book: &Book, open: &[(String, i64)]) -> Vec<LineInput> {
 }
 
 /// Non-zero debit-minus-credit balances of profit-and-loss leaves through `last`, by code.
-fn profit_and_loss_balances(book: &Book, balances: &[BalanceRow], last: Period) -> Vec<(String, i64)> {
+/// The 损益 accounts' balances at the end of `december`, by code. In the year the book starts, a
+/// 损益 account may open with a balance (a mid-year start under 表结法 brings the year's result
+/// so far): it counts with the year's movements.
+async fn open_profit_and_loss<T: LedgerTx>(tx: &mut T, book: &Book, december: Period) -> Result<Vec<(String, i64)>> {
+    let balances = tx.balances(book.key()).await?;
+    let opening: Vec<(i64, i64)> = if december.year() == book.start_period().year() {
+        tx.opening_balances(book.key()).await?.iter().map(|o| (o.account_id, o.balance_fen)).collect()
+    } else {
+        Vec::new()
+    };
+    Ok(profit_and_loss_balances(book, &balances, &opening, december))
+}
+
+fn profit_and_loss_balances(book: &Book, balances: &[BalanceRow], opening: &[(i64, i64)], last: Period) -> Vec<(String, i64)> {
     let mut per_account: BTreeMap<String, i64> = BTreeMap::new();
-    for b in balances.iter().filter(|b| b.period <= last) {
-        if let Some(a) = book.account_by_id(b.account_id).filter(|a| a.class == AccountClass::ProfitAndLoss) {
-            *per_account.entry(a.code.to_string()).or_default() += b.debit_fen - b.credit_fen;
+    let moved = balances.iter().filter(|b| b.period <= last).map(|b| (b.account_id, b.debit_fen - b.credit_fen));
+    for (account_id, fen) in opening.iter().copied().chain(moved) {
+        if let Some(a) = book.account_by_id(account_id).filter(|a| a.class == AccountClass::ProfitAndLoss) {
+            *per_account.entry(a.code.to_string()).or_default() += fen;
         }
     }
     per_account.into_iter().filter(|(_, b)| *b != 0).collect()

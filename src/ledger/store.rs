@@ -196,6 +196,10 @@ pub struct BalanceRow {
 pub struct OpeningRow {
     pub account_id: i64,
     pub balance_fen: i64,
+    /// 本年累计借方/贷方 of a book that starts mid-year: the account's movements from
+    /// 1 January to the start (migration 0010); zero for a January start.
+    pub year_debit_fen: i64,
+    pub year_credit_fen: i64,
 }
 
 /// What a claim on the book's row returns: the chain's length after the claim, its head
@@ -760,7 +764,7 @@ macro_rules! impl_ledger_tx {
             }
 
             async fn opening_balances(&mut self, book: BookKey) -> Result<Vec<OpeningRow>> {
-                Ok(sqlx::query_as("SELECT account_id, balance_fen FROM opening_balances WHERE community_id = $1 AND book_id = $2 ORDER BY account_id")
+                Ok(sqlx::query_as("SELECT account_id, balance_fen, year_debit_fen, year_credit_fen FROM opening_balances WHERE community_id = $1 AND book_id = $2 ORDER BY account_id")
                     .bind(book.community_id)
                     .bind(book.book_id)
                     .fetch_all(&mut *self.tx)
@@ -774,9 +778,16 @@ macro_rules! impl_ledger_tx {
                     .execute(&mut *self.tx)
                     .await?;
                 for chunk in rows.chunks(ROWS_PER_INSERT) {
-                    let mut q = QueryBuilder::<$db>::new("INSERT INTO opening_balances (community_id, book_id, account_id, balance_fen) ");
+                    let mut q = QueryBuilder::<$db>::new(
+                        "INSERT INTO opening_balances (community_id, book_id, account_id, balance_fen, year_debit_fen, year_credit_fen) ",
+                    );
                     q.push_values(chunk, |mut row, r| {
-                        row.push_bind(book.community_id).push_bind(book.book_id).push_bind(r.account_id).push_bind(r.balance_fen);
+                        row.push_bind(book.community_id)
+                            .push_bind(book.book_id)
+                            .push_bind(r.account_id)
+                            .push_bind(r.balance_fen)
+                            .push_bind(r.year_debit_fen)
+                            .push_bind(r.year_credit_fen);
                     });
                     q.build().execute(&mut *self.tx).await?;
                 }

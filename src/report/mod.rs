@@ -66,11 +66,26 @@ pub struct Balances {
 impl Balances {
     pub async fn load<S: LedgerStore>(store: &S, book: &Book) -> Result<Balances> {
         let mut tx = store.read().await?;
-        Ok(Balances {
-            opening: tx.opening_balances(book.key()).await?,
-            movements: tx.balances(book.key()).await?,
-            carry_forward: tx.carry_forward_balances(book.key()).await?,
-        })
+        let (opening, mut movements) = (tx.opening_balances(book.key()).await?, tx.balances(book.key()).await?);
+        let carry_forward = tx.carry_forward_balances(book.key()).await?;
+        // A mid-year start's 本年累计 stands as one movement in the month before the start, on an
+        // opening balance taken back to 1 January: every report of that year then covers the
+        // whole year (本年累计, 本年累计金额, 年初余额) with no rule of its own.
+        let before_start = book.start_period().prev();
+        let mut opening_at_year_start = Vec::with_capacity(opening.len());
+        for o in opening {
+            if o.year_debit_fen != 0 || o.year_credit_fen != 0 {
+                movements.push(BalanceRow {
+                    account_id: o.account_id,
+                    period: before_start,
+                    debit_fen: o.year_debit_fen,
+                    credit_fen: o.year_credit_fen,
+                });
+            }
+            let balance_fen = o.balance_fen - (o.year_debit_fen - o.year_credit_fen);
+            opening_at_year_start.push(OpeningRow { balance_fen, ..o });
+        }
+        Ok(Balances { opening: opening_at_year_start, movements, carry_forward })
     }
 
     /// Totals of every account (leaves and their ancestors) over `from..=to`; when `to` is
@@ -294,6 +309,12 @@ pub async fn journal<S: LedgerStore>(store: &S, book: &Book, code: &str, from: P
 }
 
 async fn ledger_of<S: LedgerStore>(store: &S, book: &Book, code: &str, from: Period, to: Period, daily: bool) -> Result<AccountLedger> {
+    // Nothing is posted before the book starts; its ledger opens with the start's balance (期初
+    // 余额), not a 上年结转 at a 1 January the book never saw.
+    let from = from.max(book.start_period());
+    if to < from {
+        return Err(Error::invalid("期间", format!("账套从 {} 启用，{to} 之前没有账", book.start_period())));
+    }
     let account_code =
         AccountCode::parse(code).filter(|c| book.chart.contains_key(c)).ok_or_else(|| Error::not_found(format!("科目 {code}")))?;
     let account = &book.chart[&account_code];
