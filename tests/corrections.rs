@@ -231,7 +231,7 @@ async fn water<S: FeesStore>(ledger: Ledger<S>, _url: &str) {
     assert_eq!((run.bills, run.total, run.held.len()), (1, Fen(4_000), 0), "12.5 m³ × 3.20 = 40.00");
     let err =
         ledger.fees().record_meter_readings(&book, "SF", period(2025, 2), &[MeterReadingInput::new(2, h.id, "8113.00")]).await.unwrap_err();
-    assert!(err.to_string().contains("已计费"), "{err}");
+    assert!(err.to_string().contains("已按此读数计费"), "{err}");
 }
 
 #[tokio::test]
@@ -266,6 +266,29 @@ async fn meter_change<S: FeesStore>(ledger: Ledger<S>, url: &str) {
     fees.record_meter_readings(&book, "SF", period(2025, 3), &[MeterReadingInput::new(2, h.id, "10.00")]).await.unwrap();
     let run = fees.run_billing(&book, period(2025, 3), &items, "会计").await.unwrap();
     assert_eq!(run.total, Fen(800), "2.50 m³ × 3.20");
+}
+
+async fn rate_change<S: FeesStore>(ledger: Ledger<S>, url: &str) {
+    let (book, _) = billed_household(&ledger, 2).await;
+    let fees = ledger.fees();
+    // February was billed on 1 February at 1.50: a new rate cannot start on that day.
+    let before = snapshot(url).await;
+    let err = fees.add_fee_standard(&book, "WYF", HouseholdKind::Residential, "1.80", date(2025, 2, 1), None).await.unwrap_err();
+    assert!(err.to_string().contains("已按现行标准 1.5 元计费"), "{err}");
+    assert_eq!(snapshot(url).await, before);
+    // From 15 February (March is the first month billed after it) the old rate ends, with no
+    // other step.
+    fees.add_fee_standard(&book, "WYF", HouseholdKind::Residential, "1.80", date(2025, 2, 15), None).await.unwrap();
+    let standards: Vec<(String, Option<chrono::NaiveDate>)> =
+        fees.fee_standards(&book).await.unwrap().into_iter().map(|(_, s)| (s.rate_yuan, s.valid_until)).collect();
+    assert_eq!(standards, vec![("1.5".to_string(), Some(date(2025, 2, 15))), ("1.8".to_string(), None)]);
+    let run = fees.run_billing(&book, period(2025, 3), &[], "会计").await.unwrap();
+    assert_eq!(run.total, Fen(18_000), "100 m² × 1.80");
+}
+
+#[tokio::test]
+async fn a_new_rate_ends_the_old_one_unless_months_from_its_date_are_already_billed() {
+    on_fresh_store!(rate_change)
 }
 
 #[test]

@@ -101,7 +101,8 @@ async fn households_import_from_csv_and_xlsx_idempotently_and_bad_files_write_no
 
 async fn billing<S: FeesStore>(ledger: Ledger<S>, url: &str) {
     let (book, hs) = community_with_fees(&ledger).await;
-    let err = ledger.fees().add_fee_standard(&book, "WYF", HouseholdKind::Residential, "1.80", date(2025, 6, 1), None).await.unwrap_err();
+    // A second rate from the same day overlaps; a later one is a rate change (tests/corrections.rs).
+    let err = ledger.fees().add_fee_standard(&book, "WYF", HouseholdKind::Residential, "1.80", date(2024, 1, 1), None).await.unwrap_err();
     assert!(err.to_string().contains("重叠"), "{err}");
 
     let run = ledger.fees().run_billing(&book, period(2025, 3), &[], "会计甲").await.unwrap();

@@ -72,6 +72,11 @@ pub enum FeeCommand {
         #[arg(long)]
         until: Option<String>,
     },
+    /// 列出收费标准（明码标价）：项目、房屋类型、单价、有效期
+    Standards {
+        #[command(flatten)]
+        book: BookArg,
+    },
     /// 从 CSV 或 XLSX 导入某月抄表读数：楼栋,单元,房号,读数[,换表,旧表止数,新表起数]
     Meter {
         #[command(flatten)]
@@ -215,7 +220,10 @@ pub async fn run<S: FeesStore>(ledger: &Ledger<S>, cli: &Cli) -> Result<Option<i
     match &cli.command {
         Command::Household(cmd) => households(&fees, community_of(ledger, cli).await?.id, cmd).await?,
         Command::Fee(cmd) => {
-            let (FeeCommand::Item { book, .. } | FeeCommand::Standard { book, .. } | FeeCommand::Meter { book, .. }) = cmd;
+            let (FeeCommand::Item { book, .. }
+            | FeeCommand::Standard { book, .. }
+            | FeeCommand::Standards { book }
+            | FeeCommand::Meter { book, .. }) = cmd;
             fee_command(&fees, &book_of(ledger, cli, book).await?, cmd).await?
         }
         Command::Bill(args) => bill(&fees, &book_of(ledger, cli, &args.book).await?, args).await?,
@@ -301,6 +309,22 @@ async fn fee_command<S: FeesStore>(fees: &Fees<S>, book: &Book, cmd: &FeeCommand
             let until = until.as_deref().map(|u| parse_date("--until", u)).transpose()?;
             fees.add_fee_standard(book, item, k, rate, parse_date("--from", from)?, until).await?;
             print_out(&format!("已添加收费标准：{item} {} {rate} 元\n", k.label()));
+        }
+        FeeCommand::Standards { .. } => {
+            let mut out = String::from("项目\t名称\t房屋类型\t单价（元）\t计费方式\t起始日期\t截止日期（不含）\n");
+            for (item, s) in fees.fee_standards(book).await? {
+                let until = s.valid_until.map_or("长期".to_string(), |d| d.to_string());
+                let basis = item.basis.label();
+                out += &format!(
+                    "{}\t{}\t{}\t{}\t{basis}\t{}\t{until}\n",
+                    item.code,
+                    item.name,
+                    s.household_kind.label(),
+                    s.rate_yuan,
+                    s.valid_from
+                );
+            }
+            print_out(&out);
         }
         FeeCommand::Meter { item, period, file, .. } => {
             let p = parse_period("--period", period)?;

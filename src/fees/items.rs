@@ -69,7 +69,22 @@ impl<S: FeesStore> Fees<S> {
         let mut tx = self.store().begin().await?;
         let item = fee_item_by_code(&mut tx, book, item_code).await?;
         let far = NaiveDate::MAX;
-        for s in tx.fee_standards(book.key()).await?.iter().filter(|s| s.fee_item_id == item.id && s.household_kind == kind) {
+        let same: Vec<FeeStandardRow> =
+            tx.fee_standards(book.key()).await?.into_iter().filter(|s| s.fee_item_id == item.id && s.household_kind == kind).collect();
+        // 调价: a new rate from a later date ends the standard in force, open-ended until now, the
+        // day before it starts, unless a month from that date on was billed at the old rate.
+        if let Some(current) = same.iter().find(|s| s.valid_until.is_none() && s.valid_from < from) {
+            let first_new_month = first_month_billed_on_or_after(from);
+            if tx.bills_of_kind_from(book.key(), item.id, kind, first_new_month).await? > 0 {
+                return Err(Error::invalid(
+                    "有效期",
+                    format!("{first_new_month} 起的{}已按现行标准 {} 元计费，调价日期须在已计费的月份之后", item.name, current.rate_yuan),
+                ));
+            }
+            tx.end_fee_standard(book.row.community_id, current.id, from).await?;
+        }
+        let ended = |s: &FeeStandardRow| if s.valid_until.is_none() && s.valid_from < from { Some(from) } else { s.valid_until };
+        for s in same.iter().map(|s| FeeStandardRow { valid_until: ended(s), ..s.clone() }).collect::<Vec<_>>().iter() {
             if from < s.valid_until.unwrap_or(far) && s.valid_from < until.unwrap_or(far) {
                 let until_text = s.valid_until.map_or("长期".to_string(), |d| d.to_string());
                 return Err(Error::invalid(
@@ -95,6 +110,26 @@ impl<S: FeesStore> Fees<S> {
         tx.commit().await?;
         Ok(id)
     }
+    /// The book's fee standards with their items' names, item by item, oldest first.
+    pub async fn fee_standards(&self, book: &Book) -> Result<Vec<(FeeItemRow, FeeStandardRow)>> {
+        let mut tx = self.store().read().await?;
+        let items = tx.fee_items(book.key()).await?;
+        let mut out: Vec<(FeeItemRow, FeeStandardRow)> = tx
+            .fee_standards(book.key())
+            .await?
+            .into_iter()
+            .filter_map(|s| items.iter().find(|f| f.id == s.fee_item_id).map(|f| (f.clone(), s)))
+            .collect();
+        out.sort_by(|a, b| {
+            (a.0.code.as_str(), a.1.household_kind.label(), a.1.valid_from).cmp(&(
+                b.0.code.as_str(),
+                b.1.household_kind.label(),
+                b.1.valid_from,
+            ))
+        });
+        Ok(out)
+    }
+
     /// Meter readings of one month for a metered item. A reading lower than the meter's last is
     /// refused unless marked as a meter replacement. A reading entered again corrects the
     /// earlier one until the month is billed; after that the bill must be reversed first.
@@ -124,7 +159,7 @@ impl<S: FeesStore> Fees<S> {
                 return Err(Error::csv(row, "房号", "同一住户在本批读数中出现两次"));
             }
             if billed.contains(&r.household_id) {
-                return Err(Error::csv(row, "读数", format!("{period} 的{}已计费，读数不能再改；须先冲销该账单", item.name)));
+                return Err(Error::csv(row, "读数", format!("{period} 的{}已按此读数计费，读数不能再改", item.name)));
             }
             let reading = parse_reading(row, "读数", &r.reading)?;
             let change = match &r.change {
@@ -202,5 +237,15 @@ fn check_reading(row: usize, previous: Option<Decimal>, reading: Decimal, change
                 _ => Ok(()),
             }
         }
+    }
+}
+
+/// The first month billed on or after `date`: a month is billed on its first day.
+fn first_month_billed_on_or_after(date: NaiveDate) -> Period {
+    let month = Period::of_date(date);
+    if month.first_day() == date {
+        month
+    } else {
+        month.next()
     }
 }

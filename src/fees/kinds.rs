@@ -69,6 +69,15 @@ impl FeeBasis {
             FeeBasis::Metered => "metered",
         }
     }
+
+    /// How a standard's unit reads in the 明码标价 list.
+    pub fn label(self) -> &'static str {
+        match self {
+            FeeBasis::PerM2Month => "元/m²/月",
+            FeeBasis::FixedMonth => "元/月",
+            FeeBasis::Metered => "元/单位用量",
+        }
+    }
 }
 
 /// What a row of the maintained per-building figures counts: bills, or what settled them.

@@ -303,6 +303,21 @@ pub trait FeesTx: Send {
     fn fee_items(&mut self, book: BookKey) -> impl Future<Output = Result<Vec<FeeItemRow>>> + Send;
     fn insert_fee_standard(&mut self, community_id: CommunityId, s: &FeeStandardRow) -> impl Future<Output = Result<i64>> + Send;
     fn fee_standards(&mut self, book: BookKey) -> impl Future<Output = Result<Vec<FeeStandardRow>>> + Send;
+    /// Ends an open-ended standard the day before `until` (valid_until is exclusive).
+    fn end_fee_standard(
+        &mut self,
+        community_id: CommunityId,
+        standard_id: i64,
+        until: NaiveDate,
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// Bills of `fee_item_id` for households of `kind` for months from `from` on.
+    fn bills_of_kind_from(
+        &mut self,
+        book: BookKey,
+        fee_item_id: i64,
+        kind: HouseholdKind,
+        from: Period,
+    ) -> impl Future<Output = Result<i64>> + Send;
     fn insert_meter_readings(&mut self, community_id: CommunityId, readings: &[MeterReadingRow])
         -> impl Future<Output = Result<()>> + Send;
     /// Readings of `period`, and the latest earlier reading of every meter.
@@ -463,6 +478,30 @@ macro_rules! impl_fees_tx {
                 .bind(book.community_id)
                 .bind(book.book_id)
                 .fetch_all(&mut *self.tx)
+                .await?)
+            }
+
+            async fn end_fee_standard(&mut self, community_id: CommunityId, standard_id: i64, until: NaiveDate) -> Result<()> {
+                sqlx::query("UPDATE fee_standards SET valid_until = $3 WHERE community_id = $1 AND id = $2 AND valid_until IS NULL")
+                    .bind(community_id)
+                    .bind(standard_id)
+                    .bind(until)
+                    .execute(&mut *self.tx)
+                    .await?;
+                Ok(())
+            }
+
+            async fn bills_of_kind_from(&mut self, book: BookKey, fee_item_id: i64, kind: HouseholdKind, from: Period) -> Result<i64> {
+                Ok(sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM bills b JOIN households h ON h.community_id = b.community_id AND h.id = b.household_id
+                     WHERE b.community_id = $1 AND b.book_id = $2 AND b.fee_item_id = $3 AND h.kind = $4 AND b.period >= $5",
+                )
+                .bind(book.community_id)
+                .bind(book.book_id)
+                .bind(fee_item_id)
+                .bind(kind)
+                .bind(from)
+                .fetch_one(&mut *self.tx)
                 .await?)
             }
 
