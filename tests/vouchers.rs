@@ -199,3 +199,52 @@ async fn batch<S: FeesStore>(ledger: Ledger<S>, _url: &str) {
 async fn batch_posting_numbers_chains_and_balances_like_single_posting() {
     on_fresh_store!(batch)
 }
+
+async fn voucher_on_paper<S: FeesStore>(ledger: Ledger<S>, _url: &str) {
+    let book = company_book(&ledger).await;
+    let id = post(&ledger, &book, &voucher(date(2025, 3, 10), vec![line("540104", 42_000, 0), line("100201", 0, 42_000)])).await;
+    let red = ledger.reverse(&book, id, "会计甲", date(2025, 3, 12)).await.unwrap();
+    let text = |voucher_id: i64| {
+        let ledger = &ledger;
+        let book = &book;
+        async move {
+            let (v, lines) = ledger.voucher(book, voucher_id).await.unwrap();
+            let pdf = mingzhang::ledger::paper::voucher_pdf(book, &v, &lines).unwrap();
+            assert!(pdf.starts_with(b"%PDF"));
+            if !oracle_available("pdftotext") {
+                return None;
+            }
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("v.pdf");
+            std::fs::write(&path, &pdf).unwrap();
+            let out = std::process::Command::new("pdftotext").args(["-layout", "-enc", "UTF-8"]).arg(&path).arg("-").output().unwrap();
+            Some(String::from_utf8(out.stdout).unwrap())
+        }
+    };
+    if let Some(posted) = text(id).await {
+        for expected in [
+            "记",
+            "凭证号：记-0001",
+            "2025年3月10日",
+            "540104 主营业务成本—维修养护",
+            "100201 银行存款—基本存款户",
+            "420.00",
+            "肆佰贰拾元整",
+            "制单：会计甲",
+            "审核：主管乙",
+            "记账：主管乙",
+            "附单据",
+        ] {
+            assert!(posted.contains(expected), "{expected} is not on the voucher:\n{posted}");
+        }
+        assert!(!posted.contains("未记账"), "{posted}");
+    }
+    if let Some(draft) = text(red).await {
+        assert!(draft.contains("未记账") && draft.contains("红字") && draft.contains("-420.00") && draft.contains("草稿 #"), "{draft}");
+    }
+}
+
+#[tokio::test]
+async fn a_voucher_prints_as_the_form_with_its_accounts_amounts_and_signatures() {
+    on_fresh_store!(voucher_on_paper)
+}

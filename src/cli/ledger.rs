@@ -117,6 +117,9 @@ pub enum VoucherCommand {
         book: BookArg,
         #[arg(long)]
         id: i64,
+        /// 同时打印记账凭证 PDF（A5 横版，每页 8 行分录）到此文件
+        #[arg(long)]
+        pdf: Option<PathBuf>,
     },
 }
 
@@ -499,7 +502,14 @@ async fn voucher_command<S: LedgerStore>(ledger: &Ledger<S>, cmd: &VoucherComman
             print_out(&format!("已生成红字冲销凭证草稿 #{new_id}，待审核\n"));
         }
         VoucherCommand::List { period, .. } => print_out(&voucher_list(ledger, book, parse_period("--period", period)?).await?),
-        VoucherCommand::Show { id, .. } => print_out(&voucher_text(ledger, book, *id).await?),
+        VoucherCommand::Show { id, pdf, .. } => {
+            print_out(&voucher_text(ledger, book, *id).await?);
+            if let Some(path) = pdf {
+                let (v, lines) = ledger.voucher(book, *id).await?;
+                std::fs::write(path, crate::ledger::paper::voucher_pdf(book, &v, &lines)?)?;
+                eprintln!("记账凭证 PDF 已写入 {}", path.display());
+            }
+        }
     }
     Ok(())
 }

@@ -14,6 +14,7 @@ pub mod chart;
 pub mod export;
 pub mod lookup;
 mod opening;
+pub mod paper;
 mod periods;
 mod posting;
 pub mod store;
