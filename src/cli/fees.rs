@@ -268,7 +268,10 @@ pub async fn report_bytes<S: FeesStore>(ledger: &Ledger<S>, book: &Book, args: &
 async fn households<S: FeesStore>(fees: &Fees<S>, community_id: CommunityId, cmd: &HouseholdCommand) -> Result<()> {
     match cmd {
         HouseholdCommand::Import { file } => {
-            let r = fees.import_households(community_id, &std::fs::read(file)?).await?;
+            let spinner = super::working("导入住户…");
+            let r = fees.import_households(community_id, &std::fs::read(file)?).await;
+            spinner.finish_and_clear();
+            let r = r?;
             print_out(&format!("住户导入完成：新增 {}，更新 {}，未变 {}\n", r.added, r.changed, r.unchanged));
         }
         HouseholdCommand::List => {
@@ -365,7 +368,11 @@ async fn fee_command<S: FeesStore>(fees: &Fees<S>, book: &Book, cmd: &FeeCommand
 const MAX_HELD_LISTED: usize = 50;
 
 async fn bill<S: FeesStore>(fees: &Fees<S>, book: &Book, args: &BillArgs) -> Result<()> {
-    let run = fees.run_billing(book, parse_period("--period", &args.period)?, &args.item, &args.user).await?;
+    let period = parse_period("--period", &args.period)?;
+    let spinner = super::working(&format!("{period} 计费中…"));
+    let run = fees.run_billing(book, period, &args.item, &args.user).await;
+    spinner.finish_and_clear();
+    let run = run?;
     match run.voucher {
         Some(v) => print_out(&format!(
             "{} 计费完成：新账单 {} 张，金额 {}，预收款抵扣 {}，凭证 {v}\n",

@@ -201,7 +201,10 @@ pub async fn run<S: FeesStore>(ledger: &Ledger<S>, cli: &Cli) -> Result<i32> {
             print_out(&format!("已导入期初余额 {n} 个科目\n"));
         }
         Command::Verify { format } => {
-            let report = verify::verify_all(&ledger.store).await?;
+            let spinner = super::working("校验账簿…");
+            let report = verify::verify_all(&ledger.store).await;
+            spinner.finish_and_clear();
+            let report = report?;
             print_out(&if *format == Format::Json { json(&report) } else { verify_text(&report) });
             if !report.is_clean() {
                 return Ok(2);
@@ -312,8 +315,10 @@ async fn export_hledger<S: LedgerStore>(ledger: &Ledger<S>, book: &Book, out: Op
     match out {
         Some(path) => {
             let mut file = std::io::BufWriter::new(std::fs::File::create(path)?);
-            let n = export::write_hledger(&ledger.store, book, &mut file).await?;
-            eprintln!("已导出 {n} 张凭证");
+            let spinner = super::working("导出中…");
+            let n = export::write_hledger(&ledger.store, book, &mut file).await;
+            spinner.finish_and_clear();
+            eprintln!("已导出 {} 张凭证", n?);
         }
         None => {
             export::write_hledger(&ledger.store, book, &mut std::io::BufWriter::new(std::io::stdout().lock())).await?;

@@ -154,6 +154,14 @@ pub enum ShowFormat {
 
 const DEFAULT_DB: &str = "mingzhang.db";
 
+/// A spinner on the terminal while long work runs (a billing run, an import, verify, an
+/// export); indicatif draws nothing when stderr is not a terminal, so scripts see no noise.
+pub(crate) fn working(message: &str) -> indicatif::ProgressBar {
+    let spinner = indicatif::ProgressBar::new_spinner().with_message(message.to_string());
+    spinner.enable_steady_tick(std::time::Duration::from_millis(120));
+    spinner
+}
+
 /// The database a command works on. A SQLite file is created only by `init`: a mistyped
 /// `--db`, or none at all in the wrong folder, would otherwise start an empty book silently.
 fn database(db: Option<&str>, creating: bool) -> Result<String> {
