@@ -47,8 +47,15 @@ impl TextTable {
         let headers = reader.headers().map_err(|e| Error::csv(1, "", e.to_string()))?.iter().map(str::to_string).collect();
         let mut rows = Vec::new();
         // The csv reader skips empty lines and does not count them in its line numbers, so a
-        // row's number is counted from the record's byte offset.
-        let line_at = |byte: u64| 1 + text.as_bytes()[..byte as usize].iter().filter(|b| **b == b'\n').count();
+        // row's number is counted from the record's byte offset: the newlines since the last
+        // record's, so the count is one pass over the file however long it is.
+        let (mut counted_to, mut line) = (0usize, 1usize);
+        let mut line_at = |byte: u64| {
+            let byte = (byte as usize).max(counted_to);
+            line += text.as_bytes()[counted_to..byte].iter().filter(|b| **b == b'\n').count();
+            counted_to = byte;
+            line
+        };
         let mut record = csv::StringRecord::new();
         loop {
             // The position is that of the record read; Trim::All drops it from the record.
