@@ -196,17 +196,7 @@ impl Page {
         self.ops.push(Op::SetOutlineColor { col: red.clone() });
         self.ops.push(Op::SetFillColor { col: red });
         self.ops.push(Op::SetOutlineThickness { pt: Pt(1.8) });
-        let lower_left = self.point(x_mm - w / 2.0, y_mm + h / 2.0);
-        self.ops.push(Op::DrawRectangle {
-            rectangle: Rect {
-                x: lower_left.x,
-                y: lower_left.y,
-                width: Mm(w).into(),
-                height: Mm(h).into(),
-                mode: Some(PaintMode::Stroke),
-                winding_order: None,
-            },
-        });
+        self.rect(x_mm - w / 2.0, y_mm - h / 2.0, w, h, None);
         self.text(x_mm, y_mm + size_pt * 25.4 / 72.0 * 0.35, size_pt, Align::Center, text);
         let black = Color::Greyscale(Greyscale::new(0.0, None));
         self.ops.push(Op::SetOutlineColor { col: black.clone() });
