@@ -192,7 +192,14 @@ async fn building_order<S: FeesStore>(ledger: Ledger<S>, _url: &str) {
     let spec = fee_item("WYF", "物业服务费", FeeBasis::PerM2Month, "500101");
     ledger.fees().add_fee_item(&book, &spec).await.unwrap();
     ledger.fees().add_fee_standard(&book, "WYF", HouseholdKind::Residential, "1.50", date(2025, 1, 1), None).await.unwrap();
-    ledger.fees().run_billing(&book, period(2025, 1), &[], "会计").await.unwrap();
+    let run = ledger.fees().run_billing(&book, period(2025, 1), &[], "会计").await.unwrap();
+    // The billing voucher lists its buildings in the same order.
+    let label = run.voucher.expect("a voucher");
+    let number: i64 = label.trim_start_matches("记-").parse().unwrap();
+    let v = ledger.voucher_by_label(&book, period(2025, 1), number).await.unwrap();
+    let (_, lines) = ledger.voucher(&book, v.id).await.unwrap();
+    let order: Vec<String> = lines.iter().filter(|l| l.debit_fen > 0).map(|l| l.summary.clone()).collect();
+    assert_eq!(order, vec!["2025-01 物业服务费 1栋", "2025-01 物业服务费 2栋", "2025-01 物业服务费 10栋", "2025-01 物业服务费 11栋"]);
     let labels: Vec<String> =
         ledger.fees().households(c.id).await.unwrap().iter().map(|h| format!("{}-{}-{}", h.building, h.unit, h.room)).collect();
     assert_eq!(labels, vec!["1-1-201", "1-1-1001", "2-1-101", "10-1-101", "11-1-101"]);

@@ -6,6 +6,7 @@ use chrono::Utc;
 
 use crate::domain::ids::HouseholdId;
 use crate::domain::money::Fen;
+use crate::domain::natural::Natural;
 use crate::domain::period::Period;
 use crate::error::{Error, Result};
 use crate::fees::rules::{apply_prepayments, plan_bills, BillingInputs, BillingPlan};
@@ -59,7 +60,7 @@ impl<S: FeesStore> Fees<S> {
             created_at: Utc::now(),
         };
         let run_id = tx.insert_billing_run(&run).await?;
-        let billed = plan.per_building_item_fen.iter().map(|((building, _), fen)| (building.clone(), period, *fen));
+        let billed = plan.per_building_item_fen.iter().map(|((building, _), fen)| (building.0.clone(), period, *fen));
         write_bills(&mut tx, book, run_id, &plan.bills, billed).await?;
         // Read after the insert, so this month's bills are among them with their ids.
         let open_now = if prepaid.is_empty() { Vec::new() } else { tx.open_bills(book.key(), None).await? };
@@ -157,7 +158,7 @@ fn billing_lines(
         LineInput::new(summary, account, Fen(debit), Fen(credit), dimensions)
     };
     let mut lines = Vec::with_capacity(2 * plan.per_building_item_fen.len() + 2);
-    for ((building, item_id), fen) in &plan.per_building_item_fen {
+    for ((Natural(building), item_id), fen) in &plan.per_building_item_fen {
         let item = item_by_id[item_id];
         let summary = format!("{period} {} {building}栋", item.name);
         let dims = Dimensions { fee_item_id: Some(*item_id), ..Dimensions::default() };

@@ -10,6 +10,7 @@ use rust_decimal::Decimal;
 
 use crate::domain::ids::HouseholdId;
 use crate::domain::money::{round_half_up_to_fen, Fen};
+use crate::domain::natural::Natural;
 use crate::domain::period::Period;
 use crate::error::{Error, Result};
 pub use crate::fees::kinds::{FeeBasis, FlowKind, HouseholdKind};
@@ -119,7 +120,8 @@ pub fn allocate_oldest_first(mut bills: Vec<OpenBill>, amount: Fen) -> (Vec<(i64
 #[derive(Debug, Default)]
 pub struct BillingPlan {
     pub bills: Vec<NewBill>,
-    pub per_building_item_fen: BTreeMap<(String, i64), i64>,
+    /// Buildings in the office's order (2 before 10), as the voucher lists them.
+    pub per_building_item_fen: BTreeMap<(Natural, i64), i64>,
     /// Metered bills the run cannot make, and why: they stay unbilled until the readings are
     /// put right, and the run names them rather than guess.
     pub held: Vec<HeldBill>,
@@ -220,7 +222,7 @@ pub fn plan_bills(period: Period, inputs: &BillingInputs<'_>) -> Result<BillingP
             if amount.0 <= 0 {
                 continue;
             }
-            *plan.per_building_item_fen.entry((h.building.clone(), item.id)).or_default() += amount.0;
+            *plan.per_building_item_fen.entry((Natural(h.building.clone()), item.id)).or_default() += amount.0;
             plan.bills.push(NewBill { household_id: h.id, fee_item_id: item.id, period, amount_fen: amount.0 });
         }
     }
