@@ -300,29 +300,24 @@ async fn a_new_rate_ends_the_old_one_unless_months_from_its_date_are_already_bil
 
 #[test]
 fn import_errors_name_the_row_the_spreadsheet_shows_counting_blank_rows() {
-    use rust_xlsxwriter::Workbook;
     let header = ["楼栋", "单元", "房号", "建筑面积", "类型", "业主", "电话"];
     let good = ["1", "1", "101", "88.50", "住宅", "张三", "13900000001"];
     let bad = ["1", "1", "102", "八十", "住宅", "李四", "13900000002"];
-    let mut workbook = Workbook::new();
-    let sheet = workbook.add_worksheet();
+    // The households read back from a sheet with these rows (0-based) filled.
+    let import_sheet = |rows: [(u32, [&str; 7]); 3]| {
+        let mut workbook = rust_xlsxwriter::Workbook::new();
+        let sheet = workbook.add_worksheet();
+        for (row, cells) in rows {
+            for (col, text) in cells.iter().enumerate() {
+                sheet.write_string(row, col as u16, *text).unwrap();
+            }
+        }
+        mingzhang::fees::parse_households(&workbook.save_to_buffer().unwrap()).unwrap_err().to_string()
+    };
     // Rows 1 and 2 are blank above the header (row 3); rows 5–6 are blank too.
-    for (row, cells) in [(2, header), (3, good), (6, bad)] {
-        for (col, text) in cells.iter().enumerate() {
-            sheet.write_string(row, col as u16, *text).unwrap();
-        }
-    }
-    let err = mingzhang::fees::parse_households(&workbook.save_to_buffer().unwrap()).unwrap_err().to_string();
+    let err = import_sheet([(2, header), (3, good), (6, bad)]);
     assert!(err.contains("第 7 行“建筑面积”列"), "Excel row 7: {err}");
-
-    let mut workbook = Workbook::new();
-    let sheet = workbook.add_worksheet();
-    for (row, cells) in [(0, header), (1, good), (4, bad)] {
-        for (col, text) in cells.iter().enumerate() {
-            sheet.write_string(row, col as u16, *text).unwrap();
-        }
-    }
-    let err = mingzhang::fees::parse_households(&workbook.save_to_buffer().unwrap()).unwrap_err().to_string();
+    let err = import_sheet([(0, header), (1, good), (4, bad)]);
     assert!(err.contains("第 5 行“建筑面积”列"), "Excel row 5, not the 3rd row read: {err}");
     let csv = format!("{}\n{}\n\n\n{}\n", header.join(","), good.join(","), bad.join(","));
     let err = mingzhang::fees::parse_households(csv.as_bytes()).unwrap_err().to_string();

@@ -509,8 +509,7 @@ const DEFAULT_DEMO_DB: &str = "mingzhang-demo.db";
 pub(crate) async fn run_demo(db: Option<&str>, seed: u64, year: i32, households: usize, no_serve: bool) -> Result<i32> {
     let db = match db {
         Some(db) => {
-            let is_file = !(db.starts_with("postgres://") || db.starts_with("postgresql://"));
-            if is_file && std::path::Path::new(db).exists() {
+            if !crate::store::is_postgres(db) && std::path::Path::new(db).exists() {
                 return Err(Error::invalid("--db", format!("演示数据须建在新数据库上，文件 {db} 已存在（请删除或换一个 --db）")));
             }
             db

@@ -166,7 +166,7 @@ pub(crate) fn working(message: &str) -> indicatif::ProgressBar {
 /// `--db`, or none at all in the wrong folder, would otherwise start an empty book silently.
 fn database(db: Option<&str>, creating: bool) -> Result<String> {
     let path = match db {
-        Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") || url.starts_with("sqlite:") => {
+        Some(url) if crate::store::is_postgres(url) || url.starts_with("sqlite:") => {
             return Ok(url.to_string())
         }
         Some(path) => path.to_string(),

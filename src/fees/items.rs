@@ -83,10 +83,12 @@ impl<S: FeesStore> Fees<S> {
             }
             tx.end_fee_standard(book.row.community_id, current.id, from).await?;
         }
+        // Each standard's end as it now stands: the one just ended ends at `from`.
         let ended = |s: &FeeStandardRow| if s.valid_until.is_none() && s.valid_from < from { Some(from) } else { s.valid_until };
-        for s in same.iter().map(|s| FeeStandardRow { valid_until: ended(s), ..s.clone() }).collect::<Vec<_>>().iter() {
-            if from < s.valid_until.unwrap_or(far) && s.valid_from < until.unwrap_or(far) {
-                let until_text = s.valid_until.map_or("长期".to_string(), |d| d.to_string());
+        for s in &same {
+            let valid_until = ended(s);
+            if from < valid_until.unwrap_or(far) && s.valid_from < until.unwrap_or(far) {
+                let until_text = valid_until.map_or("长期".to_string(), |d| d.to_string());
                 return Err(Error::invalid(
                     "有效期",
                     format!(

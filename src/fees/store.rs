@@ -233,15 +233,14 @@ pub struct FlowRow {
     pub amount_fen: i64,
 }
 
-/// One bill of a household with what settled it.
+/// One bill of a household; what settled it, and when, comes from
+/// [`FeesTx::household_settlements`], so a statement can be as at any date.
 #[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
 pub struct HouseholdBillRow {
     pub bill_id: i64,
     pub period: Period,
     pub fee_item: String,
     pub amount_fen: i64,
-    pub paid_fen: i64,
-    pub waived_fen: i64,
     pub late_fee_ppm_per_day: i64,
     pub late_fee_cap_percent: i64,
 }
@@ -851,14 +850,9 @@ macro_rules! impl_fees_tx {
 
             async fn household_bills(&mut self, book: BookKey, household_id: HouseholdId) -> Result<Vec<HouseholdBillRow>> {
                 Ok(sqlx::query_as(
-                    "SELECT b.id AS bill_id, b.period, f.name AS fee_item, b.amount_fen,
-                            CAST(COALESCE(SUM(CASE WHEN a.payment_id IS NOT NULL THEN a.amount_fen END), 0) AS BIGINT) AS paid_fen,
-                            CAST(COALESCE(SUM(CASE WHEN a.waiver_id IS NOT NULL THEN a.amount_fen END), 0) AS BIGINT) AS waived_fen,
-                            f.late_fee_ppm_per_day, f.late_fee_cap_percent
+                    "SELECT b.id AS bill_id, b.period, f.name AS fee_item, b.amount_fen, f.late_fee_ppm_per_day, f.late_fee_cap_percent
                      FROM bills b JOIN fee_items f ON f.community_id = b.community_id AND f.id = b.fee_item_id
-                     LEFT JOIN allocations a ON a.community_id = b.community_id AND a.bill_id = b.id
-                     WHERE b.community_id = $1 AND b.book_id = $2 AND b.household_id = $3
-                     GROUP BY b.id, b.period, f.name, b.amount_fen, f.late_fee_ppm_per_day, f.late_fee_cap_percent ORDER BY b.period, b.id",
+                     WHERE b.community_id = $1 AND b.book_id = $2 AND b.household_id = $3 ORDER BY b.period, b.id",
                 )
                 .bind(book.community_id)
                 .bind(book.book_id)

@@ -29,9 +29,10 @@ pub fn find<'a>(chart: &'a BTreeMap<AccountCode, Account>, text: &str) -> std::r
         return Err("请填写科目编码、名称或拼音首字母".into());
     }
     // Tried in order, the first kind of match that fits anything decides.
-    let exact = |a: &Account| a.name == text || full_name(chart, a) == normalize_separators(text);
+    let (as_full_name, lower) = (normalize_separators(text), text.to_ascii_lowercase());
+    let exact = |a: &Account| a.name == text || full_name(chart, a) == as_full_name;
     let part = |a: &Account| a.name.contains(text);
-    let initials = |a: &Account| text.is_ascii() && initials_fit(&a.name, &text.to_ascii_lowercase());
+    let initials = |a: &Account| text.is_ascii() && initials_fit(&a.name, &lower);
     let tests: [&dyn Fn(&Account) -> bool; 3] = [&exact, &part, &initials];
     for test in tests {
         let found: Vec<&Account> = chart.values().filter(|a| test(a)).collect();

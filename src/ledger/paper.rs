@@ -23,7 +23,7 @@ pub fn voucher_pdf(book: &Book, v: &VoucherRow, lines: &[LineRow]) -> Result<Vec
     let mut pages = Vec::with_capacity(chunks.len());
     for (i, chunk) in chunks.iter().enumerate() {
         let mut page = Page::new(Paper::A5)?;
-        draw(&mut page, book, v, chunk, (i + 1, chunks.len()), i + 1 == chunks.len().max(1), lines)?;
+        draw(&mut page, book, v, chunk, (i + 1, chunks.len()), lines)?;
         pages.push(page);
     }
     let label = v.number.map_or_else(|| format!("草稿 #{}", v.id), voucher_label);
@@ -31,15 +31,7 @@ pub fn voucher_pdf(book: &Book, v: &VoucherRow, lines: &[LineRow]) -> Result<Vec
     render(&Meta { title: &title, author: &book.row.name, subject: "记账凭证", date: v.voucher_date }, pages)
 }
 
-fn draw(
-    page: &mut Page,
-    book: &Book,
-    v: &VoucherRow,
-    chunk: &[LineRow],
-    (n, of): (usize, usize),
-    last: bool,
-    all: &[LineRow],
-) -> Result<()> {
+fn draw(page: &mut Page, book: &Book, v: &VoucherRow, chunk: &[LineRow], (n, of): (usize, usize), all: &[LineRow]) -> Result<()> {
     let mid = (LEFT_MM + RIGHT_MM) / 2.0;
     page.text(mid, 16.0, 18.0, Align::Center, "记 账 凭 证");
     if v.kind == VoucherKind::Reversal {
@@ -77,7 +69,7 @@ fn draw(
         }
     }
     let total_row = LINES_PER_PAGE + 1;
-    if last {
+    if n == of {
         let (debit, credit): (i64, i64) = all.iter().fold((0, 0), |(d, c), l| (d + l.debit_fen, c + l.credit_fen));
         let words = if debit < 0 { format!("（红字）{}", capital_amount(Fen(-debit))) } else { capital_amount(Fen(debit)) };
         page.text(LEFT_MM + 2.0, base(total_row), 10.0, Align::Left, &format!("合计：{words}"));

@@ -29,12 +29,14 @@ pub struct SurtaxRates {
     pub halved: bool,
 }
 
-/// One surtax of the month: its name, the 税金及附加 and 应交税费 accounts, the amount.
+/// One surtax of the month: its name, the 税金及附加 and 应交税费 accounts, the rate it was
+/// reckoned at (before any halving) and the amount.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Surtax {
     pub name: &'static str,
     pub cost_account: &'static str,
     pub payable_account: &'static str,
+    pub percent: u32,
     pub amount: Fen,
 }
 
@@ -46,15 +48,17 @@ pub fn surtaxes(vat: Fen, rates: SurtaxRates) -> Result<Vec<Surtax>> {
     }
     let base = Decimal::new(vat.0, 2);
     let share = if rates.halved { Decimal::new(5, 1) } else { Decimal::ONE };
-    let of = |percent: u32| round_half_up_to_fen(base * Decimal::from(percent) / Decimal::ONE_HUNDRED * share);
     Ok([
-        ("城市维护建设税", "540301", "222102", of(rates.city_percent)),
-        ("教育费附加", "540302", "222103", of(3)),
-        ("地方教育附加", "540303", "222106", of(2)),
+        ("城市维护建设税", "540301", "222102", rates.city_percent),
+        ("教育费附加", "540302", "222103", 3),
+        ("地方教育附加", "540303", "222106", 2),
     ]
     .into_iter()
-    .filter(|(_, _, _, fen)| fen.0 > 0)
-    .map(|(name, cost_account, payable_account, amount)| Surtax { name, cost_account, payable_account, amount })
+    .map(|(name, cost_account, payable_account, percent)| {
+        let amount = round_half_up_to_fen(base * Decimal::from(percent) / Decimal::ONE_HUNDRED * share);
+        Surtax { name, cost_account, payable_account, percent, amount }
+    })
+    .filter(|t| t.amount.0 > 0)
     .collect())
 }
 
@@ -88,15 +92,10 @@ impl<S: LedgerStore> Ledger<S> {
 }
 
 fn rate_text(t: &Surtax, rates: SurtaxRates) -> String {
-    let percent = match t.cost_account {
-        "540301" => rates.city_percent,
-        "540302" => 3,
-        _ => 2,
-    };
     if rates.halved {
-        format!("{percent}% 减半")
+        format!("{}% 减半", t.percent)
     } else {
-        format!("{percent}%")
+        format!("{}%", t.percent)
     }
 }
 

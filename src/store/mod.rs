@@ -47,6 +47,11 @@ pub trait Tx: Send {
 }
 
 /// A store of either engine, chosen by the URL.
+/// Whether a `--db` value names a PostgreSQL server rather than an SQLite file.
+pub fn is_postgres(url: &str) -> bool {
+    url.starts_with("postgres://") || url.starts_with("postgresql://")
+}
+
 #[derive(Clone)]
 pub enum AnyStore {
     Sqlite(SqliteStore),
@@ -57,11 +62,12 @@ impl AnyStore {
     /// `postgres://…` or `postgresql://…` selects PostgreSQL; `sqlite:…` or a plain file path
     /// selects an SQLite file (created if missing). Migrations are applied at connect.
     pub async fn connect(url: &str) -> Result<AnyStore> {
-        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            Ok(AnyStore::Postgres(PgStore::connect(url).await?))
-        } else {
-            let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
-            Ok(AnyStore::Sqlite(SqliteStore::open(path).await?))
+        match is_postgres(url) {
+            true => Ok(AnyStore::Postgres(PgStore::connect(url).await?)),
+            false => {
+                let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
+                Ok(AnyStore::Sqlite(SqliteStore::open(path).await?))
+            }
         }
     }
 
