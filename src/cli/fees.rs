@@ -77,6 +77,11 @@ pub enum FeeCommand {
         #[command(flatten)]
         book: BookArg,
     },
+    /// 列出计费批次：批次号、月份、账单数、金额、凭证、已冲销
+    Runs {
+        #[command(flatten)]
+        book: BookArg,
+    },
     /// 从 CSV 或 XLSX 导入某月抄表读数：楼栋,单元,房号,读数[,换表,旧表止数,新表起数]
     Meter {
         #[command(flatten)]
@@ -101,6 +106,25 @@ pub struct BillArgs {
     pub item: Vec<String>,
     #[arg(long)]
     pub user: String,
+}
+
+#[derive(Args, Debug)]
+pub struct UnbillArgs {
+    #[command(flatten)]
+    pub book: BookArg,
+    /// 计费批次号（计费完成时显示，或见 fee runs）
+    #[arg(long)]
+    pub run: i64,
+    /// 只冲销这一户的账单（楼栋-单元-房号）；省略时冲销整个批次
+    #[arg(long)]
+    pub household: Option<String>,
+    #[arg(long)]
+    pub reason: String,
+    #[arg(long)]
+    pub approver: String,
+    /// 冲销日期（即红字凭证的日期）
+    #[arg(long)]
+    pub date: String,
 }
 
 #[derive(Args, Debug)]
@@ -223,10 +247,12 @@ pub async fn run<S: FeesStore>(ledger: &Ledger<S>, cli: &Cli) -> Result<Option<i
             let (FeeCommand::Item { book, .. }
             | FeeCommand::Standard { book, .. }
             | FeeCommand::Standards { book }
+            | FeeCommand::Runs { book }
             | FeeCommand::Meter { book, .. }) = cmd;
             fee_command(&fees, &book_of(ledger, cli, book).await?, cmd).await?
         }
         Command::Bill(args) => bill(&fees, &book_of(ledger, cli, &args.book).await?, args).await?,
+        Command::Unbill(args) => unbill(&fees, &book_of(ledger, cli, &args.book).await?, args).await?,
         Command::Pay(args) => pay(&fees, &book_of(ledger, cli, &args.book).await?, args).await?,
         Command::Waive(args) => waive(&fees, &book_of(ledger, cli, &args.book).await?, args).await?,
         Command::Receipt(cmd) => {
@@ -329,6 +355,22 @@ async fn fee_command<S: FeesStore>(fees: &Fees<S>, book: &Book, cmd: &FeeCommand
             }
             print_out(&out);
         }
+        FeeCommand::Runs { .. } => {
+            let mut out = String::from("批次\t月份\t账单数\t金额\t凭证\t计费人\t已冲销账单\t已冲销金额\n");
+            for (r, voucher) in fees.billing_runs(book).await? {
+                out += &format!(
+                    "#{}\t{}\t{}\t{}\t{voucher}\t{}\t{}\t{}\n",
+                    r.id,
+                    r.period,
+                    r.bills,
+                    Fen(r.total_fen),
+                    r.created_by,
+                    r.reversed_bills,
+                    Fen(r.reversed_fen)
+                );
+            }
+            print_out(&out);
+        }
         FeeCommand::Meter { item, period, file, .. } => {
             let p = parse_period("--period", period)?;
             let table = crate::import::TextTable::read(&std::fs::read(file)?)?;
@@ -373,13 +415,13 @@ async fn bill<S: FeesStore>(fees: &Fees<S>, book: &Book, args: &BillArgs) -> Res
     let run = fees.run_billing(book, period, &args.item, &args.user).await;
     spinner.finish_and_clear();
     let run = run?;
-    match run.voucher {
-        Some(v) => print_out(&format!(
-            "{} 计费完成：新账单 {} 张，金额 {}，预收款抵扣 {}，凭证 {v}\n",
+    match (run.voucher, run.run) {
+        (Some(v), Some(n)) => print_out(&format!(
+            "{} 计费完成（计费批次 #{n}）：新账单 {} 张，金额 {}，预收款抵扣 {}，凭证 {v}\n",
             run.period, run.bills, run.total, run.prepayment_applied
         )),
-        None if run.held.is_empty() => print_out(&format!("{} 没有需要新开的账单（本月已计费）\n", run.period)),
-        None => print_out(&format!("{} 没有开出新账单\n", run.period)),
+        _ if run.held.is_empty() => print_out(&format!("{} 没有需要新开的账单（本月已计费）\n", run.period)),
+        _ => print_out(&format!("{} 没有开出新账单\n", run.period)),
     }
     if !run.held.is_empty() {
         eprintln!("以下 {} 笔按用量计费的账单未开出，补齐读数后再次计费即可：", run.held.len());
@@ -390,6 +432,19 @@ async fn bill<S: FeesStore>(fees: &Fees<S>, book: &Book, args: &BillArgs) -> Res
             eprintln!("  ……另有 {} 笔", run.held.len() - MAX_HELD_LISTED);
         }
     }
+    Ok(())
+}
+
+async fn unbill<S: FeesStore>(fees: &Fees<S>, book: &Book, args: &UnbillArgs) -> Result<()> {
+    let household = match &args.household {
+        Some(label) => Some(fees.household_by_label(book.row.community_id, label).await?.id),
+        None => None,
+    };
+    let r = fees.reverse_billing(book, args.run, household, &args.reason, &args.approver, parse_date("--date", &args.date)?).await?;
+    print_out(&format!(
+        "已冲销计费批次 #{} 的 {} 张账单，金额 {}；其中已收款 {} 转回预收；冲销凭证 {}。更正后可重新计费（bill --period {}）\n",
+        r.run, r.bills, r.total, r.back_to_prepayment, r.voucher, r.period
+    ));
     Ok(())
 }
 

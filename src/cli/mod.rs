@@ -104,6 +104,8 @@ pub enum Command {
     Fee(fees::FeeCommand),
     /// 计费：为全部住户生成某月账单
     Bill(fees::BillArgs),
+    /// 冲销计费：红字冲销一个计费批次（或其中一户）的账单，之后可重新计费
+    Unbill(fees::UnbillArgs),
     /// 收款：登记一笔收款并打印收据
     Pay(fees::PayArgs),
     /// 减免：减免账单的部分或全部金额

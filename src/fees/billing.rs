@@ -32,14 +32,23 @@ impl<S: FeesStore> Fees<S> {
         check_period_open(&mut tx, book, period.first_day()).await?;
         let households = tx.households(book.row.community_id).await?;
         let standards = tx.fee_standards(book.key()).await?;
-        let already: HashSet<(HouseholdId, i64)> = tx.billed(book.key(), period).await?.into_iter().collect();
+        let keys = tx.bill_keys(book.key(), period).await?;
+        let already: HashSet<(HouseholdId, i64)> = keys.iter().filter(|k| k.live > 0).map(|k| (k.household_id, k.fee_item_id)).collect();
+        let issued: HashMap<(HouseholdId, i64), i64> = keys.iter().map(|k| ((k.household_id, k.fee_item_id), k.issues)).collect();
         let readings = tx.meter_readings(book.key(), period).await?;
-        let inputs =
-            BillingInputs { households: &households, items: &items, standards: &standards, already: &already, readings: &readings };
+        let inputs = BillingInputs {
+            households: &households,
+            items: &items,
+            standards: &standards,
+            already: &already,
+            issued: &issued,
+            readings: &readings,
+        };
         let plan = plan_bills(period, &inputs)?;
         let held = held_lines(&households, &items, &plan);
         if plan.bills.is_empty() {
             return Ok(BillingRun {
+                run: None,
                 period: period.to_string(),
                 bills: 0,
                 total: Fen::ZERO,
@@ -78,9 +87,11 @@ impl<S: FeesStore> Fees<S> {
             reverses_id: None,
         };
         let posted = post_approved(&mut tx, book, user, std::slice::from_ref(&voucher)).await?;
+        tx.set_billing_run_voucher(book.key(), run_id, posted[0].voucher_id).await?;
         write_settlements(&mut tx, book, &settlements).await?;
         tx.commit().await?;
         Ok(BillingRun {
+            run: Some(run_id),
             period: period.to_string(),
             bills: plan.bills.len(),
             total: Fen(total),
@@ -126,6 +137,7 @@ fn prepayment_settlements(
                     void_id: None,
                     amount_fen: fen.0,
                     period,
+                    reversal_id: None,
                 },
                 building: building_of.get(&household_id).expect("a bill's household is one of the community's (foreign key)").to_string(),
                 bill_period,

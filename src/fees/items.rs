@@ -151,8 +151,13 @@ impl<S: FeesStore> Fees<S> {
         for r in tx.meter_readings(book.key(), period).await?.into_iter().filter(|r| r.fee_item_id == item.id && r.period < period) {
             previous.insert(r.household_id, r.value()?);
         }
-        let billed: HashSet<HouseholdId> =
-            tx.billed(book.key(), period).await?.into_iter().filter(|(_, item_id)| *item_id == item.id).map(|(h, _)| h).collect();
+        let billed: HashSet<HouseholdId> = tx
+            .bill_keys(book.key(), period)
+            .await?
+            .into_iter()
+            .filter(|k| k.fee_item_id == item.id && k.live > 0)
+            .map(|k| k.household_id)
+            .collect();
         let mut seen: HashSet<HouseholdId> = HashSet::new();
         let mut rows = Vec::new();
         for r in readings {
@@ -161,7 +166,11 @@ impl<S: FeesStore> Fees<S> {
                 return Err(Error::csv(row, "房号", "同一住户在本批读数中出现两次"));
             }
             if billed.contains(&r.household_id) {
-                return Err(Error::csv(row, "读数", format!("{period} 的{}已按此读数计费，读数不能再改", item.name)));
+                return Err(Error::csv(
+                    row,
+                    "读数",
+                    format!("{period} 的{}已按此读数计费；要更正读数，先冲销该月的计费（unbill）", item.name),
+                ));
             }
             let reading = parse_reading(row, "读数", &r.reading)?;
             let change = match &r.change {

@@ -87,6 +87,8 @@ pub enum FlowKind {
     Billed,
     Paid,
     Waived,
+    /// A bill cancelled by a reversal of its billing run (冲销计费).
+    Cancelled,
 }
 
 impl FlowKind {
@@ -95,6 +97,7 @@ impl FlowKind {
             FlowKind::Billed => "billed",
             FlowKind::Paid => "paid",
             FlowKind::Waived => "waived",
+            FlowKind::Cancelled => "cancelled",
         }
     }
 
@@ -103,6 +106,7 @@ impl FlowKind {
             "billed" => Some(FlowKind::Billed),
             "paid" => Some(FlowKind::Paid),
             "waived" => Some(FlowKind::Waived),
+            "cancelled" => Some(FlowKind::Cancelled),
             _ => None,
         }
     }
@@ -113,6 +117,7 @@ impl FlowKind {
             FlowKind::Billed => "应收",
             FlowKind::Paid => "收款",
             FlowKind::Waived => "减免",
+            FlowKind::Cancelled => "冲销",
         }
     }
 }

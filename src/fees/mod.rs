@@ -14,6 +14,7 @@ pub mod kinds;
 pub mod paper;
 mod payments;
 pub mod reports;
+pub mod reversal;
 pub mod rules;
 mod settle;
 pub mod store;
@@ -131,6 +132,8 @@ pub struct HouseholdImport {
 
 #[derive(Debug, serde::Serialize)]
 pub struct BillingRun {
+    /// 计费批次号, which `unbill --run` takes; None when nothing new was billed.
+    pub run: Option<i64>,
     pub period: String,
     pub bills: usize,
     pub total: Fen,

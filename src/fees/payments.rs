@@ -117,6 +117,7 @@ impl<S: FeesStore> Fees<S> {
                     void_id: None,
                     amount_fen: fen.0,
                     period,
+                    reversal_id: None,
                 },
                 building: household.building.clone(),
                 bill_period: bill.period,

@@ -158,7 +158,8 @@ pub async fn collection<S: FeesStore>(store: &S, book: &Book, from: Period, to: 
         let slot = match f.kind {
             FlowKind::Billed => 0,
             FlowKind::Paid => 1,
-            FlowKind::Waived => 2,
+            // A cancelled bill, like a waived one, is no longer owed.
+            FlowKind::Waived | FlowKind::Cancelled => 2,
         };
         by_building.entry(Natural(f.building.clone())).or_default()[slot].push(f);
     }
@@ -361,7 +362,13 @@ pub async fn household_statement<S: FeesStore>(
         .collect();
     let mut paid: HashMap<i64, i64> = HashMap::new();
     let mut waived: HashMap<i64, i64> = HashMap::new();
+    // A bill cancelled by then (冲销计费) was never owed: the statement leaves it out.
+    let mut cancelled: std::collections::HashSet<i64> = std::collections::HashSet::new();
     for s in settlements.iter().filter(|s| s.on() <= as_of) {
+        if s.is_cancellation {
+            cancelled.insert(s.bill_id);
+            continue;
+        }
         *if s.is_waiver { &mut waived } else { &mut paid }.entry(s.bill_id).or_default() += s.amount_fen;
     }
     let received: i64 = payments.iter().filter(|p| !p.voided).map(|p| p.amount_fen).sum();
@@ -372,7 +379,7 @@ pub async fn household_statement<S: FeesStore>(
     let month = Period::of_date(as_of);
     let bills: Vec<StatementBill> = bills
         .into_iter()
-        .filter(|b| b.period <= month)
+        .filter(|b| b.period <= month && !cancelled.contains(&b.bill_id))
         .map(|b| {
             let (paid, waived) = (paid.get(&b.bill_id).copied().unwrap_or(0), waived.get(&b.bill_id).copied().unwrap_or(0));
             let open = Fen(b.amount_fen - paid - waived);

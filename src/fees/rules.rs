@@ -160,8 +160,11 @@ pub struct BillingInputs<'a> {
     pub households: &'a [HouseholdRow],
     pub items: &'a [FeeItemRow],
     pub standards: &'a [FeeStandardRow],
-    /// (household, fee item) pairs already billed for the month: a run never bills them again.
+    /// (household, fee item) pairs with a live bill for the month: a run never bills them again.
     pub already: &'a HashSet<(HouseholdId, i64)>,
+    /// How many bills of the month each pair has had (all cancelled, unless in `already`): a
+    /// new bill is the next issue.
+    pub issued: &'a HashMap<(HouseholdId, i64), i64>,
     /// The month's meter readings and each meter's latest earlier one.
     pub readings: &'a [MeterReadingRow],
 }
@@ -223,7 +226,8 @@ pub fn plan_bills(period: Period, inputs: &BillingInputs<'_>) -> Result<BillingP
                 continue;
             }
             *plan.per_building_item_fen.entry((Natural(h.building.clone()), item.id)).or_default() += amount.0;
-            plan.bills.push(NewBill { household_id: h.id, fee_item_id: item.id, period, amount_fen: amount.0 });
+            let issue = inputs.issued.get(&(h.id, item.id)).copied().unwrap_or(0) + 1;
+            plan.bills.push(NewBill { household_id: h.id, fee_item_id: item.id, period, amount_fen: amount.0, issue });
         }
     }
     Ok(plan)

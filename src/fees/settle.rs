@@ -32,14 +32,13 @@ pub(crate) async fn write_bills<T: FeesTx>(
 }
 
 /// Writes allocations and adds them to the figures: `paid` for a payment's (negative for a
-/// void's), `waived` for a waiver's, in the allocation's month.
+/// void's or a reversal's hand-back), `waived` for a waiver's, `cancelled` for a reversal's
+/// cancellation, in the allocation's month.
 pub(crate) async fn write_settlements<T: FeesTx>(tx: &mut T, book: &Book, settlements: &[Settlement]) -> Result<()> {
     let rows: Vec<AllocationRow> = settlements.iter().map(|s| s.allocation.clone()).collect();
     tx.insert_allocations(book.row.community_id, &rows).await?;
-    let parts = settlements.iter().map(|s| {
-        let kind = if s.allocation.payment_id.is_some() { FlowKind::Paid } else { FlowKind::Waived };
-        (kind, s.building.clone(), s.bill_period, s.allocation.period, s.allocation.amount_fen)
-    });
+    let parts =
+        settlements.iter().map(|s| (s.allocation.kind(), s.building.clone(), s.bill_period, s.allocation.period, s.allocation.amount_fen));
     tx.add_flows(book.key(), &flows(parts)).await
 }
 

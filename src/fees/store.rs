@@ -24,6 +24,12 @@ use crate::store::{text_enum, PgTx, SqliteTx, Store, ROWS_PER_INSERT};
 /// A payment as `PaymentRow` reads it, with whether a void stands against it.
 const PAYMENT_COLUMNS: &str = "id, household_id, idempotency_key, method, amount_fen, paid_on, receipt_number, voucher_id, cashier, \
      EXISTS (SELECT 1 FROM payment_voids v WHERE v.community_id = payments.community_id AND v.payment_id = payments.id) AS voided";
+/// A cancellation of bill `b` by a billing reversal (the one allocation with a reversal and no payment).
+const CANCELLATION_OF_B: &str = "SELECT 1 FROM allocations c WHERE c.community_id = b.community_id AND c.bill_id = b.id \
+     AND c.reversal_id IS NOT NULL AND c.payment_id IS NULL";
+/// The figure an allocation `a` moves (`FlowKind`, as stored).
+const ALLOCATION_KIND: &str =
+    "CASE WHEN a.payment_id IS NOT NULL THEN 'paid' WHEN a.waiver_id IS NOT NULL THEN 'waived' ELSE 'cancelled' END";
 const HOUSEHOLD_COLUMNS: &str = "id, building, unit, room, area_m2_hundredths, kind, owner_name, phone, move_in_date";
 
 #[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
@@ -124,6 +130,63 @@ pub struct NewBill {
     pub fee_item_id: i64,
     pub period: Period,
     pub amount_fen: i64,
+    /// 1, or one more than the month's cancelled issues of this household's item.
+    pub issue: i64,
+}
+
+/// What a month's bills of one household and fee item are so far: how many issues, and
+/// whether one of them is live (not cancelled).
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct BillKeyRow {
+    pub household_id: HouseholdId,
+    pub fee_item_id: i64,
+    pub issues: i64,
+    pub live: i64,
+}
+
+#[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
+pub struct BillingRunRow {
+    pub id: i64,
+    pub period: Period,
+    pub voucher_id: Option<i64>,
+    pub bills: i64,
+    pub total_fen: i64,
+    pub created_by: String,
+    /// What reversals of the run have cancelled so far.
+    pub reversed_bills: i64,
+    pub reversed_fen: i64,
+}
+
+/// A bill of a billing run, with what waivers and a cancellation did to it.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct RunBillRow {
+    pub id: i64,
+    pub household_id: HouseholdId,
+    pub fee_item_id: i64,
+    pub amount_fen: i64,
+    pub waived_fen: i64,
+    pub cancelled_fen: i64,
+}
+
+/// What one payment has settled of one bill, net of voids and earlier hand-backs.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct BillPaymentRow {
+    pub bill_id: i64,
+    pub payment_id: i64,
+    pub amount_fen: i64,
+}
+
+pub struct NewBillingReversal<'a> {
+    pub book: BookKey,
+    pub billing_run_id: i64,
+    pub household_id: Option<HouseholdId>,
+    pub bills: i64,
+    pub total_fen: i64,
+    pub reason: &'a str,
+    pub approver: &'a str,
+    pub period: Period,
+    pub voucher_id: i64,
+    pub created_at: DateTime<Utc>,
 }
 
 /// A bill with what is still owed on it.
@@ -175,6 +238,19 @@ pub struct AllocationRow {
     pub void_id: Option<i64>,
     pub amount_fen: i64,
     pub period: Period,
+    /// Set by a billing reversal: alone on the row that cancels the bill; with the payment on
+    /// the negative row that hands back to it what it had settled.
+    pub reversal_id: Option<i64>,
+}
+
+impl AllocationRow {
+    pub fn kind(&self) -> FlowKind {
+        match (self.payment_id, self.waiver_id) {
+            (Some(_), _) => FlowKind::Paid,
+            (None, Some(_)) => FlowKind::Waived,
+            (None, None) => FlowKind::Cancelled,
+        }
+    }
 }
 
 /// What is left of a payment after the bills it settled: a prepayment (预收).
@@ -252,6 +328,7 @@ pub struct BillSettlementRow {
     pub bill_id: i64,
     pub payment_id: Option<i64>,
     pub is_waiver: bool,
+    pub is_cancellation: bool,
     pub amount_fen: i64,
     pub period: Period,
     pub paid_on: Option<NaiveDate>,
@@ -260,7 +337,7 @@ pub struct BillSettlementRow {
 }
 
 impl BillSettlementRow {
-    /// The day the settlement took effect: a waiver's or void's voucher date; a payment's date
+    /// The day the settlement took effect: a waiver's, void's or reversal's voucher date; a payment's date
     /// when it settled at payment, else the first day of the month whose billing it settled.
     pub fn on(&self) -> NaiveDate {
         match (self.voucher_date, self.paid_on, self.payment_period) {
@@ -321,9 +398,29 @@ pub trait FeesTx: Send {
         -> impl Future<Output = Result<()>> + Send;
     /// Readings of `period`, and the latest earlier reading of every meter.
     fn meter_readings(&mut self, book: BookKey, period: Period) -> impl Future<Output = Result<Vec<MeterReadingRow>>> + Send;
-    /// (household, fee item) pairs already billed for the period.
-    fn billed(&mut self, book: BookKey, period: Period) -> impl Future<Output = Result<Vec<(HouseholdId, i64)>>> + Send;
+    /// The month's bills by household and fee item.
+    fn bill_keys(&mut self, book: BookKey, period: Period) -> impl Future<Output = Result<Vec<BillKeyRow>>> + Send;
     fn insert_billing_run(&mut self, run: &NewBillingRun<'_>) -> impl Future<Output = Result<i64>> + Send;
+    fn set_billing_run_voucher(&mut self, book: BookKey, run_id: i64, voucher_id: i64) -> impl Future<Output = Result<()>> + Send;
+    /// The book's billing runs (one when `run_id` is given), oldest first.
+    fn billing_runs(&mut self, book: BookKey, run_id: Option<i64>) -> impl Future<Output = Result<Vec<BillingRunRow>>> + Send;
+    /// The bills of a run of `period` (one household's, when given).
+    fn run_bills(
+        &mut self,
+        book: BookKey,
+        period: Period,
+        run_id: i64,
+        household_id: Option<HouseholdId>,
+    ) -> impl Future<Output = Result<Vec<RunBillRow>>> + Send;
+    /// What payments have settled, net, of each of those bills.
+    fn run_bill_payments(
+        &mut self,
+        book: BookKey,
+        period: Period,
+        run_id: i64,
+        household_id: Option<HouseholdId>,
+    ) -> impl Future<Output = Result<Vec<BillPaymentRow>>> + Send;
+    fn insert_billing_reversal(&mut self, r: &NewBillingReversal<'_>) -> impl Future<Output = Result<i64>> + Send;
     /// Inserts bills (a run's hundreds of thousands: their ids are not sent back).
     fn insert_bills(&mut self, book: BookKey, run_id: i64, bills: &[NewBill]) -> impl Future<Output = Result<()>> + Send;
     /// Bills with something still owed, of one household or (None) the whole book.
@@ -571,13 +668,107 @@ macro_rules! impl_fees_tx {
                 .await?)
             }
 
-            async fn billed(&mut self, book: BookKey, period: Period) -> Result<Vec<(HouseholdId, i64)>> {
-                Ok(sqlx::query_as("SELECT household_id, fee_item_id FROM bills WHERE community_id = $1 AND book_id = $2 AND period = $3")
+            async fn bill_keys(&mut self, book: BookKey, period: Period) -> Result<Vec<BillKeyRow>> {
+                Ok(sqlx::query_as(&format!(
+                    "SELECT b.household_id, b.fee_item_id, COUNT(*) AS issues,
+                            CAST(SUM(CASE WHEN EXISTS ({CANCELLATION_OF_B}) THEN 0 ELSE 1 END) AS BIGINT) AS live
+                     FROM bills b WHERE b.community_id = $1 AND b.book_id = $2 AND b.period = $3
+                     GROUP BY b.household_id, b.fee_item_id"
+                ))
+                .bind(book.community_id)
+                .bind(book.book_id)
+                .bind(period)
+                .fetch_all(&mut *self.tx)
+                .await?)
+            }
+
+            async fn set_billing_run_voucher(&mut self, book: BookKey, run_id: i64, voucher_id: i64) -> Result<()> {
+                sqlx::query("UPDATE billing_runs SET voucher_id = $3 WHERE community_id = $1 AND id = $2 AND book_id = $4")
                     .bind(book.community_id)
+                    .bind(run_id)
+                    .bind(voucher_id)
                     .bind(book.book_id)
-                    .bind(period)
-                    .fetch_all(&mut *self.tx)
-                    .await?)
+                    .execute(&mut *self.tx)
+                    .await?;
+                Ok(())
+            }
+
+            async fn billing_runs(&mut self, book: BookKey, run_id: Option<i64>) -> Result<Vec<BillingRunRow>> {
+                let which = if run_id.is_some() { "r.id = $3" } else { "$3 IS NULL" };
+                Ok(sqlx::query_as(&format!(
+                    "SELECT r.id, r.period, r.voucher_id, r.bills, r.total_fen, r.created_by,
+                            CAST(COALESCE(SUM(x.bills), 0) AS BIGINT) AS reversed_bills,
+                            CAST(COALESCE(SUM(x.total_fen), 0) AS BIGINT) AS reversed_fen
+                     FROM billing_runs r
+                     LEFT JOIN billing_reversals x ON x.community_id = r.community_id AND x.billing_run_id = r.id
+                     WHERE r.community_id = $1 AND r.book_id = $2 AND {which}
+                     GROUP BY r.id, r.period, r.voucher_id, r.bills, r.total_fen, r.created_by
+                     ORDER BY r.id"
+                ))
+                .bind(book.community_id)
+                .bind(book.book_id)
+                .bind(run_id)
+                .fetch_all(&mut *self.tx)
+                .await?)
+            }
+
+            async fn run_bills(&mut self, book: BookKey, period: Period, run_id: i64, household_id: Option<HouseholdId>) -> Result<Vec<RunBillRow>> {
+                let which = if household_id.is_some() { "b.household_id = $5" } else { "$5 IS NULL" };
+                Ok(sqlx::query_as(&format!(
+                    "SELECT b.id, b.household_id, b.fee_item_id, b.amount_fen,
+                            CAST(COALESCE(SUM(CASE WHEN a.waiver_id IS NOT NULL THEN a.amount_fen ELSE 0 END), 0) AS BIGINT) AS waived_fen,
+                            CAST(COALESCE(SUM(CASE WHEN a.reversal_id IS NOT NULL AND a.payment_id IS NULL THEN a.amount_fen ELSE 0 END), 0) AS BIGINT) AS cancelled_fen
+                     FROM bills b LEFT JOIN allocations a ON a.community_id = b.community_id AND a.bill_id = b.id
+                     WHERE b.community_id = $1 AND b.book_id = $2 AND b.period = $3 AND b.billing_run_id = $4 AND {which}
+                     GROUP BY b.id, b.household_id, b.fee_item_id, b.amount_fen
+                     ORDER BY b.household_id, b.fee_item_id, b.id"
+                ))
+                .bind(book.community_id)
+                .bind(book.book_id)
+                .bind(period)
+                .bind(run_id)
+                .bind(household_id)
+                .fetch_all(&mut *self.tx)
+                .await?)
+            }
+
+            async fn run_bill_payments(&mut self, book: BookKey, period: Period, run_id: i64, household_id: Option<HouseholdId>) -> Result<Vec<BillPaymentRow>> {
+                let which = if household_id.is_some() { "b.household_id = $5" } else { "$5 IS NULL" };
+                Ok(sqlx::query_as(&format!(
+                    "SELECT a.bill_id, a.payment_id, CAST(SUM(a.amount_fen) AS BIGINT) AS amount_fen
+                     FROM bills b JOIN allocations a ON a.community_id = b.community_id AND a.bill_id = b.id
+                     WHERE b.community_id = $1 AND b.book_id = $2 AND b.period = $3 AND b.billing_run_id = $4 AND {which}
+                       AND a.payment_id IS NOT NULL
+                     GROUP BY a.bill_id, a.payment_id HAVING SUM(a.amount_fen) <> 0
+                     ORDER BY a.bill_id, a.payment_id"
+                ))
+                .bind(book.community_id)
+                .bind(book.book_id)
+                .bind(period)
+                .bind(run_id)
+                .bind(household_id)
+                .fetch_all(&mut *self.tx)
+                .await?)
+            }
+
+            async fn insert_billing_reversal(&mut self, r: &NewBillingReversal<'_>) -> Result<i64> {
+                Ok(sqlx::query_scalar(
+                    "INSERT INTO billing_reversals (community_id, book_id, billing_run_id, household_id, bills, total_fen, reason, approver, period, voucher_id, created_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+                )
+                .bind(r.book.community_id)
+                .bind(r.book.book_id)
+                .bind(r.billing_run_id)
+                .bind(r.household_id)
+                .bind(r.bills)
+                .bind(r.total_fen)
+                .bind(r.reason)
+                .bind(r.approver)
+                .bind(r.period)
+                .bind(r.voucher_id)
+                .bind(r.created_at)
+                .fetch_one(&mut *self.tx)
+                .await?)
             }
 
             async fn insert_billing_run(&mut self, r: &NewBillingRun<'_>) -> Result<i64> {
@@ -600,7 +791,7 @@ macro_rules! impl_fees_tx {
             async fn insert_bills(&mut self, book: BookKey, run_id: i64, bills: &[NewBill]) -> Result<()> {
                 for chunk in bills.chunks(ROWS_PER_INSERT) {
                     let mut q = QueryBuilder::<$db>::new(
-                        "INSERT INTO bills (community_id, book_id, household_id, fee_item_id, period, amount_fen, billing_run_id) ",
+                        "INSERT INTO bills (community_id, book_id, household_id, fee_item_id, period, amount_fen, billing_run_id, issue) ",
                     );
                     q.push_values(chunk, |mut row, b| {
                         row.push_bind(book.community_id)
@@ -609,7 +800,8 @@ macro_rules! impl_fees_tx {
                             .push_bind(b.fee_item_id)
                             .push_bind(b.period)
                             .push_bind(b.amount_fen)
-                            .push_bind(run_id);
+                            .push_bind(run_id)
+                            .push_bind(b.issue);
                     });
                     q.build().execute(&mut *self.tx).await?;
                 }
@@ -690,7 +882,7 @@ macro_rules! impl_fees_tx {
 
             async fn allocations_of_payment(&mut self, community_id: CommunityId, payment_id: i64) -> Result<Vec<AllocationRow>> {
                 Ok(sqlx::query_as(
-                    "SELECT bill_id, payment_id, waiver_id, void_id, amount_fen, period FROM allocations
+                    "SELECT bill_id, payment_id, waiver_id, void_id, amount_fen, period, reversal_id FROM allocations
                      WHERE community_id = $1 AND payment_id = $2 ORDER BY id",
                 )
                 .bind(community_id)
@@ -723,7 +915,7 @@ macro_rules! impl_fees_tx {
             async fn insert_allocations(&mut self, community_id: CommunityId, allocations: &[AllocationRow]) -> Result<()> {
                 for chunk in allocations.chunks(ROWS_PER_INSERT) {
                     let mut q =
-                        QueryBuilder::<$db>::new("INSERT INTO allocations (community_id, bill_id, payment_id, waiver_id, void_id, amount_fen, period) ");
+                        QueryBuilder::<$db>::new("INSERT INTO allocations (community_id, bill_id, payment_id, waiver_id, void_id, amount_fen, period, reversal_id) ");
                     q.push_values(chunk, |mut row, a| {
                         row.push_bind(community_id)
                             .push_bind(a.bill_id)
@@ -731,7 +923,8 @@ macro_rules! impl_fees_tx {
                             .push_bind(a.waiver_id)
                             .push_bind(a.void_id)
                             .push_bind(a.amount_fen)
-                            .push_bind(a.period);
+                            .push_bind(a.period)
+                            .push_bind(a.reversal_id);
                     });
                     q.build().execute(&mut *self.tx).await?;
                 }
@@ -831,17 +1024,17 @@ macro_rules! impl_fees_tx {
             }
 
             async fn flows_recomputed(&mut self, book: BookKey) -> Result<Vec<FlowRow>> {
-                Ok(sqlx::query_as(
+                Ok(sqlx::query_as(&format!(
                     "SELECT h.building, b.period AS bill_period, b.period AS event_period, 'billed' AS kind, CAST(SUM(b.amount_fen) AS BIGINT) AS amount_fen
                      FROM bills b JOIN households h ON h.community_id = b.community_id AND h.id = b.household_id
                      WHERE b.community_id = $1 AND b.book_id = $2 GROUP BY h.building, b.period
                      UNION ALL
-                     SELECT h.building, b.period, a.period, CASE WHEN a.payment_id IS NOT NULL THEN 'paid' ELSE 'waived' END, CAST(SUM(a.amount_fen) AS BIGINT)
+                     SELECT h.building, b.period, a.period, {ALLOCATION_KIND}, CAST(SUM(a.amount_fen) AS BIGINT)
                      FROM allocations a JOIN bills b ON b.community_id = a.community_id AND b.id = a.bill_id
                      JOIN households h ON h.community_id = b.community_id AND h.id = b.household_id
                      WHERE b.community_id = $1 AND b.book_id = $2
-                     GROUP BY h.building, b.period, a.period, CASE WHEN a.payment_id IS NOT NULL THEN 'paid' ELSE 'waived' END",
-                )
+                     GROUP BY h.building, b.period, a.period, {ALLOCATION_KIND}"
+                ))
                 .bind(book.community_id)
                 .bind(book.book_id)
                 .fetch_all(&mut *self.tx)
@@ -894,8 +1087,9 @@ macro_rules! impl_fees_tx {
 
             async fn household_settlements(&mut self, book: BookKey, household_id: HouseholdId) -> Result<Vec<BillSettlementRow>> {
                 Ok(sqlx::query_as(
-                    "SELECT a.bill_id, a.payment_id, a.waiver_id IS NOT NULL AS is_waiver, a.amount_fen, a.period,
-                            p.paid_on, p.period AS payment_period, COALESCE(vv.voucher_date, wv.voucher_date) AS voucher_date
+                    "SELECT a.bill_id, a.payment_id, a.waiver_id IS NOT NULL AS is_waiver,
+                            a.reversal_id IS NOT NULL AND a.payment_id IS NULL AS is_cancellation, a.amount_fen, a.period,
+                            p.paid_on, p.period AS payment_period, COALESCE(vv.voucher_date, wv.voucher_date, rv.voucher_date) AS voucher_date
                      FROM allocations a
                      JOIN bills b ON b.community_id = a.community_id AND b.id = a.bill_id
                      LEFT JOIN payments p ON p.community_id = a.community_id AND p.id = a.payment_id
@@ -903,6 +1097,8 @@ macro_rules! impl_fees_tx {
                      LEFT JOIN vouchers vv ON vv.community_id = pv.community_id AND vv.id = pv.voucher_id
                      LEFT JOIN waivers w ON w.community_id = a.community_id AND w.id = a.waiver_id
                      LEFT JOIN vouchers wv ON wv.community_id = w.community_id AND wv.id = w.voucher_id
+                     LEFT JOIN billing_reversals r ON r.community_id = a.community_id AND r.id = a.reversal_id
+                     LEFT JOIN vouchers rv ON rv.community_id = r.community_id AND rv.id = r.voucher_id
                      WHERE a.community_id = $1 AND b.book_id = $2 AND b.household_id = $3",
                 )
                 .bind(book.community_id)
@@ -936,7 +1132,10 @@ macro_rules! impl_fees_tx {
                                      WHERE v.community_id = $1 AND p.book_id = $2
                            UNION ALL SELECT w.period, 0, 0, w.amount_fen FROM waivers w
                                      JOIN bills b ON b.community_id = w.community_id AND b.id = w.bill_id
-                                     WHERE w.community_id = $1 AND b.book_id = $2) t
+                                     WHERE w.community_id = $1 AND b.book_id = $2
+                           UNION ALL SELECT a.period, -a.amount_fen, 0, 0 FROM billing_reversals r
+                                     JOIN allocations a ON a.community_id = r.community_id AND a.reversal_id = r.id
+                                     WHERE r.community_id = $1 AND r.book_id = $2 AND a.payment_id IS NULL) t
                      GROUP BY period ORDER BY period",
                 )
                 .bind(book.community_id)

@@ -66,6 +66,7 @@ impl<S: FeesStore> Fees<S> {
                     void_id: Some(void_id),
                     amount_fen: -fen,
                     period,
+                    reversal_id: None,
                 },
                 building: household.building.clone(),
                 bill_period: bill.period,

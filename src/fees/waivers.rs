@@ -58,8 +58,15 @@ impl<S: FeesStore> Fees<S> {
         let waiver =
             NewWaiver { bill_id, amount_fen: amount.0, reason, approver, period, voucher_id: posted[0].voucher_id, created_at: Utc::now() };
         let waiver_id = tx.insert_waiver(book.row.community_id, &waiver).await?;
-        let allocation =
-            AllocationRow { bill_id, payment_id: None, waiver_id: Some(waiver_id), void_id: None, amount_fen: amount.0, period };
+        let allocation = AllocationRow {
+            bill_id,
+            payment_id: None,
+            waiver_id: Some(waiver_id),
+            void_id: None,
+            amount_fen: amount.0,
+            period,
+            reversal_id: None,
+        };
         write_settlements(&mut tx, book, &[Settlement { allocation, building: household.building, bill_period: bill.period }]).await?;
         tx.commit().await?;
         Ok(Waived { id: waiver_id, bill: what })
