@@ -2,7 +2,9 @@
 //!
 //! 1. a billing run for N households × 3 fee items for one month, with its voucher and
 //!    maintained balances;
-//! 2. P payments posted one by one (each its own transaction, with receipt and allocation);
+//! 2. P payments posted one by one (each its own transaction, with receipt and allocation),
+//!    with a voucher each, then P more with the book set to 日结 (each payment's lines go into
+//!    its day's draft) and the close of those days;
 //! 3. the aging and collection-rate reports over M months of bills.
 //!
 //!     cargo bench --bench fees -- --households 100000 --months 36 [--pg postgres://…]
@@ -17,7 +19,7 @@ use mingzhang::fees::reports::{aging, collection};
 use mingzhang::fees::rules::{FeeBasis, HouseholdKind};
 use mingzhang::fees::store::FeesStore;
 use mingzhang::fees::{FeeItemSpec, Fees, Method, PaymentRequest};
-use mingzhang::ledger::Ledger;
+use mingzhang::ledger::{Ledger, PaymentVouchers};
 use mingzhang::store::AnyStore;
 use mingzhang::with_store;
 use rand::rngs::SmallRng;
@@ -77,27 +79,48 @@ async fn run<S: FeesStore>(store: S, args: &Args) -> mingzhang::Result<()> {
     );
 
     let households = fees.households(community.id).await?;
-    let t = Instant::now();
-    for i in 0..args.payments {
-        let h = &households[rng.gen_range(0..households.len())];
-        let key = format!("bench-{i}");
-        let req = PaymentRequest {
-            household_id: h.id,
-            amount: Fen(rng.gen_range(5_000..40_000)),
-            method: Method::Wechat,
-            paid_on: NaiveDate::from_ymd_opt(2023, 1, rng.gen_range(1..=28)).expect("day"),
-            idempotency_key: &key,
-            cashier: "出纳",
-            bill_ids: None,
-        };
-        fees.pay(&book, &req).await?;
-    }
-    let secs = t.elapsed().as_secs_f64();
+    let mut pay = |book: mingzhang::ledger::Book, first: usize| {
+        let (fees, households) = (fees.clone(), households.clone());
+        let picks: Vec<(usize, i64, u32)> =
+            (0..args.payments).map(|_| (rng.gen_range(0..households.len()), rng.gen_range(5_000..40_000), rng.gen_range(1..=28))).collect();
+        async move {
+            let t = Instant::now();
+            for (i, (h, fen, day)) in picks.into_iter().enumerate() {
+                let key = format!("bench-{}", first + i);
+                let req = PaymentRequest {
+                    household_id: households[h].id,
+                    amount: Fen(fen),
+                    method: if i % 3 == 0 { Method::Cash } else { Method::Wechat },
+                    paid_on: NaiveDate::from_ymd_opt(2023, 1, day).expect("day"),
+                    idempotency_key: &key,
+                    cashier: "出纳",
+                    bill_ids: None,
+                };
+                fees.pay(&book, &req).await?;
+            }
+            Ok::<f64, mingzhang::Error>(t.elapsed().as_secs_f64())
+        }
+    };
+    let secs = pay(book.clone(), 0).await?;
     println!(
-        "payments: {} one by one in {:.2} s = {:.0} per second (goal ≥ 2,000/s on SQLite)",
+        "payments: {} one by one, a voucher each, in {:.2} s = {:.0} per second (goal ≥ 2,000/s on SQLite)",
         args.payments,
         secs,
         args.payments as f64 / secs
+    );
+    fees.set_payment_vouchers(&book, PaymentVouchers::Daily).await?;
+    let book = ledger.book(community.id, "company").await?;
+    let secs = pay(book.clone(), args.payments).await?;
+    let t = Instant::now();
+    let days = fees.close_days(&book, NaiveDate::from_ymd_opt(2023, 1, 31).expect("day"), "会计").await?;
+    println!(
+        "payments: {} one by one, 日结 (into the day's voucher of their method), in {:.2} s = {:.0} per second; \
+         closing the {} day-vouchers: {:.2} s",
+        args.payments,
+        secs,
+        args.payments as f64 / secs,
+        days.len(),
+        t.elapsed().as_secs_f64()
     );
 
     let mut period = start;

@@ -3,53 +3,11 @@
 
 mod common;
 
-use std::collections::BTreeMap;
-
 use common::*;
 use mingzhang::cli::demo;
-use mingzhang::domain::money::Fen;
 use mingzhang::fees::store::FeesStore;
 use mingzhang::ledger::export;
-use mingzhang::ledger::{Book, Ledger};
-use mingzhang::report;
-
-/// Leaf code → debit-positive amount, from `hledger bal` CSV.
-fn hledger_balances(journal: &std::path::Path, period_arg: Option<&str>) -> BTreeMap<String, i64> {
-    let mut cmd = std::process::Command::new("hledger");
-    cmd.arg("-f").arg(journal).args(["bal", "--flat", "-N", "-O", "csv"]);
-    if let Some(p) = period_arg {
-        cmd.args(["-p", p]);
-    }
-    let out = cmd.output().expect("run hledger");
-    assert!(out.status.success(), "hledger failed: {}", String::from_utf8_lossy(&out.stderr));
-    let mut reader = csv::Reader::from_reader(out.stdout.as_slice());
-    reader
-        .records()
-        .map(|r| {
-            let r = r.unwrap();
-            let leaf = r[0].rsplit(':').next().unwrap().split(' ').next().unwrap().to_string();
-            (leaf, Fen::parse(&r[1]).unwrap_or_else(|e| panic!("hledger amount {}: {e}", &r[1])).0)
-        })
-        .filter(|(_, v)| *v != 0)
-        .collect()
-}
-
-/// Leaf code → our figure for the same range: closing balance, or net movement of a month.
-async fn our_balances<S: FeesStore>(
-    ledger: &Ledger<S>,
-    book: &Book,
-    from: (i32, u32),
-    to: (i32, u32),
-    movement_only: bool,
-) -> BTreeMap<String, i64> {
-    let tb = report::trial_balance(&ledger.store, book, period(from.0, from.1), period(to.0, to.1), 99).await.unwrap();
-    tb.rows
-        .iter()
-        .filter(|r| book.chart.values().any(|a| a.code.as_str() == r.code && a.is_leaf))
-        .map(|r| (r.code.clone(), if movement_only { r.totals.debit_fen - r.totals.credit_fen } else { r.closing_fen }))
-        .filter(|(_, v)| *v != 0)
-        .collect()
-}
+use mingzhang::ledger::Ledger;
 
 async fn oracle<S: FeesStore>(ledger: Ledger<S>, _url: &str) {
     if !oracle_available("hledger") {

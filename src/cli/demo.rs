@@ -21,7 +21,7 @@ use crate::fees::rules::{FeeBasis, HouseholdKind};
 use crate::fees::store::FeesStore;
 use crate::fees::{FeeItemSpec, Fees, Method, PaymentRequest};
 use crate::ledger::voucher::{Dimensions, LineInput, VoucherInput};
-use crate::ledger::{Book, Ledger};
+use crate::ledger::{Book, Ledger, PaymentVouchers};
 use crate::report::{self, statement};
 use crate::store::AnyStore;
 use crate::store::Store;
@@ -326,6 +326,9 @@ async fn build_showing<S: FeesStore>(
     let community = ledger.create_community(COMMUNITY).await?;
     let start = Period::new(year - 2, 1).expect("January");
     let company = ledger.create_book(community.id, "company", "幸福里物业服务有限公司", "small_enterprise", start).await?;
+    // The company's cashier closes each day (日结): one payment voucher per day and method.
+    fees.set_payment_vouchers(&company, PaymentVouchers::Daily).await?;
+    let company = ledger.book(community.id, "company").await?;
     let collective = ledger.create_book(community.id, "collective", "幸福里股份经济合作社", "rural_collective", start).await?;
     ledger.import_opening(&company, COMPANY_OPENING).await?;
     ledger.import_opening(&collective, COLLECTIVE_OPENING).await?;
@@ -337,6 +340,7 @@ async fn build_showing<S: FeesStore>(
         progress.inc(1);
         fees.run_billing(&company, period, &[], REVIEWER).await?;
         let (cash, wallet) = collect(&fees, &company, &households, period, &mut rng, &mut receipt_key).await?;
+        fees.close_days(&company, period.last_day(), REVIEWER).await?;
         books_month(ledger, [&company, &collective], period, year, &mut rng, &mut carry, (cash, wallet)).await?;
     }
     Ok(DemoBooks { company, collective, year })

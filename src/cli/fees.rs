@@ -18,7 +18,7 @@ use crate::fees::reports::{aging, collection, dunning_statements, household_stat
 use crate::fees::rules::{FeeBasis, HouseholdKind};
 use crate::fees::store::FeesStore;
 use crate::fees::{household_label, FeeItemSpec, Fees, MeterChangeInput, MeterReadingInput, Method, PaymentRequest, Receipt};
-use crate::ledger::{Book, Ledger};
+use crate::ledger::{Book, Ledger, PaymentVouchers, VatScheme};
 use crate::render::pdf::Paper;
 
 #[derive(Subcommand, Debug)]
@@ -82,6 +82,20 @@ pub enum FeeCommand {
         #[command(flatten)]
         book: BookArg,
     },
+    /// 查看或修改收费设置；省略选项时显示当前设置
+    Settings {
+        #[command(flatten)]
+        book: BookArg,
+        /// 收款凭证：逐笔（每笔收款一张凭证）或 日结（每天每种收款方式一张，由 day-close 汇总记账）
+        #[arg(long)]
+        payment_vouchers: Option<String>,
+        /// 增值税纳税人类型：小规模、一般 或 不计税（small、general、none），须同时给出 --vat-rate
+        #[arg(long, requires = "vat_rate")]
+        vat: Option<String>,
+        /// 增值税税率或征收率（%）：小规模 1、3、5；一般纳税人 6、9、13。收费标准为含税价
+        #[arg(long, requires = "vat")]
+        vat_rate: Option<String>,
+    },
     /// 从 CSV 或 XLSX 导入某月抄表读数：楼栋,单元,房号,读数[,换表,旧表止数,新表起数]
     Meter {
         #[command(flatten)]
@@ -125,6 +139,18 @@ pub struct UnbillArgs {
     /// 冲销日期（即红字凭证的日期）
     #[arg(long)]
     pub date: String,
+}
+
+#[derive(Args, Debug)]
+pub struct DayCloseArgs {
+    #[command(flatten)]
+    pub book: BookArg,
+    /// 日结到此日（含）：此前尚未日结的各天一并日结
+    #[arg(long)]
+    pub date: String,
+    /// 审核并记账的人（不能是系统）
+    #[arg(long)]
+    pub user: String,
 }
 
 #[derive(Args, Debug)]
@@ -248,12 +274,14 @@ pub async fn run<S: FeesStore>(ledger: &Ledger<S>, cli: &Cli) -> Result<Option<i
             | FeeCommand::Standard { book, .. }
             | FeeCommand::Standards { book }
             | FeeCommand::Runs { book }
+            | FeeCommand::Settings { book, .. }
             | FeeCommand::Meter { book, .. }) = cmd;
             fee_command(&fees, &book_of(ledger, cli, book).await?, cmd).await?
         }
         Command::Bill(args) => bill(&fees, &book_of(ledger, cli, &args.book).await?, args).await?,
         Command::Unbill(args) => unbill(&fees, &book_of(ledger, cli, &args.book).await?, args).await?,
         Command::Pay(args) => pay(&fees, &book_of(ledger, cli, &args.book).await?, args).await?,
+        Command::DayClose(args) => day_close(&fees, &book_of(ledger, cli, &args.book).await?, args).await?,
         Command::Waive(args) => waive(&fees, &book_of(ledger, cli, &args.book).await?, args).await?,
         Command::Receipt(cmd) => {
             let (ReceiptCommand::Show { book, .. } | ReceiptCommand::Void { book, .. }) = cmd;
@@ -355,6 +383,27 @@ async fn fee_command<S: FeesStore>(fees: &Fees<S>, book: &Book, cmd: &FeeCommand
             }
             print_out(&out);
         }
+        FeeCommand::Settings { payment_vouchers, vat, vat_rate, .. } => {
+            if let Some(text) = payment_vouchers {
+                let mode = PaymentVouchers::parse(text)
+                    .ok_or_else(|| Error::invalid("--payment-vouchers", format!("“{text}”须为 逐笔 或 日结（each 或 daily）")))?;
+                fees.set_payment_vouchers(book, mode).await?;
+            }
+            if let (Some(scheme), Some(rate)) = (vat, vat_rate) {
+                let s =
+                    VatScheme::parse(scheme).ok_or_else(|| Error::invalid("--vat", format!("“{scheme}”须为 小规模、一般 或 不计税")))?;
+                fees.set_vat(book, s, rate).await?;
+            }
+            let now = fees.book(book).await?;
+            let vat = crate::fees::vat::vat_of(&now)?;
+            print_out(&format!(
+                "账套 {}：收款凭证 {}；增值税 {}{}\n",
+                now.row.code,
+                now.row.payment_vouchers.label(),
+                vat.scheme.label(),
+                if vat.scheme == VatScheme::None { String::new() } else { format!(" {}%（收费标准含税）", vat.rate_percent) }
+            ));
+        }
         FeeCommand::Runs { .. } => {
             let mut out = String::from("批次\t月份\t账单数\t金额\t凭证\t计费人\t已冲销账单\t已冲销金额\n");
             for (r, voucher) in fees.billing_runs(book).await? {
@@ -445,6 +494,17 @@ async fn unbill<S: FeesStore>(fees: &Fees<S>, book: &Book, args: &UnbillArgs) ->
         "已冲销计费批次 #{} 的 {} 张账单，金额 {}；其中已收款 {} 转回预收；冲销凭证 {}。更正后可重新计费（bill --period {}）\n",
         r.run, r.bills, r.total, r.back_to_prepayment, r.voucher, r.period
     ));
+    Ok(())
+}
+
+async fn day_close<S: FeesStore>(fees: &Fees<S>, book: &Book, args: &DayCloseArgs) -> Result<()> {
+    let done = fees.close_days(book, parse_date("--date", &args.date)?, &args.user).await?;
+    if done.is_empty() {
+        print_out(&format!("截至 {} 没有待日结的收款\n", args.date));
+    }
+    for d in done {
+        print_out(&format!("{} 日结 {}：{} 笔，金额 {}，凭证 {}\n", d.date, d.method, d.payments, d.amount, d.voucher));
+    }
     Ok(())
 }
 

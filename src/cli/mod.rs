@@ -108,6 +108,8 @@ pub enum Command {
     Unbill(fees::UnbillArgs),
     /// 收款：登记一笔收款并打印收据
     Pay(fees::PayArgs),
+    /// 日结：将截至某日尚未日结的收款，按日期和收款方式各汇总为一张凭证并记账
+    DayClose(fees::DayCloseArgs),
     /// 减免：减免账单的部分或全部金额
     Waive(fees::WaiveArgs),
     /// 收据：查看或补打，或作废

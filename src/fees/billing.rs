@@ -1,6 +1,8 @@
 //! 计费: a month's billing run, idempotent, with one summary voucher.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use rust_decimal::Decimal;
 
 use chrono::Utc;
 
@@ -13,6 +15,7 @@ use crate::fees::rules::{apply_prepayments, plan_bills, BillingInputs, BillingPl
 use crate::fees::settle::{write_bills, write_settlements, Settlement};
 use crate::fees::store::FeesStore;
 use crate::fees::store::{AllocationRow, FeeItemRow, FeesTx, HouseholdRow, NewBillingRun, OpenBillRow, PrepaymentRow};
+use crate::fees::vat::{book_vat, output_tax};
 use crate::fees::{fee_accounts, household_label, BillingRun, Fees, SYSTEM_MAKER};
 use crate::ledger::account::FeeAccounts;
 use crate::ledger::voucher::{Dimensions, LineInput, VoucherInput, VoucherKind};
@@ -44,7 +47,9 @@ impl<S: FeesStore> Fees<S> {
             issued: &issued,
             readings: &readings,
         };
-        let plan = plan_bills(period, &inputs)?;
+        let mut plan = plan_bills(period, &inputs)?;
+        let vat = book_vat(book)?;
+        let tax = split_vat(&mut plan, &households, vat.map(|(rate, _)| rate));
         let held = held_lines(&households, &items, &plan);
         if plan.bills.is_empty() {
             return Ok(BillingRun {
@@ -79,7 +84,7 @@ impl<S: FeesStore> Fees<S> {
             input: VoucherInput {
                 date: period.first_day(),
                 attachments: 1,
-                lines: billing_lines(book, &accounts, period, &items, &plan, applied)?,
+                lines: billing_lines(book, &accounts, period, &items, &plan, (&tax, vat.map(|(_, account)| account)), applied)?,
             },
             kind: VoucherKind::Normal,
             maker: SYSTEM_MAKER.into(),
@@ -155,14 +160,28 @@ async fn items_to_bill<T: FeesTx>(tx: &mut T, book: &Book, item_codes: &[String]
     Ok(items.into_iter().filter(|f| item_codes.is_empty() || item_codes.contains(&f.code)).collect())
 }
 
-/// The run's voucher lines (pure): 借 应收账款 / 贷 the item's revenue per building and item,
-/// then the prepayments applied (借 预收账款 / 贷 应收账款).
+/// Sets each bill's output tax at `rate` (none without VAT); returns the tax by building and item.
+fn split_vat(plan: &mut BillingPlan, households: &[HouseholdRow], rate: Option<Decimal>) -> BTreeMap<(Natural, i64), i64> {
+    let mut tax: BTreeMap<(Natural, i64), i64> = BTreeMap::new();
+    let Some(rate) = rate else { return tax };
+    let building: HashMap<HouseholdId, &str> = households.iter().map(|h| (h.id, h.building.as_str())).collect();
+    for b in &mut plan.bills {
+        b.tax_fen = output_tax(Fen(b.amount_fen), rate).0;
+        *tax.entry((Natural(building[&b.household_id].to_string()), b.fee_item_id)).or_default() += b.tax_fen;
+    }
+    tax
+}
+
+/// The run's voucher lines (pure): 借 应收账款 / 贷 the item's revenue (不含税) per building and
+/// item, 贷 the output tax per item, then the prepayments applied (借 预收账款 / 贷 应收账款).
+#[allow(clippy::too_many_arguments)]
 fn billing_lines(
     book: &Book,
     accounts: &FeeAccounts,
     period: Period,
     items: &[FeeItemRow],
     plan: &BillingPlan,
+    (tax, tax_account): (&BTreeMap<(Natural, i64), i64>, Option<&str>),
     applied_fen: i64,
 ) -> Result<Vec<LineInput>> {
     let item_by_id: HashMap<i64, &FeeItemRow> = items.iter().map(|f| (f.id, f)).collect();
@@ -174,8 +193,19 @@ fn billing_lines(
         let item = item_by_id[item_id];
         let summary = format!("{period} {} {building}栋", item.name);
         let dims = Dimensions { fee_item_id: Some(*item_id), ..Dimensions::default() };
+        let tax_fen = tax.get(&(Natural(building.clone()), *item_id)).copied().unwrap_or(0);
         lines.push(line(&summary, accounts.receivable.as_str(), *fen, 0, dims.clone()));
-        lines.push(line(&summary, book.code_of(item.revenue_account_id)?, 0, *fen, dims));
+        lines.push(line(&summary, book.code_of(item.revenue_account_id)?, 0, fen - tax_fen, dims));
+    }
+    if let Some(account) = tax_account {
+        let mut per_item: BTreeMap<i64, i64> = BTreeMap::new();
+        for ((_, item_id), fen) in tax {
+            *per_item.entry(*item_id).or_default() += fen;
+        }
+        for (item_id, fen) in per_item.into_iter().filter(|(_, fen)| *fen > 0) {
+            let summary = format!("{period} {} 销项税额", item_by_id[&item_id].name);
+            lines.push(line(&summary, account, 0, fen, Dimensions { fee_item_id: Some(item_id), ..Dimensions::default() }));
+        }
     }
     if applied_fen > 0 {
         let summary = format!("{period} 预收物业费抵扣应收");

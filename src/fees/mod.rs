@@ -8,6 +8,7 @@
 //! and SQL; one file per operation beside them; `reports`, `paper` and `verify` read.
 
 mod billing;
+pub mod daily;
 mod households;
 mod items;
 pub mod kinds;
@@ -18,6 +19,7 @@ pub mod reversal;
 pub mod rules;
 mod settle;
 pub mod store;
+pub mod vat;
 pub mod verify;
 mod voids;
 mod waivers;
@@ -36,9 +38,7 @@ use crate::ledger::{chart, Book, Ledger};
 pub use households::parse_households;
 pub use items::{MeterChangeInput, MeterReadingInput};
 
-/// Who makes the vouchers that billing and payments generate: the posting rule, reviewed by
-/// the person who ran the operation (制单与审核分离).
-pub const SYSTEM_MAKER: &str = "系统";
+pub use crate::ledger::SYSTEM_MAKER;
 
 /// The fee wing's operations over one store. It reaches the ledger only through `Ledger`'s
 /// public operations and posting functions.

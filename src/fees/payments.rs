@@ -16,9 +16,14 @@ use crate::fees::store::FeesStore;
 use crate::fees::store::{AllocationRow, FeesTx, HouseholdRow, NewPayment, OpenBillRow, PaymentRow};
 use crate::fees::{fee_accounts, household_label, receipt_label, Fees, Method, PaymentRequest, Receipt, SettledBill, SYSTEM_MAKER};
 use crate::ledger::account::FeeAccounts;
+use crate::ledger::daily::{extend_system_draft, start_system_draft};
 use crate::ledger::store::LedgerTx;
+use crate::ledger::voucher::VoucherStatus;
 use crate::ledger::voucher::{Dimensions, LineInput, PeriodStatus, VoucherInput, VoucherKind};
-use crate::ledger::{describe, post_claimed, ApprovedVoucher, Book, Posted};
+use crate::ledger::{describe, post_claimed, ApprovedVoucher, Book, PaymentVouchers};
+
+/// What a receipt names as its voucher until the day's close posts it.
+pub const PENDING_DAY_CLOSE: &str = "待日结";
 use crate::store::Tx;
 
 impl<S: FeesStore> Fees<S> {
@@ -78,17 +83,36 @@ impl<S: FeesStore> Fees<S> {
         };
         let forward: Vec<(&OpenBillRow, Fen)> = forward.into_iter().map(|(id, fen)| (bill_of(&open, id), fen)).collect();
         let forward_by_month = forward_months(&forward);
-        let claim = tx.claim_chain(book.key(), 1 + forward_by_month.len() as i64, 1).await?;
+        // 日结: the payment's lines go into the day's draft for its method, posted by the day's
+        // close; otherwise the payment's own voucher is posted now.
+        let daily = book.row.payment_vouchers == PaymentVouchers::Daily;
+        let own = i64::from(!daily);
+        let claim = tx.claim_chain(book.key(), own + forward_by_month.len() as i64, 1).await?;
         let number = claim.receipts_issued;
-        let mut vouchers = vec![ApprovedVoucher {
-            input: VoucherInput { date: req.paid_on, attachments: 1, lines: payment_lines(&accounts, req, &household, number, &settle) },
-            kind: VoucherKind::Normal,
-            maker: SYSTEM_MAKER.into(),
-            reviewer: req.cashier.into(),
-            reverses_id: None,
-        }];
+        let input =
+            VoucherInput { date: req.paid_on, attachments: 1, lines: payment_lines(&accounts, req, &household, number, &settle, daily) };
+        let mut vouchers = Vec::with_capacity(1 + forward_by_month.len());
+        let day_voucher = if daily {
+            Some(match tx.daily_draft(book.key(), req.paid_on, req.method).await? {
+                Some(id) if extend_system_draft(&mut tx, book, id, &input).await? => id,
+                _ => start_system_draft(&mut tx, book, &input).await?,
+            })
+        } else {
+            vouchers.push(ApprovedVoucher {
+                input,
+                kind: VoucherKind::Normal,
+                maker: SYSTEM_MAKER.into(),
+                reviewer: req.cashier.into(),
+                reverses_id: None,
+            });
+            None
+        };
         vouchers.extend(forward_vouchers(&accounts, req, &household, number, forward_by_month));
-        let posted = post_claimed(&mut tx, book, req.cashier, &vouchers, claim).await?;
+        let posted = if vouchers.is_empty() { Vec::new() } else { post_claimed(&mut tx, book, req.cashier, &vouchers, claim).await? };
+        let (voucher_id, voucher, fingerprint) = match day_voucher {
+            Some(id) => (id, PENDING_DAY_CLOSE.to_string(), String::new()),
+            None => (posted[0].voucher_id, format!("{} {}", posted[0].period, posted[0].label), posted[0].hash.clone()),
+        };
         let new = NewPayment {
             book: book.key(),
             household_id: household.id,
@@ -97,8 +121,9 @@ impl<S: FeesStore> Fees<S> {
             amount_fen: req.amount.0,
             paid_on: req.paid_on,
             receipt_number: number,
-            voucher_id: posted[0].voucher_id,
+            voucher_id,
             cashier: req.cashier,
+            settled_fen,
             created_at: Utc::now(),
         };
         let Some(payment_id) = tx.insert_payment(&new).await? else {
@@ -125,7 +150,7 @@ impl<S: FeesStore> Fees<S> {
             .collect();
         write_settlements(&mut tx, book, &settlements).await?;
         tx.commit().await?;
-        Ok(Some(new_receipt(book, req, household, number, &settle, &posted[0])))
+        Ok(Some(new_receipt(book, req, household, number, &settle, voucher, fingerprint)))
     }
 
     /// A receipt as issued, for reprinting.
@@ -208,13 +233,15 @@ fn item_names<'a>(bills: impl IntoIterator<Item = &'a OpenBillRow>) -> String {
 }
 
 /// The payment voucher's lines (pure): 借 the money account, 贷 应收账款 for what it settles
-/// and 预收账款 for the rest. Summaries name the fee items settled.
+/// and 预收账款 for the rest. Summaries name the fee items settled; `by_item` splits the
+/// credit to 应收账款 by fee item (a day's voucher sums them so).
 fn payment_lines(
     accounts: &FeeAccounts,
     req: &PaymentRequest<'_>,
     household: &HouseholdRow,
     number: i64,
     settle: &[(&OpenBillRow, Fen)],
+    by_item: bool,
 ) -> Vec<LineInput> {
     let (label, who) = (receipt_label(number), household_label(household));
     let settled_fen: i64 = settle.iter().map(|(_, f)| f.0).sum();
@@ -224,7 +251,17 @@ fn payment_lines(
     let prepaid_summary = format!("预收 {who} 预交款 收据{label}");
     let money_summary = if settled_fen > 0 { settled_summary.clone() } else { prepaid_summary.clone() };
     let mut lines = vec![line(money_summary, money_account(accounts, req.method), req.amount, Fen::ZERO)];
-    if settled_fen > 0 {
+    if by_item {
+        let mut per_item: BTreeMap<i64, (&str, i64)> = BTreeMap::new();
+        for (bill, fen) in settle {
+            per_item.entry(bill.fee_item_id).or_insert((&bill.fee_item_name, 0)).1 += fen.0;
+        }
+        for (item_id, (name, fen)) in per_item {
+            let dims = Dimensions { household_id: Some(household.id.0), fee_item_id: Some(item_id), ..Dimensions::default() };
+            let summary = format!("收 {who} {name} 收据{label}");
+            lines.push(LineInput::new(summary, accounts.receivable.as_str(), Fen::ZERO, Fen(fen), dims));
+        }
+    } else if settled_fen > 0 {
         lines.push(line(settled_summary, accounts.receivable.as_str(), Fen::ZERO, Fen(settled_fen)));
     }
     let prepaid = req.amount.0 - settled_fen;
@@ -234,7 +271,7 @@ fn payment_lines(
     lines
 }
 
-fn money_account(accounts: &FeeAccounts, method: Method) -> &str {
+pub(crate) fn money_account(accounts: &FeeAccounts, method: Method) -> &str {
     match method {
         Method::Cash => accounts.cash.as_str(),
         Method::Bank => accounts.bank.as_str(),
@@ -290,7 +327,8 @@ fn new_receipt(
     household: HouseholdRow,
     number: i64,
     settle: &[(&OpenBillRow, Fen)],
-    posted: &Posted,
+    voucher: String,
+    fingerprint: String,
 ) -> Receipt {
     let settled: Vec<SettledBill> = settle
         .iter()
@@ -309,8 +347,8 @@ fn new_receipt(
         amount_in_words: capital_amount(req.amount),
         settled,
         prepaid: Fen(req.amount.0 - settled_fen),
-        voucher: format!("{} {}", posted.period, posted.label),
-        fingerprint: posted.hash.clone(),
+        voucher,
+        fingerprint,
         cashier: req.cashier.to_string(),
         replayed: false,
         voided: false,
@@ -322,12 +360,16 @@ fn new_receipt(
 pub(crate) async fn receipt_of<T: FeesTx + LedgerTx>(tx: &mut T, book: &Book, p: &PaymentRow) -> Result<Receipt> {
     let household = tx.household(book.row.community_id, p.household_id).await?.ok_or_else(|| Error::not_found("住户"))?;
     let voucher_row = tx.voucher(book.key(), p.voucher_id).await?.ok_or_else(|| Error::not_found(format!("凭证 #{}", p.voucher_id)))?;
-    // What the payment settled when it was made is its voucher's credit to 应收账款; the
-    // allocations made then come first, before any from its prepayment later.
-    let receivable = fee_accounts(book)?.receivable;
-    let receivable_id = book.account_id(receivable.as_str());
-    let mut left_at_payment: i64 =
-        tx.lines(book.key(), p.voucher_id).await?.iter().filter(|l| Some(l.account_id) == receivable_id).map(|l| l.credit_fen).sum();
+    // What the payment settled when it was made is kept with it (before that was kept, its own
+    // voucher's credit to 应收账款 said it); the allocations made then come first, before any
+    // from its prepayment later.
+    let mut left_at_payment: i64 = match p.settled_fen {
+        Some(fen) => fen,
+        None => {
+            let receivable_id = book.account_id(fee_accounts(book)?.receivable.as_str());
+            tx.lines(book.key(), p.voucher_id).await?.iter().filter(|l| Some(l.account_id) == receivable_id).map(|l| l.credit_fen).sum()
+        }
+    };
     let mut settled = Vec::new();
     for a in tx.allocations_of_payment(book.row.community_id, p.id).await? {
         if left_at_payment <= 0 {
@@ -340,6 +382,8 @@ pub(crate) async fn receipt_of<T: FeesTx + LedgerTx>(tx: &mut T, book: &Book, p:
     }
     let at_payment: i64 = settled.iter().map(|s| s.amount.0).sum();
     let method = p.method.label().to_string();
+    // A 日结 day not closed yet: the receipt names its voucher and chain link once it is.
+    let pending = voucher_row.status != VoucherStatus::Posted && voucher_row.maker == SYSTEM_MAKER;
     Ok(Receipt {
         book: book.row.name.clone(),
         number: p.receipt_number,
@@ -352,10 +396,17 @@ pub(crate) async fn receipt_of<T: FeesTx + LedgerTx>(tx: &mut T, book: &Book, p:
         amount_in_words: capital_amount(Fen(p.amount_fen)),
         settled,
         prepaid: Fen(p.amount_fen - at_payment),
-        voucher: describe(&voucher_row),
-        fingerprint: voucher_row.hash.clone().ok_or_else(|| {
-            Error::invalid("收据", format!("收据 {} 的凭证 {} 未记账", receipt_label(p.receipt_number), describe(&voucher_row)))
-        })?,
+        voucher: if pending { PENDING_DAY_CLOSE.to_string() } else { describe(&voucher_row) },
+        fingerprint: match (&voucher_row.hash, pending) {
+            (Some(hash), _) => hash.clone(),
+            (None, true) => String::new(),
+            (None, false) => {
+                return Err(Error::invalid(
+                    "收据",
+                    format!("收据 {} 的凭证 {} 未记账", receipt_label(p.receipt_number), describe(&voucher_row)),
+                ))
+            }
+        },
         cashier: p.cashier.clone(),
         replayed: false,
         voided: p.voided,

@@ -15,6 +15,7 @@ use crate::error::{Error, Result};
 use crate::fees::settle::{write_settlements, Settlement};
 use crate::fees::store::FeesStore;
 use crate::fees::store::{AllocationRow, BillPaymentRow, BillingRunRow, FeesTx, HouseholdRow, NewBillingReversal, RunBillRow};
+use crate::fees::vat::output_tax_account;
 use crate::fees::{check_reason, fee_accounts, household_label, Fees, SYSTEM_MAKER};
 use crate::ledger::account::FeeAccounts;
 use crate::ledger::store::LedgerTx;
@@ -206,10 +207,13 @@ fn undo_lines(
     reason: &str,
     red: bool,
 ) -> Result<Vec<LineInput>> {
-    let mut per_building_item: BTreeMap<(Natural, i64), i64> = BTreeMap::new();
+    // (building, item) → (amount, output tax)
+    let mut per_building_item: BTreeMap<(Natural, i64), (i64, i64)> = BTreeMap::new();
     for b in &plan.cancelled {
         let building = households.get(&b.household_id).map(|h| h.building.clone()).unwrap_or_default();
-        *per_building_item.entry((Natural(building), b.fee_item_id)).or_default() += b.amount_fen;
+        let sum = per_building_item.entry((Natural(building), b.fee_item_id)).or_default();
+        sum.0 += b.amount_fen;
+        sum.1 += b.tax_fen;
     }
     let whose = household.and_then(|h| households.get(&h)).map(|h| format!(" {}", household_label(h))).unwrap_or_default();
     let dims = |fee_item_id: Option<i64>| Dimensions { fee_item_id, household_id: household.map(|h| h.0), ..Dimensions::default() };
@@ -221,19 +225,28 @@ fn undo_lines(
         }
     };
     let mut lines = Vec::with_capacity(2 * per_building_item.len() + 2);
-    // Each pair as the run wrote it (debit first); in blue the debit is the second line.
-    let mut push = |pair: [LineInput; 2]| lines.extend(if red { pair } else { [pair[1].clone(), pair[0].clone()] });
-    for ((Natural(building), item_id), fen) in &per_building_item {
+    // Each entry as the run wrote it (debit first); in blue the debits are the last lines.
+    let mut push = |mut entry: Vec<LineInput>| {
+        if !red {
+            entry.reverse();
+        }
+        lines.extend(entry)
+    };
+    for ((Natural(building), item_id), (fen, tax_fen)) in &per_building_item {
         let (name, revenue_id) = items.get(item_id).ok_or_else(|| Error::not_found(format!("收费项目 #{item_id}")))?;
         let summary = format!("冲销计费#{} {} {name} {building}栋{whose}：{reason}", run.id, run.period);
-        push([
+        let mut entry = vec![
             undo(&summary, accounts.receivable.as_str(), *fen, 0, dims(Some(*item_id))),
-            undo(&summary, book.code_of(*revenue_id)?, 0, *fen, dims(Some(*item_id))),
-        ]);
+            undo(&summary, book.code_of(*revenue_id)?, 0, fen - tax_fen, dims(Some(*item_id))),
+        ];
+        if *tax_fen > 0 {
+            entry.push(undo(&summary, output_tax_account(book), 0, *tax_fen, dims(Some(*item_id))));
+        }
+        push(entry);
     }
     if plan.back_fen > 0 {
         let summary = format!("冲销计费#{} {}{whose} 已收款退回预收", run.id, run.period);
-        push([
+        push(vec![
             undo(&summary, accounts.advance.as_str(), plan.back_fen, 0, dims(None)),
             undo(&summary, accounts.receivable.as_str(), 0, plan.back_fen, dims(None)),
         ]);
@@ -246,7 +259,7 @@ mod tests {
     use super::*;
 
     fn bill(id: i64, amount_fen: i64, waived_fen: i64, cancelled_fen: i64) -> RunBillRow {
-        RunBillRow { id, household_id: HouseholdId(1), fee_item_id: 1, amount_fen, waived_fen, cancelled_fen }
+        RunBillRow { id, household_id: HouseholdId(1), fee_item_id: 1, amount_fen, tax_fen: 0, waived_fen, cancelled_fen }
     }
 
     #[test]

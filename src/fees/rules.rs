@@ -227,7 +227,7 @@ pub fn plan_bills(period: Period, inputs: &BillingInputs<'_>) -> Result<BillingP
             }
             *plan.per_building_item_fen.entry((Natural(h.building.clone()), item.id)).or_default() += amount.0;
             let issue = inputs.issued.get(&(h.id, item.id)).copied().unwrap_or(0) + 1;
-            plan.bills.push(NewBill { household_id: h.id, fee_item_id: item.id, period, amount_fen: amount.0, issue });
+            plan.bills.push(NewBill { household_id: h.id, fee_item_id: item.id, period, amount_fen: amount.0, issue, tax_fen: 0 });
         }
     }
     Ok(plan)

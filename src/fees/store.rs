@@ -19,10 +19,12 @@ use crate::fees::kinds::{FeeBasis, FlowKind, HouseholdKind};
 use crate::fees::rules::MeterChange;
 use crate::fees::Method;
 use crate::ledger::store::LedgerStore;
+use crate::ledger::SYSTEM_MAKER;
 use crate::store::{text_enum, PgTx, SqliteTx, Store, ROWS_PER_INSERT};
 
 /// A payment as `PaymentRow` reads it, with whether a void stands against it.
-const PAYMENT_COLUMNS: &str = "id, household_id, idempotency_key, method, amount_fen, paid_on, receipt_number, voucher_id, cashier, \
+const PAYMENT_COLUMNS: &str =
+    "id, household_id, idempotency_key, method, amount_fen, paid_on, receipt_number, voucher_id, cashier, settled_fen, \
      EXISTS (SELECT 1 FROM payment_voids v WHERE v.community_id = payments.community_id AND v.payment_id = payments.id) AS voided";
 /// A cancellation of bill `b` by a billing reversal (the one allocation with a reversal and no payment).
 const CANCELLATION_OF_B: &str = "SELECT 1 FROM allocations c WHERE c.community_id = b.community_id AND c.bill_id = b.id \
@@ -132,6 +134,8 @@ pub struct NewBill {
     pub amount_fen: i64,
     /// 1, or one more than the month's cancelled issues of this household's item.
     pub issue: i64,
+    /// The output VAT the amount includes (0 without VAT).
+    pub tax_fen: i64,
 }
 
 /// What a month's bills of one household and fee item are so far: how many issues, and
@@ -164,6 +168,7 @@ pub struct RunBillRow {
     pub household_id: HouseholdId,
     pub fee_item_id: i64,
     pub amount_fen: i64,
+    pub tax_fen: i64,
     pub waived_fen: i64,
     pub cancelled_fen: i64,
 }
@@ -212,6 +217,8 @@ pub struct PaymentRow {
     pub receipt_number: i64,
     pub voucher_id: i64,
     pub cashier: String,
+    /// What it settled when it was made; None for payments recorded before this was kept.
+    pub settled_fen: Option<i64>,
     /// Voided by a reversing entry (收据作废).
     pub voided: bool,
 }
@@ -226,6 +233,7 @@ pub struct NewPayment<'a> {
     pub receipt_number: i64,
     pub voucher_id: i64,
     pub cashier: &'a str,
+    pub settled_fen: i64,
     pub created_at: DateTime<Utc>,
 }
 
@@ -283,6 +291,8 @@ pub struct NewPaymentVoid<'a> {
 pub struct NewWaiver<'a> {
     pub bill_id: i64,
     pub amount_fen: i64,
+    /// The output VAT it takes back.
+    pub tax_fen: i64,
     pub reason: &'a str,
     pub approver: &'a str,
     pub period: Period,
@@ -355,6 +365,8 @@ pub struct SubledgerPeriodRow {
     pub billed_fen: i64,
     pub paid_fen: i64,
     pub waived_fen: i64,
+    /// Of what was paid, what waits in a day's draft for the day's close (日结): not yet in the ledger.
+    pub pending_fen: i64,
 }
 
 /// The fee wing's statements, one method each.
@@ -436,9 +448,16 @@ pub trait FeesTx: Send {
     ) -> impl Future<Output = Result<Vec<AllocationRow>>> + Send;
     /// Inserts a payment; None if its idempotency key is already taken (nothing inserted).
     fn insert_payment(&mut self, p: &NewPayment<'_>) -> impl Future<Output = Result<Option<i64>>> + Send;
+    /// The system's open 日结 draft for the day's payments of `method`, if any.
+    fn daily_draft(&mut self, book: BookKey, day: NaiveDate, method: Method) -> impl Future<Output = Result<Option<i64>>> + Send;
+    /// The open 日结 drafts dated on or before `through`: (voucher, date).
+    fn daily_drafts(&mut self, book: BookKey, through: NaiveDate) -> impl Future<Output = Result<Vec<(i64, NaiveDate)>>> + Send;
+    fn payments_of_voucher(&mut self, book: BookKey, voucher_id: i64) -> impl Future<Output = Result<Vec<PaymentRow>>> + Send;
     fn insert_allocations(&mut self, community_id: CommunityId, allocations: &[AllocationRow]) -> impl Future<Output = Result<()>> + Send;
     fn insert_payment_void(&mut self, community_id: CommunityId, void: &NewPaymentVoid<'_>) -> impl Future<Output = Result<i64>> + Send;
     fn insert_waiver(&mut self, community_id: CommunityId, waiver: &NewWaiver<'_>) -> impl Future<Output = Result<i64>> + Send;
+    /// A bill's output tax, and what its waivers took back so far: (tax, waived, waived tax).
+    fn bill_tax(&mut self, book: BookKey, bill_id: i64) -> impl Future<Output = Result<(i64, i64, i64)>> + Send;
     /// Open bill amounts as at the end of `as_of`, by household (by building, the maintained
     /// receivable_flows serve).
     fn aging_by_household(&mut self, book: BookKey, as_of: Period) -> impl Future<Output = Result<Vec<AgingRow>>> + Send;
@@ -715,12 +734,12 @@ macro_rules! impl_fees_tx {
             async fn run_bills(&mut self, book: BookKey, period: Period, run_id: i64, household_id: Option<HouseholdId>) -> Result<Vec<RunBillRow>> {
                 let which = if household_id.is_some() { "b.household_id = $5" } else { "$5 IS NULL" };
                 Ok(sqlx::query_as(&format!(
-                    "SELECT b.id, b.household_id, b.fee_item_id, b.amount_fen,
+                    "SELECT b.id, b.household_id, b.fee_item_id, b.amount_fen, b.tax_fen,
                             CAST(COALESCE(SUM(CASE WHEN a.waiver_id IS NOT NULL THEN a.amount_fen ELSE 0 END), 0) AS BIGINT) AS waived_fen,
                             CAST(COALESCE(SUM(CASE WHEN a.reversal_id IS NOT NULL AND a.payment_id IS NULL THEN a.amount_fen ELSE 0 END), 0) AS BIGINT) AS cancelled_fen
                      FROM bills b LEFT JOIN allocations a ON a.community_id = b.community_id AND a.bill_id = b.id
                      WHERE b.community_id = $1 AND b.book_id = $2 AND b.period = $3 AND b.billing_run_id = $4 AND {which}
-                     GROUP BY b.id, b.household_id, b.fee_item_id, b.amount_fen
+                     GROUP BY b.id, b.household_id, b.fee_item_id, b.amount_fen, b.tax_fen
                      ORDER BY b.household_id, b.fee_item_id, b.id"
                 ))
                 .bind(book.community_id)
@@ -791,7 +810,7 @@ macro_rules! impl_fees_tx {
             async fn insert_bills(&mut self, book: BookKey, run_id: i64, bills: &[NewBill]) -> Result<()> {
                 for chunk in bills.chunks(ROWS_PER_INSERT) {
                     let mut q = QueryBuilder::<$db>::new(
-                        "INSERT INTO bills (community_id, book_id, household_id, fee_item_id, period, amount_fen, billing_run_id, issue) ",
+                        "INSERT INTO bills (community_id, book_id, household_id, fee_item_id, period, amount_fen, billing_run_id, issue, tax_fen) ",
                     );
                     q.push_values(chunk, |mut row, b| {
                         row.push_bind(book.community_id)
@@ -801,7 +820,8 @@ macro_rules! impl_fees_tx {
                             .push_bind(b.period)
                             .push_bind(b.amount_fen)
                             .push_bind(run_id)
-                            .push_bind(b.issue);
+                            .push_bind(b.issue)
+                            .push_bind(b.tax_fen);
                     });
                     q.build().execute(&mut *self.tx).await?;
                 }
@@ -812,15 +832,18 @@ macro_rules! impl_fees_tx {
                 // Two spellings rather than "$3 IS NULL OR …", which keeps SQLite off the index; for
                 // one household, the unary + on book_id steers SQLite to the household's index.
                 let which = if household_id.is_some() { "+b.book_id = $2 AND b.household_id = $3" } else { "b.book_id = $2 AND $3 IS NULL" };
+                // What settled each bill is summed by a subquery per bill, not a GROUP BY over a
+                // join: grouping by bill id lets SQLite's planner (without statistics) prefer
+                // scanning the community's bills in id order over the household's index.
                 Ok(sqlx::query_as(&format!(
-                    "SELECT b.id, b.household_id, b.fee_item_id, f.name AS fee_item_name, b.period, b.amount_fen,
-                            b.amount_fen - CAST(COALESCE(SUM(a.amount_fen), 0) AS BIGINT) AS open_fen
-                     FROM bills b JOIN fee_items f ON f.community_id = b.community_id AND f.id = b.fee_item_id
-                     LEFT JOIN allocations a ON a.community_id = b.community_id AND a.bill_id = b.id
-                     WHERE b.community_id = $1 AND {which}
-                     GROUP BY b.id, b.household_id, b.fee_item_id, f.name, b.period, b.amount_fen
-                     HAVING b.amount_fen > COALESCE(SUM(a.amount_fen), 0)
-                     ORDER BY b.household_id, b.period, b.fee_item_id"
+                    "SELECT * FROM (
+                         SELECT b.id, b.household_id, b.fee_item_id, f.name AS fee_item_name, b.period, b.amount_fen,
+                                b.amount_fen - CAST(COALESCE((SELECT SUM(a.amount_fen) FROM allocations a
+                                                              WHERE a.community_id = b.community_id AND a.bill_id = b.id), 0) AS BIGINT) AS open_fen
+                         FROM bills b JOIN fee_items f ON f.community_id = b.community_id AND f.id = b.fee_item_id
+                         WHERE b.community_id = $1 AND {which}) o
+                     WHERE open_fen > 0
+                     ORDER BY household_id, period, fee_item_id"
                 ))
                 .bind(book.community_id)
                 .bind(book.book_id)
@@ -893,8 +916,8 @@ macro_rules! impl_fees_tx {
 
             async fn insert_payment(&mut self, p: &NewPayment<'_>) -> Result<Option<i64>> {
                 Ok(sqlx::query_scalar(
-                    "INSERT INTO payments (community_id, book_id, household_id, idempotency_key, method, amount_fen, paid_on, period, receipt_number, voucher_id, cashier, created_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (community_id, book_id, idempotency_key) DO NOTHING RETURNING id",
+                    "INSERT INTO payments (community_id, book_id, household_id, idempotency_key, method, amount_fen, paid_on, period, receipt_number, voucher_id, cashier, created_at, settled_fen)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT (community_id, book_id, idempotency_key) DO NOTHING RETURNING id",
                 )
                 .bind(p.book.community_id)
                 .bind(p.book.book_id)
@@ -908,7 +931,61 @@ macro_rules! impl_fees_tx {
                 .bind(p.voucher_id)
                 .bind(p.cashier)
                 .bind(p.created_at)
+                .bind(p.settled_fen)
                 .fetch_optional(&mut *self.tx)
+                .await?)
+            }
+
+            async fn bill_tax(&mut self, book: BookKey, bill_id: i64) -> Result<(i64, i64, i64)> {
+                Ok(sqlx::query_as(
+                    "SELECT b.tax_fen, CAST(COALESCE(SUM(w.amount_fen), 0) AS BIGINT), CAST(COALESCE(SUM(w.tax_fen), 0) AS BIGINT)
+                     FROM bills b LEFT JOIN waivers w ON w.community_id = b.community_id AND w.bill_id = b.id
+                     WHERE b.community_id = $1 AND b.book_id = $2 AND b.id = $3 GROUP BY b.tax_fen",
+                )
+                .bind(book.community_id)
+                .bind(book.book_id)
+                .bind(bill_id)
+                .fetch_one(&mut *self.tx)
+                .await?)
+            }
+
+            async fn daily_draft(&mut self, book: BookKey, day: NaiveDate, method: Method) -> Result<Option<i64>> {
+                Ok(sqlx::query_scalar(
+                    "SELECT p.voucher_id FROM payments p JOIN vouchers v ON v.community_id = p.community_id AND v.id = p.voucher_id
+                     WHERE p.community_id = $1 AND p.book_id = $2 AND p.paid_on = $3 AND p.method = $4 AND v.status = 'draft' AND v.maker = $5
+                     ORDER BY p.id DESC LIMIT 1",
+                )
+                .bind(book.community_id)
+                .bind(book.book_id)
+                .bind(day)
+                .bind(method)
+                .bind(SYSTEM_MAKER)
+                .fetch_optional(&mut *self.tx)
+                .await?)
+            }
+
+            async fn daily_drafts(&mut self, book: BookKey, through: NaiveDate) -> Result<Vec<(i64, NaiveDate)>> {
+                Ok(sqlx::query_as(
+                    "SELECT id, voucher_date FROM vouchers
+                     WHERE community_id = $1 AND book_id = $2 AND status <> 'posted' AND maker = $3 AND voucher_date <= $4
+                     ORDER BY voucher_date, id",
+                )
+                .bind(book.community_id)
+                .bind(book.book_id)
+                .bind(SYSTEM_MAKER)
+                .bind(through)
+                .fetch_all(&mut *self.tx)
+                .await?)
+            }
+
+            async fn payments_of_voucher(&mut self, book: BookKey, voucher_id: i64) -> Result<Vec<PaymentRow>> {
+                Ok(sqlx::query_as(&format!(
+                    "SELECT {PAYMENT_COLUMNS} FROM payments WHERE community_id = $1 AND book_id = $2 AND voucher_id = $3 ORDER BY receipt_number"
+                ))
+                .bind(book.community_id)
+                .bind(book.book_id)
+                .bind(voucher_id)
+                .fetch_all(&mut *self.tx)
                 .await?)
             }
 
@@ -949,8 +1026,8 @@ macro_rules! impl_fees_tx {
 
             async fn insert_waiver(&mut self, community_id: CommunityId, w: &NewWaiver<'_>) -> Result<i64> {
                 Ok(sqlx::query_scalar(
-                    "INSERT INTO waivers (community_id, bill_id, amount_fen, reason, approver, period, voucher_id, created_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+                    "INSERT INTO waivers (community_id, bill_id, amount_fen, reason, approver, period, voucher_id, created_at, tax_fen)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
                 )
                 .bind(community_id)
                 .bind(w.bill_id)
@@ -960,6 +1037,7 @@ macro_rules! impl_fees_tx {
                 .bind(w.period)
                 .bind(w.voucher_id)
                 .bind(w.created_at)
+                .bind(w.tax_fen)
                 .fetch_one(&mut *self.tx)
                 .await?)
             }
@@ -1124,16 +1202,19 @@ macro_rules! impl_fees_tx {
 
             async fn subledger_by_period(&mut self, book: BookKey) -> Result<Vec<SubledgerPeriodRow>> {
                 Ok(sqlx::query_as(
-                    "SELECT period, CAST(SUM(billed) AS BIGINT) AS billed_fen, CAST(SUM(paid) AS BIGINT) AS paid_fen, CAST(SUM(waived) AS BIGINT) AS waived_fen
-                     FROM (SELECT period, amount_fen AS billed, 0 AS paid, 0 AS waived FROM bills WHERE community_id = $1 AND book_id = $2
-                           UNION ALL SELECT period, 0, amount_fen, 0 FROM payments WHERE community_id = $1 AND book_id = $2
-                           UNION ALL SELECT v.period, 0, -p.amount_fen, 0 FROM payment_voids v
+                    "SELECT period, CAST(SUM(billed) AS BIGINT) AS billed_fen, CAST(SUM(paid) AS BIGINT) AS paid_fen,
+                            CAST(SUM(waived) AS BIGINT) AS waived_fen, CAST(SUM(pending) AS BIGINT) AS pending_fen
+                     FROM (SELECT period, amount_fen AS billed, 0 AS paid, 0 AS waived, 0 AS pending FROM bills WHERE community_id = $1 AND book_id = $2
+                           UNION ALL SELECT p.period, 0, p.amount_fen, 0, CASE WHEN v.status = 'posted' THEN 0 ELSE p.amount_fen END
+                                     FROM payments p JOIN vouchers v ON v.community_id = p.community_id AND v.id = p.voucher_id
+                                     WHERE p.community_id = $1 AND p.book_id = $2
+                           UNION ALL SELECT v.period, 0, -p.amount_fen, 0, 0 FROM payment_voids v
                                      JOIN payments p ON p.community_id = v.community_id AND p.id = v.payment_id
                                      WHERE v.community_id = $1 AND p.book_id = $2
-                           UNION ALL SELECT w.period, 0, 0, w.amount_fen FROM waivers w
+                           UNION ALL SELECT w.period, 0, 0, w.amount_fen, 0 FROM waivers w
                                      JOIN bills b ON b.community_id = w.community_id AND b.id = w.bill_id
                                      WHERE w.community_id = $1 AND b.book_id = $2
-                           UNION ALL SELECT a.period, -a.amount_fen, 0, 0 FROM billing_reversals r
+                           UNION ALL SELECT a.period, -a.amount_fen, 0, 0, 0 FROM billing_reversals r
                                      JOIN allocations a ON a.community_id = r.community_id AND a.reversal_id = r.id
                                      WHERE r.community_id = $1 AND r.book_id = $2 AND a.payment_id IS NULL) t
                      GROUP BY period ORDER BY period",

@@ -29,11 +29,12 @@ pub async fn verify_book<S: FeesStore>(store: &S, book: &Book, fail: &mut impl F
     for b in maintained.iter().filter(|b| ids.contains(&b.account_id)) {
         *movements.entry(b.period).or_default() += b.debit_fen - b.credit_fen;
     }
+    // Payments waiting for their day's close (日结) are in the subledger, not yet in the ledger.
     let mut subledger_fen = 0i64;
     for p in &periods {
         ledger_fen += movements.get(&p.period).copied().unwrap_or(0);
         if let Some(r) = by_period.get(&p.period) {
-            subledger_fen += r.billed_fen - r.paid_fen - r.waived_fen;
+            subledger_fen += r.billed_fen - r.paid_fen - r.waived_fen + r.pending_fen;
         }
         if subledger_fen != ledger_fen {
             fail(

@@ -7,14 +7,14 @@ use chrono::{NaiveDate, Utc};
 use crate::domain::money::Fen;
 use crate::domain::period::Period;
 use crate::error::{Error, Result};
-use crate::fees::payments::receipt_of;
+use crate::fees::payments::{money_account, receipt_of};
 use crate::fees::settle::{write_settlements, Settlement};
 use crate::fees::store::FeesStore;
 use crate::fees::store::{AllocationRow, FeesTx, HouseholdRow, NewPaymentVoid, PaymentRow};
 use crate::fees::{check_reason, fee_accounts, household_label, receipt_label, Fees, Receipt, SYSTEM_MAKER};
 use crate::ledger::account::FeeAccounts;
 use crate::ledger::store::LedgerTx;
-use crate::ledger::voucher::{Dimensions, LineInput, VoucherInput, VoucherKind};
+use crate::ledger::voucher::{Dimensions, LineInput, VoucherInput, VoucherKind, VoucherStatus};
 use crate::ledger::{check_user, post_approved, ApprovedVoucher, Book};
 use crate::store::Tx;
 
@@ -42,13 +42,22 @@ impl<S: FeesStore> Fees<S> {
         for a in tx.allocations_of_payment(book.row.community_id, payment.id).await? {
             *settled_by_bill.entry(a.bill_id).or_default() += a.amount_fen;
         }
-        let lines = red_lines(&mut tx, book, &accounts, &payment, &household, settled_by_bill.values().sum(), reason).await?;
+        // A payment with a voucher of its own is voided by the red ink of that voucher; one in a
+        // day's voucher (日结) by the opposite entry, since the day's voucher stands for the others.
+        let own = tx.voucher(book.key(), payment.voucher_id).await?.is_some_and(|v| v.status == VoucherStatus::Posted)
+            && tx.payments_of_voucher(book.key(), payment.voucher_id).await?.len() == 1;
+        let settled_fen: i64 = settled_by_bill.values().sum();
+        let lines = if own {
+            red_lines(&mut tx, book, &accounts, &payment, &household, settled_fen, reason).await?
+        } else {
+            opposite_lines(&accounts, &payment, &household, settled_fen, reason)
+        };
         let voucher = ApprovedVoucher {
             input: VoucherInput { date, attachments: 1, lines },
-            kind: VoucherKind::Reversal,
+            kind: if own { VoucherKind::Reversal } else { VoucherKind::Normal },
             maker: SYSTEM_MAKER.into(),
             reviewer: approver.into(),
-            reverses_id: Some(payment.voucher_id),
+            reverses_id: own.then_some(payment.voucher_id),
         };
         let posted = post_approved(&mut tx, book, approver, std::slice::from_ref(&voucher)).await?;
         let period = Period::of_date(date);
@@ -78,6 +87,30 @@ impl<S: FeesStore> Fees<S> {
         tx.commit().await?;
         Ok(receipt)
     }
+}
+
+/// The void as the opposite entry of the payment's part of a day's voucher (pure): 借 应收账款
+/// for what it settled and 预收账款 for the rest, 贷 the money account.
+fn opposite_lines(
+    accounts: &FeeAccounts,
+    payment: &PaymentRow,
+    household: &HouseholdRow,
+    settled_fen: i64,
+    reason: &str,
+) -> Vec<LineInput> {
+    let label = receipt_label(payment.receipt_number);
+    let summary = format!("作废收据{label} {}：{reason}", household_label(household));
+    let dims = Dimensions { household_id: Some(household.id.0), ..Dimensions::default() };
+    let line = |account: &str, debit: i64, credit: i64| LineInput::new(summary.clone(), account, Fen(debit), Fen(credit), dims.clone());
+    let mut lines = Vec::with_capacity(3);
+    if settled_fen > 0 {
+        lines.push(line(accounts.receivable.as_str(), settled_fen, 0));
+    }
+    if payment.amount_fen > settled_fen {
+        lines.push(line(accounts.advance.as_str(), payment.amount_fen - settled_fen, 0));
+    }
+    lines.push(line(money_account(accounts, payment.method), 0, payment.amount_fen));
+    lines
 }
 
 /// The void's red-ink lines: the payment's lines with negative amounts, its credit split

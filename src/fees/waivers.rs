@@ -8,6 +8,7 @@ use crate::error::{Error, Result};
 use crate::fees::settle::{write_settlements, Settlement};
 use crate::fees::store::FeesStore;
 use crate::fees::store::{AllocationRow, FeesTx, NewWaiver};
+use crate::fees::vat::{output_tax_account, tax_of_part};
 use crate::fees::{check_reason, fee_accounts, household_label, Fees, SYSTEM_MAKER};
 use crate::ledger::voucher::{Dimensions, LineInput, VoucherInput, VoucherKind};
 use crate::ledger::{check_user, post_approved, ApprovedVoucher, Book};
@@ -36,18 +37,20 @@ impl<S: FeesStore> Fees<S> {
             tx.fee_items(book.key()).await?.into_iter().find(|f| f.id == bill.fee_item_id).ok_or_else(|| Error::not_found("收费项目"))?;
         let household = tx.household(book.row.community_id, bill.household_id).await?.ok_or_else(|| Error::not_found("住户"))?;
         let what = format!("{} {} {}（账单 #{bill_id}）", household_label(&household), bill.period, item.name);
+        // The part of the bill's output tax the waiver takes back (vat::tax_of_part).
+        let (bill_tax, waived, waived_tax) = tx.bill_tax(book.key(), bill_id).await?;
+        let tax = tax_of_part(Fen(bill.amount_fen), Fen(bill_tax), Fen(waived), Fen(waived_tax), amount);
+
         let summary = format!("减免 {what}：{reason}");
         let dims = Dimensions { household_id: Some(bill.household_id.0), fee_item_id: Some(item.id), ..Dimensions::default() };
         let line = |account: &str, debit: Fen, credit: Fen| LineInput::new(summary.clone(), account, debit, credit, dims.clone());
+        let mut lines = vec![line(book.code_of(item.revenue_account_id)?, Fen(amount.0 - tax.0), Fen::ZERO)];
+        if tax.0 > 0 {
+            lines.push(line(output_tax_account(book), tax, Fen::ZERO));
+        }
+        lines.push(line(accounts.receivable.as_str(), Fen::ZERO, amount));
         let voucher = ApprovedVoucher {
-            input: VoucherInput {
-                date,
-                attachments: 1,
-                lines: vec![
-                    line(book.code_of(item.revenue_account_id)?, amount, Fen::ZERO),
-                    line(accounts.receivable.as_str(), Fen::ZERO, amount),
-                ],
-            },
+            input: VoucherInput { date, attachments: 1, lines },
             kind: VoucherKind::Normal,
             maker: SYSTEM_MAKER.into(),
             reviewer: approver.into(),
@@ -55,8 +58,16 @@ impl<S: FeesStore> Fees<S> {
         };
         let posted = post_approved(&mut tx, book, approver, std::slice::from_ref(&voucher)).await?;
         let period = Period::of_date(date);
-        let waiver =
-            NewWaiver { bill_id, amount_fen: amount.0, reason, approver, period, voucher_id: posted[0].voucher_id, created_at: Utc::now() };
+        let waiver = NewWaiver {
+            bill_id,
+            amount_fen: amount.0,
+            tax_fen: tax.0,
+            reason,
+            approver,
+            period,
+            voucher_id: posted[0].voucher_id,
+            created_at: Utc::now(),
+        };
         let waiver_id = tx.insert_waiver(book.row.community_id, &waiver).await?;
         let allocation = AllocationRow {
             bill_id,

@@ -11,12 +11,14 @@
 pub mod account;
 mod book;
 pub mod chart;
+pub mod daily;
 pub mod export;
 pub mod lookup;
 mod opening;
 pub mod paper;
 mod periods;
 mod posting;
+pub mod settings;
 pub mod store;
 mod subaccount;
 pub mod surtax;
@@ -35,8 +37,10 @@ use crate::ledger::voucher::{genesis_hash, voucher_label, PeriodStatus, SealHead
 use crate::store::Tx;
 
 pub use book::{genesis_of, load_book, Book};
+pub use daily::SYSTEM_MAKER;
 use posting::{balance_deltas, claim_numbers, line_rows};
 pub use posting::{dimensions_of, input_from_rows, post_approved, post_claimed, seal_hash, ApprovedVoucher, Posted};
+pub use settings::{PaymentVouchers, Vat, VatScheme};
 
 #[derive(Clone)]
 pub struct Ledger<S: LedgerStore> {
@@ -230,6 +234,9 @@ impl<S: LedgerStore> Ledger<S> {
         if v.maker == reviewer {
             return Err(Error::SelfReview { user: reviewer.to_string() });
         }
+        if v.maker == SYSTEM_MAKER {
+            return Err(wrong_status(&v, &format!("{}的日结凭证由日结（day-close）汇总后记账，不单独审核", v.voucher_date)));
+        }
         tx.set_reviewed(book.key(), v.id, reviewer, Utc::now()).await?;
         tx.commit().await
     }
@@ -241,6 +248,10 @@ impl<S: LedgerStore> Ledger<S> {
         for v in self.month_vouchers(book, period, VoucherStatus::Draft).await? {
             if v.maker == reviewer.trim() {
                 batch.skipped.push(format!("#{} 由 {} 制单，须由他人审核", v.id, v.maker));
+                continue;
+            }
+            if v.maker == SYSTEM_MAKER {
+                batch.skipped.push(format!("#{} 为 {} 的日结凭证，由日结（day-close）记账", v.id, v.voucher_date));
                 continue;
             }
             self.review(book, v.id, reviewer).await?;
@@ -280,38 +291,9 @@ impl<S: LedgerStore> Ledger<S> {
             VoucherStatus::Draft => return Err(wrong_status(&v, "须先审核才能记账")),
             VoucherStatus::Posted => return Err(wrong_status(&v, "凭证已记账，不能重复记账")),
         }
-        let lines = tx.lines(book.key(), v.id).await?;
-        // Pair assertion: the stored lines must still satisfy every rule the draft did.
-        input_from_rows(book, &v, &lines)?.check(v.kind, &book.chart)?;
-        check_period_open(&mut tx, book, v.voucher_date).await?;
-        let ChainClaim { chain_len, chain_head: head, .. } = tx.claim_chain(book.key(), 1, 0).await?;
-        let number = claim_numbers(&mut tx, book, v.voucher_date, 1).await?;
-        // The schema's CHECK keeps a reviewer on every voucher past draft.
-        let reviewer = v.reviewer.clone().ok_or_else(|| Error::invalid("审核人", format!("凭证 {} 已审核却没有审核人", describe(&v))))?;
-        let header = SealHeader {
-            book_id: book.id().0,
-            chain_seq: chain_len,
-            period: v.period.key(),
-            number,
-            date: v.voucher_date,
-            kind: v.kind.as_str(),
-            attachments: v.attachments,
-            maker: &v.maker,
-            reviewer: &reviewer,
-            poster,
-            reverses_id: v.reverses_id,
-        };
-        let hash = seal_hash(header, &lines, book, &head)?;
-        let done = tx
-            .set_posted(book.key(), v.id, &Posting { number, chain_seq: chain_len, prev_hash: &head, hash: &hash, poster, at: Utc::now() })
-            .await?;
-        if done != 1 {
-            return Err(changed_meanwhile());
-        }
-        tx.set_chain_head(book.key(), &hash).await?;
-        tx.add_balances(book.key(), &balance_deltas(v.period, &lines)).await?;
+        let posted = post_reviewed(&mut tx, book, &v, poster).await?;
         tx.commit().await?;
-        Ok(Posted { voucher_id: v.id, period: v.period.to_string(), number, label: voucher_label(number), hash })
+        Ok(posted)
     }
 
     /// Posts vouchers that were reviewed elsewhere, many per transaction: the path of billing
@@ -394,6 +376,42 @@ pub fn check_user<'a>(field: &str, user: &'a str) -> Result<&'a str> {
         return Err(Error::invalid(field, "须填写，最多50个字"));
     }
     Ok(u)
+}
+
+/// 记账 inside the caller's transaction: gives reviewed voucher `v` its number and its link in
+/// the chain, and adds its lines to the maintained balances.
+pub(crate) async fn post_reviewed<T: LedgerTx>(tx: &mut T, book: &Book, v: &VoucherRow, poster: &str) -> Result<Posted> {
+    let lines = tx.lines(book.key(), v.id).await?;
+    // Pair assertion: the stored lines must still satisfy every rule the draft did.
+    input_from_rows(book, v, &lines)?.check(v.kind, &book.chart)?;
+    check_period_open(tx, book, v.voucher_date).await?;
+    let ChainClaim { chain_len, chain_head: head, .. } = tx.claim_chain(book.key(), 1, 0).await?;
+    let number = claim_numbers(tx, book, v.voucher_date, 1).await?;
+    // The schema's CHECK keeps a reviewer on every voucher past draft.
+    let reviewer = v.reviewer.clone().ok_or_else(|| Error::invalid("审核人", format!("凭证 {} 已审核却没有审核人", describe(v))))?;
+    let header = SealHeader {
+        book_id: book.id().0,
+        chain_seq: chain_len,
+        period: v.period.key(),
+        number,
+        date: v.voucher_date,
+        kind: v.kind.as_str(),
+        attachments: v.attachments,
+        maker: &v.maker,
+        reviewer: &reviewer,
+        poster,
+        reverses_id: v.reverses_id,
+    };
+    let hash = seal_hash(header, &lines, book, &head)?;
+    let done = tx
+        .set_posted(book.key(), v.id, &Posting { number, chain_seq: chain_len, prev_hash: &head, hash: &hash, poster, at: Utc::now() })
+        .await?;
+    if done != 1 {
+        return Err(changed_meanwhile());
+    }
+    tx.set_chain_head(book.key(), &hash).await?;
+    tx.add_balances(book.key(), &balance_deltas(v.period, &lines)).await?;
+    Ok(Posted { voucher_id: v.id, period: v.period.to_string(), number, label: voucher_label(number), hash })
 }
 
 async fn find_voucher<T: LedgerTx>(tx: &mut T, book: &Book, voucher_id: i64) -> Result<VoucherRow> {

@@ -32,7 +32,7 @@ impl<S: LedgerStore> Ledger<S> {
         }
         let unposted = tx.count_unposted(book.key(), period).await?;
         if unposted > 0 {
-            return Err(Error::invalid("结账", format!("{period} 还有 {unposted} 张凭证未记账")));
+            return Err(Error::invalid("结账", format!("{period} 还有 {unposted} 张凭证未记账（收款日结凭证由 day-close 记账）")));
         }
         if period.month() == 12 {
             let open_pl = open_profit_and_loss(&mut tx, book, period).await?;

@@ -12,6 +12,7 @@ use crate::domain::ids::{BookId, BookKey, CommunityId};
 use crate::domain::period::Period;
 use crate::error::Result;
 use crate::ledger::account::{Account, AccountClass, Side};
+use crate::ledger::settings::{PaymentVouchers, VatScheme};
 use crate::ledger::voucher::{PeriodStatus, VoucherKind, VoucherStatus};
 use crate::store::{text_enum, PgTx, SqliteTx, Store, ROWS_PER_INSERT};
 
@@ -43,6 +44,10 @@ pub struct BookRow {
     pub start_period: Period,
     pub chain_len: i64,
     pub chain_head: String,
+    pub payment_vouchers: PaymentVouchers,
+    pub vat_scheme: VatScheme,
+    /// Percent, as decimal text ("6").
+    pub vat_rate: String,
 }
 
 impl BookRow {
@@ -268,6 +273,18 @@ pub trait LedgerTx: Send {
         period: Period,
         attachments: i64,
     ) -> impl Future<Output = Result<u64>> + Send;
+    /// Adds to a draft's attachments if it is still a draft by `maker`; 0 if not.
+    fn add_draft_attachments(
+        &mut self,
+        book: BookKey,
+        voucher_id: i64,
+        maker: &str,
+        attachments: i64,
+    ) -> impl Future<Output = Result<u64>> + Send;
+    /// The number of a voucher's last line (0 for none).
+    fn last_line_no(&mut self, book: BookKey, voucher_id: i64) -> impl Future<Output = Result<i64>> + Send;
+    fn set_payment_vouchers(&mut self, book: BookKey, mode: PaymentVouchers) -> impl Future<Output = Result<()>> + Send;
+    fn set_vat(&mut self, book: BookKey, scheme: VatScheme, rate: &str) -> impl Future<Output = Result<()>> + Send;
     /// Deletes a draft's lines (nothing if it is no longer a draft), to be written anew.
     fn delete_draft_lines(&mut self, book: BookKey, voucher_id: i64) -> impl Future<Output = Result<()>> + Send;
     /// Deletes a draft and its lines; 0 if it is no longer a draft (the triggers refuse it for
@@ -318,7 +335,7 @@ where
 {
 }
 
-text_enum!(AccountClass, Side, VoucherKind, VoucherStatus, PeriodStatus);
+text_enum!(AccountClass, Side, VoucherKind, VoucherStatus, PeriodStatus, PaymentVouchers, VatScheme);
 
 /// What closing a period records: who, when, and the chain's length and head at that moment.
 pub struct PeriodClose<'a> {
@@ -398,7 +415,8 @@ macro_rules! impl_ledger_tx {
 
             async fn books(&mut self, community_id: CommunityId) -> Result<Vec<BookRow>> {
                 Ok(sqlx::query_as(
-                    "SELECT id, community_id, code, name, chart, standard, edition, profit_account, retained_account, start_period, chain_len, chain_head
+                    "SELECT id, community_id, code, name, chart, standard, edition, profit_account, retained_account, start_period, chain_len, chain_head,
+                            payment_vouchers, vat_scheme, vat_rate
                      FROM books WHERE community_id = $1 ORDER BY id",
                 )
                 .bind(community_id)
@@ -596,6 +614,53 @@ macro_rules! impl_ledger_tx {
                 .execute(&mut *self.tx)
                 .await?;
                 Ok(done.rows_affected())
+            }
+
+            async fn add_draft_attachments(&mut self, book: BookKey, voucher_id: i64, maker: &str, attachments: i64) -> Result<u64> {
+                Ok(sqlx::query(
+                    "UPDATE vouchers SET attachments = attachments + $4
+                     WHERE community_id = $1 AND book_id = $2 AND id = $3 AND status = 'draft' AND maker = $5",
+                )
+                .bind(book.community_id)
+                .bind(book.book_id)
+                .bind(voucher_id)
+                .bind(attachments)
+                .bind(maker)
+                .execute(&mut *self.tx)
+                .await?
+                .rows_affected())
+            }
+
+            async fn last_line_no(&mut self, book: BookKey, voucher_id: i64) -> Result<i64> {
+                Ok(sqlx::query_scalar(
+                    "SELECT CAST(COALESCE(MAX(line_no), 0) AS BIGINT) FROM voucher_lines WHERE community_id = $1 AND book_id = $2 AND voucher_id = $3",
+                )
+                .bind(book.community_id)
+                .bind(book.book_id)
+                .bind(voucher_id)
+                .fetch_one(&mut *self.tx)
+                .await?)
+            }
+
+            async fn set_payment_vouchers(&mut self, book: BookKey, mode: PaymentVouchers) -> Result<()> {
+                sqlx::query("UPDATE books SET payment_vouchers = $3 WHERE community_id = $1 AND id = $2")
+                    .bind(book.community_id)
+                    .bind(book.book_id)
+                    .bind(mode)
+                    .execute(&mut *self.tx)
+                    .await?;
+                Ok(())
+            }
+
+            async fn set_vat(&mut self, book: BookKey, scheme: VatScheme, rate: &str) -> Result<()> {
+                sqlx::query("UPDATE books SET vat_scheme = $3, vat_rate = $4 WHERE community_id = $1 AND id = $2")
+                    .bind(book.community_id)
+                    .bind(book.book_id)
+                    .bind(scheme)
+                    .bind(rate)
+                    .execute(&mut *self.tx)
+                    .await?;
+                Ok(())
             }
 
             async fn delete_draft_lines(&mut self, book: BookKey, voucher_id: i64) -> Result<()> {

@@ -17,8 +17,11 @@ use crate::ledger::store::{LedgerStore, LedgerTx};
 use crate::ledger::voucher::{Dimensions, LineInput, VoucherInput};
 use crate::ledger::{Book, Ledger};
 
-/// 应交税费—应交增值税 of the small-enterprise chart: the base.
+/// 应交税费—应交增值税 of the small-enterprise chart: the base of a small-scale taxpayer.
 pub const VAT_PAYABLE: &str = "222101";
+/// 应交增值税（销项税额）: present once the book is set to a general taxpayer, whose base is
+/// reckoned from the 专栏.
+const GENERAL_OUTPUT_TAX: &str = "22210106";
 
 /// How the surtaxes are reckoned: the 城建税 rate by where the company is (7 % in a city
 /// district, 5 % in a county town or 镇, 1 % elsewhere, 城市维护建设税法 第四条), and whether the
@@ -66,12 +69,29 @@ impl<S: LedgerStore> Ledger<S> {
     /// Drafts the month's 计提附加税费 voucher, dated the month's last day, for review and
     /// posting like any other; None when the month made no VAT payable.
     pub async fn draft_surtax_accrual(&self, book: &Book, month: Period, rates: SurtaxRates, maker: &str) -> Result<Option<i64>> {
-        let vat_id = book
-            .account_id(VAT_PAYABLE)
-            .ok_or_else(|| Error::invalid("附加税费", format!("账套没有科目 {VAT_PAYABLE} 应交增值税（须用小企业会计准则科目模板）")))?;
+        if book.account_id(VAT_PAYABLE).is_none() {
+            return Err(Error::invalid("附加税费", format!("账套没有科目 {VAT_PAYABLE} 应交增值税（须用小企业会计准则科目模板）")));
+        }
         let vat: i64 = {
             let mut tx = self.store.read().await?;
-            tx.balances(book.key()).await?.iter().filter(|b| b.account_id == vat_id && b.period == month).map(|b| b.credit_fen).sum()
+            let balances = tx.balances(book.key()).await?;
+            let of_month = |code: &str| {
+                let id = book.account_id(code);
+                balances.iter().filter(move |b| Some(b.account_id) == id && b.period == month)
+            };
+            if book.account_id(GENERAL_OUTPUT_TAX).is_some() {
+                // 一般纳税人 (财会〔2016〕22号 专栏): 销项税额 + 进项税额转出 − 进项税额 − 销项税额抵减
+                // − 减免税款, each net of the month (a waiver takes back 销项税额 by a debit); a
+                // credit left over (留抵) is not carried here.
+                let net: i64 = ["22210106", "22210107", "22210101", "22210102", "22210105"]
+                    .iter()
+                    .flat_map(|code| of_month(code))
+                    .map(|b| b.credit_fen - b.debit_fen)
+                    .sum();
+                net.max(0)
+            } else {
+                of_month(VAT_PAYABLE).map(|b| b.credit_fen).sum()
+            }
         };
         let taxes = surtaxes(Fen(vat), rates)?;
         if taxes.is_empty() {

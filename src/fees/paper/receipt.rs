@@ -106,7 +106,12 @@ fn draw_copy(page: &mut Page, r: &Receipt, top_mm: f32, copy: &str) -> Result<()
     page.text(mid - 8.0, foot, 10.0, Align::Left, "收款单位（盖章）");
     page.text(mid - 8.0, foot + 7.0, 10.0, Align::Left, &r.book);
     let short = &r.fingerprint[..r.fingerprint.len().min(16)];
-    page.text(LEFT_MM, foot + 20.0, 8.0, Align::Left, &format!("账簿指纹：{short}（可在公示账本中核对）"));
+    let link = if short.is_empty() {
+        "账簿指纹：日结后生成，补打收据即可印出".to_string()
+    } else {
+        format!("账簿指纹：{short}（可在公示账本中核对）")
+    };
+    page.text(LEFT_MM, foot + 20.0, 8.0, Align::Left, &link);
     page.qr(RIGHT_MM - qr_mm, foot - 5.0, qr_mm, &verification_text(r))?;
     Ok(())
 }

@@ -1,0 +1,109 @@
+//! 日结: in a book that gathers the day's payments (the book setting `payment_vouchers =
+//! daily`), each payment adds its lines to the day's draft for its method as it is taken, and
+//! the day's close sums them, per money account, fee item and prepayment, into one voucher per
+//! day and method, and posts it. Receipts and the subledger are the same as with a voucher per
+//! payment; only the ledger's lines are fewer.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::NaiveDate;
+
+use crate::domain::money::Fen;
+use crate::error::{Error, Result};
+use crate::fees::store::FeesStore;
+use crate::fees::store::{FeesTx, PaymentRow};
+use crate::fees::{receipt_label, Fees};
+use crate::ledger::daily::post_system_draft;
+use crate::ledger::store::{LedgerTx, LineRow};
+use crate::ledger::voucher::{Dimensions, LineInput, VoucherInput};
+use crate::ledger::{Book, PaymentVouchers};
+use crate::store::Tx;
+
+/// One day's voucher of one method, just posted.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct DayVoucher {
+    pub date: NaiveDate,
+    pub method: String,
+    pub payments: usize,
+    pub amount: Fen,
+    /// "2025-03 记-0042"
+    pub voucher: String,
+}
+
+impl<S: FeesStore> Fees<S> {
+    /// Sets how the book posts its payments. Back to a voucher each only once every day is
+    /// closed, so that no day is left half in a draft.
+    pub async fn set_payment_vouchers(&self, book: &Book, mode: PaymentVouchers) -> Result<()> {
+        let mut tx = self.store().begin().await?;
+        if mode == PaymentVouchers::Each {
+            // Dates are stored as ISO text: the last date of year 9999 sorts after any of them.
+            let any_day = NaiveDate::from_ymd_opt(9999, 12, 31).expect("a valid date");
+            if let Some((_, day)) = tx.daily_drafts(book.key(), any_day).await?.first() {
+                return Err(Error::Conflict(format!("{day} 起还有未日结的收款，请先日结（day-close）再改为逐笔生成凭证")));
+            }
+        }
+        tx.set_payment_vouchers(book.key(), mode).await?;
+        tx.commit().await
+    }
+
+    /// 日结: posts the day's voucher of each method for every day up to `through` not closed
+    /// yet, its lines summed from its payments', reviewed and posted by `user`.
+    pub async fn close_days(&self, book: &Book, through: NaiveDate, user: &str) -> Result<Vec<DayVoucher>> {
+        let mut tx = self.store().begin().await?;
+        let items: HashMap<i64, String> = tx.fee_items(book.key()).await?.into_iter().map(|f| (f.id, f.name)).collect();
+        let mut done = Vec::new();
+        for (voucher_id, date) in tx.daily_drafts(book.key(), through).await? {
+            let payments = tx.payments_of_voucher(book.key(), voucher_id).await?;
+            let lines = tx.lines(book.key(), voucher_id).await?;
+            let input = VoucherInput { date, attachments: payments.len() as u32, lines: day_lines(book, date, &payments, &lines, &items)? };
+            let posted = post_system_draft(&mut tx, book, voucher_id, &input, user).await?;
+            done.push(DayVoucher {
+                date,
+                method: payments.first().map_or_else(String::new, |p| p.method.label().to_string()),
+                payments: payments.len(),
+                amount: Fen(payments.iter().map(|p| p.amount_fen).sum()),
+                voucher: format!("{} {}", posted.period, posted.label),
+            });
+        }
+        tx.commit().await?;
+        Ok(done)
+    }
+}
+
+/// The day's voucher lines (pure): the payments' lines summed per account, side and fee item,
+/// debits first; summaries name the day, the method, the item and the receipts.
+fn day_lines(
+    book: &Book,
+    date: NaiveDate,
+    payments: &[PaymentRow],
+    lines: &[LineRow],
+    items: &HashMap<i64, String>,
+) -> Result<Vec<LineInput>> {
+    let method = payments.first().map_or("", |p| p.method.label());
+    let receipts = match (payments.first(), payments.last()) {
+        (Some(a), Some(b)) if a.receipt_number != b.receipt_number => {
+            format!("收据{}–{}", receipt_label(a.receipt_number), receipt_label(b.receipt_number))
+        }
+        (Some(a), _) => format!("收据{}", receipt_label(a.receipt_number)),
+        _ => String::new(),
+    };
+    // (credit side?, account, fee item) → (debit, credit)
+    let mut sums: BTreeMap<(bool, i64, Option<i64>), (i64, i64)> = BTreeMap::new();
+    for l in lines {
+        let sum = sums.entry((l.credit_fen != 0, l.account_id, l.fee_item_id)).or_default();
+        sum.0 += l.debit_fen;
+        sum.1 += l.credit_fen;
+    }
+    let mut out = Vec::with_capacity(sums.len());
+    for ((credit, account_id, fee_item_id), (debit_fen, credit_fen)) in sums {
+        let what = match (credit, fee_item_id) {
+            (false, _) => format!("共 {} 笔 {receipts}", payments.len()),
+            (true, Some(item)) => format!("收 {}", items.get(&item).map_or("?", String::as_str)),
+            (true, None) => "预收款".to_string(),
+        };
+        let summary = format!("{date} 日结 {method} {what}");
+        let dims = Dimensions { fee_item_id, ..Dimensions::default() };
+        out.push(LineInput::new(summary, book.code_of(account_id)?, Fen(debit_fen), Fen(credit_fen), dims));
+    }
+    Ok(out)
+}

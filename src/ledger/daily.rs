@@ -1,0 +1,87 @@
+//! Vouchers the system drafts as the day goes and posts when the day is closed (日结): a fee
+//! wing's day of payments of one method. Such a draft is always balanced (each payment adds its
+//! own lines), but no one reviews or posts it on its own: the day's close sums its lines and
+//! posts it, so that a half-day is never posted as the day.
+
+use chrono::Utc;
+
+use crate::error::{Error, Result};
+use crate::ledger::posting::line_rows;
+use crate::ledger::store::{LedgerTx, NewVoucher};
+use crate::ledger::voucher::{VoucherInput, VoucherKind, VoucherStatus};
+use crate::ledger::{check_period_open, check_user, post_reviewed, Book, Posted};
+
+/// Who makes the vouchers that the system generates (billing runs, payments, 日结): the
+/// posting rule, reviewed by the person who ran the operation (制单与审核分离).
+pub const SYSTEM_MAKER: &str = "系统";
+
+/// Starts a system draft with `input`'s lines, in an open period.
+pub(crate) async fn start_system_draft<T: LedgerTx>(tx: &mut T, book: &Book, input: &VoucherInput) -> Result<i64> {
+    input.check(VoucherKind::Normal, &book.chart)?;
+    check_period_open(tx, book, input.date).await?;
+    let voucher = NewVoucher {
+        community_id: book.row.community_id,
+        book_id: book.id(),
+        period: input.period(),
+        voucher_date: input.date,
+        kind: VoucherKind::Normal,
+        status: VoucherStatus::Draft,
+        number: None,
+        attachments: i64::from(input.attachments),
+        maker: SYSTEM_MAKER.to_string(),
+        reviewer: None,
+        poster: None,
+        reverses_id: None,
+        created_at: Utc::now(),
+        reviewed_at: None,
+        posted_at: None,
+        chain_seq: None,
+        prev_hash: None,
+        hash: None,
+    };
+    let id = tx.insert_voucher(&voucher).await?;
+    tx.insert_lines(book.key(), &line_rows(book, id, input)).await?;
+    Ok(id)
+}
+
+/// Adds `input`'s lines (balanced on their own) and attachments to system draft `voucher_id`;
+/// false, with nothing written, when it is no longer a draft. The draft's row is updated first,
+/// which holds it against another writer until the transaction ends.
+pub(crate) async fn extend_system_draft<T: LedgerTx>(tx: &mut T, book: &Book, voucher_id: i64, input: &VoucherInput) -> Result<bool> {
+    input.check(VoucherKind::Normal, &book.chart)?;
+    if tx.add_draft_attachments(book.key(), voucher_id, SYSTEM_MAKER, i64::from(input.attachments)).await? != 1 {
+        return Ok(false);
+    }
+    let after = tx.last_line_no(book.key(), voucher_id).await?;
+    let mut rows = line_rows(book, voucher_id, input);
+    for row in &mut rows {
+        row.line_no += after;
+    }
+    tx.insert_lines(book.key(), &rows).await?;
+    Ok(true)
+}
+
+/// Replaces system draft `voucher_id`'s lines with `input`'s (its day's sums), has it reviewed
+/// by `reviewer` and posts it.
+pub(crate) async fn post_system_draft<T: LedgerTx>(
+    tx: &mut T,
+    book: &Book,
+    voucher_id: i64,
+    input: &VoucherInput,
+    reviewer: &str,
+) -> Result<Posted> {
+    let reviewer = check_user("审核人", reviewer)?;
+    if reviewer == SYSTEM_MAKER {
+        return Err(Error::SelfReview { user: reviewer.to_string() });
+    }
+    input.check(VoucherKind::Normal, &book.chart)?;
+    let v = tx.voucher(book.key(), voucher_id).await?.ok_or_else(|| Error::not_found(format!("凭证 #{voucher_id}")))?;
+    if v.status != VoucherStatus::Draft || v.maker != SYSTEM_MAKER || v.voucher_date != input.date {
+        return Err(Error::Conflict(format!("凭证 #{voucher_id} 不是待日结的凭证")));
+    }
+    tx.delete_draft_lines(book.key(), voucher_id).await?;
+    tx.insert_lines(book.key(), &line_rows(book, voucher_id, input)).await?;
+    tx.set_reviewed(book.key(), voucher_id, reviewer, Utc::now()).await?;
+    let v = tx.voucher(book.key(), voucher_id).await?.ok_or_else(|| Error::not_found(format!("凭证 #{voucher_id}")))?;
+    post_reviewed(tx, book, &v, reviewer).await
+}
