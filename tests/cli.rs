@@ -156,16 +156,20 @@ async fn a_cashier_bills_and_takes_payments_from_the_command_line() {
     assert!(again.contains("No.000001") && again.contains("重复提交"), "{again}");
     let dir = tempfile::tempdir().unwrap();
     let pdf = dir.path().join("receipt.pdf");
-    let shown = ok(url, &["receipt", "show", "--book", "company", "--number", "1", "--pdf", pdf.to_str().unwrap(), "--paper", "A4"]);
+    let shown = ok(url, &["receipt", "show", "--book", "company", "--number", "1", "--out", pdf.to_str().unwrap(), "--paper", "A4"]);
     assert!(shown.contains("No.000001") && shown.contains("3-1-101"), "{shown}");
     assert!(std::fs::read(&pdf).unwrap().starts_with(b"%PDF-"), "the receipt was written as a PDF");
     let (code, _, err) =
-        run(url, &["receipt", "show", "--book", "company", "--number", "1", "--pdf", pdf.to_str().unwrap(), "--paper", "B5"]);
+        run(url, &["receipt", "show", "--book", "company", "--number", "1", "--out", pdf.to_str().unwrap(), "--paper", "B5"]);
     assert_eq!(code, 1);
     assert!(err.contains("--paper"), "{err}");
+    // One spelling for every file a command writes: the old --pdf is refused with the new one.
+    let (code, _, err) = run(url, &["receipt", "show", "--book", "company", "--number", "1", "--pdf", pdf.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert!(err.contains("已改为 --out"), "{err}");
     let notices = dir.path().join("notices.pdf");
     let out =
-        ok(url, &["dunning", "--book", "company", "--date", "2025-03-31", "--pay-by", "2025-04-15", "--pdf", notices.to_str().unwrap()]);
+        ok(url, &["dunning", "--book", "company", "--date", "2025-03-31", "--pay-by", "2025-04-15", "--out", notices.to_str().unwrap()]);
     assert!(out.contains("催缴通知单 1 份"), "3-1-102 owes February, 3-1-101 has paid: {out}");
     let (code, _, err) = run(
         url,

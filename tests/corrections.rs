@@ -348,3 +348,41 @@ async fn named_bills<S: FeesStore>(ledger: Ledger<S>, _url: &str) {
 async fn bills_show_their_numbers_and_a_waiver_names_the_household() {
     on_fresh_store!(named_bills)
 }
+
+async fn method_accounts<S: FeesStore>(ledger: Ledger<S>, url: &str) {
+    let (book, h) = billed_household(&ledger, 1).await;
+    let fees = ledger.fees();
+    // 微信 and 支付宝 apart under 其他货币资金, as the accountant keeps them.
+    ledger.add_account(&book, "101201", "微信").await.unwrap();
+    ledger.add_account(&book, "101202", "支付宝").await.unwrap();
+    let book = fees.book(&book).await.unwrap();
+    let req = |key: &'static str, method| PaymentRequest {
+        household_id: h.id,
+        amount: Fen(5_000),
+        method,
+        paid_on: date(2025, 1, 10),
+        idempotency_key: key,
+        cashier: "出纳",
+        bill_ids: None,
+    };
+    let before = snapshot(url).await;
+    let err = fees.pay(&book, &req("w0", Method::Wechat)).await.unwrap_err();
+    assert!(err.to_string().contains("fee settings --account 微信="), "{err}");
+    assert_eq!(snapshot(url).await, before, "nothing is written");
+    let err = fees.set_method_account(&book, Method::Cash, "500101").await.unwrap_err();
+    assert!(err.to_string().contains("末级科目"), "{err}");
+    fees.set_method_account(&book, Method::Wechat, "101201").await.unwrap();
+    fees.set_method_account(&book, Method::Alipay, "支付宝").await.unwrap();
+    let book = fees.book(&book).await.unwrap();
+    fees.pay(&book, &req("w1", Method::Wechat)).await.unwrap();
+    fees.pay(&book, &req("a1", Method::Alipay)).await.unwrap();
+    let tb = report::trial_balance(&ledger.store, &book, period(2025, 1), period(2025, 1), 9).await.unwrap();
+    assert_eq!((balance(&tb, "101201"), balance(&tb, "101202"), balance(&tb, "1122")), (5_000, 5_000, 5_000));
+    let report = verify_all(&ledger.store).await.unwrap();
+    assert!(report.is_clean(), "{:?}", report.findings);
+}
+
+#[tokio::test]
+async fn each_payment_method_is_booked_to_the_account_the_book_sets() {
+    on_fresh_store!(method_accounts)
+}

@@ -495,7 +495,9 @@ async fn receipts_on_paper<S: FeesStore>(ledger: Ledger<S>, _url: &str) {
     let only_shops = DunningSelection { buildings: vec!["S".into()], ..select.clone() };
     assert_eq!(dunning_statements(&ledger.store, &book, as_of, &only_shops).await.unwrap().len(), 1);
     if let Some(text) = pdf_text(&pdf) {
-        assert_eq!(text.matches("物业服务费催缴通知单").count(), 4, "one page per household");
+        // One page per household, titled with what it owes, in the fee items' words.
+        assert_eq!(text.matches("物业费催缴通知单").count(), 3, "{text}");
+        assert_eq!(text.matches("停车费催缴通知单").count(), 1, "the parking space's notice is about parking");
         let li = &statements[0];
         assert!(text.contains("李四（1-1-102）"), "{text}");
         assert!(text.contains(&mingzhang::render::pdf::money_text(li.open.0)), "Li's arrears {} are on the notice", li.open);

@@ -95,6 +95,9 @@ pub enum FeeCommand {
         /// 增值税税率或征收率（%）：小规模 1、3、5；一般纳税人 6、9、13。收费标准为含税价
         #[arg(long, requires = "vat")]
         vat_rate: Option<String>,
+        /// 收款方式记入的科目，如 微信=101201、支付宝=101202、银行=100202（可重复指定）
+        #[arg(long)]
+        account: Vec<String>,
     },
     /// 从 CSV 或 XLSX 导入某月抄表读数：楼栋,单元,房号,读数[,换表,旧表止数,新表起数]
     Meter {
@@ -185,6 +188,9 @@ pub struct PayArgs {
 pub struct PdfArgs {
     /// 同时将收据以 PDF 写入此文件
     #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// 旧写法，已改为 --out
+    #[arg(long, hide = true)]
     pub pdf: Option<PathBuf>,
     /// A5（交款人联，横向）或 A4（存根联和交款人联）
     #[arg(long, default_value = "A5")]
@@ -245,7 +251,10 @@ pub struct DunningArgs {
     pub contact: String,
     /// 要写入的 PDF 文件
     #[arg(long)]
-    pub pdf: PathBuf,
+    pub out: Option<PathBuf>,
+    /// 旧写法，已改为 --out
+    #[arg(long, hide = true)]
+    pub pdf: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -383,7 +392,15 @@ async fn fee_command<S: FeesStore>(fees: &Fees<S>, book: &Book, cmd: &FeeCommand
             }
             print_out(&out);
         }
-        FeeCommand::Settings { payment_vouchers, vat, vat_rate, .. } => {
+        FeeCommand::Settings { payment_vouchers, vat, vat_rate, account, .. } => {
+            for pair in account {
+                let (method, typed) = pair
+                    .split_once('=')
+                    .ok_or_else(|| Error::invalid("--account", format!("“{pair}”须写成 收款方式=科目，如 微信=101201")))?;
+                let m =
+                    Method::parse(method).ok_or_else(|| Error::invalid("--account", format!("“{method}”须为现金、银行、微信或支付宝")))?;
+                fees.set_method_account(book, m, typed).await?;
+            }
             if let Some(text) = payment_vouchers {
                 let mode = PaymentVouchers::parse(text)
                     .ok_or_else(|| Error::invalid("--payment-vouchers", format!("“{text}”须为 逐笔 或 日结（each 或 daily）")))?;
@@ -396,12 +413,17 @@ async fn fee_command<S: FeesStore>(fees: &Fees<S>, book: &Book, cmd: &FeeCommand
             }
             let now = fees.book(book).await?;
             let vat = crate::fees::vat::vat_of(&now)?;
+            let accounts: Vec<String> = [Method::Cash, Method::Bank, Method::Wechat, Method::Alipay]
+                .iter()
+                .map(|m| format!("{} {}", m.label(), crate::fees::money_account_of(&now, *m).unwrap_or_else(|e| e.to_string())))
+                .collect();
             print_out(&format!(
-                "账套 {}：收款凭证 {}；增值税 {}{}\n",
+                "账套 {}：收款凭证 {}；增值税 {}{}；收款科目 {}\n",
                 now.row.code,
                 now.row.payment_vouchers.label(),
                 vat.scheme.label(),
-                if vat.scheme == VatScheme::None { String::new() } else { format!(" {}%（收费标准含税）", vat.rate_percent) }
+                if vat.scheme == VatScheme::None { String::new() } else { format!(" {}%（收费标准含税）", vat.rate_percent) },
+                accounts.join("、")
             ));
         }
         FeeCommand::Runs { .. } => {
@@ -509,6 +531,7 @@ async fn day_close<S: FeesStore>(fees: &Fees<S>, book: &Book, args: &DayCloseArg
 }
 
 async fn pay<S: FeesStore>(fees: &Fees<S>, book: &Book, args: &PayArgs) -> Result<()> {
+    receipt_paper(&args.pdf)?;
     let household = fees.household_by_label(book.row.community_id, &args.household).await?;
     let amount = Fen::parse(&args.amount).map_err(|e| Error::invalid("--amount", format!("“{}”{e}", args.amount)))?;
     let method =
@@ -527,10 +550,15 @@ async fn pay<S: FeesStore>(fees: &Fees<S>, book: &Book, args: &PayArgs) -> Resul
     write_receipt_pdf(&receipt, &args.pdf)
 }
 
+/// The receipt's paper and file, checked before anything is recorded.
+fn receipt_paper(args: &PdfArgs) -> Result<Paper> {
+    super::renamed("--pdf", "--out", args.pdf.is_some())?;
+    Paper::parse(&args.paper).ok_or_else(|| Error::invalid("--paper", format!("“{}”须为 A5 或 A4", args.paper)))
+}
+
 fn write_receipt_pdf(receipt: &Receipt, args: &PdfArgs) -> Result<()> {
-    let Some(path) = &args.pdf else { return Ok(()) };
-    let paper = Paper::parse(&args.paper).ok_or_else(|| Error::invalid("--paper", format!("“{}”须为 A5 或 A4", args.paper)))?;
-    std::fs::write(path, receipt_pdf(receipt, paper)?)?;
+    let Some(path) = &args.out else { return Ok(()) };
+    std::fs::write(path, receipt_pdf(receipt, receipt_paper(args)?)?)?;
     eprintln!("收据 PDF 已写入 {}", path.display());
     Ok(())
 }
@@ -538,6 +566,7 @@ fn write_receipt_pdf(receipt: &Receipt, args: &PdfArgs) -> Result<()> {
 async fn receipts<S: FeesStore>(fees: &Fees<S>, book: &Book, cmd: &ReceiptCommand) -> Result<()> {
     match cmd {
         ReceiptCommand::Show { number, format, pdf, .. } => {
+            receipt_paper(pdf)?;
             // Shown again is printed again: the copy says 补打 and when.
             let receipt = Receipt { reprinted_on: Some(chrono::Local::now().date_naive()), ..fees.receipt(book, *number).await? };
             print_out(&if *format == ShowFormat::Json { json(&receipt) } else { receipt_text(&receipt) });
@@ -552,6 +581,8 @@ async fn receipts<S: FeesStore>(fees: &Fees<S>, book: &Book, cmd: &ReceiptComman
 }
 
 async fn dunning<S: FeesStore>(store: &S, book: &Book, args: &DunningArgs) -> Result<()> {
+    super::renamed("--pdf", "--out", args.pdf.is_some())?;
+    let out = args.out.as_ref().ok_or_else(|| Error::invalid("--out", "须指定要写入的 PDF 文件"))?;
     let as_of = parse_date("--date", &args.date)?;
     let pay_by = parse_date("--pay-by", &args.pay_by)?;
     let min_overdue = Fen::parse(&args.min_amount).map_err(|e| Error::invalid("--min-amount", format!("“{}”{e}", args.min_amount)))?;
@@ -559,8 +590,8 @@ async fn dunning<S: FeesStore>(store: &S, book: &Book, args: &DunningArgs) -> Re
     let statements = dunning_statements(store, book, as_of, &select).await?;
     let notice = Notice { company: &book.row.name, as_of, pay_by, contact: &args.contact };
     let (pdf, count) = dunning_pdf(&notice, &statements)?;
-    std::fs::write(&args.pdf, pdf)?;
-    print_out(&format!("催缴通知单 {count} 份已写入 {}\n", args.pdf.display()));
+    std::fs::write(out, pdf)?;
+    print_out(&format!("催缴通知单 {count} 份已写入 {}\n", out.display()));
     Ok(())
 }
 

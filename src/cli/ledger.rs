@@ -119,6 +119,9 @@ pub enum VoucherCommand {
         id: i64,
         /// 同时打印记账凭证 PDF（A5 横版，每页 8 行分录）到此文件
         #[arg(long)]
+        out: Option<PathBuf>,
+        /// 旧写法，已改为 --out
+        #[arg(long, hide = true)]
         pdf: Option<PathBuf>,
     },
 }
@@ -507,9 +510,10 @@ async fn voucher_command<S: LedgerStore>(ledger: &Ledger<S>, cmd: &VoucherComman
             print_out(&format!("已生成红字冲销凭证草稿 #{new_id}，待审核\n"));
         }
         VoucherCommand::List { period, .. } => print_out(&voucher_list(ledger, book, parse_period("--period", period)?).await?),
-        VoucherCommand::Show { id, pdf, .. } => {
+        VoucherCommand::Show { id, out, pdf, .. } => {
+            super::renamed("--pdf", "--out", pdf.is_some())?;
             print_out(&voucher_text(ledger, book, *id).await?);
-            if let Some(path) = pdf {
+            if let Some(path) = out {
                 let (v, lines) = ledger.voucher(book, *id).await?;
                 std::fs::write(path, crate::ledger::paper::voucher_pdf(book, &v, &lines)?)?;
                 eprintln!("记账凭证 PDF 已写入 {}", path.display());

@@ -133,6 +133,15 @@ pub enum Command {
     },
 }
 
+/// Refuses an option spelled the old way, naming the new spelling (one spelling per idea:
+/// every file a command writes is `--out`).
+pub(crate) fn renamed(old: &str, new: &str, given: bool) -> Result<()> {
+    if given {
+        return Err(Error::invalid(old, format!("已改为 {new}，请用 {new} 指定要写入的文件")));
+    }
+    Ok(())
+}
+
 #[derive(Args, Debug, Clone)]
 pub struct BookArg {
     /// 账套编码，例如 company 或 collective

@@ -162,14 +162,14 @@ async fn items_to_bill<T: FeesTx>(tx: &mut T, book: &Book, item_codes: &[String]
 
 /// Sets each bill's output tax at `rate` (none without VAT); returns the tax by building and item.
 fn split_vat(plan: &mut BillingPlan, households: &[HouseholdRow], rate: Option<Decimal>) -> BTreeMap<(Natural, i64), i64> {
-    let mut tax: BTreeMap<(Natural, i64), i64> = BTreeMap::new();
-    let Some(rate) = rate else { return tax };
+    let Some(rate) = rate else { return BTreeMap::new() };
     let building: HashMap<HouseholdId, &str> = households.iter().map(|h| (h.id, h.building.as_str())).collect();
+    let mut tax: HashMap<(&str, i64), i64> = HashMap::new();
     for b in &mut plan.bills {
         b.tax_fen = output_tax(Fen(b.amount_fen), rate).0;
-        *tax.entry((Natural(building[&b.household_id].to_string()), b.fee_item_id)).or_default() += b.tax_fen;
+        *tax.entry((building[&b.household_id], b.fee_item_id)).or_default() += b.tax_fen;
     }
-    tax
+    tax.into_iter().map(|((building, item_id), fen)| ((Natural(building.to_string()), item_id), fen)).collect()
 }
 
 /// The run's voucher lines (pure): 借 应收账款 / 贷 the item's revenue (不含税) per building and

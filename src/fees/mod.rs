@@ -119,6 +119,11 @@ pub(crate) fn fee_accounts(book: &Book) -> Result<FeeAccounts> {
         .ok_or_else(|| Error::invalid("账套", format!("账套 {} 的科目模板不用于收取物业费", book.row.code)))
 }
 
+/// The account payments by `method` are booked to in `book`.
+pub fn money_account_of(book: &Book, method: Method) -> Result<String> {
+    payments::money_account(book, &fee_accounts(book)?, method)
+}
+
 pub(crate) fn account_id(book: &Book, code: &crate::ledger::account::AccountCode) -> Result<i64> {
     book.account_id(code.as_str()).ok_or_else(|| Error::not_found(format!("科目 {code}")))
 }

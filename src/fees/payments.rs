@@ -15,7 +15,7 @@ use crate::fees::settle::{write_settlements, Settlement};
 use crate::fees::store::FeesStore;
 use crate::fees::store::{AllocationRow, FeesTx, HouseholdRow, NewPayment, OpenBillRow, PaymentRow};
 use crate::fees::{fee_accounts, household_label, receipt_label, Fees, Method, PaymentRequest, Receipt, SettledBill, SYSTEM_MAKER};
-use crate::ledger::account::FeeAccounts;
+use crate::ledger::account::{AccountCode, FeeAccounts};
 use crate::ledger::daily::{extend_system_draft, start_system_draft};
 use crate::ledger::store::LedgerTx;
 use crate::ledger::voucher::VoucherStatus;
@@ -66,6 +66,7 @@ impl<S: FeesStore> Fees<S> {
             .await?
             .ok_or_else(|| Error::not_found(format!("住户 #{}", req.household_id)))?;
         let paid_in = Period::of_date(req.paid_on);
+        let money = money_account(book, &accounts, req.method)?;
         let open = tx.open_bills(book.key(), Some(household.id)).await?;
         let settle = settlement(&open, req, &household, paid_in)?;
         let settled_fen: i64 = settle.iter().map(|(_, f)| f.0).sum();
@@ -89,8 +90,11 @@ impl<S: FeesStore> Fees<S> {
         let own = i64::from(!daily);
         let claim = tx.claim_chain(book.key(), own + forward_by_month.len() as i64, 1).await?;
         let number = claim.receipts_issued;
-        let input =
-            VoucherInput { date: req.paid_on, attachments: 1, lines: payment_lines(&accounts, req, &household, number, &settle, daily) };
+        let input = VoucherInput {
+            date: req.paid_on,
+            attachments: 1,
+            lines: payment_lines(&accounts, req, &household, number, &settle, (&money, daily)),
+        };
         let mut vouchers = Vec::with_capacity(1 + forward_by_month.len());
         let day_voucher = if daily {
             Some(match tx.daily_draft(book.key(), req.paid_on, req.method).await? {
@@ -241,7 +245,7 @@ fn payment_lines(
     household: &HouseholdRow,
     number: i64,
     settle: &[(&OpenBillRow, Fen)],
-    by_item: bool,
+    (money, by_item): (&str, bool),
 ) -> Vec<LineInput> {
     let (label, who) = (receipt_label(number), household_label(household));
     let settled_fen: i64 = settle.iter().map(|(_, f)| f.0).sum();
@@ -250,7 +254,7 @@ fn payment_lines(
     let settled_summary = format!("收 {who} {} 收据{label}", item_names(settle.iter().map(|(b, _)| *b)));
     let prepaid_summary = format!("预收 {who} 预交款 收据{label}");
     let money_summary = if settled_fen > 0 { settled_summary.clone() } else { prepaid_summary.clone() };
-    let mut lines = vec![line(money_summary, money_account(accounts, req.method), req.amount, Fen::ZERO)];
+    let mut lines = vec![line(money_summary, money, req.amount, Fen::ZERO)];
     if by_item {
         let mut per_item: BTreeMap<i64, (&str, i64)> = BTreeMap::new();
         for (bill, fen) in settle {
@@ -271,11 +275,47 @@ fn payment_lines(
     lines
 }
 
-pub(crate) fn money_account(accounts: &FeeAccounts, method: Method) -> &str {
-    match method {
-        Method::Cash => accounts.cash.as_str(),
-        Method::Bank => accounts.bank.as_str(),
-        Method::Wechat | Method::Alipay => accounts.wallet.as_str(),
+/// The account a payment by `method` is booked to: the book's setting (`fee settings
+/// --account 微信=101201`), else the chart's default; it must be a leaf.
+pub(crate) fn money_account(book: &Book, accounts: &FeeAccounts, method: Method) -> Result<String> {
+    let (set, default) = match method {
+        Method::Cash => (&book.row.cash_account, &accounts.cash),
+        Method::Bank => (&book.row.bank_account, &accounts.bank),
+        Method::Wechat => (&book.row.wechat_account, &accounts.wallet),
+        Method::Alipay => (&book.row.alipay_account, &accounts.wallet),
+    };
+    let code = set.clone().unwrap_or_else(|| default.to_string());
+    match AccountCode::parse(&code).and_then(|c| book.chart.get(&c)) {
+        Some(account) if account.is_leaf => Ok(code),
+        _ => Err(Error::invalid(
+            "收款科目",
+            format!(
+                "{}收款记入的科目 {code} 不是末级科目；请用 fee settings --account {}=明细科目编码 指定",
+                method.label(),
+                method.label()
+            ),
+        )),
+    }
+}
+
+impl<S: FeesStore> Fees<S> {
+    /// Sets the account payments by `method` are booked to: a leaf of 库存现金, 银行存款 or
+    /// 其他货币资金 (1001, 1002, 1012), found as any account is typed (code, name, pinyin).
+    pub async fn set_method_account(&self, book: &Book, method: Method, typed: &str) -> Result<()> {
+        let account = crate::ledger::lookup::find_account(&book.chart, "--account", typed)?;
+        let code = account.code.as_str();
+        if !account.is_leaf || !["1001", "1002", "1012"].iter().any(|p| code.starts_with(p)) {
+            return Err(Error::invalid("--account", format!("{code} {} 须为库存现金、银行存款或其他货币资金下的末级科目", account.name)));
+        }
+        let column = match method {
+            Method::Cash => "cash_account",
+            Method::Bank => "bank_account",
+            Method::Wechat => "wechat_account",
+            Method::Alipay => "alipay_account",
+        };
+        let mut tx = self.store().begin().await?;
+        tx.set_method_account(book.key(), column, code).await?;
+        tx.commit().await
     }
 }
 

@@ -50,7 +50,7 @@ impl<S: FeesStore> Fees<S> {
         let lines = if own {
             red_lines(&mut tx, book, &accounts, &payment, &household, settled_fen, reason).await?
         } else {
-            opposite_lines(&accounts, &payment, &household, settled_fen, reason)
+            opposite_lines(&accounts, &money_account(book, &accounts, payment.method)?, &payment, &household, settled_fen, reason)
         };
         let voucher = ApprovedVoucher {
             input: VoucherInput { date, attachments: 1, lines },
@@ -93,6 +93,7 @@ impl<S: FeesStore> Fees<S> {
 /// for what it settled and 预收账款 for the rest, 贷 the money account.
 fn opposite_lines(
     accounts: &FeeAccounts,
+    money: &str,
     payment: &PaymentRow,
     household: &HouseholdRow,
     settled_fen: i64,
@@ -109,7 +110,7 @@ fn opposite_lines(
     if payment.amount_fen > settled_fen {
         lines.push(line(accounts.advance.as_str(), payment.amount_fen - settled_fen, 0));
     }
-    lines.push(line(money_account(accounts, payment.method), 0, payment.amount_fen));
+    lines.push(line(money, 0, payment.amount_fen));
     lines
 }
 

@@ -48,6 +48,11 @@ pub struct BookRow {
     pub vat_scheme: VatScheme,
     /// Percent, as decimal text ("6").
     pub vat_rate: String,
+    /// The account codes payments by each method are booked to; None: the chart's default.
+    pub cash_account: Option<String>,
+    pub bank_account: Option<String>,
+    pub wechat_account: Option<String>,
+    pub alipay_account: Option<String>,
 }
 
 impl BookRow {
@@ -285,6 +290,8 @@ pub trait LedgerTx: Send {
     fn last_line_no(&mut self, book: BookKey, voucher_id: i64) -> impl Future<Output = Result<i64>> + Send;
     fn set_payment_vouchers(&mut self, book: BookKey, mode: PaymentVouchers) -> impl Future<Output = Result<()>> + Send;
     fn set_vat(&mut self, book: BookKey, scheme: VatScheme, rate: &str) -> impl Future<Output = Result<()>> + Send;
+    /// Sets the account of one payment method: `column` is one of the books' *_account columns.
+    fn set_method_account(&mut self, book: BookKey, column: &'static str, code: &str) -> impl Future<Output = Result<()>> + Send;
     /// Deletes a draft's lines (nothing if it is no longer a draft), to be written anew.
     fn delete_draft_lines(&mut self, book: BookKey, voucher_id: i64) -> impl Future<Output = Result<()>> + Send;
     /// Deletes a draft and its lines; 0 if it is no longer a draft (the triggers refuse it for
@@ -416,7 +423,7 @@ macro_rules! impl_ledger_tx {
             async fn books(&mut self, community_id: CommunityId) -> Result<Vec<BookRow>> {
                 Ok(sqlx::query_as(
                     "SELECT id, community_id, code, name, chart, standard, edition, profit_account, retained_account, start_period, chain_len, chain_head,
-                            payment_vouchers, vat_scheme, vat_rate
+                            payment_vouchers, vat_scheme, vat_rate, cash_account, bank_account, wechat_account, alipay_account
                      FROM books WHERE community_id = $1 ORDER BY id",
                 )
                 .bind(community_id)
@@ -647,6 +654,16 @@ macro_rules! impl_ledger_tx {
                     .bind(book.community_id)
                     .bind(book.book_id)
                     .bind(mode)
+                    .execute(&mut *self.tx)
+                    .await?;
+                Ok(())
+            }
+
+            async fn set_method_account(&mut self, book: BookKey, column: &'static str, code: &str) -> Result<()> {
+                sqlx::query(&format!("UPDATE books SET {column} = $3 WHERE community_id = $1 AND id = $2"))
+                    .bind(book.community_id)
+                    .bind(book.book_id)
+                    .bind(code)
                     .execute(&mut *self.tx)
                     .await?;
                 Ok(())

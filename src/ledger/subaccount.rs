@@ -67,15 +67,9 @@ impl<S: LedgerStore> Ledger<S> {
 /// What the fee wing uses `code` for, if it posts to it by code (the chart's fee accounts).
 fn fee_wing_account(book: &Book, code: &AccountCode) -> Result<Option<&'static str>> {
     let Some(fee) = &crate::ledger::chart::load(&book.row.chart)?.fee_accounts else { return Ok(None) };
-    let found = [
-        (&fee.receivable, "住户应收的统驭科目"),
-        (&fee.advance, "住户预收的统驭科目"),
-        (&fee.cash, "现金收款科目"),
-        (&fee.bank, "银行收款科目"),
-        (&fee.wallet, "微信/支付宝收款科目"),
-    ]
-    .into_iter()
-    .find(|(c, _)| *c == code)
-    .map(|(_, what)| what);
+    let found = [(&fee.receivable, "住户应收的统驭科目"), (&fee.advance, "住户预收的统驭科目")]
+        .into_iter()
+        .find(|(c, _)| *c == code)
+        .map(|(_, what)| what);
     Ok(found)
 }

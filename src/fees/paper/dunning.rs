@@ -68,6 +68,23 @@ fn rows(s: &HouseholdStatement) -> Vec<Row> {
     out
 }
 
+/// The fees a notice is about, in the fee items' own words: "车位停车费", "物业服务费、水费", or
+/// "物业服务费等费用" for three and more.
+fn owed_items(s: &HouseholdStatement) -> String {
+    let mut names: Vec<&str> = Vec::new();
+    for b in s.bills.iter().filter(|b| b.open.0 > 0) {
+        if !names.contains(&b.fee_item.as_str()) {
+            names.push(&b.fee_item);
+        }
+    }
+    match names.as_slice() {
+        [] => "物业服务费用".to_string(),
+        [one] => one.to_string(),
+        [a, b] => format!("{a}、{b}"),
+        [first, ..] => format!("{first}等费用"),
+    }
+}
+
 /// Text a line of the notice does not break inside.
 fn kept(text: &str) -> String {
     format!("{KEEP}{text}{END_KEEP}")
@@ -75,7 +92,8 @@ fn kept(text: &str) -> String {
 
 fn draw(page: &mut Page, notice: &Notice<'_>, s: &HouseholdStatement, number: usize) -> Result<()> {
     let mid = (LEFT_MM + RIGHT_MM) / 2.0;
-    page.text(mid, 30.0, 20.0, Align::Center, "物业服务费催缴通知单");
+    let fees = owed_items(s);
+    page.text(mid, 30.0, 20.0, Align::Center, &format!("{fees}催缴通知单"));
     // The office's reference, not a count the resident would puzzle over.
     page.text(RIGHT_MM, 40.0, 9.0, Align::Right, &format!("通知编号：{}-{number:04}", notice.as_of.format("%Y%m%d")));
     let owner = if s.owner_name.is_empty() { "业主".to_string() } else { s.owner_name.clone() };
@@ -91,7 +109,7 @@ fn draw(page: &mut Page, notice: &Notice<'_>, s: &HouseholdStatement, number: us
         String::new()
     };
     let body = format!(
-        "　　截至{}，您户尚有下列物业服务费用未缴纳，合计人民币{}（￥{}）。{late_words}请于{}前缴清，可到{}缴纳，或通过微信、支付宝缴纳。如您已缴纳，请不必理会本通知，并请核对收据。",
+        "　　截至{}，您户尚有下列{fees}未缴纳，合计人民币{}（￥{}）。{late_words}请于{}前缴清，可到{}缴纳，或通过微信、支付宝缴纳。如您已缴纳，请不必理会本通知，并请核对收据。",
         kept(&date_text(notice.as_of)),
         kept(&capital_amount(Fen(owed))),
         money_text(owed),
@@ -161,6 +179,6 @@ pub fn dunning_pdf(notice: &Notice<'_>, statements: &[HouseholdStatement]) -> Re
         draw(&mut page, notice, s, i + 1)?;
         pages.push(page);
     }
-    let meta = Meta { title: "物业服务费催缴通知单", author: notice.company, subject: "催缴通知单", date: notice.as_of };
+    let meta = Meta { title: "催缴通知单", author: notice.company, subject: "催缴通知单", date: notice.as_of };
     Ok((render(&meta, pages)?, owing.len()))
 }
