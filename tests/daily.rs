@@ -9,34 +9,18 @@ use std::collections::BTreeMap;
 use common::*;
 use mingzhang::domain::money::Fen;
 use mingzhang::fees::reports::{aging, household_statement};
-use mingzhang::fees::rules::{FeeBasis, HouseholdKind};
 use mingzhang::fees::store::FeesStore;
-use mingzhang::fees::{FeeItemSpec, Method, PaymentRequest, Receipt};
+use mingzhang::fees::{Method, PaymentRequest, Receipt};
 use mingzhang::ledger::{Book, Ledger, PaymentVouchers};
 use mingzhang::report;
 use mingzhang::verify::verify_all;
 
-const TWO_HOUSEHOLDS: &str =
-    "楼栋,单元,房号,建筑面积,类型,业主,电话\n1,1,101,100.00,住宅,张三,13900000001\n1,1,102,90.00,住宅,李四,13900000002\n";
-
 /// A community of its own with two households billed 物业服务费 1.50/m² from January.
 async fn community<S: FeesStore>(ledger: &Ledger<S>, name: &str, mode: PaymentVouchers) -> Book {
     let fees = ledger.fees();
-    let c = ledger.create_community(name).await.unwrap();
-    let book = ledger.create_book(c.id, "company", "测试物业公司", "small_enterprise", period(2025, 1)).await.unwrap();
+    let book = two_households(ledger, name, "1.50").await;
     fees.set_payment_vouchers(&book, mode).await.unwrap();
-    let book = ledger.book(c.id, "company").await.unwrap();
-    fees.import_households(c.id, TWO_HOUSEHOLDS.as_bytes()).await.unwrap();
-    let spec = FeeItemSpec {
-        code: "WYF",
-        name: "物业服务费",
-        basis: FeeBasis::PerM2Month,
-        revenue_account: "500101",
-        late_fee_ppm_per_day: 0,
-        late_fee_cap_percent: 0,
-    };
-    fees.add_fee_item(&book, &spec).await.unwrap();
-    fees.add_fee_standard(&book, "WYF", HouseholdKind::Residential, "1.50", date(2025, 1, 1), None).await.unwrap();
+    let book = fees.book(&book).await.unwrap();
     fees.run_billing(&book, period(2025, 1), &[], "会计").await.unwrap();
     book
 }

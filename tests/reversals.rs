@@ -14,9 +14,6 @@ use mingzhang::ledger::Ledger;
 use mingzhang::report;
 use mingzhang::verify::verify_all;
 
-const TWO_HOUSEHOLDS: &str =
-    "楼栋,单元,房号,建筑面积,类型,业主,电话\n1,1,101,100.00,住宅,张三,13900000001\n1,1,102,90.00,住宅,李四,13900000002\n";
-
 fn balance(tb: &report::TrialBalance, code: &str) -> i64 {
     tb.rows.iter().find(|r| r.code == code).map_or(0, |r| r.closing_fen)
 }
@@ -135,20 +132,8 @@ async fn a_wrong_run_is_reversed_for_one_household_or_all_and_billed_again() {
 }
 
 async fn whole_run<S: FeesStore>(ledger: Ledger<S>, _url: &str) {
-    let book = company_book(&ledger).await;
+    let book = two_households(&ledger, "测试社区", "1.50").await;
     let fees = ledger.fees();
-    let c = ledger.community(None).await.unwrap();
-    fees.import_households(c.id, TWO_HOUSEHOLDS.as_bytes()).await.unwrap();
-    let spec = FeeItemSpec {
-        code: "WYF",
-        name: "物业服务费",
-        basis: FeeBasis::PerM2Month,
-        revenue_account: "500101",
-        late_fee_ppm_per_day: 0,
-        late_fee_cap_percent: 0,
-    };
-    fees.add_fee_item(&book, &spec).await.unwrap();
-    fees.add_fee_standard(&book, "WYF", HouseholdKind::Residential, "1.50", date(2025, 1, 1), None).await.unwrap();
     let run = fees.run_billing(&book, period(2025, 1), &[], "会计").await.unwrap();
     let (_, voucher) = fees.billing_runs(&book).await.unwrap().remove(0);
     assert!(voucher.contains("记-"), "a run names its voucher: {voucher}");
@@ -171,20 +156,8 @@ async fn a_whole_run_is_reversed_in_one_red_voucher_and_billed_again() {
 }
 
 async fn schema_rules<S: FeesStore>(ledger: Ledger<S>, url: &str) {
-    let book = company_book(&ledger).await;
+    let book = two_households(&ledger, "测试社区", "1.50").await;
     let fees = ledger.fees();
-    let c = ledger.community(None).await.unwrap();
-    fees.import_households(c.id, TWO_HOUSEHOLDS.as_bytes()).await.unwrap();
-    let spec = FeeItemSpec {
-        code: "WYF",
-        name: "物业服务费",
-        basis: FeeBasis::PerM2Month,
-        revenue_account: "500101",
-        late_fee_ppm_per_day: 0,
-        late_fee_cap_percent: 0,
-    };
-    fees.add_fee_item(&book, &spec).await.unwrap();
-    fees.add_fee_standard(&book, "WYF", HouseholdKind::Residential, "1.50", date(2025, 1, 1), None).await.unwrap();
     let run = fees.run_billing(&book, period(2025, 1), &[], "会计").await.unwrap().run.unwrap();
     fees.reverse_billing(&book, run, None, "标准录错", "主管", date(2025, 1, 5)).await.unwrap();
     let before = snapshot(url).await;

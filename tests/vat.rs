@@ -6,15 +6,11 @@ mod common;
 
 use common::*;
 use mingzhang::domain::money::Fen;
-use mingzhang::fees::rules::{FeeBasis, HouseholdKind};
 use mingzhang::fees::store::FeesStore;
-use mingzhang::fees::{FeeItemSpec, Method, PaymentRequest};
+use mingzhang::fees::{Method, PaymentRequest};
 use mingzhang::ledger::{export, Book, Ledger, VatScheme};
 use mingzhang::report;
 use mingzhang::verify::verify_all;
-
-const TWO_HOUSEHOLDS: &str =
-    "楼栋,单元,房号,建筑面积,类型,业主,电话\n1,1,101,100.00,住宅,张三,13900000001\n1,1,102,90.00,住宅,李四,13900000002\n";
 
 fn balance(tb: &report::TrialBalance, code: &str) -> i64 {
     tb.rows.iter().find(|r| r.code == code).map_or(0, |r| r.closing_fen)
@@ -23,22 +19,9 @@ fn balance(tb: &report::TrialBalance, code: &str) -> i64 {
 /// Two households at 1.35/m² (135.00 and 121.50 a month), on a book with `scheme` at `rate` %.
 async fn taxed_book<S: FeesStore>(ledger: &Ledger<S>, scheme: VatScheme, rate: &str) -> Book {
     let fees = ledger.fees();
-    let c = ledger.create_community("计税社区").await.unwrap();
-    let book = ledger.create_book(c.id, "company", "测试物业公司", "small_enterprise", period(2025, 1)).await.unwrap();
+    let book = two_households(ledger, "计税社区", "1.35").await;
     fees.set_vat(&book, scheme, rate).await.unwrap();
-    let book = fees.book(&book).await.unwrap();
-    fees.import_households(c.id, TWO_HOUSEHOLDS.as_bytes()).await.unwrap();
-    let spec = FeeItemSpec {
-        code: "WYF",
-        name: "物业服务费",
-        basis: FeeBasis::PerM2Month,
-        revenue_account: "500101",
-        late_fee_ppm_per_day: 0,
-        late_fee_cap_percent: 0,
-    };
-    fees.add_fee_item(&book, &spec).await.unwrap();
-    fees.add_fee_standard(&book, "WYF", HouseholdKind::Residential, "1.35", date(2025, 1, 1), None).await.unwrap();
-    book
+    fees.book(&book).await.unwrap()
 }
 
 async fn general<S: FeesStore>(ledger: Ledger<S>, _url: &str) {

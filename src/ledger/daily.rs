@@ -7,9 +7,9 @@ use chrono::Utc;
 
 use crate::error::{Error, Result};
 use crate::ledger::posting::line_rows;
-use crate::ledger::store::{LedgerTx, NewVoucher};
+use crate::ledger::store::LedgerTx;
 use crate::ledger::voucher::{VoucherInput, VoucherKind, VoucherStatus};
-use crate::ledger::{check_period_open, check_user, post_reviewed, Book, Posted};
+use crate::ledger::{check_user, insert_draft, post_reviewed, Book, Posted};
 
 /// Who makes the vouchers that the system generates (billing runs, payments, 日结): the
 /// posting rule, reviewed by the person who ran the operation (制单与审核分离).
@@ -18,30 +18,7 @@ pub const SYSTEM_MAKER: &str = "系统";
 /// Starts a system draft with `input`'s lines, in an open period.
 pub(crate) async fn start_system_draft<T: LedgerTx>(tx: &mut T, book: &Book, input: &VoucherInput) -> Result<i64> {
     input.check(VoucherKind::Normal, &book.chart)?;
-    check_period_open(tx, book, input.date).await?;
-    let voucher = NewVoucher {
-        community_id: book.row.community_id,
-        book_id: book.id(),
-        period: input.period(),
-        voucher_date: input.date,
-        kind: VoucherKind::Normal,
-        status: VoucherStatus::Draft,
-        number: None,
-        attachments: i64::from(input.attachments),
-        maker: SYSTEM_MAKER.to_string(),
-        reviewer: None,
-        poster: None,
-        reverses_id: None,
-        created_at: Utc::now(),
-        reviewed_at: None,
-        posted_at: None,
-        chain_seq: None,
-        prev_hash: None,
-        hash: None,
-    };
-    let id = tx.insert_voucher(&voucher).await?;
-    tx.insert_lines(book.key(), &line_rows(book, id, input)).await?;
-    Ok(id)
+    insert_draft(tx, book, SYSTEM_MAKER, input, VoucherKind::Normal, None).await
 }
 
 /// Adds `input`'s lines (balanced on their own) and attachments to system draft `voucher_id`;

@@ -142,30 +142,7 @@ impl<S: LedgerStore> Ledger<S> {
         input.check(kind, &book.chart)?;
         check_control_accounts(book, input)?;
         let mut tx = self.store.begin().await?;
-        check_period_open(&mut tx, book, input.date).await?;
-        let now = Utc::now();
-        let voucher = NewVoucher {
-            community_id: book.row.community_id,
-            book_id: book.id(),
-            period: input.period(),
-            voucher_date: input.date,
-            kind,
-            status: VoucherStatus::Draft,
-            number: None,
-            attachments: i64::from(input.attachments),
-            maker: maker.to_string(),
-            reviewer: None,
-            poster: None,
-            reverses_id,
-            created_at: now,
-            reviewed_at: None,
-            posted_at: None,
-            chain_seq: None,
-            prev_hash: None,
-            hash: None,
-        };
-        let id = tx.insert_voucher(&voucher).await?;
-        tx.insert_lines(book.key(), &line_rows(book, id, input)).await?;
+        let id = insert_draft(&mut tx, book, maker, input, kind, reverses_id).await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -376,6 +353,41 @@ pub fn check_user<'a>(field: &str, user: &'a str) -> Result<&'a str> {
         return Err(Error::invalid(field, "须填写，最多50个字"));
     }
     Ok(u)
+}
+
+/// Writes a checked draft in an open period inside the caller's transaction.
+pub(crate) async fn insert_draft<T: LedgerTx>(
+    tx: &mut T,
+    book: &Book,
+    maker: &str,
+    input: &VoucherInput,
+    kind: VoucherKind,
+    reverses_id: Option<i64>,
+) -> Result<i64> {
+    check_period_open(tx, book, input.date).await?;
+    let voucher = NewVoucher {
+        community_id: book.row.community_id,
+        book_id: book.id(),
+        period: input.period(),
+        voucher_date: input.date,
+        kind,
+        status: VoucherStatus::Draft,
+        number: None,
+        attachments: i64::from(input.attachments),
+        maker: maker.to_string(),
+        reviewer: None,
+        poster: None,
+        reverses_id,
+        created_at: Utc::now(),
+        reviewed_at: None,
+        posted_at: None,
+        chain_seq: None,
+        prev_hash: None,
+        hash: None,
+    };
+    let id = tx.insert_voucher(&voucher).await?;
+    tx.insert_lines(book.key(), &line_rows(book, id, input)).await?;
+    Ok(id)
 }
 
 /// 记账 inside the caller's transaction: gives reviewed voucher `v` its number and its link in

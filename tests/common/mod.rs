@@ -221,3 +221,28 @@ pub async fn our_balances<S: FeesStore>(
         .filter(|(_, v)| *v != 0)
         .collect()
 }
+
+/// Two households of one building: 1-1-101 张三 (100 m²) and 1-1-102 李四 (90 m²).
+pub const TWO_HOUSEHOLDS: &str =
+    "楼栋,单元,房号,建筑面积,类型,业主,电话\n1,1,101,100.00,住宅,张三,13900000001\n1,1,102,90.00,住宅,李四,13900000002\n";
+
+/// A community of its own, `name`, with the company book from January 2025 and the two
+/// households charged 物业服务费 (WYF, 500101) at `rate` 元/m²/月.
+pub async fn two_households<S: FeesStore>(ledger: &Ledger<S>, name: &str, rate: &str) -> Book {
+    let fees = mingzhang::fees::Fees::new(ledger);
+    let c = ledger.create_community(name).await.unwrap();
+    let book = ledger.create_book(c.id, "company", "测试物业公司", "small_enterprise", period(2025, 1)).await.unwrap();
+    fees.import_households(c.id, TWO_HOUSEHOLDS.as_bytes()).await.unwrap();
+    let spec = mingzhang::fees::FeeItemSpec {
+        code: "WYF",
+        name: "物业服务费",
+        basis: mingzhang::fees::rules::FeeBasis::PerM2Month,
+        revenue_account: "500101",
+        late_fee_ppm_per_day: 0,
+        late_fee_cap_percent: 0,
+    };
+    fees.add_fee_item(&book, &spec).await.unwrap();
+    let residential = mingzhang::fees::rules::HouseholdKind::Residential;
+    fees.add_fee_standard(&book, "WYF", residential, rate, date(2025, 1, 1), None).await.unwrap();
+    book
+}
