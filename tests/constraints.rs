@@ -57,6 +57,7 @@ async fn duplicates_are_conflicts_naming_the_field<S: FeesStore>(ledger: Ledger<
         revenue_account_id: book.account_id("500101").unwrap(),
         late_fee_ppm_per_day: 0,
         late_fee_cap_percent: 0,
+        vat_rate: None,
     };
     let err = tx.insert_fee_item(book.key(), &item).await.unwrap_err();
     assert!(matches!(err, Error::Constraint { field: "收费项目编码", .. }), "{err:?}");

@@ -84,6 +84,8 @@ async fn same_books<S: FeesStore>(ledger: Ledger<S>, _url: &str) {
     let (row, _) = ledger.voucher(&daily, voucher_of(&ledger, &daily, by_day[0].number).await).await.unwrap();
     let err = ledger.review(&daily, row.id, "主管").await.unwrap_err();
     assert!(err.to_string().contains("日结"), "{err}");
+    let err = fees.close_days(&daily, date(2025, 1, 31), "系统").await.unwrap_err();
+    assert!(err.to_string().contains("不能作为操作人"), "no one acts as the system: {err}");
     let err = ledger.close_period(&daily, period(2025, 1), "主管").await.unwrap_err();
     assert!(err.to_string().contains("未记账"), "{err}");
     let err = fees.set_payment_vouchers(&daily, PaymentVouchers::Each).await.unwrap_err();

@@ -162,14 +162,16 @@ async fn schema_rules<S: FeesStore>(ledger: Ledger<S>, url: &str) {
     fees.reverse_billing(&book, run, None, "标准录错", "主管", date(2025, 1, 5)).await.unwrap();
     let before = snapshot(url).await;
     // The database keeps the rules too: a second bill of the same issue; an allocation from
-    // nothing (no payment, waiver or reversal), or a negative one that undoes nothing; a
-    // reversal changed or deleted.
+    // nothing (no payment, waiver or reversal), or a negative one that undoes nothing; a bill
+    // cancelled twice; a reversal changed or deleted.
     let refused = [
         "INSERT INTO bills (community_id, book_id, household_id, fee_item_id, period, amount_fen, billing_run_id, issue)
          SELECT community_id, book_id, household_id, fee_item_id, period, amount_fen, billing_run_id, issue FROM bills LIMIT 1",
         "INSERT INTO allocations (community_id, bill_id, amount_fen, period) SELECT community_id, bill_id, 1, period FROM allocations LIMIT 1",
         "INSERT INTO allocations (community_id, bill_id, amount_fen, period, reversal_id)
          SELECT community_id, bill_id, -1, period, reversal_id FROM allocations WHERE reversal_id IS NOT NULL LIMIT 1",
+        "INSERT INTO allocations (community_id, bill_id, amount_fen, period, reversal_id)
+         SELECT community_id, bill_id, amount_fen, period, reversal_id FROM allocations WHERE reversal_id IS NOT NULL AND payment_id IS NULL LIMIT 1",
         "UPDATE billing_reversals SET total_fen = 1",
         "DELETE FROM billing_reversals",
     ];

@@ -7,7 +7,7 @@ mod common;
 use common::*;
 use mingzhang::domain::money::Fen;
 use mingzhang::fees::store::FeesStore;
-use mingzhang::fees::{Method, PaymentRequest};
+use mingzhang::fees::{FeeItemSpec, Method, PaymentRequest};
 use mingzhang::ledger::{export, Book, Ledger, VatScheme};
 use mingzhang::report;
 use mingzhang::verify::verify_all;
@@ -27,6 +27,21 @@ async fn taxed_book<S: FeesStore>(ledger: &Ledger<S>, scheme: VatScheme, rate: &
 async fn general<S: FeesStore>(ledger: Ledger<S>, _url: &str) {
     let book = taxed_book(&ledger, VatScheme::General, "6").await;
     let fees = ledger.fees();
+    // 停车费 is 不动产经营租赁 at 9 %: an item's own rate beside the book's 6 %, billed in
+    // February. A rate the scheme does not allow is refused.
+    let parking = FeeItemSpec {
+        code: "TCF",
+        name: "车位停车费",
+        basis: mingzhang::fees::rules::FeeBasis::FixedMonth,
+        revenue_account: "500102",
+        late_fee_ppm_per_day: 0,
+        late_fee_cap_percent: 0,
+    };
+    fees.add_fee_item(&book, &parking).await.unwrap();
+    assert!(fees.set_item_vat_rate(&book, "TCF", "5").await.is_err());
+    fees.set_item_vat_rate(&book, "TCF", "9").await.unwrap();
+    let residential = mingzhang::fees::rules::HouseholdKind::Residential;
+    fees.add_fee_standard(&book, "TCF", residential, "120", date(2025, 2, 1), None).await.unwrap();
     // The 财会〔2016〕22号 accounts are there: 应交增值税 with its 专栏, 未交增值税 beside it.
     for code in ["22210101", "22210106", "222109", "222110"] {
         assert!(book.account_id(code).is_some(), "{code}");
@@ -76,13 +91,18 @@ async fn general<S: FeesStore>(ledger: Ledger<S>, _url: &str) {
     let report = verify_all(&ledger.store).await.unwrap();
     assert!(report.is_clean(), "{:?}", report.findings);
 
+    // February: 物业服务费 at 6 % as before, 停车费 120.00 at 9 %: 120 × 9/109 = 9.9082 → 9.91 each.
+    fees.run_billing(&book, period(2025, 2), &[], "会计").await.unwrap();
+    let feb = report::trial_balance(&ledger.store, &book, period(2025, 2), period(2025, 2), 9).await.unwrap();
+    assert_eq!((balance(&feb, "500102"), balance(&feb, "22210106")), (-2 * (12_000 - 991), -(1_452 + 2 * 991)));
+
     // hledger reads the export to the same balances.
     if oracle_available("hledger") {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("vat.journal");
         let mut file = std::fs::File::create(&path).unwrap();
         export::write_hledger(&ledger.store, &book, &mut file).await.unwrap();
-        let ours = our_balances(&ledger, &book, (2025, 1), (2025, 1), false).await;
+        let ours = our_balances(&ledger, &book, (2025, 1), (2025, 2), false).await;
         assert_eq!(hledger_balances(&path, None), ours);
     }
 }

@@ -44,6 +44,8 @@ ALTER TABLE allocations
         CHECK ((amount_fen < 0) = (void_id IS NOT NULL OR (reversal_id IS NOT NULL AND payment_id IS NOT NULL))),
     ADD CONSTRAINT allocations_void_of_payment CHECK (void_id IS NULL OR (payment_id IS NOT NULL AND reversal_id IS NULL));
 CREATE INDEX allocations_reversal ON allocations (community_id, reversal_id) WHERE reversal_id IS NOT NULL;
+-- A bill is cancelled once.
+CREATE UNIQUE INDEX allocations_one_cancellation ON allocations (community_id, bill_id) WHERE reversal_id IS NOT NULL AND payment_id IS NULL;
 
 ALTER TABLE receivable_flows DROP CONSTRAINT receivable_flows_kind_check;
 ALTER TABLE receivable_flows ADD CONSTRAINT receivable_flows_kind_check CHECK (kind IN ('billed','paid','waived','cancelled'));

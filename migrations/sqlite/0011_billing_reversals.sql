@@ -144,6 +144,8 @@ CREATE INDEX allocations_bill ON allocations (community_id, bill_id);
 CREATE INDEX allocations_payment ON allocations (community_id, payment_id);
 CREATE INDEX billing_reversals_run ON billing_reversals (community_id, billing_run_id);
 CREATE INDEX allocations_reversal ON allocations (community_id, reversal_id) WHERE reversal_id IS NOT NULL;
+-- A bill is cancelled once.
+CREATE UNIQUE INDEX allocations_one_cancellation ON allocations (community_id, bill_id) WHERE reversal_id IS NOT NULL AND payment_id IS NULL;
 
 CREATE TRIGGER bills_append_only_update BEFORE UPDATE ON bills BEGIN SELECT RAISE(ABORT, 'bills are append-only'); END;
 CREATE TRIGGER bills_append_only_delete BEFORE DELETE ON bills BEGIN SELECT RAISE(ABORT, 'bills are append-only'); END;

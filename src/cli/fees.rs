@@ -53,6 +53,9 @@ pub enum FeeCommand {
         /// 滞纳金上限，以占账单金额的百分比计
         #[arg(long, default_value_t = 0)]
         late_fee_cap: i64,
+        /// 本项目的增值税税率（%），与账套税率不同时填写，如一般纳税人的车位停车费 9
+        #[arg(long)]
+        vat_rate: Option<String>,
     },
     /// 为一种住户类型新增收费标准
     Standard {
@@ -355,7 +358,10 @@ async fn households<S: FeesStore>(fees: &Fees<S>, community_id: CommunityId, cmd
 
 async fn fee_command<S: FeesStore>(fees: &Fees<S>, book: &Book, cmd: &FeeCommand) -> Result<()> {
     match cmd {
-        FeeCommand::Item { code, name, basis, account, late_fee_ppm, late_fee_cap, .. } => {
+        FeeCommand::Item { code, name, basis, account, late_fee_ppm, late_fee_cap, vat_rate, .. } => {
+            if let Some(rate) = vat_rate {
+                crate::fees::vat::allowed_rate(book.row.vat_scheme, rate)?;
+            }
             let basis = FeeBasis::parse(basis)
                 .ok_or_else(|| Error::invalid("--basis", format!("“{basis}”须为 per_m2_month、fixed_month 或 metered")))?;
             let account = crate::ledger::lookup::find_account(&book.chart, "--account", account)?.code.to_string();
@@ -368,6 +374,9 @@ async fn fee_command<S: FeesStore>(fees: &Fees<S>, book: &Book, cmd: &FeeCommand
                 late_fee_cap_percent: *late_fee_cap,
             };
             fees.add_fee_item(book, &spec).await?;
+            if let Some(rate) = vat_rate {
+                fees.set_item_vat_rate(book, code, rate).await?;
+            }
             print_out(&format!("已添加收费项目 {code} {name}\n"));
         }
         FeeCommand::Standard { item, kind, rate, from, until, .. } => {

@@ -15,7 +15,7 @@ use crate::fees::rules::{apply_prepayments, plan_bills, BillingInputs, BillingPl
 use crate::fees::settle::{write_bills, write_settlements, Settlement};
 use crate::fees::store::FeesStore;
 use crate::fees::store::{AllocationRow, FeeItemRow, FeesTx, HouseholdRow, NewBillingRun, OpenBillRow, PrepaymentRow};
-use crate::fees::vat::{book_vat, output_tax};
+use crate::fees::vat::{book_vat, item_rates, output_tax};
 use crate::fees::{fee_accounts, household_label, BillingRun, Fees, SYSTEM_MAKER};
 use crate::ledger::account::FeeAccounts;
 use crate::ledger::voucher::{Dimensions, LineInput, VoucherInput, VoucherKind};
@@ -49,7 +49,8 @@ impl<S: FeesStore> Fees<S> {
         };
         let mut plan = plan_bills(period, &inputs)?;
         let vat = book_vat(book)?;
-        let tax = split_vat(&mut plan, &households, vat.map(|(rate, _)| rate));
+        let rates = vat.map(|(rate, _)| item_rates(&items, rate)).transpose()?;
+        let tax = split_vat(&mut plan, &households, rates.as_ref());
         let held = held_lines(&households, &items, &plan);
         if plan.bills.is_empty() {
             return Ok(BillingRun {
@@ -160,13 +161,14 @@ async fn items_to_bill<T: FeesTx>(tx: &mut T, book: &Book, item_codes: &[String]
     Ok(items.into_iter().filter(|f| item_codes.is_empty() || item_codes.contains(&f.code)).collect())
 }
 
-/// Sets each bill's output tax at `rate` (none without VAT); returns the tax by building and item.
-fn split_vat(plan: &mut BillingPlan, households: &[HouseholdRow], rate: Option<Decimal>) -> BTreeMap<(Natural, i64), i64> {
-    let Some(rate) = rate else { return BTreeMap::new() };
+/// Sets each bill's output tax at its item's rate (none without VAT); returns the tax by
+/// building and item.
+fn split_vat(plan: &mut BillingPlan, households: &[HouseholdRow], rates: Option<&HashMap<i64, Decimal>>) -> BTreeMap<(Natural, i64), i64> {
+    let Some(rates) = rates else { return BTreeMap::new() };
     let building: HashMap<HouseholdId, &str> = households.iter().map(|h| (h.id, h.building.as_str())).collect();
     let mut tax: HashMap<(&str, i64), i64> = HashMap::new();
     for b in &mut plan.bills {
-        b.tax_fen = output_tax(Fen(b.amount_fen), rate).0;
+        b.tax_fen = output_tax(Fen(b.amount_fen), rates.get(&b.fee_item_id).copied().unwrap_or_default()).0;
         *tax.entry((building[&b.household_id], b.fee_item_id)).or_default() += b.tax_fen;
     }
     tax.into_iter().map(|((building, item_id), fen)| ((Natural(building.to_string()), item_id), fen)).collect()

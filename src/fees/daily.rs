@@ -50,6 +50,9 @@ impl<S: FeesStore> Fees<S> {
     /// yet, its lines summed from its payments', reviewed and posted by `user`.
     pub async fn close_days(&self, book: &Book, through: NaiveDate, user: &str) -> Result<Vec<DayVoucher>> {
         let mut tx = self.store().begin().await?;
+        // The book's row first, as a payment takes it before it adds to a day's draft: no
+        // payment's lines arrive between reading a draft and replacing its lines by their sums.
+        tx.claim_chain(book.key(), 0, 0).await?;
         let items: HashMap<i64, String> = tx.fee_items(book.key()).await?.into_iter().map(|f| (f.id, f.name)).collect();
         let mut done = Vec::new();
         for (voucher_id, date) in tx.daily_drafts(book.key(), through).await? {

@@ -43,6 +43,7 @@ impl<S: FeesStore> Fees<S> {
             revenue_account_id: account_id(book, &account.code)?,
             late_fee_ppm_per_day: spec.late_fee_ppm_per_day,
             late_fee_cap_percent: spec.late_fee_cap_percent,
+            vat_rate: None,
         };
         let id = tx.insert_fee_item(book.key(), &row).await?;
         tx.commit().await?;

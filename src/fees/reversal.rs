@@ -20,7 +20,7 @@ use crate::fees::{check_reason, fee_accounts, household_label, Fees, SYSTEM_MAKE
 use crate::ledger::account::FeeAccounts;
 use crate::ledger::store::LedgerTx;
 use crate::ledger::voucher::{Dimensions, LineInput, VoucherInput, VoucherKind};
-use crate::ledger::{check_user, describe, post_approved, ApprovedVoucher, Book};
+use crate::ledger::{check_person, describe, post_approved, ApprovedVoucher, Book};
 use crate::store::Tx;
 
 /// A reversal just recorded.
@@ -77,8 +77,11 @@ impl<S: FeesStore> Fees<S> {
     ) -> Result<BillingReversal> {
         let accounts = fee_accounts(book)?;
         let reason = check_reason("冲销原因", reason)?;
-        let approver = check_user("审批人", approver)?;
+        let approver = check_person("审批人", approver)?;
         let mut tx = self.store().begin().await?;
+        // The book's row first (as payments and billing take it), so that two reversals, or a
+        // reversal and a payment, do not plan on the same bills at once.
+        tx.claim_chain(book.key(), 0, 0).await?;
         let run = tx.billing_runs(book.key(), Some(run_id)).await?.pop().ok_or_else(|| Error::not_found(format!("计费批次 #{run_id}")))?;
         if date < run.period.first_day() {
             return Err(Error::invalid("冲销日期", format!("{date} 早于计费批次 #{run_id} 的计费日 {}", run.period.first_day())));
@@ -111,6 +114,10 @@ impl<S: FeesStore> Fees<S> {
                 .collect();
             Error::Conflict(format!("{scope}中有已减免的，不能冲销：{}", list.join("；")))
         })?;
+        // The hand-back is dated on the reversal: not before the payments it hands back.
+        if let Some(last) = plan.hand_backs.iter().map(|p| p.paid_on).max().filter(|d| *d > date) {
+            return Err(Error::invalid("冲销日期", format!("{date} 早于所冲销账单的收款日期 {last}")));
+        }
         if plan.cancelled.is_empty() {
             let why = if bills.is_empty() { "不存在" } else { "已全部冲销" };
             return Err(Error::Conflict(format!("{scope}{why}")));
@@ -265,8 +272,12 @@ mod tests {
     #[test]
     fn a_reversal_cancels_the_live_bills_hands_back_their_payments_and_stops_at_a_waiver() {
         let bills = [bill(1, 1000, 0, 0), bill(2, 500, 0, 500), bill(3, 700, 0, 0)];
-        let payments =
-            [BillPaymentRow { bill_id: 1, payment_id: 9, amount_fen: 400 }, BillPaymentRow { bill_id: 2, payment_id: 9, amount_fen: 100 }];
+        let payments = [(1, 400), (2, 100)].map(|(bill_id, amount_fen)| BillPaymentRow {
+            bill_id,
+            payment_id: 9,
+            amount_fen,
+            paid_on: NaiveDate::MIN,
+        });
         let p = plan(&bills, &payments).unwrap();
         assert_eq!(p.cancelled.iter().map(|b| b.id).collect::<Vec<_>>(), vec![1, 3], "bill 2 was cancelled before");
         assert_eq!((p.total_fen, p.back_fen), (1700, 400));

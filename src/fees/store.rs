@@ -80,6 +80,9 @@ pub struct FeeItemRow {
     pub revenue_account_id: i64,
     pub late_fee_ppm_per_day: i64,
     pub late_fee_cap_percent: i64,
+    /// Its own VAT rate in percent where it differs from the book's (`fee item --vat-rate`).
+    #[sqlx(default)]
+    pub vat_rate: Option<String>,
 }
 
 #[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
@@ -179,6 +182,7 @@ pub struct BillPaymentRow {
     pub bill_id: i64,
     pub payment_id: i64,
     pub amount_fen: i64,
+    pub paid_on: NaiveDate,
 }
 
 pub struct NewBillingReversal<'a> {
@@ -389,6 +393,7 @@ pub trait FeesTx: Send {
     ) -> impl Future<Output = Result<()>> + Send;
     fn insert_fee_item(&mut self, book: BookKey, item: &FeeItemRow) -> impl Future<Output = Result<i64>> + Send;
     fn fee_items(&mut self, book: BookKey) -> impl Future<Output = Result<Vec<FeeItemRow>>> + Send;
+    fn set_fee_item_vat_rate(&mut self, book: BookKey, fee_item_id: i64, rate: &str) -> impl Future<Output = Result<()>> + Send;
     fn insert_fee_standard(&mut self, community_id: CommunityId, s: &FeeStandardRow) -> impl Future<Output = Result<i64>> + Send;
     fn fee_standards(&mut self, book: BookKey) -> impl Future<Output = Result<Vec<FeeStandardRow>>> + Send;
     /// Ends an open-ended standard the day before `until` (valid_until is exclusive).
@@ -587,13 +592,24 @@ macro_rules! impl_fees_tx {
 
             async fn fee_items(&mut self, book: BookKey) -> Result<Vec<FeeItemRow>> {
                 Ok(sqlx::query_as(
-                    "SELECT id, code, name, basis, revenue_account_id, late_fee_ppm_per_day, late_fee_cap_percent FROM fee_items
+                    "SELECT id, code, name, basis, revenue_account_id, late_fee_ppm_per_day, late_fee_cap_percent, vat_rate FROM fee_items
                      WHERE community_id = $1 AND book_id = $2 ORDER BY id",
                 )
                 .bind(book.community_id)
                 .bind(book.book_id)
                 .fetch_all(&mut *self.tx)
                 .await?)
+            }
+
+            async fn set_fee_item_vat_rate(&mut self, book: BookKey, fee_item_id: i64, rate: &str) -> Result<()> {
+                sqlx::query("UPDATE fee_items SET vat_rate = $4 WHERE community_id = $1 AND book_id = $2 AND id = $3")
+                    .bind(book.community_id)
+                    .bind(book.book_id)
+                    .bind(fee_item_id)
+                    .bind(rate)
+                    .execute(&mut *self.tx)
+                    .await?;
+                Ok(())
             }
 
             async fn end_fee_standard(&mut self, community_id: CommunityId, standard_id: i64, until: NaiveDate) -> Result<()> {
@@ -754,11 +770,11 @@ macro_rules! impl_fees_tx {
             async fn run_bill_payments(&mut self, book: BookKey, period: Period, run_id: i64, household_id: Option<HouseholdId>) -> Result<Vec<BillPaymentRow>> {
                 let which = if household_id.is_some() { "b.household_id = $5" } else { "$5 IS NULL" };
                 Ok(sqlx::query_as(&format!(
-                    "SELECT a.bill_id, a.payment_id, CAST(SUM(a.amount_fen) AS BIGINT) AS amount_fen
+                    "SELECT a.bill_id, a.payment_id, CAST(SUM(a.amount_fen) AS BIGINT) AS amount_fen, p.paid_on
                      FROM bills b JOIN allocations a ON a.community_id = b.community_id AND a.bill_id = b.id
+                     JOIN payments p ON p.community_id = a.community_id AND p.id = a.payment_id
                      WHERE b.community_id = $1 AND b.book_id = $2 AND b.period = $3 AND b.billing_run_id = $4 AND {which}
-                       AND a.payment_id IS NOT NULL
-                     GROUP BY a.bill_id, a.payment_id HAVING SUM(a.amount_fen) <> 0
+                     GROUP BY a.bill_id, a.payment_id, p.paid_on HAVING SUM(a.amount_fen) <> 0
                      ORDER BY a.bill_id, a.payment_id"
                 ))
                 .bind(book.community_id)
@@ -987,6 +1003,7 @@ macro_rules! impl_fees_tx {
                 Ok(sqlx::query_as(
                     "SELECT id, voucher_date FROM vouchers
                      WHERE community_id = $1 AND book_id = $2 AND status <> 'posted' AND maker = $3 AND voucher_date <= $4
+                       AND EXISTS (SELECT 1 FROM payments p WHERE p.community_id = vouchers.community_id AND p.voucher_id = vouchers.id)
                      ORDER BY voucher_date, id",
                 )
                 .bind(book.community_id)

@@ -24,7 +24,7 @@ use rust_decimal::Decimal;
 
 use crate::domain::money::{round_half_up_to_fen, Fen};
 use crate::error::{Error, Result};
-use crate::fees::store::FeesStore;
+use crate::fees::store::{FeesStore, FeesTx};
 use crate::fees::Fees;
 use crate::ledger::store::LedgerTx;
 use crate::ledger::{Book, Vat, VatScheme};
@@ -116,21 +116,53 @@ fn allowed_rates(scheme: VatScheme) -> &'static [i64] {
     }
 }
 
+/// `rate` as a percentage, if `scheme` allows it.
+pub fn allowed_rate(scheme: VatScheme, rate: &str) -> Result<Decimal> {
+    let rate = rate.trim();
+    let parsed = Decimal::from_str(rate).map_err(|_| Error::invalid("--vat-rate", format!("“{rate}”须为百分数，如 6")))?;
+    if !allowed_rates(scheme).iter().any(|r| Decimal::from(*r) == parsed) {
+        let allowed: Vec<String> = allowed_rates(scheme).iter().map(|r| format!("{r}%")).collect();
+        return Err(Error::invalid("--vat-rate", format!("{}的税率须为 {}", scheme.label(), allowed.join("、"))));
+    }
+    Ok(parsed)
+}
+
+/// Each fee item's rate: its own where set, else the book's `rate` (pure).
+pub(crate) fn item_rates(items: &[crate::fees::store::FeeItemRow], rate: Decimal) -> Result<std::collections::HashMap<i64, Decimal>> {
+    items
+        .iter()
+        .map(|f| {
+            let own = f.vat_rate.as_deref().map(Decimal::from_str).transpose();
+            let own = own.map_err(|_| Error::invalid("增值税税率", format!("收费项目 {} 的税率无法解读", f.code)))?;
+            Ok((f.id, own.unwrap_or(rate)))
+        })
+        .collect()
+}
+
 impl<S: FeesStore> Fees<S> {
     /// The book as stored now (after a setting changed).
     pub async fn book(&self, book: &Book) -> Result<Book> {
         self.ledger.book(book.row.community_id, &book.row.code).await
     }
 
+    /// Sets fee item `code`'s own VAT rate, one the book's scheme allows (a general taxpayer's
+    /// 停车费 at 9 % beside 物业服务费 at 6 %); its later bills are split at it.
+    pub async fn set_item_vat_rate(&self, book: &Book, code: &str, rate: &str) -> Result<()> {
+        let scheme = book.row.vat_scheme;
+        let parsed = allowed_rate(scheme, rate)?;
+        let mut tx = self.store().begin().await?;
+        let item = crate::fees::fee_item_by_code(&mut tx, book, code).await?;
+        tx.set_fee_item_vat_rate(book.key(), item.id, &parsed.normalize().to_string()).await?;
+        tx.commit().await
+    }
+
     /// Sets the book's VAT. For a general taxpayer, adds the 财会〔2016〕22号 accounts it lacks
     /// (which 用友 allows only while 应交增值税 has no postings). Bills billed before keep
     /// the tax they were billed with.
     pub async fn set_vat(&self, book: &Book, scheme: VatScheme, rate: &str) -> Result<()> {
-        let rate = rate.trim();
-        let parsed = Decimal::from_str(rate).map_err(|_| Error::invalid("--vat-rate", format!("“{rate}”须为百分数，如 6")))?;
-        if !allowed_rates(scheme).iter().any(|r| Decimal::from(*r) == parsed) {
-            let allowed: Vec<String> = allowed_rates(scheme).iter().map(|r| format!("{r}%")).collect();
-            return Err(Error::invalid("--vat-rate", format!("{}的税率须为 {}", scheme.label(), allowed.join("、"))));
+        let parsed = allowed_rate(scheme, rate)?;
+        if scheme == VatScheme::Small && book.chart.values().any(|a| a.code.as_str() == VAT_PAYABLE && !a.is_leaf) {
+            return Err(Error::invalid("--vat", "应交增值税已按一般纳税人设了专栏，不能改回小规模纳税人"));
         }
         if scheme == VatScheme::General {
             for (code, name) in GENERAL_TAXPAYER_ACCOUNTS {

@@ -15,7 +15,7 @@ use crate::fees::{check_reason, fee_accounts, household_label, receipt_label, Fe
 use crate::ledger::account::FeeAccounts;
 use crate::ledger::store::LedgerTx;
 use crate::ledger::voucher::{Dimensions, LineInput, VoucherInput, VoucherKind, VoucherStatus};
-use crate::ledger::{check_user, post_approved, ApprovedVoucher, Book};
+use crate::ledger::{check_person, post_approved, ApprovedVoucher, Book};
 use crate::store::Tx;
 
 impl<S: FeesStore> Fees<S> {
@@ -26,7 +26,7 @@ impl<S: FeesStore> Fees<S> {
     pub async fn void_receipt(&self, book: &Book, number: i64, reason: &str, approver: &str, date: NaiveDate) -> Result<Receipt> {
         let accounts = fee_accounts(book)?;
         let reason = check_reason("作废原因", reason)?;
-        let approver = check_user("审批人", approver)?;
+        let approver = check_person("审批人", approver)?;
         let label = receipt_label(number);
         let mut tx = self.store().begin().await?;
         let payment = tx.payment_by_receipt(book.key(), number).await?.ok_or_else(|| Error::not_found(format!("收据 {label}")))?;
@@ -50,7 +50,13 @@ impl<S: FeesStore> Fees<S> {
         let lines = if own {
             red_lines(&mut tx, book, &accounts, &payment, &household, settled_fen, reason).await?
         } else {
-            opposite_lines(&accounts, &money_account(book, &accounts, payment.method)?, &payment, &household, settled_fen, reason)
+            // The account the payment's voucher was debited with (the book's setting may have changed since).
+            let debited = tx.lines(book.key(), payment.voucher_id).await?.into_iter().find(|l| l.debit_fen > 0);
+            let money = match debited {
+                Some(l) => book.code_of(l.account_id)?.to_string(),
+                None => money_account(book, &accounts, payment.method)?,
+            };
+            opposite_lines(&accounts, &money, &payment, &household, settled_fen, reason)
         };
         let voucher = ApprovedVoucher {
             input: VoucherInput { date, attachments: 1, lines },

@@ -11,7 +11,7 @@ use crate::fees::store::{AllocationRow, FeesTx, NewWaiver};
 use crate::fees::vat::{output_tax_account, tax_of_part};
 use crate::fees::{check_reason, fee_accounts, household_label, Fees, SYSTEM_MAKER};
 use crate::ledger::voucher::{Dimensions, LineInput, VoucherInput, VoucherKind};
-use crate::ledger::{check_user, post_approved, ApprovedVoucher, Book};
+use crate::ledger::{check_person, post_approved, ApprovedVoucher, Book};
 use crate::store::Tx;
 
 impl<S: FeesStore> Fees<S> {
@@ -20,7 +20,7 @@ impl<S: FeesStore> Fees<S> {
     pub async fn waive(&self, book: &Book, bill_id: i64, amount: Fen, reason: &str, approver: &str, date: NaiveDate) -> Result<Waived> {
         let accounts = fee_accounts(book)?;
         let reason = check_reason("减免原因", reason)?;
-        let approver = check_user("审批人", approver)?;
+        let approver = check_person("审批人", approver)?;
         if amount.0 <= 0 {
             return Err(Error::invalid("减免金额", "须大于零"));
         }

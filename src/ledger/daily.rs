@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 use crate::ledger::posting::line_rows;
 use crate::ledger::store::LedgerTx;
 use crate::ledger::voucher::{VoucherInput, VoucherKind, VoucherStatus};
-use crate::ledger::{check_user, insert_draft, post_reviewed, Book, Posted};
+use crate::ledger::{check_person, insert_draft, post_reviewed, Book, Posted};
 
 /// Who makes the vouchers that the system generates (billing runs, payments, 日结): the
 /// posting rule, reviewed by the person who ran the operation (制单与审核分离).
@@ -47,10 +47,7 @@ pub(crate) async fn post_system_draft<T: LedgerTx>(
     input: &VoucherInput,
     reviewer: &str,
 ) -> Result<Posted> {
-    let reviewer = check_user("审核人", reviewer)?;
-    if reviewer == SYSTEM_MAKER {
-        return Err(Error::SelfReview { user: reviewer.to_string() });
-    }
+    let reviewer = check_person("审核人", reviewer)?;
     input.check(VoucherKind::Normal, &book.chart)?;
     let v = tx.voucher(book.key(), voucher_id).await?.ok_or_else(|| Error::not_found(format!("凭证 #{voucher_id}")))?;
     if v.status != VoucherStatus::Draft || v.maker != SYSTEM_MAKER || v.voucher_date != input.date {

@@ -137,7 +137,7 @@ impl<S: LedgerStore> Ledger<S> {
     }
 
     async fn draft_kind(&self, book: &Book, maker: &str, input: &VoucherInput, kind: VoucherKind, reverses_id: Option<i64>) -> Result<i64> {
-        let maker = check_user("制单人", maker)?;
+        let maker = check_person("制单人", maker)?;
         let input = &input.with_account_codes(&book.chart)?;
         input.check(kind, &book.chart)?;
         check_control_accounts(book, input)?;
@@ -151,7 +151,7 @@ impl<S: LedgerStore> Ledger<S> {
     /// (a reviewed one is first sent back with `unreview`). A red-ink reversal keeps the lines
     /// it copies; it can only be deleted.
     pub async fn edit_draft(&self, book: &Book, voucher_id: i64, maker: &str, input: &VoucherInput) -> Result<()> {
-        let maker = check_user("制单人", maker)?;
+        let maker = check_person("制单人", maker)?;
         let input = &input.with_account_codes(&book.chart)?;
         input.check(VoucherKind::Normal, &book.chart)?;
         check_control_accounts(book, input)?;
@@ -172,7 +172,7 @@ impl<S: LedgerStore> Ledger<S> {
     /// 删除凭证: the maker deletes a draft before it is reviewed. Drafts have no number yet, so
     /// the numbering keeps no gap.
     pub async fn delete_draft(&self, book: &Book, voucher_id: i64, maker: &str) -> Result<()> {
-        let maker = check_user("制单人", maker)?;
+        let maker = check_person("制单人", maker)?;
         let mut tx = self.store.begin().await?;
         let v = find_draft_of(&mut tx, book, voucher_id, maker, "删除").await?;
         if tx.delete_draft(book.key(), v.id).await? != 1 {
@@ -183,7 +183,7 @@ impl<S: LedgerStore> Ledger<S> {
 
     /// 取消审核: the reviewer sends a reviewed voucher back to draft, so its maker can change it.
     pub async fn unreview(&self, book: &Book, voucher_id: i64, reviewer: &str) -> Result<()> {
-        let reviewer = check_user("审核人", reviewer)?;
+        let reviewer = check_person("审核人", reviewer)?;
         let mut tx = self.store.begin().await?;
         let v = find_voucher(&mut tx, book, voucher_id).await?;
         if v.status != VoucherStatus::Reviewed {
@@ -200,7 +200,7 @@ impl<S: LedgerStore> Ledger<S> {
 
     /// 审核: by someone other than the maker.
     pub async fn review(&self, book: &Book, voucher_id: i64, reviewer: &str) -> Result<()> {
-        let reviewer = check_user("审核人", reviewer)?;
+        let reviewer = check_person("审核人", reviewer)?;
         let mut tx = self.store.begin().await?;
         let v = find_voucher(&mut tx, book, voucher_id).await?;
         match v.status {
@@ -260,7 +260,7 @@ impl<S: LedgerStore> Ledger<S> {
     /// 记账: gives a reviewed voucher its number and its link in the chain, and adds its lines
     /// to the maintained balances.
     pub async fn post(&self, book: &Book, voucher_id: i64, poster: &str) -> Result<Posted> {
-        let poster = check_user("记账人", poster)?;
+        let poster = check_person("记账人", poster)?;
         let mut tx = self.store.begin().await?;
         let v = find_voucher(&mut tx, book, voucher_id).await?;
         match v.status {
@@ -347,6 +347,16 @@ fn check_control_accounts(book: &Book, input: &VoucherInput) -> Result<()> {
 }
 
 /// A user name as the voucher's maker, reviewer or poster: required, at most 50 characters.
+/// A person's name where a person acts (制单, 审核, 记账, 审批): not the system's, which only the
+/// vouchers the system generates carry.
+pub fn check_person<'a>(field: &str, user: &'a str) -> Result<&'a str> {
+    let u = check_user(field, user)?;
+    if u == SYSTEM_MAKER {
+        return Err(Error::invalid(field, format!("“{SYSTEM_MAKER}”是系统生成凭证的制单人，不能作为操作人")));
+    }
+    Ok(u)
+}
+
 pub fn check_user<'a>(field: &str, user: &'a str) -> Result<&'a str> {
     let u = user.trim();
     if u.is_empty() || u.chars().count() > 50 {

@@ -13,7 +13,7 @@ use crate::ledger::store::{BalanceRow, ChainClaim, LedgerTx, LineRow, NewVoucher
 use crate::ledger::voucher::{
     voucher_label, Dimensions, LineInput, SealHeader, SealedDimensions, SealedLine, SealedVoucher, VoucherInput, VoucherKind, VoucherStatus,
 };
-use crate::ledger::{check_period_open, check_user, Book};
+use crate::ledger::{check_period_open, check_person, check_user, Book};
 
 /// A voucher that was entered and reviewed outside this call (a billing run, an import, a
 /// benchmark) and is posted in a batch.
@@ -55,7 +55,7 @@ pub async fn post_claimed<T: LedgerTx>(
     vouchers: &[ApprovedVoucher],
     claim: ChainClaim,
 ) -> Result<Vec<Posted>> {
-    let poster = check_user("记账人", poster)?;
+    let poster = check_person("记账人", poster)?;
     check_batch(book, vouchers)?;
     let first_numbers = claim_batch_numbers(tx, book, vouchers).await?;
     let sealed = seal_batch(book, poster, vouchers, &claim, first_numbers, Utc::now())?;
