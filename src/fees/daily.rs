@@ -90,15 +90,14 @@ fn day_lines(
         (Some(a), _) => format!("收据{}", receipt_label(a.receipt_number)),
         _ => String::new(),
     };
-    // (credit side?, account, fee item) → (debit, credit)
-    let mut sums: BTreeMap<(bool, i64, Option<i64>), (i64, i64)> = BTreeMap::new();
+    // (credit side?, account, fee item) → amount; debits sort first.
+    let mut sums: BTreeMap<(bool, i64, Option<i64>), i64> = BTreeMap::new();
     for l in lines {
-        let sum = sums.entry((l.credit_fen != 0, l.account_id, l.fee_item_id)).or_default();
-        sum.0 += l.debit_fen;
-        sum.1 += l.credit_fen;
+        *sums.entry((l.credit_fen != 0, l.account_id, l.fee_item_id)).or_default() += l.debit_fen + l.credit_fen;
     }
     let mut out = Vec::with_capacity(sums.len());
-    for ((credit, account_id, fee_item_id), (debit_fen, credit_fen)) in sums {
+    for ((credit, account_id, fee_item_id), fen) in sums {
+        let (debit_fen, credit_fen) = if credit { (0, fen) } else { (fen, 0) };
         let what = match (credit, fee_item_id) {
             (false, _) => format!("共 {} 笔 {receipts}", payments.len()),
             (true, Some(item)) => format!("收 {}", items.get(&item).map_or("?", String::as_str)),

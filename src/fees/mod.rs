@@ -33,6 +33,7 @@ use crate::fees::rules::FeeBasis;
 use crate::fees::store::FeesStore;
 use crate::fees::store::{FeeItemRow, FeesTx, HouseholdRow};
 use crate::ledger::account::FeeAccounts;
+use crate::ledger::voucher::{Dimensions, LineInput};
 use crate::ledger::{chart, Book, Ledger};
 
 pub use households::parse_households;
@@ -223,6 +224,21 @@ pub(crate) fn check_reason<'a>(field: &str, reason: &'a str) -> Result<&'a str> 
         return Err(Error::invalid(field, "须填写，最多200个字"));
     }
     Ok(reason)
+}
+
+/// The lines that undo an entry written as `written` (account, 借, 贷; debits first): in red on
+/// the same sides (红字冲销), or, where the ledger cannot reverse the voucher as a whole, in
+/// blue on the opposite sides, debits first again.
+pub(crate) fn undo_entry(summary: &str, dims: &Dimensions, written: &[(&str, i64, i64)], red: bool) -> Vec<LineInput> {
+    let line = |&(account, debit, credit): &(&str, i64, i64)| {
+        let (debit, credit) = if red { (-debit, -credit) } else { (credit, debit) };
+        LineInput::new(summary, account, Fen(debit), Fen(credit), dims.clone())
+    };
+    if red {
+        written.iter().map(line).collect()
+    } else {
+        written.iter().rev().map(line).collect()
+    }
 }
 
 /// "No.000123"

@@ -21,10 +21,10 @@ use crate::ledger::store::LedgerTx;
 use crate::ledger::voucher::VoucherStatus;
 use crate::ledger::voucher::{Dimensions, LineInput, PeriodStatus, VoucherInput, VoucherKind};
 use crate::ledger::{describe, post_claimed, ApprovedVoucher, Book, PaymentVouchers};
+use crate::store::Tx;
 
 /// What a receipt names as its voucher until the day's close posts it.
 pub const PENDING_DAY_CLOSE: &str = "待日结";
-use crate::store::Tx;
 
 impl<S: FeesStore> Fees<S> {
     /// 收款: records a payment once per idempotency key, settles open bills (named ones, or

@@ -16,7 +16,7 @@ use crate::fees::settle::{write_settlements, Settlement};
 use crate::fees::store::FeesStore;
 use crate::fees::store::{AllocationRow, BillPaymentRow, BillingRunRow, FeesTx, HouseholdRow, NewBillingReversal, RunBillRow};
 use crate::fees::vat::output_tax_account;
-use crate::fees::{check_reason, fee_accounts, household_label, Fees, SYSTEM_MAKER};
+use crate::fees::{check_reason, fee_accounts, household_label, undo_entry, Fees, SYSTEM_MAKER};
 use crate::ledger::account::FeeAccounts;
 use crate::ledger::store::LedgerTx;
 use crate::ledger::voucher::{Dimensions, LineInput, VoucherInput, VoucherKind};
@@ -224,39 +224,21 @@ fn undo_lines(
     }
     let whose = household.and_then(|h| households.get(&h)).map(|h| format!(" {}", household_label(h))).unwrap_or_default();
     let dims = |fee_item_id: Option<i64>| Dimensions { fee_item_id, household_id: household.map(|h| h.0), ..Dimensions::default() };
-    let undo = |summary: &str, account: &str, debit: i64, credit: i64, d: Dimensions| {
-        if red {
-            LineInput::new(summary, account, Fen(-debit), Fen(-credit), d)
-        } else {
-            LineInput::new(summary, account, Fen(credit), Fen(debit), d)
-        }
-    };
-    let mut lines = Vec::with_capacity(2 * per_building_item.len() + 2);
-    // Each entry as the run wrote it (debit first); in blue the debits are the last lines.
-    let mut push = |mut entry: Vec<LineInput>| {
-        if !red {
-            entry.reverse();
-        }
-        lines.extend(entry)
-    };
+    let mut lines = Vec::with_capacity(3 * per_building_item.len() + 2);
+    // Each entry as the run wrote it.
     for ((Natural(building), item_id), (fen, tax_fen)) in &per_building_item {
         let (name, revenue_id) = items.get(item_id).ok_or_else(|| Error::not_found(format!("收费项目 #{item_id}")))?;
         let summary = format!("冲销计费#{} {} {name} {building}栋{whose}：{reason}", run.id, run.period);
-        let mut entry = vec![
-            undo(&summary, accounts.receivable.as_str(), *fen, 0, dims(Some(*item_id))),
-            undo(&summary, book.code_of(*revenue_id)?, 0, fen - tax_fen, dims(Some(*item_id))),
-        ];
+        let mut entry = vec![(accounts.receivable.as_str(), *fen, 0), (book.code_of(*revenue_id)?, 0, fen - tax_fen)];
         if *tax_fen > 0 {
-            entry.push(undo(&summary, output_tax_account(book), 0, *tax_fen, dims(Some(*item_id))));
+            entry.push((output_tax_account(book), 0, *tax_fen));
         }
-        push(entry);
+        lines.extend(undo_entry(&summary, &dims(Some(*item_id)), &entry, red));
     }
     if plan.back_fen > 0 {
         let summary = format!("冲销计费#{} {}{whose} 已收款退回预收", run.id, run.period);
-        push(vec![
-            undo(&summary, accounts.advance.as_str(), plan.back_fen, 0, dims(None)),
-            undo(&summary, accounts.receivable.as_str(), 0, plan.back_fen, dims(None)),
-        ]);
+        let entry = [(accounts.advance.as_str(), plan.back_fen, 0), (accounts.receivable.as_str(), 0, plan.back_fen)];
+        lines.extend(undo_entry(&summary, &dims(None), &entry, red));
     }
     Ok(lines)
 }

@@ -4,14 +4,13 @@ use std::collections::BTreeMap;
 
 use chrono::{NaiveDate, Utc};
 
-use crate::domain::money::Fen;
 use crate::domain::period::Period;
 use crate::error::{Error, Result};
 use crate::fees::payments::{money_account, receipt_of};
 use crate::fees::settle::{write_settlements, Settlement};
 use crate::fees::store::FeesStore;
 use crate::fees::store::{AllocationRow, FeesTx, HouseholdRow, NewPaymentVoid, PaymentRow};
-use crate::fees::{check_reason, fee_accounts, household_label, receipt_label, Fees, Receipt, SYSTEM_MAKER};
+use crate::fees::{check_reason, fee_accounts, household_label, receipt_label, undo_entry, Fees, Receipt, SYSTEM_MAKER};
 use crate::ledger::account::FeeAccounts;
 use crate::ledger::store::LedgerTx;
 use crate::ledger::voucher::{Dimensions, LineInput, VoucherInput, VoucherKind, VoucherStatus};
@@ -47,17 +46,13 @@ impl<S: FeesStore> Fees<S> {
         let own = tx.voucher(book.key(), payment.voucher_id).await?.is_some_and(|v| v.status == VoucherStatus::Posted)
             && tx.payments_of_voucher(book.key(), payment.voucher_id).await?.len() == 1;
         let settled_fen: i64 = settled_by_bill.values().sum();
-        let lines = if own {
-            red_lines(&mut tx, book, &accounts, &payment, &household, settled_fen, reason).await?
-        } else {
-            // The account the payment's voucher was debited with (the book's setting may have changed since).
-            let debited = tx.lines(book.key(), payment.voucher_id).await?.into_iter().find(|l| l.debit_fen > 0);
-            let money = match debited {
-                Some(l) => book.code_of(l.account_id)?.to_string(),
-                None => money_account(book, &accounts, payment.method)?,
-            };
-            opposite_lines(&accounts, &money, &payment, &household, settled_fen, reason)
+        // The account the payment's voucher was debited with (the book's setting may have changed since).
+        let money = match tx.lines(book.key(), payment.voucher_id).await?.into_iter().find(|l| l.debit_fen > 0) {
+            Some(l) => book.code_of(l.account_id)?.to_string(),
+            None if own => return Err(Error::not_found(format!("收据 {label} 的收款凭证"))),
+            None => money_account(book, &accounts, payment.method)?,
         };
+        let lines = void_lines(&accounts, &money, &payment, &household, settled_fen, reason, own);
         let voucher = ApprovedVoucher {
             input: VoucherInput { date, attachments: 1, lines },
             kind: if own { VoucherKind::Reversal } else { VoucherKind::Normal },
@@ -95,60 +90,26 @@ impl<S: FeesStore> Fees<S> {
     }
 }
 
-/// The void as the opposite entry of the payment's part of a day's voucher (pure): 借 应收账款
-/// for what it settled and 预收账款 for the rest, 贷 the money account.
-fn opposite_lines(
+/// The void's lines (pure): the payment's entry (借 the money account, 贷 应收账款 for what it
+/// settled as things stand now, so that a prepayment already applied reopens those bills, and 贷
+/// 预收账款 for the rest) undone, in red or as the opposite entry.
+fn void_lines(
     accounts: &FeeAccounts,
     money: &str,
     payment: &PaymentRow,
     household: &HouseholdRow,
     settled_fen: i64,
     reason: &str,
+    red: bool,
 ) -> Vec<LineInput> {
-    let label = receipt_label(payment.receipt_number);
-    let summary = format!("作废收据{label} {}：{reason}", household_label(household));
+    let summary = format!("作废收据{} {}：{reason}", receipt_label(payment.receipt_number), household_label(household));
     let dims = Dimensions { household_id: Some(household.id.0), ..Dimensions::default() };
-    let line = |account: &str, debit: i64, credit: i64| LineInput::new(summary.clone(), account, Fen(debit), Fen(credit), dims.clone());
-    let mut lines = Vec::with_capacity(3);
+    let mut entry = vec![(money, payment.amount_fen, 0)];
     if settled_fen > 0 {
-        lines.push(line(accounts.receivable.as_str(), settled_fen, 0));
+        entry.push((accounts.receivable.as_str(), 0, settled_fen));
     }
     if payment.amount_fen > settled_fen {
-        lines.push(line(accounts.advance.as_str(), payment.amount_fen - settled_fen, 0));
+        entry.push((accounts.advance.as_str(), 0, payment.amount_fen - settled_fen));
     }
-    lines.push(line(money, 0, payment.amount_fen));
-    lines
-}
-
-/// The void's red-ink lines: the payment's lines with negative amounts, its credit split
-/// between 应收 and 预收 as things stand now, so that a prepayment already applied reopens
-/// those bills.
-async fn red_lines<T: LedgerTx>(
-    tx: &mut T,
-    book: &Book,
-    accounts: &FeeAccounts,
-    payment: &PaymentRow,
-    household: &HouseholdRow,
-    settled_fen: i64,
-    reason: &str,
-) -> Result<Vec<LineInput>> {
-    let label = receipt_label(payment.receipt_number);
-    let original = tx.lines(book.key(), payment.voucher_id).await?;
-    let money_account = original
-        .iter()
-        .find(|l| l.debit_fen > 0)
-        .ok_or_else(|| Error::not_found(format!("收据 {label} 的收款凭证")))
-        .and_then(|l| book.code_of(l.account_id))?
-        .to_string();
-    let summary = format!("作废收据{label} {}：{reason}", household_label(household));
-    let dims = Dimensions { household_id: Some(household.id.0), ..Dimensions::default() };
-    let red = |account: &str, debit: i64, credit: i64| LineInput::new(summary.clone(), account, Fen(-debit), Fen(-credit), dims.clone());
-    let mut lines = vec![red(&money_account, payment.amount_fen, 0)];
-    if settled_fen > 0 {
-        lines.push(red(accounts.receivable.as_str(), 0, settled_fen));
-    }
-    if payment.amount_fen > settled_fen {
-        lines.push(red(accounts.advance.as_str(), 0, payment.amount_fen - settled_fen));
-    }
-    Ok(lines)
+    undo_entry(&summary, &dims, &entry, red)
 }
