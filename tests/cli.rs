@@ -378,3 +378,54 @@ async fn reports_open_in_excel_as_csv_with_a_bom_and_as_xlsx_with_number_cells()
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("csv"), "{err}");
 }
+
+#[tokio::test]
+async fn a_parking_space_and_a_storage_room_are_registered_priced_and_billed_from_the_command_line() {
+    let db = fresh_db().await;
+    let url = db.url.as_str();
+    ok(url, &["init", "车位社区"]);
+    ok(url, &["book", "create", "--code", "company", "--name", "物业公司", "--chart", "small_enterprise", "--start", "2025-01"]);
+    let dir = tempfile::tempdir().unwrap();
+    let households = dir.path().join("households.csv");
+    std::fs::write(&households, "楼栋,单元,房号,建筑面积,类型,业主,电话\n3,1,101,100.00,住宅,孙八,13900000001\n").unwrap();
+    ok(url, &["household", "import", "--file", households.to_str().unwrap()]);
+    ok(
+        url,
+        &["fee", "item", "--book", "company", "--code", "TCF", "--name", "车位停车费", "--basis", "fixed_month", "--account", "500102"],
+    );
+    ok(
+        url,
+        &["fee", "item", "--book", "company", "--code", "CCF", "--name", "储藏室管理费", "--basis", "per_m2_month", "--account", "500101"],
+    );
+    ok(url, &["fee", "standard", "--book", "company", "--item", "TCF", "--kind", "车位", "--rate", "150", "--from", "2025-01-01"]);
+    ok(url, &["fee", "standard", "--book", "company", "--item", "CCF", "--kind", "储藏室", "--rate", "0.80", "--from", "2025-01-01"]);
+    let out = ok(url, &["unit", "add", "--household", "3-1-101", "--code", "B1-018", "--kind", "车位", "--from", "2025-01-01"]);
+    assert!(out.contains("已登记车位 B1-018") && out.contains("3-1-101"), "{out}");
+    ok(url, &["unit", "add", "--household", "3-1-101", "--code", "B1-019", "--kind", "车位", "--from", "2025-01-01"]);
+    ok(url, &["unit", "add", "--household", "3-1-101", "--code", "C-07", "--kind", "储藏室", "--area", "10.00", "--from", "2025-01-01"]);
+    // B1-019 is let at its own price.
+    let out =
+        ok(url, &["fee", "standard", "--book", "company", "--item", "TCF", "--unit", "B1-019", "--rate", "300", "--from", "2025-01-01"]);
+    assert!(out.contains("单元 B1-019"), "{out}");
+    let (code, _, err) = run(url, &["fee", "standard", "--book", "company", "--item", "TCF", "--rate", "300", "--from", "2025-01-01"]);
+    assert_eq!(code, 2, "neither --kind nor --unit: {err}");
+    let standards = ok(url, &["fee", "standards", "--book", "company"]);
+    assert!(standards.contains("单元 B1-019\t300") && standards.contains("储藏室\t0.8"), "{standards}");
+    let list = ok(url, &["unit", "list"]);
+    assert!(list.contains("B1-018\t车位\t\t3-1-101\t2025-01-01\t持有中") && list.contains("C-07\t储藏室\t10.00"), "{list}");
+
+    let out = ok(url, &["bill", "--book", "company", "--period", "2025-01", "--user", "会计甲"]);
+    assert!(out.contains("新账单 3 张") && out.contains("458.00"), "150 + 300 + 8.00: {out}");
+    let statement = ok(url, &["report", "statement", "--book", "company", "--household", "3-1-101", "--date", "2025-01-31"]);
+    assert!(
+        statement.contains("车位停车费（B1-018）")
+            && statement.contains("车位停车费（B1-019）")
+            && statement.contains("储藏室管理费（C-07）"),
+        "{statement}"
+    );
+    let out = ok(url, &["unit", "end", "--code", "B1-018", "--until", "2025-02-15"]);
+    assert!(out.contains("车位 B1-018"), "{out}");
+    let out = ok(url, &["bill", "--book", "company", "--period", "2025-02", "--user", "会计甲"]);
+    assert!(out.contains("383.00"), "B1-018 for 14 of 28 days (75.00) + 300 + 8.00: {out}");
+    assert!(ok(url, &["verify"]).contains("全部通过"));
+}

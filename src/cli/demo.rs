@@ -5,7 +5,10 @@
 //! property company. Two books: the company (小企业会计准则) and the collective's joint-stock
 //! cooperative (农村集体经济组织会计制度). Three years of what such books really carry: monthly
 //! billing, payments by each household's habit (on time, quarterly, a year ahead, partial,
-//! chronic arrears), parking fees, and the company's and collective's other vouchers.
+//! chronic arrears), parking spaces and storage rooms held by the homes as units of their
+//! own, and the company's and collective's other vouchers.
+
+use std::collections::HashMap;
 
 use chrono::NaiveDate;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -13,12 +16,14 @@ use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 
 use crate::cli::{print_out, verify_text};
+use crate::domain::area::AreaM2Hundredths;
 use crate::domain::ids::{CommunityId, HouseholdId};
 use crate::domain::money::Fen;
 use crate::domain::period::Period;
 use crate::error::{Error, Result};
 use crate::fees::rules::{FeeBasis, HouseholdKind};
 use crate::fees::store::FeesStore;
+use crate::fees::units::NewUnit;
 use crate::fees::{FeeItemSpec, Fees, Method, PaymentRequest};
 use crate::ledger::voucher::{Dimensions, LineInput, VoucherInput};
 use crate::ledger::{Book, Ledger, PaymentVouchers};
@@ -264,8 +269,7 @@ fn households_csv(rng: &mut SmallRng, count: usize, first: Period) -> String {
     let given = ["建国", "秀英", "桂兰", "志强", "丽华", "国庆", "海燕", "德明", "春梅", "永福", "玉珍", "文斌"];
     let name = |rng: &mut SmallRng| format!("{}{}", surnames[rng.gen_range(0..surnames.len())], given[rng.gen_range(0..given.len())]);
     let shops = count * 3 / 100;
-    let parking = count * 12 / 100;
-    let homes = count - shops - parking;
+    let homes = count - shops;
     // 18 floors × 4 rooms × 2 units = 144 homes a building.
     for i in 0..homes {
         let (building, rest) = (i / 144 + 1, i % 144);
@@ -297,10 +301,40 @@ fn households_csv(rng: &mut SmallRng, count: usize, first: Period) -> String {
             rng.gen_range(0..100_000_000)
         );
     }
-    for i in 0..parking {
-        csv += &format!("地下车库,,P{:04},12.50,车位,{},137{:08},\n", i + 1, name(rng), rng.gen_range(0..100_000_000));
-    }
     csv
+}
+
+/// Parking spaces and storage rooms as units of the homes that hold them: one home in eight
+/// holds a parking space (P0001…), one in twenty-five a storage room (C001…, 6–12 m²), from
+/// the demo's first month or the day it moved in. Returns what each adds to its holder's
+/// monthly fees.
+async fn demo_units<S: FeesStore>(
+    fees: &Fees<S>,
+    community_id: CommunityId,
+    rng: &mut SmallRng,
+    start: Period,
+) -> Result<HashMap<HouseholdId, i64>> {
+    let mut monthly_fen: HashMap<HouseholdId, i64> = HashMap::new();
+    let (mut parking, mut storage) = (0, 0);
+    for h in fees.households(community_id).await?.into_iter().filter(|h| h.kind == HouseholdKind::Residential) {
+        let from = h.move_in_date.map_or(start.first_day(), |d| d.max(start.first_day()));
+        let label = crate::fees::household_label(&h);
+        if rng.gen_range(0..8) == 0 {
+            parking += 1;
+            let code = format!("P{parking:04}");
+            let unit = NewUnit { code: &code, kind: HouseholdKind::Parking, area_m2_hundredths: None, household: &label, from };
+            fees.add_unit(community_id, &unit).await?;
+            *monthly_fen.entry(h.id).or_default() += 12_000;
+        }
+        if rng.gen_range(0..25) == 0 {
+            storage += 1;
+            let (code, area) = (format!("C{storage:03}"), AreaM2Hundredths(rng.gen_range(600..1_200)));
+            let unit = NewUnit { code: &code, kind: HouseholdKind::Storage, area_m2_hundredths: Some(area), household: &label, from };
+            fees.add_unit(community_id, &unit).await?;
+            *monthly_fen.entry(h.id).or_default() += area.0 * 60 / 100;
+        }
+    }
+    Ok(monthly_fen)
 }
 
 /// Builds the demo on `ledger`: community, both books, opening balances, households, fee
@@ -373,6 +407,8 @@ async fn fee_setup<S: FeesStore>(
     fees.add_fee_standard(company, "WYF", HouseholdKind::Residential, "1.35", rise, None).await?;
     fees.add_fee_standard(company, "WYF", HouseholdKind::Commercial, "2.80", start.first_day(), None).await?;
     fees.add_fee_standard(company, "TCF", HouseholdKind::Parking, "120", start.first_day(), None).await?;
+    fees.add_fee_standard(company, "WYF", HouseholdKind::Storage, "0.60", start.first_day(), None).await?;
+    let units_fen = demo_units(fees, community_id, rng, start).await?;
     Ok(fees
         .households(community_id)
         .await?
@@ -389,7 +425,7 @@ async fn fee_setup<S: FeesStore>(
                 HouseholdKind::Parking => 12_000,
                 HouseholdKind::Commercial => h.area_m2_hundredths.0 * 280 / 100,
                 _ => h.area_m2_hundredths.0 * 135 / 100,
-            };
+            } + units_fen.get(&h.id).copied().unwrap_or(0);
             DemoHousehold { id: h.id, habit, monthly_fen }
         })
         .collect())

@@ -1,6 +1,7 @@
 //! The property-fee commands: households, fee items and standards, meter readings, billing,
 //! payments, receipts, voids, dunning notices and waivers. Thin: parse, call the ledger, print.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
@@ -8,7 +9,8 @@ use clap::{Args, Subcommand};
 use super::{
     book_of, community_of, json, parse_date, parse_period, print_out, render, BookArg, Cli, Command, ReportArgs, ReportKind, ShowFormat,
 };
-use crate::domain::ids::CommunityId;
+use crate::domain::area::AreaM2Hundredths;
+use crate::domain::ids::{CommunityId, HouseholdId};
 use crate::domain::money::Fen;
 use crate::domain::period::Period;
 use crate::error::{Error, Result};
@@ -16,7 +18,8 @@ use crate::fees::paper::dunning::{dunning_pdf, Notice};
 use crate::fees::paper::receipt::receipt_pdf;
 use crate::fees::reports::{aging, collection, dunning_statements, household_statement, DunningSelection};
 use crate::fees::rules::{FeeBasis, HouseholdKind};
-use crate::fees::store::FeesStore;
+use crate::fees::store::{FeesStore, StandardFor};
+use crate::fees::units::NewUnit;
 use crate::fees::{household_label, FeeItemSpec, Fees, MeterChangeInput, MeterReadingInput, Method, PaymentRequest, Receipt};
 use crate::ledger::{Book, Ledger, PaymentVouchers, VatScheme};
 use crate::render::pdf::Paper;
@@ -28,6 +31,38 @@ pub enum HouseholdCommand {
         #[arg(long)]
         file: PathBuf,
     },
+    List,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UnitCommand {
+    /// 登记附属单元及其持有住户；单元已由另一户持有时，原持有于起始日结束（转让、换租）
+    Add {
+        /// 持有（购买或租用）该单元的住户，如 1-2-301
+        #[arg(long)]
+        household: String,
+        /// 单元编号，如车位号 B1-018
+        #[arg(long)]
+        code: String,
+        /// 车位、车库或储藏室
+        #[arg(long)]
+        kind: String,
+        /// 面积（m²），按面积计费的单元须填写
+        #[arg(long)]
+        area: Option<String>,
+        /// 持有起始日期；月中起始的当月按天计费
+        #[arg(long)]
+        from: String,
+    },
+    /// 结束单元的持有（退租）：自该日起不再计费
+    End {
+        #[arg(long)]
+        code: String,
+        /// 结束日期（不含当天）
+        #[arg(long)]
+        until: String,
+    },
+    /// 列出附属单元及其持有住户
     List,
 }
 
@@ -57,15 +92,18 @@ pub enum FeeCommand {
         #[arg(long)]
         vat_rate: Option<String>,
     },
-    /// 为一种住户类型新增收费标准
+    /// 为一种房屋或单元类型（--kind），或为一个附属单元（--unit，一位一价）新增收费标准
     Standard {
         #[command(flatten)]
         book: BookArg,
         #[arg(long)]
         item: String,
-        /// 住宅、商铺、车库或车位
+        /// 住宅、商铺、车库、车位或储藏室
+        #[arg(long, required_unless_present = "unit", conflicts_with = "unit")]
+        kind: Option<String>,
+        /// 附属单元编号（如 B1-018）：该单元自己的单价，优先于其类型的标准
         #[arg(long)]
-        kind: String,
+        unit: Option<String>,
         /// 单价：元/m²/月、元/月 或 元/单位用量
         #[arg(long)]
         rate: String,
@@ -281,6 +319,7 @@ pub async fn run<S: FeesStore>(ledger: &Ledger<S>, cli: &Cli) -> Result<Option<i
     let fees = Fees::new(ledger);
     match &cli.command {
         Command::Household(cmd) => households(&fees, community_of(ledger, cli).await?.id, cmd).await?,
+        Command::Unit(cmd) => units(&fees, community_of(ledger, cli).await?.id, cmd).await?,
         Command::Fee(cmd) => {
             let (FeeCommand::Item { book, .. }
             | FeeCommand::Standard { book, .. }
@@ -331,6 +370,40 @@ pub async fn report_bytes<S: FeesStore>(ledger: &Ledger<S>, book: &Book, args: &
     })
 }
 
+fn parse_kind(field: &str, text: &str) -> Result<HouseholdKind> {
+    HouseholdKind::parse(text).ok_or_else(|| Error::invalid(field, format!("“{text}”须为住宅、商铺、车库、车位或储藏室")))
+}
+
+async fn units<S: FeesStore>(fees: &Fees<S>, community_id: CommunityId, cmd: &UnitCommand) -> Result<()> {
+    match cmd {
+        UnitCommand::Add { household, code, kind, area, from } => {
+            let area_m2_hundredths =
+                area.as_deref().map(AreaM2Hundredths::parse).transpose().map_err(|reason| Error::invalid("--area", reason))?;
+            let unit =
+                NewUnit { code, kind: parse_kind("--kind", kind)?, area_m2_hundredths, household, from: parse_date("--from", from)? };
+            fees.add_unit(community_id, &unit).await?;
+            print_out(&format!("已登记{} {code}，持有住户 {household}，{} 起\n", unit.kind.label(), unit.from));
+        }
+        UnitCommand::End { code, until } => {
+            let ended = fees.end_unit(community_id, code, parse_date("--until", until)?).await?;
+            print_out(&format!("{} 的持有至 {until}（不含）结束\n", ended.label()));
+        }
+        UnitCommand::List => {
+            let labels: HashMap<HouseholdId, String> =
+                fees.households(community_id).await?.iter().map(|h| (h.id, household_label(h))).collect();
+            let mut out = String::from("单元\t类型\t面积（m²）\t持有住户\t起始日期\t结束日期（不含）\n");
+            for u in fees.units(community_id).await? {
+                let area = u.area_m2_hundredths.map_or(String::new(), |a| a.to_string());
+                let until = u.held_until.map_or("持有中".to_string(), |d| d.to_string());
+                let holder = labels.get(&u.household_id).map_or("?", String::as_str);
+                out += &format!("{}\t{}\t{area}\t{holder}\t{}\t{until}\n", u.code, u.kind.label(), u.held_from);
+            }
+            print_out(&out);
+        }
+    }
+    Ok(())
+}
+
 async fn households<S: FeesStore>(fees: &Fees<S>, community_id: CommunityId, cmd: &HouseholdCommand) -> Result<()> {
     match cmd {
         HouseholdCommand::Import { file } => {
@@ -379,25 +452,27 @@ async fn fee_command<S: FeesStore>(fees: &Fees<S>, book: &Book, cmd: &FeeCommand
             }
             print_out(&format!("已添加收费项目 {code} {name}\n"));
         }
-        FeeCommand::Standard { item, kind, rate, from, until, .. } => {
-            let k = HouseholdKind::parse(kind).ok_or_else(|| Error::invalid("--kind", format!("“{kind}”须为住宅、商铺、车库或车位")))?;
+        FeeCommand::Standard { item, kind, unit, rate, from, until, .. } => {
+            let target = match (kind, unit) {
+                (_, Some(code)) => StandardFor::Unit(code.trim().to_string()),
+                (Some(kind), None) => StandardFor::Kind(parse_kind("--kind", kind)?),
+                (None, None) => return Err(Error::invalid("--kind", "须指定 --kind（房屋或单元类型）或 --unit（单元编号）")),
+            };
             let until = until.as_deref().map(|u| parse_date("--until", u)).transpose()?;
-            fees.add_fee_standard(book, item, k, rate, parse_date("--from", from)?, until).await?;
-            print_out(&format!("已添加收费标准：{item} {} {rate} 元\n", k.label()));
+            let whom = match &target {
+                StandardFor::Kind(kind) => kind.label().to_string(),
+                StandardFor::Unit(code) => format!("单元 {code}"),
+            };
+            fees.add_standard(book, item, target, rate, parse_date("--from", from)?, until).await?;
+            print_out(&format!("已添加收费标准：{item} {whom} {rate} 元\n"));
         }
         FeeCommand::Standards { .. } => {
             let mut out = String::from("项目\t名称\t房屋类型\t单价（元）\t计费方式\t起始日期\t截止日期（不含）\n");
             for (item, s) in fees.fee_standards(book).await? {
                 let until = s.valid_until.map_or("长期".to_string(), |d| d.to_string());
                 let basis = item.basis.label();
-                out += &format!(
-                    "{}\t{}\t{}\t{}\t{basis}\t{}\t{until}\n",
-                    item.code,
-                    item.name,
-                    s.household_kind.label(),
-                    s.rate_yuan,
-                    s.valid_from
-                );
+                out +=
+                    &format!("{}\t{}\t{}\t{}\t{basis}\t{}\t{until}\n", item.code, item.name, s.target_label(), s.rate_yuan, s.valid_from);
             }
             print_out(&out);
         }

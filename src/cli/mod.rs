@@ -99,6 +99,9 @@ pub enum Command {
     /// 住户：导入、列出
     #[command(subcommand)]
     Household(fees::HouseholdCommand),
+    /// 附属单元（车位、车库、储藏室）：登记到所属住户、结束持有、列出
+    #[command(subcommand)]
+    Unit(fees::UnitCommand),
     /// 收费项目、收费标准、抄表读数
     #[command(subcommand)]
     Fee(fees::FeeCommand),

@@ -11,10 +11,11 @@ use crate::domain::money::Fen;
 use crate::domain::natural::Natural;
 use crate::domain::period::Period;
 use crate::error::{Error, Result};
-use crate::fees::rules::{apply_prepayments, plan_bills, BillingInputs, BillingPlan};
+use crate::fees::rules::{apply_prepayments, plan_bills, BillKey, BillingInputs, BillingPlan};
 use crate::fees::settle::{write_bills, write_settlements, Settlement};
 use crate::fees::store::FeesStore;
-use crate::fees::store::{AllocationRow, FeeItemRow, FeesTx, HouseholdRow, NewBillingRun, OpenBillRow, PrepaymentRow};
+use crate::fees::store::{AllocationRow, FeeItemRow, FeesTx, HouseholdRow, NewBillingRun, OpenBillRow, PrepaymentRow, UnitsTx};
+use crate::fees::units::UnitRow;
 use crate::fees::vat::{book_vat, item_rates, output_tax};
 use crate::fees::{fee_accounts, household_label, BillingRun, Fees, SYSTEM_MAKER};
 use crate::ledger::account::FeeAccounts;
@@ -34,13 +35,15 @@ impl<S: FeesStore> Fees<S> {
         // A month is billed on its first day, which must lie in an open period of the book.
         check_period_open(&mut tx, book, period.first_day()).await?;
         let households = tx.households(book.row.community_id).await?;
+        let units = tx.units(book.row.community_id).await?;
         let standards = tx.fee_standards(book.key()).await?;
         let keys = tx.bill_keys(book.key(), period).await?;
-        let already: HashSet<(HouseholdId, i64)> = keys.iter().filter(|k| k.live > 0).map(|k| (k.household_id, k.fee_item_id)).collect();
-        let issued: HashMap<(HouseholdId, i64), i64> = keys.iter().map(|k| ((k.household_id, k.fee_item_id), k.issues)).collect();
+        let already: HashSet<BillKey> = keys.iter().filter(|k| k.live > 0).map(|k| (k.household_id, k.unit_id, k.fee_item_id)).collect();
+        let issued: HashMap<BillKey, i64> = keys.iter().map(|k| ((k.household_id, k.unit_id, k.fee_item_id), k.issues)).collect();
         let readings = tx.meter_readings(book.key(), period).await?;
         let inputs = BillingInputs {
             households: &households,
+            units: &units,
             items: &items,
             standards: &standards,
             already: &already,
@@ -51,7 +54,7 @@ impl<S: FeesStore> Fees<S> {
         let vat = book_vat(book)?;
         let rates = vat.map(|(rate, _)| item_rates(&items, rate)).transpose()?;
         let tax = split_vat(&mut plan, &households, rates.as_ref());
-        let held = held_lines(&households, &items, &plan);
+        let held = held_lines(&households, &units, &items, &plan);
         if plan.bills.is_empty() {
             return Ok(BillingRun {
                 run: None,
@@ -108,14 +111,18 @@ impl<S: FeesStore> Fees<S> {
     }
 }
 
-/// "1-1-101 水费：缺少上期读数…", one per bill held back.
-fn held_lines(households: &[HouseholdRow], items: &[FeeItemRow], plan: &BillingPlan) -> Vec<String> {
+/// "1-1-101 水费：缺少上期读数…", "1-1-101 储藏室 C-12 物业服务费：…", one per bill held back.
+fn held_lines(households: &[HouseholdRow], units: &[UnitRow], items: &[FeeItemRow], plan: &BillingPlan) -> Vec<String> {
     let household: HashMap<HouseholdId, &HouseholdRow> = households.iter().map(|h| (h.id, h)).collect();
+    let unit: HashMap<i64, &UnitRow> = units.iter().map(|u| (u.id, u)).collect();
     let item: HashMap<i64, &str> = items.iter().map(|f| (f.id, f.name.as_str())).collect();
     plan.held
         .iter()
         .map(|b| {
-            let who = household.get(&b.household_id).map_or_else(|| format!("住户 #{}", b.household_id), |h| household_label(h));
+            let mut who = household.get(&b.household_id).map_or_else(|| format!("住户 #{}", b.household_id), |h| household_label(h));
+            if let Some(u) = b.unit_id.and_then(|id| unit.get(&id)) {
+                who = format!("{who} {}", u.label());
+            }
             format!("{who} {}：{}", item.get(&b.fee_item_id).unwrap_or(&"?"), b.reason.label())
         })
         .collect()

@@ -81,6 +81,9 @@ fn parse_row(c: &Columns, r: &TextRow) -> std::result::Result<NewHousehold, (&'s
     let area_m2_hundredths = AreaM2Hundredths::parse(cell(Some(c.area))).map_err(|reason| ("建筑面积", reason))?;
     let kind_text = cell(Some(c.kind));
     let kind = HouseholdKind::parse(kind_text).ok_or_else(|| ("类型", format!("“{kind_text}”不是住宅、商铺、车库或车位")))?;
+    if kind == HouseholdKind::Storage {
+        return Err(("类型", "储藏室请登记为所属住户的附属单元（mingzhang unit add）".into()));
+    }
     let move_in_date = match cell(c.move_in) {
         "" => None,
         t => Some(

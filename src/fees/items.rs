@@ -11,7 +11,7 @@ use crate::domain::period::Period;
 use crate::error::{Error, Result};
 use crate::fees::rules::{FeeBasis, HouseholdKind, MeterChange};
 use crate::fees::store::FeesStore;
-use crate::fees::store::{FeeItemRow, FeeStandardRow, FeesTx, MeterReadingRow};
+use crate::fees::store::{FeeItemRow, FeeStandardRow, FeesTx, MeterReadingRow, StandardFor, UnitsTx};
 use crate::fees::{account_id, fee_accounts, fee_item_by_code, FeeItemSpec, Fees};
 use crate::ledger::Book;
 use crate::store::Tx;
@@ -49,13 +49,41 @@ impl<S: FeesStore> Fees<S> {
         tx.commit().await?;
         Ok(id)
     }
-    /// 收费标准: a rate for a household kind from a date (until another date, end-exclusive).
-    /// Ranges of one item and kind may not overlap; past bills are never rewritten.
+    /// 收费标准: a rate for a kind of household or unit from a date (until another date,
+    /// end-exclusive). Ranges of one item and kind may not overlap; past bills are never
+    /// rewritten.
     pub async fn add_fee_standard(
         &self,
         book: &Book,
         item_code: &str,
         kind: HouseholdKind,
+        rate_text: &str,
+        from: NaiveDate,
+        until: Option<NaiveDate>,
+    ) -> Result<i64> {
+        self.add_standard(book, item_code, StandardFor::Kind(kind), rate_text, from, until).await
+    }
+
+    /// 一位一价: one unit's own rate (a parking space let at its own price), which comes
+    /// before its kind's standard; dated like any standard.
+    pub async fn add_unit_standard(
+        &self,
+        book: &Book,
+        item_code: &str,
+        unit_code: &str,
+        rate_text: &str,
+        from: NaiveDate,
+        until: Option<NaiveDate>,
+    ) -> Result<i64> {
+        self.add_standard(book, item_code, StandardFor::Unit(unit_code.trim().to_string()), rate_text, from, until).await
+    }
+
+    /// A standard for a kind or for one unit (`StandardFor`).
+    pub async fn add_standard(
+        &self,
+        book: &Book,
+        item_code: &str,
+        target: StandardFor,
         rate_text: &str,
         from: NaiveDate,
         until: Option<NaiveDate>,
@@ -69,14 +97,22 @@ impl<S: FeesStore> Fees<S> {
         }
         let mut tx = self.store().begin().await?;
         let item = fee_item_by_code(&mut tx, book, item_code).await?;
+        if let StandardFor::Unit(code) = &target {
+            if !tx.units(book.row.community_id).await?.iter().any(|u| &u.code == code) {
+                return Err(Error::not_found(format!("单元 {code}（先用 unit add 登记）")));
+            }
+            if item.basis == FeeBasis::Metered {
+                return Err(Error::invalid("收费项目", format!("{} 按用量计费，附属单元不抄表，不能设单元单价", item.name)));
+            }
+        }
         let far = NaiveDate::MAX;
         let same: Vec<FeeStandardRow> =
-            tx.fee_standards(book.key()).await?.into_iter().filter(|s| s.fee_item_id == item.id && s.household_kind == kind).collect();
+            tx.fee_standards(book.key()).await?.into_iter().filter(|s| s.fee_item_id == item.id && s.is_for(&target)).collect();
         // 调价: a new rate from a later date ends the standard in force, open-ended until now, the
         // day before it starts, unless a month from that date on was billed at the old rate.
         if let Some(current) = same.iter().find(|s| s.valid_until.is_none() && s.valid_from < from) {
             let first_new_month = first_month_billed_on_or_after(from);
-            if tx.bills_of_kind_from(book.key(), item.id, kind, first_new_month).await? > 0 {
+            if tx.bills_of_standard_from(book.key(), item.id, &target, first_new_month).await? > 0 {
                 return Err(Error::invalid(
                     "有效期",
                     format!("{first_new_month} 起的{}已按现行标准 {} 元计费，调价日期须在已计费的月份之后", item.name, current.rate_yuan),
@@ -94,7 +130,7 @@ impl<S: FeesStore> Fees<S> {
                     "有效期",
                     format!(
                         "与{}的现行标准（{} 起至 {until_text}，{} 元）重叠；请先为旧标准设定结束日期",
-                        kind.label(),
+                        s.target_label(),
                         s.valid_from,
                         s.rate_yuan
                     ),
@@ -104,7 +140,14 @@ impl<S: FeesStore> Fees<S> {
         let row = FeeStandardRow {
             id: 0,
             fee_item_id: item.id,
-            household_kind: kind,
+            household_kind: match &target {
+                StandardFor::Kind(kind) => Some(*kind),
+                StandardFor::Unit(_) => None,
+            },
+            unit_code: match target {
+                StandardFor::Kind(_) => None,
+                StandardFor::Unit(code) => Some(code),
+            },
             rate_yuan: rate.normalize().to_string(),
             valid_from: from,
             valid_until: until,
@@ -123,13 +166,7 @@ impl<S: FeesStore> Fees<S> {
             .into_iter()
             .filter_map(|s| items.iter().find(|f| f.id == s.fee_item_id).map(|f| (f.clone(), s)))
             .collect();
-        out.sort_by(|a, b| {
-            (a.0.code.as_str(), a.1.household_kind.label(), a.1.valid_from).cmp(&(
-                b.0.code.as_str(),
-                b.1.household_kind.label(),
-                b.1.valid_from,
-            ))
-        });
+        out.sort_by_cached_key(|(item, s)| (item.code.clone(), s.unit_code.is_some(), s.target_label(), s.valid_from));
         Ok(out)
     }
 

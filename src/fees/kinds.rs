@@ -8,6 +8,8 @@ pub enum HouseholdKind {
     Commercial,
     Garage,
     Parking,
+    /// 储藏室: only ever a unit held by a household (`units`), never a household of its own.
+    Storage,
 }
 
 impl HouseholdKind {
@@ -18,6 +20,7 @@ impl HouseholdKind {
             "商铺" | "商业" | "commercial" => HouseholdKind::Commercial,
             "车库" | "garage" => HouseholdKind::Garage,
             "车位" | "parking" => HouseholdKind::Parking,
+            "储藏室" | "杂物间" | "storage" => HouseholdKind::Storage,
             _ => return None,
         })
     }
@@ -28,6 +31,7 @@ impl HouseholdKind {
             HouseholdKind::Commercial => "commercial",
             HouseholdKind::Garage => "garage",
             HouseholdKind::Parking => "parking",
+            HouseholdKind::Storage => "storage",
         }
     }
 
@@ -37,7 +41,13 @@ impl HouseholdKind {
             HouseholdKind::Commercial => "商铺",
             HouseholdKind::Garage => "车库",
             HouseholdKind::Parking => "车位",
+            HouseholdKind::Storage => "储藏室",
         }
+    }
+
+    /// Whether a unit held by a household (车位, 车库, 储藏室) can be of this kind.
+    pub fn is_unit_kind(self) -> bool {
+        matches!(self, HouseholdKind::Parking | HouseholdKind::Garage | HouseholdKind::Storage)
     }
 }
 

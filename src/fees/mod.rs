@@ -19,6 +19,7 @@ pub mod reversal;
 pub mod rules;
 mod settle;
 pub mod store;
+pub mod units;
 pub mod vat;
 pub mod verify;
 mod voids;

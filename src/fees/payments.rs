@@ -372,7 +372,7 @@ fn new_receipt(
 ) -> Receipt {
     let settled: Vec<SettledBill> = settle
         .iter()
-        .map(|(b, fen)| SettledBill { bill_id: b.id, period: b.period.to_string(), fee_item: b.fee_item_name.clone(), amount: *fen })
+        .map(|(b, fen)| SettledBill { bill_id: b.id, period: b.period.to_string(), fee_item: b.label(), amount: *fen })
         .collect();
     let settled_fen: i64 = settled.iter().map(|s| s.amount.0).sum();
     Receipt {
@@ -418,7 +418,7 @@ pub(crate) async fn receipt_of<T: FeesTx + LedgerTx>(tx: &mut T, book: &Book, p:
         let bill = tx.bill(book.key(), a.bill_id).await?.ok_or_else(|| Error::not_found(format!("账单 #{}", a.bill_id)))?;
         let fen = a.amount_fen.min(left_at_payment);
         left_at_payment -= fen;
-        settled.push(SettledBill { bill_id: a.bill_id, period: bill.period.to_string(), fee_item: bill.fee_item_name, amount: Fen(fen) });
+        settled.push(SettledBill { bill_id: a.bill_id, period: bill.period.to_string(), fee_item: bill.label(), amount: Fen(fen) });
     }
     let at_payment: i64 = settled.iter().map(|s| s.amount.0).sum();
     let method = p.method.label().to_string();

@@ -13,7 +13,7 @@ use crate::domain::period::Period;
 use crate::error::Result;
 use crate::fees::rules::{days_overdue, late_fee, FlowKind};
 use crate::fees::store::FeesStore;
-use crate::fees::store::{FeesTx, FlowRow, HouseholdRow, PaymentRow};
+use crate::fees::store::{bill_label, FeesTx, FlowRow, HouseholdRow, PaymentRow};
 use crate::fees::{household_label, receipt_label};
 use crate::ledger::Book;
 use crate::report::table::{money_cell, Align, Table};
@@ -308,12 +308,21 @@ pub struct StatementBill {
     pub bill_id: i64,
     pub period: String,
     pub fee_item: String,
+    /// The unit the bill is for (a parking space the household holds), none for its own.
+    pub unit: Option<String>,
     pub amount: Fen,
     pub paid: Fen,
     pub waived: Fen,
     pub open: Fen,
     /// 滞纳金 accrued on the open amount by the statement's date (zero when the item has none).
     pub late_fee: Fen,
+}
+
+impl StatementBill {
+    /// "车位停车费（B1-018）": the item, and the unit it is for.
+    pub fn label(&self) -> String {
+        bill_label(&self.fee_item, self.unit.as_deref())
+    }
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -387,6 +396,7 @@ pub async fn household_statement<S: FeesStore>(
                 bill_id: b.bill_id,
                 period: b.period.to_string(),
                 fee_item: b.fee_item,
+                unit: b.unit_code,
                 amount: Fen(b.amount_fen),
                 paid: Fen(paid),
                 waived: Fen(waived),
@@ -429,7 +439,7 @@ impl HouseholdStatement {
             t.rows.push(vec![
                 b.bill_id.to_string(),
                 b.period.clone(),
-                b.fee_item.clone(),
+                b.label(),
                 money_cell(b.amount.0),
                 money_cell(b.paid.0),
                 money_cell(b.waived.0),
@@ -490,14 +500,14 @@ pub async fn dunning_statements<S: FeesStore>(
         entry.0.insert(b.period);
         entry.1 += b.open_fen;
     }
-    let mut chosen: Vec<&HouseholdRow> = households
+    // In the office's order (building 2 before 10), as `households` reads them.
+    let chosen: Vec<&HouseholdRow> = households
         .iter()
         .filter(|h| select.buildings.is_empty() || select.buildings.contains(&h.building))
         .filter(|h| {
             overdue.get(&h.id).is_some_and(|(months, fen)| months.len() >= select.min_months.max(1) && *fen >= select.min_overdue.0)
         })
         .collect();
-    chosen.sort_by(|a, b| (&a.building, &a.unit, &a.room).cmp(&(&b.building, &b.unit, &b.room)));
     let mut out = Vec::with_capacity(chosen.len());
     for h in chosen {
         out.push(household_statement(store, book, h, as_of).await?);

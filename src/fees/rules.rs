@@ -2,19 +2,18 @@
 //! payment settles open bills, and the plan of a billing run. Amounts are rounded once, at the
 //! end, by the program's one rule (half up to the fen).
 
-use std::collections::{BTreeMap, HashMap, HashSet};
-use std::str::FromStr;
-
 use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use crate::domain::ids::HouseholdId;
 use crate::domain::money::{round_half_up_to_fen, Fen};
 use crate::domain::natural::Natural;
 use crate::domain::period::Period;
-use crate::error::{Error, Result};
+use crate::error::Result;
 pub use crate::fees::kinds::{FeeBasis, FlowKind, HouseholdKind};
 use crate::fees::store::{FeeItemRow, FeeStandardRow, HouseholdRow, MeterReadingRow, NewBill, OpenBillRow, PrepaymentRow};
+use crate::fees::units::UnitRow;
 
 /// The quantity a month's bill multiplies the rate by.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -24,24 +23,41 @@ pub enum Quantity {
     Metered { used: Decimal },
 }
 
-/// What a household owes for one fee item in `period`: rate × quantity, pro rata by days when
-/// it moved in during the month (住户月中入住按天计费), nothing before it moved in.
-/// Rounded once, half up to the fen.
-pub fn monthly_charge(rate_yuan: Decimal, quantity: Quantity, period: Period, move_in: Option<NaiveDate>) -> Fen {
+/// The days a charge covers: from the day a household moved in or a unit's holding began,
+/// until the day a holding ended (exclusive). None: from before the month, past its end.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Held {
+    pub from: Option<NaiveDate>,
+    pub until: Option<NaiveDate>,
+}
+
+impl Held {
+    pub fn from(day: Option<NaiveDate>) -> Held {
+        Held { from: day, until: None }
+    }
+}
+
+/// What a household owes for one fee item (for itself or a unit it holds) in `period`: rate ×
+/// quantity, pro rata by the days of the month it was held (住户月中入住、车位月中起租或退租按天
+/// 计费), nothing outside them. Rounded once, half up to the fen.
+pub fn monthly_charge(rate_yuan: Decimal, quantity: Quantity, period: Period, held: Held) -> Fen {
     let base = match quantity {
         Quantity::Area { area_m2 } => rate_yuan * area_m2,
         Quantity::Month => rate_yuan,
         Quantity::Metered { used } => rate_yuan * used,
     };
-    let days_in_month = Decimal::from(period.last_day().day());
-    let billed = match move_in {
-        Some(d) if d > period.last_day() => Decimal::ZERO,
-        // Metered use is already only what was used since moving in.
-        Some(d) if d > period.first_day() && !matches!(quantity, Quantity::Metered { .. }) => {
-            let days = Decimal::from(period.last_day().day() - d.day() + 1);
-            base * days / days_in_month
-        }
-        _ => base,
+    let (first, last) = (period.first_day(), period.last_day());
+    let from = held.from.map_or(first, |d| d.max(first));
+    // The last day held within the month (`until` is the first day not held).
+    let to = held.until.map_or(last, |d| d.pred_opt().unwrap_or(d).min(last));
+    let billed = if from > to {
+        Decimal::ZERO
+    } else if (from == first && to == last) || matches!(quantity, Quantity::Metered { .. }) {
+        // Metered use is already only what was used while held.
+        base
+    } else {
+        let days = Decimal::from((to - from).num_days() + 1);
+        base * days / Decimal::from(last.day())
     };
     round_half_up_to_fen(billed)
 }
@@ -131,6 +147,7 @@ pub struct BillingPlan {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HeldBill {
     pub household_id: HouseholdId,
+    pub unit_id: Option<i64>,
     pub fee_item_id: i64,
     pub reason: HeldReason,
 }
@@ -143,6 +160,8 @@ pub enum HeldReason {
     NoPreviousReading,
     /// The reading is below the previous one and the meter is not marked replaced.
     ReadingBelowPrevious,
+    /// A unit billed by area has no area registered.
+    NoUnitArea,
 }
 
 impl HeldReason {
@@ -151,6 +170,7 @@ impl HeldReason {
             HeldReason::NoReading => "缺少本月读数",
             HeldReason::NoPreviousReading => "缺少上期读数（新表请先录入上月的起始读数）",
             HeldReason::ReadingBelowPrevious => "本月读数小于上期读数（换表请标注为换表）",
+            HeldReason::NoUnitArea => "该单元按面积计费，但未登记面积",
         }
     }
 }
@@ -160,17 +180,24 @@ pub struct BillingInputs<'a> {
     pub households: &'a [HouseholdRow],
     pub items: &'a [FeeItemRow],
     pub standards: &'a [FeeStandardRow],
-    /// (household, fee item) pairs with a live bill for the month: a run never bills them again.
-    pub already: &'a HashSet<(HouseholdId, i64)>,
-    /// How many bills of the month each pair has had (all cancelled, unless in `already`): a
+    /// The units households hold, every holding (those not held in the month are skipped).
+    pub units: &'a [UnitRow],
+    /// Bills with a live bill for the month: a run never bills them again.
+    pub already: &'a HashSet<BillKey>,
+    /// How many bills of the month each key has had (all cancelled, unless in `already`): a
     /// new bill is the next issue.
-    pub issued: &'a HashMap<(HouseholdId, i64), i64>,
+    pub issued: &'a HashMap<BillKey, i64>,
     /// The month's meter readings and each meter's latest earlier one.
     pub readings: &'a [MeterReadingRow],
 }
 
+/// A month's bill is one per household, unit it holds (None: its own bill) and fee item.
+pub type BillKey = (HouseholdId, Option<i64>, i64);
+
 /// Plans a month's bills (pure): every household × fee item with a standard in force on the
-/// month's first day, not yet billed, with a positive charge.
+/// month's first day, then every unit held in the month × fee item (its own rate before its
+/// kind's), not yet billed, with a positive charge. Units are not metered: a metered item
+/// bills households only.
 pub fn plan_bills(period: Period, inputs: &BillingInputs<'_>) -> Result<BillingPlan> {
     let mut current: HashMap<(HouseholdId, i64), (Decimal, Option<MeterChange>)> = HashMap::new();
     let mut previous: HashMap<(HouseholdId, i64), Decimal> = HashMap::new();
@@ -183,59 +210,103 @@ pub fn plan_bills(period: Period, inputs: &BillingInputs<'_>) -> Result<BillingP
         }
     }
     let first_day = period.first_day();
-    let mut plan = BillingPlan::default();
-    // Summed by building name as it is, then ordered once per building: ordering every bill's
-    // key in natural order (and copying the name) cost a tenth of a 300,000-bill run.
-    let mut per_building_item: HashMap<(&str, i64), i64> = HashMap::new();
+    let standard = |item_id: i64, kind: HouseholdKind, unit_code: Option<&str>| {
+        let in_force = |s: &&FeeStandardRow| s.fee_item_id == item_id && s.in_force_on(first_day);
+        let own = unit_code.and_then(|code| inputs.standards.iter().filter(in_force).find(|s| s.unit_code.as_deref() == Some(code)));
+        own.or_else(|| inputs.standards.iter().filter(in_force).find(|s| s.unit_code.is_none() && s.household_kind == Some(kind)))
+    };
+    let mut plan = Planned::default();
     for h in inputs.households {
         for item in inputs.items {
-            if inputs.already.contains(&(h.id, item.id)) {
+            let key = (h.id, None, item.id);
+            if inputs.already.contains(&key) {
                 continue;
             }
-            let Some(standard) = inputs.standards.iter().find(|s| {
-                s.fee_item_id == item.id
-                    && s.household_kind == h.kind
-                    && s.valid_from <= first_day
-                    && s.valid_until.is_none_or(|u| first_day < u)
-            }) else {
-                continue;
-            };
-            let rate = Decimal::from_str(&standard.rate_yuan).map_err(|_| Error::invalid("收费标准", standard.rate_yuan.clone()))?;
+            let Some(standard) = standard(item.id, h.kind, None) else { continue };
             let quantity = match item.basis {
                 FeeBasis::PerM2Month => Quantity::Area { area_m2: h.area_m2_hundredths.m2() },
                 FeeBasis::FixedMonth => Quantity::Month,
                 FeeBasis::Metered => {
-                    let held = |reason| HeldBill { household_id: h.id, fee_item_id: item.id, reason };
-                    let Some((reading, replaced)) = current.get(&(h.id, item.id)) else {
-                        plan.held.push(held(HeldReason::NoReading));
-                        continue;
-                    };
                     let earlier = previous.get(&(h.id, item.id)).copied();
-                    match metered_use(earlier, *reading, *replaced) {
-                        Some(used) => Quantity::Metered { used },
-                        None if earlier.is_none() => {
-                            plan.held.push(held(HeldReason::NoPreviousReading));
-                            continue;
-                        }
-                        None => {
-                            plan.held.push(held(HeldReason::ReadingBelowPrevious));
+                    match current.get(&(h.id, item.id)).map(|(reading, replaced)| (metered_use(earlier, *reading, *replaced), earlier)) {
+                        Some((Some(used), _)) => Quantity::Metered { used },
+                        held => {
+                            let reason = match held {
+                                None => HeldReason::NoReading,
+                                Some((_, None)) => HeldReason::NoPreviousReading,
+                                Some(_) => HeldReason::ReadingBelowPrevious,
+                            };
+                            plan.held.push(HeldBill { household_id: h.id, unit_id: None, fee_item_id: item.id, reason });
                             continue;
                         }
                     }
                 }
             };
-            let amount = monthly_charge(rate, quantity, period, h.move_in_date);
-            if amount.0 <= 0 {
-                continue;
-            }
-            *per_building_item.entry((h.building.as_str(), item.id)).or_default() += amount.0;
-            let issue = inputs.issued.get(&(h.id, item.id)).copied().unwrap_or(0) + 1;
-            plan.bills.push(NewBill { household_id: h.id, fee_item_id: item.id, period, amount_fen: amount.0, issue, tax_fen: 0 });
+            let amount = monthly_charge(standard.rate()?, quantity, period, Held::from(h.move_in_date));
+            plan.add(inputs, &h.building, key, period, amount);
         }
     }
-    plan.per_building_item_fen =
-        per_building_item.into_iter().map(|((building, item_id), fen)| ((Natural(building.to_string()), item_id), fen)).collect();
-    Ok(plan)
+    let households: HashMap<HouseholdId, &HouseholdRow> = inputs.households.iter().map(|h| (h.id, h)).collect();
+    for u in inputs.units.iter().filter(|u| u.held_in(period)) {
+        let holder = households.get(&u.household_id).expect("a unit's household is one of the community's (foreign key)");
+        for item in inputs.items {
+            let key = (u.household_id, Some(u.id), item.id);
+            if inputs.already.contains(&key) || item.basis == FeeBasis::Metered {
+                continue;
+            }
+            let Some(standard) = standard(item.id, u.kind, Some(&u.code)) else { continue };
+            let quantity = match (item.basis, u.area_m2_hundredths) {
+                (FeeBasis::PerM2Month, Some(area)) => Quantity::Area { area_m2: area.m2() },
+                (FeeBasis::PerM2Month, None) => {
+                    plan.held.push(HeldBill {
+                        household_id: u.household_id,
+                        unit_id: Some(u.id),
+                        fee_item_id: item.id,
+                        reason: HeldReason::NoUnitArea,
+                    });
+                    continue;
+                }
+                _ => Quantity::Month,
+            };
+            let amount = monthly_charge(standard.rate()?, quantity, period, Held { from: Some(u.held_from), until: u.held_until });
+            plan.add(inputs, &holder.building, key, period, amount);
+        }
+    }
+    Ok(plan.finish())
+}
+
+/// A plan as it is made: the building sums keyed by the name as it is, ordered once at the end
+/// (ordering every bill's key in natural order, and copying the name, cost a tenth of a
+/// 300,000-bill run).
+#[derive(Default)]
+struct Planned<'a> {
+    bills: Vec<NewBill>,
+    per_building_item: HashMap<(&'a str, i64), i64>,
+    held: Vec<HeldBill>,
+}
+
+impl<'a> Planned<'a> {
+    fn add(&mut self, inputs: &BillingInputs<'_>, building: &'a str, key: BillKey, period: Period, amount: Fen) {
+        if amount.0 <= 0 {
+            return;
+        }
+        let (household_id, unit_id, fee_item_id) = key;
+        *self.per_building_item.entry((building, fee_item_id)).or_default() += amount.0;
+        let issue = inputs.issued.get(&key).copied().unwrap_or(0) + 1;
+        self.bills.push(NewBill { household_id, unit_id, fee_item_id, period, amount_fen: amount.0, issue, tax_fen: 0 });
+    }
+
+    fn finish(self) -> BillingPlan {
+        BillingPlan {
+            bills: self.bills,
+            per_building_item_fen: self
+                .per_building_item
+                .into_iter()
+                .map(|((building, item_id), fen)| ((Natural(building.to_string()), item_id), fen))
+                .collect(),
+            held: self.held,
+        }
+    }
 }
 
 /// What each household's prepayment (预收) settles of its open bills, this month's included,
@@ -281,9 +352,9 @@ mod tests {
     fn charges_by_area_fixed_and_metered_rounded_half_up() {
         let march = Period::new(2025, 3).unwrap();
         // 1.35 元/m² × 89.37 m² = 120.6495 → 120.65
-        assert_eq!(monthly_charge(d("1.35"), Quantity::Area { area_m2: d("89.37") }, march, None), Fen(12065));
-        assert_eq!(monthly_charge(d("150"), Quantity::Month, march, None), Fen(15000));
-        assert_eq!(monthly_charge(d("3.2"), Quantity::Metered { used: d("12.5") }, march, None), Fen(4000));
+        assert_eq!(monthly_charge(d("1.35"), Quantity::Area { area_m2: d("89.37") }, march, Held::default()), Fen(12065));
+        assert_eq!(monthly_charge(d("150"), Quantity::Month, march, Held::default()), Fen(15000));
+        assert_eq!(monthly_charge(d("3.2"), Quantity::Metered { used: d("12.5") }, march, Held::default()), Fen(4000));
     }
 
     #[test]
@@ -291,9 +362,31 @@ mod tests {
         let march = Period::new(2025, 3).unwrap();
         let move_in = NaiveDate::from_ymd_opt(2025, 3, 21);
         // 11 of 31 days of 100.00 = 35.4838… → 35.48
-        assert_eq!(monthly_charge(d("100"), Quantity::Month, march, move_in), Fen(3548));
-        assert_eq!(monthly_charge(d("100"), Quantity::Month, march, NaiveDate::from_ymd_opt(2025, 4, 2)), Fen::ZERO);
-        assert_eq!(monthly_charge(d("100"), Quantity::Month, march, NaiveDate::from_ymd_opt(2025, 3, 1)), Fen(10000));
+        assert_eq!(monthly_charge(d("100"), Quantity::Month, march, Held::from(move_in)), Fen(3548));
+        assert_eq!(monthly_charge(d("100"), Quantity::Month, march, Held::from(NaiveDate::from_ymd_opt(2025, 4, 2))), Fen::ZERO);
+        assert_eq!(monthly_charge(d("100"), Quantity::Month, march, Held::from(NaiveDate::from_ymd_opt(2025, 3, 1))), Fen(10000));
+    }
+
+    #[test]
+    fn a_unit_held_for_part_of_a_month_pays_by_days() {
+        let march = Period::new(2025, 3).unwrap();
+        let day = |d| NaiveDate::from_ymd_opt(2025, 3, d);
+        // Held 1–10 March (ends on the 11th): 10 of 31 days of 150.00 = 48.387… → 48.39.
+        assert_eq!(monthly_charge(d("150"), Quantity::Month, march, Held { from: None, until: day(11) }), Fen(4839));
+        // From the 11th: the other 21 days, 101.61; the two add up to the month within a fen.
+        assert_eq!(monthly_charge(d("150"), Quantity::Month, march, Held { from: day(11), until: None }), Fen(10161));
+        // 5–9 March: 5 days; ended before the month: nothing; held from 1 April: nothing.
+        assert_eq!(monthly_charge(d("155"), Quantity::Month, march, Held { from: day(5), until: day(10) }), Fen(2500));
+        assert_eq!(monthly_charge(d("150"), Quantity::Month, march, Held { from: None, until: day(1) }), Fen::ZERO);
+        assert_eq!(
+            monthly_charge(d("150"), Quantity::Month, march, Held { from: NaiveDate::from_ymd_opt(2025, 4, 1), until: None }),
+            Fen::ZERO
+        );
+        // Held the whole month, ending on 1 April: the whole month.
+        assert_eq!(
+            monthly_charge(d("150"), Quantity::Month, march, Held { from: day(1), until: NaiveDate::from_ymd_opt(2025, 4, 1) }),
+            Fen(15000)
+        );
     }
 
     #[test]

@@ -17,6 +17,7 @@ use crate::domain::period::Period;
 use crate::error::{Error, Result};
 use crate::fees::kinds::{FeeBasis, FlowKind, HouseholdKind};
 use crate::fees::rules::MeterChange;
+pub use crate::fees::units::UnitsTx;
 use crate::fees::Method;
 use crate::ledger::store::LedgerStore;
 use crate::ledger::SYSTEM_MAKER;
@@ -32,6 +33,10 @@ const CANCELLATION_OF_B: &str = "SELECT 1 FROM allocations c WHERE c.community_i
 /// The figure an allocation `a` moves (`FlowKind`, as stored).
 const ALLOCATION_KIND: &str =
     "CASE WHEN a.payment_id IS NOT NULL THEN 'paid' WHEN a.waiver_id IS NOT NULL THEN 'waived' ELSE 'cancelled' END";
+/// The code of the unit bill `b` is for (NULL for a household's own bill), read only for the
+/// bills of units.
+const UNIT_CODE_OF_B: &str = "CASE WHEN b.unit_id IS NULL THEN NULL ELSE \
+     (SELECT u.code FROM units u WHERE u.community_id = b.community_id AND u.id = b.unit_id) END AS unit_code";
 const HOUSEHOLD_COLUMNS: &str = "id, building, unit, room, area_m2_hundredths, kind, owner_name, phone, move_in_date";
 
 #[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
@@ -85,14 +90,50 @@ pub struct FeeItemRow {
     pub vat_rate: Option<String>,
 }
 
+/// A rate in force over a range of days, for a kind of household or unit, or for one unit (its
+/// own rate, which comes before its kind's): exactly one of the two is set (the schema checks).
 #[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
 pub struct FeeStandardRow {
     pub id: i64,
     pub fee_item_id: i64,
-    pub household_kind: HouseholdKind,
+    pub household_kind: Option<HouseholdKind>,
+    pub unit_code: Option<String>,
     pub rate_yuan: String,
     pub valid_from: NaiveDate,
     pub valid_until: Option<NaiveDate>,
+}
+
+/// Whom a standard is for: a kind of household or unit, or one unit by its code.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StandardFor {
+    Kind(HouseholdKind),
+    Unit(String),
+}
+
+impl FeeStandardRow {
+    pub fn is_for(&self, target: &StandardFor) -> bool {
+        match target {
+            StandardFor::Kind(kind) => self.unit_code.is_none() && self.household_kind == Some(*kind),
+            StandardFor::Unit(code) => self.unit_code.as_deref() == Some(code.as_str()),
+        }
+    }
+
+    pub fn rate(&self) -> Result<Decimal> {
+        Decimal::from_str(&self.rate_yuan).map_err(|_| Error::invalid("收费标准", format!("数据库中的单价“{}”无法解读", self.rate_yuan)))
+    }
+
+    pub fn in_force_on(&self, day: NaiveDate) -> bool {
+        self.valid_from <= day && self.valid_until.is_none_or(|u| day < u)
+    }
+
+    /// Whom the standard is for, as the 明码标价 list names it: "住宅", "车位 B1-018".
+    pub fn target_label(&self) -> String {
+        match (&self.household_kind, &self.unit_code) {
+            (_, Some(code)) => format!("单元 {code}"),
+            (Some(kind), None) => kind.label().to_string(),
+            (None, None) => "?".to_string(),
+        }
+    }
 }
 
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -132,6 +173,8 @@ fn stored_reading(text: &str) -> Result<Decimal> {
 #[derive(Clone, Debug)]
 pub struct NewBill {
     pub household_id: HouseholdId,
+    /// The unit the bill is for (a parking space the household holds); None for its own.
+    pub unit_id: Option<i64>,
     pub fee_item_id: i64,
     pub period: Period,
     pub amount_fen: i64,
@@ -146,6 +189,7 @@ pub struct NewBill {
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct BillKeyRow {
     pub household_id: HouseholdId,
+    pub unit_id: Option<i64>,
     pub fee_item_id: i64,
     pub issues: i64,
     pub live: i64,
@@ -205,9 +249,26 @@ pub struct OpenBillRow {
     pub household_id: HouseholdId,
     pub fee_item_id: i64,
     pub fee_item_name: String,
+    /// The unit the bill is for ("B1-018"), None for the household's own.
+    pub unit_code: Option<String>,
     pub period: Period,
     pub amount_fen: i64,
     pub open_fen: i64,
+}
+
+impl OpenBillRow {
+    /// What the bill is for on a receipt or notice: "停车费", "停车费（B1-018）".
+    pub fn label(&self) -> String {
+        bill_label(&self.fee_item_name, self.unit_code.as_deref())
+    }
+}
+
+/// A bill's name: its fee item's, with the unit it is for.
+pub fn bill_label(fee_item: &str, unit_code: Option<&str>) -> String {
+    match unit_code {
+        Some(code) => format!("{fee_item}（{code}）"),
+        None => fee_item.to_string(),
+    }
 }
 
 #[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
@@ -330,6 +391,7 @@ pub struct HouseholdBillRow {
     pub bill_id: i64,
     pub period: Period,
     pub fee_item: String,
+    pub unit_code: Option<String>,
     pub amount_fen: i64,
     pub late_fee_ppm_per_day: i64,
     pub late_fee_cap_percent: i64,
@@ -373,8 +435,8 @@ pub struct SubledgerPeriodRow {
     pub pending_fen: i64,
 }
 
-/// The fee wing's statements, one method each.
-pub trait FeesTx: Send {
+/// The fee wing's statements, one method each (those of units in `fees::units`).
+pub trait FeesTx: UnitsTx + Send {
     fn households(&mut self, community_id: CommunityId) -> impl Future<Output = Result<Vec<HouseholdRow>>> + Send;
     fn household(&mut self, community_id: CommunityId, id: HouseholdId) -> impl Future<Output = Result<Option<HouseholdRow>>> + Send;
     fn insert_household(
@@ -404,11 +466,12 @@ pub trait FeesTx: Send {
         until: NaiveDate,
     ) -> impl Future<Output = Result<()>> + Send;
     /// Bills of `fee_item_id` for households of `kind` for months from `from` on.
-    fn bills_of_kind_from(
+    /// How many bills from `from` on a standard for `target` has billed.
+    fn bills_of_standard_from(
         &mut self,
         book: BookKey,
         fee_item_id: i64,
-        kind: HouseholdKind,
+        target: &StandardFor,
         from: Period,
     ) -> impl Future<Output = Result<i64>> + Send;
     fn insert_meter_readings(&mut self, community_id: CommunityId, readings: &[MeterReadingRow])
@@ -622,28 +685,39 @@ macro_rules! impl_fees_tx {
                 Ok(())
             }
 
-            async fn bills_of_kind_from(&mut self, book: BookKey, fee_item_id: i64, kind: HouseholdKind, from: Period) -> Result<i64> {
+            async fn bills_of_standard_from(&mut self, book: BookKey, fee_item_id: i64, target: &StandardFor, from: Period) -> Result<i64> {
+                // A kind's standard bills the households of the kind and the units of the kind;
+                // a unit's own standard, that unit's holdings.
+                let (kind, code) = match target {
+                    StandardFor::Kind(kind) => (Some(*kind), None),
+                    StandardFor::Unit(code) => (None, Some(code.as_str())),
+                };
                 Ok(sqlx::query_scalar(
-                    "SELECT COUNT(*) FROM bills b JOIN households h ON h.community_id = b.community_id AND h.id = b.household_id
-                     WHERE b.community_id = $1 AND b.book_id = $2 AND b.fee_item_id = $3 AND h.kind = $4 AND b.period >= $5",
+                    "SELECT COUNT(*) FROM bills b
+                     JOIN households h ON h.community_id = b.community_id AND h.id = b.household_id
+                     LEFT JOIN units u ON u.community_id = b.community_id AND u.id = b.unit_id
+                     WHERE b.community_id = $1 AND b.book_id = $2 AND b.fee_item_id = $3 AND b.period >= $4
+                       AND ((u.id IS NULL AND h.kind = $5) OR u.kind = $5 OR u.code = $6)",
                 )
                 .bind(book.community_id)
                 .bind(book.book_id)
                 .bind(fee_item_id)
-                .bind(kind)
                 .bind(from)
+                .bind(kind)
+                .bind(code)
                 .fetch_one(&mut *self.tx)
                 .await?)
             }
 
             async fn insert_fee_standard(&mut self, community_id: CommunityId, f: &FeeStandardRow) -> Result<i64> {
                 Ok(sqlx::query_scalar(
-                    "INSERT INTO fee_standards (community_id, fee_item_id, household_kind, rate_yuan, valid_from, valid_until)
-                     VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                    "INSERT INTO fee_standards (community_id, fee_item_id, household_kind, unit_code, rate_yuan, valid_from, valid_until)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
                 )
                 .bind(community_id)
                 .bind(f.fee_item_id)
                 .bind(f.household_kind)
+                .bind(&f.unit_code)
                 .bind(&f.rate_yuan)
                 .bind(f.valid_from)
                 .bind(f.valid_until)
@@ -653,7 +727,7 @@ macro_rules! impl_fees_tx {
 
             async fn fee_standards(&mut self, book: BookKey) -> Result<Vec<FeeStandardRow>> {
                 Ok(sqlx::query_as(
-                    "SELECT s.id, s.fee_item_id, s.household_kind, s.rate_yuan, s.valid_from, s.valid_until
+                    "SELECT s.id, s.fee_item_id, s.household_kind, s.unit_code, s.rate_yuan, s.valid_from, s.valid_until
                      FROM fee_standards s JOIN fee_items f ON f.community_id = s.community_id AND f.id = s.fee_item_id
                      WHERE s.community_id = $1 AND f.book_id = $2 ORDER BY s.fee_item_id, s.valid_from",
                 )
@@ -705,10 +779,10 @@ macro_rules! impl_fees_tx {
 
             async fn bill_keys(&mut self, book: BookKey, period: Period) -> Result<Vec<BillKeyRow>> {
                 Ok(sqlx::query_as(&format!(
-                    "SELECT b.household_id, b.fee_item_id, COUNT(*) AS issues,
+                    "SELECT b.household_id, b.unit_id, b.fee_item_id, COUNT(*) AS issues,
                             CAST(SUM(CASE WHEN EXISTS ({CANCELLATION_OF_B}) THEN 0 ELSE 1 END) AS BIGINT) AS live
                      FROM bills b WHERE b.community_id = $1 AND b.book_id = $2 AND b.period = $3
-                     GROUP BY b.household_id, b.fee_item_id"
+                     GROUP BY b.household_id, b.unit_id, b.fee_item_id"
                 ))
                 .bind(book.community_id)
                 .bind(book.book_id)
@@ -826,7 +900,7 @@ macro_rules! impl_fees_tx {
             async fn insert_bills(&mut self, book: BookKey, run_id: i64, bills: &[NewBill]) -> Result<()> {
                 for chunk in bills.chunks(ROWS_PER_INSERT) {
                     let mut q = QueryBuilder::<$db>::new(
-                        "INSERT INTO bills (community_id, book_id, household_id, fee_item_id, period, amount_fen, billing_run_id, issue, tax_fen) ",
+                        "INSERT INTO bills (community_id, book_id, household_id, fee_item_id, period, amount_fen, billing_run_id, issue, tax_fen, unit_id) ",
                     );
                     // The ids every row shares are written as integer literals (ids the database
                     // gave, never typed text), so each row binds only what differs: a run of
@@ -840,7 +914,8 @@ macro_rules! impl_fees_tx {
                             .push_bind(b.amount_fen)
                             .push(run_id)
                             .push_bind(b.issue)
-                            .push_bind(b.tax_fen);
+                            .push_bind(b.tax_fen)
+                            .push_bind(b.unit_id);
                     });
                     q.build().execute(&mut *self.tx).await?;
                 }
@@ -859,7 +934,7 @@ macro_rules! impl_fees_tx {
                 let sql = if household_id.is_some() {
                     format!(
                         "SELECT * FROM (
-                             SELECT b.id, b.household_id, b.fee_item_id, f.name AS fee_item_name, b.period, b.amount_fen,
+                             SELECT b.id, b.household_id, b.fee_item_id, f.name AS fee_item_name, {UNIT_CODE_OF_B}, b.period, b.amount_fen,
                                     b.amount_fen - CAST(COALESCE((SELECT SUM(a.amount_fen) FROM allocations a
                                                                   WHERE a.community_id = b.community_id AND a.bill_id = b.id), 0) AS BIGINT) AS open_fen
                              FROM bills b JOIN fee_items f ON f.community_id = b.community_id AND f.id = b.fee_item_id
@@ -869,12 +944,12 @@ macro_rules! impl_fees_tx {
                     )
                 } else {
                     format!(
-                        "SELECT b.id, b.household_id, b.fee_item_id, f.name AS fee_item_name, b.period, b.amount_fen,
+                        "SELECT b.id, b.household_id, b.fee_item_id, f.name AS fee_item_name, {UNIT_CODE_OF_B}, b.period, b.amount_fen,
                                 b.amount_fen - CAST(COALESCE(SUM(a.amount_fen), 0) AS BIGINT) AS open_fen
                          FROM bills b JOIN fee_items f ON f.community_id = b.community_id AND f.id = b.fee_item_id
                          LEFT JOIN allocations a ON a.community_id = b.community_id AND a.bill_id = b.id
                          WHERE b.community_id = $1 AND {which}
-                         GROUP BY b.id, b.household_id, b.fee_item_id, f.name, b.period, b.amount_fen
+                         GROUP BY b.id, b.community_id, b.unit_id, b.household_id, b.fee_item_id, f.name, b.period, b.amount_fen
                          HAVING b.amount_fen > COALESCE(SUM(a.amount_fen), 0)
                          ORDER BY b.household_id, b.period, b.fee_item_id"
                     )
@@ -888,13 +963,13 @@ macro_rules! impl_fees_tx {
             }
 
             async fn bill(&mut self, book: BookKey, bill_id: i64) -> Result<Option<OpenBillRow>> {
-                Ok(sqlx::query_as(
-                    "SELECT b.id, b.household_id, b.fee_item_id, f.name AS fee_item_name, b.period, b.amount_fen,
+                Ok(sqlx::query_as(&format!(
+                    "SELECT b.id, b.household_id, b.fee_item_id, f.name AS fee_item_name, {UNIT_CODE_OF_B}, b.period, b.amount_fen,
                             b.amount_fen - CAST(COALESCE((SELECT SUM(a.amount_fen) FROM allocations a
                                                           WHERE a.community_id = b.community_id AND a.bill_id = b.id), 0) AS BIGINT) AS open_fen
                      FROM bills b JOIN fee_items f ON f.community_id = b.community_id AND f.id = b.fee_item_id
                      WHERE b.community_id = $1 AND b.book_id = $2 AND b.id = $3",
-                )
+                ))
                 .bind(book.community_id)
                 .bind(book.book_id)
                 .bind(bill_id)
@@ -1156,11 +1231,11 @@ macro_rules! impl_fees_tx {
             }
 
             async fn household_bills(&mut self, book: BookKey, household_id: HouseholdId) -> Result<Vec<HouseholdBillRow>> {
-                Ok(sqlx::query_as(
-                    "SELECT b.id AS bill_id, b.period, f.name AS fee_item, b.amount_fen, f.late_fee_ppm_per_day, f.late_fee_cap_percent
+                Ok(sqlx::query_as(&format!(
+                    "SELECT b.id AS bill_id, b.period, f.name AS fee_item, {UNIT_CODE_OF_B}, b.amount_fen, f.late_fee_ppm_per_day, f.late_fee_cap_percent
                      FROM bills b JOIN fee_items f ON f.community_id = b.community_id AND f.id = b.fee_item_id
                      WHERE b.community_id = $1 AND b.book_id = $2 AND b.household_id = $3 ORDER BY b.period, b.id",
-                )
+                ))
                 .bind(book.community_id)
                 .bind(book.book_id)
                 .bind(household_id)

@@ -40,12 +40,7 @@ const UNIQUE: &[Unique] = &[
         field: "抄表读数",
         reason: "该住户此项目本月的读数已录入",
     },
-    Unique {
-        name: "bills_month_key",
-        sqlite_columns: &["bills.household_id", "bills.period"],
-        field: "账单",
-        reason: "该住户此项目本月已计费",
-    },
+    Unique { name: "bills_month_key", sqlite_columns: &["bills_month_key"], field: "账单", reason: "该住户此项目本月已计费" },
     Unique {
         name: "payments_key_key", sqlite_columns: &["payments.idempotency_key"], field: "幂等键", reason: "已被另一笔收款使用"
     },

@@ -37,10 +37,11 @@ struct Row {
 fn rows(s: &HouseholdStatement) -> Vec<Row> {
     let mut rows: Vec<(Row, Vec<String>)> = Vec::new();
     for b in s.bills.iter().filter(|b| b.open.0 > 0) {
-        let at = match rows.iter().position(|(r, _)| r.item == b.fee_item) {
+        let item = b.label();
+        let at = match rows.iter().position(|(r, _)| r.item == item) {
             Some(i) => i,
             None => {
-                rows.push((Row { item: b.fee_item.clone(), months: String::new(), open_fen: 0, late_fen: 0 }, Vec::new()));
+                rows.push((Row { item, months: String::new(), open_fen: 0, late_fen: 0 }, Vec::new()));
                 rows.len() - 1
             }
         };

@@ -1,0 +1,205 @@
+//! Units that are not homes (车位, 车库, 储藏室): each is a unit of its own, held by the household
+//! that owns or rents it. Its bills are the holder's, named by the unit, so a statement, a
+//! receipt and a dunning notice list a household's units under it, and its payments settle
+//! them with its other bills, oldest first. A unit passing to another household ends one
+//! holding and starts the next; a month held in part is billed by days, like a move-in.
+
+use std::future::Future;
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use crate::domain::area::AreaM2Hundredths;
+use crate::domain::ids::{CommunityId, HouseholdId};
+use crate::domain::period::Period;
+use crate::error::{Error, Result};
+use crate::fees::kinds::HouseholdKind;
+use crate::fees::store::FeesStore;
+use crate::fees::{household_label, Fees};
+use crate::store::{PgTx, SqliteTx, Tx};
+
+/// One holding of a unit: which household holds it, from which day, until which (exclusive).
+#[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
+pub struct UnitRow {
+    pub id: i64,
+    pub code: String,
+    pub kind: HouseholdKind,
+    pub area_m2_hundredths: Option<AreaM2Hundredths>,
+    pub household_id: HouseholdId,
+    pub held_from: NaiveDate,
+    pub held_until: Option<NaiveDate>,
+}
+
+impl UnitRow {
+    /// Whether the holding covers any day of `period`.
+    pub fn held_in(&self, period: Period) -> bool {
+        self.held_from <= period.last_day() && self.held_until.is_none_or(|until| until > period.first_day())
+    }
+
+    /// "车位 B1-018", as receipts and notices name it.
+    pub fn label(&self) -> String {
+        format!("{} {}", self.kind.label(), self.code)
+    }
+}
+
+/// A unit as `unit add` registers it.
+#[derive(Clone, Debug)]
+pub struct NewUnit<'a> {
+    pub code: &'a str,
+    pub kind: HouseholdKind,
+    pub area_m2_hundredths: Option<AreaM2Hundredths>,
+    pub household: &'a str,
+    pub from: NaiveDate,
+}
+
+pub trait UnitsTx: Send {
+    /// Every holding of the community, oldest first per unit code.
+    fn units(&mut self, community_id: CommunityId) -> impl Future<Output = Result<Vec<UnitRow>>> + Send;
+    fn insert_unit(&mut self, community_id: CommunityId, unit: &UnitRow, at: DateTime<Utc>) -> impl Future<Output = Result<i64>> + Send;
+    fn end_unit(&mut self, community_id: CommunityId, unit_id: i64, until: NaiveDate) -> impl Future<Output = Result<()>> + Send;
+    /// The last month billed for a holding (of any fee item), if any.
+    fn last_billed_month_of_unit(&mut self, community_id: CommunityId, unit_id: i64)
+        -> impl Future<Output = Result<Option<Period>>> + Send;
+}
+
+macro_rules! impl_units_tx {
+    ($tx_type:ty) => {
+        impl UnitsTx for $tx_type {
+            async fn units(&mut self, community_id: CommunityId) -> Result<Vec<UnitRow>> {
+                Ok(sqlx::query_as(
+                    "SELECT id, code, kind, area_m2_hundredths, household_id, held_from, held_until
+                     FROM units WHERE community_id = $1 ORDER BY code, held_from",
+                )
+                .bind(community_id)
+                .fetch_all(&mut *self.tx)
+                .await?)
+            }
+
+            async fn insert_unit(&mut self, community_id: CommunityId, u: &UnitRow, at: DateTime<Utc>) -> Result<i64> {
+                Ok(sqlx::query_scalar(
+                    "INSERT INTO units (community_id, code, kind, area_m2_hundredths, household_id, held_from, held_until, created_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+                )
+                .bind(community_id)
+                .bind(&u.code)
+                .bind(u.kind)
+                .bind(u.area_m2_hundredths)
+                .bind(u.household_id)
+                .bind(u.held_from)
+                .bind(u.held_until)
+                .bind(at)
+                .fetch_one(&mut *self.tx)
+                .await?)
+            }
+
+            async fn end_unit(&mut self, community_id: CommunityId, unit_id: i64, until: NaiveDate) -> Result<()> {
+                sqlx::query("UPDATE units SET held_until = $3 WHERE community_id = $1 AND id = $2 AND held_until IS NULL")
+                    .bind(community_id)
+                    .bind(unit_id)
+                    .bind(until)
+                    .execute(&mut *self.tx)
+                    .await?;
+                Ok(())
+            }
+
+            async fn last_billed_month_of_unit(&mut self, community_id: CommunityId, unit_id: i64) -> Result<Option<Period>> {
+                Ok(sqlx::query_scalar("SELECT MAX(period) FROM bills WHERE community_id = $1 AND unit_id = $2")
+                    .bind(community_id)
+                    .bind(unit_id)
+                    .fetch_one(&mut *self.tx)
+                    .await?)
+            }
+        }
+    };
+}
+
+impl_units_tx!(SqliteTx);
+impl_units_tx!(PgTx);
+
+impl<S: FeesStore> Fees<S> {
+    /// Registers a unit held by a household from a day. A unit already held by another
+    /// household passes to this one: its holding ends the day before (refused when a month
+    /// from that day on is already billed to the old holder).
+    pub async fn add_unit(&self, community_id: CommunityId, unit: &NewUnit<'_>) -> Result<i64> {
+        let code = unit.code.trim();
+        if code.is_empty() || code.chars().count() > 40 || code.chars().any(char::is_control) {
+            return Err(Error::invalid("单元编号", format!("“{code}”须为 1 至 40 个字符")));
+        }
+        if !unit.kind.is_unit_kind() {
+            return Err(Error::invalid("单元类型", format!("“{}”不是附属单元；附属单元为车位、车库或储藏室", unit.kind.label())));
+        }
+        let holder = self.household_by_label(community_id, unit.household).await?;
+        let mut tx = self.store().begin().await?;
+        let holdings = tx.units(community_id).await?;
+        if let Some(current) = holdings.iter().find(|u| u.code == code && u.held_until.is_none()) {
+            if current.household_id == holder.id {
+                return Err(Error::Conflict(format!("{} 已由 {} 持有", current.label(), household_label(&holder))));
+            }
+            if current.held_from >= unit.from {
+                return Err(Error::invalid(
+                    "起始日期",
+                    format!("{} 自 {} 起由另一住户持有，新的持有须晚于该日", current.label(), current.held_from),
+                ));
+            }
+            if let Some(billed) = tx.last_billed_month_of_unit(community_id, current.id).await? {
+                if billed.last_day() >= unit.from {
+                    return Err(Error::invalid(
+                        "起始日期",
+                        format!(
+                            "{} 已向原持有人计费至 {billed}，转让日期须在 {} 之后（或先冲销该月计费）",
+                            current.label(),
+                            billed.last_day()
+                        ),
+                    ));
+                }
+            }
+            tx.end_unit(community_id, current.id, unit.from).await?;
+        } else if let Some(later) = holdings.iter().find(|u| u.code == code && u.held_until.is_some_and(|until| until > unit.from)) {
+            return Err(Error::invalid(
+                "起始日期",
+                format!("{} 在 {} 前仍有持有记录", later.label(), later.held_until.unwrap_or(later.held_from)),
+            ));
+        }
+        let row = UnitRow {
+            id: 0,
+            code: code.to_string(),
+            kind: unit.kind,
+            area_m2_hundredths: unit.area_m2_hundredths,
+            household_id: holder.id,
+            held_from: unit.from,
+            held_until: None,
+        };
+        let id = tx.insert_unit(community_id, &row, Utc::now()).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Ends a unit's holding (退租): it is not billed for the days from `until` on.
+    pub async fn end_unit(&self, community_id: CommunityId, code: &str, until: NaiveDate) -> Result<UnitRow> {
+        let mut tx = self.store().begin().await?;
+        let holdings = tx.units(community_id).await?;
+        let current = holdings
+            .into_iter()
+            .find(|u| u.code == code.trim() && u.held_until.is_none())
+            .ok_or_else(|| Error::not_found(format!("正在持有的单元 {code}")))?;
+        if until <= current.held_from {
+            return Err(Error::invalid("结束日期", format!("须晚于持有起始日 {}", current.held_from)));
+        }
+        if let Some(billed) = tx.last_billed_month_of_unit(community_id, current.id).await? {
+            if billed.last_day() >= until {
+                return Err(Error::invalid(
+                    "结束日期",
+                    format!("{} 已计费至 {billed}，结束日期须在 {} 之后", current.label(), billed.last_day()),
+                ));
+            }
+        }
+        tx.end_unit(community_id, current.id, until).await?;
+        tx.commit().await?;
+        Ok(UnitRow { held_until: Some(until), ..current })
+    }
+
+    /// Every holding of the community, by unit code.
+    pub async fn units(&self, community_id: CommunityId) -> Result<Vec<UnitRow>> {
+        let mut tx = self.store().read().await?;
+        tx.units(community_id).await
+    }
+}
