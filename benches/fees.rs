@@ -124,6 +124,7 @@ async fn run<S: FeesStore>(store: S, args: &Args) -> mingzhang::Result<()> {
     );
 
     let mut period = start;
+    let mut last_run_s = None;
     for _ in 1..args.months {
         if period.month() == 12 {
             // A new year's periods open when December closes, after the carry-forward.
@@ -136,7 +137,14 @@ async fn run<S: FeesStore>(store: S, args: &Args) -> mingzhang::Result<()> {
             }
         }
         period = period.next();
+        let t = Instant::now();
         fees.run_billing(&book, period, &[], "会计").await?;
+        last_run_s = Some(t.elapsed().as_secs_f64());
+    }
+    if let Some(secs) = last_run_s {
+        // The last month's run applies the prepayments left and reads the book's open bills,
+        // which grow with every month billed.
+        println!("billing run of month {} ({period}): {secs:.2} s", args.months);
     }
     let t = Instant::now();
     let a = aging(&store, &book, period, false).await?;

@@ -914,8 +914,12 @@ macro_rules! impl_fees_tx {
                             .push_bind(b.amount_fen)
                             .push(run_id)
                             .push_bind(b.issue)
-                            .push_bind(b.tax_fen)
-                            .push_bind(b.unit_id);
+                            .push_bind(b.tax_fen);
+                        // A unit's id is the database's too; a household's own bill has none.
+                        match b.unit_id {
+                            Some(id) => row.push(id),
+                            None => row.push("NULL"),
+                        };
                     });
                     q.build().execute(&mut *self.tx).await?;
                 }
