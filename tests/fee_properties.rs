@@ -81,7 +81,13 @@ async fn apply<S: FeesStore>(ledger: &Ledger<S>, ops: &[Op]) {
                     cashier: "出纳",
                     bill_ids,
                 };
-                ledger.fees().pay(&book, &req).await.unwrap();
+                // A key used again is the first payment again when the request is the same, and is
+                // refused, recording nothing, when it differs (here: another day or amount).
+                match ledger.fees().pay(&book, &req).await {
+                    Ok(_) => {}
+                    Err(mingzhang::Error::Invalid { field, .. }) if field == "幂等键" => {}
+                    Err(e) => panic!("{e}"),
+                }
             }
             Op::Waive { household, percent } => {
                 let h = &households[*household];

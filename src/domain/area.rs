@@ -1,8 +1,8 @@
 //! Floor areas (建筑面积) in square metres with two decimals, stored as integer hundredths of a
 //! square metre, parsed like `Fen`: a typed area is kept exactly, never rounded.
 
+use crate::domain::number::parse_decimal;
 use std::fmt;
-use std::str::FromStr;
 
 use rust_decimal::Decimal;
 
@@ -17,7 +17,7 @@ pub struct AreaM2Hundredths(pub i64);
 impl AreaM2Hundredths {
     /// Parses "89.5" or "120.25": positive, at most two decimals, at most `MAX_AREA_M2`.
     pub fn parse(text: &str) -> Result<AreaM2Hundredths, String> {
-        let value = Decimal::from_str(text.trim()).map_err(|_| format!("“{text}”不是数字"))?;
+        let value = parse_decimal(text, true).map_err(|e| format!("“{text}”{e}"))?;
         if value <= Decimal::ZERO {
             return Err(format!("“{text}”须大于零"));
         }

@@ -6,4 +6,5 @@ pub mod ids;
 pub mod limits;
 pub mod money;
 pub mod natural;
+pub mod number;
 pub mod period;

@@ -7,6 +7,9 @@ use std::fmt;
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::{Decimal, RoundingStrategy};
 
+use crate::domain::limits::MAX_AMOUNT_FEN;
+use crate::domain::number::{parse_decimal, NumberError};
+
 /// An amount in fen. Signed: a red-ink (红字) line carries a negative amount.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Fen(pub i64);
@@ -14,39 +17,42 @@ pub struct Fen(pub i64);
 /// Why a text could not be read as an amount of money.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FenParseError {
-    #[error("不是有效的金额")]
-    NotANumber,
+    #[error("不是有效的金额：{0}")]
+    NotANumber(NumberError),
     #[error("金额最多两位小数（到分）")]
     TooManyDecimals,
-    #[error("金额超出范围")]
+    #[error("金额超出上限 {}", Fen(MAX_AMOUNT_FEN))]
     OutOfRange,
 }
 
 impl Fen {
     pub const ZERO: Fen = Fen(0);
 
-    /// Parses "1234.56", "-0.05", "1,234.5" or "１２３" style input typed by accountants.
-    /// More than two decimal places is refused rather than rounded: an amount that was typed
-    /// is an amount that must be kept exactly.
+    /// Parses "1234.56", "-0.05" or "1,234.5" as accountants type amounts (`number`'s plain
+    /// decimals: no 1e3, no full-width digits). More than two decimal places is refused rather
+    /// than rounded: an amount that was typed is an amount that must be kept exactly. So is an
+    /// amount beyond `MAX_AMOUNT_FEN` either way.
     pub fn parse(text: &str) -> Result<Fen, FenParseError> {
-        let cleaned: String = text.trim().chars().filter(|c| *c != ',' && *c != '，').collect();
-        if cleaned.is_empty() {
-            return Err(FenParseError::NotANumber);
-        }
-        let value: Decimal = cleaned.parse().map_err(|_| FenParseError::NotANumber)?;
-        if value.normalize().scale() > 2 {
-            return Err(FenParseError::TooManyDecimals);
-        }
-        Fen::from_yuan_exact(value)
+        Fen::from_yuan_exact(parse_decimal(text, true).map_err(FenParseError::NotANumber)?)
     }
 
-    /// Converts a yuan amount that already has at most two decimals.
+    /// As `parse`, without thousands separators: for JSON, whose amounts are plain strings.
+    pub fn parse_plain(text: &str) -> Result<Fen, FenParseError> {
+        Fen::from_yuan_exact(parse_decimal(text, false).map_err(FenParseError::NotANumber)?)
+    }
+
+    /// Converts a yuan amount that has at most two decimals and lies within the limit.
     pub fn from_yuan_exact(yuan: Decimal) -> Result<Fen, FenParseError> {
         let fen = yuan.checked_mul(Decimal::ONE_HUNDRED).ok_or(FenParseError::OutOfRange)?;
         if fen.fract() != Decimal::ZERO {
             return Err(FenParseError::TooManyDecimals);
         }
-        fen.to_i64().map(Fen).ok_or(FenParseError::OutOfRange)
+        fen.to_i64().filter(|f| f.abs() <= MAX_AMOUNT_FEN).map(Fen).ok_or(FenParseError::OutOfRange)
+    }
+
+    /// Whether the amount lies within `MAX_AMOUNT_FEN` either way.
+    pub fn within_limit(self) -> bool {
+        self.0.checked_abs().is_some_and(|f| f <= MAX_AMOUNT_FEN)
     }
 
     pub fn to_yuan(self) -> Decimal {
@@ -66,7 +72,7 @@ impl Fen {
 pub fn round_half_up_to_fen(yuan: Decimal) -> Fen {
     let rounded = yuan.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
     // A rounded Decimal of realistic size always fits; saturate rather than panic on absurd input.
-    Fen((rounded * Decimal::ONE_HUNDRED).to_i64().unwrap_or(i64::MAX))
+    Fen(rounded.checked_mul(Decimal::ONE_HUNDRED).and_then(|f| f.to_i64()).unwrap_or(i64::MAX))
 }
 
 impl fmt::Display for Fen {
@@ -121,7 +127,7 @@ impl serde::Serialize for Fen {
 impl<'de> serde::Deserialize<'de> for Fen {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Fen, D::Error> {
         let text = String::deserialize(d)?;
-        Fen::parse(&text).map_err(serde::de::Error::custom)
+        Fen::parse_plain(&text).map_err(serde::de::Error::custom)
     }
 }
 
@@ -138,8 +144,17 @@ mod tests {
         assert_eq!(Fen::parse("10"), Ok(Fen(1000)));
         assert_eq!(Fen::parse("1.230"), Ok(Fen(123)));
         assert_eq!(Fen::parse("1.234"), Err(FenParseError::TooManyDecimals));
-        assert_eq!(Fen::parse("abc"), Err(FenParseError::NotANumber));
-        assert_eq!(Fen::parse(""), Err(FenParseError::NotANumber));
+        assert_eq!(Fen::parse("abc"), Err(FenParseError::NotANumber(NumberError::NotANumber)));
+        assert_eq!(Fen::parse(""), Err(FenParseError::NotANumber(NumberError::Empty)));
+        assert_eq!(Fen::parse("1e3"), Err(FenParseError::NotANumber(NumberError::Exponent)));
+        assert_eq!(Fen::parse("１００"), Err(FenParseError::NotANumber(NumberError::FullWidth)));
+        assert_eq!(Fen::parse_plain("1,234.5"), Err(FenParseError::NotANumber(NumberError::Grouping)));
+        // The limit, either way, and far below it where i64 fen would overflow.
+        assert_eq!(Fen::parse("1000000000.00"), Ok(Fen(MAX_AMOUNT_FEN)));
+        assert_eq!(Fen::parse("1000000000.01"), Err(FenParseError::OutOfRange));
+        assert_eq!(Fen::parse("-1000000000.01"), Err(FenParseError::OutOfRange));
+        assert_eq!(Fen::parse("92233720368547758.07"), Err(FenParseError::OutOfRange));
+        assert_eq!(FenParseError::OutOfRange.to_string(), "金额超出上限 1000000000.00");
         assert_eq!(Fen(-5).to_string(), "-0.05");
         assert_eq!(Fen(123456).to_string(), "1234.56");
     }

@@ -6,6 +6,7 @@ use chrono::{NaiveDate, Utc};
 
 use crate::domain::area::AreaM2Hundredths;
 use crate::domain::ids::CommunityId;
+use crate::domain::limits::{check_text, MAX_NAME_CHARS, MAX_PHONE_CHARS, MAX_PLACE_CHARS};
 use crate::fees::store::FeesStore;
 
 use crate::error::{Error, Result};
@@ -96,6 +97,16 @@ fn parse_row(c: &Columns, r: &TextRow) -> std::result::Result<NewHousehold, (&'s
     if owner_name.is_empty() {
         return Err(("业主", "不能为空".into()));
     }
+    let phone = cell(c.phone);
+    for (column, text, max) in [
+        ("楼栋", building, MAX_PLACE_CHARS),
+        ("单元", unit, MAX_PLACE_CHARS),
+        ("房号", room, MAX_PLACE_CHARS),
+        ("业主", owner_name.as_str(), MAX_NAME_CHARS),
+        ("电话", phone, MAX_PHONE_CHARS),
+    ] {
+        check_text(text, max).map_err(|reason| (column, reason))?;
+    }
     Ok(NewHousehold {
         building: building.to_string(),
         unit: unit.to_string(),
@@ -103,7 +114,7 @@ fn parse_row(c: &Columns, r: &TextRow) -> std::result::Result<NewHousehold, (&'s
         area_m2_hundredths,
         kind,
         owner_name,
-        phone: cell(c.phone).to_string(),
+        phone: phone.to_string(),
         move_in_date,
     })
 }

@@ -1,12 +1,13 @@
 //! Fee items (收费项目), their dated standards (收费标准) and meter readings (抄表).
 
 use std::collections::{HashMap, HashSet};
-use std::str::FromStr;
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use crate::domain::ids::HouseholdId;
+use crate::domain::limits::{check_text, MAX_CODE_CHARS, MAX_METER_READING, MAX_NAME_CHARS, MAX_RATE_YUAN};
+use crate::domain::number::parse_decimal;
 use crate::domain::period::Period;
 use crate::error::{Error, Result};
 use crate::fees::rules::{FeeBasis, HouseholdKind, MeterChange};
@@ -28,6 +29,8 @@ impl<S: FeesStore> Fees<S> {
         if spec.code.trim().is_empty() || spec.name.trim().is_empty() {
             return Err(Error::invalid("收费项目", "编码和名称不能为空"));
         }
+        check_text(spec.code.trim(), MAX_CODE_CHARS).map_err(|reason| Error::invalid("收费项目编码", reason))?;
+        check_text(spec.name.trim(), MAX_NAME_CHARS).map_err(|reason| Error::invalid("收费项目名称", reason))?;
         if !(0..=10_000).contains(&spec.late_fee_ppm_per_day) || !(0..=100).contains(&spec.late_fee_cap_percent) {
             return Err(Error::invalid("滞纳金", "日费率须在 0 至 10000（百万分之一）之间，上限在 0 至 100% 之间"));
         }
@@ -88,9 +91,12 @@ impl<S: FeesStore> Fees<S> {
         from: NaiveDate,
         until: Option<NaiveDate>,
     ) -> Result<i64> {
-        let rate = Decimal::from_str(rate_text.trim()).map_err(|_| Error::invalid("单价", format!("“{rate_text}”不是数字")))?;
+        let rate = parse_decimal(rate_text, false).map_err(|e| Error::invalid("单价", format!("“{rate_text}”{e}")))?;
         if rate <= Decimal::ZERO || rate.normalize().scale() > 4 {
             return Err(Error::invalid("单价", format!("“{rate_text}”须大于零，最多四位小数")));
+        }
+        if rate > Decimal::from(MAX_RATE_YUAN) {
+            return Err(Error::invalid("单价", format!("“{rate_text}”超过上限 {MAX_RATE_YUAN} 元")));
         }
         if until.is_some_and(|u| u <= from) {
             return Err(Error::invalid("有效期", "结束日期须晚于开始日期"));
@@ -260,9 +266,12 @@ impl MeterReadingInput {
 }
 
 fn parse_reading(row: usize, column: &str, text: &str) -> Result<Decimal> {
-    let value = Decimal::from_str(text.trim()).map_err(|_| Error::csv(row, column, format!("“{text}”不是数字")))?;
+    let value = parse_decimal(text, false).map_err(|e| Error::csv(row, column, format!("“{text}”{e}")))?;
     if value < Decimal::ZERO {
         return Err(Error::csv(row, column, "不能为负数"));
+    }
+    if value > Decimal::from(MAX_METER_READING) || value.normalize().scale() > 4 {
+        return Err(Error::csv(row, column, format!("“{text}”须在 0 至 {MAX_METER_READING} 之间，最多四位小数")));
     }
     Ok(value)
 }

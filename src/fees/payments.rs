@@ -7,6 +7,7 @@ use chrono::Utc;
 
 use crate::domain::capital::capital_amount;
 use crate::domain::ids::HouseholdId;
+use crate::domain::limits::MAX_AMOUNT_FEN;
 use crate::domain::money::Fen;
 use crate::domain::period::Period;
 use crate::error::{Error, Result};
@@ -38,14 +39,38 @@ impl<S: FeesStore> Fees<S> {
         if req.amount.0 <= 0 {
             return Err(Error::invalid("收款金额", format!("{} 须大于零", req.amount)));
         }
+        if !req.amount.within_limit() {
+            return Err(Error::invalid("收款金额", format!("{} 超出单笔上限 {}", req.amount, Fen(MAX_AMOUNT_FEN))));
+        }
         let recorded = self.record_payment(book, req, key).await;
         if let Ok(Some(receipt)) = recorded {
             return Ok(receipt);
         }
         // The key is taken, or the request fails now: a retry whose first run went through
-        // fails on the bills that run settled. Either way the first receipt is the answer.
+        // fails on the bills that run settled. Either way the first receipt is the answer, if
+        // the request is the same one; the key sent with another payment is refused.
         let mut tx = self.store().read().await?;
         if let Some(existing) = tx.payment_by_key(book.key(), key).await? {
+            let differences = request_differences(&existing, req);
+            if !differences.is_empty() {
+                let mut named = Vec::with_capacity(differences.len());
+                for d in differences {
+                    named.push(match d {
+                        Difference::Household(first, now) => {
+                            let first =
+                                tx.household(book.row.community_id, first).await?.map_or(format!("#{}", first.0), |h| household_label(&h));
+                            let now =
+                                tx.household(book.row.community_id, now).await?.map_or(format!("#{}", now.0), |h| household_label(&h));
+                            format!("住户 {first} ≠ {now}")
+                        }
+                        Difference::Other(text) => text,
+                    });
+                }
+                return Err(Error::invalid(
+                    "幂等键",
+                    format!("{key} 已用于收据{}，与本次请求不同：{}", receipt_label(existing.receipt_number), named.join("；")),
+                ));
+            }
             return receipt_of(&mut tx, book, &existing).await.map(|r| Receipt { replayed: true, ..r });
         }
         recorded?.ok_or_else(|| Error::invalid("幂等键", format!("{key} 与另一笔收款冲突")))
@@ -218,6 +243,35 @@ fn settlement<'a>(
 
 fn bill_of(open: &[OpenBillRow], bill_id: i64) -> &OpenBillRow {
     open.iter().find(|b| b.id == bill_id).expect("the allocation settles only bills it was given")
+}
+
+/// How a request differs from the payment already recorded under its key.
+#[derive(Debug, PartialEq, Eq)]
+enum Difference {
+    Household(HouseholdId, HouseholdId),
+    Other(String),
+}
+
+/// What differs between the payment recorded under a key and a request with the same key
+/// (pure): the household, the amount, the method, the date, the cashier.
+fn request_differences(first: &PaymentRow, req: &PaymentRequest<'_>) -> Vec<Difference> {
+    let mut out = Vec::new();
+    if first.household_id != req.household_id {
+        out.push(Difference::Household(first.household_id, req.household_id));
+    }
+    if first.amount_fen != req.amount.0 {
+        out.push(Difference::Other(format!("金额 {} ≠ {}", Fen(first.amount_fen), req.amount)));
+    }
+    if first.method != req.method {
+        out.push(Difference::Other(format!("收款方式 {} ≠ {}", first.method.label(), req.method.label())));
+    }
+    if first.paid_on != req.paid_on {
+        out.push(Difference::Other(format!("收款日期 {} ≠ {}", first.paid_on, req.paid_on)));
+    }
+    if first.cashier != req.cashier {
+        out.push(Difference::Other(format!("收款人 {} ≠ {}", first.cashier, req.cashier)));
+    }
+    out
 }
 
 /// The book's open months.

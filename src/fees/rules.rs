@@ -41,11 +41,14 @@ impl Held {
 /// quantity, pro rata by the days of the month it was held (住户月中入住、车位月中起租或退租按天
 /// 计费), nothing outside them. Rounded once, half up to the fen.
 pub fn monthly_charge(rate_yuan: Decimal, quantity: Quantity, period: Period, held: Held) -> Fen {
+    // Checked: stored figures from before the limits could overflow a Decimal; the result is
+    // then past every limit and the run holds the bill back, naming it, instead of panicking.
     let base = match quantity {
-        Quantity::Area { area_m2 } => rate_yuan * area_m2,
-        Quantity::Month => rate_yuan,
-        Quantity::Metered { used } => rate_yuan * used,
-    };
+        Quantity::Area { area_m2 } => rate_yuan.checked_mul(area_m2),
+        Quantity::Month => Some(rate_yuan),
+        Quantity::Metered { used } => rate_yuan.checked_mul(used),
+    }
+    .unwrap_or(Decimal::MAX);
     let (first, last) = (period.first_day(), period.last_day());
     let from = held.from.map_or(first, |d| d.max(first));
     // The last day held within the month (`until` is the first day not held).
@@ -57,7 +60,7 @@ pub fn monthly_charge(rate_yuan: Decimal, quantity: Quantity, period: Period, he
         base
     } else {
         let days = Decimal::from((to - from).num_days() + 1);
-        base * days / Decimal::from(last.day())
+        base.checked_mul(days).unwrap_or(Decimal::MAX) / Decimal::from(last.day())
     };
     round_half_up_to_fen(billed)
 }
@@ -162,6 +165,8 @@ pub enum HeldReason {
     ReadingBelowPrevious,
     /// A unit billed by area has no area registered.
     NoUnitArea,
+    /// The bill would exceed the largest single amount (a metered use far beyond any meter's).
+    TooLarge,
 }
 
 impl HeldReason {
@@ -171,6 +176,7 @@ impl HeldReason {
             HeldReason::NoPreviousReading => "缺少上期读数（新表请先录入上月的起始读数）",
             HeldReason::ReadingBelowPrevious => "本月读数小于上期读数（换表请标注为换表）",
             HeldReason::NoUnitArea => "该单元按面积计费，但未登记面积",
+            HeldReason::TooLarge => "账单金额超出单笔上限（1000000000.00 元），请核对读数",
         }
     }
 }
@@ -243,6 +249,10 @@ pub fn plan_bills(period: Period, inputs: &BillingInputs<'_>) -> Result<BillingP
                 }
             };
             let amount = monthly_charge(standard.rate()?, quantity, period, Held::from(h.move_in_date));
+            if !amount.within_limit() {
+                plan.held.push(HeldBill { household_id: h.id, unit_id: None, fee_item_id: item.id, reason: HeldReason::TooLarge });
+                continue;
+            }
             plan.add(inputs, &h.building, key, period, amount);
         }
     }

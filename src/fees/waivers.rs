@@ -21,8 +21,8 @@ impl<S: FeesStore> Fees<S> {
         let accounts = fee_accounts(book)?;
         let reason = check_reason("减免原因", reason)?;
         let approver = check_person("审批人", approver)?;
-        if amount.0 <= 0 {
-            return Err(Error::invalid("减免金额", "须大于零"));
+        if amount.0 <= 0 || !amount.within_limit() {
+            return Err(Error::invalid("减免金额", format!("须大于零，不超过 {}", Fen(crate::domain::limits::MAX_AMOUNT_FEN))));
         }
         let mut tx = self.store().begin().await?;
         let bill = tx

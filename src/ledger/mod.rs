@@ -54,9 +54,10 @@ impl<S: LedgerStore> Ledger<S> {
 
     pub async fn create_community(&self, name: &str) -> Result<CommunityRow> {
         let name = name.trim();
-        if name.is_empty() || name.chars().count() > 100 {
-            return Err(Error::invalid("社区名称", "不能为空，最多100个字"));
+        if name.is_empty() {
+            return Err(Error::invalid("社区名称", "不能为空"));
         }
+        crate::domain::limits::check_text(name, 100).map_err(|reason| Error::invalid("社区名称", reason))?;
         let mut tx = self.store.begin().await?;
         if tx.communities().await?.iter().any(|c| c.name == name) {
             return Err(Error::Conflict(format!("社区“{name}”已存在")));
@@ -85,6 +86,10 @@ impl<S: LedgerStore> Ledger<S> {
         if code.is_empty() || code.len() > 40 || !code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
             return Err(Error::invalid("账套编码", "须为1至40个字母、数字、- 或 _"));
         }
+        if name.trim().is_empty() {
+            return Err(Error::invalid("账套名称", "不能为空"));
+        }
+        crate::domain::limits::check_text(name.trim(), 100).map_err(|reason| Error::invalid("账套名称", reason))?;
         let mut tx = self.store.begin().await?;
         if tx.books(community_id).await?.iter().any(|b| b.code == code) {
             return Err(Error::Conflict(format!("账套“{code}”已存在")));

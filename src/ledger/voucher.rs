@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use sha2::{Digest, Sha256};
 
-use crate::domain::limits::{MAX_ATTACHMENTS, MAX_LINES_PER_VOUCHER, MAX_SUMMARY_CHARS};
+use crate::domain::limits::{MAX_AMOUNT_FEN, MAX_ATTACHMENTS, MAX_LINES_PER_VOUCHER, MAX_SUMMARY_CHARS};
 use crate::domain::money::Fen;
 use crate::domain::period::Period;
 use crate::error::{Error, Result};
@@ -195,6 +195,9 @@ impl VoucherInput {
             if summary_chars > MAX_SUMMARY_CHARS {
                 return Err(Error::BadLine { line: n, reason: format!("摘要最多 {MAX_SUMMARY_CHARS} 个字") });
             }
+            if let Some(c) = line.summary.chars().find(|c| c.is_control()) {
+                return Err(Error::BadLine { line: n, reason: format!("摘要含控制字符（U+{:04X}）", c as u32) });
+            }
             let account = AccountCode::parse(&line.account)
                 .and_then(|code| chart.get(&code))
                 .ok_or_else(|| Error::UnknownAccount { line: n, code: line.account.clone() })?;
@@ -217,6 +220,9 @@ impl VoucherInput {
                     return Err(Error::BadLine { line: n, reason: "金额须为正数；更正已记账凭证请用红字冲销".into() });
                 }
                 _ => {}
+            }
+            if !amount.within_limit() {
+                return Err(Error::BadLine { line: n, reason: format!("金额 {amount} 超出单笔上限 {}", Fen(MAX_AMOUNT_FEN)) });
             }
             let overflow = || Error::invalid("金额", "合计超出范围");
             debit = debit.checked_add(line.debit.0).ok_or_else(overflow)?;

@@ -44,14 +44,19 @@ impl Totals {
         (self.debit_fen - self.carry_debit_fen) - (self.credit_fen - self.carry_credit_fen)
     }
 
+    /// Adds a sub-account's totals to its parent's. The limits keep every stored balance far
+    /// inside i64 (`domain::limits`); should a book hold more than that, the sum stops at the
+    /// end of the range rather than wrap, and the trial balance's footer says it cannot be
+    /// checked.
     fn add(&mut self, other: &Totals) {
-        self.opening_fen += other.opening_fen;
-        self.debit_fen += other.debit_fen;
-        self.credit_fen += other.credit_fen;
-        self.year_debit_fen += other.year_debit_fen;
-        self.year_credit_fen += other.year_credit_fen;
-        self.carry_debit_fen += other.carry_debit_fen;
-        self.carry_credit_fen += other.carry_credit_fen;
+        let add = |a: &mut i64, b: i64| *a = a.saturating_add(b);
+        add(&mut self.opening_fen, other.opening_fen);
+        add(&mut self.debit_fen, other.debit_fen);
+        add(&mut self.credit_fen, other.credit_fen);
+        add(&mut self.year_debit_fen, other.year_debit_fen);
+        add(&mut self.year_credit_fen, other.year_credit_fen);
+        add(&mut self.carry_debit_fen, other.carry_debit_fen);
+        add(&mut self.carry_credit_fen, other.carry_credit_fen);
     }
 }
 
@@ -213,7 +218,9 @@ impl TrialBalance {
         headers.push(("方向", Align::Left));
         let mut t = Table::new("科目余额表", &headers);
         t.subtitle.push(format!("账套：{}    期间：{} 至 {}    单位：元", self.book, self.from, self.to));
-        let mut sums = [0i64; 8];
+        // Summed in i128: the total of the first-level accounts can never wrap, and a total
+        // beyond what a fen amount holds is said to be, not printed wrong.
+        let mut sums = [0i128; 8];
         for row in &self.rows {
             let indent = "  ".repeat(row.level.saturating_sub(1) as usize);
             let columns = row.totals.columns();
@@ -223,16 +230,22 @@ impl TrialBalance {
             t.rows.push(cells);
             if row.level == 1 {
                 for (s, v) in sums.iter_mut().zip(columns) {
-                    *s += v;
+                    *s += i128::from(v);
                 }
             }
         }
         let mut total = vec![String::new(), "合计".to_string()];
-        total.extend(sums.iter().map(|v| money_cell(*v)));
+        // A total at either end of i64 is one that stopped there (`Totals::add`).
+        let in_range = sums.iter().all(|v| (i128::from(i64::MIN)..i128::from(i64::MAX)).contains(v) && *v != i128::from(i64::MIN));
+        total.extend(sums.iter().map(|v| i64::try_from(*v).map_or_else(|_| "超出范围".to_string(), money_cell)));
         total.push(String::new());
         t.rows.push(total);
         let balanced = sums[0] == sums[1] && sums[2] == sums[3] && sums[4] == sums[5] && sums[6] == sums[7];
-        t.footer.push(if balanced { "试算平衡".to_string() } else { "试算不平！".to_string() });
+        t.footer.push(match (in_range, balanced) {
+            (false, _) => "合计超出金额范围，无法试算！".to_string(),
+            (true, true) => "试算平衡".to_string(),
+            (true, false) => "试算不平！".to_string(),
+        });
         t
     }
 

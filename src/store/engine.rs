@@ -95,19 +95,49 @@ impl SqliteStore {
             .pragma("wal_autocheckpoint", WRITER_CHECKPOINT_PAGES);
         // The writer lives as long as the store, so its worker thread (named, see `affinity`) is
         // the one pinned.
-        let writer = SqlitePoolOptions::new()
-            .max_connections(1)
-            .idle_timeout(None)
-            .max_lifetime(None)
-            .connect_with(options.clone().thread_name(|id| format!("{}-{id}", super::affinity::WRITER_THREAD_PREFIX)))
-            .await?;
-        sqlx::migrate!("migrations/sqlite").run(&writer).await?;
+        let writer_options = options.clone().thread_name(|id| format!("{}-{id}", super::affinity::WRITER_THREAD_PREFIX));
+        // Turning a new file to WAL takes its lock without SQLite's busy wait: a process that
+        // opens the file while another is doing so is told "database is locked" at once, and
+        // tries again.
+        let mut round = 0u64;
+        let writer = loop {
+            let pool = SqlitePoolOptions::new().max_connections(1).idle_timeout(None).max_lifetime(None);
+            match pool.connect_with(writer_options.clone()).await {
+                Ok(pool) => break pool,
+                Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("5") && round < 50 => {
+                    round += 1;
+                    tokio::time::sleep(Duration::from_millis(10 * round)).await;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        };
+        migrate_racing_openers(&writer).await?;
         // Readers keep SQLite's default 2 MiB cache: any commit by the writer empties it, and
         // `verify` streams the journal through it once.
         let readers =
             SqlitePoolOptions::new().max_connections(4).connect_with(options.clone().read_only(true).pragma("cache_size", "-2000")).await?;
         let checkpoints = SqlitePoolOptions::new().max_connections(1).connect_with(options.pragma("cache_size", "-2000")).await?;
         Ok(SqliteStore { writer, readers, checkpointer: Arc::new(Checkpointer::start(checkpoints)) })
+    }
+}
+
+/// Applies the SQLite migrations, also when other processes open the same new file at the same
+/// moment. Each migration commits with its row in `_sqlx_migrations`, but which ones are applied
+/// is read before they run: a process that read "none" while another was applying the first
+/// fails on "table … already exists". It then reads again and applies what is left; the
+/// writers queue on SQLite's lock (busy_timeout), so a few rounds always settle it.
+async fn migrate_racing_openers(writer: &sqlx::SqlitePool) -> Result<()> {
+    const ROUNDS: u32 = 20;
+    let mut round = 0;
+    loop {
+        match sqlx::migrate!("migrations/sqlite").run(writer).await {
+            Ok(()) => return Ok(()),
+            Err(sqlx::migrate::MigrateError::Execute(_) | sqlx::migrate::MigrateError::ExecuteMigration(..)) if round < ROUNDS => {
+                round += 1;
+                tokio::time::sleep(Duration::from_millis(20 * u64::from(round))).await;
+            }
+            Err(e) => return Err(e.into()),
+        }
     }
 }
 
@@ -142,7 +172,9 @@ pub struct PgTx {
 impl PgStore {
     pub async fn connect(url: &str) -> Result<PgStore> {
         let options = PgConnectOptions::from_str(url)?;
-        let pool = PgPoolOptions::new().max_connections(8).connect_with(options).await?;
+        // A server that is down or a port that is closed fails in seconds, not after the
+        // pool's default 30 s of retries.
+        let pool = PgPoolOptions::new().max_connections(8).acquire_timeout(Duration::from_secs(5)).connect_with(options).await?;
         sqlx::migrate!("migrations/postgres").run(&pool).await?;
         Ok(PgStore { pool })
     }

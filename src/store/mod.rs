@@ -17,7 +17,7 @@ pub(crate) use types::text_enum;
 
 use std::future::Future;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 pub use engine::{PgStore, PgTx, SqliteStore, SqliteTx};
 
@@ -46,7 +46,18 @@ pub trait Tx: Send {
     fn commit(self) -> impl Future<Output = Result<()>> + Send;
 }
 
-/// A store of either engine, chosen by the URL.
+/// A database URL as it may be shown: a password in it replaced by `***`.
+pub fn redacted(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else { return url.to_string() };
+    match rest.split_once('@') {
+        Some((user_info, host)) if user_info.contains(':') => {
+            let user = user_info.split(':').next().unwrap_or_default();
+            format!("{scheme}://{user}:***@{host}")
+        }
+        _ => url.to_string(),
+    }
+}
+
 /// Whether a `--db` value names a PostgreSQL server rather than an SQLite file.
 pub fn is_postgres(url: &str) -> bool {
     url.starts_with("postgres://") || url.starts_with("postgresql://")
@@ -61,14 +72,31 @@ pub enum AnyStore {
 impl AnyStore {
     /// `postgres://…` or `postgresql://…` selects PostgreSQL; `sqlite:…` or a plain file path
     /// selects an SQLite file (created if missing). Migrations are applied at connect.
+    ///
+    /// A PostgreSQL URL's query (`?sslmode=require`) is the driver's and honoured; an SQLite
+    /// path with one (`x.db?mode=memory`) is refused, since its options would change where the
+    /// books are kept. A database that cannot be opened is named in the error (without a
+    /// password), beside the driver's reason.
     pub async fn connect(url: &str) -> Result<AnyStore> {
-        match is_postgres(url) {
-            true => Ok(AnyStore::Postgres(PgStore::connect(url).await?)),
+        let opened = match is_postgres(url) {
+            true => PgStore::connect(url).await.map(AnyStore::Postgres),
             false => {
                 let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
-                Ok(AnyStore::Sqlite(SqliteStore::open(path).await?))
+                if path.contains('?') {
+                    return Err(Error::invalid(
+                        "--db",
+                        format!("SQLite 数据库“{path}”不能带查询参数（如 ?mode=memory，会使账簿不写入文件）；请只写文件路径"),
+                    ));
+                }
+                SqliteStore::open(path).await.map(AnyStore::Sqlite)
             }
-        }
+        };
+        opened.map_err(|e| match e {
+            Error::Database(_) | Error::Migrate(_) | Error::Io(_) => {
+                Error::invalid("--db", format!("无法打开数据库 {}：{e}", redacted(url)))
+            }
+            other => other,
+        })
     }
 
     /// For a process that writes from one thread (the command line, the benchmarks): keeps

@@ -1,0 +1,53 @@
+//! The database's edge (issue 10): several processes opening one new SQLite file at once all
+//! migrate it; an SQLite path with a query string is refused rather than opened in memory; a
+//! server that cannot be reached fails fast and is named.
+
+mod common;
+
+use common::*;
+
+#[test]
+fn four_processes_opening_a_new_file_at_once_all_succeed() {
+    let dir = tempfile::tempdir().unwrap();
+    for round in 0..20 {
+        let db = dir.path().join(format!("new-{round}.db"));
+        let children: Vec<_> =
+            (0..4).map(|i| mingzhang().arg("--db").arg(&db).args(["init", &format!("社区{i}")]).output_async()).collect();
+        for (i, child) in children.into_iter().enumerate() {
+            let out = child.wait_with_output().unwrap();
+            assert!(out.status.success(), "round {round}, process {i}: {}", String::from_utf8_lossy(&out.stderr));
+        }
+    }
+}
+
+/// Starts a command without waiting for it, its output captured.
+trait OutputAsync {
+    fn output_async(&mut self) -> std::process::Child;
+}
+
+impl OutputAsync for std::process::Command {
+    fn output_async(&mut self) -> std::process::Child {
+        self.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().expect("start mingzhang")
+    }
+}
+
+#[test]
+fn an_sqlite_path_with_a_query_string_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("{}?mode=memory", dir.path().join("x.db").display());
+    let out = mingzhang().args(["--db", &db, "init", "内存社区"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("查询参数"), "{err}");
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "nothing was created");
+}
+
+#[test]
+fn a_server_that_cannot_be_reached_fails_fast_and_is_named() {
+    // (How fast is the pool's acquire timeout's business, 5 s; the tests assert on no clock.)
+    let out = mingzhang().args(["--db", "postgres://mingzhang:secret@127.0.0.1:9/books", "verify"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("无法打开数据库 postgres://mingzhang:***@127.0.0.1:9/books"), "{err}");
+    assert!(!err.contains("secret"), "the password is not shown: {err}");
+}
