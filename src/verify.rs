@@ -4,6 +4,7 @@
 
 use crate::error::Result;
 use crate::fees::store::FeesStore;
+use crate::ledger::anchor::{check_anchor, check_link, Anchor};
 use crate::ledger::store::LedgerTx;
 use crate::ledger::{load_book, Book};
 
@@ -50,6 +51,23 @@ pub async fn verify_all<S: FeesStore>(store: &S) -> Result<VerifyReport> {
         }
     }
     Ok(report)
+}
+
+/// Checks anchors held outside the database (`ledger::anchor`): each book head from an anchor
+/// file, each receipt's chain link. A finding per anchor that no longer stands (invariant 4).
+pub async fn verify_anchors<S: FeesStore>(store: &S, anchors: &[Anchor], links: &[String]) -> Result<Vec<Finding>> {
+    let mut findings = Vec::new();
+    for a in anchors {
+        if let Some(message) = check_anchor(store, a).await? {
+            findings.push(Finding { community: a.community.clone(), book: a.book.clone(), invariant: 4, message });
+        }
+    }
+    for link in links {
+        if let Some(message) = check_link(store, link).await? {
+            findings.push(Finding { community: String::new(), book: String::new(), invariant: 4, message });
+        }
+    }
+    Ok(findings)
 }
 
 /// Runs every wing's checks on one book; calls `fail(invariant, message)` for each finding.

@@ -429,3 +429,32 @@ async fn a_parking_space_and_a_storage_room_are_registered_priced_and_billed_fro
     assert!(out.contains("383.00"), "B1-018 for 14 of 28 days (75.00) + 300 + 8.00: {out}");
     assert!(ok(url, &["verify"]).contains("全部通过"));
 }
+
+#[tokio::test]
+async fn heads_are_written_as_anchors_printed_at_the_close_and_checked_by_verify() {
+    let db = fresh_db().await;
+    let url = db.url.as_str();
+    ok(url, &["init", "锚点社区"]);
+    ok(url, &["book", "create", "--code", "company", "--name", "物业公司", "--chart", "small_enterprise", "--start", "2025-01"]);
+    let add = ["voucher", "add", "--book", "company", "--date", "2025-01-08", "--user", "张会计"];
+    ok(url, &[&add[..], &["--debit", "1001,100.00,收取场地租金", "--credit", "505101,100.00,收取场地租金"]].concat());
+    ok(url, &["voucher", "review", "--book", "company", "--period", "2025-01", "--user", "刘主管"]);
+    ok(url, &["voucher", "post", "--book", "company", "--period", "2025-01", "--user", "刘主管"]);
+    let closed = ok(url, &["close", "--book", "company", "--period", "2025-01", "--user", "刘主管"]);
+    assert!(closed.contains("链头") && closed.contains("第 1 张凭证"), "{closed}");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("heads.json");
+    let out = ok(url, &["anchor", "--out", file.to_str().unwrap()]);
+    assert!(out.contains("1 个账套"), "{out}");
+    let anchors: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    let head = anchors["anchors"][0]["hash"].as_str().unwrap().to_string();
+    assert!(closed.contains(&head), "the close printed the same head");
+    let verified = ok(url, &["verify", "--anchor", file.to_str().unwrap(), "--link", &head]);
+    assert!(verified.contains("全部通过"), "{verified}");
+    let (code, out, _) = run(url, &["verify", "--link", &"0".repeat(64)]);
+    assert_eq!(code, 2, "a link that is in no chain fails verify");
+    assert!(out.contains("不在任何账簿的链上"), "{out}");
+    let (code, _, err) = run(url, &["verify", "--link", "abc"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("64 位十六进制"), "{err}");
+}

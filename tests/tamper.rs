@@ -127,3 +127,38 @@ async fn balances_table<S: FeesStore>(ledger: Ledger<S>, url: &str) {
 async fn verify_detects_maintained_balances_that_differ_from_the_lines() {
     on_fresh_store!(balances_table)
 }
+
+/// The last voucher deleted and the book's head, counters and balances rewound to match: the
+/// chain that is left verifies, so only an anchor kept outside the database catches it.
+async fn rewound_tail<S: FeesStore>(ledger: Ledger<S>, url: &str) {
+    books_with_history(&ledger).await;
+    let anchors = mingzhang::ledger::anchor::current_anchors(&ledger.store).await.unwrap();
+    let receipt_link = anchors[0].hash.clone();
+    assert!(mingzhang::verify::verify_anchors(&ledger.store, &anchors, std::slice::from_ref(&receipt_link)).await.unwrap().is_empty());
+    for sql in disable_guards(url) {
+        raw_sql(url, &sql).await.unwrap();
+    }
+    let last = "(SELECT id FROM vouchers WHERE period = 202502 AND number = 1)";
+    for sql in [
+        "UPDATE books SET chain_len = chain_len - 1, chain_head = (SELECT prev_hash FROM vouchers WHERE period = 202502 AND number = 1)"
+            .to_string(),
+        "UPDATE periods SET vouchers_posted = vouchers_posted - 1 WHERE period = 202502".to_string(),
+        "DELETE FROM account_balances WHERE period = 202502".to_string(),
+        format!("DELETE FROM voucher_lines WHERE voucher_id = {last}"),
+        format!("DELETE FROM vouchers WHERE id = {last}"),
+    ] {
+        raw_sql(url, &sql).await.unwrap();
+    }
+    let report = verify_all(&ledger.store).await.unwrap();
+    assert!(report.is_clean(), "the rewound chain verifies on its own: {:?}", report.findings);
+    let findings = mingzhang::verify::verify_anchors(&ledger.store, &anchors, &[receipt_link]).await.unwrap();
+    let messages: Vec<&str> = findings.iter().map(|f| f.message.as_str()).collect();
+    assert!(messages.iter().any(|m| m.contains("第 4 张凭证") && m.contains("链尾被删去或回退")), "{messages:#?}");
+    assert!(messages.iter().any(|m| m.contains("不在任何账簿的链上")), "the receipt's link is gone too: {messages:#?}");
+    assert!(findings.iter().all(|f| f.invariant == 4));
+}
+
+#[tokio::test]
+async fn a_rewound_tail_is_caught_by_an_anchor_kept_outside() {
+    on_fresh_store!(rewound_tail)
+}

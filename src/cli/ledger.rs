@@ -12,6 +12,7 @@ use crate::domain::money::Fen;
 use crate::domain::period::Period;
 use crate::error::{Error, Result};
 use crate::fees::store::FeesStore;
+use crate::ledger::anchor::{current_anchors, read_anchor_file, AnchorFile};
 use crate::ledger::export;
 use crate::ledger::store::LedgerStore;
 use crate::ledger::store::LedgerTx;
@@ -180,7 +181,22 @@ pub async fn run<S: FeesStore>(ledger: &Ledger<S>, cli: &Cli) -> Result<i32> {
             let book = book_of(ledger, cli, book).await?;
             let p = parse_period("--period", period)?;
             ledger.close_period(&book, p, user).await?;
-            print_out(&format!("{} {} 已结账\n", book.row.name, p));
+            let book = ledger.book(book.row.community_id, &book.row.code).await?;
+            print_out(&format!(
+                "{} {} 已结账\n链头（请另行保存，verify --anchor 据以核对）：第 {} 张凭证 {}\n",
+                book.row.name, p, book.row.chain_len, book.row.chain_head
+            ));
+        }
+        Command::Anchor { out } => {
+            let file = AnchorFile { written_at: chrono::Utc::now().to_rfc3339(), anchors: current_anchors(&ledger.store).await? };
+            let text = serde_json::to_string_pretty(&file).expect("anchors serialize") + "\n";
+            match out {
+                Some(path) => {
+                    std::fs::write(path, &text).map_err(|e| Error::invalid("--out", format!("无法写入 {}：{e}", path.display())))?;
+                    print_out(&format!("已写出 {} 个账套的链头到 {}\n", file.anchors.len(), path.display()));
+                }
+                None => print_out(&text),
+            }
         }
         Command::YearEnd { book, year, user } => {
             let book = book_of(ledger, cli, book).await?;
@@ -203,11 +219,16 @@ pub async fn run<S: FeesStore>(ledger: &Ledger<S>, cli: &Cli) -> Result<i32> {
             let n = ledger.import_opening(&book, &std::fs::read_to_string(file)?).await?;
             print_out(&format!("已导入期初余额 {n} 个科目\n"));
         }
-        Command::Verify { format } => {
+        Command::Verify { format, anchor, link } => {
+            let anchors = anchor.iter().map(|p| read_anchor_file(p).map(|f| f.anchors)).collect::<Result<Vec<_>>>()?.concat();
             let spinner = super::working("校验账簿…");
             let report = verify::verify_all(&ledger.store).await;
             spinner.finish_and_clear();
-            let report = report?;
+            let mut report = report?;
+            report.findings.extend(verify::verify_anchors(&ledger.store, &anchors, link).await?);
+            if !anchors.is_empty() || !link.is_empty() {
+                eprintln!("已核对锚点 {} 个、链哈希 {} 个", anchors.len(), link.len());
+            }
             print_out(&if *format == Format::Json { json(&report) } else { verify_text(&report) });
             if !report.is_clean() {
                 return Ok(2);

@@ -92,6 +92,18 @@ pub enum Command {
     Verify {
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
+        /// 锚点文件（mingzhang anchor 写出）：核对其中各账套的链头仍在链上（可重复指定）
+        #[arg(long)]
+        anchor: Vec<std::path::PathBuf>,
+        /// 收据二维码中的链哈希：核对其仍在某账套的链上（可重复指定）
+        #[arg(long)]
+        link: Vec<String>,
+    },
+    /// 写出各账套当前的链头（锚点），请另行保存；日后 verify --anchor 据以发现被截断或改写的链尾
+    Anchor {
+        /// 写入此文件（省略时输出到终端）
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
     },
     /// 导出账套，供其他工具使用
     #[command(subcommand)]

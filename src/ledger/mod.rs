@@ -9,6 +9,7 @@
 //! vouchers their own operations generate inside their own transaction.
 
 pub mod account;
+pub mod anchor;
 mod book;
 pub mod chart;
 pub mod daily;

@@ -12,6 +12,7 @@ use crate::domain::ids::{BookId, BookKey, CommunityId};
 use crate::domain::period::Period;
 use crate::error::Result;
 use crate::ledger::account::{Account, AccountClass, Side};
+use crate::ledger::anchor::AnchorTx;
 use crate::ledger::settings::{PaymentVouchers, VatScheme};
 use crate::ledger::voucher::{PeriodStatus, VoucherKind, VoucherStatus};
 use crate::store::{text_enum, PgTx, SqliteTx, Store, ROWS_PER_INSERT};
@@ -233,7 +234,7 @@ pub struct Posting<'a> {
 
 /// The ledger's statements, one method each; the ledger composes them inside one transaction.
 /// Every statement of a book's rows names its community as well as its book.
-pub trait LedgerTx: Send {
+pub trait LedgerTx: AnchorTx + Send {
     fn insert_community(&mut self, name: &str, at: DateTime<Utc>) -> impl Future<Output = Result<CommunityId>> + Send;
     /// Communities are the one table not of a community: on a distributed deployment it is
     /// the reference table every node holds.
