@@ -99,6 +99,18 @@ pub enum Command {
         #[arg(long)]
         link: Vec<String>,
     },
+    /// 备份：在使用中写出数据库的一致副本（SQLite 用 VACUUM INTO，PostgreSQL 用 pg_dump）
+    Backup {
+        /// 备份文件（不得已存在）
+        #[arg(long)]
+        out: std::path::PathBuf,
+    },
+    /// 恢复：将备份写入 --db 指定的新数据库（新的 SQLite 文件，或空的 PostgreSQL 数据库）
+    Restore {
+        /// 备份文件
+        #[arg(long)]
+        from: std::path::PathBuf,
+    },
     /// 写出各账套当前的链头（锚点），请另行保存；日后 verify --anchor 据以发现被截断或改写的链尾
     Anchor {
         /// 写入此文件（省略时输出到终端）
@@ -221,7 +233,22 @@ pub async fn run(cli: Cli) -> Result<i32> {
     if let Command::Demo { seed, year, households, no_serve } = &cli.command {
         return demo::run_demo(cli.db.as_deref(), *seed, *year, *households, *no_serve).await;
     }
-    let db = database(cli.db.as_deref(), matches!(cli.command, Command::Init { .. }))?;
+    let db = database(cli.db.as_deref(), matches!(cli.command, Command::Init { .. } | Command::Restore { .. }))?;
+    match &cli.command {
+        Command::Backup { out } => {
+            crate::store::backup::backup(&db, out).await?;
+            print_out(&format!("已备份到 {}\n", out.display()));
+            return Ok(0);
+        }
+        Command::Restore { from } => {
+            crate::store::backup::restore(from, &db).await?;
+            // Opening applies any migration newer than the backup.
+            with_store!(AnyStore::connect(&db).await?, s => crate::store::Store::close(&s).await);
+            print_out(&format!("已从 {} 恢复到 {}；请运行 verify 核对\n", from.display(), crate::store::redacted(&db)));
+            return Ok(0);
+        }
+        _ => {}
+    }
     let store = AnyStore::connect(&db).await?;
     store.pin_writer_here();
     with_store!(store, s => run_on(s, cli).await)

@@ -9,6 +9,7 @@
 //! leaves nothing behind (invariant 8).
 
 mod affinity;
+pub mod backup;
 mod constraint;
 mod engine;
 mod types;
