@@ -19,6 +19,7 @@ use crate::fees::units::UnitRow;
 use crate::fees::vat::{book_vat, item_rates, output_tax};
 use crate::fees::{fee_accounts, household_label, BillingRun, Fees, SYSTEM_MAKER};
 use crate::ledger::account::FeeAccounts;
+use crate::ledger::store::LedgerTx;
 use crate::ledger::voucher::{Dimensions, LineInput, VoucherInput, VoucherKind};
 use crate::ledger::{check_period_open, post_approved, ApprovedVoucher, Book};
 use crate::store::Tx;
@@ -31,6 +32,9 @@ impl<S: FeesStore> Fees<S> {
     pub async fn run_billing(&self, book: &Book, period: Period, item_codes: &[String], user: &str) -> Result<BillingRun> {
         let accounts = fee_accounts(book)?;
         let mut tx = self.store().begin().await?;
+        // The book's row first, as a payment takes it (see `record_payment`): two runs, or a
+        // run and a payment, never apply one prepayment twice.
+        tx.claim_chain(book.key(), 0, 0).await?;
         let items = items_to_bill(&mut tx, book, item_codes).await?;
         // A month is billed on its first day, which must lie in an open period of the book.
         check_period_open(&mut tx, book, period.first_day()).await?;

@@ -86,6 +86,11 @@ impl<S: FeesStore> Fees<S> {
     async fn record_payment(&self, book: &Book, req: &PaymentRequest<'_>, key: &str) -> Result<Option<Receipt>> {
         let accounts = fee_accounts(book)?;
         let mut tx = self.store().begin().await?;
+        // The book's row first, before anything is read: on PostgreSQL two payments of one
+        // household (or a payment and a billing run, a waiver, a void) would otherwise both plan
+        // on the same open bills and settle them twice. SQLite's BEGIN IMMEDIATE queues writers
+        // already; there this costs one UPDATE of a row the transaction writes anyway.
+        tx.claim_chain(book.key(), 0, 0).await?;
         let household = tx
             .household(book.row.community_id, req.household_id)
             .await?

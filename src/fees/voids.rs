@@ -28,6 +28,8 @@ impl<S: FeesStore> Fees<S> {
         let approver = check_person("审批人", approver)?;
         let label = receipt_label(number);
         let mut tx = self.store().begin().await?;
+        // The book's row first, as a payment takes it (see `record_payment`).
+        tx.claim_chain(book.key(), 0, 0).await?;
         let payment = tx.payment_by_receipt(book.key(), number).await?.ok_or_else(|| Error::not_found(format!("收据 {label}")))?;
         if payment.voided {
             return Err(Error::Conflict(format!("收据 {label} 已作废")));

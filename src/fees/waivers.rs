@@ -10,6 +10,7 @@ use crate::fees::store::FeesStore;
 use crate::fees::store::{AllocationRow, FeesTx, NewWaiver};
 use crate::fees::vat::{output_tax_account, tax_of_part};
 use crate::fees::{check_reason, fee_accounts, household_label, Fees, SYSTEM_MAKER};
+use crate::ledger::store::LedgerTx;
 use crate::ledger::voucher::{Dimensions, LineInput, VoucherInput, VoucherKind};
 use crate::ledger::{check_person, post_approved, ApprovedVoucher, Book};
 use crate::store::Tx;
@@ -25,6 +26,8 @@ impl<S: FeesStore> Fees<S> {
             return Err(Error::invalid("减免金额", format!("须大于零，不超过 {}", Fen(crate::domain::limits::MAX_AMOUNT_FEN))));
         }
         let mut tx = self.store().begin().await?;
+        // The book's row first, as a payment takes it (see `record_payment`).
+        tx.claim_chain(book.key(), 0, 0).await?;
         let bill = tx
             .bill(book.key(), bill_id)
             .await?
