@@ -51,3 +51,43 @@ fn a_server_that_cannot_be_reached_fails_fast_and_is_named() {
     assert!(err.contains("无法打开数据库 postgres://mingzhang:***@127.0.0.1:9/books"), "{err}");
     assert!(!err.contains("secret"), "the password is not shown: {err}");
 }
+
+/// A PostgreSQL user granted only SELECT (an auditor's, the finance office's reader) runs the
+/// reading commands; a writing one is refused by the server, and says so. (SQLite's read-only
+/// file cannot be made for the root user the suite runs as; PostgreSQL's grants can.)
+#[tokio::test]
+async fn a_reader_granted_only_select_reads_the_books_and_cannot_write() {
+    let db = fresh_db().await;
+    if !is_pg(&db.url) {
+        return;
+    }
+    let url = db.url.as_str();
+    for args in [
+        vec!["init", "只读社区"],
+        vec!["book", "create", "--code", "company", "--name", "物业公司", "--chart", "small_enterprise", "--start", "2025-01"],
+    ] {
+        assert!(mingzhang().arg("--db").arg(url).args(&args).output().unwrap().status.success());
+    }
+    let role = format!("mz_reader_{}", std::process::id());
+    let (base, name) = url.rsplit_once('/').unwrap();
+    for sql in [
+        format!("DROP ROLE IF EXISTS {role}"),
+        format!("CREATE ROLE {role} LOGIN"),
+        format!("GRANT CONNECT ON DATABASE {name} TO {role}"),
+        format!("GRANT USAGE ON SCHEMA public TO {role}"),
+        format!("GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role}"),
+    ] {
+        raw_sql(url, &sql).await.unwrap();
+    }
+    let (scheme, rest) = base.split_once("://").unwrap();
+    let host = rest.rsplit_once('@').map_or(rest, |(_, host)| host);
+    let reader = format!("{scheme}://{role}@{host}/{name}");
+    let out = mingzhang().args(["--db", &reader, "verify"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("全部通过"));
+    let out = mingzhang().args(["--db", &reader, "report", "trial-balance", "--book", "company", "--to", "2025-01"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = mingzhang().args(["--db", &reader, "init", "另一社区"]).output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("permission denied"), "{}", String::from_utf8_lossy(&out.stderr));
+}
