@@ -1,6 +1,6 @@
 //! 计费: a month's billing run, idempotent, with one summary voucher.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use rust_decimal::Decimal;
 
@@ -84,8 +84,11 @@ impl<S: FeesStore> Fees<S> {
         let run_id = tx.insert_billing_run(&run).await?;
         let billed = plan.per_building_item_fen.iter().map(|((building, _), fen)| (building.0.clone(), period, *fen));
         write_bills(&mut tx, book, run_id, &plan.bills, billed).await?;
-        // Read after the insert, so this month's bills are among them with their ids.
-        let open_now = if prepaid.is_empty() { Vec::new() } else { tx.open_bills(book.key(), None).await? };
+        // Read after the insert, so this month's bills are among them with their ids; only the
+        // bills of households holding a prepayment can be settled by one.
+        let holders: BTreeSet<HouseholdId> = prepaid.iter().map(|p| p.household_id).collect();
+        let holders: Vec<HouseholdId> = holders.into_iter().collect();
+        let open_now = if holders.is_empty() { Vec::new() } else { tx.open_bills_of(book.key(), &holders).await? };
         let settlements = prepayment_settlements(&households, &open_now, &prepaid, period);
         let applied: i64 = settlements.iter().map(|s| s.allocation.amount_fen).sum();
         let voucher = ApprovedVoucher {

