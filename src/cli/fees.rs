@@ -459,10 +459,7 @@ async fn fee_command<S: FeesStore>(fees: &Fees<S>, book: &Book, cmd: &FeeCommand
                 (None, None) => return Err(Error::invalid("--kind", "须指定 --kind（房屋或单元类型）或 --unit（单元编号）")),
             };
             let until = until.as_deref().map(|u| parse_date("--until", u)).transpose()?;
-            let whom = match &target {
-                StandardFor::Kind(kind) => kind.label().to_string(),
-                StandardFor::Unit(code) => format!("单元 {code}"),
-            };
+            let whom = target.label();
             fees.add_standard(book, item, target, rate, parse_date("--from", from)?, until).await?;
             print_out(&format!("已添加收费标准：{item} {whom} {rate} 元\n"));
         }

@@ -146,14 +146,8 @@ impl<S: FeesStore> Fees<S> {
         let row = FeeStandardRow {
             id: 0,
             fee_item_id: item.id,
-            household_kind: match &target {
-                StandardFor::Kind(kind) => Some(*kind),
-                StandardFor::Unit(_) => None,
-            },
-            unit_code: match target {
-                StandardFor::Kind(_) => None,
-                StandardFor::Unit(code) => Some(code),
-            },
+            household_kind: if let StandardFor::Kind(kind) = target { Some(kind) } else { None },
+            unit_code: if let StandardFor::Unit(code) = target { Some(code) } else { None },
             rate_yuan: rate.normalize().to_string(),
             valid_from: from,
             valid_until: until,

@@ -37,6 +37,25 @@ const ALLOCATION_KIND: &str =
 /// bills of units.
 const UNIT_CODE_OF_B: &str = "CASE WHEN b.unit_id IS NULL THEN NULL ELSE \
      (SELECT u.code FROM units u WHERE u.community_id = b.community_id AND u.id = b.unit_id) END AS unit_code";
+/// Bills of the community that `filter` picks, each with what is still open on it, summed by a
+/// subquery per bill: for one household, a few, or one bill, SQLite (without statistics) then
+/// reads the bills by the households' index; a GROUP BY bill id over a join would have it scan
+/// the community's bills in id order instead.
+fn bills_with_open_fen(filter: &str) -> String {
+    format!(
+        "SELECT b.id, b.household_id, b.fee_item_id, f.name AS fee_item_name, {UNIT_CODE_OF_B}, b.period, b.amount_fen,
+                b.amount_fen - CAST(COALESCE((SELECT SUM(a.amount_fen) FROM allocations a
+                                              WHERE a.community_id = b.community_id AND a.bill_id = b.id), 0) AS BIGINT) AS open_fen
+         FROM bills b JOIN fee_items f ON f.community_id = b.community_id AND f.id = b.fee_item_id
+         WHERE b.community_id = $1 AND {filter}"
+    )
+}
+
+/// The open ones of `bills_with_open_fen(filter)`, by household, month and item.
+fn open_bills_where(filter: &str) -> String {
+    format!("SELECT * FROM ({}) o WHERE open_fen > 0 ORDER BY household_id, period, fee_item_id", bills_with_open_fen(filter))
+}
+
 const HOUSEHOLD_COLUMNS: &str = "id, building, unit, room, area_m2_hundredths, kind, owner_name, phone, move_in_date";
 
 #[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
@@ -110,12 +129,28 @@ pub enum StandardFor {
     Unit(String),
 }
 
-impl FeeStandardRow {
-    pub fn is_for(&self, target: &StandardFor) -> bool {
-        match target {
-            StandardFor::Kind(kind) => self.unit_code.is_none() && self.household_kind == Some(*kind),
-            StandardFor::Unit(code) => self.unit_code.as_deref() == Some(code.as_str()),
+impl StandardFor {
+    /// As the 明码标价 list and `fee standard` name it: "住宅", "单元 B1-018".
+    pub fn label(&self) -> String {
+        match self {
+            StandardFor::Kind(kind) => kind.label().to_string(),
+            StandardFor::Unit(code) => format!("单元 {code}"),
         }
+    }
+}
+
+impl FeeStandardRow {
+    /// Whom the standard is for: its unit, else its kind (the schema keeps exactly one set).
+    pub fn target(&self) -> Option<StandardFor> {
+        match (&self.unit_code, self.household_kind) {
+            (Some(code), _) => Some(StandardFor::Unit(code.clone())),
+            (None, Some(kind)) => Some(StandardFor::Kind(kind)),
+            (None, None) => None,
+        }
+    }
+
+    pub fn is_for(&self, target: &StandardFor) -> bool {
+        self.target().as_ref() == Some(target)
     }
 
     pub fn rate(&self) -> Result<Decimal> {
@@ -126,13 +161,9 @@ impl FeeStandardRow {
         self.valid_from <= day && self.valid_until.is_none_or(|u| day < u)
     }
 
-    /// Whom the standard is for, as the 明码标价 list names it: "住宅", "车位 B1-018".
+    /// Whom the standard is for, as the 明码标价 list names it (`StandardFor::label`).
     pub fn target_label(&self) -> String {
-        match (&self.household_kind, &self.unit_code) {
-            (_, Some(code)) => format!("单元 {code}"),
-            (Some(kind), None) => kind.label().to_string(),
-            (None, None) => "?".to_string(),
-        }
+        self.target().map_or_else(|| "?".to_string(), |t| t.label())
     }
 }
 
@@ -933,22 +964,11 @@ macro_rules! impl_fees_tx {
                 // Two spellings rather than "$3 IS NULL OR …", which keeps SQLite off the index; for
                 // one household, the unary + on book_id steers SQLite to the household's index.
                 let which = if household_id.is_some() { "+b.book_id = $2 AND b.household_id = $3" } else { "b.book_id = $2 AND $3 IS NULL" };
-                // For one household, what settled each bill is summed by a subquery per bill:
-                // a GROUP BY bill id over the join lets SQLite's planner (without statistics)
-                // prefer scanning the community's bills in id order over the household's index.
-                // For the whole book the join is grouped, which reads the allocations once in
-                // order instead of looking them up bill by bill.
+                // For one household, what settled each bill is summed by a subquery per bill
+                // (`bills_with_open_fen`). For the whole book the join is grouped, which reads the
+                // allocations once in order instead of looking them up bill by bill.
                 let sql = if household_id.is_some() {
-                    format!(
-                        "SELECT * FROM (
-                             SELECT b.id, b.household_id, b.fee_item_id, f.name AS fee_item_name, {UNIT_CODE_OF_B}, b.period, b.amount_fen,
-                                    b.amount_fen - CAST(COALESCE((SELECT SUM(a.amount_fen) FROM allocations a
-                                                                  WHERE a.community_id = b.community_id AND a.bill_id = b.id), 0) AS BIGINT) AS open_fen
-                             FROM bills b JOIN fee_items f ON f.community_id = b.community_id AND f.id = b.fee_item_id
-                             WHERE b.community_id = $1 AND {which}) o
-                         WHERE open_fen > 0
-                         ORDER BY household_id, period, fee_item_id"
-                    )
+                    open_bills_where(which)
                 } else {
                     format!(
                         "SELECT b.id, b.household_id, b.fee_item_id, f.name AS fee_item_name, {UNIT_CODE_OF_B}, b.period, b.amount_fen,
@@ -977,30 +997,14 @@ macro_rules! impl_fees_tx {
                 // integers, written as literals in chunks.
                 for chunk in households.chunks(ROWS_PER_INSERT) {
                     let ids: Vec<String> = chunk.iter().map(|h| h.0.to_string()).collect();
-                    let sql = format!(
-                        "SELECT * FROM (
-                             SELECT b.id, b.household_id, b.fee_item_id, f.name AS fee_item_name, {UNIT_CODE_OF_B}, b.period, b.amount_fen,
-                                    b.amount_fen - CAST(COALESCE((SELECT SUM(a.amount_fen) FROM allocations a
-                                                                  WHERE a.community_id = b.community_id AND a.bill_id = b.id), 0) AS BIGINT) AS open_fen
-                             FROM bills b JOIN fee_items f ON f.community_id = b.community_id AND f.id = b.fee_item_id
-                             WHERE b.community_id = $1 AND +b.book_id = $2 AND b.household_id IN ({})) o
-                         WHERE open_fen > 0
-                         ORDER BY household_id, period, fee_item_id",
-                        ids.join(",")
-                    );
+                    let sql = open_bills_where(&format!("+b.book_id = $2 AND b.household_id IN ({})", ids.join(",")));
                     out.extend(sqlx::query_as::<$db, OpenBillRow>(&sql).bind(book.community_id).bind(book.book_id).fetch_all(&mut *self.tx).await?);
                 }
                 Ok(out)
             }
 
             async fn bill(&mut self, book: BookKey, bill_id: i64) -> Result<Option<OpenBillRow>> {
-                Ok(sqlx::query_as(&format!(
-                    "SELECT b.id, b.household_id, b.fee_item_id, f.name AS fee_item_name, {UNIT_CODE_OF_B}, b.period, b.amount_fen,
-                            b.amount_fen - CAST(COALESCE((SELECT SUM(a.amount_fen) FROM allocations a
-                                                          WHERE a.community_id = b.community_id AND a.bill_id = b.id), 0) AS BIGINT) AS open_fen
-                     FROM bills b JOIN fee_items f ON f.community_id = b.community_id AND f.id = b.fee_item_id
-                     WHERE b.community_id = $1 AND b.book_id = $2 AND b.id = $3",
-                ))
+                Ok(sqlx::query_as(&bills_with_open_fen("b.book_id = $2 AND b.id = $3"))
                 .bind(book.community_id)
                 .bind(book.book_id)
                 .bind(bill_id)

@@ -10,6 +10,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::domain::area::AreaM2Hundredths;
 use crate::domain::ids::{CommunityId, HouseholdId};
+use crate::domain::limits::{check_text, MAX_PLACE_CHARS};
 use crate::domain::period::Period;
 use crate::error::{Error, Result};
 use crate::fees::kinds::HouseholdKind;
@@ -115,15 +116,34 @@ macro_rules! impl_units_tx {
 impl_units_tx!(SqliteTx);
 impl_units_tx!(PgTx);
 
+/// A holding ends on `day` only after the last month billed for it, so what was billed stays
+/// with whoever held the unit then. `(field, billed, day_name, hint)` word the refusal.
+async fn refuse_inside_billed_month<T: UnitsTx>(
+    tx: &mut T,
+    community_id: CommunityId,
+    holding: &UnitRow,
+    day: NaiveDate,
+    (field, billed_words, day_name, hint): (&str, &str, &str, &str),
+) -> Result<()> {
+    match tx.last_billed_month_of_unit(community_id, holding.id).await? {
+        Some(billed) if billed.last_day() >= day => Err(Error::invalid(
+            field,
+            format!("{} {billed_words} {billed}，{day_name}须在 {} 之后{hint}", holding.label(), billed.last_day()),
+        )),
+        _ => Ok(()),
+    }
+}
+
 impl<S: FeesStore> Fees<S> {
     /// Registers a unit held by a household from a day. A unit already held by another
     /// household passes to this one: its holding ends the day before (refused when a month
     /// from that day on is already billed to the old holder).
     pub async fn add_unit(&self, community_id: CommunityId, unit: &NewUnit<'_>) -> Result<i64> {
         let code = unit.code.trim();
-        if code.is_empty() || code.chars().count() > 40 || code.chars().any(char::is_control) {
-            return Err(Error::invalid("单元编号", format!("“{code}”须为 1 至 40 个字符")));
+        if code.is_empty() {
+            return Err(Error::invalid("单元编号", "不能为空"));
         }
+        check_text(code, MAX_PLACE_CHARS).map_err(|reason| Error::invalid("单元编号", reason))?;
         if !unit.kind.is_unit_kind() {
             return Err(Error::invalid("单元类型", format!("“{}”不是附属单元；附属单元为车位、车库或储藏室", unit.kind.label())));
         }
@@ -140,18 +160,14 @@ impl<S: FeesStore> Fees<S> {
                     format!("{} 自 {} 起由另一住户持有，新的持有须晚于该日", current.label(), current.held_from),
                 ));
             }
-            if let Some(billed) = tx.last_billed_month_of_unit(community_id, current.id).await? {
-                if billed.last_day() >= unit.from {
-                    return Err(Error::invalid(
-                        "起始日期",
-                        format!(
-                            "{} 已向原持有人计费至 {billed}，转让日期须在 {} 之后（或先冲销该月计费）",
-                            current.label(),
-                            billed.last_day()
-                        ),
-                    ));
-                }
-            }
+            refuse_inside_billed_month(
+                &mut tx,
+                community_id,
+                current,
+                unit.from,
+                ("起始日期", "已向原持有人计费至", "转让日期", "（或先冲销该月计费）"),
+            )
+            .await?;
             tx.end_unit(community_id, current.id, unit.from).await?;
         } else if let Some(later) = holdings.iter().find(|u| u.code == code && u.held_until.is_some_and(|until| until > unit.from)) {
             return Err(Error::invalid(
@@ -184,14 +200,7 @@ impl<S: FeesStore> Fees<S> {
         if until <= current.held_from {
             return Err(Error::invalid("结束日期", format!("须晚于持有起始日 {}", current.held_from)));
         }
-        if let Some(billed) = tx.last_billed_month_of_unit(community_id, current.id).await? {
-            if billed.last_day() >= until {
-                return Err(Error::invalid(
-                    "结束日期",
-                    format!("{} 已计费至 {billed}，结束日期须在 {} 之后", current.label(), billed.last_day()),
-                ));
-            }
-        }
+        refuse_inside_billed_month(&mut tx, community_id, &current, until, ("结束日期", "已计费至", "结束日期", "")).await?;
         tx.end_unit(community_id, current.id, until).await?;
         tx.commit().await?;
         Ok(UnitRow { held_until: Some(until), ..current })

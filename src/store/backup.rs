@@ -11,12 +11,7 @@ use std::process::Command;
 use sqlx::Connection;
 
 use crate::error::{Error, Result};
-use crate::store::{is_postgres, redacted};
-
-/// The SQLite file a `--db` value names.
-fn sqlite_path(url: &str) -> &str {
-    url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url)
-}
+use crate::store::{is_postgres, redacted, sqlite_path};
 
 /// Writes a consistent copy of the database `url` to `out`, which must not exist yet.
 pub async fn backup(url: &str, out: &Path) -> Result<()> {

@@ -59,6 +59,11 @@ pub fn redacted(url: &str) -> String {
     }
 }
 
+/// The SQLite file a `--db` value names (`sqlite://x.db`, `sqlite:x.db` or the path itself).
+pub(crate) fn sqlite_path(url: &str) -> &str {
+    url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url)
+}
+
 /// Whether a `--db` value names a PostgreSQL server rather than an SQLite file.
 pub fn is_postgres(url: &str) -> bool {
     url.starts_with("postgres://") || url.starts_with("postgresql://")
@@ -82,7 +87,7 @@ impl AnyStore {
         let opened = match is_postgres(url) {
             true => PgStore::connect(url).await.map(AnyStore::Postgres),
             false => {
-                let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
+                let path = sqlite_path(url);
                 if path.contains('?') {
                     return Err(Error::invalid(
                         "--db",
