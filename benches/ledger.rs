@@ -132,6 +132,7 @@ async fn raw_insert<S: FeesStore>(store: &S, book: &Book, batch: &[VoucherInput]
             chain_seq: Some(first_seq + i as i64),
             prev_hash: Some("0".repeat(64)),
             hash: Some("0".repeat(64)),
+            subledger_digest: Some(String::new()),
         })
         .collect();
     let ids = tx.insert_posted_vouchers(&rows).await?;
@@ -205,6 +206,7 @@ async fn run<S: FeesStore>(store: S, args: &Args) -> mingzhang::Result<()> {
                 maker: "系统".into(),
                 reviewer: "主管".into(),
                 reverses_id: None,
+                subledger: String::new(),
             })
             .collect();
         let t = Instant::now();

@@ -36,6 +36,12 @@ pub async fn verify_all<S: FeesStore>(store: &S) -> Result<VerifyReport> {
     let mut report = VerifyReport::default();
     let communities = store.read().await?.communities().await?;
     for community in communities {
+        let mut findings = Vec::new();
+        crate::fees::seal::verify::verify_master(store, community.id, &mut |invariant, message| {
+            findings.push(Finding { community: community.name.clone(), book: String::new(), invariant, message })
+        })
+        .await?;
+        report.findings.extend(findings);
         let books = store.read().await?.books(community.id).await?;
         for book_row in books {
             let book = load_book(&mut store.read().await?, community.id, &book_row.code).await?;

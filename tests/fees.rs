@@ -270,7 +270,9 @@ async fn invariant_five<S: FeesStore>(ledger: Ledger<S>, url: &str) {
     let report = verify_all(&ledger.store).await.unwrap();
     let all = format!("{:#?}", report.findings);
     assert!(all.contains("2025-04 月末住户子账") && all.contains("相差 7.77"), "{all}");
-    assert!(report.findings.iter().all(|f| f.invariant == 5));
+    // The bill joined a run sealed without it: that run's voucher no longer matches (invariant 4).
+    assert!(report.findings.iter().all(|f| f.invariant == 5 || f.invariant == 4));
+    assert!(report.findings.iter().any(|f| f.invariant == 4 && f.message.contains("2025-03 计费批次")), "{all}");
 }
 
 #[tokio::test]

@@ -90,6 +90,7 @@ async fn apply<S: FeesStore>(ledger: &Ledger<S>, ops: &[Op]) {
                         maker: "系统".into(),
                         reviewer: "主管乙".into(),
                         reverses_id: None,
+                        subledger: String::new(),
                     })
                     .collect();
                 if let Ok(done) = ledger.post_batch(&book, "主管乙", &batch).await {
@@ -195,6 +196,7 @@ async fn refuse<S: FeesStore>(ledger: &Ledger<S>, url: &str, good: &[VoucherInpu
                 maker: "系统".into(),
                 reviewer: "主管乙".into(),
                 reverses_id: None,
+                subledger: String::new(),
             })
             .collect();
         vs.push(ApprovedVoucher {
@@ -203,6 +205,7 @@ async fn refuse<S: FeesStore>(ledger: &Ledger<S>, url: &str, good: &[VoucherInpu
             maker: "系统".into(),
             reviewer: "主管乙".into(),
             reverses_id: None,
+            subledger: String::new(),
         });
         ledger.post_batch(&book, "主管乙", &vs).await.map(|_| 0)
     } else {

@@ -175,6 +175,7 @@ async fn batch<S: FeesStore>(ledger: Ledger<S>, _url: &str) {
         maker: "系统".into(),
         reviewer: "主管乙".into(),
         reverses_id: None,
+        subledger: String::new(),
     };
     let batch: Vec<ApprovedVoucher> = (1..=30).map(|i| approved(date(2025, 1 + (i % 3) as u32, 10), i * 100)).collect();
     let posted = ledger.post_batch(&book, "主管乙", &batch).await.unwrap();

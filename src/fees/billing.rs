@@ -12,9 +12,11 @@ use crate::domain::natural::Natural;
 use crate::domain::period::Period;
 use crate::error::{Error, Result};
 use crate::fees::rules::{apply_prepayments, plan_bills, BillKey, BillingInputs, BillingPlan};
+use crate::fees::seal::master;
+use crate::fees::seal::{AllocationSeal, BillSeal, RunSeal, Source, SubledgerRows};
 use crate::fees::settle::{write_bills, write_settlements, Settlement};
 use crate::fees::store::FeesStore;
-use crate::fees::store::{AllocationRow, FeeItemRow, FeesTx, HouseholdRow, NewBillingRun, OpenBillRow, PrepaymentRow, UnitsTx};
+use crate::fees::store::{AllocationRow, FeeItemRow, FeesTx, HouseholdRow, NewBillingRun, OpenBillRow, PrepaymentRow, SealTx, UnitsTx};
 use crate::fees::units::UnitRow;
 use crate::fees::vat::{book_vat, item_rates, output_tax};
 use crate::fees::{fee_accounts, household_label, BillingRun, Fees, SYSTEM_MAKER};
@@ -35,6 +37,10 @@ impl<S: FeesStore> Fees<S> {
         // The book's row first, as a payment takes it (see `record_payment`): two runs, or a
         // run and a payment, never apply one prepayment twice.
         tx.claim_chain(book.key(), 0, 0).await?;
+        // The run seals the head of the master data it bills from; a community upgraded from
+        // before the chain existed has its master data recorded first.
+        master::record(&mut tx, book.row.community_id, &[]).await?;
+        let (master_seq, master_head) = tx.master_head(book.row.community_id).await?;
         let items = items_to_bill(&mut tx, book, item_codes).await?;
         // A month is billed on its first day, which must lie in an open period of the book.
         check_period_open(&mut tx, book, period.first_day()).await?;
@@ -80,6 +86,8 @@ impl<S: FeesStore> Fees<S> {
             total_fen: total,
             created_by: user,
             created_at: Utc::now(),
+            master_seq,
+            master_head: &master_head,
         };
         let run_id = tx.insert_billing_run(&run).await?;
         let billed = plan.per_building_item_fen.iter().map(|((building, _), fen)| (building.0.clone(), period, *fen));
@@ -89,8 +97,9 @@ impl<S: FeesStore> Fees<S> {
         let holders: BTreeSet<HouseholdId> = prepaid.iter().map(|p| p.household_id).collect();
         let holders: Vec<HouseholdId> = holders.into_iter().collect();
         let open_now = if holders.is_empty() { Vec::new() } else { tx.open_bills_of(book.key(), &holders).await? };
-        let settlements = prepayment_settlements(&households, &open_now, &prepaid, period);
+        let mut settlements = prepayment_settlements(&households, &open_now, &prepaid, period);
         let applied: i64 = settlements.iter().map(|s| s.allocation.amount_fen).sum();
+        let sealed = run_rows(&run, &plan, &settlements, &prepaid);
         let voucher = ApprovedVoucher {
             input: VoucherInput {
                 date: period.first_day(),
@@ -101,9 +110,13 @@ impl<S: FeesStore> Fees<S> {
             maker: SYSTEM_MAKER.into(),
             reviewer: user.into(),
             reverses_id: None,
+            subledger: sealed.digest(),
         };
         let posted = post_approved(&mut tx, book, user, std::slice::from_ref(&voucher)).await?;
         tx.set_billing_run_voucher(book.key(), run_id, posted[0].voucher_id).await?;
+        for s in &mut settlements {
+            s.voucher_id = posted[0].voucher_id;
+        }
         write_settlements(&mut tx, book, &settlements).await?;
         tx.commit().await?;
         Ok(BillingRun {
@@ -161,9 +174,50 @@ fn prepayment_settlements(
                 },
                 building: building_of.get(&household_id).expect("a bill's household is one of the community's (foreign key)").to_string(),
                 bill_period,
+                voucher_id: 0,
             }
         })
         .collect()
+}
+
+/// What the run's voucher seals (pure): the run, its bills in the order written, and what the
+/// prepayments settled, each naming its payment by receipt number.
+fn run_rows(run: &NewBillingRun<'_>, plan: &BillingPlan, settlements: &[Settlement], prepaid: &[PrepaymentRow]) -> SubledgerRows {
+    let receipt: HashMap<i64, i64> = prepaid.iter().map(|p| (p.payment_id, p.receipt_number)).collect();
+    SubledgerRows {
+        runs: vec![RunSeal {
+            voucher_id: 0,
+            period: run.period.key(),
+            bills: run.bills,
+            total_fen: run.total_fen,
+            created_by: run.created_by.to_string(),
+            master_seq: Some(run.master_seq),
+            master_head: Some(run.master_head.to_string()),
+        }],
+        bills: plan
+            .bills
+            .iter()
+            .map(|b| BillSeal {
+                voucher_id: 0,
+                household_id: b.household_id.0,
+                unit_id: b.unit_id,
+                fee_item_id: b.fee_item_id,
+                period: b.period.key(),
+                issue: b.issue,
+                amount_fen: b.amount_fen,
+                tax_fen: b.tax_fen,
+            })
+            .collect(),
+        allocations: settlements
+            .iter()
+            .map(|s| {
+                let a = &s.allocation;
+                let number = a.payment_id.and_then(|id| receipt.get(&id).copied());
+                AllocationSeal::new(a.bill_id, Source::Payment, number, a.amount_fen, a.period.key())
+            })
+            .collect(),
+        ..SubledgerRows::default()
+    }
 }
 
 /// The fee items a run bills: those named (each must exist), or all of the book's.

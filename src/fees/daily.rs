@@ -10,6 +10,7 @@ use chrono::NaiveDate;
 
 use crate::domain::money::Fen;
 use crate::error::{Error, Result};
+use crate::fees::seal::store::stored_rows;
 use crate::fees::store::FeesStore;
 use crate::fees::store::{FeesTx, PaymentRow};
 use crate::fees::{receipt_label, Fees};
@@ -59,7 +60,9 @@ impl<S: FeesStore> Fees<S> {
             let payments = tx.payments_of_voucher(book.key(), voucher_id).await?;
             let lines = tx.lines(book.key(), voucher_id).await?;
             let input = VoucherInput { date, attachments: payments.len() as u32, lines: day_lines(book, date, &payments, &lines, &items)? };
-            let posted = post_system_draft(&mut tx, book, voucher_id, &input, user).await?;
+            // The day's voucher seals the payments it gathered, as they were written.
+            let sealed = stored_rows(&mut tx, book.key(), voucher_id, voucher_id + 1).await?.remove(&voucher_id).unwrap_or_default();
+            let posted = post_system_draft(&mut tx, book, voucher_id, &input, user, &sealed.digest()).await?;
             done.push(DayVoucher {
                 date,
                 method: payments.first().map_or_else(String::new, |p| p.method.label().to_string()),

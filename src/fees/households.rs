@@ -142,6 +142,7 @@ impl<S: FeesStore> Fees<S> {
                 }
             }
         }
+        crate::fees::seal::master::record(&mut tx, community_id, &[crate::fees::seal::master::MasterKind::Household]).await?;
         tx.commit().await?;
         Ok(result)
     }

@@ -49,6 +49,7 @@ impl<S: FeesStore> Fees<S> {
             vat_rate: None,
         };
         let id = tx.insert_fee_item(book.key(), &row).await?;
+        crate::fees::seal::master::record(&mut tx, book.row.community_id, &[crate::fees::seal::master::MasterKind::FeeItem]).await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -153,6 +154,7 @@ impl<S: FeesStore> Fees<S> {
             valid_until: until,
         };
         let id = tx.insert_fee_standard(book.row.community_id, &row).await?;
+        crate::fees::seal::master::record(&mut tx, book.row.community_id, &[crate::fees::seal::master::MasterKind::FeeStandard]).await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -231,6 +233,7 @@ impl<S: FeesStore> Fees<S> {
             });
         }
         tx.insert_meter_readings(book.row.community_id, &rows).await?;
+        crate::fees::seal::master::record(&mut tx, book.row.community_id, &[crate::fees::seal::master::MasterKind::MeterReading]).await?;
         tx.commit().await?;
         Ok(rows.len())
     }

@@ -17,6 +17,7 @@ mod payments;
 pub mod reports;
 pub mod reversal;
 pub mod rules;
+pub mod seal;
 mod settle;
 pub mod store;
 pub mod units;

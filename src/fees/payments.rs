@@ -12,6 +12,7 @@ use crate::domain::money::Fen;
 use crate::domain::period::Period;
 use crate::error::{Error, Result};
 use crate::fees::rules::{allocate_oldest_first, OpenBill};
+use crate::fees::seal::{AllocationSeal, PaymentSeal, Source, SubledgerRows};
 use crate::fees::settle::{write_settlements, Settlement};
 use crate::fees::store::FeesStore;
 use crate::fees::store::{AllocationRow, FeesTx, HouseholdRow, NewPayment, OpenBillRow, PaymentRow};
@@ -138,6 +139,7 @@ impl<S: FeesStore> Fees<S> {
                 maker: SYSTEM_MAKER.into(),
                 reviewer: req.cashier.into(),
                 reverses_id: None,
+                subledger: payment_rows(req, key, number, &settle, settled_fen).digest(),
             });
             None
         };
@@ -163,12 +165,15 @@ impl<S: FeesStore> Fees<S> {
         let Some(payment_id) = tx.insert_payment(&new).await? else {
             return Ok(None);
         };
-        // Allocations at payment are dated in its month; those of later bills on their own.
-        let at_payment = settle.iter().map(|(bill, fen)| (*bill, *fen, paid_in));
-        let later = forward.iter().map(|(bill, fen)| (*bill, *fen, bill.period));
+        // Allocations at payment are dated in its month and written with its voucher; those of
+        // later bills on their own month, with that month's voucher (after the payment's own).
+        let forward_voucher: BTreeMap<Period, i64> =
+            forward_months(&forward).keys().zip(posted.iter().skip(own as usize)).map(|(month, p)| (*month, p.voucher_id)).collect();
+        let at_payment = settle.iter().map(|(bill, fen)| (*bill, *fen, paid_in, voucher_id));
+        let later = forward.iter().map(|(bill, fen)| (*bill, *fen, bill.period, forward_voucher[&bill.period]));
         let settlements: Vec<Settlement> = at_payment
             .chain(later)
-            .map(|(bill, fen, period)| Settlement {
+            .map(|(bill, fen, period, voucher_id)| Settlement {
                 allocation: AllocationRow {
                     bill_id: bill.id,
                     payment_id: Some(payment_id),
@@ -180,6 +185,7 @@ impl<S: FeesStore> Fees<S> {
                 },
                 building: household.building.clone(),
                 bill_period: bill.period,
+                voucher_id,
             })
             .collect();
         write_settlements(&mut tx, book, &settlements).await?;
@@ -404,6 +410,13 @@ fn forward_vouchers(
             let summary = format!("{month} 预收抵扣 {who} {} 收据{label}", item_names(bills.iter().map(|(b, _)| *b)));
             let dims = Dimensions { household_id: Some(household.id.0), ..Dimensions::default() };
             let line = |account: &str, debit: Fen, credit: Fen| LineInput::new(summary.clone(), account, debit, credit, dims.clone());
+            let sealed = SubledgerRows {
+                allocations: bills
+                    .iter()
+                    .map(|(bill, fen)| AllocationSeal::new(bill.id, Source::Payment, Some(number), fen.0, bill.period.key()))
+                    .collect(),
+                ..SubledgerRows::default()
+            };
             ApprovedVoucher {
                 input: VoucherInput {
                     date: month.first_day(),
@@ -414,9 +427,31 @@ fn forward_vouchers(
                 maker: SYSTEM_MAKER.into(),
                 reviewer: req.cashier.into(),
                 reverses_id: None,
+                subledger: sealed.digest(),
             }
         })
         .collect()
+}
+
+/// What a payment's own voucher seals (pure): the payment, then what it settled at once.
+fn payment_rows(req: &PaymentRequest<'_>, key: &str, number: i64, settle: &[(&OpenBillRow, Fen)], settled_fen: i64) -> SubledgerRows {
+    let paid_in = Period::of_date(req.paid_on).key();
+    SubledgerRows {
+        payments: vec![PaymentSeal {
+            voucher_id: 0,
+            household_id: req.household_id.0,
+            idempotency_key: key.to_string(),
+            method: req.method.as_str().to_string(),
+            amount_fen: req.amount.0,
+            paid_on: req.paid_on,
+            period: paid_in,
+            receipt_number: number,
+            cashier: req.cashier.to_string(),
+            settled_fen: Some(settled_fen),
+        }],
+        allocations: settle.iter().map(|(bill, fen)| AllocationSeal::new(bill.id, Source::Payment, Some(number), fen.0, paid_in)).collect(),
+        ..SubledgerRows::default()
+    }
 }
 
 /// The receipt of a payment just recorded.

@@ -12,6 +12,7 @@ use crate::domain::money::Fen;
 use crate::domain::natural::Natural;
 use crate::domain::period::Period;
 use crate::error::{Error, Result};
+use crate::fees::seal::{AllocationSeal, ReversalSeal, Source, SubledgerRows};
 use crate::fees::settle::{write_settlements, Settlement};
 use crate::fees::store::FeesStore;
 use crate::fees::store::{AllocationRow, BillPaymentRow, BillingRunRow, FeesTx, HouseholdRow, NewBillingReversal, RunBillRow};
@@ -127,15 +128,17 @@ impl<S: FeesStore> Fees<S> {
         // is the opposite entry in blue (借 revenue / 贷 应收), as a waiver is.
         let whole = household.is_none() && plan.cancelled.len() == bills.len() && run.voucher_id.is_some();
         let lines = undo_lines(book, &accounts, &run, &plan, &households, &items, household, reason, whole)?;
+        let period = Period::of_date(date);
+        let sealed = reversal_rows(run_id, household, &plan, reason, approver, period);
         let voucher = ApprovedVoucher {
             input: VoucherInput { date, attachments: 1, lines },
             kind: if whole { VoucherKind::Reversal } else { VoucherKind::Normal },
             maker: SYSTEM_MAKER.into(),
             reviewer: approver.into(),
             reverses_id: run.voucher_id.filter(|_| whole),
+            subledger: sealed.digest(),
         };
         let posted = post_approved(&mut tx, book, approver, std::slice::from_ref(&voucher)).await?;
-        let period = Period::of_date(date);
         let reversal = NewBillingReversal {
             book: book.key(),
             billing_run_id: run_id,
@@ -163,6 +166,7 @@ impl<S: FeesStore> Fees<S> {
             },
             building: building(bill_id),
             bill_period: run.period,
+            voucher_id: posted[0].voucher_id,
         };
         // Hand-backs first, so each bill is whole again when its cancellation closes it.
         let mut settlements: Vec<Settlement> =
@@ -197,6 +201,35 @@ fn plan<'a>(bills: &'a [RunBillRow], payments: &'a [BillPaymentRow]) -> std::res
         cancelled: live,
         hand_backs,
     })
+}
+
+/// What the reversal's voucher seals (pure): the reversal, then its allocations in the order
+/// written (hand-backs first, then the cancellations).
+fn reversal_rows(
+    run_id: i64,
+    household: Option<HouseholdId>,
+    plan: &Plan<'_>,
+    reason: &str,
+    approver: &str,
+    period: Period,
+) -> SubledgerRows {
+    let backs =
+        plan.hand_backs.iter().map(|p| AllocationSeal::new(p.bill_id, Source::Undo, Some(p.receipt_number), -p.amount_fen, period.key()));
+    let cancels = plan.cancelled.iter().map(|b| AllocationSeal::new(b.id, Source::Cancel, None, b.amount_fen, period.key()));
+    SubledgerRows {
+        allocations: backs.chain(cancels).collect(),
+        reversals: vec![ReversalSeal {
+            voucher_id: 0,
+            billing_run_id: run_id,
+            household_id: household.map(|h| h.0),
+            bills: plan.cancelled.len() as i64,
+            total_fen: plan.total_fen,
+            reason: reason.to_string(),
+            approver: approver.to_string(),
+            period: period.key(),
+        }],
+        ..SubledgerRows::default()
+    }
 }
 
 /// The lines that undo the run's lines for the cancelled bills (借 应收 / 贷 revenue per
@@ -257,6 +290,7 @@ mod tests {
         let payments = [(1, 400), (2, 100)].map(|(bill_id, amount_fen)| BillPaymentRow {
             bill_id,
             payment_id: 9,
+            receipt_number: 9,
             amount_fen,
             paid_on: NaiveDate::MIN,
         });

@@ -11,11 +11,13 @@ use crate::fees::rules::FlowKind;
 use crate::fees::store::{AllocationRow, FeesTx, FlowRow, NewBill};
 use crate::ledger::Book;
 
-/// An allocation, with the building and month of the bill it settles (or reopens).
+/// An allocation, with the building and month of the bill it settles (or reopens), and the
+/// voucher it is written with, which seals it (`fees::seal`).
 pub(crate) struct Settlement {
     pub allocation: AllocationRow,
     pub building: String,
     pub bill_period: Period,
+    pub voucher_id: i64,
 }
 
 /// Writes a billing run's bills and adds them to the figures (`billed`, by building).
@@ -35,7 +37,7 @@ pub(crate) async fn write_bills<T: FeesTx>(
 /// void's or a reversal's hand-back), `waived` for a waiver's, `cancelled` for a reversal's
 /// cancellation, in the allocation's month.
 pub(crate) async fn write_settlements<T: FeesTx>(tx: &mut T, book: &Book, settlements: &[Settlement]) -> Result<()> {
-    let rows: Vec<AllocationRow> = settlements.iter().map(|s| s.allocation.clone()).collect();
+    let rows: Vec<(i64, AllocationRow)> = settlements.iter().map(|s| (s.voucher_id, s.allocation.clone())).collect();
     tx.insert_allocations(book.row.community_id, &rows).await?;
     let parts =
         settlements.iter().map(|s| (s.allocation.kind(), s.building.clone(), s.bill_period, s.allocation.period, s.allocation.amount_fen));

@@ -17,6 +17,7 @@ use crate::domain::period::Period;
 use crate::error::{Error, Result};
 use crate::fees::kinds::{FeeBasis, FlowKind, HouseholdKind};
 use crate::fees::rules::MeterChange;
+pub use crate::fees::seal::store::SealTx;
 pub use crate::fees::units::UnitsTx;
 use crate::fees::Method;
 use crate::ledger::store::LedgerStore;
@@ -256,6 +257,7 @@ pub struct RunBillRow {
 pub struct BillPaymentRow {
     pub bill_id: i64,
     pub payment_id: i64,
+    pub receipt_number: i64,
     pub amount_fen: i64,
     pub paid_on: NaiveDate,
 }
@@ -362,6 +364,7 @@ impl AllocationRow {
 pub struct PrepaymentRow {
     pub household_id: HouseholdId,
     pub payment_id: i64,
+    pub receipt_number: i64,
     pub left_fen: i64,
 }
 
@@ -373,6 +376,9 @@ pub struct NewBillingRun<'a> {
     pub total_fen: i64,
     pub created_by: &'a str,
     pub created_at: DateTime<Utc>,
+    /// The master-data chain it billed from (`fees::seal::master`), sealed with its bills.
+    pub master_seq: i64,
+    pub master_head: &'a str,
 }
 
 pub struct NewPaymentVoid<'a> {
@@ -467,7 +473,7 @@ pub struct SubledgerPeriodRow {
 }
 
 /// The fee wing's statements, one method each (those of units in `fees::units`).
-pub trait FeesTx: UnitsTx + Send {
+pub trait FeesTx: UnitsTx + SealTx + Send {
     fn households(&mut self, community_id: CommunityId) -> impl Future<Output = Result<Vec<HouseholdRow>>> + Send;
     fn household(&mut self, community_id: CommunityId, id: HouseholdId) -> impl Future<Output = Result<Option<HouseholdRow>>> + Send;
     fn insert_household(
@@ -555,7 +561,12 @@ pub trait FeesTx: UnitsTx + Send {
     /// The open 日结 drafts dated on or before `through`: (voucher, date).
     fn daily_drafts(&mut self, book: BookKey, through: NaiveDate) -> impl Future<Output = Result<Vec<(i64, NaiveDate)>>> + Send;
     fn payments_of_voucher(&mut self, book: BookKey, voucher_id: i64) -> impl Future<Output = Result<Vec<PaymentRow>>> + Send;
-    fn insert_allocations(&mut self, community_id: CommunityId, allocations: &[AllocationRow]) -> impl Future<Output = Result<()>> + Send;
+    /// Inserts allocations, each with the voucher it is written with.
+    fn insert_allocations(
+        &mut self,
+        community_id: CommunityId,
+        allocations: &[(i64, AllocationRow)],
+    ) -> impl Future<Output = Result<()>> + Send;
     fn insert_payment_void(&mut self, community_id: CommunityId, void: &NewPaymentVoid<'_>) -> impl Future<Output = Result<i64>> + Send;
     fn insert_waiver(&mut self, community_id: CommunityId, waiver: &NewWaiver<'_>) -> impl Future<Output = Result<i64>> + Send;
     /// A bill's output tax, and what its waivers took back so far: (tax, waived, waived tax).
@@ -878,11 +889,11 @@ macro_rules! impl_fees_tx {
             async fn run_bill_payments(&mut self, book: BookKey, period: Period, run_id: i64, household_id: Option<HouseholdId>) -> Result<Vec<BillPaymentRow>> {
                 let which = if household_id.is_some() { "b.household_id = $5" } else { "$5 IS NULL" };
                 Ok(sqlx::query_as(&format!(
-                    "SELECT a.bill_id, a.payment_id, CAST(SUM(a.amount_fen) AS BIGINT) AS amount_fen, p.paid_on
+                    "SELECT a.bill_id, a.payment_id, p.receipt_number, CAST(SUM(a.amount_fen) AS BIGINT) AS amount_fen, p.paid_on
                      FROM bills b JOIN allocations a ON a.community_id = b.community_id AND a.bill_id = b.id
                      JOIN payments p ON p.community_id = a.community_id AND p.id = a.payment_id
                      WHERE b.community_id = $1 AND b.book_id = $2 AND b.period = $3 AND b.billing_run_id = $4 AND {which}
-                     GROUP BY a.bill_id, a.payment_id, p.paid_on HAVING SUM(a.amount_fen) <> 0
+                     GROUP BY a.bill_id, a.payment_id, p.receipt_number, p.paid_on HAVING SUM(a.amount_fen) <> 0
                      ORDER BY a.bill_id, a.payment_id"
                 ))
                 .bind(book.community_id)
@@ -916,8 +927,8 @@ macro_rules! impl_fees_tx {
 
             async fn insert_billing_run(&mut self, r: &NewBillingRun<'_>) -> Result<i64> {
                 Ok(sqlx::query_scalar(
-                    "INSERT INTO billing_runs (community_id, book_id, period, voucher_id, bills, total_fen, created_by, created_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+                    "INSERT INTO billing_runs (community_id, book_id, period, voucher_id, bills, total_fen, created_by, created_at, master_seq, master_head)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
                 )
                 .bind(r.book.community_id)
                 .bind(r.book.book_id)
@@ -927,6 +938,8 @@ macro_rules! impl_fees_tx {
                 .bind(r.total_fen)
                 .bind(r.created_by)
                 .bind(r.created_at)
+                .bind(r.master_seq)
+                .bind(r.master_head)
                 .fetch_one(&mut *self.tx)
                 .await?)
             }
@@ -1015,11 +1028,11 @@ macro_rules! impl_fees_tx {
             async fn prepayments(&mut self, book: BookKey, household_id: Option<HouseholdId>) -> Result<Vec<PrepaymentRow>> {
                 let which = if household_id.is_some() { "p.household_id = $3" } else { "$3 IS NULL" };
                 Ok(sqlx::query_as(&format!(
-                    "SELECT p.household_id, p.id AS payment_id, p.amount_fen - CAST(COALESCE(SUM(a.amount_fen), 0) AS BIGINT) AS left_fen
+                    "SELECT p.household_id, p.id AS payment_id, p.receipt_number, p.amount_fen - CAST(COALESCE(SUM(a.amount_fen), 0) AS BIGINT) AS left_fen
                      FROM payments p LEFT JOIN allocations a ON a.community_id = p.community_id AND a.payment_id = p.id
                      WHERE p.community_id = $1 AND p.book_id = $2 AND {which}
                        AND NOT EXISTS (SELECT 1 FROM payment_voids v WHERE v.community_id = p.community_id AND v.payment_id = p.id)
-                     GROUP BY p.id, p.household_id, p.amount_fen
+                     GROUP BY p.id, p.household_id, p.receipt_number, p.amount_fen
                      HAVING p.amount_fen > COALESCE(SUM(a.amount_fen), 0)
                      ORDER BY p.household_id, p.id"
                 ))
@@ -1135,11 +1148,12 @@ macro_rules! impl_fees_tx {
                 .await?)
             }
 
-            async fn insert_allocations(&mut self, community_id: CommunityId, allocations: &[AllocationRow]) -> Result<()> {
+            async fn insert_allocations(&mut self, community_id: CommunityId, allocations: &[(i64, AllocationRow)]) -> Result<()> {
                 for chunk in allocations.chunks(ROWS_PER_INSERT) {
-                    let mut q =
-                        QueryBuilder::<$db>::new("INSERT INTO allocations (community_id, bill_id, payment_id, waiver_id, void_id, amount_fen, period, reversal_id) ");
-                    q.push_values(chunk, |mut row, a| {
+                    let mut q = QueryBuilder::<$db>::new(
+                        "INSERT INTO allocations (community_id, bill_id, payment_id, waiver_id, void_id, amount_fen, period, reversal_id, voucher_id) ",
+                    );
+                    q.push_values(chunk, |mut row, (voucher_id, a)| {
                         row.push_bind(community_id)
                             .push_bind(a.bill_id)
                             .push_bind(a.payment_id)
@@ -1147,7 +1161,8 @@ macro_rules! impl_fees_tx {
                             .push_bind(a.void_id)
                             .push_bind(a.amount_fen)
                             .push_bind(a.period)
-                            .push_bind(a.reversal_id);
+                            .push_bind(a.reversal_id)
+                            .push_bind(*voucher_id);
                     });
                     q.build().execute(&mut *self.tx).await?;
                 }

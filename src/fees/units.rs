@@ -185,6 +185,7 @@ impl<S: FeesStore> Fees<S> {
             held_until: None,
         };
         let id = tx.insert_unit(community_id, &row, Utc::now()).await?;
+        crate::fees::seal::master::record(&mut tx, community_id, &[crate::fees::seal::master::MasterKind::Unit]).await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -202,6 +203,7 @@ impl<S: FeesStore> Fees<S> {
         }
         refuse_inside_billed_month(&mut tx, community_id, &current, until, ("结束日期", "已计费至", "结束日期", "")).await?;
         tx.end_unit(community_id, current.id, until).await?;
+        crate::fees::seal::master::record(&mut tx, community_id, &[crate::fees::seal::master::MasterKind::Unit]).await?;
         tx.commit().await?;
         Ok(UnitRow { held_until: Some(until), ..current })
     }

@@ -154,6 +154,7 @@ impl<S: FeesStore> Fees<S> {
         let mut tx = self.store().begin().await?;
         let item = crate::fees::fee_item_by_code(&mut tx, book, code).await?;
         tx.set_fee_item_vat_rate(book.key(), item.id, &parsed.normalize().to_string()).await?;
+        crate::fees::seal::master::record(&mut tx, book.row.community_id, &[crate::fees::seal::master::MasterKind::FeeItem]).await?;
         tx.commit().await
     }
 

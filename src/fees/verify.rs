@@ -52,6 +52,7 @@ pub async fn verify_book<S: FeesStore>(store: &S, book: &Book, fail: &mut impl F
         }
     }
     check_flows(&mut tx, book, fail).await?;
+    crate::fees::seal::verify::verify_book(store, book, fail).await?;
     let open: i64 = tx.open_bills(book.key(), None).await?.iter().map(|b| b.open_fen).sum();
     let prepaid: i64 = tx.prepayments(book.key(), None).await?.iter().map(|p| p.left_fen).sum();
     let total: i64 = by_period.values().map(|r| r.billed_fen - r.paid_fen - r.waived_fen).sum();

@@ -7,6 +7,7 @@ use chrono::{NaiveDate, Utc};
 use crate::domain::period::Period;
 use crate::error::{Error, Result};
 use crate::fees::payments::{money_account, receipt_of};
+use crate::fees::seal::{AllocationSeal, Source, SubledgerRows, VoidSeal};
 use crate::fees::settle::{write_settlements, Settlement};
 use crate::fees::store::FeesStore;
 use crate::fees::store::{AllocationRow, FeesTx, HouseholdRow, NewPaymentVoid, PaymentRow};
@@ -55,20 +56,36 @@ impl<S: FeesStore> Fees<S> {
             None => money_account(book, &accounts, payment.method)?,
         };
         let lines = void_lines(&accounts, &money, &payment, &household, settled_fen, reason, own);
+        let period = Period::of_date(date);
+        let reopening = settled_by_bill.iter().filter(|(_, fen)| **fen != 0);
+        let sealed = SubledgerRows {
+            allocations: reopening
+                .clone()
+                .map(|(&bill_id, &fen)| AllocationSeal::new(bill_id, Source::Void, Some(number), -fen, period.key()))
+                .collect(),
+            voids: vec![VoidSeal {
+                voucher_id: 0,
+                receipt_number: number,
+                reason: reason.to_string(),
+                approver: approver.to_string(),
+                period: period.key(),
+            }],
+            ..SubledgerRows::default()
+        };
         let voucher = ApprovedVoucher {
             input: VoucherInput { date, attachments: 1, lines },
             kind: if own { VoucherKind::Reversal } else { VoucherKind::Normal },
             maker: SYSTEM_MAKER.into(),
             reviewer: approver.into(),
             reverses_id: own.then_some(payment.voucher_id),
+            subledger: sealed.digest(),
         };
         let posted = post_approved(&mut tx, book, approver, std::slice::from_ref(&voucher)).await?;
-        let period = Period::of_date(date);
         let void =
             NewPaymentVoid { payment_id: payment.id, reason, approver, period, voucher_id: posted[0].voucher_id, created_at: Utc::now() };
         let void_id = tx.insert_payment_void(book.row.community_id, &void).await?;
         let mut reopened = Vec::with_capacity(settled_by_bill.len());
-        for (&bill_id, &fen) in settled_by_bill.iter().filter(|(_, fen)| **fen != 0) {
+        for (&bill_id, &fen) in reopening {
             let bill = tx.bill(book.key(), bill_id).await?.ok_or_else(|| Error::not_found(format!("账单 #{bill_id}")))?;
             reopened.push(Settlement {
                 allocation: AllocationRow {
@@ -82,6 +99,7 @@ impl<S: FeesStore> Fees<S> {
                 },
                 building: household.building.clone(),
                 bill_period: bill.period,
+                voucher_id: posted[0].voucher_id,
             });
         }
         write_settlements(&mut tx, book, &reopened).await?;

@@ -5,6 +5,7 @@ use chrono::{NaiveDate, Utc};
 use crate::domain::money::Fen;
 use crate::domain::period::Period;
 use crate::error::{Error, Result};
+use crate::fees::seal::{AllocationSeal, Source, SubledgerRows, WaiverSeal};
 use crate::fees::settle::{write_settlements, Settlement};
 use crate::fees::store::FeesStore;
 use crate::fees::store::{AllocationRow, FeesTx, NewWaiver};
@@ -52,15 +53,29 @@ impl<S: FeesStore> Fees<S> {
             lines.push(line(output_tax_account(book), tax, Fen::ZERO));
         }
         lines.push(line(accounts.receivable.as_str(), Fen::ZERO, amount));
+        let period = Period::of_date(date);
+        let sealed = SubledgerRows {
+            allocations: vec![AllocationSeal::new(bill_id, Source::Waiver, None, amount.0, period.key())],
+            waivers: vec![WaiverSeal {
+                voucher_id: 0,
+                bill_id,
+                amount_fen: amount.0,
+                tax_fen: tax.0,
+                reason: reason.to_string(),
+                approver: approver.to_string(),
+                period: period.key(),
+            }],
+            ..SubledgerRows::default()
+        };
         let voucher = ApprovedVoucher {
             input: VoucherInput { date, attachments: 1, lines },
             kind: VoucherKind::Normal,
             maker: SYSTEM_MAKER.into(),
             reviewer: approver.into(),
             reverses_id: None,
+            subledger: sealed.digest(),
         };
         let posted = post_approved(&mut tx, book, approver, std::slice::from_ref(&voucher)).await?;
-        let period = Period::of_date(date);
         let waiver = NewWaiver {
             bill_id,
             amount_fen: amount.0,
@@ -81,7 +96,9 @@ impl<S: FeesStore> Fees<S> {
             period,
             reversal_id: None,
         };
-        write_settlements(&mut tx, book, &[Settlement { allocation, building: household.building, bill_period: bill.period }]).await?;
+        let voucher_id = posted[0].voucher_id;
+        write_settlements(&mut tx, book, &[Settlement { allocation, building: household.building, bill_period: bill.period, voucher_id }])
+            .await?;
         tx.commit().await?;
         Ok(Waived { id: waiver_id, bill: what })
     }

@@ -46,6 +46,7 @@ pub(crate) async fn post_system_draft<T: LedgerTx>(
     voucher_id: i64,
     input: &VoucherInput,
     reviewer: &str,
+    subledger: &str,
 ) -> Result<Posted> {
     let reviewer = check_person("审核人", reviewer)?;
     input.check(VoucherKind::Normal, &book.chart)?;
@@ -57,5 +58,5 @@ pub(crate) async fn post_system_draft<T: LedgerTx>(
     tx.insert_lines(book.key(), &line_rows(book, voucher_id, input)).await?;
     tx.set_reviewed(book.key(), voucher_id, reviewer, Utc::now()).await?;
     let v = tx.voucher(book.key(), voucher_id).await?.ok_or_else(|| Error::not_found(format!("凭证 #{voucher_id}")))?;
-    post_reviewed(tx, book, &v, reviewer).await
+    post_reviewed(tx, book, &v, reviewer, subledger).await
 }

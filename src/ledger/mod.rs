@@ -274,7 +274,9 @@ impl<S: LedgerStore> Ledger<S> {
             VoucherStatus::Draft => return Err(wrong_status(&v, "须先审核才能记账")),
             VoucherStatus::Posted => return Err(wrong_status(&v, "凭证已记账，不能重复记账")),
         }
-        let posted = post_reviewed(&mut tx, book, &v, poster).await?;
+        // A hand-made voucher carries no subledger rows: 1122 and 2203 refuse it (see
+        // `check_control_accounts`).
+        let posted = post_reviewed(&mut tx, book, &v, poster, "").await?;
         tx.commit().await?;
         Ok(posted)
     }
@@ -400,6 +402,7 @@ pub(crate) async fn insert_draft<T: LedgerTx>(
         chain_seq: None,
         prev_hash: None,
         hash: None,
+        subledger_digest: None,
     };
     let id = tx.insert_voucher(&voucher).await?;
     tx.insert_lines(book.key(), &line_rows(book, id, input)).await?;
@@ -407,8 +410,9 @@ pub(crate) async fn insert_draft<T: LedgerTx>(
 }
 
 /// 记账 inside the caller's transaction: gives reviewed voucher `v` its number and its link in
-/// the chain, and adds its lines to the maintained balances.
-pub(crate) async fn post_reviewed<T: LedgerTx>(tx: &mut T, book: &Book, v: &VoucherRow, poster: &str) -> Result<Posted> {
+/// the chain, sealing `subledger` (the digest of the subledger rows written with it, "" for
+/// none), and adds its lines to the maintained balances.
+pub(crate) async fn post_reviewed<T: LedgerTx>(tx: &mut T, book: &Book, v: &VoucherRow, poster: &str, subledger: &str) -> Result<Posted> {
     let lines = tx.lines(book.key(), v.id).await?;
     // Pair assertion: the stored lines must still satisfy every rule the draft did.
     input_from_rows(book, v, &lines)?.check(v.kind, &book.chart)?;
@@ -429,10 +433,15 @@ pub(crate) async fn post_reviewed<T: LedgerTx>(tx: &mut T, book: &Book, v: &Vouc
         reviewer: &reviewer,
         poster,
         reverses_id: v.reverses_id,
+        subledger: Some(subledger),
     };
     let hash = seal_hash(header, &lines, book, &head)?;
     let done = tx
-        .set_posted(book.key(), v.id, &Posting { number, chain_seq: chain_len, prev_hash: &head, hash: &hash, poster, at: Utc::now() })
+        .set_posted(
+            book.key(),
+            v.id,
+            &Posting { number, chain_seq: chain_len, prev_hash: &head, hash: &hash, poster, at: Utc::now(), subledger },
+        )
         .await?;
     if done != 1 {
         return Err(changed_meanwhile());

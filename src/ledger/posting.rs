@@ -25,6 +25,9 @@ pub struct ApprovedVoucher {
     pub reviewer: String,
     /// The voucher a red-ink reversal reverses (a receipt's void); None for every other.
     pub reverses_id: Option<i64>,
+    /// The digest of the subledger rows written with it (`fees::seal`), sealed in its hash;
+    /// "" for a voucher without any.
+    pub subledger: String,
 }
 
 /// What a posting gave a voucher.
@@ -134,6 +137,7 @@ fn seal_batch(
             reviewer: &v.reviewer,
             poster,
             reverses_id: v.reverses_id,
+            subledger: Some(&v.subledger),
         };
         let hash = seal_hash(header, &lines, book, &batch.head)?;
         batch.rows.push(NewVoucher {
@@ -155,6 +159,7 @@ fn seal_batch(
             chain_seq: Some(seq),
             prev_hash: Some(batch.head.clone()),
             hash: Some(hash.clone()),
+            subledger_digest: Some(v.subledger.clone()),
         });
         batch.posted.push(Posted { voucher_id: 0, period: period.to_string(), number, label: voucher_label(number), hash: hash.clone() });
         batch.lines.push(lines);

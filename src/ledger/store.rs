@@ -20,9 +20,9 @@ use crate::store::{text_enum, PgTx, SqliteTx, Store, ROWS_PER_INSERT};
 /// Vouchers per multi-row INSERT: 18 bound values each, under SQLite's 32,766.
 const VOUCHERS_PER_INSERT: usize = 1_500;
 
-const VOUCHER_COLUMNS: &str = "id, book_id, period, voucher_date, kind, status, number, attachments, maker, reviewer, poster, reverses_id, created_at, reviewed_at, posted_at, chain_seq, prev_hash, hash";
+const VOUCHER_COLUMNS: &str = "id, book_id, period, voucher_date, kind, status, number, attachments, maker, reviewer, poster, reverses_id, created_at, reviewed_at, posted_at, chain_seq, prev_hash, hash, subledger_digest";
 /// The head of both voucher INSERTs, single and multi-row; `push_voucher` binds in this order.
-const INSERT_VOUCHER: &str = "INSERT INTO vouchers (community_id, book_id, period, voucher_date, kind, status, number, attachments, maker, reviewer, poster, reverses_id, created_at, reviewed_at, posted_at, chain_seq, prev_hash, hash) ";
+const INSERT_VOUCHER: &str = "INSERT INTO vouchers (community_id, book_id, period, voucher_date, kind, status, number, attachments, maker, reviewer, poster, reverses_id, created_at, reviewed_at, posted_at, chain_seq, prev_hash, hash, subledger_digest) ";
 const LINE_COLUMNS: &str = "voucher_id, line_no, summary, account_id, debit_fen, credit_fen, household_id, fee_item_id, subsidy_program_id, service_category, supplier_id";
 
 #[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
@@ -119,6 +119,9 @@ pub struct VoucherRow {
     pub chain_seq: Option<i64>,
     pub prev_hash: Option<String>,
     pub hash: Option<String>,
+    /// The digest of the subledger rows sealed with it (`fees::seal`); "" for none, NULL for a
+    /// voucher posted before migration 0018.
+    pub subledger_digest: Option<String>,
 }
 
 /// A voucher row to insert: a draft (no number, no chain fields) or, on the batch path, a
@@ -143,6 +146,7 @@ pub struct NewVoucher {
     pub chain_seq: Option<i64>,
     pub prev_hash: Option<String>,
     pub hash: Option<String>,
+    pub subledger_digest: Option<String>,
 }
 
 #[derive(Clone, Debug, sqlx::FromRow, serde::Serialize, serde::Deserialize)]
@@ -178,6 +182,7 @@ pub struct JournalVoucher {
     pub reverses_id: Option<i64>,
     pub prev_hash: Option<String>,
     pub hash: Option<String>,
+    pub subledger_digest: Option<String>,
     #[serde(skip)]
     pub lines: Vec<LineRow>,
 }
@@ -230,6 +235,8 @@ pub struct Posting<'a> {
     pub hash: &'a str,
     pub poster: &'a str,
     pub at: DateTime<Utc>,
+    /// The digest of the subledger rows it seals ("" for none).
+    pub subledger: &'a str,
 }
 
 /// The ledger's statements, one method each; the ledger composes them inside one transaction.
@@ -707,7 +714,7 @@ macro_rules! impl_ledger_tx {
 
             async fn set_posted(&mut self, book: BookKey, voucher_id: i64, p: &Posting<'_>) -> Result<u64> {
                 let done = sqlx::query(
-                    "UPDATE vouchers SET status = 'posted', number = $4, chain_seq = $5, prev_hash = $6, hash = $7, poster = $8, posted_at = $9
+                    "UPDATE vouchers SET status = 'posted', number = $4, chain_seq = $5, prev_hash = $6, hash = $7, poster = $8, posted_at = $9, subledger_digest = $10
                      WHERE community_id = $1 AND book_id = $2 AND id = $3 AND status = 'reviewed'",
                 )
                 .bind(book.community_id)
@@ -719,6 +726,7 @@ macro_rules! impl_ledger_tx {
                 .bind(p.hash)
                 .bind(p.poster)
                 .bind(p.at)
+                .bind(p.subledger)
                 .execute(&mut *self.tx)
                 .await?;
                 Ok(done.rows_affected())
@@ -945,7 +953,8 @@ where
         .push_bind(v.posted_at)
         .push_bind(v.chain_seq)
         .push_bind(v.prev_hash.as_deref())
-        .push_bind(v.hash.as_deref());
+        .push_bind(v.hash.as_deref())
+        .push_bind(v.subledger_digest.as_deref());
 }
 
 impl_ledger_tx!(SqliteTx, Sqlite, sqlite_journal_page);
@@ -964,7 +973,7 @@ async fn sqlite_journal_page(
     // Arrays follow the field order of JournalVoucher and LineRow.
     let headers: String = sqlx::query_scalar(
         "SELECT json_group_array(json_array(id, chain_seq, period, number, voucher_date, kind, attachments, maker, reviewer, poster,
-                                            reverses_id, prev_hash, hash) ORDER BY chain_seq)
+                                            reverses_id, prev_hash, hash, subledger_digest) ORDER BY chain_seq)
          FROM vouchers WHERE community_id = $4 AND book_id = $1 AND status = 'posted' AND chain_seq > $2 AND chain_seq <= $3",
     )
     .bind(book.book_id)
@@ -994,11 +1003,26 @@ async fn sqlite_journal_page(
 async fn pg_journal_page(tx: &mut sqlx::PgConnection, book: BookKey, after_seq: i64, until_seq: i64) -> Result<Vec<JournalVoucher>> {
     // Tuples decode by position; the named FromRow looks every column up by name, which
     // costs more than the decoding itself at a million rows.
-    type Header =
-        (i64, i64, i64, i64, NaiveDate, String, i64, String, Option<String>, Option<String>, Option<i64>, Option<String>, Option<String>);
+    type Header = (
+        i64,
+        i64,
+        i64,
+        i64,
+        NaiveDate,
+        String,
+        i64,
+        String,
+        Option<String>,
+        Option<String>,
+        Option<i64>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+    );
     type Line = (i64, i64, String, i64, i64, i64, Option<i64>, Option<i64>, Option<i64>, Option<String>, Option<i64>);
     let headers: Vec<Header> = sqlx::query_as(
-        "SELECT id, chain_seq, period, number, voucher_date, kind, attachments, maker, reviewer, poster, reverses_id, prev_hash, hash
+        "SELECT id, chain_seq, period, number, voucher_date, kind, attachments, maker, reviewer, poster, reverses_id, prev_hash, hash,
+                subledger_digest
          FROM vouchers WHERE community_id = $4 AND book_id = $1 AND status = 'posted' AND chain_seq > $2 AND chain_seq <= $3 ORDER BY chain_seq",
     )
     .bind(book.book_id)
@@ -1035,6 +1059,7 @@ async fn pg_journal_page(tx: &mut sqlx::PgConnection, book: BookKey, after_seq: 
             reverses_id: h.10,
             prev_hash: h.11,
             hash: h.12,
+            subledger_digest: h.13,
             lines: Vec::new(),
         })
         .collect();

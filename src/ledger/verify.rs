@@ -38,6 +38,10 @@ struct Segment {
     /// (chain_seq, prev_hash, label) of the first voucher; (chain_seq, hash) of the last.
     first: Option<(i64, String, String)>,
     last: Option<(i64, String)>,
+    /// The last voucher without a subledger seal (posted before migration 0018) and the first
+    /// with one: every unsealed voucher must come before every sealed one.
+    last_unsealed: Option<(i64, String)>,
+    first_sealed: Option<i64>,
 }
 
 /// Checks one book; calls `fail(invariant, message)` for each finding. Returns (vouchers, lines).
@@ -65,6 +69,11 @@ pub async fn verify_book<S: LedgerStore>(store: &S, book: &Book, fail: &mut impl
         periods.iter().filter(|p| p.status == PeriodStatus::Closed).map(|p| (p.period.key(), p.chain_len_at_close.unwrap_or(0))).collect();
     let tasks = spawn_segments(store, book, chain_len, Arc::new(close_marks), Arc::new(closed_len));
     let merged = merge_segments(tasks, genesis, fail).await?;
+    if let (Some((seq, label)), Some(first_sealed)) = (&merged.last_unsealed, merged.first_sealed) {
+        if *seq > first_sealed {
+            fail(4, format!("凭证 {label}（第 {seq} 环）没有子账封存，而第 {first_sealed} 环已有：封存被删除"));
+        }
+    }
     for p in &periods {
         let last = merged.last_number.get(&p.period.key()).copied().unwrap_or(0);
         if last != p.vouchers_posted {
@@ -143,6 +152,8 @@ struct Merged {
     movements: HashMap<(i64, i64), (i64, i64)>,
     /// period → the last voucher number seen.
     last_number: BTreeMap<i64, i64>,
+    last_unsealed: Option<(i64, String)>,
+    first_sealed: Option<i64>,
 }
 
 /// Joins the segments in chain order, checking the links and numbers between them.
@@ -151,7 +162,15 @@ async fn merge_segments(
     genesis: String,
     fail: &mut impl FnMut(u8, String),
 ) -> Result<Merged> {
-    let mut m = Merged { vouchers: 0, lines: 0, head: genesis, movements: HashMap::new(), last_number: BTreeMap::new() };
+    let mut m = Merged {
+        vouchers: 0,
+        lines: 0,
+        head: genesis,
+        movements: HashMap::new(),
+        last_number: BTreeMap::new(),
+        last_unsealed: None,
+        first_sealed: None,
+    };
     let mut next_seq = 1;
     for task in tasks {
         let segment = task.await.map_err(|e| crate::error::Error::Conflict(format!("校验任务失败：{e}")))??;
@@ -184,6 +203,10 @@ async fn merge_segments(
         }
         m.vouchers += segment.vouchers;
         m.lines += segment.lines;
+        if segment.last_unsealed.is_some() {
+            m.last_unsealed = segment.last_unsealed;
+        }
+        m.first_sealed = m.first_sealed.or(segment.first_sealed);
     }
     Ok(m)
 }
@@ -279,6 +302,7 @@ fn check_voucher(book: &Book, v: &JournalVoucher, s: &mut Segment, close_marks: 
         reviewer: v.reviewer.as_deref().unwrap_or(""),
         poster: v.poster.as_deref().unwrap_or(""),
         reverses_id: v.reverses_id,
+        subledger: v.subledger_digest.as_deref(),
     };
     let hash = v.hash.clone().unwrap_or_default();
     match seal_hash(header, &v.lines, book, &prev_hash) {
@@ -313,6 +337,11 @@ fn check_voucher(book: &Book, v: &JournalVoucher, s: &mut Segment, close_marks: 
         let e = s.movements.entry((l.account_id, v.period)).or_default();
         e.0 += l.debit_fen;
         e.1 += l.credit_fen;
+    }
+    if v.subledger_digest.is_some() {
+        s.first_sealed = s.first_sealed.or(Some(v.chain_seq));
+    } else {
+        s.last_unsealed = Some((v.chain_seq, label.clone()));
     }
     s.vouchers += 1;
     s.lines += v.lines.len() as i64;

@@ -273,6 +273,10 @@ pub struct SealHeader<'a> {
     pub reviewer: &'a str,
     pub poster: &'a str,
     pub reverses_id: Option<i64>,
+    /// The digest of the subledger rows written with the voucher (`fees::seal`): "" for none.
+    /// Absent from the vouchers posted before migration 0018, so their hashes still stand.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subledger: Option<&'a str>,
 }
 
 /// What the hash chain seals for one posted voucher. Field order is fixed by these structs, so
@@ -419,6 +423,7 @@ mod tests {
             reviewer: "b",
             poster: "b",
             reverses_id: None,
+            subledger: None,
         };
         let sealed = |debit_fen| SealedVoucher {
             header,

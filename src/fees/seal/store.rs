@@ -1,0 +1,388 @@
+//! The rows the seals cover, read back grouped by voucher, and the master-data chain's rows.
+
+use std::collections::HashMap;
+use std::future::Future;
+
+use chrono::{DateTime, Utc};
+
+use crate::domain::ids::BookKey;
+use crate::domain::ids::CommunityId;
+use crate::error::Result;
+use crate::fees::seal::master::{MasterKind, MasterVersion};
+use crate::fees::seal::{
+    AllocationSeal, BillSeal, PaymentSeal, ReversalSeal, RunSeal, SubledgerRows, VoidSeal, WaiverSeal, ALLOCATION_SOURCE_SQL,
+};
+use crate::store::{PgTx, SqliteTx};
+
+/// A voucher of the book as far as its seal goes.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct SealedVoucherRow {
+    pub id: i64,
+    pub status: String,
+    pub period: i64,
+    pub number: Option<i64>,
+    pub subledger_digest: Option<String>,
+}
+
+pub trait SealTx: Send {
+    /// The lowest and highest voucher id of the book (0, -1 when it has none).
+    fn voucher_id_range(&mut self, book: BookKey) -> impl Future<Output = Result<(i64, i64)>> + Send;
+    /// The book's vouchers with `from <= id < until`, by id.
+    fn sealed_vouchers(&mut self, book: BookKey, from: i64, until: i64) -> impl Future<Output = Result<Vec<SealedVoucherRow>>> + Send;
+    /// Billing runs whose voucher is in the range, with their ids (the bills' key).
+    fn seal_runs(&mut self, book: BookKey, from: i64, until: i64) -> impl Future<Output = Result<Vec<(i64, RunSeal)>>> + Send;
+    /// A run's bills in the order they were written.
+    fn seal_bills(&mut self, book: BookKey, run_id: i64, voucher_id: i64) -> impl Future<Output = Result<Vec<BillSeal>>> + Send;
+    fn seal_payments(&mut self, book: BookKey, from: i64, until: i64) -> impl Future<Output = Result<Vec<PaymentSeal>>> + Send;
+    fn seal_allocations(&mut self, book: BookKey, from: i64, until: i64) -> impl Future<Output = Result<Vec<AllocationSeal>>> + Send;
+    fn seal_waivers(&mut self, book: BookKey, from: i64, until: i64) -> impl Future<Output = Result<Vec<WaiverSeal>>> + Send;
+    fn seal_voids(&mut self, book: BookKey, from: i64, until: i64) -> impl Future<Output = Result<Vec<VoidSeal>>> + Send;
+    fn seal_reversals(&mut self, book: BookKey, from: i64, until: i64) -> impl Future<Output = Result<Vec<ReversalSeal>>> + Send;
+
+    /// Every current row of a kind of master data as (id, canonical content).
+    fn master_rows(&mut self, community_id: CommunityId, kind: MasterKind) -> impl Future<Output = Result<Vec<(i64, String)>>> + Send;
+    /// The latest recorded version of every row of a kind: (id, content).
+    fn latest_master_versions(
+        &mut self,
+        community_id: CommunityId,
+        kind: MasterKind,
+    ) -> impl Future<Output = Result<Vec<(i64, String)>>> + Send;
+    /// The community's whole master-data chain, in order.
+    fn master_versions(&mut self, community_id: CommunityId) -> impl Future<Output = Result<Vec<MasterVersion>>> + Send;
+    /// The chain's length and head as the community row keeps them.
+    fn master_head(&mut self, community_id: CommunityId) -> impl Future<Output = Result<(i64, String)>> + Send;
+    /// Takes `count` places in the chain: returns its length after and its head before. The
+    /// community's row stays locked until the transaction ends, so versions never interleave.
+    fn claim_master(&mut self, community_id: CommunityId, count: i64) -> impl Future<Output = Result<(i64, String)>> + Send;
+    fn insert_master_versions(
+        &mut self,
+        community_id: CommunityId,
+        versions: &[MasterVersion],
+        at: DateTime<Utc>,
+    ) -> impl Future<Output = Result<()>> + Send;
+    fn set_master_head(&mut self, community_id: CommunityId, head: &str) -> impl Future<Output = Result<()>> + Send;
+    /// Runs a cross-reference query of `fees::seal::verify` ($1 community, $2 book): a pair of
+    /// integers naming each row that breaks its rule.
+    fn pairs(&mut self, sql: &'static str, book: BookKey) -> impl Future<Output = Result<Vec<(i64, i64)>>> + Send;
+    /// Every receipt number of the book, in order, and the count the book says it issued.
+    fn receipt_numbers(&mut self, book: BookKey) -> impl Future<Output = Result<(Vec<i64>, i64)>> + Send;
+    /// The community's billing runs that sealed a master-data head: (run, chain length, head).
+    fn run_master_heads(&mut self, community_id: CommunityId) -> impl Future<Output = Result<Vec<(i64, i64, String)>>> + Send;
+}
+
+/// Rows per INSERT statement of master versions (6 values each, under SQLite's 32,766).
+const VERSIONS_PER_INSERT: usize = 5_000;
+
+/// The columns of each kind that its versions record: everything but timestamps, whose text
+/// differs between drivers and sessions.
+fn master_columns(kind: MasterKind) -> (&'static str, &'static str) {
+    match kind {
+        MasterKind::Household => ("households", "building, unit, room, area_m2_hundredths, kind, owner_name, phone, move_in_date"),
+        MasterKind::Unit => ("units", "code, kind, area_m2_hundredths, household_id, held_from, held_until"),
+        MasterKind::FeeItem => {
+            ("fee_items", "book_id, code, name, basis, revenue_account_id, late_fee_ppm_per_day, late_fee_cap_percent, vat_rate")
+        }
+        MasterKind::FeeStandard => ("fee_standards", "fee_item_id, household_kind, unit_code, rate_yuan, valid_from, valid_until"),
+        MasterKind::MeterReading => {
+            ("meter_readings", "household_id, fee_item_id, period, reading, is_replacement, old_meter_final, new_meter_start")
+        }
+    }
+}
+
+macro_rules! impl_seal_tx {
+    ($tx_type:ty, $db:ty, $json_open:literal, $json_close:literal) => {
+        impl SealTx for $tx_type {
+            async fn voucher_id_range(&mut self, book: BookKey) -> Result<(i64, i64)> {
+                let (lo, hi): (Option<i64>, Option<i64>) =
+                    sqlx::query_as("SELECT MIN(id), MAX(id) FROM vouchers WHERE community_id = $1 AND book_id = $2")
+                        .bind(book.community_id)
+                        .bind(book.book_id)
+                        .fetch_one(&mut *self.tx)
+                        .await?;
+                Ok((lo.unwrap_or(0), hi.unwrap_or(-1)))
+            }
+
+            async fn sealed_vouchers(&mut self, book: BookKey, from: i64, until: i64) -> Result<Vec<SealedVoucherRow>> {
+                Ok(sqlx::query_as(
+                    "SELECT id, status, period, number, subledger_digest FROM vouchers
+                     WHERE community_id = $1 AND book_id = $2 AND id >= $3 AND id < $4 ORDER BY id",
+                )
+                .bind(book.community_id)
+                .bind(book.book_id)
+                .bind(from)
+                .bind(until)
+                .fetch_all(&mut *self.tx)
+                .await?)
+            }
+
+            async fn seal_runs(&mut self, book: BookKey, from: i64, until: i64) -> Result<Vec<(i64, RunSeal)>> {
+                let rows: Vec<(i64, i64, i64, i64, i64, String, Option<i64>, Option<String>)> = sqlx::query_as(
+                    "SELECT id, voucher_id, period, bills, total_fen, created_by, master_seq, master_head FROM billing_runs
+                     WHERE community_id = $1 AND book_id = $2 AND voucher_id >= $3 AND voucher_id < $4 ORDER BY voucher_id, id",
+                )
+                .bind(book.community_id)
+                .bind(book.book_id)
+                .bind(from)
+                .bind(until)
+                .fetch_all(&mut *self.tx)
+                .await?;
+                Ok(rows
+                    .into_iter()
+                    .map(|r| {
+                        let seal = RunSeal {
+                            voucher_id: r.1,
+                            period: r.2,
+                            bills: r.3,
+                            total_fen: r.4,
+                            created_by: r.5,
+                            master_seq: r.6,
+                            master_head: r.7,
+                        };
+                        (r.0, seal)
+                    })
+                    .collect())
+            }
+
+            async fn seal_bills(&mut self, book: BookKey, run_id: i64, voucher_id: i64) -> Result<Vec<BillSeal>> {
+                // Positional tuples: a run has hundreds of thousands of bills, and a named
+                // FromRow looks up every column by name.
+                let rows: Vec<(i64, Option<i64>, i64, i64, i64, i64, i64)> = sqlx::query_as(
+                    "SELECT household_id, unit_id, fee_item_id, period, issue, amount_fen, tax_fen FROM bills
+                     WHERE community_id = $1 AND billing_run_id = $2 AND book_id = $3 ORDER BY id",
+                )
+                .bind(book.community_id)
+                .bind(run_id)
+                .bind(book.book_id)
+                .fetch_all(&mut *self.tx)
+                .await?;
+                Ok(rows
+                    .into_iter()
+                    .map(|b| BillSeal {
+                        voucher_id,
+                        household_id: b.0,
+                        unit_id: b.1,
+                        fee_item_id: b.2,
+                        period: b.3,
+                        issue: b.4,
+                        amount_fen: b.5,
+                        tax_fen: b.6,
+                    })
+                    .collect())
+            }
+
+            async fn seal_payments(&mut self, book: BookKey, from: i64, until: i64) -> Result<Vec<PaymentSeal>> {
+                Ok(sqlx::query_as(
+                    "SELECT voucher_id, household_id, idempotency_key, method, amount_fen, paid_on, period, receipt_number, cashier, settled_fen
+                     FROM payments WHERE community_id = $1 AND book_id = $2 AND voucher_id >= $3 AND voucher_id < $4
+                     ORDER BY voucher_id, receipt_number",
+                )
+                .bind(book.community_id)
+                .bind(book.book_id)
+                .bind(from)
+                .bind(until)
+                .fetch_all(&mut *self.tx)
+                .await?)
+            }
+
+            async fn seal_allocations(&mut self, book: BookKey, from: i64, until: i64) -> Result<Vec<AllocationSeal>> {
+                let sql = format!(
+                    "SELECT a.voucher_id, a.bill_id, {ALLOCATION_SOURCE_SQL} AS source, p.receipt_number, a.amount_fen, a.period
+                     FROM allocations a
+                     JOIN vouchers v ON v.community_id = a.community_id AND v.id = a.voucher_id
+                     LEFT JOIN payments p ON p.community_id = a.community_id AND p.id = a.payment_id
+                     WHERE a.community_id = $1 AND v.book_id = $2 AND a.voucher_id >= $3 AND a.voucher_id < $4
+                     ORDER BY a.voucher_id, a.id"
+                );
+                Ok(sqlx::query_as(&sql)
+                    .bind(book.community_id)
+                    .bind(book.book_id)
+                    .bind(from)
+                    .bind(until)
+                    .fetch_all(&mut *self.tx)
+                    .await?)
+            }
+
+            async fn seal_waivers(&mut self, book: BookKey, from: i64, until: i64) -> Result<Vec<WaiverSeal>> {
+                Ok(sqlx::query_as(
+                    "SELECT w.voucher_id, w.bill_id, w.amount_fen, w.tax_fen, w.reason, w.approver, w.period
+                     FROM waivers w JOIN vouchers v ON v.community_id = w.community_id AND v.id = w.voucher_id
+                     WHERE w.community_id = $1 AND v.book_id = $2 AND w.voucher_id >= $3 AND w.voucher_id < $4
+                     ORDER BY w.voucher_id, w.id",
+                )
+                .bind(book.community_id)
+                .bind(book.book_id)
+                .bind(from)
+                .bind(until)
+                .fetch_all(&mut *self.tx)
+                .await?)
+            }
+
+            async fn seal_voids(&mut self, book: BookKey, from: i64, until: i64) -> Result<Vec<VoidSeal>> {
+                Ok(sqlx::query_as(
+                    "SELECT d.voucher_id, p.receipt_number, d.reason, d.approver, d.period
+                     FROM payment_voids d JOIN vouchers v ON v.community_id = d.community_id AND v.id = d.voucher_id
+                     JOIN payments p ON p.community_id = d.community_id AND p.id = d.payment_id
+                     WHERE d.community_id = $1 AND v.book_id = $2 AND d.voucher_id >= $3 AND d.voucher_id < $4
+                     ORDER BY d.voucher_id, d.id",
+                )
+                .bind(book.community_id)
+                .bind(book.book_id)
+                .bind(from)
+                .bind(until)
+                .fetch_all(&mut *self.tx)
+                .await?)
+            }
+
+            async fn seal_reversals(&mut self, book: BookKey, from: i64, until: i64) -> Result<Vec<ReversalSeal>> {
+                Ok(sqlx::query_as(
+                    "SELECT voucher_id, billing_run_id, household_id, bills, total_fen, reason, approver, period FROM billing_reversals
+                     WHERE community_id = $1 AND book_id = $2 AND voucher_id >= $3 AND voucher_id < $4 ORDER BY voucher_id, id",
+                )
+                .bind(book.community_id)
+                .bind(book.book_id)
+                .bind(from)
+                .bind(until)
+                .fetch_all(&mut *self.tx)
+                .await?)
+            }
+
+            async fn master_rows(&mut self, community_id: CommunityId, kind: MasterKind) -> Result<Vec<(i64, String)>> {
+                let (table, columns) = master_columns(kind);
+                let sql = format!(
+                    "SELECT id, {}{columns}{} FROM {table} WHERE community_id = $1 ORDER BY id",
+                    $json_open, $json_close
+                );
+                Ok(sqlx::query_as(&sql).bind(community_id).fetch_all(&mut *self.tx).await?)
+            }
+
+            async fn latest_master_versions(&mut self, community_id: CommunityId, kind: MasterKind) -> Result<Vec<(i64, String)>> {
+                Ok(sqlx::query_as(
+                    "SELECT v.row_id, v.content FROM master_versions v
+                     WHERE v.community_id = $1 AND v.kind = $2
+                       AND v.seq = (SELECT MAX(w.seq) FROM master_versions w
+                                    WHERE w.community_id = v.community_id AND w.kind = v.kind AND w.row_id = v.row_id)",
+                )
+                .bind(community_id)
+                .bind(kind.as_str())
+                .fetch_all(&mut *self.tx)
+                .await?)
+            }
+
+            async fn master_versions(&mut self, community_id: CommunityId) -> Result<Vec<MasterVersion>> {
+                let rows: Vec<(i64, String, i64, String)> = sqlx::query_as(
+                    "SELECT seq, kind, row_id, content FROM master_versions WHERE community_id = $1 ORDER BY seq",
+                )
+                .bind(community_id)
+                .fetch_all(&mut *self.tx)
+                .await?;
+                Ok(rows.into_iter().map(|(seq, kind, row_id, content)| MasterVersion { seq, kind, row_id, content }).collect())
+            }
+
+            async fn master_head(&mut self, community_id: CommunityId) -> Result<(i64, String)> {
+                Ok(sqlx::query_as("SELECT master_seq, master_head FROM communities WHERE id = $1")
+                    .bind(community_id)
+                    .fetch_one(&mut *self.tx)
+                    .await?)
+            }
+
+            async fn claim_master(&mut self, community_id: CommunityId, count: i64) -> Result<(i64, String)> {
+                Ok(sqlx::query_as(
+                    "UPDATE communities SET master_seq = master_seq + $2 WHERE id = $1 RETURNING master_seq, master_head",
+                )
+                .bind(community_id)
+                .bind(count)
+                .fetch_one(&mut *self.tx)
+                .await?)
+            }
+
+            async fn insert_master_versions(&mut self, community_id: CommunityId, versions: &[MasterVersion], at: DateTime<Utc>) -> Result<()> {
+                for chunk in versions.chunks(VERSIONS_PER_INSERT) {
+                    let mut q = sqlx::QueryBuilder::<$db>::new(
+                        "INSERT INTO master_versions (community_id, seq, kind, row_id, content, recorded_at) ",
+                    );
+                    q.push_values(chunk, |mut row, v| {
+                        row.push_bind(community_id)
+                            .push_bind(v.seq)
+                            .push_bind(v.kind.as_str())
+                            .push_bind(v.row_id)
+                            .push_bind(v.content.as_str())
+                            .push_bind(at);
+                    });
+                    q.build().execute(&mut *self.tx).await?;
+                }
+                Ok(())
+            }
+
+            async fn set_master_head(&mut self, community_id: CommunityId, head: &str) -> Result<()> {
+                sqlx::query("UPDATE communities SET master_head = $2 WHERE id = $1")
+                    .bind(community_id)
+                    .bind(head)
+                    .execute(&mut *self.tx)
+                    .await?;
+                Ok(())
+            }
+
+            async fn pairs(&mut self, sql: &'static str, book: BookKey) -> Result<Vec<(i64, i64)>> {
+                Ok(sqlx::query_as(sql).bind(book.community_id).bind(book.book_id).fetch_all(&mut *self.tx).await?)
+            }
+
+            async fn receipt_numbers(&mut self, book: BookKey) -> Result<(Vec<i64>, i64)> {
+                let numbers =
+                    sqlx::query_scalar("SELECT receipt_number FROM payments WHERE community_id = $1 AND book_id = $2 ORDER BY receipt_number")
+                        .bind(book.community_id)
+                        .bind(book.book_id)
+                        .fetch_all(&mut *self.tx)
+                        .await?;
+                let issued = sqlx::query_scalar("SELECT receipts_issued FROM books WHERE community_id = $1 AND id = $2")
+                    .bind(book.community_id)
+                    .bind(book.book_id)
+                    .fetch_one(&mut *self.tx)
+                    .await?;
+                Ok((numbers, issued))
+            }
+
+            async fn run_master_heads(&mut self, community_id: CommunityId) -> Result<Vec<(i64, i64, String)>> {
+                Ok(sqlx::query_as(
+                    "SELECT id, master_seq, COALESCE(master_head, '') FROM billing_runs
+                     WHERE community_id = $1 AND master_seq IS NOT NULL ORDER BY id",
+                )
+                .bind(community_id)
+                .fetch_all(&mut *self.tx)
+                .await?)
+            }
+        }
+    };
+}
+
+impl_seal_tx!(SqliteTx, sqlx::Sqlite, "json_array(", ")");
+impl_seal_tx!(PgTx, sqlx::Postgres, "json_build_array(", ")::text");
+
+/// The subledger rows of the book's vouchers with `from <= id < until`, grouped by voucher,
+/// each kind in the order written: what `verify` compares with each voucher's sealed digest,
+/// and what the day's close (日结) seals for the payments its voucher gathered.
+pub async fn stored_rows<T: SealTx>(tx: &mut T, book: BookKey, from: i64, until: i64) -> Result<HashMap<i64, SubledgerRows>> {
+    let mut rows: HashMap<i64, SubledgerRows> = HashMap::new();
+    for (run_id, run) in tx.seal_runs(book, from, until).await? {
+        let voucher_id = run.voucher_id;
+        let bills = tx.seal_bills(book, run_id, voucher_id).await?;
+        let group = rows.entry(voucher_id).or_default();
+        group.runs.push(run);
+        group.bills.extend(bills);
+    }
+    for p in tx.seal_payments(book, from, until).await? {
+        rows.entry(p.voucher_id).or_default().payments.push(p);
+    }
+    for a in tx.seal_allocations(book, from, until).await? {
+        rows.entry(a.voucher_id).or_default().allocations.push(a);
+    }
+    for w in tx.seal_waivers(book, from, until).await? {
+        rows.entry(w.voucher_id).or_default().waivers.push(w);
+    }
+    for v in tx.seal_voids(book, from, until).await? {
+        rows.entry(v.voucher_id).or_default().voids.push(v);
+    }
+    for r in tx.seal_reversals(book, from, until).await? {
+        rows.entry(r.voucher_id).or_default().reversals.push(r);
+    }
+    Ok(rows)
+}

@@ -1,0 +1,279 @@
+//! `verify`'s checks of the seals (invariant 4): every voucher's subledger digest recomputed
+//! from the rows read back, the cross-references between the rows, and the master-data chain.
+
+use std::collections::HashMap;
+
+use crate::domain::ids::CommunityId;
+use crate::error::{Error, Result};
+use crate::fees::receipt_label;
+use crate::fees::seal::master::{heads, MasterKind};
+use crate::fees::seal::store::{stored_rows, SealTx, SealedVoucherRow};
+use crate::fees::seal::SubledgerRows;
+use crate::fees::store::FeesStore;
+use crate::ledger::period_text;
+use crate::ledger::voucher::voucher_label;
+use crate::ledger::Book;
+
+/// Voucher ids read per page: a page holds at most one billing run's bills in practice.
+const VOUCHER_IDS_PER_PAGE: i64 = 5_000;
+/// Below this span of ids one task is quicker than several.
+const VOUCHER_IDS_PER_TASK_MIN: i64 = 20_000;
+/// Rows of one cross-reference failure named before the rest are counted.
+const NAMED_PER_RULE: usize = 20;
+
+/// Every voucher of the book against its seal, in contiguous ranges of ids read at once on
+/// separate connections; then the cross-references.
+pub async fn verify_book<S: FeesStore>(store: &S, book: &Book, fail: &mut impl FnMut(u8, String)) -> Result<()> {
+    let (lo, hi) = store.read().await?.voucher_id_range(book.key()).await?;
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as i64;
+    let span = (hi - lo + 1).max(0);
+    let count = (span / VOUCHER_IDS_PER_TASK_MIN).clamp(1, 3 * cores);
+    let size = (span / count).max(1);
+    let tasks: Vec<_> = (0..count)
+        .map(|k| {
+            let from = lo + k * size;
+            let until = if k == count - 1 { hi + 1 } else { lo + (k + 1) * size };
+            let (store, book) = (store.clone(), book.clone());
+            tokio::spawn(async move { verify_range(&store, &book, from, until).await })
+        })
+        .collect();
+    for task in tasks {
+        for message in task.await.map_err(|e| Error::Conflict(format!("校验任务失败：{e}")))?? {
+            fail(4, message);
+        }
+    }
+    let mut tx = store.read().await?;
+    check_cross_references(&mut tx, book, fail).await
+}
+
+async fn verify_range<S: FeesStore>(store: &S, book: &Book, from: i64, until: i64) -> Result<Vec<String>> {
+    let mut tx = store.read().await?;
+    let mut findings = Vec::new();
+    let mut cursor = from;
+    while cursor < until {
+        let page_end = until.min(cursor + VOUCHER_IDS_PER_PAGE);
+        let vouchers = tx.sealed_vouchers(book.key(), cursor, page_end).await?;
+        let mut rows = stored_rows(&mut tx, book.key(), cursor, page_end).await?;
+        for v in &vouchers {
+            let group = rows.remove(&v.id).unwrap_or_default();
+            if let Some(message) = check_seal(v, &group) {
+                findings.push(message);
+            }
+        }
+        for (voucher_id, group) in rows {
+            findings.push(format!("{}指向凭证 #{voucher_id}，而本账套没有这张凭证：子账被移动", describe(&group)));
+        }
+        cursor = page_end;
+    }
+    Ok(findings)
+}
+
+/// A posted voucher's rows against its sealed digest (pure). A voucher posted before the
+/// seals (no digest) and a draft (a day's payments waiting for 日结) are not sealed yet.
+fn check_seal(v: &SealedVoucherRow, rows: &SubledgerRows) -> Option<String> {
+    let sealed = v.subledger_digest.as_deref().filter(|_| v.status == "posted")?;
+    if rows.digest() == sealed {
+        return None;
+    }
+    let label = format!("{} {}", period_text(v.period), voucher_label(v.number.unwrap_or(0)));
+    let what = if rows.is_empty() && !sealed.is_empty() { "子账行（已不见）".to_string() } else { describe(rows) };
+    Some(format!("凭证 {label} 的{what}与记账时封存的不符：子账在记账后被改动、移动或删除"))
+}
+
+/// What a voucher's rows are, as a finding names them.
+fn describe(rows: &SubledgerRows) -> String {
+    let mut parts = Vec::new();
+    for r in &rows.runs {
+        parts.push(format!("{} 计费批次（{} 张账单）", period_text(r.period), r.bills));
+    }
+    let receipts: Vec<String> = rows.payments.iter().map(|p| receipt_label(p.receipt_number)).collect();
+    if !receipts.is_empty() {
+        parts.push(format!("收据 {} 的收款", receipts.join("、")));
+    }
+    if !rows.waivers.is_empty() {
+        parts.push(format!("{} 笔减免", rows.waivers.len()));
+    }
+    for v in &rows.voids {
+        parts.push(format!("收据 {} 的作废", receipt_label(v.receipt_number)));
+    }
+    for r in &rows.reversals {
+        parts.push(format!("计费批次 #{} 的冲销", r.billing_run_id));
+    }
+    if !rows.allocations.is_empty() {
+        parts.push(format!("{} 笔核销", rows.allocations.len()));
+    }
+    if parts.is_empty() {
+        "子账行".to_string()
+    } else {
+        parts.join("、")
+    }
+}
+
+/// A rule between rows, as a query giving (a, b) for each row that breaks it, and the finding.
+struct Rule {
+    sql: &'static str,
+    message: fn(i64, i64) -> String,
+}
+
+/// The cross-references (each query takes $1 community, $2 book). Rows written before the
+/// seals named no voucher in their allocations; they are left out where the rule needs it.
+const RULES: &[Rule] = &[
+    Rule {
+        sql: "SELECT p.receipt_number, a.bill_id FROM allocations a
+              JOIN payments p ON p.community_id = a.community_id AND p.id = a.payment_id
+              JOIN bills b ON b.community_id = a.community_id AND b.id = a.bill_id
+              WHERE p.community_id = $1 AND p.book_id = $2 AND (b.household_id <> p.household_id OR b.book_id <> p.book_id)
+              ORDER BY p.receipt_number",
+        message: |receipt, bill| format!("收据 {} 核销了另一住户（或另一账套）的账单 #{bill}：核销被移动", receipt_label(receipt)),
+    },
+    Rule {
+        sql: "SELECT p.receipt_number, COALESCE(v.id, 0) FROM payments p
+              LEFT JOIN vouchers v ON v.community_id = p.community_id AND v.id = p.voucher_id
+              WHERE p.community_id = $1 AND p.book_id = $2 AND (v.id IS NULL OR v.book_id <> p.book_id)
+              ORDER BY p.receipt_number",
+        message: |receipt, _| format!("收据 {} 所记的凭证不在本账套", receipt_label(receipt)),
+    },
+    Rule {
+        sql: "SELECT p.receipt_number, l.household_id FROM payments p
+              JOIN voucher_lines l ON l.community_id = p.community_id AND l.voucher_id = p.voucher_id
+              WHERE p.community_id = $1 AND p.book_id = $2 AND l.household_id IS NOT NULL AND l.household_id <> p.household_id
+                AND (SELECT COUNT(*) FROM payments q WHERE q.community_id = p.community_id AND q.voucher_id = p.voucher_id) = 1
+              ORDER BY p.receipt_number",
+        message: |receipt, household| {
+            format!("收据 {} 的收款凭证记在住户 #{household} 名下，与收据的住户不符：收款被移动", receipt_label(receipt))
+        },
+    },
+    Rule {
+        sql: "SELECT p.receipt_number, a.voucher_id FROM allocations a
+              JOIN payments p ON p.community_id = a.community_id AND p.id = a.payment_id
+              WHERE p.community_id = $1 AND p.book_id = $2 AND a.voucher_id IS NOT NULL
+                AND a.waiver_id IS NULL AND a.void_id IS NULL AND a.reversal_id IS NULL AND a.voucher_id <> p.voucher_id
+                AND NOT EXISTS (SELECT 1 FROM billing_runs r WHERE r.community_id = a.community_id AND r.book_id = p.book_id
+                                AND r.voucher_id = a.voucher_id)
+                AND NOT EXISTS (SELECT 1 FROM voucher_lines l WHERE l.community_id = a.community_id AND l.voucher_id = a.voucher_id
+                                AND l.household_id = p.household_id)
+              ORDER BY p.receipt_number",
+        message: |receipt, voucher| format!("收据 {} 的一笔核销记在无关的凭证 #{voucher} 上", receipt_label(receipt)),
+    },
+    Rule {
+        sql: "SELECT w.id, a.bill_id FROM allocations a
+              JOIN waivers w ON w.community_id = a.community_id AND w.id = a.waiver_id
+              JOIN bills b ON b.community_id = w.community_id AND b.id = w.bill_id
+              WHERE a.community_id = $1 AND b.book_id = $2
+                AND (a.bill_id <> w.bill_id OR a.amount_fen <> w.amount_fen OR (a.voucher_id IS NOT NULL AND a.voucher_id <> w.voucher_id))
+              ORDER BY w.id",
+        message: |waiver, bill| format!("减免 #{waiver} 的核销（账单 #{bill}）与减免本身不符"),
+    },
+    Rule {
+        sql: "SELECT p.receipt_number, a.bill_id FROM allocations a
+              JOIN payment_voids d ON d.community_id = a.community_id AND d.id = a.void_id
+              JOIN payments p ON p.community_id = d.community_id AND p.id = d.payment_id
+              WHERE a.community_id = $1 AND p.book_id = $2
+                AND (a.payment_id IS NULL OR a.payment_id <> d.payment_id OR (a.voucher_id IS NOT NULL AND a.voucher_id <> d.voucher_id))
+              ORDER BY p.receipt_number",
+        message: |receipt, bill| format!("收据 {} 的作废冲回（账单 #{bill}）与作废记录不符", receipt_label(receipt)),
+    },
+    Rule {
+        sql: "SELECT r.id, a.bill_id FROM allocations a
+              JOIN billing_reversals r ON r.community_id = a.community_id AND r.id = a.reversal_id
+              JOIN bills b ON b.community_id = a.community_id AND b.id = a.bill_id
+              WHERE a.community_id = $1 AND r.book_id = $2
+                AND (b.billing_run_id <> r.billing_run_id OR (a.voucher_id IS NOT NULL AND a.voucher_id <> r.voucher_id))
+              ORDER BY r.id",
+        message: |reversal, bill| format!("计费冲销 #{reversal} 的核销（账单 #{bill}）不属于它冲销的批次或凭证"),
+    },
+    Rule {
+        sql: "SELECT r.id, r.period FROM billing_runs r
+              LEFT JOIN vouchers v ON v.community_id = r.community_id AND v.id = r.voucher_id
+              WHERE r.community_id = $1 AND r.book_id = $2 AND r.master_seq IS NOT NULL
+                AND (v.id IS NULL OR v.book_id <> r.book_id OR v.status <> 'posted')
+              ORDER BY r.id",
+        message: |run, period| format!("计费批次 #{run}（{}）没有本账套已记账的凭证", period_text(period)),
+    },
+    Rule {
+        sql: "SELECT a.id, a.bill_id FROM allocations a
+              JOIN bills b ON b.community_id = a.community_id AND b.id = a.bill_id
+              WHERE a.community_id = $1 AND b.book_id = $2 AND a.voucher_id IS NULL
+                AND a.id > COALESCE((SELECT MAX(s.allocations_id) FROM sealed_before s WHERE s.community_id = a.community_id), 0)
+              ORDER BY a.id",
+        message: |allocation, bill| format!("核销 #{allocation}（账单 #{bill}）没有记在任何凭证上：绕过程序写入"),
+    },
+];
+
+async fn check_cross_references<T: SealTx>(tx: &mut T, book: &Book, fail: &mut impl FnMut(u8, String)) -> Result<()> {
+    for rule in RULES {
+        let broken = tx.pairs(rule.sql, book.key()).await?;
+        for (a, b) in broken.iter().take(NAMED_PER_RULE) {
+            fail(4, (rule.message)(*a, *b));
+        }
+        if broken.len() > NAMED_PER_RULE {
+            fail(4, format!("（同类问题另有 {} 处）", broken.len() - NAMED_PER_RULE));
+        }
+    }
+    // Receipts are numbered 1, 2, … without a gap, up to the number the book has issued.
+    let (numbers, issued) = tx.receipt_numbers(book.key()).await?;
+    let mut expected = 1;
+    for n in &numbers {
+        if *n != expected {
+            let missing = match *n - expected {
+                1 => format!("缺 {}", receipt_label(expected)),
+                gap if gap > 1 => format!("缺 {} 至 {}", receipt_label(expected), receipt_label(n - 1)),
+                _ => "重号".to_string(),
+            };
+            fail(4, format!("收据号不连续：{} 之后是 {}（{missing}）", receipt_label(expected - 1), receipt_label(*n)));
+        }
+        expected = n + 1;
+    }
+    if expected - 1 != issued {
+        fail(4, format!("账套已开出收据到 {}，而收款记录到 {}：收据被删除或改号", receipt_label(issued), receipt_label(expected - 1)));
+    }
+    Ok(())
+}
+
+/// The community's master-data chain recomputed, every current row against its latest
+/// version, and every billing run's sealed head against the chain.
+pub async fn verify_master<S: FeesStore>(store: &S, community_id: CommunityId, fail: &mut impl FnMut(u8, String)) -> Result<()> {
+    let mut tx = store.read().await?;
+    let versions = tx.master_versions(community_id).await?;
+    let (seq, head) = tx.master_head(community_id).await?;
+    for (i, v) in versions.iter().enumerate() {
+        if v.seq != i as i64 + 1 {
+            fail(4, format!("基础资料记录在第 {} 条处断开（下一条是第 {} 条）：记录被删除", i + 1, v.seq));
+            break;
+        }
+    }
+    let links = heads(&versions);
+    if seq != versions.len() as i64 || head != links.last().cloned().unwrap_or_default() {
+        fail(4, format!("基础资料链头与重算的不符（记录 {seq} 条，实有 {} 条）：历史被改写", versions.len()));
+    }
+    if versions.is_empty() {
+        // Master data written before the chain existed is sealed at the community's first write.
+        return Ok(());
+    }
+    let mut latest: HashMap<(&str, i64), &str> = HashMap::new();
+    for v in &versions {
+        latest.insert((v.kind.as_str(), v.row_id), v.content.as_str());
+    }
+    for kind in MasterKind::ALL {
+        for (row_id, content) in tx.master_rows(community_id, kind).await? {
+            match latest.remove(&(kind.as_str(), row_id)) {
+                Some(recorded) if recorded == content => {}
+                Some(recorded) => {
+                    fail(4, format!("{} #{row_id} 现为 {content}，最后记录的版本为 {recorded}：被绕过程序改动", kind.label()))
+                }
+                None => fail(4, format!("{} #{row_id}（{content}）没有记录的版本：被绕过程序写入", kind.label())),
+            }
+        }
+    }
+    for ((kind, row_id), recorded) in latest {
+        let label = MasterKind::ALL.iter().find(|k| k.as_str() == kind).map_or(kind, |k| k.label());
+        fail(4, format!("{label} #{row_id}（{recorded}）已不在库中：被删除"));
+    }
+    for (run_id, run_seq, run_head) in tx.run_master_heads(community_id).await? {
+        let at = usize::try_from(run_seq).ok().and_then(|s| if s == 0 { Some(String::new()) } else { links.get(s - 1).cloned() });
+        if at.as_deref() != Some(run_head.as_str()) {
+            fail(4, format!("计费批次 #{run_id} 所依据的基础资料（第 {run_seq} 条）与现存历史不符：历史被改写"));
+        }
+    }
+    Ok(())
+}
