@@ -54,7 +54,7 @@ fn a_server_that_cannot_be_reached_fails_fast_and_is_named() {
 
 /// A PostgreSQL user granted only SELECT (an auditor's, the finance office's reader) runs the
 /// reading commands; a writing one is refused by the server, and says so. (SQLite's read-only
-/// file cannot be made for the root user the suite runs as; PostgreSQL's grants can.)
+/// file is the next test.)
 #[tokio::test]
 async fn a_reader_granted_only_select_reads_the_books_and_cannot_write() {
     let db = fresh_db().await;
@@ -90,4 +90,74 @@ async fn a_reader_granted_only_select_reads_the_books_and_cannot_write() {
     let out = mingzhang().args(["--db", &reader, "init", "另一社区"]).output().unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("permission denied"), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// SQLite's counterpart: a file and directory this process may not write (made read-only, and
+/// read as the unprivileged user `nobody`, since the suite runs as root, whom no permission
+/// stops). Reading commands read it, including what a writer left in its WAL; a writing one is
+/// refused, naming the file; nothing changes, not even a WAL or lock file beside it.
+#[tokio::test]
+async fn a_read_only_sqlite_file_is_read_by_reading_commands_and_refused_to_writers() {
+    let as_root = std::process::Command::new("id").arg("-u").output().is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
+    if !as_root || std::process::Command::new("setpriv").arg("--version").output().is_err() {
+        eprintln!("SKIPPED: needs root and setpriv to read as another user");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("books.db");
+    for args in [
+        vec!["init", "只读社区"],
+        vec!["book", "create", "--code", "company", "--name", "物业公司", "--chart", "small_enterprise", "--start", "2025-01"],
+    ] {
+        assert!(mingzhang().arg("--db").arg(&db).args(&args).output().unwrap().status.success());
+    }
+    // A writer that is still open has its last commit in the WAL only.
+    use sqlx::Connection;
+    let mut writer = sqlx::SqliteConnection::connect(&format!("sqlite://{}", db.display())).await.unwrap();
+    sqlx::query("PRAGMA wal_autocheckpoint = 0").execute(&mut writer).await.unwrap();
+    sqlx::query("UPDATE communities SET name = '改名社区'").execute(&mut writer).await.unwrap();
+    // The binary is copied beside the file: the build directory may be closed to `nobody`.
+    let bin = dir.path().join("mingzhang");
+    std::fs::copy(env!("CARGO_BIN_EXE_mingzhang"), &bin).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&bin, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o444)).unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o555)).unwrap();
+    let before = std::fs::read(&db).unwrap();
+    let files = || std::fs::read_dir(dir.path()).unwrap().count();
+    let listed = files();
+    let as_nobody = |args: &[&str]| {
+        // setpriv execs the program itself as `nobody` (runuser forks and returns first).
+        std::process::Command::new("setpriv")
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(&bin)
+            .arg("--db")
+            .arg(&db)
+            .args(args)
+            .env("HOME", dir.path())
+            .output()
+            .unwrap()
+    };
+    let out = as_nobody(&["verify"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("全部通过"));
+    let out = as_nobody(&["report", "trial-balance", "--book", "company", "--to", "2025-01"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = as_nobody(&["anchor"]);
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("改名社区"),
+        "the WAL's commit is read: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = as_nobody(&["init", "另一社区"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("只读") && err.contains("books.db"), "{err}");
+    assert_eq!(std::fs::read(&db).unwrap(), before, "the read-only file is unchanged");
+    assert_eq!(files(), listed, "no WAL or shared-memory file was made beside it");
+    // With the writer gone, its commit is in the file and the WAL empty: read as it stands.
+    writer.close().await.unwrap();
+    let out = as_nobody(&["anchor"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("改名社区"), "{}", String::from_utf8_lossy(&out.stderr));
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
 }

@@ -249,7 +249,10 @@ pub async fn run(cli: Cli) -> Result<i32> {
         }
         _ => {}
     }
-    let store = AnyStore::connect(&db).await?;
+    // Reading commands also run on books this process may only read (a read-only copy, or a
+    // SELECT-only PostgreSQL user); every other command opens them for writing.
+    let reads_only = matches!(cli.command, Command::Report(_) | Command::Verify { .. } | Command::Anchor { .. } | Command::Export(_));
+    let store = if reads_only { AnyStore::connect_for_reading(&db).await? } else { AnyStore::connect(&db).await? };
     store.pin_writer_here();
     with_store!(store, s => run_on(s, cli).await)
 }

@@ -22,8 +22,9 @@ pub struct SqliteStore {
     writer: sqlx::SqlitePool,
     /// Read transactions (reports, `verify`'s parallel segments) run beside the writer (WAL).
     readers: sqlx::SqlitePool,
-    /// Copies the WAL back into the database file beside the writer, not inside its commits.
-    checkpointer: Arc<Checkpointer>,
+    /// Copies the WAL back into the database file beside the writer, not inside its commits;
+    /// None for a file opened read-only.
+    checkpointer: Option<Arc<Checkpointer>>,
 }
 
 /// How often the background checkpoint runs.
@@ -117,7 +118,31 @@ impl SqliteStore {
         let readers =
             SqlitePoolOptions::new().max_connections(4).connect_with(options.clone().read_only(true).pragma("cache_size", "-2000")).await?;
         let checkpoints = SqlitePoolOptions::new().max_connections(1).connect_with(options.pragma("cache_size", "-2000")).await?;
-        Ok(SqliteStore { writer, readers, checkpointer: Arc::new(Checkpointer::start(checkpoints)) })
+        Ok(SqliteStore { writer, readers, checkpointer: Some(Arc::new(Checkpointer::start(checkpoints))) })
+    }
+
+    /// Opens an SQLite file this process may not write (a copy kept read-only, another user's
+    /// books) for reading commands. It is opened immutable: SQLite then needs neither the WAL's
+    /// shared-memory file nor a lock, which a read-only directory would refuse; nobody may write
+    /// the file meanwhile, which its permissions say. It must already be up to date, since
+    /// migrating writes; every write is refused by SQLite.
+    pub async fn open_read_only(path: &str) -> Result<SqliteStore> {
+        // A WAL left with commits in it (its writer killed) holds part of the books: immutable
+        // would not read it, so SQLite reads it through its existing shared-memory file.
+        let pending_wal = std::fs::metadata(format!("{path}-wal")).is_ok_and(|m| m.len() > 0);
+        let options =
+            SqliteConnectOptions::from_str(&format!("sqlite://{path}"))?.read_only(true).immutable(!pending_wal).foreign_keys(true);
+        let readers = SqlitePoolOptions::new().max_connections(4).connect_with(options.clone()).await?;
+        let applied: Vec<(i64, Vec<u8>)> =
+            sqlx::query_as("SELECT version, checksum FROM _sqlx_migrations WHERE success").fetch_all(&readers).await.unwrap_or_default();
+        if !migrations_applied(&applied, &sqlx::migrate!("migrations/sqlite")) {
+            return Err(crate::error::Error::invalid(
+                "--db",
+                format!("数据库文件 {path} 为只读，且其结构较本程序旧：须先以可写方式打开一次（升级），才能只读使用"),
+            ));
+        }
+        let writer = SqlitePoolOptions::new().max_connections(1).connect_with(options).await?;
+        Ok(SqliteStore { writer, readers, checkpointer: None })
     }
 }
 
@@ -153,7 +178,14 @@ impl Store for SqliteStore {
         Ok(SqliteTx { tx: self.readers.begin().await? })
     }
     async fn close(&self) {
-        self.checkpointer.stop().await;
+        if let Some(checkpointer) = &self.checkpointer {
+            checkpointer.stop().await;
+            // Everything committed goes into the database file now: the WAL is removed only by
+            // the last connection to close, and the pools' connections close on their own
+            // threads in no promised order, so a WAL could stay behind (a reader of a read-only
+            // copy then needs it). Truncated, it holds nothing.
+            let _ = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&self.writer).await;
+        }
         self.readers.close().await;
         // The last connection to close checkpoints what is left and removes the WAL.
         self.writer.close().await
@@ -193,11 +225,14 @@ impl PgStore {
 
 /// Whether every migration of the binary is applied with the same checksum.
 async fn up_to_date(pool: &sqlx::PgPool, migrator: &sqlx::migrate::Migrator) -> bool {
-    let applied: Vec<(i64, Vec<u8>)> =
-        match sqlx::query_as("SELECT version, checksum FROM _sqlx_migrations WHERE success").fetch_all(pool).await {
-            Ok(rows) => rows,
-            Err(_) => return false,
-        };
+    match sqlx::query_as("SELECT version, checksum FROM _sqlx_migrations WHERE success").fetch_all(pool).await {
+        Ok(applied) => migrations_applied(&applied, migrator),
+        Err(_) => false,
+    }
+}
+
+/// Whether `applied` (version, checksum) holds every migration of the binary unchanged.
+fn migrations_applied(applied: &[(i64, Vec<u8>)], migrator: &sqlx::migrate::Migrator) -> bool {
     migrator.iter().all(|m| applied.iter().any(|(version, checksum)| *version == m.version && checksum.as_slice() == &*m.checksum))
 }
 

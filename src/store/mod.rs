@@ -94,6 +94,12 @@ impl AnyStore {
                         format!("SQLite 数据库“{path}”不能带查询参数（如 ?mode=memory，会使账簿不写入文件）；请只写文件路径"),
                     ));
                 }
+                if std::path::Path::new(path).exists() && !writable(path) {
+                    return Err(Error::invalid(
+                        "--db",
+                        format!("数据库文件 {path} 为只读，此命令须写入；只读的账簿可用 report、verify、anchor、export 读取"),
+                    ));
+                }
                 SqliteStore::open(path).await.map(AnyStore::Sqlite)
             }
         };
@@ -105,6 +111,21 @@ impl AnyStore {
         })
     }
 
+    /// Opens the books for a command that only reads them: as `connect` does, except that an
+    /// SQLite file this process may not write is opened read-only (see
+    /// `SqliteStore::open_read_only`) instead of failing. A PostgreSQL user granted only
+    /// SELECT reads through `connect` already.
+    pub async fn connect_for_reading(url: &str) -> Result<AnyStore> {
+        let path = sqlite_path(url);
+        if is_postgres(url) || path.contains('?') || !std::path::Path::new(path).exists() || writable(path) {
+            return AnyStore::connect(url).await;
+        }
+        SqliteStore::open_read_only(path).await.map(AnyStore::Sqlite).map_err(|e| match e {
+            Error::Database(_) | Error::Io(_) => Error::invalid("--db", format!("无法只读打开数据库 {}：{e}", redacted(url))),
+            other => other,
+        })
+    }
+
     /// For a process that writes from one thread (the command line, the benchmarks): keeps
     /// SQLite's writer on the caller's core (see `affinity`). PostgreSQL needs nothing.
     pub fn pin_writer_here(&self) {
@@ -112,6 +133,11 @@ impl AnyStore {
             affinity::pin_writer_beside_caller();
         }
     }
+}
+
+/// Whether this process may write the file at `path`.
+fn writable(path: &str) -> bool {
+    std::fs::OpenOptions::new().write(true).open(path).is_ok()
 }
 
 /// Runs `$body` with `$store` bound to the concrete store of either engine, so that generic
