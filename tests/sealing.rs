@@ -187,6 +187,16 @@ fn tampers() -> Vec<Tamper> {
         t("基础资料记录被删", &["DELETE FROM master_versions WHERE seq = (SELECT MAX(seq) FROM master_versions)"], &["基础资料"]),
         t("计费批次所依据的链头被改", &["UPDATE billing_runs SET master_seq = 1"], &["2025-01 计费批次", "不符"]),
         t(
+            "计费批次的楼栋金额被改",
+            &["UPDATE billing_runs SET by_building = '[[\"1\",1]]' WHERE period = 202501"],
+            &["2025-01 计费批次", "不符"],
+        ),
+        t(
+            "账单的单元被改",
+            &["UPDATE bills SET unit_id = NULL WHERE unit_id IS NOT NULL AND period = 202502"],
+            &["2025-02 计费批次", "不符"],
+        ),
+        t(
             "封存被抹去",
             &["UPDATE vouchers SET subledger_digest = NULL WHERE id = (SELECT voucher_id FROM payments WHERE receipt_number = 2)"],
             &["哈希不符"],

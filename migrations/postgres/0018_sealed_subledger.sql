@@ -34,3 +34,6 @@ ALTER TABLE communities ADD COLUMN master_seq BIGINT NOT NULL DEFAULT 0 CHECK (m
 ALTER TABLE communities ADD COLUMN master_head TEXT NOT NULL DEFAULT '';
 ALTER TABLE billing_runs ADD COLUMN master_seq BIGINT;
 ALTER TABLE billing_runs ADD COLUMN master_head TEXT;
+-- What a run billed per building (JSON), sealed with it: the reports' maintained figures are
+-- checked against it without reading every bill again.
+ALTER TABLE billing_runs ADD COLUMN by_building TEXT;

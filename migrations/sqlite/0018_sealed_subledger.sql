@@ -45,3 +45,6 @@ ALTER TABLE communities ADD COLUMN master_seq INTEGER NOT NULL DEFAULT 0 CHECK (
 ALTER TABLE communities ADD COLUMN master_head TEXT NOT NULL DEFAULT '';
 ALTER TABLE billing_runs ADD COLUMN master_seq INTEGER;
 ALTER TABLE billing_runs ADD COLUMN master_head TEXT;
+-- What a run billed per building (JSON), sealed with it: the reports' maintained figures are
+-- checked against it without reading every bill again.
+ALTER TABLE billing_runs ADD COLUMN by_building TEXT;

@@ -13,7 +13,7 @@ use crate::domain::period::Period;
 use crate::error::{Error, Result};
 use crate::fees::rules::{apply_prepayments, plan_bills, BillKey, BillingInputs, BillingPlan};
 use crate::fees::seal::master;
-use crate::fees::seal::{AllocationSeal, BillSeal, RunSeal, Source, SubledgerRows};
+use crate::fees::seal::{AllocationSeal, BillSeal, BillsSeal, RunSeal, Source, SubledgerRows};
 use crate::fees::settle::{write_bills, write_settlements, Settlement};
 use crate::fees::store::FeesStore;
 use crate::fees::store::{AllocationRow, FeeItemRow, FeesTx, HouseholdRow, NewBillingRun, OpenBillRow, PrepaymentRow, SealTx, UnitsTx};
@@ -78,6 +78,7 @@ impl<S: FeesStore> Fees<S> {
         }
         let total: i64 = plan.bills.iter().map(|b| b.amount_fen).sum();
         let prepaid = tx.prepayments(book.key(), None).await?;
+        let by_building = billed_by_building(&plan);
         let run = NewBillingRun {
             book: book.key(),
             period,
@@ -88,6 +89,7 @@ impl<S: FeesStore> Fees<S> {
             created_at: Utc::now(),
             master_seq,
             master_head: &master_head,
+            by_building: &by_building,
         };
         let run_id = tx.insert_billing_run(&run).await?;
         let billed = plan.per_building_item_fen.iter().map(|((building, _), fen)| (building.0.clone(), period, *fen));
@@ -180,6 +182,17 @@ fn prepayment_settlements(
         .collect()
 }
 
+/// What the run billed per building, in the office's order, as JSON (pure): recorded on the
+/// run and sealed with it, it is what `verify` checks the reports' figures against.
+fn billed_by_building(plan: &BillingPlan) -> String {
+    let mut sums: BTreeMap<&Natural, i64> = BTreeMap::new();
+    for ((building, _), fen) in &plan.per_building_item_fen {
+        *sums.entry(building).or_default() += fen;
+    }
+    let list: Vec<(&str, i64)> = sums.into_iter().map(|(b, fen)| (b.0.as_str(), fen)).collect();
+    serde_json::to_string(&list).expect("a list of names and integers always serializes")
+}
+
 /// What the run's voucher seals (pure): the run, its bills in the order written, and what the
 /// prepayments settled, each naming its payment by receipt number.
 fn run_rows(run: &NewBillingRun<'_>, plan: &BillingPlan, settlements: &[Settlement], prepaid: &[PrepaymentRow]) -> SubledgerRows {
@@ -193,21 +206,24 @@ fn run_rows(run: &NewBillingRun<'_>, plan: &BillingPlan, settlements: &[Settleme
             created_by: run.created_by.to_string(),
             master_seq: Some(run.master_seq),
             master_head: Some(run.master_head.to_string()),
+            by_building: Some(run.by_building.to_string()),
         }],
-        bills: plan
-            .bills
-            .iter()
-            .map(|b| BillSeal {
-                voucher_id: 0,
-                household_id: b.household_id.0,
-                unit_id: b.unit_id,
-                fee_item_id: b.fee_item_id,
-                period: b.period.key(),
-                issue: b.issue,
-                amount_fen: b.amount_fen,
-                tax_fen: b.tax_fen,
-            })
-            .collect(),
+        bills: vec![BillsSeal::of(
+            &plan
+                .bills
+                .iter()
+                .map(|b| BillSeal {
+                    voucher_id: 0,
+                    household_id: b.household_id.0,
+                    unit_id: b.unit_id,
+                    fee_item_id: b.fee_item_id,
+                    period: b.period.key(),
+                    issue: b.issue,
+                    amount_fen: b.amount_fen,
+                    tax_fen: b.tax_fen,
+                })
+                .collect::<Vec<_>>(),
+        )],
         allocations: settlements
             .iter()
             .map(|s| {

@@ -61,7 +61,7 @@ impl<S: FeesStore> Fees<S> {
             let lines = tx.lines(book.key(), voucher_id).await?;
             let input = VoucherInput { date, attachments: payments.len() as u32, lines: day_lines(book, date, &payments, &lines, &items)? };
             // The day's voucher seals the payments it gathered, as they were written.
-            let sealed = stored_rows(&mut tx, book.key(), voucher_id, voucher_id + 1).await?.remove(&voucher_id).unwrap_or_default();
+            let sealed = stored_rows(&mut tx, book.key(), voucher_id, voucher_id + 1, true).await?.remove(&voucher_id).unwrap_or_default();
             let posted = post_system_draft(&mut tx, book, voucher_id, &input, user, &sealed.digest()).await?;
             done.push(DayVoucher {
                 date,

@@ -379,6 +379,8 @@ pub struct NewBillingRun<'a> {
     /// The master-data chain it billed from (`fees::seal::master`), sealed with its bills.
     pub master_seq: i64,
     pub master_head: &'a str,
+    /// What it billed per building (JSON), sealed with it.
+    pub by_building: &'a str,
 }
 
 pub struct NewPaymentVoid<'a> {
@@ -460,6 +462,9 @@ impl BillSettlementRow {
         }
     }
 }
+
+/// A bill settled past its amount or below zero: (bill, amount, allocated).
+pub type OverSettled = (i64, i64, i64);
 
 /// Per-period totals of the receivable subledger, for invariant 5.
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -578,8 +583,12 @@ pub trait FeesTx: UnitsTx + SealTx + Send {
     fn add_flows(&mut self, book: BookKey, flows: &[FlowRow]) -> impl Future<Output = Result<()>> + Send;
     /// The maintained fee figures with event month up to `to`.
     fn flows(&mut self, book: BookKey, to: Option<Period>) -> impl Future<Output = Result<Vec<FlowRow>>> + Send;
-    /// The same figures recomputed from bills and allocations, for `verify`.
+    /// The figures of the allocations (paid, waived, cancelled) recomputed from them, for
+    /// `verify`; the billed ones come from its one pass over the bills (`fees::seal::verify`).
     fn flows_recomputed(&mut self, book: BookKey) -> impl Future<Output = Result<Vec<FlowRow>>> + Send;
+    /// What all allocations on the book's bills sum to, and the bills they settle past their
+    /// amount or below zero: (bill, amount, allocated).
+    fn allocated_on_bills(&mut self, book: BookKey) -> impl Future<Output = Result<(i64, Vec<OverSettled>)>> + Send;
     fn household_bills(&mut self, book: BookKey, household_id: HouseholdId) -> impl Future<Output = Result<Vec<HouseholdBillRow>>> + Send;
     fn household_payments(&mut self, book: BookKey, household_id: HouseholdId) -> impl Future<Output = Result<Vec<PaymentRow>>> + Send;
     /// Money received by building and month, payments less voids (each in its void's month),
@@ -592,6 +601,8 @@ pub trait FeesTx: UnitsTx + SealTx + Send {
     ) -> impl Future<Output = Result<Vec<BillSettlementRow>>> + Send;
     /// (payment id, the void voucher's date) of the household's voided payments.
     fn household_voids(&mut self, book: BookKey, household_id: HouseholdId) -> impl Future<Output = Result<Vec<(i64, NaiveDate)>>> + Send;
+    /// What payments, voids, waivers and billing reversals moved in the subledger, by month
+    /// (billed_fen holds only the cancellations; the bills are summed by `verify`'s pass).
     fn subledger_by_period(&mut self, book: BookKey) -> impl Future<Output = Result<Vec<SubledgerPeriodRow>>> + Send;
 }
 
@@ -927,8 +938,8 @@ macro_rules! impl_fees_tx {
 
             async fn insert_billing_run(&mut self, r: &NewBillingRun<'_>) -> Result<i64> {
                 Ok(sqlx::query_scalar(
-                    "INSERT INTO billing_runs (community_id, book_id, period, voucher_id, bills, total_fen, created_by, created_at, master_seq, master_head)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+                    "INSERT INTO billing_runs (community_id, book_id, period, voucher_id, bills, total_fen, created_by, created_at, master_seq, master_head, by_building)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
                 )
                 .bind(r.book.community_id)
                 .bind(r.book.book_id)
@@ -940,6 +951,7 @@ macro_rules! impl_fees_tx {
                 .bind(r.created_at)
                 .bind(r.master_seq)
                 .bind(r.master_head)
+                .bind(r.by_building)
                 .fetch_one(&mut *self.tx)
                 .await?)
             }
@@ -1264,11 +1276,8 @@ macro_rules! impl_fees_tx {
 
             async fn flows_recomputed(&mut self, book: BookKey) -> Result<Vec<FlowRow>> {
                 Ok(sqlx::query_as(&format!(
-                    "SELECT h.building, b.period AS bill_period, b.period AS event_period, 'billed' AS kind, CAST(SUM(b.amount_fen) AS BIGINT) AS amount_fen
-                     FROM bills b JOIN households h ON h.community_id = b.community_id AND h.id = b.household_id
-                     WHERE b.community_id = $1 AND b.book_id = $2 GROUP BY h.building, b.period
-                     UNION ALL
-                     SELECT h.building, b.period, a.period, {ALLOCATION_KIND}, CAST(SUM(a.amount_fen) AS BIGINT)
+                    "SELECT h.building, b.period AS bill_period, a.period AS event_period, {ALLOCATION_KIND} AS kind,
+                            CAST(SUM(a.amount_fen) AS BIGINT) AS amount_fen
                      FROM allocations a JOIN bills b ON b.community_id = a.community_id AND b.id = a.bill_id
                      JOIN households h ON h.community_id = b.community_id AND h.id = b.household_id
                      WHERE b.community_id = $1 AND b.book_id = $2
@@ -1361,12 +1370,34 @@ macro_rules! impl_fees_tx {
                 .await?)
             }
 
+            async fn allocated_on_bills(&mut self, book: BookKey) -> Result<(i64, Vec<OverSettled>)> {
+                let total: Option<i64> = sqlx::query_scalar(
+                    "SELECT CAST(SUM(a.amount_fen) AS BIGINT) FROM allocations a
+                     JOIN bills b ON b.community_id = a.community_id AND b.id = a.bill_id WHERE a.community_id = $1 AND b.book_id = $2",
+                )
+                .bind(book.community_id)
+                .bind(book.book_id)
+                .fetch_one(&mut *self.tx)
+                .await?;
+                let beyond = sqlx::query_as(
+                    "SELECT a.bill_id, b.amount_fen, CAST(SUM(a.amount_fen) AS BIGINT)
+                     FROM allocations a JOIN bills b ON b.community_id = a.community_id AND b.id = a.bill_id
+                     WHERE a.community_id = $1 AND b.book_id = $2
+                     GROUP BY a.bill_id, b.amount_fen HAVING SUM(a.amount_fen) > b.amount_fen OR SUM(a.amount_fen) < 0
+                     ORDER BY a.bill_id",
+                )
+                .bind(book.community_id)
+                .bind(book.book_id)
+                .fetch_all(&mut *self.tx)
+                .await?;
+                Ok((total.unwrap_or(0), beyond))
+            }
+
             async fn subledger_by_period(&mut self, book: BookKey) -> Result<Vec<SubledgerPeriodRow>> {
                 Ok(sqlx::query_as(
                     "SELECT period, CAST(SUM(billed) AS BIGINT) AS billed_fen, CAST(SUM(paid) AS BIGINT) AS paid_fen,
                             CAST(SUM(waived) AS BIGINT) AS waived_fen, CAST(SUM(pending) AS BIGINT) AS pending_fen
-                     FROM (SELECT period, amount_fen AS billed, 0 AS paid, 0 AS waived, 0 AS pending FROM bills WHERE community_id = $1 AND book_id = $2
-                           UNION ALL SELECT p.period, 0, p.amount_fen, 0, CASE WHEN v.status = 'posted' THEN 0 ELSE p.amount_fen END
+                     FROM (SELECT p.period, 0 AS billed, p.amount_fen AS paid, 0 AS waived, CASE WHEN v.status = 'posted' THEN 0 ELSE p.amount_fen END AS pending
                                      FROM payments p JOIN vouchers v ON v.community_id = p.community_id AND v.id = p.voucher_id
                                      WHERE p.community_id = $1 AND p.book_id = $2
                            UNION ALL SELECT v.period, 0, -p.amount_fen, 0, 0 FROM payment_voids v

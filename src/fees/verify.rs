@@ -7,6 +7,8 @@ use std::collections::BTreeMap;
 use crate::domain::money::Fen;
 use crate::domain::period::Period;
 use crate::error::Result;
+use crate::fees::rules::FlowKind;
+use crate::fees::seal::verify::BillTotals;
 use crate::fees::store::FeesStore;
 use crate::fees::store::{FeesTx, FlowRow, SubledgerPeriodRow};
 use crate::ledger::chart;
@@ -19,6 +21,9 @@ use crate::ledger::Book;
 pub async fn verify_book<S: FeesStore>(store: &S, book: &Book, fail: &mut impl FnMut(u8, String)) -> Result<()> {
     let Some(fee) = &chart::load(&book.row.chart)?.fee_accounts else { return Ok(()) };
     let ids: Vec<i64> = [&fee.receivable, &fee.advance].iter().filter_map(|c| book.account_id(c.as_str())).collect();
+    // The seals' pass is the one read of every bill; what the checks below need of the bills
+    // is summed on the way.
+    let bills = crate::fees::seal::verify::verify_book(store, book, fail).await?;
     let mut tx = store.read().await?;
     let (periods, opening, maintained) =
         (tx.periods(book.key()).await?, tx.opening_balances(book.key()).await?, tx.balances(book.key()).await?);
@@ -33,6 +38,7 @@ pub async fn verify_book<S: FeesStore>(store: &S, book: &Book, fail: &mut impl F
     let mut subledger_fen = 0i64;
     for p in &periods {
         ledger_fen += movements.get(&p.period).copied().unwrap_or(0);
+        subledger_fen += bills.by_period.get(&p.period.key()).copied().unwrap_or(0);
         if let Some(r) = by_period.get(&p.period) {
             subledger_fen += r.billed_fen - r.paid_fen - r.waived_fen + r.pending_fen;
         }
@@ -51,22 +57,37 @@ pub async fn verify_book<S: FeesStore>(store: &S, book: &Book, fail: &mut impl F
             );
         }
     }
-    check_flows(&mut tx, book, fail).await?;
-    crate::fees::seal::verify::verify_book(store, book, fail).await?;
-    let open: i64 = tx.open_bills(book.key(), None).await?.iter().map(|b| b.open_fen).sum();
+    check_flows(&mut tx, book, &bills, fail).await?;
+    let (allocated, beyond) = tx.allocated_on_bills(book.key()).await?;
+    for (bill, amount, settled) in beyond {
+        fail(5, format!("账单 #{bill} 金额 {}，而核销合计 {}：超出账单或为负", Fen(amount), Fen(settled)));
+    }
+    let open = bills.total_fen - allocated;
     let prepaid: i64 = tx.prepayments(book.key(), None).await?.iter().map(|p| p.left_fen).sum();
-    let total: i64 = by_period.values().map(|r| r.billed_fen - r.paid_fen - r.waived_fen).sum();
+    let total: i64 = bills.total_fen + by_period.values().map(|r| r.billed_fen - r.paid_fen - r.waived_fen).sum::<i64>();
     if open - prepaid != total {
         fail(5, format!("住户子账自身不符：未结清账单 {} 减预收款 {} 不等于应收减已收减减免 {}", Fen(open), Fen(prepaid), Fen(total)));
     }
     Ok(())
 }
 
-/// The maintained per-building figures the fee reports read, against the bills themselves.
-async fn check_flows<T: FeesTx>(tx: &mut T, book: &Book, fail: &mut impl FnMut(u8, String)) -> Result<()> {
+/// The maintained per-building figures the fee reports read, against the bills themselves
+/// (`billed` from the seals' pass, the rest from the allocations).
+async fn check_flows<T: FeesTx>(tx: &mut T, book: &Book, bills: &BillTotals, fail: &mut impl FnMut(u8, String)) -> Result<()> {
     let key = |f: &FlowRow| (f.building.clone(), f.bill_period, f.event_period, f.kind);
     let mut maintained_flows: BTreeMap<_, i64> = tx.flows(book.key(), None).await?.iter().map(|f| (key(f), f.amount_fen)).collect();
-    for f in tx.flows_recomputed(book.key()).await? {
+    let mut recomputed = tx.flows_recomputed(book.key()).await?;
+    for ((building, period), fen) in &bills.by_building {
+        let Some(period) = Period::from_key(*period) else { continue };
+        recomputed.push(FlowRow {
+            building: building.clone(),
+            bill_period: period,
+            event_period: period,
+            kind: FlowKind::Billed,
+            amount_fen: *fen,
+        });
+    }
+    for f in recomputed {
         let stored = maintained_flows.remove(&key(&f)).unwrap_or(0);
         if stored != f.amount_fen {
             fail(

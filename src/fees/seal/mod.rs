@@ -11,6 +11,7 @@
 //! and `verify`'s cross-reference checks tie every allocation to its source's voucher.
 
 pub mod master;
+mod sqlite;
 pub mod store;
 pub mod verify;
 
@@ -28,6 +29,47 @@ pub struct RunSeal {
     pub created_by: String,
     pub master_seq: Option<i64>,
     pub master_head: Option<String>,
+    /// What it billed per building (JSON, `[["1", 123450], …]`): the figures the fee reports
+    /// keep (`receivable_flows`) are checked against it.
+    pub by_building: Option<String>,
+}
+
+/// A run's bills as sealed: how many, their sum, and the SHA-256 of their rows in the order
+/// written (`bill_bytes` each). Kept apart from the rest of the voucher's rows so that
+/// `verify` can hash a run's hundreds of thousands of bills inside the database.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct BillsSeal {
+    pub count: i64,
+    pub total_fen: i64,
+    pub digest: String,
+}
+
+impl BillsSeal {
+    pub fn of<'a>(bills: impl IntoIterator<Item = &'a BillSeal>) -> BillsSeal {
+        let mut hasher = Sha256::new();
+        let (mut count, mut total_fen) = (0, 0);
+        for b in bills {
+            bill_bytes(&mut hasher, [b.household_id, b.fee_item_id, b.period, b.issue, b.amount_fen, b.tax_fen], b.unit_id);
+            count += 1;
+            total_fen += b.amount_fen;
+        }
+        BillsSeal { count, total_fen, digest: hex::encode(hasher.finalize()) }
+    }
+}
+
+/// One bill's bytes in its run's digest: household, item, month, issue, amount and tax as 8
+/// bytes little-endian each, then the unit (a 0 byte for none, or 1 and its id).
+pub(crate) fn bill_bytes(hasher: &mut Sha256, fields: [i64; 6], unit_id: Option<i64>) {
+    for v in fields {
+        hasher.update(v.to_le_bytes());
+    }
+    match unit_id {
+        Some(u) => {
+            hasher.update([1]);
+            hasher.update(u.to_le_bytes());
+        }
+        None => hasher.update([0]),
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
@@ -138,7 +180,8 @@ pub struct ReversalSeal {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SubledgerRows {
     pub runs: Vec<RunSeal>,
-    pub bills: Vec<BillSeal>,
+    /// The bills of the runs (one run per voucher, unless rows were moved).
+    pub bills: Vec<BillsSeal>,
     pub payments: Vec<PaymentSeal>,
     pub allocations: Vec<AllocationSeal>,
     pub waivers: Vec<WaiverSeal>,
@@ -168,10 +211,10 @@ impl SubledgerRows {
         let mut e = Encoder(Sha256::new());
         for r in &self.runs {
             e.tag(b'R').int(r.period).int(r.bills).int(r.total_fen).text(&r.created_by).opt(r.master_seq);
-            e.opt_text(r.master_head.as_deref());
+            e.opt_text(r.master_head.as_deref()).opt_text(r.by_building.as_deref());
         }
         for b in &self.bills {
-            e.tag(b'B').int(b.household_id).opt(b.unit_id).int(b.fee_item_id).int(b.period).int(b.issue).int(b.amount_fen).int(b.tax_fen);
+            e.tag(b'B').int(b.count).int(b.total_fen).text(&b.digest);
         }
         for p in &self.payments {
             e.tag(b'P').int(p.household_id).text(&p.idempotency_key).text(&p.method).int(p.amount_fen).date(p.paid_on).int(p.period);
@@ -243,7 +286,7 @@ mod tests {
     #[test]
     fn a_digest_changes_with_any_field_order_or_row_and_is_empty_for_no_rows() {
         assert_eq!(SubledgerRows::default().digest(), "");
-        let rows = |bills: Vec<BillSeal>| SubledgerRows { bills, ..SubledgerRows::default() };
+        let rows = |bills: Vec<BillSeal>| SubledgerRows { bills: vec![BillsSeal::of(&bills)], ..SubledgerRows::default() };
         let base = rows(vec![bill(1, 100), bill(2, 200)]).digest();
         assert_eq!(base.len(), 64);
         assert_eq!(base, rows(vec![bill(1, 100), bill(2, 200)]).digest());

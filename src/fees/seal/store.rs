@@ -10,7 +10,7 @@ use crate::domain::ids::CommunityId;
 use crate::error::Result;
 use crate::fees::seal::master::{MasterKind, MasterVersion};
 use crate::fees::seal::{
-    AllocationSeal, BillSeal, PaymentSeal, ReversalSeal, RunSeal, SubledgerRows, VoidSeal, WaiverSeal, ALLOCATION_SOURCE_SQL,
+    AllocationSeal, BillSeal, BillsSeal, PaymentSeal, ReversalSeal, RunSeal, SubledgerRows, VoidSeal, WaiverSeal, ALLOCATION_SOURCE_SQL,
 };
 use crate::store::{PgTx, SqliteTx};
 
@@ -31,8 +31,15 @@ pub trait SealTx: Send {
     fn sealed_vouchers(&mut self, book: BookKey, from: i64, until: i64) -> impl Future<Output = Result<Vec<SealedVoucherRow>>> + Send;
     /// Billing runs whose voucher is in the range, with their ids (the bills' key).
     fn seal_runs(&mut self, book: BookKey, from: i64, until: i64) -> impl Future<Output = Result<Vec<(i64, RunSeal)>>> + Send;
-    /// A run's bills in the order they were written.
-    fn seal_bills(&mut self, book: BookKey, run_id: i64, voucher_id: i64) -> impl Future<Output = Result<Vec<BillSeal>>> + Send;
+    /// Every billing run of the book, with its voucher (None for a run made before runs kept
+    /// theirs): (run, voucher, what it seals).
+    fn book_runs(&mut self, book: BookKey) -> impl Future<Output = Result<Vec<(i64, Option<i64>, RunSeal)>>> + Send;
+    /// A run's bills as sealed: their count, sum and digest, in the order they were written.
+    fn seal_bills(&mut self, book: BookKey, run_id: i64) -> impl Future<Output = Result<BillsSeal>> + Send;
+    /// What a run billed per building, summed from its bills (for a run that did not record it).
+    fn run_billed_by_building(&mut self, book: BookKey, run_id: i64) -> impl Future<Output = Result<Vec<(String, i64)>>> + Send;
+    /// How many bills the book has.
+    fn bill_count(&mut self, book: BookKey) -> impl Future<Output = Result<i64>> + Send;
     fn seal_payments(&mut self, book: BookKey, from: i64, until: i64) -> impl Future<Output = Result<Vec<PaymentSeal>>> + Send;
     fn seal_allocations(&mut self, book: BookKey, from: i64, until: i64) -> impl Future<Output = Result<Vec<AllocationSeal>>> + Send;
     fn seal_waivers(&mut self, book: BookKey, from: i64, until: i64) -> impl Future<Output = Result<Vec<WaiverSeal>>> + Send;
@@ -90,7 +97,7 @@ fn master_columns(kind: MasterKind) -> (&'static str, &'static str) {
 }
 
 macro_rules! impl_seal_tx {
-    ($tx_type:ty, $db:ty, $json_open:literal, $json_close:literal) => {
+    ($tx_type:ty, $db:ty, $json_open:literal, $json_close:literal, $seal_bills:ident) => {
         impl SealTx for $tx_type {
             async fn voucher_id_range(&mut self, book: BookKey) -> Result<(i64, i64)> {
                 let (lo, hi): (Option<i64>, Option<i64>) =
@@ -116,8 +123,8 @@ macro_rules! impl_seal_tx {
             }
 
             async fn seal_runs(&mut self, book: BookKey, from: i64, until: i64) -> Result<Vec<(i64, RunSeal)>> {
-                let rows: Vec<(i64, i64, i64, i64, i64, String, Option<i64>, Option<String>)> = sqlx::query_as(
-                    "SELECT id, voucher_id, period, bills, total_fen, created_by, master_seq, master_head FROM billing_runs
+                let rows: Vec<(i64, i64, i64, i64, i64, String, Option<i64>, Option<String>, Option<String>)> = sqlx::query_as(
+                    "SELECT id, voucher_id, period, bills, total_fen, created_by, master_seq, master_head, by_building FROM billing_runs
                      WHERE community_id = $1 AND book_id = $2 AND voucher_id >= $3 AND voucher_id < $4 ORDER BY voucher_id, id",
                 )
                 .bind(book.community_id)
@@ -137,37 +144,63 @@ macro_rules! impl_seal_tx {
                             created_by: r.5,
                             master_seq: r.6,
                             master_head: r.7,
+                            by_building: r.8,
                         };
                         (r.0, seal)
                     })
                     .collect())
             }
 
-            async fn seal_bills(&mut self, book: BookKey, run_id: i64, voucher_id: i64) -> Result<Vec<BillSeal>> {
-                // Positional tuples: a run has hundreds of thousands of bills, and a named
-                // FromRow looks up every column by name.
-                let rows: Vec<(i64, Option<i64>, i64, i64, i64, i64, i64)> = sqlx::query_as(
-                    "SELECT household_id, unit_id, fee_item_id, period, issue, amount_fen, tax_fen FROM bills
-                     WHERE community_id = $1 AND billing_run_id = $2 AND book_id = $3 ORDER BY id",
+            async fn book_runs(&mut self, book: BookKey) -> Result<Vec<(i64, Option<i64>, RunSeal)>> {
+                let rows: Vec<(i64, Option<i64>, i64, i64, i64, String, Option<i64>, Option<String>, Option<String>)> = sqlx::query_as(
+                    "SELECT id, voucher_id, period, bills, total_fen, created_by, master_seq, master_head, by_building FROM billing_runs
+                     WHERE community_id = $1 AND book_id = $2 ORDER BY id",
                 )
                 .bind(book.community_id)
-                .bind(run_id)
                 .bind(book.book_id)
                 .fetch_all(&mut *self.tx)
                 .await?;
                 Ok(rows
                     .into_iter()
-                    .map(|b| BillSeal {
-                        voucher_id,
-                        household_id: b.0,
-                        unit_id: b.1,
-                        fee_item_id: b.2,
-                        period: b.3,
-                        issue: b.4,
-                        amount_fen: b.5,
-                        tax_fen: b.6,
+                    .map(|r| {
+                        let seal = RunSeal {
+                            voucher_id: r.1.unwrap_or(0),
+                            period: r.2,
+                            bills: r.3,
+                            total_fen: r.4,
+                            created_by: r.5,
+                            master_seq: r.6,
+                            master_head: r.7,
+                            by_building: r.8,
+                        };
+                        (r.0, r.1, seal)
                     })
                     .collect())
+            }
+
+            async fn seal_bills(&mut self, book: BookKey, run_id: i64) -> Result<BillsSeal> {
+                $seal_bills(&mut self.tx, book, run_id).await
+            }
+
+            async fn run_billed_by_building(&mut self, book: BookKey, run_id: i64) -> Result<Vec<(String, i64)>> {
+                Ok(sqlx::query_as(
+                    "SELECT h.building, CAST(SUM(b.amount_fen) AS BIGINT) FROM bills b
+                     JOIN households h ON h.community_id = b.community_id AND h.id = b.household_id
+                     WHERE b.community_id = $1 AND b.billing_run_id = $2 AND b.book_id = $3 GROUP BY h.building",
+                )
+                .bind(book.community_id)
+                .bind(run_id)
+                .bind(book.book_id)
+                .fetch_all(&mut *self.tx)
+                .await?)
+            }
+
+            async fn bill_count(&mut self, book: BookKey) -> Result<i64> {
+                Ok(sqlx::query_scalar("SELECT COUNT(*) FROM bills WHERE community_id = $1 AND book_id = $2")
+                    .bind(book.community_id)
+                    .bind(book.book_id)
+                    .fetch_one(&mut *self.tx)
+                    .await?)
             }
 
             async fn seal_payments(&mut self, book: BookKey, from: i64, until: i64) -> Result<Vec<PaymentSeal>> {
@@ -354,20 +387,94 @@ macro_rules! impl_seal_tx {
     };
 }
 
-impl_seal_tx!(SqliteTx, sqlx::Sqlite, "json_array(", ")");
-impl_seal_tx!(PgTx, sqlx::Postgres, "json_build_array(", ")::text");
+impl_seal_tx!(SqliteTx, sqlx::Sqlite, "json_array(", ")", sqlite_seal_bills);
+impl_seal_tx!(PgTx, sqlx::Postgres, "json_build_array(", ")::text", pg_seal_bills);
+
+/// A run's bills on SQLite, hashed inside SQLite (`fees::seal::sqlite`): sqlx pays per row and
+/// per value there. The run's bills lie together, so they are read by rowid between its first
+/// and last, with no index lookup per bill. Measured on a 300,000-bill run of the fee bench:
+/// 1.0 s as rows through the run's index, 0.47 s as one JSON document, 0.26 s as JSON by
+/// rowid; hashed in place, about the 0.08 s it takes SQLite to read the columns.
+async fn sqlite_seal_bills(tx: &mut sqlx::SqliteConnection, book: BookKey, run_id: i64) -> Result<BillsSeal> {
+    let (first, last): (Option<i64>, Option<i64>) =
+        sqlx::query_as("SELECT MIN(id), MAX(id) FROM bills WHERE community_id = $1 AND billing_run_id = $2")
+            .bind(book.community_id)
+            .bind(run_id)
+            .fetch_one(&mut *tx)
+            .await?;
+    let (Some(first), Some(last)) = (first, last) else { return Ok(BillsSeal::of(&[])) };
+    {
+        let mut handle = tx.lock_handle().await?;
+        let code = crate::fees::seal::sqlite::register(handle.as_raw_handle().as_ptr());
+        if code != libsqlite3_sys::SQLITE_OK {
+            return Err(crate::error::Error::Conflict(format!("无法在 SQLite 中登记校验函数（代码 {code}）")));
+        }
+    }
+    let (digest, count, total_fen): (String, i64, i64) = sqlx::query_as(
+        "SELECT mz_bills_digest(household_id, unit_id, fee_item_id, period, issue, amount_fen, tax_fen ORDER BY id),
+                COUNT(*), CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT)
+         FROM bills WHERE id BETWEEN $3 AND $4 AND community_id = $1 AND billing_run_id = $2 AND book_id = $5",
+    )
+    .bind(book.community_id)
+    .bind(run_id)
+    .bind(first)
+    .bind(last)
+    .bind(book.book_id)
+    .fetch_one(&mut *tx)
+    .await?;
+    Ok(BillsSeal { count, total_fen, digest })
+}
+
+/// A bill as read back: household, unit, item, month, issue, amount, tax.
+type BillTuple = (i64, Option<i64>, i64, i64, i64, i64, i64);
+
+/// A run's bills on PostgreSQL, whose binary rows are cheap, read through the run's index and
+/// hashed here.
+async fn pg_seal_bills(tx: &mut sqlx::PgConnection, book: BookKey, run_id: i64) -> Result<BillsSeal> {
+    let rows: Vec<BillTuple> = sqlx::query_as(
+        "SELECT household_id, unit_id, fee_item_id, period, issue, amount_fen, tax_fen FROM bills
+         WHERE community_id = $1 AND billing_run_id = $2 AND book_id = $3 ORDER BY id",
+    )
+    .bind(book.community_id)
+    .bind(run_id)
+    .bind(book.book_id)
+    .fetch_all(&mut *tx)
+    .await?;
+    let bills: Vec<BillSeal> = rows
+        .into_iter()
+        .map(|b| BillSeal {
+            voucher_id: 0,
+            household_id: b.0,
+            unit_id: b.1,
+            fee_item_id: b.2,
+            period: b.3,
+            issue: b.4,
+            amount_fen: b.5,
+            tax_fen: b.6,
+        })
+        .collect();
+    Ok(BillsSeal::of(&bills))
+}
 
 /// The subledger rows of the book's vouchers with `from <= id < until`, grouped by voucher,
 /// each kind in the order written: what `verify` compares with each voucher's sealed digest,
 /// and what the day's close (日结) seals for the payments its voucher gathered.
-pub async fn stored_rows<T: SealTx>(tx: &mut T, book: BookKey, from: i64, until: i64) -> Result<HashMap<i64, SubledgerRows>> {
+/// With `with_runs` false the billing runs and their bills are left out (`verify` reads those
+/// run by run).
+pub async fn stored_rows<T: SealTx>(
+    tx: &mut T,
+    book: BookKey,
+    from: i64,
+    until: i64,
+    with_runs: bool,
+) -> Result<HashMap<i64, SubledgerRows>> {
     let mut rows: HashMap<i64, SubledgerRows> = HashMap::new();
-    for (run_id, run) in tx.seal_runs(book, from, until).await? {
-        let voucher_id = run.voucher_id;
-        let bills = tx.seal_bills(book, run_id, voucher_id).await?;
-        let group = rows.entry(voucher_id).or_default();
+    let runs = if with_runs { tx.seal_runs(book, from, until).await? } else { Vec::new() };
+    for (run_id, run) in runs {
+        let bills = tx.seal_bills(book, run_id).await?;
+        let group = rows.entry(run.voucher_id).or_default();
         group.runs.push(run);
-        group.bills.extend(bills);
+        group.bills.push(bills);
     }
     for p in tx.seal_payments(book, from, until).await? {
         rows.entry(p.voucher_id).or_default().payments.push(p);

@@ -1,14 +1,15 @@
 //! `verify`'s checks of the seals (invariant 4): every voucher's subledger digest recomputed
 //! from the rows read back, the cross-references between the rows, and the master-data chain.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 
 use crate::domain::ids::CommunityId;
 use crate::error::{Error, Result};
 use crate::fees::receipt_label;
 use crate::fees::seal::master::{heads, MasterKind};
 use crate::fees::seal::store::{stored_rows, SealTx, SealedVoucherRow};
-use crate::fees::seal::SubledgerRows;
+use crate::fees::seal::{BillsSeal, RunSeal, SubledgerRows};
 use crate::fees::store::FeesStore;
 use crate::ledger::period_text;
 use crate::ledger::voucher::voucher_label;
@@ -21,41 +22,139 @@ const VOUCHER_IDS_PER_TASK_MIN: i64 = 20_000;
 /// Rows of one cross-reference failure named before the rest are counted.
 const NAMED_PER_RULE: usize = 20;
 
-/// Every voucher of the book against its seal, in contiguous ranges of ids read at once on
-/// separate connections; then the cross-references.
-pub async fn verify_book<S: FeesStore>(store: &S, book: &Book, fail: &mut impl FnMut(u8, String)) -> Result<()> {
-    let (lo, hi) = store.read().await?.voucher_id_range(book.key()).await?;
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as i64;
-    let span = (hi - lo + 1).max(0);
-    let count = (span / VOUCHER_IDS_PER_TASK_MIN).clamp(1, 3 * cores);
-    let size = (span / count).max(1);
-    let tasks: Vec<_> = (0..count)
-        .map(|k| {
-            let from = lo + k * size;
-            let until = if k == count - 1 { hi + 1 } else { lo + (k + 1) * size };
-            let (store, book) = (store.clone(), book.clone());
-            tokio::spawn(async move { verify_range(&store, &book, from, until).await })
-        })
-        .collect();
-    for task in tasks {
-        for message in task.await.map_err(|e| Error::Conflict(format!("校验任务失败：{e}")))?? {
-            fail(4, message);
-        }
-    }
-    let mut tx = store.read().await?;
-    check_cross_references(&mut tx, book, fail).await
+/// The sums of the one pass `verify` makes over the book's bills, which the subledger's own
+/// checks (`fees::verify`) take instead of reading the bills again.
+#[derive(Debug, Default)]
+pub struct BillTotals {
+    pub count: i64,
+    pub total_fen: i64,
+    /// bill month → billed.
+    pub by_period: BTreeMap<i64, i64>,
+    /// (building, bill month) → billed.
+    pub by_building: HashMap<(String, i64), i64>,
 }
 
-async fn verify_range<S: FeesStore>(store: &S, book: &Book, from: i64, until: i64) -> Result<Vec<String>> {
+impl BillTotals {
+    /// Adds one run's bills: `bills` as sealed, `by_building` as the run recorded it.
+    fn add_run(&mut self, period: i64, bills: &[BillsSeal], by_building: Vec<(String, i64)>) {
+        for b in bills {
+            self.count += b.count;
+            self.total_fen += b.total_fen;
+            *self.by_period.entry(period).or_default() += b.total_fen;
+        }
+        for (building, fen) in by_building {
+            *self.by_building.entry((building, period)).or_default() += fen;
+        }
+    }
+
+    fn merge(&mut self, other: BillTotals) {
+        self.count += other.count;
+        self.total_fen += other.total_fen;
+        for (k, v) in other.by_period {
+            *self.by_period.entry(k).or_default() += v;
+        }
+        for (k, v) in other.by_building {
+            *self.by_building.entry(k).or_default() += v;
+        }
+    }
+}
+
+/// Every voucher of the book against its seal, on separate connections at once: the billing
+/// runs (most of the rows) spread over tasks run by run, the other vouchers in contiguous
+/// ranges of ids; then the cross-references. Returns the sums of the bills read.
+pub async fn verify_book<S: FeesStore>(store: &S, book: &Book, fail: &mut impl FnMut(u8, String)) -> Result<BillTotals> {
+    let (runs, (lo, hi)) = {
+        let mut tx = store.read().await?;
+        (tx.book_runs(book.key()).await?, tx.voucher_id_range(book.key()).await?)
+    };
+    let run_vouchers: Arc<HashSet<i64>> = Arc::new(runs.iter().filter_map(|(_, voucher, _)| *voucher).collect());
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    // Runs dealt round-robin to one task per core: reading a run is SQLite's work on the
+    // connection's own thread, and more tasks than cores only take turns.
+    let run_tasks = runs.len().clamp(1, 2 * cores);
+    let mut dealt: Vec<Vec<(i64, Option<i64>, RunSeal)>> = vec![Vec::new(); run_tasks];
+    for (i, run) in runs.into_iter().enumerate() {
+        dealt[i % run_tasks].push(run);
+    }
+    let mut tasks: Vec<tokio::task::JoinHandle<Result<Checked>>> = dealt
+        .into_iter()
+        .map(|runs| {
+            let (store, book) = (store.clone(), book.clone());
+            tokio::spawn(async move { verify_runs(&store, &book, runs).await })
+        })
+        .collect();
+    let span = (hi - lo + 1).max(0);
+    let count = (span / VOUCHER_IDS_PER_TASK_MIN).clamp(1, 3 * cores as i64);
+    let size = (span / count).max(1);
+    for k in 0..count {
+        let from = lo + k * size;
+        let until = if k == count - 1 { hi + 1 } else { lo + (k + 1) * size };
+        let (store, book, skip) = (store.clone(), book.clone(), run_vouchers.clone());
+        tasks.push(tokio::spawn(async move { Ok((verify_range(&store, &book, from, until, &skip).await?, BillTotals::default())) }));
+    }
+    let mut totals = BillTotals::default();
+    for task in tasks {
+        let (findings, part) = task.await.map_err(|e| Error::Conflict(format!("校验任务失败：{e}")))??;
+        for message in findings {
+            fail(4, message);
+        }
+        totals.merge(part);
+    }
+    let mut tx = store.read().await?;
+    let stored = tx.bill_count(book.key()).await?;
+    if stored != totals.count {
+        fail(4, format!("账套有账单 {stored} 张，其计费批次只有 {} 张：有账单不属于本账套的任何计费批次", totals.count));
+    }
+    check_cross_references(&mut tx, book, fail).await?;
+    Ok(totals)
+}
+
+/// What a task found, and the sums of the bills it read.
+type Checked = (Vec<String>, BillTotals);
+
+/// Each run's voucher against its seal (the run, its bills, what its prepayment pass settled);
+/// the bills of a run made before runs kept their voucher are summed only.
+async fn verify_runs<S: FeesStore>(store: &S, book: &Book, runs: Vec<(i64, Option<i64>, RunSeal)>) -> Result<Checked> {
+    let mut tx = store.read().await?;
+    let (mut findings, mut totals) = (Vec::new(), BillTotals::default());
+    for (run_id, voucher, seal) in runs {
+        // A run made before runs recorded their buildings is summed by building from its bills.
+        let by_building = match seal.by_building.as_deref().map(serde_json::from_str::<Vec<(String, i64)>>) {
+            Some(Ok(recorded)) => recorded,
+            Some(Err(_)) => {
+                findings.push(format!("{} 计费批次 #{run_id} 记录的各楼栋金额无法解读：被改动", period_text(seal.period)));
+                Vec::new()
+            }
+            None => tx.run_billed_by_building(book.key(), run_id).await?,
+        };
+        let Some(voucher_id) = voucher else {
+            totals.add_run(seal.period, &[tx.seal_bills(book.key(), run_id).await?], by_building);
+            continue;
+        };
+        let rows = stored_rows(&mut tx, book.key(), voucher_id, voucher_id + 1, true).await?.remove(&voucher_id).unwrap_or_default();
+        totals.add_run(seal.period, &rows.bills, by_building);
+        match tx.sealed_vouchers(book.key(), voucher_id, voucher_id + 1).await?.first() {
+            Some(v) => findings.extend(check_seal(v, &rows)),
+            None => findings.push(format!("{} 计费批次 #{run_id} 所记的凭证 #{voucher_id} 不在本账套", period_text(seal.period))),
+        }
+    }
+    Ok((findings, totals))
+}
+
+/// The vouchers of an id range other than the billing runs' (`skip`) against their seals.
+async fn verify_range<S: FeesStore>(store: &S, book: &Book, from: i64, until: i64, skip: &HashSet<i64>) -> Result<Vec<String>> {
     let mut tx = store.read().await?;
     let mut findings = Vec::new();
     let mut cursor = from;
     while cursor < until {
         let page_end = until.min(cursor + VOUCHER_IDS_PER_PAGE);
         let vouchers = tx.sealed_vouchers(book.key(), cursor, page_end).await?;
-        let mut rows = stored_rows(&mut tx, book.key(), cursor, page_end).await?;
+        let mut rows = stored_rows(&mut tx, book.key(), cursor, page_end, false).await?;
         for v in &vouchers {
             let group = rows.remove(&v.id).unwrap_or_default();
+            if skip.contains(&v.id) {
+                continue;
+            }
             if let Some(message) = check_seal(v, &group) {
                 findings.push(message);
             }
