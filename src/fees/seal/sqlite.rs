@@ -1,6 +1,9 @@
-//! `mz_bills_digest(household_id, unit_id, fee_item_id, period, issue, amount_fen, tax_fen)`:
+//! `mz_bills_digest(id, household_id, unit_id, fee_item_id, period, issue, amount_fen, tax_fen)`:
 //! an aggregate function of our own in SQLite giving the digest of a run's bills exactly as
-//! `BillsSeal::of` computes it in Rust (`bill_bytes` per row, in the order given).
+//! `BillsSeal::of` computes it in Rust (`bill_bytes` per row), in the order of their ids. The
+//! rows come in rowid order from a scan of a rowid range; the function checks that they do
+//! (an aggregate's own ORDER BY would sort them again), so a different order is reported, never
+//! hashed silently.
 //!
 //! Why: `verify` reads every bill of the book, ten million in the fee bench. sqlx pays per row
 //! and per value on SQLite, and even as one JSON document per run a 300,000-bill run took
@@ -16,14 +19,24 @@ use sha2::{Digest, Sha256};
 use crate::fees::seal::bill_bytes;
 
 const NAME: &[u8] = b"mz_bills_digest\0";
-const ARGS: c_int = 7;
+const ARGS: c_int = 8;
 /// What the function gives for rows that are not all integers (a tampered column): no digest
 /// written by the program can equal it.
 const UNREADABLE: &str = "unreadable";
+/// What it gives when the rows did not come in the order of their ids.
+pub(crate) const UNORDERED: &str = "unordered";
 
 struct State {
     hasher: Sha256,
     unreadable: bool,
+    unordered: bool,
+    last_id: i64,
+}
+
+impl State {
+    fn new() -> State {
+        State { hasher: Sha256::new(), unreadable: false, unordered: false, last_id: i64::MIN }
+    }
 }
 
 /// Registers the function on a connection (again is harmless: it replaces the same one).
@@ -60,7 +73,7 @@ unsafe extern "C" fn step(ctx: *mut ffi::sqlite3_context, n_arg: c_int, args: *m
         return;
     }
     if (*slot).is_null() {
-        *slot = Box::into_raw(Box::new(State { hasher: Sha256::new(), unreadable: false }));
+        *slot = Box::into_raw(Box::new(State::new()));
     }
     let state = &mut **slot;
     if n_arg != ARGS {
@@ -69,12 +82,16 @@ unsafe extern "C" fn step(ctx: *mut ffi::sqlite3_context, n_arg: c_int, args: *m
     }
     let value = |i: usize| *args.add(i);
     let int = |i: usize| (ffi::sqlite3_value_type(value(i)) == ffi::SQLITE_INTEGER).then(|| ffi::sqlite3_value_int64(value(i)));
-    let unit = match ffi::sqlite3_value_type(value(1)) {
+    match int(0) {
+        Some(id) if id > state.last_id => state.last_id = id,
+        _ => state.unordered = true,
+    }
+    let unit = match ffi::sqlite3_value_type(value(2)) {
         ffi::SQLITE_NULL => Ok(None),
-        ffi::SQLITE_INTEGER => Ok(Some(ffi::sqlite3_value_int64(value(1)))),
+        ffi::SQLITE_INTEGER => Ok(Some(ffi::sqlite3_value_int64(value(2)))),
         _ => Err(()),
     };
-    match (int(0), int(2), int(3), int(4), int(5), int(6), unit) {
+    match (int(1), int(3), int(4), int(5), int(6), int(7), unit) {
         (Some(h), Some(item), Some(period), Some(issue), Some(amount), Some(tax), Ok(unit)) => {
             bill_bytes(&mut state.hasher, [h, item, period, issue, amount, tax], unit);
         }
@@ -85,12 +102,16 @@ unsafe extern "C" fn step(ctx: *mut ffi::sqlite3_context, n_arg: c_int, args: *m
 unsafe extern "C" fn finish(ctx: *mut ffi::sqlite3_context) {
     let slot = slot(ctx, false);
     let state = if slot.is_null() || (*slot).is_null() {
-        State { hasher: Sha256::new(), unreadable: false }
+        State::new()
     } else {
         let state = *Box::from_raw(*slot);
         *slot = std::ptr::null_mut();
         state
     };
-    let text = if state.unreadable { UNREADABLE.to_string() } else { hex::encode(state.hasher.finalize()) };
+    let text = match (state.unordered, state.unreadable) {
+        (true, _) => UNORDERED.to_string(),
+        (_, true) => UNREADABLE.to_string(),
+        _ => hex::encode(state.hasher.finalize()),
+    };
     ffi::sqlite3_result_text(ctx, text.as_ptr().cast(), text.len() as c_int, ffi::SQLITE_TRANSIENT());
 }

@@ -392,7 +392,7 @@ impl_seal_tx!(PgTx, sqlx::Postgres, "json_build_array(", ")::text", pg_seal_bill
 
 /// A run's bills on SQLite, hashed inside SQLite (`fees::seal::sqlite`): sqlx pays per row and
 /// per value there. The run's bills lie together, so they are read by rowid between its first
-/// and last, with no index lookup per bill. Measured on a 300,000-bill run of the fee bench:
+/// and last, with no index lookup per bill (the unary + keeps SQLite off the run's index). Measured on a 300,000-bill run of the fee bench:
 /// 1.0 s as rows through the run's index, 0.47 s as one JSON document, 0.26 s as JSON by
 /// rowid; hashed in place, about the 0.08 s it takes SQLite to read the columns.
 async fn sqlite_seal_bills(tx: &mut sqlx::SqliteConnection, book: BookKey, run_id: i64) -> Result<BillsSeal> {
@@ -411,9 +411,9 @@ async fn sqlite_seal_bills(tx: &mut sqlx::SqliteConnection, book: BookKey, run_i
         }
     }
     let (digest, count, total_fen): (String, i64, i64) = sqlx::query_as(
-        "SELECT mz_bills_digest(household_id, unit_id, fee_item_id, period, issue, amount_fen, tax_fen ORDER BY id),
+        "SELECT mz_bills_digest(id, household_id, unit_id, fee_item_id, period, issue, amount_fen, tax_fen),
                 COUNT(*), CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT)
-         FROM bills WHERE id BETWEEN $3 AND $4 AND community_id = $1 AND billing_run_id = $2 AND book_id = $5",
+         FROM bills WHERE id BETWEEN $3 AND $4 AND +community_id = $1 AND +billing_run_id = $2 AND +book_id = $5",
     )
     .bind(book.community_id)
     .bind(run_id)
@@ -422,6 +422,9 @@ async fn sqlite_seal_bills(tx: &mut sqlx::SqliteConnection, book: BookKey, run_i
     .bind(book.book_id)
     .fetch_one(&mut *tx)
     .await?;
+    if digest == crate::fees::seal::sqlite::UNORDERED {
+        return Err(crate::error::Error::Conflict("SQLite 未按账单号顺序读出计费批次的账单，无法校验其封存".to_string()));
+    }
     Ok(BillsSeal { count, total_fen, digest })
 }
 
