@@ -2,7 +2,8 @@
 //! section 3, book by book, by running each wing's own checks (`ledger::verify` for the chain,
 //! balances and numbers; `fees::verify` for the household subledger) and naming each failure.
 
-use crate::error::Result;
+use crate::error::{Error, Result};
+use crate::fees::seal::master::{check_master_anchor, MasterAnchor};
 use crate::fees::store::FeesStore;
 use crate::ledger::anchor::{check_anchor, check_link, Anchor};
 use crate::ledger::store::LedgerTx;
@@ -59,10 +60,45 @@ pub async fn verify_all<S: FeesStore>(store: &S) -> Result<VerifyReport> {
     Ok(report)
 }
 
-/// Checks anchors held outside the database (`ledger::anchor`): each book head from an anchor
-/// file, each receipt's chain link. A finding per anchor that no longer stands (invariant 4).
-pub async fn verify_anchors<S: FeesStore>(store: &S, anchors: &[Anchor], links: &[String]) -> Result<Vec<Finding>> {
+/// What `mingzhang anchor` writes: every book's head (`ledger::anchor`) and every community's
+/// master-data head (`fees::seal::master`).
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct HeadsFile {
+    /// When the heads were read (UTC), for the person keeping the file.
+    pub written_at: String,
+    pub anchors: Vec<Anchor>,
+    /// Absent from the files written before the master data had a chain.
+    #[serde(default)]
+    pub master_data: Vec<MasterAnchor>,
+}
+
+impl HeadsFile {
+    pub async fn now<S: FeesStore>(store: &S) -> Result<HeadsFile> {
+        Ok(HeadsFile {
+            written_at: chrono::Utc::now().to_rfc3339(),
+            anchors: crate::ledger::anchor::current_anchors(store).await?,
+            master_data: crate::fees::seal::master::current_master_anchors(store).await?,
+        })
+    }
+
+    pub fn read(path: &std::path::Path) -> Result<HeadsFile> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::invalid("--anchor", format!("无法读取 {}：{e}", path.display())))?;
+        serde_json::from_str(&text)
+            .map_err(|e| Error::invalid("--anchor", format!("{} 不是 mingzhang anchor 写出的链头文件：{e}", path.display())))
+    }
+}
+
+/// Checks anchors held outside the database: each book head and master-data head from an
+/// anchor file, each receipt's chain link. A finding per anchor that no longer stands
+/// (invariant 4).
+pub async fn verify_anchors<S: FeesStore>(store: &S, heads: &[HeadsFile], links: &[String]) -> Result<Vec<Finding>> {
     let mut findings = Vec::new();
+    for a in heads.iter().flat_map(|h| &h.master_data) {
+        if let Some(message) = check_master_anchor(store, a).await? {
+            findings.push(Finding { community: a.community.clone(), book: String::new(), invariant: 4, message });
+        }
+    }
+    let anchors: Vec<&Anchor> = heads.iter().flat_map(|h| &h.anchors).collect();
     for a in anchors {
         if let Some(message) = check_anchor(store, a).await? {
             findings.push(Finding { community: a.community.clone(), book: a.book.clone(), invariant: 4, message });

@@ -242,6 +242,56 @@ async fn findings_of(url: &str) -> Vec<String> {
     report.findings.into_iter().map(|f| f.message).collect()
 }
 
+/// A household changed after the last billing run, then that change undone behind the
+/// program's back with the chain's head rewound to match: nothing in the database knows, so
+/// only the master-data head kept outside (`mingzhang anchor`) catches it.
+#[tokio::test]
+async fn a_rewound_master_data_chain_is_caught_by_an_anchor_kept_outside() {
+    let (_db, url) = fresh_community().await;
+    let changed = TWO_HOUSEHOLDS.replace("13900000001", "13911112222");
+    let store = mingzhang::store::AnyStore::connect(&url).await.unwrap();
+    let heads = mingzhang::with_store!(store, s => {
+        let ledger = Ledger::new(s);
+        let c = ledger.community(None).await.unwrap();
+        ledger.fees().import_households(c.id, changed.as_bytes()).await.unwrap();
+        mingzhang::verify::HeadsFile::now(&ledger.store).await.unwrap()
+    });
+    assert!(heads.master_data[0].seq > 0);
+    drop_guards(&url).await;
+    for sql in [
+        "UPDATE households SET phone = '13900000001' WHERE room = '101'",
+        "DELETE FROM master_versions WHERE seq = (SELECT MAX(seq) FROM master_versions)",
+        "UPDATE communities SET master_seq = master_seq - 1",
+    ] {
+        raw_sql(&url, sql).await.unwrap();
+    }
+    // The head before the deleted version, as the chain recomputes it.
+    let mut versions: Vec<(i64, String, i64, String)> = Vec::new();
+    if is_pg(&url) {
+        let mut conn = sqlx::PgConnection::connect(&url).await.unwrap();
+        versions =
+            sqlx::query_as("SELECT seq, kind, row_id, content FROM master_versions ORDER BY seq").fetch_all(&mut conn).await.unwrap();
+    } else {
+        let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{url}")).await.unwrap();
+        versions.extend(
+            sqlx::query_as::<_, (i64, String, i64, String)>("SELECT seq, kind, row_id, content FROM master_versions ORDER BY seq")
+                .fetch_all(&mut conn)
+                .await
+                .unwrap(),
+        );
+    }
+    let chain: Vec<_> = versions
+        .into_iter()
+        .map(|(seq, kind, row_id, content)| mingzhang::fees::seal::master::MasterVersion { seq, kind, row_id, content })
+        .collect();
+    let head = mingzhang::fees::seal::master::heads(&chain).pop().unwrap();
+    raw_sql(&url, &format!("UPDATE communities SET master_head = '{head}'")).await.unwrap();
+    assert!(findings_of(&url).await.is_empty(), "the rewound chain verifies on its own");
+    let store = mingzhang::store::AnyStore::connect(&url).await.unwrap();
+    let found = mingzhang::with_store!(store, s => mingzhang::verify::verify_anchors(&s, &[heads], &[]).await.unwrap());
+    assert!(found.iter().any(|f| f.message.contains("基础资料链") && f.message.contains("回卷")), "{found:#?}");
+}
+
 #[tokio::test]
 async fn every_tamper_of_every_row_kind_is_caught_and_named() {
     let mut missed = Vec::new();

@@ -132,9 +132,9 @@ async fn verify_detects_maintained_balances_that_differ_from_the_lines() {
 /// chain that is left verifies, so only an anchor kept outside the database catches it.
 async fn rewound_tail<S: FeesStore>(ledger: Ledger<S>, url: &str) {
     books_with_history(&ledger).await;
-    let anchors = mingzhang::ledger::anchor::current_anchors(&ledger.store).await.unwrap();
-    let receipt_link = anchors[0].hash.clone();
-    assert!(mingzhang::verify::verify_anchors(&ledger.store, &anchors, std::slice::from_ref(&receipt_link)).await.unwrap().is_empty());
+    let heads = [mingzhang::verify::HeadsFile::now(&ledger.store).await.unwrap()];
+    let receipt_link = heads[0].anchors[0].hash.clone();
+    assert!(mingzhang::verify::verify_anchors(&ledger.store, &heads, std::slice::from_ref(&receipt_link)).await.unwrap().is_empty());
     for sql in disable_guards(url) {
         raw_sql(url, &sql).await.unwrap();
     }
@@ -151,7 +151,7 @@ async fn rewound_tail<S: FeesStore>(ledger: Ledger<S>, url: &str) {
     }
     let report = verify_all(&ledger.store).await.unwrap();
     assert!(report.is_clean(), "the rewound chain verifies on its own: {:?}", report.findings);
-    let findings = mingzhang::verify::verify_anchors(&ledger.store, &anchors, &[receipt_link]).await.unwrap();
+    let findings = mingzhang::verify::verify_anchors(&ledger.store, &heads, &[receipt_link]).await.unwrap();
     let messages: Vec<&str> = findings.iter().map(|f| f.message.as_str()).collect();
     assert!(messages.iter().any(|m| m.contains("第 4 张凭证") && m.contains("链尾被删去或回退")), "{messages:#?}");
     assert!(messages.iter().any(|m| m.contains("不在任何账簿的链上")), "the receipt's link is gone too: {messages:#?}");

@@ -12,7 +12,6 @@ use crate::domain::money::Fen;
 use crate::domain::period::Period;
 use crate::error::{Error, Result};
 use crate::fees::store::FeesStore;
-use crate::ledger::anchor::{current_anchors, read_anchor_file, AnchorFile};
 use crate::ledger::export;
 use crate::ledger::store::LedgerStore;
 use crate::ledger::store::LedgerTx;
@@ -188,7 +187,7 @@ pub async fn run<S: FeesStore>(ledger: &Ledger<S>, cli: &Cli) -> Result<i32> {
             ));
         }
         Command::Anchor { out } => {
-            let file = AnchorFile { written_at: chrono::Utc::now().to_rfc3339(), anchors: current_anchors(&ledger.store).await? };
+            let file = verify::HeadsFile::now(&ledger.store).await?;
             let text = serde_json::to_string_pretty(&file).expect("anchors serialize") + "\n";
             match out {
                 Some(path) => {
@@ -220,14 +219,15 @@ pub async fn run<S: FeesStore>(ledger: &Ledger<S>, cli: &Cli) -> Result<i32> {
             print_out(&format!("已导入期初余额 {n} 个科目\n"));
         }
         Command::Verify { format, anchor, link } => {
-            let anchors = anchor.iter().map(|p| read_anchor_file(p).map(|f| f.anchors)).collect::<Result<Vec<_>>>()?.concat();
+            let heads = anchor.iter().map(|p| verify::HeadsFile::read(p)).collect::<Result<Vec<_>>>()?;
+            let anchors: usize = heads.iter().map(|h| h.anchors.len() + h.master_data.len()).sum();
             let spinner = super::working("校验账簿…");
             let report = verify::verify_all(&ledger.store).await;
             spinner.finish_and_clear();
             let mut report = report?;
-            report.findings.extend(verify::verify_anchors(&ledger.store, &anchors, link).await?);
-            if !anchors.is_empty() || !link.is_empty() {
-                eprintln!("已核对锚点 {} 个、链哈希 {} 个", anchors.len(), link.len());
+            report.findings.extend(verify::verify_anchors(&ledger.store, &heads, link).await?);
+            if anchors > 0 || !link.is_empty() {
+                eprintln!("已核对锚点 {anchors} 个、链哈希 {} 个", link.len());
             }
             print_out(&if *format == Format::Json { json(&report) } else { verify_text(&report) });
             if !report.is_clean() {

@@ -25,14 +25,6 @@ pub struct Anchor {
     pub hash: String,
 }
 
-/// What `mingzhang anchor` writes.
-#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
-pub struct AnchorFile {
-    /// When the heads were read (UTC), for the person keeping the file.
-    pub written_at: String,
-    pub anchors: Vec<Anchor>,
-}
-
 pub trait AnchorTx: Send {
     /// The previous and own hash of the voucher at `seq` in the book's chain.
     fn chain_link(
@@ -129,10 +121,4 @@ pub async fn check_link<S: LedgerStore>(store: &S, hash: &str) -> Result<Option<
     }
     let found = store.read().await?.link_of_hash(&hash).await?;
     Ok(found.is_none().then(|| format!("链哈希 {}… 不在任何账簿的链上：其凭证已被删去或改写", &hash[..16])))
-}
-
-/// Reads an anchor file as `mingzhang anchor` writes it.
-pub fn read_anchor_file(path: &std::path::Path) -> Result<AnchorFile> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::invalid("--anchor", format!("无法读取 {}：{e}", path.display())))?;
-    serde_json::from_str(&text).map_err(|e| Error::invalid("--anchor", format!("{} 不是锚点文件：{e}", path.display())))
 }

@@ -14,6 +14,8 @@ use sha2::{Digest, Sha256};
 use crate::domain::ids::CommunityId;
 use crate::error::Result;
 use crate::fees::seal::store::SealTx;
+use crate::fees::store::FeesStore;
+use crate::ledger::store::LedgerTx;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum MasterKind {
@@ -112,6 +114,47 @@ pub async fn record<T: SealTx>(tx: &mut T, community_id: CommunityId, kinds: &[M
     }
     tx.insert_master_versions(community_id, &versions, Utc::now()).await?;
     tx.set_master_head(community_id, &head).await
+}
+
+/// A community's master-data head as it stood, kept outside the database with the books'
+/// heads (`mingzhang anchor`): a rewound or rewritten history is caught against it even after
+/// the last billing run.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct MasterAnchor {
+    pub community: String,
+    pub seq: i64,
+    pub hash: String,
+}
+
+/// Every community's master-data head now.
+pub async fn current_master_anchors<S: FeesStore>(store: &S) -> Result<Vec<MasterAnchor>> {
+    let mut tx = store.read().await?;
+    let mut out = Vec::new();
+    for community in tx.communities().await? {
+        let (seq, hash) = tx.master_head(community.id).await?;
+        out.push(MasterAnchor { community: community.name, seq, hash });
+    }
+    Ok(out)
+}
+
+/// Whether the community's chain, recomputed, still has `anchor`'s head at its place; the
+/// finding if not.
+pub async fn check_master_anchor<S: FeesStore>(store: &S, anchor: &MasterAnchor) -> Result<Option<String>> {
+    let mut tx = store.read().await?;
+    let Some(community) = tx.communities().await?.into_iter().find(|c| c.name == anchor.community) else {
+        return Ok(Some(format!("锚点所记的社区“{}”已不在库中", anchor.community)));
+    };
+    let versions = tx.master_versions(community.id).await?;
+    let links = heads(&versions);
+    let at = match anchor.seq {
+        0 => Some(String::new()),
+        seq => usize::try_from(seq - 1).ok().and_then(|i| links.get(i).cloned()),
+    };
+    Ok(match at {
+        Some(hash) if hash == anchor.hash => None,
+        Some(_) => Some(format!("基础资料链在第 {} 条处与锚点不符：历史被改写", anchor.seq)),
+        None => Some(format!("基础资料链只有 {} 条，锚点记录到第 {} 条：记录被删除（链尾被回卷）", versions.len(), anchor.seq)),
+    })
 }
 
 #[cfg(test)]
