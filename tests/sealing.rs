@@ -204,20 +204,25 @@ fn tampers() -> Vec<Tamper> {
     ]
 }
 
+/// The community's master-data chain as stored, read directly.
+async fn master_chain(url: &str) -> Vec<mingzhang::fees::seal::master::MasterVersion> {
+    const SQL: &str = "SELECT seq, kind, row_id, content FROM master_versions ORDER BY seq";
+    let rows: Vec<(i64, String, i64, String)> = if is_pg(url) {
+        let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
+        sqlx::query_as(SQL).fetch_all(&mut conn).await.unwrap()
+    } else {
+        let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{url}")).await.unwrap();
+        sqlx::query_as(SQL).fetch_all(&mut conn).await.unwrap()
+    };
+    rows.into_iter()
+        .map(|(seq, kind, row_id, content)| mingzhang::fees::seal::master::MasterVersion { seq, kind, row_id, content })
+        .collect()
+}
+
 /// A household's history rewritten whole: its first version, the current row and the
 /// community's head all made to agree. Only the billing runs' sealed heads still know.
 async fn rewrite_history(url: &str) {
-    let versions: Vec<(i64, String, i64, String)> = if is_pg(url) {
-        let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
-        sqlx::query_as("SELECT seq, kind, row_id, content FROM master_versions ORDER BY seq").fetch_all(&mut conn).await.unwrap()
-    } else {
-        let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{url}")).await.unwrap();
-        sqlx::query_as("SELECT seq, kind, row_id, content FROM master_versions ORDER BY seq").fetch_all(&mut conn).await.unwrap()
-    };
-    let mut chain: Vec<mingzhang::fees::seal::master::MasterVersion> = versions
-        .into_iter()
-        .map(|(seq, kind, row_id, content)| mingzhang::fees::seal::master::MasterVersion { seq, kind, row_id, content })
-        .collect();
+    let mut chain = master_chain(url).await;
     let first = chain.iter_mut().find(|v| v.kind == "household").unwrap();
     assert!(first.content.contains("10000"), "张三's 100.00 m²: {}", first.content);
     first.content = first.content.replace("10000", "5000");
@@ -266,24 +271,7 @@ async fn a_rewound_master_data_chain_is_caught_by_an_anchor_kept_outside() {
         raw_sql(&url, sql).await.unwrap();
     }
     // The head before the deleted version, as the chain recomputes it.
-    let mut versions: Vec<(i64, String, i64, String)> = Vec::new();
-    if is_pg(&url) {
-        let mut conn = sqlx::PgConnection::connect(&url).await.unwrap();
-        versions =
-            sqlx::query_as("SELECT seq, kind, row_id, content FROM master_versions ORDER BY seq").fetch_all(&mut conn).await.unwrap();
-    } else {
-        let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{url}")).await.unwrap();
-        versions.extend(
-            sqlx::query_as::<_, (i64, String, i64, String)>("SELECT seq, kind, row_id, content FROM master_versions ORDER BY seq")
-                .fetch_all(&mut conn)
-                .await
-                .unwrap(),
-        );
-    }
-    let chain: Vec<_> = versions
-        .into_iter()
-        .map(|(seq, kind, row_id, content)| mingzhang::fees::seal::master::MasterVersion { seq, kind, row_id, content })
-        .collect();
+    let chain = master_chain(&url).await;
     let head = mingzhang::fees::seal::master::heads(&chain).pop().unwrap();
     raw_sql(&url, &format!("UPDATE communities SET master_head = '{head}'")).await.unwrap();
     assert!(findings_of(&url).await.is_empty(), "the rewound chain verifies on its own");

@@ -96,6 +96,25 @@ fn master_columns(kind: MasterKind) -> (&'static str, &'static str) {
     }
 }
 
+/// A billing run as read for its seal: id, voucher, then `RunSeal`'s fields in order.
+const RUN_COLUMNS: &str = "id, voucher_id, period, bills, total_fen, created_by, master_seq, master_head, by_building";
+type RunRow = (i64, Option<i64>, i64, i64, i64, String, Option<i64>, Option<String>, Option<String>);
+
+/// (run, voucher, what it seals) of a row read with RUN_COLUMNS.
+fn run_of(r: RunRow) -> (i64, Option<i64>, RunSeal) {
+    let seal = RunSeal {
+        voucher_id: r.1.unwrap_or(0),
+        period: r.2,
+        bills: r.3,
+        total_fen: r.4,
+        created_by: r.5,
+        master_seq: r.6,
+        master_head: r.7,
+        by_building: r.8,
+    };
+    (r.0, r.1, seal)
+}
+
 macro_rules! impl_seal_tx {
     ($tx_type:ty, $db:ty, $json_open:literal, $json_close:literal, $seal_bills:ident) => {
         impl SealTx for $tx_type {
@@ -123,59 +142,27 @@ macro_rules! impl_seal_tx {
             }
 
             async fn seal_runs(&mut self, book: BookKey, from: i64, until: i64) -> Result<Vec<(i64, RunSeal)>> {
-                let rows: Vec<(i64, i64, i64, i64, i64, String, Option<i64>, Option<String>, Option<String>)> = sqlx::query_as(
-                    "SELECT id, voucher_id, period, bills, total_fen, created_by, master_seq, master_head, by_building FROM billing_runs
-                     WHERE community_id = $1 AND book_id = $2 AND voucher_id >= $3 AND voucher_id < $4 ORDER BY voucher_id, id",
-                )
+                let rows: Vec<RunRow> = sqlx::query_as(&format!(
+                    "SELECT {RUN_COLUMNS} FROM billing_runs
+                     WHERE community_id = $1 AND book_id = $2 AND voucher_id >= $3 AND voucher_id < $4 ORDER BY voucher_id, id"
+                ))
                 .bind(book.community_id)
                 .bind(book.book_id)
                 .bind(from)
                 .bind(until)
                 .fetch_all(&mut *self.tx)
                 .await?;
-                Ok(rows
-                    .into_iter()
-                    .map(|r| {
-                        let seal = RunSeal {
-                            voucher_id: r.1,
-                            period: r.2,
-                            bills: r.3,
-                            total_fen: r.4,
-                            created_by: r.5,
-                            master_seq: r.6,
-                            master_head: r.7,
-                            by_building: r.8,
-                        };
-                        (r.0, seal)
-                    })
-                    .collect())
+                Ok(rows.into_iter().map(run_of).map(|(id, _, seal)| (id, seal)).collect())
             }
 
             async fn book_runs(&mut self, book: BookKey) -> Result<Vec<(i64, Option<i64>, RunSeal)>> {
-                let rows: Vec<(i64, Option<i64>, i64, i64, i64, String, Option<i64>, Option<String>, Option<String>)> = sqlx::query_as(
-                    "SELECT id, voucher_id, period, bills, total_fen, created_by, master_seq, master_head, by_building FROM billing_runs
-                     WHERE community_id = $1 AND book_id = $2 ORDER BY id",
-                )
-                .bind(book.community_id)
-                .bind(book.book_id)
-                .fetch_all(&mut *self.tx)
-                .await?;
-                Ok(rows
-                    .into_iter()
-                    .map(|r| {
-                        let seal = RunSeal {
-                            voucher_id: r.1.unwrap_or(0),
-                            period: r.2,
-                            bills: r.3,
-                            total_fen: r.4,
-                            created_by: r.5,
-                            master_seq: r.6,
-                            master_head: r.7,
-                            by_building: r.8,
-                        };
-                        (r.0, r.1, seal)
-                    })
-                    .collect())
+                let rows: Vec<RunRow> =
+                    sqlx::query_as(&format!("SELECT {RUN_COLUMNS} FROM billing_runs WHERE community_id = $1 AND book_id = $2 ORDER BY id"))
+                        .bind(book.community_id)
+                        .bind(book.book_id)
+                        .fetch_all(&mut *self.tx)
+                        .await?;
+                Ok(rows.into_iter().map(run_of).collect())
             }
 
             async fn seal_bills(&mut self, book: BookKey, run_id: i64) -> Result<BillsSeal> {
