@@ -6,10 +6,12 @@
 //! payments). Shared rooms: `domain` (pure nouns), `store` (engines and transactions),
 //! `report` (the statement engine), `render` (PDF), `import` (CSV/XLSX tables) and `cli`.
 
+pub mod access;
 pub mod cli;
 pub mod domain;
 pub mod error;
 pub mod fees;
+pub mod http;
 pub mod import;
 pub mod ledger;
 pub mod render;

@@ -15,6 +15,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 
+use crate::access::store::AccessStore;
+use crate::access::{Access, NewUser, Role};
 use crate::cli::{print_out, verify_text};
 use crate::domain::area::AreaM2Hundredths;
 use crate::domain::ids::{CommunityId, HouseholdId};
@@ -543,10 +545,43 @@ async fn enter<S: FeesStore>(ledger: &Ledger<S>, book: &Book, input: &VoucherInp
     Ok(id)
 }
 
+/// The street the demo community belongs to: the demo finance office reads it.
+const DEMO_STREET: &str = "示范街道";
+
+/// One demo user per role, each with a new random password, printed with them; and the access
+/// code of one household, for the resident's page.
+async fn demo_users<S: FeesStore + AccessStore>(s: &S, access: &Access<S>, community: CommunityId) -> Result<String> {
+    const USERS: [(&str, &str, Role); 6] = [
+        ("admin", "系统管理员", Role::Admin),
+        ("accountant", "王会计", Role::Accountant),
+        ("reviewer", "李审核", Role::Reviewer),
+        ("cashier", "张出纳", Role::Cashier),
+        ("office", "街道财政所 陈", Role::FinanceOffice),
+        ("auditor", "赵审计", Role::Auditor),
+    ];
+    let mut out = String::from("\n演示用户（密码每次随机生成）：\n");
+    for (username, name, role) in USERS {
+        let password = crate::access::secret::random_token()[..12].to_string();
+        let communities = if role == Role::FinanceOffice || role == Role::Admin { vec![] } else { vec![community] };
+        let street = if role == Role::FinanceOffice { DEMO_STREET } else { "" };
+        let new = NewUser { username, display_name: name, roles: &[role], communities: &communities, street, password: Some(&password) };
+        access.add_user(&new).await?;
+        out += &format!("  {:<16} {username:<12} 密码 {password}\n", role.label());
+    }
+    let fees = Fees::new(&Ledger::new(s.clone()));
+    if let Some(h) = fees.households(community).await?.first() {
+        let code = access.issue_household_code(community, h.id).await?;
+        out += &format!("\n住户 {} 的查询码：{code}（公示页 → 查询本户账单）\n", crate::fees::household_label(h));
+    }
+    Ok(out + "\n")
+}
+
 /// The demo's own file: rebuilt on every run, so the README command can be run again.
 const DEFAULT_DEMO_DB: &str = "mingzhang-demo.db";
 
-pub(crate) async fn run_demo(db: Option<&str>, seed: u64, year: i32, households: usize, no_serve: bool) -> Result<i32> {
+/// Builds the demo community on a new database, prints its reports and `verify`; then, unless
+/// `serve` is None, gives it a street and one user per role and serves it.
+pub(crate) async fn run_demo(db: Option<&str>, seed: u64, year: i32, households: usize, serve: Option<&str>) -> Result<i32> {
     let db = match db {
         Some(db) => {
             if !crate::store::is_postgres(db) && std::path::Path::new(db).exists() {
@@ -595,11 +630,16 @@ pub(crate) async fn run_demo(db: Option<&str>, seed: u64, year: i32, households:
         let report = verify::verify_all(&s).await?;
         progress.finish_and_clear();
         out += &verify_text(&report);
-        if !no_serve {
-            out += "\n（网页服务将在后续版本提供；本版本构建演示数据后退出。）\n";
-        }
-        print_out(&out);
-        s.close().await;
-        Ok(if report.is_clean() { 0 } else { 2 })
+        let access = Access::new(s.clone());
+        access.set_street(books.company.row.community_id, DEMO_STREET).await?;
+        let Some(listen) = serve else {
+            print_out(&out);
+            s.close().await;
+            return Ok(if report.is_clean() { 0 } else { 2 });
+        };
+        out += &demo_users(&s, &access, books.company.row.community_id).await?;
+        crate::http::init_logging();
+        crate::http::serve(s, listen, &out).await?;
+        Ok(0)
     })
 }

@@ -2,6 +2,7 @@
 //! the demo; each command is a thin call into a wing's operations, reports or verify; nothing
 //! here decides an accounting rule.
 
+mod access;
 pub mod demo;
 mod fees;
 mod ledger;
@@ -144,6 +145,17 @@ pub enum Command {
     Receipt(fees::ReceiptCommand),
     /// 为欠费住户生成催缴通知单，合为一个 PDF
     Dunning(fees::DunningArgs),
+    /// 用户：新增、列出、停用、重设密码、生成 API 令牌
+    #[command(subcommand)]
+    User(access::UserCommand),
+    /// 设定社区所属的街道（街道财政所的用户可查看本街道的全部社区）
+    Street { street: String },
+    /// 启动网页服务（网页与 /api/v1 JSON 接口）
+    Serve {
+        /// 监听地址
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: String,
+    },
     /// 在新数据库上建立演示社区并打印其报表
     Demo {
         #[arg(long, default_value_t = 20251)]
@@ -154,9 +166,12 @@ pub enum Command {
         /// 演示社区的住户数
         #[arg(long, default_value_t = 3000)]
         households: usize,
-        /// 建立、打印后即退出（网页服务将随网页界面一同提供）
+        /// 建立、打印后即退出，不启动网页服务
         #[arg(long)]
         no_serve: bool,
+        /// 网页服务的监听地址
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: String,
     },
 }
 
@@ -230,8 +245,9 @@ fn database(db: Option<&str>, creating: bool) -> Result<String> {
 
 /// Runs the command line; returns the process exit code.
 pub async fn run(cli: Cli) -> Result<i32> {
-    if let Command::Demo { seed, year, households, no_serve } = &cli.command {
-        return demo::run_demo(cli.db.as_deref(), *seed, *year, *households, *no_serve).await;
+    if let Command::Demo { seed, year, households, no_serve, listen } = &cli.command {
+        let serve = (!*no_serve).then_some(listen.as_str());
+        return demo::run_demo(cli.db.as_deref(), *seed, *year, *households, serve).await;
     }
     let db = database(cli.db.as_deref(), matches!(cli.command, Command::Init { .. } | Command::Restore { .. }))?;
     match &cli.command {
@@ -257,13 +273,16 @@ pub async fn run(cli: Cli) -> Result<i32> {
     with_store!(store, s => run_on(s, cli).await)
 }
 
-async fn run_on<S: FeesStore>(store: S, cli: Cli) -> Result<i32> {
+async fn run_on<S: FeesStore + crate::access::store::AccessStore>(store: S, cli: Cli) -> Result<i32> {
     let ledger = Ledger::new(store.clone());
     let code = match &cli.command {
         Command::Report(args) => report(&ledger, &cli, args).await.map(|()| 0)?,
         _ => match fees::run(&ledger, &cli).await? {
             Some(code) => code,
-            None => ledger::run(&ledger, &cli).await?,
+            None => match access::run(&ledger, &cli).await? {
+                Some(code) => code,
+                None => ledger::run(&ledger, &cli).await?,
+            },
         },
     };
     store.close().await;

@@ -32,6 +32,17 @@ impl<S: FeesStore> Fees<S> {
     /// summary voucher (借 应收账款, 贷 each item's revenue, per building and item) and applies
     /// prepayments to the open bills, oldest first.
     pub async fn run_billing(&self, book: &Book, period: Period, item_codes: &[String], user: &str) -> Result<BillingRun> {
+        self.bill(book, period, item_codes, user, true).await
+    }
+
+    /// What `run_billing` would do now, without doing it: the whole run is made in its
+    /// transaction (every rule checked, the voucher numbered) and then rolled back, so the
+    /// preview cannot differ from the run by a separate code path.
+    pub async fn preview_billing(&self, book: &Book, period: Period, item_codes: &[String], user: &str) -> Result<BillingRun> {
+        self.bill(book, period, item_codes, user, false).await
+    }
+
+    async fn bill(&self, book: &Book, period: Period, item_codes: &[String], user: &str, commit: bool) -> Result<BillingRun> {
         let accounts = fee_accounts(book)?;
         let mut tx = self.store().begin().await?;
         // The book's row first, as a payment takes it (see `record_payment`): two runs, or a
@@ -120,7 +131,9 @@ impl<S: FeesStore> Fees<S> {
             s.voucher_id = posted[0].voucher_id;
         }
         write_settlements(&mut tx, book, &settlements).await?;
-        tx.commit().await?;
+        if commit {
+            tx.commit().await?;
+        }
         Ok(BillingRun {
             run: Some(run_id),
             period: period.to_string(),

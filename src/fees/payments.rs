@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::Utc;
+use chrono::{NaiveDate, Utc};
 
 use crate::domain::capital::capital_amount;
 use crate::domain::ids::HouseholdId;
@@ -207,6 +207,16 @@ impl<S: FeesStore> Fees<S> {
 
     pub async fn prepaid(&self, book: &Book, household_id: HouseholdId) -> Result<Fen> {
         Ok(Fen(self.store().read().await?.prepayments(book.key(), Some(household_id)).await?.iter().map(|p| p.left_fen).sum()))
+    }
+
+    /// The payments received on `day`, by receipt number.
+    pub async fn payments_on(&self, book: &Book, day: NaiveDate) -> Result<Vec<PaymentRow>> {
+        self.store().read().await?.payments_on(book.key(), day).await
+    }
+
+    /// A household's payments, by receipt number.
+    pub async fn household_payments(&self, book: &Book, household_id: HouseholdId) -> Result<Vec<PaymentRow>> {
+        self.store().read().await?.household_payments(book.key(), household_id).await
     }
 }
 

@@ -566,6 +566,8 @@ pub trait FeesTx: UnitsTx + SealTx + Send {
     /// The open 日结 drafts dated on or before `through`: (voucher, date).
     fn daily_drafts(&mut self, book: BookKey, through: NaiveDate) -> impl Future<Output = Result<Vec<(i64, NaiveDate)>>> + Send;
     fn payments_of_voucher(&mut self, book: BookKey, voucher_id: i64) -> impl Future<Output = Result<Vec<PaymentRow>>> + Send;
+    /// The payments received on `day`, by receipt number (a cashier's 交班日报).
+    fn payments_on(&mut self, book: BookKey, day: NaiveDate) -> impl Future<Output = Result<Vec<PaymentRow>>> + Send;
     /// Inserts allocations, each with the voucher it is written with.
     fn insert_allocations(
         &mut self,
@@ -1156,6 +1158,17 @@ macro_rules! impl_fees_tx {
                 .bind(book.community_id)
                 .bind(book.book_id)
                 .bind(voucher_id)
+                .fetch_all(&mut *self.tx)
+                .await?)
+            }
+
+            async fn payments_on(&mut self, book: BookKey, day: NaiveDate) -> Result<Vec<PaymentRow>> {
+                Ok(sqlx::query_as(&format!(
+                    "SELECT {PAYMENT_COLUMNS} FROM payments WHERE community_id = $1 AND book_id = $2 AND paid_on = $3 ORDER BY receipt_number"
+                ))
+                .bind(book.community_id)
+                .bind(book.book_id)
+                .bind(day)
                 .fetch_all(&mut *self.tx)
                 .await?)
             }

@@ -1,0 +1,332 @@
+//! The access wing's rows and their SQL, written once and expanded for both engines by
+//! `impl_access_tx!`. Users, sessions and tokens are global rows; household codes and most
+//! audit rows belong to a community.
+
+use std::future::Future;
+
+use chrono::{DateTime, Utc};
+
+use super::audit::{AuditEntry, AuditFilter, AuditRow};
+use super::Role;
+use crate::domain::ids::{CommunityId, HouseholdId};
+use crate::error::Result;
+use crate::store::{PgTx, SqliteTx, Store};
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct UserRow {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub street: String,
+    pub password_hash: Option<String>,
+    pub disabled_at: Option<DateTime<Utc>>,
+}
+
+pub struct NewUserRow<'a> {
+    pub username: &'a str,
+    pub display_name: &'a str,
+    pub street: &'a str,
+    pub password_hash: Option<&'a str>,
+}
+
+const USER_COLUMNS: &str = "id, username, display_name, street, password_hash, disabled_at";
+
+pub trait AccessTx: Send {
+    fn users(&mut self) -> impl Future<Output = Result<Vec<UserRow>>> + Send;
+    fn user_by_name(&mut self, username: &str) -> impl Future<Output = Result<Option<UserRow>>> + Send;
+    fn user_by_id(&mut self, id: i64) -> impl Future<Output = Result<Option<UserRow>>> + Send;
+    fn insert_user(&mut self, user: &NewUserRow<'_>, at: DateTime<Utc>) -> impl Future<Output = Result<i64>> + Send;
+    fn set_roles(&mut self, user_id: i64, roles: &[Role]) -> impl Future<Output = Result<()>> + Send;
+    fn roles_of(&mut self, user_id: i64) -> impl Future<Output = Result<Vec<Role>>> + Send;
+    fn add_user_community(&mut self, user_id: i64, community_id: CommunityId) -> impl Future<Output = Result<()>> + Send;
+    fn communities_of(&mut self, user_id: i64) -> impl Future<Output = Result<Vec<CommunityId>>> + Send;
+    fn disable_user(&mut self, user_id: i64, at: DateTime<Utc>) -> impl Future<Output = Result<()>> + Send;
+    fn set_password_hash(&mut self, user_id: i64, hash: &str) -> impl Future<Output = Result<()>> + Send;
+    fn insert_session(
+        &mut self,
+        id_sha256: &str,
+        user_id: i64,
+        csrf_token: &str,
+        address: &str,
+        at: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// (user, CSRF token, expiry) of a session not ended and not expired at `now`.
+    fn live_session(
+        &mut self,
+        id_sha256: &str,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Option<(i64, String, DateTime<Utc>)>>> + Send;
+    fn end_session(&mut self, id_sha256: &str, at: DateTime<Utc>) -> impl Future<Output = Result<()>> + Send;
+    fn end_sessions_of(&mut self, user_id: i64, at: DateTime<Utc>) -> impl Future<Output = Result<()>> + Send;
+    fn insert_token(&mut self, user_id: i64, label: &str, token_sha256: &str, at: DateTime<Utc>)
+        -> impl Future<Output = Result<()>> + Send;
+    fn token_user(&mut self, token_sha256: &str) -> impl Future<Output = Result<Option<i64>>> + Send;
+    fn revoke_tokens_of(&mut self, user_id: i64, at: DateTime<Utc>) -> impl Future<Output = Result<()>> + Send;
+    fn set_household_code(
+        &mut self,
+        community_id: CommunityId,
+        household_id: HouseholdId,
+        hash: &str,
+        at: DateTime<Utc>,
+    ) -> impl Future<Output = Result<()>> + Send;
+    fn household_code(
+        &mut self,
+        community_id: CommunityId,
+        household_id: HouseholdId,
+    ) -> impl Future<Output = Result<Option<String>>> + Send;
+    fn set_street(&mut self, community_id: CommunityId, street: &str) -> impl Future<Output = Result<()>> + Send;
+    fn street_of(&mut self, community_id: CommunityId) -> impl Future<Output = Result<String>> + Send;
+    fn insert_audit(&mut self, entry: &AuditEntry<'_>, at: DateTime<Utc>) -> impl Future<Output = Result<()>> + Send;
+    fn audit_rows(&mut self, filter: &AuditFilter) -> impl Future<Output = Result<Vec<AuditRow>>> + Send;
+}
+
+macro_rules! impl_access_tx {
+    ($tx_type:ty) => {
+        impl AccessTx for $tx_type {
+            async fn users(&mut self) -> Result<Vec<UserRow>> {
+                Ok(sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM users ORDER BY username")).fetch_all(&mut *self.tx).await?)
+            }
+
+            async fn user_by_name(&mut self, username: &str) -> Result<Option<UserRow>> {
+                Ok(sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM users WHERE username = $1"))
+                    .bind(username)
+                    .fetch_optional(&mut *self.tx)
+                    .await?)
+            }
+
+            async fn user_by_id(&mut self, id: i64) -> Result<Option<UserRow>> {
+                Ok(sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1")).bind(id).fetch_optional(&mut *self.tx).await?)
+            }
+
+            async fn insert_user(&mut self, u: &NewUserRow<'_>, at: DateTime<Utc>) -> Result<i64> {
+                Ok(sqlx::query_scalar(
+                    "INSERT INTO users (username, display_name, street, password_hash, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                )
+                .bind(u.username)
+                .bind(u.display_name)
+                .bind(u.street)
+                .bind(u.password_hash)
+                .bind(at)
+                .fetch_one(&mut *self.tx)
+                .await?)
+            }
+
+            async fn set_roles(&mut self, user_id: i64, roles: &[Role]) -> Result<()> {
+                sqlx::query("DELETE FROM user_roles WHERE user_id = $1").bind(user_id).execute(&mut *self.tx).await?;
+                for role in roles {
+                    sqlx::query("INSERT INTO user_roles (user_id, role) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                        .bind(user_id)
+                        .bind(*role)
+                        .execute(&mut *self.tx)
+                        .await?;
+                }
+                Ok(())
+            }
+
+            async fn roles_of(&mut self, user_id: i64) -> Result<Vec<Role>> {
+                let mut roles: Vec<Role> = sqlx::query_scalar("SELECT role FROM user_roles WHERE user_id = $1")
+                    .bind(user_id)
+                    .fetch_all(&mut *self.tx)
+                    .await?;
+                roles.sort();
+                Ok(roles)
+            }
+
+            async fn add_user_community(&mut self, user_id: i64, community_id: CommunityId) -> Result<()> {
+                sqlx::query("INSERT INTO user_communities (community_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                    .bind(community_id)
+                    .bind(user_id)
+                    .execute(&mut *self.tx)
+                    .await?;
+                Ok(())
+            }
+
+            async fn communities_of(&mut self, user_id: i64) -> Result<Vec<CommunityId>> {
+                Ok(sqlx::query_scalar("SELECT community_id FROM user_communities WHERE user_id = $1 ORDER BY community_id")
+                    .bind(user_id)
+                    .fetch_all(&mut *self.tx)
+                    .await?)
+            }
+
+            async fn disable_user(&mut self, user_id: i64, at: DateTime<Utc>) -> Result<()> {
+                sqlx::query("UPDATE users SET disabled_at = $2 WHERE id = $1 AND disabled_at IS NULL")
+                    .bind(user_id)
+                    .bind(at)
+                    .execute(&mut *self.tx)
+                    .await?;
+                Ok(())
+            }
+
+            async fn set_password_hash(&mut self, user_id: i64, hash: &str) -> Result<()> {
+                sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1").bind(user_id).bind(hash).execute(&mut *self.tx).await?;
+                Ok(())
+            }
+
+            async fn insert_session(
+                &mut self,
+                id_sha256: &str,
+                user_id: i64,
+                csrf_token: &str,
+                address: &str,
+                at: DateTime<Utc>,
+                expires_at: DateTime<Utc>,
+            ) -> Result<()> {
+                sqlx::query(
+                    "INSERT INTO sessions (id_sha256, user_id, csrf_token, address, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(id_sha256)
+                .bind(user_id)
+                .bind(csrf_token)
+                .bind(address)
+                .bind(at)
+                .bind(expires_at)
+                .execute(&mut *self.tx)
+                .await?;
+                Ok(())
+            }
+
+            async fn live_session(&mut self, id_sha256: &str, now: DateTime<Utc>) -> Result<Option<(i64, String, DateTime<Utc>)>> {
+                let row: Option<(i64, String, DateTime<Utc>, Option<DateTime<Utc>>)> =
+                    sqlx::query_as("SELECT user_id, csrf_token, expires_at, ended_at FROM sessions WHERE id_sha256 = $1")
+                        .bind(id_sha256)
+                        .fetch_optional(&mut *self.tx)
+                        .await?;
+                // Compared here, not in SQL: SQLite keeps the times as text.
+                Ok(row.filter(|(_, _, expires_at, ended_at)| ended_at.is_none() && *expires_at > now).map(|(u, c, e, _)| (u, c, e)))
+            }
+
+            async fn end_session(&mut self, id_sha256: &str, at: DateTime<Utc>) -> Result<()> {
+                sqlx::query("UPDATE sessions SET ended_at = $2 WHERE id_sha256 = $1 AND ended_at IS NULL")
+                    .bind(id_sha256)
+                    .bind(at)
+                    .execute(&mut *self.tx)
+                    .await?;
+                Ok(())
+            }
+
+            async fn end_sessions_of(&mut self, user_id: i64, at: DateTime<Utc>) -> Result<()> {
+                sqlx::query("UPDATE sessions SET ended_at = $2 WHERE user_id = $1 AND ended_at IS NULL")
+                    .bind(user_id)
+                    .bind(at)
+                    .execute(&mut *self.tx)
+                    .await?;
+                Ok(())
+            }
+
+            async fn insert_token(&mut self, user_id: i64, label: &str, token_sha256: &str, at: DateTime<Utc>) -> Result<()> {
+                sqlx::query("INSERT INTO api_tokens (user_id, label, token_sha256, created_at) VALUES ($1, $2, $3, $4)")
+                    .bind(user_id)
+                    .bind(label)
+                    .bind(token_sha256)
+                    .bind(at)
+                    .execute(&mut *self.tx)
+                    .await?;
+                Ok(())
+            }
+
+            async fn token_user(&mut self, token_sha256: &str) -> Result<Option<i64>> {
+                Ok(sqlx::query_scalar("SELECT user_id FROM api_tokens WHERE token_sha256 = $1 AND revoked_at IS NULL")
+                    .bind(token_sha256)
+                    .fetch_optional(&mut *self.tx)
+                    .await?)
+            }
+
+            async fn revoke_tokens_of(&mut self, user_id: i64, at: DateTime<Utc>) -> Result<()> {
+                sqlx::query("UPDATE api_tokens SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL")
+                    .bind(user_id)
+                    .bind(at)
+                    .execute(&mut *self.tx)
+                    .await?;
+                Ok(())
+            }
+
+            async fn set_household_code(&mut self, community_id: CommunityId, household_id: HouseholdId, hash: &str, at: DateTime<Utc>) -> Result<()> {
+                sqlx::query(
+                    "INSERT INTO household_codes (community_id, household_id, code_hash, issued_at) VALUES ($1, $2, $3, $4)
+                     ON CONFLICT (community_id, household_id) DO UPDATE SET code_hash = excluded.code_hash, issued_at = excluded.issued_at",
+                )
+                .bind(community_id)
+                .bind(household_id)
+                .bind(hash)
+                .bind(at)
+                .execute(&mut *self.tx)
+                .await?;
+                Ok(())
+            }
+
+            async fn household_code(&mut self, community_id: CommunityId, household_id: HouseholdId) -> Result<Option<String>> {
+                Ok(sqlx::query_scalar("SELECT code_hash FROM household_codes WHERE community_id = $1 AND household_id = $2")
+                    .bind(community_id)
+                    .bind(household_id)
+                    .fetch_optional(&mut *self.tx)
+                    .await?)
+            }
+
+            async fn set_street(&mut self, community_id: CommunityId, street: &str) -> Result<()> {
+                sqlx::query("UPDATE communities SET street = $2 WHERE id = $1").bind(community_id).bind(street).execute(&mut *self.tx).await?;
+                Ok(())
+            }
+
+            async fn street_of(&mut self, community_id: CommunityId) -> Result<String> {
+                Ok(sqlx::query_scalar("SELECT street FROM communities WHERE id = $1")
+                    .bind(community_id)
+                    .fetch_optional(&mut *self.tx)
+                    .await?
+                    .unwrap_or_default())
+            }
+
+            async fn insert_audit(&mut self, e: &AuditEntry<'_>, at: DateTime<Utc>) -> Result<()> {
+                sqlx::query(
+                    "INSERT INTO audit_log (at, user_id, username, community_id, action, target, address, request_id)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                )
+                .bind(at)
+                .bind(e.user_id)
+                .bind(clip(e.username, 50))
+                .bind(e.community_id)
+                .bind(clip(e.action, 50))
+                .bind(clip(e.target, 200))
+                .bind(clip(e.address, 100))
+                .bind(clip(e.request_id, 100))
+                .execute(&mut *self.tx)
+                .await?;
+                Ok(())
+            }
+
+            async fn audit_rows(&mut self, f: &AuditFilter) -> Result<Vec<AuditRow>> {
+                Ok(sqlx::query_as(
+                    "SELECT id, at, username, community_id, action, target, address, request_id FROM audit_log
+                     WHERE (CAST($1 AS BIGINT) IS NULL OR community_id = $1)
+                       AND (CAST($2 AS TEXT) IS NULL OR username = $2)
+                       AND (CAST($3 AS TEXT) IS NULL OR action = $3)
+                     ORDER BY id DESC LIMIT $4",
+                )
+                .bind(f.community_id)
+                .bind(f.username.as_deref().filter(|s| !s.is_empty()))
+                .bind(f.action.as_deref().filter(|s| !s.is_empty()))
+                .bind(f.limit())
+                .fetch_all(&mut *self.tx)
+                .await?)
+            }
+        }
+    };
+}
+
+/// A text cut to the column's CHECK, so an over-long name or address never loses the entry.
+fn clip(text: &str, chars: usize) -> String {
+    text.chars().take(chars).collect()
+}
+
+impl_access_tx!(SqliteTx);
+impl_access_tx!(PgTx);
+
+/// A store whose transactions have the access wing's statements.
+pub trait AccessStore: Store<Tx: AccessTx> {}
+
+impl<S> AccessStore for S
+where
+    S: Store,
+    S::Tx: AccessTx,
+{
+}

@@ -1,0 +1,341 @@
+//! The API of the fee wing: communities, households, payments with idempotency keys,
+//! receipts and voids, the day's takings, collection rates, household codes.
+
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+
+use super::ApiJson;
+use crate::access::Act;
+use crate::domain::ids::HouseholdId;
+use crate::domain::money::Fen;
+use crate::domain::period::Period;
+use crate::fees::reports::collection;
+use crate::fees::store::HouseholdRow;
+use crate::fees::{household_label, receipt_label, Method, PaymentRequest, Receipt};
+use crate::http::error::{HttpError, HttpResult};
+use crate::http::extract::Signed;
+use crate::http::pages::{approve, matches, today};
+use crate::http::{metrics, App, AppStore, Scope};
+
+pub fn routes<S: AppStore>() -> Router<App<S>> {
+    Router::new()
+        .route("/api/v1/communities", get(communities::<S>))
+        .route("/api/v1/communities/{community}/households", get(households::<S>))
+        .route("/api/v1/communities/{community}/households/{household}", get(household::<S>))
+        .route("/api/v1/communities/{community}/households/{household}/code", post(issue_code::<S>))
+        .route("/api/v1/communities/{community}/payments", post(pay::<S>))
+        .route("/api/v1/communities/{community}/receipts/{number}", get(receipt::<S>))
+        .route("/api/v1/communities/{community}/receipts/{number}/void", post(void::<S>))
+        .route("/api/v1/communities/{community}/takings", get(takings::<S>))
+        .route("/api/v1/communities/{community}/collection", get(collection_rates::<S>))
+}
+
+#[derive(serde::Serialize)]
+struct CommunityOut {
+    id: i64,
+    name: String,
+    street: String,
+}
+
+async fn communities<S: AppStore>(State(app): State<App<S>>, Signed(caller): Signed) -> HttpResult<Json<Vec<CommunityOut>>> {
+    caller.must(Act::Read)?;
+    let list = app.reachable(&caller).await?;
+    Ok(Json(list.into_iter().map(|(c, street)| CommunityOut { id: c.id.0, name: c.name, street }).collect()))
+}
+
+#[derive(serde::Serialize)]
+pub struct HouseholdOut {
+    pub id: i64,
+    pub label: String,
+    pub owner_name: String,
+    pub area_m2: String,
+    pub kind: &'static str,
+}
+
+fn household_out(h: &HouseholdRow) -> HouseholdOut {
+    HouseholdOut {
+        id: h.id.0,
+        label: household_label(h),
+        owner_name: h.owner_name.clone(),
+        area_m2: h.area_m2_hundredths.to_string(),
+        kind: h.kind.label(),
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct Search {
+    #[serde(default)]
+    q: String,
+}
+
+async fn households<S: AppStore>(
+    State(app): State<App<S>>,
+    Path(id): Path<i64>,
+    Query(s): Query<Search>,
+    Signed(caller): Signed,
+) -> HttpResult<Json<Vec<HouseholdOut>>> {
+    let scope = app.scope(&caller, id, Act::Read).await?;
+    let all = app.fees.households(scope.community.id).await?;
+    Ok(Json(all.iter().filter(|h| s.q.is_empty() || matches(h, &s.q)).take(200).map(household_out).collect()))
+}
+
+async fn household_of<S: AppStore>(app: &App<S>, scope: &Scope, id: i64) -> HttpResult<HouseholdRow> {
+    app.fees.households(scope.community.id).await?.into_iter().find(|h| h.id.0 == id).ok_or_else(HttpError::not_found)
+}
+
+#[derive(serde::Serialize)]
+struct BillOut {
+    id: i64,
+    period: String,
+    item: String,
+    amount: Fen,
+    open: Fen,
+}
+
+#[derive(serde::Serialize)]
+struct PaymentOut {
+    receipt: i64,
+    label: String,
+    paid_on: String,
+    method: Method,
+    amount: Fen,
+    cashier: String,
+    voided: bool,
+}
+
+#[derive(serde::Serialize)]
+struct HouseholdDetail {
+    household: HouseholdOut,
+    open: Fen,
+    prepaid: Fen,
+    bills: Vec<BillOut>,
+    payments: Vec<PaymentOut>,
+}
+
+async fn household<S: AppStore>(
+    State(app): State<App<S>>,
+    Path((id, hid)): Path<(i64, i64)>,
+    Signed(caller): Signed,
+) -> HttpResult<Json<HouseholdDetail>> {
+    let scope = app.scope(&caller, id, Act::Read).await?;
+    let h = household_of(&app, &scope, hid).await?;
+    let bills = app.fees.open_bills(&scope.book, Some(h.id)).await?;
+    let payments = app.fees.household_payments(&scope.book, h.id).await?;
+    Ok(Json(HouseholdDetail {
+        household: household_out(&h),
+        open: Fen(bills.iter().map(|b| b.open_fen).sum()),
+        prepaid: app.fees.prepaid(&scope.book, h.id).await?,
+        bills: bills
+            .iter()
+            .map(|b| BillOut { id: b.id, period: b.period.to_string(), item: b.label(), amount: Fen(b.amount_fen), open: Fen(b.open_fen) })
+            .collect(),
+        payments: payments
+            .iter()
+            .map(|p| PaymentOut {
+                receipt: p.receipt_number,
+                label: receipt_label(p.receipt_number),
+                paid_on: p.paid_on.to_string(),
+                method: p.method,
+                amount: Fen(p.amount_fen),
+                cashier: p.cashier.clone(),
+                voided: p.voided,
+            })
+            .collect(),
+    }))
+}
+
+/// A payment as the API takes it.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PaymentIn {
+    pub household_id: i64,
+    /// "1234.56"
+    pub amount: String,
+    pub method: Method,
+    /// "2025-03-31"; today (Beijing) when omitted.
+    pub date: Option<String>,
+    /// Settle these bills, in this order, instead of the oldest first.
+    pub bills: Option<Vec<i64>>,
+}
+
+/// The idempotency key of a write: required, from the `Idempotency-Key` header.
+fn idempotency_key(headers: &HeaderMap) -> HttpResult<String> {
+    let key = headers.get("idempotency-key").and_then(|v| v.to_str().ok()).unwrap_or_default().trim().to_string();
+    if key.is_empty() || key.len() > 100 {
+        return Err(HttpError::invalid("Idempotency-Key", "收款须带 Idempotency-Key 请求头（1至100个字符），重试时用同一个键"));
+    }
+    Ok(key)
+}
+
+async fn pay<S: AppStore>(
+    State(app): State<App<S>>,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+    Signed(caller): Signed,
+    ApiJson(body): ApiJson<PaymentIn>,
+) -> HttpResult<Response> {
+    let scope = app.scope(&caller, id, Act::Collect).await?;
+    caller.check_api_write(&headers)?;
+    let key = idempotency_key(&headers)?;
+    let amount = Fen::parse(&body.amount).map_err(|e| HttpError::invalid("amount", format!("收款金额“{}”{e}", body.amount)))?;
+    let paid_on = match body.date.as_deref() {
+        Some(d) => chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
+            .map_err(|_| HttpError::invalid("date", format!("“{d}”不是日期，应写作 2025-01-31")))?,
+        None => today(),
+    };
+    // A household of another community is as missing as one that does not exist.
+    household_of(&app, &scope, body.household_id).await?;
+    let req = PaymentRequest {
+        household_id: HouseholdId(body.household_id),
+        amount,
+        method: body.method,
+        paid_on,
+        idempotency_key: &key,
+        cashier: caller.username(),
+        bill_ids: body.bills.filter(|b| !b.is_empty()),
+    };
+    let receipt = app.fees.pay(&scope.book, &req).await?;
+    let status = if receipt.replayed { StatusCode::OK } else { StatusCode::CREATED };
+    if !receipt.replayed {
+        metrics::count("payments");
+        app.audit(
+            &caller,
+            Some(scope.community.id),
+            "payment",
+            &format!("收据 {} {} {}", receipt.label, receipt.household, receipt.amount),
+        )
+        .await;
+    }
+    Ok((status, Json(receipt)).into_response())
+}
+
+async fn receipt<S: AppStore>(
+    State(app): State<App<S>>,
+    Path((id, number)): Path<(i64, i64)>,
+    Signed(caller): Signed,
+) -> HttpResult<Json<Receipt>> {
+    let scope = app.scope(&caller, id, Act::Read).await?;
+    Ok(Json(app.fees.receipt(&scope.book, number).await?))
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VoidIn {
+    pub reason: String,
+    pub approver: String,
+    pub approver_password: String,
+    pub date: Option<String>,
+}
+
+async fn void<S: AppStore>(
+    State(app): State<App<S>>,
+    Path((id, number)): Path<(i64, i64)>,
+    headers: HeaderMap,
+    Signed(caller): Signed,
+    ApiJson(body): ApiJson<VoidIn>,
+) -> HttpResult<Json<Receipt>> {
+    let scope = app.scope(&caller, id, Act::Collect).await?;
+    caller.check_api_write(&headers)?;
+    let date = match body.date.as_deref() {
+        Some(d) => chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|_| HttpError::invalid("date", format!("“{d}”不是日期")))?,
+        None => today(),
+    };
+    let approver = approve(&app, &caller, &scope, &body.approver, &body.approver_password).await?;
+    let voided = app.fees.void_receipt(&scope.book, number, &body.reason, &approver, date).await?;
+    app.audit(&caller, Some(scope.community.id), "receipt.void", &format!("收据 {}，批准人 {approver}", voided.label)).await;
+    Ok(Json(voided))
+}
+
+#[derive(serde::Deserialize)]
+struct Day {
+    date: Option<String>,
+}
+
+#[derive(serde::Serialize)]
+struct Takings {
+    date: String,
+    by_method: Vec<(Method, usize, Fen)>,
+    count: usize,
+    total: Fen,
+    voided: usize,
+}
+
+async fn takings<S: AppStore>(
+    State(app): State<App<S>>,
+    Path(id): Path<i64>,
+    Query(q): Query<Day>,
+    Signed(caller): Signed,
+) -> HttpResult<Json<Takings>> {
+    let scope = app.scope(&caller, id, Act::Read).await?;
+    let date = match q.date.as_deref() {
+        Some(d) => chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|_| HttpError::invalid("date", format!("“{d}”不是日期")))?,
+        None => today(),
+    };
+    let payments = app.fees.payments_on(&scope.book, date).await?;
+    let mut by_method: Vec<(Method, usize, Fen)> = Vec::new();
+    for p in payments.iter().filter(|p| !p.voided) {
+        match by_method.iter_mut().find(|(m, _, _)| *m == p.method) {
+            Some(line) => {
+                line.1 += 1;
+                line.2 += Fen(p.amount_fen);
+            }
+            None => by_method.push((p.method, 1, Fen(p.amount_fen))),
+        }
+    }
+    let count = by_method.iter().map(|l| l.1).sum();
+    let total = Fen(by_method.iter().map(|l| l.2 .0).sum());
+    Ok(Json(Takings { date: date.to_string(), by_method, count, total, voided: payments.iter().filter(|p| p.voided).count() }))
+}
+
+#[derive(serde::Deserialize)]
+struct Months {
+    from: Option<String>,
+    to: Option<String>,
+}
+
+async fn collection_rates<S: AppStore>(
+    State(app): State<App<S>>,
+    Path(id): Path<i64>,
+    Query(q): Query<Months>,
+    Signed(caller): Signed,
+) -> HttpResult<Response> {
+    let scope = app.scope(&caller, id, Act::Read).await?;
+    let month = |field: &str, text: Option<&str>| -> HttpResult<Period> {
+        match text {
+            Some(t) => Period::parse(t).ok_or_else(|| HttpError::invalid(field, format!("“{t}”不是月份，应写作 2025-01"))),
+            None => Ok(Period::of_date(today())),
+        }
+    };
+    let to = month("to", q.to.as_deref())?;
+    let from = match q.from.as_deref() {
+        Some(_) => month("from", q.from.as_deref())?,
+        None => to,
+    };
+    if from > to {
+        return Err(HttpError::invalid("from", "起始月份不能晚于截止月份"));
+    }
+    Ok(Json(collection(&app.ledger.store, &scope.book, from, to).await?).into_response())
+}
+
+#[derive(serde::Serialize)]
+struct CodeOut {
+    household: String,
+    code: String,
+}
+
+async fn issue_code<S: AppStore>(
+    State(app): State<App<S>>,
+    Path((id, hid)): Path<(i64, i64)>,
+    headers: HeaderMap,
+    Signed(caller): Signed,
+) -> HttpResult<Json<CodeOut>> {
+    let scope = app.scope(&caller, id, Act::Collect).await?;
+    caller.check_api_write(&headers)?;
+    let h = household_of(&app, &scope, hid).await?;
+    let code = app.access.issue_household_code(scope.community.id, h.id).await?;
+    app.audit(&caller, Some(scope.community.id), "household.code", &household_label(&h)).await;
+    Ok(Json(CodeOut { household: household_label(&h), code }))
+}

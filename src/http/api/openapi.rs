@@ -1,0 +1,147 @@
+//! /api/openapi.json, made from `ROUTES`: one entry per route of the API, with who may call
+//! it and the shapes of its body and answer. The black-box tests call every route listed
+//! here, so a route documented but not served (or served but refused to everyone) fails.
+
+use axum::Json;
+use serde_json::{json, Map, Value};
+
+pub struct ApiRoute {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub summary: &'static str,
+    /// Roles that may call it ("any signed-in user" when empty).
+    pub roles: &'static [&'static str],
+    /// The request body's schema, for POST.
+    pub body: Option<&'static str>,
+    pub answer: &'static str,
+    /// Takes an Idempotency-Key header.
+    pub idempotent: bool,
+}
+
+const fn route(
+    method: &'static str,
+    path: &'static str,
+    summary: &'static str,
+    roles: &'static [&'static str],
+    answer: &'static str,
+) -> ApiRoute {
+    ApiRoute { method, path, summary, roles, body: None, answer, idempotent: false }
+}
+
+pub const ROUTES: &[ApiRoute] = &[
+    route("get", "/api/v1/communities", "本人可访问的社区", &[], "Communities"),
+    route("get", "/api/v1/communities/{community}/households", "查找住户（q：门牌号、业主姓名或手机尾号）", &[], "Households"),
+    route("get", "/api/v1/communities/{community}/households/{household}", "住户：未缴账单、预收与缴费记录", &[], "HouseholdDetail"),
+    ApiRoute {
+        body: None,
+        ..route(
+            "post",
+            "/api/v1/communities/{community}/households/{household}/code",
+            "发放（或重新发放）住户查询码",
+            &["cashier"],
+            "HouseholdCode",
+        )
+    },
+    ApiRoute {
+        body: Some("PaymentIn"),
+        idempotent: true,
+        ..route(
+            "post",
+            "/api/v1/communities/{community}/payments",
+            "收款：同一 Idempotency-Key 同一请求返回原收据，不同请求 422",
+            &["cashier"],
+            "Receipt",
+        )
+    },
+    route("get", "/api/v1/communities/{community}/receipts/{number}", "收据", &[], "Receipt"),
+    ApiRoute {
+        body: Some("VoidIn"),
+        ..route("post", "/api/v1/communities/{community}/receipts/{number}/void", "作废收据（须批准人密码）", &["cashier"], "Receipt")
+    },
+    route("get", "/api/v1/communities/{community}/takings", "交班日报：某日（date）按收款方式汇总", &[], "Takings"),
+    route("get", "/api/v1/communities/{community}/collection", "收缴率（from、to：月份）", &[], "Collection"),
+    route("get", "/api/v1/office/overview", "街道总览（period：月份）", &["finance_office", "admin", "auditor"], "Overview"),
+    route("get", "/api/v1/users", "用户列表", &["admin"], "Users"),
+    ApiRoute { body: Some("UserIn"), ..route("post", "/api/v1/users", "新增用户", &["admin"], "User") },
+    route("get", "/api/v1/audit", "审计日志（community_id、username、action、limit）", &["admin", "auditor"], "AuditRows"),
+];
+
+fn schemas() -> Value {
+    let amount = json!({ "type": "string", "pattern": "^-?[0-9]+(\\.[0-9]{1,2})?$", "example": "1234.56" });
+    json!({
+        "Amount": amount,
+        "Error": { "type": "object", "required": ["code", "message"], "properties": {
+            "code": { "type": "string", "example": "invalid" }, "message": { "type": "string" }, "field": { "type": "string" } } },
+        "PaymentIn": { "type": "object", "required": ["household_id", "amount", "method"], "additionalProperties": false, "properties": {
+            "household_id": { "type": "integer" }, "amount": { "$ref": "#/components/schemas/Amount" },
+            "method": { "type": "string", "enum": ["cash", "bank", "wechat", "alipay"] },
+            "date": { "type": "string", "format": "date" }, "bills": { "type": "array", "items": { "type": "integer" } } } },
+        "VoidIn": { "type": "object", "required": ["reason", "approver", "approver_password"], "additionalProperties": false, "properties": {
+            "reason": { "type": "string", "maxLength": 200 }, "approver": { "type": "string" }, "approver_password": { "type": "string" },
+            "date": { "type": "string", "format": "date" } } },
+        "UserIn": { "type": "object", "required": ["username", "display_name", "password", "roles"], "additionalProperties": false, "properties": {
+            "username": { "type": "string" }, "display_name": { "type": "string" }, "password": { "type": "string", "minLength": 10 },
+            "roles": { "type": "array", "items": { "type": "string", "enum": ["admin", "accountant", "reviewer", "cashier", "finance_office", "auditor"] } },
+            "communities": { "type": "array", "items": { "type": "integer" } }, "street": { "type": "string" } } },
+        "Receipt": { "type": "object", "properties": {
+            "number": { "type": "integer" }, "label": { "type": "string" }, "household": { "type": "string" },
+            "amount": { "$ref": "#/components/schemas/Amount" }, "prepaid": { "$ref": "#/components/schemas/Amount" },
+            "voucher": { "type": "string" }, "fingerprint": { "type": "string" }, "replayed": { "type": "boolean" }, "voided": { "type": "boolean" } } },
+    })
+}
+
+fn operation(r: &ApiRoute) -> Value {
+    let mut parameters: Vec<Value> = r
+        .path
+        .split('/')
+        .filter_map(|part| part.strip_prefix('{').and_then(|p| p.strip_suffix('}')))
+        .map(|name| json!({ "name": name, "in": "path", "required": true, "schema": { "type": "integer" } }))
+        .collect();
+    if r.idempotent {
+        parameters
+            .push(json!({ "name": "Idempotency-Key", "in": "header", "required": true, "schema": { "type": "string", "maxLength": 100 } }));
+    }
+    let known = ["Receipt"];
+    let answer = if known.contains(&r.answer) {
+        json!({ "$ref": format!("#/components/schemas/{}", r.answer) })
+    } else {
+        json!({ "type": "object", "title": r.answer })
+    };
+    let error = json!({ "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } });
+    let roles = if r.roles.is_empty() { "任何已登录用户（在其社区范围内）".to_string() } else { r.roles.join(", ") };
+    let mut op = json!({
+        "summary": r.summary,
+        "description": format!("角色：{roles}"),
+        "parameters": parameters,
+        "responses": {
+            "200": { "description": "成功", "content": { "application/json": { "schema": answer } } },
+            "401": error.clone(), "403": error.clone(), "404": error.clone(), "422": error,
+        },
+    });
+    if let Some(body) = r.body {
+        op["requestBody"] = json!({ "required": true, "content": { "application/json": { "schema": { "$ref": format!("#/components/schemas/{body}") } } } });
+    }
+    op
+}
+
+pub fn spec() -> Value {
+    let mut paths = Map::new();
+    for r in ROUTES {
+        let entry = paths.entry(r.path.to_string()).or_insert_with(|| json!({}));
+        entry[r.method] = operation(r);
+    }
+    json!({
+        "openapi": "3.1.0",
+        "info": { "title": "明账 API", "version": env!("CARGO_PKG_VERSION"), "description": "金额均为十进制字符串（如 \"1234.56\"）；错误为 JSON：code、message、field。" },
+        "components": {
+            "schemas": schemas(),
+            "securitySchemes": { "token": { "type": "http", "scheme": "bearer" }, "session": { "type": "apiKey", "in": "cookie", "name": "mz_session" } },
+        },
+        "security": [{ "token": [] }, { "session": [] }],
+        "paths": paths,
+    })
+}
+
+pub async fn document() -> Json<Value> {
+    Json(spec())
+}

@@ -1,0 +1,95 @@
+//! The API of the access wing and the finance office: users (admin), the audit log (admin,
+//! auditor), the street's overview.
+
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+
+use super::ApiJson;
+use crate::access::{Act, AuditFilter, AuditRow, NewUser, Role, User};
+use crate::domain::ids::CommunityId;
+use crate::domain::period::Period;
+use crate::http::error::{HttpError, HttpResult};
+use crate::http::extract::Signed;
+use crate::http::pages::{audit_rows, office_lines, OfficeLine, OfficeQuery};
+use crate::http::{App, AppStore};
+
+pub fn routes<S: AppStore>() -> Router<App<S>> {
+    Router::new()
+        .route("/api/v1/users", get(users::<S>).post(add_user::<S>))
+        .route("/api/v1/audit", get(audit::<S>))
+        .route("/api/v1/office/overview", get(overview::<S>))
+}
+
+async fn users<S: AppStore>(State(app): State<App<S>>, Signed(caller): Signed) -> HttpResult<Json<Vec<User>>> {
+    caller.must(Act::Administer)?;
+    Ok(Json(app.access.users().await?))
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserIn {
+    pub username: String,
+    pub display_name: String,
+    pub password: String,
+    pub roles: Vec<Role>,
+    #[serde(default)]
+    pub communities: Vec<i64>,
+    #[serde(default)]
+    pub street: String,
+}
+
+async fn add_user<S: AppStore>(
+    State(app): State<App<S>>,
+    headers: HeaderMap,
+    Signed(caller): Signed,
+    ApiJson(body): ApiJson<UserIn>,
+) -> HttpResult<Response> {
+    caller.must(Act::Administer)?;
+    caller.check_api_write(&headers)?;
+    let known = app.communities().await?;
+    let communities: Vec<CommunityId> = body.communities.iter().map(|c| CommunityId(*c)).collect();
+    if let Some(missing) = communities.iter().find(|c| !known.iter().any(|k| k.id == **c)) {
+        return Err(HttpError::invalid("communities", format!("社区 #{missing} 不存在")));
+    }
+    let new = NewUser {
+        username: &body.username,
+        display_name: &body.display_name,
+        roles: &body.roles,
+        communities: &communities,
+        street: &body.street,
+        password: Some(&body.password),
+    };
+    let user = app.access.add_user(&new).await?;
+    app.audit(&caller, communities.first().copied(), "user.add", &user.username).await;
+    Ok((StatusCode::CREATED, Json(user)).into_response())
+}
+
+async fn audit<S: AppStore>(
+    State(app): State<App<S>>,
+    Query(filter): Query<AuditFilter>,
+    Signed(caller): Signed,
+) -> HttpResult<Json<Vec<AuditRow>>> {
+    Ok(Json(audit_rows(&app, &caller, &filter).await?))
+}
+
+#[derive(serde::Serialize)]
+struct Overview {
+    period: Option<String>,
+    communities: Vec<OfficeLine>,
+}
+
+async fn overview<S: AppStore>(
+    State(app): State<App<S>>,
+    Query(q): Query<OfficeQuery>,
+    Signed(caller): Signed,
+) -> HttpResult<Json<Overview>> {
+    let period = match q.period.as_deref() {
+        Some(p) => Some(Period::parse(p).ok_or_else(|| HttpError::invalid("period", format!("“{p}”不是月份，应写作 2025-01")))?),
+        None => None,
+    };
+    let (month, communities) = office_lines(&app, &caller, period).await?;
+    Ok(Json(Overview { period: month.map(|p| p.to_string()), communities }))
+}

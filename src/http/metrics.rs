@@ -1,0 +1,93 @@
+//! /metrics in Prometheus' text format: request latency by route (a histogram), payments,
+//! billing runs, errors by code and `verify` results. Kept in one process-wide registry, since
+//! a process serves one set of books.
+
+use std::collections::BTreeMap;
+use std::sync::{LazyLock, Mutex};
+use std::time::Duration;
+
+/// Upper bounds of the latency buckets, in seconds.
+const BUCKETS_S: [f64; 10] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0, 5.0];
+
+#[derive(Default)]
+struct Histogram {
+    counts: [u64; BUCKETS_S.len()],
+    count: u64,
+    sum_s: f64,
+}
+
+#[derive(Default)]
+struct Registry {
+    /// (route, method) → latency.
+    requests: BTreeMap<(String, String), Histogram>,
+    /// (route, status) → count.
+    statuses: BTreeMap<(String, u16), u64>,
+    errors: BTreeMap<&'static str, u64>,
+    counters: BTreeMap<&'static str, u64>,
+}
+
+static REGISTRY: LazyLock<Mutex<Registry>> = LazyLock::new(|| Mutex::new(Registry::default()));
+
+fn with<T>(f: impl FnOnce(&mut Registry) -> T) -> T {
+    f(&mut REGISTRY.lock().unwrap_or_else(|p| p.into_inner()))
+}
+
+pub fn request(route: &str, method: &str, status: u16, took: Duration) {
+    with(|r| {
+        let h = r.requests.entry((route.to_string(), method.to_string())).or_default();
+        let s = took.as_secs_f64();
+        for (i, bound) in BUCKETS_S.iter().enumerate() {
+            if s <= *bound {
+                h.counts[i] += 1;
+            }
+        }
+        h.count += 1;
+        h.sum_s += s;
+        *r.statuses.entry((route.to_string(), status)).or_default() += 1;
+    });
+}
+
+pub fn error(code: &'static str) {
+    with(|r| *r.errors.entry(code).or_default() += 1);
+}
+
+/// Counts one event: "payments", "billing_runs", "verify_clean", "verify_failed".
+pub fn count(name: &'static str) {
+    with(|r| *r.counters.entry(name).or_default() += 1);
+}
+
+fn label(text: &str) -> String {
+    text.replace('\\', "\\\\").replace('"', "\\\"")
+}
+
+/// The registry as Prometheus text.
+pub fn render() -> String {
+    with(|r| {
+        let mut out = String::new();
+        out.push_str("# HELP mingzhang_http_request_duration_seconds Request latency by route.\n");
+        out.push_str("# TYPE mingzhang_http_request_duration_seconds histogram\n");
+        for ((route, method), h) in &r.requests {
+            let l = format!("route=\"{}\",method=\"{}\"", label(route), method);
+            for (i, bound) in BUCKETS_S.iter().enumerate() {
+                out.push_str(&format!("mingzhang_http_request_duration_seconds_bucket{{{l},le=\"{bound}\"}} {}\n", h.counts[i]));
+            }
+            out.push_str(&format!("mingzhang_http_request_duration_seconds_bucket{{{l},le=\"+Inf\"}} {}\n", h.count));
+            out.push_str(&format!("mingzhang_http_request_duration_seconds_sum{{{l}}} {}\n", h.sum_s));
+            out.push_str(&format!("mingzhang_http_request_duration_seconds_count{{{l}}} {}\n", h.count));
+        }
+        out.push_str("# HELP mingzhang_http_responses_total Responses by route and status.\n");
+        out.push_str("# TYPE mingzhang_http_responses_total counter\n");
+        for ((route, status), n) in &r.statuses {
+            out.push_str(&format!("mingzhang_http_responses_total{{route=\"{}\",status=\"{status}\"}} {n}\n", label(route)));
+        }
+        out.push_str("# HELP mingzhang_errors_total Errors answered, by code.\n# TYPE mingzhang_errors_total counter\n");
+        for (code, n) in &r.errors {
+            out.push_str(&format!("mingzhang_errors_total{{code=\"{code}\"}} {n}\n"));
+        }
+        for name in ["payments", "billing_runs", "verify_clean", "verify_failed"] {
+            let n = r.counters.get(name).copied().unwrap_or(0);
+            out.push_str(&format!("# TYPE mingzhang_{name}_total counter\nmingzhang_{name}_total {n}\n"));
+        }
+        out
+    })
+}

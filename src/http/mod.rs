@@ -1,0 +1,268 @@
+//! The web application (issue 11): `mingzhang serve`. Server-rendered pages in Chinese for the
+//! public, residents, cashiers, accountants, the finance office and admins, and a JSON API
+//! under /api/v1 described at /api/openapi.json. Handlers are thin: each asks the access wing
+//! who may act, then calls one operation of a wing, and renders what it returns.
+//!
+//! SQLite's writes all go through the store's one writer connection (its own thread, see
+//! `store::engine`), reads through a pool beside it; PostgreSQL uses its pool.
+
+pub mod api;
+pub mod error;
+pub mod extract;
+pub mod metrics;
+pub mod pages;
+pub mod views;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::extract::{MatchedPath, Request};
+use axum::http::{HeaderName, HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use tracing::Instrument;
+
+use crate::access::limiter::Limiter;
+use crate::access::store::AccessStore;
+use crate::access::{Access, Act, AuditEntry};
+use crate::domain::ids::CommunityId;
+use crate::error::{Error, Result};
+use crate::fees::store::FeesStore;
+use crate::fees::Fees;
+use crate::ledger::store::CommunityRow;
+use crate::ledger::{Book, Ledger};
+use error::{HttpError, HttpResult};
+use extract::Caller;
+
+/// A store with every wing's statements the server needs.
+pub trait AppStore: FeesStore + AccessStore {}
+impl<S: FeesStore + AccessStore> AppStore for S {}
+
+/// Requests' bodies are small forms and JSON; a household file is the largest upload.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+pub const MAX_UPLOAD_BYTES: usize = 16 * 1024 * 1024;
+
+/// The id of a request: the client's X-Request-Id when it sent a sane one, else a new one.
+#[derive(Clone, Debug)]
+pub struct RequestId(pub String);
+
+/// Attempts allowed before a pause (15 minutes): per account, per address, per household.
+pub struct Limits {
+    pub login_account: Limiter,
+    pub login_address: Limiter,
+    pub code_household: Limiter,
+    pub code_address: Limiter,
+}
+
+impl Limits {
+    fn new() -> Limits {
+        let window = Duration::from_secs(15 * 60);
+        Limits {
+            login_account: Limiter::new(5, window),
+            login_address: Limiter::new(20, window),
+            code_household: Limiter::new(5, window),
+            code_address: Limiter::new(20, window),
+        }
+    }
+}
+
+/// The server's state: the wings over one store, the limits and a cache of public pages.
+pub struct App<S: AppStore> {
+    pub ledger: Ledger<S>,
+    pub fees: Fees<S>,
+    pub access: Access<S>,
+    pub limits: Arc<Limits>,
+    /// Rendered public pages, kept for PUBLIC_PAGE_TTL: the page everybody reads is the one
+    /// that must stand thousands of requests a second.
+    pub public_pages: Arc<Mutex<PublicPages>>,
+}
+
+impl<S: AppStore> Clone for App<S> {
+    fn clone(&self) -> Self {
+        App {
+            ledger: self.ledger.clone(),
+            fees: self.fees.clone(),
+            access: self.access.clone(),
+            limits: self.limits.clone(),
+            public_pages: self.public_pages.clone(),
+        }
+    }
+}
+
+/// Each community's public page as last rendered, and when.
+pub type PublicPages = HashMap<CommunityId, (Instant, Arc<String>)>;
+
+pub const PUBLIC_PAGE_TTL: Duration = Duration::from_secs(10);
+
+/// A community a caller reaches, with its street and the book its fees are kept in.
+pub struct Scope {
+    pub community: CommunityRow,
+    pub street: String,
+    pub book: Book,
+}
+
+impl<S: AppStore> App<S> {
+    pub fn new(store: S) -> App<S> {
+        let ledger = Ledger::new(store.clone());
+        App {
+            fees: Fees::new(&ledger),
+            ledger,
+            access: Access::new(store),
+            limits: Arc::new(Limits::new()),
+            public_pages: Arc::new(Mutex::new(HashMap::new())),
+        }
+    }
+
+    /// Community `id` with its fee book, whatever the caller (the public pages).
+    pub async fn community(&self, id: i64) -> HttpResult<Scope> {
+        let community = self.communities().await?.into_iter().find(|c| c.id.0 == id).ok_or_else(HttpError::not_found)?;
+        let street = self.access.street_of(community.id).await?;
+        let book = self.fee_book(community.id).await?;
+        Ok(Scope { community, street, book })
+    }
+
+    /// Community `id` as `caller` may reach it for `act`: 403 when the role does not allow the
+    /// act at all, 404 when the community is not the caller's (as for one that does not exist).
+    pub async fn scope(&self, caller: &Caller, id: i64, act: Act) -> HttpResult<Scope> {
+        let user = caller.must(act)?;
+        let scope = self.community(id).await?;
+        if !user.reaches(&scope.community, &scope.street) {
+            return Err(HttpError::not_found());
+        }
+        Ok(scope)
+    }
+
+    pub async fn communities(&self) -> HttpResult<Vec<CommunityRow>> {
+        use crate::ledger::store::LedgerTx;
+        Ok(self.ledger.store.read().await?.communities().await?)
+    }
+
+    /// The communities `caller` reaches, with their streets.
+    pub async fn reachable(&self, caller: &Caller) -> HttpResult<Vec<(CommunityRow, String)>> {
+        let user = caller.user()?;
+        let mut out = Vec::new();
+        for c in self.communities().await? {
+            let street = self.access.street_of(c.id).await?;
+            if user.reaches(&c, &street) {
+                out.push((c, street));
+            }
+        }
+        Ok(out)
+    }
+
+    /// The book of a community whose chart keeps property fees (the company's).
+    async fn fee_book(&self, community_id: CommunityId) -> Result<Book> {
+        for row in self.ledger.books(community_id).await? {
+            let book = self.ledger.book(community_id, &row.code).await?;
+            if crate::fees::fee_accounts(&book).is_ok() {
+                return Ok(book);
+            }
+        }
+        Err(Error::not_found("收取物业费的账套"))
+    }
+
+    /// Records a write in the audit log. A write whose audit entry fails is still done: the
+    /// failure is logged loudly rather than hiding the write's answer.
+    pub async fn audit(&self, caller: &Caller, community_id: Option<CommunityId>, action: &str, target: &str) {
+        let entry = AuditEntry {
+            user_id: caller.user.as_ref().map(|u| u.id),
+            username: caller.username(),
+            community_id,
+            action,
+            target,
+            address: &caller.address,
+            request_id: &caller.request_id,
+        };
+        if let Err(e) = self.access.audit(&entry).await {
+            tracing::error!(error = %e, action, target, "audit entry not written");
+        }
+    }
+}
+
+/// Every route of the application over `store`.
+pub fn router<S: AppStore>(app: App<S>) -> Router {
+    let layers = tower::ServiceBuilder::new()
+        .layer(axum::middleware::from_fn(observe))
+        // A bug that panics answers 500 (and is logged) instead of dropping the connection.
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(|_| {
+            tracing::error!("handler panicked");
+            HttpError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "内部错误").into_response()
+        }))
+        .layer(tower_http::compression::CompressionLayer::new())
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(60)));
+    Router::new()
+        .merge(pages::routes::<S>())
+        .merge(api::routes::<S>())
+        .fallback(|| async { HttpError::not_found().as_page() })
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(layers)
+        .with_state(app)
+}
+
+/// Gives each request its id and a tracing span that every log line of it carries, times it
+/// for /metrics by route, and sets the headers every answer has.
+async fn observe(mut request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let given = request.headers().get("x-request-id").and_then(|v| v.to_str().ok());
+    let id = match given {
+        Some(id) if !id.is_empty() && id.len() <= 64 && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') => id.to_string(),
+        _ => crate::access::secret::random_token()[..16].to_string(),
+    };
+    let route = request.extensions().get::<MatchedPath>().map_or("unmatched", |m| m.as_str()).to_string();
+    let method = request.method().to_string();
+    request.extensions_mut().insert(RequestId(id.clone()));
+    let span = tracing::info_span!("request", request_id = %id, %method, %route);
+    let mut response = next.run(request).instrument(span.clone()).await;
+    let status = response.status().as_u16();
+    let took = started.elapsed();
+    span.in_scope(|| tracing::info!(status, took_ms = took.as_secs_f64() * 1000.0, "answered"));
+    metrics::request(&route, &method, status, took);
+    let headers = response.headers_mut();
+    let set = |h: &mut axum::http::HeaderMap, name: &'static str, value: &str| {
+        if let Ok(v) = HeaderValue::from_str(value) {
+            h.insert(HeaderName::from_static(name), v);
+        }
+    };
+    set(headers, "x-request-id", &id);
+    set(headers, "x-content-type-options", "nosniff");
+    set(headers, "x-frame-options", "DENY");
+    set(headers, "referrer-policy", "same-origin");
+    set(
+        headers,
+        "content-security-policy",
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; form-action 'self'; frame-ancestors 'none'",
+    );
+    response
+}
+
+/// Serves the books at `listen` until interrupted; prints the address it listens on (the port
+/// chosen, for `:0`) before the first request is taken.
+pub async fn serve<S: AppStore>(store: S, listen: &str, banner: &str) -> Result<()> {
+    let listener =
+        tokio::net::TcpListener::bind(listen).await.map_err(|e| Error::invalid("--listen", format!("无法在 {listen} 上监听：{e}")))?;
+    let address = listener.local_addr()?;
+    crate::cli::print_out(&format!("{banner}明账网页服务：http://{address}/\n"));
+    let app = router(App::new(store.clone()));
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
+    store.close().await;
+    Ok(())
+}
+
+/// An answer of the pages: a redirect after a form (303, so a reload does not repeat it).
+pub fn see_other(to: &str) -> Response {
+    (StatusCode::SEE_OTHER, [(axum::http::header::LOCATION, to.to_string())]).into_response()
+}
+
+/// Starts the structured log (stderr): RUST_LOG picks the level, MINGZHANG_LOG=json the format.
+pub fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into());
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let _ = if std::env::var("MINGZHANG_LOG").as_deref() == Ok("json") { builder.json().try_init() } else { builder.try_init() };
+}

@@ -1,0 +1,421 @@
+//! The accountant's and reviewer's pages (会计、审核): vouchers entered with accounts looked up
+//! by code, name or pinyin initials, reviewed, posted and reversed in red; a billing run with a
+//! preview before it is posted; period close and year-end; and the reports, each as a page and
+//! as CSV and XLSX downloads. Every page works on one book of the community (`?book=`, the
+//! company's by default).
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use minijinja::Value;
+
+use super::public::today;
+use super::{page, AsPage, Fields};
+use crate::access::Act;
+use crate::domain::money::Fen;
+use crate::domain::period::Period;
+use crate::error::Error;
+use crate::fees::reports::{aging, collection};
+use crate::http::error::{HttpError, HttpResult};
+use crate::http::extract::Caller;
+use crate::http::{metrics, see_other, App, AppStore, Scope};
+use crate::ledger::lookup::{find_account, full_name};
+use crate::ledger::store::LedgerTx;
+use crate::ledger::voucher::{voucher_label, Dimensions, LineInput, VoucherInput, VoucherStatus};
+use crate::ledger::{describe, Book};
+use crate::report::table::Table;
+use crate::report::{self, statement};
+
+pub fn routes<S: AppStore>() -> Router<App<S>> {
+    Router::new()
+        .route("/app/c/{community}/vouchers", get(list::<S>).post(create::<S>))
+        .route("/app/c/{community}/vouchers/new", get(new_form::<S>))
+        .route("/app/c/{community}/vouchers/{id}", get(show::<S>))
+        .route("/app/c/{community}/vouchers/{id}/{action}", post(act::<S>))
+        .route("/app/c/{community}/billing", get(billing_form::<S>).post(billing::<S>))
+        .route("/app/c/{community}/close", post(close::<S>))
+        .route("/app/c/{community}/reports/{kind}", get(report_page::<S>))
+}
+
+/// Lines a voucher form offers; a voucher needs at least two.
+const FORM_LINES: usize = 6;
+const MAX_LISTED: i64 = 500;
+
+#[derive(serde::Deserialize, Default)]
+struct BookQuery {
+    book: Option<String>,
+    period: Option<String>,
+}
+
+/// The book a page works on: `?book=` or the community's fee book.
+async fn book_of<S: AppStore>(app: &App<S>, scope: &Scope, code: Option<&str>) -> HttpResult<Book> {
+    match code.filter(|c| !c.is_empty()) {
+        Some(code) => app.ledger.book(scope.community.id, code).await.page(),
+        None => Ok(scope.book.clone()),
+    }
+}
+
+fn base(scope: &Scope, book: &Book) -> Value {
+    minijinja::context! {
+        community => minijinja::context! { id => scope.community.id.0, name => scope.community.name },
+        book => minijinja::context! { code => book.row.code, name => book.row.name },
+    }
+}
+
+fn month_of(field: &str, text: Option<&str>) -> HttpResult<Period> {
+    match text.filter(|t| !t.is_empty()) {
+        Some(t) => Period::parse(t).ok_or_else(|| HttpError::invalid(field, format!("“{t}”不是月份，应写作 2025-01")).as_page()),
+        None => Ok(Period::of_date(today())),
+    }
+}
+
+async fn list<S: AppStore>(
+    State(app): State<App<S>>,
+    Path(id): Path<i64>,
+    Query(q): Query<BookQuery>,
+    caller: Caller,
+) -> HttpResult<Html<String>> {
+    let scope = app.scope(&caller, id, Act::Read).await.page()?;
+    let book = book_of(&app, &scope, q.book.as_deref()).await?;
+    let period = month_of("period", q.period.as_deref())?;
+    let vouchers = app.ledger.store.read().await.page()?.vouchers(book.key(), period, period, MAX_LISTED).await.page()?;
+    let rows: Vec<Value> = vouchers
+        .iter()
+        .map(|v| {
+            minijinja::context! {
+                id => v.id, date => v.voucher_date.to_string(), label => v.number.map(voucher_label).unwrap_or_else(|| format!("草稿 #{}", v.id)),
+                status => v.status.label(), maker => v.maker, reviewer => v.reviewer,
+            }
+        })
+        .collect();
+    let user = caller.user().page()?;
+    let data = minijinja::context! {
+        period => period.to_string(), vouchers => rows, may_keep => user.may(Act::Keep), may_review => user.may(Act::Review),
+        ..base(&scope, &book)
+    };
+    page(&caller, "vouchers.html", "凭证", data)
+}
+
+/// The leaf accounts, for the form's lookup list (code and full name).
+fn leaf_accounts(book: &Book) -> Vec<(String, String)> {
+    book.chart.values().filter(|a| a.is_leaf).map(|a| (a.code.to_string(), full_name(&book.chart, a))).collect()
+}
+
+async fn new_form<S: AppStore>(
+    State(app): State<App<S>>,
+    Path(id): Path<i64>,
+    Query(q): Query<BookQuery>,
+    caller: Caller,
+) -> HttpResult<Html<String>> {
+    let scope = app.scope(&caller, id, Act::Keep).await.page()?;
+    let book = book_of(&app, &scope, q.book.as_deref()).await?;
+    voucher_form(&caller, &scope, &book, None, &Fields(Vec::new()))
+}
+
+fn voucher_form(caller: &Caller, scope: &Scope, book: &Book, message: Option<String>, typed: &Fields) -> HttpResult<Html<String>> {
+    let lines: Vec<Value> = (0..FORM_LINES)
+        .map(|i| {
+            let f = |name: &str| typed.get(&format!("{name}{i}")).to_string();
+            minijinja::context! { n => i, summary => f("summary"), account => f("account"), debit => f("debit"), credit => f("credit"), household => f("household") }
+        })
+        .collect();
+    let date = match typed.get("date") {
+        "" => today().to_string(),
+        d => d.to_string(),
+    };
+    let data = minijinja::context! {
+        accounts => leaf_accounts(book), lines, date, attachments => typed.get("attachments"), message,
+        ..base(scope, book)
+    };
+    page(caller, "voucher_new.html", "录入凭证", data)
+}
+
+/// A voucher as typed into the form; a line left blank is skipped.
+async fn typed_voucher<S: AppStore>(app: &App<S>, scope: &Scope, book: &Book, form: &Fields) -> crate::Result<VoucherInput> {
+    let date = chrono::NaiveDate::parse_from_str(form.get("date"), "%Y-%m-%d")
+        .map_err(|_| Error::invalid("日期", format!("“{}”不是日期，应写作 2025-01-31", form.get("date"))))?;
+    let attachments = match form.get("attachments").trim() {
+        "" => 0,
+        n => n.parse::<u32>().map_err(|_| Error::invalid("附单据", format!("“{n}”不是张数")))?,
+    };
+    let mut lines = Vec::new();
+    for i in 0..FORM_LINES {
+        let f = |name: &str| form.get(&format!("{name}{i}")).trim().to_string();
+        let (summary, account, debit, credit, household) = (f("summary"), f("account"), f("debit"), f("credit"), f("household"));
+        if [&summary, &account, &debit, &credit, &household].iter().all(|s| s.is_empty()) {
+            continue;
+        }
+        let row = i + 1;
+        // The lookup list fills "code 名称"; the code alone, a name or pinyin initials work too.
+        let typed = account.split_whitespace().next().unwrap_or_default();
+        let code = find_account(&book.chart, &format!("第 {row} 行科目"), typed)?.code.to_string();
+        let amount = |field: &str, text: &str| -> crate::Result<Fen> {
+            if text.is_empty() {
+                return Ok(Fen(0));
+            }
+            Fen::parse(text).map_err(|e| Error::invalid(format!("第 {row} 行{field}"), format!("“{text}”{e}")))
+        };
+        let mut dims = Dimensions::default();
+        if !household.is_empty() {
+            dims.household_id = Some(app.fees.household_by_label(scope.community.id, &household).await?.id.0);
+        }
+        lines.push(LineInput::new(&summary, &code, amount("借方", &debit)?, amount("贷方", &credit)?, dims));
+    }
+    Ok(VoucherInput { date, attachments, lines })
+}
+
+async fn create<S: AppStore>(
+    State(app): State<App<S>>,
+    Path(id): Path<i64>,
+    Query(q): Query<BookQuery>,
+    headers: HeaderMap,
+    caller: Caller,
+    body: Bytes,
+) -> HttpResult<Response> {
+    let form = Fields::parse(&headers, &body)?;
+    let scope = app.scope(&caller, id, Act::Keep).await.page()?;
+    caller.check_form(form.get("csrf"))?;
+    let book = book_of(&app, &scope, q.book.as_deref()).await?;
+    let drafted = match typed_voucher(&app, &scope, &book, &form).await {
+        Ok(input) => app.ledger.draft(&book, caller.username(), &input).await,
+        Err(e) => Err(e),
+    };
+    match drafted {
+        Ok(voucher) => {
+            app.audit(&caller, Some(scope.community.id), "voucher.draft", &format!("{} 草稿 #{voucher}", book.row.code)).await;
+            Ok(see_other(&format!("/app/c/{id}/vouchers/{voucher}?book={}", book.row.code)))
+        }
+        Err(e) if e.code() != "internal" => Ok(voucher_form(&caller, &scope, &book, Some(e.to_string()), &form)?.into_response()),
+        Err(e) => Err(HttpError::from(e).as_page()),
+    }
+}
+
+async fn show<S: AppStore>(
+    State(app): State<App<S>>,
+    Path((id, voucher)): Path<(i64, i64)>,
+    Query(q): Query<BookQuery>,
+    caller: Caller,
+) -> HttpResult<Html<String>> {
+    let scope = app.scope(&caller, id, Act::Read).await.page()?;
+    let book = book_of(&app, &scope, q.book.as_deref()).await?;
+    let (v, lines) = app.ledger.voucher(&book, voucher).await.page()?;
+    let user = caller.user().page()?;
+    let rows: Vec<Value> = lines
+        .iter()
+        .map(|l| {
+            let account = book.account_by_id(l.account_id).map(|a| format!("{} {}", a.code, full_name(&book.chart, a))).unwrap_or_default();
+            minijinja::context! { summary => l.summary, account, debit => Fen(l.debit_fen).to_string(), credit => Fen(l.credit_fen).to_string() }
+        })
+        .collect();
+    let debit = Fen(lines.iter().map(|l| l.debit_fen).sum());
+    let own = v.maker == user.username;
+    let data = minijinja::context! {
+        v => minijinja::context! {
+            id => v.id, label => describe(&v), date => v.voucher_date.to_string(), status => v.status.label(), attachments => v.attachments,
+            maker => v.maker, reviewer => v.reviewer, poster => v.poster, hash => v.hash,
+        },
+        lines => rows, total => debit.to_string(),
+        may_review => user.may(Act::Review) && v.status == VoucherStatus::Draft && !own,
+        may_unreview => user.may(Act::Review) && v.status == VoucherStatus::Reviewed,
+        may_post => user.may(Act::Review) && v.status == VoucherStatus::Reviewed,
+        may_reverse => user.may(Act::Keep) && v.status == VoucherStatus::Posted,
+        today => today().to_string(),
+        ..base(&scope, &book)
+    };
+    page(&caller, "voucher.html", &describe(&v), data)
+}
+
+/// review, unreview, post, reverse: each by the role it needs, each audited.
+async fn act<S: AppStore>(
+    State(app): State<App<S>>,
+    Path((id, voucher, action)): Path<(i64, i64, String)>,
+    Query(q): Query<BookQuery>,
+    headers: HeaderMap,
+    caller: Caller,
+    body: Bytes,
+) -> HttpResult<Response> {
+    let form = Fields::parse(&headers, &body)?;
+    let needs = match action.as_str() {
+        "review" | "unreview" | "post" => Act::Review,
+        "reverse" => Act::Keep,
+        _ => return Err(HttpError::not_found().as_page()),
+    };
+    let scope = app.scope(&caller, id, needs).await.page()?;
+    caller.check_form(form.get("csrf"))?;
+    let book = book_of(&app, &scope, q.book.as_deref()).await?;
+    let user = caller.username();
+    let shown = match action.as_str() {
+        "review" => app.ledger.review(&book, voucher, user).await.map(|()| voucher),
+        "unreview" => app.ledger.unreview(&book, voucher, user).await.map(|()| voucher),
+        "post" => app.ledger.post(&book, voucher, user).await.map(|_| voucher),
+        _ => {
+            let date = chrono::NaiveDate::parse_from_str(form.get("date"), "%Y-%m-%d").unwrap_or_else(|_| today());
+            app.ledger.reverse(&book, voucher, user, date).await
+        }
+    }
+    .page()?;
+    app.audit(&caller, Some(scope.community.id), &format!("voucher.{action}"), &format!("{} #{voucher}", book.row.code)).await;
+    Ok(see_other(&format!("/app/c/{id}/vouchers/{shown}?book={}", book.row.code)))
+}
+
+async fn billing_form<S: AppStore>(State(app): State<App<S>>, Path(id): Path<i64>, caller: Caller) -> HttpResult<Html<String>> {
+    let scope = app.scope(&caller, id, Act::Keep).await.page()?;
+    let runs: Vec<Value> = app
+        .fees
+        .billing_runs(&scope.book)
+        .await
+        .page()?
+        .iter()
+        .rev()
+        .take(24)
+        .map(|(r, voucher)| minijinja::context! { id => r.id, period => r.period.to_string(), bills => r.bills, total => Fen(r.total_fen).to_string(), voucher })
+        .collect();
+    let data = minijinja::context! { runs, period => Period::of_date(today()).to_string(), ..base(&scope, &scope.book) };
+    page(&caller, "billing.html", "计费", data)
+}
+
+/// `preview` shows what the run would bill (made and rolled back); `run` bills and posts.
+async fn billing<S: AppStore>(
+    State(app): State<App<S>>,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+    caller: Caller,
+    body: Bytes,
+) -> HttpResult<Html<String>> {
+    let form = Fields::parse(&headers, &body)?;
+    let scope = app.scope(&caller, id, Act::Keep).await.page()?;
+    caller.check_form(form.get("csrf"))?;
+    let period = month_of("period", Some(form.get("period")))?;
+    let run = form.get("action") == "run";
+    let result = if run {
+        app.fees.run_billing(&scope.book, period, &[], caller.username()).await.page()?
+    } else {
+        app.fees.preview_billing(&scope.book, period, &[], caller.username()).await.page()?
+    };
+    if run && result.run.is_some() {
+        metrics::count("billing_runs");
+        app.audit(&caller, Some(scope.community.id), "billing.run", &format!("{period} {} 张 {}", result.bills, result.total)).await;
+    }
+    let data =
+        minijinja::context! { result, period => period.to_string(), done => run, runs => Vec::<Value>::new(), ..base(&scope, &scope.book) };
+    page(&caller, "billing.html", "计费", data)
+}
+
+/// 结账 of a month, or the year-end carry-forward draft (年末损益结转).
+async fn close<S: AppStore>(
+    State(app): State<App<S>>,
+    Path(id): Path<i64>,
+    Query(q): Query<BookQuery>,
+    headers: HeaderMap,
+    caller: Caller,
+    body: Bytes,
+) -> HttpResult<Response> {
+    let form = Fields::parse(&headers, &body)?;
+    let scope = app.scope(&caller, id, Act::Keep).await.page()?;
+    caller.check_form(form.get("csrf"))?;
+    let book = book_of(&app, &scope, q.book.as_deref()).await?;
+    let period = month_of("period", Some(form.get("period")))?;
+    if form.get("action") == "year_end" {
+        let drafted = app.ledger.draft_year_end(&book, period.year(), caller.username()).await.page()?;
+        app.audit(&caller, Some(scope.community.id), "year_end.draft", &format!("{} {}", book.row.code, period.year())).await;
+        return Ok(match drafted {
+            Some(v) => see_other(&format!("/app/c/{id}/vouchers/{v}?book={}", book.row.code)),
+            None => see_other(&format!("/app/c/{id}/vouchers?book={}&period={period}", book.row.code)),
+        });
+    }
+    app.ledger.close_period(&book, period, caller.username()).await.page()?;
+    app.audit(&caller, Some(scope.community.id), "period.close", &format!("{} {period}", book.row.code)).await;
+    Ok(see_other(&format!("/app/c/{id}/vouchers?book={}&period={period}", book.row.code)))
+}
+
+#[derive(serde::Deserialize, Default)]
+struct ReportQuery {
+    book: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    account: Option<String>,
+    household: Option<String>,
+    level: Option<u32>,
+    format: Option<String>,
+}
+
+/// The reports by name, as the CLI's `report` names them.
+pub const REPORTS: [(&str, &str); 7] = [
+    ("trial-balance", "科目余额表"),
+    ("ledger", "明细账"),
+    ("balance-sheet", "资产负债表"),
+    ("income-statement", "利润表"),
+    ("statement", "住户对账单"),
+    ("aging", "欠费账龄"),
+    ("collection", "收缴率"),
+];
+
+async fn report_table<S: AppStore>(app: &App<S>, scope: &Scope, book: &Book, kind: &str, q: &ReportQuery) -> crate::Result<Table> {
+    let store = &app.ledger.store;
+    let to = q.to.as_deref().filter(|t| !t.is_empty()).map_or(Ok(Period::of_date(today())), |t| {
+        Period::parse(t).ok_or_else(|| Error::invalid("to", format!("“{t}”不是月份，应写作 2025-01")))
+    })?;
+    let from = q.from.as_deref().filter(|t| !t.is_empty()).map_or(Ok(to.first_of_year()), |t| {
+        Period::parse(t).ok_or_else(|| Error::invalid("from", format!("“{t}”不是月份，应写作 2025-01")))
+    })?;
+    Ok(match kind {
+        "trial-balance" => report::trial_balance(store, book, from, to, q.level.unwrap_or(1)).await?.to_table(),
+        "ledger" => {
+            let typed = q.account.as_deref().unwrap_or_default();
+            let code = find_account(&book.chart, "科目", typed)?.code.to_string();
+            report::account_ledger(store, book, &code, from, to).await?.to_table()
+        }
+        "balance-sheet" => statement::statement(store, book, "balance_sheet", to).await?.to_table(),
+        "income-statement" => statement::statement(store, book, "income_statement", to).await?.to_table(),
+        "statement" => {
+            let h = app.fees.household_by_label(scope.community.id, q.household.as_deref().unwrap_or_default()).await?;
+            crate::fees::reports::household_statement(store, book, &h, today()).await?.to_table()
+        }
+        "aging" => aging(store, book, to, false).await?.to_table(),
+        "collection" => collection(store, book, from, to).await?.to_table(),
+        _ => return Err(Error::not_found(format!("报表 {kind}"))),
+    })
+}
+
+async fn report_page<S: AppStore>(
+    State(app): State<App<S>>,
+    Path((id, kind)): Path<(i64, String)>,
+    Query(q): Query<ReportQuery>,
+    caller: Caller,
+) -> HttpResult<Response> {
+    let scope = app.scope(&caller, id, Act::Read).await.page()?;
+    let book = book_of(&app, &scope, q.book.as_deref()).await?;
+    let title = REPORTS.iter().find(|(k, _)| *k == kind).map(|(_, t)| *t).ok_or_else(|| HttpError::not_found().as_page())?;
+    let table = report_table(&app, &scope, &book, &kind, &q).await.page()?;
+    let file = |ext: &str| format!("attachment; filename*=UTF-8''{}.{ext}", utf8_percent(title));
+    match q.format.as_deref() {
+        Some("csv") => Ok((
+            [(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()), (header::CONTENT_DISPOSITION, file("csv"))],
+            table.to_csv(),
+        )
+            .into_response()),
+        Some("xlsx") => {
+            let bytes = table.to_xlsx().page()?;
+            let xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string();
+            Ok(([(header::CONTENT_TYPE, xlsx), (header::CONTENT_DISPOSITION, file("xlsx"))], bytes).into_response())
+        }
+        _ => {
+            let headers: Vec<(String, bool)> =
+                table.headers.iter().map(|(h, a)| (h.clone(), matches!(a, crate::report::table::Align::Right))).collect();
+            let data = minijinja::context! {
+                kind, title, table => minijinja::context! { title => table.title, subtitle => table.subtitle, headers, rows => table.rows, footer => table.footer },
+                reports => REPORTS, q => minijinja::context! { from => q.from, to => q.to, account => q.account, household => q.household },
+                ..base(&scope, &book)
+            };
+            Ok(page(&caller, "report.html", title, data)?.into_response())
+        }
+    }
+}
+
+/// A file name for Content-Disposition (RFC 5987): every byte outside A–Z a–z 0–9 escaped.
+fn utf8_percent(text: &str) -> String {
+    text.bytes().map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
+}

@@ -1,0 +1,139 @@
+//! The pages, in Simplified Chinese: one file per kind of reader. Every form posts its
+//! session's CSRF token; every answer to a form that wrote is a redirect (303) to what it
+//! wrote, so a reload never repeats it.
+
+mod accountant;
+mod admin;
+mod cashier;
+mod login;
+mod office;
+mod public;
+
+pub use admin::audit_rows;
+pub use cashier::{approve, matches};
+pub use office::{office_lines, OfficeLine, OfficeQuery};
+pub use public::today;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use minijinja::Value;
+
+use super::error::{HttpError, HttpResult};
+use super::extract::Caller;
+use super::{views, App, AppStore};
+use crate::access::{Act, Role, User};
+
+pub fn routes<S: AppStore>() -> Router<App<S>> {
+    Router::new()
+        .route("/", get(index::<S>))
+        .route("/static/{version}/style.css", get(views::style))
+        .route("/app", get(home::<S>))
+        .merge(login::routes::<S>())
+        .merge(accountant::routes::<S>())
+        .merge(public::routes::<S>())
+        .merge(cashier::routes::<S>())
+        .merge(office::routes::<S>())
+        .merge(admin::routes::<S>())
+}
+
+/// A page's failure shown as a page, not as JSON.
+pub trait AsPage<T> {
+    fn page(self) -> HttpResult<T>;
+}
+
+impl<T, E: Into<HttpError>> AsPage<T> for std::result::Result<T, E> {
+    fn page(self) -> HttpResult<T> {
+        self.map_err(|e| e.into().as_page())
+    }
+}
+
+#[derive(serde::Serialize)]
+struct Link {
+    href: &'static str,
+    label: &'static str,
+}
+
+/// What every page's layout needs: its title, the user, the CSRF token for the logout form,
+/// and the links the user's roles open.
+fn layout(caller: &Caller, title: &str) -> Value {
+    let nav = caller.user.as_ref().map(nav_of).unwrap_or_default();
+    minijinja::context! {
+        title,
+        user => caller.user.as_ref().map(|u| minijinja::context! { display_name => u.display_name, username => u.username }),
+        csrf => caller.csrf.clone().unwrap_or_default(),
+        nav,
+    }
+}
+
+fn nav_of(user: &User) -> Vec<Link> {
+    let mut links = vec![Link { href: "/app", label: "工作台" }];
+    if user.has(Role::FinanceOffice) || user.has(Role::Admin) || user.has(Role::Auditor) {
+        links.push(Link { href: "/app/office", label: "街道总览" });
+    }
+    if user.has(Role::Admin) {
+        links.push(Link { href: "/app/admin/users", label: "用户" });
+    }
+    if user.may(Act::ReadAudit) {
+        links.push(Link { href: "/app/admin/audit", label: "审计日志" });
+    }
+    links
+}
+
+/// Renders `template` inside the layout with `data`.
+pub fn page(caller: &Caller, template: &str, title: &str, data: Value) -> HttpResult<Html<String>> {
+    views::render(template, minijinja::context! { ..layout(caller, title), ..data }).page()
+}
+
+/// Renders a page with a status other than 200 (a refused form shown again with its message).
+pub fn page_with(status: StatusCode, caller: &Caller, template: &str, title: &str, data: Value) -> HttpResult<Response> {
+    Ok((status, page(caller, template, title, data)?).into_response())
+}
+
+/// A submitted form's fields; a field may repeat (the bills ticked).
+pub struct Fields(Vec<(String, String)>);
+
+impl Fields {
+    /// Reads a form body: it must be `application/x-www-form-urlencoded`.
+    pub fn parse(headers: &HeaderMap, body: &Bytes) -> HttpResult<Fields> {
+        let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+        if !content_type.starts_with("application/x-www-form-urlencoded") {
+            return Err(HttpError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "表单须以 application/x-www-form-urlencoded 提交",
+            )
+            .as_page());
+        }
+        Ok(Fields(form_urlencoded::parse(body).into_owned().collect()))
+    }
+
+    pub fn get(&self, name: &str) -> &str {
+        self.0.iter().find(|(k, _)| k == name).map_or("", |(_, v)| v.as_str())
+    }
+
+    pub fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.0.iter().filter(move |(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+}
+
+async fn index<S: AppStore>(State(app): State<App<S>>, caller: Caller) -> HttpResult<Html<String>> {
+    let mut communities = Vec::new();
+    for c in app.communities().await.page()? {
+        let street = app.access.street_of(c.id).await.page()?;
+        communities.push(minijinja::context! { id => c.id.0, name => c.name, street });
+    }
+    page(&caller, "index.html", "明账", minijinja::context! { communities })
+}
+
+async fn home<S: AppStore>(State(app): State<App<S>>, caller: Caller) -> HttpResult<Html<String>> {
+    let user = caller.user().page()?;
+    let communities: Vec<Value> =
+        app.reachable(&caller).await.page()?.into_iter().map(|(c, _)| minijinja::context! { id => c.id.0, name => c.name }).collect();
+    let roles = user.roles.iter().map(|r| r.label()).collect::<Vec<_>>().join("、");
+    let data = minijinja::context! { communities, roles, may_collect => user.may(Act::Collect), may_keep => user.may(Act::Keep) };
+    page(&caller, "home.html", "工作台", data)
+}

@@ -1,0 +1,100 @@
+//! The finance office's overview (街道财政所): its communities side by side — households,
+//! billed and collected in the month, collection rate, arrears — each linking to its own
+//! pages. Admins and auditors see the communities they reach the same way.
+
+use axum::extract::{Query, State};
+use axum::response::Html;
+use axum::routing::get;
+use axum::Router;
+
+use super::{page, AsPage};
+use crate::access::Role;
+use crate::domain::money::Fen;
+use crate::domain::period::Period;
+use crate::fees::reports::{aging, collection};
+use crate::http::error::{HttpError, HttpResult};
+use crate::http::extract::Caller;
+use crate::http::{App, AppStore};
+
+pub fn routes<S: AppStore>() -> Router<App<S>> {
+    Router::new().route("/app/office", get(overview::<S>))
+}
+
+/// One community's line of the overview.
+#[derive(serde::Serialize)]
+pub struct OfficeLine {
+    pub id: i64,
+    pub name: String,
+    pub street: String,
+    pub households: usize,
+    pub billed: Fen,
+    pub collected: Fen,
+    pub rate: Option<String>,
+    pub arrears: Fen,
+}
+
+#[derive(serde::Deserialize)]
+pub struct OfficeQuery {
+    pub period: Option<String>,
+}
+
+/// The overview's lines for the month `period` (the latest month billed anywhere, if None).
+pub async fn office_lines<S: AppStore>(
+    app: &App<S>,
+    caller: &Caller,
+    period: Option<Period>,
+) -> HttpResult<(Option<Period>, Vec<OfficeLine>)> {
+    let user = caller.user()?;
+    if !(user.has(Role::FinanceOffice) || user.has(Role::Admin) || user.has(Role::Auditor)) {
+        return Err(HttpError::forbidden());
+    }
+    let mut scopes = Vec::new();
+    for (c, _) in app.reachable(caller).await? {
+        scopes.push(app.community(c.id.0).await?);
+    }
+    let mut month = period;
+    if month.is_none() {
+        for s in &scopes {
+            let latest = app.fees.billing_runs(&s.book).await?.iter().map(|(r, _)| r.period).max();
+            month = month.max(latest);
+        }
+    }
+    let mut lines = Vec::new();
+    for s in scopes {
+        let households = app.fees.households(s.community.id).await?.len();
+        let (billed, collected, rate, arrears) = match month {
+            Some(p) => {
+                let c = collection(&app.ledger.store, &s.book, p, p).await?;
+                let all = c.lines.into_iter().find(|l| l.building == "全部" && l.period == p.to_string());
+                let a = aging(&app.ledger.store, &s.book, p, false).await?;
+                match all {
+                    Some(l) => (l.current_billed, l.current_collected, l.current_rate, a.total.total),
+                    None => (Fen(0), Fen(0), None, a.total.total),
+                }
+            }
+            None => (Fen(0), Fen(0), None, Fen(0)),
+        };
+        lines.push(OfficeLine {
+            id: s.community.id.0,
+            name: s.community.name,
+            street: s.street,
+            households,
+            billed,
+            collected,
+            rate,
+            arrears,
+        });
+    }
+    Ok((month, lines))
+}
+
+async fn overview<S: AppStore>(State(app): State<App<S>>, Query(q): Query<OfficeQuery>, caller: Caller) -> HttpResult<Html<String>> {
+    let period = match q.period.as_deref().filter(|p| !p.is_empty()) {
+        Some(p) => Some(Period::parse(p).ok_or_else(|| HttpError::invalid("period", format!("“{p}”不是月份，应写作 2025-01")).as_page())?),
+        None => None,
+    };
+    let (month, rows) = office_lines(&app, &caller, period).await.page()?;
+    let street = caller.user.as_ref().map(|u| u.street.clone()).unwrap_or_default();
+    let data = minijinja::context! { rows, street, period => month.map(|p| p.to_string()).unwrap_or_else(|| "—".into()) };
+    page(&caller, "office.html", "街道总览", data)
+}

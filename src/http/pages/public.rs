@@ -1,0 +1,139 @@
+//! Pages without login: a community's page (fee standards and collection rate by building,
+//! no names and no rooms), and a household's own bills behind its access code.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+
+use super::login::{check_form_token, form_with_token};
+use super::{page, page_with, AsPage, Fields};
+use crate::domain::period::Period;
+use crate::fees::reports::{collection, household_statement};
+use crate::http::error::{HttpError, HttpResult};
+use crate::http::extract::Caller;
+use crate::http::{App, AppStore, Scope, PUBLIC_PAGE_TTL};
+
+pub fn routes<S: AppStore>() -> Router<App<S>> {
+    Router::new()
+        .route("/c/{community}", get(community_page::<S>))
+        .route("/c/{community}/household", get(code_form::<S>).post(household_page::<S>))
+}
+
+/// Beijing's calendar day now: accounting dates are Beijing days (UTC+8, no summer time).
+pub fn today() -> chrono::NaiveDate {
+    (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive()
+}
+
+async fn community_page<S: AppStore>(State(app): State<App<S>>, Path(id): Path<i64>, caller: Caller) -> HttpResult<Response> {
+    // The page is the same for everybody; a signed-in reader's layout differs, so only the
+    // anonymous page is kept.
+    let cached = caller.user.is_none().then(|| app.public_pages.lock().ok()?.get(&crate::domain::ids::CommunityId(id)).cloned()).flatten();
+    if let Some((at, html)) = cached {
+        if at.elapsed() < PUBLIC_PAGE_TTL {
+            return Ok(Html(html.as_str().to_string()).into_response());
+        }
+    }
+    let scope = app.community(id).await.page()?;
+    let html = page(&caller, "public.html", &scope.community.name, public_data(&app, &scope).await.page()?)?;
+    if caller.user.is_none() {
+        if let Ok(mut pages) = app.public_pages.lock() {
+            pages.insert(scope.community.id, (Instant::now(), Arc::new(html.0.clone())));
+        }
+    }
+    Ok(html.into_response())
+}
+
+/// The community page's figures: the standards in force today, and the collection rate of the
+/// latest month billed.
+async fn public_data<S: AppStore>(app: &App<S>, scope: &Scope) -> crate::Result<minijinja::Value> {
+    let today = today();
+    let standards: Vec<minijinja::Value> = app
+        .fees
+        .fee_standards(&scope.book)
+        .await?
+        .into_iter()
+        .filter(|(_, s)| s.in_force_on(today) || s.valid_from > today)
+        .map(|(item, s)| {
+            minijinja::context! {
+                item => item.name, target => s.target_label(), rate => format!("{} {}", s.rate_yuan, item.basis.label()), from => s.valid_from.to_string(),
+            }
+        })
+        .collect();
+    let latest: Option<Period> = app.fees.billing_runs(&scope.book).await?.iter().map(|(run, _)| run.period).max();
+    let (period, lines) = match latest {
+        Some(p) => (Some(p.to_string()), collection(&app.ledger.store, &scope.book, p, p).await?.lines),
+        None => (None, Vec::new()),
+    };
+    let lines: Vec<_> = lines.into_iter().filter(|l| Some(&l.period) == period.as_ref()).collect();
+    let as_of = (chrono::Utc::now() + chrono::Duration::hours(8)).format("%Y-%m-%d %H:%M").to_string();
+    Ok(minijinja::context! {
+        community => minijinja::context! { id => scope.community.id.0, name => scope.community.name },
+        street => scope.street, standards, period, collection => lines, as_of,
+    })
+}
+
+fn community_value(scope: &Scope) -> minijinja::Value {
+    minijinja::context! { id => scope.community.id.0, name => scope.community.name }
+}
+
+async fn code_form<S: AppStore>(
+    State(app): State<App<S>>,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+    caller: Caller,
+) -> HttpResult<Response> {
+    let scope = app.community(id).await.page()?;
+    form_with_token(&headers, |token| {
+        let data = minijinja::context! { community => community_value(&scope), csrf => token, household => "" };
+        page(&Caller { csrf: Some(token.to_string()), ..caller }, "resident.html", "本户账单", data)
+    })
+}
+
+/// A household's bills, payments and receipts, shown to whoever holds its code. A wrong
+/// code, a code of another household and an unknown room get the same answer, and each
+/// counts against the household and the address.
+async fn household_page<S: AppStore>(
+    State(app): State<App<S>>,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+    caller: Caller,
+    body: Bytes,
+) -> HttpResult<Response> {
+    let form = Fields::parse(&headers, &body)?;
+    let token = check_form_token(&headers, &form)?;
+    let scope = app.community(id).await.page()?;
+    let label = form.get("household").trim().to_string();
+    let household_key = format!("code:{id}:{label}");
+    let address_key = format!("code@{}", caller.address);
+    let limits = &app.limits;
+    if let Err(wait) = limits.code_household.check(&household_key).and(limits.code_address.check(&address_key)) {
+        return Err(HttpError::too_many(wait.as_secs()).as_page());
+    }
+    let household = app.fees.household_by_label(scope.community.id, &label).await.ok();
+    let matched = match &household {
+        Some(h) => app.access.check_household_code(scope.community.id, h.id, form.get("code")).await.page()?,
+        None => {
+            crate::access::secret::burn_one_hash(form.get("code"));
+            false
+        }
+    };
+    let caller = Caller { csrf: Some(token.clone()), ..caller };
+    let (Some(household), true) = (household, matched) else {
+        limits.code_household.failed(&household_key);
+        limits.code_address.failed(&address_key);
+        let data = minijinja::context! {
+            community => community_value(&scope), csrf => token, household => label, message => "门牌号或查询码不正确",
+        };
+        return page_with(StatusCode::UNAUTHORIZED, &caller, "resident.html", "本户账单", data);
+    };
+    limits.code_household.succeeded(&household_key);
+    let statement = household_statement(&app.ledger.store, &scope.book, &household, today()).await.page()?;
+    let data = minijinja::context! { community => community_value(&scope), statement };
+    Ok(page(&caller, "resident.html", "本户账单", data)?.into_response())
+}

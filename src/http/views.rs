@@ -1,0 +1,84 @@
+//! Templates (minijinja, compiled into the binary, HTML escaped automatically) and the static
+//! assets, served under a path that names their content so browsers may keep them for a year.
+
+use std::sync::LazyLock;
+
+use axum::http::{header, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use minijinja::Environment;
+use sha2::{Digest, Sha256};
+
+use super::error::{HttpError, HttpResult};
+
+const TEMPLATES: &[(&str, &str)] = &[
+    ("base.html", include_str!("views/base.html")),
+    ("error.html", include_str!("views/error.html")),
+    ("index.html", include_str!("views/index.html")),
+    ("login.html", include_str!("views/login.html")),
+    ("public.html", include_str!("views/public.html")),
+    ("resident.html", include_str!("views/resident.html")),
+    ("home.html", include_str!("views/home.html")),
+    ("cashier.html", include_str!("views/cashier.html")),
+    ("household.html", include_str!("views/household.html")),
+    ("receipt.html", include_str!("views/receipt.html")),
+    ("takings.html", include_str!("views/takings.html")),
+    ("office.html", include_str!("views/office.html")),
+    ("users.html", include_str!("views/users.html")),
+    ("audit.html", include_str!("views/audit.html")),
+    ("vouchers.html", include_str!("views/vouchers.html")),
+    ("voucher_new.html", include_str!("views/voucher_new.html")),
+    ("voucher.html", include_str!("views/voucher.html")),
+    ("billing.html", include_str!("views/billing.html")),
+    ("report.html", include_str!("views/report.html")),
+];
+
+pub const STYLE_CSS: &str = include_str!("views/style.css");
+
+/// "/static/<first 12 hex of the stylesheet's SHA-256>/style.css"
+pub static STYLE_PATH: LazyLock<String> =
+    LazyLock::new(|| format!("/static/{}/style.css", &hex::encode(Sha256::digest(STYLE_CSS.as_bytes()))[..12]));
+
+static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
+    let mut env = Environment::new();
+    for (name, source) in TEMPLATES {
+        env.add_template(name, source).expect("templates compile (checked by the unit test)");
+    }
+    env.add_global("style_path", STYLE_PATH.as_str());
+    env
+});
+
+/// Renders template `name` with `context`.
+pub fn render(name: &str, context: impl serde::Serialize) -> HttpResult<Html<String>> {
+    let template = ENV.get_template(name).map_err(|e| internal(name, e))?;
+    template.render(context).map(Html).map_err(|e| internal(name, e))
+}
+
+fn internal(name: &str, e: minijinja::Error) -> HttpError {
+    tracing::error!(template = name, error = %e, "template failed");
+    HttpError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "内部错误：页面无法生成").as_page()
+}
+
+/// The page of an error; plain text should the error template itself fail.
+pub fn error_page(status: StatusCode, message: &str, field: Option<&str>) -> String {
+    let context = minijinja::context! { title => "出错了", status => status.as_u16(), message, field };
+    ENV.get_template("error.html").and_then(|t| t.render(context)).unwrap_or_else(|_| message.to_string())
+}
+
+pub async fn style() -> Response {
+    ([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=31536000, immutable")], STYLE_CSS)
+        .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_template_compiles_and_escapes() {
+        for (name, _) in TEMPLATES {
+            assert!(ENV.get_template(name).is_ok(), "{name}");
+        }
+        let page = error_page(StatusCode::NOT_FOUND, "<script>alert(1)</script>", None);
+        assert!(page.contains("&lt;script&gt;") && !page.contains("<script>alert"));
+    }
+}

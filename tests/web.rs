@@ -1,0 +1,558 @@
+//! The web application, black box: the real binary serves a fresh database (on the engine under
+//! test) on a random port, and a real HTTP client (with cookies, without following redirects)
+//! reads its pages and calls its API as each kind of user would, and as users who must be
+//! refused. Every refusal is checked to have written nothing.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Stdio};
+
+use common::*;
+use mingzhang::access::{Access, NewUser, Role};
+use mingzhang::domain::ids::CommunityId;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+const PASSWORD: &str = "correct horse battery";
+
+/// The server under test; killed when dropped.
+struct Server {
+    base: String,
+    child: Child,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Server {
+    fn start(url: &str) -> Server {
+        let mut child = mingzhang()
+            .args(["--db", url, "serve", "--listen", "127.0.0.1:0"])
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start mingzhang serve");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        let base = line.split("http://").nth(1).expect("the server prints its address").trim().trim_end_matches('/').to_string();
+        Server { base: format!("http://{base}"), child }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap()
+}
+
+/// The value of the first hidden `csrf` field of a page.
+fn csrf_of(html: &str) -> String {
+    let at = html.find("name=\"csrf\" value=\"").expect("a form with a CSRF token") + "name=\"csrf\" value=\"".len();
+    html[at..].split('"').next().unwrap().to_string()
+}
+
+/// Communities 甲 (东街) and 乙 (西街), each with two households billed for January 2025, and
+/// one user per role; returns (甲, 乙, the code of 甲's 1-1-101).
+async fn seed(url: &str) -> (i64, i64, String) {
+    let store = mingzhang::store::AnyStore::connect(url).await.unwrap();
+    mingzhang::with_store!(store, s => {
+        let ledger = mingzhang::ledger::Ledger::new(s.clone());
+        let fees = mingzhang::fees::Fees::new(&ledger);
+        let access = Access::new(s.clone());
+        let a = two_households(&ledger, "甲社区", "2.00").await;
+        let b = two_households(&ledger, "乙社区", "2.00").await;
+        for book in [&a, &b] {
+            fees.run_billing(book, period(2025, 1), &[], "会计").await.unwrap();
+        }
+        let (ca, cb) = (a.row.community_id, b.row.community_id);
+        access.set_street(ca, "东街").await.unwrap();
+        access.set_street(cb, "西街").await.unwrap();
+        let users: [(&str, Role, Vec<CommunityId>, &str); 8] = [
+            ("admin", Role::Admin, vec![], ""),
+            ("cashier_a", Role::Cashier, vec![ca], ""),
+            ("cashier_b", Role::Cashier, vec![cb], ""),
+            ("accountant_a", Role::Accountant, vec![ca], ""),
+            ("reviewer_a", Role::Reviewer, vec![ca], ""),
+            ("reviewer_b", Role::Reviewer, vec![cb], ""),
+            ("auditor_a", Role::Auditor, vec![ca], ""),
+            ("office_east", Role::FinanceOffice, vec![], "东街"),
+        ];
+        for (username, role, communities, street) in users {
+            let new = NewUser { username, display_name: username, roles: &[role], communities: &communities, street, password: Some(PASSWORD) };
+            access.add_user(&new).await.unwrap();
+        }
+        let h101 = fees.household_by_label(ca, "1-1-101").await.unwrap();
+        let code = access.issue_household_code(ca, h101.id).await.unwrap();
+        mingzhang::store::Store::close(&s).await;
+        (ca.0, cb.0, code)
+    })
+}
+
+/// Logs `username` in through the login form; returns the client holding the session.
+async fn login(server: &Server, username: &str) -> reqwest::Client {
+    let c = client();
+    let form = c.get(server.url("/login")).send().await.unwrap().text().await.unwrap();
+    let csrf = csrf_of(&form);
+    let r =
+        c.post(server.url("/login")).form(&[("csrf", csrf.as_str()), ("username", username), ("password", PASSWORD)]).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "login of {username}");
+    c
+}
+
+async fn token(url: &str, username: &str) -> String {
+    let store = mingzhang::store::AnyStore::connect(url).await.unwrap();
+    mingzhang::with_store!(store, s => {
+        let t = Access::new(s.clone()).add_token(username, "测试").await.unwrap();
+        mingzhang::store::Store::close(&s).await;
+        t
+    })
+}
+
+/// The session's CSRF token, read from a page it can open.
+async fn session_csrf(server: &Server, c: &reqwest::Client) -> String {
+    csrf_of(&c.get(server.url("/app")).send().await.unwrap().text().await.unwrap())
+}
+
+/// Everything but the audit log and the sessions, which reads and refusals may add to.
+async fn books_snapshot(url: &str) -> String {
+    let mut all = snapshot(url).await;
+    for table in ["audit_log", "sessions"] {
+        let head = format!("== {table}\n");
+        if let Some(start) = all.find(&head) {
+            let end = all[start + head.len()..].find("== ").map_or(all.len(), |e| start + head.len() + e);
+            all.replace_range(start..end, "");
+        }
+    }
+    all
+}
+
+/// Fails without printing two whole databases.
+fn assert_unchanged(before: &str, after: &str, what: &str) {
+    assert!(before == after, "{what}: the database changed");
+}
+
+#[tokio::test]
+async fn the_web_application_serves_each_user_and_refuses_the_rest() {
+    let db = fresh_db().await;
+    let (a, b, code) = seed(&db.url).await;
+    let cashier_token = token(&db.url, "cashier_a").await;
+    let auditor_token = token(&db.url, "auditor_a").await;
+    let admin_token = token(&db.url, "admin").await;
+    let server = Server::start(&db.url);
+    let anon = client();
+
+    // Health, metrics, the API's description.
+    let health: Value = anon.get(server.url("/healthz")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(health["status"], "ok");
+    let spec: Value = anon.get(server.url("/api/openapi.json")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(spec["openapi"], "3.1.0");
+
+    // The public page: standards and rates by building, no names, no rooms.
+    let public = anon.get(server.url(&format!("/c/{a}"))).send().await.unwrap();
+    assert_eq!(public.status(), StatusCode::OK);
+    let public = public.text().await.unwrap();
+    assert!(public.contains("物业服务费") && public.contains("2 元") && public.contains("id=\"collection\""), "{public}");
+    assert!(!public.contains("张三") && !public.contains("101"), "the public page names nobody");
+
+    // Every API route refuses a caller who is not signed in.
+    for (path, methods) in spec["paths"].as_object().unwrap() {
+        let path = path.replace("{community}", &a.to_string()).replace("{household}", "1").replace("{number}", "1");
+        for method in methods.as_object().unwrap().keys() {
+            let r = match method.as_str() {
+                "get" => anon.get(server.url(&path)).send().await.unwrap(),
+                _ => anon.post(server.url(&path)).json(&json!({})).send().await.unwrap(),
+            };
+            assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "{method} {path}");
+        }
+    }
+
+    let before = books_snapshot(&db.url).await;
+    // A wrong password, then the limit per account.
+    let c = client();
+    let form = c.get(server.url("/login")).send().await.unwrap().text().await.unwrap();
+    let csrf = csrf_of(&form);
+    for _ in 0..5 {
+        let r = c
+            .post(server.url("/login"))
+            .form(&[("csrf", csrf.as_str()), ("username", "reviewer_b"), ("password", "wrong password")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    }
+    let r = c
+        .post(server.url("/login"))
+        .form(&[("csrf", csrf.as_str()), ("username", "reviewer_b"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS, "the sixth attempt is refused even with the right password");
+    // A login without the form's token.
+    let r = client()
+        .post(server.url("/login"))
+        .form(&[("csrf", "forged"), ("username", "cashier_a"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+
+    // The cashier of 甲: finds a household, sees its bills, pays with the page's form.
+    let cashier = login(&server, "cashier_a").await;
+    let found = cashier.get(server.url(&format!("/app/c/{a}/cashier?q=张"))).send().await.unwrap().text().await.unwrap();
+    assert!(found.contains("1-1-101") && !found.contains("1-1-102"), "{found}");
+    let by_phone = cashier.get(server.url(&format!("/app/c/{a}/cashier?q=0002"))).send().await.unwrap().text().await.unwrap();
+    assert!(by_phone.contains("1-1-102") && !by_phone.contains("1-1-101"));
+    let page = cashier.get(server.url(&format!("/app/c/{a}/households/1"))).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("200.00"), "100 m² × 2.00 is open: {page}");
+    let csrf = csrf_of(&page);
+    let key_at = page.find("name=\"key\" value=\"").unwrap() + "name=\"key\" value=\"".len();
+    let key = page[key_at..].split('"').next().unwrap().to_string();
+    let pay_form = [("csrf", csrf.as_str()), ("key", key.as_str()), ("amount", "200.00"), ("method", "cash"), ("date", "2025-01-20")];
+    // Without the CSRF token: refused, nothing written.
+    let r = cashier.post(server.url(&format!("/app/c/{a}/households/1/pay"))).form(&pay_form[1..]).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert_unchanged(&before, &books_snapshot(&db.url).await, "a refused form");
+    let r = cashier.post(server.url(&format!("/app/c/{a}/households/1/pay"))).form(&pay_form).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let receipt_path = r.headers()["location"].to_str().unwrap().to_string();
+    // The same form sent twice (a double click) records one payment.
+    let again = cashier.post(server.url(&format!("/app/c/{a}/households/1/pay"))).form(&pay_form).send().await.unwrap();
+    assert_eq!(again.headers()["location"].to_str().unwrap(), receipt_path);
+    let receipt = cashier.get(server.url(&receipt_path)).send().await.unwrap().text().await.unwrap();
+    assert!(receipt.contains("No.000001") && receipt.contains("200.00") && receipt.contains("贰佰元整"), "{receipt}");
+    let pdf = cashier.get(server.url(&format!("{receipt_path}/pdf"))).send().await.unwrap();
+    assert_eq!(pdf.headers()["content-type"], "application/pdf");
+    let pdf = pdf.bytes().await.unwrap();
+    assert!(pdf.starts_with(b"%PDF"));
+    if oracle_available("pdftotext") {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("r.pdf");
+        std::fs::write(&path, &pdf).unwrap();
+        let out = std::process::Command::new("pdftotext").arg(&path).arg("-").output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains("No.000001") && text.contains("200.00"), "{text}");
+    }
+    let takings = cashier.get(server.url(&format!("/app/c/{a}/takings?date=2025-01-20"))).send().await.unwrap().text().await.unwrap();
+    assert!(takings.contains("现金") && takings.contains("200.00"), "{takings}");
+
+    // Another community's data is not found, as a missing row is.
+    for path in [format!("/app/c/{b}/cashier?q=1"), format!("/app/c/{b}/households/3"), format!("/app/c/{b}/receipts/1")] {
+        assert_eq!(cashier.get(server.url(&path)).send().await.unwrap().status(), StatusCode::NOT_FOUND, "{path}");
+    }
+    let api = client();
+    let bearer = |t: &str| format!("Bearer {t}");
+    let r = api
+        .get(server.url(&format!("/api/v1/communities/{b}/households")))
+        .header("authorization", bearer(&cashier_token))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let err: Value = r.json().await.unwrap();
+    assert_eq!(err["code"], "not_found");
+
+    // Payments through the API, with idempotency keys.
+    let pay = |body: Value, key: Option<&str>, t: &str| {
+        let mut req = api.post(server.url(&format!("/api/v1/communities/{a}/payments"))).header("authorization", bearer(t)).json(&body);
+        if let Some(k) = key {
+            req = req.header("idempotency-key", k);
+        }
+        req.send()
+    };
+    let body = json!({ "household_id": 2, "amount": "90.00", "method": "wechat", "date": "2025-01-21" });
+    let first = pay(body.clone(), Some("k-1"), &cashier_token).await.unwrap();
+    assert_eq!(first.status(), StatusCode::CREATED);
+    let first: Value = first.json().await.unwrap();
+    assert_eq!(first["amount"], "90.00");
+    let replay = pay(body.clone(), Some("k-1"), &cashier_token).await.unwrap();
+    assert_eq!(replay.status(), StatusCode::OK);
+    let replay: Value = replay.json().await.unwrap();
+    assert_eq!((replay["number"].clone(), replay["replayed"].clone()), (first["number"].clone(), json!(true)));
+    let after_payments = books_snapshot(&db.url).await;
+    let refusals: Vec<(Value, Option<&str>, &str, StatusCode, &str)> = vec![
+        (
+            json!({ "household_id": 2, "amount": "91.00", "method": "wechat", "date": "2025-01-21" }),
+            Some("k-1"),
+            cashier_token.as_str(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid",
+        ),
+        (body.clone(), None, cashier_token.as_str(), StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
+        (
+            json!({ "household_id": 2, "amount": "99999999999.99", "method": "cash" }),
+            Some("k-2"),
+            cashier_token.as_str(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid",
+        ),
+        (
+            json!({ "household_id": 2, "amount": "-5", "method": "cash" }),
+            Some("k-3"),
+            cashier_token.as_str(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid",
+        ),
+        (
+            json!({ "household_id": 2, "amount": "1.00", "method": "gold" }),
+            Some("k-4"),
+            cashier_token.as_str(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid",
+        ),
+        (
+            json!({ "household_id": 3, "amount": "1.00", "method": "cash" }),
+            Some("k-5"),
+            cashier_token.as_str(),
+            StatusCode::NOT_FOUND,
+            "not_found",
+        ),
+        (body.clone(), Some("k-6"), auditor_token.as_str(), StatusCode::FORBIDDEN, "forbidden"),
+        (body.clone(), Some("k-7"), admin_token.as_str(), StatusCode::FORBIDDEN, "forbidden"),
+    ];
+    for (body, key, t, status, code) in refusals {
+        let r = pay(body.clone(), key, t).await.unwrap();
+        assert_eq!(r.status(), status, "{body} {key:?}");
+        let err: Value = r.json().await.unwrap();
+        assert_eq!(err["code"], code, "{err}");
+        assert!(!err["message"].as_str().unwrap().is_empty());
+    }
+    let raw = |body: &'static str, content_type: &'static str| {
+        api.post(server.url(&format!("/api/v1/communities/{a}/payments")))
+            .header("authorization", bearer(&cashier_token))
+            .header("idempotency-key", "k-raw")
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+    };
+    assert_eq!(raw("{\"household_id\": 2,", "application/json").await.unwrap().status(), StatusCode::BAD_REQUEST);
+    assert_eq!(raw("household_id=2", "application/x-www-form-urlencoded").await.unwrap().status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let big = api
+        .post(server.url(&format!("/api/v1/communities/{a}/payments")))
+        .header("authorization", bearer(&cashier_token))
+        .header("content-type", "application/json")
+        .body(format!("{{\"pad\": \"{}\"}}", "x".repeat(200_000)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(big.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert_unchanged(&after_payments, &books_snapshot(&db.url).await, "the refused payments");
+
+    // A session's API write needs its CSRF token in a header.
+    let csrf = session_csrf(&server, &cashier).await;
+    let body = json!({ "household_id": 1, "amount": "1.00", "method": "cash", "date": "2025-01-22" });
+    let url = server.url(&format!("/api/v1/communities/{a}/payments"));
+    let r = cashier.post(&url).header("idempotency-key", "s-1").json(&body).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = cashier.post(&url).header("idempotency-key", "s-1").header("x-csrf-token", &csrf).json(&body).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+
+    // Roles: the cashier may not administer, the auditor reads the audit log.
+    let r = api.get(server.url("/api/v1/users")).header("authorization", bearer(&cashier_token)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let new_user = json!({ "username": "intruder", "display_name": "x", "password": "long enough password", "roles": ["admin"] });
+    let r = api.post(server.url("/api/v1/users")).header("authorization", bearer(&cashier_token)).json(&new_user).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert_eq!(cashier.get(server.url("/app/admin/users")).send().await.unwrap().status(), StatusCode::FORBIDDEN);
+    let audit: Value = api
+        .get(server.url("/api/v1/audit?action=payment"))
+        .header("authorization", bearer(&auditor_token))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let audit = audit.as_array().unwrap();
+    assert_eq!(audit.len(), 3, "three payments, one entry each: {audit:?}");
+    assert!(audit
+        .iter()
+        .all(|e| e["username"] == "cashier_a" && !e["request_id"].as_str().unwrap().is_empty() && e["address"] == "127.0.0.1"));
+    assert!(raw_sql(&db.url, "UPDATE audit_log SET username = 'nobody'").await.is_err(), "the audit log is append-only");
+    assert!(raw_sql(&db.url, "DELETE FROM audit_log").await.is_err(), "the audit log is append-only");
+
+    // The finance office of 东街 sees 甲, not 乙.
+    let office = login(&server, "office_east").await;
+    let overview = office.get(server.url("/app/office")).send().await.unwrap().text().await.unwrap();
+    assert!(overview.contains("甲社区") && !overview.contains("乙社区"), "{overview}");
+    assert_eq!(office.get(server.url(&format!("/app/c/{b}/cashier"))).send().await.unwrap().status(), StatusCode::NOT_FOUND);
+    let csrf = session_csrf(&server, &office).await;
+    let r = office
+        .post(server.url(&format!("/app/c/{a}/households/1/pay")))
+        .form(&[("csrf", csrf.as_str()), ("key", "o"), ("amount", "1"), ("method", "cash"), ("date", "2025-01-20")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN, "the finance office reads, it does not collect");
+
+    // A resident: their own bills with their code; another household's code is refused.
+    let resident = client();
+    let form = resident.get(server.url(&format!("/c/{a}/household"))).send().await.unwrap().text().await.unwrap();
+    let csrf = csrf_of(&form);
+    let r = resident
+        .post(server.url(&format!("/c/{a}/household")))
+        .form(&[("csrf", csrf.as_str()), ("household", "1-1-101"), ("code", &code.to_lowercase())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let mine = r.text().await.unwrap();
+    assert!(mine.contains("张三") && mine.contains("No.000001"), "{mine}");
+    for _ in 0..5 {
+        let r = resident
+            .post(server.url(&format!("/c/{a}/household")))
+            .form(&[("csrf", csrf.as_str()), ("household", "1-1-102"), ("code", code.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "101's code does not open 102");
+    }
+    let r = resident
+        .post(server.url(&format!("/c/{a}/household")))
+        .form(&[("csrf", csrf.as_str()), ("household", "1-1-102"), ("code", code.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+
+    // Logout ends the session on the server: the old cookie opens nothing.
+    let csrf = session_csrf(&server, &cashier).await;
+    let cookie_jar_client = cashier;
+    let r = cookie_jar_client.post(server.url("/logout")).form(&[("csrf", csrf.as_str())]).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let r = cookie_jar_client.get(server.url("/app")).send().await.unwrap();
+    assert_eq!(r.headers()["location"], "/login");
+
+    // Metrics count what happened.
+    let metrics = anon.get(server.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    assert!(
+        metrics.contains("mingzhang_payments_total 3") && metrics.contains("mingzhang_http_request_duration_seconds_bucket"),
+        "{metrics}"
+    );
+}
+
+#[tokio::test]
+async fn html_in_a_name_is_shown_escaped() {
+    let db = fresh_db().await;
+    let (a, _, _) = seed(&db.url).await;
+    let store = mingzhang::store::AnyStore::connect(&db.url).await.unwrap();
+    mingzhang::with_store!(store, s => {
+        let ledger = mingzhang::ledger::Ledger::new(s.clone());
+        let rows = "楼栋,单元,房号,建筑面积,类型,业主,电话\n1,1,103,80.00,住宅,<script>alert(1)</script>,13900000003\n";
+        mingzhang::fees::Fees::new(&ledger).import_households(CommunityId(a), rows.as_bytes()).await.unwrap();
+        mingzhang::store::Store::close(&s).await;
+    });
+    let server = Server::start(&db.url);
+    let cashier = login(&server, "cashier_a").await;
+    let page = cashier.get(server.url(&format!("/app/c/{a}/cashier?q=1-1-103"))).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("&lt;script&gt;alert(1)&lt;&#x2f;script&gt;") && !page.contains("<script>alert"), "{page}");
+}
+
+/// The form's fields of a voucher with two lines: 库存现金 against 其他业务收入—经营性收入.
+fn voucher_form<'a>(csrf: &'a str, amount: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("csrf", csrf),
+        ("date", "2025-01-15"),
+        ("attachments", "1"),
+        ("summary0", "收取场地租金"),
+        ("account0", "kcxj"),
+        ("debit0", amount),
+        ("summary1", "收取场地租金"),
+        ("account1", "505101 其他业务收入—经营性收入"),
+        ("credit1", amount),
+    ]
+}
+
+#[tokio::test]
+async fn an_accountant_enters_a_voucher_and_a_reviewer_posts_it() {
+    let db = fresh_db().await;
+    let (a, b, _) = seed(&db.url).await;
+    let server = Server::start(&db.url);
+    let accountant = login(&server, "accountant_a").await;
+    let form = accountant.get(server.url(&format!("/app/c/{a}/vouchers/new"))).send().await.unwrap().text().await.unwrap();
+    assert!(form.contains("<datalist id=\"accounts\">") && form.contains("1001 库存现金"), "the lookup list has the leaf accounts");
+    let csrf = csrf_of(&form);
+
+    // An unbalanced voucher is shown again with the rule, and nothing is written.
+    let before = books_snapshot(&db.url).await;
+    let mut unbalanced = voucher_form(&csrf, "300.00");
+    unbalanced[8] = ("credit1", "299.00");
+    let r = accountant.post(server.url(&format!("/app/c/{a}/vouchers"))).form(&unbalanced).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let again = r.text().await.unwrap();
+    assert!(again.contains("借贷不平") && again.contains("value=\"299.00\""), "the form keeps what was typed: {again}");
+    assert_unchanged(&before, &books_snapshot(&db.url).await, "an unbalanced voucher");
+
+    let r = accountant.post(server.url(&format!("/app/c/{a}/vouchers"))).form(&voucher_form(&csrf, "300.00")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let voucher = r.headers()["location"].to_str().unwrap().to_string();
+    let page = accountant.get(server.url(&voucher)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("id=\"status\">制单") && page.contains("1001 库存现金") && page.contains("300.00"), "{page}");
+    assert!(!page.contains("id=\"review\""), "a maker is not offered the review of their own voucher");
+    let id = voucher.split("/vouchers/").nth(1).unwrap().split('?').next().unwrap().to_string();
+    let r = accountant.post(server.url(&format!("/app/c/{a}/vouchers/{id}/review"))).form(&[("csrf", csrf.as_str())]).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN, "an accountant's role does not review");
+
+    // The reviewer of 乙 cannot see it; the reviewer of 甲 reviews and posts it.
+    let other = login(&server, "reviewer_b").await;
+    assert_eq!(other.get(server.url(&format!("/app/c/{a}/vouchers/{id}"))).send().await.unwrap().status(), StatusCode::NOT_FOUND);
+    let reviewer = login(&server, "reviewer_a").await;
+    let page = reviewer.get(server.url(&voucher)).send().await.unwrap().text().await.unwrap();
+    let rcsrf = csrf_of(&page);
+    for action in ["review", "post"] {
+        let r = reviewer
+            .post(server.url(&format!("/app/c/{a}/vouchers/{id}/{action}")))
+            .form(&[("csrf", rcsrf.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "{action}");
+    }
+    let page = reviewer.get(server.url(&voucher)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("已记账") && page.contains("记-0002") && page.contains("审核 reviewer_a"), "{page}");
+
+    // The trial balance shows it, and downloads as CSV and XLSX.
+    let tb =
+        accountant.get(server.url(&format!("/app/c/{a}/reports/trial-balance?to=2025-01"))).send().await.unwrap().text().await.unwrap();
+    assert!(tb.contains("库存现金") && tb.contains("300.00"), "{tb}");
+    let csv = accountant.get(server.url(&format!("/app/c/{a}/reports/trial-balance?to=2025-01&format=csv"))).send().await.unwrap();
+    assert!(csv.headers()["content-disposition"].to_str().unwrap().starts_with("attachment"));
+    assert!(csv.text().await.unwrap().contains("库存现金"));
+    let xlsx = accountant.get(server.url(&format!("/app/c/{a}/reports/trial-balance?to=2025-01&format=xlsx"))).send().await.unwrap();
+    assert!(xlsx.bytes().await.unwrap().starts_with(b"PK"), "an XLSX file is a ZIP");
+
+    // A billing run: the preview writes nothing; the run bills and posts.
+    let billing = accountant.get(server.url(&format!("/app/c/{a}/billing"))).send().await.unwrap().text().await.unwrap();
+    let csrf = csrf_of(&billing);
+    let before = books_snapshot(&db.url).await;
+    let preview = accountant
+        .post(server.url(&format!("/app/c/{a}/billing")))
+        .form(&[("csrf", csrf.as_str()), ("period", "2025-02"), ("action", "preview")])
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(preview.contains("预览") && preview.contains("2 张") && preview.contains("380.00"), "{preview}");
+    assert_unchanged(&before, &books_snapshot(&db.url).await, "a billing preview");
+    let run = accountant
+        .post(server.url(&format!("/app/c/{a}/billing")))
+        .form(&[("csrf", csrf.as_str()), ("period", "2025-02"), ("action", "run")])
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(run.contains("已计费") && run.contains("记-0001"), "numbers start again each month: {run}");
+    // 乙 is untouched by 甲's accountant, and cannot be reached.
+    assert_eq!(accountant.get(server.url(&format!("/app/c/{b}/billing"))).send().await.unwrap().status(), StatusCode::NOT_FOUND);
+}
