@@ -374,6 +374,16 @@ impl<S: AccessStore> Access<S> {
         tx.commit().await
     }
 
+    /// Appends several entries in one transaction (the payments of one group commit).
+    pub async fn audit_many(&self, entries: &[AuditEntry<'_>]) -> Result<()> {
+        let mut tx = self.store.begin().await?;
+        let now = Utc::now();
+        for entry in entries {
+            tx.insert_audit(entry, now).await?;
+        }
+        tx.commit().await
+    }
+
     pub async fn audit_log(&self, filter: &AuditFilter) -> Result<Vec<AuditRow>> {
         self.store.read().await?.audit_rows(filter).await
     }

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use chrono::{NaiveDate, Utc};
 
 use crate::domain::area::AreaM2Hundredths;
-use crate::domain::ids::CommunityId;
+use crate::domain::ids::{CommunityId, HouseholdId};
 use crate::domain::limits::{check_text, MAX_NAME_CHARS, MAX_PHONE_CHARS, MAX_PLACE_CHARS};
 use crate::fees::store::FeesStore;
 
@@ -149,6 +149,11 @@ impl<S: FeesStore> Fees<S> {
 
     pub async fn households(&self, community_id: CommunityId) -> Result<Vec<HouseholdRow>> {
         self.store().read().await?.households(community_id).await
+    }
+
+    /// Household `id` of the community, if there is one.
+    pub async fn household(&self, community_id: CommunityId, id: HouseholdId) -> Result<Option<HouseholdRow>> {
+        self.store().read().await?.household(community_id, id).await
     }
 
     /// Finds a household by its label as printed ("1-2-301", "商业街-S018"); the older form

@@ -33,17 +33,30 @@ impl<S: FeesStore> Fees<S> {
     /// the oldest first), keeps any excess as a prepayment, numbers its receipt and posts its
     /// voucher, all in one transaction. The same key again returns the first receipt.
     pub async fn pay(&self, book: &Book, req: &PaymentRequest<'_>) -> Result<Receipt> {
-        let key = req.idempotency_key.trim();
-        if key.is_empty() || key.chars().count() > 100 {
-            return Err(Error::invalid("幂等键", "须填写，最多100个字符"));
-        }
-        if req.amount.0 <= 0 {
-            return Err(Error::invalid("收款金额", format!("{} 须大于零", req.amount)));
-        }
-        if !req.amount.within_limit() {
-            return Err(Error::invalid("收款金额", format!("{} 超出单笔上限 {}", req.amount, Fen(MAX_AMOUNT_FEN))));
-        }
+        let key = checked_key(req)?;
         let recorded = self.record_payment(book, req, key).await;
+        self.answer(book, req, key, recorded).await
+    }
+
+    /// Records several payments of one book in one transaction (a group commit), each inside a
+    /// savepoint of its own: each keeps its own receipt number and voucher, and one that is
+    /// refused leaves the others standing. Answers as `pay` would for each, in order.
+    pub async fn pay_many(&self, book: &Book, reqs: &[PaymentRequest<'_>]) -> Vec<Result<Receipt>> {
+        let keys: Vec<Result<&str>> = reqs.iter().map(checked_key).collect();
+        let recorded = self.record_payments(book, reqs, &keys).await;
+        let mut answers = Vec::with_capacity(reqs.len());
+        for ((req, key), recorded) in reqs.iter().zip(keys).zip(recorded) {
+            answers.push(match key {
+                Ok(key) => self.answer(book, req, key, recorded).await,
+                Err(e) => Err(e),
+            });
+        }
+        answers
+    }
+
+    /// `recorded` (a new receipt, a key already taken, or a refusal) as the payment's answer:
+    /// a repeated request gets its first receipt; a taken key with another request is refused.
+    async fn answer(&self, book: &Book, req: &PaymentRequest<'_>, key: &str, recorded: Result<Option<Receipt>>) -> Result<Receipt> {
         if let Ok(Some(receipt)) = recorded {
             return Ok(receipt);
         }
@@ -85,8 +98,61 @@ impl<S: FeesStore> Fees<S> {
     /// entered late), the prepayment settles them as their billing run would have, by a
     /// voucher dated on each one's billing day, so every report as at any date agrees.
     async fn record_payment(&self, book: &Book, req: &PaymentRequest<'_>, key: &str) -> Result<Option<Receipt>> {
-        let accounts = fee_accounts(book)?;
         let mut tx = self.store().begin().await?;
+        let receipt = record_payment_in(&mut tx, book, req, key).await?;
+        if receipt.is_some() {
+            tx.commit().await?;
+        }
+        Ok(receipt)
+    }
+
+    /// The payments of `pay_many` whose keys are sane, each in a savepoint of one transaction.
+    async fn record_payments(&self, book: &Book, reqs: &[PaymentRequest<'_>], keys: &[Result<&str>]) -> Vec<Result<Option<Receipt>>> {
+        let mut tx = match self.store().begin().await {
+            Ok(tx) => tx,
+            Err(e) => return reqs.iter().map(|_| Err(Error::Conflict(format!("无法开始记账：{e}")))).collect(),
+        };
+        let mut recorded = Vec::with_capacity(reqs.len());
+        for (req, key) in reqs.iter().zip(keys) {
+            let Ok(key) = key else {
+                recorded.push(Ok(None));
+                continue;
+            };
+            let one = match tx.savepoint().await {
+                Ok(()) => record_payment_in(&mut tx, book, req, key).await,
+                Err(e) => Err(e),
+            };
+            let kept = matches!(one, Ok(Some(_)));
+            let closed = if kept { tx.release_savepoint().await } else { tx.rollback_to_savepoint().await };
+            recorded.push(closed.and(one));
+        }
+        if let Err(e) = tx.commit().await {
+            let failed = e.to_string();
+            return recorded.into_iter().map(|r| r.and_then(|_| Err(Error::Conflict(format!("记账未能提交：{failed}"))))).collect();
+        }
+        recorded
+    }
+}
+
+/// The idempotency key of a payment, when it and the amount are sane.
+fn checked_key<'a>(req: &PaymentRequest<'a>) -> Result<&'a str> {
+    let key = req.idempotency_key.trim();
+    if key.is_empty() || key.chars().count() > 100 {
+        return Err(Error::invalid("幂等键", "须填写，最多100个字符"));
+    }
+    if req.amount.0 <= 0 {
+        return Err(Error::invalid("收款金额", format!("{} 须大于零", req.amount)));
+    }
+    if !req.amount.within_limit() {
+        return Err(Error::invalid("收款金额", format!("{} 超出单笔上限 {}", req.amount, Fen(MAX_AMOUNT_FEN))));
+    }
+    Ok(key)
+}
+
+/// Records one payment in `tx`: None, with nothing left to keep, when its key is taken.
+async fn record_payment_in<T: FeesTx + LedgerTx>(tx: &mut T, book: &Book, req: &PaymentRequest<'_>, key: &str) -> Result<Option<Receipt>> {
+    {
+        let accounts = fee_accounts(book)?;
         // The book's row first, before anything is read: on PostgreSQL two payments of one
         // household (or a payment and a billing run, a waiver, a void) would otherwise both plan
         // on the same open bills and settle them twice. SQLite's BEGIN IMMEDIATE queues writers
@@ -105,7 +171,7 @@ impl<S: FeesStore> Fees<S> {
         let forward = if req.bill_ids.is_some() || left_fen == 0 || !open.iter().any(|b| b.period > paid_in) {
             Vec::new()
         } else {
-            let open_periods = open_periods(&mut tx, book).await?;
+            let open_periods = open_periods(tx, book).await?;
             let later: Vec<OpenBill> = open
                 .iter()
                 .filter(|b| b.period > paid_in && open_periods.contains(&b.period))
@@ -129,8 +195,8 @@ impl<S: FeesStore> Fees<S> {
         let mut vouchers = Vec::with_capacity(1 + forward_by_month.len());
         let day_voucher = if daily {
             Some(match tx.daily_draft(book.key(), req.paid_on, req.method).await? {
-                Some(id) if extend_system_draft(&mut tx, book, id, &input).await? => id,
-                _ => start_system_draft(&mut tx, book, &input).await?,
+                Some(id) if extend_system_draft(tx, book, id, &input).await? => id,
+                _ => start_system_draft(tx, book, &input).await?,
             })
         } else {
             vouchers.push(ApprovedVoucher {
@@ -144,7 +210,7 @@ impl<S: FeesStore> Fees<S> {
             None
         };
         vouchers.extend(forward_vouchers(&accounts, req, &household, number, forward_by_month));
-        let posted = if vouchers.is_empty() { Vec::new() } else { post_claimed(&mut tx, book, req.cashier, &vouchers, claim).await? };
+        let posted = if vouchers.is_empty() { Vec::new() } else { post_claimed(tx, book, req.cashier, &vouchers, claim).await? };
         let (voucher_id, voucher, fingerprint) = match day_voucher {
             Some(id) => (id, PENDING_DAY_CLOSE.to_string(), String::new()),
             None => (posted[0].voucher_id, format!("{} {}", posted[0].period, posted[0].label), posted[0].hash.clone()),
@@ -188,11 +254,12 @@ impl<S: FeesStore> Fees<S> {
                 voucher_id,
             })
             .collect();
-        write_settlements(&mut tx, book, &settlements).await?;
-        tx.commit().await?;
+        write_settlements(tx, book, &settlements).await?;
         Ok(Some(new_receipt(book, req, household, number, &settle, voucher, fingerprint)))
     }
+}
 
+impl<S: FeesStore> Fees<S> {
     /// A receipt as issued, for reprinting.
     pub async fn receipt(&self, book: &Book, number: i64) -> Result<Receipt> {
         let mut tx = self.store().read().await?;

@@ -53,7 +53,11 @@ pub fn error(code: &'static str) {
 
 /// Counts one event: "payments", "billing_runs", "verify_clean", "verify_failed".
 pub fn count(name: &'static str) {
-    with(|r| *r.counters.entry(name).or_default() += 1);
+    add(name, 1);
+}
+
+pub fn add(name: &'static str, n: u64) {
+    with(|r| *r.counters.entry(name).or_default() += n);
 }
 
 fn label(text: &str) -> String {

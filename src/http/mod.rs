@@ -7,6 +7,7 @@
 //! `store::engine`), reads through a pool beside it; PostgreSQL uses its pool.
 
 pub mod api;
+pub mod batch;
 pub mod error;
 pub mod extract;
 pub mod metrics;
@@ -78,7 +79,17 @@ pub struct App<S: AppStore> {
     /// Rendered public pages, kept for PUBLIC_PAGE_TTL: the page everybody reads is the one
     /// that must stand thousands of requests a second.
     pub public_pages: Arc<Mutex<PublicPages>>,
+    /// Payments go through one queue, recorded by group commit.
+    pub payments: batch::Payments,
+    /// Communities as last loaded (row, street, fee book), kept for SCOPE_TTL: every request
+    /// of a community needs them, and loading a book reads its whole chart.
+    scopes: Arc<Mutex<HashMap<i64, (Instant, Scope)>>>,
 }
+
+/// How long a loaded community (its street, its fee book's settings and chart) is reused. A
+/// change made by this server drops it at once (`forget_scopes`); one made by another process
+/// (the command line) is seen within this time.
+pub const SCOPE_TTL: Duration = Duration::from_secs(2);
 
 impl<S: AppStore> Clone for App<S> {
     fn clone(&self) -> Self {
@@ -88,6 +99,8 @@ impl<S: AppStore> Clone for App<S> {
             access: self.access.clone(),
             limits: self.limits.clone(),
             public_pages: self.public_pages.clone(),
+            payments: self.payments.clone(),
+            scopes: self.scopes.clone(),
         }
     }
 }
@@ -98,6 +111,7 @@ pub type PublicPages = HashMap<CommunityId, (Instant, Arc<String>)>;
 pub const PUBLIC_PAGE_TTL: Duration = Duration::from_secs(10);
 
 /// A community a caller reaches, with its street and the book its fees are kept in.
+#[derive(Clone)]
 pub struct Scope {
     pub community: CommunityRow,
     pub street: String,
@@ -108,20 +122,37 @@ impl<S: AppStore> App<S> {
     pub fn new(store: S) -> App<S> {
         let ledger = Ledger::new(store.clone());
         App {
+            payments: batch::Payments::start(Fees::new(&ledger), Access::new(store.clone())),
             fees: Fees::new(&ledger),
             ledger,
             access: Access::new(store),
             limits: Arc::new(Limits::new()),
             public_pages: Arc::new(Mutex::new(HashMap::new())),
+            scopes: Arc::new(Mutex::new(HashMap::new())),
+        }
+    }
+
+    /// Drops the loaded communities, after a write that may change one (a street, a book).
+    pub fn forget_scopes(&self) {
+        if let Ok(mut scopes) = self.scopes.lock() {
+            scopes.clear();
         }
     }
 
     /// Community `id` with its fee book, whatever the caller (the public pages).
     pub async fn community(&self, id: i64) -> HttpResult<Scope> {
+        let kept = self.scopes.lock().ok().and_then(|s| s.get(&id).filter(|(at, _)| at.elapsed() < SCOPE_TTL).map(|(_, s)| s.clone()));
+        if let Some(scope) = kept {
+            return Ok(scope);
+        }
         let community = self.communities().await?.into_iter().find(|c| c.id.0 == id).ok_or_else(HttpError::not_found)?;
         let street = self.access.street_of(community.id).await?;
         let book = self.fee_book(community.id).await?;
-        Ok(Scope { community, street, book })
+        let scope = Scope { community, street, book };
+        if let Ok(mut scopes) = self.scopes.lock() {
+            scopes.insert(id, (Instant::now(), scope.clone()));
+        }
+        Ok(scope)
     }
 
     /// Community `id` as `caller` may reach it for `act`: 403 when the role does not allow the

@@ -256,14 +256,28 @@ impl Store for PgStore {
     }
 }
 
-impl Tx for SqliteTx {
-    async fn commit(self) -> Result<()> {
-        Ok(self.tx.commit().await?)
-    }
+macro_rules! impl_tx {
+    ($tx_type:ty) => {
+        impl Tx for $tx_type {
+            async fn commit(self) -> Result<()> {
+                Ok(self.tx.commit().await?)
+            }
+            async fn savepoint(&mut self) -> Result<()> {
+                sqlx::query("SAVEPOINT mz_one").execute(&mut *self.tx).await?;
+                Ok(())
+            }
+            async fn release_savepoint(&mut self) -> Result<()> {
+                sqlx::query("RELEASE SAVEPOINT mz_one").execute(&mut *self.tx).await?;
+                Ok(())
+            }
+            async fn rollback_to_savepoint(&mut self) -> Result<()> {
+                sqlx::query("ROLLBACK TO SAVEPOINT mz_one").execute(&mut *self.tx).await?;
+                sqlx::query("RELEASE SAVEPOINT mz_one").execute(&mut *self.tx).await?;
+                Ok(())
+            }
+        }
+    };
 }
 
-impl Tx for PgTx {
-    async fn commit(self) -> Result<()> {
-        Ok(self.tx.commit().await?)
-    }
-}
+impl_tx!(SqliteTx);
+impl_tx!(PgTx);

@@ -45,6 +45,13 @@ pub trait Store: Clone + Send + Sync + 'static {
 /// have them (`LedgerStore`, `FeesStore`): storage knows no wing.
 pub trait Tx: Send {
     fn commit(self) -> impl Future<Output = Result<()>> + Send;
+    /// Marks a point inside the transaction to come back to (one level: a group commit keeps
+    /// each of its operations between `savepoint` and a release or a rollback to it).
+    fn savepoint(&mut self) -> impl Future<Output = Result<()>> + Send;
+    fn release_savepoint(&mut self) -> impl Future<Output = Result<()>> + Send;
+    /// Undoes everything since `savepoint`, also after a failed statement (which on
+    /// PostgreSQL leaves the transaction unusable until then).
+    fn rollback_to_savepoint(&mut self) -> impl Future<Output = Result<()>> + Send;
 }
 
 /// A database URL as it may be shown: a password in it replaced by `***`.

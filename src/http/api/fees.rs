@@ -18,7 +18,7 @@ use crate::fees::{household_label, receipt_label, Method, PaymentRequest, Receip
 use crate::http::error::{HttpError, HttpResult};
 use crate::http::extract::Signed;
 use crate::http::pages::{approve, matches, today};
-use crate::http::{metrics, App, AppStore, Scope};
+use crate::http::{App, AppStore, Scope};
 
 pub fn routes<S: AppStore>() -> Router<App<S>> {
     Router::new()
@@ -83,7 +83,7 @@ async fn households<S: AppStore>(
 }
 
 async fn household_of<S: AppStore>(app: &App<S>, scope: &Scope, id: i64) -> HttpResult<HouseholdRow> {
-    app.fees.households(scope.community.id).await?.into_iter().find(|h| h.id.0 == id).ok_or_else(HttpError::not_found)
+    app.fees.household(scope.community.id, HouseholdId(id)).await?.ok_or_else(HttpError::not_found)
 }
 
 #[derive(serde::Serialize)]
@@ -197,18 +197,8 @@ async fn pay<S: AppStore>(
         cashier: caller.username(),
         bill_ids: body.bills.filter(|b| !b.is_empty()),
     };
-    let receipt = app.fees.pay(&scope.book, &req).await?;
+    let receipt = app.payments.pay(&scope.book, &req, &caller).await?;
     let status = if receipt.replayed { StatusCode::OK } else { StatusCode::CREATED };
-    if !receipt.replayed {
-        metrics::count("payments");
-        app.audit(
-            &caller,
-            Some(scope.community.id),
-            "payment",
-            &format!("收据 {} {} {}", receipt.label, receipt.household, receipt.amount),
-        )
-        .await;
-    }
     Ok((status, Json(receipt)).into_response())
 }
 

@@ -22,7 +22,7 @@ use crate::fees::store::HouseholdRow;
 use crate::fees::{household_label, receipt_label, Method, PaymentRequest};
 use crate::http::error::{HttpError, HttpResult};
 use crate::http::extract::Caller;
-use crate::http::{metrics, see_other, App, AppStore, Scope};
+use crate::http::{see_other, App, AppStore, Scope};
 use crate::render::pdf::Paper;
 
 pub fn routes<S: AppStore>() -> Router<App<S>> {
@@ -98,7 +98,7 @@ async fn search<S: AppStore>(
 }
 
 async fn household_row<S: AppStore>(app: &App<S>, scope: &Scope, id: i64) -> HttpResult<HouseholdRow> {
-    app.fees.households(scope.community.id).await.page()?.into_iter().find(|h| h.id.0 == id).ok_or_else(|| HttpError::not_found().as_page())
+    app.fees.household(scope.community.id, HouseholdId(id)).await.page()?.ok_or_else(|| HttpError::not_found().as_page())
 }
 
 /// The household page; `message` is a refused payment's reason, `code` a code just issued.
@@ -188,20 +188,8 @@ async fn pay<S: AppStore>(
         cashier: caller.username(),
         bill_ids: (!bill_ids.is_empty()).then_some(bill_ids),
     };
-    match app.fees.pay(&scope.book, &req).await {
-        Ok(receipt) => {
-            if !receipt.replayed {
-                metrics::count("payments");
-                app.audit(
-                    &caller,
-                    Some(scope.community.id),
-                    "payment",
-                    &format!("收据 {} {} {}", receipt.label, receipt.household, receipt.amount),
-                )
-                .await;
-            }
-            Ok(see_other(&format!("/app/c/{id}/receipts/{}", receipt.number)))
-        }
+    match app.payments.pay(&scope.book, &req, &caller).await {
+        Ok(receipt) => Ok(see_other(&format!("/app/c/{id}/receipts/{}", receipt.number))),
         Err(e) if e.code() != "internal" => refused(e.to_string()).await,
         Err(e) => Err(HttpError::from(e).as_page()),
     }

@@ -1,0 +1,139 @@
+//! Payments by group commit. Every payment the server takes goes to one task, which gathers
+//! the payments waiting while its previous transaction committed and records them together
+//! (`Fees::pay_many`): one transaction, one commit (one fsync on PostgreSQL) for all of them,
+//! each still with its own receipt number, voucher and answer, and each in a savepoint so that
+//! one refused payment leaves the others standing. Alone, a payment is a batch of one. The
+//! audit entries of a batch's payments are written together right after it.
+
+use chrono::NaiveDate;
+use tokio::sync::{mpsc, oneshot};
+
+use super::extract::Caller;
+use super::AppStore;
+use crate::access::{Access, AuditEntry};
+use crate::domain::ids::HouseholdId;
+use crate::domain::money::Fen;
+use crate::error::{Error, Result};
+use crate::fees::{Fees, Method, PaymentRequest, Receipt};
+use crate::ledger::Book;
+
+/// Payments recorded in one transaction at most.
+const MAX_BATCH: usize = 64;
+
+/// A payment as it waits in the queue.
+struct Job {
+    book: Book,
+    household_id: HouseholdId,
+    amount: Fen,
+    method: Method,
+    paid_on: NaiveDate,
+    key: String,
+    cashier: String,
+    bill_ids: Option<Vec<i64>>,
+    /// Who asked, for the audit log: user id, address, request id.
+    user_id: Option<i64>,
+    address: String,
+    request_id: String,
+    reply: oneshot::Sender<Result<Receipt>>,
+}
+
+impl Job {
+    fn request(&self) -> PaymentRequest<'_> {
+        PaymentRequest {
+            household_id: self.household_id,
+            amount: self.amount,
+            method: self.method,
+            paid_on: self.paid_on,
+            idempotency_key: &self.key,
+            cashier: &self.cashier,
+            bill_ids: self.bill_ids.clone(),
+        }
+    }
+}
+
+/// The queue of payments to record.
+#[derive(Clone)]
+pub struct Payments {
+    queue: mpsc::Sender<Job>,
+}
+
+impl Payments {
+    pub fn start<S: AppStore>(fees: Fees<S>, access: Access<S>) -> Payments {
+        let (queue, jobs) = mpsc::channel(4 * MAX_BATCH);
+        tokio::spawn(record(fees, access, jobs));
+        Payments { queue }
+    }
+
+    /// Records a payment (with the others waiting) and returns its answer.
+    pub async fn pay(&self, book: &Book, req: &PaymentRequest<'_>, caller: &Caller) -> Result<Receipt> {
+        let (reply, answer) = oneshot::channel();
+        let job = Job {
+            book: book.clone(),
+            household_id: req.household_id,
+            amount: req.amount,
+            method: req.method,
+            paid_on: req.paid_on,
+            key: req.idempotency_key.to_string(),
+            cashier: req.cashier.to_string(),
+            bill_ids: req.bill_ids.clone(),
+            user_id: caller.user.as_ref().map(|u| u.id),
+            address: caller.address.clone(),
+            request_id: caller.request_id.clone(),
+            reply,
+        };
+        let gone = || Error::Conflict("收款服务未运行，请稍后重试".into());
+        self.queue.send(job).await.map_err(|_| gone())?;
+        answer.await.map_err(|_| gone())?
+    }
+}
+
+async fn record<S: AppStore>(fees: Fees<S>, access: Access<S>, mut jobs: mpsc::Receiver<Job>) {
+    while let Some(first) = jobs.recv().await {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match jobs.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        // One transaction per book: a batch of two communities' payments is two groups.
+        while !batch.is_empty() {
+            let book = batch[0].book.key();
+            let (group, rest): (Vec<Job>, Vec<Job>) = batch.into_iter().partition(|j| j.book.key() == book);
+            batch = rest;
+            let answers = {
+                let requests: Vec<PaymentRequest<'_>> = group.iter().map(Job::request).collect();
+                fees.pay_many(&group[0].book, &requests).await
+            };
+            let targets: Vec<Option<String>> = answers
+                .iter()
+                .map(|a| a.as_ref().ok().filter(|r| !r.replayed).map(|r| format!("收据 {} {} {}", r.label, r.household, r.amount)))
+                .collect();
+            let entries: Vec<AuditEntry<'_>> = group
+                .iter()
+                .zip(&targets)
+                .filter_map(|(job, target)| {
+                    target.as_deref().map(|target| AuditEntry {
+                        user_id: job.user_id,
+                        username: &job.cashier,
+                        community_id: Some(job.book.row.community_id),
+                        action: "payment",
+                        target,
+                        address: &job.address,
+                        request_id: &job.request_id,
+                    })
+                })
+                .collect();
+            if !entries.is_empty() {
+                crate::http::metrics::add("payments", entries.len() as u64);
+                if let Err(e) = access.audit_many(&entries).await {
+                    tracing::error!(error = %e, "audit entries of payments not written");
+                }
+            }
+            drop(entries);
+            for (job, answer) in group.into_iter().zip(answers) {
+                let _ = job.reply.send(answer);
+            }
+        }
+    }
+}
