@@ -17,7 +17,7 @@ use crate::fees::store::HouseholdRow;
 use crate::fees::{household_label, receipt_label, Method, PaymentRequest, Receipt};
 use crate::http::error::{HttpError, HttpResult};
 use crate::http::extract::Signed;
-use crate::http::pages::{approve, matches, today};
+use crate::http::pages::{approve, date_or_today, matches, today};
 use crate::http::{App, AppStore, Scope};
 
 pub fn routes<S: AppStore>() -> Router<App<S>> {
@@ -181,11 +181,7 @@ async fn pay<S: AppStore>(
     caller.check_api_write(&headers)?;
     let key = idempotency_key(&headers)?;
     let amount = Fen::parse(&body.amount).map_err(|e| HttpError::invalid("amount", format!("收款金额“{}”{e}", body.amount)))?;
-    let paid_on = match body.date.as_deref() {
-        Some(d) => chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
-            .map_err(|_| HttpError::invalid("date", format!("“{d}”不是日期，应写作 2025-01-31")))?,
-        None => today(),
-    };
+    let paid_on = date_or_today("date", body.date.as_deref())?;
     // A household of another community is as missing as one that does not exist.
     household_of(&app, &scope, body.household_id).await?;
     let req = PaymentRequest {
@@ -229,10 +225,7 @@ async fn void<S: AppStore>(
 ) -> HttpResult<Json<Receipt>> {
     let scope = app.scope(&caller, id, Act::Collect).await?;
     caller.check_api_write(&headers)?;
-    let date = match body.date.as_deref() {
-        Some(d) => chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|_| HttpError::invalid("date", format!("“{d}”不是日期")))?,
-        None => today(),
-    };
+    let date = date_or_today("date", body.date.as_deref())?;
     let approver = approve(&app, &caller, &scope, &body.approver, &body.approver_password).await?;
     let voided = app.fees.void_receipt(&scope.book, number, &body.reason, &approver, date).await?;
     app.audit(&caller, Some(scope.community.id), "receipt.void", &format!("收据 {}，批准人 {approver}", voided.label)).await;
@@ -260,10 +253,7 @@ async fn takings<S: AppStore>(
     Signed(caller): Signed,
 ) -> HttpResult<Json<Takings>> {
     let scope = app.scope(&caller, id, Act::Read).await?;
-    let date = match q.date.as_deref() {
-        Some(d) => chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|_| HttpError::invalid("date", format!("“{d}”不是日期")))?,
-        None => today(),
-    };
+    let date = date_or_today("date", q.date.as_deref())?;
     let payments = app.fees.payments_on(&scope.book, date).await?;
     let mut by_method: Vec<(Method, usize, Fen)> = Vec::new();
     for p in payments.iter().filter(|p| !p.voided) {

@@ -286,12 +286,7 @@ async fn takings<S: AppStore>(
     caller: Caller,
 ) -> HttpResult<Html<String>> {
     let scope = app.scope(&caller, id, Act::Read).await.page()?;
-    let date = match q.date.as_deref().filter(|d| !d.is_empty()) {
-        Some(d) => {
-            chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|_| HttpError::invalid("date", format!("“{d}”不是日期")).as_page())?
-        }
-        None => today(),
-    };
+    let date = super::public::date_or_today("date", q.date.as_deref()).page()?;
     let payments = app.fees.payments_on(&scope.book, date).await.page()?;
     let labels: HashMap<HouseholdId, String> =
         app.fees.households(scope.community.id).await.page()?.iter().map(|h| (h.id, household_label(h))).collect();

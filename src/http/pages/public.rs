@@ -30,6 +30,15 @@ pub fn today() -> chrono::NaiveDate {
     (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive()
 }
 
+/// A date given as `field` ("2025-01-31"), or today when none (or an empty one) is given.
+pub fn date_or_today(field: &str, text: Option<&str>) -> HttpResult<chrono::NaiveDate> {
+    match text.map(str::trim).filter(|d| !d.is_empty()) {
+        Some(d) => chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
+            .map_err(|_| HttpError::invalid(field, format!("“{d}”不是日期，应写作 2025-01-31"))),
+        None => Ok(today()),
+    }
+}
+
 async fn community_page<S: AppStore>(State(app): State<App<S>>, Path(id): Path<i64>, caller: Caller) -> HttpResult<Response> {
     // The page is the same for everybody; a signed-in reader's layout differs, so only the
     // anonymous page is kept.
