@@ -269,7 +269,11 @@ pub async fn run(cli: Cli) -> Result<i32> {
     // SELECT-only PostgreSQL user); every other command opens them for writing.
     let reads_only = matches!(cli.command, Command::Report(_) | Command::Verify { .. } | Command::Anchor { .. } | Command::Export(_));
     let store = if reads_only { AnyStore::connect_for_reading(&db).await? } else { AnyStore::connect(&db).await? };
-    store.pin_writer_here();
+    // The server's work is spread over tokio's workers; pinning its main thread (where the
+    // listener accepts) beside SQLite's writer would only crowd that core.
+    if !matches!(cli.command, Command::Serve { .. }) {
+        store.pin_writer_here();
+    }
     with_store!(store, s => run_on(s, cli).await)
 }
 
