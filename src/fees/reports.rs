@@ -14,7 +14,7 @@ use crate::error::Result;
 use crate::fees::rules::{days_overdue, late_fee, FlowKind};
 use crate::fees::store::FeesStore;
 use crate::fees::store::{bill_label, FeesTx, HouseholdRow, PaymentRow};
-use crate::fees::{household_label, receipt_label};
+use crate::fees::{household_label, receipt_label, Method};
 use crate::ledger::Book;
 use crate::report::table::{money_cell, Align, Table};
 
@@ -637,5 +637,34 @@ mod tests {
         for &p in &months {
             assert_eq!(totals.at(p), sums_by_definition(&rows, p), "{p}");
         }
+    }
+}
+
+/// 交班日报: a day's payments summed by method, the voided ones counted apart (they settle
+/// nothing). Methods in the order they first occur among the receipts.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Takings {
+    pub by_method: Vec<(Method, usize, Fen)>,
+    pub count: usize,
+    pub total: Fen,
+    pub voided: usize,
+}
+
+pub fn takings(payments: &[PaymentRow]) -> Takings {
+    let mut by_method: Vec<(Method, usize, Fen)> = Vec::new();
+    for p in payments.iter().filter(|p| !p.voided) {
+        match by_method.iter_mut().find(|(m, _, _)| *m == p.method) {
+            Some(line) => {
+                line.1 += 1;
+                line.2 += Fen(p.amount_fen);
+            }
+            None => by_method.push((p.method, 1, Fen(p.amount_fen))),
+        }
+    }
+    Takings {
+        count: by_method.iter().map(|l| l.1).sum(),
+        total: Fen(by_method.iter().map(|l| l.2 .0).sum()),
+        voided: payments.iter().filter(|p| p.voided).count(),
+        by_method,
     }
 }

@@ -12,12 +12,12 @@ use crate::access::Act;
 use crate::domain::ids::HouseholdId;
 use crate::domain::money::Fen;
 use crate::domain::period::Period;
-use crate::fees::reports::collection;
+use crate::fees::reports::{collection, Takings};
 use crate::fees::store::HouseholdRow;
 use crate::fees::{household_label, receipt_label, Method, PaymentRequest, Receipt};
 use crate::http::error::{HttpError, HttpResult};
 use crate::http::extract::Signed;
-use crate::http::pages::{approve, date_or_today, matches, today};
+use crate::http::pages::{approve, date_or_today, matches, month_given, today};
 use crate::http::{App, AppStore, Scope};
 
 pub fn routes<S: AppStore>() -> Router<App<S>> {
@@ -238,12 +238,10 @@ struct Day {
 }
 
 #[derive(serde::Serialize)]
-struct Takings {
+struct DayTakings {
     date: String,
-    by_method: Vec<(Method, usize, Fen)>,
-    count: usize,
-    total: Fen,
-    voided: usize,
+    #[serde(flatten)]
+    takings: Takings,
 }
 
 async fn takings<S: AppStore>(
@@ -251,23 +249,11 @@ async fn takings<S: AppStore>(
     Path(id): Path<i64>,
     Query(q): Query<Day>,
     Signed(caller): Signed,
-) -> HttpResult<Json<Takings>> {
+) -> HttpResult<Json<DayTakings>> {
     let scope = app.scope(&caller, id, Act::Read).await?;
     let date = date_or_today("date", q.date.as_deref())?;
     let payments = app.fees.payments_on(&scope.book, date).await?;
-    let mut by_method: Vec<(Method, usize, Fen)> = Vec::new();
-    for p in payments.iter().filter(|p| !p.voided) {
-        match by_method.iter_mut().find(|(m, _, _)| *m == p.method) {
-            Some(line) => {
-                line.1 += 1;
-                line.2 += Fen(p.amount_fen);
-            }
-            None => by_method.push((p.method, 1, Fen(p.amount_fen))),
-        }
-    }
-    let count = by_method.iter().map(|l| l.1).sum();
-    let total = Fen(by_method.iter().map(|l| l.2 .0).sum());
-    Ok(Json(Takings { date: date.to_string(), by_method, count, total, voided: payments.iter().filter(|p| p.voided).count() }))
+    Ok(Json(DayTakings { date: date.to_string(), takings: crate::fees::reports::takings(&payments) }))
 }
 
 #[derive(serde::Deserialize)]
@@ -283,17 +269,8 @@ async fn collection_rates<S: AppStore>(
     Signed(caller): Signed,
 ) -> HttpResult<Response> {
     let scope = app.scope(&caller, id, Act::Read).await?;
-    let month = |field: &str, text: Option<&str>| -> HttpResult<Period> {
-        match text {
-            Some(t) => Period::parse(t).ok_or_else(|| HttpError::invalid(field, format!("“{t}”不是月份，应写作 2025-01"))),
-            None => Ok(Period::of_date(today())),
-        }
-    };
-    let to = month("to", q.to.as_deref())?;
-    let from = match q.from.as_deref() {
-        Some(_) => month("from", q.from.as_deref())?,
-        None => to,
-    };
+    let to = month_given("to", q.to.as_deref())?.unwrap_or_else(|| Period::of_date(today()));
+    let from = month_given("from", q.from.as_deref())?.unwrap_or(to);
     if from > to {
         return Err(HttpError::invalid("from", "起始月份不能晚于截止月份"));
     }

@@ -10,9 +10,9 @@ use axum::{Json, Router};
 use super::ApiJson;
 use crate::access::{Act, AuditFilter, AuditRow, NewUser, Role, User};
 use crate::domain::ids::CommunityId;
-use crate::domain::period::Period;
 use crate::http::error::{HttpError, HttpResult};
 use crate::http::extract::Signed;
+use crate::http::pages::month_given;
 use crate::http::pages::{audit_rows, office_lines, OfficeLine, OfficeQuery};
 use crate::http::{App, AppStore};
 
@@ -86,10 +86,7 @@ async fn overview<S: AppStore>(
     Query(q): Query<OfficeQuery>,
     Signed(caller): Signed,
 ) -> HttpResult<Json<Overview>> {
-    let period = match q.period.as_deref() {
-        Some(p) => Some(Period::parse(p).ok_or_else(|| HttpError::invalid("period", format!("“{p}”不是月份，应写作 2025-01")))?),
-        None => None,
-    };
+    let period = month_given("period", q.period.as_deref())?;
     let (month, communities) = office_lines(&app, &caller, period).await?;
     Ok(Json(Overview { period: month.map(|p| p.to_string()), communities }))
 }

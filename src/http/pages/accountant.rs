@@ -65,11 +65,9 @@ fn base(scope: &Scope, book: &Book) -> Value {
     }
 }
 
+/// The month given as `field`, or this month when none (or an empty one) is given.
 fn month_of(field: &str, text: Option<&str>) -> HttpResult<Period> {
-    match text.filter(|t| !t.is_empty()) {
-        Some(t) => Period::parse(t).ok_or_else(|| HttpError::invalid(field, format!("“{t}”不是月份，应写作 2025-01")).as_page()),
-        None => Ok(Period::of_date(today())),
-    }
+    Ok(super::month_given(field, text.filter(|t| !t.is_empty())).page()?.unwrap_or_else(|| Period::of_date(today())))
 }
 
 async fn list<S: AppStore>(

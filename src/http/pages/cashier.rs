@@ -2,7 +2,7 @@
 //! take a payment and print its receipt, void a receipt with an approver's password, issue the
 //! household's access code, and the day's takings by method for the shift handover (交班日报).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -290,21 +290,12 @@ async fn takings<S: AppStore>(
     let payments = app.fees.payments_on(&scope.book, date).await.page()?;
     let labels: HashMap<HouseholdId, String> =
         app.fees.households(scope.community.id).await.page()?.iter().map(|h| (h.id, household_label(h))).collect();
-    let mut by_method: BTreeMap<&str, (usize, Fen)> = BTreeMap::new();
-    let (mut count, mut total, mut voided) = (0usize, Fen(0), 0usize);
-    for p in payments.iter() {
-        if p.voided {
-            voided += 1;
-            continue;
-        }
-        let entry = by_method.entry(p.method.label()).or_insert((0, Fen(0)));
-        entry.0 += 1;
-        entry.1 += Fen(p.amount_fen);
-        count += 1;
-        total += Fen(p.amount_fen);
-    }
-    let by_method: Vec<Value> =
-        by_method.into_iter().map(|(method, (n, fen))| minijinja::context! { method, count => n, amount => fen.to_string() }).collect();
+    let day = crate::fees::reports::takings(&payments);
+    let by_method: Vec<Value> = day
+        .by_method
+        .iter()
+        .map(|(method, n, fen)| minijinja::context! { method => method.label(), count => n, amount => fen.to_string() })
+        .collect();
     let payments: Vec<Value> = payments
         .iter()
         .map(|p| {
@@ -315,7 +306,8 @@ async fn takings<S: AppStore>(
         })
         .collect();
     let data = minijinja::context! {
-        community => community_value(&scope), date => date.to_string(), by_method, count, total => total.to_string(), voided, payments,
+        community => community_value(&scope), date => date.to_string(), by_method, count => day.count, total => day.total.to_string(),
+        voided => day.voided, payments,
     };
     page(&caller, "takings.html", "交班日报", data)
 }

@@ -12,7 +12,7 @@ mod public;
 pub use admin::audit_rows;
 pub use cashier::{approve, matches};
 pub use office::{office_lines, OfficeLine, OfficeQuery};
-pub use public::{date_or_today, today};
+pub use public::{date_or_today, month_given, today};
 
 use axum::body::Bytes;
 use axum::extract::State;

@@ -89,10 +89,7 @@ pub async fn office_lines<S: AppStore>(
 }
 
 async fn overview<S: AppStore>(State(app): State<App<S>>, Query(q): Query<OfficeQuery>, caller: Caller) -> HttpResult<Html<String>> {
-    let period = match q.period.as_deref().filter(|p| !p.is_empty()) {
-        Some(p) => Some(Period::parse(p).ok_or_else(|| HttpError::invalid("period", format!("“{p}”不是月份，应写作 2025-01")).as_page())?),
-        None => None,
-    };
+    let period = super::month_given("period", q.period.as_deref().filter(|p| !p.is_empty())).page()?;
     let (month, rows) = office_lines(&app, &caller, period).await.page()?;
     let street = caller.user.as_ref().map(|u| u.street.clone()).unwrap_or_default();
     let data = minijinja::context! { rows, street, period => month.map(|p| p.to_string()).unwrap_or_else(|| "—".into()) };

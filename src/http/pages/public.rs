@@ -30,6 +30,11 @@ pub fn today() -> chrono::NaiveDate {
     (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive()
 }
 
+/// A month given as `field` ("2025-01"), if one is given.
+pub fn month_given(field: &str, text: Option<&str>) -> HttpResult<Option<Period>> {
+    text.map(|t| Period::parse(t).ok_or_else(|| HttpError::invalid(field, format!("“{t}”不是月份，应写作 2025-01")))).transpose()
+}
+
 /// A date given as `field` ("2025-01-31"), or today when none (or an empty one) is given.
 pub fn date_or_today(field: &str, text: Option<&str>) -> HttpResult<chrono::NaiveDate> {
     match text.map(str::trim).filter(|d| !d.is_empty()) {
