@@ -14,6 +14,8 @@ use std::time::Instant;
 
 use chrono::NaiveDate;
 use clap::Parser;
+use mingzhang::access::store::AccessStore;
+use mingzhang::access::{NewUser, Role};
 use mingzhang::domain::money::Fen;
 use mingzhang::domain::period::Period;
 use mingzhang::fees::reports::{aging, collection};
@@ -43,11 +45,17 @@ struct Args {
     bench: bool,
 }
 
-async fn run<S: FeesStore>(store: S, args: &Args) -> mingzhang::Result<()> {
+async fn run<S: FeesStore + AccessStore>(store: S, args: &Args) -> mingzhang::Result<()> {
     let ledger = Ledger::new(store.clone());
     let fees = Fees::new(&ledger);
     let mut rng = SmallRng::seed_from_u64(args.seed);
     let community = ledger.create_community("收费基准社区").await?;
+    // Everyone the books record is a user (migrations/*/0020_people_are_users.sql).
+    let access = mingzhang::access::Access::new(store.clone());
+    for (name, role) in [("会计", Role::Accountant), ("主管", Role::Reviewer), ("出纳", Role::Cashier)] {
+        let new = NewUser { username: name, display_name: name, roles: &[role], communities: &[community.id], street: "", password: None };
+        access.add_user(&new).await?;
+    }
     let start = Period::new(2023, 1).expect("January");
     let book = ledger.create_book(community.id, "company", "基准物业公司", "small_enterprise", start).await?;
     let mut csv = String::from("楼栋,单元,房号,建筑面积,类型,业主,电话\n");

@@ -14,6 +14,8 @@ use std::time::{Duration, Instant};
 
 use chrono::{NaiveDate, Utc};
 use clap::Parser;
+use mingzhang::access::store::AccessStore;
+use mingzhang::access::{NewUser, Role};
 use mingzhang::domain::money::Fen;
 use mingzhang::domain::period::Period;
 use mingzhang::fees::store::FeesStore;
@@ -164,7 +166,7 @@ fn median(mut v: Vec<Duration>) -> Duration {
     v[v.len() / 2]
 }
 
-async fn run<S: FeesStore>(store: S, args: &Args) -> mingzhang::Result<()> {
+async fn run<S: FeesStore + AccessStore>(store: S, args: &Args) -> mingzhang::Result<()> {
     let ledger = Ledger::new(store.clone());
     let engine = store.engine();
     let start = Period::new(2025, 1).expect("January");
@@ -173,6 +175,12 @@ async fn run<S: FeesStore>(store: S, args: &Args) -> mingzhang::Result<()> {
         return measure_reads(&store, &ledger.book(community.id, "company").await?, args).await;
     }
     let community = ledger.create_community(COMMUNITY).await?;
+    // Everyone the books record is a user (migrations/*/0020_people_are_users.sql).
+    let access = mingzhang::access::Access::new(store.clone());
+    for (name, role) in [("会计", Role::Accountant), ("主管", Role::Reviewer), ("出纳", Role::Cashier)] {
+        let new = NewUser { username: name, display_name: name, roles: &[role], communities: &[community.id], street: "", password: None };
+        access.add_user(&new).await?;
+    }
     let book = ledger.create_book(community.id, "company", "基准物业公司", "small_enterprise", start).await?;
     // The raw insert needs numbers unique per month; a book of its own keeps them apart.
     let raw_book = ledger.create_book(community.id, "raw", "原始插入对照", "small_enterprise", start).await?;

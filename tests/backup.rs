@@ -45,7 +45,7 @@ async fn backup_and_restore<S: FeesStore>(ledger: Ledger<S>, url: &str) {
     assert_eq!(code, 1, "a backup never overwrites a file");
     assert!(err.contains("已存在"), "{err}");
 
-    let target = fresh_db().await;
+    let target = empty_db().await;
     let (code, out, err) = cli(&target.url, &["restore", "--from", file.to_str().unwrap()]);
     assert_eq!(code, 0, "{out}{err}");
     let restored = mingzhang::store::AnyStore::connect(&target.url).await.unwrap();

@@ -16,6 +16,77 @@ fn ok(db: &str, args: &[&str]) -> String {
     out
 }
 
+/// Everyone recorded is a user: `--user`, `--cashier` and `--approver` must name one who is not
+/// disabled, whose role allows the act and who works in the community; a refusal writes nothing.
+#[tokio::test]
+async fn the_person_a_command_records_must_be_a_user_allowed_to_act_here() {
+    let db = empty_db().await;
+    let url = db.url.as_str();
+    ok(url, &["init", "经办人社区"]);
+    ok(url, &["book", "create", "--code", "company", "--name", "物业公司", "--chart", "small_enterprise", "--start", "2025-01"]);
+    ok(url, &["init", "另一社区"]);
+    let here = ["--community", "经办人社区"];
+    ok(url, &[&here[..], &["user", "add", "小张", "--name", "张会计", "--role", "accountant"]].concat());
+    ok(url, &[&here[..], &["user", "add", "小李", "--name", "李出纳", "--role", "cashier"]].concat());
+    ok(url, &["user", "add", "老王", "--name", "王会计", "--role", "accountant", "--in", "另一社区"]);
+    let add = |user: &'static str| {
+        [
+            &here[..],
+            &["voucher", "add", "--book", "company", "--date", "2025-01-08", "--user", user],
+            &["--debit", "1001,10.00,收费", "--credit", "500102,10.00,收费"],
+        ]
+        .concat()
+    };
+    for (user, reason) in [
+        ("路人甲", "“路人甲”不是本系统的用户"),
+        ("小李", "用户 小李 的角色不能制单、计费或结账"),
+        ("老王", "用户 老王 不在社区 经办人社区 工作"),
+        ("系统", "用户 系统 的角色不能制单"),
+    ] {
+        let (code, _, err) = run(url, &add(user));
+        assert_eq!(code, 1, "{user}: {err}");
+        assert!(err.contains("--user") && err.contains(reason), "{user}: {err}");
+    }
+    let (code, _, err) = run(
+        url,
+        &[
+            &here[..],
+            &[
+                "pay",
+                "--book",
+                "company",
+                "--household",
+                "1-1-101",
+                "--amount",
+                "1",
+                "--method",
+                "cash",
+                "--date",
+                "2025-01-08",
+                "--key",
+                "k",
+                "--cashier",
+                "小张",
+            ],
+        ]
+        .concat(),
+    );
+    assert_eq!(code, 1);
+    assert!(err.contains("--cashier") && err.contains("角色不能收款"), "{err}");
+    let listed = ok(url, &[&here[..], &["voucher", "list", "--book", "company", "--period", "2025-01"]].concat());
+    assert!(!listed.contains("收费"), "a refused person wrote nothing: {listed}");
+
+    // The admin lets 老王 work here too; 小张, once disabled, may no longer act.
+    ok(url, &["user", "grant", "老王", "--role", "accountant", "--in", "经办人社区", "--in", "另一社区"]);
+    assert!(ok(url, &add("老王")).contains("#1"));
+    ok(url, &["user", "disable", "小张"]);
+    let (code, _, err) = run(url, &add("小张"));
+    assert_eq!(code, 1);
+    assert!(err.contains("用户 小张 已停用"), "{err}");
+    let users = ok(url, &["user", "list"]);
+    assert!(users.contains("老王\t王会计\t会计\t经办人社区、另一社区"), "{users}");
+}
+
 #[tokio::test]
 async fn an_accountant_keeps_books_from_the_command_line() {
     let db = fresh_db().await;

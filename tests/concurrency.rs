@@ -44,6 +44,14 @@ async fn cashiers_accountants_and_a_billing_run_at_once_keep_every_number_and_pa
     std::fs::write(&households, csv).unwrap();
     for args in [
         strings(&["init", "并发社区"]),
+        // The four cashiers and two accountants, users of this community (the others are the
+        // suite's PEOPLE).
+        strings(&["user", "add", "会计0", "--name", "会计0", "--role", "accountant"]),
+        strings(&["user", "add", "会计1", "--name", "会计1", "--role", "accountant"]),
+        strings(&["user", "add", "出纳0", "--name", "出纳0", "--role", "cashier"]),
+        strings(&["user", "add", "出纳1", "--name", "出纳1", "--role", "cashier"]),
+        strings(&["user", "add", "出纳2", "--name", "出纳2", "--role", "cashier"]),
+        strings(&["user", "add", "出纳3", "--name", "出纳3", "--role", "cashier"]),
         strings(&["book", "create", "--code", "company", "--name", "物业公司", "--chart", "small_enterprise", "--start", "2025-01"]),
         strings(&["household", "import", "--file", households.to_str().unwrap()]),
         strings(&[

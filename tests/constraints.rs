@@ -87,3 +87,29 @@ async fn duplicates() {
 async fn unreadable_values() {
     on_fresh_store!(unreadable_values_are_errors_not_zeros);
 }
+
+/// Everyone a voucher records is a user (DESIGN.md §2): the ledger refuses a maker who is not
+/// one with an error naming the rule, and the schema refuses the same name written past the
+/// program (a trigger on SQLite, a foreign key on PostgreSQL).
+async fn people_recorded_are_users<S: FeesStore>(ledger: Ledger<S>, url: &str) {
+    let book = company_book(&ledger).await;
+    let input = voucher(date(2025, 1, 8), vec![line("1001", 1_000, 0), line("500102", 0, 1_000)]);
+    let err = ledger.draft(&book, "路人甲", &input).await.unwrap_err();
+    assert!(matches!(err, Error::Constraint { field: "经办人", .. }), "{err:?}");
+    assert!(err.to_string().contains("不是本系统的用户"), "{err}");
+    let id = ledger.draft(&book, "会计甲", &input).await.unwrap();
+    for sql in [
+        format!("UPDATE vouchers SET maker = '路人甲' WHERE id = {id}"),
+        format!("UPDATE vouchers SET status = 'reviewed', reviewer = '路人乙' WHERE id = {id}"),
+    ] {
+        let by_hand = raw_sql(url, &sql).await;
+        assert!(by_hand.is_err(), "{sql}: {by_hand:?}");
+    }
+    let (draft, _) = ledger.voucher(&book, id).await.unwrap();
+    assert_eq!((draft.maker.as_str(), draft.reviewer), ("会计甲", None));
+}
+
+#[tokio::test]
+async fn people_are_users() {
+    on_fresh_store!(people_recorded_are_users);
+}

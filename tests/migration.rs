@@ -7,6 +7,7 @@
 mod common;
 
 use common::*;
+use mingzhang::access::Role;
 use mingzhang::domain::money::Fen;
 use mingzhang::fees::store::FeesStore;
 use mingzhang::fees::{Method, PaymentRequest};
@@ -21,7 +22,7 @@ const COLLECTIVE_HEAD: &str = "ea601f2717363a09c79bdb565683846b3220cdc6d0bf88cdf
 /// (and the guard that keeps an SQLite copy alive).
 async fn release_db() -> TestDb {
     let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
-    let db = fresh_db().await;
+    let db = empty_db().await;
     if is_pg(&db.url) {
         let dump = std::fs::read_to_string(format!("{fixtures}/release-0.1-postgres.sql")).unwrap();
         let mut conn = sqlx::PgConnection::connect(&db.url).await.unwrap();
@@ -32,6 +33,16 @@ async fn release_db() -> TestDb {
         std::fs::copy(format!("{fixtures}/release-0.1.db"), &db.url).unwrap();
     }
     db
+}
+
+async fn raw_names(url: &str, sql: &str) -> Vec<String> {
+    if is_pg(url) {
+        let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
+        sqlx::query_scalar(sql).fetch_all(&mut conn).await.unwrap()
+    } else {
+        let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{url}")).await.unwrap();
+        sqlx::query_scalar(sql).fetch_all(&mut conn).await.unwrap()
+    }
 }
 
 async fn versions(url: &str) -> Vec<i64> {
@@ -56,11 +67,11 @@ async fn dangling(url: &str) -> Vec<String> {
     rows.into_iter().map(|(t, id, parent, fk)| format!("{t} row {id:?} → {parent} (foreign key #{fk})")).collect()
 }
 
-async fn check<S: FeesStore>(ledger: Ledger<S>, url: &str) {
+async fn check<S: FeesStore + mingzhang::access::store::AccessStore>(ledger: Ledger<S>, url: &str) {
     assert_eq!(
         versions(url).await,
-        vec![1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19],
-        "0005–0019 applied on top of the release's 0001–0004"
+        vec![1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20],
+        "0005–0020 applied on top of the release's 0001–0004"
     );
     assert_eq!(dangling(url).await, Vec::<String>::new(), "no row lost its parent");
 
@@ -76,6 +87,25 @@ async fn check<S: FeesStore>(ledger: Ledger<S>, url: &str) {
         vec![("company".to_string(), 8, COMPANY_HEAD.to_string()), ("collective".to_string(), 0, COLLECTIVE_HEAD.to_string())],
         "the books' hash chains are the ones the release wrote"
     );
+
+    // Everyone the release's books recorded became a user who cannot sign in, with the role
+    // their place implies, in the community where they appear; 系统 has no role at all.
+    let access = mingzhang::access::Access::new(ledger.store.clone());
+    let people: Vec<(String, Vec<Role>, Vec<i64>, bool)> = access
+        .users()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|u| (u.username, u.roles, u.communities.into_iter().map(|c| c.0).collect(), u.can_log_in))
+        .collect();
+    let cashier = people.iter().find(|p| p.0 == "出纳").expect("the release's cashier is a user");
+    assert!(cashier.1.contains(&Role::Cashier) && cashier.2 == vec![community.id.0] && !cashier.3, "{cashier:?}");
+    assert!(people.contains(&("系统".to_string(), vec![], vec![], false)), "{people:?}");
+    assert!(people.iter().any(|(_, roles, _, _)| roles.contains(&Role::Reviewer)), "the release's reviewers: {people:?}");
+    let makers: Vec<String> = raw_names(url, "SELECT DISTINCT maker FROM vouchers").await;
+    for maker in makers.iter().filter(|m| m.as_str() != "系统") {
+        assert!(people.iter().any(|(name, roles, _, _)| name == maker && roles.contains(&Role::Accountant)), "{maker}: {people:?}");
+    }
 
     // The migrated database takes new writes: a payment (receipt, voucher, allocations, flows,
     // maintained balances, all through the new keys and ON CONFLICT targets)…

@@ -129,7 +129,7 @@ fn tampers() -> Vec<Tamper> {
             &["UPDATE payments SET amount_fen = amount_fen + 100 WHERE receipt_number = 2"],
             &["收据 No.000002 的收款", "不符"],
         ),
-        t("日结收款被改", &["UPDATE payments SET cashier = '别人' WHERE receipt_number = 4"], &["收据 No.000004 的收款", "不符"]),
+        t("日结收款被改", &["UPDATE payments SET cashier = '主任丁' WHERE receipt_number = 4"], &["收据 No.000004 的收款", "不符"]),
         t(
             "收款改记到另一张凭证",
             &["UPDATE payments SET voucher_id = (SELECT voucher_id FROM payments WHERE receipt_number = 2) WHERE receipt_number = 1"],

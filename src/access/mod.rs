@@ -82,10 +82,27 @@ pub enum Act {
     Keep,
     /// Review and post vouchers.
     Review,
+    /// Approve a void, a waiver or a billing reversal that someone else asked for.
+    Approve,
     /// Manage users and communities.
     Administer,
     /// Read the audit log.
     ReadAudit,
+}
+
+impl Act {
+    /// What the act is, for an error that says a role cannot do it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Act::Read => "查看本社区",
+            Act::Collect => "收款或作废收据",
+            Act::Keep => "制单、计费或结账",
+            Act::Review => "审核或记账",
+            Act::Approve => "批准作废、减免或冲销计费",
+            Act::Administer => "管理用户",
+            Act::ReadAudit => "查看审计日志",
+        }
+    }
 }
 
 /// A user as the rules see it.
@@ -114,6 +131,7 @@ impl User {
             Act::Collect => *role == Cashier,
             Act::Keep => *role == Accountant,
             Act::Review => *role == Reviewer,
+            Act::Approve => matches!(role, Reviewer | Accountant | Admin),
             Act::Administer => *role == Admin,
             Act::ReadAudit => matches!(role, Admin | Auditor),
         })
@@ -221,6 +239,64 @@ impl<S: AccessStore> Access<S> {
         let mut tx = self.store.read().await?;
         let row = tx.user_by_name(username.trim()).await?.ok_or_else(|| Error::not_found(format!("用户 {}", username.trim())))?;
         load_user(&mut tx, row).await
+    }
+
+    /// The user named on the command line (`--user`, `--cashier`, `--approver`) to do `act` in
+    /// `community`: a user who exists, is not disabled, holds a role that allows the act and
+    /// works in the community. `field` names the option in the error.
+    pub async fn actor(&self, field: &str, username: &str, community: &CommunityRow, act: Act) -> Result<User> {
+        let user = match self.user(username).await {
+            Ok(user) => user,
+            Err(Error::NotFound { .. }) => {
+                return Err(Error::invalid(field, format!("“{}”不是本系统的用户（先用 mingzhang user add 添加）", username.trim())))
+            }
+            Err(e) => return Err(e),
+        };
+        if user.disabled {
+            return Err(Error::invalid(field, format!("用户 {} 已停用", user.username)));
+        }
+        if !user.may(act) {
+            return Err(Error::invalid(field, format!("用户 {} 的角色不能{}", user.username, act.label())));
+        }
+        let street = self.street_of(community.id).await?;
+        if !user.reaches(community, &street) {
+            return Err(Error::invalid(field, format!("用户 {} 不在社区 {} 工作", user.username, community.name)));
+        }
+        Ok(user)
+    }
+
+    /// Lets a user work in one more community.
+    pub async fn add_to_community(&self, username: &str, community: CommunityId) -> Result<()> {
+        let mut tx = self.store.begin().await?;
+        let row = tx.user_by_name(username.trim()).await?.ok_or_else(|| Error::not_found(format!("用户 {}", username.trim())))?;
+        tx.add_user_community(row.id, community).await?;
+        tx.commit().await
+    }
+
+    /// Replaces a user's roles and communities (the admin's page and `user grant`). A finance
+    /// office needs its street; 系统, which makes the generated vouchers, gets nothing.
+    pub async fn set_access(&self, username: &str, roles: &[Role], communities: &[CommunityId], street: &str) -> Result<User> {
+        if roles.is_empty() {
+            return Err(Error::invalid("角色", "至少须有一个角色"));
+        }
+        if roles.contains(&Role::FinanceOffice) && street.trim().is_empty() {
+            return Err(Error::invalid("街道", "街道财政所的用户须指明所属街道"));
+        }
+        if username.trim() == crate::ledger::SYSTEM_MAKER {
+            return Err(Error::invalid("用户名", "“系统”只制作系统生成的凭证，不能授予角色"));
+        }
+        let mut tx = self.store.begin().await?;
+        let row = tx.user_by_name(username.trim()).await?.ok_or_else(|| Error::not_found(format!("用户 {}", username.trim())))?;
+        tx.set_roles(row.id, roles).await?;
+        tx.clear_user_communities(row.id).await?;
+        for c in communities {
+            tx.add_user_community(row.id, *c).await?;
+        }
+        tx.set_user_street(row.id, street.trim()).await?;
+        let row = tx_user(&mut tx, row.id).await?;
+        let user = load_user(&mut tx, row).await?;
+        tx.commit().await?;
+        Ok(user)
     }
 
     /// Disables a user and ends every session and token of theirs at once.

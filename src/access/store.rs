@@ -39,6 +39,8 @@ pub trait AccessTx: Send {
     fn set_roles(&mut self, user_id: i64, roles: &[Role]) -> impl Future<Output = Result<()>> + Send;
     fn roles_of(&mut self, user_id: i64) -> impl Future<Output = Result<Vec<Role>>> + Send;
     fn add_user_community(&mut self, user_id: i64, community_id: CommunityId) -> impl Future<Output = Result<()>> + Send;
+    fn clear_user_communities(&mut self, user_id: i64) -> impl Future<Output = Result<()>> + Send;
+    fn set_user_street(&mut self, user_id: i64, street: &str) -> impl Future<Output = Result<()>> + Send;
     fn communities_of(&mut self, user_id: i64) -> impl Future<Output = Result<Vec<CommunityId>>> + Send;
     fn disable_user(&mut self, user_id: i64, at: DateTime<Utc>) -> impl Future<Output = Result<()>> + Send;
     fn set_password_hash(&mut self, user_id: i64, hash: &str) -> impl Future<Output = Result<()>> + Send;
@@ -121,6 +123,16 @@ macro_rules! impl_access_tx {
                         .execute(&mut *self.tx)
                         .await?;
                 }
+                Ok(())
+            }
+
+            async fn clear_user_communities(&mut self, user_id: i64) -> Result<()> {
+                sqlx::query("DELETE FROM user_communities WHERE user_id = $1").bind(user_id).execute(&mut *self.tx).await?;
+                Ok(())
+            }
+
+            async fn set_user_street(&mut self, user_id: i64, street: &str) -> Result<()> {
+                sqlx::query("UPDATE users SET street = $2 WHERE id = $1").bind(user_id).bind(street).execute(&mut *self.tx).await?;
                 Ok(())
             }
 

@@ -8,6 +8,7 @@ use clap::Subcommand;
 use super::{community_of, print_out, Cli, Command};
 use crate::access::store::AccessStore;
 use crate::access::{secret, Access, NewUser, Role};
+use crate::domain::ids::CommunityId;
 use crate::error::{Error, Result};
 use crate::fees::store::FeesStore;
 use crate::ledger::store::LedgerTx;
@@ -33,6 +34,19 @@ pub enum UserCommand {
         /// 从标准输入读取密码（一行）
         #[arg(long)]
         password_stdin: bool,
+    },
+    /// 重新授予角色与社区（取代原有的），例如为迁移而来、尚无密码的经办人授权
+    Grant {
+        username: String,
+        /// 角色（可重复），同 user add
+        #[arg(long = "role", required = true)]
+        roles: Vec<String>,
+        /// 可访问的社区名称（可重复；省略时为 --community 或唯一的社区，系统管理员与街道财政所可不指定）
+        #[arg(long = "in")]
+        communities: Vec<String>,
+        /// 街道财政所用户所属的街道
+        #[arg(long, default_value = "")]
+        street: String,
     },
     /// 列出用户
     List,
@@ -81,25 +95,43 @@ pub async fn run<S: FeesStore + AccessStore>(ledger: &Ledger<S>, cli: &Cli) -> R
     Ok(Some(0))
 }
 
+/// The roles of `--role` and the communities of `--in` (or of the command, for a user whose
+/// roles work inside communities).
+async fn grants<S: FeesStore>(
+    ledger: &Ledger<S>,
+    cli: &Cli,
+    roles: &[String],
+    communities: &[String],
+) -> Result<(Vec<Role>, Vec<CommunityId>)> {
+    let roles = roles
+        .iter()
+        .map(|r| {
+            Role::parse(r).ok_or_else(|| {
+                Error::invalid("--role", format!("“{r}”不是角色：admin、accountant、reviewer、cashier、finance_office、auditor"))
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let mut ids = Vec::new();
+    for c in communities {
+        ids.push(ledger.community(Some(c)).await?.id);
+    }
+    let global = roles.iter().all(|r| matches!(r, Role::Admin | Role::FinanceOffice));
+    if ids.is_empty() && (!global || cli.community.is_some()) {
+        ids.push(community_of(ledger, cli).await?.id);
+    }
+    Ok((roles, ids))
+}
+
 async fn user<S: FeesStore + AccessStore>(ledger: &Ledger<S>, access: &Access<S>, cli: &Cli, cmd: &UserCommand) -> Result<()> {
     match cmd {
+        UserCommand::Grant { username, roles, communities, street } => {
+            let (roles, ids) = grants(ledger, cli, roles, communities).await?;
+            let u = access.set_access(username, &roles, &ids, street).await?;
+            let roles = u.roles.iter().map(|r| r.label()).collect::<Vec<_>>().join("、");
+            print_out(&format!("用户 {} 现为：{roles}\n", u.username));
+        }
         UserCommand::Add { username, name, roles, communities, street, password_stdin } => {
-            let roles = roles
-                .iter()
-                .map(|r| {
-                    Role::parse(r).ok_or_else(|| {
-                        Error::invalid("--role", format!("“{r}”不是角色：admin、accountant、reviewer、cashier、finance_office、auditor"))
-                    })
-                })
-                .collect::<Result<Vec<_>>>()?;
-            let mut ids = Vec::new();
-            for c in communities {
-                ids.push(ledger.community(Some(c)).await?.id);
-            }
-            let global = roles.iter().all(|r| matches!(r, Role::Admin | Role::FinanceOffice));
-            if ids.is_empty() && (!global || cli.community.is_some()) {
-                ids.push(community_of(ledger, cli).await?.id);
-            }
+            let (roles, ids) = grants(ledger, cli, roles, communities).await?;
             let (password, generated) = password(*password_stdin)?;
             let new = NewUser { username, display_name: name, roles: &roles, communities: &ids, street, password: Some(&password) };
             let user = access.add_user(&new).await?;

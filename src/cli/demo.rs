@@ -38,6 +38,11 @@ use crate::with_store;
 pub const COMMUNITY: &str = "幸福里安置社区";
 pub const MAKER: &str = "王会计";
 pub const REVIEWER: &str = "李主管";
+pub const CASHIER: &str = "赵出纳";
+
+/// The people the demo's books record, users of the community from the start (everyone
+/// recorded is a user); `mingzhang demo` gives them passwords when it serves.
+const PEOPLE: [(&str, Role); 3] = [(MAKER, Role::Accountant), (REVIEWER, Role::Reviewer), (CASHIER, Role::Cashier)];
 
 const COMPANY_OPENING: &str = "科目编码,科目名称,借方余额,贷方余额
 1001,库存现金,18600.00,
@@ -344,12 +349,12 @@ async fn demo_units<S: FeesStore>(
 /// household's habit, the company's and the collective's other vouchers entered, reviewed and
 /// posted, one error corrected by a red-ink reversal, every month closed and every year's
 /// profit carried forward.
-pub async fn build<S: FeesStore>(ledger: &Ledger<S>, seed: u64, year: i32, household_count: usize) -> Result<DemoBooks> {
+pub async fn build<S: FeesStore + AccessStore>(ledger: &Ledger<S>, seed: u64, year: i32, household_count: usize) -> Result<DemoBooks> {
     build_showing(ledger, seed, year, household_count, &ProgressBar::hidden()).await
 }
 
 /// [`build`], advancing `progress` by one for each month built.
-async fn build_showing<S: FeesStore>(
+async fn build_showing<S: FeesStore + AccessStore>(
     ledger: &Ledger<S>,
     seed: u64,
     year: i32,
@@ -360,6 +365,19 @@ async fn build_showing<S: FeesStore>(
     let mut rng = SmallRng::seed_from_u64(seed);
     let mut carry = Carry::default();
     let community = ledger.create_community(COMMUNITY).await?;
+    let access = Access::new(ledger.store.clone());
+    for (username, role) in PEOPLE {
+        match access.user(username).await {
+            // A database that has them already (a test's) lends them this community too.
+            Ok(user) => access.add_to_community(&user.username, community.id).await?,
+            Err(Error::NotFound { .. }) => {
+                let new =
+                    NewUser { username, display_name: username, roles: &[role], communities: &[community.id], street: "", password: None };
+                access.add_user(&new).await?;
+            }
+            Err(e) => return Err(e),
+        }
+    }
     let start = Period::new(year - 2, 1).expect("January");
     let company = ledger.create_book(community.id, "company", "幸福里物业服务有限公司", "small_enterprise", start).await?;
     // The company's cashier closes each day (日结): one payment voucher per day and method.
@@ -524,7 +542,7 @@ async fn collect<S: FeesStore>(
             method,
             paid_on,
             idempotency_key: &idempotency_key,
-            cashier: "赵出纳",
+            cashier: CASHIER,
             bill_ids: None,
         };
         fees.pay(book, &request).await?;
@@ -551,15 +569,14 @@ const DEMO_STREET: &str = "示范街道";
 /// One demo user per role, each with a new random password, printed with them; and the access
 /// code of one household, for the resident's page.
 async fn demo_users<S: FeesStore + AccessStore>(s: &S, access: &Access<S>, community: CommunityId) -> Result<String> {
-    const USERS: [(&str, &str, Role); 6] = [
-        ("admin", "系统管理员", Role::Admin),
-        ("accountant", "王会计", Role::Accountant),
-        ("reviewer", "李审核", Role::Reviewer),
-        ("cashier", "张出纳", Role::Cashier),
-        ("office", "街道财政所 陈", Role::FinanceOffice),
-        ("auditor", "赵审计", Role::Auditor),
-    ];
-    let mut out = String::from("\n演示用户（密码每次随机生成）：\n");
+    const USERS: [(&str, &str, Role); 3] =
+        [("admin", "系统管理员", Role::Admin), ("office", "街道财政所 陈", Role::FinanceOffice), ("auditor", "赵审计", Role::Auditor)];
+    let mut out = String::from("\n演示用户（密码每次随机生成；会计、审核、出纳即账上记录的经办人）：\n");
+    for (username, role) in PEOPLE {
+        let password = crate::access::secret::random_token()[..12].to_string();
+        access.set_password(username, &password).await?;
+        out += &format!("  {:<16} {username:<12} 密码 {password}\n", role.label());
+    }
     for (username, name, role) in USERS {
         let password = crate::access::secret::random_token()[..12].to_string();
         let communities = if role == Role::FinanceOffice || role == Role::Admin { vec![] } else { vec![community] };

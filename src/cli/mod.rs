@@ -13,6 +13,8 @@ use std::io::Write;
 use chrono::NaiveDate;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::access::store::AccessStore;
+use crate::access::{Access, Act};
 use crate::domain::period::Period;
 use crate::error::{Error, Result};
 use crate::fees::store::FeesStore;
@@ -277,8 +279,34 @@ pub async fn run(cli: Cli) -> Result<i32> {
     with_store!(store, s => run_on(s, cli).await)
 }
 
-async fn run_on<S: FeesStore + crate::access::store::AccessStore>(store: S, cli: Cli) -> Result<i32> {
+/// The person a command records (on a voucher, a close, a billing run, a payment, a void, a
+/// waiver or a reversal), the option that names them, and what they do. Everyone recorded is a
+/// user (DESIGN.md §2), so the name must be one whose role and communities allow the act.
+fn actor(command: &Command) -> Option<(&'static str, &str, Act)> {
+    use fees::ReceiptCommand as R;
+    use VoucherCommand as V;
+    Some(match command {
+        Command::Close { user, .. } | Command::YearEnd { user, .. } | Command::Surtax { user, .. } => ("--user", user, Act::Keep),
+        Command::Voucher(V::Add { user, .. } | V::Edit { user, .. } | V::Delete { user, .. } | V::Reverse { user, .. }) => {
+            ("--user", user, Act::Keep)
+        }
+        Command::Voucher(V::Review { user, .. } | V::Unreview { user, .. } | V::Post { user, .. }) => ("--user", user, Act::Review),
+        Command::Bill(args) => ("--user", &args.user, Act::Keep),
+        Command::DayClose(args) => ("--user", &args.user, Act::Review),
+        Command::Pay(args) => ("--cashier", &args.cashier, Act::Collect),
+        Command::Unbill(args) => ("--approver", &args.approver, Act::Approve),
+        Command::Waive(args) => ("--approver", &args.approver, Act::Approve),
+        Command::Receipt(R::Void { approver, .. }) => ("--approver", approver, Act::Approve),
+        _ => return None,
+    })
+}
+
+async fn run_on<S: FeesStore + AccessStore>(store: S, cli: Cli) -> Result<i32> {
     let ledger = Ledger::new(store.clone());
+    if let Some((field, name, act)) = actor(&cli.command) {
+        let community = community_of(&ledger, &cli).await?;
+        Access::new(store.clone()).actor(field, name, &community, act).await?;
+    }
     let code = match &cli.command {
         Command::Report(args) => report(&ledger, &cli, args).await.map(|()| 0)?,
         _ => match fees::run(&ledger, &cli).await? {

@@ -56,6 +56,11 @@ const UNIQUE: &[Unique] = &[
 /// for any other error (which stays a database error).
 fn on_constraint(error: &sqlx::Error) -> Option<(&'static str, &'static str)> {
     let sqlx::Error::Database(db) = error else { return None };
+    // Everyone a row records is a user (migrations/*/0020_people_are_users.sql): a foreign key
+    // named `…_is_user` on PostgreSQL, a trigger whose message starts `person_is_user` on SQLite.
+    if db.constraint().is_some_and(|c| c.ends_with("_is_user")) || db.message().contains("person_is_user") {
+        return Some(("经办人", "不是本系统的用户（请先用 mingzhang user add 添加）"));
+    }
     match db.kind() {
         ErrorKind::UniqueViolation => {
             let message = db.message();

@@ -8,6 +8,7 @@ use std::process::Command;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use chrono::NaiveDate;
+use mingzhang::access::{NewUser, Role};
 use mingzhang::domain::money::Fen;
 use mingzhang::domain::period::Period;
 use mingzhang::fees::store::FeesStore;
@@ -29,7 +30,32 @@ pub fn pg_admin_url() -> Option<String> {
     std::env::var("MINGZHANG_TEST_PG").ok().filter(|s| !s.is_empty())
 }
 
+/// The people the tests record on vouchers, closes, billing runs, payments and approvals.
+/// Everyone recorded is a user (migrations/*/0020_people_are_users.sql), so `fresh_db` adds
+/// them, without a password, as admins who hold every working role (so that the CLI's check of
+/// role and community lets each act anywhere; `tests/cli.rs` tries the refusals).
+pub const PEOPLE: &[&str] =
+    &["会计甲", "主管乙", "主任丁", "会计", "主管", "主任", "出纳", "出纳丙", "刘主管", "张会计", "王会计", "李主管", "赵出纳"];
+
+/// A fresh database of the engine under test, migrated, with the tests' `PEOPLE` as users.
 pub async fn fresh_db() -> TestDb {
+    let db = empty_db().await;
+    let store = mingzhang::store::AnyStore::connect(&db.url).await.expect("open and migrate");
+    mingzhang::with_store!(store, s => {
+        let access = mingzhang::access::Access::new(s.clone());
+        for name in PEOPLE {
+            let roles = [Role::Admin, Role::Accountant, Role::Reviewer, Role::Cashier];
+            let new = NewUser { username: name, display_name: name, roles: &roles, communities: &[], street: "", password: None };
+            access.add_user(&new).await.expect("add a test person");
+        }
+        mingzhang::store::Store::close(&s).await;
+    });
+    db
+}
+
+/// A fresh, empty database of the engine under test: no tables yet (a restore's target, a
+/// release's dump).
+pub async fn empty_db() -> TestDb {
     let n = COUNTER.fetch_add(1, Ordering::SeqCst);
     match pg_admin_url() {
         Some(admin) => {

@@ -14,7 +14,7 @@ use minijinja::Value;
 
 use super::public::today;
 use super::{page, AsPage, Fields};
-use crate::access::{secret, Act, Role};
+use crate::access::{secret, Act};
 use crate::domain::ids::HouseholdId;
 use crate::domain::money::Fen;
 use crate::fees::paper::receipt::receipt_pdf;
@@ -267,8 +267,7 @@ pub async fn approve<S: AppStore>(app: &App<S>, caller: &Caller, scope: &Scope, 
     if approver.username == caller.username() {
         return Err(HttpError::invalid("批准人", "批准人不能是收款人本人"));
     }
-    let may = approver.has(Role::Reviewer) || approver.has(Role::Accountant) || approver.has(Role::Admin);
-    if !may || !approver.reaches(&scope.community, &scope.street) {
+    if !approver.may(Act::Approve) || !approver.reaches(&scope.community, &scope.street) {
         return Err(HttpError::invalid("批准人", format!("{} 无权批准本社区的作废", approver.username)));
     }
     Ok(approver.username)
