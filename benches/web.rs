@@ -66,11 +66,11 @@ async fn build(url: &str, households: usize) -> (i64, String) {
         fees.add_fee_item(&book, &spec).await.unwrap();
         let jan = chrono::NaiveDate::from_ymd_opt(2025, 1, 1).unwrap();
         fees.add_fee_standard(&book, "WYF", HouseholdKind::Residential, "1.50", jan, None).await.unwrap();
-        fees.run_billing(&book, Period::new(2025, 1).unwrap(), &[], "基准").await.unwrap();
-        for (username, role) in [("cashier", Role::Cashier), ("reader", Role::Auditor)] {
+        for (username, role) in [("cashier", Role::Cashier), ("reader", Role::Auditor), ("accountant", Role::Accountant)] {
             let new = NewUser { username, display_name: username, roles: &[role], communities: &[c.id], street: "", password: Some(PASSWORD) };
             access.add_user(&new).await.unwrap();
         }
+        fees.run_billing(&book, Period::new(2025, 1).unwrap(), &[], "accountant").await.unwrap();
         let token = access.add_token("cashier", "基准").await.unwrap();
         s.close().await;
         (c.id.0, token)

@@ -10,7 +10,9 @@ use axum::http::HeaderMap;
 
 use super::error::{HttpError, HttpResult};
 use super::{App, AppStore, RequestId};
-use crate::access::{Act, User};
+use chrono::{DateTime, Utc};
+
+use crate::access::{secret, Act, User};
 
 pub const SESSION_COOKIE: &str = "mz_session";
 /// The CSRF token of a form shown before there is a session (login, a household's code):
@@ -56,20 +58,45 @@ impl<S: AppStore> FromRequestParts<App<S>> for Caller {
         let bearer =
             parts.headers.get(axum::http::header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
         if let Some(token) = bearer {
-            caller.user = app.access.token_user(token.trim()).await?;
-            if caller.user.is_none() {
+            let key = format!("token {}", secret::sha256_hex(token.trim()));
+            let known = match app.callers.get(&key) {
+                Some(known) => Some(known),
+                None => app.access.token_user(token.trim()).await?.map(|user| Known { user, csrf: None, expires_at: None }),
+            };
+            let Some(known) = known else {
                 return Err(HttpError::new(axum::http::StatusCode::UNAUTHORIZED, "token_invalid", "API 令牌无效或已停用"));
-            }
+            };
+            app.callers.put(key, known.clone());
+            caller.user = Some(known.user);
             caller.by_token = true;
         } else if let Some(id) = cookie(&parts.headers, SESSION_COOKIE) {
-            if let Some(session) = app.access.session(&id).await? {
-                caller.user = Some(session.user);
-                caller.csrf = Some(session.csrf_token);
+            let key = format!("session {}", secret::sha256_hex(&id));
+            let known = match app.callers.get(&key).filter(|k| k.expires_at.is_some_and(|at| at > Utc::now())) {
+                Some(known) => Some(known),
+                None => {
+                    app.access.session(&id).await?.map(|s| Known { user: s.user, csrf: Some(s.csrf_token), expires_at: Some(s.expires_at) })
+                }
+            };
+            if let Some(known) = known {
+                app.callers.put(key, known.clone());
+                caller.user = Some(known.user);
+                caller.csrf = known.csrf;
                 caller.session_id = Some(id);
             }
         }
         Ok(caller)
     }
+}
+
+/// Who a live session or a valid API token belongs to, as the server keeps it for a moment
+/// (`App::callers`).
+#[derive(Clone)]
+pub struct Known {
+    user: User,
+    /// The session's CSRF token; None for an API token.
+    csrf: Option<String>,
+    /// When the session ends; None for an API token.
+    expires_at: Option<DateTime<Utc>>,
 }
 
 impl Caller {

@@ -10,6 +10,7 @@ pub mod api;
 pub mod batch;
 pub mod error;
 pub mod extract;
+pub mod kept;
 pub mod metrics;
 pub mod pages;
 pub mod views;
@@ -37,6 +38,7 @@ use crate::ledger::store::CommunityRow;
 use crate::ledger::{Book, Ledger};
 use error::{HttpError, HttpResult};
 use extract::Caller;
+use kept::Kept;
 
 /// A store with every wing's statements the server needs.
 pub trait AppStore: FeesStore + AccessStore {}
@@ -83,12 +85,17 @@ pub struct App<S: AppStore> {
     pub payments: batch::Payments,
     /// Communities as last loaded (row, street, fee book), kept for SCOPE_TTL: every request
     /// of a community needs them, and loading a book reads its whole chart.
-    scopes: Arc<Mutex<HashMap<i64, (Instant, Scope)>>>,
+    scopes: Kept<i64, Scope>,
+    /// Who a session or an API token belongs to (by its SHA-256), kept for SCOPE_TTL: every
+    /// signed request needs its user, roles and communities.
+    pub callers: Kept<String, extract::Known>,
 }
 
 /// How long a loaded community (its street, its fee book's settings and chart) is reused. A
 /// change made by this server drops it at once (`forget_scopes`); one made by another process
-/// (the command line) is seen within this time.
+/// (the command line) is seen within this time. Sessions and tokens are kept as long: a user
+/// disabled or a password changed on the command line takes effect within it; through the
+/// server, at once.
 pub const SCOPE_TTL: Duration = Duration::from_secs(2);
 
 impl<S: AppStore> Clone for App<S> {
@@ -101,6 +108,7 @@ impl<S: AppStore> Clone for App<S> {
             public_pages: self.public_pages.clone(),
             payments: self.payments.clone(),
             scopes: self.scopes.clone(),
+            callers: self.callers.clone(),
         }
     }
 }
@@ -128,30 +136,33 @@ impl<S: AppStore> App<S> {
             access: Access::new(store),
             limits: Arc::new(Limits::new()),
             public_pages: Arc::new(Mutex::new(HashMap::new())),
-            scopes: Arc::new(Mutex::new(HashMap::new())),
+            scopes: Kept::new(SCOPE_TTL),
+            callers: Kept::new(SCOPE_TTL),
         }
     }
 
     /// Drops the loaded communities, after a write that may change one (a street, a book).
     pub fn forget_scopes(&self) {
-        if let Ok(mut scopes) = self.scopes.lock() {
-            scopes.clear();
-        }
+        self.scopes.forget();
+    }
+
+    /// Drops who each session and token belongs to, after a change of a user, a session or a
+    /// token: the next request reads them again.
+    pub fn forget_callers(&self) {
+        self.callers.forget();
+        self.scopes.forget();
     }
 
     /// Community `id` with its fee book, whatever the caller (the public pages).
     pub async fn community(&self, id: i64) -> HttpResult<Scope> {
-        let kept = self.scopes.lock().ok().and_then(|s| s.get(&id).filter(|(at, _)| at.elapsed() < SCOPE_TTL).map(|(_, s)| s.clone()));
-        if let Some(scope) = kept {
+        if let Some(scope) = self.scopes.get(&id) {
             return Ok(scope);
         }
         let community = self.communities().await?.into_iter().find(|c| c.id.0 == id).ok_or_else(HttpError::not_found)?;
         let street = self.access.street_of(community.id).await?;
         let book = self.fee_book(community.id).await?;
         let scope = Scope { community, street, book };
-        if let Ok(mut scopes) = self.scopes.lock() {
-            scopes.insert(id, (Instant::now(), scope.clone()));
-        }
+        self.scopes.put(id, scope.clone());
         Ok(scope)
     }
 

@@ -29,6 +29,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("voucher_new.html", include_str!("views/voucher_new.html")),
     ("voucher.html", include_str!("views/voucher.html")),
     ("billing.html", include_str!("views/billing.html")),
+    ("households_import.html", include_str!("views/households_import.html")),
     ("report.html", include_str!("views/report.html")),
 ];
 

@@ -7,6 +7,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 
+use super::openapi::XLSX_TYPE;
 use super::ApiJson;
 use crate::access::Act;
 use crate::domain::ids::HouseholdId;
@@ -17,6 +18,7 @@ use crate::fees::store::HouseholdRow;
 use crate::fees::{household_label, receipt_label, Method, PaymentRequest, Receipt};
 use crate::http::error::{HttpError, HttpResult};
 use crate::http::extract::Signed;
+use crate::http::pages::accountant::{household_import, IMPORT_LIMIT_BYTES};
 use crate::http::pages::{approve, date_or_today, matches, month_given, today};
 use crate::http::{App, AppStore, Scope};
 
@@ -25,6 +27,10 @@ pub fn routes<S: AppStore>() -> Router<App<S>> {
         .route("/api/v1/communities", get(communities::<S>))
         .route("/api/v1/communities/{community}/households", get(households::<S>))
         .route("/api/v1/communities/{community}/households/{household}", get(household::<S>))
+        .route(
+            "/api/v1/communities/{community}/households/import",
+            post(import_households::<S>).layer(axum::extract::DefaultBodyLimit::max(IMPORT_LIMIT_BYTES)),
+        )
         .route("/api/v1/communities/{community}/households/{household}/code", post(issue_code::<S>))
         .route("/api/v1/communities/{community}/payments", post(pay::<S>))
         .route("/api/v1/communities/{community}/receipts/{number}", get(receipt::<S>))
@@ -281,6 +287,34 @@ async fn collection_rates<S: AppStore>(
 struct CodeOut {
     household: String,
     code: String,
+}
+
+/// A household file as the body (CSV or XLSX): imported whole, or 422 with every bad row.
+async fn import_households<S: AppStore>(
+    State(app): State<App<S>>,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+    Signed(caller): Signed,
+    body: axum::body::Bytes,
+) -> HttpResult<Response> {
+    let scope = app.scope(&caller, id, Act::Keep).await?;
+    caller.check_api_write(&headers)?;
+    let kind = headers.get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let kind = kind.split(';').next().unwrap_or_default().trim();
+    if !["text/csv", XLSX_TYPE, "application/octet-stream"].contains(&kind) {
+        return Err(HttpError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            format!("请求体须为 text/csv 或 {XLSX_TYPE}"),
+        ));
+    }
+    Ok(match household_import(&app, &caller, &scope, &body).await? {
+        Ok(result) => Json(result).into_response(),
+        Err((message, rows)) => {
+            let refused = serde_json::json!({ "code": "invalid_rows", "message": message, "field": "file", "rows": rows });
+            (StatusCode::UNPROCESSABLE_ENTITY, Json(refused)).into_response()
+        }
+    })
 }
 
 async fn issue_code<S: AppStore>(

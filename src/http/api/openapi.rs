@@ -55,6 +55,16 @@ pub const ROUTES: &[ApiRoute] = &[
     },
     route("get", "/api/v1/communities/{community}/receipts/{number}", "收据", &[], "Receipt"),
     ApiRoute {
+        body: Some(HOUSEHOLD_FILE),
+        ..route(
+            "post",
+            "/api/v1/communities/{community}/households/import",
+            "导入住户清单（请求体为 CSV 或 XLSX 文件）；有错时 422，rows 列出每一错行，未导入任何一行",
+            &["accountant"],
+            "HouseholdImport",
+        )
+    },
+    ApiRoute {
         body: Some("VoidIn"),
         ..route("post", "/api/v1/communities/{community}/receipts/{number}/void", "作废收据（须批准人密码）", &["cashier"], "Receipt")
     },
@@ -76,6 +86,8 @@ fn schemas() -> Value {
             "household_id": { "type": "integer" }, "amount": { "$ref": "#/components/schemas/Amount" },
             "method": { "type": "string", "enum": ["cash", "bank", "wechat", "alipay"] },
             "date": { "type": "string", "format": "date" }, "bills": { "type": "array", "items": { "type": "integer" } } } },
+        "HouseholdImport": { "type": "object", "properties": {
+            "added": { "type": "integer" }, "changed": { "type": "integer" }, "unchanged": { "type": "integer" } } },
         "VoidIn": { "type": "object", "required": ["reason", "approver", "approver_password"], "additionalProperties": false, "properties": {
             "reason": { "type": "string", "maxLength": 200 }, "approver": { "type": "string" }, "approver_password": { "type": "string" },
             "date": { "type": "string", "format": "date" } } },
@@ -118,11 +130,22 @@ fn operation(r: &ApiRoute) -> Value {
             "401": error.clone(), "403": error.clone(), "404": error.clone(), "422": error,
         },
     });
-    if let Some(body) = r.body {
-        op["requestBody"] = json!({ "required": true, "content": { "application/json": { "schema": { "$ref": format!("#/components/schemas/{body}") } } } });
+    match r.body {
+        Some(HOUSEHOLD_FILE) => {
+            let file = json!({ "schema": { "type": "string", "format": "binary" } });
+            op["requestBody"] = json!({ "required": true, "content": { "text/csv": file, XLSX_TYPE: file } });
+        }
+        Some(body) => {
+            op["requestBody"] = json!({ "required": true, "content": { "application/json": { "schema": { "$ref": format!("#/components/schemas/{body}") } } } });
+        }
+        None => {}
     }
     op
 }
+
+/// A body that is a file (CSV or XLSX), not JSON.
+pub const HOUSEHOLD_FILE: &str = "HouseholdFile";
+pub const XLSX_TYPE: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 pub fn spec() -> Value {
     let mut paths = Map::new();

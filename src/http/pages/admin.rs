@@ -90,6 +90,7 @@ async fn disable<S: AppStore>(
     caller.must(Act::Administer).page()?;
     caller.check_form(form.get("csrf"))?;
     let user = app.access.disable(&username).await.page()?;
+    app.forget_callers();
     app.audit(&caller, None, "user.disable", &user.username).await;
     Ok(see_other("/app/admin/users"))
 }

@@ -82,6 +82,7 @@ async fn login<S: AppStore>(State(app): State<App<S>>, headers: HeaderMap, calle
     limits.login_account.succeeded(&account_key);
     if let Some(old) = &caller.session_id {
         app.access.end_session(old).await.page()?;
+        app.forget_callers();
     }
     let (id, _) = app.access.start_session(&user, &caller.address).await.page()?;
     let signed_in = Caller { user: Some(user.clone()), ..caller };
@@ -99,6 +100,7 @@ async fn logout<S: AppStore>(State(app): State<App<S>>, headers: HeaderMap, call
     caller.check_form(form.get("csrf"))?;
     if let Some(id) = &caller.session_id {
         app.access.end_session(id).await.page()?;
+        app.forget_callers();
         app.audit(&caller, None, "logout", caller.username()).await;
     }
     Ok(with_cookie(see_other("/"), format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{}", secure(&headers))))

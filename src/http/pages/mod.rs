@@ -2,7 +2,7 @@
 //! session's CSRF token; every answer to a form that wrote is a redirect (303) to what it
 //! wrote, so a reload never repeats it.
 
-mod accountant;
+pub mod accountant;
 mod admin;
 mod cashier;
 mod login;
