@@ -223,8 +223,13 @@ async fn a_cashier_bills_and_takes_payments_from_the_command_line() {
     ];
     let receipt = ok(url, &pay);
     assert!(receipt.contains("No.000001") && receipt.contains("壹仟贰佰叁拾肆元伍角陆分") && receipt.contains("预收"), "{receipt}");
+    // The household's first receipt carries its new access code, which opens its own page.
+    let code_at = receipt.find("本户查询码：").expect("a new access code") + "本户查询码：".len();
+    let access_code: String = receipt[code_at..].chars().take_while(|c| *c != '（').collect();
+    assert_eq!(access_code.len(), 15, "{receipt}");
     let again = ok(url, &pay);
     assert!(again.contains("No.000001") && again.contains("重复提交"), "{again}");
+    assert!(again.contains("本户查询码已随此前的收据或通知发放") && !again.contains(&access_code), "{again}");
     let dir = tempfile::tempdir().unwrap();
     let pdf = dir.path().join("receipt.pdf");
     let shown = ok(url, &["receipt", "show", "--book", "company", "--number", "1", "--out", pdf.to_str().unwrap(), "--paper", "A4"]);
@@ -242,6 +247,9 @@ async fn a_cashier_bills_and_takes_payments_from_the_command_line() {
     let out =
         ok(url, &["dunning", "--book", "company", "--date", "2025-03-31", "--pay-by", "2025-04-15", "--out", notices.to_str().unwrap()]);
     assert!(out.contains("催缴通知单 1 份"), "3-1-102 owes February, 3-1-101 has paid: {out}");
+    if let Some(text) = pdf_text(&std::fs::read(&notices).unwrap()) {
+        assert!(text.contains("本户查询码：") && !text.contains(&access_code), "3-1-102 gets a code of its own: {text}");
+    }
     let (code, _, err) = run(
         url,
         &[

@@ -6,6 +6,7 @@ mod common;
 
 use common::*;
 use mingzhang::domain::money::Fen;
+use mingzhang::fees::paper::CodeLine;
 use mingzhang::fees::rules::{FeeBasis, HouseholdKind};
 use mingzhang::fees::store::FeesStore;
 use mingzhang::fees::store::{FeesTx, HouseholdRow};
@@ -401,7 +402,7 @@ async fn late_fees<S: FeesStore>(ledger: Ledger<S>, _url: &str) {
         pay_by: date(2026, 4, 15),
         contact: "物业服务中心",
     };
-    let (pdf, _) = mingzhang::fees::paper::dunning::dunning_pdf(&notice, std::slice::from_ref(&st)).unwrap();
+    let (pdf, _) = mingzhang::fees::paper::dunning::dunning_pdf(&notice, std::slice::from_ref(&st), |_| CodeLine::Absent).unwrap();
     if let Some(text) = pdf_text(&pdf) {
         let unwrapped: String = text.split_whitespace().collect();
         assert!(unwrapped.contains("合计人民币壹佰肆拾肆元零陆分（￥144.06）"), "{text}");
@@ -412,19 +413,6 @@ async fn late_fees<S: FeesStore>(ledger: Ledger<S>, _url: &str) {
 #[tokio::test]
 async fn statements_reckon_late_fees_only_for_items_that_set_them_and_cap_them() {
     on_fresh_store!(late_fees)
-}
-
-/// Text of a PDF as poppler reads it back (None when pdftotext is missing and not required).
-fn pdf_text(pdf: &[u8]) -> Option<String> {
-    if !oracle_available("pdftotext") {
-        return None;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("doc.pdf");
-    std::fs::write(&path, pdf).unwrap();
-    let out = std::process::Command::new("pdftotext").args(["-layout", "-enc", "UTF-8"]).arg(&path).arg("-").output().unwrap();
-    assert!(out.status.success(), "pdftotext failed: {}", String::from_utf8_lossy(&out.stderr));
-    Some(String::from_utf8(out.stdout).unwrap())
 }
 
 async fn receipts_on_paper<S: FeesStore>(ledger: Ledger<S>, _url: &str) {
@@ -457,20 +445,22 @@ async fn receipts_on_paper<S: FeesStore>(ledger: Ledger<S>, _url: &str) {
         "a reprint shows what the payment settled"
     );
 
-    let a5 = receipt_pdf(&receipt, Paper::A5).unwrap();
-    assert_eq!(a5, receipt_pdf(&reprint, Paper::A5).unwrap(), "the same receipt prints the same bytes");
+    let a5 = receipt_pdf(&receipt, Paper::A5, CodeLine::Absent).unwrap();
+    assert_eq!(a5, receipt_pdf(&reprint, Paper::A5, CodeLine::Absent).unwrap(), "the same receipt prints the same bytes");
     // Printed again (补打), the copy says so and when; a void carries a stamp.
     let again = mingzhang::fees::Receipt { reprinted_on: Some(date(2025, 7, 2)), ..reprint.clone() };
-    let again_pdf = receipt_pdf(&again, Paper::A5).unwrap();
+    let again_pdf = receipt_pdf(&again, Paper::A5, CodeLine::Absent).unwrap();
     assert_ne!(again_pdf, a5, "a reprint is not a second original");
     let voided = mingzhang::fees::Receipt { voided: true, ..reprint.clone() };
-    if let (Some(again_text), Some(void_text)) = (pdf_text(&again_pdf), pdf_text(&receipt_pdf(&voided, Paper::A5).unwrap())) {
+    if let (Some(again_text), Some(void_text)) =
+        (pdf_text(&again_pdf), pdf_text(&receipt_pdf(&voided, Paper::A5, CodeLine::Absent).unwrap()))
+    {
         assert!(again_text.contains("补打") && again_text.contains("补打日期：2025年7月2日"), "{again_text}");
         assert!(void_text.contains("已作废"), "{void_text}");
         assert!(again_text.contains("开票人") && again_text.contains("复核") && again_text.contains("收款单位（盖章）"), "{again_text}");
     }
     assert!(a5.len() < 200_000, "the embedded font is subsetted: {} bytes", a5.len());
-    let a4 = receipt_pdf(&receipt, Paper::A4).unwrap();
+    let a4 = receipt_pdf(&receipt, Paper::A4, CodeLine::Absent).unwrap();
     if let (Some(a5_text), Some(a4_text)) = (pdf_text(&a5), pdf_text(&a4)) {
         for expected in
             ["收款收据", "No.000001", "1-1-101", "张三", "壹仟贰佰叁拾肆元伍角陆分", "1,234.56", "现金", "出纳丙", "2025年6月18日"]
@@ -492,7 +482,10 @@ async fn receipts_on_paper<S: FeesStore>(ledger: Ledger<S>, _url: &str) {
     let owing: Vec<&str> = statements.iter().map(|s| s.household.as_str()).collect();
     assert_eq!(owing, vec!["1-1-102", "2-1-201", "P-P-001", "S-S01"]);
     let notice = Notice { company: "幸福物业", as_of, pay_by: date(2025, 7, 15), contact: "物业服务中心" };
-    let (pdf, count) = dunning_pdf(&notice, &statements).unwrap();
+    // Li's notice carries her new access code; the others say theirs was given before.
+    let (pdf, count) =
+        dunning_pdf(&notice, &statements, |s| if s.household == "1-1-102" { CodeLine::New("ABC-DEF-GHJ-KMN") } else { CodeLine::Issued })
+            .unwrap();
     assert_eq!(count, 4);
     let only_shops = DunningSelection { buildings: vec!["S".into()], ..select.clone() };
     assert_eq!(dunning_statements(&ledger.store, &book, as_of, &only_shops).await.unwrap().len(), 1);
@@ -502,6 +495,8 @@ async fn receipts_on_paper<S: FeesStore>(ledger: Ledger<S>, _url: &str) {
         assert_eq!(text.matches("停车费催缴通知单").count(), 1, "the parking space's notice is about parking");
         let li = &statements[0];
         assert!(text.contains("李四（1-1-102）"), "{text}");
+        assert_eq!(text.matches("本户查询码：ABC-DEF-GHJ-KMN").count(), 1, "{text}");
+        assert_eq!(text.matches("本户查询码已随此前的收据或通知发放").count(), 3, "{text}");
         assert!(text.contains(&mingzhang::render::pdf::money_text(li.open.0)), "Li's arrears {} are on the notice", li.open);
         // The paragraph wraps, so the words are looked for with the line breaks taken out.
         let unwrapped: String = text.split_whitespace().collect();
@@ -577,7 +572,9 @@ async fn voids<S: FeesStore>(ledger: Ledger<S>, url: &str) {
     assert!(st.payments.iter().all(|p| p.voided) && st.open == Fen(4 * 13406));
     let report = verify_all(&ledger.store).await.unwrap();
     assert!(report.is_clean(), "{:#?}", report.findings);
-    if let Some(text) = pdf_text(&mingzhang::fees::paper::receipt::receipt_pdf(&voided, mingzhang::render::pdf::Paper::A5).unwrap()) {
+    if let Some(text) =
+        pdf_text(&mingzhang::fees::paper::receipt::receipt_pdf(&voided, mingzhang::render::pdf::Paper::A5, CodeLine::Absent).unwrap())
+    {
         assert!(text.contains("已作废") && text.contains(&voided.label), "{text}");
     }
     // Paying again after the void settles the reopened bills oldest first.

@@ -232,13 +232,9 @@ async fn the_web_application_serves_each_user_and_refuses_the_rest() {
     assert_eq!(pdf.headers()["content-type"], "application/pdf");
     let pdf = pdf.bytes().await.unwrap();
     assert!(pdf.starts_with(b"%PDF"));
-    if oracle_available("pdftotext") {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("r.pdf");
-        std::fs::write(&path, &pdf).unwrap();
-        let out = std::process::Command::new("pdftotext").arg(&path).arg("-").output().unwrap();
-        let text = String::from_utf8_lossy(&out.stdout);
+    if let Some(text) = pdf_text(&pdf) {
         assert!(text.contains("No.000001") && text.contains("200.00"), "{text}");
+        assert!(text.contains("本户查询码已随此前的收据或通知发放"), "1-1-101 had its code already: {text}");
     }
     let takings = cashier.get(server.url(&format!("/app/c/{a}/takings?date=2025-01-20"))).send().await.unwrap().text().await.unwrap();
     assert!(takings.contains("现金") && takings.contains("200.00"), "{takings}");
@@ -692,4 +688,43 @@ async fn households_are_imported_by_upload_with_every_bad_row_shown() {
         api.get(server.url("/api/v1/audit?action=households.import")).bearer_auth(token(&db.url, "admin").await).send().await.unwrap();
     let log: serde_json::Value = log.json().await.unwrap();
     assert_eq!(log.as_array().map(Vec::len), Some(2), "{log}");
+}
+
+/// A household without an access code gets one with its first receipt taken on the cashier's
+/// page: shown on the receipt page, printed on the receipt's PDF, and it opens the household's
+/// own page.
+#[tokio::test]
+async fn a_households_first_receipt_carries_its_access_code() {
+    let db = fresh_db().await;
+    let (a, _, _) = seed(&db.url).await;
+    let server = Server::start(&db.url);
+    let cashier = login(&server, "cashier_a").await;
+    let page = cashier.get(server.url(&format!("/app/c/{a}/households/2"))).send().await.unwrap().text().await.unwrap();
+    let csrf = csrf_of(&page);
+    let key_at = page.find("name=\"key\" value=\"").unwrap() + "name=\"key\" value=\"".len();
+    let key = page[key_at..].split('"').next().unwrap().to_string();
+    let form = [("csrf", csrf.as_str()), ("key", key.as_str()), ("amount", "100.00"), ("method", "wechat"), ("date", "2025-01-21")];
+    let r = cashier.post(server.url(&format!("/app/c/{a}/households/2/pay"))).form(&form).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let receipt_path = r.headers()["location"].to_str().unwrap().to_string();
+    let receipt = cashier.get(server.url(&receipt_path)).send().await.unwrap().text().await.unwrap();
+    let shown = &receipt[receipt.find("id=\"new-code\"").expect("the new code is shown")..];
+    let at = shown.find("<strong class=\"mono\">").unwrap() + "<strong class=\"mono\">".len();
+    let code: String = shown[at..].chars().take_while(|c| *c != '<').collect();
+    assert_eq!(code.len(), 15, "{receipt}");
+    let pdf = cashier.get(server.url(&format!("{receipt_path}/pdf"))).send().await.unwrap().bytes().await.unwrap();
+    if let Some(text) = pdf_text(&pdf) {
+        assert!(text.contains(&format!("本户查询码：{code}")), "{text}");
+    }
+    let resident = client();
+    let form = resident.get(server.url(&format!("/c/{a}/household"))).send().await.unwrap().text().await.unwrap();
+    let csrf = csrf_of(&form);
+    let r = resident
+        .post(server.url(&format!("/c/{a}/household")))
+        .form(&[("csrf", csrf.as_str()), ("household", "1-1-102"), ("code", code.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "the printed code opens the household's page");
+    assert!(r.text().await.unwrap().contains("No.000001"));
 }

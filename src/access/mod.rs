@@ -399,6 +399,17 @@ impl<S: AccessStore> Access<S> {
         Ok(Some(load_user(&mut tx, row).await?))
     }
 
+    /// The access code for a receipt or notice being printed: a new code when the household has
+    /// none yet (to be printed in full on this paper), or None when it has one (the paper says
+    /// it was given before). Codes are stored hashed, so only the paper made with the code can
+    /// carry it.
+    pub async fn code_for_paper(&self, community_id: CommunityId, household_id: HouseholdId) -> Result<Option<String>> {
+        if self.has_household_code(community_id, household_id).await? {
+            return Ok(None);
+        }
+        self.issue_household_code(community_id, household_id).await.map(Some)
+    }
+
     /// Issues (or reissues) a household's access code: returned once, to be printed; the
     /// previous code stops working.
     pub async fn issue_household_code(&self, community_id: CommunityId, household_id: HouseholdId) -> Result<String> {

@@ -9,14 +9,17 @@ use clap::{Args, Subcommand};
 use super::{
     book_of, community_of, json, parse_date, parse_period, print_out, render, BookArg, Cli, Command, ReportArgs, ReportKind, ShowFormat,
 };
+use crate::access::store::AccessStore;
+use crate::access::Access;
 use crate::domain::area::AreaM2Hundredths;
 use crate::domain::ids::{CommunityId, HouseholdId};
 use crate::domain::money::Fen;
 use crate::domain::period::Period;
 use crate::error::{Error, Result};
-use crate::fees::paper::dunning::{dunning_pdf, Notice};
+use crate::fees::paper::dunning::{dunning_pdf, owing, Notice};
 use crate::fees::paper::receipt::receipt_pdf;
-use crate::fees::reports::{aging, collection, dunning_statements, household_statement, DunningSelection};
+use crate::fees::paper::CodeLine;
+use crate::fees::reports::{aging, collection, dunning_statements, household_statement, DunningSelection, HouseholdStatement};
 use crate::fees::rules::{FeeBasis, HouseholdKind};
 use crate::fees::store::{FeesStore, StandardFor};
 use crate::fees::units::NewUnit;
@@ -315,8 +318,9 @@ pub struct WaiveArgs {
 }
 
 /// Runs a fee command; None when the command is not one of the fee wing's.
-pub async fn run<S: FeesStore>(ledger: &Ledger<S>, cli: &Cli) -> Result<Option<i32>> {
+pub async fn run<S: FeesStore + AccessStore>(ledger: &Ledger<S>, cli: &Cli) -> Result<Option<i32>> {
     let fees = Fees::new(ledger);
+    let access = Access::new(ledger.store.clone());
     match &cli.command {
         Command::Household(cmd) => households(&fees, community_of(ledger, cli).await?.id, cmd).await?,
         Command::Unit(cmd) => units(&fees, community_of(ledger, cli).await?.id, cmd).await?,
@@ -331,14 +335,14 @@ pub async fn run<S: FeesStore>(ledger: &Ledger<S>, cli: &Cli) -> Result<Option<i
         }
         Command::Bill(args) => bill(&fees, &book_of(ledger, cli, &args.book).await?, args).await?,
         Command::Unbill(args) => unbill(&fees, &book_of(ledger, cli, &args.book).await?, args).await?,
-        Command::Pay(args) => pay(&fees, &book_of(ledger, cli, &args.book).await?, args).await?,
+        Command::Pay(args) => pay(&fees, &access, &book_of(ledger, cli, &args.book).await?, args).await?,
         Command::DayClose(args) => day_close(&fees, &book_of(ledger, cli, &args.book).await?, args).await?,
         Command::Waive(args) => waive(&fees, &book_of(ledger, cli, &args.book).await?, args).await?,
         Command::Receipt(cmd) => {
             let (ReceiptCommand::Show { book, .. } | ReceiptCommand::Void { book, .. }) = cmd;
-            receipts(&fees, &book_of(ledger, cli, book).await?, cmd).await?
+            receipts(&fees, &access, &book_of(ledger, cli, book).await?, cmd).await?
         }
-        Command::Dunning(args) => dunning(&ledger.store, &book_of(ledger, cli, &args.book).await?, args).await?,
+        Command::Dunning(args) => dunning(&ledger.store, &access, &book_of(ledger, cli, &args.book).await?, args).await?,
         _ => return Ok(None),
     }
     Ok(Some(0))
@@ -611,7 +615,7 @@ async fn day_close<S: FeesStore>(fees: &Fees<S>, book: &Book, args: &DayCloseArg
     Ok(())
 }
 
-async fn pay<S: FeesStore>(fees: &Fees<S>, book: &Book, args: &PayArgs) -> Result<()> {
+async fn pay<S: FeesStore + AccessStore>(fees: &Fees<S>, access: &Access<S>, book: &Book, args: &PayArgs) -> Result<()> {
     receipt_paper(&args.pdf)?;
     let household = fees.household_by_label(book.row.community_id, &args.household).await?;
     let amount = Fen::parse(&args.amount).map_err(|e| Error::invalid("--amount", format!("“{}”{e}", args.amount)))?;
@@ -627,8 +631,15 @@ async fn pay<S: FeesStore>(fees: &Fees<S>, book: &Book, args: &PayArgs) -> Resul
         bill_ids: (!args.bill.is_empty()).then(|| args.bill.clone()),
     };
     let receipt = fees.pay(book, &req).await?;
-    print_out(&if args.format == ShowFormat::Json { json(&receipt) } else { receipt_text(&receipt) });
-    write_receipt_pdf(&receipt, &args.pdf)
+    // A household's first receipt carries its new access code (查询码).
+    let code = if receipt.replayed { None } else { access.code_for_paper(book.row.community_id, household.id).await? };
+    let line = code.as_deref().map_or(CodeLine::Issued, CodeLine::New);
+    if args.format == ShowFormat::Json {
+        print_out(&json(&receipt));
+    } else {
+        print_out(&(receipt_text(&receipt) + &line.text().map(|l| l + "\n").unwrap_or_default()));
+    }
+    write_receipt_pdf(&receipt, &args.pdf, line)
 }
 
 /// The receipt's paper and file, checked before anything is recorded.
@@ -637,21 +648,29 @@ fn receipt_paper(args: &PdfArgs) -> Result<Paper> {
     Paper::parse(&args.paper).ok_or_else(|| Error::invalid("--paper", format!("“{}”须为 A5 或 A4", args.paper)))
 }
 
-fn write_receipt_pdf(receipt: &Receipt, args: &PdfArgs) -> Result<()> {
+fn write_receipt_pdf(receipt: &Receipt, args: &PdfArgs, code: CodeLine<'_>) -> Result<()> {
     let Some(path) = &args.out else { return Ok(()) };
-    std::fs::write(path, receipt_pdf(receipt, receipt_paper(args)?)?)?;
+    std::fs::write(path, receipt_pdf(receipt, receipt_paper(args)?, code)?)?;
     eprintln!("收据 PDF 已写入 {}", path.display());
     Ok(())
 }
 
-async fn receipts<S: FeesStore>(fees: &Fees<S>, book: &Book, cmd: &ReceiptCommand) -> Result<()> {
+async fn receipts<S: FeesStore + AccessStore>(fees: &Fees<S>, access: &Access<S>, book: &Book, cmd: &ReceiptCommand) -> Result<()> {
     match cmd {
         ReceiptCommand::Show { number, format, pdf, .. } => {
             receipt_paper(pdf)?;
             // Shown again is printed again: the copy says 补打 and when.
             let receipt = Receipt { reprinted_on: Some(chrono::Local::now().date_naive()), ..fees.receipt(book, *number).await? };
             print_out(&if *format == ShowFormat::Json { json(&receipt) } else { receipt_text(&receipt) });
-            write_receipt_pdf(&receipt, pdf)
+            // A printed copy for a household that has no access code yet carries a new one.
+            let code = match pdf.out {
+                Some(_) => {
+                    let h = fees.household_by_label(book.row.community_id, &receipt.household).await?;
+                    access.code_for_paper(book.row.community_id, h.id).await?
+                }
+                None => None,
+            };
+            write_receipt_pdf(&receipt, pdf, code.as_deref().map_or(CodeLine::Issued, CodeLine::New))
         }
         ReceiptCommand::Void { number, reason, approver, date, .. } => {
             let receipt = fees.void_receipt(book, *number, reason, approver, parse_date("--date", date)?).await?;
@@ -661,7 +680,8 @@ async fn receipts<S: FeesStore>(fees: &Fees<S>, book: &Book, cmd: &ReceiptComman
     }
 }
 
-async fn dunning<S: FeesStore>(store: &S, book: &Book, args: &DunningArgs) -> Result<()> {
+async fn dunning<S: FeesStore + AccessStore>(store: &S, access: &Access<S>, book: &Book, args: &DunningArgs) -> Result<()> {
+    let fees = Fees::new(&Ledger::new(store.clone()));
     super::renamed("--pdf", "--out", args.pdf.is_some())?;
     let out = args.out.as_ref().ok_or_else(|| Error::invalid("--out", "须指定要写入的 PDF 文件"))?;
     let as_of = parse_date("--date", &args.date)?;
@@ -670,7 +690,16 @@ async fn dunning<S: FeesStore>(store: &S, book: &Book, args: &DunningArgs) -> Re
     let select = DunningSelection { buildings: args.building.clone(), min_months: args.min_months, min_overdue };
     let statements = dunning_statements(store, book, as_of, &select).await?;
     let notice = Notice { company: &book.row.name, as_of, pay_by, contact: &args.contact };
-    let (pdf, count) = dunning_pdf(&notice, &statements)?;
+    // A household without an access code gets one on its notice.
+    let mut codes = HashMap::new();
+    for s in owing(&statements) {
+        let h = fees.household_by_label(book.row.community_id, &s.household).await?;
+        if let Some(code) = access.code_for_paper(book.row.community_id, h.id).await? {
+            codes.insert(s.household.clone(), code);
+        }
+    }
+    let line = |s: &HouseholdStatement| codes.get(&s.household).map_or(CodeLine::Issued, |c| CodeLine::New(c));
+    let (pdf, count) = dunning_pdf(&notice, &statements, line)?;
     std::fs::write(out, pdf)?;
     print_out(&format!("催缴通知单 {count} 份已写入 {}\n", out.display()));
     Ok(())

@@ -89,7 +89,13 @@ pub struct App<S: AppStore> {
     /// Who a session or an API token belongs to (by its SHA-256), kept for SCOPE_TTL: every
     /// signed request needs its user, roles and communities.
     pub callers: Kept<String, extract::Known>,
+    /// Access codes issued with a receipt taken on the cashier's page, by (community, receipt
+    /// number), kept for NEW_CODE_TTL so that the receipt page and its PDF can print them.
+    /// Codes are stored only hashed; after this the receipt says the code was given.
+    pub new_codes: Kept<(i64, i64), String>,
 }
+
+pub const NEW_CODE_TTL: Duration = Duration::from_secs(15 * 60);
 
 /// How long a loaded community (its street, its fee book's settings and chart) is reused. A
 /// change made by this server drops it at once (`forget_scopes`); one made by another process
@@ -109,6 +115,7 @@ impl<S: AppStore> Clone for App<S> {
             payments: self.payments.clone(),
             scopes: self.scopes.clone(),
             callers: self.callers.clone(),
+            new_codes: self.new_codes.clone(),
         }
     }
 }
@@ -138,6 +145,7 @@ impl<S: AppStore> App<S> {
             public_pages: Arc::new(Mutex::new(HashMap::new())),
             scopes: Kept::new(SCOPE_TTL),
             callers: Kept::new(SCOPE_TTL),
+            new_codes: Kept::new(NEW_CODE_TTL),
         }
     }
 

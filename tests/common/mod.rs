@@ -189,6 +189,19 @@ pub fn oracle_available(program: &str) -> bool {
     found
 }
 
+/// Text of a PDF as poppler reads it back (None when pdftotext is missing and not required).
+pub fn pdf_text(pdf: &[u8]) -> Option<String> {
+    if !oracle_available("pdftotext") {
+        return None;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("doc.pdf");
+    std::fs::write(&path, pdf).unwrap();
+    let out = std::process::Command::new("pdftotext").args(["-layout", "-enc", "UTF-8"]).arg(&path).arg("-").output().unwrap();
+    assert!(out.status.success(), "pdftotext failed: {}", String::from_utf8_lossy(&out.stderr));
+    Some(String::from_utf8(out.stdout).unwrap())
+}
+
 /// Runs `$case(ledger, url)` on a fresh database of the engine under test.
 #[macro_export]
 macro_rules! on_fresh_store {

@@ -5,6 +5,7 @@ use chrono::NaiveDate;
 use crate::domain::capital::capital_amount;
 use crate::domain::money::Fen;
 use crate::error::Result;
+use crate::fees::paper::CodeLine;
 use crate::fees::reports::HouseholdStatement;
 use crate::render::pdf::{date_text, money_text, months_text, render, Align, Meta, Page, Paper, END_KEEP, KEEP};
 
@@ -13,6 +14,11 @@ const RIGHT_MM: f32 = 188.0;
 const ROW_MM: f32 = 8.0;
 /// Item rows on a page; a household owing for more items than this has the rest summed.
 const MAX_ROWS: usize = 16;
+
+/// The statements that get a notice: the household owes more than its prepayment.
+pub fn owing(statements: &[HouseholdStatement]) -> impl Iterator<Item = &HouseholdStatement> {
+    statements.iter().filter(|s| s.open.0 > s.prepaid.0)
+}
 
 /// The notices' shared wording: who sends them and by when to pay.
 pub struct Notice<'a> {
@@ -91,7 +97,7 @@ fn kept(text: &str) -> String {
     format!("{KEEP}{text}{END_KEEP}")
 }
 
-fn draw(page: &mut Page, notice: &Notice<'_>, s: &HouseholdStatement, number: usize) -> Result<()> {
+fn draw(page: &mut Page, notice: &Notice<'_>, s: &HouseholdStatement, number: usize, code: CodeLine<'_>) -> Result<()> {
     let mid = (LEFT_MM + RIGHT_MM) / 2.0;
     let fees = owed_items(s);
     page.text(mid, 30.0, 20.0, Align::Center, &format!("{fees}催缴通知单"));
@@ -167,17 +173,26 @@ fn draw(page: &mut Page, notice: &Notice<'_>, s: &HouseholdStatement, number: us
     page.text(RIGHT_MM, foot + 24.0, 12.0, Align::Right, &date_text(notice.as_of));
     page.qr(LEFT_MM, foot + 8.0, 22.0, &format!("明账催缴|{}|{}|{}|{}", s.book, s.household, notice.as_of, money_text(owed)))?;
     page.text(LEFT_MM + 25.0, foot + 20.0, 8.0, Align::Left, "扫码核对本通知");
+    if let Some(line) = code.text() {
+        page.text(LEFT_MM, foot + 36.0, 9.0, Align::Left, &line);
+    }
     Ok(())
 }
 
 /// The notices for the given statements (households with nothing owed are skipped), one page
 /// each, as one PDF. Returns the PDF and the number of notices in it.
-pub fn dunning_pdf(notice: &Notice<'_>, statements: &[HouseholdStatement]) -> Result<(Vec<u8>, usize)> {
-    let owing: Vec<&HouseholdStatement> = statements.iter().filter(|s| s.open.0 > s.prepaid.0).collect();
+/// The households that owe more than their prepayment, one notice each, with what `code` says
+/// of each one's access code.
+pub fn dunning_pdf<'a>(
+    notice: &Notice<'_>,
+    statements: &[HouseholdStatement],
+    code: impl Fn(&HouseholdStatement) -> CodeLine<'a>,
+) -> Result<(Vec<u8>, usize)> {
+    let owing: Vec<&HouseholdStatement> = owing(statements).collect();
     let mut pages = Vec::with_capacity(owing.len());
     for (i, s) in owing.iter().enumerate() {
         let mut page = Page::new(Paper::A4)?;
-        draw(&mut page, notice, s, i + 1)?;
+        draw(&mut page, notice, s, i + 1, code(s))?;
         pages.push(page);
     }
     let meta = Meta { title: "催缴通知单", author: notice.company, subject: "催缴通知单", date: notice.as_of };

@@ -3,6 +3,7 @@
 //! (收据联), with a cut line between.
 
 use crate::error::Result;
+use crate::fees::paper::CodeLine;
 use crate::fees::Receipt;
 use crate::render::pdf::{date_text, money_text, months_text, render, Align, Meta, Page, Paper};
 
@@ -50,7 +51,7 @@ fn item_rows(r: &Receipt) -> Vec<ItemRow> {
 }
 
 /// Draws one copy of the receipt in the 148 mm band that starts at `top_mm`.
-fn draw_copy(page: &mut Page, r: &Receipt, top_mm: f32, copy: &str) -> Result<()> {
+fn draw_copy(page: &mut Page, r: &Receipt, top_mm: f32, copy: &str, code: CodeLine<'_>) -> Result<()> {
     let mid = (LEFT_MM + RIGHT_MM) / 2.0;
     page.text(mid, top_mm + 16.0, 16.0, Align::Center, &format!("{} 收款收据", r.book));
     page.text(mid, top_mm + 22.5, 9.0, Align::Center, copy);
@@ -112,6 +113,9 @@ fn draw_copy(page: &mut Page, r: &Receipt, top_mm: f32, copy: &str) -> Result<()
         format!("账簿指纹：{short}（可在公示账本中核对）")
     };
     page.text(LEFT_MM, foot + 20.0, 8.0, Align::Left, &link);
+    if let Some(line) = code.text() {
+        page.text(LEFT_MM, foot + 25.0, 8.0, Align::Left, &line);
+    }
     page.qr(RIGHT_MM - qr_mm, foot - 5.0, qr_mm, &verification_text(r))?;
     Ok(())
 }
@@ -121,16 +125,17 @@ pub fn verification_text(r: &Receipt) -> String {
     format!("明账收据|{}|{}|{}|{}|{}|{}", r.book, r.label, r.paid_on, money_text(r.amount.0), r.voucher, r.fingerprint)
 }
 
-/// The receipt as a PDF on A5 (payer's copy) or A4 (counterfoil above the payer's copy).
-pub fn receipt_pdf(r: &Receipt, paper: Paper) -> Result<Vec<u8>> {
+/// The receipt as a PDF on A5 (payer's copy) or A4 (counterfoil above the payer's copy). The
+/// household's access code goes on the payer's copy only.
+pub fn receipt_pdf(r: &Receipt, paper: Paper, code: CodeLine<'_>) -> Result<Vec<u8>> {
     let mut page = Page::new(paper)?;
     match paper {
-        Paper::A5 => draw_copy(&mut page, r, 0.0, "收据联（交款人留存）")?,
+        Paper::A5 => draw_copy(&mut page, r, 0.0, "收据联（交款人留存）", code)?,
         Paper::A4 => {
-            draw_copy(&mut page, r, 0.0, "第一联 存根联（收款单位留存）")?;
+            draw_copy(&mut page, r, 0.0, "第一联 存根联（收款单位留存）", CodeLine::Absent)?;
             page.dashed_line(148.5, 6.0, 204.0);
             page.text(105.0, 147.5, 7.0, Align::Center, "沿此线裁开");
-            draw_copy(&mut page, r, 148.5, "第二联 收据联（交款人留存）")?;
+            draw_copy(&mut page, r, 148.5, "第二联 收据联（交款人留存）", code)?;
         }
     }
     let title = match r.reprinted_on {

@@ -18,6 +18,7 @@ use crate::access::{secret, Act};
 use crate::domain::ids::HouseholdId;
 use crate::domain::money::Fen;
 use crate::fees::paper::receipt::receipt_pdf;
+use crate::fees::paper::CodeLine;
 use crate::fees::store::HouseholdRow;
 use crate::fees::{household_label, receipt_label, Method, PaymentRequest};
 use crate::http::error::{HttpError, HttpResult};
@@ -189,7 +190,16 @@ async fn pay<S: AppStore>(
         bill_ids: (!bill_ids.is_empty()).then_some(bill_ids),
     };
     match app.payments.pay(&scope.book, &req, &caller).await {
-        Ok(receipt) => Ok(see_other(&format!("/app/c/{id}/receipts/{}", receipt.number))),
+        Ok(receipt) => {
+            // A household's first receipt carries its new access code.
+            if !receipt.replayed {
+                if let Some(code) = app.access.code_for_paper(scope.community.id, h.id).await.page()? {
+                    app.audit(&caller, Some(scope.community.id), "household.code", &household_label(&h)).await;
+                    app.new_codes.put((id, receipt.number), code);
+                }
+            }
+            Ok(see_other(&format!("/app/c/{id}/receipts/{}", receipt.number)))
+        }
         Err(e) if e.code() != "internal" => refused(e.to_string()).await,
         Err(e) => Err(HttpError::from(e).as_page()),
     }
@@ -216,7 +226,8 @@ async fn receipt<S: AppStore>(State(app): State<App<S>>, Path((id, number)): Pat
     let r = app.fees.receipt(&scope.book, number).await.page()?;
     let household_id = app.fees.household_by_label(scope.community.id, &r.household).await.page()?.id.0;
     let may_collect = caller.user().page()?.may(Act::Collect);
-    let data = minijinja::context! { community => community_value(&scope), r, household_id, may_collect };
+    let new_code = app.new_codes.get(&(id, number));
+    let data = minijinja::context! { community => community_value(&scope), r, household_id, may_collect, new_code };
     page(&caller, "receipt.html", &r.label, data)
 }
 
@@ -227,7 +238,19 @@ async fn receipt_file<S: AppStore>(
 ) -> HttpResult<Response> {
     let scope = app.scope(&caller, id, Act::Read).await.page()?;
     let r = app.fees.receipt(&scope.book, number).await.page()?;
-    let pdf = receipt_pdf(&r, Paper::A5).page()?;
+    let new_code = app.new_codes.get(&(id, number));
+    let line = match &new_code {
+        Some(code) => CodeLine::New(code),
+        None => {
+            let h = app.fees.household_by_label(scope.community.id, &r.household).await.page()?;
+            if app.access.has_household_code(scope.community.id, h.id).await.page()? {
+                CodeLine::Issued
+            } else {
+                CodeLine::Absent
+            }
+        }
+    };
+    let pdf = receipt_pdf(&r, Paper::A5, line).page()?;
     let disposition = format!("inline; filename=\"receipt-{number:06}.pdf\"");
     Ok(([(header::CONTENT_TYPE, "application/pdf".to_string()), (header::CONTENT_DISPOSITION, disposition)], pdf).into_response())
 }
