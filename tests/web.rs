@@ -728,3 +728,66 @@ async fn a_households_first_receipt_carries_its_access_code() {
     assert_eq!(r.status(), StatusCode::OK, "the printed code opens the household's page");
     assert!(r.text().await.unwrap().contains("No.000001"));
 }
+
+/// The admin's pages change a user's roles and communities (and password), and a community's
+/// street; a role-less grant is refused with nothing changed; nobody else may.
+#[tokio::test]
+async fn an_admin_changes_roles_communities_and_streets() {
+    let db = fresh_db().await;
+    let (a, b, _) = seed(&db.url).await;
+    let server = Server::start(&db.url);
+    let cashier_b = login(&server, "cashier_b").await;
+    assert_eq!(cashier_b.get(server.url(&format!("/app/c/{a}/cashier"))).send().await.unwrap().status(), StatusCode::NOT_FOUND);
+    let admin = login(&server, "admin").await;
+    let form = admin.get(server.url("/app/admin/users/cashier_b")).send().await.unwrap().text().await.unwrap();
+    assert!(form.contains("value=\"cashier\" checked"), "{form}");
+    let csrf = csrf_of(&form);
+    let grant = |fields: Vec<(&'static str, String)>| admin.post(server.url("/app/admin/users/cashier_b")).form(&fields).send();
+    let before = books_snapshot(&db.url).await;
+    let r = grant(vec![("csrf", csrf.clone()), ("community", a.to_string())]).await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("至少须有一个角色"));
+    assert_unchanged(&before, &books_snapshot(&db.url).await, "a refused grant");
+    let r = grant(vec![("csrf", csrf.clone()), ("role", "cashier".into()), ("community", a.to_string())]).await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    // At once: the server forgets who its sessions belong to when a user changes.
+    assert_eq!(cashier_b.get(server.url(&format!("/app/c/{a}/cashier"))).send().await.unwrap().status(), StatusCode::OK);
+    assert_eq!(cashier_b.get(server.url(&format!("/app/c/{b}/cashier"))).send().await.unwrap().status(), StatusCode::NOT_FOUND);
+    let cashier_a = login(&server, "cashier_a").await;
+    let r = cashier_a
+        .post(server.url("/app/admin/users/cashier_b"))
+        .form(&[("csrf", session_csrf(&server, &cashier_a).await.as_str()), ("role", "admin")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN, "only an admin grants");
+
+    // 乙 joins 东街: its finance office now reads it.
+    let office = login(&server, "office_east").await;
+    let t = token(&db.url, "office_east").await;
+    let overview = |t: String| client().get(server.url("/api/v1/office/overview")).bearer_auth(t).send();
+    let seen: serde_json::Value = overview(t.clone()).await.unwrap().json().await.unwrap();
+    assert!(!seen.to_string().contains("乙社区"), "{seen}");
+    let r = admin
+        .post(server.url(&format!("/app/admin/communities/{b}/street")))
+        .form(&[("csrf", csrf.as_str()), ("street", "东街")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let seen: serde_json::Value = overview(t).await.unwrap().json().await.unwrap();
+    assert!(seen.to_string().contains("乙社区"), "{seen}");
+    assert_eq!(office.get(server.url(&format!("/app/c/{b}/reports/trial-balance"))).send().await.unwrap().status(), StatusCode::OK);
+
+    // The API does the same.
+    let r = client()
+        .post(server.url("/api/v1/users/cashier_b/access"))
+        .bearer_auth(token(&db.url, "admin").await)
+        .json(&serde_json::json!({ "roles": ["reviewer"], "communities": [b] }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let user: serde_json::Value = r.json().await.unwrap();
+    assert_eq!((user["roles"].clone(), user["communities"].clone()), (serde_json::json!(["reviewer"]), serde_json::json!([b])), "{user}");
+}

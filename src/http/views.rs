@@ -24,6 +24,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("takings.html", include_str!("views/takings.html")),
     ("office.html", include_str!("views/office.html")),
     ("users.html", include_str!("views/users.html")),
+    ("user.html", include_str!("views/user.html")),
     ("audit.html", include_str!("views/audit.html")),
     ("vouchers.html", include_str!("views/vouchers.html")),
     ("voucher_new.html", include_str!("views/voucher_new.html")),

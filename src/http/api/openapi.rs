@@ -73,6 +73,10 @@ pub const ROUTES: &[ApiRoute] = &[
     route("get", "/api/v1/office/overview", "街道总览（period：月份）", &["finance_office", "admin", "auditor"], "Overview"),
     route("get", "/api/v1/users", "用户列表", &["admin"], "Users"),
     ApiRoute { body: Some("UserIn"), ..route("post", "/api/v1/users", "新增用户", &["admin"], "User") },
+    ApiRoute {
+        body: Some("AccessIn"),
+        ..route("post", "/api/v1/users/{username}/access", "重新授予用户的角色、社区与街道（取代原有的）", &["admin"], "User")
+    },
     route("get", "/api/v1/audit", "审计日志（community_id、username、action、limit）", &["admin", "auditor"], "AuditRows"),
 ];
 
@@ -86,6 +90,9 @@ fn schemas() -> Value {
             "household_id": { "type": "integer" }, "amount": { "$ref": "#/components/schemas/Amount" },
             "method": { "type": "string", "enum": ["cash", "bank", "wechat", "alipay"] },
             "date": { "type": "string", "format": "date" }, "bills": { "type": "array", "items": { "type": "integer" } } } },
+        "AccessIn": { "type": "object", "required": ["roles"], "additionalProperties": false, "properties": {
+            "roles": { "type": "array", "items": { "type": "string", "enum": ["admin", "accountant", "reviewer", "cashier", "finance_office", "auditor"] } },
+            "communities": { "type": "array", "items": { "type": "integer" } }, "street": { "type": "string" } } },
         "HouseholdImport": { "type": "object", "properties": {
             "added": { "type": "integer" }, "changed": { "type": "integer" }, "unchanged": { "type": "integer" } } },
         "VoidIn": { "type": "object", "required": ["reason", "approver", "approver_password"], "additionalProperties": false, "properties": {

@@ -1,10 +1,10 @@
 //! The API of the access wing and the finance office: users (admin), the audit log (admin,
 //! auditor), the street's overview.
 
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 
 use super::ApiJson;
@@ -19,6 +19,7 @@ use crate::http::{App, AppStore};
 pub fn routes<S: AppStore>() -> Router<App<S>> {
     Router::new()
         .route("/api/v1/users", get(users::<S>).post(add_user::<S>))
+        .route("/api/v1/users/{username}/access", post(grant::<S>))
         .route("/api/v1/audit", get(audit::<S>))
         .route("/api/v1/office/overview", get(overview::<S>))
 }
@@ -65,6 +66,38 @@ async fn add_user<S: AppStore>(
     let user = app.access.add_user(&new).await?;
     app.audit(&caller, communities.first().copied(), "user.add", &user.username).await;
     Ok((StatusCode::CREATED, Json(user)).into_response())
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccessIn {
+    pub roles: Vec<Role>,
+    #[serde(default)]
+    pub communities: Vec<i64>,
+    #[serde(default)]
+    pub street: String,
+}
+
+/// Replaces a user's roles, communities and street.
+async fn grant<S: AppStore>(
+    State(app): State<App<S>>,
+    Path(username): Path<String>,
+    headers: HeaderMap,
+    Signed(caller): Signed,
+    ApiJson(body): ApiJson<AccessIn>,
+) -> HttpResult<Json<User>> {
+    caller.must(Act::Administer)?;
+    caller.check_api_write(&headers)?;
+    let known = app.communities().await?;
+    let communities: Vec<CommunityId> = body.communities.iter().map(|c| CommunityId(*c)).collect();
+    if let Some(missing) = communities.iter().find(|c| !known.iter().any(|k| k.id == **c)) {
+        return Err(HttpError::invalid("communities", format!("社区 #{missing} 不存在")));
+    }
+    let user = app.access.set_access(&username, &body.roles, &communities, &body.street).await?;
+    app.forget_callers();
+    let target = format!("{}：{}", user.username, user.roles.iter().map(|r| r.label()).collect::<Vec<_>>().join("、"));
+    app.audit(&caller, communities.first().copied(), "user.grant", &target).await;
+    Ok(Json(user))
 }
 
 async fn audit<S: AppStore>(

@@ -20,6 +20,8 @@ pub fn routes<S: AppStore>() -> Router<App<S>> {
     Router::new()
         .route("/app/admin/users", get(users::<S>).post(add_user::<S>))
         .route("/app/admin/users/{username}/disable", post(disable::<S>))
+        .route("/app/admin/users/{username}", get(user_form::<S>).post(grant::<S>))
+        .route("/app/admin/communities/{community}/street", post(street::<S>))
         .route("/app/admin/audit", get(audit::<S>))
 }
 
@@ -42,9 +44,89 @@ async fn users_data<S: AppStore>(app: &App<S>) -> HttpResult<Value> {
             }
         })
         .collect();
-    let communities: Vec<Value> = communities.iter().map(|c| minijinja::context! { id => c.id.0, name => c.name }).collect();
+    let mut listed = Vec::new();
+    for c in &communities {
+        listed.push(minijinja::context! { id => c.id.0, name => c.name, street => app.access.street_of(c.id).await? });
+    }
     let roles: Vec<(&str, &str)> = ROLES.iter().map(|r| (r.as_str(), r.label())).collect();
-    Ok(minijinja::context! { users, communities, roles })
+    Ok(minijinja::context! { users, communities => listed, roles })
+}
+
+/// One user's roles, communities and street, with a form to change them (and the password).
+async fn user_form<S: AppStore>(State(app): State<App<S>>, Path(username): Path<String>, caller: Caller) -> HttpResult<Html<String>> {
+    caller.must(Act::Administer).page()?;
+    let user = app.access.user(&username).await.page()?;
+    page(&caller, "user.html", &user.username, user_data(&app, &user, None).await?)
+}
+
+async fn user_data<S: AppStore>(app: &App<S>, user: &User, message: Option<String>) -> HttpResult<Value> {
+    let communities: Vec<Value> = app
+        .communities()
+        .await
+        .page()?
+        .iter()
+        .map(|c| minijinja::context! { id => c.id.0, name => c.name, given => user.communities.contains(&c.id) })
+        .collect();
+    let roles: Vec<Value> =
+        ROLES.iter().map(|r| minijinja::context! { value => r.as_str(), label => r.label(), given => user.roles.contains(r) }).collect();
+    let shown = minijinja::context! { username => user.username, display_name => user.display_name, street => user.street, disabled => user.disabled };
+    Ok(minijinja::context! { user => shown, roles, communities, message })
+}
+
+/// Replaces a user's roles, communities and street; sets a new password when one is given.
+async fn grant<S: AppStore>(
+    State(app): State<App<S>>,
+    Path(username): Path<String>,
+    headers: HeaderMap,
+    caller: Caller,
+    body: Bytes,
+) -> HttpResult<Response> {
+    let form = Fields::parse(&headers, &body)?;
+    caller.must(Act::Administer).page()?;
+    caller.check_form(form.get("csrf"))?;
+    let roles: Vec<Role> = form.all("role").filter_map(Role::parse).collect();
+    let communities: Vec<CommunityId> = form.all("community").filter_map(|c| c.parse::<i64>().ok()).map(CommunityId).collect();
+    let changed = match app.access.set_access(&username, &roles, &communities, form.get("street")).await {
+        Ok(user) => match form.get("password") {
+            "" => Ok(user),
+            password => app.access.set_password(&username, password).await.map(|()| user),
+        },
+        Err(e) => Err(e),
+    };
+    app.forget_callers();
+    match changed {
+        Ok(user) => {
+            let target = format!("{}：{}", user.username, user.roles.iter().map(|r| r.label()).collect::<Vec<_>>().join("、"));
+            app.audit(&caller, communities.first().copied(), "user.grant", &target).await;
+            if !form.get("password").is_empty() {
+                app.audit(&caller, None, "user.password", &user.username).await;
+            }
+            Ok(see_other(&format!("/app/admin/users/{}", user.username)))
+        }
+        Err(e) => {
+            let user = app.access.user(&username).await.page()?;
+            let data = user_data(&app, &user, Some(e.to_string())).await?;
+            page_with(StatusCode::UNPROCESSABLE_ENTITY, &caller, "user.html", &user.username, data)
+        }
+    }
+}
+
+/// Sets the street a community belongs to (its finance office reads it).
+async fn street<S: AppStore>(
+    State(app): State<App<S>>,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+    caller: Caller,
+    body: Bytes,
+) -> HttpResult<Response> {
+    let form = Fields::parse(&headers, &body)?;
+    caller.must(Act::Administer).page()?;
+    caller.check_form(form.get("csrf"))?;
+    let community = app.community(id).await?.community;
+    app.access.set_street(community.id, form.get("street")).await.page()?;
+    app.forget_scopes();
+    app.audit(&caller, Some(community.id), "community.street", &format!("{}：{}", community.name, form.get("street").trim())).await;
+    Ok(see_other("/app/admin/users"))
 }
 
 async fn users<S: AppStore>(State(app): State<App<S>>, caller: Caller) -> HttpResult<Html<String>> {
