@@ -432,6 +432,13 @@ async fn the_web_application_serves_each_user_and_refuses_the_rest() {
         metrics.contains("mingzhang_payments_total 3") && metrics.contains("mingzhang_http_request_duration_seconds_bucket"),
         "{metrics}"
     );
+    // The server ran verify when it started; its result is on /metrics.
+    assert!(
+        metrics.contains("mingzhang_verify_clean_total 1")
+            && metrics.contains("mingzhang_verify_findings{invariant=\"1\"} 0")
+            && metrics.contains("mingzhang_verify_last_run_timestamp_seconds"),
+        "{metrics}"
+    );
 }
 
 #[tokio::test]

@@ -86,9 +86,10 @@ pub async fn run<S: FeesStore + AccessStore>(ledger: &Ledger<S>, cli: &Cli) -> R
             access.set_street(c.id, street).await?;
             print_out(&format!("社区“{}”属于街道“{}”\n", c.name, street.trim()));
         }
-        Command::Serve { listen } => {
+        Command::Serve { listen, verify_every_minutes } => {
             crate::http::init_logging();
-            crate::http::serve(ledger.store.clone(), listen, "").await?;
+            let every = std::time::Duration::from_secs(60 * verify_every_minutes);
+            crate::http::serve(ledger.store.clone(), listen, "", every).await?;
         }
         _ => return Ok(None),
     }

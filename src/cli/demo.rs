@@ -656,7 +656,7 @@ pub(crate) async fn run_demo(db: Option<&str>, seed: u64, year: i32, households:
         };
         out += &demo_users(&s, &access, books.company.row.community_id).await?;
         crate::http::init_logging();
-        crate::http::serve(s, listen, &out).await?;
+        crate::http::serve(s, listen, &out, std::time::Duration::from_secs(60 * 60)).await?;
         Ok(0)
     })
 }

@@ -157,6 +157,9 @@ pub enum Command {
         /// 监听地址
         #[arg(long, default_value = "127.0.0.1:8080")]
         listen: String,
+        /// 每隔多少分钟在后台复核一次账簿（verify，启动时先复核一次；结果见 /metrics）；0 为不复核
+        #[arg(long, default_value_t = 60)]
+        verify_every_minutes: u64,
     },
     /// 在新数据库上建立演示社区并打印其报表
     Demo {

@@ -60,6 +60,28 @@ pub fn add(name: &'static str, n: u64) {
     with(|r| *r.counters.entry(name).or_default() += n);
 }
 
+/// The last `verify` the server ran: when, how long it took, and its findings by invariant.
+struct Verified {
+    at_unix_s: i64,
+    took: Duration,
+    findings_by_invariant: [u64; 8],
+}
+
+static LAST_VERIFY: Mutex<Option<Verified>> = Mutex::new(None);
+
+/// Records a run of `verify`: counted as clean or failed, and kept as the last one.
+pub fn verified(report: &crate::verify::VerifyReport, took: Duration) {
+    count(if report.is_clean() { "verify_clean" } else { "verify_failed" });
+    let mut findings_by_invariant = [0u64; 8];
+    for f in &report.findings {
+        if let Some(n) = findings_by_invariant.get_mut(usize::from(f.invariant.clamp(1, 8)) - 1) {
+            *n += 1;
+        }
+    }
+    let last = Verified { at_unix_s: chrono::Utc::now().timestamp(), took, findings_by_invariant };
+    *LAST_VERIFY.lock().unwrap_or_else(|p| p.into_inner()) = Some(last);
+}
+
 fn label(text: &str) -> String {
     text.replace('\\', "\\\\").replace('"', "\\\"")
 }
@@ -92,6 +114,40 @@ pub fn render() -> String {
             let n = r.counters.get(name).copied().unwrap_or(0);
             out.push_str(&format!("# TYPE mingzhang_{name}_total counter\nmingzhang_{name}_total {n}\n"));
         }
+        if let Some(v) = LAST_VERIFY.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
+            out.push_str("# HELP mingzhang_verify_findings Findings of the last verify, by invariant of DESIGN.md section 3.\n");
+            out.push_str("# TYPE mingzhang_verify_findings gauge\n");
+            for (i, n) in v.findings_by_invariant.iter().enumerate() {
+                out.push_str(&format!("mingzhang_verify_findings{{invariant=\"{}\"}} {n}\n", i + 1));
+            }
+            out.push_str(&format!(
+                "# TYPE mingzhang_verify_last_run_timestamp_seconds gauge\nmingzhang_verify_last_run_timestamp_seconds {}\n",
+                v.at_unix_s
+            ));
+            out.push_str(&format!(
+                "# TYPE mingzhang_verify_last_duration_seconds gauge\nmingzhang_verify_last_duration_seconds {}\n",
+                v.took.as_secs_f64()
+            ));
+        }
         out
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::verify::{Finding, VerifyReport};
+
+    #[test]
+    fn the_last_verify_is_rendered_with_its_findings_by_invariant() {
+        let finding = |invariant| Finding { community: "甲".into(), book: "company".into(), invariant, message: "断链".into() };
+        let report = VerifyReport { books: 1, vouchers: 9, lines: 20, findings: vec![finding(3), finding(3), finding(8)] };
+        verified(&report, Duration::from_millis(1500));
+        let text = render();
+        assert!(text.contains("mingzhang_verify_failed_total 1"), "{text}");
+        assert!(text.contains("mingzhang_verify_findings{invariant=\"3\"} 2"), "{text}");
+        assert!(text.contains("mingzhang_verify_findings{invariant=\"8\"} 1"), "{text}");
+        assert!(text.contains("mingzhang_verify_findings{invariant=\"1\"} 0"), "{text}");
+        assert!(text.contains("mingzhang_verify_last_duration_seconds 1.5"), "{text}");
+    }
 }

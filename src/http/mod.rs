@@ -290,11 +290,16 @@ async fn observe(mut request: Request, next: Next) -> Response {
 
 /// Serves the books at `listen` until interrupted; prints the address it listens on (the port
 /// chosen, for `:0`) before the first request is taken.
-pub async fn serve<S: AppStore>(store: S, listen: &str, banner: &str) -> Result<()> {
+/// Serves the books on `listen`, and runs `verify` at start and every `verify_every` (none when
+/// zero), its results on /metrics.
+pub async fn serve<S: AppStore>(store: S, listen: &str, banner: &str, verify_every: Duration) -> Result<()> {
     let listener =
         tokio::net::TcpListener::bind(listen).await.map_err(|e| Error::invalid("--listen", format!("无法在 {listen} 上监听：{e}")))?;
     let address = listener.local_addr()?;
     crate::cli::print_out(&format!("{banner}明账网页服务：http://{address}/\n"));
+    if !verify_every.is_zero() {
+        tokio::spawn(verify_now_and_then(store.clone(), verify_every));
+    }
     let app = router(App::new(store.clone()));
     axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(async {
@@ -303,6 +308,27 @@ pub async fn serve<S: AppStore>(store: S, listen: &str, banner: &str) -> Result<
         .await?;
     store.close().await;
     Ok(())
+}
+
+/// `verify` over every book, now and then every `every`: a failed run is logged and counted.
+async fn verify_now_and_then<S: AppStore>(store: S, every: Duration) {
+    let mut tick = tokio::time::interval(every);
+    loop {
+        tick.tick().await;
+        let started = Instant::now();
+        match crate::verify::verify_all(&store).await {
+            Ok(report) => {
+                if !report.is_clean() {
+                    tracing::error!(findings = report.findings.len(), "verify found broken invariants");
+                }
+                metrics::verified(&report, started.elapsed());
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "verify could not run");
+                metrics::count("verify_failed");
+            }
+        }
+    }
 }
 
 /// An answer of the pages: a redirect after a form (303, so a reload does not repeat it).
