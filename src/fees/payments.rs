@@ -108,6 +108,9 @@ impl<S: FeesStore> Fees<S> {
 
     /// The payments of `pay_many` whose keys are sane, each in a savepoint of one transaction.
     async fn record_payments(&self, book: &Book, reqs: &[PaymentRequest<'_>], keys: &[Result<&str>]) -> Vec<Result<Option<Receipt>>> {
+        if let Some(all) = self.record_all_or_none(book, reqs, keys).await {
+            return all;
+        }
         let mut tx = match self.store().begin().await {
             Ok(tx) => tx,
             Err(e) => return reqs.iter().map(|_| Err(Error::Conflict(format!("无法开始记账：{e}")))).collect(),
@@ -134,6 +137,31 @@ impl<S: FeesStore> Fees<S> {
     }
 }
 
+impl<S: FeesStore> Fees<S> {
+    /// The payments of `reqs` in one transaction without a savepoint each, as nearly every
+    /// batch is all new and sound; None, with nothing written, at the first that is not (a
+    /// refusal, a key already taken), when the caller records them one savepoint each.
+    async fn record_all_or_none(
+        &self,
+        book: &Book,
+        reqs: &[PaymentRequest<'_>],
+        keys: &[Result<&str>],
+    ) -> Option<Vec<Result<Option<Receipt>>>> {
+        let mut tx = self.store().begin().await.ok()?;
+        let mut recorded = Vec::with_capacity(reqs.len());
+        for (req, key) in reqs.iter().zip(keys) {
+            let key = key.as_ref().ok()?;
+            match record_payment_in(&mut tx, book, req, key).await {
+                Ok(Some(receipt)) => recorded.push(Ok(Some(receipt))),
+                // Dropped unfinished, the transaction rolls back.
+                _ => return None,
+            }
+        }
+        tx.commit().await.ok()?;
+        Some(recorded)
+    }
+}
+
 /// The idempotency key of a payment, when it and the amount are sane.
 fn checked_key<'a>(req: &PaymentRequest<'a>) -> Result<&'a str> {
     let key = req.idempotency_key.trim();
@@ -150,14 +178,21 @@ fn checked_key<'a>(req: &PaymentRequest<'a>) -> Result<&'a str> {
 }
 
 /// Records one payment in `tx`: None, with nothing left to keep, when its key is taken.
-async fn record_payment_in<T: FeesTx + LedgerTx>(tx: &mut T, book: &Book, req: &PaymentRequest<'_>, key: &str) -> Result<Option<Receipt>> {
+async fn record_payment_in<T: FeesTx + LedgerTx + crate::store::Tx>(
+    tx: &mut T,
+    book: &Book,
+    req: &PaymentRequest<'_>,
+    key: &str,
+) -> Result<Option<Receipt>> {
     {
         let accounts = fee_accounts(book)?;
         // The book's row first, before anything is read: on PostgreSQL two payments of one
         // household (or a payment and a billing run, a waiver, a void) would otherwise both plan
         // on the same open bills and settle them twice. SQLite's BEGIN IMMEDIATE queues writers
-        // already; there this costs one UPDATE of a row the transaction writes anyway.
-        tx.claim_chain(book.key(), 0, 0).await?;
+        // already.
+        if !tx.writers_take_turns() {
+            tx.claim_chain(book.key(), 0, 0).await?;
+        }
         let household = tx
             .household(book.row.community_id, req.household_id)
             .await?

@@ -257,8 +257,11 @@ impl Store for PgStore {
 }
 
 macro_rules! impl_tx {
-    ($tx_type:ty) => {
+    ($tx_type:ty, $writers_take_turns:expr) => {
         impl Tx for $tx_type {
+            fn writers_take_turns(&self) -> bool {
+                $writers_take_turns
+            }
             async fn commit(self) -> Result<()> {
                 Ok(self.tx.commit().await?)
             }
@@ -279,5 +282,5 @@ macro_rules! impl_tx {
     };
 }
 
-impl_tx!(SqliteTx);
-impl_tx!(PgTx);
+impl_tx!(SqliteTx, true);
+impl_tx!(PgTx, false);

@@ -52,6 +52,9 @@ pub trait Tx: Send {
     /// Undoes everything since `savepoint`, also after a failed statement (which on
     /// PostgreSQL leaves the transaction unusable until then).
     fn rollback_to_savepoint(&mut self) -> impl Future<Output = Result<()>> + Send;
+    /// Whether writers already take turns from the transaction's first statement (SQLite's
+    /// BEGIN IMMEDIATE), so that nothing need be claimed before reading what is to be written.
+    fn writers_take_turns(&self) -> bool;
 }
 
 /// A database URL as it may be shown: a password in it replaced by `***`.

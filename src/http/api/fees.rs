@@ -188,8 +188,8 @@ async fn pay<S: AppStore>(
     let key = idempotency_key(&headers)?;
     let amount = Fen::parse(&body.amount).map_err(|e| HttpError::invalid("amount", format!("收款金额“{}”{e}", body.amount)))?;
     let paid_on = date_or_today("date", body.date.as_deref())?;
-    // A household of another community is as missing as one that does not exist.
-    household_of(&app, &scope, body.household_id).await?;
+    // A household of another community is as missing as one that does not exist: the
+    // payment looks it up in the scope's community.
     let req = PaymentRequest {
         household_id: HouseholdId(body.household_id),
         amount,
