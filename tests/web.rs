@@ -164,7 +164,13 @@ async fn the_web_application_serves_each_user_and_refuses_the_rest() {
 
     // Every API route refuses a caller who is not signed in.
     for (path, methods) in spec["paths"].as_object().unwrap() {
-        let path = path.replace("{community}", &a.to_string()).replace("{household}", "1").replace("{number}", "1");
+        let path = path
+            .replace("{community}", &a.to_string())
+            .replace("{household}", "1")
+            .replace("{number}", "1")
+            .replace("{id}", "1")
+            .replace("{action}", "review")
+            .replace("{kind}", "trial-balance");
         for method in methods.as_object().unwrap().keys() {
             let r = match method.as_str() {
                 "get" => anon.get(server.url(&path)).send().await.unwrap(),
@@ -558,6 +564,49 @@ async fn an_accountant_enters_a_voucher_and_a_reviewer_posts_it() {
     assert!(run.contains("已计费") && run.contains("记-0001"), "numbers start again each month: {run}");
     // 乙 is untouched by 甲's accountant, and cannot be reached.
     assert_eq!(accountant.get(server.url(&format!("/app/c/{b}/billing"))).send().await.unwrap().status(), StatusCode::NOT_FOUND);
+
+    // The same work through the API: a draft, refused when unbalanced; reviewed and posted by
+    // the reviewer; the trial balance as a JSON table; a billing preview that writes nothing.
+    let (kj, sh) = (token(&db.url, "accountant_a").await, token(&db.url, "reviewer_a").await);
+    let api = client();
+    let call = |method: &str, path: String, t: &str, body: Value| {
+        let r = if method == "get" { api.get(server.url(&path)) } else { api.post(server.url(&path)).json(&body) };
+        r.bearer_auth(t).send()
+    };
+    let lines = |credit: &str| {
+        json!({ "date": "2025-02-10", "lines": [
+            { "summary": "收取车位费", "account": "kcxj", "debit": "50.00" },
+            { "summary": "收取车位费", "account": "500102", "credit": credit } ] })
+    };
+    let before = books_snapshot(&db.url).await;
+    let r = call("post", format!("/api/v1/communities/{a}/vouchers"), &kj, lines("49.00")).await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("借贷不平"));
+    let r = call("post", format!("/api/v1/communities/{a}/billing"), &kj, json!({ "period": "2025-03", "preview": true })).await.unwrap();
+    let preview: Value = r.json().await.unwrap();
+    assert_eq!(preview["bills"], 2, "{preview}");
+    assert_unchanged(&before, &books_snapshot(&db.url).await, "an unbalanced draft and a billing preview through the API");
+    let r = call("post", format!("/api/v1/communities/{a}/vouchers"), &sh, lines("50.00")).await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN, "a reviewer does not make vouchers");
+    let r = call("post", format!("/api/v1/communities/{a}/vouchers"), &kj, lines("50.00")).await.unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let drafted: Value = r.json().await.unwrap();
+    let vid = drafted["id"].as_i64().unwrap();
+    for action in ["review", "post"] {
+        let r = call("post", format!("/api/v1/communities/{a}/vouchers/{vid}/{action}"), &sh, json!({})).await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{action}");
+    }
+    let shown: Value = call("get", format!("/api/v1/communities/{a}/vouchers/{vid}"), &kj, json!({})).await.unwrap().json().await.unwrap();
+    assert_eq!((shown["status"].as_str(), shown["reviewer"].as_str()), (Some("已记账"), Some("reviewer_a")), "{shown}");
+    let tb: Value = call("get", format!("/api/v1/communities/{a}/reports/trial-balance?to=2025-02"), &kj, json!({}))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(tb["rows"].to_string().contains("库存现金") && tb["rows"].to_string().contains("350.00"), "{tb}");
+    let r = call("get", format!("/api/v1/communities/{b}/reports/trial-balance"), &kj, json!({})).await.unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND, "another community's report");
 }
 
 /// A body for the fuzzer: random bytes, or JSON near the payment's shape with a field broken.

@@ -4,6 +4,7 @@
 //! API token) or with the session cookie plus its CSRF token in `X-CSRF-Token` for writes.
 //! The routes are listed once, in `ROUTES`, which /api/openapi.json is made from.
 
+mod books;
 mod fees;
 mod openapi;
 mod people;
@@ -25,6 +26,7 @@ pub fn routes<S: AppStore>() -> Router<App<S>> {
         .route("/healthz", get(healthz::<S>))
         .route("/metrics", get(metrics_text))
         .route("/api/openapi.json", get(openapi::document))
+        .merge(books::routes::<S>())
         .merge(fees::routes::<S>())
         .merge(people::routes::<S>())
 }

@@ -68,6 +68,37 @@ pub const ROUTES: &[ApiRoute] = &[
         body: Some("VoidIn"),
         ..route("post", "/api/v1/communities/{community}/receipts/{number}/void", "作废收据（须批准人密码）", &["cashier"], "Receipt")
     },
+    route("get", "/api/v1/communities/{community}/vouchers", "某月凭证（book、period）", &[], "Vouchers"),
+    ApiRoute {
+        body: Some("VoucherIn"),
+        ..route("post", "/api/v1/communities/{community}/vouchers", "制单：录入凭证草稿（book）", &["accountant"], "Drafted")
+    },
+    route("get", "/api/v1/communities/{community}/vouchers/{id}", "凭证及其分录（book）", &[], "Voucher"),
+    ApiRoute {
+        body: Some("ActIn"),
+        ..route(
+            "post",
+            "/api/v1/communities/{community}/vouchers/{id}/{action}",
+            "review 审核、unreview 取消审核、post 记账（审核人），reverse 红字冲销（会计）",
+            &["reviewer", "accountant"],
+            "Drafted",
+        )
+    },
+    ApiRoute {
+        body: Some("BillingIn"),
+        ..route("post", "/api/v1/communities/{community}/billing", "计费，或预览（preview：不写入）", &["accountant"], "BillingRun")
+    },
+    ApiRoute {
+        body: Some("CloseIn"),
+        ..route("post", "/api/v1/communities/{community}/close", "月末结账，或生成年末结转凭证草稿（year_end）", &["accountant"], "Closed")
+    },
+    route(
+        "get",
+        "/api/v1/communities/{community}/reports/{kind}",
+        "报表：trial-balance、ledger、balance-sheet、income-statement、statement、aging、collection（book、from、to、account、household）",
+        &[],
+        "Table",
+    ),
     route("get", "/api/v1/communities/{community}/takings", "交班日报：某日（date）按收款方式汇总", &[], "Takings"),
     route("get", "/api/v1/communities/{community}/collection", "收缴率（from、to：月份）", &[], "Collection"),
     route("get", "/api/v1/office/overview", "街道总览（period：月份）", &["finance_office", "admin", "auditor"], "Overview"),
@@ -90,6 +121,29 @@ fn schemas() -> Value {
             "household_id": { "type": "integer" }, "amount": { "$ref": "#/components/schemas/Amount" },
             "method": { "type": "string", "enum": ["cash", "bank", "wechat", "alipay"] },
             "date": { "type": "string", "format": "date" }, "bills": { "type": "array", "items": { "type": "integer" } } } },
+        "VoucherIn": { "type": "object", "required": ["date", "lines"], "additionalProperties": false, "properties": {
+            "date": { "type": "string", "format": "date" }, "attachments": { "type": "integer" },
+            "lines": { "type": "array", "items": { "type": "object", "required": ["account"], "additionalProperties": false, "properties": {
+                "summary": { "type": "string" }, "account": { "type": "string" }, "debit": { "$ref": "#/components/schemas/Amount" },
+                "credit": { "$ref": "#/components/schemas/Amount" }, "household": { "type": "string" } } } } } },
+        "ActIn": { "type": "object", "additionalProperties": false, "properties": { "date": { "type": "string", "format": "date" } } },
+        "BillingIn": { "type": "object", "required": ["period"], "additionalProperties": false, "properties": {
+            "period": { "type": "string" }, "preview": { "type": "boolean" } } },
+        "CloseIn": { "type": "object", "required": ["period"], "additionalProperties": false, "properties": {
+            "period": { "type": "string" }, "year_end": { "type": "boolean" } } },
+        "Drafted": { "type": "object", "properties": { "id": { "type": "integer" } } },
+        "Voucher": { "type": "object", "properties": {
+            "id": { "type": "integer" }, "label": { "type": "string" }, "date": { "type": "string" }, "status": { "type": "string" },
+            "maker": { "type": "string" }, "reviewer": { "type": ["string", "null"] }, "poster": { "type": ["string", "null"] },
+            "lines": { "type": "array", "items": { "type": "object" } } } },
+        "Vouchers": { "type": "array", "items": { "$ref": "#/components/schemas/Voucher" } },
+        "BillingRun": { "type": "object", "properties": {
+            "run": { "type": ["integer", "null"] }, "period": { "type": "string" }, "bills": { "type": "integer" },
+            "total": { "$ref": "#/components/schemas/Amount" }, "voucher": { "type": ["string", "null"] } } },
+        "Closed": { "type": "object", "properties": { "period": { "type": "string" }, "year_end_voucher": { "type": ["integer", "null"] } } },
+        "Table": { "type": "object", "properties": {
+            "title": { "type": "string" }, "headers": { "type": "array", "items": { "type": "string" } },
+            "rows": { "type": "array", "items": { "type": "array", "items": { "type": "string" } } } } },
         "AccessIn": { "type": "object", "required": ["roles"], "additionalProperties": false, "properties": {
             "roles": { "type": "array", "items": { "type": "string", "enum": ["admin", "accountant", "reviewer", "cashier", "finance_office", "auditor"] } },
             "communities": { "type": "array", "items": { "type": "integer" } }, "street": { "type": "string" } } },

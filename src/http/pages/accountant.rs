@@ -19,6 +19,7 @@ use crate::domain::money::Fen;
 use crate::domain::period::Period;
 use crate::error::Error;
 use crate::fees::reports::{aging, collection};
+use crate::fees::BillingRun;
 use crate::http::error::{HttpError, HttpResult};
 use crate::http::extract::Caller;
 use crate::http::{metrics, see_other, App, AppStore, Scope};
@@ -49,15 +50,15 @@ const FORM_LINES: usize = 6;
 const MAX_LISTED: i64 = 500;
 
 #[derive(serde::Deserialize, Default)]
-struct BookQuery {
-    book: Option<String>,
-    period: Option<String>,
+pub struct BookQuery {
+    pub book: Option<String>,
+    pub period: Option<String>,
 }
 
 /// The book a page works on: `?book=` or the community's fee book.
-async fn book_of<S: AppStore>(app: &App<S>, scope: &Scope, code: Option<&str>) -> HttpResult<Book> {
+pub async fn book_of<S: AppStore>(app: &App<S>, scope: &Scope, code: Option<&str>) -> crate::Result<Book> {
     match code.filter(|c| !c.is_empty()) {
-        Some(code) => app.ledger.book(scope.community.id, code).await.page(),
+        Some(code) => app.ledger.book(scope.community.id, code).await,
         None => Ok(scope.book.clone()),
     }
 }
@@ -81,7 +82,7 @@ async fn list<S: AppStore>(
     caller: Caller,
 ) -> HttpResult<Html<String>> {
     let scope = app.scope(&caller, id, Act::Read).await.page()?;
-    let book = book_of(&app, &scope, q.book.as_deref()).await?;
+    let book = book_of(&app, &scope, q.book.as_deref()).await.page()?;
     let period = month_of("period", q.period.as_deref())?;
     let vouchers = app.ledger.store.read().await.page()?.vouchers(book.key(), period, period, MAX_LISTED).await.page()?;
     let rows: Vec<Value> = vouchers
@@ -113,7 +114,7 @@ async fn new_form<S: AppStore>(
     caller: Caller,
 ) -> HttpResult<Html<String>> {
     let scope = app.scope(&caller, id, Act::Keep).await.page()?;
-    let book = book_of(&app, &scope, q.book.as_deref()).await?;
+    let book = book_of(&app, &scope, q.book.as_deref()).await.page()?;
     voucher_form(&caller, &scope, &book, None, &Fields(Vec::new()))
 }
 
@@ -150,23 +151,30 @@ async fn typed_voucher<S: AppStore>(app: &App<S>, scope: &Scope, book: &Book, fo
         if [&summary, &account, &debit, &credit, &household].iter().all(|s| s.is_empty()) {
             continue;
         }
-        let row = i + 1;
-        // The lookup list fills "code 名称"; the code alone, a name or pinyin initials work too.
-        let typed = account.split_whitespace().next().unwrap_or_default();
-        let code = find_account(&book.chart, &format!("第 {row} 行科目"), typed)?.code.to_string();
-        let amount = |field: &str, text: &str| -> crate::Result<Fen> {
-            if text.is_empty() {
-                return Ok(Fen(0));
-            }
-            Fen::parse(text).map_err(|e| Error::invalid(format!("第 {row} 行{field}"), format!("“{text}”{e}")))
-        };
-        let mut dims = Dimensions::default();
-        if !household.is_empty() {
-            dims.household_id = Some(app.fees.household_by_label(scope.community.id, &household).await?.id.0);
-        }
-        lines.push(LineInput::new(&summary, &code, amount("借方", &debit)?, amount("贷方", &credit)?, dims));
+        lines.push(line_input(app, scope, book, i + 1, [&summary, &account, &debit, &credit, &household]).await?);
     }
     Ok(VoucherInput { date, attachments, lines })
+}
+
+/// Line `row` of a voucher as typed (summary, account, debit, credit, household), for the page
+/// and the API: the account by code, name or pinyin initials; amounts in yuan; a household by
+/// its house number.
+pub async fn line_input<S: AppStore>(app: &App<S>, scope: &Scope, book: &Book, row: usize, typed: [&str; 5]) -> crate::Result<LineInput> {
+    let [summary, account, debit, credit, household] = typed.map(str::trim);
+    // The lookup list fills "code 名称"; the code alone, a name or pinyin initials work too.
+    let account = account.split_whitespace().next().unwrap_or_default();
+    let code = find_account(&book.chart, &format!("第 {row} 行科目"), account)?.code.to_string();
+    let amount = |field: &str, text: &str| -> crate::Result<Fen> {
+        if text.is_empty() {
+            return Ok(Fen(0));
+        }
+        Fen::parse(text).map_err(|e| Error::invalid(format!("第 {row} 行{field}"), format!("“{text}”{e}")))
+    };
+    let mut dims = Dimensions::default();
+    if !household.is_empty() {
+        dims.household_id = Some(app.fees.household_by_label(scope.community.id, household).await?.id.0);
+    }
+    Ok(LineInput::new(summary, &code, amount("借方", debit)?, amount("贷方", credit)?, dims))
 }
 
 async fn create<S: AppStore>(
@@ -180,7 +188,7 @@ async fn create<S: AppStore>(
     let form = Fields::parse(&headers, &body)?;
     let scope = app.scope(&caller, id, Act::Keep).await.page()?;
     caller.check_form(form.get("csrf"))?;
-    let book = book_of(&app, &scope, q.book.as_deref()).await?;
+    let book = book_of(&app, &scope, q.book.as_deref()).await.page()?;
     let drafted = match typed_voucher(&app, &scope, &book, &form).await {
         Ok(input) => app.ledger.draft(&book, caller.username(), &input).await,
         Err(e) => Err(e),
@@ -202,7 +210,7 @@ async fn show<S: AppStore>(
     caller: Caller,
 ) -> HttpResult<Html<String>> {
     let scope = app.scope(&caller, id, Act::Read).await.page()?;
-    let book = book_of(&app, &scope, q.book.as_deref()).await?;
+    let book = book_of(&app, &scope, q.book.as_deref()).await.page()?;
     let (v, lines) = app.ledger.voucher(&book, voucher).await.page()?;
     let user = caller.user().page()?;
     let rows: Vec<Value> = lines
@@ -240,27 +248,45 @@ async fn act<S: AppStore>(
     body: Bytes,
 ) -> HttpResult<Response> {
     let form = Fields::parse(&headers, &body)?;
-    let needs = match action.as_str() {
-        "review" | "unreview" | "post" => Act::Review,
-        "reverse" => Act::Keep,
-        _ => return Err(HttpError::not_found().as_page()),
-    };
+    let needs = act_needed(&action).ok_or_else(|| HttpError::not_found().as_page())?;
     let scope = app.scope(&caller, id, needs).await.page()?;
     caller.check_form(form.get("csrf"))?;
-    let book = book_of(&app, &scope, q.book.as_deref()).await?;
-    let user = caller.username();
-    let shown = match action.as_str() {
-        "review" => app.ledger.review(&book, voucher, user).await.map(|()| voucher),
-        "unreview" => app.ledger.unreview(&book, voucher, user).await.map(|()| voucher),
-        "post" => app.ledger.post(&book, voucher, user).await.map(|_| voucher),
-        _ => {
-            let date = chrono::NaiveDate::parse_from_str(form.get("date"), "%Y-%m-%d").unwrap_or_else(|_| today());
-            app.ledger.reverse(&book, voucher, user, date).await
-        }
-    }
-    .page()?;
-    app.audit(&caller, Some(scope.community.id), &format!("voucher.{action}"), &format!("{} #{voucher}", book.row.code)).await;
+    let book = book_of(&app, &scope, q.book.as_deref()).await.page()?;
+    let date = chrono::NaiveDate::parse_from_str(form.get("date"), "%Y-%m-%d").unwrap_or_else(|_| today());
+    let shown = voucher_act(&app, &caller, &scope, &book, voucher, &action, date).await.page()?;
     Ok(see_other(&format!("/app/c/{id}/vouchers/{shown}?book={}", book.row.code)))
+}
+
+/// The Act a voucher action needs (review, unreview, post, reverse), or None for no action.
+pub fn act_needed(action: &str) -> Option<Act> {
+    match action {
+        "review" | "unreview" | "post" => Some(Act::Review),
+        "reverse" => Some(Act::Keep),
+        _ => None,
+    }
+}
+
+/// Does `action` to a voucher as the caller, audited; returns the voucher to show (the red-ink
+/// reversal's draft for `reverse`).
+pub async fn voucher_act<S: AppStore>(
+    app: &App<S>,
+    caller: &Caller,
+    scope: &Scope,
+    book: &Book,
+    voucher: i64,
+    action: &str,
+    date: chrono::NaiveDate,
+) -> crate::Result<i64> {
+    let user = caller.username();
+    let shown = match action {
+        "review" => app.ledger.review(book, voucher, user).await.map(|()| voucher),
+        "unreview" => app.ledger.unreview(book, voucher, user).await.map(|()| voucher),
+        "post" => app.ledger.post(book, voucher, user).await.map(|_| voucher),
+        "reverse" => app.ledger.reverse(book, voucher, user, date).await,
+        _ => Err(Error::not_found(format!("操作 {action}"))),
+    }?;
+    app.audit(caller, Some(scope.community.id), &format!("voucher.{action}"), &format!("{} #{voucher}", book.row.code)).await;
+    Ok(shown)
 }
 
 /// The largest household file taken (a community of 10,000 households is about 600 KB as CSV).
@@ -342,6 +368,20 @@ async fn billing_form<S: AppStore>(State(app): State<App<S>>, Path(id): Path<i64
     page(&caller, "billing.html", "计费", data)
 }
 
+/// A billing run of the community's fee book, or its preview (made and rolled back), for the
+/// page and the API; a run is counted and audited.
+pub async fn bill<S: AppStore>(app: &App<S>, caller: &Caller, scope: &Scope, period: Period, run: bool) -> crate::Result<BillingRun> {
+    if !run {
+        return app.fees.preview_billing(&scope.book, period, &[], caller.username()).await;
+    }
+    let result = app.fees.run_billing(&scope.book, period, &[], caller.username()).await?;
+    if result.run.is_some() {
+        metrics::count("billing_runs");
+        app.audit(caller, Some(scope.community.id), "billing.run", &format!("{period} {} 张 {}", result.bills, result.total)).await;
+    }
+    Ok(result)
+}
+
 /// `preview` shows what the run would bill (made and rolled back); `run` bills and posts.
 async fn billing<S: AppStore>(
     State(app): State<App<S>>,
@@ -355,15 +395,7 @@ async fn billing<S: AppStore>(
     caller.check_form(form.get("csrf"))?;
     let period = month_of("period", Some(form.get("period")))?;
     let run = form.get("action") == "run";
-    let result = if run {
-        app.fees.run_billing(&scope.book, period, &[], caller.username()).await.page()?
-    } else {
-        app.fees.preview_billing(&scope.book, period, &[], caller.username()).await.page()?
-    };
-    if run && result.run.is_some() {
-        metrics::count("billing_runs");
-        app.audit(&caller, Some(scope.community.id), "billing.run", &format!("{period} {} 张 {}", result.bills, result.total)).await;
-    }
+    let result = bill(&app, &caller, &scope, period, run).await.page()?;
     let data =
         minijinja::context! { result, period => period.to_string(), done => run, runs => Vec::<Value>::new(), ..base(&scope, &scope.book) };
     page(&caller, "billing.html", "计费", data)
@@ -381,30 +413,44 @@ async fn close<S: AppStore>(
     let form = Fields::parse(&headers, &body)?;
     let scope = app.scope(&caller, id, Act::Keep).await.page()?;
     caller.check_form(form.get("csrf"))?;
-    let book = book_of(&app, &scope, q.book.as_deref()).await?;
+    let book = book_of(&app, &scope, q.book.as_deref()).await.page()?;
     let period = month_of("period", Some(form.get("period")))?;
-    if form.get("action") == "year_end" {
-        let drafted = app.ledger.draft_year_end(&book, period.year(), caller.username()).await.page()?;
-        app.audit(&caller, Some(scope.community.id), "year_end.draft", &format!("{} {}", book.row.code, period.year())).await;
-        return Ok(match drafted {
-            Some(v) => see_other(&format!("/app/c/{id}/vouchers/{v}?book={}", book.row.code)),
-            None => see_other(&format!("/app/c/{id}/vouchers?book={}&period={period}", book.row.code)),
-        });
+    let year_end = form.get("action") == "year_end";
+    Ok(match close_or_year_end(&app, &caller, &scope, &book, period, year_end).await.page()? {
+        Some(v) => see_other(&format!("/app/c/{id}/vouchers/{v}?book={}", book.row.code)),
+        None => see_other(&format!("/app/c/{id}/vouchers?book={}&period={period}", book.row.code)),
+    })
+}
+
+/// Closes `period`, or drafts the year-end voucher of its year (its id, or None when there is
+/// nothing to carry forward), for the page and the API; audited.
+pub async fn close_or_year_end<S: AppStore>(
+    app: &App<S>,
+    caller: &Caller,
+    scope: &Scope,
+    book: &Book,
+    period: Period,
+    year_end: bool,
+) -> crate::Result<Option<i64>> {
+    if year_end {
+        let drafted = app.ledger.draft_year_end(book, period.year(), caller.username()).await?;
+        app.audit(caller, Some(scope.community.id), "year_end.draft", &format!("{} {}", book.row.code, period.year())).await;
+        return Ok(drafted);
     }
-    app.ledger.close_period(&book, period, caller.username()).await.page()?;
-    app.audit(&caller, Some(scope.community.id), "period.close", &format!("{} {period}", book.row.code)).await;
-    Ok(see_other(&format!("/app/c/{id}/vouchers?book={}&period={period}", book.row.code)))
+    app.ledger.close_period(book, period, caller.username()).await?;
+    app.audit(caller, Some(scope.community.id), "period.close", &format!("{} {period}", book.row.code)).await;
+    Ok(None)
 }
 
 #[derive(serde::Deserialize, Default)]
-struct ReportQuery {
-    book: Option<String>,
-    from: Option<String>,
-    to: Option<String>,
-    account: Option<String>,
-    household: Option<String>,
-    level: Option<u32>,
-    format: Option<String>,
+pub struct ReportQuery {
+    pub book: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub account: Option<String>,
+    pub household: Option<String>,
+    pub level: Option<u32>,
+    pub format: Option<String>,
 }
 
 /// The reports by name, as the CLI's `report` names them.
@@ -418,7 +464,7 @@ pub const REPORTS: [(&str, &str); 7] = [
     ("collection", "收缴率"),
 ];
 
-async fn report_table<S: AppStore>(app: &App<S>, scope: &Scope, book: &Book, kind: &str, q: &ReportQuery) -> crate::Result<Table> {
+pub async fn report_table<S: AppStore>(app: &App<S>, scope: &Scope, book: &Book, kind: &str, q: &ReportQuery) -> crate::Result<Table> {
     let store = &app.ledger.store;
     let to = q.to.as_deref().filter(|t| !t.is_empty()).map_or(Ok(Period::of_date(today())), |t| {
         Period::parse(t).ok_or_else(|| Error::invalid("to", format!("“{t}”不是月份，应写作 2025-01")))
@@ -452,7 +498,7 @@ async fn report_page<S: AppStore>(
     caller: Caller,
 ) -> HttpResult<Response> {
     let scope = app.scope(&caller, id, Act::Read).await.page()?;
-    let book = book_of(&app, &scope, q.book.as_deref()).await?;
+    let book = book_of(&app, &scope, q.book.as_deref()).await.page()?;
     let title = REPORTS.iter().find(|(k, _)| *k == kind).map(|(_, t)| *t).ok_or_else(|| HttpError::not_found().as_page())?;
     let table = report_table(&app, &scope, &book, &kind, &q).await.page()?;
     let file = |ext: &str| format!("attachment; filename*=UTF-8''{}.{ext}", utf8_percent(title));
