@@ -50,11 +50,7 @@ async fn add_user<S: AppStore>(
 ) -> HttpResult<Response> {
     caller.must(Act::Administer)?;
     caller.check_api_write(&headers)?;
-    let known = app.communities().await?;
-    let communities: Vec<CommunityId> = body.communities.iter().map(|c| CommunityId(*c)).collect();
-    if let Some(missing) = communities.iter().find(|c| !known.iter().any(|k| k.id == **c)) {
-        return Err(HttpError::invalid("communities", format!("社区 #{missing} 不存在")));
-    }
+    let communities = existing(&app, &body.communities).await?;
     let new = NewUser {
         username: &body.username,
         display_name: &body.display_name,
@@ -88,16 +84,22 @@ async fn grant<S: AppStore>(
 ) -> HttpResult<Json<User>> {
     caller.must(Act::Administer)?;
     caller.check_api_write(&headers)?;
-    let known = app.communities().await?;
-    let communities: Vec<CommunityId> = body.communities.iter().map(|c| CommunityId(*c)).collect();
-    if let Some(missing) = communities.iter().find(|c| !known.iter().any(|k| k.id == **c)) {
-        return Err(HttpError::invalid("communities", format!("社区 #{missing} 不存在")));
-    }
+    let communities = existing(&app, &body.communities).await?;
     let user = app.access.set_access(&username, &body.roles, &communities, &body.street).await?;
     app.forget_callers();
     let target = format!("{}：{}", user.username, user.roles.iter().map(|r| r.label()).collect::<Vec<_>>().join("、"));
     app.audit(&caller, communities.first().copied(), "user.grant", &target).await;
     Ok(Json(user))
+}
+
+/// The communities named by id, each of which must exist.
+async fn existing<S: AppStore>(app: &App<S>, ids: &[i64]) -> HttpResult<Vec<CommunityId>> {
+    let known = app.communities().await?;
+    let communities: Vec<CommunityId> = ids.iter().map(|c| CommunityId(*c)).collect();
+    if let Some(missing) = communities.iter().find(|c| !known.iter().any(|k| k.id == **c)) {
+        return Err(HttpError::invalid("communities", format!("社区 #{missing} 不存在")));
+    }
+    Ok(communities)
 }
 
 async fn audit<S: AppStore>(
