@@ -171,6 +171,17 @@ pub struct Access<S: AccessStore> {
     store: S,
 }
 
+/// Roles given to a user, new or old: at least one, and a finance office needs its street.
+fn check_grant(roles: &[Role], street: &str) -> Result<()> {
+    if roles.is_empty() {
+        return Err(Error::invalid("角色", "至少须有一个角色"));
+    }
+    if roles.contains(&Role::FinanceOffice) && street.trim().is_empty() {
+        return Err(Error::invalid("街道", "街道财政所的用户须指明所属街道（--street）"));
+    }
+    Ok(())
+}
+
 fn check_username(name: &str) -> Result<&str> {
     let name = name.trim();
     let ok = !name.is_empty() && name.chars().count() <= 50 && name.chars().all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.'));
@@ -200,12 +211,7 @@ impl<S: AccessStore> Access<S> {
         if display_name.is_empty() || display_name.chars().count() > 50 {
             return Err(Error::invalid("姓名", "须填写，最多50个字"));
         }
-        if new.roles.is_empty() {
-            return Err(Error::invalid("角色", "至少须有一个角色"));
-        }
-        if new.roles.contains(&Role::FinanceOffice) && new.street.trim().is_empty() {
-            return Err(Error::invalid("街道", "街道财政所的用户须指明所属街道（--street）"));
-        }
+        check_grant(new.roles, new.street)?;
         let password_hash = match new.password {
             Some(p) => Some(secret::hash_password(check_password(p)?)?),
             None => None,
@@ -276,12 +282,7 @@ impl<S: AccessStore> Access<S> {
     /// Replaces a user's roles and communities (the admin's page and `user grant`). A finance
     /// office needs its street; 系统, which makes the generated vouchers, gets nothing.
     pub async fn set_access(&self, username: &str, roles: &[Role], communities: &[CommunityId], street: &str) -> Result<User> {
-        if roles.is_empty() {
-            return Err(Error::invalid("角色", "至少须有一个角色"));
-        }
-        if roles.contains(&Role::FinanceOffice) && street.trim().is_empty() {
-            return Err(Error::invalid("街道", "街道财政所的用户须指明所属街道"));
-        }
+        check_grant(roles, street)?;
         if username.trim() == crate::ledger::SYSTEM_MAKER {
             return Err(Error::invalid("用户名", "“系统”只制作系统生成的凭证，不能授予角色"));
         }

@@ -22,15 +22,8 @@ pub enum UserCommand {
         /// 姓名（显示在页面和单据上）
         #[arg(long)]
         name: String,
-        /// 角色：admin 系统管理员、accountant 会计、reviewer 审核、cashier 出纳、finance_office 街道财政所、auditor 审计（可重复）
-        #[arg(long = "role", required = true)]
-        roles: Vec<String>,
-        /// 可访问的社区名称（可重复；省略时为 --community 或唯一的社区，系统管理员与街道财政所可不指定）
-        #[arg(long = "in")]
-        communities: Vec<String>,
-        /// 街道财政所用户所属的街道：可查看该街道的全部社区
-        #[arg(long, default_value = "")]
-        street: String,
+        #[command(flatten)]
+        grants: Grants,
         /// 从标准输入读取密码（一行）
         #[arg(long)]
         password_stdin: bool,
@@ -38,15 +31,8 @@ pub enum UserCommand {
     /// 重新授予角色与社区（取代原有的），例如为迁移而来、尚无密码的经办人授权
     Grant {
         username: String,
-        /// 角色（可重复），同 user add
-        #[arg(long = "role", required = true)]
-        roles: Vec<String>,
-        /// 可访问的社区名称（可重复；省略时为 --community 或唯一的社区，系统管理员与街道财政所可不指定）
-        #[arg(long = "in")]
-        communities: Vec<String>,
-        /// 街道财政所用户所属的街道
-        #[arg(long, default_value = "")]
-        street: String,
+        #[command(flatten)]
+        grants: Grants,
     },
     /// 列出用户
     List,
@@ -65,6 +51,20 @@ pub enum UserCommand {
         #[arg(long)]
         label: String,
     },
+}
+
+/// What a user is given: `user add` and `user grant`.
+#[derive(clap::Args, Debug)]
+pub struct Grants {
+    /// 角色：admin 系统管理员、accountant 会计、reviewer 审核、cashier 出纳、finance_office 街道财政所、auditor 审计（可重复）
+    #[arg(long = "role", required = true)]
+    roles: Vec<String>,
+    /// 可访问的社区名称（可重复；省略时为 --community 或唯一的社区，系统管理员与街道财政所可不指定）
+    #[arg(long = "in")]
+    communities: Vec<String>,
+    /// 街道财政所用户所属的街道：可查看该街道的全部社区
+    #[arg(long, default_value = "")]
+    street: String,
 }
 
 /// A password read from stdin, or a new random one (shown once).
@@ -98,13 +98,9 @@ pub async fn run<S: FeesStore + AccessStore>(ledger: &Ledger<S>, cli: &Cli) -> R
 
 /// The roles of `--role` and the communities of `--in` (or of the command, for a user whose
 /// roles work inside communities).
-async fn grants<S: FeesStore>(
-    ledger: &Ledger<S>,
-    cli: &Cli,
-    roles: &[String],
-    communities: &[String],
-) -> Result<(Vec<Role>, Vec<CommunityId>)> {
-    let roles = roles
+async fn grants<S: FeesStore>(ledger: &Ledger<S>, cli: &Cli, given: &Grants) -> Result<(Vec<Role>, Vec<CommunityId>)> {
+    let roles = given
+        .roles
         .iter()
         .map(|r| {
             Role::parse(r).ok_or_else(|| {
@@ -113,7 +109,7 @@ async fn grants<S: FeesStore>(
         })
         .collect::<Result<Vec<_>>>()?;
     let mut ids = Vec::new();
-    for c in communities {
+    for c in &given.communities {
         ids.push(ledger.community(Some(c)).await?.id);
     }
     let global = roles.iter().all(|r| matches!(r, Role::Admin | Role::FinanceOffice));
@@ -125,16 +121,23 @@ async fn grants<S: FeesStore>(
 
 async fn user<S: FeesStore + AccessStore>(ledger: &Ledger<S>, access: &Access<S>, cli: &Cli, cmd: &UserCommand) -> Result<()> {
     match cmd {
-        UserCommand::Grant { username, roles, communities, street } => {
-            let (roles, ids) = grants(ledger, cli, roles, communities).await?;
-            let u = access.set_access(username, &roles, &ids, street).await?;
+        UserCommand::Grant { username, grants: given } => {
+            let (roles, ids) = grants(ledger, cli, given).await?;
+            let u = access.set_access(username, &roles, &ids, &given.street).await?;
             let roles = u.roles.iter().map(|r| r.label()).collect::<Vec<_>>().join("、");
             print_out(&format!("用户 {} 现为：{roles}\n", u.username));
         }
-        UserCommand::Add { username, name, roles, communities, street, password_stdin } => {
-            let (roles, ids) = grants(ledger, cli, roles, communities).await?;
+        UserCommand::Add { username, name, grants: given, password_stdin } => {
+            let (roles, ids) = grants(ledger, cli, given).await?;
             let (password, generated) = password(*password_stdin)?;
-            let new = NewUser { username, display_name: name, roles: &roles, communities: &ids, street, password: Some(&password) };
+            let new = NewUser {
+                username,
+                display_name: name,
+                roles: &roles,
+                communities: &ids,
+                street: &given.street,
+                password: Some(&password),
+            };
             let user = access.add_user(&new).await?;
             let shown = if generated { format!("，初始密码 {password}（只显示这一次）") } else { String::new() };
             print_out(&format!("已新增用户 {}（{}）{shown}\n", user.username, user.display_name));

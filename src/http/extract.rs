@@ -59,14 +59,21 @@ impl<S: AppStore> FromRequestParts<App<S>> for Caller {
             parts.headers.get(axum::http::header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
         if let Some(token) = bearer {
             let key = format!("token {}", secret::sha256_hex(token.trim()));
+            // Kept only from the moment it is read: a hit must not extend it, or a user disabled
+            // on the command line would keep a busy token alive.
             let known = match app.callers.get(&key) {
                 Some(known) => Some(known),
-                None => app.access.token_user(token.trim()).await?.map(|user| Known { user, csrf: None, expires_at: None }),
+                None => {
+                    let read = app.access.token_user(token.trim()).await?.map(|user| Known { user, csrf: None, expires_at: None });
+                    if let Some(known) = &read {
+                        app.callers.put(key, known.clone());
+                    }
+                    read
+                }
             };
             let Some(known) = known else {
                 return Err(HttpError::new(axum::http::StatusCode::UNAUTHORIZED, "token_invalid", "API 令牌无效或已停用"));
             };
-            app.callers.put(key, known.clone());
             caller.user = Some(known.user);
             caller.by_token = true;
         } else if let Some(id) = cookie(&parts.headers, SESSION_COOKIE) {
@@ -74,11 +81,18 @@ impl<S: AppStore> FromRequestParts<App<S>> for Caller {
             let known = match app.callers.get(&key).filter(|k| k.expires_at.is_some_and(|at| at > Utc::now())) {
                 Some(known) => Some(known),
                 None => {
-                    app.access.session(&id).await?.map(|s| Known { user: s.user, csrf: Some(s.csrf_token), expires_at: Some(s.expires_at) })
+                    let read = app.access.session(&id).await?.map(|s| Known {
+                        user: s.user,
+                        csrf: Some(s.csrf_token),
+                        expires_at: Some(s.expires_at),
+                    });
+                    if let Some(known) = &read {
+                        app.callers.put(key, known.clone());
+                    }
+                    read
                 }
             };
             if let Some(known) = known {
-                app.callers.put(key, known.clone());
                 caller.user = Some(known.user);
                 caller.csrf = known.csrf;
                 caller.session_id = Some(id);

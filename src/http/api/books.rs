@@ -23,6 +23,7 @@ use crate::http::pages::{date_or_today, month_given, today};
 use crate::http::{App, AppStore};
 use crate::ledger::describe;
 use crate::ledger::lookup::full_name;
+use crate::ledger::store::VoucherRow;
 use crate::ledger::voucher::VoucherInput;
 
 pub fn routes<S: AppStore>() -> Router<App<S>> {
@@ -66,20 +67,7 @@ async fn vouchers<S: AppStore>(
     let book = book_of(&app, &scope, q.book.as_deref()).await?;
     let period = month_given("period", q.period.as_deref())?.unwrap_or_else(|| Period::of_date(today()));
     let rows = crate::ledger::store::LedgerTx::vouchers(&mut app.ledger.store.read().await?, book.key(), period, period, 500).await?;
-    Ok(Json(
-        rows.iter()
-            .map(|v| VoucherOut {
-                id: v.id,
-                label: describe(v),
-                date: v.voucher_date.to_string(),
-                status: v.status.label().to_string(),
-                maker: v.maker.clone(),
-                reviewer: v.reviewer.clone(),
-                poster: v.poster.clone(),
-                lines: Vec::new(),
-            })
-            .collect(),
-    ))
+    Ok(Json(rows.iter().map(|v| voucher_out(v, Vec::new())).collect()))
 }
 
 async fn voucher<S: AppStore>(
@@ -100,16 +88,20 @@ async fn voucher<S: AppStore>(
             credit: Fen(l.credit_fen),
         })
         .collect();
-    Ok(Json(VoucherOut {
+    Ok(Json(voucher_out(&v, lines)))
+}
+
+fn voucher_out(v: &VoucherRow, lines: Vec<LineOut>) -> VoucherOut {
+    VoucherOut {
         id: v.id,
-        label: describe(&v),
+        label: describe(v),
         date: v.voucher_date.to_string(),
         status: v.status.label().to_string(),
         maker: v.maker.clone(),
         reviewer: v.reviewer.clone(),
         poster: v.poster.clone(),
         lines,
-    }))
+    }
 }
 
 #[derive(serde::Deserialize)]

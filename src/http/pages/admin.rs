@@ -25,6 +25,14 @@ pub fn routes<S: AppStore>() -> Router<App<S>> {
         .route("/app/admin/audit", get(audit::<S>))
 }
 
+/// An admin's form: its fields, once the caller may administer and its CSRF token is right.
+fn admin_form(caller: &Caller, headers: &HeaderMap, body: &Bytes) -> HttpResult<Fields> {
+    let form = Fields::parse(headers, body)?;
+    caller.must(Act::Administer).page()?;
+    caller.check_form(form.get("csrf"))?;
+    Ok(form)
+}
+
 async fn users_data<S: AppStore>(app: &App<S>) -> HttpResult<Value> {
     let communities = app.communities().await?;
     let name_of = |id: &CommunityId| communities.iter().find(|c| c.id == *id).map_or(id.to_string(), |c| c.name.clone());
@@ -81,9 +89,7 @@ async fn grant<S: AppStore>(
     caller: Caller,
     body: Bytes,
 ) -> HttpResult<Response> {
-    let form = Fields::parse(&headers, &body)?;
-    caller.must(Act::Administer).page()?;
-    caller.check_form(form.get("csrf"))?;
+    let form = admin_form(&caller, &headers, &body)?;
     let roles: Vec<Role> = form.all("role").filter_map(Role::parse).collect();
     let communities: Vec<CommunityId> = form.all("community").filter_map(|c| c.parse::<i64>().ok()).map(CommunityId).collect();
     let changed = match app.access.set_access(&username, &roles, &communities, form.get("street")).await {
@@ -119,9 +125,7 @@ async fn street<S: AppStore>(
     caller: Caller,
     body: Bytes,
 ) -> HttpResult<Response> {
-    let form = Fields::parse(&headers, &body)?;
-    caller.must(Act::Administer).page()?;
-    caller.check_form(form.get("csrf"))?;
+    let form = admin_form(&caller, &headers, &body)?;
     let community = app.community(id).await?.community;
     app.access.set_street(community.id, form.get("street")).await.page()?;
     app.forget_scopes();
@@ -135,9 +139,7 @@ async fn users<S: AppStore>(State(app): State<App<S>>, caller: Caller) -> HttpRe
 }
 
 async fn add_user<S: AppStore>(State(app): State<App<S>>, headers: HeaderMap, caller: Caller, body: Bytes) -> HttpResult<Response> {
-    let form = Fields::parse(&headers, &body)?;
-    caller.must(Act::Administer).page()?;
-    caller.check_form(form.get("csrf"))?;
+    let form = admin_form(&caller, &headers, &body)?;
     let role = Role::parse(form.get("role"));
     let community: Vec<CommunityId> = form.get("community").parse::<i64>().ok().map(CommunityId).into_iter().collect();
     let roles: Vec<Role> = role.into_iter().collect();
@@ -168,9 +170,7 @@ async fn disable<S: AppStore>(
     caller: Caller,
     body: Bytes,
 ) -> HttpResult<Response> {
-    let form = Fields::parse(&headers, &body)?;
-    caller.must(Act::Administer).page()?;
-    caller.check_form(form.get("csrf"))?;
+    admin_form(&caller, &headers, &body)?;
     let user = app.access.disable(&username).await.page()?;
     app.forget_callers();
     app.audit(&caller, None, "user.disable", &user.username).await;
