@@ -10,7 +10,7 @@ use super::audit::{AuditEntry, AuditFilter, AuditRow};
 use super::Role;
 use crate::domain::ids::{CommunityId, HouseholdId};
 use crate::error::Result;
-use crate::store::{PgTx, SqliteTx, Store};
+use crate::store::{PgTx, SqliteTx, Store, ROWS_PER_INSERT};
 
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct UserRow {
@@ -79,7 +79,8 @@ pub trait AccessTx: Send {
     ) -> impl Future<Output = Result<Option<String>>> + Send;
     fn set_street(&mut self, community_id: CommunityId, street: &str) -> impl Future<Output = Result<()>> + Send;
     fn street_of(&mut self, community_id: CommunityId) -> impl Future<Output = Result<String>> + Send;
-    fn insert_audit(&mut self, entry: &AuditEntry<'_>, at: DateTime<Utc>) -> impl Future<Output = Result<()>> + Send;
+    /// Appends entries to the audit log, one statement for all.
+    fn insert_audit(&mut self, entries: &[AuditEntry<'_>], at: DateTime<Utc>) -> impl Future<Output = Result<()>> + Send;
     fn audit_rows(&mut self, filter: &AuditFilter) -> impl Future<Output = Result<Vec<AuditRow>>> + Send;
 }
 
@@ -288,21 +289,21 @@ macro_rules! impl_access_tx {
                     .unwrap_or_default())
             }
 
-            async fn insert_audit(&mut self, e: &AuditEntry<'_>, at: DateTime<Utc>) -> Result<()> {
-                sqlx::query(
-                    "INSERT INTO audit_log (at, user_id, username, community_id, action, target, address, request_id)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                )
-                .bind(at)
-                .bind(e.user_id)
-                .bind(clip(e.username, 50))
-                .bind(e.community_id)
-                .bind(clip(e.action, 50))
-                .bind(clip(e.target, 200))
-                .bind(clip(e.address, 100))
-                .bind(clip(e.request_id, 100))
-                .execute(&mut *self.tx)
-                .await?;
+            async fn insert_audit(&mut self, entries: &[AuditEntry<'_>], at: DateTime<Utc>) -> Result<()> {
+                for chunk in entries.chunks(ROWS_PER_INSERT) {
+                    let mut q = sqlx::QueryBuilder::new("INSERT INTO audit_log (at, user_id, username, community_id, action, target, address, request_id) ");
+                    q.push_values(chunk, |mut row, e| {
+                        row.push_bind(at)
+                            .push_bind(e.user_id)
+                            .push_bind(clip(e.username, 50))
+                            .push_bind(e.community_id)
+                            .push_bind(clip(e.action, 50))
+                            .push_bind(clip(e.target, 200))
+                            .push_bind(clip(e.address, 100))
+                            .push_bind(clip(e.request_id, 100));
+                    });
+                    q.build().execute(&mut *self.tx).await?;
+                }
                 Ok(())
             }
 

@@ -1,7 +1,7 @@
 //! 收款: payments with numbered receipts, once per idempotency key; receipts rebuilt for
 //! reprinting.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{NaiveDate, Utc};
 
@@ -99,11 +99,9 @@ impl<S: FeesStore> Fees<S> {
     /// voucher dated on each one's billing day, so every report as at any date agrees.
     async fn record_payment(&self, book: &Book, req: &PaymentRequest<'_>, key: &str) -> Result<Option<Receipt>> {
         let mut tx = self.store().begin().await?;
-        let receipt = record_payment_in(&mut tx, book, req, key).await?;
-        if receipt.is_some() {
-            tx.commit().await?;
-        }
-        Ok(receipt)
+        let Some(mut receipts) = record_payments_in(&mut tx, book, &[(req, key)]).await? else { return Ok(None) };
+        tx.commit().await?;
+        Ok(receipts.pop())
     }
 
     /// The payments of `pay_many` whose keys are sane, each in a savepoint of one transaction.
@@ -122,7 +120,7 @@ impl<S: FeesStore> Fees<S> {
                 continue;
             };
             let one = match tx.savepoint().await {
-                Ok(()) => record_payment_in(&mut tx, book, req, key).await,
+                Ok(()) => record_payments_in(&mut tx, book, &[(req, key)]).await.map(|r| r.and_then(|mut r| r.pop())),
                 Err(e) => Err(e),
             };
             let kept = matches!(one, Ok(Some(_)));
@@ -147,18 +145,19 @@ impl<S: FeesStore> Fees<S> {
         reqs: &[PaymentRequest<'_>],
         keys: &[Result<&str>],
     ) -> Option<Vec<Result<Option<Receipt>>>> {
-        let mut tx = self.store().begin().await.ok()?;
-        let mut recorded = Vec::with_capacity(reqs.len());
-        for (req, key) in reqs.iter().zip(keys) {
-            let key = key.as_ref().ok()?;
-            match record_payment_in(&mut tx, book, req, key).await {
-                Ok(Some(receipt)) => recorded.push(Ok(Some(receipt))),
-                // Dropped unfinished, the transaction rolls back.
-                _ => return None,
-            }
+        // Their vouchers are posted together, by one poster: the cashier of every one.
+        if reqs.iter().any(|r| r.cashier != reqs[0].cashier) {
+            return None;
         }
+        let mut batch = Vec::with_capacity(reqs.len());
+        for (req, key) in reqs.iter().zip(keys) {
+            batch.push((req, *key.as_ref().ok()?));
+        }
+        let mut tx = self.store().begin().await.ok()?;
+        // Dropped unfinished, the transaction rolls back.
+        let receipts = record_payments_in(&mut tx, book, &batch).await.ok()??;
         tx.commit().await.ok()?;
-        Some(recorded)
+        Some(receipts.into_iter().map(|r| Ok(Some(r))).collect())
     }
 }
 
@@ -177,121 +176,234 @@ fn checked_key<'a>(req: &PaymentRequest<'a>) -> Result<&'a str> {
     Ok(key)
 }
 
-/// Records one payment in `tx`: None, with nothing left to keep, when its key is taken.
-async fn record_payment_in<T: FeesTx + LedgerTx + crate::store::Tx>(
+/// A payment planned against what its household owes (pure work on the rows read): the bills
+/// it settles at once, and those of later months its prepayment settles.
+struct Planned<'r, 'a> {
+    req: &'r PaymentRequest<'a>,
+    key: &'r str,
+    household: HouseholdRow,
+    settle: Vec<(OpenBillRow, Fen)>,
+    forward: Vec<(OpenBillRow, Fen)>,
+}
+
+impl Planned<'_, '_> {
+    fn settled_fen(&self) -> i64 {
+        self.settle.iter().map(|(_, f)| f.0).sum()
+    }
+}
+
+/// Records payments in `tx`, in order, with one statement of each kind for all of them: None,
+/// with nothing left to keep, when a key is taken (the caller then records them one by one).
+/// A refusal of any refuses all; one by one, each gets its own.
+///
+/// A payment settles only bills billed by its date (a month is billed on its first day). What
+/// is left is a prepayment; if later months are already billed (the payment was entered
+/// late), the prepayment settles them as their billing run would have, by a voucher dated on
+/// each one's billing day, so every report as at any date agrees.
+async fn record_payments_in<T: FeesTx + LedgerTx + crate::store::Tx>(
     tx: &mut T,
     book: &Book,
-    req: &PaymentRequest<'_>,
-    key: &str,
-) -> Result<Option<Receipt>> {
-    {
-        let accounts = fee_accounts(book)?;
-        // The book's row first, before anything is read: on PostgreSQL two payments of one
-        // household (or a payment and a billing run, a waiver, a void) would otherwise both plan
-        // on the same open bills and settle them twice. SQLite's BEGIN IMMEDIATE queues writers
-        // already.
-        if !tx.writers_take_turns() {
-            tx.claim_chain(book.key(), 0, 0).await?;
-        }
-        let household = tx
-            .household(book.row.community_id, req.household_id)
-            .await?
-            .ok_or_else(|| Error::not_found(format!("住户 #{}", req.household_id)))?;
-        let paid_in = Period::of_date(req.paid_on);
-        let money = money_account(book, &accounts, req.method)?;
-        let open = tx.open_bills(book.key(), Some(household.id)).await?;
-        let settle = settlement(&open, req, &household, paid_in)?;
-        let settled_fen: i64 = settle.iter().map(|(_, f)| f.0).sum();
-        let left_fen = req.amount.0 - settled_fen;
-        let forward = if req.bill_ids.is_some() || left_fen == 0 || !open.iter().any(|b| b.period > paid_in) {
-            Vec::new()
-        } else {
-            let open_periods = open_periods(tx, book).await?;
-            let later: Vec<OpenBill> = open
-                .iter()
-                .filter(|b| b.period > paid_in && open_periods.contains(&b.period))
-                .map(|b| OpenBill { bill_id: b.id, period: b.period, fee_item_id: b.fee_item_id, open_fen: b.open_fen })
-                .collect();
-            allocate_oldest_first(later, Fen(left_fen)).0
-        };
-        let forward: Vec<(&OpenBillRow, Fen)> = forward.into_iter().map(|(id, fen)| (bill_of(&open, id), fen)).collect();
-        let forward_by_month = forward_months(&forward);
-        // 日结: the payment's lines go into the day's draft for its method, posted by the day's
-        // close; otherwise the payment's own voucher is posted now.
-        let daily = book.row.payment_vouchers == PaymentVouchers::Daily;
-        let own = i64::from(!daily);
-        let claim = tx.claim_chain(book.key(), own + forward_by_month.len() as i64, 1).await?;
-        let number = claim.receipts_issued;
-        let input = VoucherInput {
-            date: req.paid_on,
-            attachments: 1,
-            lines: payment_lines(&accounts, req, &household, number, &settle, (&money, daily)),
-        };
-        let mut vouchers = Vec::with_capacity(1 + forward_by_month.len());
-        let day_voucher = if daily {
-            Some(match tx.daily_draft(book.key(), req.paid_on, req.method).await? {
-                Some(id) if extend_system_draft(tx, book, id, &input).await? => id,
-                _ => start_system_draft(tx, book, &input).await?,
-            })
-        } else {
+    reqs: &[(&PaymentRequest<'_>, &str)],
+) -> Result<Option<Vec<Receipt>>> {
+    let accounts = fee_accounts(book)?;
+    // The book's row first, before anything is read: on PostgreSQL two payments of one
+    // household (or a payment and a billing run, a waiver, a void) would otherwise both plan on
+    // the same open bills and settle them twice. SQLite's BEGIN IMMEDIATE queues writers already.
+    if !tx.writers_take_turns() {
+        tx.claim_chain(book.key(), 0, 0).await?;
+    }
+    let ids: Vec<HouseholdId> = reqs.iter().map(|(r, _)| r.household_id).collect();
+    let households: HashMap<HouseholdId, HouseholdRow> =
+        tx.households_among(book.row.community_id, &ids).await?.into_iter().map(|h| (h.id, h)).collect();
+    let mut open: HashMap<HouseholdId, Vec<OpenBillRow>> = HashMap::new();
+    for bill in tx.open_bills_of(book.key(), &ids).await? {
+        open.entry(bill.household_id).or_default().push(bill);
+    }
+    // The open months only when some payment may settle a later month's bill.
+    let may_forward = reqs.iter().any(|(r, _)| {
+        r.bill_ids.is_none() && open.get(&r.household_id).is_some_and(|bills| bills.iter().any(|b| b.period > Period::of_date(r.paid_on)))
+    });
+    let open_periods = if may_forward { open_periods(tx, book).await? } else { Vec::new() };
+    let mut planned = Vec::with_capacity(reqs.len());
+    for (req, key) in reqs {
+        let household =
+            households.get(&req.household_id).cloned().ok_or_else(|| Error::not_found(format!("住户 #{}", req.household_id)))?;
+        let bills = open.entry(household.id).or_default();
+        let p = plan(req, key, household, bills, &open_periods)?;
+        take_settled(bills, p.settle.iter().chain(&p.forward));
+        planned.push(p);
+    }
+
+    // 日结: the payments' lines go into the day's draft for their method, posted by the day's
+    // close; otherwise each payment's own voucher is posted now.
+    let daily = book.row.payment_vouchers == PaymentVouchers::Daily;
+    let own = usize::from(!daily);
+    let count: usize = planned.iter().map(|p| own + forward_months(&p.forward).len()).sum();
+    let claim = tx.claim_chain(book.key(), count as i64, planned.len() as i64).await?;
+    let first_number = claim.receipts_issued - planned.len() as i64 + 1;
+    let numbers: Vec<i64> = (0..planned.len() as i64).map(|i| first_number + i).collect();
+    let mut inputs = Vec::with_capacity(planned.len());
+    for (p, number) in planned.iter().zip(&numbers) {
+        let money = money_account(book, &accounts, p.req.method)?;
+        let lines = payment_lines(&accounts, p.req, &p.household, *number, &p.settle, (&money, daily));
+        inputs.push(VoucherInput { date: p.req.paid_on, attachments: 1, lines });
+    }
+    let day_vouchers = if daily { day_drafts(tx, book, &planned, &inputs).await? } else { Vec::new() };
+    let mut vouchers = Vec::with_capacity(count);
+    for ((p, number), input) in planned.iter().zip(&numbers).zip(inputs) {
+        if !daily {
             vouchers.push(ApprovedVoucher {
                 input,
                 kind: VoucherKind::Normal,
                 maker: SYSTEM_MAKER.into(),
-                reviewer: req.cashier.into(),
+                reviewer: p.req.cashier.into(),
                 reverses_id: None,
-                subledger: payment_rows(req, key, number, &settle, settled_fen).digest(),
+                subledger: payment_rows(p.req, p.key, *number, &p.settle, p.settled_fen()).digest(),
             });
-            None
-        };
-        vouchers.extend(forward_vouchers(&accounts, req, &household, number, forward_by_month));
-        let posted = if vouchers.is_empty() { Vec::new() } else { post_claimed(tx, book, req.cashier, &vouchers, claim).await? };
-        let (voucher_id, voucher, fingerprint) = match day_voucher {
-            Some(id) => (id, PENDING_DAY_CLOSE.to_string(), String::new()),
-            None => (posted[0].voucher_id, format!("{} {}", posted[0].period, posted[0].label), posted[0].hash.clone()),
-        };
-        let new = NewPayment {
-            book: book.key(),
-            household_id: household.id,
-            idempotency_key: key,
-            method: req.method,
-            amount_fen: req.amount.0,
-            paid_on: req.paid_on,
-            receipt_number: number,
-            voucher_id,
-            cashier: req.cashier,
-            settled_fen,
-            created_at: Utc::now(),
-        };
-        let Some(payment_id) = tx.insert_payment(&new).await? else {
-            return Ok(None);
-        };
-        // Allocations at payment are dated in its month and written with its voucher; those of
-        // later bills on their own month, with that month's voucher (after the payment's own).
-        let forward_voucher: BTreeMap<Period, i64> =
-            forward_months(&forward).keys().zip(posted.iter().skip(own as usize)).map(|(month, p)| (*month, p.voucher_id)).collect();
-        let at_payment = settle.iter().map(|(bill, fen)| (*bill, *fen, paid_in, voucher_id));
-        let later = forward.iter().map(|(bill, fen)| (*bill, *fen, bill.period, forward_voucher[&bill.period]));
-        let settlements: Vec<Settlement> = at_payment
-            .chain(later)
-            .map(|(bill, fen, period, voucher_id)| Settlement {
-                allocation: AllocationRow {
-                    bill_id: bill.id,
-                    payment_id: Some(payment_id),
-                    waiver_id: None,
-                    void_id: None,
-                    amount_fen: fen.0,
-                    period,
-                    reversal_id: None,
-                },
-                building: household.building.clone(),
-                bill_period: bill.period,
-                voucher_id,
-            })
-            .collect();
-        write_settlements(tx, book, &settlements).await?;
-        Ok(Some(new_receipt(book, req, household, number, &settle, voucher, fingerprint)))
+        }
+        vouchers.extend(forward_vouchers(&accounts, p.req, &p.household, *number, forward_months(&p.forward)));
     }
+    // post_claimed checks the poster against each voucher; a batch has one cashier per voucher.
+    let posted = if vouchers.is_empty() { Vec::new() } else { post_claimed(tx, book, reqs[0].0.cashier, &vouchers, claim).await? };
+
+    // Each payment's vouchers, as posted: its own (if any), then one per later month.
+    let mut posted_of = Vec::with_capacity(planned.len());
+    let mut at = 0;
+    for p in &planned {
+        let n = own + forward_months(&p.forward).len();
+        posted_of.push(&posted[at..at + n]);
+        at += n;
+    }
+    let now = Utc::now();
+    let new: Vec<NewPayment<'_>> = planned
+        .iter()
+        .zip(&numbers)
+        .enumerate()
+        .map(|(i, (p, number))| NewPayment {
+            book: book.key(),
+            household_id: p.household.id,
+            idempotency_key: p.key,
+            method: p.req.method,
+            amount_fen: p.req.amount.0,
+            paid_on: p.req.paid_on,
+            receipt_number: *number,
+            voucher_id: if daily { day_vouchers[i] } else { posted_of[i][0].voucher_id },
+            cashier: p.req.cashier,
+            settled_fen: p.settled_fen(),
+            created_at: now,
+        })
+        .collect();
+    let inserted: HashMap<String, i64> = tx.insert_payments(&new).await?.into_iter().collect();
+    if inserted.len() < new.len() {
+        return Ok(None);
+    }
+
+    // Allocations at payment are dated in its month and written with its voucher; those of
+    // later bills on their own month, with that month's voucher (after the payment's own).
+    let mut settlements = Vec::new();
+    for ((p, row), posted) in planned.iter().zip(&new).zip(&posted_of) {
+        let forward_voucher: BTreeMap<Period, i64> =
+            forward_months(&p.forward).keys().zip(&posted[own..]).map(|(month, posted)| (*month, posted.voucher_id)).collect();
+        let at_payment = p.settle.iter().map(|(bill, fen)| (bill, *fen, Period::of_date(p.req.paid_on), row.voucher_id));
+        let later = p.forward.iter().map(|(bill, fen)| (bill, *fen, bill.period, forward_voucher[&bill.period]));
+        settlements.extend(at_payment.chain(later).map(|(bill, fen, period, voucher_id)| Settlement {
+            allocation: AllocationRow {
+                bill_id: bill.id,
+                payment_id: Some(inserted[p.key]),
+                waiver_id: None,
+                void_id: None,
+                amount_fen: fen.0,
+                period,
+                reversal_id: None,
+            },
+            building: p.household.building.clone(),
+            bill_period: bill.period,
+            voucher_id,
+        }));
+    }
+    write_settlements(tx, book, &settlements).await?;
+    let receipts = planned
+        .into_iter()
+        .zip(&numbers)
+        .zip(posted_of)
+        .map(|((p, number), posted)| {
+            let (voucher, fingerprint) = match posted.first().filter(|_| !daily) {
+                Some(own) => (format!("{} {}", own.period, own.label), own.hash.clone()),
+                None => (PENDING_DAY_CLOSE.to_string(), String::new()),
+            };
+            new_receipt(book, p.req, p.household, *number, &p.settle, voucher, fingerprint)
+        })
+        .collect();
+    Ok(Some(receipts))
+}
+
+/// Plans one payment (pure) on its household's open bills as the batch has left them.
+fn plan<'r, 'a>(
+    req: &'r PaymentRequest<'a>,
+    key: &'r str,
+    household: HouseholdRow,
+    open: &[OpenBillRow],
+    open_periods: &[Period],
+) -> Result<Planned<'r, 'a>> {
+    let paid_in = Period::of_date(req.paid_on);
+    let settle: Vec<(OpenBillRow, Fen)> = settlement(open, req, &household, paid_in)?.into_iter().map(|(b, f)| (b.clone(), f)).collect();
+    let left_fen = req.amount.0 - settle.iter().map(|(_, f)| f.0).sum::<i64>();
+    let forward = if req.bill_ids.is_some() || left_fen == 0 {
+        Vec::new()
+    } else {
+        let later: Vec<OpenBill> = open
+            .iter()
+            .filter(|b| b.period > paid_in && open_periods.contains(&b.period))
+            .map(|b| OpenBill { bill_id: b.id, period: b.period, fee_item_id: b.fee_item_id, open_fen: b.open_fen })
+            .collect();
+        allocate_oldest_first(later, Fen(left_fen)).0.into_iter().map(|(id, fen)| (bill_of(open, id).clone(), fen)).collect()
+    };
+    Ok(Planned { req, key, household, settle, forward })
+}
+
+/// Takes what a planned payment settles off the open bills, so the next payment of the same
+/// household in the batch plans on what is left.
+fn take_settled<'b>(open: &mut Vec<OpenBillRow>, settled: impl IntoIterator<Item = &'b (OpenBillRow, Fen)>) {
+    for (bill, fen) in settled {
+        if let Some(b) = open.iter_mut().find(|b| b.id == bill.id) {
+            b.open_fen -= fen.0;
+        }
+    }
+    open.retain(|b| b.open_fen > 0);
+}
+
+/// The day's draft of each payment (日结): one per day and method, extended by the lines of all
+/// the batch's payments of that day and method at once, or started with them.
+async fn day_drafts<T: FeesTx + LedgerTx>(
+    tx: &mut T,
+    book: &Book,
+    planned: &[Planned<'_, '_>],
+    inputs: &[VoucherInput],
+) -> Result<Vec<i64>> {
+    let mut groups: Vec<((NaiveDate, Method), Vec<usize>)> = Vec::new();
+    for (i, p) in planned.iter().enumerate() {
+        let day = (p.req.paid_on, p.req.method);
+        match groups.iter_mut().find(|(d, _)| *d == day) {
+            Some((_, members)) => members.push(i),
+            None => groups.push((day, vec![i])),
+        }
+    }
+    let mut ids = vec![0; planned.len()];
+    for ((day, method), members) in groups {
+        let input = VoucherInput {
+            date: day,
+            attachments: members.len() as u32,
+            lines: members.iter().flat_map(|i| inputs[*i].lines.iter().cloned()).collect(),
+        };
+        let id = match tx.daily_draft(book.key(), day, method).await? {
+            Some(id) if extend_system_draft(tx, book, id, &input).await? => id,
+            _ => start_system_draft(tx, book, &input).await?,
+        };
+        for i in members {
+            ids[i] = id;
+        }
+    }
+    Ok(ids)
 }
 
 impl<S: FeesStore> Fees<S> {
@@ -421,14 +533,14 @@ fn payment_lines(
     req: &PaymentRequest<'_>,
     household: &HouseholdRow,
     number: i64,
-    settle: &[(&OpenBillRow, Fen)],
+    settle: &[(OpenBillRow, Fen)],
     (money, by_item): (&str, bool),
 ) -> Vec<LineInput> {
     let (label, who) = (receipt_label(number), household_label(household));
     let settled_fen: i64 = settle.iter().map(|(_, f)| f.0).sum();
     let dims = Dimensions { household_id: Some(household.id.0), ..Dimensions::default() };
     let line = |summary: String, account: &str, debit: Fen, credit: Fen| LineInput::new(summary, account, debit, credit, dims.clone());
-    let settled_summary = format!("收 {who} {} 收据{label}", item_names(settle.iter().map(|(b, _)| *b)));
+    let settled_summary = format!("收 {who} {} 收据{label}", item_names(settle.iter().map(|(b, _)| b)));
     let prepaid_summary = format!("预收 {who} 预交款 收据{label}");
     let money_summary = if settled_fen > 0 { settled_summary.clone() } else { prepaid_summary.clone() };
     let mut lines = vec![line(money_summary, money, req.amount, Fen::ZERO)];
@@ -497,10 +609,10 @@ impl<S: FeesStore> Fees<S> {
 }
 
 /// The months of the later bills a late-entered payment's prepayment settles.
-fn forward_months<'a>(forward: &[(&'a OpenBillRow, Fen)]) -> BTreeMap<Period, Vec<(&'a OpenBillRow, Fen)>> {
-    let mut by_month: BTreeMap<Period, Vec<(&'a OpenBillRow, Fen)>> = BTreeMap::new();
+fn forward_months(forward: &[(OpenBillRow, Fen)]) -> BTreeMap<Period, Vec<(&OpenBillRow, Fen)>> {
+    let mut by_month: BTreeMap<Period, Vec<(&OpenBillRow, Fen)>> = BTreeMap::new();
     for (bill, fen) in forward {
-        by_month.entry(bill.period).or_default().push((*bill, *fen));
+        by_month.entry(bill.period).or_default().push((bill, *fen));
     }
     by_month
 }
@@ -546,7 +658,7 @@ fn forward_vouchers(
 }
 
 /// What a payment's own voucher seals (pure): the payment, then what it settled at once.
-fn payment_rows(req: &PaymentRequest<'_>, key: &str, number: i64, settle: &[(&OpenBillRow, Fen)], settled_fen: i64) -> SubledgerRows {
+fn payment_rows(req: &PaymentRequest<'_>, key: &str, number: i64, settle: &[(OpenBillRow, Fen)], settled_fen: i64) -> SubledgerRows {
     let paid_in = Period::of_date(req.paid_on).key();
     SubledgerRows {
         payments: vec![PaymentSeal {
@@ -572,7 +684,7 @@ fn new_receipt(
     req: &PaymentRequest<'_>,
     household: HouseholdRow,
     number: i64,
-    settle: &[(&OpenBillRow, Fen)],
+    settle: &[(OpenBillRow, Fen)],
     voucher: String,
     fingerprint: String,
 ) -> Receipt {

@@ -481,6 +481,12 @@ pub struct SubledgerPeriodRow {
 pub trait FeesTx: UnitsTx + SealTx + Send {
     fn households(&mut self, community_id: CommunityId) -> impl Future<Output = Result<Vec<HouseholdRow>>> + Send;
     fn household(&mut self, community_id: CommunityId, id: HouseholdId) -> impl Future<Output = Result<Option<HouseholdRow>>> + Send;
+    /// The community's households among `ids`, in no order; an id of none is left out.
+    fn households_among(
+        &mut self,
+        community_id: CommunityId,
+        ids: &[HouseholdId],
+    ) -> impl Future<Output = Result<Vec<HouseholdRow>>> + Send;
     fn insert_household(
         &mut self,
         community_id: CommunityId,
@@ -559,8 +565,9 @@ pub trait FeesTx: UnitsTx + SealTx + Send {
         community_id: CommunityId,
         payment_id: i64,
     ) -> impl Future<Output = Result<Vec<AllocationRow>>> + Send;
-    /// Inserts a payment; None if its idempotency key is already taken (nothing inserted).
-    fn insert_payment(&mut self, p: &NewPayment<'_>) -> impl Future<Output = Result<Option<i64>>> + Send;
+    /// Inserts payments, one statement for all; returns (idempotency key, id) of those
+    /// inserted: a payment whose key is already taken is left out (nothing inserted for it).
+    fn insert_payments(&mut self, payments: &[NewPayment<'_>]) -> impl Future<Output = Result<Vec<(String, i64)>>> + Send;
     /// The system's open 日结 draft for the day's payments of `method`, if any.
     fn daily_draft(&mut self, book: BookKey, day: NaiveDate, method: Method) -> impl Future<Output = Result<Option<i64>>> + Send;
     /// The open 日结 drafts dated on or before `through`: (voucher, date).
@@ -641,6 +648,17 @@ macro_rules! impl_fees_tx {
                     .bind(id)
                     .fetch_optional(&mut *self.tx)
                     .await?)
+            }
+
+            async fn households_among(&mut self, community_id: CommunityId, ids: &[HouseholdId]) -> Result<Vec<HouseholdRow>> {
+                let mut out = Vec::with_capacity(ids.len());
+                // The ids are integers, written as literals as in `open_bills_of`.
+                for chunk in ids.chunks(ROWS_PER_INSERT) {
+                    let ids: Vec<String> = chunk.iter().map(|h| h.0.to_string()).collect();
+                    let sql = format!("SELECT {HOUSEHOLD_COLUMNS} FROM households WHERE community_id = $1 AND id IN ({})", ids.join(","));
+                    out.extend(sqlx::query_as::<$db, HouseholdRow>(&sql).bind(community_id).fetch_all(&mut *self.tx).await?);
+                }
+                Ok(out)
             }
 
             async fn insert_household(&mut self, community_id: CommunityId, h: &NewHousehold, at: DateTime<Utc>) -> Result<HouseholdId> {
@@ -1086,26 +1104,32 @@ macro_rules! impl_fees_tx {
                 .await?)
             }
 
-            async fn insert_payment(&mut self, p: &NewPayment<'_>) -> Result<Option<i64>> {
-                Ok(sqlx::query_scalar(
-                    "INSERT INTO payments (community_id, book_id, household_id, idempotency_key, method, amount_fen, paid_on, period, receipt_number, voucher_id, cashier, created_at, settled_fen)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT (community_id, book_id, idempotency_key) DO NOTHING RETURNING id",
-                )
-                .bind(p.book.community_id)
-                .bind(p.book.book_id)
-                .bind(p.household_id)
-                .bind(p.idempotency_key)
-                .bind(p.method)
-                .bind(p.amount_fen)
-                .bind(p.paid_on)
-                .bind(Period::of_date(p.paid_on))
-                .bind(p.receipt_number)
-                .bind(p.voucher_id)
-                .bind(p.cashier)
-                .bind(p.created_at)
-                .bind(p.settled_fen)
-                .fetch_optional(&mut *self.tx)
-                .await?)
+            async fn insert_payments(&mut self, payments: &[NewPayment<'_>]) -> Result<Vec<(String, i64)>> {
+                let mut inserted = Vec::with_capacity(payments.len());
+                for chunk in payments.chunks(ROWS_PER_INSERT) {
+                    let mut q = QueryBuilder::<$db>::new(
+                        "INSERT INTO payments (community_id, book_id, household_id, idempotency_key, method, amount_fen, paid_on, period, receipt_number, voucher_id, cashier, created_at, settled_fen) ",
+                    );
+                    q.push_values(chunk, |mut row, p| {
+                        row.push_bind(p.book.community_id)
+                            .push_bind(p.book.book_id)
+                            .push_bind(p.household_id)
+                            .push_bind(p.idempotency_key)
+                            .push_bind(p.method)
+                            .push_bind(p.amount_fen)
+                            .push_bind(p.paid_on)
+                            .push_bind(Period::of_date(p.paid_on))
+                            .push_bind(p.receipt_number)
+                            .push_bind(p.voucher_id)
+                            .push_bind(p.cashier)
+                            .push_bind(p.created_at)
+                            .push_bind(p.settled_fen);
+                    });
+                    // RETURNING's order is not promised on either engine: the key says which row.
+                    q.push(" ON CONFLICT (community_id, book_id, idempotency_key) DO NOTHING RETURNING idempotency_key, id");
+                    inserted.extend(q.build_query_as::<(String, i64)>().fetch_all(&mut *self.tx).await?);
+                }
+                Ok(inserted)
             }
 
             async fn bill_tax(&mut self, book: BookKey, bill_id: i64) -> Result<(i64, i64, i64)> {

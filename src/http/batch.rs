@@ -96,10 +96,11 @@ async fn record<S: AppStore>(fees: Fees<S>, access: Access<S>, mut jobs: mpsc::R
                 Err(_) => break,
             }
         }
-        // One transaction per book: a batch of two communities' payments is two groups.
+        // One transaction per book and cashier (who posts the group's vouchers): a batch of
+        // two communities' payments is two groups.
         while !batch.is_empty() {
-            let book = batch[0].book.key();
-            let (group, rest): (Vec<Job>, Vec<Job>) = batch.into_iter().partition(|j| j.book.key() == book);
+            let (book, cashier) = (batch[0].book.key(), batch[0].cashier.clone());
+            let (group, rest): (Vec<Job>, Vec<Job>) = batch.into_iter().partition(|j| j.book.key() == book && j.cashier == cashier);
             batch = rest;
             let answers = {
                 let requests: Vec<PaymentRequest<'_>> = group.iter().map(Job::request).collect();
