@@ -38,9 +38,10 @@ impl<S: FeesStore> Fees<S> {
         self.answer(book, req, key, recorded).await
     }
 
-    /// Records several payments of one book in one transaction (a group commit), each inside a
-    /// savepoint of its own: each keeps its own receipt number and voucher, and one that is
-    /// refused leaves the others standing. Answers as `pay` would for each, in order.
+    /// Records several payments of one book in one transaction (a group commit), all together
+    /// with one statement of each kind, or, when one of them is refused, each inside a savepoint
+    /// of its own: each keeps its own receipt number and voucher, and one that is refused leaves
+    /// the others standing. Answers as `pay` would for each, in order.
     pub async fn pay_many(&self, book: &Book, reqs: &[PaymentRequest<'_>]) -> Vec<Result<Receipt>> {
         let keys: Vec<Result<&str>> = reqs.iter().map(checked_key).collect();
         let recorded = self.record_payments(book, reqs, &keys).await;
@@ -92,11 +93,6 @@ impl<S: FeesStore> Fees<S> {
 
     /// Records a new payment, or returns None (and writes nothing) if its key is taken. The
     /// common case, a new key, costs no lookup: the payment's own INSERT checks the key.
-    ///
-    /// A payment settles only bills billed by its date (a month is billed on its first day).
-    /// What is left is a prepayment; if later months are already billed (the payment was
-    /// entered late), the prepayment settles them as their billing run would have, by a
-    /// voucher dated on each one's billing day, so every report as at any date agrees.
     async fn record_payment(&self, book: &Book, req: &PaymentRequest<'_>, key: &str) -> Result<Option<Receipt>> {
         let mut tx = self.store().begin().await?;
         let Some(mut receipts) = record_payments_in(&mut tx, book, &[(req, key)]).await? else { return Ok(None) };
@@ -145,10 +141,6 @@ impl<S: FeesStore> Fees<S> {
         reqs: &[PaymentRequest<'_>],
         keys: &[Result<&str>],
     ) -> Option<Vec<Result<Option<Receipt>>>> {
-        // Their vouchers are posted together, by one poster: the cashier of every one.
-        if reqs.iter().any(|r| r.cashier != reqs[0].cashier) {
-            return None;
-        }
         let mut batch = Vec::with_capacity(reqs.len());
         for (req, key) in reqs.iter().zip(keys) {
             batch.push((req, *key.as_ref().ok()?));
@@ -177,13 +169,13 @@ fn checked_key<'a>(req: &PaymentRequest<'a>) -> Result<&'a str> {
 }
 
 /// A payment planned against what its household owes (pure work on the rows read): the bills
-/// it settles at once, and those of later months its prepayment settles.
+/// it settles at once, and, by month, those of later months its prepayment settles.
 struct Planned<'r, 'a> {
     req: &'r PaymentRequest<'a>,
     key: &'r str,
     household: HouseholdRow,
     settle: Vec<(OpenBillRow, Fen)>,
-    forward: Vec<(OpenBillRow, Fen)>,
+    forward: BTreeMap<Period, Vec<(OpenBillRow, Fen)>>,
 }
 
 impl Planned<'_, '_> {
@@ -193,8 +185,9 @@ impl Planned<'_, '_> {
 }
 
 /// Records payments in `tx`, in order, with one statement of each kind for all of them: None,
-/// with nothing left to keep, when a key is taken (the caller then records them one by one).
-/// A refusal of any refuses all; one by one, each gets its own.
+/// with nothing left to keep, when a key is taken or they are not all one cashier's, who
+/// posts their vouchers (the caller then records them one by one). A refusal of any refuses
+/// all; one by one, each gets its own.
 ///
 /// A payment settles only bills billed by its date (a month is billed on its first day). What
 /// is left is a prepayment; if later months are already billed (the payment was entered
@@ -205,6 +198,10 @@ async fn record_payments_in<T: FeesTx + LedgerTx + crate::store::Tx>(
     book: &Book,
     reqs: &[(&PaymentRequest<'_>, &str)],
 ) -> Result<Option<Vec<Receipt>>> {
+    let Some(((first, _), rest)) = reqs.split_first() else { return Ok(Some(Vec::new())) };
+    if rest.iter().any(|(r, _)| r.cashier != first.cashier) {
+        return Ok(None);
+    }
     let accounts = fee_accounts(book)?;
     // The book's row first, before anything is read: on PostgreSQL two payments of one
     // household (or a payment and a billing run, a waiver, a void) would otherwise both plan on
@@ -230,7 +227,7 @@ async fn record_payments_in<T: FeesTx + LedgerTx + crate::store::Tx>(
             households.get(&req.household_id).cloned().ok_or_else(|| Error::not_found(format!("住户 #{}", req.household_id)))?;
         let bills = open.entry(household.id).or_default();
         let p = plan(req, key, household, bills, &open_periods)?;
-        take_settled(bills, p.settle.iter().chain(&p.forward));
+        take_settled(bills, p.settle.iter().chain(p.forward.values().flatten()));
         planned.push(p);
     }
 
@@ -238,7 +235,7 @@ async fn record_payments_in<T: FeesTx + LedgerTx + crate::store::Tx>(
     // close; otherwise each payment's own voucher is posted now.
     let daily = book.row.payment_vouchers == PaymentVouchers::Daily;
     let own = usize::from(!daily);
-    let count: usize = planned.iter().map(|p| own + forward_months(&p.forward).len()).sum();
+    let count: usize = planned.iter().map(|p| own + p.forward.len()).sum();
     let claim = tx.claim_chain(book.key(), count as i64, planned.len() as i64).await?;
     let first_number = claim.receipts_issued - planned.len() as i64 + 1;
     let numbers: Vec<i64> = (0..planned.len() as i64).map(|i| first_number + i).collect();
@@ -261,16 +258,15 @@ async fn record_payments_in<T: FeesTx + LedgerTx + crate::store::Tx>(
                 subledger: payment_rows(p.req, p.key, *number, &p.settle, p.settled_fen()).digest(),
             });
         }
-        vouchers.extend(forward_vouchers(&accounts, p.req, &p.household, *number, forward_months(&p.forward)));
+        vouchers.extend(forward_vouchers(&accounts, p.req, &p.household, *number, &p.forward));
     }
-    // post_claimed checks the poster against each voucher; a batch has one cashier per voucher.
-    let posted = if vouchers.is_empty() { Vec::new() } else { post_claimed(tx, book, reqs[0].0.cashier, &vouchers, claim).await? };
+    let posted = if vouchers.is_empty() { Vec::new() } else { post_claimed(tx, book, first.cashier, &vouchers, claim).await? };
 
     // Each payment's vouchers, as posted: its own (if any), then one per later month.
     let mut posted_of = Vec::with_capacity(planned.len());
     let mut at = 0;
     for p in &planned {
-        let n = own + forward_months(&p.forward).len();
+        let n = own + p.forward.len();
         posted_of.push(&posted[at..at + n]);
         at += n;
     }
@@ -303,9 +299,9 @@ async fn record_payments_in<T: FeesTx + LedgerTx + crate::store::Tx>(
     let mut settlements = Vec::new();
     for ((p, row), posted) in planned.iter().zip(&new).zip(&posted_of) {
         let forward_voucher: BTreeMap<Period, i64> =
-            forward_months(&p.forward).keys().zip(&posted[own..]).map(|(month, posted)| (*month, posted.voucher_id)).collect();
+            p.forward.keys().zip(&posted[own..]).map(|(month, posted)| (*month, posted.voucher_id)).collect();
         let at_payment = p.settle.iter().map(|(bill, fen)| (bill, *fen, Period::of_date(p.req.paid_on), row.voucher_id));
-        let later = p.forward.iter().map(|(bill, fen)| (bill, *fen, bill.period, forward_voucher[&bill.period]));
+        let later = p.forward.values().flatten().map(|(bill, fen)| (bill, *fen, bill.period, forward_voucher[&bill.period]));
         settlements.extend(at_payment.chain(later).map(|(bill, fen, period, voucher_id)| Settlement {
             allocation: AllocationRow {
                 bill_id: bill.id,
@@ -348,16 +344,18 @@ fn plan<'r, 'a>(
     let paid_in = Period::of_date(req.paid_on);
     let settle: Vec<(OpenBillRow, Fen)> = settlement(open, req, &household, paid_in)?.into_iter().map(|(b, f)| (b.clone(), f)).collect();
     let left_fen = req.amount.0 - settle.iter().map(|(_, f)| f.0).sum::<i64>();
-    let forward = if req.bill_ids.is_some() || left_fen == 0 {
-        Vec::new()
-    } else {
+    let mut forward: BTreeMap<Period, Vec<(OpenBillRow, Fen)>> = BTreeMap::new();
+    if req.bill_ids.is_none() && left_fen > 0 {
         let later: Vec<OpenBill> = open
             .iter()
             .filter(|b| b.period > paid_in && open_periods.contains(&b.period))
             .map(|b| OpenBill { bill_id: b.id, period: b.period, fee_item_id: b.fee_item_id, open_fen: b.open_fen })
             .collect();
-        allocate_oldest_first(later, Fen(left_fen)).0.into_iter().map(|(id, fen)| (bill_of(open, id).clone(), fen)).collect()
-    };
+        for (id, fen) in allocate_oldest_first(later, Fen(left_fen)).0 {
+            let bill = bill_of(open, id);
+            forward.entry(bill.period).or_default().push((bill.clone(), fen));
+        }
+    }
     Ok(Planned { req, key, household, settle, forward })
 }
 
@@ -608,15 +606,6 @@ impl<S: FeesStore> Fees<S> {
     }
 }
 
-/// The months of the later bills a late-entered payment's prepayment settles.
-fn forward_months(forward: &[(OpenBillRow, Fen)]) -> BTreeMap<Period, Vec<(&OpenBillRow, Fen)>> {
-    let mut by_month: BTreeMap<Period, Vec<(&OpenBillRow, Fen)>> = BTreeMap::new();
-    for (bill, fen) in forward {
-        by_month.entry(bill.period).or_default().push((bill, *fen));
-    }
-    by_month
-}
-
 /// One voucher per later month, dated on its billing day: 借 预收账款 / 贷 应收账款, as the
 /// month's billing run books a prepayment it applies.
 fn forward_vouchers(
@@ -624,14 +613,14 @@ fn forward_vouchers(
     req: &PaymentRequest<'_>,
     household: &HouseholdRow,
     number: i64,
-    by_month: BTreeMap<Period, Vec<(&OpenBillRow, Fen)>>,
+    by_month: &BTreeMap<Period, Vec<(OpenBillRow, Fen)>>,
 ) -> Vec<ApprovedVoucher> {
     let (label, who) = (receipt_label(number), household_label(household));
     by_month
-        .into_iter()
+        .iter()
         .map(|(month, bills)| {
             let fen = Fen(bills.iter().map(|(_, f)| f.0).sum());
-            let summary = format!("{month} 预收抵扣 {who} {} 收据{label}", item_names(bills.iter().map(|(b, _)| *b)));
+            let summary = format!("{month} 预收抵扣 {who} {} 收据{label}", item_names(bills.iter().map(|(b, _)| b)));
             let dims = Dimensions { household_id: Some(household.id.0), ..Dimensions::default() };
             let line = |account: &str, debit: Fen, credit: Fen| LineInput::new(summary.clone(), account, debit, credit, dims.clone());
             let sealed = SubledgerRows {

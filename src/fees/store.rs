@@ -57,6 +57,12 @@ fn open_bills_where(filter: &str) -> String {
     format!("SELECT * FROM ({}) o WHERE open_fen > 0 ORDER BY household_id, period, fee_item_id", bills_with_open_fen(filter))
 }
 
+/// Household ids as an SQL list ("3,17,42"): the database's own integers, so written as
+/// literals rather than as thousands of bound parameters.
+fn id_literals(ids: &[HouseholdId]) -> String {
+    ids.iter().map(|h| h.0.to_string()).collect::<Vec<_>>().join(",")
+}
+
 const HOUSEHOLD_COLUMNS: &str = "id, building, unit, room, area_m2_hundredths, kind, owner_name, phone, move_in_date";
 
 #[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
@@ -652,10 +658,8 @@ macro_rules! impl_fees_tx {
 
             async fn households_among(&mut self, community_id: CommunityId, ids: &[HouseholdId]) -> Result<Vec<HouseholdRow>> {
                 let mut out = Vec::with_capacity(ids.len());
-                // The ids are integers, written as literals as in `open_bills_of`.
                 for chunk in ids.chunks(ROWS_PER_INSERT) {
-                    let ids: Vec<String> = chunk.iter().map(|h| h.0.to_string()).collect();
-                    let sql = format!("SELECT {HOUSEHOLD_COLUMNS} FROM households WHERE community_id = $1 AND id IN ({})", ids.join(","));
+                    let sql = format!("SELECT {HOUSEHOLD_COLUMNS} FROM households WHERE community_id = $1 AND id IN ({})", id_literals(chunk));
                     out.extend(sqlx::query_as::<$db, HouseholdRow>(&sql).bind(community_id).fetch_all(&mut *self.tx).await?);
                 }
                 Ok(out)
@@ -1041,8 +1045,7 @@ macro_rules! impl_fees_tx {
                 // the households' index and a sum per bill. The ids are the database's own
                 // integers, written as literals in chunks.
                 for chunk in households.chunks(ROWS_PER_INSERT) {
-                    let ids: Vec<String> = chunk.iter().map(|h| h.0.to_string()).collect();
-                    let sql = open_bills_where(&format!("+b.book_id = $2 AND b.household_id IN ({})", ids.join(",")));
+                    let sql = open_bills_where(&format!("+b.book_id = $2 AND b.household_id IN ({})", id_literals(chunk)));
                     out.extend(sqlx::query_as::<$db, OpenBillRow>(&sql).bind(book.community_id).bind(book.book_id).fetch_all(&mut *self.tx).await?);
                 }
                 Ok(out)

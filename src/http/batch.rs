@@ -1,8 +1,9 @@
 //! Payments by group commit. Every payment the server takes goes to one task, which gathers
 //! the payments waiting while its previous transaction committed and records them together
 //! (`Fees::pay_many`): one transaction, one commit (one fsync on PostgreSQL) for all of them,
-//! each still with its own receipt number, voucher and answer, and each in a savepoint so that
-//! one refused payment leaves the others standing. Alone, a payment is a batch of one. The
+//! each still with its own receipt number, voucher and answer, one statement of each kind for
+//! the batch, and, should one be refused, each in a savepoint so that it leaves the others
+//! standing. Alone, a payment is a batch of one. The
 //! audit entries of a batch's payments are written together right after it.
 
 use chrono::NaiveDate;
