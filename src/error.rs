@@ -54,6 +54,11 @@ pub enum Error {
     #[error("{0}")]
     Conflict(String),
 
+    /// The work could not be done now (the database would not begin or commit, a service is
+    /// down); nothing was written and the same request may be sent again.
+    #[error("{0}")]
+    Unavailable(String),
+
     /// A write that broke a named constraint (a duplicate, a dangling reference).
     #[error("{field}：{reason}")]
     Constraint { field: &'static str, reason: &'static str },
@@ -110,6 +115,7 @@ impl Error {
             Error::OpeningUnbalanced { .. } => "opening_unbalanced",
             Error::NotFound { .. } => "not_found",
             Error::Conflict(_) | Error::Constraint { .. } => "conflict",
+            Error::Unavailable(_) => "unavailable",
             Error::Database(_) | Error::Migrate(_) | Error::Io(_) => "internal",
         }
     }

@@ -457,13 +457,8 @@ impl<S: AccessStore> Access<S> {
 
     /// Appends one entry to the audit log, in its own transaction.
     pub async fn audit(&self, entry: &AuditEntry<'_>) -> Result<()> {
-        self.audit_many(std::slice::from_ref(entry)).await
-    }
-
-    /// Appends several entries in one transaction (the payments of one group commit).
-    pub async fn audit_many(&self, entries: &[AuditEntry<'_>]) -> Result<()> {
         let mut tx = self.store.begin().await?;
-        tx.insert_audit(entries, Utc::now()).await?;
+        tx.insert_audit(std::slice::from_ref(entry), Utc::now()).await?;
         tx.commit().await
     }
 

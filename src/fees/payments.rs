@@ -28,6 +28,21 @@ use crate::store::Tx;
 /// What a receipt names as its voucher until the day's close posts it.
 pub const PENDING_DAY_CLOSE: &str = "待日结";
 
+/// What a group commit writes in its own transaction after its payments and before it
+/// commits (the server's audit entries), so that a payment and what goes with it are written
+/// together or not at all. Given the new receipts, in the order of the requests (None for one
+/// not recorded now).
+pub trait Alongside<T>: Sync {
+    fn write(&self, tx: &mut T, new: &[Option<&Receipt>]) -> impl std::future::Future<Output = Result<()>> + Send;
+}
+
+/// Nothing alongside.
+impl<T: Send> Alongside<T> for () {
+    async fn write(&self, _: &mut T, _: &[Option<&Receipt>]) -> Result<()> {
+        Ok(())
+    }
+}
+
 impl<S: FeesStore> Fees<S> {
     /// 收款: records a payment once per idempotency key, settles open bills (named ones, or
     /// the oldest first), keeps any excess as a prepayment, numbers its receipt and posts its
@@ -41,10 +56,11 @@ impl<S: FeesStore> Fees<S> {
     /// Records several payments of one book in one transaction (a group commit), all together
     /// with one statement of each kind, or, when one of them is refused, each inside a savepoint
     /// of its own: each keeps its own receipt number and voucher, and one that is refused leaves
-    /// the others standing. Answers as `pay` would for each, in order.
-    pub async fn pay_many(&self, book: &Book, reqs: &[PaymentRequest<'_>]) -> Vec<Result<Receipt>> {
+    /// the others standing. `alongside` is written in the same transaction. Answers as `pay`
+    /// would for each, in order.
+    pub async fn pay_many(&self, book: &Book, reqs: &[PaymentRequest<'_>], alongside: &impl Alongside<S::Tx>) -> Vec<Result<Receipt>> {
         let keys: Vec<Result<&str>> = reqs.iter().map(checked_key).collect();
-        let recorded = self.record_payments(book, reqs, &keys).await;
+        let recorded = self.record_payments(book, reqs, &keys, alongside).await;
         let mut answers = Vec::with_capacity(reqs.len());
         for ((req, key), recorded) in reqs.iter().zip(keys).zip(recorded) {
             answers.push(match key {
@@ -101,13 +117,19 @@ impl<S: FeesStore> Fees<S> {
     }
 
     /// The payments of `pay_many` whose keys are sane, each in a savepoint of one transaction.
-    async fn record_payments(&self, book: &Book, reqs: &[PaymentRequest<'_>], keys: &[Result<&str>]) -> Vec<Result<Option<Receipt>>> {
-        if let Some(all) = self.record_all_or_none(book, reqs, keys).await {
+    async fn record_payments(
+        &self,
+        book: &Book,
+        reqs: &[PaymentRequest<'_>],
+        keys: &[Result<&str>],
+        alongside: &impl Alongside<S::Tx>,
+    ) -> Vec<Result<Option<Receipt>>> {
+        if let Some(all) = self.record_all_or_none(book, reqs, keys, alongside).await {
             return all;
         }
         let mut tx = match self.store().begin().await {
             Ok(tx) => tx,
-            Err(e) => return reqs.iter().map(|_| Err(Error::Conflict(format!("无法开始记账：{e}")))).collect(),
+            Err(e) => return reqs.iter().map(|_| Err(Error::Unavailable(format!("无法开始记账，未记录，请重试：{e}")))).collect(),
         };
         let mut recorded = Vec::with_capacity(reqs.len());
         for (req, key) in reqs.iter().zip(keys) {
@@ -123,9 +145,20 @@ impl<S: FeesStore> Fees<S> {
             let closed = if kept { tx.release_savepoint().await } else { tx.rollback_to_savepoint().await };
             recorded.push(closed.and(one));
         }
-        if let Err(e) = tx.commit().await {
+        let new: Vec<Option<&Receipt>> = recorded.iter().map(|r| r.as_ref().ok().and_then(Option::as_ref)).collect();
+        let written = alongside.write(&mut tx, &new).await;
+        drop(new);
+        // Not committed when what goes alongside failed: dropped, the transaction rolls back.
+        let committed = match written {
+            Ok(()) => tx.commit().await,
+            Err(e) => Err(e),
+        };
+        if let Err(e) = committed {
             let failed = e.to_string();
-            return recorded.into_iter().map(|r| r.and_then(|_| Err(Error::Conflict(format!("记账未能提交：{failed}"))))).collect();
+            return recorded
+                .into_iter()
+                .map(|r| r.and_then(|_| Err(Error::Unavailable(format!("记账未能提交，未记录，请重试：{failed}")))))
+                .collect();
         }
         recorded
     }
@@ -140,6 +173,7 @@ impl<S: FeesStore> Fees<S> {
         book: &Book,
         reqs: &[PaymentRequest<'_>],
         keys: &[Result<&str>],
+        alongside: &impl Alongside<S::Tx>,
     ) -> Option<Vec<Result<Option<Receipt>>>> {
         let mut batch = Vec::with_capacity(reqs.len());
         for (req, key) in reqs.iter().zip(keys) {
@@ -148,6 +182,7 @@ impl<S: FeesStore> Fees<S> {
         let mut tx = self.store().begin().await.ok()?;
         // Dropped unfinished, the transaction rolls back.
         let receipts = record_payments_in(&mut tx, book, &batch).await.ok()??;
+        alongside.write(&mut tx, &receipts.iter().map(Some).collect::<Vec<_>>()).await.ok()?;
         tx.commit().await.ok()?;
         Some(receipts.into_iter().map(|r| Ok(Some(r))).collect())
     }

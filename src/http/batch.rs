@@ -4,18 +4,20 @@
 //! each still with its own receipt number, voucher and answer, one statement of each kind for
 //! the batch, and, should one be refused, each in a savepoint so that it leaves the others
 //! standing. Alone, a payment is a batch of one. The
-//! audit entries of a batch's payments are written together right after it.
+//! audit entries of a batch's payments are written in its transaction: a payment is never
+//! kept without its audit line.
 
-use chrono::NaiveDate;
+use chrono::{NaiveDate, Utc};
 use tokio::sync::{mpsc, oneshot};
 
 use super::extract::Caller;
 use super::AppStore;
-use crate::access::{Access, AuditEntry};
+use crate::access::store::AccessTx;
+use crate::access::AuditEntry;
 use crate::domain::ids::HouseholdId;
 use crate::domain::money::Fen;
 use crate::error::{Error, Result};
-use crate::fees::{Fees, Method, PaymentRequest, Receipt};
+use crate::fees::{Alongside, Fees, Method, PaymentRequest, Receipt};
 use crate::ledger::Book;
 
 /// Payments recorded in one transaction at most.
@@ -59,9 +61,9 @@ pub struct Payments {
 }
 
 impl Payments {
-    pub fn start<S: AppStore>(fees: Fees<S>, access: Access<S>) -> Payments {
+    pub fn start<S: AppStore>(fees: Fees<S>) -> Payments {
         let (queue, jobs) = mpsc::channel(4 * MAX_BATCH);
-        tokio::spawn(record(fees, access, jobs));
+        tokio::spawn(record(fees, jobs));
         Payments { queue }
     }
 
@@ -82,13 +84,43 @@ impl Payments {
             request_id: caller.request_id.clone(),
             reply,
         };
-        let gone = || Error::Conflict("收款服务未运行，请稍后重试".into());
+        let gone = || Error::Unavailable("收款服务未运行，请稍后重试".into());
         self.queue.send(job).await.map_err(|_| gone())?;
         answer.await.map_err(|_| gone())?
     }
 }
 
-async fn record<S: AppStore>(fees: Fees<S>, access: Access<S>, mut jobs: mpsc::Receiver<Job>) {
+/// The audit entries of a group's new payments, written in the payments' own transaction.
+struct AuditOf<'a>(&'a [Job]);
+
+impl<T: AccessTx> Alongside<T> for AuditOf<'_> {
+    async fn write(&self, tx: &mut T, new: &[Option<&Receipt>]) -> Result<()> {
+        let targets: Vec<Option<String>> =
+            new.iter().map(|r| r.map(|r| format!("收据 {} {} {}", r.label, r.household, r.amount))).collect();
+        let entries: Vec<AuditEntry<'_>> = self
+            .0
+            .iter()
+            .zip(&targets)
+            .filter_map(|(job, target)| {
+                target.as_deref().map(|target| AuditEntry {
+                    user_id: job.user_id,
+                    username: &job.cashier,
+                    community_id: Some(job.book.row.community_id),
+                    action: "payment",
+                    target,
+                    address: &job.address,
+                    request_id: &job.request_id,
+                })
+            })
+            .collect();
+        if entries.is_empty() {
+            return Ok(());
+        }
+        tx.insert_audit(&entries, Utc::now()).await
+    }
+}
+
+async fn record<S: AppStore>(fees: Fees<S>, mut jobs: mpsc::Receiver<Job>) {
     while let Some(first) = jobs.recv().await {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -105,34 +137,10 @@ async fn record<S: AppStore>(fees: Fees<S>, access: Access<S>, mut jobs: mpsc::R
             batch = rest;
             let answers = {
                 let requests: Vec<PaymentRequest<'_>> = group.iter().map(Job::request).collect();
-                fees.pay_many(&group[0].book, &requests).await
+                fees.pay_many(&group[0].book, &requests, &AuditOf(&group)).await
             };
-            let targets: Vec<Option<String>> = answers
-                .iter()
-                .map(|a| a.as_ref().ok().filter(|r| !r.replayed).map(|r| format!("收据 {} {} {}", r.label, r.household, r.amount)))
-                .collect();
-            let entries: Vec<AuditEntry<'_>> = group
-                .iter()
-                .zip(&targets)
-                .filter_map(|(job, target)| {
-                    target.as_deref().map(|target| AuditEntry {
-                        user_id: job.user_id,
-                        username: &job.cashier,
-                        community_id: Some(job.book.row.community_id),
-                        action: "payment",
-                        target,
-                        address: &job.address,
-                        request_id: &job.request_id,
-                    })
-                })
-                .collect();
-            if !entries.is_empty() {
-                crate::http::metrics::add("payments", entries.len() as u64);
-                if let Err(e) = access.audit_many(&entries).await {
-                    tracing::error!(error = %e, "audit entries of payments not written");
-                }
-            }
-            drop(entries);
+            let new = answers.iter().filter(|a| a.as_ref().is_ok_and(|r| !r.replayed)).count();
+            crate::http::metrics::add("payments", new as u64);
             for (job, answer) in group.into_iter().zip(answers) {
                 let _ = job.reply.send(answer);
             }

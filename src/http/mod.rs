@@ -137,7 +137,7 @@ impl<S: AppStore> App<S> {
     pub fn new(store: S) -> App<S> {
         let ledger = Ledger::new(store.clone());
         App {
-            payments: batch::Payments::start(Fees::new(&ledger), Access::new(store.clone())),
+            payments: batch::Payments::start(Fees::new(&ledger)),
             fees: Fees::new(&ledger),
             ledger,
             access: Access::new(store),
