@@ -17,6 +17,7 @@ pub mod ledger;
 pub mod render;
 pub mod report;
 pub mod store;
+pub mod subsidies;
 pub mod verify;
 
 pub use error::{Error, Result};

@@ -2,6 +2,7 @@
 //! limits. No I/O.
 pub mod area;
 pub mod capital;
+pub mod category;
 pub mod ids;
 pub mod limits;
 pub mod money;
