@@ -16,6 +16,7 @@ pub mod import;
 pub mod ledger;
 pub mod render;
 pub mod report;
+pub mod spending;
 pub mod store;
 pub mod subsidies;
 pub mod verify;

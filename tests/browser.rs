@@ -291,3 +291,88 @@ async fn cashier_accountant_reviewer_and_resident_in_a_browser() {
     assert!(phone.source().await.contains("No.000001"));
     phone.screenshot("resident-bills-390x844").await;
 }
+
+/// A community on 城东街道 with a subsidy program whose first quarter was disbursed, received
+/// and spent on: an accountant and a reviewer of the community, and a finance-office user of
+/// the street.
+async fn seed_subsidy(url: &str) -> i64 {
+    use mingzhang::domain::category::Category;
+    use mingzhang::domain::money::Fen;
+    use mingzhang::subsidies::{DisbursementInput, ProgramInput, ReceiptInput, Subsidies, Treatment};
+    let store = mingzhang::store::AnyStore::connect(url).await.unwrap();
+    mingzhang::with_store!(store, s => {
+        let ledger = mingzhang::ledger::Ledger::new(s.clone());
+        let access = Access::new(s.clone());
+        let book = two_households(&ledger, "补贴社区", "2.00").await;
+        let community = ledger.community(Some("补贴社区")).await.unwrap();
+        access.set_street(community.id, "城东街道").await.unwrap();
+        for (username, name, role, street) in [
+            ("accountant", "王会计", Role::Accountant, ""),
+            ("reviewer", "李审核", Role::Reviewer, ""),
+            ("office", "街道财政所 陈", Role::FinanceOffice, "城东街道"),
+        ] {
+            let communities = if street.is_empty() { vec![community.id] } else { vec![] };
+            let new = NewUser { username, display_name: name, roles: &[role], communities: &communities, street, password: Some(PASSWORD) };
+            access.add_user(&new).await.unwrap();
+        }
+        let subsidies = Subsidies::new(&ledger);
+        let program = ProgramInput {
+            document_no: "区财〔2025〕12号",
+            purpose: "物业管理补贴",
+            approved: Fen(40_000_000),
+            starts_on: date(2025, 1, 1),
+            ends_on: date(2026, 1, 1),
+            treatment: Treatment::Deferred,
+            eligible: vec![Category::Cleaning],
+        };
+        subsidies.add_program(&book, &program, "accountant").await.unwrap();
+        let d = DisbursementInput { row: 0, program: "区财〔2025〕12号".into(), date: date(2025, 1, 5), amount: Fen(10_000_000), payee: "测试物业公司".into(), reference: "GK01".into() };
+        subsidies.disburse(&community, &[d], "office").await.unwrap();
+        let r = ReceiptInput { date: date(2025, 1, 8), amount: Fen(9_900_000), reference: "GK01", bank_account: None };
+        subsidies.receive(&book, "区财〔2025〕12号", &r, "accountant").await.unwrap();
+        mingzhang::store::Store::close(&s).await;
+        community.id.0
+    })
+}
+
+#[tokio::test]
+async fn the_company_and_the_finance_office_sign_a_reconciliation_in_a_browser() {
+    if !oracle_available("chromedriver") {
+        return;
+    }
+    let db = fresh_db().await;
+    let c = seed_subsidy(&db.url).await;
+    let (_server, base) = serve(&db.url);
+    let b = Browser::start(1280, 900).await;
+
+    // The accountant reconciles the first quarter and signs for the company.
+    b.login(&base, "accountant").await;
+    b.open(&format!("{base}/app/c/{c}/subsidies")).await;
+    assert!(b.text("#programs").await.contains("区财〔2025〕12号"));
+    b.set_value("#reconcile-form input[name=from]", "2025-01-01").await;
+    b.set_value("#reconcile-form input[name=until]", "2025-04-01").await;
+    b.click("#reconcile").await;
+    assert!(b.url().await.contains("/reconciliations/"), "reconciling opens the statement");
+    assert_eq!(b.text("#state").await, "待双方签字");
+    let differences = b.text("#differences").await;
+    assert!(differences.contains("金额不符") && differences.contains("-1,000.00"), "{differences}");
+    b.click("#sign-company").await;
+    assert_eq!(b.text("#state").await, "物业公司已签字，待街道财政所签字");
+    let statement = b.url().await;
+    b.logout().await;
+
+    // The finance office finds it in its overview and signs.
+    b.login(&base, "office").await;
+    b.open(&format!("{base}/app/office")).await;
+    let overview = b.text("#subsidies").await;
+    assert!(overview.contains("补贴社区") && overview.contains("物业公司已签字"), "{overview}");
+    b.screenshot("office-subsidies").await;
+    b.click("#subsidies a[href*=reconciliations]").await;
+    assert_eq!(b.url().await, statement);
+    b.click("#sign-office").await;
+    assert_eq!(b.text("#state").await, "双方已签字");
+    let signoffs = b.text("#signoffs").await;
+    assert!(signoffs.contains("物业公司签字：accountant") && signoffs.contains("街道财政所签字：office"), "{signoffs}");
+    assert!(b.source().await.contains("/pdf"), "the statement offers its PDF");
+    b.screenshot("office-reconciliation-signed").await;
+}

@@ -847,3 +847,136 @@ async fn an_admin_changes_roles_communities_and_streets() {
     let user: serde_json::Value = r.json().await.unwrap();
     assert_eq!((user["roles"].clone(), user["communities"].clone()), (serde_json::json!(["reviewer"]), serde_json::json!([b])), "{user}");
 }
+
+/// The subsidy API end to end: the accountant's program and receipt, the finance office's list
+/// (a bad one refused whole), the reconciliation signed by both sides (and refused to the wrong
+/// people), its PDF read back by pdftotext and its XLSX by calamine, and the overview.
+#[tokio::test]
+async fn a_subsidy_is_disbursed_received_reconciled_and_signed_through_the_api() {
+    let db = fresh_db().await;
+    let (a, _b, _) = seed(&db.url).await;
+    let store = mingzhang::store::AnyStore::connect(&db.url).await.unwrap();
+    mingzhang::with_store!(store, s => {
+        let access = Access::new(s.clone());
+        let new = NewUser { username: "office_west", display_name: "西街财政所", roles: &[Role::FinanceOffice], communities: &[], street: "西街", password: Some(PASSWORD) };
+        access.add_user(&new).await.unwrap();
+        mingzhang::store::Store::close(&s).await;
+    });
+    let (accountant, office, west, cashier) = (
+        token(&db.url, "accountant_a").await,
+        token(&db.url, "office_east").await,
+        token(&db.url, "office_west").await,
+        token(&db.url, "cashier_a").await,
+    );
+    let server = Server::start(&db.url);
+    let c = client();
+    let post = |token: &str, path: &str, body: Value| c.post(server.url(path)).bearer_auth(token).json(&body).send();
+    let base = format!("/api/v1/communities/{a}");
+    let program = json!({ "document_no": "区财〔2025〕7号", "purpose": "物业管理补贴", "approved": "100000.00", "starts_on": "2025-01-01",
+        "ends_on": "2026-01-01", "treatment": "deferred", "eligible": ["cleaning", "greening"] });
+    let r = post(&cashier, &format!("{base}/subsidies"), program.clone()).await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN, "a cashier makes no program");
+    let r = post(&accountant, &format!("{base}/subsidies"), program).await.unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED, "{}", r.text().await.unwrap());
+
+    let before = books_snapshot(&db.url).await;
+    let bad = json!({ "disbursements": [
+        { "program": "区财〔2025〕7号", "date": "2025-01-05", "amount": "25000.00", "payee": "测试物业公司", "reference": "GK1" },
+        { "program": "区财〔2099〕1号", "date": "2025-01-05", "amount": "1.00", "payee": "测试物业公司" },
+        { "program": "区财〔2025〕7号", "date": "2025-01-06", "amount": "-5.00", "payee": "测试物业公司" } ] });
+    let r = post(&office, &format!("{base}/subsidies/disbursements"), bad).await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let message = r.text().await.unwrap();
+    assert!(message.contains("第 2 行") && message.contains("第 3 行"), "{message}");
+    let r = post(&accountant, &format!("{base}/subsidies/disbursements"), json!({ "disbursements": [] })).await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN, "an accountant records no disbursement");
+    assert_unchanged(&before, &books_snapshot(&db.url).await, "refused disbursements");
+    let list = "日期,文号,金额,收款单位,凭证号\n2025-01-05,区财〔2025〕7号,25000.00,测试物业公司,GK1\n2025-04-05,区财〔2025〕7号,25000.00,测试物业公司,GK2\n";
+    let r = c
+        .post(server.url(&format!("{base}/subsidies/disbursements/import")))
+        .bearer_auth(&office)
+        .header("content-type", "text/csv")
+        .body(list)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED, "{}", r.text().await.unwrap());
+
+    let receipt = json!({ "program": "区财〔2025〕7号", "date": "2025-01-08", "amount": "24800.00", "reference": "GK1" });
+    let r = post(&accountant, &format!("{base}/subsidies/receipts"), receipt).await.unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED, "{}", r.text().await.unwrap());
+    let expense = json!({ "date": "2025-02-10", "category": "cleaning", "supplier": "保洁公司", "summary": "外包保洁费", "amount": "6000.00", "program": "区财〔2025〕7号" });
+    let r = post(&accountant, &format!("{base}/expenses"), expense).await.unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED, "{}", r.text().await.unwrap());
+
+    let r = post(
+        &accountant,
+        &format!("{base}/reconciliations"),
+        json!({ "program": "区财〔2025〕7号", "from": "2025-01-01", "until": "2025-07-01" }),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let statement: Value = r.json().await.unwrap();
+    let id = statement["reconciliation"]["id"].as_i64().unwrap();
+    let kinds: Vec<&str> = statement["differences"].as_array().unwrap().iter().map(|d| d["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, vec!["disbursed_not_received", "amount_differs"]);
+    let sign = format!("{base}/reconciliations/{id}/sign");
+    let r = post(&west, &sign, json!({ "side": "finance_office" })).await.unwrap();
+    assert!(matches!(r.status(), StatusCode::NOT_FOUND | StatusCode::FORBIDDEN), "another street's office cannot even see it");
+    let r = post(&office, &sign, json!({ "side": "company" })).await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN, "the office does not sign for the company");
+    assert_eq!(post(&accountant, &sign, json!({ "side": "company" })).await.unwrap().status(), StatusCode::OK);
+    let again = post(&accountant, &sign, json!({ "side": "company" })).await.unwrap();
+    assert_eq!(again.status(), StatusCode::CONFLICT, "each side signs once");
+    let signed: Value = post(&office, &sign, json!({ "side": "finance_office" })).await.unwrap().json().await.unwrap();
+    assert_eq!(signed["signoffs"].as_array().unwrap().len(), 2);
+
+    let pdf = c.get(server.url(&format!("{base}/reconciliations/{id}?format=pdf"))).bearer_auth(&office).send().await.unwrap();
+    assert_eq!(pdf.headers()["content-type"], "application/pdf");
+    if let Some(text) = pdf_text(&pdf.bytes().await.unwrap()) {
+        for expected in [
+            "补贴资金对账单",
+            "区财〔2025〕7号",
+            "金额不符",
+            "已拨付未到账",
+            "物业公司签字：accountant_a",
+            "街道财政所签字：office_east",
+            "双方已签字",
+        ] {
+            assert!(text.contains(expected), "{expected} in the PDF:\n{text}");
+        }
+    }
+    let xlsx = c
+        .get(server.url(&format!("{base}/reconciliations/{id}?format=xlsx")))
+        .bearer_auth(&accountant)
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let mut book = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(xlsx.to_vec())).unwrap();
+    let sheet = calamine::Reader::worksheet_range_at(&mut book, 0).unwrap().unwrap();
+    let cells: Vec<String> = sheet.rows().flat_map(|r| r.iter().map(|c| c.to_string())).collect();
+    assert!(cells.iter().any(|c| c.contains("金额不符")) && cells.iter().any(|c| c.contains("街道财政所签字：office_east")), "{cells:?}");
+
+    // Frozen: the receipt it saw cannot be withdrawn.
+    let before = books_snapshot(&db.url).await;
+    let receipt_id = statement["differences"][1]["receipt_id"].as_i64().unwrap();
+    let r = post(&accountant, &format!("{base}/subsidies/withdrawals"), json!({ "side": "receipt", "id": receipt_id, "reason": "录错" }))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    assert_unchanged(&before, &books_snapshot(&db.url).await, "a withdrawal of a signed row");
+
+    let overview: Value = c.get(server.url("/api/v1/office/subsidies")).bearer_auth(&office).send().await.unwrap().json().await.unwrap();
+    let line = &overview.as_array().unwrap()[0];
+    assert_eq!(
+        (line["disbursed"].as_str(), line["received"].as_str(), line["spent"].as_str()),
+        (Some("50000.00"), Some("24800.00"), Some("6000.00"))
+    );
+    assert_eq!(line["latest"]["state"], "双方已签字");
+    let none: Value = c.get(server.url("/api/v1/office/subsidies")).bearer_auth(&west).send().await.unwrap().json().await.unwrap();
+    assert_eq!(none, json!([]), "another street's office sees none of it");
+}

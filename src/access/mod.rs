@@ -88,6 +88,22 @@ pub enum Act {
     Administer,
     /// Read the audit log.
     ReadAudit,
+    /// Record the street finance office's disbursements of subsidies (拨付).
+    Disburse,
+    /// Make a subsidy reconciliation (对账): either side.
+    Reconcile,
+    /// Sign a reconciliation for the company (an accountant or a reviewer).
+    SignForCompany,
+    /// Sign a reconciliation for the finance office of the community's street.
+    SignForOffice,
+}
+
+impl Act {
+    /// Acts of the street finance office: only a finance-office user of the community's own
+    /// street does them (an admin, who reaches every community, does not).
+    fn of_the_office(self) -> bool {
+        matches!(self, Act::Disburse | Act::SignForOffice)
+    }
 }
 
 impl Act {
@@ -101,6 +117,10 @@ impl Act {
             Act::Approve => "批准作废、减免或冲销计费",
             Act::Administer => "管理用户",
             Act::ReadAudit => "查看审计日志",
+            Act::Disburse => "登记补贴拨付",
+            Act::Reconcile => "生成补贴对账单",
+            Act::SignForCompany => "代表物业公司在对账单上签字",
+            Act::SignForOffice => "代表街道财政所在对账单上签字",
         }
     }
 }
@@ -134,6 +154,9 @@ impl User {
             Act::Approve => matches!(role, Reviewer | Accountant | Admin),
             Act::Administer => *role == Admin,
             Act::ReadAudit => matches!(role, Admin | Auditor),
+            Act::Disburse | Act::SignForOffice => *role == FinanceOffice,
+            Act::Reconcile => matches!(role, Accountant | Reviewer | FinanceOffice),
+            Act::SignForCompany => matches!(role, Accountant | Reviewer),
         })
     }
 
@@ -265,6 +288,13 @@ impl<S: AccessStore> Access<S> {
             return Err(Error::invalid(field, format!("用户 {} 的角色不能{}", user.username, act.label())));
         }
         let street = self.street_of(community.id).await?;
+        if act.of_the_office() && (street.is_empty() || user.street != street) {
+            let street = if street.is_empty() { "（未设定街道）".to_string() } else { street };
+            return Err(Error::invalid(
+                field,
+                format!("用户 {} 不是社区 {} 所在街道 {street} 的财政所用户", user.username, community.name),
+            ));
+        }
         if !user.reaches(community, &street) {
             return Err(Error::invalid(field, format!("用户 {} 不在社区 {} 工作", user.username, community.name)));
         }

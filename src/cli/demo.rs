@@ -19,6 +19,7 @@ use crate::access::store::AccessStore;
 use crate::access::{Access, NewUser, Role};
 use crate::cli::{print_out, verify_text};
 use crate::domain::area::AreaM2Hundredths;
+use crate::domain::category::Category;
 use crate::domain::ids::{CommunityId, HouseholdId};
 use crate::domain::money::Fen;
 use crate::domain::period::Period;
@@ -30,8 +31,11 @@ use crate::fees::{FeeItemSpec, Fees, Method, PaymentRequest};
 use crate::ledger::voucher::{Dimensions, LineInput, VoucherInput};
 use crate::ledger::{Book, Ledger, PaymentVouchers};
 use crate::report::{self, statement};
+use crate::spending::{ExpenseInput, Spending};
 use crate::store::AnyStore;
 use crate::store::Store;
+use crate::subsidies::store::SubsidiesStore;
+use crate::subsidies::{DisbursementInput, ProgramInput, ReceiptInput, SignSide, Subsidies, Treatment};
 use crate::verify;
 use crate::with_store;
 
@@ -118,6 +122,10 @@ struct Carry {
     /// What last month's payments brought in cash and through WeChat/Alipay.
     cash_collected_fen: i64,
     wallet_collected_fen: i64,
+    /// In the last year the subsidy is kept by its wing: the cleaning fee it pays for is an
+    /// expense tagged to the program, and receipts and releases are the wing's vouchers.
+    subsidy_wing: bool,
+    cleaning_to_record_fen: i64,
 }
 
 fn company_month(rng: &mut SmallRng, p: Period, carry: &mut Carry) -> Vec<VoucherInput> {
@@ -152,6 +160,10 @@ fn company_month(rng: &mut SmallRng, p: Period, carry: &mut Carry) -> Vec<Vouche
     ] {
         let fen = around(rng, base, 50);
         carry.outsourcing_payable_fen += fen;
+        if carry.subsidy_wing && code == "540101" {
+            carry.cleaning_to_record_fen = fen;
+            continue;
+        }
         out.push(v(day(p, 28), 1, vec![tagged(label, code, fen, 0, category), line(label, "2202", 0, fen)]));
     }
     let repairs = around(rng, 14_000, 600);
@@ -212,6 +224,9 @@ fn company_costs(rng: &mut SmallRng, p: Period, carry: &mut Carry) -> Vec<Vouche
     out.push(v(day(p, 21), 1, vec![line("银行手续费", "5603", fee, 0), line("银行手续费", "100201", 0, fee)]));
     // The district's management subsidy arrives each quarter and is released month by month
     // as the costs it pays for are incurred (递延收益 → 营业外收入).
+    if carry.subsidy_wing {
+        return out;
+    }
     if p.month() % 3 == 1 {
         out.push(v(
             day(p, 9),
@@ -349,12 +364,17 @@ async fn demo_units<S: FeesStore>(
 /// household's habit, the company's and the collective's other vouchers entered, reviewed and
 /// posted, one error corrected by a red-ink reversal, every month closed and every year's
 /// profit carried forward.
-pub async fn build<S: FeesStore + AccessStore>(ledger: &Ledger<S>, seed: u64, year: i32, household_count: usize) -> Result<DemoBooks> {
+pub async fn build<S: FeesStore + AccessStore + SubsidiesStore>(
+    ledger: &Ledger<S>,
+    seed: u64,
+    year: i32,
+    household_count: usize,
+) -> Result<DemoBooks> {
     build_showing(ledger, seed, year, household_count, &ProgressBar::hidden()).await
 }
 
 /// [`build`], advancing `progress` by one for each month built.
-async fn build_showing<S: FeesStore + AccessStore>(
+async fn build_showing<S: FeesStore + AccessStore + SubsidiesStore>(
     ledger: &Ledger<S>,
     seed: u64,
     year: i32,
@@ -378,6 +398,20 @@ async fn build_showing<S: FeesStore + AccessStore>(
             Err(e) => return Err(e),
         }
     }
+    // The finance office of the community's street disburses the district's subsidy and signs
+    // its reconciliations; `demo` gives it a password when it serves.
+    access.set_street(community.id, DEMO_STREET).await?;
+    if access.user(OFFICER).await.is_err() {
+        let new = NewUser {
+            username: OFFICER,
+            display_name: "街道财政所 陈",
+            roles: &[Role::FinanceOffice],
+            communities: &[],
+            street: DEMO_STREET,
+            password: None,
+        };
+        access.add_user(&new).await?;
+    }
     let start = Period::new(year - 2, 1).expect("January");
     let company = ledger.create_book(community.id, "company", "幸福里物业服务有限公司", "small_enterprise", start).await?;
     // The company's cashier closes each day (日结): one payment voucher per day and method.
@@ -397,6 +431,7 @@ async fn build_showing<S: FeesStore + AccessStore>(
         fees.close_days(&company, period.last_day(), REVIEWER).await?;
         books_month(ledger, [&company, &collective], period, year, &mut rng, &mut carry, (cash, wallet)).await?;
     }
+    subsidy_reconciliations(ledger, year).await?;
     Ok(DemoBooks { company, collective, year })
 }
 
@@ -453,7 +488,7 @@ async fn fee_setup<S: FeesStore>(
 
 /// One month of both books' own vouchers (the company's after its collections are known),
 /// the March correction, the year-end carry-forward, and the close.
-async fn books_month<S: FeesStore>(
+async fn books_month<S: FeesStore + AccessStore + SubsidiesStore>(
     ledger: &Ledger<S>,
     [company, collective]: [&Book; 2],
     period: Period,
@@ -462,6 +497,7 @@ async fn books_month<S: FeesStore>(
     carry: &mut Carry,
     (cash, wallet): (i64, i64),
 ) -> Result<()> {
+    carry.subsidy_wing = period.year() == year;
     let mut company_vouchers = company_month(rng, period, carry);
     carry.cash_collected_fen = cash;
     carry.wallet_collected_fen = wallet;
@@ -488,6 +524,9 @@ async fn books_month<S: FeesStore>(
         let reversal = ledger.reverse(company, posted, MAKER, day(period, 23)).await?;
         ledger.review(company, reversal, REVIEWER).await?;
         ledger.post(company, reversal, REVIEWER).await?;
+    }
+    if carry.subsidy_wing {
+        subsidy_month(ledger, company, period, carry.cleaning_to_record_fen).await?;
     }
     if period.month() == 12 {
         for book in [company, collective] {
@@ -555,6 +594,89 @@ async fn collect<S: FeesStore>(
     Ok((cash, wallet))
 }
 
+/// The finance office's user in the demo.
+pub const OFFICER: &str = "office";
+/// The last year's subsidy: one program, paid each quarter.
+const SUBSIDY_QUARTER_FEN: i64 = 30_000_000;
+
+fn subsidy_document(year: i32) -> String {
+    format!("示范区财〔{year}〕15号")
+}
+
+/// The last year's month of the subsidy: the program in January, each quarter's disbursement
+/// and receipt, the month's cleaning fee as an expense tagged to the program, and the month's
+/// release of 递延收益.
+async fn subsidy_month<S: FeesStore + AccessStore + SubsidiesStore>(
+    ledger: &Ledger<S>,
+    company: &Book,
+    period: Period,
+    cleaning_fen: i64,
+) -> Result<()> {
+    let subsidies = Subsidies::new(ledger);
+    let community = ledger.community(Some(COMMUNITY)).await?;
+    let doc = subsidy_document(period.year());
+    if period.month() == 1 {
+        let program = ProgramInput {
+            document_no: &doc,
+            purpose: "安置小区物业管理补贴",
+            approved: Fen(4 * SUBSIDY_QUARTER_FEN),
+            starts_on: period.first_day(),
+            ends_on: Period::new(period.year() + 1, 1).expect("January").first_day(),
+            treatment: Treatment::Deferred,
+            eligible: vec![Category::Cleaning],
+        };
+        subsidies.add_program(company, &program, MAKER).await?;
+    }
+    if period.month() % 3 == 1 {
+        let quarter = (period.month() - 1) / 3 + 1;
+        let reference = format!("GK{}{quarter:02}", period.year());
+        let disbursed = DisbursementInput {
+            row: 0,
+            program: doc.clone(),
+            date: day(period, 5),
+            amount: Fen(SUBSIDY_QUARTER_FEN),
+            payee: company.row.name.clone(),
+            reference: reference.clone(),
+        };
+        subsidies.disburse(&community, &[disbursed], OFFICER).await?;
+        // The third quarter's transfer arrives 2,000.00 short: the reconciliation finds it.
+        let received = if quarter == 3 { SUBSIDY_QUARTER_FEN - 200_000 } else { SUBSIDY_QUARTER_FEN };
+        let input = ReceiptInput { date: day(period, 9), amount: Fen(received), reference: &reference, bank_account: None };
+        subsidies.receive(company, &doc, &input, MAKER).await?;
+    }
+    let cleaning = ExpenseInput {
+        date: day(period, 28),
+        category: Category::Cleaning,
+        supplier: "洁美保洁服务有限公司",
+        summary: "计提本月保洁外包费",
+        amount: Fen(cleaning_fen),
+        payable: true,
+        program: Some(&doc),
+    };
+    Spending::new(ledger).record(company, &cleaning, MAKER).await?;
+    subsidies.release(company, period, MAKER).await?;
+    Ok(())
+}
+
+/// The last year's reconciliations: the first two quarters signed by both sides, the third
+/// (the short transfer) signed by the company and awaiting the finance office, and the year
+/// made and not yet signed.
+async fn subsidy_reconciliations<S: FeesStore + AccessStore + SubsidiesStore>(ledger: &Ledger<S>, year: i32) -> Result<()> {
+    let subsidies = Subsidies::new(ledger);
+    let community = ledger.community(Some(COMMUNITY)).await?;
+    let doc = subsidy_document(year);
+    let quarter_start = |q: u32| Period::new(year + (q / 4) as i32, (q % 4) * 3 + 1).expect("quarter").first_day();
+    for q in 0..3 {
+        let s = subsidies.reconcile(&community, &doc, quarter_start(q), quarter_start(q + 1), MAKER).await?;
+        subsidies.sign(&community, s.reconciliation.id, SignSide::Company, REVIEWER).await?;
+        if q < 2 {
+            subsidies.sign(&community, s.reconciliation.id, SignSide::FinanceOffice, OFFICER).await?;
+        }
+    }
+    subsidies.reconcile(&community, &doc, quarter_start(0), quarter_start(4), OFFICER).await?;
+    Ok(())
+}
+
 /// 制单 → 审核 → 记账, by two different people, as the books are really kept.
 async fn enter<S: FeesStore>(ledger: &Ledger<S>, book: &Book, input: &VoucherInput) -> Result<i64> {
     let id = ledger.draft(book, MAKER, input).await?;
@@ -569,10 +691,9 @@ const DEMO_STREET: &str = "示范街道";
 /// One demo user per role, each with a new random password, printed with them; and the access
 /// code of one household, for the resident's page.
 async fn demo_users<S: FeesStore + AccessStore>(s: &S, access: &Access<S>, community: CommunityId) -> Result<String> {
-    const USERS: [(&str, &str, Role); 3] =
-        [("admin", "系统管理员", Role::Admin), ("office", "街道财政所 陈", Role::FinanceOffice), ("auditor", "赵审计", Role::Auditor)];
-    let mut out = String::from("\n演示用户（密码每次随机生成；会计、审核、出纳即账上记录的经办人）：\n");
-    for (username, role) in PEOPLE {
+    const USERS: [(&str, &str, Role); 2] = [("admin", "系统管理员", Role::Admin), ("auditor", "赵审计", Role::Auditor)];
+    let mut out = String::from("\n演示用户（密码每次随机生成；会计、审核、出纳、财政所即账上记录的经办人）：\n");
+    for (username, role) in PEOPLE.into_iter().chain([(OFFICER, Role::FinanceOffice)]) {
         let password = crate::access::secret::random_token()[..12].to_string();
         access.set_password(username, &password).await?;
         out += &format!("  {:<16} {username:<12} 密码 {password}\n", role.label());
@@ -643,6 +764,10 @@ pub(crate) async fn run_demo(db: Option<&str>, seed: u64, year: i32, households:
         out += &rates.to_table().to_text();
         out.push('\n');
         out += &crate::fees::reports::aging(&s, &books.company, december, false).await?.to_table().to_text();
+        out.push('\n');
+        let community = ledger.community(Some(COMMUNITY)).await?;
+        let subsidies = Subsidies::new(&ledger).overview(std::slice::from_ref(&community)).await?;
+        out += &crate::subsidies::paper::overview_table(&subsidies).to_text();
         out.push('\n');
         let report = verify::verify_all(&s).await?;
         progress.finish_and_clear();

@@ -6,6 +6,7 @@ mod access;
 pub mod demo;
 mod fees;
 mod ledger;
+mod subsidies;
 pub mod words;
 
 use std::io::Write;
@@ -21,6 +22,7 @@ use crate::fees::store::FeesStore;
 use crate::ledger::store::LedgerStore;
 use crate::ledger::{Book, Ledger};
 use crate::store::AnyStore;
+use crate::subsidies::store::SubsidiesStore;
 use crate::with_store;
 
 pub use ledger::verify_text;
@@ -147,6 +149,12 @@ pub enum Command {
     Receipt(fees::ReceiptCommand),
     /// 为欠费住户生成催缴通知单，合为一个 PDF
     Dunning(fees::DunningArgs),
+    /// 补贴：项目、拨付、到账、撤回、对账、签字、结转递延收益
+    #[command(subcommand)]
+    Subsidy(subsidies::SubsidyCommand),
+    /// 支出：按服务类别登记（可列入补贴项目）、列出
+    #[command(subcommand)]
+    Expense(subsidies::ExpenseCommand),
     /// 用户：新增、列出、停用、重设密码、生成 API 令牌
     #[command(subcommand)]
     User(access::UserCommand),
@@ -300,11 +308,12 @@ fn actor(command: &Command) -> Option<(&'static str, &str, Act)> {
         Command::Unbill(args) => ("--approver", &args.approver, Act::Approve),
         Command::Waive(args) => ("--approver", &args.approver, Act::Approve),
         Command::Receipt(R::Void { approver, .. }) => ("--approver", approver, Act::Approve),
-        _ => return None,
+        // Disbursing, withdrawing, reconciling and signing are checked by the subsidy wing.
+        other => ("--user", subsidies::keeper(other)?, Act::Keep),
     })
 }
 
-async fn run_on<S: FeesStore + AccessStore>(store: S, cli: Cli) -> Result<i32> {
+async fn run_on<S: FeesStore + AccessStore + SubsidiesStore>(store: S, cli: Cli) -> Result<i32> {
     let ledger = Ledger::new(store.clone());
     if let Some((field, name, act)) = actor(&cli.command) {
         let community = community_of(&ledger, &cli).await?;
@@ -316,7 +325,10 @@ async fn run_on<S: FeesStore + AccessStore>(store: S, cli: Cli) -> Result<i32> {
             Some(code) => code,
             None => match access::run(&ledger, &cli).await? {
                 Some(code) => code,
-                None => ledger::run(&ledger, &cli).await?,
+                None => match subsidies::run(&ledger, &cli).await? {
+                    Some(code) => code,
+                    None => ledger::run(&ledger, &cli).await?,
+                },
             },
         },
     };

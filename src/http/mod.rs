@@ -36,13 +36,14 @@ use crate::fees::store::FeesStore;
 use crate::fees::Fees;
 use crate::ledger::store::CommunityRow;
 use crate::ledger::{Book, Ledger};
+use crate::subsidies::store::SubsidiesStore;
 use error::{HttpError, HttpResult};
 use extract::Caller;
 use kept::Kept;
 
 /// A store with every wing's statements the server needs.
-pub trait AppStore: FeesStore + AccessStore {}
-impl<S: FeesStore + AccessStore> AppStore for S {}
+pub trait AppStore: FeesStore + AccessStore + SubsidiesStore {}
+impl<S: FeesStore + AccessStore + SubsidiesStore> AppStore for S {}
 
 /// Requests' bodies are small forms and JSON; a household file is the largest upload.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;

@@ -32,6 +32,8 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("billing.html", include_str!("views/billing.html")),
     ("households_import.html", include_str!("views/households_import.html")),
     ("report.html", include_str!("views/report.html")),
+    ("subsidies.html", include_str!("views/subsidies.html")),
+    ("reconciliation.html", include_str!("views/reconciliation.html")),
 ];
 
 pub const STYLE_CSS: &str = include_str!("views/style.css");

@@ -50,6 +50,24 @@ const UNIQUE: &[Unique] = &[
     Unique {
         name: "payment_voids_payment_key", sqlite_columns: &["payment_voids.payment_id"], field: "收据", reason: "该收据已作废"
     },
+    Unique {
+        name: "subsidy_programs_document_key",
+        sqlite_columns: &["subsidy_programs.document_no"],
+        field: "文号",
+        reason: "本社区已有此文号的补贴项目",
+    },
+    Unique {
+        name: "subsidy_withdrawals_row_key", sqlite_columns: &["subsidy_withdrawals.row_id"], field: "撤回", reason: "该笔已撤回"
+    },
+    Unique {
+        name: "subsidy_releases_month_key", sqlite_columns: &["subsidy_releases.period"], field: "结转", reason: "该项目本月已结转"
+    },
+    Unique {
+        name: "reconciliation_signoffs_side_key",
+        sqlite_columns: &["reconciliation_signoffs.side"],
+        field: "签字",
+        reason: "该方已在此对账单上签字，每一方只签一次",
+    },
 ];
 
 /// The user's field and reason for a database error that breaks a named constraint, or None
@@ -60,6 +78,11 @@ fn on_constraint(error: &sqlx::Error) -> Option<(&'static str, &'static str)> {
     // named `…_is_user` on PostgreSQL, a trigger whose message starts `person_is_user` on SQLite.
     if db.constraint().is_some_and(|c| c.ends_with("_is_user")) || db.message().contains("person_is_user") {
         return Some(("经办人", "不是本系统的用户（请先用 mingzhang user add 添加）"));
+    }
+    // A signed reconciliation is frozen (migrations/*/0021_subsidies.sql): a trigger's message
+    // starts `reconciliation_frozen` on both engines.
+    if db.message().contains("reconciliation_frozen") {
+        return Some(("对账单", "已签字的对账单及其所含的拨付、到账、支出不能更改"));
     }
     match db.kind() {
         ErrorKind::UniqueViolation => {

@@ -8,6 +8,7 @@ mod books;
 mod fees;
 mod openapi;
 mod people;
+mod subsidies;
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request, State};
@@ -19,7 +20,7 @@ use axum::{Json, Router};
 use super::error::{HttpError, HttpResult};
 use super::{metrics, App, AppStore};
 
-pub use openapi::{ApiRoute, ROUTES};
+pub use openapi::{ApiRoute, ROUTES, XLSX_TYPE};
 
 pub fn routes<S: AppStore>() -> Router<App<S>> {
     Router::new()
@@ -29,6 +30,7 @@ pub fn routes<S: AppStore>() -> Router<App<S>> {
         .merge(books::routes::<S>())
         .merge(fees::routes::<S>())
         .merge(people::routes::<S>())
+        .merge(subsidies::routes::<S>())
 }
 
 /// A JSON body: refused with 415 unless sent as application/json, 400 when it is not JSON,

@@ -102,6 +102,82 @@ pub const ROUTES: &[ApiRoute] = &[
     route("get", "/api/v1/communities/{community}/takings", "交班日报：某日（date）按收款方式汇总", &[], "Takings"),
     route("get", "/api/v1/communities/{community}/collection", "收缴率（from、to：月份）", &[], "Collection"),
     route("get", "/api/v1/office/overview", "街道总览（period：月份）", &["finance_office", "admin", "auditor"], "Overview"),
+    route("get", "/api/v1/communities/{community}/subsidies", "补贴项目", &[], "Programs"),
+    ApiRoute {
+        body: Some("ProgramIn"),
+        ..route("post", "/api/v1/communities/{community}/subsidies", "新建补贴项目", &["accountant"], "Program")
+    },
+    ApiRoute {
+        body: Some("DisbursementsIn"),
+        ..route(
+            "post",
+            "/api/v1/communities/{community}/subsidies/disbursements",
+            "登记拨付（全部登记或全部不登记）",
+            &["finance_office"],
+            "Recorded",
+        )
+    },
+    ApiRoute {
+        body: Some(HOUSEHOLD_FILE),
+        ..route(
+            "post",
+            "/api/v1/communities/{community}/subsidies/disbursements/import",
+            "导入拨付清单（CSV 或 XLSX：日期、文号、金额、收款单位、凭证号）",
+            &["finance_office"],
+            "Recorded",
+        )
+    },
+    ApiRoute {
+        body: Some("ReceiptIn"),
+        ..route("post", "/api/v1/communities/{community}/subsidies/receipts", "登记补贴到账并记账", &["accountant"], "SubsidyReceipt")
+    },
+    ApiRoute {
+        body: Some("WithdrawIn"),
+        ..route(
+            "post",
+            "/api/v1/communities/{community}/subsidies/withdrawals",
+            "撤回误录的拨付、到账或支出（已签字对账单所含的不能撤回）",
+            &["accountant", "finance_office"],
+            "Empty",
+        )
+    },
+    ApiRoute {
+        body: Some("ReleaseIn"),
+        ..route("post", "/api/v1/communities/{community}/subsidies/release", "结转某月递延收益", &["accountant"], "Releases")
+    },
+    ApiRoute {
+        body: Some("ExpenseIn"),
+        ..route("post", "/api/v1/communities/{community}/expenses", "登记支出并记账", &["accountant"], "Expense")
+    },
+    route("get", "/api/v1/communities/{community}/reconciliations", "对账单列表", &[], "Reconciliations"),
+    ApiRoute {
+        body: Some("ReconcileIn"),
+        ..route(
+            "post",
+            "/api/v1/communities/{community}/reconciliations",
+            "生成对账单（from 起，until 当天不含）",
+            &["accountant", "reviewer", "finance_office"],
+            "Statement",
+        )
+    },
+    route("get", "/api/v1/communities/{community}/reconciliations/{id}", "对账单（format：pdf、xlsx、csv，省略为 JSON）", &[], "Statement"),
+    ApiRoute {
+        body: Some("SignIn"),
+        ..route(
+            "post",
+            "/api/v1/communities/{community}/reconciliations/{id}/sign",
+            "在对账单上签字（side：company 物业公司，finance_office 街道财政所）",
+            &["accountant", "reviewer", "finance_office"],
+            "Statement",
+        )
+    },
+    route(
+        "get",
+        "/api/v1/office/subsidies",
+        "各社区补贴项目的拨付、到账、列支、结余与最近一次对账",
+        &["finance_office", "admin", "auditor"],
+        "SubsidyOverview",
+    ),
     route("get", "/api/v1/users", "用户列表", &["admin"], "Users"),
     ApiRoute { body: Some("UserIn"), ..route("post", "/api/v1/users", "新增用户", &["admin"], "User") },
     ApiRoute {
@@ -147,6 +223,34 @@ fn schemas() -> Value {
         "AccessIn": { "type": "object", "required": ["roles"], "additionalProperties": false, "properties": {
             "roles": { "type": "array", "items": { "type": "string", "enum": ["admin", "accountant", "reviewer", "cashier", "finance_office", "auditor"] } },
             "communities": { "type": "array", "items": { "type": "integer" } }, "street": { "type": "string" } } },
+        "ProgramIn": { "type": "object", "required": ["document_no", "purpose", "approved", "starts_on", "ends_on", "treatment", "eligible"],
+            "additionalProperties": false, "properties": {
+            "book": { "type": "string" }, "document_no": { "type": "string", "maxLength": 100 }, "purpose": { "type": "string", "maxLength": 200 },
+            "approved": { "$ref": "#/components/schemas/Amount" }, "starts_on": { "type": "string", "format": "date" },
+            "ends_on": { "type": "string", "format": "date", "description": "截止日期，当天不含" },
+            "treatment": { "type": "string", "enum": ["deferred", "immediate", "service", "collective"] },
+            "eligible": { "type": "array", "items": { "type": "string", "enum": ["cleaning", "greening", "security", "repairs", "energy", "payroll", "office", "taxes"] } } } },
+        "DisbursementsIn": { "type": "object", "required": ["disbursements"], "additionalProperties": false, "properties": {
+            "disbursements": { "type": "array", "items": { "type": "object", "required": ["program", "date", "amount", "payee"], "additionalProperties": false,
+            "properties": { "program": { "type": "string" }, "date": { "type": "string", "format": "date" }, "amount": { "$ref": "#/components/schemas/Amount" },
+            "payee": { "type": "string" }, "reference": { "type": "string" } } } } } },
+        "ReceiptIn": { "type": "object", "required": ["program", "date", "amount"], "additionalProperties": false, "properties": {
+            "program": { "type": "string" }, "date": { "type": "string", "format": "date" }, "amount": { "$ref": "#/components/schemas/Amount" },
+            "reference": { "type": "string" }, "bank_account": { "type": "string" } } },
+        "WithdrawIn": { "type": "object", "required": ["side", "id", "reason"], "additionalProperties": false, "properties": {
+            "side": { "type": "string", "enum": ["disbursement", "receipt", "spending"] }, "id": { "type": "integer" },
+            "reason": { "type": "string", "maxLength": 200 }, "date": { "type": "string", "format": "date" } } },
+        "ReleaseIn": { "type": "object", "required": ["period"], "additionalProperties": false, "properties": {
+            "period": { "type": "string" }, "book": { "type": "string" } } },
+        "ExpenseIn": { "type": "object", "required": ["date", "category", "supplier", "summary", "amount"], "additionalProperties": false, "properties": {
+            "book": { "type": "string" }, "date": { "type": "string", "format": "date" },
+            "category": { "type": "string", "enum": ["cleaning", "greening", "security", "repairs", "energy", "payroll", "office", "taxes"] },
+            "supplier": { "type": "string" }, "summary": { "type": "string" }, "amount": { "$ref": "#/components/schemas/Amount" },
+            "payable": { "type": "boolean" }, "program": { "type": "string" } } },
+        "ReconcileIn": { "type": "object", "required": ["program", "from", "until"], "additionalProperties": false, "properties": {
+            "program": { "type": "string" }, "from": { "type": "string", "format": "date" }, "until": { "type": "string", "format": "date" } } },
+        "SignIn": { "type": "object", "required": ["side"], "additionalProperties": false, "properties": {
+            "side": { "type": "string", "enum": ["company", "finance_office"] } } },
         "HouseholdImport": { "type": "object", "properties": {
             "added": { "type": "integer" }, "changed": { "type": "integer" }, "unchanged": { "type": "integer" } } },
         "VoidIn": { "type": "object", "required": ["reason", "approver", "approver_password"], "additionalProperties": false, "properties": {

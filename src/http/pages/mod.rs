@@ -8,6 +8,7 @@ mod cashier;
 mod login;
 mod office;
 mod public;
+pub mod subsidies;
 
 pub use admin::audit_rows;
 pub use cashier::{approve, matches};
@@ -38,6 +39,7 @@ pub fn routes<S: AppStore>() -> Router<App<S>> {
         .merge(cashier::routes::<S>())
         .merge(office::routes::<S>())
         .merge(admin::routes::<S>())
+        .merge(subsidies::routes::<S>())
 }
 
 /// A page's failure shown as a page, not as JSON.

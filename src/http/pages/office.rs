@@ -1,6 +1,7 @@
 //! The finance office's overview (街道财政所): its communities side by side — households,
 //! billed and collected in the month, collection rate, arrears — each linking to its own
-//! pages. Admins and auditors see the communities they reach the same way.
+//! pages — and each subsidy program's money and the state of its latest reconciliation.
+//! Admins and auditors see the communities they reach the same way.
 
 use axum::extract::{Query, State};
 use axum::response::Html;
@@ -92,6 +93,8 @@ async fn overview<S: AppStore>(State(app): State<App<S>>, Query(q): Query<Office
     let period = super::month_given("period", q.period.as_deref().filter(|p| !p.is_empty())).page()?;
     let (month, rows) = office_lines(&app, &caller, period).await.page()?;
     let street = caller.user.as_ref().map(|u| u.street.clone()).unwrap_or_default();
-    let data = minijinja::context! { rows, street, period => month.map(|p| p.to_string()).unwrap_or_else(|| "—".into()) };
+    let communities: Vec<_> = app.reachable(&caller).await.page()?.into_iter().map(|(c, _)| c).collect();
+    let subsidies = crate::subsidies::Subsidies::new(&app.ledger).overview(&communities).await.page()?;
+    let data = minijinja::context! { rows, street, subsidies, period => month.map(|p| p.to_string()).unwrap_or_else(|| "—".into()) };
     page(&caller, "office.html", "街道总览", data)
 }

@@ -1,0 +1,414 @@
+//! Subsidies and spending on the command line: `subsidy program|disburse|import|receive|
+//! withdraw|reconcile|sign|show|release|overview` and `expense add|list`.
+
+use clap::Subcommand;
+
+use super::{book_of, community_of, parse_date, parse_period, print_out, render, BookArg, Cli, Command, Format};
+use crate::access::store::AccessStore;
+use crate::domain::category::Category;
+use crate::domain::money::Fen;
+use crate::error::{Error, Result};
+use crate::ledger::Ledger;
+use crate::report::table::{money_cell, Align, Table};
+use crate::spending::{ExpenseInput, Spending};
+use crate::subsidies::reconcile::Side;
+use crate::subsidies::store::SubsidiesStore;
+use crate::subsidies::{paper, DisbursementInput, ProgramInput, ReceiptInput, SignSide, Subsidies, Treatment};
+
+#[derive(Subcommand, Debug)]
+pub enum SubsidyCommand {
+    /// 新建补贴项目
+    Program(ProgramArgs),
+    /// 列出本社区的补贴项目
+    List,
+    /// 登记一笔拨付（街道财政所）
+    Disburse {
+        /// 项目文号或编号
+        #[arg(long)]
+        program: String,
+        #[arg(long)]
+        date: String,
+        #[arg(long)]
+        amount: String,
+        /// 收款单位
+        #[arg(long)]
+        payee: String,
+        /// 国库支付凭证号
+        #[arg(long, default_value = "")]
+        reference: String,
+        #[arg(long)]
+        user: String,
+    },
+    /// 导入街道财政所的拨付清单（CSV 或 XLSX：日期、文号、金额、收款单位、凭证号）
+    Import {
+        file: std::path::PathBuf,
+        #[arg(long)]
+        user: String,
+    },
+    /// 登记补贴到账并生成记账凭证
+    Receive {
+        #[command(flatten)]
+        book: BookArg,
+        #[arg(long)]
+        program: String,
+        #[arg(long)]
+        date: String,
+        #[arg(long)]
+        amount: String,
+        #[arg(long, default_value = "")]
+        reference: String,
+        /// 收款的银行存款科目（省略时为账套的基本存款户）
+        #[arg(long)]
+        bank: Option<String>,
+        #[arg(long)]
+        user: String,
+    },
+    /// 撤回误录的拨付、到账或支出（到账、支出的凭证红字冲销）；已签字对账单所含的不能撤回
+    Withdraw {
+        /// disbursement 拨付、receipt 到账、spending 支出
+        #[arg(long)]
+        side: String,
+        #[arg(long)]
+        id: i64,
+        #[arg(long)]
+        reason: String,
+        /// 冲销凭证的日期（省略时为当天）
+        #[arg(long)]
+        date: Option<String>,
+        #[arg(long)]
+        user: String,
+    },
+    /// 生成对账单：核对项目在 [--from, --until) 期间的拨付、到账与支出
+    Reconcile {
+        #[arg(long)]
+        program: String,
+        #[arg(long)]
+        from: String,
+        /// 截止日期（当天不含）
+        #[arg(long)]
+        until: String,
+        #[arg(long)]
+        user: String,
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+    },
+    /// 在对账单上签字：--side company 物业公司，finance_office 街道财政所
+    Sign {
+        id: i64,
+        #[arg(long)]
+        side: String,
+        #[arg(long)]
+        user: String,
+    },
+    /// 查看或导出对账单（text、csv、xlsx、json）
+    Show {
+        id: i64,
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+    },
+    /// 结转递延收益：为账套的每个递延项目生成某月的结转凭证
+    Release {
+        #[command(flatten)]
+        book: BookArg,
+        #[arg(long)]
+        period: String,
+        #[arg(long)]
+        user: String,
+    },
+    /// 各补贴项目的拨付、到账、列支、结余与最近一次对账
+    Overview {
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+    },
+}
+
+#[derive(clap::Args, Debug)]
+pub struct ProgramArgs {
+    #[command(flatten)]
+    pub book: BookArg,
+    /// 文号，如 区财〔2025〕12号
+    #[arg(long)]
+    pub document: String,
+    #[arg(long)]
+    pub purpose: String,
+    /// 批复金额（元）
+    #[arg(long)]
+    pub approved: String,
+    /// 开始日期
+    #[arg(long)]
+    pub from: String,
+    /// 截止日期（当天不含），如 2026-01-01
+    #[arg(long)]
+    pub until: String,
+    /// 核算方式：deferred 递延收益、immediate 营业外收入、service 政府购买服务、collective 集体补助收入
+    #[arg(long)]
+    pub treatment: String,
+    /// 可列支类别，逗号分隔：保洁,绿化,秩序维护,维修养护,公共能耗,人员薪酬,办公,税费
+    #[arg(long)]
+    pub eligible: String,
+    #[arg(long)]
+    pub user: String,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ExpenseCommand {
+    /// 登记一笔支出并生成记账凭证
+    Add {
+        #[command(flatten)]
+        book: BookArg,
+        #[arg(long)]
+        date: String,
+        /// 保洁、绿化、秩序维护、维修养护、公共能耗、人员薪酬、办公、税费
+        #[arg(long)]
+        category: String,
+        #[arg(long)]
+        supplier: String,
+        #[arg(long)]
+        summary: String,
+        #[arg(long)]
+        amount: String,
+        /// 挂应付账款（省略时为银行付讫）
+        #[arg(long)]
+        payable: bool,
+        /// 列入的补贴项目（文号或编号）
+        #[arg(long)]
+        program: Option<String>,
+        #[arg(long)]
+        user: String,
+    },
+    /// 列出支出
+    List {
+        #[command(flatten)]
+        book: BookArg,
+        #[arg(long)]
+        from: String,
+        /// 截止日期（当天不含）
+        #[arg(long)]
+        until: String,
+    },
+}
+
+/// The user named by the commands whose wing does not check it itself (`cli::actor`).
+pub(super) fn keeper(command: &Command) -> Option<&str> {
+    match command {
+        Command::Subsidy(SubsidyCommand::Program(a)) => Some(&a.user),
+        Command::Subsidy(SubsidyCommand::Receive { user, .. } | SubsidyCommand::Release { user, .. }) => Some(user),
+        Command::Expense(ExpenseCommand::Add { user, .. }) => Some(user),
+        _ => None,
+    }
+}
+
+fn amount(field: &str, text: &str) -> Result<Fen> {
+    Fen::parse(text).map_err(|e| Error::invalid(field, format!("“{text}”：{e}")))
+}
+
+pub async fn run<S: SubsidiesStore + AccessStore>(ledger: &Ledger<S>, cli: &Cli) -> Result<Option<i32>> {
+    match &cli.command {
+        Command::Subsidy(cmd) => subsidy(ledger, cli, cmd).await?,
+        Command::Expense(cmd) => expense(ledger, cli, cmd).await?,
+        _ => return Ok(None),
+    }
+    Ok(Some(0))
+}
+
+async fn subsidy<S: SubsidiesStore + AccessStore>(ledger: &Ledger<S>, cli: &Cli, cmd: &SubsidyCommand) -> Result<()> {
+    let subsidies = Subsidies::new(ledger);
+    let community = community_of(ledger, cli).await?;
+    match cmd {
+        SubsidyCommand::Program(a) => {
+            let book = book_of(ledger, cli, &a.book).await?;
+            let treatment = Treatment::parse(&a.treatment).ok_or_else(|| {
+                Error::invalid("--treatment", format!("“{}”不是核算方式：deferred、immediate、service、collective", a.treatment))
+            })?;
+            let eligible = a
+                .eligible
+                .split([',', '，', '、'])
+                .filter(|c| !c.trim().is_empty())
+                .map(|c| {
+                    Category::parse(c).ok_or_else(|| Error::invalid("--eligible", format!("“{c}”不是服务类别：{}", Category::choices())))
+                })
+                .collect::<Result<Vec<_>>>()?;
+            let input = ProgramInput {
+                document_no: &a.document,
+                purpose: &a.purpose,
+                approved: amount("--approved", &a.approved)?,
+                starts_on: parse_date("--from", &a.from)?,
+                ends_on: parse_date("--until", &a.until)?,
+                treatment,
+                eligible,
+            };
+            let p = subsidies.add_program(&book, &input, &a.user).await?;
+            print_out(&format!("已新建补贴项目 #{}：{}，批复 {}\n", p.id, p.title(), Fen(p.approved_fen)));
+        }
+        SubsidyCommand::List => {
+            let mut t = Table::new(
+                "补贴项目",
+                &[
+                    ("编号", Align::Right),
+                    ("文号", Align::Left),
+                    ("用途", Align::Left),
+                    ("批复金额", Align::Right),
+                    ("期间", Align::Left),
+                    ("核算方式", Align::Left),
+                ],
+            );
+            for p in subsidies.programs(community.id).await? {
+                let period = format!("{} 至 {}", p.starts_on, p.ends_on.pred_opt().unwrap_or(p.ends_on));
+                t.rows.push(vec![
+                    p.id.to_string(),
+                    p.document_no,
+                    p.purpose,
+                    money_cell(p.approved_fen),
+                    period,
+                    p.treatment.as_str().into(),
+                ]);
+            }
+            print_out(&t.to_text());
+        }
+        SubsidyCommand::Disburse { program, date, amount: a, payee, reference, user } => {
+            let row = DisbursementInput {
+                row: 0,
+                program: program.clone(),
+                date: parse_date("--date", date)?,
+                amount: amount("--amount", a)?,
+                payee: payee.clone(),
+                reference: reference.clone(),
+            };
+            subsidies.disburse(&community, &[row], user).await?;
+            print_out("已登记拨付 1 笔\n");
+        }
+        SubsidyCommand::Import { file, user } => {
+            let bytes = std::fs::read(file).map_err(|e| Error::invalid("文件", format!("无法读取 {}：{e}", file.display())))?;
+            let rows = crate::subsidies::import::parse_disbursements(&bytes)?;
+            let n = subsidies.disburse(&community, &rows, user).await?;
+            print_out(&format!("已登记拨付 {n} 笔\n"));
+        }
+        SubsidyCommand::Receive { book, program, date, amount: a, reference, bank, user } => {
+            let book = book_of(ledger, cli, book).await?;
+            let input = ReceiptInput {
+                date: parse_date("--date", date)?,
+                amount: amount("--amount", a)?,
+                reference,
+                bank_account: bank.as_deref(),
+            };
+            let (r, voucher) = subsidies.receive(&book, program, &input, user).await?;
+            print_out(&format!("已登记到账 #{}：{} {}，凭证 {voucher}\n", r.id, r.received_on, Fen(r.amount_fen)));
+        }
+        SubsidyCommand::Withdraw { side, id, reason, date, user } => {
+            let side =
+                Side::parse(side).ok_or_else(|| Error::invalid("--side", format!("“{side}”应为 disbursement、receipt 或 spending")))?;
+            let date = match date {
+                Some(d) => parse_date("--date", d)?,
+                None => chrono::Local::now().date_naive(),
+            };
+            subsidies.withdraw(&community, side, *id, reason, date, user).await?;
+            print_out(&format!("已撤回{} #{id}\n", side.label()));
+        }
+        SubsidyCommand::Reconcile { program, from, until, user, format } => {
+            let s = subsidies.reconcile(&community, program, parse_date("--from", from)?, parse_date("--until", until)?, user).await?;
+            print_out(&String::from_utf8_lossy(&render(*format, || paper::statement_table(&s), &s)?));
+        }
+        SubsidyCommand::Sign { id, side, user } => {
+            let side = SignSide::parse(side).ok_or_else(|| Error::invalid("--side", format!("“{side}”应为 company 或 finance_office")))?;
+            let s = subsidies.sign(&community, *id, side, user).await?;
+            print_out(&format!("{} 已代表{}在对账单 #{id} 上签字；状态：{}\n", user.trim(), side.label(), s.state_label()));
+        }
+        SubsidyCommand::Show { id, format, out } => {
+            let s = subsidies.statement(&community, *id).await?;
+            let bytes = render(*format, || paper::statement_table(&s), &s)?;
+            write_or_print(out.as_deref(), &bytes, *format)?;
+        }
+        SubsidyCommand::Release { book, period, user } => {
+            let book = book_of(ledger, cli, book).await?;
+            for r in subsidies.release(&book, parse_period("--period", period)?, user).await? {
+                print_out(&format!("{} {}：{} {}\n", r.document_no, r.period, r.amount, r.outcome));
+            }
+        }
+        SubsidyCommand::Overview { format } => {
+            let lines = subsidies.overview(std::slice::from_ref(&community)).await?;
+            print_out(&String::from_utf8_lossy(&render(*format, || paper::overview_table(&lines), &lines)?));
+        }
+    }
+    Ok(())
+}
+
+fn write_or_print(out: Option<&std::path::Path>, bytes: &[u8], format: Format) -> Result<()> {
+    match out {
+        Some(path) => {
+            std::fs::write(path, bytes).map_err(|e| Error::invalid("--out", format!("无法写入 {}：{e}", path.display())))?;
+            print_out(&format!("已写入 {}\n", path.display()));
+        }
+        None if format == Format::Xlsx => return Err(Error::invalid("--out", "XLSX 须写入文件，请用 --out 指定")),
+        None => print_out(&String::from_utf8_lossy(bytes)),
+    }
+    Ok(())
+}
+
+async fn expense<S: SubsidiesStore + AccessStore>(ledger: &Ledger<S>, cli: &Cli, cmd: &ExpenseCommand) -> Result<()> {
+    let spending = Spending::new(ledger);
+    match cmd {
+        ExpenseCommand::Add { book, date, category, supplier, summary, amount: a, payable, program, user } => {
+            let book = book_of(ledger, cli, book).await?;
+            let category = Category::parse(category)
+                .ok_or_else(|| Error::invalid("--category", format!("“{category}”不是服务类别：{}", Category::choices())))?;
+            let input = ExpenseInput {
+                date: parse_date("--date", date)?,
+                category,
+                supplier,
+                summary,
+                amount: amount("--amount", a)?,
+                payable: *payable,
+                program: program.as_deref(),
+            };
+            let r = spending.record(&book, &input, user).await?;
+            print_out(&format!(
+                "已登记支出 #{}：{} {} {}，凭证 {}\n",
+                r.expense.id,
+                r.expense.spent_on,
+                category,
+                Fen(r.expense.amount_fen),
+                r.voucher
+            ));
+            if let Some(w) = r.warning {
+                print_out(&format!("注意：{w}\n"));
+            }
+        }
+        ExpenseCommand::List { book, from, until } => {
+            let book = book_of(ledger, cli, book).await?;
+            let mut t = Table::new(
+                "支出明细",
+                &[
+                    ("编号", Align::Right),
+                    ("日期", Align::Left),
+                    ("类别", Align::Left),
+                    ("供应商", Align::Left),
+                    ("摘要", Align::Left),
+                    ("金额", Align::Right),
+                    ("付款", Align::Left),
+                ],
+            );
+            for e in spending.expenses(&book, parse_date("--from", from)?, parse_date("--until", until)?).await? {
+                let paid = if e.withdrawn {
+                    "已撤回"
+                } else if e.payable {
+                    "应付"
+                } else {
+                    "已付"
+                };
+                t.rows.push(vec![
+                    e.id.to_string(),
+                    e.spent_on.to_string(),
+                    e.category.label().into(),
+                    e.supplier,
+                    e.summary,
+                    money_cell(e.amount_fen),
+                    paid.into(),
+                ]);
+            }
+            print_out(&t.to_text());
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,431 @@
+//! The subsidy pages (补贴): a community's programs with their money to date and their
+//! reconciliations; the forms each role fills (the accountant: a program, a receipt, an
+//! expense, the month's release; the finance office: a disbursement); a reconciliation's
+//! statement with its sign-off buttons and its PDF and XLSX. The bodies the forms and the API
+//! share (`ProgramIn`, …) are read into the wing's inputs here, once.
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use minijinja::Value;
+
+use super::{page, AsPage, Fields};
+use crate::access::{Act, User};
+use crate::domain::category::Category;
+use crate::domain::money::Fen;
+use crate::error::{Error, Result};
+use crate::http::error::HttpResult;
+use crate::http::extract::Caller;
+use crate::http::{see_other, App, AppStore, Scope};
+use crate::ledger::Book;
+use crate::spending::{ExpenseInput, Spending};
+use crate::subsidies::reconcile::Side;
+use crate::subsidies::{paper, DisbursementInput, ProgramInput, ReceiptInput, SignSide, Statement, Subsidies, Treatment};
+
+pub fn routes<S: AppStore>() -> Router<App<S>> {
+    Router::new()
+        .route("/app/c/{community}/subsidies", get(list::<S>))
+        .route("/app/c/{community}/subsidies/{action}", post(act::<S>))
+        .route("/app/c/{community}/reconciliations/{id}", get(show::<S>))
+        .route("/app/c/{community}/reconciliations/{id}/sign", post(sign::<S>))
+        .route("/app/c/{community}/reconciliations/{id}/{format}", get(download::<S>))
+}
+
+/// A program as a form or the API gives it.
+#[derive(serde::Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ProgramIn {
+    #[serde(default)]
+    pub book: Option<String>,
+    pub document_no: String,
+    pub purpose: String,
+    pub approved: String,
+    pub starts_on: String,
+    /// The first day after the program.
+    pub ends_on: String,
+    pub treatment: String,
+    pub eligible: Vec<String>,
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct DisbursementIn {
+    pub program: String,
+    pub date: String,
+    pub amount: String,
+    pub payee: String,
+    #[serde(default)]
+    pub reference: String,
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ReceiptIn {
+    pub program: String,
+    pub date: String,
+    pub amount: String,
+    #[serde(default)]
+    pub reference: String,
+    #[serde(default)]
+    pub bank_account: Option<String>,
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ExpenseIn {
+    #[serde(default)]
+    pub book: Option<String>,
+    pub date: String,
+    pub category: String,
+    pub supplier: String,
+    pub summary: String,
+    pub amount: String,
+    #[serde(default)]
+    pub payable: bool,
+    #[serde(default)]
+    pub program: Option<String>,
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ReconcileIn {
+    pub program: String,
+    pub from: String,
+    /// The first day after the range.
+    pub until: String,
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct WithdrawIn {
+    pub side: String,
+    pub id: i64,
+    pub reason: String,
+    #[serde(default)]
+    pub date: Option<String>,
+}
+
+fn date(field: &str, text: &str) -> Result<chrono::NaiveDate> {
+    chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+        .map_err(|_| Error::invalid(field, format!("“{text}”不是日期，应写作 2025-01-31")))
+}
+
+fn amount(field: &str, text: &str) -> Result<Fen> {
+    Fen::parse(text).map_err(|e| Error::invalid(field, format!("“{text}”：{e}")))
+}
+
+impl ProgramIn {
+    pub fn input(&self) -> Result<ProgramInput<'_>> {
+        let treatment = Treatment::parse(&self.treatment).ok_or_else(|| {
+            Error::invalid("treatment", format!("“{}”不是核算方式：deferred、immediate、service、collective", self.treatment))
+        })?;
+        let eligible = self
+            .eligible
+            .iter()
+            .map(|c| Category::parse(c).ok_or_else(|| Error::invalid("eligible", format!("“{c}”不是服务类别：{}", Category::choices()))))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(ProgramInput {
+            document_no: &self.document_no,
+            purpose: &self.purpose,
+            approved: amount("approved", &self.approved)?,
+            starts_on: date("starts_on", &self.starts_on)?,
+            ends_on: date("ends_on", &self.ends_on)?,
+            treatment,
+            eligible,
+        })
+    }
+}
+
+impl DisbursementIn {
+    pub fn input(&self, row: usize) -> Result<DisbursementInput> {
+        Ok(DisbursementInput {
+            row,
+            program: self.program.clone(),
+            date: date("date", &self.date)?,
+            amount: amount("amount", &self.amount)?,
+            payee: self.payee.clone(),
+            reference: self.reference.clone(),
+        })
+    }
+}
+
+impl ReceiptIn {
+    pub fn input(&self) -> Result<ReceiptInput<'_>> {
+        Ok(ReceiptInput {
+            date: date("date", &self.date)?,
+            amount: amount("amount", &self.amount)?,
+            reference: &self.reference,
+            bank_account: self.bank_account.as_deref().filter(|b| !b.trim().is_empty()),
+        })
+    }
+}
+
+impl ExpenseIn {
+    pub fn input(&self) -> Result<ExpenseInput<'_>> {
+        let category = Category::parse(&self.category)
+            .ok_or_else(|| Error::invalid("category", format!("“{}”不是服务类别：{}", self.category, Category::choices())))?;
+        Ok(ExpenseInput {
+            date: date("date", &self.date)?,
+            category,
+            supplier: &self.supplier,
+            summary: &self.summary,
+            amount: amount("amount", &self.amount)?,
+            payable: self.payable,
+            program: self.program.as_deref().filter(|p| !p.trim().is_empty()),
+        })
+    }
+}
+
+impl ReconcileIn {
+    pub fn range(&self) -> Result<(chrono::NaiveDate, chrono::NaiveDate)> {
+        Ok((date("from", &self.from)?, date("until", &self.until)?))
+    }
+}
+
+impl WithdrawIn {
+    pub fn side(&self) -> Result<Side> {
+        Side::parse(&self.side).ok_or_else(|| Error::invalid("side", format!("“{}”应为 disbursement、receipt 或 spending", self.side)))
+    }
+}
+
+/// The book a program or expense goes to: the one named, or the community's company book.
+pub async fn book_named<S: AppStore>(app: &App<S>, scope: &Scope, code: Option<&str>) -> Result<Book> {
+    super::accountant::book_of(app, scope, code).await
+}
+
+/// What `user` may do on the subsidy page of a community.
+fn powers(user: &User) -> Value {
+    minijinja::context! {
+        keep => user.may(Act::Keep),
+        disburse => user.may(Act::Disburse),
+        reconcile => user.may(Act::Reconcile),
+        sign_company => user.may(Act::SignForCompany),
+        sign_office => user.may(Act::SignForOffice),
+    }
+}
+
+async fn list<S: AppStore>(State(app): State<App<S>>, Path(id): Path<i64>, caller: Caller) -> HttpResult<Html<String>> {
+    let scope = app.scope(&caller, id, Act::Read).await.page()?;
+    subsidy_page(&app, &caller, &scope, None).await
+}
+
+/// The community's subsidy page, with a refused form's message when there is one.
+async fn subsidy_page<S: AppStore>(app: &App<S>, caller: &Caller, scope: &Scope, problem: Option<String>) -> HttpResult<Html<String>> {
+    let user = caller.user().page()?;
+    let subsidies = Subsidies::new(&app.ledger);
+    let programs = subsidies.overview(std::slice::from_ref(&scope.community)).await.page()?;
+    let reconciliations: Vec<Value> = subsidies
+        .reconciliations(scope.community.id, None)
+        .await
+        .page()?
+        .into_iter()
+        .rev()
+        .map(|r| {
+            let program = programs.iter().find(|p| p.program_id == r.program_id).map(|p| p.document_no.clone()).unwrap_or_default();
+            minijinja::context! {
+                id => r.id, program, from => r.from_on.to_string(), until => r.until_on.pred_opt().unwrap_or(r.until_on).to_string(),
+                differences => r.differences, created_by => r.created_by,
+            }
+        })
+        .collect();
+    let categories: Vec<Value> = Category::ALL.iter().map(|c| minijinja::context! { code => c.as_str(), label => c.label() }).collect();
+    let data = minijinja::context! {
+        community => minijinja::context! { id => scope.community.id.0, name => scope.community.name },
+        programs, reconciliations, categories, problem, may => powers(user),
+        today => super::today().to_string(),
+    };
+    page(caller, "subsidies.html", "补贴资金", data)
+}
+
+/// The forms of the subsidy page: `program`, `disburse`, `receive`, `expense`, `reconcile`,
+/// `release`. A refused form shows the page again with the reason (422), nothing written.
+async fn act<S: AppStore>(
+    State(app): State<App<S>>,
+    Path((id, action)): Path<(i64, String)>,
+    caller: Caller,
+    headers: HeaderMap,
+    body: Bytes,
+) -> HttpResult<Response> {
+    let fields = Fields::parse(&headers, &body)?;
+    caller.check_form(fields.get("csrf")).page()?;
+    // The role each form needs; the wing checks the street of the finance office's acts.
+    let needed = match action.as_str() {
+        "disburse" => Act::Disburse,
+        "reconcile" => Act::Reconcile,
+        _ => Act::Keep,
+    };
+    let scope = app.scope(&caller, id, needed).await.page()?;
+    let user = caller.user().page()?.username.clone();
+    let subsidies = Subsidies::new(&app.ledger);
+    let done: Result<(String, String)> = async {
+        let f = |name: &str| fields.get(name).to_string();
+        let back = format!("/app/c/{id}/subsidies");
+        match action.as_str() {
+            "program" => {
+                let given = ProgramIn {
+                    book: Some(f("book")),
+                    document_no: f("document_no"),
+                    purpose: f("purpose"),
+                    approved: f("approved"),
+                    starts_on: f("starts_on"),
+                    ends_on: f("ends_on"),
+                    treatment: f("treatment"),
+                    eligible: fields.all("eligible").map(str::to_string).collect(),
+                };
+                let book = book_named(&app, &scope, given.book.as_deref()).await?;
+                let p = subsidies.add_program(&book, &given.input()?, &user).await?;
+                Ok((back, format!("补贴项目 {}", p.title())))
+            }
+            "disburse" => {
+                let given = DisbursementIn {
+                    program: f("program"),
+                    date: f("date"),
+                    amount: f("amount"),
+                    payee: f("payee"),
+                    reference: f("reference"),
+                };
+                subsidies.disburse(&scope.community, &[given.input(0)?], &user).await?;
+                Ok((back, format!("拨付 {} {}", given.program, given.amount)))
+            }
+            "receive" => {
+                let given = ReceiptIn {
+                    program: f("program"),
+                    date: f("date"),
+                    amount: f("amount"),
+                    reference: f("reference"),
+                    bank_account: None,
+                };
+                let book = subsidy_book(&app, &scope, &given.program).await?;
+                let (r, voucher) = subsidies.receive(&book, &given.program, &given.input()?, &user).await?;
+                Ok((back, format!("到账 #{} {} 凭证 {voucher}", r.id, Fen(r.amount_fen))))
+            }
+            "expense" => {
+                let given = ExpenseIn {
+                    book: None,
+                    date: f("date"),
+                    category: f("category"),
+                    supplier: f("supplier"),
+                    summary: f("summary"),
+                    amount: f("amount"),
+                    payable: fields.get("payable") == "on",
+                    program: Some(f("program")),
+                };
+                let r = Spending::new(&app.ledger).record(&scope.book, &given.input()?, &user).await?;
+                Ok((back, format!("支出 #{} {} 凭证 {}", r.expense.id, Fen(r.expense.amount_fen), r.voucher)))
+            }
+            "reconcile" => {
+                let given = ReconcileIn { program: f("program"), from: f("from"), until: f("until") };
+                let (from, until) = given.range()?;
+                let s = subsidies.reconcile(&scope.community, &given.program, from, until, &user).await?;
+                Ok((format!("/app/c/{id}/reconciliations/{}", s.reconciliation.id), format!("对账单 #{}", s.reconciliation.id)))
+            }
+            "release" => {
+                let text = f("period");
+                let period = crate::domain::period::Period::parse(&text)
+                    .ok_or_else(|| Error::invalid("period", format!("“{text}”不是月份，应写作 2025-03")))?;
+                let done = subsidies.release(&scope.book, period, &user).await?;
+                Ok((
+                    back,
+                    format!(
+                        "结转递延收益 {period}：{}",
+                        done.iter().map(|r| format!("{} {}", r.document_no, r.amount)).collect::<Vec<_>>().join("；")
+                    ),
+                ))
+            }
+            _ => Err(Error::not_found(format!("操作 {action}"))),
+        }
+    }
+    .await;
+    match done {
+        Ok((to, target)) => {
+            app.audit(&caller, Some(scope.community.id), &format!("subsidy_{action}"), &target).await;
+            Ok(see_other(&to))
+        }
+        Err(e @ (Error::NotFound { .. } | Error::Database(_))) => Err(crate::http::error::HttpError::from(e).as_page()),
+        Err(e) => {
+            Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, subsidy_page(&app, &caller, &scope, Some(e.to_string())).await?)
+                .into_response())
+        }
+    }
+}
+
+/// The book a program's money is received in.
+async fn subsidy_book<S: AppStore>(app: &App<S>, scope: &Scope, program: &str) -> Result<Book> {
+    let p = Subsidies::new(&app.ledger).program(scope.community.id, program).await?;
+    let code = app.ledger.books(scope.community.id).await?.into_iter().find(|b| b.id.0 == p.book_id).map(|b| b.code);
+    app.ledger.book(scope.community.id, &code.ok_or_else(|| Error::not_found("项目所属账套"))?).await
+}
+
+async fn show<S: AppStore>(
+    State(app): State<App<S>>,
+    Path((id, reconciliation)): Path<(i64, i64)>,
+    caller: Caller,
+) -> HttpResult<Html<String>> {
+    let scope = app.scope(&caller, id, Act::Read).await.page()?;
+    let s = Subsidies::new(&app.ledger).statement(&scope.community, reconciliation).await.page()?;
+    statement_page(&caller, &scope, &s, None)
+}
+
+fn statement_page(caller: &Caller, scope: &Scope, s: &Statement, problem: Option<String>) -> HttpResult<Html<String>> {
+    let user = caller.user().page()?;
+    let table = paper::statement_table(s);
+    let data = minijinja::context! {
+        community => minijinja::context! { id => scope.community.id.0, name => scope.community.name },
+        id => s.reconciliation.id, title => table.title, subtitle => table.subtitle, rows => table.rows, footer => table.footer,
+        state => s.state_label(), problem, may => powers(user),
+        company_signed => s.signed_by(SignSide::Company).is_some(), office_signed => s.signed_by(SignSide::FinanceOffice).is_some(),
+    };
+    page(caller, "reconciliation.html", "补贴资金对账单", data)
+}
+
+async fn sign<S: AppStore>(
+    State(app): State<App<S>>,
+    Path((id, reconciliation)): Path<(i64, i64)>,
+    caller: Caller,
+    headers: HeaderMap,
+    body: Bytes,
+) -> HttpResult<Response> {
+    let fields = Fields::parse(&headers, &body)?;
+    caller.check_form(fields.get("csrf")).page()?;
+    let scope = app.scope(&caller, id, Act::Read).await.page()?;
+    let subsidies = Subsidies::new(&app.ledger);
+    let side = SignSide::parse(fields.get("side")).ok_or_else(|| Error::invalid("side", "应为 company 或 finance_office")).page()?;
+    let user = caller.user().page()?.username.clone();
+    match subsidies.sign(&scope.community, reconciliation, side, &user).await {
+        Ok(_) => {
+            app.audit(&caller, Some(scope.community.id), "reconciliation_sign", &format!("对账单 #{reconciliation} {}", side.label()))
+                .await;
+            Ok(see_other(&format!("/app/c/{id}/reconciliations/{reconciliation}")))
+        }
+        Err(e @ Error::NotFound { .. }) => Err(crate::http::error::HttpError::from(e).as_page()),
+        Err(e) => {
+            let s = subsidies.statement(&scope.community, reconciliation).await.page()?;
+            Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, statement_page(&caller, &scope, &s, Some(e.to_string()))?).into_response())
+        }
+    }
+}
+
+/// The statement as `pdf`, `xlsx` or `csv`.
+pub async fn statement_file(s: &Statement, format: &str) -> Result<(&'static str, Vec<u8>)> {
+    Ok(match format {
+        "pdf" => ("application/pdf", paper::statement_pdf(s)?),
+        "xlsx" => (crate::http::api::XLSX_TYPE, paper::statement_table(s).to_xlsx()?),
+        "csv" => ("text/csv; charset=utf-8", paper::statement_table(s).to_csv().into_bytes()),
+        other => return Err(Error::not_found(format!("格式 {other}"))),
+    })
+}
+
+async fn download<S: AppStore>(
+    State(app): State<App<S>>,
+    Path((id, reconciliation, format)): Path<(i64, i64, String)>,
+    caller: Caller,
+) -> HttpResult<Response> {
+    let scope = app.scope(&caller, id, Act::Read).await.page()?;
+    let s = Subsidies::new(&app.ledger).statement(&scope.community, reconciliation).await.page()?;
+    let (content_type, bytes) = statement_file(&s, &format).await.page()?;
+    let name = format!("attachment; filename=\"reconciliation-{reconciliation}.{format}\"");
+    Ok(([(header::CONTENT_TYPE, content_type.to_string()), (header::CONTENT_DISPOSITION, name)], bytes).into_response())
+}

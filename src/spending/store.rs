@@ -1,0 +1,129 @@
+//! The spending wing's rows and their SQL: expenses by service category, each with its
+//! voucher. Written once and expanded for both engines by `impl_spending_tx!`.
+
+use std::future::Future;
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use crate::domain::category::Category;
+use crate::domain::ids::{BookKey, CommunityId};
+use crate::error::Result;
+use crate::ledger::store::LedgerTx;
+use crate::store::{text_enum, PgTx, SqliteTx};
+
+text_enum!(Category);
+
+#[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
+pub struct ExpenseRow {
+    pub id: i64,
+    pub book_id: i64,
+    pub spent_on: NaiveDate,
+    pub category: Category,
+    pub supplier: String,
+    pub summary: String,
+    pub amount_fen: i64,
+    pub payable: bool,
+    pub program_id: Option<i64>,
+    pub voucher_id: i64,
+    pub recorded_by: String,
+    /// Withdrawn (entered by mistake, its voucher reversed).
+    pub withdrawn: bool,
+}
+
+pub struct NewExpense<'a> {
+    pub spent_on: NaiveDate,
+    pub category: Category,
+    pub supplier: &'a str,
+    pub summary: &'a str,
+    pub amount_fen: i64,
+    pub payable: bool,
+    pub program_id: Option<i64>,
+    pub voucher_id: i64,
+    pub recorded_by: &'a str,
+}
+
+const EXPENSE_COLUMNS: &str = "e.id, e.book_id, e.spent_on, e.category, e.supplier, e.summary, e.amount_fen, e.payable, e.program_id, \
+     e.voucher_id, e.recorded_by, EXISTS (SELECT 1 FROM subsidy_withdrawals w WHERE w.community_id = e.community_id \
+     AND w.side = 'spending' AND w.row_id = e.id) AS withdrawn";
+
+pub trait SpendingTx: LedgerTx + Send {
+    fn insert_expense(&mut self, book: BookKey, e: &NewExpense<'_>, at: DateTime<Utc>) -> impl Future<Output = Result<i64>> + Send;
+    fn expense(&mut self, community_id: CommunityId, id: i64) -> impl Future<Output = Result<Option<ExpenseRow>>> + Send;
+    /// A book's expenses dated in [from, until), by date.
+    fn expenses(&mut self, book: BookKey, from: NaiveDate, until: NaiveDate) -> impl Future<Output = Result<Vec<ExpenseRow>>> + Send;
+    /// The expenses tagged to a program dated before `until`, by date.
+    fn expenses_of_program(
+        &mut self,
+        community_id: CommunityId,
+        program_id: i64,
+        until: NaiveDate,
+    ) -> impl Future<Output = Result<Vec<ExpenseRow>>> + Send;
+}
+
+macro_rules! impl_spending_tx {
+    ($tx_type:ty) => {
+        impl SpendingTx for $tx_type {
+            async fn insert_expense(&mut self, book: BookKey, e: &NewExpense<'_>, at: DateTime<Utc>) -> Result<i64> {
+                Ok(sqlx::query_scalar(
+                    "INSERT INTO expenses (community_id, book_id, spent_on, category, supplier, summary, amount_fen, payable, program_id, \
+                     voucher_id, recorded_by, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
+                )
+                .bind(book.community_id)
+                .bind(book.book_id)
+                .bind(e.spent_on)
+                .bind(e.category)
+                .bind(e.supplier)
+                .bind(e.summary)
+                .bind(e.amount_fen)
+                .bind(e.payable)
+                .bind(e.program_id)
+                .bind(e.voucher_id)
+                .bind(e.recorded_by)
+                .bind(at)
+                .fetch_one(&mut *self.tx)
+                .await?)
+            }
+
+            async fn expense(&mut self, community_id: CommunityId, id: i64) -> Result<Option<ExpenseRow>> {
+                Ok(sqlx::query_as(&format!("SELECT {EXPENSE_COLUMNS} FROM expenses e WHERE e.community_id = $1 AND e.id = $2"))
+                    .bind(community_id)
+                    .bind(id)
+                    .fetch_optional(&mut *self.tx)
+                    .await?)
+            }
+
+            async fn expenses(&mut self, book: BookKey, from: NaiveDate, until: NaiveDate) -> Result<Vec<ExpenseRow>> {
+                Ok(sqlx::query_as(&format!(
+                    "SELECT {EXPENSE_COLUMNS} FROM expenses e WHERE e.community_id = $1 AND e.book_id = $2 \
+                     AND e.spent_on >= $3 AND e.spent_on < $4 ORDER BY e.spent_on, e.id"
+                ))
+                .bind(book.community_id)
+                .bind(book.book_id)
+                .bind(from)
+                .bind(until)
+                .fetch_all(&mut *self.tx)
+                .await?)
+            }
+
+            async fn expenses_of_program(
+                &mut self,
+                community_id: CommunityId,
+                program_id: i64,
+                until: NaiveDate,
+            ) -> Result<Vec<ExpenseRow>> {
+                Ok(sqlx::query_as(&format!(
+                    "SELECT {EXPENSE_COLUMNS} FROM expenses e WHERE e.community_id = $1 AND e.program_id = $2 AND e.spent_on < $3 \
+                     ORDER BY e.spent_on, e.id"
+                ))
+                .bind(community_id)
+                .bind(program_id)
+                .bind(until)
+                .fetch_all(&mut *self.tx)
+                .await?)
+            }
+        }
+    };
+}
+
+impl_spending_tx!(SqliteTx);
+impl_spending_tx!(PgTx);

@@ -1,0 +1,80 @@
+//! The finance office's overview: across its communities, each program's approved, disbursed,
+//! received, spent and unspent amounts and the state of its latest reconciliation, in two
+//! statements however many communities there are.
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use super::signoff::state_label;
+use super::store::{ProgramFigures, SubsidiesStore, SubsidiesTx};
+use super::Subsidies;
+use crate::access::store::AccessStore;
+use crate::domain::money::Fen;
+use crate::error::Result;
+use crate::ledger::store::CommunityRow;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ProgramLine {
+    pub community_id: i64,
+    pub community: String,
+    pub program_id: i64,
+    pub document_no: String,
+    pub purpose: String,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    pub approved: Fen,
+    pub disbursed: Fen,
+    pub received: Fen,
+    /// Tagged spending in the eligible categories.
+    pub spent: Fen,
+    /// Received and not (eligibly) spent.
+    pub unspent: Fen,
+    pub latest: Option<LatestReconciliation>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct LatestReconciliation {
+    pub id: i64,
+    pub from_on: NaiveDate,
+    pub until_on: NaiveDate,
+    pub differences: i64,
+    pub state: &'static str,
+}
+
+impl<S: SubsidiesStore + AccessStore> Subsidies<S> {
+    pub async fn overview(&self, communities: &[CommunityRow]) -> Result<Vec<ProgramLine>> {
+        let ids: Vec<_> = communities.iter().map(|c| c.id).collect();
+        let mut tx = self.store().read().await?;
+        let figures = tx.program_figures(&ids).await?;
+        let states = tx.reconciliation_states(&ids).await?;
+        Ok(figures
+            .into_iter()
+            .map(|f: ProgramFigures| {
+                let latest =
+                    states.iter().rev().find(|s| s.community_id == f.community_id && s.program_id == f.id).map(|s| LatestReconciliation {
+                        id: s.id,
+                        from_on: s.from_on,
+                        until_on: s.until_on,
+                        differences: s.differences,
+                        state: state_label(s.company_signed, s.office_signed),
+                    });
+                let community = communities.iter().find(|c| c.id == f.community_id).map(|c| c.name.clone()).unwrap_or_default();
+                ProgramLine {
+                    community_id: f.community_id.0,
+                    community,
+                    program_id: f.id,
+                    document_no: f.document_no,
+                    purpose: f.purpose,
+                    starts_on: f.starts_on,
+                    ends_on: f.ends_on,
+                    approved: Fen(f.approved_fen),
+                    disbursed: Fen(f.disbursed_fen),
+                    received: Fen(f.received_fen),
+                    spent: Fen(f.spent_fen),
+                    unspent: Fen(f.received_fen - f.spent_fen),
+                    latest,
+                }
+            })
+            .collect())
+    }
+}

@@ -1,0 +1,639 @@
+//! The subsidy wing's rows and their SQL: programs, disbursements, receipts, withdrawals,
+//! releases of 递延收益, reconciliations with what they saw and found, and sign-offs. Written
+//! once and expanded for both engines by `impl_subsidies_tx!`. Every statement names its
+//! community.
+
+use std::future::Future;
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use super::reconcile::{Kind, Seen, Side};
+use super::{SignSide, Treatment};
+use crate::domain::category::Category;
+use crate::domain::ids::CommunityId;
+use crate::domain::period::Period;
+use crate::error::{Error, Result};
+use crate::ledger::store::LedgerStore;
+use crate::spending::store::SpendingTx;
+use crate::store::{text_enum, PgTx, SqliteTx, Store, ROWS_PER_INSERT};
+
+text_enum!(Treatment, Side, SignSide, Kind);
+
+/// A date after every row's, for "to date" reads: SQLite compares dates as text, so it must
+/// be a four-digit year (NaiveDate::MAX is written "+262143-12-31").
+pub const NO_END: NaiveDate = match NaiveDate::from_ymd_opt(9999, 12, 31) {
+    Some(d) => d,
+    None => panic!("9999-12-31 is a date"),
+};
+
+#[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
+pub struct ProgramRow {
+    pub id: i64,
+    pub community_id: CommunityId,
+    pub book_id: i64,
+    pub document_no: String,
+    pub purpose: String,
+    pub approved_fen: i64,
+    pub starts_on: NaiveDate,
+    /// The first day after the program.
+    pub ends_on: NaiveDate,
+    pub treatment: Treatment,
+    /// Category codes, comma-separated.
+    pub eligible: String,
+    pub created_by: String,
+}
+
+impl ProgramRow {
+    /// The categories it pays for; a code the schema let through but this build does not know
+    /// is an error, never silently dropped.
+    pub fn eligible_categories(&self) -> Result<Vec<Category>> {
+        self.eligible
+            .split(',')
+            .map(|code| Category::parse(code).ok_or_else(|| Error::invalid("可列支类别", format!("存储的类别“{code}”无法识别"))))
+            .collect()
+    }
+
+    /// "区财〔2025〕12号 物业管理补贴"
+    pub fn title(&self) -> String {
+        format!("{} {}", self.document_no, self.purpose)
+    }
+}
+
+pub struct NewProgram<'a> {
+    pub book_id: i64,
+    pub document_no: &'a str,
+    pub purpose: &'a str,
+    pub approved_fen: i64,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    pub treatment: Treatment,
+    pub eligible: String,
+    pub created_by: &'a str,
+}
+
+#[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
+pub struct DisbursementRow {
+    pub id: i64,
+    pub program_id: i64,
+    pub disbursed_on: NaiveDate,
+    pub amount_fen: i64,
+    pub payee: String,
+    pub reference: String,
+    pub recorded_by: String,
+    pub withdrawn: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct NewDisbursement {
+    pub program_id: i64,
+    pub disbursed_on: NaiveDate,
+    pub amount_fen: i64,
+    pub payee: String,
+    pub reference: String,
+}
+
+#[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
+pub struct ReceiptRow {
+    pub id: i64,
+    pub program_id: i64,
+    pub received_on: NaiveDate,
+    pub amount_fen: i64,
+    pub reference: String,
+    pub bank_account: String,
+    pub voucher_id: i64,
+    pub recorded_by: String,
+    pub withdrawn: bool,
+}
+
+pub struct NewReceipt<'a> {
+    pub program_id: i64,
+    pub received_on: NaiveDate,
+    pub amount_fen: i64,
+    pub reference: &'a str,
+    pub bank_account: &'a str,
+    pub voucher_id: i64,
+    pub recorded_by: &'a str,
+}
+
+/// A row withdrawn, with the voucher that reversed it (a receipt's, an expense's).
+pub struct Withdrawal<'a> {
+    pub side: Side,
+    pub row_id: i64,
+    pub reason: &'a str,
+    pub voucher_id: Option<i64>,
+    pub by: &'a str,
+}
+
+#[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
+pub struct ReconciliationRow {
+    pub id: i64,
+    pub program_id: i64,
+    pub from_on: NaiveDate,
+    pub until_on: NaiveDate,
+    pub disbursed_fen: i64,
+    pub received_fen: i64,
+    pub spent_fen: i64,
+    pub spent_eligible_fen: i64,
+    pub differences: i64,
+    pub fingerprint: String,
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
+pub struct DifferenceRow {
+    pub seq: i64,
+    pub kind: Kind,
+    pub disbursement_id: i64,
+    pub receipt_id: i64,
+    pub spending_id: i64,
+    pub amount_fen: i64,
+    pub detail: String,
+}
+
+#[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
+pub struct SignoffRow {
+    pub side: SignSide,
+    pub username: String,
+    pub signed_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
+pub struct ReleaseRow {
+    pub program_id: i64,
+    pub period: Period,
+    pub amount_fen: i64,
+    pub voucher_id: i64,
+}
+
+/// A program's money to date, for the finance office's overview.
+#[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
+pub struct ProgramFigures {
+    pub community_id: CommunityId,
+    pub id: i64,
+    pub document_no: String,
+    pub purpose: String,
+    pub approved_fen: i64,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    pub disbursed_fen: i64,
+    pub received_fen: i64,
+    /// Tagged spending in the program's eligible categories.
+    pub spent_fen: i64,
+}
+
+/// A reconciliation and who has signed it, for the overview.
+#[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
+pub struct ReconciliationState {
+    pub community_id: CommunityId,
+    pub program_id: i64,
+    pub id: i64,
+    pub from_on: NaiveDate,
+    pub until_on: NaiveDate,
+    pub differences: i64,
+    pub company_signed: bool,
+    pub office_signed: bool,
+}
+
+/// Community ids as an SQL list: the database's own integers.
+fn community_literals(ids: &[CommunityId]) -> String {
+    if ids.is_empty() {
+        return "NULL".into();
+    }
+    ids.iter().map(|c| c.0.to_string()).collect::<Vec<_>>().join(",")
+}
+
+/// The sum of `amount_fen` of the standing rows of `table` (alias `x`) of program `p` that
+/// `filter` also picks.
+fn standing_sum(table: &str, side: &str, filter: &str) -> String {
+    format!(
+        "CAST(COALESCE((SELECT SUM(x.amount_fen) FROM {table} x WHERE x.community_id = p.community_id AND x.program_id = p.id AND {filter} \
+         AND NOT EXISTS (SELECT 1 FROM subsidy_withdrawals w WHERE w.community_id = x.community_id AND w.side = '{side}' AND w.row_id = x.id)), 0) AS BIGINT)"
+    )
+}
+
+const PROGRAM_COLUMNS: &str =
+    "id, community_id, book_id, document_no, purpose, approved_fen, starts_on, ends_on, treatment, eligible, created_by";
+const RECONCILIATION_COLUMNS: &str = "id, program_id, from_on, until_on, disbursed_fen, received_fen, spent_fen, spent_eligible_fen, \
+     differences, fingerprint, created_by, created_at";
+
+pub trait SubsidiesTx: SpendingTx + Send {
+    fn insert_program(
+        &mut self,
+        community_id: CommunityId,
+        p: &NewProgram<'_>,
+        at: DateTime<Utc>,
+    ) -> impl Future<Output = Result<i64>> + Send;
+    fn programs(&mut self, community_id: CommunityId) -> impl Future<Output = Result<Vec<ProgramRow>>> + Send;
+    fn insert_disbursements(
+        &mut self,
+        community_id: CommunityId,
+        rows: &[NewDisbursement],
+        by: &str,
+        at: DateTime<Utc>,
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// A program's disbursements dated before `until`, withdrawn ones too, by date.
+    fn disbursements(
+        &mut self,
+        community_id: CommunityId,
+        program_id: i64,
+        until: NaiveDate,
+    ) -> impl Future<Output = Result<Vec<DisbursementRow>>> + Send;
+    fn disbursement(&mut self, community_id: CommunityId, id: i64) -> impl Future<Output = Result<Option<DisbursementRow>>> + Send;
+    fn receipt(&mut self, community_id: CommunityId, id: i64) -> impl Future<Output = Result<Option<ReceiptRow>>> + Send;
+    fn insert_receipt(
+        &mut self,
+        community_id: CommunityId,
+        r: &NewReceipt<'_>,
+        at: DateTime<Utc>,
+    ) -> impl Future<Output = Result<i64>> + Send;
+    /// A program's receipts dated before `until`, withdrawn ones too, by date.
+    fn receipts(
+        &mut self,
+        community_id: CommunityId,
+        program_id: i64,
+        until: NaiveDate,
+    ) -> impl Future<Output = Result<Vec<ReceiptRow>>> + Send;
+    fn insert_withdrawal(
+        &mut self,
+        community_id: CommunityId,
+        w: &Withdrawal<'_>,
+        at: DateTime<Utc>,
+    ) -> impl Future<Output = Result<()>> + Send;
+    fn releases(&mut self, community_id: CommunityId, program_id: i64) -> impl Future<Output = Result<Vec<ReleaseRow>>> + Send;
+    fn insert_release(&mut self, community_id: CommunityId, r: &ReleaseRow, at: DateTime<Utc>) -> impl Future<Output = Result<()>> + Send;
+    fn insert_reconciliation(
+        &mut self,
+        community_id: CommunityId,
+        r: &ReconciliationRow,
+        seen: &[Seen],
+        differences: &[DifferenceRow],
+    ) -> impl Future<Output = Result<i64>> + Send;
+    fn reconciliations(
+        &mut self,
+        community_id: CommunityId,
+        program_id: Option<i64>,
+    ) -> impl Future<Output = Result<Vec<ReconciliationRow>>> + Send;
+    fn seen_rows(&mut self, community_id: CommunityId, reconciliation_id: i64) -> impl Future<Output = Result<Vec<Seen>>> + Send;
+    fn differences(&mut self, community_id: CommunityId, reconciliation_id: i64)
+        -> impl Future<Output = Result<Vec<DifferenceRow>>> + Send;
+    /// The sign-offs of the community's reconciliations (of one, or of all), with their ids.
+    fn signoffs(
+        &mut self,
+        community_id: CommunityId,
+        reconciliation_id: Option<i64>,
+    ) -> impl Future<Output = Result<Vec<(i64, SignoffRow)>>> + Send;
+    fn insert_signoff(
+        &mut self,
+        community_id: CommunityId,
+        reconciliation_id: i64,
+        side: SignSide,
+        username: &str,
+        at: DateTime<Utc>,
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// Every program of the communities with its money to date, in one statement.
+    fn program_figures(&mut self, communities: &[CommunityId]) -> impl Future<Output = Result<Vec<ProgramFigures>>> + Send;
+    /// Every reconciliation of the communities with its sign-offs, in one statement, by id.
+    fn reconciliation_states(&mut self, communities: &[CommunityId]) -> impl Future<Output = Result<Vec<ReconciliationState>>> + Send;
+}
+
+/// Whether a row of `alias` (disbursements `d`, receipts `r`) has been withdrawn.
+fn withdrawn(side: &str, alias: &str) -> String {
+    format!(
+        "EXISTS (SELECT 1 FROM subsidy_withdrawals w WHERE w.community_id = {alias}.community_id AND w.side = '{side}' AND w.row_id = {alias}.id) AS withdrawn"
+    )
+}
+
+macro_rules! impl_subsidies_tx {
+    ($tx_type:ty, $db:ty) => {
+        impl SubsidiesTx for $tx_type {
+            async fn insert_program(&mut self, community_id: CommunityId, p: &NewProgram<'_>, at: DateTime<Utc>) -> Result<i64> {
+                Ok(sqlx::query_scalar(
+                    "INSERT INTO subsidy_programs (community_id, book_id, document_no, purpose, approved_fen, starts_on, ends_on, \
+                     treatment, eligible, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+                )
+                .bind(community_id)
+                .bind(p.book_id)
+                .bind(p.document_no)
+                .bind(p.purpose)
+                .bind(p.approved_fen)
+                .bind(p.starts_on)
+                .bind(p.ends_on)
+                .bind(p.treatment)
+                .bind(&p.eligible)
+                .bind(p.created_by)
+                .bind(at)
+                .fetch_one(&mut *self.tx)
+                .await?)
+            }
+
+            async fn programs(&mut self, community_id: CommunityId) -> Result<Vec<ProgramRow>> {
+                Ok(sqlx::query_as(&format!("SELECT {PROGRAM_COLUMNS} FROM subsidy_programs WHERE community_id = $1 ORDER BY starts_on, id"))
+                    .bind(community_id)
+                    .fetch_all(&mut *self.tx)
+                    .await?)
+            }
+
+            async fn insert_disbursements(&mut self, community_id: CommunityId, rows: &[NewDisbursement], by: &str, at: DateTime<Utc>) -> Result<()> {
+                for chunk in rows.chunks(ROWS_PER_INSERT) {
+                    let mut q = sqlx::QueryBuilder::<$db>::new(
+                        "INSERT INTO subsidy_disbursements (community_id, program_id, disbursed_on, amount_fen, payee, reference, recorded_by, recorded_at) ",
+                    );
+                    q.push_values(chunk, |mut b, d| {
+                        b.push_bind(community_id)
+                            .push_bind(d.program_id)
+                            .push_bind(d.disbursed_on)
+                            .push_bind(d.amount_fen)
+                            .push_bind(d.payee.clone())
+                            .push_bind(d.reference.clone())
+                            .push_bind(by.to_string())
+                            .push_bind(at);
+                    });
+                    q.build().execute(&mut *self.tx).await?;
+                }
+                Ok(())
+            }
+
+            async fn disbursements(&mut self, community_id: CommunityId, program_id: i64, until: NaiveDate) -> Result<Vec<DisbursementRow>> {
+                Ok(sqlx::query_as(&format!(
+                    "SELECT d.id, d.program_id, d.disbursed_on, d.amount_fen, d.payee, d.reference, d.recorded_by, {} \
+                     FROM subsidy_disbursements d WHERE d.community_id = $1 AND d.program_id = $2 AND d.disbursed_on < $3 \
+                     ORDER BY d.disbursed_on, d.id",
+                    withdrawn("disbursement", "d")
+                ))
+                .bind(community_id)
+                .bind(program_id)
+                .bind(until)
+                .fetch_all(&mut *self.tx)
+                .await?)
+            }
+
+            async fn disbursement(&mut self, community_id: CommunityId, id: i64) -> Result<Option<DisbursementRow>> {
+                Ok(sqlx::query_as(&format!(
+                    "SELECT d.id, d.program_id, d.disbursed_on, d.amount_fen, d.payee, d.reference, d.recorded_by, {} \
+                     FROM subsidy_disbursements d WHERE d.community_id = $1 AND d.id = $2",
+                    withdrawn("disbursement", "d")
+                ))
+                .bind(community_id)
+                .bind(id)
+                .fetch_optional(&mut *self.tx)
+                .await?)
+            }
+
+            async fn receipt(&mut self, community_id: CommunityId, id: i64) -> Result<Option<ReceiptRow>> {
+                Ok(sqlx::query_as(&format!(
+                    "SELECT r.id, r.program_id, r.received_on, r.amount_fen, r.reference, r.bank_account, r.voucher_id, r.recorded_by, {} \
+                     FROM subsidy_receipts r WHERE r.community_id = $1 AND r.id = $2",
+                    withdrawn("receipt", "r")
+                ))
+                .bind(community_id)
+                .bind(id)
+                .fetch_optional(&mut *self.tx)
+                .await?)
+            }
+
+            async fn insert_receipt(&mut self, community_id: CommunityId, r: &NewReceipt<'_>, at: DateTime<Utc>) -> Result<i64> {
+                Ok(sqlx::query_scalar(
+                    "INSERT INTO subsidy_receipts (community_id, program_id, received_on, amount_fen, reference, bank_account, voucher_id, \
+                     recorded_by, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+                )
+                .bind(community_id)
+                .bind(r.program_id)
+                .bind(r.received_on)
+                .bind(r.amount_fen)
+                .bind(r.reference)
+                .bind(r.bank_account)
+                .bind(r.voucher_id)
+                .bind(r.recorded_by)
+                .bind(at)
+                .fetch_one(&mut *self.tx)
+                .await?)
+            }
+
+            async fn receipts(&mut self, community_id: CommunityId, program_id: i64, until: NaiveDate) -> Result<Vec<ReceiptRow>> {
+                Ok(sqlx::query_as(&format!(
+                    "SELECT r.id, r.program_id, r.received_on, r.amount_fen, r.reference, r.bank_account, r.voucher_id, r.recorded_by, {} \
+                     FROM subsidy_receipts r WHERE r.community_id = $1 AND r.program_id = $2 AND r.received_on < $3 \
+                     ORDER BY r.received_on, r.id",
+                    withdrawn("receipt", "r")
+                ))
+                .bind(community_id)
+                .bind(program_id)
+                .bind(until)
+                .fetch_all(&mut *self.tx)
+                .await?)
+            }
+
+            async fn insert_withdrawal(&mut self, community_id: CommunityId, w: &Withdrawal<'_>, at: DateTime<Utc>) -> Result<()> {
+                sqlx::query(
+                    "INSERT INTO subsidy_withdrawals (community_id, side, row_id, reason, voucher_id, withdrawn_by, withdrawn_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(community_id)
+                .bind(w.side)
+                .bind(w.row_id)
+                .bind(w.reason)
+                .bind(w.voucher_id)
+                .bind(w.by)
+                .bind(at)
+                .execute(&mut *self.tx)
+                .await?;
+                Ok(())
+            }
+
+            async fn releases(&mut self, community_id: CommunityId, program_id: i64) -> Result<Vec<ReleaseRow>> {
+                Ok(sqlx::query_as(
+                    "SELECT program_id, period, amount_fen, voucher_id FROM subsidy_releases WHERE community_id = $1 AND program_id = $2 ORDER BY period",
+                )
+                .bind(community_id)
+                .bind(program_id)
+                .fetch_all(&mut *self.tx)
+                .await?)
+            }
+
+            async fn insert_release(&mut self, community_id: CommunityId, r: &ReleaseRow, at: DateTime<Utc>) -> Result<()> {
+                sqlx::query(
+                    "INSERT INTO subsidy_releases (community_id, program_id, period, amount_fen, voucher_id, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(community_id)
+                .bind(r.program_id)
+                .bind(r.period)
+                .bind(r.amount_fen)
+                .bind(r.voucher_id)
+                .bind(at)
+                .execute(&mut *self.tx)
+                .await?;
+                Ok(())
+            }
+
+            async fn insert_reconciliation(
+                &mut self,
+                community_id: CommunityId,
+                r: &ReconciliationRow,
+                seen: &[Seen],
+                differences: &[DifferenceRow],
+            ) -> Result<i64> {
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO reconciliations (community_id, program_id, from_on, until_on, disbursed_fen, received_fen, spent_fen, \
+                     spent_eligible_fen, differences, fingerprint, created_by, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
+                )
+                .bind(community_id)
+                .bind(r.program_id)
+                .bind(r.from_on)
+                .bind(r.until_on)
+                .bind(r.disbursed_fen)
+                .bind(r.received_fen)
+                .bind(r.spent_fen)
+                .bind(r.spent_eligible_fen)
+                .bind(r.differences)
+                .bind(&r.fingerprint)
+                .bind(&r.created_by)
+                .bind(r.created_at)
+                .fetch_one(&mut *self.tx)
+                .await?;
+                for chunk in seen.chunks(ROWS_PER_INSERT) {
+                    let mut q = sqlx::QueryBuilder::<$db>::new(
+                        "INSERT INTO reconciliation_rows (community_id, reconciliation_id, side, row_id, on_date, amount_fen, detail) ",
+                    );
+                    q.push_values(chunk, |mut b, s| {
+                        b.push_bind(community_id)
+                            .push_bind(id)
+                            .push_bind(s.side)
+                            .push_bind(s.row_id)
+                            .push_bind(s.on_date)
+                            .push_bind(s.amount_fen)
+                            .push_bind(s.detail.clone());
+                    });
+                    q.build().execute(&mut *self.tx).await?;
+                }
+                for chunk in differences.chunks(ROWS_PER_INSERT) {
+                    let mut q = sqlx::QueryBuilder::<$db>::new(
+                        "INSERT INTO reconciliation_differences (community_id, reconciliation_id, seq, kind, disbursement_id, receipt_id, \
+                         spending_id, amount_fen, detail) ",
+                    );
+                    q.push_values(chunk, |mut b, d| {
+                        b.push_bind(community_id)
+                            .push_bind(id)
+                            .push_bind(d.seq)
+                            .push_bind(d.kind)
+                            .push_bind(d.disbursement_id)
+                            .push_bind(d.receipt_id)
+                            .push_bind(d.spending_id)
+                            .push_bind(d.amount_fen)
+                            .push_bind(d.detail.clone());
+                    });
+                    q.build().execute(&mut *self.tx).await?;
+                }
+                Ok(id)
+            }
+
+            async fn reconciliations(&mut self, community_id: CommunityId, program_id: Option<i64>) -> Result<Vec<ReconciliationRow>> {
+                Ok(sqlx::query_as(&format!(
+                    "SELECT {RECONCILIATION_COLUMNS} FROM reconciliations WHERE community_id = $1 AND ($2 IS NULL OR program_id = $2) ORDER BY id"
+                ))
+                .bind(community_id)
+                .bind(program_id)
+                .fetch_all(&mut *self.tx)
+                .await?)
+            }
+
+            async fn seen_rows(&mut self, community_id: CommunityId, reconciliation_id: i64) -> Result<Vec<Seen>> {
+                Ok(sqlx::query_as(
+                    "SELECT side, row_id, on_date, amount_fen, detail FROM reconciliation_rows \
+                     WHERE community_id = $1 AND reconciliation_id = $2 ORDER BY side, row_id",
+                )
+                .bind(community_id)
+                .bind(reconciliation_id)
+                .fetch_all(&mut *self.tx)
+                .await?)
+            }
+
+            async fn differences(&mut self, community_id: CommunityId, reconciliation_id: i64) -> Result<Vec<DifferenceRow>> {
+                Ok(sqlx::query_as(
+                    "SELECT seq, kind, disbursement_id, receipt_id, spending_id, amount_fen, detail FROM reconciliation_differences \
+                     WHERE community_id = $1 AND reconciliation_id = $2 ORDER BY seq",
+                )
+                .bind(community_id)
+                .bind(reconciliation_id)
+                .fetch_all(&mut *self.tx)
+                .await?)
+            }
+
+            async fn signoffs(&mut self, community_id: CommunityId, reconciliation_id: Option<i64>) -> Result<Vec<(i64, SignoffRow)>> {
+                let rows: Vec<(i64, SignSide, String, DateTime<Utc>)> = sqlx::query_as(
+                    "SELECT reconciliation_id, side, username, signed_at FROM reconciliation_signoffs \
+                     WHERE community_id = $1 AND ($2 IS NULL OR reconciliation_id = $2) ORDER BY reconciliation_id, signed_at",
+                )
+                .bind(community_id)
+                .bind(reconciliation_id)
+                .fetch_all(&mut *self.tx)
+                .await?;
+                Ok(rows.into_iter().map(|(id, side, username, signed_at)| (id, SignoffRow { side, username, signed_at })).collect())
+            }
+
+            async fn insert_signoff(
+                &mut self,
+                community_id: CommunityId,
+                reconciliation_id: i64,
+                side: SignSide,
+                username: &str,
+                at: DateTime<Utc>,
+            ) -> Result<()> {
+                sqlx::query(
+                    "INSERT INTO reconciliation_signoffs (community_id, reconciliation_id, side, username, signed_at) VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(community_id)
+                .bind(reconciliation_id)
+                .bind(side)
+                .bind(username)
+                .bind(at)
+                .execute(&mut *self.tx)
+                .await?;
+                Ok(())
+            }
+
+            async fn program_figures(&mut self, communities: &[CommunityId]) -> Result<Vec<ProgramFigures>> {
+                let sql = format!(
+                    "SELECT p.community_id, p.id, p.document_no, p.purpose, p.approved_fen, p.starts_on, p.ends_on, {} AS disbursed_fen, \
+                     {} AS received_fen, {} AS spent_fen FROM subsidy_programs p WHERE p.community_id IN ({}) ORDER BY p.community_id, p.starts_on, p.id",
+                    standing_sum("subsidy_disbursements", "disbursement", "TRUE"),
+                    standing_sum("subsidy_receipts", "receipt", "TRUE"),
+                    standing_sum("expenses", "spending", "(',' || p.eligible || ',') LIKE ('%,' || x.category || ',%')"),
+                    community_literals(communities)
+                );
+                Ok(sqlx::query_as(&sql).fetch_all(&mut *self.tx).await?)
+            }
+
+            async fn reconciliation_states(&mut self, communities: &[CommunityId]) -> Result<Vec<ReconciliationState>> {
+                let signed = |side: &str| {
+                    format!(
+                        "EXISTS (SELECT 1 FROM reconciliation_signoffs s WHERE s.community_id = r.community_id \
+                         AND s.reconciliation_id = r.id AND s.side = '{side}')"
+                    )
+                };
+                let sql = format!(
+                    "SELECT r.community_id, r.program_id, r.id, r.from_on, r.until_on, r.differences, {} AS company_signed, {} AS office_signed \
+                     FROM reconciliations r WHERE r.community_id IN ({}) ORDER BY r.id",
+                    signed("company"),
+                    signed("finance_office"),
+                    community_literals(communities)
+                );
+                Ok(sqlx::query_as(&sql).fetch_all(&mut *self.tx).await?)
+            }
+        }
+    };
+}
+
+impl_subsidies_tx!(SqliteTx, sqlx::Sqlite);
+impl_subsidies_tx!(PgTx, sqlx::Postgres);
+
+/// A store whose transactions have the subsidy wing's statements.
+pub trait SubsidiesStore: LedgerStore + Store<Tx: SubsidiesTx> {}
+
+impl<S> SubsidiesStore for S
+where
+    S: LedgerStore,
+    S: Store<Tx: SubsidiesTx>,
+{
+}
