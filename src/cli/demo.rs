@@ -626,6 +626,19 @@ async fn subsidy_month<S: FeesStore + AccessStore + SubsidiesStore>(
             eligible: vec![Category::Cleaning],
         };
         subsidies.add_program(company, &program, MAKER).await?;
+        // The year's budget by service category, as the company's plan set it.
+        let spending = Spending::new(ledger);
+        for (category, yuan) in [
+            (Category::Cleaning, 1_000_000),
+            (Category::Greening, 380_000),
+            (Category::Security, 1_300_000),
+            (Category::Repairs, 180_000),
+            (Category::Energy, 350_000),
+            (Category::Payroll, 1_150_000),
+            (Category::Office, 24_000),
+        ] {
+            spending.set_budget(company, period.year(), category, Fen(yuan * 100), MAKER).await?;
+        }
     }
     if period.month() % 3 == 1 {
         let quarter = (period.month() - 1) / 3 + 1;
@@ -764,6 +777,8 @@ pub(crate) async fn run_demo(db: Option<&str>, seed: u64, year: i32, households:
         out += &rates.to_table().to_text();
         out.push('\n');
         out += &crate::fees::reports::aging(&s, &books.company, december, false).await?.to_table().to_text();
+        out.push('\n');
+        out += &Spending::new(&ledger).budget_execution(&books.company, december).await?.to_table().to_text();
         out.push('\n');
         let community = ledger.community(Some(COMMUNITY)).await?;
         let subsidies = Subsidies::new(&ledger).overview(std::slice::from_ref(&community)).await?;

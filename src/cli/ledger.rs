@@ -397,7 +397,9 @@ pub(crate) async fn report_bytes<S: LedgerStore>(
             let s = statement::statement(store, book, id, to).await?;
             render(args.format, || s.to_table(), &s)?
         }
-        ReportKind::Statement | ReportKind::Aging | ReportKind::Collection => unreachable!("the fee wing's reports are made by cli::fees"),
+        ReportKind::Statement | ReportKind::Aging | ReportKind::Collection | ReportKind::Budget | ReportKind::BudgetByMonth => {
+            unreachable!("the fee and spending wings' reports are made by cli::report")
+        }
     })
 }
 

@@ -350,6 +350,10 @@ pub enum ReportKind {
     Aging,
     /// 收缴率，按楼栋和月份列示
     Collection,
+    /// 预算执行：各服务类别的年度预算、本月实际、本年累计、差异与执行率（截至 --to 月末）
+    Budget,
+    /// 预算执行（分月）：各服务类别逐月的实际数
+    BudgetByMonth,
 }
 
 #[derive(Args, Debug)]
@@ -387,7 +391,7 @@ pub struct ReportArgs {
 }
 
 /// A report of either wing, in the months asked for.
-async fn report<S: FeesStore>(ledger: &Ledger<S>, cli: &Cli, args: &ReportArgs) -> Result<()> {
+async fn report<S: FeesStore + SubsidiesStore>(ledger: &Ledger<S>, cli: &Cli, args: &ReportArgs) -> Result<()> {
     let book = book_of(ledger, cli, &args.book).await?;
     let (from, to) = ledger::report_range(ledger, &book, args).await?;
     if args.format == Format::Xlsx && args.out.is_none() {
@@ -395,6 +399,13 @@ async fn report<S: FeesStore>(ledger: &Ledger<S>, cli: &Cli, args: &ReportArgs) 
     }
     let bytes = match args.kind {
         ReportKind::Statement | ReportKind::Aging | ReportKind::Collection => fees::report_bytes(ledger, &book, args, from, to).await?,
+        ReportKind::Budget | ReportKind::BudgetByMonth => {
+            let e = crate::spending::Spending::new(ledger).budget_execution(&book, to).await?;
+            match args.kind {
+                ReportKind::Budget => render(args.format, || e.to_table(), &e)?,
+                _ => render(args.format, || e.by_month_table(), &e)?,
+            }
+        }
         _ => ledger::report_bytes(ledger, &book, args, from, to).await?,
     };
     match &args.out {

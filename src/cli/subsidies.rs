@@ -178,6 +178,31 @@ pub enum ExpenseCommand {
         #[arg(long)]
         user: String,
     },
+    /// 支付应付款：挂应付账款的支出付讫（借 应付账款 贷 银行存款）
+    Pay {
+        #[command(flatten)]
+        book: BookArg,
+        /// 支出编号（expense list 中的编号）
+        #[arg(long)]
+        id: i64,
+        #[arg(long)]
+        date: String,
+        #[arg(long)]
+        user: String,
+    },
+    /// 设定某年某服务类别的预算（已有的被取代）
+    Budget {
+        #[command(flatten)]
+        book: BookArg,
+        #[arg(long)]
+        year: i32,
+        #[arg(long)]
+        category: String,
+        #[arg(long)]
+        amount: String,
+        #[arg(long)]
+        user: String,
+    },
     /// 列出支出
     List {
         #[command(flatten)]
@@ -195,7 +220,9 @@ pub(super) fn keeper(command: &Command) -> Option<&str> {
     match command {
         Command::Subsidy(SubsidyCommand::Program(a)) => Some(&a.user),
         Command::Subsidy(SubsidyCommand::Receive { user, .. } | SubsidyCommand::Release { user, .. }) => Some(user),
-        Command::Expense(ExpenseCommand::Add { user, .. }) => Some(user),
+        Command::Expense(ExpenseCommand::Add { user, .. } | ExpenseCommand::Pay { user, .. } | ExpenseCommand::Budget { user, .. }) => {
+            Some(user)
+        }
         _ => None,
     }
 }
@@ -375,6 +402,19 @@ async fn expense<S: SubsidiesStore + AccessStore>(ledger: &Ledger<S>, cli: &Cli,
                 print_out(&format!("注意：{w}\n"));
             }
         }
+        ExpenseCommand::Pay { book, id, date, user } => {
+            let book = book_of(ledger, cli, book).await?;
+            let voucher = spending.pay(&book, *id, parse_date("--date", date)?, user).await?;
+            print_out(&format!("支出 #{id} 已付款，凭证 {voucher}\n"));
+        }
+        ExpenseCommand::Budget { book, year, category, amount: a, user } => {
+            let book = book_of(ledger, cli, book).await?;
+            let category = Category::parse(category)
+                .ok_or_else(|| Error::invalid("--category", format!("“{category}”不是服务类别：{}", Category::choices())))?;
+            let fen = amount("--amount", a)?;
+            spending.set_budget(&book, *year, category, fen, user).await?;
+            print_out(&format!("{year} 年“{category}”预算：{fen}\n"));
+        }
         ExpenseCommand::List { book, from, until } => {
             let book = book_of(ledger, cli, book).await?;
             let mut t = Table::new(
@@ -390,12 +430,11 @@ async fn expense<S: SubsidiesStore + AccessStore>(ledger: &Ledger<S>, cli: &Cli,
                 ],
             );
             for e in spending.expenses(&book, parse_date("--from", from)?, parse_date("--until", until)?).await? {
-                let paid = if e.withdrawn {
-                    "已撤回"
-                } else if e.payable {
-                    "应付"
-                } else {
-                    "已付"
+                let paid = match (e.withdrawn, e.payable, e.paid_on) {
+                    (true, _, _) => "已撤回".to_string(),
+                    (_, true, None) => "应付".to_string(),
+                    (_, true, Some(d)) => format!("{d} 付讫"),
+                    _ => "已付".to_string(),
                 };
                 t.rows.push(vec![
                     e.id.to_string(),
@@ -404,7 +443,7 @@ async fn expense<S: SubsidiesStore + AccessStore>(ledger: &Ledger<S>, cli: &Cli,
                     e.supplier,
                     e.summary,
                     money_cell(e.amount_fen),
-                    paid.into(),
+                    paid,
                 ]);
             }
             print_out(&t.to_text());

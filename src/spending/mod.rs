@@ -8,6 +8,7 @@
 //! reconciliation lists it as 支出类别不符, so that the finance office sees it, where refusing
 //! it would only have it booked untagged and out of sight.
 
+pub mod budget;
 pub mod store;
 
 use chrono::{NaiveDate, Utc};
@@ -146,6 +147,46 @@ impl<S: LedgerStore + Store<Tx: SubsidiesTx>> Spending<S> {
         let expense = tx.expense(book.row.community_id, id).await?.ok_or_else(|| Error::not_found(format!("支出 #{id}")))?;
         tx.commit().await?;
         Ok(Recorded { expense, voucher: format!("{} {}", posted[0].period, posted[0].label), warning })
+    }
+
+    /// 支付应付款: an owed expense paid from the bank (借 应付账款 贷 银行存款), once.
+    pub async fn pay(&self, book: &Book, expense_id: i64, date: NaiveDate, user: &str) -> Result<String> {
+        let mut tx = self.ledger.store.begin().await?;
+        let e = tx.expense(book.row.community_id, expense_id).await?.filter(|e| e.book_id == book.id().0);
+        let e = e.ok_or_else(|| Error::not_found(format!("账套 {} 的支出 #{expense_id}", book.row.code)))?;
+        if !e.payable {
+            return Err(Error::Conflict(format!("支出 #{expense_id} 登记时已付讫，不是应付款")));
+        }
+        if e.withdrawn {
+            return Err(Error::Conflict(format!("支出 #{expense_id} 已撤回")));
+        }
+        if let Some(paid) = e.paid_on {
+            return Err(Error::Conflict(format!("支出 #{expense_id} 已于 {paid} 付款")));
+        }
+        if date < e.spent_on {
+            return Err(Error::invalid("付款日期", format!("{date} 早于支出日期 {}", e.spent_on)));
+        }
+        let (bank, payables) = credit_accounts(book);
+        let text = format!("支付{}（{}）", e.summary, e.supplier);
+        let voucher = ApprovedVoucher {
+            input: VoucherInput {
+                date,
+                attachments: 1,
+                lines: vec![
+                    LineInput::new(text.clone(), payables, Fen(e.amount_fen), Fen(0), Dimensions::default()),
+                    LineInput::new(text, bank, Fen(0), Fen(e.amount_fen), Dimensions::default()),
+                ],
+            },
+            kind: VoucherKind::Normal,
+            maker: SYSTEM_MAKER.into(),
+            reviewer: user.into(),
+            reverses_id: None,
+            subledger: String::new(),
+        };
+        let posted = post_approved(&mut tx, book, user, std::slice::from_ref(&voucher)).await?;
+        tx.insert_expense_payment(book.row.community_id, expense_id, date, posted[0].voucher_id, user, Utc::now()).await?;
+        tx.commit().await?;
+        Ok(format!("{} {}", posted[0].period, posted[0].label))
     }
 
     /// A book's expenses dated in [from, until).

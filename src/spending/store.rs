@@ -28,6 +28,16 @@ pub struct ExpenseRow {
     pub recorded_by: String,
     /// Withdrawn (entered by mistake, its voucher reversed).
     pub withdrawn: bool,
+    /// When an owed expense was paid.
+    pub paid_on: Option<NaiveDate>,
+}
+
+#[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
+pub struct BudgetRow {
+    pub year: i64,
+    pub category: Category,
+    pub amount_fen: i64,
+    pub set_by: String,
 }
 
 pub struct NewExpense<'a> {
@@ -44,13 +54,25 @@ pub struct NewExpense<'a> {
 
 const EXPENSE_COLUMNS: &str = "e.id, e.book_id, e.spent_on, e.category, e.supplier, e.summary, e.amount_fen, e.payable, e.program_id, \
      e.voucher_id, e.recorded_by, EXISTS (SELECT 1 FROM subsidy_withdrawals w WHERE w.community_id = e.community_id \
-     AND w.side = 'spending' AND w.row_id = e.id) AS withdrawn";
+     AND w.side = 'spending' AND w.row_id = e.id) AS withdrawn, \
+     (SELECT p.paid_on FROM expense_payments p WHERE p.community_id = e.community_id AND p.expense_id = e.id) AS paid_on";
 
 pub trait SpendingTx: LedgerTx + Send {
     fn insert_expense(&mut self, book: BookKey, e: &NewExpense<'_>, at: DateTime<Utc>) -> impl Future<Output = Result<i64>> + Send;
     fn expense(&mut self, community_id: CommunityId, id: i64) -> impl Future<Output = Result<Option<ExpenseRow>>> + Send;
     /// A book's expenses dated in [from, until), by date.
     fn expenses(&mut self, book: BookKey, from: NaiveDate, until: NaiveDate) -> impl Future<Output = Result<Vec<ExpenseRow>>> + Send;
+    fn set_budget(&mut self, book: BookKey, row: &BudgetRow, at: DateTime<Utc>) -> impl Future<Output = Result<()>> + Send;
+    fn budgets(&mut self, book: BookKey, year: i64) -> impl Future<Output = Result<Vec<BudgetRow>>> + Send;
+    fn insert_expense_payment(
+        &mut self,
+        community_id: CommunityId,
+        expense_id: i64,
+        paid_on: NaiveDate,
+        voucher_id: i64,
+        by: &str,
+        at: DateTime<Utc>,
+    ) -> impl Future<Output = Result<()>> + Send;
     /// The expenses tagged to a program dated before `until`, by date.
     fn expenses_of_program(
         &mut self,
@@ -103,6 +125,58 @@ macro_rules! impl_spending_tx {
                 .bind(until)
                 .fetch_all(&mut *self.tx)
                 .await?)
+            }
+
+            async fn set_budget(&mut self, book: BookKey, row: &BudgetRow, at: DateTime<Utc>) -> Result<()> {
+                sqlx::query(
+                    "INSERT INTO budgets (community_id, book_id, year, category, amount_fen, set_by, set_at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+                     ON CONFLICT (community_id, book_id, year, category) DO UPDATE SET amount_fen = excluded.amount_fen, \
+                     set_by = excluded.set_by, set_at = excluded.set_at",
+                )
+                .bind(book.community_id)
+                .bind(book.book_id)
+                .bind(row.year)
+                .bind(row.category)
+                .bind(row.amount_fen)
+                .bind(&row.set_by)
+                .bind(at)
+                .execute(&mut *self.tx)
+                .await?;
+                Ok(())
+            }
+
+            async fn budgets(&mut self, book: BookKey, year: i64) -> Result<Vec<BudgetRow>> {
+                Ok(sqlx::query_as(
+                    "SELECT year, category, amount_fen, set_by FROM budgets WHERE community_id = $1 AND book_id = $2 AND year = $3 ORDER BY category",
+                )
+                .bind(book.community_id)
+                .bind(book.book_id)
+                .bind(year)
+                .fetch_all(&mut *self.tx)
+                .await?)
+            }
+
+            async fn insert_expense_payment(
+                &mut self,
+                community_id: CommunityId,
+                expense_id: i64,
+                paid_on: NaiveDate,
+                voucher_id: i64,
+                by: &str,
+                at: DateTime<Utc>,
+            ) -> Result<()> {
+                sqlx::query(
+                    "INSERT INTO expense_payments (community_id, expense_id, paid_on, voucher_id, paid_by, paid_at) VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(community_id)
+                .bind(expense_id)
+                .bind(paid_on)
+                .bind(voucher_id)
+                .bind(by)
+                .bind(at)
+                .execute(&mut *self.tx)
+                .await?;
+                Ok(())
             }
 
             async fn expenses_of_program(

@@ -63,6 +63,24 @@ const UNIQUE: &[Unique] = &[
         name: "subsidy_releases_month_key", sqlite_columns: &["subsidy_releases.period"], field: "结转", reason: "该项目本月已结转"
     },
     Unique {
+        name: "expense_payments_expense_key",
+        sqlite_columns: &["expense_payments.expense_id"],
+        field: "付款",
+        reason: "该笔支出已付款",
+    },
+    Unique {
+        name: "public_revenue_splits_month_key",
+        sqlite_columns: &["public_revenue_entries.period"],
+        field: "公共收益分成",
+        reason: "该月的公共收益已分成",
+    },
+    Unique {
+        name: "public_revenue_rules_key",
+        sqlite_columns: &["public_revenue_rules.from_on"],
+        field: "分成规则",
+        reason: "该日起已有一条分成规则",
+    },
+    Unique {
         name: "reconciliation_signoffs_side_key",
         sqlite_columns: &["reconciliation_signoffs.side"],
         field: "签字",

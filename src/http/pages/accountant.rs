@@ -454,7 +454,7 @@ pub struct ReportQuery {
 }
 
 /// The reports by name, as the CLI's `report` names them.
-pub const REPORTS: [(&str, &str); 7] = [
+pub const REPORTS: [(&str, &str); 9] = [
     ("trial-balance", "科目余额表"),
     ("ledger", "明细账"),
     ("balance-sheet", "资产负债表"),
@@ -462,6 +462,8 @@ pub const REPORTS: [(&str, &str); 7] = [
     ("statement", "住户对账单"),
     ("aging", "欠费账龄"),
     ("collection", "收缴率"),
+    ("budget", "预算执行"),
+    ("budget-by-month", "预算执行（分月）"),
 ];
 
 pub async fn report_table<S: AppStore>(app: &App<S>, scope: &Scope, book: &Book, kind: &str, q: &ReportQuery) -> crate::Result<Table> {
@@ -487,6 +489,8 @@ pub async fn report_table<S: AppStore>(app: &App<S>, scope: &Scope, book: &Book,
         }
         "aging" => aging(store, book, to, false).await?.to_table(),
         "collection" => collection(store, book, from, to).await?.to_table(),
+        "budget" => crate::spending::Spending::new(&app.ledger).budget_execution(book, to).await?.to_table(),
+        "budget-by-month" => crate::spending::Spending::new(&app.ledger).budget_execution(book, to).await?.by_month_table(),
         _ => return Err(Error::not_found(format!("报表 {kind}"))),
     })
 }
