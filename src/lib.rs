@@ -8,12 +8,14 @@
 
 pub mod access;
 pub mod cli;
+pub mod collective;
 pub mod domain;
 pub mod error;
 pub mod fees;
 pub mod http;
 pub mod import;
 pub mod ledger;
+pub mod public_revenue;
 pub mod render;
 pub mod report;
 pub mod spending;

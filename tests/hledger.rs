@@ -5,14 +5,10 @@ mod common;
 
 use common::*;
 use mingzhang::cli::demo;
-use mingzhang::fees::store::FeesStore;
 use mingzhang::ledger::export;
 use mingzhang::ledger::Ledger;
 
-async fn oracle<S: FeesStore + mingzhang::access::store::AccessStore + mingzhang::subsidies::store::SubsidiesStore>(
-    ledger: Ledger<S>,
-    _url: &str,
-) {
+async fn oracle<S: mingzhang::http::AppStore>(ledger: Ledger<S>, _url: &str) {
     if !oracle_available("hledger") {
         return;
     }

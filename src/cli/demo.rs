@@ -18,6 +18,9 @@ use rand::{Rng, SeedableRng};
 use crate::access::store::AccessStore;
 use crate::access::{Access, NewUser, Role};
 use crate::cli::{print_out, verify_text};
+use crate::collective::plan::Provisions;
+use crate::collective::store::CollectiveStore;
+use crate::collective::Collective;
 use crate::domain::area::AreaM2Hundredths;
 use crate::domain::category::Category;
 use crate::domain::ids::{CommunityId, HouseholdId};
@@ -30,6 +33,8 @@ use crate::fees::units::NewUnit;
 use crate::fees::{FeeItemSpec, Fees, Method, PaymentRequest};
 use crate::ledger::voucher::{Dimensions, LineInput, VoucherInput};
 use crate::ledger::{Book, Ledger, PaymentVouchers};
+use crate::public_revenue::store::PublicRevenueStore;
+use crate::public_revenue::{PublicRevenue, RevenueInput, Source, UseInput};
 use crate::report::{self, statement};
 use crate::spending::{ExpenseInput, Spending};
 use crate::store::AnyStore;
@@ -126,6 +131,8 @@ struct Carry {
     /// expense tagged to the program, and receipts and releases are the wing's vouchers.
     subsidy_wing: bool,
     cleaning_to_record_fen: i64,
+    /// The month's elevator advertising, recorded by the public-revenue wing in the last year.
+    ads_to_record_fen: i64,
 }
 
 fn company_month(rng: &mut SmallRng, p: Period, carry: &mut Carry) -> Vec<VoucherInput> {
@@ -203,11 +210,14 @@ fn company_costs(rng: &mut SmallRng, p: Period, carry: &mut Carry) -> Vec<Vouche
     out.push(v(day(p, 14), 2, vec![tagged("购买办公用品", "560201", office, 0, "办公"), line("购买办公用品", "1001", 0, office)]));
     // Public revenue belongs to the owners (民法典 第282条): held as a liability, not revenue.
     let ads = around(rng, 8_000, 150);
-    out.push(v(
-        day(p, 6),
-        1,
-        vec![line("收取电梯广告费（公共收益）", "100201", ads, 0), line("收取电梯广告费（公共收益）", "224101", 0, ads)],
-    ));
+    carry.ads_to_record_fen = ads;
+    if !carry.subsidy_wing {
+        out.push(v(
+            day(p, 6),
+            1,
+            vec![line("收取电梯广告费（公共收益）", "100201", ads, 0), line("收取电梯广告费（公共收益）", "224101", 0, ads)],
+        ));
+    }
     // 城建税 7 %, 教育费附加 3 %, 地方教育附加 2 % of the VAT: the surtax split 7 : 3 : 2.
     let surtax = around(rng, 1_200, 200);
     let (city, education) = (surtax * 7 / 12, surtax * 3 / 12);
@@ -364,7 +374,7 @@ async fn demo_units<S: FeesStore>(
 /// household's habit, the company's and the collective's other vouchers entered, reviewed and
 /// posted, one error corrected by a red-ink reversal, every month closed and every year's
 /// profit carried forward.
-pub async fn build<S: FeesStore + AccessStore + SubsidiesStore>(
+pub async fn build<S: FeesStore + AccessStore + SubsidiesStore + PublicRevenueStore + CollectiveStore>(
     ledger: &Ledger<S>,
     seed: u64,
     year: i32,
@@ -374,7 +384,7 @@ pub async fn build<S: FeesStore + AccessStore + SubsidiesStore>(
 }
 
 /// [`build`], advancing `progress` by one for each month built.
-async fn build_showing<S: FeesStore + AccessStore + SubsidiesStore>(
+async fn build_showing<S: FeesStore + AccessStore + SubsidiesStore + PublicRevenueStore + CollectiveStore>(
     ledger: &Ledger<S>,
     seed: u64,
     year: i32,
@@ -488,7 +498,7 @@ async fn fee_setup<S: FeesStore>(
 
 /// One month of both books' own vouchers (the company's after its collections are known),
 /// the March correction, the year-end carry-forward, and the close.
-async fn books_month<S: FeesStore + AccessStore + SubsidiesStore>(
+async fn books_month<S: FeesStore + AccessStore + SubsidiesStore + PublicRevenueStore + CollectiveStore>(
     ledger: &Ledger<S>,
     [company, collective]: [&Book; 2],
     period: Period,
@@ -527,6 +537,17 @@ async fn books_month<S: FeesStore + AccessStore + SubsidiesStore>(
     }
     if carry.subsidy_wing {
         subsidy_month(ledger, company, period, carry.cleaning_to_record_fen).await?;
+        public_revenue_month(ledger, company, period, carry.ads_to_record_fen).await?;
+    }
+    let last_december = carry.subsidy_wing && period.month() == 12;
+    if last_december {
+        // The company's year is complete: its profit goes to the collective before either
+        // book carries its year forward (the collective's 投资收益 is of this year).
+        // A demo of few households runs at a loss, and a loss is not transferred.
+        let co = Collective::new(ledger);
+        if co.year_profit(company, period.year()).await? > 0 {
+            co.transfer_profit(company, collective, period.year(), day(period, 31), MAKER).await?;
+        }
     }
     if period.month() == 12 {
         for book in [company, collective] {
@@ -535,6 +556,9 @@ async fn books_month<S: FeesStore + AccessStore + SubsidiesStore>(
                 ledger.post(book, id, REVIEWER).await?;
             }
         }
+    }
+    if last_december {
+        distribute_year(ledger, company, collective, period).await?;
     }
     for book in [company, collective] {
         ledger.close_period(book, period, REVIEWER).await?;
@@ -671,6 +695,64 @@ async fn subsidy_month<S: FeesStore + AccessStore + SubsidiesStore>(
     Ok(())
 }
 
+/// The last year's public revenue: the split rule in January (the company keeps 30 % as its
+/// management fee), the month's advertising (and March's rental of the square), the month's
+/// split, and in June a repair of the common parts paid from the owners' share.
+async fn public_revenue_month<S: FeesStore + AccessStore + SubsidiesStore + PublicRevenueStore + CollectiveStore>(
+    ledger: &Ledger<S>,
+    company: &Book,
+    period: Period,
+    ads_fen: i64,
+) -> Result<()> {
+    let revenue = PublicRevenue::new(ledger);
+    if period.month() == 1 {
+        revenue.set_rule(company, period.first_day(), 300, &format!("{}年业主大会决议第2号", period.year()), MAKER).await?;
+    }
+    let ads =
+        RevenueInput { date: day(period, 6), source: Source::Advertising, payer: "分众传媒（电梯广告）", amount: Fen(ads_fen) };
+    revenue.receive(company, &ads, MAKER).await?;
+    if period.month() == 3 {
+        let venue =
+            RevenueInput {
+                date: day(period, 15), source: Source::Venue, payer: "社区广场场地租赁（商户促销）", amount: Fen(360_000)
+            };
+        revenue.receive(company, &venue, MAKER).await?;
+    }
+    if period.month() == 6 {
+        let repair = UseInput {
+            date: day(period, 20),
+            purpose: "小区围墙及健身器材维修",
+            decision: &format!("{}年业主委员会决议第5号", period.year()),
+            amount: Fen(1_500_000),
+        };
+        revenue.spend(company, &repair, MAKER).await?;
+    }
+    revenue.split(company, period, MAKER).await?;
+    Ok(())
+}
+
+/// The collective's members (one per home of the first 400, with 1 to 5 shares) and the year's
+/// distribution: 10 % to 公积公益金, 5 % to 福利费, the rest by shares, paid the same day.
+async fn distribute_year<S: FeesStore + AccessStore + SubsidiesStore + PublicRevenueStore + CollectiveStore>(
+    ledger: &Ledger<S>,
+    company: &Book,
+    collective: &Book,
+    period: Period,
+) -> Result<()> {
+    let mut rng = SmallRng::seed_from_u64(u64::from(period.key() as u32) ^ 0xC011_EC71);
+    let homes = Fees::new(ledger).households(company.row.community_id).await?;
+    let mut roster = String::from("成员编号,姓名,户,股数\n");
+    for (i, h) in homes.iter().filter(|h| h.kind == HouseholdKind::Residential).take(400).enumerate() {
+        roster += &format!("XF{:04},{},{},{}\n", i + 1, h.owner_name, crate::fees::household_label(h), rng.gen_range(1..=5));
+    }
+    let co = Collective::new(ledger);
+    co.import_roster(collective, roster.as_bytes(), MAKER).await?;
+    let provisions = Provisions { reserve_bp: 1_000, welfare_bp: 500 };
+    let d = co.distribute(collective, period.year(), None, provisions, day(period, 31), MAKER).await?;
+    co.pay(collective, d.row.id, day(period, 31), MAKER).await?;
+    Ok(())
+}
+
 /// The last year's reconciliations: the first two quarters signed by both sides, the third
 /// (the short transfer) signed by the company and awaiting the finance office, and the year
 /// made and not yet signed.
@@ -779,6 +861,8 @@ pub(crate) async fn run_demo(db: Option<&str>, seed: u64, year: i32, households:
         out += &crate::fees::reports::aging(&s, &books.company, december, false).await?.to_table().to_text();
         out.push('\n');
         out += &Spending::new(&ledger).budget_execution(&books.company, december).await?.to_table().to_text();
+        out.push('\n');
+        out += &PublicRevenue::new(&ledger).report(&books.company, december).await?.to_table().to_text();
         out.push('\n');
         let community = ledger.community(Some(COMMUNITY)).await?;
         let subsidies = Subsidies::new(&ledger).overview(std::slice::from_ref(&community)).await?;

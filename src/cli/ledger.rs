@@ -397,7 +397,12 @@ pub(crate) async fn report_bytes<S: LedgerStore>(
             let s = statement::statement(store, book, id, to).await?;
             render(args.format, || s.to_table(), &s)?
         }
-        ReportKind::Statement | ReportKind::Aging | ReportKind::Collection | ReportKind::Budget | ReportKind::BudgetByMonth => {
+        ReportKind::Statement
+        | ReportKind::Aging
+        | ReportKind::Collection
+        | ReportKind::Budget
+        | ReportKind::BudgetByMonth
+        | ReportKind::PublicRevenue => {
             unreachable!("the fee and spending wings' reports are made by cli::report")
         }
     })

@@ -14,15 +14,12 @@ use std::io::Write;
 use chrono::NaiveDate;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::access::store::AccessStore;
 use crate::access::{Access, Act};
 use crate::domain::period::Period;
 use crate::error::{Error, Result};
-use crate::fees::store::FeesStore;
 use crate::ledger::store::LedgerStore;
 use crate::ledger::{Book, Ledger};
 use crate::store::AnyStore;
-use crate::subsidies::store::SubsidiesStore;
 use crate::with_store;
 
 pub use ledger::verify_text;
@@ -152,6 +149,12 @@ pub enum Command {
     /// 补贴：项目、拨付、到账、撤回、对账、签字、结转递延收益
     #[command(subcommand)]
     Subsidy(subsidies::SubsidyCommand),
+    /// 集体经济组织：利润上交、成员名册、收益分配与发放
+    #[command(subcommand)]
+    Collective(subsidies::CollectiveCommand),
+    /// 公共收益：分成规则、收取、按决议支出、按月分成
+    #[command(subcommand)]
+    PublicRevenue(subsidies::PublicRevenueCommand),
     /// 支出：按服务类别登记（可列入补贴项目）、列出
     #[command(subcommand)]
     Expense(subsidies::ExpenseCommand),
@@ -313,7 +316,7 @@ fn actor(command: &Command) -> Option<(&'static str, &str, Act)> {
     })
 }
 
-async fn run_on<S: FeesStore + AccessStore + SubsidiesStore>(store: S, cli: Cli) -> Result<i32> {
+async fn run_on<S: crate::http::AppStore>(store: S, cli: Cli) -> Result<i32> {
     let ledger = Ledger::new(store.clone());
     if let Some((field, name, act)) = actor(&cli.command) {
         let community = community_of(&ledger, &cli).await?;
@@ -354,6 +357,8 @@ pub enum ReportKind {
     Budget,
     /// 预算执行（分月）：各服务类别逐月的实际数
     BudgetByMonth,
+    /// 公共收益收支情况：逐月的收入（按来源）、分成、业主共有部分、支出与结余
+    PublicRevenue,
 }
 
 #[derive(Args, Debug)]
@@ -391,7 +396,7 @@ pub struct ReportArgs {
 }
 
 /// A report of either wing, in the months asked for.
-async fn report<S: FeesStore + SubsidiesStore>(ledger: &Ledger<S>, cli: &Cli, args: &ReportArgs) -> Result<()> {
+async fn report<S: crate::http::AppStore>(ledger: &Ledger<S>, cli: &Cli, args: &ReportArgs) -> Result<()> {
     let book = book_of(ledger, cli, &args.book).await?;
     let (from, to) = ledger::report_range(ledger, &book, args).await?;
     if args.format == Format::Xlsx && args.out.is_none() {
@@ -399,6 +404,10 @@ async fn report<S: FeesStore + SubsidiesStore>(ledger: &Ledger<S>, cli: &Cli, ar
     }
     let bytes = match args.kind {
         ReportKind::Statement | ReportKind::Aging | ReportKind::Collection => fees::report_bytes(ledger, &book, args, from, to).await?,
+        ReportKind::PublicRevenue => {
+            let r = crate::public_revenue::PublicRevenue::new(ledger).report(&book, to).await?;
+            render(args.format, || r.to_table(), &r)?
+        }
         ReportKind::Budget | ReportKind::BudgetByMonth => {
             let e = crate::spending::Spending::new(ledger).budget_execution(&book, to).await?;
             match args.kind {

@@ -9,6 +9,7 @@ use crate::domain::category::Category;
 use crate::domain::money::Fen;
 use crate::error::{Error, Result};
 use crate::ledger::Ledger;
+use crate::public_revenue::store::PublicRevenueStore;
 use crate::report::table::{money_cell, Align, Table};
 use crate::spending::{ExpenseInput, Spending};
 use crate::subsidies::reconcile::Side;
@@ -215,6 +216,132 @@ pub enum ExpenseCommand {
     },
 }
 
+#[derive(Subcommand, Debug)]
+pub enum PublicRevenueCommand {
+    /// 设定分成规则：自 --from 起物业公司按 --share（%）取得管理费分成
+    Rule {
+        #[command(flatten)]
+        book: BookArg,
+        #[arg(long)]
+        from: String,
+        /// 物业公司分成比例（%），如 30 或 12.5
+        #[arg(long)]
+        share: String,
+        /// 业主大会或业主委员会的决议
+        #[arg(long)]
+        decision: String,
+        #[arg(long)]
+        user: String,
+    },
+    /// 收取公共收益（记入其他应付款—公共收益）
+    Receive {
+        #[command(flatten)]
+        book: BookArg,
+        #[arg(long)]
+        date: String,
+        /// 广告、公共场地停车、场地租赁、其他
+        #[arg(long)]
+        source: String,
+        #[arg(long)]
+        payer: String,
+        #[arg(long)]
+        amount: String,
+        #[arg(long)]
+        user: String,
+    },
+    /// 公共收益支出：按决议从业主共有部分列支
+    Spend {
+        #[command(flatten)]
+        book: BookArg,
+        #[arg(long)]
+        date: String,
+        #[arg(long)]
+        purpose: String,
+        #[arg(long)]
+        decision: String,
+        #[arg(long)]
+        amount: String,
+        #[arg(long)]
+        user: String,
+    },
+    /// 按分成规则生成某月的管理费分成凭证
+    Split {
+        #[command(flatten)]
+        book: BookArg,
+        #[arg(long)]
+        period: String,
+        #[arg(long)]
+        user: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum CollectiveCommand {
+    /// 利润上交：物业公司某年度的利润转入集体经济组织账套（两个账套各一张凭证）
+    Transfer {
+        #[arg(long)]
+        year: i32,
+        #[arg(long)]
+        date: String,
+        /// 物业公司账套
+        #[arg(long, default_value = "company")]
+        company: String,
+        /// 集体经济组织账套
+        #[arg(long, default_value = "collective")]
+        collective: String,
+        #[arg(long)]
+        user: String,
+    },
+    /// 导入成员名册（CSV 或 XLSX：成员编号、姓名、户、股数），作为新的一版
+    Roster {
+        file: std::path::PathBuf,
+        #[arg(long, default_value = "collective")]
+        collective: String,
+        #[arg(long)]
+        user: String,
+    },
+    /// 收益分配：按比例提取公积公益金、福利费，其余按股分配到每位成员（尾差按最大余数法）
+    Distribute {
+        #[arg(long)]
+        year: i32,
+        /// 公积公益金提取比例（%）
+        #[arg(long)]
+        reserve: String,
+        /// 福利费提取比例（%）
+        #[arg(long)]
+        welfare: String,
+        /// 可分配收益（省略时为未分配收益余额）
+        #[arg(long)]
+        amount: Option<String>,
+        #[arg(long)]
+        date: String,
+        #[arg(long, default_value = "collective")]
+        collective: String,
+        #[arg(long)]
+        user: String,
+    },
+    /// 发放收益分配（借 应付成员收益分配 贷 银行存款）
+    Pay {
+        id: i64,
+        #[arg(long)]
+        date: String,
+        #[arg(long, default_value = "collective")]
+        collective: String,
+        #[arg(long)]
+        user: String,
+    },
+    /// 成员收益分配清单（text、csv、xlsx、json）
+    Show {
+        id: i64,
+        #[arg(long, default_value = "collective")]
+        collective: String,
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+    },
+}
+
 /// The user named by the commands whose wing does not check it itself (`cli::actor`).
 pub(super) fn keeper(command: &Command) -> Option<&str> {
     match command {
@@ -223,6 +350,18 @@ pub(super) fn keeper(command: &Command) -> Option<&str> {
         Command::Expense(ExpenseCommand::Add { user, .. } | ExpenseCommand::Pay { user, .. } | ExpenseCommand::Budget { user, .. }) => {
             Some(user)
         }
+        Command::PublicRevenue(
+            PublicRevenueCommand::Rule { user, .. }
+            | PublicRevenueCommand::Receive { user, .. }
+            | PublicRevenueCommand::Spend { user, .. }
+            | PublicRevenueCommand::Split { user, .. },
+        ) => Some(user),
+        Command::Collective(
+            CollectiveCommand::Transfer { user, .. }
+            | CollectiveCommand::Roster { user, .. }
+            | CollectiveCommand::Distribute { user, .. }
+            | CollectiveCommand::Pay { user, .. },
+        ) => Some(user),
         _ => None,
     }
 }
@@ -231,10 +370,12 @@ fn amount(field: &str, text: &str) -> Result<Fen> {
     Fen::parse(text).map_err(|e| Error::invalid(field, format!("“{text}”：{e}")))
 }
 
-pub async fn run<S: SubsidiesStore + AccessStore>(ledger: &Ledger<S>, cli: &Cli) -> Result<Option<i32>> {
+pub async fn run<S: crate::http::AppStore>(ledger: &Ledger<S>, cli: &Cli) -> Result<Option<i32>> {
     match &cli.command {
         Command::Subsidy(cmd) => subsidy(ledger, cli, cmd).await?,
         Command::Expense(cmd) => expense(ledger, cli, cmd).await?,
+        Command::PublicRevenue(cmd) => public_revenue(ledger, cli, cmd).await?,
+        Command::Collective(cmd) => collective(ledger, cli, cmd).await?,
         _ => return Ok(None),
     }
     Ok(Some(0))
@@ -356,6 +497,86 @@ async fn subsidy<S: SubsidiesStore + AccessStore>(ledger: &Ledger<S>, cli: &Cli,
         SubsidyCommand::Overview { format } => {
             let lines = subsidies.overview(std::slice::from_ref(&community)).await?;
             print_out(&String::from_utf8_lossy(&render(*format, || paper::overview_table(&lines), &lines)?));
+        }
+    }
+    Ok(())
+}
+
+async fn public_revenue<S: PublicRevenueStore>(ledger: &Ledger<S>, cli: &Cli, cmd: &PublicRevenueCommand) -> Result<()> {
+    use crate::public_revenue::{PublicRevenue, RevenueInput, Source, UseInput};
+    let revenue = PublicRevenue::new(ledger);
+    match cmd {
+        PublicRevenueCommand::Rule { book, from, share, decision, user } => {
+            let book = book_of(ledger, cli, book).await?;
+            let percent = rust_decimal::Decimal::from_str_exact(share.trim().trim_end_matches('%'))
+                .map_err(|_| Error::invalid("--share", format!("“{share}”不是百分比，应写作 30 或 12.5")))?;
+            let permille = percent * rust_decimal::Decimal::from(10);
+            if !permille.fract().is_zero() {
+                return Err(Error::invalid("--share", format!("“{share}”：分成比例最多一位小数")));
+            }
+            let permille = i64::try_from(permille).map_err(|_| Error::invalid("--share", format!("“{share}”超出范围")))?;
+            revenue.set_rule(&book, parse_date("--from", from)?, permille, decision, user).await?;
+            print_out(&format!("自 {from} 起，物业公司按 {percent}% 取得公共收益管理费分成\n"));
+        }
+        PublicRevenueCommand::Receive { book, date, source, payer, amount: a, user } => {
+            let book = book_of(ledger, cli, book).await?;
+            let source = Source::parse(source)
+                .ok_or_else(|| Error::invalid("--source", format!("“{source}”应为 广告、公共场地停车、场地租赁 或 其他")))?;
+            let input = RevenueInput { date: parse_date("--date", date)?, source, payer, amount: amount("--amount", a)? };
+            let voucher = revenue.receive(&book, &input, user).await?;
+            print_out(&format!("已登记公共收益 {}，凭证 {voucher}\n", input.amount));
+        }
+        PublicRevenueCommand::Spend { book, date, purpose, decision, amount: a, user } => {
+            let book = book_of(ledger, cli, book).await?;
+            let input = UseInput { date: parse_date("--date", date)?, purpose, decision, amount: amount("--amount", a)? };
+            let voucher = revenue.spend(&book, &input, user).await?;
+            print_out(&format!("已从公共收益列支 {}，凭证 {voucher}\n", input.amount));
+        }
+        PublicRevenueCommand::Split { book, period, user } => {
+            let book = book_of(ledger, cli, book).await?;
+            match revenue.split(&book, parse_period("--period", period)?, user).await? {
+                Some((share, voucher)) => print_out(&format!("{period} 管理费分成 {share}，凭证 {voucher}\n")),
+                None => print_out(&format!("{period} 没有公共收益，无需分成\n")),
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn collective<S: crate::http::AppStore>(ledger: &Ledger<S>, cli: &Cli, cmd: &CollectiveCommand) -> Result<()> {
+    use crate::collective::plan::{parse_percent, Provisions};
+    use crate::collective::Collective;
+    let co = Collective::new(ledger);
+    let book = |code: &str| BookArg { book: code.to_string() };
+    match cmd {
+        CollectiveCommand::Transfer { year, date, company, collective, user } => {
+            let (company, collective) = (book_of(ledger, cli, &book(company)).await?, book_of(ledger, cli, &book(collective)).await?);
+            let t = co.transfer_profit(&company, &collective, *year, parse_date("--date", date)?, user).await?;
+            print_out(&format!("{year} 年度利润 {} 已转入 {}\n", Fen(t.amount_fen), collective.row.name));
+        }
+        CollectiveCommand::Roster { file, collective, user } => {
+            let collective = book_of(ledger, cli, &book(collective)).await?;
+            let bytes = std::fs::read(file).map_err(|e| Error::invalid("文件", format!("无法读取 {}：{e}", file.display())))?;
+            let n = co.import_roster(&collective, &bytes, user).await?;
+            print_out(&format!("已导入成员名册：{n} 人\n"));
+        }
+        CollectiveCommand::Distribute { year, reserve, welfare, amount: a, date, collective, user } => {
+            let collective = book_of(ledger, cli, &book(collective)).await?;
+            let provisions =
+                Provisions { reserve_bp: parse_percent("--reserve", reserve)?, welfare_bp: parse_percent("--welfare", welfare)? };
+            let distributable = a.as_deref().map(|a| amount("--amount", a)).transpose()?;
+            let d = co.distribute(&collective, *year, distributable, provisions, parse_date("--date", date)?, user).await?;
+            print_out(&d.to_table().to_text());
+        }
+        CollectiveCommand::Pay { id, date, collective, user } => {
+            let collective = book_of(ledger, cli, &book(collective)).await?;
+            let voucher = co.pay(&collective, *id, parse_date("--date", date)?, user).await?;
+            print_out(&format!("收益分配 #{id} 已发放，凭证 {voucher}\n"));
+        }
+        CollectiveCommand::Show { id, collective, format, out } => {
+            let collective = book_of(ledger, cli, &book(collective)).await?;
+            let d = co.distribution(&collective, *id).await?;
+            write_or_print(out.as_deref(), &render(*format, || d.to_table(), &d)?, *format)?;
         }
     }
     Ok(())

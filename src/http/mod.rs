@@ -30,20 +30,22 @@ use tracing::Instrument;
 use crate::access::limiter::Limiter;
 use crate::access::store::AccessStore;
 use crate::access::{Access, Act, AuditEntry};
+use crate::collective::store::CollectiveStore;
 use crate::domain::ids::CommunityId;
 use crate::error::{Error, Result};
 use crate::fees::store::FeesStore;
 use crate::fees::Fees;
 use crate::ledger::store::CommunityRow;
 use crate::ledger::{Book, Ledger};
+use crate::public_revenue::store::PublicRevenueStore;
 use crate::subsidies::store::SubsidiesStore;
 use error::{HttpError, HttpResult};
 use extract::Caller;
 use kept::Kept;
 
 /// A store with every wing's statements the server needs.
-pub trait AppStore: FeesStore + AccessStore + SubsidiesStore {}
-impl<S: FeesStore + AccessStore + SubsidiesStore> AppStore for S {}
+pub trait AppStore: FeesStore + AccessStore + SubsidiesStore + PublicRevenueStore + CollectiveStore {}
+impl<S: FeesStore + AccessStore + SubsidiesStore + PublicRevenueStore + CollectiveStore> AppStore for S {}
 
 /// Requests' bodies are small forms and JSON; a household file is the largest upload.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;

@@ -203,12 +203,17 @@ fn community_literals(ids: &[CommunityId]) -> String {
     ids.iter().map(|c| c.0.to_string()).collect::<Vec<_>>().join(",")
 }
 
-/// The sum of `amount_fen` of the standing rows of `table` (alias `x`) of program `p` that
-/// `filter` also picks.
-fn standing_sum(table: &str, side: &str, filter: &str) -> String {
+/// The standing rows' `amount_fen` of `table` (alias `x`) summed by community and program, over
+/// the communities `list` (and what `filter` also picks, which may name the row's program `p`):
+/// one grouped read, joined to the programs after, so that the planner reads only those
+/// communities' rows through their index whatever one big community holds.
+fn standing_sums(table: &str, side: &str, list: &str, filter: &str) -> String {
     format!(
-        "CAST(COALESCE((SELECT SUM(x.amount_fen) FROM {table} x WHERE x.community_id = p.community_id AND x.program_id = p.id AND {filter} \
-         AND NOT EXISTS (SELECT 1 FROM subsidy_withdrawals w WHERE w.community_id = x.community_id AND w.side = '{side}' AND w.row_id = x.id)), 0) AS BIGINT)"
+        "(SELECT x.community_id, x.program_id, CAST(SUM(x.amount_fen) AS BIGINT) AS fen FROM {table} x \
+         JOIN subsidy_programs p ON p.community_id = x.community_id AND p.id = x.program_id \
+         WHERE x.community_id IN ({list}) AND {filter} \
+         AND NOT EXISTS (SELECT 1 FROM subsidy_withdrawals w WHERE w.community_id = x.community_id AND w.side = '{side}' AND w.row_id = x.id) \
+         GROUP BY x.community_id, x.program_id)"
     )
 }
 
@@ -594,13 +599,17 @@ macro_rules! impl_subsidies_tx {
             }
 
             async fn program_figures(&mut self, communities: &[CommunityId]) -> Result<Vec<ProgramFigures>> {
+                let list = community_literals(communities);
+                let joined = |alias: &str, sums: String| {
+                    format!("LEFT JOIN {sums} {alias} ON {alias}.community_id = p.community_id AND {alias}.program_id = p.id")
+                };
                 let sql = format!(
-                    "SELECT p.community_id, p.id, p.document_no, p.purpose, p.approved_fen, p.starts_on, p.ends_on, {} AS disbursed_fen, \
-                     {} AS received_fen, {} AS spent_fen FROM subsidy_programs p WHERE p.community_id IN ({}) ORDER BY p.community_id, p.starts_on, p.id",
-                    standing_sum("subsidy_disbursements", "disbursement", "TRUE"),
-                    standing_sum("subsidy_receipts", "receipt", "TRUE"),
-                    standing_sum("expenses", "spending", "(',' || p.eligible || ',') LIKE ('%,' || x.category || ',%')"),
-                    community_literals(communities)
+                    "SELECT p.community_id, p.id, p.document_no, p.purpose, p.approved_fen, p.starts_on, p.ends_on, \
+                     COALESCE(d.fen, 0) AS disbursed_fen, COALESCE(r.fen, 0) AS received_fen, COALESCE(s.fen, 0) AS spent_fen \
+                     FROM subsidy_programs p {} {} {} WHERE p.community_id IN ({list}) ORDER BY p.community_id, p.starts_on, p.id",
+                    joined("d", standing_sums("subsidy_disbursements", "disbursement", &list, "TRUE")),
+                    joined("r", standing_sums("subsidy_receipts", "receipt", &list, "TRUE")),
+                    joined("s", standing_sums("expenses", "spending", &list, "(',' || p.eligible || ',') LIKE ('%,' || x.category || ',%')")),
                 );
                 Ok(sqlx::query_as(&sql).fetch_all(&mut *self.tx).await?)
             }

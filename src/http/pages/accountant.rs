@@ -454,7 +454,7 @@ pub struct ReportQuery {
 }
 
 /// The reports by name, as the CLI's `report` names them.
-pub const REPORTS: [(&str, &str); 9] = [
+pub const REPORTS: [(&str, &str); 10] = [
     ("trial-balance", "科目余额表"),
     ("ledger", "明细账"),
     ("balance-sheet", "资产负债表"),
@@ -464,6 +464,7 @@ pub const REPORTS: [(&str, &str); 9] = [
     ("collection", "收缴率"),
     ("budget", "预算执行"),
     ("budget-by-month", "预算执行（分月）"),
+    ("public-revenue", "公共收益"),
 ];
 
 pub async fn report_table<S: AppStore>(app: &App<S>, scope: &Scope, book: &Book, kind: &str, q: &ReportQuery) -> crate::Result<Table> {
@@ -490,6 +491,7 @@ pub async fn report_table<S: AppStore>(app: &App<S>, scope: &Scope, book: &Book,
         "aging" => aging(store, book, to, false).await?.to_table(),
         "collection" => collection(store, book, from, to).await?.to_table(),
         "budget" => crate::spending::Spending::new(&app.ledger).budget_execution(book, to).await?.to_table(),
+        "public-revenue" => crate::public_revenue::PublicRevenue::new(&app.ledger).report(book, to).await?.to_table(),
         "budget-by-month" => crate::spending::Spending::new(&app.ledger).budget_execution(book, to).await?.by_month_table(),
         _ => return Err(Error::not_found(format!("报表 {kind}"))),
     })
