@@ -107,3 +107,30 @@ async fn a_thousand_members<S: AppStore>(ledger: Ledger<S>, _url: &str) {
 async fn a_thousand_members_with_random_shares_get_exactly_the_members_total() {
     on_fresh_store!(a_thousand_members)
 }
+
+async fn collective_statements<S: AppStore>(ledger: Ledger<S>, _url: &str) {
+    let books = mingzhang::cli::demo::build(&ledger, 11, 2025, 150).await.unwrap();
+    let book = &books.collective;
+    let december = period(2025, 12);
+    let bs = mingzhang::report::statement::statement(&ledger.store, book, "collective_balance_sheet", december).await.unwrap();
+    assert!(!bs.checks.is_empty() && bs.checks.iter().all(|c| c.holds), "资产总计 = 负债和所有者权益总计: {:?}", bs.checks);
+    let id = mingzhang::report::statement::for_book(book, false);
+    let ie = mingzhang::report::statement::statement(&ledger.store, book, id, december).await.unwrap();
+    let line = |n: u32| ie.rows.iter().find(|r| r.line == Some(n)).and_then(|r| r.values[0]).unwrap_or(Fen(0));
+    // The year's 收益 and what stood at its start, less the distribution, is what 收益分配 holds now.
+    let held = -our_balances(&ledger, book, (2025, 1), (2025, 12), false)
+        .await
+        .iter()
+        .filter(|(code, _)| code.starts_with("322"))
+        .map(|(_, f)| f)
+        .sum::<i64>();
+    assert_eq!(line(19).0, held, "年末未分配收益 = 收益分配's balance");
+    let distribution = mingzhang::collective::Collective::new(&ledger).distributions(book).await.unwrap();
+    assert_eq!(line(17).0, distribution[0].members_fen, "向成员分配 = the plan's members' total");
+    assert_eq!(line(15).0, distribution[0].distributable_fen, "可分配收益 = what the plan distributed");
+}
+
+#[tokio::test]
+async fn the_collectives_statements_balance_and_agree_with_its_distribution() {
+    on_fresh_store!(collective_statements)
+}

@@ -850,9 +850,11 @@ pub(crate) async fn run_demo(db: Option<&str>, seed: u64, year: i32, households:
             out += &report::trial_balance(&s, book, january, december, 1).await?.to_table().to_text();
             out.push('\n');
         }
-        for id in ["balance_sheet", "income_statement"] {
-            out += &statement::statement(&s, &books.company, id, december).await?.to_table().to_text();
-            out.push('\n');
+        for book in [&books.company, &books.collective] {
+            for balance_sheet in [true, false] {
+                out += &statement::statement(&s, book, statement::for_book(book, balance_sheet), december).await?.to_table().to_text();
+                out.push('\n');
+            }
         }
         let mut rates = crate::fees::reports::collection(&s, &books.company, january, december).await?;
         rates.lines.retain(|l| l.building == "全部");

@@ -393,7 +393,7 @@ pub(crate) async fn report_bytes<S: LedgerStore>(
             render(args.format, || l.to_table(), &l)?
         }
         ReportKind::BalanceSheet | ReportKind::IncomeStatement => {
-            let id = if matches!(args.kind, ReportKind::BalanceSheet) { "balance_sheet" } else { "income_statement" };
+            let id = statement::for_book(book, matches!(args.kind, ReportKind::BalanceSheet));
             let s = statement::statement(store, book, id, to).await?;
             render(args.format, || s.to_table(), &s)?
         }

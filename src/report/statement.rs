@@ -24,6 +24,8 @@ use crate::report::{Balances, Totals};
 const DEFINITIONS: &[(&str, &str)] = &[
     ("balance_sheet", include_str!("../../reports/balance_sheet.toml")),
     ("income_statement", include_str!("../../reports/income_statement.toml")),
+    ("collective_balance_sheet", include_str!("../../reports/collective_balance_sheet.toml")),
+    ("collective_income_distribution", include_str!("../../reports/collective_income_distribution.toml")),
 ];
 
 #[derive(Debug, Clone, serde::Deserialize)]
@@ -137,6 +139,17 @@ fn parse_formula(text: &str) -> std::result::Result<Formula, String> {
         rest = &rest[close + 1..];
     }
     Ok(Formula(terms))
+}
+
+/// The id of a book's balance sheet (or, when false, its income statement): the collective's
+/// own statements for a book of the rural_collective chart.
+pub fn for_book(book: &Book, balance_sheet: bool) -> &'static str {
+    match (book.row.chart == "rural_collective", balance_sheet) {
+        (true, true) => "collective_balance_sheet",
+        (true, false) => "collective_income_distribution",
+        (false, true) => "balance_sheet",
+        (false, false) => "income_statement",
+    }
 }
 
 pub fn definition_ids() -> impl Iterator<Item = &'static str> {

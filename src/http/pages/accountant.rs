@@ -482,8 +482,8 @@ pub async fn report_table<S: AppStore>(app: &App<S>, scope: &Scope, book: &Book,
             let code = find_account(&book.chart, "科目", typed)?.code.to_string();
             report::account_ledger(store, book, &code, from, to).await?.to_table()
         }
-        "balance-sheet" => statement::statement(store, book, "balance_sheet", to).await?.to_table(),
-        "income-statement" => statement::statement(store, book, "income_statement", to).await?.to_table(),
+        "balance-sheet" => statement::statement(store, book, statement::for_book(book, true), to).await?.to_table(),
+        "income-statement" => statement::statement(store, book, statement::for_book(book, false), to).await?.to_table(),
         "statement" => {
             let h = app.fees.household_by_label(scope.community.id, q.household.as_deref().unwrap_or_default()).await?;
             crate::fees::reports::household_statement(store, book, &h, today()).await?.to_table()
