@@ -2,9 +2,13 @@
 //! collectives that own them. See DESIGN.md for the domain and its invariants.
 //!
 //! The code is laid out in wings, one per capability, each holding its own rules, rows and SQL,
-//! reports and paper: `ledger` (books, vouchers, the chain) and `fees` (households, billing,
-//! payments). Shared rooms: `domain` (pure nouns), `store` (engines and transactions),
-//! `report` (the statement engine), `render` (PDF), `import` (CSV/XLSX tables) and `cli`.
+//! reports and paper: `ledger` (books, vouchers, the chain), `fees` (households, billing,
+//! payments), `subsidies`, `spending`, `public_revenue`, `collective`, `access` and `http`.
+//! Shared rooms: `domain` (pure nouns), `store` (engines and transactions), `report` (the
+//! statement engine), `render` (PDF), `import` (CSV/XLSX tables) and `cli`.
+
+// The API description is one large serde_json::json! literal (src/http/api/openapi.rs).
+#![recursion_limit = "512"]
 
 pub mod access;
 pub mod cli;

@@ -980,3 +980,131 @@ async fn a_subsidy_is_disbursed_received_reconciled_and_signed_through_the_api()
     let none: Value = c.get(server.url("/api/v1/office/subsidies")).bearer_auth(&west).send().await.unwrap().json().await.unwrap();
     assert_eq!(none, json!([]), "another street's office sees none of it");
 }
+
+/// Budgets, owed expenses, public revenue and the collective through the API, and their pages.
+#[tokio::test]
+async fn public_revenue_and_the_collective_through_the_api_and_the_pages() {
+    let db = fresh_db().await;
+    let (a, _b, _) = seed(&db.url).await;
+    let store = mingzhang::store::AnyStore::connect(&db.url).await.unwrap();
+    mingzhang::with_store!(store, s => {
+        let ledger = mingzhang::ledger::Ledger::new(s.clone());
+        ledger.create_book(CommunityId(a), "collective", "甲股份经济合作社", "rural_collective", period(2025, 1)).await.unwrap();
+        mingzhang::store::Store::close(&s).await;
+    });
+    let (accountant, cashier) = (token(&db.url, "accountant_a").await, token(&db.url, "cashier_a").await);
+    let server = Server::start(&db.url);
+    let c = client();
+    let base = format!("/api/v1/communities/{a}");
+    let post = |token: &str, path: String, body: Value| c.post(server.url(&path)).bearer_auth(token).json(&body).send();
+
+    // The year's profit (the January bills, 380.00) goes to the collective first.
+    let r = post(&cashier, format!("{base}/collective/transfer"), json!({ "year": 2025, "date": "2025-01-31" })).await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = post(&accountant, format!("{base}/collective/transfer"), json!({ "year": 2025, "date": "2025-01-31" })).await.unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED, "{}", r.text().await.unwrap());
+    let roster = "成员编号,姓名,户,股数\nM1,张一,1-1-101,1\nM2,张二,1-1-102,1\nM3,张三,,1\n";
+    let r = c
+        .post(server.url(&format!("{base}/collective/roster")))
+        .bearer_auth(&accountant)
+        .header("content-type", "text/csv")
+        .body(roster)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED, "{}", r.text().await.unwrap());
+    let bad = json!({ "year": 2025, "reserve": "60", "welfare": "41", "amount": "100.00", "date": "2025-01-31" });
+    assert_eq!(
+        post(&accountant, format!("{base}/collective/distributions"), bad).await.unwrap().status(),
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    let plan = json!({ "year": 2025, "reserve": "0", "welfare": "0", "amount": "100.00", "date": "2025-01-31" });
+    let d: Value = post(&accountant, format!("{base}/collective/distributions"), plan).await.unwrap().json().await.unwrap();
+    let amounts: Vec<i64> = d["lines"].as_array().unwrap().iter().map(|l| l["amount_fen"].as_i64().unwrap()).collect();
+    assert_eq!(amounts, vec![3_334, 3_333, 3_333]);
+    let id = d["row"]["id"].as_i64().unwrap();
+    let r = post(&accountant, format!("{base}/collective/distributions/{id}/pay"), json!({ "date": "2025-01-31" })).await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
+    let csv = c
+        .get(server.url(&format!("{base}/collective/distributions/{id}?format=csv")))
+        .bearer_auth(&accountant)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(csv.contains("张一") && csv.contains("33.34"), "{csv}");
+
+    // Budgets and an owed expense paid once.
+    let r =
+        post(&accountant, format!("{base}/budgets"), json!({ "year": 2025, "category": "cleaning", "amount": "1200.00" })).await.unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let e: Value = post(&accountant, format!("{base}/expenses"), json!({ "date": "2025-01-20", "category": "cleaning", "supplier": "保洁公司", "summary": "保洁费", "amount": "300.00", "payable": true })).await.unwrap().json().await.unwrap();
+    let expense = e["expense"]["id"].as_i64().unwrap();
+    assert_eq!(
+        post(&accountant, format!("{base}/expenses/{expense}/pay"), json!({ "date": "2025-01-25" })).await.unwrap().status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        post(&accountant, format!("{base}/expenses/{expense}/pay"), json!({ "date": "2025-01-26" })).await.unwrap().status(),
+        StatusCode::CONFLICT
+    );
+    let budget: Value = c
+        .get(server.url(&format!("{base}/reports/budget?to=2025-01")))
+        .bearer_auth(&accountant)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(budget.to_string().contains("25.0%"), "300.00 of 1,200.00: {budget}");
+
+    // Public revenue: the rule, a receipt, a use beyond what is held refused, the split.
+    assert_eq!(
+        post(
+            &accountant,
+            format!("{base}/public-revenue/rules"),
+            json!({ "from": "2025-01-01", "share_permille": 300, "decision": "业主大会决议" })
+        )
+        .await
+        .unwrap()
+        .status(),
+        StatusCode::NO_CONTENT
+    );
+    let r = post(
+        &accountant,
+        format!("{base}/public-revenue"),
+        json!({ "date": "2025-01-06", "source": "advertising", "payer": "广告公司", "amount": "1000.00" }),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let r = post(
+        &accountant,
+        format!("{base}/public-revenue/uses"),
+        json!({ "date": "2025-01-08", "purpose": "维修", "decision": "决议", "amount": "1000.01" }),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let split: Value =
+        post(&accountant, format!("{base}/public-revenue/split"), json!({ "period": "2025-01" })).await.unwrap().json().await.unwrap();
+    assert_eq!(split["share"], "300.00");
+
+    // Their pages.
+    let page = login(&server, "accountant_a").await;
+    for (path, expected) in [
+        (format!("/app/c/{a}/public-revenue"), "公共收益收支情况表"),
+        (format!("/app/c/{a}/collective"), "收益分配"),
+        (format!("/app/c/{a}/collective/distributions/{id}"), "成员收益分配清单"),
+        (format!("/app/c/{a}/reports/budget?to=2025-01"), "预算执行情况表"),
+        (format!("/app/c/{a}/reports/balance-sheet?book=collective&to=2025-01"), "资产负债表"),
+    ] {
+        let r = page.get(server.url(&path)).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{path}");
+        let body = r.text().await.unwrap();
+        assert!(body.contains(expected), "{expected} on {path}: {}", &body[body.len().saturating_sub(1500)..]);
+    }
+}

@@ -34,6 +34,9 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("report.html", include_str!("views/report.html")),
     ("subsidies.html", include_str!("views/subsidies.html")),
     ("reconciliation.html", include_str!("views/reconciliation.html")),
+    ("public_revenue.html", include_str!("views/public_revenue.html")),
+    ("collective.html", include_str!("views/collective.html")),
+    ("distribution.html", include_str!("views/distribution.html")),
 ];
 
 pub const STYLE_CSS: &str = include_str!("views/style.css");

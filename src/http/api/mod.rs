@@ -5,6 +5,7 @@
 //! The routes are listed once, in `ROUTES`, which /api/openapi.json is made from.
 
 mod books;
+mod commons;
 mod fees;
 mod openapi;
 mod people;
@@ -20,6 +21,7 @@ use axum::{Json, Router};
 use super::error::{HttpError, HttpResult};
 use super::{metrics, App, AppStore};
 
+pub use commons::collective_book;
 pub use openapi::{ApiRoute, ROUTES, XLSX_TYPE};
 
 pub fn routes<S: AppStore>() -> Router<App<S>> {
@@ -31,6 +33,7 @@ pub fn routes<S: AppStore>() -> Router<App<S>> {
         .merge(fees::routes::<S>())
         .merge(people::routes::<S>())
         .merge(subsidies::routes::<S>())
+        .merge(commons::routes::<S>())
 }
 
 /// A JSON body: refused with 415 unless sent as application/json, 400 when it is not JSON,

@@ -178,6 +178,83 @@ pub const ROUTES: &[ApiRoute] = &[
         &["finance_office", "admin", "auditor"],
         "SubsidyOverview",
     ),
+    ApiRoute {
+        body: Some("BudgetIn"),
+        ..route("post", "/api/v1/communities/{community}/budgets", "设定某年某服务类别的预算", &["accountant"], "Empty")
+    },
+    ApiRoute {
+        body: Some("DateIn"),
+        ..route("post", "/api/v1/communities/{community}/expenses/{id}/pay", "支付挂应付账款的支出", &["accountant"], "Voucher")
+    },
+    ApiRoute {
+        body: Some("RevenueIn"),
+        ..route(
+            "post",
+            "/api/v1/communities/{community}/public-revenue",
+            "收取公共收益（记入其他应付款—公共收益）",
+            &["accountant"],
+            "Voucher",
+        )
+    },
+    ApiRoute {
+        body: Some("RuleIn"),
+        ..route(
+            "post",
+            "/api/v1/communities/{community}/public-revenue/rules",
+            "设定公共收益分成规则（share_permille：‰）",
+            &["accountant"],
+            "Empty",
+        )
+    },
+    ApiRoute {
+        body: Some("UseIn"),
+        ..route("post", "/api/v1/communities/{community}/public-revenue/uses", "按决议从公共收益列支", &["accountant"], "Voucher")
+    },
+    ApiRoute {
+        body: Some("PeriodIn"),
+        ..route("post", "/api/v1/communities/{community}/public-revenue/split", "按规则生成某月的管理费分成凭证", &["accountant"], "Split")
+    },
+    ApiRoute {
+        body: Some("TransferIn"),
+        ..route(
+            "post",
+            "/api/v1/communities/{community}/collective/transfer",
+            "物业公司年度利润转入集体经济组织账套",
+            &["accountant"],
+            "Transfer",
+        )
+    },
+    ApiRoute {
+        body: Some(HOUSEHOLD_FILE),
+        ..route(
+            "post",
+            "/api/v1/communities/{community}/collective/roster",
+            "导入成员名册（CSV 或 XLSX：成员编号、姓名、户、股数）",
+            &["accountant"],
+            "Imported",
+        )
+    },
+    ApiRoute {
+        body: Some("DistributeIn"),
+        ..route(
+            "post",
+            "/api/v1/communities/{community}/collective/distributions",
+            "收益分配方案（公积公益金、福利费按比例，其余按股，尾差按最大余数法）",
+            &["accountant"],
+            "Distribution",
+        )
+    },
+    route(
+        "get",
+        "/api/v1/communities/{community}/collective/distributions/{id}",
+        "成员收益分配清单（format：csv、xlsx，省略为 JSON）",
+        &[],
+        "Distribution",
+    ),
+    ApiRoute {
+        body: Some("DateIn"),
+        ..route("post", "/api/v1/communities/{community}/collective/distributions/{id}/pay", "发放收益分配", &["accountant"], "Voucher")
+    },
     route("get", "/api/v1/users", "用户列表", &["admin"], "Users"),
     ApiRoute { body: Some("UserIn"), ..route("post", "/api/v1/users", "新增用户", &["admin"], "User") },
     ApiRoute {
@@ -251,6 +328,24 @@ fn schemas() -> Value {
             "program": { "type": "string" }, "from": { "type": "string", "format": "date" }, "until": { "type": "string", "format": "date" } } },
         "SignIn": { "type": "object", "required": ["side"], "additionalProperties": false, "properties": {
             "side": { "type": "string", "enum": ["company", "finance_office"] } } },
+        "BudgetIn": { "type": "object", "required": ["year", "category", "amount"], "additionalProperties": false, "properties": {
+            "year": { "type": "integer" }, "category": { "type": "string" }, "amount": { "$ref": "#/components/schemas/Amount" } } },
+        "DateIn": { "type": "object", "additionalProperties": false, "properties": { "date": { "type": "string", "format": "date" } } },
+        "RevenueIn": { "type": "object", "required": ["date", "source", "payer", "amount"], "additionalProperties": false, "properties": {
+            "date": { "type": "string", "format": "date" }, "source": { "type": "string", "enum": ["advertising", "parking", "venue", "other"] },
+            "payer": { "type": "string" }, "amount": { "$ref": "#/components/schemas/Amount" } } },
+        "RuleIn": { "type": "object", "required": ["from", "share_permille", "decision"], "additionalProperties": false, "properties": {
+            "from": { "type": "string", "format": "date" }, "share_permille": { "type": "integer", "minimum": 0, "maximum": 1000 }, "decision": { "type": "string" } } },
+        "UseIn": { "type": "object", "required": ["date", "purpose", "decision", "amount"], "additionalProperties": false, "properties": {
+            "date": { "type": "string", "format": "date" }, "purpose": { "type": "string" }, "decision": { "type": "string" },
+            "amount": { "$ref": "#/components/schemas/Amount" } } },
+        "PeriodIn": { "type": "object", "required": ["period"], "additionalProperties": false, "properties": { "period": { "type": "string" } } },
+        "TransferIn": { "type": "object", "required": ["year", "date"], "additionalProperties": false, "properties": {
+            "year": { "type": "integer" }, "date": { "type": "string", "format": "date" } } },
+        "DistributeIn": { "type": "object", "required": ["year", "reserve", "welfare", "date"], "additionalProperties": false, "properties": {
+            "year": { "type": "integer" }, "reserve": { "type": "string", "description": "公积公益金比例（%）" },
+            "welfare": { "type": "string", "description": "福利费比例（%）" }, "amount": { "$ref": "#/components/schemas/Amount" },
+            "date": { "type": "string", "format": "date" } } },
         "HouseholdImport": { "type": "object", "properties": {
             "added": { "type": "integer" }, "changed": { "type": "integer" }, "unchanged": { "type": "integer" } } },
         "VoidIn": { "type": "object", "required": ["reason", "approver", "approver_password"], "additionalProperties": false, "properties": {

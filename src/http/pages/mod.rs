@@ -5,6 +5,7 @@
 pub mod accountant;
 mod admin;
 mod cashier;
+mod commons;
 mod login;
 mod office;
 mod public;
@@ -40,6 +41,7 @@ pub fn routes<S: AppStore>() -> Router<App<S>> {
         .merge(office::routes::<S>())
         .merge(admin::routes::<S>())
         .merge(subsidies::routes::<S>())
+        .merge(commons::routes::<S>())
 }
 
 /// A page's failure shown as a page, not as JSON.
