@@ -19,8 +19,8 @@ use crate::error::{Error, Result};
 use crate::import::TextTable;
 use crate::ledger::account::AccountCode;
 use crate::ledger::store::LedgerStore;
-use crate::ledger::voucher::{Dimensions, LineInput, VoucherInput, VoucherKind};
-use crate::ledger::{post_approved, ApprovedVoucher, Book, Ledger, SYSTEM_MAKER};
+use crate::ledger::voucher::{Dimensions, LineInput};
+use crate::ledger::{post_approved, two_lines, ApprovedVoucher, Book, Ledger};
 use crate::report::table::{money_cell, Align, Table};
 use crate::report::Balances;
 use crate::store::{Store, Tx};
@@ -57,22 +57,7 @@ pub struct Distribution {
 }
 
 fn two_line(date: NaiveDate, summary: &str, debit: &str, credit: &str, amount: Fen, user: &str) -> ApprovedVoucher {
-    let lines = vec![
-        LineInput::new(summary, debit, amount, Fen(0), Dimensions::default()),
-        LineInput::new(summary, credit, Fen(0), amount, Dimensions::default()),
-    ];
-    approved(VoucherInput { date, attachments: 1, lines }, user)
-}
-
-fn approved(input: VoucherInput, user: &str) -> ApprovedVoucher {
-    ApprovedVoucher {
-        input,
-        kind: VoucherKind::Normal,
-        maker: SYSTEM_MAKER.into(),
-        reviewer: user.into(),
-        reverses_id: None,
-        subledger: String::new(),
-    }
+    ApprovedVoucher::generated(date, two_lines(summary, debit, credit, amount, &Dimensions::default()), user)
 }
 
 fn check_chart(book: &Book, chart: &str, what: &str) -> Result<()> {
@@ -199,7 +184,7 @@ impl<S: LedgerStore + Store<Tx: CollectiveTx>> Collective<S> {
         if lines.len() < 2 {
             return Err(Error::invalid("可分配收益", "为零，没有可分配的收益"));
         }
-        let posted = post_approved(&mut tx, collective, user, &[approved(VoucherInput { date, attachments: 1, lines }, user)]).await?;
+        let posted = post_approved(&mut tx, collective, user, &[ApprovedVoucher::generated(date, lines, user)]).await?;
         let row = DistributionRow {
             id: 0,
             book_id: collective.id().0,

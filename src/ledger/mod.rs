@@ -40,7 +40,7 @@ use crate::store::Tx;
 pub use book::{genesis_of, load_book, Book};
 pub use daily::SYSTEM_MAKER;
 use posting::{balance_deltas, claim_numbers, line_rows};
-pub use posting::{dimensions_of, input_from_rows, post_approved, post_claimed, seal_hash, ApprovedVoucher, Posted};
+pub use posting::{dimensions_of, input_from_rows, post_approved, post_claimed, seal_hash, two_lines, ApprovedVoucher, Posted};
 pub use settings::{PaymentVouchers, Vat, VatScheme};
 
 #[derive(Clone)]

@@ -30,6 +30,26 @@ pub struct ApprovedVoucher {
     pub subledger: String,
 }
 
+impl ApprovedVoucher {
+    /// A voucher the system makes (制单 系统) from what a wing records, reviewed by `reviewer`,
+    /// who posts it: a receipt of a subsidy, an expense, a release, a split, a transfer.
+    pub fn generated(date: NaiveDate, lines: Vec<LineInput>, reviewer: &str) -> ApprovedVoucher {
+        ApprovedVoucher {
+            input: VoucherInput { date, attachments: 1, lines },
+            kind: VoucherKind::Normal,
+            maker: crate::ledger::SYSTEM_MAKER.into(),
+            reviewer: reviewer.into(),
+            reverses_id: None,
+            subledger: String::new(),
+        }
+    }
+}
+
+/// 借 `debit` 贷 `credit`, `amount` each, both lines with `summary` and `dims`.
+pub fn two_lines(summary: &str, debit: &str, credit: &str, amount: Fen, dims: &Dimensions) -> Vec<LineInput> {
+    vec![LineInput::new(summary, debit, amount, Fen(0), dims.clone()), LineInput::new(summary, credit, Fen(0), amount, dims.clone())]
+}
+
 /// What a posting gave a voucher.
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct Posted {

@@ -18,8 +18,8 @@ use crate::domain::period::Period;
 use crate::error::{Error, Result};
 use crate::ledger::account::AccountCode;
 use crate::ledger::store::LedgerStore;
-use crate::ledger::voucher::{Dimensions, LineInput, VoucherInput, VoucherKind};
-use crate::ledger::{post_approved, ApprovedVoucher, Book, Ledger, SYSTEM_MAKER};
+use crate::ledger::voucher::Dimensions;
+use crate::ledger::{post_approved, two_lines, ApprovedVoucher, Book, Ledger};
 use crate::report::table::{money_cell, Align, Table};
 use crate::report::Balances;
 use crate::store::{Store, Tx};
@@ -131,21 +131,7 @@ pub fn company_share_fen(revenue_fen: i64, share_permille: i64) -> i64 {
 }
 
 fn voucher(date: NaiveDate, summary: &str, debit: &str, credit: &str, amount: Fen, user: &str) -> ApprovedVoucher {
-    ApprovedVoucher {
-        input: VoucherInput {
-            date,
-            attachments: 1,
-            lines: vec![
-                LineInput::new(summary, debit, amount, Fen(0), Dimensions::default()),
-                LineInput::new(summary, credit, Fen(0), amount, Dimensions::default()),
-            ],
-        },
-        kind: VoucherKind::Normal,
-        maker: SYSTEM_MAKER.into(),
-        reviewer: user.into(),
-        reverses_id: None,
-        subledger: String::new(),
-    }
+    ApprovedVoucher::generated(date, two_lines(summary, debit, credit, amount, &Dimensions::default()), user)
 }
 
 impl<S: LedgerStore + Store<Tx: PublicRevenueTx>> PublicRevenue<S> {

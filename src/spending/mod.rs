@@ -19,8 +19,8 @@ use crate::domain::limits::{check_text, MAX_AMOUNT_FEN};
 use crate::domain::money::Fen;
 use crate::error::{Error, Result};
 use crate::ledger::store::LedgerStore;
-use crate::ledger::voucher::{Dimensions, LineInput, VoucherInput, VoucherKind};
-use crate::ledger::{post_approved, ApprovedVoucher, Book, Ledger, SYSTEM_MAKER};
+use crate::ledger::voucher::{Dimensions, LineInput};
+use crate::ledger::{post_approved, two_lines, ApprovedVoucher, Book, Ledger};
 use crate::store::{Store, Tx};
 use crate::subsidies::store::SubsidiesTx;
 use store::{ExpenseRow, NewExpense, SpendingTx};
@@ -110,27 +110,11 @@ impl<S: LedgerStore + Store<Tx: SubsidiesTx>> Spending<S> {
         let dims =
             Dimensions { subsidy_program_id: program_id, service_category: Some(input.category.as_str().into()), ..Dimensions::default() };
         let credit = if input.payable { payables } else { bank };
-        let voucher = ApprovedVoucher {
-            input: VoucherInput {
-                date: input.date,
-                attachments: 1,
-                lines: vec![
-                    LineInput::new(text.clone(), expense_account(book, input.category), input.amount, Fen(0), dims.clone()),
-                    LineInput::new(
-                        text,
-                        credit,
-                        Fen(0),
-                        input.amount,
-                        Dimensions { subsidy_program_id: program_id, ..Dimensions::default() },
-                    ),
-                ],
-            },
-            kind: VoucherKind::Normal,
-            maker: SYSTEM_MAKER.into(),
-            reviewer: user.into(),
-            reverses_id: None,
-            subledger: String::new(),
-        };
+        let lines = vec![
+            LineInput::new(text.clone(), expense_account(book, input.category), input.amount, Fen(0), dims),
+            LineInput::new(text, credit, Fen(0), input.amount, Dimensions { subsidy_program_id: program_id, ..Dimensions::default() }),
+        ];
+        let voucher = ApprovedVoucher::generated(input.date, lines, user);
         let posted = post_approved(&mut tx, book, user, std::slice::from_ref(&voucher)).await?;
         let row = NewExpense {
             spent_on: input.date,
@@ -168,21 +152,7 @@ impl<S: LedgerStore + Store<Tx: SubsidiesTx>> Spending<S> {
         }
         let (bank, payables) = credit_accounts(book);
         let text = format!("支付{}（{}）", e.summary, e.supplier);
-        let voucher = ApprovedVoucher {
-            input: VoucherInput {
-                date,
-                attachments: 1,
-                lines: vec![
-                    LineInput::new(text.clone(), payables, Fen(e.amount_fen), Fen(0), Dimensions::default()),
-                    LineInput::new(text, bank, Fen(0), Fen(e.amount_fen), Dimensions::default()),
-                ],
-            },
-            kind: VoucherKind::Normal,
-            maker: SYSTEM_MAKER.into(),
-            reviewer: user.into(),
-            reverses_id: None,
-            subledger: String::new(),
-        };
+        let voucher = ApprovedVoucher::generated(date, two_lines(&text, payables, bank, Fen(e.amount_fen), &Dimensions::default()), user);
         let posted = post_approved(&mut tx, book, user, std::slice::from_ref(&voucher)).await?;
         tx.insert_expense_payment(book.row.community_id, expense_id, date, posted[0].voucher_id, user, Utc::now()).await?;
         tx.commit().await?;

@@ -13,8 +13,8 @@ use crate::domain::money::Fen;
 use crate::error::{Error, Result};
 
 use crate::ledger::store::{CommunityRow, LedgerTx};
-use crate::ledger::voucher::{Dimensions, LineInput, VoucherInput, VoucherKind};
-use crate::ledger::{describe, input_from_rows, post_approved, ApprovedVoucher, Book, SYSTEM_MAKER};
+use crate::ledger::voucher::{Dimensions, VoucherKind};
+use crate::ledger::{describe, input_from_rows, post_approved, two_lines, ApprovedVoucher, Book, SYSTEM_MAKER};
 use crate::store::Tx;
 
 /// One disbursement as the finance office lists it; `row` is its row in an imported file (0
@@ -99,21 +99,7 @@ impl<S: SubsidiesStore + AccessStore> Subsidies<S> {
         let (credit, _) = program.treatment.credit_account();
         let summary = format!("收到{}（{}）", program.purpose, program.document_no);
         let dims = Dimensions { subsidy_program_id: Some(program.id), ..Dimensions::default() };
-        let voucher = ApprovedVoucher {
-            input: VoucherInput {
-                date: input.date,
-                attachments: 1,
-                lines: vec![
-                    LineInput::new(summary.clone(), &bank, amount, Fen(0), dims.clone()),
-                    LineInput::new(summary, credit, Fen(0), amount, dims),
-                ],
-            },
-            kind: VoucherKind::Normal,
-            maker: SYSTEM_MAKER.into(),
-            reviewer: user.into(),
-            reverses_id: None,
-            subledger: String::new(),
-        };
+        let voucher = ApprovedVoucher::generated(input.date, two_lines(&summary, &bank, credit, amount, &dims), user);
         let posted = post_approved(&mut tx, book, user, std::slice::from_ref(&voucher)).await?;
         let row = NewReceipt {
             program_id: program.id,

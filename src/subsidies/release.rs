@@ -12,8 +12,8 @@ use crate::access::store::AccessStore;
 use crate::domain::money::Fen;
 use crate::domain::period::Period;
 use crate::error::Result;
-use crate::ledger::voucher::{Dimensions, LineInput, VoucherInput, VoucherKind};
-use crate::ledger::{check_period_open, post_approved, ApprovedVoucher, Book, SYSTEM_MAKER};
+use crate::ledger::voucher::Dimensions;
+use crate::ledger::{check_period_open, post_approved, two_lines, ApprovedVoucher, Book};
 use crate::spending::store::SpendingTx;
 use crate::store::Tx;
 
@@ -77,21 +77,7 @@ impl<S: SubsidiesStore + AccessStore> Subsidies<S> {
             }
             let summary = format!("结转{}（{}）{period}补贴收入", p.purpose, p.document_no);
             let dims = Dimensions { subsidy_program_id: Some(p.id), ..Dimensions::default() };
-            let voucher = ApprovedVoucher {
-                input: VoucherInput {
-                    date: month_end,
-                    attachments: 1,
-                    lines: vec![
-                        LineInput::new(summary.clone(), "240101", Fen(fen), Fen(0), dims.clone()),
-                        LineInput::new(summary, "5301", Fen(0), Fen(fen), dims),
-                    ],
-                },
-                kind: VoucherKind::Normal,
-                maker: SYSTEM_MAKER.into(),
-                reviewer: user.into(),
-                reverses_id: None,
-                subledger: String::new(),
-            };
+            let voucher = ApprovedVoucher::generated(month_end, two_lines(&summary, "240101", "5301", Fen(fen), &dims), user);
             let posted = post_approved(&mut tx, book, user, std::slice::from_ref(&voucher)).await?;
             let row = ReleaseRow { program_id: p.id, period, amount_fen: fen, voucher_id: posted[0].voucher_id };
             tx.insert_release(book.row.community_id, &row, Utc::now()).await?;
