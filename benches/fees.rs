@@ -14,13 +14,11 @@ use std::time::Instant;
 
 use chrono::NaiveDate;
 use clap::Parser;
-use mingzhang::access::store::AccessStore;
 use mingzhang::access::{NewUser, Role};
 use mingzhang::domain::money::Fen;
 use mingzhang::domain::period::Period;
 use mingzhang::fees::reports::{aging, collection};
 use mingzhang::fees::rules::{FeeBasis, HouseholdKind};
-use mingzhang::fees::store::FeesStore;
 use mingzhang::fees::{FeeItemSpec, Fees, Method, PaymentRequest};
 use mingzhang::ledger::{Ledger, PaymentVouchers};
 use mingzhang::store::AnyStore;
@@ -45,7 +43,7 @@ struct Args {
     bench: bool,
 }
 
-async fn run<S: FeesStore + AccessStore>(store: S, args: &Args) -> mingzhang::Result<()> {
+async fn run<S: mingzhang::http::AppStore>(store: S, args: &Args) -> mingzhang::Result<()> {
     let ledger = Ledger::new(store.clone());
     let fees = Fees::new(&ledger);
     let mut rng = SmallRng::seed_from_u64(args.seed);

@@ -14,11 +14,9 @@ use std::time::{Duration, Instant};
 
 use chrono::{NaiveDate, Utc};
 use clap::Parser;
-use mingzhang::access::store::AccessStore;
 use mingzhang::access::{NewUser, Role};
 use mingzhang::domain::money::Fen;
 use mingzhang::domain::period::Period;
-use mingzhang::fees::store::FeesStore;
 use mingzhang::ledger::export;
 use mingzhang::ledger::store::{LedgerTx, LineRow, NewVoucher};
 use mingzhang::ledger::voucher::{Dimensions, LineInput, VoucherInput, VoucherKind};
@@ -109,7 +107,7 @@ impl Generator {
 
 /// The same rows the ledger writes, inserted with plain multi-row INSERTs: no checks, no
 /// numbering, no chain, no balances.
-async fn raw_insert<S: FeesStore>(store: &S, book: &Book, batch: &[VoucherInput], first_seq: i64) -> mingzhang::Result<()> {
+async fn raw_insert<S: mingzhang::http::AppStore>(store: &S, book: &Book, batch: &[VoucherInput], first_seq: i64) -> mingzhang::Result<()> {
     let mut tx = store.begin().await?;
     let now = Utc::now();
     let rows: Vec<NewVoucher> = batch
@@ -166,7 +164,7 @@ fn median(mut v: Vec<Duration>) -> Duration {
     v[v.len() / 2]
 }
 
-async fn run<S: FeesStore + AccessStore>(store: S, args: &Args) -> mingzhang::Result<()> {
+async fn run<S: mingzhang::http::AppStore>(store: S, args: &Args) -> mingzhang::Result<()> {
     let ledger = Ledger::new(store.clone());
     let engine = store.engine();
     let start = Period::new(2025, 1).expect("January");
@@ -240,7 +238,7 @@ async fn run<S: FeesStore + AccessStore>(store: S, args: &Args) -> mingzhang::Re
 const COMMUNITY: &str = "基准测试社区";
 
 /// The report, verify and hledger figures, on a book already posted.
-async fn measure_reads<S: FeesStore>(store: &S, book: &Book, args: &Args) -> mingzhang::Result<()> {
+async fn measure_reads<S: mingzhang::http::AppStore>(store: &S, book: &Book, args: &Args) -> mingzhang::Result<()> {
     let (store, book) = (store.clone(), book.clone());
     let start = Period::new(2025, 1).expect("January");
     let end = Period::new(2025, 12).expect("December");

@@ -33,12 +33,16 @@ impl VerifyReport {
 }
 
 /// Verifies every book of every community in the store.
-pub async fn verify_all<S: FeesStore>(store: &S) -> Result<VerifyReport> {
+pub async fn verify_all<S: crate::http::AppStore>(store: &S) -> Result<VerifyReport> {
     let mut report = VerifyReport::default();
     let communities = store.read().await?.communities().await?;
     for community in communities {
         let mut findings = Vec::new();
         crate::fees::seal::verify::verify_master(store, community.id, &mut |invariant, message| {
+            findings.push(Finding { community: community.name.clone(), book: String::new(), invariant, message })
+        })
+        .await?;
+        ties(store, community.id, &mut |invariant, message| {
             findings.push(Finding { community: community.name.clone(), book: String::new(), invariant, message })
         })
         .await?;
@@ -58,6 +62,38 @@ pub async fn verify_all<S: FeesStore>(store: &S) -> Result<VerifyReport> {
         }
     }
     Ok(report)
+}
+
+/// The rows the subsidy, spending, public-revenue and collective wings write with a voucher,
+/// each against its voucher (`ledger::verify::check_ties`), and each distribution's list
+/// against its members' total.
+async fn ties<S: crate::http::AppStore>(
+    store: &S,
+    community: crate::domain::ids::CommunityId,
+    fail: &mut impl FnMut(u8, String),
+) -> Result<()> {
+    use crate::collective::store::CollectiveTx;
+    use crate::public_revenue::store::PublicRevenueTx;
+    use crate::spending::store::SpendingTx;
+    use crate::subsidies::store::SubsidiesTx;
+    let mut tx = store.read().await?;
+    let mut all = tx.ties(community).await?;
+    all.extend(tx.expense_ties(community).await?);
+    all.extend(tx.entry_ties(community).await?);
+    let (collective, unequal) = tx.collective_ties(community).await?;
+    all.extend(collective);
+    crate::ledger::verify::check_ties(&all, fail);
+    for (id, members_fen, listed_fen) in unequal {
+        fail(
+            4,
+            format!(
+                "收益分配 #{id} 向成员分配 {}，分配清单合计 {}：清单被改动",
+                crate::domain::money::Fen(members_fen),
+                crate::domain::money::Fen(listed_fen)
+            ),
+        );
+    }
+    Ok(())
 }
 
 /// What `mingzhang anchor` writes: every book's head (`ledger::anchor`) and every community's

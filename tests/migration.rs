@@ -9,7 +9,6 @@ mod common;
 use common::*;
 use mingzhang::access::Role;
 use mingzhang::domain::money::Fen;
-use mingzhang::fees::store::FeesStore;
 use mingzhang::fees::{Method, PaymentRequest};
 use mingzhang::ledger::Ledger;
 use mingzhang::verify::verify_all;
@@ -67,7 +66,7 @@ async fn dangling(url: &str) -> Vec<String> {
     rows.into_iter().map(|(t, id, parent, fk)| format!("{t} row {id:?} → {parent} (foreign key #{fk})")).collect()
 }
 
-async fn check<S: FeesStore + mingzhang::access::store::AccessStore>(ledger: Ledger<S>, url: &str) {
+async fn check<S: mingzhang::http::AppStore>(ledger: Ledger<S>, url: &str) {
     assert_eq!(
         versions(url).await,
         vec![1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23],

@@ -6,7 +6,6 @@ mod common;
 
 use common::*;
 use mingzhang::domain::money::Fen;
-use mingzhang::fees::store::FeesStore;
 use mingzhang::ledger::voucher::{LineInput, VoucherInput, VoucherKind};
 use mingzhang::ledger::{ApprovedVoucher, Ledger};
 use mingzhang::report;
@@ -66,7 +65,7 @@ fn op() -> impl Strategy<Value = Op> {
     ]
 }
 
-async fn apply<S: FeesStore>(ledger: &Ledger<S>, ops: &[Op]) {
+async fn apply<S: mingzhang::http::AppStore>(ledger: &Ledger<S>, ops: &[Op]) {
     let book = company_book(ledger).await;
     let mut posted: Vec<i64> = Vec::new();
     let mut next_close = 1;
@@ -179,7 +178,7 @@ fn break_voucher(mut v: VoucherInput, how: &Breakage) -> VoucherInput {
     v
 }
 
-async fn refuse<S: FeesStore>(ledger: &Ledger<S>, url: &str, good: &[VoucherInput], bad: &VoucherInput, batch: bool) {
+async fn refuse<S: mingzhang::http::AppStore>(ledger: &Ledger<S>, url: &str, good: &[VoucherInput], bad: &VoucherInput, batch: bool) {
     let book = company_book(ledger).await;
     for v in good.iter().filter(|v| v.date >= date(2025, 2, 1)) {
         post(ledger, &book, v).await;

@@ -272,3 +272,33 @@ async fn bad_input<S: FeesStore + AccessStore + SubsidiesStore>(ledger: Ledger<S
 async fn bad_subsidy_input_is_refused_with_its_reason_and_nothing_written() {
     on_fresh_store!(bad_input)
 }
+
+async fn tampered_rows<S: mingzhang::http::AppStore>(ledger: Ledger<S>, url: &str) {
+    let (book, _) = setup(&ledger).await;
+    let subsidies = Subsidies::new(&ledger);
+    let doc = "区财〔2025〕5号";
+    subsidies.add_program(&book, &program(doc, Treatment::Immediate, 50_000, date(2026, 1, 1)), "王会计").await.unwrap();
+    let receipt = receive(&subsidies, &book, doc, date(2025, 1, 6), 20_000, "T1").await;
+    let spent =
+        Spending::new(&ledger).record(&book, &expense(date(2025, 1, 9), Category::Cleaning, 800, Some(doc)), "王会计").await.unwrap();
+    assert!(mingzhang::verify::verify_all(&ledger.store).await.unwrap().is_clean());
+    // Someone with the database password, past the triggers that keep the rows append-only.
+    for (table, id) in [("subsidy_receipts", receipt), ("expenses", spent.expense.id)] {
+        if is_pg(url) {
+            raw_sql(url, &format!("ALTER TABLE {table} DISABLE TRIGGER USER")).await.unwrap();
+        } else {
+            raw_sql(url, &format!("DROP TRIGGER {table}_append_only_update")).await.unwrap();
+        }
+        raw_sql(url, &format!("UPDATE {table} SET amount_fen = amount_fen - 1 WHERE id = {id}")).await.unwrap();
+    }
+    let report = mingzhang::verify::verify_all(&ledger.store).await.unwrap();
+    let found: Vec<&str> = report.findings.iter().map(|f| f.message.as_str()).collect();
+    assert!(found.iter().any(|m| m.contains(&format!("补贴到账 #{receipt}")) && m.contains("不符")), "{found:?}");
+    assert!(found.iter().any(|m| m.contains(&format!("支出 #{}", spent.expense.id))), "{found:?}");
+    assert!(report.findings.iter().all(|f| f.invariant == 4));
+}
+
+#[tokio::test]
+async fn verify_finds_a_receipt_or_an_expense_changed_behind_the_programs_back() {
+    on_fresh_store!(tampered_rows)
+}

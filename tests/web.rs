@@ -901,6 +901,16 @@ async fn a_subsidy_is_disbursed_received_reconciled_and_signed_through_the_api()
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::CREATED, "{}", r.text().await.unwrap());
+    // The same list uploaded on the finance office's page: a bad one is shown back with its rows.
+    let page = login(&server, "office_east").await;
+    let csrf = csrf_of(&page.get(server.url(&format!("/app/c/{a}/subsidies"))).send().await.unwrap().text().await.unwrap());
+    let bad_list = "日期,文号,金额,收款单位\n2025-02-01,区财〔2099〕1号,1.00,测试物业公司\n";
+    let form = reqwest::multipart::Form::new()
+        .text("csrf", csrf)
+        .part("file", reqwest::multipart::Part::bytes(bad_list.as_bytes()).file_name("拨付清单.csv").mime_str("text/csv").unwrap());
+    let r = page.post(server.url(&format!("/app/c/{a}/subsidies/import"))).multipart(form).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("区财〔2099〕1号"), "the refused row is shown");
 
     let receipt = json!({ "program": "区财〔2025〕7号", "date": "2025-01-08", "amount": "24800.00", "reference": "GK1" });
     let r = post(&accountant, &format!("{base}/subsidies/receipts"), receipt).await.unwrap();
@@ -1003,6 +1013,22 @@ async fn public_revenue_and_the_collective_through_the_api_and_the_pages() {
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     let r = post(&accountant, format!("{base}/collective/transfer"), json!({ "year": 2025, "date": "2025-01-31" })).await.unwrap();
     assert_eq!(r.status(), StatusCode::CREATED, "{}", r.text().await.unwrap());
+    // The roster by upload on the page: a bad one refused with its rows, a good one kept.
+    let page = login(&server, "accountant_a").await;
+    let csrf = csrf_of(&page.get(server.url(&format!("/app/c/{a}/collective"))).send().await.unwrap().text().await.unwrap());
+    let upload = |text: &'static str| {
+        reqwest::multipart::Form::new()
+            .text("csrf", csrf.clone())
+            .part("file", reqwest::multipart::Part::bytes(text.as_bytes()).file_name("名册.csv").mime_str("text/csv").unwrap())
+    };
+    let r = page
+        .post(server.url(&format!("/app/c/{a}/collective/roster")))
+        .multipart(upload("成员编号,姓名,股数\nM1,张一,1\nM1,张二,0\n"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("第 3 行"), "the bad rows are shown");
     let roster = "成员编号,姓名,户,股数\nM1,张一,1-1-101,1\nM2,张二,1-1-102,1\nM3,张三,,1\n";
     let r = c
         .post(server.url(&format!("{base}/collective/roster")))
@@ -1094,7 +1120,6 @@ async fn public_revenue_and_the_collective_through_the_api_and_the_pages() {
     assert_eq!(split["share"], "300.00");
 
     // Their pages.
-    let page = login(&server, "accountant_a").await;
     for (path, expected) in [
         (format!("/app/c/{a}/public-revenue"), "公共收益收支情况表"),
         (format!("/app/c/{a}/collective"), "收益分配"),

@@ -11,7 +11,6 @@ use super::{
 use crate::domain::money::Fen;
 use crate::domain::period::Period;
 use crate::error::{Error, Result};
-use crate::fees::store::FeesStore;
 use crate::ledger::export;
 use crate::ledger::store::LedgerStore;
 use crate::ledger::store::LedgerTx;
@@ -167,7 +166,7 @@ pub enum ExportCommand {
 const MAX_LISTED_VOUCHERS: i64 = 10_000;
 
 /// Runs a ledger command; returns the exit code.
-pub async fn run<S: FeesStore>(ledger: &Ledger<S>, cli: &Cli) -> Result<i32> {
+pub async fn run<S: crate::http::AppStore>(ledger: &Ledger<S>, cli: &Cli) -> Result<i32> {
     match &cli.command {
         Command::Init { name } => {
             let c = ledger.create_community(name).await?;

@@ -9,6 +9,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use crate::domain::ids::{BookKey, CommunityId};
 use crate::error::Result;
 use crate::ledger::store::LedgerTx;
+use crate::ledger::verify::{tie_sql, Tie};
 use crate::store::{PgTx, SqliteTx, ROWS_PER_INSERT};
 
 #[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
@@ -57,6 +58,9 @@ pub struct LineRow {
     pub amount_fen: i64,
 }
 
+/// A distribution whose list does not add up: its id, its members' total, the list's sum.
+pub type UnequalList = (i64, i64, i64);
+
 const DISTRIBUTION_COLUMNS: &str = "d.id, d.book_id, d.year, d.roster_id, d.distributable_fen, d.reserve_bp, d.welfare_bp, d.reserve_fen, \
      d.welfare_fen, d.members_fen, d.voucher_id, d.created_by, \
      (SELECT p.paid_on FROM distribution_payments p WHERE p.community_id = d.community_id AND p.distribution_id = d.id) AS paid_on";
@@ -84,6 +88,9 @@ pub trait CollectiveTx: LedgerTx + Send {
     ) -> impl Future<Output = Result<i64>> + Send;
     fn distributions(&mut self, book: BookKey) -> impl Future<Output = Result<Vec<DistributionRow>>> + Send;
     fn distribution_lines(&mut self, community_id: CommunityId, id: i64) -> impl Future<Output = Result<Vec<LineRow>>> + Send;
+    /// The community's transfers and distributions beside their vouchers, and each
+    /// distribution whose list per member does not add up to its members' total.
+    fn collective_ties(&mut self, community_id: CommunityId) -> impl Future<Output = Result<(Vec<Tie>, Vec<UnequalList>)>> + Send;
     fn insert_distribution_payment(
         &mut self,
         community_id: CommunityId,
@@ -235,6 +242,27 @@ macro_rules! impl_collective_tx {
                 .bind(id)
                 .fetch_all(&mut *self.tx)
                 .await?)
+            }
+
+            async fn collective_ties(&mut self, community_id: CommunityId) -> Result<(Vec<Tie>, Vec<UnequalList>)> {
+                let mut ties = Vec::new();
+                for sql in [
+                    tie_sql("profit_transfers", "'利润上交 ' || x.year || '（物业公司）'", "amount_fen", "company_voucher_id"),
+                    tie_sql("profit_transfers", "'利润上交 ' || x.year || '（集体经济组织）'", "amount_fen", "collective_voucher_id"),
+                    tie_sql("distributions", "'收益分配 #' || x.id", "distributable_fen", "voucher_id"),
+                ] {
+                    ties.extend(sqlx::query_as::<_, Tie>(&sql).bind(community_id).fetch_all(&mut *self.tx).await?);
+                }
+                let unequal = sqlx::query_as(
+                    "SELECT d.id, d.members_fen, CAST(COALESCE(SUM(l.amount_fen), 0) AS BIGINT) FROM distributions d \
+                     LEFT JOIN distribution_lines l ON l.community_id = d.community_id AND l.distribution_id = d.id \
+                     WHERE d.community_id = $1 GROUP BY d.id, d.members_fen \
+                     HAVING d.members_fen <> CAST(COALESCE(SUM(l.amount_fen), 0) AS BIGINT)",
+                )
+                .bind(community_id)
+                .fetch_all(&mut *self.tx)
+                .await?;
+                Ok((ties, unequal))
             }
 
             async fn insert_distribution_payment(

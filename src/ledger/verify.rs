@@ -369,3 +369,48 @@ fn check_lines(book: &Book, label: &str, v: &JournalVoucher, lines: &[LineRow], 
         }
     }
 }
+
+/// A row another wing wrote with a voucher (a subsidy's receipt, an expense, a split, a
+/// transfer), as `tie_sql` reads it: its amount beside its voucher's state and debits.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct Tie {
+    pub what: String,
+    pub voucher_id: i64,
+    pub amount_fen: i64,
+    /// None when the voucher is missing.
+    pub status: Option<String>,
+    pub debit_fen: i64,
+}
+
+/// The SQL that reads the ties of `table`'s rows of community $1: `what` names a row (an SQL
+/// expression over alias `x`), `amount` and `voucher` are its columns. A wing's store runs it.
+pub fn tie_sql(table: &str, what: &str, amount: &str, voucher: &str) -> String {
+    format!(
+        "SELECT {what} AS what, x.{voucher} AS voucher_id, x.{amount} AS amount_fen, v.status AS status, \
+         CAST(COALESCE((SELECT SUM(l.debit_fen) FROM voucher_lines l WHERE l.community_id = x.community_id AND l.voucher_id = x.{voucher}), 0) AS BIGINT) AS debit_fen \
+         FROM {table} x LEFT JOIN vouchers v ON v.community_id = x.community_id AND v.id = x.{voucher} WHERE x.community_id = $1"
+    )
+}
+
+/// Invariant 4 for the rows other wings write with a voucher: each row's voucher stands posted
+/// and moves the row's amount (its debits total it). A row changed past the program, or a
+/// voucher taken away, no longer ties.
+pub fn check_ties(ties: &[Tie], fail: &mut impl FnMut(u8, String)) {
+    for t in ties {
+        match t.status.as_deref() {
+            None => fail(4, format!("{} 的凭证 #{} 不存在：记录或凭证被改动", t.what, t.voucher_id)),
+            Some(s) if s != "posted" => fail(4, format!("{} 的凭证 #{} 未记账：被改动", t.what, t.voucher_id)),
+            Some(_) if t.debit_fen != t.amount_fen => fail(
+                4,
+                format!(
+                    "{} 记为 {}，其凭证 #{} 借方合计 {}：记录与凭证不符（被改动）",
+                    t.what,
+                    Fen(t.amount_fen),
+                    t.voucher_id,
+                    Fen(t.debit_fen)
+                ),
+            ),
+            Some(_) => {}
+        }
+    }
+}

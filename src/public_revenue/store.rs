@@ -9,6 +9,7 @@ use super::{EntryKind, Source};
 use crate::domain::ids::BookKey;
 use crate::error::Result;
 use crate::ledger::store::LedgerTx;
+use crate::ledger::verify::{tie_sql, Tie};
 use crate::store::{text_enum, PgTx, SqliteTx};
 
 text_enum!(EntryKind, Source);
@@ -49,6 +50,8 @@ pub trait PublicRevenueTx: LedgerTx + Send {
     fn insert_rule(&mut self, book: BookKey, rule: &RuleRow, at: DateTime<Utc>) -> impl Future<Output = Result<()>> + Send;
     fn rules(&mut self, book: BookKey) -> impl Future<Output = Result<Vec<RuleRow>>> + Send;
     fn insert_entry(&mut self, book: BookKey, e: &NewEntry<'_>, at: DateTime<Utc>) -> impl Future<Output = Result<i64>> + Send;
+    /// The community's entries beside their vouchers (`ledger::verify::check_ties`).
+    fn entry_ties(&mut self, community_id: crate::domain::ids::CommunityId) -> impl Future<Output = Result<Vec<Tie>>> + Send;
     /// A book's entries dated in [from, until), by date.
     fn entries(&mut self, book: BookKey, from: NaiveDate, until: NaiveDate) -> impl Future<Output = Result<Vec<EntryRow>>> + Send;
 }
@@ -101,6 +104,11 @@ macro_rules! impl_public_revenue_tx {
                 .bind(at)
                 .fetch_one(&mut *self.tx)
                 .await?)
+            }
+
+            async fn entry_ties(&mut self, community_id: crate::domain::ids::CommunityId) -> Result<Vec<Tie>> {
+                let sql = tie_sql("public_revenue_entries", "'公共收益 #' || x.id", "amount_fen", "voucher_id");
+                Ok(sqlx::query_as(&sql).bind(community_id).fetch_all(&mut *self.tx).await?)
             }
 
             async fn entries(&mut self, book: BookKey, from: NaiveDate, until: NaiveDate) -> Result<Vec<EntryRow>> {

@@ -9,6 +9,7 @@ use crate::domain::category::Category;
 use crate::domain::ids::{BookKey, CommunityId};
 use crate::error::Result;
 use crate::ledger::store::LedgerTx;
+use crate::ledger::verify::{tie_sql, Tie};
 use crate::store::{text_enum, PgTx, SqliteTx};
 
 text_enum!(Category);
@@ -73,6 +74,8 @@ pub trait SpendingTx: LedgerTx + Send {
         by: &str,
         at: DateTime<Utc>,
     ) -> impl Future<Output = Result<()>> + Send;
+    /// The community's expenses beside their vouchers (`ledger::verify::check_ties`).
+    fn expense_ties(&mut self, community_id: CommunityId) -> impl Future<Output = Result<Vec<Tie>>> + Send;
     /// The expenses tagged to a program dated before `until`, by date.
     fn expenses_of_program(
         &mut self,
@@ -177,6 +180,11 @@ macro_rules! impl_spending_tx {
                 .execute(&mut *self.tx)
                 .await?;
                 Ok(())
+            }
+
+            async fn expense_ties(&mut self, community_id: CommunityId) -> Result<Vec<Tie>> {
+                let sql = tie_sql("expenses", "'支出 #' || x.id", "amount_fen", "voucher_id");
+                Ok(sqlx::query_as(&sql).bind(community_id).fetch_all(&mut *self.tx).await?)
             }
 
             async fn expenses_of_program(

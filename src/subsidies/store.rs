@@ -14,6 +14,7 @@ use crate::domain::ids::CommunityId;
 use crate::domain::period::Period;
 use crate::error::{Error, Result};
 use crate::ledger::store::LedgerStore;
+use crate::ledger::verify::{tie_sql, Tie};
 use crate::spending::store::SpendingTx;
 use crate::store::{text_enum, PgTx, SqliteTx, Store, ROWS_PER_INSERT};
 
@@ -296,6 +297,8 @@ pub trait SubsidiesTx: SpendingTx + Send {
         username: &str,
         at: DateTime<Utc>,
     ) -> impl Future<Output = Result<()>> + Send;
+    /// The community's receipts and releases beside their vouchers (`ledger::verify::check_ties`).
+    fn ties(&mut self, community_id: CommunityId) -> impl Future<Output = Result<Vec<Tie>>> + Send;
     /// Every program of the communities with its money to date, in one statement.
     fn program_figures(&mut self, communities: &[CommunityId]) -> impl Future<Output = Result<Vec<ProgramFigures>>> + Send;
     /// Every reconciliation of the communities with its sign-offs, in one statement, by id.
@@ -596,6 +599,17 @@ macro_rules! impl_subsidies_tx {
                 .execute(&mut *self.tx)
                 .await?;
                 Ok(())
+            }
+
+            async fn ties(&mut self, community_id: CommunityId) -> Result<Vec<Tie>> {
+                let mut out = Vec::new();
+                for sql in [
+                    tie_sql("subsidy_receipts", "'补贴到账 #' || x.id", "amount_fen", "voucher_id"),
+                    tie_sql("subsidy_releases", "'递延收益结转 ' || x.period", "amount_fen", "voucher_id"),
+                ] {
+                    out.extend(sqlx::query_as::<_, Tie>(&sql).bind(community_id).fetch_all(&mut *self.tx).await?);
+                }
+                Ok(out)
             }
 
             async fn program_figures(&mut self, communities: &[CommunityId]) -> Result<Vec<ProgramFigures>> {

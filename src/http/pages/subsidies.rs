@@ -17,7 +17,7 @@ use crate::access::{Act, User};
 use crate::domain::category::Category;
 use crate::domain::money::Fen;
 use crate::error::{Error, Result};
-use crate::http::error::HttpResult;
+use crate::http::error::{HttpError, HttpResult};
 use crate::http::extract::Caller;
 use crate::http::{see_other, App, AppStore, Scope};
 use crate::ledger::Book;
@@ -28,6 +28,10 @@ use crate::subsidies::{paper, DisbursementInput, ProgramInput, ReceiptInput, Sig
 pub fn routes<S: AppStore>() -> Router<App<S>> {
     Router::new()
         .route("/app/c/{community}/subsidies", get(list::<S>))
+        .route(
+            "/app/c/{community}/subsidies/import",
+            post(import::<S>).layer(axum::extract::DefaultBodyLimit::max(super::accountant::IMPORT_LIMIT_BYTES)),
+        )
         .route("/app/c/{community}/subsidies/{action}", post(act::<S>))
         .route("/app/c/{community}/reconciliations/{id}", get(show::<S>))
         .route("/app/c/{community}/reconciliations/{id}/sign", post(sign::<S>))
@@ -345,6 +349,44 @@ async fn act<S: AppStore>(
             Ok(see_other(&to))
         }
         Err(e @ (Error::NotFound { .. } | Error::Database(_))) => Err(crate::http::error::HttpError::from(e).as_page()),
+        Err(e) => {
+            Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, subsidy_page(&app, &caller, &scope, Some(e.to_string())).await?)
+                .into_response())
+        }
+    }
+}
+
+/// The finance office's disbursement list uploaded (multipart: csrf, file), recorded whole or
+/// refused whole with every bad row shown.
+async fn import<S: AppStore>(
+    State(app): State<App<S>>,
+    Path(id): Path<i64>,
+    caller: Caller,
+    mut form: axum::extract::Multipart,
+) -> HttpResult<Response> {
+    let scope = app.scope(&caller, id, Act::Disburse).await.page()?;
+    let (mut csrf, mut file) = (String::new(), Vec::new());
+    while let Some(field) = form.next_field().await.map_err(|e| HttpError::invalid("file", format!("上传内容无法读取：{e}")).as_page())?
+    {
+        match field.name() {
+            Some("csrf") => csrf = field.text().await.unwrap_or_default(),
+            Some("file") => {
+                file = field.bytes().await.map_err(|e| HttpError::invalid("file", format!("文件无法读取：{e}")).as_page())?.to_vec()
+            }
+            _ => {}
+        }
+    }
+    caller.check_form(&csrf)?;
+    let done = async {
+        let rows = crate::subsidies::import::parse_disbursements(&file)?;
+        Subsidies::new(&app.ledger).disburse(&scope.community, &rows, caller.username()).await
+    }
+    .await;
+    match done {
+        Ok(n) => {
+            app.audit(&caller, Some(scope.community.id), "subsidy_import", &format!("拨付清单 {n} 笔")).await;
+            Ok(see_other(&format!("/app/c/{id}/subsidies")))
+        }
         Err(e) => {
             Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, subsidy_page(&app, &caller, &scope, Some(e.to_string())).await?)
                 .into_response())
