@@ -1132,4 +1132,27 @@ async fn public_revenue_and_the_collective_through_the_api_and_the_pages() {
         let body = r.text().await.unwrap();
         assert!(body.contains(expected), "{expected} on {path}: {}", &body[body.len().saturating_sub(1500)..]);
     }
+    // The budget set on the page; an expense paid twice is refused there with its reason.
+    let csrf = csrf_of(&page.get(server.url(&format!("/app/c/{a}/subsidies"))).send().await.unwrap().text().await.unwrap());
+    let form = |fields: &[(&str, &str)]| {
+        let mut all = vec![("csrf".to_string(), csrf.clone())];
+        all.extend(fields.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        all
+    };
+    let r = page
+        .post(server.url(&format!("/app/c/{a}/subsidies/budget")))
+        .form(&form(&[("year", "2025"), ("category", "greening"), ("amount", "500.00")]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let expense_id = expense.to_string();
+    let r = page
+        .post(server.url(&format!("/app/c/{a}/subsidies/pay")))
+        .form(&form(&[("id", expense_id.as_str()), ("date", "2025-01-27")]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("已于 2025-01-25 付款"));
 }

@@ -259,6 +259,8 @@ async fn act<S: AppStore>(
     let needed = match action.as_str() {
         "disburse" => Act::Disburse,
         "reconcile" => Act::Reconcile,
+        // By side: the wing asks the finance office for a disbursement, the accountant for the rest.
+        "withdraw" => Act::Read,
         _ => Act::Keep,
     };
     let scope = app.scope(&caller, id, needed).await.page()?;
@@ -338,6 +340,25 @@ async fn act<S: AppStore>(
                         done.iter().map(|r| format!("{} {}", r.document_no, r.amount)).collect::<Vec<_>>().join("；")
                     ),
                 ))
+            }
+            "budget" => {
+                let year: i32 = f("year").trim().parse().map_err(|_| Error::invalid("year", format!("“{}”不是年度", f("year"))))?;
+                let category = Category::parse(&f("category")).ok_or_else(|| Error::invalid("category", "不是服务类别"))?;
+                let fen = amount("amount", &f("amount"))?;
+                Spending::new(&app.ledger).set_budget(&scope.book, year, category, fen, &user).await?;
+                Ok((back, format!("{year} 年 {category} 预算 {fen}")))
+            }
+            "pay" => {
+                let expense: i64 = f("id").trim().parse().map_err(|_| Error::invalid("id", "须为支出编号"))?;
+                let voucher = Spending::new(&app.ledger).pay(&scope.book, expense, date("date", &f("date"))?, &user).await?;
+                Ok((back, format!("支付支出 #{expense} 凭证 {voucher}")))
+            }
+            "withdraw" => {
+                let given =
+                    WithdrawIn { side: f("side"), id: f("id").trim().parse().unwrap_or(0), reason: f("reason"), date: Some(f("date")) };
+                let when = date("date", &f("date"))?;
+                subsidies.withdraw(&scope.community, given.side()?, given.id, &given.reason, when, &user).await?;
+                Ok((back, format!("撤回 {} #{}", given.side, given.id)))
             }
             _ => Err(Error::not_found(format!("操作 {action}"))),
         }
