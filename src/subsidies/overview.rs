@@ -42,6 +42,12 @@ pub struct LatestReconciliation {
 }
 
 impl<S: SubsidiesStore + AccessStore> Subsidies<S> {
+    /// Every reconciliation of the communities with who has signed it, oldest first.
+    pub async fn states(&self, communities: &[crate::domain::ids::CommunityId]) -> Result<Vec<super::store::ReconciliationState>> {
+        let mut tx = self.store().read().await?;
+        tx.reconciliation_states(communities).await
+    }
+
     pub async fn overview(&self, communities: &[CommunityRow]) -> Result<Vec<ProgramLine>> {
         let ids: Vec<_> = communities.iter().map(|c| c.id).collect();
         let mut tx = self.store().read().await?;

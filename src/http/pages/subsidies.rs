@@ -221,6 +221,7 @@ async fn subsidy_page<S: AppStore>(app: &App<S>, caller: &Caller, scope: &Scope,
     let user = caller.user().page()?;
     let subsidies = Subsidies::new(&app.ledger);
     let programs = subsidies.overview(std::slice::from_ref(&scope.community)).await.page()?;
+    let states = subsidies.states(&[scope.community.id]).await.page()?;
     let reconciliations: Vec<Value> = subsidies
         .reconciliations(scope.community.id, None)
         .await
@@ -229,9 +230,13 @@ async fn subsidy_page<S: AppStore>(app: &App<S>, caller: &Caller, scope: &Scope,
         .rev()
         .map(|r| {
             let program = programs.iter().find(|p| p.program_id == r.program_id).map(|p| p.document_no.clone()).unwrap_or_default();
+            let state = states
+                .iter()
+                .find(|s| s.id == r.id)
+                .map_or("待双方签字", |s| crate::subsidies::signoff_state(s.company_signed, s.office_signed));
             minijinja::context! {
                 id => r.id, program, from => r.from_on.to_string(), until => r.until_on.pred_opt().unwrap_or(r.until_on).to_string(),
-                differences => r.differences, created_by => r.created_by,
+                differences => r.differences, created_by => r.created_by, state,
             }
         })
         .collect();
