@@ -122,6 +122,9 @@ impl<T: AccessTx> Alongside<T> for AuditOf<'_> {
 
 async fn record<S: AppStore>(fees: Fees<S>, mut jobs: mpsc::Receiver<Job>) {
     while let Some(first) = jobs.recv().await {
+        // Let the requests already being parsed on the other workers reach the queue, so a
+        // batch gathers them rather than leaving them to the next commit.
+        tokio::task::yield_now().await;
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
             match jobs.try_recv() {
