@@ -57,6 +57,17 @@ pub fn check_text(text: &str, max_chars: usize) -> Result<(), String> {
     Ok(())
 }
 
+/// A required field's text, trimmed: refused when empty or when `check_text` refuses it, the
+/// field named in the error.
+pub fn required_text<'a>(field: &str, text: &'a str, max_chars: usize) -> crate::error::Result<&'a str> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(crate::error::Error::invalid(field, "须填写"));
+    }
+    check_text(text, max_chars).map_err(|reason| crate::error::Error::invalid(field, reason))?;
+    Ok(text)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -12,7 +12,7 @@ use chrono::{NaiveDate, Utc};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use crate::domain::limits::{check_text, MAX_AMOUNT_FEN};
+use crate::domain::limits::{required_text, MAX_AMOUNT_FEN};
 use crate::domain::money::{round_half_up_to_fen, Fen};
 use crate::domain::period::Period;
 use crate::error::{Error, Result};
@@ -109,15 +109,6 @@ pub struct PublicRevenue<S: LedgerStore> {
     ledger: Ledger<S>,
 }
 
-fn text<'a>(field: &str, value: &'a str, max: usize) -> Result<&'a str> {
-    let value = value.trim();
-    if value.is_empty() {
-        return Err(Error::invalid(field, "须填写"));
-    }
-    check_text(value, max).map_err(|reason| Error::invalid(field, reason))?;
-    Ok(value)
-}
-
 fn positive(field: &str, amount: Fen) -> Result<Fen> {
     if amount.0 <= 0 || amount.0 > MAX_AMOUNT_FEN {
         return Err(Error::invalid(field, format!("须大于零且不超过 {}，现为 {amount}", Fen(MAX_AMOUNT_FEN))));
@@ -154,7 +145,7 @@ impl<S: LedgerStore + Store<Tx: PublicRevenueTx>> PublicRevenue<S> {
         if !(0..=1000).contains(&share_permille) {
             return Err(Error::invalid("分成比例", format!("须在 0‰ 至 1000‰（100%）之间，现为 {share_permille}‰")));
         }
-        let decision = text("决议", decision, 200)?;
+        let decision = required_text("决议", decision, 200)?;
         let mut tx = self.ledger.store.begin().await?;
         let rule = RuleRow { from_on, share_permille, decision: decision.into(), set_by: user.into() };
         tx.insert_rule(book.key(), &rule, Utc::now()).await?;
@@ -164,7 +155,7 @@ impl<S: LedgerStore + Store<Tx: PublicRevenueTx>> PublicRevenue<S> {
     /// 收取公共收益: 借 银行存款 贷 其他应付款—公共收益.
     pub async fn receive(&self, book: &Book, input: &RevenueInput<'_>, user: &str) -> Result<String> {
         Self::check_book(book)?;
-        let payer = text("付款方", input.payer, 100)?;
+        let payer = required_text("付款方", input.payer, 100)?;
         let amount = positive("金额", input.amount)?;
         let summary = format!("收取{}（公共收益）：{payer}", input.source.label());
         let mut tx = self.ledger.store.begin().await?;
@@ -188,8 +179,8 @@ impl<S: LedgerStore + Store<Tx: PublicRevenueTx>> PublicRevenue<S> {
     /// decision, never beyond what is held for them (借 其他应付款—公共收益 贷 银行存款).
     pub async fn spend(&self, book: &Book, input: &UseInput<'_>, user: &str) -> Result<String> {
         Self::check_book(book)?;
-        let purpose = text("用途", input.purpose, 100)?;
-        let decision = text("决议", input.decision, 150)?;
+        let purpose = required_text("用途", input.purpose, 100)?;
+        let decision = required_text("决议", input.decision, 150)?;
         let amount = positive("金额", input.amount)?;
         let held = self.held_fen(book).await?;
         if amount.0 > held {

@@ -15,7 +15,7 @@ use chrono::{NaiveDate, Utc};
 use serde::Serialize;
 
 use crate::domain::category::Category;
-use crate::domain::limits::{check_text, MAX_AMOUNT_FEN};
+use crate::domain::limits::{required_text, MAX_AMOUNT_FEN};
 use crate::domain::money::Fen;
 use crate::error::{Error, Result};
 use crate::ledger::store::LedgerStore;
@@ -92,8 +92,8 @@ impl<S: LedgerStore + Store<Tx: SubsidiesTx>> Spending<S> {
 
     /// 登记支出: the expense and its voucher (借 the category's cost, 贷 bank or 应付账款).
     pub async fn record(&self, book: &Book, input: &ExpenseInput<'_>, user: &str) -> Result<Recorded> {
-        let supplier = checked("供应商", input.supplier, 100)?;
-        let summary = checked("摘要", input.summary, 100)?;
+        let supplier = required_text("供应商", input.supplier, 100)?;
+        let summary = required_text("摘要", input.summary, 100)?;
         if input.amount.0 <= 0 || input.amount.0 > MAX_AMOUNT_FEN {
             return Err(Error::invalid("金额", format!("须大于零且不超过 {}，现为 {}", Fen(MAX_AMOUNT_FEN), input.amount)));
         }
@@ -164,15 +164,6 @@ impl<S: LedgerStore + Store<Tx: SubsidiesTx>> Spending<S> {
         let mut tx = self.ledger.store.read().await?;
         tx.expenses(book.key(), from, until).await
     }
-}
-
-fn checked<'a>(field: &str, text: &'a str, max: usize) -> Result<&'a str> {
-    let text = text.trim();
-    if text.is_empty() {
-        return Err(Error::invalid(field, "须填写"));
-    }
-    check_text(text, max).map_err(|reason| Error::invalid(field, reason))?;
-    Ok(text)
 }
 
 /// A tag to a program: of this book, and dated inside the program; an ineligible category is

@@ -24,7 +24,7 @@ use crate::access::store::AccessStore;
 use crate::access::{Access, Act};
 use crate::domain::category::Category;
 use crate::domain::ids::CommunityId;
-use crate::domain::limits::{check_text, MAX_AMOUNT_FEN};
+use crate::domain::limits::{required_text, MAX_AMOUNT_FEN};
 use crate::domain::money::Fen;
 use crate::error::{Error, Result};
 use crate::ledger::store::CommunityRow;
@@ -157,16 +157,6 @@ fn check_amount(field: &str, amount: Fen) -> Result<Fen> {
     Ok(amount)
 }
 
-/// A required text of at most `max` characters, trimmed.
-fn required<'a>(field: &str, text: &'a str, max: usize) -> Result<&'a str> {
-    let text = text.trim();
-    if text.is_empty() {
-        return Err(Error::invalid(field, "须填写"));
-    }
-    check_text(text, max).map_err(|reason| Error::invalid(field, reason))?;
-    Ok(text)
-}
-
 impl<S: SubsidiesStore + AccessStore> Subsidies<S> {
     pub fn new(ledger: &Ledger<S>) -> Subsidies<S> {
         Subsidies { ledger: ledger.clone() }
@@ -178,8 +168,8 @@ impl<S: SubsidiesStore + AccessStore> Subsidies<S> {
 
     /// 新建补贴项目: in the book that receives it (the collective's for a collective grant).
     pub async fn add_program(&self, book: &Book, input: &ProgramInput<'_>, user: &str) -> Result<ProgramRow> {
-        let document_no = required("文号", input.document_no, 100)?;
-        let purpose = required("用途", input.purpose, 200)?;
+        let document_no = required_text("文号", input.document_no, 100)?;
+        let purpose = required_text("用途", input.purpose, 200)?;
         let approved = check_amount("批复金额", input.approved)?;
         if input.ends_on <= input.starts_on {
             return Err(Error::invalid("截止日期", format!("{} 须晚于开始日期 {}", input.ends_on, input.starts_on)));

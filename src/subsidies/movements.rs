@@ -6,9 +6,10 @@ use chrono::{NaiveDate, Utc};
 
 use super::reconcile::Side;
 use super::store::{NewDisbursement, NewReceipt, ProgramRow, ReceiptRow, SubsidiesStore, SubsidiesTx, Withdrawal};
-use super::{check_amount, find_program, program_by_key, required, Subsidies};
+use super::{check_amount, find_program, program_by_key, Subsidies};
 use crate::access::store::AccessStore;
 use crate::access::Act;
+use crate::domain::limits::required_text;
 use crate::domain::money::Fen;
 use crate::error::{Error, Result};
 
@@ -128,7 +129,7 @@ impl<S: SubsidiesStore + AccessStore> Subsidies<S> {
         date: NaiveDate,
         user: &str,
     ) -> Result<()> {
-        let reason = required("撤回原因", reason, 200)?;
+        let reason = required_text("撤回原因", reason, 200)?;
         let act = if side == Side::Disbursement { Act::Disburse } else { Act::Keep };
         let user = self.actor("撤回人", user, community, act).await?;
         let mut tx = self.store().begin().await?;
@@ -245,7 +246,7 @@ async fn check_disbursement<T: SubsidiesTx>(
             format!("{} 不在项目期间 {} 至 {} 内", r.date, program.starts_on, program.ends_on.pred_opt().unwrap_or(program.ends_on)),
         ));
     }
-    let payee = required("收款单位", &r.payee, 100)?;
+    let payee = required_text("收款单位", &r.payee, 100)?;
     let reference = r.reference.trim();
     crate::domain::limits::check_text(reference, 60).map_err(|reason| Error::invalid("凭证号", reason))?;
     if let std::collections::hash_map::Entry::Vacant(entry) = disbursed.entry(program.id) {

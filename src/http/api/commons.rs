@@ -19,6 +19,7 @@ use crate::error::Error;
 use crate::http::error::{HttpError, HttpResult};
 use crate::http::extract::Signed;
 use crate::http::pages::accountant::IMPORT_LIMIT_BYTES;
+use crate::http::pages::subsidies::amount;
 use crate::http::pages::{date_or_today, month_given};
 use crate::http::{App, AppStore, Scope};
 use crate::ledger::Book;
@@ -41,10 +42,6 @@ pub fn routes<S: AppStore>() -> Router<App<S>> {
         .route("/api/v1/communities/{community}/collective/distributions", post(distribute::<S>))
         .route("/api/v1/communities/{community}/collective/distributions/{id}", get(distribution::<S>))
         .route("/api/v1/communities/{community}/collective/distributions/{id}/pay", post(pay_distribution::<S>))
-}
-
-fn amount(field: &str, text: &str) -> crate::Result<Fen> {
-    Fen::parse(text).map_err(|e| Error::invalid(field, format!("“{text}”：{e}")))
 }
 
 /// The community's book of the collective (rural_collective chart).

@@ -306,18 +306,7 @@ async fn import<S: AppStore>(
     mut form: axum::extract::Multipart,
 ) -> HttpResult<Response> {
     let scope = app.scope(&caller, id, Act::Keep).await.page()?;
-    let (mut csrf, mut file) = (String::new(), Vec::new());
-    while let Some(field) = form.next_field().await.map_err(|e| HttpError::invalid("file", format!("上传内容无法读取：{e}")).as_page())?
-    {
-        match field.name() {
-            Some("csrf") => csrf = field.text().await.unwrap_or_default(),
-            Some("file") => {
-                file = field.bytes().await.map_err(|e| HttpError::invalid("file", format!("文件无法读取：{e}")).as_page())?.to_vec()
-            }
-            _ => {}
-        }
-    }
-    caller.check_form(&csrf)?;
+    let file = super::upload(&caller, &mut form).await?;
     let (status, data) = match household_import(&app, &caller, &scope, &file).await.page()? {
         Ok(result) => (StatusCode::OK, minijinja::context! { result, ..base(&scope, &scope.book) }),
         Err((heading, problems)) => {

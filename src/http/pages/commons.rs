@@ -11,6 +11,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use minijinja::Value;
 
+use super::subsidies::{amount, date};
 use super::{page, AsPage, Fields};
 use crate::access::Act;
 use crate::collective::plan::{parse_percent, Provisions};
@@ -40,15 +41,6 @@ pub fn routes<S: AppStore>() -> Router<App<S>> {
 
 fn community(scope: &Scope) -> Value {
     minijinja::context! { id => scope.community.id.0, name => scope.community.name }
-}
-
-fn date(field: &str, text: &str) -> Result<chrono::NaiveDate> {
-    chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
-        .map_err(|_| Error::invalid(field, format!("“{text}”不是日期，应写作 2025-01-31")))
-}
-
-fn amount(field: &str, text: &str) -> Result<Fen> {
-    Fen::parse(text).map_err(|e| Error::invalid(field, format!("“{text}”：{e}")))
 }
 
 fn month(field: &str, text: &str) -> Result<Period> {
@@ -216,18 +208,7 @@ async fn collective_act<S: AppStore>(
 /// The roster uploaded (multipart: csrf, file).
 async fn roster<S: AppStore>(State(app): State<App<S>>, Path(id): Path<i64>, caller: Caller, mut form: Multipart) -> HttpResult<Response> {
     let scope = app.scope(&caller, id, Act::Keep).await.page()?;
-    let (mut csrf, mut file) = (String::new(), Vec::new());
-    while let Some(field) = form.next_field().await.map_err(|e| HttpError::invalid("file", format!("上传内容无法读取：{e}")).as_page())?
-    {
-        match field.name() {
-            Some("csrf") => csrf = field.text().await.unwrap_or_default(),
-            Some("file") => {
-                file = field.bytes().await.map_err(|e| HttpError::invalid("file", format!("文件无法读取：{e}")).as_page())?.to_vec()
-            }
-            _ => {}
-        }
-    }
-    caller.check_form(&csrf)?;
+    let file = super::upload(&caller, &mut form).await?;
     let done = async {
         let book = collective_book(&app, &scope).await?;
         Collective::new(&app.ledger).import_roster(&book, &file, caller.username()).await

@@ -97,6 +97,23 @@ pub fn page_with(status: StatusCode, caller: &Caller, template: &str, title: &st
     Ok((status, page(caller, template, title, data)?).into_response())
 }
 
+/// The file of an upload form (multipart: `csrf`, `file`), once its CSRF token is checked.
+pub async fn upload(caller: &Caller, form: &mut axum::extract::Multipart) -> HttpResult<Vec<u8>> {
+    let (mut csrf, mut file) = (String::new(), Vec::new());
+    while let Some(field) = form.next_field().await.map_err(|e| HttpError::invalid("file", format!("上传内容无法读取：{e}")).as_page())?
+    {
+        match field.name() {
+            Some("csrf") => csrf = field.text().await.unwrap_or_default(),
+            Some("file") => {
+                file = field.bytes().await.map_err(|e| HttpError::invalid("file", format!("文件无法读取：{e}")).as_page())?.to_vec()
+            }
+            _ => {}
+        }
+    }
+    caller.check_form(&csrf)?;
+    Ok(file)
+}
+
 /// A submitted form's fields; a field may repeat (the bills ticked).
 pub struct Fields(Vec<(String, String)>);
 

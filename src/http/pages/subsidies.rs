@@ -17,7 +17,7 @@ use crate::access::{Act, User};
 use crate::domain::category::Category;
 use crate::domain::money::Fen;
 use crate::error::{Error, Result};
-use crate::http::error::{HttpError, HttpResult};
+use crate::http::error::HttpResult;
 use crate::http::extract::Caller;
 use crate::http::{see_other, App, AppStore, Scope};
 use crate::ledger::Book;
@@ -112,12 +112,14 @@ pub struct WithdrawIn {
     pub date: Option<String>,
 }
 
-fn date(field: &str, text: &str) -> Result<chrono::NaiveDate> {
+/// A date of a form or a body, yyyy-mm-dd, the field named when it is not one.
+pub(crate) fn date(field: &str, text: &str) -> Result<chrono::NaiveDate> {
     chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
         .map_err(|_| Error::invalid(field, format!("“{text}”不是日期，应写作 2025-01-31")))
 }
 
-fn amount(field: &str, text: &str) -> Result<Fen> {
+/// An amount of a form or a body ("1234.56"), the field named when it is not one.
+pub(crate) fn amount(field: &str, text: &str) -> Result<Fen> {
     Fen::parse(text).map_err(|e| Error::invalid(field, format!("“{text}”：{e}")))
 }
 
@@ -391,18 +393,7 @@ async fn import<S: AppStore>(
     mut form: axum::extract::Multipart,
 ) -> HttpResult<Response> {
     let scope = app.scope(&caller, id, Act::Disburse).await.page()?;
-    let (mut csrf, mut file) = (String::new(), Vec::new());
-    while let Some(field) = form.next_field().await.map_err(|e| HttpError::invalid("file", format!("上传内容无法读取：{e}")).as_page())?
-    {
-        match field.name() {
-            Some("csrf") => csrf = field.text().await.unwrap_or_default(),
-            Some("file") => {
-                file = field.bytes().await.map_err(|e| HttpError::invalid("file", format!("文件无法读取：{e}")).as_page())?.to_vec()
-            }
-            _ => {}
-        }
-    }
-    caller.check_form(&csrf)?;
+    let file = super::upload(&caller, &mut form).await?;
     let done = async {
         let rows = crate::subsidies::import::parse_disbursements(&file)?;
         Subsidies::new(&app.ledger).disburse(&scope.community, &rows, caller.username()).await
