@@ -5,7 +5,8 @@
 //!    keep-alive clients for `--seconds`;
 //! 2. the payment API: 8 concurrent clients, a fresh Idempotency-Key per request, one
 //!    household each at a time; then every acknowledged payment is counted in the database
-//!    exactly once and `verify` runs on it;
+//!    exactly once and `verify` runs on it; the server's /metrics tells how many group commits
+//!    recorded them, their mean size and time;
 //! 3. login: the time of one login (the argon2id hash of the password dominates), p50 and p90.
 //!
 //!     cargo bench --bench web -- [--households 3000] [--seconds 10] [--pg postgres://…]
@@ -157,6 +158,23 @@ where
     (all, started.elapsed())
 }
 
+/// The server's group commits so far, from its /metrics: how many, their mean size and time.
+async fn group_commits(base: &str) {
+    let text = reqwest::get(format!("{base}/metrics")).await.unwrap().text().await.unwrap();
+    let value = |name: &str| -> f64 {
+        let line = text.lines().find(|l| l.split(' ').next() == Some(name)).unwrap_or_else(|| panic!("{name} in /metrics"));
+        line.rsplit(' ').next().unwrap().parse().unwrap()
+    };
+    let commits = value("mingzhang_payment_batch_duration_seconds_count");
+    let seconds = value("mingzhang_payment_batch_duration_seconds_sum");
+    let payments = value("mingzhang_payment_batch_payments_total");
+    println!(
+        "  group commits: {commits}, {:.1} payments and {:.2} ms each on average",
+        payments / commits.max(1.0),
+        seconds * 1000.0 / commits.max(1.0)
+    );
+}
+
 async fn count_payments(url: &str) -> i64 {
     let store = AnyStore::connect(url).await.unwrap();
     with_store!(store, s => {
@@ -209,6 +227,7 @@ async fn main() {
     .await;
     let acknowledged = latencies.len() as i64;
     report(&format!("payments API ({} clients)", args.payers), latencies, took);
+    group_commits(&base).await;
 
     // 3. Logins, one after another.
     let mut latencies = Vec::new();

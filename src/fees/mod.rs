@@ -56,7 +56,7 @@ impl<S: FeesStore> Fees<S> {
         Fees { ledger: ledger.clone() }
     }
 
-    fn store(&self) -> &S {
+    pub(crate) fn store(&self) -> &S {
         &self.ledger.store
     }
 }

@@ -16,6 +16,32 @@ struct Histogram {
     sum_s: f64,
 }
 
+impl Histogram {
+    fn observe(&mut self, took: Duration) {
+        let s = took.as_secs_f64();
+        for (i, bound) in BUCKETS_S.iter().enumerate() {
+            if s <= *bound {
+                self.counts[i] += 1;
+            }
+        }
+        self.count += 1;
+        self.sum_s += s;
+    }
+
+    /// The histogram's lines under `name`, each with `labels` (`a="x",` or empty).
+    fn render(&self, out: &mut String, name: &str, labels: &str) {
+        for (i, bound) in BUCKETS_S.iter().enumerate() {
+            out.push_str(&format!("{name}_bucket{{{labels}le=\"{bound}\"}} {}\n", self.counts[i]));
+        }
+        out.push_str(&format!("{name}_bucket{{{labels}le=\"+Inf\"}} {}\n", self.count));
+        let labels = match labels.trim_end_matches(',') {
+            "" => String::new(),
+            some => format!("{{{some}}}"),
+        };
+        out.push_str(&format!("{name}_sum{labels} {}\n{name}_count{labels} {}\n", self.sum_s, self.count));
+    }
+}
+
 #[derive(Default)]
 struct Registry {
     /// (route, method) → latency.
@@ -24,6 +50,10 @@ struct Registry {
     statuses: BTreeMap<(String, u16), u64>,
     errors: BTreeMap<&'static str, u64>,
     counters: BTreeMap<&'static str, u64>,
+    /// The time of each group commit of payments (`http::batch`).
+    payment_batches: Histogram,
+    /// Payments taken into those group commits, refused ones included.
+    batched_payments: u64,
 }
 
 static REGISTRY: LazyLock<Mutex<Registry>> = LazyLock::new(|| Mutex::new(Registry::default()));
@@ -34,16 +64,16 @@ fn with<T>(f: impl FnOnce(&mut Registry) -> T) -> T {
 
 pub fn request(route: &str, method: &str, status: u16, took: Duration) {
     with(|r| {
-        let h = r.requests.entry((route.to_string(), method.to_string())).or_default();
-        let s = took.as_secs_f64();
-        for (i, bound) in BUCKETS_S.iter().enumerate() {
-            if s <= *bound {
-                h.counts[i] += 1;
-            }
-        }
-        h.count += 1;
-        h.sum_s += s;
+        r.requests.entry((route.to_string(), method.to_string())).or_default().observe(took);
         *r.statuses.entry((route.to_string(), status)).or_default() += 1;
+    });
+}
+
+/// One group commit of `payments` payments, recorded in `took`.
+pub fn payment_batch(payments: usize, took: Duration) {
+    with(|r| {
+        r.payment_batches.observe(took);
+        r.batched_payments += payments as u64;
     });
 }
 
@@ -93,14 +123,17 @@ pub fn render() -> String {
         out.push_str("# HELP mingzhang_http_request_duration_seconds Request latency by route.\n");
         out.push_str("# TYPE mingzhang_http_request_duration_seconds histogram\n");
         for ((route, method), h) in &r.requests {
-            let l = format!("route=\"{}\",method=\"{}\"", label(route), method);
-            for (i, bound) in BUCKETS_S.iter().enumerate() {
-                out.push_str(&format!("mingzhang_http_request_duration_seconds_bucket{{{l},le=\"{bound}\"}} {}\n", h.counts[i]));
-            }
-            out.push_str(&format!("mingzhang_http_request_duration_seconds_bucket{{{l},le=\"+Inf\"}} {}\n", h.count));
-            out.push_str(&format!("mingzhang_http_request_duration_seconds_sum{{{l}}} {}\n", h.sum_s));
-            out.push_str(&format!("mingzhang_http_request_duration_seconds_count{{{l}}} {}\n", h.count));
+            let labels = format!("route=\"{}\",method=\"{}\",", label(route), method);
+            h.render(&mut out, "mingzhang_http_request_duration_seconds", &labels);
         }
+        out.push_str("# HELP mingzhang_payment_batch_duration_seconds Time to record one group commit of payments.\n");
+        out.push_str("# TYPE mingzhang_payment_batch_duration_seconds histogram\n");
+        r.payment_batches.render(&mut out, "mingzhang_payment_batch_duration_seconds", "");
+        out.push_str("# HELP mingzhang_payment_batch_payments_total Payments taken into group commits, refused ones included.\n");
+        out.push_str(&format!(
+            "# TYPE mingzhang_payment_batch_payments_total counter\nmingzhang_payment_batch_payments_total {}\n",
+            r.batched_payments
+        ));
         out.push_str("# HELP mingzhang_http_responses_total Responses by route and status.\n");
         out.push_str("# TYPE mingzhang_http_responses_total counter\n");
         for ((route, status), n) in &r.statuses {
@@ -149,5 +182,19 @@ mod tests {
         assert!(text.contains("mingzhang_verify_findings{invariant=\"8\"} 1"), "{text}");
         assert!(text.contains("mingzhang_verify_findings{invariant=\"1\"} 0"), "{text}");
         assert!(text.contains("mingzhang_verify_last_duration_seconds 1.5"), "{text}");
+    }
+
+    #[test]
+    fn group_commits_are_rendered_as_a_histogram_with_their_payments() {
+        // The only test that records group commits: the registry is the process's.
+        payment_batch(3, Duration::from_millis(2));
+        payment_batch(5, Duration::from_millis(30));
+        let text = render();
+        assert!(text.contains("mingzhang_payment_batch_duration_seconds_bucket{le=\"0.001\"} 0\n"), "{text}");
+        assert!(text.contains("mingzhang_payment_batch_duration_seconds_bucket{le=\"0.0025\"} 1\n"), "{text}");
+        assert!(text.contains("mingzhang_payment_batch_duration_seconds_bucket{le=\"0.05\"} 2\n"), "{text}");
+        assert!(text.contains("mingzhang_payment_batch_duration_seconds_bucket{le=\"+Inf\"} 2\n"), "{text}");
+        assert!(text.contains("mingzhang_payment_batch_duration_seconds_count 2\n"), "{text}");
+        assert!(text.contains("mingzhang_payment_batch_payments_total 8\n"), "{text}");
     }
 }

@@ -133,7 +133,9 @@ pub const PUBLIC_PAGE_TTL: Duration = Duration::from_secs(10);
 pub struct Scope {
     pub community: CommunityRow,
     pub street: String,
-    pub book: Book,
+    /// Shared: every request of the community reads it from `App::scopes`, and a book carries
+    /// its whole chart.
+    pub book: Arc<Book>,
 }
 
 impl<S: AppStore> App<S> {
@@ -172,7 +174,7 @@ impl<S: AppStore> App<S> {
         let community = self.communities().await?.into_iter().find(|c| c.id.0 == id).ok_or_else(HttpError::not_found)?;
         let street = self.access.street_of(community.id).await?;
         let book = self.fee_book(community.id).await?;
-        let scope = Scope { community, street, book };
+        let scope = Scope { community, street, book: Arc::new(book) };
         self.scopes.put(id, scope.clone());
         Ok(scope)
     }

@@ -37,6 +37,16 @@ pub trait Store: Clone + Send + Sync + 'static {
     /// Starts a transaction that only reads; on SQLite several run at once beside a writer.
     fn read(&self) -> impl Future<Output = Result<Self::Tx>> + Send;
     fn close(&self) -> impl Future<Output = ()> + Send;
+    /// Whether writes go fastest from one thread pinned beside the engine's writer (SQLite,
+    /// see `affinity`): a server then gives its stream of writes such a thread.
+    fn pinned_writer(&self) -> bool {
+        false
+    }
+}
+
+/// Pins the calling thread beside SQLite's writer (see `affinity`).
+pub(crate) fn pin_writer_beside_caller() {
+    affinity::pin_writer_beside_caller();
 }
 
 /// One transaction. Dropping it without `commit` rolls everything back. Each wing adds its

@@ -59,7 +59,7 @@ pub struct BookQuery {
 pub async fn book_of<S: AppStore>(app: &App<S>, scope: &Scope, code: Option<&str>) -> crate::Result<Book> {
     match code.filter(|c| !c.is_empty()) {
         Some(code) => app.ledger.book(scope.community.id, code).await,
-        None => Ok(scope.book.clone()),
+        None => Ok(Book::clone(&scope.book)),
     }
 }
 
