@@ -57,7 +57,8 @@ fn open_bills_where(filter: &str) -> String {
     format!("SELECT * FROM ({}) o WHERE open_fen > 0 ORDER BY household_id, period, fee_item_id", bills_with_open_fen(filter))
 }
 
-/// Household ids for `IN (…)`, and those of them to bind in order. Up to KEPT_ID_LIST ids are
+/// Household ids for `IN (…)`, and those of them to bind in order (none for literals, whose
+/// statement is then not kept either). Up to KEPT_ID_LIST ids are
 /// placeholders from `$first`: the statement's text then depends only on how many there are,
 /// so its prepared statement is kept and used again. Written as literals, every payment batch
 /// was a statement never seen before, parsed and planned each time (on PostgreSQL 0.55 ms for
@@ -673,7 +674,7 @@ macro_rules! impl_fees_tx {
                 for chunk in ids.chunks(ROWS_PER_INSERT) {
                     let (list, bound) = id_list(2, chunk);
                     let sql = format!("SELECT {HOUSEHOLD_COLUMNS} FROM households WHERE community_id = $1 AND id IN ({list})");
-                    let mut query = sqlx::query_as::<$db, HouseholdRow>(&sql).persistent(chunk.len() <= KEPT_ID_LIST).bind(community_id);
+                    let mut query = sqlx::query_as::<$db, HouseholdRow>(&sql).persistent(!bound.is_empty()).bind(community_id);
                     for id in bound {
                         query = query.bind(id.0);
                     }
@@ -1064,7 +1065,7 @@ macro_rules! impl_fees_tx {
                     let (list, bound) = id_list(3, chunk);
                     let sql = open_bills_where(&format!("+b.book_id = $2 AND b.household_id IN ({list})"));
                     let mut query =
-                        sqlx::query_as::<$db, OpenBillRow>(&sql).persistent(chunk.len() <= KEPT_ID_LIST).bind(book.community_id).bind(book.book_id);
+                        sqlx::query_as::<$db, OpenBillRow>(&sql).persistent(!bound.is_empty()).bind(book.community_id).bind(book.book_id);
                     for id in bound {
                         query = query.bind(id.0);
                     }

@@ -28,17 +28,15 @@ impl Histogram {
         self.sum_s += s;
     }
 
-    /// The histogram's lines under `name`, each with `labels` (`a="x",` or empty).
+    /// The histogram's lines under `name`, each with `labels` (`a="x",b="y"`, or empty).
     fn render(&self, out: &mut String, name: &str, labels: &str) {
+        let (before_le, braced) =
+            if labels.is_empty() { (String::new(), String::new()) } else { (format!("{labels},"), format!("{{{labels}}}")) };
         for (i, bound) in BUCKETS_S.iter().enumerate() {
-            out.push_str(&format!("{name}_bucket{{{labels}le=\"{bound}\"}} {}\n", self.counts[i]));
+            out.push_str(&format!("{name}_bucket{{{before_le}le=\"{bound}\"}} {}\n", self.counts[i]));
         }
-        out.push_str(&format!("{name}_bucket{{{labels}le=\"+Inf\"}} {}\n", self.count));
-        let labels = match labels.trim_end_matches(',') {
-            "" => String::new(),
-            some => format!("{{{some}}}"),
-        };
-        out.push_str(&format!("{name}_sum{labels} {}\n{name}_count{labels} {}\n", self.sum_s, self.count));
+        out.push_str(&format!("{name}_bucket{{{before_le}le=\"+Inf\"}} {}\n", self.count));
+        out.push_str(&format!("{name}_sum{braced} {}\n{name}_count{braced} {}\n", self.sum_s, self.count));
     }
 }
 
@@ -123,7 +121,7 @@ pub fn render() -> String {
         out.push_str("# HELP mingzhang_http_request_duration_seconds Request latency by route.\n");
         out.push_str("# TYPE mingzhang_http_request_duration_seconds histogram\n");
         for ((route, method), h) in &r.requests {
-            let labels = format!("route=\"{}\",method=\"{}\",", label(route), method);
+            let labels = format!("route=\"{}\",method=\"{}\"", label(route), method);
             h.render(&mut out, "mingzhang_http_request_duration_seconds", &labels);
         }
         out.push_str("# HELP mingzhang_payment_batch_duration_seconds Time to record one group commit of payments.\n");

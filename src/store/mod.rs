@@ -149,7 +149,7 @@ impl AnyStore {
     /// For a process that writes from one thread (the command line, the benchmarks): keeps
     /// SQLite's writer on the caller's core (see `affinity`). PostgreSQL needs nothing.
     pub fn pin_writer_here(&self) {
-        if let AnyStore::Sqlite(_) = self {
+        if crate::with_store!(self, s => s.pinned_writer()) {
             affinity::pin_writer_beside_caller();
         }
     }
