@@ -1,5 +1,6 @@
 //! Payments by group commit. Every payment the server takes goes to one task, which gathers
-//! the payments waiting while its previous transaction committed and records them together
+//! the payments waiting while its previous transaction committed (under load, waiting a moment
+//! for the clients it has just answered: `linger`) and records them together
 //! (`Fees::pay_many`): one transaction, one commit (one fsync on PostgreSQL) for all of them,
 //! each still with its own receipt number, voucher and answer, one statement of each kind for
 //! the batch, and, should one be refused, each in a savepoint so that it leaves the others
@@ -24,6 +25,10 @@ use crate::ledger::Book;
 
 /// Payments recorded in one transaction at most.
 const MAX_BATCH: usize = 64;
+
+/// How long a batch waits, at most, for the clients the last one answered (see `linger`).
+/// Tokio's timer ticks by the millisecond, so a wait that runs out lasts one to two.
+const LINGER: std::time::Duration = std::time::Duration::from_millis(1);
 
 /// A payment as it waits in the queue.
 struct Job {
@@ -143,17 +148,19 @@ impl<T: AccessTx> Alongside<T> for AuditOf<'_> {
 }
 
 async fn record<S: AppStore>(fees: Fees<S>, mut jobs: mpsc::Receiver<Job>) {
+    // The payments in flight when the last batch was answered: its own clients, who may be
+    // about to send their next one, and those that had queued meanwhile.
+    let mut in_flight = 0;
     while let Some(first) = jobs.recv().await {
         // Let the requests already being parsed on the other workers reach the queue, so a
         // batch gathers them rather than leaving them to the next commit.
         tokio::task::yield_now().await;
         let mut batch = vec![first];
-        while batch.len() < MAX_BATCH {
-            match jobs.try_recv() {
-                Ok(job) => batch.push(job),
-                Err(_) => break,
-            }
+        drain(&mut jobs, &mut batch);
+        if in_flight > 1 {
+            linger(&mut jobs, &mut batch, in_flight.min(MAX_BATCH)).await;
         }
+        let answered = batch.len();
         // One transaction per book and cashier (who posts the group's vouchers): a batch of
         // two communities' payments is two groups.
         while !batch.is_empty() {
@@ -172,5 +179,112 @@ async fn record<S: AppStore>(fees: Fees<S>, mut jobs: mpsc::Receiver<Job>) {
                 let _ = job.reply.send(answer);
             }
         }
+        in_flight = answered + jobs.len();
+    }
+}
+
+/// Adds the payments already waiting to `batch`, up to a batch's limit.
+fn drain<J>(jobs: &mut mpsc::Receiver<J>, batch: &mut Vec<J>) {
+    while batch.len() < MAX_BATCH {
+        match jobs.try_recv() {
+            Ok(job) => batch.push(job),
+            Err(_) => break,
+        }
+    }
+}
+
+/// Waits (at most `LINGER`) until `batch` holds `expected` payments, as PostgreSQL's
+/// `commit_delay` waits for other commits to share its flush. Under a steady load the clients
+/// answered by one commit send their next payment while the next batch is being recorded, so
+/// without the wait the clients settle into two cohorts taking turns, each with half the
+/// commits' room; waiting for the clients just answered (a loopback round trip, well under a
+/// millisecond) lets them share one. A lone payment (the last batch held one) never waits; a
+/// client that does not come back costs one wait, after which `expected` follows the load.
+async fn linger<J>(jobs: &mut mpsc::Receiver<J>, batch: &mut Vec<J>, expected: usize) {
+    let deadline = tokio::time::Instant::now() + LINGER;
+    while batch.len() < expected {
+        match tokio::time::timeout_at(deadline, jobs.recv()).await {
+            Ok(Some(job)) => {
+                batch.push(job);
+                drain(jobs, batch);
+            }
+            Ok(None) | Err(_) => break,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use tokio::sync::mpsc;
+    use tokio::time::{sleep, Instant};
+
+    use super::{linger, LINGER};
+
+    /// When a client comes back: soon (after the other tasks have run a few times, as a
+    /// loopback round trip) or after a while.
+    enum Back {
+        Soon,
+        After(Duration),
+    }
+
+    /// Sends `jobs` one after another, as clients coming back.
+    fn clients(queue: mpsc::Sender<u32>, jobs: Vec<(Back, u32)>) {
+        tokio::spawn(async move {
+            for (back, job) in jobs {
+                match back {
+                    Back::Soon => {
+                        for _ in 0..3 {
+                            tokio::task::yield_now().await;
+                        }
+                    }
+                    Back::After(gap) => sleep(gap).await,
+                }
+                let _ = queue.send(job).await;
+            }
+            // Held open a while, so that a closed queue does not end the wait early.
+            sleep(LINGER * 10).await;
+        });
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_batch_waits_for_the_clients_expected_and_no_longer() {
+        let (queue, mut jobs) = mpsc::channel(16);
+        clients(queue, vec![(Back::Soon, 2), (Back::Soon, 3), (Back::After(LINGER / 2), 4)]);
+        let started = Instant::now();
+        let mut batch = vec![1];
+        linger(&mut jobs, &mut batch, 3).await;
+        assert_eq!(batch, vec![1, 2, 3], "the two expected joined; the one after them was not waited for");
+        assert_eq!(started.elapsed(), Duration::ZERO, "answered as the last expected payment came");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_client_that_does_not_come_back_costs_one_wait() {
+        let (queue, mut jobs) = mpsc::channel(16);
+        clients(queue, vec![(Back::Soon, 2)]);
+        let started = Instant::now();
+        let mut batch = vec![1];
+        linger(&mut jobs, &mut batch, 4).await;
+        assert_eq!(batch, vec![1, 2]);
+        let waited = started.elapsed();
+        assert!(waited >= LINGER && waited <= LINGER * 2, "gave up at the deadline, waited {waited:?}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn those_already_waiting_join_without_a_wait() {
+        let (queue, mut jobs) = mpsc::channel(16);
+        for job in 2..=5 {
+            queue.send(job).await.unwrap();
+        }
+        let started = Instant::now();
+        let mut batch = vec![1];
+        linger(&mut jobs, &mut batch, 3).await;
+        assert_eq!(batch, vec![1, 2, 3, 4, 5], "all that wait join, even past the number expected");
+        assert_eq!(started.elapsed(), Duration::ZERO);
+        drop(queue);
+        let mut alone = vec![6];
+        linger(&mut jobs, &mut alone, 3).await;
+        assert_eq!(alone, vec![6], "a closed queue ends the wait");
     }
 }
