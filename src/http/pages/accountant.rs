@@ -4,6 +4,8 @@
 //! as CSV and XLSX downloads. Every page works on one book of the community (`?book=`, the
 //! company's by default).
 
+use std::sync::Arc;
+
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -56,10 +58,11 @@ pub struct BookQuery {
 }
 
 /// The book a page works on: `?book=` or the community's fee book.
-pub async fn book_of<S: AppStore>(app: &App<S>, scope: &Scope, code: Option<&str>) -> crate::Result<Book> {
+pub async fn book_of<S: AppStore>(app: &App<S>, scope: &Scope, code: Option<&str>) -> crate::Result<Arc<Book>> {
     match code.filter(|c| !c.is_empty()) {
-        Some(code) => app.ledger.book(scope.community.id, code).await,
-        None => Ok(Book::clone(&scope.book)),
+        Some(code) => app.ledger.book(scope.community.id, code).await.map(Arc::new),
+        // The scope's own book, shared: a book carries its whole chart.
+        None => Ok(scope.book.clone()),
     }
 }
 

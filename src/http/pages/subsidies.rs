@@ -198,7 +198,7 @@ impl WithdrawIn {
 }
 
 /// The book a program or expense goes to: the one named, or the community's company book.
-pub async fn book_named<S: AppStore>(app: &App<S>, scope: &Scope, code: Option<&str>) -> Result<Book> {
+pub async fn book_named<S: AppStore>(app: &App<S>, scope: &Scope, code: Option<&str>) -> Result<std::sync::Arc<Book>> {
     super::accountant::book_of(app, scope, code).await
 }
 
