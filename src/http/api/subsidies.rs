@@ -14,8 +14,9 @@ use super::ApiJson;
 use crate::access::{Act, Role};
 use crate::http::error::{HttpError, HttpResult};
 use crate::http::extract::Signed;
+use crate::http::pages::accountant::book_of;
 use crate::http::pages::accountant::IMPORT_LIMIT_BYTES;
-use crate::http::pages::subsidies::{book_named, statement_file, DisbursementIn, ExpenseIn, ProgramIn, ReceiptIn, ReconcileIn, WithdrawIn};
+use crate::http::pages::subsidies::{statement_file, DisbursementIn, ExpenseIn, ProgramIn, ReceiptIn, ReconcileIn, WithdrawIn};
 use crate::http::pages::{date_or_today, month_given};
 use crate::http::{App, AppStore};
 use crate::spending::Spending;
@@ -59,7 +60,7 @@ async fn add_program<S: AppStore>(
 ) -> HttpResult<Response> {
     caller.check_api_write(&headers)?;
     let scope = app.scope(&caller, id, Act::Keep).await?;
-    let book = book_named(&app, &scope, body.book.as_deref()).await?;
+    let book = book_of(&app, &scope, body.book.as_deref()).await?;
     let program = Subsidies::new(&app.ledger).add_program(&book, &body.input()?, caller.username()).await?;
     app.audit(&caller, Some(scope.community.id), "subsidy_program", &program.title()).await;
     Ok((StatusCode::CREATED, Json(program)).into_response())
@@ -169,7 +170,7 @@ async fn release<S: AppStore>(
 ) -> HttpResult<Json<Vec<Release>>> {
     caller.check_api_write(&headers)?;
     let scope = app.scope(&caller, id, Act::Keep).await?;
-    let book = book_named(&app, &scope, body.book.as_deref()).await?;
+    let book = book_of(&app, &scope, body.book.as_deref()).await?;
     let period = month_given("period", Some(&body.period))?.ok_or_else(|| HttpError::invalid("period", "须填写月份"))?;
     let done = Subsidies::new(&app.ledger).release(&book, period, caller.username()).await?;
     app.audit(&caller, Some(scope.community.id), "subsidy_release", &format!("结转递延收益 {period}")).await;
@@ -185,7 +186,7 @@ async fn expense<S: AppStore>(
 ) -> HttpResult<Response> {
     caller.check_api_write(&headers)?;
     let scope = app.scope(&caller, id, Act::Keep).await?;
-    let book = book_named(&app, &scope, body.book.as_deref()).await?;
+    let book = book_of(&app, &scope, body.book.as_deref()).await?;
     let recorded = Spending::new(&app.ledger).record(&book, &body.input()?, caller.username()).await?;
     app.audit(&caller, Some(scope.community.id), "expense", &format!("支出 #{} 凭证 {}", recorded.expense.id, recorded.voucher)).await;
     Ok((StatusCode::CREATED, Json(recorded)).into_response())

@@ -12,6 +12,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use minijinja::Value;
 
+use super::accountant::book_of;
 use super::{page, AsPage, Fields};
 use crate::access::{Act, User};
 use crate::domain::category::Category;
@@ -197,11 +198,6 @@ impl WithdrawIn {
     }
 }
 
-/// The book a program or expense goes to: the one named, or the community's company book.
-pub async fn book_named<S: AppStore>(app: &App<S>, scope: &Scope, code: Option<&str>) -> Result<std::sync::Arc<Book>> {
-    super::accountant::book_of(app, scope, code).await
-}
-
 /// What `user` may do on the subsidy page of a community.
 fn powers(user: &User) -> Value {
     minijinja::context! {
@@ -288,7 +284,7 @@ async fn act<S: AppStore>(
                     treatment: f("treatment"),
                     eligible: fields.all("eligible").map(str::to_string).collect(),
                 };
-                let book = book_named(&app, &scope, given.book.as_deref()).await?;
+                let book = book_of(&app, &scope, given.book.as_deref()).await?;
                 let p = subsidies.add_program(&book, &given.input()?, &user).await?;
                 Ok((back, format!("补贴项目 {}", p.title())))
             }
