@@ -1,0 +1,378 @@
+//! The pages in a real browser: headless Chromium driven through ChromeDriver's WebDriver
+//! protocol (plain HTTP and JSON, so no client library is needed) against the real server. A
+//! cashier takes a payment and opens its receipt; an accountant enters a voucher that a
+//! reviewer reviews and posts; a resident reads the public page and their own bills on a
+//! 390×844 phone screen. Screenshots are kept under target/browser-screenshots/.
+
+use crate::common;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use base64::Engine;
+use common::*;
+use mingzhang::access::{Access, NewUser, Role};
+use serde_json::{json, Value};
+
+const PASSWORD: &str = "browser password 1";
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+struct Killed(Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// The server, and the address it prints.
+fn serve(url: &str) -> (Killed, String) {
+    let mut child = mingzhang()
+        .args(["--db", url, "serve", "--listen", "127.0.0.1:0"])
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start mingzhang serve");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let address = line.split("http://").nth(1).unwrap().trim().trim_end_matches('/').to_string();
+    (Killed(child), format!("http://{address}"))
+}
+
+/// One browser session of ChromeDriver.
+struct Browser {
+    http: reqwest::Client,
+    session: String,
+    _driver: Killed,
+}
+
+impl Browser {
+    async fn start(width: u32, height: u32) -> Browser {
+        let port = free_port();
+        let driver = Killed(
+            Command::new("chromedriver")
+                .arg(format!("--port={port}"))
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("chromedriver"),
+        );
+        let http = reqwest::Client::new();
+        let base = format!("http://127.0.0.1:{port}");
+        for _ in 0..100 {
+            if http.get(format!("{base}/status")).send().await.is_ok() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        // A phone's screen is emulated (headless Chromium keeps windows at least 500 wide).
+        let caps = json!({ "capabilities": { "alwaysMatch": { "browserName": "chrome", "goog:chromeOptions": {
+            "binary": "/usr/bin/chromium",
+            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1280,900", "--lang=zh-CN"],
+            "mobileEmulation": { "deviceMetrics": { "width": width, "height": height, "pixelRatio": 1.0 } },
+        } } } });
+        let r: Value = http.post(format!("{base}/session")).json(&caps).send().await.unwrap().json().await.unwrap();
+        let session = r["value"]["sessionId"].as_str().unwrap_or_else(|| panic!("no session: {r}")).to_string();
+        Browser { http, session: format!("{base}/session/{session}"), _driver: driver }
+    }
+
+    async fn call(&self, method: &str, path: &str, body: Value) -> Value {
+        let url = format!("{}{path}", self.session);
+        let req = match method {
+            "GET" => self.http.get(url),
+            "DELETE" => self.http.delete(url),
+            _ => self.http.post(url).json(&body),
+        };
+        let r: Value = req.send().await.unwrap().json().await.unwrap();
+        assert!(r["value"].get("error").is_none(), "{method} {path}: {r}");
+        r["value"].clone()
+    }
+
+    async fn open(&self, url: &str) {
+        self.call("POST", "/url", json!({ "url": url })).await;
+    }
+
+    async fn find(&self, css: &str) -> String {
+        let v = self.call("POST", "/element", json!({ "using": "css selector", "value": css })).await;
+        v[ELEMENT].as_str().unwrap().to_string()
+    }
+
+    /// Clicks what leads to another page, and waits until that page has loaded: the old
+    /// document carries a mark the new one lacks.
+    async fn click(&self, css: &str) {
+        self.call("POST", "/execute/sync", json!({ "script": "window.__mzOld = true;", "args": [] })).await;
+        let e = self.find(css).await;
+        self.call("POST", &format!("/element/{e}/click"), json!({})).await;
+        let script = "return !window.__mzOld && document.readyState === 'complete';";
+        for _ in 0..200 {
+            let r: Value = self
+                .http
+                .post(format!("{}/execute/sync", self.session))
+                .json(&json!({ "script": script, "args": [] }))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            if r["value"] == json!(true) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        panic!("clicking {css} led to no new page");
+    }
+
+    async fn type_into(&self, css: &str, text: &str) {
+        let e = self.find(css).await;
+        self.call("POST", &format!("/element/{e}/clear"), json!({})).await;
+        self.call("POST", &format!("/element/{e}/value"), json!({ "text": text })).await;
+    }
+
+    /// Sets a field the way a date picker would (typing into one depends on the locale).
+    async fn set_value(&self, css: &str, value: &str) {
+        let script = "document.querySelector(arguments[0]).value = arguments[1];";
+        self.call("POST", "/execute/sync", json!({ "script": script, "args": [css, value] })).await;
+    }
+
+    async fn text(&self, css: &str) -> String {
+        let e = self.find(css).await;
+        self.call("GET", &format!("/element/{e}/text"), json!({})).await.as_str().unwrap().to_string()
+    }
+
+    async fn source(&self) -> String {
+        self.call("GET", "/source", json!({})).await.as_str().unwrap().to_string()
+    }
+
+    async fn url(&self) -> String {
+        self.call("GET", "/url", json!({})).await.as_str().unwrap().to_string()
+    }
+
+    /// The page's width as laid out, and the viewport's: a page made for phones has no
+    /// horizontal scroll beyond its tables' own.
+    async fn widths(&self) -> (i64, i64) {
+        let v = self
+            .call("POST", "/execute/sync", json!({ "script": "return [document.body.scrollWidth, window.innerWidth];", "args": [] }))
+            .await;
+        (v[0].as_i64().unwrap(), v[1].as_i64().unwrap())
+    }
+
+    async fn screenshot(&self, name: &str) {
+        let png = self.call("GET", "/screenshot", json!({})).await;
+        let bytes = base64::engine::general_purpose::STANDARD.decode(png.as_str().unwrap()).unwrap();
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/browser-screenshots");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(format!("{name}.png")), bytes).unwrap();
+    }
+
+    async fn login(&self, base: &str, username: &str) {
+        self.open(&format!("{base}/login")).await;
+        self.type_into("input[name=username]", username).await;
+        self.type_into("input[name=password]", PASSWORD).await;
+        self.click("button[type=submit]").await;
+        assert!(self.url().await.ends_with("/app"), "{username} is signed in");
+    }
+
+    async fn logout(&self) {
+        self.click("header form button").await;
+        assert!(!self.url().await.contains("/app"), "logged out");
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        // The driver is killed with its browser; ending the session first lets Chromium exit cleanly.
+        // A client of its own, on a runtime of its own: the test's runtime is blocked here.
+        let url = self.session.clone();
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            rt.block_on(async { reqwest::Client::new().delete(url).timeout(Duration::from_secs(10)).send().await.ok() });
+        })
+        .join();
+    }
+}
+
+/// A community with two households billed for January 2025, a cashier, an accountant, a
+/// reviewer, and the access code of 1-1-101.
+async fn seed(url: &str) -> (i64, String) {
+    let store = mingzhang::store::AnyStore::connect(url).await.unwrap();
+    mingzhang::with_store!(store, s => {
+        let ledger = mingzhang::ledger::Ledger::new(s.clone());
+        let fees = mingzhang::fees::Fees::new(&ledger);
+        let access = Access::new(s.clone());
+        let book = two_households(&ledger, "浏览器社区", "2.00").await;
+        fees.run_billing(&book, period(2025, 1), &[], "会计").await.unwrap();
+        let c = book.row.community_id;
+        for (username, name, role) in [("cashier", "张出纳", Role::Cashier), ("accountant", "王会计", Role::Accountant), ("reviewer", "李审核", Role::Reviewer)] {
+            access.add_user(&NewUser { username, display_name: name, roles: &[role], communities: &[c], street: "", password: Some(PASSWORD) }).await.unwrap();
+        }
+        let h = fees.household_by_label(c, "1-1-101").await.unwrap();
+        let code = access.issue_household_code(c, h.id).await.unwrap();
+        mingzhang::store::Store::close(&s).await;
+        (c.0, code)
+    })
+}
+
+#[tokio::test]
+async fn cashier_accountant_reviewer_and_resident_in_a_browser() {
+    if !oracle_available("chromedriver") {
+        return;
+    }
+    let db = fresh_db().await;
+    let (c, code) = seed(&db.url).await;
+    let (_server, base) = serve(&db.url);
+
+    // The cashier, at an office PC's screen.
+    let b = Browser::start(1280, 900).await;
+    b.login(&base, "cashier").await;
+    b.open(&format!("{base}/app/c/{c}/cashier")).await;
+    b.type_into("input[name=q]", "张三").await;
+    b.click("form.row button").await;
+    b.click("#results a").await;
+    assert!(b.text("#open").await.contains("200.00"));
+    b.set_value("input[name=date]", "2025-01-20").await;
+    b.screenshot("cashier-household").await;
+    b.click("#pay button[type=submit]").await;
+    assert!(b.url().await.contains("/receipts/1"), "the payment opens its receipt");
+    assert_eq!(b.text("#receipt-number").await, "No.000001");
+    assert!(b.text("#amount").await.contains("贰佰元整"));
+    b.screenshot("cashier-receipt").await;
+    b.logout().await;
+
+    // The accountant enters a voucher; the reviewer reviews and posts it.
+    b.login(&base, "accountant").await;
+    b.open(&format!("{base}/app/c/{c}/vouchers/new")).await;
+    b.set_value("input[name=date]", "2025-01-15").await;
+    for (field, value) in [
+        ("summary0", "收取场地租金"),
+        ("account0", "1001"),
+        ("debit0", "300.00"),
+        ("summary1", "收取场地租金"),
+        ("account1", "505101"),
+        ("credit1", "300.00"),
+    ] {
+        b.type_into(&format!("input[name={field}]"), value).await;
+    }
+    b.screenshot("accountant-voucher-entry").await;
+    b.click("#voucher-form button[type=submit]").await;
+    assert_eq!(b.text("#status").await, "制单");
+    let voucher = b.url().await;
+    b.logout().await;
+    b.login(&base, "reviewer").await;
+    b.open(&voucher).await;
+    b.click("#review").await;
+    assert_eq!(b.text("#status").await, "已审核");
+    b.click("#post").await;
+    assert_eq!(b.text("#status").await, "已记账");
+    assert!(b.text("#voucher-label").await.contains("记-0003"), "numbered after the billing run and the payment");
+    b.screenshot("reviewer-posted").await;
+    b.logout().await;
+    drop(b);
+
+    // The resident, on a phone.
+    let phone = Browser::start(390, 844).await;
+    phone.open(&format!("{base}/c/{c}")).await;
+    let public = phone.source().await;
+    assert!(public.contains("物业服务费") && public.contains("收缴率") && !public.contains("张三"));
+    let (page, viewport) = phone.widths().await;
+    assert!(page <= viewport, "the public page fits a phone: {page} > {viewport}");
+    phone.screenshot("resident-public-390x844").await;
+    phone.click("a.button").await;
+    phone.type_into("input[name=household]", "1-1-101").await;
+    phone.type_into("input[name=code]", &code).await;
+    phone.click("form button[type=submit]").await;
+    assert!(phone.text("#open").await.contains("0.00"), "paid in full at the cashier's");
+    assert!(phone.source().await.contains("No.000001"));
+    phone.screenshot("resident-bills-390x844").await;
+}
+
+/// A community on 城东街道 with a subsidy program whose first quarter was disbursed, received
+/// and spent on: an accountant and a reviewer of the community, and a finance-office user of
+/// the street.
+async fn seed_subsidy(url: &str) -> i64 {
+    use mingzhang::domain::category::Category;
+    use mingzhang::domain::money::Fen;
+    use mingzhang::subsidies::{DisbursementInput, ProgramInput, ReceiptInput, Subsidies, Treatment};
+    let store = mingzhang::store::AnyStore::connect(url).await.unwrap();
+    mingzhang::with_store!(store, s => {
+        let ledger = mingzhang::ledger::Ledger::new(s.clone());
+        let access = Access::new(s.clone());
+        let book = two_households(&ledger, "补贴社区", "2.00").await;
+        let community = ledger.community(Some("补贴社区")).await.unwrap();
+        access.set_street(community.id, "城东街道").await.unwrap();
+        for (username, name, role, street) in [
+            ("accountant", "王会计", Role::Accountant, ""),
+            ("reviewer", "李审核", Role::Reviewer, ""),
+            ("office", "街道财政所 陈", Role::FinanceOffice, "城东街道"),
+        ] {
+            let communities = if street.is_empty() { vec![community.id] } else { vec![] };
+            let new = NewUser { username, display_name: name, roles: &[role], communities: &communities, street, password: Some(PASSWORD) };
+            access.add_user(&new).await.unwrap();
+        }
+        let subsidies = Subsidies::new(&ledger);
+        let program = ProgramInput {
+            document_no: "区财〔2025〕12号",
+            purpose: "物业管理补贴",
+            approved: Fen(40_000_000),
+            starts_on: date(2025, 1, 1),
+            ends_on: date(2026, 1, 1),
+            treatment: Treatment::Deferred,
+            eligible: vec![Category::Cleaning],
+        };
+        subsidies.add_program(&book, &program, "accountant").await.unwrap();
+        let d = DisbursementInput { row: 0, program: "区财〔2025〕12号".into(), date: date(2025, 1, 5), amount: Fen(10_000_000), payee: "测试物业公司".into(), reference: "GK01".into() };
+        subsidies.disburse(&community, &[d], "office").await.unwrap();
+        let r = ReceiptInput { date: date(2025, 1, 8), amount: Fen(9_900_000), reference: "GK01", bank_account: None };
+        subsidies.receive(&book, "区财〔2025〕12号", &r, "accountant").await.unwrap();
+        mingzhang::store::Store::close(&s).await;
+        community.id.0
+    })
+}
+
+#[tokio::test]
+async fn the_company_and_the_finance_office_sign_a_reconciliation_in_a_browser() {
+    if !oracle_available("chromedriver") {
+        return;
+    }
+    let db = fresh_db().await;
+    let c = seed_subsidy(&db.url).await;
+    let (_server, base) = serve(&db.url);
+    let b = Browser::start(1280, 900).await;
+
+    // The accountant reconciles the first quarter and signs for the company.
+    b.login(&base, "accountant").await;
+    b.open(&format!("{base}/app/c/{c}/subsidies")).await;
+    assert!(b.text("#programs").await.contains("区财〔2025〕12号"));
+    b.set_value("#reconcile-form input[name=from]", "2025-01-01").await;
+    b.set_value("#reconcile-form input[name=until]", "2025-04-01").await;
+    b.click("#reconcile").await;
+    assert!(b.url().await.contains("/reconciliations/"), "reconciling opens the statement");
+    assert_eq!(b.text("#state").await, "待双方签字");
+    let differences = b.text("#differences").await;
+    assert!(differences.contains("金额不符") && differences.contains("-1,000.00"), "{differences}");
+    b.click("#sign-company").await;
+    assert_eq!(b.text("#state").await, "物业公司已签字，待街道财政所签字");
+    let statement = b.url().await;
+    b.logout().await;
+
+    // The finance office finds it in its overview and signs.
+    b.login(&base, "office").await;
+    b.open(&format!("{base}/app/office")).await;
+    let overview = b.text("#subsidies").await;
+    assert!(overview.contains("补贴社区") && overview.contains("物业公司已签字"), "{overview}");
+    b.screenshot("office-subsidies").await;
+    b.click("#subsidies a[href*=reconciliations]").await;
+    assert_eq!(b.url().await, statement);
+    b.click("#sign-office").await;
+    assert_eq!(b.text("#state").await, "双方已签字");
+    let signoffs = b.text("#signoffs").await;
+    assert!(signoffs.contains("物业公司签字：accountant") && signoffs.contains("街道财政所签字：office"), "{signoffs}");
+    assert!(b.source().await.contains("/pdf"), "the statement offers its PDF");
+    b.screenshot("office-reconciliation-signed").await;
+}

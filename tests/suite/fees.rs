@@ -1,0 +1,589 @@
+//! Property fees: households in from CSV and XLSX, fee standards, billing runs, payments with
+//! receipts, prepayments, waivers, and invariant 5 (the household subledger ties to 应收账款 +
+//! 预收账款), on both engines.
+
+use crate::common;
+
+use common::*;
+use mingzhang::domain::money::Fen;
+use mingzhang::fees::paper::CodeLine;
+use mingzhang::fees::rules::{FeeBasis, HouseholdKind};
+use mingzhang::fees::store::{FeesTx, HouseholdRow};
+use mingzhang::fees::{FeeItemSpec, Method, PaymentRequest};
+use mingzhang::ledger::{Book, Ledger};
+use mingzhang::verify::verify_all;
+
+const HOUSEHOLDS: &str = "楼栋,单元,房号,建筑面积,类型,业主,电话,入住日期
+1,1,101,89.37,住宅,张三,13800000001,2020-05-01
+1,1,102,120.50,住宅,李四,13800000002,
+2,1,201,100.00,住宅,王五,13800000003,2025-03-21
+S,,S01,45.00,商铺,赵六商行,13800000004,
+P,,P-001,12.50,车位,钱七,13800000005,
+";
+
+/// The company book with households, 物业费 by area (1.50 住宅, 3.00 商铺) and 停车费 (150.00
+/// per parking space per month).
+async fn community_with_fees<S: mingzhang::http::AppStore>(ledger: &Ledger<S>) -> (Book, Vec<HouseholdRow>) {
+    let book = company_book(ledger).await;
+    let c = ledger.community(None).await.unwrap();
+    ledger.fees().import_households(c.id, HOUSEHOLDS.as_bytes()).await.unwrap();
+    let spec = |code, name, basis, account| FeeItemSpec {
+        code,
+        name,
+        basis,
+        revenue_account: account,
+        late_fee_ppm_per_day: 0,
+        late_fee_cap_percent: 0,
+    };
+    ledger.fees().add_fee_item(&book, &spec("WYF", "物业费", FeeBasis::PerM2Month, "500101")).await.unwrap();
+    ledger.fees().add_fee_item(&book, &spec("TCF", "停车费", FeeBasis::FixedMonth, "500102")).await.unwrap();
+    let from = date(2024, 1, 1);
+    ledger.fees().add_fee_standard(&book, "WYF", HouseholdKind::Residential, "1.50", from, None).await.unwrap();
+    ledger.fees().add_fee_standard(&book, "WYF", HouseholdKind::Commercial, "3.00", from, None).await.unwrap();
+    ledger.fees().add_fee_standard(&book, "TCF", HouseholdKind::Parking, "150", from, None).await.unwrap();
+    let households = ledger.fees().households(c.id).await.unwrap();
+    (book, households)
+}
+
+fn find<'a>(hs: &'a [HouseholdRow], label: &str) -> &'a HouseholdRow {
+    hs.iter().find(|h| mingzhang::fees::household_label(h) == label).unwrap()
+}
+
+async fn households<S: mingzhang::http::AppStore>(ledger: Ledger<S>, url: &str) {
+    let c = ledger.create_community("住户导入").await.unwrap();
+    let first = ledger.fees().import_households(c.id, HOUSEHOLDS.as_bytes()).await.unwrap();
+    assert_eq!((first.added, first.changed, first.unchanged), (5, 0, 0));
+    let again = ledger.fees().import_households(c.id, HOUSEHOLDS.as_bytes()).await.unwrap();
+    assert_eq!((again.added, again.changed, again.unchanged), (0, 0, 5), "re-importing the same file changes nothing");
+    let changed = HOUSEHOLDS.replace("1,1,102,120.50,住宅,李四", "1,1,102,120.50,住宅,李四（已过户给李小四）");
+    let r = ledger.fees().import_households(c.id, changed.as_bytes()).await.unwrap();
+    assert_eq!((r.added, r.changed, r.unchanged), (0, 1, 4));
+    let snap = snapshot(url).await;
+    let history = snap.split("== household_history").nth(1).and_then(|s| s.split("== ").next()).unwrap_or("");
+    assert!(history.contains("李四") && !history.contains("已过户"), "the earlier owner is kept in household_history: {history}");
+
+    let before = snapshot(url).await;
+    let bad = "楼栋,单元,房号,建筑面积,类型,业主
+1,1,301,-5,住宅,甲
+1,1,302,88.123,住宅,乙
+1,1,303,90,别墅,丙
+1,1,304,90,住宅,丁
+1,1,304,91,住宅,戊
+1,1,305,abc,住宅,己
+";
+    let err = ledger.fees().import_households(c.id, bad.as_bytes()).await.unwrap_err().to_string();
+    for expected in [
+        "有 5 行错误",
+        "第 2 行“建筑面积”列：“-5”须大于零",
+        "第 3 行“建筑面积”列：“88.123”最多两位小数",
+        "第 4 行“类型”列：“别墅”不是住宅、商铺、车库或车位",
+        "第 6 行“房号”列：1-1-304 与第 5 行重复",
+        "第 7 行“建筑面积”列：“abc”不是数字",
+    ] {
+        assert!(err.contains(expected), "«{err}» lacks «{expected}»");
+    }
+    assert_eq!(snapshot(url).await, before, "a file with bad rows writes nothing");
+
+    let xlsx = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/households.xlsx")).unwrap();
+    let c2 = ledger.create_community("Excel 导入").await.unwrap();
+    let r = ledger.fees().import_households(c2.id, &xlsx).await.unwrap();
+    assert_eq!(r.added, 4);
+    let hs = ledger.fees().households(c2.id).await.unwrap();
+    let shop = find(&hs, "2-S01");
+    assert_eq!((shop.area_m2_hundredths.0, shop.kind.as_str(), shop.move_in_date), (4500, "commercial", Some(date(2025, 3, 21))));
+    assert_eq!(find(&hs, "1-1-101").area_m2_hundredths.0, 8937);
+}
+
+#[tokio::test]
+async fn households_import_from_csv_and_xlsx_idempotently_and_bad_files_write_nothing() {
+    on_fresh_store!(households)
+}
+
+async fn billing<S: mingzhang::http::AppStore>(ledger: Ledger<S>, url: &str) {
+    let (book, hs) = community_with_fees(&ledger).await;
+    // A second rate from the same day overlaps; a later one is a rate change (tests/corrections.rs).
+    let err = ledger.fees().add_fee_standard(&book, "WYF", HouseholdKind::Residential, "1.80", date(2024, 1, 1), None).await.unwrap_err();
+    assert!(err.to_string().contains("重叠"), "{err}");
+
+    let run = ledger.fees().run_billing(&book, period(2025, 3), &[], "会计甲").await.unwrap();
+    // 89.37×1.5 = 134.055 → 134.06; 120.50×1.5 = 180.75; 201 moved in on 21 March: 100×1.5×11/31
+    // = 53.2258… → 53.23; the shop 45×3 = 135.00; the parking space 150.00.
+    assert_eq!(run.bills, 5);
+    assert_eq!(run.total, Fen(13406 + 18075 + 5323 + 13500 + 15000));
+    let again = ledger.fees().run_billing(&book, period(2025, 3), &[], "会计甲").await.unwrap();
+    assert_eq!((again.bills, again.voucher), (0, None), "running a month twice bills nothing new");
+    let open = ledger.fees().open_bills(&book, Some(find(&hs, "2-1-201").id)).await.unwrap();
+    assert_eq!(open[0].amount_fen, 5323);
+
+    let (v, lines) = ledger.voucher(&book, 1).await.unwrap();
+    assert_eq!((v.status.as_str(), v.maker.as_str(), v.reviewer.as_deref()), ("posted", "系统", Some("会计甲")));
+    let receivable: i64 = lines.iter().filter(|l| book.code_of(l.account_id).unwrap() == "1122").map(|l| l.debit_fen).sum();
+    assert_eq!(receivable, run.total.0);
+    assert!(lines.iter().any(|l| l.summary == "2025-03 物业费 1栋" && l.debit_fen == 13406 + 18075), "summed per building and item");
+
+    // A new rate never rewrites past bills.
+    ledger.fees().add_fee_standard(&book, "TCF", HouseholdKind::Garage, "80", date(2025, 4, 1), None).await.unwrap();
+    assert_eq!(ledger.fees().open_bills(&book, Some(find(&hs, "P-P-001").id)).await.unwrap()[0].amount_fen, 15000);
+
+    ledger.close_period(&book, period(2025, 1), "主管乙").await.unwrap();
+    let before = snapshot(url).await;
+    let err = ledger.fees().run_billing(&book, period(2025, 1), &[], "会计甲").await.unwrap_err();
+    assert_eq!(err.code(), "period_closed");
+    // A payment dated in the closed month is refused naming the date as typed, not the 1st.
+    let late = PaymentRequest {
+        household_id: hs[0].id,
+        amount: Fen(10_000),
+        method: Method::Cash,
+        paid_on: date(2025, 1, 30),
+        idempotency_key: "closed-month",
+        cashier: "出纳丙",
+        bill_ids: None,
+    };
+    let err = ledger.fees().pay(&book, &late).await.unwrap_err();
+    assert_eq!(err.code(), "period_closed");
+    assert!(err.to_string().contains("2025-01-30"), "{err}");
+    assert_eq!(snapshot(url).await, before);
+    let report = verify_all(&ledger.store).await.unwrap();
+    assert!(report.is_clean(), "{:#?}", report.findings);
+}
+
+#[tokio::test]
+async fn billing_runs_bill_by_area_fixed_and_days_once_per_month_with_one_summary_voucher() {
+    on_fresh_store!(billing)
+}
+
+async fn payments<S: mingzhang::http::AppStore>(ledger: Ledger<S>, url: &str) {
+    let (book, hs) = community_with_fees(&ledger).await;
+    for m in 3..=5 {
+        ledger.fees().run_billing(&book, period(2025, m), &[], "会计甲").await.unwrap();
+    }
+    let zhang = find(&hs, "1-1-101");
+    let pay = |amount: i64, key: &'static str| PaymentRequest {
+        household_id: zhang.id,
+        amount: Fen(amount),
+        method: Method::Wechat,
+        paid_on: date(2025, 5, 10),
+        idempotency_key: key,
+        cashier: "出纳丙",
+        bill_ids: None,
+    };
+    // Three months of 134.06 are open; 300.00 settles March and April and 31.88 of May.
+    let receipt = ledger.fees().pay(&book, &pay(30_000, "wx-0001")).await.unwrap();
+    assert_eq!(receipt.number, 1);
+    assert_eq!(receipt.label, "No.000001");
+    assert_eq!(receipt.amount_in_words, "叁佰元整");
+    let settled: Vec<(String, i64)> = receipt.settled.iter().map(|s| (s.period.clone(), s.amount.0)).collect();
+    assert_eq!(settled, vec![("2025-03".into(), 13406), ("2025-04".into(), 13406), ("2025-05".into(), 3188)]);
+    assert_eq!(receipt.prepaid, Fen::ZERO);
+    let replay = ledger.fees().pay(&book, &pay(30_000, "wx-0001")).await.unwrap();
+    assert!(replay.replayed);
+    assert_eq!((replay.number, replay.settled.len()), (1, 3), "the same key records one payment and returns the first receipt");
+
+    // Paying ahead: 1,000.00 settles May's 102.18 and leaves 897.82 prepaid…
+    let ahead = ledger.fees().pay(&book, &pay(100_000, "wx-0002")).await.unwrap();
+    assert_eq!((ahead.number, ahead.prepaid), (2, Fen(100_000 - 10_218)));
+    assert_eq!(ledger.fees().prepaid(&book, zhang.id).await.unwrap(), Fen(89_782));
+    // …which the next billing run applies by itself.
+    let june = ledger.fees().run_billing(&book, period(2025, 6), &[], "会计甲").await.unwrap();
+    assert_eq!(june.prepayment_applied, Fen(13406));
+    assert!(ledger.fees().open_bills(&book, Some(zhang.id)).await.unwrap().is_empty());
+    assert_eq!(ledger.fees().prepaid(&book, zhang.id).await.unwrap(), Fen(89_782 - 13406));
+
+    // Naming bills: Li pays June first, then a bill of another household is refused.
+    let li = find(&hs, "1-1-102");
+    let li_bills = ledger.fees().open_bills(&book, Some(li.id)).await.unwrap();
+    let june_bill = li_bills.iter().find(|b| b.period.key() == 202506).unwrap().id;
+    let named = PaymentRequest {
+        household_id: li.id,
+        bill_ids: Some(vec![june_bill]),
+        idempotency_key: "bank-1",
+        method: Method::Bank,
+        amount: Fen(18075),
+        paid_on: date(2025, 6, 10),
+        ..pay(0, "")
+    };
+    // A bill not yet billed on the payment's date cannot be named.
+    let early = PaymentRequest { paid_on: date(2025, 5, 31), idempotency_key: "bank-0", ..named.clone() };
+    let err = ledger.fees().pay(&book, &early).await.unwrap_err();
+    assert!(err.to_string().contains("尚未计费"), "{err}");
+    let r = ledger.fees().pay(&book, &named).await.unwrap();
+    assert_eq!(r.settled.iter().map(|s| s.period.as_str()).collect::<Vec<_>>(), vec!["2025-06"]);
+    // A retry names a bill its first run settled: still the first receipt, not an error.
+    let retry = ledger.fees().pay(&book, &named).await.unwrap();
+    assert!(retry.replayed);
+    assert_eq!((retry.number, retry.settled.len(), retry.amount), (r.number, 1, Fen(18075)));
+    let before = snapshot(url).await;
+    let other = PaymentRequest {
+        household_id: li.id,
+        bill_ids: Some(vec![ledger.fees().open_bills(&book, Some(find(&hs, "S-S01").id)).await.unwrap()[0].id]),
+        idempotency_key: "bank-2",
+        ..pay(100, "")
+    };
+    let err = ledger.fees().pay(&book, &other).await.unwrap_err();
+    assert!(err.to_string().contains("不是住户 1-1-102 的未结清账单"), "{err}");
+    for (amount, key, household, words) in [
+        (0, "z", zhang.id, "须大于零"),
+        (-100, "n", zhang.id, "须大于零"),
+        (100, "u", mingzhang::domain::ids::HouseholdId(999_999), "住户 #999999"),
+    ] {
+        let err = ledger
+            .fees()
+            .pay(&book, &PaymentRequest { household_id: household, idempotency_key: key, ..pay(amount, "") })
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains(words), "{err}");
+    }
+    assert_eq!(snapshot(url).await, before, "refused payments write nothing");
+
+    // A waiver settles what is left of a bill, with its reason and approver.
+    let shop_bill = ledger.fees().open_bills(&book, Some(find(&hs, "S-S01").id)).await.unwrap()[0].clone();
+    let err =
+        ledger.fees().waive(&book, shop_bill.id, Fen(shop_bill.open_fen + 1), "疫情减免", "主任丁", date(2025, 6, 20)).await.unwrap_err();
+    assert!(err.to_string().contains("超过账单未结清金额"), "{err}");
+    ledger.fees().waive(&book, shop_bill.id, Fen(shop_bill.open_fen), "疫情期间商铺减免", "主任丁", date(2025, 6, 20)).await.unwrap();
+    assert!(ledger.fees().open_bills(&book, Some(find(&hs, "S-S01").id)).await.unwrap().iter().all(|b| b.id != shop_bill.id));
+
+    let report = verify_all(&ledger.store).await.unwrap();
+    assert!(report.is_clean(), "{:#?}", report.findings);
+}
+
+#[tokio::test]
+async fn payments_settle_oldest_bills_first_keep_prepayments_and_are_recorded_once_per_key() {
+    on_fresh_store!(payments)
+}
+
+async fn invariant_five<S: mingzhang::http::AppStore>(ledger: Ledger<S>, url: &str) {
+    let (book, hs) = community_with_fees(&ledger).await;
+    ledger.fees().run_billing(&book, period(2025, 3), &[], "会计甲").await.unwrap();
+    assert!(verify_all(&ledger.store).await.unwrap().is_clean());
+    // A bill slipped into the subledger with no voucher behind it.
+    raw_sql(
+        url,
+        &format!(
+            "INSERT INTO bills (community_id, book_id, household_id, fee_item_id, period, amount_fen, billing_run_id)
+             SELECT community_id, book_id, {}, fee_item_id, 202504, 777, billing_run_id FROM bills LIMIT 1",
+            find(&hs, "1-1-101").id
+        ),
+    )
+    .await
+    .unwrap();
+    let report = verify_all(&ledger.store).await.unwrap();
+    let all = format!("{:#?}", report.findings);
+    assert!(all.contains("2025-04 月末住户子账") && all.contains("相差 7.77"), "{all}");
+    // The bill joined a run sealed without it: that run's voucher no longer matches (invariant 4).
+    assert!(report.findings.iter().all(|f| f.invariant == 5 || f.invariant == 4));
+    assert!(report.findings.iter().any(|f| f.invariant == 4 && f.message.contains("2025-03 计费批次")), "{all}");
+}
+
+#[tokio::test]
+async fn verify_finds_a_subledger_that_no_longer_ties_to_the_ledger() {
+    on_fresh_store!(invariant_five)
+}
+
+async fn control_accounts<S: mingzhang::http::AppStore>(ledger: Ledger<S>, url: &str) {
+    let (book, _) = community_with_fees(&ledger).await;
+    let before = snapshot(url).await;
+    let err =
+        ledger.draft(&book, "会计甲", &voucher(date(2025, 3, 1), vec![line("1122", 100, 0), line("500101", 0, 100)])).await.unwrap_err();
+    assert!(err.to_string().contains("1122 应收账款 是住户明细账的统驭科目"), "{err}");
+    let err =
+        ledger.draft(&book, "会计甲", &voucher(date(2025, 3, 1), vec![line("1001", 100, 0), line("2203", 0, 100)])).await.unwrap_err();
+    assert!(err.to_string().contains("2203 预收账款"), "{err}");
+    assert_eq!(snapshot(url).await, before);
+}
+
+#[tokio::test]
+async fn hand_made_vouchers_may_not_touch_the_receivable_control_accounts() {
+    on_fresh_store!(control_accounts)
+}
+
+async fn rates<S: mingzhang::http::AppStore>(ledger: Ledger<S>, _url: &str) {
+    use mingzhang::fees::reports::{aging, collection, household_statement};
+    let (book, hs) = community_with_fees(&ledger).await;
+    let pay = |h: &HouseholdRow, fen: i64, day: chrono::NaiveDate, key: &'static str| PaymentRequest {
+        household_id: h.id,
+        amount: Fen(fen),
+        method: Method::Cash,
+        paid_on: day,
+        idempotency_key: key,
+        cashier: "出纳丙",
+        bill_ids: None,
+    };
+    ledger.fees().run_billing(&book, period(2025, 3), &[], "会计甲").await.unwrap();
+    ledger.fees().pay(&book, &pay(find(&hs, "1-1-101"), 13406, date(2025, 3, 15), "a")).await.unwrap();
+    ledger.fees().run_billing(&book, period(2025, 4), &[], "会计甲").await.unwrap();
+    ledger.fees().pay(&book, &pay(find(&hs, "1-1-102"), 36150, date(2025, 4, 10), "b")).await.unwrap();
+    let shop_march =
+        ledger.fees().open_bills(&book, Some(find(&hs, "S-S01").id)).await.unwrap().into_iter().find(|b| b.period.key() == 202503).unwrap();
+    ledger.fees().waive(&book, shop_march.id, Fen(13500), "装修期免收", "主任丁", date(2025, 4, 20)).await.unwrap();
+
+    let c = collection(&ledger.store, &book, period(2025, 3), period(2025, 4)).await.unwrap();
+    let line = |p: &str, b: &str| c.lines.iter().find(|l| l.period == p && l.building == b).cloned().unwrap();
+    let march1 = line("2025-03", "1");
+    assert_eq!((march1.current_billed, march1.current_collected, march1.current_rate.as_deref()), (Fen(31481), Fen(13406), Some("42.58%")));
+    assert_eq!((march1.arrears_rate, march1.overall_rate.as_deref()), (None, Some("42.58%")));
+    let april1 = line("2025-04", "1");
+    assert_eq!((april1.current_billed, april1.current_collected, april1.current_rate.as_deref()), (Fen(31481), Fen(18075), Some("57.42%")));
+    assert_eq!(
+        (april1.arrears_at_start, april1.arrears_collected, april1.arrears_rate.as_deref()),
+        (Fen(18075), Fen(18075), Some("100.00%"))
+    );
+    assert_eq!(april1.overall_rate.as_deref(), Some("72.95%"));
+    let april_s = line("2025-04", "S");
+    assert_eq!(
+        (april_s.arrears_at_start, april_s.current_rate.as_deref(), april_s.arrears_rate.as_deref()),
+        (Fen(13500), Some("0.00%"), Some("0.00%"))
+    );
+    let april_all = line("2025-04", "全部");
+    assert_eq!((april_all.current_billed, april_all.current_collected), (Fen(31481 + 15000 + 13500 + 15000), Fen(18075)));
+    assert_eq!((april_all.arrears_at_start, april_all.arrears_collected), (Fen(18075 + 5323 + 13500 + 15000), Fen(18075)));
+
+    let a = aging(&ledger.store, &book, period(2025, 4), false).await.unwrap();
+    let b = |key: &str| a.lines.iter().find(|l| l.key == key).unwrap().buckets.map(|f| f.0);
+    assert_eq!(b("1"), [13406, 0, 0, 0, 0]);
+    assert_eq!(b("2"), [5323 + 15000, 0, 0, 0, 0]);
+    assert_eq!(b("S"), [13500, 0, 0, 0, 0], "the waived March bill is no longer owed");
+    let later = aging(&ledger.store, &book, period(2025, 9), true).await.unwrap();
+    let h201 = later.lines.iter().find(|l| l.key == "2-1-201").unwrap();
+    assert_eq!(h201.buckets.map(|f| f.0), [0, 15000, 5323, 0, 0], "April is 5 months old in September, March 6");
+    assert_eq!(later.total.total, a.total.total);
+
+    let st = household_statement(&ledger.store, &book, find(&hs, "1-1-102"), date(2025, 5, 31)).await.unwrap();
+    assert_eq!(
+        st.bills.iter().map(|b| (b.period.as_str(), b.paid.0, b.open.0)).collect::<Vec<_>>(),
+        vec![("2025-03", 18075, 0), ("2025-04", 18075, 0)]
+    );
+    assert_eq!((st.payments.len(), st.open, st.prepaid), (1, Fen::ZERO, Fen::ZERO));
+}
+
+#[tokio::test]
+async fn collection_rates_and_aging_match_figures_computed_by_hand() {
+    on_fresh_store!(rates)
+}
+
+async fn late_fees<S: mingzhang::http::AppStore>(ledger: Ledger<S>, _url: &str) {
+    use mingzhang::fees::reports::household_statement;
+    let (book, hs) = community_with_fees(&ledger).await;
+    let spec = FeeItemSpec {
+        code: "LJF",
+        name: "垃圾清运费",
+        basis: FeeBasis::FixedMonth,
+        revenue_account: "505101",
+        late_fee_ppm_per_day: 500,
+        late_fee_cap_percent: 10,
+    };
+    ledger.fees().add_fee_item(&book, &spec).await.unwrap();
+    ledger.fees().add_fee_standard(&book, "LJF", HouseholdKind::Residential, "10", date(2024, 1, 1), None).await.unwrap();
+    let bad = FeeItemSpec {
+        code: "X",
+        name: "错",
+        basis: FeeBasis::FixedMonth,
+        revenue_account: "505101",
+        late_fee_ppm_per_day: 20_000,
+        late_fee_cap_percent: 10,
+    };
+    assert!(ledger.fees().add_fee_item(&book, &bad).await.unwrap_err().to_string().contains("滞纳金"));
+    ledger.fees().run_billing(&book, period(2025, 3), &["LJF".to_string()], "会计甲").await.unwrap();
+    let h = find(&hs, "1-1-101");
+    // 30 days after the end of March: 0.05 % × 10.00 × 30 = 0.15; a year later the 10 % cap, 1.00.
+    let april = household_statement(&ledger.store, &book, h, date(2025, 4, 30)).await.unwrap();
+    assert_eq!((april.open, april.late_fees), (Fen(1000), Fen(15)));
+    let later = household_statement(&ledger.store, &book, h, date(2026, 3, 31)).await.unwrap();
+    assert_eq!(later.late_fees, Fen(100));
+    // Items without a rate never charge one.
+    ledger.fees().run_billing(&book, period(2025, 3), &["WYF".to_string()], "会计甲").await.unwrap();
+    let st = household_statement(&ledger.store, &book, h, date(2026, 3, 31)).await.unwrap();
+    assert_eq!(st.late_fees, Fen(100));
+    // The notice states the late fee beside the arrears (10.00 + 134.06), not inside them.
+    let notice = mingzhang::fees::paper::dunning::Notice {
+        company: "幸福物业",
+        as_of: date(2026, 3, 31),
+        pay_by: date(2026, 4, 15),
+        contact: "物业服务中心",
+    };
+    let (pdf, _) = mingzhang::fees::paper::dunning::dunning_pdf(&notice, std::slice::from_ref(&st), |_| CodeLine::Absent).unwrap();
+    if let Some(text) = pdf_text(&pdf) {
+        let unwrapped: String = text.split_whitespace().collect();
+        assert!(unwrapped.contains("合计人民币壹佰肆拾肆元零陆分（￥144.06）"), "{text}");
+        assert!(unwrapped.contains("另计滞纳金￥1.00"), "{text}");
+    }
+}
+
+#[tokio::test]
+async fn statements_reckon_late_fees_only_for_items_that_set_them_and_cap_them() {
+    on_fresh_store!(late_fees)
+}
+
+async fn receipts_on_paper<S: mingzhang::http::AppStore>(ledger: Ledger<S>, _url: &str) {
+    use mingzhang::fees::paper::dunning::{dunning_pdf, Notice};
+    use mingzhang::fees::paper::receipt::receipt_pdf;
+    use mingzhang::fees::reports::{dunning_statements, DunningSelection};
+    use mingzhang::render::pdf::Paper;
+
+    let (book, hs) = community_with_fees(&ledger).await;
+    for m in 1..=6 {
+        ledger.fees().run_billing(&book, period(2025, m), &[], "会计甲").await.unwrap();
+    }
+    // Zhang pays 1,234.56: six months of 134.06 (804.36) settled, 430.20 kept as a prepayment.
+    let zhang = find(&hs, "1-1-101");
+    let req = PaymentRequest {
+        household_id: zhang.id,
+        amount: Fen(123_456),
+        method: Method::Cash,
+        paid_on: date(2025, 6, 18),
+        idempotency_key: "cash-2025-06-18-1",
+        cashier: "出纳丙",
+        bill_ids: None,
+    };
+    let receipt = ledger.fees().pay(&book, &req).await.unwrap();
+    assert_eq!(receipt.amount_in_words, "壹仟贰佰叁拾肆元伍角陆分");
+    let reprint = ledger.fees().receipt(&book, receipt.number).await.unwrap();
+    assert_eq!(
+        (reprint.label.as_str(), reprint.settled.len(), reprint.prepaid, reprint.fingerprint.as_str()),
+        (receipt.label.as_str(), 6, Fen(123_456 - 6 * 13406), receipt.fingerprint.as_str()),
+        "a reprint shows what the payment settled"
+    );
+
+    let a5 = receipt_pdf(&receipt, Paper::A5, CodeLine::Absent).unwrap();
+    assert_eq!(a5, receipt_pdf(&reprint, Paper::A5, CodeLine::Absent).unwrap(), "the same receipt prints the same bytes");
+    // Printed again (补打), the copy says so and when; a void carries a stamp.
+    let again = mingzhang::fees::Receipt { reprinted_on: Some(date(2025, 7, 2)), ..reprint.clone() };
+    let again_pdf = receipt_pdf(&again, Paper::A5, CodeLine::Absent).unwrap();
+    assert_ne!(again_pdf, a5, "a reprint is not a second original");
+    let voided = mingzhang::fees::Receipt { voided: true, ..reprint.clone() };
+    if let (Some(again_text), Some(void_text)) =
+        (pdf_text(&again_pdf), pdf_text(&receipt_pdf(&voided, Paper::A5, CodeLine::Absent).unwrap()))
+    {
+        assert!(again_text.contains("补打") && again_text.contains("补打日期：2025年7月2日"), "{again_text}");
+        assert!(void_text.contains("已作废"), "{void_text}");
+        assert!(again_text.contains("开票人") && again_text.contains("复核") && again_text.contains("收款单位（盖章）"), "{again_text}");
+    }
+    assert!(a5.len() < 200_000, "the embedded font is subsetted: {} bytes", a5.len());
+    let a4 = receipt_pdf(&receipt, Paper::A4, CodeLine::Absent).unwrap();
+    if let (Some(a5_text), Some(a4_text)) = (pdf_text(&a5), pdf_text(&a4)) {
+        for expected in
+            ["收款收据", "No.000001", "1-1-101", "张三", "壹仟贰佰叁拾肆元伍角陆分", "1,234.56", "现金", "出纳丙", "2025年6月18日"]
+        {
+            assert!(a5_text.contains(expected), "{expected} is not on the receipt:\n{a5_text}");
+        }
+        assert!(a5_text.contains("物业费") && a5_text.contains("2025-01 至 2025-06（6个月）"), "{a5_text}");
+        assert!(a5_text.contains("预收款") && !a5_text.contains("预收物业费") && a5_text.contains("430.20"), "{a5_text}");
+        assert!(a4_text.contains("存根联") && a4_text.contains("收据联"), "A4 carries the counterfoil and the payer's copy");
+        assert_eq!(a4_text.matches("壹仟贰佰叁拾肆元伍角陆分").count(), 2);
+    }
+
+    // Dunning notices for everyone owing three months or more at the end of June: Li (1-1-102)
+    // and the shop owe January to June; Wang moved in on 2025-03-21 and owes from March; the
+    // parking space owes six months too. Zhang has paid.
+    let as_of = date(2025, 6, 30);
+    let select = DunningSelection { min_months: 3, ..DunningSelection::default() };
+    let statements = dunning_statements(&ledger.store, &book, as_of, &select).await.unwrap();
+    let owing: Vec<&str> = statements.iter().map(|s| s.household.as_str()).collect();
+    assert_eq!(owing, vec!["1-1-102", "2-1-201", "P-P-001", "S-S01"]);
+    let notice = Notice { company: "幸福物业", as_of, pay_by: date(2025, 7, 15), contact: "物业服务中心" };
+    // Li's notice carries her new access code; the others say theirs was given before.
+    let (pdf, count) =
+        dunning_pdf(&notice, &statements, |s| if s.household == "1-1-102" { CodeLine::New("ABC-DEF-GHJ-KMN") } else { CodeLine::Issued })
+            .unwrap();
+    assert_eq!(count, 4);
+    let only_shops = DunningSelection { buildings: vec!["S".into()], ..select.clone() };
+    assert_eq!(dunning_statements(&ledger.store, &book, as_of, &only_shops).await.unwrap().len(), 1);
+    if let Some(text) = pdf_text(&pdf) {
+        // One page per household, titled with what it owes, in the fee items' words.
+        assert_eq!(text.matches("物业费催缴通知单").count(), 3, "{text}");
+        assert_eq!(text.matches("停车费催缴通知单").count(), 1, "the parking space's notice is about parking");
+        let li = &statements[0];
+        assert!(text.contains("李四（1-1-102）"), "{text}");
+        assert_eq!(text.matches("本户查询码：ABC-DEF-GHJ-KMN").count(), 1, "{text}");
+        assert_eq!(text.matches("本户查询码已随此前的收据或通知发放").count(), 3, "{text}");
+        assert!(text.contains(&mingzhang::render::pdf::money_text(li.open.0)), "Li's arrears {} are on the notice", li.open);
+        // The paragraph wraps, so the words are looked for with the line breaks taken out.
+        let unwrapped: String = text.split_whitespace().collect();
+        assert!(unwrapped.contains(&mingzhang::domain::capital::capital_amount(li.open)), "in words too");
+        assert!(text.contains("2025年7月15日"));
+        assert!(!text.contains("张三"), "households that paid get no notice");
+        // Each copy has the office's reference, not a count; no late-fee column of 0.00s when
+        // no item charges one; no line starts with a closing mark.
+        assert!(!text.contains("共 4 份") && text.contains("通知编号：20250630-0001"), "{text}");
+        assert!(!text.contains("滞纳金"), "{text}");
+        for line in text.lines().map(str::trim_start) {
+            assert!(!line.starts_with(['，', '。', '）', '、']), "a line starts with a closing mark: {line}\n{text}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn receipts_and_dunning_notices_print_as_pdf_that_reads_back() {
+    on_fresh_store!(receipts_on_paper)
+}
+
+async fn voids<S: mingzhang::http::AppStore>(ledger: Ledger<S>, url: &str) {
+    let (book, hs) = community_with_fees(&ledger).await;
+    for m in 1..=3 {
+        ledger.fees().run_billing(&book, period(2025, m), &[], "会计甲").await.unwrap();
+    }
+    let zhang = find(&hs, "1-1-101");
+    let req = PaymentRequest {
+        household_id: zhang.id,
+        amount: Fen(50_000),
+        method: Method::Wechat,
+        paid_on: date(2025, 3, 10),
+        idempotency_key: "wx-void-1",
+        cashier: "出纳丙",
+        bill_ids: None,
+    };
+    // 500.00 settles three months of 134.06 and leaves 97.82, which April's run applies.
+    let receipt = ledger.fees().pay(&book, &req).await.unwrap();
+    assert_eq!(receipt.prepaid, Fen(50_000 - 3 * 13406));
+    let april = ledger.fees().run_billing(&book, period(2025, 4), &[], "会计甲").await.unwrap();
+    assert_eq!(april.prepayment_applied, Fen(9782));
+    let reprint = ledger.fees().receipt(&book, receipt.number).await.unwrap();
+    assert_eq!((reprint.settled.len(), reprint.prepaid), (3, Fen(9782)), "a reprint shows the receipt as issued, not what came later");
+
+    // Refused voids write nothing.
+    let before = snapshot(url).await;
+    for (number, reason, day, words) in [
+        (receipt.number, "录错住户", date(2025, 3, 9), "早于收款日期"),
+        (receipt.number, " ", date(2025, 4, 20), "作废原因"),
+        (99, "录错住户", date(2025, 4, 20), "收据 No.000099"),
+    ] {
+        let err = ledger.fees().void_receipt(&book, number, reason, "主任丁", day).await.unwrap_err();
+        assert!(err.to_string().contains(words), "{err}");
+    }
+    assert_eq!(snapshot(url).await, before);
+
+    let voided = ledger.fees().void_receipt(&book, receipt.number, "录错住户", "主任丁", date(2025, 4, 20)).await.unwrap();
+    assert!(voided.voided);
+    assert_eq!((voided.label.as_str(), voided.amount), (receipt.label.as_str(), Fen(50_000)), "the receipt keeps its number");
+    // Every bill the payment settled, and April's that its prepayment settled, is open again.
+    let open: Vec<(i64, i64)> =
+        ledger.fees().open_bills(&book, Some(zhang.id)).await.unwrap().iter().map(|b| (b.period.key(), b.open_fen)).collect();
+    assert_eq!(open, vec![(202501, 13406), (202502, 13406), (202503, 13406), (202504, 13406)]);
+    assert_eq!(ledger.fees().prepaid(&book, zhang.id).await.unwrap(), Fen::ZERO);
+    let err = ledger.fees().void_receipt(&book, receipt.number, "再次作废", "主任丁", date(2025, 4, 21)).await.unwrap_err();
+    assert!(err.to_string().contains("已作废"), "{err}");
+    // The payment's voucher is reversed once, by the void: the generic path cannot do it again.
+    let payment_voucher =
+        ledger.store.read().await.unwrap().payment_by_receipt(book.key(), receipt.number).await.unwrap().unwrap().voucher_id;
+    assert!(ledger.reverse(&book, payment_voucher, "会计甲", date(2025, 4, 22)).await.is_err());
+    // The statement lists the voided payment as voided; invariant 5 holds at every month end.
+    let st = mingzhang::fees::reports::household_statement(&ledger.store, &book, zhang, date(2025, 4, 30)).await.unwrap();
+    assert!(st.payments.iter().all(|p| p.voided) && st.open == Fen(4 * 13406));
+    let report = verify_all(&ledger.store).await.unwrap();
+    assert!(report.is_clean(), "{:#?}", report.findings);
+    if let Some(text) =
+        pdf_text(&mingzhang::fees::paper::receipt::receipt_pdf(&voided, mingzhang::render::pdf::Paper::A5, CodeLine::Absent).unwrap())
+    {
+        assert!(text.contains("已作废") && text.contains(&voided.label), "{text}");
+    }
+    // Paying again after the void settles the reopened bills oldest first.
+    let again =
+        ledger.fees().pay(&book, &PaymentRequest { idempotency_key: "wx-void-2", paid_on: date(2025, 4, 25), ..req }).await.unwrap();
+    assert_eq!(again.settled.first().map(|s| s.period.as_str()), Some("2025-01"));
+    assert!(verify_all(&ledger.store).await.unwrap().is_clean());
+}
+
+#[tokio::test]
+async fn a_receipt_is_voided_by_a_reversing_entry_that_reopens_its_bills() {
+    on_fresh_store!(voids)
+}
