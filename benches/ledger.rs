@@ -152,6 +152,7 @@ async fn raw_insert<S: mingzhang::http::AppStore>(store: &S, book: &Book, batch:
                 subsidy_program_id: None,
                 service_category: None,
                 supplier_id: None,
+                cash_flow_item: None,
             })
         })
         .collect();
@@ -257,6 +258,19 @@ async fn measure_reads<S: mingzhang::http::AppStore>(store: &S, book: &Book, arg
         2 * args.vouchers,
         median(times).as_secs_f64() * 1e3,
         peak_rss_mib()
+    );
+    // 现金流量表 of December (本年累计 and 本月): every cash voucher's counterparts read once.
+    let mut times = Vec::new();
+    for _ in 0..5 {
+        let t = Instant::now();
+        let cf = report::statement::statement(&store, &book, "cash_flow", end).await?;
+        times.push(t.elapsed());
+        assert!(cf.checks_hold(), "the 现金流量表 ties to 货币资金: {:?}", cf.checks);
+    }
+    println!(
+        "现金流量表 2025-12 (本年累计 and 本月) over {} postings: median {:.0} ms of 5 (goal < 2 s)",
+        2 * args.vouchers,
+        median(times).as_secs_f64() * 1e3
     );
 
     reset_peak_rss();

@@ -142,6 +142,9 @@ pub enum FeeCommand {
         /// 收款方式记入的科目，如 微信=101201、支付宝=101202、银行=100202（可重复指定）
         #[arg(long)]
         account: Vec<String>,
+        /// 现金流量项目：自动（按对方科目判定，无法判定的列入经营活动“其他”）或 必须指定（derived、required）
+        #[arg(long)]
+        cash_flow_items: Option<String>,
     },
     /// 从 CSV 或 XLSX 导入某月抄表读数：楼栋,单元,房号,读数[,换表,旧表止数,新表起数]
     Meter {
@@ -477,7 +480,12 @@ async fn fee_command<S: FeesStore>(fees: &Fees<S>, book: &Book, cmd: &FeeCommand
             }
             print_out(&out);
         }
-        FeeCommand::Settings { payment_vouchers, vat, vat_rate, account, .. } => {
+        FeeCommand::Settings { payment_vouchers, vat, vat_rate, account, cash_flow_items, .. } => {
+            if let Some(text) = cash_flow_items {
+                let mode = crate::ledger::CashFlowItems::parse(text)
+                    .ok_or_else(|| Error::invalid("--cash-flow-items", format!("“{text}”须为 自动 或 必须指定（derived 或 required）")))?;
+                fees.ledger().set_cash_flow_items(book, mode).await?;
+            }
             for pair in account {
                 let (method, typed) = pair
                     .split_once('=')
@@ -503,9 +511,10 @@ async fn fee_command<S: FeesStore>(fees: &Fees<S>, book: &Book, cmd: &FeeCommand
                 .map(|m| format!("{} {}", m.label(), crate::fees::money_account_of(&now, *m).unwrap_or_else(|e| e.to_string())))
                 .collect();
             print_out(&format!(
-                "账套 {}：收款凭证 {}；增值税 {}{}；收款科目 {}\n",
+                "账套 {}：收款凭证 {}；现金流量项目 {}；增值税 {}{}；收款科目 {}\n",
                 now.row.code,
                 now.row.payment_vouchers.label(),
+                now.row.cash_flow_items.label(),
                 vat.scheme.label(),
                 if vat.scheme == VatScheme::None { String::new() } else { format!(" {}%（收费标准含税）", vat.rate_percent) },
                 accounts.join("、")

@@ -136,6 +136,9 @@ pub struct VoucherContent {
     debit: Vec<String>,
     #[arg(long)]
     credit: Vec<String>,
+    /// 现金流量项目（现金流量指定）：本凭证货币资金分录所属的现金流量表行次，如 8 收回投资收到的现金
+    #[arg(long)]
+    cash_flow: Option<i64>,
     #[arg(long)]
     file: Option<PathBuf>,
 }
@@ -396,6 +399,10 @@ pub(crate) async fn report_bytes<S: LedgerStore>(
             let s = statement::statement(store, book, id, to).await?;
             render(args.format, || s.to_table(), &s)?
         }
+        ReportKind::CashFlow => {
+            let s = statement::statement(store, book, "cash_flow", to).await?;
+            render(args.format, || s.to_table(), &s)?
+        }
         ReportKind::Statement
         | ReportKind::Aging
         | ReportKind::Collection
@@ -490,6 +497,12 @@ impl VoucherContent {
         }
         for c in &self.credit {
             lines.push(parse_line_arg("--credit", c, false)?);
+        }
+        if let Some(item) = self.cash_flow {
+            let rules = crate::ledger::cash_flow::CashFlowRules::shipped()?;
+            for l in lines.iter_mut().filter(|l| rules.is_cash(&l.account)) {
+                l.dimensions.cash_flow_item = Some(item);
+            }
         }
         Ok(VoucherInput { date, attachments: self.attachments, lines })
     }

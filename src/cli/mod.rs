@@ -88,7 +88,7 @@ pub enum Command {
     /// 从文件导入数据
     #[command(subcommand)]
     Import(ImportCommand),
-    /// 报表：trial-balance 科目余额表、ledger 明细账、journal 日记账、balance-sheet 资产负债表、income-statement 利润表
+    /// 报表：trial-balance 科目余额表、ledger 明细账、journal 日记账、balance-sheet 资产负债表、income-statement 利润表、cash-flow 现金流量表
     Report(ReportArgs),
     /// 逐项复核账簿的全部不变式；任一项不通过则退出码为 2
     Verify {
@@ -347,6 +347,8 @@ pub enum ReportKind {
     Journal,
     BalanceSheet,
     IncomeStatement,
+    /// 现金流量表（会小企03表，小企业会计准则账套）
+    CashFlow,
     /// 住户对账单（须指定 --household）
     Statement,
     /// 截至 --to 月末的欠费账龄，按楼栋（或加 --by-household 按住户）列示

@@ -59,6 +59,11 @@ impl<S: FeesStore> Fees<S> {
     pub(crate) fn store(&self) -> &S {
         &self.ledger.store
     }
+
+    /// The ledger the wing posts to, for a book setting of the ledger's own.
+    pub fn ledger(&self) -> &Ledger<S> {
+        &self.ledger
+    }
 }
 
 /// How a payment arrived.

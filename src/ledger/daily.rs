@@ -54,6 +54,9 @@ pub(crate) async fn post_system_draft<T: LedgerTx>(
     if v.status != VoucherStatus::Draft || v.maker != SYSTEM_MAKER || v.voucher_date != input.date {
         return Err(Error::Conflict(format!("凭证 #{voucher_id} 不是待日结的凭证")));
     }
+    // The day's voucher carries its 现金流量项目, as every generated voucher does.
+    let stamped = crate::ledger::cash_flow::stamp(book, input)?;
+    let input = stamped.as_ref().unwrap_or(input);
     tx.delete_draft_lines(book.key(), voucher_id).await?;
     tx.insert_lines(book.key(), &line_rows(book, voucher_id, input)).await?;
     tx.set_reviewed(book.key(), voucher_id, reviewer, Utc::now()).await?;

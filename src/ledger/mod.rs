@@ -11,6 +11,7 @@
 pub mod account;
 pub mod anchor;
 mod book;
+pub mod cash_flow;
 pub mod chart;
 pub mod daily;
 pub mod export;
@@ -41,7 +42,7 @@ pub use book::{genesis_of, load_book, Book};
 pub use daily::SYSTEM_MAKER;
 use posting::{balance_deltas, claim_numbers, line_rows};
 pub use posting::{dimensions_of, input_from_rows, post_approved, post_claimed, seal_hash, two_lines, ApprovedVoucher, Posted};
-pub use settings::{PaymentVouchers, Vat, VatScheme};
+pub use settings::{CashFlowItems, PaymentVouchers, Vat, VatScheme};
 
 #[derive(Clone)]
 pub struct Ledger<S: LedgerStore> {
@@ -341,6 +342,7 @@ impl<S: LedgerStore> Ledger<S> {
 /// billing runs, payments and waivers post to them, each with its bills; a hand-made voucher
 /// that touched them would break the tie.
 fn check_control_accounts(book: &Book, input: &VoucherInput) -> Result<()> {
+    cash_flow::check_items(book, input)?;
     let Some(fee) = &crate::ledger::chart::load(&book.row.chart)?.fee_accounts else { return Ok(()) };
     for (i, l) in input.lines.iter().enumerate() {
         if l.account == fee.receivable.as_str() || l.account == fee.advance.as_str() {

@@ -80,6 +80,19 @@ pub async fn post_claimed<T: LedgerTx>(
 ) -> Result<Vec<Posted>> {
     let poster = check_person("记账人", poster)?;
     check_batch(book, vouchers)?;
+    // A generated voucher carries its 现金流量项目 where its counterparts decide one.
+    let mut stamped: Vec<ApprovedVoucher> = Vec::new();
+    for (i, v) in vouchers.iter().enumerate() {
+        if let Some(input) = crate::ledger::cash_flow::stamp(book, &v.input)? {
+            if stamped.is_empty() {
+                stamped.extend(vouchers[..i].iter().cloned());
+            }
+            stamped.push(ApprovedVoucher { input, ..v.clone() });
+        } else if !stamped.is_empty() {
+            stamped.push(v.clone());
+        }
+    }
+    let vouchers = if stamped.is_empty() { vouchers } else { &stamped };
     let first_numbers = claim_batch_numbers(tx, book, vouchers).await?;
     let sealed = seal_batch(book, poster, vouchers, &claim, first_numbers, Utc::now())?;
     write_sealed(tx, book, sealed).await
@@ -233,6 +246,7 @@ pub fn seal_hash(header: SealHeader<'_>, lines: &[LineRow], book: &Book, prev_ha
                     subsidy_program_id: l.subsidy_program_id,
                     service_category: l.service_category.as_deref(),
                     supplier_id: l.supplier_id,
+                    cash_flow_item: l.cash_flow_item,
                 },
             })
         })
@@ -247,6 +261,7 @@ pub fn dimensions_of(l: &LineRow) -> Dimensions {
         subsidy_program_id: l.subsidy_program_id,
         service_category: l.service_category.clone(),
         supplier_id: l.supplier_id,
+        cash_flow_item: l.cash_flow_item,
     }
 }
 
@@ -279,6 +294,7 @@ pub(crate) fn line_rows(book: &Book, voucher_id: i64, input: &VoucherInput) -> V
             subsidy_program_id: l.dimensions.subsidy_program_id,
             service_category: l.dimensions.service_category.clone(),
             supplier_id: l.dimensions.supplier_id,
+            cash_flow_item: l.dimensions.cash_flow_item,
         })
         .collect()
 }

@@ -79,3 +79,38 @@ pub struct Vat {
     pub scheme: VatScheme,
     pub rate_percent: Decimal,
 }
+
+/// Whether a book's cash lines must each have an item that the counterpart or the accountant
+/// decides (a book setting).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CashFlowItems {
+    /// An undecided counterpart falls to lines 2 and 6 (收到/支付其他与经营活动有关的现金).
+    Derived,
+    /// An undecided counterpart is refused unless the accountant assigns the item.
+    Required,
+}
+
+impl CashFlowItems {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CashFlowItems::Derived => "derived",
+            CashFlowItems::Required => "required",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<CashFlowItems> {
+        match text.trim() {
+            "derived" | "自动" => Some(CashFlowItems::Derived),
+            "required" | "必须指定" => Some(CashFlowItems::Required),
+            _ => None,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            CashFlowItems::Derived => "按对方科目自动判定，无法判定的列入经营活动“其他”",
+            CashFlowItems::Required => "对方科目无法判定的须手工指定",
+        }
+    }
+}

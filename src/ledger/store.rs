@@ -13,7 +13,8 @@ use crate::domain::period::Period;
 use crate::error::Result;
 use crate::ledger::account::{Account, AccountClass, Side};
 use crate::ledger::anchor::AnchorTx;
-use crate::ledger::settings::{PaymentVouchers, VatScheme};
+use crate::ledger::cash_flow::CashFlowSums;
+use crate::ledger::settings::{CashFlowItems, PaymentVouchers, VatScheme};
 use crate::ledger::voucher::{PeriodStatus, VoucherKind, VoucherStatus};
 use crate::store::{text_enum, PgTx, SqliteTx, Store, ROWS_PER_INSERT};
 
@@ -23,7 +24,7 @@ const VOUCHERS_PER_INSERT: usize = 1_500;
 const VOUCHER_COLUMNS: &str = "id, book_id, period, voucher_date, kind, status, number, attachments, maker, reviewer, poster, reverses_id, created_at, reviewed_at, posted_at, chain_seq, prev_hash, hash, subledger_digest";
 /// The head of both voucher INSERTs, single and multi-row; `push_voucher` binds in this order.
 const INSERT_VOUCHER: &str = "INSERT INTO vouchers (community_id, book_id, period, voucher_date, kind, status, number, attachments, maker, reviewer, poster, reverses_id, created_at, reviewed_at, posted_at, chain_seq, prev_hash, hash, subledger_digest) ";
-const LINE_COLUMNS: &str = "voucher_id, line_no, summary, account_id, debit_fen, credit_fen, household_id, fee_item_id, subsidy_program_id, service_category, supplier_id";
+const LINE_COLUMNS: &str = "voucher_id, line_no, summary, account_id, debit_fen, credit_fen, household_id, fee_item_id, subsidy_program_id, service_category, supplier_id, cash_flow_item";
 
 #[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
 pub struct CommunityRow {
@@ -54,6 +55,7 @@ pub struct BookRow {
     pub bank_account: Option<String>,
     pub wechat_account: Option<String>,
     pub alipay_account: Option<String>,
+    pub cash_flow_items: CashFlowItems,
 }
 
 impl BookRow {
@@ -162,6 +164,7 @@ pub struct LineRow {
     pub subsidy_program_id: Option<i64>,
     pub service_category: Option<String>,
     pub supplier_id: Option<i64>,
+    pub cash_flow_item: Option<i64>,
 }
 
 /// A posted voucher with its lines, in chain order: what `verify` and the exports read. Its
@@ -315,6 +318,17 @@ pub trait LedgerTx: AnchorTx + Send {
     fn set_chain_head(&mut self, book: BookKey, head: &str) -> impl Future<Output = Result<()>> + Send;
     fn add_balances(&mut self, book: BookKey, deltas: &[BalanceRow]) -> impl Future<Output = Result<()>> + Send;
     fn balances(&mut self, book: BookKey) -> impl Future<Output = Result<Vec<BalanceRow>>> + Send;
+    /// What the 现金流量表 sums over months `from..=to` (ledger::cash_flow::flows): the cash
+    /// lines that carry an item by item, and every line of the posted vouchers whose cash lines
+    /// (of `cash_ids`) carry none by account and side.
+    fn cash_flow_sums(
+        &mut self,
+        book: BookKey,
+        from: Period,
+        to: Period,
+        cash_ids: &[i64],
+    ) -> impl Future<Output = Result<CashFlowSums>> + Send;
+    fn set_cash_flow_items(&mut self, book: BookKey, mode: CashFlowItems) -> impl Future<Output = Result<()>> + Send;
     /// The movements of the posted carry-forward vouchers (and of their reversals), by account
     /// and period: what the 利润表's net movement (SY) leaves out.
     fn carry_forward_balances(&mut self, book: BookKey) -> impl Future<Output = Result<Vec<BalanceRow>>> + Send;
@@ -350,7 +364,7 @@ where
 {
 }
 
-text_enum!(AccountClass, Side, VoucherKind, VoucherStatus, PeriodStatus, PaymentVouchers, VatScheme);
+text_enum!(AccountClass, Side, VoucherKind, VoucherStatus, PeriodStatus, PaymentVouchers, VatScheme, CashFlowItems);
 
 /// What closing a period records: who, when, and the chain's length and head at that moment.
 pub struct PeriodClose<'a> {
@@ -431,7 +445,7 @@ macro_rules! impl_ledger_tx {
             async fn books(&mut self, community_id: CommunityId) -> Result<Vec<BookRow>> {
                 Ok(sqlx::query_as(
                     "SELECT id, community_id, code, name, chart, standard, edition, profit_account, retained_account, start_period, chain_len, chain_head,
-                            payment_vouchers, vat_scheme, vat_rate, cash_account, bank_account, wechat_account, alipay_account
+                            payment_vouchers, vat_scheme, vat_rate, cash_account, bank_account, wechat_account, alipay_account, cash_flow_items
                      FROM books WHERE community_id = $1 ORDER BY id",
                 )
                 .bind(community_id)
@@ -510,7 +524,7 @@ macro_rules! impl_ledger_tx {
             async fn insert_lines(&mut self, book: BookKey, lines: &[LineRow]) -> Result<()> {
                 for chunk in lines.chunks(ROWS_PER_INSERT) {
                     let mut q = QueryBuilder::<$db>::new(
-                        "INSERT INTO voucher_lines (community_id, book_id, voucher_id, line_no, summary, account_id, debit_fen, credit_fen, household_id, fee_item_id, subsidy_program_id, service_category, supplier_id) ",
+                        "INSERT INTO voucher_lines (community_id, book_id, voucher_id, line_no, summary, account_id, debit_fen, credit_fen, household_id, fee_item_id, subsidy_program_id, service_category, supplier_id, cash_flow_item) ",
                     );
                     q.push_values(chunk, |mut row, l| {
                         row.push_bind(book.community_id)
@@ -525,7 +539,8 @@ macro_rules! impl_ledger_tx {
                             .push_bind(l.fee_item_id)
                             .push_bind(l.subsidy_program_id)
                             .push_bind(l.service_category.clone())
-                            .push_bind(l.supplier_id);
+                            .push_bind(l.supplier_id)
+                            .push_bind(l.cash_flow_item);
                     });
                     q.build().execute(&mut *self.tx).await?;
                 }
@@ -795,6 +810,49 @@ macro_rules! impl_ledger_tx {
                 Ok(())
             }
 
+            async fn cash_flow_sums(&mut self, book: BookKey, from: Period, to: Period, cash_ids: &[i64]) -> Result<CashFlowSums> {
+                let assigned: Vec<(i64, i64)> = sqlx::query_as(
+                    "SELECT l.cash_flow_item, CAST(SUM(l.debit_fen - l.credit_fen) AS BIGINT)
+                     FROM vouchers v JOIN voucher_lines l ON l.community_id = v.community_id AND l.voucher_id = v.id
+                     WHERE v.community_id = $1 AND v.book_id = $2 AND v.status = 'posted' AND v.period >= $3 AND v.period <= $4
+                       AND l.community_id = $1 AND l.cash_flow_item IS NOT NULL
+                     GROUP BY l.cash_flow_item",
+                )
+                .bind(book.community_id)
+                .bind(book.book_id)
+                .bind(from)
+                .bind(to)
+                .fetch_all(&mut *self.tx)
+                .await?;
+                let mut q = QueryBuilder::<$db>::new(
+                    "SELECT l.account_id, l.credit_fen <> 0, CAST(SUM(l.debit_fen - l.credit_fen) AS BIGINT)
+                     FROM vouchers v JOIN voucher_lines l ON l.community_id = v.community_id AND l.voucher_id = v.id
+                     WHERE v.community_id = ",
+                );
+                q.push_bind(book.community_id).push(" AND v.book_id = ").push_bind(book.book_id);
+                q.push(" AND v.status = 'posted' AND v.period >= ").push_bind(from).push(" AND v.period <= ").push_bind(to);
+                q.push(" AND l.community_id = ").push_bind(book.community_id);
+                q.push(" AND v.id IN (SELECT c.voucher_id FROM voucher_lines c WHERE c.community_id = ").push_bind(book.community_id);
+                q.push(" AND c.book_id = ").push_bind(book.book_id).push(" AND c.cash_flow_item IS NULL AND c.account_id IN (");
+                let mut ids = q.separated(", ");
+                for id in cash_ids {
+                    ids.push_bind(*id);
+                }
+                q.push(")) GROUP BY l.account_id, l.credit_fen <> 0");
+                let counterparts: Vec<(i64, bool, i64)> = q.build_query_as().fetch_all(&mut *self.tx).await?;
+                Ok(CashFlowSums { assigned, counterparts })
+            }
+
+            async fn set_cash_flow_items(&mut self, book: BookKey, mode: CashFlowItems) -> Result<()> {
+                sqlx::query("UPDATE books SET cash_flow_items = $3 WHERE community_id = $1 AND id = $2")
+                    .bind(book.community_id)
+                    .bind(book.book_id)
+                    .bind(mode)
+                    .execute(&mut *self.tx)
+                    .await?;
+                Ok(())
+            }
+
             async fn balances(&mut self, book: BookKey) -> Result<Vec<BalanceRow>> {
                 Ok(sqlx::query_as(
                     "SELECT account_id, period, debit_fen, credit_fen FROM account_balances
@@ -984,7 +1042,7 @@ async fn sqlite_journal_page(
     .await?;
     let lines: String = sqlx::query_scalar(
         "SELECT json_group_array(json_array(l.voucher_id, l.line_no, l.summary, l.account_id, l.debit_fen, l.credit_fen, l.household_id,
-                                            l.fee_item_id, l.subsidy_program_id, l.service_category, l.supplier_id) ORDER BY v.chain_seq, l.line_no)
+                                            l.fee_item_id, l.subsidy_program_id, l.service_category, l.supplier_id, l.cash_flow_item) ORDER BY v.chain_seq, l.line_no)
          FROM vouchers v JOIN voucher_lines l ON l.community_id = v.community_id AND l.voucher_id = v.id
          WHERE v.community_id = $4 AND v.book_id = $1 AND v.status = 'posted' AND v.chain_seq > $2 AND v.chain_seq <= $3",
     )
@@ -1019,7 +1077,7 @@ async fn pg_journal_page(tx: &mut sqlx::PgConnection, book: BookKey, after_seq: 
         Option<String>,
         Option<String>,
     );
-    type Line = (i64, i64, String, i64, i64, i64, Option<i64>, Option<i64>, Option<i64>, Option<String>, Option<i64>);
+    type Line = (i64, i64, String, i64, i64, i64, Option<i64>, Option<i64>, Option<i64>, Option<String>, Option<i64>, Option<i64>);
     let headers: Vec<Header> = sqlx::query_as(
         "SELECT id, chain_seq, period, number, voucher_date, kind, attachments, maker, reviewer, poster, reverses_id, prev_hash, hash,
                 subledger_digest
@@ -1033,7 +1091,7 @@ async fn pg_journal_page(tx: &mut sqlx::PgConnection, book: BookKey, after_seq: 
     .await?;
     let lines: Vec<Line> = sqlx::query_as(
         "SELECT l.voucher_id, l.line_no, l.summary, l.account_id, l.debit_fen, l.credit_fen, l.household_id, l.fee_item_id,
-                l.subsidy_program_id, l.service_category, l.supplier_id
+                l.subsidy_program_id, l.service_category, l.supplier_id, l.cash_flow_item
          FROM vouchers v JOIN voucher_lines l ON l.community_id = v.community_id AND l.voucher_id = v.id
          WHERE v.community_id = $4 AND v.book_id = $1 AND v.status = 'posted' AND v.chain_seq > $2 AND v.chain_seq <= $3 ORDER BY v.chain_seq, l.line_no",
     )
@@ -1077,6 +1135,7 @@ async fn pg_journal_page(tx: &mut sqlx::PgConnection, book: BookKey, after_seq: 
             subsidy_program_id: l.8,
             service_category: l.9,
             supplier_id: l.10,
+            cash_flow_item: l.11,
         })
         .collect();
     Ok(attach_lines(headers, lines))

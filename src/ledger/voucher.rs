@@ -115,6 +115,9 @@ pub struct Dimensions {
     pub service_category: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub supplier_id: Option<i64>,
+    /// 现金流量项目: the line of the 现金流量表 a cash line belongs to (report::cash_flow).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub cash_flow_item: Option<i64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -311,6 +314,8 @@ pub struct SealedDimensions<'a> {
     pub service_category: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub supplier_id: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cash_flow_item: Option<i64>,
 }
 
 impl SealedVoucher<'_> {

@@ -5,8 +5,9 @@
 //! Formula language: terms joined by `+` and `-`; a term is `QM(code)` (closing balance),
 //! `QC(code)` (opening balance), `JF(code)` (debit movement), `DF(code)` (credit movement),
 //! `SY(code)` (net movement, 实际发生额: on the account's normal side, debits and credits netted,
-//! year-end carry-forward vouchers left out) over the column's range, or `R(n)` (line n of the
-//! same column). Balances are in the named account's normal direction; a parent code sums its
+//! year-end carry-forward vouchers left out) over the column's range, `XJ(n)` (现金流量项目 n
+//! over the column's range, as ledger::cash_flow derives it: inflows on an inflow line and
+//! outflows on an outflow line count positive), or `R(n)` (line n of the same column). Balances are in the named account's normal direction; a parent code sums its
 //! leaves.
 
 use std::collections::{BTreeMap, HashMap};
@@ -15,6 +16,7 @@ use crate::domain::money::Fen;
 use crate::domain::period::Period;
 use crate::error::{Error, Result};
 use crate::ledger::account::AccountCode;
+use crate::ledger::cash_flow::{self, CashFlowRules, Direction};
 use crate::ledger::store::LedgerStore;
 use crate::ledger::Book;
 use crate::report::table::{money_cell, Align, Table};
@@ -26,6 +28,7 @@ const DEFINITIONS: &[(&str, &str)] = &[
     ("income_statement", include_str!("../../reports/income_statement.toml")),
     ("collective_balance_sheet", include_str!("../../reports/collective_balance_sheet.toml")),
     ("collective_income_distribution", include_str!("../../reports/collective_income_distribution.toml")),
+    ("cash_flow", include_str!("../../reports/cash_flow.toml")),
 ];
 
 #[derive(Debug, Clone, serde::Deserialize)]
@@ -98,6 +101,7 @@ enum Term {
     Debit(AccountCode),
     Credit(AccountCode),
     Net(AccountCode),
+    CashFlow(u32),
     Line(u32),
 }
 
@@ -132,6 +136,7 @@ fn parse_formula(text: &str) -> std::result::Result<Formula, String> {
             "DF" => Term::Credit(code()?),
             "SY" => Term::Net(code()?),
             "R" => Term::Line(arg.parse().map_err(|_| format!("“{arg}”不是行次"))?),
+            "XJ" => Term::CashFlow(arg.parse().map_err(|_| format!("“{arg}”不是现金流量项目的行次"))?),
             other => return Err(format!("未知函数“{other}”")),
         };
         terms.push((sign, term));
@@ -232,6 +237,8 @@ struct Evaluator<'a> {
     totals: BTreeMap<AccountCode, Totals>,
     rows: HashMap<u32, Option<Formula>>,
     memo: HashMap<u32, i64>,
+    /// The column's cash flows by item, read only when a formula asks (ledger::cash_flow::flows).
+    cash_flows: Option<BTreeMap<u32, i64>>,
 }
 
 impl Evaluator<'_> {
@@ -240,6 +247,16 @@ impl Evaluator<'_> {
         for (sign, term) in &formula.0 {
             let value = match term {
                 Term::Line(n) => self.line(*n, depth + 1)?,
+                Term::CashFlow(n) => {
+                    let rules = CashFlowRules::shipped()?;
+                    let item = rules.item(*n).ok_or_else(|| Error::invalid("报表公式", format!("XJ({n}) 不是现金流量项目")))?;
+                    let fen = self.cash_flows.as_ref().and_then(|f| f.get(n)).copied().unwrap_or(0);
+                    if item.direction == Direction::In {
+                        fen
+                    } else {
+                        -fen
+                    }
+                }
                 Term::Closing(c) | Term::Opening(c) | Term::Debit(c) | Term::Credit(c) | Term::Net(c) => {
                     let account = self.book.chart.get(c).ok_or_else(|| Error::invalid("报表公式", format!("账套中没有科目 {c}")))?;
                     let t = self.totals.get(c).copied().unwrap_or_default();
@@ -291,11 +308,14 @@ pub async fn statement<S: LedgerStore>(store: &S, book: &Book, id: &str, report:
         .map_err(|e| Error::invalid("报表公式", e))?;
     let line_formulas: HashMap<u32, Option<Formula>> =
         def.rows.iter().zip(&parsed).filter_map(|(r, f)| r.line.map(|l| (l, f.clone()))).collect();
+    let uses_cash_flows = parsed.iter().flatten().any(|f| f.0.iter().any(|(_, t)| matches!(t, Term::CashFlow(_))));
     let mut values_per_row = vec![Vec::new(); def.rows.len()];
     let mut checks = Vec::new();
     for column in &def.columns {
         let (from, to) = column.range.periods(report);
-        let mut ev = Evaluator { book, totals: balances.totals(book, from, to), rows: line_formulas.clone(), memo: HashMap::new() };
+        let cash_flows = if uses_cash_flows { Some(cash_flow::flows(store, book, from, to).await?) } else { None };
+        let mut ev =
+            Evaluator { book, totals: balances.totals(book, from, to), rows: line_formulas.clone(), memo: HashMap::new(), cash_flows };
         for (i, f) in parsed.iter().enumerate() {
             let value = match f {
                 Some(f) => Some(Fen(ev.eval(f, 0)?)),

@@ -23,7 +23,7 @@ use crate::error::{Error, Result};
 pub use engine::{PgStore, PgTx, SqliteStore, SqliteTx};
 
 /// Rows per multi-row INSERT: keeps the bound parameters under SQLite's 32,766 and
-/// PostgreSQL's 65,535 for the widest row written this way (13 values).
+/// PostgreSQL's 65,535 for the widest row written this way (14 values).
 pub(crate) const ROWS_PER_INSERT: usize = 2_000;
 
 /// A database engine: hands out transactions.

@@ -77,14 +77,27 @@ impl Treatment {
         Treatment::ALL.into_iter().find(|t| t.as_str() == text)
     }
 
-    /// The account a receipt is credited to, and the chart it belongs to.
-    fn credit_account(self) -> (&'static str, &'static str) {
+    /// The account a receipt is credited to in `book`, and the chart it belongs to.
+    fn credit_account(self, book: &Book) -> (&'static str, &'static str) {
         match self {
             Treatment::Deferred => ("240101", "small_enterprise"),
-            Treatment::Immediate => ("5301", "small_enterprise"),
+            Treatment::Immediate => (subsidy_income_account(book), "small_enterprise"),
             Treatment::Service => ("500103", "small_enterprise"),
             Treatment::Collective => ("503", "rural_collective"),
         }
+    }
+}
+
+/// 营业外收入—政府补助: where a grant's income is recognised, so that the 利润表 can fill its
+/// line 其中：政府补助 (会小企02表 行23). A book made before the chart had the sub-account keeps
+/// crediting 5301 itself (its 利润表 leaves that line blank, as the form allows).
+pub const SUBSIDY_INCOME: &str = "530101";
+
+pub(crate) fn subsidy_income_account(book: &Book) -> &'static str {
+    if book.account_id(SUBSIDY_INCOME).is_some() {
+        SUBSIDY_INCOME
+    } else {
+        "5301"
     }
 }
 
@@ -177,7 +190,7 @@ impl<S: SubsidiesStore + AccessStore> Subsidies<S> {
         if input.eligible.is_empty() {
             return Err(Error::invalid("可列支类别", format!("至少一项：{}", Category::choices())));
         }
-        let (account, chart) = input.treatment.credit_account();
+        let (account, chart) = input.treatment.credit_account(book);
         if book.row.chart != chart {
             return Err(Error::invalid(
                 "核算方式",

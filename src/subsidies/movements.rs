@@ -97,7 +97,7 @@ impl<S: SubsidiesStore + AccessStore> Subsidies<S> {
             return Err(Error::invalid("到账日期", format!("{} 早于项目开始日期 {}", input.date, program.starts_on)));
         }
         let bank = bank_account(book, input.bank_account)?;
-        let (credit, _) = program.treatment.credit_account();
+        let (credit, _) = program.treatment.credit_account(book);
         let summary = format!("收到{}（{}）", program.purpose, program.document_no);
         let dims = Dimensions { subsidy_program_id: Some(program.id), ..Dimensions::default() };
         let voucher = ApprovedVoucher::generated(input.date, two_lines(&summary, &bank, credit, amount, &dims), user);

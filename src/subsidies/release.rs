@@ -77,7 +77,11 @@ impl<S: SubsidiesStore + AccessStore> Subsidies<S> {
             }
             let summary = format!("结转{}（{}）{period}补贴收入", p.purpose, p.document_no);
             let dims = Dimensions { subsidy_program_id: Some(p.id), ..Dimensions::default() };
-            let voucher = ApprovedVoucher::generated(month_end, two_lines(&summary, "240101", "5301", Fen(fen), &dims), user);
+            let voucher = ApprovedVoucher::generated(
+                month_end,
+                two_lines(&summary, "240101", super::subsidy_income_account(book), Fen(fen), &dims),
+                user,
+            );
             let posted = post_approved(&mut tx, book, user, std::slice::from_ref(&voucher)).await?;
             let row = ReleaseRow { program_id: p.id, period, amount_fen: fen, voucher_id: posted[0].voucher_id };
             tx.insert_release(book.row.community_id, &row, Utc::now()).await?;

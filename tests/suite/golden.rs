@@ -5,7 +5,7 @@
 //! tab-separated, each number cell marked `#` so that a figure written as text would show.
 //! Both engines write the same files.
 //!
-//! After a deliberate change to a report, `MINGZHANG_BLESS=1 cargo test --test golden` writes
+//! After a deliberate change to a report, `MINGZHANG_BLESS=1 cargo test --test suite golden::` writes
 //! the files anew; review their diff before committing it.
 
 use crate::common;
@@ -129,6 +129,7 @@ async fn reports_as_spreadsheets() {
         ("journal-1001", [&["journal", "--account", "1001"][..], &months[..]].concat()),
         ("balance-sheet", vec!["balance-sheet", "--to", "2025-02"]),
         ("income-statement", vec!["income-statement", "--to", "2025-02"]),
+        ("cash-flow", vec!["cash-flow", "--to", "2025-02"]),
         ("statement-1-1-102", vec!["statement", "--household", "1-1-102", "--date", "2025-02-28"]),
         ("aging-by-household", vec!["aging", "--to", "2025-02", "--by-household"]),
         ("collection", months.to_vec()),

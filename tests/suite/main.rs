@@ -7,6 +7,7 @@
 mod common;
 mod backup;
 mod browser;
+mod cash_flow;
 mod cli;
 mod collective;
 mod concurrency;

@@ -49,7 +49,7 @@ async fn year_end<S: mingzhang::http::AppStore>(ledger: Ledger<S>, _url: &str) {
     let book = company_book(&ledger).await;
     post(&ledger, &book, &voucher(date(2025, 6, 1), vec![line("100201", 500_000, 0), line("500101", 0, 500_000)])).await;
     post(&ledger, &book, &voucher(date(2025, 7, 1), vec![line("540101", 320_000, 0), line("100201", 0, 320_000)])).await;
-    post(&ledger, &book, &voucher(date(2025, 8, 1), vec![line("100201", 20_000, 0), line("5301", 0, 20_000)])).await;
+    post(&ledger, &book, &voucher(date(2025, 8, 1), vec![line("100201", 20_000, 0), line("530199", 0, 20_000)])).await;
     post(&ledger, &book, &voucher(date(2025, 9, 1), vec![line("5603", 1_000, 0), line("100201", 0, 1_000)])).await;
     for m in 1..=11 {
         ledger.close_period(&book, period(2025, m), "主管乙").await.unwrap();

@@ -218,12 +218,17 @@ async fn release_by_month<S: FeesStore + AccessStore + SubsidiesStore>(ledger: L
         assert_eq!(released[0].amount, Fen(fen), "the release of 2025-{month:02} is that month's eligible spending");
         let movement = our_balances(&ledger, &book, (2025, month), (2025, month), true).await;
         assert_eq!(movement.get("240101").copied(), Some(fen - if month == 1 { 3_000_000 } else { 0 }), "递延收益 in 2025-{month:02}");
-        assert_eq!(movement.get("5301").copied(), Some(-fen), "营业外收入 in 2025-{month:02}");
+        assert_eq!(movement.get("530101").copied(), Some(-fen), "营业外收入 in 2025-{month:02}");
     }
     let twice = subsidies.release(&book, period(2025, 3), "王会计").await.unwrap();
     assert_eq!((twice[0].amount, twice[0].outcome.as_str()), (Fen(0), "本月已结转"));
     let closing = our_balances(&ledger, &book, (2025, 1), (2025, 3), false).await;
     assert_eq!(closing.get("240101").copied(), Some(-(3_000_000 - 2_734_567)), "what is left deferred");
+    // 利润表 行23 其中：政府补助 reads 营业外收入—政府补助: the year's releases, March's alone.
+    let income = mingzhang::report::statement::statement(&ledger.store, &book, "income_statement", period(2025, 3)).await.unwrap();
+    assert!(income.checks_hold(), "{:?}", income.checks);
+    assert_eq!((income.value(23, 0).unwrap(), income.value(23, 1).unwrap()), (Fen(2_734_567), Fen(500_000)), "其中：政府补助");
+    assert_eq!(income.value(22, 0), income.value(23, 0), "all of 营业外收入 is released subsidy");
 }
 
 #[tokio::test]

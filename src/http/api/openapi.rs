@@ -95,7 +95,7 @@ pub const ROUTES: &[ApiRoute] = &[
     route(
         "get",
         "/api/v1/communities/{community}/reports/{kind}",
-        "报表：trial-balance、ledger、balance-sheet、income-statement、statement、aging、collection（book、from、to、account、household）",
+        "报表：trial-balance、ledger、balance-sheet、income-statement、cash-flow、statement、aging、collection（book、from、to、account、household）",
         &[],
         "Table",
     ),

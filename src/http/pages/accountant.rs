@@ -446,11 +446,12 @@ pub struct ReportQuery {
 }
 
 /// The reports by name, as the CLI's `report` names them.
-pub const REPORTS: [(&str, &str); 10] = [
+pub const REPORTS: [(&str, &str); 11] = [
     ("trial-balance", "科目余额表"),
     ("ledger", "明细账"),
     ("balance-sheet", "资产负债表"),
     ("income-statement", "利润表"),
+    ("cash-flow", "现金流量表"),
     ("statement", "住户对账单"),
     ("aging", "欠费账龄"),
     ("collection", "收缴率"),
@@ -476,6 +477,7 @@ pub async fn report_table<S: AppStore>(app: &App<S>, scope: &Scope, book: &Book,
         }
         "balance-sheet" => statement::statement(store, book, statement::for_book(book, true), to).await?.to_table(),
         "income-statement" => statement::statement(store, book, statement::for_book(book, false), to).await?.to_table(),
+        "cash-flow" => statement::statement(store, book, "cash_flow", to).await?.to_table(),
         "statement" => {
             let h = app.fees.household_by_label(scope.community.id, q.household.as_deref().unwrap_or_default()).await?;
             crate::fees::reports::household_statement(store, book, &h, today()).await?.to_table()

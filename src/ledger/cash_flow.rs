@@ -1,0 +1,293 @@
+//! 现金流量项目 (小企业会计准则 第80条, 会小企03表): which line of the 现金流量表 each movement of
+//! 库存现金, 银行存款 and 其他货币资金 belongs to. The items and the rules that derive an item from
+//! the counterpart account are data (reports/cash_flow_rules.toml, which says how they apply);
+//! this module reads them, stamps generated vouchers with their item, checks an accountant's
+//! assignment, and sums a period's flows by item for the statement (`XJ(n)` in its formulas).
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+use crate::domain::period::Period;
+use crate::error::{Error, Result};
+use crate::ledger::settings::CashFlowItems;
+use crate::ledger::store::{LedgerStore, LedgerTx};
+use crate::ledger::voucher::VoucherInput;
+use crate::ledger::Book;
+use crate::store::Tx;
+
+const RULES_TOML: &str = include_str!("../../reports/cash_flow_rules.toml");
+
+/// The chart the rules are written for: the collective's system asks for no 现金流量表.
+pub const CHART: &str = "small_enterprise";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    In,
+    Out,
+}
+
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct Item {
+    pub line: u32,
+    pub label: String,
+    pub direction: Direction,
+}
+
+#[derive(Debug, Clone, serde::Deserialize)]
+struct Rule {
+    account: String,
+    inflow: u32,
+    outflow: u32,
+    /// The counterpart does not decide: the accountant assigns the item.
+    #[serde(default)]
+    choose: bool,
+}
+
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct CashFlowRules {
+    cash_accounts: Vec<String>,
+    pub items: Vec<Item>,
+    rules: Vec<Rule>,
+}
+
+/// The item a non-cash line's account gives the cash it moves, and whether the account decides
+/// it (false: a fallback, which a book that requires items refuses).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Derived {
+    pub line: u32,
+    pub decided: bool,
+}
+
+/// Lines 2 and 6, 收到/支付其他与经营活动有关的现金: where an undecided counterpart falls.
+const OTHER_OPERATING: (u32, u32) = (2, 6);
+
+impl CashFlowRules {
+    /// The rules that ship with the program, checked once: every rule names an item.
+    pub fn shipped() -> Result<&'static CashFlowRules> {
+        static RULES: OnceLock<std::result::Result<CashFlowRules, String>> = OnceLock::new();
+        RULES.get_or_init(|| parse(RULES_TOML)).as_ref().map_err(|e| Error::invalid("现金流量项目定义", e.clone()))
+    }
+
+    pub fn is_cash(&self, code: &str) -> bool {
+        self.cash_accounts.iter().any(|c| code.starts_with(c.as_str()))
+    }
+
+    pub fn item(&self, line: u32) -> Option<&Item> {
+        self.items.iter().find(|i| i.line == line)
+    }
+
+    /// The item of the cash that a line of `code` on the other side moves: its credits are
+    /// inflows, its debits outflows. The longest matching prefix decides.
+    pub fn derive(&self, code: &str, inflow: bool) -> Derived {
+        let rule = self.rules.iter().filter(|r| code.starts_with(r.account.as_str())).max_by_key(|r| r.account.len());
+        match rule {
+            Some(r) => Derived { line: if inflow { r.inflow } else { r.outflow }, decided: !r.choose },
+            None => Derived { line: if inflow { OTHER_OPERATING.0 } else { OTHER_OPERATING.1 }, decided: false },
+        }
+    }
+
+    /// The cash each item of one voucher moves, positive in and negative out, derived from its
+    /// non-cash lines (pure). The amounts add up to the voucher's net cash movement because the
+    /// voucher balances.
+    pub fn derived_flows(&self, input: &VoucherInput) -> BTreeMap<u32, (i64, bool)> {
+        let mut flows: BTreeMap<u32, (i64, bool)> = BTreeMap::new();
+        for l in input.lines.iter().filter(|l| !self.is_cash(&l.account)) {
+            let inflow = !l.credit.is_zero();
+            let d = self.derive(&l.account, inflow);
+            let entry = flows.entry(d.line).or_insert((0, true));
+            entry.0 += l.credit.0 - l.debit.0;
+            entry.1 &= d.decided;
+        }
+        flows
+    }
+}
+
+fn parse(text: &str) -> std::result::Result<CashFlowRules, String> {
+    let rules: CashFlowRules = toml::from_str(text).map_err(|e| e.to_string())?;
+    for r in &rules.rules {
+        for line in [r.inflow, r.outflow] {
+            if rules.item(line).is_none() {
+                return Err(format!("科目 {} 的规则指向第 {line} 行，该行不是现金流量项目", r.account));
+            }
+        }
+    }
+    Ok(rules)
+}
+
+fn applies(book: &Book) -> bool {
+    book.row.chart == CHART
+}
+
+/// Checks the items an accountant's voucher carries (a book of another chart carries none):
+/// only cash lines carry one, it is an item of the form, a voucher's cash lines carry one all or
+/// none, and in a book that requires items a voucher whose counterpart does not decide gets one.
+pub fn check_items(book: &Book, input: &VoucherInput) -> Result<()> {
+    let assigned = input.lines.iter().filter(|l| l.dimensions.cash_flow_item.is_some()).count();
+    if !applies(book) {
+        return match input.lines.iter().position(|l| l.dimensions.cash_flow_item.is_some()) {
+            Some(i) => {
+                Err(Error::BadLine { line: i + 1, reason: "现金流量项目：本账套不编制现金流量表，不能指定".into() })
+            }
+            None => Ok(()),
+        };
+    }
+    let rules = CashFlowRules::shipped()?;
+    let cash: Vec<usize> = (0..input.lines.len()).filter(|&i| rules.is_cash(&input.lines[i].account)).collect();
+    for (i, l) in input.lines.iter().enumerate() {
+        let Some(item) = l.dimensions.cash_flow_item else { continue };
+        if !rules.is_cash(&l.account) {
+            return Err(Error::BadLine {
+                line: i + 1, reason: format!("现金流量项目：{} 不是货币资金科目，不能指定", l.account)
+            });
+        }
+        if u32::try_from(item).ok().and_then(|n| rules.item(n)).is_none() {
+            return Err(Error::BadLine {
+                line: i + 1,
+                reason: format!("现金流量项目：第 {item} 行不是现金流量表的项目（1–6、8–12、14–18）"),
+            });
+        }
+    }
+    if assigned > 0 && assigned < cash.len() {
+        let missing = cash.iter().find(|&&i| input.lines[i].dimensions.cash_flow_item.is_none()).copied().unwrap_or(0);
+        return Err(Error::BadLine {
+            line: missing + 1, reason: "现金流量项目：同一凭证的货币资金分录须全部指定或全部不指定".into()
+        });
+    }
+    if assigned == 0 && !cash.is_empty() && book.row.cash_flow_items == CashFlowItems::Required {
+        let undecided = input
+            .lines
+            .iter()
+            .enumerate()
+            .find(|(_, l)| !rules.is_cash(&l.account) && !rules.derive(&l.account, !l.credit.is_zero()).decided);
+        if let Some((_, l)) = undecided {
+            return Err(Error::BadLine {
+                line: cash[0] + 1,
+                reason: format!("现金流量项目：对方科目 {} 不能确定现金流量项目，请在货币资金分录上指定", l.account),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// A generated voucher with its item on every cash line, where its counterparts decide one
+/// item (a receipt of fees: line 1; a subsidy received: line 2). A voucher whose cash goes to
+/// several items keeps none, and the statement derives them line by line.
+pub fn stamp(book: &Book, input: &VoucherInput) -> Result<Option<VoucherInput>> {
+    if !applies(book) {
+        return Ok(None);
+    }
+    let rules = CashFlowRules::shipped()?;
+    let cash = |l: &crate::ledger::voucher::LineInput| rules.is_cash(&l.account);
+    if !input.lines.iter().any(cash) || input.lines.iter().any(|l| l.dimensions.cash_flow_item.is_some()) {
+        return Ok(None);
+    }
+    let flows = rules.derived_flows(input);
+    let mut items = flows.iter().filter(|(_, (fen, _))| *fen != 0);
+    let (Some((&line, &(_, decided))), None) = (items.next(), items.next()) else { return Ok(None) };
+    if !decided {
+        return Ok(None);
+    }
+    let mut stamped = input.clone();
+    for l in stamped.lines.iter_mut().filter(|l| rules.is_cash(&l.account)) {
+        l.dimensions.cash_flow_item = Some(i64::from(line));
+    }
+    Ok(Some(stamped))
+}
+
+/// The cash each item moved over months `from..=to`, positive in and negative out: the
+/// assigned items of the vouchers that carry them, and the derived ones of the rest.
+pub async fn flows<S: LedgerStore>(store: &S, book: &Book, from: Period, to: Period) -> Result<BTreeMap<u32, i64>> {
+    let rules = CashFlowRules::shipped()?;
+    let cash_ids: Vec<i64> = book.chart.keys().filter(|c| rules.is_cash(c.as_str())).filter_map(|c| book.account_id(c.as_str())).collect();
+    let mut out: BTreeMap<u32, i64> = BTreeMap::new();
+    if cash_ids.is_empty() {
+        return Ok(out);
+    }
+    let mut tx = store.read().await?;
+    let sums = LedgerTx::cash_flow_sums(&mut tx, book.key(), from, to, &cash_ids).await?;
+    for (item, fen) in sums.assigned {
+        *out.entry(u32::try_from(item).unwrap_or(0)).or_default() += fen;
+    }
+    for (account_id, credit_side, net_debit_fen) in sums.counterparts {
+        if cash_ids.contains(&account_id) {
+            continue;
+        }
+        let code = book.code_of(account_id)?;
+        *out.entry(rules.derive(code, credit_side).line).or_default() -= net_debit_fen;
+    }
+    Ok(out)
+}
+
+impl<S: LedgerStore> crate::ledger::Ledger<S> {
+    /// Sets whether the book's cash vouchers must carry an item their counterpart does not decide.
+    pub async fn set_cash_flow_items(&self, book: &Book, mode: CashFlowItems) -> Result<()> {
+        if !applies(book) {
+            return Err(Error::invalid("现金流量项目", format!("账套 {} 不编制现金流量表（仅小企业会计准则账套）", book.row.code)));
+        }
+        let mut tx = self.store.begin().await?;
+        tx.set_cash_flow_items(book.key(), mode).await?;
+        tx.commit().await
+    }
+}
+
+/// What the store sums for `flows`.
+#[derive(Debug, Default)]
+pub struct CashFlowSums {
+    /// (item, debits − credits) of the cash lines that carry an item.
+    pub assigned: Vec<(i64, i64)>,
+    /// (account, credit side?, debits − credits) of every line of the vouchers whose cash lines
+    /// carry none.
+    pub counterparts: Vec<(i64, bool, i64)>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::money::Fen;
+    use crate::ledger::voucher::{Dimensions, LineInput};
+
+    fn line(account: &str, debit: i64, credit: i64) -> LineInput {
+        LineInput::new("x", account, Fen(debit), Fen(credit), Dimensions::default())
+    }
+
+    #[test]
+    fn the_shipped_rules_load_and_name_items() {
+        let rules = CashFlowRules::shipped().unwrap();
+        assert!(rules.is_cash("1001") && rules.is_cash("100201") && rules.is_cash("101201") && !rules.is_cash("1122"));
+        assert_eq!(rules.derive("1122", true), Derived { line: 1, decided: true });
+        assert_eq!(rules.derive("222101", false), Derived { line: 5, decided: true });
+        assert_eq!(rules.derive("222101", true), Derived { line: 1, decided: true });
+        assert_eq!(rules.derive("540106", false).line, 4, "人员薪酬 is wages, not a purchase");
+        assert_eq!(rules.derive("540101", false).line, 3);
+        assert_eq!(rules.derive("224101", true).line, 2);
+        assert_eq!(rules.derive("1221", false), Derived { line: 6, decided: false });
+        assert_eq!(rules.derive("1601", false).line, 12);
+        assert_eq!(rules.derive("2232", false).line, 18);
+    }
+
+    #[test]
+    fn derived_flows_add_up_to_the_net_cash_movement() {
+        let rules = CashFlowRules::shipped().unwrap();
+        // 102.00 received: 100.00 of fees settled, 2.00 of bank charges.
+        let input = VoucherInput {
+            date: chrono::NaiveDate::MIN,
+            attachments: 0,
+            lines: vec![line("100201", 10_000, 0), line("5603", 200, 0), line("1122", 0, 10_200)],
+        };
+        let flows = rules.derived_flows(&input);
+        assert_eq!(flows.get(&1).map(|f| f.0), Some(10_200));
+        assert_eq!(flows.get(&6).map(|f| f.0), Some(-200));
+        assert_eq!(flows.values().map(|f| f.0).sum::<i64>(), 10_000);
+        // A transfer between money accounts moves no cash in or out.
+        let transfer =
+            VoucherInput { date: chrono::NaiveDate::MIN, attachments: 0, lines: vec![line("1001", 500, 0), line("100201", 0, 500)] };
+        assert!(rules.derived_flows(&transfer).is_empty());
+    }
+
+    #[test]
+    fn a_rule_naming_no_item_is_refused_at_load() {
+        let bad = "cash_accounts = [\"1001\"]\n[[items]]\nline = 1\nlabel = \"a\"\ndirection = \"in\"\n[[rules]]\naccount = \"1122\"\ninflow = 1\noutflow = 7\n";
+        assert!(parse(bad).unwrap_err().contains("第 7 行"));
+    }
+}
