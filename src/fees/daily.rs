@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::NaiveDate;
 
+use crate::domain::limits::MAX_SUMMARY_CHARS;
 use crate::domain::money::Fen;
 use crate::error::{Error, Result};
 use crate::fees::seal::store::stored_rows;
@@ -54,25 +55,62 @@ impl<S: FeesStore> Fees<S> {
         // The book's row first, as a payment takes it before it adds to a day's draft: no
         // payment's lines arrive between reading a draft and replacing its lines by their sums.
         tx.claim_chain(book.key(), 0, 0).await?;
-        let items: HashMap<i64, String> = tx.fee_items(book.key()).await?.into_iter().map(|f| (f.id, f.name)).collect();
         let mut done = Vec::new();
         for (voucher_id, date) in tx.daily_drafts(book.key(), through).await? {
-            let payments = tx.payments_of_voucher(book.key(), voucher_id).await?;
-            let lines = tx.lines(book.key(), voucher_id).await?;
-            let input = VoucherInput { date, attachments: payments.len() as u32, lines: day_lines(book, date, &payments, &lines, &items)? };
-            // The day's voucher seals the payments it gathered, as they were written.
-            let sealed = stored_rows(&mut tx, book.key(), voucher_id, voucher_id + 1, true).await?.remove(&voucher_id).unwrap_or_default();
-            let posted = post_system_draft(&mut tx, book, voucher_id, &input, user, &sealed.digest()).await?;
-            done.push(DayVoucher {
-                date,
-                method: payments.first().map_or_else(String::new, |p| p.method.label().to_string()),
-                payments: payments.len(),
-                amount: Fen(payments.iter().map(|p| p.amount_fen).sum()),
-                voucher: format!("{} {}", posted.period, posted.label),
-            });
+            done.push(close_day_draft(&mut tx, book, voucher_id, date, user).await?);
         }
         tx.commit().await?;
         Ok(done)
+    }
+}
+
+/// Posts one day's draft of one method (the caller holds the book's row): its lines summed
+/// from its payments', reviewed and posted by `user`.
+pub(crate) async fn close_day_draft<T: FeesTx + LedgerTx>(
+    tx: &mut T,
+    book: &Book,
+    voucher_id: i64,
+    date: NaiveDate,
+    user: &str,
+) -> Result<DayVoucher> {
+    let items: HashMap<i64, String> = tx.fee_items(book.key()).await?.into_iter().map(|f| (f.id, f.name)).collect();
+    let payments = tx.payments_of_voucher(book.key(), voucher_id).await?;
+    let lines = tx.lines(book.key(), voucher_id).await?;
+    let input = VoucherInput { date, attachments: payments.len() as u32, lines: day_lines(book, date, &payments, &lines, &items)? };
+    // The day's voucher seals the payments it gathered, as they were written.
+    let sealed = stored_rows(tx, book.key(), voucher_id, voucher_id + 1, true).await?.remove(&voucher_id).unwrap_or_default();
+    let posted = post_system_draft(tx, book, voucher_id, &input, user, &sealed.digest()).await?;
+    Ok(DayVoucher {
+        date,
+        method: payments.first().map_or_else(String::new, |p| p.method.label().to_string()),
+        payments: payments.len(),
+        amount: Fen(payments.iter().map(|p| p.amount_fen).sum()),
+        voucher: format!("{} {}", posted.period, posted.label),
+    })
+}
+
+/// The receipts of a day's voucher as the summary names them (pure): consecutive numbers as a
+/// range, others listed, so that a range never spans a receipt of another method
+/// ("No.000007、No.000009–No.000011"). Past `max_chars`, the first and the count.
+pub fn receipt_runs(numbers: &[i64], max_chars: usize) -> String {
+    let mut sorted = numbers.to_vec();
+    sorted.sort_unstable();
+    sorted.dedup();
+    let mut runs: Vec<(i64, i64)> = Vec::new();
+    for n in sorted.iter().copied() {
+        match runs.last_mut() {
+            Some((_, last)) if *last + 1 == n => *last = n,
+            _ => runs.push((n, n)),
+        }
+    }
+    let text = runs
+        .iter()
+        .map(|&(a, b)| if a == b { receipt_label(a) } else { format!("{}–{}", receipt_label(a), receipt_label(b)) })
+        .collect::<Vec<_>>()
+        .join("、");
+    match sorted.first() {
+        Some(first) if text.chars().count() > max_chars => format!("{} 等 {} 张（见日结清单）", receipt_label(*first), sorted.len()),
+        _ => text,
     }
 }
 
@@ -86,13 +124,9 @@ fn day_lines(
     items: &HashMap<i64, String>,
 ) -> Result<Vec<LineInput>> {
     let method = payments.first().map_or("", |p| p.method.label());
-    let receipts = match (payments.first(), payments.last()) {
-        (Some(a), Some(b)) if a.receipt_number != b.receipt_number => {
-            format!("收据{}–{}", receipt_label(a.receipt_number), receipt_label(b.receipt_number))
-        }
-        (Some(a), _) => format!("收据{}", receipt_label(a.receipt_number)),
-        _ => String::new(),
-    };
+    // The summary keeps room for the date, the method and the count.
+    let numbers: Vec<i64> = payments.iter().map(|p| p.receipt_number).collect();
+    let receipts = format!("收据{}", receipt_runs(&numbers, MAX_SUMMARY_CHARS - 40));
     // (credit side?, account, fee item) → amount; debits sort first.
     let mut sums: BTreeMap<(bool, i64, Option<i64>), i64> = BTreeMap::new();
     for l in lines {
@@ -111,4 +145,18 @@ fn day_lines(
         out.push(LineInput::new(summary, book.code_of(account_id)?, Fen(debit_fen), Fen(credit_fen), dims));
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::receipt_runs;
+
+    #[test]
+    fn a_day_names_its_own_receipts_never_a_range_across_another_method() {
+        assert_eq!(receipt_runs(&[7, 9], 200), "No.000007、No.000009");
+        assert_eq!(receipt_runs(&[12, 9, 10, 11, 7], 200), "No.000007、No.000009–No.000012");
+        assert_eq!(receipt_runs(&[5], 200), "No.000005");
+        let many: Vec<i64> = (0..100).map(|n| n * 2).collect();
+        assert_eq!(receipt_runs(&many, 160), "No.000000 等 100 张（见日结清单）");
+    }
 }

@@ -449,7 +449,9 @@ pub(crate) async fn post_reviewed<T: LedgerTx>(tx: &mut T, book: &Book, v: &Vouc
         return Err(changed_meanwhile());
     }
     tx.set_chain_head(book.key(), &hash).await?;
-    tx.add_balances(book.key(), &balance_deltas(v.period, &lines)).await?;
+    let deltas = balance_deltas(v.period, &lines);
+    tx.add_balances(book.key(), &deltas).await?;
+    verify::refuse_side_breach(tx, book, &deltas).await?;
     Ok(Posted { voucher_id: v.id, period: v.period.to_string(), number, label: voucher_label(number), hash })
 }
 

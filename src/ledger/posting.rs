@@ -224,6 +224,7 @@ async fn write_sealed<T: LedgerTx>(tx: &mut T, book: &Book, batch: SealedBatch) 
         .map(|((account_id, period), (debit_fen, credit_fen))| BalanceRow { account_id, period, debit_fen, credit_fen })
         .collect();
     tx.add_balances(book.key(), &deltas).await?;
+    crate::ledger::verify::refuse_side_breach(tx, book, &deltas).await?;
     tx.set_chain_head(book.key(), &head).await?;
     Ok(posted)
 }

@@ -10,7 +10,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use crate::domain::money::Fen;
-use crate::error::Result;
+use crate::error::{Error, Result};
+use crate::ledger::account::{AccountCode, Side};
 use crate::ledger::store::LedgerStore;
 use crate::ledger::store::{BalanceRow, JournalVoucher, LedgerTx, LineRow, OpeningRow, PeriodRow};
 use crate::ledger::voucher::{voucher_label, VoucherKind};
@@ -89,7 +90,68 @@ pub async fn verify_book<S: LedgerStore>(store: &S, book: &Book, fail: &mut impl
         }
     }
     check_balances(book, &opening, &maintained, merged.movements, fail);
+    for breach in side_breaches(book, &opening, &maintained) {
+        fail(1, breach);
+    }
     Ok((merged.vouchers, merged.lines))
+}
+
+/// Accounts whose balance never crosses to the other side, by chart: cash on hand is never
+/// owed (库存现金 in credit means a payment out of cash the till never had), and deferred grant
+/// income is never ahead of the grants received (递延收益 in debit means more was released than
+/// received, 小企业会计准则 第62条). Posting refuses a voucher that would do it
+/// (`refuse_side_breach`); verify names any that did.
+pub(crate) const ONE_SIDED: &[(&str, &str, &str)] = &[
+    ("small_enterprise", "1001", "库存现金不能为贷方余额"),
+    ("small_enterprise", "240101", "递延收益不能为借方余额：结转的补贴超过了到账的补贴"),
+    ("rural_collective", "101", "库存现金不能为贷方余额"),
+];
+
+/// Each one-sided account's closing balance at every month end, from its opening and its
+/// maintained movements, on its normal side (pure): what crosses, said as a finding.
+pub(crate) fn side_breaches(book: &Book, opening: &[OpeningRow], maintained: &[BalanceRow]) -> Vec<String> {
+    let mut out = Vec::new();
+    for (_, code, rule) in ONE_SIDED.iter().filter(|(chart, _, _)| *chart == book.row.chart) {
+        let Some(account) = AccountCode::parse(code).and_then(|c| book.chart.get(&c)) else { continue };
+        let under = |id: i64| book.code_of(id).is_ok_and(|c| c.starts_with(code));
+        let mut debit_balance: i64 = opening.iter().filter(|o| under(o.account_id)).map(|o| o.balance_fen).sum();
+        let mut by_period: BTreeMap<i64, i64> = BTreeMap::new();
+        for b in maintained.iter().filter(|b| under(b.account_id)) {
+            *by_period.entry(b.period.key()).or_default() += b.debit_fen - b.credit_fen;
+        }
+        for (period, movement) in by_period {
+            debit_balance += movement;
+            let normal = account.normal_side.signed(debit_balance);
+            if normal < 0 {
+                let side = if account.normal_side == Side::Debit { "贷方" } else { "借方" };
+                out.push(format!("科目 {code} {} 在 {} 末为{side}余额 {}：{rule}", account.name, period_text(period), Fen(-normal)));
+            }
+        }
+    }
+    out
+}
+
+/// Refuses, inside the posting transaction, movements that turn a one-sided account to its
+/// other side in any month from theirs on. Only a movement against an account's normal side
+/// can, so the balances are read only then (a payment into cash never reads them).
+pub(crate) async fn refuse_side_breach<T: LedgerTx>(tx: &mut T, book: &Book, deltas: &[BalanceRow]) -> Result<()> {
+    let against = deltas.iter().any(|d| {
+        let code = book.code_of(d.account_id).unwrap_or_default();
+        ONE_SIDED.iter().filter(|(chart, _, _)| *chart == book.row.chart).any(|(_, prefix, _)| {
+            code.starts_with(prefix)
+                && AccountCode::parse(prefix)
+                    .and_then(|c| book.chart.get(&c))
+                    .is_some_and(|a| a.normal_side.signed(d.debit_fen - d.credit_fen) < 0)
+        })
+    });
+    if !against {
+        return Ok(());
+    }
+    let (opening, maintained) = (tx.opening_balances(book.key()).await?, tx.balances(book.key()).await?);
+    match side_breaches(book, &opening, &maintained).into_iter().next() {
+        Some(breach) => Err(Error::invalid("余额方向", breach)),
+        None => Ok(()),
+    }
 }
 
 /// Opening balances balance and sit on leaf accounts.

@@ -93,7 +93,11 @@ async fn same_books<S: mingzhang::http::AppStore>(ledger: Ledger<S>, _url: &str)
     let closed = fees.close_days(&daily, date(2025, 1, 31), "会计").await.unwrap();
     let days: Vec<(u32, String, usize, i64)> =
         closed.iter().map(|d| (chrono::Datelike::day(&d.date), d.method.clone(), d.payments, d.amount.0)).collect();
-    assert_eq!(days, vec![(10, "现金".into(), 2, 45_000), (11, "微信".into(), 1, 10_000), (11, "现金".into(), 1, 5_000)]);
+    // The 微信 day was posted by the void of its one receipt (a void undoes an entry that is in
+    // the books, never one still waiting for its day), so the close finds two days left.
+    assert_eq!(days, vec![(10, "现金".into(), 2, 45_000), (11, "现金".into(), 1, 5_000)]);
+    let voided = fees.receipt(&daily, by_day[2].number).await.unwrap();
+    assert!(voided.voucher.contains("记-"), "the voided receipt's day was posted first: {voided:?}");
     assert!(fees.close_days(&daily, date(2025, 1, 31), "会计").await.unwrap().is_empty(), "a day is closed once");
     let reprinted = fees.receipt(&daily, by_day[0].number).await.unwrap();
     assert!(reprinted.voucher.contains("记-") && reprinted.fingerprint.len() == 64, "{reprinted:?}");
@@ -124,4 +128,47 @@ async fn voucher_of<S: mingzhang::http::AppStore>(ledger: &Ledger<S>, book: &Boo
 #[tokio::test]
 async fn a_day_of_payments_in_one_voucher_per_method_keeps_every_receipt_and_figure() {
     on_fresh_store!(same_books)
+}
+
+/// A cash payment of 100,000,000.00 voided before its day is closed, and a day whose cash
+/// receipts are not consecutive (a 微信 receipt between them).
+async fn voids_and_receipt_lists<S: mingzhang::http::AppStore>(ledger: Ledger<S>, _url: &str) {
+    let fees = ledger.fees();
+    let book = community(&ledger, "日结作废社区", PaymentVouchers::Daily).await;
+    let hs = fees.households(book.row.community_id).await.unwrap();
+    let pay = |who: usize, fen: i64, method: Method, key: &'static str| PaymentRequest {
+        household_id: hs[who].id,
+        amount: Fen(fen),
+        method,
+        paid_on: date(2025, 1, 12),
+        idempotency_key: key,
+        cashier: "出纳",
+        bill_ids: None,
+    };
+    let mut receipts = Vec::new();
+    for (who, fen, method, key) in [(0, 15_000, Method::Cash, "a"), (1, 8_000, Method::Wechat, "b"), (1, 7_000, Method::Cash, "c")] {
+        receipts.push(fees.pay(&book, &pay(who, fen, method, key)).await.unwrap());
+    }
+    let huge = fees.pay(&book, &pay(0, 10_000_000_000, Method::Cash, "d")).await.unwrap();
+    fees.void_receipt(&book, huge.number, "金额录错", "主管", date(2025, 1, 12)).await.unwrap();
+    // The void posted the day (its cash came in), then took the payment out: 库存现金 holds what
+    // the other two cash receipts brought, never a credit balance.
+    let tb = report::trial_balance(&ledger.store, &book, period(2025, 1), period(2025, 1), 9).await.unwrap();
+    let cash = tb.rows.iter().find(|r| r.code == "1001").map(|r| r.closing_fen).unwrap_or_default();
+    assert_eq!(cash, 22_000, "库存现金 after the void");
+    assert!(verify_all(&ledger.store).await.unwrap().is_clean());
+
+    // The cash day's voucher names its own receipts, not a range across the 微信 one.
+    fees.close_days(&book, date(2025, 1, 31), "会计").await.unwrap();
+    let (_, lines) = ledger.voucher(&book, voucher_of(&ledger, &book, receipts[1].number).await).await.unwrap();
+    assert!(lines[0].summary.contains(&format!("收据{}", receipts[1].label)), "{}", lines[0].summary);
+    let (_, lines) = ledger.voucher(&book, voucher_of(&ledger, &book, receipts[0].number).await).await.unwrap();
+    let summary = &lines[0].summary;
+    assert!(summary.contains(&format!("{}、{}", receipts[0].label, receipts[2].label)), "{summary}");
+    assert!(!summary.contains(&receipts[1].label), "the 微信 receipt is not in the cash day: {summary}");
+}
+
+#[tokio::test]
+async fn a_void_before_the_day_close_never_leaves_cash_in_credit_and_a_day_names_its_own_receipts() {
+    on_fresh_store!(voids_and_receipt_lists)
 }
