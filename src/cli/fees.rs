@@ -146,7 +146,7 @@ pub enum FeeCommand {
         #[arg(long)]
         cash_flow_items: Option<String>,
     },
-    /// 从 CSV 或 XLSX 导入某月抄表读数：楼栋,单元,房号,读数[,换表,旧表止数,新表起数]
+    /// 从 CSV 或 XLSX 导入某月抄表读数：楼栋,单元,房号,读数[,换表,旧表止数,新表起数]；新装的表在“换表”列填“新装”并给出新表起数
     Meter {
         #[command(flatten)]
         book: BookArg,
@@ -554,7 +554,7 @@ async fn fee_command<S: FeesStore>(fees: &Fees<S>, book: &Book, cmd: &FeeCommand
                     .ok_or_else(|| Error::csv(row.number, "房号", format!("住户 {label} 不存在")))?;
                 let optional = |c| Some(row.cell(c)).filter(|t| !t.is_empty()).map(str::to_string);
                 let change = MeterChangeInput { old_final: optional(old_final), new_start: optional(new_start) };
-                let is_replaced = matches!(row.cell(replaced), "是" | "换表" | "yes" | "true" | "1")
+                let is_replaced = matches!(row.cell(replaced), "是" | "换表" | "新装" | "yes" | "true" | "1")
                     || change.old_final.is_some()
                     || change.new_start.is_some();
                 readings.push(MeterReadingInput {

@@ -157,7 +157,7 @@ pub struct HeldBill {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HeldReason {
-    /// No reading for the month.
+    /// No reading for the month of a meter read before.
     NoReading,
     /// No earlier reading to subtract: billing the whole reading would bill the meter's life.
     NoPreviousReading,
@@ -173,7 +173,7 @@ impl HeldReason {
     pub fn label(self) -> &'static str {
         match self {
             HeldReason::NoReading => "缺少本月读数",
-            HeldReason::NoPreviousReading => "缺少上期读数（新表请先录入上月的起始读数）",
+            HeldReason::NoPreviousReading => "缺少上期读数（新装的表请在本月读数中填写新表起数，或录入上月读数）",
             HeldReason::ReadingBelowPrevious => "本月读数小于上期读数（换表请标注为换表）",
             HeldReason::NoUnitArea => "该单元按面积计费，但未登记面积",
             HeldReason::TooLarge => "账单金额超出单笔上限（1000000000.00 元），请核对读数",
@@ -236,6 +236,9 @@ pub fn plan_bills(period: Period, inputs: &BillingInputs<'_>) -> Result<BillingP
                     let earlier = previous.get(&(h.id, item.id)).copied();
                     match current.get(&(h.id, item.id)).map(|(reading, replaced)| (metered_use(earlier, *reading, *replaced), earlier)) {
                         Some((Some(used), _)) => Quantity::Metered { used },
+                        // Never read: the household has no meter of this item (a meter's life
+                        // starts with its 新表起数), so there is nothing to bill or to hold.
+                        None if earlier.is_none() => continue,
                         held => {
                             let reason = match held {
                                 None => HeldReason::NoReading,

@@ -223,9 +223,10 @@ async fn water<S: mingzhang::http::AppStore>(ledger: Ledger<S>, _url: &str) {
     ledger.fees().add_fee_standard(&book, "SF", HouseholdKind::Residential, "3.20", date(2025, 1, 1), None).await.unwrap();
     let items = vec!["SF".to_string()];
 
-    // No reading at all, then no earlier one: the bill is held and named, never guessed.
+    // Never read: the household has no meter, and nothing is billed or listed as held.
     let run = ledger.fees().run_billing(&book, period(2025, 2), &items, "会计").await.unwrap();
-    assert_eq!((run.bills, run.held.clone()), (0, vec!["1-1-101 水费：缺少本月读数".to_string()]));
+    assert_eq!((run.bills, run.held.clone()), (0, Vec::<String>::new()));
+    // A first reading with no earlier one: the bill is held and named, never guessed.
     ledger.fees().record_meter_readings(&book, "SF", period(2025, 2), &[MeterReadingInput::new(2, h.id, "8883.40")]).await.unwrap();
     let run = ledger.fees().run_billing(&book, period(2025, 2), &items, "会计").await.unwrap();
     assert_eq!(run.bills, 0, "the whole reading (8,883.40 m³) is not billed as one month's use");
@@ -244,6 +245,30 @@ async fn water<S: mingzhang::http::AppStore>(ledger: Ledger<S>, _url: &str) {
 #[tokio::test]
 async fn a_metered_bill_needs_an_earlier_reading_and_a_reading_is_corrected_until_billed() {
     on_fresh_store!(water)
+}
+
+async fn new_meter<S: mingzhang::http::AppStore>(ledger: Ledger<S>, _url: &str) {
+    let (book, h) = billed_household(&ledger, 0).await;
+    let fees = ledger.fees();
+    fees.add_fee_item(&book, &fee_item("SF", "水费", FeeBasis::Metered, "505101")).await.unwrap();
+    fees.add_fee_standard(&book, "SF", HouseholdKind::Residential, "3.20", date(2025, 1, 1), None).await.unwrap();
+    let items = vec!["SF".to_string()];
+    // 新装 in February with its start reading 3.00: the first month bills from it, held for nothing.
+    let installed = MeterReadingInput {
+        change: Some(MeterChangeInput { old_final: None, new_start: Some("3.00".to_string()) }),
+        ..MeterReadingInput::new(2, h.id, "10.00")
+    };
+    fees.record_meter_readings(&book, "SF", period(2025, 2), &[installed]).await.unwrap();
+    let run = fees.run_billing(&book, period(2025, 2), &items, "会计").await.unwrap();
+    assert_eq!((run.bills, run.total, run.held.len()), (1, Fen(2_240), 0), "7.00 m³ × 3.20 from the start reading");
+    // Now that it has a meter, a month without its reading is held and named.
+    let run = fees.run_billing(&book, period(2025, 3), &items, "会计").await.unwrap();
+    assert_eq!((run.bills, run.held.clone()), (0, vec!["1-1-101 水费：缺少本月读数".to_string()]));
+}
+
+#[tokio::test]
+async fn a_new_meter_bills_from_its_start_reading_and_only_households_with_a_meter_are_held() {
+    on_fresh_store!(new_meter)
 }
 
 async fn meter_change<S: mingzhang::http::AppStore>(ledger: Ledger<S>, url: &str) {
