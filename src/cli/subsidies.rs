@@ -13,6 +13,7 @@ use crate::public_revenue::store::PublicRevenueStore;
 use crate::report::table::{money_cell, Align, Table};
 use crate::spending::{ExpenseInput, Spending};
 use crate::subsidies::reconcile::Side;
+use crate::subsidies::settlement::Settle;
 use crate::subsidies::store::SubsidiesStore;
 use crate::subsidies::{paper, DisbursementInput, ProgramInput, ReceiptInput, SignSide, Subsidies, Treatment};
 
@@ -115,6 +116,35 @@ pub enum SubsidyCommand {
         book: BookArg,
         #[arg(long)]
         period: String,
+        #[arg(long)]
+        user: String,
+    },
+    /// 结余处理：已结束的递延项目尚在递延收益中的结余，--return 退回财政（附文件）或 --carry-over 按决议结转
+    Settle {
+        #[command(flatten)]
+        book: BookArg,
+        /// 项目文号或编号
+        #[arg(long)]
+        program: String,
+        /// 退回财政的依据（如 收回文件文号）
+        #[arg(long = "return", conflicts_with = "carry_over", required_unless_present = "carry_over")]
+        return_document: Option<String>,
+        /// 结转使用的决议（如 2026年第3次董事会决议）
+        #[arg(long)]
+        carry_over: Option<String>,
+        #[arg(long)]
+        date: String,
+        #[arg(long)]
+        user: String,
+    },
+    /// 支付退回财政的结余（借 应退财政资金 贷 银行存款）
+    Refund {
+        #[command(flatten)]
+        book: BookArg,
+        #[arg(long)]
+        program: String,
+        #[arg(long)]
+        date: String,
         #[arg(long)]
         user: String,
     },
@@ -346,7 +376,12 @@ pub enum CollectiveCommand {
 pub(super) fn keeper(command: &Command) -> Option<&str> {
     match command {
         Command::Subsidy(SubsidyCommand::Program(a)) => Some(&a.user),
-        Command::Subsidy(SubsidyCommand::Receive { user, .. } | SubsidyCommand::Release { user, .. }) => Some(user),
+        Command::Subsidy(
+            SubsidyCommand::Receive { user, .. }
+            | SubsidyCommand::Release { user, .. }
+            | SubsidyCommand::Settle { user, .. }
+            | SubsidyCommand::Refund { user, .. },
+        ) => Some(user),
         Command::Expense(ExpenseCommand::Add { user, .. } | ExpenseCommand::Pay { user, .. } | ExpenseCommand::Budget { user, .. }) => {
             Some(user)
         }
@@ -434,6 +469,21 @@ async fn subsidy<S: SubsidiesStore + AccessStore>(ledger: &Ledger<S>, cli: &Cli,
                 ]);
             }
             print_out(&t.to_text());
+            // An ended program never sits in 递延收益 unnoticed: each is named with what it holds.
+            for row in ledger.books(community.id).await? {
+                let book = ledger.book(community.id, &row.code).await?;
+                for (p, figures, settled) in subsidies.deferred_status(&book, chrono::Local::now().date_naive()).await? {
+                    let state = match settled {
+                        Some(s) if s.kind == "return" => format!("已于 {} 退回财政 {}", s.settled_on, Fen(s.amount_fen)),
+                        Some(s) => format!("已于 {} 按决议结转 {}（{}）", s.settled_on, Fen(s.amount_fen), s.decision),
+                        None if figures.balance_fen() > 0 => {
+                            format!("递延收益结余 {}，尚未处理（subsidy settle）", Fen(figures.balance_fen()))
+                        }
+                        None => "已无结余".to_string(),
+                    };
+                    print_out(&format!("项目 {} 已结束：{state}\n", p.title()));
+                }
+            }
         }
         SubsidyCommand::Disburse { program, date, amount: a, payee, reference, user } => {
             let row = DisbursementInput {
@@ -493,6 +543,22 @@ async fn subsidy<S: SubsidiesStore + AccessStore>(ledger: &Ledger<S>, cli: &Cli,
             for r in subsidies.release(&book, parse_period("--period", period)?, user).await? {
                 print_out(&format!("{} {}：{} {}\n", r.document_no, r.period, r.amount, r.outcome));
             }
+        }
+        SubsidyCommand::Settle { book, program, return_document, carry_over, date, user } => {
+            let book = book_of(ledger, cli, book).await?;
+            let how = match (return_document, carry_over) {
+                (Some(document), _) => Settle::Return { document },
+                (None, Some(decision)) => Settle::CarryOver { decision },
+                (None, None) => return Err(Error::invalid("--return", "须指明 --return 退回财政 或 --carry-over 结转使用")),
+            };
+            let s = subsidies.settle(&book, program, how, parse_date("--date", date)?, user).await?;
+            let what = if s.kind == "return" { "退回财政（记入应退财政资金，待支付）" } else { "按决议结转使用" };
+            print_out(&format!("项目 {program} 结余 {} {what}：{}\n", Fen(s.amount_fen), s.decision));
+        }
+        SubsidyCommand::Refund { book, program, date, user } => {
+            let book = book_of(ledger, cli, book).await?;
+            let fen = subsidies.refund(&book, program, parse_date("--date", date)?, user).await?;
+            print_out(&format!("项目 {program} 结余 {fen} 已退回财政\n"));
         }
         SubsidyCommand::Overview { format } => {
             let lines = subsidies.overview(std::slice::from_ref(&community)).await?;

@@ -14,6 +14,7 @@ pub mod overview;
 pub mod paper;
 pub mod reconcile;
 mod release;
+pub mod settlement;
 mod signoff;
 pub mod store;
 

@@ -142,6 +142,12 @@ impl<S: SubsidiesStore + AccessStore> Subsidies<S> {
                 )));
             }
         }
+        // What was released on the strength of this row goes back first, in this transaction.
+        if let (Some(program_id), Some((book_code, _)), false) = (program_id, &voucher, side == Side::Disbursement) {
+            let program = super::program_by_id(&mut tx, community.id, program_id).await?;
+            let book = crate::ledger::load_book(&mut tx, community.id, book_code).await?;
+            super::settlement::take_back_before_withdrawal(&mut tx, &book, &program, (side, row_id), date, &user).await?;
+        }
         let reversal = match voucher {
             Some((book_code, voucher_id)) => Some(reverse_in(&mut tx, community, &book_code, voucher_id, date, &user).await?),
             None => None,
@@ -216,7 +222,7 @@ async fn reverse_in<T: LedgerTx>(
 
 /// The bank account a receipt is debited to: a leaf of 银行存款 (1002 in the company's chart,
 /// 102 in the collective's); by default the first one.
-fn bank_account(book: &Book, given: Option<&str>) -> Result<String> {
+pub(crate) fn bank_account(book: &Book, given: Option<&str>) -> Result<String> {
     let root = if book.row.chart == "rural_collective" { "102" } else { "1002" };
     let leaves: Vec<&str> =
         book.chart.iter().filter(|(code, a)| code.as_str().starts_with(root) && a.is_leaf).map(|(code, _)| code.as_str()).collect();

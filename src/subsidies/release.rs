@@ -6,6 +6,7 @@
 use chrono::{NaiveDate, Utc};
 use serde::Serialize;
 
+use super::settlement::SettlementTx;
 use super::store::{ReleaseRow, SubsidiesStore, SubsidiesTx};
 use super::{Subsidies, Treatment};
 use crate::access::store::AccessStore;
@@ -68,7 +69,10 @@ impl<S: SubsidiesStore + AccessStore> Subsidies<S> {
                 .sum();
             let received: i64 =
                 tx.receipts(book.row.community_id, p.id, next).await?.iter().filter(|r| !r.withdrawn).map(|r| r.amount_fen).sum();
-            let before: i64 = released.iter().filter(|r| r.period < period).map(|r| r.amount_fen).sum();
+            // Released before the month, net of what withdrawals took back (settlement.rs).
+            let taken_back: i64 =
+                tx.takebacks(book.row.community_id, p.id).await?.iter().filter(|(at, _)| *at <= period).map(|(_, fen)| fen).sum();
+            let before: i64 = released.iter().filter(|r| r.period < period).map(|r| r.amount_fen).sum::<i64>() - taken_back;
             let fen = release_fen(spent, received, before);
             if fen == 0 {
                 release.outcome = "本月无可结转的合规支出".into();

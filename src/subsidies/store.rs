@@ -223,7 +223,7 @@ const PROGRAM_COLUMNS: &str =
 const RECONCILIATION_COLUMNS: &str = "id, program_id, from_on, until_on, disbursed_fen, received_fen, spent_fen, spent_eligible_fen, \
      differences, fingerprint, created_by, created_at";
 
-pub trait SubsidiesTx: SpendingTx + Send {
+pub trait SubsidiesTx: SpendingTx + super::settlement::SettlementTx + Send {
     fn insert_program(
         &mut self,
         community_id: CommunityId,

@@ -15,8 +15,10 @@ use mingzhang::ledger::store::CommunityRow;
 use mingzhang::ledger::{Book, Ledger};
 use mingzhang::spending::{ExpenseInput, Spending};
 use mingzhang::subsidies::reconcile::{Kind, Side};
+use mingzhang::subsidies::settlement::Settle;
 use mingzhang::subsidies::store::SubsidiesStore;
 use mingzhang::subsidies::{DisbursementInput, ProgramInput, ReceiptInput, SignSide, Subsidies, Treatment};
+use mingzhang::verify::verify_all;
 
 const STREET: &str = "城东街道";
 const OFFICER: &str = "财政所钱";
@@ -306,4 +308,57 @@ async fn tampered_rows<S: mingzhang::http::AppStore>(ledger: Ledger<S>, url: &st
 #[tokio::test]
 async fn verify_finds_a_receipt_or_an_expense_changed_behind_the_programs_back() {
     on_fresh_store!(tampered_rows)
+}
+
+/// 递延收益 never ahead of the program: a withdrawal after a release takes the excess back in
+/// its own transaction, and an ended program's balance is returned (then paid) or carried over.
+async fn never_ahead_and_settled<S: mingzhang::http::AppStore>(ledger: Ledger<S>, url: &str) {
+    let (book, community) = setup(&ledger).await;
+    let subsidies = Subsidies::new(&ledger);
+    let spending = Spending::new(&ledger);
+    let doc = "区财〔2025〕21号";
+    subsidies.add_program(&book, &program(doc, Treatment::Deferred, 100_000, date(2025, 7, 1)), "王会计").await.unwrap();
+    let receipt = receive(&subsidies, &book, doc, date(2025, 1, 6), 30_000, "R1").await;
+    let cleaning = spending.record(&book, &expense(date(2025, 1, 15), Category::Cleaning, 20_000, Some(doc)), "王会计").await.unwrap();
+    assert_eq!(subsidies.release(&book, period(2025, 1), "王会计").await.unwrap()[0].amount, yuan(20_000));
+    let deferred = |b: std::collections::BTreeMap<String, i64>| b.get("240101").copied().unwrap_or(0);
+
+    // The receipt withdrawn after January's release: the 20,000 released goes back first.
+    subsidies.withdraw(&community, Side::Receipt, receipt, "到账录重", date(2025, 2, 3), "王会计").await.unwrap();
+    let feb = our_balances(&ledger, &book, (2025, 1), (2025, 2), false).await;
+    assert_eq!(deferred(feb.clone()), 0, "递延收益 empty, never debit");
+    assert_eq!(feb.get("530101").copied().unwrap_or(0), 0, "营业外收入—政府补助 taken back");
+    assert!(verify_all(&ledger.store).await.unwrap().is_clean());
+    // The money arrives again: the spending is released again, from the truth.
+    receive(&subsidies, &book, doc, date(2025, 2, 10), 30_000, "R2").await;
+    assert_eq!(subsidies.release(&book, period(2025, 2), "王会计").await.unwrap()[0].amount, yuan(20_000));
+    // The cleaning expense withdrawn: its release goes back, 递延收益 holds all 30,000 again.
+    subsidies.withdraw(&community, Side::Spending, cleaning.expense.id, "录错项目", date(2025, 3, 3), "王会计").await.unwrap();
+    assert_eq!(deferred(our_balances(&ledger, &book, (2025, 1), (2025, 3), false).await), -3_000_000);
+    spending.record(&book, &expense(date(2025, 4, 15), Category::Greening, 12_000, Some(doc)), "王会计").await.unwrap();
+    assert_eq!(subsidies.release(&book, period(2025, 4), "王会计").await.unwrap()[0].amount, yuan(12_000));
+
+    // Ended with 18,000 unspent: not before its end, then returned once and paid.
+    let before = snapshot(url).await;
+    let early = subsidies.settle(&book, doc, Settle::Return { document: "区财〔2025〕40号" }, date(2025, 6, 30), "王会计").await;
+    assert!(early.unwrap_err().to_string().contains("尚未结束"));
+    assert_eq!(snapshot(url).await, before, "nothing written by a refused settlement");
+    let settled = subsidies.settle(&book, doc, Settle::Return { document: "区财〔2025〕40号" }, date(2025, 7, 10), "王会计").await.unwrap();
+    assert_eq!(settled.amount_fen, 1_800_000);
+    let twice = subsidies.settle(&book, doc, Settle::CarryOver { decision: "董事会决议" }, date(2025, 7, 11), "王会计").await;
+    assert!(twice.unwrap_err().to_string().contains("已处理"));
+    let jul = our_balances(&ledger, &book, (2025, 1), (2025, 7), false).await;
+    assert_eq!((deferred(jul.clone()), jul.get("224104").copied()), (0, Some(-1_800_000)), "moved to 应退财政资金");
+    assert_eq!(subsidies.refund(&book, doc, date(2025, 7, 20), "王会计").await.unwrap(), yuan(18_000));
+    let paid = our_balances(&ledger, &book, (2025, 1), (2025, 7), false).await;
+    assert_eq!(paid.get("224104").copied().unwrap_or(0), 0, "paid to the treasury");
+    let status = subsidies.deferred_status(&book, date(2025, 8, 1)).await.unwrap();
+    assert_eq!(status.len(), 1);
+    assert_eq!((status[0].1.balance_fen(), status[0].2.as_ref().map(|s| s.kind.as_str())), (0, Some("return")));
+    assert!(verify_all(&ledger.store).await.unwrap().is_clean());
+}
+
+#[tokio::test]
+async fn deferred_income_never_outruns_the_program_and_an_ended_program_is_settled() {
+    on_fresh_store!(never_ahead_and_settled)
 }
