@@ -302,7 +302,9 @@ fn billing_lines(
             *per_item.entry(*item_id).or_default() += fen;
         }
         for (item_id, fen) in per_item.into_iter().filter(|(_, fen)| *fen > 0) {
-            let summary = format!("{period} {} 销项税额", item_by_id[&item_id].name);
+            // A small-scale taxpayer's tax is 应交增值税 itself; a general taxpayer's its 销项税额 专栏.
+            let tax_label = if account == crate::fees::vat::VAT_PAYABLE { "应交增值税" } else { "销项税额" };
+            let summary = format!("{period} {} {tax_label}", item_by_id[&item_id].name);
             lines.push(line(&summary, account, 0, fen, Dimensions { fee_item_id: Some(item_id), ..Dimensions::default() }));
         }
     }

@@ -50,7 +50,9 @@ impl<S: FeesStore> Fees<S> {
         let line = |account: &str, debit: Fen, credit: Fen| LineInput::new(summary.clone(), account, debit, credit, dims.clone());
         let mut lines = vec![line(book.code_of(item.revenue_account_id)?, Fen(amount.0 - tax.0), Fen::ZERO)];
         if tax.0 > 0 {
-            lines.push(line(output_tax_account(book), tax, Fen::ZERO));
+            // The tax taken back in red ink on the credit side, as the VAT return reads it: the
+            // month's net VAT payable, and the surtaxes on it, fall by the waived tax.
+            lines.push(line(output_tax_account(book), Fen::ZERO, Fen(-tax.0)));
         }
         lines.push(line(accounts.receivable.as_str(), Fen::ZERO, amount));
         let period = Period::of_date(date);

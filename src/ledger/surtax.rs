@@ -2,9 +2,10 @@
 //! from the month's VAT, on the small-enterprise chart's accounts by tax (税金及附加 and
 //! 应交税费 sub-accounts).
 //!
-//! The base is the VAT the month made payable: the credits to 应交税费—应交增值税 in the month
-//! (for a small-scale taxpayer, 销售额 × 征收率 as billing and payments book it); its payment
-//! (a debit, in the next month) is not a base. Each surtax is rounded half up to the fen on its
+//! The base is the VAT the month made payable, net: for a small-scale taxpayer the month's
+//! credits to 应交税费—应交增值税, where billing books 销售额 × 征收率 and a waiver takes its part
+//! back in red ink on the same side (ledger::voucher::red_ink_allowed); the tax's payment (a
+//! debit, in the next month) is not a base. Each surtax is rounded half up to the fen on its
 //! own, as the tax return (附加税费申报表) computes it line by line.
 
 use rust_decimal::Decimal;
@@ -81,7 +82,7 @@ impl<S: LedgerStore> Ledger<S> {
             };
             if book.account_id(GENERAL_OUTPUT_TAX).is_some() {
                 // 一般纳税人 (财会〔2016〕22号 专栏): 销项税额 + 进项税额转出 − 进项税额 − 销项税额抵减
-                // − 减免税款, each net of the month (a waiver takes back 销项税额 by a debit); a
+                // − 减免税款, each net of the month (a waiver takes back 销项税额 in red ink); a
                 // credit left over (留抵) is not carried here.
                 let net: i64 = ["22210106", "22210107", "22210101", "22210102", "22210105"]
                     .iter()
@@ -90,7 +91,7 @@ impl<S: LedgerStore> Ledger<S> {
                     .sum();
                 net.max(0)
             } else {
-                of_month(VAT_PAYABLE).map(|b| b.credit_fen).sum()
+                of_month(VAT_PAYABLE).map(|b| b.credit_fen).sum::<i64>().max(0)
             }
         };
         let taxes = surtaxes(Fen(vat), rates)?;

@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 use crate::ledger::account::{AccountCode, Side};
 use crate::ledger::store::LedgerStore;
 use crate::ledger::store::{BalanceRow, JournalVoucher, LedgerTx, LineRow, OpeningRow, PeriodRow};
-use crate::ledger::voucher::{voucher_label, VoucherKind};
+use crate::ledger::voucher::{red_ink_allowed, voucher_label, VoucherKind};
 use crate::ledger::voucher::{PeriodStatus, SealHeader};
 use crate::ledger::{genesis_of, period_text, seal_hash, Book};
 
@@ -425,7 +425,8 @@ fn check_lines(book: &Book, label: &str, v: &JournalVoucher, lines: &[LineRow], 
             fail(1, format!("凭证 {label} 第 {} 条分录记在非末级或不存在的科目 {}", l.line_no, book.code_or_id(l.account_id)));
         }
         let amount = l.debit_fen + l.credit_fen;
-        let sign_ok = if kind == Some(VoucherKind::Reversal) { amount < 0 } else { amount > 0 };
+        let red_ink = red_ink_allowed(book.code_of(l.account_id).unwrap_or_default(), l.credit_fen != 0);
+        let sign_ok = red_ink || if kind == Some(VoucherKind::Reversal) { amount < 0 } else { amount > 0 };
         if (l.debit_fen != 0) == (l.credit_fen != 0) || !sign_ok {
             fail(1, format!("凭证 {label} 第 {} 条分录金额不合规则（借 {} 贷 {}）", l.line_no, Fen(l.debit_fen), Fen(l.credit_fen)));
         }

@@ -216,6 +216,7 @@ impl VoucherInput {
                 }
             };
             match kind {
+                _ if red_ink_allowed(&line.account, !line.credit.is_zero()) => {}
                 VoucherKind::Reversal if amount.0 > 0 => {
                     return Err(Error::BadLine { line: n, reason: "红字冲销凭证的金额须为负数".into() });
                 }
@@ -280,6 +281,15 @@ pub struct SealHeader<'a> {
     /// Absent from the vouchers posted before migration 0018, so their hashes still stand.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub subledger: Option<&'a str>,
+}
+
+/// Whether a line may carry either sign whatever its voucher's kind: a credit to 应交税费—
+/// 应交增值税 (222101, and a general taxpayer's 专栏 under it such as 销项税额 22210106), which a
+/// waiver or a sales return reduces in red ink on the same side, as the VAT return reads it
+/// (财会〔2016〕22号: 销项税额 is reduced by 红字, not by a debit that the return would count as
+/// tax paid).
+pub fn red_ink_allowed(account: &str, credit_side: bool) -> bool {
+    credit_side && account.starts_with("222101")
 }
 
 /// What the hash chain seals for one posted voucher. Field order is fixed by these structs, so

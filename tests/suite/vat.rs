@@ -125,6 +125,38 @@ async fn small<S: mingzhang::http::AppStore>(ledger: Ledger<S>, _url: &str) {
     // 135.00 × 1/101 = 1.3366 → 1.34; 121.50 × 1/101 = 1.2030 → 1.20.
     let t = report::trial_balance(&ledger.store, &book, period(2025, 1), period(2025, 1), 9).await.unwrap();
     assert_eq!((balance(&t, "500101"), balance(&t, "222101")), (-25_396, -254));
+    // The tax line says what it posts to: a small-scale taxpayer's 应交增值税 has no 销项税额.
+    let january = |ledger: &Ledger<S>, book: &Book| {
+        let (ledger, book) = (ledger.clone(), book.clone());
+        async move {
+            let mut tx = ledger.store.read().await.unwrap();
+            mingzhang::ledger::store::LedgerTx::vouchers(&mut tx, book.key(), period(2025, 1), period(2025, 1), 100).await.unwrap()
+        }
+    };
+    let billing = january(&ledger, &book).await.iter().map(|v| v.id).max().unwrap();
+    let (_, lines) = ledger.voucher(&book, billing).await.unwrap();
+    let tax_line = lines.iter().find(|l| book.code_of(l.account_id).unwrap() == "222101").unwrap();
+    assert!(tax_line.summary.contains("应交增值税") && !tax_line.summary.contains("销项税额"), "{}", tax_line.summary);
+
+    // 张三's 135.00 waived: its 1.34 of tax comes back in red ink on the credit side, and the
+    // month's surtaxes are reckoned on the net 1.20 (7 % → 0.08, 3 % → 0.04, 2 % → 0.02), where
+    // counting only the billing's credits would have taxed 2.54.
+    let hs = fees.households(book.row.community_id).await.unwrap();
+    let zhang_bill = fees.open_bills(&book, Some(hs[0].id)).await.unwrap().remove(0);
+    fees.waive(&book, zhang_bill.id, Fen(13_500), "困难户", "主管", date(2025, 1, 5)).await.unwrap();
+    let waiver = january(&ledger, &book).await.iter().map(|v| v.id).max().unwrap();
+    let (_, lines) = ledger.voucher(&book, waiver).await.unwrap();
+    let red: Vec<(i64, i64)> =
+        lines.iter().filter(|l| book.code_of(l.account_id).unwrap() == "222101").map(|l| (l.debit_fen, l.credit_fen)).collect();
+    assert_eq!(red, vec![(0, -134)], "red ink on the same side");
+    let t = report::trial_balance(&ledger.store, &book, period(2025, 1), period(2025, 1), 9).await.unwrap();
+    assert_eq!(balance(&t, "222101"), -120);
+    let rates = mingzhang::ledger::surtax::SurtaxRates { city_percent: 7, halved: false };
+    let id = ledger.draft_surtax_accrual(&book, period(2025, 1), rates, "会计").await.unwrap().unwrap();
+    let (_, lines) = ledger.voucher(&book, id).await.unwrap();
+    assert_eq!(lines.iter().map(|l| l.debit_fen).filter(|f| *f > 0).collect::<Vec<_>>(), vec![8, 4, 2]);
+    let report = verify_all(&ledger.store).await.unwrap();
+    assert!(report.is_clean(), "{:?}", report.findings);
 }
 
 #[tokio::test]
