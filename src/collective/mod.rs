@@ -36,6 +36,7 @@ mod accounts {
     pub const UNDISTRIBUTED: &str = "32202";
     pub const TO_RESERVE: &str = "3220101";
     pub const TO_MEMBERS: &str = "3220102";
+    pub const TO_WELFARE: &str = "3220103";
     pub const OTHER_DISTRIBUTION: &str = "3220199";
     pub const MEMBERS_PAYABLE: &str = "21101";
     pub const OTHER_PAYABLE: &str = "21199";
@@ -169,6 +170,10 @@ impl<S: LedgerStore + Store<Tx: CollectiveTx>> Collective<S> {
         let shares: Vec<i64> = members.iter().map(|m| m.shares).collect();
         let p = plan::plan(distributable, provisions, &shares)?;
         let summary = format!("{year}年度收益分配");
+        // 提取福利费 on a line of its own in 会农集02表; a book made before the chart had the
+        // sub-account books it under 其他分配.
+        let welfare =
+            if collective.account_id(accounts::TO_WELFARE).is_some() { accounts::TO_WELFARE } else { accounts::OTHER_DISTRIBUTION };
         let mut lines = Vec::new();
         let mut line = |account: &str, what: &str, debit: i64, credit: i64| {
             if debit != 0 || credit != 0 {
@@ -176,7 +181,7 @@ impl<S: LedgerStore + Store<Tx: CollectiveTx>> Collective<S> {
             }
         };
         line(accounts::TO_RESERVE, "提取公积公益金", p.reserve.0, 0);
-        line(accounts::OTHER_DISTRIBUTION, "提取福利费", p.welfare.0, 0);
+        line(welfare, "提取福利费", p.welfare.0, 0);
         line(accounts::TO_MEMBERS, "向成员分配", p.to_members.0, 0);
         line(accounts::RESERVE, "提取公积公益金", 0, p.reserve.0);
         line(accounts::OTHER_PAYABLE, "提取福利费", 0, p.welfare.0);

@@ -60,6 +60,8 @@ pub enum RangeKind {
     YearToDate,
     /// The empty range just before January: balances at the start of the year.
     BeforeYear,
+    /// January to December of the year before (an annual statement's 上年金额).
+    PreviousYear,
 }
 
 impl RangeKind {
@@ -68,6 +70,7 @@ impl RangeKind {
             RangeKind::Month => (report, report),
             RangeKind::YearToDate => (report.first_of_year(), report),
             RangeKind::BeforeYear => (report.first_of_year(), report.first_of_year().prev()),
+            RangeKind::PreviousYear => (report.first_of_year().prev().first_of_year(), report.first_of_year().prev()),
         }
     }
 }
@@ -354,6 +357,8 @@ pub async fn statement<S: LedgerStore>(store: &S, book: &Book, id: &str, report:
         // A balance sheet is as at the month's last day; flow statements cover the month.
         period: if def.columns.iter().any(|c| matches!(c.range, RangeKind::BeforeYear)) {
             report.last_day().format("%Y年%-m月%-d日").to_string()
+        } else if def.columns.iter().any(|c| matches!(c.range, RangeKind::PreviousYear)) {
+            format!("{}年度（截至{}月）", report.year(), report.month())
         } else {
             format!("{}年{:02}月", report.year(), report.month())
         },

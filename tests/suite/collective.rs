@@ -124,10 +124,20 @@ async fn collective_statements<S: AppStore>(ledger: Ledger<S>, _url: &str) {
         .filter(|(code, _)| code.starts_with("322"))
         .map(|(_, f)| f)
         .sum::<i64>();
-    assert_eq!(line(19).0, held, "年末未分配收益 = 收益分配's balance");
+    assert_eq!(line(22).0, held, "年末未分配收益 = 收益分配's balance");
+    assert!(ie.checks_hold(), "年末未分配收益 = the balance sheet's 未分配收益: {:?}", ie.checks);
+    assert_eq!(ie.columns, vec!["本年金额", "上年金额"], "an annual statement");
+    assert_eq!((ie.form.as_str(), bs.form.as_str()), ("会农集02表", "会农集01表"));
     let distribution = mingzhang::collective::Collective::new(&ledger).distributions(book).await.unwrap();
-    assert_eq!(line(17).0, distribution[0].members_fen, "向成员分配 = the plan's members' total");
-    assert_eq!(line(15).0, distribution[0].distributable_fen, "可分配收益 = what the plan distributed");
+    assert_eq!(line(20).0, distribution[0].members_fen, "向成员分配 = the plan's members' total");
+    assert_eq!(line(18).0, distribution[0].welfare_fen, "提取福利费 on its own line");
+    assert_eq!(line(17).0, distribution[0].reserve_fen, "提取公积公益金");
+    assert_eq!(line(16).0, distribution[0].distributable_fen, "可分配收益 = what the plan distributed");
+    // Every month of the year ties too, not only December (the 本月 column once did not).
+    for month in 1..=12 {
+        let s = mingzhang::report::statement::statement(&ledger.store, book, id, period(2025, month)).await.unwrap();
+        assert!(s.checks_hold(), "2025-{month:02}: {:?}", s.checks);
+    }
 }
 
 #[tokio::test]
