@@ -133,6 +133,10 @@ struct Carry {
     cleaning_to_record_fen: i64,
     /// The month's elevator advertising, recorded by the public-revenue wing in the last year.
     ads_to_record_fen: i64,
+    /// 企业所得税 accrued in December, paid in January.
+    income_tax_payable_fen: i64,
+    /// The first month, whose opening balances still wait to move.
+    first_month: bool,
 }
 
 fn company_month(rng: &mut SmallRng, p: Period, carry: &mut Carry) -> Vec<VoucherInput> {
@@ -218,18 +222,20 @@ fn company_costs(rng: &mut SmallRng, p: Period, carry: &mut Carry) -> Vec<Vouche
             vec![line("收取电梯广告费（公共收益）", "100201", ads, 0), line("收取电梯广告费（公共收益）", "224101", 0, ads)],
         ));
     }
-    // 城建税 7 %, 教育费附加 3 %, 地方教育附加 2 % of the VAT: the surtax split 7 : 3 : 2.
-    let surtax = around(rng, 1_200, 200);
-    let (city, education) = (surtax * 7 / 12, surtax * 3 / 12);
-    let surtaxes = [("540301", "222102", city), ("540302", "222103", education), ("540303", "222106", surtax - city - education)];
-    let accrue = "计提城建税及教育费附加";
-    let mut accrual: Vec<LineInput> = surtaxes.iter().map(|(cost, _, fen)| line(accrue, cost, *fen, 0)).collect();
-    accrual.extend(surtaxes.iter().map(|(_, payable, fen)| line(accrue, payable, 0, *fen)));
-    out.push(v(day(p, 15), 1, accrual));
-    let pay = "缴纳城建税及教育费附加";
-    let mut paid: Vec<LineInput> = surtaxes.iter().map(|(_, payable, fen)| line(pay, payable, *fen, 0)).collect();
-    paid.push(line(pay, "100201", 0, surtax));
-    out.push(v(day(p, 20), 1, paid));
+    // The company bills no VAT (its fees are 免征 under the demo's setting), so it accrues no
+    // surtax on it; the VAT it owed when the books were opened is paid in the first month, and
+    // each year's 企业所得税, accrued in December, in the January after.
+    if carry.first_month {
+        out.push(v(
+            day(p, 15),
+            1,
+            vec![line("缴纳上年应交增值税", "222101", 1_245_000, 0), line("缴纳上年应交增值税", "100201", 0, 1_245_000)],
+        ));
+    }
+    if carry.income_tax_payable_fen > 0 {
+        let tax = std::mem::take(&mut carry.income_tax_payable_fen);
+        out.push(v(day(p, 15), 1, vec![line("缴纳上年企业所得税", "222104", tax, 0), line("缴纳上年企业所得税", "100201", 0, tax)]));
+    }
     let fee = around(rng, 150, 300);
     out.push(v(day(p, 21), 1, vec![line("银行手续费", "5603", fee, 0), line("银行手续费", "100201", 0, fee)]));
     // The district's management subsidy arrives each quarter and is released month by month
@@ -237,7 +243,9 @@ fn company_costs(rng: &mut SmallRng, p: Period, carry: &mut Carry) -> Vec<Vouche
     if carry.subsidy_wing {
         return out;
     }
-    if p.month() % 3 == 1 {
+    // The first quarter is released from the 150,000.00 deferred at the opening; the district's
+    // money for it arrived the year before.
+    if p.month() % 3 == 1 && !carry.first_month {
         out.push(v(
             day(p, 9),
             1,
@@ -508,6 +516,7 @@ async fn books_month<S: FeesStore + AccessStore + SubsidiesStore + PublicRevenue
     (cash, wallet): (i64, i64),
 ) -> Result<()> {
     carry.subsidy_wing = period.year() == year;
+    carry.first_month = period == Period::new(year - 2, 1).expect("January");
     let mut company_vouchers = company_month(rng, period, carry);
     carry.cash_collected_fen = cash;
     carry.wallet_collected_fen = wallet;
@@ -538,6 +547,9 @@ async fn books_month<S: FeesStore + AccessStore + SubsidiesStore + PublicRevenue
     if carry.subsidy_wing {
         subsidy_month(ledger, company, period, carry.cleaning_to_record_fen).await?;
         public_revenue_month(ledger, company, period, carry.ads_to_record_fen).await?;
+    }
+    if period.month() == 12 {
+        accrue_income_tax(ledger, company, period, carry).await?;
     }
     let last_december = carry.subsidy_wing && period.month() == 12;
     if last_december {
@@ -773,6 +785,31 @@ async fn subsidy_reconciliations<S: FeesStore + AccessStore + SubsidiesStore>(le
 }
 
 /// 制单 → 审核 → 记账, by two different people, as the books are really kept.
+/// 计提企业所得税 on the year's profit before tax, at the 小型微利企业 rate the demo company
+/// pays (应纳税所得额 减按25%计入, 税率20%: 5 % of the profit, 财政部 税务总局公告2023年第12号,
+/// to 2027); a year at a loss accrues none.
+async fn accrue_income_tax<S: FeesStore + CollectiveStore>(
+    ledger: &Ledger<S>,
+    company: &Book,
+    december: Period,
+    carry: &mut Carry,
+) -> Result<()> {
+    let profit = Collective::new(ledger).year_profit(company, december.year()).await?;
+    let tax = (profit * 5 + 50) / 100;
+    if profit <= 0 || tax <= 0 {
+        return Ok(());
+    }
+    let summary = format!("计提{}年度企业所得税（小型微利企业，实际税负 5%）", december.year());
+    let accrual = VoucherInput {
+        date: december.last_day(),
+        attachments: 1,
+        lines: vec![line(&summary, "5801", tax, 0), line(&summary, "222104", 0, tax)],
+    };
+    enter(ledger, company, &accrual).await?;
+    carry.income_tax_payable_fen = tax;
+    Ok(())
+}
+
 async fn enter<S: FeesStore>(ledger: &Ledger<S>, book: &Book, input: &VoucherInput) -> Result<i64> {
     let id = ledger.draft(book, MAKER, input).await?;
     ledger.review(book, id, REVIEWER).await?;
@@ -856,6 +893,8 @@ pub(crate) async fn run_demo(db: Option<&str>, seed: u64, year: i32, households:
                 out.push('\n');
             }
         }
+        out += &statement::statement(&s, &books.company, "cash_flow", december).await?.to_table().to_text();
+        out.push('\n');
         let mut rates = crate::fees::reports::collection(&s, &books.company, january, december).await?;
         rates.lines.retain(|l| l.building == "全部");
         out += &rates.to_table().to_text();

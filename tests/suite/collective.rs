@@ -133,6 +133,24 @@ async fn collective_statements<S: AppStore>(ledger: Ledger<S>, _url: &str) {
     assert_eq!(line(18).0, distribution[0].welfare_fen, "提取福利费 on its own line");
     assert_eq!(line(17).0, distribution[0].reserve_fen, "提取公积公益金");
     assert_eq!(line(16).0, distribution[0].distributable_fen, "可分配收益 = what the plan distributed");
+    // The company's statements tie in every month of the demo's last year: 资产负债表 balances,
+    // 利润表 nets, 现金流量表's net increase is the change in 货币资金.
+    for month in 1..=12 {
+        for id in ["balance_sheet", "income_statement", "cash_flow"] {
+            let s = mingzhang::report::statement::statement(&ledger.store, &books.company, id, period(2025, month)).await.unwrap();
+            assert!(s.checks_hold(), "{id} of 2025-{month:02}: {:?}", s.checks);
+        }
+    }
+    // The demo's books are consistent: no VAT billed, so no surtax; the VAT owed at the opening
+    // is paid and the 递延收益 of the opening released in the first quarter; income tax accrued.
+    let company = our_balances(&ledger, &books.company, (2023, 1), (2025, 12), true).await;
+    assert_eq!(company.get("540301").copied().unwrap_or(0), 0, "no 城建税 without VAT");
+    assert_eq!(company.get("222101").copied(), Some(1_245_000), "the opening 应交增值税 12,450.00 paid");
+    let first_quarter = our_balances(&ledger, &books.company, (2023, 1), (2023, 3), false).await;
+    assert_eq!(first_quarter.get("240101").copied().unwrap_or(0), 0, "the opening 递延收益 150,000.00 released");
+    let is = mingzhang::report::statement::statement(&ledger.store, &books.company, "income_statement", period(2025, 12)).await.unwrap();
+    let (before_tax, tax) = (is.value(30, 0).unwrap().0, is.value(31, 0).unwrap().0);
+    assert_eq!(tax, if before_tax > 0 { (before_tax * 5 + 50) / 100 } else { 0 }, "企业所得税 at 5 % of a profit, none on a loss");
     // Every month of the year ties too, not only December (the 本月 column once did not).
     for month in 1..=12 {
         let s = mingzhang::report::statement::statement(&ledger.store, book, id, period(2025, month)).await.unwrap();
