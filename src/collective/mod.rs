@@ -40,8 +40,14 @@ mod accounts {
     pub const OTHER_DISTRIBUTION: &str = "3220199";
     pub const MEMBERS_PAYABLE: &str = "21101";
     pub const OTHER_PAYABLE: &str = "21199";
-    /// The company's (小企业会计准则): 利润分配—应付利润, and its bank.
+    /// The company's (小企业会计准则): 利润分配—提取法定盈余公积 and 盈余公积, 利润分配—应付利润
+    /// and 应付利润, 实收资本, 所得税费用, and its bank.
+    pub const COMPANY_TO_RESERVE: &str = "310401";
+    pub const COMPANY_RESERVE: &str = "3101";
     pub const COMPANY_PROFIT_PAID: &str = "310403";
+    pub const COMPANY_PROFIT_PAYABLE: &str = "2232";
+    pub const COMPANY_CAPITAL: &str = "3001";
+    pub const COMPANY_INCOME_TAX: &str = "5801";
     pub const COMPANY_BANK: &str = "100201";
 }
 
@@ -68,6 +74,44 @@ fn check_chart(book: &Book, chart: &str, what: &str) -> Result<()> {
     Ok(())
 }
 
+/// How a year's net profit is appropriated (pure): 法定盈余公积 10 % of it, half up, no more
+/// than what brings 盈余公积 to half of 实收资本 (公司法 第210条); the rest to the shareholder.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Appropriation {
+    pub reserve_fen: i64,
+    pub to_shareholder_fen: i64,
+}
+
+pub fn appropriate(net_profit_fen: i64, capital_fen: i64, reserve_balance_fen: i64) -> Appropriation {
+    let tenth = (net_profit_fen + 5) / 10;
+    let room = (capital_fen / 2 - reserve_balance_fen).max(0);
+    let reserve_fen = tenth.min(room).max(0);
+    Appropriation { reserve_fen, to_shareholder_fen: net_profit_fen - reserve_fen }
+}
+
+/// The company's appropriation of `year`, refused for a loss and before its income tax is
+/// accrued (a profit before tax with no 所得税费用 in the year).
+async fn appropriation<S: LedgerStore>(store: &S, company: &Book, year: i32) -> Result<Appropriation> {
+    let net = year_profit(store, company, year).await?;
+    if net <= 0 {
+        return Err(Error::invalid("年度", format!("物业公司 {year} 年度利润为 {}，没有可上交的利润", Fen(net))));
+    }
+    let (Some(first), Some(last)) = (Period::new(year, 1), Period::new(year, 12)) else {
+        return Err(Error::invalid("年度", year.to_string()));
+    };
+    let totals = Balances::load(store, company).await?.totals(company, first, last);
+    let get = |code: &str| AccountCode::parse(code).and_then(|c| totals.get(&c).copied()).unwrap_or_default();
+    if get(accounts::COMPANY_INCOME_TAX).net_without_carry_fen() == 0 {
+        return Err(Error::invalid(
+            "所得税费用",
+            format!("物业公司 {year} 年度尚未计提企业所得税：请先计提所得税费用，再提取盈余公积、分配利润"),
+        ));
+    }
+    let capital = -get(accounts::COMPANY_CAPITAL).closing_fen();
+    let reserve = -get(accounts::COMPANY_RESERVE).closing_fen();
+    Ok(appropriate(net, capital, reserve))
+}
+
 /// The year's profit of a book: the net credit of its profit-and-loss accounts over the year,
 /// year-end carry-forward left out.
 async fn year_profit<S: LedgerStore>(store: &S, book: &Book, year: i32) -> Result<i64> {
@@ -92,26 +136,46 @@ impl<S: LedgerStore + Store<Tx: CollectiveTx>> Collective<S> {
         year_profit(&self.ledger.store, book, year).await
     }
 
-    /// 利润上交: the company's profit of `year` paid to the collective: in the company's book 借
-    /// 利润分配—应付利润 贷 银行存款, in the collective's 借 银行存款 贷 投资收益, both on `date`,
-    /// in one transaction, linked by the transfer's row; once a year.
+    /// 利润上交, in the order 小企业会计准则 and 公司法 第210条 set: the year's 所得税费用 must be
+    /// accrued first; then 提取法定盈余公积 (10 % of the net profit until 盈余公积 reaches half of
+    /// 实收资本); then the rest declared to the shareholder, the collective (借 利润分配—应付利润
+    /// 贷 应付利润), and paid (借 应付利润 贷 银行存款), which the collective books as 投资收益
+    /// (借 银行存款 贷 投资收益). One transaction, on `date`, linked by the transfer's row; once a
+    /// year. A loss is not transferred.
     pub async fn transfer_profit(&self, company: &Book, collective: &Book, year: i32, date: NaiveDate, user: &str) -> Result<TransferRow> {
         check_chart(company, "small_enterprise", "物业公司")?;
         check_chart(collective, "rural_collective", "集体经济组织")?;
-        let profit = year_profit(&self.ledger.store, company, year).await?;
-        if profit <= 0 {
-            return Err(Error::invalid("年度", format!("物业公司 {year} 年度利润为 {}，没有可上交的利润", Fen(profit))));
-        }
+        let split = appropriation(&self.ledger.store, company, year).await?;
         let mut tx = self.ledger.store.begin().await?;
         if tx.transfers(company.row.community_id).await?.iter().any(|t| t.year == i64::from(year) && t.company_book_id == company.id().0) {
             return Err(Error::Conflict(format!("物业公司 {year} 年度利润已上交")));
         }
+        let profit = split.to_shareholder_fen;
+        let declared = format!("{year}年度利润分配：提取法定盈余公积，应付{}利润", collective.row.name);
+        let mut lines = Vec::new();
+        if split.reserve_fen > 0 {
+            lines.extend(two_lines(
+                &declared,
+                accounts::COMPANY_TO_RESERVE,
+                accounts::COMPANY_RESERVE,
+                Fen(split.reserve_fen),
+                &Dimensions::default(),
+            ));
+        }
+        lines.extend(two_lines(
+            &declared,
+            accounts::COMPANY_PROFIT_PAID,
+            accounts::COMPANY_PROFIT_PAYABLE,
+            Fen(profit),
+            &Dimensions::default(),
+        ));
+        post_approved(&mut tx, company, user, &[ApprovedVoucher::generated(date, lines, user)]).await?;
         let summary = format!("{year}年度利润上交{}", collective.row.name);
         let out = post_approved(
             &mut tx,
             company,
             user,
-            &[two_line(date, &summary, accounts::COMPANY_PROFIT_PAID, accounts::COMPANY_BANK, Fen(profit), user)],
+            &[two_line(date, &summary, accounts::COMPANY_PROFIT_PAYABLE, accounts::COMPANY_BANK, Fen(profit), user)],
         )
         .await?;
         let summary = format!("收到{}{year}年度上交利润", company.row.name);
@@ -372,4 +436,18 @@ pub fn parse_roster(bytes: &[u8]) -> Result<Vec<MemberRow>> {
         return Err(Error::invalid("成员名册", "没有成员"));
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod appropriation_tests {
+    use super::{appropriate, Appropriation};
+
+    #[test]
+    fn the_statutory_reserve_is_a_tenth_until_half_the_capital() {
+        assert_eq!(appropriate(950_000, 2_000_000, 0), Appropriation { reserve_fen: 95_000, to_shareholder_fen: 855_000 });
+        // 15 fen short of half the capital: only those 15 fen.
+        assert_eq!(appropriate(950_000, 2_000_000, 999_985), Appropriation { reserve_fen: 15, to_shareholder_fen: 949_985 });
+        assert_eq!(appropriate(950_000, 2_000_000, 1_000_000).reserve_fen, 0, "half reached");
+        assert_eq!(appropriate(5, 100_000, 0).reserve_fen, 1, "0.5 fen rounds half up");
+    }
 }

@@ -19,14 +19,26 @@ async fn transfer_and_distribute<S: AppStore>(ledger: Ledger<S>, url: &str) {
     post(&ledger, &company, &voucher(date(2025, 3, 1), vec![line("100201", 1_200_000, 0), line("500101", 0, 1_200_000)])).await;
     post(&ledger, &company, &voucher(date(2025, 3, 9), vec![line("540101", 200_000, 0), line("100201", 0, 200_000)])).await;
     let co = Collective::new(&ledger);
+    // The standard's order: no transfer before the year's income tax is accrued.
+    let before = snapshot(url).await;
+    let untaxed = co.transfer_profit(&company, &collective, 2025, date(2025, 12, 31), "王会计").await.unwrap_err();
+    assert!(untaxed.to_string().contains("所得税"), "{untaxed}");
+    assert_eq!(snapshot(url).await, before, "refused, nothing written");
+    // 所得税 500.00 (5 %); 实收资本 20,000.00 caps 法定盈余公积 at 10,000.00, and 10 % of the
+    // 9,500.00 net profit is 950.00; the collective receives the other 8,550.00.
+    post(&ledger, &company, &voucher(date(2025, 12, 31), vec![line("5801", 50_000, 0), line("222104", 0, 50_000)])).await;
+    post(&ledger, &company, &voucher(date(2025, 1, 2), vec![line("100201", 2_000_000, 0), line("3001", 0, 2_000_000)])).await;
     let t = co.transfer_profit(&company, &collective, 2025, date(2025, 12, 31), "王会计").await.unwrap();
-    assert_eq!(t.amount_fen, 1_000_000);
+    assert_eq!(t.amount_fen, 855_000);
     let twice = co.transfer_profit(&company, &collective, 2025, date(2025, 12, 31), "王会计").await.unwrap_err();
     assert!(twice.to_string().contains("已上交"), "{twice}");
     let company_side = our_balances(&ledger, &company, (2025, 1), (2025, 12), false).await;
-    assert_eq!(company_side.get("310403").copied(), Some(1_000_000), "利润分配—应付利润 in the company's book");
+    assert_eq!(company_side.get("310401").copied(), Some(95_000), "利润分配—提取法定盈余公积");
+    assert_eq!(company_side.get("3101").copied(), Some(-95_000), "盈余公积");
+    assert_eq!(company_side.get("310403").copied(), Some(855_000), "利润分配—应付利润 in the company's book");
+    assert_eq!(company_side.get("2232").copied().unwrap_or(0), 0, "应付利润 declared, then paid");
     let collective_side = our_balances(&ledger, &collective, (2025, 1), (2025, 12), true).await;
-    assert_eq!((collective_side.get("10201").copied(), collective_side.get("502").copied()), (Some(1_000_000), Some(-1_000_000)));
+    assert_eq!((collective_side.get("10201").copied(), collective_side.get("502").copied()), (Some(855_000), Some(-855_000)));
 
     let before = snapshot(url).await;
     let bad = "成员编号,姓名,户,股数\nM1,张一,1-1-101,1\nM1,张二,1-1-102,1\nM3,张三,1-1-103,0\nM4,张四,,x\n";
