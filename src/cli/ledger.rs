@@ -394,14 +394,19 @@ pub(crate) async fn report_bytes<S: LedgerStore>(
             };
             render(args.format, || l.to_table(), &l)?
         }
-        ReportKind::BalanceSheet | ReportKind::IncomeStatement => {
-            let id = statement::for_book(book, matches!(args.kind, ReportKind::BalanceSheet));
+        ReportKind::BalanceSheet | ReportKind::IncomeStatement | ReportKind::CashFlow => {
+            let id = match args.kind {
+                ReportKind::CashFlow => "cash_flow",
+                kind => statement::for_book(book, matches!(kind, ReportKind::BalanceSheet)),
+            };
             let s = statement::statement(store, book, id, to).await?;
-            render(args.format, || s.to_table(), &s)?
-        }
-        ReportKind::CashFlow => {
-            let s = statement::statement(store, book, "cash_flow", to).await?;
-            render(args.format, || s.to_table(), &s)?
+            // On paper a statement takes its printed form's layout (a balance sheet side by
+            // side, the signature line), dated its month's last day.
+            match args.format {
+                Format::Pdf => crate::report::paper::table_pdf(&s.to_paper_table(), to.last_day())?,
+                Format::Xlsx => s.to_paper_table().to_xlsx()?,
+                format => render(format, || s.to_table(), &s)?,
+            }
         }
         ReportKind::Statement
         | ReportKind::Aging

@@ -214,6 +214,8 @@ pub enum Format {
     Csv,
     Xlsx,
     Json,
+    /// A4 PDF with the embedded font: a statement in its printed form's layout
+    Pdf,
 }
 
 /// 单条记录（收据）的显示格式：没有表格，因此不提供 CSV 或 XLSX
@@ -451,6 +453,8 @@ pub(crate) fn render<T: serde::Serialize>(
         Format::Csv => table().to_csv().into_bytes(),
         Format::Xlsx => table().to_xlsx()?,
         Format::Json => json(value).into_bytes(),
+        // A report printed today; a statement is printed as of its month (cli::ledger).
+        Format::Pdf => crate::report::paper::table_pdf(&table(), chrono::Local::now().date_naive())?,
     })
 }
 

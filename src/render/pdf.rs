@@ -71,6 +71,8 @@ pub enum Paper {
     A4,
     /// A5 landscape, 210 × 148: the receipt-book size.
     A5,
+    /// A4 landscape, 297 × 210: a statement printed side by side (资产 | 负债和所有者权益).
+    A4Landscape,
 }
 
 impl Paper {
@@ -86,6 +88,7 @@ impl Paper {
         match self {
             Paper::A4 => (210.0, 297.0),
             Paper::A5 => (210.0, 148.0),
+            Paper::A4Landscape => (297.0, 210.0),
         }
     }
 }

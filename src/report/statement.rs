@@ -233,6 +233,36 @@ impl Statement {
         }
         t
     }
+
+    /// The statement as its printed form lays it out, for PDF and XLSX: a balance sheet side by
+    /// side (资产 on the left, 负债和所有者权益 on the right, from 流动负债 on), every statement
+    /// ending with the line its heads and its maker sign.
+    pub fn to_paper_table(&self) -> Table {
+        let plain = self.to_table();
+        let split = self.rows.iter().position(|r| r.line.is_none() && r.label.starts_with("流动负债"));
+        let mut t = match split {
+            Some(at) if self.id.contains("balance_sheet") => {
+                let mut headers = vec![("资产", Align::Left), ("行次", Align::Right)];
+                headers.extend(self.columns.iter().map(|c| (c.as_str(), Align::Right)));
+                headers.extend([("负债和所有者权益", Align::Left), ("行次", Align::Right)]);
+                headers.extend(self.columns.iter().map(|c| (c.as_str(), Align::Right)));
+                let mut t = Table::new(plain.title.clone(), &headers);
+                t.subtitle = plain.subtitle.clone();
+                t.footer = plain.footer.clone();
+                let (left, right) = plain.rows.split_at(at);
+                let blank = vec![String::new(); 2 + self.columns.len()];
+                for i in 0..left.len().max(right.len()) {
+                    let mut row = left.get(i).cloned().unwrap_or_else(|| blank.clone());
+                    row.extend(right.get(i).cloned().unwrap_or_else(|| blank.clone()));
+                    t.rows.push(row);
+                }
+                t
+            }
+            _ => plain,
+        };
+        t.footer.push(crate::report::paper::SIGNATURES.to_string());
+        t
+    }
 }
 
 struct Evaluator<'a> {

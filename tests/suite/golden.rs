@@ -148,6 +148,16 @@ async fn reports_as_spreadsheets() {
         let xlsx = dir.path().join(format!("{name}.xlsx"));
         ok(url, &[&base[..], &["--format", "xlsx", "--out", xlsx.to_str().unwrap()]].concat());
         check(&format!("{name}.xlsx.txt"), &xlsx_text(&xlsx), &mut mismatches);
+        // The statutory forms and the 科目余额表 on paper: A4 PDF read back through pdftotext.
+        if ["trial-balance", "balance-sheet", "income-statement", "cash-flow"].contains(&name) {
+            let pdf = dir.path().join(format!("{name}.pdf"));
+            ok(url, &[&base[..], &["--format", "pdf", "--out", pdf.to_str().unwrap()]].concat());
+            let bytes = std::fs::read(&pdf).unwrap();
+            assert!(bytes.starts_with(b"%PDF-"), "{name}: a PDF");
+            if let Some(text) = pdf_text(&bytes) {
+                check(&format!("{name}.pdf.txt"), &text, &mut mismatches);
+            }
+        }
     }
     assert!(mismatches.is_empty(), "outputs differ from their golden files:\n{}", mismatches.join("\n"));
 }

@@ -131,7 +131,7 @@ pub fn receipt_pdf(r: &Receipt, paper: Paper, code: CodeLine<'_>) -> Result<Vec<
     let mut page = Page::new(paper)?;
     match paper {
         Paper::A5 => draw_copy(&mut page, r, 0.0, "收据联（交款人留存）", code)?,
-        Paper::A4 => {
+        Paper::A4 | Paper::A4Landscape => {
             draw_copy(&mut page, r, 0.0, "第一联 存根联（收款单位留存）", CodeLine::Absent)?;
             page.dashed_line(148.5, 6.0, 204.0);
             page.text(105.0, 147.5, 7.0, Align::Center, "沿此线裁开");

@@ -468,6 +468,9 @@ pub async fn report_table<S: AppStore>(app: &App<S>, scope: &Scope, book: &Book,
     let from = q.from.as_deref().filter(|t| !t.is_empty()).map_or(Ok(to.first_of_year()), |t| {
         Period::parse(t).ok_or_else(|| Error::invalid("from", format!("“{t}”不是月份，应写作 2025-01")))
     })?;
+    // On paper (PDF, XLSX) a statement takes its printed form's layout.
+    let paper = matches!(q.format.as_deref(), Some("pdf" | "xlsx"));
+    let form = |s: statement::Statement| if paper { s.to_paper_table() } else { s.to_table() };
     Ok(match kind {
         "trial-balance" => report::trial_balance(store, book, from, to, q.level.unwrap_or(1)).await?.to_table(),
         "ledger" => {
@@ -475,9 +478,9 @@ pub async fn report_table<S: AppStore>(app: &App<S>, scope: &Scope, book: &Book,
             let code = find_account(&book.chart, "科目", typed)?.code.to_string();
             report::account_ledger(store, book, &code, from, to).await?.to_table()
         }
-        "balance-sheet" => statement::statement(store, book, statement::for_book(book, true), to).await?.to_table(),
-        "income-statement" => statement::statement(store, book, statement::for_book(book, false), to).await?.to_table(),
-        "cash-flow" => statement::statement(store, book, "cash_flow", to).await?.to_table(),
+        "balance-sheet" => form(statement::statement(store, book, statement::for_book(book, true), to).await?),
+        "income-statement" => form(statement::statement(store, book, statement::for_book(book, false), to).await?),
+        "cash-flow" => form(statement::statement(store, book, "cash_flow", to).await?),
         "statement" => {
             let h = app.fees.household_by_label(scope.community.id, q.household.as_deref().unwrap_or_default()).await?;
             crate::fees::reports::household_statement(store, book, &h, today()).await?.to_table()
@@ -512,6 +515,11 @@ async fn report_page<S: AppStore>(
             let bytes = table.to_xlsx().page()?;
             let xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string();
             Ok(([(header::CONTENT_TYPE, xlsx), (header::CONTENT_DISPOSITION, file("xlsx"))], bytes).into_response())
+        }
+        Some("pdf") => {
+            let to = q.to.as_deref().and_then(Period::parse).map_or_else(today, |p| p.last_day());
+            let bytes = crate::report::paper::table_pdf(&table, to).page()?;
+            Ok(([(header::CONTENT_TYPE, "application/pdf".to_string()), (header::CONTENT_DISPOSITION, file("pdf"))], bytes).into_response())
         }
         _ => {
             let headers: Vec<(String, bool)> =

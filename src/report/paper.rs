@@ -1,0 +1,106 @@
+//! Reports on paper: any report table as an A4 PDF, drawn as the printed form is (its title, the
+//! form number and standard, 编制单位 / period / 单位：元, the table with its header repeated on
+//! every page, the checks, and the signature line). A table too wide for A4 portrait, such as a
+//! 资产负债表 side by side, is printed on A4 landscape.
+
+use chrono::NaiveDate;
+
+use crate::error::Result;
+use crate::render::pdf::{render, Align as At, Meta, Page, Paper};
+use crate::report::table::{Align, Table};
+
+const MARGIN_MM: f32 = 12.0;
+const ROW_MM: f32 = 5.6;
+const BODY_PT: f32 = 8.5;
+/// Room left at a page's foot for the footer lines of the last page.
+const FOOT_MM: f32 = 14.0;
+
+/// 单位负责人 / 会计机构负责人 / 制表人: the line the statutory forms end with, to be signed.
+pub const SIGNATURES: &str = "单位负责人：＿＿＿＿＿＿    会计机构负责人：＿＿＿＿＿＿    制表人：＿＿＿＿＿＿";
+
+/// Each column's width in millimetres at `size_pt`: its widest cell or header plus padding.
+fn natural_widths(page: &Page, t: &Table, size_pt: f32) -> Vec<f32> {
+    (0..t.headers.len())
+        .map(|c| {
+            let cells = t.rows.iter().filter_map(|r| r.get(c)).map(|cell| page.text_width_mm(cell, size_pt));
+            cells.chain([page.text_width_mm(&t.headers[c].0, size_pt)]).fold(0.0, f32::max) + 3.0
+        })
+        .collect()
+}
+
+/// The table as a PDF, dated `date` (the report's last day, so the same report gives the same
+/// bytes).
+pub fn table_pdf(t: &Table, date: NaiveDate) -> Result<Vec<u8>> {
+    let probe = Page::new(Paper::A4)?;
+    let natural = natural_widths(&probe, t, BODY_PT);
+    let total: f32 = natural.iter().sum();
+    let paper = if total > 210.0 - 2.0 * MARGIN_MM { Paper::A4Landscape } else { Paper::A4 };
+    let usable = paper.size_mm().0 - 2.0 * MARGIN_MM;
+    // Too wide even so: the type shrinks (never below 6 pt) rather than cells overlapping.
+    let scale = (usable / total).min(1.0);
+    let size_pt = (BODY_PT * scale).max(6.0);
+    let widths: Vec<f32> = natural.iter().map(|w| w * scale).collect();
+    let spare = (usable - widths.iter().sum::<f32>()) / widths.len().max(1) as f32;
+    let widths: Vec<f32> = widths.iter().map(|w| w + spare).collect();
+    let height = paper.size_mm().1;
+    let mut pages = Vec::new();
+    let mut page = Page::new(paper)?;
+    let centre = paper.size_mm().0 / 2.0;
+    page.text(centre, 16.0, 15.0, At::Center, &t.title);
+    let mut y = 24.0;
+    for line in &t.subtitle {
+        page.text(MARGIN_MM, y, 9.0, At::Left, line);
+        y += 5.0;
+    }
+    y += 2.0;
+    draw_header(&mut page, t, &widths, y, size_pt);
+    y += ROW_MM + 1.0;
+    for row in &t.rows {
+        if y > height - MARGIN_MM - FOOT_MM {
+            pages.push(page);
+            page = Page::new(paper)?;
+            page.text(centre, 14.0, 10.0, At::Center, &format!("{}（续）", t.title));
+            y = 22.0;
+            draw_header(&mut page, t, &widths, y, size_pt);
+            y += ROW_MM + 1.0;
+        }
+        draw_row(&mut page, t, &widths, row, y, size_pt);
+        y += ROW_MM;
+    }
+    page.line((MARGIN_MM, y - ROW_MM + 1.6), (MARGIN_MM + usable, y - ROW_MM + 1.6), 0.6);
+    y += 3.0;
+    for line in &t.footer {
+        if y > height - MARGIN_MM {
+            pages.push(page);
+            page = Page::new(paper)?;
+            y = 22.0;
+        }
+        y = page.paragraph(MARGIN_MM, y, usable, 8.0, 4.2, line) + 2.0;
+    }
+    pages.push(page);
+    let author = t.subtitle.iter().find_map(|s| s.strip_prefix("编制单位：")).and_then(|s| s.split_whitespace().next()).unwrap_or("");
+    render(&Meta { title: &t.title, author, subject: &t.title, date }, pages)
+}
+
+fn draw_header(page: &mut Page, t: &Table, widths: &[f32], y: f32, size_pt: f32) {
+    let total: f32 = widths.iter().sum();
+    page.rect(MARGIN_MM, y - 4.2, total, ROW_MM, Some(0.9));
+    let mut x = MARGIN_MM;
+    for ((h, _), w) in t.headers.iter().zip(widths) {
+        page.text(x + w / 2.0, y, size_pt, At::Center, h);
+        x += w;
+    }
+}
+
+fn draw_row(page: &mut Page, t: &Table, widths: &[f32], row: &[String], y: f32, size_pt: f32) {
+    let mut x = MARGIN_MM;
+    for ((cell, (_, align)), w) in row.iter().zip(&t.headers).zip(widths) {
+        match align {
+            Align::Right => page.text(x + w - 1.5, y, size_pt, At::Right, cell),
+            _ => page.text(x + 1.5, y, size_pt, At::Left, cell),
+        }
+        x += w;
+    }
+    let total: f32 = widths.iter().sum();
+    page.line((MARGIN_MM, y + 1.6), (MARGIN_MM + total, y + 1.6), 0.2);
+}
