@@ -19,6 +19,15 @@ async fn transfer_and_distribute<S: AppStore>(ledger: Ledger<S>, url: &str) {
     post(&ledger, &company, &voucher(date(2025, 3, 1), vec![line("100201", 1_200_000, 0), line("500101", 0, 1_200_000)])).await;
     post(&ledger, &company, &voucher(date(2025, 3, 9), vec![line("540101", 200_000, 0), line("100201", 0, 200_000)])).await;
     let co = Collective::new(&ledger);
+    // A loss is never transferred.
+    let loss_company = two_households(&ledger, "亏损社区", "1.00").await;
+    let loss_collective =
+        ledger.create_book(loss_company.row.community_id, "collective", "亏损合作社", "rural_collective", period(2025, 1)).await.unwrap();
+    post(&ledger, &loss_company, &voucher(date(2025, 3, 9), vec![line("540101", 30_000, 0), line("100201", 0, 30_000)])).await;
+    let before = snapshot(url).await;
+    let loss = co.transfer_profit(&loss_company, &loss_collective, 2025, date(2025, 12, 31), "王会计").await.unwrap_err();
+    assert!(loss.to_string().contains("没有可上交的利润"), "{loss}");
+    assert_eq!(snapshot(url).await, before, "refused, nothing written");
     // The standard's order: no transfer before the year's income tax is accrued.
     let before = snapshot(url).await;
     let untaxed = co.transfer_profit(&company, &collective, 2025, date(2025, 12, 31), "王会计").await.unwrap_err();
