@@ -499,7 +499,11 @@ async fn an_accountant_enters_a_voucher_and_a_reviewer_posts_it() {
     assert!(again.contains("借贷不平") && again.contains("value=\"299.00\""), "the form keeps what was typed: {again}");
     assert_unchanged(&before, &books_snapshot(&db.url).await, "an unbalanced voucher");
 
-    let r = accountant.post(server.url(&format!("/app/c/{a}/vouchers"))).form(&voucher_form(&csrf, "300.00")).send().await.unwrap();
+    // 现金流量指定 on the page: the rent is assigned to line 2, 收到其他与经营活动有关的现金.
+    assert!(form.contains("name=\"cash_flow\"") && form.contains("收到其他与经营活动有关的现金"), "the form offers the items");
+    let mut assigned = voucher_form(&csrf, "300.00");
+    assigned.push(("cash_flow", "2"));
+    let r = accountant.post(server.url(&format!("/app/c/{a}/vouchers"))).form(&assigned).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let voucher = r.headers()["location"].to_str().unwrap().to_string();
     let page = accountant.get(server.url(&voucher)).send().await.unwrap().text().await.unwrap();
@@ -536,6 +540,14 @@ async fn an_accountant_enters_a_voucher_and_a_reviewer_posts_it() {
     assert!(csv.text().await.unwrap().contains("库存现金"));
     let xlsx = accountant.get(server.url(&format!("/app/c/{a}/reports/trial-balance?to=2025-01&format=xlsx"))).send().await.unwrap();
     assert!(xlsx.bytes().await.unwrap().starts_with(b"PK"), "an XLSX file is a ZIP");
+    // The 现金流量表 shows the rent where it was assigned, and prints as an A4 PDF.
+    let cf = accountant.get(server.url(&format!("/app/c/{a}/reports/cash-flow?to=2025-01"))).send().await.unwrap().text().await.unwrap();
+    let line2 = cf.split("收到其他与经营活动有关的现金").nth(1).unwrap_or_default();
+    assert!(line2.split("</tr>").next().unwrap_or_default().contains("300.00"), "line 2 holds the assigned 300.00: {cf}");
+    let pdf = accountant.get(server.url(&format!("/app/c/{a}/reports/balance-sheet?to=2025-01&format=pdf"))).send().await.unwrap();
+    assert_eq!(pdf.headers()["content-type"], "application/pdf");
+    let text = pdf_text(&pdf.bytes().await.unwrap());
+    assert!(text.is_none_or(|t| t.contains("负债和所有者权益") && t.contains("单位负责人")), "the balance sheet side by side, signed");
 
     // A billing run: the preview writes nothing; the run bills and posts.
     let billing = accountant.get(server.url(&format!("/app/c/{a}/billing"))).send().await.unwrap().text().await.unwrap();

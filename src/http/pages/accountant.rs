@@ -132,8 +132,16 @@ fn voucher_form(caller: &Caller, scope: &Scope, book: &Book, message: Option<Str
         "" => today().to_string(),
         d => d.to_string(),
     };
+    // 现金流量指定: the item of the voucher's cash lines, where the book keeps a 现金流量表.
+    let cash_flow_items: Vec<(String, String)> = match crate::ledger::cash_flow::CashFlowRules::shipped() {
+        Ok(rules) if book.row.chart == crate::ledger::cash_flow::CHART => {
+            rules.items.iter().map(|i| (i.line.to_string(), i.label.clone())).collect()
+        }
+        _ => Vec::new(),
+    };
     let data = minijinja::context! {
         accounts => leaf_accounts(book), lines, date, attachments => typed.get("attachments"), message,
+        cash_flow_items, cash_flow => typed.get("cash_flow"),
         ..base(scope, book)
     };
     page(caller, "voucher_new.html", "录入凭证", data)
@@ -155,6 +163,15 @@ async fn typed_voucher<S: AppStore>(app: &App<S>, scope: &Scope, book: &Book, fo
             continue;
         }
         lines.push(line_input(app, scope, book, i + 1, [&summary, &account, &debit, &credit, &household]).await?);
+    }
+    if let Some(item) = match form.get("cash_flow").trim() {
+        "" => None,
+        n => Some(n.parse::<i64>().map_err(|_| Error::invalid("现金流量项目", format!("“{n}”不是现金流量表的行次")))?),
+    } {
+        let rules = crate::ledger::cash_flow::CashFlowRules::shipped()?;
+        for l in lines.iter_mut().filter(|l| rules.is_cash(&l.account)) {
+            l.dimensions.cash_flow_item = Some(item);
+        }
     }
     Ok(VoucherInput { date, attachments, lines })
 }
