@@ -75,6 +75,17 @@ pub(crate) async fn close_day_draft<T: FeesTx + LedgerTx>(
 ) -> Result<DayVoucher> {
     let items: HashMap<i64, String> = tx.fee_items(book.key()).await?.into_iter().map(|f| (f.id, f.name)).collect();
     let payments = tx.payments_of_voucher(book.key(), voucher_id).await?;
+    // 出纳不得兼任稽核 (会计法 第三十七条): whoever took a payment of the day does not review
+    // and post the day's voucher.
+    if let Some(p) = payments.iter().find(|p| p.cashier == user) {
+        return Err(Error::invalid(
+            "审核人",
+            format!(
+                "{user} 收取了 {date} 的收款（收据{}），出纳不得审核、记账自己收款的凭证；请由审核人日结",
+                receipt_label(p.receipt_number)
+            ),
+        ));
+    }
     let lines = tx.lines(book.key(), voucher_id).await?;
     let input = VoucherInput { date, attachments: payments.len() as u32, lines: day_lines(book, date, &payments, &lines, &items)? };
     // The day's voucher seals the payments it gathered, as they were written.

@@ -158,6 +158,11 @@ async fn voids_and_receipt_lists<S: mingzhang::http::AppStore>(ledger: Ledger<S>
     assert_eq!(cash, 22_000, "库存现金 after the void");
     assert!(verify_all(&ledger.store).await.unwrap().is_clean());
 
+    // The cashier who took the day's payments does not close (review and post) the day.
+    let late = fees.pay(&book, &PaymentRequest { paid_on: date(2025, 1, 13), ..pay(0, 1_000, Method::Cash, "e") }).await.unwrap();
+    let err = fees.close_days(&book, date(2025, 1, 31), "出纳").await.unwrap_err().to_string();
+    assert!(err.contains("出纳不得审核"), "{err}");
+    assert!(fees.receipt(&book, late.number).await.unwrap().voucher.contains("待日结"), "nothing closed");
     // The cash day's voucher names its own receipts, not a range across the 微信 one.
     fees.close_days(&book, date(2025, 1, 31), "会计").await.unwrap();
     let (_, lines) = ledger.voucher(&book, voucher_of(&ledger, &book, receipts[1].number).await).await.unwrap();
