@@ -72,7 +72,7 @@ impl<S: AssetsStore> Assets<S> {
         let rows: Vec<MonthRow> = due.iter().map(|(c, fen)| month_row(c.id, period, *fen, posted.voucher_id)).collect();
         tx.insert_depreciations(book.key(), &rows).await?;
         (run.depreciation, run.voucher) = (Fen(total), Some(format!("{} {}", posted.period, posted.label)));
-        let after: Vec<(&AssetRow, i64)> = due.iter().map(|(c, fen)| (*c, c.accumulated_fen + fen)).collect();
+        let after = funded_after(&cards, &due);
         if let Some((released, label)) = release(&mut tx, book, month_end, &after, "depreciation", user).await? {
             (run.released, run.release_voucher) = (released, Some(label));
         }
@@ -89,6 +89,18 @@ pub fn month_plan(cards: &[AssetRow], period: Period) -> Vec<(&AssetRow, i64)> {
         .filter(|c| c.disposed_on.is_none_or(|d| d >= period.first_day()))
         .map(|c| (c, due_fen(&c.terms(), c.in_service_on, period, c.accumulated_fen)))
         .filter(|(_, fen)| *fen > 0)
+        .collect()
+}
+
+/// Every card in use that a grant paid for, with its accumulated depreciation once the month's
+/// run is booked: a card fully depreciated still catches up a release the program's money held
+/// back.
+fn funded_after<'c>(cards: &'c [AssetRow], due: &[(&AssetRow, i64)]) -> Vec<(&'c AssetRow, i64)> {
+    let due: BTreeMap<i64, i64> = due.iter().map(|(c, fen)| (c.id, *fen)).collect();
+    cards
+        .iter()
+        .filter(|c| c.program_id.is_some() && c.disposed_on.is_none())
+        .map(|c| (c, c.accumulated_fen + due.get(&c.id).copied().unwrap_or(0)))
         .collect()
 }
 
