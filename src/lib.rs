@@ -11,6 +11,7 @@
 #![recursion_limit = "512"]
 
 pub mod access;
+pub mod assets;
 pub mod cli;
 pub mod collective;
 pub mod domain;

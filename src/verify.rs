@@ -64,7 +64,7 @@ pub async fn verify_all<S: crate::http::AppStore>(store: &S) -> Result<VerifyRep
     Ok(report)
 }
 
-/// The rows the subsidy, spending, public-revenue and collective wings write with a voucher,
+/// The rows the subsidy, spending, public-revenue, collective and fixed-asset wings write with a voucher,
 /// each against its voucher (`ledger::verify::check_ties`), and each distribution's list
 /// against its members' total.
 async fn ties<S: crate::http::AppStore>(
@@ -72,6 +72,7 @@ async fn ties<S: crate::http::AppStore>(
     community: crate::domain::ids::CommunityId,
     fail: &mut impl FnMut(u8, String),
 ) -> Result<()> {
+    use crate::assets::store::AssetsTx;
     use crate::collective::store::CollectiveTx;
     use crate::public_revenue::store::PublicRevenueTx;
     use crate::spending::store::SpendingTx;
@@ -80,6 +81,7 @@ async fn ties<S: crate::http::AppStore>(
     let mut all = tx.ties(community).await?;
     all.extend(tx.expense_ties(community).await?);
     all.extend(tx.entry_ties(community).await?);
+    all.extend(tx.asset_ties(community).await?);
     let (collective, unequal) = tx.collective_ties(community).await?;
     all.extend(collective);
     crate::ledger::verify::check_ties(&all, fail);

@@ -3,6 +3,7 @@
 //! here decides an accounting rule.
 
 mod access;
+mod assets;
 pub mod demo;
 mod fees;
 mod ledger;
@@ -158,6 +159,9 @@ pub enum Command {
     /// 支出：按服务类别登记（可列入补贴项目）、列出
     #[command(subcommand)]
     Expense(subsidies::ExpenseCommand),
+    /// 固定资产：卡片、按月计提折旧、处置
+    #[command(subcommand)]
+    Asset(assets::AssetCommand),
     /// 用户：新增、列出、停用、重设密码、生成 API 令牌
     #[command(subcommand)]
     User(access::UserCommand),
@@ -314,7 +318,7 @@ fn actor(command: &Command) -> Option<(&'static str, &str, Act)> {
         Command::Waive(args) => ("--approver", &args.approver, Act::Approve),
         Command::Receipt(R::Void { approver, .. }) => ("--approver", approver, Act::Approve),
         // Disbursing, withdrawing, reconciling and signing are checked by the subsidy wing.
-        other => ("--user", subsidies::keeper(other)?, Act::Keep),
+        other => ("--user", subsidies::keeper(other).or_else(|| assets::keeper(other))?, Act::Keep),
     })
 }
 
@@ -332,7 +336,10 @@ async fn run_on<S: crate::http::AppStore>(store: S, cli: Cli) -> Result<i32> {
                 Some(code) => code,
                 None => match subsidies::run(&ledger, &cli).await? {
                     Some(code) => code,
-                    None => ledger::run(&ledger, &cli).await?,
+                    None => match assets::run(&ledger, &cli).await? {
+                        Some(code) => code,
+                        None => ledger::run(&ledger, &cli).await?,
+                    },
                 },
             },
         },

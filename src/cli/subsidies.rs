@@ -173,7 +173,7 @@ pub struct ProgramArgs {
     /// 截止日期（当天不含），如 2026-01-01
     #[arg(long)]
     pub until: String,
-    /// 核算方式：deferred 递延收益、immediate 营业外收入、service 政府购买服务、collective 集体补助收入
+    /// 核算方式：deferred 递延收益、immediate 营业外收入、service 政府购买服务、collective 集体补助收入、asset 与资产相关（按折旧结转）
     #[arg(long)]
     pub treatment: String,
     /// 可列支类别，逗号分隔：保洁,绿化,秩序维护,维修养护,公共能耗,人员薪酬,办公,税费
@@ -423,7 +423,7 @@ async fn subsidy<S: SubsidiesStore + AccessStore>(ledger: &Ledger<S>, cli: &Cli,
         SubsidyCommand::Program(a) => {
             let book = book_of(ledger, cli, &a.book).await?;
             let treatment = Treatment::parse(&a.treatment).ok_or_else(|| {
-                Error::invalid("--treatment", format!("“{}”不是核算方式：deferred、immediate、service、collective", a.treatment))
+                Error::invalid("--treatment", format!("“{}”不是核算方式：deferred、immediate、service、collective、asset", a.treatment))
             })?;
             let eligible = a
                 .eligible

@@ -30,6 +30,7 @@ use tracing::Instrument;
 use crate::access::limiter::Limiter;
 use crate::access::store::AccessStore;
 use crate::access::{Access, Act, AuditEntry};
+use crate::assets::store::AssetsStore;
 use crate::collective::store::CollectiveStore;
 use crate::domain::ids::CommunityId;
 use crate::error::{Error, Result};
@@ -44,8 +45,8 @@ use extract::Caller;
 use kept::Kept;
 
 /// A store with every wing's statements the server needs.
-pub trait AppStore: FeesStore + AccessStore + SubsidiesStore + PublicRevenueStore + CollectiveStore {}
-impl<S: FeesStore + AccessStore + SubsidiesStore + PublicRevenueStore + CollectiveStore> AppStore for S {}
+pub trait AppStore: FeesStore + AccessStore + SubsidiesStore + PublicRevenueStore + CollectiveStore + AssetsStore {}
+impl<S: FeesStore + AccessStore + SubsidiesStore + PublicRevenueStore + CollectiveStore + AssetsStore> AppStore for S {}
 
 /// Requests' bodies are small forms and JSON; a household file is the largest upload.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;

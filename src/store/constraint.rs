@@ -63,6 +63,21 @@ const UNIQUE: &[Unique] = &[
         name: "subsidy_releases_month_key", sqlite_columns: &["subsidy_releases.period"], field: "结转", reason: "该项目本月已结转"
     },
     Unique {
+        name: "fixed_assets_code_key",
+        sqlite_columns: &["fixed_assets.code"],
+        field: "卡片编号",
+        reason: "本账套已有此编号的固定资产",
+    },
+    Unique {
+        name: "asset_depreciation_runs_month_key",
+        sqlite_columns: &["asset_depreciation_runs.period"],
+        field: "计提折旧",
+        reason: "该账套本月已计提折旧",
+    },
+    Unique {
+        name: "asset_disposals_asset_key", sqlite_columns: &["asset_disposals.asset_id"], field: "处置", reason: "该资产已处置"
+    },
+    Unique {
         name: "expense_payments_expense_key",
         sqlite_columns: &["expense_payments.expense_id"],
         field: "付款",

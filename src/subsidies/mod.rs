@@ -50,10 +50,14 @@ pub enum Treatment {
     Service,
     /// A grant to the collective (农村集体经济组织会计制度): 补助收入.
     Collective,
+    /// A grant for an asset (小企业会计准则 第六十二条): 递延收益, released to 营业外收入 over the
+    /// asset's life in step with its depreciation (the fixed-asset wing's monthly run).
+    Asset,
 }
 
 impl Treatment {
-    pub const ALL: [Treatment; 4] = [Treatment::Deferred, Treatment::Immediate, Treatment::Service, Treatment::Collective];
+    pub const ALL: [Treatment; 5] =
+        [Treatment::Deferred, Treatment::Immediate, Treatment::Service, Treatment::Collective, Treatment::Asset];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -61,6 +65,7 @@ impl Treatment {
             Treatment::Immediate => "immediate",
             Treatment::Service => "service",
             Treatment::Collective => "collective",
+            Treatment::Asset => "asset",
         }
     }
 
@@ -70,6 +75,7 @@ impl Treatment {
             Treatment::Immediate => "补偿已发生费用的政府补助（直接计入营业外收入）",
             Treatment::Service => "政府购买服务（主营业务收入）",
             Treatment::Collective => "集体经济组织补助收入",
+            Treatment::Asset => "与资产相关的政府补助（递延收益，按资产折旧进度结转）",
         }
     }
 
@@ -81,7 +87,7 @@ impl Treatment {
     /// The account a receipt is credited to in `book`, and the chart it belongs to.
     fn credit_account(self, book: &Book) -> (&'static str, &'static str) {
         match self {
-            Treatment::Deferred => ("240101", "small_enterprise"),
+            Treatment::Deferred | Treatment::Asset => ("240101", "small_enterprise"),
             Treatment::Immediate => (subsidy_income_account(book), "small_enterprise"),
             Treatment::Service => ("500103", "small_enterprise"),
             Treatment::Collective => ("503", "rural_collective"),

@@ -5,6 +5,7 @@
 
 #[macro_use]
 mod common;
+mod assets;
 mod backup;
 mod browser;
 mod cash_flow;

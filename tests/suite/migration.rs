@@ -54,6 +54,18 @@ async fn versions(url: &str) -> Vec<i64> {
     }
 }
 
+/// The versions of the engine's migration files (read from the folder, so that a migration
+/// added on another branch needs no edit here).
+fn migration_files(url: &str) -> Vec<i64> {
+    let dir = format!("{}/migrations/{}", env!("CARGO_MANIFEST_DIR"), if is_pg(url) { "postgres" } else { "sqlite" });
+    let mut versions: Vec<i64> = std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(|e| e.unwrap().file_name().to_str().and_then(|n| n.split('_').next()?.parse().ok()))
+        .collect();
+    versions.sort();
+    versions
+}
+
 /// No row points at a missing parent (SQLite's foreign_key_check; PostgreSQL validated every
 /// foreign key when the migration added it).
 async fn dangling(url: &str) -> Vec<String> {
@@ -67,10 +79,7 @@ async fn dangling(url: &str) -> Vec<String> {
 }
 
 async fn check<S: mingzhang::http::AppStore>(ledger: Ledger<S>, url: &str) {
-    // Every migration the program ships, in order, on top of the release's 0001–0004.
-    let shipped = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/sqlite")).unwrap().count() as i64;
-    assert!(shipped >= 25, "{shipped} migrations");
-    assert_eq!(versions(url).await, (1..=shipped).collect::<Vec<i64>>(), "0005–{shipped:04} applied on top of the release's 0001–0004");
+    assert_eq!(versions(url).await, migration_files(url), "every later migration applied on top of the release's 0001–0004");
     assert_eq!(dangling(url).await, Vec::<String>::new(), "no row lost its parent");
 
     let report = verify_all(&ledger.store).await.unwrap();

@@ -305,7 +305,7 @@ fn schemas() -> Value {
             "book": { "type": "string" }, "document_no": { "type": "string", "maxLength": 100 }, "purpose": { "type": "string", "maxLength": 200 },
             "approved": { "$ref": "#/components/schemas/Amount" }, "starts_on": { "type": "string", "format": "date" },
             "ends_on": { "type": "string", "format": "date", "description": "截止日期，当天不含" },
-            "treatment": { "type": "string", "enum": ["deferred", "immediate", "service", "collective"] },
+            "treatment": { "type": "string", "enum": ["deferred", "immediate", "service", "collective", "asset"] },
             "eligible": { "type": "array", "items": { "type": "string", "enum": ["cleaning", "greening", "security", "repairs", "energy", "payroll", "office", "taxes"] } } } },
         "DisbursementsIn": { "type": "object", "required": ["disbursements"], "additionalProperties": false, "properties": {
             "disbursements": { "type": "array", "items": { "type": "object", "required": ["program", "date", "amount", "payee"], "additionalProperties": false,

@@ -127,7 +127,7 @@ pub(crate) fn amount(field: &str, text: &str) -> Result<Fen> {
 impl ProgramIn {
     pub fn input(&self) -> Result<ProgramInput<'_>> {
         let treatment = Treatment::parse(&self.treatment).ok_or_else(|| {
-            Error::invalid("treatment", format!("“{}”不是核算方式：deferred、immediate、service、collective", self.treatment))
+            Error::invalid("treatment", format!("“{}”不是核算方式：deferred、immediate、service、collective、asset", self.treatment))
         })?;
         let eligible = self
             .eligible
