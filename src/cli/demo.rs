@@ -17,6 +17,7 @@ use rand::{Rng, SeedableRng};
 
 use crate::access::store::AccessStore;
 use crate::access::{Access, NewUser, Role};
+use crate::assets::store::AssetsStore;
 use crate::cli::{print_out, verify_text};
 use crate::collective::plan::Provisions;
 use crate::collective::store::CollectiveStore;
@@ -382,7 +383,7 @@ async fn demo_units<S: FeesStore>(
 /// household's habit, the company's and the collective's other vouchers entered, reviewed and
 /// posted, one error corrected by a red-ink reversal, every month closed and every year's
 /// profit carried forward.
-pub async fn build<S: FeesStore + AccessStore + SubsidiesStore + PublicRevenueStore + CollectiveStore>(
+pub async fn build<S: FeesStore + AccessStore + SubsidiesStore + PublicRevenueStore + CollectiveStore + AssetsStore>(
     ledger: &Ledger<S>,
     seed: u64,
     year: i32,
@@ -392,7 +393,7 @@ pub async fn build<S: FeesStore + AccessStore + SubsidiesStore + PublicRevenueSt
 }
 
 /// [`build`], advancing `progress` by one for each month built.
-async fn build_showing<S: FeesStore + AccessStore + SubsidiesStore + PublicRevenueStore + CollectiveStore>(
+async fn build_showing<S: FeesStore + AccessStore + SubsidiesStore + PublicRevenueStore + CollectiveStore + AssetsStore>(
     ledger: &Ledger<S>,
     seed: u64,
     year: i32,
@@ -506,7 +507,7 @@ async fn fee_setup<S: FeesStore>(
 
 /// One month of both books' own vouchers (the company's after its collections are known),
 /// the March correction, the year-end carry-forward, and the close.
-async fn books_month<S: FeesStore + AccessStore + SubsidiesStore + PublicRevenueStore + CollectiveStore>(
+async fn books_month<S: FeesStore + AccessStore + SubsidiesStore + PublicRevenueStore + CollectiveStore + AssetsStore>(
     ledger: &Ledger<S>,
     [company, collective]: [&Book; 2],
     period: Period,
@@ -546,6 +547,7 @@ async fn books_month<S: FeesStore + AccessStore + SubsidiesStore + PublicRevenue
     }
     if carry.subsidy_wing {
         subsidy_month(ledger, company, period, carry.cleaning_to_record_fen).await?;
+        assets_month(ledger, company, period).await?;
         public_revenue_month(ledger, company, period, carry.ads_to_record_fen).await?;
     }
     if period.month() == 12 {
@@ -807,6 +809,68 @@ async fn accrue_income_tax<S: FeesStore + CollectiveStore>(
     };
     enter(ledger, company, &accrual).await?;
     carry.income_tax_payable_fen = tax;
+    Ok(())
+}
+
+/// The last year's CCTV upgrade (监控系统改造): bought in March for 100,000.00, 80,000.00 of it
+/// paid by the district's grant for the asset (与资产相关的政府补助, 小企业会计准则 第62条); the card
+/// depreciates from April over five years, and the grant is released from 递延收益 in step.
+async fn assets_month<S: FeesStore + AccessStore + SubsidiesStore + AssetsStore>(
+    ledger: &Ledger<S>,
+    company: &Book,
+    period: Period,
+) -> Result<()> {
+    let doc = format!("示范区财〔{}〕16号", period.year());
+    if period.month() == 3 {
+        let subsidies = Subsidies::new(ledger);
+        let community = ledger.community(Some(COMMUNITY)).await?;
+        let program = ProgramInput {
+            document_no: &doc,
+            purpose: "安置小区监控系统改造补助",
+            approved: Fen(8_000_000),
+            starts_on: period.first_day(),
+            ends_on: Period::new(period.year() + 1, 1).expect("January").first_day(),
+            treatment: Treatment::Asset,
+            eligible: vec![Category::Security],
+        };
+        subsidies.add_program(company, &program, MAKER).await?;
+        let reference = format!("GK{}CCTV", period.year());
+        let disbursed = DisbursementInput {
+            row: 0,
+            program: doc.clone(),
+            date: day(period, 6),
+            amount: Fen(8_000_000),
+            payee: company.row.name.clone(),
+            reference: reference.clone(),
+        };
+        subsidies.disburse(&community, &[disbursed], OFFICER).await?;
+        let input = ReceiptInput { date: day(period, 9), amount: Fen(8_000_000), reference: &reference, bank_account: None };
+        subsidies.receive(company, &doc, &input, MAKER).await?;
+        let bought = VoucherInput {
+            date: day(period, 20),
+            attachments: 3,
+            lines: vec![line("购入监控系统（改造）", "1601", 10_000_000, 0), line("购入监控系统（改造）", "100201", 0, 10_000_000)],
+        };
+        enter(ledger, company, &bought).await?;
+        let card = crate::assets::CardInput {
+            code: "JK-01",
+            name: "监控系统",
+            category: "电子设备",
+            in_service_on: day(period, 20),
+            original: Fen(10_000_000),
+            life_months: 60,
+            residual_rate_percent: rust_decimal::Decimal::from(5),
+            method: crate::assets::Method::StraightLine,
+            expense_account: Some("540103"),
+            program: Some(&doc),
+            funded: Some(Fen(8_000_000)),
+            opening_accumulated: None,
+        };
+        crate::assets::Assets::new(ledger).add(company, &card, MAKER).await?;
+    }
+    if period.month() > 3 {
+        crate::assets::Assets::new(ledger).depreciate(company, period, REVIEWER).await?;
+    }
     Ok(())
 }
 

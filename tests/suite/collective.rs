@@ -169,6 +169,15 @@ async fn collective_statements<S: AppStore>(ledger: Ledger<S>, _url: &str) {
     assert_eq!(company.get("222101").copied(), Some(1_245_000), "the opening 应交增值税 12,450.00 paid");
     let first_quarter = our_balances(&ledger, &books.company, (2023, 1), (2023, 3), false).await;
     assert_eq!(first_quarter.get("240101").copied().unwrap_or(0), 0, "the opening 递延收益 150,000.00 released");
+    // The last year's CCTV upgrade: 100,000.00 bought in March, 80,000.00 of it a grant for the
+    // asset, depreciated from April (95,000.00 over 60 months) and the grant released in step.
+    let last_year = our_balances(&ledger, &books.company, (2025, 1), (2025, 12), true).await;
+    let depreciation = -last_year.get("1602").copied().unwrap_or(0);
+    assert_eq!(depreciation, 9 * 158_333, "April to December at 1,583.33");
+    let cards = mingzhang::assets::Assets::new(&ledger).list(&books.company).await.unwrap();
+    assert_eq!(cards.len(), 1);
+    let released = cards[0].card.released_fen;
+    assert_eq!(released, (8_000_000 * depreciation + 4_750_000) / 9_500_000, "the grant released in step, 80/95 of the depreciation");
     let is = mingzhang::report::statement::statement(&ledger.store, &books.company, "income_statement", period(2025, 12)).await.unwrap();
     let (before_tax, tax) = (is.value(30, 0).unwrap().0, is.value(31, 0).unwrap().0);
     assert_eq!(tax, if before_tax > 0 { (before_tax * 5 + 50) / 100 } else { 0 }, "企业所得税 at 5 % of a profit, none on a loss");
