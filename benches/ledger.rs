@@ -183,7 +183,9 @@ async fn run<S: mingzhang::http::AppStore>(store: S, args: &Args) -> mingzhang::
     let book = ledger.create_book(community.id, "company", "基准物业公司", "small_enterprise", start).await?;
     // The raw insert needs numbers unique per month; a book of its own keeps them apart.
     let raw_book = ledger.create_book(community.id, "raw", "原始插入对照", "small_enterprise", start).await?;
-    ledger.import_opening(&book, "科目编码,借方余额,贷方余额\n1001,100000.00,\n100201,900000.00,\n3001,,1000000.00\n").await?;
+    // Cash on hand enough for a year of random payments out of it: 库存现金 never turns credit
+    // (a voucher that would is refused), and the generator credits it a little more than it debits.
+    ledger.import_opening(&book, "科目编码,借方余额,贷方余额\n1001,500000000.00,\n100201,900000.00,\n3001,,500900000.00\n").await?;
 
     println!(
         "engine: {engine}; {} two-line vouchers ({} postings), batches of {}, seed {}",
