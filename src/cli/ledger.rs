@@ -504,10 +504,7 @@ impl VoucherContent {
             lines.push(parse_line_arg("--credit", c, false)?);
         }
         if let Some(item) = self.cash_flow {
-            let rules = crate::ledger::cash_flow::CashFlowRules::shipped()?;
-            for l in lines.iter_mut().filter(|l| rules.is_cash(&l.account)) {
-                l.dimensions.cash_flow_item = Some(item);
-            }
+            crate::ledger::cash_flow::CashFlowRules::shipped()?.assign(&mut lines, item);
         }
         Ok(VoucherInput { date, attachments: self.attachments, lines })
     }

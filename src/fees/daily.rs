@@ -55,13 +55,19 @@ impl<S: FeesStore> Fees<S> {
         // The book's row first, as a payment takes it before it adds to a day's draft: no
         // payment's lines arrive between reading a draft and replacing its lines by their sums.
         tx.claim_chain(book.key(), 0, 0).await?;
+        let items = fee_item_names(&mut tx, book).await?;
         let mut done = Vec::new();
         for (voucher_id, date) in tx.daily_drafts(book.key(), through).await? {
-            done.push(close_day_draft(&mut tx, book, voucher_id, date, user).await?);
+            done.push(close_day_draft(&mut tx, book, &items, voucher_id, date, user).await?);
         }
         tx.commit().await?;
         Ok(done)
     }
+}
+
+/// The book's fee items by id, named in a day's summaries.
+pub(crate) async fn fee_item_names<T: FeesTx>(tx: &mut T, book: &Book) -> Result<HashMap<i64, String>> {
+    Ok(tx.fee_items(book.key()).await?.into_iter().map(|f| (f.id, f.name)).collect())
 }
 
 /// Posts one day's draft of one method (the caller holds the book's row): its lines summed
@@ -69,11 +75,11 @@ impl<S: FeesStore> Fees<S> {
 pub(crate) async fn close_day_draft<T: FeesTx + LedgerTx>(
     tx: &mut T,
     book: &Book,
+    items: &HashMap<i64, String>,
     voucher_id: i64,
     date: NaiveDate,
     user: &str,
 ) -> Result<DayVoucher> {
-    let items: HashMap<i64, String> = tx.fee_items(book.key()).await?.into_iter().map(|f| (f.id, f.name)).collect();
     let payments = tx.payments_of_voucher(book.key(), voucher_id).await?;
     // 出纳不得兼任稽核 (会计法 第三十七条): whoever took a payment of the day does not review
     // and post the day's voucher.
@@ -87,7 +93,7 @@ pub(crate) async fn close_day_draft<T: FeesTx + LedgerTx>(
         ));
     }
     let lines = tx.lines(book.key(), voucher_id).await?;
-    let input = VoucherInput { date, attachments: payments.len() as u32, lines: day_lines(book, date, &payments, &lines, &items)? };
+    let input = VoucherInput { date, attachments: payments.len() as u32, lines: day_lines(book, date, &payments, &lines, items)? };
     // The day's voucher seals the payments it gathered, as they were written.
     let sealed = stored_rows(tx, book.key(), voucher_id, voucher_id + 1, true).await?.remove(&voucher_id).unwrap_or_default();
     let posted = post_system_draft(tx, book, voucher_id, &input, user, &sealed.digest()).await?;

@@ -6,7 +6,7 @@ use chrono::{NaiveDate, Utc};
 
 use crate::domain::period::Period;
 use crate::error::{Error, Result};
-use crate::fees::daily::close_day_draft;
+use crate::fees::daily::{close_day_draft, fee_item_names};
 use crate::fees::payments::{money_account, receipt_of};
 use crate::fees::seal::{AllocationSeal, Source, SubledgerRows, VoidSeal};
 use crate::fees::settle::{write_settlements, Settlement};
@@ -44,7 +44,8 @@ impl<S: FeesStore> Fees<S> {
         // its day is closed, its red ink would otherwise take out cash the ledger never received.
         let pending = tx.voucher(book.key(), payment.voucher_id).await?.filter(|v| v.status != VoucherStatus::Posted);
         if let Some(day) = pending {
-            close_day_draft(&mut tx, book, day.id, day.voucher_date, approver).await?;
+            let items = fee_item_names(&mut tx, book).await?;
+            close_day_draft(&mut tx, book, &items, day.id, day.voucher_date, approver).await?;
         }
         let household = tx.household(book.row.community_id, payment.household_id).await?.ok_or_else(|| Error::not_found("住户"))?;
         // Everything the payment settled so far: at payment, and from its prepayment since.

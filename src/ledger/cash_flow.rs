@@ -11,7 +11,7 @@ use crate::domain::period::Period;
 use crate::error::{Error, Result};
 use crate::ledger::settings::CashFlowItems;
 use crate::ledger::store::{LedgerStore, LedgerTx};
-use crate::ledger::voucher::VoucherInput;
+use crate::ledger::voucher::{LineInput, VoucherInput};
 use crate::ledger::Book;
 use crate::store::Tx;
 
@@ -101,6 +101,13 @@ impl CashFlowRules {
         }
         flows
     }
+
+    /// Puts `item` on every cash line of `lines` (现金流量指定 of a whole voucher).
+    pub fn assign(&self, lines: &mut [LineInput], item: i64) {
+        for l in lines.iter_mut().filter(|l| self.is_cash(&l.account)) {
+            l.dimensions.cash_flow_item = Some(item);
+        }
+    }
 }
 
 fn parse(text: &str) -> std::result::Result<CashFlowRules, String> {
@@ -178,7 +185,7 @@ pub fn stamp(book: &Book, input: &VoucherInput) -> Result<Option<VoucherInput>> 
         return Ok(None);
     }
     let rules = CashFlowRules::shipped()?;
-    let cash = |l: &crate::ledger::voucher::LineInput| rules.is_cash(&l.account);
+    let cash = |l: &LineInput| rules.is_cash(&l.account);
     if !input.lines.iter().any(cash) || input.lines.iter().any(|l| l.dimensions.cash_flow_item.is_some()) {
         return Ok(None);
     }
@@ -189,9 +196,7 @@ pub fn stamp(book: &Book, input: &VoucherInput) -> Result<Option<VoucherInput>> 
         return Ok(None);
     }
     let mut stamped = input.clone();
-    for l in stamped.lines.iter_mut().filter(|l| rules.is_cash(&l.account)) {
-        l.dimensions.cash_flow_item = Some(i64::from(line));
-    }
+    rules.assign(&mut stamped.lines, i64::from(line));
     Ok(Some(stamped))
 }
 
@@ -245,7 +250,7 @@ pub struct CashFlowSums {
 mod tests {
     use super::*;
     use crate::domain::money::Fen;
-    use crate::ledger::voucher::{Dimensions, LineInput};
+    use crate::ledger::voucher::Dimensions;
 
     fn line(account: &str, debit: i64, credit: i64) -> LineInput {
         LineInput::new("x", account, Fen(debit), Fen(credit), Dimensions::default())

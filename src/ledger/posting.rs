@@ -81,18 +81,13 @@ pub async fn post_claimed<T: LedgerTx>(
     let poster = check_person("记账人", poster)?;
     check_batch(book, vouchers)?;
     // A generated voucher carries its 现金流量项目 where its counterparts decide one.
-    let mut stamped: Vec<ApprovedVoucher> = Vec::new();
-    for (i, v) in vouchers.iter().enumerate() {
-        if let Some(input) = crate::ledger::cash_flow::stamp(book, &v.input)? {
-            if stamped.is_empty() {
-                stamped.extend(vouchers[..i].iter().cloned());
-            }
-            stamped.push(ApprovedVoucher { input, ..v.clone() });
-        } else if !stamped.is_empty() {
-            stamped.push(v.clone());
-        }
-    }
-    let vouchers = if stamped.is_empty() { vouchers } else { &stamped };
+    let stamped = vouchers
+        .iter()
+        .map(|v| {
+            Ok(crate::ledger::cash_flow::stamp(book, &v.input)?.map_or_else(|| v.clone(), |input| ApprovedVoucher { input, ..v.clone() }))
+        })
+        .collect::<Result<Vec<ApprovedVoucher>>>()?;
+    let vouchers = stamped.as_slice();
     let first_numbers = claim_batch_numbers(tx, book, vouchers).await?;
     let sealed = seal_batch(book, poster, vouchers, &claim, first_numbers, Utc::now())?;
     write_sealed(tx, book, sealed).await

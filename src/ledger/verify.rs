@@ -107,12 +107,19 @@ pub(crate) const ONE_SIDED: &[(&str, &str, &str)] = &[
     ("rural_collective", "101", "库存现金不能为贷方余额"),
 ];
 
+/// The book's one-sided accounts: (code, account, rule).
+fn one_sided(book: &Book) -> impl Iterator<Item = (&'static str, &crate::ledger::account::Account, &'static str)> + '_ {
+    ONE_SIDED
+        .iter()
+        .filter(|(chart, _, _)| *chart == book.row.chart)
+        .filter_map(|(_, code, rule)| AccountCode::parse(code).and_then(|c| book.chart.get(&c)).map(|a| (*code, a, *rule)))
+}
+
 /// Each one-sided account's closing balance at every month end, from its opening and its
 /// maintained movements, on its normal side (pure): what crosses, said as a finding.
 pub(crate) fn side_breaches(book: &Book, opening: &[OpeningRow], maintained: &[BalanceRow]) -> Vec<String> {
     let mut out = Vec::new();
-    for (_, code, rule) in ONE_SIDED.iter().filter(|(chart, _, _)| *chart == book.row.chart) {
-        let Some(account) = AccountCode::parse(code).and_then(|c| book.chart.get(&c)) else { continue };
+    for (code, account, rule) in one_sided(book) {
         let under = |id: i64| book.code_of(id).is_ok_and(|c| c.starts_with(code));
         let mut debit_balance: i64 = opening.iter().filter(|o| under(o.account_id)).map(|o| o.balance_fen).sum();
         let mut by_period: BTreeMap<i64, i64> = BTreeMap::new();
@@ -137,12 +144,7 @@ pub(crate) fn side_breaches(book: &Book, opening: &[OpeningRow], maintained: &[B
 pub(crate) async fn refuse_side_breach<T: LedgerTx>(tx: &mut T, book: &Book, deltas: &[BalanceRow]) -> Result<()> {
     let against = deltas.iter().any(|d| {
         let code = book.code_of(d.account_id).unwrap_or_default();
-        ONE_SIDED.iter().filter(|(chart, _, _)| *chart == book.row.chart).any(|(_, prefix, _)| {
-            code.starts_with(prefix)
-                && AccountCode::parse(prefix)
-                    .and_then(|c| book.chart.get(&c))
-                    .is_some_and(|a| a.normal_side.signed(d.debit_fen - d.credit_fen) < 0)
-        })
+        one_sided(book).any(|(prefix, a, _)| code.starts_with(prefix) && a.normal_side.signed(d.debit_fen - d.credit_fen) < 0)
     });
     if !against {
         return Ok(());

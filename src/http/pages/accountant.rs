@@ -168,10 +168,7 @@ async fn typed_voucher<S: AppStore>(app: &App<S>, scope: &Scope, book: &Book, fo
         "" => None,
         n => Some(n.parse::<i64>().map_err(|_| Error::invalid("现金流量项目", format!("“{n}”不是现金流量表的行次")))?),
     } {
-        let rules = crate::ledger::cash_flow::CashFlowRules::shipped()?;
-        for l in lines.iter_mut().filter(|l| rules.is_cash(&l.account)) {
-            l.dimensions.cash_flow_item = Some(item);
-        }
+        crate::ledger::cash_flow::CashFlowRules::shipped()?.assign(&mut lines, item);
     }
     Ok(VoucherInput { date, attachments, lines })
 }
