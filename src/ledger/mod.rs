@@ -451,6 +451,7 @@ pub(crate) async fn post_reviewed<T: LedgerTx>(tx: &mut T, book: &Book, v: &Vouc
     tx.set_chain_head(book.key(), &hash).await?;
     let deltas = balance_deltas(v.period, &lines);
     tx.add_balances(book.key(), &deltas).await?;
+    tx.add_cash_flows(book.key(), &cash_flow::posting_rows(book, v.period, &lines)?).await?;
     verify::refuse_side_breach(tx, book, &deltas).await?;
     Ok(Posted { voucher_id: v.id, period: v.period.to_string(), number, label: voucher_label(number), hash })
 }

@@ -9,6 +9,7 @@ use crate::domain::limits::MAX_VOUCHERS_PER_BATCH;
 use crate::domain::money::Fen;
 use crate::domain::period::Period;
 use crate::error::{Error, Result};
+use crate::ledger::cash_flow::store::CashFlowRow;
 use crate::ledger::store::{BalanceRow, ChainClaim, LedgerTx, LineRow, NewVoucher, VoucherRow};
 use crate::ledger::voucher::{
     voucher_label, Dimensions, LineInput, SealHeader, SealedDimensions, SealedLine, SealedVoucher, VoucherInput, VoucherKind, VoucherStatus,
@@ -202,9 +203,13 @@ async fn write_sealed<T: LedgerTx>(tx: &mut T, book: &Book, batch: SealedBatch) 
     let SealedBatch { rows, lines, mut posted, head } = batch;
     let ids = tx.insert_posted_vouchers(&rows).await?;
     let mut deltas: HashMap<(i64, Period), (i64, i64)> = HashMap::new();
+    let mut cash_flows: HashMap<(i64, i64), i64> = HashMap::new();
     let mut flat = Vec::with_capacity(lines.iter().map(Vec::len).sum());
     for ((id, lines), (row, p)) in ids.iter().zip(lines).zip(rows.iter().zip(posted.iter_mut())) {
         p.voucher_id = *id;
+        for r in crate::ledger::cash_flow::posting_rows(book, row.period, &lines)? {
+            *cash_flows.entry((r.period, r.item)).or_default() += r.fen;
+        }
         for mut l in lines {
             let d = deltas.entry((l.account_id, row.period)).or_default();
             d.0 += l.debit_fen;
@@ -219,6 +224,8 @@ async fn write_sealed<T: LedgerTx>(tx: &mut T, book: &Book, batch: SealedBatch) 
         .map(|((account_id, period), (debit_fen, credit_fen))| BalanceRow { account_id, period, debit_fen, credit_fen })
         .collect();
     tx.add_balances(book.key(), &deltas).await?;
+    let cash_flows: Vec<CashFlowRow> = cash_flows.into_iter().map(|((period, item), fen)| CashFlowRow { period, item, fen }).collect();
+    tx.add_cash_flows(book.key(), &cash_flows).await?;
     crate::ledger::verify::refuse_side_breach(tx, book, &deltas).await?;
     tx.set_chain_head(book.key(), &head).await?;
     Ok(posted)

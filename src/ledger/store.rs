@@ -13,7 +13,6 @@ use crate::domain::period::Period;
 use crate::error::Result;
 use crate::ledger::account::{Account, AccountClass, Side};
 use crate::ledger::anchor::AnchorTx;
-use crate::ledger::cash_flow::CashFlowSums;
 use crate::ledger::settings::{CashFlowItems, PaymentVouchers, VatScheme};
 use crate::ledger::voucher::{PeriodStatus, VoucherKind, VoucherStatus};
 use crate::store::{text_enum, PgTx, SqliteTx, Store, ROWS_PER_INSERT};
@@ -244,7 +243,7 @@ pub struct Posting<'a> {
 
 /// The ledger's statements, one method each; the ledger composes them inside one transaction.
 /// Every statement of a book's rows names its community as well as its book.
-pub trait LedgerTx: AnchorTx + Send {
+pub trait LedgerTx: AnchorTx + crate::ledger::cash_flow::store::CashFlowTx + Send {
     fn insert_community(&mut self, name: &str, at: DateTime<Utc>) -> impl Future<Output = Result<CommunityId>> + Send;
     /// Communities are the one table not of a community: on a distributed deployment it is
     /// the reference table every node holds.
@@ -318,16 +317,6 @@ pub trait LedgerTx: AnchorTx + Send {
     fn set_chain_head(&mut self, book: BookKey, head: &str) -> impl Future<Output = Result<()>> + Send;
     fn add_balances(&mut self, book: BookKey, deltas: &[BalanceRow]) -> impl Future<Output = Result<()>> + Send;
     fn balances(&mut self, book: BookKey) -> impl Future<Output = Result<Vec<BalanceRow>>> + Send;
-    /// What the 现金流量表 sums over months `from..=to` (ledger::cash_flow::flows): the cash
-    /// lines that carry an item by item, and every line of the posted vouchers whose cash lines
-    /// (of `cash_ids`) carry none by account and side.
-    fn cash_flow_sums(
-        &mut self,
-        book: BookKey,
-        from: Period,
-        to: Period,
-        cash_ids: &[i64],
-    ) -> impl Future<Output = Result<CashFlowSums>> + Send;
     fn set_cash_flow_items(&mut self, book: BookKey, mode: CashFlowItems) -> impl Future<Output = Result<()>> + Send;
     /// The movements of the posted carry-forward vouchers (and of their reversals), by account
     /// and period: what the 利润表's net movement (SY) leaves out.
@@ -808,39 +797,6 @@ macro_rules! impl_ledger_tx {
                     q.build().execute(&mut *self.tx).await?;
                 }
                 Ok(())
-            }
-
-            async fn cash_flow_sums(&mut self, book: BookKey, from: Period, to: Period, cash_ids: &[i64]) -> Result<CashFlowSums> {
-                let assigned: Vec<(i64, i64)> = sqlx::query_as(
-                    "SELECT l.cash_flow_item, CAST(SUM(l.debit_fen - l.credit_fen) AS BIGINT)
-                     FROM vouchers v JOIN voucher_lines l ON l.community_id = v.community_id AND l.voucher_id = v.id
-                     WHERE v.community_id = $1 AND v.book_id = $2 AND v.status = 'posted' AND v.period >= $3 AND v.period <= $4
-                       AND l.community_id = $1 AND l.cash_flow_item IS NOT NULL
-                     GROUP BY l.cash_flow_item",
-                )
-                .bind(book.community_id)
-                .bind(book.book_id)
-                .bind(from)
-                .bind(to)
-                .fetch_all(&mut *self.tx)
-                .await?;
-                let mut q = QueryBuilder::<$db>::new(
-                    "SELECT l.account_id, l.credit_fen <> 0, CAST(SUM(l.debit_fen - l.credit_fen) AS BIGINT)
-                     FROM vouchers v JOIN voucher_lines l ON l.community_id = v.community_id AND l.voucher_id = v.id
-                     WHERE v.community_id = ",
-                );
-                q.push_bind(book.community_id).push(" AND v.book_id = ").push_bind(book.book_id);
-                q.push(" AND v.status = 'posted' AND v.period >= ").push_bind(from).push(" AND v.period <= ").push_bind(to);
-                q.push(" AND l.community_id = ").push_bind(book.community_id);
-                q.push(" AND v.id IN (SELECT c.voucher_id FROM voucher_lines c WHERE c.community_id = ").push_bind(book.community_id);
-                q.push(" AND c.book_id = ").push_bind(book.book_id).push(" AND c.cash_flow_item IS NULL AND c.account_id IN (");
-                let mut ids = q.separated(", ");
-                for id in cash_ids {
-                    ids.push_bind(*id);
-                }
-                q.push(")) GROUP BY l.account_id, l.credit_fen <> 0");
-                let counterparts: Vec<(i64, bool, i64)> = q.build_query_as().fetch_all(&mut *self.tx).await?;
-                Ok(CashFlowSums { assigned, counterparts })
             }
 
             async fn set_cash_flow_items(&mut self, book: BookKey, mode: CashFlowItems) -> Result<()> {

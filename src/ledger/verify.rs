@@ -12,6 +12,8 @@ use std::sync::Arc;
 use crate::domain::money::Fen;
 use crate::error::{Error, Result};
 use crate::ledger::account::{AccountCode, Side};
+use crate::ledger::cash_flow::store::{CashFlowRow, CashFlowTx};
+use crate::ledger::cash_flow::{self, CashFlowRules};
 use crate::ledger::store::LedgerStore;
 use crate::ledger::store::{BalanceRow, JournalVoucher, LedgerTx, LineRow, OpeningRow, PeriodRow};
 use crate::ledger::voucher::{red_ink_allowed, voucher_label, VoucherKind};
@@ -34,6 +36,8 @@ struct Segment {
     lines: i64,
     /// (account, period) → (debit, credit), recomputed from the lines.
     movements: HashMap<(i64, i64), (i64, i64)>,
+    /// (period, item) → net cash in, recomputed from the lines (`cash_flow::posted_flows`).
+    cash_flows: BTreeMap<(i64, u32), i64>,
     /// period → (first, last) voucher number seen in this segment.
     numbers: BTreeMap<i64, (i64, i64)>,
     /// (chain_seq, prev_hash, label) of the first voucher; (chain_seq, hash) of the last.
@@ -47,15 +51,18 @@ struct Segment {
 
 /// Checks one book; calls `fail(invariant, message)` for each finding. Returns (vouchers, lines).
 pub async fn verify_book<S: LedgerStore>(store: &S, book: &Book, fail: &mut impl FnMut(u8, String)) -> Result<(i64, i64)> {
-    let (periods, opening, maintained, current, max_seq) = {
+    let (periods, opening, maintained, current, max_seq, kept_cash_flows) = {
         let mut tx = store.read().await?;
         let current = tx.books(book.row.community_id).await?.into_iter().find(|b| b.id == book.id());
+        // A book whose cash-flow sums are still to be built from the journal has none to check.
+        let kept_cash_flows = if tx.cash_flows_built(book.key()).await? { Some(tx.cash_flows(book.key()).await?) } else { None };
         (
             tx.periods(book.key()).await?,
             tx.opening_balances(book.key()).await?,
             tx.balances(book.key()).await?,
             current,
             tx.max_chain_seq(book.key()).await?,
+            kept_cash_flows,
         )
     };
     // Read up to the last voucher actually stored, which is past the recorded length if
@@ -90,6 +97,9 @@ pub async fn verify_book<S: LedgerStore>(store: &S, book: &Book, fail: &mut impl
         }
     }
     check_balances(book, &opening, &maintained, merged.movements, fail);
+    if let Some(kept) = kept_cash_flows {
+        check_cash_flows(&kept, merged.cash_flows, fail);
+    }
     for breach in side_breaches(book, &opening, &maintained) {
         fail(1, breach);
     }
@@ -214,6 +224,7 @@ struct Merged {
     head: String,
     /// (account, period) → (debit, credit), recomputed from the lines.
     movements: HashMap<(i64, i64), (i64, i64)>,
+    cash_flows: BTreeMap<(i64, u32), i64>,
     /// period → the last voucher number seen.
     last_number: BTreeMap<i64, i64>,
     last_unsealed: Option<(i64, String)>,
@@ -231,6 +242,7 @@ async fn merge_segments(
         lines: 0,
         head: genesis,
         movements: HashMap::new(),
+        cash_flows: BTreeMap::new(),
         last_number: BTreeMap::new(),
         last_unsealed: None,
         first_sealed: None,
@@ -264,6 +276,9 @@ async fn merge_segments(
             let e = m.movements.entry(key).or_default();
             e.0 += d;
             e.1 += c;
+        }
+        for (key, fen) in segment.cash_flows {
+            *m.cash_flows.entry(key).or_default() += fen;
         }
         m.vouchers += segment.vouchers;
         m.lines += segment.lines;
@@ -314,6 +329,21 @@ fn check_balances(
     }
 }
 
+/// The maintained cash-flow sums against the recomputation, both ways.
+fn check_cash_flows(kept: &[CashFlowRow], mut recomputed: BTreeMap<(i64, u32), i64>, fail: &mut impl FnMut(u8, String)) {
+    for r in kept {
+        let item = u32::try_from(r.item).unwrap_or(0);
+        let fen = recomputed.remove(&(r.period, item)).unwrap_or(0);
+        if fen != r.fen {
+            let period = period_text(r.period);
+            fail(1, format!("现金流量表第 {item} 行在 {period} 记录为 {}，由分录重算为 {}", Fen(r.fen), Fen(fen)));
+        }
+    }
+    for ((period, item), fen) in recomputed.into_iter().filter(|(_, fen)| *fen != 0) {
+        fail(1, format!("现金流量表第 {item} 行在 {} 有现金流量 {} 但汇总表无记录", period_text(period), Fen(fen)));
+    }
+}
+
 /// Checks the vouchers with `after < chain_seq <= until` on a connection of its own.
 async fn verify_segment<S: LedgerStore>(
     store: S,
@@ -325,18 +355,26 @@ async fn verify_segment<S: LedgerStore>(
 ) -> Result<Segment> {
     let mut tx = store.read().await?;
     let mut s = Segment::default();
+    let cash_rules = if cash_flow::applies(&book) { Some(CashFlowRules::shipped()?) } else { None };
     let mut cursor = after;
     while cursor < until {
         let page_end = until.min(cursor + VOUCHERS_PER_PAGE);
         for v in &tx.journal_page(book.key(), cursor, page_end).await? {
-            check_voucher(&book, v, &mut s, &close_marks, &closed_len);
+            check_voucher(&book, v, &mut s, &close_marks, &closed_len, cash_rules);
         }
         cursor = page_end;
     }
     Ok(s)
 }
 
-fn check_voucher(book: &Book, v: &JournalVoucher, s: &mut Segment, close_marks: &CloseMarks, closed_len: &HashMap<i64, i64>) {
+fn check_voucher(
+    book: &Book,
+    v: &JournalVoucher,
+    s: &mut Segment,
+    close_marks: &CloseMarks,
+    closed_len: &HashMap<i64, i64>,
+    cash_rules: Option<&CashFlowRules>,
+) {
     let label = format!("{} {}", period_text(v.period), voucher_label(v.number));
     let mut fail = |invariant: u8, message: String| s.findings.push((invariant, message));
     let prev_hash = v.prev_hash.clone().unwrap_or_default();
@@ -401,6 +439,9 @@ fn check_voucher(book: &Book, v: &JournalVoucher, s: &mut Segment, close_marks: 
         let e = s.movements.entry((l.account_id, v.period)).or_default();
         e.0 += l.debit_fen;
         e.1 += l.credit_fen;
+    }
+    if let Some(rules) = cash_rules {
+        rules.posted_flows(book, &v.lines, |item, fen| *s.cash_flows.entry((v.period, item)).or_default() += fen);
     }
     if v.subledger_digest.is_some() {
         s.first_sealed = s.first_sealed.or(Some(v.chain_seq));

@@ -43,7 +43,7 @@ async fn items_of_lines<S: LedgerStore>(ledger: &Ledger<S>, book: &Book, voucher
     lines.iter().map(|l| (book.code_of(l.account_id).unwrap().to_string(), l.cash_flow_item)).collect()
 }
 
-async fn a_year_of_cash<S: FeesStore>(ledger: Ledger<S>, _url: &str) {
+async fn a_year_of_cash<S: mingzhang::http::AppStore>(ledger: Ledger<S>, url: &str) {
     let book = two_households(&ledger, "现金流量小区", "2.00").await;
     // Opening cash is not a flow of the year: it is the statement's line 21.
     post(&ledger, &book, &voucher(date(2025, 1, 2), vec![line("100201", 1_000_000, 0), line("3001", 0, 1_000_000)])).await;
@@ -112,6 +112,28 @@ async fn a_year_of_cash<S: FeesStore>(ledger: Ledger<S>, _url: &str) {
     ledger.post(&book, red, "主管乙").await.unwrap();
     let mar = cash_flow(&ledger, &book, period(2025, 3)).await;
     assert_eq!(year_and_month(&mar, 12), (0, -350_000));
+    kept_sums_are_checked_and_rebuilt(&ledger, &book, url, &mar).await;
+}
+
+/// The statement reads sums the postings keep: `verify` recomputes them from the journal and
+/// names a changed one; a book posted to before they were kept gets them built from its journal
+/// the first time its statement is read, with the same figures.
+async fn kept_sums_are_checked_and_rebuilt<S: mingzhang::http::AppStore>(ledger: &Ledger<S>, book: &Book, url: &str, before: &Statement) {
+    assert!(mingzhang::verify::verify_all(&ledger.store).await.unwrap().is_clean());
+    raw_sql(url, "UPDATE cash_flow_balances SET fen = fen + 100 WHERE item = 1 AND period = 202501").await.unwrap();
+    let report = mingzhang::verify::verify_all(&ledger.store).await.unwrap();
+    assert!(
+        report.findings.iter().any(|f| f.message.contains("现金流量表第 1 行在 2025-01 记录为 301.00，由分录重算为 300.00")),
+        "{:#?}",
+        report.findings
+    );
+    raw_sql(url, "DELETE FROM cash_flow_balances").await.unwrap();
+    raw_sql(url, "UPDATE books SET cash_flows_built = FALSE").await.unwrap();
+    let rebuilt = cash_flow(ledger, book, period(2025, 3)).await;
+    for line in 1..=22 {
+        assert_eq!(rebuilt.value(line, 0), before.value(line, 0), "line {line} rebuilt from the journal");
+    }
+    assert!(mingzhang::verify::verify_all(&ledger.store).await.unwrap().is_clean(), "the rebuilt sums are kept");
 }
 
 #[tokio::test]

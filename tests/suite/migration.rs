@@ -134,6 +134,11 @@ async fn check<S: mingzhang::http::AppStore>(ledger: Ledger<S>, url: &str) {
     assert!(replay.replayed, "the idempotency key still records one payment");
     assert_eq!(replay.number, 4);
 
+    // …its 现金流量表 is built from the release's journal plus that payment, and ties…
+    let cash_flow = mingzhang::report::statement::statement(&ledger.store, &book, "cash_flow", period(2025, 2)).await.unwrap();
+    assert!(cash_flow.checks_hold(), "{:?}", cash_flow.checks);
+    assert!(cash_flow.value(1, 0).is_some_and(|fen| fen.0 >= 12_000), "the payment's fees are line 1");
+
     // …and everything still verifies, with the new voucher in the chain.
     let report = verify_all(&ledger.store).await.unwrap();
     assert!(report.is_clean(), "verify after a payment: {:?}", report.findings);

@@ -143,6 +143,7 @@ async fn rewound_tail<S: mingzhang::http::AppStore>(ledger: Ledger<S>, url: &str
             .to_string(),
         "UPDATE periods SET vouchers_posted = vouchers_posted - 1 WHERE period = 202502".to_string(),
         "DELETE FROM account_balances WHERE period = 202502".to_string(),
+        "DELETE FROM cash_flow_balances WHERE period = 202502".to_string(),
         format!("DELETE FROM voucher_lines WHERE voucher_id = {last}"),
         format!("DELETE FROM vouchers WHERE id = {last}"),
     ] {

@@ -10,12 +10,15 @@ use std::sync::OnceLock;
 use crate::domain::period::Period;
 use crate::error::{Error, Result};
 use crate::ledger::settings::CashFlowItems;
-use crate::ledger::store::{LedgerStore, LedgerTx};
+use crate::ledger::store::{LedgerStore, LedgerTx, LineRow};
 use crate::ledger::voucher::{LineInput, VoucherInput};
 use crate::ledger::Book;
 use crate::store::Tx;
+use store::{CashFlowRow, CashFlowTx};
 
-const RULES_TOML: &str = include_str!("../../reports/cash_flow_rules.toml");
+pub mod store;
+
+const RULES_TOML: &str = include_str!("../../../reports/cash_flow_rules.toml");
 
 /// The chart the rules are written for: the collective's system asks for no 现金流量表.
 pub const CHART: &str = "small_enterprise";
@@ -88,18 +91,45 @@ impl CashFlowRules {
     }
 
     /// The cash each item of one voucher moves, positive in and negative out, derived from its
-    /// non-cash lines (pure). The amounts add up to the voucher's net cash movement because the
-    /// voucher balances.
+    /// non-cash lines (pure), with whether every counterpart decided its item. The amounts add up
+    /// to the voucher's net cash movement because the voucher balances.
     pub fn derived_flows(&self, input: &VoucherInput) -> BTreeMap<u32, (i64, bool)> {
         let mut flows: BTreeMap<u32, (i64, bool)> = BTreeMap::new();
-        for l in input.lines.iter().filter(|l| !self.is_cash(&l.account)) {
-            let inflow = !l.credit.is_zero();
-            let d = self.derive(&l.account, inflow);
+        self.derive_lines(input.lines.iter().map(|l| (l.account.as_str(), l.debit.0, l.credit.0)), |d, fen| {
             let entry = flows.entry(d.line).or_insert((0, true));
-            entry.0 += l.credit.0 - l.debit.0;
+            entry.0 += fen;
             entry.1 &= d.decided;
-        }
+        });
         flows
+    }
+
+    /// Calls `add(derived, inflow_fen)` for each non-cash line of (code, debit, credit): its
+    /// credits are inflows of its item, its debits outflows.
+    fn derive_lines<'a>(&self, lines: impl Iterator<Item = (&'a str, i64, i64)>, mut add: impl FnMut(Derived, i64)) {
+        for (code, debit, credit) in lines.filter(|(code, _, _)| !self.is_cash(code)) {
+            add(self.derive(code, credit != 0), credit - debit);
+        }
+    }
+
+    /// Calls `add(item, inflow_fen)` for the cash a posted voucher moved (pure): what its cash
+    /// lines carry where they carry an item, else what its counterparts derive. The posting adds
+    /// this to the maintained sums and `verify` recomputes it, so both read the same rule.
+    pub fn posted_flows(&self, book: &Book, lines: &[LineRow], mut add: impl FnMut(u32, i64)) {
+        // An account the book lacks (only a tampered line has one) is a finding of verify's own.
+        let code = |l: &LineRow| book.code_of(l.account_id).unwrap_or_default();
+        let cash = |l: &&LineRow| self.is_cash(code(l));
+        if !lines.iter().any(|l| cash(&l)) {
+            return;
+        }
+        if lines.iter().filter(cash).any(|l| l.cash_flow_item.is_some()) {
+            for l in lines.iter().filter(cash) {
+                let inflow_fen = l.debit_fen - l.credit_fen;
+                let fallback = if inflow_fen >= 0 { OTHER_OPERATING.0 } else { OTHER_OPERATING.1 };
+                add(l.cash_flow_item.and_then(|i| u32::try_from(i).ok()).unwrap_or(fallback), inflow_fen);
+            }
+        } else {
+            self.derive_lines(lines.iter().map(|l| (code(l), l.debit_fen, l.credit_fen)), |d, fen| add(d.line, fen));
+        }
     }
 
     /// Puts `item` on every cash line of `lines` (现金流量指定 of a whole voucher).
@@ -122,7 +152,7 @@ fn parse(text: &str) -> std::result::Result<CashFlowRules, String> {
     Ok(rules)
 }
 
-fn applies(book: &Book) -> bool {
+pub(crate) fn applies(book: &Book) -> bool {
     book.row.chart == CHART
 }
 
@@ -200,28 +230,69 @@ pub fn stamp(book: &Book, input: &VoucherInput) -> Result<Option<VoucherInput>> 
     Ok(Some(stamped))
 }
 
-/// The cash each item moved over months `from..=to`, positive in and negative out: the
-/// assigned items of the vouchers that carry them, and the derived ones of the rest.
+/// The rows one posted voucher adds to the book's cash-flow sums (none for a book of another
+/// chart or a voucher that moves no cash).
+pub fn posting_rows(book: &Book, period: Period, lines: &[LineRow]) -> Result<Vec<CashFlowRow>> {
+    if !applies(book) {
+        return Ok(Vec::new());
+    }
+    let mut by_item: BTreeMap<u32, i64> = BTreeMap::new();
+    CashFlowRules::shipped()?.posted_flows(book, lines, |item, fen| *by_item.entry(item).or_default() += fen);
+    Ok(by_item.into_iter().map(|(item, fen)| CashFlowRow { period: period.key(), item: i64::from(item), fen }).collect())
+}
+
+/// The cash each item moved over months `from..=to`, positive in and negative out, from the
+/// sums the postings keep (a few rows a month, however long the journal).
 pub async fn flows<S: LedgerStore>(store: &S, book: &Book, from: Period, to: Period) -> Result<BTreeMap<u32, i64>> {
-    let rules = CashFlowRules::shipped()?;
-    let cash_ids: Vec<i64> = book.chart.keys().filter(|c| rules.is_cash(c.as_str())).filter_map(|c| book.account_id(c.as_str())).collect();
     let mut out: BTreeMap<u32, i64> = BTreeMap::new();
-    if cash_ids.is_empty() {
+    if !applies(book) {
         return Ok(out);
     }
-    let mut tx = store.read().await?;
-    let sums = LedgerTx::cash_flow_sums(&mut tx, book.key(), from, to, &cash_ids).await?;
-    for (item, fen) in sums.assigned {
-        *out.entry(u32::try_from(item).unwrap_or(0)).or_default() += fen;
-    }
-    for (account_id, credit_side, net_debit_fen) in sums.counterparts {
-        if cash_ids.contains(&account_id) {
-            continue;
-        }
-        let code = book.code_of(account_id)?;
-        *out.entry(rules.derive(code, credit_side).line).or_default() -= net_debit_fen;
+    let built = store.read().await?.cash_flows_built(book.key()).await?;
+    let rows = if built {
+        store.read().await?.cash_flows(book.key()).await?
+    } else {
+        build(store, book).await?
+    };
+    for r in rows.iter().filter(|r| (from.key()..=to.key()).contains(&r.period)) {
+        *out.entry(u32::try_from(r.item).unwrap_or(0)).or_default() += r.fen;
     }
     Ok(out)
+}
+
+/// Builds the sums of a book posted to before they were kept, from its journal, and returns
+/// them. A store this process may only read gets the same sums, computed and not kept.
+async fn build<S: LedgerStore>(store: &S, book: &Book) -> Result<Vec<CashFlowRow>> {
+    let kept = async {
+        let mut tx = store.begin().await?;
+        if tx.begin_cash_flow_build(book.key()).await? {
+            let rows = journal_sums(&mut tx, book).await?;
+            tx.add_cash_flows(book.key(), &rows).await?;
+        }
+        let rows = tx.cash_flows(book.key()).await?;
+        tx.commit().await?;
+        Ok::<_, Error>(rows)
+    };
+    match kept.await {
+        Ok(rows) => Ok(rows),
+        Err(_) => journal_sums(&mut store.read().await?, book).await,
+    }
+}
+
+/// The sums recomputed from every posted voucher of the book, a page at a time.
+async fn journal_sums<T: LedgerTx>(tx: &mut T, book: &Book) -> Result<Vec<CashFlowRow>> {
+    const PAGE: i64 = 10_000;
+    let rules = CashFlowRules::shipped()?;
+    let mut sums: BTreeMap<(i64, u32), i64> = BTreeMap::new();
+    let last = tx.max_chain_seq(book.key()).await?;
+    let mut after = 0;
+    while after < last {
+        for v in tx.journal_page(book.key(), after, last.min(after + PAGE)).await? {
+            rules.posted_flows(book, &v.lines, |item, fen| *sums.entry((v.period, item)).or_default() += fen);
+        }
+        after += PAGE;
+    }
+    Ok(sums.into_iter().map(|((period, item), fen)| CashFlowRow { period, item: i64::from(item), fen }).collect())
 }
 
 impl<S: LedgerStore> crate::ledger::Ledger<S> {
@@ -234,16 +305,6 @@ impl<S: LedgerStore> crate::ledger::Ledger<S> {
         tx.set_cash_flow_items(book.key(), mode).await?;
         tx.commit().await
     }
-}
-
-/// What the store sums for `flows`.
-#[derive(Debug, Default)]
-pub struct CashFlowSums {
-    /// (item, debits − credits) of the cash lines that carry an item.
-    pub assigned: Vec<(i64, i64)>,
-    /// (account, credit side?, debits − credits) of every line of the vouchers whose cash lines
-    /// carry none.
-    pub counterparts: Vec<(i64, bool, i64)>,
 }
 
 #[cfg(test)]
