@@ -1,8 +1,11 @@
-//! 日结: in a book that gathers the day's payments (the book setting `payment_vouchers =
-//! daily`), each payment adds its lines to the day's draft for its method as it is taken, and
-//! the day's close sums them, per money account, fee item and prepayment, into one voucher per
-//! day and method, and posts it. Receipts and the subledger are the same as with a voucher per
-//! payment; only the ledger's lines are fewer.
+//! 日结: a cashier's payments wait in drafts until the day's close, where a reviewer who took
+//! none of them reviews and posts them (会计法 第三十七条: 出纳不得兼任稽核). In a book that
+//! gathers the day's payments (the book setting `payment_vouchers = daily`), each payment adds
+//! its lines to the day's draft for its method as it is taken, and the close sums them, per
+//! money account, fee item and prepayment, into one voucher per day and method; otherwise each
+//! payment has a draft of its own, posted as it is. The drafts of later months' bills a payment
+//! settles, and of voided receipts, wait for the close too. Receipts and the subledger are the
+//! same either way; only the ledger's lines are fewer.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -18,38 +21,43 @@ use crate::fees::{receipt_label, Fees};
 use crate::ledger::daily::post_system_draft;
 use crate::ledger::store::{LedgerTx, LineRow};
 use crate::ledger::voucher::{Dimensions, LineInput, VoucherInput};
-use crate::ledger::{Book, PaymentVouchers};
+use crate::ledger::{input_from_rows, Book, PaymentVouchers};
 use crate::store::Tx;
 
-/// One day's voucher of one method, just posted.
+/// A voucher the day's close just posted: a day's payments of one method, one payment, a
+/// later month's bills a payment settles, or a void.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct DayVoucher {
     pub date: NaiveDate,
     pub method: String,
     pub payments: usize,
     pub amount: Fen,
+    /// The first line's summary: what the voucher is (a day's payments, a receipt, a void).
+    pub summary: String,
     /// "2025-03 记-0042"
     pub voucher: String,
 }
 
+/// A date after every stored one, for "waiting on any day". Dates are stored as ISO text, so
+/// not `NaiveDate::MAX` (written "+262142-12-31", which sorts first): the last day of year 9999.
+pub const LAST_DAY: NaiveDate = NaiveDate::from_ymd_opt(9999, 12, 31).expect("a valid date");
+
 impl<S: FeesStore> Fees<S> {
-    /// Sets how the book posts its payments. Back to a voucher each only once every day is
-    /// closed, so that no day is left half in a draft.
+    /// Sets how the book posts its payments, once every day is closed, so that no day is left
+    /// half in a draft of the other kind.
     pub async fn set_payment_vouchers(&self, book: &Book, mode: PaymentVouchers) -> Result<()> {
         let mut tx = self.store().begin().await?;
-        if mode == PaymentVouchers::Each {
-            // Dates are stored as ISO text: the last date of year 9999 sorts after any of them.
-            let any_day = NaiveDate::from_ymd_opt(9999, 12, 31).expect("a valid date");
-            if let Some((_, day)) = tx.daily_drafts(book.key(), any_day).await?.first() {
-                return Err(Error::Conflict(format!("{day} 起还有未日结的收款，请先日结（day-close）再改为逐笔生成凭证")));
-            }
+        if let Some((_, day)) = tx.daily_drafts(book.key(), LAST_DAY).await?.first() {
+            let mode = mode.label();
+            return Err(Error::Conflict(format!("{day} 起还有未日结的收款凭证，请先日结（day-close）再改为{mode}生成凭证")));
         }
         tx.set_payment_vouchers(book.key(), mode).await?;
         tx.commit().await
     }
 
-    /// 日结: posts the day's voucher of each method for every day up to `through` not closed
-    /// yet, its lines summed from its payments', reviewed and posted by `user`.
+    /// 日结: reviews and posts, as `user`, every voucher of the fee wing waiting for a day up to
+    /// `through`: the day's voucher of each method (its lines summed from its payments'), or
+    /// each payment's own, and those of later months' bills and voided receipts.
     pub async fn close_days(&self, book: &Book, through: NaiveDate, user: &str) -> Result<Vec<DayVoucher>> {
         let mut tx = self.store().begin().await?;
         // The book's row first, as a payment takes it before it adds to a day's draft: no
@@ -70,8 +78,8 @@ pub(crate) async fn fee_item_names<T: FeesTx>(tx: &mut T, book: &Book) -> Result
     Ok(tx.fee_items(book.key()).await?.into_iter().map(|f| (f.id, f.name)).collect())
 }
 
-/// Posts one day's draft of one method (the caller holds the book's row): its lines summed
-/// from its payments', reviewed and posted by `user`.
+/// Reviews and posts one waiting draft (the caller holds the book's row) as `user`: a day's
+/// draft of one method with its lines summed from its payments', any other as it is.
 pub(crate) async fn close_day_draft<T: FeesTx + LedgerTx>(
     tx: &mut T,
     book: &Book,
@@ -80,28 +88,36 @@ pub(crate) async fn close_day_draft<T: FeesTx + LedgerTx>(
     date: NaiveDate,
     user: &str,
 ) -> Result<DayVoucher> {
-    let payments = tx.payments_of_voucher(book.key(), voucher_id).await?;
-    // 出纳不得兼任稽核 (会计法 第三十七条): whoever took a payment of the day does not review
-    // and post the day's voucher.
-    if let Some(p) = payments.iter().find(|p| p.cashier == user) {
+    let behind = tx.payments_behind(book.key(), voucher_id).await?;
+    // 出纳不得兼任稽核 (会计法 第三十七条): whoever took a payment does not review and post a
+    // voucher of it.
+    if let Some(p) = behind.iter().find(|p| p.cashier == user) {
         return Err(Error::invalid(
             "审核人",
             format!(
-                "{user} 收取了 {date} 的收款（收据{}），出纳不得审核、记账自己收款的凭证；请由审核人日结",
+                "{user} 收取了 {} 的收款（收据{}），出纳不得审核、记账自己收款的凭证；请由审核人日结",
+                p.paid_on,
                 receipt_label(p.receipt_number)
             ),
         ));
     }
+    let v = tx.voucher(book.key(), voucher_id).await?.ok_or_else(|| Error::not_found(format!("凭证 #{voucher_id}")))?;
     let lines = tx.lines(book.key(), voucher_id).await?;
-    let input = VoucherInput { date, attachments: payments.len() as u32, lines: day_lines(book, date, &payments, &lines, items)? };
-    // The day's voucher seals the payments it gathered, as they were written.
+    let payments: Vec<&PaymentRow> = behind.iter().filter(|p| p.voucher_id == voucher_id).collect();
+    let input = if book.row.payment_vouchers == PaymentVouchers::Daily && !payments.is_empty() {
+        VoucherInput { date, attachments: payments.len() as u32, lines: day_lines(book, date, &payments, &lines, items)? }
+    } else {
+        input_from_rows(book, &v, &lines)?
+    };
+    // The voucher seals what it records of the subledger, as it was written.
     let sealed = stored_rows(tx, book.key(), voucher_id, voucher_id + 1, true).await?.remove(&voucher_id).unwrap_or_default();
     let posted = post_system_draft(tx, book, voucher_id, &input, user, &sealed.digest()).await?;
     Ok(DayVoucher {
         date,
-        method: payments.first().map_or_else(String::new, |p| p.method.label().to_string()),
+        method: behind.first().map_or_else(String::new, |p| p.method.label().to_string()),
         payments: payments.len(),
         amount: Fen(payments.iter().map(|p| p.amount_fen).sum()),
+        summary: input.lines.first().map_or_else(String::new, |l| l.summary.clone()),
         voucher: format!("{} {}", posted.period, posted.label),
     })
 }
@@ -136,7 +152,7 @@ pub fn receipt_runs(numbers: &[i64], max_chars: usize) -> String {
 fn day_lines(
     book: &Book,
     date: NaiveDate,
-    payments: &[PaymentRow],
+    payments: &[&PaymentRow],
     lines: &[LineRow],
     items: &HashMap<i64, String>,
 ) -> Result<Vec<LineInput>> {

@@ -12,7 +12,6 @@ use crate::domain::money::Fen;
 use crate::domain::period::Period;
 use crate::error::{Error, Result};
 use crate::fees::rules::{allocate_oldest_first, OpenBill};
-use crate::fees::seal::{AllocationSeal, PaymentSeal, Source, SubledgerRows};
 use crate::fees::settle::{write_settlements, Settlement};
 use crate::fees::store::FeesStore;
 use crate::fees::store::{AllocationRow, FeesTx, HouseholdRow, NewPayment, OpenBillRow, PaymentRow};
@@ -22,7 +21,7 @@ use crate::ledger::daily::{extend_system_draft, start_system_draft};
 use crate::ledger::store::LedgerTx;
 use crate::ledger::voucher::VoucherStatus;
 use crate::ledger::voucher::{Dimensions, LineInput, PeriodStatus, VoucherInput, VoucherKind};
-use crate::ledger::{describe, post_claimed, ApprovedVoucher, Book, PaymentVouchers};
+use crate::ledger::{describe, Book, PaymentVouchers};
 use crate::store::Tx;
 
 /// What a receipt names as its voucher until the day's close posts it.
@@ -266,12 +265,12 @@ async fn record_payments_in<T: FeesTx + LedgerTx + crate::store::Tx>(
         planned.push(p);
     }
 
-    // 日结: the payments' lines go into the day's draft for their method, posted by the day's
-    // close; otherwise each payment's own voucher is posted now.
+    // 出纳不得兼任稽核 (会计法 第三十七条): a payment's vouchers are drafts that wait for the
+    // day's close (日结), where a reviewer who took none of them reviews and posts them. In a
+    // book that gathers the day (日结) its lines join the day's draft for its method; otherwise
+    // it has a draft of its own. A later month's bills it settles get a draft each, dated there.
     let daily = book.row.payment_vouchers == PaymentVouchers::Daily;
-    let own = usize::from(!daily);
-    let count: usize = planned.iter().map(|p| own + p.forward.len()).sum();
-    let claim = tx.claim_chain(book.key(), count as i64, planned.len() as i64).await?;
+    let claim = tx.claim_chain(book.key(), 0, planned.len() as i64).await?;
     let first_number = claim.receipts_issued - planned.len() as i64 + 1;
     let numbers: Vec<i64> = (0..planned.len() as i64).map(|i| first_number + i).collect();
     let mut inputs = Vec::with_capacity(planned.len());
@@ -280,30 +279,22 @@ async fn record_payments_in<T: FeesTx + LedgerTx + crate::store::Tx>(
         let lines = payment_lines(&accounts, p.req, &p.household, *number, &p.settle, (&money, daily));
         inputs.push(VoucherInput { date: p.req.paid_on, attachments: 1, lines });
     }
-    let day_vouchers = if daily { day_drafts(tx, book, &planned, &inputs).await? } else { Vec::new() };
-    let mut vouchers = Vec::with_capacity(count);
-    for ((p, number), input) in planned.iter().zip(&numbers).zip(inputs) {
-        if !daily {
-            vouchers.push(ApprovedVoucher {
-                input,
-                kind: VoucherKind::Normal,
-                maker: SYSTEM_MAKER.into(),
-                reviewer: p.req.cashier.into(),
-                reverses_id: None,
-                subledger: payment_rows(p.req, p.key, *number, &p.settle, p.settled_fen()).digest(),
-            });
+    let own_drafts = if daily {
+        day_drafts(tx, book, &planned, &inputs).await?
+    } else {
+        let mut ids = Vec::with_capacity(inputs.len());
+        for input in &inputs {
+            ids.push(start_system_draft(tx, book, input, VoucherKind::Normal, None).await?);
         }
-        vouchers.extend(forward_vouchers(&accounts, p.req, &p.household, *number, &p.forward));
-    }
-    let posted = if vouchers.is_empty() { Vec::new() } else { post_claimed(tx, book, first.cashier, &vouchers, claim).await? };
-
-    // Each payment's vouchers, as posted: its own (if any), then one per later month.
-    let mut posted_of = Vec::with_capacity(planned.len());
-    let mut at = 0;
-    for p in &planned {
-        let n = own + p.forward.len();
-        posted_of.push(&posted[at..at + n]);
-        at += n;
+        ids
+    };
+    let mut forward_drafts: Vec<BTreeMap<Period, i64>> = Vec::with_capacity(planned.len());
+    for (p, number) in planned.iter().zip(&numbers) {
+        let mut by_month = BTreeMap::new();
+        for (month, input) in forward_inputs(&accounts, &p.household, *number, &p.forward) {
+            by_month.insert(month, start_system_draft(tx, book, &input, VoucherKind::Normal, None).await?);
+        }
+        forward_drafts.push(by_month);
     }
     let now = Utc::now();
     let new: Vec<NewPayment<'_>> = planned
@@ -318,7 +309,7 @@ async fn record_payments_in<T: FeesTx + LedgerTx + crate::store::Tx>(
             amount_fen: p.req.amount.0,
             paid_on: p.req.paid_on,
             receipt_number: *number,
-            voucher_id: if daily { day_vouchers[i] } else { posted_of[i][0].voucher_id },
+            voucher_id: own_drafts[i],
             cashier: p.req.cashier,
             settled_fen: p.settled_fen(),
             created_at: now,
@@ -332,9 +323,7 @@ async fn record_payments_in<T: FeesTx + LedgerTx + crate::store::Tx>(
     // Allocations at payment are dated in its month and written with its voucher; those of
     // later bills on their own month, with that month's voucher (after the payment's own).
     let mut settlements = Vec::new();
-    for ((p, row), posted) in planned.iter().zip(&new).zip(&posted_of) {
-        let forward_voucher: BTreeMap<Period, i64> =
-            p.forward.keys().zip(&posted[own..]).map(|(month, posted)| (*month, posted.voucher_id)).collect();
+    for ((p, row), forward_voucher) in planned.iter().zip(&new).zip(&forward_drafts) {
         let at_payment = p.settle.iter().map(|(bill, fen)| (bill, *fen, Period::of_date(p.req.paid_on), row.voucher_id));
         let later = p.forward.values().flatten().map(|(bill, fen)| (bill, *fen, bill.period, forward_voucher[&bill.period]));
         settlements.extend(at_payment.chain(later).map(|(bill, fen, period, voucher_id)| Settlement {
@@ -356,14 +345,7 @@ async fn record_payments_in<T: FeesTx + LedgerTx + crate::store::Tx>(
     let receipts = planned
         .into_iter()
         .zip(&numbers)
-        .zip(posted_of)
-        .map(|((p, number), posted)| {
-            let (voucher, fingerprint) = match posted.first().filter(|_| !daily) {
-                Some(own) => (format!("{} {}", own.period, own.label), own.hash.clone()),
-                None => (PENDING_DAY_CLOSE.to_string(), String::new()),
-            };
-            new_receipt(book, p.req, p.household, *number, &p.settle, voucher, fingerprint)
-        })
+        .map(|(p, number)| new_receipt(book, p.req, p.household, *number, &p.settle, PENDING_DAY_CLOSE.to_string(), String::new()))
         .collect();
     Ok(Some(receipts))
 }
@@ -430,7 +412,7 @@ async fn day_drafts<T: FeesTx + LedgerTx>(
         };
         let id = match tx.daily_draft(book.key(), day, method).await? {
             Some(id) if extend_system_draft(tx, book, id, &input).await? => id,
-            _ => start_system_draft(tx, book, &input).await?,
+            _ => start_system_draft(tx, book, &input, VoucherKind::Normal, None).await?,
         };
         for i in members {
             ids[i] = id;
@@ -643,13 +625,12 @@ impl<S: FeesStore> Fees<S> {
 
 /// One voucher per later month, dated on its billing day: 借 预收账款 / 贷 应收账款, as the
 /// month's billing run books a prepayment it applies.
-fn forward_vouchers(
+fn forward_inputs(
     accounts: &FeeAccounts,
-    req: &PaymentRequest<'_>,
     household: &HouseholdRow,
     number: i64,
     by_month: &BTreeMap<Period, Vec<(OpenBillRow, Fen)>>,
-) -> Vec<ApprovedVoucher> {
+) -> Vec<(Period, VoucherInput)> {
     let (label, who) = (receipt_label(number), household_label(household));
     by_month
         .iter()
@@ -658,48 +639,10 @@ fn forward_vouchers(
             let summary = format!("{month} 预收抵扣 {who} {} 收据{label}", item_names(bills.iter().map(|(b, _)| b)));
             let dims = Dimensions { household_id: Some(household.id.0), ..Dimensions::default() };
             let line = |account: &str, debit: Fen, credit: Fen| LineInput::new(summary.clone(), account, debit, credit, dims.clone());
-            let sealed = SubledgerRows {
-                allocations: bills
-                    .iter()
-                    .map(|(bill, fen)| AllocationSeal::new(bill.id, Source::Payment, Some(number), fen.0, bill.period.key()))
-                    .collect(),
-                ..SubledgerRows::default()
-            };
-            ApprovedVoucher {
-                input: VoucherInput {
-                    date: month.first_day(),
-                    attachments: 0,
-                    lines: vec![line(accounts.advance.as_str(), fen, Fen::ZERO), line(accounts.receivable.as_str(), Fen::ZERO, fen)],
-                },
-                kind: VoucherKind::Normal,
-                maker: SYSTEM_MAKER.into(),
-                reviewer: req.cashier.into(),
-                reverses_id: None,
-                subledger: sealed.digest(),
-            }
+            let lines = vec![line(accounts.advance.as_str(), fen, Fen::ZERO), line(accounts.receivable.as_str(), Fen::ZERO, fen)];
+            (*month, VoucherInput { date: month.first_day(), attachments: 0, lines })
         })
         .collect()
-}
-
-/// What a payment's own voucher seals (pure): the payment, then what it settled at once.
-fn payment_rows(req: &PaymentRequest<'_>, key: &str, number: i64, settle: &[(OpenBillRow, Fen)], settled_fen: i64) -> SubledgerRows {
-    let paid_in = Period::of_date(req.paid_on).key();
-    SubledgerRows {
-        payments: vec![PaymentSeal {
-            voucher_id: 0,
-            household_id: req.household_id.0,
-            idempotency_key: key.to_string(),
-            method: req.method.as_str().to_string(),
-            amount_fen: req.amount.0,
-            paid_on: req.paid_on,
-            period: paid_in,
-            receipt_number: number,
-            cashier: req.cashier.to_string(),
-            settled_fen: Some(settled_fen),
-        }],
-        allocations: settle.iter().map(|(bill, fen)| AllocationSeal::new(bill.id, Source::Payment, Some(number), fen.0, paid_in)).collect(),
-        ..SubledgerRows::default()
-    }
 }
 
 /// The receipt of a payment just recorded.

@@ -492,7 +492,7 @@ pub struct SubledgerPeriodRow {
     pub billed_fen: i64,
     pub paid_fen: i64,
     pub waived_fen: i64,
-    /// Of what was paid, what waits in a day's draft for the day's close (日结): not yet in the ledger.
+    /// Of what was paid or voided, what waits in a draft for the day's close (日结): not yet in the ledger.
     pub pending_fen: i64,
 }
 
@@ -589,9 +589,13 @@ pub trait FeesTx: UnitsTx + SealTx + Send {
     fn insert_payments(&mut self, payments: &[NewPayment<'_>]) -> impl Future<Output = Result<Vec<(String, i64)>>> + Send;
     /// The system's open 日结 draft for the day's payments of `method`, if any.
     fn daily_draft(&mut self, book: BookKey, day: NaiveDate, method: Method) -> impl Future<Output = Result<Option<i64>>> + Send;
-    /// The open 日结 drafts dated on or before `through`: (voucher, date).
+    /// The fee wing's drafts waiting for the day's close (日结) dated on or before `through`,
+    /// in date order: (voucher, date). Those of payments, of the later months' bills they
+    /// settle, and of voids.
     fn daily_drafts(&mut self, book: BookKey, through: NaiveDate) -> impl Future<Output = Result<Vec<(i64, NaiveDate)>>> + Send;
     fn payments_of_voucher(&mut self, book: BookKey, voucher_id: i64) -> impl Future<Output = Result<Vec<PaymentRow>>> + Send;
+    /// The payments a voucher records, voids or settles later bills of.
+    fn payments_behind(&mut self, book: BookKey, voucher_id: i64) -> impl Future<Output = Result<Vec<PaymentRow>>> + Send;
     /// The payments received on `day`, by receipt number (a cashier's 交班日报).
     fn payments_on(&mut self, book: BookKey, day: NaiveDate) -> impl Future<Output = Result<Vec<PaymentRow>>> + Send;
     /// Inserts allocations, each with the voucher it is written with.
@@ -1190,13 +1194,31 @@ macro_rules! impl_fees_tx {
                 Ok(sqlx::query_as(
                     "SELECT id, voucher_date FROM vouchers
                      WHERE community_id = $1 AND book_id = $2 AND status <> 'posted' AND maker = $3 AND voucher_date <= $4
-                       AND EXISTS (SELECT 1 FROM payments p WHERE p.community_id = vouchers.community_id AND p.voucher_id = vouchers.id)
+                       AND (EXISTS (SELECT 1 FROM payments p WHERE p.community_id = $1 AND p.voucher_id = vouchers.id)
+                         OR EXISTS (SELECT 1 FROM payment_voids d WHERE d.community_id = $1 AND d.voucher_id = vouchers.id)
+                         OR EXISTS (SELECT 1 FROM allocations a WHERE a.community_id = $1 AND a.voucher_id = vouchers.id
+                                    AND a.payment_id IS NOT NULL))
                      ORDER BY voucher_date, id",
                 )
                 .bind(book.community_id)
                 .bind(book.book_id)
                 .bind(SYSTEM_MAKER)
                 .bind(through)
+                .fetch_all(&mut *self.tx)
+                .await?)
+            }
+
+            async fn payments_behind(&mut self, book: BookKey, voucher_id: i64) -> Result<Vec<PaymentRow>> {
+                Ok(sqlx::query_as(&format!(
+                    "SELECT {PAYMENT_COLUMNS} FROM payments WHERE community_id = $1 AND book_id = $2
+                       AND (voucher_id = $3
+                         OR id IN (SELECT d.payment_id FROM payment_voids d WHERE d.community_id = $1 AND d.voucher_id = $3)
+                         OR id IN (SELECT a.payment_id FROM allocations a WHERE a.community_id = $1 AND a.voucher_id = $3))
+                     ORDER BY receipt_number"
+                ))
+                .bind(book.community_id)
+                .bind(book.book_id)
+                .bind(voucher_id)
                 .fetch_all(&mut *self.tx)
                 .await?)
             }
@@ -1463,8 +1485,10 @@ macro_rules! impl_fees_tx {
                      FROM (SELECT p.period, 0 AS billed, p.amount_fen AS paid, 0 AS waived, CASE WHEN v.status = 'posted' THEN 0 ELSE p.amount_fen END AS pending
                                      FROM payments p JOIN vouchers v ON v.community_id = p.community_id AND v.id = p.voucher_id
                                      WHERE p.community_id = $1 AND p.book_id = $2
-                           UNION ALL SELECT v.period, 0, -p.amount_fen, 0, 0 FROM payment_voids v
+                           UNION ALL SELECT v.period, 0, -p.amount_fen, 0, CASE WHEN w.status = 'posted' THEN 0 ELSE -p.amount_fen END
+                                     FROM payment_voids v
                                      JOIN payments p ON p.community_id = v.community_id AND p.id = v.payment_id
+                                     JOIN vouchers w ON w.community_id = v.community_id AND w.id = v.voucher_id
                                      WHERE v.community_id = $1 AND p.book_id = $2
                            UNION ALL SELECT w.period, 0, 0, w.amount_fen, 0 FROM waivers w
                                      JOIN bills b ON b.community_id = w.community_id AND b.id = w.bill_id

@@ -6,17 +6,16 @@ use chrono::{NaiveDate, Utc};
 
 use crate::domain::period::Period;
 use crate::error::{Error, Result};
-use crate::fees::daily::{close_day_draft, fee_item_names};
 use crate::fees::payments::{money_account, receipt_of};
-use crate::fees::seal::{AllocationSeal, Source, SubledgerRows, VoidSeal};
 use crate::fees::settle::{write_settlements, Settlement};
 use crate::fees::store::FeesStore;
 use crate::fees::store::{AllocationRow, FeesTx, HouseholdRow, NewPaymentVoid, PaymentRow};
-use crate::fees::{check_reason, fee_accounts, household_label, receipt_label, undo_entry, Fees, Receipt, SYSTEM_MAKER};
+use crate::fees::{check_reason, fee_accounts, household_label, receipt_label, undo_entry, Fees, Receipt};
 use crate::ledger::account::FeeAccounts;
+use crate::ledger::daily::start_system_draft;
 use crate::ledger::store::LedgerTx;
 use crate::ledger::voucher::{Dimensions, LineInput, VoucherInput, VoucherKind, VoucherStatus};
-use crate::ledger::{check_person, post_approved, ApprovedVoucher, Book};
+use crate::ledger::{check_person, Book, PaymentVouchers};
 use crate::store::Tx;
 
 impl<S: FeesStore> Fees<S> {
@@ -39,24 +38,18 @@ impl<S: FeesStore> Fees<S> {
         if date < payment.paid_on {
             return Err(Error::invalid("作废日期", format!("{date} 早于收款日期 {}", payment.paid_on)));
         }
-        // A payment still in its day's draft (日结 not yet done) is posted with its day first,
-        // by the approver, so that the void undoes an entry that is in the books: voided before
-        // its day is closed, its red ink would otherwise take out cash the ledger never received.
-        let pending = tx.voucher(book.key(), payment.voucher_id).await?.filter(|v| v.status != VoucherStatus::Posted);
-        if let Some(day) = pending {
-            let items = fee_item_names(&mut tx, book).await?;
-            close_day_draft(&mut tx, book, &items, day.id, day.voucher_date, approver).await?;
-        }
         let household = tx.household(book.row.community_id, payment.household_id).await?.ok_or_else(|| Error::not_found("住户"))?;
         // Everything the payment settled so far: at payment, and from its prepayment since.
         let mut settled_by_bill: BTreeMap<i64, i64> = BTreeMap::new();
         for a in tx.allocations_of_payment(book.row.community_id, payment.id).await? {
             *settled_by_bill.entry(a.bill_id).or_default() += a.amount_fen;
         }
-        // A payment with a voucher of its own is voided by the red ink of that voucher; one in a
-        // day's voucher (日结) by the opposite entry, since the day's voucher stands for the others.
-        let own = tx.voucher(book.key(), payment.voucher_id).await?.is_some_and(|v| v.status == VoucherStatus::Posted)
-            && tx.payments_of_voucher(book.key(), payment.voucher_id).await?.len() == 1;
+        // A payment with a voucher of its own is voided by the red ink of that voucher (posted by
+        // the close after it, if it waits too); one in a day's voucher (日结) by the opposite
+        // entry, since the day's voucher stands for the others, and one still open may gain more.
+        let open_day = book.row.payment_vouchers == PaymentVouchers::Daily
+            && tx.voucher(book.key(), payment.voucher_id).await?.is_some_and(|v| v.status != VoucherStatus::Posted);
+        let own = !open_day && tx.payments_of_voucher(book.key(), payment.voucher_id).await?.len() == 1;
         let settled_fen: i64 = settled_by_bill.values().sum();
         // The account the payment's voucher was debited with (the book's setting may have changed since).
         let money = match tx.lines(book.key(), payment.voucher_id).await?.into_iter().find(|l| l.debit_fen > 0) {
@@ -67,31 +60,12 @@ impl<S: FeesStore> Fees<S> {
         let lines = void_lines(&accounts, &money, &payment, &household, settled_fen, reason, own);
         let period = Period::of_date(date);
         let reopening = settled_by_bill.iter().filter(|(_, fen)| **fen != 0);
-        let sealed = SubledgerRows {
-            allocations: reopening
-                .clone()
-                .map(|(&bill_id, &fen)| AllocationSeal::new(bill_id, Source::Void, Some(number), -fen, period.key()))
-                .collect(),
-            voids: vec![VoidSeal {
-                voucher_id: 0,
-                receipt_number: number,
-                reason: reason.to_string(),
-                approver: approver.to_string(),
-                period: period.key(),
-            }],
-            ..SubledgerRows::default()
-        };
-        let voucher = ApprovedVoucher {
-            input: VoucherInput { date, attachments: 1, lines },
-            kind: if own { VoucherKind::Reversal } else { VoucherKind::Normal },
-            maker: SYSTEM_MAKER.into(),
-            reviewer: approver.into(),
-            reverses_id: own.then_some(payment.voucher_id),
-            subledger: sealed.digest(),
-        };
-        let posted = post_approved(&mut tx, book, approver, std::slice::from_ref(&voucher)).await?;
-        let void =
-            NewPaymentVoid { payment_id: payment.id, reason, approver, period, voucher_id: posted[0].voucher_id, created_at: Utc::now() };
+        // The void's voucher waits for the day's close like the payment's: the approver decided
+        // the void, and the close's reviewer, who took none of the money, posts it.
+        let input = VoucherInput { date, attachments: 1, lines };
+        let kind = if own { VoucherKind::Reversal } else { VoucherKind::Normal };
+        let voucher_id = start_system_draft(&mut tx, book, &input, kind, own.then_some(payment.voucher_id)).await?;
+        let void = NewPaymentVoid { payment_id: payment.id, reason, approver, period, voucher_id, created_at: Utc::now() };
         let void_id = tx.insert_payment_void(book.row.community_id, &void).await?;
         let mut reopened = Vec::with_capacity(settled_by_bill.len());
         for (&bill_id, &fen) in reopening {
@@ -108,7 +82,7 @@ impl<S: FeesStore> Fees<S> {
                 },
                 building: household.building.clone(),
                 bill_period: bill.period,
-                voucher_id: posted[0].voucher_id,
+                voucher_id,
             });
         }
         write_settlements(&mut tx, book, &reopened).await?;

@@ -1,7 +1,8 @@
-//! Vouchers the system drafts as the day goes and posts when the day is closed (日结): a fee
-//! wing's day of payments of one method. Such a draft is always balanced (each payment adds its
-//! own lines), but no one reviews or posts it on its own: the day's close sums its lines and
-//! posts it, so that a half-day is never posted as the day.
+//! Vouchers the system drafts as the day goes and posts when the day is closed (日结): the fee
+//! wing's payments (a day of one method, or one payment each), the later months' bills they
+//! settle, and the voids of receipts. Such a draft is always balanced, but no one reviews or
+//! posts it on its own: the day's close reviews and posts them, by someone other than the
+//! cashier who took the money (出纳不得兼任稽核), so that a half-day is never posted as the day.
 
 use chrono::Utc;
 
@@ -16,9 +17,15 @@ use crate::ledger::{check_person, insert_draft, post_reviewed, Book, Posted};
 pub const SYSTEM_MAKER: &str = "系统";
 
 /// Starts a system draft with `input`'s lines, in an open period.
-pub(crate) async fn start_system_draft<T: LedgerTx>(tx: &mut T, book: &Book, input: &VoucherInput) -> Result<i64> {
-    input.check(VoucherKind::Normal, &book.chart)?;
-    insert_draft(tx, book, SYSTEM_MAKER, input, VoucherKind::Normal, None).await
+pub(crate) async fn start_system_draft<T: LedgerTx>(
+    tx: &mut T,
+    book: &Book,
+    input: &VoucherInput,
+    kind: VoucherKind,
+    reverses_id: Option<i64>,
+) -> Result<i64> {
+    input.check(kind, &book.chart)?;
+    insert_draft(tx, book, SYSTEM_MAKER, input, kind, reverses_id).await
 }
 
 /// Adds `input`'s lines (balanced on their own) and attachments to system draft `voucher_id`;
@@ -38,8 +45,8 @@ pub(crate) async fn extend_system_draft<T: LedgerTx>(tx: &mut T, book: &Book, vo
     Ok(true)
 }
 
-/// Replaces system draft `voucher_id`'s lines with `input`'s (its day's sums), has it reviewed
-/// by `reviewer` and posts it.
+/// Replaces system draft `voucher_id`'s lines with `input`'s (its day's sums, or its own lines
+/// again), has it reviewed by `reviewer` and posts it.
 pub(crate) async fn post_system_draft<T: LedgerTx>(
     tx: &mut T,
     book: &Book,
@@ -49,8 +56,8 @@ pub(crate) async fn post_system_draft<T: LedgerTx>(
     subledger: &str,
 ) -> Result<Posted> {
     let reviewer = check_person("审核人", reviewer)?;
-    input.check(VoucherKind::Normal, &book.chart)?;
     let v = tx.voucher(book.key(), voucher_id).await?.ok_or_else(|| Error::not_found(format!("凭证 #{voucher_id}")))?;
+    input.check(v.kind, &book.chart)?;
     if v.status != VoucherStatus::Draft || v.maker != SYSTEM_MAKER || v.voucher_date != input.date {
         return Err(Error::Conflict(format!("凭证 #{voucher_id} 不是待日结的凭证")));
     }

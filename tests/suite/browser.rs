@@ -265,6 +265,11 @@ async fn cashier_accountant_reviewer_and_resident_in_a_browser() {
     let voucher = b.url().await;
     b.logout().await;
     b.login(&base, "reviewer").await;
+    // The cashier's payment waits for the day's close, which the reviewer does on the list.
+    b.open(&format!("{base}/app/c/{c}/vouchers?period=2025-01")).await;
+    assert!(b.text("#day-close-waiting").await.contains("待日结的收款凭证 1 张"));
+    b.click("#day-close button").await;
+    assert!(b.text("#day-close-waiting").await.contains("没有待日结"));
     b.open(&voucher).await;
     b.click("#review").await;
     assert_eq!(b.text("#status").await, "已审核");

@@ -59,6 +59,7 @@ async fn a_year_of_cash<S: mingzhang::http::AppStore>(ledger: Ledger<S>, url: &s
         bill_ids: None,
     };
     ledger.fees().pay(&book, &pay).await.unwrap();
+    ledger.fees().close_days(&book, date(2025, 1, 20), "主管乙").await.unwrap();
     // A generated voucher carries its item: a receipt of fees is line 1 on its cash line.
     let mut generated = Vec::new();
     for v in vouchers_of(&ledger, &book, period(2025, 1)).await.iter().filter(|v| v.maker == "系统") {

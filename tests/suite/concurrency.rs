@@ -104,8 +104,14 @@ async fn cashiers_accountants_and_a_billing_run_at_once_keep_every_number_and_pa
             assert!(!out.contains("database is locked") && !out.contains("deadlock"), "{out}");
         }
         let month = format!("2025-0{}", round + 2);
-        // Both drafts reviewed, then posted while a cashier takes another payment.
-        finish(vec![start(url, strings(&["voucher", "review", "--book", "company", "--period", &month, "--user", "主管"]))]);
+        // Both drafts reviewed while the days are closed (the cashiers' vouchers reviewed and
+        // posted), then posted while a cashier takes another payment.
+        for out in finish(vec![
+            start(url, strings(&["voucher", "review", "--book", "company", "--period", &month, "--user", "主管"])),
+            start(url, strings(&["day-close", "--book", "company", "--date", &format!("{month}-28"), "--user", "主管"])),
+        ]) {
+            assert!(!out.contains("database is locked") && !out.contains("deadlock"), "{out}");
+        }
         let mut pay = strings(&["pay", "--book", "company", "--household", "2-1-101", "--amount", "50.00", "--method", "微信"]);
         pay.extend(strings(&["--date", &format!("{month}-20"), "--key", &format!("r{round}-wx"), "--cashier", "出纳"]));
         payments += 1;

@@ -115,6 +115,9 @@ async fn late_payment<S: mingzhang::http::AppStore>(ledger: Ledger<S>, _url: &st
     assert_eq!(settled, vec![("2025-01".to_string(), 15_000)], "on 20 January only January was billed");
     assert_eq!(receipt.prepaid, Fen(15_000));
     assert!(ledger.fees().open_bills(&book, Some(h.id)).await.unwrap().is_empty(), "February is settled from the prepayment");
+    // The payment's voucher and February's 预收抵扣 wait for the close, which posts both.
+    let closed = ledger.fees().close_days(&book, date(2025, 2, 28), "主管").await.unwrap();
+    assert_eq!(closed.iter().map(|d| d.date).collect::<Vec<_>>(), vec![date(2025, 1, 20), date(2025, 2, 1)]);
 
     // At 31 January the subledger and the ledger agree: nothing owed, 150.00 received ahead.
     let jan = report::trial_balance(&ledger.store, &book, period(2025, 1), period(2025, 1), 9).await.unwrap();
@@ -401,6 +404,7 @@ async fn method_accounts<S: mingzhang::http::AppStore>(ledger: Ledger<S>, url: &
     let book = fees.book(&book).await.unwrap();
     fees.pay(&book, &req("w1", Method::Wechat)).await.unwrap();
     fees.pay(&book, &req("a1", Method::Alipay)).await.unwrap();
+    fees.close_days(&book, date(2025, 1, 10), "主管").await.unwrap();
     let tb = report::trial_balance(&ledger.store, &book, period(2025, 1), period(2025, 1), 9).await.unwrap();
     assert_eq!((balance(&tb, "101201"), balance(&tb, "101202"), balance(&tb, "1122")), (5_000, 5_000, 5_000));
     let report = verify_all(&ledger.store).await.unwrap();

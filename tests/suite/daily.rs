@@ -93,11 +93,14 @@ async fn same_books<S: mingzhang::http::AppStore>(ledger: Ledger<S>, _url: &str)
     let closed = fees.close_days(&daily, date(2025, 1, 31), "会计").await.unwrap();
     let days: Vec<(u32, String, usize, i64)> =
         closed.iter().map(|d| (chrono::Datelike::day(&d.date), d.method.clone(), d.payments, d.amount.0)).collect();
-    // The 微信 day was posted by the void of its one receipt (a void undoes an entry that is in
-    // the books, never one still waiting for its day), so the close finds two days left.
-    assert_eq!(days, vec![(10, "现金".into(), 2, 45_000), (11, "现金".into(), 1, 5_000)]);
+    // The void of the 微信 receipt waited for the close too, and is posted after its day.
+    assert_eq!(
+        days,
+        vec![(10, "现金".into(), 2, 45_000), (11, "微信".into(), 1, 10_000), (11, "现金".into(), 1, 5_000), (11, "微信".into(), 0, 0)]
+    );
+    assert!(closed[3].summary.starts_with("作废收据"), "{:?}", closed[3]);
     let voided = fees.receipt(&daily, by_day[2].number).await.unwrap();
-    assert!(voided.voucher.contains("记-"), "the voided receipt's day was posted first: {voided:?}");
+    assert!(voided.voucher.contains("记-"), "the voided receipt's day is posted: {voided:?}");
     assert!(fees.close_days(&daily, date(2025, 1, 31), "会计").await.unwrap().is_empty(), "a day is closed once");
     let reprinted = fees.receipt(&daily, by_day[0].number).await.unwrap();
     assert!(reprinted.voucher.contains("记-") && reprinted.fingerprint.len() == 64, "{reprinted:?}");
@@ -107,6 +110,17 @@ async fn same_books<S: mingzhang::http::AppStore>(ledger: Ledger<S>, _url: &str)
     let amounts: Vec<(i64, i64)> = lines.iter().map(|l| (l.debit_fen, l.credit_fen)).collect();
     assert_eq!(amounts, vec![(45_000, 0), (0, 28_500), (0, 16_500)]);
     assert!(lines[0].summary.contains("2025-01-10 日结 现金"), "{}", lines[0].summary);
+
+    // A voucher each waits for the close as well: the cashier makes it (the system drafts it
+    // for them) and a reviewer who took none of its money reviews and posts it.
+    assert_eq!(by_each[0].voucher, "待日结");
+    let err = fees.close_days(&each, date(2025, 1, 31), "出纳").await.unwrap_err().to_string();
+    assert!(err.contains("出纳不得审核"), "{err}");
+    let closed = fees.close_days(&each, date(2025, 1, 31), "会计").await.unwrap();
+    assert_eq!(closed.iter().map(|d| d.payments).collect::<Vec<_>>(), vec![1, 1, 1, 1, 0], "a voucher per payment, then the void");
+    let (row, lines) = ledger.voucher(&each, voucher_of(&ledger, &each, by_each[0].number).await).await.unwrap();
+    assert_eq!((row.maker.as_str(), row.reviewer.as_deref(), row.poster.as_deref()), ("系统", Some("会计"), Some("会计")));
+    assert!(lines[0].summary.contains(&by_each[0].label), "a payment's own voucher keeps its lines: {}", lines[0].summary);
 
     // February is billed and settled from the prepayments alike; every figure agrees.
     for book in [&each, &daily] {
@@ -151,11 +165,11 @@ async fn voids_and_receipt_lists<S: mingzhang::http::AppStore>(ledger: Ledger<S>
     }
     let huge = fees.pay(&book, &pay(0, 10_000_000_000, Method::Cash, "d")).await.unwrap();
     fees.void_receipt(&book, huge.number, "金额录错", "主管", date(2025, 1, 12)).await.unwrap();
-    // The void posted the day (its cash came in), then took the payment out: 库存现金 holds what
-    // the other two cash receipts brought, never a credit balance.
+    // The void waits for the day's close with the payment: nothing of the day is in the ledger
+    // yet, and the subledger still ties (verify counts what waits).
+    let cash = |tb: &report::TrialBalance| tb.rows.iter().find(|r| r.code == "1001").map(|r| r.closing_fen).unwrap_or_default();
     let tb = report::trial_balance(&ledger.store, &book, period(2025, 1), period(2025, 1), 9).await.unwrap();
-    let cash = tb.rows.iter().find(|r| r.code == "1001").map(|r| r.closing_fen).unwrap_or_default();
-    assert_eq!(cash, 22_000, "库存现金 after the void");
+    assert_eq!(cash(&tb), 0, "库存现金 before the close");
     assert!(verify_all(&ledger.store).await.unwrap().is_clean());
 
     // The cashier who took the day's payments does not close (review and post) the day.
@@ -163,8 +177,13 @@ async fn voids_and_receipt_lists<S: mingzhang::http::AppStore>(ledger: Ledger<S>
     let err = fees.close_days(&book, date(2025, 1, 31), "出纳").await.unwrap_err().to_string();
     assert!(err.contains("出纳不得审核"), "{err}");
     assert!(fees.receipt(&book, late.number).await.unwrap().voucher.contains("待日结"), "nothing closed");
-    // The cash day's voucher names its own receipts, not a range across the 微信 one.
+    // The close posts the day (its cash came in), then the void takes the payment out: 库存现金
+    // holds what the other cash receipts brought, never a credit balance.
     fees.close_days(&book, date(2025, 1, 31), "会计").await.unwrap();
+    let tb = report::trial_balance(&ledger.store, &book, period(2025, 1), period(2025, 1), 9).await.unwrap();
+    assert_eq!(cash(&tb), 23_000, "库存现金 after the void");
+    assert!(verify_all(&ledger.store).await.unwrap().is_clean());
+    // The cash day's voucher names its own receipts, not a range across the 微信 one.
     let (_, lines) = ledger.voucher(&book, voucher_of(&ledger, &book, receipts[1].number).await).await.unwrap();
     assert!(lines[0].summary.contains(&format!("收据{}", receipts[1].label)), "{}", lines[0].summary);
     let (_, lines) = ledger.voucher(&book, voucher_of(&ledger, &book, receipts[0].number).await).await.unwrap();

@@ -92,6 +92,8 @@ fn community(url: &str) {
         url,
         &["receipt", "void", "--book", "company", "--number", "3", "--reason", "金额录错", "--approver", "主管", "--date", "2025-01-13"],
     );
+    // The cashier's vouchers wait for the day's close, by a reviewer.
+    ok(url, &["day-close", "--book", "company", "--date", "2025-01-13", "--user", "主管"]);
     let add = ["voucher", "add", "--book", "company", "--date", "2025-01-25", "--user", "会计"];
     ok(url, &[&add[..], &["--debit", "540101,80.00,支付1月保洁用品费", "--credit", "1001,80.00,支付1月保洁用品费"]].concat());
     ok(url, &["voucher", "review", "--book", "company", "--period", "2025-01", "--user", "主管"]);
@@ -116,6 +118,7 @@ fn community(url: &str) {
         ],
     );
     pay("1-1-101", "300.00", "银行", "2025-02-20", "k4");
+    ok(url, &["day-close", "--book", "company", "--date", "2025-02-20", "--user", "主管"]);
 }
 
 async fn reports_as_spreadsheets() {

@@ -117,6 +117,10 @@ async fn check<S: mingzhang::http::AppStore>(ledger: Ledger<S>, url: &str) {
     // The migrated database takes new writes: a payment (receipt, voucher, allocations, flows,
     // maintained balances, all through the new keys and ON CONFLICT targets)…
     let book = ledger.book(community.id, "company").await.unwrap();
+    // The 现金流量表 of the release's journal is built the first time it is read…
+    let fees_received = |s: &mingzhang::report::statement::Statement| s.value(1, 0).unwrap_or_default().0;
+    let before = mingzhang::report::statement::statement(&ledger.store, &book, "cash_flow", period(2025, 2)).await.unwrap();
+    assert!(before.checks_hold(), "{:?}", before.checks);
     let households = ledger.fees().households(community.id).await.unwrap();
     let zhang = households.iter().find(|h| (h.building.as_str(), h.unit.as_str(), h.room.as_str()) == ("1", "1", "101")).unwrap();
     let req = PaymentRequest {
@@ -134,10 +138,12 @@ async fn check<S: mingzhang::http::AppStore>(ledger: Ledger<S>, url: &str) {
     assert!(replay.replayed, "the idempotency key still records one payment");
     assert_eq!(replay.number, 4);
 
-    // …its 现金流量表 is built from the release's journal plus that payment, and ties…
-    let cash_flow = mingzhang::report::statement::statement(&ledger.store, &book, "cash_flow", period(2025, 2)).await.unwrap();
-    assert!(cash_flow.checks_hold(), "{:?}", cash_flow.checks);
-    assert!(cash_flow.value(1, 0).is_some_and(|fen| fen.0 >= 12_000), "the payment's fees are line 1");
+    // …the day's close posts the payment, whose cash the kept sums add to line 1…
+    let reviewer = &people.iter().find(|(_, roles, _, _)| roles.contains(&Role::Reviewer)).unwrap().0;
+    ledger.fees().close_days(&book, date(2025, 2, 14), reviewer).await.unwrap();
+    let after = mingzhang::report::statement::statement(&ledger.store, &book, "cash_flow", period(2025, 2)).await.unwrap();
+    assert!(after.checks_hold(), "{:?}", after.checks);
+    assert_eq!(fees_received(&after), fees_received(&before) + 12_000, "the payment's fees are line 1");
 
     // …and everything still verifies, with the new voucher in the chain.
     let report = verify_all(&ledger.store).await.unwrap();

@@ -57,6 +57,7 @@ async fn wrong_reading<S: mingzhang::http::AppStore>(ledger: Ledger<S>, url: &st
         bill_ids: None,
     };
     fees.pay(&book, &req).await.unwrap();
+    fees.close_days(&book, date(2025, 1, 31), "主管").await.unwrap();
     // February: 张三's reading typed as 8883.40 instead of 112.50.
     read(period(2025, 2), "8883.40", "210.00").await;
     let items = vec!["SF".to_string()];

@@ -63,6 +63,7 @@ async fn community<S: mingzhang::http::AppStore>(ledger: &Ledger<S>) {
     let wyf = fees.open_bills(&book, Some(zhang)).await.unwrap().into_iter().find(|b| b.period == period(2025, 2)).unwrap();
     fees.waive(&book, wyf.id, Fen(5_000), "困难户", "主管", date(2025, 2, 12)).await.unwrap();
     fees.reverse_billing(&book, feb.run.unwrap(), Some(li), "面积有误", "主管", date(2025, 2, 13)).await.unwrap();
+    fees.close_days(&book, date(2025, 2, 13), "会计").await.unwrap();
     fees.set_payment_vouchers(&book, PaymentVouchers::Daily).await.unwrap();
     let book = ledger.book(c.id, "company").await.unwrap();
     fees.pay(&book, &payment(zhang, 2_000, (2, 15), "k4")).await.unwrap();

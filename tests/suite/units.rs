@@ -105,6 +105,7 @@ async fn units_are_billed_to_their_holders<S: mingzhang::http::AppStore>(ledger:
     settled.sort();
     assert_eq!(settled, vec!["物业服务费", "物业服务费（C-12）", "车位停车费（B1-018）", "车位停车费（B1-019）"]);
     assert_eq!(receipt.prepaid, Fen::ZERO);
+    fees.close_days(&book, date(2025, 1, 31), "主管").await.unwrap();
     assert_ties(&ledger, &book, (2025, 1)).await;
 
     // B1-018 passes to 李四 on 15 February: each is billed for his days of the month (14 of 28).

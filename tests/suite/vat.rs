@@ -82,6 +82,7 @@ async fn general<S: mingzhang::http::AppStore>(ledger: Ledger<S>, _url: &str) {
         bill_ids: None,
     };
     fees.pay(&book, &req).await.unwrap();
+    fees.close_days(&book, date(2025, 1, 8), "主管").await.unwrap();
     let t = tb(&ledger, &book).await;
     assert_eq!((balance(&t, "22210106"), balance(&t, "2203")), (-688, -7_850));
     fees.reverse_billing(&book, run.run.unwrap(), Some(hs[1].id), "面积有误", "主管", date(2025, 1, 9)).await.unwrap();

@@ -356,6 +356,23 @@ async fn the_web_application_serves_each_user_and_refuses_the_rest() {
     let r = cashier.post(&url).header("idempotency-key", "s-1").header("x-csrf-token", &csrf).json(&body).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::CREATED);
 
+    // The cashier's vouchers wait for 日结, which only a reviewer may do (出纳不得兼任稽核).
+    let day_close = server.url(&format!("/api/v1/communities/{a}/day-close"));
+    let r =
+        api.post(&day_close).header("authorization", bearer(&cashier_token)).json(&json!({ "date": "2025-01-31" })).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let reviewer_token = token(&db.url, "reviewer_a").await;
+    let r =
+        api.post(&day_close).header("authorization", bearer(&reviewer_token)).json(&json!({ "date": "2025-02-30" })).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "a date that is not one names the field");
+    let r =
+        api.post(&day_close).header("authorization", bearer(&reviewer_token)).json(&json!({ "date": "2025-01-31" })).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let closed: Value = r.json().await.unwrap();
+    let closed = closed.as_array().unwrap();
+    assert_eq!(closed.len(), 3, "one voucher per payment: {closed:?}");
+    assert!(closed.iter().all(|d| d["voucher"].as_str().unwrap().starts_with("2025-01 记-")), "{closed:?}");
+
     // Roles: the cashier may not administer, the auditor reads the audit log.
     let r = api.get(server.url("/api/v1/users")).header("authorization", bearer(&cashier_token)).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::FORBIDDEN);

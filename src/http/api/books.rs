@@ -13,6 +13,7 @@ use crate::access::Act;
 use crate::domain::money::Fen;
 use crate::domain::period::Period;
 use crate::error::Error;
+use crate::fees::daily::DayVoucher;
 use crate::fees::BillingRun;
 use crate::http::error::{HttpError, HttpResult};
 use crate::http::extract::Signed;
@@ -33,6 +34,7 @@ pub fn routes<S: AppStore>() -> Router<App<S>> {
         .route("/api/v1/communities/{community}/vouchers/{id}/{action}", post(act::<S>))
         .route("/api/v1/communities/{community}/billing", post(billing::<S>))
         .route("/api/v1/communities/{community}/close", post(close::<S>))
+        .route("/api/v1/communities/{community}/day-close", post(day_close::<S>))
         .route("/api/v1/communities/{community}/reports/{kind}", get(report::<S>))
 }
 
@@ -233,6 +235,28 @@ async fn close<S: AppStore>(
     let period = month_given("period", Some(&body.period))?.ok_or_else(|| HttpError::invalid("period", "须填写月份"))?;
     let drafted = close_or_year_end(&app, &caller, &scope, &book, period, body.year_end).await?;
     Ok(Json(Closed { period: period.to_string(), year_end_voucher: drafted }))
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DayCloseIn {
+    pub date: String,
+}
+
+/// 日结 by the reviewer: the fee vouchers waiting up to `date`, reviewed and posted.
+async fn day_close<S: AppStore>(
+    State(app): State<App<S>>,
+    Path(id): Path<i64>,
+    Query(q): Query<BookQuery>,
+    headers: HeaderMap,
+    Signed(caller): Signed,
+    ApiJson(body): ApiJson<DayCloseIn>,
+) -> HttpResult<Json<Vec<DayVoucher>>> {
+    let scope = app.scope(&caller, id, Act::Review).await?;
+    caller.check_api_write(&headers)?;
+    let book = book_of(&app, &scope, q.book.as_deref()).await?;
+    let through = crate::http::pages::subsidies::date("date", &body.date)?;
+    Ok(Json(crate::http::pages::accountant::day_close(&app, &caller, &scope, &book, through).await?))
 }
 
 #[derive(serde::Serialize)]

@@ -92,6 +92,16 @@ pub const ROUTES: &[ApiRoute] = &[
         body: Some("CloseIn"),
         ..route("post", "/api/v1/communities/{community}/close", "月末结账，或生成年末结转凭证草稿（year_end）", &["accountant"], "Closed")
     },
+    ApiRoute {
+        body: Some("DayCloseIn"),
+        ..route(
+            "post",
+            "/api/v1/communities/{community}/day-close",
+            "日结：审核并记账截至 date（含）待日结的收款、预收抵扣和作废凭证（收款的出纳不能日结）",
+            &["reviewer"],
+            "DayVouchers",
+        )
+    },
     route(
         "get",
         "/api/v1/communities/{community}/reports/{kind}",
@@ -294,6 +304,11 @@ fn schemas() -> Value {
             "run": { "type": ["integer", "null"] }, "period": { "type": "string" }, "bills": { "type": "integer" },
             "total": { "$ref": "#/components/schemas/Amount" }, "voucher": { "type": ["string", "null"] } } },
         "Closed": { "type": "object", "properties": { "period": { "type": "string" }, "year_end_voucher": { "type": ["integer", "null"] } } },
+        "DayCloseIn": { "type": "object", "required": ["date"], "additionalProperties": false, "properties": {
+            "date": { "type": "string", "format": "date" } } },
+        "DayVouchers": { "type": "array", "items": { "type": "object", "properties": {
+            "date": { "type": "string" }, "method": { "type": "string" }, "payments": { "type": "integer" },
+            "amount": { "$ref": "#/components/schemas/Amount" }, "summary": { "type": "string" }, "voucher": { "type": "string" } } } },
         "Table": { "type": "object", "properties": {
             "title": { "type": "string" }, "headers": { "type": "array", "items": { "type": "string" } },
             "rows": { "type": "array", "items": { "type": "array", "items": { "type": "string" } } } } },

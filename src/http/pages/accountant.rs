@@ -20,13 +20,16 @@ use crate::access::Act;
 use crate::domain::money::Fen;
 use crate::domain::period::Period;
 use crate::error::Error;
+use crate::fees::daily::DayVoucher;
 use crate::fees::reports::{aging, collection};
+use crate::fees::store::FeesTx;
 use crate::fees::BillingRun;
 use crate::http::error::{HttpError, HttpResult};
 use crate::http::extract::Caller;
 use crate::http::{metrics, see_other, App, AppStore, Scope};
+use crate::ledger::daily::SYSTEM_MAKER;
 use crate::ledger::lookup::{find_account, full_name};
-use crate::ledger::store::LedgerTx;
+use crate::ledger::store::{LedgerTx, VoucherRow};
 use crate::ledger::voucher::{voucher_label, Dimensions, LineInput, VoucherInput, VoucherStatus};
 use crate::ledger::{describe, Book};
 use crate::report::table::Table;
@@ -44,6 +47,7 @@ pub fn routes<S: AppStore>() -> Router<App<S>> {
             get(import_form::<S>).post(import::<S>).layer(axum::extract::DefaultBodyLimit::max(IMPORT_LIMIT_BYTES)),
         )
         .route("/app/c/{community}/close", post(close::<S>))
+        .route("/app/c/{community}/day-close", post(day_close_form::<S>))
         .route("/app/c/{community}/reports/{kind}", get(report_page::<S>))
 }
 
@@ -87,19 +91,25 @@ async fn list<S: AppStore>(
     let scope = app.scope(&caller, id, Act::Read).await.page()?;
     let book = book_of(&app, &scope, q.book.as_deref()).await.page()?;
     let period = month_of("period", q.period.as_deref())?;
-    let vouchers = app.ledger.store.read().await.page()?.vouchers(book.key(), period, period, MAX_LISTED).await.page()?;
+    let mut tx = app.ledger.store.read().await.page()?;
+    let vouchers = tx.vouchers(book.key(), period, period, MAX_LISTED).await.page()?;
+    // Every fee voucher waiting for the day's close, of any month (the close takes them all).
+    let waiting = tx.daily_drafts(book.key(), crate::fees::daily::LAST_DAY).await.page()?;
+    drop(tx);
     let rows: Vec<Value> = vouchers
         .iter()
         .map(|v| {
             minijinja::context! {
                 id => v.id, date => v.voucher_date.to_string(), label => v.number.map(voucher_label).unwrap_or_else(|| format!("草稿 #{}", v.id)),
-                status => v.status.label(), maker => v.maker, reviewer => v.reviewer,
+                status => if waits_for_day_close(v) { "待日结" } else { v.status.label() }, maker => v.maker, reviewer => v.reviewer,
             }
         })
         .collect();
     let user = caller.user().page()?;
     let data = minijinja::context! {
         period => period.to_string(), vouchers => rows, may_keep => user.may(Act::Keep), may_review => user.may(Act::Review),
+        waiting => waiting.len(), waiting_from => waiting.first().map(|w| w.1.to_string()),
+        waiting_through => waiting.last().map(|w| w.1.to_string()),
         ..base(&scope, &book)
     };
     page(&caller, "vouchers.html", "凭证", data)
@@ -245,7 +255,8 @@ async fn show<S: AppStore>(
             maker => v.maker, reviewer => v.reviewer, poster => v.poster, hash => v.hash,
         },
         lines => rows, total => debit.to_string(),
-        may_review => user.may(Act::Review) && v.status == VoucherStatus::Draft && !own,
+        may_review => user.may(Act::Review) && v.status == VoucherStatus::Draft && !own && !waits_for_day_close(&v),
+        waits_for_day_close => waits_for_day_close(&v),
         may_unreview => user.may(Act::Review) && v.status == VoucherStatus::Reviewed,
         may_post => user.may(Act::Review) && v.status == VoucherStatus::Reviewed,
         may_reverse => user.may(Act::Keep) && v.status == VoucherStatus::Posted,
@@ -405,6 +416,42 @@ async fn billing<S: AppStore>(
     let data =
         minijinja::context! { result, period => period.to_string(), done => run, runs => Vec::<Value>::new(), ..base(&scope, &scope.book) };
     page(&caller, "billing.html", "计费", data)
+}
+
+/// A draft the system made for the fee wing, which only the day's close reviews and posts.
+fn waits_for_day_close(v: &VoucherRow) -> bool {
+    v.status == VoucherStatus::Draft && v.maker == SYSTEM_MAKER
+}
+
+/// 日结 on the pages: the reviewer reviews and posts the fee vouchers waiting up to a date.
+async fn day_close_form<S: AppStore>(
+    State(app): State<App<S>>,
+    Path(id): Path<i64>,
+    Query(q): Query<BookQuery>,
+    headers: HeaderMap,
+    caller: Caller,
+    body: Bytes,
+) -> HttpResult<Response> {
+    let form = Fields::parse(&headers, &body)?;
+    let scope = app.scope(&caller, id, Act::Review).await.page()?;
+    caller.check_form(form.get("csrf"))?;
+    let book = book_of(&app, &scope, q.book.as_deref()).await.page()?;
+    let through = super::subsidies::date("date", form.get("date")).page()?;
+    day_close(&app, &caller, &scope, &book, through).await.page()?;
+    Ok(see_other(&format!("/app/c/{id}/vouchers?book={}&period={}", book.row.code, Period::of_date(through))))
+}
+
+/// 日结 through `through` by the caller, for the page and the API; audited.
+pub async fn day_close<S: AppStore>(
+    app: &App<S>,
+    caller: &Caller,
+    scope: &Scope,
+    book: &Book,
+    through: chrono::NaiveDate,
+) -> crate::Result<Vec<DayVoucher>> {
+    let done = app.fees.close_days(book, through, caller.username()).await?;
+    app.audit(caller, Some(scope.community.id), "day.close", &format!("{} {through} {} 张", book.row.code, done.len())).await;
+    Ok(done)
 }
 
 /// 结账 of a month, or the year-end carry-forward draft (年末损益结转).

@@ -249,11 +249,7 @@ pub async fn flows<S: LedgerStore>(store: &S, book: &Book, from: Period, to: Per
         return Ok(out);
     }
     let built = store.read().await?.cash_flows_built(book.key()).await?;
-    let rows = if built {
-        store.read().await?.cash_flows(book.key()).await?
-    } else {
-        build(store, book).await?
-    };
+    let rows = if built { store.read().await?.cash_flows(book.key()).await? } else { build(store, book).await? };
     for r in rows.iter().filter(|r| (from.key()..=to.key()).contains(&r.period)) {
         *out.entry(u32::try_from(r.item).unwrap_or(0)).or_default() += r.fen;
     }

@@ -6,8 +6,8 @@ use std::future::Future;
 
 use sqlx::{Postgres, QueryBuilder, Sqlite};
 
-use crate::error::Result;
 use crate::domain::ids::BookKey;
+use crate::error::Result;
 use crate::store::{PgTx, SqliteTx, ROWS_PER_INSERT};
 
 /// The net cash (positive in, negative out) one 现金流量项目 moved in one month.
@@ -71,13 +71,12 @@ macro_rules! impl_cash_flow_tx {
             }
 
             async fn begin_cash_flow_build(&mut self, book: BookKey) -> Result<bool> {
-                let marked = sqlx::query(
-                    "UPDATE books SET cash_flows_built = TRUE WHERE community_id = $1 AND id = $2 AND NOT cash_flows_built",
-                )
-                .bind(book.community_id)
-                .bind(book.book_id)
-                .execute(&mut *self.tx)
-                .await?;
+                let marked =
+                    sqlx::query("UPDATE books SET cash_flows_built = TRUE WHERE community_id = $1 AND id = $2 AND NOT cash_flows_built")
+                        .bind(book.community_id)
+                        .bind(book.book_id)
+                        .execute(&mut *self.tx)
+                        .await?;
                 if marked.rows_affected() == 0 {
                     return Ok(false);
                 }
