@@ -219,7 +219,7 @@ impl<S: LedgerStore> Ledger<S> {
             return Err(Error::SelfReview { user: reviewer.to_string() });
         }
         if v.maker == SYSTEM_MAKER {
-            return Err(wrong_status(&v, &format!("{}的日结凭证由日结（day-close）汇总后记账，不单独审核", v.voucher_date)));
+            return Err(wrong_status(&v, &format!("{} 的收款凭证由审核人日结（day-close）时审核并记账，不单独审核", v.voucher_date)));
         }
         tx.set_reviewed(book.key(), v.id, reviewer, Utc::now()).await?;
         tx.commit().await
@@ -235,7 +235,7 @@ impl<S: LedgerStore> Ledger<S> {
                 continue;
             }
             if v.maker == SYSTEM_MAKER {
-                batch.skipped.push(format!("#{} 为 {} 的日结凭证，由日结（day-close）记账", v.id, v.voucher_date));
+                batch.skipped.push(format!("#{} 为 {} 的收款凭证，由日结（day-close）审核并记账", v.id, v.voucher_date));
                 continue;
             }
             self.review(book, v.id, reviewer).await?;
