@@ -14,8 +14,9 @@ use super::{accounts, depreciation_lines, due_fen, release_target_fen, Assets};
 use crate::domain::money::Fen;
 use crate::domain::period::Period;
 use crate::error::{Error, Result};
+use crate::fees::seal::wings::{seal_and_post, stage};
 use crate::ledger::voucher::{Dimensions, LineInput};
-use crate::ledger::{check_period_open, post_approved, two_lines, ApprovedVoucher, Book, Posted};
+use crate::ledger::{check_period_open, two_lines, ApprovedVoucher, Book};
 use crate::store::Tx;
 use crate::subsidies::store::SubsidiesTx;
 
@@ -65,12 +66,14 @@ impl<S: AssetsStore> Assets<S> {
         let Some(lines) = depreciation_lines(&accounts(book), period, &plan) else {
             return Ok(run);
         };
-        let posted = post_one(&mut tx, book, month_end, lines, user).await?;
+        let voucher_id = stage_one(&mut tx, book, month_end, lines, user).await?;
         let total: i64 = plan.iter().map(|(_, fen)| fen).sum();
-        let row = RunRow { period: period.key(), amount_fen: total, voucher_id: posted.voucher_id, created_by: user.to_string() };
+        let row = RunRow { period: period.key(), amount_fen: total, voucher_id, created_by: user.to_string() };
         tx.insert_run(book.key(), &row, Utc::now()).await?;
-        let rows: Vec<MonthRow> = due.iter().map(|(c, fen)| month_row(c.id, period, *fen, posted.voucher_id)).collect();
+        let rows: Vec<MonthRow> = due.iter().map(|(c, fen)| month_row(c.id, period, *fen, voucher_id)).collect();
         tx.insert_depreciations(book.key(), &rows).await?;
+        // The voucher seals the run and every card's month.
+        let posted = seal_and_post(&mut tx, book, voucher_id, user).await?;
         (run.depreciation, run.voucher) = (Fen(total), Some(format!("{} {}", posted.period, posted.label)));
         let after = funded_after(&cards, &due);
         if let Some((released, label)) = release(&mut tx, book, month_end, &after, "depreciation", user).await? {
@@ -108,10 +111,9 @@ pub(super) fn month_row(asset_id: i64, period: Period, amount_fen: i64, voucher_
     MonthRow { asset_id, period: period.key(), amount_fen, voucher_id, program_id: 0, kind: "depreciation" }
 }
 
-pub(super) async fn post_one<T: AssetsTx>(tx: &mut T, book: &Book, date: NaiveDate, lines: Vec<LineInput>, user: &str) -> Result<Posted> {
-    let voucher = ApprovedVoucher::generated(date, lines, user);
-    let mut posted = post_approved(tx, book, user, std::slice::from_ref(&voucher)).await?;
-    posted.pop().ok_or_else(|| Error::Conflict("凭证未能记账".into()))
+/// A generated voucher staged for the rows that name it (`seal_and_post` posts it).
+pub(super) async fn stage_one<T: AssetsTx>(tx: &mut T, book: &Book, date: NaiveDate, lines: Vec<LineInput>, user: &str) -> Result<i64> {
+    stage(tx, book, &ApprovedVoucher::generated(date, lines, user)).await
 }
 
 /// The release of the grants that paid for `cards` (each with its accumulated depreciation once
@@ -169,9 +171,10 @@ pub(super) async fn release<T: AssetsTx + SubsidiesTx>(
             two_lines(&summary, "240101", income, Fen(*fen), &Dimensions { subsidy_program_id: Some(*id), ..Dimensions::default() })
         })
         .collect();
-    let posted = post_one(tx, book, on, lines, user).await?;
+    let voucher_id = stage_one(tx, book, on, lines, user).await?;
     let total: i64 = by_program.values().sum();
-    rows.iter_mut().for_each(|r| r.voucher_id = posted.voucher_id);
+    rows.iter_mut().for_each(|r| r.voucher_id = voucher_id);
     tx.insert_releases(community, &rows).await?;
+    let posted = seal_and_post(tx, book, voucher_id, user).await?;
     Ok(Some((Fen(total), format!("{} {}", posted.period, posted.label))))
 }

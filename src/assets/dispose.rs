@@ -6,13 +6,14 @@
 use chrono::{NaiveDate, Utc};
 use serde::Serialize;
 
-use super::depreciate::{month_row, post_one, release};
+use super::depreciate::{month_row, release, stage_one};
 use super::store::{AssetsStore, AssetsTx, NewDisposal};
 use super::{accounts, disposal_lines, due_fen, Assets};
 use crate::domain::limits::{required_text, MAX_AMOUNT_FEN};
 use crate::domain::money::Fen;
 use crate::domain::period::Period;
 use crate::error::{Error, Result};
+use crate::fees::seal::wings::seal_and_post;
 use crate::ledger::voucher::{Dimensions, LineInput};
 use crate::ledger::{check_period_open, period_text, Book};
 use crate::store::Tx;
@@ -70,24 +71,26 @@ impl<S: AssetsStore> Assets<S> {
                 LineInput::new(text.clone(), &card.expense_account, Fen(due), Fen(0), Dimensions::default()),
                 LineInput::new(text, a.accumulated, Fen(0), Fen(due), Dimensions::default()),
             ];
-            let posted = post_one(&mut tx, book, date, lines, user).await?;
-            tx.insert_depreciations(book.key(), &[month_row(card.id, period, due, posted.voucher_id)]).await?;
+            let voucher_id = stage_one(&mut tx, book, date, lines, user).await?;
+            tx.insert_depreciations(book.key(), &[month_row(card.id, period, due, voucher_id)]).await?;
+            let posted = seal_and_post(&mut tx, book, voucher_id, user).await?;
             vouchers.push(format!("{} {}", posted.period, posted.label));
         }
         let accumulated = card.accumulated_fen + due;
         let lines = disposal_lines(&accounts(book), &card.name, card.original_fen, accumulated, input.proceeds.0);
-        let posted = post_one(&mut tx, book, date, lines, user).await?;
-        vouchers.push(format!("{} {}", posted.period, posted.label));
+        let voucher_id = stage_one(&mut tx, book, date, lines, user).await?;
         let row = NewDisposal {
             asset_id: card.id,
             disposed_on: date,
             accumulated_fen: accumulated,
             proceeds_fen: input.proceeds.0,
             reason,
-            voucher_id: posted.voucher_id,
+            voucher_id,
             disposed_by: user,
         };
         tx.insert_disposal(book.row.community_id, &row, Utc::now()).await?;
+        let posted = seal_and_post(&mut tx, book, voucher_id, user).await?;
+        vouchers.push(format!("{} {}", posted.period, posted.label));
         if let Some((_, label)) = release(&mut tx, book, date, &[(card, accumulated)], "disposal", user).await? {
             vouchers.push(label);
         }

@@ -111,7 +111,7 @@ const ASSETS_FROM: &str = "FROM fixed_assets a \
      LEFT JOIN asset_disposals x ON x.community_id = $1 AND x.asset_id = a.id \
      WHERE a.community_id = $1 AND a.book_id = $2";
 
-pub trait AssetsTx: LedgerTx + Send {
+pub trait AssetsTx: LedgerTx + crate::fees::seal::store::SealTx + Send {
     fn insert_asset(&mut self, book: BookKey, a: &NewAsset<'_>, at: DateTime<Utc>) -> impl Future<Output = Result<i64>> + Send;
     /// A book's cards by code.
     fn assets(&mut self, book: BookKey) -> impl Future<Output = Result<Vec<AssetRow>>> + Send;

@@ -16,6 +16,7 @@ use crate::domain::limits::check_text;
 use crate::domain::money::Fen;
 use crate::domain::period::Period;
 use crate::error::{Error, Result};
+use crate::fees::seal::wings::{seal_and_post, stage};
 use crate::import::TextTable;
 use crate::ledger::account::AccountCode;
 use crate::ledger::store::LedgerStore;
@@ -171,31 +172,25 @@ impl<S: LedgerStore + Store<Tx: CollectiveTx>> Collective<S> {
         ));
         post_approved(&mut tx, company, user, &[ApprovedVoucher::generated(date, lines, user)]).await?;
         let summary = format!("{year}年度利润上交{}", collective.row.name);
-        let out = post_approved(
-            &mut tx,
-            company,
-            user,
-            &[two_line(date, &summary, accounts::COMPANY_PROFIT_PAYABLE, accounts::COMPANY_BANK, Fen(profit), user)],
-        )
-        .await?;
+        // Both books' vouchers seal the transfer's row (fees::seal::wings).
+        let out =
+            stage(&mut tx, company, &two_line(date, &summary, accounts::COMPANY_PROFIT_PAYABLE, accounts::COMPANY_BANK, Fen(profit), user))
+                .await?;
         let summary = format!("收到{}{year}年度上交利润", company.row.name);
-        let into = post_approved(
-            &mut tx,
-            collective,
-            user,
-            &[two_line(date, &summary, accounts::BANK, accounts::INVESTMENT_INCOME, Fen(profit), user)],
-        )
-        .await?;
+        let into =
+            stage(&mut tx, collective, &two_line(date, &summary, accounts::BANK, accounts::INVESTMENT_INCOME, Fen(profit), user)).await?;
         let row = TransferRow {
             year: year.into(),
             company_book_id: company.id().0,
             collective_book_id: collective.id().0,
             amount_fen: profit,
-            company_voucher_id: out[0].voucher_id,
-            collective_voucher_id: into[0].voucher_id,
+            company_voucher_id: out,
+            collective_voucher_id: into,
             transferred_by: user.into(),
         };
         tx.insert_transfer(company.row.community_id, &row, Utc::now()).await?;
+        seal_and_post(&mut tx, company, out, user).await?;
+        seal_and_post(&mut tx, collective, into, user).await?;
         tx.commit().await?;
         Ok(row)
     }
@@ -253,7 +248,7 @@ impl<S: LedgerStore + Store<Tx: CollectiveTx>> Collective<S> {
         if lines.len() < 2 {
             return Err(Error::invalid("可分配收益", "为零，没有可分配的收益"));
         }
-        let posted = post_approved(&mut tx, collective, user, &[ApprovedVoucher::generated(date, lines, user)]).await?;
+        let voucher_id = stage(&mut tx, collective, &ApprovedVoucher::generated(date, lines, user)).await?;
         let row = DistributionRow {
             id: 0,
             book_id: collective.id().0,
@@ -265,7 +260,7 @@ impl<S: LedgerStore + Store<Tx: CollectiveTx>> Collective<S> {
             reserve_fen: p.reserve.0,
             welfare_fen: p.welfare.0,
             members_fen: p.to_members.0,
-            voucher_id: posted[0].voucher_id,
+            voucher_id,
             created_by: user.into(),
             paid_on: None,
         };
@@ -283,6 +278,8 @@ impl<S: LedgerStore + Store<Tx: CollectiveTx>> Collective<S> {
             })
             .collect();
         let id = tx.insert_distribution(collective.key(), &row, &lines, Utc::now()).await?;
+        // The voucher seals the plan and every member's line.
+        seal_and_post(&mut tx, collective, voucher_id, user).await?;
         tx.commit().await?;
         Ok(Distribution { row: DistributionRow { id, ..row }, lines })
     }
@@ -295,16 +292,13 @@ impl<S: LedgerStore + Store<Tx: CollectiveTx>> Collective<S> {
         }
         let mut tx = self.ledger.store.begin().await?;
         let summary = format!("发放{}年度成员收益分配（{} 人）", d.row.year, d.lines.len());
-        let posted = post_approved(
-            &mut tx,
-            collective,
-            user,
-            &[two_line(date, &summary, accounts::MEMBERS_PAYABLE, accounts::BANK, Fen(d.row.members_fen), user)],
-        )
-        .await?;
-        tx.insert_distribution_payment(collective.row.community_id, id, date, posted[0].voucher_id, user, Utc::now()).await?;
+        let voucher_id =
+            stage(&mut tx, collective, &two_line(date, &summary, accounts::MEMBERS_PAYABLE, accounts::BANK, Fen(d.row.members_fen), user))
+                .await?;
+        tx.insert_distribution_payment(collective.row.community_id, id, date, voucher_id, user, Utc::now()).await?;
+        let posted = seal_and_post(&mut tx, collective, voucher_id, user).await?;
         tx.commit().await?;
-        Ok(format!("{} {}", posted[0].period, posted[0].label))
+        Ok(format!("{} {}", posted.period, posted.label))
     }
 
     pub async fn distribution(&self, collective: &Book, id: i64) -> Result<Distribution> {

@@ -65,7 +65,7 @@ const DISTRIBUTION_COLUMNS: &str = "d.id, d.book_id, d.year, d.roster_id, d.dist
      d.welfare_fen, d.members_fen, d.voucher_id, d.created_by, \
      (SELECT p.paid_on FROM distribution_payments p WHERE p.community_id = d.community_id AND p.distribution_id = d.id) AS paid_on";
 
-pub trait CollectiveTx: LedgerTx + Send {
+pub trait CollectiveTx: LedgerTx + crate::fees::seal::store::SealTx + Send {
     fn insert_transfer(&mut self, community_id: CommunityId, t: &TransferRow, at: DateTime<Utc>)
         -> impl Future<Output = Result<()>> + Send;
     fn transfers(&mut self, community_id: CommunityId) -> impl Future<Output = Result<Vec<TransferRow>>> + Send;

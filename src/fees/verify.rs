@@ -19,7 +19,11 @@ use crate::ledger::Book;
 /// equal the balance of 应收账款 plus 预收账款; and the subledger agrees with itself (what its
 /// allocations leave open equals what was billed less what was paid and waived).
 pub async fn verify_book<S: FeesStore>(store: &S, book: &Book, fail: &mut impl FnMut(u8, String)) -> Result<()> {
-    let Some(fee) = &chart::load(&book.row.chart)?.fee_accounts else { return Ok(()) };
+    let Some(fee) = &chart::load(&book.row.chart)?.fee_accounts else {
+        // A book without fees (the collective's) still seals the other wings' rows.
+        crate::fees::seal::verify::verify_book(store, book, fail).await?;
+        return Ok(());
+    };
     let ids: Vec<i64> = [&fee.receivable, &fee.advance].iter().filter_map(|c| book.account_id(c.as_str())).collect();
     // The seals' pass is the one read of every bill; what the checks below need of the bills
     // is summed on the way.

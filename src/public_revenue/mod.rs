@@ -16,10 +16,11 @@ use crate::domain::limits::{required_text, MAX_AMOUNT_FEN};
 use crate::domain::money::{round_half_up_to_fen, Fen};
 use crate::domain::period::Period;
 use crate::error::{Error, Result};
+use crate::fees::seal::wings::{seal_and_post, stage};
 use crate::ledger::account::AccountCode;
 use crate::ledger::store::LedgerStore;
 use crate::ledger::voucher::Dimensions;
-use crate::ledger::{post_approved, two_lines, ApprovedVoucher, Book, Ledger};
+use crate::ledger::{two_lines, ApprovedVoucher, Book, Ledger};
 use crate::report::table::{money_cell, Align, Table};
 use crate::report::Balances;
 use crate::store::{Store, Tx};
@@ -159,7 +160,7 @@ impl<S: LedgerStore + Store<Tx: PublicRevenueTx>> PublicRevenue<S> {
         let amount = positive("金额", input.amount)?;
         let summary = format!("收取{}（公共收益）：{payer}", input.source.label());
         let mut tx = self.ledger.store.begin().await?;
-        let posted = post_approved(&mut tx, book, user, &[voucher(input.date, &summary, BANK, HELD, amount, user)]).await?;
+        let voucher_id = stage(&mut tx, book, &voucher(input.date, &summary, BANK, HELD, amount, user)).await?;
         let entry = NewEntry {
             kind: EntryKind::Revenue,
             source: Some(input.source),
@@ -167,12 +168,13 @@ impl<S: LedgerStore + Store<Tx: PublicRevenueTx>> PublicRevenue<S> {
             period: 0,
             amount_fen: amount.0,
             detail: payer,
-            voucher_id: posted[0].voucher_id,
+            voucher_id,
             recorded_by: user,
         };
         tx.insert_entry(book.key(), &entry, Utc::now()).await?;
+        let posted = seal_and_post(&mut tx, book, voucher_id, user).await?;
         tx.commit().await?;
-        Ok(format!("{} {}", posted[0].period, posted[0].label))
+        Ok(format!("{} {}", posted.period, posted.label))
     }
 
     /// 公共收益支出: a cost of the common parts paid from the owners' share by a recorded
@@ -189,7 +191,7 @@ impl<S: LedgerStore + Store<Tx: PublicRevenueTx>> PublicRevenue<S> {
         let summary = format!("公共收益支出：{purpose}");
         let detail = format!("{purpose}（{decision}）");
         let mut tx = self.ledger.store.begin().await?;
-        let posted = post_approved(&mut tx, book, user, &[voucher(input.date, &summary, HELD, BANK, amount, user)]).await?;
+        let voucher_id = stage(&mut tx, book, &voucher(input.date, &summary, HELD, BANK, amount, user)).await?;
         let entry = NewEntry {
             kind: EntryKind::Use,
             source: None,
@@ -197,12 +199,13 @@ impl<S: LedgerStore + Store<Tx: PublicRevenueTx>> PublicRevenue<S> {
             period: 0,
             amount_fen: amount.0,
             detail: &detail,
-            voucher_id: posted[0].voucher_id,
+            voucher_id,
             recorded_by: user,
         };
         tx.insert_entry(book.key(), &entry, Utc::now()).await?;
+        let posted = seal_and_post(&mut tx, book, voucher_id, user).await?;
         tx.commit().await?;
-        Ok(format!("{} {}", posted[0].period, posted[0].label))
+        Ok(format!("{} {}", posted.period, posted.label))
     }
 
     /// What is held for the owners now: the credit balance of 其他应付款—公共收益.
@@ -235,7 +238,7 @@ impl<S: LedgerStore + Store<Tx: PublicRevenueTx>> PublicRevenue<S> {
         let summary = format!("{period} 公共收益 {} 按 {permille}% 计提管理费", Fen(revenue));
         let detail = format!("{permille}%，自 {}（{}）", rule.from_on, rule.decision);
         let date = period.last_day();
-        let posted = post_approved(&mut tx, book, user, &[voucher(date, &summary, HELD, COMPANY_SHARE, Fen(share), user)]).await?;
+        let voucher_id = stage(&mut tx, book, &voucher(date, &summary, HELD, COMPANY_SHARE, Fen(share), user)).await?;
         let entry = NewEntry {
             kind: EntryKind::Split,
             source: None,
@@ -243,12 +246,13 @@ impl<S: LedgerStore + Store<Tx: PublicRevenueTx>> PublicRevenue<S> {
             period: period.key(),
             amount_fen: share,
             detail: &detail,
-            voucher_id: posted[0].voucher_id,
+            voucher_id,
             recorded_by: user,
         };
         tx.insert_entry(book.key(), &entry, Utc::now()).await?;
+        let posted = seal_and_post(&mut tx, book, voucher_id, user).await?;
         tx.commit().await?;
-        Ok(Some((Fen(share), format!("{} {}", posted[0].period, posted[0].label))))
+        Ok(Some((Fen(share), format!("{} {}", posted.period, posted.label))))
     }
 
     /// 公共收益收支情况: the year's months through `through`.

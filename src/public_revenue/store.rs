@@ -46,7 +46,7 @@ pub struct NewEntry<'a> {
     pub recorded_by: &'a str,
 }
 
-pub trait PublicRevenueTx: LedgerTx + Send {
+pub trait PublicRevenueTx: LedgerTx + crate::fees::seal::store::SealTx + Send {
     fn insert_rule(&mut self, book: BookKey, rule: &RuleRow, at: DateTime<Utc>) -> impl Future<Output = Result<()>> + Send;
     fn rules(&mut self, book: BookKey) -> impl Future<Output = Result<Vec<RuleRow>>> + Send;
     fn insert_entry(&mut self, book: BookKey, e: &NewEntry<'_>, at: DateTime<Utc>) -> impl Future<Output = Result<i64>> + Send;

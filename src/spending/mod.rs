@@ -18,9 +18,10 @@ use crate::domain::category::Category;
 use crate::domain::limits::{required_text, MAX_AMOUNT_FEN};
 use crate::domain::money::Fen;
 use crate::error::{Error, Result};
+use crate::fees::seal::wings::{seal_and_post, stage};
 use crate::ledger::store::LedgerStore;
 use crate::ledger::voucher::{Dimensions, LineInput};
-use crate::ledger::{post_approved, two_lines, ApprovedVoucher, Book, Ledger};
+use crate::ledger::{two_lines, ApprovedVoucher, Book, Ledger};
 use crate::store::{Store, Tx};
 use crate::subsidies::store::SubsidiesTx;
 use store::{ExpenseRow, NewExpense, SpendingTx};
@@ -115,7 +116,7 @@ impl<S: LedgerStore + Store<Tx: SubsidiesTx>> Spending<S> {
             LineInput::new(text, credit, Fen(0), input.amount, Dimensions { subsidy_program_id: program_id, ..Dimensions::default() }),
         ];
         let voucher = ApprovedVoucher::generated(input.date, lines, user);
-        let posted = post_approved(&mut tx, book, user, std::slice::from_ref(&voucher)).await?;
+        let voucher_id = stage(&mut tx, book, &voucher).await?;
         let row = NewExpense {
             spent_on: input.date,
             category: input.category,
@@ -124,13 +125,14 @@ impl<S: LedgerStore + Store<Tx: SubsidiesTx>> Spending<S> {
             amount_fen: input.amount.0,
             payable: input.payable,
             program_id,
-            voucher_id: posted[0].voucher_id,
+            voucher_id,
             recorded_by: user,
         };
         let id = tx.insert_expense(book.key(), &row, Utc::now()).await?;
+        let posted = seal_and_post(&mut tx, book, voucher_id, user).await?;
         let expense = tx.expense(book.row.community_id, id).await?.ok_or_else(|| Error::not_found(format!("支出 #{id}")))?;
         tx.commit().await?;
-        Ok(Recorded { expense, voucher: format!("{} {}", posted[0].period, posted[0].label), warning })
+        Ok(Recorded { expense, voucher: format!("{} {}", posted.period, posted.label), warning })
     }
 
     /// 支付应付款: an owed expense paid from the bank (借 应付账款 贷 银行存款), once.
@@ -153,10 +155,11 @@ impl<S: LedgerStore + Store<Tx: SubsidiesTx>> Spending<S> {
         let (bank, payables) = credit_accounts(book);
         let text = format!("支付{}（{}）", e.summary, e.supplier);
         let voucher = ApprovedVoucher::generated(date, two_lines(&text, payables, bank, Fen(e.amount_fen), &Dimensions::default()), user);
-        let posted = post_approved(&mut tx, book, user, std::slice::from_ref(&voucher)).await?;
-        tx.insert_expense_payment(book.row.community_id, expense_id, date, posted[0].voucher_id, user, Utc::now()).await?;
+        let voucher_id = stage(&mut tx, book, &voucher).await?;
+        tx.insert_expense_payment(book.row.community_id, expense_id, date, voucher_id, user, Utc::now()).await?;
+        let posted = seal_and_post(&mut tx, book, voucher_id, user).await?;
         tx.commit().await?;
-        Ok(format!("{} {}", posted[0].period, posted[0].label))
+        Ok(format!("{} {}", posted.period, posted.label))
     }
 
     /// A book's expenses dated in [from, until).

@@ -58,7 +58,7 @@ const EXPENSE_COLUMNS: &str = "e.id, e.book_id, e.spent_on, e.category, e.suppli
      AND w.side = 'spending' AND w.row_id = e.id) AS withdrawn, \
      (SELECT p.paid_on FROM expense_payments p WHERE p.community_id = e.community_id AND p.expense_id = e.id) AS paid_on";
 
-pub trait SpendingTx: LedgerTx + Send {
+pub trait SpendingTx: LedgerTx + crate::fees::seal::store::SealTx + Send {
     fn insert_expense(&mut self, book: BookKey, e: &NewExpense<'_>, at: DateTime<Utc>) -> impl Future<Output = Result<i64>> + Send;
     fn expense(&mut self, community_id: CommunityId, id: i64) -> impl Future<Output = Result<Option<ExpenseRow>>> + Send;
     /// A book's expenses dated in [from, until), by date.

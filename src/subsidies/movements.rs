@@ -13,9 +13,10 @@ use crate::domain::limits::required_text;
 use crate::domain::money::Fen;
 use crate::error::{Error, Result};
 
+use crate::fees::seal::wings::{seal_and_post, stage};
 use crate::ledger::store::{CommunityRow, LedgerTx};
 use crate::ledger::voucher::{Dimensions, VoucherKind};
-use crate::ledger::{describe, input_from_rows, post_approved, two_lines, ApprovedVoucher, Book, SYSTEM_MAKER};
+use crate::ledger::{describe, input_from_rows, two_lines, ApprovedVoucher, Book, SYSTEM_MAKER};
 use crate::store::Tx;
 
 /// One disbursement as the finance office lists it; `row` is its row in an imported file (0
@@ -101,20 +102,21 @@ impl<S: SubsidiesStore + AccessStore> Subsidies<S> {
         let summary = format!("收到{}（{}）", program.purpose, program.document_no);
         let dims = Dimensions { subsidy_program_id: Some(program.id), ..Dimensions::default() };
         let voucher = ApprovedVoucher::generated(input.date, two_lines(&summary, &bank, credit, amount, &dims), user);
-        let posted = post_approved(&mut tx, book, user, std::slice::from_ref(&voucher)).await?;
+        let voucher_id = stage(&mut tx, book, &voucher).await?;
         let row = NewReceipt {
             program_id: program.id,
             received_on: input.date,
             amount_fen: amount.0,
             reference,
             bank_account: &bank,
-            voucher_id: posted[0].voucher_id,
+            voucher_id,
             recorded_by: user,
         };
         let id = tx.insert_receipt(book.row.community_id, &row, Utc::now()).await?;
+        let posted = seal_and_post(&mut tx, book, voucher_id, user).await?;
         let receipt = tx.receipt(book.row.community_id, id).await?;
         tx.commit().await?;
-        Ok((receipt.ok_or_else(|| Error::not_found(format!("到账 #{id}")))?, format!("{} {}", posted[0].period, posted[0].label)))
+        Ok((receipt.ok_or_else(|| Error::not_found(format!("到账 #{id}")))?, format!("{} {}", posted.period, posted.label)))
     }
 
     /// 撤回: a disbursement, receipt or expense entered by mistake. A receipt's or an expense's
@@ -152,8 +154,12 @@ impl<S: SubsidiesStore + AccessStore> Subsidies<S> {
             Some((book_code, voucher_id)) => Some(reverse_in(&mut tx, community, &book_code, voucher_id, date, &user).await?),
             None => None,
         };
-        let withdrawal = Withdrawal { side, row_id, reason, voucher_id: reversal, by: &user };
+        let withdrawal = Withdrawal { side, row_id, reason, voucher_id: reversal.as_ref().map(|(_, id)| *id), by: &user };
         tx.insert_withdrawal(community.id, &withdrawal, Utc::now()).await?;
+        // The red voucher seals the withdrawal.
+        if let Some((book, id)) = reversal {
+            seal_and_post(&mut tx, &book, id, &user).await?;
+        }
         tx.commit().await
     }
 }
@@ -196,7 +202,8 @@ async fn withdrawable<T: SubsidiesTx>(
     Ok((program_id, voucher))
 }
 
-/// Reverses a posted voucher in red inside the caller's transaction; returns the reversal's id.
+/// Stages the red reversal of a posted voucher inside the caller's transaction, for the
+/// withdrawal's row to name and seal (`seal_and_post`); returns its book and id.
 async fn reverse_in<T: LedgerTx>(
     tx: &mut T,
     community: &CommunityRow,
@@ -204,7 +211,7 @@ async fn reverse_in<T: LedgerTx>(
     voucher_id: i64,
     date: NaiveDate,
     user: &str,
-) -> Result<i64> {
+) -> Result<(Book, i64)> {
     let book = crate::ledger::load_book(tx, community.id, book_code).await?;
     let v = tx.voucher(book.key(), voucher_id).await?.ok_or_else(|| Error::not_found(format!("凭证 #{voucher_id}")))?;
     let lines = tx.lines(book.key(), voucher_id).await?;
@@ -217,7 +224,8 @@ async fn reverse_in<T: LedgerTx>(
         reverses_id: Some(voucher_id),
         subledger: String::new(),
     };
-    Ok(post_approved(tx, &book, user, std::slice::from_ref(&voucher)).await?[0].voucher_id)
+    let id = stage(tx, &book, &voucher).await?;
+    Ok((book, id))
 }
 
 /// The bank account a receipt is debited to: a leaf of 银行存款 (1002 in the company's chart,

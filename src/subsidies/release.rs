@@ -13,8 +13,9 @@ use crate::access::store::AccessStore;
 use crate::domain::money::Fen;
 use crate::domain::period::Period;
 use crate::error::Result;
+use crate::fees::seal::wings::{seal_and_post, stage};
 use crate::ledger::voucher::Dimensions;
-use crate::ledger::{check_period_open, post_approved, two_lines, ApprovedVoucher, Book};
+use crate::ledger::{check_period_open, two_lines, ApprovedVoucher, Book};
 use crate::spending::store::SpendingTx;
 use crate::store::Tx;
 
@@ -86,11 +87,12 @@ impl<S: SubsidiesStore + AccessStore> Subsidies<S> {
                 two_lines(&summary, "240101", super::subsidy_income_account(book), Fen(fen), &dims),
                 user,
             );
-            let posted = post_approved(&mut tx, book, user, std::slice::from_ref(&voucher)).await?;
-            let row = ReleaseRow { program_id: p.id, period, amount_fen: fen, voucher_id: posted[0].voucher_id };
+            let voucher_id = stage(&mut tx, book, &voucher).await?;
+            let row = ReleaseRow { program_id: p.id, period, amount_fen: fen, voucher_id };
             tx.insert_release(book.row.community_id, &row, Utc::now()).await?;
+            let posted = seal_and_post(&mut tx, book, voucher_id, user).await?;
             release.amount = Fen(fen);
-            release.outcome = format!("{} {}", posted[0].period, posted[0].label);
+            release.outcome = format!("{} {}", posted.period, posted.label);
             out.push(release);
         }
         tx.commit().await?;

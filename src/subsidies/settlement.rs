@@ -22,9 +22,10 @@ use crate::domain::limits::required_text;
 use crate::domain::money::Fen;
 use crate::domain::period::Period;
 use crate::error::{Error, Result};
+use crate::fees::seal::wings::{seal_and_post, stage};
 use crate::ledger::store::LedgerTx;
 use crate::ledger::voucher::Dimensions;
-use crate::ledger::{check_period_open, post_approved, two_lines, ApprovedVoucher, Book};
+use crate::ledger::{check_period_open, two_lines, ApprovedVoucher, Book};
 use crate::store::{PgTx, SqliteTx, Tx};
 
 /// 其他应付款—应退财政资金: what an ended program returns to the treasury, until it is paid.
@@ -269,9 +270,10 @@ pub(crate) async fn take_back_before_withdrawal<T: SubsidiesTx + LedgerTx>(
     let summary = format!("冲回{}（{}）多结转的补贴收入：{}撤回", p.purpose, p.document_no, withdrawn.0.label());
     let dims = Dimensions { subsidy_program_id: Some(p.id), ..Dimensions::default() };
     let lines = two_lines(&summary, super::subsidy_income_account(book), DEFERRED, Fen(excess), &dims);
-    let posted = post_approved(tx, book, user, &[ApprovedVoucher::generated(date, lines, user)]).await?;
+    let voucher_id = stage(tx, book, &ApprovedVoucher::generated(date, lines, user)).await?;
     let (side, row_id) = withdrawn;
-    tx.insert_takeback(book.row.community_id, p.id, side, row_id, Period::of_date(date), excess, posted[0].voucher_id, Utc::now()).await?;
+    tx.insert_takeback(book.row.community_id, p.id, side, row_id, Period::of_date(date), excess, voucher_id, Utc::now()).await?;
+    seal_and_post(tx, book, voucher_id, user).await?;
     Ok(Some(Fen(excess)))
 }
 
@@ -313,8 +315,7 @@ impl<S: SubsidiesStore + AccessStore> Subsidies<S> {
                 let summary = format!("{}（{}）结余退回财政：{document}", p.purpose, p.document_no);
                 let dims = Dimensions { subsidy_program_id: Some(p.id), ..Dimensions::default() };
                 let lines = two_lines(&summary, DEFERRED, REFUND_PAYABLE, Fen(balance), &dims);
-                let posted = post_approved(&mut tx, book, user, &[ApprovedVoucher::generated(date, lines, user)]).await?;
-                ("return", document, Some(posted[0].voucher_id))
+                ("return", document, Some(stage(&mut tx, book, &ApprovedVoucher::generated(date, lines, user)).await?))
             }
             Settle::CarryOver { decision } => ("carry_over", required_text("结转决议", decision, 200)?, None),
         };
@@ -327,6 +328,9 @@ impl<S: SubsidiesStore + AccessStore> Subsidies<S> {
             voucher_id,
         };
         tx.insert_settlement(book.row.community_id, &row, user, Utc::now()).await?;
+        if let Some(voucher_id) = voucher_id {
+            seal_and_post(&mut tx, book, voucher_id, user).await?;
+        }
         tx.commit().await?;
         Ok(row)
     }
@@ -349,8 +353,9 @@ impl<S: SubsidiesStore + AccessStore> Subsidies<S> {
         let summary = format!("退回{}（{}）结余至财政：{}", p.purpose, p.document_no, settled.decision);
         let dims = Dimensions { subsidy_program_id: Some(p.id), ..Dimensions::default() };
         let lines = two_lines(&summary, REFUND_PAYABLE, &bank, Fen(settled.amount_fen), &dims);
-        let posted = post_approved(&mut tx, book, user, &[ApprovedVoucher::generated(date, lines, user)]).await?;
-        tx.insert_refund(book.row.community_id, p.id, settled.amount_fen, date, posted[0].voucher_id, user, Utc::now()).await?;
+        let voucher_id = stage(&mut tx, book, &ApprovedVoucher::generated(date, lines, user)).await?;
+        tx.insert_refund(book.row.community_id, p.id, settled.amount_fen, date, voucher_id, user, Utc::now()).await?;
+        seal_and_post(&mut tx, book, voucher_id, user).await?;
         tx.commit().await?;
         Ok(Fen(settled.amount_fen))
     }

@@ -39,3 +39,4 @@ mod units;
 mod vat;
 mod vouchers;
 mod web;
+mod wing_seals;

@@ -14,6 +14,7 @@ pub mod master;
 mod sqlite;
 pub mod store;
 pub mod verify;
+pub mod wings;
 
 use chrono::{Datelike, NaiveDate};
 use sha2::{Digest, Sha256};
@@ -187,10 +188,21 @@ pub struct SubledgerRows {
     pub waivers: Vec<WaiverSeal>,
     pub voids: Vec<VoidSeal>,
     pub reversals: Vec<ReversalSeal>,
+    /// The other wings' rows (`wings::WING_TABLES`), each table in its order.
+    pub wings: Vec<wings::WingRow>,
 }
 
 impl SubledgerRows {
     pub fn is_empty(&self) -> bool {
+        self.wings.is_empty() && self.fee_rows_empty()
+    }
+
+    /// The rows a voucher posted before the wings were sealed sealed: its fee rows only.
+    pub fn fee_rows(&self) -> SubledgerRows {
+        SubledgerRows { wings: Vec::new(), ..self.clone() }
+    }
+
+    fn fee_rows_empty(&self) -> bool {
         self.runs.is_empty()
             && self.bills.is_empty()
             && self.payments.is_empty()
@@ -232,6 +244,11 @@ impl SubledgerRows {
         for r in &self.reversals {
             e.tag(b'X').int(r.billing_run_id).opt(r.household_id).int(r.bills).int(r.total_fen).text(&r.reason).text(&r.approver);
             e.int(r.period);
+        }
+        // Absent for a voucher with fee rows only, so its digest is what it was before the
+        // wings were sealed.
+        for w in &self.wings {
+            e.tag(b'G').text(w.tag).text(&w.content);
         }
         hex::encode(e.0.finalize())
     }

@@ -9,6 +9,7 @@ use crate::domain::ids::BookKey;
 use crate::domain::ids::CommunityId;
 use crate::error::Result;
 use crate::fees::seal::master::{MasterKind, MasterVersion};
+use crate::fees::seal::wings::{wing_sql, WingRow, WING_TABLES};
 use crate::fees::seal::{
     AllocationSeal, BillSeal, BillsSeal, PaymentSeal, ReversalSeal, RunSeal, SubledgerRows, VoidSeal, WaiverSeal, ALLOCATION_SOURCE_SQL,
 };
@@ -45,6 +46,9 @@ pub trait SealTx: Send {
     fn seal_waivers(&mut self, book: BookKey, from: i64, until: i64) -> impl Future<Output = Result<Vec<WaiverSeal>>> + Send;
     fn seal_voids(&mut self, book: BookKey, from: i64, until: i64) -> impl Future<Output = Result<Vec<VoidSeal>>> + Send;
     fn seal_reversals(&mut self, book: BookKey, from: i64, until: i64) -> impl Future<Output = Result<Vec<ReversalSeal>>> + Send;
+    /// The other wings' rows that name the book's vouchers in the range: (voucher, row), each
+    /// table in its order (`wings::WING_TABLES`).
+    fn seal_wings(&mut self, book: BookKey, from: i64, until: i64) -> impl Future<Output = Result<Vec<(i64, WingRow)>>> + Send;
 
     /// Every current row of a kind of master data as (id, canonical content).
     fn master_rows(&mut self, community_id: CommunityId, kind: MasterKind) -> impl Future<Output = Result<Vec<(i64, String)>>> + Send;
@@ -266,6 +270,21 @@ macro_rules! impl_seal_tx {
                 .await?)
             }
 
+            async fn seal_wings(&mut self, book: BookKey, from: i64, until: i64) -> Result<Vec<(i64, WingRow)>> {
+                let mut out = Vec::new();
+                for t in WING_TABLES {
+                    let rows: Vec<(i64, String)> = sqlx::query_as(&wing_sql(t, $json_open, $json_close))
+                        .bind(book.community_id)
+                        .bind(book.book_id)
+                        .bind(from)
+                        .bind(until)
+                        .fetch_all(&mut *self.tx)
+                        .await?;
+                    out.extend(rows.into_iter().map(|(voucher_id, content)| (voucher_id, WingRow { tag: t.tag, content })));
+                }
+                Ok(out)
+            }
+
             async fn master_rows(&mut self, community_id: CommunityId, kind: MasterKind) -> Result<Vec<(i64, String)>> {
                 let (table, columns) = master_columns(kind);
                 let sql = format!(
@@ -480,6 +499,9 @@ pub async fn stored_rows<T: SealTx>(
     }
     for r in tx.seal_reversals(book, from, until).await? {
         rows.entry(r.voucher_id).or_default().reversals.push(r);
+    }
+    for (voucher_id, w) in tx.seal_wings(book, from, until).await? {
+        rows.entry(voucher_id).or_default().wings.push(w);
     }
     Ok(rows)
 }

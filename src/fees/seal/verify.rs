@@ -90,15 +90,22 @@ pub async fn verify_book<S: FeesStore>(store: &S, book: &Book, fail: &mut impl F
         let from = lo + k * size;
         let until = if k == count - 1 { hi + 1 } else { lo + (k + 1) * size };
         let (store, book, skip) = (store.clone(), book.clone(), run_vouchers.clone());
-        tasks.push(tokio::spawn(async move { Ok((verify_range(&store, &book, from, until, &skip).await?, BillTotals::default())) }));
+        tasks.push(tokio::spawn(async move {
+            let (findings, marks) = verify_range(&store, &book, from, until, &skip).await?;
+            Ok((findings, BillTotals::default(), marks))
+        }));
     }
-    let mut totals = BillTotals::default();
+    let (mut totals, mut marks) = (BillTotals::default(), Marks::default());
     for task in tasks {
-        let (findings, part) = task.await.map_err(|e| Error::Conflict(format!("校验任务失败：{e}")))??;
+        let (findings, part, part_marks) = task.await.map_err(|e| Error::Conflict(format!("校验任务失败：{e}")))??;
         for message in findings {
             fail(4, message);
         }
         totals.merge(part);
+        marks.merge(part_marks);
+    }
+    if let Some(message) = marks.finding() {
+        fail(4, message);
     }
     let mut tx = store.read().await?;
     let stored = tx.bill_count(book.key()).await?;
@@ -109,8 +116,38 @@ pub async fn verify_book<S: FeesStore>(store: &S, book: &Book, fail: &mut impl F
     Ok(totals)
 }
 
-/// What a task found, and the sums of the bills it read.
-type Checked = (Vec<String>, BillTotals);
+/// What a task found, the sums of the bills it read, and its vouchers whose wing rows were
+/// sealed or not (`Marks`).
+type Checked = (Vec<String>, BillTotals, Marks);
+
+/// The last voucher whose wing rows were posted unsealed (before the wings were sealed), and
+/// the first whose were sealed: every unsealed one must come before every sealed one.
+#[derive(Default)]
+struct Marks {
+    last_unsealed: Option<(i64, String)>,
+    first_sealed: Option<i64>,
+}
+
+impl Marks {
+    fn merge(&mut self, other: Marks) {
+        if other.last_unsealed.as_ref().map(|u| u.0) > self.last_unsealed.as_ref().map(|u| u.0) {
+            self.last_unsealed = other.last_unsealed;
+        }
+        self.first_sealed = match (self.first_sealed, other.first_sealed) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+    }
+
+    fn finding(&self) -> Option<String> {
+        match (&self.last_unsealed, self.first_sealed) {
+            (Some((id, what)), Some(first)) if *id > first => {
+                Some(format!("凭证 #{id} 的{what}没有封存，而此前的凭证 #{first} 已封存：子账在记账后被加入"))
+            }
+            _ => None,
+        }
+    }
+}
 
 /// Each run's voucher against its seal (the run, its bills, what its prepayment pass settled);
 /// the bills of a run made before runs kept their voucher are summed only.
@@ -134,17 +171,18 @@ async fn verify_runs<S: FeesStore>(store: &S, book: &Book, runs: Vec<(i64, Optio
         let rows = stored_rows(&mut tx, book.key(), voucher_id, voucher_id + 1, true).await?.remove(&voucher_id).unwrap_or_default();
         totals.add_run(seal.period, &rows.bills, by_building);
         match tx.sealed_vouchers(book.key(), voucher_id, voucher_id + 1).await?.first() {
-            Some(v) => findings.extend(check_seal(v, &rows)),
+            Some(v) => findings.extend(check_seal(v, &rows).finding()),
             None => findings.push(format!("{} 计费批次 #{run_id} 所记的凭证 #{voucher_id} 不在本账套", period_text(seal.period))),
         }
     }
-    Ok((findings, totals))
+    Ok((findings, totals, Marks::default()))
 }
 
 /// The vouchers of an id range other than the billing runs' (`skip`) against their seals.
-async fn verify_range<S: FeesStore>(store: &S, book: &Book, from: i64, until: i64, skip: &HashSet<i64>) -> Result<Vec<String>> {
+async fn verify_range<S: FeesStore>(store: &S, book: &Book, from: i64, until: i64, skip: &HashSet<i64>) -> Result<(Vec<String>, Marks)> {
     let mut tx = store.read().await?;
     let mut findings = Vec::new();
+    let mut marks = Marks::default();
     let mut cursor = from;
     while cursor < until {
         let page_end = until.min(cursor + VOUCHER_IDS_PER_PAGE);
@@ -155,8 +193,11 @@ async fn verify_range<S: FeesStore>(store: &S, book: &Book, from: i64, until: i6
             if skip.contains(&v.id) {
                 continue;
             }
-            if let Some(message) = check_seal(v, &group) {
-                findings.push(message);
+            match check_seal(v, &group) {
+                SealCheck::Holds { wings: true } => marks.first_sealed = marks.first_sealed.or(Some(v.id)),
+                SealCheck::Holds { wings: false } => {}
+                SealCheck::WingsUnsealed => marks.last_unsealed = Some((v.id, describe(&group))),
+                SealCheck::Broken(message) => findings.push(message),
             }
         }
         for (voucher_id, group) in rows {
@@ -164,19 +205,43 @@ async fn verify_range<S: FeesStore>(store: &S, book: &Book, from: i64, until: i6
         }
         cursor = page_end;
     }
-    Ok(findings)
+    Ok((findings, marks))
+}
+
+/// What a voucher's seal says of its rows.
+enum SealCheck {
+    /// The rows are the ones sealed (`wings`: the other wings' among them).
+    Holds {
+        wings: bool,
+    },
+    /// The fee rows are the ones sealed and the wings' rows were not sealed: a voucher posted
+    /// before the wings were, unless it comes after one that was.
+    WingsUnsealed,
+    Broken(String),
+}
+
+impl SealCheck {
+    fn finding(self) -> Option<String> {
+        match self {
+            SealCheck::Broken(message) => Some(message),
+            _ => None,
+        }
+    }
 }
 
 /// A posted voucher's rows against its sealed digest (pure). A voucher posted before the
 /// seals (no digest) and a draft (a day's payments waiting for 日结) are not sealed yet.
-fn check_seal(v: &SealedVoucherRow, rows: &SubledgerRows) -> Option<String> {
-    let sealed = v.subledger_digest.as_deref().filter(|_| v.status == "posted")?;
+fn check_seal(v: &SealedVoucherRow, rows: &SubledgerRows) -> SealCheck {
+    let Some(sealed) = v.subledger_digest.as_deref().filter(|_| v.status == "posted") else { return SealCheck::Holds { wings: false } };
     if rows.digest() == sealed {
-        return None;
+        return SealCheck::Holds { wings: !rows.wings.is_empty() };
+    }
+    if !rows.wings.is_empty() && rows.fee_rows().digest() == sealed {
+        return SealCheck::WingsUnsealed;
     }
     let label = format!("{} {}", period_text(v.period), voucher_label(v.number.unwrap_or(0)));
     let what = if rows.is_empty() && !sealed.is_empty() { "子账行（已不见）".to_string() } else { describe(rows) };
-    Some(format!("凭证 {label} 的{what}与记账时封存的不符：子账在记账后被改动、移动或删除"))
+    SealCheck::Broken(format!("凭证 {label} 的{what}与记账时封存的不符：子账在记账后被改动、移动或删除"))
 }
 
 /// What a voucher's rows are, as a finding names them.
@@ -200,6 +265,12 @@ fn describe(rows: &SubledgerRows) -> String {
     }
     if !rows.allocations.is_empty() {
         parts.push(format!("{} 笔核销", rows.allocations.len()));
+    }
+    for t in crate::fees::seal::wings::WING_TABLES {
+        let n = rows.wings.iter().filter(|w| w.tag == t.tag).count();
+        if n > 0 && !parts.iter().any(|p| p.ends_with(t.label)) {
+            parts.push(format!("{n} 行{}", t.label));
+        }
     }
     if parts.is_empty() {
         "子账行".to_string()

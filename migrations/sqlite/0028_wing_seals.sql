@@ -1,0 +1,18 @@
+-- The other wings' rows are sealed in the hash of the voucher that names them
+-- (fees::seal::wings): `verify`, and every posting of such a voucher, reads a voucher's rows of
+-- each table by its voucher, so each table is indexed by it.
+CREATE INDEX subsidy_receipts_voucher ON subsidy_receipts (community_id, voucher_id);
+CREATE INDEX expenses_voucher ON expenses (community_id, voucher_id);
+CREATE INDEX expense_payments_voucher ON expense_payments (community_id, voucher_id);
+CREATE INDEX subsidy_withdrawals_voucher ON subsidy_withdrawals (community_id, voucher_id);
+CREATE INDEX subsidy_releases_voucher ON subsidy_releases (community_id, voucher_id);
+CREATE INDEX subsidy_release_takebacks_voucher ON subsidy_release_takebacks (community_id, voucher_id);
+CREATE INDEX subsidy_settlements_voucher ON subsidy_settlements (community_id, voucher_id);
+CREATE INDEX subsidy_refunds_voucher ON subsidy_refunds (community_id, voucher_id);
+CREATE INDEX public_revenue_entries_voucher ON public_revenue_entries (community_id, voucher_id);
+CREATE INDEX profit_transfers_company_voucher ON profit_transfers (community_id, company_voucher_id);
+CREATE INDEX profit_transfers_collective_voucher ON profit_transfers (community_id, collective_voucher_id);
+CREATE INDEX distributions_voucher ON distributions (community_id, voucher_id);
+CREATE INDEX distribution_payments_voucher ON distribution_payments (community_id, voucher_id);
+CREATE INDEX asset_depreciation_runs_voucher ON asset_depreciation_runs (community_id, voucher_id);
+CREATE INDEX asset_disposals_voucher ON asset_disposals (community_id, voucher_id);

@@ -1,0 +1,152 @@
+//! The newer wings' rows sealed in their vouchers' hashes (fees::seal::wings): the demo's
+//! books (subsidies, expenses, public revenue, the collective's transfer and distribution, fixed
+//! assets) tampered with one change at a time by someone with the database password and no
+//! triggers in the way; `verify` names each, on both engines.
+
+use crate::common;
+
+use common::*;
+use mingzhang::ledger::Ledger;
+use mingzhang::verify::verify_all;
+use sqlx::Connection;
+
+/// The demo's books, built once; each tamper gets a copy.
+async fn demo_books() -> TestDb {
+    let db = fresh_db().await;
+    let store = mingzhang::store::AnyStore::connect(&db.url).await.expect("connect");
+    mingzhang::with_store!(store, s => {
+        let ledger = Ledger::new(s.clone());
+        let books = mingzhang::cli::demo::build(&ledger, 5, 2025, 60).await.unwrap();
+        // What the demo does not do: an expense owed and paid later, and one withdrawn.
+        let spending = mingzhang::spending::Spending::new(&ledger);
+        let owed = mingzhang::spending::ExpenseInput {
+            date: date(2026, 1, 10),
+            category: mingzhang::domain::category::Category::Repairs,
+            supplier: "某维修公司",
+            summary: "单元门维修",
+            amount: mingzhang::domain::money::Fen(120_000),
+            payable: true,
+            program: None,
+        };
+        let owed = spending.record(&books.company, &owed, "会计").await.unwrap();
+        spending.pay(&books.company, owed.expense.id, date(2026, 1, 20), "会计").await.unwrap();
+        let wrong = mingzhang::spending::ExpenseInput { summary: "录错的支出", payable: false, ..owed_input() };
+        let wrong = spending.record(&books.company, &wrong, "会计").await.unwrap();
+        let community = ledger.community(None).await.unwrap();
+        let subsidies = mingzhang::subsidies::Subsidies::new(&ledger);
+        subsidies
+            .withdraw(&community, mingzhang::subsidies::reconcile::Side::Spending, wrong.expense.id, "录错", date(2026, 1, 21), "会计")
+            .await
+            .unwrap();
+        let report = verify_all(&s).await.unwrap();
+        assert!(report.is_clean(), "the demo verifies before any tamper: {:#?}", report.findings);
+        mingzhang::store::Store::close(&s).await;
+    });
+    db
+}
+
+fn owed_input() -> mingzhang::spending::ExpenseInput<'static> {
+    mingzhang::spending::ExpenseInput {
+        date: date(2026, 1, 11),
+        category: mingzhang::domain::category::Category::Repairs,
+        supplier: "某维修公司",
+        summary: "维修",
+        amount: mingzhang::domain::money::Fen(50_000),
+        payable: true,
+        program: None,
+    }
+}
+
+/// A copy of `source` (closed): the file, or a PostgreSQL database made from it as a template.
+async fn copy_of(source: &TestDb) -> TestDb {
+    let copy = empty_db().await;
+    if is_pg(&source.url) {
+        let admin = pg_admin_url().unwrap();
+        let name = |url: &str| url.rsplit('/').next().unwrap().to_string();
+        let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap();
+        sqlx::query(&format!("DROP DATABASE {}", name(&copy.url))).execute(&mut conn).await.unwrap();
+        sqlx::query(&format!("CREATE DATABASE {} TEMPLATE {}", name(&copy.url), name(&source.url))).execute(&mut conn).await.unwrap();
+    } else {
+        std::fs::copy(&source.url, &copy.url).unwrap();
+    }
+    copy
+}
+
+/// Drops (or disables) every trigger, as a tamperer with the database password could.
+async fn drop_guards(url: &str) {
+    if is_pg(url) {
+        let sql = "DO $$ DECLARE t text; BEGIN
+                     FOR t IN SELECT tablename FROM pg_tables WHERE schemaname = 'public' LOOP
+                       EXECUTE format('ALTER TABLE %I DISABLE TRIGGER USER', t);
+                     END LOOP;
+                   END $$";
+        raw_sql(url, sql).await.unwrap();
+    } else {
+        let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{url}")).await.unwrap();
+        let triggers: Vec<String> =
+            sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetch_all(&mut conn).await.unwrap();
+        for t in triggers {
+            sqlx::query(&format!("DROP TRIGGER {t}")).execute(&mut conn).await.unwrap();
+        }
+    }
+}
+
+/// One change to a wing's rows and what the finding that names it must say.
+const TAMPERS: &[(&str, &str, &[&str])] = &[
+    ("补贴到账金额被改", "UPDATE subsidy_receipts SET amount_fen = amount_fen + 100 WHERE id = (SELECT MIN(id) FROM subsidy_receipts)", &["补贴到账", "不符"]),
+    ("补贴到账被删", "DELETE FROM subsidy_receipts WHERE id = (SELECT MAX(id) FROM subsidy_receipts)", &["已不见"]),
+    ("支出类别被改", "UPDATE expenses SET category = 'repairs' WHERE id = (SELECT MIN(id) FROM expenses WHERE category <> 'repairs')", &["支出", "不符"]),
+    ("支出改挂补贴项目", "UPDATE expenses SET program_id = NULL WHERE id = (SELECT MIN(id) FROM expenses WHERE program_id IS NOT NULL)", &["支出", "不符"]),
+    (
+        "支出移到另一张凭证",
+        "UPDATE expenses SET voucher_id = (SELECT MAX(voucher_id) FROM expenses) WHERE id = (SELECT MIN(id) FROM expenses)",
+        &["支出", "不符"],
+    ),
+    ("补贴结转金额被改", "UPDATE subsidy_releases SET amount_fen = amount_fen - 1 WHERE period = (SELECT MIN(period) FROM subsidy_releases)", &["补贴结转", "不符"]),
+    ("公共收益来源被改", "UPDATE public_revenue_entries SET detail = '某某' WHERE id = (SELECT MIN(id) FROM public_revenue_entries)", &["公共收益", "不符"]),
+    ("公共收益被删", "DELETE FROM public_revenue_entries WHERE id = (SELECT MAX(id) FROM public_revenue_entries)", &["已不见"]),
+    ("应付支出付款日期被改", "UPDATE expense_payments SET paid_on = '2026-01-29'", &["支出付款", "不符"]),
+    ("撤回原因被改", "UPDATE subsidy_withdrawals SET reason = '随便'", &["撤回", "不符"]),
+    ("收益分配被改", "UPDATE distributions SET welfare_bp = welfare_bp + 1", &["收益分配", "不符"]),
+    (
+        "成员分配额被改",
+        "UPDATE distribution_lines SET amount_fen = amount_fen + 100 WHERE seq = 1",
+        &["分配明细", "不符"],
+    ),
+    ("成员被换", "UPDATE distribution_lines SET name = '王某' WHERE seq = 2", &["分配明细", "不符"]),
+    ("分配发放日期被改", "UPDATE distribution_payments SET paid_on = '2025-12-30'", &["分配发放", "不符"]),
+    ("资产折旧被改", "UPDATE asset_depreciations SET amount_fen = amount_fen + 1 WHERE period = (SELECT MIN(period) FROM asset_depreciations)", &["资产折旧", "不符"]),
+    ("折旧批次被改", "UPDATE asset_depreciation_runs SET created_by = '主管乙'", &["计提折旧", "不符"]),
+    ("资产补助结转被改", "UPDATE asset_subsidy_releases SET amount_fen = amount_fen + 1 WHERE period = (SELECT MIN(period) FROM asset_subsidy_releases)", &["资产补助结转", "不符"]),
+    (
+        "伪造的支出挂到手工凭证",
+        "INSERT INTO expenses (community_id, book_id, spent_on, category, supplier, summary, amount_fen, payable, program_id, voucher_id, recorded_by, recorded_at)
+         SELECT community_id, book_id, spent_on, category, supplier, summary, amount_fen, payable, program_id,
+                (SELECT MAX(v.id) FROM vouchers v WHERE v.book_id = e.book_id AND v.status = 'posted' AND v.maker <> '系统'), recorded_by, recorded_at
+         FROM expenses e WHERE id = (SELECT MIN(id) FROM expenses)",
+        &["没有封存", "被加入"],
+    ),
+];
+
+#[tokio::test]
+async fn every_tamper_of_a_newer_wings_row_is_named_by_verify() {
+    let demo = demo_books().await;
+    let mut missed = Vec::new();
+    for (name, sql, expect) in TAMPERS {
+        let copy = copy_of(&demo).await;
+        drop_guards(&copy.url).await;
+        let changed = raw_sql(&copy.url, sql).await.unwrap_or_else(|e| panic!("{name}: {sql}: {e}"));
+        assert!(changed > 0, "{name}: the statement changed nothing: {sql}");
+        let store = mingzhang::store::AnyStore::connect(&copy.url).await.unwrap();
+        let findings: Vec<String> = mingzhang::with_store!(store, s => {
+            let report = verify_all(&s).await.unwrap();
+            mingzhang::store::Store::close(&s).await;
+            report.findings.into_iter().map(|f| f.message).collect()
+        });
+        match findings.iter().find(|m| expect.iter().all(|e| m.contains(e))) {
+            Some(named) => println!("{name}: {named}"),
+            None => missed.push(format!("{name}: {findings:#?}")),
+        }
+    }
+    assert!(missed.is_empty(), "not named:\n{}", missed.join("\n"));
+}
