@@ -16,3 +16,8 @@ CREATE INDEX distributions_voucher ON distributions (community_id, voucher_id);
 CREATE INDEX distribution_payments_voucher ON distribution_payments (community_id, voucher_id);
 CREATE INDEX asset_depreciation_runs_voucher ON asset_depreciation_runs (community_id, voucher_id);
 CREATE INDEX asset_disposals_voucher ON asset_disposals (community_id, voucher_id);
+
+-- The master-data chain also keeps the versions of the other wings' rows that no voucher seals
+-- (fees::seal::master): its kind CHECK widens.
+ALTER TABLE master_versions DROP CONSTRAINT master_versions_kind_check;
+ALTER TABLE master_versions ADD CONSTRAINT master_versions_kind_check CHECK (kind IN ('household','unit','fee_item','fee_standard','meter_reading','subsidy_program','disbursement','budget','revenue_rule','roster','roster_member','fixed_asset','settlement'));

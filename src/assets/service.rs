@@ -76,6 +76,7 @@ impl<S: AssetsStore> Assets<S> {
             created_by: user,
         };
         let id = tx.insert_asset(book.key(), &row, Utc::now()).await?;
+        crate::fees::seal::master::record(&mut tx, book.row.community_id, &[crate::fees::seal::master::MasterKind::FixedAsset]).await?;
         let card = tx.asset(book.key(), id).await?.ok_or_else(|| Error::not_found(format!("卡片 #{id}")))?;
         tx.commit().await?;
         Ok(card)

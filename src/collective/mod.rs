@@ -202,6 +202,12 @@ impl<S: LedgerStore + Store<Tx: CollectiveTx>> Collective<S> {
         let members = parse_roster(bytes)?;
         let mut tx = self.ledger.store.begin().await?;
         tx.insert_roster(collective.key(), &members, user, Utc::now()).await?;
+        crate::fees::seal::master::record(
+            &mut tx,
+            collective.row.community_id,
+            &[crate::fees::seal::master::MasterKind::Roster, crate::fees::seal::master::MasterKind::RosterMember],
+        )
+        .await?;
         tx.commit().await?;
         Ok(members.len())
     }

@@ -150,6 +150,7 @@ impl<S: LedgerStore + Store<Tx: PublicRevenueTx>> PublicRevenue<S> {
         let mut tx = self.ledger.store.begin().await?;
         let rule = RuleRow { from_on, share_permille, decision: decision.into(), set_by: user.into() };
         tx.insert_rule(book.key(), &rule, Utc::now()).await?;
+        crate::fees::seal::master::record(&mut tx, book.row.community_id, &[crate::fees::seal::master::MasterKind::RevenueRule]).await?;
         tx.commit().await
     }
 

@@ -155,6 +155,7 @@ impl<S: LedgerStore + Store<Tx: SubsidiesTx>> Spending<S> {
         let mut tx = self.ledger.store.begin().await?;
         let row = BudgetRow { year: year.into(), category, amount_fen: amount.0, set_by: user.to_string() };
         tx.set_budget(book.key(), &row, Utc::now()).await?;
+        crate::fees::seal::master::record(&mut tx, book.row.community_id, &[crate::fees::seal::master::MasterKind::Budget]).await?;
         tx.commit().await
     }
 

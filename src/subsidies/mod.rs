@@ -223,6 +223,7 @@ impl<S: SubsidiesStore + AccessStore> Subsidies<S> {
         };
         let mut tx = self.store().begin().await?;
         let id = tx.insert_program(book.row.community_id, &row, Utc::now()).await?;
+        crate::fees::seal::master::record(&mut tx, book.row.community_id, &[crate::fees::seal::master::MasterKind::SubsidyProgram]).await?;
         let program = program_by_id(&mut tx, book.row.community_id, id).await?;
         tx.commit().await?;
         Ok(program)

@@ -79,6 +79,7 @@ impl<S: SubsidiesStore + AccessStore> Subsidies<S> {
             return Err(Error::invalid(head, problems.join("\n")));
         }
         tx.insert_disbursements(community.id, &new, &user, Utc::now()).await?;
+        crate::fees::seal::master::record(&mut tx, community.id, &[crate::fees::seal::master::MasterKind::Disbursement]).await?;
         tx.commit().await?;
         Ok(new.len())
     }

@@ -328,6 +328,7 @@ impl<S: SubsidiesStore + AccessStore> Subsidies<S> {
             voucher_id,
         };
         tx.insert_settlement(book.row.community_id, &row, user, Utc::now()).await?;
+        crate::fees::seal::master::record(&mut tx, book.row.community_id, &[crate::fees::seal::master::MasterKind::Settlement]).await?;
         if let Some(voucher_id) = voucher_id {
             seal_and_post(&mut tx, book, voucher_id, user).await?;
         }

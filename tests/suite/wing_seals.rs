@@ -118,6 +118,13 @@ const TAMPERS: &[(&str, &str, &[&str])] = &[
     ("资产折旧被改", "UPDATE asset_depreciations SET amount_fen = amount_fen + 1 WHERE period = (SELECT MIN(period) FROM asset_depreciations)", &["资产折旧", "不符"]),
     ("折旧批次被改", "UPDATE asset_depreciation_runs SET created_by = '主管乙'", &["计提折旧", "不符"]),
     ("资产补助结转被改", "UPDATE asset_subsidy_releases SET amount_fen = amount_fen + 1 WHERE period = (SELECT MIN(period) FROM asset_subsidy_releases)", &["资产补助结转", "不符"]),
+    ("补贴项目金额被改", "UPDATE subsidy_programs SET approved_fen = approved_fen * 2", &["补贴项目 #", "被绕过程序改动"]),
+    ("补贴拨付金额被改", "UPDATE subsidy_disbursements SET amount_fen = amount_fen + 100 WHERE id = (SELECT MIN(id) FROM subsidy_disbursements)", &["补贴拨付 #", "被绕过程序改动"]),
+    ("预算被改", "UPDATE budgets SET amount_fen = amount_fen + 100 WHERE category = (SELECT MIN(category) FROM budgets)", &["预算 #", "被绕过程序改动"]),
+    ("预算被删", "DELETE FROM budgets WHERE category = (SELECT MAX(category) FROM budgets)", &["预算 #", "被删除"]),
+    ("分成规则被改", "UPDATE public_revenue_rules SET share_permille = share_permille + 1", &["公共收益分成规则 #", "被绕过程序改动"]),
+    ("名册成员股数被改", "UPDATE roster_members SET shares = shares + 1 WHERE seq = 3", &["名册成员 #", "被绕过程序改动"]),
+    ("资产原值被改", "UPDATE fixed_assets SET original_fen = original_fen + 100", &["固定资产卡片 #", "被绕过程序改动"]),
     (
         "伪造的支出挂到手工凭证",
         "INSERT INTO expenses (community_id, book_id, spent_on, category, supplier, summary, amount_fen, payable, program_id, voucher_id, recorded_by, recorded_at)

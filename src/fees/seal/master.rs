@@ -1,6 +1,8 @@
 //! The master data's history as one hash chain per community: every version of a household, a
-//! unit's holding, a fee item, a fee standard and a meter reading, in the order they were
-//! written. hash(n) = SHA-256(hash(n-1), newline, seq, kind, row id, content); the chain's
+//! unit's holding, a fee item, a fee standard and a meter reading, and of the rows of the other
+//! wings that no voucher seals (a subsidy program, a disbursement the finance office records, a
+//! budget, a public-revenue split rule, a member roster and its members, a fixed-asset card, a
+//! decision to carry a program's balance over), in the order they were written. hash(n) = SHA-256(hash(n-1), newline, seq, kind, row id, content); the chain's
 //! length and head are kept on the community's row, and every billing run seals the head it
 //! billed from in its voucher (`RunSeal`). `verify` recomputes the chain and compares every
 //! current row with its latest version, so a row changed behind the program's back, or a
@@ -24,11 +26,32 @@ pub enum MasterKind {
     FeeItem,
     FeeStandard,
     MeterReading,
+    SubsidyProgram,
+    Disbursement,
+    Budget,
+    RevenueRule,
+    Roster,
+    RosterMember,
+    FixedAsset,
+    Settlement,
 }
 
 impl MasterKind {
-    pub const ALL: [MasterKind; 5] =
-        [MasterKind::Household, MasterKind::Unit, MasterKind::FeeItem, MasterKind::FeeStandard, MasterKind::MeterReading];
+    pub const ALL: [MasterKind; 13] = [
+        MasterKind::Household,
+        MasterKind::Unit,
+        MasterKind::FeeItem,
+        MasterKind::FeeStandard,
+        MasterKind::MeterReading,
+        MasterKind::SubsidyProgram,
+        MasterKind::Disbursement,
+        MasterKind::Budget,
+        MasterKind::RevenueRule,
+        MasterKind::Roster,
+        MasterKind::RosterMember,
+        MasterKind::FixedAsset,
+        MasterKind::Settlement,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -37,6 +60,14 @@ impl MasterKind {
             MasterKind::FeeItem => "fee_item",
             MasterKind::FeeStandard => "fee_standard",
             MasterKind::MeterReading => "meter_reading",
+            MasterKind::SubsidyProgram => "subsidy_program",
+            MasterKind::Disbursement => "disbursement",
+            MasterKind::Budget => "budget",
+            MasterKind::RevenueRule => "revenue_rule",
+            MasterKind::Roster => "roster",
+            MasterKind::RosterMember => "roster_member",
+            MasterKind::FixedAsset => "fixed_asset",
+            MasterKind::Settlement => "settlement",
         }
     }
 
@@ -48,6 +79,14 @@ impl MasterKind {
             MasterKind::FeeItem => "收费项目",
             MasterKind::FeeStandard => "收费标准",
             MasterKind::MeterReading => "抄表读数",
+            MasterKind::SubsidyProgram => "补贴项目",
+            MasterKind::Disbursement => "补贴拨付",
+            MasterKind::Budget => "预算",
+            MasterKind::RevenueRule => "公共收益分成规则",
+            MasterKind::Roster => "成员名册",
+            MasterKind::RosterMember => "名册成员",
+            MasterKind::FixedAsset => "固定资产卡片",
+            MasterKind::Settlement => "补贴结余处理",
         }
     }
 }
@@ -59,6 +98,16 @@ pub struct MasterVersion {
     pub kind: String,
     pub row_id: i64,
     pub content: String,
+}
+
+/// A row's id in the chain from its key as the database renders it (pure): the id itself for a
+/// table with one, else the first 8 bytes of the key's SHA-256 (a budget's book, year and
+/// category; a member's roster and place).
+pub fn row_id_of(key: &str) -> i64 {
+    key.parse().unwrap_or_else(|_| {
+        let digest = Sha256::digest(key.as_bytes());
+        i64::from_le_bytes(digest[..8].try_into().expect("8 bytes")) & i64::MAX
+    })
 }
 
 /// The next link of the chain (pure).

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use crate::domain::ids::BookKey;
 use crate::domain::ids::CommunityId;
 use crate::error::Result;
-use crate::fees::seal::master::{MasterKind, MasterVersion};
+use crate::fees::seal::master::{row_id_of, MasterKind, MasterVersion};
 use crate::fees::seal::wings::{wing_sql, WingRow, WING_TABLES};
 use crate::fees::seal::{
     AllocationSeal, BillSeal, BillsSeal, PaymentSeal, ReversalSeal, RunSeal, SubledgerRows, VoidSeal, WaiverSeal, ALLOCATION_SOURCE_SQL,
@@ -84,19 +84,50 @@ pub trait SealTx: Send {
 /// Rows per INSERT statement of master versions (6 values each, under SQLite's 32,766).
 const VERSIONS_PER_INSERT: usize = 5_000;
 
-/// The columns of each kind that its versions record: everything but timestamps, whose text
-/// differs between drivers and sessions.
-fn master_columns(kind: MasterKind) -> (&'static str, &'static str) {
+/// The table of each kind, the key that names a row (as text: `row_id_of` reads it) and the
+/// columns its versions record: everything but timestamps, whose text differs between drivers
+/// and sessions.
+fn master_columns(kind: MasterKind) -> (&'static str, &'static str, &'static str) {
+    const ID: &str = "CAST(id AS TEXT)";
     match kind {
-        MasterKind::Household => ("households", "building, unit, room, area_m2_hundredths, kind, owner_name, phone, move_in_date"),
-        MasterKind::Unit => ("units", "code, kind, area_m2_hundredths, household_id, held_from, held_until"),
+        MasterKind::Household => ("households", ID, "building, unit, room, area_m2_hundredths, kind, owner_name, phone, move_in_date"),
+        MasterKind::Unit => ("units", ID, "code, kind, area_m2_hundredths, household_id, held_from, held_until"),
         MasterKind::FeeItem => {
-            ("fee_items", "book_id, code, name, basis, revenue_account_id, late_fee_ppm_per_day, late_fee_cap_percent, vat_rate")
+            ("fee_items", ID, "book_id, code, name, basis, revenue_account_id, late_fee_ppm_per_day, late_fee_cap_percent, vat_rate")
         }
-        MasterKind::FeeStandard => ("fee_standards", "fee_item_id, household_kind, unit_code, rate_yuan, valid_from, valid_until"),
+        MasterKind::FeeStandard => ("fee_standards", ID, "fee_item_id, household_kind, unit_code, rate_yuan, valid_from, valid_until"),
         MasterKind::MeterReading => {
-            ("meter_readings", "household_id, fee_item_id, period, reading, is_replacement, old_meter_final, new_meter_start")
+            ("meter_readings", ID, "household_id, fee_item_id, period, reading, is_replacement, old_meter_final, new_meter_start")
         }
+        MasterKind::SubsidyProgram => {
+            ("subsidy_programs", ID, "book_id, document_no, purpose, approved_fen, starts_on, ends_on, treatment, eligible, created_by")
+        }
+        MasterKind::Disbursement => ("subsidy_disbursements", ID, "program_id, disbursed_on, amount_fen, payee, reference, recorded_by"),
+        MasterKind::Budget => (
+            "budgets",
+            "CAST(book_id AS TEXT) || '/' || CAST(year AS TEXT) || '/' || category",
+            "book_id, year, category, amount_fen, set_by",
+        ),
+        MasterKind::RevenueRule => (
+            "public_revenue_rules",
+            "CAST(book_id AS TEXT) || '/' || CAST(from_on AS TEXT)",
+            "book_id, from_on, share_permille, decision, set_by",
+        ),
+        MasterKind::Roster => ("member_rosters", ID, "book_id, members, total_shares, imported_by"),
+        MasterKind::RosterMember => {
+            ("roster_members", "CAST(roster_id AS TEXT) || '/' || CAST(seq AS TEXT)", "roster_id, seq, member_no, name, household, shares")
+        }
+        MasterKind::FixedAsset => (
+            "fixed_assets",
+            ID,
+            "book_id, code, name, category, in_service_on, original_fen, life_months, residual_rate_bp, residual_fen, \
+             opening_accumulated_fen, method, expense_account, program_id, funded_fen, created_by",
+        ),
+        MasterKind::Settlement => (
+            "subsidy_settlements",
+            "CAST(program_id AS TEXT) || '/' || kind",
+            "program_id, kind, amount_fen, decision, settled_on, settled_by",
+        ),
     }
 }
 
@@ -286,12 +317,15 @@ macro_rules! impl_seal_tx {
             }
 
             async fn master_rows(&mut self, community_id: CommunityId, kind: MasterKind) -> Result<Vec<(i64, String)>> {
-                let (table, columns) = master_columns(kind);
+                let (table, key, columns) = master_columns(kind);
                 let sql = format!(
-                    "SELECT id, {}{columns}{} FROM {table} WHERE community_id = $1 ORDER BY id",
-                    $json_open, $json_close
+                    "SELECT {key}, {}{columns}{} FROM {table} WHERE community_id = $1 ORDER BY {}",
+                    $json_open,
+                    $json_close,
+                    if key == "CAST(id AS TEXT)" { "id" } else { key }
                 );
-                Ok(sqlx::query_as(&sql).bind(community_id).fetch_all(&mut *self.tx).await?)
+                let rows: Vec<(String, String)> = sqlx::query_as(&sql).bind(community_id).fetch_all(&mut *self.tx).await?;
+                Ok(rows.into_iter().map(|(key, content)| (row_id_of(&key), content)).collect())
             }
 
             async fn latest_master_versions(&mut self, community_id: CommunityId, kind: MasterKind) -> Result<Vec<(i64, String)>> {

@@ -424,7 +424,10 @@ pub async fn verify_master<S: FeesStore>(store: &S, community_id: CommunityId, f
     for v in &versions {
         latest.insert((v.kind.as_str(), v.row_id), v.content.as_str());
     }
-    for kind in MasterKind::ALL {
+    // A kind the chain has no version of yet (added to the chain after the community's first
+    // record) is sealed at its first write.
+    let recorded: std::collections::HashSet<&str> = versions.iter().map(|v| v.kind.as_str()).collect();
+    for kind in MasterKind::ALL.into_iter().filter(|k| recorded.contains(k.as_str())) {
         for (row_id, content) in tx.master_rows(community_id, kind).await? {
             match latest.remove(&(kind.as_str(), row_id)) {
                 Some(recorded) if recorded == content => {}
