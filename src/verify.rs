@@ -42,6 +42,10 @@ pub async fn verify_all<S: crate::http::AppStore>(store: &S) -> Result<VerifyRep
             findings.push(Finding { community: community.name.clone(), book: String::new(), invariant, message })
         })
         .await?;
+        crate::subsidies::verify_signoffs(store, &community, &mut |invariant, message| {
+            findings.push(Finding { community: community.name.clone(), book: String::new(), invariant, message })
+        })
+        .await?;
         ties(store, community.id, &mut |invariant, message| {
             findings.push(Finding { community: community.name.clone(), book: String::new(), invariant, message })
         })

@@ -20,4 +20,10 @@ CREATE INDEX asset_disposals_voucher ON asset_disposals (community_id, voucher_i
 -- The master-data chain also keeps the versions of the other wings' rows that no voucher seals
 -- (fees::seal::master): its kind CHECK widens.
 ALTER TABLE master_versions DROP CONSTRAINT master_versions_kind_check;
-ALTER TABLE master_versions ADD CONSTRAINT master_versions_kind_check CHECK (kind IN ('household','unit','fee_item','fee_standard','meter_reading','subsidy_program','disbursement','budget','revenue_rule','roster','roster_member','fixed_asset','settlement'));
+ALTER TABLE master_versions ADD CONSTRAINT master_versions_kind_check CHECK (kind IN ('household','unit','fee_item','fee_standard','meter_reading','subsidy_program','disbursement','budget','revenue_rule','roster','roster_member','fixed_asset','settlement','signoff'));
+
+-- A sign-off seals what it signed: the digest of the reconciliation's stored figures, the rows
+-- it saw and the differences it found (subsidies::signoff::sealed_digest); the sign-off itself
+-- is a version in the master-data chain, so one forged or deleted is named too. NULL for a
+-- sign-off made before.
+ALTER TABLE reconciliation_signoffs ADD COLUMN digest TEXT;

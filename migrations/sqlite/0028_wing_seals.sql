@@ -24,6 +24,12 @@ CREATE INDEX asset_disposals_voucher ON asset_disposals (community_id, voucher_i
 PRAGMA writable_schema = ON;
 UPDATE sqlite_schema
 SET sql = replace(sql, 'kind IN (''household'',''unit'',''fee_item'',''fee_standard'',''meter_reading'')',
-                       'kind IN (''household'',''unit'',''fee_item'',''fee_standard'',''meter_reading'',''subsidy_program'',''disbursement'',''budget'',''revenue_rule'',''roster'',''roster_member'',''fixed_asset'',''settlement'')')
+                       'kind IN (''household'',''unit'',''fee_item'',''fee_standard'',''meter_reading'',''subsidy_program'',''disbursement'',''budget'',''revenue_rule'',''roster'',''roster_member'',''fixed_asset'',''settlement'',''signoff'')')
 WHERE type = 'table' AND name = 'master_versions';
 PRAGMA writable_schema = RESET;
+
+-- A sign-off seals what it signed: the digest of the reconciliation's stored figures, the rows
+-- it saw and the differences it found (subsidies::signoff::sealed_digest); the sign-off itself
+-- is a version in the master-data chain, so one forged or deleted is named too. NULL for a
+-- sign-off made before.
+ALTER TABLE reconciliation_signoffs ADD COLUMN digest TEXT;

@@ -35,7 +35,7 @@ use store::{NewProgram, ProgramRow, SubsidiesStore, SubsidiesTx};
 
 pub use movements::{DisbursementInput, ReceiptInput};
 pub use release::Release;
-pub use signoff::{state_label as signoff_state, Statement};
+pub use signoff::{state_label as signoff_state, verify_signoffs, Statement};
 
 /// How the accountant books a program's money (DESIGN.md §2, Subsidy program).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

@@ -28,6 +28,9 @@ pub struct Statement {
     pub reconciliation: ReconciliationRow,
     pub differences: Vec<DifferenceRow>,
     pub signoffs: Vec<SignoffRow>,
+    /// A sign-off whose digest no longer matches the stored reconciliation: what was signed
+    /// was changed afterwards, and the signatures no longer stand.
+    pub broken: bool,
 }
 
 impl Statement {
@@ -35,12 +38,15 @@ impl Statement {
         self.signoffs.iter().find(|s| s.side == side)
     }
 
-    /// Both sides have signed.
+    /// Both sides have signed what the reconciliation still says.
     pub fn is_signed(&self) -> bool {
-        self.signed_by(SignSide::Company).is_some() && self.signed_by(SignSide::FinanceOffice).is_some()
+        !self.broken && self.signed_by(SignSide::Company).is_some() && self.signed_by(SignSide::FinanceOffice).is_some()
     }
 
     pub fn state_label(&self) -> &'static str {
+        if self.broken {
+            return "签字后对账内容被改动，签字不再成立（请运行 verify 核查）";
+        }
         state_label(self.signed_by(SignSide::Company).is_some(), self.signed_by(SignSide::FinanceOffice).is_some())
     }
 }
@@ -119,7 +125,10 @@ impl<S: SubsidiesStore + AccessStore> Subsidies<S> {
         if fingerprint(r.program_id, r.from_on, r.until_on, &now.seen, &difference_rows(&now.outcome)) != r.fingerprint {
             return Err(Error::Conflict(format!("对账单 #{id} 生成后，其期间内的拨付、到账或支出已有变动；请重新生成对账单后再签字")));
         }
-        tx.insert_signoff(community.id, id, side, &user, Utc::now()).await?;
+        // The sign-off seals what is stored, and enters the master-data chain.
+        let digest = sealed_digest(r, &tx.seen_rows(community.id, id).await?, &tx.differences(community.id, id).await?);
+        tx.insert_signoff(community.id, id, side, &user, Utc::now(), &digest).await?;
+        crate::fees::seal::master::record(&mut tx, community.id, &[crate::fees::seal::master::MasterKind::Signoff]).await?;
         let statement = statement_in(&mut tx, community, id).await?;
         tx.commit().await?;
         Ok(statement)
@@ -145,13 +154,40 @@ async fn statement_in<T: SubsidiesTx>(tx: &mut T, community: &CommunityRow, id: 
         .find(|r| r.id == id)
         .ok_or_else(|| Error::not_found(format!("对账单 #{id}")))?;
     let program = program_by_id(tx, community.id, reconciliation.program_id).await?;
-    Ok(Statement {
-        community: community.name.clone(),
-        program,
-        differences: tx.differences(community.id, id).await?,
-        signoffs: tx.signoffs(community.id, Some(id)).await?.into_iter().map(|(_, s)| s).collect(),
-        reconciliation,
-    })
+    let differences = tx.differences(community.id, id).await?;
+    let signoffs: Vec<SignoffRow> = tx.signoffs(community.id, Some(id)).await?.into_iter().map(|(_, s)| s).collect();
+    let now = sealed_digest(&reconciliation, &tx.seen_rows(community.id, id).await?, &differences);
+    let broken = signoffs.iter().any(|s| s.digest.as_deref().is_some_and(|d| d != now));
+    Ok(Statement { community: community.name.clone(), program, differences, signoffs, reconciliation, broken })
+}
+
+/// What a sign-off seals (pure): the reconciliation's stored figures and fingerprint, every row
+/// it saw and every difference it found, as stored.
+pub fn sealed_digest(r: &ReconciliationRow, seen: &[Seen], differences: &[DifferenceRow]) -> String {
+    let mut h = Sha256::new();
+    h.update(format!(
+        "reconciliation {} {} {} {} {} {} {} {}\n",
+        r.id, r.disbursed_fen, r.received_fen, r.spent_fen, r.spent_eligible_fen, r.differences, r.fingerprint, r.created_by
+    ));
+    h.update(fingerprint(r.program_id, r.from_on, r.until_on, seen, differences));
+    hex::encode(h.finalize())
+}
+
+/// `verify`'s check of a community's sign-offs: each against what is stored now. A forged or
+/// deleted sign-off is named by the master-data chain that records them.
+pub async fn verify_signoffs<S: SubsidiesStore>(store: &S, community: &CommunityRow, fail: &mut impl FnMut(u8, String)) -> Result<()> {
+    let mut tx = store.read().await?;
+    let signoffs = tx.signoffs(community.id, None).await?;
+    let mut ids: Vec<i64> = signoffs.iter().map(|(id, _)| *id).collect();
+    ids.dedup();
+    for id in ids {
+        let s = statement_in(&mut tx, community, id).await?;
+        if s.broken {
+            let who: Vec<String> = s.signoffs.iter().map(|o| format!("{}（{}）", o.side.label(), o.username)).collect();
+            fail(4, format!("对账单 #{id} 的签字（{}）与签字时的对账内容不符：对账行或差异在签字后被改动", who.join("、")));
+        }
+    }
+    Ok(())
 }
 
 /// The program's standing rows, reconciled over [from, until), with what changed since each

@@ -157,6 +157,8 @@ pub struct SignoffRow {
     pub side: SignSide,
     pub username: String,
     pub signed_at: DateTime<Utc>,
+    /// What it signed (`signoff::sealed_digest`); None for a sign-off made before they did.
+    pub digest: Option<String>,
 }
 
 #[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
@@ -296,6 +298,7 @@ pub trait SubsidiesTx: SpendingTx + super::settlement::SettlementTx + Send {
         side: SignSide,
         username: &str,
         at: DateTime<Utc>,
+        digest: &str,
     ) -> impl Future<Output = Result<()>> + Send;
     /// The community's receipts and releases beside their vouchers (`ledger::verify::check_ties`).
     fn ties(&mut self, community_id: CommunityId) -> impl Future<Output = Result<Vec<Tie>>> + Send;
@@ -569,15 +572,18 @@ macro_rules! impl_subsidies_tx {
             }
 
             async fn signoffs(&mut self, community_id: CommunityId, reconciliation_id: Option<i64>) -> Result<Vec<(i64, SignoffRow)>> {
-                let rows: Vec<(i64, SignSide, String, DateTime<Utc>)> = sqlx::query_as(
-                    "SELECT reconciliation_id, side, username, signed_at FROM reconciliation_signoffs \
+                let rows: Vec<(i64, SignSide, String, DateTime<Utc>, Option<String>)> = sqlx::query_as(
+                    "SELECT reconciliation_id, side, username, signed_at, digest FROM reconciliation_signoffs \
                      WHERE community_id = $1 AND ($2 IS NULL OR reconciliation_id = $2) ORDER BY reconciliation_id, signed_at",
                 )
                 .bind(community_id)
                 .bind(reconciliation_id)
                 .fetch_all(&mut *self.tx)
                 .await?;
-                Ok(rows.into_iter().map(|(id, side, username, signed_at)| (id, SignoffRow { side, username, signed_at })).collect())
+                Ok(rows
+                    .into_iter()
+                    .map(|(id, side, username, signed_at, digest)| (id, SignoffRow { side, username, signed_at, digest }))
+                    .collect())
             }
 
             async fn insert_signoff(
@@ -587,15 +593,17 @@ macro_rules! impl_subsidies_tx {
                 side: SignSide,
                 username: &str,
                 at: DateTime<Utc>,
+                digest: &str,
             ) -> Result<()> {
                 sqlx::query(
-                    "INSERT INTO reconciliation_signoffs (community_id, reconciliation_id, side, username, signed_at) VALUES ($1, $2, $3, $4, $5)",
+                    "INSERT INTO reconciliation_signoffs (community_id, reconciliation_id, side, username, signed_at, digest) VALUES ($1, $2, $3, $4, $5, $6)",
                 )
                 .bind(community_id)
                 .bind(reconciliation_id)
                 .bind(side)
                 .bind(username)
                 .bind(at)
+                .bind(digest)
                 .execute(&mut *self.tx)
                 .await?;
                 Ok(())

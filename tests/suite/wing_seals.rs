@@ -125,6 +125,15 @@ const TAMPERS: &[(&str, &str, &[&str])] = &[
     ("分成规则被改", "UPDATE public_revenue_rules SET share_permille = share_permille + 1", &["公共收益分成规则 #", "被绕过程序改动"]),
     ("名册成员股数被改", "UPDATE roster_members SET shares = shares + 1 WHERE seq = 3", &["名册成员 #", "被绕过程序改动"]),
     ("资产原值被改", "UPDATE fixed_assets SET original_fen = original_fen + 100", &["固定资产卡片 #", "被绕过程序改动"]),
+    ("签字后对账行被改", "UPDATE reconciliation_rows SET amount_fen = amount_fen + 1 WHERE reconciliation_id = 1", &["对账单 #1 的签字", "签字后被改动"]),
+    ("签字被删", "DELETE FROM reconciliation_signoffs WHERE reconciliation_id = 2 AND side = 'finance_office'", &["对账单签字 #", "被删除"]),
+    (
+        "伪造的签字",
+        "INSERT INTO reconciliation_signoffs (community_id, reconciliation_id, side, username, signed_at)
+         SELECT community_id, reconciliation_id, 'finance_office', username, signed_at FROM reconciliation_signoffs
+         WHERE reconciliation_id = 3 AND side = 'company'",
+        &["对账单签字 #", "被绕过程序写入"],
+    ),
     (
         "伪造的支出挂到手工凭证",
         "INSERT INTO expenses (community_id, book_id, spent_on, category, supplier, summary, amount_fen, payable, program_id, voucher_id, recorded_by, recorded_at)
@@ -156,4 +165,17 @@ async fn every_tamper_of_a_newer_wings_row_is_named_by_verify() {
         }
     }
     assert!(missed.is_empty(), "not named:\n{}", missed.join("\n"));
+
+    // A statement whose signed rows were changed never shows as signed by both sides.
+    let copy = copy_of(&demo).await;
+    drop_guards(&copy.url).await;
+    raw_sql(&copy.url, TAMPERS.iter().find(|t| t.0 == "签字后对账行被改").unwrap().1).await.unwrap();
+    let store = mingzhang::store::AnyStore::connect(&copy.url).await.unwrap();
+    mingzhang::with_store!(store, s => {
+        let ledger = Ledger::new(s.clone());
+        let community = ledger.community(None).await.unwrap();
+        let statement = mingzhang::subsidies::Subsidies::new(&ledger).statement(&community, 1).await.unwrap();
+        assert!(!statement.is_signed() && statement.state_label().contains("签字不再成立"), "{}", statement.state_label());
+        mingzhang::store::Store::close(&s).await;
+    });
 }

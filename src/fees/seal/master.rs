@@ -34,10 +34,11 @@ pub enum MasterKind {
     RosterMember,
     FixedAsset,
     Settlement,
+    Signoff,
 }
 
 impl MasterKind {
-    pub const ALL: [MasterKind; 13] = [
+    pub const ALL: [MasterKind; 14] = [
         MasterKind::Household,
         MasterKind::Unit,
         MasterKind::FeeItem,
@@ -51,6 +52,7 @@ impl MasterKind {
         MasterKind::RosterMember,
         MasterKind::FixedAsset,
         MasterKind::Settlement,
+        MasterKind::Signoff,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -68,6 +70,7 @@ impl MasterKind {
             MasterKind::RosterMember => "roster_member",
             MasterKind::FixedAsset => "fixed_asset",
             MasterKind::Settlement => "settlement",
+            MasterKind::Signoff => "signoff",
         }
     }
 
@@ -87,6 +90,7 @@ impl MasterKind {
             MasterKind::RosterMember => "名册成员",
             MasterKind::FixedAsset => "固定资产卡片",
             MasterKind::Settlement => "补贴结余处理",
+            MasterKind::Signoff => "对账单签字",
         }
     }
 }
