@@ -143,6 +143,11 @@ pub async fn verify_anchors<S: FeesStore>(store: &S, heads: &[HeadsFile], links:
     let anchors: Vec<&Anchor> = heads.iter().flat_map(|h| &h.anchors).collect();
     for a in anchors {
         if let Some(message) = check_anchor(store, a).await? {
+            // A chain behind its anchor because of a restore says so, and how far back.
+            let message = match restores_of(store, a).await?.and_then(|r| crate::fees::restore::explain(a, &r)) {
+                Some(why) => format!("{message}；{why}"),
+                None => message,
+            };
             findings.push(Finding { community: a.community.clone(), book: a.book.clone(), invariant: 4, message });
         }
     }
@@ -152,6 +157,15 @@ pub async fn verify_anchors<S: FeesStore>(store: &S, heads: &[HeadsFile], links:
         }
     }
     Ok(findings)
+}
+
+/// The restores of an anchor's book, if the book is still there.
+async fn restores_of<S: FeesStore>(store: &S, a: &Anchor) -> Result<Option<Vec<(String, crate::fees::restore::RestoreRow)>>> {
+    use crate::fees::restore::RestoreTx;
+    let mut tx = store.read().await?;
+    let Some(community) = tx.communities().await?.into_iter().find(|c| c.name == a.community) else { return Ok(None) };
+    let Some(book) = tx.books(community.id).await?.into_iter().find(|b| b.code == a.book) else { return Ok(None) };
+    Ok(Some(tx.restores(crate::domain::ids::BookKey { community_id: community.id, book_id: book.id }).await?))
 }
 
 /// Runs every wing's checks on one book; calls `fail(invariant, message)` for each finding.

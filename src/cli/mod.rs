@@ -113,6 +113,12 @@ pub enum Command {
         /// 备份文件
         #[arg(long)]
         from: std::path::PathBuf,
+        /// 备份之后已开出的最后一张纸质收据号（没有则写备份中的最后一张）；收据号从下一张起续，不会重号
+        #[arg(long, required_unless_present = "anchor")]
+        receipts_from: Option<i64>,
+        /// 恢复前保存的锚点文件（mingzhang anchor）：其收据数更大时从其后起续
+        #[arg(long)]
+        anchor: Option<std::path::PathBuf>,
     },
     /// 写出各账套当前的链头（锚点），请另行保存；日后 verify --anchor 据以发现被截断或改写的链尾
     Anchor {
@@ -278,11 +284,29 @@ pub async fn run(cli: Cli) -> Result<i32> {
             print_out(&format!("已备份到 {}\n", out.display()));
             return Ok(0);
         }
-        Command::Restore { from } => {
+        Command::Restore { from, receipts_from, anchor } => {
+            let anchors = match anchor {
+                Some(path) => crate::verify::HeadsFile::read(path)?.anchors,
+                None => Vec::new(),
+            };
             crate::store::backup::restore(from, &db).await?;
-            // Opening applies any migration newer than the backup.
-            with_store!(AnyStore::connect(&db).await?, s => crate::store::Store::close(&s).await);
-            print_out(&format!("已从 {} 恢复到 {}；请运行 verify 核对\n", from.display(), crate::store::redacted(&db)));
+            // Opening applies any migration newer than the backup; every book then records the
+            // restore and where its receipt numbers continue.
+            let recorded = with_store!(AnyStore::connect(&db).await?, s => {
+                let recorded = crate::fees::restore::record(&s, &from.display().to_string(), *receipts_from, &anchors).await;
+                crate::store::Store::close(&s).await;
+                recorded?
+            });
+            let mut out = format!("已从 {} 恢复到 {}\n", from.display(), crate::store::redacted(&db));
+            for (community, book, r) in recorded.iter().filter(|(_, _, r)| r.receipts_after > 0) {
+                out += &format!(
+                    "{community} {book}：备份止于第 {} 张凭证、收据 {}；收据号自 {} 起续\n",
+                    r.backup_chain_len,
+                    crate::fees::receipt_label(r.backup_receipts),
+                    crate::fees::receipt_label(r.receipts_after + 1)
+                );
+            }
+            print_out(&(out + "请运行 verify 核对；verify --anchor 说明备份之后的凭证是否须补录\n"));
             return Ok(0);
         }
         _ => {}

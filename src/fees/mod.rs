@@ -15,6 +15,7 @@ pub mod kinds;
 pub mod paper;
 mod payments;
 pub mod reports;
+pub mod restore;
 pub mod reversal;
 pub mod rules;
 pub mod seal;

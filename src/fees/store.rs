@@ -497,7 +497,7 @@ pub struct SubledgerPeriodRow {
 }
 
 /// The fee wing's statements, one method each (those of units in `fees::units`).
-pub trait FeesTx: UnitsTx + SealTx + Send {
+pub trait FeesTx: UnitsTx + SealTx + crate::fees::restore::RestoreTx + Send {
     fn households(&mut self, community_id: CommunityId) -> impl Future<Output = Result<Vec<HouseholdRow>>> + Send;
     fn household(&mut self, community_id: CommunityId, id: HouseholdId) -> impl Future<Output = Result<Option<HouseholdRow>>> + Send;
     /// The community's households among `ids`, in no order; an id of none is left out.

@@ -23,6 +23,10 @@ pub struct Anchor {
     pub book: String,
     pub seq: i64,
     pub hash: String,
+    /// The receipts the book had issued (absent from files written before): a restore
+    /// continues numbering after it (`fees::restore`).
+    #[serde(default)]
+    pub receipts: Option<i64>,
 }
 
 pub trait AnchorTx: Send {
@@ -79,6 +83,7 @@ pub async fn current_anchors<S: LedgerStore>(store: &S) -> Result<Vec<Anchor>> {
                 book: book.code.clone(),
                 seq: book.chain_len,
                 hash: book.chain_head.clone(),
+                receipts: Some(book.receipts_issued),
             });
         }
     }

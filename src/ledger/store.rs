@@ -55,6 +55,8 @@ pub struct BookRow {
     pub wechat_account: Option<String>,
     pub alipay_account: Option<String>,
     pub cash_flow_items: CashFlowItems,
+    /// Receipt numbers issued so far (the fee wing's counter, kept on the book's row).
+    pub receipts_issued: i64,
 }
 
 impl BookRow {
@@ -434,7 +436,8 @@ macro_rules! impl_ledger_tx {
             async fn books(&mut self, community_id: CommunityId) -> Result<Vec<BookRow>> {
                 Ok(sqlx::query_as(
                     "SELECT id, community_id, code, name, chart, standard, edition, profit_account, retained_account, start_period, chain_len, chain_head,
-                            payment_vouchers, vat_scheme, vat_rate, cash_account, bank_account, wechat_account, alipay_account, cash_flow_items
+                            payment_vouchers, vat_scheme, vat_rate, cash_account, bank_account, wechat_account, alipay_account, cash_flow_items,
+                            receipts_issued
                      FROM books WHERE community_id = $1 ORDER BY id",
                 )
                 .bind(community_id)

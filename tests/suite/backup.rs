@@ -32,6 +32,7 @@ async fn backup_and_restore<S: mingzhang::http::AppStore>(ledger: Ledger<S>, url
         bill_ids: None,
     };
     fees.pay(&book, &pay("k1", 10)).await.unwrap();
+    fees.close_days(&book, date(2025, 1, 10), "主管").await.unwrap();
     let heads = current_anchors(&ledger.store).await.unwrap();
 
     // Backed up while the store is open; a payment after it is not in the copy.
@@ -40,22 +41,46 @@ async fn backup_and_restore<S: mingzhang::http::AppStore>(ledger: Ledger<S>, url
     let (code, out, err) = cli(url, &["backup", "--out", file.to_str().unwrap()]);
     assert_eq!(code, 0, "{out}{err}");
     fees.pay(&book, &pay("k2", 11)).await.unwrap();
+    fees.close_days(&book, date(2025, 1, 11), "主管").await.unwrap();
     let (code, _, err) = cli(url, &["backup", "--out", file.to_str().unwrap()]);
     assert_eq!(code, 1, "a backup never overwrites a file");
     assert!(err.contains("已存在"), "{err}");
 
-    let target = empty_db().await;
-    let (code, out, err) = cli(&target.url, &["restore", "--from", file.to_str().unwrap()]);
+    // The original after the backup, as `mingzhang anchor` keeps it.
+    let anchor_file = dir.path().join("heads.json");
+    let (code, out, err) = cli(url, &["anchor", "--out", anchor_file.to_str().unwrap()]);
     assert_eq!(code, 0, "{out}{err}");
+
+    // Receipt No.000002 went out on paper after the backup: a restore must be told, or it
+    // would issue the number again.
+    let target = empty_db().await;
+    let (code, _, err) = cli(&target.url, &["restore", "--from", file.to_str().unwrap()]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--receipts-from"), "{err}");
+    let (code, out, err) = cli(&target.url, &["restore", "--from", file.to_str().unwrap(), "--receipts-from", "2"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("收据号自 No.000003 起续"), "{out}");
     let restored = mingzhang::store::AnyStore::connect(&target.url).await.unwrap();
     mingzhang::with_store!(restored, s => {
         let report = verify_all(&s).await.unwrap();
         assert!(report.is_clean(), "{:?}", report.findings);
-        assert_eq!(current_anchors(&s).await.unwrap(), heads, "the copy has the heads of the backup's moment");
+        let chains = |a: Vec<mingzhang::ledger::anchor::Anchor>| a.into_iter().map(|a| (a.book, a.seq, a.hash)).collect::<Vec<_>>();
+        assert_eq!(chains(current_anchors(&s).await.unwrap()), chains(heads.clone()), "the copy has the chains of the backup's moment");
+        // The next receipt is No.000003, never No.000002 again, and the gap is the restore's.
+        let ledger = Ledger::new(s.clone());
+        let book = ledger.book(ledger.community(None).await.unwrap().id, "company").await.unwrap();
+        let receipt = ledger.fees().pay(&book, &pay("k3", 12)).await.unwrap();
+        assert_eq!(receipt.number, 3);
+        let report = verify_all(&s).await.unwrap();
+        assert!(report.is_clean(), "the skipped number is the restore's: {:?}", report.findings);
         mingzhang::store::Store::close(&s).await;
     });
+    // verify --anchor says how far the restore took the books back.
+    let (code, out, err) = cli(&target.url, &["verify", "--anchor", anchor_file.to_str().unwrap()]);
+    assert_ne!(code, 0);
+    assert!(format!("{out}{err}").contains("从备份") && format!("{out}{err}").contains("须据原始凭证补录"), "{out}{err}");
     // A restore goes into a new database only.
-    let (code, _, err) = cli(&target.url, &["restore", "--from", file.to_str().unwrap()]);
+    let (code, _, err) = cli(&target.url, &["restore", "--from", file.to_str().unwrap(), "--receipts-from", "2"]);
     assert_eq!(code, 1);
     assert!(err.contains("已存在") || err.contains("不是空的"), "{err}");
 }

@@ -35,10 +35,11 @@ pub enum MasterKind {
     FixedAsset,
     Settlement,
     Signoff,
+    Restore,
 }
 
 impl MasterKind {
-    pub const ALL: [MasterKind; 14] = [
+    pub const ALL: [MasterKind; 15] = [
         MasterKind::Household,
         MasterKind::Unit,
         MasterKind::FeeItem,
@@ -53,6 +54,7 @@ impl MasterKind {
         MasterKind::FixedAsset,
         MasterKind::Settlement,
         MasterKind::Signoff,
+        MasterKind::Restore,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -71,6 +73,7 @@ impl MasterKind {
             MasterKind::FixedAsset => "fixed_asset",
             MasterKind::Settlement => "settlement",
             MasterKind::Signoff => "signoff",
+            MasterKind::Restore => "restore",
         }
     }
 
@@ -91,6 +94,7 @@ impl MasterKind {
             MasterKind::FixedAsset => "固定资产卡片",
             MasterKind::Settlement => "补贴结余处理",
             MasterKind::Signoff => "对账单签字",
+            MasterKind::Restore => "恢复记录",
         }
     }
 }

@@ -123,6 +123,7 @@ fn master_columns(kind: MasterKind) -> (&'static str, &'static str, &'static str
             "book_id, code, name, category, in_service_on, original_fen, life_months, residual_rate_bp, residual_fen, \
              opening_accumulated_fen, method, expense_account, program_id, funded_fen, created_by",
         ),
+        MasterKind::Restore => ("restores", ID, "book_id, backup_chain_len, backup_receipts, receipts_after, source"),
         MasterKind::Signoff => {
             ("reconciliation_signoffs", "CAST(reconciliation_id AS TEXT) || '/' || side", "reconciliation_id, side, username, digest")
         }

@@ -370,7 +370,11 @@ const RULES: &[Rule] = &[
     },
 ];
 
-async fn check_cross_references<T: SealTx>(tx: &mut T, book: &Book, fail: &mut impl FnMut(u8, String)) -> Result<()> {
+async fn check_cross_references<T: SealTx + crate::fees::restore::RestoreTx>(
+    tx: &mut T,
+    book: &Book,
+    fail: &mut impl FnMut(u8, String),
+) -> Result<()> {
     for rule in RULES {
         let broken = tx.pairs(rule.sql, book.key()).await?;
         for (a, b) in broken.iter().take(NAMED_PER_RULE) {
@@ -380,10 +384,22 @@ async fn check_cross_references<T: SealTx>(tx: &mut T, book: &Book, fail: &mut i
             fail(4, format!("（同类问题另有 {} 处）", broken.len() - NAMED_PER_RULE));
         }
     }
-    // Receipts are numbered 1, 2, … without a gap, up to the number the book has issued.
+    // Receipts are numbered 1, 2, … without a gap, up to the number the book has issued, but
+    // for the numbers a restore skipped (handed out on paper after its backup).
     let (numbers, issued) = tx.receipt_numbers(book.key()).await?;
+    let skipped: Vec<(i64, i64)> = tx
+        .restores(book.key())
+        .await?
+        .into_iter()
+        .map(|(_, r)| (r.backup_receipts, r.receipts_after))
+        .filter(|(from, to)| to > from)
+        .collect();
+    let skip = |after: i64| skipped.iter().find(|(from, _)| *from == after).map(|(_, to)| *to);
     let mut expected = 1;
     for n in &numbers {
+        if let Some(to) = skip(expected - 1).filter(|to| *n == to + 1) {
+            expected = to + 1;
+        }
         if *n != expected {
             let missing = match *n - expected {
                 1 => format!("缺 {}", receipt_label(expected)),
@@ -393,6 +409,9 @@ async fn check_cross_references<T: SealTx>(tx: &mut T, book: &Book, fail: &mut i
             fail(4, format!("收据号不连续：{} 之后是 {}（{missing}）", receipt_label(expected - 1), receipt_label(*n)));
         }
         expected = n + 1;
+    }
+    if let Some(to) = skip(expected - 1).filter(|to| *to == issued) {
+        expected = to + 1;
     }
     if expected - 1 != issued {
         fail(4, format!("账套已开出收据到 {}，而收款记录到 {}：收据被删除或改号", receipt_label(issued), receipt_label(expected - 1)));
