@@ -6,11 +6,11 @@ use std::future::Future;
 
 use chrono::{DateTime, Utc};
 
-use super::audit::{AuditEntry, AuditFilter, AuditRow};
+use super::audit::{link, AuditEntry, AuditFilter, AuditRow, ChainedRow};
 use super::Role;
 use crate::domain::ids::{CommunityId, HouseholdId};
 use crate::error::Result;
-use crate::store::{PgTx, SqliteTx, Store, ROWS_PER_INSERT};
+use crate::store::{PgTx, SqliteTx, Store};
 
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct UserRow {
@@ -82,6 +82,10 @@ pub trait AccessTx: Send {
     /// Appends entries to the audit log, one statement for all.
     fn insert_audit(&mut self, entries: &[AuditEntry<'_>], at: DateTime<Utc>) -> impl Future<Output = Result<()>> + Send;
     fn audit_rows(&mut self, filter: &AuditFilter) -> impl Future<Output = Result<Vec<AuditRow>>> + Send;
+    /// One chain's entries (a community's, or those of none), in the order written.
+    fn audit_chain(&mut self, community_id: Option<CommunityId>) -> impl Future<Output = Result<Vec<ChainedRow>>> + Send;
+    /// One chain's head as kept: (length, hash).
+    fn audit_head(&mut self, community_id: Option<CommunityId>) -> impl Future<Output = Result<(i64, String)>> + Send;
 }
 
 macro_rules! impl_access_tx {
@@ -290,21 +294,70 @@ macro_rules! impl_access_tx {
             }
 
             async fn insert_audit(&mut self, entries: &[AuditEntry<'_>], at: DateTime<Utc>) -> Result<()> {
-                for chunk in entries.chunks(ROWS_PER_INSERT) {
-                    let mut q = sqlx::QueryBuilder::new("INSERT INTO audit_log (at, user_id, username, community_id, action, target, address, request_id) ");
-                    q.push_values(chunk, |mut row, e| {
-                        row.push_bind(at)
-                            .push_bind(e.user_id)
-                            .push_bind(clip(e.username, 50))
-                            .push_bind(e.community_id)
-                            .push_bind(clip(e.action, 50))
-                            .push_bind(clip(e.target, 200))
-                            .push_bind(clip(e.address, 100))
-                            .push_bind(clip(e.request_id, 100));
-                    });
-                    q.build().execute(&mut *self.tx).await?;
+                // What both engines keep of the time, so the hash is of what is stored.
+                let at = DateTime::from_timestamp_micros(at.timestamp_micros()).unwrap_or(at);
+                let mut chains: Vec<Option<CommunityId>> = entries.iter().map(|e| e.community_id).collect();
+                chains.dedup();
+                chains.sort_by_key(|c| c.map(|c| c.0));
+                chains.dedup();
+                for chain in chains {
+                    let group: Vec<&AuditEntry<'_>> = entries.iter().filter(|e| e.community_id == chain).collect();
+                    let n = group.len() as i64;
+                    // Taking the chain's head row orders the writers of one chain.
+                    let chain_id = chain.map_or(0, |c| c.0);
+                    sqlx::query("INSERT INTO audit_heads (chain_id) VALUES ($1) ON CONFLICT (chain_id) DO NOTHING")
+                        .bind(chain_id)
+                        .execute(&mut *self.tx)
+                        .await?;
+                    let (last, mut head): (i64, String) =
+                        sqlx::query_as("UPDATE audit_heads SET seq = seq + $2 WHERE chain_id = $1 RETURNING seq, head")
+                            .bind(chain_id)
+                            .bind(n)
+                            .fetch_one(&mut *self.tx)
+                            .await?;
+                    for (i, e) in group.iter().enumerate() {
+                        let seq = last - n + 1 + i as i64;
+                        let (username, action, target) = (clip(e.username, 50), clip(e.action, 50), clip(e.target, 200));
+                        let (address, request_id) = (clip(e.address, 100), clip(e.request_id, 100));
+                        head = link(&head, seq, at, e.user_id, &username, e.community_id, [&action, &target, &address, &request_id]);
+                        sqlx::query(
+                            "INSERT INTO audit_log (at, user_id, username, community_id, action, target, address, request_id, seq, hash)
+                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                        )
+                        .bind(at)
+                        .bind(e.user_id)
+                        .bind(&username)
+                        .bind(e.community_id)
+                        .bind(&action)
+                        .bind(&target)
+                        .bind(&address)
+                        .bind(&request_id)
+                        .bind(seq)
+                        .bind(&head)
+                        .execute(&mut *self.tx)
+                        .await?;
+                    }
+                    sqlx::query("UPDATE audit_heads SET head = $2 WHERE chain_id = $1").bind(chain_id).bind(&head).execute(&mut *self.tx).await?;
                 }
                 Ok(())
+            }
+
+            async fn audit_chain(&mut self, community_id: Option<CommunityId>) -> Result<Vec<ChainedRow>> {
+                Ok(sqlx::query_as(
+                    "SELECT id, at, user_id, username, community_id, action, target, address, request_id, seq, hash FROM audit_log
+                     WHERE (community_id = $1 OR ($1 IS NULL AND community_id IS NULL)) ORDER BY id",
+                )
+                .bind(community_id)
+                .fetch_all(&mut *self.tx)
+                .await?)
+            }
+
+            async fn audit_head(&mut self, community_id: Option<CommunityId>) -> Result<(i64, String)> {
+                Ok(sqlx::query_as("SELECT seq, head FROM audit_heads WHERE chain_id = $1")
+                    .bind(community_id.map_or(0, |c| c.0))
+                    .fetch_optional(&mut *self.tx)
+                    .await?
+                    .unwrap_or((0, String::new())))
             }
 
             async fn audit_rows(&mut self, f: &AuditFilter) -> Result<Vec<AuditRow>> {

@@ -179,3 +179,41 @@ async fn every_tamper_of_a_newer_wings_row_is_named_by_verify() {
         mingzhang::store::Store::close(&s).await;
     });
 }
+
+/// A command at the terminal is audited like a request to the server, and the audit log is a
+/// hash chain: an entry changed or removed behind the program's back is named.
+#[tokio::test]
+async fn the_command_line_is_audited_and_the_audit_log_is_chained() {
+    let demo = demo_books().await;
+    let run = |db: &str, args: &[&str]| {
+        let out = mingzhang().arg("--db").arg(db).args(args).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    };
+    run(&demo.url, &["day-close", "--book", "company", "--date", "2026-01-31", "--user", "主管乙"]);
+    run(&demo.url, &["report", "trial-balance", "--book", "company", "--from", "2025-01", "--to", "2025-01"]);
+    let audited: Vec<(String, String)> = if is_pg(&demo.url) {
+        let mut conn = sqlx::PgConnection::connect(&demo.url).await.unwrap();
+        let rows = sqlx::query_as("SELECT username, action FROM audit_log ORDER BY id").fetch_all(&mut conn).await.unwrap();
+        conn.close().await.unwrap();
+        rows
+    } else {
+        let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", demo.url)).await.unwrap();
+        sqlx::query_as("SELECT username, action FROM audit_log ORDER BY id").fetch_all(&mut conn).await.unwrap()
+    };
+    assert_eq!(audited, vec![("主管乙".to_string(), "cli.day-close".to_string())], "a report writes no entry");
+    for (sql, expect) in [
+        ("UPDATE audit_log SET target = '改过' WHERE action = 'cli.day-close'", "被改动"),
+        ("DELETE FROM audit_log WHERE action = 'cli.day-close'", "链尾被删除或改写"),
+    ] {
+        let copy = copy_of(&demo).await;
+        drop_guards(&copy.url).await;
+        assert_eq!(raw_sql(&copy.url, sql).await.unwrap(), 1);
+        let store = mingzhang::store::AnyStore::connect(&copy.url).await.unwrap();
+        let findings: Vec<String> = mingzhang::with_store!(store, s => {
+            let report = verify_all(&s).await.unwrap();
+            mingzhang::store::Store::close(&s).await;
+            report.findings.into_iter().map(|f| f.message).collect()
+        });
+        assert!(findings.iter().any(|m| m.contains("审计日志") && m.contains(expect)), "{sql}: {findings:#?}");
+    }
+}
