@@ -37,7 +37,29 @@ impl TextTable {
             return Err(Error::invalid("导入文件", format!("最多 {MAX_IMPORT_ROWS} 行，文件有 {} 行", table.rows.len())));
         }
         table.rows.retain(|r| r.cells.iter().any(|c| !c.trim().is_empty()));
+        table.refuse_cells_without_header()?;
         Ok(table)
+    }
+
+    /// A cell under no column name (beyond the header, or under a blank one) would be dropped
+    /// by every importer, which reads columns by name: it is refused, naming its row and column.
+    fn refuse_cells_without_header(&self) -> Result<()> {
+        let named = |index: usize| self.headers.get(index).is_some_and(|h| !h.trim().is_empty());
+        for row in &self.rows {
+            if let Some((index, text)) = row.cells.iter().enumerate().find(|(i, c)| !c.trim().is_empty() && !named(*i)) {
+                return Err(Error::csv(
+                    row.number,
+                    "",
+                    format!(
+                        "第 {} 列（{} 列）有内容“{}”，但表头此列没有列名；请删去这些内容，或在第 1 行为此列填上列名。未导入任何一行",
+                        index + 1,
+                        column_letters(index),
+                        text.trim()
+                    ),
+                ));
+            }
+        }
+        Ok(())
     }
 
     fn csv(bytes: &[u8]) -> Result<TextTable> {
@@ -93,6 +115,18 @@ impl TextTable {
     }
 }
 
+/// A column's name in a spreadsheet program: A, B, …, Z, AA, AB, … for index 0, 1, ….
+fn column_letters(index: usize) -> String {
+    let mut letters = Vec::new();
+    let mut n = index + 1;
+    while n > 0 {
+        let digit = (n - 1) % 26;
+        letters.push(char::from(b'A' + digit as u8));
+        n = (n - 1) / 26;
+    }
+    letters.iter().rev().collect()
+}
+
 /// A cell as text: numbers by their shortest decimal form (never through a rounding float
 /// format), dates as yyyy-mm-dd.
 fn cell_text(cell: &Data) -> String {
@@ -100,5 +134,21 @@ fn cell_text(cell: &Data) -> String {
         Data::DateTime(_) | Data::DateTimeIso(_) => cell.as_date().map(|d| d.to_string()).unwrap_or_else(|| cell.to_string()),
         Data::Empty => String::new(),
         other => other.to_string().trim().to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_are_named_as_a_spreadsheet_names_them() {
+        assert_eq!(column_letters(0), "A");
+        assert_eq!(column_letters(7), "H");
+        assert_eq!(column_letters(25), "Z");
+        assert_eq!(column_letters(26), "AA");
+        assert_eq!(column_letters(27), "AB");
+        assert_eq!(column_letters(701), "ZZ");
+        assert_eq!(column_letters(702), "AAA");
     }
 }
