@@ -462,27 +462,48 @@ fn parse_line_arg(flag: &str, text: &str, debit_side: bool) -> Result<LineInput>
     let mut parts = text.splitn(3, [',', '，']);
     let (code, amount, summary) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""), parts.next().unwrap_or(""));
     let fen = Fen::parse(amount).map_err(|e| Error::invalid(flag, format!("“{text}”的金额{e}（格式：科目编码,金额,摘要）")))?;
-    if continues_a_number(amount, summary) {
+    if let Some(grouped) = continues_a_number(amount, summary) {
+        // The rule every amount follows (domain::number), said of the amount as typed.
+        let plain = match crate::domain::number::parse_decimal(&grouped) {
+            Err(crate::domain::number::NumberError::Grouping(plain)) => plain,
+            _ => grouped.replace(',', ""),
+        };
         return Err(Error::invalid(
             flag,
-            format!("“{text}”的金额像是带千位分隔符的数，金额请不要写逗号（例如 8600.00）；格式：科目编码,金额,摘要"),
+            format!("“{text}”中的金额“{grouped}”不能含千位分隔符，请写作 {plain}（格式：科目编码,金额,摘要）"),
         ));
     }
     let (debit, credit) = if debit_side { (fen, Fen::ZERO) } else { (Fen::ZERO, fen) };
     Ok(LineInput::new(summary.trim(), code.trim(), debit, credit, Dimensions::default()))
 }
 
-/// Whether `summary` looks like the rest of an amount split at a thousands separator: the
-/// amount is 1–3 digits and the summary starts with three digits, then a decimal part, a
-/// separator or nothing.
-fn continues_a_number(amount: &str, summary: &str) -> bool {
+/// The amount as typed when `summary` looks like its rest, split at a thousands separator: the
+/// amount is 1–3 digits and the summary starts with groups of three digits, then a decimal
+/// part, a separator or nothing.
+fn continues_a_number(amount: &str, summary: &str) -> Option<String> {
     let amount = amount.trim();
-    let head: String = summary.trim_start().chars().take_while(|c| c.is_ascii_digit()).collect();
-    let rest = summary.trim_start()[head.len()..].chars().next();
-    (1..=3).contains(&amount.len())
-        && amount.chars().all(|c| c.is_ascii_digit())
-        && head.len() == 3
-        && matches!(rest, None | Some('.' | ',' | '，'))
+    if !(1..=3).contains(&amount.len()) || !amount.chars().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let mut grouped = amount.to_string();
+    let mut rest = summary.trim_start();
+    loop {
+        let head: String = rest.chars().take_while(|c| c.is_ascii_digit()).collect();
+        if head.len() != 3 {
+            return None;
+        }
+        grouped += &format!(",{head}");
+        rest = &rest[3..];
+        match rest.chars().next() {
+            Some(',') if rest[1..].starts_with(|c: char| c.is_ascii_digit()) => rest = &rest[1..],
+            Some('.') => {
+                let decimals: String = rest[1..].chars().take_while(|c| c.is_ascii_digit()).collect();
+                return Some(format!("{grouped}.{decimals}"));
+            }
+            None | Some(',' | '，') => return Some(grouped),
+            _ => return None,
+        }
+    }
 }
 
 impl VoucherContent {

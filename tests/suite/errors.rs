@@ -4,6 +4,8 @@
 use crate::common;
 
 use common::*;
+use mingzhang::access::{NewUser, Role};
+use serde_json::{json, Value};
 
 fn run(db: &str, args: &[&str]) -> (i32, String, String) {
     let out = mingzhang().arg("--db").arg(db).args(args).output().expect("run mingzhang");
@@ -53,4 +55,101 @@ async fn an_import_drops_nothing_it_was_given() {
     let err = refused(url, &["import", "opening", "--book", "company", "--file", opening.to_str().unwrap()]);
     assert!(err.contains("第 3 行") && err.contains("第 4 列（D 列）"), "{err}");
     assert_eq!(snapshot(url).await, before, "a refused opening file writes nothing");
+}
+
+/// A community, 错误社区, with two households (1-1-101, 1-1-102) billed for January 2025 and
+/// a cashier and an accountant of its own; returns its id and their API tokens.
+async fn api_community(url: &str) -> (i64, String, String) {
+    let store = mingzhang::store::AnyStore::connect(url).await.unwrap();
+    let id = mingzhang::with_store!(store, s => {
+        let ledger = mingzhang::ledger::Ledger::new(s.clone());
+        let book = two_households(&ledger, "错误社区", "2.00").await;
+        mingzhang::fees::Fees::new(&ledger).run_billing(&book, period(2025, 1), &[], "会计").await.unwrap();
+        let access = mingzhang::access::Access::new(s.clone());
+        let community = [book.row.community_id];
+        for (username, role) in [("cashier_e", Role::Cashier), ("accountant_e", Role::Accountant)] {
+            let new = NewUser { username, display_name: username, roles: &[role], communities: &community, street: "", password: None };
+            access.add_user(&new).await.unwrap();
+        }
+        mingzhang::store::Store::close(&s).await;
+        book.row.community_id.0
+    });
+    (id, crate::web::token(url, "cashier_e").await, crate::web::token(url, "accountant_e").await)
+}
+
+/// A JSON error of the API: its status, code and message.
+async fn api_error(r: reqwest::Response) -> (u16, String, String) {
+    let status = r.status().as_u16();
+    let text = r.text().await.unwrap();
+    let body: Value = serde_json::from_str(&text).unwrap_or_else(|_| panic!("the error is JSON: {status} {text}"));
+    (status, body["code"].as_str().unwrap_or_default().to_string(), body["message"].as_str().unwrap_or_default().to_string())
+}
+
+/// Thousands separators are refused on every door, naming the field and the rule, with the
+/// number as it must be written: the CLI's payment and voucher line, the API's payment and
+/// voucher, a household file's area and a fee standard's rate.
+#[tokio::test]
+async fn every_amount_and_area_refuses_thousands_separators_alike() {
+    let db = fresh_db().await;
+    let url = db.url.as_str();
+    let (community, cashier, accountant) = api_community(url).await;
+    let before = crate::web::books_snapshot(url).await;
+    let pay = [
+        "pay",
+        "--book",
+        "company",
+        "--household",
+        "1-1-101",
+        "--method",
+        "现金",
+        "--cashier",
+        "出纳",
+        "--date",
+        "2025-01-20",
+        "--key",
+        "sep-1",
+    ];
+    let err = refused(url, &[&pay[..], &["--amount", "1,000.00"]].concat());
+    assert!(err.contains("--amount") && err.contains("“1,000.00”不能含千位分隔符，请写作 1000.00"), "{err}");
+    let add = ["voucher", "add", "--book", "company", "--date", "2025-01-08", "--user", "会计"];
+    let err = refused(url, &[&add[..], &["--debit", "1001,1,000.00,收费", "--credit", "500101,1000.00,收费"]].concat());
+    assert!(err.contains("--debit") && err.contains("“1,000.00”不能含千位分隔符，请写作 1000.00"), "{err}");
+    let err = refused(
+        url,
+        &["fee", "standard", "--book", "company", "--item", "WYF", "--kind", "商铺", "--rate", "1,200", "--from", "2025-01-01"],
+    );
+    assert!(err.contains("单价") && err.contains("“1,200”不能含千位分隔符，请写作 1200"), "{err}");
+    let dir = tempfile::tempdir().unwrap();
+    let households = dir.path().join("households.csv");
+    std::fs::write(&households, "楼栋,单元,房号,建筑面积,类型,业主\n2,1,101,\"1,000\",商铺,孙八\n").unwrap();
+    let err = refused(url, &["household", "import", "--file", households.to_str().unwrap()]);
+    assert!(err.contains("第 2 行“建筑面积”列") && err.contains("“1,000”不能含千位分隔符，请写作 1000"), "{err}");
+
+    let server = crate::web::Server::start(url);
+    let api = crate::web::client();
+    let r = api
+        .post(server.url(&format!("/api/v1/communities/{community}/payments")))
+        .bearer_auth(&cashier)
+        .header("idempotency-key", "sep-1")
+        .json(&json!({ "household_id": 1, "amount": "1,000.00", "method": "cash", "date": "2025-01-20" }))
+        .send()
+        .await
+        .unwrap();
+    let (status, code, message) = api_error(r).await;
+    assert_eq!((status, code.as_str()), (422, "invalid"), "{message}");
+    assert!(message.contains("收款金额“1,000.00”不能含千位分隔符，请写作 1000.00"), "{message}");
+    let lines = json!({ "date": "2025-01-10", "lines": [
+        { "summary": "收费", "account": "1001", "debit": "1,000.00" },
+        { "summary": "收费", "account": "500101", "credit": "1000.00" } ] });
+    let r = api
+        .post(server.url(&format!("/api/v1/communities/{community}/vouchers")))
+        .bearer_auth(&accountant)
+        .json(&lines)
+        .send()
+        .await
+        .unwrap();
+    let (status, _, message) = api_error(r).await;
+    assert_eq!(status, 422, "{message}");
+    assert!(message.contains("借方") && message.contains("“1,000.00”不能含千位分隔符，请写作 1000.00"), "{message}");
+    assert!(crate::web::books_snapshot(url).await == before, "a refused amount or area writes nothing");
 }

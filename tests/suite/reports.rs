@@ -131,7 +131,10 @@ async fn opening<S: mingzhang::http::AppStore>(ledger: Ledger<S>, url: &str) {
         assert!(err.to_string().contains(message), "«{err}» should contain «{message}»");
     }
     assert_eq!(snapshot(url).await, before, "a refused import writes nothing");
-    let n = ledger.import_opening(&book, "code,name,debit,credit\n1001,库存现金,\"1,200.50\",\n3001,实收资本,,1200.50\n").await.unwrap();
+    let err =
+        ledger.import_opening(&book, "code,name,debit,credit\n1001,库存现金,\"1,200.50\",\n3001,实收资本,,1200.50\n").await.unwrap_err();
+    assert!(err.to_string().contains("第 2 行“借方余额”列：“1,200.50”不能含千位分隔符，请写作 1200.50"), "{err}");
+    let n = ledger.import_opening(&book, "code,name,debit,credit\n1001,库存现金,1200.50,\n3001,实收资本,,1200.50\n").await.unwrap();
     assert_eq!(n, 2);
     post(&ledger, &book, &voucher(date(2025, 1, 2), vec![line("1001", 1, 0), line("500101", 0, 1)])).await;
     let err = ledger.import_opening(&book, "科目编码,借方余额,贷方余额\n1001,1.00,\n3001,,1.00\n").await.unwrap_err();
