@@ -918,7 +918,7 @@ const DEFAULT_DEMO_DB: &str = "mingzhang-demo.db";
 pub(crate) async fn run_demo(db: Option<&str>, seed: u64, year: i32, households: usize, serve: Option<&str>) -> Result<i32> {
     let db = match db {
         Some(db) => {
-            if !crate::store::is_postgres(db) && std::path::Path::new(db).exists() {
+            if !crate::store::is_postgres(db) && crate::store::sqlite_file(db)?.exists() {
                 return Err(Error::invalid("--db", format!("演示数据须建在新数据库上，文件 {db} 已存在（请删除或换一个 --db）")));
             }
             db
@@ -933,7 +933,7 @@ pub(crate) async fn run_demo(db: Option<&str>, seed: u64, year: i32, households:
             DEFAULT_DEMO_DB
         }
     };
-    let store = AnyStore::connect(db).await?;
+    let store = AnyStore::create(db).await?;
     store.pin_writer_here();
     with_store!(store, s => {
         let ledger = Ledger::new(s.clone());

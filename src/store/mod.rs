@@ -17,6 +17,7 @@ mod types;
 pub(crate) use types::text_enum;
 
 use std::future::Future;
+use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 
@@ -79,9 +80,49 @@ pub fn redacted(url: &str) -> String {
     }
 }
 
-/// The SQLite file a `--db` value names (`sqlite://x.db`, `sqlite:x.db` or the path itself).
-pub(crate) fn sqlite_path(url: &str) -> &str {
-    url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url)
+/// The SQLite file a `--db` value names. A plain path is a path, taken as written: `lit%41.db`
+/// is the file of that name. Only an `sqlite:` URL (`sqlite://x.db`, `sqlite:x.db`) is a URL,
+/// its `%XX` escapes decoded as every URL's are. A query (`x.db?mode=memory`) is refused either
+/// way, since its options would change where the books are kept.
+pub(crate) fn sqlite_file(url: &str) -> Result<PathBuf> {
+    let (path, is_url) = match url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+        Some(path) => (path, true),
+        None => (url, false),
+    };
+    if path.contains('?') {
+        return Err(Error::invalid(
+            "--db",
+            format!("SQLite 数据库“{path}”不能带查询参数（如 ?mode=memory，会使账簿不写入文件）；请只写文件路径"),
+        ));
+    }
+    if path.is_empty() {
+        return Err(Error::invalid("--db", "未写数据库文件的路径，例如 --db 账本.db"));
+    }
+    if !is_url {
+        return Ok(PathBuf::from(path));
+    }
+    percent_decoded(path).map(PathBuf::from).ok_or_else(|| {
+        Error::invalid("--db", format!("“{url}”中的 % 须为 %XX 形式的 UTF-8 转义；文件名含 % 时请直接写路径，不加 sqlite: 前缀"))
+    })
+}
+
+/// `text` with each `%XX` replaced by its byte, if the escapes are whole and the result is
+/// UTF-8.
+fn percent_decoded(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
 }
 
 /// Whether a `--db` value names a PostgreSQL server rather than an SQLite file.
@@ -96,39 +137,47 @@ pub enum AnyStore {
 }
 
 impl AnyStore {
-    /// `postgres://…` or `postgresql://…` selects PostgreSQL; `sqlite:…` or a plain file path
-    /// selects an SQLite file (created if missing). Migrations are applied at connect.
+    /// Opens existing books. `postgres://…` or `postgresql://…` selects PostgreSQL; `sqlite:…`
+    /// or a plain file path (see `sqlite_file`) selects an SQLite file, which must exist: only
+    /// `create` makes one, so a mistyped path never opens an empty book. Migrations are
+    /// applied at connect.
     ///
-    /// A PostgreSQL URL's query (`?sslmode=require`) is the driver's and honoured; an SQLite
-    /// path with one (`x.db?mode=memory`) is refused, since its options would change where the
-    /// books are kept. A database that cannot be opened is named in the error (without a
-    /// password), beside the driver's reason.
+    /// A PostgreSQL URL's query (`?sslmode=require`) is the driver's and honoured. A database
+    /// that cannot be opened is named in the error (without a password), with what to do.
     pub async fn connect(url: &str) -> Result<AnyStore> {
-        let opened = match is_postgres(url) {
-            true => PgStore::connect(url).await.map(AnyStore::Postgres),
-            false => {
-                let path = sqlite_path(url);
-                if path.contains('?') {
-                    return Err(Error::invalid(
-                        "--db",
-                        format!("SQLite 数据库“{path}”不能带查询参数（如 ?mode=memory，会使账簿不写入文件）；请只写文件路径"),
-                    ));
-                }
-                if std::path::Path::new(path).exists() && !writable(path) {
-                    return Err(Error::invalid(
-                        "--db",
-                        format!("数据库文件 {path} 为只读，此命令须写入；只读的账簿可用 report、verify、anchor、export 读取"),
-                    ));
-                }
-                SqliteStore::open(path).await.map(AnyStore::Sqlite)
-            }
-        };
-        opened.map_err(|e| match e {
-            Error::Database(_) | Error::Migrate(_) | Error::Io(_) => {
-                Error::invalid("--db", format!("无法打开数据库 {}：{e}", redacted(url)))
-            }
-            other => other,
-        })
+        AnyStore::open(url, false).await
+    }
+
+    /// As `connect`, but a missing SQLite file is created (`init`, the demo, a test's database).
+    pub async fn create(url: &str) -> Result<AnyStore> {
+        AnyStore::open(url, true).await
+    }
+
+    async fn open(url: &str, create: bool) -> Result<AnyStore> {
+        if is_postgres(url) {
+            return PgStore::connect(url).await.map(AnyStore::Postgres).map_err(|e| opening_failed(url, e));
+        }
+        let path = sqlite_file(url)?;
+        let shown = path.display();
+        if path.is_dir() {
+            return Err(Error::invalid(
+                "--db",
+                format!("“{shown}”是文件夹，不是数据库文件；请写出其中的数据库文件，例如 {}", path.join("账本.db").display()),
+            ));
+        }
+        if !create && !path.exists() {
+            return Err(Error::invalid(
+                "--db",
+                format!("数据库文件 {shown} 不存在（路径写错了？）；新建账本请先运行：mingzhang --db {shown} init 社区名称"),
+            ));
+        }
+        if path.exists() && !writable(&path) {
+            return Err(Error::invalid(
+                "--db",
+                format!("数据库文件 {shown} 为只读，此命令须写入；只读的账簿可用 report、verify、anchor、export 读取"),
+            ));
+        }
+        SqliteStore::open(&path, create).await.map(AnyStore::Sqlite).map_err(|e| opening_failed(url, e))
     }
 
     /// Opens the books for a command that only reads them: as `connect` does, except that an
@@ -136,14 +185,14 @@ impl AnyStore {
     /// `SqliteStore::open_read_only`) instead of failing. A PostgreSQL user granted only
     /// SELECT reads through `connect` already.
     pub async fn connect_for_reading(url: &str) -> Result<AnyStore> {
-        let path = sqlite_path(url);
-        if is_postgres(url) || path.contains('?') || !std::path::Path::new(path).exists() || writable(path) {
+        if is_postgres(url) {
             return AnyStore::connect(url).await;
         }
-        SqliteStore::open_read_only(path).await.map(AnyStore::Sqlite).map_err(|e| match e {
-            Error::Database(_) | Error::Io(_) => Error::invalid("--db", format!("无法只读打开数据库 {}：{e}", redacted(url))),
-            other => other,
-        })
+        let path = sqlite_file(url)?;
+        if !path.is_file() || writable(&path) {
+            return AnyStore::connect(url).await;
+        }
+        SqliteStore::open_read_only(&path).await.map(AnyStore::Sqlite).map_err(|e| opening_failed(url, e))
     }
 
     /// For a process that writes from one thread (the command line, the benchmarks): keeps
@@ -155,8 +204,16 @@ impl AnyStore {
     }
 }
 
+/// A database that would not open, named (without a password) beside the driver's reason.
+fn opening_failed(url: &str, e: Error) -> Error {
+    match e {
+        Error::Database(_) | Error::Migrate(_) | Error::Io(_) => Error::invalid("--db", format!("无法打开数据库 {}：{e}", redacted(url))),
+        other => other,
+    }
+}
+
 /// Whether this process may write the file at `path`.
-fn writable(path: &str) -> bool {
+fn writable(path: &Path) -> bool {
     std::fs::OpenOptions::new().write(true).open(path).is_ok()
 }
 
@@ -170,4 +227,21 @@ macro_rules! with_store {
             $crate::store::AnyStore::Postgres($store) => $body,
         }
     };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_plain_path_is_a_path_and_only_an_sqlite_url_is_decoded() {
+        assert_eq!(sqlite_file("lit%41.db").unwrap(), PathBuf::from("lit%41.db"));
+        assert_eq!(sqlite_file("sqlite:lit%41.db").unwrap(), PathBuf::from("litA.db"));
+        assert_eq!(sqlite_file("sqlite://dir/%E8%B4%A6.db").unwrap(), PathBuf::from("dir/账.db"));
+        assert_eq!(sqlite_file("sqlite:///tmp/x.db").unwrap(), PathBuf::from("/tmp/x.db"));
+        assert!(sqlite_file("sqlite:50%.db").is_err(), "a bare % in a URL");
+        assert!(sqlite_file("x.db?mode=memory").is_err());
+        assert!(sqlite_file("sqlite:x.db?mode=memory").is_err());
+        assert!(sqlite_file("").is_err());
+    }
 }

@@ -153,3 +153,78 @@ async fn every_amount_and_area_refuses_thousands_separators_alike() {
     assert!(message.contains("借方") && message.contains("“1,000.00”不能含千位分隔符，请写作 1000.00"), "{message}");
     assert!(crate::web::books_snapshot(url).await == before, "a refused amount or area writes nothing");
 }
+
+/// Runs the binary in `dir` (so relative `--db` paths land there).
+fn run_in(dir: &std::path::Path, args: &[&str]) -> (i32, String, String) {
+    let out = mingzhang().current_dir(dir).env_remove("DATABASE_URL").args(args).output().expect("run mingzhang");
+    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+/// The files of a folder but SQLite's WAL and shared-memory files, sorted.
+fn files_in(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| !n.ends_with("-wal") && !n.ends_with("-shm"))
+        .collect();
+    names.sort();
+    names
+}
+
+/// A plain `--db` path is a path, never URL-decoded: `lit%41.db` is that file, in `init` and
+/// after. Only an `sqlite:` URL is decoded. No command but `init` creates a file: any other on
+/// a missing one is refused naming it and saying to run init first.
+#[test]
+fn a_db_path_is_taken_as_written_and_only_init_creates_a_file() {
+    if pg_admin_url().is_some() {
+        return; // SQLite files only.
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let here = dir.path();
+    let (code, _, err) = run_in(here, &["--db", "lit%41.db", "init", "百分号社区"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(files_in(here), ["lit%41.db"], "init makes the file named, not litA.db");
+    let (code, out, err) = run_in(
+        here,
+        &[
+            "--db",
+            "lit%41.db",
+            "book",
+            "create",
+            "--code",
+            "company",
+            "--name",
+            "物业公司",
+            "--chart",
+            "small_enterprise",
+            "--start",
+            "2025-01",
+        ],
+    );
+    assert_eq!(code, 0, "the community is found in the file init made: {err}{out}");
+    let (code, out, err) = run_in(here, &["--db", "lit%41.db", "book", "list"]);
+    assert!(code == 0 && out.contains("物业公司"), "{err}{out}");
+    assert_eq!(files_in(here), ["lit%41.db"]);
+
+    for (db, named) in [
+        ("missing.db", "missing.db"),
+        ("sqlite:missing.db", "missing.db"),
+        ("sqlite:lit%41.db", "litA.db"),
+        ("sqlite://sub/x.db", "sub/x.db"),
+    ] {
+        for command in
+            [&["book", "list"][..], &["verify"], &["report", "trial-balance", "--book", "company"], &["serve", "--listen", "127.0.0.1:0"]]
+        {
+            let (code, out, err) = run_in(here, &[&["--db", db][..], command].concat());
+            assert_ne!(code, 0, "{db} {command:?}: {out}");
+            assert!(err.contains(&format!("数据库文件 {named} 不存在")) && err.contains("init"), "{db} {command:?}: {err}");
+        }
+    }
+    assert_eq!(files_in(here), ["lit%41.db"], "no refused command made a file");
+    // An sqlite: URL is decoded, in init as after it.
+    let (code, _, err) = run_in(here, &["--db", "sqlite:url%41.db", "init", "网址社区"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, out, err) = run_in(here, &["--db", "urlA.db", "user", "list"]);
+    assert_eq!(code, 0, "{err}{out}");
+    assert_eq!(files_in(here), ["lit%41.db", "urlA.db"]);
+}
