@@ -193,7 +193,7 @@ pub async fn run<S: crate::http::AppStore>(ledger: &Ledger<S>, cli: &Cli) -> Res
             let text = serde_json::to_string_pretty(&file).expect("anchors serialize") + "\n";
             match out {
                 Some(path) => {
-                    std::fs::write(path, &text).map_err(|e| Error::invalid("--out", format!("无法写入 {}：{e}", path.display())))?;
+                    super::write_file("--out", path, text.as_bytes())?;
                     print_out(&format!("已写出 {} 个账套的链头到 {}\n", file.anchors.len(), path.display()));
                 }
                 None => print_out(&text),
@@ -217,7 +217,7 @@ pub async fn run<S: crate::http::AppStore>(ledger: &Ledger<S>, cli: &Cli) -> Res
         }
         Command::Import(ImportCommand::Opening { book, file }) => {
             let book = book_of(ledger, cli, book).await?;
-            let n = ledger.import_opening(&book, &std::fs::read_to_string(file)?).await?;
+            let n = ledger.import_opening(&book, &super::read_text("--file", file)?).await.map_err(super::naming_file(file))?;
             print_out(&format!("已导入期初余额 {n} 个科目\n"));
         }
         Command::Verify { format, anchor, link } => {
@@ -340,7 +340,9 @@ fn accounts_text(book: &Book) -> String {
 async fn export_hledger<S: LedgerStore>(ledger: &Ledger<S>, book: &Book, out: Option<&PathBuf>) -> Result<()> {
     match out {
         Some(path) => {
-            let mut file = std::io::BufWriter::new(std::fs::File::create(path)?);
+            let created = std::fs::File::create(path)
+                .map_err(|e| Error::invalid("--out", format!("无法写入 {}：{}", path.display(), crate::error::io_reason(&e))))?;
+            let mut file = std::io::BufWriter::new(created);
             let spinner = super::working("导出中…");
             let n = export::write_hledger(&ledger.store, book, &mut file).await;
             spinner.finish_and_clear();
@@ -512,7 +514,7 @@ impl VoucherContent {
             if !self.debit.is_empty() || !self.credit.is_empty() {
                 return Err(Error::invalid("--file", "凭证分录写在文件里时不能再用 --debit/--credit"));
             }
-            let text = std::fs::read_to_string(path)?;
+            let text = super::read_text("--file", path)?;
             return serde_json::from_str::<VoucherInput>(&text)
                 .map_err(|e| Error::invalid(path.display().to_string(), format!("凭证 JSON 无法解析：{e}")));
         }
@@ -578,7 +580,7 @@ async fn voucher_command<S: LedgerStore>(ledger: &Ledger<S>, cmd: &VoucherComman
             print_out(&voucher_text(ledger, book, *id).await?);
             if let Some(path) = out {
                 let (v, lines) = ledger.voucher(book, *id).await?;
-                std::fs::write(path, crate::ledger::paper::voucher_pdf(book, &v, &lines)?)?;
+                super::write_file("--out", path, &crate::ledger::paper::voucher_pdf(book, &v, &lines)?)?;
                 eprintln!("记账凭证 PDF 已写入 {}", path.display());
             }
         }

@@ -423,7 +423,7 @@ async fn report<S: crate::http::AppStore>(ledger: &Ledger<S>, cli: &Cli, args: &
     };
     match &args.out {
         Some(path) => {
-            std::fs::write(path, &bytes).map_err(|e| Error::invalid("--out", format!("无法写入 {}：{e}", path.display())))?;
+            write_file("--out", path, &bytes)?;
             print_out(&format!("已写入 {}\n", path.display()));
         }
         None => print_out(&String::from_utf8_lossy(&bytes)),
@@ -464,6 +464,34 @@ pub(crate) fn parse_period(field: &str, text: &str) -> Result<Period> {
 
 pub(crate) fn parse_date(field: &str, text: &str) -> Result<NaiveDate> {
     NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| Error::invalid(field, format!("“{text}”不是日期，应写作 2025-01-31")))
+}
+
+/// The file a command was given (`field` names its option), read; when it cannot be, the
+/// refusal names the file and why.
+pub(crate) fn read_file(field: &str, path: &std::path::Path) -> Result<Vec<u8>> {
+    std::fs::read(path).map_err(|e| Error::invalid(field, format!("无法读取 {}：{}", path.display(), crate::error::io_reason(&e))))
+}
+
+/// As `read_file`, for a text file (UTF-8).
+pub(crate) fn read_text(field: &str, path: &std::path::Path) -> Result<String> {
+    String::from_utf8(read_file(field, path)?)
+        .map_err(|_| Error::invalid(field, format!("无法读取 {}：内容不是 UTF-8 文本（Excel 请另存为“CSV UTF-8”）", path.display())))
+}
+
+/// Writes a file a command was asked for (`field` names its option), naming it and why when
+/// it cannot.
+pub(crate) fn write_file(field: &str, path: &std::path::Path, bytes: &[u8]) -> Result<()> {
+    std::fs::write(path, bytes).map_err(|e| Error::invalid(field, format!("无法写入 {}：{}", path.display(), crate::error::io_reason(&e))))
+}
+
+/// An import's refusal of its file as a whole (unreadable, not a spreadsheet) names the file.
+pub(crate) fn naming_file(path: &std::path::Path) -> impl Fn(Error) -> Error + '_ {
+    move |e| match e {
+        Error::Invalid { field, reason } if field == crate::import::FILE_FIELD => {
+            Error::Invalid { field: format!("{field} {}", path.display()), reason }
+        }
+        other => other,
+    }
 }
 
 pub(crate) fn print_out(text: &str) {

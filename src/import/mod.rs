@@ -8,6 +8,10 @@ use calamine::{open_workbook_auto_from_rs, Data, DataType, Reader};
 use crate::domain::limits::MAX_IMPORT_ROWS;
 use crate::error::{Error, Result};
 
+/// The field an import's refusal of its file as a whole names; a command that knows the
+/// file's path adds it (`cli::naming_file`).
+pub const FILE_FIELD: &str = "导入文件";
+
 /// A header and the rows of cells below it that are not blank.
 pub struct TextTable {
     pub headers: Vec<String>,
@@ -34,7 +38,7 @@ impl TextTable {
     pub fn read(bytes: &[u8]) -> Result<TextTable> {
         let mut table = if bytes.starts_with(b"PK\x03\x04") { Self::xlsx(bytes)? } else { Self::csv(bytes)? };
         if table.rows.len() > MAX_IMPORT_ROWS {
-            return Err(Error::invalid("导入文件", format!("最多 {MAX_IMPORT_ROWS} 行，文件有 {} 行", table.rows.len())));
+            return Err(Error::invalid(FILE_FIELD, format!("最多 {MAX_IMPORT_ROWS} 行，文件有 {} 行", table.rows.len())));
         }
         table.rows.retain(|r| r.cells.iter().any(|c| !c.trim().is_empty()));
         table.refuse_cells_without_header()?;
@@ -63,7 +67,7 @@ impl TextTable {
     }
 
     fn csv(bytes: &[u8]) -> Result<TextTable> {
-        let text = std::str::from_utf8(bytes).map_err(|_| Error::invalid("导入文件", "CSV 须为 UTF-8 编码（Excel 另存为“CSV UTF-8”）"))?;
+        let text = std::str::from_utf8(bytes).map_err(|_| Error::invalid(FILE_FIELD, "CSV 须为 UTF-8 编码（Excel 另存为“CSV UTF-8”）"))?;
         let text = text.trim_start_matches('\u{feff}');
         let mut reader = csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).from_reader(text.as_bytes());
         let headers = reader.headers().map_err(|e| Error::csv(1, "", e.to_string()))?.iter().map(str::to_string).collect();
@@ -95,12 +99,13 @@ impl TextTable {
     }
 
     fn xlsx(bytes: &[u8]) -> Result<TextTable> {
-        let mut book = open_workbook_auto_from_rs(Cursor::new(bytes.to_vec()))
-            .map_err(|e| Error::invalid("导入文件", format!("无法读取 Excel 文件：{e}")))?;
-        let range = book
-            .worksheet_range_at(0)
-            .ok_or_else(|| Error::invalid("导入文件", "Excel 文件没有工作表"))?
-            .map_err(|e| Error::invalid("导入文件", format!("无法读取第一个工作表：{e}")))?;
+        // calamine's own words ("Cannot detect file format") say nothing an office can act on.
+        let unreadable = |e: calamine::Error| {
+            tracing::debug!(error = %e, "unreadable XLSX");
+            Error::invalid(FILE_FIELD, "无法读取：文件已损坏，或不是 Excel（.xlsx）文件；请用 Excel 打开后另存为 .xlsx 或“CSV UTF-8”再导入")
+        };
+        let mut book = open_workbook_auto_from_rs(Cursor::new(bytes.to_vec())).map_err(unreadable)?;
+        let range = book.worksheet_range_at(0).ok_or_else(|| Error::invalid(FILE_FIELD, "Excel 文件没有工作表"))?.map_err(unreadable)?;
         // The range starts at the sheet's first used cell; Excel numbers rows from 1.
         let first_row = range.start().map_or(1, |(row, _)| row as usize + 1);
         let mut rows = range.rows().map(|r| r.iter().map(cell_text).collect::<Vec<_>>());

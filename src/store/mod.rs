@@ -204,11 +204,77 @@ impl AnyStore {
     }
 }
 
-/// A database that would not open, named (without a password) beside the driver's reason.
+/// A database that would not open: the file or the server named (without a password), why in
+/// words, and what to do. The drivers' own texts ("file is not a database", "password
+/// authentication failed", "pool timed out") are English and name neither.
 fn opening_failed(url: &str, e: Error) -> Error {
+    let reason = match &e {
+        Error::Database(_) | Error::Migrate(_) | Error::Io(_) if is_postgres(url) => postgres_refusal(url, &e),
+        Error::Database(_) | Error::Migrate(_) | Error::Io(_) => sqlite_refusal(url, &e),
+        _ => return e,
+    };
+    tracing::debug!(error = %e, "the database would not open");
+    Error::invalid("--db", reason)
+}
+
+/// The driver's error under one of ours, if any.
+fn sqlx_error(e: &Error) -> Option<&sqlx::Error> {
+    use sqlx::migrate::MigrateError as M;
     match e {
-        Error::Database(_) | Error::Migrate(_) | Error::Io(_) => Error::invalid("--db", format!("无法打开数据库 {}：{e}", redacted(url))),
-        other => other,
+        Error::Database(e) | Error::Migrate(M::Execute(e) | M::ExecuteMigration(e, _)) => Some(e),
+        _ => None,
+    }
+}
+
+/// Why an SQLite file would not open, by SQLite's (primary) result code.
+fn sqlite_refusal(url: &str, e: &Error) -> String {
+    let file = sqlite_file(url).map_or_else(|_| url.to_string(), |p| p.display().to_string());
+    let code = match sqlx_error(e) {
+        Some(sqlx::Error::Database(d)) => d.code().and_then(|c| c.parse::<i32>().ok()).map(|c| c & 0xff),
+        _ => None,
+    };
+    match code {
+        // SQLITE_NOTADB
+        Some(26) => format!("“{file}”不是 SQLite 数据库文件（可能是 CSV、文本或其他文件，或已损坏）；请检查 --db 指定的文件"),
+        // SQLITE_CANTOPEN
+        Some(14) => format!("无法打开数据库文件 {file}：所在文件夹不存在或无权访问；请检查路径"),
+        // SQLITE_IOERR
+        Some(10) => format!("读写数据库文件 {file} 出错（它不是普通文件，或磁盘有错）；请检查 --db 指定的文件"),
+        // SQLITE_READONLY, SQLITE_PERM
+        Some(8 | 3) => format!("数据库文件 {file} 无法写入（只读或无权限）"),
+        _ => format!("无法打开数据库文件 {file}：{e}"),
+    }
+}
+
+/// Why a PostgreSQL server would not open the books, by its SQLSTATE or the connection's fate.
+fn postgres_refusal(url: &str, e: &Error) -> String {
+    let shown = redacted(url);
+    let Ok(options) = <sqlx::postgres::PgConnectOptions as std::str::FromStr>::from_str(url) else {
+        return format!("PostgreSQL 地址“{shown}”无法解析；应写作 postgres://用户:密码@主机:端口/数据库");
+    };
+    let server = format!("PostgreSQL 服务器 {}:{}", options.get_host(), options.get_port());
+    let database = options.get_database().unwrap_or(options.get_username()).to_string();
+    let user = options.get_username();
+    match sqlx_error(e) {
+        Some(sqlx::Error::Database(d)) => match d.code().as_deref() {
+            Some("28P01") => format!("{server} 拒绝了用户“{user}”的密码；请检查 --db（{shown}）中的用户名和密码"),
+            Some("28000") => format!("{server} 不允许用户“{user}”登录数据库“{database}”；请检查用户名或服务器的访问设置（pg_hba.conf）"),
+            Some("3D000") => {
+                format!("{server} 上没有数据库“{database}”；请先创建（createdb {database}），或检查 --db（{shown}）中的数据库名")
+            }
+            Some("42501") => format!("{server} 上的用户“{user}”无权建立或读取明账的表；请由管理员授权"),
+            _ => format!("{server} 上的数据库“{database}”无法打开：{e}"),
+        },
+        Some(sqlx::Error::Tls(_)) => format!("与 {server} 的加密连接（TLS）无法建立；请检查 --db 中的 sslmode"),
+        Some(sqlx::Error::Configuration(_)) => format!("PostgreSQL 地址“{shown}”无法解析；应写作 postgres://用户:密码@主机:端口/数据库"),
+        Some(
+            sqlx::Error::Io(_)
+            | sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::Protocol(_)
+            | sqlx::Error::WorkerCrashed,
+        ) => format!("无法连接 {server}（服务器未启动、端口不对或网络不通）；请检查 --db（{shown}）中的地址和端口，以及服务器是否在运行"),
+        _ => format!("{server} 上的数据库“{database}”无法打开：{e}"),
     }
 }
 
