@@ -104,7 +104,7 @@ async fn main() -> mingzhang::Result<()> {
         Some(url) => url.clone(),
         None => dir.path().join("assets.db").to_string_lossy().into_owned(),
     };
-    let store = AnyStore::connect(&url).await?;
+    let store = AnyStore::create(&url).await?;
     store.pin_writer_here();
     with_store!(store, s => run(s, &args).await)
 }

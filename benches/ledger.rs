@@ -341,7 +341,7 @@ async fn main() {
     let args = Args::parse();
     let dir = tempfile::tempdir().expect("temp dir");
     let url = args.pg.clone().or(args.sqlite.clone()).unwrap_or_else(|| dir.path().join("bench.db").to_string_lossy().into_owned());
-    let store = AnyStore::connect(&url).await.expect("open the database");
+    let store = AnyStore::create(&url).await.expect("open the database");
     store.pin_writer_here();
     let result = with_store!(store, s => run(s, &args).await);
     if let Err(e) = result {

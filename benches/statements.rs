@@ -58,7 +58,7 @@ async fn main() {
     let args = Args::parse();
     let dir = tempfile::tempdir().expect("temp dir");
     let url = args.pg.clone().unwrap_or_else(|| dir.path().join("statements.db").to_string_lossy().into_owned());
-    let store = AnyStore::connect(&url).await.expect("open the database");
+    let store = AnyStore::create(&url).await.expect("open the database");
     let result = with_store!(store, s => run(s, &args).await);
     if let Err(e) = result {
         eprintln!("benchmark failed: {e}");

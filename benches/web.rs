@@ -51,7 +51,7 @@ const PASSWORD: &str = "bench password 1";
 /// A community of `households` households billed for January 2025, a cashier with an API token
 /// and a user to log in as; returns the community's id and the token.
 async fn build(url: &str, households: usize) -> (i64, String) {
-    let store = AnyStore::connect(url).await.expect("open the database");
+    let store = AnyStore::create(url).await.expect("open the database");
     with_store!(store, s => {
         let ledger = Ledger::new(s.clone());
         let fees = Fees::new(&ledger);

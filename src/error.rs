@@ -63,14 +63,55 @@ pub enum Error {
     #[error("{field}：{reason}")]
     Constraint { field: &'static str, reason: &'static str },
 
-    #[error("数据库错误：{0}")]
+    #[error("{}", database_text(.0))]
     Database(sqlx::Error),
 
     #[error("数据库迁移失败：{0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
 
-    #[error("文件读写失败：{0}")]
+    /// A file that could not be read or written where its name was not at hand; a command
+    /// names the file (`cli::read_file`).
+    #[error("文件读写失败：{}", io_reason(.0))]
     Io(#[from] std::io::Error),
+}
+
+/// Why a file could not be read or written, in words (the system's own are English).
+pub fn io_reason(e: &std::io::Error) -> String {
+    use std::io::ErrorKind as K;
+    match e.kind() {
+        K::NotFound => "文件不存在（路径写错了？）".into(),
+        K::PermissionDenied => "没有读写此文件的权限".into(),
+        K::IsADirectory => "这是文件夹，不是文件".into(),
+        K::AlreadyExists => "文件已存在".into(),
+        K::InvalidData => "内容不是 UTF-8 文本（Excel 请另存为“CSV UTF-8”）".into(),
+        K::StorageFull => "磁盘已满".into(),
+        K::ReadOnlyFilesystem => "所在的磁盘或文件夹只读".into(),
+        K::NotADirectory => "路径中有一段不是文件夹".into(),
+        _ => match e.raw_os_error() {
+            Some(code) => format!("系统拒绝了读写（错误号 {code}）"),
+            None => "系统拒绝了读写".into(),
+        },
+    }
+}
+
+/// A database failure in words. A connection lost or never made says so and what to do (the
+/// driver's "expected to read 5 bytes" or "pool timed out" tell an accountant nothing); a
+/// refusal by SQLite or PostgreSQL keeps its code for whoever must look it up.
+fn database_text(e: &sqlx::Error) -> String {
+    use sqlx::Error as E;
+    match e {
+        E::Io(_) | E::Protocol(_) | E::Tls(_) | E::PoolTimedOut | E::PoolClosed | E::WorkerCrashed => {
+            "与数据库的连接中断或无法建立：请检查数据库服务器是否在运行、网络是否畅通，然后重试（未提交的操作不会写入）".into()
+        }
+        E::Database(d) => match d.code().as_deref() {
+            Some("26") => "数据库文件已损坏，或不是 SQLite 数据库文件；请从备份恢复（mingzhang restore）".into(),
+            Some("13") => "磁盘已满，数据库无法写入；请腾出空间后重试（未提交的操作不会写入）".into(),
+            Some("8") => "数据库文件只读，无法写入".into(),
+            Some(code) => format!("数据库拒绝了此操作（代码 {code}）：{}", d.message()),
+            None => format!("数据库拒绝了此操作：{}", d.message()),
+        },
+        other => format!("数据库错误：{other}"),
+    }
 }
 
 fn column_label(column: &str) -> String {
@@ -118,5 +159,22 @@ impl Error {
             Error::Unavailable(_) => "unavailable",
             Error::Database(_) | Error::Migrate(_) | Error::Io(_) => "internal",
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lost_connection_and_a_missing_file_are_said_in_chinese() {
+        let eof = std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "expected to read 5 bytes, got 0 bytes at EOF");
+        for e in [sqlx::Error::Io(eof), sqlx::Error::PoolTimedOut, sqlx::Error::Protocol("unexpected message".into())] {
+            let text = Error::Database(e).to_string();
+            assert!(text.starts_with("与数据库的连接中断") && text.is_char_boundary(3), "{text}");
+            assert!(!text.contains("expected") && !text.contains("pool") && !text.contains("unexpected"), "{text}");
+        }
+        let missing = Error::Io(std::io::Error::from(std::io::ErrorKind::NotFound)).to_string();
+        assert_eq!(missing, "文件读写失败：文件不存在（路径写错了？）");
     }
 }

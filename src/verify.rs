@@ -130,7 +130,8 @@ impl HeadsFile {
     }
 
     pub fn read(path: &std::path::Path) -> Result<HeadsFile> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::invalid("--anchor", format!("无法读取 {}：{e}", path.display())))?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Error::invalid("--anchor", format!("无法读取 {}：{}", path.display(), crate::error::io_reason(&e))))?;
         serde_json::from_str(&text)
             .map_err(|e| Error::invalid("--anchor", format!("{} 不是 mingzhang anchor 写出的链头文件：{e}", path.display())))
     }

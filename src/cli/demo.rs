@@ -51,7 +51,7 @@ pub const REVIEWER: &str = "李主管";
 pub const CASHIER: &str = "赵出纳";
 
 /// The people the demo's books record, users of the community from the start (everyone
-/// recorded is a user); `mingzhang demo` gives them passwords when it serves.
+/// recorded is a user); `mingzhang demo` gives them passwords (with --no-serve too).
 const PEOPLE: [(&str, Role); 3] = [(MAKER, Role::Accountant), (REVIEWER, Role::Reviewer), (CASHIER, Role::Cashier)];
 
 const COMPANY_OPENING: &str = "科目编码,科目名称,借方余额,贷方余额
@@ -418,7 +418,7 @@ async fn build_showing<S: FeesStore + AccessStore + SubsidiesStore + PublicReven
         }
     }
     // The finance office of the community's street disburses the district's subsidy and signs
-    // its reconciliations; `demo` gives it a password when it serves.
+    // its reconciliations; `demo` gives it a password.
     access.set_street(community.id, DEMO_STREET).await?;
     if access.user(OFFICER).await.is_err() {
         let new = NewUser {
@@ -913,12 +913,12 @@ async fn demo_users<S: FeesStore + AccessStore>(s: &S, access: &Access<S>, commu
 /// The demo's own file: rebuilt on every run, so the README command can be run again.
 const DEFAULT_DEMO_DB: &str = "mingzhang-demo.db";
 
-/// Builds the demo community on a new database, prints its reports and `verify`; then, unless
-/// `serve` is None, gives it a street and one user per role and serves it.
+/// Builds the demo community on a new database, gives it a street and one user per role with a
+/// password, prints its reports, `verify` and the users; then, unless `serve` is None, serves it.
 pub(crate) async fn run_demo(db: Option<&str>, seed: u64, year: i32, households: usize, serve: Option<&str>) -> Result<i32> {
     let db = match db {
         Some(db) => {
-            if !crate::store::is_postgres(db) && std::path::Path::new(db).exists() {
+            if !crate::store::is_postgres(db) && crate::store::sqlite_file(db)?.exists() {
                 return Err(Error::invalid("--db", format!("演示数据须建在新数据库上，文件 {db} 已存在（请删除或换一个 --db）")));
             }
             db
@@ -933,7 +933,7 @@ pub(crate) async fn run_demo(db: Option<&str>, seed: u64, year: i32, households:
             DEFAULT_DEMO_DB
         }
     };
-    let store = AnyStore::connect(db).await?;
+    let store = AnyStore::create(db).await?;
     store.pin_writer_here();
     with_store!(store, s => {
         let ledger = Ledger::new(s.clone());
@@ -978,12 +978,14 @@ pub(crate) async fn run_demo(db: Option<&str>, seed: u64, year: i32, households:
         out += &verify_text(&report);
         let access = Access::new(s.clone());
         access.set_street(books.company.row.community_id, DEMO_STREET).await?;
+        // The same users and passwords either way, so that a database built with --no-serve
+        // can be tried on the web with `serve` later.
+        out += &demo_users(&s, &access, books.company.row.community_id).await?;
         let Some(listen) = serve else {
             print_out(&out);
             s.close().await;
             return Ok(if report.is_clean() { 0 } else { 2 });
         };
-        out += &demo_users(&s, &access, books.company.row.community_id).await?;
         crate::http::init_logging();
         crate::http::serve(s, listen, &out, std::time::Duration::from_secs(60 * 60)).await?;
         Ok(0)

@@ -210,7 +210,7 @@ pub struct PayArgs {
     /// 楼栋-单元-房号，例如 1-2-301
     #[arg(long)]
     pub household: String,
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub amount: String,
     /// 现金、银行、微信、支付宝（或 cash、bank、wechat、alipay）
     #[arg(long)]
@@ -310,7 +310,7 @@ pub struct WaiveArgs {
     pub book: BookArg,
     #[arg(long)]
     pub bill: i64,
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub amount: String,
     #[arg(long)]
     pub reason: String,
@@ -415,7 +415,7 @@ async fn households<S: FeesStore>(fees: &Fees<S>, community_id: CommunityId, cmd
     match cmd {
         HouseholdCommand::Import { file } => {
             let spinner = super::working("导入住户…");
-            let r = fees.import_households(community_id, &std::fs::read(file)?).await;
+            let r = fees.import_households(community_id, &super::read_file("--file", file)?).await.map_err(super::naming_file(file));
             spinner.finish_and_clear();
             let r = r?;
             print_out(&format!("住户导入完成：新增 {}，更新 {}，未变 {}\n", r.added, r.changed, r.unchanged));
@@ -538,7 +538,7 @@ async fn fee_command<S: FeesStore>(fees: &Fees<S>, book: &Book, cmd: &FeeCommand
         }
         FeeCommand::Meter { item, period, file, .. } => {
             let p = parse_period("--period", period)?;
-            let table = crate::import::TextTable::read(&std::fs::read(file)?)?;
+            let table = crate::import::TextTable::read(&super::read_file("--file", file)?).map_err(super::naming_file(file))?;
             let households = fees.households(book.row.community_id).await?;
             let col = |names: &[&str]| table.column(names);
             let (b, u, r, v) = (col(&["楼栋", "building"]), col(&["单元", "unit"]), col(&["房号", "room"]), col(&["读数", "reading"]));
@@ -659,7 +659,7 @@ fn receipt_paper(args: &PdfArgs) -> Result<Paper> {
 
 fn write_receipt_pdf(receipt: &Receipt, args: &PdfArgs, code: CodeLine<'_>) -> Result<()> {
     let Some(path) = &args.out else { return Ok(()) };
-    std::fs::write(path, receipt_pdf(receipt, receipt_paper(args)?, code)?)?;
+    super::write_file("--out", path, &receipt_pdf(receipt, receipt_paper(args)?, code)?)?;
     eprintln!("收据 PDF 已写入 {}", path.display());
     Ok(())
 }
@@ -709,7 +709,7 @@ async fn dunning<S: FeesStore + AccessStore>(store: &S, access: &Access<S>, book
     }
     let line = |s: &HouseholdStatement| codes.get(&s.household).map_or(CodeLine::Issued, |c| CodeLine::New(c));
     let (pdf, count) = dunning_pdf(&notice, &statements, line)?;
-    std::fs::write(out, pdf)?;
+    super::write_file("--out", out, &pdf)?;
     print_out(&format!("催缴通知单 {count} 份已写入 {}\n", out.display()));
     Ok(())
 }

@@ -193,7 +193,7 @@ pub async fn run<S: crate::http::AppStore>(ledger: &Ledger<S>, cli: &Cli) -> Res
             let text = serde_json::to_string_pretty(&file).expect("anchors serialize") + "\n";
             match out {
                 Some(path) => {
-                    std::fs::write(path, &text).map_err(|e| Error::invalid("--out", format!("无法写入 {}：{e}", path.display())))?;
+                    super::write_file("--out", path, text.as_bytes())?;
                     print_out(&format!("已写出 {} 个账套的链头到 {}\n", file.anchors.len(), path.display()));
                 }
                 None => print_out(&text),
@@ -217,7 +217,7 @@ pub async fn run<S: crate::http::AppStore>(ledger: &Ledger<S>, cli: &Cli) -> Res
         }
         Command::Import(ImportCommand::Opening { book, file }) => {
             let book = book_of(ledger, cli, book).await?;
-            let n = ledger.import_opening(&book, &std::fs::read_to_string(file)?).await?;
+            let n = ledger.import_opening(&book, &super::read_text("--file", file)?).await.map_err(super::naming_file(file))?;
             print_out(&format!("已导入期初余额 {n} 个科目\n"));
         }
         Command::Verify { format, anchor, link } => {
@@ -340,7 +340,9 @@ fn accounts_text(book: &Book) -> String {
 async fn export_hledger<S: LedgerStore>(ledger: &Ledger<S>, book: &Book, out: Option<&PathBuf>) -> Result<()> {
     match out {
         Some(path) => {
-            let mut file = std::io::BufWriter::new(std::fs::File::create(path)?);
+            let created = std::fs::File::create(path)
+                .map_err(|e| Error::invalid("--out", format!("无法写入 {}：{}", path.display(), crate::error::io_reason(&e))))?;
+            let mut file = std::io::BufWriter::new(created);
             let spinner = super::working("导出中…");
             let n = export::write_hledger(&ledger.store, book, &mut file).await;
             spinner.finish_and_clear();
@@ -462,27 +464,48 @@ fn parse_line_arg(flag: &str, text: &str, debit_side: bool) -> Result<LineInput>
     let mut parts = text.splitn(3, [',', '，']);
     let (code, amount, summary) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""), parts.next().unwrap_or(""));
     let fen = Fen::parse(amount).map_err(|e| Error::invalid(flag, format!("“{text}”的金额{e}（格式：科目编码,金额,摘要）")))?;
-    if continues_a_number(amount, summary) {
+    if let Some(grouped) = continues_a_number(amount, summary) {
+        // The rule every amount follows (domain::number), said of the amount as typed.
+        let plain = match crate::domain::number::parse_decimal(&grouped) {
+            Err(crate::domain::number::NumberError::Grouping(plain)) => plain,
+            _ => grouped.replace(',', ""),
+        };
         return Err(Error::invalid(
             flag,
-            format!("“{text}”的金额像是带千位分隔符的数，金额请不要写逗号（例如 8600.00）；格式：科目编码,金额,摘要"),
+            format!("“{text}”中的金额“{grouped}”不能含千位分隔符，请写作 {plain}（格式：科目编码,金额,摘要）"),
         ));
     }
     let (debit, credit) = if debit_side { (fen, Fen::ZERO) } else { (Fen::ZERO, fen) };
     Ok(LineInput::new(summary.trim(), code.trim(), debit, credit, Dimensions::default()))
 }
 
-/// Whether `summary` looks like the rest of an amount split at a thousands separator: the
-/// amount is 1–3 digits and the summary starts with three digits, then a decimal part, a
-/// separator or nothing.
-fn continues_a_number(amount: &str, summary: &str) -> bool {
+/// The amount as typed when `summary` looks like its rest, split at a thousands separator: the
+/// amount is 1–3 digits and the summary starts with groups of three digits, then a decimal
+/// part, a separator or nothing.
+fn continues_a_number(amount: &str, summary: &str) -> Option<String> {
     let amount = amount.trim();
-    let head: String = summary.trim_start().chars().take_while(|c| c.is_ascii_digit()).collect();
-    let rest = summary.trim_start()[head.len()..].chars().next();
-    (1..=3).contains(&amount.len())
-        && amount.chars().all(|c| c.is_ascii_digit())
-        && head.len() == 3
-        && matches!(rest, None | Some('.' | ',' | '，'))
+    if !(1..=3).contains(&amount.len()) || !amount.chars().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let mut grouped = amount.to_string();
+    let mut rest = summary.trim_start();
+    loop {
+        let head: String = rest.chars().take_while(|c| c.is_ascii_digit()).collect();
+        if head.len() != 3 {
+            return None;
+        }
+        grouped += &format!(",{head}");
+        rest = &rest[3..];
+        match rest.chars().next() {
+            Some(',') if rest[1..].starts_with(|c: char| c.is_ascii_digit()) => rest = &rest[1..],
+            Some('.') => {
+                let decimals: String = rest[1..].chars().take_while(|c| c.is_ascii_digit()).collect();
+                return Some(format!("{grouped}.{decimals}"));
+            }
+            None | Some(',' | '，') => return Some(grouped),
+            _ => return None,
+        }
+    }
 }
 
 impl VoucherContent {
@@ -491,7 +514,7 @@ impl VoucherContent {
             if !self.debit.is_empty() || !self.credit.is_empty() {
                 return Err(Error::invalid("--file", "凭证分录写在文件里时不能再用 --debit/--credit"));
             }
-            let text = std::fs::read_to_string(path)?;
+            let text = super::read_text("--file", path)?;
             return serde_json::from_str::<VoucherInput>(&text)
                 .map_err(|e| Error::invalid(path.display().to_string(), format!("凭证 JSON 无法解析：{e}")));
         }
@@ -557,7 +580,7 @@ async fn voucher_command<S: LedgerStore>(ledger: &Ledger<S>, cmd: &VoucherComman
             print_out(&voucher_text(ledger, book, *id).await?);
             if let Some(path) = out {
                 let (v, lines) = ledger.voucher(book, *id).await?;
-                std::fs::write(path, crate::ledger::paper::voucher_pdf(book, &v, &lines)?)?;
+                super::write_file("--out", path, &crate::ledger::paper::voucher_pdf(book, &v, &lines)?)?;
                 eprintln!("记账凭证 PDF 已写入 {}", path.display());
             }
         }

@@ -245,30 +245,19 @@ pub(crate) fn working(message: &str) -> indicatif::ProgressBar {
     spinner
 }
 
-/// The database a command works on. A SQLite file is created only by `init`: a mistyped
-/// `--db`, or none at all in the wrong folder, would otherwise start an empty book silently.
-fn database(db: Option<&str>, creating: bool) -> Result<String> {
-    let path = match db {
-        Some(url) if crate::store::is_postgres(url) || url.starts_with("sqlite:") => {
-            return Ok(url.to_string())
-        }
-        Some(path) => path.to_string(),
-        None if std::path::Path::new(DEFAULT_DB).exists() => DEFAULT_DB.to_string(),
-        None => {
-            return Err(Error::invalid(
-                "--db",
-                format!("未指定数据库，当前文件夹也没有 {DEFAULT_DB}。请用 --db 指明数据库文件（或 postgres:// 地址），或设置 DATABASE_URL；新建账本：mingzhang --db 账本.db init 社区名称"),
-            ))
-        }
-    };
-    let file = path.split('?').next().unwrap_or(&path);
-    if !creating && !file.is_empty() && !std::path::Path::new(file).exists() {
-        return Err(Error::invalid(
+/// The database a command works on: `--db` (or DATABASE_URL), else the folder's mingzhang.db.
+/// Whether it must exist is the store's to check (`AnyStore::connect`): a SQLite file is
+/// created only by `init`, since a mistyped `--db`, or none at all in the wrong folder, would
+/// otherwise start an empty book silently.
+fn database(db: Option<&str>) -> Result<String> {
+    match db {
+        Some(url) => Ok(url.to_string()),
+        None if std::path::Path::new(DEFAULT_DB).exists() => Ok(DEFAULT_DB.to_string()),
+        None => Err(Error::invalid(
             "--db",
-            format!("数据库文件 {file} 不存在（路径写错了？）；新建账本请先运行：mingzhang --db {file} init 社区名称"),
-        ));
+            format!("未指定数据库，当前文件夹也没有 {DEFAULT_DB}。请用 --db 指明数据库文件（或 postgres:// 地址），或设置 DATABASE_URL；新建账本：mingzhang --db 账本.db init 社区名称"),
+        )),
     }
-    Ok(path)
 }
 
 /// Runs the command line; returns the process exit code.
@@ -277,7 +266,7 @@ pub async fn run(cli: Cli) -> Result<i32> {
         let serve = (!*no_serve).then_some(listen.as_str());
         return demo::run_demo(cli.db.as_deref(), *seed, *year, *households, serve).await;
     }
-    let db = database(cli.db.as_deref(), matches!(cli.command, Command::Init { .. } | Command::Restore { .. }))?;
+    let db = database(cli.db.as_deref())?;
     match &cli.command {
         Command::Backup { out } => {
             crate::store::backup::backup(&db, out).await?;
@@ -314,7 +303,11 @@ pub async fn run(cli: Cli) -> Result<i32> {
     // Reading commands also run on books this process may only read (a read-only copy, or a
     // SELECT-only PostgreSQL user); every other command opens them for writing.
     let reads_only = matches!(cli.command, Command::Report(_) | Command::Verify { .. } | Command::Anchor { .. } | Command::Export(_));
-    let store = if reads_only { AnyStore::connect_for_reading(&db).await? } else { AnyStore::connect(&db).await? };
+    let store = match &cli.command {
+        Command::Init { .. } => AnyStore::create(&db).await?,
+        _ if reads_only => AnyStore::connect_for_reading(&db).await?,
+        _ => AnyStore::connect(&db).await?,
+    };
     // The server's work is spread over tokio's workers; pinning its main thread (where the
     // listener accepts) beside SQLite's writer would only crowd that core.
     if !matches!(cli.command, Command::Serve { .. }) {
@@ -455,7 +448,7 @@ async fn report<S: crate::http::AppStore>(ledger: &Ledger<S>, cli: &Cli, args: &
     };
     match &args.out {
         Some(path) => {
-            std::fs::write(path, &bytes).map_err(|e| Error::invalid("--out", format!("无法写入 {}：{e}", path.display())))?;
+            write_file("--out", path, &bytes)?;
             print_out(&format!("已写入 {}\n", path.display()));
         }
         None => print_out(&String::from_utf8_lossy(&bytes)),
@@ -558,6 +551,34 @@ pub(crate) fn parse_period(field: &str, text: &str) -> Result<Period> {
 
 pub(crate) fn parse_date(field: &str, text: &str) -> Result<NaiveDate> {
     NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| Error::invalid(field, format!("“{text}”不是日期，应写作 2025-01-31")))
+}
+
+/// The file a command was given (`field` names its option), read; when it cannot be, the
+/// refusal names the file and why.
+pub(crate) fn read_file(field: &str, path: &std::path::Path) -> Result<Vec<u8>> {
+    std::fs::read(path).map_err(|e| Error::invalid(field, format!("无法读取 {}：{}", path.display(), crate::error::io_reason(&e))))
+}
+
+/// As `read_file`, for a text file (UTF-8).
+pub(crate) fn read_text(field: &str, path: &std::path::Path) -> Result<String> {
+    String::from_utf8(read_file(field, path)?)
+        .map_err(|_| Error::invalid(field, format!("无法读取 {}：内容不是 UTF-8 文本（Excel 请另存为“CSV UTF-8”）", path.display())))
+}
+
+/// Writes a file a command was asked for (`field` names its option), naming it and why when
+/// it cannot.
+pub(crate) fn write_file(field: &str, path: &std::path::Path, bytes: &[u8]) -> Result<()> {
+    std::fs::write(path, bytes).map_err(|e| Error::invalid(field, format!("无法写入 {}：{}", path.display(), crate::error::io_reason(&e))))
+}
+
+/// An import's refusal of its file as a whole (unreadable, not a spreadsheet) names the file.
+pub(crate) fn naming_file(path: &std::path::Path) -> impl Fn(Error) -> Error + '_ {
+    move |e| match e {
+        Error::Invalid { field, reason } if field == crate::import::FILE_FIELD => {
+            Error::Invalid { field: format!("{field} {}", path.display()), reason }
+        }
+        other => other,
+    }
 }
 
 pub(crate) fn print_out(text: &str) {

@@ -30,7 +30,7 @@ pub enum SubsidyCommand {
         program: String,
         #[arg(long)]
         date: String,
-        #[arg(long)]
+        #[arg(long, allow_negative_numbers = true)]
         amount: String,
         /// 收款单位
         #[arg(long)]
@@ -55,7 +55,7 @@ pub enum SubsidyCommand {
         program: String,
         #[arg(long)]
         date: String,
-        #[arg(long)]
+        #[arg(long, allow_negative_numbers = true)]
         amount: String,
         #[arg(long, default_value = "")]
         reference: String,
@@ -198,7 +198,7 @@ pub enum ExpenseCommand {
         supplier: String,
         #[arg(long)]
         summary: String,
-        #[arg(long)]
+        #[arg(long, allow_negative_numbers = true)]
         amount: String,
         /// 挂应付账款（省略时为银行付讫）
         #[arg(long)]
@@ -229,7 +229,7 @@ pub enum ExpenseCommand {
         year: i32,
         #[arg(long)]
         category: String,
-        #[arg(long)]
+        #[arg(long, allow_negative_numbers = true)]
         amount: String,
         #[arg(long)]
         user: String,
@@ -274,7 +274,7 @@ pub enum PublicRevenueCommand {
         source: String,
         #[arg(long)]
         payer: String,
-        #[arg(long)]
+        #[arg(long, allow_negative_numbers = true)]
         amount: String,
         #[arg(long)]
         user: String,
@@ -289,7 +289,7 @@ pub enum PublicRevenueCommand {
         purpose: String,
         #[arg(long)]
         decision: String,
-        #[arg(long)]
+        #[arg(long, allow_negative_numbers = true)]
         amount: String,
         #[arg(long)]
         user: String,
@@ -498,7 +498,7 @@ async fn subsidy<S: SubsidiesStore + AccessStore>(ledger: &Ledger<S>, cli: &Cli,
             print_out("已登记拨付 1 笔\n");
         }
         SubsidyCommand::Import { file, user } => {
-            let bytes = std::fs::read(file).map_err(|e| Error::invalid("文件", format!("无法读取 {}：{e}", file.display())))?;
+            let bytes = super::read_file("--file", file)?;
             let rows = crate::subsidies::import::parse_disbursements(&bytes)?;
             let n = subsidies.disburse(&community, &rows, user).await?;
             print_out(&format!("已登记拨付 {n} 笔\n"));
@@ -622,7 +622,7 @@ async fn collective<S: crate::http::AppStore>(ledger: &Ledger<S>, cli: &Cli, cmd
         }
         CollectiveCommand::Roster { file, collective, user } => {
             let collective = book_of(ledger, cli, &book(collective)).await?;
-            let bytes = std::fs::read(file).map_err(|e| Error::invalid("文件", format!("无法读取 {}：{e}", file.display())))?;
+            let bytes = super::read_file("--file", file)?;
             let n = co.import_roster(&collective, &bytes, user).await?;
             print_out(&format!("已导入成员名册：{n} 人\n"));
         }
@@ -651,7 +651,7 @@ async fn collective<S: crate::http::AppStore>(ledger: &Ledger<S>, cli: &Cli, cmd
 fn write_or_print(out: Option<&std::path::Path>, bytes: &[u8], format: Format) -> Result<()> {
     match out {
         Some(path) => {
-            std::fs::write(path, bytes).map_err(|e| Error::invalid("--out", format!("无法写入 {}：{e}", path.display())))?;
+            super::write_file("--out", path, bytes)?;
             print_out(&format!("已写入 {}\n", path.display()));
         }
         None if format == Format::Xlsx => return Err(Error::invalid("--out", "XLSX 须写入文件，请用 --out 指定")),

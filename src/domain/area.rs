@@ -17,7 +17,7 @@ pub struct AreaM2Hundredths(pub i64);
 impl AreaM2Hundredths {
     /// Parses "89.5" or "120.25": positive, at most two decimals, at most `MAX_AREA_M2`.
     pub fn parse(text: &str) -> Result<AreaM2Hundredths, String> {
-        let value = parse_decimal(text, true).map_err(|e| format!("“{text}”{e}"))?;
+        let value = parse_decimal(text).map_err(|e| format!("“{text}”{e}"))?;
         if value <= Decimal::ZERO {
             return Err(format!("“{text}”须大于零"));
         }

@@ -17,7 +17,7 @@ pub struct Fen(pub i64);
 /// Why a text could not be read as an amount of money.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FenParseError {
-    #[error("不是有效的金额：{0}")]
+    #[error("{}", not_an_amount(.0))]
     NotANumber(NumberError),
     #[error("金额最多两位小数（到分）")]
     TooManyDecimals,
@@ -25,20 +25,24 @@ pub enum FenParseError {
     OutOfRange,
 }
 
+/// "不是有效的金额：…", except for a number that only needs its separators taken out, which
+/// is said as the rule and the number to type.
+fn not_an_amount(e: &NumberError) -> String {
+    match e {
+        NumberError::Grouping(_) => e.to_string(),
+        _ => format!("不是有效的金额：{e}"),
+    }
+}
+
 impl Fen {
     pub const ZERO: Fen = Fen(0);
 
-    /// Parses "1234.56", "-0.05" or "1,234.5" as accountants type amounts (`number`'s plain
-    /// decimals: no 1e3, no full-width digits). More than two decimal places is refused rather
-    /// than rounded: an amount that was typed is an amount that must be kept exactly. So is an
-    /// amount beyond `MAX_AMOUNT_FEN` either way.
+    /// Parses "1234.56" or "-0.05" as accountants type amounts (`number`'s plain decimals: no
+    /// 1e3, no full-width digits, no thousands separators). More than two decimal places is
+    /// refused rather than rounded: an amount that was typed is an amount that must be kept
+    /// exactly. So is an amount beyond `MAX_AMOUNT_FEN` either way.
     pub fn parse(text: &str) -> Result<Fen, FenParseError> {
-        Fen::from_yuan_exact(parse_decimal(text, true).map_err(FenParseError::NotANumber)?)
-    }
-
-    /// As `parse`, without thousands separators: for JSON, whose amounts are plain strings.
-    pub fn parse_plain(text: &str) -> Result<Fen, FenParseError> {
-        Fen::from_yuan_exact(parse_decimal(text, false).map_err(FenParseError::NotANumber)?)
+        Fen::from_yuan_exact(parse_decimal(text).map_err(FenParseError::NotANumber)?)
     }
 
     /// Converts a yuan amount that has at most two decimals and lies within the limit.
@@ -127,7 +131,7 @@ impl serde::Serialize for Fen {
 impl<'de> serde::Deserialize<'de> for Fen {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Fen, D::Error> {
         let text = String::deserialize(d)?;
-        Fen::parse_plain(&text).map_err(serde::de::Error::custom)
+        Fen::parse(&text).map_err(serde::de::Error::custom)
     }
 }
 
@@ -139,7 +143,8 @@ mod tests {
     #[test]
     fn parses_and_prints_amounts() {
         assert_eq!(Fen::parse("1234.56"), Ok(Fen(123456)));
-        assert_eq!(Fen::parse("1,234.5"), Ok(Fen(123450)));
+        assert_eq!(Fen::parse("1,234.5"), Err(FenParseError::NotANumber(NumberError::Grouping("1234.5".into()))));
+        assert_eq!(Fen::parse("1,000.00").unwrap_err().to_string(), "不能含千位分隔符，请写作 1000.00");
         assert_eq!(Fen::parse("-0.05"), Ok(Fen(-5)));
         assert_eq!(Fen::parse("10"), Ok(Fen(1000)));
         assert_eq!(Fen::parse("1.230"), Ok(Fen(123)));
@@ -148,7 +153,6 @@ mod tests {
         assert_eq!(Fen::parse(""), Err(FenParseError::NotANumber(NumberError::Empty)));
         assert_eq!(Fen::parse("1e3"), Err(FenParseError::NotANumber(NumberError::Exponent)));
         assert_eq!(Fen::parse("１００"), Err(FenParseError::NotANumber(NumberError::FullWidth)));
-        assert_eq!(Fen::parse_plain("1,234.5"), Err(FenParseError::NotANumber(NumberError::Grouping)));
         // The limit, either way, and far below it where i64 fen would overflow.
         assert_eq!(Fen::parse("1000000000.00"), Ok(Fen(MAX_AMOUNT_FEN)));
         assert_eq!(Fen::parse("1000000000.01"), Err(FenParseError::OutOfRange));

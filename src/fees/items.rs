@@ -92,7 +92,7 @@ impl<S: FeesStore> Fees<S> {
         from: NaiveDate,
         until: Option<NaiveDate>,
     ) -> Result<i64> {
-        let rate = parse_decimal(rate_text, false).map_err(|e| Error::invalid("单价", format!("“{rate_text}”{e}")))?;
+        let rate = parse_decimal(rate_text).map_err(|e| Error::invalid("单价", format!("“{rate_text}”{e}")))?;
         if rate <= Decimal::ZERO || rate.normalize().scale() > 4 {
             return Err(Error::invalid("单价", format!("“{rate_text}”须大于零，最多四位小数")));
         }
@@ -263,7 +263,7 @@ impl MeterReadingInput {
 }
 
 fn parse_reading(row: usize, column: &str, text: &str) -> Result<Decimal> {
-    let value = parse_decimal(text, false).map_err(|e| Error::csv(row, column, format!("“{text}”{e}")))?;
+    let value = parse_decimal(text).map_err(|e| Error::csv(row, column, format!("“{text}”{e}")))?;
     if value < Decimal::ZERO {
         return Err(Error::csv(row, column, "不能为负数"));
     }

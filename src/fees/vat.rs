@@ -119,8 +119,8 @@ fn allowed_rates(scheme: VatScheme) -> &'static [i64] {
 /// `rate` as a percentage, if `scheme` allows it.
 pub fn allowed_rate(scheme: VatScheme, rate: &str) -> Result<Decimal> {
     let rate = rate.trim();
-    let parsed = crate::domain::number::parse_decimal(rate, false)
-        .map_err(|e| Error::invalid("--vat-rate", format!("“{rate}”须为百分数，如 6（{e}）")))?;
+    let parsed =
+        crate::domain::number::parse_decimal(rate).map_err(|e| Error::invalid("--vat-rate", format!("“{rate}”须为百分数，如 6（{e}）")))?;
     if !allowed_rates(scheme).iter().any(|r| Decimal::from(*r) == parsed) {
         let allowed: Vec<String> = allowed_rates(scheme).iter().map(|r| format!("{r}%")).collect();
         return Err(Error::invalid("--vat-rate", format!("{}的税率须为 {}", scheme.label(), allowed.join("、"))));

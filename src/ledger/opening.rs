@@ -3,9 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use crate::domain::limits::MAX_IMPORT_ROWS;
 use crate::domain::money::Fen;
 use crate::error::{Error, Result};
+use crate::import::TextTable;
 use crate::ledger::account::AccountCode;
 use crate::ledger::store::LedgerStore;
 use crate::ledger::store::{LedgerTx, OpeningRow};
@@ -36,10 +36,10 @@ impl<S: LedgerStore> Ledger<S> {
 /// `本年累计借方,本年累计贷方` (the year's movements before the start). Amounts in yuan with at
 /// most two decimals.
 fn parse_opening_csv(book: &Book, text: &str) -> Result<Vec<OpeningRow>> {
-    let text = text.trim_start_matches('\u{feff}');
-    let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(text.as_bytes());
-    let headers = reader.headers().map_err(|e| Error::csv(1, "", e.to_string()))?.clone();
-    let column = |names: &[&str]| headers.iter().position(|h| names.contains(&h));
+    // The import's own reader: a row's number as the spreadsheet shows it, and a cell under no
+    // column name refused rather than dropped.
+    let table = TextTable::read(text.as_bytes())?;
+    let column = |names: &[&str]| table.column(names);
     let code_col = column(&["科目编码", "code"]).ok_or_else(|| Error::csv(1, "科目编码", "缺少此列（或 code）"))?;
     let debit_col = column(&["借方余额", "借方", "debit"]).ok_or_else(|| Error::csv(1, "借方余额", "缺少此列（或 debit）"))?;
     let credit_col = column(&["贷方余额", "贷方", "credit"]).ok_or_else(|| Error::csv(1, "贷方余额", "缺少此列（或 credit）"))?;
@@ -47,13 +47,9 @@ fn parse_opening_csv(book: &Book, text: &str) -> Result<Vec<OpeningRow>> {
     let mut per_account: BTreeMap<i64, OpeningRow> = BTreeMap::new();
     let (mut debit_total, mut credit_total) = (Fen::ZERO, Fen::ZERO);
     let (mut year_debit_total, mut year_credit_total) = (Fen::ZERO, Fen::ZERO);
-    for (index, record) in reader.records().enumerate() {
-        let row = index + 2;
-        if index >= MAX_IMPORT_ROWS {
-            return Err(Error::csv(row, "", format!("文件最多 {MAX_IMPORT_ROWS} 行")));
-        }
-        let record = record.map_err(|e| Error::csv(row, "", format!("无法解析：{e}")))?;
-        let code = record.get(code_col).unwrap_or("");
+    for record in &table.rows {
+        let row = record.number;
+        let code = record.cell(Some(code_col));
         let account = AccountCode::parse(code)
             .and_then(|c| book.chart.get(&c))
             .ok_or_else(|| Error::csv(row, "科目编码", format!("科目“{code}”不存在")))?;
@@ -61,7 +57,7 @@ fn parse_opening_csv(book: &Book, text: &str) -> Result<Vec<OpeningRow>> {
             return Err(Error::csv(row, "科目编码", format!("科目 {code}（{}）不是末级科目，请填到其下级科目", account.name)));
         }
         let amount = |col: Option<usize>, name: &str| -> Result<Fen> {
-            let text = col.and_then(|c| record.get(c)).unwrap_or("");
+            let text = record.cell(col);
             if text.is_empty() {
                 return Ok(Fen::ZERO);
             }
@@ -73,6 +69,16 @@ fn parse_opening_csv(book: &Book, text: &str) -> Result<Vec<OpeningRow>> {
         };
         let debit = amount(Some(debit_col), "借方余额")?;
         let credit = amount(Some(credit_col), "贷方余额")?;
+        if !debit.is_zero() && !credit.is_zero() {
+            // Netted, the two would vanish (or keep only their difference) without a word.
+            return Err(Error::csv(
+                row,
+                "贷方余额",
+                format!(
+                    "科目 {code} 同时填了借方余额 {debit} 和贷方余额 {credit}；一个科目的期初余额只有一个方向，请只填一方。未导入任何一行"
+                ),
+            ));
+        }
         let (year_debit, year_credit) = (amount(year_cols.0, "本年累计借方")?, amount(year_cols.1, "本年累计贷方")?);
         if book.start_period().month() == 1 && !(year_debit.is_zero() && year_credit.is_zero()) {
             return Err(Error::csv(row, "本年累计借方", format!("账套从 {} 启用，年初建账没有本年累计发生额", book.start_period())));

@@ -8,10 +8,11 @@
 use std::path::Path;
 use std::process::Command;
 
-use sqlx::Connection;
+use sqlx::sqlite::SqliteConnectOptions;
+use sqlx::{ConnectOptions, Connection};
 
 use crate::error::{Error, Result};
-use crate::store::{is_postgres, redacted, sqlite_path};
+use crate::store::{is_postgres, redacted, sqlite_file};
 
 /// Writes a consistent copy of the database `url` to `out`, which must not exist yet.
 pub async fn backup(url: &str, out: &Path) -> Result<()> {
@@ -21,7 +22,7 @@ pub async fn backup(url: &str, out: &Path) -> Result<()> {
     if is_postgres(url) {
         return run_tool("pg_dump", &["--format=custom", "--no-owner", "--file", &out.to_string_lossy(), url], url);
     }
-    let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", sqlite_path(url))).await?;
+    let mut conn = SqliteConnectOptions::new().filename(sqlite_file(url)?).connect().await?;
     sqlx::query("VACUUM INTO $1").bind(out.to_string_lossy().into_owned()).execute(&mut conn).await?;
     conn.close().await?;
     Ok(())
@@ -43,18 +44,25 @@ pub async fn restore(from: &Path, url: &str) -> Result<()> {
         }
         return run_tool("pg_restore", &["--no-owner", "--exit-on-error", "--dbname", url, &from.to_string_lossy()], url);
     }
-    let target = Path::new(sqlite_path(url));
+    let target = sqlite_file(url)?;
+    let target = target.as_path();
     if target.exists() {
         return Err(Error::invalid("--db", format!("{} 已存在；请恢复到新的文件", target.display())));
     }
     // The backup must be an SQLite file of mingzhang's, checked before it is copied.
-    let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}?mode=ro", from.display()))
-        .await
-        .map_err(|e| Error::invalid("--from", format!("{} 不是 SQLite 备份：{e}", from.display())))?;
+    // SQLite's own words ("file is not a database") say less than which file and what to give.
+    let not_a_backup = |e: sqlx::Error| {
+        tracing::debug!(error = %e, "not an SQLite backup");
+        Error::invalid(
+            "--from",
+            format!("{} 不是 SQLite 数据库文件，不是明账的备份；请指定 mingzhang backup 写出的备份文件", from.display()),
+        )
+    };
+    let mut conn = SqliteConnectOptions::new().filename(from).read_only(true).connect().await.map_err(not_a_backup)?;
     let ours: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'books'")
         .fetch_one(&mut conn)
         .await
-        .map_err(|e| Error::invalid("--from", format!("{} 不是 SQLite 备份：{e}", from.display())))?;
+        .map_err(not_a_backup)?;
     conn.close().await?;
     if ours == 0 {
         return Err(Error::invalid("--from", format!("{} 不是明账的备份（没有账套表）", from.display())));

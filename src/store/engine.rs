@@ -2,6 +2,7 @@
 //! and PostgreSQL; placeholders are `$n`, which both accept. Sums are cast back to BIGINT
 //! because PostgreSQL widens SUM(bigint) to numeric.
 
+use std::path::Path;
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -85,10 +86,12 @@ pub struct SqliteTx {
 }
 
 impl SqliteStore {
-    /// Opens (creating if missing) an SQLite file in WAL mode and applies the migrations.
-    pub async fn open(path: &str) -> Result<SqliteStore> {
-        let options = SqliteConnectOptions::from_str(&format!("sqlite://{path}"))?
-            .create_if_missing(true)
+    /// Opens an SQLite file in WAL mode, creating it if missing only when `create` says so,
+    /// and applies the migrations. The path is taken as it is (never as a URL to decode).
+    pub async fn open(path: &Path, create: bool) -> Result<SqliteStore> {
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(create)
             .journal_mode(SqliteJournalMode::Wal)
             // WAL with synchronous=NORMAL is durable across application crashes; a power cut can
             // lose the last commits but never corrupts the file (SQLite documentation).
@@ -133,19 +136,20 @@ impl SqliteStore {
     /// shared-memory file nor a lock, which a read-only directory would refuse; nobody may write
     /// the file meanwhile, which its permissions say. It must already be up to date, since
     /// migrating writes; every write is refused by SQLite.
-    pub async fn open_read_only(path: &str) -> Result<SqliteStore> {
+    pub async fn open_read_only(path: &Path) -> Result<SqliteStore> {
         // A WAL left with commits in it (its writer killed) holds part of the books: immutable
         // would not read it, so SQLite reads it through its existing shared-memory file.
-        let pending_wal = std::fs::metadata(format!("{path}-wal")).is_ok_and(|m| m.len() > 0);
-        let options =
-            SqliteConnectOptions::from_str(&format!("sqlite://{path}"))?.read_only(true).immutable(!pending_wal).foreign_keys(true);
+        let mut wal = path.as_os_str().to_owned();
+        wal.push("-wal");
+        let pending_wal = std::fs::metadata(wal).is_ok_and(|m| m.len() > 0);
+        let options = SqliteConnectOptions::new().filename(path).read_only(true).immutable(!pending_wal).foreign_keys(true);
         let readers = SqlitePoolOptions::new().max_connections(4).connect_with(options.clone()).await?;
         let applied: Vec<(i64, Vec<u8>)> =
             sqlx::query_as("SELECT version, checksum FROM _sqlx_migrations WHERE success").fetch_all(&readers).await.unwrap_or_default();
         if !migrations_applied(&applied, &sqlx::migrate!("migrations/sqlite")) {
             return Err(crate::error::Error::invalid(
                 "--db",
-                format!("数据库文件 {path} 为只读，且其结构较本程序旧：须先以可写方式打开一次（升级），才能只读使用"),
+                format!("数据库文件 {} 为只读，且其结构较本程序旧：须先以可写方式打开一次（升级），才能只读使用", path.display()),
             ));
         }
         let writer = SqlitePoolOptions::new().max_connections(1).connect_with(options).await?;

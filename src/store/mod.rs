@@ -17,6 +17,7 @@ mod types;
 pub(crate) use types::text_enum;
 
 use std::future::Future;
+use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 
@@ -79,9 +80,49 @@ pub fn redacted(url: &str) -> String {
     }
 }
 
-/// The SQLite file a `--db` value names (`sqlite://x.db`, `sqlite:x.db` or the path itself).
-pub(crate) fn sqlite_path(url: &str) -> &str {
-    url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url)
+/// The SQLite file a `--db` value names. A plain path is a path, taken as written: `lit%41.db`
+/// is the file of that name. Only an `sqlite:` URL (`sqlite://x.db`, `sqlite:x.db`) is a URL,
+/// its `%XX` escapes decoded as every URL's are. A query (`x.db?mode=memory`) is refused either
+/// way, since its options would change where the books are kept.
+pub(crate) fn sqlite_file(url: &str) -> Result<PathBuf> {
+    let (path, is_url) = match url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+        Some(path) => (path, true),
+        None => (url, false),
+    };
+    if path.contains('?') {
+        return Err(Error::invalid(
+            "--db",
+            format!("SQLite 数据库“{path}”不能带查询参数（如 ?mode=memory，会使账簿不写入文件）；请只写文件路径"),
+        ));
+    }
+    if path.is_empty() {
+        return Err(Error::invalid("--db", "未写数据库文件的路径，例如 --db 账本.db"));
+    }
+    if !is_url {
+        return Ok(PathBuf::from(path));
+    }
+    percent_decoded(path).map(PathBuf::from).ok_or_else(|| {
+        Error::invalid("--db", format!("“{url}”中的 % 须为 %XX 形式的 UTF-8 转义；文件名含 % 时请直接写路径，不加 sqlite: 前缀"))
+    })
+}
+
+/// `text` with each `%XX` replaced by its byte, if the escapes are whole and the result is
+/// UTF-8.
+fn percent_decoded(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
 }
 
 /// Whether a `--db` value names a PostgreSQL server rather than an SQLite file.
@@ -96,39 +137,47 @@ pub enum AnyStore {
 }
 
 impl AnyStore {
-    /// `postgres://…` or `postgresql://…` selects PostgreSQL; `sqlite:…` or a plain file path
-    /// selects an SQLite file (created if missing). Migrations are applied at connect.
+    /// Opens existing books. `postgres://…` or `postgresql://…` selects PostgreSQL; `sqlite:…`
+    /// or a plain file path (see `sqlite_file`) selects an SQLite file, which must exist: only
+    /// `create` makes one, so a mistyped path never opens an empty book. Migrations are
+    /// applied at connect.
     ///
-    /// A PostgreSQL URL's query (`?sslmode=require`) is the driver's and honoured; an SQLite
-    /// path with one (`x.db?mode=memory`) is refused, since its options would change where the
-    /// books are kept. A database that cannot be opened is named in the error (without a
-    /// password), beside the driver's reason.
+    /// A PostgreSQL URL's query (`?sslmode=require`) is the driver's and honoured. A database
+    /// that cannot be opened is named in the error (without a password), with what to do.
     pub async fn connect(url: &str) -> Result<AnyStore> {
-        let opened = match is_postgres(url) {
-            true => PgStore::connect(url).await.map(AnyStore::Postgres),
-            false => {
-                let path = sqlite_path(url);
-                if path.contains('?') {
-                    return Err(Error::invalid(
-                        "--db",
-                        format!("SQLite 数据库“{path}”不能带查询参数（如 ?mode=memory，会使账簿不写入文件）；请只写文件路径"),
-                    ));
-                }
-                if std::path::Path::new(path).exists() && !writable(path) {
-                    return Err(Error::invalid(
-                        "--db",
-                        format!("数据库文件 {path} 为只读，此命令须写入；只读的账簿可用 report、verify、anchor、export 读取"),
-                    ));
-                }
-                SqliteStore::open(path).await.map(AnyStore::Sqlite)
-            }
-        };
-        opened.map_err(|e| match e {
-            Error::Database(_) | Error::Migrate(_) | Error::Io(_) => {
-                Error::invalid("--db", format!("无法打开数据库 {}：{e}", redacted(url)))
-            }
-            other => other,
-        })
+        AnyStore::open(url, false).await
+    }
+
+    /// As `connect`, but a missing SQLite file is created (`init`, the demo, a test's database).
+    pub async fn create(url: &str) -> Result<AnyStore> {
+        AnyStore::open(url, true).await
+    }
+
+    async fn open(url: &str, create: bool) -> Result<AnyStore> {
+        if is_postgres(url) {
+            return PgStore::connect(url).await.map(AnyStore::Postgres).map_err(|e| opening_failed(url, e));
+        }
+        let path = sqlite_file(url)?;
+        let shown = path.display();
+        if path.is_dir() {
+            return Err(Error::invalid(
+                "--db",
+                format!("“{shown}”是文件夹，不是数据库文件；请写出其中的数据库文件，例如 {}", path.join("账本.db").display()),
+            ));
+        }
+        if !create && !path.exists() {
+            return Err(Error::invalid(
+                "--db",
+                format!("数据库文件 {shown} 不存在（路径写错了？）；新建账本请先运行：mingzhang --db {shown} init 社区名称"),
+            ));
+        }
+        if path.exists() && !writable(&path) {
+            return Err(Error::invalid(
+                "--db",
+                format!("数据库文件 {shown} 为只读，此命令须写入；只读的账簿可用 report、verify、anchor、export 读取"),
+            ));
+        }
+        SqliteStore::open(&path, create).await.map(AnyStore::Sqlite).map_err(|e| opening_failed(url, e))
     }
 
     /// Opens the books for a command that only reads them: as `connect` does, except that an
@@ -136,14 +185,14 @@ impl AnyStore {
     /// `SqliteStore::open_read_only`) instead of failing. A PostgreSQL user granted only
     /// SELECT reads through `connect` already.
     pub async fn connect_for_reading(url: &str) -> Result<AnyStore> {
-        let path = sqlite_path(url);
-        if is_postgres(url) || path.contains('?') || !std::path::Path::new(path).exists() || writable(path) {
+        if is_postgres(url) {
             return AnyStore::connect(url).await;
         }
-        SqliteStore::open_read_only(path).await.map(AnyStore::Sqlite).map_err(|e| match e {
-            Error::Database(_) | Error::Io(_) => Error::invalid("--db", format!("无法只读打开数据库 {}：{e}", redacted(url))),
-            other => other,
-        })
+        let path = sqlite_file(url)?;
+        if !path.is_file() || writable(&path) {
+            return AnyStore::connect(url).await;
+        }
+        SqliteStore::open_read_only(&path).await.map(AnyStore::Sqlite).map_err(|e| opening_failed(url, e))
     }
 
     /// For a process that writes from one thread (the command line, the benchmarks): keeps
@@ -155,8 +204,82 @@ impl AnyStore {
     }
 }
 
+/// A database that would not open: the file or the server named (without a password), why in
+/// words, and what to do. The drivers' own texts ("file is not a database", "password
+/// authentication failed", "pool timed out") are English and name neither.
+fn opening_failed(url: &str, e: Error) -> Error {
+    let reason = match &e {
+        Error::Database(_) | Error::Migrate(_) | Error::Io(_) if is_postgres(url) => postgres_refusal(url, &e),
+        Error::Database(_) | Error::Migrate(_) | Error::Io(_) => sqlite_refusal(url, &e),
+        _ => return e,
+    };
+    tracing::debug!(error = %e, "the database would not open");
+    Error::invalid("--db", reason)
+}
+
+/// The driver's error under one of ours, if any.
+fn sqlx_error(e: &Error) -> Option<&sqlx::Error> {
+    use sqlx::migrate::MigrateError as M;
+    match e {
+        Error::Database(e) | Error::Migrate(M::Execute(e) | M::ExecuteMigration(e, _)) => Some(e),
+        _ => None,
+    }
+}
+
+/// Why an SQLite file would not open, by SQLite's (primary) result code.
+fn sqlite_refusal(url: &str, e: &Error) -> String {
+    let file = sqlite_file(url).map_or_else(|_| url.to_string(), |p| p.display().to_string());
+    let code = match sqlx_error(e) {
+        Some(sqlx::Error::Database(d)) => d.code().and_then(|c| c.parse::<i32>().ok()).map(|c| c & 0xff),
+        _ => None,
+    };
+    match code {
+        // SQLITE_NOTADB
+        Some(26) => format!("“{file}”不是 SQLite 数据库文件（可能是 CSV、文本或其他文件，或已损坏）；请检查 --db 指定的文件"),
+        // SQLITE_CANTOPEN
+        Some(14) => format!("无法打开数据库文件 {file}：所在文件夹不存在或无权访问；请检查路径"),
+        // SQLITE_IOERR
+        Some(10) => format!("读写数据库文件 {file} 出错（它不是普通文件，或磁盘有错）；请检查 --db 指定的文件"),
+        // SQLITE_READONLY, SQLITE_PERM
+        Some(8 | 3) => format!("数据库文件 {file} 无法写入（只读或无权限）"),
+        _ => format!("无法打开数据库文件 {file}：{e}"),
+    }
+}
+
+/// Why a PostgreSQL server would not open the books, by its SQLSTATE or the connection's fate.
+fn postgres_refusal(url: &str, e: &Error) -> String {
+    let shown = redacted(url);
+    let Ok(options) = <sqlx::postgres::PgConnectOptions as std::str::FromStr>::from_str(url) else {
+        return format!("PostgreSQL 地址“{shown}”无法解析；应写作 postgres://用户:密码@主机:端口/数据库");
+    };
+    let server = format!("PostgreSQL 服务器 {}:{}", options.get_host(), options.get_port());
+    let database = options.get_database().unwrap_or(options.get_username()).to_string();
+    let user = options.get_username();
+    match sqlx_error(e) {
+        Some(sqlx::Error::Database(d)) => match d.code().as_deref() {
+            Some("28P01") => format!("{server} 拒绝了用户“{user}”的密码；请检查 --db（{shown}）中的用户名和密码"),
+            Some("28000") => format!("{server} 不允许用户“{user}”登录数据库“{database}”；请检查用户名或服务器的访问设置（pg_hba.conf）"),
+            Some("3D000") => {
+                format!("{server} 上没有数据库“{database}”；请先创建（createdb {database}），或检查 --db（{shown}）中的数据库名")
+            }
+            Some("42501") => format!("{server} 上的用户“{user}”无权建立或读取明账的表；请由管理员授权"),
+            _ => format!("{server} 上的数据库“{database}”无法打开：{e}"),
+        },
+        Some(sqlx::Error::Tls(_)) => format!("与 {server} 的加密连接（TLS）无法建立；请检查 --db 中的 sslmode"),
+        Some(sqlx::Error::Configuration(_)) => format!("PostgreSQL 地址“{shown}”无法解析；应写作 postgres://用户:密码@主机:端口/数据库"),
+        Some(
+            sqlx::Error::Io(_)
+            | sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::Protocol(_)
+            | sqlx::Error::WorkerCrashed,
+        ) => format!("无法连接 {server}（服务器未启动、端口不对或网络不通）；请检查 --db（{shown}）中的地址和端口，以及服务器是否在运行"),
+        _ => format!("{server} 上的数据库“{database}”无法打开：{e}"),
+    }
+}
+
 /// Whether this process may write the file at `path`.
-fn writable(path: &str) -> bool {
+fn writable(path: &Path) -> bool {
     std::fs::OpenOptions::new().write(true).open(path).is_ok()
 }
 
@@ -170,4 +293,21 @@ macro_rules! with_store {
             $crate::store::AnyStore::Postgres($store) => $body,
         }
     };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_plain_path_is_a_path_and_only_an_sqlite_url_is_decoded() {
+        assert_eq!(sqlite_file("lit%41.db").unwrap(), PathBuf::from("lit%41.db"));
+        assert_eq!(sqlite_file("sqlite:lit%41.db").unwrap(), PathBuf::from("litA.db"));
+        assert_eq!(sqlite_file("sqlite://dir/%E8%B4%A6.db").unwrap(), PathBuf::from("dir/账.db"));
+        assert_eq!(sqlite_file("sqlite:///tmp/x.db").unwrap(), PathBuf::from("/tmp/x.db"));
+        assert!(sqlite_file("sqlite:50%.db").is_err(), "a bare % in a URL");
+        assert!(sqlite_file("x.db?mode=memory").is_err());
+        assert!(sqlite_file("sqlite:x.db?mode=memory").is_err());
+        assert!(sqlite_file("").is_err());
+    }
 }

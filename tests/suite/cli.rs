@@ -157,8 +157,8 @@ async fn an_accountant_keeps_books_from_the_command_line() {
     assert!(out.contains("2025-01 记-0001") && out.contains("哈希不符"), "{out}");
 }
 
-#[test]
-fn the_demo_builds_a_community_on_a_fresh_file_and_prints_its_reports() {
+#[tokio::test]
+async fn the_demo_builds_a_community_on_a_fresh_file_and_prints_its_reports() {
     if pg_admin_url().is_some() {
         // The demo's own engine is the embedded SQLite file; the PostgreSQL suite covers the
         // same code paths through the other tests.
@@ -173,13 +173,30 @@ fn the_demo_builds_a_community_on_a_fresh_file_and_prints_its_reports() {
         assert!(out.contains(expected), "demo output lacks {expected}:\n{out}");
     }
     assert!(!out.contains("试算不平") && !out.contains("✗"), "{out}");
+    // The same users as `demo` that serves, with passwords: the web can be tried later.
+    for user in ["admin", "王会计", "李主管", "赵出纳", "auditor", "街道财政所", "密码", "查询码"] {
+        assert!(out.contains(user), "demo --no-serve lacks {user}:\n{out}");
+    }
+    let password = |user: &str| {
+        let line = out.lines().find(|l| l.split_whitespace().nth(1) == Some(user)).expect("the user's line");
+        line.rsplit(' ').next().unwrap().to_string()
+    };
+    let store = mingzhang::store::AnyStore::connect(db).await.unwrap();
+    mingzhang::with_store!(store, s => {
+        let access = mingzhang::access::Access::new(s.clone());
+        for user in ["admin", "王会计", "office"] {
+            access.authenticate(user, &password(user)).await.unwrap_or_else(|e| panic!("{user} logs in: {e}"));
+        }
+        mingzhang::store::Store::close(&s).await;
+    });
     let (code, _, err) = run(db, &["demo", "--no-serve"]);
     assert_eq!(code, 1);
     assert!(err.contains("已存在"), "{err}");
     // The same seed builds the same books.
     let again = dir.path().join("again.db");
     let out_again = ok(again.to_str().unwrap(), &["demo", "--no-serve", "--seed", "42", "--households", "200"]);
-    let strip = |s: &str| s.lines().skip(1).collect::<Vec<_>>().join("\n");
+    // Its first line names the file; the users' passwords are new on every run.
+    let strip = |s: &str| s.lines().skip(1).take_while(|l| !l.starts_with("演示用户")).collect::<Vec<_>>().join("\n");
     assert_eq!(strip(&out), strip(&out_again));
 }
 

@@ -48,7 +48,7 @@ fn a_server_that_cannot_be_reached_fails_fast_and_is_named() {
     let out = mingzhang().args(["--db", "postgres://mingzhang:secret@127.0.0.1:9/books", "verify"]).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("无法打开数据库 postgres://mingzhang:***@127.0.0.1:9/books"), "{err}");
+    assert!(err.contains("无法连接 PostgreSQL 服务器 127.0.0.1:9") && err.contains("postgres://mingzhang:***@127.0.0.1:9/books"), "{err}");
     assert!(!err.contains("secret"), "the password is not shown: {err}");
 }
 

@@ -119,7 +119,10 @@ async fn opening<S: mingzhang::http::AppStore>(ledger: Ledger<S>, url: &str) {
         ("科目编码,借方余额,贷方余额\n1001,100.00,\n7777,,100.00\n", "第 3 行“科目编码”列：科目“7777”不存在"),
         ("科目编码,借方余额,贷方余额\n1001,100.001,\n3001,,100.00\n", "第 2 行“借方余额”列：“100.001”金额最多两位小数"),
         ("科目编码,借方余额,贷方余额\n1001,一百,\n3001,,100.00\n", "第 2 行“借方余额”列：“一百”不是有效的金额"),
-        ("科目编码,借方余额,贷方余额\n1001,100.00\n", "第 2 行：无法解析"),
+        // A short row's missing cells are empty; a cell beyond the header is refused.
+        ("科目编码,借方余额,贷方余额\n1001,100.00\n", "期初余额不平：借方合计 100.00，贷方合计 0.00"),
+        ("科目编码,借方余额,贷方余额\n1001,100.00,\n3001,,100.00,100.00\n", "第 3 行：第 4 列（D 列）有内容“100.00”"),
+        ("科目编码,借方余额,贷方余额\n1001,100.00,100.00\n", "第 2 行“贷方余额”列：科目 1001 同时填了借方余额 100.00 和贷方余额 100.00"),
         ("科目,借方余额,贷方余额\n1001,100.00,\n", "第 1 行“科目编码”列：缺少此列"),
         ("科目编码,借方余额,贷方余额\n1001,-5.00,\n3001,,-5.00\n", "余额不能为负数"),
     ];
@@ -128,7 +131,10 @@ async fn opening<S: mingzhang::http::AppStore>(ledger: Ledger<S>, url: &str) {
         assert!(err.to_string().contains(message), "«{err}» should contain «{message}»");
     }
     assert_eq!(snapshot(url).await, before, "a refused import writes nothing");
-    let n = ledger.import_opening(&book, "code,name,debit,credit\n1001,库存现金,\"1,200.50\",\n3001,实收资本,,1200.50\n").await.unwrap();
+    let err =
+        ledger.import_opening(&book, "code,name,debit,credit\n1001,库存现金,\"1,200.50\",\n3001,实收资本,,1200.50\n").await.unwrap_err();
+    assert!(err.to_string().contains("第 2 行“借方余额”列：“1,200.50”不能含千位分隔符，请写作 1200.50"), "{err}");
+    let n = ledger.import_opening(&book, "code,name,debit,credit\n1001,库存现金,1200.50,\n3001,实收资本,,1200.50\n").await.unwrap();
     assert_eq!(n, 2);
     post(&ledger, &book, &voucher(date(2025, 1, 2), vec![line("1001", 1, 0), line("500101", 0, 1)])).await;
     let err = ledger.import_opening(&book, "科目编码,借方余额,贷方余额\n1001,1.00,\n3001,,1.00\n").await.unwrap_err();

@@ -17,7 +17,7 @@ use serde_json::{json, Value};
 const PASSWORD: &str = "correct horse battery";
 
 /// The server under test; killed when dropped.
-struct Server {
+pub(crate) struct Server {
     base: String,
     child: Child,
 }
@@ -30,7 +30,7 @@ impl Drop for Server {
 }
 
 impl Server {
-    fn start(url: &str) -> Server {
+    pub(crate) fn start(url: &str) -> Server {
         let mut child = mingzhang()
             .args(["--db", url, "serve", "--listen", "127.0.0.1:0"])
             .env("RUST_LOG", "warn")
@@ -44,12 +44,12 @@ impl Server {
         Server { base: format!("http://{base}"), child }
     }
 
-    fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
 }
 
-fn client() -> reqwest::Client {
+pub(crate) fn client() -> reqwest::Client {
     reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap()
 }
 
@@ -107,7 +107,7 @@ async fn login(server: &Server, username: &str) -> reqwest::Client {
     c
 }
 
-async fn token(url: &str, username: &str) -> String {
+pub(crate) async fn token(url: &str, username: &str) -> String {
     let store = mingzhang::store::AnyStore::connect(url).await.unwrap();
     mingzhang::with_store!(store, s => {
         let t = Access::new(s.clone()).add_token(username, "测试").await.unwrap();
@@ -122,7 +122,7 @@ async fn session_csrf(server: &Server, c: &reqwest::Client) -> String {
 }
 
 /// Everything but the audit log and the sessions, which reads and refusals may add to.
-async fn books_snapshot(url: &str) -> String {
+pub(crate) async fn books_snapshot(url: &str) -> String {
     let mut all = snapshot(url).await;
     for table in ["audit_log", "audit_heads", "sessions"] {
         let head = format!("== {table}\n");

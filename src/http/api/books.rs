@@ -2,7 +2,10 @@
 //! reversed; a billing run or its preview; a month closed or the year-end drafted; the reports
 //! as JSON tables. Each shares its work with the page (`pages::accountant`).
 
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
+
+// JSON refusals with a code in place of axum's plain-text 400 (see `ApiPath`, `ApiQuery`).
+use super::{ApiPath as Path, ApiQuery as Query};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};

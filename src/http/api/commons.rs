@@ -3,7 +3,10 @@
 //! transferred, the member roster, the distribution, its list and its payment).
 
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
+
+// JSON refusals with a code in place of axum's plain-text 400 (see `ApiPath`, `ApiQuery`).
+use super::{ApiPath as Path, ApiQuery as Query};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};

@@ -1,7 +1,10 @@
 //! The API of the fee wing: communities, households, payments with idempotency keys,
 //! receipts and voids, the day's takings, collection rates, household codes.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
+
+// JSON refusals with a code in place of axum's plain-text 400 (see `ApiPath`, `ApiQuery`).
+use super::{ApiPath as Path, ApiQuery as Query};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};

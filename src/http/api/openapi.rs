@@ -395,15 +395,23 @@ fn operation(r: &ApiRoute) -> Value {
         json!({ "type": "object", "title": r.answer })
     };
     let error = json!({ "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } });
+    let answered =
+        |description: &str| json!({ "description": description, "content": { "application/json": { "schema": answer.clone() } } });
+    let mut responses = json!({ "401": error.clone(), "403": error.clone(), "404": error.clone(), "422": error });
+    if r.method == "post" && CREATED.contains(&r.path) {
+        responses["201"] = answered("已新建");
+        if r.idempotent {
+            responses["200"] = answered("同一 Idempotency-Key 的重复请求：返回原结果（replayed 为 true）");
+        }
+    } else {
+        responses["200"] = answered("成功");
+    }
     let roles = if r.roles.is_empty() { "任何已登录用户（在其社区范围内）".to_string() } else { r.roles.join(", ") };
     let mut op = json!({
         "summary": r.summary,
         "description": format!("角色：{roles}"),
         "parameters": parameters,
-        "responses": {
-            "200": { "description": "成功", "content": { "application/json": { "schema": answer } } },
-            "401": error.clone(), "403": error.clone(), "404": error.clone(), "422": error,
-        },
+        "responses": responses,
     });
     match r.body {
         Some(HOUSEHOLD_FILE) => {
@@ -417,6 +425,25 @@ fn operation(r: &ApiRoute) -> Value {
     }
     op
 }
+
+/// The POST routes that answer 201 Created with what they made (a payment, a draft, a
+/// user…); every other route answers 200.
+const CREATED: &[&str] = &[
+    "/api/v1/communities/{community}/payments",
+    "/api/v1/communities/{community}/vouchers",
+    "/api/v1/communities/{community}/public-revenue",
+    "/api/v1/communities/{community}/public-revenue/uses",
+    "/api/v1/communities/{community}/collective/transfer",
+    "/api/v1/communities/{community}/collective/roster",
+    "/api/v1/communities/{community}/collective/distributions",
+    "/api/v1/users",
+    "/api/v1/communities/{community}/subsidies",
+    "/api/v1/communities/{community}/subsidies/disbursements",
+    "/api/v1/communities/{community}/subsidies/disbursements/import",
+    "/api/v1/communities/{community}/subsidies/receipts",
+    "/api/v1/communities/{community}/expenses",
+    "/api/v1/communities/{community}/reconciliations",
+];
 
 /// A body that is a file (CSV or XLSX), not JSON.
 pub const HOUSEHOLD_FILE: &str = "HouseholdFile";

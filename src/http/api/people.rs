@@ -1,7 +1,10 @@
 //! The API of the access wing and the finance office: users (admin), the audit log (admin,
 //! auditor), the street's overview.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
+
+// JSON refusals with a code in place of axum's plain-text 400 (see `ApiPath`, `ApiQuery`).
+use super::{ApiPath as Path, ApiQuery as Query};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};

@@ -40,7 +40,7 @@ pub const PEOPLE: &[&str] =
 /// A fresh database of the engine under test, migrated, with the tests' `PEOPLE` as users.
 pub async fn fresh_db() -> TestDb {
     let db = empty_db().await;
-    let store = mingzhang::store::AnyStore::connect(&db.url).await.expect("open and migrate");
+    let store = mingzhang::store::AnyStore::create(&db.url).await.expect("create and migrate");
     mingzhang::with_store!(store, s => {
         let access = mingzhang::access::Access::new(s.clone());
         for name in PEOPLE {
