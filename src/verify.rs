@@ -118,14 +118,34 @@ pub struct HeadsFile {
     /// Absent from the files written before the master data had a chain.
     #[serde(default)]
     pub master_data: Vec<MasterAnchor>,
+    /// The audit log's heads: each community's chain, and "" for the entries of none. Absent
+    /// from the files written before the log was chained.
+    #[serde(default)]
+    pub audit: Vec<AuditAnchor>,
+}
+
+/// An audit-log chain's head as it stood.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct AuditAnchor {
+    pub community: String,
+    pub seq: i64,
+    pub hash: String,
 }
 
 impl HeadsFile {
-    pub async fn now<S: FeesStore>(store: &S) -> Result<HeadsFile> {
+    pub async fn now<S: crate::http::AppStore>(store: &S) -> Result<HeadsFile> {
+        use crate::access::store::AccessTx;
+        let mut tx = store.read().await?;
+        let mut audit = vec![("".to_string(), tx.audit_head(None).await?)];
+        for c in tx.communities().await? {
+            audit.push((c.name.clone(), tx.audit_head(Some(c.id)).await?));
+        }
+        drop(tx);
         Ok(HeadsFile {
             written_at: chrono::Utc::now().to_rfc3339(),
             anchors: crate::ledger::anchor::current_anchors(store).await?,
             master_data: crate::fees::seal::master::current_master_anchors(store).await?,
+            audit: audit.into_iter().map(|(community, (seq, hash))| AuditAnchor { community, seq, hash }).collect(),
         })
     }
 
@@ -140,8 +160,13 @@ impl HeadsFile {
 /// Checks anchors held outside the database: each book head and master-data head from an
 /// anchor file, each receipt's chain link. A finding per anchor that no longer stands
 /// (invariant 4).
-pub async fn verify_anchors<S: FeesStore>(store: &S, heads: &[HeadsFile], links: &[String]) -> Result<Vec<Finding>> {
+pub async fn verify_anchors<S: crate::http::AppStore>(store: &S, heads: &[HeadsFile], links: &[String]) -> Result<Vec<Finding>> {
     let mut findings = Vec::new();
+    for a in heads.iter().flat_map(|h| &h.audit) {
+        if let Some(message) = check_audit_anchor(store, a).await? {
+            findings.push(Finding { community: a.community.clone(), book: String::new(), invariant: 4, message });
+        }
+    }
     for a in heads.iter().flat_map(|h| &h.master_data) {
         if let Some(message) = check_master_anchor(store, a).await? {
             findings.push(Finding { community: a.community.clone(), book: String::new(), invariant: 4, message });
@@ -173,6 +198,29 @@ async fn audit_findings<S: crate::http::AppStore>(store: &S, community: Option<c
     let rows = tx.audit_chain(community).await?;
     let (seq, head) = tx.audit_head(community).await?;
     Ok(crate::access::audit::check_chain(&rows, (seq, &head)))
+}
+
+/// Whether an audit-log chain still has the anchor's entry at its place: None when it does.
+async fn check_audit_anchor<S: crate::http::AppStore>(store: &S, a: &AuditAnchor) -> Result<Option<String>> {
+    use crate::access::store::AccessTx;
+    if a.seq == 0 {
+        return Ok(None);
+    }
+    let mut tx = store.read().await?;
+    let community = if a.community.is_empty() {
+        None
+    } else {
+        match tx.communities().await?.into_iter().find(|c| c.name == a.community) {
+            Some(c) => Some(c.id),
+            None => return Ok(Some(format!("锚点所记的社区“{}”已不在库中", a.community))),
+        }
+    };
+    let rows = tx.audit_chain(community).await?;
+    Ok(match rows.iter().find(|r| r.seq == Some(a.seq)) {
+        Some(r) if r.hash.as_deref() == Some(a.hash.as_str()) => None,
+        Some(_) => Some(format!("审计日志第 {} 条与锚点不符：日志被改写", a.seq)),
+        None => Some(format!("审计日志没有锚点记录的第 {} 条：日志被截断或删除", a.seq)),
+    })
 }
 
 /// The restores of an anchor's book, if the book is still there.

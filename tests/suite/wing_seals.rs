@@ -201,6 +201,13 @@ async fn the_command_line_is_audited_and_the_audit_log_is_chained() {
         sqlx::query_as("SELECT username, action FROM audit_log ORDER BY id").fetch_all(&mut conn).await.unwrap()
     };
     assert_eq!(audited, vec![("主管乙".to_string(), "cli.day-close".to_string())], "a report writes no entry");
+    let store = mingzhang::store::AnyStore::connect(&demo.url).await.unwrap();
+    let heads = mingzhang::with_store!(store, s => {
+        let heads = mingzhang::verify::HeadsFile::now(&s).await.unwrap();
+        mingzhang::store::Store::close(&s).await;
+        heads
+    });
+    assert!(heads.audit.iter().any(|a| a.seq == 1 && !a.community.is_empty()), "{:?}", heads.audit);
     for (sql, expect) in [
         ("UPDATE audit_log SET target = '改过' WHERE action = 'cli.day-close'", "被改动"),
         ("DELETE FROM audit_log WHERE action = 'cli.day-close'", "链尾被删除或改写"),
@@ -216,4 +223,16 @@ async fn the_command_line_is_audited_and_the_audit_log_is_chained() {
         });
         assert!(findings.iter().any(|m| m.contains("审计日志") && m.contains(expect)), "{sql}: {findings:#?}");
     }
+    // The entry removed and the chain's head rewound to match: only the head kept outside knows.
+    let copy = copy_of(&demo).await;
+    drop_guards(&copy.url).await;
+    raw_sql(&copy.url, "DELETE FROM audit_log WHERE action = 'cli.day-close'").await.unwrap();
+    raw_sql(&copy.url, "UPDATE audit_heads SET seq = 0, head = '' WHERE chain_id <> 0").await.unwrap();
+    let store = mingzhang::store::AnyStore::connect(&copy.url).await.unwrap();
+    mingzhang::with_store!(store, s => {
+        assert!(verify_all(&s).await.unwrap().is_clean(), "the rewound log verifies on its own");
+        let found = mingzhang::verify::verify_anchors(&s, std::slice::from_ref(&heads), &[]).await.unwrap();
+        assert!(found.iter().any(|f| f.message.contains("审计日志没有锚点记录的第 1 条")), "{found:#?}");
+        mingzhang::store::Store::close(&s).await;
+    });
 }
