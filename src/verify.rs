@@ -36,6 +36,9 @@ impl VerifyReport {
 pub async fn verify_all<S: crate::http::AppStore>(store: &S) -> Result<VerifyReport> {
     let mut report = VerifyReport::default();
     let communities = store.read().await?.communities().await?;
+    for message in crate::access::versions::verify(&mut store.read().await?).await? {
+        report.findings.push(Finding { community: String::new(), book: String::new(), invariant: 4, message });
+    }
     for message in audit_findings(store, None).await? {
         report.findings.push(Finding { community: String::new(), book: String::new(), invariant: 4, message });
     }

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod limiter;
 pub mod secret;
 pub mod store;
+pub mod versions;
 
 use chrono::{DateTime, Duration, Utc};
 
@@ -251,6 +252,7 @@ impl<S: AccessStore> Access<S> {
         }
         let row = tx_user(&mut tx, id).await?;
         let user = load_user(&mut tx, row).await?;
+        versions::record(&mut tx, Utc::now()).await?;
         tx.commit().await?;
         Ok(user)
     }
@@ -262,6 +264,11 @@ impl<S: AccessStore> Access<S> {
             users.push(load_user(&mut tx, row).await?);
         }
         Ok(users)
+    }
+
+    /// Whether the program may act for `user` (`versions::stands`).
+    pub async fn stands(&self, user: &User) -> Result<bool> {
+        versions::stands(&mut self.store.read().await?, user).await
     }
 
     pub async fn user(&self, username: &str) -> Result<User> {
@@ -283,6 +290,9 @@ impl<S: AccessStore> Access<S> {
         };
         if user.disabled {
             return Err(Error::invalid(field, format!("用户 {} 已停用", user.username)));
+        }
+        if !self.stands(&user).await? {
+            return Err(versions::refusal(field, &user));
         }
         if !user.may(act) {
             return Err(Error::invalid(field, format!("用户 {} 的角色不能{}", user.username, act.label())));
@@ -306,6 +316,7 @@ impl<S: AccessStore> Access<S> {
         let mut tx = self.store.begin().await?;
         let row = tx.user_by_name(username.trim()).await?.ok_or_else(|| Error::not_found(format!("用户 {}", username.trim())))?;
         tx.add_user_community(row.id, community).await?;
+        versions::record(&mut tx, Utc::now()).await?;
         tx.commit().await
     }
 
@@ -326,6 +337,7 @@ impl<S: AccessStore> Access<S> {
         tx.set_user_street(row.id, street.trim()).await?;
         let row = tx_user(&mut tx, row.id).await?;
         let user = load_user(&mut tx, row).await?;
+        versions::record(&mut tx, Utc::now()).await?;
         tx.commit().await?;
         Ok(user)
     }
@@ -340,6 +352,7 @@ impl<S: AccessStore> Access<S> {
         tx.revoke_tokens_of(row.id, now).await?;
         let row = tx_user(&mut tx, row.id).await?;
         let user = load_user(&mut tx, row).await?;
+        versions::record(&mut tx, now).await?;
         tx.commit().await?;
         Ok(user)
     }
@@ -395,7 +408,13 @@ impl<S: AccessStore> Access<S> {
         if row.disabled_at.is_some() {
             return Ok(None);
         }
-        Ok(Some(Session { user: load_user(&mut tx, row).await?, csrf_token, expires_at }))
+        let user = load_user(&mut tx, row).await?;
+        // A user whose access was changed behind the program's back opens nothing.
+        if !versions::stands(&mut tx, &user).await? {
+            tracing::error!(user = %user.username, "access differs from its last recorded version: session refused");
+            return Ok(None);
+        }
+        Ok(Some(Session { user, csrf_token, expires_at }))
     }
 
     /// Ends the session on the server: its cookie no longer opens anything.
@@ -427,7 +446,12 @@ impl<S: AccessStore> Access<S> {
         if row.disabled_at.is_some() {
             return Ok(None);
         }
-        Ok(Some(load_user(&mut tx, row).await?))
+        let user = load_user(&mut tx, row).await?;
+        if !versions::stands(&mut tx, &user).await? {
+            tracing::error!(user = %user.username, "access differs from its last recorded version: token refused");
+            return Ok(None);
+        }
+        Ok(Some(user))
     }
 
     /// The access code for a receipt or notice being printed: a new code when the household has
@@ -501,7 +525,7 @@ async fn tx_user<T: AccessTx>(tx: &mut T, id: i64) -> Result<UserRow> {
     tx.user_by_id(id).await?.ok_or_else(|| Error::not_found(format!("用户 #{id}")))
 }
 
-async fn load_user<T: AccessTx>(tx: &mut T, row: UserRow) -> Result<User> {
+pub(crate) async fn load_user<T: AccessTx>(tx: &mut T, row: UserRow) -> Result<User> {
     let roles = tx.roles_of(row.id).await?;
     let communities = tx.communities_of(row.id).await?;
     Ok(User {

@@ -31,7 +31,7 @@ pub struct NewUserRow<'a> {
 
 const USER_COLUMNS: &str = "id, username, display_name, street, password_hash, disabled_at";
 
-pub trait AccessTx: Send {
+pub trait AccessTx: super::versions::VersionsTx + Send {
     fn users(&mut self) -> impl Future<Output = Result<Vec<UserRow>>> + Send;
     fn user_by_name(&mut self, username: &str) -> impl Future<Output = Result<Option<UserRow>>> + Send;
     fn user_by_id(&mut self, id: i64) -> impl Future<Output = Result<Option<UserRow>>> + Send;

@@ -15,7 +15,8 @@ use crate::common;
 use common::*;
 use sqlx::{Connection, Row};
 
-const EXEMPT: [&str; 8] = ["communities", "users", "user_roles", "sessions", "api_tokens", "audit_log", "audit_heads", "_sqlx_migrations"];
+const EXEMPT: [&str; 9] =
+    ["communities", "users", "user_roles", "sessions", "api_tokens", "audit_log", "audit_heads", "user_versions", "_sqlx_migrations"];
 
 /// The unique constraints the application maps to user messages, by table.
 const NAMED_UNIQUES: [(&str, &str); 15] = [
