@@ -404,16 +404,7 @@ impl<S: AccessStore> Access<S> {
         let Some((user_id, csrf_token, expires_at)) = tx.live_session(&secret::sha256_hex(id), Utc::now()).await? else {
             return Ok(None);
         };
-        let row = tx_user(&mut tx, user_id).await?;
-        if row.disabled_at.is_some() {
-            return Ok(None);
-        }
-        let user = load_user(&mut tx, row).await?;
-        // A user whose access was changed behind the program's back opens nothing.
-        if !versions::stands(&mut tx, &user).await? {
-            tracing::error!(user = %user.username, "access differs from its last recorded version: session refused");
-            return Ok(None);
-        }
+        let Some(user) = signed_in(&mut tx, user_id).await? else { return Ok(None) };
         Ok(Some(Session { user, csrf_token, expires_at }))
     }
 
@@ -442,16 +433,7 @@ impl<S: AccessStore> Access<S> {
     pub async fn token_user(&self, token: &str) -> Result<Option<User>> {
         let mut tx = self.store.read().await?;
         let Some(user_id) = tx.token_user(&secret::sha256_hex(token)).await? else { return Ok(None) };
-        let row = tx_user(&mut tx, user_id).await?;
-        if row.disabled_at.is_some() {
-            return Ok(None);
-        }
-        let user = load_user(&mut tx, row).await?;
-        if !versions::stands(&mut tx, &user).await? {
-            tracing::error!(user = %user.username, "access differs from its last recorded version: token refused");
-            return Ok(None);
-        }
-        Ok(Some(user))
+        signed_in(&mut tx, user_id).await
     }
 
     /// The access code for a receipt or notice being printed: a new code when the household has
@@ -519,6 +501,21 @@ impl<S: AccessStore> Access<S> {
     pub async fn audit_log(&self, filter: &AuditFilter) -> Result<Vec<AuditRow>> {
         self.store.read().await?.audit_rows(filter).await
     }
+}
+
+/// The user a live session or token opens: None when disabled, or when their access was
+/// changed behind the program's back (`versions::stands`).
+async fn signed_in<T: AccessTx>(tx: &mut T, user_id: i64) -> Result<Option<User>> {
+    let row = tx_user(tx, user_id).await?;
+    if row.disabled_at.is_some() {
+        return Ok(None);
+    }
+    let user = load_user(tx, row).await?;
+    if !versions::stands(tx, &user).await? {
+        tracing::error!(user = %user.username, "access differs from its last recorded version: refused");
+        return Ok(None);
+    }
+    Ok(Some(user))
 }
 
 async fn tx_user<T: AccessTx>(tx: &mut T, id: i64) -> Result<UserRow> {

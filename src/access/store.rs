@@ -297,7 +297,6 @@ macro_rules! impl_access_tx {
                 // What both engines keep of the time, so the hash is of what is stored.
                 let at = DateTime::from_timestamp_micros(at.timestamp_micros()).unwrap_or(at);
                 let mut chains: Vec<Option<CommunityId>> = entries.iter().map(|e| e.community_id).collect();
-                chains.dedup();
                 chains.sort_by_key(|c| c.map(|c| c.0));
                 chains.dedup();
                 for chain in chains {

@@ -31,14 +31,23 @@ pub fn link(prev: &str, seq: i64, user_id: i64, content: &str) -> String {
     hex::encode(h.finalize())
 }
 
+/// Every user with what a version of them records now.
+async fn current<T: AccessTx>(tx: &mut T) -> Result<Vec<(User, String)>> {
+    let mut out = Vec::new();
+    for row in tx.users().await? {
+        let user = super::load_user(tx, row).await?;
+        let now = content(&user);
+        out.push((user, now));
+    }
+    Ok(out)
+}
+
 /// Appends a version of every user whose content differs from their last one (all of them, the
 /// first time), in the caller's transaction.
 pub async fn record<T: AccessTx>(tx: &mut T, at: DateTime<Utc>) -> Result<()> {
     let latest: std::collections::HashMap<i64, String> = tx.latest_user_versions().await?.into_iter().collect();
     let mut changed = Vec::new();
-    for row in tx.users().await? {
-        let user = super::load_user(tx, row).await?;
-        let now = content(&user);
+    for (user, now) in current(tx).await? {
         if latest.get(&user.id) != Some(&now) {
             changed.push((user.id, now));
         }
@@ -90,14 +99,11 @@ pub async fn verify<T: AccessTx>(tx: &mut T) -> Result<Vec<String>> {
         return Ok(out);
     }
     let latest: std::collections::HashMap<i64, String> = tx.latest_user_versions().await?.into_iter().collect();
-    for row in tx.users().await? {
-        let user = super::load_user(tx, row).await?;
+    for (user, now) in current(tx).await? {
         match latest.get(&user.id) {
-            Some(recorded) if *recorded == content(&user) => {}
-            Some(recorded) => {
-                out.push(format!("用户 {} 现为 {}，最后记录的版本为 {recorded}：被绕过程序改动", user.username, content(&user)))
-            }
-            None => out.push(format!("用户 {}（{}）没有记录的版本：被绕过程序写入", user.username, content(&user))),
+            Some(recorded) if *recorded == now => {}
+            Some(recorded) => out.push(format!("用户 {} 现为 {now}，最后记录的版本为 {recorded}：被绕过程序改动", user.username)),
+            None => out.push(format!("用户 {}（{now}）没有记录的版本：被绕过程序写入", user.username)),
         }
     }
     Ok(out)

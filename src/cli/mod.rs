@@ -302,10 +302,9 @@ pub async fn run(cli: Cli) -> Result<i32> {
     }
     // Reading commands also run on books this process may only read (a read-only copy, or a
     // SELECT-only PostgreSQL user); every other command opens them for writing.
-    let reads_only = matches!(cli.command, Command::Report(_) | Command::Verify { .. } | Command::Anchor { .. } | Command::Export(_));
     let store = match &cli.command {
         Command::Init { .. } => AnyStore::create(&db).await?,
-        _ if reads_only => AnyStore::connect_for_reading(&db).await?,
+        command if reads_only(command) => AnyStore::connect_for_reading(&db).await?,
         _ => AnyStore::connect(&db).await?,
     };
     // The server's work is spread over tokio's workers; pinning its main thread (where the
@@ -457,14 +456,19 @@ async fn report<S: crate::http::AppStore>(ledger: &Ledger<S>, cli: &Cli, args: &
 }
 
 /// The community named by --community, or the only one.
+/// The commands that only read the books (they also run on a copy this process may not write).
+fn reads_only(command: &Command) -> bool {
+    matches!(command, Command::Report(_) | Command::Verify { .. } | Command::Anchor { .. } | Command::Export(_))
+}
+
 /// Audits a command that wrote, as the server audits its requests: the person it records (or
 /// 命令行), the command, and its arguments with any password left out. A command that only
 /// reads (a report, a list, a show) writes no entry.
 async fn audit_command<S: crate::http::AppStore>(ledger: &Ledger<S>, cli: &Cli) {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let (words, rest) = command_text(&args);
-    let reads = matches!(cli.command, Command::Report(_) | Command::Verify { .. } | Command::Anchor { .. } | Command::Export(_))
-        || matches!(words.rsplit(' ').next(), Some("list" | "show" | "status" | "preview" | "search" | "doctor"));
+    let reads =
+        reads_only(&cli.command) || matches!(words.rsplit(' ').next(), Some("list" | "show" | "status" | "preview" | "search" | "doctor"));
     if reads || matches!(cli.command, Command::Serve { .. }) {
         return;
     }

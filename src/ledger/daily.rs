@@ -8,13 +8,18 @@ use chrono::Utc;
 
 use crate::error::{Error, Result};
 use crate::ledger::posting::line_rows;
-use crate::ledger::store::LedgerTx;
+use crate::ledger::store::{LedgerTx, VoucherRow};
 use crate::ledger::voucher::{VoucherInput, VoucherKind, VoucherStatus};
 use crate::ledger::{check_person, insert_draft, post_reviewed, Book, Posted};
 
 /// Who makes the vouchers that the system generates (billing runs, payments, 日结): the
 /// posting rule, reviewed by the person who ran the operation (制单与审核分离).
 pub const SYSTEM_MAKER: &str = "系统";
+
+/// A draft the system made for the fee wing: only the day's close reviews and posts it.
+pub fn waits_for_day_close(v: &VoucherRow) -> bool {
+    v.status == VoucherStatus::Draft && v.maker == SYSTEM_MAKER
+}
 
 /// Starts a system draft with `input`'s lines, in an open period.
 pub(crate) async fn start_system_draft<T: LedgerTx>(

@@ -218,7 +218,7 @@ impl<S: LedgerStore> Ledger<S> {
         if v.maker == reviewer {
             return Err(Error::SelfReview { user: reviewer.to_string() });
         }
-        if v.maker == SYSTEM_MAKER {
+        if daily::waits_for_day_close(&v) {
             return Err(wrong_status(&v, &format!("{} 的收款凭证由审核人日结（day-close）时审核并记账，不单独审核", v.voucher_date)));
         }
         tx.set_reviewed(book.key(), v.id, reviewer, Utc::now()).await?;
@@ -234,7 +234,7 @@ impl<S: LedgerStore> Ledger<S> {
                 batch.skipped.push(format!("#{} 由 {} 制单，须由他人审核", v.id, v.maker));
                 continue;
             }
-            if v.maker == SYSTEM_MAKER {
+            if daily::waits_for_day_close(&v) {
                 batch.skipped.push(format!("#{} 为 {} 的收款凭证，由日结（day-close）审核并记账", v.id, v.voucher_date));
                 continue;
             }

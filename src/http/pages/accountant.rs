@@ -27,9 +27,9 @@ use crate::fees::BillingRun;
 use crate::http::error::{HttpError, HttpResult};
 use crate::http::extract::Caller;
 use crate::http::{metrics, see_other, App, AppStore, Scope};
-use crate::ledger::daily::SYSTEM_MAKER;
+use crate::ledger::daily::waits_for_day_close;
 use crate::ledger::lookup::{find_account, full_name};
-use crate::ledger::store::{LedgerTx, VoucherRow};
+use crate::ledger::store::LedgerTx;
 use crate::ledger::voucher::{voucher_label, Dimensions, LineInput, VoucherInput, VoucherStatus};
 use crate::ledger::{describe, Book};
 use crate::report::table::Table;
@@ -416,11 +416,6 @@ async fn billing<S: AppStore>(
     let data =
         minijinja::context! { result, period => period.to_string(), done => run, runs => Vec::<Value>::new(), ..base(&scope, &scope.book) };
     page(&caller, "billing.html", "计费", data)
-}
-
-/// A draft the system made for the fee wing, which only the day's close reviews and posts.
-fn waits_for_day_close(v: &VoucherRow) -> bool {
-    v.status == VoucherStatus::Draft && v.maker == SYSTEM_MAKER
 }
 
 /// 日结 on the pages: the reviewer reviews and posts the fee vouchers waiting up to a date.

@@ -248,8 +248,19 @@ pub async fn flows<S: LedgerStore>(store: &S, book: &Book, from: Period, to: Per
     if !applies(book) {
         return Ok(out);
     }
-    let built = store.read().await?.cash_flows_built(book.key()).await?;
-    let rows = if built { store.read().await?.cash_flows(book.key()).await? } else { build(store, book).await? };
+    // One read for the common case: the flag and the sums together.
+    let kept = {
+        let mut tx = store.read().await?;
+        if tx.cash_flows_built(book.key()).await? {
+            Some(tx.cash_flows(book.key()).await?)
+        } else {
+            None
+        }
+    };
+    let rows = match kept {
+        Some(rows) => rows,
+        None => build(store, book).await?,
+    };
     for r in rows.iter().filter(|r| (from.key()..=to.key()).contains(&r.period)) {
         *out.entry(u32::try_from(r.item).unwrap_or(0)).or_default() += r.fen;
     }
