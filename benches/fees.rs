@@ -6,7 +6,8 @@
 //!    with a voucher each, then P more with the book set to 日结 (each payment's lines go into
 //!    its day's draft) and the close of those days;
 //! 3. the aging and collection-rate reports over M months of bills;
-//! 4. `verify` of the whole store, every voucher's sealed subledger recomputed.
+//! 4. `verify` of the whole store, every voucher's sealed subledger recomputed (the bills,
+//!    payments and allocations, and a month's expenses in each service category).
 //!
 //!     cargo bench --bench fees -- --households 100000 --months 36 [--pg postgres://…]
 
@@ -15,12 +16,14 @@ use std::time::Instant;
 use chrono::NaiveDate;
 use clap::Parser;
 use mingzhang::access::{NewUser, Role};
+use mingzhang::domain::category::Category;
 use mingzhang::domain::money::Fen;
 use mingzhang::domain::period::Period;
 use mingzhang::fees::reports::{aging, collection};
 use mingzhang::fees::rules::{FeeBasis, HouseholdKind};
 use mingzhang::fees::{FeeItemSpec, Fees, Method, PaymentRequest};
 use mingzhang::ledger::{Ledger, PaymentVouchers};
+use mingzhang::spending::{ExpenseInput, Spending};
 use mingzhang::store::AnyStore;
 use mingzhang::{verify, with_store};
 use rand::rngs::SmallRng;
@@ -46,6 +49,7 @@ struct Args {
 async fn run<S: mingzhang::http::AppStore>(store: S, args: &Args) -> mingzhang::Result<()> {
     let ledger = Ledger::new(store.clone());
     let fees = Fees::new(&ledger);
+    let spending = Spending::new(&ledger);
     let mut rng = SmallRng::seed_from_u64(args.seed);
     let community = ledger.create_community("收费基准社区").await?;
     // Everyone the books record is a user (migrations/*/0020_people_are_users.sql).
@@ -147,6 +151,20 @@ async fn run<S: mingzhang::http::AppStore>(store: S, args: &Args) -> mingzhang::
         let t = Instant::now();
         fees.run_billing(&book, period, &[], "会计").await?;
         last_run_s = Some(t.elapsed().as_secs_f64());
+        // A month's spending, one expense per service category: rows of the expense wing,
+        // sealed in their vouchers like the fees' rows, for verify to check below.
+        for (k, category) in Category::ALL.into_iter().enumerate() {
+            let input = ExpenseInput {
+                date: period.first_day(),
+                category,
+                supplier: "基准服务公司",
+                summary: "月度服务",
+                amount: Fen(rng.gen_range(100_000..2_000_000)),
+                payable: k % 2 == 0,
+                program: None,
+            };
+            spending.record(&book, &input, "会计").await?;
+        }
     }
     if let Some(secs) = last_run_s {
         // The last month's run applies the prepayments left and reads the book's open bills,
@@ -171,7 +189,7 @@ async fn run<S: mingzhang::http::AppStore>(store: S, args: &Args) -> mingzhang::
     let t = Instant::now();
     let report = verify::verify_all(&store).await?;
     println!(
-        "verify with the subledger sealed: {:.2} s for {} vouchers, {} findings (goal < 10 s for 100,000 households × 36 months)",
+        "verify with the subledger and the expenses sealed: {:.2} s for {} vouchers, {} findings (goal < 10 s for 100,000 households × 36 months)",
         t.elapsed().as_secs_f64(),
         report.vouchers,
         report.findings.len()

@@ -3,6 +3,7 @@
 //! for both engines by `impl_ledger_tx!`; placeholders are `$n`, which both accept, and sums
 //! are cast back to BIGINT because PostgreSQL widens SUM(bigint) to numeric.
 
+use std::collections::HashMap;
 use std::future::Future;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -987,10 +988,12 @@ async fn sqlite_journal_page(
     after_seq: i64,
     until_seq: i64,
 ) -> Result<Vec<JournalVoucher>> {
-    // Arrays follow the field order of JournalVoucher and LineRow.
+    // Arrays follow the field order of JournalVoucher and LineRow. The arrays are not ordered
+    // in the database (an ordered aggregate copies every row through a sorter, a tenth of
+    // `verify`'s time) but here: the index gives them nearly in order already.
     let headers: String = sqlx::query_scalar(
         "SELECT json_group_array(json_array(id, chain_seq, period, number, voucher_date, kind, attachments, maker, reviewer, poster,
-                                            reverses_id, prev_hash, hash, subledger_digest) ORDER BY chain_seq)
+                                            reverses_id, prev_hash, hash, subledger_digest))
          FROM vouchers WHERE community_id = $4 AND book_id = $1 AND status = 'posted' AND chain_seq > $2 AND chain_seq <= $3",
     )
     .bind(book.book_id)
@@ -1001,7 +1004,7 @@ async fn sqlite_journal_page(
     .await?;
     let lines: String = sqlx::query_scalar(
         "SELECT json_group_array(json_array(l.voucher_id, l.line_no, l.summary, l.account_id, l.debit_fen, l.credit_fen, l.household_id,
-                                            l.fee_item_id, l.subsidy_program_id, l.service_category, l.supplier_id, l.cash_flow_item) ORDER BY v.chain_seq, l.line_no)
+                                            l.fee_item_id, l.subsidy_program_id, l.service_category, l.supplier_id, l.cash_flow_item))
          FROM vouchers v JOIN voucher_lines l ON l.community_id = v.community_id AND l.voucher_id = v.id
          WHERE v.community_id = $4 AND v.book_id = $1 AND v.status = 'posted' AND v.chain_seq > $2 AND v.chain_seq <= $3",
     )
@@ -1012,8 +1015,9 @@ async fn sqlite_journal_page(
     .fetch_one(&mut *tx)
     .await?;
     let unreadable = |e: serde_json::Error| crate::error::Error::invalid("账簿数据", format!("数据库返回的凭证无法解读：{e}"));
-    let headers: Vec<JournalVoucher> = serde_json::from_str(&headers).map_err(unreadable)?;
+    let mut headers: Vec<JournalVoucher> = serde_json::from_str(&headers).map_err(unreadable)?;
     let lines: Vec<LineRow> = serde_json::from_str(&lines).map_err(unreadable)?;
+    headers.sort_by_key(|v| v.chain_seq);
     Ok(attach_lines(headers, lines))
 }
 
@@ -1100,12 +1104,18 @@ async fn pg_journal_page(tx: &mut sqlx::PgConnection, book: BookKey, after_seq: 
     Ok(attach_lines(headers, lines))
 }
 
-/// Joins a page of headers and their lines (both in chain order) into vouchers.
+/// Joins a page of headers (in chain order) and their lines (in any order) into vouchers,
+/// each voucher's lines by line number.
 fn attach_lines(mut vouchers: Vec<JournalVoucher>, lines: Vec<LineRow>) -> Vec<JournalVoucher> {
-    let mut lines = lines.into_iter().peekable();
+    let at: HashMap<i64, usize> = vouchers.iter().enumerate().map(|(i, v)| (v.voucher_id, i)).collect();
+    for line in lines {
+        if let Some(&i) = at.get(&line.voucher_id) {
+            vouchers[i].lines.push(line);
+        }
+    }
     for v in &mut vouchers {
-        while let Some(line) = lines.next_if(|l| l.voucher_id == v.voucher_id) {
-            v.lines.push(line);
+        if !v.lines.is_sorted_by_key(|l| l.line_no) {
+            v.lines.sort_by_key(|l| l.line_no);
         }
     }
     vouchers

@@ -375,20 +375,21 @@ fn check_voucher(
     closed_len: &HashMap<i64, i64>,
     cash_rules: Option<&CashFlowRules>,
 ) {
-    let label = format!("{} {}", period_text(v.period), voucher_label(v.number));
+    // Named only in a finding: formatted when one is made, not for each of a million vouchers.
+    let label = || format!("{} {}", period_text(v.period), voucher_label(v.number));
     let mut fail = |invariant: u8, message: String| s.findings.push((invariant, message));
     let prev_hash = v.prev_hash.clone().unwrap_or_default();
     match &s.last {
-        None => s.first = Some((v.chain_seq, prev_hash.clone(), label.clone())),
+        None => s.first = Some((v.chain_seq, prev_hash.clone(), label())),
         Some((last_seq, last_hash)) => {
             if v.chain_seq != last_seq + 1 {
                 fail(
                     4,
-                    format!("哈希链在第 {} 环断开：下一张已记账凭证是第 {} 环（{label}），其间的凭证被删除", last_seq + 1, v.chain_seq),
+                    format!("哈希链在第 {} 环断开：下一张已记账凭证是第 {} 环（{}），其间的凭证被删除", last_seq + 1, v.chain_seq, label()),
                 );
             }
             if prev_hash != *last_hash {
-                fail(4, format!("凭证 {label} 的前链哈希与上一张不符：链在此处被改动"));
+                fail(4, format!("凭证 {} 的前链哈希与上一张不符：链在此处被改动", label()));
             }
         }
     }
@@ -409,8 +410,8 @@ fn check_voucher(
     let hash = v.hash.clone().unwrap_or_default();
     match seal_hash(header, &v.lines, book, &prev_hash) {
         Ok(recomputed) if recomputed == hash => {}
-        Ok(_) => fail(4, format!("凭证 {label} 的内容与其哈希不符：记账后被改动")),
-        Err(e) => fail(4, format!("凭证 {label} 的哈希无法重算（{e}）：记账后被改动")),
+        Ok(_) => fail(4, format!("凭证 {} 的内容与其哈希不符：记账后被改动", label())),
+        Err(e) => fail(4, format!("凭证 {} 的哈希无法重算（{e}）：记账后被改动", label())),
     }
     for (period, recorded) in close_marks.get(&v.chain_seq).into_iter().flatten() {
         if recorded.as_deref() != Some(hash.as_str()) {
@@ -418,7 +419,7 @@ fn check_voucher(
         }
     }
     if closed_len.get(&v.period).is_some_and(|len_at_close| v.chain_seq > *len_at_close) {
-        fail(3, format!("凭证 {label} 在 {} 结账后记入该期间", period_text(v.period)));
+        fail(3, format!("凭证 {} 在 {} 结账后记入该期间", label(), period_text(v.period)));
     }
     check_lines(book, &label, v, &v.lines, &mut fail);
     match s.numbers.get_mut(&v.period) {
@@ -446,32 +447,32 @@ fn check_voucher(
     if v.subledger_digest.is_some() {
         s.first_sealed = s.first_sealed.or(Some(v.chain_seq));
     } else {
-        s.last_unsealed = Some((v.chain_seq, label.clone()));
+        s.last_unsealed = Some((v.chain_seq, label()));
     }
     s.vouchers += 1;
     s.lines += v.lines.len() as i64;
     s.last = Some((v.chain_seq, hash));
 }
 
-fn check_lines(book: &Book, label: &str, v: &JournalVoucher, lines: &[LineRow], fail: &mut impl FnMut(u8, String)) {
+fn check_lines(book: &Book, label: &impl Fn() -> String, v: &JournalVoucher, lines: &[LineRow], fail: &mut impl FnMut(u8, String)) {
     if lines.len() < 2 {
-        fail(1, format!("凭证 {label} 只有 {} 条分录", lines.len()));
+        fail(1, format!("凭证 {} 只有 {} 条分录", label(), lines.len()));
     }
     let kind = VoucherKind::parse(&v.kind);
     let debit: i64 = lines.iter().map(|l| l.debit_fen).sum();
     let credit: i64 = lines.iter().map(|l| l.credit_fen).sum();
     if debit != credit {
-        fail(1, format!("凭证 {label} 借贷不平：借方 {}，贷方 {}", Fen(debit), Fen(credit)));
+        fail(1, format!("凭证 {} 借贷不平：借方 {}，贷方 {}", label(), Fen(debit), Fen(credit)));
     }
     for l in lines {
         if !book.account_by_id(l.account_id).is_some_and(|a| a.is_leaf) {
-            fail(1, format!("凭证 {label} 第 {} 条分录记在非末级或不存在的科目 {}", l.line_no, book.code_or_id(l.account_id)));
+            fail(1, format!("凭证 {} 第 {} 条分录记在非末级或不存在的科目 {}", label(), l.line_no, book.code_or_id(l.account_id)));
         }
         let amount = l.debit_fen + l.credit_fen;
         let red_ink = red_ink_allowed(book.code_of(l.account_id).unwrap_or_default(), l.credit_fen != 0);
         let sign_ok = red_ink || if kind == Some(VoucherKind::Reversal) { amount < 0 } else { amount > 0 };
         if (l.debit_fen != 0) == (l.credit_fen != 0) || !sign_ok {
-            fail(1, format!("凭证 {label} 第 {} 条分录金额不合规则（借 {} 贷 {}）", l.line_no, Fen(l.debit_fen), Fen(l.credit_fen)));
+            fail(1, format!("凭证 {} 第 {} 条分录金额不合规则（借 {} 贷 {}）", label(), l.line_no, Fen(l.debit_fen), Fen(l.credit_fen)));
         }
     }
 }

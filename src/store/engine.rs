@@ -40,6 +40,9 @@ const CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
 /// The WAL size (4 KiB pages) at which a commit checkpoints by itself: a backstop should the
 /// background checkpoint fall behind, far above what it lets accumulate.
 const WRITER_CHECKPOINT_PAGES: &str = "100000";
+/// How much of the database file a reader maps (SQLite's `mmap_size`): 4 GiB of address
+/// space, not of memory; a larger file is read past it the usual way.
+const READER_MMAP_BYTES: &str = "4294967296";
 
 /// Runs `PRAGMA wal_checkpoint(PASSIVE)` on a connection of its own every CHECKPOINT_EVERY.
 ///
@@ -124,9 +127,12 @@ impl SqliteStore {
         };
         migrate_racing_openers(&writer).await?;
         // Readers keep SQLite's default 2 MiB cache: any commit by the writer empties it, and
-        // `verify` streams the journal through it once.
-        let readers =
-            SqlitePoolOptions::new().max_connections(4).connect_with(options.clone().read_only(true).pragma("cache_size", "-2000")).await?;
+        // `verify` streams the journal through it once. They map the file instead of copying
+        // each page out of the OS cache with a read (a third of `verify`'s system time).
+        let readers = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options.clone().read_only(true).pragma("cache_size", "-2000").pragma("mmap_size", READER_MMAP_BYTES))
+            .await?;
         let checkpoints = SqlitePoolOptions::new().max_connections(1).connect_with(options.pragma("cache_size", "-2000")).await?;
         Ok(SqliteStore { writer, readers, checkpointer: Some(Arc::new(Checkpointer::start(checkpoints))) })
     }

@@ -28,8 +28,15 @@ pub struct SealedVoucherRow {
 pub trait SealTx: Send {
     /// The lowest and highest voucher id of the book (0, -1 when it has none).
     fn voucher_id_range(&mut self, book: BookKey) -> impl Future<Output = Result<(i64, i64)>> + Send;
-    /// The book's vouchers with `from <= id < until`, by id.
-    fn sealed_vouchers(&mut self, book: BookKey, from: i64, until: i64) -> impl Future<Output = Result<Vec<SealedVoucherRow>>> + Send;
+    /// The book's vouchers with `from <= id < until`, by id; with `sealed_only`, only the posted
+    /// ones whose subledger digest seals some rows (most vouchers of a book seal none).
+    fn sealed_vouchers(
+        &mut self,
+        book: BookKey,
+        from: i64,
+        until: i64,
+        sealed_only: bool,
+    ) -> impl Future<Output = Result<Vec<SealedVoucherRow>>> + Send;
     /// Billing runs whose voucher is in the range, with their ids (the bills' key).
     fn seal_runs(&mut self, book: BookKey, from: i64, until: i64) -> impl Future<Output = Result<Vec<(i64, RunSeal)>>> + Send;
     /// Every billing run of the book, with its voucher (None for a run made before runs kept
@@ -167,11 +174,12 @@ macro_rules! impl_seal_tx {
                 Ok((lo.unwrap_or(0), hi.unwrap_or(-1)))
             }
 
-            async fn sealed_vouchers(&mut self, book: BookKey, from: i64, until: i64) -> Result<Vec<SealedVoucherRow>> {
-                Ok(sqlx::query_as(
+            async fn sealed_vouchers(&mut self, book: BookKey, from: i64, until: i64, sealed_only: bool) -> Result<Vec<SealedVoucherRow>> {
+                let only = if sealed_only { "AND subledger_digest <> '' AND status = 'posted'" } else { "" };
+                Ok(sqlx::query_as(&format!(
                     "SELECT id, status, period, number, subledger_digest FROM vouchers
-                     WHERE community_id = $1 AND book_id = $2 AND id >= $3 AND id < $4 ORDER BY id",
-                )
+                     WHERE community_id = $1 AND book_id = $2 AND id >= $3 AND id < $4 {only} ORDER BY id",
+                ))
                 .bind(book.community_id)
                 .bind(book.book_id)
                 .bind(from)
@@ -276,10 +284,12 @@ macro_rules! impl_seal_tx {
                 .await?)
             }
 
+            // `+d.voucher_id` keeps SQLite's planner from walking the page's vouchers and
+            // probing the voids for each: it reads the voids of the range by their index.
             async fn seal_voids(&mut self, book: BookKey, from: i64, until: i64) -> Result<Vec<VoidSeal>> {
                 Ok(sqlx::query_as(
                     "SELECT d.voucher_id, p.receipt_number, d.reason, d.approver, d.period
-                     FROM payment_voids d JOIN vouchers v ON v.community_id = d.community_id AND v.id = d.voucher_id
+                     FROM payment_voids d JOIN vouchers v ON v.community_id = d.community_id AND v.id = +d.voucher_id
                      JOIN payments p ON p.community_id = d.community_id AND p.id = d.payment_id
                      WHERE d.community_id = $1 AND v.book_id = $2 AND d.voucher_id >= $3 AND d.voucher_id < $4
                      ORDER BY d.voucher_id, d.id",

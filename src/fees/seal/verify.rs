@@ -170,7 +170,7 @@ async fn verify_runs<S: FeesStore>(store: &S, book: &Book, runs: Vec<(i64, Optio
         };
         let rows = stored_rows(&mut tx, book.key(), voucher_id, voucher_id + 1, true).await?.remove(&voucher_id).unwrap_or_default();
         totals.add_run(seal.period, &rows.bills, by_building);
-        match tx.sealed_vouchers(book.key(), voucher_id, voucher_id + 1).await?.first() {
+        match tx.sealed_vouchers(book.key(), voucher_id, voucher_id + 1, false).await?.first() {
             Some(v) => findings.extend(check_seal(v, &rows).finding()),
             None => findings.push(format!("{} 计费批次 #{run_id} 所记的凭证 #{voucher_id} 不在本账套", period_text(seal.period))),
         }
@@ -186,8 +186,14 @@ async fn verify_range<S: FeesStore>(store: &S, book: &Book, from: i64, until: i6
     let mut cursor = from;
     while cursor < until {
         let page_end = until.min(cursor + VOUCHER_IDS_PER_PAGE);
-        let vouchers = tx.sealed_vouchers(book.key(), cursor, page_end).await?;
         let mut rows = stored_rows(&mut tx, book.key(), cursor, page_end, false).await?;
+        // A voucher that seals nothing matters only if rows name it: the page's sealed vouchers
+        // are read alone unless some rows name another (a voucher posted before the seals, a
+        // draft, or none of this book's).
+        let mut vouchers = tx.sealed_vouchers(book.key(), cursor, page_end, true).await?;
+        if rows.keys().any(|id| vouchers.binary_search_by_key(id, |v| v.id).is_err()) {
+            vouchers = tx.sealed_vouchers(book.key(), cursor, page_end, false).await?;
+        }
         for v in &vouchers {
             let group = rows.remove(&v.id).unwrap_or_default();
             if skip.contains(&v.id) {
