@@ -3,7 +3,8 @@
 //!
 //! The code is laid out in wings, one per capability, each holding its own rules, rows and SQL,
 //! reports and paper: `ledger` (books, vouchers, the chain), `fees` (households, billing,
-//! payments), `subsidies`, `spending`, `public_revenue`, `collective`, `access` and `http`.
+//! payments), `subsidies`, `spending`, `public_revenue`, `collective`, `disclosure`, `access` and
+//! `http`.
 //! Shared rooms: `domain` (pure nouns), `store` (engines and transactions), `report` (the
 //! statement engine), `render` (PDF), `import` (CSV/XLSX tables) and `cli`.
 
@@ -14,6 +15,7 @@ pub mod access;
 pub mod assets;
 pub mod cli;
 pub mod collective;
+pub mod disclosure;
 pub mod domain;
 pub mod error;
 pub mod fees;

@@ -45,8 +45,13 @@ use extract::Caller;
 use kept::Kept;
 
 /// A store with every wing's statements the server needs.
-pub trait AppStore: FeesStore + AccessStore + SubsidiesStore + PublicRevenueStore + CollectiveStore + AssetsStore {}
-impl<S: FeesStore + AccessStore + SubsidiesStore + PublicRevenueStore + CollectiveStore + AssetsStore> AppStore for S {}
+use crate::disclosure::store::DisclosureStore;
+
+pub trait AppStore:
+    FeesStore + AccessStore + SubsidiesStore + PublicRevenueStore + CollectiveStore + AssetsStore + DisclosureStore
+{
+}
+impl<S: FeesStore + AccessStore + SubsidiesStore + PublicRevenueStore + CollectiveStore + AssetsStore + DisclosureStore> AppStore for S {}
 
 /// Requests' bodies are small forms and JSON; a household file is the largest upload.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;

@@ -17,6 +17,7 @@ mod corrections;
 mod crash;
 mod daily;
 mod database_edge;
+mod disclosure;
 mod errors;
 mod fee_properties;
 mod fees;

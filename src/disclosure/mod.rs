@@ -1,0 +1,82 @@
+//! 公示 (DESIGN.md sections 2 and 6): what a community publishes for its residents and the
+//! street finance office, and how anyone checks it. This wing grows in steps; today it holds
+//! the core of checking one payment against a month: the Merkle sum tree over the month's
+//! receipts (`merkle`, pure), the per-book secret that salts its leaves and gives each receipt
+//! its verification code (`codes`, pure), and the tree and a receipt's proof read from a book.
+
+pub mod codes;
+pub mod merkle;
+pub mod store;
+
+use chrono::Utc;
+
+use crate::domain::period::Period;
+use crate::error::{Error, Result};
+use crate::ledger::Book;
+use crate::store::Tx;
+use codes::BookSecret;
+use merkle::{Leaf, Proof, SumTree};
+use store::{DisclosureStore, DisclosureTx};
+
+/// The book's secret, made and kept on first use (by whichever request comes first).
+pub async fn book_secret<S: DisclosureStore>(store: &S, book: &Book) -> Result<BookSecret> {
+    let kept = store.read().await?.book_secret(book.key()).await?;
+    let hex = match kept {
+        Some(hex) => hex,
+        None => {
+            let mut tx = store.begin().await?;
+            tx.keep_book_secret(book.key(), &BookSecret::generate().to_hex(), Utc::now()).await?;
+            let hex = tx.book_secret(book.key()).await?.ok_or_else(|| Error::Conflict("公示密钥未能保存".to_string()))?;
+            tx.commit().await?;
+            hex
+        }
+    };
+    BookSecret::from_hex(&hex)
+        .ok_or_else(|| Error::invalid("公示密钥", format!("账套 {} 的公示密钥不是 64 位十六进制数：被改动", book.row.code)))
+}
+
+/// A month's tree over every receipt issued in it (a receipt voided later stays: the month's
+/// disclosure shows its voids as a line of their own), with its leaves.
+pub struct MonthTree {
+    pub period: Period,
+    pub leaves: Vec<Leaf>,
+    pub tree: SumTree,
+}
+
+pub async fn month_tree<S: DisclosureStore>(store: &S, book: &Book, period: Period) -> Result<MonthTree> {
+    let secret = book_secret(store, book).await?;
+    let receipts = store.read().await?.month_receipts(book.key(), period).await?;
+    let leaves: Vec<Leaf> = receipts
+        .into_iter()
+        .map(|(receipt_number, amount_fen)| Leaf { receipt_number, amount_fen, salt: secret.salt(receipt_number) })
+        .collect();
+    let tree = SumTree::build(&leaves)?;
+    Ok(MonthTree { period, leaves, tree })
+}
+
+/// The verification code printed on a receipt.
+pub async fn receipt_code<S: DisclosureStore>(store: &S, book: &Book, receipt_number: i64) -> Result<String> {
+    Ok(book_secret(store, book).await?.code(receipt_number))
+}
+
+/// What the verification page answers for a receipt and its code.
+pub struct ReceiptProof {
+    pub period: Period,
+    /// Voided after it was issued: still in its month's tree, and named on the page.
+    pub voided: bool,
+    pub proof: Proof,
+}
+
+/// The proof of a receipt whose code matches. An unknown receipt and a wrong code give the
+/// same None, so the answer tells a guesser nothing about which receipts exist.
+pub async fn receipt_proof<S: DisclosureStore>(store: &S, book: &Book, receipt_number: i64, code: &str) -> Result<Option<ReceiptProof>> {
+    let secret = book_secret(store, book).await?;
+    if !secret.code_matches(receipt_number, code) {
+        return Ok(None);
+    }
+    let Some(row) = store.read().await?.receipt(book.key(), receipt_number).await? else { return Ok(None) };
+    let period = Period::from_key(row.period).ok_or_else(|| Error::invalid("收据", format!("收据 {receipt_number} 的期间无法解读")))?;
+    let month = month_tree(store, book, period).await?;
+    let leaf = Leaf { receipt_number, amount_fen: row.amount_fen, salt: secret.salt(receipt_number) };
+    Ok(Proof::of(&month.tree, &leaf).map(|proof| ReceiptProof { period, voided: row.voided, proof }))
+}
