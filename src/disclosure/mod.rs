@@ -44,7 +44,11 @@ pub struct MonthTree {
 }
 
 pub async fn month_tree<S: DisclosureStore>(store: &S, book: &Book, period: Period) -> Result<MonthTree> {
-    let secret = book_secret(store, book).await?;
+    month_tree_salted(store, book, &book_secret(store, book).await?, period).await
+}
+
+/// The month's tree with the book's secret already read.
+async fn month_tree_salted<S: DisclosureStore>(store: &S, book: &Book, secret: &BookSecret, period: Period) -> Result<MonthTree> {
     let receipts = store.read().await?.month_receipts(book.key(), period).await?;
     let leaves: Vec<Leaf> = receipts
         .into_iter()
@@ -76,7 +80,7 @@ pub async fn receipt_proof<S: DisclosureStore>(store: &S, book: &Book, receipt_n
     }
     let Some(row) = store.read().await?.receipt(book.key(), receipt_number).await? else { return Ok(None) };
     let period = Period::from_key(row.period).ok_or_else(|| Error::invalid("收据", format!("收据 {receipt_number} 的期间无法解读")))?;
-    let month = month_tree(store, book, period).await?;
+    let month = month_tree_salted(store, book, &secret, period).await?;
     let leaf = Leaf { receipt_number, amount_fen: row.amount_fen, salt: secret.salt(receipt_number) };
     Ok(Proof::of(&month.tree, &leaf).map(|proof| ReceiptProof { period, voided: row.voided, proof }))
 }

@@ -72,29 +72,6 @@ async fn community<S: mingzhang::http::AppStore>(ledger: &Ledger<S>) {
     assert!(report.is_clean(), "the untouched community verifies clean: {:#?}", report.findings);
 }
 
-/// Drops every trigger, as a tamperer with the database password could.
-async fn drop_guards(url: &str) {
-    if is_pg(url) {
-        raw_sql(
-            url,
-            "DO $$ DECLARE t text; BEGIN
-               FOR t IN SELECT tablename FROM pg_tables WHERE schemaname = 'public' LOOP
-                 EXECUTE format('ALTER TABLE %I DISABLE TRIGGER USER', t);
-               END LOOP;
-             END $$",
-        )
-        .await
-        .unwrap();
-    } else {
-        let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{url}")).await.unwrap();
-        let triggers: Vec<String> =
-            sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetch_all(&mut conn).await.unwrap();
-        for t in triggers {
-            sqlx::query(&format!("DROP TRIGGER {t}")).execute(&mut conn).await.unwrap();
-        }
-    }
-}
-
 const ZHANG: &str = "(SELECT id FROM households WHERE room = '101')";
 const LI: &str = "(SELECT id FROM households WHERE room = '102')";
 

@@ -72,25 +72,6 @@ async fn copy_of(source: &TestDb) -> TestDb {
     copy
 }
 
-/// Drops (or disables) every trigger, as a tamperer with the database password could.
-async fn drop_guards(url: &str) {
-    if is_pg(url) {
-        let sql = "DO $$ DECLARE t text; BEGIN
-                     FOR t IN SELECT tablename FROM pg_tables WHERE schemaname = 'public' LOOP
-                       EXECUTE format('ALTER TABLE %I DISABLE TRIGGER USER', t);
-                     END LOOP;
-                   END $$";
-        raw_sql(url, sql).await.unwrap();
-    } else {
-        let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{url}")).await.unwrap();
-        let triggers: Vec<String> =
-            sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetch_all(&mut conn).await.unwrap();
-        for t in triggers {
-            sqlx::query(&format!("DROP TRIGGER {t}")).execute(&mut conn).await.unwrap();
-        }
-    }
-}
-
 /// One change to a wing's rows and what the finding that names it must say.
 const TAMPERS: &[(&str, &str, &[&str])] = &[
     ("补贴到账金额被改", "UPDATE subsidy_receipts SET amount_fen = amount_fen + 100 WHERE id = (SELECT MIN(id) FROM subsidy_receipts)", &["补贴到账", "不符"]),

@@ -284,3 +284,24 @@ pub async fn two_households<S: FeesStore>(ledger: &Ledger<S>, name: &str, rate: 
     fees.add_fee_standard(&book, "WYF", residential, rate, date(2025, 1, 1), None).await.unwrap();
     book
 }
+
+/// Drops (or, on PostgreSQL, disables) every trigger, as a tamperer with the database password
+/// could: what `verify` must still catch with the schema's guards gone.
+pub async fn drop_guards(url: &str) {
+    if is_pg(url) {
+        let sql = "DO $$ DECLARE t text; BEGIN
+                     FOR t IN SELECT tablename FROM pg_tables WHERE schemaname = 'public' LOOP
+                       EXECUTE format('ALTER TABLE %I DISABLE TRIGGER USER', t);
+                     END LOOP;
+                   END $$";
+        raw_sql(url, sql).await.unwrap();
+    } else {
+        use sqlx::Connection;
+        let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{url}")).await.unwrap();
+        let triggers: Vec<String> =
+            sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetch_all(&mut conn).await.unwrap();
+        for t in triggers {
+            sqlx::query(&format!("DROP TRIGGER {t}")).execute(&mut conn).await.unwrap();
+        }
+    }
+}
