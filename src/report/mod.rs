@@ -2,6 +2,9 @@
 //! read the maintained per-account, per-period balances (DESIGN.md section 5), never the whole
 //! journal; only 明细账 reads the lines of the one account it shows.
 
+pub mod engine;
+pub mod facts;
+pub mod formula;
 pub mod paper;
 pub mod statement;
 pub mod table;

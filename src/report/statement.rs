@@ -10,17 +10,20 @@
 //! outflows on an outflow line count positive), or `R(n)` (line n of the same column). Balances are in the named account's normal direction; a parent code sums its
 //! leaves.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use crate::domain::money::Fen;
 use crate::domain::period::Period;
 use crate::error::{Error, Result};
 use crate::ledger::account::AccountCode;
-use crate::ledger::cash_flow::{self, CashFlowRules, Direction};
+use crate::ledger::cash_flow;
 use crate::ledger::store::LedgerStore;
 use crate::ledger::Book;
-use crate::report::table::{money_cell, Align, Table};
-use crate::report::{Balances, Totals};
+pub use crate::report::engine::{CheckDef, ColumnDef, RangeKind, RowDef};
+use crate::report::engine::{Inputs, RangeData, Span, Table, TableDef};
+use crate::report::facts::Facts;
+use crate::report::table::{money_cell, Align, Table as TextTable};
+use crate::report::Balances;
 
 /// The definitions that ship with the program.
 const DEFINITIONS: &[(&str, &str)] = &[
@@ -32,6 +35,7 @@ const DEFINITIONS: &[(&str, &str)] = &[
 ];
 
 #[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Definition {
     pub id: String,
     pub title: String,
@@ -45,108 +49,23 @@ pub struct Definition {
     pub checks: Vec<CheckDef>,
 }
 
-#[derive(Debug, Clone, serde::Deserialize)]
-pub struct ColumnDef {
-    pub label: String,
-    pub range: RangeKind,
-}
-
-#[derive(Debug, Clone, Copy, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RangeKind {
-    /// The report month only.
-    Month,
-    /// January through the report month.
-    YearToDate,
-    /// The empty range just before January: balances at the start of the year.
-    BeforeYear,
-    /// January to December of the year before (an annual statement's 上年金额).
-    PreviousYear,
-}
-
-impl RangeKind {
-    fn periods(self, report: Period) -> (Period, Period) {
-        match self {
-            RangeKind::Month => (report, report),
-            RangeKind::YearToDate => (report.first_of_year(), report),
-            RangeKind::BeforeYear => (report.first_of_year(), report.first_of_year().prev()),
-            RangeKind::PreviousYear => (report.first_of_year().prev().first_of_year(), report.first_of_year().prev()),
-        }
-    }
-}
-
-#[derive(Debug, Clone, serde::Deserialize)]
-pub struct RowDef {
-    pub line: Option<u32>,
-    pub label: String,
-    #[serde(default)]
-    pub formula: Option<String>,
-    #[serde(default)]
-    pub note: Option<String>,
-    /// Accounts the formula needs that a book made from an older chart may lack (the 税金及附加
-    /// sub-accounts by tax): without them the row is left blank, as the standard allows when
-    /// a book keeps no such detail.
-    #[serde(default)]
-    pub requires: Vec<String>,
-}
-
-#[derive(Debug, Clone, serde::Deserialize)]
-pub struct CheckDef {
-    pub left: String,
-    pub right: String,
-    pub label: String,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-enum Term {
-    Closing(AccountCode),
-    Opening(AccountCode),
-    Debit(AccountCode),
-    Credit(AccountCode),
-    Net(AccountCode),
-    CashFlow(u32),
-    Line(u32),
-}
-
-/// A parsed formula: signed terms. Empty means the row is shown blank.
-#[derive(Debug, Clone, PartialEq)]
-struct Formula(Vec<(i64, Term)>);
-
-fn parse_formula(text: &str) -> std::result::Result<Formula, String> {
-    let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
-    let mut terms = Vec::new();
-    let mut rest = compact.as_str();
-    let mut sign = 1;
-    while !rest.is_empty() {
-        if let Some(r) = rest.strip_prefix('+') {
-            rest = r;
-            sign = 1;
-            continue;
-        }
-        if let Some(r) = rest.strip_prefix('-') {
-            rest = r;
-            sign = -1;
-            continue;
-        }
-        let open = rest.find('(').ok_or_else(|| format!("“{rest}”缺少括号"))?;
-        let close = rest.find(')').ok_or_else(|| format!("“{rest}”缺少右括号"))?;
-        let (name, arg) = (&rest[..open], &rest[open + 1..close]);
-        let code = || AccountCode::parse(arg).ok_or_else(|| format!("“{arg}”不是科目编码"));
-        let term = match name {
-            "QM" => Term::Closing(code()?),
-            "QC" => Term::Opening(code()?),
-            "JF" => Term::Debit(code()?),
-            "DF" => Term::Credit(code()?),
-            "SY" => Term::Net(code()?),
-            "R" => Term::Line(arg.parse().map_err(|_| format!("“{arg}”不是行次"))?),
-            "XJ" => Term::CashFlow(arg.parse().map_err(|_| format!("“{arg}”不是现金流量项目的行次"))?),
-            other => return Err(format!("未知函数“{other}”")),
+impl Definition {
+    /// The statement as the engine's table: rows with 行次 read across columns of ranges.
+    fn table(&self, has: &dyn Fn(&str) -> bool) -> Result<Table> {
+        let def = TableDef {
+            title: self.title.clone(),
+            by: Vec::new(),
+            by_label: None,
+            total: None,
+            keep_empty: true,
+            columns: self.columns.clone(),
+            rows: self.rows.clone(),
+            checks: self.checks.clone(),
+            notes: Vec::new(),
         };
-        terms.push((sign, term));
-        sign = 1;
-        rest = &rest[close + 1..];
+        let template = crate::ledger::chart::load(&self.chart)?;
+        Table::load(def, Some(template), has).map_err(|e| Error::invalid(format!("报表定义 {}", self.id), e.to_string()))
     }
-    Ok(Formula(terms))
 }
 
 /// The id of a book's balance sheet (or, when false, its income statement): the collective's
@@ -167,13 +86,9 @@ pub fn definition_ids() -> impl Iterator<Item = &'static str> {
 pub fn load_definition(id: &str) -> Result<Definition> {
     let (_, text) = DEFINITIONS.iter().find(|(d, _)| *d == id).ok_or_else(|| Error::not_found(format!("报表定义“{id}”")))?;
     let def: Definition = toml::from_str(text).map_err(|e| Error::invalid(format!("报表定义 {id}"), e.to_string()))?;
-    // Every formula must parse, and every account it names must be a code the standard uses:
-    // a definition that cannot be evaluated is a defect found at load, not at month end.
-    for row in &def.rows {
-        if let Some(f) = row.formula.as_deref() {
-            parse_formula(f).map_err(|e| Error::invalid(format!("报表定义 {id} 第 {:?} 行", row.line), e))?;
-        }
-    }
+    // Every formula must parse and name what exists: a definition that cannot be evaluated is
+    // a defect found at load, not at month end.
+    def.table(&|_| true)?;
     Ok(def)
 }
 
@@ -217,10 +132,10 @@ impl Statement {
         self.rows.iter().find(|r| r.line == Some(line)).and_then(|r| r.values.get(column).copied().flatten())
     }
 
-    pub fn to_table(&self) -> Table {
+    pub fn to_table(&self) -> TextTable {
         let mut headers = vec![("项目", Align::Left), ("行次", Align::Right)];
         headers.extend(self.columns.iter().map(|c| (c.as_str(), Align::Right)));
-        let mut t = Table::new(self.title.clone(), &headers);
+        let mut t = TextTable::new(self.title.clone(), &headers);
         t.subtitle.push(format!("{}    {}", self.form, self.standard));
         t.subtitle.push(format!("编制单位：{}    {}    单位：{}", self.book, self.period, self.unit));
         for row in &self.rows {
@@ -237,7 +152,7 @@ impl Statement {
     /// The statement as its printed form lays it out, for PDF and XLSX: a balance sheet side by
     /// side (资产 on the left, 负债和所有者权益 on the right, from 流动负债 on), every statement
     /// ending with the line its heads and its maker sign.
-    pub fn to_paper_table(&self) -> Table {
+    pub fn to_paper_table(&self) -> TextTable {
         let plain = self.to_table();
         let split = self.rows.iter().position(|r| r.line.is_none() && r.label.starts_with("流动负债"));
         let mut t = match split {
@@ -246,7 +161,7 @@ impl Statement {
                 headers.extend(self.columns.iter().map(|c| (c.as_str(), Align::Right)));
                 headers.extend([("负债和所有者权益", Align::Left), ("行次", Align::Right)]);
                 headers.extend(self.columns.iter().map(|c| (c.as_str(), Align::Right)));
-                let mut t = Table::new(plain.title.clone(), &headers);
+                let mut t = TextTable::new(plain.title.clone(), &headers);
                 t.subtitle = plain.subtitle.clone();
                 t.footer = plain.footer.clone();
                 let (left, right) = plain.rows.split_at(at);
@@ -265,64 +180,15 @@ impl Statement {
     }
 }
 
-struct Evaluator<'a> {
-    book: &'a Book,
-    totals: BTreeMap<AccountCode, Totals>,
-    rows: HashMap<u32, Option<Formula>>,
-    memo: HashMap<u32, i64>,
-    /// The column's cash flows by item, read only when a formula asks (ledger::cash_flow::flows).
-    cash_flows: Option<BTreeMap<u32, i64>>,
-}
-
-impl Evaluator<'_> {
-    fn eval(&mut self, formula: &Formula, depth: usize) -> Result<i64> {
-        let mut sum = 0i64;
-        for (sign, term) in &formula.0 {
-            let value = match term {
-                Term::Line(n) => self.line(*n, depth + 1)?,
-                Term::CashFlow(n) => {
-                    let rules = CashFlowRules::shipped()?;
-                    let item = rules.item(*n).ok_or_else(|| Error::invalid("报表公式", format!("XJ({n}) 不是现金流量项目")))?;
-                    let fen = self.cash_flows.as_ref().and_then(|f| f.get(n)).copied().unwrap_or(0);
-                    if item.direction == Direction::In {
-                        fen
-                    } else {
-                        -fen
-                    }
-                }
-                Term::Closing(c) | Term::Opening(c) | Term::Debit(c) | Term::Credit(c) | Term::Net(c) => {
-                    let account = self.book.chart.get(c).ok_or_else(|| Error::invalid("报表公式", format!("账套中没有科目 {c}")))?;
-                    let t = self.totals.get(c).copied().unwrap_or_default();
-                    match term {
-                        Term::Closing(_) => account.normal_side.signed(t.closing_fen()),
-                        Term::Opening(_) => account.normal_side.signed(t.opening_fen),
-                        Term::Debit(_) => t.debit_fen,
-                        Term::Credit(_) => t.credit_fen,
-                        _ => account.normal_side.signed(t.net_without_carry_fen()),
-                    }
-                }
-            };
-            sum += sign * value;
-        }
-        Ok(sum)
+/// The account totals (and cash flows, when asked) of each range a table reads.
+pub async fn range_data<S: LedgerStore>(store: &S, book: &Book, table: &Table, span: Span) -> Result<HashMap<(Period, Period), RangeData>> {
+    let balances = Balances::load(store, book).await?;
+    let mut out = HashMap::new();
+    for (from, to) in table.ranges(span) {
+        let cash_flows = if table.uses_cash_flows() { Some(cash_flow::flows(store, book, from, to).await?) } else { None };
+        out.insert((from, to), RangeData { totals: balances.totals(book, from, to), cash_flows });
     }
-
-    fn line(&mut self, n: u32, depth: usize) -> Result<i64> {
-        if depth > 64 {
-            return Err(Error::invalid("报表公式", format!("第 {n} 行的公式循环引用")));
-        }
-        if let Some(v) = self.memo.get(&n) {
-            return Ok(*v);
-        }
-        let formula = self.rows.get(&n).cloned().ok_or_else(|| Error::invalid("报表公式", format!("引用了不存在的第 {n} 行")))?;
-        // A blank row counts as zero in the totals that refer to it.
-        let value = match formula {
-            Some(f) => self.eval(&f, depth)?,
-            None => 0,
-        };
-        self.memo.insert(n, value);
-        Ok(value)
-    }
+    Ok(out)
 }
 
 /// Evaluates a statement definition for the book at `report` month.
@@ -331,52 +197,21 @@ pub async fn statement<S: LedgerStore>(store: &S, book: &Book, id: &str, report:
     if def.chart != book.row.chart {
         return Err(Error::invalid("报表", format!("{} 适用于科目模板 {}，本账套使用 {}", def.title, def.chart, book.row.chart)));
     }
-    let balances = Balances::load(store, book).await?;
-    let has = |code: &String| AccountCode::parse(code).is_some_and(|c| book.chart.contains_key(&c));
-    let parsed: Vec<Option<Formula>> = def
+    let has = |code: &str| AccountCode::parse(code).is_some_and(|c| book.chart.contains_key(&c));
+    let table = def.table(&has)?;
+    let span = Span::month(report);
+    let ranges = range_data(store, book, &table, span).await?;
+    let facts = Facts::default();
+    let out = table.evaluate(&Inputs { span, chart: Some(&book.chart), ranges: &ranges, facts: &facts })?;
+    let rows = out
         .rows
-        .iter()
-        .map(|r| r.formula.as_deref().filter(|f| !f.trim().is_empty() && r.requires.iter().all(has)).map(parse_formula).transpose())
-        .collect::<std::result::Result<_, _>>()
-        .map_err(|e| Error::invalid("报表公式", e))?;
-    let line_formulas: HashMap<u32, Option<Formula>> =
-        def.rows.iter().zip(&parsed).filter_map(|(r, f)| r.line.map(|l| (l, f.clone()))).collect();
-    let uses_cash_flows = parsed.iter().flatten().any(|f| f.0.iter().any(|(_, t)| matches!(t, Term::CashFlow(_))));
-    let mut values_per_row = vec![Vec::new(); def.rows.len()];
-    let mut checks = Vec::new();
-    for column in &def.columns {
-        let (from, to) = column.range.periods(report);
-        let cash_flows = if uses_cash_flows { Some(cash_flow::flows(store, book, from, to).await?) } else { None };
-        let mut ev =
-            Evaluator { book, totals: balances.totals(book, from, to), rows: line_formulas.clone(), memo: HashMap::new(), cash_flows };
-        for (i, f) in parsed.iter().enumerate() {
-            let value = match f {
-                Some(f) => Some(Fen(ev.eval(f, 0)?)),
-                None => None,
-            };
-            values_per_row[i].push(value);
-        }
-        for check in &def.checks {
-            let left = ev.eval(&parse_formula(&check.left).map_err(|e| Error::invalid("报表校验", e))?, 0)?;
-            let right = ev.eval(&parse_formula(&check.right).map_err(|e| Error::invalid("报表校验", e))?, 0)?;
-            checks.push(CheckResult {
-                label: check.label.clone(),
-                column: column.label.clone(),
-                left: Fen(left),
-                right: Fen(right),
-                holds: left == right,
-            });
-        }
-    }
-    let rows = def
-        .rows
-        .iter()
-        .zip(values_per_row)
-        .map(|(r, values)| StatementRow {
-            line: r.line,
-            label: r.label.clone(),
-            values: if r.line.is_none() { vec![None; def.columns.len()] } else { values },
-        })
+        .into_iter()
+        .map(|r| StatementRow { line: r.line, label: r.label, values: r.values.iter().map(|v| v.amount().map(Fen)).collect() })
+        .collect();
+    let checks = out
+        .checks
+        .into_iter()
+        .map(|c| CheckResult { label: c.label, column: c.at, left: Fen(c.left), right: Fen(c.right), holds: c.holds })
         .collect();
     Ok(Statement {
         id: def.id,
@@ -402,19 +237,6 @@ pub async fn statement<S: LedgerStore>(store: &S, book: &Book, id: &str, report:
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn formulas_parse_and_refuse_nonsense() {
-        let f = parse_formula("QM(1001) + QM(1002) - R(3)").unwrap();
-        assert_eq!(f.0.len(), 3);
-        assert_eq!(f.0[2], (-1, Term::Line(3)));
-        let f = parse_formula("SY(5001) - SY(5603)").unwrap();
-        assert_eq!(f.0, vec![(1, Term::Net(AccountCode::parse("5001").unwrap())), (-1, Term::Net(AccountCode::parse("5603").unwrap()))]);
-        assert!(parse_formula("SY()").is_err());
-        assert!(parse_formula("XX(1001)").is_err());
-        assert!(parse_formula("QM(abc)").is_err());
-        assert!(parse_formula("QM(1001").is_err());
-    }
 
     #[test]
     fn shipped_definitions_load() {
