@@ -59,6 +59,10 @@ pub async fn verify_all<S: crate::http::AppStore>(store: &S) -> Result<VerifyRep
             findings.push(Finding { community: community.name.clone(), book: String::new(), invariant, message })
         })
         .await?;
+        crate::disclosure::publish::verify(store, &community, &mut |invariant, message| {
+            findings.push(Finding { community: community.name.clone(), book: String::new(), invariant, message })
+        })
+        .await?;
         report.findings.extend(findings);
         let books = store.read().await?.books(community.id).await?;
         for book_row in books {
@@ -125,6 +129,11 @@ pub struct HeadsFile {
     /// from the files written before the log was chained.
     #[serde(default)]
     pub audit: Vec<AuditAnchor>,
+    /// The heads the street finance office witnessed when each pack was published
+    /// (`disclosure::publish`): a copy held outside the database of the books at every
+    /// published cut-off.
+    #[serde(default)]
+    pub witnessed: Vec<Anchor>,
 }
 
 /// An audit-log chain's head as it stood.
@@ -143,8 +152,16 @@ impl HeadsFile {
         for c in tx.communities().await? {
             audit.push((c.name.clone(), tx.audit_head(Some(c.id)).await?));
         }
+        let mut witnessed = Vec::new();
+        for c in tx.communities().await? {
+            use crate::disclosure::store::DisclosureTx;
+            for w in tx.witness_records(c.id).await? {
+                witnessed.extend(crate::disclosure::publish::witnessed_anchors(&c, &w));
+            }
+        }
         drop(tx);
         Ok(HeadsFile {
+            witnessed,
             written_at: chrono::Utc::now().to_rfc3339(),
             anchors: crate::ledger::anchor::current_anchors(store).await?,
             master_data: crate::fees::seal::master::current_master_anchors(store).await?,
@@ -175,7 +192,7 @@ pub async fn verify_anchors<S: crate::http::AppStore>(store: &S, heads: &[HeadsF
             findings.push(Finding { community: a.community.clone(), book: String::new(), invariant: 4, message });
         }
     }
-    let anchors: Vec<&Anchor> = heads.iter().flat_map(|h| &h.anchors).collect();
+    let anchors: Vec<&Anchor> = heads.iter().flat_map(|h| h.anchors.iter().chain(&h.witnessed)).collect();
     for a in anchors {
         if let Some(message) = check_anchor(store, a).await? {
             // A chain behind its anchor because of a restore says so, and how far back.

@@ -4,8 +4,13 @@
 //! receipts (`merkle`, pure), the per-book secret that salts its leaves and gives each receipt
 //! its verification code (`codes`, pure), and the tree and a receipt's proof read from a book.
 
+pub mod check;
 pub mod codes;
+pub mod definition;
 pub mod merkle;
+pub mod pack;
+pub mod publish;
+pub mod sources;
 pub mod store;
 
 use chrono::Utc;

@@ -5,10 +5,10 @@ use std::future::Future;
 
 use chrono::{DateTime, Utc};
 
-use crate::domain::ids::BookKey;
+use crate::domain::ids::{BookKey, CommunityId};
 use crate::domain::period::Period;
 use crate::error::Result;
-use crate::fees::store::FeesTx;
+use crate::disclosure::sources::FactsTx;
 use crate::store::{PgTx, SqliteTx};
 
 /// A receipt as the verification page answers for it.
@@ -20,7 +20,69 @@ pub struct ReceiptRow {
     pub voided: bool,
 }
 
-pub trait DisclosureTx: FeesTx + Send {
+/// A drafted pack.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct DraftRow {
+    pub id: i64,
+    pub period: String,
+    pub content: String,
+    pub fingerprint: String,
+    pub reason: String,
+    pub drafted_by: String,
+    pub drafted_at: DateTime<Utc>,
+}
+
+/// A published version with its draft's fingerprint and drafter.
+#[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
+pub struct PublicationRow {
+    pub period: String,
+    pub version: i64,
+    pub draft_id: i64,
+    pub fingerprint: String,
+    pub drafted_by: String,
+    pub reason: String,
+    pub approved_by: String,
+    pub published_at: DateTime<Utc>,
+    pub corrects: Option<i64>,
+    /// What changed against the version corrected, one line each.
+    pub changes: String,
+}
+
+/// One record of the finance office's witness chain.
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow, serde::Serialize)]
+pub struct WitnessRow {
+    pub community_id: i64,
+    pub seq: i64,
+    pub period: String,
+    pub version: i64,
+    pub fingerprint: String,
+    /// The books' heads at the cut-off, as the pack's JSON gives them.
+    pub heads: String,
+    pub prev_hash: String,
+    pub hash: String,
+    pub recorded_at: DateTime<Utc>,
+}
+
+pub struct NewPublication<'a> {
+    pub period: &'a str,
+    pub version: i64,
+    pub draft_id: i64,
+    pub approved_by: &'a str,
+    pub published_at: DateTime<Utc>,
+    pub corrects: Option<i64>,
+    pub changes: &'a str,
+}
+
+pub trait DisclosureTx: FactsTx + Send {
+    fn insert_draft(&mut self, community: CommunityId, draft: &DraftRow) -> impl Future<Output = Result<i64>> + Send;
+    fn draft(&mut self, community: CommunityId, id: i64) -> impl Future<Output = Result<Option<DraftRow>>> + Send;
+    /// Drafts not yet published, newest first.
+    fn open_drafts(&mut self, community: CommunityId) -> impl Future<Output = Result<Vec<DraftRow>>> + Send;
+    /// Every published version, newest period first and newest version first within it.
+    fn publications(&mut self, community: CommunityId) -> impl Future<Output = Result<Vec<PublicationRow>>> + Send;
+    fn insert_publication(&mut self, community: CommunityId, p: &NewPublication<'_>) -> impl Future<Output = Result<()>> + Send;
+    fn witness_records(&mut self, community: CommunityId) -> impl Future<Output = Result<Vec<WitnessRow>>> + Send;
+    fn insert_witness(&mut self, row: &WitnessRow) -> impl Future<Output = Result<()>> + Send;
     fn book_secret(&mut self, book: BookKey) -> impl Future<Output = Result<Option<String>>> + Send;
     /// Keeps a secret for the book unless one was kept first (by a concurrent request).
     fn keep_book_secret(&mut self, book: BookKey, secret: &str, at: DateTime<Utc>) -> impl Future<Output = Result<()>> + Send;
@@ -65,6 +127,108 @@ macro_rules! impl_disclosure_tx {
                 .bind(period)
                 .fetch_all(&mut *self.tx)
                 .await?)
+            }
+
+            async fn insert_draft(&mut self, community: CommunityId, d: &DraftRow) -> Result<i64> {
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO disclosure_drafts (community_id, id, period, content, fingerprint, reason, drafted_by, drafted_at)
+                     SELECT $1, COALESCE(MAX(id), 0) + 1, $2, $3, $4, $5, $6, $7 FROM disclosure_drafts WHERE community_id = $1
+                     RETURNING id",
+                )
+                .bind(community)
+                .bind(&d.period)
+                .bind(&d.content)
+                .bind(&d.fingerprint)
+                .bind(&d.reason)
+                .bind(&d.drafted_by)
+                .bind(d.drafted_at)
+                .fetch_one(&mut *self.tx)
+                .await?;
+                Ok(id)
+            }
+
+            async fn draft(&mut self, community: CommunityId, id: i64) -> Result<Option<DraftRow>> {
+                Ok(sqlx::query_as(
+                    "SELECT id, period, content, fingerprint, reason, drafted_by, drafted_at FROM disclosure_drafts
+                     WHERE community_id = $1 AND id = $2",
+                )
+                .bind(community)
+                .bind(id)
+                .fetch_optional(&mut *self.tx)
+                .await?)
+            }
+
+            async fn open_drafts(&mut self, community: CommunityId) -> Result<Vec<DraftRow>> {
+                Ok(sqlx::query_as(
+                    "SELECT d.id, d.period, d.content, d.fingerprint, d.reason, d.drafted_by, d.drafted_at FROM disclosure_drafts d
+                     WHERE d.community_id = $1 AND NOT EXISTS (SELECT 1 FROM disclosure_publications p
+                         WHERE p.community_id = $1 AND p.draft_id = d.id)
+                     ORDER BY d.id DESC",
+                )
+                .bind(community)
+                .fetch_all(&mut *self.tx)
+                .await?)
+            }
+
+            async fn publications(&mut self, community: CommunityId) -> Result<Vec<PublicationRow>> {
+                Ok(sqlx::query_as(
+                    "SELECT p.period, p.version, p.draft_id, d.fingerprint, d.drafted_by, d.reason, p.approved_by, p.published_at,
+                            p.corrects, p.changes
+                     FROM disclosure_publications p
+                     JOIN disclosure_drafts d ON d.community_id = p.community_id AND d.id = p.draft_id
+                     WHERE p.community_id = $1 AND d.community_id = $1
+                     ORDER BY p.published_at DESC, p.period DESC, p.version DESC",
+                )
+                .bind(community)
+                .fetch_all(&mut *self.tx)
+                .await?)
+            }
+
+            async fn insert_publication(&mut self, community: CommunityId, p: &NewPublication<'_>) -> Result<()> {
+                sqlx::query(
+                    "INSERT INTO disclosure_publications (community_id, period, version, draft_id, approved_by, published_at, corrects, changes)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                )
+                .bind(community)
+                .bind(p.period)
+                .bind(p.version)
+                .bind(p.draft_id)
+                .bind(p.approved_by)
+                .bind(p.published_at)
+                .bind(p.corrects)
+                .bind(p.changes)
+                .execute(&mut *self.tx)
+                .await?;
+                Ok(())
+            }
+
+            async fn witness_records(&mut self, community: CommunityId) -> Result<Vec<WitnessRow>> {
+                Ok(sqlx::query_as(
+                    "SELECT community_id, seq, period, version, fingerprint, heads, prev_hash, hash, recorded_at FROM witness_records
+                     WHERE community_id = $1 ORDER BY seq",
+                )
+                .bind(community)
+                .fetch_all(&mut *self.tx)
+                .await?)
+            }
+
+            async fn insert_witness(&mut self, w: &WitnessRow) -> Result<()> {
+                sqlx::query(
+                    "INSERT INTO witness_records (community_id, seq, period, version, fingerprint, heads, prev_hash, hash, recorded_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                )
+                .bind(w.community_id)
+                .bind(w.seq)
+                .bind(&w.period)
+                .bind(w.version)
+                .bind(&w.fingerprint)
+                .bind(&w.heads)
+                .bind(&w.prev_hash)
+                .bind(&w.hash)
+                .bind(w.recorded_at)
+                .execute(&mut *self.tx)
+                .await?;
+                Ok(())
             }
 
             async fn receipt(&mut self, book: BookKey, receipt_number: i64) -> Result<Option<ReceiptRow>> {

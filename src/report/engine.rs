@@ -160,7 +160,7 @@ pub struct TableDef {
 }
 
 /// One cell.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Value {
     Blank,
@@ -234,23 +234,27 @@ fn group_digits(n: i64) -> String {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ColumnOut {
     pub label: String,
     pub format: Format,
     pub text: bool,
+    /// The column's formula, so a reader of a published table can redo its arithmetic.
+    pub formula: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RowOut {
     pub line: Option<u32>,
     pub label: String,
+    /// The row's formula (a statement's row), for the same reason.
+    pub formula: Option<String>,
     pub values: Vec<Value>,
     /// A sub-table's total row.
     pub total: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CheckResult {
     pub label: String,
     /// The column (of a statement) or row (of a sub-table) it was checked in.
@@ -260,7 +264,7 @@ pub struct CheckResult {
     pub holds: bool,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TableOut {
     pub title: String,
     pub by_label: String,
@@ -398,7 +402,7 @@ impl Table {
             .def
             .columns
             .iter()
-            .map(|c| ColumnOut { label: c.label.clone(), format: c.format, text: c.dim.is_some() })
+            .map(|c| ColumnOut { label: c.label.clone(), format: c.format, text: c.dim.is_some(), formula: c.formula.clone() })
             .collect();
         let mut out = TableOut {
             title: self.def.title.clone(),
@@ -422,7 +426,7 @@ impl Table {
             let values = (0..self.def.columns.len())
                 .map(|c| if row.line.is_none() { Ok(Value::Blank) } else { grid.cell(i, c, 0) })
                 .collect::<Result<Vec<_>>>()?;
-            out.rows.push(RowOut { line: row.line, label: row.label.clone(), values, total: false });
+            out.rows.push(RowOut { line: row.line, label: row.label.clone(), formula: row.formula.clone(), values, total: false });
         }
         for (check, (left, right)) in self.def.checks.iter().zip(&self.checks) {
             for (c, column) in self.def.columns.iter().enumerate() {
@@ -465,7 +469,7 @@ impl Table {
                     sums[c] += v.amount().unwrap_or(0);
                 }
             }
-            out.rows.push(RowOut { line: None, label, values: cells, total });
+            out.rows.push(RowOut { line: None, label, formula: None, values: cells, total });
         }
         Ok(())
     }

@@ -20,7 +20,7 @@ pub const MEASURES: &[(&str, &[&str], &str)] = &[
     ("fee.waived", &["of", "building", "fee_item", "household_kind", "unit_kind"], "分：减免"),
     ("fee.cancelled", &["of", "building", "fee_item", "household_kind", "unit_kind"], "分：冲销计费取消的账单"),
     ("fee.owed", &["of", "building", "fee_item", "household_kind", "unit_kind"], "分：开单 − 收款 − 减免 − 取消"),
-    ("fee.households", &["building", "household_kind"], "户：户数（期末在册）"),
+    ("fee.standard", &["fee_item", "target", "rate", "valid_from"], "项：期末执行的收费标准"),
     ("pay.received", &["building", "method"], "分：当月开出的收据金额（含其后作废的）"),
     ("pay.voided", &["building", "method"], "分：当月作废的收据金额"),
     ("pay.receipts", &["building", "method"], "张：当月开出的收据"),

@@ -1,0 +1,294 @@
+//! A period's pack: every disclosure of the period evaluated from the books at the cut-off,
+//! with each book's chain head and each month's payment tree root, in one self-contained JSON
+//! document (format in reports/README.md). The content is a function of the books, the period
+//! and the cut-off alone, so `verify` recomputes a published pack and compares it figure by
+//! figure.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::definition::{self, BookKind, DisclosurePeriod};
+use super::sources::{gather, Books};
+use super::store::DisclosureStore;
+use crate::domain::period::Period;
+use crate::error::{Error, Result};
+use crate::ledger::account::AccountCode;
+use crate::ledger::store::{CommunityRow, LedgerTx};
+use crate::ledger::voucher::PeriodStatus;
+use crate::ledger::Book;
+use crate::report::engine::{Inputs, RangeData, TableOut};
+use crate::report::facts::Facts;
+use crate::report::Balances;
+
+pub const FORMAT: &str = "mingzhang-pack-v1";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommunityRef {
+    pub id: i64,
+    pub name: String,
+}
+
+/// A book's chain at the cut-off: the head recorded when its last month was closed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Head {
+    pub book: String,
+    pub name: String,
+    /// Whether the period was closed (a draft of an open period carries the current head).
+    pub closed: bool,
+    pub chain_len: i64,
+    pub chain_head: String,
+}
+
+/// A month's Merkle sum tree over its receipts (`disclosure::merkle`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TreeRoot {
+    pub period: String,
+    pub root: String,
+    pub total_fen: i64,
+    pub receipts: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DisclosureOut {
+    pub id: String,
+    pub title: String,
+    pub basis: String,
+    pub notes: Vec<String>,
+    pub tables: Vec<TableOut>,
+    /// SHA-256 of this object's compact JSON without this field.
+    pub fingerprint: String,
+}
+
+/// The disclosure without its fingerprint: what the fingerprint is taken over.
+#[derive(Serialize)]
+struct DisclosureBody<'a> {
+    id: &'a str,
+    title: &'a str,
+    basis: &'a str,
+    notes: &'a [String],
+    tables: &'a [TableOut],
+}
+
+impl DisclosureOut {
+    pub fn expected_fingerprint(&self) -> String {
+        let body = DisclosureBody { id: &self.id, title: &self.title, basis: &self.basis, notes: &self.notes, tables: &self.tables };
+        fingerprint(&body)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Content {
+    pub format: String,
+    pub community: CommunityRef,
+    /// "2025-03", "2025-Q1" or "2025".
+    pub period: String,
+    pub label: String,
+    pub from: String,
+    pub to: String,
+    /// The last day the figures cover.
+    pub cut_off: NaiveDate,
+    /// When the figures were taken: signatures and other timestamped rows as they stood then.
+    pub as_of: DateTime<Utc>,
+    pub heads: Vec<Head>,
+    pub trees: Vec<TreeRoot>,
+    /// The sum of the receipts the trees hold (equal to the 开出收据金额 of 物业费收缴情况).
+    pub receipts_total_fen: i64,
+    pub disclosures: Vec<DisclosureOut>,
+}
+
+/// SHA-256, hex, of a value's compact JSON (serde_json's field order; no spaces; non-ASCII
+/// characters as they are).
+pub fn fingerprint<T: Serialize>(value: &T) -> String {
+    let bytes = serde_json::to_vec(value).expect("pack values serialise");
+    hex::encode(Sha256::digest(&bytes))
+}
+
+/// The published document: the content, its fingerprint, and (once published) who approved
+/// it, when, and which version it is.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Pack {
+    pub content: Content,
+    pub fingerprint: String,
+    pub publication: Option<Publication>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Publication {
+    pub version: i64,
+    pub drafted_by: String,
+    pub approved_by: String,
+    pub published_at: DateTime<Utc>,
+    /// The version this one corrects, what changed and why.
+    pub corrects: Option<i64>,
+    pub reason: String,
+    pub changes: Vec<String>,
+    /// The address of the online copy.
+    pub url: String,
+}
+
+/// The community's books for the pack: its company book and, when it has one, the collective's.
+pub struct PackBooks {
+    pub company: Book,
+    pub collective: Option<Book>,
+}
+
+impl PackBooks {
+    fn of(&self, kind: BookKind) -> Option<&Book> {
+        match kind {
+            BookKind::Company => Some(&self.company),
+            BookKind::Collective => self.collective.as_ref(),
+        }
+    }
+}
+
+/// Evaluates the period's disclosures from the books as they stand, with figures taken as of
+/// `as_of`.
+pub async fn build<S: DisclosureStore>(
+    store: &S,
+    community: &CommunityRow,
+    books: &PackBooks,
+    period: &DisclosurePeriod,
+    as_of: DateTime<Utc>,
+) -> Result<Content> {
+    let span = period.span;
+    let facts = gather(store, &Books { company: &books.company, collective: books.collective.as_ref() }, span, as_of).await?;
+    let mut balances: HashMap<BookKind, Balances> = HashMap::new();
+    let mut disclosures = Vec::new();
+    let mut has_movement = facts_in_span(&facts, span.from, span.to);
+    for id in definition::ids() {
+        let probe = definition::load(id, &|_| true)?;
+        if !probe.def.periods.contains(&period.kind) {
+            continue;
+        }
+        let Some(book) = books.of(probe.def.book) else { continue };
+        let has = |code: &str| AccountCode::parse(code).is_some_and(|c| book.chart.contains_key(&c));
+        let loaded = definition::load(id, &has)?;
+        if !balances.contains_key(&loaded.def.book) {
+            balances.insert(loaded.def.book, Balances::load(store, book).await?);
+        }
+        let book_balances = &balances[&loaded.def.book];
+        let mut tables = Vec::new();
+        for table in &loaded.tables {
+            let mut ranges = HashMap::new();
+            for (from, to) in table.ranges(span) {
+                let cash_flows = if table.uses_cash_flows() { Some(crate::ledger::cash_flow::flows(store, book, from, to).await?) } else { None };
+                let totals = book_balances.totals(book, from, to);
+                if (span.from..=span.to).contains(&to) && totals.values().any(|t| t.debit_fen != 0 || t.credit_fen != 0) {
+                    has_movement = true;
+                }
+                ranges.insert((from, to), RangeData { totals, cash_flows });
+            }
+            tables.push(table.evaluate(&Inputs { span, chart: Some(&book.chart), ranges: &ranges, facts: &facts })?);
+        }
+        let mut out = DisclosureOut {
+            id: loaded.def.id.clone(),
+            title: loaded.def.title.clone(),
+            basis: loaded.def.basis.clone(),
+            notes: loaded.def.notes.clone(),
+            tables,
+            fingerprint: String::new(),
+        };
+        out.fingerprint = out.expected_fingerprint();
+        disclosures.push(out);
+    }
+    if !has_movement {
+        return Err(Error::invalid("公示期间", format!("{} 没有任何账目或收费数据，不能编制公示", period.label())));
+    }
+    let mut heads = Vec::new();
+    for book in std::iter::once(&books.company).chain(books.collective.as_ref()) {
+        heads.push(head_at(store, book, span.to).await?);
+    }
+    let mut trees = Vec::new();
+    for month in span.from.through(span.to) {
+        let t = super::month_tree(store, &books.company, month).await?;
+        trees.push(TreeRoot { period: month.to_string(), root: hex::encode(t.tree.root().hash), total_fen: t.tree.root().sum_fen, receipts: t.leaves.len() });
+    }
+    let receipts_total_fen = trees.iter().map(|t| t.total_fen).sum();
+    let received = facts.sum("pay.received", crate::report::facts::FactSpan::Movement, (span.from, span.to), &[], &[]);
+    if received != receipts_total_fen {
+        return Err(Error::Conflict(format!("收据合计 {received} 分与收款树合计 {receipts_total_fen} 分不符：请运行 verify")));
+    }
+    Ok(Content {
+        format: FORMAT.into(),
+        community: CommunityRef { id: community.id.0, name: community.name.clone() },
+        period: period.key(),
+        label: period.label(),
+        from: span.from.to_string(),
+        to: span.to.to_string(),
+        cut_off: span.to.last_day(),
+        as_of,
+        heads,
+        trees,
+        receipts_total_fen,
+        disclosures,
+    })
+}
+
+fn facts_in_span(facts: &Facts, from: Period, to: Period) -> bool {
+    crate::report::facts::MEASURES.iter().any(|(m, _, _)| *m != "fee.standard" && *m != "budget" && facts.of(m).iter().any(|f| (from..=to).contains(&f.period)))
+}
+
+/// The book's chain at the end of `period`: the head recorded at its close, or the current
+/// head while it is open.
+async fn head_at<S: DisclosureStore>(store: &S, book: &Book, period: Period) -> Result<Head> {
+    let mut tx = store.read().await?;
+    let row = tx.periods(book.key()).await?.into_iter().find(|p| p.period == period);
+    let current = tx.books(book.row.community_id).await?.into_iter().find(|b| b.id == book.row.id);
+    drop(tx);
+    let current = current.ok_or_else(|| Error::not_found(format!("账套 {}", book.row.code)))?;
+    let closed = row.as_ref().filter(|p| p.status == PeriodStatus::Closed);
+    Ok(match closed {
+        Some(p) => Head {
+            book: book.row.code.clone(),
+            name: book.row.name.clone(),
+            closed: true,
+            chain_len: p.chain_len_at_close.unwrap_or(0),
+            chain_head: p.chain_head_at_close.clone().unwrap_or_default(),
+        },
+        None => Head { book: book.row.code.clone(), name: book.row.name.clone(), closed: false, chain_len: current.chain_len, chain_head: current.chain_head },
+    })
+}
+
+/// Where two contents' figures differ: "物业费收缴情况 / 收缴率（按楼栋） / 3号楼 / 当期实收：1,234.00 → 1,230.00".
+pub fn differences(old: &Content, new: &Content) -> Vec<String> {
+    let mut out = Vec::new();
+    let index = |c: &Content| -> BTreeMap<(String, String, String, String), String> {
+        let mut m = BTreeMap::new();
+        for d in &c.disclosures {
+            for t in &d.tables {
+                for r in &t.rows {
+                    for (col, v) in t.columns.iter().zip(&r.values) {
+                        m.insert((d.title.clone(), t.title.clone(), r.label.clone(), col.label.clone()), v.display(col.format));
+                    }
+                }
+            }
+        }
+        m
+    };
+    let (a, b) = (index(old), index(new));
+    for (key, before) in &a {
+        let after = b.get(key).map_or("（无）", String::as_str);
+        if before != after {
+            out.push(format!("{} / {} / {} / {}：{} → {}", key.0, key.1, key.2, key.3, before, after));
+        }
+    }
+    for (key, after) in &b {
+        if !a.contains_key(key) {
+            out.push(format!("{} / {} / {} / {}：（无） → {}", key.0, key.1, key.2, key.3, after));
+        }
+    }
+    for (h1, h2) in old.heads.iter().zip(&new.heads) {
+        if h1 != h2 {
+            out.push(format!("账簿 {} 的链头：{} → {}", h1.book, h1.chain_head, h2.chain_head));
+        }
+    }
+    for (t1, t2) in old.trees.iter().zip(&new.trees) {
+        if t1 != t2 {
+            out.push(format!("{} 收款树：{}（{} 分）→ {}（{} 分）", t1.period, t1.root, t1.total_fen, t2.root, t2.total_fen));
+        }
+    }
+    out
+}
