@@ -5,6 +5,7 @@
 mod access;
 mod assets;
 pub mod demo;
+mod disclose;
 mod fees;
 mod ledger;
 mod subsidies;
@@ -173,6 +174,13 @@ pub enum Command {
     User(access::UserCommand),
     /// 设定社区所属的街道（街道财政所的用户可查看本街道的全部社区）
     Street { street: String },
+    /// 公示：编制某期（月、季、年）的公示包，写出 JSON、PDF、CSV、HTML；加 --publish 由审核员审核发布
+    Disclose(disclose::DiscloseArgs),
+    /// 核对公示包：离线重算其算术、指纹与收款树，并核对同一文件夹中的收据证明；有误则退出码为 2
+    CheckPack {
+        /// 公示包所在的文件夹（含 pack.json），或 pack.json 本身
+        dir: std::path::PathBuf,
+    },
     /// 启动网页服务（网页与 /api/v1 JSON 接口）
     Serve {
         /// 监听地址
@@ -266,6 +274,9 @@ pub async fn run(cli: Cli) -> Result<i32> {
         let serve = (!*no_serve).then_some(listen.as_str());
         return demo::run_demo(cli.db.as_deref(), *seed, *year, *households, serve).await;
     }
+    if let Command::CheckPack { dir } = &cli.command {
+        return disclose::check_pack_dir(dir);
+    }
     let db = database(cli.db.as_deref())?;
     match &cli.command {
         Command::Backup { out } => {
@@ -328,6 +339,7 @@ fn actor(command: &Command) -> Option<(&'static str, &str, Act)> {
         }
         Command::Voucher(V::Review { user, .. } | V::Unreview { user, .. } | V::Post { user, .. }) => ("--user", user, Act::Review),
         Command::Bill(args) => ("--user", &args.user, Act::Keep),
+        Command::Disclose(args) => ("--user", &args.user, Act::Keep),
         Command::DayClose(args) => ("--user", &args.user, Act::Review),
         Command::Pay(args) => ("--cashier", &args.cashier, Act::Collect),
         Command::Unbill(args) => ("--approver", &args.approver, Act::Approve),
@@ -346,6 +358,7 @@ async fn run_on<S: crate::http::AppStore>(store: S, cli: Cli) -> Result<i32> {
     }
     let code = match &cli.command {
         Command::Report(args) => report(&ledger, &cli, args).await.map(|()| 0)?,
+        Command::Disclose(_) => disclose::run(&ledger, &cli).await?.unwrap_or(0),
         _ => match fees::run(&ledger, &cli).await? {
             Some(code) => code,
             None => match access::run(&ledger, &cli).await? {

@@ -71,7 +71,15 @@ pub fn check_proof(pack: &Pack, proof: &Proof) -> Result<String, String> {
 fn check_table(name: &str, t: &TableOut, out: &mut Vec<String>) {
     for c in &t.checks {
         if (c.left == c.right) != c.holds {
-            out.push(format!("{name}：校验“{}”（{}）写为{}，而 {} 与 {} {}", c.label, c.at, if c.holds { "成立" } else { "不成立" }, c.left, c.right, if c.left == c.right { "相等" } else { "不等" }));
+            out.push(format!(
+                "{name}：校验“{}”（{}）写为{}，而 {} 与 {} {}",
+                c.label,
+                c.at,
+                if c.holds { "成立" } else { "不成立" },
+                c.left,
+                c.right,
+                if c.left == c.right { "相等" } else { "不等" }
+            ));
         } else if !c.holds {
             out.push(format!("{name}：校验“{}”（{}）不成立：{} ≠ {}", c.label, c.at, c.left, c.right));
         }
@@ -98,9 +106,13 @@ fn check_table(name: &str, t: &TableOut, out: &mut Vec<String>) {
                 None => Some(Value::Amount { value: n }),
             });
             match (recomputed, row.values.get(k)) {
-                (Some(v), Some(stated)) if &v != stated => {
-                    out.push(format!("{name}：{} 的“{}”应为 {}，公示为 {}", row.label, col.label, v.display(col.format), stated.display(col.format)))
-                }
+                (Some(v), Some(stated)) if &v != stated => out.push(format!(
+                    "{name}：{} 的“{}”应为 {}，公示为 {}",
+                    row.label,
+                    col.label,
+                    v.display(col.format),
+                    stated.display(col.format)
+                )),
                 _ => {}
             }
         }
@@ -135,11 +147,12 @@ fn eval(t: &TableOut, sum: &Sum, row: usize, column: usize) -> Option<i64> {
             Term::Line(n) => t.rows.iter().find(|r| r.line == Some(*n))?.values.get(column)?,
             _ => return None,
         };
-        total += sign * match v {
-            Value::Amount { value } => *value,
-            Value::Blank => 0,
-            _ => return None,
-        };
+        total += sign
+            * match v {
+                Value::Amount { value } => *value,
+                Value::Blank => 0,
+                _ => return None,
+            };
     }
     Some(total)
 }

@@ -77,7 +77,10 @@ impl DisclosurePeriod {
         }
         if t.len() == 4 && t.chars().all(|c| c.is_ascii_digit()) {
             let year: i32 = t.parse().ok()?;
-            return Some(DisclosurePeriod { kind: PeriodKind::Year, span: Span { from: Period::new(year, 1)?, to: Period::new(year, 12)? } });
+            return Some(DisclosurePeriod {
+                kind: PeriodKind::Year,
+                span: Span { from: Period::new(year, 1)?, to: Period::new(year, 12)? },
+            });
         }
         Period::parse(t).map(|p| DisclosurePeriod { kind: PeriodKind::Month, span: Span::month(p) })
     }
@@ -155,7 +158,11 @@ mod tests {
             let err = parse(&text.replacen(from, to, 1), &|_| true).err().map(|e| e.to_string()).unwrap_or_default();
             assert!(err.contains(says), "{to}: {err}");
         }
-        let cycle = text.replacen("formula = \"QC(224101)\"", "formula = \"R(5)\"", 1).replacen("formula = \"QM(224101)\"", "formula = \"R(1)\"", 1);
+        let cycle = text.replacen("formula = \"QC(224101)\"", "formula = \"R(5)\"", 1).replacen(
+            "formula = \"QM(224101)\"",
+            "formula = \"R(1)\"",
+            1,
+        );
         assert!(parse(&cycle, &|_| true).err().map(|e| e.to_string()).unwrap_or_default().contains("循环"));
     }
 

@@ -7,6 +7,7 @@
 pub mod check;
 pub mod codes;
 pub mod definition;
+pub mod formats;
 pub mod merkle;
 pub mod pack;
 pub mod publish;

@@ -166,15 +166,16 @@ pub async fn build<S: DisclosureStore>(
         let Some(book) = books.of(probe.def.book) else { continue };
         let has = |code: &str| AccountCode::parse(code).is_some_and(|c| book.chart.contains_key(&c));
         let loaded = definition::load(id, &has)?;
-        if !balances.contains_key(&loaded.def.book) {
-            balances.insert(loaded.def.book, Balances::load(store, book).await?);
+        if let std::collections::hash_map::Entry::Vacant(e) = balances.entry(loaded.def.book) {
+            e.insert(Balances::load(store, book).await?);
         }
         let book_balances = &balances[&loaded.def.book];
         let mut tables = Vec::new();
         for table in &loaded.tables {
             let mut ranges = HashMap::new();
             for (from, to) in table.ranges(span) {
-                let cash_flows = if table.uses_cash_flows() { Some(crate::ledger::cash_flow::flows(store, book, from, to).await?) } else { None };
+                let cash_flows =
+                    if table.uses_cash_flows() { Some(crate::ledger::cash_flow::flows(store, book, from, to).await?) } else { None };
                 let totals = book_balances.totals(book, from, to);
                 if (span.from..=span.to).contains(&to) && totals.values().any(|t| t.debit_fen != 0 || t.credit_fen != 0) {
                     has_movement = true;
@@ -204,7 +205,12 @@ pub async fn build<S: DisclosureStore>(
     let mut trees = Vec::new();
     for month in span.from.through(span.to) {
         let t = super::month_tree(store, &books.company, month).await?;
-        trees.push(TreeRoot { period: month.to_string(), root: hex::encode(t.tree.root().hash), total_fen: t.tree.root().sum_fen, receipts: t.leaves.len() });
+        trees.push(TreeRoot {
+            period: month.to_string(),
+            root: hex::encode(t.tree.root().hash),
+            total_fen: t.tree.root().sum_fen,
+            receipts: t.leaves.len(),
+        });
     }
     let receipts_total_fen = trees.iter().map(|t| t.total_fen).sum();
     let received = facts.sum("pay.received", crate::report::facts::FactSpan::Movement, (span.from, span.to), &[], &[]);
@@ -228,7 +234,9 @@ pub async fn build<S: DisclosureStore>(
 }
 
 fn facts_in_span(facts: &Facts, from: Period, to: Period) -> bool {
-    crate::report::facts::MEASURES.iter().any(|(m, _, _)| *m != "fee.standard" && *m != "budget" && facts.of(m).iter().any(|f| (from..=to).contains(&f.period)))
+    crate::report::facts::MEASURES
+        .iter()
+        .any(|(m, _, _)| *m != "fee.standard" && *m != "budget" && facts.of(m).iter().any(|f| (from..=to).contains(&f.period)))
 }
 
 /// The book's chain at the end of `period`: the head recorded at its close, or the current
@@ -248,7 +256,13 @@ async fn head_at<S: DisclosureStore>(store: &S, book: &Book, period: Period) -> 
             chain_len: p.chain_len_at_close.unwrap_or(0),
             chain_head: p.chain_head_at_close.clone().unwrap_or_default(),
         },
-        None => Head { book: book.row.code.clone(), name: book.row.name.clone(), closed: false, chain_len: current.chain_len, chain_head: current.chain_head },
+        None => Head {
+            book: book.row.code.clone(),
+            name: book.row.name.clone(),
+            closed: false,
+            chain_len: current.chain_len,
+            chain_head: current.chain_head,
+        },
     })
 }
 

@@ -43,17 +43,8 @@ pub async fn draft<S: DisclosureStore>(
 ) -> Result<(i64, Content)> {
     crate::domain::limits::check_text(reason, 300).map_err(|e| Error::invalid("更正原因", e))?;
     let books = pack_books(store, community.id).await?;
-    let now = Utc::now();
-    let content = build(store, community, &books, period, now).await?;
-    let row = DraftRow {
-        id: 0,
-        period: content.period.clone(),
-        content: serde_json::to_string(&content).map_err(|e| Error::Conflict(e.to_string()))?,
-        fingerprint: pack::fingerprint(&content),
-        reason: reason.trim().to_string(),
-        drafted_by: user.to_string(),
-        drafted_at: now,
-    };
+    let content = build(store, community, &books, period, Utc::now()).await?;
+    let row = draft_row(&content, reason, user)?;
     let mut tx = store.begin().await?;
     let id = tx.insert_draft(community.id, &row).await?;
     tx.commit().await?;
@@ -64,81 +55,145 @@ fn content_of(d: &DraftRow) -> Result<Content> {
     serde_json::from_str(&d.content).map_err(|e| Error::invalid("公示草稿", format!("草稿 {} 无法解读：{e}", d.id)))
 }
 
-/// Publishes a draft as the next version of its period: refused to its drafter, for a period
-/// whose books are not closed, for books changed since the draft, for a second version without
-/// a reason, and for a correction that changes nothing.
-pub async fn publish<S: DisclosureStore>(
+/// What publishing a content adds: its version number, the version it corrects and what
+/// changed against that one.
+struct Plan {
+    version: i64,
+    corrects: Option<i64>,
+    changes: Vec<String>,
+}
+
+/// The refusals of publishing, in one place for a stored draft and for `disclose --publish`:
+/// its drafter as approver, a period whose books are not closed, books changed since the
+/// figures were taken, a second version without a reason, and a correction that changes
+/// nothing.
+async fn plan<S: DisclosureStore>(
     store: &S,
     community: &CommunityRow,
-    draft_id: i64,
+    content: &Content,
+    drafter: &str,
+    reason: &str,
     approver: &str,
-) -> Result<PublicationRow> {
-    let draft = store.read().await?.draft(community.id, draft_id).await?.ok_or_else(|| Error::not_found(format!("公示草稿 {draft_id}")))?;
-    if draft.drafted_by == approver {
+) -> Result<Plan> {
+    if drafter == approver {
         return Err(Error::invalid("审核人", format!("草稿由 {approver} 编制，须由另一位审核人审核发布")));
     }
-    let content = content_of(&draft)?;
     if let Some(open) = content.heads.iter().find(|h| !h.closed) {
         return Err(Error::invalid("公示期间", format!("账簿 {} 的 {} 尚未结账，结账后才能发布公示", open.book, content.to)));
     }
     let period = DisclosurePeriod::parse(&content.period).ok_or_else(|| Error::invalid("公示期间", content.period.clone()))?;
     let books = pack_books(store, community.id).await?;
     let now = build(store, community, &books, &period, content.as_of).await?;
-    let moved = pack::differences(&content, &now);
+    let moved = pack::differences(content, &now);
     if !moved.is_empty() {
         return Err(Error::Conflict(format!("草稿编制后账簿已变动（{}），请重新编制草稿", moved.join("；"))));
     }
     let published = store.read().await?.publications(community.id).await?;
-    let last = published.iter().filter(|p| p.period == content.period).max_by_key(|p| p.version);
-    let (version, corrects, changes) = match last {
-        None => (1, None, Vec::new()),
-        Some(_) if draft.reason.is_empty() => {
-            return Err(Error::invalid("公示", format!("{} 已发布；更正须重新编制草稿并写明更正原因", content.label)));
-        }
+    match published.iter().filter(|p| p.period == content.period).max_by_key(|p| p.version) {
+        None => Ok(Plan { version: 1, corrects: None, changes: Vec::new() }),
+        Some(_) if reason.trim().is_empty() => Err(Error::invalid("公示", format!("{} 已发布；更正须写明更正原因", content.label))),
         Some(last) => {
             let old = published_content(store, community.id, last).await?;
-            let changes = pack::differences(&old, &content);
+            let changes = pack::differences(&old, content);
             if changes.is_empty() {
-                return Err(Error::invalid("公示", format!("草稿与已发布的第 {} 版相同，无需更正", last.version)));
+                return Err(Error::invalid("公示", format!("与已发布的第 {} 版相同，无需更正", last.version)));
             }
-            (last.version + 1, Some(last.version), changes)
+            Ok(Plan { version: last.version + 1, corrects: Some(last.version), changes })
         }
-    };
-    let at = Utc::now();
+    }
+}
+
+/// Publishes a stored draft as the next version of its period (see [`plan`] for what is refused).
+pub async fn publish<S: DisclosureStore>(store: &S, community: &CommunityRow, draft_id: i64, approver: &str) -> Result<PublicationRow> {
+    let draft = store.read().await?.draft(community.id, draft_id).await?.ok_or_else(|| Error::not_found(format!("公示草稿 {draft_id}")))?;
+    let content = content_of(&draft)?;
+    let plan = plan(store, community, &content, &draft.drafted_by, &draft.reason, approver).await?;
     let mut tx = store.begin().await?;
-    let changes_text = changes.join("\n");
-    tx.insert_publication(
-        community.id,
-        &NewPublication { period: &content.period, version, draft_id, approved_by: approver, published_at: at, corrects, changes: &changes_text },
-    )
-    .await?;
+    let row = record(&mut tx, community, &content, &draft, approver, plan).await?;
+    tx.commit().await?;
+    Ok(row)
+}
+
+/// Drafts and publishes at once (`disclose --publish`): every refusal comes before anything
+/// is written, and the draft, the publication and the witness record commit together.
+pub async fn draft_and_publish<S: DisclosureStore>(
+    store: &S,
+    community: &CommunityRow,
+    period: &DisclosurePeriod,
+    reason: &str,
+    user: &str,
+    approver: &str,
+) -> Result<PublicationRow> {
+    crate::domain::limits::check_text(reason, 300).map_err(|e| Error::invalid("更正原因", e))?;
+    let books = pack_books(store, community.id).await?;
+    let content = build(store, community, &books, period, Utc::now()).await?;
+    let mut draft = draft_row(&content, reason, user)?;
+    let plan = plan(store, community, &content, user, reason, approver).await?;
+    let mut tx = store.begin().await?;
+    draft.id = tx.insert_draft(community.id, &draft).await?;
+    let row = record(&mut tx, community, &content, &draft, approver, plan).await?;
+    tx.commit().await?;
+    Ok(row)
+}
+
+fn draft_row(content: &Content, reason: &str, user: &str) -> Result<DraftRow> {
+    Ok(DraftRow {
+        id: 0,
+        period: content.period.clone(),
+        content: serde_json::to_string(content).map_err(|e| Error::Conflict(e.to_string()))?,
+        fingerprint: pack::fingerprint(content),
+        reason: reason.trim().to_string(),
+        drafted_by: user.to_string(),
+        drafted_at: content.as_of,
+    })
+}
+
+/// Writes the publication and the finance office's witness record, chained to its last.
+async fn record<T: DisclosureTx>(
+    tx: &mut T,
+    community: &CommunityRow,
+    content: &Content,
+    draft: &DraftRow,
+    approver: &str,
+    plan: Plan,
+) -> Result<PublicationRow> {
+    let at = Utc::now();
+    let changes = plan.changes.join("\n");
+    let new = NewPublication {
+        period: &content.period,
+        version: plan.version,
+        draft_id: draft.id,
+        approved_by: approver,
+        published_at: at,
+        corrects: plan.corrects,
+        changes: &changes,
+    };
+    tx.insert_publication(community.id, &new).await?;
     let prior = tx.witness_records(community.id).await?;
-    let heads = serde_json::to_string(&content.heads).map_err(|e| Error::Conflict(e.to_string()))?;
-    let mut record = WitnessRow {
+    let mut witness = WitnessRow {
         community_id: community.id.0,
         seq: prior.last().map_or(1, |w| w.seq + 1),
         period: content.period.clone(),
-        version,
+        version: plan.version,
         fingerprint: draft.fingerprint.clone(),
-        heads,
+        heads: serde_json::to_string(&content.heads).map_err(|e| Error::Conflict(e.to_string()))?,
         prev_hash: prior.last().map_or_else(|| GENESIS.to_string(), |w| w.hash.clone()),
         hash: String::new(),
         recorded_at: at,
     };
-    record.hash = witness_hash(&record);
-    tx.insert_witness(&record).await?;
-    tx.commit().await?;
+    witness.hash = witness_hash(&witness);
+    tx.insert_witness(&witness).await?;
     Ok(PublicationRow {
-        period: content.period,
-        version,
-        draft_id,
-        fingerprint: draft.fingerprint,
-        drafted_by: draft.drafted_by,
-        reason: draft.reason,
+        period: content.period.clone(),
+        version: plan.version,
+        draft_id: draft.id,
+        fingerprint: draft.fingerprint.clone(),
+        drafted_by: draft.drafted_by.clone(),
+        reason: draft.reason.clone(),
         approved_by: approver.to_string(),
         published_at: at,
-        corrects,
-        changes: changes_text,
+        corrects: plan.corrects,
+        changes,
     })
 }
 
@@ -162,7 +217,8 @@ pub fn witness_hash(w: &WitnessRow) -> String {
 }
 
 async fn published_content<S: DisclosureStore>(store: &S, community: CommunityId, p: &PublicationRow) -> Result<Content> {
-    let draft = store.read().await?.draft(community, p.draft_id).await?.ok_or_else(|| Error::not_found(format!("公示草稿 {}", p.draft_id)))?;
+    let draft =
+        store.read().await?.draft(community, p.draft_id).await?.ok_or_else(|| Error::not_found(format!("公示草稿 {}", p.draft_id)))?;
     content_of(&draft)
 }
 
@@ -246,10 +302,7 @@ pub fn witnessed_anchors(community: &CommunityRow, w: &WitnessRow) -> Vec<Anchor
 /// its period superseded it.
 pub async fn history<S: DisclosureStore>(store: &S, community: CommunityId) -> Result<Vec<(PublicationRow, bool)>> {
     let published = store.read().await?.publications(community).await?;
-    Ok(published
-        .iter()
-        .map(|p| (p.clone(), published.iter().any(|q| q.period == p.period && q.version > p.version)))
-        .collect())
+    Ok(published.iter().map(|p| (p.clone(), published.iter().any(|q| q.period == p.period && q.version > p.version))).collect())
 }
 
 /// The draft as a pack (not yet published), for its drafter and its reviewer.

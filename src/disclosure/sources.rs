@@ -13,9 +13,9 @@ use crate::domain::ids::BookKey;
 use crate::domain::period::Period;
 use crate::error::{Error, Result};
 use crate::fees::kinds::HouseholdKind;
+use crate::fees::store::FeesTx;
 use crate::report::engine::Span;
 use crate::report::facts::{Fact, Facts, MEASURES, OF_DIM};
-use crate::fees::store::FeesTx;
 use crate::store::{PgTx, SqliteTx};
 
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -32,6 +32,10 @@ pub struct FactRow {
     pub value: i64,
 }
 
+/// A program's reconciliation as a disclosure shows it: (program document number, its id, the
+/// day after the last it covers, company signed, finance office signed).
+pub type ReconciliationFact = (String, i64, NaiveDate, bool, bool);
+
 pub trait FactsTx: FeesTx + Send {
     /// Bills, payments, waivers and cancellations by building, fee item, kind and unit kind,
     /// bill month and the month they happened in; receipts and voids by building and method.
@@ -42,11 +46,8 @@ pub trait FactsTx: FeesTx + Send {
     fn subsidy_facts(&mut self, book: BookKey, to: Period) -> impl Future<Output = Result<Vec<FactRow>>> + Send;
     /// (program document number, reconciliation id, until, company signed, office signed), for
     /// signatures given by `as_of`.
-    fn reconciliation_facts(
-        &mut self,
-        book: BookKey,
-        as_of: DateTime<Utc>,
-    ) -> impl Future<Output = Result<Vec<(String, i64, NaiveDate, bool, bool)>>> + Send;
+    fn reconciliation_facts(&mut self, book: BookKey, as_of: DateTime<Utc>)
+        -> impl Future<Output = Result<Vec<ReconciliationFact>>> + Send;
     /// Profit received from the company, distributions and their payment, in the collective's book.
     fn collective_facts(&mut self, book: BookKey, to: Period) -> impl Future<Output = Result<Vec<FactRow>>> + Send;
 }
@@ -157,7 +158,8 @@ fn subsidy_sql() -> String {
 }
 
 fn collective_sql() -> String {
-    let voucher = |alias: &str, column: &str| format!("JOIN vouchers {alias} ON {alias}.community_id = x.community_id AND {alias}.id = x.{column}");
+    let voucher =
+        |alias: &str, column: &str| format!("JOIN vouchers {alias} ON {alias}.community_id = x.community_id AND {alias}.id = x.{column}");
     let rows = |measure: &str, value: &str| {
         format!(
             "SELECT '{measure}', v.period, {NO_DATE}, {NO_AT}, {NO_PERIOD}, CAST(x.year AS TEXT), {NO_TEXT}, {NO_TEXT}, {NO_TEXT}, CAST({value} AS BIGINT)
@@ -202,7 +204,7 @@ macro_rules! impl_facts_tx {
                 Ok(sqlx::query_as(&subsidy_sql()).bind(book.community_id).bind(book.book_id).bind(to).fetch_all(&mut *self.tx).await?)
             }
 
-            async fn reconciliation_facts(&mut self, book: BookKey, as_of: DateTime<Utc>) -> Result<Vec<(String, i64, NaiveDate, bool, bool)>> {
+            async fn reconciliation_facts(&mut self, book: BookKey, as_of: DateTime<Utc>) -> Result<Vec<ReconciliationFact>> {
                 let signed = |side: &str| {
                     format!(
                         "EXISTS (SELECT 1 FROM reconciliation_signoffs s WHERE s.community_id = $1 AND s.reconciliation_id = r.id \
@@ -271,7 +273,7 @@ where
     Ok(facts)
 }
 
-fn push(facts: &mut Facts, row: FactRow, reconciliations: &[(String, i64, NaiveDate, bool, bool)], span: Span, as_of: DateTime<Utc>) -> Result<()> {
+fn push(facts: &mut Facts, row: FactRow, reconciliations: &[ReconciliationFact], span: Span, as_of: DateTime<Utc>) -> Result<()> {
     let bad = || Error::invalid("公示数据", format!("{} 的期间无法解读", row.measure));
     let period = match (row.period, row.on_date, row.at) {
         (Some(p), _, _) => Period::from_key(p).ok_or_else(bad)?,
@@ -289,7 +291,10 @@ fn push(facts: &mut Facts, row: FactRow, reconciliations: &[(String, i64, NaiveD
     if period > span.to {
         return Ok(());
     }
-    let (measure, dims, _) = MEASURES.iter().find(|(m, _, _)| *m == row.measure).ok_or_else(|| Error::invalid("公示数据", format!("未知数据项 {}", row.measure)))?;
+    let (measure, dims, _) = MEASURES
+        .iter()
+        .find(|(m, _, _)| *m == row.measure)
+        .ok_or_else(|| Error::invalid("公示数据", format!("未知数据项 {}", row.measure)))?;
     let of = row.of_period.map(|p| Period::from_key(p).ok_or_else(bad)).transpose()?;
     let named: Vec<&'static str> = dims.iter().copied().filter(|d| *d != OF_DIM).collect();
     let mut values = vec![row.d1, row.d2, row.d3, row.d4].into_iter();
@@ -297,7 +302,7 @@ fn push(facts: &mut Facts, row: FactRow, reconciliations: &[(String, i64, NaiveD
     for name in named {
         let raw = values.next().flatten();
         let value = match (name, raw) {
-            ("reconciliation", _) => reconciliation_text(&fact_dims, reconciliations),
+            ("reconciliation", _) => reconciliation_text(&fact_dims, reconciliations, span),
             (_, Some(raw)) => label(name, raw),
             (_, None) => continue,
         };
@@ -313,9 +318,11 @@ fn push(facts: &mut Facts, row: FactRow, reconciliations: &[(String, i64, NaiveD
 }
 
 /// The state of a program's latest reconciliation at the cut-off, as the disclosure prints it.
-fn reconciliation_text(dims: &[(&'static str, String)], reconciliations: &[(String, i64, NaiveDate, bool, bool)]) -> String {
+fn reconciliation_text(dims: &[(&'static str, String)], reconciliations: &[ReconciliationFact], span: Span) -> String {
     let program = dims.iter().find(|(d, _)| *d == "program").map(|(_, v)| v.as_str()).unwrap_or("");
-    match reconciliations.iter().rev().find(|r| r.0 == program) {
+    // A reconciliation covering months after the period is not the period's (until is exclusive).
+    let end = span.to.next().first_day();
+    match reconciliations.iter().rev().find(|r| r.0 == program && r.2 <= end) {
         None => "尚未对账".into(),
         Some((_, id, until, company, office)) => {
             format!("对账单 {id}（截至 {}）：{}", until.pred_opt().unwrap_or(*until), crate::subsidies::signoff_state(*company, *office))

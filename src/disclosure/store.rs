@@ -5,10 +5,10 @@ use std::future::Future;
 
 use chrono::{DateTime, Utc};
 
+use crate::disclosure::sources::FactsTx;
 use crate::domain::ids::{BookKey, CommunityId};
 use crate::domain::period::Period;
 use crate::error::Result;
-use crate::disclosure::sources::FactsTx;
 use crate::store::{PgTx, SqliteTx};
 
 /// A receipt as the verification page answers for it.

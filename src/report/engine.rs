@@ -33,7 +33,8 @@ impl Span {
     }
 
     fn months(self) -> i64 {
-        (i64::from(self.to.year()) * 12 + i64::from(self.to.month())) - (i64::from(self.from.year()) * 12 + i64::from(self.from.month())) + 1
+        (i64::from(self.to.year()) * 12 + i64::from(self.to.month())) - (i64::from(self.from.year()) * 12 + i64::from(self.from.month()))
+            + 1
     }
 }
 
@@ -150,6 +151,10 @@ pub struct TableDef {
     /// Keep a sub-table's rows whose figures are all zero.
     #[serde(default)]
     pub keep_empty: bool,
+    /// Measures whose facts give a sub-table its rows besides those its formulas name (a list
+    /// of text columns names none).
+    #[serde(default)]
+    pub measures: Vec<String>,
     pub columns: Vec<ColumnDef>,
     #[serde(default)]
     pub rows: Vec<RowDef>,
@@ -349,6 +354,12 @@ impl Table {
         }
         let lines = def.rows.iter().enumerate().filter_map(|(i, r)| r.line.map(|l| (l, i))).collect();
         let mut measures = BTreeSet::new();
+        for m in &def.measures {
+            if crate::report::facts::measure_dims(m).is_none() {
+                return Err(Error::invalid(format!("{name} measures"), format!("未知的数据项“{m}”")));
+            }
+            measures.insert(m.clone());
+        }
         for f in columns.iter().chain(rows.iter()).flatten() {
             for t in f.terms() {
                 if let Term::Fact { measure, .. } = t {
@@ -448,7 +459,12 @@ impl Table {
             let group: Vec<(String, String)> = self.def.by.iter().cloned().zip(values).collect();
             let mut grid = Grid { table: self, inputs, group, memo: HashMap::new() };
             let cells = (0..self.def.columns.len()).map(|c| grid.cell(0, c, 0)).collect::<Result<Vec<_>>>()?;
-            if !total && !self.def.keep_empty && cells.iter().all(|v| matches!(v, Value::Amount { value: 0 } | Value::Ratio { den: 0, .. } | Value::Blank | Value::Text { .. })) {
+            if !total
+                && !self.def.keep_empty
+                && cells
+                    .iter()
+                    .all(|v| matches!(v, Value::Amount { value: 0 } | Value::Ratio { den: 0, .. } | Value::Blank | Value::Text { .. }))
+            {
                 continue;
             }
             for (check, (left, right)) in self.def.checks.iter().zip(&self.checks) {
@@ -460,7 +476,13 @@ impl Table {
                 for (c, v) in cells.iter().enumerate() {
                     if let (Some(t), true) = (v.amount(), any_row) {
                         let column = &self.def.columns[c].label;
-                        out.checks.push(CheckResult { label: format!("{label} = 各行之和"), at: column.clone(), left: t, right: sums[c], holds: t == sums[c] });
+                        out.checks.push(CheckResult {
+                            label: format!("{label} = 各行之和"),
+                            at: column.clone(),
+                            left: t,
+                            right: sums[c],
+                            holds: t == sums[c],
+                        });
                     }
                 }
             } else {
@@ -505,9 +527,7 @@ fn check_term(term: &Term, def: &TableDef, chart: Option<&Chart>) -> std::result
         Term::Column(n) if *n == 0 || *n as usize > def.columns.len() => Err(format!("引用了不存在的第 {n} 栏")),
         Term::Closing(c) | Term::Opening(c) | Term::Debit(c) | Term::Credit(c) | Term::Net(c) => match chart {
             // A book's own sub-account (2241 公共收益's detail) is under one of the template's.
-            Some(chart) if !chart.accounts.keys().any(|a| c.is_under(a)) => {
-                Err(format!("科目模板 {} 中没有科目 {c}", chart.id))
-            }
+            Some(chart) if !chart.accounts.keys().any(|a| c.is_under(a)) => Err(format!("科目模板 {} 中没有科目 {c}", chart.id)),
             None => Err(format!("此表不读账户，不能用科目 {c}")),
             _ => Ok(()),
         },
@@ -533,7 +553,10 @@ impl Grid<'_> {
             return Ok(v.clone());
         }
         let def = &self.table.def.columns[column];
-        let value = if let Some(dim) = &def.dim {
+        let value = if let (Some(_), true) = (&def.dim, self.group.is_empty() && !self.table.def.by.is_empty()) {
+            // A total row has no single program, purpose or state to show.
+            Value::Blank
+        } else if let Some(dim) = &def.dim {
             let text = self.inputs.facts.text(&self.table.measures, &self.group, dim, self.inputs.span.to);
             text.map_or(Value::Blank, |text| Value::Text { text })
         } else {
@@ -622,7 +645,9 @@ mod tests {
 
     fn facts() -> Facts {
         let mut facts = Facts::default();
-        for (building, of, billed, paid) in [("1号楼", "2025-03", 1000, 800), ("1号楼", "2025-02", 500, 100), ("10号楼", "2025-03", 300, 300), ("2号楼", "2025-03", 200, 0)] {
+        for (building, of, billed, paid) in
+            [("1号楼", "2025-03", 1000, 800), ("1号楼", "2025-02", 500, 100), ("10号楼", "2025-03", 300, 300), ("2号楼", "2025-03", 200, 0)]
+        {
             let dims = vec![("building", building.to_string())];
             facts.push("fee.billed", Fact { period: p(of), of: Some(p(of)), dims: dims.clone(), value: billed });
             facts.push("fee.paid", Fact { period: p("2025-03"), of: Some(p(of)), dims, value: paid });
@@ -692,7 +717,9 @@ mod tests {
         assert!(table(&rows("F(fee.paid; floor=3)", "F(fee.paid)")).unwrap_err().to_string().contains("floor"));
         assert!(table(&rows("QM(1001)", "F(fee.paid)")).unwrap_err().to_string().contains("1001"));
         assert!(table(&BY_BUILDING.replace("by = [\"building\"]", "by = [\"floor\"]")).is_err());
-        let column_cycle = BY_BUILDING.replace("formula = \"F(fee.billed; of=in)\"", "formula = \"C(4)\"").replace("formula = \"F(fee.paid; of=before)\"", "formula = \"C(1)\"");
+        let column_cycle = BY_BUILDING
+            .replace("formula = \"F(fee.billed; of=in)\"", "formula = \"C(4)\"")
+            .replace("formula = \"F(fee.paid; of=before)\"", "formula = \"C(1)\"");
         assert!(table(&column_cycle).unwrap_err().to_string().contains("循环"));
     }
 

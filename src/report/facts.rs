@@ -86,11 +86,7 @@ impl Facts {
     /// Adds a fact; `measure` must be one of [`MEASURES`] and its dimensions among the
     /// measure's (a programming error otherwise, caught by the sources' tests).
     pub fn push(&mut self, measure: &'static str, fact: Fact) {
-        debug_assert!(
-            measure_dims(measure).is_some_and(|d| fact.dims.iter().all(|(n, _)| d.contains(n))),
-            "{measure} {:?}",
-            fact.dims
-        );
+        debug_assert!(measure_dims(measure).is_some_and(|d| fact.dims.iter().all(|(n, _)| d.contains(n))), "{measure} {:?}", fact.dims);
         self.by_measure.entry(measure).or_default().push(fact);
     }
 

@@ -129,11 +129,8 @@ fn parse_term(name: &str, arg: &str) -> Result<Term, String> {
             };
             let (measure, filters) = arg.split_once(';').unwrap_or((arg, ""));
             let dims = measure_dims(measure).ok_or_else(|| format!("未知的数据项“{measure}”"))?;
-            let filters = filters
-                .split(',')
-                .filter(|f| !f.is_empty())
-                .map(|f| parse_filter(measure, dims, f))
-                .collect::<Result<Vec<_>, String>>()?;
+            let filters =
+                filters.split(',').filter(|f| !f.is_empty()).map(|f| parse_filter(measure, dims, f)).collect::<Result<Vec<_>, String>>()?;
             Term::Fact { span, measure: measure.to_string(), filters }
         }
         other => return Err(format!("未知函数“{other}”")),
@@ -181,8 +178,20 @@ mod tests {
         assert_eq!(f.num.0[2], (-1, Term::Line(3)));
         assert!(f.den.is_none());
         let f = parse("SY(5001) - SY(5603)").unwrap();
-        assert_eq!(f.num.0, vec![(1, Term::Net(AccountCode::parse("5001").unwrap())), (-1, Term::Net(AccountCode::parse("5603").unwrap()))]);
-        for bad in ["SY()", "XX(1001)", "QM(abc)", "QM(1001", "C(1)/C(2)/C(3)", "F(nothing)", "F(fee.billed; colour=red)", "F(fee.billed; of=soon)"] {
+        assert_eq!(
+            f.num.0,
+            vec![(1, Term::Net(AccountCode::parse("5001").unwrap())), (-1, Term::Net(AccountCode::parse("5603").unwrap()))]
+        );
+        for bad in [
+            "SY()",
+            "XX(1001)",
+            "QM(abc)",
+            "QM(1001",
+            "C(1)/C(2)/C(3)",
+            "F(nothing)",
+            "F(fee.billed; colour=red)",
+            "F(fee.billed; of=soon)",
+        ] {
             assert!(parse(bad).is_err(), "{bad}");
         }
     }

@@ -31,55 +31,94 @@ fn natural_widths(page: &Page, t: &Table, size_pt: f32) -> Vec<f32> {
 /// The table as a PDF, dated `date` (the report's last day, so the same report gives the same
 /// bytes).
 pub fn table_pdf(t: &Table, date: NaiveDate) -> Result<Vec<u8>> {
+    let author = t.subtitle.iter().find_map(|s| s.strip_prefix("编制单位：")).and_then(|s| s.split_whitespace().next()).unwrap_or("");
+    let doc = PaperDoc { title: &t.title, author, head: &t.subtitle, tables: std::slice::from_ref(t), foot: &[], qr: None, date };
+    document_pdf(&doc)
+}
+
+/// A document of one or more tables: a title, lines under it, each table (its title when the
+/// document has several, its header repeated on every page, its footer lines), lines at the end
+/// and, when given, a QR code of the online copy's address beside them.
+pub struct PaperDoc<'a> {
+    pub title: &'a str,
+    pub author: &'a str,
+    pub head: &'a [String],
+    pub tables: &'a [Table],
+    pub foot: &'a [String],
+    pub qr: Option<&'a str>,
+    pub date: NaiveDate,
+}
+
+pub fn document_pdf(doc: &PaperDoc<'_>) -> Result<Vec<u8>> {
     let probe = Page::new(Paper::A4)?;
-    let natural = natural_widths(&probe, t, BODY_PT);
-    let total: f32 = natural.iter().sum();
-    let paper = if total > 210.0 - 2.0 * MARGIN_MM { Paper::A4Landscape } else { Paper::A4 };
+    let natural: Vec<Vec<f32>> = doc.tables.iter().map(|t| natural_widths(&probe, t, BODY_PT)).collect();
+    let widest = natural.iter().map(|w| w.iter().sum::<f32>()).fold(0.0, f32::max);
+    let paper = if widest > 210.0 - 2.0 * MARGIN_MM { Paper::A4Landscape } else { Paper::A4 };
     let usable = paper.size_mm().0 - 2.0 * MARGIN_MM;
-    // Too wide even so: the type shrinks (never below 6 pt) rather than cells overlapping.
-    let scale = (usable / total).min(1.0);
-    let size_pt = (BODY_PT * scale).max(6.0);
-    let widths: Vec<f32> = natural.iter().map(|w| w * scale).collect();
-    let spare = (usable - widths.iter().sum::<f32>()) / widths.len().max(1) as f32;
-    let widths: Vec<f32> = widths.iter().map(|w| w + spare).collect();
     let height = paper.size_mm().1;
+    let centre = paper.size_mm().0 / 2.0;
     let mut pages = Vec::new();
     let mut page = Page::new(paper)?;
-    let centre = paper.size_mm().0 / 2.0;
-    page.text(centre, 16.0, 15.0, At::Center, &t.title);
+    page.text(centre, 16.0, 15.0, At::Center, doc.title);
     let mut y = 24.0;
-    for line in &t.subtitle {
-        page.text(MARGIN_MM, y, 9.0, At::Left, line);
-        y += 5.0;
+    for line in doc.head {
+        y = page.paragraph(MARGIN_MM, y, usable, 9.0, 4.6, line) + 0.4;
     }
     y += 2.0;
-    draw_header(&mut page, t, &widths, y, size_pt);
-    y += ROW_MM + 1.0;
-    for row in &t.rows {
-        if y > height - MARGIN_MM - FOOT_MM {
-            pages.push(page);
-            page = Page::new(paper)?;
-            page.text(centre, 14.0, 10.0, At::Center, &format!("{}（续）", t.title));
-            y = 22.0;
-            draw_header(&mut page, t, &widths, y, size_pt);
-            y += ROW_MM + 1.0;
+    for (t, natural) in doc.tables.iter().zip(&natural) {
+        let total: f32 = natural.iter().sum();
+        // Too wide even so: the type shrinks (never below 6 pt) rather than cells overlapping.
+        let scale = (usable / total).min(1.0);
+        let size_pt = (BODY_PT * scale).max(6.0);
+        let widths: Vec<f32> = natural.iter().map(|w| w * scale).collect();
+        let spare = (usable - widths.iter().sum::<f32>()) / widths.len().max(1) as f32;
+        let widths: Vec<f32> = widths.iter().map(|w| w + spare).collect();
+        if y > height - MARGIN_MM - FOOT_MM - 2.0 * ROW_MM {
+            pages.push(std::mem::replace(&mut page, Page::new(paper)?));
+            y = 16.0;
         }
-        draw_row(&mut page, t, &widths, row, y, size_pt);
-        y += ROW_MM;
+        if doc.tables.len() > 1 {
+            page.text(MARGIN_MM, y + 2.0, 10.5, At::Left, &t.title);
+            y += 8.0;
+        }
+        draw_header(&mut page, t, &widths, y, size_pt);
+        y += ROW_MM + 1.0;
+        for row in &t.rows {
+            if y > height - MARGIN_MM - FOOT_MM {
+                pages.push(std::mem::replace(&mut page, Page::new(paper)?));
+                page.text(centre, 14.0, 10.0, At::Center, &format!("{}（续）", t.title));
+                y = 22.0;
+                draw_header(&mut page, t, &widths, y, size_pt);
+                y += ROW_MM + 1.0;
+            }
+            draw_row(&mut page, t, &widths, row, y, size_pt);
+            y += ROW_MM;
+        }
+        page.line((MARGIN_MM, y - ROW_MM + 1.6), (MARGIN_MM + usable, y - ROW_MM + 1.6), 0.6);
+        y += 3.0;
+        for line in &t.footer {
+            if y > height - MARGIN_MM {
+                pages.push(std::mem::replace(&mut page, Page::new(paper)?));
+                y = 22.0;
+            }
+            y = page.paragraph(MARGIN_MM, y, usable, 8.0, 4.2, line) + 2.0;
+        }
+        y += 3.0;
     }
-    page.line((MARGIN_MM, y - ROW_MM + 1.6), (MARGIN_MM + usable, y - ROW_MM + 1.6), 0.6);
-    y += 3.0;
-    for line in &t.footer {
-        if y > height - MARGIN_MM {
-            pages.push(page);
-            page = Page::new(paper)?;
-            y = 22.0;
-        }
-        y = page.paragraph(MARGIN_MM, y, usable, 8.0, 4.2, line) + 2.0;
+    const QR_MM: f32 = 28.0;
+    let foot_width = if doc.qr.is_some() { usable - QR_MM - 4.0 } else { usable };
+    if y > height - MARGIN_MM - QR_MM.max(doc.foot.len() as f32 * 4.2) {
+        pages.push(std::mem::replace(&mut page, Page::new(paper)?));
+        y = 16.0;
+    }
+    if let Some(url) = doc.qr {
+        page.qr(MARGIN_MM + usable - QR_MM, y, QR_MM, url)?;
+    }
+    for line in doc.foot {
+        y = page.paragraph(MARGIN_MM, y, foot_width, 7.5, 3.8, line) + 0.6;
     }
     pages.push(page);
-    let author = t.subtitle.iter().find_map(|s| s.strip_prefix("编制单位：")).and_then(|s| s.split_whitespace().next()).unwrap_or("");
-    render(&Meta { title: &t.title, author, subject: &t.title, date }, pages)
+    render(&Meta { title: doc.title, author: doc.author, subject: doc.title, date: doc.date }, pages)
 }
 
 fn draw_header(page: &mut Page, t: &Table, widths: &[f32], y: f32, size_pt: f32) {

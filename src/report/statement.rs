@@ -58,6 +58,7 @@ impl Definition {
             by_label: None,
             total: None,
             keep_empty: true,
+            measures: Vec::new(),
             columns: self.columns.clone(),
             rows: self.rows.clone(),
             checks: self.checks.clone(),
