@@ -86,10 +86,10 @@ pub async fn run<S: crate::http::AppStore>(ledger: &Ledger<S>, cli: &Cli) -> Res
             access.set_street(c.id, street).await?;
             print_out(&format!("社区“{}”属于街道“{}”\n", c.name, street.trim()));
         }
-        Command::Serve { listen, verify_every_minutes } => {
+        Command::Serve { listen, verify_every_minutes, public_url } => {
             crate::http::init_logging();
             let every = std::time::Duration::from_secs(60 * verify_every_minutes);
-            crate::http::serve(ledger.store.clone(), listen, "", every).await?;
+            crate::http::serve(ledger.store.clone(), listen, "", every, public_url.as_deref()).await?;
         }
         _ => return Ok(None),
     }

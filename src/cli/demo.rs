@@ -987,7 +987,7 @@ pub(crate) async fn run_demo(db: Option<&str>, seed: u64, year: i32, households:
             return Ok(if report.is_clean() { 0 } else { 2 });
         };
         crate::http::init_logging();
-        crate::http::serve(s, listen, &out, std::time::Duration::from_secs(60 * 60)).await?;
+        crate::http::serve(s, listen, &out, std::time::Duration::from_secs(60 * 60), None).await?;
         Ok(0)
     })
 }

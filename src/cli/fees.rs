@@ -11,6 +11,7 @@ use super::{
 };
 use crate::access::store::AccessStore;
 use crate::access::Access;
+use crate::disclosure::store::DisclosureStore;
 use crate::domain::area::AreaM2Hundredths;
 use crate::domain::ids::{CommunityId, HouseholdId};
 use crate::domain::money::Fen;
@@ -242,6 +243,9 @@ pub struct PdfArgs {
     /// A5（交款人联，横向）或 A4（存根联和交款人联）
     #[arg(long, default_value = "A5")]
     pub paper: String,
+    /// 网上核验的地址（收据的核验二维码指向 地址/c/社区/verify）
+    #[arg(long, default_value = "http://127.0.0.1:8080")]
+    pub public_url: String,
 }
 
 #[derive(Subcommand, Debug)]
@@ -321,7 +325,7 @@ pub struct WaiveArgs {
 }
 
 /// Runs a fee command; None when the command is not one of the fee wing's.
-pub async fn run<S: FeesStore + AccessStore>(ledger: &Ledger<S>, cli: &Cli) -> Result<Option<i32>> {
+pub async fn run<S: DisclosureStore + AccessStore>(ledger: &Ledger<S>, cli: &Cli) -> Result<Option<i32>> {
     let fees = Fees::new(ledger);
     let access = Access::new(ledger.store.clone());
     match &cli.command {
@@ -624,7 +628,7 @@ async fn day_close<S: FeesStore>(fees: &Fees<S>, book: &Book, args: &DayCloseArg
     Ok(())
 }
 
-async fn pay<S: FeesStore + AccessStore>(fees: &Fees<S>, access: &Access<S>, book: &Book, args: &PayArgs) -> Result<()> {
+async fn pay<S: DisclosureStore + AccessStore>(fees: &Fees<S>, access: &Access<S>, book: &Book, args: &PayArgs) -> Result<()> {
     receipt_paper(&args.pdf)?;
     let household = fees.household_by_label(book.row.community_id, &args.household).await?;
     let amount = Fen::parse(&args.amount).map_err(|e| Error::invalid("--amount", format!("“{}”{e}", args.amount)))?;
@@ -639,7 +643,7 @@ async fn pay<S: FeesStore + AccessStore>(fees: &Fees<S>, access: &Access<S>, boo
         cashier: &args.cashier,
         bill_ids: (!args.bill.is_empty()).then(|| args.bill.clone()),
     };
-    let receipt = fees.pay(book, &req).await?;
+    let receipt = crate::disclosure::with_check(fees.store(), book, fees.pay(book, &req).await?, &args.pdf.public_url).await?;
     // A household's first receipt carries its new access code (查询码).
     let code = if receipt.replayed { None } else { access.code_for_paper(book.row.community_id, household.id).await? };
     let line = code.as_deref().map_or(CodeLine::Issued, CodeLine::New);
@@ -648,7 +652,7 @@ async fn pay<S: FeesStore + AccessStore>(fees: &Fees<S>, access: &Access<S>, boo
     } else {
         print_out(&(receipt_text(&receipt) + &line.text().map(|l| l + "\n").unwrap_or_default()));
     }
-    write_receipt_pdf(&receipt, &args.pdf, line)
+    write_receipt_pdf(fees.store(), book, receipt, &args.pdf, line).await
 }
 
 /// The receipt's paper and file, checked before anything is recorded.
@@ -657,19 +661,25 @@ fn receipt_paper(args: &PdfArgs) -> Result<Paper> {
     Paper::parse(&args.paper).ok_or_else(|| Error::invalid("--paper", format!("“{}”须为 A5 或 A4", args.paper)))
 }
 
-fn write_receipt_pdf(receipt: &Receipt, args: &PdfArgs, code: CodeLine<'_>) -> Result<()> {
+/// Writes the receipt's PDF, with its verification code and the QR code of its check page.
+async fn write_receipt_pdf<S: DisclosureStore>(store: &S, book: &Book, receipt: Receipt, args: &PdfArgs, code: CodeLine<'_>) -> Result<()> {
     let Some(path) = &args.out else { return Ok(()) };
-    super::write_file("--out", path, &receipt_pdf(receipt, receipt_paper(args)?, code)?)?;
+    let receipt = match receipt.check {
+        Some(_) => receipt,
+        None => crate::disclosure::with_check(store, book, receipt, &args.public_url).await?,
+    };
+    super::write_file("--out", path, &receipt_pdf(&receipt, receipt_paper(args)?, code)?)?;
     eprintln!("收据 PDF 已写入 {}", path.display());
     Ok(())
 }
 
-async fn receipts<S: FeesStore + AccessStore>(fees: &Fees<S>, access: &Access<S>, book: &Book, cmd: &ReceiptCommand) -> Result<()> {
+async fn receipts<S: DisclosureStore + AccessStore>(fees: &Fees<S>, access: &Access<S>, book: &Book, cmd: &ReceiptCommand) -> Result<()> {
     match cmd {
         ReceiptCommand::Show { number, format, pdf, .. } => {
             receipt_paper(pdf)?;
             // Shown again is printed again: the copy says 补打 and when.
             let receipt = Receipt { reprinted_on: Some(chrono::Local::now().date_naive()), ..fees.receipt(book, *number).await? };
+            let receipt = crate::disclosure::with_check(fees.store(), book, receipt, &pdf.public_url).await?;
             print_out(&if *format == ShowFormat::Json { json(&receipt) } else { receipt_text(&receipt) });
             // A printed copy for a household that has no access code yet carries a new one.
             let code = match pdf.out {
@@ -679,7 +689,7 @@ async fn receipts<S: FeesStore + AccessStore>(fees: &Fees<S>, access: &Access<S>
                 }
                 None => None,
             };
-            write_receipt_pdf(&receipt, pdf, code.as_deref().map_or(CodeLine::Issued, CodeLine::New))
+            write_receipt_pdf(fees.store(), book, receipt, pdf, code.as_deref().map_or(CodeLine::Issued, CodeLine::New)).await
         }
         ReceiptCommand::Void { number, reason, approver, date, .. } => {
             let receipt = fees.void_receipt(book, *number, reason, approver, parse_date("--date", date)?).await?;
@@ -731,6 +741,9 @@ pub fn receipt_text(r: &Receipt) -> String {
     }
     if let Some(day) = r.reprinted_on {
         out += &format!("补打（{day} 重印，原收据日期 {}）\n", r.paid_on);
+    }
+    if let Some(check) = &r.check {
+        out += &format!("核验码：{}    网上核验：{}\n", check.code, check.url);
     }
     out
 }

@@ -189,6 +189,9 @@ pub enum Command {
         /// 每隔多少分钟在后台复核一次账簿（verify，启动时先复核一次；结果见 /metrics）；0 为不复核
         #[arg(long, default_value_t = 60)]
         verify_every_minutes: u64,
+        /// 居民访问本站的地址（如 https://mingzhang.example.cn），印在收据的核验二维码和公示 PDF 上；省略时用监听地址
+        #[arg(long)]
+        public_url: Option<String>,
     },
     /// 在新数据库上建立演示社区并打印其报表
     Demo {

@@ -69,6 +69,24 @@ pub async fn receipt_code<S: DisclosureStore>(store: &S, book: &Book, receipt_nu
     Ok(book_secret(store, book).await?.code(receipt_number))
 }
 
+/// The receipt with its verification code and the address of the page that checks it
+/// (`public_url` is what `serve --public-url` was given).
+pub async fn with_check<S: DisclosureStore>(
+    store: &S,
+    book: &Book,
+    receipt: crate::fees::Receipt,
+    public_url: &str,
+) -> Result<crate::fees::Receipt> {
+    let code = receipt_code(store, book, receipt.number).await?;
+    let url = verify_url(public_url, book.row.community_id.0, receipt.number, &code);
+    Ok(crate::fees::Receipt { check: Some(crate::fees::ReceiptCheck { code, url }), ..receipt })
+}
+
+/// The verification page of a receipt, with its number and code filled in.
+pub fn verify_url(public_url: &str, community: i64, receipt_number: i64, code: &str) -> String {
+    format!("{}/c/{community}/verify?r={receipt_number}&code={code}", public_url.trim_end_matches('/'))
+}
+
 /// What the verification page answers for a receipt and its code.
 pub struct ReceiptProof {
     pub period: Period,

@@ -197,6 +197,17 @@ pub struct Receipt {
     /// second original cannot be made.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reprinted_on: Option<NaiveDate>,
+    /// The verification code and the public page that checks the payment against its month's
+    /// published total (`disclosure::receipt_check`), set by whoever prints the receipt.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub check: Option<ReceiptCheck>,
+}
+
+/// What a resident uses to check a payment: the receipt's code and the verification page.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct ReceiptCheck {
+    pub code: String,
+    pub url: String,
 }
 
 #[derive(Clone, Debug)]

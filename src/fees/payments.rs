@@ -678,6 +678,7 @@ fn new_receipt(
         replayed: false,
         voided: false,
         reprinted_on: None,
+        check: None,
     }
 }
 
@@ -736,5 +737,6 @@ pub(crate) async fn receipt_of<T: FeesTx + LedgerTx>(tx: &mut T, book: &Book, p:
         replayed: false,
         voided: p.voided,
         reprinted_on: None,
+        check: None,
     })
 }

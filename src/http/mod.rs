@@ -67,6 +67,9 @@ pub struct Limits {
     pub login_address: Limiter,
     pub code_household: Limiter,
     pub code_address: Limiter,
+    /// Failed receipt verifications, per receipt and per address.
+    pub verify_receipt: Limiter,
+    pub verify_address: Limiter,
 }
 
 impl Limits {
@@ -77,6 +80,8 @@ impl Limits {
             login_address: Limiter::new(20, window),
             code_household: Limiter::new(5, window),
             code_address: Limiter::new(20, window),
+            verify_receipt: Limiter::new(5, window),
+            verify_address: Limiter::new(20, window),
         }
     }
 }
@@ -102,6 +107,9 @@ pub struct App<S: AppStore> {
     /// number), kept for NEW_CODE_TTL so that the receipt page and its PDF can print them.
     /// Codes are stored only hashed; after this the receipt says the code was given.
     pub new_codes: Kept<(i64, i64), String>,
+    /// The site's address as residents reach it (`serve --public-url`), printed on receipts
+    /// and disclosures; the listening address when not given.
+    pub public_url: Arc<str>,
 }
 
 pub const NEW_CODE_TTL: Duration = Duration::from_secs(15 * 60);
@@ -125,6 +133,7 @@ impl<S: AppStore> Clone for App<S> {
             scopes: self.scopes.clone(),
             callers: self.callers.clone(),
             new_codes: self.new_codes.clone(),
+            public_url: self.public_url.clone(),
         }
     }
 }
@@ -157,7 +166,13 @@ impl<S: AppStore> App<S> {
             scopes: Kept::new(SCOPE_TTL),
             callers: Kept::new(SCOPE_TTL),
             new_codes: Kept::new(NEW_CODE_TTL),
+            public_url: Arc::from("http://127.0.0.1:8080"),
         }
+    }
+
+    /// The app with the address printed on receipts and disclosures.
+    pub fn with_public_url(self, url: &str) -> App<S> {
+        App { public_url: Arc::from(url.trim_end_matches('/')), ..self }
     }
 
     /// Drops the loaded communities, after a write that may change one (a street, a book).
@@ -303,7 +318,7 @@ async fn observe(mut request: Request, next: Next) -> Response {
 /// chosen, for `:0`) before the first request is taken.
 /// Serves the books on `listen`, and runs `verify` at start and every `verify_every` (none when
 /// zero), its results on /metrics.
-pub async fn serve<S: AppStore>(store: S, listen: &str, banner: &str, verify_every: Duration) -> Result<()> {
+pub async fn serve<S: AppStore>(store: S, listen: &str, banner: &str, verify_every: Duration, public_url: Option<&str>) -> Result<()> {
     let listener =
         tokio::net::TcpListener::bind(listen).await.map_err(|e| Error::invalid("--listen", format!("无法在 {listen} 上监听：{e}")))?;
     let address = listener.local_addr()?;
@@ -311,7 +326,8 @@ pub async fn serve<S: AppStore>(store: S, listen: &str, banner: &str, verify_eve
     if !verify_every.is_zero() {
         tokio::spawn(verify_now_and_then(store.clone(), verify_every));
     }
-    let app = router(App::new(store.clone()));
+    let public_url = public_url.map_or_else(|| format!("http://{address}"), str::to_string);
+    let app = router(App::new(store.clone()).with_public_url(&public_url));
     axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;

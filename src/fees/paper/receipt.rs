@@ -110,13 +110,23 @@ fn draw_copy(page: &mut Page, r: &Receipt, top_mm: f32, copy: &str, code: CodeLi
     let link = if short.is_empty() {
         "账簿指纹：日结后生成，补打收据即可印出".to_string()
     } else {
-        format!("账簿指纹：{short}（可在公示账本中核对）")
+        format!("账簿指纹：{short}")
     };
     page.text(LEFT_MM, foot + 20.0, 8.0, Align::Left, &link);
     if let Some(line) = code.text() {
         page.text(LEFT_MM, foot + 25.0, 8.0, Align::Left, &line);
     }
-    page.qr(RIGHT_MM - qr_mm, foot - 5.0, qr_mm, &verification_text(r))?;
+    // The QR code opens the public page that checks this payment against its month's
+    // published total; without one (a receipt printed by an older caller) it carries the
+    // receipt's own data.
+    match &r.check {
+        Some(check) => {
+            page.text(mid - 8.0, foot + 14.0, 9.0, Align::Left, &format!("核验码：{}", check.code));
+            page.text(RIGHT_MM, foot + 20.0, 7.0, Align::Right, "扫码核对本笔缴费已计入公示的收款合计");
+            page.qr(RIGHT_MM - qr_mm, foot - 5.0, qr_mm, &check.url)?;
+        }
+        None => page.qr(RIGHT_MM - qr_mm, foot - 5.0, qr_mm, &verification_text(r))?,
+    }
     Ok(())
 }
 

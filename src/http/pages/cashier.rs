@@ -224,6 +224,7 @@ async fn issue_code<S: AppStore>(
 async fn receipt<S: AppStore>(State(app): State<App<S>>, Path((id, number)): Path<(i64, i64)>, caller: Caller) -> HttpResult<Html<String>> {
     let scope = app.scope(&caller, id, Act::Read).await.page()?;
     let r = app.fees.receipt(&scope.book, number).await.page()?;
+    let r = crate::disclosure::with_check(&app.ledger.store, &scope.book, r, &app.public_url).await.page()?;
     let household_id = app.fees.household_by_label(scope.community.id, &r.household).await.page()?.id.0;
     let may_collect = caller.user().page()?.may(Act::Collect);
     let new_code = app.new_codes.get(&(id, number));
@@ -250,6 +251,7 @@ async fn receipt_file<S: AppStore>(
             }
         }
     };
+    let r = crate::disclosure::with_check(&app.ledger.store, &scope.book, r, &app.public_url).await.page()?;
     let pdf = receipt_pdf(&r, Paper::A5, line).page()?;
     let disposition = format!("inline; filename=\"receipt-{number:06}.pdf\"");
     Ok(([(header::CONTENT_TYPE, "application/pdf".to_string()), (header::CONTENT_DISPOSITION, disposition)], pdf).into_response())

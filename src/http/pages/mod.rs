@@ -6,6 +6,7 @@ pub mod accountant;
 mod admin;
 mod cashier;
 mod commons;
+mod disclosures;
 mod login;
 mod office;
 mod public;
@@ -37,6 +38,7 @@ pub fn routes<S: AppStore>() -> Router<App<S>> {
         .merge(login::routes::<S>())
         .merge(accountant::routes::<S>())
         .merge(public::routes::<S>())
+        .merge(disclosures::routes::<S>())
         .merge(cashier::routes::<S>())
         .merge(office::routes::<S>())
         .merge(admin::routes::<S>())

@@ -86,10 +86,34 @@ async fn public_data<S: AppStore>(app: &App<S>, scope: &Scope) -> crate::Result<
     };
     let lines: Vec<_> = lines.into_iter().filter(|l| Some(&l.period) == period.as_ref()).collect();
     let as_of = (chrono::Utc::now() + chrono::Duration::hours(8)).format("%Y-%m-%d %H:%M").to_string();
+    let latest = latest_disclosures(app, scope).await?;
     Ok(minijinja::context! {
         community => minijinja::context! { id => scope.community.id.0, name => scope.community.name },
-        street => scope.street, standards, period, collection => lines, as_of,
+        street => scope.street, standards, period, collection => lines, as_of, latest,
     })
+}
+
+/// The latest published version of each kind of pack (monthly, quarterly, yearly), with links
+/// to each of its disclosures.
+async fn latest_disclosures<S: AppStore>(app: &App<S>, scope: &Scope) -> crate::Result<Vec<minijinja::Value>> {
+    use crate::disclosure::definition::{DisclosurePeriod, PeriodKind};
+    let history = crate::disclosure::publish::history(&app.ledger.store, scope.community.id).await?;
+    let mut out = Vec::new();
+    for kind in [PeriodKind::Month, PeriodKind::Quarter, PeriodKind::Year] {
+        let newest = history
+            .iter()
+            .filter(|(_, superseded)| !superseded)
+            .filter_map(|(p, _)| DisclosurePeriod::parse(&p.period).filter(|d| d.kind == kind).map(|d| (d.span.to, d, p)))
+            .max_by_key(|(to, _, _)| *to);
+        let Some((_, period, p)) = newest else { continue };
+        let pack = crate::disclosure::publish::published_pack(&app.ledger.store, scope.community.id, p, &app.public_url).await?;
+        let href = format!("/c/{}/disclosures/{}/v{}", scope.community.id.0, p.period, p.version);
+        let items: Vec<minijinja::Value> =
+            pack.content.disclosures.iter().map(|d| minijinja::context! { title => d.title, href => format!("{href}#{}", d.id) }).collect();
+        let published = (p.published_at + chrono::Duration::hours(8)).format("%Y-%m-%d").to_string();
+        out.push(minijinja::context! { label => period.label(), version => p.version, published, href, items });
+    }
+    Ok(out)
 }
 
 fn community_value(scope: &Scope) -> minijinja::Value {

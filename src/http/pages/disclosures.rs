@@ -1,0 +1,228 @@
+//! The public 公示栏 (no login): every published version by period, newest first, each
+//! readable as a page (phone-first), a PDF, a CSV and the JSON pack; and the receipt
+//! verification page a receipt's QR code opens. A wrong code and an unknown receipt get the
+//! same answer, and failures are limited per address and per receipt.
+
+use axum::extract::{Path, Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use minijinja::Value;
+
+use super::{page, page_with, AsPage};
+use crate::disclosure::formats;
+use crate::disclosure::pack::{Pack, TreeRoot};
+use crate::disclosure::publish;
+use crate::disclosure::store::PublicationRow;
+use crate::domain::period::Period;
+use crate::http::error::{HttpError, HttpResult};
+use crate::http::extract::Caller;
+use crate::http::{App, AppStore, Scope};
+
+pub fn routes<S: AppStore>() -> Router<App<S>> {
+    Router::new()
+        .route("/c/{community}/disclosures", get(board::<S>))
+        .route("/c/{community}/disclosures/{period}/{version}", get(version_page::<S>))
+        .route("/c/{community}/disclosures/{period}/{version}/{file}", get(version_file::<S>))
+        .route("/c/{community}/verify", get(verify_page::<S>))
+        .route("/c/{community}/verify/proof.json", get(proof_file::<S>))
+}
+
+fn community_value(scope: &Scope) -> Value {
+    minijinja::context! { id => scope.community.id.0, name => scope.community.name, street => scope.street }
+}
+
+fn published_at(p: &PublicationRow) -> String {
+    (p.published_at + chrono::Duration::hours(8)).format("%Y-%m-%d %H:%M").to_string()
+}
+
+/// The 公示栏: every published version, newest first, superseded ones marked.
+async fn board<S: AppStore>(State(app): State<App<S>>, Path(id): Path<i64>, caller: Caller) -> HttpResult<Response> {
+    let scope = app.community(id).await.page()?;
+    let history = publish::history(&app.ledger.store, scope.community.id).await.page()?;
+    let rows: Vec<Value> = history
+        .iter()
+        .map(|(p, superseded)| {
+            let label = crate::disclosure::definition::DisclosurePeriod::parse(&p.period).map_or(p.period.clone(), |d| d.label());
+            minijinja::context! {
+                period => p.period, label, version => p.version, superseded => *superseded, approved_by => p.approved_by,
+                published_at => published_at(p), corrects => p.corrects, reason => p.reason,
+                href => format!("/c/{id}/disclosures/{}/v{}", p.period, p.version),
+            }
+        })
+        .collect();
+    let data = minijinja::context! { community => community_value(&scope), rows };
+    Ok(page(&caller, "disclosures.html", "公示栏", data)?.into_response())
+}
+
+/// A published version by period and "v<number>".
+async fn published<S: AppStore>(app: &App<S>, scope: &Scope, period: &str, version: &str) -> HttpResult<(PublicationRow, bool, Pack)> {
+    let number: i64 = version.strip_prefix('v').and_then(|v| v.parse().ok()).ok_or_else(|| HttpError::not_found().as_page())?;
+    let history = publish::history(&app.ledger.store, scope.community.id).await.page()?;
+    let (p, superseded) =
+        history.into_iter().find(|(p, _)| p.period == period && p.version == number).ok_or_else(|| HttpError::not_found().as_page())?;
+    let pack = publish::published_pack(&app.ledger.store, scope.community.id, &p, &app.public_url).await.page()?;
+    Ok((p, superseded, pack))
+}
+
+async fn version_page<S: AppStore>(
+    State(app): State<App<S>>,
+    Path((id, period, version)): Path<(i64, String, String)>,
+    caller: Caller,
+) -> HttpResult<Response> {
+    let scope = app.community(id).await.page()?;
+    let (p, superseded, pack) = published(&app, &scope, &period, &version).await?;
+    let publication = pack.publication.as_ref();
+    let disclosures: Vec<Value> = pack
+        .content
+        .disclosures
+        .iter()
+        .map(|d| {
+            minijinja::context! {
+                id => d.id, title => d.title, basis => d.basis, notes => d.notes, fingerprint => d.fingerprint,
+                tables => Value::from_safe_string(formats::html_tables(d)),
+                proofs => formats::proof_lines(d, &pack.content, &pack.fingerprint),
+            }
+        })
+        .collect();
+    let data = minijinja::context! {
+        community => community_value(&scope), label => pack.content.label, period => p.period, version => p.version,
+        superseded, title_lines => formats::title_lines(&pack.content, publication), changes => publication.map(|p| p.changes.clone()),
+        disclosures, fingerprint => pack.fingerprint, base => format!("/c/{id}/disclosures/{}/v{}", p.period, p.version),
+    };
+    Ok(page(&caller, "disclosure.html", &format!("{} 公示", pack.content.label), data)?.into_response())
+}
+
+/// pack.json, or one disclosure's PDF or CSV.
+async fn version_file<S: AppStore>(
+    State(app): State<App<S>>,
+    Path((id, period, version, file)): Path<(i64, String, String, String)>,
+) -> HttpResult<Response> {
+    let scope = app.community(id).await.page()?;
+    let (_, _, pack) = published(&app, &scope, &period, &version).await?;
+    let named = |ext: &str| file.strip_suffix(ext).and_then(|d| pack.content.disclosures.iter().find(|x| x.id == d));
+    let (kind, body): (&str, Vec<u8>) = if file == "pack.json" {
+        ("application/json", serde_json::to_vec_pretty(&pack).map_err(|e| HttpError::from(crate::Error::Conflict(e.to_string())))?)
+    } else if let Some(d) = named(".pdf") {
+        ("application/pdf", formats::pdf(d, &pack.content, &pack.fingerprint, pack.publication.as_ref()).page()?)
+    } else if let Some(d) = named(".csv") {
+        ("text/csv; charset=utf-8", formats::csv(d, &pack.content).into_bytes())
+    } else {
+        return Err(HttpError::not_found().as_page());
+    };
+    let disposition = format!("inline; filename=\"{}-{}-{version}-{file}\"", id, period);
+    Ok(([(header::CONTENT_TYPE, kind.to_string()), (header::CONTENT_DISPOSITION, disposition)], body).into_response())
+}
+
+#[derive(serde::Deserialize)]
+struct VerifyQuery {
+    #[serde(default)]
+    r: String,
+    #[serde(default)]
+    code: String,
+}
+
+/// What a verification came to.
+enum Checked {
+    /// The number and code do not name a receipt (or the number is not a number).
+    Unknown,
+    Found {
+        proof: crate::disclosure::ReceiptProof,
+        published: Option<(PublicationRow, TreeRoot)>,
+    },
+}
+
+/// Checks a receipt and its code under the limits: failures count against the address and
+/// the receipt; a blocked caller gets 429 before anything is read.
+async fn check<S: AppStore>(app: &App<S>, scope: &Scope, caller: &Caller, q: &VerifyQuery) -> HttpResult<Checked> {
+    let receipt_key = format!("verify:{}:{}", scope.community.id.0, q.r.trim());
+    let address_key = format!("verify@{}", caller.address);
+    let limits = &app.limits;
+    if let Err(wait) = limits.verify_receipt.check(&receipt_key).and(limits.verify_address.check(&address_key)) {
+        return Err(HttpError::too_many(wait.as_secs()).as_page());
+    }
+    let number = q.r.trim().trim_start_matches("No.").trim_start_matches('0').parse::<i64>().ok();
+    let proof = match number {
+        Some(n) => crate::disclosure::receipt_proof(&app.ledger.store, &scope.book, n, &q.code).await.page()?,
+        None => None,
+    };
+    let Some(proof) = proof else {
+        limits.verify_receipt.failed(&receipt_key);
+        limits.verify_address.failed(&address_key);
+        return Ok(Checked::Unknown);
+    };
+    limits.verify_receipt.succeeded(&receipt_key);
+    let published = published_tree(app, scope, proof.period).await.page()?;
+    Ok(Checked::Found { proof, published })
+}
+
+/// The latest published version whose pack holds `month`'s tree: the month's own pack, else
+/// its quarter's, else its year's.
+async fn published_tree<S: AppStore>(app: &App<S>, scope: &Scope, month: Period) -> crate::Result<Option<(PublicationRow, TreeRoot)>> {
+    let keys = [month.to_string(), format!("{}-Q{}", month.year(), (month.month() + 2) / 3), month.year().to_string()];
+    let history = publish::history(&app.ledger.store, scope.community.id).await?;
+    for key in &keys {
+        if let Some((p, _)) = history.iter().filter(|(p, _)| &p.period == key).max_by_key(|(p, _)| p.version) {
+            let pack = publish::published_pack(&app.ledger.store, scope.community.id, p, &app.public_url).await?;
+            if let Some(tree) = pack.content.trees.into_iter().find(|t| t.period == month.to_string()) {
+                return Ok(Some((p.clone(), tree)));
+            }
+        }
+    }
+    Ok(None)
+}
+
+async fn verify_page<S: AppStore>(
+    State(app): State<App<S>>,
+    Path(id): Path<i64>,
+    Query(q): Query<VerifyQuery>,
+    caller: Caller,
+) -> HttpResult<Response> {
+    let scope = app.community(id).await.page()?;
+    let base = minijinja::context! { community => community_value(&scope), r => q.r, code => q.code };
+    if q.r.trim().is_empty() && q.code.trim().is_empty() {
+        return Ok(page(&caller, "verify.html", "收据核验", base)?.into_response());
+    }
+    match check(&app, &scope, &caller, &q).await? {
+        Checked::Unknown => {
+            let data = minijinja::context! { message => "收据号或核验码不正确", ..base };
+            page_with(StatusCode::NOT_FOUND, &caller, "verify.html", "收据核验", data)
+        }
+        Checked::Found { proof, published } => {
+            let p = &proof.proof;
+            let checked = proof.proof.check().is_ok();
+            let result = minijinja::context! {
+                receipt => crate::fees::receipt_label(p.receipt_number), period => proof.period.to_string(),
+                amount => crate::report::table::money_grouped(p.amount_fen), voided => proof.voided, root => p.root,
+                total => crate::report::table::money_grouped(p.total_fen), checked,
+                published => published.as_ref().map(|(row, tree)| minijinja::context! {
+                    version => row.version, period => row.period, root => tree.root,
+                    total => crate::report::table::money_grouped(tree.total_fen), matches => tree.root == p.root && tree.total_fen == p.total_fen,
+                    href => format!("/c/{id}/disclosures/{}/v{}", row.period, row.version),
+                }),
+                proof_href => format!("/c/{id}/verify/proof.json?r={}&code={}", p.receipt_number, q.code.trim()),
+            };
+            Ok(page(&caller, "verify.html", "收据核验", minijinja::context! { result, ..base })?.into_response())
+        }
+    }
+}
+
+/// The proof as a file, to keep and to check offline (`check-pack`, or the script of
+/// reports/README.md).
+async fn proof_file<S: AppStore>(
+    State(app): State<App<S>>,
+    Path(id): Path<i64>,
+    Query(q): Query<VerifyQuery>,
+    caller: Caller,
+) -> HttpResult<Response> {
+    let scope = app.community(id).await.page()?;
+    match check(&app, &scope, &caller, &q).await? {
+        Checked::Unknown => Err(HttpError::new(StatusCode::NOT_FOUND, "not_found", "收据号或核验码不正确").as_page()),
+        Checked::Found { proof, .. } => {
+            let body = serde_json::to_vec_pretty(&proof.proof).map_err(|e| HttpError::from(crate::Error::Conflict(e.to_string())))?;
+            let disposition = format!("attachment; filename=\"proof-{}.json\"", proof.proof.receipt_number);
+            Ok(([(header::CONTENT_TYPE, "application/json".to_string()), (header::CONTENT_DISPOSITION, disposition)], body).into_response())
+        }
+    }
+}
