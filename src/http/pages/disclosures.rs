@@ -154,13 +154,13 @@ async fn check<S: AppStore>(app: &App<S>, scope: &Scope, caller: &Caller, q: &Ve
     };
     limits.verify_receipt.succeeded(&receipt_key);
     let published = published_tree(app, scope, proof.period).await.page()?;
-    Ok(Checked::Found { proof, published })
+    Ok(Checked::Found { proof: Box::new(proof), published })
 }
 
 /// The latest published version whose pack holds `month`'s tree: the month's own pack, else
 /// its quarter's, else its year's.
 async fn published_tree<S: AppStore>(app: &App<S>, scope: &Scope, month: Period) -> crate::Result<Option<(PublicationRow, TreeRoot)>> {
-    let keys = [month.to_string(), format!("{}-Q{}", month.year(), (month.month() + 2) / 3), month.year().to_string()];
+    let keys = [month.to_string(), format!("{}-Q{}", month.year(), month.month().div_ceil(3)), month.year().to_string()];
     let history = publish::history(&app.ledger.store, scope.community.id).await?;
     for key in &keys {
         if let Some((p, _)) = history.iter().filter(|(p, _)| &p.period == key).max_by_key(|(p, _)| p.version) {
