@@ -128,7 +128,7 @@ enum Checked {
     /// The number and code do not name a receipt (or the number is not a number).
     Unknown,
     Found {
-        proof: crate::disclosure::ReceiptProof,
+        proof: Box<crate::disclosure::ReceiptProof>,
         published: Option<(PublicationRow, TreeRoot)>,
     },
 }
