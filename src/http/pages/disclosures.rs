@@ -127,10 +127,13 @@ struct VerifyQuery {
 enum Checked {
     /// The number and code do not name a receipt (or the number is not a number).
     Unknown,
-    Found {
-        proof: Box<crate::disclosure::ReceiptProof>,
-        published: Option<(PublicationRow, TreeRoot)>,
-    },
+    Found(Box<Found>),
+}
+
+/// A receipt's proof, and the published month it should be in (None before it is published).
+struct Found {
+    proof: crate::disclosure::ReceiptProof,
+    published: Option<(PublicationRow, TreeRoot)>,
 }
 
 /// Checks a receipt and its code under the limits: failures count against the address and
@@ -154,7 +157,7 @@ async fn check<S: AppStore>(app: &App<S>, scope: &Scope, caller: &Caller, q: &Ve
     };
     limits.verify_receipt.succeeded(&receipt_key);
     let published = published_tree(app, scope, proof.period).await.page()?;
-    Ok(Checked::Found { proof: Box::new(proof), published })
+    Ok(Checked::Found(Box::new(Found { proof, published })))
 }
 
 /// The latest published version whose pack holds `month`'s tree: the month's own pack, else
@@ -189,7 +192,8 @@ async fn verify_page<S: AppStore>(
             let data = minijinja::context! { message => "收据号或核验码不正确", ..base };
             page_with(StatusCode::NOT_FOUND, &caller, "verify.html", "收据核验", data)
         }
-        Checked::Found { proof, published } => {
+        Checked::Found(found) => {
+            let Found { proof, published } = *found;
             let p = &proof.proof;
             let checked = proof.proof.check().is_ok();
             let result = minijinja::context! {
@@ -219,7 +223,8 @@ async fn proof_file<S: AppStore>(
     let scope = app.community(id).await.page()?;
     match check(&app, &scope, &caller, &q).await? {
         Checked::Unknown => Err(HttpError::new(StatusCode::NOT_FOUND, "not_found", "收据号或核验码不正确").as_page()),
-        Checked::Found { proof, .. } => {
+        Checked::Found(found) => {
+            let proof = found.proof;
             let body = serde_json::to_vec_pretty(&proof.proof).map_err(|e| HttpError::from(crate::Error::Conflict(e.to_string())))?;
             let disposition = format!("attachment; filename=\"proof-{}.json\"", proof.proof.receipt_number);
             Ok(([(header::CONTENT_TYPE, "application/json".to_string()), (header::CONTENT_DISPOSITION, disposition)], body).into_response())
