@@ -973,6 +973,9 @@ pub(crate) async fn run_demo(db: Option<&str>, seed: u64, year: i32, households:
         let subsidies = Subsidies::new(&ledger).overview(std::slice::from_ref(&community)).await?;
         out += &crate::subsidies::paper::overview_table(&subsidies).to_text();
         out.push('\n');
+        progress.set_message("发布公示");
+        let published = crate::disclosure::publish::publish_year(&s, &community, year, MAKER, REVIEWER).await?;
+        out += &format!("已发布公示 {} 期（{}），见公示页 /c/{}/disclosures\n\n", published.len(), published.join("、"), community.id.0);
         let report = verify::verify_all(&s).await?;
         progress.finish_and_clear();
         out += &verify_text(&report);

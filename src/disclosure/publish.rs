@@ -311,3 +311,30 @@ pub async fn draft_pack<S: DisclosureStore>(store: &S, community: CommunityId, i
     let content = content_of(&draft)?;
     Ok((draft.clone(), Pack { fingerprint: draft.fingerprint, content, publication: None }))
 }
+
+/// Publishes every closed month of `year` that has figures and is not yet published, then the
+/// year itself once December is closed: what the demo does so that its public site shows a
+/// year of 公示 at once. Returns the periods published.
+pub async fn publish_year<S: DisclosureStore>(
+    store: &S,
+    community: &CommunityRow,
+    year: i32,
+    drafter: &str,
+    approver: &str,
+) -> Result<Vec<String>> {
+    let mut done = Vec::new();
+    let published: Vec<String> = store.read().await?.publications(community.id).await?.into_iter().map(|p| p.period).collect();
+    let months = (1..=12).filter_map(|m| DisclosurePeriod::parse(&format!("{year}-{m:02}")));
+    for period in months.chain(DisclosurePeriod::parse(&year.to_string())) {
+        if published.contains(&period.key()) {
+            continue;
+        }
+        match draft_and_publish(store, community, &period, "", drafter, approver).await {
+            Ok(p) => done.push(p.period),
+            // A month with no figures, or not closed yet, is simply not published.
+            Err(Error::Invalid { .. }) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(done)
+}

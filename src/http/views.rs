@@ -19,6 +19,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("disclosures.html", include_str!("views/disclosures.html")),
     ("disclosure.html", include_str!("views/disclosure.html")),
     ("verify.html", include_str!("views/verify.html")),
+    ("publishing.html", include_str!("views/publishing.html")),
     ("resident.html", include_str!("views/resident.html")),
     ("home.html", include_str!("views/home.html")),
     ("cashier.html", include_str!("views/cashier.html")),

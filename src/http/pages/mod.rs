@@ -10,6 +10,7 @@ mod disclosures;
 mod login;
 mod office;
 mod public;
+mod publishing;
 pub mod subsidies;
 
 pub use admin::audit_rows;
@@ -39,6 +40,7 @@ pub fn routes<S: AppStore>() -> Router<App<S>> {
         .merge(accountant::routes::<S>())
         .merge(public::routes::<S>())
         .merge(disclosures::routes::<S>())
+        .merge(publishing::routes::<S>())
         .merge(cashier::routes::<S>())
         .merge(office::routes::<S>())
         .merge(admin::routes::<S>())

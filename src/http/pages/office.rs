@@ -89,12 +89,40 @@ pub async fn office_lines<S: AppStore>(
     Ok((month, lines))
 }
 
+/// The office's own record of what its communities published (`disclosure::publish`), newest
+/// first, each with whether its place in the chain still holds.
+async fn witnessed<S: AppStore>(app: &App<S>, communities: &[crate::ledger::store::CommunityRow]) -> crate::Result<Vec<minijinja::Value>> {
+    use crate::disclosure::store::DisclosureTx;
+    let mut out = Vec::new();
+    for c in communities {
+        let records = app.ledger.store.read().await?.witness_records(c.id).await?;
+        let mut prev = String::new();
+        for w in &records {
+            let linked = (w.seq == 1 || w.prev_hash == prev) && crate::disclosure::publish::witness_hash(w) == w.hash;
+            prev = w.hash.clone();
+            let heads: Vec<crate::disclosure::pack::Head> = serde_json::from_str(&w.heads).unwrap_or_default();
+            let heads: Vec<String> = heads
+                .iter()
+                .map(|h| format!("{} 第 {} 张 {}…", h.book, h.chain_len, &h.chain_head[..h.chain_head.len().min(16)]))
+                .collect();
+            out.push(minijinja::context! {
+                community_id => c.id.0, community => c.name, seq => w.seq, period => w.period, version => w.version,
+                fingerprint => w.fingerprint, heads, linked, recorded_at => (w.recorded_at + chrono::Duration::hours(8)).format("%Y-%m-%d %H:%M").to_string(),
+            });
+        }
+    }
+    out.reverse();
+    Ok(out)
+}
+
 async fn overview<S: AppStore>(State(app): State<App<S>>, Query(q): Query<OfficeQuery>, caller: Caller) -> HttpResult<Html<String>> {
     let period = super::month_given("period", q.period.as_deref().filter(|p| !p.is_empty())).page()?;
     let (month, rows) = office_lines(&app, &caller, period).await.page()?;
     let street = caller.user.as_ref().map(|u| u.street.clone()).unwrap_or_default();
     let communities: Vec<_> = app.reachable(&caller).await.page()?.into_iter().map(|(c, _)| c).collect();
     let subsidies = crate::subsidies::Subsidies::new(&app.ledger).overview(&communities).await.page()?;
-    let data = minijinja::context! { rows, street, subsidies, period => month.map(|p| p.to_string()).unwrap_or_else(|| "—".into()) };
+    let witnessed = witnessed(&app, &communities).await.page()?;
+    let data =
+        minijinja::context! { rows, street, subsidies, witnessed, period => month.map(|p| p.to_string()).unwrap_or_else(|| "—".into()) };
     page(&caller, "office.html", "街道总览", data)
 }
