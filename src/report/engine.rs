@@ -439,8 +439,9 @@ impl Table {
                 .collect::<Result<Vec<_>>>()?;
             out.rows.push(RowOut { line: row.line, label: row.label.clone(), formula: row.formula.clone(), values, total: false });
         }
-        for (check, (left, right)) in self.def.checks.iter().zip(&self.checks) {
-            for (c, column) in self.def.columns.iter().enumerate() {
+        // Column by column, each column's checks together (as the printed forms list them).
+        for (c, column) in self.def.columns.iter().enumerate() {
+            for (check, (left, right)) in self.def.checks.iter().zip(&self.checks) {
                 let (l, r) = (grid.sum_of(left, 0, c, 0)?, grid.sum_of(right, 0, c, 0)?);
                 out.checks.push(CheckResult { label: check.label.clone(), at: column.label.clone(), left: l, right: r, holds: l == r });
             }

@@ -62,7 +62,8 @@ pub fn document_pdf(doc: &PaperDoc<'_>) -> Result<Vec<u8>> {
     page.text(centre, 16.0, 15.0, At::Center, doc.title);
     let mut y = 24.0;
     for line in doc.head {
-        y = page.paragraph(MARGIN_MM, y, usable, 9.0, 4.6, line) + 0.4;
+        page.text(MARGIN_MM, y, 9.0, At::Left, line);
+        y += 5.0;
     }
     y += 2.0;
     for (t, natural) in doc.tables.iter().zip(&natural) {
@@ -107,7 +108,7 @@ pub fn document_pdf(doc: &PaperDoc<'_>) -> Result<Vec<u8>> {
     }
     const QR_MM: f32 = 28.0;
     let foot_width = if doc.qr.is_some() { usable - QR_MM - 4.0 } else { usable };
-    if y > height - MARGIN_MM - QR_MM.max(doc.foot.len() as f32 * 4.2) {
+    if (doc.qr.is_some() || !doc.foot.is_empty()) && y > height - MARGIN_MM - QR_MM.max(doc.foot.len() as f32 * 4.2) {
         pages.push(std::mem::replace(&mut page, Page::new(paper)?));
         y = 16.0;
     }

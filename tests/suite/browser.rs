@@ -288,7 +288,7 @@ async fn cashier_accountant_reviewer_and_resident_in_a_browser() {
     let (page, viewport) = phone.widths().await;
     assert!(page <= viewport, "the public page fits a phone: {page} > {viewport}");
     phone.screenshot("resident-public-390x844").await;
-    phone.click("a.button").await;
+    phone.click("a.button[href$='/household']").await;
     phone.type_into("input[name=household]", "1-1-101").await;
     phone.type_into("input[name=code]", &code).await;
     phone.click("form button[type=submit]").await;
@@ -380,4 +380,81 @@ async fn the_company_and_the_finance_office_sign_a_reconciliation_in_a_browser()
     assert!(signoffs.contains("物业公司签字：accountant") && signoffs.contains("街道财政所签字：office"), "{signoffs}");
     assert!(b.source().await.contains("/pdf"), "the statement offers its PDF");
     b.screenshot("office-reconciliation-signed").await;
+}
+
+/// The demo's books with an accountant and a reviewer who sign in, and the number and code of
+/// a receipt of March 2025.
+async fn seed_disclosure(url: &str) -> (i64, i64, String) {
+    let store = mingzhang::store::AnyStore::connect(url).await.unwrap();
+    mingzhang::with_store!(store, s => {
+        let ledger = mingzhang::ledger::Ledger::new(s.clone());
+        let books = mingzhang::cli::demo::build(&ledger, 9, 2025, 60).await.unwrap();
+        let access = Access::new(s.clone());
+        let c = books.company.row.community_id;
+        for (username, name, role) in [("accountant", "赵会计", Role::Accountant), ("reviewer", "钱审核", Role::Reviewer)] {
+            access.add_user(&NewUser { username, display_name: name, roles: &[role], communities: &[c], street: "", password: Some(PASSWORD) }).await.unwrap();
+        }
+        let march = mingzhang::disclosure::month_tree(&s, &books.company, period(2025, 3)).await.unwrap();
+        let receipt = march.leaves[0].receipt_number;
+        let code = mingzhang::disclosure::receipt_code(&s, &books.company, receipt).await.unwrap();
+        mingzhang::store::Store::close(&s).await;
+        (c.0, receipt, code)
+    })
+}
+
+/// 公示 from draft to a resident's phone: the accountant drafts March 2025, the reviewer
+/// publishes it, and a resident on a 390×844 screen reads the pack page (every figure of the
+/// JSON pack shown, nothing wider than the screen) and checks a receipt by its QR link.
+#[tokio::test]
+async fn a_disclosure_drafted_published_read_and_checked_on_a_phone() {
+    if !oracle_available("chromedriver") {
+        return;
+    }
+    let db = fresh_db().await;
+    let (c, receipt, code) = seed_disclosure(&db.url).await;
+    let (_server, base) = serve(&db.url);
+
+    let b = Browser::start(1280, 900).await;
+    b.login(&base, "accountant").await;
+    b.open(&format!("{base}/app/c/{c}/disclosures")).await;
+    b.set_value("#draft-form input[name=period]", "2025-03").await;
+    b.click("#draft-form button[type=submit]").await;
+    assert!(b.text("#draft-banner").await.contains("尚未发布"));
+    assert!(b.source().await.contains("物业费收缴情况公示"));
+    let draft = b.url().await;
+    b.screenshot("accountant-disclosure-draft").await;
+    b.logout().await;
+    b.login(&base, "reviewer").await;
+    b.open(&draft).await;
+    b.click("#publish-form button").await;
+    assert!(b.url().await.ends_with(&format!("/c/{c}/disclosures/2025-03/v1")), "{}", b.url().await);
+    b.logout().await;
+    drop(b);
+
+    let phone = Browser::start(390, 844).await;
+    phone.open(&format!("{base}/c/{c}")).await;
+    assert!(phone.source().await.contains("2025年3月"), "the home page shows the latest pack");
+    phone.screenshot("resident-home-latest-390x844").await;
+    phone.open(&format!("{base}/c/{c}/disclosures/2025-03/v1")).await;
+    let (page, viewport) = phone.widths().await;
+    assert!(page <= viewport, "the pack page fits a phone: {page} > {viewport}");
+    let shown = phone.source().await;
+    let pack: mingzhang::disclosure::pack::Pack =
+        reqwest::get(format!("{base}/c/{c}/disclosures/2025-03/v1/pack.json")).await.unwrap().json().await.unwrap();
+    for d in &pack.content.disclosures {
+        for t in &d.tables {
+            for r in &t.rows {
+                for (v, col) in r.values.iter().zip(&t.columns) {
+                    let text = v.display(col.format);
+                    assert!(shown.contains(&text), "{} / {} / {} / {}: {text}", d.title, t.title, r.label, col.label);
+                }
+            }
+        }
+    }
+    phone.screenshot("resident-disclosure-390x844").await;
+    phone.open(&format!("{base}/c/{c}/verify?r={receipt}&code={code}")).await;
+    assert!(phone.text("#included").await.contains("已计入"), "the receipt is in March's published total");
+    let (page, viewport) = phone.widths().await;
+    assert!(page <= viewport, "the verification page fits a phone: {page} > {viewport}");
+    phone.screenshot("resident-verify-390x844").await;
 }

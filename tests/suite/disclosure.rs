@@ -117,3 +117,233 @@ async fn month_of_receipts<S: mingzhang::http::AppStore>(ledger: Ledger<S>, url:
 async fn a_month_of_receipts_proves_each_payment_with_its_code() {
     on_fresh_store!(month_of_receipts)
 }
+
+use mingzhang::disclosure::check::{check_pack, check_proof};
+use mingzhang::disclosure::definition::DisclosurePeriod;
+use mingzhang::disclosure::formats;
+use mingzhang::disclosure::pack::Pack;
+use mingzhang::disclosure::publish;
+use mingzhang::report::engine::{TableOut, Value};
+use mingzhang::verify::verify_all;
+
+const DRAFTER: &str = mingzhang::cli::demo::MAKER;
+const APPROVER: &str = mingzhang::cli::demo::REVIEWER;
+
+/// A published table's cell by row label and column label.
+fn cell<'a>(t: &'a TableOut, row: &str, column: &str) -> &'a Value {
+    let c = t.columns.iter().position(|c| c.label == column).unwrap_or_else(|| panic!("column {column}"));
+    &t.rows.iter().find(|r| r.label == row).unwrap_or_else(|| panic!("row {row} of {}", t.title)).values[c]
+}
+
+fn table<'a>(pack: &'a Pack, disclosure: &str, title: &str) -> &'a TableOut {
+    let d = pack.content.disclosures.iter().find(|d| d.id == disclosure).unwrap_or_else(|| panic!("{disclosure}"));
+    d.tables.iter().find(|t| t.title == title).unwrap_or_else(|| panic!("{title}"))
+}
+
+fn amount(v: &Value) -> i64 {
+    v.amount().unwrap_or_else(|| panic!("{v:?} is not an amount"))
+}
+
+/// The demo's books published for March 2025 and the year: the figures agree with the
+/// accountants' reports and hledger's balances on the export; each refusal (the drafter
+/// approving, an open period, a second version without a reason, a correction that changes
+/// nothing, a period with no figures) leaves nothing written; the pack checks offline and a
+/// tampered pack does not; verify recomputes what was published and names a rewritten
+/// publication, a dropped witness record and a book changed under a published month.
+async fn publishing<S: mingzhang::http::AppStore>(ledger: Ledger<S>, url: &str) {
+    let books = mingzhang::cli::demo::build(&ledger, 3, 2025, 120).await.unwrap();
+    let community = ledger.community(None).await.unwrap();
+    let store = &ledger.store;
+    let march = DisclosurePeriod::parse("2025-03").unwrap();
+    let count = |sql: &'static str| async move {
+        use sqlx::Connection;
+        if is_pg(url) {
+            let mut c = sqlx::PgConnection::connect(url).await.unwrap();
+            sqlx::query_scalar::<_, i64>(sql).fetch_one(&mut c).await.unwrap()
+        } else {
+            let mut c = sqlx::SqliteConnection::connect(&format!("sqlite://{url}")).await.unwrap();
+            sqlx::query_scalar::<_, i64>(sql).fetch_one(&mut c).await.unwrap()
+        }
+    };
+    let written = "SELECT (SELECT COUNT(*) FROM disclosure_drafts) + (SELECT COUNT(*) FROM disclosure_publications) + (SELECT COUNT(*) FROM witness_records)";
+
+    // Refused before anything is written.
+    let own = publish::draft_and_publish(store, &community, &march, "", DRAFTER, DRAFTER).await.unwrap_err().to_string();
+    assert!(own.contains("另一位审核人"), "{own}");
+    let empty = publish::draft_and_publish(store, &community, &DisclosurePeriod::parse("2031-01").unwrap(), "", DRAFTER, APPROVER).await;
+    assert!(empty.unwrap_err().to_string().contains("没有任何账目"), "a period with no figures");
+    assert_eq!(count(written).await, 0);
+
+    let p = publish::draft_and_publish(store, &community, &march, "", DRAFTER, APPROVER).await.unwrap();
+    assert_eq!((p.period.as_str(), p.version, p.corrects), ("2025-03", 1, None));
+    let again = publish::draft_and_publish(store, &community, &march, "", DRAFTER, APPROVER).await.unwrap_err().to_string();
+    assert!(again.contains("更正须写明更正原因"), "{again}");
+    let same = publish::draft_and_publish(store, &community, &march, "复核", DRAFTER, APPROVER).await.unwrap_err().to_string();
+    assert!(same.contains("无需更正"), "{same}");
+    assert_eq!(count(written).await, 3, "one draft, one publication, one witness record");
+
+    // The figures against the accountants' reports and hledger.
+    let pack = publish::published_pack(store, community.id, &p, "https://gs.example.cn").await.unwrap();
+    assert_eq!(check_pack(&pack), Vec::<String>::new());
+    assert!(pack.content.heads.iter().all(|h| h.closed) && pack.content.heads.len() == 2);
+    let rates = table(&pack, "fee_collection", "收缴率（按楼栋）");
+    let ours = mingzhang::fees::reports::collection(store, &books.company, period(2025, 3), period(2025, 3)).await.unwrap();
+    let all = ours.lines.iter().find(|l| l.building == "全部").unwrap();
+    assert_eq!(amount(cell(rates, "全部", "当期应收")), all.current_billed.0);
+    assert_eq!(amount(cell(rates, "全部", "当期实收")), all.current_collected.0);
+    assert_eq!(amount(cell(rates, "全部", "期初欠费")), all.arrears_at_start.0);
+    assert_eq!(amount(cell(rates, "全部", "收回欠费")), all.arrears_collected.0);
+    for line in ours.lines.iter().filter(|l| l.building != "全部") {
+        assert_eq!(amount(cell(rates, &line.building, "当期实收")), line.current_collected.0, "building {}", line.building);
+    }
+    let receipts = table(&pack, "fee_collection", "本期收款（按缴费方式）");
+    assert_eq!(amount(cell(receipts, "合计", "开出收据金额")), pack.content.trees[0].total_fen);
+    let sum: i64 = count("SELECT CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT) FROM payments WHERE period = 202503").await;
+    assert_eq!(pack.content.trees[0].total_fen, sum, "the tree holds every receipt of March");
+    if oracle_available("hledger") {
+        let dir = tempfile::tempdir().unwrap();
+        let journal = dir.path().join("company.journal");
+        mingzhang::ledger::export::write_hledger(store, &books.company, &mut std::fs::File::create(&journal).unwrap()).await.unwrap();
+        let moved = hledger_balances(&journal, Some("2025-03"));
+        let revenue: i64 = moved.iter().filter(|(code, _)| code.starts_with("5001")).map(|(_, v)| -v).sum();
+        assert_eq!(amount(cell(table(&pack, "service_funds", "收支结余"), "账面主营业务收入（含公共收益分成）", "本期")), revenue);
+    }
+    // 公共收益: the held balance at the month's start and end, as the 科目余额表 gives it.
+    let pr = table(&pack, "public_revenue", "收支与结余");
+    let start = our_balances(&ledger, &books.company, (2023, 1), (2025, 2), false).await;
+    let end = our_balances(&ledger, &books.company, (2023, 1), (2025, 3), false).await;
+    assert_eq!(amount(cell(pr, "期初结余", "本期")), -start.get("224101").copied().unwrap_or(0));
+    assert_eq!(amount(cell(pr, "期末结余", "本期")), -end.get("224101").copied().unwrap_or(0));
+
+    // Four formats, one set of numbers.
+    let d = pack.content.disclosures.iter().find(|d| d.id == "fee_collection").unwrap();
+    let shown = cell(rates, "全部", "当期实收").display(rates.columns[1].format);
+    let html = formats::html_tables(d);
+    assert!(html.contains(&shown), "{shown} in the HTML");
+    let csv = formats::csv(d, &pack.content);
+    assert!(csv.contains(&cell(rates, "全部", "当期实收").plain(rates.columns[1].format)));
+    if oracle_available("pdftotext") {
+        let dir = tempfile::tempdir().unwrap();
+        let pdf = dir.path().join("fee_collection.pdf");
+        let bytes = formats::pdf(d, &pack.content, &pack.fingerprint, pack.publication.as_ref()).unwrap();
+        assert!(bytes.len() < 200 * 1024, "{} bytes", bytes.len());
+        std::fs::write(&pdf, bytes).unwrap();
+        let text =
+            String::from_utf8(std::process::Command::new("pdftotext").arg("-layout").arg(&pdf).arg("-").output().unwrap().stdout).unwrap();
+        for wanted in ["物业费收缴情况公示", "当期收缴率", "全部", shown.as_str(), "第 1 版", APPROVER, &pack.content.trees[0].root[..16]]
+        {
+            assert!(text.contains(wanted), "{wanted} in the PDF:\n{text}");
+        }
+    }
+
+    // Each receipt of March proves into the published root, offline too.
+    let month = month_tree(store, &books.company, period(2025, 3)).await.unwrap();
+    assert_eq!(month.tree.root().hash_hex(), pack.content.trees[0].root);
+    for leaf in month.leaves.iter().take(5) {
+        let code = receipt_code(store, &books.company, leaf.receipt_number).await.unwrap();
+        let proof = receipt_proof(store, &books.company, leaf.receipt_number, &code).await.unwrap().unwrap().proof;
+        assert_eq!(check_proof(&pack, &proof), Ok("2025-03".to_string()));
+        assert!(check_proof(&pack, &Proof { amount_fen: proof.amount_fen + 1, ..proof.clone() }).is_err(), "an altered amount");
+    }
+
+    // A pack tampered with does not check.
+    let mut forged = pack.clone();
+    let row = forged.content.disclosures[2].tables[0].rows.iter_mut().find(|r| r.label == "全部").unwrap();
+    row.values[1] = Value::Amount { value: amount(&row.values[1]) + 100 };
+    let found = check_pack(&forged);
+    assert!(found.iter().any(|f| f.contains("指纹")) && found.iter().any(|f| f.contains("各行之和")), "{found:?}");
+    let mut shrunk = pack.clone();
+    shrunk.content.receipts_total_fen -= 100;
+    assert!(!check_pack(&shrunk).is_empty());
+
+    // The year, and verify over all of it.
+    let year =
+        publish::draft_and_publish(store, &community, &DisclosurePeriod::parse("2025").unwrap(), "", DRAFTER, APPROVER).await.unwrap();
+    let year_pack = publish::published_pack(store, community.id, &year, "").await.unwrap();
+    assert_eq!(year_pack.content.trees.len(), 12);
+    assert!(year_pack.content.disclosures.iter().any(|d| d.id == "collective"), "the collective's distribution is yearly");
+    assert_eq!(check_pack(&year_pack), Vec::<String>::new());
+    let clean = verify_all(store).await.unwrap();
+    assert!(clean.is_clean(), "{:?}", clean.findings);
+
+    // Rewritten, dropped, and a book changed under a published month: verify names each.
+    drop_guards(url).await;
+    raw_sql(url, "UPDATE disclosure_drafts SET content = replace(content, '\"label\":\"2025年3月\"', '\"label\":\"2025年3月 \"') WHERE period = '2025-03'").await.unwrap();
+    let findings = verify_all(store).await.unwrap().findings;
+    assert!(findings.iter().any(|f| f.message.contains("公示 2025-03 第 1 版") && f.message.contains("指纹")), "{findings:?}");
+    raw_sql(url, "DELETE FROM witness_records WHERE period = '2025'").await.unwrap();
+    let findings = verify_all(store).await.unwrap().findings;
+    assert!(findings.iter().any(|f| f.message.contains("见证记录中没有这一版")), "{findings:?}");
+    raw_sql(url, "UPDATE payments SET amount_fen = amount_fen + 100 WHERE receipt_number = (SELECT MIN(receipt_number) FROM payments WHERE period = 202503)").await.unwrap();
+    let findings = verify_all(store).await.unwrap().findings;
+    assert!(findings.iter().any(|f| f.message.contains("与账簿重算不符") && f.message.contains("收款树")), "{findings:?}");
+}
+
+#[tokio::test]
+async fn a_published_month_and_year_agree_with_the_books_check_offline_and_verify_names_rewrites() {
+    on_fresh_store!(publishing)
+}
+
+/// The verification page over HTTP: a receipt and its code before and after its month is
+/// published; a wrong code and an unknown receipt answered alike; failures limited per
+/// receipt; the proof downloaded checks with `check-pack` beside the published pack.
+async fn verification_page<S: mingzhang::http::AppStore>(ledger: Ledger<S>, url: &str) {
+    let books = mingzhang::cli::demo::build(&ledger, 4, 2025, 40).await.unwrap();
+    let community = ledger.community(None).await.unwrap();
+    let store = &ledger.store;
+    let march = month_tree(store, &books.company, period(2025, 3)).await.unwrap();
+    let (receipt, other) = (march.leaves[0].receipt_number, march.leaves[1].receipt_number);
+    let code = receipt_code(store, &books.company, receipt).await.unwrap();
+    let c = community.id.0;
+    let server = crate::web::Server::start(url);
+    let http = crate::web::client();
+    let get = |path: String| {
+        let http = http.clone();
+        let u = server.url(&path);
+        async move {
+            let r = http.get(u).send().await.unwrap();
+            (r.status(), r.text().await.unwrap())
+        }
+    };
+    let (status, before) = get(format!("/c/{c}/verify?r={receipt}&code={code}")).await;
+    assert_eq!(status, 200);
+    assert!(before.contains("id=\"unpublished\""), "not published yet");
+    publish::draft_and_publish(store, &community, &DisclosurePeriod::parse("2025-03").unwrap(), "", DRAFTER, APPROVER).await.unwrap();
+    let (_, after) = get(format!("/c/{c}/verify?r={receipt}&code={code}")).await;
+    assert!(after.contains("id=\"included\""), "{after}");
+    assert!(
+        !after.contains(&march.leaves[1].amount_fen.to_string()) || march.leaves[1].amount_fen == march.leaves[0].amount_fen,
+        "nothing of another payment"
+    );
+
+    let (s1, wrong) = get(format!("/c/{c}/verify?r={other}&code=AAAA-AAAA")).await;
+    let (s2, unknown) = get(format!("/c/{c}/verify?r=99999999&code=AAAA-AAAA")).await;
+    assert_eq!((s1, s2), (reqwest::StatusCode::NOT_FOUND, reqwest::StatusCode::NOT_FOUND));
+    let strip = |html: &str, r: &str| html.replace(r, "R");
+    assert_eq!(strip(&wrong, &other.to_string()), strip(&unknown, "99999999"), "a wrong code reads like an unknown receipt");
+    let mut last = reqwest::StatusCode::OK;
+    for _ in 0..6 {
+        last = get(format!("/c/{c}/verify?r={other}&code=BBBB-BBBB")).await.0;
+    }
+    assert_eq!(last, reqwest::StatusCode::TOO_MANY_REQUESTS, "guessing a receipt's code is limited");
+
+    let dir = tempfile::tempdir().unwrap();
+    let pack = http.get(server.url(&format!("/c/{c}/disclosures/2025-03/v1/pack.json"))).send().await.unwrap().bytes().await.unwrap();
+    std::fs::write(dir.path().join("pack.json"), &pack).unwrap();
+    let proof =
+        http.get(server.url(&format!("/c/{c}/verify/proof.json?r={receipt}&code={code}"))).send().await.unwrap().bytes().await.unwrap();
+    std::fs::write(dir.path().join(format!("proof-{receipt}.json")), &proof).unwrap();
+    let out = mingzhang().arg("check-pack").arg(dir.path()).output().unwrap();
+    let said = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(out.status.success() && said.contains("核对通过"), "{said}");
+    let mut forged: serde_json::Value = serde_json::from_slice(&proof).unwrap();
+    forged["amount_fen"] = serde_json::json!(forged["amount_fen"].as_i64().unwrap() + 1);
+    std::fs::write(dir.path().join(format!("proof-{receipt}.json")), serde_json::to_vec(&forged).unwrap()).unwrap();
+    let out = mingzhang().arg("check-pack").arg(dir.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "a tampered proof fails check-pack");
+}
+
+#[tokio::test]
+async fn the_verification_page_proves_a_published_payment_and_limits_guessing() {
+    on_fresh_store!(verification_page)
+}
