@@ -159,6 +159,14 @@ mod tests {
     }
 
     #[test]
+    fn reports_readme_documents_every_measure() {
+        let readme = include_str!("../../reports/README.md");
+        for (measure, _, _) in MEASURES {
+            assert!(readme.contains(&format!("`{measure}`")), "reports/README.md does not document {measure}");
+        }
+    }
+
+    #[test]
     fn sums_follow_span_filters_and_group() {
         let mut facts = Facts::default();
         let bill = |period: &str, of: &str, building: &str, value| Fact {

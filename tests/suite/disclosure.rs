@@ -10,12 +10,29 @@ use mingzhang::domain::money::Fen;
 use mingzhang::fees::{Method, PaymentRequest};
 use mingzhang::ledger::Ledger;
 
-/// The checker printed in reports/README.md, as a third party would copy it.
-fn readme_checker() -> String {
+/// The Python script printed in reports/README.md under `heading`, as a third party would
+/// copy it.
+fn readme_script(heading: &str) -> String {
     let readme = include_str!("../../reports/README.md");
-    let start = readme.find("```python\n").expect("reports/README.md shows the Python checker") + "```python\n".len();
+    let section = readme.find(heading).expect("the section is in reports/README.md");
+    let start = section + readme[section..].find("```python\n").expect("it shows a Python script") + "```python\n".len();
     let end = start + readme[start..].find("```").expect("the code block ends");
     readme[start..end].to_string()
+}
+
+/// The proof checker of reports/README.md.
+fn readme_checker() -> String {
+    readme_script("## Checking one payment")
+}
+
+/// Runs the README's pack checker on a pack: (passed, what it printed).
+fn python_pack_check(pack: &Pack) -> (bool, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let (script, file) = (dir.path().join("check_pack.py"), dir.path().join("pack.json"));
+    std::fs::write(&script, readme_script("## The published pack")).unwrap();
+    std::fs::write(&file, serde_json::to_vec_pretty(pack).unwrap()).unwrap();
+    let out = std::process::Command::new("python3").arg(&script).arg(&file).output().unwrap();
+    (out.status.success(), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
 }
 
 /// Runs the README's checker on a proof: (passed, what it printed).
@@ -246,6 +263,20 @@ async fn publishing<S: mingzhang::http::AppStore>(ledger: Ledger<S>, url: &str) 
         assert!(check_proof(&pack, &Proof { amount_fen: proof.amount_fen + 1, ..proof.clone() }).is_err(), "an altered amount");
     }
 
+    let first = month.leaves[0].receipt_number;
+    let code = receipt_code(store, &books.company, first).await.unwrap();
+    let proof = receipt_proof(store, &books.company, first, &code).await.unwrap().unwrap().proof;
+    assert!(check_proof(&pack, &Proof { total_fen: proof.total_fen - 1, ..proof.clone() }).is_err(), "a changed total");
+    let dropped = SumTree::build(&month.leaves[..month.leaves.len() - 1]).unwrap();
+    let against = Proof { root: dropped.root().hash_hex(), total_fen: dropped.root().sum_fen, ..proof.clone() };
+    assert!(check_proof(&pack, &against).is_err(), "a month with a payment dropped is not the published one");
+
+    // A quarter's pack holds its three months' trees.
+    let (_, quarter) = publish::draft(store, &community, &DisclosurePeriod::parse("2025-Q1").unwrap(), "", DRAFTER).await.unwrap();
+    assert_eq!(quarter.trees.len(), 3);
+    assert!(check_pack(&Pack { fingerprint: mingzhang::disclosure::pack::fingerprint(&quarter), content: quarter, publication: None })
+        .is_empty());
+
     // A pack tampered with does not check.
     let mut forged = pack.clone();
     let row = forged.content.disclosures[2].tables[0].rows.iter_mut().find(|r| r.label == "全部").unwrap();
@@ -255,6 +286,14 @@ async fn publishing<S: mingzhang::http::AppStore>(ledger: Ledger<S>, url: &str) 
     let mut shrunk = pack.clone();
     shrunk.content.receipts_total_fen -= 100;
     assert!(!check_pack(&shrunk).is_empty());
+    if oracle_available("python3") {
+        let (ok, said) = python_pack_check(&pack);
+        assert!(ok && said.contains("核对无误"), "the README's script accepts the published pack: {said}");
+        for bad in [&forged, &shrunk] {
+            let (ok, said) = python_pack_check(bad);
+            assert!(!ok, "the README's script refuses a tampered pack: {said}");
+        }
+    }
 
     // The year, and verify over all of it.
     let year =
@@ -265,6 +304,9 @@ async fn publishing<S: mingzhang::http::AppStore>(ledger: Ledger<S>, url: &str) 
     assert_eq!(check_pack(&year_pack), Vec::<String>::new());
     let clean = verify_all(store).await.unwrap();
     assert!(clean.is_clean(), "{:?}", clean.findings);
+    let heads = mingzhang::verify::HeadsFile::now(store).await.unwrap();
+    assert_eq!(heads.witnessed.len(), 4, "two books' heads for each of the two published packs");
+    assert!(mingzhang::verify::verify_anchors(store, &[heads], &[]).await.unwrap().is_empty());
 
     // Rewritten, dropped, and a book changed under a published month: verify names each.
     drop_guards(url).await;
