@@ -54,7 +54,7 @@ pub async fn month_tree<S: DisclosureStore>(store: &S, book: &Book, period: Peri
 }
 
 /// The month's tree with the book's secret already read.
-async fn month_tree_salted<S: DisclosureStore>(store: &S, book: &Book, secret: &BookSecret, period: Period) -> Result<MonthTree> {
+pub async fn month_tree_salted<S: DisclosureStore>(store: &S, book: &Book, secret: &BookSecret, period: Period) -> Result<MonthTree> {
     let receipts = store.read().await?.month_receipts(book.key(), period).await?;
     let leaves: Vec<Leaf> = receipts
         .into_iter()
@@ -99,12 +99,32 @@ pub struct ReceiptProof {
 /// same None, so the answer tells a guesser nothing about which receipts exist.
 pub async fn receipt_proof<S: DisclosureStore>(store: &S, book: &Book, receipt_number: i64, code: &str) -> Result<Option<ReceiptProof>> {
     let secret = book_secret(store, book).await?;
+    let Some(row) = matching_receipt(store, book, &secret, receipt_number, code).await? else { return Ok(None) };
+    let month = month_tree_salted(store, book, &secret, receipt_period(&row)?).await?;
+    proof_in(&month, &secret, &row)
+}
+
+/// The receipt, when `code` is its code; None alike for a wrong code and an unknown receipt.
+pub async fn matching_receipt<S: DisclosureStore>(
+    store: &S,
+    book: &Book,
+    secret: &BookSecret,
+    receipt_number: i64,
+    code: &str,
+) -> Result<Option<store::ReceiptRow>> {
     if !secret.code_matches(receipt_number, code) {
         return Ok(None);
     }
-    let Some(row) = store.read().await?.receipt(book.key(), receipt_number).await? else { return Ok(None) };
-    let period = Period::from_key(row.period).ok_or_else(|| Error::invalid("收据", format!("收据 {receipt_number} 的期间无法解读")))?;
-    let month = month_tree_salted(store, book, &secret, period).await?;
-    let leaf = Leaf { receipt_number, amount_fen: row.amount_fen, salt: secret.salt(receipt_number) };
-    Ok(Proof::of(&month.tree, &leaf).map(|proof| ReceiptProof { period, voided: row.voided, proof }))
+    store.read().await?.receipt(book.key(), receipt_number).await
+}
+
+pub fn receipt_period(row: &store::ReceiptRow) -> Result<Period> {
+    Period::from_key(row.period).ok_or_else(|| Error::invalid("收据", format!("收据 {} 的期间无法解读", row.receipt_number)))
+}
+
+/// The receipt's proof in its month's tree (one a server keeps, or one just built); None when
+/// the tree does not hold it (a tree kept from before the receipt was issued).
+pub fn proof_in(month: &MonthTree, secret: &BookSecret, row: &store::ReceiptRow) -> Result<Option<ReceiptProof>> {
+    let leaf = Leaf { receipt_number: row.receipt_number, amount_fen: row.amount_fen, salt: secret.salt(row.receipt_number) };
+    Ok(Proof::of(&month.tree, &leaf).map(|proof| ReceiptProof { period: month.period, voided: row.voided, proof }))
 }

@@ -110,7 +110,20 @@ pub struct App<S: AppStore> {
     /// The site's address as residents reach it (`serve --public-url`), printed on receipts
     /// and disclosures; the listening address when not given.
     pub public_url: Arc<str>,
+    /// For the receipt verification page, which must stand a thousand requests a second: each
+    /// community's book secret (never changes), each month's payment tree (a closed month's
+    /// never changes; a tree lacking a receipt is built again), and the published root of
+    /// each month (dropped when this server publishes; another process's publication is seen
+    /// within VERIFY_TTL).
+    pub book_secrets: Kept<i64, crate::disclosure::codes::BookSecret>,
+    pub month_trees: Kept<(i64, crate::domain::period::Period), Arc<crate::disclosure::MonthTree>>,
+    pub published_trees: Kept<(i64, crate::domain::period::Period), Option<PublishedTree>>,
 }
+
+/// A month's tree as published: the version that holds it and its root.
+pub type PublishedTree = (crate::disclosure::store::PublicationRow, crate::disclosure::pack::TreeRoot);
+
+pub const VERIFY_TTL: Duration = Duration::from_secs(10);
 
 pub const NEW_CODE_TTL: Duration = Duration::from_secs(15 * 60);
 
@@ -134,6 +147,9 @@ impl<S: AppStore> Clone for App<S> {
             callers: self.callers.clone(),
             new_codes: self.new_codes.clone(),
             public_url: self.public_url.clone(),
+            book_secrets: self.book_secrets.clone(),
+            month_trees: self.month_trees.clone(),
+            published_trees: self.published_trees.clone(),
         }
     }
 }
@@ -167,6 +183,9 @@ impl<S: AppStore> App<S> {
             callers: Kept::new(SCOPE_TTL),
             new_codes: Kept::new(NEW_CODE_TTL),
             public_url: Arc::from("http://127.0.0.1:8080"),
+            book_secrets: Kept::new(Duration::from_secs(3600)),
+            month_trees: Kept::new(Duration::from_secs(60)),
+            published_trees: Kept::new(VERIFY_TTL),
         }
     }
 

@@ -147,7 +147,7 @@ async fn check<S: AppStore>(app: &App<S>, scope: &Scope, caller: &Caller, q: &Ve
     }
     let number = q.r.trim().trim_start_matches("No.").trim_start_matches('0').parse::<i64>().ok();
     let proof = match number {
-        Some(n) => crate::disclosure::receipt_proof(&app.ledger.store, &scope.book, n, &q.code).await.page()?,
+        Some(n) => kept_proof(app, scope, n, &q.code).await.page()?,
         None => None,
     };
     let Some(proof) = proof else {
@@ -156,8 +156,45 @@ async fn check<S: AppStore>(app: &App<S>, scope: &Scope, caller: &Caller, q: &Ve
         return Ok(Checked::Unknown);
     };
     limits.verify_receipt.succeeded(&receipt_key);
-    let published = published_tree(app, scope, proof.period).await.page()?;
+    let key = (scope.community.id.0, proof.period);
+    let published = match app.published_trees.get(&key) {
+        Some(kept) => kept,
+        None => {
+            let found = published_tree(app, scope, proof.period).await.page()?;
+            app.published_trees.put(key, found.clone());
+            found
+        }
+    };
     Ok(Checked::Found(Box::new(Found { proof, published })))
+}
+
+/// `disclosure::receipt_proof` with the server's kept secret and trees.
+async fn kept_proof<S: AppStore>(
+    app: &App<S>,
+    scope: &Scope,
+    number: i64,
+    code: &str,
+) -> crate::Result<Option<crate::disclosure::ReceiptProof>> {
+    let store = &app.ledger.store;
+    let c = scope.community.id.0;
+    let secret = match app.book_secrets.get(&c) {
+        Some(s) => s,
+        None => {
+            let s = crate::disclosure::book_secret(store, &scope.book).await?;
+            app.book_secrets.put(c, s.clone());
+            s
+        }
+    };
+    let Some(row) = crate::disclosure::matching_receipt(store, &scope.book, &secret, number, code).await? else { return Ok(None) };
+    let period = crate::disclosure::receipt_period(&row)?;
+    if let Some(month) = app.month_trees.get(&(c, period)) {
+        if let Some(proof) = crate::disclosure::proof_in(&month, &secret, &row)? {
+            return Ok(Some(proof));
+        }
+    }
+    let month = std::sync::Arc::new(crate::disclosure::month_tree_salted(store, &scope.book, &secret, period).await?);
+    app.month_trees.put((c, period), month.clone());
+    crate::disclosure::proof_in(&month, &secret, &row)
 }
 
 /// The latest published version whose pack holds `month`'s tree: the month's own pack, else

@@ -125,5 +125,6 @@ async fn publish_draft<S: AppStore>(
     if let Ok(mut pages) = app.public_pages.lock() {
         pages.remove(&scope.community.id);
     }
+    app.published_trees.forget();
     Ok(see_other(&format!("/c/{id}/disclosures/{}/v{}", p.period, p.version)))
 }
