@@ -154,10 +154,7 @@ pub async fn build<S: DisclosureStore>(
     as_of: DateTime<Utc>,
 ) -> Result<Content> {
     let span = period.span;
-    let facts = gather(store, &Books { company: &books.company, collective: books.collective.as_ref() }, span, as_of).await?;
-    let mut balances: HashMap<BookKind, Balances> = HashMap::new();
-    let mut disclosures = Vec::new();
-    let mut has_movement = facts_in_span(&facts, span.from, span.to);
+    let mut loaded = Vec::new();
     for id in definition::ids() {
         let probe = definition::load(id, &|_| true)?;
         if !probe.def.periods.contains(&period.kind) {
@@ -165,7 +162,14 @@ pub async fn build<S: DisclosureStore>(
         }
         let Some(book) = books.of(probe.def.book) else { continue };
         let has = |code: &str| AccountCode::parse(code).is_some_and(|c| book.chart.contains_key(&c));
-        let loaded = definition::load(id, &has)?;
+        loaded.push((definition::load(id, &has)?, book));
+    }
+    let detail_from = loaded.iter().flat_map(|(d, _)| d.tables.iter().filter_map(|t| t.fee_detail_from(span))).min();
+    let facts = gather(store, &Books { company: &books.company, collective: books.collective.as_ref() }, span, detail_from, as_of).await?;
+    let mut balances: HashMap<BookKind, Balances> = HashMap::new();
+    let mut disclosures = Vec::new();
+    let mut has_movement = facts_in_span(&facts, span.from, span.to);
+    for (loaded, book) in loaded {
         if let std::collections::hash_map::Entry::Vacant(e) = balances.entry(loaded.def.book) {
             e.insert(Balances::load(store, book).await?);
         }

@@ -37,9 +37,10 @@ pub struct FactRow {
 pub type ReconciliationFact = (String, i64, NaiveDate, bool, bool);
 
 pub trait FactsTx: FeesTx + Send {
-    /// Bills, payments, waivers and cancellations by building, fee item, kind and unit kind,
-    /// bill month and the month they happened in; receipts and voids by building and method.
-    fn fee_facts(&mut self, book: BookKey, to: Period) -> impl Future<Output = Result<Vec<FactRow>>> + Send;
+    /// Bills, payments, waivers and cancellations from month `from` to `to` by building, fee
+    /// item, kind and unit kind, bill month and the month they happened in; receipts and voids
+    /// by building and method.
+    fn fee_facts(&mut self, book: BookKey, from: Period, to: Period) -> impl Future<Output = Result<Vec<FactRow>>> + Send;
     /// Expenses by category and program, withdrawals as negatives; budgets; public revenue.
     fn spending_facts(&mut self, book: BookKey, to: Period) -> impl Future<Output = Result<Vec<FactRow>>> + Send;
     /// Each program's approval, disbursements, receipts, tagged spending, releases and refunds.
@@ -67,12 +68,12 @@ fn fee_sql() -> String {
     format!(
         "SELECT 'fee.billed' AS measure, b.period AS period, {NO_DATE}, {NO_AT}, b.period AS of_period, {dims},
                 CAST(SUM(b.amount_fen) AS BIGINT) AS value
-         FROM bills b {joins} WHERE b.community_id = $1 AND b.book_id = $2 AND b.period <= $3 GROUP BY {group}
+         FROM bills b {joins} WHERE b.community_id = $1 AND b.book_id = $2 AND b.period BETWEEN $4 AND $3 GROUP BY {group}
          UNION ALL
          SELECT CASE WHEN a.payment_id IS NOT NULL THEN 'fee.paid' WHEN a.waiver_id IS NOT NULL THEN 'fee.waived' ELSE 'fee.cancelled' END,
                 a.period, {NO_DATE}, {NO_AT}, b.period, {dims}, CAST(SUM(a.amount_fen) AS BIGINT)
          FROM allocations a JOIN bills b ON b.community_id = a.community_id AND b.id = a.bill_id {joins}
-         WHERE a.community_id = $1 AND b.book_id = $2 AND a.period <= $3
+         WHERE a.community_id = $1 AND b.book_id = $2 AND a.period BETWEEN $4 AND $3
          GROUP BY {group}, a.period, CASE WHEN a.payment_id IS NOT NULL THEN 'fee.paid' WHEN a.waiver_id IS NOT NULL THEN 'fee.waived' ELSE 'fee.cancelled' END
          UNION ALL
          SELECT 'pay.received', p.period, {NO_DATE}, {NO_AT}, {NO_PERIOD}, h.building, p.method, {NO_TEXT}, {NO_TEXT}, CAST(SUM(p.amount_fen) AS BIGINT)
@@ -192,8 +193,14 @@ fn collective_sql() -> String {
 macro_rules! impl_facts_tx {
     ($tx_type:ty) => {
         impl FactsTx for $tx_type {
-            async fn fee_facts(&mut self, book: BookKey, to: Period) -> Result<Vec<FactRow>> {
-                Ok(sqlx::query_as(&fee_sql()).bind(book.community_id).bind(book.book_id).bind(to).fetch_all(&mut *self.tx).await?)
+            async fn fee_facts(&mut self, book: BookKey, from: Period, to: Period) -> Result<Vec<FactRow>> {
+                Ok(sqlx::query_as(&fee_sql())
+                    .bind(book.community_id)
+                    .bind(book.book_id)
+                    .bind(to)
+                    .bind(from)
+                    .fetch_all(&mut *self.tx)
+                    .await?)
             }
 
             async fn spending_facts(&mut self, book: BookKey, to: Period) -> Result<Vec<FactRow>> {
@@ -239,13 +246,21 @@ pub struct Books<'a> {
 
 /// Every fact of the community's books up to the span's end; signatures and other timestamped
 /// rows as they stood at `as_of` (the cut-off), so a recomputation later gives the same facts.
-pub async fn gather<S>(store: &S, books: &Books<'_>, span: Span, as_of: DateTime<Utc>) -> Result<Facts>
+/// The fee measures come with all their dimensions from `detail_from` on (what the formulas
+/// need, `report::engine::Table::fee_detail_from`), and by building before it, from the
+/// maintained figures, which give the same sums without reading every bill of the book.
+pub async fn gather<S>(store: &S, books: &Books<'_>, span: Span, detail_from: Option<Period>, as_of: DateTime<Utc>) -> Result<Facts>
 where
     S: crate::store::Store<Tx: FactsTx>,
 {
     let mut tx = store.read().await?;
     let company = books.company.key();
-    let mut rows = tx.fee_facts(company, span.to).await?;
+    // Receipts and voids are read for every month either way; no formula needs details of
+    // months after the span.
+    let detail_from = detail_from.unwrap_or(span.to.next());
+    let mut rows = tx.fee_facts(company, detail_from, span.to).await?;
+    let before: Vec<crate::fees::store::FlowRow> =
+        tx.flows(company, Some(span.to)).await?.into_iter().filter(|f| f.event_period < detail_from).collect();
     rows.extend(tx.spending_facts(company, span.to).await?);
     rows.extend(tx.subsidy_facts(company, span.to).await?);
     let reconciliations = tx.reconciliation_facts(company, as_of).await?;
@@ -269,6 +284,16 @@ where
     }
     for row in rows {
         push(&mut facts, row, &reconciliations, span, as_of)?;
+    }
+    for f in before {
+        let measure = match f.kind {
+            crate::fees::rules::FlowKind::Billed => "fee.billed",
+            crate::fees::rules::FlowKind::Paid => "fee.paid",
+            crate::fees::rules::FlowKind::Waived => "fee.waived",
+            crate::fees::rules::FlowKind::Cancelled => "fee.cancelled",
+        };
+        let fact = Fact { period: f.event_period, of: Some(f.bill_period), dims: vec![("building", f.building)], value: f.amount_fen };
+        push_fee(&mut facts, measure, fact);
     }
     Ok(facts)
 }
@@ -308,13 +333,17 @@ fn push(facts: &mut Facts, row: FactRow, reconciliations: &[ReconciliationFact],
         };
         fact_dims.push((name, value));
     }
-    let fact = Fact { period, of, dims: fact_dims, value: row.value };
-    facts.push(measure, fact.clone());
-    if matches!(*measure, "fee.billed" | "fee.paid" | "fee.waived" | "fee.cancelled") {
-        let owed = if *measure == "fee.billed" { fact.value } else { -fact.value };
-        facts.push("fee.owed", Fact { value: owed, ..fact });
-    }
+    push_fee(facts, measure, Fact { period, of, dims: fact_dims, value: row.value });
     Ok(())
+}
+
+/// Adds a fact, and for a fee measure its part of what is owed (billed less what settled it).
+fn push_fee(facts: &mut Facts, measure: &'static str, fact: Fact) {
+    if crate::report::facts::is_fee_measure(measure) {
+        let owed = if measure == "fee.billed" { fact.value } else { -fact.value };
+        facts.push("fee.owed", Fact { value: owed, ..fact.clone() });
+    }
+    facts.push(measure, fact);
 }
 
 /// The state of a program's latest reconciliation at the cut-off, as the disclosure prints it.

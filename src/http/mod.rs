@@ -117,7 +117,7 @@ pub struct App<S: AppStore> {
     /// within VERIFY_TTL).
     pub book_secrets: Kept<i64, crate::disclosure::codes::BookSecret>,
     pub month_trees: Kept<(i64, crate::domain::period::Period), Arc<crate::disclosure::MonthTree>>,
-    pub published_trees: Kept<(i64, crate::domain::period::Period), Option<PublishedTree>>,
+    pub published_trees: Kept<(i64, crate::domain::period::Period), PublishedTree>,
 }
 
 /// A month's tree as published: the version that holds it and its root.

@@ -377,6 +377,40 @@ impl Table {
         self.columns.iter().chain(self.rows.iter()).flatten().any(|f| f.terms().any(|t| matches!(t, Term::CashFlow(_))))
     }
 
+    /// The first month from which the table needs a fee measure's facts with their full
+    /// dimensions (fee item, household kind, unit kind): the start of the range of every
+    /// fee term that filters or groups by one of them (the beginning of time for a balance,
+    /// FC or FM). Before it, the facts by building alone (the maintained `receivable_flows`)
+    /// give the same sums. None when no term needs them.
+    pub fn fee_detail_from(&self, span: Span) -> Option<Period> {
+        let detailed = |d: &str| d != "building" && d != crate::report::facts::OF_DIM;
+        let grouped = self.def.by.iter().any(|d| detailed(d));
+        let mut from: Option<Period> = None;
+        for (c, column) in self.def.columns.iter().enumerate() {
+            let range = column.range.periods(span);
+            let formulas: Vec<&Formula> = match &self.columns[c] {
+                Some(f) => vec![f],
+                None => self.rows.iter().flatten().collect(),
+            };
+            for term in formulas.iter().flat_map(|f| f.terms()) {
+                let Term::Fact { span: fact_span, measure, filters } = term else { continue };
+                if !crate::report::facts::is_fee_measure(measure) {
+                    continue;
+                }
+                let filtered = filters.iter().any(|f| matches!(f, formula::Filter::Is(d, _) | formula::Filter::IsNot(d, _) if detailed(d)));
+                if !(filtered || grouped) {
+                    continue;
+                }
+                let start = match fact_span {
+                    crate::report::facts::FactSpan::Movement => range.0,
+                    _ => Period::new(1900, 1).expect("the first month"),
+                };
+                from = Some(from.map_or(start, |f| f.min(start)));
+            }
+        }
+        from
+    }
+
     /// The ranges whose account data the table's columns read.
     pub fn ranges(&self, span: Span) -> Vec<(Period, Period)> {
         let mut out: Vec<_> = self.def.columns.iter().map(|c| c.range.periods(span)).collect();
@@ -722,6 +756,18 @@ mod tests {
             .replace("formula = \"F(fee.billed; of=in)\"", "formula = \"C(4)\"")
             .replace("formula = \"F(fee.paid; of=before)\"", "formula = \"C(1)\"");
         assert!(table(&column_cycle).unwrap_err().to_string().contains("循环"));
+    }
+
+    #[test]
+    fn fee_details_are_read_only_as_far_back_as_a_formula_filters_or_groups_by_them() {
+        let march = Span::month(p("2025-03"));
+        assert_eq!(table(BY_BUILDING).unwrap().fee_detail_from(march), None, "by building the maintained figures serve");
+        let by_item = BY_BUILDING.replace("by = [\"building\"]", "by = [\"fee_item\"]");
+        assert_eq!(table(&by_item).unwrap().fee_detail_from(march), Some(p("2025-03")));
+        let previous = by_item.replace("label = \"清欠\"", "label = \"清欠\"\nrange = \"previous_period\"");
+        assert_eq!(table(&previous).unwrap().fee_detail_from(march), Some(p("2025-02")));
+        let balance = BY_BUILDING.replace("F(fee.paid; of=before)", "FM(fee.owed; household_kind=住宅)");
+        assert_eq!(table(&balance).unwrap().fee_detail_from(march), Some(p("1900-01")), "a balance by kind reads everything");
     }
 
     #[test]

@@ -45,6 +45,12 @@ pub const MEASURES: &[(&str, &[&str], &str)] = &[
     ("col.paid", &["year"], "分：已发放给成员"),
 ];
 
+/// The fee measures: by building they are maintained month by month (`receivable_flows`); with
+/// their other dimensions they are read from the bills and allocations.
+pub fn is_fee_measure(measure: &str) -> bool {
+    matches!(measure, "fee.billed" | "fee.paid" | "fee.waived" | "fee.cancelled" | "fee.owed")
+}
+
 pub fn measure_dims(measure: &str) -> Option<&'static [&'static str]> {
     MEASURES.iter().find(|(m, _, _)| *m == measure).map(|(_, d, _)| *d)
 }

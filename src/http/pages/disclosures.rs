@@ -157,11 +157,15 @@ async fn check<S: AppStore>(app: &App<S>, scope: &Scope, caller: &Caller, q: &Ve
     };
     limits.verify_receipt.succeeded(&receipt_key);
     let key = (scope.community.id.0, proof.period);
+    // A month found published is kept; one not yet published is looked up again each time,
+    // so its publication (by any process) shows at once.
     let published = match app.published_trees.get(&key) {
-        Some(kept) => kept,
+        Some(kept) => Some(kept),
         None => {
             let found = published_tree(app, scope, proof.period).await.page()?;
-            app.published_trees.put(key, found.clone());
+            if let Some(found) = &found {
+                app.published_trees.put(key, found.clone());
+            }
             found
         }
     };
