@@ -41,7 +41,7 @@ pub trait FactsTx: FeesTx + Send {
     /// item, kind and unit kind, bill month and the month they happened in; receipts and voids
     /// by building and method.
     fn fee_facts(&mut self, book: BookKey, from: Period, to: Period) -> impl Future<Output = Result<Vec<FactRow>>> + Send;
-    /// Expenses by category and program, withdrawals as negatives; budgets; public revenue.
+    /// Budgets and public revenue.
     fn spending_facts(&mut self, book: BookKey, to: Period) -> impl Future<Output = Result<Vec<FactRow>>> + Send;
     /// Each program's approval, disbursements, receipts, tagged spending, releases and refunds.
     fn subsidy_facts(&mut self, book: BookKey, to: Period) -> impl Future<Output = Result<Vec<FactRow>>> + Send;
@@ -101,23 +101,14 @@ fn withdrawn(side: &str, row: &str) -> String {
 }
 
 fn spending_sql() -> String {
-    let program = "LEFT JOIN subsidy_programs sp ON sp.community_id = x.community_id AND sp.id = x.program_id";
-    let voucher = "JOIN vouchers v ON v.community_id = x.community_id AND v.id = x.voucher_id";
     format!(
-        "SELECT 'expense.spent' AS measure, v.period AS period, {NO_DATE}, {NO_AT}, {NO_PERIOD} AS of_period,
-                x.category AS d1, COALESCE(sp.document_no, '') AS d2, {NO_TEXT} AS d3, {NO_TEXT} AS d4, x.amount_fen AS value
-         FROM expenses x {voucher} {program} WHERE x.community_id = $1 AND x.book_id = $2 AND v.period <= $3
-         UNION ALL
-         SELECT 'expense.spent', wv.period, {NO_DATE}, w.withdrawn_at, {NO_PERIOD}, x.category, COALESCE(sp.document_no, ''), {NO_TEXT}, {NO_TEXT}, -x.amount_fen
-         FROM expenses x {withdrawn} {program} WHERE x.community_id = $1 AND x.book_id = $2
-         UNION ALL
-         SELECT 'budget', x.year * 100 + 1, {NO_DATE}, {NO_AT}, {NO_PERIOD}, x.category, {NO_TEXT}, {NO_TEXT}, {NO_TEXT}, x.amount_fen
+        "SELECT 'budget' AS measure, x.year * 100 + 1 AS period, {NO_DATE}, {NO_AT}, {NO_PERIOD} AS of_period,
+                x.category AS d1, {NO_TEXT} AS d2, {NO_TEXT} AS d3, {NO_TEXT} AS d4, x.amount_fen AS value
          FROM budgets x WHERE x.community_id = $1 AND x.book_id = $2 AND x.year * 100 + 1 <= $3
          UNION ALL
          SELECT CASE x.kind WHEN 'revenue' THEN 'pr.revenue' WHEN 'split' THEN 'pr.share' ELSE 'pr.use' END, {NO_PERIOD}, x.on_date, {NO_AT}, {NO_PERIOD},
                 CASE x.kind WHEN 'revenue' THEN x.source WHEN 'use' THEN x.detail ELSE {NO_TEXT} END, {NO_TEXT}, {NO_TEXT}, {NO_TEXT}, x.amount_fen
-         FROM public_revenue_entries x WHERE x.community_id = $1 AND x.book_id = $2",
-        withdrawn = withdrawn("spending", "x"),
+         FROM public_revenue_entries x WHERE x.community_id = $1 AND x.book_id = $2"
     )
 }
 
@@ -249,10 +240,13 @@ pub struct Books<'a> {
 /// The fee measures come with all their dimensions from `detail_from` on (what the formulas
 /// need, `report::engine::Table::fee_detail_from`), and by building before it, from the
 /// maintained figures, which give the same sums without reading every bill of the book.
-pub async fn gather<S>(store: &S, books: &Books<'_>, span: Span, detail_from: Option<Period>, as_of: DateTime<Utc>) -> Result<Facts>
-where
-    S: crate::store::Store<Tx: FactsTx>,
-{
+pub async fn gather<S: crate::disclosure::store::DisclosureStore>(
+    store: &S,
+    books: &Books<'_>,
+    span: Span,
+    detail_from: Option<Period>,
+    as_of: DateTime<Utc>,
+) -> Result<Facts> {
     let mut tx = store.read().await?;
     let company = books.company.key();
     // Receipts and voids are read for every month either way; no formula needs details of
@@ -270,6 +264,7 @@ where
     }
     drop(tx);
     let mut facts = Facts::default();
+    spending_facts(store, books.company, span, &mut facts).await?;
     // 明码标价: the standards in force on the period's last day.
     let last_day = span.to.last_day();
     for s in standards.iter().filter(|s| s.valid_from <= last_day && s.valid_until.is_none_or(|u| u > last_day)) {
@@ -344,6 +339,35 @@ fn push_fee(facts: &mut Facts, measure: &'static str, fact: Fact) {
         facts.push("fee.owed", Fact { value: owed, ..fact.clone() });
     }
     facts.push(measure, fact);
+}
+
+/// Spending by service category as the books have it: each category's own cost account, month
+/// by month, carry-forward vouchers left out (as 预算执行 reads it), so what a disclosure
+/// shows is what was booked, whether through an expense or a voucher entered by hand.
+async fn spending_facts<S: crate::ledger::store::LedgerStore>(
+    store: &S,
+    book: &crate::ledger::Book,
+    span: Span,
+    facts: &mut Facts,
+) -> Result<()> {
+    if book.row.chart != "small_enterprise" {
+        return Ok(());
+    }
+    let balances = crate::report::Balances::load(store, book).await?;
+    for month in book.start_period().through(span.to) {
+        let totals = balances.totals(book, month, month);
+        for category in Category::ALL {
+            let code = crate::ledger::account::AccountCode::parse(crate::spending::expense_account(book, category));
+            let net = code.and_then(|c| totals.get(&c)).map_or(0, |t| t.net_without_carry_fen());
+            if net != 0 {
+                facts.push(
+                    "expense.spent",
+                    Fact { period: month, of: None, dims: vec![("category", category.label().to_string())], value: net },
+                );
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The state of a program's latest reconciliation at the cut-off, as the disclosure prints it.

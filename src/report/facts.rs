@@ -24,7 +24,7 @@ pub const MEASURES: &[(&str, &[&str], &str)] = &[
     ("pay.received", &["building", "method"], "分：当月开出的收据金额（含其后作废的）"),
     ("pay.voided", &["building", "method"], "分：当月作废的收据金额"),
     ("pay.receipts", &["building", "method"], "张：当月开出的收据"),
-    ("expense.spent", &["category", "program"], "分：服务支出（撤回为负）"),
+    ("expense.spent", &["category"], "分：各服务类别成本费用科目的当月发生额（不含结转凭证）"),
     ("budget", &["category"], "分：年度预算（记在当年一月）"),
     ("pr.revenue", &["source"], "分：公共收益"),
     ("pr.share", &[], "分：物业公司分成"),

@@ -184,7 +184,21 @@ async fn publishing<S: mingzhang::http::AppStore>(ledger: Ledger<S>, url: &str) 
     };
     let written = "SELECT (SELECT COUNT(*) FROM disclosure_drafts) + (SELECT COUNT(*) FROM disclosure_publications) + (SELECT COUNT(*) FROM witness_records)";
 
-    // Refused before anything is written.
+    // Refused before anything is written: a month still open.
+    let spending = mingzhang::spending::Spending::new(&ledger);
+    let expense = mingzhang::spending::ExpenseInput {
+        date: date(2026, 1, 10),
+        category: mingzhang::domain::category::Category::Repairs,
+        supplier: "某维修公司",
+        summary: "单元门维修",
+        amount: Fen(120_000),
+        payable: false,
+        program: None,
+    };
+    spending.record(&books.company, &expense, DRAFTER).await.unwrap();
+    let open = publish::draft_and_publish(store, &community, &DisclosurePeriod::parse("2026-01").unwrap(), "", DRAFTER, APPROVER).await;
+    assert!(open.unwrap_err().to_string().contains("尚未结账"), "an open month");
+
     let own = publish::draft_and_publish(store, &community, &march, "", DRAFTER, DRAFTER).await.unwrap_err().to_string();
     assert!(own.contains("另一位审核人"), "{own}");
     let empty = publish::draft_and_publish(store, &community, &DisclosurePeriod::parse("2031-01").unwrap(), "", DRAFTER, APPROVER).await;
@@ -302,6 +316,29 @@ async fn publishing<S: mingzhang::http::AppStore>(ledger: Ledger<S>, url: &str) 
     assert_eq!(year_pack.content.trees.len(), 12);
     assert!(year_pack.content.disclosures.iter().any(|d| d.id == "collective"), "the collective's distribution is yearly");
     assert_eq!(check_pack(&year_pack), Vec::<String>::new());
+    // The year against the wings' own reports: spending against the budget's execution, each
+    // program against the finance office's overview, the distribution against its rows.
+    let execution = spending.budget_execution(&books.company, period(2025, 12)).await.unwrap();
+    let spent = table(&year_pack, "service_funds", "支出（按服务类别，对照预算）");
+    assert_eq!(amount(cell(spent, "合计", "本年累计")), execution.total.year_to_date.0);
+    assert_eq!(amount(cell(spent, "合计", "年度预算")), execution.total.budget.0);
+    let programs = mingzhang::subsidies::Subsidies::new(&ledger).overview(std::slice::from_ref(&community)).await.unwrap();
+    let per_program = table(&year_pack, "subsidies", "各补贴项目");
+    for p in &programs {
+        assert_eq!(amount(cell(per_program, &p.document_no, "累计到账")), p.received.0, "{}", p.document_no);
+        assert_eq!(amount(cell(per_program, &p.document_no, "批复金额")), p.approved.0, "{}", p.document_no);
+    }
+    let distributions = mingzhang::collective::Collective::new(&ledger).distributions(&books.collective).await.unwrap();
+    let members: i64 = distributions.iter().filter(|d| d.year == 2025 || d.year == 2024).map(|d| d.members_fen).sum();
+    let shown = table(&year_pack, "collective", "收益及分配");
+    assert!(members > 0 && amount(cell(shown, "分配给成员", "本期")) > 0, "the demo distributes");
+    let by_year = table(&year_pack, "collective", "成员分配（按年度）");
+    for d in &distributions {
+        if let Some(row) = by_year.rows.iter().find(|r| r.label == d.year.to_string()) {
+            assert_eq!(amount(&row.values[0]), d.members_fen, "the distribution of {}", d.year);
+        }
+    }
+
     let clean = verify_all(store).await.unwrap();
     assert!(clean.is_clean(), "{:?}", clean.findings);
     let heads = mingzhang::verify::HeadsFile::now(store).await.unwrap();
@@ -383,6 +420,14 @@ async fn verification_page<S: mingzhang::http::AppStore>(ledger: Ledger<S>, url:
     std::fs::write(dir.path().join(format!("proof-{receipt}.json")), serde_json::to_vec(&forged).unwrap()).unwrap();
     let out = mingzhang().arg("check-pack").arg(dir.path()).output().unwrap();
     assert_eq!(out.status.code(), Some(2), "a tampered proof fails check-pack");
+    std::fs::write(dir.path().join(format!("proof-{receipt}.json")), &proof).unwrap();
+    let text = String::from_utf8(pack.to_vec()).unwrap();
+    let total =
+        format!("\"receipts_total_fen\": {}", serde_json::from_slice::<serde_json::Value>(&pack).unwrap()["content"]["receipts_total_fen"]);
+    assert!(text.contains(&total), "{total}");
+    std::fs::write(dir.path().join("pack.json"), text.replace(&total, "\"receipts_total_fen\": 1")).unwrap();
+    let out = mingzhang().arg("check-pack").arg(dir.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "a tampered pack fails check-pack: {}", String::from_utf8_lossy(&out.stdout));
 }
 
 #[tokio::test]
