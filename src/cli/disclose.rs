@@ -42,6 +42,14 @@ pub struct DiscloseArgs {
 }
 
 pub async fn run<S: crate::http::AppStore>(ledger: &Ledger<S>, cli: &Cli) -> Result<Option<i32>> {
+    if let Command::MemberNames { distribution, decision, user } = &cli.command {
+        let community = community_of(ledger, cli).await?;
+        let books = publish::pack_books(&ledger.store, community.id).await?;
+        let collective = books.collective.ok_or_else(|| Error::not_found("集体经济组织的账套"))?;
+        crate::disclosure::members::show_names(ledger, &collective, *distribution, decision, user).await?;
+        print_out(&format!("收益分配 #{distribution} 的成员姓名及分配额将在成员专页公示（{}）\n", decision.trim()));
+        return Ok(Some(0));
+    }
     let Command::Disclose(args) = &cli.command else { return Ok(None) };
     let period = DisclosurePeriod::parse(&args.period)
         .ok_or_else(|| Error::invalid("--period", format!("“{}”不是公示期间，应写作 2025-03、2025-Q1 或 2025", args.period)))?;

@@ -176,6 +176,17 @@ pub enum Command {
     Street { street: String },
     /// 公示：编制某期（月、季、年）的公示包，写出 JSON、PDF、CSV、HTML；加 --publish 由审核员审核发布
     Disclose(disclose::DiscloseArgs),
+    /// 集体收益分配：依成员（代表）大会决议，在成员专页（/c/社区/members）公示全体成员的姓名及分配额（否则成员只看到本户）
+    MemberNames {
+        /// 收益分配编号
+        #[arg(long)]
+        distribution: i64,
+        /// 决议（如“2026年成员代表大会决议第2号”）
+        #[arg(long)]
+        decision: String,
+        #[arg(long)]
+        user: String,
+    },
     /// 核对公示包：离线重算其算术、指纹与收款树，并核对同一文件夹中的收据证明；有误则退出码为 2
     CheckPack {
         /// 公示包所在的文件夹（含 pack.json），或 pack.json 本身
@@ -343,6 +354,7 @@ fn actor(command: &Command) -> Option<(&'static str, &str, Act)> {
         Command::Voucher(V::Review { user, .. } | V::Unreview { user, .. } | V::Post { user, .. }) => ("--user", user, Act::Review),
         Command::Bill(args) => ("--user", &args.user, Act::Keep),
         Command::Disclose(args) => ("--user", &args.user, Act::Keep),
+        Command::MemberNames { user, .. } => ("--user", user, Act::Keep),
         Command::DayClose(args) => ("--user", &args.user, Act::Review),
         Command::Pay(args) => ("--cashier", &args.cashier, Act::Collect),
         Command::Unbill(args) => ("--approver", &args.approver, Act::Approve),
@@ -361,7 +373,7 @@ async fn run_on<S: crate::http::AppStore>(store: S, cli: Cli) -> Result<i32> {
     }
     let code = match &cli.command {
         Command::Report(args) => report(&ledger, &cli, args).await.map(|()| 0)?,
-        Command::Disclose(_) => disclose::run(&ledger, &cli).await?.unwrap_or(0),
+        Command::Disclose(_) | Command::MemberNames { .. } => disclose::run(&ledger, &cli).await?.unwrap_or(0),
         _ => match fees::run(&ledger, &cli).await? {
             Some(code) => code,
             None => match access::run(&ledger, &cli).await? {

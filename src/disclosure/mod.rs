@@ -8,6 +8,7 @@ pub mod check;
 pub mod codes;
 pub mod definition;
 pub mod formats;
+pub mod members;
 pub mod merkle;
 pub mod pack;
 pub mod publish;

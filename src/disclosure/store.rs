@@ -83,6 +83,17 @@ pub trait DisclosureTx: FactsTx + Send {
     fn insert_publication(&mut self, community: CommunityId, p: &NewPublication<'_>) -> impl Future<Output = Result<()>> + Send;
     fn witness_records(&mut self, community: CommunityId) -> impl Future<Output = Result<Vec<WitnessRow>>> + Send;
     fn insert_witness(&mut self, row: &WitnessRow) -> impl Future<Output = Result<()>> + Send;
+    /// The collective's decision to show members' names with a distribution.
+    fn insert_name_decision(
+        &mut self,
+        community: CommunityId,
+        distribution_id: i64,
+        decision: &str,
+        user: &str,
+        at: DateTime<Utc>,
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// (distribution id, decision) of every distribution whose names are shown.
+    fn name_decisions(&mut self, community: CommunityId) -> impl Future<Output = Result<Vec<(i64, String)>>> + Send;
     fn book_secret(&mut self, book: BookKey) -> impl Future<Output = Result<Option<String>>> + Send;
     /// Keeps a secret for the book unless one was kept first (by a concurrent request).
     fn keep_book_secret(&mut self, book: BookKey, secret: &str, at: DateTime<Utc>) -> impl Future<Output = Result<()>> + Send;
@@ -229,6 +240,35 @@ macro_rules! impl_disclosure_tx {
                 .execute(&mut *self.tx)
                 .await?;
                 Ok(())
+            }
+
+            async fn insert_name_decision(
+                &mut self,
+                community: CommunityId,
+                distribution_id: i64,
+                decision: &str,
+                user: &str,
+                at: DateTime<Utc>,
+            ) -> Result<()> {
+                sqlx::query(
+                    "INSERT INTO member_name_decisions (community_id, distribution_id, decision, decided_by, decided_at)
+                     VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(community)
+                .bind(distribution_id)
+                .bind(decision)
+                .bind(user)
+                .bind(at)
+                .execute(&mut *self.tx)
+                .await?;
+                Ok(())
+            }
+
+            async fn name_decisions(&mut self, community: CommunityId) -> Result<Vec<(i64, String)>> {
+                Ok(sqlx::query_as("SELECT distribution_id, decision FROM member_name_decisions WHERE community_id = $1")
+                    .bind(community)
+                    .fetch_all(&mut *self.tx)
+                    .await?)
             }
 
             async fn receipt(&mut self, book: BookKey, receipt_number: i64) -> Result<Option<ReceiptRow>> {

@@ -20,6 +20,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("disclosure.html", include_str!("views/disclosure.html")),
     ("verify.html", include_str!("views/verify.html")),
     ("publishing.html", include_str!("views/publishing.html")),
+    ("members.html", include_str!("views/members.html")),
     ("resident.html", include_str!("views/resident.html")),
     ("home.html", include_str!("views/home.html")),
     ("cashier.html", include_str!("views/cashier.html")),

@@ -434,3 +434,61 @@ async fn verification_page<S: mingzhang::http::AppStore>(ledger: Ledger<S>, url:
 async fn the_verification_page_proves_a_published_payment_and_limits_guessing() {
     on_fresh_store!(verification_page)
 }
+
+/// The collective's members' page: a member signs in with their household's code and sees
+/// their household's lines only, everyone's once the collective decided to show names; the
+/// public disclosure never names anyone.
+async fn members_page<S: mingzhang::http::AppStore>(ledger: Ledger<S>, url: &str) {
+    let books = mingzhang::cli::demo::build(&ledger, 6, 2025, 40).await.unwrap();
+    let c = books.company.row.community_id;
+    let fees = ledger.fees();
+    let access = mingzhang::access::Access::new(ledger.store.clone());
+    let me = fees.household_by_label(c, "1-1-101").await.unwrap();
+    let code = access.issue_household_code(c, me.id).await.unwrap();
+    let others: Vec<String> =
+        fees.households(c).await.unwrap().into_iter().filter(|h| h.owner_name != me.owner_name).map(|h| h.owner_name).collect();
+    let server = crate::web::Server::start(url);
+    let http = crate::web::client();
+    let sign_in = |household: &'static str, code: String| {
+        let http = http.clone();
+        let (form_url, post_url) = (server.url(&format!("/c/{}/members", c.0)), server.url(&format!("/c/{}/members", c.0)));
+        async move {
+            let html = http.get(form_url).send().await.unwrap().text().await.unwrap();
+            let at = html.find("name=\"csrf\" value=\"").unwrap() + 19;
+            let csrf = html[at..].split('"').next().unwrap().to_string();
+            let r = http
+                .post(post_url)
+                .form(&[("csrf", csrf.as_str()), ("household", household), ("code", code.as_str())])
+                .send()
+                .await
+                .unwrap();
+            (r.status(), r.text().await.unwrap())
+        }
+    };
+    let (status, _) = sign_in("1-1-101", "AAA-AAA-AAA-AAA".into()).await;
+    assert_eq!(status, reqwest::StatusCode::UNAUTHORIZED);
+    let (status, mine) = sign_in("1-1-101", code.clone()).await;
+    assert_eq!(status, reqwest::StatusCode::OK, "{mine}");
+    assert!(mine.contains(&me.owner_name), "the member sees their own line");
+    assert!(!others.iter().any(|n| mine.contains(n.as_str())), "and no one else's");
+    let distribution = mingzhang::collective::Collective::new(&ledger).distributions(&books.collective).await.unwrap()[0].id;
+    let refused = mingzhang::disclosure::members::show_names(&ledger, &books.collective, distribution, " ", DRAFTER).await;
+    assert!(refused.is_err(), "a decision must be named");
+    mingzhang::disclosure::members::show_names(&ledger, &books.collective, distribution, "2026年成员代表大会决议第2号", DRAFTER)
+        .await
+        .unwrap();
+    let (_, all) = sign_in("1-1-101", code).await;
+    assert!(
+        all.contains("2026年成员代表大会决议第2号") && others.iter().any(|n| all.contains(n.as_str())),
+        "everyone's lines once decided"
+    );
+    let community = ledger.community(None).await.unwrap();
+    publish::draft_and_publish(&ledger.store, &community, &DisclosurePeriod::parse("2025").unwrap(), "", DRAFTER, APPROVER).await.unwrap();
+    let public = http.get(server.url(&format!("/c/{}/disclosures/2025/v1", c.0))).send().await.unwrap().text().await.unwrap();
+    assert!(public.contains("集体收益及分配情况公示") && !public.contains(&me.owner_name), "the public page names no member");
+}
+
+#[tokio::test]
+async fn members_see_their_own_distribution_and_everyones_only_when_the_collective_decides() {
+    on_fresh_store!(members_page)
+}

@@ -3,14 +3,16 @@
 //! verification page a receipt's QR code opens. A wrong code and an unknown receipt get the
 //! same answer, and failures are limited per address and per receipt.
 
+use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::{header, StatusCode};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use minijinja::Value;
 
-use super::{page, page_with, AsPage};
+use super::login::{check_form_token, form_with_token};
+use super::{page, page_with, AsPage, Fields};
 use crate::disclosure::formats;
 use crate::disclosure::pack::{Pack, TreeRoot};
 use crate::disclosure::publish;
@@ -27,6 +29,7 @@ pub fn routes<S: AppStore>() -> Router<App<S>> {
         .route("/c/{community}/disclosures/{period}/{version}/{file}", get(version_file::<S>))
         .route("/c/{community}/verify", get(verify_page::<S>))
         .route("/c/{community}/verify/proof.json", get(proof_file::<S>))
+        .route("/c/{community}/members", get(members_form::<S>).post(members_page::<S>))
 }
 
 fn community_value(scope: &Scope) -> Value {
@@ -74,8 +77,18 @@ async fn version_page<S: AppStore>(
     let scope = app.community(id).await.page()?;
     let (p, superseded, pack) = published(&app, &scope, &period, &version).await?;
     let publication = pack.publication.as_ref();
-    let disclosures: Vec<Value> = pack
-        .content
+    let disclosures = disclosure_values(&pack);
+    let data = minijinja::context! {
+        community => community_value(&scope), label => pack.content.label, period => p.period, version => p.version,
+        superseded, title_lines => formats::title_lines(&pack.content, publication), changes => publication.map(|p| p.changes.clone()),
+        disclosures, fingerprint => pack.fingerprint, base => format!("/c/{id}/disclosures/{}/v{}", p.period, p.version),
+    };
+    Ok(page(&caller, "disclosure.html", &format!("{} 公示", pack.content.label), data)?.into_response())
+}
+
+/// Each disclosure of a pack as disclosure.html shows it: its tables, notes and proofs.
+pub fn disclosure_values(pack: &Pack) -> Vec<Value> {
+    pack.content
         .disclosures
         .iter()
         .map(|d| {
@@ -85,13 +98,7 @@ async fn version_page<S: AppStore>(
                 proofs => formats::proof_lines(d, &pack.content, &pack.fingerprint),
             }
         })
-        .collect();
-    let data = minijinja::context! {
-        community => community_value(&scope), label => pack.content.label, period => p.period, version => p.version,
-        superseded, title_lines => formats::title_lines(&pack.content, publication), changes => publication.map(|p| p.changes.clone()),
-        disclosures, fingerprint => pack.fingerprint, base => format!("/c/{id}/disclosures/{}/v{}", p.period, p.version),
-    };
-    Ok(page(&caller, "disclosure.html", &format!("{} 公示", pack.content.label), data)?.into_response())
+        .collect()
 }
 
 /// pack.json, or one disclosure's PDF or CSV.
@@ -271,4 +278,57 @@ async fn proof_file<S: AppStore>(
             Ok(([(header::CONTENT_TYPE, "application/json".to_string()), (header::CONTENT_DISPOSITION, disposition)], body).into_response())
         }
     }
+}
+
+/// The members' page: a member signs in with their household's access code.
+async fn members_form<S: AppStore>(
+    State(app): State<App<S>>,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+    caller: Caller,
+) -> HttpResult<Response> {
+    let scope = app.community(id).await.page()?;
+    form_with_token(&headers, |token| {
+        let data = minijinja::context! { community => community_value(&scope), csrf => token, household => "" };
+        page(&Caller { csrf: Some(token.to_string()), ..caller }, "members.html", "集体收益分配", data)
+    })
+}
+
+/// The collective's distributions for a member: their household's lines, and everyone's only
+/// where the collective decided to show names.
+async fn members_page<S: AppStore>(
+    State(app): State<App<S>>,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+    caller: Caller,
+    body: Bytes,
+) -> HttpResult<Response> {
+    let form = Fields::parse(&headers, &body)?;
+    let token = check_form_token(&headers, &form)?;
+    let scope = app.community(id).await.page()?;
+    let label = form.get("household").trim().to_string();
+    let caller = Caller { csrf: Some(token.clone()), ..caller };
+    let Some(household) = super::public::household_by_code(&app, &scope, &caller, &label, form.get("code")).await? else {
+        let data = minijinja::context! { community => community_value(&scope), csrf => token, household => label, message => "门牌号或查询码不正确" };
+        return page_with(StatusCode::UNAUTHORIZED, &caller, "members.html", "集体收益分配", data);
+    };
+    let books = publish::pack_books(&app.ledger.store, scope.community.id).await.page()?;
+    let collective = books.collective.ok_or_else(|| HttpError::not_found().as_page())?;
+    let label = crate::fees::household_label(&household);
+    let shown = crate::disclosure::members::for_member(&app.ledger, &collective, &label).await.page()?;
+    let money = crate::report::table::money_grouped;
+    let distributions: Vec<Value> = shown
+        .iter()
+        .map(|d| {
+            let lines: Vec<Value> = d
+                .lines
+                .iter()
+                .map(|l| minijinja::context! { member_no => l.member_no, name => l.name, household => l.household, shares => l.shares, amount => money(l.amount_fen) })
+                .collect();
+            minijinja::context! { year => d.year, members_fen => money(d.members_fen.0), members => d.members, shares => d.shares,
+                names_shown => d.names_shown, paid_on => d.paid_on.map(|p| p.to_string()), lines }
+        })
+        .collect();
+    let data = minijinja::context! { community => community_value(&scope), household => label, distributions };
+    Ok(page(&caller, "members.html", "集体收益分配", data)?.into_response())
 }

@@ -133,6 +133,39 @@ async fn code_form<S: AppStore>(
     })
 }
 
+/// The household of `label` when `code` is its access code, under the limits: a wrong code, a
+/// code of another household and an unknown room give the same None and each counts against
+/// the household and the address; a blocked caller gets 429 before anything is read.
+pub async fn household_by_code<S: AppStore>(
+    app: &App<S>,
+    scope: &Scope,
+    caller: &Caller,
+    label: &str,
+    code: &str,
+) -> HttpResult<Option<crate::fees::store::HouseholdRow>> {
+    let household_key = format!("code:{}:{label}", scope.community.id.0);
+    let address_key = format!("code@{}", caller.address);
+    let limits = &app.limits;
+    if let Err(wait) = limits.code_household.check(&household_key).and(limits.code_address.check(&address_key)) {
+        return Err(HttpError::too_many(wait.as_secs()).as_page());
+    }
+    let household = app.fees.household_by_label(scope.community.id, label).await.ok();
+    let matched = match &household {
+        Some(h) => app.access.check_household_code(scope.community.id, h.id, code).await.page()?,
+        None => {
+            crate::access::secret::burn_one_hash(code);
+            false
+        }
+    };
+    if !matched {
+        limits.code_household.failed(&household_key);
+        limits.code_address.failed(&address_key);
+        return Ok(None);
+    }
+    limits.code_household.succeeded(&household_key);
+    Ok(household)
+}
+
 /// A household's bills, payments and receipts, shown to whoever holds its code. A wrong
 /// code, a code of another household and an unknown room get the same answer, and each
 /// counts against the household and the address.
@@ -147,30 +180,13 @@ async fn household_page<S: AppStore>(
     let token = check_form_token(&headers, &form)?;
     let scope = app.community(id).await.page()?;
     let label = form.get("household").trim().to_string();
-    let household_key = format!("code:{id}:{label}");
-    let address_key = format!("code@{}", caller.address);
-    let limits = &app.limits;
-    if let Err(wait) = limits.code_household.check(&household_key).and(limits.code_address.check(&address_key)) {
-        return Err(HttpError::too_many(wait.as_secs()).as_page());
-    }
-    let household = app.fees.household_by_label(scope.community.id, &label).await.ok();
-    let matched = match &household {
-        Some(h) => app.access.check_household_code(scope.community.id, h.id, form.get("code")).await.page()?,
-        None => {
-            crate::access::secret::burn_one_hash(form.get("code"));
-            false
-        }
-    };
     let caller = Caller { csrf: Some(token.clone()), ..caller };
-    let (Some(household), true) = (household, matched) else {
-        limits.code_household.failed(&household_key);
-        limits.code_address.failed(&address_key);
+    let Some(household) = household_by_code(&app, &scope, &caller, &label, form.get("code")).await? else {
         let data = minijinja::context! {
             community => community_value(&scope), csrf => token, household => label, message => "门牌号或查询码不正确",
         };
         return page_with(StatusCode::UNAUTHORIZED, &caller, "resident.html", "本户账单", data);
     };
-    limits.code_household.succeeded(&household_key);
     let statement = household_statement(&app.ledger.store, &scope.book, &household, today()).await.page()?;
     let data = minijinja::context! { community => community_value(&scope), statement };
     Ok(page(&caller, "resident.html", "本户账单", data)?.into_response())

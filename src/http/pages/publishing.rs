@@ -87,18 +87,7 @@ async fn preview<S: AppStore>(State(app): State<App<S>>, Path((id, draft_id)): P
     let scope = app.scope(&caller, id, Act::Read).await.page()?;
     let (draft, pack) = publish::draft_pack(&app.ledger.store, scope.community.id, draft_id).await.page()?;
     let user = caller.user().page()?;
-    let disclosures: Vec<Value> = pack
-        .content
-        .disclosures
-        .iter()
-        .map(|d| {
-            minijinja::context! {
-                id => d.id, title => d.title, basis => d.basis, notes => d.notes, fingerprint => d.fingerprint,
-                tables => Value::from_safe_string(formats::html_tables(d)),
-                proofs => formats::proof_lines(d, &pack.content, &pack.fingerprint),
-            }
-        })
-        .collect();
+    let disclosures = super::disclosures::disclosure_values(&pack);
     let data = minijinja::context! {
         community => minijinja::context! { id => scope.community.id.0, name => scope.community.name },
         label => pack.content.label, title_lines => formats::title_lines(&pack.content, None), disclosures,
