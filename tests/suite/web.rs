@@ -1189,3 +1189,54 @@ async fn public_revenue_and_the_collective_through_the_api_and_the_pages() {
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.text().await.unwrap().contains("已于 2025-01-25 付款"));
 }
+
+/// The admin's user forms act on the user they name: opening another user's page shows that
+/// user, and saving it changes that user and not the admin. A new user has no role unless one
+/// is chosen; 停用 is refused on one's own account and on the last admin.
+#[tokio::test]
+async fn the_admins_forms_change_the_user_they_name() {
+    let db = fresh_db().await;
+    seed(&db.url).await;
+    let server = Server::start(&db.url);
+    let admin = login(&server, "admin").await;
+    let page = admin.get(server.url("/app/admin/users/accountant_a")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("用户 accountant_a（accountant_a）"), "the page is headed with the user it names");
+    assert!(page.contains("action=\"/app/admin/users/accountant_a\""), "and its form posts to that user");
+    let csrf = csrf_of(&page);
+    let r = admin
+        .post(server.url("/app/admin/users/accountant_a"))
+        .form(&[("csrf", csrf.as_str()), ("role", "accountant"), ("role", "reviewer"), ("street", "")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let store = mingzhang::store::AnyStore::connect(&db.url).await.unwrap();
+    let (changed, admin_user) = mingzhang::with_store!(store, s => {
+        let access = Access::new(s.clone());
+        (access.user("accountant_a").await.unwrap(), access.user("admin").await.unwrap())
+    });
+    assert!(changed.has(Role::Accountant) && changed.has(Role::Reviewer), "the named user got the roles");
+    assert!(admin_user.has(Role::Admin) && !admin_user.has(Role::Reviewer), "the admin is unchanged");
+
+    let users = admin.get(server.url("/app/admin/users")).send().await.unwrap().text().await.unwrap();
+    assert!(users.contains("<option value=\"\" selected disabled>请选择角色</option>"), "no role is chosen by default");
+    assert!(users.contains("confirm("), "停用 asks first");
+    let csrf = csrf_of(&users);
+    let no_role = [
+        ("csrf", csrf.as_str()),
+        ("username", "newbie"),
+        ("display_name", "新人"),
+        ("password", "a long password 1"),
+        ("community", ""),
+        ("street", ""),
+    ];
+    let r = admin.post(server.url("/app/admin/users")).form(&no_role).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("请选择新用户的角色"));
+    let r = admin.post(server.url("/app/admin/users/admin/disable")).form(&[("csrf", csrf.as_str())]).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "not one's own account");
+    assert!(r.text().await.unwrap().contains("不能停用自己"));
+    let store = mingzhang::store::AnyStore::connect(&db.url).await.unwrap();
+    let still = mingzhang::with_store!(store, s => Access::new(s.clone()).user("admin").await.unwrap());
+    assert!(!still.disabled);
+}

@@ -77,8 +77,9 @@ async fn user_data<S: AppStore>(app: &App<S>, user: &User, message: Option<Strin
         .collect();
     let roles: Vec<Value> =
         ROLES.iter().map(|r| minijinja::context! { value => r.as_str(), label => r.label(), given => user.roles.contains(r) }).collect();
+    // Not `user`: the layout's `user` is the one signed in, and it would win.
     let shown = minijinja::context! { username => user.username, display_name => user.display_name, street => user.street, disabled => user.disabled };
-    Ok(minijinja::context! { user => shown, roles, communities, message })
+    Ok(minijinja::context! { subject => shown, roles, communities, message })
 }
 
 /// Replaces a user's roles, communities and street; sets a new password when one is given.
@@ -140,9 +141,13 @@ async fn users<S: AppStore>(State(app): State<App<S>>, caller: Caller) -> HttpRe
 
 async fn add_user<S: AppStore>(State(app): State<App<S>>, headers: HeaderMap, caller: Caller, body: Bytes) -> HttpResult<Response> {
     let form = admin_form(&caller, &headers, &body)?;
-    let role = Role::parse(form.get("role"));
+    // No role is given by default: the form asks for one, and a form without it is refused.
+    let Some(role) = Role::parse(form.get("role")) else {
+        let data = minijinja::context! { message => "角色：请选择新用户的角色", ..users_data(&app).await.page()? };
+        return page_with(StatusCode::UNPROCESSABLE_ENTITY, &caller, "users.html", "用户", data);
+    };
     let community: Vec<CommunityId> = form.get("community").parse::<i64>().ok().map(CommunityId).into_iter().collect();
-    let roles: Vec<Role> = role.into_iter().collect();
+    let roles = vec![role];
     let new = NewUser {
         username: form.get("username"),
         display_name: form.get("display_name"),
@@ -171,6 +176,17 @@ async fn disable<S: AppStore>(
     body: Bytes,
 ) -> HttpResult<Response> {
     admin_form(&caller, &headers, &body)?;
+    // Never one's own account (it would lock the admin out mid-session), never the last admin.
+    if username == caller.username() {
+        let data = minijinja::context! { message => "停用：不能停用自己正在使用的账号", ..users_data(&app).await.page()? };
+        return page_with(StatusCode::UNPROCESSABLE_ENTITY, &caller, "users.html", "用户", data);
+    }
+    let target = app.access.user(&username).await.page()?;
+    let admins = app.access.users().await.page()?.iter().filter(|u| !u.disabled && u.has(Role::Admin)).count();
+    if target.has(Role::Admin) && !target.disabled && admins <= 1 {
+        let data = minijinja::context! { message => "停用：这是最后一位系统管理员，不能停用", ..users_data(&app).await.page()? };
+        return page_with(StatusCode::UNPROCESSABLE_ENTITY, &caller, "users.html", "用户", data);
+    }
     let user = app.access.disable(&username).await.page()?;
     app.forget_callers();
     app.audit(&caller, None, "user.disable", &user.username).await;
