@@ -75,8 +75,12 @@ crate::store::text_enum!(Role);
 /// What a request wants to do, checked against the user's roles by `User::may`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Act {
-    /// Read a community's households, bills, receipts and reports.
+    /// Read a community's figures and reports.
     Read,
+    /// Read its households: names, rooms, phones, bills, receipts and arrears, household by
+    /// household. The community's staff do; the street finance office, which oversees the
+    /// community's figures, subsidies and reconciliations, does not need them and may not.
+    ReadHouseholds,
     /// Take a payment, print or void a receipt (a void also needs an approver).
     Collect,
     /// Enter, edit and reverse vouchers; bill; import; close periods.
@@ -112,6 +116,7 @@ impl Act {
     pub fn label(self) -> &'static str {
         match self {
             Act::Read => "查看本社区",
+            Act::ReadHouseholds => "查看住户、账单和收据",
             Act::Collect => "收款或作废收据",
             Act::Keep => "制单、计费或结账",
             Act::Review => "审核或记账",
@@ -149,6 +154,7 @@ impl User {
         use Role::*;
         self.roles.iter().any(|role| match act {
             Act::Read => true,
+            Act::ReadHouseholds => *role != FinanceOffice,
             Act::Collect => *role == Cashier,
             Act::Keep => *role == Accountant,
             Act::Review => *role == Reviewer,

@@ -402,7 +402,9 @@ async fn the_web_application_serves_each_user_and_refuses_the_rest() {
     let office = login(&server, "office_east").await;
     let overview = office.get(server.url("/app/office")).send().await.unwrap().text().await.unwrap();
     assert!(overview.contains("甲社区") && !overview.contains("乙社区"), "{overview}");
-    assert_eq!(office.get(server.url(&format!("/app/c/{b}/cashier"))).send().await.unwrap().status(), StatusCode::NOT_FOUND);
+    assert_eq!(office.get(server.url(&format!("/app/c/{b}/reports/collection"))).send().await.unwrap().status(), StatusCode::NOT_FOUND);
+    // Households are no office's, on its street or not.
+    assert_eq!(office.get(server.url(&format!("/app/c/{b}/cashier"))).send().await.unwrap().status(), StatusCode::FORBIDDEN);
     let csrf = session_csrf(&server, &office).await;
     let r = office
         .post(server.url(&format!("/app/c/{a}/households/1/pay")))
@@ -1239,4 +1241,48 @@ async fn the_admins_forms_change_the_user_they_name() {
     let store = mingzhang::store::AnyStore::connect(&db.url).await.unwrap();
     let still = mingzhang::with_store!(store, s => Access::new(s.clone()).user("admin").await.unwrap());
     assert!(!still.disabled);
+}
+
+/// The street finance office oversees its communities' figures, subsidies and
+/// reconciliations, not their households: every household-level page and API is refused to
+/// it, while the figures stay open.
+#[tokio::test]
+async fn the_finance_office_reads_figures_not_households() {
+    let db = fresh_db().await;
+    let (a, _, _) = seed(&db.url).await;
+    let office_token = token(&db.url, "office_east").await;
+    let server = Server::start(&db.url);
+    let office = login(&server, "office_east").await;
+    let household = {
+        let store = mingzhang::store::AnyStore::connect(&db.url).await.unwrap();
+        mingzhang::with_store!(store, s => {
+            let ledger = mingzhang::ledger::Ledger::new(s.clone());
+            mingzhang::fees::Fees::new(&ledger).household_by_label(CommunityId(a), "1-1-101").await.unwrap().id.0
+        })
+    };
+    for path in [
+        format!("/app/c/{a}/cashier"),
+        format!("/app/c/{a}/cashier?q=1-1"),
+        format!("/app/c/{a}/households/{household}"),
+        format!("/app/c/{a}/takings"),
+        format!("/app/c/{a}/reports/statement?household=1-1-101"),
+    ] {
+        let r = office.get(server.url(&path)).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN, "{path}");
+        assert!(!r.text().await.unwrap().contains("张三"), "{path} shows no household");
+    }
+    for path in [
+        format!("/api/v1/communities/{a}/households"),
+        format!("/api/v1/communities/{a}/households/{household}"),
+        format!("/api/v1/communities/{a}/takings"),
+    ] {
+        let r = client().get(server.url(&path)).bearer_auth(&office_token).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN, "{path}");
+    }
+    for path in ["/app/office".to_string(), format!("/app/c/{a}/reports/collection"), format!("/app/c/{a}/subsidies")] {
+        let r = office.get(server.url(&path)).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{path}");
+    }
+    let home = office.get(server.url("/app")).send().await.unwrap().text().await.unwrap();
+    assert!(!home.contains(&format!("/app/c/{a}/cashier")), "no link to the households");
 }

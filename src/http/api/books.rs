@@ -278,7 +278,7 @@ async fn report<S: AppStore>(
     Query(q): Query<ReportQuery>,
     Signed(caller): Signed,
 ) -> HttpResult<Json<TableOut>> {
-    let scope = app.scope(&caller, id, Act::Read).await?;
+    let scope = app.scope(&caller, id, crate::http::pages::accountant::report_act(&kind)).await?;
     if !REPORTS.iter().any(|(k, _)| *k == kind) {
         return Err(Error::not_found(format!("报表 {kind}")).into());
     }

@@ -86,7 +86,7 @@ async fn households<S: AppStore>(
     Query(s): Query<Search>,
     Signed(caller): Signed,
 ) -> HttpResult<Json<Vec<HouseholdOut>>> {
-    let scope = app.scope(&caller, id, Act::Read).await?;
+    let scope = app.scope(&caller, id, Act::ReadHouseholds).await?;
     let all = app.fees.households(scope.community.id).await?;
     Ok(Json(all.iter().filter(|h| s.q.is_empty() || matches(h, &s.q)).take(200).map(household_out).collect()))
 }
@@ -129,7 +129,7 @@ async fn household<S: AppStore>(
     Path((id, hid)): Path<(i64, i64)>,
     Signed(caller): Signed,
 ) -> HttpResult<Json<HouseholdDetail>> {
-    let scope = app.scope(&caller, id, Act::Read).await?;
+    let scope = app.scope(&caller, id, Act::ReadHouseholds).await?;
     let h = household_of(&app, &scope, hid).await?;
     let bills = app.fees.open_bills(&scope.book, Some(h.id)).await?;
     let payments = app.fees.household_payments(&scope.book, h.id).await?;
@@ -212,7 +212,7 @@ async fn receipt<S: AppStore>(
     Path((id, number)): Path<(i64, i64)>,
     Signed(caller): Signed,
 ) -> HttpResult<Json<Receipt>> {
-    let scope = app.scope(&caller, id, Act::Read).await?;
+    let scope = app.scope(&caller, id, Act::ReadHouseholds).await?;
     Ok(Json(app.fees.receipt(&scope.book, number).await?))
 }
 
@@ -259,7 +259,7 @@ async fn takings<S: AppStore>(
     Query(q): Query<Day>,
     Signed(caller): Signed,
 ) -> HttpResult<Json<DayTakings>> {
-    let scope = app.scope(&caller, id, Act::Read).await?;
+    let scope = app.scope(&caller, id, Act::ReadHouseholds).await?;
     let date = date_or_today("date", q.date.as_deref())?;
     let payments = app.fees.payments_on(&scope.book, date).await?;
     Ok(Json(DayTakings { date: date.to_string(), takings: crate::fees::reports::takings(&payments) }))

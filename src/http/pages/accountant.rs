@@ -516,6 +516,16 @@ pub const REPORTS: [(&str, &str); 11] = [
     ("public-revenue", "公共收益"),
 ];
 
+/// What reading report `kind` needs: a household's own statement (住户对账单) is household
+/// data; every other report is the community's figures.
+pub fn report_act(kind: &str) -> Act {
+    if kind == "statement" {
+        Act::ReadHouseholds
+    } else {
+        Act::Read
+    }
+}
+
 pub async fn report_table<S: AppStore>(app: &App<S>, scope: &Scope, book: &Book, kind: &str, q: &ReportQuery) -> crate::Result<Table> {
     let store = &app.ledger.store;
     let to = q.to.as_deref().filter(|t| !t.is_empty()).map_or(Ok(Period::of_date(today())), |t| {
@@ -556,7 +566,7 @@ async fn report_page<S: AppStore>(
     Query(q): Query<ReportQuery>,
     caller: Caller,
 ) -> HttpResult<Response> {
-    let scope = app.scope(&caller, id, Act::Read).await.page()?;
+    let scope = app.scope(&caller, id, report_act(&kind)).await.page()?;
     let book = book_of(&app, &scope, q.book.as_deref()).await.page()?;
     let title = REPORTS.iter().find(|(k, _)| *k == kind).map(|(_, t)| *t).ok_or_else(|| HttpError::not_found().as_page())?;
     let table = report_table(&app, &scope, &book, &kind, &q).await.page()?;

@@ -85,7 +85,7 @@ async fn search<S: AppStore>(
     Query(query): Query<SearchQuery>,
     caller: Caller,
 ) -> HttpResult<Html<String>> {
-    let scope = app.scope(&caller, id, Act::Read).await.page()?;
+    let scope = app.scope(&caller, id, Act::ReadHouseholds).await.page()?;
     let found: Vec<HouseholdRow> =
         app.fees.households(scope.community.id).await.page()?.into_iter().filter(|h| matches(h, &query.q)).collect();
     let more = found.len() > MAX_FOUND;
@@ -146,7 +146,7 @@ async fn household_view<S: AppStore>(
 }
 
 async fn household<S: AppStore>(State(app): State<App<S>>, Path((id, hid)): Path<(i64, i64)>, caller: Caller) -> HttpResult<Html<String>> {
-    let scope = app.scope(&caller, id, Act::Read).await.page()?;
+    let scope = app.scope(&caller, id, Act::ReadHouseholds).await.page()?;
     let h = household_row(&app, &scope, hid).await?;
     household_view(&app, &caller, &scope, &h, None, None).await
 }
@@ -222,7 +222,7 @@ async fn issue_code<S: AppStore>(
 }
 
 async fn receipt<S: AppStore>(State(app): State<App<S>>, Path((id, number)): Path<(i64, i64)>, caller: Caller) -> HttpResult<Html<String>> {
-    let scope = app.scope(&caller, id, Act::Read).await.page()?;
+    let scope = app.scope(&caller, id, Act::ReadHouseholds).await.page()?;
     let r = app.fees.receipt(&scope.book, number).await.page()?;
     let r = crate::disclosure::with_check(&app.ledger.store, &scope.book, r, &app.public_url).await.page()?;
     let household_id = app.fees.household_by_label(scope.community.id, &r.household).await.page()?.id.0;
@@ -237,7 +237,7 @@ async fn receipt_file<S: AppStore>(
     Path((id, number)): Path<(i64, i64)>,
     caller: Caller,
 ) -> HttpResult<Response> {
-    let scope = app.scope(&caller, id, Act::Read).await.page()?;
+    let scope = app.scope(&caller, id, Act::ReadHouseholds).await.page()?;
     let r = app.fees.receipt(&scope.book, number).await.page()?;
     let new_code = app.new_codes.get(&(id, number));
     let line = match &new_code {
@@ -309,7 +309,7 @@ async fn takings<S: AppStore>(
     Query(q): Query<DayQuery>,
     caller: Caller,
 ) -> HttpResult<Html<String>> {
-    let scope = app.scope(&caller, id, Act::Read).await.page()?;
+    let scope = app.scope(&caller, id, Act::ReadHouseholds).await.page()?;
     let date = super::public::date_or_today("date", q.date.as_deref()).page()?;
     let payments = app.fees.payments_on(&scope.book, date).await.page()?;
     let labels: HashMap<HouseholdId, String> =

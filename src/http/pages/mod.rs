@@ -159,6 +159,7 @@ async fn home<S: AppStore>(State(app): State<App<S>>, caller: Caller) -> HttpRes
     let communities: Vec<Value> =
         app.reachable(&caller).await.page()?.into_iter().map(|(c, _)| minijinja::context! { id => c.id.0, name => c.name }).collect();
     let roles = user.roles.iter().map(|r| r.label()).collect::<Vec<_>>().join("、");
-    let data = minijinja::context! { communities, roles, may_collect => user.may(Act::Collect), may_keep => user.may(Act::Keep) };
+    let data = minijinja::context! { communities, roles, may_collect => user.may(Act::Collect), may_keep => user.may(Act::Keep),
+    may_read_households => user.may(Act::ReadHouseholds) };
     page(&caller, "home.html", "工作台", data)
 }
