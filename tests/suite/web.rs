@@ -800,9 +800,14 @@ async fn a_households_first_receipt_carries_its_access_code() {
     let at = shown.find("<strong class=\"mono\">").unwrap() + "<strong class=\"mono\">".len();
     let code: String = shown[at..].chars().take_while(|c| *c != '<').collect();
     assert_eq!(code.len(), 15, "{receipt}");
+    // Before the day is closed the receipt has no chain link yet: no empty 指纹 row (issue 29
+    // point 9), and its verification code and check page are shown (issue 28).
+    assert!(!receipt.contains("<th>指纹</th>"), "no empty fingerprint row before the day's close");
+    assert!(receipt.contains("id=\"check-code\"") && receipt.contains("verify?r=1&amp;code="), "{receipt}");
     let pdf = cashier.get(server.url(&format!("{receipt_path}/pdf"))).send().await.unwrap().bytes().await.unwrap();
     if let Some(text) = pdf_text(&pdf) {
         assert!(text.contains(&format!("本户查询码：{code}")), "{text}");
+        assert!(text.contains("核验码："), "the receipt prints its verification code: {text}");
     }
     let resident = client();
     let form = resident.get(server.url(&format!("/c/{a}/household"))).send().await.unwrap().text().await.unwrap();
