@@ -50,12 +50,19 @@ pub const STYLE_CSS: &str = include_str!("views/style.css");
 pub static STYLE_PATH: LazyLock<String> =
     LazyLock::new(|| format!("/static/{}/style.css", &hex::encode(Sha256::digest(STYLE_CSS.as_bytes()))[..12]));
 
+pub const BACK_JS: &str = include_str!("views/back.js");
+
+/// "/static/<first 12 hex of the script's SHA-256>/back.js"
+pub static BACK_PATH: LazyLock<String> =
+    LazyLock::new(|| format!("/static/{}/back.js", &hex::encode(Sha256::digest(BACK_JS.as_bytes()))[..12]));
+
 static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
     let mut env = Environment::new();
     for (name, source) in TEMPLATES {
         env.add_template(name, source).expect("templates compile (checked by the unit test)");
     }
     env.add_global("style_path", STYLE_PATH.as_str());
+    env.add_global("back_path", BACK_PATH.as_str());
     env
 });
 
@@ -74,6 +81,11 @@ fn internal(name: &str, e: minijinja::Error) -> HttpError {
 pub fn error_page(status: StatusCode, message: &str, field: Option<&str>) -> String {
     let context = minijinja::context! { title => "出错了", status => status.as_u16(), message, field };
     ENV.get_template("error.html").and_then(|t| t.render(context)).unwrap_or_else(|_| message.to_string())
+}
+
+pub async fn back() -> Response {
+    ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=31536000, immutable")], BACK_JS)
+        .into_response()
 }
 
 pub async fn style() -> Response {

@@ -1291,3 +1291,27 @@ async fn the_finance_office_reads_figures_not_households() {
     let home = office.get(server.url("/app")).send().await.unwrap().text().await.unwrap();
     assert!(!home.contains(&format!("/app/c/{a}/cashier")), "no link to the households");
 }
+
+/// An error page's 返回 works under the site's own Content-Security-Policy: no javascript: link
+/// (which the policy blocks), but a script of the site's own that it allows.
+#[tokio::test]
+async fn an_error_pages_back_link_works_under_the_sites_csp() {
+    let db = fresh_db().await;
+    seed(&db.url).await;
+    let server = Server::start(&db.url);
+    let admin = login(&server, "admin").await;
+    let r = admin.get(server.url("/app/c/9999/cashier")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let csp = r.headers()["content-security-policy"].to_str().unwrap().to_string();
+    assert!(csp.contains("default-src 'self'") && !csp.contains("unsafe-inline"), "{csp}");
+    let page = r.text().await.unwrap();
+    assert!(!page.contains("javascript:"), "a javascript: link is blocked by the policy");
+    assert!(page.contains("data-back") && page.contains("href=\"/app\""), "{page}");
+    let at = page.find("<script src=\"").expect("the back script") + "<script src=\"".len();
+    let src = page[at..].split('"').next().unwrap().replace("&#x2f;", "/");
+    assert!(src.starts_with("/static/") && src.ends_with("/back.js"), "{src}");
+    let js = admin.get(server.url(&src)).send().await.unwrap();
+    assert_eq!(js.status(), StatusCode::OK);
+    assert!(js.headers()["content-type"].to_str().unwrap().starts_with("text/javascript"));
+    assert!(js.text().await.unwrap().contains("history.back()"));
+}

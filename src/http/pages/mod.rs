@@ -35,6 +35,7 @@ pub fn routes<S: AppStore>() -> Router<App<S>> {
     Router::new()
         .route("/", get(index::<S>))
         .route("/static/{version}/style.css", get(views::style))
+        .route("/static/{version}/back.js", get(views::back))
         .route("/app", get(home::<S>))
         .merge(login::routes::<S>())
         .merge(accountant::routes::<S>())
