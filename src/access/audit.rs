@@ -137,3 +137,71 @@ pub fn check_chain(rows: &[ChainedRow], head: (i64, &str)) -> Vec<String> {
     }
     out
 }
+
+/// An audit entry's action as the audit page shows it, in Chinese (the code itself is what the
+/// filter takes and the API returns).
+pub fn action_label(action: &str) -> String {
+    const LABELS: &[(&str, &str)] = &[
+        ("approve.failed", "批准人口令错误"),
+        ("billing.run", "计费"),
+        ("budget", "设定预算"),
+        ("community.street", "设定社区所属街道"),
+        ("day.close", "日结"),
+        ("disclosure.draft", "编制公示草稿"),
+        ("disclosure.publish", "审核发布公示"),
+        ("distribution", "收益分配"),
+        ("distribution_pay", "发放收益分配"),
+        ("expense", "登记支出"),
+        ("expense_pay", "支付应付支出"),
+        ("household.code", "发放住户查询码"),
+        ("households.import", "导入住户"),
+        ("login", "登录"),
+        ("login.failed", "登录失败"),
+        ("login.refused", "登录被拒（尝试过多）"),
+        ("logout", "退出登录"),
+        ("member_roster", "导入成员名册"),
+        ("payment", "收款"),
+        ("period.close", "结账"),
+        ("profit_transfer", "利润上交"),
+        ("public_revenue", "收取公共收益"),
+        ("public_revenue_rule", "设定公共收益分成规则"),
+        ("public_revenue_split", "公共收益分成"),
+        ("public_revenue_use", "公共收益支出"),
+        ("receipt.void", "作废收据"),
+        ("reconcile", "生成对账单"),
+        ("reconciliation_sign", "对账单签字"),
+        ("subsidy_disburse", "登记补贴拨付"),
+        ("subsidy_import", "导入拨付清单"),
+        ("subsidy_program", "新建补贴项目"),
+        ("subsidy_receive", "补贴到账"),
+        ("subsidy_release", "递延收益转入"),
+        ("subsidy_withdraw", "撤回补贴记录"),
+        ("token", "生成 API 令牌"),
+        ("user.add", "新增用户"),
+        ("user.disable", "停用用户"),
+        ("user.grant", "修改用户权限"),
+        ("user.password", "重设密码"),
+        ("voucher.draft", "制单"),
+        ("year_end.draft", "生成年末结转凭证"),
+    ];
+    if let Some((_, label)) = LABELS.iter().find(|(code, _)| *code == action) {
+        return label.to_string();
+    }
+    if let Some(words) = action.strip_prefix("cli.") {
+        return format!("命令行：{}", words.replace('.', " "));
+    }
+    if let Some(act) = action.strip_prefix("voucher.") {
+        return format!("凭证：{act}");
+    }
+    action.to_string()
+}
+
+#[cfg(test)]
+mod label_tests {
+    #[test]
+    fn actions_read_in_chinese() {
+        assert_eq!(super::action_label("period.close"), "结账");
+        assert_eq!(super::action_label("cli.fee.standard"), "命令行：fee standard");
+        assert_eq!(super::action_label("something.new"), "something.new");
+    }
+}

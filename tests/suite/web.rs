@@ -1224,6 +1224,11 @@ async fn the_admins_forms_change_the_user_they_name() {
     });
     assert!(changed.has(Role::Accountant) && changed.has(Role::Reviewer), "the named user got the roles");
     assert!(admin_user.has(Role::Admin) && !admin_user.has(Role::Reviewer), "the admin is unchanged");
+    let audit = admin.get(server.url("/app/admin/audit")).send().await.unwrap().text().await.unwrap();
+    assert!(
+        audit.contains("时间（北京时间）") && audit.contains("修改用户权限") && audit.contains("accountant_a"),
+        "the audit log reads in Chinese"
+    );
 
     let users = admin.get(server.url("/app/admin/users")).send().await.unwrap().text().await.unwrap();
     assert!(users.contains("<option value=\"\" selected disabled>请选择角色</option>"), "no role is chosen by default");
