@@ -63,6 +63,11 @@ static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
     }
     env.add_global("style_path", STYLE_PATH.as_str());
     env.add_global("back_path", BACK_PATH.as_str());
+    // "1234.56" (a Fen as serialised) → "1,234.56": figures read with thousands separators.
+    env.add_filter("money", |v: String| match crate::domain::money::Fen::parse(&v) {
+        Ok(fen) => crate::report::table::money_grouped(fen.0),
+        Err(_) => v,
+    });
     env
 });
 
@@ -104,5 +109,20 @@ mod tests {
         }
         let page = error_page(StatusCode::NOT_FOUND, "<script>alert(1)</script>", None);
         assert!(page.contains("&lt;script&gt;") && !page.contains("<script>alert"));
+    }
+
+    #[test]
+    fn a_residents_figures_carry_thousands_separators() {
+        let bill =
+            minijinja::context! { period => "2025-01", fee_item => "物业服务费", amount => "1234.50", paid => "0.00", open => "1234.50" };
+        let payment = minijinja::context! { paid_on => "2025-01-20", receipt => "No.000001", method => "现金", amount => "12345.60", voided => false };
+        let statement = minijinja::context! {
+            household => "1-1-101", owner_name => "张三", open => "1234.50", prepaid => "12345.60", as_of => "2025-01-31",
+            bills => vec![bill], payments => vec![payment],
+        };
+        let page = render("resident.html", minijinja::context! { community => minijinja::context! { id => 1, name => "甲" }, statement })
+            .unwrap()
+            .0;
+        assert!(page.contains("1,234.50") && page.contains("12,345.60") && !page.contains("1234.50"), "{page}");
     }
 }

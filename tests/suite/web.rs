@@ -1320,3 +1320,28 @@ async fn an_error_pages_back_link_works_under_the_sites_csp() {
     assert!(js.headers()["content-type"].to_str().unwrap().starts_with("text/javascript"));
     assert!(js.text().await.unwrap().contains("history.back()"));
 }
+
+/// A resident who types a wrong code is told where a code comes from.
+#[tokio::test]
+async fn a_wrong_code_says_where_to_get_one() {
+    let db = fresh_db().await;
+    let (a, _, _) = seed(&db.url).await;
+    let server = Server::start(&db.url);
+    let resident = client();
+    for path in [format!("/c/{a}/household"), format!("/c/{a}/members")] {
+        let form = resident.get(server.url(&path)).send().await.unwrap().text().await.unwrap();
+        let csrf = csrf_of(&form);
+        let r = resident
+            .post(server.url(&path))
+            .form(&[("csrf", csrf.as_str()), ("household", "1-1-101"), ("code", "AAA-AAA-AAA-AAA")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "{path}");
+        let page = r.text().await.unwrap();
+        assert!(
+            page.contains("门牌号或查询码不正确") && page.contains("收据和催缴通知单上") && page.contains("收费处领取"),
+            "{path}: {page}"
+        );
+    }
+}

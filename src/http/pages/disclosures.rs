@@ -309,7 +309,7 @@ async fn members_page<S: AppStore>(
     let label = form.get("household").trim().to_string();
     let caller = Caller { csrf: Some(token.clone()), ..caller };
     let Some(household) = super::public::household_by_code(&app, &scope, &caller, &label, form.get("code")).await? else {
-        let data = minijinja::context! { community => community_value(&scope), csrf => token, household => label, message => "门牌号或查询码不正确" };
+        let data = minijinja::context! { community => community_value(&scope), csrf => token, household => label, message => super::public::WRONG_CODE };
         return page_with(StatusCode::UNAUTHORIZED, &caller, "members.html", "集体收益分配", data);
     };
     let books = publish::pack_books(&app.ledger.store, scope.community.id).await.page()?;

@@ -133,6 +133,9 @@ async fn code_form<S: AppStore>(
     })
 }
 
+/// What a resident is told when the room or the code is wrong, and where a code comes from.
+pub const WRONG_CODE: &str = "门牌号或查询码不正确。查询码印在本户的收据和催缴通知单上；没有或遗失的，请到物业服务中心收费处领取。";
+
 /// The household of `label` when `code` is its access code, under the limits: a wrong code, a
 /// code of another household and an unknown room give the same None and each counts against
 /// the household and the address; a blocked caller gets 429 before anything is read.
@@ -183,11 +186,17 @@ async fn household_page<S: AppStore>(
     let caller = Caller { csrf: Some(token.clone()), ..caller };
     let Some(household) = household_by_code(&app, &scope, &caller, &label, form.get("code")).await? else {
         let data = minijinja::context! {
-            community => community_value(&scope), csrf => token, household => label, message => "门牌号或查询码不正确",
+            community => community_value(&scope), csrf => token, household => label, message => WRONG_CODE,
         };
         return page_with(StatusCode::UNAUTHORIZED, &caller, "resident.html", "本户账单", data);
     };
-    let statement = household_statement(&app.ledger.store, &scope.book, &household, today()).await.page()?;
+    let mut statement = household_statement(&app.ledger.store, &scope.book, &household, today()).await.page()?;
+    // On a resident's phone: what is still owed first (oldest first), then the settled bills,
+    // newest first; payments newest first, as every page lists them.
+    statement.bills.sort_by(|a, b| {
+        (a.open.0 == 0).cmp(&(b.open.0 == 0)).then_with(|| if a.open.0 > 0 { a.period.cmp(&b.period) } else { b.period.cmp(&a.period) })
+    });
+    statement.payments.sort_by(|a, b| b.paid_on.cmp(&a.paid_on).then_with(|| b.receipt.cmp(&a.receipt)));
     let data = minijinja::context! { community => community_value(&scope), statement };
     Ok(page(&caller, "resident.html", "本户账单", data)?.into_response())
 }
