@@ -652,7 +652,7 @@ async fn pay<S: DisclosureStore + AccessStore>(fees: &Fees<S>, access: &Access<S
     } else {
         print_out(&(receipt_text(&receipt) + &line.text().map(|l| l + "\n").unwrap_or_default()));
     }
-    write_receipt_pdf(fees.store(), book, receipt, &args.pdf, line).await
+    write_receipt_pdf(&receipt, &args.pdf, line)
 }
 
 /// The receipt's paper and file, checked before anything is recorded.
@@ -661,14 +661,10 @@ fn receipt_paper(args: &PdfArgs) -> Result<Paper> {
     Paper::parse(&args.paper).ok_or_else(|| Error::invalid("--paper", format!("“{}”须为 A5 或 A4", args.paper)))
 }
 
-/// Writes the receipt's PDF, with its verification code and the QR code of its check page.
-async fn write_receipt_pdf<S: DisclosureStore>(store: &S, book: &Book, receipt: Receipt, args: &PdfArgs, code: CodeLine<'_>) -> Result<()> {
+/// Writes the receipt's PDF (its verification code and check page already on it).
+fn write_receipt_pdf(receipt: &Receipt, args: &PdfArgs, code: CodeLine<'_>) -> Result<()> {
     let Some(path) = &args.out else { return Ok(()) };
-    let receipt = match receipt.check {
-        Some(_) => receipt,
-        None => crate::disclosure::with_check(store, book, receipt, &args.public_url).await?,
-    };
-    super::write_file("--out", path, &receipt_pdf(&receipt, receipt_paper(args)?, code)?)?;
+    super::write_file("--out", path, &receipt_pdf(receipt, receipt_paper(args)?, code)?)?;
     eprintln!("收据 PDF 已写入 {}", path.display());
     Ok(())
 }
@@ -689,7 +685,7 @@ async fn receipts<S: DisclosureStore + AccessStore>(fees: &Fees<S>, access: &Acc
                 }
                 None => None,
             };
-            write_receipt_pdf(fees.store(), book, receipt, pdf, code.as_deref().map_or(CodeLine::Issued, CodeLine::New)).await
+            write_receipt_pdf(&receipt, pdf, code.as_deref().map_or(CodeLine::Issued, CodeLine::New))
         }
         ReceiptCommand::Void { number, reason, approver, date, .. } => {
             let receipt = fees.void_receipt(book, *number, reason, approver, parse_date("--date", date)?).await?;

@@ -113,20 +113,33 @@ pub struct Disclosure {
 /// Loads and checks one definition. `has` says which accounts the book keeps (for a row's
 /// `requires`).
 pub fn load(id: &str, has: &dyn Fn(&str) -> bool) -> Result<Disclosure> {
+    definition(id)?.checked(has)
+}
+
+/// One definition as written, its tables not yet checked: which book it reads and for which
+/// periods, before the book's accounts are known.
+pub fn definition(id: &str) -> Result<DisclosureDef> {
     let (_, text) = DEFINITIONS.iter().find(|(d, _)| *d == id).ok_or_else(|| Error::not_found(format!("公示定义“{id}”")))?;
-    parse(text, has)
+    toml::from_str(text).map_err(|e| Error::invalid(format!("公示定义 {id}"), e.to_string()))
 }
 
 /// Parses and checks a definition's text (a file of `reports/disclosures/`).
 pub fn parse(text: &str, has: &dyn Fn(&str) -> bool) -> Result<Disclosure> {
     let def: DisclosureDef = toml::from_str(text).map_err(|e| Error::invalid("公示定义", e.to_string()))?;
-    let chart = crate::ledger::chart::load(def.book.chart())?;
-    let tables = def
-        .tables
-        .iter()
-        .map(|t| Table::load(t.clone(), Some(chart), has).map_err(|e| Error::invalid(format!("公示定义 {}", def.id), e.to_string())))
-        .collect::<Result<Vec<_>>>()?;
-    Ok(Disclosure { def, tables })
+    def.checked(has)
+}
+
+impl DisclosureDef {
+    /// The definition with its tables parsed and checked against its chart template.
+    pub fn checked(self, has: &dyn Fn(&str) -> bool) -> Result<Disclosure> {
+        let chart = crate::ledger::chart::load(self.book.chart())?;
+        let tables = self
+            .tables
+            .iter()
+            .map(|t| Table::load(t.clone(), Some(chart), has).map_err(|e| Error::invalid(format!("公示定义 {}", self.id), e.to_string())))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Disclosure { def: self, tables })
+    }
 }
 
 pub fn ids() -> impl Iterator<Item = &'static str> {

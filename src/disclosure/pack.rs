@@ -4,7 +4,7 @@
 //! and the cut-off alone, so `verify` recomputes a published pack and compares it figure by
 //! figure.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -19,7 +19,7 @@ use crate::ledger::account::AccountCode;
 use crate::ledger::store::{CommunityRow, LedgerTx};
 use crate::ledger::voucher::PeriodStatus;
 use crate::ledger::Book;
-use crate::report::engine::{Inputs, RangeData, TableOut};
+use crate::report::engine::{Inputs, TableOut};
 use crate::report::facts::Facts;
 use crate::report::Balances;
 
@@ -156,36 +156,37 @@ pub async fn build<S: DisclosureStore>(
     let span = period.span;
     let mut loaded = Vec::new();
     for id in definition::ids() {
-        let probe = definition::load(id, &|_| true)?;
-        if !probe.def.periods.contains(&period.kind) {
+        let def = definition::definition(id)?;
+        if !def.periods.contains(&period.kind) {
             continue;
         }
-        let Some(book) = books.of(probe.def.book) else { continue };
+        let Some(book) = books.of(def.book) else { continue };
         let has = |code: &str| AccountCode::parse(code).is_some_and(|c| book.chart.contains_key(&c));
-        loaded.push((definition::load(id, &has)?, book));
+        loaded.push((def.checked(&has)?, book));
     }
+    // Each book's balances, read once: the company's also give the spending facts.
+    let company_balances = Balances::load(store, &books.company).await?;
+    let collective_balances = match &books.collective {
+        Some(book) if loaded.iter().any(|(d, _)| d.def.book == BookKind::Collective) => Some(Balances::load(store, book).await?),
+        _ => None,
+    };
     let detail_from = loaded.iter().flat_map(|(d, _)| d.tables.iter().filter_map(|t| t.fee_detail_from(span))).min();
-    let facts = gather(store, &Books { company: &books.company, collective: books.collective.as_ref() }, span, detail_from, as_of).await?;
-    let mut balances: HashMap<BookKind, Balances> = HashMap::new();
+    let books_read = Books { company: &books.company, collective: books.collective.as_ref() };
+    let facts = gather(store, &books_read, &company_balances, span, detail_from, as_of).await?;
     let mut disclosures = Vec::new();
     let mut has_movement = facts_in_span(&facts, span.from, span.to);
     for (loaded, book) in loaded {
-        if let std::collections::hash_map::Entry::Vacant(e) = balances.entry(loaded.def.book) {
-            e.insert(Balances::load(store, book).await?);
-        }
-        let book_balances = &balances[&loaded.def.book];
+        let balances = match loaded.def.book {
+            BookKind::Company => &company_balances,
+            BookKind::Collective => collective_balances.as_ref().ok_or_else(|| Error::not_found("集体经济组织的账套"))?,
+        };
         let mut tables = Vec::new();
         for table in &loaded.tables {
-            let mut ranges = HashMap::new();
-            for (from, to) in table.ranges(span) {
-                let cash_flows =
-                    if table.uses_cash_flows() { Some(crate::ledger::cash_flow::flows(store, book, from, to).await?) } else { None };
-                let totals = book_balances.totals(book, from, to);
-                if (span.from..=span.to).contains(&to) && totals.values().any(|t| t.debit_fen != 0 || t.credit_fen != 0) {
-                    has_movement = true;
-                }
-                ranges.insert((from, to), RangeData { totals, cash_flows });
-            }
+            let ranges = crate::report::statement::range_data(store, book, balances, table, span).await?;
+            // A period with no movement in any account and no fact has nothing to disclose.
+            has_movement |= ranges
+                .iter()
+                .any(|((_, to), r)| (span.from..=span.to).contains(to) && r.totals.values().any(|t| t.debit_fen != 0 || t.credit_fen != 0));
             tables.push(table.evaluate(&Inputs { span, chart: Some(&book.chart), ranges: &ranges, facts: &facts })?);
         }
         let mut out = DisclosureOut {
@@ -247,27 +248,16 @@ fn facts_in_span(facts: &Facts, from: Period, to: Period) -> bool {
 /// head while it is open.
 async fn head_at<S: DisclosureStore>(store: &S, book: &Book, period: Period) -> Result<Head> {
     let mut tx = store.read().await?;
-    let row = tx.periods(book.key()).await?.into_iter().find(|p| p.period == period);
+    let closed = tx.periods(book.key()).await?.into_iter().find(|p| p.period == period && p.status == PeriodStatus::Closed);
+    let head =
+        |closed, chain_len, chain_head| Head { book: book.row.code.clone(), name: book.row.name.clone(), closed, chain_len, chain_head };
+    if let Some(p) = closed {
+        return Ok(head(true, p.chain_len_at_close.unwrap_or(0), p.chain_head_at_close.unwrap_or_default()));
+    }
+    // Only an open period (a draft's) needs the book's current head.
     let current = tx.books(book.row.community_id).await?.into_iter().find(|b| b.id == book.row.id);
-    drop(tx);
     let current = current.ok_or_else(|| Error::not_found(format!("账套 {}", book.row.code)))?;
-    let closed = row.as_ref().filter(|p| p.status == PeriodStatus::Closed);
-    Ok(match closed {
-        Some(p) => Head {
-            book: book.row.code.clone(),
-            name: book.row.name.clone(),
-            closed: true,
-            chain_len: p.chain_len_at_close.unwrap_or(0),
-            chain_head: p.chain_head_at_close.clone().unwrap_or_default(),
-        },
-        None => Head {
-            book: book.row.code.clone(),
-            name: book.row.name.clone(),
-            closed: false,
-            chain_len: current.chain_len,
-            chain_head: current.chain_head,
-        },
-    })
+    Ok(head(false, current.chain_len, current.chain_head))
 }
 
 /// Where two contents' figures differ: "物业费收缴情况 / 收缴率（按楼栋） / 3号楼 / 当期实收：1,234.00 → 1,230.00".

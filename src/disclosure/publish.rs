@@ -41,10 +41,7 @@ pub async fn draft<S: DisclosureStore>(
     reason: &str,
     user: &str,
 ) -> Result<(i64, Content)> {
-    crate::domain::limits::check_text(reason, 300).map_err(|e| Error::invalid("更正原因", e))?;
-    let books = pack_books(store, community.id).await?;
-    let content = build(store, community, &books, period, Utc::now()).await?;
-    let row = draft_row(&content, reason, user)?;
+    let (content, row) = drafted(store, community, period, reason, user).await?;
     let mut tx = store.begin().await?;
     let id = tx.insert_draft(community.id, &row).await?;
     tx.commit().await?;
@@ -63,10 +60,37 @@ struct Plan {
     changes: Vec<String>,
 }
 
+/// The period's figures taken from the books now, and the draft row that keeps them.
+async fn drafted<S: DisclosureStore>(
+    store: &S,
+    community: &CommunityRow,
+    period: &DisclosurePeriod,
+    reason: &str,
+    user: &str,
+) -> Result<(Content, DraftRow)> {
+    crate::domain::limits::check_text(reason, 300).map_err(|e| Error::invalid("更正原因", e))?;
+    let books = pack_books(store, community.id).await?;
+    let content = build(store, community, &books, period, Utc::now()).await?;
+    let row = draft_row(&content, reason, user)?;
+    Ok((content, row))
+}
+
+/// Refuses a stored draft whose books changed after its figures were taken.
+async fn unchanged_since<S: DisclosureStore>(store: &S, community: &CommunityRow, content: &Content) -> Result<()> {
+    let period = DisclosurePeriod::parse(&content.period).ok_or_else(|| Error::invalid("公示期间", content.period.clone()))?;
+    let books = pack_books(store, community.id).await?;
+    let now = build(store, community, &books, &period, content.as_of).await?;
+    let moved = pack::differences(content, &now);
+    if !moved.is_empty() {
+        return Err(Error::Conflict(format!("草稿编制后账簿已变动（{}），请重新编制草稿", moved.join("；"))));
+    }
+    Ok(())
+}
+
 /// The refusals of publishing, in one place for a stored draft and for `disclose --publish`:
-/// its drafter as approver, a period whose books are not closed, books changed since the
-/// figures were taken, a second version without a reason, and a correction that changes
-/// nothing.
+/// its drafter as approver, a period whose books are not closed, a second version without a
+/// reason, and a correction that changes nothing. (A stored draft is also checked against the
+/// books, `unchanged_since`.)
 async fn plan<S: DisclosureStore>(
     store: &S,
     community: &CommunityRow,
@@ -80,13 +104,6 @@ async fn plan<S: DisclosureStore>(
     }
     if let Some(open) = content.heads.iter().find(|h| !h.closed) {
         return Err(Error::invalid("公示期间", format!("账簿 {} 的 {} 尚未结账，结账后才能发布公示", open.book, content.to)));
-    }
-    let period = DisclosurePeriod::parse(&content.period).ok_or_else(|| Error::invalid("公示期间", content.period.clone()))?;
-    let books = pack_books(store, community.id).await?;
-    let now = build(store, community, &books, &period, content.as_of).await?;
-    let moved = pack::differences(content, &now);
-    if !moved.is_empty() {
-        return Err(Error::Conflict(format!("草稿编制后账簿已变动（{}），请重新编制草稿", moved.join("；"))));
     }
     let published = store.read().await?.publications(community.id).await?;
     match published.iter().filter(|p| p.period == content.period).max_by_key(|p| p.version) {
@@ -108,6 +125,7 @@ pub async fn publish<S: DisclosureStore>(store: &S, community: &CommunityRow, dr
     let draft = store.read().await?.draft(community.id, draft_id).await?.ok_or_else(|| Error::not_found(format!("公示草稿 {draft_id}")))?;
     let content = content_of(&draft)?;
     let plan = plan(store, community, &content, &draft.drafted_by, &draft.reason, approver).await?;
+    unchanged_since(store, community, &content).await?;
     let mut tx = store.begin().await?;
     let row = record(&mut tx, community, &content, &draft, approver, plan).await?;
     tx.commit().await?;
@@ -124,10 +142,8 @@ pub async fn draft_and_publish<S: DisclosureStore>(
     user: &str,
     approver: &str,
 ) -> Result<PublicationRow> {
-    crate::domain::limits::check_text(reason, 300).map_err(|e| Error::invalid("更正原因", e))?;
-    let books = pack_books(store, community.id).await?;
-    let content = build(store, community, &books, period, Utc::now()).await?;
-    let mut draft = draft_row(&content, reason, user)?;
+    // The figures were just taken from the books, so they need no second reading.
+    let (content, mut draft) = drafted(store, community, period, reason, user).await?;
     let plan = plan(store, community, &content, user, reason, approver).await?;
     let mut tx = store.begin().await?;
     draft.id = tx.insert_draft(community.id, &draft).await?;
@@ -252,9 +268,7 @@ pub async fn verify<S: DisclosureStore>(store: &S, community: &CommunityRow, fai
     for p in &published {
         let pack = published_pack(store, community.id, p, "").await?;
         let label = format!("公示 {} 第 {} 版", p.period, p.version);
-        if pack::fingerprint(&pack.content) != p.fingerprint {
-            fail(4, format!("{label}：内容与发布时的指纹不符，已被改动"));
-        }
+        // check_pack also compares the content with the fingerprint recorded at publication.
         for finding in check_pack(&pack) {
             fail(4, format!("{label}：{finding}"));
         }
@@ -271,12 +285,10 @@ pub async fn verify<S: DisclosureStore>(store: &S, community: &CommunityRow, fai
             fail(4, format!("{label}：街道财政所的见证记录中没有这一版（或指纹不同）"));
         }
     }
-    let mut prev = GENESIS.to_string();
-    for (i, w) in witnessed.iter().enumerate() {
-        if w.seq != i as i64 + 1 || w.prev_hash != prev || witness_hash(w) != w.hash {
+    for (w, holds) in witnessed.iter().zip(links_hold(&witnessed)) {
+        if !holds {
             fail(4, format!("街道财政所见证记录第 {} 条（{} 第 {} 版）与链不符：记录被删改", w.seq, w.period, w.version));
         }
-        prev = w.hash.clone();
         if !published.iter().any(|p| p.period == w.period && p.version == w.version) {
             fail(4, format!("见证记录 {} 第 {} 版在公示中已不存在：公示被删除", w.period, w.version));
         }
@@ -287,6 +299,21 @@ pub async fn verify<S: DisclosureStore>(store: &S, community: &CommunityRow, fai
         }
     }
     Ok(())
+}
+
+/// For each witness record in order, whether it holds its place in the chain: numbered one
+/// after the last, naming the last's hash, and its own hash over its fields.
+pub fn links_hold(records: &[WitnessRow]) -> Vec<bool> {
+    let mut prev = GENESIS;
+    records
+        .iter()
+        .enumerate()
+        .map(|(i, w)| {
+            let holds = w.seq == i as i64 + 1 && w.prev_hash == prev && witness_hash(w) == w.hash;
+            prev = &w.hash;
+            holds
+        })
+        .collect()
 }
 
 /// A witness record's heads as anchors (`ledger::anchor`), for `verify` and `verify --anchor`.

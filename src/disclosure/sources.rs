@@ -243,6 +243,7 @@ pub struct Books<'a> {
 pub async fn gather<S: crate::disclosure::store::DisclosureStore>(
     store: &S,
     books: &Books<'_>,
+    company_balances: &crate::report::Balances,
     span: Span,
     detail_from: Option<Period>,
     as_of: DateTime<Utc>,
@@ -264,7 +265,7 @@ pub async fn gather<S: crate::disclosure::store::DisclosureStore>(
     }
     drop(tx);
     let mut facts = Facts::default();
-    spending_facts(store, books.company, span, &mut facts).await?;
+    booked_spending(books.company, company_balances, span, &mut facts);
     // 明码标价: the standards in force on the period's last day.
     let last_day = span.to.last_day();
     for s in standards.iter().filter(|s| s.valid_from <= last_day && s.valid_until.is_none_or(|u| u > last_day)) {
@@ -344,16 +345,10 @@ fn push_fee(facts: &mut Facts, measure: &'static str, fact: Fact) {
 /// Spending by service category as the books have it: each category's own cost account, month
 /// by month, carry-forward vouchers left out (as 预算执行 reads it), so what a disclosure
 /// shows is what was booked, whether through an expense or a voucher entered by hand.
-async fn spending_facts<S: crate::ledger::store::LedgerStore>(
-    store: &S,
-    book: &crate::ledger::Book,
-    span: Span,
-    facts: &mut Facts,
-) -> Result<()> {
+fn booked_spending(book: &crate::ledger::Book, balances: &crate::report::Balances, span: Span, facts: &mut Facts) {
     if book.row.chart != "small_enterprise" {
-        return Ok(());
+        return;
     }
-    let balances = crate::report::Balances::load(store, book).await?;
     for month in book.start_period().through(span.to) {
         let totals = balances.totals(book, month, month);
         for category in Category::ALL {
@@ -367,7 +362,6 @@ async fn spending_facts<S: crate::ledger::store::LedgerStore>(
             }
         }
     }
-    Ok(())
 }
 
 /// The state of a program's latest reconciliation at the cut-off, as the disclosure prints it.

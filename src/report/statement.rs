@@ -181,9 +181,15 @@ impl Statement {
     }
 }
 
-/// The account totals (and cash flows, when asked) of each range a table reads.
-pub async fn range_data<S: LedgerStore>(store: &S, book: &Book, table: &Table, span: Span) -> Result<HashMap<(Period, Period), RangeData>> {
-    let balances = Balances::load(store, book).await?;
+/// The account totals (and cash flows, when asked) of each range a table reads, from the
+/// book's balances read once by the caller.
+pub async fn range_data<S: LedgerStore>(
+    store: &S,
+    book: &Book,
+    balances: &Balances,
+    table: &Table,
+    span: Span,
+) -> Result<HashMap<(Period, Period), RangeData>> {
     let mut out = HashMap::new();
     for (from, to) in table.ranges(span) {
         let cash_flows = if table.uses_cash_flows() { Some(cash_flow::flows(store, book, from, to).await?) } else { None };
@@ -201,7 +207,7 @@ pub async fn statement<S: LedgerStore>(store: &S, book: &Book, id: &str, report:
     let has = |code: &str| AccountCode::parse(code).is_some_and(|c| book.chart.contains_key(&c));
     let table = def.table(&has)?;
     let span = Span::month(report);
-    let ranges = range_data(store, book, &table, span).await?;
+    let ranges = range_data(store, book, &Balances::load(store, book).await?, &table, span).await?;
     let facts = Facts::default();
     let out = table.evaluate(&Inputs { span, chart: Some(&book.chart), ranges: &ranges, facts: &facts })?;
     let rows = out

@@ -96,10 +96,7 @@ async fn witnessed<S: AppStore>(app: &App<S>, communities: &[crate::ledger::stor
     let mut out = Vec::new();
     for c in communities {
         let records = app.ledger.store.read().await?.witness_records(c.id).await?;
-        let mut prev = String::new();
-        for w in &records {
-            let linked = (w.seq == 1 || w.prev_hash == prev) && crate::disclosure::publish::witness_hash(w) == w.hash;
-            prev = w.hash.clone();
+        for (w, linked) in records.iter().zip(crate::disclosure::publish::links_hold(&records)) {
             let heads: Vec<crate::disclosure::pack::Head> = serde_json::from_str(&w.heads).unwrap_or_default();
             let heads: Vec<String> = heads
                 .iter()
