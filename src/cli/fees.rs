@@ -726,7 +726,7 @@ pub fn receipt_text(r: &Receipt) -> String {
     out += &format!("{}\n交款住户：{}（{}）    日期：{}    方式：{}\n", r.book, r.household, r.owner_name, r.paid_on, r.method);
     out += &format!("金额：¥{}    大写：{}\n", r.amount, r.amount_in_words);
     for s in &r.settled {
-        out += &format!("  收 {} {} {}\n", s.period, s.fee_item, s.amount);
+        out += &format!("  收 {}{} {} {}\n", s.period, if s.part { " 部分" } else { "" }, s.fee_item, s.amount);
     }
     if r.prepaid.0 > 0 {
         out += &format!("  预收（抵以后月份）{}\n", r.prepaid);

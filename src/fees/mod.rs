@@ -165,6 +165,8 @@ pub struct SettledBill {
     pub period: String,
     pub fee_item: String,
     pub amount: Fen,
+    /// True when the receipt paid part of the month's bill, not the whole ("2023-04 部分 62.27").
+    pub part: bool,
 }
 
 /// 收据: what a payment printed, and returns again when the same idempotency key comes back.

@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 use crate::fees::rules::{allocate_oldest_first, OpenBill};
 use crate::fees::settle::{write_settlements, Settlement};
 use crate::fees::store::FeesStore;
-use crate::fees::store::{AllocationRow, FeesTx, HouseholdRow, NewPayment, OpenBillRow, PaymentRow};
+use crate::fees::store::{AllocationRow, FeesTx, HouseholdRow, NewPayment, OpenBillRow, PaymentRow, PrepaymentRow};
 use crate::fees::{fee_accounts, household_label, receipt_label, Fees, Method, PaymentRequest, Receipt, SettledBill, SYSTEM_MAKER};
 use crate::ledger::account::{AccountCode, FeeAccounts};
 use crate::ledger::daily::{extend_system_draft, start_system_draft};
@@ -208,8 +208,18 @@ struct Planned<'r, 'a> {
     req: &'r PaymentRequest<'a>,
     key: &'r str,
     household: HouseholdRow,
+    /// What the household's prepayments settle first, before the payment's money.
+    applied: Vec<Applied>,
     settle: Vec<(OpenBillRow, Fen)>,
     forward: BTreeMap<Period, Vec<(OpenBillRow, Fen)>>,
+}
+
+/// A bill a household's earlier prepayment (预收) settles when it next pays.
+struct Applied {
+    bill: OpenBillRow,
+    fen: Fen,
+    payment_id: i64,
+    receipt_number: i64,
 }
 
 impl Planned<'_, '_> {
@@ -250,18 +260,24 @@ async fn record_payments_in<T: FeesTx + LedgerTx + crate::store::Tx>(
     for bill in tx.open_bills_of(book.key(), &ids).await? {
         open.entry(bill.household_id).or_default().push(bill);
     }
+    let mut held: HashMap<HouseholdId, Vec<PrepaymentRow>> = HashMap::new();
+    for p in tx.prepayments_of(book.key(), &ids).await? {
+        held.entry(p.household_id).or_default().push(p);
+    }
     // The open months only when some payment may settle a later month's bill.
-    let may_forward = reqs.iter().any(|(r, _)| {
-        r.bill_ids.is_none() && open.get(&r.household_id).is_some_and(|bills| bills.iter().any(|b| b.period > Period::of_date(r.paid_on)))
-    });
+    let may_forward = reqs
+        .iter()
+        .any(|(r, _)| open.get(&r.household_id).is_some_and(|bills| bills.iter().any(|b| b.period > Period::of_date(r.paid_on))));
     let open_periods = if may_forward { open_periods(tx, book).await? } else { Vec::new() };
     let mut planned = Vec::with_capacity(reqs.len());
     for (req, key) in reqs {
         let household =
             households.get(&req.household_id).cloned().ok_or_else(|| Error::not_found(format!("住户 #{}", req.household_id)))?;
         let bills = open.entry(household.id).or_default();
-        let p = plan(req, key, household, bills, &open_periods)?;
-        take_settled(bills, p.settle.iter().chain(p.forward.values().flatten()));
+        let applied = apply_held(bills, held.entry(household.id).or_default(), req.paid_on);
+        take_settled(bills, applied.iter().map(|a| (a.bill.id, a.fen)));
+        let p = plan(req, key, household, applied, bills, &open_periods)?;
+        take_settled(bills, p.settle.iter().chain(p.forward.values().flatten()).map(|(b, f)| (b.id, *f)));
         planned.push(p);
     }
 
@@ -296,6 +312,13 @@ async fn record_payments_in<T: FeesTx + LedgerTx + crate::store::Tx>(
         }
         forward_drafts.push(by_month);
     }
+    let mut applied_drafts: Vec<Option<i64>> = Vec::with_capacity(planned.len());
+    for p in &planned {
+        applied_drafts.push(match applied_input(&accounts, p) {
+            Some(input) => Some(start_system_draft(tx, book, &input, VoucherKind::Normal, None).await?),
+            None => None,
+        });
+    }
     let now = Utc::now();
     let new: Vec<NewPayment<'_>> = planned
         .iter()
@@ -323,6 +346,23 @@ async fn record_payments_in<T: FeesTx + LedgerTx + crate::store::Tx>(
     // Allocations at payment are dated in its month and written with its voucher; those of
     // later bills on their own month, with that month's voucher (after the payment's own).
     let mut settlements = Vec::new();
+    for (p, applied_voucher) in planned.iter().zip(&applied_drafts) {
+        let paid_in = Period::of_date(p.req.paid_on);
+        settlements.extend(p.applied.iter().map(|a| Settlement {
+            allocation: AllocationRow {
+                bill_id: a.bill.id,
+                payment_id: Some(a.payment_id),
+                waiver_id: None,
+                void_id: None,
+                amount_fen: a.fen.0,
+                period: paid_in,
+                reversal_id: None,
+            },
+            building: p.household.building.clone(),
+            bill_period: a.bill.period,
+            voucher_id: applied_voucher.expect("a payment that applies a prepayment has its voucher"),
+        }));
+    }
     for ((p, row), forward_voucher) in planned.iter().zip(&new).zip(&forward_drafts) {
         let at_payment = p.settle.iter().map(|(bill, fen)| (bill, *fen, Period::of_date(p.req.paid_on), row.voucher_id));
         let later = p.forward.values().flatten().map(|(bill, fen)| (bill, *fen, bill.period, forward_voucher[&bill.period]));
@@ -355,6 +395,7 @@ fn plan<'r, 'a>(
     req: &'r PaymentRequest<'a>,
     key: &'r str,
     household: HouseholdRow,
+    applied: Vec<Applied>,
     open: &[OpenBillRow],
     open_periods: &[Period],
 ) -> Result<Planned<'r, 'a>> {
@@ -362,7 +403,7 @@ fn plan<'r, 'a>(
     let settle: Vec<(OpenBillRow, Fen)> = settlement(open, req, &household, paid_in)?.into_iter().map(|(b, f)| (b.clone(), f)).collect();
     let left_fen = req.amount.0 - settle.iter().map(|(_, f)| f.0).sum::<i64>();
     let mut forward: BTreeMap<Period, Vec<(OpenBillRow, Fen)>> = BTreeMap::new();
-    if req.bill_ids.is_none() && left_fen > 0 {
+    if left_fen > 0 {
         let later: Vec<OpenBill> = open
             .iter()
             .filter(|b| b.period > paid_in && open_periods.contains(&b.period))
@@ -373,14 +414,60 @@ fn plan<'r, 'a>(
             forward.entry(bill.period).or_default().push((bill.clone(), fen));
         }
     }
-    Ok(Planned { req, key, household, settle, forward })
+    Ok(Planned { req, key, household, applied, settle, forward })
 }
 
-/// Takes what a planned payment settles off the open bills, so the next payment of the same
-/// household in the batch plans on what is left.
-fn take_settled<'b>(open: &mut Vec<OpenBillRow>, settled: impl IntoIterator<Item = &'b (OpenBillRow, Fen)>) {
-    for (bill, fen) in settled {
-        if let Some(b) = open.iter_mut().find(|b| b.id == bill.id) {
+/// What the household's prepayments (预收) settle of its bills billed by `paid_on`, oldest
+/// first, before a payment's money does (pure): only prepayments made by that day, each
+/// taken down by what it settles. A household does not pay again for a month its own
+/// prepayment covers.
+fn apply_held(open: &[OpenBillRow], held: &mut [PrepaymentRow], paid_on: NaiveDate) -> Vec<Applied> {
+    let paid_in = Period::of_date(paid_on);
+    let mut left: Vec<OpenBill> = open
+        .iter()
+        .filter(|b| b.period <= paid_in)
+        .map(|b| OpenBill { bill_id: b.id, period: b.period, fee_item_id: b.fee_item_id, open_fen: b.open_fen })
+        .collect();
+    let mut out = Vec::new();
+    for p in held.iter_mut().filter(|p| p.paid_on <= paid_on && p.left_fen > 0) {
+        if left.is_empty() {
+            break;
+        }
+        for (bill_id, fen) in allocate_oldest_first(left.clone(), Fen(p.left_fen)).0 {
+            if let Some(b) = left.iter_mut().find(|b| b.bill_id == bill_id) {
+                b.open_fen -= fen.0;
+            }
+            p.left_fen -= fen.0;
+            out.push(Applied { bill: bill_of(open, bill_id).clone(), fen, payment_id: p.payment_id, receipt_number: p.receipt_number });
+        }
+        left.retain(|b| b.open_fen > 0);
+    }
+    out
+}
+
+/// The voucher of what a payment's household prepayment settles first, dated on the payment:
+/// 借 预收账款 / 贷 应收账款, as a billing run books a prepayment it applies. None when
+/// nothing is applied.
+fn applied_input(accounts: &FeeAccounts, p: &Planned<'_, '_>) -> Option<VoucherInput> {
+    let first = p.applied.first()?;
+    let fen = Fen(p.applied.iter().map(|a| a.fen.0).sum());
+    let receipts = if p.applied.iter().all(|a| a.receipt_number == first.receipt_number) {
+        receipt_label(first.receipt_number)
+    } else {
+        format!("{}等", receipt_label(first.receipt_number))
+    };
+    let summary = format!("预收抵扣 {} {} 收据{receipts}", household_label(&p.household), item_names(p.applied.iter().map(|a| &a.bill)));
+    let dims = Dimensions { household_id: Some(p.household.id.0), ..Dimensions::default() };
+    let line = |account: &str, debit: Fen, credit: Fen| LineInput::new(summary.clone(), account, debit, credit, dims.clone());
+    let lines = vec![line(accounts.advance.as_str(), fen, Fen::ZERO), line(accounts.receivable.as_str(), Fen::ZERO, fen)];
+    Some(VoucherInput { date: p.req.paid_on, attachments: 0, lines })
+}
+
+/// Takes what is settled (bill id, amount) off the open bills, so the next step, or the next
+/// payment of the same household in the batch, plans on what is left.
+fn take_settled(open: &mut Vec<OpenBillRow>, settled: impl IntoIterator<Item = (i64, Fen)>) {
+    for (bill_id, fen) in settled {
+        if let Some(b) = open.iter_mut().find(|b| b.id == bill_id) {
             b.open_fen -= fen.0;
         }
     }
@@ -488,6 +575,15 @@ fn settlement<'a>(
             left -= take;
         }
     }
+    // What is left past the named bills settles the household's other bills billed by then,
+    // oldest first, before any is kept as a prepayment: no 预收 while a billed month is owed.
+    let others = open
+        .iter()
+        .filter(|b| b.period <= paid_in && !out.iter().any(|(o, _)| o.id == b.id))
+        .map(|b| OpenBill { bill_id: b.id, period: b.period, fee_item_id: b.fee_item_id, open_fen: b.open_fen })
+        .collect();
+    let (rest, _) = allocate_oldest_first(others, Fen(left));
+    out.extend(rest.into_iter().map(|(bill_id, fen)| (bill_of(open, bill_id), fen)));
     Ok(out)
 }
 
@@ -657,7 +753,13 @@ fn new_receipt(
 ) -> Receipt {
     let settled: Vec<SettledBill> = settle
         .iter()
-        .map(|(b, fen)| SettledBill { bill_id: b.id, period: b.period.to_string(), fee_item: b.label(), amount: *fen })
+        .map(|(b, fen)| SettledBill {
+            bill_id: b.id,
+            period: b.period.to_string(),
+            fee_item: b.label(),
+            amount: *fen,
+            part: fen.0 < b.amount_fen,
+        })
         .collect();
     let settled_fen: i64 = settled.iter().map(|s| s.amount.0).sum();
     Receipt {
@@ -704,7 +806,13 @@ pub(crate) async fn receipt_of<T: FeesTx + LedgerTx>(tx: &mut T, book: &Book, p:
         let bill = tx.bill(book.key(), a.bill_id).await?.ok_or_else(|| Error::not_found(format!("账单 #{}", a.bill_id)))?;
         let fen = a.amount_fen.min(left_at_payment);
         left_at_payment -= fen;
-        settled.push(SettledBill { bill_id: a.bill_id, period: bill.period.to_string(), fee_item: bill.label(), amount: Fen(fen) });
+        settled.push(SettledBill {
+            bill_id: a.bill_id,
+            period: bill.period.to_string(),
+            fee_item: bill.label(),
+            amount: Fen(fen),
+            part: fen < bill.amount_fen,
+        });
     }
     let at_payment: i64 = settled.iter().map(|s| s.amount.0).sum();
     let method = p.method.label().to_string();

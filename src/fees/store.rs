@@ -73,6 +73,20 @@ fn id_list(first: usize, ids: &[HouseholdId]) -> (String, &[HouseholdId]) {
     }
 }
 
+/// The payments with money not yet allocated to a bill (预收), of the households `which`
+/// selects ($1 community, $2 book).
+fn prepayments_where(which: &str) -> String {
+    format!(
+        "SELECT p.household_id, p.id AS payment_id, p.receipt_number, p.paid_on, p.amount_fen - CAST(COALESCE(SUM(a.amount_fen), 0) AS BIGINT) AS left_fen
+         FROM payments p LEFT JOIN allocations a ON a.community_id = p.community_id AND a.payment_id = p.id
+         WHERE p.community_id = $1 AND p.book_id = $2 AND {which}
+           AND NOT EXISTS (SELECT 1 FROM payment_voids v WHERE v.community_id = p.community_id AND v.payment_id = p.id)
+         GROUP BY p.id, p.household_id, p.receipt_number, p.paid_on, p.amount_fen
+         HAVING p.amount_fen > COALESCE(SUM(a.amount_fen), 0)
+         ORDER BY p.household_id, p.id"
+    )
+}
+
 /// The longest list of ids a kept statement takes: a group commit's payments (64 at most).
 const KEPT_ID_LIST: usize = 64;
 
@@ -384,6 +398,7 @@ pub struct PrepaymentRow {
     pub household_id: HouseholdId,
     pub payment_id: i64,
     pub receipt_number: i64,
+    pub paid_on: NaiveDate,
     pub left_fen: i64,
 }
 
@@ -577,6 +592,9 @@ pub trait FeesTx: UnitsTx + SealTx + crate::fees::restore::RestoreTx + Send {
     fn open_bills_of(&mut self, book: BookKey, households: &[HouseholdId]) -> impl Future<Output = Result<Vec<OpenBillRow>>> + Send;
     fn bill(&mut self, book: BookKey, bill_id: i64) -> impl Future<Output = Result<Option<OpenBillRow>>> + Send;
     fn prepayments(&mut self, book: BookKey, household_id: Option<HouseholdId>) -> impl Future<Output = Result<Vec<PrepaymentRow>>> + Send;
+    /// The prepayments these households hold (a payment's first step: its household's 预收
+    /// settles what is open before the money does).
+    fn prepayments_of(&mut self, book: BookKey, households: &[HouseholdId]) -> impl Future<Output = Result<Vec<PrepaymentRow>>> + Send;
     fn payment_by_key(&mut self, book: BookKey, key: &str) -> impl Future<Output = Result<Option<PaymentRow>>> + Send;
     fn payment_by_receipt(&mut self, book: BookKey, number: i64) -> impl Future<Output = Result<Option<PaymentRow>>> + Send;
     fn allocations_of_payment(
@@ -1089,20 +1107,27 @@ macro_rules! impl_fees_tx {
 
             async fn prepayments(&mut self, book: BookKey, household_id: Option<HouseholdId>) -> Result<Vec<PrepaymentRow>> {
                 let which = if household_id.is_some() { "p.household_id = $3" } else { "$3 IS NULL" };
-                Ok(sqlx::query_as(&format!(
-                    "SELECT p.household_id, p.id AS payment_id, p.receipt_number, p.amount_fen - CAST(COALESCE(SUM(a.amount_fen), 0) AS BIGINT) AS left_fen
-                     FROM payments p LEFT JOIN allocations a ON a.community_id = p.community_id AND a.payment_id = p.id
-                     WHERE p.community_id = $1 AND p.book_id = $2 AND {which}
-                       AND NOT EXISTS (SELECT 1 FROM payment_voids v WHERE v.community_id = p.community_id AND v.payment_id = p.id)
-                     GROUP BY p.id, p.household_id, p.receipt_number, p.amount_fen
-                     HAVING p.amount_fen > COALESCE(SUM(a.amount_fen), 0)
-                     ORDER BY p.household_id, p.id"
-                ))
+                Ok(sqlx::query_as(&prepayments_where(which))
                 .bind(book.community_id)
                 .bind(book.book_id)
                 .bind(household_id)
                 .fetch_all(&mut *self.tx)
                 .await?)
+            }
+
+            async fn prepayments_of(&mut self, book: BookKey, households: &[HouseholdId]) -> Result<Vec<PrepaymentRow>> {
+                let mut out = Vec::new();
+                for chunk in households.chunks(ROWS_PER_INSERT) {
+                    let (list, bound) = id_list(3, chunk);
+                    let sql = prepayments_where(&format!("p.household_id IN ({list})"));
+                    let mut query =
+                        sqlx::query_as::<$db, PrepaymentRow>(&sql).persistent(!bound.is_empty()).bind(book.community_id).bind(book.book_id);
+                    for id in bound {
+                        query = query.bind(id.0);
+                    }
+                    out.extend(query.fetch_all(&mut *self.tx).await?);
+                }
+                Ok(out)
             }
 
             async fn payment_by_key(&mut self, book: BookKey, key: &str) -> Result<Option<PaymentRow>> {

@@ -252,6 +252,61 @@ async fn payments_settle_oldest_bills_first_keep_prepayments_and_are_recorded_on
     on_fresh_store!(payments)
 }
 
+/// The till's rules: money past the ticked bills settles the other billed months before any is
+/// kept as 预收; a household's 预收 settles what is open before new money does; a receipt
+/// says which month it paid only in part.
+async fn prepayment_first<S: mingzhang::http::AppStore>(ledger: Ledger<S>, _url: &str) {
+    let (book, hs) = community_with_fees(&ledger).await;
+    for m in 3..=5 {
+        ledger.fees().run_billing(&book, period(2025, m), &[], "会计甲").await.unwrap();
+    }
+    let zhang = find(&hs, "1-1-101");
+    let bills = ledger.fees().open_bills(&book, Some(zhang.id)).await.unwrap();
+    let april = bills.iter().find(|b| b.period.key() == 202504).unwrap().id;
+    let pay = |amount: i64, key: &'static str, day: u32, bill_ids: Option<Vec<i64>>| PaymentRequest {
+        household_id: zhang.id,
+        amount: Fen(amount),
+        method: Method::Cash,
+        paid_on: date(2025, 5, day),
+        idempotency_key: key,
+        cashier: "出纳丙",
+        bill_ids,
+    };
+    // April ticked, 200.00 paid: April in full, the 65.94 past it to March, none to 预收.
+    let a = ledger.fees().pay(&book, &pay(20_000, "a", 10, Some(vec![april]))).await.unwrap();
+    let settled: Vec<(&str, i64, bool)> = a.settled.iter().map(|s| (s.period.as_str(), s.amount.0, s.part)).collect();
+    assert_eq!(settled, vec![("2025-04", 13406, false), ("2025-03", 6594, true)]);
+    assert_eq!(a.prepaid, Fen::ZERO);
+    let pdf = mingzhang::fees::paper::receipt::receipt_pdf(&a, mingzhang::render::pdf::Paper::A5, CodeLine::Absent).unwrap();
+    if let Some(text) = pdf_text(&pdf) {
+        assert!(text.contains("2025-03 部分"), "{text}");
+        assert!(!text.contains("2025-03 至 2025-04"), "a month paid in part is not in a range paid in full: {text}");
+    }
+    // 1,000.00 more settles the rest and keeps 797.82 as 预收.
+    let b = ledger.fees().pay(&book, &pay(100_000, "b", 10, None)).await.unwrap();
+    assert_eq!(b.prepaid, Fen(79_782));
+    // Voiding the first reopens 200.00 while 797.82 is held: the next payment's household
+    // 预收 settles it first, and its own 10.00 is kept.
+    ledger.fees().void_receipt(&book, a.number, "收款金额有误", "主管", date(2025, 5, 11)).await.unwrap();
+    assert_eq!(Fen(ledger.fees().open_bills(&book, Some(zhang.id)).await.unwrap().iter().map(|b| b.open_fen).sum()), Fen(20_000));
+    let c = ledger.fees().pay(&book, &pay(1_000, "c", 12, None)).await.unwrap();
+    assert!(c.settled.is_empty(), "{:?}", c.settled);
+    assert_eq!(c.prepaid, Fen(1_000));
+    assert!(ledger.fees().open_bills(&book, Some(zhang.id)).await.unwrap().is_empty());
+    assert_eq!(ledger.fees().prepaid(&book, zhang.id).await.unwrap(), Fen(79_782 - 20_000 + 1_000));
+    let report = verify_all(&ledger.store).await.unwrap();
+    assert!(report.is_clean(), "{:#?}", report.findings);
+    let closed = ledger.fees().close_days(&book, date(2025, 5, 12), "主管").await.unwrap();
+    assert!(closed.iter().any(|v| v.summary.starts_with("预收抵扣 1-1-101 物业费 收据No.000002")), "{closed:#?}");
+    let report = verify_all(&ledger.store).await.unwrap();
+    assert!(report.is_clean(), "{:#?}", report.findings);
+}
+
+#[tokio::test]
+async fn a_payment_applies_the_households_prepayment_first_and_spills_past_ticked_bills() {
+    on_fresh_store!(prepayment_first)
+}
+
 async fn invariant_five<S: mingzhang::http::AppStore>(ledger: Ledger<S>, url: &str) {
     let (book, hs) = community_with_fees(&ledger).await;
     ledger.fees().run_billing(&book, period(2025, 3), &[], "会计甲").await.unwrap();

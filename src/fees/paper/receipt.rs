@@ -24,7 +24,13 @@ struct ItemRow {
 /// paid ahead is a few rows, not thirty-six.
 fn item_rows(r: &Receipt) -> Vec<ItemRow> {
     let mut groups: Vec<(String, Vec<String>, i64)> = Vec::new();
+    let mut parts = Vec::new();
     for s in &r.settled {
+        if s.part {
+            // A month paid in part is a row of its own, so no range reads as paid in full.
+            parts.push(ItemRow { item: s.fee_item.clone(), months: format!("{} 部分", s.period), amount_fen: s.amount.0 });
+            continue;
+        }
         match groups.iter_mut().find(|g| g.0 == s.fee_item) {
             Some(g) => {
                 g.1.push(s.period.clone());
@@ -35,6 +41,7 @@ fn item_rows(r: &Receipt) -> Vec<ItemRow> {
     }
     let mut rows: Vec<ItemRow> =
         groups.into_iter().map(|(item, mut periods, amount_fen)| ItemRow { item, months: months_text(&mut periods), amount_fen }).collect();
+    rows.extend(parts);
     if r.prepaid.0 > 0 {
         // A prepayment settles whatever is billed next, parking or water as well as property fees.
         rows.push(ItemRow { item: "预收款".into(), months: "抵以后月份".into(), amount_fen: r.prepaid.0 });
