@@ -106,6 +106,7 @@ async fn run<S: mingzhang::http::AppStore>(store: S, args: &Args) -> mingzhang::
                     idempotency_key: &key,
                     cashier: "出纳",
                     bill_ids: None,
+                    note: Default::default(),
                 };
                 fees.pay(&book, &req).await?;
             }

@@ -621,6 +621,7 @@ async fn collect<S: FeesStore>(
             idempotency_key: &idempotency_key,
             cashier: CASHIER,
             bill_ids: None,
+            note: Default::default(),
         };
         fees.pay(book, &request).await?;
         match method {

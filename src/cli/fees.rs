@@ -642,6 +642,7 @@ async fn pay<S: DisclosureStore + AccessStore>(fees: &Fees<S>, access: &Access<S
         idempotency_key: &args.key,
         cashier: &args.cashier,
         bill_ids: (!args.bill.is_empty()).then(|| args.bill.clone()),
+        note: Default::default(),
     };
     let receipt = crate::disclosure::with_check(fees.store(), book, fees.pay(book, &req).await?, &args.pdf.public_url).await?;
     // A household's first receipt carries its new access code (查询码).

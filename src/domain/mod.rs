@@ -9,3 +9,4 @@ pub mod money;
 pub mod natural;
 pub mod number;
 pub mod period;
+pub mod time;

@@ -19,6 +19,7 @@ pub mod restore;
 pub mod reversal;
 pub mod rules;
 pub mod seal;
+pub mod search;
 mod settle;
 pub mod store;
 pub mod units;
@@ -222,6 +223,18 @@ pub struct PaymentRequest<'a> {
     pub cashier: &'a str,
     /// Settle these bills (in this order) instead of the oldest first.
     pub bill_ids: Option<Vec<i64>>,
+    /// What the till records beside it: 交易单号, remark, why it was entered late.
+    pub note: PaymentNote<'a>,
+}
+
+/// What the cashier's till records beside a payment, each kept as typed (trimmed) or absent.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PaymentNote<'a> {
+    /// 交易单号 of a 微信, 支付宝 or bank payment.
+    pub reference: Option<&'a str>,
+    pub remark: Option<&'a str>,
+    /// 补录原因: why a payment dated before the day it is entered was entered late.
+    pub late_reason: Option<&'a str>,
 }
 
 /// A fee item as an accountant defines it.

@@ -335,6 +335,7 @@ async fn record_payments_in<T: FeesTx + LedgerTx + crate::store::Tx>(
             voucher_id: own_drafts[i],
             cashier: p.req.cashier,
             settled_fen: p.settled_fen(),
+            note: p.req.note,
             created_at: now,
         })
         .collect();
@@ -519,6 +520,31 @@ impl<S: FeesStore> Fees<S> {
 
     pub async fn open_bills(&self, book: &Book, household_id: Option<HouseholdId>) -> Result<Vec<OpenBillRow>> {
         self.store().read().await?.open_bills(book.key(), household_id).await
+    }
+
+    /// What each of these households owes (its open bills less its prepayment), for a list of
+    /// them: the cashier's search results.
+    pub async fn owed_by(&self, book: &Book, households: &[HouseholdId]) -> Result<HashMap<HouseholdId, Fen>> {
+        let mut tx = self.store().read().await?;
+        let mut owed: HashMap<HouseholdId, Fen> = households.iter().map(|h| (*h, Fen::ZERO)).collect();
+        for b in tx.open_bills_of(book.key(), households).await? {
+            owed.entry(b.household_id).or_insert(Fen::ZERO).0 += b.open_fen;
+        }
+        for p in tx.prepayments_of(book.key(), households).await? {
+            owed.entry(p.household_id).or_insert(Fen::ZERO).0 -= p.left_fen;
+        }
+        Ok(owed)
+    }
+
+    /// Above what a payment of this household asks the cashier to confirm: what it owes
+    /// (open bills less its prepayment) and a year of its latest month's fees. A typo's extra
+    /// zeros land far above it; a year paid ahead does not.
+    pub async fn confirm_above(&self, book: &Book, household_id: HouseholdId) -> Result<Fen> {
+        let mut tx = self.store().read().await?;
+        let open: i64 = tx.open_bills(book.key(), Some(household_id)).await?.iter().map(|b| b.open_fen).sum();
+        let prepaid: i64 = tx.prepayments(book.key(), Some(household_id)).await?.iter().map(|p| p.left_fen).sum();
+        let month = tx.last_month_billed(book.key(), household_id).await?.unwrap_or(0);
+        Ok(Fen((open - prepaid).max(0) + 12 * month))
     }
 
     pub async fn prepaid(&self, book: &Book, household_id: HouseholdId) -> Result<Fen> {

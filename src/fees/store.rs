@@ -27,6 +27,7 @@ use crate::store::{text_enum, PgTx, SqliteTx, Store, ROWS_PER_INSERT};
 /// A payment as `PaymentRow` reads it, with whether a void stands against it.
 const PAYMENT_COLUMNS: &str =
     "id, household_id, idempotency_key, method, amount_fen, paid_on, receipt_number, voucher_id, cashier, settled_fen, \
+     reference, remark, late_reason, created_at, \
      EXISTS (SELECT 1 FROM payment_voids v WHERE v.community_id = payments.community_id AND v.payment_id = payments.id) AS voided";
 /// A cancellation of bill `b` by a billing reversal (the one allocation with a reversal and no payment).
 const CANCELLATION_OF_B: &str = "SELECT 1 FROM allocations c WHERE c.community_id = b.community_id AND c.bill_id = b.id \
@@ -350,8 +351,20 @@ pub struct PaymentRow {
     pub cashier: String,
     /// What it settled when it was made; None for payments recorded before this was kept.
     pub settled_fen: Option<i64>,
+    pub reference: Option<String>,
+    pub remark: Option<String>,
+    pub late_reason: Option<String>,
+    /// When it was entered: a payment dated before that day was entered late (补录).
+    pub created_at: DateTime<Utc>,
     /// Voided by a reversing entry (收据作废).
     pub voided: bool,
+}
+
+impl PaymentRow {
+    /// Entered after the day it is dated (补录), by Beijing's calendar.
+    pub fn entered_late(&self) -> bool {
+        crate::domain::time::beijing_date(self.created_at) > self.paid_on
+    }
 }
 
 pub struct NewPayment<'a> {
@@ -365,6 +378,7 @@ pub struct NewPayment<'a> {
     pub voucher_id: i64,
     pub cashier: &'a str,
     pub settled_fen: i64,
+    pub note: crate::fees::PaymentNote<'a>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -641,6 +655,8 @@ pub trait FeesTx: UnitsTx + SealTx + crate::fees::restore::RestoreTx + Send {
     fn allocated_on_bills(&mut self, book: BookKey) -> impl Future<Output = Result<(i64, Vec<OverSettled>)>> + Send;
     fn household_bills(&mut self, book: BookKey, household_id: HouseholdId) -> impl Future<Output = Result<Vec<HouseholdBillRow>>> + Send;
     fn household_payments(&mut self, book: BookKey, household_id: HouseholdId) -> impl Future<Output = Result<Vec<PaymentRow>>> + Send;
+    /// What the household was billed for its latest billed month (all items), if any.
+    fn last_month_billed(&mut self, book: BookKey, household_id: HouseholdId) -> impl Future<Output = Result<Option<i64>>> + Send;
     /// Money received by building and month, payments less voids (each in its void's month),
     /// for the prepayments (预收) the collection report shows.
     fn received_by_building(&mut self, book: BookKey, to: Period) -> impl Future<Output = Result<Vec<(String, Period, i64)>>> + Send;
@@ -1163,7 +1179,7 @@ macro_rules! impl_fees_tx {
                 let mut inserted = Vec::with_capacity(payments.len());
                 for chunk in payments.chunks(ROWS_PER_INSERT) {
                     let mut q = QueryBuilder::<$db>::new(
-                        "INSERT INTO payments (community_id, book_id, household_id, idempotency_key, method, amount_fen, paid_on, period, receipt_number, voucher_id, cashier, created_at, settled_fen) ",
+                        "INSERT INTO payments (community_id, book_id, household_id, idempotency_key, method, amount_fen, paid_on, period, receipt_number, voucher_id, cashier, created_at, settled_fen, reference, remark, late_reason) ",
                     );
                     q.push_values(chunk, |mut row, p| {
                         row.push_bind(p.book.community_id)
@@ -1178,7 +1194,10 @@ macro_rules! impl_fees_tx {
                             .push_bind(p.voucher_id)
                             .push_bind(p.cashier)
                             .push_bind(p.created_at)
-                            .push_bind(p.settled_fen);
+                            .push_bind(p.settled_fen)
+                            .push_bind(p.note.reference)
+                            .push_bind(p.note.remark)
+                            .push_bind(p.note.late_reason);
                     });
                     // RETURNING's order is not promised on either engine: the key says which row.
                     q.push(" ON CONFLICT (community_id, book_id, idempotency_key) DO NOTHING RETURNING idempotency_key, id");
@@ -1420,6 +1439,18 @@ macro_rules! impl_fees_tx {
                 .bind(book.book_id)
                 .bind(household_id)
                 .fetch_all(&mut *self.tx)
+                .await?)
+            }
+
+            async fn last_month_billed(&mut self, book: BookKey, household_id: HouseholdId) -> Result<Option<i64>> {
+                Ok(sqlx::query_scalar(
+                    "SELECT CAST(SUM(amount_fen) AS BIGINT) FROM bills WHERE community_id = $1 AND book_id = $2 AND household_id = $3
+                       AND period = (SELECT MAX(period) FROM bills WHERE community_id = $1 AND book_id = $2 AND household_id = $3)"
+                )
+                .bind(book.community_id)
+                .bind(book.book_id)
+                .bind(household_id)
+                .fetch_one(&mut *self.tx)
                 .await?)
             }
 

@@ -20,7 +20,7 @@ use crate::access::AuditEntry;
 use crate::domain::ids::HouseholdId;
 use crate::domain::money::Fen;
 use crate::error::{Error, Result};
-use crate::fees::{Alongside, Fees, Method, PaymentRequest, Receipt};
+use crate::fees::{Alongside, Fees, Method, PaymentNote, PaymentRequest, Receipt};
 use crate::ledger::Book;
 
 /// Payments recorded in one transaction at most.
@@ -41,6 +41,8 @@ struct Job {
     key: String,
     cashier: String,
     bill_ids: Option<Vec<i64>>,
+    /// The till's 交易单号, remark and 补录原因.
+    note: [Option<String>; 3],
     /// Who asked, for the audit log: user id, address, request id.
     user_id: Option<i64>,
     address: String,
@@ -58,6 +60,7 @@ impl Job {
             idempotency_key: &self.key,
             cashier: &self.cashier,
             bill_ids: self.bill_ids.clone(),
+            note: PaymentNote { reference: self.note[0].as_deref(), remark: self.note[1].as_deref(), late_reason: self.note[2].as_deref() },
         }
     }
 }
@@ -106,6 +109,7 @@ impl Payments {
             key: req.idempotency_key.to_string(),
             cashier: req.cashier.to_string(),
             bill_ids: req.bill_ids.clone(),
+            note: [req.note.reference, req.note.remark, req.note.late_reason].map(|t| t.map(str::to_string)),
             user_id: caller.user.as_ref().map(|u| u.id),
             address: caller.address.clone(),
             request_id: caller.request_id.clone(),

@@ -1,6 +1,7 @@
 //! Templates (minijinja, compiled into the binary, HTML escaped automatically) and the static
 //! assets, served under a path that names their content so browsers may keep them for a year.
 
+use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use axum::http::{header, StatusCode};
@@ -44,25 +45,39 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("distribution.html", include_str!("views/distribution.html")),
 ];
 
-pub const STYLE_CSS: &str = include_str!("views/style.css");
+/// The static assets: name, content type and content. Each is served under a path that
+/// names its content ("/static/<first 12 hex of its SHA-256>/<name>"), kept for a year.
+const ASSETS: &[(&str, &str, &str)] = &[
+    ("style.css", "text/css; charset=utf-8", include_str!("views/style.css")),
+    // 返回 on an error page, as the site's CSP allows (no inline script).
+    ("back.js", "text/javascript; charset=utf-8", include_str!("views/back.js")),
+    // The till: the amount follows the ticked bills; a large amount asks again.
+    ("till.js", "text/javascript; charset=utf-8", include_str!("views/till.js")),
+    ("favicon.svg", "image/svg+xml", include_str!("views/favicon.svg")),
+];
 
-/// "/static/<first 12 hex of the stylesheet's SHA-256>/style.css"
-pub static STYLE_PATH: LazyLock<String> =
-    LazyLock::new(|| format!("/static/{}/style.css", &hex::encode(Sha256::digest(STYLE_CSS.as_bytes()))[..12]));
+/// Each asset's path, by name.
+static ASSET_PATHS: LazyLock<HashMap<&'static str, String>> = LazyLock::new(|| {
+    ASSETS
+        .iter()
+        .map(|(name, _, body)| (*name, format!("/static/{}/{name}", &hex::encode(Sha256::digest(body.as_bytes()))[..12])))
+        .collect()
+});
 
-pub const BACK_JS: &str = include_str!("views/back.js");
-
-/// "/static/<first 12 hex of the script's SHA-256>/back.js"
-pub static BACK_PATH: LazyLock<String> =
-    LazyLock::new(|| format!("/static/{}/back.js", &hex::encode(Sha256::digest(BACK_JS.as_bytes()))[..12]));
+/// "/static/<version>/<name>" of asset `name` (one of `ASSETS`).
+pub fn asset_path(name: &str) -> &'static str {
+    ASSET_PATHS.get(name).map(String::as_str).expect("an asset of ASSETS")
+}
 
 static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
     let mut env = Environment::new();
     for (name, source) in TEMPLATES {
         env.add_template(name, source).expect("templates compile (checked by the unit test)");
     }
-    env.add_global("style_path", STYLE_PATH.as_str());
-    env.add_global("back_path", BACK_PATH.as_str());
+    env.add_global("style_path", asset_path("style.css"));
+    env.add_global("back_path", asset_path("back.js"));
+    env.add_global("till_path", asset_path("till.js"));
+    env.add_global("favicon_path", asset_path("favicon.svg"));
     // "1234.56" (a Fen as serialised) → "1,234.56": figures read with thousands separators.
     env.add_filter("money", |v: String| match crate::domain::money::Fen::parse(&v) {
         Ok(fen) => crate::report::table::money_grouped(fen.0),
@@ -88,14 +103,15 @@ pub fn error_page(status: StatusCode, message: &str, field: Option<&str>) -> Str
     ENV.get_template("error.html").and_then(|t| t.render(context)).unwrap_or_else(|_| message.to_string())
 }
 
-pub async fn back() -> Response {
-    ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=31536000, immutable")], BACK_JS)
-        .into_response()
-}
-
-pub async fn style() -> Response {
-    ([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=31536000, immutable")], STYLE_CSS)
-        .into_response()
+/// An asset by name; any version is answered with today's content (an old page's path still
+/// loads).
+pub async fn asset(axum::extract::Path((_, name)): axum::extract::Path<(String, String)>) -> Response {
+    match ASSETS.iter().find(|(n, _, _)| *n == name) {
+        Some((_, kind, body)) => {
+            ([(header::CONTENT_TYPE, *kind), (header::CACHE_CONTROL, "public, max-age=31536000, immutable")], *body).into_response()
+        }
+        None => HttpError::not_found().as_page().into_response(),
+    }
 }
 
 #[cfg(test)]

@@ -30,6 +30,7 @@ async fn backup_and_restore<S: mingzhang::http::AppStore>(ledger: Ledger<S>, url
         idempotency_key: key,
         cashier: "出纳",
         bill_ids: None,
+        note: Default::default(),
     };
     fees.pay(&book, &pay("k1", 10)).await.unwrap();
     fees.close_days(&book, date(2025, 1, 10), "主管").await.unwrap();

@@ -237,6 +237,7 @@ async fn cashier_accountant_reviewer_and_resident_in_a_browser() {
     b.click("#results a").await;
     assert!(b.text("#open").await.contains("200.00"));
     b.set_value("input[name=date]", "2025-01-20").await;
+    b.set_value("input[name=late_reason]", "测试：补录一月的收款").await;
     b.screenshot("cashier-household").await;
     b.click("#pay button[type=submit]").await;
     assert!(b.url().await.contains("/receipts/1"), "the payment opens its receipt");

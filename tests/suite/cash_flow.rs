@@ -57,6 +57,7 @@ async fn a_year_of_cash<S: mingzhang::http::AppStore>(ledger: Ledger<S>, url: &s
         idempotency_key: "cash-flow-1",
         cashier: "出纳丙",
         bill_ids: None,
+        note: Default::default(),
     };
     ledger.fees().pay(&book, &pay).await.unwrap();
     ledger.fees().close_days(&book, date(2025, 1, 20), "主管乙").await.unwrap();

@@ -109,6 +109,7 @@ async fn late_payment<S: mingzhang::http::AppStore>(ledger: Ledger<S>, _url: &st
         idempotency_key: "late-1",
         cashier: "出纳",
         bill_ids: None,
+        note: Default::default(),
     };
     let receipt = ledger.fees().pay(&book, &req).await.unwrap();
     let settled: Vec<(String, i64)> = receipt.settled.iter().map(|s| (s.period.clone(), s.amount.0)).collect();
@@ -392,6 +393,7 @@ async fn method_accounts<S: mingzhang::http::AppStore>(ledger: Ledger<S>, url: &
         idempotency_key: key,
         cashier: "出纳",
         bill_ids: None,
+        note: Default::default(),
     };
     let before = snapshot(url).await;
     let err = fees.pay(&book, &req("w0", Method::Wechat)).await.unwrap_err();

@@ -42,6 +42,7 @@ async fn january<S: mingzhang::http::AppStore>(ledger: &Ledger<S>, book: &Book) 
             idempotency_key: &key,
             cashier: "出纳",
             bill_ids: None,
+            note: Default::default(),
         };
         receipts.push(fees.pay(book, &req).await.unwrap());
     }
@@ -158,6 +159,7 @@ async fn voids_and_receipt_lists<S: mingzhang::http::AppStore>(ledger: Ledger<S>
         idempotency_key: key,
         cashier: "出纳",
         bill_ids: None,
+        note: Default::default(),
     };
     let mut receipts = Vec::new();
     for (who, fen, method, key) in [(0, 15_000, Method::Cash, "a"), (1, 8_000, Method::Wechat, "b"), (1, 7_000, Method::Cash, "c")] {

@@ -94,6 +94,7 @@ async fn month_of_receipts<S: mingzhang::http::AppStore>(ledger: Ledger<S>, url:
             idempotency_key: &key,
             cashier: "出纳",
             bill_ids: None,
+            note: Default::default(),
         };
         receipts.push(fees.pay(&book, &req).await.unwrap());
     }

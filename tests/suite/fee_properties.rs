@@ -79,6 +79,7 @@ async fn apply<S: mingzhang::http::AppStore>(ledger: &Ledger<S>, ops: &[Op]) {
                     idempotency_key: &key,
                     cashier: "出纳",
                     bill_ids,
+                    note: Default::default(),
                 };
                 // A key used again is the first payment again when the request is the same, and is
                 // refused, recording nothing, when it differs (here: another day or amount).

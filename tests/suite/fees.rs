@@ -138,6 +138,7 @@ async fn billing<S: mingzhang::http::AppStore>(ledger: Ledger<S>, url: &str) {
         idempotency_key: "closed-month",
         cashier: "出纳丙",
         bill_ids: None,
+        note: Default::default(),
     };
     let err = ledger.fees().pay(&book, &late).await.unwrap_err();
     assert_eq!(err.code(), "period_closed");
@@ -166,6 +167,7 @@ async fn payments<S: mingzhang::http::AppStore>(ledger: Ledger<S>, url: &str) {
         idempotency_key: key,
         cashier: "出纳丙",
         bill_ids: None,
+        note: Default::default(),
     };
     // Three months of 134.06 are open; 300.00 settles March and April and 31.88 of May.
     let receipt = ledger.fees().pay(&book, &pay(30_000, "wx-0001")).await.unwrap();
@@ -196,6 +198,7 @@ async fn payments<S: mingzhang::http::AppStore>(ledger: Ledger<S>, url: &str) {
     let named = PaymentRequest {
         household_id: li.id,
         bill_ids: Some(vec![june_bill]),
+        note: Default::default(),
         idempotency_key: "bank-1",
         method: Method::Bank,
         amount: Fen(18075),
@@ -216,6 +219,7 @@ async fn payments<S: mingzhang::http::AppStore>(ledger: Ledger<S>, url: &str) {
     let other = PaymentRequest {
         household_id: li.id,
         bill_ids: Some(vec![ledger.fees().open_bills(&book, Some(find(&hs, "S-S01").id)).await.unwrap()[0].id]),
+        note: Default::default(),
         idempotency_key: "bank-2",
         ..pay(100, "")
     };
@@ -271,6 +275,7 @@ async fn prepayment_first<S: mingzhang::http::AppStore>(ledger: Ledger<S>, _url:
         idempotency_key: key,
         cashier: "出纳丙",
         bill_ids,
+        note: Default::default(),
     };
     // April ticked, 200.00 paid: April in full, the 65.94 past it to March, none to 预收.
     let a = ledger.fees().pay(&book, &pay(20_000, "a", 10, Some(vec![april]))).await.unwrap();
@@ -363,6 +368,7 @@ async fn rates<S: mingzhang::http::AppStore>(ledger: Ledger<S>, _url: &str) {
         idempotency_key: key,
         cashier: "出纳丙",
         bill_ids: None,
+        note: Default::default(),
     };
     ledger.fees().run_billing(&book, period(2025, 3), &[], "会计甲").await.unwrap();
     ledger.fees().pay(&book, &pay(find(&hs, "1-1-101"), 13406, date(2025, 3, 15), "a")).await.unwrap();
@@ -489,6 +495,7 @@ async fn receipts_on_paper<S: mingzhang::http::AppStore>(ledger: Ledger<S>, _url
         idempotency_key: "cash-2025-06-18-1",
         cashier: "出纳丙",
         bill_ids: None,
+        note: Default::default(),
     };
     let receipt = ledger.fees().pay(&book, &req).await.unwrap();
     assert_eq!(receipt.amount_in_words, "壹仟贰佰叁拾肆元伍角陆分");
@@ -586,6 +593,7 @@ async fn voids<S: mingzhang::http::AppStore>(ledger: Ledger<S>, url: &str) {
         idempotency_key: "wx-void-1",
         cashier: "出纳丙",
         bill_ids: None,
+        note: Default::default(),
     };
     // 500.00 settles three months of 134.06 and leaves 97.82, which April's run applies.
     let receipt = ledger.fees().pay(&book, &req).await.unwrap();

@@ -22,6 +22,7 @@ fn payment<'a>(household_id: mingzhang::domain::ids::HouseholdId, amount: Fen, k
         idempotency_key: key,
         cashier: "出纳",
         bill_ids: None,
+        note: Default::default(),
     }
 }
 

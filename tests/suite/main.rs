@@ -37,6 +37,7 @@ mod sharding;
 mod spending;
 mod subsidies;
 mod tamper;
+mod till;
 mod units;
 mod vat;
 mod vouchers;

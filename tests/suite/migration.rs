@@ -131,6 +131,7 @@ async fn check<S: mingzhang::http::AppStore>(ledger: Ledger<S>, url: &str) {
         idempotency_key: "after-migration-1",
         cashier: "出纳",
         bill_ids: None,
+        note: Default::default(),
     };
     let receipt = ledger.fees().pay(&book, &req).await.unwrap();
     assert_eq!(receipt.number, 4, "receipt numbers go on from the release's three");

@@ -55,6 +55,7 @@ async fn wrong_reading<S: mingzhang::http::AppStore>(ledger: Ledger<S>, url: &st
         idempotency_key: "li-1",
         cashier: "出纳",
         bill_ids: None,
+        note: Default::default(),
     };
     fees.pay(&book, &req).await.unwrap();
     fees.close_days(&book, date(2025, 1, 31), "主管").await.unwrap();

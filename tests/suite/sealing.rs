@@ -31,6 +31,7 @@ fn payment<'a>(household_id: mingzhang::domain::ids::HouseholdId, fen: i64, day:
         idempotency_key: key,
         cashier: "出纳",
         bill_ids: None,
+        note: Default::default(),
     }
 }
 

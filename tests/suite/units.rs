@@ -99,6 +99,7 @@ async fn units_are_billed_to_their_holders<S: mingzhang::http::AppStore>(ledger:
         idempotency_key: "zhang-1",
         cashier: "出纳",
         bill_ids: None,
+        note: Default::default(),
     };
     let receipt = fees.pay(&book, &req).await.unwrap();
     let mut settled: Vec<String> = receipt.settled.iter().map(|b| b.fee_item.clone()).collect();

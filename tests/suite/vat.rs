@@ -80,6 +80,7 @@ async fn general<S: mingzhang::http::AppStore>(ledger: Ledger<S>, _url: &str) {
         idempotency_key: "li",
         cashier: "出纳",
         bill_ids: None,
+        note: Default::default(),
     };
     fees.pay(&book, &req).await.unwrap();
     fees.close_days(&book, date(2025, 1, 8), "主管").await.unwrap();

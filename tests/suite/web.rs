@@ -14,7 +14,7 @@ use mingzhang::domain::ids::CommunityId;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-const PASSWORD: &str = "correct horse battery";
+pub(crate) const PASSWORD: &str = "correct horse battery";
 
 /// The server under test; killed when dropped.
 pub(crate) struct Server {
@@ -54,14 +54,14 @@ pub(crate) fn client() -> reqwest::Client {
 }
 
 /// The value of the first hidden `csrf` field of a page.
-fn csrf_of(html: &str) -> String {
+pub(crate) fn csrf_of(html: &str) -> String {
     let at = html.find("name=\"csrf\" value=\"").expect("a form with a CSRF token") + "name=\"csrf\" value=\"".len();
     html[at..].split('"').next().unwrap().to_string()
 }
 
 /// Communities 甲 (东街) and 乙 (西街), each with two households billed for January 2025, and
 /// one user per role; returns (甲, 乙, the code of 甲's 1-1-101).
-async fn seed(url: &str) -> (i64, i64, String) {
+pub(crate) async fn seed(url: &str) -> (i64, i64, String) {
     let store = mingzhang::store::AnyStore::connect(url).await.unwrap();
     mingzhang::with_store!(store, s => {
         let ledger = mingzhang::ledger::Ledger::new(s.clone());
@@ -97,7 +97,7 @@ async fn seed(url: &str) -> (i64, i64, String) {
 }
 
 /// Logs `username` in through the login form; returns the client holding the session.
-async fn login(server: &Server, username: &str) -> reqwest::Client {
+pub(crate) async fn login(server: &Server, username: &str) -> reqwest::Client {
     let c = client();
     let form = c.get(server.url("/login")).send().await.unwrap().text().await.unwrap();
     let csrf = csrf_of(&form);
@@ -117,7 +117,7 @@ pub(crate) async fn token(url: &str, username: &str) -> String {
 }
 
 /// The session's CSRF token, read from a page it can open.
-async fn session_csrf(server: &Server, c: &reqwest::Client) -> String {
+pub(crate) async fn session_csrf(server: &Server, c: &reqwest::Client) -> String {
     csrf_of(&c.get(server.url("/app")).send().await.unwrap().text().await.unwrap())
 }
 
@@ -222,7 +222,14 @@ async fn the_web_application_serves_each_user_and_refuses_the_rest() {
     let csrf = csrf_of(&page);
     let key_at = page.find("name=\"key\" value=\"").unwrap() + "name=\"key\" value=\"".len();
     let key = page[key_at..].split('"').next().unwrap().to_string();
-    let pay_form = [("csrf", csrf.as_str()), ("key", key.as_str()), ("amount", "200.00"), ("method", "cash"), ("date", "2025-01-20")];
+    let pay_form = [
+        ("csrf", csrf.as_str()),
+        ("key", key.as_str()),
+        ("amount", "200.00"),
+        ("method", "cash"),
+        ("date", "2025-01-20"),
+        ("late_reason", "测试：补录"),
+    ];
     // Without the CSRF token: refused, nothing written.
     let r = cashier.post(server.url(&format!("/app/c/{a}/households/1/pay"))).form(&pay_form[1..]).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
@@ -480,7 +487,7 @@ async fn html_in_a_name_is_shown_escaped() {
     });
     let server = Server::start(&db.url);
     let cashier = login(&server, "cashier_a").await;
-    let page = cashier.get(server.url(&format!("/app/c/{a}/cashier?q=1-1-103"))).send().await.unwrap().text().await.unwrap();
+    let page = cashier.get(server.url(&format!("/app/c/{a}/cashier?q=103"))).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("&lt;script&gt;alert(1)&lt;&#x2f;script&gt;") && !page.contains("<script>alert"), "{page}");
 }
 
@@ -791,7 +798,14 @@ async fn a_households_first_receipt_carries_its_access_code() {
     let csrf = csrf_of(&page);
     let key_at = page.find("name=\"key\" value=\"").unwrap() + "name=\"key\" value=\"".len();
     let key = page[key_at..].split('"').next().unwrap().to_string();
-    let form = [("csrf", csrf.as_str()), ("key", key.as_str()), ("amount", "100.00"), ("method", "wechat"), ("date", "2025-01-21")];
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("key", key.as_str()),
+        ("amount", "100.00"),
+        ("method", "wechat"),
+        ("date", "2025-01-21"),
+        ("late_reason", "测试：补录"),
+    ];
     let r = cashier.post(server.url(&format!("/app/c/{a}/households/2/pay"))).form(&form).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let receipt_path = r.headers()["location"].to_str().unwrap().to_string();

@@ -1,5 +1,6 @@
 //! Fee papers: receipts (收据) and dunning notices (催缴通知单) as PDF.
 pub mod dunning;
+pub mod handover;
 pub mod receipt;
 
 /// What a receipt or notice says of the household's access code (查询码), with which the

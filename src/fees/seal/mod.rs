@@ -97,6 +97,9 @@ pub struct PaymentSeal {
     pub receipt_number: i64,
     pub cashier: String,
     pub settled_fen: Option<i64>,
+    pub reference: Option<String>,
+    pub remark: Option<String>,
+    pub late_reason: Option<String>,
 }
 
 /// What an allocation settles a bill by, as `allocation_source` in SQL names it.
@@ -231,6 +234,11 @@ impl SubledgerRows {
         for p in &self.payments {
             e.tag(b'P').int(p.household_id).text(&p.idempotency_key).text(&p.method).int(p.amount_fen).date(p.paid_on).int(p.period);
             e.int(p.receipt_number).text(&p.cashier).opt(p.settled_fen);
+            // Encoded only when the till recorded any, so a payment without is sealed as it
+            // was before these were kept.
+            if p.reference.is_some() || p.remark.is_some() || p.late_reason.is_some() {
+                e.tag(b'N').opt_text(p.reference.as_deref()).opt_text(p.remark.as_deref()).opt_text(p.late_reason.as_deref());
+            }
         }
         for a in &self.allocations {
             e.tag(b'A').int(a.bill_id).text(&a.source).opt(a.receipt_number).int(a.amount_fen).int(a.period);

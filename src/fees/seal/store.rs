@@ -239,7 +239,8 @@ macro_rules! impl_seal_tx {
 
             async fn seal_payments(&mut self, book: BookKey, from: i64, until: i64) -> Result<Vec<PaymentSeal>> {
                 Ok(sqlx::query_as(
-                    "SELECT voucher_id, household_id, idempotency_key, method, amount_fen, paid_on, period, receipt_number, cashier, settled_fen
+                    "SELECT voucher_id, household_id, idempotency_key, method, amount_fen, paid_on, period, receipt_number, cashier, settled_fen,
+                            reference, remark, late_reason
                      FROM payments WHERE community_id = $1 AND book_id = $2 AND voucher_id >= $3 AND voucher_id < $4
                      ORDER BY voucher_id, receipt_number",
                 )

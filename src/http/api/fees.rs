@@ -17,12 +17,13 @@ use crate::domain::ids::HouseholdId;
 use crate::domain::money::Fen;
 use crate::domain::period::Period;
 use crate::fees::reports::{collection, Takings};
+use crate::fees::search::matches;
 use crate::fees::store::HouseholdRow;
 use crate::fees::{household_label, receipt_label, Method, PaymentRequest, Receipt};
 use crate::http::error::{HttpError, HttpResult};
 use crate::http::extract::Signed;
 use crate::http::pages::accountant::{household_import, IMPORT_LIMIT_BYTES};
-use crate::http::pages::{approve, date_or_today, matches, month_given, today};
+use crate::http::pages::{approve, date_or_today, month_given, today};
 use crate::http::{App, AppStore, Scope};
 
 pub fn routes<S: AppStore>() -> Router<App<S>> {
@@ -201,6 +202,7 @@ async fn pay<S: AppStore>(
         idempotency_key: &key,
         cashier: caller.username(),
         bill_ids: body.bills.filter(|b| !b.is_empty()),
+        note: Default::default(),
     };
     let receipt = app.payments.pay(&scope.book, &req, &caller).await?;
     let status = if receipt.replayed { StatusCode::OK } else { StatusCode::CREATED };

@@ -210,8 +210,7 @@ async fn audit<S: AppStore>(State(app): State<App<S>>, Query(filter): Query<Audi
         .iter()
         .map(|r| {
             minijinja::context! {
-                // Beijing time (UTC+8, no summer time), as every page shows times.
-                at => (r.at + chrono::Duration::hours(8)).format("%Y-%m-%d %H:%M:%S").to_string(), username => r.username,
+                at => crate::domain::time::beijing_second(r.at), username => r.username,
                 community_id => r.community_id.map(|c| c.0), action => r.action,
                 action_label => crate::access::audit::action_label(&r.action), target => r.target, address => r.address, request_id => r.request_id,
             }

@@ -15,12 +15,14 @@ use minijinja::Value;
 use super::public::today;
 use super::{page, AsPage, Fields};
 use crate::access::{secret, Act};
+use crate::domain::capital::capital_amount;
 use crate::domain::ids::HouseholdId;
 use crate::domain::money::Fen;
 use crate::fees::paper::receipt::receipt_pdf;
-use crate::fees::paper::CodeLine;
+use crate::fees::paper::{handover, CodeLine};
+use crate::fees::search::{find, Found};
 use crate::fees::store::HouseholdRow;
-use crate::fees::{household_label, receipt_label, Method, PaymentRequest};
+use crate::fees::{household_label, receipt_label, Method, PaymentNote, PaymentRequest};
 use crate::http::error::{HttpError, HttpResult};
 use crate::http::extract::Caller;
 use crate::http::{see_other, App, AppStore, Scope};
@@ -36,6 +38,7 @@ pub fn routes<S: AppStore>() -> Router<App<S>> {
         .route("/app/c/{community}/receipts/{number}/pdf", get(receipt_file::<S>))
         .route("/app/c/{community}/receipts/{number}/void", post(void::<S>))
         .route("/app/c/{community}/takings", get(takings::<S>))
+        .route("/app/c/{community}/takings.pdf", get(takings_pdf::<S>))
 }
 
 /// Households a search shows at most.
@@ -58,21 +61,6 @@ fn phone_tail(phone: &str) -> String {
     }
 }
 
-/// Whether household `h` answers the cashier's query: its house number (whole or its
-/// beginning), its owner's name (any part), or its phone's last digits.
-pub fn matches(h: &HouseholdRow, query: &str) -> bool {
-    let q = query.trim();
-    if q.is_empty() {
-        return false;
-    }
-    let label = household_label(h);
-    let digits: String = h.phone.chars().filter(char::is_ascii_digit).collect();
-    label == q
-        || label.starts_with(&format!("{q}-"))
-        || h.owner_name.contains(q)
-        || (q.len() >= 3 && q.chars().all(|c| c.is_ascii_digit()) && digits.ends_with(q))
-}
-
 #[derive(serde::Deserialize)]
 struct SearchQuery {
     #[serde(default)]
@@ -84,25 +72,91 @@ async fn search<S: AppStore>(
     Path(id): Path<i64>,
     Query(query): Query<SearchQuery>,
     caller: Caller,
-) -> HttpResult<Html<String>> {
+) -> HttpResult<Response> {
     let scope = app.scope(&caller, id, Act::ReadHouseholds).await.page()?;
-    let found: Vec<HouseholdRow> =
-        app.fees.households(scope.community.id).await.page()?.into_iter().filter(|h| matches(h, &query.q)).collect();
+    let mut found: Vec<(Found, HouseholdRow)> =
+        app.fees.households(scope.community.id).await.page()?.into_iter().filter_map(|h| Some((find(&h, &query.q)?, h))).collect();
+    // The stored order (by building, unit and room) within each kind of match.
+    found.sort_by_key(|(how, _)| *how);
+    // A whole house number opens the household: the till's first step is its only one.
+    if let [(Found::Exact, h)] = found.iter().filter(|(how, _)| *how == Found::Exact).collect::<Vec<_>>()[..] {
+        return Ok(see_other(&format!("/app/c/{id}/households/{}", h.id.0)));
+    }
     let more = found.len() > MAX_FOUND;
+    found.truncate(MAX_FOUND);
+    let ids: Vec<HouseholdId> = found.iter().map(|(_, h)| h.id).collect();
+    let owed = app.fees.owed_by(&scope.book, &ids).await.page()?;
     let households: Vec<Value> = found
         .iter()
-        .take(MAX_FOUND)
-        .map(|h| minijinja::context! { id => h.id.0, label => household_label(h), owner_name => h.owner_name, phone_tail => phone_tail(&h.phone) })
+        .map(|(_, h)| {
+            minijinja::context! {
+                id => h.id.0, label => household_label(h), owner_name => h.owner_name, phone_tail => phone_tail(&h.phone),
+                owed => owed.get(&h.id).copied().unwrap_or(Fen::ZERO).to_string(),
+            }
+        })
         .collect();
     let data = minijinja::context! { community => community_value(&scope), q => query.q, households, more };
-    page(&caller, "cashier.html", "收费", data)
+    Ok(page(&caller, "cashier.html", "收费", data)?.into_response())
 }
 
 async fn household_row<S: AppStore>(app: &App<S>, scope: &Scope, id: i64) -> HttpResult<HouseholdRow> {
     app.fees.household(scope.community.id, HouseholdId(id)).await.page()?.ok_or_else(|| HttpError::not_found().as_page())
 }
 
-/// The household page; `message` is a refused payment's reason, `code` a code just issued.
+/// What the cashier typed into the till, kept when a payment is refused or asks for
+/// confirmation, so nothing is typed twice.
+#[derive(Default, serde::Serialize)]
+struct Till {
+    key: String,
+    amount: String,
+    method: String,
+    date: String,
+    reference: String,
+    remark: String,
+    late_reason: String,
+    bills: Vec<i64>,
+    /// Set when the amount needs the cashier's confirmation: the amount in figures and 大写
+    /// and what it exceeds.
+    confirm: Option<Confirm>,
+}
+
+#[derive(serde::Serialize)]
+struct Confirm {
+    amount: String,
+    words: String,
+    above: String,
+    /// The amount in fen the confirmation is for: a changed amount asks again.
+    fen: i64,
+}
+
+impl Till {
+    fn from_form(form: &Fields) -> Till {
+        Till {
+            key: form.get("key").to_string(),
+            amount: form.get("amount").to_string(),
+            method: form.get("method").to_string(),
+            date: form.get("date").to_string(),
+            reference: form.get("reference").to_string(),
+            remark: form.get("remark").to_string(),
+            late_reason: form.get("late_reason").to_string(),
+            bills: form.all("bill").filter_map(|b| b.parse().ok()).collect(),
+            confirm: None,
+        }
+    }
+}
+
+/// A text field of the till: trimmed, absent when empty, refused past `max` characters.
+fn note_field<'a>(form: &'a Fields, name: &str, label: &str, max: usize) -> Result<Option<&'a str>, String> {
+    let text = form.get(name).trim();
+    match text.chars().count() {
+        0 => Ok(None),
+        n if n > max => Err(format!("{label}：最多 {max} 个字，现有 {n} 个")),
+        _ => Ok(Some(text)),
+    }
+}
+
+/// The household page; `message` is a refused payment's reason, `code` a code just issued,
+/// `till` what was typed (a fresh till when None).
 async fn household_view<S: AppStore>(
     app: &App<S>,
     caller: &Caller,
@@ -110,11 +164,14 @@ async fn household_view<S: AppStore>(
     h: &HouseholdRow,
     message: Option<String>,
     code: Option<String>,
+    till: Option<Till>,
 ) -> HttpResult<Html<String>> {
     let user = caller.user().page()?;
     let bills = app.fees.open_bills(&scope.book, Some(h.id)).await.page()?;
     let open = Fen(bills.iter().map(|b| b.open_fen).sum());
     let prepaid = app.fees.prepaid(&scope.book, h.id).await.page()?;
+    let due = Fen((open.0 - prepaid.0).max(0));
+    // Newest first, as every page lists payments.
     let payments: Vec<Value> = app
         .fees
         .household_payments(&scope.book, h.id)
@@ -126,19 +183,32 @@ async fn household_view<S: AppStore>(
             minijinja::context! {
                 paid_on => p.paid_on.to_string(), number => p.receipt_number, label => receipt_label(p.receipt_number),
                 method => p.method.label(), amount => Fen(p.amount_fen).to_string(), cashier => p.cashier, voided => p.voided,
+                late => p.entered_late(), reference => p.reference, remark => p.remark,
             }
         })
         .collect();
+    let till = till.unwrap_or_else(|| Till {
+        key: secret::random_token(),
+        amount: if due.0 > 0 { due.to_string() } else { String::new() },
+        method: Method::Cash.as_str().to_string(),
+        date: today().to_string(),
+        ..Till::default()
+    });
     let bills: Vec<Value> = bills
         .iter()
-        .map(|b| minijinja::context! { id => b.id, period => b.period.to_string(), label => b.label(), amount => Fen(b.amount_fen).to_string(), open => Fen(b.open_fen).to_string() })
+        .map(|b| {
+            minijinja::context! {
+                id => b.id, period => b.period.to_string(), label => b.label(), amount => Fen(b.amount_fen).to_string(),
+                open => Fen(b.open_fen).to_string(), open_fen => b.open_fen, ticked => till.bills.contains(&b.id),
+            }
+        })
         .collect();
     let has_code = code.is_some() || app.access.has_household_code(scope.community.id, h.id).await.page()?;
     let data = minijinja::context! {
         community => community_value(scope),
         household => minijinja::context! { id => h.id.0, label => household_label(h), owner_name => h.owner_name, area => h.area_m2_hundredths.to_string(), phone_tail => phone_tail(&h.phone) },
-        bills, open => open.to_string(), prepaid => prepaid.to_string(), payments, message, code, has_code,
-        key => secret::random_token(), today => today().to_string(),
+        bills, open => open.to_string(), prepaid => prepaid.to_string(), prepaid_fen => prepaid.0, payments, message, code, has_code,
+        till, today => today().to_string(),
         methods => METHODS.iter().map(|m| (m.as_str(), m.label())).collect::<Vec<_>>(),
         may_collect => user.may(Act::Collect),
     };
@@ -148,9 +218,12 @@ async fn household_view<S: AppStore>(
 async fn household<S: AppStore>(State(app): State<App<S>>, Path((id, hid)): Path<(i64, i64)>, caller: Caller) -> HttpResult<Html<String>> {
     let scope = app.scope(&caller, id, Act::ReadHouseholds).await.page()?;
     let h = household_row(&app, &scope, hid).await?;
-    household_view(&app, &caller, &scope, &h, None, None).await
+    household_view(&app, &caller, &scope, &h, None, None, None).await
 }
 
+/// The till's payment: refused with the page as typed and the reason on top; an amount above
+/// what the household owes plus a year's fees is asked again, in figures and 大写; a payment
+/// dated before today needs its 补录原因.
 async fn pay<S: AppStore>(
     State(app): State<App<S>>,
     Path((id, hid)): Path<(i64, i64)>,
@@ -162,7 +235,11 @@ async fn pay<S: AppStore>(
     let scope = app.scope(&caller, id, Act::Collect).await.page()?;
     caller.check_form(form.get("csrf"))?;
     let h = household_row(&app, &scope, hid).await?;
-    let refused = |message: String| async { Ok(household_view(&app, &caller, &scope, &h, Some(message), None).await?.into_response()) };
+    let again = |message: Option<String>, confirm: Option<Confirm>| async {
+        let till = Till { confirm, ..Till::from_form(&form) };
+        Ok(household_view(&app, &caller, &scope, &h, message, None, Some(till)).await?.into_response())
+    };
+    let refused = |message: String| again(Some(message), None);
     let amount = match Fen::parse(form.get("amount")) {
         Ok(a) => a,
         Err(e) => return refused(format!("收款金额：“{}”{e}", form.get("amount"))).await,
@@ -173,12 +250,33 @@ async fn pay<S: AppStore>(
     let Ok(paid_on) = chrono::NaiveDate::parse_from_str(form.get("date"), "%Y-%m-%d") else {
         return refused(format!("收款日期：“{}”不是日期", form.get("date"))).await;
     };
+    if paid_on > today() {
+        return refused(format!("收款日期：{paid_on} 晚于今天，不能预先收款")).await;
+    }
+    let note = match (
+        note_field(&form, "reference", "交易单号", 64),
+        note_field(&form, "remark", "备注", 200),
+        note_field(&form, "late_reason", "补录原因", 200),
+    ) {
+        (Ok(reference), Ok(remark), Ok(late_reason)) => {
+            PaymentNote { reference: reference.filter(|_| method != Method::Cash), remark, late_reason }
+        }
+        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return refused(e).await,
+    };
+    if paid_on < today() && note.late_reason.is_none() {
+        return refused(format!("补录原因：收款日期 {paid_on} 早于今天，请写明补录原因（如“银行到账次日入账”）")).await;
+    }
     let mut bill_ids = Vec::new();
     for b in form.all("bill") {
         match b.parse::<i64>() {
             Ok(b) => bill_ids.push(b),
             Err(_) => return refused(format!("账单：“{b}”不是账单号")).await,
         }
+    }
+    let above = app.fees.confirm_above(&scope.book, h.id).await.page()?;
+    if amount > above && form.get("confirmed") != amount.0.to_string() {
+        let confirm = Confirm { amount: amount.to_string(), words: capital_amount(amount), above: above.to_string(), fen: amount.0 };
+        return again(None, Some(confirm)).await;
     }
     let req = PaymentRequest {
         household_id: HouseholdId(hid),
@@ -188,6 +286,7 @@ async fn pay<S: AppStore>(
         idempotency_key: form.get("key"),
         cashier: caller.username(),
         bill_ids: (!bill_ids.is_empty()).then_some(bill_ids),
+        note,
     };
     match app.payments.pay(&scope.book, &req, &caller).await {
         Ok(receipt) => {
@@ -218,7 +317,7 @@ async fn issue_code<S: AppStore>(
     let h = household_row(&app, &scope, hid).await?;
     let code = app.access.issue_household_code(scope.community.id, h.id).await.page()?;
     app.audit(&caller, Some(scope.community.id), "household.code", &household_label(&h)).await;
-    household_view(&app, &caller, &scope, &h, None, Some(code)).await
+    household_view(&app, &caller, &scope, &h, None, Some(code), None).await
 }
 
 async fn receipt<S: AppStore>(State(app): State<App<S>>, Path((id, number)): Path<(i64, i64)>, caller: Caller) -> HttpResult<Html<String>> {
@@ -301,6 +400,38 @@ pub async fn approve<S: AppStore>(app: &App<S>, caller: &Caller, scope: &Scope, 
 #[derive(serde::Deserialize)]
 struct DayQuery {
     date: Option<String>,
+    /// Whose shift: a username, or empty for the whole counter. Unset: the caller's own when
+    /// they took payments that day.
+    cashier: Option<String>,
+}
+
+/// A day's payments of one cashier (or all), with the household labels, as the 交班日报
+/// shows them; `cashier` is whose they are (None: everyone's) and `cashiers` who took any.
+struct Shift {
+    date: chrono::NaiveDate,
+    cashier: Option<String>,
+    cashiers: Vec<String>,
+    payments: Vec<crate::fees::store::PaymentRow>,
+    labels: HashMap<HouseholdId, String>,
+}
+
+async fn shift<S: AppStore>(app: &App<S>, caller: &Caller, scope: &Scope, q: &DayQuery) -> HttpResult<Shift> {
+    let date = super::public::date_or_today("date", q.date.as_deref()).page()?;
+    let all = app.fees.payments_on(&scope.book, date).await.page()?;
+    let mut cashiers: Vec<String> = Vec::new();
+    for p in &all {
+        if !cashiers.contains(&p.cashier) {
+            cashiers.push(p.cashier.clone());
+        }
+    }
+    let cashier = match q.cashier.as_deref().map(str::trim) {
+        Some("") => None,
+        Some(name) => Some(name.to_string()),
+        None => cashiers.iter().find(|c| *c == caller.username()).cloned(),
+    };
+    let payments = all.into_iter().filter(|p| cashier.as_ref().is_none_or(|c| *c == p.cashier)).collect();
+    let labels = app.fees.households(scope.community.id).await.page()?.iter().map(|h| (h.id, household_label(h))).collect();
+    Ok(Shift { date, cashier, cashiers, payments, labels })
 }
 
 async fn takings<S: AppStore>(
@@ -310,28 +441,49 @@ async fn takings<S: AppStore>(
     caller: Caller,
 ) -> HttpResult<Html<String>> {
     let scope = app.scope(&caller, id, Act::ReadHouseholds).await.page()?;
-    let date = super::public::date_or_today("date", q.date.as_deref()).page()?;
-    let payments = app.fees.payments_on(&scope.book, date).await.page()?;
-    let labels: HashMap<HouseholdId, String> =
-        app.fees.households(scope.community.id).await.page()?.iter().map(|h| (h.id, household_label(h))).collect();
-    let day = crate::fees::reports::takings(&payments);
+    let shift = shift(&app, &caller, &scope, &q).await?;
+    let day = crate::fees::reports::takings(&shift.payments);
     let by_method: Vec<Value> = day
         .by_method
         .iter()
         .map(|(method, n, fen)| minijinja::context! { method => method.label(), count => n, amount => fen.to_string() })
         .collect();
-    let payments: Vec<Value> = payments
+    let payments: Vec<Value> = shift
+        .payments
         .iter()
         .map(|p| {
             minijinja::context! {
-                number => p.receipt_number, label => receipt_label(p.receipt_number), household => labels.get(&p.household_id).cloned().unwrap_or_default(),
+                number => p.receipt_number, label => receipt_label(p.receipt_number), household => shift.labels.get(&p.household_id).cloned().unwrap_or_default(),
                 method => p.method.label(), amount => Fen(p.amount_fen).to_string(), cashier => p.cashier, voided => p.voided,
+                status => handover::status(p), reference => p.reference, remark => p.remark, late_reason => p.late_reason,
             }
         })
         .collect();
+    let cash = handover::cash_due(&shift.payments);
     let data = minijinja::context! {
-        community => community_value(&scope), date => date.to_string(), by_method, count => day.count, total => day.total.to_string(),
-        voided => day.voided, payments,
+        community => community_value(&scope), date => shift.date.to_string(), by_method, count => day.count, total => day.total.to_string(),
+        voided => day.voided, payments, cashier => shift.cashier, cashiers => shift.cashiers, cash => cash.to_string(),
+        cash_words => capital_amount(cash),
     };
     page(&caller, "takings.html", "交班日报", data)
+}
+
+/// The 交班日报 to print and sign at the hand-over.
+async fn takings_pdf<S: AppStore>(
+    State(app): State<App<S>>,
+    Path(id): Path<i64>,
+    Query(q): Query<DayQuery>,
+    caller: Caller,
+) -> HttpResult<Response> {
+    let scope = app.scope(&caller, id, Act::ReadHouseholds).await.page()?;
+    let shift = shift(&app, &caller, &scope, &q).await?;
+    let paper = handover::Shift {
+        book: &scope.book.row.name,
+        community: &scope.community.name,
+        date: shift.date,
+        cashier: shift.cashier.as_deref(),
+    };
+    let pdf = handover::handover_pdf(&paper, &shift.payments, &shift.labels).page()?;
+    let disposition = format!("inline; filename=\"handover-{}.pdf\"", shift.date);
+    Ok(([(header::CONTENT_TYPE, "application/pdf".to_string()), (header::CONTENT_DISPOSITION, disposition)], pdf).into_response())
 }

@@ -14,7 +14,7 @@ mod publishing;
 pub mod subsidies;
 
 pub use admin::audit_rows;
-pub use cashier::{approve, matches};
+pub use cashier::approve;
 pub use office::{office_lines, OfficeLine, OfficeQuery};
 pub use public::{date_or_today, month_given, today};
 
@@ -34,8 +34,7 @@ use crate::access::{Act, Role, User};
 pub fn routes<S: AppStore>() -> Router<App<S>> {
     Router::new()
         .route("/", get(index::<S>))
-        .route("/static/{version}/style.css", get(views::style))
-        .route("/static/{version}/back.js", get(views::back))
+        .route("/static/{version}/{name}", get(views::asset))
         .route("/app", get(home::<S>))
         .merge(login::routes::<S>())
         .merge(accountant::routes::<S>())

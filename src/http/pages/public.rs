@@ -27,7 +27,7 @@ pub fn routes<S: AppStore>() -> Router<App<S>> {
 
 /// Beijing's calendar day now: accounting dates are Beijing days (UTC+8, no summer time).
 pub fn today() -> chrono::NaiveDate {
-    (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive()
+    crate::domain::time::beijing_today()
 }
 
 /// A month given as `field` ("2025-01"), if one is given.
