@@ -453,6 +453,22 @@ impl<S: AccessStore> Access<S> {
         self.issue_household_code(community_id, household_id).await.map(Some)
     }
 
+    /// The new codes of those of `households` that have none yet, to print on the papers made
+    /// for them now (a batch of dunning notices): by household.
+    pub async fn codes_for_paper(
+        &self,
+        community_id: CommunityId,
+        households: &[HouseholdId],
+    ) -> Result<std::collections::HashMap<HouseholdId, String>> {
+        let mut codes = std::collections::HashMap::new();
+        for h in households {
+            if let Some(code) = self.code_for_paper(community_id, *h).await? {
+                codes.insert(*h, code);
+            }
+        }
+        Ok(codes)
+    }
+
     /// Issues (or reissues) a household's access code: returned once, to be printed; the
     /// previous code stops working.
     pub async fn issue_household_code(&self, community_id: CommunityId, household_id: HouseholdId) -> Result<String> {

@@ -703,17 +703,16 @@ async fn dunning<S: FeesStore + AccessStore>(store: &S, access: &Access<S>, book
     let as_of = parse_date("--date", &args.date)?;
     let pay_by = parse_date("--pay-by", &args.pay_by)?;
     let min_overdue = Fen::parse(&args.min_amount).map_err(|e| Error::invalid("--min-amount", format!("“{}”{e}", args.min_amount)))?;
-    let select = DunningSelection { buildings: args.building.clone(), min_months: args.min_months, min_overdue };
+    let select = DunningSelection { buildings: args.building.clone(), min_months: args.min_months, min_overdue, households: Vec::new() };
     let statements = dunning_statements(store, book, as_of, &select).await?;
     let notice = Notice { company: &book.row.name, as_of, pay_by, contact: &args.contact };
     // A household without an access code gets one on its notice.
-    let mut codes = HashMap::new();
+    let mut ids = Vec::new();
     for s in owing(&statements) {
-        let h = fees.household_by_label(book.row.community_id, &s.household).await?;
-        if let Some(code) = access.code_for_paper(book.row.community_id, h.id).await? {
-            codes.insert(s.household.clone(), code);
-        }
+        ids.push((s.household.clone(), fees.household_by_label(book.row.community_id, &s.household).await?.id));
     }
+    let codes = access.codes_for_paper(book.row.community_id, &ids.iter().map(|(_, id)| *id).collect::<Vec<_>>()).await?;
+    let codes: HashMap<String, String> = ids.into_iter().filter_map(|(label, id)| Some((label, codes.get(&id)?.clone()))).collect();
     let line = |s: &HouseholdStatement| codes.get(&s.household).map_or(CodeLine::Issued, |c| CodeLine::New(c));
     let (pdf, count) = dunning_pdf(&notice, &statements, line)?;
     super::write_file("--out", out, &pdf)?;

@@ -535,16 +535,21 @@ pub struct DunningSelection {
     pub min_months: usize,
     /// Only households owing at least this much on overdue bills.
     pub min_overdue: Fen,
+    /// Only these households, by house number (all when empty): the ones ticked on the page.
+    pub households: Vec<String>,
 }
 
-/// The statements, as of `as_of`, of the households in arrears that the selection names, in
-/// building and room order. A bill is overdue once its month has ended before `as_of`.
-pub async fn dunning_statements<S: FeesStore>(
-    store: &S,
-    book: &Book,
-    as_of: NaiveDate,
-    select: &DunningSelection,
-) -> Result<Vec<HouseholdStatement>> {
+/// A household in arrears as the selection sees it: its overdue months and what it owes on them.
+#[derive(Debug, Clone)]
+pub struct InArrears {
+    pub household: HouseholdRow,
+    pub overdue_months: usize,
+    pub overdue: Fen,
+}
+
+/// The households in arrears, as of `as_of`, that the selection names, in building and room
+/// order. A bill is overdue once its month has ended before `as_of`.
+pub async fn in_arrears<S: FeesStore>(store: &S, book: &Book, as_of: NaiveDate, select: &DunningSelection) -> Result<Vec<InArrears>> {
     let (open, households) = {
         let mut tx = store.read().await?;
         (tx.open_bills(book.key(), None).await?, tx.households(book.row.community_id).await?)
@@ -558,16 +563,32 @@ pub async fn dunning_statements<S: FeesStore>(
         entry.1 += b.open_fen;
     }
     // In the office's order (building 2 before 10), as `households` reads them.
-    let chosen: Vec<&HouseholdRow> = households
-        .iter()
+    Ok(households
+        .into_iter()
         .filter(|h| select.buildings.is_empty() || select.buildings.contains(&h.building))
-        .filter(|h| {
-            overdue.get(&h.id).is_some_and(|(months, fen)| months.len() >= select.min_months.max(1) && *fen >= select.min_overdue.0)
+        .filter(|h| select.households.is_empty() || select.households.contains(&crate::fees::household_label(h)))
+        .filter_map(|h| {
+            let (months, fen) = overdue.get(&h.id)?;
+            (months.len() >= select.min_months.max(1) && *fen >= select.min_overdue.0).then_some(InArrears {
+                overdue_months: months.len(),
+                overdue: Fen(*fen),
+                household: h,
+            })
         })
-        .collect();
+        .collect())
+}
+
+/// The statements, as of `as_of`, of the households in arrears that the selection names.
+pub async fn dunning_statements<S: FeesStore>(
+    store: &S,
+    book: &Book,
+    as_of: NaiveDate,
+    select: &DunningSelection,
+) -> Result<Vec<HouseholdStatement>> {
+    let chosen = in_arrears(store, book, as_of, select).await?;
     let mut out = Vec::with_capacity(chosen.len());
     for h in chosen {
-        out.push(household_statement(store, book, h, as_of).await?);
+        out.push(household_statement(store, book, &h.household, as_of).await?);
     }
     Ok(out)
 }

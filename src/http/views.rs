@@ -28,6 +28,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("household.html", include_str!("views/household.html")),
     ("receipt.html", include_str!("views/receipt.html")),
     ("takings.html", include_str!("views/takings.html")),
+    ("dunning.html", include_str!("views/dunning.html")),
     ("office.html", include_str!("views/office.html")),
     ("users.html", include_str!("views/users.html")),
     ("user.html", include_str!("views/user.html")),

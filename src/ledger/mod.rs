@@ -138,6 +138,16 @@ impl<S: LedgerStore> Ledger<S> {
         tx.periods(book.key()).await
     }
 
+    /// The month the book is at: its earliest open month (the next to close), else the month
+    /// after its last closed one, else `today`'s. Pages open on it rather than on today's month,
+    /// which may lie months ahead of the books.
+    pub async fn working_period(&self, book: &Book, today: chrono::NaiveDate) -> Result<Period> {
+        let periods = self.periods(book).await?;
+        let open = periods.iter().filter(|p| p.status == PeriodStatus::Open).map(|p| p.period).min();
+        let after_closed = periods.iter().filter(|p| p.status != PeriodStatus::Open).map(|p| p.period).max().map(Period::next);
+        Ok(open.or(after_closed).unwrap_or_else(|| Period::of_date(today)))
+    }
+
     /// 制单: stores a checked draft. It gets its number only when posted.
     pub async fn draft(&self, book: &Book, maker: &str, input: &VoucherInput) -> Result<i64> {
         self.draft_kind(book, maker, input, VoucherKind::Normal, None).await

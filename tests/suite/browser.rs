@@ -72,7 +72,7 @@ impl Browser {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         // A phone's screen is emulated (headless Chromium keeps windows at least 500 wide).
-        let caps = json!({ "capabilities": { "alwaysMatch": { "browserName": "chrome", "goog:chromeOptions": {
+        let caps = json!({ "capabilities": { "alwaysMatch": { "browserName": "chrome", "unhandledPromptBehavior": "accept", "goog:chromeOptions": {
             "binary": "/usr/bin/chromium",
             "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1280,900", "--lang=zh-CN"],
             "mobileEmulation": { "deviceMetrics": { "width": width, "height": height, "pixelRatio": 1.0 } },

@@ -27,6 +27,7 @@ mod hledger;
 mod income_statement;
 mod limits;
 mod migration;
+mod month;
 mod periods;
 mod properties;
 mod public_revenue;

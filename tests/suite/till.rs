@@ -128,3 +128,59 @@ async fn the_till_asks_again_for_a_large_amount_keeps_what_was_typed_and_marks_a
 fn urlencode(text: &str) -> String {
     form_urlencoded::byte_serialize(text.as_bytes()).collect()
 }
+
+#[tokio::test]
+async fn dunning_notices_for_the_ticked_households_and_a_waiver_with_an_approver_on_the_pages() {
+    let db = fresh_db().await;
+    let (a, _, _) = seed(&db.url).await;
+    let server = Server::start(&db.url);
+    let cashier = login(&server, "cashier_a").await;
+    // January is overdue by mid-February: both households of 甲 are listed.
+    let page = cashier.get(server.url(&format!("/app/c/{a}/dunning?date=2025-02-15"))).send().await.unwrap().text().await.unwrap();
+    let list = &page[page.find("id=\"arrears\"").expect("the list")..];
+    assert!(list.contains(">1-1-101<") && list.contains(">1-1-102<"), "{list}");
+    // Only the ticked one gets a notice.
+    let csrf = csrf_of(&page);
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("date", "2025-02-15"),
+        ("pay_by", "2025-03-01"),
+        ("contact", "物业服务中心 电话 0000"),
+        ("household", "1-1-102"),
+    ];
+    let r = cashier.post(server.url(&format!("/app/c/{a}/dunning.pdf"))).form(&form).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["content-type"], "application/pdf");
+    if let Some(text) = pdf_text(&r.bytes().await.unwrap()) {
+        assert!(text.contains("1-1-102") && !text.contains("1-1-101") && text.contains("2025年3月1日"), "{text}");
+    }
+    let none = [("csrf", csrf.as_str()), ("date", "2025-02-15")];
+    assert_eq!(
+        cashier.post(server.url(&format!("/app/c/{a}/dunning.pdf"))).form(&none).send().await.unwrap().status(),
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+
+    // 减免 of 50.00 on 1-1-101's January bill, approved by the reviewer's password.
+    let (csrf, _, page) = till(&server, &cashier, a, 1).await;
+    let at = page.find("name=\"bill\" value=\"").unwrap() + "name=\"bill\" value=\"".len();
+    let bill = page[at..].split('"').next().unwrap().to_string();
+    let waive = |approver: &'static str, password: &'static str| {
+        let form = [
+            ("csrf", csrf.clone()),
+            ("bill", bill.clone()),
+            ("amount", "50.00".to_string()),
+            ("date", "2025-01-25".to_string()),
+            ("reason", "困难户，经公司批准".to_string()),
+            ("approver", approver.to_string()),
+            ("approver_password", password.to_string()),
+        ];
+        cashier.post(server.url(&format!("/app/c/{a}/households/1/waive"))).form(&form).send()
+    };
+    let before = books_snapshot(&db.url).await;
+    assert_eq!(waive("reviewer_a", "wrong").await.unwrap().status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(waive("cashier_a", crate::web::PASSWORD).await.unwrap().status(), StatusCode::UNPROCESSABLE_ENTITY, "not one's own");
+    assert_eq!(books_snapshot(&db.url).await, before, "a refused waiver writes nothing");
+    assert_eq!(waive("reviewer_a", crate::web::PASSWORD).await.unwrap().status(), StatusCode::SEE_OTHER);
+    let (_, _, page) = till(&server, &cashier, a, 1).await;
+    assert!(page.contains("id=\"open\">150.00<"), "{page}");
+}

@@ -82,6 +82,14 @@ fn month_of(field: &str, text: Option<&str>) -> HttpResult<Period> {
     Ok(super::month_given(field, text.filter(|t| !t.is_empty())).page()?.unwrap_or_else(|| Period::of_date(today())))
 }
 
+/// The month given as `field`, or the book's working month (its open one) when none is given.
+async fn month_or_working<S: AppStore>(app: &App<S>, book: &Book, field: &str, text: Option<&str>) -> HttpResult<Period> {
+    match super::month_given(field, text.filter(|t| !t.is_empty())).page()? {
+        Some(p) => Ok(p),
+        None => app.ledger.working_period(book, today()).await.page(),
+    }
+}
+
 async fn list<S: AppStore>(
     State(app): State<App<S>>,
     Path(id): Path<i64>,
@@ -90,7 +98,7 @@ async fn list<S: AppStore>(
 ) -> HttpResult<Html<String>> {
     let scope = app.scope(&caller, id, Act::Read).await.page()?;
     let book = book_of(&app, &scope, q.book.as_deref()).await.page()?;
-    let period = month_of("period", q.period.as_deref())?;
+    let period = month_or_working(&app, &book, "period", q.period.as_deref()).await?;
     let mut tx = app.ledger.store.read().await.page()?;
     let vouchers = tx.vouchers(book.key(), period, period, MAX_LISTED).await.page()?;
     // Every fee voucher waiting for the day's close, of any month (the close takes them all).
@@ -371,17 +379,19 @@ pub async fn household_import<S: AppStore>(
 
 async fn billing_form<S: AppStore>(State(app): State<App<S>>, Path(id): Path<i64>, caller: Caller) -> HttpResult<Html<String>> {
     let scope = app.scope(&caller, id, Act::Keep).await.page()?;
-    let runs: Vec<Value> = app
-        .fees
-        .billing_runs(&scope.book)
-        .await
-        .page()?
+    let all = app.fees.billing_runs(&scope.book).await.page()?;
+    // The month after the last one billed: the next to bill, not today's month.
+    let next = match all.iter().map(|(r, _)| r.period).max() {
+        Some(last) => last.next(),
+        None => app.ledger.working_period(&scope.book, today()).await.page()?,
+    };
+    let runs: Vec<Value> = all
         .iter()
         .rev()
         .take(24)
         .map(|(r, voucher)| minijinja::context! { id => r.id, period => r.period.to_string(), bills => r.bills, total => Fen(r.total_fen).to_string(), voucher })
         .collect();
-    let data = minijinja::context! { runs, period => Period::of_date(today()).to_string(), ..base(&scope, &scope.book) };
+    let data = minijinja::context! { runs, period => next.to_string(), ..base(&scope, &scope.book) };
     page(&caller, "billing.html", "计费", data)
 }
 
@@ -528,9 +538,10 @@ pub fn report_act(kind: &str) -> Act {
 
 pub async fn report_table<S: AppStore>(app: &App<S>, scope: &Scope, book: &Book, kind: &str, q: &ReportQuery) -> crate::Result<Table> {
     let store = &app.ledger.store;
-    let to = q.to.as_deref().filter(|t| !t.is_empty()).map_or(Ok(Period::of_date(today())), |t| {
-        Period::parse(t).ok_or_else(|| Error::invalid("to", format!("“{t}”不是月份，应写作 2025-01")))
-    })?;
+    let to = match q.to.as_deref().filter(|t| !t.is_empty()) {
+        Some(t) => Period::parse(t).ok_or_else(|| Error::invalid("to", format!("“{t}”不是月份，应写作 2025-01")))?,
+        None => app.ledger.working_period(book, today()).await?,
+    };
     let from = q.from.as_deref().filter(|t| !t.is_empty()).map_or(Ok(to.first_of_year()), |t| {
         Period::parse(t).ok_or_else(|| Error::invalid("from", format!("“{t}”不是月份，应写作 2025-01")))
     })?;
@@ -549,7 +560,8 @@ pub async fn report_table<S: AppStore>(app: &App<S>, scope: &Scope, book: &Book,
         "cash-flow" => form(statement::statement(store, book, "cash_flow", to).await?),
         "statement" => {
             let h = app.fees.household_by_label(scope.community.id, q.household.as_deref().unwrap_or_default()).await?;
-            crate::fees::reports::household_statement(store, book, &h, today()).await?.to_table()
+            // As at the end of the month asked for (today, when that month is not over).
+            crate::fees::reports::household_statement(store, book, &h, to.last_day().min(today())).await?.to_table()
         }
         "aging" => aging(store, book, to, false).await?.to_table(),
         "collection" => collection(store, book, from, to).await?.to_table(),
@@ -569,6 +581,25 @@ async fn report_page<S: AppStore>(
     let scope = app.scope(&caller, id, report_act(&kind)).await.page()?;
     let book = book_of(&app, &scope, q.book.as_deref()).await.page()?;
     let title = REPORTS.iter().find(|(k, _)| *k == kind).map(|(_, t)| *t).ok_or_else(|| HttpError::not_found().as_page())?;
+    let given = |v: &Option<String>| v.as_deref().is_some_and(|t| !t.trim().is_empty());
+    // 明细账 and 住户对账单 open on their picker: an account or a household is asked for first.
+    let asks = match kind.as_str() {
+        "ledger" if !given(&q.account) => Some("请选择科目（可输入编码、名称或拼音首字母）"),
+        "statement" if !given(&q.household) => Some("请输入住户门牌号，如 1-1-101"),
+        _ => None,
+    };
+    let to = match q.to.as_deref().filter(|t| !t.is_empty()) {
+        Some(t) => t.to_string(),
+        None => app.ledger.working_period(&book, today()).await.page()?.to_string(),
+    };
+    if let Some(ask) = asks {
+        let data = minijinja::context! {
+            kind, title, ask, reports => REPORTS, accounts => leaf_accounts(&book),
+            q => minijinja::context! { from => q.from, to, account => q.account, household => q.household, level => q.level.unwrap_or(1) },
+            ..base(&scope, &book)
+        };
+        return Ok(page(&caller, "report.html", title, data)?.into_response());
+    }
     let table = report_table(&app, &scope, &book, &kind, &q).await.page()?;
     let file = |ext: &str| format!("attachment; filename*=UTF-8''{}.{ext}", utf8_percent(title));
     match q.format.as_deref() {
@@ -592,7 +623,8 @@ async fn report_page<S: AppStore>(
                 table.headers.iter().map(|(h, a)| (h.clone(), matches!(a, crate::report::table::Align::Right))).collect();
             let data = minijinja::context! {
                 kind, title, table => minijinja::context! { title => table.title, subtitle => table.subtitle, headers, rows => table.rows, footer => table.footer },
-                reports => REPORTS, q => minijinja::context! { from => q.from, to => q.to, account => q.account, household => q.household },
+                reports => REPORTS, accounts => if kind == "ledger" { leaf_accounts(&book) } else { Vec::new() },
+                q => minijinja::context! { from => q.from, to, account => q.account, household => q.household, level => q.level.unwrap_or(1) },
                 ..base(&scope, &book)
             };
             Ok(page(&caller, "report.html", title, data)?.into_response())

@@ -4,6 +4,7 @@
 
 pub mod accountant;
 mod admin;
+mod arrears;
 mod cashier;
 mod commons;
 mod disclosures;
@@ -42,6 +43,7 @@ pub fn routes<S: AppStore>() -> Router<App<S>> {
         .merge(disclosures::routes::<S>())
         .merge(publishing::routes::<S>())
         .merge(cashier::routes::<S>())
+        .merge(arrears::routes::<S>())
         .merge(office::routes::<S>())
         .merge(admin::routes::<S>())
         .merge(subsidies::routes::<S>())
