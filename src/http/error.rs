@@ -99,8 +99,11 @@ impl IntoResponse for HttpError {
             return super::see_other("/login");
         }
         if self.page {
-            let page = super::views::error_page(self.status, &self.message, self.field.as_deref());
-            return (self.status, Html(page)).into_response();
+            let page = super::views::error_page(self.status, &self.message, self.field.as_deref(), None);
+            let mut response = (self.status, Html(page)).into_response();
+            // For `dress_error`, which shows it again inside the signed-in user's layout.
+            response.extensions_mut().insert(ErrorPage { message: self.message, field: self.field });
+            return response;
         }
         let body = Body { code: self.code, message: &self.message, field: self.field.as_deref() };
         (self.status, axum::Json(body)).into_response()
@@ -108,3 +111,10 @@ impl IntoResponse for HttpError {
 }
 
 pub type HttpResult<T> = std::result::Result<T, HttpError>;
+
+/// What an error page said, kept on its response.
+#[derive(Clone)]
+pub struct ErrorPage {
+    pub message: String,
+    pub field: Option<String>,
+}

@@ -20,7 +20,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use axum::extract::{MatchedPath, Request};
+use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderName, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -292,9 +292,31 @@ pub fn router<S: AppStore>(app: App<S>) -> Router {
         .merge(pages::routes::<S>())
         .merge(api::routes::<S>())
         .fallback(|| async { HttpError::not_found().as_page() })
+        .layer(axum::middleware::from_fn_with_state(app.clone(), dress_error::<S>))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(layers)
         .with_state(app)
+}
+
+/// An error page shown to a signed-in user keeps the site's header (their navigation and
+/// sign-out), as every other page does; the error itself is made without knowing the caller.
+async fn dress_error<S: AppStore>(State(app): State<App<S>>, request: Request, next: Next) -> Response {
+    let (parts, body) = request.into_parts();
+    let mut kept = Request::new(());
+    *kept.headers_mut() = parts.headers.clone();
+    let response = next.run(Request::from_parts(parts, body)).await;
+    let Some(error) = response.extensions().get::<error::ErrorPage>().cloned() else { return response };
+    let mut kept = kept.into_parts().0;
+    match <extract::Caller as axum::extract::FromRequestParts<App<S>>>::from_request_parts(&mut kept, &app).await {
+        Ok(caller) if caller.user.is_some() => {
+            let layout = pages::layout(&caller, "出错了");
+            let page = views::error_page(response.status(), &error.message, error.field.as_deref(), Some(layout));
+            let (mut head, _) = response.into_parts();
+            head.headers.remove(axum::http::header::CONTENT_LENGTH);
+            Response::from_parts(head, axum::body::Body::from(page))
+        }
+        _ => response,
+    }
 }
 
 /// Gives each request its id and a tracing span that every log line of it carries, times it

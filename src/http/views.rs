@@ -98,9 +98,10 @@ fn internal(name: &str, e: minijinja::Error) -> HttpError {
     HttpError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "内部错误：页面无法生成").as_page()
 }
 
-/// The page of an error; plain text should the error template itself fail.
-pub fn error_page(status: StatusCode, message: &str, field: Option<&str>) -> String {
-    let context = minijinja::context! { title => "出错了", status => status.as_u16(), message, field };
+/// The page of an error, in the layout `layout` gives (the signed-in user's header) or the
+/// bare one; plain text should the error template itself fail.
+pub fn error_page(status: StatusCode, message: &str, field: Option<&str>, layout: Option<minijinja::Value>) -> String {
+    let context = minijinja::context! { title => "出错了", status => status.as_u16(), message, field, ..layout.unwrap_or_default() };
     ENV.get_template("error.html").and_then(|t| t.render(context)).unwrap_or_else(|_| message.to_string())
 }
 
@@ -124,7 +125,7 @@ mod tests {
         for (name, _) in TEMPLATES {
             assert!(ENV.get_template(name).is_ok(), "{name}");
         }
-        let page = error_page(StatusCode::NOT_FOUND, "<script>alert(1)</script>", None);
+        let page = error_page(StatusCode::NOT_FOUND, "<script>alert(1)</script>", None, None);
         assert!(page.contains("&lt;script&gt;") && !page.contains("<script>alert"));
     }
 

@@ -1333,6 +1333,12 @@ async fn an_error_pages_back_link_works_under_the_sites_csp() {
     assert_eq!(js.status(), StatusCode::OK);
     assert!(js.headers()["content-type"].to_str().unwrap().starts_with("text/javascript"));
     assert!(js.text().await.unwrap().contains("history.back()"));
+    // The header is the signed-in user's, as on every page: navigation and sign-out.
+    assert!(page.contains(">用户</a>") && page.contains("action=\"/logout\""), "{page}");
+    // Signed out, the error page keeps the bare header.
+    let r = client().get(server.url("/nowhere")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    assert!(!r.text().await.unwrap().contains("action=\"/logout\""));
 }
 
 /// A resident who types a wrong code is told where a code comes from.

@@ -69,7 +69,7 @@ struct Link {
 
 /// What every page's layout needs: its title, the user, the CSRF token for the logout form,
 /// and the links the user's roles open.
-fn layout(caller: &Caller, title: &str) -> Value {
+pub fn layout(caller: &Caller, title: &str) -> Value {
     let nav = caller.user.as_ref().map(nav_of).unwrap_or_default();
     minijinja::context! {
         title,
