@@ -291,6 +291,7 @@ pub fn router<S: AppStore>(app: App<S>) -> Router {
     Router::new()
         .merge(pages::routes::<S>())
         .merge(api::routes::<S>())
+        .route_layer(axum::middleware::from_fn_with_state(app.clone(), api::documented_roles::<S>))
         .fallback(|| async { HttpError::not_found().as_page() })
         .layer(axum::middleware::from_fn_with_state(app.clone(), dress_error::<S>))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))

@@ -26,6 +26,7 @@ mod golden;
 mod hledger;
 mod income_statement;
 mod limits;
+mod matrix;
 mod migration;
 mod month;
 mod periods;

@@ -37,6 +37,28 @@ pub fn routes<S: AppStore>() -> Router<App<S>> {
         .merge(commons::routes::<S>())
 }
 
+/// The API's first check, before any body is read: the caller holds one of the roles its
+/// route is documented for (`openapi::ROUTES`, the `x-roles` of /api/openapi.json), so that a
+/// role the route is not for is refused with 403 whatever it sends. The handler then checks
+/// the community and the act.
+pub async fn documented_roles<S: AppStore>(State(app): State<App<S>>, request: Request, next: axum::middleware::Next) -> Response {
+    let path = request.extensions().get::<axum::extract::MatchedPath>().map(|m| m.as_str().to_string()).unwrap_or_default();
+    let method = request.method().as_str().to_ascii_lowercase();
+    let Some(route) = ROUTES.iter().find(|r| r.path == path && r.method == method).filter(|r| !r.roles.is_empty()) else {
+        return next.run(request).await;
+    };
+    let (mut parts, body) = request.into_parts();
+    let caller = match super::extract::Caller::from_request_parts(&mut parts, &app).await {
+        Ok(caller) => caller,
+        Err(e) => return e.into_response(),
+    };
+    match &caller.user {
+        None => HttpError::unauthorized().into_response(),
+        Some(user) if !user.roles.iter().any(|r| route.roles.contains(&r.as_str())) => HttpError::forbidden().into_response(),
+        Some(_) => next.run(Request::from_parts(parts, body)).await,
+    }
+}
+
 /// A JSON body: refused with 415 unless sent as application/json, 400 when it is not JSON,
 /// 422 when it is JSON of the wrong shape, naming the field and what it should be in Chinese
 /// (serde's "invalid type: integer `10`, expected a string" is neither).

@@ -28,10 +28,14 @@ const fn route(
     ApiRoute { method, path, summary, roles, body: None, answer, idempotent: false }
 }
 
+/// The community's own staff: every role but the street finance office, which reads the
+/// community's figures and not its households (Act::ReadHouseholds).
+const STAFF: &[&str] = &["admin", "accountant", "reviewer", "cashier", "auditor"];
+
 pub const ROUTES: &[ApiRoute] = &[
     route("get", "/api/v1/communities", "本人可访问的社区", &[], "Communities"),
-    route("get", "/api/v1/communities/{community}/households", "查找住户（q：门牌号、业主姓名或手机尾号）", &[], "Households"),
-    route("get", "/api/v1/communities/{community}/households/{household}", "住户：未缴账单、预收与缴费记录", &[], "HouseholdDetail"),
+    route("get", "/api/v1/communities/{community}/households", "查找住户（q：门牌号、业主姓名或手机尾号）", STAFF, "Households"),
+    route("get", "/api/v1/communities/{community}/households/{household}", "住户：未缴账单、预收与缴费记录", STAFF, "HouseholdDetail"),
     ApiRoute {
         body: None,
         ..route(
@@ -53,7 +57,7 @@ pub const ROUTES: &[ApiRoute] = &[
             "Receipt",
         )
     },
-    route("get", "/api/v1/communities/{community}/receipts/{number}", "收据", &[], "Receipt"),
+    route("get", "/api/v1/communities/{community}/receipts/{number}", "收据", STAFF, "Receipt"),
     ApiRoute {
         body: Some(HOUSEHOLD_FILE),
         ..route(
@@ -109,7 +113,7 @@ pub const ROUTES: &[ApiRoute] = &[
         &[],
         "Table",
     ),
-    route("get", "/api/v1/communities/{community}/takings", "交班日报：某日（date）按收款方式汇总", &[], "Takings"),
+    route("get", "/api/v1/communities/{community}/takings", "交班日报：某日（date）按收款方式汇总", STAFF, "Takings"),
     route("get", "/api/v1/communities/{community}/collection", "收缴率（from、to：月份）", &[], "Collection"),
     route("get", "/api/v1/office/overview", "街道总览（period：月份）", &["finance_office", "admin", "auditor"], "Overview"),
     route("get", "/api/v1/communities/{community}/subsidies", "补贴项目", &[], "Programs"),
@@ -410,6 +414,8 @@ fn operation(r: &ApiRoute) -> Value {
     let mut op = json!({
         "summary": r.summary,
         "description": format!("角色：{roles}"),
+        // The roles as data, for clients and for the access test's role × route matrix.
+        "x-roles": r.roles,
         "parameters": parameters,
         "responses": responses,
     });
