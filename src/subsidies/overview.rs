@@ -39,6 +39,8 @@ pub struct LatestReconciliation {
     pub until_on: NaiveDate,
     pub differences: i64,
     pub state: &'static str,
+    /// Waiting for the finance office's signature: on its to-do list.
+    pub awaits_office: bool,
 }
 
 impl<S: SubsidiesStore + AccessStore> Subsidies<S> {
@@ -63,6 +65,7 @@ impl<S: SubsidiesStore + AccessStore> Subsidies<S> {
                         until_on: s.until_on,
                         differences: s.differences,
                         state: state_label(s.company_signed, s.office_signed),
+                        awaits_office: !s.office_signed,
                     });
                 let community = communities.iter().find(|c| c.id == f.community_id).map(|c| c.name.clone()).unwrap_or_default();
                 ProgramLine {

@@ -32,7 +32,13 @@ pub fn statement_table(s: &Statement) -> Table {
     }
     for side in [SignSide::Company, SignSide::FinanceOffice] {
         t.footer.push(match s.signed_by(side) {
-            Some(sig) => format!("{}签字：{}（{}）", side.label(), sig.username, sig.signed_at.format("%Y-%m-%d %H:%M UTC")),
+            Some(sig) => format!(
+                "{}签字：{}（{}，北京时间 {}）",
+                side.label(),
+                sig.display_name,
+                sig.username,
+                crate::domain::time::beijing_minute(sig.signed_at)
+            ),
             None => format!("{}签字：（未签）", side.label()),
         });
     }

@@ -156,6 +156,8 @@ pub struct DifferenceRow {
 pub struct SignoffRow {
     pub side: SignSide,
     pub username: String,
+    /// The signer's name as the paper shows it (陈, not the username); not part of what is sealed.
+    pub display_name: String,
     pub signed_at: DateTime<Utc>,
     /// What it signed (`signoff::sealed_digest`); None for a sign-off made before they did.
     pub digest: Option<String>,
@@ -572,9 +574,10 @@ macro_rules! impl_subsidies_tx {
             }
 
             async fn signoffs(&mut self, community_id: CommunityId, reconciliation_id: Option<i64>) -> Result<Vec<(i64, SignoffRow)>> {
-                let rows: Vec<(i64, SignSide, String, DateTime<Utc>, Option<String>)> = sqlx::query_as(
-                    "SELECT reconciliation_id, side, username, signed_at, digest FROM reconciliation_signoffs \
-                     WHERE community_id = $1 AND ($2 IS NULL OR reconciliation_id = $2) ORDER BY reconciliation_id, signed_at",
+                let rows: Vec<(i64, SignSide, String, Option<String>, DateTime<Utc>, Option<String>)> = sqlx::query_as(
+                    "SELECT s.reconciliation_id, s.side, s.username, u.display_name, s.signed_at, s.digest FROM reconciliation_signoffs s \
+                     LEFT JOIN users u ON u.username = s.username \
+                     WHERE s.community_id = $1 AND ($2 IS NULL OR s.reconciliation_id = $2) ORDER BY s.reconciliation_id, s.signed_at",
                 )
                 .bind(community_id)
                 .bind(reconciliation_id)
@@ -582,7 +585,10 @@ macro_rules! impl_subsidies_tx {
                 .await?;
                 Ok(rows
                     .into_iter()
-                    .map(|(id, side, username, signed_at, digest)| (id, SignoffRow { side, username, signed_at, digest }))
+                    .map(|(id, side, username, name, signed_at, digest)| {
+                        let display_name = name.unwrap_or_else(|| username.clone());
+                        (id, SignoffRow { side, username, display_name, signed_at, digest })
+                    })
                     .collect())
             }
 

@@ -163,6 +163,13 @@ impl Browser {
         (v[0].as_i64().unwrap(), v[1].as_i64().unwrap())
     }
 
+    /// The right edge, in CSS pixels, of the element `css` selects as laid out (its table
+    /// scrolled to the start): what a 1366-pixel screen shows without scrolling.
+    async fn right_edge(&self, css: &str) -> i64 {
+        let script = "return Math.round(document.querySelector(arguments[0]).getBoundingClientRect().right);";
+        self.call("POST", "/execute/sync", json!({ "script": script, "args": [css] })).await.as_i64().unwrap()
+    }
+
     async fn screenshot(&self, name: &str) {
         let png = self.call("GET", "/screenshot", json!({})).await;
         let bytes = base64::engine::general_purpose::STANDARD.decode(png.as_str().unwrap()).unwrap();
@@ -349,7 +356,8 @@ async fn the_company_and_the_finance_office_sign_a_reconciliation_in_a_browser()
     let db = fresh_db().await;
     let c = seed_subsidy(&db.url).await;
     let (_server, base) = serve(&db.url);
-    let b = Browser::start(1280, 900).await;
+    // The office's PC: a 1366 × 768 screen.
+    let b = Browser::start(1366, 768).await;
 
     // The accountant reconciles the first quarter and signs for the company.
     b.login(&base, "accountant").await;
@@ -372,13 +380,25 @@ async fn the_company_and_the_finance_office_sign_a_reconciliation_in_a_browser()
     b.open(&format!("{base}/app/office")).await;
     let overview = b.text("#subsidies").await;
     assert!(overview.contains("补贴社区") && overview.contains("物业公司已签字"), "{overview}");
+    // 结余 and 最近对账 are on screen without scrolling sideways.
+    for column in ["#subsidies th:nth-last-child(2)", "#subsidies th:last-child"] {
+        assert!(b.right_edge(column).await <= 1366, "{column} is off screen at 1366 pixels");
+    }
     b.screenshot("office-subsidies").await;
-    b.click("#subsidies a[href*=reconciliations]").await;
+    // What waits for the office is listed first, and leads to it.
+    assert!(b.text("#todo").await.contains("物业公司已签字，待街道财政所签字"));
+    b.click("#todo a[href*=reconciliations]").await;
     assert_eq!(b.url().await, statement);
+    // 签字 asks first (the browser accepts), then names the signer and the time in Beijing.
+    assert!(b.source().await.contains("data-confirm=\"确认代表街道财政所"), "签字 asks for confirmation");
     b.click("#sign-office").await;
     assert_eq!(b.text("#state").await, "双方已签字");
     let signoffs = b.text("#signoffs").await;
-    assert!(signoffs.contains("物业公司签字：accountant") && signoffs.contains("街道财政所签字：office"), "{signoffs}");
+    assert!(
+        signoffs.contains("物业公司签字：王会计（accountant") && signoffs.contains("街道财政所签字：街道财政所 陈（office"),
+        "{signoffs}"
+    );
+    assert!(signoffs.contains("北京时间") && !signoffs.contains("UTC"), "{signoffs}");
     assert!(b.source().await.contains("/pdf"), "the statement offers its PDF");
     b.screenshot("office-reconciliation-signed").await;
 }

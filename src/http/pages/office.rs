@@ -119,7 +119,11 @@ async fn overview<S: AppStore>(State(app): State<App<S>>, Query(q): Query<Office
     let communities: Vec<_> = app.reachable(&caller).await.page()?.into_iter().map(|(c, _)| c).collect();
     let subsidies = crate::subsidies::Subsidies::new(&app.ledger).overview(&communities).await.page()?;
     let witnessed = witnessed(&app, &communities).await.page()?;
-    let data =
-        minijinja::context! { rows, street, subsidies, witnessed, period => month.map(|p| p.to_string()).unwrap_or_else(|| "—".into()) };
+    // What waits for the office: the reconciliations it has not signed yet.
+    let todo: Vec<&crate::subsidies::overview::ProgramLine> =
+        subsidies.iter().filter(|p| p.latest.as_ref().is_some_and(|l| l.awaits_office)).collect();
+    let data = minijinja::context! {
+        rows, street, subsidies, todo, witnessed, period => month.map(|p| p.to_string()).unwrap_or_else(|| "—".into()),
+    };
     page(&caller, "office.html", "街道总览", data)
 }
