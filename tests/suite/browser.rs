@@ -479,3 +479,134 @@ async fn a_disclosure_drafted_published_read_and_checked_on_a_phone() {
     assert!(page <= viewport, "the verification page fits a phone: {page} > {viewport}");
     phone.screenshot("resident-verify-390x844").await;
 }
+
+/// A book of this year with two households billed this month, a cashier and a reviewer: the
+/// till's day happens today.
+async fn seed_today(url: &str) -> i64 {
+    let store = mingzhang::store::AnyStore::connect(url).await.unwrap();
+    mingzhang::with_store!(store, s => {
+        let ledger = mingzhang::ledger::Ledger::new(s.clone());
+        let fees = mingzhang::fees::Fees::new(&ledger);
+        let access = Access::new(s.clone());
+        let today = mingzhang::domain::time::beijing_today();
+        let this_month = mingzhang::domain::period::Period::of_date(today);
+        let c = ledger.create_community("收费社区").await.unwrap();
+        let book = ledger.create_book(c.id, "company", "测试物业公司", "small_enterprise", this_month.first_of_year()).await.unwrap();
+        fees.import_households(c.id, "楼栋,单元,房号,建筑面积,类型,业主,电话\n1,1,101,100.00,住宅,张三,13800000001\n1,1,102,90.00,住宅,李四,13800000002\n".as_bytes()).await.unwrap();
+        let spec = mingzhang::fees::FeeItemSpec {
+            code: "WYF",
+            name: "物业服务费",
+            basis: mingzhang::fees::rules::FeeBasis::PerM2Month,
+            revenue_account: "500101",
+            late_fee_ppm_per_day: 0,
+            late_fee_cap_percent: 0,
+        };
+        fees.add_fee_item(&book, &spec).await.unwrap();
+        let residential = mingzhang::fees::rules::HouseholdKind::Residential;
+        fees.add_fee_standard(&book, "WYF", residential, "2.00", this_month.first_of_year().first_day(), None).await.unwrap();
+        fees.run_billing(&book, this_month, &[], "会计").await.unwrap();
+        for (username, name, role) in [("cashier", "张出纳", Role::Cashier), ("reviewer", "李审核", Role::Reviewer)] {
+            access.add_user(&NewUser { username, display_name: name, roles: &[role], communities: &[c.id], street: "", password: Some(PASSWORD) }).await.unwrap();
+        }
+        mingzhang::store::Store::close(&s).await;
+        c.id.0
+    })
+}
+
+impl Browser {
+    /// Clicks what stays on the page (a checkbox).
+    async fn tick(&self, css: &str) {
+        let e = self.find(css).await;
+        self.call("POST", &format!("/element/{e}/click"), json!({})).await;
+    }
+
+    /// Whether the element `css` selects is shown.
+    async fn displayed(&self, css: &str) -> bool {
+        let e = self.find(css).await;
+        self.call("GET", &format!("/element/{e}/displayed"), json!({})).await.as_bool().unwrap()
+    }
+
+    /// Chooses an option of a select as a user would, so its change event fires.
+    async fn choose(&self, css: &str, value: &str) {
+        let script = "const s = document.querySelector(arguments[0]); s.value = arguments[1]; s.dispatchEvent(new Event('change'));";
+        self.call("POST", "/execute/sync", json!({ "script": script, "args": [css, value] })).await;
+    }
+
+    /// A field's current value.
+    async fn value(&self, css: &str) -> String {
+        let script = "return document.querySelector(arguments[0]).value;";
+        self.call("POST", "/execute/sync", json!({ "script": script, "args": [css] })).await.as_str().unwrap().to_string()
+    }
+
+    /// The content type the link `css` answers with, fetched by the page itself (its session).
+    async fn link_type(&self, css: &str) -> String {
+        let script = "const done = arguments[1]; fetch(document.querySelector(arguments[0]).href).then(r => done(r.status + ' ' + r.headers.get('content-type')));";
+        self.call("POST", "/execute/async", json!({ "script": script, "args": [css] })).await.as_str().unwrap().to_string()
+    }
+}
+
+/// The cashier's day at the counter: a cash payment from the search box to the printed receipt
+/// in three interactions, a 微信 payment found by room number with its 交易单号, the
+/// hand-over's 交班日报 printed; then the reviewer's 日结.
+#[tokio::test]
+async fn a_cashiers_day_and_the_reviewers_day_close_in_a_browser() {
+    if !oracle_available("chromedriver") {
+        return;
+    }
+    let db = fresh_db().await;
+    let c = seed_today(&db.url).await;
+    let (_server, base) = serve(&db.url);
+    let b = Browser::start(1366, 768).await;
+    b.login(&base, "cashier").await;
+    b.open(&format!("{base}/app/c/{c}/cashier")).await;
+
+    // A cash payment: the room number and 查找 open the household (1); 收款并开收据 with the
+    // amount, method and date as they stand (2); 打印收据 (3).
+    let mut interactions = 0;
+    b.type_into("#q", "1-1-101").await;
+    b.click("form.row button").await;
+    interactions += 1;
+    assert!(b.url().await.contains("/households/"), "an exact room number opens the household");
+    assert_eq!(b.text("#open").await, "200.00");
+    assert!(!b.displayed("#reference-field").await, "cash has no 交易单号");
+    b.screenshot("till-household").await;
+    b.click("#pay button[type=submit]").await;
+    interactions += 1;
+    assert!(b.text("#amount").await.contains("贰佰元整"));
+    assert_eq!(b.link_type("#pdf").await, "200 application/pdf");
+    interactions += 1;
+    b.screenshot("till-receipt").await;
+    assert!(interactions <= 3, "a cash payment took {interactions} interactions");
+    println!("till: a cash payment from the search box to the printed receipt in {interactions} interactions");
+
+    // A 微信 payment found by its room alone, with its 交易单号; the amount follows a ticked bill.
+    b.open(&format!("{base}/app/c/{c}/cashier")).await;
+    b.type_into("#q", "102").await;
+    b.click("form.row button").await;
+    assert!(b.text("#results").await.contains("180.00"), "the result shows what is owed");
+    b.click("#results a").await;
+    b.tick("#bills input[type=checkbox]").await;
+    assert_eq!(b.value("#amount").await, "180.00", "the amount follows the ticked bill");
+    b.choose("#method", "wechat").await;
+    assert!(b.displayed("#reference-field").await, "微信 has its 交易单号");
+    b.type_into("input[name=reference]", "4200001234").await;
+    b.click("#pay button[type=submit]").await;
+    assert!(b.url().await.contains("/receipts/"));
+
+    // The hand-over: the day's report, printed to be counted and signed.
+    b.open(&format!("{base}/app/c/{c}/takings")).await;
+    assert_eq!(b.text("#cashier").await, "cashier");
+    let payments = b.text("#payments").await;
+    assert!(payments.contains("1-1-101") && payments.contains("4200001234"), "{payments}");
+    assert_eq!(b.link_type("#print").await, "200 application/pdf");
+    b.screenshot("till-handover").await;
+    b.logout().await;
+
+    // The reviewer closes the day: the payments' vouchers wait for 日结, which posts them.
+    b.login(&base, "reviewer").await;
+    b.open(&format!("{base}/app/c/{c}/vouchers")).await;
+    assert!(b.text("#day-close-waiting").await.contains("待日结的收款凭证"));
+    b.click("#day-close button").await;
+    assert!(b.text("#day-close-waiting").await.contains("没有待日结的收款凭证"));
+    b.screenshot("reviewer-day-closed").await;
+}
