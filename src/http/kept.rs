@@ -42,6 +42,12 @@ impl<K: Eq + Hash, V: Clone> Kept<K, V> {
         }
     }
 
+    pub fn remove(&self, key: &K) {
+        if let Ok(mut values) = self.values.lock() {
+            values.remove(key);
+        }
+    }
+
     pub fn forget(&self) {
         if let Ok(mut values) = self.values.lock() {
             values.clear();

@@ -107,6 +107,10 @@ pub struct App<S: AppStore> {
     /// number), kept for NEW_CODE_TTL so that the receipt page and its PDF can print them.
     /// Codes are stored only hashed; after this the receipt says the code was given.
     pub new_codes: Kept<(i64, i64), String>,
+    /// A resident's visit after their code opened their household's page (by the SHA-256 of
+    /// the visit's cookie): (community, household), kept for RESIDENT_TTL, so that the page
+    /// reloads and its receipts download without the code typed again, until 退出.
+    pub residents: Kept<String, (i64, crate::domain::ids::HouseholdId)>,
     /// The site's address as residents reach it (`serve --public-url`), printed on receipts
     /// and disclosures; the listening address when not given.
     pub public_url: Arc<str>,
@@ -125,6 +129,7 @@ pub type PublishedTree = (crate::disclosure::store::PublicationRow, crate::discl
 
 pub const VERIFY_TTL: Duration = Duration::from_secs(10);
 
+pub const RESIDENT_TTL: Duration = Duration::from_secs(30 * 60);
 pub const NEW_CODE_TTL: Duration = Duration::from_secs(15 * 60);
 
 /// How long a loaded community (its street, its fee book's settings and chart) is reused. A
@@ -146,6 +151,7 @@ impl<S: AppStore> Clone for App<S> {
             scopes: self.scopes.clone(),
             callers: self.callers.clone(),
             new_codes: self.new_codes.clone(),
+            residents: self.residents.clone(),
             public_url: self.public_url.clone(),
             book_secrets: self.book_secrets.clone(),
             month_trees: self.month_trees.clone(),
@@ -182,6 +188,7 @@ impl<S: AppStore> App<S> {
             scopes: Kept::new(SCOPE_TTL),
             callers: Kept::new(SCOPE_TTL),
             new_codes: Kept::new(NEW_CODE_TTL),
+            residents: Kept::new(RESIDENT_TTL),
             public_url: Arc::from("http://127.0.0.1:8080"),
             book_secrets: Kept::new(Duration::from_secs(3600)),
             month_trees: Kept::new(Duration::from_secs(60)),

@@ -302,7 +302,23 @@ async fn cashier_accountant_reviewer_and_resident_in_a_browser() {
     phone.click("form button[type=submit]").await;
     assert!(phone.text("#open").await.contains("0.00"), "paid in full at the cashier's");
     assert!(phone.source().await.contains("No.000001"));
+    // At 390 × 844 nothing is wider than the screen: each bill and payment is a card.
+    let (page, viewport) = phone.widths().await;
+    assert!(page <= viewport, "the household's page fits a phone: {page} > {viewport}");
+    let widest = phone.widest().await;
+    assert!(widest <= viewport, "an element {widest} pixels wide on a {viewport}-pixel screen");
     phone.screenshot("resident-bills-390x844").await;
+    // The receipt downloads as PDF; the page reloads without the code; 退出 ends the visit.
+    assert_eq!(phone.link_type("#payments a[href*='/household/receipts/']").await, "200 application/pdf");
+    phone.open(&format!("{base}/c/{c}/household")).await;
+    assert!(phone.source().await.contains("No.000001"), "a reload keeps the household's page");
+    phone.click("#resident-logout button").await;
+    assert!(phone.source().await.contains("name=\"code\""), "after 退出 the code is asked again");
+    assert_eq!(
+        phone.link_type_of(&format!("{base}/c/{c}/household/receipts/No.000001")).await,
+        "200 text/html; charset=utf-8",
+        "the receipt is no longer served"
+    );
 }
 
 /// A community on 城东街道 with a subsidy program whose first quarter was disbursed, received
@@ -536,6 +552,18 @@ impl Browser {
     async fn value(&self, css: &str) -> String {
         let script = "return document.querySelector(arguments[0]).value;";
         self.call("POST", "/execute/sync", json!({ "script": script, "args": [css] })).await.as_str().unwrap().to_string()
+    }
+
+    /// The widest element's width as laid out, in CSS pixels.
+    async fn widest(&self) -> i64 {
+        let script = "let w = 0; document.querySelectorAll('body *').forEach(e => { w = Math.max(w, Math.ceil(e.getBoundingClientRect().right)); }); return w;";
+        self.call("POST", "/execute/sync", json!({ "script": script, "args": [] })).await.as_i64().unwrap()
+    }
+
+    /// What a GET of `url` answers the page with: status and content type.
+    async fn link_type_of(&self, url: &str) -> String {
+        let script = "const done = arguments[1]; fetch(arguments[0]).then(r => done(r.status + ' ' + r.headers.get('content-type')));";
+        self.call("POST", "/execute/async", json!({ "script": script, "args": [url] })).await.as_str().unwrap().to_string()
     }
 
     /// The content type the link `css` answers with, fetched by the page itself (its session).

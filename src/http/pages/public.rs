@@ -23,6 +23,8 @@ pub fn routes<S: AppStore>() -> Router<App<S>> {
     Router::new()
         .route("/c/{community}", get(community_page::<S>))
         .route("/c/{community}/household", get(code_form::<S>).post(household_page::<S>))
+        .route("/c/{community}/household/receipts/{receipt}", get(resident_receipt::<S>))
+        .route("/c/{community}/household/logout", axum::routing::post(resident_logout::<S>))
 }
 
 /// Beijing's calendar day now: accounting dates are Beijing days (UTC+8, no summer time).
@@ -120,6 +122,16 @@ fn community_value(scope: &Scope) -> minijinja::Value {
     minijinja::context! { id => scope.community.id.0, name => scope.community.name }
 }
 
+/// The cookie of a resident's visit, for their household's page only.
+const RESIDENT_COOKIE: &str = "mz_resident";
+
+/// The household whose page this request's visit opened, if its cookie is still kept.
+fn resident_of<S: AppStore>(app: &App<S>, headers: &HeaderMap, id: i64) -> Option<crate::domain::ids::HouseholdId> {
+    let token = crate::http::extract::cookie(headers, RESIDENT_COOKIE)?;
+    let (community, household) = app.residents.get(&crate::access::secret::sha256_hex(&token))?;
+    (community == id).then_some(household)
+}
+
 async fn code_form<S: AppStore>(
     State(app): State<App<S>>,
     Path(id): Path<i64>,
@@ -127,6 +139,15 @@ async fn code_form<S: AppStore>(
     caller: Caller,
 ) -> HttpResult<Response> {
     let scope = app.community(id).await.page()?;
+    // A visit already opened by its code: the household's page again (a reload, a return).
+    if let Some(household) = resident_of(&app, &headers, id) {
+        if let Some(h) = app.fees.household(scope.community.id, household).await.page()? {
+            let data = statement_data(&app, &scope, &h).await?;
+            return form_with_token(&headers, |token| {
+                page(&Caller { csrf: Some(token.to_string()), ..caller }, "resident.html", "本户账单", data)
+            });
+        }
+    }
     form_with_token(&headers, |token| {
         let data = minijinja::context! { community => community_value(&scope), csrf => token, household => "" };
         page(&Caller { csrf: Some(token.to_string()), ..caller }, "resident.html", "本户账单", data)
@@ -190,13 +211,68 @@ async fn household_page<S: AppStore>(
         };
         return page_with(StatusCode::UNAUTHORIZED, &caller, "resident.html", "本户账单", data);
     };
-    let mut statement = household_statement(&app.ledger.store, &scope.book, &household, today()).await.page()?;
+    // The visit is kept (30 minutes), so the page reloads and its receipts download; 退出 ends it.
+    let visit = crate::access::secret::random_token();
+    app.residents.put(crate::access::secret::sha256_hex(&visit), (id, household.id));
+    let cookie = format!(
+        "{RESIDENT_COOKIE}={visit}; Path=/c/{id}/household; HttpOnly; SameSite=Strict; Max-Age=1800{}",
+        super::login::secure(&headers)
+    );
+    let data = statement_data(&app, &scope, &household).await?;
+    let page = page(&caller, "resident.html", "本户账单", data)?;
+    Ok(super::login::with_cookie(page.into_response(), cookie))
+}
+
+/// A receipt of the visit's household as PDF ("No.000123" or 123); another household's is not
+/// found, as an unknown one is.
+async fn resident_receipt<S: AppStore>(
+    State(app): State<App<S>>,
+    Path((id, receipt)): Path<(i64, String)>,
+    headers: HeaderMap,
+) -> HttpResult<Response> {
+    let scope = app.community(id).await.page()?;
+    let Some(household) = resident_of(&app, &headers, id) else { return Ok(crate::http::see_other(&format!("/c/{id}/household"))) };
+    let number = receipt.trim_start_matches("No.").parse::<i64>().map_err(|_| HttpError::not_found().as_page())?;
+    let h = app.fees.household(scope.community.id, household).await.page()?.ok_or_else(|| HttpError::not_found().as_page())?;
+    let r = app.fees.receipt(&scope.book, number).await.page()?;
+    if r.household != crate::fees::household_label(&h) {
+        return Err(HttpError::not_found().as_page());
+    }
+    let r = crate::disclosure::with_check(&app.ledger.store, &scope.book, r, &app.public_url).await.page()?;
+    let pdf = crate::fees::paper::receipt::receipt_pdf(&r, crate::render::pdf::Paper::A5, crate::fees::paper::CodeLine::Issued).page()?;
+    let disposition = format!("attachment; filename=\"receipt-{number:06}.pdf\"");
+    Ok(([(axum::http::header::CONTENT_TYPE, "application/pdf".to_string()), (axum::http::header::CONTENT_DISPOSITION, disposition)], pdf)
+        .into_response())
+}
+
+/// 退出: the visit ends here and its cookie is cleared; the code opens the page again.
+async fn resident_logout<S: AppStore>(
+    State(app): State<App<S>>,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> HttpResult<Response> {
+    let form = Fields::parse(&headers, &body)?;
+    check_form_token(&headers, &form)?;
+    if let Some(token) = crate::http::extract::cookie(&headers, RESIDENT_COOKIE) {
+        app.residents.remove(&crate::access::secret::sha256_hex(&token));
+    }
+    let cleared = format!("{RESIDENT_COOKIE}=; Path=/c/{id}/household; HttpOnly; SameSite=Strict; Max-Age=0");
+    Ok(super::login::with_cookie(crate::http::see_other(&format!("/c/{id}/household")), cleared))
+}
+
+/// A household's page: what it owes and has paid, its receipts to download, and 退出.
+async fn statement_data<S: AppStore>(
+    app: &App<S>,
+    scope: &Scope,
+    household: &crate::fees::store::HouseholdRow,
+) -> HttpResult<minijinja::Value> {
+    let mut statement = household_statement(&app.ledger.store, &scope.book, household, today()).await.page()?;
     // On a resident's phone: what is still owed first (oldest first), then the settled bills,
     // newest first; payments newest first, as every page lists them.
     statement.bills.sort_by(|a, b| {
         (a.open.0 == 0).cmp(&(b.open.0 == 0)).then_with(|| if a.open.0 > 0 { a.period.cmp(&b.period) } else { b.period.cmp(&a.period) })
     });
     statement.payments.sort_by(|a, b| b.paid_on.cmp(&a.paid_on).then_with(|| b.receipt.cmp(&a.receipt)));
-    let data = minijinja::context! { community => community_value(&scope), statement };
-    Ok(page(&caller, "resident.html", "本户账单", data)?.into_response())
+    Ok(minijinja::context! { community => community_value(scope), statement })
 }
