@@ -68,7 +68,12 @@ async fn sign_in(base: &str, username: &str) -> reqwest::Client {
     let form = c.get(format!("{base}/login")).send().await.unwrap().text().await.unwrap();
     let at = form.find("name=\"csrf\" value=\"").expect("the login form's token") + "name=\"csrf\" value=\"".len();
     let csrf = form[at..].split('"').next().unwrap().to_string();
-    let r = c.post(format!("{base}/login")).form(&[("csrf", csrf.as_str()), ("username", username), ("password", PASSWORD)]).send().await.unwrap();
+    let r = c
+        .post(format!("{base}/login"))
+        .form(&[("csrf", csrf.as_str()), ("username", username), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 303, "{username} signs in");
     c
 }

@@ -54,6 +54,8 @@ const ASSETS: &[(&str, &str, &str)] = &[
     ("back.js", "text/javascript; charset=utf-8", include_str!("views/back.js")),
     // The till: the amount follows the ticked bills; a large amount asks again.
     ("till.js", "text/javascript; charset=utf-8", include_str!("views/till.js")),
+    // The voucher form's running 借贷差额.
+    ("voucher.js", "text/javascript; charset=utf-8", include_str!("views/voucher.js")),
     ("favicon.svg", "image/svg+xml", include_str!("views/favicon.svg")),
 ];
 
@@ -78,6 +80,7 @@ static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
     env.add_global("style_path", asset_path("style.css"));
     env.add_global("back_path", asset_path("back.js"));
     env.add_global("till_path", asset_path("till.js"));
+    env.add_global("voucher_path", asset_path("voucher.js"));
     env.add_global("favicon_path", asset_path("favicon.svg"));
     // "1234.56" (a Fen as serialised) → "1,234.56": figures read with thousands separators.
     env.add_filter("money", |v: String| match crate::domain::money::Fen::parse(&v) {

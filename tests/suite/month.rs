@@ -55,3 +55,91 @@ async fn the_pages_open_on_the_books_working_month_and_reports_keep_it() {
         assert!(text.contains("科目余额表"), "{text}");
     }
 }
+
+#[tokio::test]
+async fn vouchers_take_any_number_of_lines_and_the_maker_edits_copies_and_deletes_drafts_the_reviewer_takes_the_month_at_once() {
+    let db = fresh_db().await;
+    let (a, _, _) = seed(&db.url).await;
+    let server = Server::start(&db.url);
+    let accountant = login(&server, "accountant_a").await;
+    let csrf = crate::web::session_csrf(&server, &accountant).await;
+    let vouchers = server.url(&format!("/app/c/{a}/vouchers"));
+    // Eight lines: 添加 4 行 gives the form ten, keeping what was typed.
+    let mut form: Vec<(String, String)> =
+        vec![("csrf".into(), csrf.clone()), ("date".into(), "2025-01-15".into()), ("lines".into(), "6".into())];
+    for i in 0..6 {
+        form.extend([
+            (format!("summary{i}"), format!("第{i}行")),
+            (format!("account{i}"), "1001".into()),
+            (format!("debit{i}"), "1.00".into()),
+        ]);
+    }
+    let mut more = form.clone();
+    more.push(("action".into(), "more".into()));
+    let page = accountant.post(&vouchers).form(&more).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("name=\"summary9\"") && page.contains("value=\"第5行\""), "ten lines, as typed");
+    assert!(page.contains("id=\"difference\""), "the running 借贷差额");
+    form.retain(|(k, _)| k != "lines");
+    form.push(("lines".into(), "10".into()));
+    for i in 6..8 {
+        form.extend([
+            (format!("summary{i}"), format!("第{i}行")),
+            (format!("account{i}"), "4001".into()),
+            (format!("credit{i}"), "3.00".into()),
+        ]);
+    }
+    let r = accountant.post(&vouchers).form(&form).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let shown = r.headers()["location"].to_str().unwrap().to_string();
+    let voucher: i64 = shown.split("/vouchers/").nth(1).unwrap().split('?').next().unwrap().parse().unwrap();
+    let page = accountant.get(server.url(&shown)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("第7行") && page.contains("id=\"edit\"") && page.contains("id=\"copy\"") && page.contains("id=\"delete\""));
+
+    // 修改: the draft in the form, saved with one amount changed.
+    let edit = server.url(&format!("/app/c/{a}/vouchers/{voucher}/edit"));
+    let page = accountant.get(&edit).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("value=\"第7行\"") && page.contains("保存修改"), "{page}");
+    let changed: Vec<(String, String)> = form
+        .iter()
+        .map(|(k, v)| {
+            if k == "credit7" {
+                (k.clone(), "4.00".into())
+            } else if k == "debit5" {
+                (k.clone(), "2.00".into())
+            } else {
+                (k.clone(), v.clone())
+            }
+        })
+        .collect();
+    assert_eq!(accountant.post(&edit).form(&changed).send().await.unwrap().status(), StatusCode::SEE_OTHER);
+    let page = accountant.get(server.url(&shown)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("4.00") && page.contains("7.00"), "the edit is saved: {page}");
+
+    // 复制: a new form with the same lines; the copy saved, then deleted.
+    let page = accountant.get(server.url(&format!("/app/c/{a}/vouchers/new?copy={voucher}"))).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("value=\"第7行\"") && page.contains("保存为草稿"));
+    let r = accountant.post(&vouchers).form(&changed).send().await.unwrap();
+    let copy = r.headers()["location"].to_str().unwrap().split("/vouchers/").nth(1).unwrap().split('?').next().unwrap().to_string();
+    let r =
+        accountant.post(server.url(&format!("/app/c/{a}/vouchers/{copy}/delete"))).form(&[("csrf", csrf.as_str())]).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(accountant.get(server.url(&format!("/app/c/{a}/vouchers/{copy}"))).send().await.unwrap().status(), StatusCode::NOT_FOUND);
+
+    // The reviewer: 只看待审核 lists the draft; the month reviewed and posted at once.
+    let reviewer = login(&server, "reviewer_a").await;
+    let rcsrf = crate::web::session_csrf(&server, &reviewer).await;
+    let list =
+        reviewer.get(server.url(&format!("/app/c/{a}/vouchers?period=2025-01&status=draft"))).send().await.unwrap().text().await.unwrap();
+    assert!(list.contains(&format!("草稿 #{voucher}")), "{list}");
+    for action in ["review", "post"] {
+        let r = reviewer
+            .post(server.url(&format!("/app/c/{a}/vouchers/batch")))
+            .form(&[("csrf", rcsrf.as_str()), ("period", "2025-01"), ("action", action)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "{action}");
+    }
+    let page = reviewer.get(server.url(&shown)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("已记账"), "{page}");
+}

@@ -39,6 +39,8 @@ pub fn routes<S: AppStore>() -> Router<App<S>> {
     Router::new()
         .route("/app/c/{community}/vouchers", get(list::<S>).post(create::<S>))
         .route("/app/c/{community}/vouchers/new", get(new_form::<S>))
+        .route("/app/c/{community}/vouchers/batch", post(batch::<S>))
+        .route("/app/c/{community}/vouchers/{id}/edit", get(edit_form::<S>).post(edit::<S>))
         .route("/app/c/{community}/vouchers/{id}", get(show::<S>))
         .route("/app/c/{community}/vouchers/{id}/{action}", post(act::<S>))
         .route("/app/c/{community}/billing", get(billing_form::<S>).post(billing::<S>))
@@ -53,12 +55,23 @@ pub fn routes<S: AppStore>() -> Router<App<S>> {
 
 /// Lines a voucher form offers; a voucher needs at least two.
 const FORM_LINES: usize = 6;
+/// Lines "添加 4 行" adds to the form.
+const MORE_LINES: usize = 4;
+/// The most lines the form takes (a day's summary voucher may have hundreds).
+const MAX_FORM_LINES: usize = 500;
 const MAX_LISTED: i64 = 500;
 
 #[derive(serde::Deserialize, Default)]
 pub struct BookQuery {
     pub book: Option<String>,
     pub period: Option<String>,
+    /// The vouchers list: only those of this state ("draft": 待审核).
+    pub status: Option<String>,
+    /// The new-voucher form: a copy of this voucher's lines.
+    pub copy: Option<i64>,
+    /// After a batch: how many vouchers it did, and how many it left.
+    pub done: Option<usize>,
+    pub skipped: Option<usize>,
 }
 
 /// The book a page works on: `?book=` or the community's fee book.
@@ -104,8 +117,11 @@ async fn list<S: AppStore>(
     // Every fee voucher waiting for the day's close, of any month (the close takes them all).
     let waiting = tx.daily_drafts(book.key(), crate::fees::daily::LAST_DAY).await.page()?;
     drop(tx);
+    // 待审核: the drafts a reviewer can take now (not those waiting for the day's close).
+    let waiting_review = q.status.as_deref() == Some("draft");
     let rows: Vec<Value> = vouchers
         .iter()
+        .filter(|v| !waiting_review || (v.status == VoucherStatus::Draft && !waits_for_day_close(v)))
         .map(|v| {
             minijinja::context! {
                 id => v.id, date => v.voucher_date.to_string(), label => v.number.map(voucher_label).unwrap_or_else(|| format!("草稿 #{}", v.id)),
@@ -118,6 +134,7 @@ async fn list<S: AppStore>(
         period => period.to_string(), vouchers => rows, may_keep => user.may(Act::Keep), may_review => user.may(Act::Review),
         waiting => waiting.len(), waiting_from => waiting.first().map(|w| w.1.to_string()),
         waiting_through => waiting.last().map(|w| w.1.to_string()),
+        status => q.status, done => q.done, skipped => q.skipped,
         ..base(&scope, &book)
     };
     page(&caller, "vouchers.html", "凭证", data)
@@ -136,11 +153,59 @@ async fn new_form<S: AppStore>(
 ) -> HttpResult<Html<String>> {
     let scope = app.scope(&caller, id, Act::Keep).await.page()?;
     let book = book_of(&app, &scope, q.book.as_deref()).await.page()?;
-    voucher_form(&caller, &scope, &book, None, &Fields(Vec::new()))
+    // 复制: a voucher's lines again, dated today.
+    let typed = match q.copy {
+        Some(voucher) => Fields(voucher_fields(&app, &scope, &book, voucher).await?.into_iter().filter(|(k, _)| k != "date").collect()),
+        None => Fields(Vec::new()),
+    };
+    voucher_form(&caller, &scope, &book, None, &typed, None)
 }
 
-fn voucher_form(caller: &Caller, scope: &Scope, book: &Book, message: Option<String>, typed: &Fields) -> HttpResult<Html<String>> {
-    let lines: Vec<Value> = (0..FORM_LINES)
+/// A stored voucher as the form's fields (date, attachments, each line's), to edit or copy.
+async fn voucher_fields<S: AppStore>(app: &App<S>, scope: &Scope, book: &Book, voucher: i64) -> HttpResult<Vec<(String, String)>> {
+    let (v, lines) = app.ledger.voucher(book, voucher).await.page()?;
+    let labels: std::collections::HashMap<i64, String> = if lines.iter().any(|l| l.household_id.is_some()) {
+        app.fees.households(scope.community.id).await.page()?.iter().map(|h| (h.id.0, crate::fees::household_label(h))).collect()
+    } else {
+        std::collections::HashMap::new()
+    };
+    let yuan = |fen: i64| if fen == 0 { String::new() } else { Fen(fen).to_string() };
+    let mut fields = vec![("date".to_string(), v.voucher_date.to_string()), ("attachments".to_string(), v.attachments.to_string())];
+    for (i, l) in lines.iter().enumerate() {
+        let account = book.account_by_id(l.account_id).map(|a| format!("{} {}", a.code, full_name(&book.chart, a))).unwrap_or_default();
+        let household = l.household_id.and_then(|h| labels.get(&h).cloned()).unwrap_or_default();
+        for (name, value) in [
+            ("summary", l.summary.clone()),
+            ("account", account),
+            ("debit", yuan(l.debit_fen)),
+            ("credit", yuan(l.credit_fen)),
+            ("household", household),
+        ] {
+            fields.push((format!("{name}{i}"), value));
+        }
+    }
+    fields.push(("lines".to_string(), lines.len().max(FORM_LINES).to_string()));
+    Ok(fields)
+}
+
+/// How many lines the form shows: as many as typed (`lines`), at least FORM_LINES, and
+/// MORE_LINES more when 添加 was pressed.
+fn form_lines(typed: &Fields) -> usize {
+    let typed_lines = typed.get("lines").parse::<usize>().unwrap_or(FORM_LINES).clamp(FORM_LINES, MAX_FORM_LINES);
+    let more = if typed.get("action") == "more" { MORE_LINES } else { 0 };
+    (typed_lines + more).min(MAX_FORM_LINES)
+}
+
+/// The voucher form, new (`editing` None) or a draft's (修改), as typed so far.
+fn voucher_form(
+    caller: &Caller,
+    scope: &Scope,
+    book: &Book,
+    message: Option<String>,
+    typed: &Fields,
+    editing: Option<i64>,
+) -> HttpResult<Html<String>> {
+    let lines: Vec<Value> = (0..form_lines(typed))
         .map(|i| {
             let f = |name: &str| typed.get(&format!("{name}{i}")).to_string();
             minijinja::context! { n => i, summary => f("summary"), account => f("account"), debit => f("debit"), credit => f("credit"), household => f("household") }
@@ -158,11 +223,11 @@ fn voucher_form(caller: &Caller, scope: &Scope, book: &Book, message: Option<Str
         _ => Vec::new(),
     };
     let data = minijinja::context! {
-        accounts => leaf_accounts(book), lines, date, attachments => typed.get("attachments"), message,
-        cash_flow_items, cash_flow => typed.get("cash_flow"),
+        accounts => leaf_accounts(book), line_count => lines.len(), lines, date, attachments => typed.get("attachments"), message,
+        cash_flow_items, cash_flow => typed.get("cash_flow"), editing,
         ..base(scope, book)
     };
-    page(caller, "voucher_new.html", "录入凭证", data)
+    page(caller, "voucher_new.html", if editing.is_some() { "修改凭证" } else { "录入凭证" }, data)
 }
 
 /// A voucher as typed into the form; a line left blank is skipped.
@@ -174,7 +239,7 @@ async fn typed_voucher<S: AppStore>(app: &App<S>, scope: &Scope, book: &Book, fo
         n => n.parse::<u32>().map_err(|_| Error::invalid("附单据", format!("“{n}”不是张数")))?,
     };
     let mut lines = Vec::new();
-    for i in 0..FORM_LINES {
+    for i in 0..form_lines(form) {
         let f = |name: &str| form.get(&format!("{name}{i}")).trim().to_string();
         let (summary, account, debit, credit, household) = (f("summary"), f("account"), f("debit"), f("credit"), f("household"));
         if [&summary, &account, &debit, &credit, &household].iter().all(|s| s.is_empty()) {
@@ -224,6 +289,9 @@ async fn create<S: AppStore>(
     let scope = app.scope(&caller, id, Act::Keep).await.page()?;
     caller.check_form(form.get("csrf"))?;
     let book = book_of(&app, &scope, q.book.as_deref()).await.page()?;
+    if form.get("action") == "more" {
+        return Ok(voucher_form(&caller, &scope, &book, None, &form, None)?.into_response());
+    }
     let drafted = match typed_voucher(&app, &scope, &book, &form).await {
         Ok(input) => app.ledger.draft(&book, caller.username(), &input).await,
         Err(e) => Err(e),
@@ -233,9 +301,85 @@ async fn create<S: AppStore>(
             app.audit(&caller, Some(scope.community.id), "voucher.draft", &format!("{} 草稿 #{voucher}", book.row.code)).await;
             Ok(see_other(&format!("/app/c/{id}/vouchers/{voucher}?book={}", book.row.code)))
         }
-        Err(e) if e.code() != "internal" => Ok(voucher_form(&caller, &scope, &book, Some(e.to_string()), &form)?.into_response()),
+        Err(e) if e.code() != "internal" => Ok(voucher_form(&caller, &scope, &book, Some(e.to_string()), &form, None)?.into_response()),
         Err(e) => Err(HttpError::from(e).as_page()),
     }
+}
+
+/// 修改: the maker's own draft in the form.
+async fn edit_form<S: AppStore>(
+    State(app): State<App<S>>,
+    Path((id, voucher)): Path<(i64, i64)>,
+    Query(q): Query<BookQuery>,
+    caller: Caller,
+) -> HttpResult<Html<String>> {
+    let scope = app.scope(&caller, id, Act::Keep).await.page()?;
+    let book = book_of(&app, &scope, q.book.as_deref()).await.page()?;
+    let typed = Fields(voucher_fields(&app, &scope, &book, voucher).await?);
+    voucher_form(&caller, &scope, &book, None, &typed, Some(voucher))
+}
+
+/// 修改 saved: the draft's date, attachments and lines replaced (the ledger refuses another's
+/// draft and one already reviewed).
+async fn edit<S: AppStore>(
+    State(app): State<App<S>>,
+    Path((id, voucher)): Path<(i64, i64)>,
+    Query(q): Query<BookQuery>,
+    headers: HeaderMap,
+    caller: Caller,
+    body: Bytes,
+) -> HttpResult<Response> {
+    let form = Fields::parse(&headers, &body)?;
+    let scope = app.scope(&caller, id, Act::Keep).await.page()?;
+    caller.check_form(form.get("csrf"))?;
+    let book = book_of(&app, &scope, q.book.as_deref()).await.page()?;
+    if form.get("action") == "more" {
+        return Ok(voucher_form(&caller, &scope, &book, None, &form, Some(voucher))?.into_response());
+    }
+    let edited = match typed_voucher(&app, &scope, &book, &form).await {
+        Ok(input) => app.ledger.edit_draft(&book, voucher, caller.username(), &input).await,
+        Err(e) => Err(e),
+    };
+    match edited {
+        Ok(()) => {
+            app.audit(&caller, Some(scope.community.id), "voucher.edit", &format!("{} 草稿 #{voucher}", book.row.code)).await;
+            Ok(see_other(&format!("/app/c/{id}/vouchers/{voucher}?book={}", book.row.code)))
+        }
+        Err(e) if e.code() != "internal" => {
+            Ok(voucher_form(&caller, &scope, &book, Some(e.to_string()), &form, Some(voucher))?.into_response())
+        }
+        Err(e) => Err(HttpError::from(e).as_page()),
+    }
+}
+
+/// 批量审核 / 批量记账: every voucher of the month the reviewer may take, at once; those left
+/// (their own, or refused) are named on the list.
+async fn batch<S: AppStore>(
+    State(app): State<App<S>>,
+    Path(id): Path<i64>,
+    Query(q): Query<BookQuery>,
+    headers: HeaderMap,
+    caller: Caller,
+    body: Bytes,
+) -> HttpResult<Response> {
+    let form = Fields::parse(&headers, &body)?;
+    let scope = app.scope(&caller, id, Act::Review).await.page()?;
+    caller.check_form(form.get("csrf"))?;
+    let book = book_of(&app, &scope, q.book.as_deref()).await.page()?;
+    let period = month_of("period", Some(form.get("period")))?;
+    let (action, done) = match form.get("action") {
+        "review" => ("review", app.ledger.review_month(&book, period, caller.username()).await.page()?),
+        "post" => ("post", app.ledger.post_month(&book, period, caller.username()).await.page()?),
+        other => return Err(HttpError::invalid("action", format!("“{other}”应为 review 或 post")).as_page()),
+    };
+    let target = format!("{} {period} {} 张，未处理 {} 张", book.row.code, done.done.len(), done.skipped.len());
+    app.audit(&caller, Some(scope.community.id), &format!("voucher.batch_{action}"), &target).await;
+    Ok(see_other(&format!(
+        "/app/c/{id}/vouchers?book={}&period={period}&done={}&left={}",
+        book.row.code,
+        done.done.len(),
+        done.skipped.len()
+    )))
 }
 
 async fn show<S: AppStore>(
@@ -257,7 +401,10 @@ async fn show<S: AppStore>(
         .collect();
     let debit = Fen(lines.iter().map(|l| l.debit_fen).sum());
     let own = v.maker == user.username;
+    let own_draft = own && v.status == VoucherStatus::Draft && user.may(Act::Keep) && !waits_for_day_close(&v);
     let data = minijinja::context! {
+        may_edit => own_draft && v.kind == crate::ledger::voucher::VoucherKind::Normal, may_delete => own_draft,
+        may_copy => user.may(Act::Keep),
         v => minijinja::context! {
             id => v.id, label => describe(&v), date => v.voucher_date.to_string(), status => v.status.label(), attachments => v.attachments,
             maker => v.maker, reviewer => v.reviewer, poster => v.poster, hash => v.hash,
@@ -290,6 +437,9 @@ async fn act<S: AppStore>(
     let book = book_of(&app, &scope, q.book.as_deref()).await.page()?;
     let date = chrono::NaiveDate::parse_from_str(form.get("date"), "%Y-%m-%d").unwrap_or_else(|_| today());
     let shown = voucher_act(&app, &caller, &scope, &book, voucher, &action, date).await.page()?;
+    if action == "delete" {
+        return Ok(see_other(&format!("/app/c/{id}/vouchers?book={}", book.row.code)));
+    }
     Ok(see_other(&format!("/app/c/{id}/vouchers/{shown}?book={}", book.row.code)))
 }
 
@@ -297,7 +447,7 @@ async fn act<S: AppStore>(
 pub fn act_needed(action: &str) -> Option<Act> {
     match action {
         "review" | "unreview" | "post" => Some(Act::Review),
-        "reverse" => Some(Act::Keep),
+        "reverse" | "delete" => Some(Act::Keep),
         _ => None,
     }
 }
@@ -319,6 +469,7 @@ pub async fn voucher_act<S: AppStore>(
         "unreview" => app.ledger.unreview(book, voucher, user).await.map(|()| voucher),
         "post" => app.ledger.post(book, voucher, user).await.map(|_| voucher),
         "reverse" => app.ledger.reverse(book, voucher, user, date).await,
+        "delete" => app.ledger.delete_draft(book, voucher, user).await.map(|()| 0),
         _ => Err(Error::not_found(format!("操作 {action}"))),
     }?;
     app.audit(caller, Some(scope.community.id), &format!("voucher.{action}"), &format!("{} #{voucher}", book.row.code)).await;
