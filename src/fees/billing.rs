@@ -76,6 +76,8 @@ impl<S: FeesStore> Fees<S> {
         let rates = vat.map(|(rate, _)| item_rates(&items, rate)).transpose()?;
         let tax = split_vat(&mut plan, &households, rates.as_ref());
         let held = held_lines(&households, &units, &items, &plan);
+        let before = tx.billed_by_building_item(book.key(), period.prev()).await?;
+        let lines = billed_lines(&plan, &items, &before);
         if plan.bills.is_empty() {
             return Ok(BillingRun {
                 run: None,
@@ -85,6 +87,7 @@ impl<S: FeesStore> Fees<S> {
                 prepayment_applied: Fen::ZERO,
                 voucher: None,
                 held,
+                lines,
             });
         }
         let total: i64 = plan.bills.iter().map(|b| b.amount_fen).sum();
@@ -142,6 +145,7 @@ impl<S: FeesStore> Fees<S> {
             prepayment_applied: Fen(applied),
             voucher: posted.first().map(|p| p.label.clone()),
             held,
+            lines,
         })
     }
 }
@@ -159,6 +163,28 @@ fn held_lines(households: &[HouseholdRow], units: &[UnitRow], items: &[FeeItemRo
                 who = format!("{who} {}", u.label());
             }
             format!("{who} {}：{}", item.get(&b.fee_item_id).unwrap_or(&"?"), b.reason.label())
+        })
+        .collect()
+}
+
+/// What the plan bills per building and fee item beside last month's (pure), in the office's
+/// building order; a line billed last month and not now shows with 0.
+fn billed_lines(plan: &BillingPlan, items: &[FeeItemRow], before: &[(String, i64, i64)]) -> Vec<crate::fees::BilledLine> {
+    let name: HashMap<i64, &str> = items.iter().map(|f| (f.id, f.name.as_str())).collect();
+    let mut both: BTreeMap<(Natural, i64), (i64, i64)> = BTreeMap::new();
+    for ((building, item), fen) in &plan.per_building_item_fen {
+        both.entry((building.clone(), *item)).or_default().0 += fen;
+    }
+    for (building, item, fen) in before.iter().filter(|(_, item, _)| name.contains_key(item)) {
+        both.entry((Natural(building.clone()), *item)).or_default().1 += fen;
+    }
+    both.into_iter()
+        .map(|((building, item), (now, then))| crate::fees::BilledLine {
+            building: building.0,
+            fee_item: name.get(&item).copied().unwrap_or("?").to_string(),
+            amount: Fen(now),
+            last_month: Fen(then),
+            change: Fen(now - then),
         })
         .collect()
 }

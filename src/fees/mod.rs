@@ -158,6 +158,20 @@ pub struct BillingRun {
     pub voucher: Option<String>,
     /// Metered bills held back, one line each: "1-1-101 水费：缺少上期读数…".
     pub held: Vec<String>,
+    /// What the run bills per building and fee item, beside last month's, in the office's order:
+    /// what the accountant checks before confirming.
+    pub lines: Vec<BilledLine>,
+}
+
+/// One building's bills of one fee item in a run, and the same month before.
+#[derive(Debug, serde::Serialize)]
+pub struct BilledLine {
+    pub building: String,
+    pub fee_item: String,
+    pub amount: Fen,
+    pub last_month: Fen,
+    /// amount − last_month.
+    pub change: Fen,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]

@@ -655,6 +655,8 @@ pub trait FeesTx: UnitsTx + SealTx + crate::fees::restore::RestoreTx + Send {
     fn allocated_on_bills(&mut self, book: BookKey) -> impl Future<Output = Result<(i64, Vec<OverSettled>)>> + Send;
     fn household_bills(&mut self, book: BookKey, household_id: HouseholdId) -> impl Future<Output = Result<Vec<HouseholdBillRow>>> + Send;
     fn household_payments(&mut self, book: BookKey, household_id: HouseholdId) -> impl Future<Output = Result<Vec<PaymentRow>>> + Send;
+    /// What the book billed for `period` per building and fee item (building, item id, fen).
+    fn billed_by_building_item(&mut self, book: BookKey, period: Period) -> impl Future<Output = Result<Vec<(String, i64, i64)>>> + Send;
     /// What the household was billed for its latest billed month (all items), if any.
     fn last_month_billed(&mut self, book: BookKey, household_id: HouseholdId) -> impl Future<Output = Result<Option<i64>>> + Send;
     /// Money received by building and month, payments less voids (each in its void's month),
@@ -1438,6 +1440,20 @@ macro_rules! impl_fees_tx {
                 .bind(book.community_id)
                 .bind(book.book_id)
                 .bind(household_id)
+                .fetch_all(&mut *self.tx)
+                .await?)
+            }
+
+            async fn billed_by_building_item(&mut self, book: BookKey, period: Period) -> Result<Vec<(String, i64, i64)>> {
+                Ok(sqlx::query_as(
+                    "SELECT h.building, b.fee_item_id, CAST(SUM(b.amount_fen) AS BIGINT) FROM bills b
+                     JOIN households h ON h.community_id = b.community_id AND h.id = b.household_id
+                     WHERE b.community_id = $1 AND b.book_id = $2 AND b.period = $3 AND h.community_id = $1
+                     GROUP BY h.building, b.fee_item_id",
+                )
+                .bind(book.community_id)
+                .bind(book.book_id)
+                .bind(period)
                 .fetch_all(&mut *self.tx)
                 .await?)
             }

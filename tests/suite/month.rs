@@ -28,6 +28,20 @@ async fn the_pages_open_on_the_books_working_month_and_reports_keep_it() {
     assert!(vouchers.contains("data-confirm=\"确认结账"), "closing asks first");
     let (_, billing) = get(format!("/app/c/{a}/billing")).await;
     assert!(billing.contains("value=\"2025-02\""), "the next month to bill: {billing}");
+    // The preview shows each building's bills per fee item beside last month's.
+    let csrf = crate::web::csrf_of(&billing);
+    let preview = accountant
+        .post(server.url(&format!("/app/c/{a}/billing")))
+        .form(&[("csrf", csrf.as_str()), ("period", "2025-02"), ("action", "preview")])
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let lines = &preview[preview.find("id=\"billing-lines\"").expect("the lines by building")..];
+    assert!(lines.contains("物业服务费") && lines.contains(">380.00<") && lines.contains(">0.00<"), "{lines}");
+    assert!(preview.contains("data-confirm=\"确认按预览"), "billing asks first");
     let (status, trial) = get(format!("/app/c/{a}/reports/trial-balance")).await;
     assert_eq!(status, StatusCode::OK);
     assert!(trial.contains("name=\"to\" value=\"2025-01\""), "{trial}");

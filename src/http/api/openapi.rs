@@ -306,7 +306,10 @@ fn schemas() -> Value {
         "Vouchers": { "type": "array", "items": { "$ref": "#/components/schemas/Voucher" } },
         "BillingRun": { "type": "object", "properties": {
             "run": { "type": ["integer", "null"] }, "period": { "type": "string" }, "bills": { "type": "integer" },
-            "total": { "$ref": "#/components/schemas/Amount" }, "voucher": { "type": ["string", "null"] } } },
+            "total": { "$ref": "#/components/schemas/Amount" }, "voucher": { "type": ["string", "null"] },
+            "lines": { "type": "array", "items": { "type": "object", "properties": {
+                "building": { "type": "string" }, "fee_item": { "type": "string" }, "amount": { "$ref": "#/components/schemas/Amount" },
+                "last_month": { "$ref": "#/components/schemas/Amount" }, "change": { "$ref": "#/components/schemas/Amount" } } } } } },
         "Closed": { "type": "object", "properties": { "period": { "type": "string" }, "year_end_voucher": { "type": ["integer", "null"] } } },
         "DayCloseIn": { "type": "object", "required": ["date"], "additionalProperties": false, "properties": {
             "date": { "type": "string", "format": "date" } } },
