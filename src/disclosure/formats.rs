@@ -21,7 +21,7 @@ pub fn title_lines(content: &Content, publication: Option<&Publication>) -> Vec<
             p.version,
             p.approved_by,
             p.drafted_by,
-            (p.published_at + chrono::Duration::hours(8)).format("%Y-%m-%d")
+            crate::domain::time::beijing_date(p.published_at)
         ),
         None => "草稿：尚未审核发布".into(),
     });

@@ -305,7 +305,7 @@ fn push(facts: &mut Facts, row: FactRow, reconciliations: &[ReconciliationFact],
             if at > as_of {
                 return Ok(());
             }
-            Period::of_date((at + chrono::Duration::hours(8)).date_naive())
+            Period::of_date(crate::domain::time::beijing_date(at))
         }
         _ => return Err(bad()),
     };

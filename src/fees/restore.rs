@@ -160,8 +160,10 @@ macro_rules! impl_restore_tx {
                 Ok(rows
                     .into_iter()
                     .map(|(at, book_id, backup_chain_len, backup_receipts, receipts_after, source)| {
-                        let at = at.with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8")).format("%Y-%m-%d %H:%M");
-                        (at.to_string(), RestoreRow { book_id, backup_chain_len, backup_receipts, receipts_after, source })
+                        (
+                            crate::domain::time::beijing_minute(at),
+                            RestoreRow { book_id, backup_chain_len, backup_receipts, receipts_after, source },
+                        )
                     })
                     .collect())
             }

@@ -380,10 +380,11 @@ async fn the_company_and_the_finance_office_sign_a_reconciliation_in_a_browser()
     b.open(&format!("{base}/app/c/{c}/subsidies")).await;
     assert!(b.text("#programs").await.contains("区财〔2025〕12号"));
     b.set_value("#reconcile-form input[name=from]", "2025-01-01").await;
-    b.set_value("#reconcile-form input[name=until]", "2025-04-01").await;
+    b.set_value("#reconcile-form input[name=through]", "2025-03-31").await;
     b.click("#reconcile").await;
     assert!(b.url().await.contains("/reconciliations/"), "reconciling opens the statement");
     assert_eq!(b.text("#state").await, "待双方签字");
+    assert!(b.source().await.contains("2025-01-01 至 2025-03-31"), "the heading says the days the form was given");
     let differences = b.text("#differences").await;
     assert!(differences.contains("金额不符") && differences.contains("-1,000.00"), "{differences}");
     b.click("#sign-company").await;

@@ -37,7 +37,7 @@ fn community_value(scope: &Scope) -> Value {
 }
 
 fn published_at(p: &PublicationRow) -> String {
-    (p.published_at + chrono::Duration::hours(8)).format("%Y-%m-%d %H:%M").to_string()
+    crate::domain::time::beijing_minute(p.published_at)
 }
 
 /// The 公示栏: every published version, newest first, superseded ones marked.

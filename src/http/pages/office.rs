@@ -104,7 +104,7 @@ async fn witnessed<S: AppStore>(app: &App<S>, communities: &[crate::ledger::stor
                 .collect();
             out.push(minijinja::context! {
                 community_id => c.id.0, community => c.name, seq => w.seq, period => w.period, version => w.version,
-                fingerprint => w.fingerprint, heads, linked, recorded_at => (w.recorded_at + chrono::Duration::hours(8)).format("%Y-%m-%d %H:%M").to_string(),
+                fingerprint => w.fingerprint, heads, linked, recorded_at => crate::domain::time::beijing_minute(w.recorded_at),
             });
         }
     }

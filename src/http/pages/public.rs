@@ -87,7 +87,7 @@ async fn public_data<S: AppStore>(app: &App<S>, scope: &Scope) -> crate::Result<
         None => (None, Vec::new()),
     };
     let lines: Vec<_> = lines.into_iter().filter(|l| Some(&l.period) == period.as_ref()).collect();
-    let as_of = (chrono::Utc::now() + chrono::Duration::hours(8)).format("%Y-%m-%d %H:%M").to_string();
+    let as_of = crate::domain::time::beijing_minute(chrono::Utc::now());
     let latest = latest_disclosures(app, scope).await?;
     Ok(minijinja::context! {
         community => minijinja::context! { id => scope.community.id.0, name => scope.community.name },
@@ -112,7 +112,7 @@ async fn latest_disclosures<S: AppStore>(app: &App<S>, scope: &Scope) -> crate::
         let href = format!("/c/{}/disclosures/{}/v{}", scope.community.id.0, p.period, p.version);
         let items: Vec<minijinja::Value> =
             pack.content.disclosures.iter().map(|d| minijinja::context! { title => d.title, href => format!("{href}#{}", d.id) }).collect();
-        let published = (p.published_at + chrono::Duration::hours(8)).format("%Y-%m-%d").to_string();
+        let published = crate::domain::time::beijing_date(p.published_at).to_string();
         out.push(minijinja::context! { label => period.label(), version => p.version, published, href, items });
     }
     Ok(out)

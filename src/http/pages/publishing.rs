@@ -42,7 +42,7 @@ async fn desk<S: AppStore>(State(app): State<App<S>>, Path(id): Path<i64>, calle
             let label = DisclosurePeriod::parse(&d.period).map_or(d.period.clone(), |p| p.label());
             minijinja::context! {
                 id => d.id, period => d.period, label, drafted_by => d.drafted_by, reason => d.reason,
-                drafted_at => (d.drafted_at + chrono::Duration::hours(8)).format("%Y-%m-%d %H:%M").to_string(),
+                drafted_at => crate::domain::time::beijing_minute(d.drafted_at),
                 may_publish => user.may(Act::Review) && d.drafted_by != user.username,
             }
         })

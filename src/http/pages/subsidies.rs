@@ -326,7 +326,13 @@ async fn act<S: AppStore>(
                 Ok((back, format!("支出 #{} {} 凭证 {}", r.expense.id, Fen(r.expense.amount_fen), r.voucher)))
             }
             "reconcile" => {
-                let given = ReconcileIn { program: f("program"), from: f("from"), until: f("until") };
+                // The page asks for the last day covered, as the statement's heading prints the
+                // range ("2025-01-01 至 2025-03-31"); the reconciliation keeps the day after.
+                let until = match f("through").trim() {
+                    "" => f("until"),
+                    through => (date("截止日期", through)? + chrono::Duration::days(1)).to_string(),
+                };
+                let given = ReconcileIn { program: f("program"), from: f("from"), until };
                 let (from, until) = given.range()?;
                 let s = subsidies.reconcile(&scope.community, &given.program, from, until, &user).await?;
                 Ok((format!("/app/c/{id}/reconciliations/{}", s.reconciliation.id), format!("对账单 #{}", s.reconciliation.id)))
