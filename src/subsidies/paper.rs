@@ -46,6 +46,21 @@ pub fn statement_table(s: &Statement) -> Table {
     t
 }
 
+/// What the statement covers: each disbursement, receipt and expense it saw, by side and date.
+pub fn covered_table(s: &Statement) -> Table {
+    let mut t = Table::new("对账明细", &[("类别", Align::Left), ("日期", Align::Left), ("金额", Align::Right), ("凭据", Align::Left)]);
+    for c in &s.covered {
+        t.rows.push(vec![c.side.label().to_string(), c.on_date.to_string(), money_cell(c.amount_fen), c.detail.clone()]);
+    }
+    t
+}
+
+/// The lines each side signs and seals on paper.
+pub const SIGN_LINES: [&str; 2] = [
+    "物业公司（盖章）　　　　　　　经办人签字：＿＿＿＿＿＿　　日期：＿＿＿＿＿＿",
+    "街道财政所（盖章）　　　　　　经办人签字：＿＿＿＿＿＿　　日期：＿＿＿＿＿＿",
+];
+
 pub fn overview_table(lines: &[ProgramLine]) -> Table {
     let mut t = Table::new(
         "补贴资金情况",
@@ -133,6 +148,34 @@ pub fn statement_pdf(s: &Statement) -> crate::error::Result<Vec<u8>> {
     page.line((LEFT_MM, y - 3.0), (RIGHT_MM, y - 3.0), 0.4);
     for line in &t.footer {
         y = page.paragraph(LEFT_MM, y + 3.0, RIGHT_MM - LEFT_MM, 9.5, 5.0, line) + 4.0;
+    }
+    // What was covered, row by row, then the lines each side signs and seals.
+    let covered = covered_table(s);
+    y += 4.0;
+    page.text(LEFT_MM, y, 10.5, At::Left, &format!("对账明细（{} 笔）", covered.rows.len()));
+    y += 7.0;
+    for row in &covered.rows {
+        if y > 270.0 {
+            pages.push(page);
+            page = Page::new(Paper::A4)?;
+            page.text(105.0, 15.0, 10.0, At::Center, &format!("补贴资金对账单 #{} 对账明细（续）", s.reconciliation.id));
+            y = 25.0;
+        }
+        page.text(LEFT_MM + 2.0, y, 9.0, At::Left, &row[0]);
+        page.text(LEFT_MM + 16.0, y, 9.0, At::Left, &row[1]);
+        page.text(LEFT_MM + 72.0, y, 9.0, At::Right, &row[2]);
+        page.text(LEFT_MM + 76.0, y, 9.0, At::Left, &row[3]);
+        y += 5.0;
+    }
+    if y > 255.0 {
+        pages.push(page);
+        page = Page::new(Paper::A4)?;
+        y = 25.0;
+    }
+    y += 8.0;
+    for line in SIGN_LINES {
+        page.text(LEFT_MM, y, 10.0, At::Left, line);
+        y += 12.0;
     }
     pages.push(page);
     let title = format!("补贴资金对账单 #{} {}", s.reconciliation.id, s.program.document_no);

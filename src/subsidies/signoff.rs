@@ -28,6 +28,9 @@ pub struct Statement {
     pub reconciliation: ReconciliationRow,
     pub differences: Vec<DifferenceRow>,
     pub signoffs: Vec<SignoffRow>,
+    /// The disbursements, receipts and expenses the reconciliation covered, as it saw them:
+    /// listed on the statement the two sides sign.
+    pub covered: Vec<Seen>,
     /// A sign-off whose digest no longer matches the stored reconciliation: what was signed
     /// was changed afterwards, and the signatures no longer stand.
     pub broken: bool,
@@ -156,15 +159,16 @@ async fn statement_in<T: SubsidiesTx>(tx: &mut T, community: &CommunityRow, id: 
     let program = program_by_id(tx, community.id, reconciliation.program_id).await?;
     let differences = tx.differences(community.id, id).await?;
     let signoffs: Vec<SignoffRow> = tx.signoffs(community.id, Some(id)).await?.into_iter().map(|(_, s)| s).collect();
-    // Every row the reconciliation saw is read and hashed only when a signature sealed them:
-    // a reconciliation just made has none (and 20,000 × 20,000 rows to read).
+    // Every row the reconciliation saw is listed; they are hashed only when a signature sealed
+    // them.
+    let covered = tx.seen_rows(community.id, id).await?;
     let broken = if signoffs.iter().any(|s| s.digest.is_some()) {
-        let now = sealed_digest(&reconciliation, &tx.seen_rows(community.id, id).await?, &differences);
+        let now = sealed_digest(&reconciliation, &covered, &differences);
         signoffs.iter().any(|s| s.digest.as_deref().is_some_and(|d| d != now))
     } else {
         false
     };
-    Ok(Statement { community: community.name.clone(), program, differences, signoffs, reconciliation, broken })
+    Ok(Statement { community: community.name.clone(), program, differences, signoffs, covered, reconciliation, broken })
 }
 
 /// What a sign-off seals (pure): the reconciliation's stored figures and fingerprint, every row

@@ -1004,6 +1004,9 @@ async fn a_subsidy_is_disbursed_received_reconciled_and_signed_through_the_api()
             "物业公司签字：accountant_a",
             "街道财政所签字：office_east",
             "双方已签字",
+            "对账明细",
+            "街道财政所（盖章）",
+            "经办人签字",
         ] {
             assert!(text.contains(expected), "{expected} in the PDF:\n{text}");
         }

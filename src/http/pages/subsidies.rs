@@ -436,6 +436,7 @@ fn statement_page(caller: &Caller, scope: &Scope, s: &Statement, problem: Option
     let data = minijinja::context! {
         community => minijinja::context! { id => scope.community.id.0, name => scope.community.name },
         id => s.reconciliation.id, heading => table.title, subtitle => table.subtitle, rows => table.rows, footer => table.footer,
+        covered => paper::covered_table(s).rows,
         state => s.state_label(), problem, may => powers(user),
         company_signed => s.signed_by(SignSide::Company).is_some(), office_signed => s.signed_by(SignSide::FinanceOffice).is_some(),
     };
