@@ -550,17 +550,17 @@ pub struct InArrears {
 /// The households in arrears, as of `as_of`, that the selection names, in building and room
 /// order. A bill is overdue once its month has ended before `as_of`.
 pub async fn in_arrears<S: FeesStore>(store: &S, book: &Book, as_of: NaiveDate, select: &DunningSelection) -> Result<Vec<InArrears>> {
+    let current = Period::of_date(as_of);
     let (open, households) = {
         let mut tx = store.read().await?;
-        (tx.open_bills(book.key(), None).await?, tx.households(book.row.community_id).await?)
+        (tx.overdue_bills(book.key(), current).await?, tx.households(book.row.community_id).await?)
     };
-    let current = Period::of_date(as_of);
     // household → (overdue months, overdue amount)
     let mut overdue: BTreeMap<HouseholdId, (std::collections::BTreeSet<Period>, i64)> = BTreeMap::new();
-    for b in open.iter().filter(|b| b.period < current) {
-        let entry = overdue.entry(b.household_id).or_default();
-        entry.0.insert(b.period);
-        entry.1 += b.open_fen;
+    for (household, period, open_fen) in open {
+        let entry = overdue.entry(household).or_default();
+        entry.0.insert(period);
+        entry.1 += open_fen;
     }
     // In the office's order (building 2 before 10), as `households` reads them.
     Ok(households

@@ -655,6 +655,10 @@ pub trait FeesTx: UnitsTx + SealTx + crate::fees::restore::RestoreTx + Send {
     fn allocated_on_bills(&mut self, book: BookKey) -> impl Future<Output = Result<(i64, Vec<OverSettled>)>> + Send;
     fn household_bills(&mut self, book: BookKey, household_id: HouseholdId) -> impl Future<Output = Result<Vec<HouseholdBillRow>>> + Send;
     fn household_payments(&mut self, book: BookKey, household_id: HouseholdId) -> impl Future<Output = Result<Vec<PaymentRow>>> + Send;
+    /// Every bill of months before `before` with something still owed: (household, month,
+    /// open fen). One pass over the book's bills and allocations, for a list of households in
+    /// arrears (催缴) rather than one household's bills.
+    fn overdue_bills(&mut self, book: BookKey, before: Period) -> impl Future<Output = Result<Vec<(HouseholdId, Period, i64)>>> + Send;
     /// What the book billed for `period` per building and fee item (building, item id, fen).
     fn billed_by_building_item(&mut self, book: BookKey, period: Period) -> impl Future<Output = Result<Vec<(String, i64, i64)>>> + Send;
     /// What the household was billed for its latest billed month (all items), if any.
@@ -1440,6 +1444,21 @@ macro_rules! impl_fees_tx {
                 .bind(book.community_id)
                 .bind(book.book_id)
                 .bind(household_id)
+                .fetch_all(&mut *self.tx)
+                .await?)
+            }
+
+            async fn overdue_bills(&mut self, book: BookKey, before: Period) -> Result<Vec<(HouseholdId, Period, i64)>> {
+                Ok(sqlx::query_as(
+                    "SELECT b.household_id, b.period, b.amount_fen - COALESCE(s.settled_fen, 0)
+                     FROM bills b
+                     LEFT JOIN (SELECT a.bill_id, CAST(SUM(a.amount_fen) AS BIGINT) AS settled_fen FROM allocations a
+                                WHERE a.community_id = $1 GROUP BY a.bill_id) s ON s.bill_id = b.id
+                     WHERE b.community_id = $1 AND b.book_id = $2 AND b.period < $3 AND b.amount_fen > COALESCE(s.settled_fen, 0)",
+                )
+                .bind(book.community_id)
+                .bind(book.book_id)
+                .bind(before)
                 .fetch_all(&mut *self.tx)
                 .await?)
             }

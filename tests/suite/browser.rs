@@ -216,7 +216,12 @@ async fn seed(url: &str) -> (i64, String) {
         let book = two_households(&ledger, "浏览器社区", "2.00").await;
         fees.run_billing(&book, period(2025, 1), &[], "会计").await.unwrap();
         let c = book.row.community_id;
-        for (username, name, role) in [("cashier", "张出纳", Role::Cashier), ("accountant", "王会计", Role::Accountant), ("reviewer", "李审核", Role::Reviewer)] {
+        for (username, name, role) in [
+            ("cashier", "张出纳", Role::Cashier),
+            ("accountant", "王会计", Role::Accountant),
+            ("reviewer", "李审核", Role::Reviewer),
+            ("admin", "管理员", Role::Admin),
+        ] {
             access.add_user(&NewUser { username, display_name: name, roles: &[role], communities: &[c], street: "", password: Some(PASSWORD) }).await.unwrap();
         }
         let h = fees.household_by_label(c, "1-1-101").await.unwrap();
@@ -285,6 +290,30 @@ async fn cashier_accountant_reviewer_and_resident_in_a_browser() {
     assert_eq!(b.text("#status").await, "已记账");
     assert!(b.text("#voucher-label").await.contains("记-0003"), "numbered after the billing run and the payment");
     b.screenshot("reviewer-posted").await;
+    b.logout().await;
+
+    // The accountant closes January: the list opens on it (the book's working month) and
+    // 本月结账 asks first (the browser accepts); February is then the working month.
+    b.login(&base, "accountant").await;
+    b.open(&format!("{base}/app/c/{c}/vouchers")).await;
+    assert_eq!(b.value("form.row input[name=period]").await, "2025-01");
+    b.click("button[value=close]").await;
+    b.open(&format!("{base}/app/c/{c}/vouchers")).await;
+    assert_eq!(b.value("form.row input[name=period]").await, "2025-02", "January is closed");
+    b.screenshot("accountant-month-closed").await;
+    b.logout().await;
+
+    // The admin gives the cashier a second community's role on the cashier's own page.
+    b.login(&base, "admin").await;
+    b.open(&format!("{base}/app/admin/users/cashier")).await;
+    assert!(b.source().await.contains("张出纳"), "the page is the cashier's");
+    b.tick("input[name=role][value=reviewer]").await;
+    b.click("form.stack button[type=submit]").await;
+    b.open(&format!("{base}/app/admin/users")).await;
+    let users = b.text("#users").await;
+    assert!(users.lines().any(|l| l.contains("cashier") && l.contains("审核")), "{users}");
+    assert!(users.lines().any(|l| l.starts_with("admin") && l.contains("系统管理员")), "the admin keeps its own roles: {users}");
+    b.screenshot("admin-edits-another-user").await;
     b.logout().await;
     drop(b);
 
