@@ -30,6 +30,9 @@ pub fn statement_table(s: &Statement) -> Table {
     } else {
         t.footer.push(format!("差异共 {} 项。", s.differences.len()));
     }
+    for n in &s.notes {
+        t.footer.push(format!("第 {} 项差异，{}说明：{}", n.seq, n.side.label(), n.note));
+    }
     for side in [SignSide::Company, SignSide::FinanceOffice] {
         t.footer.push(match s.signed_by(side) {
             Some(sig) => format!(

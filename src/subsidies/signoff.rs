@@ -10,7 +10,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::reconcile::{self, changes_after_signoff, Movement, Seen, Side, Signed, Spending, Terms};
-use super::store::{DifferenceRow, ProgramRow, ReconciliationRow, SignoffRow, SubsidiesStore, SubsidiesTx};
+use super::store::{DifferenceRow, NoteRow, ProgramRow, ReconciliationRow, SignoffRow, SubsidiesStore, SubsidiesTx};
 use super::{program_by_id, program_by_key, SignSide, Subsidies};
 use crate::access::store::AccessStore;
 use crate::access::Act;
@@ -31,6 +31,8 @@ pub struct Statement {
     /// The disbursements, receipts and expenses the reconciliation covered, as it saw them:
     /// listed on the statement the two sides sign.
     pub covered: Vec<Seen>,
+    /// Each side's explanations of the differences, written as it signed.
+    pub notes: Vec<NoteRow>,
     /// A sign-off whose digest no longer matches the stored reconciliation: what was signed
     /// was changed afterwards, and the signatures no longer stand.
     pub broken: bool,
@@ -114,6 +116,19 @@ impl<S: SubsidiesStore + AccessStore> Subsidies<S> {
     /// finance-office user of the community's street), and only while the data still gives
     /// what it found.
     pub async fn sign(&self, community: &CommunityRow, id: i64, side: SignSide, user: &str) -> Result<Statement> {
+        self.sign_with_notes(community, id, side, user, &[]).await
+    }
+
+    /// [`sign`](Self::sign) with the signer's explanation of differences (差异说明): (seq,
+    /// note) each, kept with the sign-off and sealed by its digest. A blank note is left out.
+    pub async fn sign_with_notes(
+        &self,
+        community: &CommunityRow,
+        id: i64,
+        side: SignSide,
+        user: &str,
+        notes: &[(i64, String)],
+    ) -> Result<Statement> {
         let user = self.actor("签字人", user, community, side.act()).await?;
         let mut tx = self.store().begin().await?;
         let statement = statement_in(&mut tx, community, id).await?;
@@ -128,9 +143,12 @@ impl<S: SubsidiesStore + AccessStore> Subsidies<S> {
         if fingerprint(r.program_id, r.from_on, r.until_on, &now.seen, &difference_rows(&now.outcome)) != r.fingerprint {
             return Err(Error::Conflict(format!("对账单 #{id} 生成后，其期间内的拨付、到账或支出已有变动；请重新生成对账单后再签字")));
         }
-        // The sign-off seals what is stored, and enters the master-data chain.
-        let digest = sealed_digest(r, &tx.seen_rows(community.id, id).await?, &tx.differences(community.id, id).await?);
+        let notes = checked_notes(&statement.differences, notes)?;
+        // The sign-off seals what is stored, its notes with it, and enters the master-data chain.
+        let base = sealed_digest(r, &tx.seen_rows(community.id, id).await?, &tx.differences(community.id, id).await?);
+        let digest = with_notes(&base, notes.iter().map(|(seq, note)| (*seq, note.as_str())));
         tx.insert_signoff(community.id, id, side, &user, Utc::now(), &digest).await?;
+        tx.insert_notes(community.id, id, side, &notes).await?;
         crate::fees::seal::master::record(&mut tx, community.id, &[crate::fees::seal::master::MasterKind::Signoff]).await?;
         let statement = statement_in(&mut tx, community, id).await?;
         tx.commit().await?;
@@ -162,13 +180,17 @@ async fn statement_in<T: SubsidiesTx>(tx: &mut T, community: &CommunityRow, id: 
     // Every row the reconciliation saw is listed; they are hashed only when a signature sealed
     // them.
     let covered = tx.seen_rows(community.id, id).await?;
+    let notes = if signoffs.is_empty() { Vec::new() } else { tx.notes(community.id, id).await? };
     let broken = if signoffs.iter().any(|s| s.digest.is_some()) {
         let now = sealed_digest(&reconciliation, &covered, &differences);
-        signoffs.iter().any(|s| s.digest.as_deref().is_some_and(|d| d != now))
+        signoffs.iter().any(|s| {
+            let own = notes.iter().filter(|n| n.side == s.side).map(|n| (n.seq, n.note.as_str()));
+            s.digest.as_deref().is_some_and(|d| d != with_notes(&now, own))
+        })
     } else {
         false
     };
-    Ok(Statement { community: community.name.clone(), program, differences, signoffs, covered, reconciliation, broken })
+    Ok(Statement { community: community.name.clone(), program, differences, signoffs, covered, notes, reconciliation, broken })
 }
 
 /// What a sign-off seals (pure): the reconciliation's stored figures and fingerprint, every row
@@ -181,6 +203,46 @@ pub fn sealed_digest(r: &ReconciliationRow, seen: &[Seen], differences: &[Differ
     ));
     h.update(fingerprint(r.program_id, r.from_on, r.until_on, seen, differences));
     hex::encode(h.finalize())
+}
+
+/// A sign-off's digest: what it seals of the reconciliation, and its side's notes when it wrote
+/// any (a sign-off without notes keeps the digest it had before notes were kept).
+pub fn with_notes<'a>(sealed: &str, notes: impl IntoIterator<Item = (i64, &'a str)>) -> String {
+    let mut notes = notes.into_iter().peekable();
+    if notes.peek().is_none() {
+        return sealed.to_string();
+    }
+    let mut h = Sha256::new();
+    h.update(sealed);
+    for (seq, note) in notes {
+        h.update(format!("\nnote {seq} {} {note}", note.len()));
+    }
+    hex::encode(h.finalize())
+}
+
+/// The notes a signer wrote, each on a difference of the statement and at most 200 characters;
+/// blank ones left out, in difference order.
+fn checked_notes(differences: &[DifferenceRow], notes: &[(i64, String)]) -> Result<Vec<(i64, String)>> {
+    let mut out: Vec<(i64, String)> = Vec::new();
+    for (seq, note) in notes {
+        let note = note.trim();
+        if note.is_empty() {
+            continue;
+        }
+        if !differences.iter().any(|d| d.seq == *seq) {
+            return Err(Error::invalid("差异说明", format!("对账单没有第 {seq} 项差异")));
+        }
+        let chars = note.chars().count();
+        if chars > 200 {
+            return Err(Error::invalid("差异说明", format!("第 {seq} 项差异的说明最多 200 个字，现有 {chars} 个")));
+        }
+        if out.iter().any(|(s, _)| s == seq) {
+            return Err(Error::invalid("差异说明", format!("第 {seq} 项差异的说明写了两次")));
+        }
+        out.push((*seq, note.to_string()));
+    }
+    out.sort_by_key(|(seq, _)| *seq);
+    Ok(out)
 }
 
 /// `verify`'s check of a community's sign-offs: each against what is stored now. A forged or

@@ -152,6 +152,14 @@ pub struct DifferenceRow {
     pub detail: String,
 }
 
+/// A signer's explanation of one difference.
+#[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
+pub struct NoteRow {
+    pub side: SignSide,
+    pub seq: i64,
+    pub note: String,
+}
+
 #[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
 pub struct SignoffRow {
     pub side: SignSide,
@@ -302,6 +310,16 @@ pub trait SubsidiesTx: SpendingTx + super::settlement::SettlementTx + Send {
         at: DateTime<Utc>,
         digest: &str,
     ) -> impl Future<Output = Result<()>> + Send;
+    /// A signer's notes on the differences (seq, note), written with the sign-off.
+    fn insert_notes(
+        &mut self,
+        community_id: CommunityId,
+        reconciliation_id: i64,
+        side: SignSide,
+        notes: &[(i64, String)],
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// Every note on reconciliation `reconciliation_id`, by side and difference.
+    fn notes(&mut self, community_id: CommunityId, reconciliation_id: i64) -> impl Future<Output = Result<Vec<NoteRow>>> + Send;
     /// The community's receipts and releases beside their vouchers (`ledger::verify::check_ties`).
     fn ties(&mut self, community_id: CommunityId) -> impl Future<Output = Result<Vec<Tie>>> + Send;
     /// Every program of the communities with its money to date, in one statement.
@@ -613,6 +631,36 @@ macro_rules! impl_subsidies_tx {
                 .execute(&mut *self.tx)
                 .await?;
                 Ok(())
+            }
+
+            async fn insert_notes(
+                &mut self,
+                community_id: CommunityId,
+                reconciliation_id: i64,
+                side: SignSide,
+                notes: &[(i64, String)],
+            ) -> Result<()> {
+                for (seq, note) in notes {
+                    sqlx::query("INSERT INTO reconciliation_notes (community_id, reconciliation_id, side, seq, note) VALUES ($1, $2, $3, $4, $5)")
+                        .bind(community_id)
+                        .bind(reconciliation_id)
+                        .bind(side)
+                        .bind(seq)
+                        .bind(note)
+                        .execute(&mut *self.tx)
+                        .await?;
+                }
+                Ok(())
+            }
+
+            async fn notes(&mut self, community_id: CommunityId, reconciliation_id: i64) -> Result<Vec<NoteRow>> {
+                Ok(sqlx::query_as(
+                    "SELECT side, seq, note FROM reconciliation_notes WHERE community_id = $1 AND reconciliation_id = $2 ORDER BY seq, side",
+                )
+                .bind(community_id)
+                .bind(reconciliation_id)
+                .fetch_all(&mut *self.tx)
+                .await?)
             }
 
             async fn ties(&mut self, community_id: CommunityId) -> Result<Vec<Tie>> {

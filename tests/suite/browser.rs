@@ -437,6 +437,7 @@ async fn the_company_and_the_finance_office_sign_a_reconciliation_in_a_browser()
     assert_eq!(b.url().await, statement);
     // 签字 asks first (the browser accepts), then names the signer and the time in Beijing.
     assert!(b.source().await.contains("data-confirm=\"确认代表街道财政所"), "签字 asks for confirmation");
+    b.type_into("#sign-office-form input[name=note1]", "到账差额系银行手续费，下期核销").await;
     b.click("#sign-office").await;
     assert_eq!(b.text("#state").await, "双方已签字");
     let signoffs = b.text("#signoffs").await;
@@ -445,6 +446,7 @@ async fn the_company_and_the_finance_office_sign_a_reconciliation_in_a_browser()
         "{signoffs}"
     );
     assert!(signoffs.contains("北京时间") && !signoffs.contains("UTC"), "{signoffs}");
+    assert!(signoffs.contains("第 1 项差异，街道财政所说明：到账差额系银行手续费，下期核销"), "the office's note: {signoffs}");
     assert!(b.source().await.contains("/pdf"), "the statement offers its PDF");
     b.screenshot("office-reconciliation-signed").await;
 }

@@ -148,8 +148,20 @@ async fn differences_and_freezing<S: FeesStore + AccessStore + SubsidiesStore>(l
     let twice = subsidies.sign(&community, id, SignSide::Company, "李主管").await.unwrap_err();
     assert!(twice.to_string().contains("只签一次"), "{twice}");
     assert_eq!(snapshot(url).await, before, "a refused sign-off writes nothing");
-    let both = subsidies.sign(&community, id, SignSide::FinanceOffice, OFFICER).await.unwrap();
+    // The office explains a difference as it signs; a note on no difference is refused.
+    let notes = |seq: i64, note: &str| vec![(seq, note.to_string()), (7, "  ".to_string())];
+    let stray = subsidies.sign_with_notes(&community, id, SignSide::FinanceOffice, OFFICER, &notes(42, "无此项")).await.unwrap_err();
+    assert!(stray.to_string().contains("第 42 项"), "{stray}");
+    let both =
+        subsidies.sign_with_notes(&community, id, SignSide::FinanceOffice, OFFICER, &notes(1, "区财政二期资金下月拨付")).await.unwrap();
     assert!(both.is_signed());
+    assert_eq!(both.notes.len(), 1, "a blank note is left out");
+    let table = mingzhang::subsidies::paper::statement_table(&both);
+    assert!(table.footer.iter().any(|f| f == "第 1 项差异，街道财政所说明：区财政二期资金下月拨付"), "{:?}", table.footer);
+    assert!(
+        raw_sql(url, &format!("UPDATE reconciliation_notes SET note = 'x' WHERE reconciliation_id = {id}")).await.is_err(),
+        "notes are append-only"
+    );
 
     // Frozen: a row it saw cannot be withdrawn, by the program or past it.
     let before = snapshot(url).await;
@@ -192,6 +204,15 @@ async fn differences_and_freezing<S: FeesStore + AccessStore + SubsidiesStore>(l
     let a = lines.iter().find(|l| l.document_no == doc).unwrap();
     assert_eq!((a.disbursed, a.received, a.spent, a.unspent), (yuan(2700), yuan(1870), yuan(2500), yuan(-630)));
     assert_eq!(a.latest.as_ref().map(|l| (l.id, l.state)), Some((next.reconciliation.id, "待双方签字")));
+
+    // A note rewritten behind the program's back breaks the office's signature, and verify
+    // says so.
+    drop_guards(url).await;
+    raw_sql(url, &format!("UPDATE reconciliation_notes SET note = '资金已全部拨付' WHERE reconciliation_id = {id}")).await.unwrap();
+    assert!(subsidies.statement(&community, id).await.unwrap().broken);
+    let mut findings = Vec::new();
+    mingzhang::subsidies::verify_signoffs(&ledger.store, &community, &mut |_, m| findings.push(m)).await.unwrap();
+    assert!(findings.iter().any(|f| f.contains(&format!("对账单 #{id} 的签字"))), "{findings:#?}");
 }
 
 #[tokio::test]

@@ -456,7 +456,10 @@ async fn sign<S: AppStore>(
     let subsidies = Subsidies::new(&app.ledger);
     let side = SignSide::parse(fields.get("side")).ok_or_else(|| Error::invalid("side", "应为 company 或 finance_office")).page()?;
     let user = caller.user().page()?.username.clone();
-    match subsidies.sign(&scope.community, reconciliation, side, &user).await {
+    // 差异说明: "note3" explains difference 3.
+    let notes: Vec<(i64, String)> =
+        fields.0.iter().filter_map(|(k, v)| Some((k.strip_prefix("note")?.parse::<i64>().ok()?, v.clone()))).collect();
+    match subsidies.sign_with_notes(&scope.community, reconciliation, side, &user, &notes).await {
         Ok(_) => {
             app.audit(&caller, Some(scope.community.id), "reconciliation_sign", &format!("对账单 #{reconciliation} {}", side.label()))
                 .await;
