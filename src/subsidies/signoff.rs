@@ -106,7 +106,7 @@ impl<S: SubsidiesStore + AccessStore> Subsidies<S> {
             created_at: Utc::now(),
         };
         let id = tx.insert_reconciliation(community.id, &row, &computed.seen, &differences).await?;
-        let statement = statement_in(&mut tx, community, id).await?;
+        let statement = statement_in(&mut tx, community, id, false).await?;
         tx.commit().await?;
         Ok(statement)
     }
@@ -131,7 +131,7 @@ impl<S: SubsidiesStore + AccessStore> Subsidies<S> {
     ) -> Result<Statement> {
         let user = self.actor("签字人", user, community, side.act()).await?;
         let mut tx = self.store().begin().await?;
-        let statement = statement_in(&mut tx, community, id).await?;
+        let statement = statement_in(&mut tx, community, id, false).await?;
         if let Some(s) = statement.signed_by(side) {
             return Err(Error::Conflict(format!("对账单 #{id} 已由{}的 {} 签字，每一方只签一次", side.label(), s.username)));
         }
@@ -150,14 +150,14 @@ impl<S: SubsidiesStore + AccessStore> Subsidies<S> {
         tx.insert_signoff(community.id, id, side, &user, Utc::now(), &digest).await?;
         tx.insert_notes(community.id, id, side, &notes).await?;
         crate::fees::seal::master::record(&mut tx, community.id, &[crate::fees::seal::master::MasterKind::Signoff]).await?;
-        let statement = statement_in(&mut tx, community, id).await?;
+        let statement = statement_in(&mut tx, community, id, false).await?;
         tx.commit().await?;
         Ok(statement)
     }
 
     pub async fn statement(&self, community: &CommunityRow, id: i64) -> Result<Statement> {
         let mut tx = self.store().read().await?;
-        statement_in(&mut tx, community, id).await
+        statement_in(&mut tx, community, id, true).await
     }
 
     /// The community's reconciliations (of one program, or of all), oldest first.
@@ -167,7 +167,10 @@ impl<S: SubsidiesStore + AccessStore> Subsidies<S> {
     }
 }
 
-async fn statement_in<T: SubsidiesTx>(tx: &mut T, community: &CommunityRow, id: i64) -> Result<Statement> {
+/// The statement of reconciliation `id`; with the rows it `covered` listed when asked (the
+/// page and the paper), else only when a signature needs them hashed (a reconciliation just
+/// made has none to check, and 20,000 × 20,000 rows to read).
+async fn statement_in<T: SubsidiesTx>(tx: &mut T, community: &CommunityRow, id: i64, covered: bool) -> Result<Statement> {
     let reconciliation = tx
         .reconciliations(community.id, None)
         .await?
@@ -177,11 +180,10 @@ async fn statement_in<T: SubsidiesTx>(tx: &mut T, community: &CommunityRow, id: 
     let program = program_by_id(tx, community.id, reconciliation.program_id).await?;
     let differences = tx.differences(community.id, id).await?;
     let signoffs: Vec<SignoffRow> = tx.signoffs(community.id, Some(id)).await?.into_iter().map(|(_, s)| s).collect();
-    // Every row the reconciliation saw is listed; they are hashed only when a signature sealed
-    // them.
-    let covered = tx.seen_rows(community.id, id).await?;
+    let sealed = signoffs.iter().any(|s| s.digest.is_some());
+    let covered = if covered || sealed { tx.seen_rows(community.id, id).await? } else { Vec::new() };
     let notes = if signoffs.is_empty() { Vec::new() } else { tx.notes(community.id, id).await? };
-    let broken = if signoffs.iter().any(|s| s.digest.is_some()) {
+    let broken = if sealed {
         let now = sealed_digest(&reconciliation, &covered, &differences);
         signoffs.iter().any(|s| {
             let own = notes.iter().filter(|n| n.side == s.side).map(|n| (n.seq, n.note.as_str()));
@@ -253,7 +255,7 @@ pub async fn verify_signoffs<S: SubsidiesStore>(store: &S, community: &Community
     let mut ids: Vec<i64> = signoffs.iter().map(|(id, _)| *id).collect();
     ids.dedup();
     for id in ids {
-        let s = statement_in(&mut tx, community, id).await?;
+        let s = statement_in(&mut tx, community, id, false).await?;
         if s.broken {
             let who: Vec<String> = s.signoffs.iter().map(|o| format!("{}（{}）", o.side.label(), o.username)).collect();
             fail(4, format!("对账单 #{id} 的签字（{}）与签字时的对账内容不符：对账行或差异在签字后被改动", who.join("、")));

@@ -90,6 +90,24 @@ fn base(scope: &Scope, book: &Book) -> Value {
     }
 }
 
+/// A form posted on a book's page: its fields, once the caller's role may `act` in the
+/// community and the form's CSRF token is the session's, and the book it names.
+async fn book_form<S: AppStore>(
+    app: &App<S>,
+    caller: &Caller,
+    id: i64,
+    act: Act,
+    q: &BookQuery,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> HttpResult<(Fields, Scope, Arc<Book>)> {
+    let form = Fields::parse(headers, body)?;
+    let scope = app.scope(caller, id, act).await.page()?;
+    caller.check_form(form.get("csrf"))?;
+    let book = book_of(app, &scope, q.book.as_deref()).await.page()?;
+    Ok((form, scope, book))
+}
+
 /// The month given as `field`, or this month when none (or an empty one) is given.
 fn month_of(field: &str, text: Option<&str>) -> HttpResult<Period> {
     Ok(super::month_given(field, text.filter(|t| !t.is_empty())).page()?.unwrap_or_else(|| Period::of_date(today())))
@@ -285,10 +303,7 @@ async fn create<S: AppStore>(
     caller: Caller,
     body: Bytes,
 ) -> HttpResult<Response> {
-    let form = Fields::parse(&headers, &body)?;
-    let scope = app.scope(&caller, id, Act::Keep).await.page()?;
-    caller.check_form(form.get("csrf"))?;
-    let book = book_of(&app, &scope, q.book.as_deref()).await.page()?;
+    let (form, scope, book) = book_form(&app, &caller, id, Act::Keep, &q, &headers, &body).await?;
     if form.get("action") == "more" {
         return Ok(voucher_form(&caller, &scope, &book, None, &form, None)?.into_response());
     }
@@ -329,10 +344,7 @@ async fn edit<S: AppStore>(
     caller: Caller,
     body: Bytes,
 ) -> HttpResult<Response> {
-    let form = Fields::parse(&headers, &body)?;
-    let scope = app.scope(&caller, id, Act::Keep).await.page()?;
-    caller.check_form(form.get("csrf"))?;
-    let book = book_of(&app, &scope, q.book.as_deref()).await.page()?;
+    let (form, scope, book) = book_form(&app, &caller, id, Act::Keep, &q, &headers, &body).await?;
     if form.get("action") == "more" {
         return Ok(voucher_form(&caller, &scope, &book, None, &form, Some(voucher))?.into_response());
     }
@@ -362,10 +374,7 @@ async fn batch<S: AppStore>(
     caller: Caller,
     body: Bytes,
 ) -> HttpResult<Response> {
-    let form = Fields::parse(&headers, &body)?;
-    let scope = app.scope(&caller, id, Act::Review).await.page()?;
-    caller.check_form(form.get("csrf"))?;
-    let book = book_of(&app, &scope, q.book.as_deref()).await.page()?;
+    let (form, scope, book) = book_form(&app, &caller, id, Act::Review, &q, &headers, &body).await?;
     let period = month_of("period", Some(form.get("period")))?;
     let (action, done) = match form.get("action") {
         "review" => ("review", app.ledger.review_month(&book, period, caller.username()).await.page()?),
@@ -430,11 +439,8 @@ async fn act<S: AppStore>(
     caller: Caller,
     body: Bytes,
 ) -> HttpResult<Response> {
-    let form = Fields::parse(&headers, &body)?;
     let needs = act_needed(&action).ok_or_else(|| HttpError::not_found().as_page())?;
-    let scope = app.scope(&caller, id, needs).await.page()?;
-    caller.check_form(form.get("csrf"))?;
-    let book = book_of(&app, &scope, q.book.as_deref()).await.page()?;
+    let (form, scope, book) = book_form(&app, &caller, id, needs, &q, &headers, &body).await?;
     let date = chrono::NaiveDate::parse_from_str(form.get("date"), "%Y-%m-%d").unwrap_or_else(|_| today());
     let shown = voucher_act(&app, &caller, &scope, &book, voucher, &action, date).await.page()?;
     if action == "delete" {
@@ -588,10 +594,7 @@ async fn day_close_form<S: AppStore>(
     caller: Caller,
     body: Bytes,
 ) -> HttpResult<Response> {
-    let form = Fields::parse(&headers, &body)?;
-    let scope = app.scope(&caller, id, Act::Review).await.page()?;
-    caller.check_form(form.get("csrf"))?;
-    let book = book_of(&app, &scope, q.book.as_deref()).await.page()?;
+    let (form, scope, book) = book_form(&app, &caller, id, Act::Review, &q, &headers, &body).await?;
     let through = super::subsidies::date("date", form.get("date")).page()?;
     day_close(&app, &caller, &scope, &book, through).await.page()?;
     Ok(see_other(&format!("/app/c/{id}/vouchers?book={}&period={}", book.row.code, Period::of_date(through))))
@@ -619,10 +622,7 @@ async fn close<S: AppStore>(
     caller: Caller,
     body: Bytes,
 ) -> HttpResult<Response> {
-    let form = Fields::parse(&headers, &body)?;
-    let scope = app.scope(&caller, id, Act::Keep).await.page()?;
-    caller.check_form(form.get("csrf"))?;
-    let book = book_of(&app, &scope, q.book.as_deref()).await.page()?;
+    let (form, scope, book) = book_form(&app, &caller, id, Act::Keep, &q, &headers, &body).await?;
     let period = month_of("period", Some(form.get("period")))?;
     let year_end = form.get("action") == "year_end";
     Ok(match close_or_year_end(&app, &caller, &scope, &book, period, year_end).await.page()? {
