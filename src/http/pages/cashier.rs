@@ -448,9 +448,11 @@ async fn takings<S: AppStore>(
         .iter()
         .map(|(method, n, fen)| minijinja::context! { method => method.label(), count => n, amount => fen.to_string() })
         .collect();
+    // Newest first, as every page lists payments (the printed report keeps receipt order).
     let payments: Vec<Value> = shift
         .payments
         .iter()
+        .rev()
         .map(|p| {
             minijinja::context! {
                 number => p.receipt_number, label => receipt_label(p.receipt_number), household => shift.labels.get(&p.household_id).cloned().unwrap_or_default(),
