@@ -146,6 +146,9 @@ pub enum FeeCommand {
         /// 现金流量项目：自动（按对方科目判定，无法判定的列入经营活动“其他”）或 必须指定（derived、required）
         #[arg(long)]
         cash_flow_items: Option<String>,
+        /// 收款确认线（元）：网页收款超过此金额（或超过该户欠费加一年费用）时须再次确认；“无”取消
+        #[arg(long)]
+        confirm_above: Option<String>,
     },
     /// 从 CSV 或 XLSX 导入某月抄表读数：楼栋,单元,房号,读数[,换表,旧表止数,新表起数]；新装的表在“换表”列填“新装”并给出新表起数
     Meter {
@@ -484,7 +487,14 @@ async fn fee_command<S: FeesStore>(fees: &Fees<S>, book: &Book, cmd: &FeeCommand
             }
             print_out(&out);
         }
-        FeeCommand::Settings { payment_vouchers, vat, vat_rate, account, cash_flow_items, .. } => {
+        FeeCommand::Settings { payment_vouchers, vat, vat_rate, account, cash_flow_items, confirm_above, .. } => {
+            if let Some(text) = confirm_above {
+                let line = match text.trim() {
+                    "无" | "none" => None,
+                    t => Some(Fen::parse(t).map_err(|e| Error::invalid("--confirm-above", format!("“{t}”{e}")))?),
+                };
+                fees.set_confirm_above(book, line).await?;
+            }
             if let Some(text) = cash_flow_items {
                 let mode = crate::ledger::CashFlowItems::parse(text)
                     .ok_or_else(|| Error::invalid("--cash-flow-items", format!("“{text}”须为 自动 或 必须指定（derived 或 required）")))?;
@@ -515,13 +525,14 @@ async fn fee_command<S: FeesStore>(fees: &Fees<S>, book: &Book, cmd: &FeeCommand
                 .map(|m| format!("{} {}", m.label(), crate::fees::money_account_of(&now, *m).unwrap_or_else(|e| e.to_string())))
                 .collect();
             print_out(&format!(
-                "账套 {}：收款凭证 {}；现金流量项目 {}；增值税 {}{}；收款科目 {}\n",
+                "账套 {}：收款凭证 {}；现金流量项目 {}；增值税 {}{}；收款科目 {}；收款确认线 {}\n",
                 now.row.code,
                 now.row.payment_vouchers.label(),
                 now.row.cash_flow_items.label(),
                 vat.scheme.label(),
                 if vat.scheme == VatScheme::None { String::new() } else { format!(" {}%（收费标准含税）", vat.rate_percent) },
-                accounts.join("、")
+                accounts.join("、"),
+                now.row.confirm_above_fen.map_or_else(|| "按该户欠费加一年费用".to_string(), |f| format!("{} 元", Fen(f)))
             ));
         }
         FeeCommand::Runs { .. } => {

@@ -537,14 +537,26 @@ impl<S: FeesStore> Fees<S> {
     }
 
     /// Above what a payment of this household asks the cashier to confirm: what it owes
-    /// (open bills less its prepayment) and a year of its latest month's fees. A typo's extra
-    /// zeros land far above it; a year paid ahead does not.
+    /// (open bills less its prepayment) and a year of its latest month's fees, or the book's
+    /// own line (`fee settings --confirm-above`) when that is lower. A typo's extra zeros land
+    /// far above it; a year paid ahead does not.
     pub async fn confirm_above(&self, book: &Book, household_id: HouseholdId) -> Result<Fen> {
         let mut tx = self.store().read().await?;
         let open: i64 = tx.open_bills(book.key(), Some(household_id)).await?.iter().map(|b| b.open_fen).sum();
         let prepaid: i64 = tx.prepayments(book.key(), Some(household_id)).await?.iter().map(|p| p.left_fen).sum();
         let month = tx.last_month_billed(book.key(), household_id).await?.unwrap_or(0);
-        Ok(Fen((open - prepaid).max(0) + 12 * month))
+        let household = (open - prepaid).max(0) + 12 * month;
+        Ok(Fen(book.row.confirm_above_fen.map_or(household, |line| line.min(household))))
+    }
+
+    /// The book's own line above which the till asks again (None: the household's alone).
+    pub async fn set_confirm_above(&self, book: &Book, line: Option<Fen>) -> Result<()> {
+        if let Some(fen) = line.filter(|f| f.0 <= 0) {
+            return Err(Error::invalid("--confirm-above", format!("{fen} 须大于零；不设单笔确认线请写 无")));
+        }
+        let mut tx = self.store().begin().await?;
+        tx.set_confirm_above(book.key(), line.map(|f| f.0)).await?;
+        tx.commit().await
     }
 
     pub async fn prepaid(&self, book: &Book, household_id: HouseholdId) -> Result<Fen> {

@@ -56,6 +56,8 @@ pub struct BookRow {
     pub wechat_account: Option<String>,
     pub alipay_account: Option<String>,
     pub cash_flow_items: CashFlowItems,
+    /// Above this a payment at the till asks again (`fee settings --confirm-above`).
+    pub confirm_above_fen: Option<i64>,
     /// Receipt numbers issued so far (the fee wing's counter, kept on the book's row).
     pub receipts_issued: i64,
 }
@@ -321,6 +323,7 @@ pub trait LedgerTx: AnchorTx + crate::ledger::cash_flow::store::CashFlowTx + Sen
     fn add_balances(&mut self, book: BookKey, deltas: &[BalanceRow]) -> impl Future<Output = Result<()>> + Send;
     fn balances(&mut self, book: BookKey) -> impl Future<Output = Result<Vec<BalanceRow>>> + Send;
     fn set_cash_flow_items(&mut self, book: BookKey, mode: CashFlowItems) -> impl Future<Output = Result<()>> + Send;
+    fn set_confirm_above(&mut self, book: BookKey, fen: Option<i64>) -> impl Future<Output = Result<()>> + Send;
     /// The movements of the posted carry-forward vouchers (and of their reversals), by account
     /// and period: what the 利润表's net movement (SY) leaves out.
     fn carry_forward_balances(&mut self, book: BookKey) -> impl Future<Output = Result<Vec<BalanceRow>>> + Send;
@@ -438,7 +441,7 @@ macro_rules! impl_ledger_tx {
                 Ok(sqlx::query_as(
                     "SELECT id, community_id, code, name, chart, standard, edition, profit_account, retained_account, start_period, chain_len, chain_head,
                             payment_vouchers, vat_scheme, vat_rate, cash_account, bank_account, wechat_account, alipay_account, cash_flow_items,
-                            receipts_issued
+                            confirm_above_fen, receipts_issued
                      FROM books WHERE community_id = $1 ORDER BY id",
                 )
                 .bind(community_id)
@@ -808,6 +811,16 @@ macro_rules! impl_ledger_tx {
                     .bind(book.community_id)
                     .bind(book.book_id)
                     .bind(mode)
+                    .execute(&mut *self.tx)
+                    .await?;
+                Ok(())
+            }
+
+            async fn set_confirm_above(&mut self, book: BookKey, fen: Option<i64>) -> Result<()> {
+                sqlx::query("UPDATE books SET confirm_above_fen = $3 WHERE community_id = $1 AND id = $2")
+                    .bind(book.community_id)
+                    .bind(book.book_id)
+                    .bind(fen)
                     .execute(&mut *self.tx)
                     .await?;
                 Ok(())

@@ -97,6 +97,32 @@ async fn the_till_asks_again_for_a_large_amount_keeps_what_was_typed_and_marks_a
     let r = pay(late("3000.00", "300000")).await.unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", r.text().await.unwrap());
 
+    // The book's own line (`fee settings --confirm-above`) asks again below the household's.
+    let settings = |line: &str| {
+        let out = mingzhang()
+            .args(["--db", &db.url, "--community", "甲社区", "fee", "settings", "--book", "company", "--confirm-above", line])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).to_string()
+    };
+    assert!(settings("150.00").contains("收款确认线 150.00 元"));
+    // The server keeps each community's book for SCOPE_TTL (2 s); a change on the command line
+    // shows after it.
+    tokio::time::sleep(mingzhang::http::SCOPE_TTL + std::time::Duration::from_millis(100)).await;
+    let (csrf, key, _) = till(&server, &cashier, a, 2).await;
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("key", key.as_str()),
+        ("amount", "180.00"),
+        ("method", "cash"),
+        ("date", "2025-01-20"),
+        ("late_reason", "补录"),
+    ];
+    let page = cashier.post(server.url(&format!("/app/c/{a}/households/2/pay"))).form(&form).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("id=\"confirm\"") && page.contains("壹佰捌拾元整"), "{page}");
+    assert!(settings("无").contains("按该户欠费加一年费用"));
+
     // A 微信 payment, entered late with its reason and 交易单号: marked 补录 in the history.
     let (csrf, key, _) = till(&server, &cashier, a, 2).await;
     let form = [
@@ -107,6 +133,8 @@ async fn the_till_asks_again_for_a_large_amount_keeps_what_was_typed_and_marks_a
         ("date", "2025-01-20"),
         ("reference", "4200001234202501200001"),
         ("late_reason", "微信到账，次日入账"),
+        // Confirmed: the server may still hold the line just removed (for SCOPE_TTL).
+        ("confirmed", "20000"),
     ];
     let r = cashier.post(server.url(&format!("/app/c/{a}/households/2/pay"))).form(&form).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
