@@ -540,7 +540,7 @@ async fn seed_today(url: &str) -> i64 {
         let this_month = mingzhang::domain::period::Period::of_date(today);
         let c = ledger.create_community("收费社区").await.unwrap();
         let book = ledger.create_book(c.id, "company", "测试物业公司", "small_enterprise", this_month.first_of_year()).await.unwrap();
-        fees.import_households(c.id, "楼栋,单元,房号,建筑面积,类型,业主,电话\n1,1,101,100.00,住宅,张三,13800000001\n1,1,102,90.00,住宅,李四,13800000002\n".as_bytes()).await.unwrap();
+        fees.import_households(c.id, "楼栋,单元,房号,建筑面积,类型,业主,电话\n1,1,101,100.00,住宅,张三,13800000001\n1,1,102,90.00,住宅,李四,13800000002\n1,1,103,80.00,住宅,王五,13800000003\n1,2,201,70.00,住宅,赵六,13800000004\n1,2,202,60.00,住宅,钱七,13800000005\n".as_bytes()).await.unwrap();
         let spec = mingzhang::fees::FeeItemSpec {
             code: "WYF",
             name: "物业服务费",
@@ -653,11 +653,36 @@ async fn a_cashiers_day_and_the_reviewers_day_close_in_a_browser() {
     b.click("#pay button[type=submit]").await;
     assert!(b.url().await.contains("/receipts/"));
 
-    // The hand-over: the day's report, printed to be counted and signed.
+    // Three more at the counter: part of a bill in cash, 支付宝 found by the owner's pinyin, and
+    // a bank transfer found by the phone's tail.
+    for (query, amount, method, reference) in
+        [("1-1-103", Some("50.00"), "cash", ""), ("zhaoliu", None, "alipay", "2088001"), ("0005", None, "bank", "BK-77")]
+    {
+        b.open(&format!("{base}/app/c/{c}/cashier")).await;
+        b.type_into("#q", query).await;
+        b.click("form.row button").await;
+        if !b.url().await.contains("/households/") {
+            b.click("#results a").await;
+        }
+        if let Some(amount) = amount {
+            b.type_into("#amount", amount).await;
+        }
+        b.choose("#method", method).await;
+        if !reference.is_empty() {
+            b.type_into("input[name=reference]", reference).await;
+        }
+        b.click("#pay button[type=submit]").await;
+        assert!(b.url().await.contains("/receipts/"), "{query} paid");
+    }
+
+    // The hand-over: the day's report of five payments, printed to be counted and signed; the
+    // cash to hand over is the two cash receipts'.
     b.open(&format!("{base}/app/c/{c}/takings")).await;
     assert_eq!(b.text("#cashier").await, "cashier");
     let payments = b.text("#payments").await;
-    assert!(payments.contains("1-1-101") && payments.contains("4200001234"), "{payments}");
+    assert!(payments.contains("1-1-101") && payments.contains("4200001234") && payments.contains("BK-77"), "{payments}");
+    assert_eq!(payments.lines().filter(|l| l.contains("No.0000")).count(), 5, "{payments}");
+    assert!(b.text("#cash").await.contains("250.00"), "200.00 and 50.00 in cash");
     assert_eq!(b.link_type("#print").await, "200 application/pdf");
     b.screenshot("till-handover").await;
     b.logout().await;
