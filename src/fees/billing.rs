@@ -74,7 +74,7 @@ impl<S: FeesStore> Fees<S> {
         let mut plan = plan_bills(period, &inputs)?;
         let vat = book_vat(book)?;
         let rates = vat.map(|(rate, _)| item_rates(&items, rate)).transpose()?;
-        let tax = split_vat(&mut plan, &households, rates.as_ref());
+        let tax = split_vat(&mut plan, &households, rates.as_ref())?;
         let held = held_lines(&households, &units, &items, &plan);
         let before = tx.billed_by_building_item(book.key(), period.prev()).await?;
         let lines = billed_lines(&plan, &items, &before);
@@ -285,16 +285,24 @@ async fn items_to_bill<T: FeesTx>(tx: &mut T, book: &Book, item_codes: &[String]
 }
 
 /// Sets each bill's output tax at its item's rate (none without VAT); returns the tax by
-/// building and item.
-fn split_vat(plan: &mut BillingPlan, households: &[HouseholdRow], rates: Option<&HashMap<i64, Decimal>>) -> BTreeMap<(Natural, i64), i64> {
-    let Some(rates) = rates else { return BTreeMap::new() };
+/// building and item. An item without a rate is refused, not billed without tax.
+fn split_vat(
+    plan: &mut BillingPlan,
+    households: &[HouseholdRow],
+    rates: Option<&HashMap<i64, Decimal>>,
+) -> Result<BTreeMap<(Natural, i64), i64>> {
+    let Some(rates) = rates else { return Ok(BTreeMap::new()) };
     let building: HashMap<HouseholdId, &str> = households.iter().map(|h| (h.id, h.building.as_str())).collect();
     let mut tax: HashMap<(&str, i64), i64> = HashMap::new();
     for b in &mut plan.bills {
-        b.tax_fen = output_tax(Fen(b.amount_fen), rates.get(&b.fee_item_id).copied().unwrap_or_default()).0;
+        let rate = rates
+            .get(&b.fee_item_id)
+            .copied()
+            .ok_or_else(|| Error::invalid("增值税税率", format!("收费项目 #{} 没有适用的税率，不能计算销项税额", b.fee_item_id)))?;
+        b.tax_fen = output_tax(Fen(b.amount_fen), rate).0;
         *tax.entry((building[&b.household_id], b.fee_item_id)).or_default() += b.tax_fen;
     }
-    tax.into_iter().map(|((building, item_id), fen)| ((Natural(building.to_string()), item_id), fen)).collect()
+    Ok(tax.into_iter().map(|((building, item_id), fen)| ((Natural(building.to_string()), item_id), fen)).collect())
 }
 
 /// The run's voucher lines (pure): 借 应收账款 / 贷 the item's revenue (不含税) per building and

@@ -81,17 +81,20 @@ impl Table {
     /// CSV with a UTF-8 byte-order mark, without which Excel reads the Chinese as mojibake; the
     /// header row and the rows, figures as plain numbers.
     pub fn to_csv(&self) -> String {
+        // Writing to a Vec cannot fail, and text in gives UTF-8 out: an error here is a bug, not
+        // an empty file handed to the accountant.
+        const IN_MEMORY: &str = "a CSV writer over a Vec does not fail";
         let mut w = csv::Writer::from_writer(Vec::new());
-        // Writing to a Vec cannot fail.
-        let _ = w.write_record(self.headers.iter().map(|(h, _)| h.as_str()));
+        w.write_record(self.headers.iter().map(|(h, _)| h.as_str())).expect(IN_MEMORY);
         for row in &self.rows {
-            let _ = w.write_record(row.iter().zip(&self.headers).map(|(cell, (_, align))| match (align, figure(cell)) {
+            w.write_record(row.iter().zip(&self.headers).map(|(cell, (_, align))| match (align, figure(cell)) {
                 (Align::Right, Some(Figure::Number(n))) => n,
                 (Align::Right, Some(Figure::Percent(p))) => format!("{p}%"),
                 _ => cell.clone(),
-            }));
+            }))
+            .expect(IN_MEMORY);
         }
-        let body = String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default();
+        let body = String::from_utf8(w.into_inner().expect(IN_MEMORY)).expect("CSV written from text is UTF-8");
         format!("\u{feff}{body}")
     }
 

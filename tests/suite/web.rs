@@ -1368,3 +1368,18 @@ async fn a_wrong_code_says_where_to_get_one() {
         );
     }
 }
+
+/// A withdrawal whose record number does not parse is refused naming the field, not taken as
+/// record #0.
+#[tokio::test]
+async fn a_withdrawal_with_a_bad_record_number_names_the_field() {
+    let db = fresh_db().await;
+    let (a, _, _) = seed(&db.url).await;
+    let server = Server::start(&db.url);
+    let accountant = login(&server, "accountant_a").await;
+    let csrf = session_csrf(&server, &accountant).await;
+    let form = [("csrf", csrf.as_str()), ("side", "receipt"), ("id", "abc"), ("reason", "录错"), ("date", "2025-01-20")];
+    let r = accountant.post(server.url(&format!("/app/c/{a}/subsidies/withdraw"))).form(&form).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("“abc”不是要撤回的记录编号"));
+}

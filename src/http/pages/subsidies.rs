@@ -363,8 +363,8 @@ async fn act<S: AppStore>(
                 Ok((back, format!("支付支出 #{expense} 凭证 {voucher}")))
             }
             "withdraw" => {
-                let given =
-                    WithdrawIn { side: f("side"), id: f("id").trim().parse().unwrap_or(0), reason: f("reason"), date: Some(f("date")) };
+                let id = f("id").trim().parse().map_err(|_| Error::invalid("id", format!("“{}”不是要撤回的记录编号", f("id"))))?;
+                let given = WithdrawIn { side: f("side"), id, reason: f("reason"), date: Some(f("date")) };
                 let when = date("date", &f("date"))?;
                 subsidies.withdraw(&scope.community, given.side()?, given.id, &given.reason, when, &user).await?;
                 Ok((back, format!("撤回 {} #{}", given.side, given.id)))
