@@ -541,11 +541,9 @@ impl<S: FeesStore> Fees<S> {
     /// own line (`fee settings --confirm-above`) when that is lower. A typo's extra zeros land
     /// far above it; a year paid ahead does not.
     pub async fn confirm_above(&self, book: &Book, household_id: HouseholdId) -> Result<Fen> {
-        let mut tx = self.store().read().await?;
-        let open: i64 = tx.open_bills(book.key(), Some(household_id)).await?.iter().map(|b| b.open_fen).sum();
-        let prepaid: i64 = tx.prepayments(book.key(), Some(household_id)).await?.iter().map(|p| p.left_fen).sum();
-        let month = tx.last_month_billed(book.key(), household_id).await?.unwrap_or(0);
-        let household = (open - prepaid).max(0) + 12 * month;
+        let owed = self.owed_by(book, &[household_id]).await?.get(&household_id).copied().unwrap_or(Fen::ZERO);
+        let month = self.store().read().await?.last_month_billed(book.key(), household_id).await?.unwrap_or(0);
+        let household = owed.0.max(0) + 12 * month;
         Ok(Fen(book.row.confirm_above_fen.map_or(household, |line| line.min(household))))
     }
 

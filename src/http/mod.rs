@@ -309,12 +309,15 @@ pub fn router<S: AppStore>(app: App<S>) -> Router {
 /// An error page shown to a signed-in user keeps the site's header (their navigation and
 /// sign-out), as every other page does; the error itself is made without knowing the caller.
 async fn dress_error<S: AppStore>(State(app): State<App<S>>, request: Request, next: Next) -> Response {
-    let (parts, body) = request.into_parts();
-    let mut kept = Request::new(());
-    *kept.headers_mut() = parts.headers.clone();
-    let response = next.run(Request::from_parts(parts, body)).await;
+    // Only the session's cookie is kept aside (every request passes here; few end in an
+    // error page, and those are the pages' own, which a session signs).
+    let cookies: Vec<HeaderValue> = request.headers().get_all(axum::http::header::COOKIE).iter().cloned().collect();
+    let response = next.run(request).await;
     let Some(error) = response.extensions().get::<error::ErrorPage>().cloned() else { return response };
-    let mut kept = kept.into_parts().0;
+    let mut kept = Request::new(()).into_parts().0;
+    for cookie in cookies {
+        kept.headers.append(axum::http::header::COOKIE, cookie);
+    }
     match <extract::Caller as axum::extract::FromRequestParts<App<S>>>::from_request_parts(&mut kept, &app).await {
         Ok(caller) if caller.user.is_some() => {
             let layout = pages::layout(&caller, "出错了");

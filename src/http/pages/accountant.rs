@@ -15,7 +15,7 @@ use axum::Router;
 use minijinja::Value;
 
 use super::public::today;
-use super::{page, AsPage, Fields};
+use super::{community_form, page, AsPage, Fields};
 use crate::access::Act;
 use crate::domain::money::Fen;
 use crate::domain::period::Period;
@@ -101,9 +101,7 @@ async fn book_form<S: AppStore>(
     headers: &HeaderMap,
     body: &Bytes,
 ) -> HttpResult<(Fields, Scope, Arc<Book>)> {
-    let form = Fields::parse(headers, body)?;
-    let scope = app.scope(caller, id, act).await.page()?;
-    caller.check_form(form.get("csrf"))?;
+    let (form, scope) = community_form(app, caller, id, act, headers, body).await?;
     let book = book_of(app, &scope, q.book.as_deref()).await.page()?;
     Ok((form, scope, book))
 }
@@ -574,9 +572,7 @@ async fn billing<S: AppStore>(
     caller: Caller,
     body: Bytes,
 ) -> HttpResult<Html<String>> {
-    let form = Fields::parse(&headers, &body)?;
-    let scope = app.scope(&caller, id, Act::Keep).await.page()?;
-    caller.check_form(form.get("csrf"))?;
+    let (form, scope) = community_form(&app, &caller, id, Act::Keep, &headers, &body).await?;
     let period = month_of("period", Some(form.get("period")))?;
     let run = form.get("action") == "run";
     let result = bill(&app, &caller, &scope, period, run).await.page()?;

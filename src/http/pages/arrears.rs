@@ -9,7 +9,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use minijinja::Value;
 
-use super::{page, AsPage, Fields};
+use super::{community_form, page, AsPage};
 use crate::access::Act;
 use crate::domain::ids::HouseholdId;
 use crate::domain::money::Fen;
@@ -99,9 +99,7 @@ async fn notices<S: AppStore>(
     caller: Caller,
     body: Bytes,
 ) -> HttpResult<Response> {
-    let form = Fields::parse(&headers, &body)?;
-    let scope = app.scope(&caller, id, Act::Collect).await.page()?;
-    caller.check_form(form.get("csrf"))?;
+    let (form, scope) = community_form(&app, &caller, id, Act::Collect, &headers, &body).await?;
     let field = |name: &str| Some(form.get(name).to_string());
     let filter = Filter {
         building: field("building"),
@@ -146,9 +144,7 @@ async fn waive<S: AppStore>(
     caller: Caller,
     body: Bytes,
 ) -> HttpResult<Response> {
-    let form = Fields::parse(&headers, &body)?;
-    let scope = app.scope(&caller, id, Act::Collect).await.page()?;
-    caller.check_form(form.get("csrf"))?;
+    let (form, scope) = community_form(&app, &caller, id, Act::Collect, &headers, &body).await?;
     let h = app.fees.household(scope.community.id, HouseholdId(hid)).await.page()?.ok_or_else(|| HttpError::not_found().as_page())?;
     let bill_id: i64 = form.get("bill").parse().map_err(|_| HttpError::invalid("减免账单", "请选择要减免的账单").as_page())?;
     if !app.fees.open_bills(&scope.book, Some(h.id)).await.page()?.iter().any(|b| b.id == bill_id) {

@@ -13,7 +13,7 @@ use axum::Router;
 use minijinja::Value;
 
 use super::public::today;
-use super::{page, AsPage, Fields};
+use super::{community_form, page, AsPage, Fields};
 use crate::access::{secret, Act};
 use crate::domain::capital::capital_amount;
 use crate::domain::ids::HouseholdId;
@@ -231,9 +231,7 @@ async fn pay<S: AppStore>(
     caller: Caller,
     body: Bytes,
 ) -> HttpResult<Response> {
-    let form = Fields::parse(&headers, &body)?;
-    let scope = app.scope(&caller, id, Act::Collect).await.page()?;
-    caller.check_form(form.get("csrf"))?;
+    let (form, scope) = community_form(&app, &caller, id, Act::Collect, &headers, &body).await?;
     let h = household_row(&app, &scope, hid).await?;
     let again = |message: Option<String>, confirm: Option<Confirm>| async {
         let till = Till { confirm, ..Till::from_form(&form) };
@@ -311,9 +309,7 @@ async fn issue_code<S: AppStore>(
     caller: Caller,
     body: Bytes,
 ) -> HttpResult<Html<String>> {
-    let form = Fields::parse(&headers, &body)?;
-    let scope = app.scope(&caller, id, Act::Collect).await.page()?;
-    caller.check_form(form.get("csrf"))?;
+    let (_, scope) = community_form(&app, &caller, id, Act::Collect, &headers, &body).await?;
     let h = household_row(&app, &scope, hid).await?;
     let code = app.access.issue_household_code(scope.community.id, h.id).await.page()?;
     app.audit(&caller, Some(scope.community.id), "household.code", &household_label(&h)).await;
@@ -365,9 +361,7 @@ async fn void<S: AppStore>(
     caller: Caller,
     body: Bytes,
 ) -> HttpResult<Response> {
-    let form = Fields::parse(&headers, &body)?;
-    let scope = app.scope(&caller, id, Act::Collect).await.page()?;
-    caller.check_form(form.get("csrf"))?;
+    let (form, scope) = community_form(&app, &caller, id, Act::Collect, &headers, &body).await?;
     let approver = approve(&app, &caller, &scope, form.get("approver"), form.get("approver_password")).await.page()?;
     let voided = app.fees.void_receipt(&scope.book, number, form.get("reason"), &approver, today()).await.page()?;
     app.audit(&caller, Some(scope.community.id), "receipt.void", &format!("收据 {}，批准人 {approver}", voided.label)).await;

@@ -147,6 +147,22 @@ impl Fields {
     }
 }
 
+/// A form posted to a community's page: its fields, once the caller's role may `act` in the
+/// community and the form carries the session's CSRF token, checked in that order.
+pub async fn community_form<S: AppStore>(
+    app: &App<S>,
+    caller: &Caller,
+    id: i64,
+    act: Act,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> HttpResult<(Fields, super::Scope)> {
+    let form = Fields::parse(headers, body)?;
+    let scope = app.scope(caller, id, act).await.page()?;
+    caller.check_form(form.get("csrf"))?;
+    Ok((form, scope))
+}
+
 async fn index<S: AppStore>(State(app): State<App<S>>, caller: Caller) -> HttpResult<Html<String>> {
     let mut communities = Vec::new();
     for c in app.communities().await.page()? {

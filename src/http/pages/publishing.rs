@@ -9,7 +9,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use minijinja::Value;
 
-use super::{page, AsPage, Fields};
+use super::{community_form, page, AsPage};
 use crate::access::Act;
 use crate::disclosure::definition::DisclosurePeriod;
 use crate::disclosure::{formats, publish};
@@ -70,9 +70,7 @@ async fn draft<S: AppStore>(
     caller: Caller,
     body: Bytes,
 ) -> HttpResult<Response> {
-    let form = Fields::parse(&headers, &body)?;
-    let scope = app.scope(&caller, id, Act::Keep).await.page()?;
-    caller.check_form(form.get("csrf"))?;
+    let (form, scope) = community_form(&app, &caller, id, Act::Keep, &headers, &body).await?;
     let text = form.get("period").trim().to_string();
     let period = DisclosurePeriod::parse(&text)
         .ok_or_else(|| HttpError::invalid("period", format!("“{text}”不是公示期间，应写作 2025-03、2025-Q1 或 2025")).as_page())?;
@@ -106,9 +104,7 @@ async fn publish_draft<S: AppStore>(
     caller: Caller,
     body: Bytes,
 ) -> HttpResult<Response> {
-    let form = Fields::parse(&headers, &body)?;
-    let scope = app.scope(&caller, id, Act::Review).await.page()?;
-    caller.check_form(form.get("csrf"))?;
+    let (_, scope) = community_form(&app, &caller, id, Act::Review, &headers, &body).await?;
     let p = publish::publish(&app.ledger.store, &scope.community, draft_id, caller.username()).await.page()?;
     app.audit(&caller, Some(scope.community.id), "disclosure.publish", &format!("{} v{} #{draft_id}", p.period, p.version)).await;
     if let Ok(mut pages) = app.public_pages.lock() {
