@@ -46,7 +46,7 @@ struct Args {
     bench: bool,
 }
 
-async fn run<S: mingzhang::http::AppStore>(store: S, args: &Args) -> mingzhang::Result<()> {
+async fn run<S: mingzhang::app::AppStore>(store: S, args: &Args) -> mingzhang::Result<()> {
     let ledger = Ledger::new(store.clone());
     let fees = Fees::new(&ledger);
     let spending = Spending::new(&ledger);

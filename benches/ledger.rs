@@ -107,7 +107,7 @@ impl Generator {
 
 /// The same rows the ledger writes, inserted with plain multi-row INSERTs: no checks, no
 /// numbering, no chain, no balances.
-async fn raw_insert<S: mingzhang::http::AppStore>(store: &S, book: &Book, batch: &[VoucherInput], first_seq: i64) -> mingzhang::Result<()> {
+async fn raw_insert<S: mingzhang::app::AppStore>(store: &S, book: &Book, batch: &[VoucherInput], first_seq: i64) -> mingzhang::Result<()> {
     let mut tx = store.begin().await?;
     let now = Utc::now();
     let rows: Vec<NewVoucher> = batch
@@ -165,7 +165,7 @@ fn median(mut v: Vec<Duration>) -> Duration {
     v[v.len() / 2]
 }
 
-async fn run<S: mingzhang::http::AppStore>(store: S, args: &Args) -> mingzhang::Result<()> {
+async fn run<S: mingzhang::app::AppStore>(store: S, args: &Args) -> mingzhang::Result<()> {
     let ledger = Ledger::new(store.clone());
     let engine = store.engine();
     let start = Period::new(2025, 1).expect("January");
@@ -241,7 +241,7 @@ async fn run<S: mingzhang::http::AppStore>(store: S, args: &Args) -> mingzhang::
 const COMMUNITY: &str = "基准测试社区";
 
 /// The report, verify and hledger figures, on a book already posted.
-async fn measure_reads<S: mingzhang::http::AppStore>(store: &S, book: &Book, args: &Args) -> mingzhang::Result<()> {
+async fn measure_reads<S: mingzhang::app::AppStore>(store: &S, book: &Book, args: &Args) -> mingzhang::Result<()> {
     let (store, book) = (store.clone(), book.clone());
     let start = Period::new(2025, 1).expect("January");
     let end = Period::new(2025, 12).expect("December");

@@ -32,7 +32,7 @@ fn median(mut v: Vec<Duration>) -> Duration {
     v[v.len() / 2]
 }
 
-async fn run<S: mingzhang::http::AppStore>(store: S, args: &Args) -> mingzhang::Result<()> {
+async fn run<S: mingzhang::app::AppStore>(store: S, args: &Args) -> mingzhang::Result<()> {
     let ledger = Ledger::new(store);
     let t = Instant::now();
     let books = mingzhang::cli::demo::build(&ledger, 1, args.year, args.households).await?;

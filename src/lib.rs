@@ -12,10 +12,12 @@
 #![recursion_limit = "512"]
 
 pub mod access;
+pub mod app;
 pub mod assets;
 pub mod cli;
 pub mod collective;
 pub mod disclosure;
+pub mod doctor;
 pub mod domain;
 pub mod error;
 pub mod fees;

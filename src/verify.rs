@@ -33,7 +33,7 @@ impl VerifyReport {
 }
 
 /// Verifies every book of every community in the store.
-pub async fn verify_all<S: crate::http::AppStore>(store: &S) -> Result<VerifyReport> {
+pub async fn verify_all<S: crate::app::AppStore>(store: &S) -> Result<VerifyReport> {
     let mut report = VerifyReport::default();
     let communities = store.read().await?.communities().await?;
     for message in crate::access::versions::verify(&mut store.read().await?).await? {
@@ -84,7 +84,7 @@ pub async fn verify_all<S: crate::http::AppStore>(store: &S) -> Result<VerifyRep
 /// The rows the subsidy, spending, public-revenue, collective and fixed-asset wings write with a voucher,
 /// each against its voucher (`ledger::verify::check_ties`), and each distribution's list
 /// against its members' total.
-async fn ties<S: crate::http::AppStore>(
+async fn ties<S: crate::app::AppStore>(
     store: &S,
     community: crate::domain::ids::CommunityId,
     fail: &mut impl FnMut(u8, String),
@@ -145,7 +145,7 @@ pub struct AuditAnchor {
 }
 
 impl HeadsFile {
-    pub async fn now<S: crate::http::AppStore>(store: &S) -> Result<HeadsFile> {
+    pub async fn now<S: crate::app::AppStore>(store: &S) -> Result<HeadsFile> {
         use crate::access::store::AccessTx;
         let mut tx = store.read().await?;
         let mut audit = vec![("".to_string(), tx.audit_head(None).await?)];
@@ -180,7 +180,7 @@ impl HeadsFile {
 /// Checks anchors held outside the database: each book head and master-data head from an
 /// anchor file, each receipt's chain link. A finding per anchor that no longer stands
 /// (invariant 4).
-pub async fn verify_anchors<S: crate::http::AppStore>(store: &S, heads: &[HeadsFile], links: &[String]) -> Result<Vec<Finding>> {
+pub async fn verify_anchors<S: crate::app::AppStore>(store: &S, heads: &[HeadsFile], links: &[String]) -> Result<Vec<Finding>> {
     let mut findings = Vec::new();
     for a in heads.iter().flat_map(|h| &h.audit) {
         if let Some(message) = check_audit_anchor(store, a).await? {
@@ -212,7 +212,7 @@ pub async fn verify_anchors<S: crate::http::AppStore>(store: &S, heads: &[HeadsF
 }
 
 /// One audit-log chain (a community's, or that of entries of no community) recomputed.
-async fn audit_findings<S: crate::http::AppStore>(store: &S, community: Option<crate::domain::ids::CommunityId>) -> Result<Vec<String>> {
+async fn audit_findings<S: crate::app::AppStore>(store: &S, community: Option<crate::domain::ids::CommunityId>) -> Result<Vec<String>> {
     use crate::access::store::AccessTx;
     let mut tx = store.read().await?;
     let rows = tx.audit_chain(community).await?;
@@ -221,7 +221,7 @@ async fn audit_findings<S: crate::http::AppStore>(store: &S, community: Option<c
 }
 
 /// Whether an audit-log chain still has the anchor's entry at its place: None when it does.
-async fn check_audit_anchor<S: crate::http::AppStore>(store: &S, a: &AuditAnchor) -> Result<Option<String>> {
+async fn check_audit_anchor<S: crate::app::AppStore>(store: &S, a: &AuditAnchor) -> Result<Option<String>> {
     use crate::access::store::AccessTx;
     if a.seq == 0 {
         return Ok(None);

@@ -10,7 +10,7 @@ use crate::domain::limits::required_text;
 use crate::domain::money::Fen;
 use crate::error::{Error, Result};
 use crate::ledger::Book;
-use crate::report::table::{money_cell, Align, Table};
+use crate::render::table::{money_cell, Align, Table};
 use crate::store::Tx;
 use crate::subsidies::store::SubsidiesTx;
 use crate::subsidies::Treatment;

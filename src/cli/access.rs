@@ -77,7 +77,7 @@ fn password(from_stdin: bool) -> Result<(String, bool)> {
     Ok((secret::random_token()[..16].to_string(), true))
 }
 
-pub async fn run<S: crate::http::AppStore>(ledger: &Ledger<S>, cli: &Cli) -> Result<Option<i32>> {
+pub async fn run<S: crate::app::AppStore>(ledger: &Ledger<S>, cli: &Cli) -> Result<Option<i32>> {
     let access = Access::new(ledger.store.clone());
     match &cli.command {
         Command::User(cmd) => user(ledger, &access, cli, cmd).await?,

@@ -41,7 +41,7 @@ pub struct DiscloseArgs {
     pub public_url: String,
 }
 
-pub async fn run<S: crate::http::AppStore>(ledger: &Ledger<S>, cli: &Cli) -> Result<Option<i32>> {
+pub async fn run<S: crate::app::AppStore>(ledger: &Ledger<S>, cli: &Cli) -> Result<Option<i32>> {
     if let Command::MemberNames { distribution, decision, user } = &cli.command {
         let community = community_of(ledger, cli).await?;
         let books = publish::pack_books(&ledger.store, community.id).await?;

@@ -169,7 +169,7 @@ pub enum ExportCommand {
 const MAX_LISTED_VOUCHERS: i64 = 10_000;
 
 /// Runs a ledger command; returns the exit code.
-pub async fn run<S: crate::http::AppStore>(ledger: &Ledger<S>, cli: &Cli) -> Result<i32> {
+pub async fn run<S: crate::app::AppStore>(ledger: &Ledger<S>, cli: &Cli) -> Result<i32> {
     match &cli.command {
         Command::Init { name } => {
             let c = ledger.create_community(name).await?;

@@ -121,6 +121,15 @@ pub enum Command {
         #[arg(long)]
         anchor: Option<std::path::PathBuf>,
     },
+    /// 体检：数据库引擎与完整性、结构（迁移）、日志、磁盘空间、链头（对照锚点文件）和最近备份，逐项说明应当如何处理；只读，不升级；有问题时退出码为 2
+    Doctor {
+        /// 锚点文件（mingzhang anchor 写出，保存在服务器以外）：核对各链头仍在链上（可重复指定）
+        #[arg(long)]
+        anchor: Vec<std::path::PathBuf>,
+        /// 存放备份的文件夹：检查其中最近一次备份的时间和格式
+        #[arg(long)]
+        backups: Option<std::path::PathBuf>,
+    },
     /// 写出各账套当前的链头（锚点），请另行保存；日后 verify --anchor 据以发现被截断或改写的链尾
     Anchor {
         /// 写入此文件（省略时输出到终端）
@@ -282,6 +291,53 @@ fn database(db: Option<&str>) -> Result<String> {
     }
 }
 
+/// The program: reads the command line, runs it on tokio's runtime and returns the exit code.
+///
+/// It lives in the library rather than in main.rs so that the whole program is compiled once,
+/// here: the binary calls one function already compiled. Awaited from main.rs, `run`'s future
+/// and every store generic below it were instantiated again in the binary's own crate, which
+/// was the longest step of a release build.
+pub fn main() -> i32 {
+    use clap::FromArgMatches;
+    // Parsed with the Chinese headings; a parse error is reworded, help and version print as is.
+    let matches = match words::command().try_get_matches() {
+        Ok(m) => m,
+        Err(e) if matches!(e.kind(), clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion) => {
+            print!("{}", words::help_text(&e));
+            return 0;
+        }
+        Err(e) => {
+            eprint!("{}", words::error_text(&e));
+            return 2;
+        }
+    };
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => {
+            eprint!("{}", words::error_text(&e));
+            return 2;
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("错误：无法启动运行时：{e}");
+            return 1;
+        }
+    };
+    let code = match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("错误：{e}");
+            1
+        }
+    };
+    // The process exits next, as it did when main.rs called exit inside the runtime: nothing
+    // left running (a server's idle connections, a blocking read) is waited for.
+    runtime.shutdown_background();
+    code
+}
+
 /// Runs the command line; returns the process exit code.
 pub async fn run(cli: Cli) -> Result<i32> {
     if let Command::Demo { seed, year, households, no_serve, listen } = &cli.command {
@@ -293,6 +349,12 @@ pub async fn run(cli: Cli) -> Result<i32> {
     }
     let db = database(cli.db.as_deref())?;
     match &cli.command {
+        Command::Doctor { anchor, backups } => {
+            let findings = crate::doctor::examine(&db, anchor, backups.as_deref()).await?;
+            print_out(&crate::doctor::text(&crate::store::redacted(&db), &findings));
+            let problem = findings.iter().any(|f| f.level == crate::doctor::Level::Problem);
+            return Ok(if problem { 2 } else { 0 });
+        }
         Command::Backup { out } => {
             crate::store::backup::backup(&db, out).await?;
             print_out(&format!("已备份到 {}\n", out.display()));
@@ -365,7 +427,7 @@ fn actor(command: &Command) -> Option<(&'static str, &str, Act)> {
     })
 }
 
-async fn run_on<S: crate::http::AppStore>(store: S, cli: Cli) -> Result<i32> {
+async fn run_on<S: crate::app::AppStore>(store: S, cli: Cli) -> Result<i32> {
     let ledger = Ledger::new(store.clone());
     if let Some((field, name, act)) = actor(&cli.command) {
         let community = community_of(&ledger, &cli).await?;
@@ -452,7 +514,7 @@ pub struct ReportArgs {
 }
 
 /// A report of either wing, in the months asked for.
-async fn report<S: crate::http::AppStore>(ledger: &Ledger<S>, cli: &Cli, args: &ReportArgs) -> Result<()> {
+async fn report<S: crate::app::AppStore>(ledger: &Ledger<S>, cli: &Cli, args: &ReportArgs) -> Result<()> {
     let book = book_of(ledger, cli, &args.book).await?;
     let (from, to) = ledger::report_range(ledger, &book, args).await?;
     if args.format == Format::Xlsx && args.out.is_none() {
@@ -492,7 +554,7 @@ fn reads_only(command: &Command) -> bool {
 /// Audits a command that wrote, as the server audits its requests: the person it records (or
 /// 命令行), the command, and its arguments with any password left out. A command that only
 /// reads (a report, a list, a show) writes no entry.
-async fn audit_command<S: crate::http::AppStore>(ledger: &Ledger<S>, cli: &Cli) {
+async fn audit_command<S: crate::app::AppStore>(ledger: &Ledger<S>, cli: &Cli) {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let (words, rest) = command_text(&args);
     let reads =
@@ -564,7 +626,7 @@ pub(crate) async fn book_of<S: LedgerStore>(ledger: &Ledger<S>, cli: &Cli, arg: 
 /// One report in the format asked for: its table as text, CSV or XLSX, or the value as JSON.
 pub(crate) fn render<T: serde::Serialize>(
     format: Format,
-    table: impl FnOnce() -> crate::report::table::Table,
+    table: impl FnOnce() -> crate::render::table::Table,
     value: &T,
 ) -> Result<Vec<u8>> {
     Ok(match format {

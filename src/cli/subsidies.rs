@@ -10,7 +10,7 @@ use crate::domain::money::Fen;
 use crate::error::{Error, Result};
 use crate::ledger::Ledger;
 use crate::public_revenue::store::PublicRevenueStore;
-use crate::report::table::{money_cell, Align, Table};
+use crate::render::table::{money_cell, Align, Table};
 use crate::spending::{ExpenseInput, Spending};
 use crate::subsidies::reconcile::Side;
 use crate::subsidies::settlement::Settle;
@@ -405,7 +405,7 @@ fn amount(field: &str, text: &str) -> Result<Fen> {
     Fen::parse(text).map_err(|e| Error::invalid(field, format!("“{text}”：{e}")))
 }
 
-pub async fn run<S: crate::http::AppStore>(ledger: &Ledger<S>, cli: &Cli) -> Result<Option<i32>> {
+pub async fn run<S: crate::app::AppStore>(ledger: &Ledger<S>, cli: &Cli) -> Result<Option<i32>> {
     match &cli.command {
         Command::Subsidy(cmd) => subsidy(ledger, cli, cmd).await?,
         Command::Expense(cmd) => expense(ledger, cli, cmd).await?,
@@ -609,7 +609,7 @@ async fn public_revenue<S: PublicRevenueStore>(ledger: &Ledger<S>, cli: &Cli, cm
     Ok(())
 }
 
-async fn collective<S: crate::http::AppStore>(ledger: &Ledger<S>, cli: &Cli, cmd: &CollectiveCommand) -> Result<()> {
+async fn collective<S: crate::app::AppStore>(ledger: &Ledger<S>, cli: &Cli, cmd: &CollectiveCommand) -> Result<()> {
     use crate::collective::plan::{parse_percent, Provisions};
     use crate::collective::Collective;
     let co = Collective::new(ledger);

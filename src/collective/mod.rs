@@ -22,7 +22,7 @@ use crate::ledger::account::AccountCode;
 use crate::ledger::store::LedgerStore;
 use crate::ledger::voucher::{Dimensions, LineInput};
 use crate::ledger::{post_approved, two_lines, ApprovedVoucher, Book, Ledger};
-use crate::report::table::{money_cell, Align, Table};
+use crate::render::table::{money_cell, Align, Table};
 use crate::report::Balances;
 use crate::store::{Store, Tx};
 use plan::{percent_text, Provisions};
@@ -81,6 +81,16 @@ fn check_chart(book: &Book, chart: &str, what: &str) -> Result<()> {
 pub struct Appropriation {
     pub reserve_fen: i64,
     pub to_shareholder_fen: i64,
+}
+
+/// The community's collective book: the one kept under 《农村集体经济组织会计制度》.
+pub async fn collective_book<S: LedgerStore>(ledger: &Ledger<S>, community: crate::domain::ids::CommunityId) -> Result<Book> {
+    for row in ledger.books(community).await? {
+        if row.chart == "rural_collective" {
+            return ledger.book(community, &row.code).await;
+        }
+    }
+    Err(Error::not_found("集体经济组织的账套"))
 }
 
 pub fn appropriate(net_profit_fen: i64, capital_fen: i64, reserve_balance_fen: i64) -> Appropriation {

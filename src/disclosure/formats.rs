@@ -8,9 +8,9 @@ use std::fmt::Write;
 
 use super::pack::{Content, DisclosureOut, Publication};
 use crate::error::Result;
+use crate::render::table::{Align, Table};
 use crate::report::engine::TableOut;
 use crate::report::paper::{document_pdf, PaperDoc};
-use crate::report::table::{Align, Table};
 
 /// The lines of the title block: community, period, cut-off, version, approver and date.
 pub fn title_lines(content: &Content, publication: Option<&Publication>) -> Vec<String> {
@@ -45,7 +45,7 @@ pub fn proof_lines(d: &DisclosureOut, content: &Content, pack_fingerprint: &str)
                 t.period,
                 t.root,
                 t.receipts,
-                crate::report::table::money_grouped(t.total_fen)
+                crate::render::table::money_grouped(t.total_fen)
             ));
         }
     }

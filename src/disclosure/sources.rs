@@ -254,7 +254,7 @@ pub async fn gather<S: crate::disclosure::store::DisclosureStore>(
     // months after the span.
     let detail_from = detail_from.unwrap_or(span.to.next());
     let mut rows = tx.fee_facts(company, detail_from, span.to).await?;
-    let before: Vec<crate::fees::store::FlowRow> =
+    let before: Vec<crate::fees::rows::FlowRow> =
         tx.flows(company, Some(span.to)).await?.into_iter().filter(|f| f.event_period < detail_from).collect();
     rows.extend(tx.spending_facts(company, span.to).await?);
     rows.extend(tx.subsidy_facts(company, span.to).await?);

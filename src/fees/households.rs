@@ -10,8 +10,9 @@ use crate::domain::limits::{check_text, MAX_NAME_CHARS, MAX_PHONE_CHARS, MAX_PLA
 use crate::fees::store::FeesStore;
 
 use crate::error::{Error, Result};
+use crate::fees::rows::{HouseholdRow, NewHousehold};
 use crate::fees::rules::HouseholdKind;
-use crate::fees::store::{FeesTx, HouseholdRow, NewHousehold};
+use crate::fees::store::FeesTx;
 use crate::fees::{household_label, Fees, HouseholdImport};
 use crate::import::{TextRow, TextTable};
 use crate::store::Tx;

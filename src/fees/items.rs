@@ -10,9 +10,10 @@ use crate::domain::limits::{check_text, MAX_CODE_CHARS, MAX_METER_READING, MAX_N
 use crate::domain::number::parse_decimal;
 use crate::domain::period::Period;
 use crate::error::{Error, Result};
+use crate::fees::rows::{FeeItemRow, FeeStandardRow, MeterReadingRow, StandardFor};
 use crate::fees::rules::{FeeBasis, HouseholdKind, MeterChange};
 use crate::fees::store::FeesStore;
-use crate::fees::store::{FeeItemRow, FeeStandardRow, FeesTx, MeterReadingRow, StandardFor, UnitsTx};
+use crate::fees::store::{FeesTx, UnitsTx};
 use crate::fees::{account_id, fee_accounts, fee_item_by_code, FeeItemSpec, Fees};
 use crate::ledger::Book;
 use crate::store::Tx;

@@ -11,12 +11,13 @@ use crate::domain::money::Fen;
 use crate::domain::natural::natural_cmp;
 use crate::domain::period::Period;
 use crate::error::Result;
+use crate::fees::rows::{bill_label, HouseholdRow, PaymentRow};
 use crate::fees::rules::{days_overdue, late_fee, FlowKind};
 use crate::fees::store::FeesStore;
-use crate::fees::store::{bill_label, FeesTx, HouseholdRow, PaymentRow};
+use crate::fees::store::FeesTx;
 use crate::fees::{household_label, receipt_label, Method};
 use crate::ledger::Book;
-use crate::report::table::{money_cell, Align, Table};
+use crate::render::table::{money_cell, Align, Table};
 
 pub const AGE_BUCKETS: [&str; 5] = ["0–3个月", "3–6个月", "6–12个月", "12–24个月", "24个月以上"];
 

@@ -12,7 +12,7 @@ use crate::domain::natural::Natural;
 use crate::domain::period::Period;
 use crate::error::Result;
 pub use crate::fees::kinds::{FeeBasis, FlowKind, HouseholdKind};
-use crate::fees::store::{FeeItemRow, FeeStandardRow, HouseholdRow, MeterReadingRow, NewBill, OpenBillRow, PrepaymentRow};
+use crate::fees::rows::{FeeItemRow, FeeStandardRow, HouseholdRow, MeterReadingRow, NewBill, OpenBillRow, PrepaymentRow};
 use crate::fees::units::UnitRow;
 
 /// The quantity a month's bill multiplies the rate by.

@@ -6,7 +6,7 @@
 use pinyin::ToPinyinMulti;
 
 use crate::fees::household_label;
-use crate::fees::store::HouseholdRow;
+use crate::fees::rows::HouseholdRow;
 
 /// How well a household answers a query, best first: results are listed in this order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

@@ -7,8 +7,9 @@ use std::collections::BTreeMap;
 
 use crate::domain::period::Period;
 use crate::error::Result;
+use crate::fees::rows::{AllocationRow, FlowRow, NewBill};
 use crate::fees::rules::FlowKind;
-use crate::fees::store::{AllocationRow, FeesTx, FlowRow, NewBill};
+use crate::fees::store::FeesTx;
 use crate::ledger::Book;
 
 /// An allocation, with the building and month of the bill it settles (or reopens), and the

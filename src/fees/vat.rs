@@ -129,7 +129,7 @@ pub fn allowed_rate(scheme: VatScheme, rate: &str) -> Result<Decimal> {
 }
 
 /// Each fee item's rate: its own where set, else the book's `rate` (pure).
-pub(crate) fn item_rates(items: &[crate::fees::store::FeeItemRow], rate: Decimal) -> Result<std::collections::HashMap<i64, Decimal>> {
+pub(crate) fn item_rates(items: &[crate::fees::rows::FeeItemRow], rate: Decimal) -> Result<std::collections::HashMap<i64, Decimal>> {
     items
         .iter()
         .map(|f| {

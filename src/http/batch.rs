@@ -14,9 +14,9 @@ use chrono::{NaiveDate, Utc};
 use tokio::sync::{mpsc, oneshot};
 
 use super::extract::Caller;
-use super::AppStore;
 use crate::access::store::AccessTx;
 use crate::access::AuditEntry;
+use crate::app::AppStore;
 use crate::domain::ids::HouseholdId;
 use crate::domain::money::Fen;
 use crate::error::{Error, Result};

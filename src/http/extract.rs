@@ -9,7 +9,8 @@ use axum::http::request::Parts;
 use axum::http::HeaderMap;
 
 use super::error::{HttpError, HttpResult};
-use super::{App, AppStore, RequestId};
+use super::{App, RequestId};
+use crate::app::AppStore;
 use chrono::{DateTime, Utc};
 
 use crate::access::{secret, Act, User};

@@ -7,12 +7,17 @@
 //! `store::engine`), reads through a pool beside it; PostgreSQL uses its pool.
 
 pub mod api;
+pub mod approval;
 pub mod batch;
+pub mod books;
 pub mod error;
 pub mod extract;
+pub mod input;
 pub mod kept;
 pub mod metrics;
+pub mod overview;
 pub mod pages;
+pub mod subsidy_input;
 pub mod views;
 
 use std::collections::HashMap;
@@ -28,30 +33,17 @@ use axum::Router;
 use tracing::Instrument;
 
 use crate::access::limiter::Limiter;
-use crate::access::store::AccessStore;
 use crate::access::{Access, Act, AuditEntry};
-use crate::assets::store::AssetsStore;
-use crate::collective::store::CollectiveStore;
 use crate::domain::ids::CommunityId;
 use crate::error::{Error, Result};
-use crate::fees::store::FeesStore;
 use crate::fees::Fees;
 use crate::ledger::store::CommunityRow;
 use crate::ledger::{Book, Ledger};
-use crate::public_revenue::store::PublicRevenueStore;
-use crate::subsidies::store::SubsidiesStore;
 use error::{HttpError, HttpResult};
 use extract::Caller;
 use kept::Kept;
 
-/// A store with every wing's statements the server needs.
-use crate::disclosure::store::DisclosureStore;
-
-pub trait AppStore:
-    FeesStore + AccessStore + SubsidiesStore + PublicRevenueStore + CollectiveStore + AssetsStore + DisclosureStore
-{
-}
-impl<S: FeesStore + AccessStore + SubsidiesStore + PublicRevenueStore + CollectiveStore + AssetsStore + DisclosureStore> AppStore for S {}
+use crate::app::AppStore;
 
 /// Requests' bodies are small forms and JSON; a household file is the largest upload.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -374,7 +366,8 @@ pub async fn serve<S: AppStore>(store: S, listen: &str, banner: &str, verify_eve
     let listener =
         tokio::net::TcpListener::bind(listen).await.map_err(|e| Error::invalid("--listen", format!("无法在 {listen} 上监听：{e}")))?;
     let address = listener.local_addr()?;
-    crate::cli::print_out(&format!("{banner}明账网页服务：http://{address}/\n"));
+    // A closed stdout (the server started with `| head`) is no reason to stop serving.
+    let _ = std::io::Write::write_all(&mut std::io::stdout().lock(), format!("{banner}明账网页服务：http://{address}/\n").as_bytes());
     if !verify_every.is_zero() {
         tokio::spawn(verify_now_and_then(store.clone(), verify_every));
     }

@@ -1,149 +1,32 @@
-//! Templates (minijinja, compiled into the binary, HTML escaped automatically) and the static
-//! assets, served under a path that names their content so browsers may keep them for a year.
-
-use std::collections::HashMap;
-use std::sync::LazyLock;
+//! The web server's side of the pages: a template rendered (`render::html`) into a response,
+//! and the static assets served under a path that names their content, kept for a year.
 
 use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
-use minijinja::Environment;
-use sha2::{Digest, Sha256};
 
 use super::error::{HttpError, HttpResult};
 
-const TEMPLATES: &[(&str, &str)] = &[
-    ("base.html", include_str!("views/base.html")),
-    ("error.html", include_str!("views/error.html")),
-    ("index.html", include_str!("views/index.html")),
-    ("login.html", include_str!("views/login.html")),
-    ("public.html", include_str!("views/public.html")),
-    ("disclosures.html", include_str!("views/disclosures.html")),
-    ("disclosure.html", include_str!("views/disclosure.html")),
-    ("verify.html", include_str!("views/verify.html")),
-    ("publishing.html", include_str!("views/publishing.html")),
-    ("members.html", include_str!("views/members.html")),
-    ("resident.html", include_str!("views/resident.html")),
-    ("home.html", include_str!("views/home.html")),
-    ("cashier.html", include_str!("views/cashier.html")),
-    ("household.html", include_str!("views/household.html")),
-    ("receipt.html", include_str!("views/receipt.html")),
-    ("takings.html", include_str!("views/takings.html")),
-    ("dunning.html", include_str!("views/dunning.html")),
-    ("office.html", include_str!("views/office.html")),
-    ("users.html", include_str!("views/users.html")),
-    ("user.html", include_str!("views/user.html")),
-    ("audit.html", include_str!("views/audit.html")),
-    ("vouchers.html", include_str!("views/vouchers.html")),
-    ("voucher_new.html", include_str!("views/voucher_new.html")),
-    ("voucher.html", include_str!("views/voucher.html")),
-    ("billing.html", include_str!("views/billing.html")),
-    ("households_import.html", include_str!("views/households_import.html")),
-    ("report.html", include_str!("views/report.html")),
-    ("subsidies.html", include_str!("views/subsidies.html")),
-    ("reconciliation.html", include_str!("views/reconciliation.html")),
-    ("public_revenue.html", include_str!("views/public_revenue.html")),
-    ("collective.html", include_str!("views/collective.html")),
-    ("distribution.html", include_str!("views/distribution.html")),
-];
-
-/// The static assets: name, content type and content. Each is served under a path that
-/// names its content ("/static/<first 12 hex of its SHA-256>/<name>"), kept for a year.
-const ASSETS: &[(&str, &str, &str)] = &[
-    ("style.css", "text/css; charset=utf-8", include_str!("views/style.css")),
-    // 返回 on an error page, as the site's CSP allows (no inline script).
-    ("back.js", "text/javascript; charset=utf-8", include_str!("views/back.js")),
-    // The till: the amount follows the ticked bills; a large amount asks again.
-    ("till.js", "text/javascript; charset=utf-8", include_str!("views/till.js")),
-    // The voucher form's running 借贷差额.
-    ("voucher.js", "text/javascript; charset=utf-8", include_str!("views/voucher.js")),
-    ("favicon.svg", "image/svg+xml", include_str!("views/favicon.svg")),
-];
-
-/// Each asset's path, by name.
-static ASSET_PATHS: LazyLock<HashMap<&'static str, String>> = LazyLock::new(|| {
-    ASSETS
-        .iter()
-        .map(|(name, _, body)| (*name, format!("/static/{}/{name}", &hex::encode(Sha256::digest(body.as_bytes()))[..12])))
-        .collect()
-});
-
-/// "/static/<version>/<name>" of asset `name` (one of `ASSETS`).
-pub fn asset_path(name: &str) -> &'static str {
-    ASSET_PATHS.get(name).map(String::as_str).expect("an asset of ASSETS")
-}
-
-static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
-    let mut env = Environment::new();
-    for (name, source) in TEMPLATES {
-        env.add_template(name, source).expect("templates compile (checked by the unit test)");
-    }
-    env.add_global("style_path", asset_path("style.css"));
-    env.add_global("back_path", asset_path("back.js"));
-    env.add_global("till_path", asset_path("till.js"));
-    env.add_global("voucher_path", asset_path("voucher.js"));
-    env.add_global("favicon_path", asset_path("favicon.svg"));
-    // "1234.56" (a Fen as serialised) → "1,234.56": figures read with thousands separators.
-    env.add_filter("money", |v: String| match crate::domain::money::Fen::parse(&v) {
-        Ok(fen) => crate::report::table::money_grouped(fen.0),
-        Err(_) => v,
-    });
-    env
-});
-
 /// Renders template `name` with `context`.
 pub fn render(name: &str, context: impl serde::Serialize) -> HttpResult<Html<String>> {
-    let template = ENV.get_template(name).map_err(|e| internal(name, e))?;
-    template.render(context).map(Html).map_err(|e| internal(name, e))
-}
-
-fn internal(name: &str, e: minijinja::Error) -> HttpError {
-    tracing::error!(template = name, error = %e, "template failed");
-    HttpError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "内部错误：页面无法生成").as_page()
+    crate::render::html::render(name, context).map(Html).map_err(|e| {
+        tracing::error!(template = name, error = %e, "template failed");
+        HttpError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "内部错误：页面无法生成").as_page()
+    })
 }
 
 /// The page of an error, in the layout `layout` gives (the signed-in user's header) or the
-/// bare one; plain text should the error template itself fail.
+/// bare one.
 pub fn error_page(status: StatusCode, message: &str, field: Option<&str>, layout: Option<minijinja::Value>) -> String {
-    let context = minijinja::context! { title => "出错了", status => status.as_u16(), message, field, ..layout.unwrap_or_default() };
-    ENV.get_template("error.html").and_then(|t| t.render(context)).unwrap_or_else(|_| message.to_string())
+    crate::render::html::error_page(status.as_u16(), message, field, layout)
 }
 
 /// An asset by name; any version is answered with today's content (an old page's path still
 /// loads).
 pub async fn asset(axum::extract::Path((_, name)): axum::extract::Path<(String, String)>) -> Response {
-    match ASSETS.iter().find(|(n, _, _)| *n == name) {
+    match crate::render::html::ASSETS.iter().find(|(n, _, _)| *n == name) {
         Some((_, kind, body)) => {
             ([(header::CONTENT_TYPE, *kind), (header::CACHE_CONTROL, "public, max-age=31536000, immutable")], *body).into_response()
         }
         None => HttpError::not_found().as_page().into_response(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_template_compiles_and_escapes() {
-        for (name, _) in TEMPLATES {
-            assert!(ENV.get_template(name).is_ok(), "{name}");
-        }
-        let page = error_page(StatusCode::NOT_FOUND, "<script>alert(1)</script>", None, None);
-        assert!(page.contains("&lt;script&gt;") && !page.contains("<script>alert"));
-    }
-
-    #[test]
-    fn a_residents_figures_carry_thousands_separators() {
-        let bill =
-            minijinja::context! { period => "2025-01", fee_item => "物业服务费", amount => "1234.50", paid => "0.00", open => "1234.50" };
-        let payment = minijinja::context! { paid_on => "2025-01-20", receipt => "No.000001", method => "现金", amount => "12345.60", voided => false };
-        let statement = minijinja::context! {
-            household => "1-1-101", owner_name => "张三", open => "1234.50", prepaid => "12345.60", as_of => "2025-01-31",
-            bills => vec![bill], payments => vec![payment],
-        };
-        let page = render("resident.html", minijinja::context! { community => minijinja::context! { id => 1, name => "甲" }, statement })
-            .unwrap()
-            .0;
-        assert!(page.contains("1,234.50") && page.contains("12,345.60") && !page.contains("1234.50"), "{page}");
     }
 }

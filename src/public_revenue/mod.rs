@@ -21,7 +21,7 @@ use crate::ledger::account::AccountCode;
 use crate::ledger::store::LedgerStore;
 use crate::ledger::voucher::Dimensions;
 use crate::ledger::{two_lines, ApprovedVoucher, Book, Ledger};
-use crate::report::table::{money_cell, Align, Table};
+use crate::render::table::{money_cell, Align, Table};
 use crate::report::Balances;
 use crate::store::{Store, Tx};
 use store::{EntryRow, NewEntry, PublicRevenueTx, RuleRow};

@@ -329,7 +329,7 @@ fn fix_document_id(pdf: &mut [u8]) {
     pdf[second..second + 32].copy_from_slice(id.as_bytes());
 }
 
-pub use crate::report::table::money_grouped as money_text;
+pub use super::table::money_grouped as money_text;
 
 /// The months a row covers: "2025-03", or "2025-01 至 2025-06（6个月）".
 pub fn months_text(months: &mut Vec<String>) -> String {

@@ -15,9 +15,9 @@ use crate::domain::period::Period;
 use crate::error::{Error, Result};
 use crate::ledger::account::{Account, AccountCode, Chart};
 use crate::ledger::cash_flow::{CashFlowRules, Direction};
+use crate::render::table::money_grouped;
 use crate::report::facts::Facts;
 use crate::report::formula::{self, Formula, Sum, Term};
-use crate::report::table::money_grouped;
 use crate::report::Totals;
 
 /// The months a statement covers: one month, a quarter or a year.

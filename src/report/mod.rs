@@ -7,7 +7,6 @@ pub mod facts;
 pub mod formula;
 pub mod paper;
 pub mod statement;
-pub mod table;
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -18,7 +17,7 @@ use crate::ledger::store::LedgerStore;
 use crate::ledger::store::{BalanceRow, LedgerTx, OpeningRow};
 use crate::ledger::voucher::voucher_label;
 use crate::ledger::Book;
-use table::{money_cell, Align, Table};
+use crate::render::table::{money_cell, Align, Table};
 
 /// An account's figures over a range of periods, debit-positive.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]

@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 
 use crate::error::Result;
 use crate::render::pdf::{render, Align as At, Meta, Page, Paper};
-use crate::report::table::{Align, Table};
+use crate::render::table::{Align, Table};
 
 const MARGIN_MM: f32 = 12.0;
 const ROW_MM: f32 = 5.6;

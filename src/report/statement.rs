@@ -19,10 +19,10 @@ use crate::ledger::account::AccountCode;
 use crate::ledger::cash_flow;
 use crate::ledger::store::LedgerStore;
 use crate::ledger::Book;
+use crate::render::table::{money_cell, Align, Table as TextTable};
 pub use crate::report::engine::{CheckDef, ColumnDef, RangeKind, RowDef};
 use crate::report::engine::{Inputs, RangeData, Span, Table, TableDef};
 use crate::report::facts::Facts;
-use crate::report::table::{money_cell, Align, Table as TextTable};
 use crate::report::Balances;
 
 /// The definitions that ship with the program.

@@ -18,7 +18,7 @@ use crate::domain::period::Period;
 use crate::error::{Error, Result};
 use crate::ledger::store::LedgerStore;
 use crate::ledger::Book;
-use crate::report::table::{money_cell, Align, Table};
+use crate::render::table::{money_cell, Align, Table};
 use crate::report::Balances;
 use crate::store::{Store, Tx};
 use crate::subsidies::store::SubsidiesTx;

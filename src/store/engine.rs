@@ -152,7 +152,7 @@ impl SqliteStore {
         let readers = SqlitePoolOptions::new().max_connections(4).connect_with(options.clone()).await?;
         let applied: Vec<(i64, Vec<u8>)> =
             sqlx::query_as("SELECT version, checksum FROM _sqlx_migrations WHERE success").fetch_all(&readers).await.unwrap_or_default();
-        if !migrations_applied(&applied, &sqlx::migrate!("migrations/sqlite")) {
+        if !migrations_applied(&applied, &migrator(false)) {
             return Err(crate::error::Error::invalid(
                 "--db",
                 format!("数据库文件 {} 为只读，且其结构较本程序旧：须先以可写方式打开一次（升级），才能只读使用", path.display()),
@@ -172,7 +172,7 @@ async fn migrate_racing_openers(writer: &sqlx::SqlitePool) -> Result<()> {
     const ROUNDS: u32 = 20;
     let mut round = 0;
     loop {
-        match sqlx::migrate!("migrations/sqlite").run(writer).await {
+        match migrator(false).run(writer).await {
             Ok(()) => return Ok(()),
             Err(sqlx::migrate::MigrateError::Execute(_) | sqlx::migrate::MigrateError::ExecuteMigration(..)) if round < ROUNDS => {
                 round += 1;
@@ -227,7 +227,7 @@ impl PgStore {
         // A server that is down or a port that is closed fails in seconds, not after the
         // pool's default 30 s of retries.
         let pool = PgPoolOptions::new().max_connections(8).acquire_timeout(Duration::from_secs(5)).connect_with(options).await?;
-        let migrator = sqlx::migrate!("migrations/postgres");
+        let migrator = migrator(true);
         // A database already up to date is not migrated: migrating writes (it creates its
         // table if missing and takes a lock), which a user granted only SELECT, the finance
         // office's reader say, may not do. Any migration missing or changed goes through sqlx,
@@ -240,6 +240,15 @@ impl PgStore {
 
     pub fn pool(&self) -> &sqlx::PgPool {
         &self.pool
+    }
+}
+
+/// The migrations this binary carries for PostgreSQL or for SQLite, embedded at build time.
+pub(crate) fn migrator(postgres: bool) -> sqlx::migrate::Migrator {
+    if postgres {
+        sqlx::migrate!("migrations/postgres")
+    } else {
+        sqlx::migrate!("migrations/sqlite")
     }
 }
 

@@ -12,6 +12,7 @@ mod affinity;
 pub mod backup;
 mod constraint;
 mod engine;
+pub mod health;
 mod types;
 
 pub(crate) use types::text_enum;

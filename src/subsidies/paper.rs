@@ -3,7 +3,7 @@
 
 use super::overview::ProgramLine;
 use super::{SignSide, Statement};
-use crate::report::table::{money_cell, money_grouped, Align, Table};
+use crate::render::table::{money_cell, money_grouped, Align, Table};
 
 pub fn statement_table(s: &Statement) -> Table {
     let r = &s.reconciliation;

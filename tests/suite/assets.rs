@@ -6,10 +6,10 @@
 use crate::common;
 
 use common::*;
+use mingzhang::app::AppStore;
 use mingzhang::assets::{Assets, CardInput, DisposalInput, Method};
 use mingzhang::domain::category::Category;
 use mingzhang::domain::money::Fen;
-use mingzhang::http::AppStore;
 use mingzhang::ledger::{Book, Ledger};
 use mingzhang::report::statement::statement;
 use mingzhang::subsidies::{ProgramInput, ReceiptInput, Subsidies, Treatment};

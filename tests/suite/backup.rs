@@ -16,7 +16,7 @@ fn cli(db: &str, args: &[&str]) -> (i32, String, String) {
     (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
 }
 
-async fn backup_and_restore<S: mingzhang::http::AppStore>(ledger: Ledger<S>, url: &str) {
+async fn backup_and_restore<S: mingzhang::app::AppStore>(ledger: Ledger<S>, url: &str) {
     let book = two_households(&ledger, "备份社区", "1.50").await;
     let fees = ledger.fees();
     fees.run_billing(&book, period(2025, 1), &[], "会计").await.unwrap();

@@ -43,7 +43,7 @@ async fn items_of_lines<S: LedgerStore>(ledger: &Ledger<S>, book: &Book, voucher
     lines.iter().map(|l| (book.code_of(l.account_id).unwrap().to_string(), l.cash_flow_item)).collect()
 }
 
-async fn a_year_of_cash<S: mingzhang::http::AppStore>(ledger: Ledger<S>, url: &str) {
+async fn a_year_of_cash<S: mingzhang::app::AppStore>(ledger: Ledger<S>, url: &str) {
     let book = two_households(&ledger, "现金流量小区", "2.00").await;
     // Opening cash is not a flow of the year: it is the statement's line 21.
     post(&ledger, &book, &voucher(date(2025, 1, 2), vec![line("100201", 1_000_000, 0), line("3001", 0, 1_000_000)])).await;
@@ -120,7 +120,7 @@ async fn a_year_of_cash<S: mingzhang::http::AppStore>(ledger: Ledger<S>, url: &s
 /// The statement reads sums the postings keep: `verify` recomputes them from the journal and
 /// names a changed one; a book posted to before they were kept gets them built from its journal
 /// the first time its statement is read, with the same figures.
-async fn kept_sums_are_checked_and_rebuilt<S: mingzhang::http::AppStore>(ledger: &Ledger<S>, book: &Book, url: &str, before: &Statement) {
+async fn kept_sums_are_checked_and_rebuilt<S: mingzhang::app::AppStore>(ledger: &Ledger<S>, book: &Book, url: &str, before: &Statement) {
     assert!(mingzhang::verify::verify_all(&ledger.store).await.unwrap().is_clean());
     raw_sql(url, "UPDATE cash_flow_balances SET fen = fen + 100 WHERE item = 1 AND period = 202501").await.unwrap();
     let report = mingzhang::verify::verify_all(&ledger.store).await.unwrap();

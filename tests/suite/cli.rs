@@ -554,3 +554,61 @@ async fn heads_are_written_as_anchors_printed_at_the_close_and_checked_by_verify
     assert_eq!(code, 1);
     assert!(err.contains("64 位十六进制"), "{err}");
 }
+
+/// `doctor` reads a database without changing it and says in Chinese what to do: a fresh book
+/// with no anchor and no backup is usable with two warnings; a kept anchor and a fresh backup
+/// make it clean (but for PostgreSQL's fsync, which the test server turns off); an anchor that
+/// no longer stands and a "backup" that is no backup are problems, exit code 2.
+#[tokio::test]
+async fn doctor_checks_a_database_and_says_what_to_do() {
+    let db = fresh_db().await;
+    let url = db.url.as_str();
+    let pg = is_pg(url);
+    ok(url, &["init", "体检社区"]);
+    ok(url, &["book", "create", "--code", "company", "--name", "物业公司", "--chart", "small_enterprise", "--start", "2025-01"]);
+    let add = ["voucher", "add", "--book", "company", "--date", "2025-01-08", "--user", "张会计"];
+    ok(url, &[&add[..], &["--debit", "1001,100.00,收取场地租金", "--credit", "505101,100.00,收取场地租金"]].concat());
+    ok(url, &["voucher", "review", "--book", "company", "--period", "2025-01", "--user", "刘主管"]);
+    ok(url, &["voucher", "post", "--book", "company", "--period", "2025-01", "--user", "刘主管"]);
+
+    let (code, out, err) = run(url, &["doctor"]);
+    assert!(out.contains("✓ 数据库") && out.contains("✓ 结构  已应用本程序的全部"), "{out}{err}");
+    assert!(out.contains("! 链头") && out.contains("链上凭证 1 张") && out.contains("mingzhang anchor --out"), "{out}");
+    assert!(out.contains("! 备份  未指定备份文件夹"), "{out}");
+    if pg {
+        assert_eq!(code, 2, "the test server runs without fsync: {out}");
+        assert!(out.contains("✗ 日志  服务器关闭了 fsync") && out.contains("fsync = on"), "{out}");
+    } else {
+        assert_eq!(code, 0, "warnings alone keep the exit code 0: {out}");
+        assert!(out.contains("✓ 日志  WAL 模式") && out.contains("结论：可以使用，但请按上面“应当”处理"), "{out}");
+    }
+
+    let dir = tempfile::tempdir().unwrap();
+    let anchor = dir.path().join("heads.json");
+    ok(url, &["anchor", "--out", anchor.to_str().unwrap()]);
+    let backups = dir.path().join("backups");
+    std::fs::create_dir(&backups).unwrap();
+    ok(url, &["backup", "--out", backups.join("明账-2025-01-31.bak").to_str().unwrap()]);
+    let (code, out, _) = run(url, &["doctor", "--anchor", anchor.to_str().unwrap(), "--backups", backups.to_str().unwrap()]);
+    assert!(out.contains("✓ 链头") && out.contains("均仍在链上"), "{out}");
+    assert!(out.contains("✓ 备份  最近的备份") && out.contains("明账-2025-01-31.bak"), "{out}");
+    if !pg {
+        assert_eq!(code, 0, "{out}");
+        assert!(out.contains("结论：一切正常"), "{out}");
+    }
+
+    // An anchor whose hash the chain no longer has, and a newer file that is no backup.
+    let text = std::fs::read_to_string(&anchor).unwrap();
+    let heads: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let head = heads["anchors"][0]["hash"].as_str().unwrap().to_string();
+    let forged = dir.path().join("forged.json");
+    std::fs::write(&forged, text.replace(&head, &"ab".repeat(32))).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    std::fs::write(backups.join("笔记.txt"), "不是备份").unwrap();
+    let (code, out, _) = run(url, &["doctor", "--anchor", forged.to_str().unwrap(), "--backups", backups.to_str().unwrap()]);
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("✗ 链头") && out.contains("链被改写") && out.contains("verify --anchor"), "{out}");
+    assert!(out.contains("✗ 备份") && out.contains("笔记.txt") && out.contains("不是本库的备份"), "{out}");
+    assert!(out.contains("结论：有问题，须先处理标 ✗ 的各项"), "{out}");
+    assert!(ok(url, &["verify"]).contains("全部通过"), "doctor changed nothing");
+}

@@ -5,10 +5,10 @@
 use crate::common;
 
 use common::*;
+use mingzhang::app::AppStore;
 use mingzhang::collective::plan::Provisions;
 use mingzhang::collective::Collective;
 use mingzhang::domain::money::Fen;
-use mingzhang::http::AppStore;
 use mingzhang::ledger::Ledger;
 
 async fn transfer_and_distribute<S: AppStore>(ledger: Ledger<S>, url: &str) {

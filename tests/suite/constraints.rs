@@ -6,9 +6,10 @@ use crate::common;
 
 use common::*;
 use mingzhang::domain::ids::HouseholdId;
+use mingzhang::fees::rows::FeeItemRow;
 use mingzhang::fees::rules::{FeeBasis, HouseholdKind};
 use mingzhang::fees::store::FeesStore;
-use mingzhang::fees::store::{FeeItemRow, FeesTx};
+use mingzhang::fees::store::FeesTx;
 use mingzhang::fees::{FeeItemSpec, MeterReadingInput};
 use mingzhang::ledger::Ledger;
 use mingzhang::Error;

@@ -7,15 +7,15 @@ use crate::common;
 use common::*;
 use mingzhang::domain::money::Fen;
 use mingzhang::fees::reports::{aging, collection, household_statement};
+use mingzhang::fees::rows::HouseholdRow;
 use mingzhang::fees::rules::{FeeBasis, HouseholdKind};
-use mingzhang::fees::store::HouseholdRow;
 use mingzhang::fees::{FeeItemSpec, MeterChangeInput, MeterReadingInput, Method, PaymentRequest};
 use mingzhang::ledger::voucher::VoucherStatus;
 use mingzhang::ledger::Ledger;
 use mingzhang::report;
 use mingzhang::verify::verify_all;
 
-async fn drafts<S: mingzhang::http::AppStore>(ledger: Ledger<S>, _url: &str) {
+async fn drafts<S: mingzhang::app::AppStore>(ledger: Ledger<S>, _url: &str) {
     let book = company_book(&ledger).await;
     let junk = voucher(date(2025, 1, 8), vec![line("540101", 800, 0), line("1001", 0, 800)]);
     let id = ledger.draft(&book, "会计甲", &junk).await.unwrap();
@@ -80,7 +80,7 @@ fn fee_item<'a>(code: &'a str, name: &'a str, basis: FeeBasis, revenue_account: 
 const ONE_HOUSEHOLD: &str = "楼栋,单元,房号,建筑面积,类型,业主,电话\n1,1,101,100.00,住宅,张三,13900000001\n";
 
 /// A book with one household billed 150.00 a month (物业费 1.50/m² on 100 m²) from January.
-async fn billed_household<S: mingzhang::http::AppStore>(ledger: &Ledger<S>, months: u32) -> (mingzhang::ledger::Book, HouseholdRow) {
+async fn billed_household<S: mingzhang::app::AppStore>(ledger: &Ledger<S>, months: u32) -> (mingzhang::ledger::Book, HouseholdRow) {
     let book = company_book(ledger).await;
     let c = ledger.community(None).await.unwrap();
     ledger.fees().import_households(c.id, ONE_HOUSEHOLD.as_bytes()).await.unwrap();
@@ -98,7 +98,7 @@ fn balance(tb: &report::TrialBalance, code: &str) -> i64 {
     tb.rows.iter().find(|r| r.code == code).map_or(0, |r| r.closing_fen)
 }
 
-async fn late_payment<S: mingzhang::http::AppStore>(ledger: Ledger<S>, _url: &str) {
+async fn late_payment<S: mingzhang::app::AppStore>(ledger: Ledger<S>, _url: &str) {
     let (book, h) = billed_household(&ledger, 2).await;
     // Paid on 20 January, entered after February's billing run.
     let req = PaymentRequest {
@@ -188,7 +188,7 @@ async fn a_payment_settles_only_what_was_billed_by_its_date_and_its_prepayment_s
     on_fresh_store!(late_payment)
 }
 
-async fn building_order<S: mingzhang::http::AppStore>(ledger: Ledger<S>, _url: &str) {
+async fn building_order<S: mingzhang::app::AppStore>(ledger: Ledger<S>, _url: &str) {
     let book = company_book(&ledger).await;
     let c = ledger.community(None).await.unwrap();
     let csv = "楼栋,单元,房号,建筑面积,类型,业主,电话\n10,1,101,100.00,住宅,甲,1\n2,1,101,100.00,住宅,乙,2\n1,1,1001,100.00,住宅,丙,3\n1,1,201,100.00,住宅,丁,4\n11,1,101,100.00,住宅,戊,5\n";
@@ -220,7 +220,7 @@ async fn buildings_and_rooms_sort_by_their_numbers() {
     on_fresh_store!(building_order)
 }
 
-async fn water<S: mingzhang::http::AppStore>(ledger: Ledger<S>, _url: &str) {
+async fn water<S: mingzhang::app::AppStore>(ledger: Ledger<S>, _url: &str) {
     let (book, h) = billed_household(&ledger, 0).await;
     let spec = fee_item("SF", "水费", FeeBasis::Metered, "505101");
     ledger.fees().add_fee_item(&book, &spec).await.unwrap();
@@ -251,7 +251,7 @@ async fn a_metered_bill_needs_an_earlier_reading_and_a_reading_is_corrected_unti
     on_fresh_store!(water)
 }
 
-async fn new_meter<S: mingzhang::http::AppStore>(ledger: Ledger<S>, _url: &str) {
+async fn new_meter<S: mingzhang::app::AppStore>(ledger: Ledger<S>, _url: &str) {
     let (book, h) = billed_household(&ledger, 0).await;
     let fees = ledger.fees();
     fees.add_fee_item(&book, &fee_item("SF", "水费", FeeBasis::Metered, "505101")).await.unwrap();
@@ -275,7 +275,7 @@ async fn a_new_meter_bills_from_its_start_reading_and_only_households_with_a_met
     on_fresh_store!(new_meter)
 }
 
-async fn meter_change<S: mingzhang::http::AppStore>(ledger: Ledger<S>, url: &str) {
+async fn meter_change<S: mingzhang::app::AppStore>(ledger: Ledger<S>, url: &str) {
     let (book, h) = billed_household(&ledger, 0).await;
     let fees = ledger.fees();
     fees.add_fee_item(&book, &fee_item("SF", "水费", FeeBasis::Metered, "505101")).await.unwrap();
@@ -304,7 +304,7 @@ async fn meter_change<S: mingzhang::http::AppStore>(ledger: Ledger<S>, url: &str
     assert_eq!(run.total, Fen(800), "2.50 m³ × 3.20");
 }
 
-async fn rate_change<S: mingzhang::http::AppStore>(ledger: Ledger<S>, url: &str) {
+async fn rate_change<S: mingzhang::app::AppStore>(ledger: Ledger<S>, url: &str) {
     let (book, _) = billed_household(&ledger, 2).await;
     let fees = ledger.fees();
     // February was billed on 1 February at 1.50: a new rate cannot start on that day.
@@ -358,7 +358,7 @@ async fn a_replaced_meter_counts_the_old_meters_last_use_and_the_new_meters_firs
     on_fresh_store!(meter_change)
 }
 
-async fn named_bills<S: mingzhang::http::AppStore>(ledger: Ledger<S>, _url: &str) {
+async fn named_bills<S: mingzhang::app::AppStore>(ledger: Ledger<S>, _url: &str) {
     let (book, h) = billed_household(&ledger, 1).await;
     let bill = ledger.fees().open_bills(&book, Some(h.id)).await.unwrap().remove(0);
     // The statement shows the bill number that `waive --bill` asks for.
@@ -378,7 +378,7 @@ async fn bills_show_their_numbers_and_a_waiver_names_the_household() {
     on_fresh_store!(named_bills)
 }
 
-async fn method_accounts<S: mingzhang::http::AppStore>(ledger: Ledger<S>, url: &str) {
+async fn method_accounts<S: mingzhang::app::AppStore>(ledger: Ledger<S>, url: &str) {
     let (book, h) = billed_household(&ledger, 1).await;
     let fees = ledger.fees();
     // 微信 and 支付宝 apart under 其他货币资金, as the accountant keeps them.

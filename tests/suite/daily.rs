@@ -15,7 +15,7 @@ use mingzhang::report;
 use mingzhang::verify::verify_all;
 
 /// A community of its own with two households billed 物业服务费 1.50/m² from January.
-async fn community<S: mingzhang::http::AppStore>(ledger: &Ledger<S>, name: &str, mode: PaymentVouchers) -> Book {
+async fn community<S: mingzhang::app::AppStore>(ledger: &Ledger<S>, name: &str, mode: PaymentVouchers) -> Book {
     let fees = ledger.fees();
     let book = two_households(ledger, name, "1.50").await;
     fees.set_payment_vouchers(&book, mode).await.unwrap();
@@ -26,7 +26,7 @@ async fn community<S: mingzhang::http::AppStore>(ledger: &Ledger<S>, name: &str,
 
 /// The same January of payments in either book: two days, two methods, a prepayment, and a
 /// receipt voided the day it was taken.
-async fn january<S: mingzhang::http::AppStore>(ledger: &Ledger<S>, book: &Book) -> Vec<Receipt> {
+async fn january<S: mingzhang::app::AppStore>(ledger: &Ledger<S>, book: &Book) -> Vec<Receipt> {
     let fees = ledger.fees();
     let hs = fees.households(book.row.community_id).await.unwrap();
     let mut receipts = Vec::new();
@@ -51,7 +51,7 @@ async fn january<S: mingzhang::http::AppStore>(ledger: &Ledger<S>, book: &Book) 
 }
 
 /// What must not depend on how payments are posted.
-async fn figures<S: mingzhang::http::AppStore>(ledger: &Ledger<S>, book: &Book) -> (BTreeMap<String, i64>, Vec<(String, i64, i64)>, i64) {
+async fn figures<S: mingzhang::app::AppStore>(ledger: &Ledger<S>, book: &Book) -> (BTreeMap<String, i64>, Vec<(String, i64, i64)>, i64) {
     let fees = ledger.fees();
     let tb = report::trial_balance(&ledger.store, book, period(2025, 1), period(2025, 2), 9).await.unwrap();
     let balances = tb.rows.iter().map(|r| (r.code.clone(), r.closing_fen)).filter(|(_, f)| *f != 0).collect();
@@ -64,7 +64,7 @@ async fn figures<S: mingzhang::http::AppStore>(ledger: &Ledger<S>, book: &Book) 
     (balances, statements, aging.total.total.0)
 }
 
-async fn same_books<S: mingzhang::http::AppStore>(ledger: Ledger<S>, _url: &str) {
+async fn same_books<S: mingzhang::app::AppStore>(ledger: Ledger<S>, _url: &str) {
     let each = community(&ledger, "逐笔社区", PaymentVouchers::Each).await;
     let daily = community(&ledger, "日结社区", PaymentVouchers::Daily).await;
     let by_each = january(&ledger, &each).await;
@@ -135,7 +135,7 @@ async fn same_books<S: mingzhang::http::AppStore>(ledger: Ledger<S>, _url: &str)
     ledger.close_period(&daily, period(2025, 1), "主管").await.unwrap();
 }
 
-async fn voucher_of<S: mingzhang::http::AppStore>(ledger: &Ledger<S>, book: &Book, receipt: i64) -> i64 {
+async fn voucher_of<S: mingzhang::app::AppStore>(ledger: &Ledger<S>, book: &Book, receipt: i64) -> i64 {
     let mut tx = ledger.store.read().await.unwrap();
     mingzhang::fees::store::FeesTx::payment_by_receipt(&mut tx, book.key(), receipt).await.unwrap().unwrap().voucher_id
 }
@@ -147,7 +147,7 @@ async fn a_day_of_payments_in_one_voucher_per_method_keeps_every_receipt_and_fig
 
 /// A cash payment of 100,000,000.00 voided before its day is closed, and a day whose cash
 /// receipts are not consecutive (a 微信 receipt between them).
-async fn voids_and_receipt_lists<S: mingzhang::http::AppStore>(ledger: Ledger<S>, _url: &str) {
+async fn voids_and_receipt_lists<S: mingzhang::app::AppStore>(ledger: Ledger<S>, _url: &str) {
     let fees = ledger.fees();
     let book = community(&ledger, "日结作废社区", PaymentVouchers::Daily).await;
     let hs = fees.households(book.row.community_id).await.unwrap();

@@ -78,7 +78,7 @@ fn the_documented_checker_accepts_our_proofs_and_refuses_tampered_ones() {
 /// included), its sum is what they add to, each receipt's proof with the code printed for it
 /// checks, and a wrong code or an unknown receipt gets the same nothing. The book's secret is
 /// made once and cannot be changed in the table.
-async fn month_of_receipts<S: mingzhang::http::AppStore>(ledger: Ledger<S>, url: &str) {
+async fn month_of_receipts<S: mingzhang::app::AppStore>(ledger: Ledger<S>, url: &str) {
     let fees = ledger.fees();
     let book = two_households(&ledger, "公示小区", "1.50").await;
     fees.run_billing(&book, period(2025, 1), &[], "会计").await.unwrap();
@@ -168,7 +168,7 @@ fn amount(v: &Value) -> i64 {
 /// nothing, a period with no figures) leaves nothing written; the pack checks offline and a
 /// tampered pack does not; verify recomputes what was published and names a rewritten
 /// publication, a dropped witness record and a book changed under a published month.
-async fn publishing<S: mingzhang::http::AppStore>(ledger: Ledger<S>, url: &str) {
+async fn publishing<S: mingzhang::app::AppStore>(ledger: Ledger<S>, url: &str) {
     let books = mingzhang::cli::demo::build(&ledger, 3, 2025, 120).await.unwrap();
     let community = ledger.community(None).await.unwrap();
     let store = &ledger.store;
@@ -367,7 +367,7 @@ async fn a_published_month_and_year_agree_with_the_books_check_offline_and_verif
 /// The verification page over HTTP: a receipt and its code before and after its month is
 /// published; a wrong code and an unknown receipt answered alike; failures limited per
 /// receipt; the proof downloaded checks with `check-pack` beside the published pack.
-async fn verification_page<S: mingzhang::http::AppStore>(ledger: Ledger<S>, url: &str) {
+async fn verification_page<S: mingzhang::app::AppStore>(ledger: Ledger<S>, url: &str) {
     let books = mingzhang::cli::demo::build(&ledger, 4, 2025, 40).await.unwrap();
     let community = ledger.community(None).await.unwrap();
     let store = &ledger.store;
@@ -439,7 +439,7 @@ async fn the_verification_page_proves_a_published_payment_and_limits_guessing() 
 /// The collective's members' page: a member signs in with their household's code and sees
 /// their household's lines only, everyone's once the collective decided to show names; the
 /// public disclosure never names anyone.
-async fn members_page<S: mingzhang::http::AppStore>(ledger: Ledger<S>, url: &str) {
+async fn members_page<S: mingzhang::app::AppStore>(ledger: Ledger<S>, url: &str) {
     let books = mingzhang::cli::demo::build(&ledger, 6, 2025, 40).await.unwrap();
     let c = books.company.row.community_id;
     let fees = ledger.fees();

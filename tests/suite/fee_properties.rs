@@ -41,7 +41,7 @@ fn op() -> impl Strategy<Value = Op> {
     ]
 }
 
-async fn apply<S: mingzhang::http::AppStore>(ledger: &Ledger<S>, ops: &[Op]) {
+async fn apply<S: mingzhang::app::AppStore>(ledger: &Ledger<S>, ops: &[Op]) {
     let book = company_book(ledger).await;
     let c = ledger.community(None).await.unwrap();
     let csv = "楼栋,单元,房号,建筑面积,类型,业主\n1,1,101,88.88,住宅,甲\n1,1,102,120.05,住宅,乙\n1,2,201,60.50,住宅,丙\n2,,S1,35.00,商铺,丁\nP,,P1,12.50,车位,戊\nP,,P2,12.50,车位,己\n";

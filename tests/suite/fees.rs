@@ -7,8 +7,9 @@ use crate::common;
 use common::*;
 use mingzhang::domain::money::Fen;
 use mingzhang::fees::paper::CodeLine;
+use mingzhang::fees::rows::HouseholdRow;
 use mingzhang::fees::rules::{FeeBasis, HouseholdKind};
-use mingzhang::fees::store::{FeesTx, HouseholdRow};
+use mingzhang::fees::store::FeesTx;
 use mingzhang::fees::{FeeItemSpec, Method, PaymentRequest};
 use mingzhang::ledger::{Book, Ledger};
 use mingzhang::verify::verify_all;
@@ -23,7 +24,7 @@ P,,P-001,12.50,车位,钱七,13800000005,
 
 /// The company book with households, 物业费 by area (1.50 住宅, 3.00 商铺) and 停车费 (150.00
 /// per parking space per month).
-async fn community_with_fees<S: mingzhang::http::AppStore>(ledger: &Ledger<S>) -> (Book, Vec<HouseholdRow>) {
+async fn community_with_fees<S: mingzhang::app::AppStore>(ledger: &Ledger<S>) -> (Book, Vec<HouseholdRow>) {
     let book = company_book(ledger).await;
     let c = ledger.community(None).await.unwrap();
     ledger.fees().import_households(c.id, HOUSEHOLDS.as_bytes()).await.unwrap();
@@ -49,7 +50,7 @@ fn find<'a>(hs: &'a [HouseholdRow], label: &str) -> &'a HouseholdRow {
     hs.iter().find(|h| mingzhang::fees::household_label(h) == label).unwrap()
 }
 
-async fn households<S: mingzhang::http::AppStore>(ledger: Ledger<S>, url: &str) {
+async fn households<S: mingzhang::app::AppStore>(ledger: Ledger<S>, url: &str) {
     let c = ledger.create_community("住户导入").await.unwrap();
     let first = ledger.fees().import_households(c.id, HOUSEHOLDS.as_bytes()).await.unwrap();
     assert_eq!((first.added, first.changed, first.unchanged), (5, 0, 0));
@@ -99,7 +100,7 @@ async fn households_import_from_csv_and_xlsx_idempotently_and_bad_files_write_no
     on_fresh_store!(households)
 }
 
-async fn billing<S: mingzhang::http::AppStore>(ledger: Ledger<S>, url: &str) {
+async fn billing<S: mingzhang::app::AppStore>(ledger: Ledger<S>, url: &str) {
     let (book, hs) = community_with_fees(&ledger).await;
     // A second rate from the same day overlaps; a later one is a rate change (tests/corrections.rs).
     let err = ledger.fees().add_fee_standard(&book, "WYF", HouseholdKind::Residential, "1.80", date(2024, 1, 1), None).await.unwrap_err();
@@ -153,7 +154,7 @@ async fn billing_runs_bill_by_area_fixed_and_days_once_per_month_with_one_summar
     on_fresh_store!(billing)
 }
 
-async fn payments<S: mingzhang::http::AppStore>(ledger: Ledger<S>, url: &str) {
+async fn payments<S: mingzhang::app::AppStore>(ledger: Ledger<S>, url: &str) {
     let (book, hs) = community_with_fees(&ledger).await;
     for m in 3..=5 {
         ledger.fees().run_billing(&book, period(2025, m), &[], "会计甲").await.unwrap();
@@ -259,7 +260,7 @@ async fn payments_settle_oldest_bills_first_keep_prepayments_and_are_recorded_on
 /// The till's rules: money past the ticked bills settles the other billed months before any is
 /// kept as 预收; a household's 预收 settles what is open before new money does; a receipt
 /// says which month it paid only in part.
-async fn prepayment_first<S: mingzhang::http::AppStore>(ledger: Ledger<S>, _url: &str) {
+async fn prepayment_first<S: mingzhang::app::AppStore>(ledger: Ledger<S>, _url: &str) {
     let (book, hs) = community_with_fees(&ledger).await;
     for m in 3..=5 {
         ledger.fees().run_billing(&book, period(2025, m), &[], "会计甲").await.unwrap();
@@ -312,7 +313,7 @@ async fn a_payment_applies_the_households_prepayment_first_and_spills_past_ticke
     on_fresh_store!(prepayment_first)
 }
 
-async fn invariant_five<S: mingzhang::http::AppStore>(ledger: Ledger<S>, url: &str) {
+async fn invariant_five<S: mingzhang::app::AppStore>(ledger: Ledger<S>, url: &str) {
     let (book, hs) = community_with_fees(&ledger).await;
     ledger.fees().run_billing(&book, period(2025, 3), &[], "会计甲").await.unwrap();
     assert!(verify_all(&ledger.store).await.unwrap().is_clean());
@@ -340,7 +341,7 @@ async fn verify_finds_a_subledger_that_no_longer_ties_to_the_ledger() {
     on_fresh_store!(invariant_five)
 }
 
-async fn control_accounts<S: mingzhang::http::AppStore>(ledger: Ledger<S>, url: &str) {
+async fn control_accounts<S: mingzhang::app::AppStore>(ledger: Ledger<S>, url: &str) {
     let (book, _) = community_with_fees(&ledger).await;
     let before = snapshot(url).await;
     let err =
@@ -357,7 +358,7 @@ async fn hand_made_vouchers_may_not_touch_the_receivable_control_accounts() {
     on_fresh_store!(control_accounts)
 }
 
-async fn rates<S: mingzhang::http::AppStore>(ledger: Ledger<S>, _url: &str) {
+async fn rates<S: mingzhang::app::AppStore>(ledger: Ledger<S>, _url: &str) {
     use mingzhang::fees::reports::{aging, collection, household_statement};
     let (book, hs) = community_with_fees(&ledger).await;
     let pay = |h: &HouseholdRow, fen: i64, day: chrono::NaiveDate, key: &'static str| PaymentRequest {
@@ -422,7 +423,7 @@ async fn collection_rates_and_aging_match_figures_computed_by_hand() {
     on_fresh_store!(rates)
 }
 
-async fn late_fees<S: mingzhang::http::AppStore>(ledger: Ledger<S>, _url: &str) {
+async fn late_fees<S: mingzhang::app::AppStore>(ledger: Ledger<S>, _url: &str) {
     use mingzhang::fees::reports::household_statement;
     let (book, hs) = community_with_fees(&ledger).await;
     let spec = FeeItemSpec {
@@ -475,7 +476,7 @@ async fn statements_reckon_late_fees_only_for_items_that_set_them_and_cap_them()
     on_fresh_store!(late_fees)
 }
 
-async fn receipts_on_paper<S: mingzhang::http::AppStore>(ledger: Ledger<S>, _url: &str) {
+async fn receipts_on_paper<S: mingzhang::app::AppStore>(ledger: Ledger<S>, _url: &str) {
     use mingzhang::fees::paper::dunning::{dunning_pdf, Notice};
     use mingzhang::fees::paper::receipt::receipt_pdf;
     use mingzhang::fees::reports::{dunning_statements, DunningSelection};
@@ -579,7 +580,7 @@ async fn receipts_and_dunning_notices_print_as_pdf_that_reads_back() {
     on_fresh_store!(receipts_on_paper)
 }
 
-async fn voids<S: mingzhang::http::AppStore>(ledger: Ledger<S>, url: &str) {
+async fn voids<S: mingzhang::app::AppStore>(ledger: Ledger<S>, url: &str) {
     let (book, hs) = community_with_fees(&ledger).await;
     for m in 1..=3 {
         ledger.fees().run_billing(&book, period(2025, m), &[], "会计甲").await.unwrap();

@@ -8,7 +8,7 @@ use mingzhang::cli::demo;
 use mingzhang::ledger::export;
 use mingzhang::ledger::Ledger;
 
-async fn oracle<S: mingzhang::http::AppStore>(ledger: Ledger<S>, _url: &str) {
+async fn oracle<S: mingzhang::app::AppStore>(ledger: Ledger<S>, _url: &str) {
     if !oracle_available("hledger") {
         return;
     }

@@ -78,7 +78,7 @@ async fn dangling(url: &str) -> Vec<String> {
     rows.into_iter().map(|(t, id, parent, fk)| format!("{t} row {id:?} → {parent} (foreign key #{fk})")).collect()
 }
 
-async fn check<S: mingzhang::http::AppStore>(ledger: Ledger<S>, url: &str) {
+async fn check<S: mingzhang::app::AppStore>(ledger: Ledger<S>, url: &str) {
     assert_eq!(versions(url).await, migration_files(url), "every later migration applied on top of the release's 0001–0004");
     assert_eq!(dangling(url).await, Vec::<String>::new(), "no row lost its parent");
 

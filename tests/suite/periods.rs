@@ -9,7 +9,7 @@ use mingzhang::ledger::Ledger;
 use mingzhang::report;
 use mingzhang::verify::verify_all;
 
-async fn closing<S: mingzhang::http::AppStore>(ledger: Ledger<S>, url: &str) {
+async fn closing<S: mingzhang::app::AppStore>(ledger: Ledger<S>, url: &str) {
     let book = company_book(&ledger).await;
     post(&ledger, &book, &voucher(date(2025, 2, 3), vec![line("1001", 100, 0), line("500101", 0, 100)])).await;
     let err = ledger.close_period(&book, period(2025, 2), "主管乙").await.unwrap_err();
@@ -45,7 +45,7 @@ async fn months_close_in_order_only_when_everything_is_posted_and_then_refuse_po
     on_fresh_store!(closing)
 }
 
-async fn year_end<S: mingzhang::http::AppStore>(ledger: Ledger<S>, _url: &str) {
+async fn year_end<S: mingzhang::app::AppStore>(ledger: Ledger<S>, _url: &str) {
     let book = company_book(&ledger).await;
     post(&ledger, &book, &voucher(date(2025, 6, 1), vec![line("100201", 500_000, 0), line("500101", 0, 500_000)])).await;
     post(&ledger, &book, &voucher(date(2025, 7, 1), vec![line("540101", 320_000, 0), line("100201", 0, 320_000)])).await;
@@ -92,7 +92,7 @@ async fn year_end_carries_profit_and_loss_to_retained_earnings_and_opens_the_nex
     on_fresh_store!(year_end)
 }
 
-async fn collective_year_end<S: mingzhang::http::AppStore>(ledger: Ledger<S>, _url: &str) {
+async fn collective_year_end<S: mingzhang::app::AppStore>(ledger: Ledger<S>, _url: &str) {
     let c = ledger.create_community("合作社测试").await.unwrap();
     let book = ledger.create_book(c.id, "collective", "股份经济合作社", "rural_collective", period(2025, 1)).await.unwrap();
     post(&ledger, &book, &voucher(date(2025, 3, 1), vec![line("10201", 100_000, 0), line("50101", 0, 100_000)])).await;

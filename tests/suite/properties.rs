@@ -69,7 +69,7 @@ fn op() -> impl Strategy<Value = Op> {
 /// (a voucher that would is refused: tests/suite/daily.rs and ledger::verify::side_breaches).
 const OPENING: &str = "科目编码,借方余额,贷方余额\n1001,100000000.00,\n3001,,100000000.00\n";
 
-async fn apply<S: mingzhang::http::AppStore>(ledger: &Ledger<S>, ops: &[Op]) {
+async fn apply<S: mingzhang::app::AppStore>(ledger: &Ledger<S>, ops: &[Op]) {
     let book = company_book(ledger).await;
     ledger.import_opening(&book, OPENING).await.unwrap();
     let mut posted: Vec<i64> = Vec::new();
@@ -189,7 +189,7 @@ fn break_voucher(mut v: VoucherInput, how: &Breakage) -> VoucherInput {
     v
 }
 
-async fn refuse<S: mingzhang::http::AppStore>(ledger: &Ledger<S>, url: &str, good: &[VoucherInput], bad: &VoucherInput, batch: bool) {
+async fn refuse<S: mingzhang::app::AppStore>(ledger: &Ledger<S>, url: &str, good: &[VoucherInput], bad: &VoucherInput, batch: bool) {
     let book = company_book(ledger).await;
     ledger.import_opening(&book, OPENING).await.unwrap();
     for v in good.iter().filter(|v| v.date >= date(2025, 2, 1)) {

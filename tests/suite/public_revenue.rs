@@ -5,8 +5,8 @@
 use crate::common;
 
 use common::*;
+use mingzhang::app::AppStore;
 use mingzhang::domain::money::Fen;
-use mingzhang::http::AppStore;
 use mingzhang::ledger::Ledger;
 use mingzhang::public_revenue::{PublicRevenue, RevenueInput, Source, UseInput};
 

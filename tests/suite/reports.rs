@@ -7,7 +7,7 @@ use common::*;
 use mingzhang::ledger::Ledger;
 use mingzhang::report::{self, statement};
 
-async fn figures<S: mingzhang::http::AppStore>(ledger: Ledger<S>, _url: &str) {
+async fn figures<S: mingzhang::app::AppStore>(ledger: Ledger<S>, _url: &str) {
     let book = company_book(&ledger).await;
     post(&ledger, &book, &voucher(date(2025, 1, 5), vec![line("1001", 30_000, 0), line("500101", 0, 30_000)])).await;
     post(&ledger, &book, &voucher(date(2025, 1, 9), vec![line("540101", 12_000, 0), line("1001", 0, 12_000)])).await;
@@ -109,7 +109,7 @@ async fn reports_show_the_figures_an_accountant_computes_by_hand() {
     on_fresh_store!(figures)
 }
 
-async fn opening<S: mingzhang::http::AppStore>(ledger: Ledger<S>, url: &str) {
+async fn opening<S: mingzhang::app::AppStore>(ledger: Ledger<S>, url: &str) {
     let c = ledger.create_community("期初测试").await.unwrap();
     let book = ledger.create_book(c.id, "company", "公司", "small_enterprise", period(2025, 1)).await.unwrap();
     let before = snapshot(url).await;
@@ -146,7 +146,7 @@ async fn opening_balances_are_imported_only_when_they_balance_and_bad_rows_are_n
     on_fresh_store!(opening)
 }
 
-async fn mid_year_start<S: mingzhang::http::AppStore>(ledger: Ledger<S>, _url: &str) {
+async fn mid_year_start<S: mingzhang::app::AppStore>(ledger: Ledger<S>, _url: &str) {
     let c = ledger.create_community("年中建账社区").await.unwrap();
     let book = ledger.create_book(c.id, "company", "年中物业公司", "small_enterprise", period(2025, 7)).await.unwrap();
     // At 1 January: cash 1,000.00 and capital. January to June: 6,000.00 of fees received, 2,000.00

@@ -17,12 +17,12 @@ fn balance(tb: &report::TrialBalance, code: &str) -> i64 {
     tb.rows.iter().find(|r| r.code == code).map_or(0, |r| r.closing_fen)
 }
 
-async fn assert_clean<S: mingzhang::http::AppStore>(ledger: &Ledger<S>) {
+async fn assert_clean<S: mingzhang::app::AppStore>(ledger: &Ledger<S>) {
     let report = verify_all(&ledger.store).await.unwrap();
     assert!(report.is_clean(), "{:?}", report.findings);
 }
 
-async fn wrong_reading<S: mingzhang::http::AppStore>(ledger: Ledger<S>, url: &str) {
+async fn wrong_reading<S: mingzhang::app::AppStore>(ledger: Ledger<S>, url: &str) {
     let book = company_book(&ledger).await;
     let fees = ledger.fees();
     let c = ledger.community(None).await.unwrap();
@@ -132,7 +132,7 @@ async fn a_wrong_run_is_reversed_for_one_household_or_all_and_billed_again() {
     on_fresh_store!(wrong_reading)
 }
 
-async fn whole_run<S: mingzhang::http::AppStore>(ledger: Ledger<S>, _url: &str) {
+async fn whole_run<S: mingzhang::app::AppStore>(ledger: Ledger<S>, _url: &str) {
     let book = two_households(&ledger, "测试社区", "1.50").await;
     let fees = ledger.fees();
     let run = fees.run_billing(&book, period(2025, 1), &[], "会计").await.unwrap();
@@ -156,7 +156,7 @@ async fn a_whole_run_is_reversed_in_one_red_voucher_and_billed_again() {
     on_fresh_store!(whole_run)
 }
 
-async fn schema_rules<S: mingzhang::http::AppStore>(ledger: Ledger<S>, url: &str) {
+async fn schema_rules<S: mingzhang::app::AppStore>(ledger: Ledger<S>, url: &str) {
     let book = two_households(&ledger, "测试社区", "1.50").await;
     let fees = ledger.fees();
     let run = fees.run_billing(&book, period(2025, 1), &[], "会计").await.unwrap().run.unwrap();

@@ -39,7 +39,7 @@ fn payment<'a>(household_id: mingzhang::domain::ids::HouseholdId, fen: i64, day:
 /// water by meter); receipt 1 张三's January, receipt 2 李四's with a prepayment that February's
 /// run applies; receipt 3 voided; a waiver on 张三's February bill; 李四's February bills
 /// reversed; receipt 4 taken by 日结 and its day closed.
-async fn community<S: mingzhang::http::AppStore>(ledger: &Ledger<S>) {
+async fn community<S: mingzhang::app::AppStore>(ledger: &Ledger<S>) {
     let book = two_households(ledger, "封存社区", "1.50").await;
     let fees = ledger.fees();
     let c = ledger.community(None).await.unwrap();

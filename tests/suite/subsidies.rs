@@ -301,7 +301,7 @@ async fn bad_subsidy_input_is_refused_with_its_reason_and_nothing_written() {
     on_fresh_store!(bad_input)
 }
 
-async fn tampered_rows<S: mingzhang::http::AppStore>(ledger: Ledger<S>, url: &str) {
+async fn tampered_rows<S: mingzhang::app::AppStore>(ledger: Ledger<S>, url: &str) {
     let (book, _) = setup(&ledger).await;
     let subsidies = Subsidies::new(&ledger);
     let doc = "区财〔2025〕5号";
@@ -333,7 +333,7 @@ async fn verify_finds_a_receipt_or_an_expense_changed_behind_the_programs_back()
 
 /// 递延收益 never ahead of the program: a withdrawal after a release takes the excess back in
 /// its own transaction, and an ended program's balance is returned (then paid) or carried over.
-async fn never_ahead_and_settled<S: mingzhang::http::AppStore>(ledger: Ledger<S>, url: &str) {
+async fn never_ahead_and_settled<S: mingzhang::app::AppStore>(ledger: Ledger<S>, url: &str) {
     let (book, community) = setup(&ledger).await;
     let subsidies = Subsidies::new(&ledger);
     let spending = Spending::new(&ledger);

@@ -29,7 +29,7 @@ fn disable_guards(url: &str) -> Vec<String> {
     }
 }
 
-async fn books_with_history<S: mingzhang::http::AppStore>(ledger: &Ledger<S>) -> mingzhang::ledger::Book {
+async fn books_with_history<S: mingzhang::app::AppStore>(ledger: &Ledger<S>) -> mingzhang::ledger::Book {
     let book = company_book(ledger).await;
     for (d, fen) in [(5, 10_000), (6, 25_050), (7, 3_333)] {
         post(ledger, &book, &voucher(date(2025, 1, d), vec![line("1001", fen, 0), line("500101", 0, fen)])).await;
@@ -39,7 +39,7 @@ async fn books_with_history<S: mingzhang::http::AppStore>(ledger: &Ledger<S>) ->
     book
 }
 
-async fn changed_amount<S: mingzhang::http::AppStore>(ledger: Ledger<S>, url: &str) {
+async fn changed_amount<S: mingzhang::app::AppStore>(ledger: Ledger<S>, url: &str) {
     books_with_history(&ledger).await;
     assert!(verify_all(&ledger.store).await.unwrap().is_clean());
     for sql in disable_guards(url) {
@@ -66,7 +66,7 @@ async fn verify_detects_one_amount_changed_directly_in_the_database() {
     on_fresh_store!(changed_amount)
 }
 
-async fn deleted_voucher<S: mingzhang::http::AppStore>(ledger: Ledger<S>, url: &str) {
+async fn deleted_voucher<S: mingzhang::app::AppStore>(ledger: Ledger<S>, url: &str) {
     books_with_history(&ledger).await;
     for sql in disable_guards(url) {
         raw_sql(url, &sql).await.unwrap();
@@ -86,7 +86,7 @@ async fn verify_detects_a_deleted_voucher_as_a_break_in_the_chain_and_the_number
     on_fresh_store!(deleted_voucher)
 }
 
-async fn rewritten_chain<S: mingzhang::http::AppStore>(ledger: Ledger<S>, url: &str) {
+async fn rewritten_chain<S: mingzhang::app::AppStore>(ledger: Ledger<S>, url: &str) {
     books_with_history(&ledger).await;
     for sql in disable_guards(url) {
         raw_sql(url, &sql).await.unwrap();
@@ -113,7 +113,7 @@ async fn verify_detects_a_changed_summary_and_changed_opening_balances_through_t
     on_fresh_store!(rewritten_chain)
 }
 
-async fn balances_table<S: mingzhang::http::AppStore>(ledger: Ledger<S>, url: &str) {
+async fn balances_table<S: mingzhang::app::AppStore>(ledger: Ledger<S>, url: &str) {
     books_with_history(&ledger).await;
     raw_sql(url, "UPDATE account_balances SET credit_fen = credit_fen + 500 WHERE period = 202502 AND credit_fen > 0").await.unwrap();
     let report = verify_all(&ledger.store).await.unwrap();
@@ -129,7 +129,7 @@ async fn verify_detects_maintained_balances_that_differ_from_the_lines() {
 
 /// The last voucher deleted and the book's head, counters and balances rewound to match: the
 /// chain that is left verifies, so only an anchor kept outside the database catches it.
-async fn rewound_tail<S: mingzhang::http::AppStore>(ledger: Ledger<S>, url: &str) {
+async fn rewound_tail<S: mingzhang::app::AppStore>(ledger: Ledger<S>, url: &str) {
     books_with_history(&ledger).await;
     let heads = [mingzhang::verify::HeadsFile::now(&ledger.store).await.unwrap()];
     let receipt_link = heads[0].anchors[0].hash.clone();

@@ -23,7 +23,7 @@ fn unit<'a>(code: &'a str, kind: HouseholdKind, area: Option<&str>, household: &
 
 /// 张三 (1-1-101) holds parking spaces B1-018 (the kind's 120.00) and B1-019 (its own 200.00)
 /// and storage room C-12 (8.50 m² at 1.00 元/m²); 李四 (1-1-102) rents B1-020 from 11 January.
-async fn community<S: mingzhang::http::AppStore>(ledger: &Ledger<S>) -> Book {
+async fn community<S: mingzhang::app::AppStore>(ledger: &Ledger<S>) -> Book {
     let book = two_households(ledger, "测试社区", "1.50").await;
     let fees = ledger.fees();
     let c = ledger.community(None).await.unwrap();
@@ -51,7 +51,7 @@ async fn community<S: mingzhang::http::AppStore>(ledger: &Ledger<S>) -> Book {
     book
 }
 
-async fn assert_ties<S: mingzhang::http::AppStore>(ledger: &Ledger<S>, book: &Book, month: (i32, u32)) {
+async fn assert_ties<S: mingzhang::app::AppStore>(ledger: &Ledger<S>, book: &Book, month: (i32, u32)) {
     let report = verify_all(&ledger.store).await.unwrap();
     assert!(report.is_clean(), "{:?}", report.findings);
     let tb = report::trial_balance(&ledger.store, book, period(month.0, month.1), period(month.0, month.1), 9).await.unwrap();
@@ -60,7 +60,7 @@ async fn assert_ties<S: mingzhang::http::AppStore>(ledger: &Ledger<S>, book: &Bo
     assert_eq!(by_household.total.total, Fen(receivable), "aging by household (units included) ties to 1122");
 }
 
-async fn units_are_billed_to_their_holders<S: mingzhang::http::AppStore>(ledger: Ledger<S>, _url: &str) {
+async fn units_are_billed_to_their_holders<S: mingzhang::app::AppStore>(ledger: Ledger<S>, _url: &str) {
     let book = community(&ledger).await;
     let fees = ledger.fees();
     let c = ledger.community(None).await.unwrap();
@@ -151,7 +151,7 @@ async fn units_are_billed_to_their_holders_by_kind_own_rate_area_and_days() {
     on_fresh_store!(units_are_billed_to_their_holders)
 }
 
-async fn units_refused<S: mingzhang::http::AppStore>(ledger: Ledger<S>, url: &str) {
+async fn units_refused<S: mingzhang::app::AppStore>(ledger: Ledger<S>, url: &str) {
     let book = community(&ledger).await;
     let fees = ledger.fees();
     let c = ledger.community(None).await.unwrap();

@@ -16,14 +16,14 @@ fn balance(tb: &report::TrialBalance, code: &str) -> i64 {
 }
 
 /// Two households at 1.35/m² (135.00 and 121.50 a month), on a book with `scheme` at `rate` %.
-async fn taxed_book<S: mingzhang::http::AppStore>(ledger: &Ledger<S>, scheme: VatScheme, rate: &str) -> Book {
+async fn taxed_book<S: mingzhang::app::AppStore>(ledger: &Ledger<S>, scheme: VatScheme, rate: &str) -> Book {
     let fees = ledger.fees();
     let book = two_households(ledger, "计税社区", "1.35").await;
     fees.set_vat(&book, scheme, rate).await.unwrap();
     fees.book(&book).await.unwrap()
 }
 
-async fn general<S: mingzhang::http::AppStore>(ledger: Ledger<S>, _url: &str) {
+async fn general<S: mingzhang::app::AppStore>(ledger: Ledger<S>, _url: &str) {
     let book = taxed_book(&ledger, VatScheme::General, "6").await;
     let fees = ledger.fees();
     // 停车费 is 不动产经营租赁 at 9 %: an item's own rate beside the book's 6 %, billed in
@@ -113,7 +113,7 @@ async fn a_general_taxpayer_books_output_tax_per_bill_and_takes_back_exactly_its
     on_fresh_store!(general)
 }
 
-async fn small<S: mingzhang::http::AppStore>(ledger: Ledger<S>, _url: &str) {
+async fn small<S: mingzhang::app::AppStore>(ledger: Ledger<S>, _url: &str) {
     let fees = ledger.fees();
     let c = ledger.create_community("校验社区").await.unwrap();
     let plain = ledger.create_book(c.id, "company", "测试物业公司", "small_enterprise", period(2025, 1)).await.unwrap();

@@ -9,7 +9,7 @@ use mingzhang::ledger::Ledger;
 use mingzhang::report;
 use mingzhang::verify::verify_all;
 
-async fn lifecycle<S: mingzhang::http::AppStore>(ledger: Ledger<S>, _url: &str) {
+async fn lifecycle<S: mingzhang::app::AppStore>(ledger: Ledger<S>, _url: &str) {
     let book = company_book(&ledger).await;
     let sale = voucher(date(2025, 1, 5), vec![line("1001", 12_345, 0), line("500101", 0, 12_345)]);
     let id = ledger.draft(&book, "会计甲", &sale).await.unwrap();
@@ -48,7 +48,7 @@ async fn vouchers_are_drafted_reviewed_by_another_user_and_posted_with_gap_free_
     on_fresh_store!(lifecycle)
 }
 
-async fn bad_vouchers<S: mingzhang::http::AppStore>(ledger: Ledger<S>, url: &str) {
+async fn bad_vouchers<S: mingzhang::app::AppStore>(ledger: Ledger<S>, url: &str) {
     let book = company_book(&ledger).await;
     post(&ledger, &book, &voucher(date(2025, 1, 5), vec![line("1001", 100, 0), line("500101", 0, 100)])).await;
     ledger.close_period(&book, period(2025, 1), "主管乙").await.unwrap();
@@ -82,7 +82,7 @@ async fn every_kind_of_bad_voucher_is_refused_with_its_rule_and_nothing_is_writt
     on_fresh_store!(bad_vouchers)
 }
 
-async fn reversals<S: mingzhang::http::AppStore>(ledger: Ledger<S>, url: &str) {
+async fn reversals<S: mingzhang::app::AppStore>(ledger: Ledger<S>, url: &str) {
     let book = company_book(&ledger).await;
     let wrong = post(&ledger, &book, &voucher(date(2025, 3, 10), vec![line("540104", 42_000, 0), line("100201", 0, 42_000)])).await;
     let draft = ledger.draft(&book, "会计甲", &voucher(date(2025, 3, 11), vec![line("1001", 1, 0), line("500101", 0, 1)])).await.unwrap();
@@ -129,7 +129,7 @@ async fn a_posted_voucher_is_corrected_by_one_red_ink_reversal_only() {
     on_fresh_store!(reversals)
 }
 
-async fn database_guards<S: mingzhang::http::AppStore>(ledger: Ledger<S>, url: &str) {
+async fn database_guards<S: mingzhang::app::AppStore>(ledger: Ledger<S>, url: &str) {
     let book = company_book(&ledger).await;
     let id = post(&ledger, &book, &voucher(date(2025, 1, 5), vec![line("1001", 100, 0), line("500101", 0, 100)])).await;
     let draft =
@@ -163,7 +163,7 @@ async fn the_database_refuses_to_change_posted_vouchers_closed_periods_or_used_o
     on_fresh_store!(database_guards)
 }
 
-async fn batch<S: mingzhang::http::AppStore>(ledger: Ledger<S>, _url: &str) {
+async fn batch<S: mingzhang::app::AppStore>(ledger: Ledger<S>, _url: &str) {
     use mingzhang::ledger::voucher::VoucherKind;
     use mingzhang::ledger::ApprovedVoucher;
     let book = company_book(&ledger).await;
@@ -200,7 +200,7 @@ async fn batch_posting_numbers_chains_and_balances_like_single_posting() {
     on_fresh_store!(batch)
 }
 
-async fn voucher_on_paper<S: mingzhang::http::AppStore>(ledger: Ledger<S>, _url: &str) {
+async fn voucher_on_paper<S: mingzhang::app::AppStore>(ledger: Ledger<S>, _url: &str) {
     let book = company_book(&ledger).await;
     let id = post(&ledger, &book, &voucher(date(2025, 3, 10), vec![line("540104", 42_000, 0), line("100201", 0, 42_000)])).await;
     let red = ledger.reverse(&book, id, "会计甲", date(2025, 3, 12)).await.unwrap();

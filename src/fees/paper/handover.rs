@@ -11,10 +11,10 @@ use crate::domain::ids::HouseholdId;
 use crate::domain::money::Fen;
 use crate::error::Result;
 use crate::fees::reports::takings;
-use crate::fees::store::PaymentRow;
+use crate::fees::rows::PaymentRow;
 use crate::fees::{receipt_label, Method};
+use crate::render::table::{money_grouped, Align, Table};
 use crate::report::paper::{document_pdf, PaperDoc};
-use crate::report::table::{money_grouped, Align, Table};
 
 /// Whose day the paper is: the book, the community, the day and the cashier (None: everyone's).
 pub struct Shift<'a> {

@@ -18,13 +18,15 @@ use crate::domain::period::Period;
 use crate::error::Error;
 use crate::fees::daily::DayVoucher;
 use crate::fees::BillingRun;
-use crate::http::error::{HttpError, HttpResult};
-use crate::http::extract::Signed;
-use crate::http::pages::accountant::{
+use crate::http::books::{
     act_needed, bill, book_of, close_or_year_end, line_input, report_table, voucher_act, BookQuery, ReportQuery, REPORTS,
 };
-use crate::http::pages::{date_or_today, month_given, today};
-use crate::http::{App, AppStore};
+use crate::http::error::{HttpError, HttpResult};
+use crate::http::extract::Signed;
+
+use crate::app::AppStore;
+use crate::http::input::{date_or_today, month_given, today};
+use crate::http::App;
 use crate::ledger::describe;
 use crate::ledger::lookup::full_name;
 use crate::ledger::store::VoucherRow;
@@ -258,8 +260,8 @@ async fn day_close<S: AppStore>(
     let scope = app.scope(&caller, id, Act::Review).await?;
     caller.check_api_write(&headers)?;
     let book = book_of(&app, &scope, q.book.as_deref()).await?;
-    let through = crate::http::pages::subsidies::date("date", &body.date)?;
-    Ok(Json(crate::http::pages::accountant::day_close(&app, &caller, &scope, &book, through).await?))
+    let through = crate::http::input::date("date", &body.date)?;
+    Ok(Json(crate::http::books::day_close(&app, &caller, &scope, &book, through).await?))
 }
 
 #[derive(serde::Serialize)]
@@ -278,7 +280,7 @@ async fn report<S: AppStore>(
     Query(q): Query<ReportQuery>,
     Signed(caller): Signed,
 ) -> HttpResult<Json<TableOut>> {
-    let scope = app.scope(&caller, id, crate::http::pages::accountant::report_act(&kind)).await?;
+    let scope = app.scope(&caller, id, crate::http::books::report_act(&kind)).await?;
     if !REPORTS.iter().any(|(k, _)| *k == kind) {
         return Err(Error::not_found(format!("报表 {kind}")).into());
     }

@@ -14,17 +14,17 @@ use axum::{Json, Router};
 
 use super::ApiJson;
 use crate::access::Act;
+use crate::app::AppStore;
 use crate::collective::plan::{parse_percent, Provisions};
 use crate::collective::Collective;
 use crate::domain::category::Category;
 use crate::domain::money::Fen;
-use crate::error::Error;
+use crate::http::books::IMPORT_LIMIT_BYTES;
 use crate::http::error::{HttpError, HttpResult};
 use crate::http::extract::Signed;
-use crate::http::pages::accountant::IMPORT_LIMIT_BYTES;
-use crate::http::pages::subsidies::amount;
-use crate::http::pages::{date_or_today, month_given};
-use crate::http::{App, AppStore, Scope};
+use crate::http::input::amount;
+use crate::http::input::{date_or_today, month_given};
+use crate::http::{App, Scope};
 use crate::ledger::Book;
 use crate::public_revenue::{PublicRevenue, RevenueInput, Source, UseInput};
 use crate::spending::Spending;
@@ -48,13 +48,8 @@ pub fn routes<S: AppStore>() -> Router<App<S>> {
 }
 
 /// The community's book of the collective (rural_collective chart).
-pub async fn collective_book<S: AppStore>(app: &App<S>, scope: &Scope) -> crate::Result<Book> {
-    for row in app.ledger.books(scope.community.id).await? {
-        if row.chart == "rural_collective" {
-            return app.ledger.book(scope.community.id, &row.code).await;
-        }
-    }
-    Err(Error::not_found("集体经济组织的账套"))
+async fn collective_book<S: AppStore>(app: &App<S>, scope: &Scope) -> crate::Result<Book> {
+    crate::collective::collective_book(&app.ledger, scope.community.id).await
 }
 
 /// A write of the community's company book by an accountant: the scope, the caller's name.

@@ -13,18 +13,20 @@ use axum::{Json, Router};
 use super::openapi::XLSX_TYPE;
 use super::ApiJson;
 use crate::access::Act;
+use crate::app::AppStore;
 use crate::domain::ids::HouseholdId;
 use crate::domain::money::Fen;
 use crate::domain::period::Period;
 use crate::fees::reports::{collection, Takings};
+use crate::fees::rows::HouseholdRow;
 use crate::fees::search::matches;
-use crate::fees::store::HouseholdRow;
 use crate::fees::{household_label, receipt_label, Method, PaymentRequest, Receipt};
+use crate::http::approval::approve;
+use crate::http::books::{household_import, IMPORT_LIMIT_BYTES};
 use crate::http::error::{HttpError, HttpResult};
 use crate::http::extract::Signed;
-use crate::http::pages::accountant::{household_import, IMPORT_LIMIT_BYTES};
-use crate::http::pages::{approve, date_or_today, month_given, today};
-use crate::http::{App, AppStore, Scope};
+use crate::http::input::{date_or_today, month_given, today};
+use crate::http::{App, Scope};
 
 pub fn routes<S: AppStore>() -> Router<App<S>> {
     Router::new()

@@ -20,9 +20,9 @@ use axum::routing::get;
 use axum::{Json, Router};
 
 use super::error::{HttpError, HttpResult};
-use super::{metrics, App, AppStore};
+use super::{metrics, App};
+use crate::app::AppStore;
 
-pub use commons::collective_book;
 pub use openapi::{ApiRoute, ROUTES, XLSX_TYPE};
 
 pub fn routes<S: AppStore>() -> Router<App<S>> {

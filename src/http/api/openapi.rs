@@ -456,7 +456,7 @@ const CREATED: &[&str] = &[
 
 /// A body that is a file (CSV or XLSX), not JSON.
 pub const HOUSEHOLD_FILE: &str = "HouseholdFile";
-pub const XLSX_TYPE: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+pub use crate::render::table::XLSX_TYPE;
 
 pub fn spec() -> Value {
     let mut paths = Map::new();

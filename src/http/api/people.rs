@@ -12,12 +12,13 @@ use axum::{Json, Router};
 
 use super::ApiJson;
 use crate::access::{Act, AuditFilter, AuditRow, NewUser, Role, User};
+use crate::app::AppStore;
 use crate::domain::ids::CommunityId;
 use crate::http::error::{HttpError, HttpResult};
 use crate::http::extract::Signed;
-use crate::http::pages::month_given;
-use crate::http::pages::{audit_rows, office_lines, OfficeLine, OfficeQuery};
-use crate::http::{App, AppStore};
+use crate::http::input::month_given;
+use crate::http::overview::{audit_rows, office_lines, OfficeLine, OfficeQuery};
+use crate::http::App;
 
 pub fn routes<S: AppStore>() -> Router<App<S>> {
     Router::new()

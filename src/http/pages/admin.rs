@@ -10,11 +10,13 @@ use axum::Router;
 use minijinja::Value;
 
 use super::{page, page_with, AsPage, Fields};
-use crate::access::{Act, AuditFilter, AuditRow, NewUser, Role, User, ROLES};
+use crate::access::{Act, AuditFilter, NewUser, Role, User, ROLES};
+use crate::app::AppStore;
 use crate::domain::ids::CommunityId;
 use crate::http::error::HttpResult;
 use crate::http::extract::Caller;
-use crate::http::{see_other, App, AppStore};
+use crate::http::overview::audit_rows;
+use crate::http::{see_other, App};
 
 pub fn routes<S: AppStore>() -> Router<App<S>> {
     Router::new()
@@ -191,17 +193,6 @@ async fn disable<S: AppStore>(
     app.forget_callers();
     app.audit(&caller, None, "user.disable", &user.username).await;
     Ok(see_other("/app/admin/users"))
-}
-
-/// The audit rows `caller` may read: all for an admin, else those of the communities they reach.
-pub async fn audit_rows<S: AppStore>(app: &App<S>, caller: &Caller, filter: &AuditFilter) -> HttpResult<Vec<AuditRow>> {
-    let user = caller.must(Act::ReadAudit)?;
-    let rows = app.access.audit_log(filter).await?;
-    if user.has(Role::Admin) {
-        return Ok(rows);
-    }
-    let reach: Vec<CommunityId> = app.reachable(caller).await?.into_iter().map(|(c, _)| c.id).collect();
-    Ok(rows.into_iter().filter(|r| r.community_id.is_some_and(|c| reach.contains(&c))).collect())
 }
 
 async fn audit<S: AppStore>(State(app): State<App<S>>, Query(filter): Query<AuditFilter>, caller: Caller) -> HttpResult<Response> {

@@ -11,6 +11,7 @@ use minijinja::Value;
 
 use super::{community_form, page, AsPage};
 use crate::access::Act;
+use crate::app::AppStore;
 use crate::domain::ids::HouseholdId;
 use crate::domain::money::Fen;
 use crate::fees::household_label;
@@ -19,7 +20,7 @@ use crate::fees::paper::CodeLine;
 use crate::fees::reports::{household_statement, in_arrears, DunningSelection};
 use crate::http::error::{HttpError, HttpResult};
 use crate::http::extract::Caller;
-use crate::http::{see_other, App, AppStore};
+use crate::http::{see_other, App};
 
 pub fn routes<S: AppStore>() -> Router<App<S>> {
     Router::new()
@@ -50,7 +51,7 @@ fn selection(f: &Filter) -> HttpResult<(DunningSelection, chrono::NaiveDate, chr
         "" => Fen(1),
         t => Fen::parse(t).map_err(|e| HttpError::invalid("欠费不少于", format!("“{t}”{e}")).as_page())?,
     };
-    let as_of = super::public::date_or_today("截至日期", f.date.as_deref()).page()?;
+    let as_of = crate::http::input::date_or_today("截至日期", f.date.as_deref()).page()?;
     let pay_by = match text(&f.pay_by).as_str() {
         "" => as_of + chrono::Duration::days(15),
         t => chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d")
@@ -152,8 +153,9 @@ async fn waive<S: AppStore>(
     }
     let amount =
         Fen::parse(form.get("amount")).map_err(|e| HttpError::invalid("减免金额", format!("“{}”{e}", form.get("amount"))).as_page())?;
-    let date = super::public::date_or_today("减免日期", Some(form.get("date"))).page()?;
-    let approver = super::approve(&app, &caller, &scope, form.get("approver"), form.get("approver_password")).await.page()?;
+    let date = crate::http::input::date_or_today("减免日期", Some(form.get("date"))).page()?;
+    let approver =
+        crate::http::approval::approve(&app, &caller, &scope, form.get("approver"), form.get("approver_password")).await.page()?;
     let waived = app.fees.waive(&scope.book, bill_id, amount, form.get("reason"), &approver, date).await.page()?;
     app.audit(&caller, Some(scope.community.id), "bill.waive", &format!("{} {amount}，批准人 {approver}", waived.bill)).await;
     Ok(see_other(&format!("/app/c/{id}/households/{hid}")))

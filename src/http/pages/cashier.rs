@@ -12,20 +12,22 @@ use axum::routing::{get, post};
 use axum::Router;
 use minijinja::Value;
 
-use super::public::today;
 use super::{community_form, page, AsPage, Fields};
 use crate::access::{secret, Act};
+use crate::app::AppStore;
 use crate::domain::capital::capital_amount;
 use crate::domain::ids::HouseholdId;
 use crate::domain::money::Fen;
 use crate::fees::paper::receipt::receipt_pdf;
 use crate::fees::paper::{handover, CodeLine};
+use crate::fees::rows::HouseholdRow;
 use crate::fees::search::{find, Found};
-use crate::fees::store::HouseholdRow;
 use crate::fees::{household_label, receipt_label, Method, PaymentNote, PaymentRequest};
+use crate::http::approval::approve;
 use crate::http::error::{HttpError, HttpResult};
 use crate::http::extract::Caller;
-use crate::http::{see_other, App, AppStore, Scope};
+use crate::http::input::today;
+use crate::http::{see_other, App, Scope};
 use crate::render::pdf::Paper;
 
 pub fn routes<S: AppStore>() -> Router<App<S>> {
@@ -368,29 +370,6 @@ async fn void<S: AppStore>(
     Ok(see_other(&format!("/app/c/{id}/receipts/{number}")))
 }
 
-/// The approver's username, when their password is right and their role and scope allow it.
-pub async fn approve<S: AppStore>(app: &App<S>, caller: &Caller, scope: &Scope, username: &str, password: &str) -> HttpResult<String> {
-    let key = format!("login:{}", username.trim());
-    if let Err(wait) = app.limits.login_account.check(&key) {
-        return Err(HttpError::too_many(wait.as_secs()));
-    }
-    let approver = match app.access.authenticate(username, password).await {
-        Ok(u) => u,
-        Err(e) => {
-            app.limits.login_account.failed(&key);
-            app.audit(caller, Some(scope.community.id), "approve.failed", username).await;
-            return Err(HttpError::invalid("批准人", e.to_string()));
-        }
-    };
-    if approver.username == caller.username() {
-        return Err(HttpError::invalid("批准人", "批准人不能是收款人本人"));
-    }
-    if !approver.may(Act::Approve) || !approver.reaches(&scope.community, &scope.street) {
-        return Err(HttpError::invalid("批准人", format!("{} 无权批准本社区的作废", approver.username)));
-    }
-    Ok(approver.username)
-}
-
 #[derive(serde::Deserialize)]
 struct DayQuery {
     date: Option<String>,
@@ -405,12 +384,12 @@ struct Shift {
     date: chrono::NaiveDate,
     cashier: Option<String>,
     cashiers: Vec<String>,
-    payments: Vec<crate::fees::store::PaymentRow>,
+    payments: Vec<crate::fees::rows::PaymentRow>,
     labels: HashMap<HouseholdId, String>,
 }
 
 async fn shift<S: AppStore>(app: &App<S>, caller: &Caller, scope: &Scope, q: &DayQuery) -> HttpResult<Shift> {
-    let date = super::public::date_or_today("date", q.date.as_deref()).page()?;
+    let date = crate::http::input::date_or_today("date", q.date.as_deref()).page()?;
     let all = app.fees.payments_on(&scope.book, date).await.page()?;
     let mut cashiers: Vec<String> = Vec::new();
     for p in &all {

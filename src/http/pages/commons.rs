@@ -11,18 +11,18 @@ use axum::routing::{get, post};
 use axum::Router;
 use minijinja::Value;
 
-use super::subsidies::{amount, date};
 use super::{page, AsPage, Fields};
 use crate::access::Act;
+use crate::app::AppStore;
 use crate::collective::plan::{parse_percent, Provisions};
 use crate::collective::Collective;
 use crate::domain::money::Fen;
 use crate::domain::period::Period;
 use crate::error::{Error, Result};
-use crate::http::api::collective_book;
 use crate::http::error::{HttpError, HttpResult};
 use crate::http::extract::Caller;
-use crate::http::{see_other, App, AppStore, Scope};
+use crate::http::input::{amount, date};
+use crate::http::{see_other, App, Scope};
 use crate::public_revenue::{PublicRevenue, RevenueInput, Source, UseInput};
 
 pub fn routes<S: AppStore>() -> Router<App<S>> {
@@ -32,7 +32,7 @@ pub fn routes<S: AppStore>() -> Router<App<S>> {
         .route("/app/c/{community}/collective", get(collective_page::<S>))
         .route(
             "/app/c/{community}/collective/roster",
-            post(roster::<S>).layer(axum::extract::DefaultBodyLimit::max(super::accountant::IMPORT_LIMIT_BYTES)),
+            post(roster::<S>).layer(axum::extract::DefaultBodyLimit::max(crate::http::books::IMPORT_LIMIT_BYTES)),
         )
         .route("/app/c/{community}/collective/distributions/{id}", get(distribution_page::<S>))
         .route("/app/c/{community}/collective/distributions/{id}/{format}", get(distribution_file::<S>))
@@ -133,7 +133,7 @@ async fn collective_page<S: AppStore>(State(app): State<App<S>>, Path(id): Path<
 }
 
 async fn collective_view<S: AppStore>(app: &App<S>, caller: &Caller, scope: &Scope, problem: Option<String>) -> HttpResult<Html<String>> {
-    let book = collective_book(app, scope).await.page()?;
+    let book = crate::collective::collective_book(&app.ledger, scope.community.id).await.page()?;
     let distributions: Vec<Value> = Collective::new(&app.ledger)
         .distributions(&book)
         .await
@@ -168,7 +168,7 @@ async fn collective_act<S: AppStore>(
     let co = Collective::new(&app.ledger);
     let f = |name: &str| fields.get(name).to_string();
     let done: Result<String> = async {
-        let book = collective_book(&app, &scope).await?;
+        let book = crate::collective::collective_book(&app.ledger, scope.community.id).await?;
         let year = || f("year").trim().parse::<i32>().map_err(|_| Error::invalid("year", format!("“{}”不是年度", f("year"))));
         match action.as_str() {
             "transfer" => {
@@ -210,7 +210,7 @@ async fn roster<S: AppStore>(State(app): State<App<S>>, Path(id): Path<i64>, cal
     let scope = app.scope(&caller, id, Act::Keep).await.page()?;
     let file = super::upload(&caller, &mut form).await?;
     let done = async {
-        let book = collective_book(&app, &scope).await?;
+        let book = crate::collective::collective_book(&app.ledger, scope.community.id).await?;
         Collective::new(&app.ledger).import_roster(&book, &file, caller.username()).await
     }
     .await;
@@ -231,7 +231,7 @@ async fn distribution_page<S: AppStore>(
     caller: Caller,
 ) -> HttpResult<Html<String>> {
     let scope = app.scope(&caller, id, Act::Read).await.page()?;
-    let book = collective_book(&app, &scope).await.page()?;
+    let book = crate::collective::collective_book(&app.ledger, scope.community.id).await.page()?;
     let table = Collective::new(&app.ledger).distribution(&book, distribution).await.page()?.to_table();
     let data = minijinja::context! {
         community => community(&scope), id => distribution, heading => table.title, subtitle => table.subtitle,
@@ -246,7 +246,7 @@ async fn distribution_file<S: AppStore>(
     caller: Caller,
 ) -> HttpResult<Response> {
     let scope = app.scope(&caller, id, Act::Read).await.page()?;
-    let book = collective_book(&app, &scope).await.page()?;
+    let book = crate::collective::collective_book(&app.ledger, scope.community.id).await.page()?;
     let table = Collective::new(&app.ledger).distribution(&book, distribution).await.page()?.to_table();
     let name = format!("attachment; filename=\"distribution-{distribution}.{format}\"");
     match format.as_str() {
@@ -254,7 +254,7 @@ async fn distribution_file<S: AppStore>(
             .into_response()),
         "xlsx" => {
             let bytes = table.to_xlsx().page()?;
-            Ok(([(header::CONTENT_TYPE, crate::http::api::XLSX_TYPE.to_string()), (header::CONTENT_DISPOSITION, name)], bytes)
+            Ok(([(header::CONTENT_TYPE, crate::render::table::XLSX_TYPE.to_string()), (header::CONTENT_DISPOSITION, name)], bytes)
                 .into_response())
         }
         _ => Err(HttpError::not_found().as_page()),

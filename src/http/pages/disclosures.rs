@@ -13,6 +13,7 @@ use minijinja::Value;
 
 use super::login::{check_form_token, form_with_token};
 use super::{page, page_with, AsPage, Fields};
+use crate::app::AppStore;
 use crate::disclosure::formats;
 use crate::disclosure::pack::{Pack, TreeRoot};
 use crate::disclosure::publish;
@@ -20,7 +21,7 @@ use crate::disclosure::store::PublicationRow;
 use crate::domain::period::Period;
 use crate::http::error::{HttpError, HttpResult};
 use crate::http::extract::Caller;
-use crate::http::{App, AppStore, Scope};
+use crate::http::{App, Scope};
 
 pub fn routes<S: AppStore>() -> Router<App<S>> {
     Router::new()
@@ -246,11 +247,11 @@ async fn verify_page<S: AppStore>(
             let checked = proof.proof.check().is_ok();
             let result = minijinja::context! {
                 receipt => crate::fees::receipt_label(p.receipt_number), period => proof.period.to_string(),
-                amount => crate::report::table::money_grouped(p.amount_fen), voided => proof.voided, root => p.root,
-                total => crate::report::table::money_grouped(p.total_fen), checked,
+                amount => crate::render::table::money_grouped(p.amount_fen), voided => proof.voided, root => p.root,
+                total => crate::render::table::money_grouped(p.total_fen), checked,
                 published => published.as_ref().map(|(row, tree)| minijinja::context! {
                     version => row.version, period => row.period, root => tree.root,
-                    total => crate::report::table::money_grouped(tree.total_fen), matches => tree.root == p.root && tree.total_fen == p.total_fen,
+                    total => crate::render::table::money_grouped(tree.total_fen), matches => tree.root == p.root && tree.total_fen == p.total_fen,
                     href => format!("/c/{id}/disclosures/{}/v{}", row.period, row.version),
                 }),
                 proof_href => format!("/c/{id}/verify/proof.json?r={}&code={}", p.receipt_number, q.code.trim()),
@@ -316,7 +317,7 @@ async fn members_page<S: AppStore>(
     let collective = books.collective.ok_or_else(|| HttpError::not_found().as_page())?;
     let label = crate::fees::household_label(&household);
     let shown = crate::disclosure::members::for_member(&app.ledger, &collective, &label).await.page()?;
-    let money = crate::report::table::money_grouped;
+    let money = crate::render::table::money_grouped;
     let distributions: Vec<Value> = shown
         .iter()
         .map(|d| {

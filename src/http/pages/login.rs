@@ -11,9 +11,10 @@ use axum::Router;
 
 use super::{page, page_with, AsPage, Fields};
 use crate::access::{secret, SESSION_HOURS};
+use crate::app::AppStore;
 use crate::http::error::{HttpError, HttpResult};
 use crate::http::extract::{cookie, same_secret, Caller, FORM_CSRF_COOKIE, SESSION_COOKIE};
-use crate::http::{see_other, App, AppStore};
+use crate::http::{see_other, App};
 
 pub fn routes<S: AppStore>() -> Router<App<S>> {
     Router::new().route("/login", get(login_form).post(login::<S>)).route("/logout", axum::routing::post(logout::<S>))

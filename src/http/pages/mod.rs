@@ -14,10 +14,7 @@ mod public;
 mod publishing;
 pub mod subsidies;
 
-pub use admin::audit_rows;
-pub use cashier::approve;
-pub use office::{office_lines, OfficeLine, OfficeQuery};
-pub use public::{date_or_today, month_given, today};
+pub use crate::http::input::{date_or_today, month_given, today};
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -29,8 +26,9 @@ use minijinja::Value;
 
 use super::error::{HttpError, HttpResult};
 use super::extract::Caller;
-use super::{views, App, AppStore};
+use super::{views, App};
 use crate::access::{Act, Role, User};
+use crate::app::AppStore;
 
 pub fn routes<S: AppStore>() -> Router<App<S>> {
     Router::new()

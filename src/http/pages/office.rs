@@ -9,84 +9,14 @@ use axum::routing::get;
 use axum::Router;
 
 use super::{page, AsPage};
-use crate::access::Role;
-use crate::domain::money::Fen;
-use crate::domain::period::Period;
-use crate::fees::reports::{aging, collection};
-use crate::http::error::{HttpError, HttpResult};
+use crate::app::AppStore;
+use crate::http::error::HttpResult;
 use crate::http::extract::Caller;
-use crate::http::{App, AppStore};
+use crate::http::overview::{office_lines, OfficeQuery};
+use crate::http::App;
 
 pub fn routes<S: AppStore>() -> Router<App<S>> {
     Router::new().route("/app/office", get(overview::<S>))
-}
-
-/// One community's line of the overview.
-#[derive(serde::Serialize)]
-pub struct OfficeLine {
-    pub id: i64,
-    pub name: String,
-    pub street: String,
-    pub households: usize,
-    pub billed: Fen,
-    pub collected: Fen,
-    pub rate: Option<String>,
-    pub arrears: Fen,
-}
-
-#[derive(serde::Deserialize)]
-pub struct OfficeQuery {
-    pub period: Option<String>,
-}
-
-/// The overview's lines for the month `period` (the latest month billed anywhere, if None).
-pub async fn office_lines<S: AppStore>(
-    app: &App<S>,
-    caller: &Caller,
-    period: Option<Period>,
-) -> HttpResult<(Option<Period>, Vec<OfficeLine>)> {
-    let user = caller.user()?;
-    if !(user.has(Role::FinanceOffice) || user.has(Role::Admin) || user.has(Role::Auditor)) {
-        return Err(HttpError::forbidden());
-    }
-    let mut scopes = Vec::new();
-    for (c, _) in app.reachable(caller).await? {
-        scopes.push(app.community(c.id.0).await?);
-    }
-    let mut month = period;
-    if month.is_none() {
-        for s in &scopes {
-            let latest = app.fees.billing_runs(&s.book).await?.iter().map(|(r, _)| r.period).max();
-            month = month.max(latest);
-        }
-    }
-    let mut lines = Vec::new();
-    for s in scopes {
-        let households = app.fees.households(s.community.id).await?.len();
-        let (billed, collected, rate, arrears) = match month {
-            Some(p) => {
-                let c = collection(&app.ledger.store, &s.book, p, p).await?;
-                let all = c.lines.into_iter().find(|l| l.building == "全部" && l.period == p.to_string());
-                let a = aging(&app.ledger.store, &s.book, p, false).await?;
-                match all {
-                    Some(l) => (l.current_billed, l.current_collected, l.current_rate, a.total.total),
-                    None => (Fen(0), Fen(0), None, a.total.total),
-                }
-            }
-            None => (Fen(0), Fen(0), None, Fen(0)),
-        };
-        lines.push(OfficeLine {
-            id: s.community.id.0,
-            name: s.community.name,
-            street: s.street,
-            households,
-            billed,
-            collected,
-            rate,
-            arrears,
-        });
-    }
-    Ok((month, lines))
 }
 
 /// The office's own record of what its communities published (`disclosure::publish`), newest

@@ -13,11 +13,13 @@ use axum::Router;
 
 use super::login::{check_form_token, form_with_token};
 use super::{page, page_with, AsPage, Fields};
+use crate::app::AppStore;
 use crate::domain::period::Period;
 use crate::fees::reports::{collection, household_statement};
 use crate::http::error::{HttpError, HttpResult};
 use crate::http::extract::Caller;
-use crate::http::{App, AppStore, Scope, PUBLIC_PAGE_TTL};
+use crate::http::input::today;
+use crate::http::{App, Scope, PUBLIC_PAGE_TTL};
 
 pub fn routes<S: AppStore>() -> Router<App<S>> {
     Router::new()
@@ -25,25 +27,6 @@ pub fn routes<S: AppStore>() -> Router<App<S>> {
         .route("/c/{community}/household", get(code_form::<S>).post(household_page::<S>))
         .route("/c/{community}/household/receipts/{receipt}", get(resident_receipt::<S>))
         .route("/c/{community}/household/logout", axum::routing::post(resident_logout::<S>))
-}
-
-/// Beijing's calendar day now: accounting dates are Beijing days (UTC+8, no summer time).
-pub fn today() -> chrono::NaiveDate {
-    crate::domain::time::beijing_today()
-}
-
-/// A month given as `field` ("2025-01"), if one is given.
-pub fn month_given(field: &str, text: Option<&str>) -> HttpResult<Option<Period>> {
-    text.map(|t| Period::parse(t).ok_or_else(|| HttpError::invalid(field, format!("“{t}”不是月份，应写作 2025-01")))).transpose()
-}
-
-/// A date given as `field` ("2025-01-31"), or today when none (or an empty one) is given.
-pub fn date_or_today(field: &str, text: Option<&str>) -> HttpResult<chrono::NaiveDate> {
-    match text.map(str::trim).filter(|d| !d.is_empty()) {
-        Some(d) => chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
-            .map_err(|_| HttpError::invalid(field, format!("“{d}”不是日期，应写作 2025-01-31"))),
-        None => Ok(today()),
-    }
 }
 
 async fn community_page<S: AppStore>(State(app): State<App<S>>, Path(id): Path<i64>, caller: Caller) -> HttpResult<Response> {
@@ -166,7 +149,7 @@ pub async fn household_by_code<S: AppStore>(
     caller: &Caller,
     label: &str,
     code: &str,
-) -> HttpResult<Option<crate::fees::store::HouseholdRow>> {
+) -> HttpResult<Option<crate::fees::rows::HouseholdRow>> {
     let household_key = format!("code:{}:{label}", scope.community.id.0);
     let address_key = format!("code@{}", caller.address);
     let limits = &app.limits;
@@ -265,7 +248,7 @@ async fn resident_logout<S: AppStore>(
 async fn statement_data<S: AppStore>(
     app: &App<S>,
     scope: &Scope,
-    household: &crate::fees::store::HouseholdRow,
+    household: &crate::fees::rows::HouseholdRow,
 ) -> HttpResult<minijinja::Value> {
     let mut statement = household_statement(&app.ledger.store, &scope.book, household, today()).await.page()?;
     // On a resident's phone: what is still owed first (oldest first), then the settled bills,

@@ -11,11 +11,12 @@ use minijinja::Value;
 
 use super::{community_form, page, AsPage};
 use crate::access::Act;
+use crate::app::AppStore;
 use crate::disclosure::definition::DisclosurePeriod;
 use crate::disclosure::{formats, publish};
 use crate::http::error::{HttpError, HttpResult};
 use crate::http::extract::Caller;
-use crate::http::{see_other, App, AppStore};
+use crate::http::{see_other, App};
 
 pub fn routes<S: AppStore>() -> Router<App<S>> {
     Router::new()

@@ -2,7 +2,7 @@
 //! reconciliations; the forms each role fills (the accountant: a program, a receipt, an
 //! expense, the month's release; the finance office: a disbursement); a reconciliation's
 //! statement with its sign-off buttons and its PDF and XLSX. The bodies the forms and the API
-//! share (`ProgramIn`, …) are read into the wing's inputs here, once.
+//! share (`ProgramIn`, …) are read in `http::subsidy_input`.
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -12,190 +12,33 @@ use axum::routing::{get, post};
 use axum::Router;
 use minijinja::Value;
 
-use super::accountant::book_of;
 use super::{page, AsPage, Fields};
 use crate::access::{Act, User};
+use crate::app::AppStore;
 use crate::domain::category::Category;
 use crate::domain::money::Fen;
 use crate::error::{Error, Result};
+use crate::http::books::book_of;
 use crate::http::error::HttpResult;
 use crate::http::extract::Caller;
-use crate::http::{see_other, App, AppStore, Scope};
+use crate::http::input::{amount, date};
+use crate::http::subsidy_input::{statement_file, DisbursementIn, ExpenseIn, ProgramIn, ReceiptIn, ReconcileIn, WithdrawIn};
+use crate::http::{see_other, App, Scope};
 use crate::ledger::Book;
-use crate::spending::{ExpenseInput, Spending};
-use crate::subsidies::reconcile::Side;
-use crate::subsidies::{paper, DisbursementInput, ProgramInput, ReceiptInput, SignSide, Statement, Subsidies, Treatment};
+use crate::spending::Spending;
+use crate::subsidies::{paper, SignSide, Statement, Subsidies};
 
 pub fn routes<S: AppStore>() -> Router<App<S>> {
     Router::new()
         .route("/app/c/{community}/subsidies", get(list::<S>))
         .route(
             "/app/c/{community}/subsidies/import",
-            post(import::<S>).layer(axum::extract::DefaultBodyLimit::max(super::accountant::IMPORT_LIMIT_BYTES)),
+            post(import::<S>).layer(axum::extract::DefaultBodyLimit::max(crate::http::books::IMPORT_LIMIT_BYTES)),
         )
         .route("/app/c/{community}/subsidies/{action}", post(act::<S>))
         .route("/app/c/{community}/reconciliations/{id}", get(show::<S>))
         .route("/app/c/{community}/reconciliations/{id}/sign", post(sign::<S>))
         .route("/app/c/{community}/reconciliations/{id}/{format}", get(download::<S>))
-}
-
-/// A program as a form or the API gives it.
-#[derive(serde::Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-pub struct ProgramIn {
-    #[serde(default)]
-    pub book: Option<String>,
-    pub document_no: String,
-    pub purpose: String,
-    pub approved: String,
-    pub starts_on: String,
-    /// The first day after the program.
-    pub ends_on: String,
-    pub treatment: String,
-    pub eligible: Vec<String>,
-}
-
-#[derive(serde::Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-pub struct DisbursementIn {
-    pub program: String,
-    pub date: String,
-    pub amount: String,
-    pub payee: String,
-    #[serde(default)]
-    pub reference: String,
-}
-
-#[derive(serde::Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-pub struct ReceiptIn {
-    pub program: String,
-    pub date: String,
-    pub amount: String,
-    #[serde(default)]
-    pub reference: String,
-    #[serde(default)]
-    pub bank_account: Option<String>,
-}
-
-#[derive(serde::Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-pub struct ExpenseIn {
-    #[serde(default)]
-    pub book: Option<String>,
-    pub date: String,
-    pub category: String,
-    pub supplier: String,
-    pub summary: String,
-    pub amount: String,
-    #[serde(default)]
-    pub payable: bool,
-    #[serde(default)]
-    pub program: Option<String>,
-}
-
-#[derive(serde::Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-pub struct ReconcileIn {
-    pub program: String,
-    pub from: String,
-    /// The first day after the range.
-    pub until: String,
-}
-
-#[derive(serde::Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-pub struct WithdrawIn {
-    pub side: String,
-    pub id: i64,
-    pub reason: String,
-    #[serde(default)]
-    pub date: Option<String>,
-}
-
-/// A date of a form or a body, yyyy-mm-dd, the field named when it is not one.
-pub(crate) fn date(field: &str, text: &str) -> Result<chrono::NaiveDate> {
-    chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
-        .map_err(|_| Error::invalid(field, format!("“{text}”不是日期，应写作 2025-01-31")))
-}
-
-/// An amount of a form or a body ("1234.56"), the field named when it is not one.
-pub(crate) fn amount(field: &str, text: &str) -> Result<Fen> {
-    Fen::parse(text).map_err(|e| Error::invalid(field, format!("“{text}”：{e}")))
-}
-
-impl ProgramIn {
-    pub fn input(&self) -> Result<ProgramInput<'_>> {
-        let treatment = Treatment::parse(&self.treatment).ok_or_else(|| {
-            Error::invalid("treatment", format!("“{}”不是核算方式：deferred、immediate、service、collective、asset", self.treatment))
-        })?;
-        let eligible = self
-            .eligible
-            .iter()
-            .map(|c| Category::parse(c).ok_or_else(|| Error::invalid("eligible", format!("“{c}”不是服务类别：{}", Category::choices()))))
-            .collect::<Result<Vec<_>>>()?;
-        Ok(ProgramInput {
-            document_no: &self.document_no,
-            purpose: &self.purpose,
-            approved: amount("approved", &self.approved)?,
-            starts_on: date("starts_on", &self.starts_on)?,
-            ends_on: date("ends_on", &self.ends_on)?,
-            treatment,
-            eligible,
-        })
-    }
-}
-
-impl DisbursementIn {
-    pub fn input(&self, row: usize) -> Result<DisbursementInput> {
-        Ok(DisbursementInput {
-            row,
-            program: self.program.clone(),
-            date: date("date", &self.date)?,
-            amount: amount("amount", &self.amount)?,
-            payee: self.payee.clone(),
-            reference: self.reference.clone(),
-        })
-    }
-}
-
-impl ReceiptIn {
-    pub fn input(&self) -> Result<ReceiptInput<'_>> {
-        Ok(ReceiptInput {
-            date: date("date", &self.date)?,
-            amount: amount("amount", &self.amount)?,
-            reference: &self.reference,
-            bank_account: self.bank_account.as_deref().filter(|b| !b.trim().is_empty()),
-        })
-    }
-}
-
-impl ExpenseIn {
-    pub fn input(&self) -> Result<ExpenseInput<'_>> {
-        let category = Category::parse(&self.category)
-            .ok_or_else(|| Error::invalid("category", format!("“{}”不是服务类别：{}", self.category, Category::choices())))?;
-        Ok(ExpenseInput {
-            date: date("date", &self.date)?,
-            category,
-            supplier: &self.supplier,
-            summary: &self.summary,
-            amount: amount("amount", &self.amount)?,
-            payable: self.payable,
-            program: self.program.as_deref().filter(|p| !p.trim().is_empty()),
-        })
-    }
-}
-
-impl ReconcileIn {
-    pub fn range(&self) -> Result<(chrono::NaiveDate, chrono::NaiveDate)> {
-        Ok((date("from", &self.from)?, date("until", &self.until)?))
-    }
-}
-
-impl WithdrawIn {
-    pub fn side(&self) -> Result<Side> {
-        Side::parse(&self.side).ok_or_else(|| Error::invalid("side", format!("“{}”应为 disbursement、receipt 或 spending", self.side)))
-    }
 }
 
 /// What `user` may do on the subsidy page of a community.
@@ -471,16 +314,6 @@ async fn sign<S: AppStore>(
             Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, statement_page(&caller, &scope, &s, Some(e.to_string()))?).into_response())
         }
     }
-}
-
-/// The statement as `pdf`, `xlsx` or `csv`.
-pub async fn statement_file(s: &Statement, format: &str) -> Result<(&'static str, Vec<u8>)> {
-    Ok(match format {
-        "pdf" => ("application/pdf", paper::statement_pdf(s)?),
-        "xlsx" => (crate::http::api::XLSX_TYPE, paper::statement_table(s).to_xlsx()?),
-        "csv" => ("text/csv; charset=utf-8", paper::statement_table(s).to_csv().into_bytes()),
-        other => return Err(Error::not_found(format!("格式 {other}"))),
-    })
 }
 
 async fn download<S: AppStore>(

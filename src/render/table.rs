@@ -10,6 +10,9 @@ use std::fmt::Write;
 use unicode_width::UnicodeWidthStr;
 
 use crate::domain::money::Fen;
+
+/// The media type of an XLSX file, as served and as accepted in uploads.
+pub const XLSX_TYPE: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 use crate::error::{Error, Result};
 
 #[derive(Clone, Copy, PartialEq, Eq)]
