@@ -1,6 +1,7 @@
 //! `mingzhang verify`: re-checks, from the stored rows alone, every invariant of DESIGN.md
 //! section 3, book by book, by running each wing's own checks (`ledger::verify` for the chain,
-//! balances and numbers; `fees::verify` for the household subledger) and naming each failure.
+//! balances and numbers; `fees::verify` for the household subledger; each newer wing's
+//! `verify` for its rows against their vouchers) and naming each failure.
 
 use crate::error::{Error, Result};
 use crate::fees::seal::master::{check_master_anchor, MasterAnchor};
@@ -44,25 +45,19 @@ pub async fn verify_all<S: crate::app::AppStore>(store: &S) -> Result<VerifyRepo
     }
     for community in communities {
         let mut findings = Vec::new();
+        let mut fail =
+            |invariant, message| findings.push(Finding { community: community.name.clone(), book: String::new(), invariant, message });
         for message in audit_findings(store, Some(community.id)).await? {
-            findings.push(Finding { community: community.name.clone(), book: String::new(), invariant: 4, message });
+            fail(4, message);
         }
-        crate::fees::seal::verify::verify_master(store, community.id, &mut |invariant, message| {
-            findings.push(Finding { community: community.name.clone(), book: String::new(), invariant, message })
-        })
-        .await?;
-        crate::subsidies::verify_signoffs(store, &community, &mut |invariant, message| {
-            findings.push(Finding { community: community.name.clone(), book: String::new(), invariant, message })
-        })
-        .await?;
-        ties(store, community.id, &mut |invariant, message| {
-            findings.push(Finding { community: community.name.clone(), book: String::new(), invariant, message })
-        })
-        .await?;
-        crate::disclosure::publish::verify(store, &community, &mut |invariant, message| {
-            findings.push(Finding { community: community.name.clone(), book: String::new(), invariant, message })
-        })
-        .await?;
+        // Each wing's own checks of the community's rows.
+        crate::fees::seal::verify::verify_master(store, community.id, &mut fail).await?;
+        crate::subsidies::verify(store, &community, &mut fail).await?;
+        crate::spending::verify(store, community.id, &mut fail).await?;
+        crate::public_revenue::verify(store, community.id, &mut fail).await?;
+        crate::collective::verify(store, community.id, &mut fail).await?;
+        crate::assets::verify(store, community.id, &mut fail).await?;
+        crate::disclosure::publish::verify(store, &community, &mut fail).await?;
         report.findings.extend(findings);
         let books = store.read().await?.books(community.id).await?;
         for book_row in books {
@@ -79,40 +74,6 @@ pub async fn verify_all<S: crate::app::AppStore>(store: &S) -> Result<VerifyRepo
         }
     }
     Ok(report)
-}
-
-/// The rows the subsidy, spending, public-revenue, collective and fixed-asset wings write with a voucher,
-/// each against its voucher (`ledger::verify::check_ties`), and each distribution's list
-/// against its members' total.
-async fn ties<S: crate::app::AppStore>(
-    store: &S,
-    community: crate::domain::ids::CommunityId,
-    fail: &mut impl FnMut(u8, String),
-) -> Result<()> {
-    use crate::assets::store::AssetsTx;
-    use crate::collective::store::CollectiveTx;
-    use crate::public_revenue::store::PublicRevenueTx;
-    use crate::spending::store::SpendingTx;
-    use crate::subsidies::store::SubsidiesTx;
-    let mut tx = store.read().await?;
-    let mut all = tx.ties(community).await?;
-    all.extend(tx.expense_ties(community).await?);
-    all.extend(tx.entry_ties(community).await?);
-    all.extend(tx.asset_ties(community).await?);
-    let (collective, unequal) = tx.collective_ties(community).await?;
-    all.extend(collective);
-    crate::ledger::verify::check_ties(&all, fail);
-    for (id, members_fen, listed_fen) in unequal {
-        fail(
-            4,
-            format!(
-                "收益分配 #{id} 向成员分配 {}，分配清单合计 {}：清单被改动",
-                crate::domain::money::Fen(members_fen),
-                crate::domain::money::Fen(listed_fen)
-            ),
-        );
-    }
-    Ok(())
 }
 
 /// What `mingzhang anchor` writes: every book's head (`ledger::anchor`) and every community's

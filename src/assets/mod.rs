@@ -259,6 +259,18 @@ impl<S: LedgerStore> Assets<S> {
     }
 }
 
+/// `verify`'s check of this wing: each card's purchase, depreciation and disposal against its voucher (`ledger::verify::check_ties`).
+pub async fn verify<S: crate::store::Store<Tx: store::AssetsTx>>(
+    store: &S,
+    community: crate::domain::ids::CommunityId,
+    fail: &mut impl FnMut(u8, String),
+) -> Result<()> {
+    use store::AssetsTx;
+    let ties = store.read().await?.asset_ties(community).await?;
+    crate::ledger::verify::check_ties(&ties, fail);
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

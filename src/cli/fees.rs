@@ -444,6 +444,65 @@ async fn households<S: FeesStore>(fees: &Fees<S>, community_id: CommunityId, cmd
     Ok(())
 }
 
+/// What `fee settings` was asked to change; each absent option is left as it is.
+struct Settings<'a> {
+    payment_vouchers: &'a Option<String>,
+    vat: &'a Option<String>,
+    vat_rate: &'a Option<String>,
+    account: &'a Vec<String>,
+    cash_flow_items: &'a Option<String>,
+    confirm_above: &'a Option<String>,
+}
+
+/// `fee settings`: the book's fee settings changed as asked, then all of them printed.
+async fn fee_settings<S: FeesStore>(fees: &Fees<S>, book: &Book, asked: &Settings<'_>) -> Result<()> {
+    let Settings { payment_vouchers, vat, vat_rate, account, cash_flow_items, confirm_above } = asked;
+    if let Some(text) = confirm_above {
+        let line = match text.trim() {
+            "无" | "none" => None,
+            t => Some(Fen::parse(t).map_err(|e| Error::invalid("--confirm-above", format!("“{t}”{e}")))?),
+        };
+        fees.set_confirm_above(book, line).await?;
+    }
+    if let Some(text) = cash_flow_items {
+        let mode = crate::ledger::CashFlowItems::parse(text)
+            .ok_or_else(|| Error::invalid("--cash-flow-items", format!("“{text}”须为 自动 或 必须指定（derived 或 required）")))?;
+        fees.ledger().set_cash_flow_items(book, mode).await?;
+    }
+    for pair in account.iter() {
+        let (method, typed) =
+            pair.split_once('=').ok_or_else(|| Error::invalid("--account", format!("“{pair}”须写成 收款方式=科目，如 微信=101201")))?;
+        let m = Method::parse(method).ok_or_else(|| Error::invalid("--account", format!("“{method}”须为现金、银行、微信或支付宝")))?;
+        fees.set_method_account(book, m, typed).await?;
+    }
+    if let Some(text) = payment_vouchers {
+        let mode = PaymentVouchers::parse(text)
+            .ok_or_else(|| Error::invalid("--payment-vouchers", format!("“{text}”须为 逐笔 或 日结（each 或 daily）")))?;
+        fees.set_payment_vouchers(book, mode).await?;
+    }
+    if let (Some(scheme), Some(rate)) = (vat, vat_rate) {
+        let s = VatScheme::parse(scheme).ok_or_else(|| Error::invalid("--vat", format!("“{scheme}”须为 小规模、一般 或 不计税")))?;
+        fees.set_vat(book, s, rate).await?;
+    }
+    let now = fees.book(book).await?;
+    let vat = crate::fees::vat::vat_of(&now)?;
+    let accounts: Vec<String> = [Method::Cash, Method::Bank, Method::Wechat, Method::Alipay]
+        .iter()
+        .map(|m| format!("{} {}", m.label(), crate::fees::money_account_of(&now, *m).unwrap_or_else(|e| e.to_string())))
+        .collect();
+    print_out(&format!(
+        "账套 {}：收款凭证 {}；现金流量项目 {}；增值税 {}{}；收款科目 {}；收款确认线 {}\n",
+        now.row.code,
+        now.row.payment_vouchers.label(),
+        now.row.cash_flow_items.label(),
+        vat.scheme.label(),
+        if vat.scheme == VatScheme::None { String::new() } else { format!(" {}%（收费标准含税）", vat.rate_percent) },
+        accounts.join("、"),
+        now.row.confirm_above_fen.map_or_else(|| "按该户欠费加一年费用".to_string(), |f| format!("{} 元", Fen(f)))
+    ));
+    Ok(())
+}
+
 async fn fee_command<S: FeesStore>(fees: &Fees<S>, book: &Book, cmd: &FeeCommand) -> Result<()> {
     match cmd {
         FeeCommand::Item { code, name, basis, account, late_fee_ppm, late_fee_cap, vat_rate, .. } => {
@@ -489,52 +548,8 @@ async fn fee_command<S: FeesStore>(fees: &Fees<S>, book: &Book, cmd: &FeeCommand
             print_out(&out);
         }
         FeeCommand::Settings { payment_vouchers, vat, vat_rate, account, cash_flow_items, confirm_above, .. } => {
-            if let Some(text) = confirm_above {
-                let line = match text.trim() {
-                    "无" | "none" => None,
-                    t => Some(Fen::parse(t).map_err(|e| Error::invalid("--confirm-above", format!("“{t}”{e}")))?),
-                };
-                fees.set_confirm_above(book, line).await?;
-            }
-            if let Some(text) = cash_flow_items {
-                let mode = crate::ledger::CashFlowItems::parse(text)
-                    .ok_or_else(|| Error::invalid("--cash-flow-items", format!("“{text}”须为 自动 或 必须指定（derived 或 required）")))?;
-                fees.ledger().set_cash_flow_items(book, mode).await?;
-            }
-            for pair in account {
-                let (method, typed) = pair
-                    .split_once('=')
-                    .ok_or_else(|| Error::invalid("--account", format!("“{pair}”须写成 收款方式=科目，如 微信=101201")))?;
-                let m =
-                    Method::parse(method).ok_or_else(|| Error::invalid("--account", format!("“{method}”须为现金、银行、微信或支付宝")))?;
-                fees.set_method_account(book, m, typed).await?;
-            }
-            if let Some(text) = payment_vouchers {
-                let mode = PaymentVouchers::parse(text)
-                    .ok_or_else(|| Error::invalid("--payment-vouchers", format!("“{text}”须为 逐笔 或 日结（each 或 daily）")))?;
-                fees.set_payment_vouchers(book, mode).await?;
-            }
-            if let (Some(scheme), Some(rate)) = (vat, vat_rate) {
-                let s =
-                    VatScheme::parse(scheme).ok_or_else(|| Error::invalid("--vat", format!("“{scheme}”须为 小规模、一般 或 不计税")))?;
-                fees.set_vat(book, s, rate).await?;
-            }
-            let now = fees.book(book).await?;
-            let vat = crate::fees::vat::vat_of(&now)?;
-            let accounts: Vec<String> = [Method::Cash, Method::Bank, Method::Wechat, Method::Alipay]
-                .iter()
-                .map(|m| format!("{} {}", m.label(), crate::fees::money_account_of(&now, *m).unwrap_or_else(|e| e.to_string())))
-                .collect();
-            print_out(&format!(
-                "账套 {}：收款凭证 {}；现金流量项目 {}；增值税 {}{}；收款科目 {}；收款确认线 {}\n",
-                now.row.code,
-                now.row.payment_vouchers.label(),
-                now.row.cash_flow_items.label(),
-                vat.scheme.label(),
-                if vat.scheme == VatScheme::None { String::new() } else { format!(" {}%（收费标准含税）", vat.rate_percent) },
-                accounts.join("、"),
-                now.row.confirm_above_fen.map_or_else(|| "按该户欠费加一年费用".to_string(), |f| format!("{} 元", Fen(f)))
-            ));
+            let asked = Settings { payment_vouchers, vat, vat_rate, account, cash_flow_items, confirm_above };
+            fee_settings(fees, book, &asked).await?
         }
         FeeCommand::Runs { .. } => {
             let mut out = String::from("批次\t月份\t账单数\t金额\t凭证\t计费人\t已冲销账单\t已冲销金额\n");

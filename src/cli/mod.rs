@@ -4,10 +4,13 @@
 
 mod access;
 mod assets;
+mod collective;
 pub mod demo;
 mod disclose;
 mod fees;
 mod ledger;
+mod public_revenue;
+mod spending;
 mod subsidies;
 pub mod words;
 
@@ -168,13 +171,13 @@ pub enum Command {
     Subsidy(subsidies::SubsidyCommand),
     /// 集体经济组织：利润上交、成员名册、收益分配与发放
     #[command(subcommand)]
-    Collective(subsidies::CollectiveCommand),
+    Collective(collective::CollectiveCommand),
     /// 公共收益：分成规则、收取、按决议支出、按月分成
     #[command(subcommand)]
-    PublicRevenue(subsidies::PublicRevenueCommand),
+    PublicRevenue(public_revenue::PublicRevenueCommand),
     /// 支出：按服务类别登记（可列入补贴项目）、列出
     #[command(subcommand)]
-    Expense(subsidies::ExpenseCommand),
+    Expense(spending::ExpenseCommand),
     /// 固定资产：卡片、按月计提折旧、处置
     #[command(subcommand)]
     Asset(assets::AssetCommand),
@@ -423,7 +426,13 @@ fn actor(command: &Command) -> Option<(&'static str, &str, Act)> {
         Command::Waive(args) => ("--approver", &args.approver, Act::Approve),
         Command::Receipt(R::Void { approver, .. }) => ("--approver", approver, Act::Approve),
         // Disbursing, withdrawing, reconciling and signing are checked by the subsidy wing.
-        other => ("--user", subsidies::keeper(other).or_else(|| assets::keeper(other))?, Act::Keep),
+        other => (
+            "--user",
+            [subsidies::keeper, spending::keeper, public_revenue::keeper, collective::keeper, assets::keeper]
+                .iter()
+                .find_map(|keeper| keeper(other))?,
+            Act::Keep,
+        ),
     })
 }
 
@@ -436,16 +445,17 @@ async fn run_on<S: crate::app::AppStore>(store: S, cli: Cli) -> Result<i32> {
     let code = match &cli.command {
         Command::Report(args) => report(&ledger, &cli, args).await.map(|()| 0)?,
         Command::Disclose(_) | Command::MemberNames { .. } => disclose::run(&ledger, &cli).await?.unwrap_or(0),
+        Command::Subsidy(cmd) => subsidies::run(&ledger, &cli, cmd).await?,
+        Command::Expense(cmd) => spending::run(&ledger, &cli, cmd).await?,
+        Command::PublicRevenue(cmd) => public_revenue::run(&ledger, &cli, cmd).await?,
+        Command::Collective(cmd) => collective::run(&ledger, &cli, cmd).await?,
         _ => match fees::run(&ledger, &cli).await? {
             Some(code) => code,
             None => match access::run(&ledger, &cli).await? {
                 Some(code) => code,
-                None => match subsidies::run(&ledger, &cli).await? {
+                None => match assets::run(&ledger, &cli).await? {
                     Some(code) => code,
-                    None => match assets::run(&ledger, &cli).await? {
-                        Some(code) => code,
-                        None => ledger::run(&ledger, &cli).await?,
-                    },
+                    None => ledger::run(&ledger, &cli).await?,
                 },
             },
         },
@@ -679,6 +689,24 @@ pub(crate) fn print_out(text: &str) {
     let mut out = std::io::stdout().lock();
     // A closed pipe (e.g. `| head`) is not an error worth reporting.
     let _ = out.write_all(text.as_bytes());
+}
+
+/// An amount typed on the command line, the option named when it is not one.
+pub(crate) fn amount(field: &str, text: &str) -> Result<crate::domain::money::Fen> {
+    crate::domain::money::Fen::parse(text).map_err(|e| Error::invalid(field, format!("“{text}”：{e}")))
+}
+
+/// A report's bytes into `--out`, or on the terminal (XLSX only into a file).
+pub(crate) fn write_or_print(out: Option<&std::path::Path>, bytes: &[u8], format: Format) -> Result<()> {
+    match out {
+        Some(path) => {
+            write_file("--out", path, bytes)?;
+            print_out(&format!("已写入 {}\n", path.display()));
+        }
+        None if format == Format::Xlsx => return Err(Error::invalid("--out", "XLSX 须写入文件，请用 --out 指定")),
+        None => print_out(&String::from_utf8_lossy(bytes)),
+    }
+    Ok(())
 }
 
 pub(crate) fn json<T: serde::Serialize>(value: &T) -> String {

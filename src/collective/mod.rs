@@ -448,6 +448,21 @@ pub fn parse_roster(bytes: &[u8]) -> Result<Vec<MemberRow>> {
     Ok(out)
 }
 
+/// `verify`'s check of this wing: each transfer and distribution against its voucher
+/// (`ledger::verify::check_ties`), and each distribution's list against its members' total.
+pub async fn verify<S: Store<Tx: CollectiveTx>>(
+    store: &S,
+    community: crate::domain::ids::CommunityId,
+    fail: &mut impl FnMut(u8, String),
+) -> Result<()> {
+    let (ties, unequal) = store.read().await?.collective_ties(community).await?;
+    crate::ledger::verify::check_ties(&ties, fail);
+    for (id, members_fen, listed_fen) in unequal {
+        fail(4, format!("收益分配 #{id} 向成员分配 {}，分配清单合计 {}：清单被改动", Fen(members_fen), Fen(listed_fen)));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod appropriation_tests {
     use super::{appropriate, Appropriation};

@@ -238,6 +238,9 @@ impl Planned<'_, '_> {
 /// is left is a prepayment; if later months are already billed (the payment was entered
 /// late), the prepayment settles them as their billing run would have, by a voucher dated on
 /// each one's billing day, so every report as at any date agrees.
+///
+/// Read and plan (`planned_payments`), draft the vouchers (`drafts_of`), then write the rows
+/// built from both (`new_payments`, `settlements_of`, pure).
 async fn record_payments_in<T: FeesTx + LedgerTx + crate::store::Tx>(
     tx: &mut T,
     book: &Book,
@@ -254,6 +257,32 @@ async fn record_payments_in<T: FeesTx + LedgerTx + crate::store::Tx>(
     if !tx.writers_take_turns() {
         tx.claim_chain(book.key(), 0, 0).await?;
     }
+    let planned = planned_payments(tx, book, reqs).await?;
+    let claim = tx.claim_chain(book.key(), 0, planned.len() as i64).await?;
+    let first_number = claim.receipts_issued - planned.len() as i64 + 1;
+    let numbers: Vec<i64> = (0..planned.len() as i64).map(|i| first_number + i).collect();
+    let drafts = drafts_of(tx, book, &accounts, &planned, &numbers).await?;
+    let new = new_payments(book, &planned, &numbers, &drafts.own, Utc::now());
+    let inserted: HashMap<String, i64> = tx.insert_payments(&new).await?.into_iter().collect();
+    if inserted.len() < new.len() {
+        return Ok(None);
+    }
+    write_settlements(tx, book, &settlements_of(&planned, &new, &inserted, &drafts)).await?;
+    let receipts = planned
+        .into_iter()
+        .zip(&numbers)
+        .map(|(p, number)| new_receipt(book, p.req, p.household, *number, &p.settle, PENDING_DAY_CLOSE.to_string(), String::new()))
+        .collect();
+    Ok(Some(receipts))
+}
+
+/// Each payment planned on its household's open bills and prepayments, read once for all of
+/// them; a payment sees the bills the payments before it left open.
+async fn planned_payments<'r, 'a, T: FeesTx + LedgerTx>(
+    tx: &mut T,
+    book: &Book,
+    reqs: &'r [(&'r PaymentRequest<'a>, &'r str)],
+) -> Result<Vec<Planned<'r, 'a>>> {
     let ids: Vec<HouseholdId> = reqs.iter().map(|(r, _)| r.household_id).collect();
     let households: HashMap<HouseholdId, HouseholdRow> =
         tx.households_among(book.row.community_id, &ids).await?.into_iter().map(|h| (h.id, h)).collect();
@@ -281,23 +310,38 @@ async fn record_payments_in<T: FeesTx + LedgerTx + crate::store::Tx>(
         take_settled(bills, p.settle.iter().chain(p.forward.values().flatten()).map(|(b, f)| (b.id, *f)));
         planned.push(p);
     }
+    Ok(planned)
+}
 
-    // 出纳不得兼任稽核 (会计法 第三十七条): a payment's vouchers are drafts that wait for the
-    // day's close (日结), where a reviewer who took none of them reviews and posts them. In a
-    // book that gathers the day (日结) its lines join the day's draft for its method; otherwise
-    // it has a draft of its own. A later month's bills it settles get a draft each, dated there.
+/// The draft vouchers of planned payments, each list in the payments' order: the payment's own
+/// (or the day's draft it joins), one per later month its prepayment settles, and the one that
+/// applies its household's earlier prepayment.
+struct Drafts {
+    own: Vec<i64>,
+    forward: Vec<BTreeMap<Period, i64>>,
+    applied: Vec<Option<i64>>,
+}
+
+/// 出纳不得兼任稽核 (会计法 第三十七条): a payment's vouchers are drafts that wait for the
+/// day's close (日结), where a reviewer who took none of them reviews and posts them. In a book
+/// that gathers the day (日结) its lines join the day's draft for its method; otherwise it has a
+/// draft of its own. A later month's bills it settles get a draft each, dated there.
+async fn drafts_of<T: FeesTx + LedgerTx>(
+    tx: &mut T,
+    book: &Book,
+    accounts: &FeeAccounts,
+    planned: &[Planned<'_, '_>],
+    numbers: &[i64],
+) -> Result<Drafts> {
     let daily = book.row.payment_vouchers == PaymentVouchers::Daily;
-    let claim = tx.claim_chain(book.key(), 0, planned.len() as i64).await?;
-    let first_number = claim.receipts_issued - planned.len() as i64 + 1;
-    let numbers: Vec<i64> = (0..planned.len() as i64).map(|i| first_number + i).collect();
     let mut inputs = Vec::with_capacity(planned.len());
-    for (p, number) in planned.iter().zip(&numbers) {
-        let money = money_account(book, &accounts, p.req.method)?;
-        let lines = payment_lines(&accounts, p.req, &p.household, *number, &p.settle, (&money, daily));
+    for (p, number) in planned.iter().zip(numbers) {
+        let money = money_account(book, accounts, p.req.method)?;
+        let lines = payment_lines(accounts, p.req, &p.household, *number, &p.settle, (&money, daily));
         inputs.push(VoucherInput { date: p.req.paid_on, attachments: 1, lines });
     }
-    let own_drafts = if daily {
-        day_drafts(tx, book, &planned, &inputs).await?
+    let own = if daily {
+        day_drafts(tx, book, planned, &inputs).await?
     } else {
         let mut ids = Vec::with_capacity(inputs.len());
         for input in &inputs {
@@ -305,27 +349,37 @@ async fn record_payments_in<T: FeesTx + LedgerTx + crate::store::Tx>(
         }
         ids
     };
-    let mut forward_drafts: Vec<BTreeMap<Period, i64>> = Vec::with_capacity(planned.len());
-    for (p, number) in planned.iter().zip(&numbers) {
+    let mut forward = Vec::with_capacity(planned.len());
+    for (p, number) in planned.iter().zip(numbers) {
         let mut by_month = BTreeMap::new();
-        for (month, input) in forward_inputs(&accounts, &p.household, *number, &p.forward) {
+        for (month, input) in forward_inputs(accounts, &p.household, *number, &p.forward) {
             by_month.insert(month, start_system_draft(tx, book, &input, VoucherKind::Normal, None).await?);
         }
-        forward_drafts.push(by_month);
+        forward.push(by_month);
     }
-    let mut applied_drafts: Vec<Option<i64>> = Vec::with_capacity(planned.len());
-    for p in &planned {
-        applied_drafts.push(match applied_input(&accounts, p) {
+    let mut applied = Vec::with_capacity(planned.len());
+    for p in planned {
+        applied.push(match applied_input(accounts, p) {
             Some(input) => Some(start_system_draft(tx, book, &input, VoucherKind::Normal, None).await?),
             None => None,
         });
     }
-    let now = Utc::now();
-    let new: Vec<NewPayment<'_>> = planned
+    Ok(Drafts { own, forward, applied })
+}
+
+/// The payments' rows (pure), each with its receipt number and its own voucher.
+fn new_payments<'p>(
+    book: &Book,
+    planned: &'p [Planned<'p, 'p>],
+    numbers: &[i64],
+    own_drafts: &[i64],
+    now: chrono::DateTime<Utc>,
+) -> Vec<NewPayment<'p>> {
+    planned
         .iter()
-        .zip(&numbers)
-        .enumerate()
-        .map(|(i, (p, number))| NewPayment {
+        .zip(numbers)
+        .zip(own_drafts)
+        .map(|((p, number), voucher_id)| NewPayment {
             book: book.key(),
             household_id: p.household.id,
             idempotency_key: p.key,
@@ -333,63 +387,56 @@ async fn record_payments_in<T: FeesTx + LedgerTx + crate::store::Tx>(
             amount_fen: p.req.amount.0,
             paid_on: p.req.paid_on,
             receipt_number: *number,
-            voucher_id: own_drafts[i],
+            voucher_id: *voucher_id,
             cashier: p.req.cashier,
             settled_fen: p.settled_fen(),
             note: p.req.note,
             created_at: now,
         })
-        .collect();
-    let inserted: HashMap<String, i64> = tx.insert_payments(&new).await?.into_iter().collect();
-    if inserted.len() < new.len() {
-        return Ok(None);
-    }
+        .collect()
+}
 
-    // Allocations at payment are dated in its month and written with its voucher; those of
-    // later bills on their own month, with that month's voucher (after the payment's own).
+/// The allocations the payments make (pure). Those at payment are dated in its month and
+/// written with its voucher; those of later bills on their own month, with that month's
+/// voucher; a prepayment applied, with the voucher that applies it.
+fn settlements_of(
+    planned: &[Planned<'_, '_>],
+    new: &[NewPayment<'_>],
+    inserted: &HashMap<String, i64>,
+    drafts: &Drafts,
+) -> Vec<Settlement> {
+    let settlement = |bill: &OpenBillRow, payment_id: i64, fen: Fen, period: Period, building: &str, voucher_id: i64| Settlement {
+        allocation: AllocationRow {
+            bill_id: bill.id,
+            payment_id: Some(payment_id),
+            waiver_id: None,
+            void_id: None,
+            amount_fen: fen.0,
+            period,
+            reversal_id: None,
+        },
+        building: building.to_string(),
+        bill_period: bill.period,
+        voucher_id,
+    };
     let mut settlements = Vec::new();
-    for (p, applied_voucher) in planned.iter().zip(&applied_drafts) {
+    for (p, applied_voucher) in planned.iter().zip(&drafts.applied) {
         let paid_in = Period::of_date(p.req.paid_on);
-        settlements.extend(p.applied.iter().map(|a| Settlement {
-            allocation: AllocationRow {
-                bill_id: a.bill.id,
-                payment_id: Some(a.payment_id),
-                waiver_id: None,
-                void_id: None,
-                amount_fen: a.fen.0,
-                period: paid_in,
-                reversal_id: None,
-            },
-            building: p.household.building.clone(),
-            bill_period: a.bill.period,
-            voucher_id: applied_voucher.expect("a payment that applies a prepayment has its voucher"),
-        }));
+        for a in &p.applied {
+            let voucher = applied_voucher.expect("a payment that applies a prepayment has its voucher");
+            settlements.push(settlement(&a.bill, a.payment_id, a.fen, paid_in, &p.household.building, voucher));
+        }
     }
-    for ((p, row), forward_voucher) in planned.iter().zip(&new).zip(&forward_drafts) {
-        let at_payment = p.settle.iter().map(|(bill, fen)| (bill, *fen, Period::of_date(p.req.paid_on), row.voucher_id));
-        let later = p.forward.values().flatten().map(|(bill, fen)| (bill, *fen, bill.period, forward_voucher[&bill.period]));
-        settlements.extend(at_payment.chain(later).map(|(bill, fen, period, voucher_id)| Settlement {
-            allocation: AllocationRow {
-                bill_id: bill.id,
-                payment_id: Some(inserted[p.key]),
-                waiver_id: None,
-                void_id: None,
-                amount_fen: fen.0,
-                period,
-                reversal_id: None,
-            },
-            building: p.household.building.clone(),
-            bill_period: bill.period,
-            voucher_id,
-        }));
+    for ((p, row), forward_voucher) in planned.iter().zip(new).zip(&drafts.forward) {
+        let payment_id = inserted[p.key];
+        for (bill, fen) in &p.settle {
+            settlements.push(settlement(bill, payment_id, *fen, Period::of_date(p.req.paid_on), &p.household.building, row.voucher_id));
+        }
+        for (bill, fen) in p.forward.values().flatten() {
+            settlements.push(settlement(bill, payment_id, *fen, bill.period, &p.household.building, forward_voucher[&bill.period]));
+        }
     }
-    write_settlements(tx, book, &settlements).await?;
-    let receipts = planned
-        .into_iter()
-        .zip(&numbers)
-        .map(|(p, number)| new_receipt(book, p.req, p.household, *number, &p.settle, PENDING_DAY_CLOSE.to_string(), String::new()))
-        .collect();
-    Ok(Some(receipts))
+    settlements
 }
 
 /// Plans one payment (pure) on its household's open bills as the batch has left them.

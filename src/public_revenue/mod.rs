@@ -338,6 +338,17 @@ impl RevenueReport {
     }
 }
 
+/// `verify`'s check of this wing: each revenue, split and use against its voucher (`ledger::verify::check_ties`).
+pub async fn verify<S: crate::store::Store<Tx: store::PublicRevenueTx>>(
+    store: &S,
+    community: crate::domain::ids::CommunityId,
+    fail: &mut impl FnMut(u8, String),
+) -> Result<()> {
+    let ties = store.read().await?.entry_ties(community).await?;
+    crate::ledger::verify::check_ties(&ties, fail);
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::company_share_fen;

@@ -20,8 +20,8 @@ use crate::ledger::store::LedgerStore;
 use crate::ledger::Book;
 use crate::render::table::{money_cell, Align, Table};
 use crate::report::Balances;
+use crate::spending::store::TagTx;
 use crate::store::{Store, Tx};
-use crate::subsidies::store::SubsidiesTx;
 
 #[derive(Clone, Debug, Serialize)]
 pub struct ExecutionLine {
@@ -142,7 +142,7 @@ impl Execution {
     }
 }
 
-impl<S: LedgerStore + Store<Tx: SubsidiesTx>> Spending<S> {
+impl<S: LedgerStore + Store<Tx: SpendingTx + TagTx>> Spending<S> {
     /// 设定预算: the year's budget of one category (replacing an earlier figure).
     pub async fn set_budget(&self, book: &Book, year: i32, category: Category, amount: Fen, user: &str) -> Result<()> {
         if !(2000..=2200).contains(&year) {

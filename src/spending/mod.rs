@@ -23,8 +23,7 @@ use crate::ledger::store::LedgerStore;
 use crate::ledger::voucher::{Dimensions, LineInput};
 use crate::ledger::{two_lines, ApprovedVoucher, Book, Ledger};
 use crate::store::{Store, Tx};
-use crate::subsidies::store::SubsidiesTx;
-use store::{ExpenseRow, NewExpense, SpendingTx};
+use store::{ExpenseRow, NewExpense, SpendingTx, TagTx};
 
 /// An expense as the accountant enters it.
 #[derive(Clone, Debug)]
@@ -86,7 +85,7 @@ fn credit_accounts(book: &Book) -> (&'static str, &'static str) {
     }
 }
 
-impl<S: LedgerStore + Store<Tx: SubsidiesTx>> Spending<S> {
+impl<S: LedgerStore + Store<Tx: SpendingTx + TagTx>> Spending<S> {
     pub fn new(ledger: &Ledger<S>) -> Spending<S> {
         Spending { ledger: ledger.clone() }
     }
@@ -171,16 +170,10 @@ impl<S: LedgerStore + Store<Tx: SubsidiesTx>> Spending<S> {
 
 /// A tag to a program: of this book, and dated inside the program; an ineligible category is
 /// let through with a warning (see the module's note).
-async fn check_tag<T: SubsidiesTx>(
-    tx: &mut T,
-    book: &Book,
-    key: &str,
-    date: NaiveDate,
-    category: Category,
-) -> Result<(i64, Option<String>)> {
-    let program = crate::subsidies::program_by_key(tx, book.row.community_id, key).await?;
+async fn check_tag<T: TagTx>(tx: &mut T, book: &Book, key: &str, date: NaiveDate, category: Category) -> Result<(i64, Option<String>)> {
+    let program = tx.tagged_program(book.row.community_id, key).await?;
     if program.book_id != book.id().0 {
-        return Err(Error::invalid("补贴项目", format!("项目 {} 不属于账套 {}", program.title(), book.row.code)));
+        return Err(Error::invalid("补贴项目", format!("项目 {} 不属于账套 {}", program.title, book.row.code)));
     }
     if date >= program.ends_on {
         let last = program.ends_on.pred_opt().unwrap_or(program.ends_on);
@@ -195,7 +188,7 @@ async fn check_tag<T: SubsidiesTx>(
             format!("项目 {} 自 {} 开始，{date} 的支出不能列入", program.document_no, program.starts_on),
         ));
     }
-    let eligible = program.eligible_categories()?;
+    let eligible = &program.eligible;
     let warning = (!eligible.contains(&category)).then(|| {
         format!(
             "类别“{category}”不在项目 {} 的可列支范围（{}）内：已登记，对账时将列为“支出类别不符”",
@@ -204,4 +197,15 @@ async fn check_tag<T: SubsidiesTx>(
         )
     });
     Ok((program.id, warning))
+}
+
+/// `verify`'s check of this wing: each expense and each payment of a payable against its voucher (`ledger::verify::check_ties`).
+pub async fn verify<S: crate::store::Store<Tx: SpendingTx>>(
+    store: &S,
+    community: crate::domain::ids::CommunityId,
+    fail: &mut impl FnMut(u8, String),
+) -> Result<()> {
+    let ties = store.read().await?.expense_ties(community).await?;
+    crate::ledger::verify::check_ties(&ties, fail);
+    Ok(())
 }

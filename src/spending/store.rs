@@ -85,6 +85,27 @@ pub trait SpendingTx: LedgerTx + crate::fees::seal::store::SealTx + Send {
     ) -> impl Future<Output = Result<Vec<ExpenseRow>>> + Send;
 }
 
+/// What spending needs to know of the subsidy program an expense is tagged to. The subsidy wing
+/// keeps the programs and answers this (`subsidies::store`), so spending reads no table of
+/// that wing and imports none of its code; the subsidy wing reads spending's expenses.
+#[derive(Clone, Debug)]
+pub struct TaggedProgram {
+    pub id: i64,
+    pub book_id: i64,
+    pub document_no: String,
+    /// "区财〔2025〕12号 物业管理补贴"
+    pub title: String,
+    pub starts_on: NaiveDate,
+    /// The first day after the program.
+    pub ends_on: NaiveDate,
+    pub eligible: Vec<Category>,
+}
+
+pub trait TagTx: Send {
+    /// The community's program with 文号 or number `key`, refused naming 补贴项目 when none.
+    fn tagged_program(&mut self, community_id: CommunityId, key: &str) -> impl Future<Output = Result<TaggedProgram>> + Send;
+}
+
 macro_rules! impl_spending_tx {
     ($tx_type:ty) => {
         impl SpendingTx for $tx_type {

@@ -263,3 +263,12 @@ pub(crate) fn find_program<'p>(programs: &'p [ProgramRow], key: &str) -> Result<
         .find(|p| p.document_no == key || Some(p.id) == by_number)
         .ok_or_else(|| Error::invalid("补贴项目", format!("本社区没有文号或编号为“{key}”的补贴项目")))
 }
+
+/// `verify`'s check of this wing: each disbursement, receipt, release, withdrawal and
+/// settlement against its voucher (`ledger::verify::check_ties`), and every sign-off against
+/// the reconciliation it froze (`verify_signoffs`).
+pub async fn verify<S: SubsidiesStore>(store: &S, community: &CommunityRow, fail: &mut impl FnMut(u8, String)) -> Result<()> {
+    let ties = store.read().await?.ties(community.id).await?;
+    crate::ledger::verify::check_ties(&ties, fail);
+    verify_signoffs(store, community, fail).await
+}

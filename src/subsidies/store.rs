@@ -15,7 +15,7 @@ use crate::domain::period::Period;
 use crate::error::{Error, Result};
 use crate::ledger::store::LedgerStore;
 use crate::ledger::verify::{tie_sql, Tie};
-use crate::spending::store::SpendingTx;
+use crate::spending::store::{SpendingTx, TagTx, TaggedProgram};
 use crate::store::{text_enum, PgTx, SqliteTx, Store, ROWS_PER_INSERT};
 
 text_enum!(Treatment, Side, SignSide, Kind);
@@ -57,6 +57,22 @@ impl ProgramRow {
     /// "区财〔2025〕12号 物业管理补贴"
     pub fn title(&self) -> String {
         format!("{} {}", self.document_no, self.purpose)
+    }
+}
+
+/// The subsidy wing answers spending's question about a tag (`spending::store::TagTx`).
+impl<T: SubsidiesTx> TagTx for T {
+    async fn tagged_program(&mut self, community_id: CommunityId, key: &str) -> Result<TaggedProgram> {
+        let program = super::program_by_key(self, community_id, key).await?;
+        Ok(TaggedProgram {
+            id: program.id,
+            book_id: program.book_id,
+            title: program.title(),
+            eligible: program.eligible_categories()?,
+            document_no: program.document_no,
+            starts_on: program.starts_on,
+            ends_on: program.ends_on,
+        })
     }
 }
 

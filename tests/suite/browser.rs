@@ -6,7 +6,6 @@
 
 use crate::common;
 
-use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -29,20 +28,6 @@ impl Drop for Killed {
 
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-/// The server, and the address it prints.
-fn serve(url: &str) -> (Killed, String) {
-    let mut child = mingzhang()
-        .args(["--db", url, "serve", "--listen", "127.0.0.1:0"])
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("start mingzhang serve");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let address = line.split("http://").nth(1).unwrap().trim().trim_end_matches('/').to_string();
-    (Killed(child), format!("http://{address}"))
 }
 
 /// One browser session of ChromeDriver.
@@ -238,7 +223,8 @@ async fn cashier_accountant_reviewer_and_resident_in_a_browser() {
     }
     let db = fresh_db().await;
     let (c, code) = seed(&db.url).await;
-    let (_server, base) = serve(&db.url);
+    let server = spawn_app(&db.url);
+    let base = server.url("");
 
     // The cashier, at an office PC's screen.
     let b = Browser::start(1280, 900).await;
@@ -400,7 +386,8 @@ async fn the_company_and_the_finance_office_sign_a_reconciliation_in_a_browser()
     }
     let db = fresh_db().await;
     let c = seed_subsidy(&db.url).await;
-    let (_server, base) = serve(&db.url);
+    let server = spawn_app(&db.url);
+    let base = server.url("");
     // The office's PC: a 1366 × 768 screen.
     let b = Browser::start(1366, 768).await;
 
@@ -481,7 +468,8 @@ async fn a_disclosure_drafted_published_read_and_checked_on_a_phone() {
     }
     let db = fresh_db().await;
     let (c, receipt, code) = seed_disclosure(&db.url).await;
-    let (_server, base) = serve(&db.url);
+    let server = spawn_app(&db.url);
+    let base = server.url("");
 
     let b = Browser::start(1280, 900).await;
     b.login(&base, "accountant").await;
@@ -615,7 +603,8 @@ async fn a_cashiers_day_and_the_reviewers_day_close_in_a_browser() {
     }
     let db = fresh_db().await;
     let c = seed_today(&db.url).await;
-    let (_server, base) = serve(&db.url);
+    let server = spawn_app(&db.url);
+    let base = server.url("");
     let b = Browser::start(1366, 768).await;
     b.login(&base, "cashier").await;
     b.open(&format!("{base}/app/c/{c}/cashier")).await;

@@ -375,8 +375,8 @@ async fn verification_page<S: mingzhang::app::AppStore>(ledger: Ledger<S>, url: 
     let (receipt, other) = (march.leaves[0].receipt_number, march.leaves[1].receipt_number);
     let code = receipt_code(store, &books.company, receipt).await.unwrap();
     let c = community.id.0;
-    let server = crate::web::Server::start(url);
-    let http = crate::web::client();
+    let server = spawn_app(url);
+    let http = client();
     let get = |path: String| {
         let http = http.clone();
         let u = server.url(&path);
@@ -448,8 +448,8 @@ async fn members_page<S: mingzhang::app::AppStore>(ledger: Ledger<S>, url: &str)
     let code = access.issue_household_code(c, me.id).await.unwrap();
     let others: Vec<String> =
         fees.households(c).await.unwrap().into_iter().filter(|h| h.owner_name != me.owner_name).map(|h| h.owner_name).collect();
-    let server = crate::web::Server::start(url);
-    let http = crate::web::client();
+    let server = spawn_app(url);
+    let http = client();
     let sign_in = |household: &'static str, code: String| {
         let http = http.clone();
         let (form_url, post_url) = (server.url(&format!("/c/{}/members", c.0)), server.url(&format!("/c/{}/members", c.0)));

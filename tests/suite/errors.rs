@@ -74,7 +74,7 @@ async fn api_community(url: &str) -> (i64, String, String) {
         mingzhang::store::Store::close(&s).await;
         book.row.community_id.0
     });
-    (id, crate::web::token(url, "cashier_e").await, crate::web::token(url, "accountant_e").await)
+    (id, token(url, "cashier_e").await, token(url, "accountant_e").await)
 }
 
 /// A JSON error of the API: its status, code and message.
@@ -93,7 +93,7 @@ async fn every_amount_and_area_refuses_thousands_separators_alike() {
     let db = fresh_db().await;
     let url = db.url.as_str();
     let (community, cashier, accountant) = api_community(url).await;
-    let before = crate::web::books_snapshot(url).await;
+    let before = books_snapshot(url).await;
     let pay = [
         "pay",
         "--book",
@@ -125,8 +125,8 @@ async fn every_amount_and_area_refuses_thousands_separators_alike() {
     let err = refused(url, &["household", "import", "--file", households.to_str().unwrap()]);
     assert!(err.contains("第 2 行“建筑面积”列") && err.contains("“1,000”不能含千位分隔符，请写作 1000"), "{err}");
 
-    let server = crate::web::Server::start(url);
-    let api = crate::web::client();
+    let server = spawn_app(url);
+    let api = client();
     let r = api
         .post(server.url(&format!("/api/v1/communities/{community}/payments")))
         .bearer_auth(&cashier)
@@ -151,7 +151,7 @@ async fn every_amount_and_area_refuses_thousands_separators_alike() {
     let (status, _, message) = api_error(r).await;
     assert_eq!(status, 422, "{message}");
     assert!(message.contains("借方") && message.contains("“1,000.00”不能含千位分隔符，请写作 1000.00"), "{message}");
-    assert!(crate::web::books_snapshot(url).await == before, "a refused amount or area writes nothing");
+    assert!(books_snapshot(url).await == before, "a refused amount or area writes nothing");
 }
 
 /// Runs the binary in `dir` (so relative `--db` paths land there).
@@ -336,8 +336,8 @@ async fn every_error_is_chinese_and_names_the_file_field_or_server() {
         }
     }
 
-    let server = crate::web::Server::start(url);
-    let api = crate::web::client();
+    let server = spawn_app(url);
+    let api = client();
     let payments = server.url(&format!("/api/v1/communities/{community}/payments"));
     let pay = |body: Value, key: &'static str| api.post(&payments).bearer_auth(&cashier).header("idempotency-key", key).json(&body).send();
     let cases = [

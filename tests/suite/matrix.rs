@@ -7,7 +7,6 @@ use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
 use crate::common::*;
-use crate::web::{client, login, seed, session_csrf, token, Server};
 
 /// Every signed-in role of the seed, by username (all of community 甲, or of its street); the
 /// admin last, as its forms change the others (停用).
@@ -91,7 +90,7 @@ fn answers(meant: bool, status: StatusCode) -> bool {
 async fn every_page_answers_each_role_as_the_matrix_says() {
     let db = fresh_db().await;
     let (a, b, _) = seed(&db.url).await;
-    let server = Server::start(&db.url);
+    let server = spawn_app(&db.url);
     let mut wrong = Vec::new();
     for (username, role) in USERS {
         let c = login(&server, username).await;
@@ -132,7 +131,7 @@ async fn every_page_answers_each_role_as_the_matrix_says() {
 async fn every_api_route_answers_each_role_as_its_document_says() {
     let db = fresh_db().await;
     let (a, _, _) = seed(&db.url).await;
-    let server = Server::start(&db.url);
+    let server = spawn_app(&db.url);
     let document: Value = client().get(server.url("/api/openapi.json")).send().await.unwrap().json().await.unwrap();
     let mut routes = Vec::new();
     for (path, operations) in document["paths"].as_object().unwrap() {

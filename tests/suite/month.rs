@@ -6,13 +6,12 @@
 use reqwest::StatusCode;
 
 use crate::common::*;
-use crate::web::{login, seed, Server};
 
 #[tokio::test]
 async fn the_pages_open_on_the_books_working_month_and_reports_keep_it() {
     let db = fresh_db().await;
     let (a, _, _) = seed(&db.url).await;
-    let server = Server::start(&db.url);
+    let server = spawn_app(&db.url);
     let accountant = login(&server, "accountant_a").await;
     let get = |path: String| {
         let c = accountant.clone();
@@ -29,7 +28,7 @@ async fn the_pages_open_on_the_books_working_month_and_reports_keep_it() {
     let (_, billing) = get(format!("/app/c/{a}/billing")).await;
     assert!(billing.contains("value=\"2025-02\""), "the next month to bill: {billing}");
     // The preview shows each building's bills per fee item beside last month's.
-    let csrf = crate::web::csrf_of(&billing);
+    let csrf = csrf_of(&billing);
     let preview = accountant
         .post(server.url(&format!("/app/c/{a}/billing")))
         .form(&[("csrf", csrf.as_str()), ("period", "2025-02"), ("action", "preview")])
@@ -74,9 +73,9 @@ async fn the_pages_open_on_the_books_working_month_and_reports_keep_it() {
 async fn vouchers_take_any_number_of_lines_and_the_maker_edits_copies_and_deletes_drafts_the_reviewer_takes_the_month_at_once() {
     let db = fresh_db().await;
     let (a, _, _) = seed(&db.url).await;
-    let server = Server::start(&db.url);
+    let server = spawn_app(&db.url);
     let accountant = login(&server, "accountant_a").await;
-    let csrf = crate::web::session_csrf(&server, &accountant).await;
+    let csrf = session_csrf(&server, &accountant).await;
     let vouchers = server.url(&format!("/app/c/{a}/vouchers"));
     // Eight lines: 添加 4 行 gives the form ten, keeping what was typed.
     let mut form: Vec<(String, String)> =
@@ -141,7 +140,7 @@ async fn vouchers_take_any_number_of_lines_and_the_maker_edits_copies_and_delete
 
     // The reviewer: 只看待审核 lists the draft; the month reviewed and posted at once.
     let reviewer = login(&server, "reviewer_a").await;
-    let rcsrf = crate::web::session_csrf(&server, &reviewer).await;
+    let rcsrf = session_csrf(&server, &reviewer).await;
     let list =
         reviewer.get(server.url(&format!("/app/c/{a}/vouchers?period=2025-01&status=draft"))).send().await.unwrap().text().await.unwrap();
     assert!(list.contains(&format!("草稿 #{voucher}")), "{list}");

@@ -6,7 +6,6 @@
 use reqwest::StatusCode;
 
 use crate::common::*;
-use crate::web::{books_snapshot, csrf_of, login, seed, Server};
 
 /// The till's form of household `h` of community `c`: its page, CSRF token and key.
 async fn till(server: &Server, cashier: &reqwest::Client, c: i64, h: i64) -> (String, String, String) {
@@ -20,7 +19,7 @@ async fn till(server: &Server, cashier: &reqwest::Client, c: i64, h: i64) -> (St
 async fn the_search_box_finds_a_room_however_it_is_typed_and_opens_an_exact_one() {
     let db = fresh_db().await;
     let (a, _, _) = seed(&db.url).await;
-    let server = Server::start(&db.url);
+    let server = spawn_app(&db.url);
     let cashier = login(&server, "cashier_a").await;
     let search = |q: &str| cashier.get(server.url(&format!("/app/c/{a}/cashier?q={}", urlencode(q)))).send();
     // A whole house number, however typed, opens the household.
@@ -49,7 +48,7 @@ async fn the_search_box_finds_a_room_however_it_is_typed_and_opens_an_exact_one(
 async fn the_till_asks_again_for_a_large_amount_keeps_what_was_typed_and_marks_a_late_entry() {
     let db = fresh_db().await;
     let (a, _, _) = seed(&db.url).await;
-    let server = Server::start(&db.url);
+    let server = spawn_app(&db.url);
     let cashier = login(&server, "cashier_a").await;
     let (csrf, key, page) = till(&server, &cashier, a, 1).await;
     // The pay form is on top, before the list of bills.
@@ -161,7 +160,7 @@ fn urlencode(text: &str) -> String {
 async fn dunning_notices_for_the_ticked_households_and_a_waiver_with_an_approver_on_the_pages() {
     let db = fresh_db().await;
     let (a, _, _) = seed(&db.url).await;
-    let server = Server::start(&db.url);
+    let server = spawn_app(&db.url);
     let cashier = login(&server, "cashier_a").await;
     // January is overdue by mid-February: both households of 甲 are listed.
     let page = cashier.get(server.url(&format!("/app/c/{a}/dunning?date=2025-02-15"))).send().await.unwrap().text().await.unwrap();
@@ -206,9 +205,9 @@ async fn dunning_notices_for_the_ticked_households_and_a_waiver_with_an_approver
     };
     let before = books_snapshot(&db.url).await;
     assert_eq!(waive("reviewer_a", "wrong").await.unwrap().status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(waive("cashier_a", crate::web::PASSWORD).await.unwrap().status(), StatusCode::UNPROCESSABLE_ENTITY, "not one's own");
+    assert_eq!(waive("cashier_a", PASSWORD).await.unwrap().status(), StatusCode::UNPROCESSABLE_ENTITY, "not one's own");
     assert_eq!(books_snapshot(&db.url).await, before, "a refused waiver writes nothing");
-    assert_eq!(waive("reviewer_a", crate::web::PASSWORD).await.unwrap().status(), StatusCode::SEE_OTHER);
+    assert_eq!(waive("reviewer_a", PASSWORD).await.unwrap().status(), StatusCode::SEE_OTHER);
     let (_, _, page) = till(&server, &cashier, a, 1).await;
     assert!(page.contains("id=\"open\">150.00<"), "{page}");
 }

@@ -57,21 +57,6 @@ fn owed_input() -> mingzhang::spending::ExpenseInput<'static> {
     }
 }
 
-/// A copy of `source` (closed): the file, or a PostgreSQL database made from it as a template.
-async fn copy_of(source: &TestDb) -> TestDb {
-    let copy = empty_db().await;
-    if is_pg(&source.url) {
-        let admin = pg_admin_url().unwrap();
-        let name = |url: &str| url.rsplit('/').next().unwrap().to_string();
-        let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap();
-        sqlx::query(&format!("DROP DATABASE {}", name(&copy.url))).execute(&mut conn).await.unwrap();
-        sqlx::query(&format!("CREATE DATABASE {} TEMPLATE {}", name(&copy.url), name(&source.url))).execute(&mut conn).await.unwrap();
-    } else {
-        std::fs::copy(&source.url, &copy.url).unwrap();
-    }
-    copy
-}
-
 /// One change to a wing's rows and what the finding that names it must say.
 const TAMPERS: &[(&str, &str, &[&str])] = &[
     ("补贴到账金额被改", "UPDATE subsidy_receipts SET amount_fen = amount_fen + 100 WHERE id = (SELECT MIN(id) FROM subsidy_receipts)", &["补贴到账", "不符"]),

@@ -111,111 +111,10 @@ async fn act<S: AppStore>(
     };
     let scope = app.scope(&caller, id, needed).await.page()?;
     let user = caller.user().page()?.username.clone();
-    let subsidies = Subsidies::new(&app.ledger);
-    let done: Result<(String, String)> = async {
-        let f = |name: &str| fields.get(name).to_string();
-        let back = format!("/app/c/{id}/subsidies");
-        match action.as_str() {
-            "program" => {
-                let given = ProgramIn {
-                    book: Some(f("book")),
-                    document_no: f("document_no"),
-                    purpose: f("purpose"),
-                    approved: f("approved"),
-                    starts_on: f("starts_on"),
-                    ends_on: f("ends_on"),
-                    treatment: f("treatment"),
-                    eligible: fields.all("eligible").map(str::to_string).collect(),
-                };
-                let book = book_of(&app, &scope, given.book.as_deref()).await?;
-                let p = subsidies.add_program(&book, &given.input()?, &user).await?;
-                Ok((back, format!("补贴项目 {}", p.title())))
-            }
-            "disburse" => {
-                let given = DisbursementIn {
-                    program: f("program"),
-                    date: f("date"),
-                    amount: f("amount"),
-                    payee: f("payee"),
-                    reference: f("reference"),
-                };
-                subsidies.disburse(&scope.community, &[given.input(0)?], &user).await?;
-                Ok((back, format!("拨付 {} {}", given.program, given.amount)))
-            }
-            "receive" => {
-                let given = ReceiptIn {
-                    program: f("program"),
-                    date: f("date"),
-                    amount: f("amount"),
-                    reference: f("reference"),
-                    bank_account: None,
-                };
-                let book = subsidy_book(&app, &scope, &given.program).await?;
-                let (r, voucher) = subsidies.receive(&book, &given.program, &given.input()?, &user).await?;
-                Ok((back, format!("到账 #{} {} 凭证 {voucher}", r.id, Fen(r.amount_fen))))
-            }
-            "expense" => {
-                let given = ExpenseIn {
-                    book: None,
-                    date: f("date"),
-                    category: f("category"),
-                    supplier: f("supplier"),
-                    summary: f("summary"),
-                    amount: f("amount"),
-                    payable: fields.get("payable") == "on",
-                    program: Some(f("program")),
-                };
-                let r = Spending::new(&app.ledger).record(&scope.book, &given.input()?, &user).await?;
-                Ok((back, format!("支出 #{} {} 凭证 {}", r.expense.id, Fen(r.expense.amount_fen), r.voucher)))
-            }
-            "reconcile" => {
-                // The page asks for the last day covered, as the statement's heading prints the
-                // range ("2025-01-01 至 2025-03-31"); the reconciliation keeps the day after.
-                let until = match f("through").trim() {
-                    "" => f("until"),
-                    through => (date("截止日期", through)? + chrono::Duration::days(1)).to_string(),
-                };
-                let given = ReconcileIn { program: f("program"), from: f("from"), until };
-                let (from, until) = given.range()?;
-                let s = subsidies.reconcile(&scope.community, &given.program, from, until, &user).await?;
-                Ok((format!("/app/c/{id}/reconciliations/{}", s.reconciliation.id), format!("对账单 #{}", s.reconciliation.id)))
-            }
-            "release" => {
-                let text = f("period");
-                let period = crate::domain::period::Period::parse(&text)
-                    .ok_or_else(|| Error::invalid("period", format!("“{text}”不是月份，应写作 2025-03")))?;
-                let done = subsidies.release(&scope.book, period, &user).await?;
-                Ok((
-                    back,
-                    format!(
-                        "结转递延收益 {period}：{}",
-                        done.iter().map(|r| format!("{} {}", r.document_no, r.amount)).collect::<Vec<_>>().join("；")
-                    ),
-                ))
-            }
-            "budget" => {
-                let year: i32 = f("year").trim().parse().map_err(|_| Error::invalid("year", format!("“{}”不是年度", f("year"))))?;
-                let category = Category::parse(&f("category")).ok_or_else(|| Error::invalid("category", "不是服务类别"))?;
-                let fen = amount("amount", &f("amount"))?;
-                Spending::new(&app.ledger).set_budget(&scope.book, year, category, fen, &user).await?;
-                Ok((back, format!("{year} 年 {category} 预算 {fen}")))
-            }
-            "pay" => {
-                let expense: i64 = f("id").trim().parse().map_err(|_| Error::invalid("id", "须为支出编号"))?;
-                let voucher = Spending::new(&app.ledger).pay(&scope.book, expense, date("date", &f("date"))?, &user).await?;
-                Ok((back, format!("支付支出 #{expense} 凭证 {voucher}")))
-            }
-            "withdraw" => {
-                let id = f("id").trim().parse().map_err(|_| Error::invalid("id", format!("“{}”不是要撤回的记录编号", f("id"))))?;
-                let given = WithdrawIn { side: f("side"), id, reason: f("reason"), date: Some(f("date")) };
-                let when = date("date", &f("date"))?;
-                subsidies.withdraw(&scope.community, given.side()?, given.id, &given.reason, when, &user).await?;
-                Ok((back, format!("撤回 {} #{}", given.side, given.id)))
-            }
-            _ => Err(Error::not_found(format!("操作 {action}"))),
-        }
-    }
-    .await;
+    let done = match action.as_str() {
+        "expense" | "budget" | "pay" => spending_act(&app, &scope, &action, &fields, &user).await,
+        _ => subsidy_act(&app, &scope, &action, &fields, &user).await,
+    };
     match done {
         Ok((to, target)) => {
             app.audit(&caller, Some(scope.community.id), &format!("subsidy_{action}"), &target).await;
@@ -226,6 +125,119 @@ async fn act<S: AppStore>(
             Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, subsidy_page(&app, &caller, &scope, Some(e.to_string())).await?)
                 .into_response())
         }
+    }
+}
+
+/// A subsidy form done (program, disburse, receive, reconcile, release, withdraw): where to go
+/// next and what the audit log records.
+async fn subsidy_act<S: AppStore>(app: &App<S>, scope: &Scope, action: &str, fields: &Fields, user: &str) -> Result<(String, String)> {
+    let f = |name: &str| fields.get(name).to_string();
+    let id = scope.community.id.0;
+    let back = format!("/app/c/{id}/subsidies");
+    let subsidies = Subsidies::new(&app.ledger);
+    match action {
+        "program" => {
+            let given = ProgramIn {
+                book: Some(f("book")),
+                document_no: f("document_no"),
+                purpose: f("purpose"),
+                approved: f("approved"),
+                starts_on: f("starts_on"),
+                ends_on: f("ends_on"),
+                treatment: f("treatment"),
+                eligible: fields.all("eligible").map(str::to_string).collect(),
+            };
+            let book = book_of(app, scope, given.book.as_deref()).await?;
+            let p = subsidies.add_program(&book, &given.input()?, user).await?;
+            Ok((back, format!("补贴项目 {}", p.title())))
+        }
+        "disburse" => {
+            let given = DisbursementIn {
+                program: f("program"),
+                date: f("date"),
+                amount: f("amount"),
+                payee: f("payee"),
+                reference: f("reference"),
+            };
+            subsidies.disburse(&scope.community, &[given.input(0)?], user).await?;
+            Ok((back, format!("拨付 {} {}", given.program, given.amount)))
+        }
+        "receive" => {
+            let given =
+                ReceiptIn { program: f("program"), date: f("date"), amount: f("amount"), reference: f("reference"), bank_account: None };
+            let book = subsidy_book(app, scope, &given.program).await?;
+            let (r, voucher) = subsidies.receive(&book, &given.program, &given.input()?, user).await?;
+            Ok((back, format!("到账 #{} {} 凭证 {voucher}", r.id, Fen(r.amount_fen))))
+        }
+        "reconcile" => {
+            // The page asks for the last day covered, as the statement's heading prints the
+            // range ("2025-01-01 至 2025-03-31"); the reconciliation keeps the day after.
+            let until = match f("through").trim() {
+                "" => f("until"),
+                through => (date("截止日期", through)? + chrono::Duration::days(1)).to_string(),
+            };
+            let given = ReconcileIn { program: f("program"), from: f("from"), until };
+            let (from, until) = given.range()?;
+            let s = subsidies.reconcile(&scope.community, &given.program, from, until, user).await?;
+            Ok((format!("/app/c/{id}/reconciliations/{}", s.reconciliation.id), format!("对账单 #{}", s.reconciliation.id)))
+        }
+        "release" => {
+            let text = f("period");
+            let period = crate::domain::period::Period::parse(&text)
+                .ok_or_else(|| Error::invalid("period", format!("“{text}”不是月份，应写作 2025-03")))?;
+            let done = subsidies.release(&scope.book, period, user).await?;
+            Ok((
+                back,
+                format!(
+                    "结转递延收益 {period}：{}",
+                    done.iter().map(|r| format!("{} {}", r.document_no, r.amount)).collect::<Vec<_>>().join("；")
+                ),
+            ))
+        }
+        "withdraw" => {
+            let id = f("id").trim().parse().map_err(|_| Error::invalid("id", format!("“{}”不是要撤回的记录编号", f("id"))))?;
+            let given = WithdrawIn { side: f("side"), id, reason: f("reason"), date: Some(f("date")) };
+            let when = date("date", &f("date"))?;
+            subsidies.withdraw(&scope.community, given.side()?, given.id, &given.reason, when, user).await?;
+            Ok((back, format!("撤回 {} #{}", given.side, given.id)))
+        }
+        _ => Err(Error::not_found(format!("操作 {action}"))),
+    }
+}
+
+/// A spending form done (expense, budget, pay): where to go next and what the audit log records.
+async fn spending_act<S: AppStore>(app: &App<S>, scope: &Scope, action: &str, fields: &Fields, user: &str) -> Result<(String, String)> {
+    let f = |name: &str| fields.get(name).to_string();
+    let id = scope.community.id.0;
+    let back = format!("/app/c/{id}/subsidies");
+    match action {
+        "expense" => {
+            let given = ExpenseIn {
+                book: None,
+                date: f("date"),
+                category: f("category"),
+                supplier: f("supplier"),
+                summary: f("summary"),
+                amount: f("amount"),
+                payable: fields.get("payable") == "on",
+                program: Some(f("program")),
+            };
+            let r = Spending::new(&app.ledger).record(&scope.book, &given.input()?, user).await?;
+            Ok((back, format!("支出 #{} {} 凭证 {}", r.expense.id, Fen(r.expense.amount_fen), r.voucher)))
+        }
+        "budget" => {
+            let year: i32 = f("year").trim().parse().map_err(|_| Error::invalid("year", format!("“{}”不是年度", f("year"))))?;
+            let category = Category::parse(&f("category")).ok_or_else(|| Error::invalid("category", "不是服务类别"))?;
+            let fen = amount("amount", &f("amount"))?;
+            Spending::new(&app.ledger).set_budget(&scope.book, year, category, fen, user).await?;
+            Ok((back, format!("{year} 年 {category} 预算 {fen}")))
+        }
+        "pay" => {
+            let expense: i64 = f("id").trim().parse().map_err(|_| Error::invalid("id", "须为支出编号"))?;
+            let voucher = Spending::new(&app.ledger).pay(&scope.book, expense, date("date", &f("date"))?, user).await?;
+            Ok((back, format!("支付支出 #{expense} 凭证 {voucher}")))
+        }
+        _ => Err(Error::not_found(format!("操作 {action}"))),
     }
 }
 

@@ -17,6 +17,9 @@ use mingzhang::ledger::{Book, Ledger};
 use mingzhang::report;
 use sqlx::{Connection, Row};
 
+mod web;
+pub use web::*;
+
 static COUNTER: AtomicU32 = AtomicU32::new(0);
 
 /// A fresh, empty database URL for one test. The SQLite file lives in a temp dir kept alive by
@@ -304,4 +307,20 @@ pub async fn drop_guards(url: &str) {
             sqlx::query(&format!("DROP TRIGGER {t}")).execute(&mut conn).await.unwrap();
         }
     }
+}
+
+/// A copy of `source` (closed): the file, or a PostgreSQL database made from it as a template.
+/// A fixture built once (the demo's books, a tampered community) is copied for each case.
+pub async fn copy_of(source: &TestDb) -> TestDb {
+    let copy = empty_db().await;
+    if is_pg(&source.url) {
+        let admin = pg_admin_url().unwrap();
+        let name = |url: &str| url.rsplit('/').next().unwrap().to_string();
+        let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap();
+        sqlx::query(&format!("DROP DATABASE {}", name(&copy.url))).execute(&mut conn).await.unwrap();
+        sqlx::query(&format!("CREATE DATABASE {} TEMPLATE {}", name(&copy.url), name(&source.url))).execute(&mut conn).await.unwrap();
+    } else {
+        std::fs::copy(&source.url, &copy.url).unwrap();
+    }
+    copy
 }
