@@ -4,12 +4,14 @@
 
 mod access;
 mod assets;
+mod audit;
 mod collective;
 pub mod demo;
 mod disclose;
 mod fees;
 mod ledger;
 mod public_revenue;
+mod report;
 mod spending;
 mod subsidies;
 pub mod words;
@@ -27,8 +29,11 @@ use crate::ledger::{Book, Ledger};
 use crate::store::AnyStore;
 use crate::with_store;
 
+use audit::audit_command;
 pub use ledger::verify_text;
 use ledger::{BookCommand, ExportCommand, ImportCommand, VoucherCommand};
+use report::report;
+pub use report::{ReportArgs, ReportKind};
 
 #[derive(Parser, Debug)]
 #[command(name = "mingzhang", version, about = "明账：社区物业公司与村集体的公开账本")]
@@ -465,162 +470,10 @@ async fn run_on<S: crate::app::AppStore>(store: S, cli: Cli) -> Result<i32> {
     Ok(code)
 }
 
-#[derive(Clone, Copy, Debug, ValueEnum)]
-pub enum ReportKind {
-    TrialBalance,
-    Ledger,
-    /// --account 科目的现金日记账 / 银行存款日记账，每日末尾列本日合计
-    Journal,
-    BalanceSheet,
-    IncomeStatement,
-    /// 现金流量表（会小企03表，小企业会计准则账套）
-    CashFlow,
-    /// 住户对账单（须指定 --household）
-    Statement,
-    /// 截至 --to 月末的欠费账龄，按楼栋（或加 --by-household 按住户）列示
-    Aging,
-    /// 收缴率，按楼栋和月份列示
-    Collection,
-    /// 预算执行：各服务类别的年度预算、本月实际、本年累计、差异与执行率（截至 --to 月末）
-    Budget,
-    /// 预算执行（分月）：各服务类别逐月的实际数
-    BudgetByMonth,
-    /// 公共收益收支情况：逐月的收入（按来源）、分成、业主共有部分、支出与结余
-    PublicRevenue,
-}
-
-#[derive(Args, Debug)]
-pub struct ReportArgs {
-    #[arg(value_enum)]
-    pub kind: ReportKind,
-    #[command(flatten)]
-    pub book: BookArg,
-    /// 起始会计期间（trial-balance、ledger）
-    #[arg(long)]
-    pub from: Option<String>,
-    /// 截止会计期间；资产负债表、利润表亦以此为报表月份
-    #[arg(long)]
-    pub to: Option<String>,
-    /// 科目（ledger）：科目编码、名称或拼音首字母（如 yhck 即银行存款）
-    #[arg(long)]
-    pub account: Option<String>,
-    /// 显示到第几级科目（trial-balance）
-    #[arg(long, default_value_t = 1)]
-    pub level: u32,
-    #[arg(long, value_enum, default_value = "text")]
-    pub format: Format,
-    /// 将报表写入此文件而不输出到终端（xlsx 必须指定）
-    #[arg(long)]
-    pub out: Option<std::path::PathBuf>,
-    /// 楼栋-单元-房号（statement）
-    #[arg(long)]
-    pub household: Option<String>,
-    /// 账龄按住户列示，而非按楼栋
-    #[arg(long)]
-    pub by_household: bool,
-    /// 对账单计算滞纳金的截止日期（省略时为当天）
-    #[arg(long)]
-    pub date: Option<String>,
-}
-
-/// A report of either wing, in the months asked for.
-async fn report<S: crate::app::AppStore>(ledger: &Ledger<S>, cli: &Cli, args: &ReportArgs) -> Result<()> {
-    let book = book_of(ledger, cli, &args.book).await?;
-    let (from, to) = ledger::report_range(ledger, &book, args).await?;
-    if args.format == Format::Xlsx && args.out.is_none() {
-        return Err(Error::invalid("--out", "XLSX 须写入文件，请用 --out 指定，例如 --out 科目余额表.xlsx"));
-    }
-    let bytes = match args.kind {
-        ReportKind::Statement | ReportKind::Aging | ReportKind::Collection => fees::report_bytes(ledger, &book, args, from, to).await?,
-        ReportKind::PublicRevenue => {
-            let r = crate::public_revenue::PublicRevenue::new(ledger).report(&book, to).await?;
-            render(args.format, || r.to_table(), &r)?
-        }
-        ReportKind::Budget | ReportKind::BudgetByMonth => {
-            let e = crate::spending::Spending::new(ledger).budget_execution(&book, to).await?;
-            match args.kind {
-                ReportKind::Budget => render(args.format, || e.to_table(), &e)?,
-                _ => render(args.format, || e.by_month_table(), &e)?,
-            }
-        }
-        _ => ledger::report_bytes(ledger, &book, args, from, to).await?,
-    };
-    match &args.out {
-        Some(path) => {
-            write_file("--out", path, &bytes)?;
-            print_out(&format!("已写入 {}\n", path.display()));
-        }
-        None => print_out(&String::from_utf8_lossy(&bytes)),
-    }
-    Ok(())
-}
-
 /// The community named by --community, or the only one.
 /// The commands that only read the books (they also run on a copy this process may not write).
 fn reads_only(command: &Command) -> bool {
     matches!(command, Command::Report(_) | Command::Verify { .. } | Command::Anchor { .. } | Command::Export(_))
-}
-
-/// Audits a command that wrote, as the server audits its requests: the person it records (or
-/// 命令行), the command, and its arguments with any password left out. A command that only
-/// reads (a report, a list, a show) writes no entry.
-async fn audit_command<S: crate::app::AppStore>(ledger: &Ledger<S>, cli: &Cli) {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let (words, rest) = command_text(&args);
-    let reads =
-        reads_only(&cli.command) || matches!(words.rsplit(' ').next(), Some("list" | "show" | "status" | "preview" | "search" | "doctor"));
-    if reads || matches!(cli.command, Command::Serve { .. }) {
-        return;
-    }
-    let community = community_of(ledger, cli).await.ok().map(|c| c.id);
-    let who = actor(&cli.command).map_or_else(|| "命令行".to_string(), |(_, name, _)| name.trim().to_string());
-    let action = format!("cli.{}", words.replace(' ', "."));
-    let entry = crate::access::AuditEntry {
-        user_id: None,
-        username: &who,
-        community_id: community,
-        action: &action,
-        target: &rest,
-        address: "命令行",
-        request_id: "",
-    };
-    if let Err(e) = Access::new(ledger.store.clone()).audit(&entry).await {
-        tracing::error!(error = %e, action, "audit entry not written");
-    }
-}
-
-/// A command line's subcommand words ("voucher add") and the rest of its arguments, the
-/// database and any password, token or secret left out (pure).
-fn command_text(args: &[String]) -> (String, String) {
-    let (mut words, mut rest) = (Vec::new(), Vec::new());
-    let (mut hide_next, mut skip_next) = (false, false);
-    let mut command = <Cli as clap::CommandFactory>::command();
-    for a in args {
-        if skip_next {
-            skip_next = false;
-            continue;
-        }
-        if hide_next {
-            hide_next = false;
-            rest.push("***".to_string());
-            continue;
-        }
-        let secret = ["password", "token", "secret"].iter().any(|s| a.contains(s)) && a.starts_with("--");
-        if a == "--db" || a.starts_with("--db=") {
-            skip_next = a == "--db";
-            continue;
-        }
-        // Words name subcommands while they are ones (clap's tree), then the arguments begin.
-        let sub = rest.is_empty() && !a.starts_with('-') && command.find_subcommand(a).is_some();
-        if sub {
-            command = command.find_subcommand(a).cloned().unwrap_or(command);
-            words.push(a.as_str());
-        } else {
-            hide_next = secret && !a.contains('=');
-            rest.push(if secret && a.contains('=') { format!("{}=***", a.split('=').next().unwrap_or_default()) } else { a.clone() });
-        }
-    }
-    (words.join(" "), rest.join(" "))
 }
 
 pub(crate) async fn community_of<S: LedgerStore>(ledger: &Ledger<S>, cli: &Cli) -> Result<crate::ledger::store::CommunityRow> {
@@ -703,7 +556,9 @@ pub(crate) fn write_or_print(out: Option<&std::path::Path>, bytes: &[u8], format
             write_file("--out", path, bytes)?;
             print_out(&format!("已写入 {}\n", path.display()));
         }
-        None if format == Format::Xlsx => return Err(Error::invalid("--out", "XLSX 须写入文件，请用 --out 指定")),
+        None if matches!(format, Format::Xlsx | Format::Pdf) => {
+            return Err(Error::invalid("--out", "XLSX 和 PDF 须写入文件，请用 --out 指定"));
+        }
         None => print_out(&String::from_utf8_lossy(bytes)),
     }
     Ok(())
@@ -711,22 +566,4 @@ pub(crate) fn write_or_print(out: Option<&std::path::Path>, bytes: &[u8], format
 
 pub(crate) fn json<T: serde::Serialize>(value: &T) -> String {
     serde_json::to_string_pretty(value).unwrap_or_default() + "\n"
-}
-
-#[cfg(test)]
-mod audit_tests {
-    use super::command_text;
-
-    #[test]
-    fn a_command_is_audited_without_its_database_or_password() {
-        let args: Vec<String> = ["--db", "x.db", "user", "add", "王会计", "--password", "秘密口令", "--role", "accountant"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
-        let (words, rest) = command_text(&args);
-        assert_eq!(words, "user add");
-        assert_eq!(rest, "王会计 --password *** --role accountant");
-        let args: Vec<String> = ["pay", "--amount", "5.00", "--token=abc"].iter().map(|s| s.to_string()).collect();
-        assert_eq!(command_text(&args), ("pay".to_string(), "--amount 5.00 --token=***".to_string()));
-    }
 }

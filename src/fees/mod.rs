@@ -13,7 +13,9 @@ mod households;
 mod items;
 pub mod kinds;
 pub mod paper;
+mod payment_plan;
 mod payments;
+mod receipts;
 pub mod reports;
 pub mod restore;
 pub mod reversal;
@@ -134,7 +136,7 @@ pub(crate) fn fee_accounts(book: &Book) -> Result<FeeAccounts> {
 
 /// The account payments by `method` are booked to in `book`.
 pub fn money_account_of(book: &Book, method: Method) -> Result<String> {
-    payments::money_account(book, &fee_accounts(book)?, method)
+    payment_plan::money_account(book, &fee_accounts(book)?, method)
 }
 
 pub(crate) fn account_id(book: &Book, code: &crate::ledger::account::AccountCode) -> Result<i64> {

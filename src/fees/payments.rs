@@ -5,25 +5,25 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::{NaiveDate, Utc};
 
-use crate::domain::capital::capital_amount;
 use crate::domain::ids::HouseholdId;
 use crate::domain::limits::MAX_AMOUNT_FEN;
 use crate::domain::money::Fen;
 use crate::domain::period::Period;
 use crate::error::{Error, Result};
 use crate::fees::rows::{AllocationRow, HouseholdRow, NewPayment, OpenBillRow, PaymentRow, PrepaymentRow};
-use crate::fees::rules::{allocate_oldest_first, OpenBill};
 use crate::fees::settle::{write_settlements, Settlement};
 use crate::fees::store::FeesStore;
 use crate::fees::store::FeesTx;
-use crate::fees::{fee_accounts, household_label, receipt_label, Fees, Method, PaymentRequest, Receipt, SettledBill, SYSTEM_MAKER};
-use crate::ledger::account::{AccountCode, FeeAccounts};
+use crate::fees::{fee_accounts, household_label, receipt_label, Fees, Method, PaymentRequest, Receipt};
+use crate::ledger::account::FeeAccounts;
 use crate::ledger::daily::{extend_system_draft, start_system_draft};
 use crate::ledger::store::LedgerTx;
-use crate::ledger::voucher::VoucherStatus;
-use crate::ledger::voucher::{Dimensions, LineInput, PeriodStatus, VoucherInput, VoucherKind};
-use crate::ledger::{describe, Book, PaymentVouchers};
+use crate::ledger::voucher::{PeriodStatus, VoucherInput, VoucherKind};
+use crate::ledger::{Book, PaymentVouchers};
 use crate::store::Tx;
+
+use super::payment_plan::*;
+use super::receipts::{new_receipt, receipt_of};
 
 /// What a receipt names as its voucher until the day's close posts it.
 pub const PENDING_DAY_CLOSE: &str = "待日结";
@@ -201,32 +201,6 @@ fn checked_key<'a>(req: &PaymentRequest<'a>) -> Result<&'a str> {
         return Err(Error::invalid("收款金额", format!("{} 超出单笔上限 {}", req.amount, Fen(MAX_AMOUNT_FEN))));
     }
     Ok(key)
-}
-
-/// A payment planned against what its household owes (pure work on the rows read): the bills
-/// it settles at once, and, by month, those of later months its prepayment settles.
-struct Planned<'r, 'a> {
-    req: &'r PaymentRequest<'a>,
-    key: &'r str,
-    household: HouseholdRow,
-    /// What the household's prepayments settle first, before the payment's money.
-    applied: Vec<Applied>,
-    settle: Vec<(OpenBillRow, Fen)>,
-    forward: BTreeMap<Period, Vec<(OpenBillRow, Fen)>>,
-}
-
-/// A bill a household's earlier prepayment (预收) settles when it next pays.
-struct Applied {
-    bill: OpenBillRow,
-    fen: Fen,
-    payment_id: i64,
-    receipt_number: i64,
-}
-
-impl Planned<'_, '_> {
-    fn settled_fen(&self) -> i64 {
-        self.settle.iter().map(|(_, f)| f.0).sum()
-    }
 }
 
 /// Records payments in `tx`, in order, with one statement of each kind for all of them: None,
@@ -439,90 +413,6 @@ fn settlements_of(
     settlements
 }
 
-/// Plans one payment (pure) on its household's open bills as the batch has left them.
-fn plan<'r, 'a>(
-    req: &'r PaymentRequest<'a>,
-    key: &'r str,
-    household: HouseholdRow,
-    applied: Vec<Applied>,
-    open: &[OpenBillRow],
-    open_periods: &[Period],
-) -> Result<Planned<'r, 'a>> {
-    let paid_in = Period::of_date(req.paid_on);
-    let settle: Vec<(OpenBillRow, Fen)> = settlement(open, req, &household, paid_in)?.into_iter().map(|(b, f)| (b.clone(), f)).collect();
-    let left_fen = req.amount.0 - settle.iter().map(|(_, f)| f.0).sum::<i64>();
-    let mut forward: BTreeMap<Period, Vec<(OpenBillRow, Fen)>> = BTreeMap::new();
-    if left_fen > 0 {
-        let later: Vec<OpenBill> = open
-            .iter()
-            .filter(|b| b.period > paid_in && open_periods.contains(&b.period))
-            .map(|b| OpenBill { bill_id: b.id, period: b.period, fee_item_id: b.fee_item_id, open_fen: b.open_fen })
-            .collect();
-        for (id, fen) in allocate_oldest_first(later, Fen(left_fen)).0 {
-            let bill = bill_of(open, id);
-            forward.entry(bill.period).or_default().push((bill.clone(), fen));
-        }
-    }
-    Ok(Planned { req, key, household, applied, settle, forward })
-}
-
-/// What the household's prepayments (预收) settle of its bills billed by `paid_on`, oldest
-/// first, before a payment's money does (pure): only prepayments made by that day, each
-/// taken down by what it settles. A household does not pay again for a month its own
-/// prepayment covers.
-fn apply_held(open: &[OpenBillRow], held: &mut [PrepaymentRow], paid_on: NaiveDate) -> Vec<Applied> {
-    let paid_in = Period::of_date(paid_on);
-    let mut left: Vec<OpenBill> = open
-        .iter()
-        .filter(|b| b.period <= paid_in)
-        .map(|b| OpenBill { bill_id: b.id, period: b.period, fee_item_id: b.fee_item_id, open_fen: b.open_fen })
-        .collect();
-    let mut out = Vec::new();
-    for p in held.iter_mut().filter(|p| p.paid_on <= paid_on && p.left_fen > 0) {
-        if left.is_empty() {
-            break;
-        }
-        for (bill_id, fen) in allocate_oldest_first(left.clone(), Fen(p.left_fen)).0 {
-            if let Some(b) = left.iter_mut().find(|b| b.bill_id == bill_id) {
-                b.open_fen -= fen.0;
-            }
-            p.left_fen -= fen.0;
-            out.push(Applied { bill: bill_of(open, bill_id).clone(), fen, payment_id: p.payment_id, receipt_number: p.receipt_number });
-        }
-        left.retain(|b| b.open_fen > 0);
-    }
-    out
-}
-
-/// The voucher of what a payment's household prepayment settles first, dated on the payment:
-/// 借 预收账款 / 贷 应收账款, as a billing run books a prepayment it applies. None when
-/// nothing is applied.
-fn applied_input(accounts: &FeeAccounts, p: &Planned<'_, '_>) -> Option<VoucherInput> {
-    let first = p.applied.first()?;
-    let fen = Fen(p.applied.iter().map(|a| a.fen.0).sum());
-    let receipts = if p.applied.iter().all(|a| a.receipt_number == first.receipt_number) {
-        receipt_label(first.receipt_number)
-    } else {
-        format!("{}等", receipt_label(first.receipt_number))
-    };
-    let summary = format!("预收抵扣 {} {} 收据{receipts}", household_label(&p.household), item_names(p.applied.iter().map(|a| &a.bill)));
-    let dims = Dimensions { household_id: Some(p.household.id.0), ..Dimensions::default() };
-    let line = |account: &str, debit: Fen, credit: Fen| LineInput::new(summary.clone(), account, debit, credit, dims.clone());
-    let lines = vec![line(accounts.advance.as_str(), fen, Fen::ZERO), line(accounts.receivable.as_str(), Fen::ZERO, fen)];
-    Some(VoucherInput { date: p.req.paid_on, attachments: 0, lines })
-}
-
-/// Takes what is settled (bill id, amount) off the open bills, so the next step, or the next
-/// payment of the same household in the batch, plans on what is left.
-fn take_settled(open: &mut Vec<OpenBillRow>, settled: impl IntoIterator<Item = (i64, Fen)>) {
-    for (bill_id, fen) in settled {
-        if let Some(b) = open.iter_mut().find(|b| b.id == bill_id) {
-            b.open_fen -= fen.0;
-        }
-    }
-    open.retain(|b| b.open_fen > 0);
-}
-
 /// The day's draft of each payment (日结): one per day and method, extended by the lines of all
 /// the batch's payments of that day and method at once, or started with them.
 async fn day_drafts<T: FeesTx + LedgerTx>(
@@ -557,124 +447,6 @@ async fn day_drafts<T: FeesTx + LedgerTx>(
     Ok(ids)
 }
 
-impl<S: FeesStore> Fees<S> {
-    /// A receipt as issued, for reprinting.
-    pub async fn receipt(&self, book: &Book, number: i64) -> Result<Receipt> {
-        let mut tx = self.store().read().await?;
-        let payment =
-            tx.payment_by_receipt(book.key(), number).await?.ok_or_else(|| Error::not_found(format!("收据 {}", receipt_label(number))))?;
-        receipt_of(&mut tx, book, &payment).await
-    }
-
-    pub async fn open_bills(&self, book: &Book, household_id: Option<HouseholdId>) -> Result<Vec<OpenBillRow>> {
-        self.store().read().await?.open_bills(book.key(), household_id).await
-    }
-
-    /// What each of these households owes (its open bills less its prepayment), for a list of
-    /// them: the cashier's search results.
-    pub async fn owed_by(&self, book: &Book, households: &[HouseholdId]) -> Result<HashMap<HouseholdId, Fen>> {
-        let mut tx = self.store().read().await?;
-        let mut owed: HashMap<HouseholdId, Fen> = households.iter().map(|h| (*h, Fen::ZERO)).collect();
-        for b in tx.open_bills_of(book.key(), households).await? {
-            owed.entry(b.household_id).or_insert(Fen::ZERO).0 += b.open_fen;
-        }
-        for p in tx.prepayments_of(book.key(), households).await? {
-            owed.entry(p.household_id).or_insert(Fen::ZERO).0 -= p.left_fen;
-        }
-        Ok(owed)
-    }
-
-    /// Above what a payment of this household asks the cashier to confirm: what it owes
-    /// (open bills less its prepayment) and a year of its latest month's fees, or the book's
-    /// own line (`fee settings --confirm-above`) when that is lower. A typo's extra zeros land
-    /// far above it; a year paid ahead does not.
-    pub async fn confirm_above(&self, book: &Book, household_id: HouseholdId) -> Result<Fen> {
-        let owed = self.owed_by(book, &[household_id]).await?.get(&household_id).copied().unwrap_or(Fen::ZERO);
-        let month = self.store().read().await?.last_month_billed(book.key(), household_id).await?.unwrap_or(0);
-        let household = owed.0.max(0) + 12 * month;
-        Ok(Fen(book.row.confirm_above_fen.map_or(household, |line| line.min(household))))
-    }
-
-    /// The book's own line above which the till asks again (None: the household's alone).
-    pub async fn set_confirm_above(&self, book: &Book, line: Option<Fen>) -> Result<()> {
-        if let Some(fen) = line.filter(|f| f.0 <= 0) {
-            return Err(Error::invalid("--confirm-above", format!("{fen} 须大于零；不设单笔确认线请写 无")));
-        }
-        let mut tx = self.store().begin().await?;
-        tx.set_confirm_above(book.key(), line.map(|f| f.0)).await?;
-        tx.commit().await
-    }
-
-    pub async fn prepaid(&self, book: &Book, household_id: HouseholdId) -> Result<Fen> {
-        Ok(Fen(self.store().read().await?.prepayments(book.key(), Some(household_id)).await?.iter().map(|p| p.left_fen).sum()))
-    }
-
-    /// The payments received on `day`, by receipt number.
-    pub async fn payments_on(&self, book: &Book, day: NaiveDate) -> Result<Vec<PaymentRow>> {
-        self.store().read().await?.payments_on(book.key(), day).await
-    }
-
-    /// A household's payments, by receipt number.
-    pub async fn household_payments(&self, book: &Book, household_id: HouseholdId) -> Result<Vec<PaymentRow>> {
-        self.store().read().await?.household_payments(book.key(), household_id).await
-    }
-}
-
-/// What a payment settles at its date (pure): the named bills in the order named, or the
-/// oldest first, of the bills billed by then.
-fn settlement<'a>(
-    open: &'a [OpenBillRow],
-    req: &PaymentRequest<'_>,
-    household: &HouseholdRow,
-    paid_in: Period,
-) -> Result<Vec<(&'a OpenBillRow, Fen)>> {
-    let Some(ids) = &req.bill_ids else {
-        let bills = open
-            .iter()
-            .filter(|b| b.period <= paid_in)
-            .map(|b| OpenBill { bill_id: b.id, period: b.period, fee_item_id: b.fee_item_id, open_fen: b.open_fen })
-            .collect();
-        let (settled, _) = allocate_oldest_first(bills, req.amount);
-        return Ok(settled.into_iter().map(|(bill_id, fen)| (bill_of(open, bill_id), fen)).collect());
-    };
-    let mut left = req.amount.0;
-    let mut out = Vec::new();
-    for id in ids {
-        let bill = open
-            .iter()
-            .find(|b| b.id == *id)
-            .ok_or_else(|| Error::invalid("指定账单", format!("账单 #{id} 不是住户 {} 的未结清账单", household_label(household))))?;
-        if bill.period > paid_in {
-            return Err(Error::invalid(
-                "指定账单",
-                format!(
-                    "账单 #{id} 是 {} 的，收款日 {} 时尚未计费；不指定账单时多收的钱记为预收，计费时自动抵扣",
-                    bill.period, req.paid_on
-                ),
-            ));
-        }
-        let take = left.min(bill.open_fen);
-        if take > 0 {
-            out.push((bill, Fen(take)));
-            left -= take;
-        }
-    }
-    // What is left past the named bills settles the household's other bills billed by then,
-    // oldest first, before any is kept as a prepayment: no 预收 while a billed month is owed.
-    let others = open
-        .iter()
-        .filter(|b| b.period <= paid_in && !out.iter().any(|(o, _)| o.id == b.id))
-        .map(|b| OpenBill { bill_id: b.id, period: b.period, fee_item_id: b.fee_item_id, open_fen: b.open_fen })
-        .collect();
-    let (rest, _) = allocate_oldest_first(others, Fen(left));
-    out.extend(rest.into_iter().map(|(bill_id, fen)| (bill_of(open, bill_id), fen)));
-    Ok(out)
-}
-
-fn bill_of(open: &[OpenBillRow], bill_id: i64) -> &OpenBillRow {
-    open.iter().find(|b| b.id == bill_id).expect("the allocation settles only bills it was given")
-}
-
 /// How a request differs from the payment already recorded under its key.
 #[derive(Debug, PartialEq, Eq)]
 enum Difference {
@@ -707,228 +479,4 @@ fn request_differences(first: &PaymentRow, req: &PaymentRequest<'_>) -> Vec<Diff
 /// The book's open months.
 async fn open_periods<T: LedgerTx>(tx: &mut T, book: &Book) -> Result<Vec<Period>> {
     Ok(tx.periods(book.key()).await?.into_iter().filter(|p| p.status == PeriodStatus::Open).map(|p| p.period).collect())
-}
-
-/// The fee items a voucher summary names: "物业服务费、生活垃圾处置费".
-fn item_names<'a>(bills: impl IntoIterator<Item = &'a OpenBillRow>) -> String {
-    let mut names: Vec<&str> = Vec::new();
-    for b in bills {
-        if !names.contains(&b.fee_item_name.as_str()) {
-            names.push(&b.fee_item_name);
-        }
-    }
-    names.join("、")
-}
-
-/// The payment voucher's lines (pure): 借 the money account, 贷 应收账款 for what it settles
-/// and 预收账款 for the rest. Summaries name the fee items settled; `by_item` splits the
-/// credit to 应收账款 by fee item (a day's voucher sums them so).
-fn payment_lines(
-    accounts: &FeeAccounts,
-    req: &PaymentRequest<'_>,
-    household: &HouseholdRow,
-    number: i64,
-    settle: &[(OpenBillRow, Fen)],
-    (money, by_item): (&str, bool),
-) -> Vec<LineInput> {
-    let (label, who) = (receipt_label(number), household_label(household));
-    let settled_fen: i64 = settle.iter().map(|(_, f)| f.0).sum();
-    let dims = Dimensions { household_id: Some(household.id.0), ..Dimensions::default() };
-    let line = |summary: String, account: &str, debit: Fen, credit: Fen| LineInput::new(summary, account, debit, credit, dims.clone());
-    let settled_summary = format!("收 {who} {} 收据{label}", item_names(settle.iter().map(|(b, _)| b)));
-    let prepaid_summary = format!("预收 {who} 预交款 收据{label}");
-    let money_summary = if settled_fen > 0 { settled_summary.clone() } else { prepaid_summary.clone() };
-    let mut lines = vec![line(money_summary, money, req.amount, Fen::ZERO)];
-    if by_item {
-        let mut per_item: BTreeMap<i64, (&str, i64)> = BTreeMap::new();
-        for (bill, fen) in settle {
-            per_item.entry(bill.fee_item_id).or_insert((&bill.fee_item_name, 0)).1 += fen.0;
-        }
-        for (item_id, (name, fen)) in per_item {
-            let dims = Dimensions { household_id: Some(household.id.0), fee_item_id: Some(item_id), ..Dimensions::default() };
-            let summary = format!("收 {who} {name} 收据{label}");
-            lines.push(LineInput::new(summary, accounts.receivable.as_str(), Fen::ZERO, Fen(fen), dims));
-        }
-    } else if settled_fen > 0 {
-        lines.push(line(settled_summary, accounts.receivable.as_str(), Fen::ZERO, Fen(settled_fen)));
-    }
-    let prepaid = req.amount.0 - settled_fen;
-    if prepaid > 0 {
-        lines.push(line(prepaid_summary, accounts.advance.as_str(), Fen::ZERO, Fen(prepaid)));
-    }
-    lines
-}
-
-/// The account a payment by `method` is booked to: the book's setting (`fee settings
-/// --account 微信=101201`), else the chart's default; it must be a leaf.
-pub(crate) fn money_account(book: &Book, accounts: &FeeAccounts, method: Method) -> Result<String> {
-    let (set, default) = match method {
-        Method::Cash => (&book.row.cash_account, &accounts.cash),
-        Method::Bank => (&book.row.bank_account, &accounts.bank),
-        Method::Wechat => (&book.row.wechat_account, &accounts.wallet),
-        Method::Alipay => (&book.row.alipay_account, &accounts.wallet),
-    };
-    let code = set.clone().unwrap_or_else(|| default.to_string());
-    match AccountCode::parse(&code).and_then(|c| book.chart.get(&c)) {
-        Some(account) if account.is_leaf => Ok(code),
-        _ => Err(Error::invalid(
-            "收款科目",
-            format!(
-                "{}收款记入的科目 {code} 不是末级科目；请用 fee settings --account {}=明细科目编码 指定",
-                method.label(),
-                method.label()
-            ),
-        )),
-    }
-}
-
-impl<S: FeesStore> Fees<S> {
-    /// Sets the account payments by `method` are booked to: a leaf of 库存现金, 银行存款 or
-    /// 其他货币资金 (1001, 1002, 1012), found as any account is typed (code, name, pinyin).
-    pub async fn set_method_account(&self, book: &Book, method: Method, typed: &str) -> Result<()> {
-        let account = crate::ledger::lookup::find_account(&book.chart, "--account", typed)?;
-        let code = account.code.as_str();
-        if !account.is_leaf || !["1001", "1002", "1012"].iter().any(|p| code.starts_with(p)) {
-            return Err(Error::invalid("--account", format!("{code} {} 须为库存现金、银行存款或其他货币资金下的末级科目", account.name)));
-        }
-        let column = match method {
-            Method::Cash => "cash_account",
-            Method::Bank => "bank_account",
-            Method::Wechat => "wechat_account",
-            Method::Alipay => "alipay_account",
-        };
-        let mut tx = self.store().begin().await?;
-        tx.set_method_account(book.key(), column, code).await?;
-        tx.commit().await
-    }
-}
-
-/// One voucher per later month, dated on its billing day: 借 预收账款 / 贷 应收账款, as the
-/// month's billing run books a prepayment it applies.
-fn forward_inputs(
-    accounts: &FeeAccounts,
-    household: &HouseholdRow,
-    number: i64,
-    by_month: &BTreeMap<Period, Vec<(OpenBillRow, Fen)>>,
-) -> Vec<(Period, VoucherInput)> {
-    let (label, who) = (receipt_label(number), household_label(household));
-    by_month
-        .iter()
-        .map(|(month, bills)| {
-            let fen = Fen(bills.iter().map(|(_, f)| f.0).sum());
-            let summary = format!("{month} 预收抵扣 {who} {} 收据{label}", item_names(bills.iter().map(|(b, _)| b)));
-            let dims = Dimensions { household_id: Some(household.id.0), ..Dimensions::default() };
-            let line = |account: &str, debit: Fen, credit: Fen| LineInput::new(summary.clone(), account, debit, credit, dims.clone());
-            let lines = vec![line(accounts.advance.as_str(), fen, Fen::ZERO), line(accounts.receivable.as_str(), Fen::ZERO, fen)];
-            (*month, VoucherInput { date: month.first_day(), attachments: 0, lines })
-        })
-        .collect()
-}
-
-/// The receipt of a payment just recorded.
-fn new_receipt(
-    book: &Book,
-    req: &PaymentRequest<'_>,
-    household: HouseholdRow,
-    number: i64,
-    settle: &[(OpenBillRow, Fen)],
-    voucher: String,
-    fingerprint: String,
-) -> Receipt {
-    let settled: Vec<SettledBill> = settle
-        .iter()
-        .map(|(b, fen)| SettledBill {
-            bill_id: b.id,
-            period: b.period.to_string(),
-            fee_item: b.label(),
-            amount: *fen,
-            part: fen.0 < b.amount_fen,
-        })
-        .collect();
-    let settled_fen: i64 = settled.iter().map(|s| s.amount.0).sum();
-    Receipt {
-        book: book.row.name.clone(),
-        number,
-        label: receipt_label(number),
-        household: household_label(&household),
-        owner_name: household.owner_name,
-        method: req.method.label().to_string(),
-        paid_on: req.paid_on,
-        amount: req.amount,
-        amount_in_words: capital_amount(req.amount),
-        settled,
-        prepaid: Fen(req.amount.0 - settled_fen),
-        voucher,
-        fingerprint,
-        cashier: req.cashier.to_string(),
-        replayed: false,
-        voided: false,
-        reprinted_on: None,
-        check: None,
-    }
-}
-
-/// Rebuilds a payment's receipt from what was stored.
-pub(crate) async fn receipt_of<T: FeesTx + LedgerTx>(tx: &mut T, book: &Book, p: &PaymentRow) -> Result<Receipt> {
-    let household = tx.household(book.row.community_id, p.household_id).await?.ok_or_else(|| Error::not_found("住户"))?;
-    let voucher_row = tx.voucher(book.key(), p.voucher_id).await?.ok_or_else(|| Error::not_found(format!("凭证 #{}", p.voucher_id)))?;
-    // What the payment settled when it was made is kept with it (before that was kept, its own
-    // voucher's credit to 应收账款 said it); the allocations made then come first, before any
-    // from its prepayment later.
-    let mut left_at_payment: i64 = match p.settled_fen {
-        Some(fen) => fen,
-        None => {
-            let receivable_id = book.account_id(fee_accounts(book)?.receivable.as_str());
-            tx.lines(book.key(), p.voucher_id).await?.iter().filter(|l| Some(l.account_id) == receivable_id).map(|l| l.credit_fen).sum()
-        }
-    };
-    let mut settled = Vec::new();
-    for a in tx.allocations_of_payment(book.row.community_id, p.id).await? {
-        if left_at_payment <= 0 {
-            break;
-        }
-        let bill = tx.bill(book.key(), a.bill_id).await?.ok_or_else(|| Error::not_found(format!("账单 #{}", a.bill_id)))?;
-        let fen = a.amount_fen.min(left_at_payment);
-        left_at_payment -= fen;
-        settled.push(SettledBill {
-            bill_id: a.bill_id,
-            period: bill.period.to_string(),
-            fee_item: bill.label(),
-            amount: Fen(fen),
-            part: fen < bill.amount_fen,
-        });
-    }
-    let at_payment: i64 = settled.iter().map(|s| s.amount.0).sum();
-    let method = p.method.label().to_string();
-    // A 日结 day not closed yet: the receipt names its voucher and chain link once it is.
-    let pending = voucher_row.status != VoucherStatus::Posted && voucher_row.maker == SYSTEM_MAKER;
-    Ok(Receipt {
-        book: book.row.name.clone(),
-        number: p.receipt_number,
-        label: receipt_label(p.receipt_number),
-        household: household_label(&household),
-        owner_name: household.owner_name,
-        method,
-        paid_on: p.paid_on,
-        amount: Fen(p.amount_fen),
-        amount_in_words: capital_amount(Fen(p.amount_fen)),
-        settled,
-        prepaid: Fen(p.amount_fen - at_payment),
-        voucher: if pending { PENDING_DAY_CLOSE.to_string() } else { describe(&voucher_row) },
-        fingerprint: match (&voucher_row.hash, pending) {
-            (Some(hash), _) => hash.clone(),
-            (None, true) => String::new(),
-            (None, false) => {
-                return Err(Error::invalid(
-                    "收据",
-                    format!("收据 {} 的凭证 {} 未记账", receipt_label(p.receipt_number), describe(&voucher_row)),
-                ))
-            }
-        },
-        cashier: p.cashier.clone(),
-        replayed: false,
-        voided: p.voided,
-        reprinted_on: None,
-        check: None,
-    })
 }

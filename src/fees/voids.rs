@@ -6,7 +6,8 @@ use chrono::{NaiveDate, Utc};
 
 use crate::domain::period::Period;
 use crate::error::{Error, Result};
-use crate::fees::payments::{money_account, receipt_of};
+use crate::fees::payment_plan::money_account;
+use crate::fees::receipts::receipt_of;
 use crate::fees::rows::{AllocationRow, HouseholdRow, NewPaymentVoid, PaymentRow};
 use crate::fees::settle::{write_settlements, Settlement};
 use crate::fees::store::FeesStore;

@@ -455,6 +455,10 @@ async fn reports_open_in_excel_as_csv_with_a_bom_and_as_xlsx_with_number_cells()
     let (code, _, err) = run(url, &[&tb[..], &["--format", "xlsx"]].concat());
     assert_eq!(code, 1);
     assert!(err.contains("--out"), "{err}");
+    // PDF too: on a terminal it would be bytes mangled into text.
+    let (code, out, err) = run(url, &["report", "balance-sheet", "--book", "company", "--to", "2025-01", "--format", "pdf"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(err.contains("--out") && err.contains("PDF"), "{err}");
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("科目余额表.xlsx");
     ok(url, &[&tb[..], &["--format", "xlsx", "--out", path.to_str().unwrap()]].concat());
