@@ -12,6 +12,7 @@ use crate::domain::category::Category;
 use crate::domain::ids::BookKey;
 use crate::domain::period::Period;
 use crate::error::{Error, Result};
+use crate::fees::figures::FiguresTx;
 use crate::fees::kinds::HouseholdKind;
 use crate::fees::store::FeesTx;
 use crate::report::engine::Span;

@@ -11,6 +11,7 @@ use crate::domain::money::Fen;
 use crate::domain::natural::Natural;
 use crate::domain::period::Period;
 use crate::error::{Error, Result};
+use crate::fees::figures::FiguresTx;
 use crate::fees::rows::{AllocationRow, FeeItemRow, HouseholdRow, NewBillingRun, OpenBillRow, PrepaymentRow};
 use crate::fees::rules::{apply_prepayments, plan_bills, BillKey, BillingInputs, BillingPlan};
 use crate::fees::seal::master;

@@ -9,6 +9,7 @@
 
 mod billing;
 pub mod daily;
+pub mod figures;
 mod households;
 mod items;
 pub mod kinds;

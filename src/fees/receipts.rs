@@ -20,6 +20,7 @@ use crate::ledger::{describe, Book};
 use crate::store::Tx;
 
 use super::payments::PENDING_DAY_CLOSE;
+use crate::fees::figures::FiguresTx;
 
 impl<S: FeesStore> Fees<S> {
     /// A receipt as issued, for reprinting.

@@ -11,6 +11,7 @@ use crate::domain::money::Fen;
 use crate::domain::natural::natural_cmp;
 use crate::domain::period::Period;
 use crate::error::Result;
+use crate::fees::figures::FiguresTx;
 use crate::fees::rows::{bill_label, HouseholdRow, PaymentRow};
 use crate::fees::rules::{days_overdue, late_fee, FlowKind};
 use crate::fees::store::FeesStore;

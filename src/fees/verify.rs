@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use crate::domain::money::Fen;
 use crate::domain::period::Period;
 use crate::error::Result;
+use crate::fees::figures::FiguresTx;
 use crate::fees::rows::{FlowRow, SubledgerPeriodRow};
 use crate::fees::rules::FlowKind;
 use crate::fees::seal::verify::BillTotals;
