@@ -19,7 +19,7 @@ pub mod collective;
 pub mod disclosure;
 pub mod doctor;
 pub mod domain;
-pub mod error;
+pub use domain::error;
 pub mod fees;
 pub mod http;
 pub mod import;

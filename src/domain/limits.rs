@@ -59,12 +59,12 @@ pub fn check_text(text: &str, max_chars: usize) -> Result<(), String> {
 
 /// A required field's text, trimmed: refused when empty or when `check_text` refuses it, the
 /// field named in the error.
-pub fn required_text<'a>(field: &str, text: &'a str, max_chars: usize) -> crate::error::Result<&'a str> {
+pub fn required_text<'a>(field: &str, text: &'a str, max_chars: usize) -> crate::domain::error::Result<&'a str> {
     let text = text.trim();
     if text.is_empty() {
-        return Err(crate::error::Error::invalid(field, "须填写"));
+        return Err(crate::domain::error::Error::invalid(field, "须填写"));
     }
-    check_text(text, max_chars).map_err(|reason| crate::error::Error::invalid(field, reason))?;
+    check_text(text, max_chars).map_err(|reason| crate::domain::error::Error::invalid(field, reason))?;
     Ok(text)
 }
 

@@ -3,6 +3,7 @@
 pub mod area;
 pub mod capital;
 pub mod category;
+pub mod error;
 pub mod ids;
 pub mod limits;
 pub mod money;

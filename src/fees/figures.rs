@@ -11,7 +11,7 @@ use crate::domain::ids::{BookKey, HouseholdId};
 use crate::domain::period::Period;
 use crate::error::Result;
 use crate::fees::rows::{AgingRow, BillSettlementRow, FlowRow, HouseholdBillRow, OverSettled, PaymentRow, SubledgerPeriodRow};
-use crate::fees::store::{ALLOCATION_KIND, PAYMENT_COLUMNS, UNIT_CODE_OF_B};
+use crate::fees::sql::{ALLOCATION_KIND, PAYMENT_COLUMNS, UNIT_CODE_OF_B};
 use crate::store::{PgTx, SqliteTx};
 
 pub trait FiguresTx: Send {

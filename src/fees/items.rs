@@ -10,8 +10,9 @@ use crate::domain::limits::{check_text, MAX_CODE_CHARS, MAX_METER_READING, MAX_N
 use crate::domain::number::parse_decimal;
 use crate::domain::period::Period;
 use crate::error::{Error, Result};
+use crate::fees::rows::MeterChange;
 use crate::fees::rows::{FeeItemRow, FeeStandardRow, MeterReadingRow, StandardFor};
-use crate::fees::rules::{FeeBasis, HouseholdKind, MeterChange};
+use crate::fees::rules::{FeeBasis, HouseholdKind};
 use crate::fees::store::FeesStore;
 use crate::fees::store::{FeesTx, UnitsTx};
 use crate::fees::{account_id, fee_accounts, fee_item_by_code, FeeItemSpec, Fees};

@@ -25,6 +25,7 @@ pub mod rules;
 pub mod seal;
 pub mod search;
 mod settle;
+mod sql;
 pub mod store;
 pub mod units;
 pub mod vat;

@@ -23,10 +23,7 @@ use crate::ledger::{Book, PaymentVouchers};
 use crate::store::Tx;
 
 use super::payment_plan::*;
-use super::receipts::{new_receipt, receipt_of};
-
-/// What a receipt names as its voucher until the day's close posts it.
-pub const PENDING_DAY_CLOSE: &str = "待日结";
+use super::receipts::{new_receipt, receipt_of, PENDING_DAY_CLOSE};
 
 /// What a group commit writes in its own transaction after its payments and before it
 /// commits (the server's audit entries), so that a payment and what goes with it are written

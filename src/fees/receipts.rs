@@ -19,7 +19,8 @@ use crate::ledger::voucher::VoucherStatus;
 use crate::ledger::{describe, Book};
 use crate::store::Tx;
 
-use super::payments::PENDING_DAY_CLOSE;
+/// What a receipt names as its voucher until the day's close posts it.
+pub const PENDING_DAY_CLOSE: &str = "待日结";
 use crate::fees::figures::FiguresTx;
 
 impl<S: FeesStore> Fees<S> {

@@ -13,7 +13,6 @@ use crate::domain::ids::{BookKey, HouseholdId};
 use crate::domain::period::Period;
 use crate::error::{Error, Result};
 use crate::fees::kinds::{FeeBasis, FlowKind, HouseholdKind};
-use crate::fees::rules::MeterChange;
 use crate::fees::Method;
 
 #[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
@@ -446,4 +445,14 @@ pub struct SubledgerPeriodRow {
     pub waived_fen: i64,
     /// Of what was paid or voided, what waits in a draft for the day's close (日结): not yet in the ledger.
     pub pending_fen: i64,
+}
+
+/// A meter replaced in the month (换表), as the reading sheet records it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct MeterChange {
+    /// 旧表止数: the old meter's last reading; its use since the previous reading is billed too.
+    /// Without it the old meter's last stretch is not billed.
+    pub old_final: Option<Decimal>,
+    /// 新表起数: the new meter's first reading (zero when not given).
+    pub new_start: Decimal,
 }

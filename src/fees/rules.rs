@@ -12,7 +12,7 @@ use crate::domain::natural::Natural;
 use crate::domain::period::Period;
 use crate::error::Result;
 pub use crate::fees::kinds::{FeeBasis, FlowKind, HouseholdKind};
-use crate::fees::rows::{FeeItemRow, FeeStandardRow, HouseholdRow, MeterReadingRow, NewBill, OpenBillRow, PrepaymentRow};
+use crate::fees::rows::{FeeItemRow, FeeStandardRow, HouseholdRow, MeterChange, MeterReadingRow, NewBill, OpenBillRow, PrepaymentRow};
 use crate::fees::units::UnitRow;
 
 /// The quantity a month's bill multiplies the rate by.
@@ -63,16 +63,6 @@ pub fn monthly_charge(rate_yuan: Decimal, quantity: Quantity, period: Period, he
         base.checked_mul(days).unwrap_or(Decimal::MAX) / Decimal::from(last.day())
     };
     round_half_up_to_fen(billed)
-}
-
-/// A meter replaced in the month (换表), as the reading sheet records it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct MeterChange {
-    /// 旧表止数: the old meter's last reading; its use since the previous reading is billed too.
-    /// Without it the old meter's last stretch is not billed.
-    pub old_final: Option<Decimal>,
-    /// 新表起数: the new meter's first reading (zero when not given).
-    pub new_start: Decimal,
 }
 
 /// Consumption between two meter readings, or across a meter change: the old meter's use up
