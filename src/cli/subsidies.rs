@@ -11,7 +11,7 @@ use crate::error::{Error, Result};
 use crate::ledger::Ledger;
 use crate::render::table::{money_cell, Align, Table};
 use crate::subsidies::reconcile::Side;
-use crate::subsidies::settlement::Settle;
+use crate::subsidies::settlement::{Settle, SettlementKind};
 use crate::subsidies::store::SubsidiesStore;
 use crate::subsidies::{paper, DisbursementInput, ProgramInput, ReceiptInput, SignSide, Subsidies, Treatment};
 
@@ -248,7 +248,7 @@ async fn list_programs<S: SubsidiesStore + AccessStore>(
         let book = ledger.book(community.id, &row.code).await?;
         for (p, figures, settled) in subsidies.deferred_status(&book, chrono::Local::now().date_naive()).await? {
             let state = match settled {
-                Some(s) if s.kind == "return" => format!("已于 {} 退回财政 {}", s.settled_on, Fen(s.amount_fen)),
+                Some(s) if s.kind == SettlementKind::Return => format!("已于 {} 退回财政 {}", s.settled_on, Fen(s.amount_fen)),
                 Some(s) => format!("已于 {} 按决议结转 {}（{}）", s.settled_on, Fen(s.amount_fen), s.decision),
                 None if figures.balance_fen() > 0 => {
                     format!("递延收益结余 {}，尚未处理（subsidy settle）", Fen(figures.balance_fen()))
@@ -257,6 +257,46 @@ async fn list_programs<S: SubsidiesStore + AccessStore>(
             };
             print_out(&format!("项目 {} 已结束：{state}\n", p.title()));
         }
+    }
+    Ok(())
+}
+
+/// The deferred money of a program month by month and at its end: the month's release, an
+/// ended program's balance returned or carried over, and a return paid.
+async fn deferred_command<S: SubsidiesStore + AccessStore>(
+    ledger: &Ledger<S>,
+    cli: &Cli,
+    subsidies: &Subsidies<S>,
+    cmd: &SubsidyCommand,
+) -> Result<()> {
+    match cmd {
+        SubsidyCommand::Release { book, period, user } => {
+            let book = book_of(ledger, cli, book).await?;
+            for r in subsidies.release(&book, parse_period("--period", period)?, user).await? {
+                print_out(&format!("{} {}：{} {}\n", r.document_no, r.period, r.amount, r.outcome));
+            }
+        }
+        SubsidyCommand::Settle { book, program, return_document, carry_over, date, user } => {
+            let book = book_of(ledger, cli, book).await?;
+            let how = match (return_document, carry_over) {
+                (Some(document), _) => Settle::Return { document },
+                (None, Some(decision)) => Settle::CarryOver { decision },
+                (None, None) => return Err(Error::invalid("--return", "须指明 --return 退回财政 或 --carry-over 结转使用")),
+            };
+            let s = subsidies.settle(&book, program, how, parse_date("--date", date)?, user).await?;
+            let what = if s.kind == SettlementKind::Return {
+                "退回财政（记入应退财政资金，待支付）"
+            } else {
+                "按决议结转使用"
+            };
+            print_out(&format!("项目 {program} 结余 {} {what}：{}\n", Fen(s.amount_fen), s.decision));
+        }
+        SubsidyCommand::Refund { book, program, date, user } => {
+            let book = book_of(ledger, cli, book).await?;
+            let fen = subsidies.refund(&book, program, parse_date("--date", date)?, user).await?;
+            print_out(&format!("项目 {program} 结余 {fen} 已退回财政\n"));
+        }
+        _ => unreachable!("the other subsidy commands are run by `subsidy`"),
     }
     Ok(())
 }
@@ -324,31 +364,12 @@ async fn subsidy<S: SubsidiesStore + AccessStore>(ledger: &Ledger<S>, cli: &Cli,
             let bytes = render(*format, || paper::statement_table(&s), &s)?;
             write_or_print(out.as_deref(), &bytes, *format)?;
         }
-        SubsidyCommand::Release { book, period, user } => {
-            let book = book_of(ledger, cli, book).await?;
-            for r in subsidies.release(&book, parse_period("--period", period)?, user).await? {
-                print_out(&format!("{} {}：{} {}\n", r.document_no, r.period, r.amount, r.outcome));
-            }
-        }
-        SubsidyCommand::Settle { book, program, return_document, carry_over, date, user } => {
-            let book = book_of(ledger, cli, book).await?;
-            let how = match (return_document, carry_over) {
-                (Some(document), _) => Settle::Return { document },
-                (None, Some(decision)) => Settle::CarryOver { decision },
-                (None, None) => return Err(Error::invalid("--return", "须指明 --return 退回财政 或 --carry-over 结转使用")),
-            };
-            let s = subsidies.settle(&book, program, how, parse_date("--date", date)?, user).await?;
-            let what = if s.kind == "return" { "退回财政（记入应退财政资金，待支付）" } else { "按决议结转使用" };
-            print_out(&format!("项目 {program} 结余 {} {what}：{}\n", Fen(s.amount_fen), s.decision));
-        }
-        SubsidyCommand::Refund { book, program, date, user } => {
-            let book = book_of(ledger, cli, book).await?;
-            let fen = subsidies.refund(&book, program, parse_date("--date", date)?, user).await?;
-            print_out(&format!("项目 {program} 结余 {fen} 已退回财政\n"));
+        SubsidyCommand::Release { .. } | SubsidyCommand::Settle { .. } | SubsidyCommand::Refund { .. } => {
+            deferred_command(ledger, cli, &subsidies, cmd).await?
         }
         SubsidyCommand::Overview { format } => {
             let lines = subsidies.overview(std::slice::from_ref(&community)).await?;
-            print_out(&String::from_utf8_lossy(&render(*format, || paper::overview_table(&lines), &lines)?));
+            write_or_print(None, &render(*format, || paper::overview_table(&lines), &lines)?, *format)?;
         }
     }
     Ok(())

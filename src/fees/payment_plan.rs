@@ -45,7 +45,9 @@ pub(super) fn plan<'r, 'a>(
     open_periods: &[Period],
 ) -> Result<Planned<'r, 'a>> {
     let paid_in = Period::of_date(req.paid_on);
-    let settle: Vec<(OpenBillRow, Fen)> = settlement(open, req, &household, paid_in)?.into_iter().map(|(b, f)| (b.clone(), f)).collect();
+    let prepaid: Vec<i64> = applied.iter().map(|a| a.bill.id).collect();
+    let settle: Vec<(OpenBillRow, Fen)> =
+        settlement(open, req, &household, paid_in, &prepaid)?.into_iter().map(|(b, f)| (b.clone(), f)).collect();
     let left_fen = req.amount.0 - settle.iter().map(|(_, f)| f.0).sum::<i64>();
     let mut forward: BTreeMap<Period, Vec<(OpenBillRow, Fen)>> = BTreeMap::new();
     if left_fen > 0 {
@@ -120,12 +122,15 @@ pub(super) fn take_settled(open: &mut Vec<OpenBillRow>, settled: impl IntoIterat
 }
 
 /// What a payment settles at its date (pure): the named bills in the order named, or the
-/// oldest first, of the bills billed by then.
+/// oldest first, of the bills billed by then. A named bill that the household's own 预收 has
+/// just settled (`prepaid`, applied before the payment's money) is passed over: the cashier
+/// ticked it while it was open, and the money goes to the other bills.
 pub(super) fn settlement<'a>(
     open: &'a [OpenBillRow],
     req: &PaymentRequest<'_>,
     household: &HouseholdRow,
     paid_in: Period,
+    prepaid: &[i64],
 ) -> Result<Vec<(&'a OpenBillRow, Fen)>> {
     let Some(ids) = &req.bill_ids else {
         let bills = open
@@ -139,10 +144,12 @@ pub(super) fn settlement<'a>(
     let mut left = req.amount.0;
     let mut out = Vec::new();
     for id in ids {
-        let bill = open
-            .iter()
-            .find(|b| b.id == *id)
-            .ok_or_else(|| Error::invalid("指定账单", format!("账单 #{id} 不是住户 {} 的未结清账单", household_label(household))))?;
+        let Some(bill) = open.iter().find(|b| b.id == *id) else {
+            if prepaid.contains(id) {
+                continue;
+            }
+            return Err(Error::invalid("指定账单", format!("账单 #{id} 不是住户 {} 的未结清账单", household_label(household))));
+        };
         if bill.period > paid_in {
             return Err(Error::invalid(
                 "指定账单",

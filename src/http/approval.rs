@@ -25,7 +25,7 @@ pub async fn approve<S: AppStore>(app: &App<S>, caller: &Caller, scope: &Scope, 
         return Err(HttpError::invalid("批准人", "批准人不能是收款人本人"));
     }
     if !approver.may(Act::Approve) || !approver.reaches(&scope.community, &scope.street) {
-        return Err(HttpError::invalid("批准人", format!("{} 无权批准本社区的作废", approver.username)));
+        return Err(HttpError::invalid("批准人", format!("{} 无权批准本社区的作废或减免", approver.username)));
     }
     Ok(approver.username)
 }

@@ -36,7 +36,10 @@ pub struct ProgramLine {
 pub struct LatestReconciliation {
     pub id: i64,
     pub from_on: NaiveDate,
+    /// The first day after the range, as stored.
     pub until_on: NaiveDate,
+    /// The last day covered, as the statement's heading prints the range.
+    pub through_on: NaiveDate,
     pub differences: i64,
     pub state: &'static str,
     /// Waiting for the finance office's signature: on its to-do list.
@@ -63,6 +66,7 @@ impl<S: SubsidiesStore + AccessStore> Subsidies<S> {
                         id: s.id,
                         from_on: s.from_on,
                         until_on: s.until_on,
+                        through_on: s.until_on.pred_opt().unwrap_or(s.until_on),
                         differences: s.differences,
                         state: state_label(s.company_signed, s.office_signed),
                         awaits_office: !s.office_signed,

@@ -32,12 +32,34 @@ use crate::store::{PgTx, SqliteTx, Tx};
 pub const REFUND_PAYABLE: &str = "224104";
 const DEFERRED: &str = "240101";
 
+/// How an ended program's balance was settled: 退回财政 or 结转使用.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SettlementKind {
+    Return,
+    CarryOver,
+}
+
+impl SettlementKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SettlementKind::Return => "return",
+            SettlementKind::CarryOver => "carry_over",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<SettlementKind> {
+        [SettlementKind::Return, SettlementKind::CarryOver].into_iter().find(|k| k.as_str() == code)
+    }
+}
+
+crate::store::text_enum!(SettlementKind);
+
 /// How an ended program's balance was settled.
 #[derive(Clone, Debug, sqlx::FromRow, Serialize)]
 pub struct SettlementRow {
     pub program_id: i64,
-    /// "return" or "carry_over".
-    pub kind: String,
+    pub kind: SettlementKind,
     pub amount_fen: i64,
     pub decision: String,
     pub settled_on: NaiveDate,
@@ -168,7 +190,7 @@ macro_rules! impl_settlement_tx {
                 )
                 .bind(community_id)
                 .bind(s.program_id)
-                .bind(&s.kind)
+                .bind(s.kind)
                 .bind(s.amount_fen)
                 .bind(&s.decision)
                 .bind(s.settled_on)
@@ -246,7 +268,7 @@ pub(crate) async fn deferred_of<T: SubsidiesTx>(
         .sum();
     let released: i64 = tx.releases(community_id, p.id).await?.iter().map(|r| r.amount_fen).sum();
     let taken_back: i64 = tx.takebacks(community_id, p.id).await?.iter().map(|(_, fen)| fen).sum();
-    let returned_fen = tx.settlement(community_id, p.id).await?.filter(|s| s.kind == "return").map_or(0, |s| s.amount_fen);
+    let returned_fen = tx.settlement(community_id, p.id).await?.filter(|s| s.kind == SettlementKind::Return).map_or(0, |s| s.amount_fen);
     Ok(Deferred { received_fen, eligible_spent_fen, released_fen: released - taken_back, returned_fen })
 }
 
@@ -315,18 +337,12 @@ impl<S: SubsidiesStore + AccessStore> Subsidies<S> {
                 let summary = format!("{}（{}）结余退回财政：{document}", p.purpose, p.document_no);
                 let dims = Dimensions { subsidy_program_id: Some(p.id), ..Dimensions::default() };
                 let lines = two_lines(&summary, DEFERRED, REFUND_PAYABLE, Fen(balance), &dims);
-                ("return", document, Some(stage(&mut tx, book, &ApprovedVoucher::generated(date, lines, user)).await?))
+                (SettlementKind::Return, document, Some(stage(&mut tx, book, &ApprovedVoucher::generated(date, lines, user)).await?))
             }
-            Settle::CarryOver { decision } => ("carry_over", required_text("结转决议", decision, 200)?, None),
+            Settle::CarryOver { decision } => (SettlementKind::CarryOver, required_text("结转决议", decision, 200)?, None),
         };
-        let row = SettlementRow {
-            program_id: p.id,
-            kind: kind.into(),
-            amount_fen: balance,
-            decision: decision.to_string(),
-            settled_on: date,
-            voucher_id,
-        };
+        let row =
+            SettlementRow { program_id: p.id, kind, amount_fen: balance, decision: decision.to_string(), settled_on: date, voucher_id };
         tx.insert_settlement(book.row.community_id, &row, user, Utc::now()).await?;
         crate::fees::seal::master::record(&mut tx, book.row.community_id, &[crate::fees::seal::master::MasterKind::Settlement]).await?;
         if let Some(voucher_id) = voucher_id {
@@ -340,7 +356,7 @@ impl<S: SubsidiesStore + AccessStore> Subsidies<S> {
     pub async fn refund(&self, book: &Book, program: &str, date: NaiveDate, user: &str) -> Result<Fen> {
         let mut tx = self.store().begin().await?;
         let p = program_by_key(&mut tx, book.row.community_id, program).await?;
-        let settled = tx.settlement(book.row.community_id, p.id).await?.filter(|s| s.kind == "return");
+        let settled = tx.settlement(book.row.community_id, p.id).await?.filter(|s| s.kind == SettlementKind::Return);
         let Some(settled) = settled else {
             return Err(Error::invalid("补贴项目", format!("项目 {} 没有退回财政的结余处理", p.title())));
         };

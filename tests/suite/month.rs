@@ -144,6 +144,20 @@ async fn vouchers_take_any_number_of_lines_and_the_maker_edits_copies_and_delete
     let list =
         reviewer.get(server.url(&format!("/app/c/{a}/vouchers?period=2025-01&status=draft"))).send().await.unwrap().text().await.unwrap();
     assert!(list.contains(&format!("草稿 #{voucher}")), "{list}");
+    // A batch says on the list how many it did and how many it left (the reviewer's own
+    // vouchers, or those not ready): posting before review does none and says so.
+    let r = reviewer
+        .post(server.url(&format!("/app/c/{a}/vouchers/batch")))
+        .form(&[("csrf", rcsrf.as_str()), ("period", "2025-01"), ("action", "post")])
+        .send()
+        .await
+        .unwrap();
+    let back = r.headers()["location"].to_str().unwrap().to_string();
+    assert!(back.contains("&done=0&skipped="), "{back}");
+    let list = reviewer.get(server.url(&back)).send().await.unwrap().text().await.unwrap();
+    assert!(list.contains("已处理 0 张"), "{list}");
+    let left = reviewer.get(server.url(&back.replace("&done=0&skipped=0", "&done=1&skipped=2"))).send().await.unwrap();
+    assert!(left.text().await.unwrap().contains("已处理 1 张，2 张未处理（本人制单或不符合条件）"));
     for action in ["review", "post"] {
         let r = reviewer
             .post(server.url(&format!("/app/c/{a}/vouchers/batch")))

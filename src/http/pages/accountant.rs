@@ -339,7 +339,7 @@ async fn batch<S: AppStore>(
     let target = format!("{} {period} {} 张，未处理 {} 张", book.row.code, done.done.len(), done.skipped.len());
     app.audit(&caller, Some(scope.community.id), &format!("voucher.batch_{action}"), &target).await;
     Ok(see_other(&format!(
-        "/app/c/{id}/vouchers?book={}&period={period}&done={}&left={}",
+        "/app/c/{id}/vouchers?book={}&period={period}&done={}&skipped={}",
         book.row.code,
         done.done.len(),
         done.skipped.len()
