@@ -169,6 +169,41 @@ pub enum ExportCommand {
 const MAX_LISTED_VOUCHERS: i64 = 10_000;
 
 /// Runs a ledger command; returns the exit code.
+/// `anchor`: every head now, into `--out` or on the terminal, to be kept off the server.
+async fn write_anchors<S: crate::app::AppStore>(ledger: &Ledger<S>, out: Option<&std::path::Path>) -> Result<()> {
+    let file = verify::HeadsFile::now(&ledger.store).await?;
+    let text = serde_json::to_string_pretty(&file).expect("anchors serialize") + "\n";
+    match out {
+        Some(path) => {
+            super::write_file("--out", path, text.as_bytes())?;
+            print_out(&format!("已写出 {} 个账套的链头到 {}\n", file.anchors.len(), path.display()));
+        }
+        None => print_out(&text),
+    }
+    Ok(())
+}
+
+/// `verify`: every invariant, then the anchors and links given; exit code 2 on a finding.
+async fn verify_command<S: crate::app::AppStore>(
+    ledger: &Ledger<S>,
+    format: Format,
+    anchor: &[std::path::PathBuf],
+    link: &[String],
+) -> Result<i32> {
+    let heads = anchor.iter().map(|p| verify::HeadsFile::read(p)).collect::<Result<Vec<_>>>()?;
+    let anchors: usize = heads.iter().map(|h| h.anchors.len() + h.master_data.len()).sum();
+    let spinner = super::working("校验账簿…");
+    let report = verify::verify_all(&ledger.store).await;
+    spinner.finish_and_clear();
+    let mut report = report?;
+    report.findings.extend(verify::verify_anchors(&ledger.store, &heads, link).await?);
+    if anchors > 0 || !link.is_empty() {
+        eprintln!("已核对锚点 {anchors} 个、链哈希 {} 个", link.len());
+    }
+    print_out(&if format == Format::Json { json(&report) } else { verify_text(&report) });
+    Ok(if report.is_clean() { 0 } else { 2 })
+}
+
 pub async fn run<S: crate::app::AppStore>(ledger: &Ledger<S>, cli: &Cli) -> Result<i32> {
     match &cli.command {
         Command::Init { name } => {
@@ -188,17 +223,7 @@ pub async fn run<S: crate::app::AppStore>(ledger: &Ledger<S>, cli: &Cli) -> Resu
                 book.row.name, p, book.row.chain_len, book.row.chain_head
             ));
         }
-        Command::Anchor { out } => {
-            let file = verify::HeadsFile::now(&ledger.store).await?;
-            let text = serde_json::to_string_pretty(&file).expect("anchors serialize") + "\n";
-            match out {
-                Some(path) => {
-                    super::write_file("--out", path, text.as_bytes())?;
-                    print_out(&format!("已写出 {} 个账套的链头到 {}\n", file.anchors.len(), path.display()));
-                }
-                None => print_out(&text),
-            }
-        }
+        Command::Anchor { out } => write_anchors(ledger, out.as_deref()).await?,
         Command::YearEnd { book, year, user } => {
             let book = book_of(ledger, cli, book).await?;
             match ledger.draft_year_end(&book, *year, user).await? {
@@ -220,22 +245,7 @@ pub async fn run<S: crate::app::AppStore>(ledger: &Ledger<S>, cli: &Cli) -> Resu
             let n = ledger.import_opening(&book, &super::read_text("--file", file)?).await.map_err(super::naming_file(file))?;
             print_out(&format!("已导入期初余额 {n} 个科目\n"));
         }
-        Command::Verify { format, anchor, link } => {
-            let heads = anchor.iter().map(|p| verify::HeadsFile::read(p)).collect::<Result<Vec<_>>>()?;
-            let anchors: usize = heads.iter().map(|h| h.anchors.len() + h.master_data.len()).sum();
-            let spinner = super::working("校验账簿…");
-            let report = verify::verify_all(&ledger.store).await;
-            spinner.finish_and_clear();
-            let mut report = report?;
-            report.findings.extend(verify::verify_anchors(&ledger.store, &heads, link).await?);
-            if anchors > 0 || !link.is_empty() {
-                eprintln!("已核对锚点 {anchors} 个、链哈希 {} 个", link.len());
-            }
-            print_out(&if *format == Format::Json { json(&report) } else { verify_text(&report) });
-            if !report.is_clean() {
-                return Ok(2);
-            }
-        }
+        Command::Verify { format, anchor, link } => return verify_command(ledger, *format, anchor, link).await,
         Command::Export(ExportCommand::Hledger { book, out }) => {
             export_hledger(ledger, &book_of(ledger, cli, book).await?, out.as_ref()).await?
         }

@@ -8,6 +8,7 @@ mod audit;
 mod collective;
 pub mod demo;
 mod disclose;
+mod fee_items;
 mod fees;
 mod ledger;
 mod public_revenue;
@@ -155,7 +156,7 @@ pub enum Command {
     Unit(fees::UnitCommand),
     /// 收费项目、收费标准、抄表读数
     #[command(subcommand)]
-    Fee(fees::FeeCommand),
+    Fee(fee_items::FeeCommand),
     /// 计费：为全部住户生成某月账单
     Bill(fees::BillArgs),
     /// 冲销计费：红字冲销一个计费批次（或其中一户）的账单，之后可重新计费

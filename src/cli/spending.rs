@@ -76,13 +76,51 @@ pub enum ExpenseCommand {
     },
 }
 
+/// A service category as typed (a code or its name), the option named when it is none.
+fn category_of(text: &str) -> Result<Category> {
+    Category::parse(text).ok_or_else(|| Error::invalid("--category", format!("“{text}”不是服务类别：{}", Category::choices())))
+}
+
+/// `expense list` as a table (pure): each expense with whether it is paid, owed or withdrawn.
+fn expense_table(expenses: Vec<crate::spending::store::ExpenseRow>) -> Table {
+    let mut t = Table::new(
+        "支出明细",
+        &[
+            ("编号", Align::Right),
+            ("日期", Align::Left),
+            ("类别", Align::Left),
+            ("供应商", Align::Left),
+            ("摘要", Align::Left),
+            ("金额", Align::Right),
+            ("付款", Align::Left),
+        ],
+    );
+    for e in expenses {
+        let paid = match (e.withdrawn, e.payable, e.paid_on) {
+            (true, _, _) => "已撤回".to_string(),
+            (_, true, None) => "应付".to_string(),
+            (_, true, Some(d)) => format!("{d} 付讫"),
+            _ => "已付".to_string(),
+        };
+        t.rows.push(vec![
+            e.id.to_string(),
+            e.spent_on.to_string(),
+            e.category.label().into(),
+            e.supplier,
+            e.summary,
+            money_cell(e.amount_fen),
+            paid,
+        ]);
+    }
+    t
+}
+
 async fn expense<S: SubsidiesStore + AccessStore>(ledger: &Ledger<S>, cli: &Cli, cmd: &ExpenseCommand) -> Result<()> {
     let spending = Spending::new(ledger);
     match cmd {
         ExpenseCommand::Add { book, date, category, supplier, summary, amount: a, payable, program, user } => {
             let book = book_of(ledger, cli, book).await?;
-            let category = Category::parse(category)
-                .ok_or_else(|| Error::invalid("--category", format!("“{category}”不是服务类别：{}", Category::choices())))?;
+            let category = category_of(category)?;
             let input = ExpenseInput {
                 date: parse_date("--date", date)?,
                 category,
@@ -112,44 +150,15 @@ async fn expense<S: SubsidiesStore + AccessStore>(ledger: &Ledger<S>, cli: &Cli,
         }
         ExpenseCommand::Budget { book, year, category, amount: a, user } => {
             let book = book_of(ledger, cli, book).await?;
-            let category = Category::parse(category)
-                .ok_or_else(|| Error::invalid("--category", format!("“{category}”不是服务类别：{}", Category::choices())))?;
+            let category = category_of(category)?;
             let fen = amount("--amount", a)?;
             spending.set_budget(&book, *year, category, fen, user).await?;
             print_out(&format!("{year} 年“{category}”预算：{fen}\n"));
         }
         ExpenseCommand::List { book, from, until } => {
             let book = book_of(ledger, cli, book).await?;
-            let mut t = Table::new(
-                "支出明细",
-                &[
-                    ("编号", Align::Right),
-                    ("日期", Align::Left),
-                    ("类别", Align::Left),
-                    ("供应商", Align::Left),
-                    ("摘要", Align::Left),
-                    ("金额", Align::Right),
-                    ("付款", Align::Left),
-                ],
-            );
-            for e in spending.expenses(&book, parse_date("--from", from)?, parse_date("--until", until)?).await? {
-                let paid = match (e.withdrawn, e.payable, e.paid_on) {
-                    (true, _, _) => "已撤回".to_string(),
-                    (_, true, None) => "应付".to_string(),
-                    (_, true, Some(d)) => format!("{d} 付讫"),
-                    _ => "已付".to_string(),
-                };
-                t.rows.push(vec![
-                    e.id.to_string(),
-                    e.spent_on.to_string(),
-                    e.category.label().into(),
-                    e.supplier,
-                    e.summary,
-                    money_cell(e.amount_fen),
-                    paid,
-                ]);
-            }
-            print_out(&t.to_text());
+            let expenses = spending.expenses(&book, parse_date("--from", from)?, parse_date("--until", until)?).await?;
+            print_out(&expense_table(expenses).to_text());
         }
     }
     Ok(())

@@ -301,6 +301,39 @@ async fn deferred_command<S: SubsidiesStore + AccessStore>(
     Ok(())
 }
 
+/// A reconciliation made, signed by one side, or shown (as text, CSV, XLSX or PDF).
+async fn reconciliation_command<S: SubsidiesStore + AccessStore>(
+    subsidies: &Subsidies<S>,
+    community: &crate::ledger::store::CommunityRow,
+    cmd: &SubsidyCommand,
+) -> Result<()> {
+    match cmd {
+        SubsidyCommand::Reconcile { program, from, until, user, format } => {
+            // Files are written by `subsidy show --out`; refused before anything is reconciled.
+            if matches!(format, Format::Xlsx | Format::Pdf) {
+                return Err(Error::invalid(
+                    "--format",
+                    "对账时只输出文本、CSV 或 JSON；XLSX 或 PDF 请用 subsidy show --id 编号 --format xlsx --out 文件",
+                ));
+            }
+            let s = subsidies.reconcile(community, program, parse_date("--from", from)?, parse_date("--until", until)?, user).await?;
+            write_or_print(None, &render(*format, || paper::statement_table(&s), &s)?, *format)?;
+        }
+        SubsidyCommand::Sign { id, side, user } => {
+            let side = SignSide::parse(side).ok_or_else(|| Error::invalid("--side", format!("“{side}”应为 company 或 finance_office")))?;
+            let s = subsidies.sign(community, *id, side, user).await?;
+            print_out(&format!("{} 已代表{}在对账单 #{id} 上签字；状态：{}\n", user.trim(), side.label(), s.state_label()));
+        }
+        SubsidyCommand::Show { id, format, out } => {
+            let s = subsidies.statement(community, *id).await?;
+            let bytes = render(*format, || paper::statement_table(&s), &s)?;
+            write_or_print(out.as_deref(), &bytes, *format)?;
+        }
+        _ => unreachable!("the other subsidy commands are run by `subsidy`"),
+    }
+    Ok(())
+}
+
 async fn subsidy<S: SubsidiesStore + AccessStore>(ledger: &Ledger<S>, cli: &Cli, cmd: &SubsidyCommand) -> Result<()> {
     let subsidies = Subsidies::new(ledger);
     let community = community_of(ledger, cli).await?;
@@ -350,19 +383,8 @@ async fn subsidy<S: SubsidiesStore + AccessStore>(ledger: &Ledger<S>, cli: &Cli,
             subsidies.withdraw(&community, side, *id, reason, date, user).await?;
             print_out(&format!("已撤回{} #{id}\n", side.label()));
         }
-        SubsidyCommand::Reconcile { program, from, until, user, format } => {
-            let s = subsidies.reconcile(&community, program, parse_date("--from", from)?, parse_date("--until", until)?, user).await?;
-            print_out(&String::from_utf8_lossy(&render(*format, || paper::statement_table(&s), &s)?));
-        }
-        SubsidyCommand::Sign { id, side, user } => {
-            let side = SignSide::parse(side).ok_or_else(|| Error::invalid("--side", format!("“{side}”应为 company 或 finance_office")))?;
-            let s = subsidies.sign(&community, *id, side, user).await?;
-            print_out(&format!("{} 已代表{}在对账单 #{id} 上签字；状态：{}\n", user.trim(), side.label(), s.state_label()));
-        }
-        SubsidyCommand::Show { id, format, out } => {
-            let s = subsidies.statement(&community, *id).await?;
-            let bytes = render(*format, || paper::statement_table(&s), &s)?;
-            write_or_print(out.as_deref(), &bytes, *format)?;
+        SubsidyCommand::Reconcile { .. } | SubsidyCommand::Sign { .. } | SubsidyCommand::Show { .. } => {
+            reconciliation_command(&subsidies, &community, cmd).await?
         }
         SubsidyCommand::Release { .. } | SubsidyCommand::Settle { .. } | SubsidyCommand::Refund { .. } => {
             deferred_command(ledger, cli, &subsidies, cmd).await?
