@@ -19,7 +19,7 @@ use mingzhang::access::{Access, NewUser, Role};
 use mingzhang::domain::category::Category;
 use mingzhang::domain::money::Fen;
 use mingzhang::domain::period::Period;
-use mingzhang::ledger::store::CommunityRow;
+use mingzhang::ledger::rows::CommunityRow;
 use mingzhang::ledger::{Book, Ledger};
 use mingzhang::spending::{ExpenseInput, Spending};
 use mingzhang::store::AnyStore;

@@ -13,7 +13,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use crate::domain::ids::{CommunityId, HouseholdId};
 use crate::error::{Error, Result};
-use crate::ledger::store::CommunityRow;
+use crate::ledger::rows::CommunityRow;
 use crate::store::Tx;
 use store::{AccessStore, AccessTx, NewUserRow, UserRow};
 

@@ -2,12 +2,11 @@
 //! standards by kind or by unit, the book's payment and VAT settings, billing runs, and
 //! meter readings.
 
-use super::fees::parse_kind;
 use super::{parse_date, parse_period, print_out, BookArg};
 use crate::domain::money::Fen;
 use crate::error::{Error, Result};
 use crate::fees::rows::StandardFor;
-use crate::fees::rules::FeeBasis;
+use crate::fees::rules::{FeeBasis, HouseholdKind};
 use crate::fees::store::FeesStore;
 use crate::fees::{household_label, FeeItemSpec, Fees, MeterChangeInput, MeterReadingInput, Method};
 use crate::ledger::{Book, PaymentVouchers, VatScheme};
@@ -263,4 +262,8 @@ pub(super) async fn fee_command<S: FeesStore>(fees: &Fees<S>, book: &Book, cmd: 
         }
     }
     Ok(())
+}
+
+pub(super) fn parse_kind(field: &str, text: &str) -> Result<HouseholdKind> {
+    HouseholdKind::parse(text).ok_or_else(|| Error::invalid(field, format!("“{text}”须为住宅、商铺、车库、车位或储藏室")))
 }

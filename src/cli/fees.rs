@@ -21,14 +21,13 @@ use crate::fees::paper::dunning::{dunning_pdf, owing, Notice};
 use crate::fees::paper::receipt::receipt_pdf;
 use crate::fees::paper::CodeLine;
 use crate::fees::reports::{aging, collection, dunning_statements, household_statement, DunningSelection, HouseholdStatement};
-use crate::fees::rules::HouseholdKind;
 use crate::fees::store::FeesStore;
 use crate::fees::units::NewUnit;
 use crate::fees::{household_label, Fees, Method, PaymentRequest, Receipt};
 use crate::ledger::{Book, Ledger};
 use crate::render::pdf::Paper;
 
-use super::fee_items::{fee_command, FeeCommand};
+use super::fee_items::{fee_command, parse_kind, FeeCommand};
 
 #[derive(Subcommand, Debug)]
 pub enum HouseholdCommand {
@@ -291,10 +290,6 @@ pub async fn report_bytes<S: FeesStore>(ledger: &Ledger<S>, book: &Book, args: &
         }
         _ => unreachable!("the ledger's reports are made by cli::ledger"),
     })
-}
-
-pub(super) fn parse_kind(field: &str, text: &str) -> Result<HouseholdKind> {
-    HouseholdKind::parse(text).ok_or_else(|| Error::invalid(field, format!("“{text}”须为住宅、商铺、车库、车位或储藏室")))
 }
 
 async fn units<S: FeesStore>(fees: &Fees<S>, community_id: CommunityId, cmd: &UnitCommand) -> Result<()> {

@@ -477,7 +477,7 @@ fn reads_only(command: &Command) -> bool {
     matches!(command, Command::Report(_) | Command::Verify { .. } | Command::Anchor { .. } | Command::Export(_))
 }
 
-pub(crate) async fn community_of<S: LedgerStore>(ledger: &Ledger<S>, cli: &Cli) -> Result<crate::ledger::store::CommunityRow> {
+pub(crate) async fn community_of<S: LedgerStore>(ledger: &Ledger<S>, cli: &Cli) -> Result<crate::ledger::rows::CommunityRow> {
     ledger.community(cli.community.as_deref()).await
 }
 

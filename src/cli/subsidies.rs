@@ -225,7 +225,7 @@ fn program_input(a: &ProgramArgs) -> Result<ProgramInput<'_>> {
 async fn list_programs<S: SubsidiesStore + AccessStore>(
     ledger: &Ledger<S>,
     subsidies: &Subsidies<S>,
-    community: &crate::ledger::store::CommunityRow,
+    community: &crate::ledger::rows::CommunityRow,
 ) -> Result<()> {
     let mut t = Table::new(
         "补贴项目",
@@ -304,7 +304,7 @@ async fn deferred_command<S: SubsidiesStore + AccessStore>(
 /// A reconciliation made, signed by one side, or shown (as text, CSV, XLSX or PDF).
 async fn reconciliation_command<S: SubsidiesStore + AccessStore>(
     subsidies: &Subsidies<S>,
-    community: &crate::ledger::store::CommunityRow,
+    community: &crate::ledger::rows::CommunityRow,
     cmd: &SubsidyCommand,
 ) -> Result<()> {
     match cmd {

@@ -15,7 +15,8 @@ use crate::domain::ids::CommunityId;
 use crate::error::{Error, Result};
 use crate::ledger::anchor::{check_anchor, Anchor};
 use crate::ledger::load_book;
-use crate::ledger::store::{CommunityRow, LedgerTx};
+use crate::ledger::rows::CommunityRow;
+use crate::ledger::store::LedgerTx;
 use crate::store::Tx;
 
 /// The community's books a pack reads: its first company book and its collective's, if any.

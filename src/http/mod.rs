@@ -37,7 +37,7 @@ use crate::access::{Access, Act, AuditEntry};
 use crate::domain::ids::CommunityId;
 use crate::error::{Error, Result};
 use crate::fees::Fees;
-use crate::ledger::store::CommunityRow;
+use crate::ledger::rows::CommunityRow;
 use crate::ledger::{Book, Ledger};
 use error::{HttpError, HttpResult};
 use extract::Caller;

@@ -7,7 +7,8 @@ use crate::domain::ids::{BookId, BookKey, CommunityId};
 use crate::domain::period::Period;
 use crate::error::{Error, Result};
 use crate::ledger::account::{Account, AccountCode};
-use crate::ledger::store::{BookRow, LedgerTx, OpeningRow};
+use crate::ledger::rows::{BookRow, OpeningRow};
+use crate::ledger::store::LedgerTx;
 use crate::ledger::voucher::genesis_hash;
 
 /// A book with its chart, loaded once per operation.

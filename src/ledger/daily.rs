@@ -8,7 +8,8 @@ use chrono::Utc;
 
 use crate::error::{Error, Result};
 use crate::ledger::posting::line_rows;
-use crate::ledger::store::{LedgerTx, VoucherRow};
+use crate::ledger::rows::VoucherRow;
+use crate::ledger::store::LedgerTx;
 use crate::ledger::voucher::{VoucherInput, VoucherKind, VoucherStatus};
 use crate::ledger::{check_person, insert_draft, post_reviewed, Book, Posted};
 

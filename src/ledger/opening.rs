@@ -7,8 +7,9 @@ use crate::domain::money::Fen;
 use crate::error::{Error, Result};
 use crate::import::TextTable;
 use crate::ledger::account::AccountCode;
+use crate::ledger::rows::OpeningRow;
 use crate::ledger::store::LedgerStore;
-use crate::ledger::store::{LedgerTx, OpeningRow};
+use crate::ledger::store::LedgerTx;
 use crate::ledger::{genesis_of, Book, Ledger};
 use crate::store::Tx;
 

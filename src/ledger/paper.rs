@@ -6,7 +6,7 @@ use crate::domain::capital::capital_amount;
 use crate::domain::money::Fen;
 use crate::error::Result;
 use crate::ledger::lookup::full_name;
-use crate::ledger::store::{LineRow, VoucherRow};
+use crate::ledger::rows::{LineRow, VoucherRow};
 use crate::ledger::voucher::{voucher_label, VoucherKind, VoucherStatus};
 use crate::ledger::Book;
 use crate::render::pdf::{date_text, money_text, render, Align, Meta, Page, Paper};

@@ -10,7 +10,8 @@ use crate::domain::money::Fen;
 use crate::domain::period::Period;
 use crate::error::{Error, Result};
 use crate::ledger::cash_flow::store::CashFlowRow;
-use crate::ledger::store::{BalanceRow, ChainClaim, LedgerTx, LineRow, NewVoucher, VoucherRow};
+use crate::ledger::rows::{BalanceRow, ChainClaim, LineRow, NewVoucher, VoucherRow};
+use crate::ledger::store::LedgerTx;
 use crate::ledger::voucher::{
     voucher_label, Dimensions, LineInput, SealHeader, SealedDimensions, SealedLine, SealedVoucher, VoucherInput, VoucherKind, VoucherStatus,
 };

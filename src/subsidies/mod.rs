@@ -28,7 +28,7 @@ use crate::domain::ids::CommunityId;
 use crate::domain::limits::{required_text, MAX_AMOUNT_FEN};
 use crate::domain::money::Fen;
 use crate::error::{Error, Result};
-use crate::ledger::store::CommunityRow;
+use crate::ledger::rows::CommunityRow;
 use crate::ledger::{Book, Ledger};
 use crate::store::Tx;
 use store::{NewProgram, ProgramRow, SubsidiesStore, SubsidiesTx};

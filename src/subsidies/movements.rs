@@ -14,7 +14,8 @@ use crate::domain::money::Fen;
 use crate::error::{Error, Result};
 
 use crate::fees::seal::wings::{seal_and_post, stage};
-use crate::ledger::store::{CommunityRow, LedgerTx};
+use crate::ledger::rows::CommunityRow;
+use crate::ledger::store::LedgerTx;
 use crate::ledger::voucher::{Dimensions, VoucherKind};
 use crate::ledger::{describe, input_from_rows, two_lines, ApprovedVoucher, Book, SYSTEM_MAKER};
 use crate::store::Tx;

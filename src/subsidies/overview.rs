@@ -11,7 +11,7 @@ use super::Subsidies;
 use crate::access::store::AccessStore;
 use crate::domain::money::Fen;
 use crate::error::Result;
-use crate::ledger::store::CommunityRow;
+use crate::ledger::rows::CommunityRow;
 
 #[derive(Clone, Debug, Serialize)]
 pub struct ProgramLine {

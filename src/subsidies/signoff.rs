@@ -17,7 +17,7 @@ use crate::access::Act;
 use crate::domain::ids::CommunityId;
 use crate::domain::money::Fen;
 use crate::error::{Error, Result};
-use crate::ledger::store::CommunityRow;
+use crate::ledger::rows::CommunityRow;
 use crate::store::Tx;
 
 /// A reconciliation as the statement (补贴资金对账单) shows it.

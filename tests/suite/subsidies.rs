@@ -11,7 +11,7 @@ use mingzhang::access::{Access, NewUser, Role};
 use mingzhang::domain::category::Category;
 use mingzhang::domain::money::Fen;
 use mingzhang::fees::store::FeesStore;
-use mingzhang::ledger::store::CommunityRow;
+use mingzhang::ledger::rows::CommunityRow;
 use mingzhang::ledger::{Book, Ledger};
 use mingzhang::spending::{ExpenseInput, Spending};
 use mingzhang::subsidies::reconcile::{Kind, Side};

@@ -29,7 +29,7 @@ use crate::http::input::{date_or_today, month_given, today};
 use crate::http::App;
 use crate::ledger::describe;
 use crate::ledger::lookup::full_name;
-use crate::ledger::store::VoucherRow;
+use crate::ledger::rows::VoucherRow;
 use crate::ledger::voucher::VoucherInput;
 
 pub fn routes<S: AppStore>() -> Router<App<S>> {

@@ -21,7 +21,7 @@ pub fn routes<S: AppStore>() -> Router<App<S>> {
 
 /// The office's own record of what its communities published (`disclosure::publish`), newest
 /// first, each with whether its place in the chain still holds.
-async fn witnessed<S: AppStore>(app: &App<S>, communities: &[crate::ledger::store::CommunityRow]) -> crate::Result<Vec<minijinja::Value>> {
+async fn witnessed<S: AppStore>(app: &App<S>, communities: &[crate::ledger::rows::CommunityRow]) -> crate::Result<Vec<minijinja::Value>> {
     use crate::disclosure::store::DisclosureTx;
     let mut out = Vec::new();
     for c in communities {

@@ -9,8 +9,9 @@ use std::sync::OnceLock;
 
 use crate::domain::period::Period;
 use crate::error::{Error, Result};
+use crate::ledger::rows::LineRow;
 use crate::ledger::settings::CashFlowItems;
-use crate::ledger::store::{LedgerStore, LedgerTx, LineRow};
+use crate::ledger::store::{LedgerStore, LedgerTx};
 use crate::ledger::voucher::{LineInput, VoucherInput};
 use crate::ledger::Book;
 use crate::store::Tx;
