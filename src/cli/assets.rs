@@ -4,7 +4,7 @@
 use clap::Subcommand;
 use rust_decimal::Decimal;
 
-use super::{book_of, parse_date, parse_period, print_out, BookArg, Cli, Command};
+use super::{amount, book_of, parse_date, parse_period, print_out, BookArg, Cli, Command};
 use crate::assets::store::AssetsStore;
 use crate::assets::{Assets, CardInput, CardLine, DisposalInput, Method};
 use crate::domain::money::Fen;
@@ -96,10 +96,6 @@ pub(super) fn keeper(command: &Command) -> Option<&str> {
         }
         _ => None,
     }
-}
-
-fn amount(field: &str, text: &str) -> Result<Fen> {
-    Fen::parse(text).map_err(|e| Error::invalid(field, format!("“{text}”：{e}")))
 }
 
 pub async fn run<S: AssetsStore>(ledger: &Ledger<S>, cli: &Cli) -> Result<Option<i32>> {

@@ -10,7 +10,7 @@ use crate::fees::rules::{FeeBasis, HouseholdKind};
 use crate::fees::store::FeesStore;
 use crate::fees::{household_label, FeeItemSpec, Fees, MeterChangeInput, MeterReadingInput, Method};
 use crate::ledger::{Book, PaymentVouchers, VatScheme};
-use clap::Subcommand;
+use clap::{Args, Subcommand};
 use std::path::PathBuf;
 
 #[derive(Subcommand, Debug)]
@@ -71,28 +71,7 @@ pub enum FeeCommand {
         book: BookArg,
     },
     /// 查看或修改收费设置；省略选项时显示当前设置
-    Settings {
-        #[command(flatten)]
-        book: BookArg,
-        /// 收款凭证：逐笔（每笔收款一张凭证）或 日结（每天每种收款方式一张，由 day-close 汇总记账）
-        #[arg(long)]
-        payment_vouchers: Option<String>,
-        /// 增值税纳税人类型：小规模、一般 或 不计税（small、general、none），须同时给出 --vat-rate
-        #[arg(long, requires = "vat_rate")]
-        vat: Option<String>,
-        /// 增值税税率或征收率（%）：小规模 1、3、5；一般纳税人 6、9、13。收费标准为含税价
-        #[arg(long, requires = "vat")]
-        vat_rate: Option<String>,
-        /// 收款方式记入的科目，如 微信=101201、支付宝=101202、银行=100202（可重复指定）
-        #[arg(long)]
-        account: Vec<String>,
-        /// 现金流量项目：自动（按对方科目判定，无法判定的列入经营活动“其他”）或 必须指定（derived、required）
-        #[arg(long)]
-        cash_flow_items: Option<String>,
-        /// 收款确认线（元）：网页收款超过此金额（或超过该户欠费加一年费用）时须再次确认；“无”取消
-        #[arg(long)]
-        confirm_above: Option<String>,
-    },
+    Settings(SettingsArgs),
     /// 从 CSV 或 XLSX 导入某月抄表读数：楼栋,单元,房号,读数[,换表,旧表止数,新表起数]；新装的表在“换表”列填“新装”并给出新表起数
     Meter {
         #[command(flatten)]
@@ -107,18 +86,33 @@ pub enum FeeCommand {
 }
 
 /// What `fee settings` was asked to change; each absent option is left as it is.
-struct Settings<'a> {
-    payment_vouchers: &'a Option<String>,
-    vat: &'a Option<String>,
-    vat_rate: &'a Option<String>,
-    account: &'a Vec<String>,
-    cash_flow_items: &'a Option<String>,
-    confirm_above: &'a Option<String>,
+#[derive(Args, Debug)]
+pub struct SettingsArgs {
+    #[command(flatten)]
+    pub book: BookArg,
+    /// 收款凭证：逐笔（每笔收款一张凭证）或 日结（每天每种收款方式一张，由 day-close 汇总记账）
+    #[arg(long)]
+    pub payment_vouchers: Option<String>,
+    /// 增值税纳税人类型：小规模、一般 或 不计税（small、general、none），须同时给出 --vat-rate
+    #[arg(long, requires = "vat_rate")]
+    pub vat: Option<String>,
+    /// 增值税税率或征收率（%）：小规模 1、3、5；一般纳税人 6、9、13。收费标准为含税价
+    #[arg(long, requires = "vat")]
+    pub vat_rate: Option<String>,
+    /// 收款方式记入的科目，如 微信=101201、支付宝=101202、银行=100202（可重复指定）
+    #[arg(long)]
+    pub account: Vec<String>,
+    /// 现金流量项目：自动（按对方科目判定，无法判定的列入经营活动“其他”）或 必须指定（derived、required）
+    #[arg(long)]
+    pub cash_flow_items: Option<String>,
+    /// 收款确认线（元）：网页收款超过此金额（或超过该户欠费加一年费用）时须再次确认；“无”取消
+    #[arg(long)]
+    pub confirm_above: Option<String>,
 }
 
 /// `fee settings`: the book's fee settings changed as asked, then all of them printed.
-async fn fee_settings<S: FeesStore>(fees: &Fees<S>, book: &Book, asked: &Settings<'_>) -> Result<()> {
-    let Settings { payment_vouchers, vat, vat_rate, account, cash_flow_items, confirm_above } = asked;
+async fn fee_settings<S: FeesStore>(fees: &Fees<S>, book: &Book, asked: &SettingsArgs) -> Result<()> {
+    let SettingsArgs { payment_vouchers, vat, vat_rate, account, cash_flow_items, confirm_above, .. } = asked;
     if let Some(text) = confirm_above {
         let line = match text.trim() {
             "无" | "none" => None,
@@ -209,10 +203,7 @@ pub(super) async fn fee_command<S: FeesStore>(fees: &Fees<S>, book: &Book, cmd: 
             }
             print_out(&out);
         }
-        FeeCommand::Settings { payment_vouchers, vat, vat_rate, account, cash_flow_items, confirm_above, .. } => {
-            let asked = Settings { payment_vouchers, vat, vat_rate, account, cash_flow_items, confirm_above };
-            fee_settings(fees, book, &asked).await?
-        }
+        FeeCommand::Settings(asked) => fee_settings(fees, book, asked).await?,
         FeeCommand::Runs { .. } => {
             let mut out = String::from("批次\t月份\t账单数\t金额\t凭证\t计费人\t已冲销账单\t已冲销金额\n");
             for (r, voucher) in fees.billing_runs(book).await? {

@@ -27,7 +27,7 @@ use crate::fees::{household_label, Fees, Method, PaymentRequest, Receipt};
 use crate::ledger::{Book, Ledger};
 use crate::render::pdf::Paper;
 
-use super::fee_items::{fee_command, parse_kind, FeeCommand};
+use super::fee_items::{fee_command, parse_kind, FeeCommand, SettingsArgs};
 
 #[derive(Subcommand, Debug)]
 pub enum HouseholdCommand {
@@ -247,7 +247,7 @@ pub async fn run<S: DisclosureStore + AccessStore>(ledger: &Ledger<S>, cli: &Cli
             | FeeCommand::Standard { book, .. }
             | FeeCommand::Standards { book }
             | FeeCommand::Runs { book }
-            | FeeCommand::Settings { book, .. }
+            | FeeCommand::Settings(SettingsArgs { book, .. })
             | FeeCommand::Meter { book, .. }) = cmd;
             fee_command(&fees, &book_of(ledger, cli, book).await?, cmd).await?
         }

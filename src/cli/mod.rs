@@ -19,7 +19,6 @@ pub mod words;
 
 use std::io::Write;
 
-use chrono::NaiveDate;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::access::{Access, Act};
@@ -507,9 +506,9 @@ pub(crate) fn parse_period(field: &str, text: &str) -> Result<Period> {
     Period::parse(text).ok_or_else(|| Error::invalid(field, format!("“{text}”不是会计期间，应写作 2025-01")))
 }
 
-pub(crate) fn parse_date(field: &str, text: &str) -> Result<NaiveDate> {
-    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| Error::invalid(field, format!("“{text}”不是日期，应写作 2025-01-31")))
-}
+/// A date and an amount of an option, read as every door reads them.
+pub(crate) use crate::domain::money::typed_amount as amount;
+pub(crate) use crate::domain::time::typed_date as parse_date;
 
 /// The file a command was given (`field` names its option), read; when it cannot be, the
 /// refusal names the file and why.
@@ -543,11 +542,6 @@ pub(crate) fn print_out(text: &str) {
     let mut out = std::io::stdout().lock();
     // A closed pipe (e.g. `| head`) is not an error worth reporting.
     let _ = out.write_all(text.as_bytes());
-}
-
-/// An amount typed on the command line, the option named when it is not one.
-pub(crate) fn amount(field: &str, text: &str) -> Result<crate::domain::money::Fen> {
-    crate::domain::money::Fen::parse(text).map_err(|e| Error::invalid(field, format!("“{text}”：{e}")))
 }
 
 /// A report's bytes into `--out`, or on the terminal (XLSX only into a file).

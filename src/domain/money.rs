@@ -135,6 +135,12 @@ impl<'de> serde::Deserialize<'de> for Fen {
     }
 }
 
+/// An amount as a form, a request body or an option types it ("1234.56"), the field named
+/// when it is not one. The pages, the API and the command line all read amounts through it.
+pub fn typed_amount(field: &str, text: &str) -> crate::domain::error::Result<Fen> {
+    Fen::parse(text).map_err(|e| crate::domain::error::Error::invalid(field, format!("“{text}”：{e}")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

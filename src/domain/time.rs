@@ -23,6 +23,13 @@ pub fn beijing_second(at: DateTime<Utc>) -> String {
     (at + Duration::hours(8)).format("%Y-%m-%d %H:%M:%S").to_string()
 }
 
+/// A date as a form, a request body or an option types it (yyyy-mm-dd), the field named when
+/// it is not one. The pages, the API and the command line all read dates through it.
+pub fn typed_date(field: &str, text: &str) -> crate::domain::error::Result<NaiveDate> {
+    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+        .map_err(|_| crate::domain::error::Error::invalid(field, format!("“{text}”不是日期，应写作 2025-01-31")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,9 +1,7 @@
 //! Reading what a form or a query typed, shared by the pages and the API: today's date in
 //! Beijing, a month, a date, an amount. Each refusal names the field.
 
-use crate::domain::money::Fen;
 use crate::domain::period::Period;
-use crate::error::{Error, Result};
 use crate::http::error::{HttpError, HttpResult};
 
 /// Beijing's calendar day now: accounting dates are Beijing days (UTC+8, no summer time).
@@ -25,13 +23,6 @@ pub fn date_or_today(field: &str, text: Option<&str>) -> HttpResult<chrono::Naiv
     }
 }
 
-/// A date of a form or a body, yyyy-mm-dd, the field named when it is not one.
-pub fn date(field: &str, text: &str) -> Result<chrono::NaiveDate> {
-    chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
-        .map_err(|_| Error::invalid(field, format!("“{text}”不是日期，应写作 2025-01-31")))
-}
-
-/// An amount of a form or a body ("1234.56"), the field named when it is not one.
-pub fn amount(field: &str, text: &str) -> Result<Fen> {
-    Fen::parse(text).map_err(|e| Error::invalid(field, format!("“{text}”：{e}")))
-}
+/// A date of a form or a body, and an amount: read as every door reads them.
+pub use crate::domain::money::typed_amount as amount;
+pub use crate::domain::time::typed_date as date;
