@@ -6,6 +6,7 @@
 //! `fonts/make_subset.py`) and each PDF embeds only the glyphs it uses, so a one-page receipt
 //! is tens of kilobytes. The same input always gives the same bytes.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::OnceLock;
 
 use chrono::NaiveDate;
@@ -104,9 +105,48 @@ fn font() -> Result<&'static ParsedFont> {
 /// Width of `text` in millimetres at `size_pt`, from the font's advances (printpdf neither
 /// kerns nor shapes, so this is exactly what is drawn).
 fn width_mm(font: &ParsedFont, text: &str, size_pt: f32) -> f32 {
-    let units: u32 = text.chars().map(|c| u32::from(font.get_horizontal_advance(font.lookup_glyph_index(c as u32).unwrap_or(0)))).sum();
-    let upem = f32::from(font.pdf_font_metrics.units_per_em.max(1));
+    let advance = |c: char| font.get_glyph_width(font.lookup_glyph_index(c as u32).unwrap_or(0)).unwrap_or(0);
+    let units: u32 = text.chars().map(|c| u32::from(advance(c))).sum();
+    let upem = f32::from(font.units_per_em.max(1));
     units as f32 / upem * size_pt * 25.4 / 72.0
+}
+
+/// The font cut to the characters `pages` draw. allsorts numbers the kept glyphs by their
+/// place in the list it is given (.notdef first), so each character's glyph in the cut font
+/// is its place in that list; printpdf then embeds these bytes as they are.
+fn font_for(pages: &[Page]) -> Result<ParsedFont> {
+    use allsorts::binary::read::ReadScope;
+    use allsorts::font_data::FontData;
+    use allsorts::subset::{subset, CmapTarget, SubsetProfile};
+
+    let full = font()?;
+    let drawn: BTreeSet<char> = pages
+        .iter()
+        .flat_map(|page| &page.ops)
+        .filter_map(|op| match op {
+            Op::ShowText { items } => Some(items),
+            _ => None,
+        })
+        .flatten()
+        .filter_map(|item| match item {
+            TextItem::Text(text) => Some(text.chars()),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    let glyph_of: BTreeMap<char, u16> =
+        drawn.iter().filter_map(|&c| full.lookup_glyph_index(c as u32).filter(|&g| g != 0).map(|g| (c, g))).collect();
+    let kept: Vec<u16> = std::iter::once(0).chain(glyph_of.values().copied().collect::<BTreeSet<u16>>()).collect();
+    let broken = |e: String| Error::invalid("字体", format!("内置字体无法裁剪：{e}"));
+    let file = ReadScope::new(FONT_BYTES).read::<FontData<'_>>().map_err(|e| broken(e.to_string()))?;
+    let provider = file.table_provider(0).map_err(|e| broken(e.to_string()))?;
+    let bytes = subset(&provider, &kept, &SubsetProfile::Pdf, CmapTarget::Unicode).map_err(|e| broken(e.to_string()))?;
+    let mut cut = ParsedFont::from_bytes(&bytes, 0, &mut Vec::new()).ok_or_else(|| broken("裁剪后无法读取".into()))?;
+    for (c, glyph) in glyph_of {
+        let place = kept.binary_search(&glyph).map_err(|_| broken(format!("缺少字形 {c}")))?;
+        cut.set_codepoint_mapping(c as u32, place as u16);
+    }
+    Ok(cut)
 }
 
 /// One page being drawn; coordinates are millimetres from the top-left corner, and a text
@@ -292,7 +332,7 @@ pub struct Meta<'a> {
 /// Writes the pages as one PDF with the font's used glyphs embedded.
 pub fn render(meta: &Meta<'_>, pages: Vec<Page>) -> Result<Vec<u8>> {
     let mut doc = PdfDocument::new(meta.title);
-    doc.resources.fonts.map.insert(FontId(FONT_ID.into()), PdfFont::new(font()?.clone()));
+    doc.resources.fonts.map.insert(FontId(FONT_ID.into()), PdfFont::new(font_for(&pages)?));
     let at = meta.date.and_hms_opt(0, 0, 0).map_or(0, |t| t.and_utc().timestamp());
     let at = OffsetDateTime::from_unix_timestamp(at).map_err(|e| Error::invalid("日期", e.to_string()))?;
     let info = &mut doc.metadata.info;
@@ -304,7 +344,8 @@ pub fn render(meta: &Meta<'_>, pages: Vec<Page>) -> Result<Vec<u8>> {
     info.creator = "明账 mingzhang".into();
     info.producer = "明账 mingzhang".into();
     doc.with_pages(pages.into_iter().map(Page::finish).collect());
-    let options = PdfSaveOptions { subset_fonts: true, ..PdfSaveOptions::default() };
+    // The font is already cut to the document (font_for); printpdf embeds it as it is.
+    let options = PdfSaveOptions::default();
     let mut bytes = doc.save(&options, &mut Vec::new());
     fix_document_id(&mut bytes);
     Ok(bytes)
