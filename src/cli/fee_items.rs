@@ -5,7 +5,7 @@
 use super::{parse_date, parse_period, print_out, BookArg};
 use crate::domain::money::Fen;
 use crate::error::{Error, Result};
-use crate::fees::rows::StandardFor;
+use crate::fees::rows::{BillingRunRow, FeeItemRow, FeeStandardRow, HouseholdRow, StandardFor};
 use crate::fees::rules::{FeeBasis, HouseholdKind};
 use crate::fees::store::FeesStore;
 use crate::fees::{household_label, FeeItemSpec, Fees, MeterChangeInput, MeterReadingInput, Method};
@@ -193,66 +193,78 @@ pub(super) async fn fee_command<S: FeesStore>(fees: &Fees<S>, book: &Book, cmd: 
             fees.add_standard(book, item, target, rate, parse_date("--from", from)?, until).await?;
             print_out(&format!("已添加收费标准：{item} {whom} {rate} 元\n"));
         }
-        FeeCommand::Standards { .. } => {
-            let mut out = String::from("项目\t名称\t房屋类型\t单价（元）\t计费方式\t起始日期\t截止日期（不含）\n");
-            for (item, s) in fees.fee_standards(book).await? {
-                let until = s.valid_until.map_or("长期".to_string(), |d| d.to_string());
-                let basis = item.basis.label();
-                out +=
-                    &format!("{}\t{}\t{}\t{}\t{basis}\t{}\t{until}\n", item.code, item.name, s.target_label(), s.rate_yuan, s.valid_from);
-            }
-            print_out(&out);
-        }
+        FeeCommand::Standards { .. } => print_out(&standards_table(&fees.fee_standards(book).await?)),
         FeeCommand::Settings(asked) => fee_settings(fees, book, asked).await?,
-        FeeCommand::Runs { .. } => {
-            let mut out = String::from("批次\t月份\t账单数\t金额\t凭证\t计费人\t已冲销账单\t已冲销金额\n");
-            for (r, voucher) in fees.billing_runs(book).await? {
-                out += &format!(
-                    "#{}\t{}\t{}\t{}\t{voucher}\t{}\t{}\t{}\n",
-                    r.id,
-                    r.period,
-                    r.bills,
-                    Fen(r.total_fen),
-                    r.created_by,
-                    r.reversed_bills,
-                    Fen(r.reversed_fen)
-                );
-            }
-            print_out(&out);
-        }
+        FeeCommand::Runs { .. } => print_out(&runs_table(&fees.billing_runs(book).await?)),
         FeeCommand::Meter { item, period, file, .. } => {
             let p = parse_period("--period", period)?;
             let table = crate::import::TextTable::read(&super::read_file("--file", file)?).map_err(super::naming_file(file))?;
             let households = fees.households(book.row.community_id).await?;
-            let col = |names: &[&str]| table.column(names);
-            let (b, u, r, v) = (col(&["楼栋", "building"]), col(&["单元", "unit"]), col(&["房号", "room"]), col(&["读数", "reading"]));
-            let replaced = col(&["换表", "replaced"]);
-            let (old_final, new_start) = (col(&["旧表止数", "old_meter_final"]), col(&["新表起数", "new_meter_start"]));
-            let (Some(b), Some(r), Some(v)) = (b, r, v) else { return Err(Error::csv(1, "楼栋/房号/读数", "缺少此列")) };
-            let mut readings = Vec::new();
-            for row in &table.rows {
-                let label = crate::fees::label_of(row.cell(Some(b)), row.cell(u), row.cell(Some(r)));
-                let h = households
-                    .iter()
-                    .find(|h| household_label(h) == label)
-                    .ok_or_else(|| Error::csv(row.number, "房号", format!("住户 {label} 不存在")))?;
-                let optional = |c| Some(row.cell(c)).filter(|t| !t.is_empty()).map(str::to_string);
-                let change = MeterChangeInput { old_final: optional(old_final), new_start: optional(new_start) };
-                let is_replaced = matches!(row.cell(replaced), "是" | "换表" | "新装" | "yes" | "true" | "1")
-                    || change.old_final.is_some()
-                    || change.new_start.is_some();
-                readings.push(MeterReadingInput {
-                    row: row.number,
-                    household_id: h.id,
-                    reading: row.cell(Some(v)).to_string(),
-                    change: is_replaced.then_some(change),
-                });
-            }
+            let readings = meter_readings(&table, &households)?;
             let n = fees.record_meter_readings(book, item, p, &readings).await?;
             print_out(&format!("已记录 {p} 读数 {n} 条\n"));
         }
     }
     Ok(())
+}
+
+/// `fee standards`: one line per standard, item by item.
+fn standards_table(standards: &[(FeeItemRow, FeeStandardRow)]) -> String {
+    let mut out = String::from("项目\t名称\t房屋类型\t单价（元）\t计费方式\t起始日期\t截止日期（不含）\n");
+    for (item, s) in standards {
+        let until = s.valid_until.map_or("长期".to_string(), |d| d.to_string());
+        let basis = item.basis.label();
+        out += &format!("{}\t{}\t{}\t{}\t{basis}\t{}\t{until}\n", item.code, item.name, s.target_label(), s.rate_yuan, s.valid_from);
+    }
+    out
+}
+
+/// `fee runs`: one line per billing run with its voucher and what reversals cancelled of it.
+fn runs_table(runs: &[(BillingRunRow, String)]) -> String {
+    let mut out = String::from("批次\t月份\t账单数\t金额\t凭证\t计费人\t已冲销账单\t已冲销金额\n");
+    for (r, voucher) in runs {
+        out += &format!(
+            "#{}\t{}\t{}\t{}\t{voucher}\t{}\t{}\t{}\n",
+            r.id,
+            r.period,
+            r.bills,
+            Fen(r.total_fen),
+            r.created_by,
+            r.reversed_bills,
+            Fen(r.reversed_fen)
+        );
+    }
+    out
+}
+
+/// `fee meter`: the readings of a table with 楼栋, 房号 and 读数 (单元, 换表, 旧表止数 and
+/// 新表起数 when given), each row's household found by its house number.
+fn meter_readings(table: &crate::import::TextTable, households: &[HouseholdRow]) -> Result<Vec<MeterReadingInput>> {
+    let col = |names: &[&str]| table.column(names);
+    let (b, u, r, v) = (col(&["楼栋", "building"]), col(&["单元", "unit"]), col(&["房号", "room"]), col(&["读数", "reading"]));
+    let replaced = col(&["换表", "replaced"]);
+    let (old_final, new_start) = (col(&["旧表止数", "old_meter_final"]), col(&["新表起数", "new_meter_start"]));
+    let (Some(b), Some(r), Some(v)) = (b, r, v) else { return Err(Error::csv(1, "楼栋/房号/读数", "缺少此列")) };
+    let mut readings = Vec::new();
+    for row in &table.rows {
+        let label = crate::fees::label_of(row.cell(Some(b)), row.cell(u), row.cell(Some(r)));
+        let h = households
+            .iter()
+            .find(|h| household_label(h) == label)
+            .ok_or_else(|| Error::csv(row.number, "房号", format!("住户 {label} 不存在")))?;
+        let optional = |c| Some(row.cell(c)).filter(|t| !t.is_empty()).map(str::to_string);
+        let change = MeterChangeInput { old_final: optional(old_final), new_start: optional(new_start) };
+        let is_replaced = matches!(row.cell(replaced), "是" | "换表" | "新装" | "yes" | "true" | "1")
+            || change.old_final.is_some()
+            || change.new_start.is_some();
+        readings.push(MeterReadingInput {
+            row: row.number,
+            household_id: h.id,
+            reading: row.cell(Some(v)).to_string(),
+            change: is_replaced.then_some(change),
+        });
+    }
+    Ok(readings)
 }
 
 pub(super) fn parse_kind(field: &str, text: &str) -> Result<HouseholdKind> {

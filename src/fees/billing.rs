@@ -11,14 +11,13 @@ use crate::domain::money::Fen;
 use crate::domain::natural::Natural;
 use crate::domain::period::Period;
 use crate::error::{Error, Result};
-use crate::fees::figures::FiguresTx;
 use crate::fees::rows::{AllocationRow, FeeItemRow, HouseholdRow, NewBillingRun, OpenBillRow, PrepaymentRow};
 use crate::fees::rules::{apply_prepayments, plan_bills, BillKey, BillingInputs, BillingPlan};
 use crate::fees::seal::master;
 use crate::fees::seal::{AllocationSeal, BillSeal, BillsSeal, RunSeal, Source, SubledgerRows};
 use crate::fees::settle::{write_bills, write_settlements, Settlement};
 use crate::fees::store::FeesStore;
-use crate::fees::store::{FeesTx, SealTx, UnitsTx};
+use crate::fees::store::{BillingRunsTx, FeesTx, SealTx};
 use crate::fees::units::UnitRow;
 use crate::fees::vat::{book_vat, item_rates, output_tax};
 use crate::fees::{fee_accounts, household_label, BillingRun, Fees, SYSTEM_MAKER};
@@ -57,40 +56,9 @@ impl<S: FeesStore> Fees<S> {
         let items = items_to_bill(&mut tx, book, item_codes).await?;
         // A month is billed on its first day, which must lie in an open period of the book.
         check_period_open(&mut tx, book, period.first_day()).await?;
-        let households = tx.households(book.row.community_id).await?;
-        let units = tx.units(book.row.community_id).await?;
-        let standards = tx.fee_standards(book.key()).await?;
-        let keys = tx.bill_keys(book.key(), period).await?;
-        let already: HashSet<BillKey> = keys.iter().filter(|k| k.live > 0).map(|k| (k.household_id, k.unit_id, k.fee_item_id)).collect();
-        let issued: HashMap<BillKey, i64> = keys.iter().map(|k| ((k.household_id, k.unit_id, k.fee_item_id), k.issues)).collect();
-        let readings = tx.meter_readings(book.key(), period).await?;
-        let inputs = BillingInputs {
-            households: &households,
-            units: &units,
-            items: &items,
-            standards: &standards,
-            already: &already,
-            issued: &issued,
-            readings: &readings,
-        };
-        let mut plan = plan_bills(period, &inputs)?;
-        let vat = book_vat(book)?;
-        let rates = vat.map(|(rate, _)| item_rates(&items, rate)).transpose()?;
-        let tax = split_vat(&mut plan, &households, rates.as_ref())?;
-        let held = held_lines(&households, &units, &items, &plan);
-        let before = tx.billed_by_building_item(book.key(), period.prev()).await?;
-        let lines = billed_lines(&plan, &items, &before);
+        let RunPlan { households, plan, tax, tax_account, held, lines } = plan_run(&mut tx, book, period, &items).await?;
         if plan.bills.is_empty() {
-            return Ok(BillingRun {
-                run: None,
-                period: period.to_string(),
-                bills: 0,
-                total: Fen::ZERO,
-                prepayment_applied: Fen::ZERO,
-                voucher: None,
-                held,
-                lines,
-            });
+            return Ok(nothing_billed(period, held, lines));
         }
         let total: i64 = plan.bills.iter().map(|b| b.amount_fen).sum();
         let prepaid = tx.prepayments(book.key(), None).await?;
@@ -110,26 +78,11 @@ impl<S: FeesStore> Fees<S> {
         let run_id = tx.insert_billing_run(&run).await?;
         let billed = plan.per_building_item_fen.iter().map(|((building, _), fen)| (building.0.clone(), period, *fen));
         write_bills(&mut tx, book, run_id, &plan.bills, billed).await?;
-        // Read after the insert, so this month's bills are among them with their ids; only the
-        // bills of households holding a prepayment can be settled by one.
-        let holders: BTreeSet<HouseholdId> = prepaid.iter().map(|p| p.household_id).collect();
-        let holders: Vec<HouseholdId> = holders.into_iter().collect();
-        let open_now = if holders.is_empty() { Vec::new() } else { tx.open_bills_of(book.key(), &holders).await? };
-        let mut settlements = prepayment_settlements(&households, &open_now, &prepaid, period);
+        let mut settlements = settle_from_prepayments(&mut tx, book, &households, &prepaid, period).await?;
         let applied: i64 = settlements.iter().map(|s| s.allocation.amount_fen).sum();
         let sealed = run_rows(&run, &plan, &settlements, &prepaid);
-        let voucher = ApprovedVoucher {
-            input: VoucherInput {
-                date: period.first_day(),
-                attachments: 1,
-                lines: billing_lines(book, &accounts, period, &items, &plan, (&tax, vat.map(|(_, account)| account)), applied)?,
-            },
-            kind: VoucherKind::Normal,
-            maker: SYSTEM_MAKER.into(),
-            reviewer: user.into(),
-            reverses_id: None,
-            subledger: sealed.digest(),
-        };
+        let voucher_lines = billing_lines(book, &accounts, period, &items, &plan, (&tax, tax_account), applied)?;
+        let voucher = run_voucher(period, voucher_lines, user, &sealed);
         let posted = post_approved(&mut tx, book, user, std::slice::from_ref(&voucher)).await?;
         tx.set_billing_run_voucher(book.key(), run_id, posted[0].voucher_id).await?;
         for s in &mut settlements {
@@ -149,6 +102,90 @@ impl<S: FeesStore> Fees<S> {
             held,
             lines,
         })
+    }
+}
+
+/// What a run will bill, planned in its transaction before anything is written: the bills
+/// with their output tax, that tax by building and item and the account it is owed on, and
+/// what the accountant checks (the bills held back, each line beside last month's).
+struct RunPlan {
+    households: Vec<HouseholdRow>,
+    plan: BillingPlan,
+    tax: BTreeMap<(Natural, i64), i64>,
+    tax_account: Option<&'static str>,
+    held: Vec<String>,
+    lines: Vec<crate::fees::BilledLine>,
+}
+
+/// Reads what the month bills from (the community's households and units, the standards, the
+/// month's bills so far and its meter readings) and plans the run.
+async fn plan_run<T: FeesTx>(tx: &mut T, book: &Book, period: Period, items: &[FeeItemRow]) -> Result<RunPlan> {
+    let households = tx.households(book.row.community_id).await?;
+    let units = tx.units(book.row.community_id).await?;
+    let standards = tx.fee_standards(book.key()).await?;
+    let keys = tx.bill_keys(book.key(), period).await?;
+    let already: HashSet<BillKey> = keys.iter().filter(|k| k.live > 0).map(|k| (k.household_id, k.unit_id, k.fee_item_id)).collect();
+    let issued: HashMap<BillKey, i64> = keys.iter().map(|k| ((k.household_id, k.unit_id, k.fee_item_id), k.issues)).collect();
+    let readings = tx.meter_readings(book.key(), period).await?;
+    let inputs = BillingInputs {
+        households: &households,
+        units: &units,
+        items,
+        standards: &standards,
+        already: &already,
+        issued: &issued,
+        readings: &readings,
+    };
+    let mut plan = plan_bills(period, &inputs)?;
+    let vat = book_vat(book)?;
+    let rates = vat.map(|(rate, _)| item_rates(items, rate)).transpose()?;
+    let tax = split_vat(&mut plan, &households, rates.as_ref())?;
+    let held = held_lines(&households, &units, items, &plan);
+    let before = tx.billed_by_building_item(book.key(), period.prev()).await?;
+    let lines = billed_lines(&plan, items, &before);
+    Ok(RunPlan { households, plan, tax, tax_account: vat.map(|(_, account)| account), held, lines })
+}
+
+/// A run with no new bills: nothing written, only what it would have billed and held.
+fn nothing_billed(period: Period, held: Vec<String>, lines: Vec<crate::fees::BilledLine>) -> BillingRun {
+    BillingRun {
+        run: None,
+        period: period.to_string(),
+        bills: 0,
+        total: Fen::ZERO,
+        prepayment_applied: Fen::ZERO,
+        voucher: None,
+        held,
+        lines,
+    }
+}
+
+/// What the prepayments settle of the open bills of the households holding one, this month's
+/// new bills among them.
+async fn settle_from_prepayments<T: FeesTx>(
+    tx: &mut T,
+    book: &Book,
+    households: &[HouseholdRow],
+    prepaid: &[PrepaymentRow],
+    period: Period,
+) -> Result<Vec<Settlement>> {
+    // Read after the insert, so this month's bills are among them with their ids; only the
+    // bills of households holding a prepayment can be settled by one.
+    let holders: BTreeSet<HouseholdId> = prepaid.iter().map(|p| p.household_id).collect();
+    let holders: Vec<HouseholdId> = holders.into_iter().collect();
+    let open_now = if holders.is_empty() { Vec::new() } else { tx.open_bills_of(book.key(), &holders).await? };
+    Ok(prepayment_settlements(households, &open_now, prepaid, period))
+}
+
+/// The run's voucher, approved by the one who runs it; the lines are `billing_lines`.
+fn run_voucher(period: Period, lines: Vec<LineInput>, user: &str, sealed: &SubledgerRows) -> ApprovedVoucher {
+    ApprovedVoucher {
+        input: VoucherInput { date: period.first_day(), attachments: 1, lines },
+        kind: VoucherKind::Normal,
+        maker: SYSTEM_MAKER.into(),
+        reviewer: user.into(),
+        reverses_id: None,
+        subledger: sealed.digest(),
     }
 }
 

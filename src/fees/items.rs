@@ -14,7 +14,7 @@ use crate::fees::rows::MeterChange;
 use crate::fees::rows::{FeeItemRow, FeeStandardRow, MeterReadingRow, StandardFor};
 use crate::fees::rules::{FeeBasis, HouseholdKind};
 use crate::fees::store::FeesStore;
-use crate::fees::store::{FeesTx, UnitsTx};
+use crate::fees::store::{BillingRunsTx, FeesTx, UnitsTx};
 use crate::fees::{account_id, fee_accounts, fee_item_by_code, FeeItemSpec, Fees};
 use crate::ledger::Book;
 use crate::store::Tx;
@@ -94,13 +94,7 @@ impl<S: FeesStore> Fees<S> {
         from: NaiveDate,
         until: Option<NaiveDate>,
     ) -> Result<i64> {
-        let rate = parse_decimal(rate_text).map_err(|e| Error::invalid("单价", format!("“{rate_text}”{e}")))?;
-        if rate <= Decimal::ZERO || rate.normalize().scale() > 4 {
-            return Err(Error::invalid("单价", format!("“{rate_text}”须大于零，最多四位小数")));
-        }
-        if rate > Decimal::from(MAX_RATE_YUAN) {
-            return Err(Error::invalid("单价", format!("“{rate_text}”超过上限 {MAX_RATE_YUAN} 元")));
-        }
+        let rate = parse_rate(rate_text)?;
         if until.is_some_and(|u| u <= from) {
             return Err(Error::invalid("有效期", "结束日期须晚于开始日期"));
         }
@@ -114,7 +108,6 @@ impl<S: FeesStore> Fees<S> {
                 return Err(Error::invalid("收费项目", format!("{} 按用量计费，附属单元不抄表，不能设单元单价", item.name)));
             }
         }
-        let far = NaiveDate::MAX;
         let same: Vec<FeeStandardRow> =
             tx.fee_standards(book.key()).await?.into_iter().filter(|s| s.fee_item_id == item.id && s.is_for(&target)).collect();
         // 调价: a new rate from a later date ends the standard in force, open-ended until now, the
@@ -129,23 +122,7 @@ impl<S: FeesStore> Fees<S> {
             }
             tx.end_fee_standard(book.row.community_id, current.id, from).await?;
         }
-        // Each standard's end as it now stands: the one just ended ends at `from`.
-        let ended = |s: &FeeStandardRow| if s.valid_until.is_none() && s.valid_from < from { Some(from) } else { s.valid_until };
-        for s in &same {
-            let valid_until = ended(s);
-            if from < valid_until.unwrap_or(far) && s.valid_from < until.unwrap_or(far) {
-                let until_text = valid_until.map_or("长期".to_string(), |d| d.to_string());
-                return Err(Error::invalid(
-                    "有效期",
-                    format!(
-                        "与{}的现行标准（{} 起至 {until_text}，{} 元）重叠；请先为旧标准设定结束日期",
-                        s.target_label(),
-                        s.valid_from,
-                        s.rate_yuan
-                    ),
-                ));
-            }
-        }
+        refuse_overlap(&same, from, until)?;
         let row = FeeStandardRow {
             id: 0,
             fee_item_id: item.id,
@@ -305,4 +282,40 @@ fn first_month_billed_on_or_after(date: NaiveDate) -> Period {
     } else {
         month.next()
     }
+}
+
+/// A standard's rate in 元 (pure): above zero, at most four decimals, within the limit.
+fn parse_rate(rate_text: &str) -> Result<Decimal> {
+    let rate = parse_decimal(rate_text).map_err(|e| Error::invalid("单价", format!("“{rate_text}”{e}")))?;
+    if rate <= Decimal::ZERO || rate.normalize().scale() > 4 {
+        return Err(Error::invalid("单价", format!("“{rate_text}”须大于零，最多四位小数")));
+    }
+    if rate > Decimal::from(MAX_RATE_YUAN) {
+        return Err(Error::invalid("单价", format!("“{rate_text}”超过上限 {MAX_RATE_YUAN} 元")));
+    }
+    Ok(rate)
+}
+
+/// Refuses a new standard from `from` until `until` that overlaps one of the `same` item and
+/// target (pure), the one ended by the new rate (调价) counted as ending at `from`.
+fn refuse_overlap(same: &[FeeStandardRow], from: NaiveDate, until: Option<NaiveDate>) -> Result<()> {
+    let far = NaiveDate::MAX;
+    // Each standard's end as it now stands: the one just ended ends at `from`.
+    let ended = |s: &FeeStandardRow| if s.valid_until.is_none() && s.valid_from < from { Some(from) } else { s.valid_until };
+    for s in same {
+        let valid_until = ended(s);
+        if from < valid_until.unwrap_or(far) && s.valid_from < until.unwrap_or(far) {
+            let until_text = valid_until.map_or("长期".to_string(), |d| d.to_string());
+            return Err(Error::invalid(
+                "有效期",
+                format!(
+                    "与{}的现行标准（{} 起至 {until_text}，{} 元）重叠；请先为旧标准设定结束日期",
+                    s.target_label(),
+                    s.valid_from,
+                    s.rate_yuan
+                ),
+            ));
+        }
+    }
+    Ok(())
 }

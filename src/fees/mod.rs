@@ -8,6 +8,7 @@
 //! and SQL; one file per operation beside them; `reports`, `paper` and `verify` read.
 
 mod billing;
+pub mod billing_runs;
 pub mod daily;
 pub mod figures;
 mod households;
@@ -26,6 +27,7 @@ pub mod seal;
 pub mod search;
 mod settle;
 mod sql;
+mod statement;
 pub mod store;
 pub mod units;
 pub mod vat;

@@ -1,6 +1,6 @@
-//! Reports of the property-fee subledger: a household's statement (对账单), arrears aging by
-//! household and building, and collection rates by building and month with the three
-//! definitions of DESIGN.md section 6.
+//! Reports of the property-fee subledger: a household's statement (对账单, in
+//! `fees::statement`), arrears aging by household and building, and collection rates by
+//! building and month with the three definitions of DESIGN.md section 6.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -12,13 +12,15 @@ use crate::domain::natural::natural_cmp;
 use crate::domain::period::Period;
 use crate::error::Result;
 use crate::fees::figures::FiguresTx;
-use crate::fees::rows::{bill_label, HouseholdRow, PaymentRow};
-use crate::fees::rules::{days_overdue, late_fee, FlowKind};
+use crate::fees::rows::{HouseholdRow, PaymentRow};
+use crate::fees::rules::FlowKind;
 use crate::fees::store::FeesStore;
 use crate::fees::store::FeesTx;
-use crate::fees::{household_label, receipt_label, Method};
+use crate::fees::Method;
 use crate::ledger::Book;
 use crate::render::table::{money_cell, Align, Table};
+
+pub use crate::fees::statement::{household_statement, HouseholdStatement, StatementBill, StatementPayment};
 
 pub const AGE_BUCKETS: [&str; 5] = ["0–3个月", "3–6个月", "6–12个月", "12–24个月", "24个月以上"];
 
@@ -371,159 +373,6 @@ impl Collection {
                 money_cell(l.prepaid.0),
             ]);
         }
-        t
-    }
-}
-
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct StatementBill {
-    /// 账单号, which `waive --bill` and `pay --bill` take.
-    pub bill_id: i64,
-    pub period: String,
-    pub fee_item: String,
-    /// The unit the bill is for (a parking space the household holds), none for its own.
-    pub unit: Option<String>,
-    pub amount: Fen,
-    pub paid: Fen,
-    pub waived: Fen,
-    pub open: Fen,
-    /// 滞纳金 accrued on the open amount by the statement's date (zero when the item has none).
-    pub late_fee: Fen,
-}
-
-impl StatementBill {
-    /// "车位停车费（B1-018）": the item, and the unit it is for.
-    pub fn label(&self) -> String {
-        bill_label(&self.fee_item, self.unit.as_deref())
-    }
-}
-
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct StatementPayment {
-    pub paid_on: String,
-    pub receipt: String,
-    pub method: String,
-    pub amount: Fen,
-    /// Voided by a reversing entry: listed, but it settles nothing.
-    pub voided: bool,
-}
-
-/// 住户对账单.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct HouseholdStatement {
-    pub book: String,
-    pub household: String,
-    pub owner_name: String,
-    pub bills: Vec<StatementBill>,
-    pub payments: Vec<StatementPayment>,
-    pub open: Fen,
-    pub prepaid: Fen,
-    /// The statement's date, which late fees are reckoned to.
-    pub as_of: String,
-    pub late_fees: Fen,
-}
-
-pub async fn household_statement<S: FeesStore>(
-    store: &S,
-    book: &Book,
-    household: &HouseholdRow,
-    as_of: NaiveDate,
-) -> Result<HouseholdStatement> {
-    let mut tx = store.read().await?;
-    let bills = tx.household_bills(book.key(), household.id).await?;
-    let settlements = tx.household_settlements(book.key(), household.id).await?;
-    let voided_on: HashMap<i64, NaiveDate> = tx.household_voids(book.key(), household.id).await?.into_iter().collect();
-    // As at the end of `as_of`: bills billed by then (a month is billed on its first day) and
-    // what settled them by then; payments made by then, voided only if voided by then.
-    let payments: Vec<PaymentRow> = tx
-        .household_payments(book.key(), household.id)
-        .await?
-        .into_iter()
-        .filter(|p| p.paid_on <= as_of)
-        .map(|p| PaymentRow { voided: voided_on.get(&p.id).is_some_and(|d| *d <= as_of), ..p })
-        .collect();
-    let mut paid: HashMap<i64, i64> = HashMap::new();
-    let mut waived: HashMap<i64, i64> = HashMap::new();
-    // A bill cancelled by then (冲销计费) was never owed: the statement leaves it out.
-    let mut cancelled: std::collections::HashSet<i64> = std::collections::HashSet::new();
-    for s in settlements.iter().filter(|s| s.on() <= as_of) {
-        if s.is_cancellation {
-            cancelled.insert(s.bill_id);
-            continue;
-        }
-        *if s.is_waiver { &mut waived } else { &mut paid }.entry(s.bill_id).or_default() += s.amount_fen;
-    }
-    let received: i64 = payments.iter().filter(|p| !p.voided).map(|p| p.amount_fen).sum();
-    // Every payment allocation counts here, a voided payment's negative ones too, so a payment
-    // voided by then nets to nothing.
-    let settled_by_payments: i64 = paid.values().sum();
-    let prepaid = received - settled_by_payments;
-    let month = Period::of_date(as_of);
-    let bills: Vec<StatementBill> = bills
-        .into_iter()
-        .filter(|b| b.period <= month && !cancelled.contains(&b.bill_id))
-        .map(|b| {
-            let (paid, waived) = (paid.get(&b.bill_id).copied().unwrap_or(0), waived.get(&b.bill_id).copied().unwrap_or(0));
-            let open = Fen(b.amount_fen - paid - waived);
-            StatementBill {
-                bill_id: b.bill_id,
-                period: b.period.to_string(),
-                fee_item: b.fee_item,
-                unit: b.unit_code,
-                amount: Fen(b.amount_fen),
-                paid: Fen(paid),
-                waived: Fen(waived),
-                open,
-                late_fee: late_fee(open, Fen(b.amount_fen), days_overdue(b.period, as_of), b.late_fee_ppm_per_day, b.late_fee_cap_percent),
-            }
-        })
-        .collect();
-    Ok(HouseholdStatement {
-        book: book.row.name.clone(),
-        household: household_label(household),
-        owner_name: household.owner_name.clone(),
-        open: bills.iter().map(|b| b.open).sum(),
-        late_fees: bills.iter().map(|b| b.late_fee).sum(),
-        as_of: as_of.to_string(),
-        bills,
-        payments: payments
-            .into_iter()
-            .map(|p| StatementPayment {
-                paid_on: p.paid_on.to_string(),
-                receipt: receipt_label(p.receipt_number),
-                method: p.method.label().to_string(),
-                amount: Fen(p.amount_fen),
-                voided: p.voided,
-            })
-            .collect(),
-        prepaid: Fen(prepaid),
-    })
-}
-
-impl HouseholdStatement {
-    pub fn to_table(&self) -> Table {
-        let r = Align::Right;
-        let mut t = Table::new(
-            "住户对账单",
-            &[("账单号", Align::Left), ("月份", Align::Left), ("项目", Align::Left), ("应收", r), ("已收", r), ("减免", r), ("未结清", r)],
-        );
-        t.subtitle.push(format!("{}    住户：{}（{}）", self.book, self.household, self.owner_name));
-        for b in &self.bills {
-            t.rows.push(vec![
-                b.bill_id.to_string(),
-                b.period.clone(),
-                b.label(),
-                money_cell(b.amount.0),
-                money_cell(b.paid.0),
-                money_cell(b.waived.0),
-                money_cell(b.open.0),
-            ]);
-        }
-        for p in &self.payments {
-            let voided = if p.voided { "（已作废）" } else { "" };
-            t.footer.push(format!("{} 收据{} {} {}{voided}", p.paid_on, p.receipt, p.method, p.amount));
-        }
-        t.footer.push(format!("未结清合计 {}；滞纳金合计 {}；预收余额 {}", self.open, self.late_fees, self.prepaid));
         t
     }
 }

@@ -16,7 +16,7 @@ use crate::fees::rows::{AllocationRow, BillPaymentRow, BillingRunRow, HouseholdR
 use crate::fees::seal::{AllocationSeal, ReversalSeal, Source, SubledgerRows};
 use crate::fees::settle::{write_settlements, Settlement};
 use crate::fees::store::FeesStore;
-use crate::fees::store::FeesTx;
+use crate::fees::store::{BillingRunsTx, FeesTx};
 use crate::fees::vat::output_tax_account;
 use crate::fees::{check_reason, fee_accounts, household_label, undo_entry, Fees, SYSTEM_MAKER};
 use crate::ledger::account::FeeAccounts;
@@ -84,46 +84,13 @@ impl<S: FeesStore> Fees<S> {
         // The book's row first (as payments and billing take it), so that two reversals, or a
         // reversal and a payment, do not plan on the same bills at once.
         tx.claim_chain(book.key(), 0, 0).await?;
-        let run = tx.billing_runs(book.key(), Some(run_id)).await?.pop().ok_or_else(|| Error::not_found(format!("计费批次 #{run_id}")))?;
-        if date < run.period.first_day() {
-            return Err(Error::invalid("冲销日期", format!("{date} 早于计费批次 #{run_id} 的计费日 {}", run.period.first_day())));
-        }
-        let households: HashMap<HouseholdId, HouseholdRow> =
-            tx.households(book.row.community_id).await?.into_iter().map(|h| (h.id, h)).collect();
-        let who = |id: HouseholdId| households.get(&id).map_or_else(|| format!("住户 #{id}"), household_label);
-        let bills = tx.run_bills(book.key(), run.period, run_id, household).await?;
-        let payments = tx.run_bill_payments(book.key(), run.period, run_id, household).await?;
-        let items: HashMap<i64, (String, i64)> =
-            tx.fee_items(book.key()).await?.into_iter().map(|f| (f.id, (f.name, f.revenue_account_id))).collect();
-        let item_name = |id: i64| items.get(&id).map_or("?", |(name, _)| name.as_str());
+        let RunRead { run, households, bills, payments, items } = read_run(&mut tx, book, run_id, household, date).await?;
         let scope = match household {
-            Some(h) => format!("计费批次 #{run_id} 中 {} 的账单", who(h)),
+            Some(h) => format!("计费批次 #{run_id} 中 {} 的账单", name_of(&households, h)),
             None => format!("计费批次 #{run_id} 的账单"),
         };
-        let plan = plan(&bills, &payments).map_err(|waived| {
-            let list: Vec<String> = waived
-                .iter()
-                .map(|b| {
-                    format!(
-                        "账单 #{}（{} {} {}）已减免 {}",
-                        b.id,
-                        who(b.household_id),
-                        run.period,
-                        item_name(b.fee_item_id),
-                        Fen(b.waived_fen)
-                    )
-                })
-                .collect();
-            Error::Conflict(format!("{scope}中有已减免的，不能冲销：{}", list.join("；")))
-        })?;
-        // The hand-back is dated on the reversal: not before the payments it hands back.
-        if let Some(last) = plan.hand_backs.iter().map(|p| p.paid_on).max().filter(|d| *d > date) {
-            return Err(Error::invalid("冲销日期", format!("{date} 早于所冲销账单的收款日期 {last}")));
-        }
-        if plan.cancelled.is_empty() {
-            let why = if bills.is_empty() { "不存在" } else { "已全部冲销" };
-            return Err(Error::Conflict(format!("{scope}{why}")));
-        }
+        let plan = plan(&bills, &payments).map_err(|waived| refuse_waived(&scope, &waived, run.period, &households, &items))?;
+        refuse_unreversible(&plan, &bills, &scope, date)?;
         // A reversal of every bill of the run reverses its voucher as a whole, in red (the
         // ledger reverses a voucher once); a part of it (one household, or the rest after one)
         // is the opposite entry in blue (借 revenue / 贷 应收), as a waiver is.
@@ -131,14 +98,7 @@ impl<S: FeesStore> Fees<S> {
         let lines = undo_lines(book, &accounts, &run, &plan, &households, &items, household, reason, whole)?;
         let period = Period::of_date(date);
         let sealed = reversal_rows(run_id, household, &plan, reason, approver, period);
-        let voucher = ApprovedVoucher {
-            input: VoucherInput { date, attachments: 1, lines },
-            kind: if whole { VoucherKind::Reversal } else { VoucherKind::Normal },
-            maker: SYSTEM_MAKER.into(),
-            reviewer: approver.into(),
-            reverses_id: run.voucher_id.filter(|_| whole),
-            subledger: sealed.digest(),
-        };
+        let voucher = reversal_voucher(date, lines, approver, &sealed, run.voucher_id.filter(|_| whole));
         let posted = post_approved(&mut tx, book, approver, std::slice::from_ref(&voucher)).await?;
         let reversal = NewBillingReversal {
             book: book.key(),
@@ -153,27 +113,8 @@ impl<S: FeesStore> Fees<S> {
             created_at: Utc::now(),
         };
         let reversal_id = tx.insert_billing_reversal(&reversal).await?;
-        let household_of: HashMap<i64, HouseholdId> = bills.iter().map(|b| (b.id, b.household_id)).collect();
-        let building = |bill_id: i64| households.get(&household_of[&bill_id]).map(|h| h.building.clone()).unwrap_or_default();
-        let settlement = |bill_id: i64, payment_id: Option<i64>, amount_fen: i64| Settlement {
-            allocation: AllocationRow {
-                bill_id,
-                payment_id,
-                waiver_id: None,
-                void_id: None,
-                amount_fen,
-                period,
-                reversal_id: Some(reversal_id),
-            },
-            building: building(bill_id),
-            bill_period: run.period,
-            voucher_id: posted[0].voucher_id,
-        };
-        // Hand-backs first, so each bill is whole again when its cancellation closes it.
-        let mut settlements: Vec<Settlement> =
-            plan.hand_backs.iter().map(|p| settlement(p.bill_id, Some(p.payment_id), -p.amount_fen)).collect();
-        settlements.extend(plan.cancelled.iter().map(|b| settlement(b.id, None, b.amount_fen)));
-        write_settlements(&mut tx, book, &settlements).await?;
+        let written = Written { reversal_id, voucher_id: posted[0].voucher_id, period };
+        write_settlements(&mut tx, book, &settlements(&plan, &bills, &households, &run, &written)).await?;
         tx.commit().await?;
         Ok(BillingReversal {
             id: reversal_id,
@@ -185,6 +126,134 @@ impl<S: FeesStore> Fees<S> {
             voucher: posted[0].label.clone(),
         })
     }
+}
+
+/// What a reversal reads before it plans: the run, the community's households, the run's
+/// bills (one household's, when given) and what payments settled of them, and the fee items
+/// as (name, revenue account) by id.
+struct RunRead {
+    run: BillingRunRow,
+    households: HashMap<HouseholdId, HouseholdRow>,
+    bills: Vec<RunBillRow>,
+    payments: Vec<BillPaymentRow>,
+    items: HashMap<i64, (String, i64)>,
+}
+
+/// Reads the run to reverse, refusing a reversal dated before the run's billing day.
+async fn read_run<T: FeesTx>(tx: &mut T, book: &Book, run_id: i64, household: Option<HouseholdId>, date: NaiveDate) -> Result<RunRead> {
+    let run = tx.billing_runs(book.key(), Some(run_id)).await?.pop().ok_or_else(|| Error::not_found(format!("计费批次 #{run_id}")))?;
+    if date < run.period.first_day() {
+        return Err(Error::invalid("冲销日期", format!("{date} 早于计费批次 #{run_id} 的计费日 {}", run.period.first_day())));
+    }
+    let households: HashMap<HouseholdId, HouseholdRow> =
+        tx.households(book.row.community_id).await?.into_iter().map(|h| (h.id, h)).collect();
+    let bills = tx.run_bills(book.key(), run.period, run_id, household).await?;
+    let payments = tx.run_bill_payments(book.key(), run.period, run_id, household).await?;
+    let items: HashMap<i64, (String, i64)> =
+        tx.fee_items(book.key()).await?.into_iter().map(|f| (f.id, (f.name, f.revenue_account_id))).collect();
+    Ok(RunRead { run, households, bills, payments, items })
+}
+
+/// "1-1-101", or "住户 #7" for a household not among them.
+fn name_of(households: &HashMap<HouseholdId, HouseholdRow>, id: HouseholdId) -> String {
+    households.get(&id).map_or_else(|| format!("住户 #{id}"), household_label)
+}
+
+/// The refusal of a reversal of waived bills, each named (pure).
+fn refuse_waived(
+    scope: &str,
+    waived: &[&RunBillRow],
+    run_period: Period,
+    households: &HashMap<HouseholdId, HouseholdRow>,
+    items: &HashMap<i64, (String, i64)>,
+) -> Error {
+    let item_name = |id: i64| items.get(&id).map_or("?", |(name, _)| name.as_str());
+    let list: Vec<String> = waived
+        .iter()
+        .map(|b| {
+            format!(
+                "账单 #{}（{} {} {}）已减免 {}",
+                b.id,
+                name_of(households, b.household_id),
+                run_period,
+                item_name(b.fee_item_id),
+                Fen(b.waived_fen)
+            )
+        })
+        .collect();
+    Error::Conflict(format!("{scope}中有已减免的，不能冲销：{}", list.join("；")))
+}
+
+/// Refuses a reversal with nothing left to cancel, or dated before a payment it hands back
+/// (pure).
+fn refuse_unreversible(plan: &Plan<'_>, bills: &[RunBillRow], scope: &str, date: NaiveDate) -> Result<()> {
+    // The hand-back is dated on the reversal: not before the payments it hands back.
+    if let Some(last) = plan.hand_backs.iter().map(|p| p.paid_on).max().filter(|d| *d > date) {
+        return Err(Error::invalid("冲销日期", format!("{date} 早于所冲销账单的收款日期 {last}")));
+    }
+    if plan.cancelled.is_empty() {
+        let why = if bills.is_empty() { "不存在" } else { "已全部冲销" };
+        return Err(Error::Conflict(format!("{scope}{why}")));
+    }
+    Ok(())
+}
+
+/// The reversal's voucher: a red reversal of the run's voucher when it `reverses` it whole,
+/// else a normal entry.
+fn reversal_voucher(
+    date: NaiveDate,
+    lines: Vec<LineInput>,
+    approver: &str,
+    sealed: &SubledgerRows,
+    reverses: Option<i64>,
+) -> ApprovedVoucher {
+    ApprovedVoucher {
+        input: VoucherInput { date, attachments: 1, lines },
+        kind: if reverses.is_some() { VoucherKind::Reversal } else { VoucherKind::Normal },
+        maker: SYSTEM_MAKER.into(),
+        reviewer: approver.into(),
+        reverses_id: reverses,
+        subledger: sealed.digest(),
+    }
+}
+
+/// What the reversal wrote before its settlements: the reversal, its voucher and its month.
+struct Written {
+    reversal_id: i64,
+    voucher_id: i64,
+    period: Period,
+}
+
+/// The reversal's allocations (pure), each with its bill's building and month, on the
+/// reversal's voucher.
+fn settlements(
+    plan: &Plan<'_>,
+    bills: &[RunBillRow],
+    households: &HashMap<HouseholdId, HouseholdRow>,
+    run: &BillingRunRow,
+    written: &Written,
+) -> Vec<Settlement> {
+    let household_of: HashMap<i64, HouseholdId> = bills.iter().map(|b| (b.id, b.household_id)).collect();
+    let building = |bill_id: i64| households.get(&household_of[&bill_id]).map(|h| h.building.clone()).unwrap_or_default();
+    let settlement = |bill_id: i64, payment_id: Option<i64>, amount_fen: i64| Settlement {
+        allocation: AllocationRow {
+            bill_id,
+            payment_id,
+            waiver_id: None,
+            void_id: None,
+            amount_fen,
+            period: written.period,
+            reversal_id: Some(written.reversal_id),
+        },
+        building: building(bill_id),
+        bill_period: run.period,
+        voucher_id: written.voucher_id,
+    };
+    // Hand-backs first, so each bill is whole again when its cancellation closes it.
+    let mut settlements: Vec<Settlement> =
+        plan.hand_backs.iter().map(|p| settlement(p.bill_id, Some(p.payment_id), -p.amount_fen)).collect();
+    settlements.extend(plan.cancelled.iter().map(|b| settlement(b.id, None, b.amount_fen)));
+    settlements
 }
 
 /// The live bills to cancel and the settlements to hand back (pure); the waived live bills

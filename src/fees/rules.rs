@@ -195,36 +195,70 @@ pub type BillKey = (HouseholdId, Option<i64>, i64);
 /// kind's), not yet billed, with a positive charge. Units are not metered: a metered item
 /// bills households only.
 pub fn plan_bills(period: Period, inputs: &BillingInputs<'_>) -> Result<BillingPlan> {
-    let mut current: HashMap<(HouseholdId, i64), (Decimal, Option<MeterChange>)> = HashMap::new();
-    let mut previous: HashMap<(HouseholdId, i64), Decimal> = HashMap::new();
-    for r in inputs.readings {
-        let value = r.value()?;
-        if r.period == period {
-            current.insert((r.household_id, r.fee_item_id), (value, r.change()?));
-        } else {
-            previous.insert((r.household_id, r.fee_item_id), value);
-        }
-    }
-    let first_day = period.first_day();
-    let standard = |item_id: i64, kind: HouseholdKind, unit_code: Option<&str>| {
-        let in_force = |s: &&FeeStandardRow| s.fee_item_id == item_id && s.in_force_on(first_day);
-        let own = unit_code.and_then(|code| inputs.standards.iter().filter(in_force).find(|s| s.unit_code.as_deref() == Some(code)));
-        own.or_else(|| inputs.standards.iter().filter(in_force).find(|s| s.unit_code.is_none() && s.household_kind == Some(kind)))
-    };
+    let readings = MeterReadings::of(period, inputs.readings)?;
     let mut plan = Planned::default();
+    plan_households(&mut plan, period, inputs, &readings)?;
+    plan_units(&mut plan, period, inputs)?;
+    Ok(plan.finish())
+}
+
+/// Each meter's reading of the month (with its change of meter, if any) and its latest
+/// earlier one, by household and fee item.
+struct MeterReadings {
+    current: HashMap<(HouseholdId, i64), (Decimal, Option<MeterChange>)>,
+    previous: HashMap<(HouseholdId, i64), Decimal>,
+}
+
+impl MeterReadings {
+    fn of(period: Period, readings: &[MeterReadingRow]) -> Result<MeterReadings> {
+        let mut current = HashMap::new();
+        let mut previous = HashMap::new();
+        for r in readings {
+            let value = r.value()?;
+            if r.period == period {
+                current.insert((r.household_id, r.fee_item_id), (value, r.change()?));
+            } else {
+                previous.insert((r.household_id, r.fee_item_id), value);
+            }
+        }
+        Ok(MeterReadings { current, previous })
+    }
+}
+
+/// The standard of `item_id` in force on `first_day`: a unit's own (by its code) before its
+/// kind's.
+fn standard_for<'s>(
+    standards: &'s [FeeStandardRow],
+    first_day: NaiveDate,
+    item_id: i64,
+    kind: HouseholdKind,
+    unit_code: Option<&str>,
+) -> Option<&'s FeeStandardRow> {
+    let in_force = |s: &&FeeStandardRow| s.fee_item_id == item_id && s.in_force_on(first_day);
+    let own = unit_code.and_then(|code| standards.iter().filter(in_force).find(|s| s.unit_code.as_deref() == Some(code)));
+    own.or_else(|| standards.iter().filter(in_force).find(|s| s.unit_code.is_none() && s.household_kind == Some(kind)))
+}
+
+/// Every household × fee item: its own bills, metered ones from its readings.
+fn plan_households<'a>(plan: &mut Planned<'a>, period: Period, inputs: &BillingInputs<'a>, readings: &MeterReadings) -> Result<()> {
+    let first_day = period.first_day();
     for h in inputs.households {
         for item in inputs.items {
             let key = (h.id, None, item.id);
             if inputs.already.contains(&key) {
                 continue;
             }
-            let Some(standard) = standard(item.id, h.kind, None) else { continue };
+            let Some(standard) = standard_for(inputs.standards, first_day, item.id, h.kind, None) else { continue };
             let quantity = match item.basis {
                 FeeBasis::PerM2Month => Quantity::Area { area_m2: h.area_m2_hundredths.m2() },
                 FeeBasis::FixedMonth => Quantity::Month,
                 FeeBasis::Metered => {
-                    let earlier = previous.get(&(h.id, item.id)).copied();
-                    match current.get(&(h.id, item.id)).map(|(reading, replaced)| (metered_use(earlier, *reading, *replaced), earlier)) {
+                    let earlier = readings.previous.get(&(h.id, item.id)).copied();
+                    match readings
+                        .current
+                        .get(&(h.id, item.id))
+                        .map(|(reading, replaced)| (metered_use(earlier, *reading, *replaced), earlier))
+                    {
                         Some((Some(used), _)) => Quantity::Metered { used },
                         // Never read: the household has no meter of this item (a meter's life
                         // starts with its 新表起数), so there is nothing to bill or to hold.
@@ -249,6 +283,12 @@ pub fn plan_bills(period: Period, inputs: &BillingInputs<'_>) -> Result<BillingP
             plan.add(inputs, &h.building, key, period, amount);
         }
     }
+    Ok(())
+}
+
+/// Every unit held in the month × fee item, billed to its holder (never metered).
+fn plan_units<'a>(plan: &mut Planned<'a>, period: Period, inputs: &BillingInputs<'a>) -> Result<()> {
+    let first_day = period.first_day();
     let households: HashMap<HouseholdId, &HouseholdRow> = inputs.households.iter().map(|h| (h.id, h)).collect();
     for u in inputs.units.iter().filter(|u| u.held_in(period)) {
         let holder = households.get(&u.household_id).expect("a unit's household is one of the community's (foreign key)");
@@ -257,7 +297,7 @@ pub fn plan_bills(period: Period, inputs: &BillingInputs<'_>) -> Result<BillingP
             if inputs.already.contains(&key) || item.basis == FeeBasis::Metered {
                 continue;
             }
-            let Some(standard) = standard(item.id, u.kind, Some(&u.code)) else { continue };
+            let Some(standard) = standard_for(inputs.standards, first_day, item.id, u.kind, Some(&u.code)) else { continue };
             let quantity = match (item.basis, u.area_m2_hundredths) {
                 (FeeBasis::PerM2Month, Some(area)) => Quantity::Area { area_m2: area.m2() },
                 (FeeBasis::PerM2Month, None) => {
@@ -275,7 +315,7 @@ pub fn plan_bills(period: Period, inputs: &BillingInputs<'_>) -> Result<BillingP
             plan.add(inputs, &holder.building, key, period, amount);
         }
     }
-    Ok(plan.finish())
+    Ok(())
 }
 
 /// A plan as it is made: the building sums keyed by the name as it is, ordered once at the end

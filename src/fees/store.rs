@@ -1,7 +1,8 @@
 //! The fee wing's rows and their SQL: households, fee items and standards, meter readings,
-//! billing runs, bills, payments, allocations, waivers, voids and the maintained per-building
-//! figures. Written once and expanded for both engines by `impl_fees_tx!`. Every statement
-//! names the community of the rows it reads or writes, and joins rows of one community only.
+//! bills, payments, allocations, waivers, voids and the maintained per-building figures (a
+//! billing run's own rows are in `fees::billing_runs`). Written once and expanded for both
+//! engines by `impl_fees_tx!`. Every statement names the community of the rows it reads or
+//! writes, and joins rows of one community only.
 
 use std::future::Future;
 
@@ -12,11 +13,11 @@ use crate::domain::ids::{BookKey, CommunityId, HouseholdId};
 use crate::domain::natural::natural_cmp;
 use crate::domain::period::Period;
 use crate::error::Result;
+pub use crate::fees::billing_runs::BillingRunsTx;
 use crate::fees::kinds::{FeeBasis, FlowKind, HouseholdKind};
 use crate::fees::rows::{
-    AllocationRow, BillKeyRow, BillPaymentRow, BillingRunRow, FeeItemRow, FeeStandardRow, FlowRow, HouseholdRow, MeterReadingRow, NewBill,
-    NewBillingReversal, NewBillingRun, NewHousehold, NewPayment, NewPaymentVoid, NewWaiver, OpenBillRow, PaymentRow, PrepaymentRow,
-    RunBillRow, StandardFor,
+    AllocationRow, FeeItemRow, FeeStandardRow, FlowRow, HouseholdRow, MeterReadingRow, NewHousehold, NewPayment, NewPaymentVoid, NewWaiver,
+    OpenBillRow, PaymentRow, PrepaymentRow, StandardFor,
 };
 pub use crate::fees::seal::store::SealTx;
 use crate::fees::sql::*;
@@ -26,8 +27,9 @@ use crate::ledger::store::LedgerStore;
 use crate::ledger::SYSTEM_MAKER;
 use crate::store::{text_enum, PgTx, SqliteTx, Store, ROWS_PER_INSERT};
 
-/// The fee wing's statements, one method each (those of units in `fees::units`).
-pub trait FeesTx: UnitsTx + SealTx + crate::fees::restore::RestoreTx + crate::fees::figures::FiguresTx + Send {
+/// The fee wing's statements, one method each (those of units in `fees::units`, of billing
+/// runs in `fees::billing_runs`).
+pub trait FeesTx: UnitsTx + SealTx + crate::fees::restore::RestoreTx + crate::fees::figures::FiguresTx + BillingRunsTx + Send {
     fn households(&mut self, community_id: CommunityId) -> impl Future<Output = Result<Vec<HouseholdRow>>> + Send;
     fn household(&mut self, community_id: CommunityId, id: HouseholdId) -> impl Future<Output = Result<Option<HouseholdRow>>> + Send;
     /// The community's households among `ids`, in no order; an id of none is left out.
@@ -75,31 +77,6 @@ pub trait FeesTx: UnitsTx + SealTx + crate::fees::restore::RestoreTx + crate::fe
         -> impl Future<Output = Result<()>> + Send;
     /// Readings of `period`, and the latest earlier reading of every meter.
     fn meter_readings(&mut self, book: BookKey, period: Period) -> impl Future<Output = Result<Vec<MeterReadingRow>>> + Send;
-    /// The month's bills by household and fee item.
-    fn bill_keys(&mut self, book: BookKey, period: Period) -> impl Future<Output = Result<Vec<BillKeyRow>>> + Send;
-    fn insert_billing_run(&mut self, run: &NewBillingRun<'_>) -> impl Future<Output = Result<i64>> + Send;
-    fn set_billing_run_voucher(&mut self, book: BookKey, run_id: i64, voucher_id: i64) -> impl Future<Output = Result<()>> + Send;
-    /// The book's billing runs (one when `run_id` is given), oldest first.
-    fn billing_runs(&mut self, book: BookKey, run_id: Option<i64>) -> impl Future<Output = Result<Vec<BillingRunRow>>> + Send;
-    /// The bills of a run of `period` (one household's, when given).
-    fn run_bills(
-        &mut self,
-        book: BookKey,
-        period: Period,
-        run_id: i64,
-        household_id: Option<HouseholdId>,
-    ) -> impl Future<Output = Result<Vec<RunBillRow>>> + Send;
-    /// What payments have settled, net, of each of those bills.
-    fn run_bill_payments(
-        &mut self,
-        book: BookKey,
-        period: Period,
-        run_id: i64,
-        household_id: Option<HouseholdId>,
-    ) -> impl Future<Output = Result<Vec<BillPaymentRow>>> + Send;
-    fn insert_billing_reversal(&mut self, r: &NewBillingReversal<'_>) -> impl Future<Output = Result<i64>> + Send;
-    /// Inserts bills (a run's hundreds of thousands: their ids are not sent back).
-    fn insert_bills(&mut self, book: BookKey, run_id: i64, bills: &[NewBill]) -> impl Future<Output = Result<()>> + Send;
     /// Bills with something still owed, of one household or (None) the whole book.
     fn open_bills(&mut self, book: BookKey, household_id: Option<HouseholdId>) -> impl Future<Output = Result<Vec<OpenBillRow>>> + Send;
     /// The open bills of these households only (a billing run's prepayment pass: the households
@@ -384,158 +361,6 @@ macro_rules! impl_fees_tx {
                 .bind(period)
                 .fetch_all(&mut *self.tx)
                 .await?)
-            }
-
-            async fn bill_keys(&mut self, book: BookKey, period: Period) -> Result<Vec<BillKeyRow>> {
-                Ok(sqlx::query_as(&format!(
-                    "SELECT b.household_id, b.unit_id, b.fee_item_id, COUNT(*) AS issues,
-                            CAST(SUM(CASE WHEN EXISTS ({CANCELLATION_OF_B}) THEN 0 ELSE 1 END) AS BIGINT) AS live
-                     FROM bills b WHERE b.community_id = $1 AND b.book_id = $2 AND b.period = $3
-                     GROUP BY b.household_id, b.unit_id, b.fee_item_id"
-                ))
-                .bind(book.community_id)
-                .bind(book.book_id)
-                .bind(period)
-                .fetch_all(&mut *self.tx)
-                .await?)
-            }
-
-            async fn set_billing_run_voucher(&mut self, book: BookKey, run_id: i64, voucher_id: i64) -> Result<()> {
-                sqlx::query("UPDATE billing_runs SET voucher_id = $3 WHERE community_id = $1 AND id = $2 AND book_id = $4")
-                    .bind(book.community_id)
-                    .bind(run_id)
-                    .bind(voucher_id)
-                    .bind(book.book_id)
-                    .execute(&mut *self.tx)
-                    .await?;
-                Ok(())
-            }
-
-            async fn billing_runs(&mut self, book: BookKey, run_id: Option<i64>) -> Result<Vec<BillingRunRow>> {
-                let which = if run_id.is_some() { "r.id = $3" } else { "$3 IS NULL" };
-                Ok(sqlx::query_as(&format!(
-                    "SELECT r.id, r.period, r.voucher_id, r.bills, r.total_fen, r.created_by,
-                            CAST(COALESCE(SUM(x.bills), 0) AS BIGINT) AS reversed_bills,
-                            CAST(COALESCE(SUM(x.total_fen), 0) AS BIGINT) AS reversed_fen
-                     FROM billing_runs r
-                     LEFT JOIN billing_reversals x ON x.community_id = r.community_id AND x.billing_run_id = r.id
-                     WHERE r.community_id = $1 AND r.book_id = $2 AND {which}
-                     GROUP BY r.id, r.period, r.voucher_id, r.bills, r.total_fen, r.created_by
-                     ORDER BY r.id"
-                ))
-                .bind(book.community_id)
-                .bind(book.book_id)
-                .bind(run_id)
-                .fetch_all(&mut *self.tx)
-                .await?)
-            }
-
-            async fn run_bills(&mut self, book: BookKey, period: Period, run_id: i64, household_id: Option<HouseholdId>) -> Result<Vec<RunBillRow>> {
-                let which = if household_id.is_some() { "b.household_id = $5" } else { "$5 IS NULL" };
-                Ok(sqlx::query_as(&format!(
-                    "SELECT b.id, b.household_id, b.fee_item_id, b.amount_fen, b.tax_fen,
-                            CAST(COALESCE(SUM(CASE WHEN a.waiver_id IS NOT NULL THEN a.amount_fen ELSE 0 END), 0) AS BIGINT) AS waived_fen,
-                            CAST(COALESCE(SUM(CASE WHEN a.reversal_id IS NOT NULL AND a.payment_id IS NULL THEN a.amount_fen ELSE 0 END), 0) AS BIGINT) AS cancelled_fen
-                     FROM bills b LEFT JOIN allocations a ON a.community_id = b.community_id AND a.bill_id = b.id
-                     WHERE b.community_id = $1 AND b.book_id = $2 AND b.period = $3 AND b.billing_run_id = $4 AND {which}
-                     GROUP BY b.id, b.household_id, b.fee_item_id, b.amount_fen, b.tax_fen
-                     ORDER BY b.household_id, b.fee_item_id, b.id"
-                ))
-                .bind(book.community_id)
-                .bind(book.book_id)
-                .bind(period)
-                .bind(run_id)
-                .bind(household_id)
-                .fetch_all(&mut *self.tx)
-                .await?)
-            }
-
-            async fn run_bill_payments(&mut self, book: BookKey, period: Period, run_id: i64, household_id: Option<HouseholdId>) -> Result<Vec<BillPaymentRow>> {
-                let which = if household_id.is_some() { "b.household_id = $5" } else { "$5 IS NULL" };
-                Ok(sqlx::query_as(&format!(
-                    "SELECT a.bill_id, a.payment_id, p.receipt_number, CAST(SUM(a.amount_fen) AS BIGINT) AS amount_fen, p.paid_on
-                     FROM bills b JOIN allocations a ON a.community_id = b.community_id AND a.bill_id = b.id
-                     JOIN payments p ON p.community_id = a.community_id AND p.id = a.payment_id
-                     WHERE b.community_id = $1 AND b.book_id = $2 AND b.period = $3 AND b.billing_run_id = $4 AND {which}
-                     GROUP BY a.bill_id, a.payment_id, p.receipt_number, p.paid_on HAVING SUM(a.amount_fen) <> 0
-                     ORDER BY a.bill_id, a.payment_id"
-                ))
-                .bind(book.community_id)
-                .bind(book.book_id)
-                .bind(period)
-                .bind(run_id)
-                .bind(household_id)
-                .fetch_all(&mut *self.tx)
-                .await?)
-            }
-
-            async fn insert_billing_reversal(&mut self, r: &NewBillingReversal<'_>) -> Result<i64> {
-                Ok(sqlx::query_scalar(
-                    "INSERT INTO billing_reversals (community_id, book_id, billing_run_id, household_id, bills, total_fen, reason, approver, period, voucher_id, created_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
-                )
-                .bind(r.book.community_id)
-                .bind(r.book.book_id)
-                .bind(r.billing_run_id)
-                .bind(r.household_id)
-                .bind(r.bills)
-                .bind(r.total_fen)
-                .bind(r.reason)
-                .bind(r.approver)
-                .bind(r.period)
-                .bind(r.voucher_id)
-                .bind(r.created_at)
-                .fetch_one(&mut *self.tx)
-                .await?)
-            }
-
-            async fn insert_billing_run(&mut self, r: &NewBillingRun<'_>) -> Result<i64> {
-                Ok(sqlx::query_scalar(
-                    "INSERT INTO billing_runs (community_id, book_id, period, voucher_id, bills, total_fen, created_by, created_at, master_seq, master_head, by_building)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
-                )
-                .bind(r.book.community_id)
-                .bind(r.book.book_id)
-                .bind(r.period)
-                .bind(r.voucher_id)
-                .bind(r.bills)
-                .bind(r.total_fen)
-                .bind(r.created_by)
-                .bind(r.created_at)
-                .bind(r.master_seq)
-                .bind(r.master_head)
-                .bind(r.by_building)
-                .fetch_one(&mut *self.tx)
-                .await?)
-            }
-
-            async fn insert_bills(&mut self, book: BookKey, run_id: i64, bills: &[NewBill]) -> Result<()> {
-                for chunk in bills.chunks(ROWS_PER_INSERT) {
-                    let mut q = QueryBuilder::<$db>::new(
-                        "INSERT INTO bills (community_id, book_id, household_id, fee_item_id, period, amount_fen, billing_run_id, issue, tax_fen, unit_id) ",
-                    );
-                    // The ids every row shares are written as integer literals (ids the database
-                    // gave, never typed text), so each row binds only what differs: a run of
-                    // 300,000 bills spends most of its time binding.
-                    q.push_values(chunk, |mut row, b| {
-                        row.push(book.community_id)
-                            .push(book.book_id)
-                            .push_bind(b.household_id)
-                            .push_bind(b.fee_item_id)
-                            .push(b.period.key())
-                            .push_bind(b.amount_fen)
-                            .push(run_id)
-                            .push_bind(b.issue)
-                            .push_bind(b.tax_fen);
-                        // A unit's id is the database's too; a household's own bill has none.
-                        match b.unit_id {
-                            Some(id) => row.push(id),
-                            None => row.push("NULL"),
-                        };
-                    });
-                    q.build().execute(&mut *self.tx).await?;
-                }
-                Ok(())
             }
 
             async fn open_bills(&mut self, book: BookKey, household_id: Option<HouseholdId>) -> Result<Vec<OpenBillRow>> {

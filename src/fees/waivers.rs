@@ -5,13 +5,14 @@ use chrono::{NaiveDate, Utc};
 use crate::domain::money::Fen;
 use crate::domain::period::Period;
 use crate::error::{Error, Result};
-use crate::fees::rows::{AllocationRow, NewWaiver};
+use crate::fees::rows::{AllocationRow, FeeItemRow, NewWaiver, OpenBillRow};
 use crate::fees::seal::{AllocationSeal, Source, SubledgerRows, WaiverSeal};
 use crate::fees::settle::{write_settlements, Settlement};
 use crate::fees::store::FeesStore;
 use crate::fees::store::FeesTx;
 use crate::fees::vat::{output_tax_account, tax_of_part};
 use crate::fees::{check_reason, fee_accounts, household_label, Fees, SYSTEM_MAKER};
+use crate::ledger::account::FeeAccounts;
 use crate::ledger::store::LedgerTx;
 use crate::ledger::voucher::{Dimensions, LineInput, VoucherInput, VoucherKind};
 use crate::ledger::{check_person, post_approved, ApprovedVoucher, Book};
@@ -45,39 +46,11 @@ impl<S: FeesStore> Fees<S> {
         // The part of the bill's output tax the waiver takes back (vat::tax_of_part).
         let (bill_tax, waived, waived_tax) = tx.bill_tax(book.key(), bill_id).await?;
         let tax = tax_of_part(Fen(bill.amount_fen), Fen(bill_tax), Fen(waived), Fen(waived_tax), amount);
-
         let summary = format!("减免 {what}：{reason}");
-        let dims = Dimensions { household_id: Some(bill.household_id.0), fee_item_id: Some(item.id), ..Dimensions::default() };
-        let line = |account: &str, debit: Fen, credit: Fen| LineInput::new(summary.clone(), account, debit, credit, dims.clone());
-        let mut lines = vec![line(book.code_of(item.revenue_account_id)?, Fen(amount.0 - tax.0), Fen::ZERO)];
-        if tax.0 > 0 {
-            // The tax taken back in red ink on the credit side, as the VAT return reads it: the
-            // month's net VAT payable, and the surtaxes on it, fall by the waived tax.
-            lines.push(line(output_tax_account(book), Fen::ZERO, Fen(-tax.0)));
-        }
-        lines.push(line(accounts.receivable.as_str(), Fen::ZERO, amount));
+        let lines = waiver_lines(book, &accounts, &summary, &bill, &item, amount, tax)?;
         let period = Period::of_date(date);
-        let sealed = SubledgerRows {
-            allocations: vec![AllocationSeal::new(bill_id, Source::Waiver, None, amount.0, period.key())],
-            waivers: vec![WaiverSeal {
-                voucher_id: 0,
-                bill_id,
-                amount_fen: amount.0,
-                tax_fen: tax.0,
-                reason: reason.to_string(),
-                approver: approver.to_string(),
-                period: period.key(),
-            }],
-            ..SubledgerRows::default()
-        };
-        let voucher = ApprovedVoucher {
-            input: VoucherInput { date, attachments: 1, lines },
-            kind: VoucherKind::Normal,
-            maker: SYSTEM_MAKER.into(),
-            reviewer: approver.into(),
-            reverses_id: None,
-            subledger: sealed.digest(),
-        };
+        let sealed = waiver_rows(bill_id, amount, tax, reason, approver, period);
+        let voucher = waiver_voucher(date, lines, approver, &sealed);
         let posted = post_approved(&mut tx, book, approver, std::slice::from_ref(&voucher)).await?;
         let waiver = NewWaiver {
             bill_id,
@@ -104,6 +77,58 @@ impl<S: FeesStore> Fees<S> {
             .await?;
         tx.commit().await?;
         Ok(Waived { id: waiver_id, bill: what })
+    }
+}
+
+/// The waiver's voucher lines (pure): 借 the item's revenue, net of the tax taken back, 贷
+/// 应收账款 the whole amount.
+fn waiver_lines(
+    book: &Book,
+    accounts: &FeeAccounts,
+    summary: &str,
+    bill: &OpenBillRow,
+    item: &FeeItemRow,
+    amount: Fen,
+    tax: Fen,
+) -> Result<Vec<LineInput>> {
+    let dims = Dimensions { household_id: Some(bill.household_id.0), fee_item_id: Some(item.id), ..Dimensions::default() };
+    let line = |account: &str, debit: Fen, credit: Fen| LineInput::new(summary.to_string(), account, debit, credit, dims.clone());
+    let mut lines = vec![line(book.code_of(item.revenue_account_id)?, Fen(amount.0 - tax.0), Fen::ZERO)];
+    if tax.0 > 0 {
+        // The tax taken back in red ink on the credit side, as the VAT return reads it: the
+        // month's net VAT payable, and the surtaxes on it, fall by the waived tax.
+        lines.push(line(output_tax_account(book), Fen::ZERO, Fen(-tax.0)));
+    }
+    lines.push(line(accounts.receivable.as_str(), Fen::ZERO, amount));
+    Ok(lines)
+}
+
+/// What the waiver's voucher seals (pure): the waiver and its allocation.
+fn waiver_rows(bill_id: i64, amount: Fen, tax: Fen, reason: &str, approver: &str, period: Period) -> SubledgerRows {
+    SubledgerRows {
+        allocations: vec![AllocationSeal::new(bill_id, Source::Waiver, None, amount.0, period.key())],
+        waivers: vec![WaiverSeal {
+            voucher_id: 0,
+            bill_id,
+            amount_fen: amount.0,
+            tax_fen: tax.0,
+            reason: reason.to_string(),
+            approver: approver.to_string(),
+            period: period.key(),
+        }],
+        ..SubledgerRows::default()
+    }
+}
+
+/// The waiver's voucher, approved by its approver and sealing `sealed`.
+fn waiver_voucher(date: NaiveDate, lines: Vec<LineInput>, approver: &str, sealed: &SubledgerRows) -> ApprovedVoucher {
+    ApprovedVoucher {
+        input: VoucherInput { date, attachments: 1, lines },
+        kind: VoucherKind::Normal,
+        maker: SYSTEM_MAKER.into(),
+        reviewer: approver.into(),
+        reverses_id: None,
+        subledger: sealed.digest(),
     }
 }
 

@@ -105,30 +105,59 @@ fn draw(page: &mut Page, notice: &Notice<'_>, s: &HouseholdStatement, number: us
     page.text(RIGHT_MM, 40.0, 9.0, Align::Right, &format!("通知编号：{}-{number:04}", notice.as_of.format("%Y%m%d")));
     let owner = if s.owner_name.is_empty() { "业主".to_string() } else { s.owner_name.clone() };
     page.text(LEFT_MM, 52.0, 12.0, Align::Left, &format!("尊敬的 {owner}（{}）：", s.household));
-    // What is owed is the open bills less any prepayment; 滞纳金 is reckoned, not billed, so the
-    // notice states it beside the total rather than inside it.
-    let late_fees = s.late_fees.0;
-    let prepaid_used = s.prepaid.0.min(s.open.0);
-    let owed = s.open.0 - prepaid_used;
-    let late_words = if late_fees > 0 {
-        format!("按收费约定，截至该日另计滞纳金 ￥{}（见下表）。", money_text(late_fees))
+    let owed = Owed::of(s);
+    let end = page.paragraph(LEFT_MM, 62.0, RIGHT_MM - LEFT_MM, 12.0, 7.5, &body(notice, &fees, &owed));
+    let bottom = draw_table(page, s, &owed, end + 8.0);
+    let foot = bottom + 14.0;
+    page.text(LEFT_MM, foot, 11.0, Align::Left, "感谢您对物业服务工作的理解和支持！");
+    page.text(RIGHT_MM, foot + 16.0, 12.0, Align::Right, notice.company);
+    page.text(RIGHT_MM, foot + 24.0, 12.0, Align::Right, &date_text(notice.as_of));
+    page.qr(LEFT_MM, foot + 8.0, 22.0, &format!("明账催缴|{}|{}|{}|{}", s.book, s.household, notice.as_of, money_text(owed.owed_fen)))?;
+    page.text(LEFT_MM + 25.0, foot + 20.0, 8.0, Align::Left, "扫码核对本通知");
+    if let Some(line) = code.text() {
+        page.text(LEFT_MM, foot + 36.0, 9.0, Align::Left, &line);
+    }
+    Ok(())
+}
+
+/// What a notice asks for. What is owed is the open bills less any prepayment; 滞纳金 is
+/// reckoned, not billed, so the notice states it beside the total rather than inside it.
+struct Owed {
+    late_fees_fen: i64,
+    prepaid_used_fen: i64,
+    owed_fen: i64,
+}
+
+impl Owed {
+    fn of(s: &HouseholdStatement) -> Owed {
+        let prepaid_used_fen = s.prepaid.0.min(s.open.0);
+        Owed { late_fees_fen: s.late_fees.0, prepaid_used_fen, owed_fen: s.open.0 - prepaid_used_fen }
+    }
+}
+
+/// The notice's paragraph: what is owed to when, by when and where to pay it.
+fn body(notice: &Notice<'_>, fees: &str, owed: &Owed) -> String {
+    let late_words = if owed.late_fees_fen > 0 {
+        format!("按收费约定，截至该日另计滞纳金 ￥{}（见下表）。", money_text(owed.late_fees_fen))
     } else {
         String::new()
     };
-    let body = format!(
+    format!(
         "　　截至{}，您户尚有下列{fees}未缴纳，合计人民币{}（￥{}）。{late_words}请于{}前缴清，可到{}缴纳，或通过微信、支付宝缴纳。如您已缴纳，请不必理会本通知，并请核对收据。",
         kept(&date_text(notice.as_of)),
-        kept(&capital_amount(Fen(owed))),
-        money_text(owed),
+        kept(&capital_amount(Fen(owed.owed_fen))),
+        money_text(owed.owed_fen),
         kept(&date_text(notice.pay_by)),
         notice.contact,
-    );
-    let end = page.paragraph(LEFT_MM, 62.0, RIGHT_MM - LEFT_MM, 12.0, 7.5, &body);
+    )
+}
 
-    let top = end + 8.0;
+/// The table of what is owed by item from `top` (mm), the prepayment taken off and the total.
+/// Returns where it ends.
+fn draw_table(page: &mut Page, s: &HouseholdStatement, owed: &Owed, top: f32) -> f32 {
     let rows = rows(s);
     // Without late fees the column would only print 0.00s: the amounts take the right edge.
-    let with_late = late_fees > 0;
+    let with_late = owed.late_fees_fen > 0;
     let (months_x, open_x, late_x) =
         if with_late { (LEFT_MM + 42.0, RIGHT_MM - 62.0, RIGHT_MM - 30.0) } else { (LEFT_MM + 42.0, RIGHT_MM - 32.0, RIGHT_MM) };
     page.rect(LEFT_MM, top, RIGHT_MM - LEFT_MM, ROW_MM, Some(0.9));
@@ -150,13 +179,13 @@ fn draw(page: &mut Page, notice: &Notice<'_>, s: &HouseholdStatement, number: us
     let mut last = rows.len() + 1;
     if s.prepaid.0 > 0 {
         page.text(LEFT_MM + 2.0, base(last), 11.0, Align::Left, "减：预收款余额");
-        page.text(late_x - 2.0, base(last), 11.0, Align::Right, &format!("-{}", money_text(prepaid_used)));
+        page.text(late_x - 2.0, base(last), 11.0, Align::Right, &format!("-{}", money_text(owed.prepaid_used_fen)));
         last += 1;
     }
     page.text(LEFT_MM + 2.0, base(last), 11.0, Align::Left, "合计");
-    page.text(late_x - 2.0, base(last), 11.0, Align::Right, &money_text(owed));
+    page.text(late_x - 2.0, base(last), 11.0, Align::Right, &money_text(owed.owed_fen));
     if with_late {
-        page.text(RIGHT_MM - 2.0, base(last), 11.0, Align::Right, &money_text(late_fees));
+        page.text(RIGHT_MM - 2.0, base(last), 11.0, Align::Right, &money_text(owed.late_fees_fen));
     }
     let bottom = top + ROW_MM * (last + 1) as f32;
     page.rect(LEFT_MM, top, RIGHT_MM - LEFT_MM, bottom - top, None);
@@ -167,16 +196,7 @@ fn draw(page: &mut Page, notice: &Notice<'_>, s: &HouseholdStatement, number: us
     for x in [months_x, open_x, late_x].into_iter().filter(|x| *x < RIGHT_MM) {
         page.line((x, top), (x, bottom), 0.3);
     }
-    let foot = bottom + 14.0;
-    page.text(LEFT_MM, foot, 11.0, Align::Left, "感谢您对物业服务工作的理解和支持！");
-    page.text(RIGHT_MM, foot + 16.0, 12.0, Align::Right, notice.company);
-    page.text(RIGHT_MM, foot + 24.0, 12.0, Align::Right, &date_text(notice.as_of));
-    page.qr(LEFT_MM, foot + 8.0, 22.0, &format!("明账催缴|{}|{}|{}|{}", s.book, s.household, notice.as_of, money_text(owed)))?;
-    page.text(LEFT_MM + 25.0, foot + 20.0, 8.0, Align::Left, "扫码核对本通知");
-    if let Some(line) = code.text() {
-        page.text(LEFT_MM, foot + 36.0, 9.0, Align::Left, &line);
-    }
-    Ok(())
+    bottom
 }
 
 /// The notices for the given statements (households with nothing owed are skipped), one page

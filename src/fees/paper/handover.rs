@@ -39,6 +39,38 @@ pub fn cash_due(payments: &[PaymentRow]) -> Fen {
 }
 
 pub fn handover_pdf(shift: &Shift<'_>, payments: &[PaymentRow], households: &HashMap<HouseholdId, String>) -> Result<Vec<u8>> {
+    let by_method = by_method_table(payments);
+    let detail = detail_table(payments, households);
+    let cash = cash_due(payments);
+    let who = shift.cashier.unwrap_or("全部收款人");
+    let head = vec![
+        format!("编制单位：{}    账套：{}", shift.community, shift.book),
+        format!("日期：{}    收款人：{who}    单位：元", shift.date),
+    ];
+    let foot = vec![
+        format!("应交现金：¥{}（大写：{}）", money_grouped(cash.0), capital_amount(cash)),
+        "实点现金：＿＿＿＿＿＿＿＿    长款／短款：＿＿＿＿＿＿＿＿".to_string(),
+        "微信、支付宝、银行收款以当日到账流水核对。".to_string(),
+        format!(
+            "交班人（出纳）：{}  签字＿＿＿＿＿＿    接班人／复核人签字：＿＿＿＿＿＿    交接时间：＿＿＿＿＿＿",
+            shift.cashier.unwrap_or("")
+        ),
+    ];
+    let title = format!("交班日报（{}）", shift.date);
+    let doc = PaperDoc {
+        title: &title,
+        author: shift.community,
+        head: &head,
+        tables: &[by_method, detail],
+        foot: &foot,
+        qr: None,
+        date: shift.date,
+    };
+    document_pdf(&doc)
+}
+
+/// The day's takings by method with their total; voided receipts are counted beside it.
+fn by_method_table(payments: &[PaymentRow]) -> Table {
     let day = takings(payments);
     let mut by_method = Table::new("按收款方式", &[("方式", Align::Left), ("笔数", Align::Right), ("金额（元）", Align::Right)]);
     for (method, count, fen) in &day.by_method {
@@ -48,6 +80,11 @@ pub fn handover_pdf(shift: &Shift<'_>, payments: &[PaymentRow], households: &Has
     if day.voided > 0 {
         by_method.footer.push(format!("另有已作废收据 {} 张，不计入合计，见明细。", day.voided));
     }
+    by_method
+}
+
+/// Every receipt of the day, voided ones too, with what became of it.
+fn detail_table(payments: &[PaymentRow], households: &HashMap<HouseholdId, String>) -> Table {
     let mut detail = Table::new(
         "收款明细",
         &[
@@ -82,30 +119,5 @@ pub fn handover_pdf(shift: &Shift<'_>, payments: &[PaymentRow], households: &Has
             String::new(),
         ]);
     }
-    let cash = cash_due(payments);
-    let who = shift.cashier.unwrap_or("全部收款人");
-    let head = vec![
-        format!("编制单位：{}    账套：{}", shift.community, shift.book),
-        format!("日期：{}    收款人：{who}    单位：元", shift.date),
-    ];
-    let foot = vec![
-        format!("应交现金：¥{}（大写：{}）", money_grouped(cash.0), capital_amount(cash)),
-        "实点现金：＿＿＿＿＿＿＿＿    长款／短款：＿＿＿＿＿＿＿＿".to_string(),
-        "微信、支付宝、银行收款以当日到账流水核对。".to_string(),
-        format!(
-            "交班人（出纳）：{}  签字＿＿＿＿＿＿    接班人／复核人签字：＿＿＿＿＿＿    交接时间：＿＿＿＿＿＿",
-            shift.cashier.unwrap_or("")
-        ),
-    ];
-    let title = format!("交班日报（{}）", shift.date);
-    let doc = PaperDoc {
-        title: &title,
-        author: shift.community,
-        head: &head,
-        tables: &[by_method, detail],
-        foot: &foot,
-        qr: None,
-        date: shift.date,
-    };
-    document_pdf(&doc)
+    detail
 }

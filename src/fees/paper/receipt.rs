@@ -59,6 +59,13 @@ fn item_rows(r: &Receipt) -> Vec<ItemRow> {
 
 /// Draws one copy of the receipt in the 148 mm band that starts at `top_mm`.
 fn draw_copy(page: &mut Page, r: &Receipt, top_mm: f32, copy: &str, code: CodeLine<'_>) -> Result<()> {
+    draw_head(page, r, top_mm, copy);
+    let table_bottom = draw_table(page, r, top_mm);
+    draw_foot(page, r, table_bottom, code)
+}
+
+/// The title, the copy's name and who paid what, when and how.
+fn draw_head(page: &mut Page, r: &Receipt, top_mm: f32, copy: &str) {
     let mid = (LEFT_MM + RIGHT_MM) / 2.0;
     page.text(mid, top_mm + 16.0, 16.0, Align::Center, &format!("{} 收款收据", r.book));
     page.text(mid, top_mm + 22.5, 9.0, Align::Center, copy);
@@ -70,8 +77,12 @@ fn draw_copy(page: &mut Page, r: &Receipt, top_mm: f32, copy: &str, code: CodeLi
     page.text(RIGHT_MM, top_mm + 30.0, 10.0, Align::Right, &format!("收款日期：{}", date_text(r.paid_on)));
     page.text(LEFT_MM, top_mm + 37.0, 10.0, Align::Left, &format!("交款人：{}  {}", r.household, r.owner_name));
     page.text(RIGHT_MM, top_mm + 37.0, 10.0, Align::Right, &format!("收款方式：{}", r.method));
+}
 
-    // The table: item, months, amount; then the total in words and figures.
+/// The table: item, months, amount; then the total in words and figures. Returns where the
+/// table ends (mm from the top of the page).
+fn draw_table(page: &mut Page, r: &Receipt, top_mm: f32) -> f32 {
+    let mid = (LEFT_MM + RIGHT_MM) / 2.0;
     let (item_x, months_x) = (LEFT_MM, LEFT_MM + 52.0);
     let table_top = top_mm + 41.0;
     let rows = item_rows(r);
@@ -102,7 +113,13 @@ fn draw_copy(page: &mut Page, r: &Receipt, top_mm: f32, copy: &str, code: CodeLi
     if r.voided {
         page.stamp(mid, table_top + (table_bottom - table_top) / 2.0, 28.0, "已 作 废");
     }
+    table_bottom
+}
 
+/// Below the table, from `table_bottom`: the signatures, the seal's place, the chain link,
+/// the household's access code and the QR code.
+fn draw_foot(page: &mut Page, r: &Receipt, table_bottom: f32, code: CodeLine<'_>) -> Result<()> {
+    let mid = (LEFT_MM + RIGHT_MM) / 2.0;
     // Signatures on the left; the middle is left clear for the seal (about 40 mm), which is
     // stamped over the company's name; the QR code and the chain link on the right.
     let qr_mm = 24.0;

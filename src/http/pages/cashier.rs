@@ -223,6 +223,50 @@ async fn household<S: AppStore>(State(app): State<App<S>>, Path((id, hid)): Path
     household_view(&app, &caller, &scope, &h, None, None, None).await
 }
 
+/// A payment as the till's form types it, read and checked before the fee wing is asked.
+struct TillPayment<'a> {
+    amount: Fen,
+    method: Method,
+    paid_on: chrono::NaiveDate,
+    note: PaymentNote<'a>,
+    bill_ids: Vec<i64>,
+}
+
+impl<'a> TillPayment<'a> {
+    /// The form's payment, or the reason it is refused, in the order the form is read.
+    fn read(form: &'a Fields) -> Result<TillPayment<'a>, String> {
+        let amount = Fen::parse(form.get("amount")).map_err(|e| format!("收款金额：“{}”{e}", form.get("amount")))?;
+        let method = Method::parse(form.get("method")).ok_or_else(|| "收款方式：须为现金、银行、微信或支付宝".to_string())?;
+        let Ok(paid_on) = chrono::NaiveDate::parse_from_str(form.get("date"), "%Y-%m-%d") else {
+            return Err(format!("收款日期：“{}”不是日期", form.get("date")));
+        };
+        if paid_on > today() {
+            return Err(format!("收款日期：{paid_on} 晚于今天，不能预先收款"));
+        }
+        let note = match (
+            note_field(form, "reference", "交易单号", 64),
+            note_field(form, "remark", "备注", 200),
+            note_field(form, "late_reason", "补录原因", 200),
+        ) {
+            (Ok(reference), Ok(remark), Ok(late_reason)) => {
+                PaymentNote { reference: reference.filter(|_| method != Method::Cash), remark, late_reason }
+            }
+            (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return Err(e),
+        };
+        if paid_on < today() && note.late_reason.is_none() {
+            return Err(format!("补录原因：收款日期 {paid_on} 早于今天，请写明补录原因（如“银行到账次日入账”）"));
+        }
+        let mut bill_ids = Vec::new();
+        for b in form.all("bill") {
+            match b.parse::<i64>() {
+                Ok(b) => bill_ids.push(b),
+                Err(_) => return Err(format!("账单：“{b}”不是账单号")),
+            }
+        }
+        Ok(TillPayment { amount, method, paid_on, note, bill_ids })
+    }
+}
+
 /// The till's payment: refused with the page as typed and the reason on top; an amount above
 /// what the household owes plus a year's fees is asked again, in figures and 大写; a payment
 /// dated before today needs its 补录原因.
@@ -240,39 +284,10 @@ async fn pay<S: AppStore>(
         Ok(household_view(&app, &caller, &scope, &h, message, None, Some(till)).await?.into_response())
     };
     let refused = |message: String| again(Some(message), None);
-    let amount = match Fen::parse(form.get("amount")) {
-        Ok(a) => a,
-        Err(e) => return refused(format!("收款金额：“{}”{e}", form.get("amount"))).await,
+    let TillPayment { amount, method, paid_on, note, bill_ids } = match TillPayment::read(&form) {
+        Ok(typed) => typed,
+        Err(message) => return refused(message).await,
     };
-    let Some(method) = Method::parse(form.get("method")) else {
-        return refused("收款方式：须为现金、银行、微信或支付宝".into()).await;
-    };
-    let Ok(paid_on) = chrono::NaiveDate::parse_from_str(form.get("date"), "%Y-%m-%d") else {
-        return refused(format!("收款日期：“{}”不是日期", form.get("date"))).await;
-    };
-    if paid_on > today() {
-        return refused(format!("收款日期：{paid_on} 晚于今天，不能预先收款")).await;
-    }
-    let note = match (
-        note_field(&form, "reference", "交易单号", 64),
-        note_field(&form, "remark", "备注", 200),
-        note_field(&form, "late_reason", "补录原因", 200),
-    ) {
-        (Ok(reference), Ok(remark), Ok(late_reason)) => {
-            PaymentNote { reference: reference.filter(|_| method != Method::Cash), remark, late_reason }
-        }
-        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return refused(e).await,
-    };
-    if paid_on < today() && note.late_reason.is_none() {
-        return refused(format!("补录原因：收款日期 {paid_on} 早于今天，请写明补录原因（如“银行到账次日入账”）")).await;
-    }
-    let mut bill_ids = Vec::new();
-    for b in form.all("bill") {
-        match b.parse::<i64>() {
-            Ok(b) => bill_ids.push(b),
-            Err(_) => return refused(format!("账单：“{b}”不是账单号")).await,
-        }
-    }
     let above = app.fees.confirm_above(&scope.book, h.id).await.page()?;
     if amount > above && form.get("confirmed") != amount.0.to_string() {
         let confirm = Confirm { amount: amount.to_string(), words: capital_amount(amount), above: above.to_string(), fen: amount.0 };
