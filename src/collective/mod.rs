@@ -244,26 +244,7 @@ impl<S: LedgerStore + Store<Tx: CollectiveTx>> Collective<S> {
             tx.latest_roster(collective.key()).await?.ok_or_else(|| Error::invalid("成员名册", "尚未导入成员名册"))?;
         let shares: Vec<i64> = members.iter().map(|m| m.shares).collect();
         let p = plan::plan(distributable, provisions, &shares)?;
-        let summary = format!("{year}年度收益分配");
-        // 提取福利费 on a line of its own in 会农集02表; a book made before the chart had the
-        // sub-account books it under 其他分配.
-        let welfare =
-            if collective.account_id(accounts::TO_WELFARE).is_some() { accounts::TO_WELFARE } else { accounts::OTHER_DISTRIBUTION };
-        let mut lines = Vec::new();
-        let mut line = |account: &str, what: &str, debit: i64, credit: i64| {
-            if debit != 0 || credit != 0 {
-                lines.push(LineInput::new(format!("{summary}：{what}"), account, Fen(debit), Fen(credit), Dimensions::default()));
-            }
-        };
-        line(accounts::TO_RESERVE, "提取公积公益金", p.reserve.0, 0);
-        line(welfare, "提取福利费", p.welfare.0, 0);
-        line(accounts::TO_MEMBERS, "向成员分配", p.to_members.0, 0);
-        line(accounts::RESERVE, "提取公积公益金", 0, p.reserve.0);
-        line(accounts::OTHER_PAYABLE, "提取福利费", 0, p.welfare.0);
-        line(accounts::MEMBERS_PAYABLE, "向成员分配", 0, p.to_members.0);
-        if lines.len() < 2 {
-            return Err(Error::invalid("可分配收益", "为零，没有可分配的收益"));
-        }
+        let lines = distribution_voucher_lines(collective, year, &p)?;
         let voucher_id = stage(&mut tx, collective, &ApprovedVoucher::generated(date, lines, user)).await?;
         let row = DistributionRow {
             id: 0,
@@ -280,19 +261,7 @@ impl<S: LedgerStore + Store<Tx: CollectiveTx>> Collective<S> {
             created_by: user.into(),
             paid_on: None,
         };
-        let lines: Vec<LineRow> = members
-            .iter()
-            .zip(&p.members)
-            .enumerate()
-            .map(|(i, (m, fen))| LineRow {
-                seq: i as i64 + 1,
-                member_no: m.member_no.clone(),
-                name: m.name.clone(),
-                household: m.household.clone(),
-                shares: m.shares,
-                amount_fen: fen.0,
-            })
-            .collect();
+        let lines = member_lines(&members, &p);
         let id = tx.insert_distribution(collective.key(), &row, &lines, Utc::now()).await?;
         // The voucher seals the plan and every member's line.
         seal_and_post(&mut tx, collective, voucher_id, user).await?;
@@ -341,6 +310,48 @@ impl<S: LedgerStore + Store<Tx: CollectiveTx>> Collective<S> {
         let code = AccountCode::parse(code).ok_or_else(|| Error::invalid("科目", code))?;
         Ok(balances.totals(book, book.start_period(), last).get(&code).map_or(0, |t| t.closing_fen()))
     }
+}
+
+/// The distribution's voucher: the provisions and the members' share out of 未分配收益, each
+/// line only when it is not zero; an error when nothing is distributed.
+fn distribution_voucher_lines(collective: &Book, year: i32, p: &plan::Plan) -> Result<Vec<LineInput>> {
+    let summary = format!("{year}年度收益分配");
+    // 提取福利费 on a line of its own in 会农集02表; a book made before the chart had the
+    // sub-account books it under 其他分配.
+    let welfare = if collective.account_id(accounts::TO_WELFARE).is_some() { accounts::TO_WELFARE } else { accounts::OTHER_DISTRIBUTION };
+    let mut lines = Vec::new();
+    let mut line = |account: &str, what: &str, debit: i64, credit: i64| {
+        if debit != 0 || credit != 0 {
+            lines.push(LineInput::new(format!("{summary}：{what}"), account, Fen(debit), Fen(credit), Dimensions::default()));
+        }
+    };
+    line(accounts::TO_RESERVE, "提取公积公益金", p.reserve.0, 0);
+    line(welfare, "提取福利费", p.welfare.0, 0);
+    line(accounts::TO_MEMBERS, "向成员分配", p.to_members.0, 0);
+    line(accounts::RESERVE, "提取公积公益金", 0, p.reserve.0);
+    line(accounts::OTHER_PAYABLE, "提取福利费", 0, p.welfare.0);
+    line(accounts::MEMBERS_PAYABLE, "向成员分配", 0, p.to_members.0);
+    if lines.len() < 2 {
+        return Err(Error::invalid("可分配收益", "为零，没有可分配的收益"));
+    }
+    Ok(lines)
+}
+
+/// Each member's line of the distribution, in the roster's order, numbered from 1.
+fn member_lines(members: &[MemberRow], p: &plan::Plan) -> Vec<LineRow> {
+    members
+        .iter()
+        .zip(&p.members)
+        .enumerate()
+        .map(|(i, (m, fen))| LineRow {
+            seq: i as i64 + 1,
+            member_no: m.member_no.clone(),
+            name: m.name.clone(),
+            household: m.household.clone(),
+            shares: m.shares,
+            amount_fen: fen.0,
+        })
+        .collect()
 }
 
 impl Distribution {

@@ -10,7 +10,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::definition::{self, BookKind, DisclosurePeriod};
+use super::definition::{self, BookKind, Disclosure, DisclosureDef, DisclosurePeriod};
 use super::sources::{gather, Books};
 use super::store::DisclosureStore;
 use crate::domain::period::Period;
@@ -20,7 +20,7 @@ use crate::ledger::rows::CommunityRow;
 use crate::ledger::store::LedgerTx;
 use crate::ledger::voucher::PeriodStatus;
 use crate::ledger::Book;
-use crate::report::engine::{Inputs, TableOut};
+use crate::report::engine::{Inputs, Span, TableOut};
 use crate::report::facts::Facts;
 use crate::report::Balances;
 
@@ -155,16 +155,7 @@ pub async fn build<S: DisclosureStore>(
     as_of: DateTime<Utc>,
 ) -> Result<Content> {
     let span = period.span;
-    let mut loaded = Vec::new();
-    for id in definition::ids() {
-        let def = definition::definition(id)?;
-        if !def.periods.contains(&period.kind) {
-            continue;
-        }
-        let Some(book) = books.of(def.book) else { continue };
-        let has = |code: &str| AccountCode::parse(code).is_some_and(|c| book.chart.contains_key(&c));
-        loaded.push((def.checked(&has)?, book));
-    }
+    let loaded = period_disclosures(books, period)?;
     // Each book's balances, read once: the company's also give the spending facts.
     let company_balances = Balances::load(store, &books.company).await?;
     let collective_balances = match &books.collective {
@@ -181,25 +172,9 @@ pub async fn build<S: DisclosureStore>(
             BookKind::Company => &company_balances,
             BookKind::Collective => collective_balances.as_ref().ok_or_else(|| Error::not_found("集体经济组织的账套"))?,
         };
-        let mut tables = Vec::new();
-        for table in &loaded.tables {
-            let ranges = crate::report::statement::range_data(store, book, balances, table, span).await?;
-            // A period with no movement in any account and no fact has nothing to disclose.
-            has_movement |= ranges
-                .iter()
-                .any(|((_, to), r)| (span.from..=span.to).contains(to) && r.totals.values().any(|t| t.debit_fen != 0 || t.credit_fen != 0));
-            tables.push(table.evaluate(&Inputs { span, chart: Some(&book.chart), ranges: &ranges, facts: &facts })?);
-        }
-        let mut out = DisclosureOut {
-            id: loaded.def.id.clone(),
-            title: loaded.def.title.clone(),
-            basis: loaded.def.basis.clone(),
-            notes: loaded.def.notes.clone(),
-            tables,
-            fingerprint: String::new(),
-        };
-        out.fingerprint = out.expected_fingerprint();
-        disclosures.push(out);
+        let (tables, moved) = evaluate_tables(store, book, balances, &loaded, span, &facts).await?;
+        has_movement |= moved;
+        disclosures.push(disclosure_out(&loaded.def, tables));
     }
     if !has_movement {
         return Err(Error::invalid("公示期间", format!("{} 没有任何账目或收费数据，不能编制公示", period.label())));
@@ -208,16 +183,7 @@ pub async fn build<S: DisclosureStore>(
     for book in std::iter::once(&books.company).chain(books.collective.as_ref()) {
         heads.push(head_at(store, book, span.to).await?);
     }
-    let mut trees = Vec::new();
-    for month in span.from.through(span.to) {
-        let t = super::month_tree(store, &books.company, month).await?;
-        trees.push(TreeRoot {
-            period: month.to_string(),
-            root: hex::encode(t.tree.root().hash),
-            total_fen: t.tree.root().sum_fen,
-            receipts: t.leaves.len(),
-        });
-    }
+    let trees = receipt_trees(store, &books.company, span).await?;
     let receipts_total_fen = trees.iter().map(|t| t.total_fen).sum();
     let received = facts.sum("pay.received", crate::report::facts::FactSpan::Movement, (span.from, span.to), &[], &[]);
     if received != receipts_total_fen {
@@ -237,6 +203,73 @@ pub async fn build<S: DisclosureStore>(
         receipts_total_fen,
         disclosures,
     })
+}
+
+/// The disclosures published for the period's kind whose book the community keeps, loaded and
+/// checked against that book's accounts.
+fn period_disclosures<'a>(books: &'a PackBooks, period: &DisclosurePeriod) -> Result<Vec<(Disclosure, &'a Book)>> {
+    let mut loaded = Vec::new();
+    for id in definition::ids() {
+        let def = definition::definition(id)?;
+        if !def.periods.contains(&period.kind) {
+            continue;
+        }
+        let Some(book) = books.of(def.book) else { continue };
+        let has = |code: &str| AccountCode::parse(code).is_some_and(|c| book.chart.contains_key(&c));
+        loaded.push((def.checked(&has)?, book));
+    }
+    Ok(loaded)
+}
+
+/// One disclosure's tables evaluated, and whether any account moved within the span.
+async fn evaluate_tables<S: DisclosureStore>(
+    store: &S,
+    book: &Book,
+    balances: &Balances,
+    loaded: &Disclosure,
+    span: Span,
+    facts: &Facts,
+) -> Result<(Vec<TableOut>, bool)> {
+    let mut tables = Vec::new();
+    let mut has_movement = false;
+    for table in &loaded.tables {
+        let ranges = crate::report::statement::range_data(store, book, balances, table, span).await?;
+        // A period with no movement in any account and no fact has nothing to disclose.
+        has_movement |= ranges
+            .iter()
+            .any(|((_, to), r)| (span.from..=span.to).contains(to) && r.totals.values().any(|t| t.debit_fen != 0 || t.credit_fen != 0));
+        tables.push(table.evaluate(&Inputs { span, chart: Some(&book.chart), ranges: &ranges, facts })?);
+    }
+    Ok((tables, has_movement))
+}
+
+/// A disclosure as the pack holds it: its definition's words, its tables and their fingerprint.
+fn disclosure_out(def: &DisclosureDef, tables: Vec<TableOut>) -> DisclosureOut {
+    let mut out = DisclosureOut {
+        id: def.id.clone(),
+        title: def.title.clone(),
+        basis: def.basis.clone(),
+        notes: def.notes.clone(),
+        tables,
+        fingerprint: String::new(),
+    };
+    out.fingerprint = out.expected_fingerprint();
+    out
+}
+
+/// Each month's Merkle sum tree over the company book's receipts, by its root.
+async fn receipt_trees<S: DisclosureStore>(store: &S, company: &Book, span: Span) -> Result<Vec<TreeRoot>> {
+    let mut trees = Vec::new();
+    for month in span.from.through(span.to) {
+        let t = super::month_tree(store, company, month).await?;
+        trees.push(TreeRoot {
+            period: month.to_string(),
+            root: hex::encode(t.tree.root().hash),
+            total_fen: t.tree.root().sum_fen,
+            receipts: t.leaves.len(),
+        });
+    }
+    Ok(trees)
 }
 
 fn facts_in_span(facts: &Facts, from: Period, to: Period) -> bool {

@@ -53,32 +53,36 @@ pub(super) async fn sqlite_journal_page(
     Ok(attach_lines(headers, lines))
 }
 
+// PostgreSQL's rows are read as tuples: tuples decode by position; the named FromRow looks
+// every column up by name, which costs more than the decoding itself at a million rows.
+
+/// A voucher's header as PostgreSQL hands it over, in `JournalVoucher`'s field order.
+type PgHeader = (
+    i64,
+    i64,
+    i64,
+    i64,
+    NaiveDate,
+    String,
+    i64,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<i64>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+/// A voucher's line as PostgreSQL hands it over, in `LineRow`'s field order.
+type PgLine = (i64, i64, String, i64, i64, i64, Option<i64>, Option<i64>, Option<i64>, Option<String>, Option<i64>, Option<i64>);
+
 pub(super) async fn pg_journal_page(
     tx: &mut sqlx::PgConnection,
     book: BookKey,
     after_seq: i64,
     until_seq: i64,
 ) -> Result<Vec<JournalVoucher>> {
-    // Tuples decode by position; the named FromRow looks every column up by name, which
-    // costs more than the decoding itself at a million rows.
-    type Header = (
-        i64,
-        i64,
-        i64,
-        i64,
-        NaiveDate,
-        String,
-        i64,
-        String,
-        Option<String>,
-        Option<String>,
-        Option<i64>,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-    );
-    type Line = (i64, i64, String, i64, i64, i64, Option<i64>, Option<i64>, Option<i64>, Option<String>, Option<i64>, Option<i64>);
-    let headers: Vec<Header> = sqlx::query_as(
+    let headers: Vec<PgHeader> = sqlx::query_as(
         "SELECT id, chain_seq, period, number, voucher_date, kind, attachments, maker, reviewer, poster, reverses_id, prev_hash, hash,
                 subledger_digest
          FROM vouchers WHERE community_id = $4 AND book_id = $1 AND status = 'posted' AND chain_seq > $2 AND chain_seq <= $3 ORDER BY chain_seq",
@@ -89,7 +93,7 @@ pub(super) async fn pg_journal_page(
     .bind(book.community_id)
     .fetch_all(&mut *tx)
     .await?;
-    let lines: Vec<Line> = sqlx::query_as(
+    let lines: Vec<PgLine> = sqlx::query_as(
         "SELECT l.voucher_id, l.line_no, l.summary, l.account_id, l.debit_fen, l.credit_fen, l.household_id, l.fee_item_id,
                 l.subsidy_program_id, l.service_category, l.supplier_id, l.cash_flow_item
          FROM vouchers v JOIN voucher_lines l ON l.community_id = v.community_id AND l.voucher_id = v.id
@@ -101,44 +105,46 @@ pub(super) async fn pg_journal_page(
     .bind(book.community_id)
     .fetch_all(&mut *tx)
     .await?;
-    let headers = headers
-        .into_iter()
-        .map(|h| JournalVoucher {
-            voucher_id: h.0,
-            chain_seq: h.1,
-            period: h.2,
-            number: h.3,
-            voucher_date: h.4,
-            kind: h.5,
-            attachments: h.6,
-            maker: h.7,
-            reviewer: h.8,
-            poster: h.9,
-            reverses_id: h.10,
-            prev_hash: h.11,
-            hash: h.12,
-            subledger_digest: h.13,
-            lines: Vec::new(),
-        })
-        .collect();
-    let lines = lines
-        .into_iter()
-        .map(|l| LineRow {
-            voucher_id: l.0,
-            line_no: l.1,
-            summary: l.2,
-            account_id: l.3,
-            debit_fen: l.4,
-            credit_fen: l.5,
-            household_id: l.6,
-            fee_item_id: l.7,
-            subsidy_program_id: l.8,
-            service_category: l.9,
-            supplier_id: l.10,
-            cash_flow_item: l.11,
-        })
-        .collect();
+    let headers = headers.into_iter().map(pg_voucher).collect();
+    let lines = lines.into_iter().map(pg_line).collect();
     Ok(attach_lines(headers, lines))
+}
+
+fn pg_voucher(h: PgHeader) -> JournalVoucher {
+    JournalVoucher {
+        voucher_id: h.0,
+        chain_seq: h.1,
+        period: h.2,
+        number: h.3,
+        voucher_date: h.4,
+        kind: h.5,
+        attachments: h.6,
+        maker: h.7,
+        reviewer: h.8,
+        poster: h.9,
+        reverses_id: h.10,
+        prev_hash: h.11,
+        hash: h.12,
+        subledger_digest: h.13,
+        lines: Vec::new(),
+    }
+}
+
+fn pg_line(l: PgLine) -> LineRow {
+    LineRow {
+        voucher_id: l.0,
+        line_no: l.1,
+        summary: l.2,
+        account_id: l.3,
+        debit_fen: l.4,
+        credit_fen: l.5,
+        household_id: l.6,
+        fee_item_id: l.7,
+        subsidy_program_id: l.8,
+        service_category: l.9,
+        supplier_id: l.10,
+        cash_flow_item: l.11,
+    }
 }
 
 /// Joins a page of headers (in chain order) and their lines (in any order) into vouchers,

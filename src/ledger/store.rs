@@ -5,7 +5,7 @@
 
 use std::future::Future;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use sqlx::{Postgres, QueryBuilder, Sqlite};
 
 use super::journal::{pg_journal_page, sqlite_journal_page};
@@ -14,6 +14,7 @@ use crate::domain::period::Period;
 use crate::error::Result;
 use crate::ledger::account::{Account, AccountClass, Side};
 use crate::ledger::anchor::AnchorTx;
+use crate::ledger::drafts::DraftTx;
 use crate::ledger::rows::{
     AccountLineRow, AccountRow, BalanceRow, BookRow, ChainClaim, CommunityRow, JournalVoucher, LineRow, NewBook, NewVoucher, OpeningRow,
     PeriodRow, Posting, VoucherRow,
@@ -32,7 +33,7 @@ const LINE_COLUMNS: &str = "voucher_id, line_no, summary, account_id, debit_fen,
 
 /// The ledger's statements, one method each; the ledger composes them inside one transaction.
 /// Every statement of a book's rows names its community as well as its book.
-pub trait LedgerTx: AnchorTx + crate::ledger::cash_flow::store::CashFlowTx + Send {
+pub trait LedgerTx: AnchorTx + crate::ledger::cash_flow::store::CashFlowTx + DraftTx + Send {
     fn insert_community(&mut self, name: &str, at: DateTime<Utc>) -> impl Future<Output = Result<CommunityId>> + Send;
     /// Communities are the one table not of a community: on a distributed deployment it is
     /// the reference table every node holds.
@@ -66,36 +67,10 @@ pub trait LedgerTx: AnchorTx + crate::ledger::cash_flow::store::CashFlowTx + Sen
         at: DateTime<Utc>,
     ) -> impl Future<Output = Result<u64>> + Send;
     fn set_posted(&mut self, book: BookKey, voucher_id: i64, posting: &Posting<'_>) -> impl Future<Output = Result<u64>> + Send;
-    /// 取消审核: a reviewed voucher back to draft; 0 if it was not reviewed.
-    fn set_unreviewed(&mut self, book: BookKey, voucher_id: i64) -> impl Future<Output = Result<u64>> + Send;
-    /// A draft's new date, period and attachments; 0 if it is no longer a draft.
-    fn update_draft(
-        &mut self,
-        book: BookKey,
-        voucher_id: i64,
-        date: NaiveDate,
-        period: Period,
-        attachments: i64,
-    ) -> impl Future<Output = Result<u64>> + Send;
-    /// Adds to a draft's attachments if it is still a draft by `maker`; 0 if not.
-    fn add_draft_attachments(
-        &mut self,
-        book: BookKey,
-        voucher_id: i64,
-        maker: &str,
-        attachments: i64,
-    ) -> impl Future<Output = Result<u64>> + Send;
-    /// The number of a voucher's last line (0 for none).
-    fn last_line_no(&mut self, book: BookKey, voucher_id: i64) -> impl Future<Output = Result<i64>> + Send;
     fn set_payment_vouchers(&mut self, book: BookKey, mode: PaymentVouchers) -> impl Future<Output = Result<()>> + Send;
     fn set_vat(&mut self, book: BookKey, scheme: VatScheme, rate: &str) -> impl Future<Output = Result<()>> + Send;
     /// Sets the account of one payment method: `column` is one of the books' *_account columns.
     fn set_method_account(&mut self, book: BookKey, column: &'static str, code: &str) -> impl Future<Output = Result<()>> + Send;
-    /// Deletes a draft's lines (nothing if it is no longer a draft), to be written anew.
-    fn delete_draft_lines(&mut self, book: BookKey, voucher_id: i64) -> impl Future<Output = Result<()>> + Send;
-    /// Deletes a draft and its lines; 0 if it is no longer a draft (the triggers refuse it for
-    /// a posted one in any case).
-    fn delete_draft(&mut self, book: BookKey, voucher_id: i64) -> impl Future<Output = Result<u64>> + Send;
 
     /// Takes `count` numbers from the period's own counter; None if the period is closed or
     /// does not exist. Returns the last number taken.
@@ -397,61 +372,6 @@ macro_rules! impl_ledger_tx {
                 Ok(done.rows_affected())
             }
 
-            async fn set_unreviewed(&mut self, book: BookKey, voucher_id: i64) -> Result<u64> {
-                let done = sqlx::query(
-                    "UPDATE vouchers SET status = 'draft', reviewer = NULL, reviewed_at = NULL
-                     WHERE community_id = $1 AND book_id = $2 AND id = $3 AND status = 'reviewed'",
-                )
-                .bind(book.community_id)
-                .bind(book.book_id)
-                .bind(voucher_id)
-                .execute(&mut *self.tx)
-                .await?;
-                Ok(done.rows_affected())
-            }
-
-            async fn update_draft(&mut self, book: BookKey, voucher_id: i64, date: NaiveDate, period: Period, attachments: i64) -> Result<u64> {
-                let done = sqlx::query(
-                    "UPDATE vouchers SET voucher_date = $4, period = $5, attachments = $6
-                     WHERE community_id = $1 AND book_id = $2 AND id = $3 AND status = 'draft'",
-                )
-                .bind(book.community_id)
-                .bind(book.book_id)
-                .bind(voucher_id)
-                .bind(date)
-                .bind(period)
-                .bind(attachments)
-                .execute(&mut *self.tx)
-                .await?;
-                Ok(done.rows_affected())
-            }
-
-            async fn add_draft_attachments(&mut self, book: BookKey, voucher_id: i64, maker: &str, attachments: i64) -> Result<u64> {
-                Ok(sqlx::query(
-                    "UPDATE vouchers SET attachments = attachments + $4
-                     WHERE community_id = $1 AND book_id = $2 AND id = $3 AND status = 'draft' AND maker = $5",
-                )
-                .bind(book.community_id)
-                .bind(book.book_id)
-                .bind(voucher_id)
-                .bind(attachments)
-                .bind(maker)
-                .execute(&mut *self.tx)
-                .await?
-                .rows_affected())
-            }
-
-            async fn last_line_no(&mut self, book: BookKey, voucher_id: i64) -> Result<i64> {
-                Ok(sqlx::query_scalar(
-                    "SELECT CAST(COALESCE(MAX(line_no), 0) AS BIGINT) FROM voucher_lines WHERE community_id = $1 AND book_id = $2 AND voucher_id = $3",
-                )
-                .bind(book.community_id)
-                .bind(book.book_id)
-                .bind(voucher_id)
-                .fetch_one(&mut *self.tx)
-                .await?)
-            }
-
             async fn set_payment_vouchers(&mut self, book: BookKey, mode: PaymentVouchers) -> Result<()> {
                 sqlx::query("UPDATE books SET payment_vouchers = $3 WHERE community_id = $1 AND id = $2")
                     .bind(book.community_id)
@@ -481,30 +401,6 @@ macro_rules! impl_ledger_tx {
                     .execute(&mut *self.tx)
                     .await?;
                 Ok(())
-            }
-
-            async fn delete_draft_lines(&mut self, book: BookKey, voucher_id: i64) -> Result<()> {
-                sqlx::query(
-                    "DELETE FROM voucher_lines WHERE community_id = $1 AND book_id = $2 AND voucher_id = $3
-                       AND EXISTS (SELECT 1 FROM vouchers v WHERE v.community_id = $1 AND v.book_id = $2 AND v.id = $3 AND v.status = 'draft')",
-                )
-                .bind(book.community_id)
-                .bind(book.book_id)
-                .bind(voucher_id)
-                .execute(&mut *self.tx)
-                .await?;
-                Ok(())
-            }
-
-            async fn delete_draft(&mut self, book: BookKey, voucher_id: i64) -> Result<u64> {
-                self.delete_draft_lines(book, voucher_id).await?;
-                let done = sqlx::query("DELETE FROM vouchers WHERE community_id = $1 AND book_id = $2 AND id = $3 AND status = 'draft'")
-                    .bind(book.community_id)
-                    .bind(book.book_id)
-                    .bind(voucher_id)
-                    .execute(&mut *self.tx)
-                    .await?;
-                Ok(done.rows_affected())
             }
 
             async fn set_posted(&mut self, book: BookKey, voucher_id: i64, p: &Posting<'_>) -> Result<u64> {

@@ -378,38 +378,11 @@ fn check_voucher(
 ) {
     // Named only in a finding: formatted when one is made, not for each of a million vouchers.
     let label = || format!("{} {}", period_text(v.period), voucher_label(v.number));
-    let mut fail = |invariant: u8, message: String| s.findings.push((invariant, message));
     let prev_hash = v.prev_hash.clone().unwrap_or_default();
-    match &s.last {
-        None => s.first = Some((v.chain_seq, prev_hash.clone(), label())),
-        Some((last_seq, last_hash)) => {
-            if v.chain_seq != last_seq + 1 {
-                fail(
-                    4,
-                    format!("哈希链在第 {} 环断开：下一张已记账凭证是第 {} 环（{}），其间的凭证被删除", last_seq + 1, v.chain_seq, label()),
-                );
-            }
-            if prev_hash != *last_hash {
-                fail(4, format!("凭证 {} 的前链哈希与上一张不符：链在此处被改动", label()));
-            }
-        }
-    }
-    let header = SealHeader {
-        book_id: book.id().0,
-        chain_seq: v.chain_seq,
-        period: v.period,
-        number: v.number,
-        date: v.voucher_date,
-        kind: &v.kind,
-        attachments: v.attachments,
-        maker: &v.maker,
-        reviewer: v.reviewer.as_deref().unwrap_or(""),
-        poster: v.poster.as_deref().unwrap_or(""),
-        reverses_id: v.reverses_id,
-        subledger: v.subledger_digest.as_deref(),
-    };
+    check_link(s, v, &prev_hash, &label);
+    let mut fail = |invariant: u8, message: String| s.findings.push((invariant, message));
     let hash = v.hash.clone().unwrap_or_default();
-    match seal_hash(header, &v.lines, book, &prev_hash) {
+    match seal_hash(seal_header(book, v), &v.lines, book, &prev_hash) {
         Ok(recomputed) if recomputed == hash => {}
         Ok(_) => fail(4, format!("凭证 {} 的内容与其哈希不符：记账后被改动", label())),
         Err(e) => fail(4, format!("凭证 {} 的哈希无法重算（{e}）：记账后被改动", label())),
@@ -423,6 +396,57 @@ fn check_voucher(
         fail(3, format!("凭证 {} 在 {} 结账后记入该期间", label(), period_text(v.period)));
     }
     check_lines(book, &label, v, &v.lines, &mut fail);
+    check_number(s, v);
+    add_movements(s, book, v, cash_rules);
+    if v.subledger_digest.is_some() {
+        s.first_sealed = s.first_sealed.or(Some(v.chain_seq));
+    } else {
+        s.last_unsealed = Some((v.chain_seq, label()));
+    }
+    s.vouchers += 1;
+    s.lines += v.lines.len() as i64;
+    s.last = Some((v.chain_seq, hash));
+}
+
+/// The voucher's link to the one before it in the segment; the segment's first voucher is
+/// kept (`Segment::first`) for its link to the segment before.
+fn check_link(s: &mut Segment, v: &JournalVoucher, prev_hash: &str, label: &impl Fn() -> String) {
+    match &s.last {
+        None => s.first = Some((v.chain_seq, prev_hash.to_string(), label())),
+        Some((last_seq, last_hash)) => {
+            if v.chain_seq != last_seq + 1 {
+                s.findings.push((
+                    4,
+                    format!("哈希链在第 {} 环断开：下一张已记账凭证是第 {} 环（{}），其间的凭证被删除", last_seq + 1, v.chain_seq, label()),
+                ));
+            }
+            if prev_hash != *last_hash {
+                s.findings.push((4, format!("凭证 {} 的前链哈希与上一张不符：链在此处被改动", label())));
+            }
+        }
+    }
+}
+
+/// The header the voucher's hash seals, as it was posted.
+fn seal_header<'a>(book: &Book, v: &'a JournalVoucher) -> SealHeader<'a> {
+    SealHeader {
+        book_id: book.id().0,
+        chain_seq: v.chain_seq,
+        period: v.period,
+        number: v.number,
+        date: v.voucher_date,
+        kind: &v.kind,
+        attachments: v.attachments,
+        maker: &v.maker,
+        reviewer: v.reviewer.as_deref().unwrap_or(""),
+        poster: v.poster.as_deref().unwrap_or(""),
+        reverses_id: v.reverses_id,
+        subledger: v.subledger_digest.as_deref(),
+    }
+}
+
+/// The voucher's number follows the period's last one seen in the segment.
+fn check_number(s: &mut Segment, v: &JournalVoucher) {
     match s.numbers.get_mut(&v.period) {
         Some((_, last)) => {
             if v.number != *last + 1 {
@@ -437,6 +461,10 @@ fn check_voucher(
             s.numbers.insert(v.period, (v.number, v.number));
         }
     }
+}
+
+/// Adds the voucher's lines to the segment's recomputed movements and cash flows.
+fn add_movements(s: &mut Segment, book: &Book, v: &JournalVoucher, cash_rules: Option<&CashFlowRules>) {
     for l in &v.lines {
         let e = s.movements.entry((l.account_id, v.period)).or_default();
         e.0 += l.debit_fen;
@@ -445,14 +473,6 @@ fn check_voucher(
     if let Some(rules) = cash_rules {
         rules.posted_flows(book, &v.lines, |item, fen| *s.cash_flows.entry((v.period, item)).or_default() += fen);
     }
-    if v.subledger_digest.is_some() {
-        s.first_sealed = s.first_sealed.or(Some(v.chain_seq));
-    } else {
-        s.last_unsealed = Some((v.chain_seq, label()));
-    }
-    s.vouchers += 1;
-    s.lines += v.lines.len() as i64;
-    s.last = Some((v.chain_seq, hash));
 }
 
 fn check_lines(book: &Book, label: &impl Fn() -> String, v: &JournalVoucher, lines: &[LineRow], fail: &mut impl FnMut(u8, String)) {

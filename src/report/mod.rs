@@ -12,8 +12,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use crate::domain::period::Period;
 use crate::error::{Error, Result};
-use crate::ledger::account::{AccountCode, Side};
-use crate::ledger::rows::{BalanceRow, OpeningRow};
+use crate::ledger::account::{Account, AccountCode, Side};
+use crate::ledger::rows::{AccountLineRow, BalanceRow, OpeningRow};
 use crate::ledger::store::LedgerStore;
 use crate::ledger::store::LedgerTx;
 use crate::ledger::voucher::voucher_label;
@@ -342,6 +342,29 @@ async fn ledger_of<S: LedgerStore>(store: &S, book: &Book, code: &str, from: Per
         let mut tx = store.read().await?;
         tx.account_lines(book.key(), account_code.as_str(), from, to).await?
     };
+    let entries = ledger_entries(&lines, &account_code, (from, to), opening, year_before, daily);
+    Ok(AccountLedger {
+        title: ledger_title(book, account, daily),
+        book: book.row.name.clone(),
+        code: account_code.to_string(),
+        name: account.name.clone(),
+        from: from.to_string(),
+        to: to.to_string(),
+        entries,
+    })
+}
+
+/// The ledger's entries from its opening balance: each line with the balance after it, and the
+/// day's (when `daily`), month's and year's totals. `year_before` is the year's movements
+/// before `from`; `lines` are in period and date order.
+fn ledger_entries(
+    lines: &[AccountLineRow],
+    account_code: &AccountCode,
+    (from, to): (Period, Period),
+    opening: i64,
+    year_before: Totals,
+    daily: bool,
+) -> Vec<LedgerEntry> {
     let opening_label = if from.month() == 1 { "上年结转" } else { "期初余额" };
     let mut entries = vec![LedgerEntry::total("opening", &from.first_day().to_string(), opening_label, (0, 0), opening)];
     let mut balance = opening;
@@ -385,23 +408,18 @@ async fn ledger_of<S: LedgerStore>(store: &S, book: &Book, code: &str, from: Per
         entries.push(LedgerEntry::total("month_total", &end, "本月合计", (month_debit, month_credit), balance));
         entries.push(LedgerEntry::total("year_total", &end, "本年累计", (year_debit, year_credit), balance));
     }
+    entries
+}
+
+fn ledger_title(book: &Book, account: &Account, daily: bool) -> &'static str {
     // Named by the first-level account, whatever code the book's chart gives it.
     let first_level = crate::ledger::lookup::full_name(&book.chart, account);
-    let title = match first_level.split('—').next() {
+    match first_level.split('—').next() {
         _ if !daily => "明细账",
         Some("库存现金" | "现金") => "现金日记账",
         Some("银行存款") => "银行存款日记账",
         _ => "日记账",
-    };
-    Ok(AccountLedger {
-        title,
-        book: book.row.name.clone(),
-        code: account_code.to_string(),
-        name: account.name.clone(),
-        from: from.to_string(),
-        to: to.to_string(),
-        entries,
-    })
+    }
 }
 
 impl AccountLedger {

@@ -67,13 +67,7 @@ pub fn document_pdf(doc: &PaperDoc<'_>) -> Result<Vec<u8>> {
     }
     y += 2.0;
     for (t, natural) in doc.tables.iter().zip(&natural) {
-        let total: f32 = natural.iter().sum();
-        // Too wide even so: the type shrinks (never below 6 pt) rather than cells overlapping.
-        let scale = (usable / total).min(1.0);
-        let size_pt = (BODY_PT * scale).max(6.0);
-        let widths: Vec<f32> = natural.iter().map(|w| w * scale).collect();
-        let spare = (usable - widths.iter().sum::<f32>()) / widths.len().max(1) as f32;
-        let widths: Vec<f32> = widths.iter().map(|w| w + spare).collect();
+        let columns = fit_columns(natural, usable);
         if y > height - MARGIN_MM - FOOT_MM - 2.0 * ROW_MM {
             pages.push(std::mem::replace(&mut page, Page::new(paper)?));
             y = 16.0;
@@ -82,28 +76,7 @@ pub fn document_pdf(doc: &PaperDoc<'_>) -> Result<Vec<u8>> {
             page.text(MARGIN_MM, y + 2.0, 10.5, At::Left, &t.title);
             y += 8.0;
         }
-        draw_header(&mut page, t, &widths, y, size_pt);
-        y += ROW_MM + 1.0;
-        for row in &t.rows {
-            if y > height - MARGIN_MM - FOOT_MM {
-                pages.push(std::mem::replace(&mut page, Page::new(paper)?));
-                page.text(centre, 14.0, 10.0, At::Center, &format!("{}（续）", t.title));
-                y = 22.0;
-                draw_header(&mut page, t, &widths, y, size_pt);
-                y += ROW_MM + 1.0;
-            }
-            draw_row(&mut page, t, &widths, row, y, size_pt);
-            y += ROW_MM;
-        }
-        page.line((MARGIN_MM, y - ROW_MM + 1.6), (MARGIN_MM + usable, y - ROW_MM + 1.6), 0.6);
-        y += 3.0;
-        for line in &t.footer {
-            if y > height - MARGIN_MM {
-                pages.push(std::mem::replace(&mut page, Page::new(paper)?));
-                y = 22.0;
-            }
-            y = page.paragraph(MARGIN_MM, y, usable, 8.0, 4.2, line) + 2.0;
-        }
+        y = draw_table(&mut pages, &mut page, paper, t, &columns, y)?;
         y += 3.0;
     }
     const QR_MM: f32 = 28.0;
@@ -120,6 +93,54 @@ pub fn document_pdf(doc: &PaperDoc<'_>) -> Result<Vec<u8>> {
     }
     pages.push(page);
     render(&Meta { title: doc.title, author: doc.author, subject: doc.title, date: doc.date }, pages)
+}
+
+/// A table's columns as printed: their widths filling the usable width, and the type size.
+struct Columns {
+    widths_mm: Vec<f32>,
+    size_pt: f32,
+}
+
+fn fit_columns(natural: &[f32], usable: f32) -> Columns {
+    let total: f32 = natural.iter().sum();
+    // Too wide even so: the type shrinks (never below 6 pt) rather than cells overlapping.
+    let scale = (usable / total).min(1.0);
+    let size_pt = (BODY_PT * scale).max(6.0);
+    let widths: Vec<f32> = natural.iter().map(|w| w * scale).collect();
+    let spare = (usable - widths.iter().sum::<f32>()) / widths.len().max(1) as f32;
+    Columns { widths_mm: widths.iter().map(|w| w + spare).collect(), size_pt }
+}
+
+/// The table from `y` down: its header, its rows (on further pages under a 续 title and the
+/// header again), the closing rule and its footer lines. Returns where the pen stopped.
+fn draw_table(pages: &mut Vec<Page>, page: &mut Page, paper: Paper, t: &Table, columns: &Columns, mut y: f32) -> Result<f32> {
+    let (widths, size_pt) = (&columns.widths_mm, columns.size_pt);
+    let usable = paper.size_mm().0 - 2.0 * MARGIN_MM;
+    let height = paper.size_mm().1;
+    let centre = paper.size_mm().0 / 2.0;
+    draw_header(page, t, widths, y, size_pt);
+    y += ROW_MM + 1.0;
+    for row in &t.rows {
+        if y > height - MARGIN_MM - FOOT_MM {
+            pages.push(std::mem::replace(page, Page::new(paper)?));
+            page.text(centre, 14.0, 10.0, At::Center, &format!("{}（续）", t.title));
+            y = 22.0;
+            draw_header(page, t, widths, y, size_pt);
+            y += ROW_MM + 1.0;
+        }
+        draw_row(page, t, widths, row, y, size_pt);
+        y += ROW_MM;
+    }
+    page.line((MARGIN_MM, y - ROW_MM + 1.6), (MARGIN_MM + usable, y - ROW_MM + 1.6), 0.6);
+    y += 3.0;
+    for line in &t.footer {
+        if y > height - MARGIN_MM {
+            pages.push(std::mem::replace(page, Page::new(paper)?));
+            y = 22.0;
+        }
+        y = page.paragraph(MARGIN_MM, y, usable, 8.0, 4.2, line) + 2.0;
+    }
+    Ok(y)
 }
 
 fn draw_header(page: &mut Page, t: &Table, widths: &[f32], y: f32, size_pt: f32) {

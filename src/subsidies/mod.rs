@@ -4,7 +4,7 @@
 //! monthly release of a deferred grant, and reconciliations (对账) that both sides sign and that
 //! are frozen once signed.
 //!
-//! `reconcile` is the pure matching; `store` the rows and SQL; one file per operation beside
+//! `reconcile` is the pure matching; `rows` the rows and `store` their SQL; one file per operation beside
 //! them. Every operation is one transaction; vouchers are posted in it through the ledger's
 //! public posting functions.
 
@@ -14,6 +14,7 @@ pub mod overview;
 pub mod paper;
 pub mod reconcile;
 mod release;
+pub mod rows;
 pub mod settlement;
 mod signoff;
 pub mod store;
@@ -31,7 +32,8 @@ use crate::error::{Error, Result};
 use crate::ledger::rows::CommunityRow;
 use crate::ledger::{Book, Ledger};
 use crate::store::Tx;
-use store::{NewProgram, ProgramRow, SubsidiesStore, SubsidiesTx};
+use rows::{NewProgram, ProgramRow};
+use store::{SubsidiesStore, SubsidiesTx};
 
 pub use movements::{DisbursementInput, ReceiptInput};
 pub use release::Release;

@@ -5,7 +5,8 @@
 use chrono::{NaiveDate, Utc};
 
 use super::reconcile::Side;
-use super::store::{NewDisbursement, NewReceipt, ProgramRow, ReceiptRow, SubsidiesStore, SubsidiesTx, Withdrawal};
+use super::rows::{NewDisbursement, NewReceipt, ProgramRow, ReceiptRow, Withdrawal};
+use super::store::{SubsidiesStore, SubsidiesTx};
 use super::{check_amount, find_program, program_by_key, Subsidies};
 use crate::access::store::AccessStore;
 use crate::access::Act;

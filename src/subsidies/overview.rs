@@ -5,8 +5,9 @@
 use chrono::NaiveDate;
 use serde::Serialize;
 
+use super::rows::ProgramFigures;
 use super::signoff::state_label;
-use super::store::{ProgramFigures, SubsidiesStore, SubsidiesTx};
+use super::store::{SubsidiesStore, SubsidiesTx};
 use super::Subsidies;
 use crate::access::store::AccessStore;
 use crate::domain::money::Fen;
@@ -48,7 +49,7 @@ pub struct LatestReconciliation {
 
 impl<S: SubsidiesStore + AccessStore> Subsidies<S> {
     /// Every reconciliation of the communities with who has signed it, oldest first.
-    pub async fn states(&self, communities: &[crate::domain::ids::CommunityId]) -> Result<Vec<super::store::ReconciliationState>> {
+    pub async fn states(&self, communities: &[crate::domain::ids::CommunityId]) -> Result<Vec<super::rows::ReconciliationState>> {
         let mut tx = self.store().read().await?;
         tx.reconciliation_states(communities).await
     }

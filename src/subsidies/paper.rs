@@ -3,6 +3,8 @@
 
 use super::overview::ProgramLine;
 use super::{SignSide, Statement};
+use crate::error::Result;
+use crate::render::pdf::{render, Align as At, Meta, Page, Paper};
 use crate::render::table::{money_cell, money_grouped, Align, Table};
 
 pub fn statement_table(s: &Statement) -> Table {
@@ -108,8 +110,7 @@ const RIGHT_MM: f32 = 195.0;
 
 /// 补贴资金对账单 as an A4 PDF: the program, the period and its totals, every difference (its
 /// explanation wrapped), both sign-offs and the fingerprint that each side signed.
-pub fn statement_pdf(s: &Statement) -> crate::error::Result<Vec<u8>> {
-    use crate::render::pdf::{render, Align as At, Meta, Page, Paper};
+pub fn statement_pdf(s: &Statement) -> Result<Vec<u8>> {
     let t = statement_table(s);
     let mut pages = Vec::new();
     let mut page = Page::new(Paper::A4)?;
@@ -118,31 +119,7 @@ pub fn statement_pdf(s: &Statement) -> crate::error::Result<Vec<u8>> {
     for line in &t.subtitle {
         y = page.paragraph(LEFT_MM, y, RIGHT_MM - LEFT_MM, 10.0, 5.0, line) + 6.0;
     }
-    let header = |page: &mut Page, y: f32| {
-        page.rect(LEFT_MM, y - 5.0, RIGHT_MM - LEFT_MM, 7.0, Some(0.9));
-        page.text(LEFT_MM + 2.0, y, 9.5, At::Left, "序号");
-        page.text(LEFT_MM + 14.0, y, 9.5, At::Left, "差异类型");
-        page.text(LEFT_MM + 72.0, y, 9.5, At::Right, "金额");
-        page.text(LEFT_MM + 76.0, y, 9.5, At::Left, "说明");
-    };
-    header(&mut page, y);
-    y += 8.0;
-    let mut bottom = 30.0 + FIRST_PAGE_ROWS_MM;
-    for row in &t.rows {
-        if y > bottom {
-            pages.push(page);
-            page = Page::new(Paper::A4)?;
-            page.text(105.0, 15.0, 10.0, At::Center, &format!("补贴资金对账单 #{}（续）", s.reconciliation.id));
-            y = 25.0;
-            header(&mut page, y);
-            y += 8.0;
-            bottom = 270.0;
-        }
-        page.text(LEFT_MM + 2.0, y, 9.0, At::Left, &row[0]);
-        page.text(LEFT_MM + 14.0, y, 9.0, At::Left, &row[1]);
-        page.text(LEFT_MM + 72.0, y, 9.0, At::Right, &row[2]);
-        y = page.paragraph(LEFT_MM + 76.0, y, RIGHT_MM - LEFT_MM - 76.0, 8.5, 4.5, &row[3]) + 6.0;
-    }
+    y = draw_differences(&mut pages, &mut page, s, &t, y)?;
     if y > 250.0 {
         pages.push(page);
         page = Page::new(Paper::A4)?;
@@ -153,23 +130,7 @@ pub fn statement_pdf(s: &Statement) -> crate::error::Result<Vec<u8>> {
         y = page.paragraph(LEFT_MM, y + 3.0, RIGHT_MM - LEFT_MM, 9.5, 5.0, line) + 4.0;
     }
     // What was covered, row by row, then the lines each side signs and seals.
-    let covered = covered_table(s);
-    y += 4.0;
-    page.text(LEFT_MM, y, 10.5, At::Left, &format!("对账明细（{} 笔）", covered.rows.len()));
-    y += 7.0;
-    for row in &covered.rows {
-        if y > 270.0 {
-            pages.push(page);
-            page = Page::new(Paper::A4)?;
-            page.text(105.0, 15.0, 10.0, At::Center, &format!("补贴资金对账单 #{} 对账明细（续）", s.reconciliation.id));
-            y = 25.0;
-        }
-        page.text(LEFT_MM + 2.0, y, 9.0, At::Left, &row[0]);
-        page.text(LEFT_MM + 16.0, y, 9.0, At::Left, &row[1]);
-        page.text(LEFT_MM + 72.0, y, 9.0, At::Right, &row[2]);
-        page.text(LEFT_MM + 76.0, y, 9.0, At::Left, &row[3]);
-        y += 5.0;
-    }
+    y = draw_covered(&mut pages, &mut page, s, y)?;
     if y > 255.0 {
         pages.push(page);
         page = Page::new(Paper::A4)?;
@@ -184,4 +145,56 @@ pub fn statement_pdf(s: &Statement) -> crate::error::Result<Vec<u8>> {
     let title = format!("补贴资金对账单 #{} {}", s.reconciliation.id, s.program.document_no);
     let date = s.reconciliation.until_on.pred_opt().unwrap_or(s.reconciliation.until_on);
     render(&Meta { title: &title, author: &s.community, subject: "补贴资金对账单", date }, pages)
+}
+
+/// The differences, one row each under a header repeated on every page, from `y` down.
+/// Returns where the pen stopped.
+fn draw_differences(pages: &mut Vec<Page>, page: &mut Page, s: &Statement, t: &Table, mut y: f32) -> Result<f32> {
+    let header = |page: &mut Page, y: f32| {
+        page.rect(LEFT_MM, y - 5.0, RIGHT_MM - LEFT_MM, 7.0, Some(0.9));
+        page.text(LEFT_MM + 2.0, y, 9.5, At::Left, "序号");
+        page.text(LEFT_MM + 14.0, y, 9.5, At::Left, "差异类型");
+        page.text(LEFT_MM + 72.0, y, 9.5, At::Right, "金额");
+        page.text(LEFT_MM + 76.0, y, 9.5, At::Left, "说明");
+    };
+    header(page, y);
+    y += 8.0;
+    let mut bottom = 30.0 + FIRST_PAGE_ROWS_MM;
+    for row in &t.rows {
+        if y > bottom {
+            pages.push(std::mem::replace(page, Page::new(Paper::A4)?));
+            page.text(105.0, 15.0, 10.0, At::Center, &format!("补贴资金对账单 #{}（续）", s.reconciliation.id));
+            y = 25.0;
+            header(page, y);
+            y += 8.0;
+            bottom = 270.0;
+        }
+        page.text(LEFT_MM + 2.0, y, 9.0, At::Left, &row[0]);
+        page.text(LEFT_MM + 14.0, y, 9.0, At::Left, &row[1]);
+        page.text(LEFT_MM + 72.0, y, 9.0, At::Right, &row[2]);
+        y = page.paragraph(LEFT_MM + 76.0, y, RIGHT_MM - LEFT_MM - 76.0, 8.5, 4.5, &row[3]) + 6.0;
+    }
+    Ok(y)
+}
+
+/// What the reconciliation covered (`covered_table`), one line a row, from `y` down. Returns
+/// where the pen stopped.
+fn draw_covered(pages: &mut Vec<Page>, page: &mut Page, s: &Statement, mut y: f32) -> Result<f32> {
+    let covered = covered_table(s);
+    y += 4.0;
+    page.text(LEFT_MM, y, 10.5, At::Left, &format!("对账明细（{} 笔）", covered.rows.len()));
+    y += 7.0;
+    for row in &covered.rows {
+        if y > 270.0 {
+            pages.push(std::mem::replace(page, Page::new(Paper::A4)?));
+            page.text(105.0, 15.0, 10.0, At::Center, &format!("补贴资金对账单 #{} 对账明细（续）", s.reconciliation.id));
+            y = 25.0;
+        }
+        page.text(LEFT_MM + 2.0, y, 9.0, At::Left, &row[0]);
+        page.text(LEFT_MM + 16.0, y, 9.0, At::Left, &row[1]);
+        page.text(LEFT_MM + 72.0, y, 9.0, At::Right, &row[2]);
+        page.text(LEFT_MM + 76.0, y, 9.0, At::Left, &row[3]);
+        y += 5.0;
+    }
+    Ok(y)
 }

@@ -6,8 +6,9 @@
 use chrono::{NaiveDate, Utc};
 use serde::Serialize;
 
+use super::rows::ReleaseRow;
 use super::settlement::SettlementTx;
-use super::store::{ReleaseRow, SubsidiesStore, SubsidiesTx};
+use super::store::{SubsidiesStore, SubsidiesTx};
 use super::{Subsidies, Treatment};
 use crate::access::store::AccessStore;
 use crate::domain::money::Fen;

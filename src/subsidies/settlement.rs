@@ -14,7 +14,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
 use super::reconcile::Side;
-use super::store::{ProgramRow, SubsidiesStore, SubsidiesTx};
+use super::rows::ProgramRow;
+use super::store::{SubsidiesStore, SubsidiesTx};
 use super::{program_by_key, Subsidies, Treatment};
 use crate::access::store::AccessStore;
 use crate::domain::ids::CommunityId;

@@ -10,7 +10,8 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::reconcile::{self, changes_after_signoff, Movement, Seen, Side, Signed, Spending, Terms};
-use super::store::{DifferenceRow, NoteRow, ProgramRow, ReconciliationRow, SignoffRow, SubsidiesStore, SubsidiesTx};
+use super::rows::{DifferenceRow, NoteRow, ProgramRow, ReconciliationRow, SignoffRow};
+use super::store::{SubsidiesStore, SubsidiesTx};
 use super::{program_by_id, program_by_key, SignSide, Subsidies};
 use crate::access::store::AccessStore;
 use crate::access::Act;

@@ -16,6 +16,7 @@ use rand::{Rng, SeedableRng};
 
 use crate::access::store::AccessStore;
 use crate::access::{Access, NewUser, Role};
+use crate::app::AppStore;
 use crate::assets::store::AssetsStore;
 use crate::cli::{print_out, verify_text};
 use crate::collective::store::CollectiveStore;
@@ -278,19 +279,7 @@ async fn books_month<S: FeesStore + AccessStore + SubsidiesStore + PublicRevenue
         enter(ledger, collective, input).await?;
     }
     if period == Period::new(year, 3).expect("March") {
-        // A repair booked twice by mistake: the accountant reverses the duplicate in red.
-        let duplicate = VoucherInput {
-            date: day(period, 22),
-            attachments: 1,
-            lines: vec![
-                tagged("更换单元门禁（重复录入）", "540104", 420_000, 0, "维修养护"),
-                line("更换单元门禁（重复录入）", "100201", 0, 420_000),
-            ],
-        };
-        let posted = enter(ledger, company, &duplicate).await?;
-        let reversal = ledger.reverse(company, posted, MAKER, day(period, 23)).await?;
-        ledger.review(company, reversal, REVIEWER).await?;
-        ledger.post(company, reversal, REVIEWER).await?;
+        reverse_duplicate_repair(ledger, company, period).await?;
     }
     if carry.subsidy_wing {
         subsidy_month(ledger, company, period, carry.cleaning_to_record_fen).await?;
@@ -299,30 +288,57 @@ async fn books_month<S: FeesStore + AccessStore + SubsidiesStore + PublicRevenue
     }
     if period.month() == 12 {
         accrue_income_tax(ledger, company, period, carry).await?;
+        year_end(ledger, [company, collective], period, carry.subsidy_wing).await?;
     }
-    let last_december = carry.subsidy_wing && period.month() == 12;
-    if last_december {
+    for book in [company, collective] {
+        ledger.close_period(book, period, REVIEWER).await?;
+    }
+    Ok(())
+}
+
+/// A repair booked twice by mistake: the accountant reverses the duplicate in red.
+async fn reverse_duplicate_repair<S: FeesStore>(ledger: &Ledger<S>, company: &Book, period: Period) -> Result<()> {
+    let duplicate = VoucherInput {
+        date: day(period, 22),
+        attachments: 1,
+        lines: vec![
+            tagged("更换单元门禁（重复录入）", "540104", 420_000, 0, "维修养护"),
+            line("更换单元门禁（重复录入）", "100201", 0, 420_000),
+        ],
+    };
+    let posted = enter(ledger, company, &duplicate).await?;
+    let reversal = ledger.reverse(company, posted, MAKER, day(period, 23)).await?;
+    ledger.review(company, reversal, REVIEWER).await?;
+    ledger.post(company, reversal, REVIEWER).await?;
+    Ok(())
+}
+
+/// December's year end: both books carry their year forward; in the demo's last year
+/// (`last_year`) the company's profit goes to the collective first and the collective
+/// distributes after.
+async fn year_end<S: FeesStore + AccessStore + SubsidiesStore + PublicRevenueStore + CollectiveStore>(
+    ledger: &Ledger<S>,
+    [company, collective]: [&Book; 2],
+    december: Period,
+    last_year: bool,
+) -> Result<()> {
+    if last_year {
         // The company's year is complete: its profit goes to the collective before either
         // book carries its year forward (the collective's 投资收益 is of this year).
         // A demo of few households runs at a loss, and a loss is not transferred.
         let co = Collective::new(ledger);
-        if co.year_profit(company, period.year()).await? > 0 {
-            co.transfer_profit(company, collective, period.year(), day(period, 31), MAKER).await?;
+        if co.year_profit(company, december.year()).await? > 0 {
+            co.transfer_profit(company, collective, december.year(), day(december, 31), MAKER).await?;
         }
-    }
-    if period.month() == 12 {
-        for book in [company, collective] {
-            if let Some(id) = ledger.draft_year_end(book, period.year(), MAKER).await? {
-                ledger.review(book, id, REVIEWER).await?;
-                ledger.post(book, id, REVIEWER).await?;
-            }
-        }
-    }
-    if last_december {
-        distribute_year(ledger, company, collective, period).await?;
     }
     for book in [company, collective] {
-        ledger.close_period(book, period, REVIEWER).await?;
+        if let Some(id) = ledger.draft_year_end(book, december.year(), MAKER).await? {
+            ledger.review(book, id, REVIEWER).await?;
+            ledger.post(book, id, REVIEWER).await?;
+        }
+    }
+    if last_year {
+        distribute_year(ledger, company, collective, december).await?;
     }
     Ok(())
 }
@@ -366,15 +382,15 @@ async fn demo_users<S: FeesStore + AccessStore>(s: &S, access: &Access<S>, commu
 /// The demo's own file: rebuilt on every run, so the README command can be run again.
 const DEFAULT_DEMO_DB: &str = "mingzhang-demo.db";
 
-/// Builds the demo community on a new database, gives it a street and one user per role with a
-/// password, prints its reports, `verify` and the users; then, unless `serve` is None, serves it.
-pub(crate) async fn run_demo(db: Option<&str>, seed: u64, year: i32, households: usize, serve: Option<&str>) -> Result<i32> {
-    let db = match db {
+/// Where the demo is built: the database the user named, which must be new, or the demo's own
+/// file, removed first.
+fn fresh_demo_db(db: Option<&str>) -> Result<&str> {
+    match db {
         Some(db) => {
             if !crate::store::is_postgres(db) && crate::store::sqlite_file(db)?.exists() {
                 return Err(Error::invalid("--db", format!("演示数据须建在新数据库上，文件 {db} 已存在（请删除或换一个 --db）")));
             }
-            db
+            Ok(db)
         }
         None => {
             for suffix in ["", "-wal", "-shm"] {
@@ -383,45 +399,62 @@ pub(crate) async fn run_demo(db: Option<&str>, seed: u64, year: i32, households:
                     std::fs::remove_file(&path)?;
                 }
             }
-            DEFAULT_DEMO_DB
+            Ok(DEFAULT_DEMO_DB)
         }
-    };
+    }
+}
+
+fn month_progress() -> ProgressBar {
+    // A bar on the terminal only: indicatif draws nothing when stderr is not one.
+    // The demo builds three years, month by month.
+    ProgressBar::new(3 * 12)
+        .with_style(ProgressStyle::with_template("{bar:36} {pos}/{len} 月  {msg}").unwrap_or_else(|_| ProgressStyle::default_bar()))
+}
+
+/// The demo's last year as its reports show it: both books' 科目余额表 and statements, the
+/// company's 现金流量表, collection rate, aging, budget execution and public revenue.
+async fn year_reports<S: AppStore>(s: &S, ledger: &Ledger<S>, books: &DemoBooks, december: Period) -> Result<String> {
+    let january = december.first_of_year();
+    let mut out = String::new();
+    for book in [&books.company, &books.collective] {
+        out += &report::trial_balance(s, book, january, december, 1).await?.to_table().to_text();
+        out.push('\n');
+    }
+    for book in [&books.company, &books.collective] {
+        for balance_sheet in [true, false] {
+            out += &statement::statement(s, book, statement::for_book(book, balance_sheet), december).await?.to_table().to_text();
+            out.push('\n');
+        }
+    }
+    out += &statement::statement(s, &books.company, "cash_flow", december).await?.to_table().to_text();
+    out.push('\n');
+    let mut rates = crate::fees::reports::collection(s, &books.company, january, december).await?;
+    rates.lines.retain(|l| l.building == "全部");
+    out += &rates.to_table().to_text();
+    out.push('\n');
+    out += &crate::fees::reports::aging(s, &books.company, december, false).await?.to_table().to_text();
+    out.push('\n');
+    out += &Spending::new(ledger).budget_execution(&books.company, december).await?.to_table().to_text();
+    out.push('\n');
+    out += &PublicRevenue::new(ledger).report(&books.company, december).await?.to_table().to_text();
+    out.push('\n');
+    Ok(out)
+}
+
+/// Builds the demo community on a new database, gives it a street and one user per role with a
+/// password, prints its reports, `verify` and the users; then, unless `serve` is None, serves it.
+pub(crate) async fn run_demo(db: Option<&str>, seed: u64, year: i32, households: usize, serve: Option<&str>) -> Result<i32> {
+    let db = fresh_demo_db(db)?;
     let store = AnyStore::create(db).await?;
     store.pin_writer_here();
     with_store!(store, s => {
         let ledger = Ledger::new(s.clone());
-        // A bar on the terminal only: indicatif draws nothing when stderr is not one.
-        // The demo builds three years, month by month.
-        let progress = ProgressBar::new(3 * 12).with_style(
-            ProgressStyle::with_template("{bar:36} {pos}/{len} 月  {msg}").unwrap_or_else(|_| ProgressStyle::default_bar()),
-        );
+        let progress = month_progress();
         let books = build_showing(&ledger, seed, year, households, &progress).await?;
         progress.set_message("校验账簿");
         let december = Period::new(year, 12).ok_or_else(|| Error::invalid("--year", year.to_string()))?;
-        let january = december.first_of_year();
         let mut out = format!("演示社区“{}”已建于 {db}（种子 {seed}）\n\n", COMMUNITY);
-        for book in [&books.company, &books.collective] {
-            out += &report::trial_balance(&s, book, january, december, 1).await?.to_table().to_text();
-            out.push('\n');
-        }
-        for book in [&books.company, &books.collective] {
-            for balance_sheet in [true, false] {
-                out += &statement::statement(&s, book, statement::for_book(book, balance_sheet), december).await?.to_table().to_text();
-                out.push('\n');
-            }
-        }
-        out += &statement::statement(&s, &books.company, "cash_flow", december).await?.to_table().to_text();
-        out.push('\n');
-        let mut rates = crate::fees::reports::collection(&s, &books.company, january, december).await?;
-        rates.lines.retain(|l| l.building == "全部");
-        out += &rates.to_table().to_text();
-        out.push('\n');
-        out += &crate::fees::reports::aging(&s, &books.company, december, false).await?.to_table().to_text();
-        out.push('\n');
-        out += &Spending::new(&ledger).budget_execution(&books.company, december).await?.to_table().to_text();
-        out.push('\n');
-        out += &PublicRevenue::new(&ledger).report(&books.company, december).await?.to_table().to_text();
-        out.push('\n');
+        out += &year_reports(&s, &ledger, &books, december).await?;
         let community = ledger.community(Some(COMMUNITY)).await?;
         let subsidies = Subsidies::new(&ledger).overview(std::slice::from_ref(&community)).await?;
         out += &crate::subsidies::paper::overview_table(&subsidies).to_text();

@@ -278,50 +278,81 @@ pub const ROUTES: &[ApiRoute] = &[
     route("get", "/api/v1/audit", "审计日志（community_id、username、action、limit）", &["admin", "auditor"], "AuditRows"),
 ];
 
+/// The components' schemas, one function per area of the API.
 fn schemas() -> Value {
+    let mut schemas = Map::new();
+    for area in [ledger_schemas(), fee_schemas(), subsidy_and_spending_schemas(), owners_money_schemas(), access_schemas()] {
+        let Value::Object(area) = area else { unreachable!("each area's schemas are a JSON object") };
+        schemas.extend(area);
+    }
+    Value::Object(schemas)
+}
+
+/// What several areas share (Amount, Error, DateIn) and the books' own: vouchers, closing,
+/// reports.
+fn ledger_schemas() -> Value {
     let amount = json!({ "type": "string", "pattern": "^-?[0-9]+(\\.[0-9]{1,2})?$", "example": "1234.56" });
     json!({
         "Amount": amount,
         "Error": { "type": "object", "required": ["code", "message"], "properties": {
             "code": { "type": "string", "example": "invalid" }, "message": { "type": "string" }, "field": { "type": "string" } } },
-        "PaymentIn": { "type": "object", "required": ["household_id", "amount", "method"], "additionalProperties": false, "properties": {
-            "household_id": { "type": "integer" }, "amount": { "$ref": "#/components/schemas/Amount" },
-            "method": { "type": "string", "enum": ["cash", "bank", "wechat", "alipay"] },
-            "date": { "type": "string", "format": "date" }, "bills": { "type": "array", "items": { "type": "integer" } } } },
         "VoucherIn": { "type": "object", "required": ["date", "lines"], "additionalProperties": false, "properties": {
             "date": { "type": "string", "format": "date" }, "attachments": { "type": "integer" },
             "lines": { "type": "array", "items": { "type": "object", "required": ["account"], "additionalProperties": false, "properties": {
                 "summary": { "type": "string" }, "account": { "type": "string" }, "debit": { "$ref": "#/components/schemas/Amount" },
                 "credit": { "$ref": "#/components/schemas/Amount" }, "household": { "type": "string" } } } } } },
         "ActIn": { "type": "object", "additionalProperties": false, "properties": { "date": { "type": "string", "format": "date" } } },
-        "BillingIn": { "type": "object", "required": ["period"], "additionalProperties": false, "properties": {
-            "period": { "type": "string" }, "preview": { "type": "boolean" } } },
         "CloseIn": { "type": "object", "required": ["period"], "additionalProperties": false, "properties": {
             "period": { "type": "string" }, "year_end": { "type": "boolean" } } },
+        "DateIn": { "type": "object", "additionalProperties": false, "properties": { "date": { "type": "string", "format": "date" } } },
         "Drafted": { "type": "object", "properties": { "id": { "type": "integer" } } },
         "Voucher": { "type": "object", "properties": {
             "id": { "type": "integer" }, "label": { "type": "string" }, "date": { "type": "string" }, "status": { "type": "string" },
             "maker": { "type": "string" }, "reviewer": { "type": ["string", "null"] }, "poster": { "type": ["string", "null"] },
             "lines": { "type": "array", "items": { "type": "object" } } } },
         "Vouchers": { "type": "array", "items": { "$ref": "#/components/schemas/Voucher" } },
+        "Closed": { "type": "object", "properties": { "period": { "type": "string" }, "year_end_voucher": { "type": ["integer", "null"] } } },
+        "Table": { "type": "object", "properties": {
+            "title": { "type": "string" }, "headers": { "type": "array", "items": { "type": "string" } },
+            "rows": { "type": "array", "items": { "type": "array", "items": { "type": "string" } } } } },
+    })
+}
+
+/// Fees: billing, payments, receipts and their voids, 日结, the household list.
+fn fee_schemas() -> Value {
+    json!({
+        "BillingIn": { "type": "object", "required": ["period"], "additionalProperties": false, "properties": {
+            "period": { "type": "string" }, "preview": { "type": "boolean" } } },
         "BillingRun": { "type": "object", "properties": {
             "run": { "type": ["integer", "null"] }, "period": { "type": "string" }, "bills": { "type": "integer" },
             "total": { "$ref": "#/components/schemas/Amount" }, "voucher": { "type": ["string", "null"] },
             "lines": { "type": "array", "items": { "type": "object", "properties": {
                 "building": { "type": "string" }, "fee_item": { "type": "string" }, "amount": { "$ref": "#/components/schemas/Amount" },
                 "last_month": { "$ref": "#/components/schemas/Amount" }, "change": { "$ref": "#/components/schemas/Amount" } } } } } },
-        "Closed": { "type": "object", "properties": { "period": { "type": "string" }, "year_end_voucher": { "type": ["integer", "null"] } } },
+        "PaymentIn": { "type": "object", "required": ["household_id", "amount", "method"], "additionalProperties": false, "properties": {
+            "household_id": { "type": "integer" }, "amount": { "$ref": "#/components/schemas/Amount" },
+            "method": { "type": "string", "enum": ["cash", "bank", "wechat", "alipay"] },
+            "date": { "type": "string", "format": "date" }, "bills": { "type": "array", "items": { "type": "integer" } } } },
+        "Receipt": { "type": "object", "properties": {
+            "number": { "type": "integer" }, "label": { "type": "string" }, "household": { "type": "string" },
+            "amount": { "$ref": "#/components/schemas/Amount" }, "prepaid": { "$ref": "#/components/schemas/Amount" },
+            "voucher": { "type": "string" }, "fingerprint": { "type": "string" }, "replayed": { "type": "boolean" }, "voided": { "type": "boolean" } } },
+        "VoidIn": { "type": "object", "required": ["reason", "approver", "approver_password"], "additionalProperties": false, "properties": {
+            "reason": { "type": "string", "maxLength": 200 }, "approver": { "type": "string" }, "approver_password": { "type": "string" },
+            "date": { "type": "string", "format": "date" } } },
         "DayCloseIn": { "type": "object", "required": ["date"], "additionalProperties": false, "properties": {
             "date": { "type": "string", "format": "date" } } },
         "DayVouchers": { "type": "array", "items": { "type": "object", "properties": {
             "date": { "type": "string" }, "method": { "type": "string" }, "payments": { "type": "integer" },
             "amount": { "$ref": "#/components/schemas/Amount" }, "summary": { "type": "string" }, "voucher": { "type": "string" } } } },
-        "Table": { "type": "object", "properties": {
-            "title": { "type": "string" }, "headers": { "type": "array", "items": { "type": "string" } },
-            "rows": { "type": "array", "items": { "type": "array", "items": { "type": "string" } } } } },
-        "AccessIn": { "type": "object", "required": ["roles"], "additionalProperties": false, "properties": {
-            "roles": { "type": "array", "items": { "type": "string", "enum": ["admin", "accountant", "reviewer", "cashier", "finance_office", "auditor"] } },
-            "communities": { "type": "array", "items": { "type": "integer" } }, "street": { "type": "string" } } },
+        "HouseholdImport": { "type": "object", "properties": {
+            "added": { "type": "integer" }, "changed": { "type": "integer" }, "unchanged": { "type": "integer" } } },
+    })
+}
+
+/// Subsidy programs and their money, reconciliations, spending and budgets.
+fn subsidy_and_spending_schemas() -> Value {
+    json!({
         "ProgramIn": { "type": "object", "required": ["document_no", "purpose", "approved", "starts_on", "ends_on", "treatment", "eligible"],
             "additionalProperties": false, "properties": {
             "book": { "type": "string" }, "document_no": { "type": "string", "maxLength": 100 }, "purpose": { "type": "string", "maxLength": 200 },
@@ -341,18 +372,23 @@ fn schemas() -> Value {
             "reason": { "type": "string", "maxLength": 200 }, "date": { "type": "string", "format": "date" } } },
         "ReleaseIn": { "type": "object", "required": ["period"], "additionalProperties": false, "properties": {
             "period": { "type": "string" }, "book": { "type": "string" } } },
+        "ReconcileIn": { "type": "object", "required": ["program", "from", "until"], "additionalProperties": false, "properties": {
+            "program": { "type": "string" }, "from": { "type": "string", "format": "date" }, "until": { "type": "string", "format": "date" } } },
+        "SignIn": { "type": "object", "required": ["side"], "additionalProperties": false, "properties": {
+            "side": { "type": "string", "enum": ["company", "finance_office"] } } },
         "ExpenseIn": { "type": "object", "required": ["date", "category", "supplier", "summary", "amount"], "additionalProperties": false, "properties": {
             "book": { "type": "string" }, "date": { "type": "string", "format": "date" },
             "category": { "type": "string", "enum": ["cleaning", "greening", "security", "repairs", "energy", "payroll", "office", "taxes"] },
             "supplier": { "type": "string" }, "summary": { "type": "string" }, "amount": { "$ref": "#/components/schemas/Amount" },
             "payable": { "type": "boolean" }, "program": { "type": "string" } } },
-        "ReconcileIn": { "type": "object", "required": ["program", "from", "until"], "additionalProperties": false, "properties": {
-            "program": { "type": "string" }, "from": { "type": "string", "format": "date" }, "until": { "type": "string", "format": "date" } } },
-        "SignIn": { "type": "object", "required": ["side"], "additionalProperties": false, "properties": {
-            "side": { "type": "string", "enum": ["company", "finance_office"] } } },
         "BudgetIn": { "type": "object", "required": ["year", "category", "amount"], "additionalProperties": false, "properties": {
             "year": { "type": "integer" }, "category": { "type": "string" }, "amount": { "$ref": "#/components/schemas/Amount" } } },
-        "DateIn": { "type": "object", "additionalProperties": false, "properties": { "date": { "type": "string", "format": "date" } } },
+    })
+}
+
+/// The owners' money: public revenue, its split and use, and the collective's distribution.
+fn owners_money_schemas() -> Value {
+    json!({
         "RevenueIn": { "type": "object", "required": ["date", "source", "payer", "amount"], "additionalProperties": false, "properties": {
             "date": { "type": "string", "format": "date" }, "source": { "type": "string", "enum": ["advertising", "parking", "venue", "other"] },
             "payer": { "type": "string" }, "amount": { "$ref": "#/components/schemas/Amount" } } },
@@ -368,19 +404,19 @@ fn schemas() -> Value {
             "year": { "type": "integer" }, "reserve": { "type": "string", "description": "公积公益金比例（%）" },
             "welfare": { "type": "string", "description": "福利费比例（%）" }, "amount": { "$ref": "#/components/schemas/Amount" },
             "date": { "type": "string", "format": "date" } } },
-        "HouseholdImport": { "type": "object", "properties": {
-            "added": { "type": "integer" }, "changed": { "type": "integer" }, "unchanged": { "type": "integer" } } },
-        "VoidIn": { "type": "object", "required": ["reason", "approver", "approver_password"], "additionalProperties": false, "properties": {
-            "reason": { "type": "string", "maxLength": 200 }, "approver": { "type": "string" }, "approver_password": { "type": "string" },
-            "date": { "type": "string", "format": "date" } } },
+    })
+}
+
+/// Users and what they may reach.
+fn access_schemas() -> Value {
+    json!({
         "UserIn": { "type": "object", "required": ["username", "display_name", "password", "roles"], "additionalProperties": false, "properties": {
             "username": { "type": "string" }, "display_name": { "type": "string" }, "password": { "type": "string", "minLength": 10 },
             "roles": { "type": "array", "items": { "type": "string", "enum": ["admin", "accountant", "reviewer", "cashier", "finance_office", "auditor"] } },
             "communities": { "type": "array", "items": { "type": "integer" } }, "street": { "type": "string" } } },
-        "Receipt": { "type": "object", "properties": {
-            "number": { "type": "integer" }, "label": { "type": "string" }, "household": { "type": "string" },
-            "amount": { "$ref": "#/components/schemas/Amount" }, "prepaid": { "$ref": "#/components/schemas/Amount" },
-            "voucher": { "type": "string" }, "fingerprint": { "type": "string" }, "replayed": { "type": "boolean" }, "voided": { "type": "boolean" } } },
+        "AccessIn": { "type": "object", "required": ["roles"], "additionalProperties": false, "properties": {
+            "roles": { "type": "array", "items": { "type": "string", "enum": ["admin", "accountant", "reviewer", "cashier", "finance_office", "auditor"] } },
+            "communities": { "type": "array", "items": { "type": "integer" } }, "street": { "type": "string" } } },
     })
 }
 

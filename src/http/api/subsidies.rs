@@ -25,7 +25,7 @@ use crate::http::subsidy_input::{statement_file, DisbursementIn, ExpenseIn, Prog
 use crate::http::App;
 use crate::spending::Spending;
 use crate::subsidies::overview::ProgramLine;
-use crate::subsidies::store::{ProgramRow, ReconciliationRow};
+use crate::subsidies::rows::{ProgramRow, ReconciliationRow};
 use crate::subsidies::{Release, SignSide, Statement, Subsidies};
 
 pub fn routes<S: AppStore>() -> Router<App<S>> {
@@ -118,7 +118,7 @@ async fn import<S: AppStore>(
 
 #[derive(serde::Serialize)]
 struct ReceiptOut {
-    receipt: crate::subsidies::store::ReceiptRow,
+    receipt: crate::subsidies::rows::ReceiptRow,
     voucher: String,
 }
 

@@ -137,16 +137,7 @@ async fn subsidy_act<S: AppStore>(app: &App<S>, scope: &Scope, action: &str, fie
     let subsidies = Subsidies::new(&app.ledger);
     match action {
         "program" => {
-            let given = ProgramIn {
-                book: Some(f("book")),
-                document_no: f("document_no"),
-                purpose: f("purpose"),
-                approved: f("approved"),
-                starts_on: f("starts_on"),
-                ends_on: f("ends_on"),
-                treatment: f("treatment"),
-                eligible: fields.all("eligible").map(str::to_string).collect(),
-            };
+            let given = program_in(fields);
             let book = book_of(app, scope, given.book.as_deref()).await?;
             let p = subsidies.add_program(&book, &given.input()?, user).await?;
             Ok((back, format!("补贴项目 {}", p.title())))
@@ -170,13 +161,7 @@ async fn subsidy_act<S: AppStore>(app: &App<S>, scope: &Scope, action: &str, fie
             Ok((back, format!("到账 #{} {} 凭证 {voucher}", r.id, Fen(r.amount_fen))))
         }
         "reconcile" => {
-            // The page asks for the last day covered, as the statement's heading prints the
-            // range ("2025-01-01 至 2025-03-31"); the reconciliation keeps the day after.
-            let until = match f("through").trim() {
-                "" => f("until"),
-                through => (date("截止日期", through)? + chrono::Duration::days(1)).to_string(),
-            };
-            let given = ReconcileIn { program: f("program"), from: f("from"), until };
+            let given = reconcile_in(fields)?;
             let (from, until) = given.range()?;
             let s = subsidies.reconcile(&scope.community, &given.program, from, until, user).await?;
             Ok((format!("/app/c/{id}/reconciliations/{}", s.reconciliation.id), format!("对账单 #{}", s.reconciliation.id)))
@@ -203,6 +188,33 @@ async fn subsidy_act<S: AppStore>(app: &App<S>, scope: &Scope, action: &str, fie
         }
         _ => Err(Error::not_found(format!("操作 {action}"))),
     }
+}
+
+/// The new-program form as the API's body.
+fn program_in(fields: &Fields) -> ProgramIn {
+    let f = |name: &str| fields.get(name).to_string();
+    ProgramIn {
+        book: Some(f("book")),
+        document_no: f("document_no"),
+        purpose: f("purpose"),
+        approved: f("approved"),
+        starts_on: f("starts_on"),
+        ends_on: f("ends_on"),
+        treatment: f("treatment"),
+        eligible: fields.all("eligible").map(str::to_string).collect(),
+    }
+}
+
+/// The reconcile form as the API's body.
+fn reconcile_in(fields: &Fields) -> Result<ReconcileIn> {
+    let f = |name: &str| fields.get(name).to_string();
+    // The page asks for the last day covered, as the statement's heading prints the
+    // range ("2025-01-01 至 2025-03-31"); the reconciliation keeps the day after.
+    let until = match f("through").trim() {
+        "" => f("until"),
+        through => (date("截止日期", through)? + chrono::Duration::days(1)).to_string(),
+    };
+    Ok(ReconcileIn { program: f("program"), from: f("from"), until })
 }
 
 /// A spending form done (expense, budget, pay): where to go next and what the audit log records.
