@@ -13,7 +13,7 @@ use crate::access::store::AccessStore;
 use crate::access::Access;
 use crate::disclosure::store::DisclosureStore;
 use crate::domain::area::AreaM2Hundredths;
-use crate::domain::ids::{CommunityId, HouseholdId};
+use crate::domain::ids::{BillId, BillingRunId, CommunityId, HouseholdId};
 use crate::domain::money::Fen;
 use crate::domain::period::Period;
 use crate::error::{Error, Result};
@@ -90,7 +90,7 @@ pub struct UnbillArgs {
     pub book: BookArg,
     /// 计费批次号（计费完成时显示，或见 fee runs）
     #[arg(long)]
-    pub run: i64,
+    pub run: BillingRunId,
     /// 只冲销这一户的账单（楼栋-单元-房号）；省略时冲销整个批次
     #[arg(long)]
     pub household: Option<String>,
@@ -136,7 +136,7 @@ pub struct PayArgs {
     pub cashier: String,
     /// 结清指定账单号的账单，而非默认的从最早账单起依次结清
     #[arg(long)]
-    pub bill: Vec<i64>,
+    pub bill: Vec<BillId>,
     #[arg(long, value_enum, default_value = "text")]
     pub format: ShowFormat,
     #[command(flatten)]
@@ -224,7 +224,7 @@ pub struct WaiveArgs {
     #[command(flatten)]
     pub book: BookArg,
     #[arg(long)]
-    pub bill: i64,
+    pub bill: BillId,
     #[arg(long, allow_negative_numbers = true)]
     pub amount: String,
     #[arg(long)]

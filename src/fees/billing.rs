@@ -6,7 +6,7 @@ use rust_decimal::Decimal;
 
 use chrono::Utc;
 
-use crate::domain::ids::HouseholdId;
+use crate::domain::ids::{BillId, FeeItemId, HouseholdId, PaymentId, UnitId};
 use crate::domain::money::Fen;
 use crate::domain::natural::Natural;
 use crate::domain::period::Period;
@@ -111,7 +111,7 @@ impl<S: FeesStore> Fees<S> {
 struct RunPlan {
     households: Vec<HouseholdRow>,
     plan: BillingPlan,
-    tax: BTreeMap<(Natural, i64), i64>,
+    tax: BTreeMap<(Natural, FeeItemId), i64>,
     tax_account: Option<&'static str>,
     held: Vec<String>,
     lines: Vec<crate::fees::BilledLine>,
@@ -192,8 +192,8 @@ fn run_voucher(period: Period, lines: Vec<LineInput>, user: &str, sealed: &Suble
 /// "1-1-101 水费：缺少上期读数…", "1-1-101 储藏室 C-12 物业服务费：…", one per bill held back.
 fn held_lines(households: &[HouseholdRow], units: &[UnitRow], items: &[FeeItemRow], plan: &BillingPlan) -> Vec<String> {
     let household: HashMap<HouseholdId, &HouseholdRow> = households.iter().map(|h| (h.id, h)).collect();
-    let unit: HashMap<i64, &UnitRow> = units.iter().map(|u| (u.id, u)).collect();
-    let item: HashMap<i64, &str> = items.iter().map(|f| (f.id, f.name.as_str())).collect();
+    let unit: HashMap<UnitId, &UnitRow> = units.iter().map(|u| (u.id, u)).collect();
+    let item: HashMap<FeeItemId, &str> = items.iter().map(|f| (f.id, f.name.as_str())).collect();
     plan.held
         .iter()
         .map(|b| {
@@ -208,9 +208,9 @@ fn held_lines(households: &[HouseholdRow], units: &[UnitRow], items: &[FeeItemRo
 
 /// What the plan bills per building and fee item beside last month's (pure), in the office's
 /// building order; a line billed last month and not now shows with 0.
-fn billed_lines(plan: &BillingPlan, items: &[FeeItemRow], before: &[(String, i64, i64)]) -> Vec<crate::fees::BilledLine> {
-    let name: HashMap<i64, &str> = items.iter().map(|f| (f.id, f.name.as_str())).collect();
-    let mut both: BTreeMap<(Natural, i64), (i64, i64)> = BTreeMap::new();
+fn billed_lines(plan: &BillingPlan, items: &[FeeItemRow], before: &[(String, FeeItemId, i64)]) -> Vec<crate::fees::BilledLine> {
+    let name: HashMap<FeeItemId, &str> = items.iter().map(|f| (f.id, f.name.as_str())).collect();
+    let mut both: BTreeMap<(Natural, FeeItemId), (i64, i64)> = BTreeMap::new();
     for ((building, item), fen) in &plan.per_building_item_fen {
         both.entry((building.clone(), *item)).or_default().0 += fen;
     }
@@ -237,7 +237,7 @@ fn prepayment_settlements(
     period: Period,
 ) -> Vec<Settlement> {
     let building_of: HashMap<HouseholdId, &str> = households.iter().map(|h| (h.id, h.building.as_str())).collect();
-    let bill_of: HashMap<i64, (HouseholdId, Period)> = open_now.iter().map(|b| (b.id, (b.household_id, b.period))).collect();
+    let bill_of: HashMap<BillId, (HouseholdId, Period)> = open_now.iter().map(|b| (b.id, (b.household_id, b.period))).collect();
     apply_prepayments(open_now, prepaid)
         .into_iter()
         .map(|(bill_id, payment_id, fen)| {
@@ -274,7 +274,7 @@ fn billed_by_building(plan: &BillingPlan) -> String {
 /// What the run's voucher seals (pure): the run, its bills in the order written, and what the
 /// prepayments settled, each naming its payment by receipt number.
 fn run_rows(run: &NewBillingRun<'_>, plan: &BillingPlan, settlements: &[Settlement], prepaid: &[PrepaymentRow]) -> SubledgerRows {
-    let receipt: HashMap<i64, i64> = prepaid.iter().map(|p| (p.payment_id, p.receipt_number)).collect();
+    let receipt: HashMap<PaymentId, i64> = prepaid.iter().map(|p| (p.payment_id, p.receipt_number)).collect();
     SubledgerRows {
         runs: vec![RunSeal {
             voucher_id: 0,
@@ -328,11 +328,11 @@ async fn items_to_bill<T: FeesTx>(tx: &mut T, book: &Book, item_codes: &[String]
 fn split_vat(
     plan: &mut BillingPlan,
     households: &[HouseholdRow],
-    rates: Option<&HashMap<i64, Decimal>>,
-) -> Result<BTreeMap<(Natural, i64), i64>> {
+    rates: Option<&HashMap<FeeItemId, Decimal>>,
+) -> Result<BTreeMap<(Natural, FeeItemId), i64>> {
     let Some(rates) = rates else { return Ok(BTreeMap::new()) };
     let building: HashMap<HouseholdId, &str> = households.iter().map(|h| (h.id, h.building.as_str())).collect();
-    let mut tax: HashMap<(&str, i64), i64> = HashMap::new();
+    let mut tax: HashMap<(&str, FeeItemId), i64> = HashMap::new();
     for b in &mut plan.bills {
         let rate = rates
             .get(&b.fee_item_id)
@@ -353,10 +353,10 @@ fn billing_lines(
     period: Period,
     items: &[FeeItemRow],
     plan: &BillingPlan,
-    (tax, tax_account): (&BTreeMap<(Natural, i64), i64>, Option<&str>),
+    (tax, tax_account): (&BTreeMap<(Natural, FeeItemId), i64>, Option<&str>),
     applied_fen: i64,
 ) -> Result<Vec<LineInput>> {
-    let item_by_id: HashMap<i64, &FeeItemRow> = items.iter().map(|f| (f.id, f)).collect();
+    let item_by_id: HashMap<FeeItemId, &FeeItemRow> = items.iter().map(|f| (f.id, f)).collect();
     let line = |summary: &str, account: &str, debit: i64, credit: i64, dimensions: Dimensions| {
         LineInput::new(summary, account, Fen(debit), Fen(credit), dimensions)
     };
@@ -364,13 +364,13 @@ fn billing_lines(
     for ((Natural(building), item_id), fen) in &plan.per_building_item_fen {
         let item = item_by_id[item_id];
         let summary = format!("{period} {} {building}栋", item.name);
-        let dims = Dimensions { fee_item_id: Some(*item_id), ..Dimensions::default() };
+        let dims = Dimensions { fee_item_id: Some(item_id.0), ..Dimensions::default() };
         let tax_fen = tax.get(&(Natural(building.clone()), *item_id)).copied().unwrap_or(0);
         lines.push(line(&summary, accounts.receivable.as_str(), *fen, 0, dims.clone()));
         lines.push(line(&summary, book.code_of(item.revenue_account_id)?, 0, fen - tax_fen, dims));
     }
     if let Some(account) = tax_account {
-        let mut per_item: BTreeMap<i64, i64> = BTreeMap::new();
+        let mut per_item: BTreeMap<FeeItemId, i64> = BTreeMap::new();
         for ((_, item_id), fen) in tax {
             *per_item.entry(*item_id).or_default() += fen;
         }
@@ -378,7 +378,7 @@ fn billing_lines(
             // A small-scale taxpayer's tax is 应交增值税 itself; a general taxpayer's its 销项税额 专栏.
             let tax_label = if account == crate::fees::vat::VAT_PAYABLE { "应交增值税" } else { "销项税额" };
             let summary = format!("{period} {} {tax_label}", item_by_id[&item_id].name);
-            lines.push(line(&summary, account, 0, fen, Dimensions { fee_item_id: Some(item_id), ..Dimensions::default() }));
+            lines.push(line(&summary, account, 0, fen, Dimensions { fee_item_id: Some(item_id.0), ..Dimensions::default() }));
         }
     }
     if applied_fen > 0 {

@@ -7,7 +7,7 @@ use std::future::Future;
 
 use sqlx::{Postgres, QueryBuilder, Sqlite};
 
-use crate::domain::ids::{BookKey, HouseholdId};
+use crate::domain::ids::{BillingRunId, BookKey, HouseholdId, ReversalId};
 use crate::domain::period::Period;
 use crate::error::Result;
 use crate::fees::rows::{BillKeyRow, BillPaymentRow, BillingRunRow, NewBill, NewBillingReversal, NewBillingRun, RunBillRow};
@@ -18,16 +18,16 @@ use crate::store::{PgTx, SqliteTx, ROWS_PER_INSERT};
 pub trait BillingRunsTx: Send {
     /// The month's bills by household and fee item.
     fn bill_keys(&mut self, book: BookKey, period: Period) -> impl Future<Output = Result<Vec<BillKeyRow>>> + Send;
-    fn insert_billing_run(&mut self, run: &NewBillingRun<'_>) -> impl Future<Output = Result<i64>> + Send;
-    fn set_billing_run_voucher(&mut self, book: BookKey, run_id: i64, voucher_id: i64) -> impl Future<Output = Result<()>> + Send;
+    fn insert_billing_run(&mut self, run: &NewBillingRun<'_>) -> impl Future<Output = Result<BillingRunId>> + Send;
+    fn set_billing_run_voucher(&mut self, book: BookKey, run_id: BillingRunId, voucher_id: i64) -> impl Future<Output = Result<()>> + Send;
     /// The book's billing runs (one when `run_id` is given), oldest first.
-    fn billing_runs(&mut self, book: BookKey, run_id: Option<i64>) -> impl Future<Output = Result<Vec<BillingRunRow>>> + Send;
+    fn billing_runs(&mut self, book: BookKey, run_id: Option<BillingRunId>) -> impl Future<Output = Result<Vec<BillingRunRow>>> + Send;
     /// The bills of a run of `period` (one household's, when given).
     fn run_bills(
         &mut self,
         book: BookKey,
         period: Period,
-        run_id: i64,
+        run_id: BillingRunId,
         household_id: Option<HouseholdId>,
     ) -> impl Future<Output = Result<Vec<RunBillRow>>> + Send;
     /// What payments have settled, net, of each of those bills.
@@ -35,12 +35,12 @@ pub trait BillingRunsTx: Send {
         &mut self,
         book: BookKey,
         period: Period,
-        run_id: i64,
+        run_id: BillingRunId,
         household_id: Option<HouseholdId>,
     ) -> impl Future<Output = Result<Vec<BillPaymentRow>>> + Send;
-    fn insert_billing_reversal(&mut self, r: &NewBillingReversal<'_>) -> impl Future<Output = Result<i64>> + Send;
+    fn insert_billing_reversal(&mut self, r: &NewBillingReversal<'_>) -> impl Future<Output = Result<ReversalId>> + Send;
     /// Inserts bills (a run's hundreds of thousands: their ids are not sent back).
-    fn insert_bills(&mut self, book: BookKey, run_id: i64, bills: &[NewBill]) -> impl Future<Output = Result<()>> + Send;
+    fn insert_bills(&mut self, book: BookKey, run_id: BillingRunId, bills: &[NewBill]) -> impl Future<Output = Result<()>> + Send;
 }
 
 macro_rules! impl_billing_runs_tx {
@@ -60,7 +60,7 @@ macro_rules! impl_billing_runs_tx {
                 .await?)
             }
 
-            async fn set_billing_run_voucher(&mut self, book: BookKey, run_id: i64, voucher_id: i64) -> Result<()> {
+            async fn set_billing_run_voucher(&mut self, book: BookKey, run_id: BillingRunId, voucher_id: i64) -> Result<()> {
                 sqlx::query("UPDATE billing_runs SET voucher_id = $3 WHERE community_id = $1 AND id = $2 AND book_id = $4")
                     .bind(book.community_id)
                     .bind(run_id)
@@ -71,7 +71,7 @@ macro_rules! impl_billing_runs_tx {
                 Ok(())
             }
 
-            async fn billing_runs(&mut self, book: BookKey, run_id: Option<i64>) -> Result<Vec<BillingRunRow>> {
+            async fn billing_runs(&mut self, book: BookKey, run_id: Option<BillingRunId>) -> Result<Vec<BillingRunRow>> {
                 let which = if run_id.is_some() { "r.id = $3" } else { "$3 IS NULL" };
                 Ok(sqlx::query_as(&format!(
                     "SELECT r.id, r.period, r.voucher_id, r.bills, r.total_fen, r.created_by,
@@ -90,7 +90,7 @@ macro_rules! impl_billing_runs_tx {
                 .await?)
             }
 
-            async fn run_bills(&mut self, book: BookKey, period: Period, run_id: i64, household_id: Option<HouseholdId>) -> Result<Vec<RunBillRow>> {
+            async fn run_bills(&mut self, book: BookKey, period: Period, run_id: BillingRunId, household_id: Option<HouseholdId>) -> Result<Vec<RunBillRow>> {
                 let which = if household_id.is_some() { "b.household_id = $5" } else { "$5 IS NULL" };
                 Ok(sqlx::query_as(&format!(
                     "SELECT b.id, b.household_id, b.fee_item_id, b.amount_fen, b.tax_fen,
@@ -110,7 +110,7 @@ macro_rules! impl_billing_runs_tx {
                 .await?)
             }
 
-            async fn run_bill_payments(&mut self, book: BookKey, period: Period, run_id: i64, household_id: Option<HouseholdId>) -> Result<Vec<BillPaymentRow>> {
+            async fn run_bill_payments(&mut self, book: BookKey, period: Period, run_id: BillingRunId, household_id: Option<HouseholdId>) -> Result<Vec<BillPaymentRow>> {
                 let which = if household_id.is_some() { "b.household_id = $5" } else { "$5 IS NULL" };
                 Ok(sqlx::query_as(&format!(
                     "SELECT a.bill_id, a.payment_id, p.receipt_number, CAST(SUM(a.amount_fen) AS BIGINT) AS amount_fen, p.paid_on
@@ -129,7 +129,7 @@ macro_rules! impl_billing_runs_tx {
                 .await?)
             }
 
-            async fn insert_billing_reversal(&mut self, r: &NewBillingReversal<'_>) -> Result<i64> {
+            async fn insert_billing_reversal(&mut self, r: &NewBillingReversal<'_>) -> Result<ReversalId> {
                 Ok(sqlx::query_scalar(
                     "INSERT INTO billing_reversals (community_id, book_id, billing_run_id, household_id, bills, total_fen, reason, approver, period, voucher_id, created_at)
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
@@ -149,7 +149,7 @@ macro_rules! impl_billing_runs_tx {
                 .await?)
             }
 
-            async fn insert_billing_run(&mut self, r: &NewBillingRun<'_>) -> Result<i64> {
+            async fn insert_billing_run(&mut self, r: &NewBillingRun<'_>) -> Result<BillingRunId> {
                 Ok(sqlx::query_scalar(
                     "INSERT INTO billing_runs (community_id, book_id, period, voucher_id, bills, total_fen, created_by, created_at, master_seq, master_head, by_building)
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
@@ -169,7 +169,7 @@ macro_rules! impl_billing_runs_tx {
                 .await?)
             }
 
-            async fn insert_bills(&mut self, book: BookKey, run_id: i64, bills: &[NewBill]) -> Result<()> {
+            async fn insert_bills(&mut self, book: BookKey, run_id: BillingRunId, bills: &[NewBill]) -> Result<()> {
                 for chunk in bills.chunks(ROWS_PER_INSERT) {
                     let mut q = QueryBuilder::<$db>::new(
                         "INSERT INTO bills (community_id, book_id, household_id, fee_item_id, period, amount_fen, billing_run_id, issue, tax_fen, unit_id) ",

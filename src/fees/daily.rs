@@ -11,6 +11,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::NaiveDate;
 
+use crate::domain::ids::FeeItemId;
 use crate::domain::limits::MAX_SUMMARY_CHARS;
 use crate::domain::money::Fen;
 use crate::error::{Error, Result};
@@ -76,7 +77,7 @@ impl<S: FeesStore> Fees<S> {
 }
 
 /// The book's fee items by id, named in a day's summaries.
-pub(crate) async fn fee_item_names<T: FeesTx>(tx: &mut T, book: &Book) -> Result<HashMap<i64, String>> {
+pub(crate) async fn fee_item_names<T: FeesTx>(tx: &mut T, book: &Book) -> Result<HashMap<FeeItemId, String>> {
     Ok(tx.fee_items(book.key()).await?.into_iter().map(|f| (f.id, f.name)).collect())
 }
 
@@ -85,7 +86,7 @@ pub(crate) async fn fee_item_names<T: FeesTx>(tx: &mut T, book: &Book) -> Result
 pub(crate) async fn close_day_draft<T: FeesTx + LedgerTx>(
     tx: &mut T,
     book: &Book,
-    items: &HashMap<i64, String>,
+    items: &HashMap<FeeItemId, String>,
     voucher_id: i64,
     date: NaiveDate,
     user: &str,
@@ -156,7 +157,7 @@ fn day_lines(
     date: NaiveDate,
     payments: &[&PaymentRow],
     lines: &[LineRow],
-    items: &HashMap<i64, String>,
+    items: &HashMap<FeeItemId, String>,
 ) -> Result<Vec<LineInput>> {
     let method = payments.first().map_or("", |p| p.method.label());
     // The summary keeps room for the date, the method and the count.
@@ -172,7 +173,7 @@ fn day_lines(
         let (debit_fen, credit_fen) = if credit { (0, fen) } else { (fen, 0) };
         let what = match (credit, fee_item_id) {
             (false, _) => format!("共 {} 笔 {receipts}", payments.len()),
-            (true, Some(item)) => format!("收 {}", items.get(&item).map_or("?", String::as_str)),
+            (true, Some(item)) => format!("收 {}", items.get(&FeeItemId(item)).map_or("?", String::as_str)),
             (true, None) => "预收款".to_string(),
         };
         let summary = format!("{date} 日结 {method} {what}");

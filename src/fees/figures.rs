@@ -7,7 +7,7 @@ use std::future::Future;
 
 use chrono::NaiveDate;
 
-use crate::domain::ids::{BookKey, HouseholdId};
+use crate::domain::ids::{BookKey, FeeItemId, HouseholdId, PaymentId};
 use crate::domain::period::Period;
 use crate::error::Result;
 use crate::fees::rows::{AgingRow, BillSettlementRow, FlowRow, HouseholdBillRow, OverSettled, PaymentRow, SubledgerPeriodRow};
@@ -33,7 +33,11 @@ pub trait FiguresTx: Send {
     /// arrears (催缴) rather than one household's bills.
     fn overdue_bills(&mut self, book: BookKey, before: Period) -> impl Future<Output = Result<Vec<(HouseholdId, Period, i64)>>> + Send;
     /// What the book billed for `period` per building and fee item (building, item id, fen).
-    fn billed_by_building_item(&mut self, book: BookKey, period: Period) -> impl Future<Output = Result<Vec<(String, i64, i64)>>> + Send;
+    fn billed_by_building_item(
+        &mut self,
+        book: BookKey,
+        period: Period,
+    ) -> impl Future<Output = Result<Vec<(String, FeeItemId, i64)>>> + Send;
     /// What the household was billed for its latest billed month (all items), if any.
     fn last_month_billed(&mut self, book: BookKey, household_id: HouseholdId) -> impl Future<Output = Result<Option<i64>>> + Send;
     /// Money received by building and month, payments less voids (each in its void's month),
@@ -45,7 +49,11 @@ pub trait FiguresTx: Send {
         household_id: HouseholdId,
     ) -> impl Future<Output = Result<Vec<BillSettlementRow>>> + Send;
     /// (payment id, the void voucher's date) of the household's voided payments.
-    fn household_voids(&mut self, book: BookKey, household_id: HouseholdId) -> impl Future<Output = Result<Vec<(i64, NaiveDate)>>> + Send;
+    fn household_voids(
+        &mut self,
+        book: BookKey,
+        household_id: HouseholdId,
+    ) -> impl Future<Output = Result<Vec<(PaymentId, NaiveDate)>>> + Send;
     /// What payments, voids, waivers and billing reversals moved in the subledger, by month
     /// (billed_fen holds only the cancellations; the bills are summed by `verify`'s pass).
     fn subledger_by_period(&mut self, book: BookKey) -> impl Future<Output = Result<Vec<SubledgerPeriodRow>>> + Send;
@@ -160,7 +168,7 @@ macro_rules! impl_figures_tx {
                 .fetch_all(&mut *self.tx)
                 .await?)
             }
-            async fn billed_by_building_item(&mut self, book: BookKey, period: Period) -> Result<Vec<(String, i64, i64)>> {
+            async fn billed_by_building_item(&mut self, book: BookKey, period: Period) -> Result<Vec<(String, FeeItemId, i64)>> {
                 Ok(sqlx::query_as(
                     "SELECT h.building, b.fee_item_id, CAST(SUM(b.amount_fen) AS BIGINT) FROM bills b
                      JOIN households h ON h.community_id = b.community_id AND h.id = b.household_id
@@ -225,7 +233,7 @@ macro_rules! impl_figures_tx {
                 .fetch_all(&mut *self.tx)
                 .await?)
             }
-            async fn household_voids(&mut self, book: BookKey, household_id: HouseholdId) -> Result<Vec<(i64, NaiveDate)>> {
+            async fn household_voids(&mut self, book: BookKey, household_id: HouseholdId) -> Result<Vec<(PaymentId, NaiveDate)>> {
                 Ok(sqlx::query_as(
                     "SELECT pv.payment_id, v.voucher_date FROM payment_voids pv
                      JOIN payments p ON p.community_id = pv.community_id AND p.id = pv.payment_id

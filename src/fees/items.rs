@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use crate::domain::ids::HouseholdId;
+use crate::domain::ids::{FeeItemId, HouseholdId};
 use crate::domain::limits::{check_text, MAX_CODE_CHARS, MAX_METER_READING, MAX_NAME_CHARS, MAX_RATE_YUAN};
 use crate::domain::number::parse_decimal;
 use crate::domain::period::Period;
@@ -20,7 +20,7 @@ use crate::ledger::Book;
 use crate::store::Tx;
 
 impl<S: FeesStore> Fees<S> {
-    pub async fn add_fee_item(&self, book: &Book, spec: &FeeItemSpec<'_>) -> Result<i64> {
+    pub async fn add_fee_item(&self, book: &Book, spec: &FeeItemSpec<'_>) -> Result<FeeItemId> {
         fee_accounts(book)?;
         let account = crate::ledger::account::AccountCode::parse(spec.revenue_account)
             .and_then(|c| book.chart.get(&c))
@@ -41,7 +41,7 @@ impl<S: FeesStore> Fees<S> {
             return Err(Error::Conflict(format!("收费项目 {} 已存在", spec.code)));
         }
         let row = FeeItemRow {
-            id: 0,
+            id: FeeItemId(0),
             code: spec.code.trim().to_string(),
             name: spec.name.trim().to_string(),
             basis: spec.basis,

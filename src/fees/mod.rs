@@ -37,7 +37,7 @@ mod waivers;
 
 use chrono::NaiveDate;
 
-use crate::domain::ids::HouseholdId;
+use crate::domain::ids::{BillId, BillingRunId, HouseholdId};
 use crate::domain::money::Fen;
 use crate::error::{Error, Result};
 use crate::fees::rows::{FeeItemRow, HouseholdRow};
@@ -157,7 +157,7 @@ pub struct HouseholdImport {
 #[derive(Debug, serde::Serialize)]
 pub struct BillingRun {
     /// 计费批次号, which `unbill --run` takes; None when nothing new was billed.
-    pub run: Option<i64>,
+    pub run: Option<BillingRunId>,
     pub period: String,
     pub bills: usize,
     pub total: Fen,
@@ -184,7 +184,7 @@ pub struct BilledLine {
 
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct SettledBill {
-    pub bill_id: i64,
+    pub bill_id: BillId,
     pub period: String,
     pub fee_item: String,
     pub amount: Fen,
@@ -244,7 +244,7 @@ pub struct PaymentRequest<'a> {
     pub idempotency_key: &'a str,
     pub cashier: &'a str,
     /// Settle these bills (in this order) instead of the oldest first.
-    pub bill_ids: Option<Vec<i64>>,
+    pub bill_ids: Option<Vec<BillId>>,
     /// What the till records beside it: 交易单号, remark, why it was entered late.
     pub note: PaymentNote<'a>,
 }

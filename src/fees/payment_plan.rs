@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 
+use crate::domain::ids::{BillId, FeeItemId, PaymentId};
 use crate::domain::money::Fen;
 use crate::domain::period::Period;
 use crate::error::{Error, Result};
@@ -31,7 +32,7 @@ pub(super) struct Planned<'r, 'a> {
 pub(super) struct Applied {
     pub(super) bill: OpenBillRow,
     pub(super) fen: Fen,
-    pub(super) payment_id: i64,
+    pub(super) payment_id: PaymentId,
     pub(super) receipt_number: i64,
 }
 
@@ -45,7 +46,7 @@ pub(super) fn plan<'r, 'a>(
     open_periods: &[Period],
 ) -> Result<Planned<'r, 'a>> {
     let paid_in = Period::of_date(req.paid_on);
-    let prepaid: Vec<i64> = applied.iter().map(|a| a.bill.id).collect();
+    let prepaid: Vec<BillId> = applied.iter().map(|a| a.bill.id).collect();
     let settle: Vec<(OpenBillRow, Fen)> =
         settlement(open, req, &household, paid_in, &prepaid)?.into_iter().map(|(b, f)| (b.clone(), f)).collect();
     let left_fen = req.amount.0 - settle.iter().map(|(_, f)| f.0).sum::<i64>();
@@ -112,7 +113,7 @@ pub(super) fn applied_input(accounts: &FeeAccounts, p: &Planned<'_, '_>) -> Opti
 
 /// Takes what is settled (bill id, amount) off the open bills, so the next step, or the next
 /// payment of the same household in the batch, plans on what is left.
-pub(super) fn take_settled(open: &mut Vec<OpenBillRow>, settled: impl IntoIterator<Item = (i64, Fen)>) {
+pub(super) fn take_settled(open: &mut Vec<OpenBillRow>, settled: impl IntoIterator<Item = (BillId, Fen)>) {
     for (bill_id, fen) in settled {
         if let Some(b) = open.iter_mut().find(|b| b.id == bill_id) {
             b.open_fen -= fen.0;
@@ -130,7 +131,7 @@ pub(super) fn settlement<'a>(
     req: &PaymentRequest<'_>,
     household: &HouseholdRow,
     paid_in: Period,
-    prepaid: &[i64],
+    prepaid: &[BillId],
 ) -> Result<Vec<(&'a OpenBillRow, Fen)>> {
     let Some(ids) = &req.bill_ids else {
         let bills = open
@@ -177,7 +178,7 @@ pub(super) fn settlement<'a>(
     Ok(out)
 }
 
-pub(super) fn bill_of(open: &[OpenBillRow], bill_id: i64) -> &OpenBillRow {
+pub(super) fn bill_of(open: &[OpenBillRow], bill_id: BillId) -> &OpenBillRow {
     open.iter().find(|b| b.id == bill_id).expect("the allocation settles only bills it was given")
 }
 
@@ -212,12 +213,12 @@ pub(super) fn payment_lines(
     let money_summary = if settled_fen > 0 { settled_summary.clone() } else { prepaid_summary.clone() };
     let mut lines = vec![line(money_summary, money, req.amount, Fen::ZERO)];
     if by_item {
-        let mut per_item: BTreeMap<i64, (&str, i64)> = BTreeMap::new();
+        let mut per_item: BTreeMap<FeeItemId, (&str, i64)> = BTreeMap::new();
         for (bill, fen) in settle {
             per_item.entry(bill.fee_item_id).or_insert((&bill.fee_item_name, 0)).1 += fen.0;
         }
         for (item_id, (name, fen)) in per_item {
-            let dims = Dimensions { household_id: Some(household.id.0), fee_item_id: Some(item_id), ..Dimensions::default() };
+            let dims = Dimensions { household_id: Some(household.id.0), fee_item_id: Some(item_id.0), ..Dimensions::default() };
             let summary = format!("收 {who} {name} 收据{label}");
             lines.push(LineInput::new(summary, accounts.receivable.as_str(), Fen::ZERO, Fen(fen), dims));
         }

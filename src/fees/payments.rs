@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::{NaiveDate, Utc};
 
-use crate::domain::ids::HouseholdId;
+use crate::domain::ids::{HouseholdId, PaymentId};
 use crate::domain::limits::MAX_AMOUNT_FEN;
 use crate::domain::money::Fen;
 use crate::domain::period::Period;
@@ -234,7 +234,7 @@ async fn record_payments_in<T: FeesTx + LedgerTx + crate::store::Tx>(
     let numbers: Vec<i64> = (0..planned.len() as i64).map(|i| first_number + i).collect();
     let drafts = drafts_of(tx, book, &accounts, &planned, &numbers).await?;
     let new = new_payments(book, &planned, &numbers, &drafts.own, Utc::now());
-    let inserted: HashMap<String, i64> = tx.insert_payments(&new).await?.into_iter().collect();
+    let inserted: HashMap<String, PaymentId> = tx.insert_payments(&new).await?.into_iter().collect();
     if inserted.len() < new.len() {
         return Ok(None);
     }
@@ -373,10 +373,10 @@ fn new_payments<'p>(
 fn settlements_of(
     planned: &[Planned<'_, '_>],
     new: &[NewPayment<'_>],
-    inserted: &HashMap<String, i64>,
+    inserted: &HashMap<String, PaymentId>,
     drafts: &Drafts,
 ) -> Vec<Settlement> {
-    let settlement = |bill: &OpenBillRow, payment_id: i64, fen: Fen, period: Period, building: &str, voucher_id: i64| Settlement {
+    let settlement = |bill: &OpenBillRow, payment_id: PaymentId, fen: Fen, period: Period, building: &str, voucher_id: i64| Settlement {
         allocation: AllocationRow {
             bill_id: bill.id,
             payment_id: Some(payment_id),

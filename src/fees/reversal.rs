@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::{NaiveDate, Utc};
 
-use crate::domain::ids::HouseholdId;
+use crate::domain::ids::{BillId, BillingRunId, FeeItemId, HouseholdId, PaymentId, ReversalId};
 use crate::domain::money::Fen;
 use crate::domain::natural::Natural;
 use crate::domain::period::Period;
@@ -28,8 +28,8 @@ use crate::store::Tx;
 /// A reversal just recorded.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct BillingReversal {
-    pub id: i64,
-    pub run: i64,
+    pub id: ReversalId,
+    pub run: BillingRunId,
     pub period: String,
     pub bills: usize,
     pub total: Fen,
@@ -71,7 +71,7 @@ impl<S: FeesStore> Fees<S> {
     pub async fn reverse_billing(
         &self,
         book: &Book,
-        run_id: i64,
+        run_id: BillingRunId,
         household: Option<HouseholdId>,
         reason: &str,
         approver: &str,
@@ -136,11 +136,17 @@ struct RunRead {
     households: HashMap<HouseholdId, HouseholdRow>,
     bills: Vec<RunBillRow>,
     payments: Vec<BillPaymentRow>,
-    items: HashMap<i64, (String, i64)>,
+    items: HashMap<FeeItemId, (String, i64)>,
 }
 
 /// Reads the run to reverse, refusing a reversal dated before the run's billing day.
-async fn read_run<T: FeesTx>(tx: &mut T, book: &Book, run_id: i64, household: Option<HouseholdId>, date: NaiveDate) -> Result<RunRead> {
+async fn read_run<T: FeesTx>(
+    tx: &mut T,
+    book: &Book,
+    run_id: BillingRunId,
+    household: Option<HouseholdId>,
+    date: NaiveDate,
+) -> Result<RunRead> {
     let run = tx.billing_runs(book.key(), Some(run_id)).await?.pop().ok_or_else(|| Error::not_found(format!("计费批次 #{run_id}")))?;
     if date < run.period.first_day() {
         return Err(Error::invalid("冲销日期", format!("{date} 早于计费批次 #{run_id} 的计费日 {}", run.period.first_day())));
@@ -149,7 +155,7 @@ async fn read_run<T: FeesTx>(tx: &mut T, book: &Book, run_id: i64, household: Op
         tx.households(book.row.community_id).await?.into_iter().map(|h| (h.id, h)).collect();
     let bills = tx.run_bills(book.key(), run.period, run_id, household).await?;
     let payments = tx.run_bill_payments(book.key(), run.period, run_id, household).await?;
-    let items: HashMap<i64, (String, i64)> =
+    let items: HashMap<FeeItemId, (String, i64)> =
         tx.fee_items(book.key()).await?.into_iter().map(|f| (f.id, (f.name, f.revenue_account_id))).collect();
     Ok(RunRead { run, households, bills, payments, items })
 }
@@ -165,9 +171,9 @@ fn refuse_waived(
     waived: &[&RunBillRow],
     run_period: Period,
     households: &HashMap<HouseholdId, HouseholdRow>,
-    items: &HashMap<i64, (String, i64)>,
+    items: &HashMap<FeeItemId, (String, i64)>,
 ) -> Error {
-    let item_name = |id: i64| items.get(&id).map_or("?", |(name, _)| name.as_str());
+    let item_name = |id: FeeItemId| items.get(&id).map_or("?", |(name, _)| name.as_str());
     let list: Vec<String> = waived
         .iter()
         .map(|b| {
@@ -219,7 +225,7 @@ fn reversal_voucher(
 
 /// What the reversal wrote before its settlements: the reversal, its voucher and its month.
 struct Written {
-    reversal_id: i64,
+    reversal_id: ReversalId,
     voucher_id: i64,
     period: Period,
 }
@@ -233,9 +239,9 @@ fn settlements(
     run: &BillingRunRow,
     written: &Written,
 ) -> Vec<Settlement> {
-    let household_of: HashMap<i64, HouseholdId> = bills.iter().map(|b| (b.id, b.household_id)).collect();
-    let building = |bill_id: i64| households.get(&household_of[&bill_id]).map(|h| h.building.clone()).unwrap_or_default();
-    let settlement = |bill_id: i64, payment_id: Option<i64>, amount_fen: i64| Settlement {
+    let household_of: HashMap<BillId, HouseholdId> = bills.iter().map(|b| (b.id, b.household_id)).collect();
+    let building = |bill_id: BillId| households.get(&household_of[&bill_id]).map(|h| h.building.clone()).unwrap_or_default();
+    let settlement = |bill_id: BillId, payment_id: Option<PaymentId>, amount_fen: i64| Settlement {
         allocation: AllocationRow {
             bill_id,
             payment_id,
@@ -276,7 +282,7 @@ fn plan<'a>(bills: &'a [RunBillRow], payments: &'a [BillPaymentRow]) -> std::res
 /// What the reversal's voucher seals (pure): the reversal, then its allocations in the order
 /// written (hand-backs first, then the cancellations).
 fn reversal_rows(
-    run_id: i64,
+    run_id: BillingRunId,
     household: Option<HouseholdId>,
     plan: &Plan<'_>,
     reason: &str,
@@ -312,13 +318,13 @@ fn undo_lines(
     run: &BillingRunRow,
     plan: &Plan<'_>,
     households: &HashMap<HouseholdId, HouseholdRow>,
-    items: &HashMap<i64, (String, i64)>,
+    items: &HashMap<FeeItemId, (String, i64)>,
     household: Option<HouseholdId>,
     reason: &str,
     red: bool,
 ) -> Result<Vec<LineInput>> {
     // (building, item) → (amount, output tax)
-    let mut per_building_item: BTreeMap<(Natural, i64), (i64, i64)> = BTreeMap::new();
+    let mut per_building_item: BTreeMap<(Natural, FeeItemId), (i64, i64)> = BTreeMap::new();
     for b in &plan.cancelled {
         let building = households.get(&b.household_id).map(|h| h.building.clone()).unwrap_or_default();
         let sum = per_building_item.entry((Natural(building), b.fee_item_id)).or_default();
@@ -326,7 +332,11 @@ fn undo_lines(
         sum.1 += b.tax_fen;
     }
     let whose = household.and_then(|h| households.get(&h)).map(|h| format!(" {}", household_label(h))).unwrap_or_default();
-    let dims = |fee_item_id: Option<i64>| Dimensions { fee_item_id, household_id: household.map(|h| h.0), ..Dimensions::default() };
+    let dims = |fee_item_id: Option<FeeItemId>| Dimensions {
+        fee_item_id: fee_item_id.map(|f| f.0),
+        household_id: household.map(|h| h.0),
+        ..Dimensions::default()
+    };
     let mut lines = Vec::with_capacity(3 * per_building_item.len() + 2);
     // Each entry as the run wrote it.
     for ((Natural(building), item_id), (fen, tax_fen)) in &per_building_item {
@@ -351,23 +361,31 @@ mod tests {
     use super::*;
 
     fn bill(id: i64, amount_fen: i64, waived_fen: i64, cancelled_fen: i64) -> RunBillRow {
-        RunBillRow { id, household_id: HouseholdId(1), fee_item_id: 1, amount_fen, tax_fen: 0, waived_fen, cancelled_fen }
+        RunBillRow {
+            id: BillId(id),
+            household_id: HouseholdId(1),
+            fee_item_id: FeeItemId(1),
+            amount_fen,
+            tax_fen: 0,
+            waived_fen,
+            cancelled_fen,
+        }
     }
 
     #[test]
     fn a_reversal_cancels_the_live_bills_hands_back_their_payments_and_stops_at_a_waiver() {
         let bills = [bill(1, 1000, 0, 0), bill(2, 500, 0, 500), bill(3, 700, 0, 0)];
         let payments = [(1, 400), (2, 100)].map(|(bill_id, amount_fen)| BillPaymentRow {
-            bill_id,
-            payment_id: 9,
+            bill_id: BillId(bill_id),
+            payment_id: PaymentId(9),
             receipt_number: 9,
             amount_fen,
             paid_on: NaiveDate::MIN,
         });
         let p = plan(&bills, &payments).unwrap();
-        assert_eq!(p.cancelled.iter().map(|b| b.id).collect::<Vec<_>>(), vec![1, 3], "bill 2 was cancelled before");
+        assert_eq!(p.cancelled.iter().map(|b| b.id).collect::<Vec<_>>(), vec![BillId(1), BillId(3)], "bill 2 was cancelled before");
         assert_eq!((p.total_fen, p.back_fen), (1700, 400));
         let waived = [bill(1, 1000, 0, 0), bill(4, 800, 50, 0)];
-        assert_eq!(plan(&waived, &[]).err().unwrap().iter().map(|b| b.id).collect::<Vec<_>>(), vec![4]);
+        assert_eq!(plan(&waived, &[]).err().unwrap().iter().map(|b| b.id).collect::<Vec<_>>(), vec![BillId(4)]);
     }
 }

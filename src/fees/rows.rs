@@ -9,7 +9,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 
 use crate::domain::area::AreaM2Hundredths;
-use crate::domain::ids::{BookKey, HouseholdId};
+use crate::domain::ids::{BillId, BillingRunId, BookKey, FeeItemId, HouseholdId, PaymentId, ReversalId, UnitId, VoidId, WaiverId};
 use crate::domain::period::Period;
 use crate::error::{Error, Result};
 use crate::fees::kinds::{FeeBasis, FlowKind, HouseholdKind};
@@ -54,7 +54,7 @@ pub struct NewHousehold {
 
 #[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
 pub struct FeeItemRow {
-    pub id: i64,
+    pub id: FeeItemId,
     pub code: String,
     pub name: String,
     pub basis: FeeBasis,
@@ -71,7 +71,7 @@ pub struct FeeItemRow {
 #[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
 pub struct FeeStandardRow {
     pub id: i64,
-    pub fee_item_id: i64,
+    pub fee_item_id: FeeItemId,
     pub household_kind: Option<HouseholdKind>,
     pub unit_code: Option<String>,
     pub rate_yuan: String,
@@ -127,7 +127,7 @@ impl FeeStandardRow {
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct MeterReadingRow {
     pub household_id: HouseholdId,
-    pub fee_item_id: i64,
+    pub fee_item_id: FeeItemId,
     pub period: Period,
     pub reading: String,
     pub is_replacement: bool,
@@ -162,8 +162,8 @@ fn stored_reading(text: &str) -> Result<Decimal> {
 pub struct NewBill {
     pub household_id: HouseholdId,
     /// The unit the bill is for (a parking space the household holds); None for its own.
-    pub unit_id: Option<i64>,
-    pub fee_item_id: i64,
+    pub unit_id: Option<UnitId>,
+    pub fee_item_id: FeeItemId,
     pub period: Period,
     pub amount_fen: i64,
     /// 1, or one more than the month's cancelled issues of this household's item.
@@ -177,15 +177,15 @@ pub struct NewBill {
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct BillKeyRow {
     pub household_id: HouseholdId,
-    pub unit_id: Option<i64>,
-    pub fee_item_id: i64,
+    pub unit_id: Option<UnitId>,
+    pub fee_item_id: FeeItemId,
     pub issues: i64,
     pub live: i64,
 }
 
 #[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
 pub struct BillingRunRow {
-    pub id: i64,
+    pub id: BillingRunId,
     pub period: Period,
     pub voucher_id: Option<i64>,
     pub bills: i64,
@@ -199,9 +199,9 @@ pub struct BillingRunRow {
 /// A bill of a billing run, with what waivers and a cancellation did to it.
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct RunBillRow {
-    pub id: i64,
+    pub id: BillId,
     pub household_id: HouseholdId,
-    pub fee_item_id: i64,
+    pub fee_item_id: FeeItemId,
     pub amount_fen: i64,
     pub tax_fen: i64,
     pub waived_fen: i64,
@@ -211,8 +211,8 @@ pub struct RunBillRow {
 /// What one payment has settled of one bill, net of voids and earlier hand-backs.
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct BillPaymentRow {
-    pub bill_id: i64,
-    pub payment_id: i64,
+    pub bill_id: BillId,
+    pub payment_id: PaymentId,
     pub receipt_number: i64,
     pub amount_fen: i64,
     pub paid_on: NaiveDate,
@@ -220,7 +220,7 @@ pub struct BillPaymentRow {
 
 pub struct NewBillingReversal<'a> {
     pub book: BookKey,
-    pub billing_run_id: i64,
+    pub billing_run_id: BillingRunId,
     pub household_id: Option<HouseholdId>,
     pub bills: i64,
     pub total_fen: i64,
@@ -234,9 +234,9 @@ pub struct NewBillingReversal<'a> {
 /// A bill with what is still owed on it.
 #[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
 pub struct OpenBillRow {
-    pub id: i64,
+    pub id: BillId,
     pub household_id: HouseholdId,
-    pub fee_item_id: i64,
+    pub fee_item_id: FeeItemId,
     pub fee_item_name: String,
     /// The unit the bill is for ("B1-018"), None for the household's own.
     pub unit_code: Option<String>,
@@ -262,7 +262,7 @@ pub fn bill_label(fee_item: &str, unit_code: Option<&str>) -> String {
 
 #[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
 pub struct PaymentRow {
-    pub id: i64,
+    pub id: PaymentId,
     pub household_id: HouseholdId,
     pub idempotency_key: String,
     pub method: Method,
@@ -306,16 +306,16 @@ pub struct NewPayment<'a> {
 
 #[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
 pub struct AllocationRow {
-    pub bill_id: i64,
-    pub payment_id: Option<i64>,
-    pub waiver_id: Option<i64>,
+    pub bill_id: BillId,
+    pub payment_id: Option<PaymentId>,
+    pub waiver_id: Option<WaiverId>,
     /// Set on the negative rows by which a void reopens what its payment settled.
-    pub void_id: Option<i64>,
+    pub void_id: Option<VoidId>,
     pub amount_fen: i64,
     pub period: Period,
     /// Set by a billing reversal: alone on the row that cancels the bill; with the payment on
     /// the negative row that hands back to it what it had settled.
-    pub reversal_id: Option<i64>,
+    pub reversal_id: Option<ReversalId>,
 }
 
 impl AllocationRow {
@@ -332,7 +332,7 @@ impl AllocationRow {
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct PrepaymentRow {
     pub household_id: HouseholdId,
-    pub payment_id: i64,
+    pub payment_id: PaymentId,
     pub receipt_number: i64,
     pub paid_on: NaiveDate,
     pub left_fen: i64,
@@ -354,7 +354,7 @@ pub struct NewBillingRun<'a> {
 }
 
 pub struct NewPaymentVoid<'a> {
-    pub payment_id: i64,
+    pub payment_id: PaymentId,
     pub reason: &'a str,
     pub approver: &'a str,
     pub period: Period,
@@ -363,7 +363,7 @@ pub struct NewPaymentVoid<'a> {
 }
 
 pub struct NewWaiver<'a> {
-    pub bill_id: i64,
+    pub bill_id: BillId,
     pub amount_fen: i64,
     /// The output VAT it takes back.
     pub tax_fen: i64,
@@ -397,7 +397,7 @@ pub struct FlowRow {
 /// [`FeesTx::household_settlements`], so a statement can be as at any date.
 #[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
 pub struct HouseholdBillRow {
-    pub bill_id: i64,
+    pub bill_id: BillId,
     pub period: Period,
     pub fee_item: String,
     pub unit_code: Option<String>,
@@ -410,8 +410,8 @@ pub struct HouseholdBillRow {
 /// the waiver's or void's voucher date. Read by the statement as at a date.
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct BillSettlementRow {
-    pub bill_id: i64,
-    pub payment_id: Option<i64>,
+    pub bill_id: BillId,
+    pub payment_id: Option<PaymentId>,
     pub is_waiver: bool,
     pub is_cancellation: bool,
     pub amount_fen: i64,
@@ -434,7 +434,7 @@ impl BillSettlementRow {
 }
 
 /// A bill settled past its amount or below zero: (bill, amount, allocated).
-pub type OverSettled = (i64, i64, i64);
+pub type OverSettled = (BillId, i64, i64);
 
 /// Per-period totals of the receivable subledger, for invariant 5.
 #[derive(Clone, Debug, sqlx::FromRow)]

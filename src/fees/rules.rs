@@ -6,7 +6,7 @@ use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use crate::domain::ids::HouseholdId;
+use crate::domain::ids::{BillId, FeeItemId, HouseholdId, PaymentId, UnitId};
 use crate::domain::money::{round_half_up_to_fen, Fen};
 use crate::domain::natural::Natural;
 use crate::domain::period::Period;
@@ -98,15 +98,15 @@ pub fn days_overdue(bill_period: Period, as_of: NaiveDate) -> i64 {
 /// An open bill as the allocation sees it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct OpenBill {
-    pub bill_id: i64,
+    pub bill_id: BillId,
     pub period: Period,
-    pub fee_item_id: i64,
+    pub fee_item_id: FeeItemId,
     pub open_fen: i64,
 }
 
 /// Settles `amount` against bills oldest first (by month, then fee item); returns the
 /// (bill, amount) pairs and what is left over, which becomes a prepayment (预收).
-pub fn allocate_oldest_first(mut bills: Vec<OpenBill>, amount: Fen) -> (Vec<(i64, Fen)>, Fen) {
+pub fn allocate_oldest_first(mut bills: Vec<OpenBill>, amount: Fen) -> (Vec<(BillId, Fen)>, Fen) {
     bills.sort_by_key(|b| (b.period, b.fee_item_id, b.bill_id));
     let mut left = amount.0;
     let mut out = Vec::new();
@@ -130,7 +130,7 @@ pub fn allocate_oldest_first(mut bills: Vec<OpenBill>, amount: Fen) -> (Vec<(i64
 pub struct BillingPlan {
     pub bills: Vec<NewBill>,
     /// Buildings in the office's order (2 before 10), as the voucher lists them.
-    pub per_building_item_fen: BTreeMap<(Natural, i64), i64>,
+    pub per_building_item_fen: BTreeMap<(Natural, FeeItemId), i64>,
     /// Metered bills the run cannot make, and why: they stay unbilled until the readings are
     /// put right, and the run names them rather than guess.
     pub held: Vec<HeldBill>,
@@ -140,8 +140,8 @@ pub struct BillingPlan {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HeldBill {
     pub household_id: HouseholdId,
-    pub unit_id: Option<i64>,
-    pub fee_item_id: i64,
+    pub unit_id: Option<UnitId>,
+    pub fee_item_id: FeeItemId,
     pub reason: HeldReason,
 }
 
@@ -188,7 +188,7 @@ pub struct BillingInputs<'a> {
 }
 
 /// A month's bill is one per household, unit it holds (None: its own bill) and fee item.
-pub type BillKey = (HouseholdId, Option<i64>, i64);
+pub type BillKey = (HouseholdId, Option<UnitId>, FeeItemId);
 
 /// Plans a month's bills (pure): every household × fee item with a standard in force on the
 /// month's first day, then every unit held in the month × fee item (its own rate before its
@@ -205,8 +205,8 @@ pub fn plan_bills(period: Period, inputs: &BillingInputs<'_>) -> Result<BillingP
 /// Each meter's reading of the month (with its change of meter, if any) and its latest
 /// earlier one, by household and fee item.
 struct MeterReadings {
-    current: HashMap<(HouseholdId, i64), (Decimal, Option<MeterChange>)>,
-    previous: HashMap<(HouseholdId, i64), Decimal>,
+    current: HashMap<(HouseholdId, FeeItemId), (Decimal, Option<MeterChange>)>,
+    previous: HashMap<(HouseholdId, FeeItemId), Decimal>,
 }
 
 impl MeterReadings {
@@ -230,7 +230,7 @@ impl MeterReadings {
 fn standard_for<'s>(
     standards: &'s [FeeStandardRow],
     first_day: NaiveDate,
-    item_id: i64,
+    item_id: FeeItemId,
     kind: HouseholdKind,
     unit_code: Option<&str>,
 ) -> Option<&'s FeeStandardRow> {
@@ -324,7 +324,7 @@ fn plan_units<'a>(plan: &mut Planned<'a>, period: Period, inputs: &BillingInputs
 #[derive(Default)]
 struct Planned<'a> {
     bills: Vec<NewBill>,
-    per_building_item: HashMap<(&'a str, i64), i64>,
+    per_building_item: HashMap<(&'a str, FeeItemId), i64>,
     held: Vec<HeldBill>,
 }
 
@@ -354,7 +354,7 @@ impl<'a> Planned<'a> {
 
 /// What each household's prepayment (预收) settles of its open bills, this month's included,
 /// oldest first (pure): (bill, payment, amount).
-pub fn apply_prepayments(open: &[OpenBillRow], prepaid: &[PrepaymentRow]) -> Vec<(i64, i64, Fen)> {
+pub fn apply_prepayments(open: &[OpenBillRow], prepaid: &[PrepaymentRow]) -> Vec<(BillId, PaymentId, Fen)> {
     if prepaid.is_empty() {
         return Vec::new();
     }
@@ -465,14 +465,14 @@ mod tests {
     #[test]
     fn payments_settle_the_oldest_bills_first_and_keep_the_rest() {
         let bill = |bill_id, period: i64, fee_item_id, open_fen| OpenBill {
-            bill_id,
+            bill_id: BillId(bill_id),
             period: Period::from_key(period).unwrap(),
-            fee_item_id,
+            fee_item_id: FeeItemId(fee_item_id),
             open_fen,
         };
         let bills = vec![bill(3, 202503, 1, 10_000), bill(1, 202501, 2, 5_000), bill(2, 202501, 1, 10_000)];
         let (settled, left) = allocate_oldest_first(bills.clone(), Fen(17_000));
-        assert_eq!(settled, vec![(2, Fen(10_000)), (1, Fen(5_000)), (3, Fen(2_000))]);
+        assert_eq!(settled, vec![(BillId(2), Fen(10_000)), (BillId(1), Fen(5_000)), (BillId(3), Fen(2_000))]);
         assert_eq!(left, Fen::ZERO);
         let (settled, left) = allocate_oldest_first(bills, Fen(30_000));
         assert_eq!(settled.len(), 3);

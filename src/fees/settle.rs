@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::domain::ids::BillingRunId;
 use crate::domain::period::Period;
 use crate::error::Result;
 use crate::fees::rows::{AllocationRow, FlowRow, NewBill};
@@ -25,7 +26,7 @@ pub(crate) struct Settlement {
 pub(crate) async fn write_bills<T: FeesTx>(
     tx: &mut T,
     book: &Book,
-    run_id: i64,
+    run_id: BillingRunId,
     bills: &[NewBill],
     billed_by_building: impl IntoIterator<Item = (String, Period, i64)>,
 ) -> Result<()> {

@@ -6,6 +6,7 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
 
+use crate::domain::ids::{BillId, PaymentId};
 use crate::domain::money::Fen;
 use crate::domain::period::Period;
 use crate::error::Result;
@@ -20,7 +21,7 @@ use crate::render::table::{money_cell, Align, Table};
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct StatementBill {
     /// 账单号, which `waive --bill` and `pay --bill` take.
-    pub bill_id: i64,
+    pub bill_id: BillId,
     pub period: String,
     pub fee_item: String,
     /// The unit the bill is for (a parking space the household holds), none for its own.
@@ -74,7 +75,7 @@ pub async fn household_statement<S: FeesStore>(
     let mut tx = store.read().await?;
     let bills = tx.household_bills(book.key(), household.id).await?;
     let settlements = tx.household_settlements(book.key(), household.id).await?;
-    let voided_on: HashMap<i64, NaiveDate> = tx.household_voids(book.key(), household.id).await?.into_iter().collect();
+    let voided_on: HashMap<PaymentId, NaiveDate> = tx.household_voids(book.key(), household.id).await?.into_iter().collect();
     // As at the end of `as_of`: bills billed by then (a month is billed on its first day) and
     // what settled them by then; payments made by then, voided only if voided by then.
     let payments: Vec<PaymentRow> = tx
@@ -112,17 +113,17 @@ pub async fn household_statement<S: FeesStore>(
 /// What settled a household's bills by the end of a day: paid and waived fen by bill, and
 /// the bills cancelled.
 struct Settled {
-    paid: HashMap<i64, i64>,
-    waived: HashMap<i64, i64>,
-    cancelled: HashSet<i64>,
+    paid: HashMap<BillId, i64>,
+    waived: HashMap<BillId, i64>,
+    cancelled: HashSet<BillId>,
 }
 
 impl Settled {
     fn by(settlements: &[BillSettlementRow], as_of: NaiveDate) -> Settled {
-        let mut paid: HashMap<i64, i64> = HashMap::new();
-        let mut waived: HashMap<i64, i64> = HashMap::new();
+        let mut paid: HashMap<BillId, i64> = HashMap::new();
+        let mut waived: HashMap<BillId, i64> = HashMap::new();
         // A bill cancelled by then (冲销计费) was never owed: the statement leaves it out.
-        let mut cancelled: HashSet<i64> = HashSet::new();
+        let mut cancelled: HashSet<BillId> = HashSet::new();
         for s in settlements.iter().filter(|s| s.on() <= as_of) {
             if s.is_cancellation {
                 cancelled.insert(s.bill_id);

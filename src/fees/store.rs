@@ -9,7 +9,7 @@ use std::future::Future;
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::{Postgres, QueryBuilder, Sqlite};
 
-use crate::domain::ids::{BookKey, CommunityId, HouseholdId};
+use crate::domain::ids::{BillId, BookKey, CommunityId, FeeItemId, HouseholdId, PaymentId, VoidId, WaiverId};
 use crate::domain::natural::natural_cmp;
 use crate::domain::period::Period;
 use crate::error::Result;
@@ -52,9 +52,9 @@ pub trait FeesTx: UnitsTx + SealTx + crate::fees::restore::RestoreTx + crate::fe
         new: &NewHousehold,
         at: DateTime<Utc>,
     ) -> impl Future<Output = Result<()>> + Send;
-    fn insert_fee_item(&mut self, book: BookKey, item: &FeeItemRow) -> impl Future<Output = Result<i64>> + Send;
+    fn insert_fee_item(&mut self, book: BookKey, item: &FeeItemRow) -> impl Future<Output = Result<FeeItemId>> + Send;
     fn fee_items(&mut self, book: BookKey) -> impl Future<Output = Result<Vec<FeeItemRow>>> + Send;
-    fn set_fee_item_vat_rate(&mut self, book: BookKey, fee_item_id: i64, rate: &str) -> impl Future<Output = Result<()>> + Send;
+    fn set_fee_item_vat_rate(&mut self, book: BookKey, fee_item_id: FeeItemId, rate: &str) -> impl Future<Output = Result<()>> + Send;
     fn insert_fee_standard(&mut self, community_id: CommunityId, s: &FeeStandardRow) -> impl Future<Output = Result<i64>> + Send;
     fn fee_standards(&mut self, book: BookKey) -> impl Future<Output = Result<Vec<FeeStandardRow>>> + Send;
     /// Ends an open-ended standard the day before `until` (valid_until is exclusive).
@@ -69,7 +69,7 @@ pub trait FeesTx: UnitsTx + SealTx + crate::fees::restore::RestoreTx + crate::fe
     fn bills_of_standard_from(
         &mut self,
         book: BookKey,
-        fee_item_id: i64,
+        fee_item_id: FeeItemId,
         target: &StandardFor,
         from: Period,
     ) -> impl Future<Output = Result<i64>> + Send;
@@ -82,7 +82,7 @@ pub trait FeesTx: UnitsTx + SealTx + crate::fees::restore::RestoreTx + crate::fe
     /// The open bills of these households only (a billing run's prepayment pass: the households
     /// that hold a prepayment), by household, month and item.
     fn open_bills_of(&mut self, book: BookKey, households: &[HouseholdId]) -> impl Future<Output = Result<Vec<OpenBillRow>>> + Send;
-    fn bill(&mut self, book: BookKey, bill_id: i64) -> impl Future<Output = Result<Option<OpenBillRow>>> + Send;
+    fn bill(&mut self, book: BookKey, bill_id: BillId) -> impl Future<Output = Result<Option<OpenBillRow>>> + Send;
     fn prepayments(&mut self, book: BookKey, household_id: Option<HouseholdId>) -> impl Future<Output = Result<Vec<PrepaymentRow>>> + Send;
     /// The prepayments these households hold (a payment's first step: its household's 预收
     /// settles what is open before the money does).
@@ -92,11 +92,11 @@ pub trait FeesTx: UnitsTx + SealTx + crate::fees::restore::RestoreTx + crate::fe
     fn allocations_of_payment(
         &mut self,
         community_id: CommunityId,
-        payment_id: i64,
+        payment_id: PaymentId,
     ) -> impl Future<Output = Result<Vec<AllocationRow>>> + Send;
     /// Inserts payments, one statement for all; returns (idempotency key, id) of those
     /// inserted: a payment whose key is already taken is left out (nothing inserted for it).
-    fn insert_payments(&mut self, payments: &[NewPayment<'_>]) -> impl Future<Output = Result<Vec<(String, i64)>>> + Send;
+    fn insert_payments(&mut self, payments: &[NewPayment<'_>]) -> impl Future<Output = Result<Vec<(String, PaymentId)>>> + Send;
     /// The system's open 日结 draft for the day's payments of `method`, if any.
     fn daily_draft(&mut self, book: BookKey, day: NaiveDate, method: Method) -> impl Future<Output = Result<Option<i64>>> + Send;
     /// The fee wing's drafts waiting for the day's close (日结) dated on or before `through`,
@@ -114,10 +114,10 @@ pub trait FeesTx: UnitsTx + SealTx + crate::fees::restore::RestoreTx + crate::fe
         community_id: CommunityId,
         allocations: &[(i64, AllocationRow)],
     ) -> impl Future<Output = Result<()>> + Send;
-    fn insert_payment_void(&mut self, community_id: CommunityId, void: &NewPaymentVoid<'_>) -> impl Future<Output = Result<i64>> + Send;
-    fn insert_waiver(&mut self, community_id: CommunityId, waiver: &NewWaiver<'_>) -> impl Future<Output = Result<i64>> + Send;
+    fn insert_payment_void(&mut self, community_id: CommunityId, void: &NewPaymentVoid<'_>) -> impl Future<Output = Result<VoidId>> + Send;
+    fn insert_waiver(&mut self, community_id: CommunityId, waiver: &NewWaiver<'_>) -> impl Future<Output = Result<WaiverId>> + Send;
     /// A bill's output tax, and what its waivers took back so far: (tax, waived, waived tax).
-    fn bill_tax(&mut self, book: BookKey, bill_id: i64) -> impl Future<Output = Result<(i64, i64, i64)>> + Send;
+    fn bill_tax(&mut self, book: BookKey, bill_id: BillId) -> impl Future<Output = Result<(i64, i64, i64)>> + Send;
     /// Adds to the maintained fee figures (in the caller's transaction).
     fn add_flows(&mut self, book: BookKey, flows: &[FlowRow]) -> impl Future<Output = Result<()>> + Send;
 }
@@ -222,7 +222,7 @@ macro_rules! impl_fees_tx {
                 Ok(())
             }
 
-            async fn insert_fee_item(&mut self, book: BookKey, f: &FeeItemRow) -> Result<i64> {
+            async fn insert_fee_item(&mut self, book: BookKey, f: &FeeItemRow) -> Result<FeeItemId> {
                 Ok(sqlx::query_scalar(
                     "INSERT INTO fee_items (community_id, book_id, code, name, basis, revenue_account_id, late_fee_ppm_per_day, late_fee_cap_percent)
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
@@ -250,7 +250,7 @@ macro_rules! impl_fees_tx {
                 .await?)
             }
 
-            async fn set_fee_item_vat_rate(&mut self, book: BookKey, fee_item_id: i64, rate: &str) -> Result<()> {
+            async fn set_fee_item_vat_rate(&mut self, book: BookKey, fee_item_id: FeeItemId, rate: &str) -> Result<()> {
                 sqlx::query("UPDATE fee_items SET vat_rate = $4 WHERE community_id = $1 AND book_id = $2 AND id = $3")
                     .bind(book.community_id)
                     .bind(book.book_id)
@@ -271,7 +271,7 @@ macro_rules! impl_fees_tx {
                 Ok(())
             }
 
-            async fn bills_of_standard_from(&mut self, book: BookKey, fee_item_id: i64, target: &StandardFor, from: Period) -> Result<i64> {
+            async fn bills_of_standard_from(&mut self, book: BookKey, fee_item_id: FeeItemId, target: &StandardFor, from: Period) -> Result<i64> {
                 // A kind's standard bills the households of the kind and the units of the kind;
                 // a unit's own standard, that unit's holdings.
                 let (kind, code) = match target {
@@ -410,7 +410,7 @@ macro_rules! impl_fees_tx {
                 Ok(out)
             }
 
-            async fn bill(&mut self, book: BookKey, bill_id: i64) -> Result<Option<OpenBillRow>> {
+            async fn bill(&mut self, book: BookKey, bill_id: BillId) -> Result<Option<OpenBillRow>> {
                 Ok(sqlx::query_as(&bills_with_open_fen("b.book_id = $2 AND b.id = $3"))
                 .bind(book.community_id)
                 .bind(book.book_id)
@@ -462,7 +462,7 @@ macro_rules! impl_fees_tx {
                     .await?)
             }
 
-            async fn allocations_of_payment(&mut self, community_id: CommunityId, payment_id: i64) -> Result<Vec<AllocationRow>> {
+            async fn allocations_of_payment(&mut self, community_id: CommunityId, payment_id: PaymentId) -> Result<Vec<AllocationRow>> {
                 Ok(sqlx::query_as(
                     "SELECT bill_id, payment_id, waiver_id, void_id, amount_fen, period, reversal_id FROM allocations
                      WHERE community_id = $1 AND payment_id = $2 ORDER BY id",
@@ -473,7 +473,7 @@ macro_rules! impl_fees_tx {
                 .await?)
             }
 
-            async fn insert_payments(&mut self, payments: &[NewPayment<'_>]) -> Result<Vec<(String, i64)>> {
+            async fn insert_payments(&mut self, payments: &[NewPayment<'_>]) -> Result<Vec<(String, PaymentId)>> {
                 let mut inserted = Vec::with_capacity(payments.len());
                 for chunk in payments.chunks(ROWS_PER_INSERT) {
                     let mut q = QueryBuilder::<$db>::new(
@@ -499,12 +499,12 @@ macro_rules! impl_fees_tx {
                     });
                     // RETURNING's order is not promised on either engine: the key says which row.
                     q.push(" ON CONFLICT (community_id, book_id, idempotency_key) DO NOTHING RETURNING idempotency_key, id");
-                    inserted.extend(q.build_query_as::<(String, i64)>().fetch_all(&mut *self.tx).await?);
+                    inserted.extend(q.build_query_as::<(String, PaymentId)>().fetch_all(&mut *self.tx).await?);
                 }
                 Ok(inserted)
             }
 
-            async fn bill_tax(&mut self, book: BookKey, bill_id: i64) -> Result<(i64, i64, i64)> {
+            async fn bill_tax(&mut self, book: BookKey, bill_id: BillId) -> Result<(i64, i64, i64)> {
                 Ok(sqlx::query_as(
                     "SELECT b.tax_fen, CAST(COALESCE(SUM(w.amount_fen), 0) AS BIGINT), CAST(COALESCE(SUM(w.tax_fen), 0) AS BIGINT)
                      FROM bills b LEFT JOIN waivers w ON w.community_id = b.community_id AND w.bill_id = b.id
@@ -608,7 +608,7 @@ macro_rules! impl_fees_tx {
                 Ok(())
             }
 
-            async fn insert_payment_void(&mut self, community_id: CommunityId, v: &NewPaymentVoid<'_>) -> Result<i64> {
+            async fn insert_payment_void(&mut self, community_id: CommunityId, v: &NewPaymentVoid<'_>) -> Result<VoidId> {
                 Ok(sqlx::query_scalar(
                     "INSERT INTO payment_voids (community_id, payment_id, reason, approver, period, voucher_id, created_at)
                      VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
@@ -624,7 +624,7 @@ macro_rules! impl_fees_tx {
                 .await?)
             }
 
-            async fn insert_waiver(&mut self, community_id: CommunityId, w: &NewWaiver<'_>) -> Result<i64> {
+            async fn insert_waiver(&mut self, community_id: CommunityId, w: &NewWaiver<'_>) -> Result<WaiverId> {
                 Ok(sqlx::query_scalar(
                     "INSERT INTO waivers (community_id, bill_id, amount_fen, reason, approver, period, voucher_id, created_at, tax_fen)
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",

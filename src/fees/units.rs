@@ -9,7 +9,7 @@ use std::future::Future;
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::domain::area::AreaM2Hundredths;
-use crate::domain::ids::{CommunityId, HouseholdId};
+use crate::domain::ids::{CommunityId, HouseholdId, UnitId};
 use crate::domain::limits::{check_text, MAX_PLACE_CHARS};
 use crate::domain::period::Period;
 use crate::error::{Error, Result};
@@ -21,7 +21,7 @@ use crate::store::{PgTx, SqliteTx, Tx};
 /// One holding of a unit: which household holds it, from which day, until which (exclusive).
 #[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
 pub struct UnitRow {
-    pub id: i64,
+    pub id: UnitId,
     pub code: String,
     pub kind: HouseholdKind,
     pub area_m2_hundredths: Option<AreaM2Hundredths>,
@@ -55,11 +55,14 @@ pub struct NewUnit<'a> {
 pub trait UnitsTx: Send {
     /// Every holding of the community, oldest first per unit code.
     fn units(&mut self, community_id: CommunityId) -> impl Future<Output = Result<Vec<UnitRow>>> + Send;
-    fn insert_unit(&mut self, community_id: CommunityId, unit: &UnitRow, at: DateTime<Utc>) -> impl Future<Output = Result<i64>> + Send;
-    fn end_unit(&mut self, community_id: CommunityId, unit_id: i64, until: NaiveDate) -> impl Future<Output = Result<()>> + Send;
+    fn insert_unit(&mut self, community_id: CommunityId, unit: &UnitRow, at: DateTime<Utc>) -> impl Future<Output = Result<UnitId>> + Send;
+    fn end_unit(&mut self, community_id: CommunityId, unit_id: UnitId, until: NaiveDate) -> impl Future<Output = Result<()>> + Send;
     /// The last month billed for a holding (of any fee item), if any.
-    fn last_billed_month_of_unit(&mut self, community_id: CommunityId, unit_id: i64)
-        -> impl Future<Output = Result<Option<Period>>> + Send;
+    fn last_billed_month_of_unit(
+        &mut self,
+        community_id: CommunityId,
+        unit_id: UnitId,
+    ) -> impl Future<Output = Result<Option<Period>>> + Send;
 }
 
 macro_rules! impl_units_tx {
@@ -75,7 +78,7 @@ macro_rules! impl_units_tx {
                 .await?)
             }
 
-            async fn insert_unit(&mut self, community_id: CommunityId, u: &UnitRow, at: DateTime<Utc>) -> Result<i64> {
+            async fn insert_unit(&mut self, community_id: CommunityId, u: &UnitRow, at: DateTime<Utc>) -> Result<UnitId> {
                 Ok(sqlx::query_scalar(
                     "INSERT INTO units (community_id, code, kind, area_m2_hundredths, household_id, held_from, held_until, created_at)
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
@@ -92,7 +95,7 @@ macro_rules! impl_units_tx {
                 .await?)
             }
 
-            async fn end_unit(&mut self, community_id: CommunityId, unit_id: i64, until: NaiveDate) -> Result<()> {
+            async fn end_unit(&mut self, community_id: CommunityId, unit_id: UnitId, until: NaiveDate) -> Result<()> {
                 sqlx::query("UPDATE units SET held_until = $3 WHERE community_id = $1 AND id = $2 AND held_until IS NULL")
                     .bind(community_id)
                     .bind(unit_id)
@@ -102,7 +105,7 @@ macro_rules! impl_units_tx {
                 Ok(())
             }
 
-            async fn last_billed_month_of_unit(&mut self, community_id: CommunityId, unit_id: i64) -> Result<Option<Period>> {
+            async fn last_billed_month_of_unit(&mut self, community_id: CommunityId, unit_id: UnitId) -> Result<Option<Period>> {
                 Ok(sqlx::query_scalar("SELECT MAX(period) FROM bills WHERE community_id = $1 AND unit_id = $2")
                     .bind(community_id)
                     .bind(unit_id)
@@ -138,7 +141,7 @@ impl<S: FeesStore> Fees<S> {
     /// Registers a unit held by a household from a day. A unit already held by another
     /// household passes to this one: its holding ends the day before (refused when a month
     /// from that day on is already billed to the old holder).
-    pub async fn add_unit(&self, community_id: CommunityId, unit: &NewUnit<'_>) -> Result<i64> {
+    pub async fn add_unit(&self, community_id: CommunityId, unit: &NewUnit<'_>) -> Result<UnitId> {
         let code = unit.code.trim();
         if code.is_empty() {
             return Err(Error::invalid("单元编号", "不能为空"));
@@ -176,7 +179,7 @@ impl<S: FeesStore> Fees<S> {
             ));
         }
         let row = UnitRow {
-            id: 0,
+            id: UnitId(0),
             code: code.to_string(),
             kind: unit.kind,
             area_m2_hundredths: unit.area_m2_hundredths,

@@ -22,6 +22,7 @@ use std::str::FromStr;
 
 use rust_decimal::Decimal;
 
+use crate::domain::ids::FeeItemId;
 use crate::domain::money::{round_half_up_to_fen, Fen};
 use crate::error::{Error, Result};
 use crate::fees::store::{FeesStore, FeesTx};
@@ -129,7 +130,7 @@ pub fn allowed_rate(scheme: VatScheme, rate: &str) -> Result<Decimal> {
 }
 
 /// Each fee item's rate: its own where set, else the book's `rate` (pure).
-pub(crate) fn item_rates(items: &[crate::fees::rows::FeeItemRow], rate: Decimal) -> Result<std::collections::HashMap<i64, Decimal>> {
+pub(crate) fn item_rates(items: &[crate::fees::rows::FeeItemRow], rate: Decimal) -> Result<std::collections::HashMap<FeeItemId, Decimal>> {
     items
         .iter()
         .map(|f| {

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use chrono::{NaiveDate, Utc};
 
+use crate::domain::ids::BillId;
 use crate::domain::period::Period;
 use crate::error::{Error, Result};
 use crate::fees::payment_plan::money_account;
@@ -42,7 +43,7 @@ impl<S: FeesStore> Fees<S> {
         }
         let household = tx.household(book.row.community_id, payment.household_id).await?.ok_or_else(|| Error::not_found("住户"))?;
         // Everything the payment settled so far: at payment, and from its prepayment since.
-        let mut settled_by_bill: BTreeMap<i64, i64> = BTreeMap::new();
+        let mut settled_by_bill: BTreeMap<BillId, i64> = BTreeMap::new();
         for a in tx.allocations_of_payment(book.row.community_id, payment.id).await? {
             *settled_by_bill.entry(a.bill_id).or_default() += a.amount_fen;
         }

@@ -2,6 +2,7 @@
 
 use chrono::{NaiveDate, Utc};
 
+use crate::domain::ids::{BillId, WaiverId};
 use crate::domain::money::Fen;
 use crate::domain::period::Period;
 use crate::error::{Error, Result};
@@ -21,7 +22,7 @@ use crate::store::Tx;
 impl<S: FeesStore> Fees<S> {
     /// 减免: reduces one open bill by an approved amount, with its reason, posting 借 the item's
     /// revenue (冲减收入) 贷 应收账款.
-    pub async fn waive(&self, book: &Book, bill_id: i64, amount: Fen, reason: &str, approver: &str, date: NaiveDate) -> Result<Waived> {
+    pub async fn waive(&self, book: &Book, bill_id: BillId, amount: Fen, reason: &str, approver: &str, date: NaiveDate) -> Result<Waived> {
         let accounts = fee_accounts(book)?;
         let reason = check_reason("减免原因", reason)?;
         let approver = check_person("审批人", approver)?;
@@ -91,7 +92,7 @@ fn waiver_lines(
     amount: Fen,
     tax: Fen,
 ) -> Result<Vec<LineInput>> {
-    let dims = Dimensions { household_id: Some(bill.household_id.0), fee_item_id: Some(item.id), ..Dimensions::default() };
+    let dims = Dimensions { household_id: Some(bill.household_id.0), fee_item_id: Some(item.id.0), ..Dimensions::default() };
     let line = |account: &str, debit: Fen, credit: Fen| LineInput::new(summary.to_string(), account, debit, credit, dims.clone());
     let mut lines = vec![line(book.code_of(item.revenue_account_id)?, Fen(amount.0 - tax.0), Fen::ZERO)];
     if tax.0 > 0 {
@@ -104,7 +105,7 @@ fn waiver_lines(
 }
 
 /// What the waiver's voucher seals (pure): the waiver and its allocation.
-fn waiver_rows(bill_id: i64, amount: Fen, tax: Fen, reason: &str, approver: &str, period: Period) -> SubledgerRows {
+fn waiver_rows(bill_id: BillId, amount: Fen, tax: Fen, reason: &str, approver: &str, period: Period) -> SubledgerRows {
     SubledgerRows {
         allocations: vec![AllocationSeal::new(bill_id, Source::Waiver, None, amount.0, period.key())],
         waivers: vec![WaiverSeal {
@@ -135,7 +136,7 @@ fn waiver_voucher(date: NaiveDate, lines: Vec<LineInput>, approver: &str, sealed
 /// A waiver just recorded: its id, and the bill it reduced as the voucher names it.
 #[derive(Debug, Clone)]
 pub struct Waived {
-    pub id: i64,
+    pub id: WaiverId,
     /// "1-1-101 2025-03 物业服务费（账单 #17）".
     pub bill: String,
 }

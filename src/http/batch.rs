@@ -17,7 +17,7 @@ use super::extract::Caller;
 use crate::access::store::AccessTx;
 use crate::access::AuditEntry;
 use crate::app::AppStore;
-use crate::domain::ids::HouseholdId;
+use crate::domain::ids::{BillId, HouseholdId};
 use crate::domain::money::Fen;
 use crate::error::{Error, Result};
 use crate::fees::{Alongside, Fees, Method, PaymentNote, PaymentRequest, Receipt};
@@ -40,7 +40,7 @@ struct Job {
     paid_on: NaiveDate,
     key: String,
     cashier: String,
-    bill_ids: Option<Vec<i64>>,
+    bill_ids: Option<Vec<BillId>>,
     /// The till's 交易单号, remark and 补录原因.
     note: [Option<String>; 3],
     /// Who asked, for the audit log: user id, address, request id.

@@ -51,7 +51,7 @@ async fn duplicates_are_conflicts_naming_the_field<S: FeesStore>(ledger: Ledger<
     // The same through the storage interface: the database's own key answers, by name.
     let mut tx = ledger.store.begin().await.unwrap();
     let item = FeeItemRow {
-        id: 0,
+        id: mingzhang::domain::ids::FeeItemId(0),
         code: "SF".into(),
         name: "水费".into(),
         basis: FeeBasis::Metered,

@@ -268,7 +268,7 @@ async fn prepayment_first<S: mingzhang::app::AppStore>(ledger: Ledger<S>, _url: 
     let zhang = find(&hs, "1-1-101");
     let bills = ledger.fees().open_bills(&book, Some(zhang.id)).await.unwrap();
     let april = bills.iter().find(|b| b.period.key() == 202504).unwrap().id;
-    let pay = |amount: i64, key: &'static str, day: u32, bill_ids: Option<Vec<i64>>| PaymentRequest {
+    let pay = |amount: i64, key: &'static str, day: u32, bill_ids: Option<Vec<mingzhang::domain::ids::BillId>>| PaymentRequest {
         household_id: zhang.id,
         amount: Fen(amount),
         method: Method::Cash,

@@ -72,7 +72,10 @@ async fn wrong_reading<S: mingzhang::app::AppStore>(ledger: Ledger<S>, url: &str
     let before = snapshot(url).await;
     let err = fees.reverse_billing(&book, run, Some(zhang.id), "读数录错", "主管", date(2025, 1, 31)).await.unwrap_err();
     assert!(err.to_string().contains("冲销日期"), "{err}");
-    let err = fees.reverse_billing(&book, run + 9, None, "读数录错", "主管", date(2025, 2, 10)).await.unwrap_err();
+    let err = fees
+        .reverse_billing(&book, mingzhang::domain::ids::BillingRunId(run.0 + 9), None, "读数录错", "主管", date(2025, 2, 10))
+        .await
+        .unwrap_err();
     assert!(err.to_string().contains("计费批次"), "{err}");
     assert_eq!(snapshot(url).await, before);
 

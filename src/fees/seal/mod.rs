@@ -19,6 +19,8 @@ pub mod wings;
 use chrono::{Datelike, NaiveDate};
 use sha2::{Digest, Sha256};
 
+use crate::domain::ids::{BillId, BillingRunId, FeeItemId, UnitId};
+
 /// A billing run as sealed: with the head of the community's master-data chain it billed from
 /// (`fees::master`), so rewriting a household's history before the run breaks its voucher.
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
@@ -50,7 +52,7 @@ impl BillsSeal {
         let mut hasher = Sha256::new();
         let (mut count, mut total_fen) = (0, 0);
         for b in bills {
-            bill_bytes(&mut hasher, [b.household_id, b.fee_item_id, b.period, b.issue, b.amount_fen, b.tax_fen], b.unit_id);
+            bill_bytes(&mut hasher, [b.household_id, b.fee_item_id.0, b.period, b.issue, b.amount_fen, b.tax_fen], b.unit_id.map(|u| u.0));
             count += 1;
             total_fen += b.amount_fen;
         }
@@ -77,8 +79,8 @@ pub(crate) fn bill_bytes(hasher: &mut Sha256, fields: [i64; 6], unit_id: Option<
 pub struct BillSeal {
     pub voucher_id: i64,
     pub household_id: i64,
-    pub unit_id: Option<i64>,
-    pub fee_item_id: i64,
+    pub unit_id: Option<UnitId>,
+    pub fee_item_id: FeeItemId,
     pub period: i64,
     pub issue: i64,
     pub amount_fen: i64,
@@ -133,7 +135,7 @@ pub const ALLOCATION_SOURCE_SQL: &str = "CASE WHEN a.waiver_id IS NOT NULL THEN 
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct AllocationSeal {
     pub voucher_id: i64,
-    pub bill_id: i64,
+    pub bill_id: BillId,
     pub source: String,
     /// The payment's receipt number, for a payment's, a void's and an undoing allocation.
     pub receipt_number: Option<i64>,
@@ -142,7 +144,7 @@ pub struct AllocationSeal {
 }
 
 impl AllocationSeal {
-    pub fn new(bill_id: i64, source: Source, receipt_number: Option<i64>, amount_fen: i64, period: i64) -> AllocationSeal {
+    pub fn new(bill_id: BillId, source: Source, receipt_number: Option<i64>, amount_fen: i64, period: i64) -> AllocationSeal {
         AllocationSeal { voucher_id: 0, bill_id, source: source.as_str().to_string(), receipt_number, amount_fen, period }
     }
 }
@@ -150,7 +152,7 @@ impl AllocationSeal {
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct WaiverSeal {
     pub voucher_id: i64,
-    pub bill_id: i64,
+    pub bill_id: BillId,
     pub amount_fen: i64,
     pub tax_fen: i64,
     pub reason: String,
@@ -170,7 +172,7 @@ pub struct VoidSeal {
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct ReversalSeal {
     pub voucher_id: i64,
-    pub billing_run_id: i64,
+    pub billing_run_id: BillingRunId,
     pub household_id: Option<i64>,
     pub bills: i64,
     pub total_fen: i64,
@@ -241,16 +243,16 @@ impl SubledgerRows {
             }
         }
         for a in &self.allocations {
-            e.tag(b'A').int(a.bill_id).text(&a.source).opt(a.receipt_number).int(a.amount_fen).int(a.period);
+            e.tag(b'A').int(a.bill_id.0).text(&a.source).opt(a.receipt_number).int(a.amount_fen).int(a.period);
         }
         for w in &self.waivers {
-            e.tag(b'W').int(w.bill_id).int(w.amount_fen).int(w.tax_fen).text(&w.reason).text(&w.approver).int(w.period);
+            e.tag(b'W').int(w.bill_id.0).int(w.amount_fen).int(w.tax_fen).text(&w.reason).text(&w.approver).int(w.period);
         }
         for v in &self.voids {
             e.tag(b'V').int(v.receipt_number).text(&v.reason).text(&v.approver).int(v.period);
         }
         for r in &self.reversals {
-            e.tag(b'X').int(r.billing_run_id).opt(r.household_id).int(r.bills).int(r.total_fen).text(&r.reason).text(&r.approver);
+            e.tag(b'X').int(r.billing_run_id.0).opt(r.household_id).int(r.bills).int(r.total_fen).text(&r.reason).text(&r.approver);
             e.int(r.period);
         }
         // Absent for a voucher with fee rows only, so its digest is what it was before the
@@ -305,7 +307,7 @@ mod tests {
     use super::*;
 
     fn bill(household_id: i64, amount_fen: i64) -> BillSeal {
-        BillSeal { voucher_id: 0, household_id, unit_id: None, fee_item_id: 1, period: 202401, issue: 1, amount_fen, tax_fen: 0 }
+        BillSeal { voucher_id: 0, household_id, unit_id: None, fee_item_id: FeeItemId(1), period: 202401, issue: 1, amount_fen, tax_fen: 0 }
     }
 
     #[test]
@@ -319,7 +321,7 @@ mod tests {
         assert_ne!(base, rows(vec![bill(1, 100), bill(3, 200)]).digest(), "a bill moved to another household");
         assert_ne!(base, rows(vec![bill(1, 100)]).digest(), "a bill deleted");
         let mut unit = bill(1, 100);
-        unit.unit_id = Some(0);
+        unit.unit_id = Some(UnitId(0));
         assert_ne!(rows(vec![bill(1, 100)]).digest(), rows(vec![unit]).digest(), "None and Some(0) differ");
         // Length prefixes keep texts apart: ("ab", "c") and ("a", "bc") must not collide.
         let void = |reason: &str, approver: &str| SubledgerRows {

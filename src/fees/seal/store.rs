@@ -5,8 +5,8 @@ use std::future::Future;
 
 use chrono::{DateTime, Utc};
 
-use crate::domain::ids::BookKey;
 use crate::domain::ids::CommunityId;
+use crate::domain::ids::{BillingRunId, BookKey, FeeItemId, UnitId};
 use crate::error::Result;
 use crate::fees::seal::master::{row_id_of, MasterKind, MasterVersion};
 use crate::fees::seal::wings::{wing_sql, WingRow, WING_TABLES};
@@ -38,14 +38,14 @@ pub trait SealTx: Send {
         sealed_only: bool,
     ) -> impl Future<Output = Result<Vec<SealedVoucherRow>>> + Send;
     /// Billing runs whose voucher is in the range, with their ids (the bills' key).
-    fn seal_runs(&mut self, book: BookKey, from: i64, until: i64) -> impl Future<Output = Result<Vec<(i64, RunSeal)>>> + Send;
+    fn seal_runs(&mut self, book: BookKey, from: i64, until: i64) -> impl Future<Output = Result<Vec<(BillingRunId, RunSeal)>>> + Send;
     /// Every billing run of the book, with its voucher (None for a run made before runs kept
     /// theirs): (run, voucher, what it seals).
-    fn book_runs(&mut self, book: BookKey) -> impl Future<Output = Result<Vec<(i64, Option<i64>, RunSeal)>>> + Send;
+    fn book_runs(&mut self, book: BookKey) -> impl Future<Output = Result<Vec<(BillingRunId, Option<i64>, RunSeal)>>> + Send;
     /// A run's bills as sealed: their count, sum and digest, in the order they were written.
-    fn seal_bills(&mut self, book: BookKey, run_id: i64) -> impl Future<Output = Result<BillsSeal>> + Send;
+    fn seal_bills(&mut self, book: BookKey, run_id: BillingRunId) -> impl Future<Output = Result<BillsSeal>> + Send;
     /// What a run billed per building, summed from its bills (for a run that did not record it).
-    fn run_billed_by_building(&mut self, book: BookKey, run_id: i64) -> impl Future<Output = Result<Vec<(String, i64)>>> + Send;
+    fn run_billed_by_building(&mut self, book: BookKey, run_id: BillingRunId) -> impl Future<Output = Result<Vec<(String, i64)>>> + Send;
     /// How many bills the book has.
     fn bill_count(&mut self, book: BookKey) -> impl Future<Output = Result<i64>> + Send;
     fn seal_payments(&mut self, book: BookKey, from: i64, until: i64) -> impl Future<Output = Result<Vec<PaymentSeal>>> + Send;
@@ -85,7 +85,7 @@ pub trait SealTx: Send {
     /// Every receipt number of the book, in order, and the count the book says it issued.
     fn receipt_numbers(&mut self, book: BookKey) -> impl Future<Output = Result<(Vec<i64>, i64)>> + Send;
     /// The community's billing runs that sealed a master-data head: (run, chain length, head).
-    fn run_master_heads(&mut self, community_id: CommunityId) -> impl Future<Output = Result<Vec<(i64, i64, String)>>> + Send;
+    fn run_master_heads(&mut self, community_id: CommunityId) -> impl Future<Output = Result<Vec<(BillingRunId, i64, String)>>> + Send;
 }
 
 /// Rows per INSERT statement of master versions (6 values each, under SQLite's 32,766).
@@ -144,10 +144,10 @@ fn master_columns(kind: MasterKind) -> (&'static str, &'static str, &'static str
 
 /// A billing run as read for its seal: id, voucher, then `RunSeal`'s fields in order.
 const RUN_COLUMNS: &str = "id, voucher_id, period, bills, total_fen, created_by, master_seq, master_head, by_building";
-type RunRow = (i64, Option<i64>, i64, i64, i64, String, Option<i64>, Option<String>, Option<String>);
+type RunRow = (BillingRunId, Option<i64>, i64, i64, i64, String, Option<i64>, Option<String>, Option<String>);
 
 /// (run, voucher, what it seals) of a row read with RUN_COLUMNS.
-fn run_of(r: RunRow) -> (i64, Option<i64>, RunSeal) {
+fn run_of(r: RunRow) -> (BillingRunId, Option<i64>, RunSeal) {
     let seal = RunSeal {
         voucher_id: r.1.unwrap_or(0),
         period: r.2,
@@ -188,7 +188,7 @@ macro_rules! impl_seal_tx {
                 .await?)
             }
 
-            async fn seal_runs(&mut self, book: BookKey, from: i64, until: i64) -> Result<Vec<(i64, RunSeal)>> {
+            async fn seal_runs(&mut self, book: BookKey, from: i64, until: i64) -> Result<Vec<(BillingRunId, RunSeal)>> {
                 let rows: Vec<RunRow> = sqlx::query_as(&format!(
                     "SELECT {RUN_COLUMNS} FROM billing_runs
                      WHERE community_id = $1 AND book_id = $2 AND voucher_id >= $3 AND voucher_id < $4 ORDER BY voucher_id, id"
@@ -202,7 +202,7 @@ macro_rules! impl_seal_tx {
                 Ok(rows.into_iter().map(run_of).map(|(id, _, seal)| (id, seal)).collect())
             }
 
-            async fn book_runs(&mut self, book: BookKey) -> Result<Vec<(i64, Option<i64>, RunSeal)>> {
+            async fn book_runs(&mut self, book: BookKey) -> Result<Vec<(BillingRunId, Option<i64>, RunSeal)>> {
                 let rows: Vec<RunRow> =
                     sqlx::query_as(&format!("SELECT {RUN_COLUMNS} FROM billing_runs WHERE community_id = $1 AND book_id = $2 ORDER BY id"))
                         .bind(book.community_id)
@@ -212,11 +212,11 @@ macro_rules! impl_seal_tx {
                 Ok(rows.into_iter().map(run_of).collect())
             }
 
-            async fn seal_bills(&mut self, book: BookKey, run_id: i64) -> Result<BillsSeal> {
+            async fn seal_bills(&mut self, book: BookKey, run_id: BillingRunId) -> Result<BillsSeal> {
                 $seal_bills(&mut self.tx, book, run_id).await
             }
 
-            async fn run_billed_by_building(&mut self, book: BookKey, run_id: i64) -> Result<Vec<(String, i64)>> {
+            async fn run_billed_by_building(&mut self, book: BookKey, run_id: BillingRunId) -> Result<Vec<(String, i64)>> {
                 Ok(sqlx::query_as(
                     "SELECT h.building, CAST(SUM(b.amount_fen) AS BIGINT) FROM bills b
                      JOIN households h ON h.community_id = b.community_id AND h.id = b.household_id
@@ -429,7 +429,7 @@ macro_rules! impl_seal_tx {
                 Ok((numbers, issued))
             }
 
-            async fn run_master_heads(&mut self, community_id: CommunityId) -> Result<Vec<(i64, i64, String)>> {
+            async fn run_master_heads(&mut self, community_id: CommunityId) -> Result<Vec<(BillingRunId, i64, String)>> {
                 Ok(sqlx::query_as(
                     "SELECT id, master_seq, COALESCE(master_head, '') FROM billing_runs
                      WHERE community_id = $1 AND master_seq IS NOT NULL ORDER BY id",
@@ -450,7 +450,7 @@ impl_seal_tx!(PgTx, sqlx::Postgres, "json_build_array(", ")::text", pg_seal_bill
 /// and last, with no index lookup per bill (the unary + keeps SQLite off the run's index). Measured on a 300,000-bill run of the fee bench:
 /// 1.0 s as rows through the run's index, 0.47 s as one JSON document, 0.26 s as JSON by
 /// rowid; hashed in place, about the 0.08 s it takes SQLite to read the columns.
-async fn sqlite_seal_bills(tx: &mut sqlx::SqliteConnection, book: BookKey, run_id: i64) -> Result<BillsSeal> {
+async fn sqlite_seal_bills(tx: &mut sqlx::SqliteConnection, book: BookKey, run_id: BillingRunId) -> Result<BillsSeal> {
     let (first, last): (Option<i64>, Option<i64>) =
         sqlx::query_as("SELECT MIN(id), MAX(id) FROM bills WHERE community_id = $1 AND billing_run_id = $2")
             .bind(book.community_id)
@@ -484,11 +484,11 @@ async fn sqlite_seal_bills(tx: &mut sqlx::SqliteConnection, book: BookKey, run_i
 }
 
 /// A bill as read back: household, unit, item, month, issue, amount, tax.
-type BillTuple = (i64, Option<i64>, i64, i64, i64, i64, i64);
+type BillTuple = (i64, Option<UnitId>, FeeItemId, i64, i64, i64, i64);
 
 /// A run's bills on PostgreSQL, whose binary rows are cheap, read through the run's index and
 /// hashed here.
-async fn pg_seal_bills(tx: &mut sqlx::PgConnection, book: BookKey, run_id: i64) -> Result<BillsSeal> {
+async fn pg_seal_bills(tx: &mut sqlx::PgConnection, book: BookKey, run_id: BillingRunId) -> Result<BillsSeal> {
     let rows: Vec<BillTuple> = sqlx::query_as(
         "SELECT household_id, unit_id, fee_item_id, period, issue, amount_fen, tax_fen FROM bills
          WHERE community_id = $1 AND billing_run_id = $2 AND book_id = $3 ORDER BY id",

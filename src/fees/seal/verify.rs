@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
-use crate::domain::ids::CommunityId;
+use crate::domain::ids::{BillingRunId, CommunityId};
 use crate::error::{Error, Result};
 use crate::fees::receipt_label;
 use crate::fees::seal::master::{heads, MasterKind};
@@ -72,7 +72,7 @@ pub async fn verify_book<S: FeesStore>(store: &S, book: &Book, fail: &mut impl F
     // Runs dealt round-robin to one task per core: reading a run is SQLite's work on the
     // connection's own thread, and more tasks than cores only take turns.
     let run_tasks = runs.len().clamp(1, 2 * cores);
-    let mut dealt: Vec<Vec<(i64, Option<i64>, RunSeal)>> = vec![Vec::new(); run_tasks];
+    let mut dealt: Vec<Vec<(BillingRunId, Option<i64>, RunSeal)>> = vec![Vec::new(); run_tasks];
     for (i, run) in runs.into_iter().enumerate() {
         dealt[i % run_tasks].push(run);
     }
@@ -151,7 +151,7 @@ impl Marks {
 
 /// Each run's voucher against its seal (the run, its bills, what its prepayment pass settled);
 /// the bills of a run made before runs kept their voucher are summed only.
-async fn verify_runs<S: FeesStore>(store: &S, book: &Book, runs: Vec<(i64, Option<i64>, RunSeal)>) -> Result<Checked> {
+async fn verify_runs<S: FeesStore>(store: &S, book: &Book, runs: Vec<(BillingRunId, Option<i64>, RunSeal)>) -> Result<Checked> {
     let mut tx = store.read().await?;
     let (mut findings, mut totals) = (Vec::new(), BillTotals::default());
     for (run_id, voucher, seal) in runs {

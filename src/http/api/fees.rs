@@ -14,7 +14,7 @@ use super::openapi::XLSX_TYPE;
 use super::ApiJson;
 use crate::access::Act;
 use crate::app::AppStore;
-use crate::domain::ids::HouseholdId;
+use crate::domain::ids::{BillId, HouseholdId};
 use crate::domain::money::Fen;
 use crate::domain::period::Period;
 use crate::fees::reports::{collection, Takings};
@@ -100,7 +100,7 @@ async fn household_of<S: AppStore>(app: &App<S>, scope: &Scope, id: i64) -> Http
 
 #[derive(serde::Serialize)]
 struct BillOut {
-    id: i64,
+    id: BillId,
     period: String,
     item: String,
     amount: Fen,
@@ -170,7 +170,7 @@ pub struct PaymentIn {
     /// "2025-03-31"; today (Beijing) when omitted.
     pub date: Option<String>,
     /// Settle these bills, in this order, instead of the oldest first.
-    pub bills: Option<Vec<i64>>,
+    pub bills: Option<Vec<BillId>>,
 }
 
 /// The idempotency key of a write: required, from the `Idempotency-Key` header.

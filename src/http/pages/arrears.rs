@@ -12,7 +12,7 @@ use minijinja::Value;
 use super::{community_form, page, AsPage};
 use crate::access::Act;
 use crate::app::AppStore;
-use crate::domain::ids::HouseholdId;
+use crate::domain::ids::{BillId, HouseholdId};
 use crate::domain::money::Fen;
 use crate::fees::household_label;
 use crate::fees::paper::dunning::{dunning_pdf, Notice};
@@ -147,7 +147,8 @@ async fn waive<S: AppStore>(
 ) -> HttpResult<Response> {
     let (form, scope) = community_form(&app, &caller, id, Act::Collect, &headers, &body).await?;
     let h = app.fees.household(scope.community.id, HouseholdId(hid)).await.page()?.ok_or_else(|| HttpError::not_found().as_page())?;
-    let bill_id: i64 = form.get("bill").parse().map_err(|_| HttpError::invalid("减免账单", "请选择要减免的账单").as_page())?;
+    let bill_id =
+        form.get("bill").parse::<i64>().map(BillId).map_err(|_| HttpError::invalid("减免账单", "请选择要减免的账单").as_page())?;
     if !app.fees.open_bills(&scope.book, Some(h.id)).await.page()?.iter().any(|b| b.id == bill_id) {
         return Err(HttpError::invalid("减免账单", format!("账单 #{bill_id} 不是住户 {} 的未结清账单", household_label(&h))).as_page());
     }

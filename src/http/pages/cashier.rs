@@ -16,7 +16,7 @@ use super::{community_form, page, AsPage, Fields};
 use crate::access::{secret, Act};
 use crate::app::AppStore;
 use crate::domain::capital::capital_amount;
-use crate::domain::ids::HouseholdId;
+use crate::domain::ids::{BillId, HouseholdId};
 use crate::domain::money::Fen;
 use crate::fees::paper::receipt::receipt_pdf;
 use crate::fees::paper::{handover, CodeLine};
@@ -116,7 +116,7 @@ struct Till {
     reference: String,
     remark: String,
     late_reason: String,
-    bills: Vec<i64>,
+    bills: Vec<BillId>,
     /// Set when the amount needs the cashier's confirmation: the amount in figures and 大写
     /// and what it exceeds.
     confirm: Option<Confirm>,
@@ -141,7 +141,7 @@ impl Till {
             reference: form.get("reference").to_string(),
             remark: form.get("remark").to_string(),
             late_reason: form.get("late_reason").to_string(),
-            bills: form.all("bill").filter_map(|b| b.parse().ok()).collect(),
+            bills: form.all("bill").filter_map(|b| b.parse().ok().map(BillId)).collect(),
             confirm: None,
         }
     }
@@ -229,7 +229,7 @@ struct TillPayment<'a> {
     method: Method,
     paid_on: chrono::NaiveDate,
     note: PaymentNote<'a>,
-    bill_ids: Vec<i64>,
+    bill_ids: Vec<BillId>,
 }
 
 impl<'a> TillPayment<'a> {
@@ -259,7 +259,7 @@ impl<'a> TillPayment<'a> {
         let mut bill_ids = Vec::new();
         for b in form.all("bill") {
             match b.parse::<i64>() {
-                Ok(b) => bill_ids.push(b),
+                Ok(b) => bill_ids.push(BillId(b)),
                 Err(_) => return Err(format!("账单：“{b}”不是账单号")),
             }
         }
