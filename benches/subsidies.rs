@@ -162,7 +162,7 @@ async fn reconcile_figure<S: SubsidiesStore + AccessStore>(ledger: &Ledger<S>, a
         };
         let r = spending.record(&book, &input, ACCOUNTANT).await?;
         if ineligible {
-            injected.found.insert((Kind::IneligibleCategory, r.expense.id));
+            injected.found.insert((Kind::IneligibleCategory, r.expense.id.0));
         }
     }
     println!("{} expenses tagged to the program, each with its voucher: {:.2} s (setup)", n / 10, t.elapsed().as_secs_f64());

@@ -3,11 +3,11 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::domain::ids::CommunityId;
+use crate::domain::ids::{CommunityId, UserId};
 
 #[derive(Clone, Debug)]
 pub struct AuditEntry<'a> {
-    pub user_id: Option<i64>,
+    pub user_id: Option<UserId>,
     pub username: &'a str,
     pub community_id: Option<CommunityId>,
     /// A stable name: "payment", "voucher.review", "user.add", "login.failed" …
@@ -51,7 +51,7 @@ impl AuditFilter {
 pub struct ChainedRow {
     pub id: i64,
     pub at: DateTime<Utc>,
-    pub user_id: Option<i64>,
+    pub user_id: Option<UserId>,
     pub username: String,
     pub community_id: Option<CommunityId>,
     pub action: String,
@@ -69,7 +69,7 @@ pub fn link(
     prev: &str,
     seq: i64,
     at: DateTime<Utc>,
-    user_id: Option<i64>,
+    user_id: Option<UserId>,
     username: &str,
     community_id: Option<CommunityId>,
     texts: [&str; 4],
@@ -80,7 +80,7 @@ pub fn link(
     h.update(b"\n");
     h.update(seq.to_le_bytes());
     h.update(at.timestamp_micros().to_le_bytes());
-    h.update(user_id.unwrap_or(-1).to_le_bytes());
+    h.update(user_id.map_or(-1, |u| u.0).to_le_bytes());
     h.update(community_id.map_or(-1, |c| c.0).to_le_bytes());
     for t in std::iter::once(username).chain(texts) {
         h.update((t.len() as u64).to_le_bytes());

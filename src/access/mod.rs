@@ -11,7 +11,7 @@ pub mod versions;
 
 use chrono::{DateTime, Duration, Utc};
 
-use crate::domain::ids::{CommunityId, HouseholdId};
+use crate::domain::ids::{CommunityId, HouseholdId, UserId};
 use crate::error::{Error, Result};
 use crate::ledger::rows::CommunityRow;
 use crate::store::Tx;
@@ -134,7 +134,7 @@ impl Act {
 /// A user as the rules see it.
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct User {
-    pub id: i64,
+    pub id: UserId,
     pub username: String,
     pub display_name: String,
     pub street: String,
@@ -527,7 +527,7 @@ impl<S: AccessStore> Access<S> {
 
 /// The user a live session or token opens: None when disabled, or when their access was
 /// changed behind the program's back (`versions::stands`).
-async fn signed_in<T: AccessTx>(tx: &mut T, user_id: i64) -> Result<Option<User>> {
+async fn signed_in<T: AccessTx>(tx: &mut T, user_id: UserId) -> Result<Option<User>> {
     let row = tx_user(tx, user_id).await?;
     if row.disabled_at.is_some() {
         return Ok(None);
@@ -540,7 +540,7 @@ async fn signed_in<T: AccessTx>(tx: &mut T, user_id: i64) -> Result<Option<User>
     Ok(Some(user))
 }
 
-async fn tx_user<T: AccessTx>(tx: &mut T, id: i64) -> Result<UserRow> {
+async fn tx_user<T: AccessTx>(tx: &mut T, id: UserId) -> Result<UserRow> {
     tx.user_by_id(id).await?.ok_or_else(|| Error::not_found(format!("用户 #{id}")))
 }
 
@@ -565,7 +565,7 @@ mod tests {
 
     fn user(roles: &[Role], communities: &[i64], street: &str) -> User {
         User {
-            id: 1,
+            id: UserId(1),
             username: "u".into(),
             display_name: "u".into(),
             street: street.into(),

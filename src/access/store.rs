@@ -8,13 +8,13 @@ use chrono::{DateTime, Utc};
 
 use super::audit::{link, AuditEntry, AuditFilter, AuditRow, ChainedRow};
 use super::Role;
-use crate::domain::ids::{CommunityId, HouseholdId};
+use crate::domain::ids::{CommunityId, HouseholdId, UserId};
 use crate::error::Result;
 use crate::store::{PgTx, SqliteTx, Store};
 
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct UserRow {
-    pub id: i64,
+    pub id: UserId,
     pub username: String,
     pub display_name: String,
     pub street: String,
@@ -34,20 +34,20 @@ const USER_COLUMNS: &str = "id, username, display_name, street, password_hash, d
 pub trait AccessTx: super::versions::VersionsTx + Send {
     fn users(&mut self) -> impl Future<Output = Result<Vec<UserRow>>> + Send;
     fn user_by_name(&mut self, username: &str) -> impl Future<Output = Result<Option<UserRow>>> + Send;
-    fn user_by_id(&mut self, id: i64) -> impl Future<Output = Result<Option<UserRow>>> + Send;
-    fn insert_user(&mut self, user: &NewUserRow<'_>, at: DateTime<Utc>) -> impl Future<Output = Result<i64>> + Send;
-    fn set_roles(&mut self, user_id: i64, roles: &[Role]) -> impl Future<Output = Result<()>> + Send;
-    fn roles_of(&mut self, user_id: i64) -> impl Future<Output = Result<Vec<Role>>> + Send;
-    fn add_user_community(&mut self, user_id: i64, community_id: CommunityId) -> impl Future<Output = Result<()>> + Send;
-    fn clear_user_communities(&mut self, user_id: i64) -> impl Future<Output = Result<()>> + Send;
-    fn set_user_street(&mut self, user_id: i64, street: &str) -> impl Future<Output = Result<()>> + Send;
-    fn communities_of(&mut self, user_id: i64) -> impl Future<Output = Result<Vec<CommunityId>>> + Send;
-    fn disable_user(&mut self, user_id: i64, at: DateTime<Utc>) -> impl Future<Output = Result<()>> + Send;
-    fn set_password_hash(&mut self, user_id: i64, hash: &str) -> impl Future<Output = Result<()>> + Send;
+    fn user_by_id(&mut self, id: UserId) -> impl Future<Output = Result<Option<UserRow>>> + Send;
+    fn insert_user(&mut self, user: &NewUserRow<'_>, at: DateTime<Utc>) -> impl Future<Output = Result<UserId>> + Send;
+    fn set_roles(&mut self, user_id: UserId, roles: &[Role]) -> impl Future<Output = Result<()>> + Send;
+    fn roles_of(&mut self, user_id: UserId) -> impl Future<Output = Result<Vec<Role>>> + Send;
+    fn add_user_community(&mut self, user_id: UserId, community_id: CommunityId) -> impl Future<Output = Result<()>> + Send;
+    fn clear_user_communities(&mut self, user_id: UserId) -> impl Future<Output = Result<()>> + Send;
+    fn set_user_street(&mut self, user_id: UserId, street: &str) -> impl Future<Output = Result<()>> + Send;
+    fn communities_of(&mut self, user_id: UserId) -> impl Future<Output = Result<Vec<CommunityId>>> + Send;
+    fn disable_user(&mut self, user_id: UserId, at: DateTime<Utc>) -> impl Future<Output = Result<()>> + Send;
+    fn set_password_hash(&mut self, user_id: UserId, hash: &str) -> impl Future<Output = Result<()>> + Send;
     fn insert_session(
         &mut self,
         id_sha256: &str,
-        user_id: i64,
+        user_id: UserId,
         csrf_token: &str,
         address: &str,
         at: DateTime<Utc>,
@@ -58,13 +58,18 @@ pub trait AccessTx: super::versions::VersionsTx + Send {
         &mut self,
         id_sha256: &str,
         now: DateTime<Utc>,
-    ) -> impl Future<Output = Result<Option<(i64, String, DateTime<Utc>)>>> + Send;
+    ) -> impl Future<Output = Result<Option<(UserId, String, DateTime<Utc>)>>> + Send;
     fn end_session(&mut self, id_sha256: &str, at: DateTime<Utc>) -> impl Future<Output = Result<()>> + Send;
-    fn end_sessions_of(&mut self, user_id: i64, at: DateTime<Utc>) -> impl Future<Output = Result<()>> + Send;
-    fn insert_token(&mut self, user_id: i64, label: &str, token_sha256: &str, at: DateTime<Utc>)
-        -> impl Future<Output = Result<()>> + Send;
-    fn token_user(&mut self, token_sha256: &str) -> impl Future<Output = Result<Option<i64>>> + Send;
-    fn revoke_tokens_of(&mut self, user_id: i64, at: DateTime<Utc>) -> impl Future<Output = Result<()>> + Send;
+    fn end_sessions_of(&mut self, user_id: UserId, at: DateTime<Utc>) -> impl Future<Output = Result<()>> + Send;
+    fn insert_token(
+        &mut self,
+        user_id: UserId,
+        label: &str,
+        token_sha256: &str,
+        at: DateTime<Utc>,
+    ) -> impl Future<Output = Result<()>> + Send;
+    fn token_user(&mut self, token_sha256: &str) -> impl Future<Output = Result<Option<UserId>>> + Send;
+    fn revoke_tokens_of(&mut self, user_id: UserId, at: DateTime<Utc>) -> impl Future<Output = Result<()>> + Send;
     fn set_household_code(
         &mut self,
         community_id: CommunityId,
@@ -102,11 +107,11 @@ macro_rules! impl_access_tx {
                     .await?)
             }
 
-            async fn user_by_id(&mut self, id: i64) -> Result<Option<UserRow>> {
+            async fn user_by_id(&mut self, id: UserId) -> Result<Option<UserRow>> {
                 Ok(sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1")).bind(id).fetch_optional(&mut *self.tx).await?)
             }
 
-            async fn insert_user(&mut self, u: &NewUserRow<'_>, at: DateTime<Utc>) -> Result<i64> {
+            async fn insert_user(&mut self, u: &NewUserRow<'_>, at: DateTime<Utc>) -> Result<UserId> {
                 Ok(sqlx::query_scalar(
                     "INSERT INTO users (username, display_name, street, password_hash, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
                 )
@@ -119,7 +124,7 @@ macro_rules! impl_access_tx {
                 .await?)
             }
 
-            async fn set_roles(&mut self, user_id: i64, roles: &[Role]) -> Result<()> {
+            async fn set_roles(&mut self, user_id: UserId, roles: &[Role]) -> Result<()> {
                 sqlx::query("DELETE FROM user_roles WHERE user_id = $1").bind(user_id).execute(&mut *self.tx).await?;
                 for role in roles {
                     sqlx::query("INSERT INTO user_roles (user_id, role) VALUES ($1, $2) ON CONFLICT DO NOTHING")
@@ -131,17 +136,17 @@ macro_rules! impl_access_tx {
                 Ok(())
             }
 
-            async fn clear_user_communities(&mut self, user_id: i64) -> Result<()> {
+            async fn clear_user_communities(&mut self, user_id: UserId) -> Result<()> {
                 sqlx::query("DELETE FROM user_communities WHERE user_id = $1").bind(user_id).execute(&mut *self.tx).await?;
                 Ok(())
             }
 
-            async fn set_user_street(&mut self, user_id: i64, street: &str) -> Result<()> {
+            async fn set_user_street(&mut self, user_id: UserId, street: &str) -> Result<()> {
                 sqlx::query("UPDATE users SET street = $2 WHERE id = $1").bind(user_id).bind(street).execute(&mut *self.tx).await?;
                 Ok(())
             }
 
-            async fn roles_of(&mut self, user_id: i64) -> Result<Vec<Role>> {
+            async fn roles_of(&mut self, user_id: UserId) -> Result<Vec<Role>> {
                 let mut roles: Vec<Role> = sqlx::query_scalar("SELECT role FROM user_roles WHERE user_id = $1")
                     .bind(user_id)
                     .fetch_all(&mut *self.tx)
@@ -150,7 +155,7 @@ macro_rules! impl_access_tx {
                 Ok(roles)
             }
 
-            async fn add_user_community(&mut self, user_id: i64, community_id: CommunityId) -> Result<()> {
+            async fn add_user_community(&mut self, user_id: UserId, community_id: CommunityId) -> Result<()> {
                 sqlx::query("INSERT INTO user_communities (community_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
                     .bind(community_id)
                     .bind(user_id)
@@ -159,14 +164,14 @@ macro_rules! impl_access_tx {
                 Ok(())
             }
 
-            async fn communities_of(&mut self, user_id: i64) -> Result<Vec<CommunityId>> {
+            async fn communities_of(&mut self, user_id: UserId) -> Result<Vec<CommunityId>> {
                 Ok(sqlx::query_scalar("SELECT community_id FROM user_communities WHERE user_id = $1 ORDER BY community_id")
                     .bind(user_id)
                     .fetch_all(&mut *self.tx)
                     .await?)
             }
 
-            async fn disable_user(&mut self, user_id: i64, at: DateTime<Utc>) -> Result<()> {
+            async fn disable_user(&mut self, user_id: UserId, at: DateTime<Utc>) -> Result<()> {
                 sqlx::query("UPDATE users SET disabled_at = $2 WHERE id = $1 AND disabled_at IS NULL")
                     .bind(user_id)
                     .bind(at)
@@ -175,7 +180,7 @@ macro_rules! impl_access_tx {
                 Ok(())
             }
 
-            async fn set_password_hash(&mut self, user_id: i64, hash: &str) -> Result<()> {
+            async fn set_password_hash(&mut self, user_id: UserId, hash: &str) -> Result<()> {
                 sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1").bind(user_id).bind(hash).execute(&mut *self.tx).await?;
                 Ok(())
             }
@@ -183,7 +188,7 @@ macro_rules! impl_access_tx {
             async fn insert_session(
                 &mut self,
                 id_sha256: &str,
-                user_id: i64,
+                user_id: UserId,
                 csrf_token: &str,
                 address: &str,
                 at: DateTime<Utc>,
@@ -203,8 +208,8 @@ macro_rules! impl_access_tx {
                 Ok(())
             }
 
-            async fn live_session(&mut self, id_sha256: &str, now: DateTime<Utc>) -> Result<Option<(i64, String, DateTime<Utc>)>> {
-                let row: Option<(i64, String, DateTime<Utc>, Option<DateTime<Utc>>)> =
+            async fn live_session(&mut self, id_sha256: &str, now: DateTime<Utc>) -> Result<Option<(UserId, String, DateTime<Utc>)>> {
+                let row: Option<(UserId, String, DateTime<Utc>, Option<DateTime<Utc>>)> =
                     sqlx::query_as("SELECT user_id, csrf_token, expires_at, ended_at FROM sessions WHERE id_sha256 = $1")
                         .bind(id_sha256)
                         .fetch_optional(&mut *self.tx)
@@ -222,7 +227,7 @@ macro_rules! impl_access_tx {
                 Ok(())
             }
 
-            async fn end_sessions_of(&mut self, user_id: i64, at: DateTime<Utc>) -> Result<()> {
+            async fn end_sessions_of(&mut self, user_id: UserId, at: DateTime<Utc>) -> Result<()> {
                 sqlx::query("UPDATE sessions SET ended_at = $2 WHERE user_id = $1 AND ended_at IS NULL")
                     .bind(user_id)
                     .bind(at)
@@ -231,7 +236,7 @@ macro_rules! impl_access_tx {
                 Ok(())
             }
 
-            async fn insert_token(&mut self, user_id: i64, label: &str, token_sha256: &str, at: DateTime<Utc>) -> Result<()> {
+            async fn insert_token(&mut self, user_id: UserId, label: &str, token_sha256: &str, at: DateTime<Utc>) -> Result<()> {
                 sqlx::query("INSERT INTO api_tokens (user_id, label, token_sha256, created_at) VALUES ($1, $2, $3, $4)")
                     .bind(user_id)
                     .bind(label)
@@ -242,14 +247,14 @@ macro_rules! impl_access_tx {
                 Ok(())
             }
 
-            async fn token_user(&mut self, token_sha256: &str) -> Result<Option<i64>> {
+            async fn token_user(&mut self, token_sha256: &str) -> Result<Option<UserId>> {
                 Ok(sqlx::query_scalar("SELECT user_id FROM api_tokens WHERE token_sha256 = $1 AND revoked_at IS NULL")
                     .bind(token_sha256)
                     .fetch_optional(&mut *self.tx)
                     .await?)
             }
 
-            async fn revoke_tokens_of(&mut self, user_id: i64, at: DateTime<Utc>) -> Result<()> {
+            async fn revoke_tokens_of(&mut self, user_id: UserId, at: DateTime<Utc>) -> Result<()> {
                 sqlx::query("UPDATE api_tokens SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL")
                     .bind(user_id)
                     .bind(at)

@@ -9,6 +9,7 @@ use sha2::{Digest, Sha256};
 
 use super::store::AccessTx;
 use super::User;
+use crate::domain::ids::UserId;
 use crate::error::{Error, Result};
 
 /// The chain id of the users' versions in `audit_heads`.
@@ -24,7 +25,7 @@ pub fn content(u: &User) -> String {
 }
 
 /// The hash of a version after `prev` (pure).
-pub fn link(prev: &str, seq: i64, user_id: i64, content: &str) -> String {
+pub fn link(prev: &str, seq: i64, user_id: UserId, content: &str) -> String {
     let mut h = Sha256::new();
     h.update(format!("{prev}\n{seq}\n{user_id}\n").as_bytes());
     h.update(content.as_bytes());
@@ -45,7 +46,7 @@ async fn current<T: AccessTx>(tx: &mut T) -> Result<Vec<(User, String)>> {
 /// Appends a version of every user whose content differs from their last one (all of them, the
 /// first time), in the caller's transaction.
 pub async fn record<T: AccessTx>(tx: &mut T, at: DateTime<Utc>) -> Result<()> {
-    let latest: std::collections::HashMap<i64, String> = tx.latest_user_versions().await?.into_iter().collect();
+    let latest: std::collections::HashMap<UserId, String> = tx.latest_user_versions().await?.into_iter().collect();
     let mut changed = Vec::new();
     for (user, now) in current(tx).await? {
         if latest.get(&user.id) != Some(&now) {
@@ -98,7 +99,7 @@ pub async fn verify<T: AccessTx>(tx: &mut T) -> Result<Vec<String>> {
     if versions.is_empty() {
         return Ok(out);
     }
-    let latest: std::collections::HashMap<i64, String> = tx.latest_user_versions().await?.into_iter().collect();
+    let latest: std::collections::HashMap<UserId, String> = tx.latest_user_versions().await?.into_iter().collect();
     for (user, now) in current(tx).await? {
         match latest.get(&user.id) {
             Some(recorded) if *recorded == now => {}
@@ -112,15 +113,15 @@ pub async fn verify<T: AccessTx>(tx: &mut T) -> Result<Vec<String>> {
 /// The statements of the users' chain, for both engines by `impl_versions_tx!`.
 pub trait VersionsTx: Send {
     /// Every user's last version: (user, content).
-    fn latest_user_versions(&mut self) -> impl std::future::Future<Output = Result<Vec<(i64, String)>>> + Send;
-    fn latest_user_version(&mut self, user_id: i64) -> impl std::future::Future<Output = Result<Option<String>>> + Send;
+    fn latest_user_versions(&mut self) -> impl std::future::Future<Output = Result<Vec<(UserId, String)>>> + Send;
+    fn latest_user_version(&mut self, user_id: UserId) -> impl std::future::Future<Output = Result<Option<String>>> + Send;
     fn any_user_version(&mut self) -> impl std::future::Future<Output = Result<bool>> + Send;
     /// The whole chain in order: (seq, user, content, hash).
-    fn user_versions(&mut self) -> impl std::future::Future<Output = Result<Vec<(i64, i64, String, String)>>> + Send;
+    fn user_versions(&mut self) -> impl std::future::Future<Output = Result<Vec<(i64, UserId, String, String)>>> + Send;
     /// Appends versions, linking each to the chain's head, and moves the head.
     fn append_user_versions(
         &mut self,
-        versions: &[(i64, String)],
+        versions: &[(UserId, String)],
         at: DateTime<Utc>,
     ) -> impl std::future::Future<Output = Result<()>> + Send;
     /// A chain's head in `audit_heads` (0 and "" if it has none).
@@ -130,7 +131,7 @@ pub trait VersionsTx: Send {
 macro_rules! impl_versions_tx {
     ($tx_type:ty) => {
         impl VersionsTx for $tx_type {
-            async fn latest_user_versions(&mut self) -> Result<Vec<(i64, String)>> {
+            async fn latest_user_versions(&mut self) -> Result<Vec<(UserId, String)>> {
                 Ok(sqlx::query_as(
                     "SELECT v.user_id, v.content FROM user_versions v
                      WHERE v.seq = (SELECT MAX(w.seq) FROM user_versions w WHERE w.user_id = v.user_id)",
@@ -139,7 +140,7 @@ macro_rules! impl_versions_tx {
                 .await?)
             }
 
-            async fn latest_user_version(&mut self, user_id: i64) -> Result<Option<String>> {
+            async fn latest_user_version(&mut self, user_id: UserId) -> Result<Option<String>> {
                 Ok(sqlx::query_scalar("SELECT content FROM user_versions WHERE user_id = $1 ORDER BY seq DESC LIMIT 1")
                     .bind(user_id)
                     .fetch_optional(&mut *self.tx)
@@ -151,11 +152,11 @@ macro_rules! impl_versions_tx {
                 Ok(any.is_some())
             }
 
-            async fn user_versions(&mut self) -> Result<Vec<(i64, i64, String, String)>> {
+            async fn user_versions(&mut self) -> Result<Vec<(i64, UserId, String, String)>> {
                 Ok(sqlx::query_as("SELECT seq, user_id, content, hash FROM user_versions ORDER BY seq").fetch_all(&mut *self.tx).await?)
             }
 
-            async fn append_user_versions(&mut self, versions: &[(i64, String)], at: DateTime<Utc>) -> Result<()> {
+            async fn append_user_versions(&mut self, versions: &[(UserId, String)], at: DateTime<Utc>) -> Result<()> {
                 sqlx::query("INSERT INTO audit_heads (chain_id) VALUES ($1) ON CONFLICT (chain_id) DO NOTHING")
                     .bind(CHAIN)
                     .execute(&mut *self.tx)

@@ -11,6 +11,7 @@ use serde::Serialize;
 
 use super::store::{AssetRow, AssetsStore, AssetsTx, MonthRow, RunRow};
 use super::{accounts, depreciation_lines, due_fen, release_target_fen, Assets};
+use crate::domain::ids::{AssetId, ProgramId};
 use crate::domain::money::Fen;
 use crate::domain::period::Period;
 use crate::error::{Error, Result};
@@ -99,7 +100,7 @@ pub fn month_plan(cards: &[AssetRow], period: Period) -> Vec<(&AssetRow, i64)> {
 /// run is booked: a card fully depreciated still catches up a release the program's money held
 /// back.
 fn funded_after<'c>(cards: &'c [AssetRow], due: &[(&AssetRow, i64)]) -> Vec<(&'c AssetRow, i64)> {
-    let due: BTreeMap<i64, i64> = due.iter().map(|(c, fen)| (c.id, *fen)).collect();
+    let due: BTreeMap<AssetId, i64> = due.iter().map(|(c, fen)| (c.id, *fen)).collect();
     cards
         .iter()
         .filter(|c| c.program_id.is_some() && c.disposed_on.is_none())
@@ -107,8 +108,8 @@ fn funded_after<'c>(cards: &'c [AssetRow], due: &[(&AssetRow, i64)]) -> Vec<(&'c
         .collect()
 }
 
-pub(super) fn month_row(asset_id: i64, period: Period, amount_fen: i64, voucher_id: i64) -> MonthRow {
-    MonthRow { asset_id, period: period.key(), amount_fen, voucher_id, program_id: 0, kind: "depreciation" }
+pub(super) fn month_row(asset_id: AssetId, period: Period, amount_fen: i64, voucher_id: i64) -> MonthRow {
+    MonthRow { asset_id, period: period.key(), amount_fen, voucher_id, program_id: ProgramId(0), kind: "depreciation" }
 }
 
 /// A generated voucher staged for the rows that name it (`seal_and_post` posts it).
@@ -131,7 +132,7 @@ pub(super) async fn release<T: AssetsTx + SubsidiesTx>(
     let community = book.row.community_id;
     let period = Period::of_date(on);
     let until = on.succ_opt().unwrap_or(on);
-    let mut available: BTreeMap<i64, i64> = BTreeMap::new();
+    let mut available: BTreeMap<ProgramId, i64> = BTreeMap::new();
     let mut rows = Vec::new();
     for (card, accumulated) in cards {
         let Some(program_id) = card.program_id else { continue };
@@ -155,7 +156,7 @@ pub(super) async fn release<T: AssetsTx + SubsidiesTx>(
     if rows.is_empty() {
         return Ok(None);
     }
-    let mut by_program: BTreeMap<i64, i64> = BTreeMap::new();
+    let mut by_program: BTreeMap<ProgramId, i64> = BTreeMap::new();
     for r in &rows {
         *by_program.entry(r.program_id).or_default() += r.amount_fen;
     }

@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use super::store::{AssetRow, AssetsStore, AssetsTx, NewAsset};
 use super::{accounts, months_through, Assets, Method, Terms};
+use crate::domain::ids::ProgramId;
 use crate::domain::limits::required_text;
 use crate::domain::money::Fen;
 use crate::error::{Error, Result};
@@ -140,7 +141,7 @@ fn check_expense_account(book: &Book, code: &str) -> Result<()> {
 
 /// The program that paid for the card, of this book and treated as a grant for an asset, and
 /// the amount it funded (more than nothing, at most the original value).
-async fn funding<T: SubsidiesTx>(tx: &mut T, book: &Book, input: &CardInput<'_>, original_fen: i64) -> Result<(Option<i64>, i64)> {
+async fn funding<T: SubsidiesTx>(tx: &mut T, book: &Book, input: &CardInput<'_>, original_fen: i64) -> Result<(Option<ProgramId>, i64)> {
     let (key, funded) = match (input.program, input.funded) {
         (None, None) => return Ok((None, 0)),
         (Some(key), Some(funded)) => (key, funded),

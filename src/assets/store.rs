@@ -7,7 +7,7 @@ use std::future::Future;
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::Method;
-use crate::domain::ids::{BookKey, CommunityId};
+use crate::domain::ids::{AssetId, BookKey, CommunityId, ProgramId};
 use crate::error::Result;
 use crate::ledger::store::LedgerTx;
 use crate::ledger::verify::{tie_sql, Tie};
@@ -21,7 +21,7 @@ const ROWS_PER_INSERT: usize = 1_000;
 /// A card with what its rows say of it: accumulated depreciation, grant released, disposal.
 #[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
 pub struct AssetRow {
-    pub id: i64,
+    pub id: AssetId,
     pub book_id: i64,
     pub code: String,
     pub name: String,
@@ -34,7 +34,7 @@ pub struct AssetRow {
     pub opening_accumulated_fen: i64,
     pub method: Method,
     pub expense_account: String,
-    pub program_id: Option<i64>,
+    pub program_id: Option<ProgramId>,
     pub funded_fen: i64,
     /// Opening accumulated depreciation and every month's since.
     pub accumulated_fen: i64,
@@ -62,7 +62,7 @@ pub struct NewAsset<'a> {
     pub opening_accumulated_fen: i64,
     pub method: Method,
     pub expense_account: &'a str,
-    pub program_id: Option<i64>,
+    pub program_id: Option<ProgramId>,
     pub funded_fen: i64,
     pub created_by: &'a str,
 }
@@ -79,17 +79,17 @@ pub struct RunRow {
 /// A card's depreciation (or grant release, with `program_id`) of a month, with its voucher.
 #[derive(Clone, Debug)]
 pub struct MonthRow {
-    pub asset_id: i64,
+    pub asset_id: AssetId,
     pub period: i64,
     pub amount_fen: i64,
     pub voucher_id: i64,
-    pub program_id: i64,
+    pub program_id: ProgramId,
     /// 'depreciation' or 'disposal' for a release.
     pub kind: &'static str,
 }
 
 pub struct NewDisposal<'a> {
-    pub asset_id: i64,
+    pub asset_id: AssetId,
     pub disposed_on: NaiveDate,
     pub accumulated_fen: i64,
     pub proceeds_fen: i64,
@@ -112,11 +112,11 @@ const ASSETS_FROM: &str = "FROM fixed_assets a \
      WHERE a.community_id = $1 AND a.book_id = $2";
 
 pub trait AssetsTx: LedgerTx + crate::fees::seal::store::SealTx + Send {
-    fn insert_asset(&mut self, book: BookKey, a: &NewAsset<'_>, at: DateTime<Utc>) -> impl Future<Output = Result<i64>> + Send;
+    fn insert_asset(&mut self, book: BookKey, a: &NewAsset<'_>, at: DateTime<Utc>) -> impl Future<Output = Result<AssetId>> + Send;
     /// A book's cards by code.
     fn assets(&mut self, book: BookKey) -> impl Future<Output = Result<Vec<AssetRow>>> + Send;
     /// One card of a book.
-    fn asset(&mut self, book: BookKey, id: i64) -> impl Future<Output = Result<Option<AssetRow>>> + Send;
+    fn asset(&mut self, book: BookKey, id: AssetId) -> impl Future<Output = Result<Option<AssetRow>>> + Send;
     /// A book's month of depreciation, if it was done.
     fn run_of(&mut self, book: BookKey, period: i64) -> impl Future<Output = Result<Option<RunRow>>> + Send;
     /// The last month a book was depreciated.
@@ -125,7 +125,7 @@ pub trait AssetsTx: LedgerTx + crate::fees::seal::store::SealTx + Send {
     fn insert_depreciations(&mut self, book: BookKey, rows: &[MonthRow]) -> impl Future<Output = Result<()>> + Send;
     fn insert_releases(&mut self, community_id: CommunityId, rows: &[MonthRow]) -> impl Future<Output = Result<()>> + Send;
     /// What a program's asset grants have released in all.
-    fn program_released(&mut self, community_id: CommunityId, program_id: i64) -> impl Future<Output = Result<i64>> + Send;
+    fn program_released(&mut self, community_id: CommunityId, program_id: ProgramId) -> impl Future<Output = Result<i64>> + Send;
     fn insert_disposal(
         &mut self,
         community_id: CommunityId,
@@ -159,7 +159,7 @@ fn tie_statements() -> [String; 3] {
 macro_rules! impl_assets_tx {
     ($tx_type:ty, $db:ty) => {
         impl AssetsTx for $tx_type {
-            async fn insert_asset(&mut self, book: BookKey, a: &NewAsset<'_>, at: DateTime<Utc>) -> Result<i64> {
+            async fn insert_asset(&mut self, book: BookKey, a: &NewAsset<'_>, at: DateTime<Utc>) -> Result<AssetId> {
                 Ok(sqlx::query_scalar(
                     "INSERT INTO fixed_assets (community_id, book_id, code, name, category, in_service_on, original_fen, life_months, \
                      residual_rate_bp, residual_fen, opening_accumulated_fen, method, expense_account, program_id, funded_fen, created_by, \
@@ -194,7 +194,7 @@ macro_rules! impl_assets_tx {
                     .await?)
             }
 
-            async fn asset(&mut self, book: BookKey, id: i64) -> Result<Option<AssetRow>> {
+            async fn asset(&mut self, book: BookKey, id: AssetId) -> Result<Option<AssetRow>> {
                 Ok(sqlx::query_as(&format!("SELECT {ASSET_COLUMNS} {ASSETS_FROM} AND a.id = $3"))
                     .bind(book.community_id)
                     .bind(book.book_id)
@@ -277,7 +277,7 @@ macro_rules! impl_assets_tx {
                 Ok(())
             }
 
-            async fn program_released(&mut self, community_id: CommunityId, program_id: i64) -> Result<i64> {
+            async fn program_released(&mut self, community_id: CommunityId, program_id: ProgramId) -> Result<i64> {
                 Ok(sqlx::query_scalar(
                     "SELECT CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT) FROM asset_subsidy_releases WHERE community_id = $1 AND program_id = $2",
                 )

@@ -6,6 +6,7 @@ use clap::Subcommand;
 use super::{amount, book_of, parse_date, print_out, BookArg, Cli, Command};
 use crate::access::store::AccessStore;
 use crate::domain::category::Category;
+use crate::domain::ids::SpendingId;
 use crate::domain::money::Fen;
 use crate::error::{Error, Result};
 use crate::ledger::Ledger;
@@ -45,7 +46,7 @@ pub enum ExpenseCommand {
         book: BookArg,
         /// 支出编号（expense list 中的编号）
         #[arg(long)]
-        id: i64,
+        id: SpendingId,
         #[arg(long)]
         date: String,
         #[arg(long)]

@@ -6,6 +6,7 @@ use clap::Subcommand;
 use super::{amount, book_of, community_of, parse_date, parse_period, print_out, render, write_or_print, BookArg, Cli, Command, Format};
 use crate::access::store::AccessStore;
 use crate::domain::category::Category;
+use crate::domain::ids::ReconciliationId;
 use crate::domain::money::Fen;
 use crate::error::{Error, Result};
 use crate::ledger::Ledger;
@@ -94,7 +95,7 @@ pub enum SubsidyCommand {
     },
     /// 在对账单上签字：--side company 物业公司，finance_office 街道财政所
     Sign {
-        id: i64,
+        id: ReconciliationId,
         #[arg(long)]
         side: String,
         #[arg(long)]
@@ -102,7 +103,7 @@ pub enum SubsidyCommand {
     },
     /// 查看或导出对账单（text、csv、xlsx、json）
     Show {
-        id: i64,
+        id: ReconciliationId,
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
         #[arg(long)]

@@ -6,7 +6,7 @@ use std::future::Future;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use crate::domain::ids::{BookKey, CommunityId};
+use crate::domain::ids::{BookKey, CommunityId, RosterId};
 use crate::error::Result;
 use crate::ledger::store::LedgerTx;
 use crate::ledger::verify::{tie_sql, Tie};
@@ -36,7 +36,7 @@ pub struct DistributionRow {
     pub id: i64,
     pub book_id: i64,
     pub year: i64,
-    pub roster_id: i64,
+    pub roster_id: RosterId,
     pub distributable_fen: i64,
     pub reserve_bp: i64,
     pub welfare_bp: i64,
@@ -76,9 +76,9 @@ pub trait CollectiveTx: LedgerTx + crate::fees::seal::store::SealTx + Send {
         members: &[MemberRow],
         by: &str,
         at: DateTime<Utc>,
-    ) -> impl Future<Output = Result<i64>> + Send;
+    ) -> impl Future<Output = Result<RosterId>> + Send;
     /// The latest roster of the book: its id and members in order.
-    fn latest_roster(&mut self, book: BookKey) -> impl Future<Output = Result<Option<(i64, Vec<MemberRow>)>>> + Send;
+    fn latest_roster(&mut self, book: BookKey) -> impl Future<Output = Result<Option<(RosterId, Vec<MemberRow>)>>> + Send;
     fn insert_distribution(
         &mut self,
         book: BookKey,
@@ -134,9 +134,9 @@ macro_rules! impl_collective_tx {
                 .await?)
             }
 
-            async fn insert_roster(&mut self, book: BookKey, members: &[MemberRow], by: &str, at: DateTime<Utc>) -> Result<i64> {
+            async fn insert_roster(&mut self, book: BookKey, members: &[MemberRow], by: &str, at: DateTime<Utc>) -> Result<RosterId> {
                 let total: i64 = members.iter().map(|m| m.shares).sum();
-                let id: i64 = sqlx::query_scalar(
+                let id: RosterId = sqlx::query_scalar(
                     "INSERT INTO member_rosters (community_id, book_id, members, total_shares, imported_by, imported_at) \
                      VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
                 )
@@ -166,8 +166,8 @@ macro_rules! impl_collective_tx {
                 Ok(id)
             }
 
-            async fn latest_roster(&mut self, book: BookKey) -> Result<Option<(i64, Vec<MemberRow>)>> {
-                let id: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM member_rosters WHERE community_id = $1 AND book_id = $2")
+            async fn latest_roster(&mut self, book: BookKey) -> Result<Option<(RosterId, Vec<MemberRow>)>> {
+                let id: Option<RosterId> = sqlx::query_scalar("SELECT MAX(id) FROM member_rosters WHERE community_id = $1 AND book_id = $2")
                     .bind(book.community_id)
                     .bind(book.book_id)
                     .fetch_one(&mut *self.tx)

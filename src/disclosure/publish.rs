@@ -11,7 +11,7 @@ use super::check::check_pack;
 use super::definition::DisclosurePeriod;
 use super::pack::{self, build, Content, Pack, PackBooks, Publication};
 use super::store::{DisclosureStore, DisclosureTx, DraftRow, NewPublication, PublicationRow, WitnessRow};
-use crate::domain::ids::CommunityId;
+use crate::domain::ids::{CommunityId, DisclosureId};
 use crate::error::{Error, Result};
 use crate::ledger::anchor::{check_anchor, Anchor};
 use crate::ledger::load_book;
@@ -41,7 +41,7 @@ pub async fn draft<S: DisclosureStore>(
     period: &DisclosurePeriod,
     reason: &str,
     user: &str,
-) -> Result<(i64, Content)> {
+) -> Result<(DisclosureId, Content)> {
     let (content, row) = drafted(store, community, period, reason, user).await?;
     let mut tx = store.begin().await?;
     let id = tx.insert_draft(community.id, &row).await?;
@@ -122,7 +122,12 @@ async fn plan<S: DisclosureStore>(
 }
 
 /// Publishes a stored draft as the next version of its period (see [`plan`] for what is refused).
-pub async fn publish<S: DisclosureStore>(store: &S, community: &CommunityRow, draft_id: i64, approver: &str) -> Result<PublicationRow> {
+pub async fn publish<S: DisclosureStore>(
+    store: &S,
+    community: &CommunityRow,
+    draft_id: DisclosureId,
+    approver: &str,
+) -> Result<PublicationRow> {
     let draft = store.read().await?.draft(community.id, draft_id).await?.ok_or_else(|| Error::not_found(format!("公示草稿 {draft_id}")))?;
     let content = content_of(&draft)?;
     let plan = plan(store, community, &content, &draft.drafted_by, &draft.reason, approver).await?;
@@ -155,7 +160,7 @@ pub async fn draft_and_publish<S: DisclosureStore>(
 
 fn draft_row(content: &Content, reason: &str, user: &str) -> Result<DraftRow> {
     Ok(DraftRow {
-        id: 0,
+        id: DisclosureId(0),
         period: content.period.clone(),
         content: serde_json::to_string(content).map_err(|e| Error::Conflict(e.to_string()))?,
         fingerprint: pack::fingerprint(content),
@@ -334,7 +339,7 @@ pub async fn history<S: DisclosureStore>(store: &S, community: CommunityId) -> R
 }
 
 /// The draft as a pack (not yet published), for its drafter and its reviewer.
-pub async fn draft_pack<S: DisclosureStore>(store: &S, community: CommunityId, id: i64) -> Result<(DraftRow, Pack)> {
+pub async fn draft_pack<S: DisclosureStore>(store: &S, community: CommunityId, id: DisclosureId) -> Result<(DraftRow, Pack)> {
     let draft = store.read().await?.draft(community, id).await?.ok_or_else(|| Error::not_found(format!("公示草稿 {id}")))?;
     let content = content_of(&draft)?;
     Ok((draft.clone(), Pack { fingerprint: draft.fingerprint, content, publication: None }))

@@ -6,7 +6,7 @@ use std::future::Future;
 use chrono::{DateTime, Utc};
 
 use crate::disclosure::sources::FactsTx;
-use crate::domain::ids::{BookKey, CommunityId};
+use crate::domain::ids::{BookKey, CommunityId, DisclosureId};
 use crate::domain::period::Period;
 use crate::error::Result;
 use crate::store::{PgTx, SqliteTx};
@@ -23,7 +23,7 @@ pub struct ReceiptRow {
 /// A drafted pack.
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct DraftRow {
-    pub id: i64,
+    pub id: DisclosureId,
     pub period: String,
     pub content: String,
     pub fingerprint: String,
@@ -37,7 +37,7 @@ pub struct DraftRow {
 pub struct PublicationRow {
     pub period: String,
     pub version: i64,
-    pub draft_id: i64,
+    pub draft_id: DisclosureId,
     pub fingerprint: String,
     pub drafted_by: String,
     pub reason: String,
@@ -66,7 +66,7 @@ pub struct WitnessRow {
 pub struct NewPublication<'a> {
     pub period: &'a str,
     pub version: i64,
-    pub draft_id: i64,
+    pub draft_id: DisclosureId,
     pub approved_by: &'a str,
     pub published_at: DateTime<Utc>,
     pub corrects: Option<i64>,
@@ -74,8 +74,8 @@ pub struct NewPublication<'a> {
 }
 
 pub trait DisclosureTx: FactsTx + Send {
-    fn insert_draft(&mut self, community: CommunityId, draft: &DraftRow) -> impl Future<Output = Result<i64>> + Send;
-    fn draft(&mut self, community: CommunityId, id: i64) -> impl Future<Output = Result<Option<DraftRow>>> + Send;
+    fn insert_draft(&mut self, community: CommunityId, draft: &DraftRow) -> impl Future<Output = Result<DisclosureId>> + Send;
+    fn draft(&mut self, community: CommunityId, id: DisclosureId) -> impl Future<Output = Result<Option<DraftRow>>> + Send;
     /// Drafts not yet published, newest first.
     fn open_drafts(&mut self, community: CommunityId) -> impl Future<Output = Result<Vec<DraftRow>>> + Send;
     /// Every published version, newest period first and newest version first within it.
@@ -140,8 +140,8 @@ macro_rules! impl_disclosure_tx {
                 .await?)
             }
 
-            async fn insert_draft(&mut self, community: CommunityId, d: &DraftRow) -> Result<i64> {
-                let id: i64 = sqlx::query_scalar(
+            async fn insert_draft(&mut self, community: CommunityId, d: &DraftRow) -> Result<DisclosureId> {
+                let id: DisclosureId = sqlx::query_scalar(
                     "INSERT INTO disclosure_drafts (community_id, id, period, content, fingerprint, reason, drafted_by, drafted_at)
                      SELECT $1, COALESCE(MAX(id), 0) + 1, $2, $3, $4, $5, $6, $7 FROM disclosure_drafts WHERE community_id = $1
                      RETURNING id",
@@ -158,7 +158,7 @@ macro_rules! impl_disclosure_tx {
                 Ok(id)
             }
 
-            async fn draft(&mut self, community: CommunityId, id: i64) -> Result<Option<DraftRow>> {
+            async fn draft(&mut self, community: CommunityId, id: DisclosureId) -> Result<Option<DraftRow>> {
                 Ok(sqlx::query_as(
                     "SELECT id, period, content, fingerprint, reason, drafted_by, drafted_at FROM disclosure_drafts
                      WHERE community_id = $1 AND id = $2",

@@ -17,7 +17,7 @@ use super::extract::Caller;
 use crate::access::store::AccessTx;
 use crate::access::AuditEntry;
 use crate::app::AppStore;
-use crate::domain::ids::{BillId, HouseholdId};
+use crate::domain::ids::{BillId, HouseholdId, UserId};
 use crate::domain::money::Fen;
 use crate::error::{Error, Result};
 use crate::fees::{Alongside, Fees, Method, PaymentNote, PaymentRequest, Receipt};
@@ -44,7 +44,7 @@ struct Job {
     /// The till's 交易单号, remark and 补录原因.
     note: [Option<String>; 3],
     /// Who asked, for the audit log: user id, address, request id.
-    user_id: Option<i64>,
+    user_id: Option<UserId>,
     address: String,
     request_id: String,
     reply: oneshot::Sender<Result<Receipt>>,

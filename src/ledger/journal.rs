@@ -140,9 +140,9 @@ fn pg_line(l: PgLine) -> LineRow {
         credit_fen: l.5,
         household_id: l.6,
         fee_item_id: l.7,
-        subsidy_program_id: l.8,
+        subsidy_program_id: l.8.map(crate::domain::ids::ProgramId),
         service_category: l.9,
-        supplier_id: l.10,
+        supplier_id: l.10.map(crate::domain::ids::SupplierId),
         cash_flow_item: l.11,
     }
 }

@@ -150,9 +150,9 @@ pub struct LineRow {
     pub credit_fen: i64,
     pub household_id: Option<i64>,
     pub fee_item_id: Option<i64>,
-    pub subsidy_program_id: Option<i64>,
+    pub subsidy_program_id: Option<crate::domain::ids::ProgramId>,
     pub service_category: Option<String>,
-    pub supplier_id: Option<i64>,
+    pub supplier_id: Option<crate::domain::ids::SupplierId>,
     pub cash_flow_item: Option<i64>,
 }
 

@@ -110,11 +110,11 @@ pub struct Dimensions {
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub fee_item_id: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub subsidy_program_id: Option<i64>,
+    pub subsidy_program_id: Option<crate::domain::ids::ProgramId>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub service_category: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub supplier_id: Option<i64>,
+    pub supplier_id: Option<crate::domain::ids::SupplierId>,
     /// 现金流量项目: the line of the 现金流量表 a cash line belongs to (report::cash_flow).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub cash_flow_item: Option<i64>,
@@ -319,11 +319,11 @@ pub struct SealedDimensions<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fee_item_id: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub subsidy_program_id: Option<i64>,
+    pub subsidy_program_id: Option<crate::domain::ids::ProgramId>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub service_category: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub supplier_id: Option<i64>,
+    pub supplier_id: Option<crate::domain::ids::SupplierId>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cash_flow_item: Option<i64>,
 }

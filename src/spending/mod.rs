@@ -15,6 +15,7 @@ use chrono::{NaiveDate, Utc};
 use serde::Serialize;
 
 use crate::domain::category::Category;
+use crate::domain::ids::{ProgramId, SpendingId};
 use crate::domain::limits::{required_text, MAX_AMOUNT_FEN};
 use crate::domain::money::Fen;
 use crate::error::{Error, Result};
@@ -135,7 +136,7 @@ impl<S: LedgerStore + Store<Tx: SpendingTx + TagTx>> Spending<S> {
     }
 
     /// 支付应付款: an owed expense paid from the bank (借 应付账款 贷 银行存款), once.
-    pub async fn pay(&self, book: &Book, expense_id: i64, date: NaiveDate, user: &str) -> Result<String> {
+    pub async fn pay(&self, book: &Book, expense_id: SpendingId, date: NaiveDate, user: &str) -> Result<String> {
         let mut tx = self.ledger.store.begin().await?;
         let e = tx.expense(book.row.community_id, expense_id).await?.filter(|e| e.book_id == book.id().0);
         let e = e.ok_or_else(|| Error::not_found(format!("账套 {} 的支出 #{expense_id}", book.row.code)))?;
@@ -170,7 +171,13 @@ impl<S: LedgerStore + Store<Tx: SpendingTx + TagTx>> Spending<S> {
 
 /// A tag to a program: of this book, and dated inside the program; an ineligible category is
 /// let through with a warning (see the module's note).
-async fn check_tag<T: TagTx>(tx: &mut T, book: &Book, key: &str, date: NaiveDate, category: Category) -> Result<(i64, Option<String>)> {
+async fn check_tag<T: TagTx>(
+    tx: &mut T,
+    book: &Book,
+    key: &str,
+    date: NaiveDate,
+    category: Category,
+) -> Result<(ProgramId, Option<String>)> {
     let program = tx.tagged_program(book.row.community_id, key).await?;
     if program.book_id != book.id().0 {
         return Err(Error::invalid("补贴项目", format!("项目 {} 不属于账套 {}", program.title, book.row.code)));

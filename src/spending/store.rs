@@ -6,7 +6,7 @@ use std::future::Future;
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::domain::category::Category;
-use crate::domain::ids::{BookKey, CommunityId};
+use crate::domain::ids::{BookKey, CommunityId, ProgramId, SpendingId};
 use crate::error::Result;
 use crate::ledger::store::LedgerTx;
 use crate::ledger::verify::{tie_sql, Tie};
@@ -16,7 +16,7 @@ text_enum!(Category);
 
 #[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
 pub struct ExpenseRow {
-    pub id: i64,
+    pub id: SpendingId,
     pub book_id: i64,
     pub spent_on: NaiveDate,
     pub category: Category,
@@ -24,7 +24,7 @@ pub struct ExpenseRow {
     pub summary: String,
     pub amount_fen: i64,
     pub payable: bool,
-    pub program_id: Option<i64>,
+    pub program_id: Option<ProgramId>,
     pub voucher_id: i64,
     pub recorded_by: String,
     /// Withdrawn (entered by mistake, its voucher reversed).
@@ -48,7 +48,7 @@ pub struct NewExpense<'a> {
     pub summary: &'a str,
     pub amount_fen: i64,
     pub payable: bool,
-    pub program_id: Option<i64>,
+    pub program_id: Option<ProgramId>,
     pub voucher_id: i64,
     pub recorded_by: &'a str,
 }
@@ -59,8 +59,8 @@ const EXPENSE_COLUMNS: &str = "e.id, e.book_id, e.spent_on, e.category, e.suppli
      (SELECT p.paid_on FROM expense_payments p WHERE p.community_id = e.community_id AND p.expense_id = e.id) AS paid_on";
 
 pub trait SpendingTx: LedgerTx + crate::fees::seal::store::SealTx + Send {
-    fn insert_expense(&mut self, book: BookKey, e: &NewExpense<'_>, at: DateTime<Utc>) -> impl Future<Output = Result<i64>> + Send;
-    fn expense(&mut self, community_id: CommunityId, id: i64) -> impl Future<Output = Result<Option<ExpenseRow>>> + Send;
+    fn insert_expense(&mut self, book: BookKey, e: &NewExpense<'_>, at: DateTime<Utc>) -> impl Future<Output = Result<SpendingId>> + Send;
+    fn expense(&mut self, community_id: CommunityId, id: SpendingId) -> impl Future<Output = Result<Option<ExpenseRow>>> + Send;
     /// A book's expenses dated in [from, until), by date.
     fn expenses(&mut self, book: BookKey, from: NaiveDate, until: NaiveDate) -> impl Future<Output = Result<Vec<ExpenseRow>>> + Send;
     fn set_budget(&mut self, book: BookKey, row: &BudgetRow, at: DateTime<Utc>) -> impl Future<Output = Result<()>> + Send;
@@ -68,7 +68,7 @@ pub trait SpendingTx: LedgerTx + crate::fees::seal::store::SealTx + Send {
     fn insert_expense_payment(
         &mut self,
         community_id: CommunityId,
-        expense_id: i64,
+        expense_id: SpendingId,
         paid_on: NaiveDate,
         voucher_id: i64,
         by: &str,
@@ -80,7 +80,7 @@ pub trait SpendingTx: LedgerTx + crate::fees::seal::store::SealTx + Send {
     fn expenses_of_program(
         &mut self,
         community_id: CommunityId,
-        program_id: i64,
+        program_id: ProgramId,
         until: NaiveDate,
     ) -> impl Future<Output = Result<Vec<ExpenseRow>>> + Send;
 }
@@ -90,7 +90,7 @@ pub trait SpendingTx: LedgerTx + crate::fees::seal::store::SealTx + Send {
 /// that wing and imports none of its code; the subsidy wing reads spending's expenses.
 #[derive(Clone, Debug)]
 pub struct TaggedProgram {
-    pub id: i64,
+    pub id: ProgramId,
     pub book_id: i64,
     pub document_no: String,
     /// "区财〔2025〕12号 物业管理补贴"
@@ -109,7 +109,7 @@ pub trait TagTx: Send {
 macro_rules! impl_spending_tx {
     ($tx_type:ty) => {
         impl SpendingTx for $tx_type {
-            async fn insert_expense(&mut self, book: BookKey, e: &NewExpense<'_>, at: DateTime<Utc>) -> Result<i64> {
+            async fn insert_expense(&mut self, book: BookKey, e: &NewExpense<'_>, at: DateTime<Utc>) -> Result<SpendingId> {
                 Ok(sqlx::query_scalar(
                     "INSERT INTO expenses (community_id, book_id, spent_on, category, supplier, summary, amount_fen, payable, program_id, \
                      voucher_id, recorded_by, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
@@ -130,7 +130,7 @@ macro_rules! impl_spending_tx {
                 .await?)
             }
 
-            async fn expense(&mut self, community_id: CommunityId, id: i64) -> Result<Option<ExpenseRow>> {
+            async fn expense(&mut self, community_id: CommunityId, id: SpendingId) -> Result<Option<ExpenseRow>> {
                 Ok(sqlx::query_as(&format!("SELECT {EXPENSE_COLUMNS} FROM expenses e WHERE e.community_id = $1 AND e.id = $2"))
                     .bind(community_id)
                     .bind(id)
@@ -183,7 +183,7 @@ macro_rules! impl_spending_tx {
             async fn insert_expense_payment(
                 &mut self,
                 community_id: CommunityId,
-                expense_id: i64,
+                expense_id: SpendingId,
                 paid_on: NaiveDate,
                 voucher_id: i64,
                 by: &str,
@@ -211,7 +211,7 @@ macro_rules! impl_spending_tx {
             async fn expenses_of_program(
                 &mut self,
                 community_id: CommunityId,
-                program_id: i64,
+                program_id: ProgramId,
                 until: NaiveDate,
             ) -> Result<Vec<ExpenseRow>> {
                 Ok(sqlx::query_as(&format!(

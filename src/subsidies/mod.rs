@@ -25,7 +25,7 @@ use serde::Serialize;
 use crate::access::store::AccessStore;
 use crate::access::{Access, Act};
 use crate::domain::category::Category;
-use crate::domain::ids::CommunityId;
+use crate::domain::ids::{CommunityId, ProgramId};
 use crate::domain::limits::{required_text, MAX_AMOUNT_FEN};
 use crate::domain::money::Fen;
 use crate::error::{Error, Result};
@@ -248,7 +248,7 @@ impl<S: SubsidiesStore + AccessStore> Subsidies<S> {
     }
 }
 
-pub(crate) async fn program_by_id<T: SubsidiesTx>(tx: &mut T, community_id: CommunityId, id: i64) -> Result<ProgramRow> {
+pub(crate) async fn program_by_id<T: SubsidiesTx>(tx: &mut T, community_id: CommunityId, id: ProgramId) -> Result<ProgramRow> {
     tx.programs(community_id).await?.into_iter().find(|p| p.id == id).ok_or_else(|| Error::not_found(format!("补贴项目 #{id}")))
 }
 
@@ -259,7 +259,7 @@ pub(crate) async fn program_by_key<T: SubsidiesTx>(tx: &mut T, community_id: Com
 /// The program of `programs` with 文号 `key`, or numbered `key` (`3` or `#3`).
 pub(crate) fn find_program<'p>(programs: &'p [ProgramRow], key: &str) -> Result<&'p ProgramRow> {
     let key = key.trim();
-    let by_number = key.trim_start_matches('#').parse::<i64>().ok();
+    let by_number = key.trim_start_matches('#').parse::<ProgramId>().ok();
     programs
         .iter()
         .find(|p| p.document_no == key || Some(p.id) == by_number)

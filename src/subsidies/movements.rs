@@ -14,6 +14,7 @@ use crate::domain::limits::required_text;
 use crate::domain::money::Fen;
 use crate::error::{Error, Result};
 
+use crate::domain::ids::{DisbursementId, ProgramId, SpendingId};
 use crate::fees::seal::wings::{seal_and_post, stage};
 use crate::ledger::rows::CommunityRow;
 use crate::ledger::store::LedgerTx;
@@ -65,7 +66,7 @@ impl<S: SubsidiesStore + AccessStore> Subsidies<S> {
         let mut problems = Vec::new();
         let mut new = Vec::with_capacity(rows.len());
         // What each program has been disbursed so far, this list included.
-        let mut disbursed: std::collections::HashMap<i64, i64> = std::collections::HashMap::new();
+        let mut disbursed: std::collections::HashMap<ProgramId, i64> = std::collections::HashMap::new();
         for r in rows {
             match check_disbursement(&mut tx, community, &programs, &mut disbursed, r).await {
                 Ok(d) => new.push(d),
@@ -174,12 +175,12 @@ async fn withdrawable<T: SubsidiesTx>(
     community: &CommunityRow,
     side: Side,
     row_id: i64,
-) -> Result<(Option<i64>, Option<(String, i64)>)> {
+) -> Result<(Option<ProgramId>, Option<(String, i64)>)> {
     let missing = || Error::not_found(format!("{} #{row_id}", side.label()));
     let taken = || Error::Conflict(format!("{} #{row_id} 已撤回", side.label()));
     let (withdrawn, program_id, voucher) = match side {
         Side::Disbursement => {
-            let d = tx.disbursement(community.id, row_id).await?.ok_or_else(missing)?;
+            let d = tx.disbursement(community.id, DisbursementId(row_id)).await?.ok_or_else(missing)?;
             (d.withdrawn, Some(d.program_id), None)
         }
         Side::Receipt => {
@@ -188,7 +189,7 @@ async fn withdrawable<T: SubsidiesTx>(
             (r.withdrawn, Some(r.program_id), Some((book_id, r.voucher_id)))
         }
         Side::Spending => {
-            let e = tx.expense(community.id, row_id).await?.ok_or_else(missing)?;
+            let e = tx.expense(community.id, SpendingId(row_id)).await?.ok_or_else(missing)?;
             (e.withdrawn, e.program_id, Some((e.book_id, e.voucher_id)))
         }
     };
@@ -252,7 +253,7 @@ async fn check_disbursement<T: SubsidiesTx>(
     tx: &mut T,
     community: &CommunityRow,
     programs: &[ProgramRow],
-    disbursed: &mut std::collections::HashMap<i64, i64>,
+    disbursed: &mut std::collections::HashMap<ProgramId, i64>,
     r: &DisbursementInput,
 ) -> Result<NewDisbursement> {
     let program = find_program(programs, &r.program)?;

@@ -10,6 +10,7 @@ use super::signoff::state_label;
 use super::store::{SubsidiesStore, SubsidiesTx};
 use super::Subsidies;
 use crate::access::store::AccessStore;
+use crate::domain::ids::{ProgramId, ReconciliationId};
 use crate::domain::money::Fen;
 use crate::error::Result;
 use crate::ledger::rows::CommunityRow;
@@ -18,7 +19,7 @@ use crate::ledger::rows::CommunityRow;
 pub struct ProgramLine {
     pub community_id: i64,
     pub community: String,
-    pub program_id: i64,
+    pub program_id: ProgramId,
     pub document_no: String,
     pub purpose: String,
     pub starts_on: NaiveDate,
@@ -35,7 +36,7 @@ pub struct ProgramLine {
 
 #[derive(Clone, Debug, Serialize)]
 pub struct LatestReconciliation {
-    pub id: i64,
+    pub id: ReconciliationId,
     pub from_on: NaiveDate,
     /// The first day after the range, as stored.
     pub until_on: NaiveDate,

@@ -21,6 +21,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::domain::category::Category;
+use crate::domain::ids::ReconciliationId;
 use crate::domain::money::Fen;
 
 /// How far apart, in calendar days, a disbursement and its receipt may be dated and still
@@ -193,7 +194,7 @@ pub struct Seen {
 
 /// A signed reconciliation of the program and the rows it saw.
 pub struct Signed<'a> {
-    pub id: i64,
+    pub id: ReconciliationId,
     pub from: NaiveDate,
     pub until: NaiveDate,
     pub seen: &'a [Seen],

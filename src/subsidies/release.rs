@@ -11,6 +11,7 @@ use super::settlement::SettlementTx;
 use super::store::{SubsidiesStore, SubsidiesTx};
 use super::{Subsidies, Treatment};
 use crate::access::store::AccessStore;
+use crate::domain::ids::ProgramId;
 use crate::domain::money::Fen;
 use crate::domain::period::Period;
 use crate::error::Result;
@@ -23,7 +24,7 @@ use crate::store::Tx;
 /// What a month's release did for one program.
 #[derive(Clone, Debug, Serialize)]
 pub struct Release {
-    pub program_id: i64,
+    pub program_id: ProgramId,
     pub document_no: String,
     pub period: String,
     pub amount: Fen,

@@ -8,13 +8,13 @@ use chrono::{DateTime, NaiveDate, Utc};
 use super::reconcile::{Kind, Side};
 use super::{SignSide, Treatment};
 use crate::domain::category::Category;
-use crate::domain::ids::CommunityId;
+use crate::domain::ids::{CommunityId, DisbursementId, ProgramId, ReconciliationId};
 use crate::domain::period::Period;
 use crate::error::{Error, Result};
 
 #[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
 pub struct ProgramRow {
-    pub id: i64,
+    pub id: ProgramId,
     pub community_id: CommunityId,
     pub book_id: i64,
     pub document_no: String,
@@ -59,8 +59,8 @@ pub struct NewProgram<'a> {
 
 #[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
 pub struct DisbursementRow {
-    pub id: i64,
-    pub program_id: i64,
+    pub id: DisbursementId,
+    pub program_id: ProgramId,
     pub disbursed_on: NaiveDate,
     pub amount_fen: i64,
     pub payee: String,
@@ -71,7 +71,7 @@ pub struct DisbursementRow {
 
 #[derive(Clone, Debug)]
 pub struct NewDisbursement {
-    pub program_id: i64,
+    pub program_id: ProgramId,
     pub disbursed_on: NaiveDate,
     pub amount_fen: i64,
     pub payee: String,
@@ -81,7 +81,7 @@ pub struct NewDisbursement {
 #[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
 pub struct ReceiptRow {
     pub id: i64,
-    pub program_id: i64,
+    pub program_id: ProgramId,
     pub received_on: NaiveDate,
     pub amount_fen: i64,
     pub reference: String,
@@ -92,7 +92,7 @@ pub struct ReceiptRow {
 }
 
 pub struct NewReceipt<'a> {
-    pub program_id: i64,
+    pub program_id: ProgramId,
     pub received_on: NaiveDate,
     pub amount_fen: i64,
     pub reference: &'a str,
@@ -112,8 +112,8 @@ pub struct Withdrawal<'a> {
 
 #[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
 pub struct ReconciliationRow {
-    pub id: i64,
-    pub program_id: i64,
+    pub id: ReconciliationId,
+    pub program_id: ProgramId,
     pub from_on: NaiveDate,
     pub until_on: NaiveDate,
     pub disbursed_fen: i64,
@@ -158,7 +158,7 @@ pub struct SignoffRow {
 
 #[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
 pub struct ReleaseRow {
-    pub program_id: i64,
+    pub program_id: ProgramId,
     pub period: Period,
     pub amount_fen: i64,
     pub voucher_id: i64,
@@ -168,7 +168,7 @@ pub struct ReleaseRow {
 #[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
 pub struct ProgramFigures {
     pub community_id: CommunityId,
-    pub id: i64,
+    pub id: ProgramId,
     pub document_no: String,
     pub purpose: String,
     pub approved_fen: i64,
@@ -184,8 +184,8 @@ pub struct ProgramFigures {
 #[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
 pub struct ReconciliationState {
     pub community_id: CommunityId,
-    pub program_id: i64,
-    pub id: i64,
+    pub program_id: ProgramId,
+    pub id: ReconciliationId,
     pub from_on: NaiveDate,
     pub until_on: NaiveDate,
     pub differences: i64,

@@ -18,7 +18,7 @@ use super::rows::ProgramRow;
 use super::store::{SubsidiesStore, SubsidiesTx};
 use super::{program_by_key, Subsidies, Treatment};
 use crate::access::store::AccessStore;
-use crate::domain::ids::CommunityId;
+use crate::domain::ids::{CommunityId, ProgramId};
 use crate::domain::limits::required_text;
 use crate::domain::money::Fen;
 use crate::domain::period::Period;
@@ -59,7 +59,7 @@ crate::store::text_enum!(SettlementKind);
 /// How an ended program's balance was settled.
 #[derive(Clone, Debug, sqlx::FromRow, Serialize)]
 pub struct SettlementRow {
-    pub program_id: i64,
+    pub program_id: ProgramId,
     pub kind: SettlementKind,
     pub amount_fen: i64,
     pub decision: String,
@@ -96,12 +96,12 @@ impl Deferred {
 
 pub trait SettlementTx: Send {
     /// (period, amount) of each take-back of the program.
-    fn takebacks(&mut self, community_id: CommunityId, program_id: i64) -> impl Future<Output = Result<Vec<(Period, i64)>>> + Send;
+    fn takebacks(&mut self, community_id: CommunityId, program_id: ProgramId) -> impl Future<Output = Result<Vec<(Period, i64)>>> + Send;
     #[allow(clippy::too_many_arguments)]
     fn insert_takeback(
         &mut self,
         community_id: CommunityId,
-        program_id: i64,
+        program_id: ProgramId,
         side: Side,
         row_id: i64,
         period: Period,
@@ -109,7 +109,11 @@ pub trait SettlementTx: Send {
         voucher_id: i64,
         at: DateTime<Utc>,
     ) -> impl Future<Output = Result<()>> + Send;
-    fn settlement(&mut self, community_id: CommunityId, program_id: i64) -> impl Future<Output = Result<Option<SettlementRow>>> + Send;
+    fn settlement(
+        &mut self,
+        community_id: CommunityId,
+        program_id: ProgramId,
+    ) -> impl Future<Output = Result<Option<SettlementRow>>> + Send;
     fn insert_settlement(
         &mut self,
         community_id: CommunityId,
@@ -118,12 +122,13 @@ pub trait SettlementTx: Send {
         at: DateTime<Utc>,
     ) -> impl Future<Output = Result<()>> + Send;
     /// The refund's date and voucher, once paid.
-    fn refund(&mut self, community_id: CommunityId, program_id: i64) -> impl Future<Output = Result<Option<(NaiveDate, i64)>>> + Send;
+    fn refund(&mut self, community_id: CommunityId, program_id: ProgramId)
+        -> impl Future<Output = Result<Option<(NaiveDate, i64)>>> + Send;
     #[allow(clippy::too_many_arguments)]
     fn insert_refund(
         &mut self,
         community_id: CommunityId,
-        program_id: i64,
+        program_id: ProgramId,
         amount_fen: i64,
         paid_on: NaiveDate,
         voucher_id: i64,
@@ -135,7 +140,7 @@ pub trait SettlementTx: Send {
 macro_rules! impl_settlement_tx {
     ($tx_type:ty) => {
         impl SettlementTx for $tx_type {
-            async fn takebacks(&mut self, community_id: CommunityId, program_id: i64) -> Result<Vec<(Period, i64)>> {
+            async fn takebacks(&mut self, community_id: CommunityId, program_id: ProgramId) -> Result<Vec<(Period, i64)>> {
                 Ok(sqlx::query_as(
                     "SELECT period, amount_fen FROM subsidy_release_takebacks WHERE community_id = $1 AND program_id = $2 ORDER BY period",
                 )
@@ -148,7 +153,7 @@ macro_rules! impl_settlement_tx {
             async fn insert_takeback(
                 &mut self,
                 community_id: CommunityId,
-                program_id: i64,
+                program_id: ProgramId,
                 side: Side,
                 row_id: i64,
                 period: Period,
@@ -173,7 +178,7 @@ macro_rules! impl_settlement_tx {
                 Ok(())
             }
 
-            async fn settlement(&mut self, community_id: CommunityId, program_id: i64) -> Result<Option<SettlementRow>> {
+            async fn settlement(&mut self, community_id: CommunityId, program_id: ProgramId) -> Result<Option<SettlementRow>> {
                 Ok(sqlx::query_as(
                     "SELECT program_id, kind, amount_fen, decision, settled_on, voucher_id FROM subsidy_settlements
                      WHERE community_id = $1 AND program_id = $2",
@@ -203,7 +208,7 @@ macro_rules! impl_settlement_tx {
                 Ok(())
             }
 
-            async fn refund(&mut self, community_id: CommunityId, program_id: i64) -> Result<Option<(NaiveDate, i64)>> {
+            async fn refund(&mut self, community_id: CommunityId, program_id: ProgramId) -> Result<Option<(NaiveDate, i64)>> {
                 Ok(sqlx::query_as("SELECT paid_on, voucher_id FROM subsidy_refunds WHERE community_id = $1 AND program_id = $2")
                     .bind(community_id)
                     .bind(program_id)
@@ -214,7 +219,7 @@ macro_rules! impl_settlement_tx {
             async fn insert_refund(
                 &mut self,
                 community_id: CommunityId,
-                program_id: i64,
+                program_id: ProgramId,
                 amount_fen: i64,
                 paid_on: NaiveDate,
                 voucher_id: i64,
@@ -264,7 +269,7 @@ pub(crate) async fn deferred_of<T: SubsidiesTx>(
         .expenses_of_program(community_id, p.id, end_of_time)
         .await?
         .iter()
-        .filter(|e| !e.withdrawn && eligible.contains(&e.category) && kept(Side::Spending, e.id))
+        .filter(|e| !e.withdrawn && eligible.contains(&e.category) && kept(Side::Spending, e.id.0))
         .map(|e| e.amount_fen)
         .sum();
     let released: i64 = tx.releases(community_id, p.id).await?.iter().map(|r| r.amount_fen).sum();

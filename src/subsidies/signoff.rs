@@ -15,7 +15,7 @@ use super::store::{SubsidiesStore, SubsidiesTx};
 use super::{program_by_id, program_by_key, SignSide, Subsidies};
 use crate::access::store::AccessStore;
 use crate::access::Act;
-use crate::domain::ids::CommunityId;
+use crate::domain::ids::{CommunityId, ProgramId, ReconciliationId};
 use crate::domain::money::Fen;
 use crate::error::{Error, Result};
 use crate::ledger::rows::CommunityRow;
@@ -93,7 +93,7 @@ impl<S: SubsidiesStore + AccessStore> Subsidies<S> {
         let differences = difference_rows(&computed.outcome);
         let o = &computed.outcome;
         let row = ReconciliationRow {
-            id: 0,
+            id: ReconciliationId(0),
             program_id: program.id,
             from_on: from,
             until_on: until,
@@ -116,7 +116,7 @@ impl<S: SubsidiesStore + AccessStore> Subsidies<S> {
     /// allow (the company: an accountant or reviewer of the community; the finance office: a
     /// finance-office user of the community's street), and only while the data still gives
     /// what it found.
-    pub async fn sign(&self, community: &CommunityRow, id: i64, side: SignSide, user: &str) -> Result<Statement> {
+    pub async fn sign(&self, community: &CommunityRow, id: ReconciliationId, side: SignSide, user: &str) -> Result<Statement> {
         self.sign_with_notes(community, id, side, user, &[]).await
     }
 
@@ -125,7 +125,7 @@ impl<S: SubsidiesStore + AccessStore> Subsidies<S> {
     pub async fn sign_with_notes(
         &self,
         community: &CommunityRow,
-        id: i64,
+        id: ReconciliationId,
         side: SignSide,
         user: &str,
         notes: &[(i64, String)],
@@ -156,13 +156,13 @@ impl<S: SubsidiesStore + AccessStore> Subsidies<S> {
         Ok(statement)
     }
 
-    pub async fn statement(&self, community: &CommunityRow, id: i64) -> Result<Statement> {
+    pub async fn statement(&self, community: &CommunityRow, id: ReconciliationId) -> Result<Statement> {
         let mut tx = self.store().read().await?;
         statement_in(&mut tx, community, id, true).await
     }
 
     /// The community's reconciliations (of one program, or of all), oldest first.
-    pub async fn reconciliations(&self, community_id: CommunityId, program_id: Option<i64>) -> Result<Vec<ReconciliationRow>> {
+    pub async fn reconciliations(&self, community_id: CommunityId, program_id: Option<ProgramId>) -> Result<Vec<ReconciliationRow>> {
         let mut tx = self.store().read().await?;
         tx.reconciliations(community_id, program_id).await
     }
@@ -171,7 +171,7 @@ impl<S: SubsidiesStore + AccessStore> Subsidies<S> {
 /// The statement of reconciliation `id`; with the rows it `covered` listed when asked (the
 /// page and the paper), else only when a signature needs them hashed (a reconciliation just
 /// made has none to check, and 20,000 × 20,000 rows to read).
-async fn statement_in<T: SubsidiesTx>(tx: &mut T, community: &CommunityRow, id: i64, covered: bool) -> Result<Statement> {
+async fn statement_in<T: SubsidiesTx>(tx: &mut T, community: &CommunityRow, id: ReconciliationId, covered: bool) -> Result<Statement> {
     let reconciliation = tx
         .reconciliations(community.id, None)
         .await?
@@ -253,7 +253,7 @@ fn checked_notes(differences: &[DifferenceRow], notes: &[(i64, String)]) -> Resu
 pub async fn verify_signoffs<S: SubsidiesStore>(store: &S, community: &CommunityRow, fail: &mut impl FnMut(u8, String)) -> Result<()> {
     let mut tx = store.read().await?;
     let signoffs = tx.signoffs(community.id, None).await?;
-    let mut ids: Vec<i64> = signoffs.iter().map(|(id, _)| *id).collect();
+    let mut ids: Vec<ReconciliationId> = signoffs.iter().map(|(id, _)| *id).collect();
     ids.dedup();
     for id in ids {
         let s = statement_in(&mut tx, community, id, false).await?;
@@ -273,7 +273,7 @@ async fn compute<T: SubsidiesTx>(
     program: &ProgramRow,
     from: NaiveDate,
     until: NaiveDate,
-    leaving_out: Option<i64>,
+    leaving_out: Option<ReconciliationId>,
 ) -> Result<Computed> {
     let current = standing_rows(tx, community_id, program.id).await?;
     let in_range = |r: &&Seen| r.on_date >= from && r.on_date < until;
@@ -318,10 +318,16 @@ async fn compute<T: SubsidiesTx>(
 
 /// Every standing (not withdrawn) disbursement, receipt and tagged expense of a program, as a
 /// reconciliation sees it.
-async fn standing_rows<T: SubsidiesTx>(tx: &mut T, community_id: CommunityId, program_id: i64) -> Result<Vec<Seen>> {
+async fn standing_rows<T: SubsidiesTx>(tx: &mut T, community_id: CommunityId, program_id: ProgramId) -> Result<Vec<Seen>> {
     let mut rows = Vec::new();
     for d in tx.disbursements(community_id, program_id, super::store::NO_END).await?.into_iter().filter(|d| !d.withdrawn) {
-        rows.push(Seen { side: Side::Disbursement, row_id: d.id, on_date: d.disbursed_on, amount_fen: d.amount_fen, detail: d.reference });
+        rows.push(Seen {
+            side: Side::Disbursement,
+            row_id: d.id.0,
+            on_date: d.disbursed_on,
+            amount_fen: d.amount_fen,
+            detail: d.reference,
+        });
     }
     for r in tx.receipts(community_id, program_id, super::store::NO_END).await?.into_iter().filter(|r| !r.withdrawn) {
         rows.push(Seen { side: Side::Receipt, row_id: r.id, on_date: r.received_on, amount_fen: r.amount_fen, detail: r.reference });
@@ -329,7 +335,7 @@ async fn standing_rows<T: SubsidiesTx>(tx: &mut T, community_id: CommunityId, pr
     for e in tx.expenses_of_program(community_id, program_id, super::store::NO_END).await?.into_iter().filter(|e| !e.withdrawn) {
         rows.push(Seen {
             side: Side::Spending,
-            row_id: e.id,
+            row_id: e.id.0,
             on_date: e.spent_on,
             amount_fen: e.amount_fen,
             detail: e.category.as_str().into(),
@@ -343,10 +349,11 @@ async fn standing_rows<T: SubsidiesTx>(tx: &mut T, community_id: CommunityId, pr
 async fn signed_of<T: SubsidiesTx>(
     tx: &mut T,
     community_id: CommunityId,
-    program_id: i64,
-    leaving_out: Option<i64>,
+    program_id: ProgramId,
+    leaving_out: Option<ReconciliationId>,
 ) -> Result<Vec<(ReconciliationRow, Vec<Seen>)>> {
-    let signed: std::collections::HashSet<i64> = tx.signoffs(community_id, None).await?.into_iter().map(|(id, _)| id).collect();
+    let signed: std::collections::HashSet<ReconciliationId> =
+        tx.signoffs(community_id, None).await?.into_iter().map(|(id, _)| id).collect();
     let mut out = Vec::new();
     for r in tx.reconciliations(community_id, Some(program_id)).await? {
         if signed.contains(&r.id) && Some(r.id) != leaving_out {
@@ -361,10 +368,10 @@ async fn signed_of<T: SubsidiesTx>(
 pub(super) async fn signed_covering<T: SubsidiesTx>(
     tx: &mut T,
     community_id: CommunityId,
-    program_id: i64,
+    program_id: ProgramId,
     side: Side,
     row_id: i64,
-) -> Result<Option<i64>> {
+) -> Result<Option<ReconciliationId>> {
     let signed = signed_of(tx, community_id, program_id, None).await?;
     Ok(signed.iter().find(|(_, seen)| seen.iter().any(|s| s.side == side && s.row_id == row_id)).map(|(r, _)| r.id))
 }
@@ -387,7 +394,7 @@ fn difference_rows(outcome: &reconcile::Outcome) -> Vec<DifferenceRow> {
 }
 
 /// SHA-256 of what a reconciliation saw and found, in one canonical order: what a side signs.
-fn fingerprint(program_id: i64, from: NaiveDate, until: NaiveDate, seen: &[Seen], differences: &[DifferenceRow]) -> String {
+fn fingerprint(program_id: ProgramId, from: NaiveDate, until: NaiveDate, seen: &[Seen], differences: &[DifferenceRow]) -> String {
     let mut h = Sha256::new();
     h.update(format!("program {program_id} {from} {until}\n"));
     for s in seen {

@@ -13,7 +13,7 @@ use super::rows::{
     ReconciliationRow, ReconciliationState, ReleaseRow, SignoffRow, Withdrawal,
 };
 use super::{SignSide, Treatment};
-use crate::domain::ids::CommunityId;
+use crate::domain::ids::{CommunityId, DisbursementId, ProgramId, ReconciliationId};
 use crate::error::Result;
 use crate::ledger::store::LedgerStore;
 use crate::ledger::verify::{tie_sql, Tie};
@@ -78,7 +78,7 @@ pub trait SubsidiesTx: SpendingTx + super::settlement::SettlementTx + Send {
         community_id: CommunityId,
         p: &NewProgram<'_>,
         at: DateTime<Utc>,
-    ) -> impl Future<Output = Result<i64>> + Send;
+    ) -> impl Future<Output = Result<ProgramId>> + Send;
     fn programs(&mut self, community_id: CommunityId) -> impl Future<Output = Result<Vec<ProgramRow>>> + Send;
     fn insert_disbursements(
         &mut self,
@@ -91,10 +91,14 @@ pub trait SubsidiesTx: SpendingTx + super::settlement::SettlementTx + Send {
     fn disbursements(
         &mut self,
         community_id: CommunityId,
-        program_id: i64,
+        program_id: ProgramId,
         until: NaiveDate,
     ) -> impl Future<Output = Result<Vec<DisbursementRow>>> + Send;
-    fn disbursement(&mut self, community_id: CommunityId, id: i64) -> impl Future<Output = Result<Option<DisbursementRow>>> + Send;
+    fn disbursement(
+        &mut self,
+        community_id: CommunityId,
+        id: DisbursementId,
+    ) -> impl Future<Output = Result<Option<DisbursementRow>>> + Send;
     fn receipt(&mut self, community_id: CommunityId, id: i64) -> impl Future<Output = Result<Option<ReceiptRow>>> + Send;
     fn insert_receipt(
         &mut self,
@@ -106,7 +110,7 @@ pub trait SubsidiesTx: SpendingTx + super::settlement::SettlementTx + Send {
     fn receipts(
         &mut self,
         community_id: CommunityId,
-        program_id: i64,
+        program_id: ProgramId,
         until: NaiveDate,
     ) -> impl Future<Output = Result<Vec<ReceiptRow>>> + Send;
     fn insert_withdrawal(
@@ -115,7 +119,7 @@ pub trait SubsidiesTx: SpendingTx + super::settlement::SettlementTx + Send {
         w: &Withdrawal<'_>,
         at: DateTime<Utc>,
     ) -> impl Future<Output = Result<()>> + Send;
-    fn releases(&mut self, community_id: CommunityId, program_id: i64) -> impl Future<Output = Result<Vec<ReleaseRow>>> + Send;
+    fn releases(&mut self, community_id: CommunityId, program_id: ProgramId) -> impl Future<Output = Result<Vec<ReleaseRow>>> + Send;
     fn insert_release(&mut self, community_id: CommunityId, r: &ReleaseRow, at: DateTime<Utc>) -> impl Future<Output = Result<()>> + Send;
     fn insert_reconciliation(
         &mut self,
@@ -123,25 +127,32 @@ pub trait SubsidiesTx: SpendingTx + super::settlement::SettlementTx + Send {
         r: &ReconciliationRow,
         seen: &[Seen],
         differences: &[DifferenceRow],
-    ) -> impl Future<Output = Result<i64>> + Send;
+    ) -> impl Future<Output = Result<ReconciliationId>> + Send;
     fn reconciliations(
         &mut self,
         community_id: CommunityId,
-        program_id: Option<i64>,
+        program_id: Option<ProgramId>,
     ) -> impl Future<Output = Result<Vec<ReconciliationRow>>> + Send;
-    fn seen_rows(&mut self, community_id: CommunityId, reconciliation_id: i64) -> impl Future<Output = Result<Vec<Seen>>> + Send;
-    fn differences(&mut self, community_id: CommunityId, reconciliation_id: i64)
-        -> impl Future<Output = Result<Vec<DifferenceRow>>> + Send;
+    fn seen_rows(
+        &mut self,
+        community_id: CommunityId,
+        reconciliation_id: ReconciliationId,
+    ) -> impl Future<Output = Result<Vec<Seen>>> + Send;
+    fn differences(
+        &mut self,
+        community_id: CommunityId,
+        reconciliation_id: ReconciliationId,
+    ) -> impl Future<Output = Result<Vec<DifferenceRow>>> + Send;
     /// The sign-offs of the community's reconciliations (of one, or of all), with their ids.
     fn signoffs(
         &mut self,
         community_id: CommunityId,
-        reconciliation_id: Option<i64>,
-    ) -> impl Future<Output = Result<Vec<(i64, SignoffRow)>>> + Send;
+        reconciliation_id: Option<ReconciliationId>,
+    ) -> impl Future<Output = Result<Vec<(ReconciliationId, SignoffRow)>>> + Send;
     fn insert_signoff(
         &mut self,
         community_id: CommunityId,
-        reconciliation_id: i64,
+        reconciliation_id: ReconciliationId,
         side: SignSide,
         username: &str,
         at: DateTime<Utc>,
@@ -151,12 +162,16 @@ pub trait SubsidiesTx: SpendingTx + super::settlement::SettlementTx + Send {
     fn insert_notes(
         &mut self,
         community_id: CommunityId,
-        reconciliation_id: i64,
+        reconciliation_id: ReconciliationId,
         side: SignSide,
         notes: &[(i64, String)],
     ) -> impl Future<Output = Result<()>> + Send;
     /// Every note on reconciliation `reconciliation_id`, by side and difference.
-    fn notes(&mut self, community_id: CommunityId, reconciliation_id: i64) -> impl Future<Output = Result<Vec<NoteRow>>> + Send;
+    fn notes(
+        &mut self,
+        community_id: CommunityId,
+        reconciliation_id: ReconciliationId,
+    ) -> impl Future<Output = Result<Vec<NoteRow>>> + Send;
     /// The community's receipts and releases beside their vouchers (`ledger::verify::check_ties`).
     fn ties(&mut self, community_id: CommunityId) -> impl Future<Output = Result<Vec<Tie>>> + Send;
     /// Every program of the communities with its money to date, in one statement.
@@ -175,7 +190,7 @@ fn withdrawn(side: &str, alias: &str) -> String {
 macro_rules! impl_subsidies_tx {
     ($tx_type:ty, $db:ty) => {
         impl SubsidiesTx for $tx_type {
-            async fn insert_program(&mut self, community_id: CommunityId, p: &NewProgram<'_>, at: DateTime<Utc>) -> Result<i64> {
+            async fn insert_program(&mut self, community_id: CommunityId, p: &NewProgram<'_>, at: DateTime<Utc>) -> Result<ProgramId> {
                 Ok(sqlx::query_scalar(
                     "INSERT INTO subsidy_programs (community_id, book_id, document_no, purpose, approved_fen, starts_on, ends_on, \
                      treatment, eligible, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
@@ -222,7 +237,7 @@ macro_rules! impl_subsidies_tx {
                 Ok(())
             }
 
-            async fn disbursements(&mut self, community_id: CommunityId, program_id: i64, until: NaiveDate) -> Result<Vec<DisbursementRow>> {
+            async fn disbursements(&mut self, community_id: CommunityId, program_id: ProgramId, until: NaiveDate) -> Result<Vec<DisbursementRow>> {
                 Ok(sqlx::query_as(&format!(
                     "SELECT d.id, d.program_id, d.disbursed_on, d.amount_fen, d.payee, d.reference, d.recorded_by, {} \
                      FROM subsidy_disbursements d WHERE d.community_id = $1 AND d.program_id = $2 AND d.disbursed_on < $3 \
@@ -236,7 +251,7 @@ macro_rules! impl_subsidies_tx {
                 .await?)
             }
 
-            async fn disbursement(&mut self, community_id: CommunityId, id: i64) -> Result<Option<DisbursementRow>> {
+            async fn disbursement(&mut self, community_id: CommunityId, id: DisbursementId) -> Result<Option<DisbursementRow>> {
                 Ok(sqlx::query_as(&format!(
                     "SELECT d.id, d.program_id, d.disbursed_on, d.amount_fen, d.payee, d.reference, d.recorded_by, {} \
                      FROM subsidy_disbursements d WHERE d.community_id = $1 AND d.id = $2",
@@ -278,7 +293,7 @@ macro_rules! impl_subsidies_tx {
                 .await?)
             }
 
-            async fn receipts(&mut self, community_id: CommunityId, program_id: i64, until: NaiveDate) -> Result<Vec<ReceiptRow>> {
+            async fn receipts(&mut self, community_id: CommunityId, program_id: ProgramId, until: NaiveDate) -> Result<Vec<ReceiptRow>> {
                 Ok(sqlx::query_as(&format!(
                     "SELECT r.id, r.program_id, r.received_on, r.amount_fen, r.reference, r.bank_account, r.voucher_id, r.recorded_by, {} \
                      FROM subsidy_receipts r WHERE r.community_id = $1 AND r.program_id = $2 AND r.received_on < $3 \
@@ -309,7 +324,7 @@ macro_rules! impl_subsidies_tx {
                 Ok(())
             }
 
-            async fn releases(&mut self, community_id: CommunityId, program_id: i64) -> Result<Vec<ReleaseRow>> {
+            async fn releases(&mut self, community_id: CommunityId, program_id: ProgramId) -> Result<Vec<ReleaseRow>> {
                 Ok(sqlx::query_as(
                     "SELECT program_id, period, amount_fen, voucher_id FROM subsidy_releases WHERE community_id = $1 AND program_id = $2 ORDER BY period",
                 )
@@ -340,8 +355,8 @@ macro_rules! impl_subsidies_tx {
                 r: &ReconciliationRow,
                 seen: &[Seen],
                 differences: &[DifferenceRow],
-            ) -> Result<i64> {
-                let id: i64 = sqlx::query_scalar(
+            ) -> Result<ReconciliationId> {
+                let id: ReconciliationId = sqlx::query_scalar(
                     "INSERT INTO reconciliations (community_id, program_id, from_on, until_on, disbursed_fen, received_fen, spent_fen, \
                      spent_eligible_fen, differences, fingerprint, created_by, created_at) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
@@ -396,7 +411,7 @@ macro_rules! impl_subsidies_tx {
                 Ok(id)
             }
 
-            async fn reconciliations(&mut self, community_id: CommunityId, program_id: Option<i64>) -> Result<Vec<ReconciliationRow>> {
+            async fn reconciliations(&mut self, community_id: CommunityId, program_id: Option<ProgramId>) -> Result<Vec<ReconciliationRow>> {
                 Ok(sqlx::query_as(&format!(
                     "SELECT {RECONCILIATION_COLUMNS} FROM reconciliations WHERE community_id = $1 AND ($2 IS NULL OR program_id = $2) ORDER BY id"
                 ))
@@ -406,7 +421,7 @@ macro_rules! impl_subsidies_tx {
                 .await?)
             }
 
-            async fn seen_rows(&mut self, community_id: CommunityId, reconciliation_id: i64) -> Result<Vec<Seen>> {
+            async fn seen_rows(&mut self, community_id: CommunityId, reconciliation_id: ReconciliationId) -> Result<Vec<Seen>> {
                 Ok(sqlx::query_as(
                     "SELECT side, row_id, on_date, amount_fen, detail FROM reconciliation_rows \
                      WHERE community_id = $1 AND reconciliation_id = $2 ORDER BY side, row_id",
@@ -417,7 +432,7 @@ macro_rules! impl_subsidies_tx {
                 .await?)
             }
 
-            async fn differences(&mut self, community_id: CommunityId, reconciliation_id: i64) -> Result<Vec<DifferenceRow>> {
+            async fn differences(&mut self, community_id: CommunityId, reconciliation_id: ReconciliationId) -> Result<Vec<DifferenceRow>> {
                 Ok(sqlx::query_as(
                     "SELECT seq, kind, disbursement_id, receipt_id, spending_id, amount_fen, detail FROM reconciliation_differences \
                      WHERE community_id = $1 AND reconciliation_id = $2 ORDER BY seq",
@@ -428,8 +443,8 @@ macro_rules! impl_subsidies_tx {
                 .await?)
             }
 
-            async fn signoffs(&mut self, community_id: CommunityId, reconciliation_id: Option<i64>) -> Result<Vec<(i64, SignoffRow)>> {
-                let rows: Vec<(i64, SignSide, String, Option<String>, DateTime<Utc>, Option<String>)> = sqlx::query_as(
+            async fn signoffs(&mut self, community_id: CommunityId, reconciliation_id: Option<ReconciliationId>) -> Result<Vec<(ReconciliationId, SignoffRow)>> {
+                let rows: Vec<(ReconciliationId, SignSide, String, Option<String>, DateTime<Utc>, Option<String>)> = sqlx::query_as(
                     "SELECT s.reconciliation_id, s.side, s.username, u.display_name, s.signed_at, s.digest FROM reconciliation_signoffs s \
                      LEFT JOIN users u ON u.username = s.username \
                      WHERE s.community_id = $1 AND ($2 IS NULL OR s.reconciliation_id = $2) ORDER BY s.reconciliation_id, s.signed_at",
@@ -450,7 +465,7 @@ macro_rules! impl_subsidies_tx {
             async fn insert_signoff(
                 &mut self,
                 community_id: CommunityId,
-                reconciliation_id: i64,
+                reconciliation_id: ReconciliationId,
                 side: SignSide,
                 username: &str,
                 at: DateTime<Utc>,
@@ -473,7 +488,7 @@ macro_rules! impl_subsidies_tx {
             async fn insert_notes(
                 &mut self,
                 community_id: CommunityId,
-                reconciliation_id: i64,
+                reconciliation_id: ReconciliationId,
                 side: SignSide,
                 notes: &[(i64, String)],
             ) -> Result<()> {
@@ -490,7 +505,7 @@ macro_rules! impl_subsidies_tx {
                 Ok(())
             }
 
-            async fn notes(&mut self, community_id: CommunityId, reconciliation_id: i64) -> Result<Vec<NoteRow>> {
+            async fn notes(&mut self, community_id: CommunityId, reconciliation_id: ReconciliationId) -> Result<Vec<NoteRow>> {
                 Ok(sqlx::query_as(
                     "SELECT side, seq, note FROM reconciliation_notes WHERE community_id = $1 AND reconciliation_id = $2 ORDER BY seq, side",
                 )

@@ -311,7 +311,7 @@ async fn tampered_rows<S: mingzhang::app::AppStore>(ledger: Ledger<S>, url: &str
         Spending::new(&ledger).record(&book, &expense(date(2025, 1, 9), Category::Cleaning, 800, Some(doc)), "王会计").await.unwrap();
     assert!(mingzhang::verify::verify_all(&ledger.store).await.unwrap().is_clean());
     // Someone with the database password, past the triggers that keep the rows append-only.
-    for (table, id) in [("subsidy_receipts", receipt), ("expenses", spent.expense.id)] {
+    for (table, id) in [("subsidy_receipts", receipt), ("expenses", spent.expense.id.0)] {
         if is_pg(url) {
             raw_sql(url, &format!("ALTER TABLE {table} DISABLE TRIGGER USER")).await.unwrap();
         } else {
@@ -354,7 +354,7 @@ async fn never_ahead_and_settled<S: mingzhang::app::AppStore>(ledger: Ledger<S>,
     receive(&subsidies, &book, doc, date(2025, 2, 10), 30_000, "R2").await;
     assert_eq!(subsidies.release(&book, period(2025, 2), "王会计").await.unwrap()[0].amount, yuan(20_000));
     // The cleaning expense withdrawn: its release goes back, 递延收益 holds all 30,000 again.
-    subsidies.withdraw(&community, Side::Spending, cleaning.expense.id, "录错项目", date(2025, 3, 3), "王会计").await.unwrap();
+    subsidies.withdraw(&community, Side::Spending, cleaning.expense.id.0, "录错项目", date(2025, 3, 3), "王会计").await.unwrap();
     assert_eq!(deferred(our_balances(&ledger, &book, (2025, 1), (2025, 3), false).await), -3_000_000);
     spending.record(&book, &expense(date(2025, 4, 15), Category::Greening, 12_000, Some(doc)), "王会计").await.unwrap();
     assert_eq!(subsidies.release(&book, period(2025, 4), "王会计").await.unwrap()[0].amount, yuan(12_000));

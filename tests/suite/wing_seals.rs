@@ -35,7 +35,7 @@ async fn demo_books() -> TestDb {
         let community = ledger.community(None).await.unwrap();
         let subsidies = mingzhang::subsidies::Subsidies::new(&ledger);
         subsidies
-            .withdraw(&community, mingzhang::subsidies::reconcile::Side::Spending, wrong.expense.id, "录错", date(2026, 1, 21), "会计")
+            .withdraw(&community, mingzhang::subsidies::reconcile::Side::Spending, wrong.expense.id.0, "录错", date(2026, 1, 21), "会计")
             .await
             .unwrap();
         let report = verify_all(&s).await.unwrap();
@@ -140,7 +140,7 @@ async fn every_tamper_of_a_newer_wings_row_is_named_by_verify() {
     mingzhang::with_store!(store, s => {
         let ledger = Ledger::new(s.clone());
         let community = ledger.community(None).await.unwrap();
-        let statement = mingzhang::subsidies::Subsidies::new(&ledger).statement(&community, 1).await.unwrap();
+        let statement = mingzhang::subsidies::Subsidies::new(&ledger).statement(&community, mingzhang::domain::ids::ReconciliationId(1)).await.unwrap();
         assert!(!statement.is_signed() && statement.state_label().contains("签字不再成立"), "{}", statement.state_label());
         mingzhang::store::Store::close(&s).await;
     });

@@ -18,6 +18,7 @@ use crate::app::AppStore;
 use crate::collective::plan::{parse_percent, Provisions};
 use crate::collective::Collective;
 use crate::domain::category::Category;
+use crate::domain::ids::SpendingId;
 use crate::domain::money::Fen;
 use crate::http::books::IMPORT_LIMIT_BYTES;
 use crate::http::error::{HttpError, HttpResult};
@@ -94,7 +95,7 @@ struct VoucherOut {
 
 async fn pay_expense<S: AppStore>(
     State(app): State<App<S>>,
-    Path((id, expense)): Path<(i64, i64)>,
+    Path((id, expense)): Path<(i64, SpendingId)>,
     Signed(caller): Signed,
     headers: HeaderMap,
     ApiJson(body): ApiJson<DateIn>,

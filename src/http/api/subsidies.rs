@@ -16,6 +16,7 @@ use axum::{Json, Router};
 use super::ApiJson;
 use crate::access::{Act, Role};
 use crate::app::AppStore;
+use crate::domain::ids::ReconciliationId;
 use crate::http::books::book_of;
 use crate::http::books::IMPORT_LIMIT_BYTES;
 use crate::http::error::{HttpError, HttpResult};
@@ -228,7 +229,7 @@ struct FormatQuery {
 /// The statement as JSON, or as `?format=pdf|xlsx|csv`.
 async fn statement<S: AppStore>(
     State(app): State<App<S>>,
-    Path((id, reconciliation)): Path<(i64, i64)>,
+    Path((id, reconciliation)): Path<(i64, ReconciliationId)>,
     Query(q): Query<FormatQuery>,
     Signed(caller): Signed,
 ) -> HttpResult<Response> {
@@ -251,7 +252,7 @@ struct SignIn {
 
 async fn sign<S: AppStore>(
     State(app): State<App<S>>,
-    Path((id, reconciliation)): Path<(i64, i64)>,
+    Path((id, reconciliation)): Path<(i64, ReconciliationId)>,
     Signed(caller): Signed,
     headers: HeaderMap,
     ApiJson(body): ApiJson<SignIn>,

@@ -14,6 +14,7 @@ use crate::access::Act;
 use crate::app::AppStore;
 use crate::disclosure::definition::DisclosurePeriod;
 use crate::disclosure::{formats, publish};
+use crate::domain::ids::DisclosureId;
 use crate::http::error::{HttpError, HttpResult};
 use crate::http::extract::Caller;
 use crate::http::{see_other, App};
@@ -82,7 +83,11 @@ async fn draft<S: AppStore>(
 }
 
 /// A draft as residents would read it, with the publish button for a reviewer.
-async fn preview<S: AppStore>(State(app): State<App<S>>, Path((id, draft_id)): Path<(i64, i64)>, caller: Caller) -> HttpResult<Response> {
+async fn preview<S: AppStore>(
+    State(app): State<App<S>>,
+    Path((id, draft_id)): Path<(i64, DisclosureId)>,
+    caller: Caller,
+) -> HttpResult<Response> {
     let scope = app.scope(&caller, id, Act::Read).await.page()?;
     let (draft, pack) = publish::draft_pack(&app.ledger.store, scope.community.id, draft_id).await.page()?;
     let user = caller.user().page()?;
@@ -100,7 +105,7 @@ async fn preview<S: AppStore>(State(app): State<App<S>>, Path((id, draft_id)): P
 
 async fn publish_draft<S: AppStore>(
     State(app): State<App<S>>,
-    Path((id, draft_id)): Path<(i64, i64)>,
+    Path((id, draft_id)): Path<(i64, DisclosureId)>,
     headers: HeaderMap,
     caller: Caller,
     body: Bytes,

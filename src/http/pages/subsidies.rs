@@ -16,6 +16,7 @@ use super::{page, AsPage, Fields};
 use crate::access::{Act, User};
 use crate::app::AppStore;
 use crate::domain::category::Category;
+use crate::domain::ids::{ReconciliationId, SpendingId};
 use crate::domain::money::Fen;
 use crate::error::{Error, Result};
 use crate::http::books::book_of;
@@ -245,7 +246,7 @@ async fn spending_act<S: AppStore>(app: &App<S>, scope: &Scope, action: &str, fi
             Ok((back, format!("{year} 年 {category} 预算 {fen}")))
         }
         "pay" => {
-            let expense: i64 = f("id").trim().parse().map_err(|_| Error::invalid("id", "须为支出编号"))?;
+            let expense: SpendingId = f("id").trim().parse().map_err(|_| Error::invalid("id", "须为支出编号"))?;
             let voucher = Spending::new(&app.ledger).pay(&scope.book, expense, date("date", &f("date"))?, user).await?;
             Ok((back, format!("支付支出 #{expense} 凭证 {voucher}")))
         }
@@ -289,7 +290,7 @@ async fn subsidy_book<S: AppStore>(app: &App<S>, scope: &Scope, program: &str) -
 
 async fn show<S: AppStore>(
     State(app): State<App<S>>,
-    Path((id, reconciliation)): Path<(i64, i64)>,
+    Path((id, reconciliation)): Path<(i64, ReconciliationId)>,
     caller: Caller,
 ) -> HttpResult<Html<String>> {
     let scope = app.scope(&caller, id, Act::Read).await.page()?;
@@ -312,7 +313,7 @@ fn statement_page(caller: &Caller, scope: &Scope, s: &Statement, problem: Option
 
 async fn sign<S: AppStore>(
     State(app): State<App<S>>,
-    Path((id, reconciliation)): Path<(i64, i64)>,
+    Path((id, reconciliation)): Path<(i64, ReconciliationId)>,
     caller: Caller,
     headers: HeaderMap,
     body: Bytes,
@@ -342,7 +343,7 @@ async fn sign<S: AppStore>(
 
 async fn download<S: AppStore>(
     State(app): State<App<S>>,
-    Path((id, reconciliation, format)): Path<(i64, i64, String)>,
+    Path((id, reconciliation, format)): Path<(i64, ReconciliationId, String)>,
     caller: Caller,
 ) -> HttpResult<Response> {
     let scope = app.scope(&caller, id, Act::Read).await.page()?;
