@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 use chrono::{NaiveDate, Utc};
 use clap::Parser;
 use mingzhang::access::{NewUser, Role};
+use mingzhang::domain::ids::AccountId;
 use mingzhang::domain::money::Fen;
 use mingzhang::domain::period::Period;
 use mingzhang::ledger::export;
@@ -145,7 +146,7 @@ async fn raw_insert<S: mingzhang::app::AppStore>(store: &S, book: &Book, batch: 
                 voucher_id: *id,
                 line_no: n as i64 + 1,
                 summary: l.summary.clone(),
-                account_id: book.account_id(&l.account).unwrap_or_default(),
+                account_id: book.account_id(&l.account).unwrap_or(AccountId(0)),
                 debit_fen: l.debit.0,
                 credit_fen: l.credit.0,
                 household_id: None,

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use clap::Parser;
 use mingzhang::access::{Access, NewUser, Role};
+use mingzhang::domain::ids::VoucherId;
 use mingzhang::ledger::Ledger;
 use mingzhang::store::{AnyStore, Store};
 use mingzhang::with_store;
@@ -110,7 +111,7 @@ async fn main() {
         }
         let payments = mingzhang::fees::Fees::new(&ledger).payments_on(&books.company, chrono::NaiveDate::from_ymd_opt(2025, 12, 10).unwrap()).await.unwrap();
         let receipt = payments.first().map_or(1, |p| p.receipt_number);
-        let voucher = payments.first().map_or(1, |p| p.voucher_id);
+        let voucher = payments.first().map_or(VoucherId(1), |p| p.voucher_id);
         s.close().await;
         (c.0, receipt, voucher)
     });

@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use super::store::{AssetRow, AssetsStore, AssetsTx, MonthRow, RunRow};
 use super::{accounts, depreciation_lines, due_fen, release_target_fen, Assets};
-use crate::domain::ids::{AssetId, ProgramId};
+use crate::domain::ids::{AssetId, ProgramId, VoucherId};
 use crate::domain::money::Fen;
 use crate::domain::period::Period;
 use crate::error::{Error, Result};
@@ -108,12 +108,18 @@ fn funded_after<'c>(cards: &'c [AssetRow], due: &[(&AssetRow, i64)]) -> Vec<(&'c
         .collect()
 }
 
-pub(super) fn month_row(asset_id: AssetId, period: Period, amount_fen: i64, voucher_id: i64) -> MonthRow {
+pub(super) fn month_row(asset_id: AssetId, period: Period, amount_fen: i64, voucher_id: VoucherId) -> MonthRow {
     MonthRow { asset_id, period: period.key(), amount_fen, voucher_id, program_id: ProgramId(0), kind: "depreciation" }
 }
 
 /// A generated voucher staged for the rows that name it (`seal_and_post` posts it).
-pub(super) async fn stage_one<T: AssetsTx>(tx: &mut T, book: &Book, date: NaiveDate, lines: Vec<LineInput>, user: &str) -> Result<i64> {
+pub(super) async fn stage_one<T: AssetsTx>(
+    tx: &mut T,
+    book: &Book,
+    date: NaiveDate,
+    lines: Vec<LineInput>,
+    user: &str,
+) -> Result<VoucherId> {
     stage(tx, book, &ApprovedVoucher::generated(date, lines, user)).await
 }
 
@@ -150,7 +156,7 @@ pub(super) async fn release<T: AssetsTx + SubsidiesTx>(
         let fen = (target - card.released_fen).min(*left).max(0);
         if fen > 0 {
             *left -= fen;
-            rows.push(MonthRow { asset_id: card.id, period: period.key(), amount_fen: fen, voucher_id: 0, program_id, kind });
+            rows.push(MonthRow { asset_id: card.id, period: period.key(), amount_fen: fen, voucher_id: VoucherId(0), program_id, kind });
         }
     }
     if rows.is_empty() {

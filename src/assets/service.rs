@@ -149,7 +149,7 @@ async fn funding<T: SubsidiesTx>(tx: &mut T, book: &Book, input: &CardInput<'_>,
         (None, Some(_)) => return Err(Error::invalid("补贴项目", "填写了补助金额，须同时指定补贴项目")),
     };
     let program = crate::subsidies::program_by_key(tx, book.row.community_id, key).await?;
-    if program.book_id != book.id().0 {
+    if program.book_id != book.id() {
         return Err(Error::invalid("补贴项目", format!("项目 {} 不属于账套 {}", program.title(), book.row.code)));
     }
     if program.treatment != Treatment::Asset {

@@ -7,7 +7,7 @@ use std::future::Future;
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::Method;
-use crate::domain::ids::{AssetId, BookKey, CommunityId, ProgramId};
+use crate::domain::ids::{AssetId, BookId, BookKey, CommunityId, ProgramId, VoucherId};
 use crate::error::Result;
 use crate::ledger::store::LedgerTx;
 use crate::ledger::verify::{tie_sql, Tie};
@@ -22,7 +22,7 @@ const ROWS_PER_INSERT: usize = 1_000;
 #[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
 pub struct AssetRow {
     pub id: AssetId,
-    pub book_id: i64,
+    pub book_id: BookId,
     pub code: String,
     pub name: String,
     pub category: String,
@@ -72,7 +72,7 @@ pub struct NewAsset<'a> {
 pub struct RunRow {
     pub period: i64,
     pub amount_fen: i64,
-    pub voucher_id: i64,
+    pub voucher_id: VoucherId,
     pub created_by: String,
 }
 
@@ -82,7 +82,7 @@ pub struct MonthRow {
     pub asset_id: AssetId,
     pub period: i64,
     pub amount_fen: i64,
-    pub voucher_id: i64,
+    pub voucher_id: VoucherId,
     pub program_id: ProgramId,
     /// 'depreciation' or 'disposal' for a release.
     pub kind: &'static str,
@@ -94,7 +94,7 @@ pub struct NewDisposal<'a> {
     pub accumulated_fen: i64,
     pub proceeds_fen: i64,
     pub reason: &'a str,
-    pub voucher_id: i64,
+    pub voucher_id: VoucherId,
     pub disposed_by: &'a str,
 }
 

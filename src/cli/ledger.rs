@@ -8,6 +8,7 @@ use clap::{Args, Subcommand};
 use super::{
     book_of, community_of, json, parse_date, parse_period, print_out, render, BookArg, Cli, Command, Format, ReportArgs, ReportKind,
 };
+use crate::domain::ids::VoucherId;
 use crate::domain::money::Fen;
 use crate::domain::period::Period;
 use crate::error::{Error, Result};
@@ -52,7 +53,7 @@ pub enum VoucherCommand {
         #[command(flatten)]
         book: BookArg,
         #[arg(long)]
-        id: i64,
+        id: VoucherId,
         #[arg(long)]
         user: String,
         #[command(flatten)]
@@ -63,7 +64,7 @@ pub enum VoucherCommand {
         #[command(flatten)]
         book: BookArg,
         #[arg(long)]
-        id: i64,
+        id: VoucherId,
         #[arg(long)]
         user: String,
     },
@@ -72,7 +73,7 @@ pub enum VoucherCommand {
         #[command(flatten)]
         book: BookArg,
         #[arg(long)]
-        id: i64,
+        id: VoucherId,
         #[arg(long)]
         user: String,
     },
@@ -99,7 +100,7 @@ pub enum VoucherCommand {
         #[command(flatten)]
         book: BookArg,
         #[arg(long)]
-        id: i64,
+        id: VoucherId,
         #[arg(long)]
         user: String,
         #[arg(long)]
@@ -115,7 +116,7 @@ pub enum VoucherCommand {
         #[command(flatten)]
         book: BookArg,
         #[arg(long)]
-        id: i64,
+        id: VoucherId,
         /// 同时打印记账凭证 PDF（A5 横版，每页 8 行分录）到此文件
         #[arg(long)]
         out: Option<PathBuf>,
@@ -450,7 +451,7 @@ fn voucher_book(cmd: &VoucherCommand) -> &BookArg {
 #[group(required = true, multiple = false)]
 pub struct OneOrMonth {
     #[arg(long)]
-    pub id: Option<i64>,
+    pub id: Option<VoucherId>,
     /// 该月（YYYY-MM）内本命令适用的全部凭证
     #[arg(long)]
     pub period: Option<String>,
@@ -623,7 +624,7 @@ async fn voucher_list<S: LedgerStore>(ledger: &Ledger<S>, book: &Book, p: Period
 }
 
 /// One voucher as the form shows it.
-async fn voucher_text<S: LedgerStore>(ledger: &Ledger<S>, book: &Book, id: i64) -> Result<String> {
+async fn voucher_text<S: LedgerStore>(ledger: &Ledger<S>, book: &Book, id: VoucherId) -> Result<String> {
     let (v, lines) = ledger.voucher(book, id).await?;
     let mut out =
         format!("记账凭证 {}    日期 {}    附单据 {} 张    状态 {}\n", describe(&v), v.voucher_date, v.attachments, v.status.as_str());

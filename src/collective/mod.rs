@@ -158,7 +158,7 @@ impl<S: LedgerStore + Store<Tx: CollectiveTx>> Collective<S> {
         check_chart(collective, "rural_collective", "集体经济组织")?;
         let split = appropriation(&self.ledger.store, company, year).await?;
         let mut tx = self.ledger.store.begin().await?;
-        if tx.transfers(company.row.community_id).await?.iter().any(|t| t.year == i64::from(year) && t.company_book_id == company.id().0) {
+        if tx.transfers(company.row.community_id).await?.iter().any(|t| t.year == i64::from(year) && t.company_book_id == company.id()) {
             return Err(Error::Conflict(format!("物业公司 {year} 年度利润已上交")));
         }
         let profit = split.to_shareholder_fen;
@@ -191,8 +191,8 @@ impl<S: LedgerStore + Store<Tx: CollectiveTx>> Collective<S> {
             stage(&mut tx, collective, &two_line(date, &summary, accounts::BANK, accounts::INVESTMENT_INCOME, Fen(profit), user)).await?;
         let row = TransferRow {
             year: year.into(),
-            company_book_id: company.id().0,
-            collective_book_id: collective.id().0,
+            company_book_id: company.id(),
+            collective_book_id: collective.id(),
             amount_fen: profit,
             company_voucher_id: out,
             collective_voucher_id: into,
@@ -248,7 +248,7 @@ impl<S: LedgerStore + Store<Tx: CollectiveTx>> Collective<S> {
         let voucher_id = stage(&mut tx, collective, &ApprovedVoucher::generated(date, lines, user)).await?;
         let row = DistributionRow {
             id: 0,
-            book_id: collective.id().0,
+            book_id: collective.id(),
             year: year.into(),
             roster_id,
             distributable_fen: p.distributable.0,

@@ -6,7 +6,7 @@ use std::future::Future;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use crate::domain::ids::{BookKey, CommunityId, RosterId};
+use crate::domain::ids::{BookId, BookKey, CommunityId, RosterId, VoucherId};
 use crate::error::Result;
 use crate::ledger::store::LedgerTx;
 use crate::ledger::verify::{tie_sql, Tie};
@@ -15,11 +15,11 @@ use crate::store::{PgTx, SqliteTx, ROWS_PER_INSERT};
 #[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
 pub struct TransferRow {
     pub year: i64,
-    pub company_book_id: i64,
-    pub collective_book_id: i64,
+    pub company_book_id: BookId,
+    pub collective_book_id: BookId,
     pub amount_fen: i64,
-    pub company_voucher_id: i64,
-    pub collective_voucher_id: i64,
+    pub company_voucher_id: VoucherId,
+    pub collective_voucher_id: VoucherId,
     pub transferred_by: String,
 }
 
@@ -34,7 +34,7 @@ pub struct MemberRow {
 #[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
 pub struct DistributionRow {
     pub id: i64,
-    pub book_id: i64,
+    pub book_id: BookId,
     pub year: i64,
     pub roster_id: RosterId,
     pub distributable_fen: i64,
@@ -43,7 +43,7 @@ pub struct DistributionRow {
     pub reserve_fen: i64,
     pub welfare_fen: i64,
     pub members_fen: i64,
-    pub voucher_id: i64,
+    pub voucher_id: VoucherId,
     pub created_by: String,
     pub paid_on: Option<NaiveDate>,
 }
@@ -96,7 +96,7 @@ pub trait CollectiveTx: LedgerTx + crate::fees::seal::store::SealTx + Send {
         community_id: CommunityId,
         id: i64,
         paid_on: NaiveDate,
-        voucher_id: i64,
+        voucher_id: VoucherId,
         by: &str,
         at: DateTime<Utc>,
     ) -> impl Future<Output = Result<()>> + Send;
@@ -270,7 +270,7 @@ macro_rules! impl_collective_tx {
                 community_id: CommunityId,
                 id: i64,
                 paid_on: NaiveDate,
-                voucher_id: i64,
+                voucher_id: VoucherId,
                 by: &str,
                 at: DateTime<Utc>,
             ) -> Result<()> {

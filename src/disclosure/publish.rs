@@ -193,7 +193,7 @@ async fn record<T: DisclosureTx>(
     tx.insert_publication(community.id, &new).await?;
     let prior = tx.witness_records(community.id).await?;
     let mut witness = WitnessRow {
-        community_id: community.id.0,
+        community_id: community.id,
         seq: prior.last().map_or(1, |w| w.seq + 1),
         period: content.period.clone(),
         version: plan.version,

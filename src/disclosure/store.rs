@@ -51,7 +51,7 @@ pub struct PublicationRow {
 /// One record of the finance office's witness chain.
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow, serde::Serialize)]
 pub struct WitnessRow {
-    pub community_id: i64,
+    pub community_id: CommunityId,
     pub seq: i64,
     pub period: String,
     pub version: i64,

@@ -6,7 +6,7 @@ use rust_decimal::Decimal;
 
 use chrono::Utc;
 
-use crate::domain::ids::{BillId, FeeItemId, HouseholdId, PaymentId, UnitId};
+use crate::domain::ids::{BillId, FeeItemId, HouseholdId, PaymentId, UnitId, VoucherId};
 use crate::domain::money::Fen;
 use crate::domain::natural::Natural;
 use crate::domain::period::Period;
@@ -254,7 +254,7 @@ fn prepayment_settlements(
                 },
                 building: building_of.get(&household_id).expect("a bill's household is one of the community's (foreign key)").to_string(),
                 bill_period,
-                voucher_id: 0,
+                voucher_id: VoucherId(0),
             }
         })
         .collect()
@@ -277,7 +277,7 @@ fn run_rows(run: &NewBillingRun<'_>, plan: &BillingPlan, settlements: &[Settleme
     let receipt: HashMap<PaymentId, i64> = prepaid.iter().map(|p| (p.payment_id, p.receipt_number)).collect();
     SubledgerRows {
         runs: vec![RunSeal {
-            voucher_id: 0,
+            voucher_id: VoucherId(0),
             period: run.period.key(),
             bills: run.bills,
             total_fen: run.total_fen,
@@ -291,8 +291,8 @@ fn run_rows(run: &NewBillingRun<'_>, plan: &BillingPlan, settlements: &[Settleme
                 .bills
                 .iter()
                 .map(|b| BillSeal {
-                    voucher_id: 0,
-                    household_id: b.household_id.0,
+                    voucher_id: VoucherId(0),
+                    household_id: b.household_id,
                     unit_id: b.unit_id,
                     fee_item_id: b.fee_item_id,
                     period: b.period.key(),

@@ -7,7 +7,7 @@ use std::future::Future;
 
 use sqlx::{Postgres, QueryBuilder, Sqlite};
 
-use crate::domain::ids::{BillingRunId, BookKey, HouseholdId, ReversalId};
+use crate::domain::ids::{BillingRunId, BookKey, HouseholdId, ReversalId, VoucherId};
 use crate::domain::period::Period;
 use crate::error::Result;
 use crate::fees::rows::{BillKeyRow, BillPaymentRow, BillingRunRow, NewBill, NewBillingReversal, NewBillingRun, RunBillRow};
@@ -19,7 +19,12 @@ pub trait BillingRunsTx: Send {
     /// The month's bills by household and fee item.
     fn bill_keys(&mut self, book: BookKey, period: Period) -> impl Future<Output = Result<Vec<BillKeyRow>>> + Send;
     fn insert_billing_run(&mut self, run: &NewBillingRun<'_>) -> impl Future<Output = Result<BillingRunId>> + Send;
-    fn set_billing_run_voucher(&mut self, book: BookKey, run_id: BillingRunId, voucher_id: i64) -> impl Future<Output = Result<()>> + Send;
+    fn set_billing_run_voucher(
+        &mut self,
+        book: BookKey,
+        run_id: BillingRunId,
+        voucher_id: VoucherId,
+    ) -> impl Future<Output = Result<()>> + Send;
     /// The book's billing runs (one when `run_id` is given), oldest first.
     fn billing_runs(&mut self, book: BookKey, run_id: Option<BillingRunId>) -> impl Future<Output = Result<Vec<BillingRunRow>>> + Send;
     /// The bills of a run of `period` (one household's, when given).
@@ -60,7 +65,7 @@ macro_rules! impl_billing_runs_tx {
                 .await?)
             }
 
-            async fn set_billing_run_voucher(&mut self, book: BookKey, run_id: BillingRunId, voucher_id: i64) -> Result<()> {
+            async fn set_billing_run_voucher(&mut self, book: BookKey, run_id: BillingRunId, voucher_id: VoucherId) -> Result<()> {
                 sqlx::query("UPDATE billing_runs SET voucher_id = $3 WHERE community_id = $1 AND id = $2 AND book_id = $4")
                     .bind(book.community_id)
                     .bind(run_id)

@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::NaiveDate;
 
-use crate::domain::ids::FeeItemId;
+use crate::domain::ids::{AccountId, FeeItemId, VoucherId};
 use crate::domain::limits::MAX_SUMMARY_CHARS;
 use crate::domain::money::Fen;
 use crate::error::{Error, Result};
@@ -87,7 +87,7 @@ pub(crate) async fn close_day_draft<T: FeesTx + LedgerTx>(
     tx: &mut T,
     book: &Book,
     items: &HashMap<FeeItemId, String>,
-    voucher_id: i64,
+    voucher_id: VoucherId,
     date: NaiveDate,
     user: &str,
 ) -> Result<DayVoucher> {
@@ -113,7 +113,7 @@ pub(crate) async fn close_day_draft<T: FeesTx + LedgerTx>(
         input_from_rows(book, &v, &lines)?
     };
     // The voucher seals what it records of the subledger, as it was written.
-    let sealed = stored_rows(tx, book.key(), voucher_id, voucher_id + 1, true).await?.remove(&voucher_id).unwrap_or_default();
+    let sealed = stored_rows(tx, book.key(), voucher_id.0, voucher_id.0 + 1, true).await?.remove(&voucher_id).unwrap_or_default();
     let posted = post_system_draft(tx, book, voucher_id, &input, user, &sealed.digest()).await?;
     Ok(DayVoucher {
         date,
@@ -164,7 +164,7 @@ fn day_lines(
     let numbers: Vec<i64> = payments.iter().map(|p| p.receipt_number).collect();
     let receipts = format!("收据{}", receipt_runs(&numbers, MAX_SUMMARY_CHARS - 40));
     // (credit side?, account, fee item) → amount; debits sort first.
-    let mut sums: BTreeMap<(bool, i64, Option<i64>), i64> = BTreeMap::new();
+    let mut sums: BTreeMap<(bool, AccountId, Option<i64>), i64> = BTreeMap::new();
     for l in lines {
         *sums.entry((l.credit_fen != 0, l.account_id, l.fee_item_id)).or_default() += l.debit_fen + l.credit_fen;
     }

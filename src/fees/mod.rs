@@ -37,7 +37,7 @@ mod waivers;
 
 use chrono::NaiveDate;
 
-use crate::domain::ids::{BillId, BillingRunId, HouseholdId};
+use crate::domain::ids::{AccountId, BillId, BillingRunId, HouseholdId};
 use crate::domain::money::Fen;
 use crate::error::{Error, Result};
 use crate::fees::rows::{FeeItemRow, HouseholdRow};
@@ -143,7 +143,7 @@ pub fn money_account_of(book: &Book, method: Method) -> Result<String> {
     payment_plan::money_account(book, &fee_accounts(book)?, method)
 }
 
-pub(crate) fn account_id(book: &Book, code: &crate::ledger::account::AccountCode) -> Result<i64> {
+pub(crate) fn account_id(book: &Book, code: &crate::ledger::account::AccountCode) -> Result<AccountId> {
     book.account_id(code.as_str()).ok_or_else(|| Error::not_found(format!("科目 {code}")))
 }
 

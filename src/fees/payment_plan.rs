@@ -105,7 +105,7 @@ pub(super) fn applied_input(accounts: &FeeAccounts, p: &Planned<'_, '_>) -> Opti
         format!("{}等", receipt_label(first.receipt_number))
     };
     let summary = format!("预收抵扣 {} {} 收据{receipts}", household_label(&p.household), item_names(p.applied.iter().map(|a| &a.bill)));
-    let dims = Dimensions { household_id: Some(p.household.id.0), ..Dimensions::default() };
+    let dims = Dimensions { household_id: Some(p.household.id), ..Dimensions::default() };
     let line = |account: &str, debit: Fen, credit: Fen| LineInput::new(summary.clone(), account, debit, credit, dims.clone());
     let lines = vec![line(accounts.advance.as_str(), fen, Fen::ZERO), line(accounts.receivable.as_str(), Fen::ZERO, fen)];
     Some(VoucherInput { date: p.req.paid_on, attachments: 0, lines })
@@ -206,7 +206,7 @@ pub(super) fn payment_lines(
 ) -> Vec<LineInput> {
     let (label, who) = (receipt_label(number), household_label(household));
     let settled_fen: i64 = settle.iter().map(|(_, f)| f.0).sum();
-    let dims = Dimensions { household_id: Some(household.id.0), ..Dimensions::default() };
+    let dims = Dimensions { household_id: Some(household.id), ..Dimensions::default() };
     let line = |summary: String, account: &str, debit: Fen, credit: Fen| LineInput::new(summary, account, debit, credit, dims.clone());
     let settled_summary = format!("收 {who} {} 收据{label}", item_names(settle.iter().map(|(b, _)| b)));
     let prepaid_summary = format!("预收 {who} 预交款 收据{label}");
@@ -218,7 +218,7 @@ pub(super) fn payment_lines(
             per_item.entry(bill.fee_item_id).or_insert((&bill.fee_item_name, 0)).1 += fen.0;
         }
         for (item_id, (name, fen)) in per_item {
-            let dims = Dimensions { household_id: Some(household.id.0), fee_item_id: Some(item_id.0), ..Dimensions::default() };
+            let dims = Dimensions { household_id: Some(household.id), fee_item_id: Some(item_id.0), ..Dimensions::default() };
             let summary = format!("收 {who} {name} 收据{label}");
             lines.push(LineInput::new(summary, accounts.receivable.as_str(), Fen::ZERO, Fen(fen), dims));
         }
@@ -269,7 +269,7 @@ pub(super) fn forward_inputs(
         .map(|(month, bills)| {
             let fen = Fen(bills.iter().map(|(_, f)| f.0).sum());
             let summary = format!("{month} 预收抵扣 {who} {} 收据{label}", item_names(bills.iter().map(|(b, _)| b)));
-            let dims = Dimensions { household_id: Some(household.id.0), ..Dimensions::default() };
+            let dims = Dimensions { household_id: Some(household.id), ..Dimensions::default() };
             let line = |account: &str, debit: Fen, credit: Fen| LineInput::new(summary.clone(), account, debit, credit, dims.clone());
             let lines = vec![line(accounts.advance.as_str(), fen, Fen::ZERO), line(accounts.receivable.as_str(), Fen::ZERO, fen)];
             (*month, VoucherInput { date: month.first_day(), attachments: 0, lines })

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::{NaiveDate, Utc};
 
-use crate::domain::ids::{HouseholdId, PaymentId};
+use crate::domain::ids::{HouseholdId, PaymentId, VoucherId};
 use crate::domain::limits::MAX_AMOUNT_FEN;
 use crate::domain::money::Fen;
 use crate::domain::period::Period;
@@ -288,9 +288,9 @@ async fn planned_payments<'r, 'a, T: FeesTx + LedgerTx>(
 /// (or the day's draft it joins), one per later month its prepayment settles, and the one that
 /// applies its household's earlier prepayment.
 struct Drafts {
-    own: Vec<i64>,
-    forward: Vec<BTreeMap<Period, i64>>,
-    applied: Vec<Option<i64>>,
+    own: Vec<VoucherId>,
+    forward: Vec<BTreeMap<Period, VoucherId>>,
+    applied: Vec<Option<VoucherId>>,
 }
 
 /// 出纳不得兼任稽核 (会计法 第三十七条): a payment's vouchers are drafts that wait for the
@@ -343,7 +343,7 @@ fn new_payments<'p>(
     book: &Book,
     planned: &'p [Planned<'p, 'p>],
     numbers: &[i64],
-    own_drafts: &[i64],
+    own_drafts: &[VoucherId],
     now: chrono::DateTime<Utc>,
 ) -> Vec<NewPayment<'p>> {
     planned
@@ -376,20 +376,21 @@ fn settlements_of(
     inserted: &HashMap<String, PaymentId>,
     drafts: &Drafts,
 ) -> Vec<Settlement> {
-    let settlement = |bill: &OpenBillRow, payment_id: PaymentId, fen: Fen, period: Period, building: &str, voucher_id: i64| Settlement {
-        allocation: AllocationRow {
-            bill_id: bill.id,
-            payment_id: Some(payment_id),
-            waiver_id: None,
-            void_id: None,
-            amount_fen: fen.0,
-            period,
-            reversal_id: None,
-        },
-        building: building.to_string(),
-        bill_period: bill.period,
-        voucher_id,
-    };
+    let settlement =
+        |bill: &OpenBillRow, payment_id: PaymentId, fen: Fen, period: Period, building: &str, voucher_id: VoucherId| Settlement {
+            allocation: AllocationRow {
+                bill_id: bill.id,
+                payment_id: Some(payment_id),
+                waiver_id: None,
+                void_id: None,
+                amount_fen: fen.0,
+                period,
+                reversal_id: None,
+            },
+            building: building.to_string(),
+            bill_period: bill.period,
+            voucher_id,
+        };
     let mut settlements = Vec::new();
     for (p, applied_voucher) in planned.iter().zip(&drafts.applied) {
         let paid_in = Period::of_date(p.req.paid_on);
@@ -417,7 +418,7 @@ async fn day_drafts<T: FeesTx + LedgerTx>(
     book: &Book,
     planned: &[Planned<'_, '_>],
     inputs: &[VoucherInput],
-) -> Result<Vec<i64>> {
+) -> Result<Vec<VoucherId>> {
     let mut groups: Vec<((NaiveDate, Method), Vec<usize>)> = Vec::new();
     for (i, p) in planned.iter().enumerate() {
         let day = (p.req.paid_on, p.req.method);
@@ -426,7 +427,7 @@ async fn day_drafts<T: FeesTx + LedgerTx>(
             None => groups.push((day, vec![i])),
         }
     }
-    let mut ids = vec![0; planned.len()];
+    let mut ids = vec![VoucherId(0); planned.len()];
     for ((day, method), members) in groups {
         let input = VoucherInput {
             date: day,

@@ -7,7 +7,7 @@
 
 use chrono::Utc;
 
-use crate::domain::ids::BookKey;
+use crate::domain::ids::{BookId, BookKey};
 use crate::error::{Error, Result};
 use crate::fees::receipt_label;
 use crate::fees::seal::master::{self, MasterKind};
@@ -19,7 +19,7 @@ use crate::store::Tx;
 /// A restore as one book records it.
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow, serde::Serialize)]
 pub struct RestoreRow {
-    pub book_id: i64,
+    pub book_id: BookId,
     pub backup_chain_len: i64,
     pub backup_receipts: i64,
     /// Receipts continue with the number after this one.
@@ -68,7 +68,7 @@ pub async fn record<S: FeesStore>(
             // Only a book that issues receipts continues from a number given for all.
             let given_here = given.filter(|_| issued > 0 || anchored.is_some());
             let row = RestoreRow {
-                book_id: book.id.0,
+                book_id: book.id,
                 backup_chain_len: book.chain_len,
                 backup_receipts: issued,
                 receipts_after: receipts_after(issued, given_here, anchored),
@@ -149,7 +149,7 @@ macro_rules! impl_restore_tx {
             }
 
             async fn restores(&mut self, book: BookKey) -> Result<Vec<(String, RestoreRow)>> {
-                let rows: Vec<(chrono::DateTime<Utc>, i64, i64, i64, i64, String)> = sqlx::query_as(
+                let rows: Vec<(chrono::DateTime<Utc>, BookId, i64, i64, i64, String)> = sqlx::query_as(
                     "SELECT restored_at, book_id, backup_chain_len, backup_receipts, receipts_after, source FROM restores
                      WHERE community_id = $1 AND book_id = $2 ORDER BY id",
                 )

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::{NaiveDate, Utc};
 
-use crate::domain::ids::{BillId, BillingRunId, FeeItemId, HouseholdId, PaymentId, ReversalId};
+use crate::domain::ids::{AccountId, BillId, BillingRunId, FeeItemId, HouseholdId, PaymentId, ReversalId, VoucherId};
 use crate::domain::money::Fen;
 use crate::domain::natural::Natural;
 use crate::domain::period::Period;
@@ -136,7 +136,7 @@ struct RunRead {
     households: HashMap<HouseholdId, HouseholdRow>,
     bills: Vec<RunBillRow>,
     payments: Vec<BillPaymentRow>,
-    items: HashMap<FeeItemId, (String, i64)>,
+    items: HashMap<FeeItemId, (String, AccountId)>,
 }
 
 /// Reads the run to reverse, refusing a reversal dated before the run's billing day.
@@ -155,7 +155,7 @@ async fn read_run<T: FeesTx>(
         tx.households(book.row.community_id).await?.into_iter().map(|h| (h.id, h)).collect();
     let bills = tx.run_bills(book.key(), run.period, run_id, household).await?;
     let payments = tx.run_bill_payments(book.key(), run.period, run_id, household).await?;
-    let items: HashMap<FeeItemId, (String, i64)> =
+    let items: HashMap<FeeItemId, (String, AccountId)> =
         tx.fee_items(book.key()).await?.into_iter().map(|f| (f.id, (f.name, f.revenue_account_id))).collect();
     Ok(RunRead { run, households, bills, payments, items })
 }
@@ -171,7 +171,7 @@ fn refuse_waived(
     waived: &[&RunBillRow],
     run_period: Period,
     households: &HashMap<HouseholdId, HouseholdRow>,
-    items: &HashMap<FeeItemId, (String, i64)>,
+    items: &HashMap<FeeItemId, (String, AccountId)>,
 ) -> Error {
     let item_name = |id: FeeItemId| items.get(&id).map_or("?", |(name, _)| name.as_str());
     let list: Vec<String> = waived
@@ -211,7 +211,7 @@ fn reversal_voucher(
     lines: Vec<LineInput>,
     approver: &str,
     sealed: &SubledgerRows,
-    reverses: Option<i64>,
+    reverses: Option<VoucherId>,
 ) -> ApprovedVoucher {
     ApprovedVoucher {
         input: VoucherInput { date, attachments: 1, lines },
@@ -226,7 +226,7 @@ fn reversal_voucher(
 /// What the reversal wrote before its settlements: the reversal, its voucher and its month.
 struct Written {
     reversal_id: ReversalId,
-    voucher_id: i64,
+    voucher_id: VoucherId,
     period: Period,
 }
 
@@ -295,9 +295,9 @@ fn reversal_rows(
     SubledgerRows {
         allocations: backs.chain(cancels).collect(),
         reversals: vec![ReversalSeal {
-            voucher_id: 0,
+            voucher_id: VoucherId(0),
             billing_run_id: run_id,
-            household_id: household.map(|h| h.0),
+            household_id: household,
             bills: plan.cancelled.len() as i64,
             total_fen: plan.total_fen,
             reason: reason.to_string(),
@@ -318,7 +318,7 @@ fn undo_lines(
     run: &BillingRunRow,
     plan: &Plan<'_>,
     households: &HashMap<HouseholdId, HouseholdRow>,
-    items: &HashMap<FeeItemId, (String, i64)>,
+    items: &HashMap<FeeItemId, (String, AccountId)>,
     household: Option<HouseholdId>,
     reason: &str,
     red: bool,
@@ -334,7 +334,7 @@ fn undo_lines(
     let whose = household.and_then(|h| households.get(&h)).map(|h| format!(" {}", household_label(h))).unwrap_or_default();
     let dims = |fee_item_id: Option<FeeItemId>| Dimensions {
         fee_item_id: fee_item_id.map(|f| f.0),
-        household_id: household.map(|h| h.0),
+        household_id: household,
         ..Dimensions::default()
     };
     let mut lines = Vec::with_capacity(3 * per_building_item.len() + 2);

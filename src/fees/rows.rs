@@ -9,7 +9,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 
 use crate::domain::area::AreaM2Hundredths;
-use crate::domain::ids::{BillId, BillingRunId, BookKey, FeeItemId, HouseholdId, PaymentId, ReversalId, UnitId, VoidId, WaiverId};
+use crate::domain::ids::{
+    AccountId, BillId, BillingRunId, BookKey, FeeItemId, HouseholdId, PaymentId, ReversalId, UnitId, VoidId, VoucherId, WaiverId,
+};
 use crate::domain::period::Period;
 use crate::error::{Error, Result};
 use crate::fees::kinds::{FeeBasis, FlowKind, HouseholdKind};
@@ -58,7 +60,7 @@ pub struct FeeItemRow {
     pub code: String,
     pub name: String,
     pub basis: FeeBasis,
-    pub revenue_account_id: i64,
+    pub revenue_account_id: AccountId,
     pub late_fee_ppm_per_day: i64,
     pub late_fee_cap_percent: i64,
     /// Its own VAT rate in percent where it differs from the book's (`fee item --vat-rate`).
@@ -187,7 +189,7 @@ pub struct BillKeyRow {
 pub struct BillingRunRow {
     pub id: BillingRunId,
     pub period: Period,
-    pub voucher_id: Option<i64>,
+    pub voucher_id: Option<VoucherId>,
     pub bills: i64,
     pub total_fen: i64,
     pub created_by: String,
@@ -227,7 +229,7 @@ pub struct NewBillingReversal<'a> {
     pub reason: &'a str,
     pub approver: &'a str,
     pub period: Period,
-    pub voucher_id: i64,
+    pub voucher_id: VoucherId,
     pub created_at: DateTime<Utc>,
 }
 
@@ -269,7 +271,7 @@ pub struct PaymentRow {
     pub amount_fen: i64,
     pub paid_on: NaiveDate,
     pub receipt_number: i64,
-    pub voucher_id: i64,
+    pub voucher_id: VoucherId,
     pub cashier: String,
     /// What it settled when it was made; None for payments recorded before this was kept.
     pub settled_fen: Option<i64>,
@@ -297,7 +299,7 @@ pub struct NewPayment<'a> {
     pub amount_fen: i64,
     pub paid_on: NaiveDate,
     pub receipt_number: i64,
-    pub voucher_id: i64,
+    pub voucher_id: VoucherId,
     pub cashier: &'a str,
     pub settled_fen: i64,
     pub note: crate::fees::PaymentNote<'a>,
@@ -341,7 +343,7 @@ pub struct PrepaymentRow {
 pub struct NewBillingRun<'a> {
     pub book: BookKey,
     pub period: Period,
-    pub voucher_id: Option<i64>,
+    pub voucher_id: Option<VoucherId>,
     pub bills: i64,
     pub total_fen: i64,
     pub created_by: &'a str,
@@ -358,7 +360,7 @@ pub struct NewPaymentVoid<'a> {
     pub reason: &'a str,
     pub approver: &'a str,
     pub period: Period,
-    pub voucher_id: i64,
+    pub voucher_id: VoucherId,
     pub created_at: DateTime<Utc>,
 }
 
@@ -370,7 +372,7 @@ pub struct NewWaiver<'a> {
     pub reason: &'a str,
     pub approver: &'a str,
     pub period: Period,
-    pub voucher_id: i64,
+    pub voucher_id: VoucherId,
     pub created_at: DateTime<Utc>,
 }
 

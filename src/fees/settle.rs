@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::domain::ids::BillingRunId;
+use crate::domain::ids::{BillingRunId, VoucherId};
 use crate::domain::period::Period;
 use crate::error::Result;
 use crate::fees::rows::{AllocationRow, FlowRow, NewBill};
@@ -19,7 +19,7 @@ pub(crate) struct Settlement {
     pub allocation: AllocationRow,
     pub building: String,
     pub bill_period: Period,
-    pub voucher_id: i64,
+    pub voucher_id: VoucherId,
 }
 
 /// Writes a billing run's bills and adds them to the figures (`billed`, by building).
@@ -39,7 +39,7 @@ pub(crate) async fn write_bills<T: FeesTx>(
 /// void's or a reversal's hand-back), `waived` for a waiver's, `cancelled` for a reversal's
 /// cancellation, in the allocation's month.
 pub(crate) async fn write_settlements<T: FeesTx>(tx: &mut T, book: &Book, settlements: &[Settlement]) -> Result<()> {
-    let rows: Vec<(i64, AllocationRow)> = settlements.iter().map(|s| (s.voucher_id, s.allocation.clone())).collect();
+    let rows: Vec<(VoucherId, AllocationRow)> = settlements.iter().map(|s| (s.voucher_id, s.allocation.clone())).collect();
     tx.insert_allocations(book.row.community_id, &rows).await?;
     let parts =
         settlements.iter().map(|s| (s.allocation.kind(), s.building.clone(), s.bill_period, s.allocation.period, s.allocation.amount_fen));

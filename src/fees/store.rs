@@ -9,7 +9,7 @@ use std::future::Future;
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::{Postgres, QueryBuilder, Sqlite};
 
-use crate::domain::ids::{BillId, BookKey, CommunityId, FeeItemId, HouseholdId, PaymentId, VoidId, WaiverId};
+use crate::domain::ids::{BillId, BookKey, CommunityId, FeeItemId, HouseholdId, PaymentId, VoidId, VoucherId, WaiverId};
 use crate::domain::natural::natural_cmp;
 use crate::domain::period::Period;
 use crate::error::Result;
@@ -98,21 +98,21 @@ pub trait FeesTx: UnitsTx + SealTx + crate::fees::restore::RestoreTx + crate::fe
     /// inserted: a payment whose key is already taken is left out (nothing inserted for it).
     fn insert_payments(&mut self, payments: &[NewPayment<'_>]) -> impl Future<Output = Result<Vec<(String, PaymentId)>>> + Send;
     /// The system's open 日结 draft for the day's payments of `method`, if any.
-    fn daily_draft(&mut self, book: BookKey, day: NaiveDate, method: Method) -> impl Future<Output = Result<Option<i64>>> + Send;
+    fn daily_draft(&mut self, book: BookKey, day: NaiveDate, method: Method) -> impl Future<Output = Result<Option<VoucherId>>> + Send;
     /// The fee wing's drafts waiting for the day's close (日结) dated on or before `through`,
     /// in date order: (voucher, date). Those of payments, of the later months' bills they
     /// settle, and of voids.
-    fn daily_drafts(&mut self, book: BookKey, through: NaiveDate) -> impl Future<Output = Result<Vec<(i64, NaiveDate)>>> + Send;
-    fn payments_of_voucher(&mut self, book: BookKey, voucher_id: i64) -> impl Future<Output = Result<Vec<PaymentRow>>> + Send;
+    fn daily_drafts(&mut self, book: BookKey, through: NaiveDate) -> impl Future<Output = Result<Vec<(VoucherId, NaiveDate)>>> + Send;
+    fn payments_of_voucher(&mut self, book: BookKey, voucher_id: VoucherId) -> impl Future<Output = Result<Vec<PaymentRow>>> + Send;
     /// The payments a voucher records, voids or settles later bills of.
-    fn payments_behind(&mut self, book: BookKey, voucher_id: i64) -> impl Future<Output = Result<Vec<PaymentRow>>> + Send;
+    fn payments_behind(&mut self, book: BookKey, voucher_id: VoucherId) -> impl Future<Output = Result<Vec<PaymentRow>>> + Send;
     /// The payments received on `day`, by receipt number (a cashier's 交班日报).
     fn payments_on(&mut self, book: BookKey, day: NaiveDate) -> impl Future<Output = Result<Vec<PaymentRow>>> + Send;
     /// Inserts allocations, each with the voucher it is written with.
     fn insert_allocations(
         &mut self,
         community_id: CommunityId,
-        allocations: &[(i64, AllocationRow)],
+        allocations: &[(VoucherId, AllocationRow)],
     ) -> impl Future<Output = Result<()>> + Send;
     fn insert_payment_void(&mut self, community_id: CommunityId, void: &NewPaymentVoid<'_>) -> impl Future<Output = Result<VoidId>> + Send;
     fn insert_waiver(&mut self, community_id: CommunityId, waiver: &NewWaiver<'_>) -> impl Future<Output = Result<WaiverId>> + Send;
@@ -517,7 +517,7 @@ macro_rules! impl_fees_tx {
                 .await?)
             }
 
-            async fn daily_draft(&mut self, book: BookKey, day: NaiveDate, method: Method) -> Result<Option<i64>> {
+            async fn daily_draft(&mut self, book: BookKey, day: NaiveDate, method: Method) -> Result<Option<VoucherId>> {
                 Ok(sqlx::query_scalar(
                     "SELECT p.voucher_id FROM payments p JOIN vouchers v ON v.community_id = p.community_id AND v.id = p.voucher_id
                      WHERE p.community_id = $1 AND p.book_id = $2 AND p.paid_on = $3 AND p.method = $4 AND v.status = 'draft' AND v.maker = $5
@@ -532,7 +532,7 @@ macro_rules! impl_fees_tx {
                 .await?)
             }
 
-            async fn daily_drafts(&mut self, book: BookKey, through: NaiveDate) -> Result<Vec<(i64, NaiveDate)>> {
+            async fn daily_drafts(&mut self, book: BookKey, through: NaiveDate) -> Result<Vec<(VoucherId, NaiveDate)>> {
                 Ok(sqlx::query_as(
                     "SELECT id, voucher_date FROM vouchers
                      WHERE community_id = $1 AND book_id = $2 AND status <> 'posted' AND maker = $3 AND voucher_date <= $4
@@ -550,7 +550,7 @@ macro_rules! impl_fees_tx {
                 .await?)
             }
 
-            async fn payments_behind(&mut self, book: BookKey, voucher_id: i64) -> Result<Vec<PaymentRow>> {
+            async fn payments_behind(&mut self, book: BookKey, voucher_id: VoucherId) -> Result<Vec<PaymentRow>> {
                 Ok(sqlx::query_as(&format!(
                     "SELECT {PAYMENT_COLUMNS} FROM payments WHERE community_id = $1 AND book_id = $2
                        AND (voucher_id = $3
@@ -565,7 +565,7 @@ macro_rules! impl_fees_tx {
                 .await?)
             }
 
-            async fn payments_of_voucher(&mut self, book: BookKey, voucher_id: i64) -> Result<Vec<PaymentRow>> {
+            async fn payments_of_voucher(&mut self, book: BookKey, voucher_id: VoucherId) -> Result<Vec<PaymentRow>> {
                 Ok(sqlx::query_as(&format!(
                     "SELECT {PAYMENT_COLUMNS} FROM payments WHERE community_id = $1 AND book_id = $2 AND voucher_id = $3 ORDER BY receipt_number"
                 ))
@@ -587,7 +587,7 @@ macro_rules! impl_fees_tx {
                 .await?)
             }
 
-            async fn insert_allocations(&mut self, community_id: CommunityId, allocations: &[(i64, AllocationRow)]) -> Result<()> {
+            async fn insert_allocations(&mut self, community_id: CommunityId, allocations: &[(VoucherId, AllocationRow)]) -> Result<()> {
                 for chunk in allocations.chunks(ROWS_PER_INSERT) {
                     let mut q = QueryBuilder::<$db>::new(
                         "INSERT INTO allocations (community_id, bill_id, payment_id, waiver_id, void_id, amount_fen, period, reversal_id, voucher_id) ",

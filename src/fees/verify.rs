@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::domain::ids::AccountId;
 use crate::domain::money::Fen;
 use crate::domain::period::Period;
 use crate::error::Result;
@@ -26,7 +27,7 @@ pub async fn verify_book<S: FeesStore>(store: &S, book: &Book, fail: &mut impl F
         crate::fees::seal::verify::verify_book(store, book, fail).await?;
         return Ok(());
     };
-    let ids: Vec<i64> = [&fee.receivable, &fee.advance].iter().filter_map(|c| book.account_id(c.as_str())).collect();
+    let ids: Vec<AccountId> = [&fee.receivable, &fee.advance].iter().filter_map(|c| book.account_id(c.as_str())).collect();
     // The seals' pass is the one read of every bill; what the checks below need of the bills
     // is summed on the way.
     let bills = crate::fees::seal::verify::verify_book(store, book, fail).await?;

@@ -109,7 +109,7 @@ fn void_lines(
     red: bool,
 ) -> Vec<LineInput> {
     let summary = format!("作废收据{} {}：{reason}", receipt_label(payment.receipt_number), household_label(household));
-    let dims = Dimensions { household_id: Some(household.id.0), ..Dimensions::default() };
+    let dims = Dimensions { household_id: Some(household.id), ..Dimensions::default() };
     let mut entry = vec![(money, payment.amount_fen, 0)];
     if settled_fen > 0 {
         entry.push((accounts.receivable.as_str(), 0, settled_fen));

@@ -2,7 +2,7 @@
 
 use chrono::{NaiveDate, Utc};
 
-use crate::domain::ids::{BillId, WaiverId};
+use crate::domain::ids::{BillId, VoucherId, WaiverId};
 use crate::domain::money::Fen;
 use crate::domain::period::Period;
 use crate::error::{Error, Result};
@@ -92,7 +92,7 @@ fn waiver_lines(
     amount: Fen,
     tax: Fen,
 ) -> Result<Vec<LineInput>> {
-    let dims = Dimensions { household_id: Some(bill.household_id.0), fee_item_id: Some(item.id.0), ..Dimensions::default() };
+    let dims = Dimensions { household_id: Some(bill.household_id), fee_item_id: Some(item.id.0), ..Dimensions::default() };
     let line = |account: &str, debit: Fen, credit: Fen| LineInput::new(summary.to_string(), account, debit, credit, dims.clone());
     let mut lines = vec![line(book.code_of(item.revenue_account_id)?, Fen(amount.0 - tax.0), Fen::ZERO)];
     if tax.0 > 0 {
@@ -109,7 +109,7 @@ fn waiver_rows(bill_id: BillId, amount: Fen, tax: Fen, reason: &str, approver: &
     SubledgerRows {
         allocations: vec![AllocationSeal::new(bill_id, Source::Waiver, None, amount.0, period.key())],
         waivers: vec![WaiverSeal {
-            voucher_id: 0,
+            voucher_id: VoucherId(0),
             bill_id,
             amount_fen: amount.0,
             tax_fen: tax.0,

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use crate::access::Act;
 use crate::app::AppStore;
+use crate::domain::ids::VoucherId;
 use crate::domain::money::Fen;
 use crate::domain::period::Period;
 use crate::error::Error;
@@ -48,7 +49,7 @@ pub async fn line_input<S: AppStore>(app: &App<S>, scope: &Scope, book: &Book, r
     };
     let mut dims = Dimensions::default();
     if !household.is_empty() {
-        dims.household_id = Some(app.fees.household_by_label(scope.community.id, household).await?.id.0);
+        dims.household_id = Some(app.fees.household_by_label(scope.community.id, household).await?.id);
     }
     Ok(LineInput::new(summary, &code, amount("借方", debit)?, amount("贷方", credit)?, dims))
 }
@@ -69,17 +70,17 @@ pub async fn voucher_act<S: AppStore>(
     caller: &Caller,
     scope: &Scope,
     book: &Book,
-    voucher: i64,
+    voucher: VoucherId,
     action: &str,
     date: chrono::NaiveDate,
-) -> crate::Result<i64> {
+) -> crate::Result<VoucherId> {
     let user = caller.username();
     let shown = match action {
         "review" => app.ledger.review(book, voucher, user).await.map(|()| voucher),
         "unreview" => app.ledger.unreview(book, voucher, user).await.map(|()| voucher),
         "post" => app.ledger.post(book, voucher, user).await.map(|_| voucher),
         "reverse" => app.ledger.reverse(book, voucher, user, date).await,
-        "delete" => app.ledger.delete_draft(book, voucher, user).await.map(|()| 0),
+        "delete" => app.ledger.delete_draft(book, voucher, user).await.map(|()| VoucherId(0)),
         _ => Err(Error::not_found(format!("操作 {action}"))),
     }?;
     app.audit(caller, Some(scope.community.id), &format!("voucher.{action}"), &format!("{} #{voucher}", book.row.code)).await;
@@ -150,7 +151,7 @@ pub async fn close_or_year_end<S: AppStore>(
     book: &Book,
     period: Period,
     year_end: bool,
-) -> crate::Result<Option<i64>> {
+) -> crate::Result<Option<VoucherId>> {
     if year_end {
         let drafted = app.ledger.draft_year_end(book, period.year(), caller.username()).await?;
         app.audit(caller, Some(scope.community.id), "year_end.draft", &format!("{} {}", book.row.code, period.year())).await;
@@ -240,7 +241,7 @@ pub struct BookQuery {
     /// The vouchers list: only those of this state ("draft": 待审核).
     pub status: Option<String>,
     /// The new-voucher form: a copy of this voucher's lines.
-    pub copy: Option<i64>,
+    pub copy: Option<VoucherId>,
     /// After a batch: how many vouchers it did, and how many it left.
     pub done: Option<usize>,
     pub skipped: Option<usize>,

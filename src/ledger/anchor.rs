@@ -10,7 +10,7 @@ use std::future::Future;
 
 use sqlx::{Postgres, Sqlite};
 
-use crate::domain::ids::CommunityId;
+use crate::domain::ids::{BookId, CommunityId};
 use crate::error::{Error, Result};
 use crate::ledger::store::{LedgerStore, LedgerTx};
 use crate::store::{PgTx, SqliteTx};
@@ -34,7 +34,7 @@ pub trait AnchorTx: Send {
     fn chain_link(
         &mut self,
         community_id: CommunityId,
-        book_id: i64,
+        book_id: BookId,
         seq: i64,
     ) -> impl Future<Output = Result<Option<(String, String)>>> + Send;
     /// Where a hash stands in any chain: (community, book, seq) of the voucher that has it.
@@ -44,7 +44,7 @@ pub trait AnchorTx: Send {
 macro_rules! impl_anchor_tx {
     ($tx_type:ty, $db:ty) => {
         impl AnchorTx for $tx_type {
-            async fn chain_link(&mut self, community_id: CommunityId, book_id: i64, seq: i64) -> Result<Option<(String, String)>> {
+            async fn chain_link(&mut self, community_id: CommunityId, book_id: BookId, seq: i64) -> Result<Option<(String, String)>> {
                 Ok(sqlx::query_as::<$db, (String, String)>(
                     "SELECT prev_hash, hash FROM vouchers WHERE community_id = $1 AND book_id = $2 AND chain_seq = $3",
                 )
@@ -108,12 +108,12 @@ pub async fn check_anchor<S: LedgerStore>(store: &S, anchor: &Anchor) -> Result<
     }
     let holds = if anchor.seq == 0 {
         // The genesis: the first voucher's previous hash, or the head of a book with none.
-        match tx.chain_link(community.id, book.id.0, 1).await? {
+        match tx.chain_link(community.id, book.id, 1).await? {
             Some((prev, _)) => prev == anchor.hash,
             None => book.chain_head == anchor.hash,
         }
     } else {
-        tx.chain_link(community.id, book.id.0, anchor.seq).await?.is_some_and(|(_, hash)| hash == anchor.hash)
+        tx.chain_link(community.id, book.id, anchor.seq).await?.is_some_and(|(_, hash)| hash == anchor.hash)
     };
     Ok((!holds).then(|| format!("锚点（第 {} 张凭证，{short}…）与链上该位置的凭证不符：链被改写", anchor.seq)))
 }

@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use crate::domain::ids::{BookId, BookKey, CommunityId};
+use crate::domain::ids::{AccountId, BookId, BookKey, CommunityId};
 use crate::domain::period::Period;
 use crate::error::{Error, Result};
 use crate::ledger::account::{Account, AccountCode};
@@ -16,8 +16,8 @@ use crate::ledger::voucher::genesis_hash;
 pub struct Book {
     pub row: BookRow,
     pub chart: BTreeMap<AccountCode, Account>,
-    pub account_ids: HashMap<AccountCode, i64>,
-    pub account_codes: HashMap<i64, AccountCode>,
+    pub account_ids: HashMap<AccountCode, AccountId>,
+    pub account_codes: HashMap<AccountId, AccountCode>,
 }
 
 impl Book {
@@ -30,13 +30,13 @@ impl Book {
         self.row.key()
     }
 
-    pub fn account_id(&self, code: &str) -> Option<i64> {
+    pub fn account_id(&self, code: &str) -> Option<AccountId> {
         AccountCode::parse(code).and_then(|c| self.account_ids.get(&c).copied())
     }
 
     /// The code of an account of this book; an id that is not one is an error, never a
     /// placeholder (the code goes into the chain's hashes).
-    pub fn code_of(&self, account_id: i64) -> Result<&str> {
+    pub fn code_of(&self, account_id: AccountId) -> Result<&str> {
         self.account_codes
             .get(&account_id)
             .map(|c| c.as_str())
@@ -45,11 +45,11 @@ impl Book {
 
     /// The code for a message: the account's code, or its id when the book has no such account
     /// (what `verify` says of a tampered row).
-    pub fn code_or_id(&self, account_id: i64) -> String {
+    pub fn code_or_id(&self, account_id: AccountId) -> String {
         self.account_codes.get(&account_id).map_or_else(|| format!("#{account_id}（不存在）"), |c| c.to_string())
     }
 
-    pub fn account_by_id(&self, account_id: i64) -> Option<&Account> {
+    pub fn account_by_id(&self, account_id: AccountId) -> Option<&Account> {
         self.account_codes.get(&account_id).and_then(|c| self.chart.get(c))
     }
 
@@ -95,5 +95,5 @@ pub fn genesis_of(book: &Book, opening: &[OpeningRow]) -> Result<String> {
         rows.push((format!("{code}/本年累计贷方"), r.year_credit_fen));
     }
     rows.sort();
-    Ok(genesis_hash(book.id().0, &rows))
+    Ok(genesis_hash(book.id(), &rows))
 }

@@ -6,6 +6,7 @@
 
 use chrono::Utc;
 
+use crate::domain::ids::VoucherId;
 use crate::error::{Error, Result};
 use crate::ledger::posting::line_rows;
 use crate::ledger::rows::VoucherRow;
@@ -28,8 +29,8 @@ pub(crate) async fn start_system_draft<T: LedgerTx>(
     book: &Book,
     input: &VoucherInput,
     kind: VoucherKind,
-    reverses_id: Option<i64>,
-) -> Result<i64> {
+    reverses_id: Option<VoucherId>,
+) -> Result<VoucherId> {
     input.check(kind, &book.chart)?;
     insert_draft(tx, book, SYSTEM_MAKER, input, kind, reverses_id).await
 }
@@ -37,7 +38,7 @@ pub(crate) async fn start_system_draft<T: LedgerTx>(
 /// Adds `input`'s lines (balanced on their own) and attachments to system draft `voucher_id`;
 /// false, with nothing written, when it is no longer a draft. The draft's row is updated first,
 /// which holds it against another writer until the transaction ends.
-pub(crate) async fn extend_system_draft<T: LedgerTx>(tx: &mut T, book: &Book, voucher_id: i64, input: &VoucherInput) -> Result<bool> {
+pub(crate) async fn extend_system_draft<T: LedgerTx>(tx: &mut T, book: &Book, voucher_id: VoucherId, input: &VoucherInput) -> Result<bool> {
     input.check(VoucherKind::Normal, &book.chart)?;
     if tx.add_draft_attachments(book.key(), voucher_id, SYSTEM_MAKER, i64::from(input.attachments)).await? != 1 {
         return Ok(false);
@@ -56,7 +57,7 @@ pub(crate) async fn extend_system_draft<T: LedgerTx>(tx: &mut T, book: &Book, vo
 pub(crate) async fn post_system_draft<T: LedgerTx>(
     tx: &mut T,
     book: &Book,
-    voucher_id: i64,
+    voucher_id: VoucherId,
     input: &VoucherInput,
     reviewer: &str,
     subledger: &str,

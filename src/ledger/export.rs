@@ -4,6 +4,7 @@
 
 use std::io::Write;
 
+use crate::domain::ids::AccountId;
 use crate::domain::money::Fen;
 use crate::domain::period::Period;
 use crate::error::{Error, Result};
@@ -16,7 +17,7 @@ const VOUCHERS_PER_PAGE: i64 = 10_000;
 
 /// The hledger account name of a leaf: its ancestors' "code name" joined by colons, e.g.
 /// "1002 银行存款:100201 基本存款户". Single spaces are safe inside hledger account names.
-pub fn hledger_account(book: &Book, account_id: i64) -> String {
+pub fn hledger_account(book: &Book, account_id: AccountId) -> String {
     let mut parts = Vec::new();
     let mut code = book.account_codes.get(&account_id).cloned();
     while let Some(c) = code {
@@ -48,10 +49,11 @@ pub async fn write_hledger<S: LedgerStore, W: Write>(store: &S, book: &Book, out
         }
         writeln!(out)?;
     }
-    let names: std::collections::HashMap<i64, String> = book.account_codes.keys().map(|id| (*id, hledger_account(book, *id))).collect();
+    let names: std::collections::HashMap<AccountId, String> =
+        book.account_codes.keys().map(|id| (*id, hledger_account(book, *id))).collect();
     // A line on an account the book does not have (a tampered row) stops the export: a journal
     // with a made-up account would give the oracle wrong balances.
-    let name = |id: i64, label: &str| {
+    let name = |id: AccountId, label: &str| {
         names.get(&id).map(String::as_str).ok_or_else(|| Error::invalid("导出", format!("凭证 {label} 的分录记在账套中不存在的科目 #{id}")))
     };
     let mut transactions = 0u64;

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use chrono::NaiveDate;
 
-use crate::domain::ids::BookKey;
+use crate::domain::ids::{AccountId, BookKey, HouseholdId, VoucherId};
 use crate::error::Result;
 use crate::ledger::rows::{JournalVoucher, LineRow};
 
@@ -58,7 +58,7 @@ pub(super) async fn sqlite_journal_page(
 
 /// A voucher's header as PostgreSQL hands it over, in `JournalVoucher`'s field order.
 type PgHeader = (
-    i64,
+    VoucherId,
     i64,
     i64,
     i64,
@@ -68,13 +68,14 @@ type PgHeader = (
     String,
     Option<String>,
     Option<String>,
-    Option<i64>,
+    Option<VoucherId>,
     Option<String>,
     Option<String>,
     Option<String>,
 );
 /// A voucher's line as PostgreSQL hands it over, in `LineRow`'s field order.
-type PgLine = (i64, i64, String, i64, i64, i64, Option<i64>, Option<i64>, Option<i64>, Option<String>, Option<i64>, Option<i64>);
+type PgLine =
+    (VoucherId, i64, String, AccountId, i64, i64, Option<HouseholdId>, Option<i64>, Option<i64>, Option<String>, Option<i64>, Option<i64>);
 
 pub(super) async fn pg_journal_page(
     tx: &mut sqlx::PgConnection,
@@ -150,7 +151,7 @@ fn pg_line(l: PgLine) -> LineRow {
 /// Joins a page of headers (in chain order) and their lines (in any order) into vouchers,
 /// each voucher's lines by line number.
 fn attach_lines(mut vouchers: Vec<JournalVoucher>, lines: Vec<LineRow>) -> Vec<JournalVoucher> {
-    let at: HashMap<i64, usize> = vouchers.iter().enumerate().map(|(i, v)| (v.voucher_id, i)).collect();
+    let at: HashMap<VoucherId, usize> = vouchers.iter().enumerate().map(|(i, v)| (v.voucher_id, i)).collect();
     for line in lines {
         if let Some(&i) = at.get(&line.voucher_id) {
             vouchers[i].lines.push(line);

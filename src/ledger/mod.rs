@@ -32,7 +32,7 @@ pub mod voucher;
 
 use chrono::{NaiveDate, Utc};
 
-use crate::domain::ids::{BookKey, CommunityId};
+use crate::domain::ids::{BookId, BookKey, CommunityId, VoucherId};
 use crate::domain::period::Period;
 use crate::error::{Error, Result};
 use crate::ledger::account::{Account, AccountCode};
@@ -115,10 +115,10 @@ impl<S: LedgerStore> Ledger<S> {
         };
         // The genesis link is re-made when opening balances are imported; until then it commits
         // to the book alone.
-        let placeholder = genesis_hash(0, &[]);
+        let placeholder = genesis_hash(BookId(0), &[]);
         let book_id = tx.insert_book(&new, &placeholder).await?;
         let key = BookKey { community_id, book_id };
-        tx.set_chain_head(key, &genesis_hash(book_id.0, &[])).await?;
+        tx.set_chain_head(key, &genesis_hash(book_id, &[])).await?;
         let accounts: Vec<Account> = chart.accounts.values().cloned().collect();
         tx.insert_accounts(key, &accounts).await?;
         let periods: Vec<Period> = start.through(Period::new(start.year(), 12).expect("December is a month")).collect();
@@ -154,11 +154,18 @@ impl<S: LedgerStore> Ledger<S> {
     }
 
     /// 制单: stores a checked draft. It gets its number only when posted.
-    pub async fn draft(&self, book: &Book, maker: &str, input: &VoucherInput) -> Result<i64> {
+    pub async fn draft(&self, book: &Book, maker: &str, input: &VoucherInput) -> Result<VoucherId> {
         self.draft_kind(book, maker, input, VoucherKind::Normal, None).await
     }
 
-    async fn draft_kind(&self, book: &Book, maker: &str, input: &VoucherInput, kind: VoucherKind, reverses_id: Option<i64>) -> Result<i64> {
+    async fn draft_kind(
+        &self,
+        book: &Book,
+        maker: &str,
+        input: &VoucherInput,
+        kind: VoucherKind,
+        reverses_id: Option<VoucherId>,
+    ) -> Result<VoucherId> {
         let maker = check_person("制单人", maker)?;
         let input = &input.with_account_codes(&book.chart)?;
         input.check(kind, &book.chart)?;
@@ -172,7 +179,7 @@ impl<S: LedgerStore> Ledger<S> {
     /// 修改凭证: the maker replaces a draft's date, attachments and lines before it is reviewed
     /// (a reviewed one is first sent back with `unreview`). A red-ink reversal keeps the lines
     /// it copies; it can only be deleted.
-    pub async fn edit_draft(&self, book: &Book, voucher_id: i64, maker: &str, input: &VoucherInput) -> Result<()> {
+    pub async fn edit_draft(&self, book: &Book, voucher_id: VoucherId, maker: &str, input: &VoucherInput) -> Result<()> {
         let maker = check_person("制单人", maker)?;
         let input = &input.with_account_codes(&book.chart)?;
         input.check(VoucherKind::Normal, &book.chart)?;
@@ -193,7 +200,7 @@ impl<S: LedgerStore> Ledger<S> {
 
     /// 删除凭证: the maker deletes a draft before it is reviewed. Drafts have no number yet, so
     /// the numbering keeps no gap.
-    pub async fn delete_draft(&self, book: &Book, voucher_id: i64, maker: &str) -> Result<()> {
+    pub async fn delete_draft(&self, book: &Book, voucher_id: VoucherId, maker: &str) -> Result<()> {
         let maker = check_person("制单人", maker)?;
         let mut tx = self.store.begin().await?;
         let v = find_draft_of(&mut tx, book, voucher_id, maker, "删除").await?;
@@ -204,7 +211,7 @@ impl<S: LedgerStore> Ledger<S> {
     }
 
     /// 取消审核: the reviewer sends a reviewed voucher back to draft, so its maker can change it.
-    pub async fn unreview(&self, book: &Book, voucher_id: i64, reviewer: &str) -> Result<()> {
+    pub async fn unreview(&self, book: &Book, voucher_id: VoucherId, reviewer: &str) -> Result<()> {
         let reviewer = check_person("审核人", reviewer)?;
         let mut tx = self.store.begin().await?;
         let v = find_voucher(&mut tx, book, voucher_id).await?;
@@ -221,7 +228,7 @@ impl<S: LedgerStore> Ledger<S> {
     }
 
     /// 审核: by someone other than the maker.
-    pub async fn review(&self, book: &Book, voucher_id: i64, reviewer: &str) -> Result<()> {
+    pub async fn review(&self, book: &Book, voucher_id: VoucherId, reviewer: &str) -> Result<()> {
         let reviewer = check_person("审核人", reviewer)?;
         let mut tx = self.store.begin().await?;
         let v = find_voucher(&mut tx, book, voucher_id).await?;
@@ -281,7 +288,7 @@ impl<S: LedgerStore> Ledger<S> {
 
     /// 记账: gives a reviewed voucher its number and its link in the chain, and adds its lines
     /// to the maintained balances.
-    pub async fn post(&self, book: &Book, voucher_id: i64, poster: &str) -> Result<Posted> {
+    pub async fn post(&self, book: &Book, voucher_id: VoucherId, poster: &str) -> Result<Posted> {
         let poster = check_person("记账人", poster)?;
         let mut tx = self.store.begin().await?;
         let v = find_voucher(&mut tx, book, voucher_id).await?;
@@ -316,7 +323,7 @@ impl<S: LedgerStore> Ledger<S> {
     /// 红字冲销: drafts a reversal of a posted voucher, linked to it. It is then reviewed and
     /// posted like any voucher. A voucher is reversed at most once and a reversal is never
     /// itself reversed (the database's UNIQUE on reverses_id backs the first rule).
-    pub async fn reverse(&self, book: &Book, voucher_id: i64, maker: &str, date: NaiveDate) -> Result<i64> {
+    pub async fn reverse(&self, book: &Book, voucher_id: VoucherId, maker: &str, date: NaiveDate) -> Result<VoucherId> {
         let (target, lines) = {
             let mut tx = self.store.begin().await?;
             let target = find_voucher(&mut tx, book, voucher_id).await?;
@@ -338,7 +345,7 @@ impl<S: LedgerStore> Ledger<S> {
         self.draft_kind(book, maker, &reversal, VoucherKind::Reversal, Some(target.id)).await
     }
 
-    pub async fn voucher(&self, book: &Book, voucher_id: i64) -> Result<(VoucherRow, Vec<LineRow>)> {
+    pub async fn voucher(&self, book: &Book, voucher_id: VoucherId) -> Result<(VoucherRow, Vec<LineRow>)> {
         let mut tx = self.store.read().await?;
         let v = find_voucher(&mut tx, book, voucher_id).await?;
         let lines = tx.lines(book.key(), v.id).await?;
@@ -397,8 +404,8 @@ pub(crate) async fn insert_draft<T: LedgerTx>(
     maker: &str,
     input: &VoucherInput,
     kind: VoucherKind,
-    reverses_id: Option<i64>,
-) -> Result<i64> {
+    reverses_id: Option<VoucherId>,
+) -> Result<VoucherId> {
     check_period_open(tx, book, input.date).await?;
     let voucher = NewVoucher {
         community_id: book.row.community_id,
@@ -439,7 +446,7 @@ pub(crate) async fn post_reviewed<T: LedgerTx>(tx: &mut T, book: &Book, v: &Vouc
     // The schema's CHECK keeps a reviewer on every voucher past draft.
     let reviewer = v.reviewer.clone().ok_or_else(|| Error::invalid("审核人", format!("凭证 {} 已审核却没有审核人", describe(v))))?;
     let header = SealHeader {
-        book_id: book.id().0,
+        book_id: book.id(),
         chain_seq: chain_len,
         period: v.period.key(),
         number,
@@ -471,12 +478,12 @@ pub(crate) async fn post_reviewed<T: LedgerTx>(tx: &mut T, book: &Book, v: &Vouc
     Ok(Posted { voucher_id: v.id, period: v.period.to_string(), number, label: voucher_label(number), hash })
 }
 
-async fn find_voucher<T: LedgerTx>(tx: &mut T, book: &Book, voucher_id: i64) -> Result<VoucherRow> {
+async fn find_voucher<T: LedgerTx>(tx: &mut T, book: &Book, voucher_id: VoucherId) -> Result<VoucherRow> {
     tx.voucher(book.key(), voucher_id).await?.ok_or_else(|| Error::not_found(format!("凭证 #{voucher_id}")))
 }
 
 /// A draft that `maker` made, for them to change or delete.
-async fn find_draft_of<T: LedgerTx>(tx: &mut T, book: &Book, voucher_id: i64, maker: &str, action: &str) -> Result<VoucherRow> {
+async fn find_draft_of<T: LedgerTx>(tx: &mut T, book: &Book, voucher_id: VoucherId, maker: &str, action: &str) -> Result<VoucherRow> {
     let v = find_voucher(tx, book, voucher_id).await?;
     match v.status {
         VoucherStatus::Draft => {}

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::domain::ids::AccountId;
 use crate::domain::money::Fen;
 use crate::error::{Error, Result};
 use crate::import::TextTable;
@@ -45,7 +46,7 @@ fn parse_opening_csv(book: &Book, text: &str) -> Result<Vec<OpeningRow>> {
     let debit_col = column(&["借方余额", "借方", "debit"]).ok_or_else(|| Error::csv(1, "借方余额", "缺少此列（或 debit）"))?;
     let credit_col = column(&["贷方余额", "贷方", "credit"]).ok_or_else(|| Error::csv(1, "贷方余额", "缺少此列（或 credit）"))?;
     let year_cols = (column(&["本年累计借方", "year_debit"]), column(&["本年累计贷方", "year_credit"]));
-    let mut per_account: BTreeMap<i64, OpeningRow> = BTreeMap::new();
+    let mut per_account: BTreeMap<AccountId, OpeningRow> = BTreeMap::new();
     let (mut debit_total, mut credit_total) = (Fen::ZERO, Fen::ZERO);
     let (mut year_debit_total, mut year_credit_total) = (Fen::ZERO, Fen::ZERO);
     for record in &table.rows {

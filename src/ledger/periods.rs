@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use chrono::Utc;
 
+use crate::domain::ids::{AccountId, VoucherId};
 use crate::domain::money::Fen;
 use crate::domain::period::Period;
 use crate::error::{Error, Result};
@@ -58,7 +59,7 @@ impl<S: LedgerStore> Ledger<S> {
     /// 年末损益结转: drafts the voucher dated 31 December that empties every profit-and-loss
     /// account into 本年利润 (本年收益) and carries the year's result on to 利润分配—未分配利润
     /// (收益分配—未分配收益). Returns None when there is nothing to carry.
-    pub async fn draft_year_end(&self, book: &Book, year: i32, maker: &str) -> Result<Option<i64>> {
+    pub async fn draft_year_end(&self, book: &Book, year: i32, maker: &str) -> Result<Option<VoucherId>> {
         let december = Period::new(year, 12).ok_or_else(|| Error::invalid("年度", year.to_string()))?;
         let open = {
             let mut tx = self.store.begin().await?;
@@ -120,7 +121,7 @@ fn year_end_lines(book: &Book, open: &[(String, i64)]) -> Vec<LineInput> {
 /// so far): it counts with the year's movements.
 async fn open_profit_and_loss<T: LedgerTx>(tx: &mut T, book: &Book, december: Period) -> Result<Vec<(String, i64)>> {
     let balances = tx.balances(book.key()).await?;
-    let opening: Vec<(i64, i64)> = if december.year() == book.start_period().year() {
+    let opening: Vec<(AccountId, i64)> = if december.year() == book.start_period().year() {
         tx.opening_balances(book.key()).await?.iter().map(|o| (o.account_id, o.balance_fen)).collect()
     } else {
         Vec::new()
@@ -128,7 +129,7 @@ async fn open_profit_and_loss<T: LedgerTx>(tx: &mut T, book: &Book, december: Pe
     Ok(profit_and_loss_balances(book, &balances, &opening, december))
 }
 
-fn profit_and_loss_balances(book: &Book, balances: &[BalanceRow], opening: &[(i64, i64)], last: Period) -> Vec<(String, i64)> {
+fn profit_and_loss_balances(book: &Book, balances: &[BalanceRow], opening: &[(AccountId, i64)], last: Period) -> Vec<(String, i64)> {
     let mut per_account: BTreeMap<String, i64> = BTreeMap::new();
     let moved = balances.iter().filter(|b| b.period <= last).map(|b| (b.account_id, b.debit_fen - b.credit_fen));
     for (account_id, fen) in opening.iter().copied().chain(moved) {

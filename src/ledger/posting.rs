@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, NaiveDate, Utc};
 
+use crate::domain::ids::{AccountId, VoucherId};
 use crate::domain::limits::MAX_VOUCHERS_PER_BATCH;
 use crate::domain::money::Fen;
 use crate::domain::period::Period;
@@ -26,7 +27,7 @@ pub struct ApprovedVoucher {
     pub maker: String,
     pub reviewer: String,
     /// The voucher a red-ink reversal reverses (a receipt's void); None for every other.
-    pub reverses_id: Option<i64>,
+    pub reverses_id: Option<VoucherId>,
     /// The digest of the subledger rows written with it (`fees::seal`), sealed in its hash;
     /// "" for a voucher without any.
     pub subledger: String,
@@ -55,7 +56,7 @@ pub fn two_lines(summary: &str, debit: &str, credit: &str, amount: Fen, dims: &D
 /// What a posting gave a voucher.
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct Posted {
-    pub voucher_id: i64,
+    pub voucher_id: VoucherId,
     pub period: String,
     pub number: i64,
     pub label: String,
@@ -154,9 +155,9 @@ fn seal_batch(
         let number = *next;
         *next += 1;
         let seq = first_seq + i as i64;
-        let lines = line_rows(book, 0, &v.input);
+        let lines = line_rows(book, VoucherId(0), &v.input);
         let header = SealHeader {
-            book_id: book.id().0,
+            book_id: book.id(),
             chain_seq: seq,
             period: period.key(),
             number,
@@ -191,7 +192,13 @@ fn seal_batch(
             hash: Some(hash.clone()),
             subledger_digest: Some(v.subledger.clone()),
         });
-        batch.posted.push(Posted { voucher_id: 0, period: period.to_string(), number, label: voucher_label(number), hash: hash.clone() });
+        batch.posted.push(Posted {
+            voucher_id: VoucherId(0),
+            period: period.to_string(),
+            number,
+            label: voucher_label(number),
+            hash: hash.clone(),
+        });
         batch.lines.push(lines);
         batch.head = hash;
     }
@@ -203,7 +210,7 @@ fn seal_batch(
 async fn write_sealed<T: LedgerTx>(tx: &mut T, book: &Book, batch: SealedBatch) -> Result<Vec<Posted>> {
     let SealedBatch { rows, lines, mut posted, head } = batch;
     let ids = tx.insert_posted_vouchers(&rows).await?;
-    let mut deltas: HashMap<(i64, Period), (i64, i64)> = HashMap::new();
+    let mut deltas: HashMap<(AccountId, Period), (i64, i64)> = HashMap::new();
     let mut cash_flows: HashMap<(i64, i64), i64> = HashMap::new();
     let mut flat = Vec::with_capacity(lines.iter().map(Vec::len).sum());
     for ((id, lines), (row, p)) in ids.iter().zip(lines).zip(rows.iter().zip(posted.iter_mut())) {
@@ -281,7 +288,7 @@ pub(crate) async fn claim_numbers<T: LedgerTx>(tx: &mut T, book: &Book, date: Na
     }
 }
 
-pub(crate) fn line_rows(book: &Book, voucher_id: i64, input: &VoucherInput) -> Vec<LineRow> {
+pub(crate) fn line_rows(book: &Book, voucher_id: VoucherId, input: &VoucherInput) -> Vec<LineRow> {
     input
         .lines
         .iter()
@@ -323,7 +330,7 @@ pub fn input_from_rows(book: &Book, v: &VoucherRow, lines: &[LineRow]) -> Result
 }
 
 pub(crate) fn balance_deltas(period: Period, lines: &[LineRow]) -> Vec<BalanceRow> {
-    let mut per_account: BTreeMap<i64, (i64, i64)> = BTreeMap::new();
+    let mut per_account: BTreeMap<AccountId, (i64, i64)> = BTreeMap::new();
     for l in lines {
         let e = per_account.entry(l.account_id).or_default();
         e.0 += l.debit_fen;

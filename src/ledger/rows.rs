@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use crate::domain::ids::{BookId, BookKey, CommunityId};
+use crate::domain::ids::{AccountId, BookId, BookKey, CommunityId, HouseholdId, VoucherId};
 use crate::domain::period::Period;
 use crate::ledger::account::{AccountClass, Side};
 use crate::ledger::settings::{CashFlowItems, PaymentVouchers, VatScheme};
@@ -69,7 +69,7 @@ pub struct NewBook<'a> {
 
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct AccountRow {
-    pub id: i64,
+    pub id: AccountId,
     pub code: String,
     pub name: String,
     pub class: AccountClass,
@@ -92,7 +92,7 @@ pub struct PeriodRow {
 
 #[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
 pub struct VoucherRow {
-    pub id: i64,
+    pub id: VoucherId,
     pub book_id: BookId,
     pub period: Period,
     pub voucher_date: NaiveDate,
@@ -103,7 +103,7 @@ pub struct VoucherRow {
     pub maker: String,
     pub reviewer: Option<String>,
     pub poster: Option<String>,
-    pub reverses_id: Option<i64>,
+    pub reverses_id: Option<VoucherId>,
     pub created_at: DateTime<Utc>,
     pub reviewed_at: Option<DateTime<Utc>>,
     pub posted_at: Option<DateTime<Utc>>,
@@ -130,7 +130,7 @@ pub struct NewVoucher {
     pub maker: String,
     pub reviewer: Option<String>,
     pub poster: Option<String>,
-    pub reverses_id: Option<i64>,
+    pub reverses_id: Option<VoucherId>,
     pub created_at: DateTime<Utc>,
     pub reviewed_at: Option<DateTime<Utc>>,
     pub posted_at: Option<DateTime<Utc>>,
@@ -142,13 +142,13 @@ pub struct NewVoucher {
 
 #[derive(Clone, Debug, sqlx::FromRow, serde::Serialize, serde::Deserialize)]
 pub struct LineRow {
-    pub voucher_id: i64,
+    pub voucher_id: VoucherId,
     pub line_no: i64,
     pub summary: String,
-    pub account_id: i64,
+    pub account_id: AccountId,
     pub debit_fen: i64,
     pub credit_fen: i64,
-    pub household_id: Option<i64>,
+    pub household_id: Option<HouseholdId>,
     pub fee_item_id: Option<i64>,
     pub subsidy_program_id: Option<crate::domain::ids::ProgramId>,
     pub service_category: Option<String>,
@@ -161,7 +161,7 @@ pub struct LineRow {
 /// tampered value as a finding instead of failing to read it.
 #[derive(Clone, Debug, serde::Deserialize)]
 pub struct JournalVoucher {
-    pub voucher_id: i64,
+    pub voucher_id: VoucherId,
     pub chain_seq: i64,
     pub period: i64,
     pub number: i64,
@@ -171,7 +171,7 @@ pub struct JournalVoucher {
     pub maker: String,
     pub reviewer: Option<String>,
     pub poster: Option<String>,
-    pub reverses_id: Option<i64>,
+    pub reverses_id: Option<VoucherId>,
     pub prev_hash: Option<String>,
     pub hash: Option<String>,
     pub subledger_digest: Option<String>,
@@ -194,7 +194,7 @@ pub struct AccountLineRow {
 /// Movements of one account in one period (maintained, or a delta to add).
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct BalanceRow {
-    pub account_id: i64,
+    pub account_id: AccountId,
     pub period: Period,
     pub debit_fen: i64,
     pub credit_fen: i64,
@@ -202,7 +202,7 @@ pub struct BalanceRow {
 
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct OpeningRow {
-    pub account_id: i64,
+    pub account_id: AccountId,
     pub balance_fen: i64,
     /// 本年累计借方/贷方 of a book that starts mid-year: the account's movements from
     /// 1 January to the start (migration 0010); zero for a January start.

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{Postgres, QueryBuilder, Sqlite};
 
 use super::journal::{pg_journal_page, sqlite_journal_page};
-use crate::domain::ids::{BookId, BookKey, CommunityId};
+use crate::domain::ids::{AccountId, BookId, BookKey, CommunityId, VoucherId};
 use crate::domain::period::Period;
 use crate::error::Result;
 use crate::ledger::account::{Account, AccountClass, Side};
@@ -45,28 +45,28 @@ pub trait LedgerTx: AnchorTx + crate::ledger::cash_flow::store::CashFlowTx + Dra
     fn books(&mut self, community_id: CommunityId) -> impl Future<Output = Result<Vec<BookRow>>> + Send;
     fn accounts(&mut self, book: BookKey) -> impl Future<Output = Result<Vec<AccountRow>>> + Send;
     /// Whether any voucher line (draft or posted) or opening balance names the account.
-    fn account_in_use(&mut self, book: BookKey, account_id: i64) -> impl Future<Output = Result<bool>> + Send;
+    fn account_in_use(&mut self, book: BookKey, account_id: AccountId) -> impl Future<Output = Result<bool>> + Send;
     /// Marks an account as having sub-accounts; 0 if it had them already.
-    fn set_account_parent(&mut self, book: BookKey, account_id: i64) -> impl Future<Output = Result<u64>> + Send;
+    fn set_account_parent(&mut self, book: BookKey, account_id: AccountId) -> impl Future<Output = Result<u64>> + Send;
     fn periods(&mut self, book: BookKey) -> impl Future<Output = Result<Vec<PeriodRow>>> + Send;
 
-    fn insert_voucher(&mut self, voucher: &NewVoucher) -> impl Future<Output = Result<i64>> + Send;
+    fn insert_voucher(&mut self, voucher: &NewVoucher) -> impl Future<Output = Result<VoucherId>> + Send;
     /// Inserts posted vouchers in one multi-row statement; returns their ids in chain order.
-    fn insert_posted_vouchers(&mut self, vouchers: &[NewVoucher]) -> impl Future<Output = Result<Vec<i64>>> + Send;
+    fn insert_posted_vouchers(&mut self, vouchers: &[NewVoucher]) -> impl Future<Output = Result<Vec<VoucherId>>> + Send;
     fn insert_lines(&mut self, book: BookKey, lines: &[LineRow]) -> impl Future<Output = Result<()>> + Send;
-    fn voucher(&mut self, book: BookKey, id: i64) -> impl Future<Output = Result<Option<VoucherRow>>> + Send;
+    fn voucher(&mut self, book: BookKey, id: VoucherId) -> impl Future<Output = Result<Option<VoucherRow>>> + Send;
     fn voucher_by_number(&mut self, book: BookKey, period: Period, number: i64) -> impl Future<Output = Result<Option<VoucherRow>>> + Send;
-    fn reversal_of(&mut self, book: BookKey, voucher_id: i64) -> impl Future<Output = Result<Option<VoucherRow>>> + Send;
+    fn reversal_of(&mut self, book: BookKey, voucher_id: VoucherId) -> impl Future<Output = Result<Option<VoucherRow>>> + Send;
     fn vouchers(&mut self, book: BookKey, from: Period, to: Period, limit: i64) -> impl Future<Output = Result<Vec<VoucherRow>>> + Send;
-    fn lines(&mut self, book: BookKey, voucher_id: i64) -> impl Future<Output = Result<Vec<LineRow>>> + Send;
+    fn lines(&mut self, book: BookKey, voucher_id: VoucherId) -> impl Future<Output = Result<Vec<LineRow>>> + Send;
     fn set_reviewed(
         &mut self,
         book: BookKey,
-        voucher_id: i64,
+        voucher_id: VoucherId,
         reviewer: &str,
         at: DateTime<Utc>,
     ) -> impl Future<Output = Result<u64>> + Send;
-    fn set_posted(&mut self, book: BookKey, voucher_id: i64, posting: &Posting<'_>) -> impl Future<Output = Result<u64>> + Send;
+    fn set_posted(&mut self, book: BookKey, voucher_id: VoucherId, posting: &Posting<'_>) -> impl Future<Output = Result<u64>> + Send;
     fn set_payment_vouchers(&mut self, book: BookKey, mode: PaymentVouchers) -> impl Future<Output = Result<()>> + Send;
     fn set_vat(&mut self, book: BookKey, scheme: VatScheme, rate: &str) -> impl Future<Output = Result<()>> + Send;
     /// Sets the account of one payment method: `column` is one of the books' *_account columns.
@@ -219,7 +219,7 @@ macro_rules! impl_ledger_tx {
                 .await?)
             }
 
-            async fn account_in_use(&mut self, book: BookKey, account_id: i64) -> Result<bool> {
+            async fn account_in_use(&mut self, book: BookKey, account_id: AccountId) -> Result<bool> {
                 Ok(sqlx::query_scalar(
                     "SELECT EXISTS (SELECT 1 FROM voucher_lines WHERE community_id = $1 AND book_id = $2 AND account_id = $3)
                          OR EXISTS (SELECT 1 FROM opening_balances WHERE community_id = $1 AND book_id = $2 AND account_id = $3)",
@@ -231,7 +231,7 @@ macro_rules! impl_ledger_tx {
                 .await?)
             }
 
-            async fn set_account_parent(&mut self, book: BookKey, account_id: i64) -> Result<u64> {
+            async fn set_account_parent(&mut self, book: BookKey, account_id: AccountId) -> Result<u64> {
                 let done = sqlx::query("UPDATE accounts SET is_leaf = $4 WHERE community_id = $1 AND book_id = $2 AND id = $3 AND is_leaf = $5")
                     .bind(book.community_id)
                     .bind(book.book_id)
@@ -254,14 +254,14 @@ macro_rules! impl_ledger_tx {
                 .await?)
             }
 
-            async fn insert_voucher(&mut self, v: &NewVoucher) -> Result<i64> {
+            async fn insert_voucher(&mut self, v: &NewVoucher) -> Result<VoucherId> {
                 let mut q = QueryBuilder::<$db>::new(INSERT_VOUCHER);
                 q.push_values(std::slice::from_ref(v), push_voucher);
                 q.push(" RETURNING id");
                 Ok(q.build_query_scalar().fetch_one(&mut *self.tx).await?)
             }
 
-            async fn insert_posted_vouchers(&mut self, vouchers: &[NewVoucher]) -> Result<Vec<i64>> {
+            async fn insert_posted_vouchers(&mut self, vouchers: &[NewVoucher]) -> Result<Vec<VoucherId>> {
                 let mut ids = Vec::with_capacity(vouchers.len());
                 for chunk in vouchers.chunks(VOUCHERS_PER_INSERT) {
                     let mut q = QueryBuilder::<$db>::new(INSERT_VOUCHER);
@@ -269,7 +269,7 @@ macro_rules! impl_ledger_tx {
                     q.push(" RETURNING id, chain_seq");
                     // RETURNING order is not promised by either engine; chain_seq pairs each id
                     // with its voucher.
-                    let mut rows: Vec<(i64, Option<i64>)> = q.build_query_as().fetch_all(&mut *self.tx).await?;
+                    let mut rows: Vec<(VoucherId, Option<i64>)> = q.build_query_as().fetch_all(&mut *self.tx).await?;
                     rows.sort_by_key(|(_, seq)| *seq);
                     ids.extend(rows.into_iter().map(|(id, _)| id));
                 }
@@ -302,7 +302,7 @@ macro_rules! impl_ledger_tx {
                 Ok(())
             }
 
-            async fn voucher(&mut self, book: BookKey, id: i64) -> Result<Option<VoucherRow>> {
+            async fn voucher(&mut self, book: BookKey, id: VoucherId) -> Result<Option<VoucherRow>> {
                 Ok(sqlx::query_as(&format!("SELECT {VOUCHER_COLUMNS} FROM vouchers WHERE community_id = $1 AND book_id = $2 AND id = $3"))
                     .bind(book.community_id)
                     .bind(book.book_id)
@@ -323,7 +323,7 @@ macro_rules! impl_ledger_tx {
                 .await?)
             }
 
-            async fn reversal_of(&mut self, book: BookKey, voucher_id: i64) -> Result<Option<VoucherRow>> {
+            async fn reversal_of(&mut self, book: BookKey, voucher_id: VoucherId) -> Result<Option<VoucherRow>> {
                 Ok(sqlx::query_as(&format!("SELECT {VOUCHER_COLUMNS} FROM vouchers WHERE community_id = $1 AND book_id = $2 AND reverses_id = $3"))
                     .bind(book.community_id)
                     .bind(book.book_id)
@@ -346,7 +346,7 @@ macro_rules! impl_ledger_tx {
                 .await?)
             }
 
-            async fn lines(&mut self, book: BookKey, voucher_id: i64) -> Result<Vec<LineRow>> {
+            async fn lines(&mut self, book: BookKey, voucher_id: VoucherId) -> Result<Vec<LineRow>> {
                 Ok(sqlx::query_as(&format!(
                     "SELECT {LINE_COLUMNS} FROM voucher_lines WHERE community_id = $1 AND book_id = $2 AND voucher_id = $3 ORDER BY line_no"
                 ))
@@ -357,7 +357,7 @@ macro_rules! impl_ledger_tx {
                 .await?)
             }
 
-            async fn set_reviewed(&mut self, book: BookKey, voucher_id: i64, reviewer: &str, at: DateTime<Utc>) -> Result<u64> {
+            async fn set_reviewed(&mut self, book: BookKey, voucher_id: VoucherId, reviewer: &str, at: DateTime<Utc>) -> Result<u64> {
                 let done = sqlx::query(
                     "UPDATE vouchers SET status = 'reviewed', reviewer = $4, reviewed_at = $5
                      WHERE community_id = $1 AND book_id = $2 AND id = $3 AND status = 'draft'",
@@ -403,7 +403,7 @@ macro_rules! impl_ledger_tx {
                 Ok(())
             }
 
-            async fn set_posted(&mut self, book: BookKey, voucher_id: i64, p: &Posting<'_>) -> Result<u64> {
+            async fn set_posted(&mut self, book: BookKey, voucher_id: VoucherId, p: &Posting<'_>) -> Result<u64> {
                 let done = sqlx::query(
                     "UPDATE vouchers SET status = 'posted', number = $4, chain_seq = $5, prev_hash = $6, hash = $7, poster = $8, posted_at = $9, subledger_digest = $10
                      WHERE community_id = $1 AND book_id = $2 AND id = $3 AND status = 'reviewed'",
@@ -641,6 +641,7 @@ where
     VoucherStatus: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     Option<i64>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    Option<VoucherId>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     Option<&'q str>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     chrono::NaiveDate: sqlx::Encode<'q, DB> + sqlx::Type<DB>,

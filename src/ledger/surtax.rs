@@ -10,6 +10,7 @@
 
 use rust_decimal::Decimal;
 
+use crate::domain::ids::VoucherId;
 use crate::domain::money::{round_half_up_to_fen, Fen};
 use crate::domain::period::Period;
 use crate::error::{Error, Result};
@@ -69,7 +70,7 @@ pub fn surtaxes(vat: Fen, rates: SurtaxRates) -> Result<Vec<Surtax>> {
 impl<S: LedgerStore> Ledger<S> {
     /// Drafts the month's 计提附加税费 voucher, dated the month's last day, for review and
     /// posting like any other; None when the month made no VAT payable.
-    pub async fn draft_surtax_accrual(&self, book: &Book, month: Period, rates: SurtaxRates, maker: &str) -> Result<Option<i64>> {
+    pub async fn draft_surtax_accrual(&self, book: &Book, month: Period, rates: SurtaxRates, maker: &str) -> Result<Option<VoucherId>> {
         if book.account_id(VAT_PAYABLE).is_none() {
             return Err(Error::invalid("附加税费", format!("账套没有科目 {VAT_PAYABLE} 应交增值税（须用小企业会计准则科目模板）")));
         }

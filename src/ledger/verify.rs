@@ -9,6 +9,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
+use crate::domain::ids::{AccountId, VoucherId};
 use crate::domain::money::Fen;
 use crate::error::{Error, Result};
 use crate::ledger::account::{AccountCode, Side};
@@ -36,7 +37,7 @@ struct Segment {
     vouchers: i64,
     lines: i64,
     /// (account, period) → (debit, credit), recomputed from the lines.
-    movements: HashMap<(i64, i64), (i64, i64)>,
+    movements: HashMap<(AccountId, i64), (i64, i64)>,
     /// (period, item) → net cash in, recomputed from the lines (`cash_flow::posted_flows`).
     cash_flows: BTreeMap<(i64, u32), i64>,
     /// period → (first, last) voucher number seen in this segment.
@@ -131,7 +132,7 @@ fn one_sided(book: &Book) -> impl Iterator<Item = (&'static str, &crate::ledger:
 pub(crate) fn side_breaches(book: &Book, opening: &[OpeningRow], maintained: &[BalanceRow]) -> Vec<String> {
     let mut out = Vec::new();
     for (code, account, rule) in one_sided(book) {
-        let under = |id: i64| book.code_of(id).is_ok_and(|c| c.starts_with(code));
+        let under = |id: AccountId| book.code_of(id).is_ok_and(|c| c.starts_with(code));
         let mut debit_balance: i64 = opening.iter().filter(|o| under(o.account_id)).map(|o| o.balance_fen).sum();
         let mut by_period: BTreeMap<i64, i64> = BTreeMap::new();
         for b in maintained.iter().filter(|b| under(b.account_id)) {
@@ -224,7 +225,7 @@ struct Merged {
     lines: i64,
     head: String,
     /// (account, period) → (debit, credit), recomputed from the lines.
-    movements: HashMap<(i64, i64), (i64, i64)>,
+    movements: HashMap<(AccountId, i64), (i64, i64)>,
     cash_flows: BTreeMap<(i64, u32), i64>,
     /// period → the last voucher number seen.
     last_number: BTreeMap<i64, i64>,
@@ -297,7 +298,7 @@ fn check_balances(
     book: &Book,
     opening: &[OpeningRow],
     maintained: &[BalanceRow],
-    mut recomputed: HashMap<(i64, i64), (i64, i64)>,
+    mut recomputed: HashMap<(AccountId, i64), (i64, i64)>,
     fail: &mut impl FnMut(u8, String),
 ) {
     let mut per_period_totals: BTreeMap<i64, (i64, i64)> = BTreeMap::new();
@@ -430,7 +431,7 @@ fn check_link(s: &mut Segment, v: &JournalVoucher, prev_hash: &str, label: &impl
 /// The header the voucher's hash seals, as it was posted.
 fn seal_header<'a>(book: &Book, v: &'a JournalVoucher) -> SealHeader<'a> {
     SealHeader {
-        book_id: book.id().0,
+        book_id: book.id(),
         chain_seq: v.chain_seq,
         period: v.period,
         number: v.number,
@@ -503,7 +504,7 @@ fn check_lines(book: &Book, label: &impl Fn() -> String, v: &JournalVoucher, lin
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct Tie {
     pub what: String,
-    pub voucher_id: i64,
+    pub voucher_id: VoucherId,
     pub amount_fen: i64,
     /// None when the voucher is missing.
     pub status: Option<String>,

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use sha2::{Digest, Sha256};
 
+use crate::domain::ids::{BookId, HouseholdId, VoucherId};
 use crate::domain::limits::{MAX_AMOUNT_FEN, MAX_ATTACHMENTS, MAX_LINES_PER_VOUCHER, MAX_SUMMARY_CHARS};
 use crate::domain::money::Fen;
 use crate::domain::period::Period;
@@ -106,7 +107,7 @@ impl PeriodStatus {
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Dimensions {
     #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub household_id: Option<i64>,
+    pub household_id: Option<HouseholdId>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub fee_item_id: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
@@ -266,7 +267,7 @@ pub fn voucher_label(number: i64) -> String {
 /// The header fields the hash chain seals for one posted voucher.
 #[derive(Clone, Copy, serde::Serialize)]
 pub struct SealHeader<'a> {
-    pub book_id: i64,
+    pub book_id: BookId,
     pub chain_seq: i64,
     pub period: i64,
     pub number: i64,
@@ -276,7 +277,7 @@ pub struct SealHeader<'a> {
     pub maker: &'a str,
     pub reviewer: &'a str,
     pub poster: &'a str,
-    pub reverses_id: Option<i64>,
+    pub reverses_id: Option<VoucherId>,
     /// The digest of the subledger rows written with the voucher (`fees::seal`): "" for none.
     /// Absent from the vouchers posted before migration 0018, so their hashes still stand.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -315,7 +316,7 @@ pub struct SealedLine<'a> {
 #[derive(Clone, Copy, Default, serde::Serialize)]
 pub struct SealedDimensions<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub household_id: Option<i64>,
+    pub household_id: Option<HouseholdId>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fee_item_id: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -355,7 +356,7 @@ fn hex_digest(hasher: Sha256) -> String {
 
 /// The first link of a book's chain: it commits to the book and its opening balances, so that
 /// changing an opening balance after the fact breaks the chain like any posted line.
-pub fn genesis_hash(book_id: i64, opening: &[(String, i64)]) -> String {
+pub fn genesis_hash(book_id: BookId, opening: &[(String, i64)]) -> String {
     let mut hasher = Sha256::new();
     hasher.update(format!("mingzhang genesis v1 book={book_id}\n"));
     for (code, balance_fen) in opening {
@@ -420,7 +421,7 @@ mod tests {
     fn the_hash_depends_on_every_amount_and_the_previous_link() {
         let dims = SealedDimensions::default();
         let header = SealHeader {
-            book_id: 1,
+            book_id: BookId(1),
             chain_seq: 1,
             period: 202501,
             number: 1,

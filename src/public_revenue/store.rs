@@ -6,7 +6,7 @@ use std::future::Future;
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::{EntryKind, Source};
-use crate::domain::ids::BookKey;
+use crate::domain::ids::{BookKey, CommunityId, VoucherId};
 use crate::error::Result;
 use crate::ledger::store::LedgerTx;
 use crate::ledger::verify::{tie_sql, Tie};
@@ -31,7 +31,7 @@ pub struct EntryRow {
     pub period: i64,
     pub amount_fen: i64,
     pub detail: String,
-    pub voucher_id: Option<i64>,
+    pub voucher_id: Option<VoucherId>,
     pub recorded_by: String,
 }
 
@@ -42,7 +42,7 @@ pub struct NewEntry<'a> {
     pub period: i64,
     pub amount_fen: i64,
     pub detail: &'a str,
-    pub voucher_id: i64,
+    pub voucher_id: VoucherId,
     pub recorded_by: &'a str,
 }
 
@@ -51,7 +51,7 @@ pub trait PublicRevenueTx: LedgerTx + crate::fees::seal::store::SealTx + Send {
     fn rules(&mut self, book: BookKey) -> impl Future<Output = Result<Vec<RuleRow>>> + Send;
     fn insert_entry(&mut self, book: BookKey, e: &NewEntry<'_>, at: DateTime<Utc>) -> impl Future<Output = Result<i64>> + Send;
     /// The community's entries beside their vouchers (`ledger::verify::check_ties`).
-    fn entry_ties(&mut self, community_id: crate::domain::ids::CommunityId) -> impl Future<Output = Result<Vec<Tie>>> + Send;
+    fn entry_ties(&mut self, community_id: CommunityId) -> impl Future<Output = Result<Vec<Tie>>> + Send;
     /// A book's entries dated in [from, until), by date.
     fn entries(&mut self, book: BookKey, from: NaiveDate, until: NaiveDate) -> impl Future<Output = Result<Vec<EntryRow>>> + Send;
 }
@@ -106,7 +106,7 @@ macro_rules! impl_public_revenue_tx {
                 .await?)
             }
 
-            async fn entry_ties(&mut self, community_id: crate::domain::ids::CommunityId) -> Result<Vec<Tie>> {
+            async fn entry_ties(&mut self, community_id: CommunityId) -> Result<Vec<Tie>> {
                 let sql = tie_sql("public_revenue_entries", "'公共收益 #' || x.id", "amount_fen", "voucher_id");
                 Ok(sqlx::query_as(&sql).bind(community_id).fetch_all(&mut *self.tx).await?)
             }

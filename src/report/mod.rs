@@ -10,6 +10,7 @@ pub mod statement;
 
 use std::collections::{BTreeMap, HashMap};
 
+use crate::domain::ids::AccountId;
 use crate::domain::period::Period;
 use crate::error::{Error, Result};
 use crate::ledger::account::{Account, AccountCode, Side};
@@ -100,7 +101,7 @@ impl Balances {
     /// Totals of every account (leaves and their ancestors) over `from..=to`; when `to` is
     /// before `from` the range is empty and only opening balances at `from` are filled.
     pub fn totals(&self, book: &Book, from: Period, to: Period) -> BTreeMap<AccountCode, Totals> {
-        let mut leaf: HashMap<i64, Totals> = HashMap::new();
+        let mut leaf: HashMap<AccountId, Totals> = HashMap::new();
         for o in &self.opening {
             leaf.entry(o.account_id).or_default().opening_fen += o.balance_fen;
         }

@@ -138,7 +138,7 @@ impl<S: LedgerStore + Store<Tx: SpendingTx + TagTx>> Spending<S> {
     /// 支付应付款: an owed expense paid from the bank (借 应付账款 贷 银行存款), once.
     pub async fn pay(&self, book: &Book, expense_id: SpendingId, date: NaiveDate, user: &str) -> Result<String> {
         let mut tx = self.ledger.store.begin().await?;
-        let e = tx.expense(book.row.community_id, expense_id).await?.filter(|e| e.book_id == book.id().0);
+        let e = tx.expense(book.row.community_id, expense_id).await?.filter(|e| e.book_id == book.id());
         let e = e.ok_or_else(|| Error::not_found(format!("账套 {} 的支出 #{expense_id}", book.row.code)))?;
         if !e.payable {
             return Err(Error::Conflict(format!("支出 #{expense_id} 登记时已付讫，不是应付款")));
@@ -179,7 +179,7 @@ async fn check_tag<T: TagTx>(
     category: Category,
 ) -> Result<(ProgramId, Option<String>)> {
     let program = tx.tagged_program(book.row.community_id, key).await?;
-    if program.book_id != book.id().0 {
+    if program.book_id != book.id() {
         return Err(Error::invalid("补贴项目", format!("项目 {} 不属于账套 {}", program.title, book.row.code)));
     }
     if date >= program.ends_on {

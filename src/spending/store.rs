@@ -6,7 +6,7 @@ use std::future::Future;
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::domain::category::Category;
-use crate::domain::ids::{BookKey, CommunityId, ProgramId, SpendingId};
+use crate::domain::ids::{BookId, BookKey, CommunityId, ProgramId, SpendingId, VoucherId};
 use crate::error::Result;
 use crate::ledger::store::LedgerTx;
 use crate::ledger::verify::{tie_sql, Tie};
@@ -17,7 +17,7 @@ text_enum!(Category);
 #[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
 pub struct ExpenseRow {
     pub id: SpendingId,
-    pub book_id: i64,
+    pub book_id: BookId,
     pub spent_on: NaiveDate,
     pub category: Category,
     pub supplier: String,
@@ -25,7 +25,7 @@ pub struct ExpenseRow {
     pub amount_fen: i64,
     pub payable: bool,
     pub program_id: Option<ProgramId>,
-    pub voucher_id: i64,
+    pub voucher_id: VoucherId,
     pub recorded_by: String,
     /// Withdrawn (entered by mistake, its voucher reversed).
     pub withdrawn: bool,
@@ -49,7 +49,7 @@ pub struct NewExpense<'a> {
     pub amount_fen: i64,
     pub payable: bool,
     pub program_id: Option<ProgramId>,
-    pub voucher_id: i64,
+    pub voucher_id: VoucherId,
     pub recorded_by: &'a str,
 }
 
@@ -70,7 +70,7 @@ pub trait SpendingTx: LedgerTx + crate::fees::seal::store::SealTx + Send {
         community_id: CommunityId,
         expense_id: SpendingId,
         paid_on: NaiveDate,
-        voucher_id: i64,
+        voucher_id: VoucherId,
         by: &str,
         at: DateTime<Utc>,
     ) -> impl Future<Output = Result<()>> + Send;
@@ -91,7 +91,7 @@ pub trait SpendingTx: LedgerTx + crate::fees::seal::store::SealTx + Send {
 #[derive(Clone, Debug)]
 pub struct TaggedProgram {
     pub id: ProgramId,
-    pub book_id: i64,
+    pub book_id: BookId,
     pub document_no: String,
     /// "区财〔2025〕12号 物业管理补贴"
     pub title: String,
@@ -185,7 +185,7 @@ macro_rules! impl_spending_tx {
                 community_id: CommunityId,
                 expense_id: SpendingId,
                 paid_on: NaiveDate,
-                voucher_id: i64,
+                voucher_id: VoucherId,
                 by: &str,
                 at: DateTime<Utc>,
             ) -> Result<()> {

@@ -213,7 +213,7 @@ impl<S: SubsidiesStore + AccessStore> Subsidies<S> {
         eligible.sort();
         eligible.dedup();
         let row = NewProgram {
-            book_id: book.id().0,
+            book_id: book.id(),
             document_no,
             purpose,
             approved_fen: approved.0,

@@ -10,6 +10,7 @@ use super::store::{SubsidiesStore, SubsidiesTx};
 use super::{check_amount, find_program, program_by_key, Subsidies};
 use crate::access::store::AccessStore;
 use crate::access::Act;
+use crate::domain::ids::VoucherId;
 use crate::domain::limits::required_text;
 use crate::domain::money::Fen;
 use crate::error::{Error, Result};
@@ -95,7 +96,7 @@ impl<S: SubsidiesStore + AccessStore> Subsidies<S> {
         crate::domain::limits::check_text(reference, 60).map_err(|reason| Error::invalid("凭证号", reason))?;
         let mut tx = self.store().begin().await?;
         let program = program_by_key(&mut tx, book.row.community_id, program).await?;
-        if program.book_id != book.id().0 {
+        if program.book_id != book.id() {
             return Err(Error::invalid("补贴项目", format!("项目 {} 不记入账套 {}", program.title(), book.row.code)));
         }
         if input.date < program.starts_on {
@@ -175,7 +176,7 @@ async fn withdrawable<T: SubsidiesTx>(
     community: &CommunityRow,
     side: Side,
     row_id: i64,
-) -> Result<(Option<ProgramId>, Option<(String, i64)>)> {
+) -> Result<(Option<ProgramId>, Option<(String, VoucherId)>)> {
     let missing = || Error::not_found(format!("{} #{row_id}", side.label()));
     let taken = || Error::Conflict(format!("{} #{row_id} 已撤回", side.label()));
     let (withdrawn, program_id, voucher) = match side {
@@ -198,7 +199,7 @@ async fn withdrawable<T: SubsidiesTx>(
     }
     let voucher = match voucher {
         Some((book_id, voucher_id)) => {
-            let code = tx.books(community.id).await?.into_iter().find(|b| b.id.0 == book_id).map(|b| b.code).ok_or_else(missing)?;
+            let code = tx.books(community.id).await?.into_iter().find(|b| b.id == book_id).map(|b| b.code).ok_or_else(missing)?;
             Some((code, voucher_id))
         }
         None => None,
@@ -212,10 +213,10 @@ async fn reverse_in<T: LedgerTx>(
     tx: &mut T,
     community: &CommunityRow,
     book_code: &str,
-    voucher_id: i64,
+    voucher_id: VoucherId,
     date: NaiveDate,
     user: &str,
-) -> Result<(Book, i64)> {
+) -> Result<(Book, VoucherId)> {
     let book = crate::ledger::load_book(tx, community.id, book_code).await?;
     let v = tx.voucher(book.key(), voucher_id).await?.ok_or_else(|| Error::not_found(format!("凭证 #{voucher_id}")))?;
     let lines = tx.lines(book.key(), voucher_id).await?;

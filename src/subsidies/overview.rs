@@ -10,14 +10,14 @@ use super::signoff::state_label;
 use super::store::{SubsidiesStore, SubsidiesTx};
 use super::Subsidies;
 use crate::access::store::AccessStore;
-use crate::domain::ids::{ProgramId, ReconciliationId};
+use crate::domain::ids::{CommunityId, ProgramId, ReconciliationId};
 use crate::domain::money::Fen;
 use crate::error::Result;
 use crate::ledger::rows::CommunityRow;
 
 #[derive(Clone, Debug, Serialize)]
 pub struct ProgramLine {
-    pub community_id: i64,
+    pub community_id: CommunityId,
     pub community: String,
     pub program_id: ProgramId,
     pub document_no: String,
@@ -50,7 +50,7 @@ pub struct LatestReconciliation {
 
 impl<S: SubsidiesStore + AccessStore> Subsidies<S> {
     /// Every reconciliation of the communities with who has signed it, oldest first.
-    pub async fn states(&self, communities: &[crate::domain::ids::CommunityId]) -> Result<Vec<super::rows::ReconciliationState>> {
+    pub async fn states(&self, communities: &[CommunityId]) -> Result<Vec<super::rows::ReconciliationState>> {
         let mut tx = self.store().read().await?;
         tx.reconciliation_states(communities).await
     }
@@ -75,7 +75,7 @@ impl<S: SubsidiesStore + AccessStore> Subsidies<S> {
                     });
                 let community = communities.iter().find(|c| c.id == f.community_id).map(|c| c.name.clone()).unwrap_or_default();
                 ProgramLine {
-                    community_id: f.community_id.0,
+                    community_id: f.community_id,
                     community,
                     program_id: f.id,
                     document_no: f.document_no,

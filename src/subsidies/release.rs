@@ -47,7 +47,7 @@ impl<S: SubsidiesStore + AccessStore> Subsidies<S> {
         check_period_open(&mut tx, book, month_end).await?;
         let programs = tx.programs(book.row.community_id).await?;
         let mut out = Vec::new();
-        for p in programs.iter().filter(|p| p.book_id == book.id().0 && p.treatment == Treatment::Deferred) {
+        for p in programs.iter().filter(|p| p.book_id == book.id() && p.treatment == Treatment::Deferred) {
             let released = tx.releases(book.row.community_id, p.id).await?;
             let mut release = Release {
                 program_id: p.id,

@@ -8,7 +8,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use super::reconcile::{Kind, Side};
 use super::{SignSide, Treatment};
 use crate::domain::category::Category;
-use crate::domain::ids::{CommunityId, DisbursementId, ProgramId, ReconciliationId};
+use crate::domain::ids::{BookId, CommunityId, DisbursementId, ProgramId, ReconciliationId, VoucherId};
 use crate::domain::period::Period;
 use crate::error::{Error, Result};
 
@@ -16,7 +16,7 @@ use crate::error::{Error, Result};
 pub struct ProgramRow {
     pub id: ProgramId,
     pub community_id: CommunityId,
-    pub book_id: i64,
+    pub book_id: BookId,
     pub document_no: String,
     pub purpose: String,
     pub approved_fen: i64,
@@ -46,7 +46,7 @@ impl ProgramRow {
 }
 
 pub struct NewProgram<'a> {
-    pub book_id: i64,
+    pub book_id: BookId,
     pub document_no: &'a str,
     pub purpose: &'a str,
     pub approved_fen: i64,
@@ -86,7 +86,7 @@ pub struct ReceiptRow {
     pub amount_fen: i64,
     pub reference: String,
     pub bank_account: String,
-    pub voucher_id: i64,
+    pub voucher_id: VoucherId,
     pub recorded_by: String,
     pub withdrawn: bool,
 }
@@ -97,7 +97,7 @@ pub struct NewReceipt<'a> {
     pub amount_fen: i64,
     pub reference: &'a str,
     pub bank_account: &'a str,
-    pub voucher_id: i64,
+    pub voucher_id: VoucherId,
     pub recorded_by: &'a str,
 }
 
@@ -106,7 +106,7 @@ pub struct Withdrawal<'a> {
     pub side: Side,
     pub row_id: i64,
     pub reason: &'a str,
-    pub voucher_id: Option<i64>,
+    pub voucher_id: Option<VoucherId>,
     pub by: &'a str,
 }
 
@@ -161,7 +161,7 @@ pub struct ReleaseRow {
     pub program_id: ProgramId,
     pub period: Period,
     pub amount_fen: i64,
-    pub voucher_id: i64,
+    pub voucher_id: VoucherId,
 }
 
 /// A program's money to date, for the finance office's overview.

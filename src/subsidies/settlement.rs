@@ -18,7 +18,7 @@ use super::rows::ProgramRow;
 use super::store::{SubsidiesStore, SubsidiesTx};
 use super::{program_by_key, Subsidies, Treatment};
 use crate::access::store::AccessStore;
-use crate::domain::ids::{CommunityId, ProgramId};
+use crate::domain::ids::{CommunityId, ProgramId, VoucherId};
 use crate::domain::limits::required_text;
 use crate::domain::money::Fen;
 use crate::domain::period::Period;
@@ -64,7 +64,7 @@ pub struct SettlementRow {
     pub amount_fen: i64,
     pub decision: String,
     pub settled_on: NaiveDate,
-    pub voucher_id: Option<i64>,
+    pub voucher_id: Option<VoucherId>,
 }
 
 /// A program's deferred money as things stand: received and eligible spending (withdrawn rows
@@ -106,7 +106,7 @@ pub trait SettlementTx: Send {
         row_id: i64,
         period: Period,
         amount_fen: i64,
-        voucher_id: i64,
+        voucher_id: VoucherId,
         at: DateTime<Utc>,
     ) -> impl Future<Output = Result<()>> + Send;
     fn settlement(
@@ -131,7 +131,7 @@ pub trait SettlementTx: Send {
         program_id: ProgramId,
         amount_fen: i64,
         paid_on: NaiveDate,
-        voucher_id: i64,
+        voucher_id: VoucherId,
         by: &str,
         at: DateTime<Utc>,
     ) -> impl Future<Output = Result<()>> + Send;
@@ -158,7 +158,7 @@ macro_rules! impl_settlement_tx {
                 row_id: i64,
                 period: Period,
                 amount_fen: i64,
-                voucher_id: i64,
+                voucher_id: VoucherId,
                 at: DateTime<Utc>,
             ) -> Result<()> {
                 sqlx::query(
@@ -222,7 +222,7 @@ macro_rules! impl_settlement_tx {
                 program_id: ProgramId,
                 amount_fen: i64,
                 paid_on: NaiveDate,
-                voucher_id: i64,
+                voucher_id: VoucherId,
                 by: &str,
                 at: DateTime<Utc>,
             ) -> Result<()> {
@@ -320,7 +320,7 @@ impl<S: SubsidiesStore + AccessStore> Subsidies<S> {
     pub async fn settle(&self, book: &Book, program: &str, how: Settle<'_>, date: NaiveDate, user: &str) -> Result<SettlementRow> {
         let mut tx = self.store().begin().await?;
         let p = program_by_key(&mut tx, book.row.community_id, program).await?;
-        if p.book_id != book.id().0 || p.treatment != Treatment::Deferred {
+        if p.book_id != book.id() || p.treatment != Treatment::Deferred {
             return Err(Error::invalid("补贴项目", format!("{} 不是本账套按递延收益核算的项目，无须结余处理", p.title())));
         }
         if date < p.ends_on {
@@ -389,7 +389,7 @@ impl<S: SubsidiesStore + AccessStore> Subsidies<S> {
         let mut tx = self.store().read().await?;
         let mut out = Vec::new();
         for p in tx.programs(book.row.community_id).await? {
-            if p.book_id != book.id().0 || p.treatment != Treatment::Deferred || today < p.ends_on {
+            if p.book_id != book.id() || p.treatment != Treatment::Deferred || today < p.ends_on {
                 continue;
             }
             let figures = deferred_of(&mut tx, book.row.community_id, &p, None).await?;

@@ -5,6 +5,7 @@
 use crate::common;
 
 use common::*;
+use mingzhang::domain::ids::VoucherId;
 use mingzhang::domain::money::Fen;
 use mingzhang::domain::period::Period;
 use mingzhang::fees::store::FeesStore;
@@ -38,7 +39,7 @@ async fn vouchers_of<S: LedgerStore>(ledger: &Ledger<S>, book: &Book, month: Per
     tx.vouchers(book.key(), month, month, 1_000).await.unwrap()
 }
 
-async fn items_of_lines<S: LedgerStore>(ledger: &Ledger<S>, book: &Book, voucher_id: i64) -> Vec<(String, Option<i64>)> {
+async fn items_of_lines<S: LedgerStore>(ledger: &Ledger<S>, book: &Book, voucher_id: VoucherId) -> Vec<(String, Option<i64>)> {
     let mut tx = ledger.store.read().await.unwrap();
     let lines = tx.lines(book.key(), voucher_id).await.unwrap();
     lines.iter().map(|l| (book.code_of(l.account_id).unwrap().to_string(), l.cash_flow_item)).collect()

@@ -5,7 +5,7 @@
 use crate::common;
 
 use common::*;
-use mingzhang::domain::ids::HouseholdId;
+use mingzhang::domain::ids::{AccountId, HouseholdId};
 use mingzhang::fees::rows::FeeItemRow;
 use mingzhang::fees::rules::{FeeBasis, HouseholdKind};
 use mingzhang::fees::store::FeesStore;
@@ -75,7 +75,7 @@ async fn unreadable_values_are_errors_not_zeros<S: FeesStore>(ledger: Ledger<S>,
     raw_sql(url, "UPDATE meter_readings SET reading = 'abc' WHERE period = 202501").await.unwrap();
     let err = fees.run_billing(&book, period(2025, 2), &[], "会计").await.unwrap_err();
     assert!(err.to_string().contains("抄表读数") && err.to_string().contains("abc"), "{err}");
-    assert!(book.code_of(987_654).is_err(), "an account the book lacks is an error, not a placeholder");
+    assert!(book.code_of(AccountId(987_654)).is_err(), "an account the book lacks is an error, not a placeholder");
     assert_eq!(book.code_of(book.account_id("1001").unwrap()).unwrap(), "1001");
 }
 

@@ -7,6 +7,7 @@ use crate::common;
 use std::collections::BTreeMap;
 
 use common::*;
+use mingzhang::domain::ids::VoucherId;
 use mingzhang::domain::money::Fen;
 use mingzhang::fees::reports::{aging, household_statement};
 use mingzhang::fees::{Method, PaymentRequest, Receipt};
@@ -135,7 +136,7 @@ async fn same_books<S: mingzhang::app::AppStore>(ledger: Ledger<S>, _url: &str) 
     ledger.close_period(&daily, period(2025, 1), "主管").await.unwrap();
 }
 
-async fn voucher_of<S: mingzhang::app::AppStore>(ledger: &Ledger<S>, book: &Book, receipt: i64) -> i64 {
+async fn voucher_of<S: mingzhang::app::AppStore>(ledger: &Ledger<S>, book: &Book, receipt: i64) -> VoucherId {
     let mut tx = ledger.store.read().await.unwrap();
     mingzhang::fees::store::FeesTx::payment_by_receipt(&mut tx, book.key(), receipt).await.unwrap().unwrap().voucher_id
 }

@@ -5,6 +5,7 @@
 use crate::common;
 
 use common::*;
+use mingzhang::domain::ids::VoucherId;
 use mingzhang::domain::money::Fen;
 use mingzhang::fees::paper::CodeLine;
 use mingzhang::fees::rows::HouseholdRow;
@@ -116,7 +117,7 @@ async fn billing<S: mingzhang::app::AppStore>(ledger: Ledger<S>, url: &str) {
     let open = ledger.fees().open_bills(&book, Some(find(&hs, "2-1-201").id)).await.unwrap();
     assert_eq!(open[0].amount_fen, 5323);
 
-    let (v, lines) = ledger.voucher(&book, 1).await.unwrap();
+    let (v, lines) = ledger.voucher(&book, VoucherId(1)).await.unwrap();
     assert_eq!((v.status.as_str(), v.maker.as_str(), v.reviewer.as_deref()), ("posted", "系统", Some("会计甲")));
     let receivable: i64 = lines.iter().filter(|l| book.code_of(l.account_id).unwrap() == "1122").map(|l| l.debit_fen).sum();
     assert_eq!(receivable, run.total.0);

@@ -7,6 +7,8 @@ use reqwest::StatusCode;
 
 use crate::common::*;
 
+use mingzhang::domain::ids::VoucherId;
+
 #[tokio::test]
 async fn the_pages_open_on_the_books_working_month_and_reports_keep_it() {
     let db = fresh_db().await;
@@ -104,7 +106,7 @@ async fn vouchers_take_any_number_of_lines_and_the_maker_edits_copies_and_delete
     let r = accountant.post(&vouchers).form(&form).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let shown = r.headers()["location"].to_str().unwrap().to_string();
-    let voucher: i64 = shown.split("/vouchers/").nth(1).unwrap().split('?').next().unwrap().parse().unwrap();
+    let voucher: VoucherId = shown.split("/vouchers/").nth(1).unwrap().split('?').next().unwrap().parse().unwrap();
     let page = accountant.get(server.url(&shown)).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("第7行") && page.contains("id=\"edit\"") && page.contains("id=\"copy\"") && page.contains("id=\"delete\""));
 

@@ -4,6 +4,7 @@
 use crate::common;
 
 use common::*;
+use mingzhang::domain::ids::VoucherId;
 use mingzhang::domain::period::Period;
 use mingzhang::ledger::Ledger;
 use mingzhang::report;
@@ -28,7 +29,7 @@ async fn closing<S: mingzhang::app::AppStore>(ledger: Ledger<S>, url: &str) {
     let err = ledger.draft(&book, "会计甲", &voucher(date(2025, 2, 28), vec![line("1001", 5, 0), line("500101", 0, 5)])).await.unwrap_err();
     assert_eq!(err.code(), "period_closed");
     let posted = post(&ledger, &book, &voucher(date(2025, 3, 1), vec![line("1001", 5, 0), line("500101", 0, 5)])).await;
-    let err = ledger.reverse(&book, posted - 1, "会计甲", date(2025, 2, 27)).await.unwrap_err();
+    let err = ledger.reverse(&book, VoucherId(posted.0 - 1), "会计甲", date(2025, 2, 27)).await.unwrap_err();
     assert_eq!(err.code(), "period_closed", "a reversal may not be dated in a closed month: {err}");
     assert_ne!(snapshot(url).await, before);
 

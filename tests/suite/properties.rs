@@ -5,6 +5,7 @@
 use crate::common;
 
 use common::*;
+use mingzhang::domain::ids::VoucherId;
 use mingzhang::domain::money::Fen;
 use mingzhang::ledger::voucher::{LineInput, VoucherInput, VoucherKind};
 use mingzhang::ledger::{ApprovedVoucher, Ledger};
@@ -72,7 +73,7 @@ const OPENING: &str = "科目编码,借方余额,贷方余额\n1001,100000000.00
 async fn apply<S: mingzhang::app::AppStore>(ledger: &Ledger<S>, ops: &[Op]) {
     let book = company_book(ledger).await;
     ledger.import_opening(&book, OPENING).await.unwrap();
-    let mut posted: Vec<i64> = Vec::new();
+    let mut posted: Vec<VoucherId> = Vec::new();
     let mut next_close = 1;
     for op in ops {
         match op {
@@ -218,7 +219,7 @@ async fn refuse<S: mingzhang::app::AppStore>(ledger: &Ledger<S>, url: &str, good
             reverses_id: None,
             subledger: String::new(),
         });
-        ledger.post_batch(&book, "主管乙", &vs).await.map(|_| 0)
+        ledger.post_batch(&book, "主管乙", &vs).await.map(|_| VoucherId(0))
     } else {
         ledger.draft(&book, "会计甲", bad).await
     };

@@ -4,6 +4,7 @@
 use crate::common;
 
 use common::*;
+use mingzhang::domain::ids::VoucherId;
 use mingzhang::ledger::voucher::VoucherInput;
 use mingzhang::ledger::Ledger;
 use mingzhang::report;
@@ -204,7 +205,7 @@ async fn voucher_on_paper<S: mingzhang::app::AppStore>(ledger: Ledger<S>, _url: 
     let book = company_book(&ledger).await;
     let id = post(&ledger, &book, &voucher(date(2025, 3, 10), vec![line("540104", 42_000, 0), line("100201", 0, 42_000)])).await;
     let red = ledger.reverse(&book, id, "会计甲", date(2025, 3, 12)).await.unwrap();
-    let text = |voucher_id: i64| {
+    let text = |voucher_id: VoucherId| {
         let ledger = &ledger;
         let book = &book;
         async move {

@@ -22,7 +22,7 @@ use crate::cli::{print_out, verify_text};
 use crate::collective::store::CollectiveStore;
 use crate::collective::Collective;
 use crate::domain::area::AreaM2Hundredths;
-use crate::domain::ids::{CommunityId, HouseholdId};
+use crate::domain::ids::{CommunityId, HouseholdId, VoucherId};
 use crate::domain::period::Period;
 use crate::error::{Error, Result};
 use crate::fees::rules::{FeeBasis, HouseholdKind};
@@ -343,7 +343,7 @@ async fn year_end<S: FeesStore + AccessStore + SubsidiesStore + PublicRevenueSto
     Ok(())
 }
 
-async fn enter<S: FeesStore>(ledger: &Ledger<S>, book: &Book, input: &VoucherInput) -> Result<i64> {
+async fn enter<S: FeesStore>(ledger: &Ledger<S>, book: &Book, input: &VoucherInput) -> Result<VoucherId> {
     let id = ledger.draft(book, MAKER, input).await?;
     ledger.review(book, id, REVIEWER).await?;
     ledger.post(book, id, REVIEWER).await?;

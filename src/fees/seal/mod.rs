@@ -19,13 +19,12 @@ pub mod wings;
 use chrono::{Datelike, NaiveDate};
 use sha2::{Digest, Sha256};
 
-use crate::domain::ids::{BillId, BillingRunId, FeeItemId, UnitId};
-
+use crate::domain::ids::{BillId, BillingRunId, FeeItemId, HouseholdId, UnitId, VoucherId};
 /// A billing run as sealed: with the head of the community's master-data chain it billed from
 /// (`fees::master`), so rewriting a household's history before the run breaks its voucher.
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct RunSeal {
-    pub voucher_id: i64,
+    pub voucher_id: VoucherId,
     pub period: i64,
     pub bills: i64,
     pub total_fen: i64,
@@ -52,7 +51,11 @@ impl BillsSeal {
         let mut hasher = Sha256::new();
         let (mut count, mut total_fen) = (0, 0);
         for b in bills {
-            bill_bytes(&mut hasher, [b.household_id, b.fee_item_id.0, b.period, b.issue, b.amount_fen, b.tax_fen], b.unit_id.map(|u| u.0));
+            bill_bytes(
+                &mut hasher,
+                [b.household_id.0, b.fee_item_id.0, b.period, b.issue, b.amount_fen, b.tax_fen],
+                b.unit_id.map(|u| u.0),
+            );
             count += 1;
             total_fen += b.amount_fen;
         }
@@ -77,8 +80,8 @@ pub(crate) fn bill_bytes(hasher: &mut Sha256, fields: [i64; 6], unit_id: Option<
 
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct BillSeal {
-    pub voucher_id: i64,
-    pub household_id: i64,
+    pub voucher_id: VoucherId,
+    pub household_id: HouseholdId,
     pub unit_id: Option<UnitId>,
     pub fee_item_id: FeeItemId,
     pub period: i64,
@@ -89,8 +92,8 @@ pub struct BillSeal {
 
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct PaymentSeal {
-    pub voucher_id: i64,
-    pub household_id: i64,
+    pub voucher_id: VoucherId,
+    pub household_id: HouseholdId,
     pub idempotency_key: String,
     pub method: String,
     pub amount_fen: i64,
@@ -134,7 +137,7 @@ pub const ALLOCATION_SOURCE_SQL: &str = "CASE WHEN a.waiver_id IS NOT NULL THEN 
 
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct AllocationSeal {
-    pub voucher_id: i64,
+    pub voucher_id: VoucherId,
     pub bill_id: BillId,
     pub source: String,
     /// The payment's receipt number, for a payment's, a void's and an undoing allocation.
@@ -145,13 +148,13 @@ pub struct AllocationSeal {
 
 impl AllocationSeal {
     pub fn new(bill_id: BillId, source: Source, receipt_number: Option<i64>, amount_fen: i64, period: i64) -> AllocationSeal {
-        AllocationSeal { voucher_id: 0, bill_id, source: source.as_str().to_string(), receipt_number, amount_fen, period }
+        AllocationSeal { voucher_id: VoucherId(0), bill_id, source: source.as_str().to_string(), receipt_number, amount_fen, period }
     }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct WaiverSeal {
-    pub voucher_id: i64,
+    pub voucher_id: VoucherId,
     pub bill_id: BillId,
     pub amount_fen: i64,
     pub tax_fen: i64,
@@ -162,7 +165,7 @@ pub struct WaiverSeal {
 
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct VoidSeal {
-    pub voucher_id: i64,
+    pub voucher_id: VoucherId,
     pub receipt_number: i64,
     pub reason: String,
     pub approver: String,
@@ -171,9 +174,9 @@ pub struct VoidSeal {
 
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct ReversalSeal {
-    pub voucher_id: i64,
+    pub voucher_id: VoucherId,
     pub billing_run_id: BillingRunId,
-    pub household_id: Option<i64>,
+    pub household_id: Option<HouseholdId>,
     pub bills: i64,
     pub total_fen: i64,
     pub reason: String,
@@ -234,7 +237,7 @@ impl SubledgerRows {
             e.tag(b'B').int(b.count).int(b.total_fen).text(&b.digest);
         }
         for p in &self.payments {
-            e.tag(b'P').int(p.household_id).text(&p.idempotency_key).text(&p.method).int(p.amount_fen).date(p.paid_on).int(p.period);
+            e.tag(b'P').int(p.household_id.0).text(&p.idempotency_key).text(&p.method).int(p.amount_fen).date(p.paid_on).int(p.period);
             e.int(p.receipt_number).text(&p.cashier).opt(p.settled_fen);
             // Encoded only when the till recorded any, so a payment without is sealed as it
             // was before these were kept.
@@ -252,7 +255,13 @@ impl SubledgerRows {
             e.tag(b'V').int(v.receipt_number).text(&v.reason).text(&v.approver).int(v.period);
         }
         for r in &self.reversals {
-            e.tag(b'X').int(r.billing_run_id.0).opt(r.household_id).int(r.bills).int(r.total_fen).text(&r.reason).text(&r.approver);
+            e.tag(b'X')
+                .int(r.billing_run_id.0)
+                .opt(r.household_id.map(|h| h.0))
+                .int(r.bills)
+                .int(r.total_fen)
+                .text(&r.reason)
+                .text(&r.approver);
             e.int(r.period);
         }
         // Absent for a voucher with fee rows only, so its digest is what it was before the
@@ -306,26 +315,41 @@ impl Encoder {
 mod tests {
     use super::*;
 
-    fn bill(household_id: i64, amount_fen: i64) -> BillSeal {
-        BillSeal { voucher_id: 0, household_id, unit_id: None, fee_item_id: FeeItemId(1), period: 202401, issue: 1, amount_fen, tax_fen: 0 }
+    fn bill(household_id: HouseholdId, amount_fen: i64) -> BillSeal {
+        BillSeal {
+            voucher_id: VoucherId(0),
+            household_id,
+            unit_id: None,
+            fee_item_id: FeeItemId(1),
+            period: 202401,
+            issue: 1,
+            amount_fen,
+            tax_fen: 0,
+        }
     }
 
     #[test]
     fn a_digest_changes_with_any_field_order_or_row_and_is_empty_for_no_rows() {
         assert_eq!(SubledgerRows::default().digest(), "");
         let rows = |bills: Vec<BillSeal>| SubledgerRows { bills: vec![BillsSeal::of(&bills)], ..SubledgerRows::default() };
-        let base = rows(vec![bill(1, 100), bill(2, 200)]).digest();
+        let base = rows(vec![bill(HouseholdId(1), 100), bill(HouseholdId(2), 200)]).digest();
         assert_eq!(base.len(), 64);
-        assert_eq!(base, rows(vec![bill(1, 100), bill(2, 200)]).digest());
-        assert_ne!(base, rows(vec![bill(2, 200), bill(1, 100)]).digest(), "order is sealed");
-        assert_ne!(base, rows(vec![bill(1, 100), bill(3, 200)]).digest(), "a bill moved to another household");
-        assert_ne!(base, rows(vec![bill(1, 100)]).digest(), "a bill deleted");
-        let mut unit = bill(1, 100);
+        assert_eq!(base, rows(vec![bill(HouseholdId(1), 100), bill(HouseholdId(2), 200)]).digest());
+        assert_ne!(base, rows(vec![bill(HouseholdId(2), 200), bill(HouseholdId(1), 100)]).digest(), "order is sealed");
+        assert_ne!(base, rows(vec![bill(HouseholdId(1), 100), bill(HouseholdId(3), 200)]).digest(), "a bill moved to another household");
+        assert_ne!(base, rows(vec![bill(HouseholdId(1), 100)]).digest(), "a bill deleted");
+        let mut unit = bill(HouseholdId(1), 100);
         unit.unit_id = Some(UnitId(0));
-        assert_ne!(rows(vec![bill(1, 100)]).digest(), rows(vec![unit]).digest(), "None and Some(0) differ");
+        assert_ne!(rows(vec![bill(HouseholdId(1), 100)]).digest(), rows(vec![unit]).digest(), "None and Some(0) differ");
         // Length prefixes keep texts apart: ("ab", "c") and ("a", "bc") must not collide.
         let void = |reason: &str, approver: &str| SubledgerRows {
-            voids: vec![VoidSeal { voucher_id: 0, receipt_number: 1, reason: reason.into(), approver: approver.into(), period: 1 }],
+            voids: vec![VoidSeal {
+                voucher_id: VoucherId(0),
+                receipt_number: 1,
+                reason: reason.into(),
+                approver: approver.into(),
+                period: 1,
+            }],
             ..SubledgerRows::default()
         };
         assert_ne!(void("ab", "c").digest(), void("a", "bc").digest());

@@ -6,7 +6,7 @@ use std::future::Future;
 use chrono::{DateTime, Utc};
 
 use crate::domain::ids::CommunityId;
-use crate::domain::ids::{BillingRunId, BookKey, FeeItemId, UnitId};
+use crate::domain::ids::{BillingRunId, BookKey, FeeItemId, HouseholdId, UnitId, VoucherId};
 use crate::error::Result;
 use crate::fees::seal::master::{row_id_of, MasterKind, MasterVersion};
 use crate::fees::seal::wings::{wing_sql, WingRow, WING_TABLES};
@@ -18,7 +18,7 @@ use crate::store::{PgTx, SqliteTx};
 /// A voucher of the book as far as its seal goes.
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct SealedVoucherRow {
-    pub id: i64,
+    pub id: VoucherId,
     pub status: String,
     pub period: i64,
     pub number: Option<i64>,
@@ -41,7 +41,7 @@ pub trait SealTx: Send {
     fn seal_runs(&mut self, book: BookKey, from: i64, until: i64) -> impl Future<Output = Result<Vec<(BillingRunId, RunSeal)>>> + Send;
     /// Every billing run of the book, with its voucher (None for a run made before runs kept
     /// theirs): (run, voucher, what it seals).
-    fn book_runs(&mut self, book: BookKey) -> impl Future<Output = Result<Vec<(BillingRunId, Option<i64>, RunSeal)>>> + Send;
+    fn book_runs(&mut self, book: BookKey) -> impl Future<Output = Result<Vec<(BillingRunId, Option<VoucherId>, RunSeal)>>> + Send;
     /// A run's bills as sealed: their count, sum and digest, in the order they were written.
     fn seal_bills(&mut self, book: BookKey, run_id: BillingRunId) -> impl Future<Output = Result<BillsSeal>> + Send;
     /// What a run billed per building, summed from its bills (for a run that did not record it).
@@ -55,7 +55,7 @@ pub trait SealTx: Send {
     fn seal_reversals(&mut self, book: BookKey, from: i64, until: i64) -> impl Future<Output = Result<Vec<ReversalSeal>>> + Send;
     /// The other wings' rows that name the book's vouchers in the range: (voucher, row), each
     /// table in its order (`wings::WING_TABLES`).
-    fn seal_wings(&mut self, book: BookKey, from: i64, until: i64) -> impl Future<Output = Result<Vec<(i64, WingRow)>>> + Send;
+    fn seal_wings(&mut self, book: BookKey, from: i64, until: i64) -> impl Future<Output = Result<Vec<(VoucherId, WingRow)>>> + Send;
 
     /// Every current row of a kind of master data as (id, canonical content).
     fn master_rows(&mut self, community_id: CommunityId, kind: MasterKind) -> impl Future<Output = Result<Vec<(i64, String)>>> + Send;
@@ -144,12 +144,12 @@ fn master_columns(kind: MasterKind) -> (&'static str, &'static str, &'static str
 
 /// A billing run as read for its seal: id, voucher, then `RunSeal`'s fields in order.
 const RUN_COLUMNS: &str = "id, voucher_id, period, bills, total_fen, created_by, master_seq, master_head, by_building";
-type RunRow = (BillingRunId, Option<i64>, i64, i64, i64, String, Option<i64>, Option<String>, Option<String>);
+type RunRow = (BillingRunId, Option<VoucherId>, i64, i64, i64, String, Option<i64>, Option<String>, Option<String>);
 
 /// (run, voucher, what it seals) of a row read with RUN_COLUMNS.
-fn run_of(r: RunRow) -> (BillingRunId, Option<i64>, RunSeal) {
+fn run_of(r: RunRow) -> (BillingRunId, Option<VoucherId>, RunSeal) {
     let seal = RunSeal {
-        voucher_id: r.1.unwrap_or(0),
+        voucher_id: r.1.unwrap_or(VoucherId(0)),
         period: r.2,
         bills: r.3,
         total_fen: r.4,
@@ -202,7 +202,7 @@ macro_rules! impl_seal_tx {
                 Ok(rows.into_iter().map(run_of).map(|(id, _, seal)| (id, seal)).collect())
             }
 
-            async fn book_runs(&mut self, book: BookKey) -> Result<Vec<(BillingRunId, Option<i64>, RunSeal)>> {
+            async fn book_runs(&mut self, book: BookKey) -> Result<Vec<(BillingRunId, Option<VoucherId>, RunSeal)>> {
                 let rows: Vec<RunRow> =
                     sqlx::query_as(&format!("SELECT {RUN_COLUMNS} FROM billing_runs WHERE community_id = $1 AND book_id = $2 ORDER BY id"))
                         .bind(book.community_id)
@@ -316,10 +316,10 @@ macro_rules! impl_seal_tx {
                 .await?)
             }
 
-            async fn seal_wings(&mut self, book: BookKey, from: i64, until: i64) -> Result<Vec<(i64, WingRow)>> {
+            async fn seal_wings(&mut self, book: BookKey, from: i64, until: i64) -> Result<Vec<(VoucherId, WingRow)>> {
                 let mut out = Vec::new();
                 for t in WING_TABLES {
-                    let rows: Vec<(i64, String)> = sqlx::query_as(&wing_sql(t, $json_open, $json_close))
+                    let rows: Vec<(VoucherId, String)> = sqlx::query_as(&wing_sql(t, $json_open, $json_close))
                         .bind(book.community_id)
                         .bind(book.book_id)
                         .bind(from)
@@ -484,7 +484,7 @@ async fn sqlite_seal_bills(tx: &mut sqlx::SqliteConnection, book: BookKey, run_i
 }
 
 /// A bill as read back: household, unit, item, month, issue, amount, tax.
-type BillTuple = (i64, Option<UnitId>, FeeItemId, i64, i64, i64, i64);
+type BillTuple = (HouseholdId, Option<UnitId>, FeeItemId, i64, i64, i64, i64);
 
 /// A run's bills on PostgreSQL, whose binary rows are cheap, read through the run's index and
 /// hashed here.
@@ -501,7 +501,7 @@ async fn pg_seal_bills(tx: &mut sqlx::PgConnection, book: BookKey, run_id: Billi
     let bills: Vec<BillSeal> = rows
         .into_iter()
         .map(|b| BillSeal {
-            voucher_id: 0,
+            voucher_id: VoucherId(0),
             household_id: b.0,
             unit_id: b.1,
             fee_item_id: b.2,
@@ -525,8 +525,8 @@ pub async fn stored_rows<T: SealTx>(
     from: i64,
     until: i64,
     with_runs: bool,
-) -> Result<HashMap<i64, SubledgerRows>> {
-    let mut rows: HashMap<i64, SubledgerRows> = HashMap::new();
+) -> Result<HashMap<VoucherId, SubledgerRows>> {
+    let mut rows: HashMap<VoucherId, SubledgerRows> = HashMap::new();
     let runs = if with_runs { tx.seal_runs(book, from, until).await? } else { Vec::new() };
     for (run_id, run) in runs {
         let bills = tx.seal_bills(book, run_id).await?;

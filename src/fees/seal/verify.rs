@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
-use crate::domain::ids::{BillingRunId, CommunityId};
+use crate::domain::ids::{BillingRunId, CommunityId, VoucherId};
 use crate::error::{Error, Result};
 use crate::fees::receipt_label;
 use crate::fees::seal::master::{heads, MasterKind};
@@ -67,12 +67,12 @@ pub async fn verify_book<S: FeesStore>(store: &S, book: &Book, fail: &mut impl F
         let mut tx = store.read().await?;
         (tx.book_runs(book.key()).await?, tx.voucher_id_range(book.key()).await?)
     };
-    let run_vouchers: Arc<HashSet<i64>> = Arc::new(runs.iter().filter_map(|(_, voucher, _)| *voucher).collect());
+    let run_vouchers: Arc<HashSet<VoucherId>> = Arc::new(runs.iter().filter_map(|(_, voucher, _)| *voucher).collect());
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     // Runs dealt round-robin to one task per core: reading a run is SQLite's work on the
     // connection's own thread, and more tasks than cores only take turns.
     let run_tasks = runs.len().clamp(1, 2 * cores);
-    let mut dealt: Vec<Vec<(BillingRunId, Option<i64>, RunSeal)>> = vec![Vec::new(); run_tasks];
+    let mut dealt: Vec<Vec<(BillingRunId, Option<VoucherId>, RunSeal)>> = vec![Vec::new(); run_tasks];
     for (i, run) in runs.into_iter().enumerate() {
         dealt[i % run_tasks].push(run);
     }
@@ -124,8 +124,8 @@ type Checked = (Vec<String>, BillTotals, Marks);
 /// the first whose were sealed: every unsealed one must come before every sealed one.
 #[derive(Default)]
 struct Marks {
-    last_unsealed: Option<(i64, String)>,
-    first_sealed: Option<i64>,
+    last_unsealed: Option<(VoucherId, String)>,
+    first_sealed: Option<VoucherId>,
 }
 
 impl Marks {
@@ -151,7 +151,7 @@ impl Marks {
 
 /// Each run's voucher against its seal (the run, its bills, what its prepayment pass settled);
 /// the bills of a run made before runs kept their voucher are summed only.
-async fn verify_runs<S: FeesStore>(store: &S, book: &Book, runs: Vec<(BillingRunId, Option<i64>, RunSeal)>) -> Result<Checked> {
+async fn verify_runs<S: FeesStore>(store: &S, book: &Book, runs: Vec<(BillingRunId, Option<VoucherId>, RunSeal)>) -> Result<Checked> {
     let mut tx = store.read().await?;
     let (mut findings, mut totals) = (Vec::new(), BillTotals::default());
     for (run_id, voucher, seal) in runs {
@@ -168,9 +168,9 @@ async fn verify_runs<S: FeesStore>(store: &S, book: &Book, runs: Vec<(BillingRun
             totals.add_run(seal.period, &[tx.seal_bills(book.key(), run_id).await?], by_building);
             continue;
         };
-        let rows = stored_rows(&mut tx, book.key(), voucher_id, voucher_id + 1, true).await?.remove(&voucher_id).unwrap_or_default();
+        let rows = stored_rows(&mut tx, book.key(), voucher_id.0, voucher_id.0 + 1, true).await?.remove(&voucher_id).unwrap_or_default();
         totals.add_run(seal.period, &rows.bills, by_building);
-        match tx.sealed_vouchers(book.key(), voucher_id, voucher_id + 1, false).await?.first() {
+        match tx.sealed_vouchers(book.key(), voucher_id.0, voucher_id.0 + 1, false).await?.first() {
             Some(v) => findings.extend(check_seal(v, &rows).finding()),
             None => findings.push(format!("{} 计费批次 #{run_id} 所记的凭证 #{voucher_id} 不在本账套", period_text(seal.period))),
         }
@@ -179,7 +179,13 @@ async fn verify_runs<S: FeesStore>(store: &S, book: &Book, runs: Vec<(BillingRun
 }
 
 /// The vouchers of an id range other than the billing runs' (`skip`) against their seals.
-async fn verify_range<S: FeesStore>(store: &S, book: &Book, from: i64, until: i64, skip: &HashSet<i64>) -> Result<(Vec<String>, Marks)> {
+async fn verify_range<S: FeesStore>(
+    store: &S,
+    book: &Book,
+    from: i64,
+    until: i64,
+    skip: &HashSet<VoucherId>,
+) -> Result<(Vec<String>, Marks)> {
     let mut tx = store.read().await?;
     let mut findings = Vec::new();
     let mut marks = Marks::default();

@@ -11,6 +11,7 @@
 
 use chrono::Utc;
 
+use crate::domain::ids::VoucherId;
 use crate::error::{Error, Result};
 use crate::fees::seal::store::{stored_rows, SealTx};
 use crate::ledger::store::LedgerTx;
@@ -165,7 +166,7 @@ pub fn wing_sql(t: &WingTable, json_open: &str, json_close: &str) -> String {
 
 /// Writes `voucher` as a reviewed draft for a wing to write its rows under (they name the id
 /// returned); `seal_and_post` then posts it. Checked as `post_approved` checks a voucher.
-pub async fn stage<T: LedgerTx>(tx: &mut T, book: &Book, voucher: &ApprovedVoucher) -> Result<i64> {
+pub async fn stage<T: LedgerTx>(tx: &mut T, book: &Book, voucher: &ApprovedVoucher) -> Result<VoucherId> {
     check_user("制单人", &voucher.maker)?;
     check_user("审核人", &voucher.reviewer)?;
     if voucher.maker == voucher.reviewer {
@@ -182,9 +183,9 @@ pub async fn stage<T: LedgerTx>(tx: &mut T, book: &Book, voucher: &ApprovedVouch
 
 /// Posts staged voucher `voucher_id` as `poster`, its digest computed from every row that names
 /// it (the fee subledger's and the wings'), read back in the caller's transaction.
-pub async fn seal_and_post<T: LedgerTx + SealTx>(tx: &mut T, book: &Book, voucher_id: i64, poster: &str) -> Result<Posted> {
+pub async fn seal_and_post<T: LedgerTx + SealTx>(tx: &mut T, book: &Book, voucher_id: VoucherId, poster: &str) -> Result<Posted> {
     let poster = check_person("记账人", poster)?;
-    let rows = stored_rows(tx, book.key(), voucher_id, voucher_id + 1, true).await?.remove(&voucher_id).unwrap_or_default();
+    let rows = stored_rows(tx, book.key(), voucher_id.0, voucher_id.0 + 1, true).await?.remove(&voucher_id).unwrap_or_default();
     let v = tx.voucher(book.key(), voucher_id).await?.ok_or_else(|| Error::not_found(format!("凭证 #{voucher_id}")))?;
     post_reviewed(tx, book, &v, poster, &rows.digest()).await
 }

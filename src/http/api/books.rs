@@ -13,6 +13,7 @@ use axum::{Json, Router};
 
 use super::ApiJson;
 use crate::access::Act;
+use crate::domain::ids::VoucherId;
 use crate::domain::money::Fen;
 use crate::domain::period::Period;
 use crate::error::Error;
@@ -45,7 +46,7 @@ pub fn routes<S: AppStore>() -> Router<App<S>> {
 
 #[derive(serde::Serialize)]
 struct VoucherOut {
-    id: i64,
+    id: VoucherId,
     label: String,
     date: String,
     status: String,
@@ -79,7 +80,7 @@ async fn vouchers<S: AppStore>(
 
 async fn voucher<S: AppStore>(
     State(app): State<App<S>>,
-    Path((id, voucher)): Path<(i64, i64)>,
+    Path((id, voucher)): Path<(i64, VoucherId)>,
     Query(q): Query<BookQuery>,
     Signed(caller): Signed,
 ) -> HttpResult<Json<VoucherOut>> {
@@ -138,7 +139,7 @@ pub struct LineIn {
 
 #[derive(serde::Serialize)]
 struct Drafted {
-    id: i64,
+    id: VoucherId,
 }
 
 /// A draft voucher (制单) by the caller.
@@ -174,7 +175,7 @@ pub struct ActIn {
 /// review, unreview, post or reverse: the voucher to show next (the reversal's draft).
 async fn act<S: AppStore>(
     State(app): State<App<S>>,
-    Path((id, voucher, action)): Path<(i64, i64, String)>,
+    Path((id, voucher, action)): Path<(i64, VoucherId, String)>,
     Query(q): Query<BookQuery>,
     headers: HeaderMap,
     Signed(caller): Signed,
@@ -223,7 +224,7 @@ pub struct CloseIn {
 #[derive(serde::Serialize)]
 struct Closed {
     period: String,
-    year_end_voucher: Option<i64>,
+    year_end_voucher: Option<VoucherId>,
 }
 
 async fn close<S: AppStore>(

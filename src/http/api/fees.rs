@@ -163,7 +163,7 @@ async fn household<S: AppStore>(
 #[derive(serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PaymentIn {
-    pub household_id: i64,
+    pub household_id: HouseholdId,
     /// "1234.56"
     pub amount: String,
     pub method: Method,
@@ -197,7 +197,7 @@ async fn pay<S: AppStore>(
     // A household of another community is as missing as one that does not exist: the
     // payment looks it up in the scope's community.
     let req = PaymentRequest {
-        household_id: HouseholdId(body.household_id),
+        household_id: body.household_id,
         amount,
         method: body.method,
         paid_on,

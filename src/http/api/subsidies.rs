@@ -134,7 +134,7 @@ async fn receive<S: AppStore>(
     let scope = app.scope(&caller, id, Act::Keep).await?;
     let subsidies = Subsidies::new(&app.ledger);
     let program = subsidies.program(scope.community.id, &body.program).await?;
-    let book = app.ledger.books(scope.community.id).await?.into_iter().find(|b| b.id.0 == program.book_id).map(|b| b.code);
+    let book = app.ledger.books(scope.community.id).await?.into_iter().find(|b| b.id == program.book_id).map(|b| b.code);
     let book = app.ledger.book(scope.community.id, &book.unwrap_or_default()).await?;
     let (receipt, voucher) = subsidies.receive(&book, &body.program, &body.input()?, caller.username()).await?;
     app.audit(&caller, Some(scope.community.id), "subsidy_receive", &format!("到账 #{} 凭证 {voucher}", receipt.id)).await;

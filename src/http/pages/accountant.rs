@@ -17,6 +17,7 @@ use minijinja::Value;
 use super::{community_form, page, AsPage, Fields};
 use crate::access::Act;
 use crate::app::AppStore;
+use crate::domain::ids::{HouseholdId, VoucherId};
 use crate::domain::money::Fen;
 use crate::domain::period::Period;
 use crate::error::Error;
@@ -156,10 +157,10 @@ async fn new_form<S: AppStore>(
 }
 
 /// A stored voucher as the form's fields (date, attachments, each line's), to edit or copy.
-async fn voucher_fields<S: AppStore>(app: &App<S>, scope: &Scope, book: &Book, voucher: i64) -> HttpResult<Vec<(String, String)>> {
+async fn voucher_fields<S: AppStore>(app: &App<S>, scope: &Scope, book: &Book, voucher: VoucherId) -> HttpResult<Vec<(String, String)>> {
     let (v, lines) = app.ledger.voucher(book, voucher).await.page()?;
-    let labels: std::collections::HashMap<i64, String> = if lines.iter().any(|l| l.household_id.is_some()) {
-        app.fees.households(scope.community.id).await.page()?.iter().map(|h| (h.id.0, crate::fees::household_label(h))).collect()
+    let labels: std::collections::HashMap<HouseholdId, String> = if lines.iter().any(|l| l.household_id.is_some()) {
+        app.fees.households(scope.community.id).await.page()?.iter().map(|h| (h.id, crate::fees::household_label(h))).collect()
     } else {
         std::collections::HashMap::new()
     };
@@ -197,7 +198,7 @@ fn voucher_form(
     book: &Book,
     message: Option<String>,
     typed: &Fields,
-    editing: Option<i64>,
+    editing: Option<VoucherId>,
 ) -> HttpResult<Html<String>> {
     let lines: Vec<Value> = (0..form_lines(typed))
         .map(|i| {
@@ -279,7 +280,7 @@ async fn create<S: AppStore>(
 /// 修改: the maker's own draft in the form.
 async fn edit_form<S: AppStore>(
     State(app): State<App<S>>,
-    Path((id, voucher)): Path<(i64, i64)>,
+    Path((id, voucher)): Path<(i64, VoucherId)>,
     Query(q): Query<BookQuery>,
     caller: Caller,
 ) -> HttpResult<Html<String>> {
@@ -293,7 +294,7 @@ async fn edit_form<S: AppStore>(
 /// draft and one already reviewed).
 async fn edit<S: AppStore>(
     State(app): State<App<S>>,
-    Path((id, voucher)): Path<(i64, i64)>,
+    Path((id, voucher)): Path<(i64, VoucherId)>,
     Query(q): Query<BookQuery>,
     headers: HeaderMap,
     caller: Caller,
@@ -348,7 +349,7 @@ async fn batch<S: AppStore>(
 
 async fn show<S: AppStore>(
     State(app): State<App<S>>,
-    Path((id, voucher)): Path<(i64, i64)>,
+    Path((id, voucher)): Path<(i64, VoucherId)>,
     Query(q): Query<BookQuery>,
     caller: Caller,
 ) -> HttpResult<Html<String>> {
@@ -388,7 +389,7 @@ async fn show<S: AppStore>(
 /// review, unreview, post, reverse: each by the role it needs, each audited.
 async fn act<S: AppStore>(
     State(app): State<App<S>>,
-    Path((id, voucher, action)): Path<(i64, i64, String)>,
+    Path((id, voucher, action)): Path<(i64, VoucherId, String)>,
     Query(q): Query<BookQuery>,
     headers: HeaderMap,
     caller: Caller,

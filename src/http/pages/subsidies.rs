@@ -284,7 +284,7 @@ async fn import<S: AppStore>(
 /// The book a program's money is received in.
 async fn subsidy_book<S: AppStore>(app: &App<S>, scope: &Scope, program: &str) -> Result<Book> {
     let p = Subsidies::new(&app.ledger).program(scope.community.id, program).await?;
-    let code = app.ledger.books(scope.community.id).await?.into_iter().find(|b| b.id.0 == p.book_id).map(|b| b.code);
+    let code = app.ledger.books(scope.community.id).await?.into_iter().find(|b| b.id == p.book_id).map(|b| b.code);
     app.ledger.book(scope.community.id, &code.ok_or_else(|| Error::not_found("项目所属账套"))?).await
 }
 

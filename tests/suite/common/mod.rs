@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use chrono::NaiveDate;
 use mingzhang::access::{NewUser, Role};
+use mingzhang::domain::ids::VoucherId;
 use mingzhang::domain::money::Fen;
 use mingzhang::domain::period::Period;
 use mingzhang::fees::store::FeesStore;
@@ -116,7 +117,7 @@ pub async fn company_book<S: FeesStore>(ledger: &Ledger<S>) -> Book {
 }
 
 /// Enters, reviews and posts a voucher; returns its id.
-pub async fn post<S: FeesStore>(ledger: &Ledger<S>, book: &Book, input: &VoucherInput) -> i64 {
+pub async fn post<S: FeesStore>(ledger: &Ledger<S>, book: &Book, input: &VoucherInput) -> VoucherId {
     let id = ledger.draft(book, "会计甲", input).await.unwrap();
     ledger.review(book, id, "主管乙").await.unwrap();
     ledger.post(book, id, "主管乙").await.unwrap();
