@@ -141,7 +141,7 @@ async fn reconcile_figure<S: SubsidiesStore + AccessStore>(ledger: &Ledger<S>, a
     for k in 0..share {
         let input = ReceiptInput { date: day(100 + k as u64), amount: Fen(500_000 - k as i64), reference: "", bank_account: None };
         let (r, _) = subsidies.receive(&book, doc, &input, ACCOUNTANT).await?;
-        injected.found.insert((Kind::ReceivedNotDisbursed, r.id));
+        injected.found.insert((Kind::ReceivedNotDisbursed, r.id.0));
         receipts += 1;
     }
     println!("{receipts} receipts, each with its voucher: {:.2} s (setup)", t.elapsed().as_secs_f64());

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::domain::ids::{CommunityId, UserId};
+use crate::domain::ids::{AuditId, CommunityId, UserId};
 
 #[derive(Clone, Debug)]
 pub struct AuditEntry<'a> {
@@ -20,7 +20,7 @@ pub struct AuditEntry<'a> {
 
 #[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
 pub struct AuditRow {
-    pub id: i64,
+    pub id: AuditId,
     pub at: DateTime<Utc>,
     pub username: String,
     pub community_id: Option<CommunityId>,
@@ -49,7 +49,7 @@ impl AuditFilter {
 /// log was chained).
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct ChainedRow {
-    pub id: i64,
+    pub id: AuditId,
     pub at: DateTime<Utc>,
     pub user_id: Option<UserId>,
     pub username: String,
@@ -110,7 +110,7 @@ pub fn check_chain(rows: &[ChainedRow], head: (i64, &str)) -> Vec<String> {
     let mut out = Vec::new();
     let mut prev = String::new();
     let mut expected = 1;
-    let mut first_chained: Option<i64> = None;
+    let mut first_chained: Option<AuditId> = None;
     for r in rows {
         let Some(seq) = r.seq else {
             if let Some(first) = first_chained {

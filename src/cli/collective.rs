@@ -4,6 +4,7 @@
 use clap::Subcommand;
 
 use super::{amount, book_of, parse_date, print_out, render, write_or_print, BookArg, Cli, Command, Format};
+use crate::domain::ids::DistributionId;
 use crate::domain::money::Fen;
 use crate::error::Result;
 use crate::ledger::Ledger;
@@ -55,7 +56,7 @@ pub enum CollectiveCommand {
     },
     /// 发放收益分配（借 应付成员收益分配 贷 银行存款）
     Pay {
-        id: i64,
+        id: DistributionId,
         #[arg(long)]
         date: String,
         #[arg(long, default_value = "collective")]
@@ -65,7 +66,7 @@ pub enum CollectiveCommand {
     },
     /// 成员收益分配清单（text、csv、xlsx、json）
     Show {
-        id: i64,
+        id: DistributionId,
         #[arg(long, default_value = "collective")]
         collective: String,
         #[arg(long, value_enum, default_value = "text")]

@@ -22,6 +22,7 @@ use std::io::Write;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::access::{Access, Act};
+use crate::domain::ids::DistributionId;
 use crate::domain::period::Period;
 use crate::error::{Error, Result};
 use crate::ledger::store::LedgerStore;
@@ -197,7 +198,7 @@ pub enum Command {
     MemberNames {
         /// 收益分配编号
         #[arg(long)]
-        distribution: i64,
+        distribution: DistributionId,
         /// 决议（如“2026年成员代表大会决议第2号”）
         #[arg(long)]
         decision: String,

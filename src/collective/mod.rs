@@ -12,6 +12,7 @@ use std::collections::HashMap;
 use chrono::{NaiveDate, Utc};
 use serde::Serialize;
 
+use crate::domain::ids::DistributionId;
 use crate::domain::limits::check_text;
 use crate::domain::money::Fen;
 use crate::domain::period::Period;
@@ -247,7 +248,7 @@ impl<S: LedgerStore + Store<Tx: CollectiveTx>> Collective<S> {
         let lines = distribution_voucher_lines(collective, year, &p)?;
         let voucher_id = stage(&mut tx, collective, &ApprovedVoucher::generated(date, lines, user)).await?;
         let row = DistributionRow {
-            id: 0,
+            id: DistributionId(0),
             book_id: collective.id(),
             year: year.into(),
             roster_id,
@@ -270,7 +271,7 @@ impl<S: LedgerStore + Store<Tx: CollectiveTx>> Collective<S> {
     }
 
     /// 发放: the members' amounts paid from the bank (借 应付成员收益分配 贷 银行存款), once.
-    pub async fn pay(&self, collective: &Book, id: i64, date: NaiveDate, user: &str) -> Result<String> {
+    pub async fn pay(&self, collective: &Book, id: DistributionId, date: NaiveDate, user: &str) -> Result<String> {
         let d = self.distribution(collective, id).await?;
         if let Some(paid) = d.row.paid_on {
             return Err(Error::Conflict(format!("收益分配 #{id} 已于 {paid} 发放")));
@@ -286,7 +287,7 @@ impl<S: LedgerStore + Store<Tx: CollectiveTx>> Collective<S> {
         Ok(format!("{} {}", posted.period, posted.label))
     }
 
-    pub async fn distribution(&self, collective: &Book, id: i64) -> Result<Distribution> {
+    pub async fn distribution(&self, collective: &Book, id: DistributionId) -> Result<Distribution> {
         let mut tx = self.ledger.store.read().await?;
         let row = tx
             .distributions(collective.key())

@@ -6,7 +6,7 @@ use std::future::Future;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use crate::domain::ids::{BookId, BookKey, CommunityId, RosterId, VoucherId};
+use crate::domain::ids::{BookId, BookKey, CommunityId, DistributionId, RosterId, VoucherId};
 use crate::error::Result;
 use crate::ledger::store::LedgerTx;
 use crate::ledger::verify::{tie_sql, Tie};
@@ -33,7 +33,7 @@ pub struct MemberRow {
 
 #[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
 pub struct DistributionRow {
-    pub id: i64,
+    pub id: DistributionId,
     pub book_id: BookId,
     pub year: i64,
     pub roster_id: RosterId,
@@ -85,16 +85,16 @@ pub trait CollectiveTx: LedgerTx + crate::fees::seal::store::SealTx + Send {
         d: &DistributionRow,
         lines: &[LineRow],
         at: DateTime<Utc>,
-    ) -> impl Future<Output = Result<i64>> + Send;
+    ) -> impl Future<Output = Result<DistributionId>> + Send;
     fn distributions(&mut self, book: BookKey) -> impl Future<Output = Result<Vec<DistributionRow>>> + Send;
-    fn distribution_lines(&mut self, community_id: CommunityId, id: i64) -> impl Future<Output = Result<Vec<LineRow>>> + Send;
+    fn distribution_lines(&mut self, community_id: CommunityId, id: DistributionId) -> impl Future<Output = Result<Vec<LineRow>>> + Send;
     /// The community's transfers and distributions beside their vouchers, and each
     /// distribution whose list per member does not add up to its members' total.
     fn collective_ties(&mut self, community_id: CommunityId) -> impl Future<Output = Result<(Vec<Tie>, Vec<UnequalList>)>> + Send;
     fn insert_distribution_payment(
         &mut self,
         community_id: CommunityId,
-        id: i64,
+        id: DistributionId,
         paid_on: NaiveDate,
         voucher_id: VoucherId,
         by: &str,
@@ -183,8 +183,8 @@ macro_rules! impl_collective_tx {
                 Ok(Some((id, members)))
             }
 
-            async fn insert_distribution(&mut self, book: BookKey, d: &DistributionRow, lines: &[LineRow], at: DateTime<Utc>) -> Result<i64> {
-                let id: i64 = sqlx::query_scalar(
+            async fn insert_distribution(&mut self, book: BookKey, d: &DistributionRow, lines: &[LineRow], at: DateTime<Utc>) -> Result<DistributionId> {
+                let id: DistributionId = sqlx::query_scalar(
                     "INSERT INTO distributions (community_id, book_id, year, roster_id, distributable_fen, reserve_bp, welfare_bp, reserve_fen, \
                      welfare_fen, members_fen, voucher_id, created_by, created_at) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
@@ -233,7 +233,7 @@ macro_rules! impl_collective_tx {
                 .await?)
             }
 
-            async fn distribution_lines(&mut self, community_id: CommunityId, id: i64) -> Result<Vec<LineRow>> {
+            async fn distribution_lines(&mut self, community_id: CommunityId, id: DistributionId) -> Result<Vec<LineRow>> {
                 Ok(sqlx::query_as(
                     "SELECT seq, member_no, name, household, shares, amount_fen FROM distribution_lines \
                      WHERE community_id = $1 AND distribution_id = $2 ORDER BY seq",
@@ -268,7 +268,7 @@ macro_rules! impl_collective_tx {
             async fn insert_distribution_payment(
                 &mut self,
                 community_id: CommunityId,
-                id: i64,
+                id: DistributionId,
                 paid_on: NaiveDate,
                 voucher_id: VoucherId,
                 by: &str,

@@ -9,6 +9,7 @@ use serde::Serialize;
 use super::store::{DisclosureStore, DisclosureTx};
 use crate::collective::store::{CollectiveStore, LineRow};
 use crate::collective::Collective;
+use crate::domain::ids::DistributionId;
 use crate::domain::money::Fen;
 use crate::error::{Error, Result};
 use crate::ledger::{Book, Ledger};
@@ -18,7 +19,7 @@ use crate::store::Tx;
 pub async fn show_names<S: DisclosureStore + CollectiveStore>(
     ledger: &Ledger<S>,
     collective: &Book,
-    id: i64,
+    id: DistributionId,
     decision: &str,
     user: &str,
 ) -> Result<()> {

@@ -13,6 +13,7 @@ use sha2::{Digest, Sha256};
 use super::definition::{self, BookKind, Disclosure, DisclosureDef, DisclosurePeriod};
 use super::sources::{gather, Books};
 use super::store::DisclosureStore;
+use crate::domain::ids::CommunityId;
 use crate::domain::period::Period;
 use crate::error::{Error, Result};
 use crate::ledger::account::AccountCode;
@@ -28,7 +29,7 @@ pub const FORMAT: &str = "mingzhang-pack-v1";
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CommunityRef {
-    pub id: i64,
+    pub id: CommunityId,
     pub name: String,
 }
 
@@ -191,7 +192,7 @@ pub async fn build<S: DisclosureStore>(
     }
     Ok(Content {
         format: FORMAT.into(),
-        community: CommunityRef { id: community.id.0, name: community.name.clone() },
+        community: CommunityRef { id: community.id, name: community.name.clone() },
         period: period.key(),
         label: period.label(),
         from: span.from.to_string(),

@@ -6,7 +6,7 @@ use std::future::Future;
 use chrono::{DateTime, Utc};
 
 use crate::disclosure::sources::FactsTx;
-use crate::domain::ids::{BookKey, CommunityId, DisclosureId};
+use crate::domain::ids::{BookKey, CommunityId, DisclosureId, DistributionId};
 use crate::domain::period::Period;
 use crate::error::Result;
 use crate::store::{PgTx, SqliteTx};
@@ -87,13 +87,13 @@ pub trait DisclosureTx: FactsTx + Send {
     fn insert_name_decision(
         &mut self,
         community: CommunityId,
-        distribution_id: i64,
+        distribution_id: DistributionId,
         decision: &str,
         user: &str,
         at: DateTime<Utc>,
     ) -> impl Future<Output = Result<()>> + Send;
     /// (distribution id, decision) of every distribution whose names are shown.
-    fn name_decisions(&mut self, community: CommunityId) -> impl Future<Output = Result<Vec<(i64, String)>>> + Send;
+    fn name_decisions(&mut self, community: CommunityId) -> impl Future<Output = Result<Vec<(DistributionId, String)>>> + Send;
     fn book_secret(&mut self, book: BookKey) -> impl Future<Output = Result<Option<String>>> + Send;
     /// Keeps a secret for the book unless one was kept first (by a concurrent request).
     fn keep_book_secret(&mut self, book: BookKey, secret: &str, at: DateTime<Utc>) -> impl Future<Output = Result<()>> + Send;
@@ -245,7 +245,7 @@ macro_rules! impl_disclosure_tx {
             async fn insert_name_decision(
                 &mut self,
                 community: CommunityId,
-                distribution_id: i64,
+                distribution_id: DistributionId,
                 decision: &str,
                 user: &str,
                 at: DateTime<Utc>,
@@ -264,7 +264,7 @@ macro_rules! impl_disclosure_tx {
                 Ok(())
             }
 
-            async fn name_decisions(&mut self, community: CommunityId) -> Result<Vec<(i64, String)>> {
+            async fn name_decisions(&mut self, community: CommunityId) -> Result<Vec<(DistributionId, String)>> {
                 Ok(sqlx::query_as("SELECT distribution_id, decision FROM member_name_decisions WHERE community_id = $1")
                     .bind(community)
                     .fetch_all(&mut *self.tx)

@@ -118,6 +118,27 @@ id_type!(
     DisclosureId
 );
 
+id_type!(
+    /// A distribution (分配) of the collective's profit to its members.
+    DistributionId
+);
+id_type!(
+    /// A fee standard (收费标准): a fee item's rate from one date.
+    FeeStandardId
+);
+id_type!(
+    /// The company's receipt (到账) of a subsidy program's money into its bank account.
+    SubsidyReceiptId
+);
+id_type!(
+    /// An entry of public revenue (公共收益) held for the owners.
+    RevenueEntryId
+);
+id_type!(
+    /// An entry of the audit log (操作日志).
+    AuditId
+);
+
 /// A book together with its community: what every query of a book's rows filters by, so that
 /// each statement names its community (DESIGN.md section 5).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

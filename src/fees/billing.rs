@@ -364,7 +364,7 @@ fn billing_lines(
     for ((Natural(building), item_id), fen) in &plan.per_building_item_fen {
         let item = item_by_id[item_id];
         let summary = format!("{period} {} {building}栋", item.name);
-        let dims = Dimensions { fee_item_id: Some(item_id.0), ..Dimensions::default() };
+        let dims = Dimensions { fee_item_id: Some(*item_id), ..Dimensions::default() };
         let tax_fen = tax.get(&(Natural(building.clone()), *item_id)).copied().unwrap_or(0);
         lines.push(line(&summary, accounts.receivable.as_str(), *fen, 0, dims.clone()));
         lines.push(line(&summary, book.code_of(item.revenue_account_id)?, 0, fen - tax_fen, dims));
@@ -378,7 +378,7 @@ fn billing_lines(
             // A small-scale taxpayer's tax is 应交增值税 itself; a general taxpayer's its 销项税额 专栏.
             let tax_label = if account == crate::fees::vat::VAT_PAYABLE { "应交增值税" } else { "销项税额" };
             let summary = format!("{period} {} {tax_label}", item_by_id[&item_id].name);
-            lines.push(line(&summary, account, 0, fen, Dimensions { fee_item_id: Some(item_id.0), ..Dimensions::default() }));
+            lines.push(line(&summary, account, 0, fen, Dimensions { fee_item_id: Some(item_id), ..Dimensions::default() }));
         }
     }
     if applied_fen > 0 {

@@ -164,7 +164,7 @@ fn day_lines(
     let numbers: Vec<i64> = payments.iter().map(|p| p.receipt_number).collect();
     let receipts = format!("收据{}", receipt_runs(&numbers, MAX_SUMMARY_CHARS - 40));
     // (credit side?, account, fee item) → amount; debits sort first.
-    let mut sums: BTreeMap<(bool, AccountId, Option<i64>), i64> = BTreeMap::new();
+    let mut sums: BTreeMap<(bool, AccountId, Option<FeeItemId>), i64> = BTreeMap::new();
     for l in lines {
         *sums.entry((l.credit_fen != 0, l.account_id, l.fee_item_id)).or_default() += l.debit_fen + l.credit_fen;
     }
@@ -173,7 +173,7 @@ fn day_lines(
         let (debit_fen, credit_fen) = if credit { (0, fen) } else { (fen, 0) };
         let what = match (credit, fee_item_id) {
             (false, _) => format!("共 {} 笔 {receipts}", payments.len()),
-            (true, Some(item)) => format!("收 {}", items.get(&FeeItemId(item)).map_or("?", String::as_str)),
+            (true, Some(item)) => format!("收 {}", items.get(&item).map_or("?", String::as_str)),
             (true, None) => "预收款".to_string(),
         };
         let summary = format!("{date} 日结 {method} {what}");

@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use crate::domain::ids::{FeeItemId, HouseholdId};
+use crate::domain::ids::{FeeItemId, FeeStandardId, HouseholdId};
 use crate::domain::limits::{check_text, MAX_CODE_CHARS, MAX_METER_READING, MAX_NAME_CHARS, MAX_RATE_YUAN};
 use crate::domain::number::parse_decimal;
 use crate::domain::period::Period;
@@ -124,7 +124,7 @@ impl<S: FeesStore> Fees<S> {
         }
         refuse_overlap(&same, from, until)?;
         let row = FeeStandardRow {
-            id: 0,
+            id: FeeStandardId(0),
             fee_item_id: item.id,
             household_kind: if let StandardFor::Kind(kind) = target { Some(kind) } else { None },
             unit_code: if let StandardFor::Unit(code) = target { Some(code) } else { None },

@@ -218,7 +218,7 @@ pub(super) fn payment_lines(
             per_item.entry(bill.fee_item_id).or_insert((&bill.fee_item_name, 0)).1 += fen.0;
         }
         for (item_id, (name, fen)) in per_item {
-            let dims = Dimensions { household_id: Some(household.id), fee_item_id: Some(item_id.0), ..Dimensions::default() };
+            let dims = Dimensions { household_id: Some(household.id), fee_item_id: Some(item_id), ..Dimensions::default() };
             let summary = format!("收 {who} {name} 收据{label}");
             lines.push(LineInput::new(summary, accounts.receivable.as_str(), Fen::ZERO, Fen(fen), dims));
         }

@@ -332,11 +332,7 @@ fn undo_lines(
         sum.1 += b.tax_fen;
     }
     let whose = household.and_then(|h| households.get(&h)).map(|h| format!(" {}", household_label(h))).unwrap_or_default();
-    let dims = |fee_item_id: Option<FeeItemId>| Dimensions {
-        fee_item_id: fee_item_id.map(|f| f.0),
-        household_id: household,
-        ..Dimensions::default()
-    };
+    let dims = |fee_item_id: Option<FeeItemId>| Dimensions { fee_item_id, household_id: household, ..Dimensions::default() };
     let mut lines = Vec::with_capacity(3 * per_building_item.len() + 2);
     // Each entry as the run wrote it.
     for ((Natural(building), item_id), (fen, tax_fen)) in &per_building_item {

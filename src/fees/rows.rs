@@ -10,7 +10,8 @@ use rust_decimal::Decimal;
 
 use crate::domain::area::AreaM2Hundredths;
 use crate::domain::ids::{
-    AccountId, BillId, BillingRunId, BookKey, FeeItemId, HouseholdId, PaymentId, ReversalId, UnitId, VoidId, VoucherId, WaiverId,
+    AccountId, BillId, BillingRunId, BookKey, FeeItemId, FeeStandardId, HouseholdId, PaymentId, ReversalId, UnitId, VoidId, VoucherId,
+    WaiverId,
 };
 use crate::domain::period::Period;
 use crate::error::{Error, Result};
@@ -72,7 +73,7 @@ pub struct FeeItemRow {
 /// own rate, which comes before its kind's): exactly one of the two is set (the schema checks).
 #[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
 pub struct FeeStandardRow {
-    pub id: i64,
+    pub id: FeeStandardId,
     pub fee_item_id: FeeItemId,
     pub household_kind: Option<HouseholdKind>,
     pub unit_code: Option<String>,

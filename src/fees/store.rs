@@ -9,7 +9,7 @@ use std::future::Future;
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::{Postgres, QueryBuilder, Sqlite};
 
-use crate::domain::ids::{BillId, BookKey, CommunityId, FeeItemId, HouseholdId, PaymentId, VoidId, VoucherId, WaiverId};
+use crate::domain::ids::{BillId, BookKey, CommunityId, FeeItemId, FeeStandardId, HouseholdId, PaymentId, VoidId, VoucherId, WaiverId};
 use crate::domain::natural::natural_cmp;
 use crate::domain::period::Period;
 use crate::error::Result;
@@ -61,7 +61,7 @@ pub trait FeesTx: UnitsTx + SealTx + crate::fees::restore::RestoreTx + crate::fe
     fn end_fee_standard(
         &mut self,
         community_id: CommunityId,
-        standard_id: i64,
+        standard_id: FeeStandardId,
         until: NaiveDate,
     ) -> impl Future<Output = Result<()>> + Send;
     /// Bills of `fee_item_id` for households of `kind` for months from `from` on.
@@ -261,7 +261,7 @@ macro_rules! impl_fees_tx {
                 Ok(())
             }
 
-            async fn end_fee_standard(&mut self, community_id: CommunityId, standard_id: i64, until: NaiveDate) -> Result<()> {
+            async fn end_fee_standard(&mut self, community_id: CommunityId, standard_id: FeeStandardId, until: NaiveDate) -> Result<()> {
                 sqlx::query("UPDATE fee_standards SET valid_until = $3 WHERE community_id = $1 AND id = $2 AND valid_until IS NULL")
                     .bind(community_id)
                     .bind(standard_id)

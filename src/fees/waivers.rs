@@ -92,7 +92,7 @@ fn waiver_lines(
     amount: Fen,
     tax: Fen,
 ) -> Result<Vec<LineInput>> {
-    let dims = Dimensions { household_id: Some(bill.household_id), fee_item_id: Some(item.id.0), ..Dimensions::default() };
+    let dims = Dimensions { household_id: Some(bill.household_id), fee_item_id: Some(item.id), ..Dimensions::default() };
     let line = |account: &str, debit: Fen, credit: Fen| LineInput::new(summary.to_string(), account, debit, credit, dims.clone());
     let mut lines = vec![line(book.code_of(item.revenue_account_id)?, Fen(amount.0 - tax.0), Fen::ZERO)];
     if tax.0 > 0 {

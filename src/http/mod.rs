@@ -91,18 +91,18 @@ pub struct App<S: AppStore> {
     pub payments: batch::Payments,
     /// Communities as last loaded (row, street, fee book), kept for SCOPE_TTL: every request
     /// of a community needs them, and loading a book reads its whole chart.
-    scopes: Kept<i64, Scope>,
+    scopes: Kept<CommunityId, Scope>,
     /// Who a session or an API token belongs to (by its SHA-256), kept for SCOPE_TTL: every
     /// signed request needs its user, roles and communities.
     pub callers: Kept<String, extract::Known>,
     /// Access codes issued with a receipt taken on the cashier's page, by (community, receipt
     /// number), kept for NEW_CODE_TTL so that the receipt page and its PDF can print them.
     /// Codes are stored only hashed; after this the receipt says the code was given.
-    pub new_codes: Kept<(i64, i64), String>,
+    pub new_codes: Kept<(CommunityId, i64), String>,
     /// A resident's visit after their code opened their household's page (by the SHA-256 of
     /// the visit's cookie): (community, household), kept for RESIDENT_TTL, so that the page
     /// reloads and its receipts download without the code typed again, until 退出.
-    pub residents: Kept<String, (i64, crate::domain::ids::HouseholdId)>,
+    pub residents: Kept<String, (CommunityId, crate::domain::ids::HouseholdId)>,
     /// The site's address as residents reach it (`serve --public-url`), printed on receipts
     /// and disclosures; the listening address when not given.
     pub public_url: Arc<str>,
@@ -206,11 +206,11 @@ impl<S: AppStore> App<S> {
     }
 
     /// Community `id` with its fee book, whatever the caller (the public pages).
-    pub async fn community(&self, id: i64) -> HttpResult<Scope> {
+    pub async fn community(&self, id: CommunityId) -> HttpResult<Scope> {
         if let Some(scope) = self.scopes.get(&id) {
             return Ok(scope);
         }
-        let community = self.communities().await?.into_iter().find(|c| c.id.0 == id).ok_or_else(HttpError::not_found)?;
+        let community = self.communities().await?.into_iter().find(|c| c.id == id).ok_or_else(HttpError::not_found)?;
         let street = self.access.street_of(community.id).await?;
         let book = self.fee_book(community.id).await?;
         let scope = Scope { community, street, book: Arc::new(book) };
@@ -220,7 +220,7 @@ impl<S: AppStore> App<S> {
 
     /// Community `id` as `caller` may reach it for `act`: 403 when the role does not allow the
     /// act at all, 404 when the community is not the caller's (as for one that does not exist).
-    pub async fn scope(&self, caller: &Caller, id: i64, act: Act) -> HttpResult<Scope> {
+    pub async fn scope(&self, caller: &Caller, id: CommunityId, act: Act) -> HttpResult<Scope> {
         let user = caller.must(act)?;
         let scope = self.community(id).await?;
         if !user.reaches(&scope.community, &scope.street) {

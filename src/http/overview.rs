@@ -14,7 +14,7 @@ use crate::http::App;
 /// One community's line of the overview.
 #[derive(serde::Serialize)]
 pub struct OfficeLine {
-    pub id: i64,
+    pub id: CommunityId,
     pub name: String,
     pub street: String,
     pub households: usize,
@@ -41,7 +41,7 @@ pub async fn office_lines<S: AppStore>(
     }
     let mut scopes = Vec::new();
     for (c, _) in app.reachable(caller).await? {
-        scopes.push(app.community(c.id.0).await?);
+        scopes.push(app.community(c.id).await?);
     }
     let mut month = period;
     if month.is_none() {
@@ -66,7 +66,7 @@ pub async fn office_lines<S: AppStore>(
             None => (Fen(0), Fen(0), None, Fen(0)),
         };
         lines.push(OfficeLine {
-            id: s.community.id.0,
+            id: s.community.id,
             name: s.community.name,
             street: s.street,
             households,

@@ -140,7 +140,7 @@ fn pg_line(l: PgLine) -> LineRow {
         debit_fen: l.4,
         credit_fen: l.5,
         household_id: l.6,
-        fee_item_id: l.7,
+        fee_item_id: l.7.map(crate::domain::ids::FeeItemId),
         subsidy_program_id: l.8.map(crate::domain::ids::ProgramId),
         service_category: l.9,
         supplier_id: l.10.map(crate::domain::ids::SupplierId),

@@ -149,7 +149,7 @@ pub struct LineRow {
     pub debit_fen: i64,
     pub credit_fen: i64,
     pub household_id: Option<HouseholdId>,
-    pub fee_item_id: Option<i64>,
+    pub fee_item_id: Option<crate::domain::ids::FeeItemId>,
     pub subsidy_program_id: Option<crate::domain::ids::ProgramId>,
     pub service_category: Option<String>,
     pub supplier_id: Option<crate::domain::ids::SupplierId>,

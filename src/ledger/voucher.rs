@@ -109,7 +109,7 @@ pub struct Dimensions {
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub household_id: Option<HouseholdId>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub fee_item_id: Option<i64>,
+    pub fee_item_id: Option<crate::domain::ids::FeeItemId>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub subsidy_program_id: Option<crate::domain::ids::ProgramId>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
@@ -318,7 +318,7 @@ pub struct SealedDimensions<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub household_id: Option<HouseholdId>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub fee_item_id: Option<i64>,
+    pub fee_item_id: Option<crate::domain::ids::FeeItemId>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub subsidy_program_id: Option<crate::domain::ids::ProgramId>,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -6,7 +6,7 @@ use std::future::Future;
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::{EntryKind, Source};
-use crate::domain::ids::{BookKey, CommunityId, VoucherId};
+use crate::domain::ids::{BookKey, CommunityId, RevenueEntryId, VoucherId};
 use crate::error::Result;
 use crate::ledger::store::LedgerTx;
 use crate::ledger::verify::{tie_sql, Tie};
@@ -24,7 +24,7 @@ pub struct RuleRow {
 
 #[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
 pub struct EntryRow {
-    pub id: i64,
+    pub id: RevenueEntryId,
     pub kind: EntryKind,
     pub source: Option<Source>,
     pub on_date: NaiveDate,

@@ -8,7 +8,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use super::reconcile::{Kind, Side};
 use super::{SignSide, Treatment};
 use crate::domain::category::Category;
-use crate::domain::ids::{BookId, CommunityId, DisbursementId, ProgramId, ReconciliationId, VoucherId};
+use crate::domain::ids::{BookId, CommunityId, DisbursementId, ProgramId, ReconciliationId, SubsidyReceiptId, VoucherId};
 use crate::domain::period::Period;
 use crate::error::{Error, Result};
 
@@ -80,7 +80,7 @@ pub struct NewDisbursement {
 
 #[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
 pub struct ReceiptRow {
-    pub id: i64,
+    pub id: SubsidyReceiptId,
     pub program_id: ProgramId,
     pub received_on: NaiveDate,
     pub amount_fen: i64,

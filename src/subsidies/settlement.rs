@@ -262,7 +262,7 @@ pub(crate) async fn deferred_of<T: SubsidiesTx>(
         .receipts(community_id, p.id, end_of_time)
         .await?
         .iter()
-        .filter(|r| !r.withdrawn && kept(Side::Receipt, r.id))
+        .filter(|r| !r.withdrawn && kept(Side::Receipt, r.id.0))
         .map(|r| r.amount_fen)
         .sum();
     let eligible_spent_fen = tx

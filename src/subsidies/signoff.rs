@@ -330,7 +330,7 @@ async fn standing_rows<T: SubsidiesTx>(tx: &mut T, community_id: CommunityId, pr
         });
     }
     for r in tx.receipts(community_id, program_id, super::store::NO_END).await?.into_iter().filter(|r| !r.withdrawn) {
-        rows.push(Seen { side: Side::Receipt, row_id: r.id, on_date: r.received_on, amount_fen: r.amount_fen, detail: r.reference });
+        rows.push(Seen { side: Side::Receipt, row_id: r.id.0, on_date: r.received_on, amount_fen: r.amount_fen, detail: r.reference });
     }
     for e in tx.expenses_of_program(community_id, program_id, super::store::NO_END).await?.into_iter().filter(|e| !e.withdrawn) {
         rows.push(Seen {

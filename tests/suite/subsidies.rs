@@ -78,7 +78,7 @@ async fn receive<S: SubsidiesStore + AccessStore>(
     reference: &str,
 ) -> i64 {
     let input = ReceiptInput { date: d, amount: yuan(amount), reference, bank_account: None };
-    s.receive(book, program, &input, "王会计").await.unwrap().0.id
+    s.receive(book, program, &input, "王会计").await.unwrap().0.id.0
 }
 
 async fn differences_and_freezing<S: FeesStore + AccessStore + SubsidiesStore>(ledger: Ledger<S>, url: &str) {

@@ -13,7 +13,7 @@ use axum::{Json, Router};
 
 use super::ApiJson;
 use crate::access::Act;
-use crate::domain::ids::VoucherId;
+use crate::domain::ids::{CommunityId, VoucherId};
 use crate::domain::money::Fen;
 use crate::domain::period::Period;
 use crate::error::Error;
@@ -67,7 +67,7 @@ struct LineOut {
 /// The month's vouchers of a book (`?book=`, `?period=`), without their lines.
 async fn vouchers<S: AppStore>(
     State(app): State<App<S>>,
-    Path(id): Path<i64>,
+    Path(id): Path<CommunityId>,
     Query(q): Query<BookQuery>,
     Signed(caller): Signed,
 ) -> HttpResult<Json<Vec<VoucherOut>>> {
@@ -80,7 +80,7 @@ async fn vouchers<S: AppStore>(
 
 async fn voucher<S: AppStore>(
     State(app): State<App<S>>,
-    Path((id, voucher)): Path<(i64, VoucherId)>,
+    Path((id, voucher)): Path<(CommunityId, VoucherId)>,
     Query(q): Query<BookQuery>,
     Signed(caller): Signed,
 ) -> HttpResult<Json<VoucherOut>> {
@@ -145,7 +145,7 @@ struct Drafted {
 /// A draft voucher (制单) by the caller.
 async fn draft<S: AppStore>(
     State(app): State<App<S>>,
-    Path(id): Path<i64>,
+    Path(id): Path<CommunityId>,
     Query(q): Query<BookQuery>,
     headers: HeaderMap,
     Signed(caller): Signed,
@@ -175,7 +175,7 @@ pub struct ActIn {
 /// review, unreview, post or reverse: the voucher to show next (the reversal's draft).
 async fn act<S: AppStore>(
     State(app): State<App<S>>,
-    Path((id, voucher, action)): Path<(i64, VoucherId, String)>,
+    Path((id, voucher, action)): Path<(CommunityId, VoucherId, String)>,
     Query(q): Query<BookQuery>,
     headers: HeaderMap,
     Signed(caller): Signed,
@@ -201,7 +201,7 @@ pub struct BillingIn {
 
 async fn billing<S: AppStore>(
     State(app): State<App<S>>,
-    Path(id): Path<i64>,
+    Path(id): Path<CommunityId>,
     headers: HeaderMap,
     Signed(caller): Signed,
     ApiJson(body): ApiJson<BillingIn>,
@@ -229,7 +229,7 @@ struct Closed {
 
 async fn close<S: AppStore>(
     State(app): State<App<S>>,
-    Path(id): Path<i64>,
+    Path(id): Path<CommunityId>,
     Query(q): Query<BookQuery>,
     headers: HeaderMap,
     Signed(caller): Signed,
@@ -252,7 +252,7 @@ pub struct DayCloseIn {
 /// 日结 by the reviewer: the fee vouchers waiting up to `date`, reviewed and posted.
 async fn day_close<S: AppStore>(
     State(app): State<App<S>>,
-    Path(id): Path<i64>,
+    Path(id): Path<CommunityId>,
     Query(q): Query<BookQuery>,
     headers: HeaderMap,
     Signed(caller): Signed,
@@ -277,7 +277,7 @@ struct TableOut {
 /// A report as the page shows it, as a JSON table (amounts as decimal strings).
 async fn report<S: AppStore>(
     State(app): State<App<S>>,
-    Path((id, kind)): Path<(i64, String)>,
+    Path((id, kind)): Path<(CommunityId, String)>,
     Query(q): Query<ReportQuery>,
     Signed(caller): Signed,
 ) -> HttpResult<Json<TableOut>> {

@@ -18,7 +18,7 @@ use crate::app::AppStore;
 use crate::collective::plan::{parse_percent, Provisions};
 use crate::collective::Collective;
 use crate::domain::category::Category;
-use crate::domain::ids::SpendingId;
+use crate::domain::ids::{CommunityId, DistributionId, SpendingId};
 use crate::domain::money::Fen;
 use crate::http::books::IMPORT_LIMIT_BYTES;
 use crate::http::error::{HttpError, HttpResult};
@@ -54,7 +54,12 @@ async fn collective_book<S: AppStore>(app: &App<S>, scope: &Scope) -> crate::Res
 }
 
 /// A write of the community's company book by an accountant: the scope, the caller's name.
-async fn keeping<S: AppStore>(app: &App<S>, caller: &crate::http::extract::Caller, headers: &HeaderMap, id: i64) -> HttpResult<Scope> {
+async fn keeping<S: AppStore>(
+    app: &App<S>,
+    caller: &crate::http::extract::Caller,
+    headers: &HeaderMap,
+    id: CommunityId,
+) -> HttpResult<Scope> {
     caller.check_api_write(headers)?;
     app.scope(caller, id, Act::Keep).await
 }
@@ -69,7 +74,7 @@ struct BudgetIn {
 
 async fn budget<S: AppStore>(
     State(app): State<App<S>>,
-    Path(id): Path<i64>,
+    Path(id): Path<CommunityId>,
     Signed(caller): Signed,
     headers: HeaderMap,
     ApiJson(b): ApiJson<BudgetIn>,
@@ -95,7 +100,7 @@ struct VoucherOut {
 
 async fn pay_expense<S: AppStore>(
     State(app): State<App<S>>,
-    Path((id, expense)): Path<(i64, SpendingId)>,
+    Path((id, expense)): Path<(CommunityId, SpendingId)>,
     Signed(caller): Signed,
     headers: HeaderMap,
     ApiJson(body): ApiJson<DateIn>,
@@ -118,7 +123,7 @@ struct RuleIn {
 
 async fn rule<S: AppStore>(
     State(app): State<App<S>>,
-    Path(id): Path<i64>,
+    Path(id): Path<CommunityId>,
     Signed(caller): Signed,
     headers: HeaderMap,
     ApiJson(r): ApiJson<RuleIn>,
@@ -141,7 +146,7 @@ struct RevenueIn {
 
 async fn revenue<S: AppStore>(
     State(app): State<App<S>>,
-    Path(id): Path<i64>,
+    Path(id): Path<CommunityId>,
     Signed(caller): Signed,
     headers: HeaderMap,
     ApiJson(r): ApiJson<RevenueIn>,
@@ -165,7 +170,7 @@ struct UseIn {
 
 async fn spend<S: AppStore>(
     State(app): State<App<S>>,
-    Path(id): Path<i64>,
+    Path(id): Path<CommunityId>,
     Signed(caller): Signed,
     headers: HeaderMap,
     ApiJson(u): ApiJson<UseIn>,
@@ -196,7 +201,7 @@ struct SplitOut {
 
 async fn split<S: AppStore>(
     State(app): State<App<S>>,
-    Path(id): Path<i64>,
+    Path(id): Path<CommunityId>,
     Signed(caller): Signed,
     headers: HeaderMap,
     ApiJson(p): ApiJson<PeriodIn>,
@@ -220,7 +225,7 @@ struct TransferIn {
 
 async fn transfer<S: AppStore>(
     State(app): State<App<S>>,
-    Path(id): Path<i64>,
+    Path(id): Path<CommunityId>,
     Signed(caller): Signed,
     headers: HeaderMap,
     ApiJson(t): ApiJson<TransferIn>,
@@ -241,7 +246,7 @@ struct Imported {
 /// The roster file as the body: CSV or XLSX.
 async fn roster<S: AppStore>(
     State(app): State<App<S>>,
-    Path(id): Path<i64>,
+    Path(id): Path<CommunityId>,
     Signed(caller): Signed,
     headers: HeaderMap,
     body: Bytes,
@@ -273,7 +278,7 @@ struct DistributeIn {
 
 async fn distribute<S: AppStore>(
     State(app): State<App<S>>,
-    Path(id): Path<i64>,
+    Path(id): Path<CommunityId>,
     Signed(caller): Signed,
     headers: HeaderMap,
     ApiJson(d): ApiJson<DistributeIn>,
@@ -296,7 +301,7 @@ struct FormatQuery {
 /// The distribution and its list per member, as JSON or `?format=csv|xlsx`.
 async fn distribution<S: AppStore>(
     State(app): State<App<S>>,
-    Path((id, distribution)): Path<(i64, i64)>,
+    Path((id, distribution)): Path<(CommunityId, DistributionId)>,
     Query(q): Query<FormatQuery>,
     Signed(caller): Signed,
 ) -> HttpResult<Response> {
@@ -312,7 +317,7 @@ async fn distribution<S: AppStore>(
 
 async fn pay_distribution<S: AppStore>(
     State(app): State<App<S>>,
-    Path((id, distribution)): Path<(i64, i64)>,
+    Path((id, distribution)): Path<(CommunityId, DistributionId)>,
     Signed(caller): Signed,
     headers: HeaderMap,
     ApiJson(body): ApiJson<DateIn>,

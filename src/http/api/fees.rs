@@ -14,7 +14,7 @@ use super::openapi::XLSX_TYPE;
 use super::ApiJson;
 use crate::access::Act;
 use crate::app::AppStore;
-use crate::domain::ids::{BillId, HouseholdId};
+use crate::domain::ids::{BillId, CommunityId, HouseholdId};
 use crate::domain::money::Fen;
 use crate::domain::period::Period;
 use crate::fees::reports::{collection, Takings};
@@ -60,7 +60,7 @@ async fn communities<S: AppStore>(State(app): State<App<S>>, Signed(caller): Sig
 
 #[derive(serde::Serialize)]
 pub struct HouseholdOut {
-    pub id: i64,
+    pub id: HouseholdId,
     pub label: String,
     pub owner_name: String,
     pub area_m2: String,
@@ -69,7 +69,7 @@ pub struct HouseholdOut {
 
 fn household_out(h: &HouseholdRow) -> HouseholdOut {
     HouseholdOut {
-        id: h.id.0,
+        id: h.id,
         label: household_label(h),
         owner_name: h.owner_name.clone(),
         area_m2: h.area_m2_hundredths.to_string(),
@@ -85,7 +85,7 @@ struct Search {
 
 async fn households<S: AppStore>(
     State(app): State<App<S>>,
-    Path(id): Path<i64>,
+    Path(id): Path<CommunityId>,
     Query(s): Query<Search>,
     Signed(caller): Signed,
 ) -> HttpResult<Json<Vec<HouseholdOut>>> {
@@ -94,8 +94,8 @@ async fn households<S: AppStore>(
     Ok(Json(all.iter().filter(|h| s.q.is_empty() || matches(h, &s.q)).take(200).map(household_out).collect()))
 }
 
-async fn household_of<S: AppStore>(app: &App<S>, scope: &Scope, id: i64) -> HttpResult<HouseholdRow> {
-    app.fees.household(scope.community.id, HouseholdId(id)).await?.ok_or_else(HttpError::not_found)
+async fn household_of<S: AppStore>(app: &App<S>, scope: &Scope, id: HouseholdId) -> HttpResult<HouseholdRow> {
+    app.fees.household(scope.community.id, id).await?.ok_or_else(HttpError::not_found)
 }
 
 #[derive(serde::Serialize)]
@@ -129,7 +129,7 @@ struct HouseholdDetail {
 
 async fn household<S: AppStore>(
     State(app): State<App<S>>,
-    Path((id, hid)): Path<(i64, i64)>,
+    Path((id, hid)): Path<(CommunityId, HouseholdId)>,
     Signed(caller): Signed,
 ) -> HttpResult<Json<HouseholdDetail>> {
     let scope = app.scope(&caller, id, Act::ReadHouseholds).await?;
@@ -184,7 +184,7 @@ fn idempotency_key(headers: &HeaderMap) -> HttpResult<String> {
 
 async fn pay<S: AppStore>(
     State(app): State<App<S>>,
-    Path(id): Path<i64>,
+    Path(id): Path<CommunityId>,
     headers: HeaderMap,
     Signed(caller): Signed,
     ApiJson(body): ApiJson<PaymentIn>,
@@ -213,7 +213,7 @@ async fn pay<S: AppStore>(
 
 async fn receipt<S: AppStore>(
     State(app): State<App<S>>,
-    Path((id, number)): Path<(i64, i64)>,
+    Path((id, number)): Path<(CommunityId, i64)>,
     Signed(caller): Signed,
 ) -> HttpResult<Json<Receipt>> {
     let scope = app.scope(&caller, id, Act::ReadHouseholds).await?;
@@ -231,7 +231,7 @@ pub struct VoidIn {
 
 async fn void<S: AppStore>(
     State(app): State<App<S>>,
-    Path((id, number)): Path<(i64, i64)>,
+    Path((id, number)): Path<(CommunityId, i64)>,
     headers: HeaderMap,
     Signed(caller): Signed,
     ApiJson(body): ApiJson<VoidIn>,
@@ -259,7 +259,7 @@ struct DayTakings {
 
 async fn takings<S: AppStore>(
     State(app): State<App<S>>,
-    Path(id): Path<i64>,
+    Path(id): Path<CommunityId>,
     Query(q): Query<Day>,
     Signed(caller): Signed,
 ) -> HttpResult<Json<DayTakings>> {
@@ -277,7 +277,7 @@ struct Months {
 
 async fn collection_rates<S: AppStore>(
     State(app): State<App<S>>,
-    Path(id): Path<i64>,
+    Path(id): Path<CommunityId>,
     Query(q): Query<Months>,
     Signed(caller): Signed,
 ) -> HttpResult<Response> {
@@ -299,7 +299,7 @@ struct CodeOut {
 /// A household file as the body (CSV or XLSX): imported whole, or 422 with every bad row.
 async fn import_households<S: AppStore>(
     State(app): State<App<S>>,
-    Path(id): Path<i64>,
+    Path(id): Path<CommunityId>,
     headers: HeaderMap,
     Signed(caller): Signed,
     body: axum::body::Bytes,
@@ -326,7 +326,7 @@ async fn import_households<S: AppStore>(
 
 async fn issue_code<S: AppStore>(
     State(app): State<App<S>>,
-    Path((id, hid)): Path<(i64, i64)>,
+    Path((id, hid)): Path<(CommunityId, HouseholdId)>,
     headers: HeaderMap,
     Signed(caller): Signed,
 ) -> HttpResult<Json<CodeOut>> {

@@ -185,7 +185,7 @@ impl<T: serde::de::DeserializeOwned + Send, St: Send + Sync> FromRequestParts<St
             ErrorKind::ParseError { value, .. } => (String::new(), value.clone()),
             _ => (String::new(), String::new()),
         };
-        // A single parameter (`Path<i64>`) is refused without its name: found by its value.
+        // A single parameter (`Path<CommunityId>`) is refused without its name: found by its value.
         let field = match field.is_empty() {
             true => match axum::extract::RawPathParams::from_request_parts(parts, state).await {
                 Ok(raw) => raw.iter().find(|(_, v)| *v == value).map(|(k, _)| k.to_string()).unwrap_or_default(),

@@ -16,7 +16,7 @@ use axum::{Json, Router};
 use super::ApiJson;
 use crate::access::{Act, Role};
 use crate::app::AppStore;
-use crate::domain::ids::ReconciliationId;
+use crate::domain::ids::{CommunityId, ReconciliationId};
 use crate::http::books::book_of;
 use crate::http::books::IMPORT_LIMIT_BYTES;
 use crate::http::error::{HttpError, HttpResult};
@@ -49,7 +49,7 @@ pub fn routes<S: AppStore>() -> Router<App<S>> {
 
 async fn programs<S: AppStore>(
     State(app): State<App<S>>,
-    Path(id): Path<i64>,
+    Path(id): Path<CommunityId>,
     Signed(caller): Signed,
 ) -> HttpResult<Json<Vec<ProgramRow>>> {
     let scope = app.scope(&caller, id, Act::Read).await?;
@@ -58,7 +58,7 @@ async fn programs<S: AppStore>(
 
 async fn add_program<S: AppStore>(
     State(app): State<App<S>>,
-    Path(id): Path<i64>,
+    Path(id): Path<CommunityId>,
     Signed(caller): Signed,
     headers: HeaderMap,
     ApiJson(body): ApiJson<ProgramIn>,
@@ -84,7 +84,7 @@ struct Recorded {
 
 async fn disburse<S: AppStore>(
     State(app): State<App<S>>,
-    Path(id): Path<i64>,
+    Path(id): Path<CommunityId>,
     Signed(caller): Signed,
     headers: HeaderMap,
     ApiJson(body): ApiJson<DisbursementsIn>,
@@ -100,7 +100,7 @@ async fn disburse<S: AppStore>(
 /// The finance office's list as the body: CSV or XLSX.
 async fn import<S: AppStore>(
     State(app): State<App<S>>,
-    Path(id): Path<i64>,
+    Path(id): Path<CommunityId>,
     Signed(caller): Signed,
     headers: HeaderMap,
     body: Bytes,
@@ -125,7 +125,7 @@ struct ReceiptOut {
 
 async fn receive<S: AppStore>(
     State(app): State<App<S>>,
-    Path(id): Path<i64>,
+    Path(id): Path<CommunityId>,
     Signed(caller): Signed,
     headers: HeaderMap,
     ApiJson(body): ApiJson<ReceiptIn>,
@@ -143,7 +143,7 @@ async fn receive<S: AppStore>(
 
 async fn withdraw<S: AppStore>(
     State(app): State<App<S>>,
-    Path(id): Path<i64>,
+    Path(id): Path<CommunityId>,
     Signed(caller): Signed,
     headers: HeaderMap,
     ApiJson(body): ApiJson<WithdrawIn>,
@@ -168,7 +168,7 @@ struct ReleaseIn {
 
 async fn release<S: AppStore>(
     State(app): State<App<S>>,
-    Path(id): Path<i64>,
+    Path(id): Path<CommunityId>,
     Signed(caller): Signed,
     headers: HeaderMap,
     ApiJson(body): ApiJson<ReleaseIn>,
@@ -184,7 +184,7 @@ async fn release<S: AppStore>(
 
 async fn expense<S: AppStore>(
     State(app): State<App<S>>,
-    Path(id): Path<i64>,
+    Path(id): Path<CommunityId>,
     Signed(caller): Signed,
     headers: HeaderMap,
     ApiJson(body): ApiJson<ExpenseIn>,
@@ -199,7 +199,7 @@ async fn expense<S: AppStore>(
 
 async fn reconciliations<S: AppStore>(
     State(app): State<App<S>>,
-    Path(id): Path<i64>,
+    Path(id): Path<CommunityId>,
     Signed(caller): Signed,
 ) -> HttpResult<Json<Vec<ReconciliationRow>>> {
     let scope = app.scope(&caller, id, Act::Read).await?;
@@ -208,7 +208,7 @@ async fn reconciliations<S: AppStore>(
 
 async fn reconcile<S: AppStore>(
     State(app): State<App<S>>,
-    Path(id): Path<i64>,
+    Path(id): Path<CommunityId>,
     Signed(caller): Signed,
     headers: HeaderMap,
     ApiJson(body): ApiJson<ReconcileIn>,
@@ -229,7 +229,7 @@ struct FormatQuery {
 /// The statement as JSON, or as `?format=pdf|xlsx|csv`.
 async fn statement<S: AppStore>(
     State(app): State<App<S>>,
-    Path((id, reconciliation)): Path<(i64, ReconciliationId)>,
+    Path((id, reconciliation)): Path<(CommunityId, ReconciliationId)>,
     Query(q): Query<FormatQuery>,
     Signed(caller): Signed,
 ) -> HttpResult<Response> {
@@ -252,7 +252,7 @@ struct SignIn {
 
 async fn sign<S: AppStore>(
     State(app): State<App<S>>,
-    Path((id, reconciliation)): Path<(i64, ReconciliationId)>,
+    Path((id, reconciliation)): Path<(CommunityId, ReconciliationId)>,
     Signed(caller): Signed,
     headers: HeaderMap,
     ApiJson(body): ApiJson<SignIn>,

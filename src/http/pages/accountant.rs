@@ -17,7 +17,7 @@ use minijinja::Value;
 use super::{community_form, page, AsPage, Fields};
 use crate::access::Act;
 use crate::app::AppStore;
-use crate::domain::ids::{HouseholdId, VoucherId};
+use crate::domain::ids::{CommunityId, HouseholdId, VoucherId};
 use crate::domain::money::Fen;
 use crate::domain::period::Period;
 use crate::error::Error;
@@ -74,7 +74,7 @@ fn base(scope: &Scope, book: &Book) -> Value {
 async fn book_form<S: AppStore>(
     app: &App<S>,
     caller: &Caller,
-    id: i64,
+    id: CommunityId,
     act: Act,
     q: &BookQuery,
     headers: &HeaderMap,
@@ -100,7 +100,7 @@ async fn month_or_working<S: AppStore>(app: &App<S>, book: &Book, field: &str, t
 
 async fn list<S: AppStore>(
     State(app): State<App<S>>,
-    Path(id): Path<i64>,
+    Path(id): Path<CommunityId>,
     Query(q): Query<BookQuery>,
     caller: Caller,
 ) -> HttpResult<Html<String>> {
@@ -142,7 +142,7 @@ fn leaf_accounts(book: &Book) -> Vec<(String, String)> {
 
 async fn new_form<S: AppStore>(
     State(app): State<App<S>>,
-    Path(id): Path<i64>,
+    Path(id): Path<CommunityId>,
     Query(q): Query<BookQuery>,
     caller: Caller,
 ) -> HttpResult<Html<String>> {
@@ -253,7 +253,7 @@ async fn typed_voucher<S: AppStore>(app: &App<S>, scope: &Scope, book: &Book, fo
 
 async fn create<S: AppStore>(
     State(app): State<App<S>>,
-    Path(id): Path<i64>,
+    Path(id): Path<CommunityId>,
     Query(q): Query<BookQuery>,
     headers: HeaderMap,
     caller: Caller,
@@ -280,7 +280,7 @@ async fn create<S: AppStore>(
 /// 修改: the maker's own draft in the form.
 async fn edit_form<S: AppStore>(
     State(app): State<App<S>>,
-    Path((id, voucher)): Path<(i64, VoucherId)>,
+    Path((id, voucher)): Path<(CommunityId, VoucherId)>,
     Query(q): Query<BookQuery>,
     caller: Caller,
 ) -> HttpResult<Html<String>> {
@@ -294,7 +294,7 @@ async fn edit_form<S: AppStore>(
 /// draft and one already reviewed).
 async fn edit<S: AppStore>(
     State(app): State<App<S>>,
-    Path((id, voucher)): Path<(i64, VoucherId)>,
+    Path((id, voucher)): Path<(CommunityId, VoucherId)>,
     Query(q): Query<BookQuery>,
     headers: HeaderMap,
     caller: Caller,
@@ -324,7 +324,7 @@ async fn edit<S: AppStore>(
 /// (their own, or refused) are named on the list.
 async fn batch<S: AppStore>(
     State(app): State<App<S>>,
-    Path(id): Path<i64>,
+    Path(id): Path<CommunityId>,
     Query(q): Query<BookQuery>,
     headers: HeaderMap,
     caller: Caller,
@@ -349,7 +349,7 @@ async fn batch<S: AppStore>(
 
 async fn show<S: AppStore>(
     State(app): State<App<S>>,
-    Path((id, voucher)): Path<(i64, VoucherId)>,
+    Path((id, voucher)): Path<(CommunityId, VoucherId)>,
     Query(q): Query<BookQuery>,
     caller: Caller,
 ) -> HttpResult<Html<String>> {
@@ -389,7 +389,7 @@ async fn show<S: AppStore>(
 /// review, unreview, post, reverse: each by the role it needs, each audited.
 async fn act<S: AppStore>(
     State(app): State<App<S>>,
-    Path((id, voucher, action)): Path<(i64, VoucherId, String)>,
+    Path((id, voucher, action)): Path<(CommunityId, VoucherId, String)>,
     Query(q): Query<BookQuery>,
     headers: HeaderMap,
     caller: Caller,
@@ -405,7 +405,7 @@ async fn act<S: AppStore>(
     Ok(see_other(&format!("/app/c/{id}/vouchers/{shown}?book={}", book.row.code)))
 }
 
-async fn import_form<S: AppStore>(State(app): State<App<S>>, Path(id): Path<i64>, caller: Caller) -> HttpResult<Html<String>> {
+async fn import_form<S: AppStore>(State(app): State<App<S>>, Path(id): Path<CommunityId>, caller: Caller) -> HttpResult<Html<String>> {
     let scope = app.scope(&caller, id, Act::Keep).await.page()?;
     page(&caller, "households_import.html", "导入住户", base(&scope, &scope.book))
 }
@@ -414,7 +414,7 @@ async fn import_form<S: AppStore>(State(app): State<App<S>>, Path(id): Path<i64>
 /// row listed by row and column.
 async fn import<S: AppStore>(
     State(app): State<App<S>>,
-    Path(id): Path<i64>,
+    Path(id): Path<CommunityId>,
     caller: Caller,
     mut form: axum::extract::Multipart,
 ) -> HttpResult<Response> {
@@ -429,7 +429,7 @@ async fn import<S: AppStore>(
     super::page_with(status, &caller, "households_import.html", "导入住户", data)
 }
 
-async fn billing_form<S: AppStore>(State(app): State<App<S>>, Path(id): Path<i64>, caller: Caller) -> HttpResult<Html<String>> {
+async fn billing_form<S: AppStore>(State(app): State<App<S>>, Path(id): Path<CommunityId>, caller: Caller) -> HttpResult<Html<String>> {
     let scope = app.scope(&caller, id, Act::Keep).await.page()?;
     let all = app.fees.billing_runs(&scope.book).await.page()?;
     // The month after the last one billed: the next to bill, not today's month.
@@ -450,7 +450,7 @@ async fn billing_form<S: AppStore>(State(app): State<App<S>>, Path(id): Path<i64
 /// `preview` shows what the run would bill (made and rolled back); `run` bills and posts.
 async fn billing<S: AppStore>(
     State(app): State<App<S>>,
-    Path(id): Path<i64>,
+    Path(id): Path<CommunityId>,
     headers: HeaderMap,
     caller: Caller,
     body: Bytes,
@@ -467,7 +467,7 @@ async fn billing<S: AppStore>(
 /// 日结 on the pages: the reviewer reviews and posts the fee vouchers waiting up to a date.
 async fn day_close_form<S: AppStore>(
     State(app): State<App<S>>,
-    Path(id): Path<i64>,
+    Path(id): Path<CommunityId>,
     Query(q): Query<BookQuery>,
     headers: HeaderMap,
     caller: Caller,
@@ -482,7 +482,7 @@ async fn day_close_form<S: AppStore>(
 /// 结账 of a month, or the year-end carry-forward draft (年末损益结转).
 async fn close<S: AppStore>(
     State(app): State<App<S>>,
-    Path(id): Path<i64>,
+    Path(id): Path<CommunityId>,
     Query(q): Query<BookQuery>,
     headers: HeaderMap,
     caller: Caller,
@@ -499,7 +499,7 @@ async fn close<S: AppStore>(
 
 async fn report_page<S: AppStore>(
     State(app): State<App<S>>,
-    Path((id, kind)): Path<(i64, String)>,
+    Path((id, kind)): Path<(CommunityId, String)>,
     Query(q): Query<ReportQuery>,
     caller: Caller,
 ) -> HttpResult<Response> {

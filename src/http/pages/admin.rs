@@ -123,7 +123,7 @@ async fn grant<S: AppStore>(
 /// Sets the street a community belongs to (its finance office reads it).
 async fn street<S: AppStore>(
     State(app): State<App<S>>,
-    Path(id): Path<i64>,
+    Path(id): Path<CommunityId>,
     headers: HeaderMap,
     caller: Caller,
     body: Bytes,

@@ -12,7 +12,7 @@ use minijinja::Value;
 use super::{community_form, page, AsPage};
 use crate::access::Act;
 use crate::app::AppStore;
-use crate::domain::ids::{BillId, HouseholdId};
+use crate::domain::ids::{BillId, CommunityId, HouseholdId};
 use crate::domain::money::Fen;
 use crate::fees::household_label;
 use crate::fees::paper::dunning::{dunning_pdf, Notice};
@@ -65,7 +65,7 @@ fn selection(f: &Filter) -> HttpResult<(DunningSelection, chrono::NaiveDate, chr
 /// The households in arrears the filter names, each to be ticked for a notice.
 async fn list<S: AppStore>(
     State(app): State<App<S>>,
-    Path(id): Path<i64>,
+    Path(id): Path<CommunityId>,
     Query(f): Query<Filter>,
     caller: Caller,
 ) -> HttpResult<Html<String>> {
@@ -95,7 +95,7 @@ async fn list<S: AppStore>(
 /// access code gets one printed on its notice, so this is a form that writes (POST).
 async fn notices<S: AppStore>(
     State(app): State<App<S>>,
-    Path(id): Path<i64>,
+    Path(id): Path<CommunityId>,
     headers: HeaderMap,
     caller: Caller,
     body: Bytes,
@@ -140,13 +140,13 @@ async fn notices<S: AppStore>(
 /// password, as a void does.
 async fn waive<S: AppStore>(
     State(app): State<App<S>>,
-    Path((id, hid)): Path<(i64, i64)>,
+    Path((id, hid)): Path<(CommunityId, HouseholdId)>,
     headers: HeaderMap,
     caller: Caller,
     body: Bytes,
 ) -> HttpResult<Response> {
     let (form, scope) = community_form(&app, &caller, id, Act::Collect, &headers, &body).await?;
-    let h = app.fees.household(scope.community.id, HouseholdId(hid)).await.page()?.ok_or_else(|| HttpError::not_found().as_page())?;
+    let h = app.fees.household(scope.community.id, hid).await.page()?.ok_or_else(|| HttpError::not_found().as_page())?;
     let bill_id =
         form.get("bill").parse::<i64>().map(BillId).map_err(|_| HttpError::invalid("减免账单", "请选择要减免的账单").as_page())?;
     if !app.fees.open_bills(&scope.book, Some(h.id)).await.page()?.iter().any(|b| b.id == bill_id) {

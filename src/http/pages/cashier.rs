@@ -16,7 +16,7 @@ use super::{community_form, page, AsPage, Fields};
 use crate::access::{secret, Act};
 use crate::app::AppStore;
 use crate::domain::capital::capital_amount;
-use crate::domain::ids::{BillId, HouseholdId};
+use crate::domain::ids::{BillId, CommunityId, HouseholdId};
 use crate::domain::money::Fen;
 use crate::fees::paper::receipt::receipt_pdf;
 use crate::fees::paper::{handover, CodeLine};
@@ -71,7 +71,7 @@ struct SearchQuery {
 
 async fn search<S: AppStore>(
     State(app): State<App<S>>,
-    Path(id): Path<i64>,
+    Path(id): Path<CommunityId>,
     Query(query): Query<SearchQuery>,
     caller: Caller,
 ) -> HttpResult<Response> {
@@ -101,8 +101,8 @@ async fn search<S: AppStore>(
     Ok(page(&caller, "cashier.html", "收费", data)?.into_response())
 }
 
-async fn household_row<S: AppStore>(app: &App<S>, scope: &Scope, id: i64) -> HttpResult<HouseholdRow> {
-    app.fees.household(scope.community.id, HouseholdId(id)).await.page()?.ok_or_else(|| HttpError::not_found().as_page())
+async fn household_row<S: AppStore>(app: &App<S>, scope: &Scope, id: HouseholdId) -> HttpResult<HouseholdRow> {
+    app.fees.household(scope.community.id, id).await.page()?.ok_or_else(|| HttpError::not_found().as_page())
 }
 
 /// What the cashier typed into the till, kept when a payment is refused or asks for
@@ -217,7 +217,11 @@ async fn household_view<S: AppStore>(
     page(caller, "household.html", &household_label(h), data)
 }
 
-async fn household<S: AppStore>(State(app): State<App<S>>, Path((id, hid)): Path<(i64, i64)>, caller: Caller) -> HttpResult<Html<String>> {
+async fn household<S: AppStore>(
+    State(app): State<App<S>>,
+    Path((id, hid)): Path<(CommunityId, HouseholdId)>,
+    caller: Caller,
+) -> HttpResult<Html<String>> {
     let scope = app.scope(&caller, id, Act::ReadHouseholds).await.page()?;
     let h = household_row(&app, &scope, hid).await?;
     household_view(&app, &caller, &scope, &h, None, None, None).await
@@ -272,7 +276,7 @@ impl<'a> TillPayment<'a> {
 /// dated before today needs its 补录原因.
 async fn pay<S: AppStore>(
     State(app): State<App<S>>,
-    Path((id, hid)): Path<(i64, i64)>,
+    Path((id, hid)): Path<(CommunityId, HouseholdId)>,
     headers: HeaderMap,
     caller: Caller,
     body: Bytes,
@@ -294,7 +298,7 @@ async fn pay<S: AppStore>(
         return again(None, Some(confirm)).await;
     }
     let req = PaymentRequest {
-        household_id: HouseholdId(hid),
+        household_id: hid,
         amount,
         method,
         paid_on,
@@ -321,7 +325,7 @@ async fn pay<S: AppStore>(
 
 async fn issue_code<S: AppStore>(
     State(app): State<App<S>>,
-    Path((id, hid)): Path<(i64, i64)>,
+    Path((id, hid)): Path<(CommunityId, HouseholdId)>,
     headers: HeaderMap,
     caller: Caller,
     body: Bytes,
@@ -333,7 +337,11 @@ async fn issue_code<S: AppStore>(
     household_view(&app, &caller, &scope, &h, None, Some(code), None).await
 }
 
-async fn receipt<S: AppStore>(State(app): State<App<S>>, Path((id, number)): Path<(i64, i64)>, caller: Caller) -> HttpResult<Html<String>> {
+async fn receipt<S: AppStore>(
+    State(app): State<App<S>>,
+    Path((id, number)): Path<(CommunityId, i64)>,
+    caller: Caller,
+) -> HttpResult<Html<String>> {
     let scope = app.scope(&caller, id, Act::ReadHouseholds).await.page()?;
     let r = app.fees.receipt(&scope.book, number).await.page()?;
     let r = crate::disclosure::with_check(&app.ledger.store, &scope.book, r, &app.public_url).await.page()?;
@@ -346,7 +354,7 @@ async fn receipt<S: AppStore>(State(app): State<App<S>>, Path((id, number)): Pat
 
 async fn receipt_file<S: AppStore>(
     State(app): State<App<S>>,
-    Path((id, number)): Path<(i64, i64)>,
+    Path((id, number)): Path<(CommunityId, i64)>,
     caller: Caller,
 ) -> HttpResult<Response> {
     let scope = app.scope(&caller, id, Act::ReadHouseholds).await.page()?;
@@ -373,7 +381,7 @@ async fn receipt_file<S: AppStore>(
 /// books, confirming with their own password.
 async fn void<S: AppStore>(
     State(app): State<App<S>>,
-    Path((id, number)): Path<(i64, i64)>,
+    Path((id, number)): Path<(CommunityId, i64)>,
     headers: HeaderMap,
     caller: Caller,
     body: Bytes,
@@ -424,7 +432,7 @@ async fn shift<S: AppStore>(app: &App<S>, caller: &Caller, scope: &Scope, q: &Da
 
 async fn takings<S: AppStore>(
     State(app): State<App<S>>,
-    Path(id): Path<i64>,
+    Path(id): Path<CommunityId>,
     Query(q): Query<DayQuery>,
     caller: Caller,
 ) -> HttpResult<Html<String>> {
@@ -461,7 +469,7 @@ async fn takings<S: AppStore>(
 /// The 交班日报 to print and sign at the hand-over.
 async fn takings_pdf<S: AppStore>(
     State(app): State<App<S>>,
-    Path(id): Path<i64>,
+    Path(id): Path<CommunityId>,
     Query(q): Query<DayQuery>,
     caller: Caller,
 ) -> HttpResult<Response> {

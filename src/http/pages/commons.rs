@@ -16,6 +16,7 @@ use crate::access::Act;
 use crate::app::AppStore;
 use crate::collective::plan::{parse_percent, Provisions};
 use crate::collective::Collective;
+use crate::domain::ids::{CommunityId, DistributionId};
 use crate::domain::money::Fen;
 use crate::domain::period::Period;
 use crate::error::{Error, Result};
@@ -47,7 +48,7 @@ fn month(field: &str, text: &str) -> Result<Period> {
     Period::parse(text).ok_or_else(|| Error::invalid(field, format!("“{text}”不是月份，应写作 2025-03")))
 }
 
-async fn revenue_page<S: AppStore>(State(app): State<App<S>>, Path(id): Path<i64>, caller: Caller) -> HttpResult<Html<String>> {
+async fn revenue_page<S: AppStore>(State(app): State<App<S>>, Path(id): Path<CommunityId>, caller: Caller) -> HttpResult<Html<String>> {
     let scope = app.scope(&caller, id, Act::Read).await.page()?;
     revenue_view(&app, &caller, &scope, None).await
 }
@@ -67,7 +68,7 @@ async fn revenue_view<S: AppStore>(app: &App<S>, caller: &Caller, scope: &Scope,
 /// The forms: `rule`, `receive`, `use`, `split`.
 async fn revenue_act<S: AppStore>(
     State(app): State<App<S>>,
-    Path((id, action)): Path<(i64, String)>,
+    Path((id, action)): Path<(CommunityId, String)>,
     caller: Caller,
     headers: HeaderMap,
     body: Bytes,
@@ -127,7 +128,7 @@ async fn revenue_act<S: AppStore>(
     }
 }
 
-async fn collective_page<S: AppStore>(State(app): State<App<S>>, Path(id): Path<i64>, caller: Caller) -> HttpResult<Html<String>> {
+async fn collective_page<S: AppStore>(State(app): State<App<S>>, Path(id): Path<CommunityId>, caller: Caller) -> HttpResult<Html<String>> {
     let scope = app.scope(&caller, id, Act::Read).await.page()?;
     collective_view(&app, &caller, &scope, None).await
 }
@@ -156,7 +157,7 @@ async fn collective_view<S: AppStore>(app: &App<S>, caller: &Caller, scope: &Sco
 /// The forms: `transfer`, `distribute`, `pay`.
 async fn collective_act<S: AppStore>(
     State(app): State<App<S>>,
-    Path((id, action)): Path<(i64, String)>,
+    Path((id, action)): Path<(CommunityId, String)>,
     caller: Caller,
     headers: HeaderMap,
     body: Bytes,
@@ -186,7 +187,7 @@ async fn collective_act<S: AppStore>(
                 Ok(format!("收益分配 #{}", d.row.id))
             }
             "pay" => {
-                let distribution: i64 = f("id").trim().parse().map_err(|_| Error::invalid("id", "须为收益分配编号"))?;
+                let distribution: DistributionId = f("id").trim().parse().map_err(|_| Error::invalid("id", "须为收益分配编号"))?;
                 Ok(format!("发放收益分配 #{distribution} 凭证 {}", co.pay(&book, distribution, date("date", &f("date"))?, &user).await?))
             }
             _ => Err(Error::not_found(format!("操作 {action}"))),
@@ -206,7 +207,12 @@ async fn collective_act<S: AppStore>(
 }
 
 /// The roster uploaded (multipart: csrf, file).
-async fn roster<S: AppStore>(State(app): State<App<S>>, Path(id): Path<i64>, caller: Caller, mut form: Multipart) -> HttpResult<Response> {
+async fn roster<S: AppStore>(
+    State(app): State<App<S>>,
+    Path(id): Path<CommunityId>,
+    caller: Caller,
+    mut form: Multipart,
+) -> HttpResult<Response> {
     let scope = app.scope(&caller, id, Act::Keep).await.page()?;
     let file = super::upload(&caller, &mut form).await?;
     let done = async {
@@ -227,7 +233,7 @@ async fn roster<S: AppStore>(State(app): State<App<S>>, Path(id): Path<i64>, cal
 
 async fn distribution_page<S: AppStore>(
     State(app): State<App<S>>,
-    Path((id, distribution)): Path<(i64, i64)>,
+    Path((id, distribution)): Path<(CommunityId, DistributionId)>,
     caller: Caller,
 ) -> HttpResult<Html<String>> {
     let scope = app.scope(&caller, id, Act::Read).await.page()?;
@@ -242,7 +248,7 @@ async fn distribution_page<S: AppStore>(
 
 async fn distribution_file<S: AppStore>(
     State(app): State<App<S>>,
-    Path((id, distribution, format)): Path<(i64, i64, String)>,
+    Path((id, distribution, format)): Path<(CommunityId, DistributionId, String)>,
     caller: Caller,
 ) -> HttpResult<Response> {
     let scope = app.scope(&caller, id, Act::Read).await.page()?;

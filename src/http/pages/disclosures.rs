@@ -18,6 +18,7 @@ use crate::disclosure::formats;
 use crate::disclosure::pack::{Pack, TreeRoot};
 use crate::disclosure::publish;
 use crate::disclosure::store::PublicationRow;
+use crate::domain::ids::CommunityId;
 use crate::domain::period::Period;
 use crate::http::error::{HttpError, HttpResult};
 use crate::http::extract::Caller;
@@ -42,7 +43,7 @@ fn published_at(p: &PublicationRow) -> String {
 }
 
 /// The 公示栏: every published version, newest first, superseded ones marked.
-async fn board<S: AppStore>(State(app): State<App<S>>, Path(id): Path<i64>, caller: Caller) -> HttpResult<Response> {
+async fn board<S: AppStore>(State(app): State<App<S>>, Path(id): Path<CommunityId>, caller: Caller) -> HttpResult<Response> {
     let scope = app.community(id).await.page()?;
     let history = publish::history(&app.ledger.store, scope.community.id).await.page()?;
     let rows: Vec<Value> = history
@@ -72,7 +73,7 @@ async fn published<S: AppStore>(app: &App<S>, scope: &Scope, period: &str, versi
 
 async fn version_page<S: AppStore>(
     State(app): State<App<S>>,
-    Path((id, period, version)): Path<(i64, String, String)>,
+    Path((id, period, version)): Path<(CommunityId, String, String)>,
     caller: Caller,
 ) -> HttpResult<Response> {
     let scope = app.community(id).await.page()?;
@@ -105,7 +106,7 @@ pub fn disclosure_values(pack: &Pack) -> Vec<Value> {
 /// pack.json, or one disclosure's PDF or CSV.
 async fn version_file<S: AppStore>(
     State(app): State<App<S>>,
-    Path((id, period, version, file)): Path<(i64, String, String, String)>,
+    Path((id, period, version, file)): Path<(CommunityId, String, String, String)>,
 ) -> HttpResult<Response> {
     let scope = app.community(id).await.page()?;
     let (_, _, pack) = published(&app, &scope, &period, &version).await?;
@@ -227,7 +228,7 @@ async fn published_tree<S: AppStore>(app: &App<S>, scope: &Scope, month: Period)
 
 async fn verify_page<S: AppStore>(
     State(app): State<App<S>>,
-    Path(id): Path<i64>,
+    Path(id): Path<CommunityId>,
     Query(q): Query<VerifyQuery>,
     caller: Caller,
 ) -> HttpResult<Response> {
@@ -265,7 +266,7 @@ async fn verify_page<S: AppStore>(
 /// reports/README.md).
 async fn proof_file<S: AppStore>(
     State(app): State<App<S>>,
-    Path(id): Path<i64>,
+    Path(id): Path<CommunityId>,
     Query(q): Query<VerifyQuery>,
     caller: Caller,
 ) -> HttpResult<Response> {
@@ -284,7 +285,7 @@ async fn proof_file<S: AppStore>(
 /// The members' page: a member signs in with their household's access code.
 async fn members_form<S: AppStore>(
     State(app): State<App<S>>,
-    Path(id): Path<i64>,
+    Path(id): Path<CommunityId>,
     headers: HeaderMap,
     caller: Caller,
 ) -> HttpResult<Response> {
@@ -299,7 +300,7 @@ async fn members_form<S: AppStore>(
 /// where the collective decided to show names.
 async fn members_page<S: AppStore>(
     State(app): State<App<S>>,
-    Path(id): Path<i64>,
+    Path(id): Path<CommunityId>,
     headers: HeaderMap,
     caller: Caller,
     body: Bytes,

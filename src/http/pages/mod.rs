@@ -29,6 +29,7 @@ use super::extract::Caller;
 use super::{views, App};
 use crate::access::{Act, Role, User};
 use crate::app::AppStore;
+use crate::domain::ids::CommunityId;
 
 pub fn routes<S: AppStore>() -> Router<App<S>> {
     Router::new()
@@ -150,7 +151,7 @@ impl Fields {
 pub async fn community_form<S: AppStore>(
     app: &App<S>,
     caller: &Caller,
-    id: i64,
+    id: CommunityId,
     act: Act,
     headers: &HeaderMap,
     body: &Bytes,

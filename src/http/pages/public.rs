@@ -14,6 +14,7 @@ use axum::Router;
 use super::login::{check_form_token, form_with_token};
 use super::{page, page_with, AsPage, Fields};
 use crate::app::AppStore;
+use crate::domain::ids::CommunityId;
 use crate::domain::period::Period;
 use crate::fees::reports::{collection, household_statement};
 use crate::http::error::{HttpError, HttpResult};
@@ -29,10 +30,10 @@ pub fn routes<S: AppStore>() -> Router<App<S>> {
         .route("/c/{community}/household/logout", axum::routing::post(resident_logout::<S>))
 }
 
-async fn community_page<S: AppStore>(State(app): State<App<S>>, Path(id): Path<i64>, caller: Caller) -> HttpResult<Response> {
+async fn community_page<S: AppStore>(State(app): State<App<S>>, Path(id): Path<CommunityId>, caller: Caller) -> HttpResult<Response> {
     // The page is the same for everybody; a signed-in reader's layout differs, so only the
     // anonymous page is kept.
-    let cached = caller.user.is_none().then(|| app.public_pages.lock().ok()?.get(&crate::domain::ids::CommunityId(id)).cloned()).flatten();
+    let cached = caller.user.is_none().then(|| app.public_pages.lock().ok()?.get(&id).cloned()).flatten();
     if let Some((at, html)) = cached {
         if at.elapsed() < PUBLIC_PAGE_TTL {
             return Ok(Html(html.as_str().to_string()).into_response());
@@ -109,7 +110,7 @@ fn community_value(scope: &Scope) -> minijinja::Value {
 const RESIDENT_COOKIE: &str = "mz_resident";
 
 /// The household whose page this request's visit opened, if its cookie is still kept.
-fn resident_of<S: AppStore>(app: &App<S>, headers: &HeaderMap, id: i64) -> Option<crate::domain::ids::HouseholdId> {
+fn resident_of<S: AppStore>(app: &App<S>, headers: &HeaderMap, id: CommunityId) -> Option<crate::domain::ids::HouseholdId> {
     let token = crate::http::extract::cookie(headers, RESIDENT_COOKIE)?;
     let (community, household) = app.residents.get(&crate::access::secret::sha256_hex(&token))?;
     (community == id).then_some(household)
@@ -117,7 +118,7 @@ fn resident_of<S: AppStore>(app: &App<S>, headers: &HeaderMap, id: i64) -> Optio
 
 async fn code_form<S: AppStore>(
     State(app): State<App<S>>,
-    Path(id): Path<i64>,
+    Path(id): Path<CommunityId>,
     headers: HeaderMap,
     caller: Caller,
 ) -> HttpResult<Response> {
@@ -178,7 +179,7 @@ pub async fn household_by_code<S: AppStore>(
 /// counts against the household and the address.
 async fn household_page<S: AppStore>(
     State(app): State<App<S>>,
-    Path(id): Path<i64>,
+    Path(id): Path<CommunityId>,
     headers: HeaderMap,
     caller: Caller,
     body: Bytes,
@@ -210,7 +211,7 @@ async fn household_page<S: AppStore>(
 /// found, as an unknown one is.
 async fn resident_receipt<S: AppStore>(
     State(app): State<App<S>>,
-    Path((id, receipt)): Path<(i64, String)>,
+    Path((id, receipt)): Path<(CommunityId, String)>,
     headers: HeaderMap,
 ) -> HttpResult<Response> {
     let scope = app.community(id).await.page()?;
@@ -231,7 +232,7 @@ async fn resident_receipt<S: AppStore>(
 /// 退出: the visit ends here and its cookie is cleared; the code opens the page again.
 async fn resident_logout<S: AppStore>(
     State(app): State<App<S>>,
-    Path(id): Path<i64>,
+    Path(id): Path<CommunityId>,
     headers: HeaderMap,
     body: Bytes,
 ) -> HttpResult<Response> {

@@ -14,7 +14,7 @@ use crate::access::Act;
 use crate::app::AppStore;
 use crate::disclosure::definition::DisclosurePeriod;
 use crate::disclosure::{formats, publish};
-use crate::domain::ids::DisclosureId;
+use crate::domain::ids::{CommunityId, DisclosureId};
 use crate::http::error::{HttpError, HttpResult};
 use crate::http::extract::Caller;
 use crate::http::{see_other, App};
@@ -28,7 +28,7 @@ pub fn routes<S: AppStore>() -> Router<App<S>> {
 
 /// Drafts waiting for review, the published versions, and the form for a new draft (the
 /// company book's latest closed month by default).
-async fn desk<S: AppStore>(State(app): State<App<S>>, Path(id): Path<i64>, caller: Caller) -> HttpResult<Response> {
+async fn desk<S: AppStore>(State(app): State<App<S>>, Path(id): Path<CommunityId>, caller: Caller) -> HttpResult<Response> {
     let scope = app.scope(&caller, id, Act::Read).await.page()?;
     use crate::disclosure::store::DisclosureTx;
     use crate::ledger::store::LedgerTx;
@@ -67,7 +67,7 @@ async fn desk<S: AppStore>(State(app): State<App<S>>, Path(id): Path<i64>, calle
 
 async fn draft<S: AppStore>(
     State(app): State<App<S>>,
-    Path(id): Path<i64>,
+    Path(id): Path<CommunityId>,
     headers: HeaderMap,
     caller: Caller,
     body: Bytes,
@@ -85,7 +85,7 @@ async fn draft<S: AppStore>(
 /// A draft as residents would read it, with the publish button for a reviewer.
 async fn preview<S: AppStore>(
     State(app): State<App<S>>,
-    Path((id, draft_id)): Path<(i64, DisclosureId)>,
+    Path((id, draft_id)): Path<(CommunityId, DisclosureId)>,
     caller: Caller,
 ) -> HttpResult<Response> {
     let scope = app.scope(&caller, id, Act::Read).await.page()?;
@@ -105,7 +105,7 @@ async fn preview<S: AppStore>(
 
 async fn publish_draft<S: AppStore>(
     State(app): State<App<S>>,
-    Path((id, draft_id)): Path<(i64, DisclosureId)>,
+    Path((id, draft_id)): Path<(CommunityId, DisclosureId)>,
     headers: HeaderMap,
     caller: Caller,
     body: Bytes,

@@ -16,7 +16,7 @@ use super::{page, AsPage, Fields};
 use crate::access::{Act, User};
 use crate::app::AppStore;
 use crate::domain::category::Category;
-use crate::domain::ids::{ReconciliationId, SpendingId};
+use crate::domain::ids::{CommunityId, ReconciliationId, SpendingId};
 use crate::domain::money::Fen;
 use crate::error::{Error, Result};
 use crate::http::books::book_of;
@@ -53,7 +53,7 @@ fn powers(user: &User) -> Value {
     }
 }
 
-async fn list<S: AppStore>(State(app): State<App<S>>, Path(id): Path<i64>, caller: Caller) -> HttpResult<Html<String>> {
+async fn list<S: AppStore>(State(app): State<App<S>>, Path(id): Path<CommunityId>, caller: Caller) -> HttpResult<Html<String>> {
     let scope = app.scope(&caller, id, Act::Read).await.page()?;
     subsidy_page(&app, &caller, &scope, None).await
 }
@@ -95,7 +95,7 @@ async fn subsidy_page<S: AppStore>(app: &App<S>, caller: &Caller, scope: &Scope,
 /// `release`. A refused form shows the page again with the reason (422), nothing written.
 async fn act<S: AppStore>(
     State(app): State<App<S>>,
-    Path((id, action)): Path<(i64, String)>,
+    Path((id, action)): Path<(CommunityId, String)>,
     caller: Caller,
     headers: HeaderMap,
     body: Bytes,
@@ -258,7 +258,7 @@ async fn spending_act<S: AppStore>(app: &App<S>, scope: &Scope, action: &str, fi
 /// refused whole with every bad row shown.
 async fn import<S: AppStore>(
     State(app): State<App<S>>,
-    Path(id): Path<i64>,
+    Path(id): Path<CommunityId>,
     caller: Caller,
     mut form: axum::extract::Multipart,
 ) -> HttpResult<Response> {
@@ -290,7 +290,7 @@ async fn subsidy_book<S: AppStore>(app: &App<S>, scope: &Scope, program: &str) -
 
 async fn show<S: AppStore>(
     State(app): State<App<S>>,
-    Path((id, reconciliation)): Path<(i64, ReconciliationId)>,
+    Path((id, reconciliation)): Path<(CommunityId, ReconciliationId)>,
     caller: Caller,
 ) -> HttpResult<Html<String>> {
     let scope = app.scope(&caller, id, Act::Read).await.page()?;
@@ -313,7 +313,7 @@ fn statement_page(caller: &Caller, scope: &Scope, s: &Statement, problem: Option
 
 async fn sign<S: AppStore>(
     State(app): State<App<S>>,
-    Path((id, reconciliation)): Path<(i64, ReconciliationId)>,
+    Path((id, reconciliation)): Path<(CommunityId, ReconciliationId)>,
     caller: Caller,
     headers: HeaderMap,
     body: Bytes,
@@ -343,7 +343,7 @@ async fn sign<S: AppStore>(
 
 async fn download<S: AppStore>(
     State(app): State<App<S>>,
-    Path((id, reconciliation, format)): Path<(i64, ReconciliationId, String)>,
+    Path((id, reconciliation, format)): Path<(CommunityId, ReconciliationId, String)>,
     caller: Caller,
 ) -> HttpResult<Response> {
     let scope = app.scope(&caller, id, Act::Read).await.page()?;
