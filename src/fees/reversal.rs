@@ -64,8 +64,9 @@ impl<S: FeesStore> Fees<S> {
     }
 
     /// 冲销计费: cancels the live bills of billing run `run_id` (only `household`'s, when
-    /// given) by one red-ink voucher dated `date`: 借 应收账款 / 贷 the revenue, in red, per
-    /// building and fee item, and the payments' settlements of those bills handed back to
+    /// given) by one voucher dated `date`: the run's voucher reversed in red when every bill
+    /// of the run goes, otherwise the opposite entry in blue (借 the revenue / 贷 应收账款) per
+    /// building and fee item; the payments' settlements of those bills are handed back to
     /// 预收账款. A bill with a waiver is refused (the waiver would be lost): it stays as it is.
     /// The month can then be billed again; the new bills are the next issue.
     pub async fn reverse_billing(

@@ -157,8 +157,8 @@ pub struct LineRow {
 }
 
 /// A posted voucher with its lines, in chain order: what `verify` and the exports read. Its
-/// fields stay as stored (integers and codes, not domain types), so that `verify` reports a
-/// tampered value as a finding instead of failing to read it.
+/// kind and texts stay as stored (codes, not enums), so that `verify` reports a tampered value
+/// as a finding instead of failing to read it; its ids are typed, which any integer reads as.
 #[derive(Clone, Debug, serde::Deserialize)]
 pub struct JournalVoucher {
     pub voucher_id: VoucherId,
