@@ -117,7 +117,6 @@ id_type!(
     /// A published disclosure (公示).
     DisclosureId
 );
-
 id_type!(
     /// A distribution (分配) of the collective's profit to its members.
     DistributionId

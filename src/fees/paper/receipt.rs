@@ -11,6 +11,8 @@ use crate::render::pdf::{date_text, money_text, months_text, render, Align, Meta
 const MAX_ITEM_ROWS: usize = 6;
 const LEFT_MM: f32 = 14.0;
 const RIGHT_MM: f32 = 196.0;
+/// The middle of the form, where the titles are centred and the seal goes.
+const MID_MM: f32 = (LEFT_MM + RIGHT_MM) / 2.0;
 const ROW_MM: f32 = 7.5;
 
 /// One row of the table: a fee item, the months it settles and their sum.
@@ -66,9 +68,8 @@ fn draw_copy(page: &mut Page, r: &Receipt, top_mm: f32, copy: &str, code: CodeLi
 
 /// The title, the copy's name and who paid what, when and how.
 fn draw_head(page: &mut Page, r: &Receipt, top_mm: f32, copy: &str) {
-    let mid = (LEFT_MM + RIGHT_MM) / 2.0;
-    page.text(mid, top_mm + 16.0, 16.0, Align::Center, &format!("{} 收款收据", r.book));
-    page.text(mid, top_mm + 22.5, 9.0, Align::Center, copy);
+    page.text(MID_MM, top_mm + 16.0, 16.0, Align::Center, &format!("{} 收款收据", r.book));
+    page.text(MID_MM, top_mm + 22.5, 9.0, Align::Center, copy);
     if let Some(day) = r.reprinted_on {
         page.stamp(RIGHT_MM - 14.0, top_mm + 13.0, 12.0, "补打");
         page.text(RIGHT_MM, top_mm + 22.5, 8.0, Align::Right, &format!("补打日期：{}", date_text(day)));
@@ -82,7 +83,6 @@ fn draw_head(page: &mut Page, r: &Receipt, top_mm: f32, copy: &str) {
 /// The table: item, months, amount; then the total in words and figures. Returns where the
 /// table ends (mm from the top of the page).
 fn draw_table(page: &mut Page, r: &Receipt, top_mm: f32) -> f32 {
-    let mid = (LEFT_MM + RIGHT_MM) / 2.0;
     let (item_x, months_x) = (LEFT_MM, LEFT_MM + 52.0);
     let table_top = top_mm + 41.0;
     let rows = item_rows(r);
@@ -111,7 +111,7 @@ fn draw_table(page: &mut Page, r: &Receipt, top_mm: f32) -> f32 {
 
     // A voided receipt carries a stamp across its table that no one can overlook.
     if r.voided {
-        page.stamp(mid, table_top + (table_bottom - table_top) / 2.0, 28.0, "已 作 废");
+        page.stamp(MID_MM, table_top + (table_bottom - table_top) / 2.0, 28.0, "已 作 废");
     }
     table_bottom
 }
@@ -119,7 +119,6 @@ fn draw_table(page: &mut Page, r: &Receipt, top_mm: f32) -> f32 {
 /// Below the table, from `table_bottom`: the signatures, the seal's place, the chain link,
 /// the household's access code and the QR code.
 fn draw_foot(page: &mut Page, r: &Receipt, table_bottom: f32, code: CodeLine<'_>) -> Result<()> {
-    let mid = (LEFT_MM + RIGHT_MM) / 2.0;
     // Signatures on the left; the middle is left clear for the seal (about 40 mm), which is
     // stamped over the company's name; the QR code and the chain link on the right.
     let qr_mm = 24.0;
@@ -128,8 +127,8 @@ fn draw_foot(page: &mut Page, r: &Receipt, table_bottom: f32, code: CodeLine<'_>
     page.text(LEFT_MM, foot + 7.0, 10.0, Align::Left, "复核：");
     page.line((LEFT_MM + 11.0, foot + 8.0), (LEFT_MM + 45.0, foot + 8.0), 0.3);
     page.text(LEFT_MM, foot + 14.0, 10.0, Align::Left, &format!("记账凭证：{}", r.voucher));
-    page.text(mid - 8.0, foot, 10.0, Align::Left, "收款单位（盖章）");
-    page.text(mid - 8.0, foot + 7.0, 10.0, Align::Left, &r.book);
+    page.text(MID_MM - 8.0, foot, 10.0, Align::Left, "收款单位（盖章）");
+    page.text(MID_MM - 8.0, foot + 7.0, 10.0, Align::Left, &r.book);
     let short = &r.fingerprint[..r.fingerprint.len().min(16)];
     let link = if short.is_empty() {
         "账簿指纹：日结后生成，补打收据即可印出".to_string()
@@ -145,7 +144,7 @@ fn draw_foot(page: &mut Page, r: &Receipt, table_bottom: f32, code: CodeLine<'_>
     // receipt's own data.
     match &r.check {
         Some(check) => {
-            page.text(mid - 8.0, foot + 14.0, 9.0, Align::Left, &format!("核验码：{}", check.code));
+            page.text(MID_MM - 8.0, foot + 14.0, 9.0, Align::Left, &format!("核验码：{}", check.code));
             page.text(RIGHT_MM, foot + 20.0, 7.0, Align::Right, "扫码核对本笔缴费已计入公示的收款合计");
             page.qr(RIGHT_MM - qr_mm, foot - 5.0, qr_mm, &check.url)?;
         }
