@@ -19,7 +19,6 @@ use mingzhang::domain::money::Fen;
 use mingzhang::domain::period::Period;
 use mingzhang::ledger::Ledger;
 use mingzhang::store::AnyStore;
-use mingzhang::with_store;
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use rust_decimal::Decimal;
@@ -106,5 +105,5 @@ async fn main() -> mingzhang::Result<()> {
     };
     let store = AnyStore::create(&url).await?;
     store.pin_writer_here();
-    with_store!(store, s => run(s, &args).await)
+    run(store, &args).await
 }

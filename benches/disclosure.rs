@@ -21,7 +21,6 @@ use mingzhang::disclosure::{formats, pack, publish};
 use mingzhang::domain::period::Period;
 use mingzhang::ledger::Ledger;
 use mingzhang::store::{AnyStore, Store};
-use mingzhang::with_store;
 
 #[derive(Parser, Debug)]
 struct Args {
@@ -84,7 +83,8 @@ async fn main() {
     let month = Period::new(2025, 11).unwrap();
     let period = DisclosurePeriod::parse("2025-11").unwrap();
     let store = AnyStore::create(&url).await.unwrap();
-    let receipts = with_store!(store, s => {
+    let receipts = {
+        let s = store;
         let ledger = Ledger::new(s.clone());
         let started = Instant::now();
         let books = mingzhang::cli::demo::build(&ledger, 2025, 2025, args.households).await.unwrap();
@@ -151,7 +151,7 @@ async fn main() {
         );
         s.close().await;
         pairs
-    });
+    };
 
     // 3. The verification page, open loop.
     let server = serve(&url);

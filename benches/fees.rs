@@ -25,7 +25,7 @@ use mingzhang::fees::{FeeItemSpec, Fees, Method, PaymentRequest};
 use mingzhang::ledger::{Ledger, PaymentVouchers};
 use mingzhang::spending::{ExpenseInput, Spending};
 use mingzhang::store::AnyStore;
-use mingzhang::{verify, with_store};
+use mingzhang::verify;
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 
@@ -213,7 +213,7 @@ async fn main() {
     let url = args.pg.clone().unwrap_or_else(|| dir.path().join("fees.db").to_string_lossy().into_owned());
     let store = AnyStore::create(&url).await.expect("open the database");
     store.pin_writer_here();
-    if let Err(e) = with_store!(store, s => run(s, &args).await) {
+    if let Err(e) = run(store, &args).await {
         eprintln!("benchmark failed: {e}");
         std::process::exit(1);
     }

@@ -23,8 +23,8 @@ use mingzhang::ledger::rows::{LineRow, NewVoucher};
 use mingzhang::ledger::store::LedgerTx;
 use mingzhang::ledger::voucher::{Dimensions, LineInput, VoucherInput, VoucherKind};
 use mingzhang::ledger::{ApprovedVoucher, Book, Ledger};
+use mingzhang::report;
 use mingzhang::store::{AnyStore, Tx};
-use mingzhang::{report, with_store};
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 
@@ -349,7 +349,7 @@ async fn main() {
     let url = args.pg.clone().or(args.sqlite.clone()).unwrap_or_else(|| dir.path().join("bench.db").to_string_lossy().into_owned());
     let store = AnyStore::create(&url).await.expect("open the database");
     store.pin_writer_here();
-    let result = with_store!(store, s => run(s, &args).await);
+    let result = run(store, &args).await;
     if let Err(e) = result {
         eprintln!("benchmark failed: {e}");
         std::process::exit(1);

@@ -14,7 +14,6 @@ use mingzhang::access::{Access, NewUser, Role};
 use mingzhang::domain::ids::VoucherId;
 use mingzhang::ledger::Ledger;
 use mingzhang::store::{AnyStore, Store};
-use mingzhang::with_store;
 
 #[derive(Parser, Debug)]
 struct Args {
@@ -90,7 +89,8 @@ async fn main() {
     let engine = if args.pg.is_some() { "PostgreSQL" } else { "SQLite" };
     println!("staff pages on {engine}: the demo community with {} households, {} requests per page", args.households, args.runs);
     let store = AnyStore::create(&url).await.unwrap();
-    let (c, receipt, voucher) = with_store!(store, s => {
+    let (c, receipt, voucher) = {
+        let s = store;
         let ledger = Ledger::new(s.clone());
         let started = Instant::now();
         let books = mingzhang::cli::demo::build(&ledger, 2025, 2025, args.households).await.unwrap();
@@ -106,15 +106,19 @@ async fn main() {
             ("b_office", Role::FinanceOffice),
         ] {
             let (communities, street) = if role == Role::FinanceOffice { (vec![], street.as_str()) } else { (vec![c], "") };
-            let new = NewUser { username, display_name: username, roles: &[role], communities: &communities, street, password: Some(PASSWORD) };
+            let new =
+                NewUser { username, display_name: username, roles: &[role], communities: &communities, street, password: Some(PASSWORD) };
             access.add_user(&new).await.unwrap();
         }
-        let payments = mingzhang::fees::Fees::new(&ledger).payments_on(&books.company, chrono::NaiveDate::from_ymd_opt(2025, 12, 10).unwrap()).await.unwrap();
+        let payments = mingzhang::fees::Fees::new(&ledger)
+            .payments_on(&books.company, chrono::NaiveDate::from_ymd_opt(2025, 12, 10).unwrap())
+            .await
+            .unwrap();
         let receipt = payments.first().map_or(1, |p| p.receipt_number);
         let voucher = payments.first().map_or(VoucherId(1), |p| p.voucher_id);
         s.close().await;
         (c.0, receipt, voucher)
-    });
+    };
     let server = serve(&url);
     let base = server.1.clone();
     let pages: Vec<(&str, String)> = vec![

@@ -11,7 +11,6 @@ use mingzhang::domain::period::Period;
 use mingzhang::ledger::Ledger;
 use mingzhang::report::statement::statement;
 use mingzhang::store::AnyStore;
-use mingzhang::with_store;
 
 #[derive(Parser, Debug)]
 struct Args {
@@ -59,7 +58,7 @@ async fn main() {
     let dir = tempfile::tempdir().expect("temp dir");
     let url = args.pg.clone().unwrap_or_else(|| dir.path().join("statements.db").to_string_lossy().into_owned());
     let store = AnyStore::create(&url).await.expect("open the database");
-    let result = with_store!(store, s => run(s, &args).await);
+    let result = run(store, &args).await;
     if let Err(e) = result {
         eprintln!("benchmark failed: {e}");
         std::process::exit(1);

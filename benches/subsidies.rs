@@ -26,7 +26,6 @@ use mingzhang::store::AnyStore;
 use mingzhang::subsidies::reconcile::Kind;
 use mingzhang::subsidies::store::SubsidiesStore;
 use mingzhang::subsidies::{DisbursementInput, ProgramInput, ReceiptInput, Subsidies, Treatment};
-use mingzhang::with_store;
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 
@@ -265,5 +264,5 @@ async fn main() -> mingzhang::Result<()> {
     };
     let store = AnyStore::create(&url).await?;
     store.pin_writer_here();
-    with_store!(store, s => run(s, &args).await)
+    run(store, &args).await
 }

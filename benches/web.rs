@@ -25,7 +25,6 @@ use mingzhang::fees::rules::{FeeBasis, HouseholdKind};
 use mingzhang::fees::{FeeItemSpec, Fees};
 use mingzhang::ledger::Ledger;
 use mingzhang::store::{AnyStore, Store};
-use mingzhang::with_store;
 
 #[derive(Parser, Debug)]
 struct Args {
@@ -52,7 +51,8 @@ const PASSWORD: &str = "bench password 1";
 /// and a user to log in as; returns the community's id and the token.
 async fn build(url: &str, households: usize) -> (i64, String) {
     let store = AnyStore::create(url).await.expect("open the database");
-    with_store!(store, s => {
+    {
+        let s = store;
         let ledger = Ledger::new(s.clone());
         let fees = Fees::new(&ledger);
         let access = Access::new(s.clone());
@@ -63,19 +63,27 @@ async fn build(url: &str, households: usize) -> (i64, String) {
             csv += &format!("{},1,{},{}.00,住宅,业主{i},1390000{:04}\n", i / 100 + 1, i % 100 + 101, 60 + i % 80, i % 10_000);
         }
         fees.import_households(c.id, csv.as_bytes()).await.unwrap();
-        let spec = FeeItemSpec { code: "WYF", name: "物业服务费", basis: FeeBasis::PerM2Month, revenue_account: "500101", late_fee_ppm_per_day: 0, late_fee_cap_percent: 0 };
+        let spec = FeeItemSpec {
+            code: "WYF",
+            name: "物业服务费",
+            basis: FeeBasis::PerM2Month,
+            revenue_account: "500101",
+            late_fee_ppm_per_day: 0,
+            late_fee_cap_percent: 0,
+        };
         fees.add_fee_item(&book, &spec).await.unwrap();
         let jan = chrono::NaiveDate::from_ymd_opt(2025, 1, 1).unwrap();
         fees.add_fee_standard(&book, "WYF", HouseholdKind::Residential, "1.50", jan, None).await.unwrap();
         for (username, role) in [("cashier", Role::Cashier), ("reader", Role::Auditor), ("accountant", Role::Accountant)] {
-            let new = NewUser { username, display_name: username, roles: &[role], communities: &[c.id], street: "", password: Some(PASSWORD) };
+            let new =
+                NewUser { username, display_name: username, roles: &[role], communities: &[c.id], street: "", password: Some(PASSWORD) };
             access.add_user(&new).await.unwrap();
         }
         fees.run_billing(&book, Period::new(2025, 1).unwrap(), &[], "accountant").await.unwrap();
         let token = access.add_token("cashier", "基准").await.unwrap();
         s.close().await;
         (c.id.0, token)
-    })
+    }
 }
 
 struct Server(Child, String);
@@ -177,7 +185,8 @@ async fn group_commits(base: &str) {
 
 async fn count_payments(url: &str) -> i64 {
     let store = AnyStore::connect(url).await.unwrap();
-    with_store!(store, s => {
+    {
+        let s = store;
         let ledger = Ledger::new(s.clone());
         let c = ledger.community(None).await.unwrap();
         let book = ledger.book(c.id, "company").await.unwrap();
@@ -191,7 +200,7 @@ async fn count_payments(url: &str) -> i64 {
         assert!(report.is_clean(), "verify after the load: {}", mingzhang::cli::verify_text(&report));
         s.close().await;
         total
-    })
+    }
 }
 
 #[tokio::main]

@@ -12,7 +12,8 @@ use crate::public_revenue::store::PublicRevenueStore;
 use crate::subsidies::store::SubsidiesStore;
 
 /// A store with every wing's statements: what the server, the command line and `verify` work
-/// on. Either engine's store is one (`store::SqliteStore`, `store::PgStore`).
+/// on. Either engine's store is one (`store::SqliteStore`, `store::PgStore`); the program runs
+/// on `store::AnyStore`, which is either, so this code is compiled once (see `store::any`).
 pub trait AppStore:
     FeesStore + AccessStore + SubsidiesStore + PublicRevenueStore + CollectiveStore + AssetsStore + DisclosureStore
 {

@@ -253,16 +253,18 @@ pub async fn examine(url: &str, anchor_files: &[PathBuf], backups_folder: Option
 async fn chain_heads(url: &str, anchor_files: &[PathBuf]) -> Result<Finding> {
     let files = anchor_files.iter().map(|p| crate::verify::HeadsFile::read(p)).collect::<Result<Vec<_>>>()?;
     let store = crate::store::AnyStore::connect_for_reading(url).await?;
-    crate::with_store!(store, s => {
+    {
+        let s = store;
         let now = crate::ledger::anchor::current_anchors(&s).await;
         let broken = crate::verify::verify_anchors(&s, &files, &[]).await;
         crate::store::Store::close(&s).await;
         let now = now?;
-        let broken: Vec<String> = broken?.into_iter().map(|f| format!("{} {} {}", f.community, f.book, f.message).trim().to_string()).collect();
+        let broken: Vec<String> =
+            broken?.into_iter().map(|f| format!("{} {} {}", f.community, f.book, f.message).trim().to_string()).collect();
         let checked: usize = files.iter().map(|h| h.anchors.len() + h.master_data.len() + h.audit.len() + h.witnessed.len()).sum();
         let vouchers = now.iter().map(|a| a.seq).sum();
         Ok(heads((!files.is_empty()).then_some((checked, broken.as_slice())), now.len(), vouchers))
-    })
+    }
 }
 
 /// The findings as the terminal shows them (✓ fine, ! warn, ✗ problem), then the verdict.

@@ -2,11 +2,10 @@
 //! `impl_access_tx!`. Users, sessions and tokens are global rows; household codes and most
 //! audit rows belong to a community.
 
-use std::future::Future;
-
 use chrono::{DateTime, Utc};
 
 use super::audit::{link, AuditEntry, AuditFilter, AuditRow, ChainedRow};
+use super::versions::VersionsTx;
 use super::Role;
 use crate::domain::ids::{CommunityId, HouseholdId, UserId};
 use crate::error::Result;
@@ -31,66 +30,68 @@ pub struct NewUserRow<'a> {
 
 const USER_COLUMNS: &str = "id, username, display_name, street, password_hash, disabled_at";
 
-pub trait AccessTx: super::versions::VersionsTx + Send {
-    fn users(&mut self) -> impl Future<Output = Result<Vec<UserRow>>> + Send;
-    fn user_by_name(&mut self, username: &str) -> impl Future<Output = Result<Option<UserRow>>> + Send;
-    fn user_by_id(&mut self, id: UserId) -> impl Future<Output = Result<Option<UserRow>>> + Send;
-    fn insert_user(&mut self, user: &NewUserRow<'_>, at: DateTime<Utc>) -> impl Future<Output = Result<UserId>> + Send;
-    fn set_roles(&mut self, user_id: UserId, roles: &[Role]) -> impl Future<Output = Result<()>> + Send;
-    fn roles_of(&mut self, user_id: UserId) -> impl Future<Output = Result<Vec<Role>>> + Send;
-    fn add_user_community(&mut self, user_id: UserId, community_id: CommunityId) -> impl Future<Output = Result<()>> + Send;
-    fn clear_user_communities(&mut self, user_id: UserId) -> impl Future<Output = Result<()>> + Send;
-    fn set_user_street(&mut self, user_id: UserId, street: &str) -> impl Future<Output = Result<()>> + Send;
-    fn communities_of(&mut self, user_id: UserId) -> impl Future<Output = Result<Vec<CommunityId>>> + Send;
-    fn disable_user(&mut self, user_id: UserId, at: DateTime<Utc>) -> impl Future<Output = Result<()>> + Send;
-    fn set_password_hash(&mut self, user_id: UserId, hash: &str) -> impl Future<Output = Result<()>> + Send;
-    fn insert_session(
-        &mut self,
-        id_sha256: &str,
-        user_id: UserId,
-        csrf_token: &str,
-        address: &str,
-        at: DateTime<Utc>,
-        expires_at: DateTime<Utc>,
-    ) -> impl Future<Output = Result<()>> + Send;
-    /// (user, CSRF token, expiry) of a session not ended and not expired at `now`.
-    fn live_session(
-        &mut self,
-        id_sha256: &str,
-        now: DateTime<Utc>,
-    ) -> impl Future<Output = Result<Option<(UserId, String, DateTime<Utc>)>>> + Send;
-    fn end_session(&mut self, id_sha256: &str, at: DateTime<Utc>) -> impl Future<Output = Result<()>> + Send;
-    fn end_sessions_of(&mut self, user_id: UserId, at: DateTime<Utc>) -> impl Future<Output = Result<()>> + Send;
-    fn insert_token(
-        &mut self,
-        user_id: UserId,
-        label: &str,
-        token_sha256: &str,
-        at: DateTime<Utc>,
-    ) -> impl Future<Output = Result<()>> + Send;
-    fn token_user(&mut self, token_sha256: &str) -> impl Future<Output = Result<Option<UserId>>> + Send;
-    fn revoke_tokens_of(&mut self, user_id: UserId, at: DateTime<Utc>) -> impl Future<Output = Result<()>> + Send;
-    fn set_household_code(
-        &mut self,
-        community_id: CommunityId,
-        household_id: HouseholdId,
-        hash: &str,
-        at: DateTime<Utc>,
-    ) -> impl Future<Output = Result<()>> + Send;
-    fn household_code(
-        &mut self,
-        community_id: CommunityId,
-        household_id: HouseholdId,
-    ) -> impl Future<Output = Result<Option<String>>> + Send;
-    fn set_street(&mut self, community_id: CommunityId, street: &str) -> impl Future<Output = Result<()>> + Send;
-    fn street_of(&mut self, community_id: CommunityId) -> impl Future<Output = Result<String>> + Send;
-    /// Appends entries to the audit log, one statement for all.
-    fn insert_audit(&mut self, entries: &[AuditEntry<'_>], at: DateTime<Utc>) -> impl Future<Output = Result<()>> + Send;
-    fn audit_rows(&mut self, filter: &AuditFilter) -> impl Future<Output = Result<Vec<AuditRow>>> + Send;
-    /// One chain's entries (a community's, or those of none), in the order written.
-    fn audit_chain(&mut self, community_id: Option<CommunityId>) -> impl Future<Output = Result<Vec<ChainedRow>>> + Send;
-    /// One chain's head as kept: (length, hash).
-    fn audit_head(&mut self, community_id: Option<CommunityId>) -> impl Future<Output = Result<(i64, String)>> + Send;
+crate::wing_tx! {
+    pub trait AccessTx: VersionsTx + Send {
+        fn users(&mut self) -> impl Future<Output = Result<Vec<UserRow>>> + Send;
+        fn user_by_name(&mut self, username: &str) -> impl Future<Output = Result<Option<UserRow>>> + Send;
+        fn user_by_id(&mut self, id: UserId) -> impl Future<Output = Result<Option<UserRow>>> + Send;
+        fn insert_user(&mut self, user: &NewUserRow<'_>, at: DateTime<Utc>) -> impl Future<Output = Result<UserId>> + Send;
+        fn set_roles(&mut self, user_id: UserId, roles: &[Role]) -> impl Future<Output = Result<()>> + Send;
+        fn roles_of(&mut self, user_id: UserId) -> impl Future<Output = Result<Vec<Role>>> + Send;
+        fn add_user_community(&mut self, user_id: UserId, community_id: CommunityId) -> impl Future<Output = Result<()>> + Send;
+        fn clear_user_communities(&mut self, user_id: UserId) -> impl Future<Output = Result<()>> + Send;
+        fn set_user_street(&mut self, user_id: UserId, street: &str) -> impl Future<Output = Result<()>> + Send;
+        fn communities_of(&mut self, user_id: UserId) -> impl Future<Output = Result<Vec<CommunityId>>> + Send;
+        fn disable_user(&mut self, user_id: UserId, at: DateTime<Utc>) -> impl Future<Output = Result<()>> + Send;
+        fn set_password_hash(&mut self, user_id: UserId, hash: &str) -> impl Future<Output = Result<()>> + Send;
+        fn insert_session(
+            &mut self,
+            id_sha256: &str,
+            user_id: UserId,
+            csrf_token: &str,
+            address: &str,
+            at: DateTime<Utc>,
+            expires_at: DateTime<Utc>,
+        ) -> impl Future<Output = Result<()>> + Send;
+        /// (user, CSRF token, expiry) of a session not ended and not expired at `now`.
+        fn live_session(
+            &mut self,
+            id_sha256: &str,
+            now: DateTime<Utc>,
+        ) -> impl Future<Output = Result<Option<(UserId, String, DateTime<Utc>)>>> + Send;
+        fn end_session(&mut self, id_sha256: &str, at: DateTime<Utc>) -> impl Future<Output = Result<()>> + Send;
+        fn end_sessions_of(&mut self, user_id: UserId, at: DateTime<Utc>) -> impl Future<Output = Result<()>> + Send;
+        fn insert_token(
+            &mut self,
+            user_id: UserId,
+            label: &str,
+            token_sha256: &str,
+            at: DateTime<Utc>,
+        ) -> impl Future<Output = Result<()>> + Send;
+        fn token_user(&mut self, token_sha256: &str) -> impl Future<Output = Result<Option<UserId>>> + Send;
+        fn revoke_tokens_of(&mut self, user_id: UserId, at: DateTime<Utc>) -> impl Future<Output = Result<()>> + Send;
+        fn set_household_code(
+            &mut self,
+            community_id: CommunityId,
+            household_id: HouseholdId,
+            hash: &str,
+            at: DateTime<Utc>,
+        ) -> impl Future<Output = Result<()>> + Send;
+        fn household_code(
+            &mut self,
+            community_id: CommunityId,
+            household_id: HouseholdId,
+        ) -> impl Future<Output = Result<Option<String>>> + Send;
+        fn set_street(&mut self, community_id: CommunityId, street: &str) -> impl Future<Output = Result<()>> + Send;
+        fn street_of(&mut self, community_id: CommunityId) -> impl Future<Output = Result<String>> + Send;
+        /// Appends entries to the audit log, one statement for all.
+        fn insert_audit(&mut self, entries: &[AuditEntry<'_>], at: DateTime<Utc>) -> impl Future<Output = Result<()>> + Send;
+        fn audit_rows(&mut self, filter: &AuditFilter) -> impl Future<Output = Result<Vec<AuditRow>>> + Send;
+        /// One chain's entries (a community's, or those of none), in the order written.
+        fn audit_chain(&mut self, community_id: Option<CommunityId>) -> impl Future<Output = Result<Vec<ChainedRow>>> + Send;
+        /// One chain's head as kept: (length, hash).
+        fn audit_head(&mut self, community_id: Option<CommunityId>) -> impl Future<Output = Result<(i64, String)>> + Send;
+    }
 }
 
 macro_rules! impl_access_tx {

@@ -110,22 +110,24 @@ pub async fn verify<T: AccessTx>(tx: &mut T) -> Result<Vec<String>> {
     Ok(out)
 }
 
-/// The statements of the users' chain, for both engines by `impl_versions_tx!`.
-pub trait VersionsTx: Send {
-    /// Every user's last version: (user, content).
-    fn latest_user_versions(&mut self) -> impl std::future::Future<Output = Result<Vec<(UserId, String)>>> + Send;
-    fn latest_user_version(&mut self, user_id: UserId) -> impl std::future::Future<Output = Result<Option<String>>> + Send;
-    fn any_user_version(&mut self) -> impl std::future::Future<Output = Result<bool>> + Send;
-    /// The whole chain in order: (seq, user, content, hash).
-    fn user_versions(&mut self) -> impl std::future::Future<Output = Result<Vec<(i64, UserId, String, String)>>> + Send;
-    /// Appends versions, linking each to the chain's head, and moves the head.
-    fn append_user_versions(
-        &mut self,
-        versions: &[(UserId, String)],
-        at: DateTime<Utc>,
-    ) -> impl std::future::Future<Output = Result<()>> + Send;
-    /// A chain's head in `audit_heads` (0 and "" if it has none).
-    fn audit_head_of(&mut self, chain_id: i64) -> impl std::future::Future<Output = Result<(i64, String)>> + Send;
+crate::wing_tx! {
+    /// The statements of the users' chain, for both engines by `impl_versions_tx!`.
+    pub trait VersionsTx: Send {
+        /// Every user's last version: (user, content).
+        fn latest_user_versions(&mut self) -> impl Future<Output = Result<Vec<(UserId, String)>>> + Send;
+        fn latest_user_version(&mut self, user_id: UserId) -> impl Future<Output = Result<Option<String>>> + Send;
+        fn any_user_version(&mut self) -> impl Future<Output = Result<bool>> + Send;
+        /// The whole chain in order: (seq, user, content, hash).
+        fn user_versions(&mut self) -> impl Future<Output = Result<Vec<(i64, UserId, String, String)>>> + Send;
+        /// Appends versions, linking each to the chain's head, and moves the head.
+        fn append_user_versions(
+            &mut self,
+            versions: &[(UserId, String)],
+            at: DateTime<Utc>,
+        ) -> impl Future<Output = Result<()>> + Send;
+        /// A chain's head in `audit_heads` (0 and "" if it has none).
+        fn audit_head_of(&mut self, chain_id: i64) -> impl Future<Output = Result<(i64, String)>> + Send;
+    }
 }
 
 macro_rules! impl_versions_tx {

@@ -2,13 +2,12 @@
 //! disposals, and the release of the grants that paid for assets. Written once and expanded
 //! for both engines by `impl_assets_tx!`.
 
-use std::future::Future;
-
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::Method;
 use crate::domain::ids::{AssetId, BookId, BookKey, CommunityId, ProgramId, VoucherId};
 use crate::error::Result;
+use crate::fees::seal::store::SealTx;
 use crate::ledger::store::LedgerTx;
 use crate::ledger::verify::{tie_sql, Tie};
 use crate::store::{text_enum, PgTx, SqliteTx};
@@ -111,29 +110,31 @@ const ASSETS_FROM: &str = "FROM fixed_assets a \
      LEFT JOIN asset_disposals x ON x.community_id = $1 AND x.asset_id = a.id \
      WHERE a.community_id = $1 AND a.book_id = $2";
 
-pub trait AssetsTx: LedgerTx + crate::fees::seal::store::SealTx + Send {
-    fn insert_asset(&mut self, book: BookKey, a: &NewAsset<'_>, at: DateTime<Utc>) -> impl Future<Output = Result<AssetId>> + Send;
-    /// A book's cards by code.
-    fn assets(&mut self, book: BookKey) -> impl Future<Output = Result<Vec<AssetRow>>> + Send;
-    /// One card of a book.
-    fn asset(&mut self, book: BookKey, id: AssetId) -> impl Future<Output = Result<Option<AssetRow>>> + Send;
-    /// A book's month of depreciation, if it was done.
-    fn run_of(&mut self, book: BookKey, period: i64) -> impl Future<Output = Result<Option<RunRow>>> + Send;
-    /// The last month a book was depreciated.
-    fn last_run(&mut self, book: BookKey) -> impl Future<Output = Result<Option<i64>>> + Send;
-    fn insert_run(&mut self, book: BookKey, run: &RunRow, at: DateTime<Utc>) -> impl Future<Output = Result<()>> + Send;
-    fn insert_depreciations(&mut self, book: BookKey, rows: &[MonthRow]) -> impl Future<Output = Result<()>> + Send;
-    fn insert_releases(&mut self, community_id: CommunityId, rows: &[MonthRow]) -> impl Future<Output = Result<()>> + Send;
-    /// What a program's asset grants have released in all.
-    fn program_released(&mut self, community_id: CommunityId, program_id: ProgramId) -> impl Future<Output = Result<i64>> + Send;
-    fn insert_disposal(
-        &mut self,
-        community_id: CommunityId,
-        d: &NewDisposal<'_>,
-        at: DateTime<Utc>,
-    ) -> impl Future<Output = Result<()>> + Send;
-    /// Depreciation, release and disposal rows beside their vouchers (`ledger::verify::check_ties`).
-    fn asset_ties(&mut self, community_id: CommunityId) -> impl Future<Output = Result<Vec<Tie>>> + Send;
+crate::wing_tx! {
+    pub trait AssetsTx: LedgerTx + SealTx + Send {
+        fn insert_asset(&mut self, book: BookKey, a: &NewAsset<'_>, at: DateTime<Utc>) -> impl Future<Output = Result<AssetId>> + Send;
+        /// A book's cards by code.
+        fn assets(&mut self, book: BookKey) -> impl Future<Output = Result<Vec<AssetRow>>> + Send;
+        /// One card of a book.
+        fn asset(&mut self, book: BookKey, id: AssetId) -> impl Future<Output = Result<Option<AssetRow>>> + Send;
+        /// A book's month of depreciation, if it was done.
+        fn run_of(&mut self, book: BookKey, period: i64) -> impl Future<Output = Result<Option<RunRow>>> + Send;
+        /// The last month a book was depreciated.
+        fn last_run(&mut self, book: BookKey) -> impl Future<Output = Result<Option<i64>>> + Send;
+        fn insert_run(&mut self, book: BookKey, run: &RunRow, at: DateTime<Utc>) -> impl Future<Output = Result<()>> + Send;
+        fn insert_depreciations(&mut self, book: BookKey, rows: &[MonthRow]) -> impl Future<Output = Result<()>> + Send;
+        fn insert_releases(&mut self, community_id: CommunityId, rows: &[MonthRow]) -> impl Future<Output = Result<()>> + Send;
+        /// What a program's asset grants have released in all.
+        fn program_released(&mut self, community_id: CommunityId, program_id: ProgramId) -> impl Future<Output = Result<i64>> + Send;
+        fn insert_disposal(
+            &mut self,
+            community_id: CommunityId,
+            d: &NewDisposal<'_>,
+            at: DateTime<Utc>,
+        ) -> impl Future<Output = Result<()>> + Send;
+        /// Depreciation, release and disposal rows beside their vouchers (`ledger::verify::check_ties`).
+        fn asset_ties(&mut self, community_id: CommunityId) -> impl Future<Output = Result<Vec<Tie>>> + Send;
+    }
 }
 
 /// The ties of the wing: the rows of each depreciation or release voucher summed (they alone

@@ -28,7 +28,6 @@ use crate::error::{Error, Result};
 use crate::ledger::store::LedgerStore;
 use crate::ledger::{Book, Ledger};
 use crate::store::AnyStore;
-use crate::with_store;
 
 use audit::audit_command;
 pub use ledger::verify_text;
@@ -377,11 +376,12 @@ pub async fn run(cli: Cli) -> Result<i32> {
             crate::store::backup::restore(from, &db).await?;
             // Opening applies any migration newer than the backup; every book then records the
             // restore and where its receipt numbers continue.
-            let recorded = with_store!(AnyStore::connect(&db).await?, s => {
+            let recorded = {
+                let s = AnyStore::connect(&db).await?;
                 let recorded = crate::fees::restore::record(&s, &from.display().to_string(), *receipts_from, &anchors).await;
                 crate::store::Store::close(&s).await;
                 recorded?
-            });
+            };
             let mut out = format!("已从 {} 恢复到 {}\n", from.display(), crate::store::redacted(&db));
             for (community, book, r) in recorded.iter().filter(|(_, _, r)| r.receipts_after > 0) {
                 out += &format!(
@@ -408,7 +408,7 @@ pub async fn run(cli: Cli) -> Result<i32> {
     if !matches!(cli.command, Command::Serve { .. }) {
         store.pin_writer_here();
     }
-    with_store!(store, s => run_on(s, cli).await)
+    run_on(store, cli).await
 }
 
 /// The person a command records (on a voucher, a close, a billing run, a payment, a void, a

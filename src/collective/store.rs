@@ -2,12 +2,11 @@
 //! and their lines and payments. Written once and expanded for both engines by
 //! `impl_collective_tx!`.
 
-use std::future::Future;
-
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::domain::ids::{BookId, BookKey, CommunityId, DistributionId, RosterId, VoucherId};
 use crate::error::Result;
+use crate::fees::seal::store::SealTx;
 use crate::ledger::store::LedgerTx;
 use crate::ledger::verify::{tie_sql, Tie};
 use crate::store::{PgTx, SqliteTx, ROWS_PER_INSERT};
@@ -65,41 +64,43 @@ const DISTRIBUTION_COLUMNS: &str = "d.id, d.book_id, d.year, d.roster_id, d.dist
      d.welfare_fen, d.members_fen, d.voucher_id, d.created_by, \
      (SELECT p.paid_on FROM distribution_payments p WHERE p.community_id = d.community_id AND p.distribution_id = d.id) AS paid_on";
 
-pub trait CollectiveTx: LedgerTx + crate::fees::seal::store::SealTx + Send {
-    fn insert_transfer(&mut self, community_id: CommunityId, t: &TransferRow, at: DateTime<Utc>)
-        -> impl Future<Output = Result<()>> + Send;
-    fn transfers(&mut self, community_id: CommunityId) -> impl Future<Output = Result<Vec<TransferRow>>> + Send;
-    /// A new roster of the book; returns its id.
-    fn insert_roster(
-        &mut self,
-        book: BookKey,
-        members: &[MemberRow],
-        by: &str,
-        at: DateTime<Utc>,
-    ) -> impl Future<Output = Result<RosterId>> + Send;
-    /// The latest roster of the book: its id and members in order.
-    fn latest_roster(&mut self, book: BookKey) -> impl Future<Output = Result<Option<(RosterId, Vec<MemberRow>)>>> + Send;
-    fn insert_distribution(
-        &mut self,
-        book: BookKey,
-        d: &DistributionRow,
-        lines: &[LineRow],
-        at: DateTime<Utc>,
-    ) -> impl Future<Output = Result<DistributionId>> + Send;
-    fn distributions(&mut self, book: BookKey) -> impl Future<Output = Result<Vec<DistributionRow>>> + Send;
-    fn distribution_lines(&mut self, community_id: CommunityId, id: DistributionId) -> impl Future<Output = Result<Vec<LineRow>>> + Send;
-    /// The community's transfers and distributions beside their vouchers, and each
-    /// distribution whose list per member does not add up to its members' total.
-    fn collective_ties(&mut self, community_id: CommunityId) -> impl Future<Output = Result<(Vec<Tie>, Vec<UnequalList>)>> + Send;
-    fn insert_distribution_payment(
-        &mut self,
-        community_id: CommunityId,
-        id: DistributionId,
-        paid_on: NaiveDate,
-        voucher_id: VoucherId,
-        by: &str,
-        at: DateTime<Utc>,
-    ) -> impl Future<Output = Result<()>> + Send;
+crate::wing_tx! {
+    pub trait CollectiveTx: LedgerTx + SealTx + Send {
+        fn insert_transfer(&mut self, community_id: CommunityId, t: &TransferRow, at: DateTime<Utc>)
+            -> impl Future<Output = Result<()>> + Send;
+        fn transfers(&mut self, community_id: CommunityId) -> impl Future<Output = Result<Vec<TransferRow>>> + Send;
+        /// A new roster of the book; returns its id.
+        fn insert_roster(
+            &mut self,
+            book: BookKey,
+            members: &[MemberRow],
+            by: &str,
+            at: DateTime<Utc>,
+        ) -> impl Future<Output = Result<RosterId>> + Send;
+        /// The latest roster of the book: its id and members in order.
+        fn latest_roster(&mut self, book: BookKey) -> impl Future<Output = Result<Option<(RosterId, Vec<MemberRow>)>>> + Send;
+        fn insert_distribution(
+            &mut self,
+            book: BookKey,
+            d: &DistributionRow,
+            lines: &[LineRow],
+            at: DateTime<Utc>,
+        ) -> impl Future<Output = Result<DistributionId>> + Send;
+        fn distributions(&mut self, book: BookKey) -> impl Future<Output = Result<Vec<DistributionRow>>> + Send;
+        fn distribution_lines(&mut self, community_id: CommunityId, id: DistributionId) -> impl Future<Output = Result<Vec<LineRow>>> + Send;
+        /// The community's transfers and distributions beside their vouchers, and each
+        /// distribution whose list per member does not add up to its members' total.
+        fn collective_ties(&mut self, community_id: CommunityId) -> impl Future<Output = Result<(Vec<Tie>, Vec<UnequalList>)>> + Send;
+        fn insert_distribution_payment(
+            &mut self,
+            community_id: CommunityId,
+            id: DistributionId,
+            paid_on: NaiveDate,
+            voucher_id: VoucherId,
+            by: &str,
+            at: DateTime<Utc>,
+        ) -> impl Future<Output = Result<()>> + Send;
+    }
 }
 
 macro_rules! impl_collective_tx {

@@ -4,8 +4,6 @@
 //! about, up to four dimension values in the measure's order, and a value; `gather` names the
 //! dimensions and gives them the labels residents read.
 
-use std::future::Future;
-
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::domain::category::Category;
@@ -37,21 +35,23 @@ pub struct FactRow {
 /// day after the last it covers, company signed, finance office signed).
 pub type ReconciliationFact = (String, i64, NaiveDate, bool, bool);
 
-pub trait FactsTx: FeesTx + Send {
-    /// Bills, payments, waivers and cancellations from month `from` to `to` by building, fee
-    /// item, kind and unit kind, bill month and the month they happened in; receipts and voids
-    /// by building and method.
-    fn fee_facts(&mut self, book: BookKey, from: Period, to: Period) -> impl Future<Output = Result<Vec<FactRow>>> + Send;
-    /// Budgets and public revenue.
-    fn spending_facts(&mut self, book: BookKey, to: Period) -> impl Future<Output = Result<Vec<FactRow>>> + Send;
-    /// Each program's approval, disbursements, receipts, tagged spending, releases and refunds.
-    fn subsidy_facts(&mut self, book: BookKey, to: Period) -> impl Future<Output = Result<Vec<FactRow>>> + Send;
-    /// (program document number, reconciliation id, until, company signed, office signed), for
-    /// signatures given by `as_of`.
-    fn reconciliation_facts(&mut self, book: BookKey, as_of: DateTime<Utc>)
-        -> impl Future<Output = Result<Vec<ReconciliationFact>>> + Send;
-    /// Profit received from the company, distributions and their payment, in the collective's book.
-    fn collective_facts(&mut self, book: BookKey, to: Period) -> impl Future<Output = Result<Vec<FactRow>>> + Send;
+crate::wing_tx! {
+    pub trait FactsTx: FeesTx + Send {
+        /// Bills, payments, waivers and cancellations from month `from` to `to` by building, fee
+        /// item, kind and unit kind, bill month and the month they happened in; receipts and voids
+        /// by building and method.
+        fn fee_facts(&mut self, book: BookKey, from: Period, to: Period) -> impl Future<Output = Result<Vec<FactRow>>> + Send;
+        /// Budgets and public revenue.
+        fn spending_facts(&mut self, book: BookKey, to: Period) -> impl Future<Output = Result<Vec<FactRow>>> + Send;
+        /// Each program's approval, disbursements, receipts, tagged spending, releases and refunds.
+        fn subsidy_facts(&mut self, book: BookKey, to: Period) -> impl Future<Output = Result<Vec<FactRow>>> + Send;
+        /// (program document number, reconciliation id, until, company signed, office signed), for
+        /// signatures given by `as_of`.
+        fn reconciliation_facts(&mut self, book: BookKey, as_of: DateTime<Utc>)
+            -> impl Future<Output = Result<Vec<ReconciliationFact>>> + Send;
+        /// Profit received from the company, distributions and their payment, in the collective's book.
+        fn collective_facts(&mut self, book: BookKey, to: Period) -> impl Future<Output = Result<Vec<FactRow>>> + Send;
+    }
 }
 
 /// The columns every fact statement selects, with NULLs typed for PostgreSQL.

@@ -1,8 +1,6 @@
 //! The disclosure wing's rows and their SQL: each book's secret, and the payments a month's
 //! tree is built over. Written once and expanded for both engines by `impl_disclosure_tx!`.
 
-use std::future::Future;
-
 use chrono::{DateTime, Utc};
 
 use crate::disclosure::sources::FactsTx;
@@ -73,34 +71,36 @@ pub struct NewPublication<'a> {
     pub changes: &'a str,
 }
 
-pub trait DisclosureTx: FactsTx + Send {
-    fn insert_draft(&mut self, community: CommunityId, draft: &DraftRow) -> impl Future<Output = Result<DisclosureId>> + Send;
-    fn draft(&mut self, community: CommunityId, id: DisclosureId) -> impl Future<Output = Result<Option<DraftRow>>> + Send;
-    /// Drafts not yet published, newest first.
-    fn open_drafts(&mut self, community: CommunityId) -> impl Future<Output = Result<Vec<DraftRow>>> + Send;
-    /// Every published version, newest period first and newest version first within it.
-    fn publications(&mut self, community: CommunityId) -> impl Future<Output = Result<Vec<PublicationRow>>> + Send;
-    fn insert_publication(&mut self, community: CommunityId, p: &NewPublication<'_>) -> impl Future<Output = Result<()>> + Send;
-    fn witness_records(&mut self, community: CommunityId) -> impl Future<Output = Result<Vec<WitnessRow>>> + Send;
-    fn insert_witness(&mut self, row: &WitnessRow) -> impl Future<Output = Result<()>> + Send;
-    /// The collective's decision to show members' names with a distribution.
-    fn insert_name_decision(
-        &mut self,
-        community: CommunityId,
-        distribution_id: DistributionId,
-        decision: &str,
-        user: &str,
-        at: DateTime<Utc>,
-    ) -> impl Future<Output = Result<()>> + Send;
-    /// (distribution id, decision) of every distribution whose names are shown.
-    fn name_decisions(&mut self, community: CommunityId) -> impl Future<Output = Result<Vec<(DistributionId, String)>>> + Send;
-    fn book_secret(&mut self, book: BookKey) -> impl Future<Output = Result<Option<String>>> + Send;
-    /// Keeps a secret for the book unless one was kept first (by a concurrent request).
-    fn keep_book_secret(&mut self, book: BookKey, secret: &str, at: DateTime<Utc>) -> impl Future<Output = Result<()>> + Send;
-    /// Every receipt issued in the month, voided later or not: (receipt number, amount), by
-    /// receipt number.
-    fn month_receipts(&mut self, book: BookKey, period: Period) -> impl Future<Output = Result<Vec<(i64, i64)>>> + Send;
-    fn receipt(&mut self, book: BookKey, receipt_number: i64) -> impl Future<Output = Result<Option<ReceiptRow>>> + Send;
+crate::wing_tx! {
+    pub trait DisclosureTx: FactsTx + Send {
+        fn insert_draft(&mut self, community: CommunityId, draft: &DraftRow) -> impl Future<Output = Result<DisclosureId>> + Send;
+        fn draft(&mut self, community: CommunityId, id: DisclosureId) -> impl Future<Output = Result<Option<DraftRow>>> + Send;
+        /// Drafts not yet published, newest first.
+        fn open_drafts(&mut self, community: CommunityId) -> impl Future<Output = Result<Vec<DraftRow>>> + Send;
+        /// Every published version, newest period first and newest version first within it.
+        fn publications(&mut self, community: CommunityId) -> impl Future<Output = Result<Vec<PublicationRow>>> + Send;
+        fn insert_publication(&mut self, community: CommunityId, p: &NewPublication<'_>) -> impl Future<Output = Result<()>> + Send;
+        fn witness_records(&mut self, community: CommunityId) -> impl Future<Output = Result<Vec<WitnessRow>>> + Send;
+        fn insert_witness(&mut self, row: &WitnessRow) -> impl Future<Output = Result<()>> + Send;
+        /// The collective's decision to show members' names with a distribution.
+        fn insert_name_decision(
+            &mut self,
+            community: CommunityId,
+            distribution_id: DistributionId,
+            decision: &str,
+            user: &str,
+            at: DateTime<Utc>,
+        ) -> impl Future<Output = Result<()>> + Send;
+        /// (distribution id, decision) of every distribution whose names are shown.
+        fn name_decisions(&mut self, community: CommunityId) -> impl Future<Output = Result<Vec<(DistributionId, String)>>> + Send;
+        fn book_secret(&mut self, book: BookKey) -> impl Future<Output = Result<Option<String>>> + Send;
+        /// Keeps a secret for the book unless one was kept first (by a concurrent request).
+        fn keep_book_secret(&mut self, book: BookKey, secret: &str, at: DateTime<Utc>) -> impl Future<Output = Result<()>> + Send;
+        /// Every receipt issued in the month, voided later or not: (receipt number, amount), by
+        /// receipt number.
+        fn month_receipts(&mut self, book: BookKey, period: Period) -> impl Future<Output = Result<Vec<(i64, i64)>>> + Send;
+        fn receipt(&mut self, book: BookKey, receipt_number: i64) -> impl Future<Output = Result<Option<ReceiptRow>>> + Send;
+    }
 }
 
 macro_rules! impl_disclosure_tx {

@@ -3,8 +3,6 @@
 //! reads back and writes. Written once for both engines by `impl_billing_runs_tx!`; the rest
 //! of the fee wing's rows are in `fees::store`.
 
-use std::future::Future;
-
 use sqlx::{Postgres, QueryBuilder, Sqlite};
 
 use crate::domain::ids::{BillingRunId, BookKey, HouseholdId, ReversalId, VoucherId};
@@ -14,38 +12,40 @@ use crate::fees::rows::{BillKeyRow, BillPaymentRow, BillingRunRow, NewBill, NewB
 use crate::fees::sql::CANCELLATION_OF_B;
 use crate::store::{PgTx, SqliteTx, ROWS_PER_INSERT};
 
-/// The statements of billing runs and their reversals, one method each.
-pub trait BillingRunsTx: Send {
-    /// The month's bills by household and fee item.
-    fn bill_keys(&mut self, book: BookKey, period: Period) -> impl Future<Output = Result<Vec<BillKeyRow>>> + Send;
-    fn insert_billing_run(&mut self, run: &NewBillingRun<'_>) -> impl Future<Output = Result<BillingRunId>> + Send;
-    fn set_billing_run_voucher(
-        &mut self,
-        book: BookKey,
-        run_id: BillingRunId,
-        voucher_id: VoucherId,
-    ) -> impl Future<Output = Result<()>> + Send;
-    /// The book's billing runs (one when `run_id` is given), oldest first.
-    fn billing_runs(&mut self, book: BookKey, run_id: Option<BillingRunId>) -> impl Future<Output = Result<Vec<BillingRunRow>>> + Send;
-    /// The bills of a run of `period` (one household's, when given).
-    fn run_bills(
-        &mut self,
-        book: BookKey,
-        period: Period,
-        run_id: BillingRunId,
-        household_id: Option<HouseholdId>,
-    ) -> impl Future<Output = Result<Vec<RunBillRow>>> + Send;
-    /// What payments have settled, net, of each of those bills.
-    fn run_bill_payments(
-        &mut self,
-        book: BookKey,
-        period: Period,
-        run_id: BillingRunId,
-        household_id: Option<HouseholdId>,
-    ) -> impl Future<Output = Result<Vec<BillPaymentRow>>> + Send;
-    fn insert_billing_reversal(&mut self, r: &NewBillingReversal<'_>) -> impl Future<Output = Result<ReversalId>> + Send;
-    /// Inserts bills (a run's hundreds of thousands: their ids are not sent back).
-    fn insert_bills(&mut self, book: BookKey, run_id: BillingRunId, bills: &[NewBill]) -> impl Future<Output = Result<()>> + Send;
+crate::wing_tx! {
+    /// The statements of billing runs and their reversals, one method each.
+    pub trait BillingRunsTx: Send {
+        /// The month's bills by household and fee item.
+        fn bill_keys(&mut self, book: BookKey, period: Period) -> impl Future<Output = Result<Vec<BillKeyRow>>> + Send;
+        fn insert_billing_run(&mut self, run: &NewBillingRun<'_>) -> impl Future<Output = Result<BillingRunId>> + Send;
+        fn set_billing_run_voucher(
+            &mut self,
+            book: BookKey,
+            run_id: BillingRunId,
+            voucher_id: VoucherId,
+        ) -> impl Future<Output = Result<()>> + Send;
+        /// The book's billing runs (one when `run_id` is given), oldest first.
+        fn billing_runs(&mut self, book: BookKey, run_id: Option<BillingRunId>) -> impl Future<Output = Result<Vec<BillingRunRow>>> + Send;
+        /// The bills of a run of `period` (one household's, when given).
+        fn run_bills(
+            &mut self,
+            book: BookKey,
+            period: Period,
+            run_id: BillingRunId,
+            household_id: Option<HouseholdId>,
+        ) -> impl Future<Output = Result<Vec<RunBillRow>>> + Send;
+        /// What payments have settled, net, of each of those bills.
+        fn run_bill_payments(
+            &mut self,
+            book: BookKey,
+            period: Period,
+            run_id: BillingRunId,
+            household_id: Option<HouseholdId>,
+        ) -> impl Future<Output = Result<Vec<BillPaymentRow>>> + Send;
+        fn insert_billing_reversal(&mut self, r: &NewBillingReversal<'_>) -> impl Future<Output = Result<ReversalId>> + Send;
+        /// Inserts bills (a run's hundreds of thousands: their ids are not sent back).
+        fn insert_bills(&mut self, book: BookKey, run_id: BillingRunId, bills: &[NewBill]) -> impl Future<Output = Result<()>> + Send;
+    }
 }
 
 macro_rules! impl_billing_runs_tx {

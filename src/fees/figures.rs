@@ -3,8 +3,6 @@
 //! household's bills, payments and settlements, and the subledger by month. Reads for the
 //! reports and `verify`; the writes are in `fees::store`.
 
-use std::future::Future;
-
 use chrono::NaiveDate;
 
 use crate::domain::ids::{BookKey, FeeItemId, HouseholdId, PaymentId};
@@ -14,49 +12,51 @@ use crate::fees::rows::{AgingRow, BillSettlementRow, FlowRow, HouseholdBillRow, 
 use crate::fees::sql::{ALLOCATION_KIND, PAYMENT_COLUMNS, UNIT_CODE_OF_B};
 use crate::store::{PgTx, SqliteTx};
 
-pub trait FiguresTx: Send {
-    /// Open bill amounts as at the end of `as_of`, by household (by building, the maintained
-    /// receivable_flows serve).
-    fn aging_by_household(&mut self, book: BookKey, as_of: Period) -> impl Future<Output = Result<Vec<AgingRow>>> + Send;
-    /// The maintained fee figures with event month up to `to`.
-    fn flows(&mut self, book: BookKey, to: Option<Period>) -> impl Future<Output = Result<Vec<FlowRow>>> + Send;
-    /// The figures of the allocations (paid, waived, cancelled) recomputed from them, for
-    /// `verify`; the billed ones come from its one pass over the bills (`fees::seal::verify`).
-    fn flows_recomputed(&mut self, book: BookKey) -> impl Future<Output = Result<Vec<FlowRow>>> + Send;
-    /// What all allocations on the book's bills sum to, and the bills they settle past their
-    /// amount or below zero: (bill, amount, allocated).
-    fn allocated_on_bills(&mut self, book: BookKey) -> impl Future<Output = Result<(i64, Vec<OverSettled>)>> + Send;
-    fn household_bills(&mut self, book: BookKey, household_id: HouseholdId) -> impl Future<Output = Result<Vec<HouseholdBillRow>>> + Send;
-    fn household_payments(&mut self, book: BookKey, household_id: HouseholdId) -> impl Future<Output = Result<Vec<PaymentRow>>> + Send;
-    /// Every bill of months before `before` with something still owed: (household, month,
-    /// open fen). One pass over the book's bills and allocations, for a list of households in
-    /// arrears (催缴) rather than one household's bills.
-    fn overdue_bills(&mut self, book: BookKey, before: Period) -> impl Future<Output = Result<Vec<(HouseholdId, Period, i64)>>> + Send;
-    /// What the book billed for `period` per building and fee item (building, item id, fen).
-    fn billed_by_building_item(
-        &mut self,
-        book: BookKey,
-        period: Period,
-    ) -> impl Future<Output = Result<Vec<(String, FeeItemId, i64)>>> + Send;
-    /// What the household was billed for its latest billed month (all items), if any.
-    fn last_month_billed(&mut self, book: BookKey, household_id: HouseholdId) -> impl Future<Output = Result<Option<i64>>> + Send;
-    /// Money received by building and month, payments less voids (each in its void's month),
-    /// for the prepayments (预收) the collection report shows.
-    fn received_by_building(&mut self, book: BookKey, to: Period) -> impl Future<Output = Result<Vec<(String, Period, i64)>>> + Send;
-    fn household_settlements(
-        &mut self,
-        book: BookKey,
-        household_id: HouseholdId,
-    ) -> impl Future<Output = Result<Vec<BillSettlementRow>>> + Send;
-    /// (payment id, the void voucher's date) of the household's voided payments.
-    fn household_voids(
-        &mut self,
-        book: BookKey,
-        household_id: HouseholdId,
-    ) -> impl Future<Output = Result<Vec<(PaymentId, NaiveDate)>>> + Send;
-    /// What payments, voids, waivers and billing reversals moved in the subledger, by month
-    /// (billed_fen holds only the cancellations; the bills are summed by `verify`'s pass).
-    fn subledger_by_period(&mut self, book: BookKey) -> impl Future<Output = Result<Vec<SubledgerPeriodRow>>> + Send;
+crate::wing_tx! {
+    pub trait FiguresTx: Send {
+        /// Open bill amounts as at the end of `as_of`, by household (by building, the maintained
+        /// receivable_flows serve).
+        fn aging_by_household(&mut self, book: BookKey, as_of: Period) -> impl Future<Output = Result<Vec<AgingRow>>> + Send;
+        /// The maintained fee figures with event month up to `to`.
+        fn flows(&mut self, book: BookKey, to: Option<Period>) -> impl Future<Output = Result<Vec<FlowRow>>> + Send;
+        /// The figures of the allocations (paid, waived, cancelled) recomputed from them, for
+        /// `verify`; the billed ones come from its one pass over the bills (`fees::seal::verify`).
+        fn flows_recomputed(&mut self, book: BookKey) -> impl Future<Output = Result<Vec<FlowRow>>> + Send;
+        /// What all allocations on the book's bills sum to, and the bills they settle past their
+        /// amount or below zero: (bill, amount, allocated).
+        fn allocated_on_bills(&mut self, book: BookKey) -> impl Future<Output = Result<(i64, Vec<OverSettled>)>> + Send;
+        fn household_bills(&mut self, book: BookKey, household_id: HouseholdId) -> impl Future<Output = Result<Vec<HouseholdBillRow>>> + Send;
+        fn household_payments(&mut self, book: BookKey, household_id: HouseholdId) -> impl Future<Output = Result<Vec<PaymentRow>>> + Send;
+        /// Every bill of months before `before` with something still owed: (household, month,
+        /// open fen). One pass over the book's bills and allocations, for a list of households in
+        /// arrears (催缴) rather than one household's bills.
+        fn overdue_bills(&mut self, book: BookKey, before: Period) -> impl Future<Output = Result<Vec<(HouseholdId, Period, i64)>>> + Send;
+        /// What the book billed for `period` per building and fee item (building, item id, fen).
+        fn billed_by_building_item(
+            &mut self,
+            book: BookKey,
+            period: Period,
+        ) -> impl Future<Output = Result<Vec<(String, FeeItemId, i64)>>> + Send;
+        /// What the household was billed for its latest billed month (all items), if any.
+        fn last_month_billed(&mut self, book: BookKey, household_id: HouseholdId) -> impl Future<Output = Result<Option<i64>>> + Send;
+        /// Money received by building and month, payments less voids (each in its void's month),
+        /// for the prepayments (预收) the collection report shows.
+        fn received_by_building(&mut self, book: BookKey, to: Period) -> impl Future<Output = Result<Vec<(String, Period, i64)>>> + Send;
+        fn household_settlements(
+            &mut self,
+            book: BookKey,
+            household_id: HouseholdId,
+        ) -> impl Future<Output = Result<Vec<BillSettlementRow>>> + Send;
+        /// (payment id, the void voucher's date) of the household's voided payments.
+        fn household_voids(
+            &mut self,
+            book: BookKey,
+            household_id: HouseholdId,
+        ) -> impl Future<Output = Result<Vec<(PaymentId, NaiveDate)>>> + Send;
+        /// What payments, voids, waivers and billing reversals moved in the subledger, by month
+        /// (billed_fen holds only the cancellations; the bills are summed by `verify`'s pass).
+        fn subledger_by_period(&mut self, book: BookKey) -> impl Future<Output = Result<Vec<SubledgerPeriodRow>>> + Send;
+    }
 }
 
 macro_rules! impl_figures_tx {

@@ -109,17 +109,19 @@ mod tests {
     }
 }
 
-/// The statements of the restore records, for both engines by `impl_restore_tx!`.
-pub trait RestoreTx: Send {
-    /// Records a restore of one book and moves its receipt count to where numbering continues.
-    fn record_restore(
-        &mut self,
-        book: BookKey,
-        row: &RestoreRow,
-        at: chrono::DateTime<Utc>,
-    ) -> impl std::future::Future<Output = Result<()>> + Send;
-    /// A book's restores, oldest first: (when, what).
-    fn restores(&mut self, book: BookKey) -> impl std::future::Future<Output = Result<Vec<(String, RestoreRow)>>> + Send;
+crate::wing_tx! {
+    /// The statements of the restore records, for both engines by `impl_restore_tx!`.
+    pub trait RestoreTx: Send {
+        /// Records a restore of one book and moves its receipt count to where numbering continues.
+        fn record_restore(
+            &mut self,
+            book: BookKey,
+            row: &RestoreRow,
+            at: chrono::DateTime<Utc>,
+        ) -> impl Future<Output = Result<()>> + Send;
+        /// A book's restores, oldest first: (when, what).
+        fn restores(&mut self, book: BookKey) -> impl Future<Output = Result<Vec<(String, RestoreRow)>>> + Send;
+    }
 }
 
 macro_rules! impl_restore_tx {

@@ -4,8 +4,6 @@
 //! engines by `impl_fees_tx!`. Every statement names the community of the rows it reads or
 //! writes, and joins rows of one community only.
 
-use std::future::Future;
-
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::{Postgres, QueryBuilder, Sqlite};
 
@@ -14,7 +12,9 @@ use crate::domain::natural::natural_cmp;
 use crate::domain::period::Period;
 use crate::error::Result;
 pub use crate::fees::billing_runs::BillingRunsTx;
+use crate::fees::figures::FiguresTx;
 use crate::fees::kinds::{FeeBasis, FlowKind, HouseholdKind};
+use crate::fees::restore::RestoreTx;
 use crate::fees::rows::{
     AllocationRow, FeeItemRow, FeeStandardRow, FlowRow, HouseholdRow, MeterReadingRow, NewHousehold, NewPayment, NewPaymentVoid, NewWaiver,
     OpenBillRow, PaymentRow, PrepaymentRow, StandardFor,
@@ -27,99 +27,101 @@ use crate::ledger::store::LedgerStore;
 use crate::ledger::SYSTEM_MAKER;
 use crate::store::{text_enum, PgTx, SqliteTx, Store, ROWS_PER_INSERT};
 
-/// The fee wing's statements, one method each (those of units in `fees::units`, of billing
-/// runs in `fees::billing_runs`).
-pub trait FeesTx: UnitsTx + SealTx + crate::fees::restore::RestoreTx + crate::fees::figures::FiguresTx + BillingRunsTx + Send {
-    fn households(&mut self, community_id: CommunityId) -> impl Future<Output = Result<Vec<HouseholdRow>>> + Send;
-    fn household(&mut self, community_id: CommunityId, id: HouseholdId) -> impl Future<Output = Result<Option<HouseholdRow>>> + Send;
-    /// The community's households among `ids`, in no order; an id of none is left out.
-    fn households_among(
-        &mut self,
-        community_id: CommunityId,
-        ids: &[HouseholdId],
-    ) -> impl Future<Output = Result<Vec<HouseholdRow>>> + Send;
-    fn insert_household(
-        &mut self,
-        community_id: CommunityId,
-        h: &NewHousehold,
-        at: DateTime<Utc>,
-    ) -> impl Future<Output = Result<HouseholdId>> + Send;
-    /// Keeps the current row in household_history, then overwrites it.
-    fn update_household(
-        &mut self,
-        community_id: CommunityId,
-        old: &HouseholdRow,
-        new: &NewHousehold,
-        at: DateTime<Utc>,
-    ) -> impl Future<Output = Result<()>> + Send;
-    fn insert_fee_item(&mut self, book: BookKey, item: &FeeItemRow) -> impl Future<Output = Result<FeeItemId>> + Send;
-    fn fee_items(&mut self, book: BookKey) -> impl Future<Output = Result<Vec<FeeItemRow>>> + Send;
-    fn set_fee_item_vat_rate(&mut self, book: BookKey, fee_item_id: FeeItemId, rate: &str) -> impl Future<Output = Result<()>> + Send;
-    fn insert_fee_standard(&mut self, community_id: CommunityId, s: &FeeStandardRow) -> impl Future<Output = Result<i64>> + Send;
-    fn fee_standards(&mut self, book: BookKey) -> impl Future<Output = Result<Vec<FeeStandardRow>>> + Send;
-    /// Ends an open-ended standard the day before `until` (valid_until is exclusive).
-    fn end_fee_standard(
-        &mut self,
-        community_id: CommunityId,
-        standard_id: FeeStandardId,
-        until: NaiveDate,
-    ) -> impl Future<Output = Result<()>> + Send;
-    /// Bills of `fee_item_id` for households of `kind` for months from `from` on.
-    /// How many bills from `from` on a standard for `target` has billed.
-    fn bills_of_standard_from(
-        &mut self,
-        book: BookKey,
-        fee_item_id: FeeItemId,
-        target: &StandardFor,
-        from: Period,
-    ) -> impl Future<Output = Result<i64>> + Send;
-    fn insert_meter_readings(&mut self, community_id: CommunityId, readings: &[MeterReadingRow])
-        -> impl Future<Output = Result<()>> + Send;
-    /// Readings of `period`, and the latest earlier reading of every meter.
-    fn meter_readings(&mut self, book: BookKey, period: Period) -> impl Future<Output = Result<Vec<MeterReadingRow>>> + Send;
-    /// Bills with something still owed, of one household or (None) the whole book.
-    fn open_bills(&mut self, book: BookKey, household_id: Option<HouseholdId>) -> impl Future<Output = Result<Vec<OpenBillRow>>> + Send;
-    /// The open bills of these households only (a billing run's prepayment pass: the households
-    /// that hold a prepayment), by household, month and item.
-    fn open_bills_of(&mut self, book: BookKey, households: &[HouseholdId]) -> impl Future<Output = Result<Vec<OpenBillRow>>> + Send;
-    fn bill(&mut self, book: BookKey, bill_id: BillId) -> impl Future<Output = Result<Option<OpenBillRow>>> + Send;
-    fn prepayments(&mut self, book: BookKey, household_id: Option<HouseholdId>) -> impl Future<Output = Result<Vec<PrepaymentRow>>> + Send;
-    /// The prepayments these households hold (a payment's first step: its household's 预收
-    /// settles what is open before the money does).
-    fn prepayments_of(&mut self, book: BookKey, households: &[HouseholdId]) -> impl Future<Output = Result<Vec<PrepaymentRow>>> + Send;
-    fn payment_by_key(&mut self, book: BookKey, key: &str) -> impl Future<Output = Result<Option<PaymentRow>>> + Send;
-    fn payment_by_receipt(&mut self, book: BookKey, number: i64) -> impl Future<Output = Result<Option<PaymentRow>>> + Send;
-    fn allocations_of_payment(
-        &mut self,
-        community_id: CommunityId,
-        payment_id: PaymentId,
-    ) -> impl Future<Output = Result<Vec<AllocationRow>>> + Send;
-    /// Inserts payments, one statement for all; returns (idempotency key, id) of those
-    /// inserted: a payment whose key is already taken is left out (nothing inserted for it).
-    fn insert_payments(&mut self, payments: &[NewPayment<'_>]) -> impl Future<Output = Result<Vec<(String, PaymentId)>>> + Send;
-    /// The system's open 日结 draft for the day's payments of `method`, if any.
-    fn daily_draft(&mut self, book: BookKey, day: NaiveDate, method: Method) -> impl Future<Output = Result<Option<VoucherId>>> + Send;
-    /// The fee wing's drafts waiting for the day's close (日结) dated on or before `through`,
-    /// in date order: (voucher, date). Those of payments, of the later months' bills they
-    /// settle, and of voids.
-    fn daily_drafts(&mut self, book: BookKey, through: NaiveDate) -> impl Future<Output = Result<Vec<(VoucherId, NaiveDate)>>> + Send;
-    fn payments_of_voucher(&mut self, book: BookKey, voucher_id: VoucherId) -> impl Future<Output = Result<Vec<PaymentRow>>> + Send;
-    /// The payments a voucher records, voids or settles later bills of.
-    fn payments_behind(&mut self, book: BookKey, voucher_id: VoucherId) -> impl Future<Output = Result<Vec<PaymentRow>>> + Send;
-    /// The payments received on `day`, by receipt number (a cashier's 交班日报).
-    fn payments_on(&mut self, book: BookKey, day: NaiveDate) -> impl Future<Output = Result<Vec<PaymentRow>>> + Send;
-    /// Inserts allocations, each with the voucher it is written with.
-    fn insert_allocations(
-        &mut self,
-        community_id: CommunityId,
-        allocations: &[(VoucherId, AllocationRow)],
-    ) -> impl Future<Output = Result<()>> + Send;
-    fn insert_payment_void(&mut self, community_id: CommunityId, void: &NewPaymentVoid<'_>) -> impl Future<Output = Result<VoidId>> + Send;
-    fn insert_waiver(&mut self, community_id: CommunityId, waiver: &NewWaiver<'_>) -> impl Future<Output = Result<WaiverId>> + Send;
-    /// A bill's output tax, and what its waivers took back so far: (tax, waived, waived tax).
-    fn bill_tax(&mut self, book: BookKey, bill_id: BillId) -> impl Future<Output = Result<(i64, i64, i64)>> + Send;
-    /// Adds to the maintained fee figures (in the caller's transaction).
-    fn add_flows(&mut self, book: BookKey, flows: &[FlowRow]) -> impl Future<Output = Result<()>> + Send;
+crate::wing_tx! {
+    /// The fee wing's statements, one method each (those of units in `fees::units`, of billing
+    /// runs in `fees::billing_runs`).
+    pub trait FeesTx: UnitsTx + SealTx + RestoreTx + FiguresTx + BillingRunsTx + Send {
+        fn households(&mut self, community_id: CommunityId) -> impl Future<Output = Result<Vec<HouseholdRow>>> + Send;
+        fn household(&mut self, community_id: CommunityId, id: HouseholdId) -> impl Future<Output = Result<Option<HouseholdRow>>> + Send;
+        /// The community's households among `ids`, in no order; an id of none is left out.
+        fn households_among(
+            &mut self,
+            community_id: CommunityId,
+            ids: &[HouseholdId],
+        ) -> impl Future<Output = Result<Vec<HouseholdRow>>> + Send;
+        fn insert_household(
+            &mut self,
+            community_id: CommunityId,
+            h: &NewHousehold,
+            at: DateTime<Utc>,
+        ) -> impl Future<Output = Result<HouseholdId>> + Send;
+        /// Keeps the current row in household_history, then overwrites it.
+        fn update_household(
+            &mut self,
+            community_id: CommunityId,
+            old: &HouseholdRow,
+            new: &NewHousehold,
+            at: DateTime<Utc>,
+        ) -> impl Future<Output = Result<()>> + Send;
+        fn insert_fee_item(&mut self, book: BookKey, item: &FeeItemRow) -> impl Future<Output = Result<FeeItemId>> + Send;
+        fn fee_items(&mut self, book: BookKey) -> impl Future<Output = Result<Vec<FeeItemRow>>> + Send;
+        fn set_fee_item_vat_rate(&mut self, book: BookKey, fee_item_id: FeeItemId, rate: &str) -> impl Future<Output = Result<()>> + Send;
+        fn insert_fee_standard(&mut self, community_id: CommunityId, s: &FeeStandardRow) -> impl Future<Output = Result<i64>> + Send;
+        fn fee_standards(&mut self, book: BookKey) -> impl Future<Output = Result<Vec<FeeStandardRow>>> + Send;
+        /// Ends an open-ended standard the day before `until` (valid_until is exclusive).
+        fn end_fee_standard(
+            &mut self,
+            community_id: CommunityId,
+            standard_id: FeeStandardId,
+            until: NaiveDate,
+        ) -> impl Future<Output = Result<()>> + Send;
+        /// Bills of `fee_item_id` for households of `kind` for months from `from` on.
+        /// How many bills from `from` on a standard for `target` has billed.
+        fn bills_of_standard_from(
+            &mut self,
+            book: BookKey,
+            fee_item_id: FeeItemId,
+            target: &StandardFor,
+            from: Period,
+        ) -> impl Future<Output = Result<i64>> + Send;
+        fn insert_meter_readings(&mut self, community_id: CommunityId, readings: &[MeterReadingRow])
+            -> impl Future<Output = Result<()>> + Send;
+        /// Readings of `period`, and the latest earlier reading of every meter.
+        fn meter_readings(&mut self, book: BookKey, period: Period) -> impl Future<Output = Result<Vec<MeterReadingRow>>> + Send;
+        /// Bills with something still owed, of one household or (None) the whole book.
+        fn open_bills(&mut self, book: BookKey, household_id: Option<HouseholdId>) -> impl Future<Output = Result<Vec<OpenBillRow>>> + Send;
+        /// The open bills of these households only (a billing run's prepayment pass: the households
+        /// that hold a prepayment), by household, month and item.
+        fn open_bills_of(&mut self, book: BookKey, households: &[HouseholdId]) -> impl Future<Output = Result<Vec<OpenBillRow>>> + Send;
+        fn bill(&mut self, book: BookKey, bill_id: BillId) -> impl Future<Output = Result<Option<OpenBillRow>>> + Send;
+        fn prepayments(&mut self, book: BookKey, household_id: Option<HouseholdId>) -> impl Future<Output = Result<Vec<PrepaymentRow>>> + Send;
+        /// The prepayments these households hold (a payment's first step: its household's 预收
+        /// settles what is open before the money does).
+        fn prepayments_of(&mut self, book: BookKey, households: &[HouseholdId]) -> impl Future<Output = Result<Vec<PrepaymentRow>>> + Send;
+        fn payment_by_key(&mut self, book: BookKey, key: &str) -> impl Future<Output = Result<Option<PaymentRow>>> + Send;
+        fn payment_by_receipt(&mut self, book: BookKey, number: i64) -> impl Future<Output = Result<Option<PaymentRow>>> + Send;
+        fn allocations_of_payment(
+            &mut self,
+            community_id: CommunityId,
+            payment_id: PaymentId,
+        ) -> impl Future<Output = Result<Vec<AllocationRow>>> + Send;
+        /// Inserts payments, one statement for all; returns (idempotency key, id) of those
+        /// inserted: a payment whose key is already taken is left out (nothing inserted for it).
+        fn insert_payments(&mut self, payments: &[NewPayment<'_>]) -> impl Future<Output = Result<Vec<(String, PaymentId)>>> + Send;
+        /// The system's open 日结 draft for the day's payments of `method`, if any.
+        fn daily_draft(&mut self, book: BookKey, day: NaiveDate, method: Method) -> impl Future<Output = Result<Option<VoucherId>>> + Send;
+        /// The fee wing's drafts waiting for the day's close (日结) dated on or before `through`,
+        /// in date order: (voucher, date). Those of payments, of the later months' bills they
+        /// settle, and of voids.
+        fn daily_drafts(&mut self, book: BookKey, through: NaiveDate) -> impl Future<Output = Result<Vec<(VoucherId, NaiveDate)>>> + Send;
+        fn payments_of_voucher(&mut self, book: BookKey, voucher_id: VoucherId) -> impl Future<Output = Result<Vec<PaymentRow>>> + Send;
+        /// The payments a voucher records, voids or settles later bills of.
+        fn payments_behind(&mut self, book: BookKey, voucher_id: VoucherId) -> impl Future<Output = Result<Vec<PaymentRow>>> + Send;
+        /// The payments received on `day`, by receipt number (a cashier's 交班日报).
+        fn payments_on(&mut self, book: BookKey, day: NaiveDate) -> impl Future<Output = Result<Vec<PaymentRow>>> + Send;
+        /// Inserts allocations, each with the voucher it is written with.
+        fn insert_allocations(
+            &mut self,
+            community_id: CommunityId,
+            allocations: &[(VoucherId, AllocationRow)],
+        ) -> impl Future<Output = Result<()>> + Send;
+        fn insert_payment_void(&mut self, community_id: CommunityId, void: &NewPaymentVoid<'_>) -> impl Future<Output = Result<VoidId>> + Send;
+        fn insert_waiver(&mut self, community_id: CommunityId, waiver: &NewWaiver<'_>) -> impl Future<Output = Result<WaiverId>> + Send;
+        /// A bill's output tax, and what its waivers took back so far: (tax, waived, waived tax).
+        fn bill_tax(&mut self, book: BookKey, bill_id: BillId) -> impl Future<Output = Result<(i64, i64, i64)>> + Send;
+        /// Adds to the maintained fee figures (in the caller's transaction).
+        fn add_flows(&mut self, book: BookKey, flows: &[FlowRow]) -> impl Future<Output = Result<()>> + Send;
+    }
 }
 
 /// A store whose transactions have the ledger's and the fee wing's statements.

@@ -4,8 +4,6 @@
 //! them with its other bills, oldest first. A unit passing to another household ends one
 //! holding and starts the next; a month held in part is billed by days, like a move-in.
 
-use std::future::Future;
-
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::domain::area::AreaM2Hundredths;
@@ -52,17 +50,19 @@ pub struct NewUnit<'a> {
     pub from: NaiveDate,
 }
 
-pub trait UnitsTx: Send {
-    /// Every holding of the community, oldest first per unit code.
-    fn units(&mut self, community_id: CommunityId) -> impl Future<Output = Result<Vec<UnitRow>>> + Send;
-    fn insert_unit(&mut self, community_id: CommunityId, unit: &UnitRow, at: DateTime<Utc>) -> impl Future<Output = Result<UnitId>> + Send;
-    fn end_unit(&mut self, community_id: CommunityId, unit_id: UnitId, until: NaiveDate) -> impl Future<Output = Result<()>> + Send;
-    /// The last month billed for a holding (of any fee item), if any.
-    fn last_billed_month_of_unit(
-        &mut self,
-        community_id: CommunityId,
-        unit_id: UnitId,
-    ) -> impl Future<Output = Result<Option<Period>>> + Send;
+crate::wing_tx! {
+    pub trait UnitsTx: Send {
+        /// Every holding of the community, oldest first per unit code.
+        fn units(&mut self, community_id: CommunityId) -> impl Future<Output = Result<Vec<UnitRow>>> + Send;
+        fn insert_unit(&mut self, community_id: CommunityId, unit: &UnitRow, at: DateTime<Utc>) -> impl Future<Output = Result<UnitId>> + Send;
+        fn end_unit(&mut self, community_id: CommunityId, unit_id: UnitId, until: NaiveDate) -> impl Future<Output = Result<()>> + Send;
+        /// The last month billed for a holding (of any fee item), if any.
+        fn last_billed_month_of_unit(
+            &mut self,
+            community_id: CommunityId,
+            unit_id: UnitId,
+        ) -> impl Future<Output = Result<Option<Period>>> + Send;
+    }
 }
 
 macro_rules! impl_units_tx {

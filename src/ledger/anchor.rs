@@ -6,8 +6,6 @@
 //! heads printed on disclosures); `verify --anchor` proves each is still in the chain, at its
 //! place, so a rewound or rewritten tail is caught.
 
-use std::future::Future;
-
 use sqlx::{Postgres, Sqlite};
 
 use crate::domain::ids::{BookId, CommunityId};
@@ -29,16 +27,18 @@ pub struct Anchor {
     pub receipts: Option<i64>,
 }
 
-pub trait AnchorTx: Send {
-    /// The previous and own hash of the voucher at `seq` in the book's chain.
-    fn chain_link(
-        &mut self,
-        community_id: CommunityId,
-        book_id: BookId,
-        seq: i64,
-    ) -> impl Future<Output = Result<Option<(String, String)>>> + Send;
-    /// Where a hash stands in any chain: (community, book, seq) of the voucher that has it.
-    fn link_of_hash(&mut self, hash: &str) -> impl Future<Output = Result<Option<(CommunityId, i64, i64)>>> + Send;
+crate::wing_tx! {
+    pub trait AnchorTx: Send {
+        /// The previous and own hash of the voucher at `seq` in the book's chain.
+        fn chain_link(
+            &mut self,
+            community_id: CommunityId,
+            book_id: BookId,
+            seq: i64,
+        ) -> impl Future<Output = Result<Option<(String, String)>>> + Send;
+        /// Where a hash stands in any chain: (community, book, seq) of the voucher that has it.
+        fn link_of_hash(&mut self, hash: &str) -> impl Future<Output = Result<Option<(CommunityId, i64, i64)>>> + Send;
+    }
 }
 
 macro_rules! impl_anchor_tx {

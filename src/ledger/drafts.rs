@@ -4,8 +4,6 @@
 //! expects (a draft; a reviewed voucher for 取消审核), so a voucher that moved on meanwhile
 //! is left alone.
 
-use std::future::Future;
-
 use chrono::NaiveDate;
 
 use crate::domain::ids::{BookKey, VoucherId};
@@ -13,33 +11,35 @@ use crate::domain::period::Period;
 use crate::error::Result;
 use crate::store::{PgTx, SqliteTx};
 
-pub trait DraftTx: Send {
-    /// 取消审核: a reviewed voucher back to draft; 0 if it was not reviewed.
-    fn set_unreviewed(&mut self, book: BookKey, voucher_id: VoucherId) -> impl Future<Output = Result<u64>> + Send;
-    /// A draft's new date, period and attachments; 0 if it is no longer a draft.
-    fn update_draft(
-        &mut self,
-        book: BookKey,
-        voucher_id: VoucherId,
-        date: NaiveDate,
-        period: Period,
-        attachments: i64,
-    ) -> impl Future<Output = Result<u64>> + Send;
-    /// Adds to a draft's attachments if it is still a draft by `maker`; 0 if not.
-    fn add_draft_attachments(
-        &mut self,
-        book: BookKey,
-        voucher_id: VoucherId,
-        maker: &str,
-        attachments: i64,
-    ) -> impl Future<Output = Result<u64>> + Send;
-    /// The number of a voucher's last line (0 for none).
-    fn last_line_no(&mut self, book: BookKey, voucher_id: VoucherId) -> impl Future<Output = Result<i64>> + Send;
-    /// Deletes a draft's lines (nothing if it is no longer a draft), to be written anew.
-    fn delete_draft_lines(&mut self, book: BookKey, voucher_id: VoucherId) -> impl Future<Output = Result<()>> + Send;
-    /// Deletes a draft and its lines; 0 if it is no longer a draft (the triggers refuse it for
-    /// a posted one in any case).
-    fn delete_draft(&mut self, book: BookKey, voucher_id: VoucherId) -> impl Future<Output = Result<u64>> + Send;
+crate::wing_tx! {
+    pub trait DraftTx: Send {
+        /// 取消审核: a reviewed voucher back to draft; 0 if it was not reviewed.
+        fn set_unreviewed(&mut self, book: BookKey, voucher_id: VoucherId) -> impl Future<Output = Result<u64>> + Send;
+        /// A draft's new date, period and attachments; 0 if it is no longer a draft.
+        fn update_draft(
+            &mut self,
+            book: BookKey,
+            voucher_id: VoucherId,
+            date: NaiveDate,
+            period: Period,
+            attachments: i64,
+        ) -> impl Future<Output = Result<u64>> + Send;
+        /// Adds to a draft's attachments if it is still a draft by `maker`; 0 if not.
+        fn add_draft_attachments(
+            &mut self,
+            book: BookKey,
+            voucher_id: VoucherId,
+            maker: &str,
+            attachments: i64,
+        ) -> impl Future<Output = Result<u64>> + Send;
+        /// The number of a voucher's last line (0 for none).
+        fn last_line_no(&mut self, book: BookKey, voucher_id: VoucherId) -> impl Future<Output = Result<i64>> + Send;
+        /// Deletes a draft's lines (nothing if it is no longer a draft), to be written anew.
+        fn delete_draft_lines(&mut self, book: BookKey, voucher_id: VoucherId) -> impl Future<Output = Result<()>> + Send;
+        /// Deletes a draft and its lines; 0 if it is no longer a draft (the triggers refuse it for
+        /// a posted one in any case).
+        fn delete_draft(&mut self, book: BookKey, voucher_id: VoucherId) -> impl Future<Output = Result<u64>> + Send;
+    }
 }
 
 macro_rules! impl_draft_tx {

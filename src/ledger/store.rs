@@ -3,8 +3,6 @@
 //! for both engines by `impl_ledger_tx!`; placeholders are `$n`, which both accept, and sums
 //! are cast back to BIGINT because PostgreSQL widens SUM(bigint) to numeric.
 
-use std::future::Future;
-
 use chrono::{DateTime, Utc};
 use sqlx::{Postgres, QueryBuilder, Sqlite};
 
@@ -14,6 +12,7 @@ use crate::domain::period::Period;
 use crate::error::Result;
 use crate::ledger::account::{Account, AccountClass, Side};
 use crate::ledger::anchor::AnchorTx;
+use crate::ledger::cash_flow::store::CashFlowTx;
 use crate::ledger::drafts::DraftTx;
 use crate::ledger::rows::{
     AccountLineRow, AccountRow, BalanceRow, BookRow, ChainClaim, CommunityRow, JournalVoucher, LineRow, NewBook, NewVoucher, OpeningRow,
@@ -31,81 +30,83 @@ const VOUCHER_COLUMNS: &str = "id, book_id, period, voucher_date, kind, status, 
 const INSERT_VOUCHER: &str = "INSERT INTO vouchers (community_id, book_id, period, voucher_date, kind, status, number, attachments, maker, reviewer, poster, reverses_id, created_at, reviewed_at, posted_at, chain_seq, prev_hash, hash, subledger_digest) ";
 const LINE_COLUMNS: &str = "voucher_id, line_no, summary, account_id, debit_fen, credit_fen, household_id, fee_item_id, subsidy_program_id, service_category, supplier_id, cash_flow_item";
 
-/// The ledger's statements, one method each; the ledger composes them inside one transaction.
-/// Every statement of a book's rows names its community as well as its book.
-pub trait LedgerTx: AnchorTx + crate::ledger::cash_flow::store::CashFlowTx + DraftTx + Send {
-    fn insert_community(&mut self, name: &str, at: DateTime<Utc>) -> impl Future<Output = Result<CommunityId>> + Send;
-    /// Communities are the one table not of a community: on a distributed deployment it is
-    /// the reference table every node holds.
-    fn communities(&mut self) -> impl Future<Output = Result<Vec<CommunityRow>>> + Send;
+crate::wing_tx! {
+    /// The ledger's statements, one method each; the ledger composes them inside one transaction.
+    /// Every statement of a book's rows names its community as well as its book.
+    pub trait LedgerTx: AnchorTx + CashFlowTx + DraftTx + Send {
+        fn insert_community(&mut self, name: &str, at: DateTime<Utc>) -> impl Future<Output = Result<CommunityId>> + Send;
+        /// Communities are the one table not of a community: on a distributed deployment it is
+        /// the reference table every node holds.
+        fn communities(&mut self) -> impl Future<Output = Result<Vec<CommunityRow>>> + Send;
 
-    fn insert_book(&mut self, book: &NewBook<'_>, chain_head: &str) -> impl Future<Output = Result<BookId>> + Send;
-    fn insert_accounts(&mut self, book: BookKey, accounts: &[Account]) -> impl Future<Output = Result<()>> + Send;
-    fn insert_periods(&mut self, book: BookKey, periods: &[Period]) -> impl Future<Output = Result<()>> + Send;
-    fn books(&mut self, community_id: CommunityId) -> impl Future<Output = Result<Vec<BookRow>>> + Send;
-    fn accounts(&mut self, book: BookKey) -> impl Future<Output = Result<Vec<AccountRow>>> + Send;
-    /// Whether any voucher line (draft or posted) or opening balance names the account.
-    fn account_in_use(&mut self, book: BookKey, account_id: AccountId) -> impl Future<Output = Result<bool>> + Send;
-    /// Marks an account as having sub-accounts; 0 if it had them already.
-    fn set_account_parent(&mut self, book: BookKey, account_id: AccountId) -> impl Future<Output = Result<u64>> + Send;
-    fn periods(&mut self, book: BookKey) -> impl Future<Output = Result<Vec<PeriodRow>>> + Send;
+        fn insert_book(&mut self, book: &NewBook<'_>, chain_head: &str) -> impl Future<Output = Result<BookId>> + Send;
+        fn insert_accounts(&mut self, book: BookKey, accounts: &[Account]) -> impl Future<Output = Result<()>> + Send;
+        fn insert_periods(&mut self, book: BookKey, periods: &[Period]) -> impl Future<Output = Result<()>> + Send;
+        fn books(&mut self, community_id: CommunityId) -> impl Future<Output = Result<Vec<BookRow>>> + Send;
+        fn accounts(&mut self, book: BookKey) -> impl Future<Output = Result<Vec<AccountRow>>> + Send;
+        /// Whether any voucher line (draft or posted) or opening balance names the account.
+        fn account_in_use(&mut self, book: BookKey, account_id: AccountId) -> impl Future<Output = Result<bool>> + Send;
+        /// Marks an account as having sub-accounts; 0 if it had them already.
+        fn set_account_parent(&mut self, book: BookKey, account_id: AccountId) -> impl Future<Output = Result<u64>> + Send;
+        fn periods(&mut self, book: BookKey) -> impl Future<Output = Result<Vec<PeriodRow>>> + Send;
 
-    fn insert_voucher(&mut self, voucher: &NewVoucher) -> impl Future<Output = Result<VoucherId>> + Send;
-    /// Inserts posted vouchers in one multi-row statement; returns their ids in chain order.
-    fn insert_posted_vouchers(&mut self, vouchers: &[NewVoucher]) -> impl Future<Output = Result<Vec<VoucherId>>> + Send;
-    fn insert_lines(&mut self, book: BookKey, lines: &[LineRow]) -> impl Future<Output = Result<()>> + Send;
-    fn voucher(&mut self, book: BookKey, id: VoucherId) -> impl Future<Output = Result<Option<VoucherRow>>> + Send;
-    fn voucher_by_number(&mut self, book: BookKey, period: Period, number: i64) -> impl Future<Output = Result<Option<VoucherRow>>> + Send;
-    fn reversal_of(&mut self, book: BookKey, voucher_id: VoucherId) -> impl Future<Output = Result<Option<VoucherRow>>> + Send;
-    fn vouchers(&mut self, book: BookKey, from: Period, to: Period, limit: i64) -> impl Future<Output = Result<Vec<VoucherRow>>> + Send;
-    fn lines(&mut self, book: BookKey, voucher_id: VoucherId) -> impl Future<Output = Result<Vec<LineRow>>> + Send;
-    fn set_reviewed(
-        &mut self,
-        book: BookKey,
-        voucher_id: VoucherId,
-        reviewer: &str,
-        at: DateTime<Utc>,
-    ) -> impl Future<Output = Result<u64>> + Send;
-    fn set_posted(&mut self, book: BookKey, voucher_id: VoucherId, posting: &Posting<'_>) -> impl Future<Output = Result<u64>> + Send;
-    fn set_payment_vouchers(&mut self, book: BookKey, mode: PaymentVouchers) -> impl Future<Output = Result<()>> + Send;
-    fn set_vat(&mut self, book: BookKey, scheme: VatScheme, rate: &str) -> impl Future<Output = Result<()>> + Send;
-    /// Sets the account of one payment method: `column` is one of the books' *_account columns.
-    fn set_method_account(&mut self, book: BookKey, column: &'static str, code: &str) -> impl Future<Output = Result<()>> + Send;
+        fn insert_voucher(&mut self, voucher: &NewVoucher) -> impl Future<Output = Result<VoucherId>> + Send;
+        /// Inserts posted vouchers in one multi-row statement; returns their ids in chain order.
+        fn insert_posted_vouchers(&mut self, vouchers: &[NewVoucher]) -> impl Future<Output = Result<Vec<VoucherId>>> + Send;
+        fn insert_lines(&mut self, book: BookKey, lines: &[LineRow]) -> impl Future<Output = Result<()>> + Send;
+        fn voucher(&mut self, book: BookKey, id: VoucherId) -> impl Future<Output = Result<Option<VoucherRow>>> + Send;
+        fn voucher_by_number(&mut self, book: BookKey, period: Period, number: i64) -> impl Future<Output = Result<Option<VoucherRow>>> + Send;
+        fn reversal_of(&mut self, book: BookKey, voucher_id: VoucherId) -> impl Future<Output = Result<Option<VoucherRow>>> + Send;
+        fn vouchers(&mut self, book: BookKey, from: Period, to: Period, limit: i64) -> impl Future<Output = Result<Vec<VoucherRow>>> + Send;
+        fn lines(&mut self, book: BookKey, voucher_id: VoucherId) -> impl Future<Output = Result<Vec<LineRow>>> + Send;
+        fn set_reviewed(
+            &mut self,
+            book: BookKey,
+            voucher_id: VoucherId,
+            reviewer: &str,
+            at: DateTime<Utc>,
+        ) -> impl Future<Output = Result<u64>> + Send;
+        fn set_posted(&mut self, book: BookKey, voucher_id: VoucherId, posting: &Posting<'_>) -> impl Future<Output = Result<u64>> + Send;
+        fn set_payment_vouchers(&mut self, book: BookKey, mode: PaymentVouchers) -> impl Future<Output = Result<()>> + Send;
+        fn set_vat(&mut self, book: BookKey, scheme: VatScheme, rate: &str) -> impl Future<Output = Result<()>> + Send;
+        /// Sets the account of one payment method: `column` is one of the books' *_account columns.
+        fn set_method_account(&mut self, book: BookKey, column: &'static str, code: &str) -> impl Future<Output = Result<()>> + Send;
 
-    /// Takes `count` numbers from the period's own counter; None if the period is closed or
-    /// does not exist. Returns the last number taken.
-    fn claim_numbers(&mut self, book: BookKey, period: Period, count: i64) -> impl Future<Output = Result<Option<i64>>> + Send;
-    /// Extends the book's chain by `vouchers` links and takes `receipts` receipt numbers, in one
-    /// UPDATE of the book's row, which is also the lock that orders postings to a book.
-    fn claim_chain(&mut self, book: BookKey, vouchers: i64, receipts: i64) -> impl Future<Output = Result<ChainClaim>> + Send;
-    fn set_chain_head(&mut self, book: BookKey, head: &str) -> impl Future<Output = Result<()>> + Send;
-    fn add_balances(&mut self, book: BookKey, deltas: &[BalanceRow]) -> impl Future<Output = Result<()>> + Send;
-    fn balances(&mut self, book: BookKey) -> impl Future<Output = Result<Vec<BalanceRow>>> + Send;
-    fn set_cash_flow_items(&mut self, book: BookKey, mode: CashFlowItems) -> impl Future<Output = Result<()>> + Send;
-    fn set_confirm_above(&mut self, book: BookKey, fen: Option<i64>) -> impl Future<Output = Result<()>> + Send;
-    /// The movements of the posted carry-forward vouchers (and of their reversals), by account
-    /// and period: what the 利润表's net movement (SY) leaves out.
-    fn carry_forward_balances(&mut self, book: BookKey) -> impl Future<Output = Result<Vec<BalanceRow>>> + Send;
+        /// Takes `count` numbers from the period's own counter; None if the period is closed or
+        /// does not exist. Returns the last number taken.
+        fn claim_numbers(&mut self, book: BookKey, period: Period, count: i64) -> impl Future<Output = Result<Option<i64>>> + Send;
+        /// Extends the book's chain by `vouchers` links and takes `receipts` receipt numbers, in one
+        /// UPDATE of the book's row, which is also the lock that orders postings to a book.
+        fn claim_chain(&mut self, book: BookKey, vouchers: i64, receipts: i64) -> impl Future<Output = Result<ChainClaim>> + Send;
+        fn set_chain_head(&mut self, book: BookKey, head: &str) -> impl Future<Output = Result<()>> + Send;
+        fn add_balances(&mut self, book: BookKey, deltas: &[BalanceRow]) -> impl Future<Output = Result<()>> + Send;
+        fn balances(&mut self, book: BookKey) -> impl Future<Output = Result<Vec<BalanceRow>>> + Send;
+        fn set_cash_flow_items(&mut self, book: BookKey, mode: CashFlowItems) -> impl Future<Output = Result<()>> + Send;
+        fn set_confirm_above(&mut self, book: BookKey, fen: Option<i64>) -> impl Future<Output = Result<()>> + Send;
+        /// The movements of the posted carry-forward vouchers (and of their reversals), by account
+        /// and period: what the 利润表's net movement (SY) leaves out.
+        fn carry_forward_balances(&mut self, book: BookKey) -> impl Future<Output = Result<Vec<BalanceRow>>> + Send;
 
-    fn count_unposted(&mut self, book: BookKey, period: Period) -> impl Future<Output = Result<i64>> + Send;
-    fn close_period(&mut self, book: BookKey, period: Period, close: &PeriodClose<'_>) -> impl Future<Output = Result<u64>> + Send;
+        fn count_unposted(&mut self, book: BookKey, period: Period) -> impl Future<Output = Result<i64>> + Send;
+        fn close_period(&mut self, book: BookKey, period: Period, close: &PeriodClose<'_>) -> impl Future<Output = Result<u64>> + Send;
 
-    fn opening_balances(&mut self, book: BookKey) -> impl Future<Output = Result<Vec<OpeningRow>>> + Send;
-    fn replace_opening_balances(&mut self, book: BookKey, rows: &[OpeningRow]) -> impl Future<Output = Result<()>> + Send;
+        fn opening_balances(&mut self, book: BookKey) -> impl Future<Output = Result<Vec<OpeningRow>>> + Send;
+        fn replace_opening_balances(&mut self, book: BookKey, rows: &[OpeningRow]) -> impl Future<Output = Result<()>> + Send;
 
-    /// Lines of the accounts whose code starts with `code_prefix`, posted in the range, in
-    /// date and number order.
-    fn account_lines(
-        &mut self,
-        book: BookKey,
-        code_prefix: &str,
-        from: Period,
-        to: Period,
-    ) -> impl Future<Output = Result<Vec<AccountLineRow>>> + Send;
-    /// The highest chain position of a posted voucher of the book (0 for none).
-    fn max_chain_seq(&mut self, book: BookKey) -> impl Future<Output = Result<i64>> + Send;
-    /// The posted vouchers with `after_seq < chain_seq <= until_seq`, in chain order, with lines.
-    fn journal_page(&mut self, book: BookKey, after_seq: i64, until_seq: i64) -> impl Future<Output = Result<Vec<JournalVoucher>>> + Send;
+        /// Lines of the accounts whose code starts with `code_prefix`, posted in the range, in
+        /// date and number order.
+        fn account_lines(
+            &mut self,
+            book: BookKey,
+            code_prefix: &str,
+            from: Period,
+            to: Period,
+        ) -> impl Future<Output = Result<Vec<AccountLineRow>>> + Send;
+        /// The highest chain position of a posted voucher of the book (0 for none).
+        fn max_chain_seq(&mut self, book: BookKey) -> impl Future<Output = Result<i64>> + Send;
+        /// The posted vouchers with `after_seq < chain_seq <= until_seq`, in chain order, with lines.
+        fn journal_page(&mut self, book: BookKey, after_seq: i64, until_seq: i64) -> impl Future<Output = Result<Vec<JournalVoucher>>> + Send;
+    }
 }
 
 /// A store whose transactions have the ledger's statements: both engines' stores.

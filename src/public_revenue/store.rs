@@ -1,13 +1,12 @@
 //! The public-revenue wing's rows and their SQL: the split rules and the entries (revenue,
 //! use, split). Written once and expanded for both engines by `impl_public_revenue_tx!`.
 
-use std::future::Future;
-
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::{EntryKind, Source};
 use crate::domain::ids::{BookKey, CommunityId, RevenueEntryId, VoucherId};
 use crate::error::Result;
+use crate::fees::seal::store::SealTx;
 use crate::ledger::store::LedgerTx;
 use crate::ledger::verify::{tie_sql, Tie};
 use crate::store::{text_enum, PgTx, SqliteTx};
@@ -46,14 +45,16 @@ pub struct NewEntry<'a> {
     pub recorded_by: &'a str,
 }
 
-pub trait PublicRevenueTx: LedgerTx + crate::fees::seal::store::SealTx + Send {
-    fn insert_rule(&mut self, book: BookKey, rule: &RuleRow, at: DateTime<Utc>) -> impl Future<Output = Result<()>> + Send;
-    fn rules(&mut self, book: BookKey) -> impl Future<Output = Result<Vec<RuleRow>>> + Send;
-    fn insert_entry(&mut self, book: BookKey, e: &NewEntry<'_>, at: DateTime<Utc>) -> impl Future<Output = Result<i64>> + Send;
-    /// The community's entries beside their vouchers (`ledger::verify::check_ties`).
-    fn entry_ties(&mut self, community_id: CommunityId) -> impl Future<Output = Result<Vec<Tie>>> + Send;
-    /// A book's entries dated in [from, until), by date.
-    fn entries(&mut self, book: BookKey, from: NaiveDate, until: NaiveDate) -> impl Future<Output = Result<Vec<EntryRow>>> + Send;
+crate::wing_tx! {
+    pub trait PublicRevenueTx: LedgerTx + SealTx + Send {
+        fn insert_rule(&mut self, book: BookKey, rule: &RuleRow, at: DateTime<Utc>) -> impl Future<Output = Result<()>> + Send;
+        fn rules(&mut self, book: BookKey) -> impl Future<Output = Result<Vec<RuleRow>>> + Send;
+        fn insert_entry(&mut self, book: BookKey, e: &NewEntry<'_>, at: DateTime<Utc>) -> impl Future<Output = Result<i64>> + Send;
+        /// The community's entries beside their vouchers (`ledger::verify::check_ties`).
+        fn entry_ties(&mut self, community_id: CommunityId) -> impl Future<Output = Result<Vec<Tie>>> + Send;
+        /// A book's entries dated in [from, until), by date.
+        fn entries(&mut self, book: BookKey, from: NaiveDate, until: NaiveDate) -> impl Future<Output = Result<Vec<EntryRow>>> + Send;
+    }
 }
 
 macro_rules! impl_public_revenue_tx {

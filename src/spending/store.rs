@@ -1,13 +1,12 @@
 //! The spending wing's rows and their SQL: expenses by service category, each with its
 //! voucher. Written once and expanded for both engines by `impl_spending_tx!`.
 
-use std::future::Future;
-
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::domain::category::Category;
 use crate::domain::ids::{BookId, BookKey, CommunityId, ProgramId, SpendingId, VoucherId};
 use crate::error::Result;
+use crate::fees::seal::store::SealTx;
 use crate::ledger::store::LedgerTx;
 use crate::ledger::verify::{tie_sql, Tie};
 use crate::store::{text_enum, PgTx, SqliteTx};
@@ -58,31 +57,33 @@ const EXPENSE_COLUMNS: &str = "e.id, e.book_id, e.spent_on, e.category, e.suppli
      AND w.side = 'spending' AND w.row_id = e.id) AS withdrawn, \
      (SELECT p.paid_on FROM expense_payments p WHERE p.community_id = e.community_id AND p.expense_id = e.id) AS paid_on";
 
-pub trait SpendingTx: LedgerTx + crate::fees::seal::store::SealTx + Send {
-    fn insert_expense(&mut self, book: BookKey, e: &NewExpense<'_>, at: DateTime<Utc>) -> impl Future<Output = Result<SpendingId>> + Send;
-    fn expense(&mut self, community_id: CommunityId, id: SpendingId) -> impl Future<Output = Result<Option<ExpenseRow>>> + Send;
-    /// A book's expenses dated in [from, until), by date.
-    fn expenses(&mut self, book: BookKey, from: NaiveDate, until: NaiveDate) -> impl Future<Output = Result<Vec<ExpenseRow>>> + Send;
-    fn set_budget(&mut self, book: BookKey, row: &BudgetRow, at: DateTime<Utc>) -> impl Future<Output = Result<()>> + Send;
-    fn budgets(&mut self, book: BookKey, year: i64) -> impl Future<Output = Result<Vec<BudgetRow>>> + Send;
-    fn insert_expense_payment(
-        &mut self,
-        community_id: CommunityId,
-        expense_id: SpendingId,
-        paid_on: NaiveDate,
-        voucher_id: VoucherId,
-        by: &str,
-        at: DateTime<Utc>,
-    ) -> impl Future<Output = Result<()>> + Send;
-    /// The community's expenses beside their vouchers (`ledger::verify::check_ties`).
-    fn expense_ties(&mut self, community_id: CommunityId) -> impl Future<Output = Result<Vec<Tie>>> + Send;
-    /// The expenses tagged to a program dated before `until`, by date.
-    fn expenses_of_program(
-        &mut self,
-        community_id: CommunityId,
-        program_id: ProgramId,
-        until: NaiveDate,
-    ) -> impl Future<Output = Result<Vec<ExpenseRow>>> + Send;
+crate::wing_tx! {
+    pub trait SpendingTx: LedgerTx + SealTx + Send {
+        fn insert_expense(&mut self, book: BookKey, e: &NewExpense<'_>, at: DateTime<Utc>) -> impl Future<Output = Result<SpendingId>> + Send;
+        fn expense(&mut self, community_id: CommunityId, id: SpendingId) -> impl Future<Output = Result<Option<ExpenseRow>>> + Send;
+        /// A book's expenses dated in [from, until), by date.
+        fn expenses(&mut self, book: BookKey, from: NaiveDate, until: NaiveDate) -> impl Future<Output = Result<Vec<ExpenseRow>>> + Send;
+        fn set_budget(&mut self, book: BookKey, row: &BudgetRow, at: DateTime<Utc>) -> impl Future<Output = Result<()>> + Send;
+        fn budgets(&mut self, book: BookKey, year: i64) -> impl Future<Output = Result<Vec<BudgetRow>>> + Send;
+        fn insert_expense_payment(
+            &mut self,
+            community_id: CommunityId,
+            expense_id: SpendingId,
+            paid_on: NaiveDate,
+            voucher_id: VoucherId,
+            by: &str,
+            at: DateTime<Utc>,
+        ) -> impl Future<Output = Result<()>> + Send;
+        /// The community's expenses beside their vouchers (`ledger::verify::check_ties`).
+        fn expense_ties(&mut self, community_id: CommunityId) -> impl Future<Output = Result<Vec<Tie>>> + Send;
+        /// The expenses tagged to a program dated before `until`, by date.
+        fn expenses_of_program(
+            &mut self,
+            community_id: CommunityId,
+            program_id: ProgramId,
+            until: NaiveDate,
+        ) -> impl Future<Output = Result<Vec<ExpenseRow>>> + Send;
+    }
 }
 
 /// What spending needs to know of the subsidy program an expense is tagged to. The subsidy wing
@@ -103,7 +104,7 @@ pub struct TaggedProgram {
 
 pub trait TagTx: Send {
     /// The community's program with 文号 or number `key`, refused naming 补贴项目 when none.
-    fn tagged_program(&mut self, community_id: CommunityId, key: &str) -> impl Future<Output = Result<TaggedProgram>> + Send;
+    fn tagged_program(&mut self, community_id: CommunityId, key: &str) -> impl std::future::Future<Output = Result<TaggedProgram>> + Send;
 }
 
 macro_rules! impl_spending_tx {

@@ -1,14 +1,17 @@
 //! Storage: a `Store` hands out transactions of one engine, SQLite or PostgreSQL, chosen by the
 //! database URL's scheme (DESIGN.md section 5). A transaction (`Tx`) is a connection inside
 //! BEGIN … COMMIT; each wing adds the statements it needs as a trait of its own next to its SQL
-//! (`ledger::store::LedgerTx`, `fees::store::FeesTx`), implemented for both engines' transaction
-//! types from one source, so a new capability adds files and does not edit another wing's.
+//! (`ledger::store::LedgerTx`, `fees::store::FeesTx`), declared with `wing_tx!` and implemented
+//! for both engines' transaction types from one source, so a new capability adds files and does
+//! not edit another wing's. The program works on `AnyStore`, either engine behind one type
+//! (`any`), so that everything above the SQL is compiled once.
 //! Each engine's own rules (triggers, types) live in `migrations/<engine>/`.
 //!
 //! A wing composes its statements inside one `Tx`, so an operation either commits whole or
 //! leaves nothing behind (invariant 8).
 
 mod affinity;
+mod any;
 pub mod backup;
 mod constraint;
 mod engine;
@@ -22,6 +25,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 
+pub use any::AnyTx;
 pub use engine::{PgStore, PgTx, SqliteStore, SqliteTx};
 
 /// Rows per multi-row INSERT: keeps the bound parameters under SQLite's 32,766 and
@@ -199,7 +203,7 @@ impl AnyStore {
     /// For a process that writes from one thread (the command line, the benchmarks): keeps
     /// SQLite's writer on the caller's core (see `affinity`). PostgreSQL needs nothing.
     pub fn pin_writer_here(&self) {
-        if crate::with_store!(self, s => s.pinned_writer()) {
+        if self.pinned_writer() {
             affinity::pin_writer_beside_caller();
         }
     }
@@ -282,18 +286,6 @@ fn postgres_refusal(url: &str, e: &Error) -> String {
 /// Whether this process may write the file at `path`.
 fn writable(path: &Path) -> bool {
     std::fs::OpenOptions::new().write(true).open(path).is_ok()
-}
-
-/// Runs `$body` with `$store` bound to the concrete store of either engine, so that generic
-/// code is written once and monomorphised for both.
-#[macro_export]
-macro_rules! with_store {
-    ($any:expr, $store:ident => $body:expr) => {
-        match $any {
-            $crate::store::AnyStore::Sqlite($store) => $body,
-            $crate::store::AnyStore::Postgres($store) => $body,
-        }
-    };
 }
 
 #[cfg(test)]

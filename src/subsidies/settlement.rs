@@ -8,8 +8,6 @@
 //! treasury (借 递延收益 贷 其他应付款—应退财政资金, then paid from the bank) or carried over by a
 //! recorded decision.
 
-use std::future::Future;
-
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
@@ -94,47 +92,49 @@ impl Deferred {
     }
 }
 
-pub trait SettlementTx: Send {
-    /// (period, amount) of each take-back of the program.
-    fn takebacks(&mut self, community_id: CommunityId, program_id: ProgramId) -> impl Future<Output = Result<Vec<(Period, i64)>>> + Send;
-    #[allow(clippy::too_many_arguments)]
-    fn insert_takeback(
-        &mut self,
-        community_id: CommunityId,
-        program_id: ProgramId,
-        side: Side,
-        row_id: i64,
-        period: Period,
-        amount_fen: i64,
-        voucher_id: VoucherId,
-        at: DateTime<Utc>,
-    ) -> impl Future<Output = Result<()>> + Send;
-    fn settlement(
-        &mut self,
-        community_id: CommunityId,
-        program_id: ProgramId,
-    ) -> impl Future<Output = Result<Option<SettlementRow>>> + Send;
-    fn insert_settlement(
-        &mut self,
-        community_id: CommunityId,
-        s: &SettlementRow,
-        by: &str,
-        at: DateTime<Utc>,
-    ) -> impl Future<Output = Result<()>> + Send;
-    /// The refund's date and voucher, once paid.
-    fn refund(&mut self, community_id: CommunityId, program_id: ProgramId)
-        -> impl Future<Output = Result<Option<(NaiveDate, i64)>>> + Send;
-    #[allow(clippy::too_many_arguments)]
-    fn insert_refund(
-        &mut self,
-        community_id: CommunityId,
-        program_id: ProgramId,
-        amount_fen: i64,
-        paid_on: NaiveDate,
-        voucher_id: VoucherId,
-        by: &str,
-        at: DateTime<Utc>,
-    ) -> impl Future<Output = Result<()>> + Send;
+crate::wing_tx! {
+    pub trait SettlementTx: Send {
+        /// (period, amount) of each take-back of the program.
+        fn takebacks(&mut self, community_id: CommunityId, program_id: ProgramId) -> impl Future<Output = Result<Vec<(Period, i64)>>> + Send;
+        #[allow(clippy::too_many_arguments)]
+        fn insert_takeback(
+            &mut self,
+            community_id: CommunityId,
+            program_id: ProgramId,
+            side: Side,
+            row_id: i64,
+            period: Period,
+            amount_fen: i64,
+            voucher_id: VoucherId,
+            at: DateTime<Utc>,
+        ) -> impl Future<Output = Result<()>> + Send;
+        fn settlement(
+            &mut self,
+            community_id: CommunityId,
+            program_id: ProgramId,
+        ) -> impl Future<Output = Result<Option<SettlementRow>>> + Send;
+        fn insert_settlement(
+            &mut self,
+            community_id: CommunityId,
+            s: &SettlementRow,
+            by: &str,
+            at: DateTime<Utc>,
+        ) -> impl Future<Output = Result<()>> + Send;
+        /// The refund's date and voucher, once paid.
+        fn refund(&mut self, community_id: CommunityId, program_id: ProgramId)
+            -> impl Future<Output = Result<Option<(NaiveDate, i64)>>> + Send;
+        #[allow(clippy::too_many_arguments)]
+        fn insert_refund(
+            &mut self,
+            community_id: CommunityId,
+            program_id: ProgramId,
+            amount_fen: i64,
+            paid_on: NaiveDate,
+            voucher_id: VoucherId,
+            by: &str,
+            at: DateTime<Utc>,
+        ) -> impl Future<Output = Result<()>> + Send;
+    }
 }
 
 macro_rules! impl_settlement_tx {

@@ -3,8 +3,6 @@
 //! sign-offs. Written once and expanded for both engines by `impl_subsidies_tx!`. Every
 //! statement names its community.
 
-use std::future::Future;
-
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::reconcile::{Kind, Seen, Side};
@@ -12,6 +10,7 @@ use super::rows::{
     DifferenceRow, DisbursementRow, NewDisbursement, NewProgram, NewReceipt, NoteRow, ProgramFigures, ProgramRow, ReceiptRow,
     ReconciliationRow, ReconciliationState, ReleaseRow, SignoffRow, Withdrawal,
 };
+use super::settlement::SettlementTx;
 use super::{SignSide, Treatment};
 use crate::domain::ids::{CommunityId, DisbursementId, ProgramId, ReconciliationId};
 use crate::error::Result;
@@ -72,112 +71,114 @@ const PROGRAM_COLUMNS: &str =
 const RECONCILIATION_COLUMNS: &str = "id, program_id, from_on, until_on, disbursed_fen, received_fen, spent_fen, spent_eligible_fen, \
      differences, fingerprint, created_by, created_at";
 
-pub trait SubsidiesTx: SpendingTx + super::settlement::SettlementTx + Send {
-    fn insert_program(
-        &mut self,
-        community_id: CommunityId,
-        p: &NewProgram<'_>,
-        at: DateTime<Utc>,
-    ) -> impl Future<Output = Result<ProgramId>> + Send;
-    fn programs(&mut self, community_id: CommunityId) -> impl Future<Output = Result<Vec<ProgramRow>>> + Send;
-    fn insert_disbursements(
-        &mut self,
-        community_id: CommunityId,
-        rows: &[NewDisbursement],
-        by: &str,
-        at: DateTime<Utc>,
-    ) -> impl Future<Output = Result<()>> + Send;
-    /// A program's disbursements dated before `until`, withdrawn ones too, by date.
-    fn disbursements(
-        &mut self,
-        community_id: CommunityId,
-        program_id: ProgramId,
-        until: NaiveDate,
-    ) -> impl Future<Output = Result<Vec<DisbursementRow>>> + Send;
-    fn disbursement(
-        &mut self,
-        community_id: CommunityId,
-        id: DisbursementId,
-    ) -> impl Future<Output = Result<Option<DisbursementRow>>> + Send;
-    fn receipt(&mut self, community_id: CommunityId, id: i64) -> impl Future<Output = Result<Option<ReceiptRow>>> + Send;
-    fn insert_receipt(
-        &mut self,
-        community_id: CommunityId,
-        r: &NewReceipt<'_>,
-        at: DateTime<Utc>,
-    ) -> impl Future<Output = Result<i64>> + Send;
-    /// A program's receipts dated before `until`, withdrawn ones too, by date.
-    fn receipts(
-        &mut self,
-        community_id: CommunityId,
-        program_id: ProgramId,
-        until: NaiveDate,
-    ) -> impl Future<Output = Result<Vec<ReceiptRow>>> + Send;
-    fn insert_withdrawal(
-        &mut self,
-        community_id: CommunityId,
-        w: &Withdrawal<'_>,
-        at: DateTime<Utc>,
-    ) -> impl Future<Output = Result<()>> + Send;
-    fn releases(&mut self, community_id: CommunityId, program_id: ProgramId) -> impl Future<Output = Result<Vec<ReleaseRow>>> + Send;
-    fn insert_release(&mut self, community_id: CommunityId, r: &ReleaseRow, at: DateTime<Utc>) -> impl Future<Output = Result<()>> + Send;
-    fn insert_reconciliation(
-        &mut self,
-        community_id: CommunityId,
-        r: &ReconciliationRow,
-        seen: &[Seen],
-        differences: &[DifferenceRow],
-    ) -> impl Future<Output = Result<ReconciliationId>> + Send;
-    fn reconciliations(
-        &mut self,
-        community_id: CommunityId,
-        program_id: Option<ProgramId>,
-    ) -> impl Future<Output = Result<Vec<ReconciliationRow>>> + Send;
-    fn seen_rows(
-        &mut self,
-        community_id: CommunityId,
-        reconciliation_id: ReconciliationId,
-    ) -> impl Future<Output = Result<Vec<Seen>>> + Send;
-    fn differences(
-        &mut self,
-        community_id: CommunityId,
-        reconciliation_id: ReconciliationId,
-    ) -> impl Future<Output = Result<Vec<DifferenceRow>>> + Send;
-    /// The sign-offs of the community's reconciliations (of one, or of all), with their ids.
-    fn signoffs(
-        &mut self,
-        community_id: CommunityId,
-        reconciliation_id: Option<ReconciliationId>,
-    ) -> impl Future<Output = Result<Vec<(ReconciliationId, SignoffRow)>>> + Send;
-    fn insert_signoff(
-        &mut self,
-        community_id: CommunityId,
-        reconciliation_id: ReconciliationId,
-        side: SignSide,
-        username: &str,
-        at: DateTime<Utc>,
-        digest: &str,
-    ) -> impl Future<Output = Result<()>> + Send;
-    /// A signer's notes on the differences (seq, note), written with the sign-off.
-    fn insert_notes(
-        &mut self,
-        community_id: CommunityId,
-        reconciliation_id: ReconciliationId,
-        side: SignSide,
-        notes: &[(i64, String)],
-    ) -> impl Future<Output = Result<()>> + Send;
-    /// Every note on reconciliation `reconciliation_id`, by side and difference.
-    fn notes(
-        &mut self,
-        community_id: CommunityId,
-        reconciliation_id: ReconciliationId,
-    ) -> impl Future<Output = Result<Vec<NoteRow>>> + Send;
-    /// The community's receipts and releases beside their vouchers (`ledger::verify::check_ties`).
-    fn ties(&mut self, community_id: CommunityId) -> impl Future<Output = Result<Vec<Tie>>> + Send;
-    /// Every program of the communities with its money to date, in one statement.
-    fn program_figures(&mut self, communities: &[CommunityId]) -> impl Future<Output = Result<Vec<ProgramFigures>>> + Send;
-    /// Every reconciliation of the communities with its sign-offs, in one statement, by id.
-    fn reconciliation_states(&mut self, communities: &[CommunityId]) -> impl Future<Output = Result<Vec<ReconciliationState>>> + Send;
+crate::wing_tx! {
+    pub trait SubsidiesTx: SpendingTx + SettlementTx + Send {
+        fn insert_program(
+            &mut self,
+            community_id: CommunityId,
+            p: &NewProgram<'_>,
+            at: DateTime<Utc>,
+        ) -> impl Future<Output = Result<ProgramId>> + Send;
+        fn programs(&mut self, community_id: CommunityId) -> impl Future<Output = Result<Vec<ProgramRow>>> + Send;
+        fn insert_disbursements(
+            &mut self,
+            community_id: CommunityId,
+            rows: &[NewDisbursement],
+            by: &str,
+            at: DateTime<Utc>,
+        ) -> impl Future<Output = Result<()>> + Send;
+        /// A program's disbursements dated before `until`, withdrawn ones too, by date.
+        fn disbursements(
+            &mut self,
+            community_id: CommunityId,
+            program_id: ProgramId,
+            until: NaiveDate,
+        ) -> impl Future<Output = Result<Vec<DisbursementRow>>> + Send;
+        fn disbursement(
+            &mut self,
+            community_id: CommunityId,
+            id: DisbursementId,
+        ) -> impl Future<Output = Result<Option<DisbursementRow>>> + Send;
+        fn receipt(&mut self, community_id: CommunityId, id: i64) -> impl Future<Output = Result<Option<ReceiptRow>>> + Send;
+        fn insert_receipt(
+            &mut self,
+            community_id: CommunityId,
+            r: &NewReceipt<'_>,
+            at: DateTime<Utc>,
+        ) -> impl Future<Output = Result<i64>> + Send;
+        /// A program's receipts dated before `until`, withdrawn ones too, by date.
+        fn receipts(
+            &mut self,
+            community_id: CommunityId,
+            program_id: ProgramId,
+            until: NaiveDate,
+        ) -> impl Future<Output = Result<Vec<ReceiptRow>>> + Send;
+        fn insert_withdrawal(
+            &mut self,
+            community_id: CommunityId,
+            w: &Withdrawal<'_>,
+            at: DateTime<Utc>,
+        ) -> impl Future<Output = Result<()>> + Send;
+        fn releases(&mut self, community_id: CommunityId, program_id: ProgramId) -> impl Future<Output = Result<Vec<ReleaseRow>>> + Send;
+        fn insert_release(&mut self, community_id: CommunityId, r: &ReleaseRow, at: DateTime<Utc>) -> impl Future<Output = Result<()>> + Send;
+        fn insert_reconciliation(
+            &mut self,
+            community_id: CommunityId,
+            r: &ReconciliationRow,
+            seen: &[Seen],
+            differences: &[DifferenceRow],
+        ) -> impl Future<Output = Result<ReconciliationId>> + Send;
+        fn reconciliations(
+            &mut self,
+            community_id: CommunityId,
+            program_id: Option<ProgramId>,
+        ) -> impl Future<Output = Result<Vec<ReconciliationRow>>> + Send;
+        fn seen_rows(
+            &mut self,
+            community_id: CommunityId,
+            reconciliation_id: ReconciliationId,
+        ) -> impl Future<Output = Result<Vec<Seen>>> + Send;
+        fn differences(
+            &mut self,
+            community_id: CommunityId,
+            reconciliation_id: ReconciliationId,
+        ) -> impl Future<Output = Result<Vec<DifferenceRow>>> + Send;
+        /// The sign-offs of the community's reconciliations (of one, or of all), with their ids.
+        fn signoffs(
+            &mut self,
+            community_id: CommunityId,
+            reconciliation_id: Option<ReconciliationId>,
+        ) -> impl Future<Output = Result<Vec<(ReconciliationId, SignoffRow)>>> + Send;
+        fn insert_signoff(
+            &mut self,
+            community_id: CommunityId,
+            reconciliation_id: ReconciliationId,
+            side: SignSide,
+            username: &str,
+            at: DateTime<Utc>,
+            digest: &str,
+        ) -> impl Future<Output = Result<()>> + Send;
+        /// A signer's notes on the differences (seq, note), written with the sign-off.
+        fn insert_notes(
+            &mut self,
+            community_id: CommunityId,
+            reconciliation_id: ReconciliationId,
+            side: SignSide,
+            notes: &[(i64, String)],
+        ) -> impl Future<Output = Result<()>> + Send;
+        /// Every note on reconciliation `reconciliation_id`, by side and difference.
+        fn notes(
+            &mut self,
+            community_id: CommunityId,
+            reconciliation_id: ReconciliationId,
+        ) -> impl Future<Output = Result<Vec<NoteRow>>> + Send;
+        /// The community's receipts and releases beside their vouchers (`ledger::verify::check_ties`).
+        fn ties(&mut self, community_id: CommunityId) -> impl Future<Output = Result<Vec<Tie>>> + Send;
+        /// Every program of the communities with its money to date, in one statement.
+        fn program_figures(&mut self, communities: &[CommunityId]) -> impl Future<Output = Result<Vec<ProgramFigures>>> + Send;
+        /// Every reconciliation of the communities with its sign-offs, in one statement, by id.
+        fn reconciliation_states(&mut self, communities: &[CommunityId]) -> impl Future<Output = Result<Vec<ReconciliationState>>> + Send;
+    }
 }
 
 /// Whether a row of `alias` (disbursements `d`, receipts `r`) has been withdrawn.

@@ -62,7 +62,8 @@ async fn backup_and_restore<S: mingzhang::app::AppStore>(ledger: Ledger<S>, url:
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("收据号自 No.000003 起续"), "{out}");
     let restored = mingzhang::store::AnyStore::connect(&target.url).await.unwrap();
-    mingzhang::with_store!(restored, s => {
+    {
+        let s = restored;
         let report = verify_all(&s).await.unwrap();
         assert!(report.is_clean(), "{:?}", report.findings);
         let chains = |a: Vec<mingzhang::ledger::anchor::Anchor>| a.into_iter().map(|a| (a.book, a.seq, a.hash)).collect::<Vec<_>>();
@@ -75,7 +76,7 @@ async fn backup_and_restore<S: mingzhang::app::AppStore>(ledger: Ledger<S>, url:
         let report = verify_all(&s).await.unwrap();
         assert!(report.is_clean(), "the skipped number is the restore's: {:?}", report.findings);
         mingzhang::store::Store::close(&s).await;
-    });
+    };
     // verify --anchor says how far the restore took the books back.
     let (code, out, err) = cli(&target.url, &["verify", "--anchor", anchor_file.to_str().unwrap()]);
     assert_ne!(code, 0);

@@ -194,7 +194,8 @@ impl Drop for Browser {
 /// reviewer, and the access code of 1-1-101.
 async fn seed(url: &str) -> (i64, String) {
     let store = mingzhang::store::AnyStore::connect(url).await.unwrap();
-    mingzhang::with_store!(store, s => {
+    {
+        let s = store;
         let ledger = mingzhang::ledger::Ledger::new(s.clone());
         let fees = mingzhang::fees::Fees::new(&ledger);
         let access = Access::new(s.clone());
@@ -207,13 +208,23 @@ async fn seed(url: &str) -> (i64, String) {
             ("reviewer", "李审核", Role::Reviewer),
             ("admin", "管理员", Role::Admin),
         ] {
-            access.add_user(&NewUser { username, display_name: name, roles: &[role], communities: &[c], street: "", password: Some(PASSWORD) }).await.unwrap();
+            access
+                .add_user(&NewUser {
+                    username,
+                    display_name: name,
+                    roles: &[role],
+                    communities: &[c],
+                    street: "",
+                    password: Some(PASSWORD),
+                })
+                .await
+                .unwrap();
         }
         let h = fees.household_by_label(c, "1-1-101").await.unwrap();
         let code = access.issue_household_code(c, h.id).await.unwrap();
         mingzhang::store::Store::close(&s).await;
         (c.0, code)
-    })
+    }
 }
 
 #[tokio::test]
@@ -344,7 +355,8 @@ async fn seed_subsidy(url: &str) -> i64 {
     use mingzhang::domain::money::Fen;
     use mingzhang::subsidies::{DisbursementInput, ProgramInput, ReceiptInput, Subsidies, Treatment};
     let store = mingzhang::store::AnyStore::connect(url).await.unwrap();
-    mingzhang::with_store!(store, s => {
+    {
+        let s = store;
         let ledger = mingzhang::ledger::Ledger::new(s.clone());
         let access = Access::new(s.clone());
         let book = two_households(&ledger, "补贴社区", "2.00").await;
@@ -370,13 +382,20 @@ async fn seed_subsidy(url: &str) -> i64 {
             eligible: vec![Category::Cleaning],
         };
         subsidies.add_program(&book, &program, "accountant").await.unwrap();
-        let d = DisbursementInput { row: 0, program: "区财〔2025〕12号".into(), date: date(2025, 1, 5), amount: Fen(10_000_000), payee: "测试物业公司".into(), reference: "GK01".into() };
+        let d = DisbursementInput {
+            row: 0,
+            program: "区财〔2025〕12号".into(),
+            date: date(2025, 1, 5),
+            amount: Fen(10_000_000),
+            payee: "测试物业公司".into(),
+            reference: "GK01".into(),
+        };
         subsidies.disburse(&community, &[d], "office").await.unwrap();
         let r = ReceiptInput { date: date(2025, 1, 8), amount: Fen(9_900_000), reference: "GK01", bank_account: None };
         subsidies.receive(&book, "区财〔2025〕12号", &r, "accountant").await.unwrap();
         mingzhang::store::Store::close(&s).await;
         community.id.0
-    })
+    }
 }
 
 #[tokio::test]
@@ -442,20 +461,31 @@ async fn the_company_and_the_finance_office_sign_a_reconciliation_in_a_browser()
 /// a receipt of March 2025.
 async fn seed_disclosure(url: &str) -> (i64, i64, String) {
     let store = mingzhang::store::AnyStore::connect(url).await.unwrap();
-    mingzhang::with_store!(store, s => {
+    {
+        let s = store;
         let ledger = mingzhang::ledger::Ledger::new(s.clone());
         let books = mingzhang::cli::demo::build(&ledger, 9, 2025, 60).await.unwrap();
         let access = Access::new(s.clone());
         let c = books.company.row.community_id;
         for (username, name, role) in [("accountant", "赵会计", Role::Accountant), ("reviewer", "钱审核", Role::Reviewer)] {
-            access.add_user(&NewUser { username, display_name: name, roles: &[role], communities: &[c], street: "", password: Some(PASSWORD) }).await.unwrap();
+            access
+                .add_user(&NewUser {
+                    username,
+                    display_name: name,
+                    roles: &[role],
+                    communities: &[c],
+                    street: "",
+                    password: Some(PASSWORD),
+                })
+                .await
+                .unwrap();
         }
         let march = mingzhang::disclosure::month_tree(&s, &books.company, period(2025, 3)).await.unwrap();
         let receipt = march.leaves[0].receipt_number;
         let code = mingzhang::disclosure::receipt_code(&s, &books.company, receipt).await.unwrap();
         mingzhang::store::Store::close(&s).await;
         (c.0, receipt, code)
-    })
+    }
 }
 
 /// 公示 from draft to a resident's phone: the accountant drafts March 2025, the reviewer
@@ -520,7 +550,8 @@ async fn a_disclosure_drafted_published_read_and_checked_on_a_phone() {
 /// till's day happens today.
 async fn seed_today(url: &str) -> i64 {
     let store = mingzhang::store::AnyStore::connect(url).await.unwrap();
-    mingzhang::with_store!(store, s => {
+    {
+        let s = store;
         let ledger = mingzhang::ledger::Ledger::new(s.clone());
         let fees = mingzhang::fees::Fees::new(&ledger);
         let access = Access::new(s.clone());
@@ -542,11 +573,21 @@ async fn seed_today(url: &str) -> i64 {
         fees.add_fee_standard(&book, "WYF", residential, "2.00", this_month.first_of_year().first_day(), None).await.unwrap();
         fees.run_billing(&book, this_month, &[], "会计").await.unwrap();
         for (username, name, role) in [("cashier", "张出纳", Role::Cashier), ("reviewer", "李审核", Role::Reviewer)] {
-            access.add_user(&NewUser { username, display_name: name, roles: &[role], communities: &[c.id], street: "", password: Some(PASSWORD) }).await.unwrap();
+            access
+                .add_user(&NewUser {
+                    username,
+                    display_name: name,
+                    roles: &[role],
+                    communities: &[c.id],
+                    street: "",
+                    password: Some(PASSWORD),
+                })
+                .await
+                .unwrap();
         }
         mingzhang::store::Store::close(&s).await;
         c.id.0
-    })
+    }
 }
 
 impl Browser {

@@ -182,13 +182,14 @@ async fn the_demo_builds_a_community_on_a_fresh_file_and_prints_its_reports() {
         line.rsplit(' ').next().unwrap().to_string()
     };
     let store = mingzhang::store::AnyStore::connect(db).await.unwrap();
-    mingzhang::with_store!(store, s => {
+    {
+        let s = store;
         let access = mingzhang::access::Access::new(s.clone());
         for user in ["admin", "王会计", "office"] {
             access.authenticate(user, &password(user)).await.unwrap_or_else(|e| panic!("{user} logs in: {e}"));
         }
         mingzhang::store::Store::close(&s).await;
-    });
+    };
     let (code, _, err) = run(db, &["demo", "--no-serve"]);
     assert_eq!(code, 1);
     assert!(err.contains("已存在"), "{err}");

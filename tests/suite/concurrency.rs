@@ -123,7 +123,8 @@ async fn cashiers_accountants_and_a_billing_run_at_once_keep_every_number_and_pa
         }
     }
     let store = mingzhang::store::AnyStore::connect(url).await.unwrap();
-    mingzhang::with_store!(store, s => {
+    {
+        let s = store;
         // verify checks gap-free voucher numbers, the chain, balances and the subledger.
         let report = verify_all(&s).await.unwrap();
         assert!(report.is_clean(), "{:?}", report.findings);
@@ -137,5 +138,5 @@ async fn cashiers_accountants_and_a_billing_run_at_once_keep_every_number_and_pa
         }
         assert!(fees.receipt(&book, payments + 1).await.is_err(), "no receipt beyond the payments");
         mingzhang::store::Store::close(&s).await;
-    });
+    };
 }

@@ -133,11 +133,12 @@ async fn killed_at_random_moments_nothing_is_lost_doubled_or_half_written() {
     }
 
     let store = mingzhang::store::AnyStore::connect(url).await.unwrap();
-    mingzhang::with_store!(store, s => {
+    {
+        let s = store;
         let report = verify_all(&s).await.unwrap();
         assert!(report.is_clean(), "after {landed} kills: {:?}", report.findings);
         mingzhang::store::Store::close(&s).await;
-    });
+    };
     for key in &acknowledged {
         let count: i64 = count_rows(url, &format!("SELECT COUNT(*) FROM payments WHERE idempotency_key = '{key}'")).await;
         assert_eq!(count, 1, "acknowledged payment {key}");

@@ -61,7 +61,8 @@ async fn an_import_drops_nothing_it_was_given() {
 /// a cashier and an accountant of its own; returns its id and their API tokens.
 async fn api_community(url: &str) -> (i64, String, String) {
     let store = mingzhang::store::AnyStore::connect(url).await.unwrap();
-    let id = mingzhang::with_store!(store, s => {
+    let id = {
+        let s = store;
         let ledger = mingzhang::ledger::Ledger::new(s.clone());
         let book = two_households(&ledger, "错误社区", "2.00").await;
         mingzhang::fees::Fees::new(&ledger).run_billing(&book, period(2025, 1), &[], "会计").await.unwrap();
@@ -73,7 +74,7 @@ async fn api_community(url: &str) -> (i64, String, String) {
         }
         mingzhang::store::Store::close(&s).await;
         book.row.community_id.0
-    });
+    };
     (id, token(url, "cashier_e").await, token(url, "accountant_e").await)
 }
 

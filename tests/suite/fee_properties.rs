@@ -12,7 +12,6 @@ use mingzhang::ledger::Ledger;
 use mingzhang::report;
 use mingzhang::store::AnyStore;
 use mingzhang::verify::verify_all;
-use mingzhang::with_store;
 use proptest::prelude::*;
 
 #[derive(Debug, Clone)]
@@ -130,7 +129,7 @@ proptest! {
         tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
             let db = fresh_db().await;
             let store = AnyStore::connect(&db.url).await.unwrap();
-            with_store!(store, s => apply(&Ledger::new(s), &ops).await);
+            { let s = store; apply(&Ledger::new(s), &ops).await };
         });
     }
 }

@@ -57,7 +57,7 @@ proptest! {
         runtime.block_on(async {
             let db = fresh_db().await;
             let store = mingzhang::store::AnyStore::connect(&db.url).await.unwrap();
-            mingzhang::with_store!(store, s => {
+            { let s = store;
                 let ledger = mingzhang::ledger::Ledger::new(s.clone());
                 let book = company_book(&ledger).await;
                 let c = ledger.community(None).await.unwrap();
@@ -72,7 +72,7 @@ proptest! {
                     assert_eq!(snapshot(&db.url).await, before, "a refused opening import wrote something");
                 }
                 mingzhang::store::Store::close(&s).await;
-            });
+             };
         });
     }
 }

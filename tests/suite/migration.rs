@@ -160,5 +160,5 @@ async fn check<S: mingzhang::app::AppStore>(ledger: Ledger<S>, url: &str) {
 async fn release_database_migrates_in_place() {
     let db = release_db().await;
     let store = mingzhang::store::AnyStore::connect(&db.url).await.expect("open and migrate the release's database");
-    mingzhang::with_store!(store, s => check(Ledger::new(s), &db.url).await);
+    check(Ledger::new(store), &db.url).await;
 }

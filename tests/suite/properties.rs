@@ -12,7 +12,6 @@ use mingzhang::ledger::{ApprovedVoucher, Ledger};
 use mingzhang::report;
 use mingzhang::store::AnyStore;
 use mingzhang::verify::verify_all;
-use mingzhang::with_store;
 use proptest::prelude::*;
 
 const LEAVES: &[&str] =
@@ -240,7 +239,7 @@ proptest! {
         runtime().block_on(async {
             let db = fresh_db().await;
             let store = AnyStore::connect(&db.url).await.unwrap();
-            with_store!(store, s => apply(&Ledger::new(s), &ops).await);
+            { let s = store; apply(&Ledger::new(s), &ops).await };
         });
     }
 
@@ -259,7 +258,7 @@ proptest! {
         runtime().block_on(async {
             let db = fresh_db().await;
             let store = AnyStore::connect(&db.url).await.unwrap();
-            with_store!(store, s => refuse(&Ledger::new(s), &db.url, &good, &bad, batch).await);
+            { let s = store; refuse(&Ledger::new(s), &db.url, &good, &bad, batch).await };
         });
     }
 }

@@ -214,18 +214,19 @@ async fn rewrite_history(url: &str) {
 async fn fresh_community() -> (TestDb, String) {
     let db = fresh_db().await;
     let store = mingzhang::store::AnyStore::connect(&db.url).await.expect("connect");
-    mingzhang::with_store!(store, s => {
+    {
+        let s = store;
         community(&Ledger::new(s.clone())).await;
         // Closed, so that the file alone holds the books (a copy takes the file, not its WAL).
         mingzhang::store::Store::close(&s).await;
-    });
+    };
     let url = db.url.clone();
     (db, url)
 }
 
 async fn findings_of(url: &str) -> Vec<String> {
     let store = mingzhang::store::AnyStore::connect(url).await.expect("connect");
-    let report = mingzhang::with_store!(store, s => verify_all(&s).await.unwrap());
+    let report = verify_all(&store).await.unwrap();
     report.findings.into_iter().map(|f| f.message).collect()
 }
 
@@ -237,12 +238,13 @@ async fn a_rewound_master_data_chain_is_caught_by_an_anchor_kept_outside() {
     let (_db, url) = fresh_community().await;
     let changed = TWO_HOUSEHOLDS.replace("13900000001", "13911112222");
     let store = mingzhang::store::AnyStore::connect(&url).await.unwrap();
-    let heads = mingzhang::with_store!(store, s => {
+    let heads = {
+        let s = store;
         let ledger = Ledger::new(s);
         let c = ledger.community(None).await.unwrap();
         ledger.fees().import_households(c.id, changed.as_bytes()).await.unwrap();
         mingzhang::verify::HeadsFile::now(&ledger.store).await.unwrap()
-    });
+    };
     assert!(heads.master_data[0].seq > 0);
     drop_guards(&url).await;
     for sql in [
@@ -258,7 +260,7 @@ async fn a_rewound_master_data_chain_is_caught_by_an_anchor_kept_outside() {
     raw_sql(&url, &format!("UPDATE communities SET master_head = '{head}'")).await.unwrap();
     assert!(findings_of(&url).await.is_empty(), "the rewound chain verifies on its own");
     let store = mingzhang::store::AnyStore::connect(&url).await.unwrap();
-    let found = mingzhang::with_store!(store, s => mingzhang::verify::verify_anchors(&s, &[heads], &[]).await.unwrap());
+    let found = mingzhang::verify::verify_anchors(&store, &[heads], &[]).await.unwrap();
     assert!(found.iter().any(|f| f.message.contains("基础资料链") && f.message.contains("回卷")), "{found:#?}");
 }
 

@@ -14,7 +14,8 @@ use sqlx::Connection;
 async fn demo_books() -> TestDb {
     let db = fresh_db().await;
     let store = mingzhang::store::AnyStore::connect(&db.url).await.expect("connect");
-    mingzhang::with_store!(store, s => {
+    {
+        let s = store;
         let ledger = Ledger::new(s.clone());
         let books = mingzhang::cli::demo::build(&ledger, 5, 2025, 60).await.unwrap();
         // What the demo does not do: an expense owed and paid later, and one withdrawn.
@@ -41,7 +42,7 @@ async fn demo_books() -> TestDb {
         let report = verify_all(&s).await.unwrap();
         assert!(report.is_clean(), "the demo verifies before any tamper: {:#?}", report.findings);
         mingzhang::store::Store::close(&s).await;
-    });
+    };
     db
 }
 
@@ -120,11 +121,12 @@ async fn every_tamper_of_a_newer_wings_row_is_named_by_verify() {
         let changed = raw_sql(&copy.url, sql).await.unwrap_or_else(|e| panic!("{name}: {sql}: {e}"));
         assert!(changed > 0, "{name}: the statement changed nothing: {sql}");
         let store = mingzhang::store::AnyStore::connect(&copy.url).await.unwrap();
-        let findings: Vec<String> = mingzhang::with_store!(store, s => {
+        let findings: Vec<String> = {
+            let s = store;
             let report = verify_all(&s).await.unwrap();
             mingzhang::store::Store::close(&s).await;
             report.findings.into_iter().map(|f| f.message).collect()
-        });
+        };
         match findings.iter().find(|m| expect.iter().all(|e| m.contains(e))) {
             Some(named) => println!("{name}: {named}"),
             None => missed.push(format!("{name}: {findings:#?}")),
@@ -137,13 +139,15 @@ async fn every_tamper_of_a_newer_wings_row_is_named_by_verify() {
     drop_guards(&copy.url).await;
     raw_sql(&copy.url, TAMPERS.iter().find(|t| t.0 == "签字后对账行被改").unwrap().1).await.unwrap();
     let store = mingzhang::store::AnyStore::connect(&copy.url).await.unwrap();
-    mingzhang::with_store!(store, s => {
+    {
+        let s = store;
         let ledger = Ledger::new(s.clone());
         let community = ledger.community(None).await.unwrap();
-        let statement = mingzhang::subsidies::Subsidies::new(&ledger).statement(&community, mingzhang::domain::ids::ReconciliationId(1)).await.unwrap();
+        let statement =
+            mingzhang::subsidies::Subsidies::new(&ledger).statement(&community, mingzhang::domain::ids::ReconciliationId(1)).await.unwrap();
         assert!(!statement.is_signed() && statement.state_label().contains("签字不再成立"), "{}", statement.state_label());
         mingzhang::store::Store::close(&s).await;
-    });
+    };
 }
 
 /// A command at the terminal is audited like a request to the server, and the audit log is a
@@ -168,11 +172,12 @@ async fn the_command_line_is_audited_and_the_audit_log_is_chained() {
     };
     assert_eq!(audited, vec![("主管乙".to_string(), "cli.day-close".to_string())], "a report writes no entry");
     let store = mingzhang::store::AnyStore::connect(&demo.url).await.unwrap();
-    let heads = mingzhang::with_store!(store, s => {
+    let heads = {
+        let s = store;
         let heads = mingzhang::verify::HeadsFile::now(&s).await.unwrap();
         mingzhang::store::Store::close(&s).await;
         heads
-    });
+    };
     assert!(heads.audit.iter().any(|a| a.seq == 1 && !a.community.is_empty()), "{:?}", heads.audit);
     for (sql, expect) in [
         ("UPDATE audit_log SET target = '改过' WHERE action = 'cli.day-close'", "被改动"),
@@ -182,11 +187,12 @@ async fn the_command_line_is_audited_and_the_audit_log_is_chained() {
         drop_guards(&copy.url).await;
         assert_eq!(raw_sql(&copy.url, sql).await.unwrap(), 1);
         let store = mingzhang::store::AnyStore::connect(&copy.url).await.unwrap();
-        let findings: Vec<String> = mingzhang::with_store!(store, s => {
+        let findings: Vec<String> = {
+            let s = store;
             let report = verify_all(&s).await.unwrap();
             mingzhang::store::Store::close(&s).await;
             report.findings.into_iter().map(|f| f.message).collect()
-        });
+        };
         assert!(findings.iter().any(|m| m.contains("审计日志") && m.contains(expect)), "{sql}: {findings:#?}");
     }
     // The entry removed and the chain's head rewound to match: only the head kept outside knows.
@@ -195,12 +201,13 @@ async fn the_command_line_is_audited_and_the_audit_log_is_chained() {
     raw_sql(&copy.url, "DELETE FROM audit_log WHERE action = 'cli.day-close'").await.unwrap();
     raw_sql(&copy.url, "UPDATE audit_heads SET seq = 0, head = '' WHERE chain_id > 0").await.unwrap();
     let store = mingzhang::store::AnyStore::connect(&copy.url).await.unwrap();
-    mingzhang::with_store!(store, s => {
+    {
+        let s = store;
         assert!(verify_all(&s).await.unwrap().is_clean(), "the rewound log verifies on its own");
         let found = mingzhang::verify::verify_anchors(&s, std::slice::from_ref(&heads), &[]).await.unwrap();
         assert!(found.iter().any(|f| f.message.contains("审计日志没有锚点记录的第 1 条")), "{found:#?}");
         mingzhang::store::Store::close(&s).await;
-    });
+    };
 }
 
 /// A role granted in the table behind the program's back is named by `verify` and opens
@@ -209,7 +216,8 @@ async fn the_command_line_is_audited_and_the_audit_log_is_chained() {
 async fn a_role_escalated_behind_the_programs_back_is_named_and_refused() {
     let db = fresh_db().await;
     let store = mingzhang::store::AnyStore::connect(&db.url).await.unwrap();
-    mingzhang::with_store!(store, s => {
+    {
+        let s = store;
         let ledger = Ledger::new(s.clone());
         let book = company_book(&ledger).await;
         let community = ledger.community(None).await.unwrap();
@@ -227,7 +235,9 @@ async fn a_role_escalated_behind_the_programs_back_is_named_and_refused() {
         let review = mingzhang::access::Act::Review;
         assert!(access.actor("--user", "小出纳", &community, review).await.is_err(), "a cashier does not review");
         drop_guards(&db.url).await;
-        raw_sql(&db.url, "INSERT INTO user_roles (user_id, role) SELECT id, 'reviewer' FROM users WHERE username = '小出纳'").await.unwrap();
+        raw_sql(&db.url, "INSERT INTO user_roles (user_id, role) SELECT id, 'reviewer' FROM users WHERE username = '小出纳'")
+            .await
+            .unwrap();
         let err = access.actor("--user", "小出纳", &community, review).await.unwrap_err().to_string();
         assert!(err.contains("在程序之外被改动"), "{err}");
         let findings: Vec<String> = verify_all(&s).await.unwrap().findings.into_iter().map(|f| f.message).collect();
@@ -235,5 +245,5 @@ async fn a_role_escalated_behind_the_programs_back_is_named_and_refused() {
         let (session, _) = access.start_session(&access.user("小出纳").await.unwrap(), "127.0.0.1").await.unwrap();
         assert!(access.session(&session).await.unwrap().is_none(), "its session opens nothing");
         mingzhang::store::Store::close(&s).await;
-    });
+    };
 }

@@ -40,7 +40,6 @@ use crate::store::Store;
 use crate::subsidies::store::SubsidiesStore;
 use crate::subsidies::Subsidies;
 use crate::verify;
-use crate::with_store;
 
 mod generate;
 mod wings;
@@ -447,7 +446,8 @@ pub(crate) async fn run_demo(db: Option<&str>, seed: u64, year: i32, households:
     let db = fresh_demo_db(db)?;
     let store = AnyStore::create(db).await?;
     store.pin_writer_here();
-    with_store!(store, s => {
+    {
+        let s = store;
         let ledger = Ledger::new(s.clone());
         let progress = month_progress();
         let books = build_showing(&ledger, seed, year, households, &progress).await?;
@@ -478,5 +478,5 @@ pub(crate) async fn run_demo(db: Option<&str>, seed: u64, year: i32, households:
         crate::http::init_logging();
         crate::http::serve(s, listen, &out, std::time::Duration::from_secs(60 * 60), None).await?;
         Ok(0)
-    })
+    }
 }

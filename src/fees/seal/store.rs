@@ -1,7 +1,6 @@
 //! The rows the seals cover, read back grouped by voucher, and the master-data chain's rows.
 
 use std::collections::HashMap;
-use std::future::Future;
 
 use chrono::{DateTime, Utc};
 
@@ -25,67 +24,69 @@ pub struct SealedVoucherRow {
     pub subledger_digest: Option<String>,
 }
 
-pub trait SealTx: Send {
-    /// The lowest and highest voucher id of the book (0, -1 when it has none).
-    fn voucher_id_range(&mut self, book: BookKey) -> impl Future<Output = Result<(i64, i64)>> + Send;
-    /// The book's vouchers with `from <= id < until`, by id; with `sealed_only`, only the posted
-    /// ones whose subledger digest seals some rows (most vouchers of a book seal none).
-    fn sealed_vouchers(
-        &mut self,
-        book: BookKey,
-        from: i64,
-        until: i64,
-        sealed_only: bool,
-    ) -> impl Future<Output = Result<Vec<SealedVoucherRow>>> + Send;
-    /// Billing runs whose voucher is in the range, with their ids (the bills' key).
-    fn seal_runs(&mut self, book: BookKey, from: i64, until: i64) -> impl Future<Output = Result<Vec<(BillingRunId, RunSeal)>>> + Send;
-    /// Every billing run of the book, with its voucher (None for a run made before runs kept
-    /// theirs): (run, voucher, what it seals).
-    fn book_runs(&mut self, book: BookKey) -> impl Future<Output = Result<Vec<(BillingRunId, Option<VoucherId>, RunSeal)>>> + Send;
-    /// A run's bills as sealed: their count, sum and digest, in the order they were written.
-    fn seal_bills(&mut self, book: BookKey, run_id: BillingRunId) -> impl Future<Output = Result<BillsSeal>> + Send;
-    /// What a run billed per building, summed from its bills (for a run that did not record it).
-    fn run_billed_by_building(&mut self, book: BookKey, run_id: BillingRunId) -> impl Future<Output = Result<Vec<(String, i64)>>> + Send;
-    /// How many bills the book has.
-    fn bill_count(&mut self, book: BookKey) -> impl Future<Output = Result<i64>> + Send;
-    fn seal_payments(&mut self, book: BookKey, from: i64, until: i64) -> impl Future<Output = Result<Vec<PaymentSeal>>> + Send;
-    fn seal_allocations(&mut self, book: BookKey, from: i64, until: i64) -> impl Future<Output = Result<Vec<AllocationSeal>>> + Send;
-    fn seal_waivers(&mut self, book: BookKey, from: i64, until: i64) -> impl Future<Output = Result<Vec<WaiverSeal>>> + Send;
-    fn seal_voids(&mut self, book: BookKey, from: i64, until: i64) -> impl Future<Output = Result<Vec<VoidSeal>>> + Send;
-    fn seal_reversals(&mut self, book: BookKey, from: i64, until: i64) -> impl Future<Output = Result<Vec<ReversalSeal>>> + Send;
-    /// The other wings' rows that name the book's vouchers in the range: (voucher, row), each
-    /// table in its order (`wings::WING_TABLES`).
-    fn seal_wings(&mut self, book: BookKey, from: i64, until: i64) -> impl Future<Output = Result<Vec<(VoucherId, WingRow)>>> + Send;
+crate::wing_tx! {
+    pub trait SealTx: Send {
+        /// The lowest and highest voucher id of the book (0, -1 when it has none).
+        fn voucher_id_range(&mut self, book: BookKey) -> impl Future<Output = Result<(i64, i64)>> + Send;
+        /// The book's vouchers with `from <= id < until`, by id; with `sealed_only`, only the posted
+        /// ones whose subledger digest seals some rows (most vouchers of a book seal none).
+        fn sealed_vouchers(
+            &mut self,
+            book: BookKey,
+            from: i64,
+            until: i64,
+            sealed_only: bool,
+        ) -> impl Future<Output = Result<Vec<SealedVoucherRow>>> + Send;
+        /// Billing runs whose voucher is in the range, with their ids (the bills' key).
+        fn seal_runs(&mut self, book: BookKey, from: i64, until: i64) -> impl Future<Output = Result<Vec<(BillingRunId, RunSeal)>>> + Send;
+        /// Every billing run of the book, with its voucher (None for a run made before runs kept
+        /// theirs): (run, voucher, what it seals).
+        fn book_runs(&mut self, book: BookKey) -> impl Future<Output = Result<Vec<(BillingRunId, Option<VoucherId>, RunSeal)>>> + Send;
+        /// A run's bills as sealed: their count, sum and digest, in the order they were written.
+        fn seal_bills(&mut self, book: BookKey, run_id: BillingRunId) -> impl Future<Output = Result<BillsSeal>> + Send;
+        /// What a run billed per building, summed from its bills (for a run that did not record it).
+        fn run_billed_by_building(&mut self, book: BookKey, run_id: BillingRunId) -> impl Future<Output = Result<Vec<(String, i64)>>> + Send;
+        /// How many bills the book has.
+        fn bill_count(&mut self, book: BookKey) -> impl Future<Output = Result<i64>> + Send;
+        fn seal_payments(&mut self, book: BookKey, from: i64, until: i64) -> impl Future<Output = Result<Vec<PaymentSeal>>> + Send;
+        fn seal_allocations(&mut self, book: BookKey, from: i64, until: i64) -> impl Future<Output = Result<Vec<AllocationSeal>>> + Send;
+        fn seal_waivers(&mut self, book: BookKey, from: i64, until: i64) -> impl Future<Output = Result<Vec<WaiverSeal>>> + Send;
+        fn seal_voids(&mut self, book: BookKey, from: i64, until: i64) -> impl Future<Output = Result<Vec<VoidSeal>>> + Send;
+        fn seal_reversals(&mut self, book: BookKey, from: i64, until: i64) -> impl Future<Output = Result<Vec<ReversalSeal>>> + Send;
+        /// The other wings' rows that name the book's vouchers in the range: (voucher, row), each
+        /// table in its order (`wings::WING_TABLES`).
+        fn seal_wings(&mut self, book: BookKey, from: i64, until: i64) -> impl Future<Output = Result<Vec<(VoucherId, WingRow)>>> + Send;
 
-    /// Every current row of a kind of master data as (id, canonical content).
-    fn master_rows(&mut self, community_id: CommunityId, kind: MasterKind) -> impl Future<Output = Result<Vec<(i64, String)>>> + Send;
-    /// The latest recorded version of every row of a kind: (id, content).
-    fn latest_master_versions(
-        &mut self,
-        community_id: CommunityId,
-        kind: MasterKind,
-    ) -> impl Future<Output = Result<Vec<(i64, String)>>> + Send;
-    /// The community's whole master-data chain, in order.
-    fn master_versions(&mut self, community_id: CommunityId) -> impl Future<Output = Result<Vec<MasterVersion>>> + Send;
-    /// The chain's length and head as the community row keeps them.
-    fn master_head(&mut self, community_id: CommunityId) -> impl Future<Output = Result<(i64, String)>> + Send;
-    /// Takes `count` places in the chain: returns its length after and its head before. The
-    /// community's row stays locked until the transaction ends, so versions never interleave.
-    fn claim_master(&mut self, community_id: CommunityId, count: i64) -> impl Future<Output = Result<(i64, String)>> + Send;
-    fn insert_master_versions(
-        &mut self,
-        community_id: CommunityId,
-        versions: &[MasterVersion],
-        at: DateTime<Utc>,
-    ) -> impl Future<Output = Result<()>> + Send;
-    fn set_master_head(&mut self, community_id: CommunityId, head: &str) -> impl Future<Output = Result<()>> + Send;
-    /// Runs a cross-reference query of `fees::seal::verify` ($1 community, $2 book): a pair of
-    /// integers naming each row that breaks its rule.
-    fn pairs(&mut self, sql: &'static str, book: BookKey) -> impl Future<Output = Result<Vec<(i64, i64)>>> + Send;
-    /// Every receipt number of the book, in order, and the count the book says it issued.
-    fn receipt_numbers(&mut self, book: BookKey) -> impl Future<Output = Result<(Vec<i64>, i64)>> + Send;
-    /// The community's billing runs that sealed a master-data head: (run, chain length, head).
-    fn run_master_heads(&mut self, community_id: CommunityId) -> impl Future<Output = Result<Vec<(BillingRunId, i64, String)>>> + Send;
+        /// Every current row of a kind of master data as (id, canonical content).
+        fn master_rows(&mut self, community_id: CommunityId, kind: MasterKind) -> impl Future<Output = Result<Vec<(i64, String)>>> + Send;
+        /// The latest recorded version of every row of a kind: (id, content).
+        fn latest_master_versions(
+            &mut self,
+            community_id: CommunityId,
+            kind: MasterKind,
+        ) -> impl Future<Output = Result<Vec<(i64, String)>>> + Send;
+        /// The community's whole master-data chain, in order.
+        fn master_versions(&mut self, community_id: CommunityId) -> impl Future<Output = Result<Vec<MasterVersion>>> + Send;
+        /// The chain's length and head as the community row keeps them.
+        fn master_head(&mut self, community_id: CommunityId) -> impl Future<Output = Result<(i64, String)>> + Send;
+        /// Takes `count` places in the chain: returns its length after and its head before. The
+        /// community's row stays locked until the transaction ends, so versions never interleave.
+        fn claim_master(&mut self, community_id: CommunityId, count: i64) -> impl Future<Output = Result<(i64, String)>> + Send;
+        fn insert_master_versions(
+            &mut self,
+            community_id: CommunityId,
+            versions: &[MasterVersion],
+            at: DateTime<Utc>,
+        ) -> impl Future<Output = Result<()>> + Send;
+        fn set_master_head(&mut self, community_id: CommunityId, head: &str) -> impl Future<Output = Result<()>> + Send;
+        /// Runs a cross-reference query of `fees::seal::verify` ($1 community, $2 book): a pair of
+        /// integers naming each row that breaks its rule.
+        fn pairs(&mut self, sql: &'static str, book: BookKey) -> impl Future<Output = Result<Vec<(i64, i64)>>> + Send;
+        /// Every receipt number of the book, in order, and the count the book says it issued.
+        fn receipt_numbers(&mut self, book: BookKey) -> impl Future<Output = Result<(Vec<i64>, i64)>> + Send;
+        /// The community's billing runs that sealed a master-data head: (run, chain length, head).
+        fn run_master_heads(&mut self, community_id: CommunityId) -> impl Future<Output = Result<Vec<(BillingRunId, i64, String)>>> + Send;
+    }
 }
 
 /// Rows per INSERT statement of master versions (6 values each, under SQLite's 32,766).

@@ -2,8 +2,6 @@
 //! `impl_cash_flow_tx!`: the posting transaction adds to them, the 现金流量表 reads them, and
 //! `verify` compares them with the sums recomputed from the journal.
 
-use std::future::Future;
-
 use sqlx::{Postgres, QueryBuilder, Sqlite};
 
 use crate::domain::ids::BookKey;
@@ -18,18 +16,20 @@ pub struct CashFlowRow {
     pub fen: i64,
 }
 
-pub trait CashFlowTx: Send {
-    /// Adds `rows` to the book's sums.
-    fn add_cash_flows(&mut self, book: BookKey, rows: &[CashFlowRow]) -> impl Future<Output = Result<()>> + Send;
-    /// Every month's sums of the book (a few rows a month).
-    fn cash_flows(&mut self, book: BookKey) -> impl Future<Output = Result<Vec<CashFlowRow>>> + Send;
-    /// Whether the book's sums cover its journal (false only for a book posted to before the
-    /// sums were kept, migration 0027).
-    fn cash_flows_built(&mut self, book: BookKey) -> impl Future<Output = Result<bool>> + Send;
-    /// Marks the book's sums built and empties them, to be built anew from the journal in the
-    /// same transaction; false if another transaction built them meanwhile. The UPDATE of the
-    /// book's row is the lock postings to the book take too.
-    fn begin_cash_flow_build(&mut self, book: BookKey) -> impl Future<Output = Result<bool>> + Send;
+crate::wing_tx! {
+    pub trait CashFlowTx: Send {
+        /// Adds `rows` to the book's sums.
+        fn add_cash_flows(&mut self, book: BookKey, rows: &[CashFlowRow]) -> impl Future<Output = Result<()>> + Send;
+        /// Every month's sums of the book (a few rows a month).
+        fn cash_flows(&mut self, book: BookKey) -> impl Future<Output = Result<Vec<CashFlowRow>>> + Send;
+        /// Whether the book's sums cover its journal (false only for a book posted to before the
+        /// sums were kept, migration 0027).
+        fn cash_flows_built(&mut self, book: BookKey) -> impl Future<Output = Result<bool>> + Send;
+        /// Marks the book's sums built and empties them, to be built anew from the journal in the
+        /// same transaction; false if another transaction built them meanwhile. The UPDATE of the
+        /// book's row is the lock postings to the book take too.
+        fn begin_cash_flow_build(&mut self, book: BookKey) -> impl Future<Output = Result<bool>> + Send;
+    }
 }
 
 macro_rules! impl_cash_flow_tx {

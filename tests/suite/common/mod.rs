@@ -45,7 +45,8 @@ pub const PEOPLE: &[&str] =
 pub async fn fresh_db() -> TestDb {
     let db = empty_db().await;
     let store = mingzhang::store::AnyStore::create(&db.url).await.expect("create and migrate");
-    mingzhang::with_store!(store, s => {
+    {
+        let s = store;
         let access = mingzhang::access::Access::new(s.clone());
         for name in PEOPLE {
             let roles = [Role::Admin, Role::Accountant, Role::Reviewer, Role::Cashier];
@@ -53,7 +54,7 @@ pub async fn fresh_db() -> TestDb {
             access.add_user(&new).await.expect("add a test person");
         }
         mingzhang::store::Store::close(&s).await;
-    });
+    };
     db
 }
 
@@ -211,7 +212,7 @@ macro_rules! on_fresh_store {
     ($case:ident) => {{
         let db = common::fresh_db().await;
         let store = mingzhang::store::AnyStore::connect(&db.url).await.expect("connect");
-        mingzhang::with_store!(store, s => $case(mingzhang::ledger::Ledger::new(s), &db.url).await)
+        $case(mingzhang::ledger::Ledger::new(store), &db.url).await
     }};
 }
 

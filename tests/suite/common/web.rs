@@ -63,7 +63,8 @@ pub fn csrf_of(html: &str) -> String {
 /// one user per role; returns (甲, 乙, the code of 甲's 1-1-101).
 pub async fn seed(url: &str) -> (i64, i64, String) {
     let store = mingzhang::store::AnyStore::connect(url).await.unwrap();
-    mingzhang::with_store!(store, s => {
+    {
+        let s = store;
         let ledger = mingzhang::ledger::Ledger::new(s.clone());
         let fees = mingzhang::fees::Fees::new(&ledger);
         let access = Access::new(s.clone());
@@ -86,14 +87,15 @@ pub async fn seed(url: &str) -> (i64, i64, String) {
             ("office_east", Role::FinanceOffice, vec![], "东街"),
         ];
         for (username, role, communities, street) in users {
-            let new = NewUser { username, display_name: username, roles: &[role], communities: &communities, street, password: Some(PASSWORD) };
+            let new =
+                NewUser { username, display_name: username, roles: &[role], communities: &communities, street, password: Some(PASSWORD) };
             access.add_user(&new).await.unwrap();
         }
         let h101 = fees.household_by_label(ca, "1-1-101").await.unwrap();
         let code = access.issue_household_code(ca, h101.id).await.unwrap();
         mingzhang::store::Store::close(&s).await;
         (ca.0, cb.0, code)
-    })
+    }
 }
 
 /// Logs `username` in through the login form; returns the client holding the session.
@@ -109,11 +111,12 @@ pub async fn login(server: &Server, username: &str) -> reqwest::Client {
 
 pub async fn token(url: &str, username: &str) -> String {
     let store = mingzhang::store::AnyStore::connect(url).await.unwrap();
-    mingzhang::with_store!(store, s => {
+    {
+        let s = store;
         let t = Access::new(s.clone()).add_token(username, "测试").await.unwrap();
         mingzhang::store::Store::close(&s).await;
         t
-    })
+    }
 }
 
 /// The session's CSRF token, read from a page it can open.

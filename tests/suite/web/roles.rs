@@ -345,12 +345,13 @@ async fn html_in_a_name_is_shown_escaped() {
     let db = fresh_db().await;
     let (a, _, _) = seed(&db.url).await;
     let store = mingzhang::store::AnyStore::connect(&db.url).await.unwrap();
-    mingzhang::with_store!(store, s => {
+    {
+        let s = store;
         let ledger = mingzhang::ledger::Ledger::new(s.clone());
         let rows = "楼栋,单元,房号,建筑面积,类型,业主,电话\n1,1,103,80.00,住宅,<script>alert(1)</script>,13900000003\n";
         mingzhang::fees::Fees::new(&ledger).import_households(CommunityId(a), rows.as_bytes()).await.unwrap();
         mingzhang::store::Store::close(&s).await;
-    });
+    };
     let server = spawn_app(&db.url);
     let cashier = login(&server, "cashier_a").await;
     let page = cashier.get(server.url(&format!("/app/c/{a}/cashier?q=103"))).send().await.unwrap().text().await.unwrap();
@@ -441,10 +442,11 @@ async fn the_admins_forms_change_the_user_they_name() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let store = mingzhang::store::AnyStore::connect(&db.url).await.unwrap();
-    let (changed, admin_user) = mingzhang::with_store!(store, s => {
+    let (changed, admin_user) = {
+        let s = store;
         let access = Access::new(s.clone());
         (access.user("accountant_a").await.unwrap(), access.user("admin").await.unwrap())
-    });
+    };
     assert!(changed.has(Role::Accountant) && changed.has(Role::Reviewer), "the named user got the roles");
     assert!(admin_user.has(Role::Admin) && !admin_user.has(Role::Reviewer), "the admin is unchanged");
     let audit = admin.get(server.url("/app/admin/audit")).send().await.unwrap().text().await.unwrap();
@@ -472,7 +474,7 @@ async fn the_admins_forms_change_the_user_they_name() {
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "not one's own account");
     assert!(r.text().await.unwrap().contains("不能停用自己"));
     let store = mingzhang::store::AnyStore::connect(&db.url).await.unwrap();
-    let still = mingzhang::with_store!(store, s => Access::new(s.clone()).user("admin").await.unwrap());
+    let still = Access::new(store.clone()).user("admin").await.unwrap();
     assert!(!still.disabled);
 }
 
@@ -488,10 +490,11 @@ async fn the_finance_office_reads_figures_not_households() {
     let office = login(&server, "office_east").await;
     let household = {
         let store = mingzhang::store::AnyStore::connect(&db.url).await.unwrap();
-        mingzhang::with_store!(store, s => {
+        {
+            let s = store;
             let ledger = mingzhang::ledger::Ledger::new(s.clone());
             mingzhang::fees::Fees::new(&ledger).household_by_label(CommunityId(a), "1-1-101").await.unwrap().id.0
-        })
+        }
     };
     for path in [
         format!("/app/c/{a}/cashier"),

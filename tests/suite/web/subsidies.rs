@@ -14,12 +14,20 @@ async fn a_subsidy_is_disbursed_received_reconciled_and_signed_through_the_api()
     let db = fresh_db().await;
     let (a, _b, _) = seed(&db.url).await;
     let store = mingzhang::store::AnyStore::connect(&db.url).await.unwrap();
-    mingzhang::with_store!(store, s => {
+    {
+        let s = store;
         let access = Access::new(s.clone());
-        let new = NewUser { username: "office_west", display_name: "西街财政所", roles: &[Role::FinanceOffice], communities: &[], street: "西街", password: Some(PASSWORD) };
+        let new = NewUser {
+            username: "office_west",
+            display_name: "西街财政所",
+            roles: &[Role::FinanceOffice],
+            communities: &[],
+            street: "西街",
+            password: Some(PASSWORD),
+        };
         access.add_user(&new).await.unwrap();
         mingzhang::store::Store::close(&s).await;
-    });
+    };
     let (accountant, office, west, cashier) = (
         token(&db.url, "accountant_a").await,
         token(&db.url, "office_east").await,
@@ -158,14 +166,15 @@ async fn public_revenue_and_the_collective_through_the_api_and_the_pages() {
     let db = fresh_db().await;
     let (a, _b, _) = seed(&db.url).await;
     let store = mingzhang::store::AnyStore::connect(&db.url).await.unwrap();
-    mingzhang::with_store!(store, s => {
+    {
+        let s = store;
         let ledger = mingzhang::ledger::Ledger::new(s.clone());
         ledger.create_book(CommunityId(a), "collective", "甲股份经济合作社", "rural_collective", period(2025, 1)).await.unwrap();
         // The year's income tax comes first (5 % of the 380.00): the transfer waits for it.
         let company = ledger.book(CommunityId(a), "company").await.unwrap();
         post(&ledger, &company, &voucher(date(2025, 1, 31), vec![line("5801", 1_900, 0), line("222104", 0, 1_900)])).await;
         mingzhang::store::Store::close(&s).await;
-    });
+    };
     let (accountant, cashier) = (token(&db.url, "accountant_a").await, token(&db.url, "cashier_a").await);
     let server = spawn_app(&db.url);
     let c = client();
