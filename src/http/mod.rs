@@ -408,9 +408,23 @@ pub fn see_other(to: &str) -> Response {
     (StatusCode::SEE_OTHER, [(axum::http::header::LOCATION, to.to_string())]).into_response()
 }
 
-/// Starts the structured log (stderr): RUST_LOG picks the level, MINGZHANG_LOG=json the format.
+/// Starts the structured log (stderr): RUST_LOG picks the level, per target if wished
+/// (`info,mingzhang=debug`), MINGZHANG_LOG=json the format. A RUST_LOG that does not parse
+/// leaves the default. Targets, not an `EnvFilter`: its span and field filters would bring a
+/// regular-expression engine into the build, and a level per target is what operators set.
 pub fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into());
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
-    let _ = if std::env::var("MINGZHANG_LOG").as_deref() == Ok("json") { builder.json().try_init() } else { builder.try_init() };
+    use tracing_subscriber::filter::Targets;
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    let filter = std::env::var("RUST_LOG")
+        .ok()
+        .and_then(|wanted| wanted.parse::<Targets>().ok())
+        .unwrap_or_else(|| Targets::new().with_default(tracing::Level::INFO).with_target("sqlx", tracing::Level::WARN));
+    let layer = tracing_subscriber::fmt::layer().with_writer(std::io::stderr);
+    let registry = tracing_subscriber::registry().with(filter);
+    let _ = if std::env::var("MINGZHANG_LOG").as_deref() == Ok("json") {
+        registry.with(layer.json()).try_init()
+    } else {
+        registry.with(layer).try_init()
+    };
 }
