@@ -138,6 +138,8 @@ pub enum Command {
         #[arg(long)]
         backups: Option<std::path::PathBuf>,
     },
+    /// 在 Citus 集群上分布各表：社区的表按 community_id 分片（同一社区的行在同一分片），全局表为参考表；连接时已自动完成，此命令报告分布情况；可重复执行
+    Distribute,
     /// 写出各账套当前的链头（锚点），请另行保存；日后 verify --anchor 据以发现被截断或改写的链尾
     Anchor {
         /// 写入此文件（省略时输出到终端）
@@ -362,6 +364,17 @@ pub async fn run(cli: Cli) -> Result<i32> {
             print_out(&crate::doctor::text(&crate::store::redacted(&db), &findings));
             let problem = findings.iter().any(|f| f.level == crate::doctor::Level::Problem);
             return Ok(if problem { 2 } else { 0 });
+        }
+        Command::Distribute => {
+            let store = AnyStore::connect(&db).await?;
+            let AnyStore::Postgres(pg) = &store else {
+                return Err(Error::invalid("--db", "SQLite 账簿无需分布；分布只用于 Citus 集群上的 PostgreSQL"));
+            };
+            let done = crate::store::citus::distribute(pg.pool()).await?;
+            let layout = crate::store::citus::layout(pg.pool()).await?;
+            crate::store::Store::close(&store).await;
+            print_out(&crate::store::citus::report(&done, &layout));
+            return Ok(0);
         }
         Command::Backup { out } => {
             crate::store::backup::backup(&db, out).await?;

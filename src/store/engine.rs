@@ -235,6 +235,10 @@ impl PgStore {
         if !up_to_date(&pool, &migrator).await {
             migrator.run(&pool).await?;
         }
+        // On Citus the tables a migration made are distributed before anything is written.
+        if !super::citus::is_distributed(&pool).await? {
+            super::citus::distribute(&pool).await?;
+        }
         Ok(PgStore { pool })
     }
 

@@ -13,6 +13,7 @@
 mod affinity;
 mod any;
 pub mod backup;
+pub mod citus;
 mod constraint;
 mod engine;
 pub mod health;
