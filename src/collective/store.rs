@@ -60,9 +60,11 @@ pub struct LineRow {
 /// A distribution whose list does not add up: its id, its members' total, the list's sum.
 pub type UnequalList = (i64, i64, i64);
 
+/// A distribution `d` of community $1 (the statement's), with when it was paid: the
+/// subquery names the community itself so that Citus keeps the statement on one shard.
 const DISTRIBUTION_COLUMNS: &str = "d.id, d.book_id, d.year, d.roster_id, d.distributable_fen, d.reserve_bp, d.welfare_bp, d.reserve_fen, \
      d.welfare_fen, d.members_fen, d.voucher_id, d.created_by, \
-     (SELECT p.paid_on FROM distribution_payments p WHERE p.community_id = d.community_id AND p.distribution_id = d.id) AS paid_on";
+     (SELECT p.paid_on FROM distribution_payments p WHERE p.community_id = $1 AND p.distribution_id = d.id) AS paid_on";
 
 crate::wing_tx! {
     pub trait CollectiveTx: LedgerTx + SealTx + Send {

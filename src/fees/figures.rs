@@ -72,7 +72,7 @@ macro_rules! impl_figures_tx {
                          FROM (SELECT b.household_id,
                                       ($3 / 100 * 12 + $3 % 100) - (b.period / 100 * 12 + b.period % 100) AS age,
                                       b.amount_fen - COALESCE((SELECT SUM(a.amount_fen) FROM allocations a
-                                                               WHERE a.community_id = b.community_id AND a.bill_id = b.id AND a.period <= $3), 0) AS open_fen
+                                                               WHERE a.community_id = $1 AND a.bill_id = b.id AND a.period <= $3), 0) AS open_fen
                                FROM bills b WHERE b.community_id = $1 AND b.book_id = $2 AND b.period <= $3) o
                          JOIN households h ON h.community_id = $1 AND h.id = o.household_id
                          WHERE open_fen > 0) t

@@ -1,5 +1,9 @@
 //! SQL the fee wing's statements share (`fees::store` writes, `fees::figures` reads): the
-//! columns of a payment, what an allocation is, a bill's unit code, what is still open.
+//! columns of a payment, what an allocation is, a bill's unit code, what is still open. Every
+//! statement using them binds the community as $1, and each subquery here names it as $1
+//! itself: on Citus a statement runs on the community's shard alone only when every table in
+//! it, subqueries included, is filtered by the community directly (a correlated
+//! `x.community_id = y.community_id` does not carry into a subquery).
 
 use crate::domain::ids::HouseholdId;
 
@@ -7,9 +11,9 @@ use crate::domain::ids::HouseholdId;
 pub(crate) const PAYMENT_COLUMNS: &str =
     "id, household_id, idempotency_key, method, amount_fen, paid_on, receipt_number, voucher_id, cashier, settled_fen, \
      reference, remark, late_reason, created_at, \
-     EXISTS (SELECT 1 FROM payment_voids v WHERE v.community_id = payments.community_id AND v.payment_id = payments.id) AS voided";
+     EXISTS (SELECT 1 FROM payment_voids v WHERE v.community_id = $1 AND v.payment_id = payments.id) AS voided";
 /// A cancellation of bill `b` by a billing reversal (the one allocation with a reversal and no payment).
-pub(crate) const CANCELLATION_OF_B: &str = "SELECT 1 FROM allocations c WHERE c.community_id = b.community_id AND c.bill_id = b.id \
+pub(crate) const CANCELLATION_OF_B: &str = "SELECT 1 FROM allocations c WHERE c.community_id = $1 AND c.bill_id = b.id \
      AND c.reversal_id IS NOT NULL AND c.payment_id IS NULL";
 /// The figure an allocation `a` moves (`FlowKind`, as stored).
 pub(crate) const ALLOCATION_KIND: &str =
@@ -17,7 +21,7 @@ pub(crate) const ALLOCATION_KIND: &str =
 /// The code of the unit bill `b` is for (NULL for a household's own bill), read only for the
 /// bills of units.
 pub(crate) const UNIT_CODE_OF_B: &str = "CASE WHEN b.unit_id IS NULL THEN NULL ELSE \
-     (SELECT u.code FROM units u WHERE u.community_id = b.community_id AND u.id = b.unit_id) END AS unit_code";
+     (SELECT u.code FROM units u WHERE u.community_id = $1 AND u.id = b.unit_id) END AS unit_code";
 /// Bills of the community that `filter` picks, each with what is still open on it, summed by a
 /// subquery per bill: for one household, a few, or one bill, SQLite (without statistics) then
 /// reads the bills by the households' index; a GROUP BY bill id over a join would have it scan
@@ -26,7 +30,7 @@ pub(crate) fn bills_with_open_fen(filter: &str) -> String {
     format!(
         "SELECT b.id, b.household_id, b.fee_item_id, f.name AS fee_item_name, {UNIT_CODE_OF_B}, b.period, b.amount_fen,
                 b.amount_fen - CAST(COALESCE((SELECT SUM(a.amount_fen) FROM allocations a
-                                              WHERE a.community_id = b.community_id AND a.bill_id = b.id), 0) AS BIGINT) AS open_fen
+                                              WHERE a.community_id = $1 AND a.bill_id = b.id), 0) AS BIGINT) AS open_fen
          FROM bills b JOIN fee_items f ON f.community_id = b.community_id AND f.id = b.fee_item_id
          WHERE b.community_id = $1 AND {filter}"
     )
@@ -60,7 +64,7 @@ pub(crate) fn prepayments_where(which: &str) -> String {
         "SELECT p.household_id, p.id AS payment_id, p.receipt_number, p.paid_on, p.amount_fen - CAST(COALESCE(SUM(a.amount_fen), 0) AS BIGINT) AS left_fen
          FROM payments p LEFT JOIN allocations a ON a.community_id = p.community_id AND a.payment_id = p.id
          WHERE p.community_id = $1 AND p.book_id = $2 AND {which}
-           AND NOT EXISTS (SELECT 1 FROM payment_voids v WHERE v.community_id = p.community_id AND v.payment_id = p.id)
+           AND NOT EXISTS (SELECT 1 FROM payment_voids v WHERE v.community_id = $1 AND v.payment_id = p.id)
          GROUP BY p.id, p.household_id, p.receipt_number, p.paid_on, p.amount_fen
          HAVING p.amount_fen > COALESCE(SUM(a.amount_fen), 0)
          ORDER BY p.household_id, p.id"

@@ -356,7 +356,7 @@ macro_rules! impl_fees_tx {
                      FROM meter_readings r JOIN fee_items f ON f.community_id = r.community_id AND f.id = r.fee_item_id
                      WHERE r.community_id = $1 AND f.book_id = $2
                        AND (r.period = $3 OR r.period = (SELECT MAX(p.period) FROM meter_readings p
-                           WHERE p.community_id = r.community_id AND p.household_id = r.household_id AND p.fee_item_id = r.fee_item_id AND p.period < $3))",
+                           WHERE p.community_id = $1 AND p.household_id = r.household_id AND p.fee_item_id = r.fee_item_id AND p.period < $3))",
                 )
                 .bind(book.community_id)
                 .bind(book.book_id)

@@ -531,7 +531,7 @@ macro_rules! impl_ledger_tx {
                          SELECT c.id FROM vouchers c WHERE c.community_id = $1 AND c.book_id = $2 AND c.kind = 'carry_forward'
                          UNION ALL
                          SELECT r.id FROM vouchers c JOIN vouchers r ON r.community_id = c.community_id AND r.reverses_id = c.id
-                         WHERE c.community_id = $1 AND c.book_id = $2 AND c.kind = 'carry_forward')
+                         WHERE c.community_id = $1 AND r.community_id = $1 AND c.book_id = $2 AND c.kind = 'carry_forward')
                      GROUP BY l.account_id, v.period ORDER BY l.account_id, v.period",
                 )
                 .bind(book.community_id)

@@ -516,7 +516,7 @@ pub struct Tie {
 pub fn tie_sql(table: &str, what: &str, amount: &str, voucher: &str) -> String {
     format!(
         "SELECT {what} AS what, x.{voucher} AS voucher_id, x.{amount} AS amount_fen, v.status AS status, \
-         CAST(COALESCE((SELECT SUM(l.debit_fen) FROM voucher_lines l WHERE l.community_id = x.community_id AND l.voucher_id = x.{voucher}), 0) AS BIGINT) AS debit_fen \
+         CAST(COALESCE((SELECT SUM(l.debit_fen) FROM voucher_lines l WHERE l.community_id = $1 AND l.voucher_id = x.{voucher}), 0) AS BIGINT) AS debit_fen \
          FROM {table} x LEFT JOIN vouchers v ON v.community_id = x.community_id AND v.id = x.{voucher} WHERE x.community_id = $1"
     )
 }

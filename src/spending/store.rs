@@ -52,10 +52,12 @@ pub struct NewExpense<'a> {
     pub recorded_by: &'a str,
 }
 
+/// An expense `e` of community $1 (the statement's); the subqueries name the community
+/// themselves so that Citus keeps the statement on one shard.
 const EXPENSE_COLUMNS: &str = "e.id, e.book_id, e.spent_on, e.category, e.supplier, e.summary, e.amount_fen, e.payable, e.program_id, \
-     e.voucher_id, e.recorded_by, EXISTS (SELECT 1 FROM subsidy_withdrawals w WHERE w.community_id = e.community_id \
+     e.voucher_id, e.recorded_by, EXISTS (SELECT 1 FROM subsidy_withdrawals w WHERE w.community_id = $1 \
      AND w.side = 'spending' AND w.row_id = e.id) AS withdrawn, \
-     (SELECT p.paid_on FROM expense_payments p WHERE p.community_id = e.community_id AND p.expense_id = e.id) AS paid_on";
+     (SELECT p.paid_on FROM expense_payments p WHERE p.community_id = $1 AND p.expense_id = e.id) AS paid_on";
 
 crate::wing_tx! {
     pub trait SpendingTx: LedgerTx + SealTx + Send {

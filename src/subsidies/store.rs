@@ -61,7 +61,7 @@ fn standing_sums(table: &str, side: &str, list: &str, filter: &str) -> String {
         "(SELECT x.community_id, x.program_id, CAST(SUM(x.amount_fen) AS BIGINT) AS fen FROM {table} x \
          JOIN subsidy_programs p ON p.community_id = x.community_id AND p.id = x.program_id \
          WHERE x.community_id IN ({list}) AND {filter} \
-         AND NOT EXISTS (SELECT 1 FROM subsidy_withdrawals w WHERE w.community_id = x.community_id AND w.side = '{side}' AND w.row_id = x.id) \
+         AND NOT EXISTS (SELECT 1 FROM subsidy_withdrawals w WHERE w.community_id = x.community_id AND w.community_id IN ({list}) AND w.side = '{side}' AND w.row_id = x.id) \
          GROUP BY x.community_id, x.program_id)"
     )
 }
@@ -181,10 +181,12 @@ crate::wing_tx! {
     }
 }
 
-/// Whether a row of `alias` (disbursements `d`, receipts `r`) has been withdrawn.
+/// Whether a row of `alias` (disbursements `d`, receipts `r`) of community $1 (the
+/// statement's) has been withdrawn; the subquery names the community itself so that Citus keeps
+/// the statement on one shard.
 fn withdrawn(side: &str, alias: &str) -> String {
     format!(
-        "EXISTS (SELECT 1 FROM subsidy_withdrawals w WHERE w.community_id = {alias}.community_id AND w.side = '{side}' AND w.row_id = {alias}.id) AS withdrawn"
+        "EXISTS (SELECT 1 FROM subsidy_withdrawals w WHERE w.community_id = $1 AND w.side = '{side}' AND w.row_id = {alias}.id) AS withdrawn"
     )
 }
 
@@ -544,18 +546,18 @@ macro_rules! impl_subsidies_tx {
             }
 
             async fn reconciliation_states(&mut self, communities: &[CommunityId]) -> Result<Vec<ReconciliationState>> {
+                let list = community_literals(communities);
                 let signed = |side: &str| {
                     format!(
                         "EXISTS (SELECT 1 FROM reconciliation_signoffs s WHERE s.community_id = r.community_id \
-                         AND s.reconciliation_id = r.id AND s.side = '{side}')"
+                         AND s.community_id IN ({list}) AND s.reconciliation_id = r.id AND s.side = '{side}')"
                     )
                 };
                 let sql = format!(
                     "SELECT r.community_id, r.program_id, r.id, r.from_on, r.until_on, r.differences, {} AS company_signed, {} AS office_signed \
-                     FROM reconciliations r WHERE r.community_id IN ({}) ORDER BY r.id",
+                     FROM reconciliations r WHERE r.community_id IN ({list}) ORDER BY r.id",
                     signed("company"),
                     signed("finance_office"),
-                    community_literals(communities)
                 );
                 Ok(sqlx::query_as(&sql).fetch_all(&mut *self.tx).await?)
             }

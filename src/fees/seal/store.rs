@@ -349,7 +349,7 @@ macro_rules! impl_seal_tx {
                     "SELECT v.row_id, v.content FROM master_versions v
                      WHERE v.community_id = $1 AND v.kind = $2
                        AND v.seq = (SELECT MAX(w.seq) FROM master_versions w
-                                    WHERE w.community_id = v.community_id AND w.kind = v.kind AND w.row_id = v.row_id)",
+                                    WHERE w.community_id = $1 AND w.kind = v.kind AND w.row_id = v.row_id)",
                 )
                 .bind(community_id)
                 .bind(kind.as_str())

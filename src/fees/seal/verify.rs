@@ -319,7 +319,7 @@ const RULES: &[Rule] = &[
         sql: "SELECT p.receipt_number, l.household_id FROM payments p
               JOIN voucher_lines l ON l.community_id = p.community_id AND l.voucher_id = p.voucher_id
               WHERE p.community_id = $1 AND p.book_id = $2 AND l.household_id IS NOT NULL AND l.household_id <> p.household_id
-                AND (SELECT COUNT(*) FROM payments q WHERE q.community_id = p.community_id AND q.voucher_id = p.voucher_id) = 1
+                AND (SELECT COUNT(*) FROM payments q WHERE q.community_id = $1 AND q.voucher_id = p.voucher_id) = 1
               ORDER BY p.receipt_number",
         message: |receipt, household| {
             format!("收据 {} 的收款凭证记在住户 #{household} 名下，与收据的住户不符：收款被移动", receipt_label(receipt))
@@ -330,9 +330,9 @@ const RULES: &[Rule] = &[
               JOIN payments p ON p.community_id = a.community_id AND p.id = a.payment_id
               WHERE p.community_id = $1 AND p.book_id = $2 AND a.voucher_id IS NOT NULL
                 AND a.waiver_id IS NULL AND a.void_id IS NULL AND a.reversal_id IS NULL AND a.voucher_id <> p.voucher_id
-                AND NOT EXISTS (SELECT 1 FROM billing_runs r WHERE r.community_id = a.community_id AND r.book_id = p.book_id
+                AND NOT EXISTS (SELECT 1 FROM billing_runs r WHERE r.community_id = $1 AND r.book_id = p.book_id
                                 AND r.voucher_id = a.voucher_id)
-                AND NOT EXISTS (SELECT 1 FROM voucher_lines l WHERE l.community_id = a.community_id AND l.voucher_id = a.voucher_id
+                AND NOT EXISTS (SELECT 1 FROM voucher_lines l WHERE l.community_id = $1 AND l.voucher_id = a.voucher_id
                                 AND l.household_id = p.household_id)
               ORDER BY p.receipt_number",
         message: |receipt, voucher| format!("收据 {} 的一笔核销记在无关的凭证 #{voucher} 上", receipt_label(receipt)),
@@ -376,7 +376,7 @@ const RULES: &[Rule] = &[
         sql: "SELECT a.id, a.bill_id FROM allocations a
               JOIN bills b ON b.community_id = a.community_id AND b.id = a.bill_id
               WHERE a.community_id = $1 AND b.book_id = $2 AND a.voucher_id IS NULL
-                AND a.id > COALESCE((SELECT MAX(s.allocations_id) FROM sealed_before s WHERE s.community_id = a.community_id), 0)
+                AND a.id > COALESCE((SELECT MAX(s.allocations_id) FROM sealed_before s WHERE s.community_id = $1), 0)
               ORDER BY a.id",
         message: |allocation, bill| format!("核销 #{allocation}（账单 #{bill}）没有记在任何凭证上：绕过程序写入"),
     },
