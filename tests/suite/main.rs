@@ -9,6 +9,7 @@ mod assets;
 mod backup;
 mod browser;
 mod cash_flow;
+mod citus;
 mod cli;
 mod collective;
 mod concurrency;

@@ -162,3 +162,56 @@ async fn release_database_migrates_in_place() {
     let store = mingzhang::store::AnyStore::connect(&db.url).await.expect("open and migrate the release's database");
     check(Ledger::new(store), &db.url).await;
 }
+
+/// The first PostgreSQL migration written after the schema could be distributed on Citus
+/// (`store::citus`): from it on, each migration must also run on a distributed schema.
+const FIRST_ON_CITUS: u32 = 40;
+
+/// What Citus refuses on a distributed table, in the PostgreSQL migrations from FIRST_ON_CITUS
+/// on: several subcommands in one ALTER TABLE, a column added with an inline constraint, a
+/// trigger (store::citus replaces triggers only when it distributes a table).
+#[test]
+fn later_postgres_migrations_run_on_a_distributed_schema() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/postgres");
+    let mut problems = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let number: u32 = name[..4].parse().unwrap();
+        if number < FIRST_ON_CITUS {
+            continue;
+        }
+        let text: String = std::fs::read_to_string(&path)
+            .unwrap()
+            .lines()
+            .map(|l| l.split("--").next().unwrap_or(""))
+            .collect::<Vec<_>>()
+            .join("\n")
+            .to_uppercase();
+        // Function bodies are dollar-quoted; their semicolons are not statements'.
+        let statements: Vec<String> = text
+            .split("$$")
+            .enumerate()
+            .filter(|(i, _)| i % 2 == 0)
+            .flat_map(|(_, s)| s.split(';').map(str::to_string).collect::<Vec<_>>())
+            .collect();
+        for s in statements.iter().map(|s| s.split_whitespace().collect::<Vec<_>>().join(" ")) {
+            if s.starts_with("ALTER TABLE") {
+                let depth_zero_commas = s.chars().scan(0i32, |d, c| {
+                    *d += (c == '(') as i32 - (c == ')') as i32;
+                    Some((*d, c))
+                });
+                if depth_zero_commas.filter(|(d, c)| *d == 0 && *c == ',').count() > 0 {
+                    problems.push(format!("{name}: one subcommand per ALTER TABLE: {s}"));
+                }
+                if s.contains("ADD COLUMN") && ["CHECK", "REFERENCES", "UNIQUE", "PRIMARY KEY"].iter().any(|k| s.contains(k)) {
+                    problems.push(format!("{name}: add the column, then its constraint in an ALTER TABLE of its own: {s}"));
+                }
+            }
+            if s.starts_with("CREATE TRIGGER") || s.starts_with("CREATE OR REPLACE TRIGGER") {
+                problems.push(format!("{name}: Citus refuses triggers on distributed tables: {s}"));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{problems:#?}");
+}

@@ -30,6 +30,13 @@ pub struct TestDb {
     _dir: Option<tempfile::TempDir>,
 }
 
+impl TestDb {
+    /// A database made elsewhere (a Citus cluster's), by its URL.
+    pub fn at(url: String) -> TestDb {
+        TestDb { url, _dir: None }
+    }
+}
+
 pub fn pg_admin_url() -> Option<String> {
     std::env::var("MINGZHANG_TEST_PG").ok().filter(|s| !s.is_empty())
 }
@@ -43,7 +50,11 @@ pub const PEOPLE: &[&str] =
 
 /// A fresh database of the engine under test, migrated, with the tests' `PEOPLE` as users.
 pub async fn fresh_db() -> TestDb {
-    let db = empty_db().await;
+    with_people(empty_db().await).await
+}
+
+/// `db` migrated, with the tests' `PEOPLE` as users.
+pub async fn with_people(db: TestDb) -> TestDb {
     let store = mingzhang::store::AnyStore::create(&db.url).await.expect("create and migrate");
     {
         let s = store;

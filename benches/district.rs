@@ -1,0 +1,206 @@
+//! A district on one database: C communities of N households each, every one with its book,
+//! three fee items, its households and a cashier with an API token, all in one street overseen
+//! by a finance office user:
+//! 1. billing a month for every community, eight runs at a time (each its own transaction, as
+//!    the accountants would start them), and one community's next month alone;
+//! 2. payments through the API, the C communities' cashiers at once, for --seconds;
+//! 3. `verify` of the whole district;
+//! 4. the finance office's overview of the C communities (GET /api/v1/office/overview).
+//!
+//! On a PostgreSQL server with fsync on:
+//!
+//!     PG_FSYNC=on PG_NAPTIME=1s PGPORT=54330 PGDATA_DIR=/tmp/pg-district .ci/start-postgres
+//!     createdb -h 127.0.0.1 -p 54330 -U postgres district
+//!     cargo bench --bench district -- --pg postgres://postgres@127.0.0.1:54330/district [--communities 50] [--households 3000]
+
+use std::time::{Duration, Instant};
+
+use clap::Parser;
+use mingzhang::access::{Access, NewUser, Role};
+use mingzhang::domain::ids::{CommunityId, HouseholdId};
+use mingzhang::domain::period::Period;
+use mingzhang::fees::rules::{FeeBasis, HouseholdKind};
+use mingzhang::fees::{FeeItemSpec, Fees};
+use mingzhang::ledger::{Book, Ledger};
+use mingzhang::store::{AnyStore, Store};
+
+#[path = "support/mod.rs"]
+mod support;
+use support::{load, report, serve};
+
+#[derive(Parser, Debug)]
+struct Args {
+    #[arg(long, default_value_t = 50)]
+    communities: usize,
+    #[arg(long, default_value_t = 3000)]
+    households: usize,
+    /// Seconds the payment load runs.
+    #[arg(long, default_value_t = 10)]
+    seconds: u64,
+    #[arg(long)]
+    pg: Option<String>,
+    #[arg(long, hide = true)]
+    bench: bool,
+}
+
+const STREET: &str = "基准街道";
+
+/// One community of the district, as its cashier reaches it.
+struct Member {
+    id: CommunityId,
+    book: Book,
+    households: Vec<HouseholdId>,
+    token: String,
+}
+
+/// A community of `households` households with its book, three fee items and a cashier.
+async fn community(ledger: &Ledger<AnyStore>, k: usize, households: usize) -> mingzhang::Result<Member> {
+    let fees = Fees::new(ledger);
+    let access = Access::new(ledger.store.clone());
+    let c = ledger.create_community(&format!("基准社区{k:02}")).await?;
+    access.set_street(c.id, STREET).await?;
+    let start = Period::new(2025, 1).expect("January");
+    let book = ledger.create_book(c.id, "company", "基准物业公司", "small_enterprise", start).await?;
+    let mut csv = String::from("楼栋,单元,房号,建筑面积,类型,业主,电话\n");
+    for i in 0..households {
+        csv += &format!("{},1,{},{}.{:02},住宅,业主{i},1390000{:04}\n", i / 100 + 1, i % 100 + 101, 60 + i % 80, i % 100, i % 10_000);
+    }
+    fees.import_households(c.id, csv.as_bytes()).await?;
+    for (code, name, basis, account, rate) in [
+        ("WYF", "物业服务费", FeeBasis::PerM2Month, "500101", "1.35"),
+        ("GTF", "公摊能耗费", FeeBasis::PerM2Month, "505199", "0.20"),
+        ("LJF", "生活垃圾处置费", FeeBasis::FixedMonth, "505101", "8"),
+    ] {
+        let spec = FeeItemSpec { code, name, basis, revenue_account: account, late_fee_ppm_per_day: 0, late_fee_cap_percent: 0 };
+        fees.add_fee_item(&book, &spec).await?;
+        fees.add_fee_standard(&book, code, HouseholdKind::Residential, rate, start.first_day(), None).await?;
+    }
+    let cashier = format!("出纳{k:02}");
+    let new =
+        NewUser { username: &cashier, display_name: &cashier, roles: &[Role::Cashier], communities: &[c.id], street: "", password: None };
+    access.add_user(&new).await?;
+    let token = access.add_token(&cashier, "基准").await?;
+    let households = fees.households(c.id).await?.iter().map(|h| h.id).collect();
+    Ok(Member { id: c.id, book, households, token })
+}
+
+/// A process's PostgreSQL connections (`store::PgStore`): as many billing runs go at once.
+const SIDE_BY_SIDE: usize = 8;
+
+/// Bills `period` for every member, SIDE_BY_SIDE runs at a time, each its own transaction; the
+/// wall time and each run's own.
+async fn bill_all(ledger: &Ledger<AnyStore>, members: &[Member], period: Period) -> mingzhang::Result<(Duration, Vec<Duration>)> {
+    let started = Instant::now();
+    let turns = std::sync::Arc::new(tokio::sync::Semaphore::new(SIDE_BY_SIDE));
+    let mut runs = tokio::task::JoinSet::new();
+    for m in members {
+        let (ledger, book, turns) = (ledger.clone(), m.book.clone(), turns.clone());
+        runs.spawn(async move {
+            let _turn = turns.acquire_owned().await.expect("the semaphore is never closed");
+            let t = Instant::now();
+            Fees::new(&ledger).run_billing(&book, period, &[], "会计").await.map(|_| t.elapsed())
+        });
+    }
+    let mut each = Vec::new();
+    while let Some(run) = runs.join_next().await {
+        each.push(run.expect("a billing task")?);
+    }
+    each.sort();
+    Ok((started.elapsed(), each))
+}
+
+#[tokio::main]
+async fn main() -> mingzhang::Result<()> {
+    let args = Args::parse();
+    let dir = tempfile::tempdir()?;
+    let url = match &args.pg {
+        Some(url) => url.clone(),
+        None => dir.path().join("district.db").to_string_lossy().into_owned(),
+    };
+    let store = AnyStore::create(&url).await?;
+    store.pin_writer_here();
+    let ledger = Ledger::new(store.clone());
+    let access = Access::new(store.clone());
+    println!("district benchmark on {}: {} communities × {} households", store.engine(), args.communities, args.households);
+
+    let t = Instant::now();
+    let mut members = Vec::new();
+    for k in 0..args.communities {
+        members.push(community(&ledger, k, args.households).await?);
+    }
+    let ids: Vec<CommunityId> = members.iter().map(|m| m.id).collect();
+    for (name, role, communities, street) in
+        [("会计", Role::Accountant, ids.as_slice(), ""), ("财政所", Role::FinanceOffice, &[][..], STREET)]
+    {
+        access.add_user(&NewUser { username: name, display_name: name, roles: &[role], communities, street, password: None }).await?;
+    }
+    let office_token = access.add_token("财政所", "基准").await?;
+    println!("setup: {:.1} s", t.elapsed().as_secs_f64());
+
+    // 1. Billing.
+    let (took, each) = bill_all(&ledger, &members, Period::new(2025, 1).expect("January")).await?;
+    println!(
+        "billing 2025-01 for {} households ({} communities, {SIDE_BY_SIDE} runs at a time): {:.2} s (goal < 5 s on PostgreSQL); \
+         one community's run {:.2} s median, {:.2} s slowest",
+        args.communities * args.households,
+        args.communities,
+        took.as_secs_f64(),
+        each[each.len() / 2].as_secs_f64(),
+        each[each.len() - 1].as_secs_f64()
+    );
+    let (alone, _) = bill_all(&ledger, &members[..1], Period::new(2025, 2).expect("February")).await?;
+    println!("billing 2025-02 for one community of {} households, alone: {:.2} s", args.households, alone.as_secs_f64());
+    store.close().await;
+
+    // 2. Payments through the API, every community's cashier at once.
+    let server = serve(&url);
+    let base = server.1.clone();
+    let targets: Vec<(String, String, Vec<HouseholdId>)> = members
+        .iter()
+        .map(|m| (format!("{base}/api/v1/communities/{}/payments", m.id), format!("Bearer {}", m.token), m.households.clone()))
+        .collect();
+    let n = targets.len();
+    let (latencies, took) = load(n, args.seconds, 201, move |c, i| {
+        let (url, auth, households) = &targets[i % n];
+        let household = households[(i / n) % households.len()];
+        let body = serde_json::json!({ "household_id": household, "amount": "1.00", "method": "cash", "date": format!("2025-02-{:02}", i % 28 + 1) });
+        c.post(url).header("authorization", auth).header("idempotency-key", format!("district-{i}")).json(&body).send()
+    })
+    .await;
+    report(&format!("payments API ({n} communities' cashiers at once; goal ≥ 1,000/s on PostgreSQL)"), latencies, took);
+
+    // 4. The finance office's overview (while the server runs).
+    let client = reqwest::Client::new();
+    let mut times = Vec::new();
+    for _ in 0..7 {
+        let t = Instant::now();
+        let r =
+            client.get(format!("{base}/api/v1/office/overview?period=2025-01")).bearer_auth(&office_token).send().await.expect("overview");
+        assert_eq!(r.status().as_u16(), 200);
+        let body: serde_json::Value = r.json().await.expect("JSON");
+        times.push(t.elapsed());
+        assert_eq!(body["communities"].as_array().map(Vec::len), Some(args.communities), "{body}");
+    }
+    times.sort();
+    println!(
+        "finance office overview of {} communities: {:.1} ms median, {:.1} ms best of 7 (goal < 100 ms on PostgreSQL)",
+        args.communities,
+        times[3].as_secs_f64() * 1000.0,
+        times[0].as_secs_f64() * 1000.0
+    );
+    drop(server);
+
+    // 3. verify of the whole district.
+    let store = AnyStore::connect(&url).await?;
+    let t = Instant::now();
+    let verified = mingzhang::verify::verify_all(&store).await?;
+    println!(
+        "verify of the district ({} vouchers): {:.1} s (goal < 60 s on PostgreSQL); clean: {}",
+        verified.vouchers,
+        t.elapsed().as_secs_f64(),
+        verified.is_clean()
+    );
+    assert!(verified.is_clean(), "{}", mingzhang::cli::verify_text(&verified));
+    store.close().await;
+    Ok(())
+}

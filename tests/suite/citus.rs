@@ -1,0 +1,220 @@
+//! A city on Citus (`store::citus`): connecting distributes the tables with Citus's safe
+//! defaults, the rules the PostgreSQL triggers held still hold, and a cashier's and an
+//! accountant's commands each stay inside one community's shard, proved with
+//! `citus.multi_task_query_log_level = 'error'` (any statement that would run on more than one
+//! shard fails).
+//!
+//! Runs when MINGZHANG_TEST_CITUS names a coordinator's admin URL
+//! (`postgres://postgres@127.0.0.1:55400/postgres`) and MINGZHANG_TEST_CITUS_WORKERS its
+//! workers (`127.0.0.1:55401,127.0.0.1:55402`); `.ci/run` starts such a cluster. Skipped with a
+//! notice otherwise.
+
+use crate::common;
+
+use common::*;
+use sqlx::{Connection, Row};
+
+/// Registering workers in two databases at once fails in Citus: the tests make theirs in turn.
+static SETUP: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// A role that is neither superuser nor owner, for the tampering: a superuser passes every
+/// row-level security policy.
+const CLERK: &str = "mz_citus_clerk";
+
+/// A new database on the coordinator and every worker, with the extension and the workers
+/// registered; None (and a notice) without a cluster.
+async fn citus_db() -> Option<TestDb> {
+    let Some(admin) = std::env::var("MINGZHANG_TEST_CITUS").ok().filter(|s| !s.is_empty()) else {
+        eprintln!("MINGZHANG_TEST_CITUS is not set: the Citus tests are skipped");
+        return None;
+    };
+    let workers: Vec<String> =
+        std::env::var("MINGZHANG_TEST_CITUS_WORKERS").expect("MINGZHANG_TEST_CITUS_WORKERS").split(',').map(str::to_string).collect();
+    let _turn = SETUP.lock().await;
+    let name = format!("mz_citus_{}_{}", std::process::id(), rand::random::<u32>());
+    let (base, _) = admin.rsplit_once('/').expect("URL with a database name");
+    let (scheme_user, coordinator) = base.rsplit_once('@').expect("URL with a user");
+    for node in std::iter::once(coordinator.to_string()).chain(workers.iter().cloned()) {
+        let mut conn = sqlx::PgConnection::connect(&format!("{scheme_user}@{node}/postgres")).await.expect("connect to a Citus node");
+        sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.expect("create the database on a node");
+        let mut db = sqlx::PgConnection::connect(&format!("{scheme_user}@{node}/{name}")).await.expect("connect to the new database");
+        sqlx::query("CREATE EXTENSION citus").execute(&mut db).await.expect("the citus extension");
+    }
+    let url = format!("{base}/{name}");
+    let mut conn = sqlx::PgConnection::connect(&url).await.unwrap();
+    let (host, port) = coordinator.split_once(':').unwrap();
+    sqlx::query("SELECT citus_set_coordinator_host($1, $2)")
+        .bind(host)
+        .bind(port.parse::<i32>().unwrap())
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    for worker in &workers {
+        let (host, port) = worker.split_once(':').unwrap();
+        sqlx::query("SELECT citus_add_node($1, $2)").bind(host).bind(port.parse::<i32>().unwrap()).execute(&mut conn).await.unwrap();
+    }
+    // Citus carries the role to the workers; it stays from one run to the next.
+    let _ = sqlx::query(&format!("CREATE ROLE {CLERK} LOGIN")).execute(&mut conn).await;
+    let db = with_people(TestDb::at(url)).await;
+    sqlx::query(&format!("GRANT USAGE ON SCHEMA public TO {CLERK}")).execute(&mut conn).await.unwrap();
+    sqlx::query(&format!("GRANT ALL ON ALL TABLES IN SCHEMA public TO {CLERK}")).execute(&mut conn).await.unwrap();
+    Some(db)
+}
+
+fn run(db: &str, args: &[&str]) -> (i32, String, String) {
+    let out = mingzhang().arg("--db").arg(db).args(args).output().expect("run mingzhang");
+    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+fn ok(db: &str, args: &[&str]) -> String {
+    let (code, out, err) = run(db, args);
+    assert_eq!(code, 0, "mingzhang {args:?} failed: {err}{out}");
+    out
+}
+
+/// One statement as CLERK on a connection of its own, the multi-shard guard off (it is the
+/// test's tampering, not the program's).
+async fn tamper(url: &str, sql: &str) -> Result<u64, sqlx::Error> {
+    let (scheme, rest) = url.split_once("://").unwrap();
+    let (_, host_and_db) = rest.split_once('@').unwrap();
+    let mut conn = sqlx::PgConnection::connect(&format!("{scheme}://{CLERK}@{host_and_db}")).await?;
+    sqlx::query("SET citus.multi_task_query_log_level = 'off'").execute(&mut conn).await?;
+    Ok(sqlx::query(sql).execute(&mut conn).await?.rows_affected())
+}
+
+#[tokio::test]
+async fn connecting_distributes_every_table_by_its_kind_and_distribute_runs_again_without_change() {
+    let Some(db) = citus_db().await else { return };
+    let mut conn = sqlx::PgConnection::connect(&db.url).await.unwrap();
+    let kinds: Vec<(String, String, i32)> = sqlx::query(
+        "SELECT logicalrelid::regclass::text, partmethod::text || repmodel::text, colocationid FROM pg_dist_partition ORDER BY 1",
+    )
+    .fetch_all(&mut conn)
+    .await
+    .unwrap()
+    .iter()
+    .map(|r| (r.get(0), r.get(1), r.get(2)))
+    .collect();
+    let with_community: Vec<String> = sqlx::query_scalar(
+        "SELECT table_name::text FROM information_schema.columns WHERE table_schema = 'public' AND column_name = 'community_id'
+         ORDER BY 1",
+    )
+    .fetch_all(&mut conn)
+    .await
+    .unwrap();
+    let reference: Vec<&str> = kinds.iter().filter(|(_, k, _)| k == "nt").map(|(t, _, _)| t.as_str()).collect();
+    assert_eq!(reference, ["api_tokens", "communities", "sessions", "user_communities", "user_roles", "user_versions", "users"]);
+    let distributed: Vec<&(String, String, i32)> = kinds.iter().filter(|(_, k, _)| k.starts_with('h')).collect();
+    let expected: Vec<&String> = with_community.iter().filter(|t| !["audit_log", "user_communities"].contains(&t.as_str())).collect();
+    assert_eq!(distributed.iter().map(|(t, _, _)| t).collect::<Vec<_>>(), expected, "every community table is distributed");
+    assert!(distributed.iter().all(|(_, _, group)| *group == distributed[0].2), "all in one colocation group");
+    assert!(!kinds.iter().any(|(t, _, _)| t.starts_with("audit")), "the audit log stays on the coordinator");
+    let triggers: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM pg_trigger t JOIN pg_dist_partition d ON d.logicalrelid = t.tgrelid WHERE NOT t.tgisinternal",
+    )
+    .fetch_one(&mut conn)
+    .await
+    .unwrap();
+    assert_eq!(triggers, 0, "Citus's defaults admit no trigger on its tables");
+
+    let out = ok(&db.url, &["distribute"]);
+    assert!(out.contains("各表已分布，无需改动") && out.contains(&format!("分布式表 {} 张", expected.len())), "{out}");
+    assert_eq!(out.matches("个分片").count(), 2, "both workers hold shards: {out}");
+}
+
+#[tokio::test]
+async fn a_cashiers_and_an_accountants_commands_each_stay_inside_one_community_and_the_rules_hold() {
+    let Some(db) = citus_db().await else { return };
+    let url = db.url.as_str();
+    let name = url.rsplit_once('/').unwrap().1;
+    let mut admin = sqlx::PgConnection::connect(url).await.unwrap();
+    sqlx::query(&format!("ALTER DATABASE {name} SET citus.multi_task_query_log_level = 'error'")).execute(&mut admin).await.unwrap();
+    // Two communities, so that a statement not kept to one would meet the other's shard.
+    for community in ["第一社区", "第二社区"] {
+        ok(url, &["init", community]);
+    }
+    let walk = |community: &str| {
+        let c = ["--community", community];
+        ok(
+            url,
+            &[&c[..], &["book", "create", "--code", "company", "--name", "物业公司", "--chart", "small_enterprise", "--start", "2025-01"]]
+                .concat(),
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let households = dir.path().join("households.csv");
+        std::fs::write(
+            &households,
+            "楼栋,单元,房号,建筑面积,类型,业主,电话\n3,1,101,100.00,住宅,孙八,13900000001\n3,1,102,80.00,住宅,周九,13900000002\n",
+        )
+        .unwrap();
+        ok(url, &[&c[..], &["household", "import", "--file", households.to_str().unwrap()]].concat());
+        ok(
+            url,
+            &[
+                &c[..],
+                &[
+                    "fee",
+                    "item",
+                    "--book",
+                    "company",
+                    "--code",
+                    "WYF",
+                    "--name",
+                    "物业费",
+                    "--basis",
+                    "per_m2_month",
+                    "--account",
+                    "500101",
+                ],
+            ]
+            .concat(),
+        );
+        ok(
+            url,
+            &[
+                &c[..],
+                &["fee", "standard", "--book", "company", "--item", "WYF", "--kind", "住宅", "--rate", "1.20", "--from", "2025-01-01"],
+            ]
+            .concat(),
+        );
+        let out = ok(url, &[&c[..], &["bill", "--book", "company", "--period", "2025-02", "--user", "会计甲"]].concat());
+        assert!(out.contains("新账单 2 张"), "{out}");
+        let pay = [
+            "pay",
+            "--book",
+            "company",
+            "--household",
+            "3-1-101",
+            "--amount",
+            "120.00",
+            "--method",
+            "微信",
+            "--date",
+            "2025-02-10",
+            "--key",
+            "k1",
+            "--cashier",
+            "出纳丙",
+        ];
+        let receipt = ok(url, &[&c[..], &pay[..]].concat());
+        assert!(receipt.contains("No.000001"), "{receipt}");
+        ok(url, &[&c[..], &["receipt", "show", "--book", "company", "--number", "1"]].concat());
+        ok(url, &[&c[..], &["report", "--book", "company", "--to", "2025-02", "trial-balance"]].concat());
+    };
+    walk("第一社区");
+    walk("第二社区");
+    let out = ok(url, &["verify"]);
+    assert!(out.contains("全部通过"), "{out}");
+
+    // The triggers' rules, held on every shard by row-level security.
+    assert_eq!(tamper(url, "UPDATE bills SET amount_fen = amount_fen + 1").await.unwrap(), 0, "bills are append-only");
+    assert_eq!(tamper(url, "DELETE FROM payments").await.unwrap(), 0, "payments are append-only");
+    assert_eq!(
+        tamper(url, "UPDATE vouchers SET number = number + 1000 WHERE status = 'posted'").await.unwrap(),
+        0,
+        "a posted voucher never changes"
+    );
+    assert!(tamper(url, "INSERT INTO sealed_before (community_id, allocations_id) SELECT id, 0 FROM communities").await.is_err());
+    let out = ok(url, &["verify"]);
+    assert!(out.contains("全部通过"), "nothing changed: {out}");
+}
