@@ -365,17 +365,7 @@ pub async fn run(cli: Cli) -> Result<i32> {
             let problem = findings.iter().any(|f| f.level == crate::doctor::Level::Problem);
             return Ok(if problem { 2 } else { 0 });
         }
-        Command::Distribute => {
-            let store = AnyStore::connect(&db).await?;
-            let AnyStore::Postgres(pg) = &store else {
-                return Err(Error::invalid("--db", "SQLite 账簿无需分布；分布只用于 Citus 集群上的 PostgreSQL"));
-            };
-            let done = crate::store::citus::distribute(pg.pool()).await?;
-            let layout = crate::store::citus::layout(pg.pool()).await?;
-            crate::store::Store::close(&store).await;
-            print_out(&crate::store::citus::report(&done, &layout));
-            return Ok(0);
-        }
+        Command::Distribute => return distribute(&db).await,
         Command::Backup { out } => {
             crate::store::backup::backup(&db, out).await?;
             print_out(&format!("已备份到 {}\n", out.display()));
@@ -422,6 +412,19 @@ pub async fn run(cli: Cli) -> Result<i32> {
         store.pin_writer_here();
     }
     run_on(store, cli).await
+}
+
+/// `distribute`: the tables on Citus, and where they are.
+async fn distribute(db: &str) -> Result<i32> {
+    let store = AnyStore::connect(db).await?;
+    let AnyStore::Postgres(pg) = &store else {
+        return Err(Error::invalid("--db", "SQLite 账簿无需分布；分布只用于 Citus 集群上的 PostgreSQL"));
+    };
+    let done = crate::store::citus::distribute(pg.pool()).await?;
+    let layout = crate::store::citus::layout(pg.pool()).await?;
+    crate::store::Store::close(&store).await;
+    print_out(&crate::store::citus::report(&done, &layout));
+    Ok(0)
 }
 
 /// The person a command records (on a voucher, a close, a billing run, a payment, a void, a

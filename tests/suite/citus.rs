@@ -218,3 +218,14 @@ async fn a_cashiers_and_an_accountants_commands_each_stay_inside_one_community_a
     let out = ok(url, &["verify"]);
     assert!(out.contains("全部通过"), "nothing changed: {out}");
 }
+
+/// Without Citus, `distribute` is refused, saying why: an SQLite file, or a PostgreSQL
+/// database without the extension (the suite's engine decides which).
+#[tokio::test]
+async fn distribute_is_refused_without_citus_saying_why() {
+    let db = fresh_db().await;
+    let (code, _, err) = run(&db.url, &["distribute"]);
+    assert_eq!(code, 1, "{err}");
+    let why = if is_pg(&db.url) { "没有 citus 扩展" } else { "SQLite 账簿无需分布" };
+    assert!(err.contains(why), "{err}");
+}
