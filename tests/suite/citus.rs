@@ -61,17 +61,6 @@ async fn citus_db() -> Option<TestDb> {
     Some(db)
 }
 
-fn run(db: &str, args: &[&str]) -> (i32, String, String) {
-    let out = mingzhang().arg("--db").arg(db).args(args).output().expect("run mingzhang");
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
-}
-
-fn ok(db: &str, args: &[&str]) -> String {
-    let (code, out, err) = run(db, args);
-    assert_eq!(code, 0, "mingzhang {args:?} failed: {err}{out}");
-    out
-}
-
 /// One statement as CLERK on a connection of its own, the multi-shard guard off (it is the
 /// test's tampering, not the program's).
 async fn tamper(url: &str, sql: &str) -> Result<u64, sqlx::Error> {

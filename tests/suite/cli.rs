@@ -5,17 +5,6 @@ use crate::common;
 
 use common::*;
 
-fn run(db: &str, args: &[&str]) -> (i32, String, String) {
-    let out = mingzhang().arg("--db").arg(db).args(args).output().expect("run mingzhang");
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
-}
-
-fn ok(db: &str, args: &[&str]) -> String {
-    let (code, out, err) = run(db, args);
-    assert_eq!(code, 0, "mingzhang {args:?} failed: {err}{out}");
-    out
-}
-
 /// Everyone recorded is a user: `--user`, `--cashier` and `--approver` must name one who is not
 /// disabled, whose role allows the act and who works in the community; a refusal writes nothing.
 #[tokio::test]

@@ -7,17 +7,6 @@ use common::*;
 use mingzhang::access::{NewUser, Role};
 use serde_json::{json, Value};
 
-fn run(db: &str, args: &[&str]) -> (i32, String, String) {
-    let out = mingzhang().arg("--db").arg(db).args(args).output().expect("run mingzhang");
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
-}
-
-fn ok(db: &str, args: &[&str]) -> String {
-    let (code, out, err) = run(db, args);
-    assert_eq!(code, 0, "mingzhang {args:?} failed: {err}{out}");
-    out
-}
-
 /// Runs a command that must be refused; returns its message.
 fn refused(db: &str, args: &[&str]) -> String {
     let (code, out, err) = run(db, args);

@@ -190,6 +190,19 @@ pub fn mingzhang() -> Command {
     Command::new(env!("CARGO_BIN_EXE_mingzhang"))
 }
 
+/// The binary on `db` with `args`: its exit code, stdout and stderr.
+pub fn run(db: &str, args: &[&str]) -> (i32, String, String) {
+    let out = mingzhang().arg("--db").arg(db).args(args).output().expect("run mingzhang");
+    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+/// As `run`, which must succeed; its stdout.
+pub fn ok(db: &str, args: &[&str]) -> String {
+    let (code, out, err) = run(db, args);
+    assert_eq!(code, 0, "mingzhang {args:?} failed: {err}{out}");
+    out
+}
+
 /// Whether an external oracle (hledger, pdftotext) must be present: CI sets
 /// MINGZHANG_REQUIRE_ORACLES=1 so a missing tool fails there instead of being skipped.
 pub fn oracle_available(program: &str) -> bool {
