@@ -29,6 +29,24 @@ pub struct OfficeQuery {
     pub period: Option<String>,
 }
 
+/// One community's line of the overview for `month`.
+async fn office_line<S: AppStore>(app: &App<S>, s: crate::http::Scope, month: Option<Period>) -> crate::error::Result<OfficeLine> {
+    let households = app.fees.households(s.community.id).await?.len();
+    let (billed, collected, rate, arrears) = match month {
+        Some(p) => {
+            let c = collection(&app.ledger.store, &s.book, p, p).await?;
+            let all = c.lines.into_iter().find(|l| l.building == "全部" && l.period == p.to_string());
+            let a = aging(&app.ledger.store, &s.book, p, false).await?;
+            match all {
+                Some(l) => (l.current_billed, l.current_collected, l.current_rate, a.total.total),
+                None => (Fen(0), Fen(0), None, a.total.total),
+            }
+        }
+        None => (Fen(0), Fen(0), None, Fen(0)),
+    };
+    Ok(OfficeLine { id: s.community.id, name: s.community.name, street: s.street, households, billed, collected, rate, arrears })
+}
+
 /// The overview's lines for the month `period` (the latest month billed anywhere, if None).
 pub async fn office_lines<S: AppStore>(
     app: &App<S>,
@@ -50,32 +68,19 @@ pub async fn office_lines<S: AppStore>(
             month = month.max(latest);
         }
     }
-    let mut lines = Vec::new();
-    for s in scopes {
-        let households = app.fees.households(s.community.id).await?.len();
-        let (billed, collected, rate, arrears) = match month {
-            Some(p) => {
-                let c = collection(&app.ledger.store, &s.book, p, p).await?;
-                let all = c.lines.into_iter().find(|l| l.building == "全部" && l.period == p.to_string());
-                let a = aging(&app.ledger.store, &s.book, p, false).await?;
-                match all {
-                    Some(l) => (l.current_billed, l.current_collected, l.current_rate, a.total.total),
-                    None => (Fen(0), Fen(0), None, a.total.total),
-                }
-            }
-            None => (Fen(0), Fen(0), None, Fen(0)),
-        };
-        lines.push(OfficeLine {
-            id: s.community.id,
-            name: s.community.name,
-            street: s.street,
-            households,
-            billed,
-            collected,
-            rate,
-            arrears,
-        });
+    // Each community's line is its own reads: they run side by side (on PostgreSQL several
+    // connections at once; a district's fifty took a third of a second one after another).
+    let mut running = tokio::task::JoinSet::new();
+    for (i, s) in scopes.into_iter().enumerate() {
+        let app = app.clone();
+        running.spawn(async move { office_line(&app, s, month).await.map(|line| (i, line)) });
     }
+    let mut lines = Vec::new();
+    while let Some(line) = running.join_next().await {
+        lines.push(line.map_err(|e| HttpError::from(crate::error::Error::Unavailable(format!("总览未能算完：{e}"))))??);
+    }
+    lines.sort_by_key(|(i, _)| *i);
+    let lines = lines.into_iter().map(|(_, line)| line).collect();
     Ok((month, lines))
 }
 
