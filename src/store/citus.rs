@@ -54,9 +54,8 @@ pub async fn has_citus(conn: &mut PgConnection) -> Result<bool> {
     Ok(sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM pg_extension WHERE extname = 'citus'").fetch_one(conn).await? > 0)
 }
 
-/// Whether every table is already of its Citus kind and no foreign key waits (always, without
-/// citus): the check
-/// `connect` makes before calling `distribute`.
+/// Whether every table is already of its Citus kind and no foreign key waits (always true
+/// without citus): the check `connect` makes before calling `distribute`.
 pub async fn is_distributed(pool: &PgPool) -> Result<bool> {
     let mut conn = pool.acquire().await?;
     if !has_citus(&mut conn).await? {
@@ -162,30 +161,20 @@ struct Catalogue {
 }
 
 impl Catalogue {
+    /// The public tables and what Citus has made of each; only on a database with citus (the
+    /// callers ask `has_citus` first).
     async fn read(conn: &mut PgConnection) -> Result<Catalogue> {
-        let has_citus = has_citus(&mut *conn).await?;
-        let rows: Vec<(String, bool)> = sqlx::query_as(
-            "SELECT c.relname::text, EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid
-                 AND a.attname = 'community_id' AND NOT a.attisdropped)
+        let rows: Vec<(String, bool, Option<String>)> = sqlx::query_as(
+            "SELECT c.relname::text,
+                    EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'community_id' AND NOT a.attisdropped),
+                    d.partmethod::text || d.repmodel::text
              FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+             LEFT JOIN pg_dist_partition d ON d.logicalrelid = c.oid
              WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND NOT c.relispartition ORDER BY 1",
         )
         .fetch_all(&mut *conn)
         .await?;
-        let methods: Vec<(String, String)> = if has_citus {
-            sqlx::query_as("SELECT logicalrelid::regclass::text, partmethod::text || repmodel::text FROM pg_dist_partition")
-                .fetch_all(&mut *conn)
-                .await?
-        } else {
-            Vec::new()
-        };
-        let tables = rows
-            .into_iter()
-            .map(|(name, has_community)| {
-                let method = methods.iter().find(|(t, _)| *t == name).map(|(_, m)| m.clone());
-                Table { name, has_community, method }
-            })
-            .collect();
+        let tables = rows.into_iter().map(|(name, has_community, method)| Table { name, has_community, method }).collect();
         Ok(Catalogue { tables })
     }
 
