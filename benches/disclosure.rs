@@ -11,8 +11,6 @@
 //!
 //!     cargo bench --bench disclosure -- [--households 3000] [--rps 1000] [--seconds 10] [--pg postgres://…]
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use clap::Parser;
@@ -21,6 +19,10 @@ use mingzhang::disclosure::{formats, pack, publish};
 use mingzhang::domain::period::Period;
 use mingzhang::ledger::Ledger;
 use mingzhang::store::{AnyStore, Store};
+
+#[path = "support/mod.rs"]
+mod support;
+use support::{percentile, serve};
 
 #[derive(Parser, Debug)]
 struct Args {
@@ -40,34 +42,8 @@ struct Args {
     bench: bool,
 }
 
-struct Server(Child, String);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn serve(url: &str) -> Server {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_mingzhang"))
-        .args(["--db", url, "serve", "--listen", "127.0.0.1:0", "--verify-every-minutes", "0"])
-        .env("RUST_LOG", "error")
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("start the server");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let address = line.split("http://").nth(1).expect("the server prints its address").trim().trim_end_matches('/').to_string();
-    Server(child, format!("http://{address}"))
-}
-
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> f64 {
-    sorted.get(((sorted.len().max(1) - 1) as f64 * p).round() as usize).map_or(0.0, |d| ms(*d))
 }
 
 #[tokio::main]
@@ -154,7 +130,7 @@ async fn main() {
     };
 
     // 3. The verification page, open loop.
-    let server = serve(&url);
+    let server = serve(&url, &["--verify-every-minutes", "0"]);
     let community = 1;
     let client = reqwest::Client::builder().pool_max_idle_per_host(256).build().unwrap();
     let warm = format!("{}/c/{community}/verify?r={}&code={}", server.1, receipts[0].0, receipts[0].1);

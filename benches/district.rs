@@ -153,7 +153,7 @@ async fn main() -> mingzhang::Result<()> {
     store.close().await;
 
     // 2. Payments through the API, every community's cashier at once.
-    let server = serve(&url);
+    let server = serve(&url, &[]);
     let base = server.1.clone();
     let targets: Vec<(String, String, Vec<HouseholdId>)> = members
         .iter()

@@ -5,15 +5,17 @@
 //!
 //!     cargo bench --bench pages -- [--households 3000] [--runs 50] [--pg postgres://…]
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use clap::Parser;
 use mingzhang::access::{Access, NewUser, Role};
 use mingzhang::domain::ids::VoucherId;
 use mingzhang::ledger::Ledger;
 use mingzhang::store::{AnyStore, Store};
+
+#[path = "support/mod.rs"]
+mod support;
+use support::{percentile, serve};
 
 #[derive(Parser, Debug)]
 struct Args {
@@ -31,36 +33,6 @@ struct Args {
 const PASSWORD: &str = "bench password 1";
 /// The goal for every staff page's p99.
 const GOAL_MS: f64 = 200.0;
-
-struct Server(Child, String);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn serve(url: &str) -> Server {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_mingzhang"))
-        .args(["--db", url, "serve", "--listen", "127.0.0.1:0"])
-        .env("RUST_LOG", "error")
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("start the server");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let address = line.split("http://").nth(1).expect("the server prints its address").trim().trim_end_matches('/').to_string();
-    Server(child, format!("http://{address}"))
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> f64 {
-    sorted.get(((sorted.len().max(1) - 1) as f64 * p).round() as usize).map_or(0.0, |d| ms(*d))
-}
 
 /// A client signed in as `username` through the login form.
 async fn sign_in(base: &str, username: &str) -> reqwest::Client {
@@ -119,7 +91,7 @@ async fn main() {
         s.close().await;
         (c.0, receipt, voucher)
     };
-    let server = serve(&url);
+    let server = serve(&url, &[]);
     let base = server.1.clone();
     let pages: Vec<(&str, String)> = vec![
         ("b_cashier", "/app".into()),

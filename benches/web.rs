@@ -137,7 +137,7 @@ async fn main() {
         args.households, args.seconds
     );
     let (community, token) = build(&url, args.households).await;
-    let server = serve(&url);
+    let server = serve(&url, &[]);
     let base = server.1.clone();
 
     // 1. The public page.

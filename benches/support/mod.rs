@@ -1,6 +1,9 @@
 //! What the benchmarks that drive the server share: the release binary serving a database on a
 //! free loopback port, a load of concurrent clients, and latency percentiles.
 
+// Each benchmark is a crate of its own that includes this file and uses part of it.
+#![allow(dead_code)]
+
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -16,9 +19,11 @@ impl Drop for Server {
     }
 }
 
-pub fn serve(url: &str) -> Server {
+/// `mingzhang serve` on `url` at a free loopback port, with `options` besides.
+pub fn serve(url: &str, options: &[&str]) -> Server {
     let mut child = Command::new(env!("CARGO_BIN_EXE_mingzhang"))
         .args(["--db", url, "serve", "--listen", "127.0.0.1:0"])
+        .args(options)
         .env("RUST_LOG", "error")
         .stdout(Stdio::piped())
         .spawn()
@@ -29,7 +34,8 @@ pub fn serve(url: &str) -> Server {
     Server(child, format!("http://{address}"))
 }
 
-fn percentile(sorted: &[Duration], p: f64) -> f64 {
+/// The `p` quantile of `sorted`, in milliseconds (0 for none).
+pub fn percentile(sorted: &[Duration], p: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
     }
