@@ -58,9 +58,8 @@ async fn main() {
     println!("disclosure benchmark on {engine}: the demo community with {} households, November 2025", args.households);
     let month = Period::new(2025, 11).unwrap();
     let period = DisclosurePeriod::parse("2025-11").unwrap();
-    let store = AnyStore::create(&url).await.unwrap();
     let receipts = {
-        let s = store;
+        let s = AnyStore::create(&url).await.unwrap();
         let ledger = Ledger::new(s.clone());
         let started = Instant::now();
         let books = mingzhang::cli::demo::build(&ledger, 2025, 2025, args.households).await.unwrap();

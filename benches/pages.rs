@@ -60,9 +60,8 @@ async fn main() {
     };
     let engine = if args.pg.is_some() { "PostgreSQL" } else { "SQLite" };
     println!("staff pages on {engine}: the demo community with {} households, {} requests per page", args.households, args.runs);
-    let store = AnyStore::create(&url).await.unwrap();
     let (c, receipt, voucher) = {
-        let s = store;
+        let s = AnyStore::create(&url).await.unwrap();
         let ledger = Ledger::new(s.clone());
         let started = Instant::now();
         let books = mingzhang::cli::demo::build(&ledger, 2025, 2025, args.households).await.unwrap();

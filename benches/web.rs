@@ -50,9 +50,8 @@ const PASSWORD: &str = "bench password 1";
 /// A community of `households` households billed for January 2025, a cashier with an API token
 /// and a user to log in as; returns the community's id and the token.
 async fn build(url: &str, households: usize) -> (i64, String) {
-    let store = AnyStore::create(url).await.expect("open the database");
     {
-        let s = store;
+        let s = AnyStore::create(url).await.expect("open the database");
         let ledger = Ledger::new(s.clone());
         let fees = Fees::new(&ledger);
         let access = Access::new(s.clone());
@@ -104,9 +103,8 @@ async fn group_commits(base: &str) {
 }
 
 async fn count_payments(url: &str) -> i64 {
-    let store = AnyStore::connect(url).await.unwrap();
     {
-        let s = store;
+        let s = AnyStore::connect(url).await.unwrap();
         let ledger = Ledger::new(s.clone());
         let c = ledger.community(None).await.unwrap();
         let book = ledger.book(c.id, "company").await.unwrap();

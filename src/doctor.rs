@@ -252,9 +252,8 @@ pub async fn examine(url: &str, anchor_files: &[PathBuf], backups_folder: Option
 
 async fn chain_heads(url: &str, anchor_files: &[PathBuf]) -> Result<Finding> {
     let files = anchor_files.iter().map(|p| crate::verify::HeadsFile::read(p)).collect::<Result<Vec<_>>>()?;
-    let store = crate::store::AnyStore::connect_for_reading(url).await?;
     {
-        let s = store;
+        let s = crate::store::AnyStore::connect_for_reading(url).await?;
         let now = crate::ledger::anchor::current_anchors(&s).await;
         let broken = crate::verify::verify_anchors(&s, &files, &[]).await;
         crate::store::Store::close(&s).await;

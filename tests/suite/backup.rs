@@ -61,9 +61,8 @@ async fn backup_and_restore<S: mingzhang::app::AppStore>(ledger: Ledger<S>, url:
     let (code, out, err) = cli(&target.url, &["restore", "--from", file.to_str().unwrap(), "--receipts-from", "2"]);
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("收据号自 No.000003 起续"), "{out}");
-    let restored = mingzhang::store::AnyStore::connect(&target.url).await.unwrap();
     {
-        let s = restored;
+        let s = mingzhang::store::AnyStore::connect(&target.url).await.unwrap();
         let report = verify_all(&s).await.unwrap();
         assert!(report.is_clean(), "{:?}", report.findings);
         let chains = |a: Vec<mingzhang::ledger::anchor::Anchor>| a.into_iter().map(|a| (a.book, a.seq, a.hash)).collect::<Vec<_>>();

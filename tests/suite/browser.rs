@@ -193,9 +193,8 @@ impl Drop for Browser {
 /// A community with two households billed for January 2025, a cashier, an accountant, a
 /// reviewer, and the access code of 1-1-101.
 async fn seed(url: &str) -> (i64, String) {
-    let store = mingzhang::store::AnyStore::connect(url).await.unwrap();
     {
-        let s = store;
+        let s = mingzhang::store::AnyStore::connect(url).await.unwrap();
         let ledger = mingzhang::ledger::Ledger::new(s.clone());
         let fees = mingzhang::fees::Fees::new(&ledger);
         let access = Access::new(s.clone());
@@ -354,9 +353,8 @@ async fn seed_subsidy(url: &str) -> i64 {
     use mingzhang::domain::category::Category;
     use mingzhang::domain::money::Fen;
     use mingzhang::subsidies::{DisbursementInput, ProgramInput, ReceiptInput, Subsidies, Treatment};
-    let store = mingzhang::store::AnyStore::connect(url).await.unwrap();
     {
-        let s = store;
+        let s = mingzhang::store::AnyStore::connect(url).await.unwrap();
         let ledger = mingzhang::ledger::Ledger::new(s.clone());
         let access = Access::new(s.clone());
         let book = two_households(&ledger, "补贴社区", "2.00").await;
@@ -460,9 +458,8 @@ async fn the_company_and_the_finance_office_sign_a_reconciliation_in_a_browser()
 /// The demo's books with an accountant and a reviewer who sign in, and the number and code of
 /// a receipt of March 2025.
 async fn seed_disclosure(url: &str) -> (i64, i64, String) {
-    let store = mingzhang::store::AnyStore::connect(url).await.unwrap();
     {
-        let s = store;
+        let s = mingzhang::store::AnyStore::connect(url).await.unwrap();
         let ledger = mingzhang::ledger::Ledger::new(s.clone());
         let books = mingzhang::cli::demo::build(&ledger, 9, 2025, 60).await.unwrap();
         let access = Access::new(s.clone());
@@ -549,9 +546,8 @@ async fn a_disclosure_drafted_published_read_and_checked_on_a_phone() {
 /// A book of this year with two households billed this month, a cashier and a reviewer: the
 /// till's day happens today.
 async fn seed_today(url: &str) -> i64 {
-    let store = mingzhang::store::AnyStore::connect(url).await.unwrap();
     {
-        let s = store;
+        let s = mingzhang::store::AnyStore::connect(url).await.unwrap();
         let ledger = mingzhang::ledger::Ledger::new(s.clone());
         let fees = mingzhang::fees::Fees::new(&ledger);
         let access = Access::new(s.clone());

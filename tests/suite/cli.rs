@@ -170,9 +170,8 @@ async fn the_demo_builds_a_community_on_a_fresh_file_and_prints_its_reports() {
         let line = out.lines().find(|l| l.split_whitespace().nth(1) == Some(user)).expect("the user's line");
         line.rsplit(' ').next().unwrap().to_string()
     };
-    let store = mingzhang::store::AnyStore::connect(db).await.unwrap();
     {
-        let s = store;
+        let s = mingzhang::store::AnyStore::connect(db).await.unwrap();
         let access = mingzhang::access::Access::new(s.clone());
         for user in ["admin", "王会计", "office"] {
             access.authenticate(user, &password(user)).await.unwrap_or_else(|e| panic!("{user} logs in: {e}"));

@@ -122,9 +122,8 @@ async fn cashiers_accountants_and_a_billing_run_at_once_keep_every_number_and_pa
             assert!(!out.contains("database is locked") && !out.contains("deadlock"), "{out}");
         }
     }
-    let store = mingzhang::store::AnyStore::connect(url).await.unwrap();
     {
-        let s = store;
+        let s = mingzhang::store::AnyStore::connect(url).await.unwrap();
         // verify checks gap-free voucher numbers, the chain, balances and the subledger.
         let report = verify_all(&s).await.unwrap();
         assert!(report.is_clean(), "{:?}", report.findings);

@@ -132,9 +132,8 @@ async fn killed_at_random_moments_nothing_is_lost_doubled_or_half_written() {
         assert!(!out.contains("database is locked") && !out.contains("malformed"), "{out}");
     }
 
-    let store = mingzhang::store::AnyStore::connect(url).await.unwrap();
     {
-        let s = store;
+        let s = mingzhang::store::AnyStore::connect(url).await.unwrap();
         let report = verify_all(&s).await.unwrap();
         assert!(report.is_clean(), "after {landed} kills: {:?}", report.findings);
         mingzhang::store::Store::close(&s).await;

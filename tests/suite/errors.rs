@@ -49,9 +49,8 @@ async fn an_import_drops_nothing_it_was_given() {
 /// A community, 错误社区, with two households (1-1-101, 1-1-102) billed for January 2025 and
 /// a cashier and an accountant of its own; returns its id and their API tokens.
 async fn api_community(url: &str) -> (i64, String, String) {
-    let store = mingzhang::store::AnyStore::connect(url).await.unwrap();
     let id = {
-        let s = store;
+        let s = mingzhang::store::AnyStore::connect(url).await.unwrap();
         let ledger = mingzhang::ledger::Ledger::new(s.clone());
         let book = two_households(&ledger, "错误社区", "2.00").await;
         mingzhang::fees::Fees::new(&ledger).run_billing(&book, period(2025, 1), &[], "会计").await.unwrap();

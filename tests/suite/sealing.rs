@@ -213,9 +213,8 @@ async fn rewrite_history(url: &str) {
 
 async fn fresh_community() -> (TestDb, String) {
     let db = fresh_db().await;
-    let store = mingzhang::store::AnyStore::connect(&db.url).await.expect("connect");
     {
-        let s = store;
+        let s = mingzhang::store::AnyStore::connect(&db.url).await.expect("connect");
         community(&Ledger::new(s.clone())).await;
         // Closed, so that the file alone holds the books (a copy takes the file, not its WAL).
         mingzhang::store::Store::close(&s).await;
@@ -237,9 +236,8 @@ async fn findings_of(url: &str) -> Vec<String> {
 async fn a_rewound_master_data_chain_is_caught_by_an_anchor_kept_outside() {
     let (_db, url) = fresh_community().await;
     let changed = TWO_HOUSEHOLDS.replace("13900000001", "13911112222");
-    let store = mingzhang::store::AnyStore::connect(&url).await.unwrap();
     let heads = {
-        let s = store;
+        let s = mingzhang::store::AnyStore::connect(&url).await.unwrap();
         let ledger = Ledger::new(s);
         let c = ledger.community(None).await.unwrap();
         ledger.fees().import_households(c.id, changed.as_bytes()).await.unwrap();

@@ -13,9 +13,8 @@ use sqlx::Connection;
 /// The demo's books, built once; each tamper gets a copy.
 async fn demo_books() -> TestDb {
     let db = fresh_db().await;
-    let store = mingzhang::store::AnyStore::connect(&db.url).await.expect("connect");
     {
-        let s = store;
+        let s = mingzhang::store::AnyStore::connect(&db.url).await.expect("connect");
         let ledger = Ledger::new(s.clone());
         let books = mingzhang::cli::demo::build(&ledger, 5, 2025, 60).await.unwrap();
         // What the demo does not do: an expense owed and paid later, and one withdrawn.
@@ -120,9 +119,8 @@ async fn every_tamper_of_a_newer_wings_row_is_named_by_verify() {
         drop_guards(&copy.url).await;
         let changed = raw_sql(&copy.url, sql).await.unwrap_or_else(|e| panic!("{name}: {sql}: {e}"));
         assert!(changed > 0, "{name}: the statement changed nothing: {sql}");
-        let store = mingzhang::store::AnyStore::connect(&copy.url).await.unwrap();
         let findings: Vec<String> = {
-            let s = store;
+            let s = mingzhang::store::AnyStore::connect(&copy.url).await.unwrap();
             let report = verify_all(&s).await.unwrap();
             mingzhang::store::Store::close(&s).await;
             report.findings.into_iter().map(|f| f.message).collect()
@@ -138,9 +136,8 @@ async fn every_tamper_of_a_newer_wings_row_is_named_by_verify() {
     let copy = copy_of(&demo).await;
     drop_guards(&copy.url).await;
     raw_sql(&copy.url, TAMPERS.iter().find(|t| t.0 == "签字后对账行被改").unwrap().1).await.unwrap();
-    let store = mingzhang::store::AnyStore::connect(&copy.url).await.unwrap();
     {
-        let s = store;
+        let s = mingzhang::store::AnyStore::connect(&copy.url).await.unwrap();
         let ledger = Ledger::new(s.clone());
         let community = ledger.community(None).await.unwrap();
         let statement =
@@ -171,9 +168,8 @@ async fn the_command_line_is_audited_and_the_audit_log_is_chained() {
         sqlx::query_as("SELECT username, action FROM audit_log ORDER BY id").fetch_all(&mut conn).await.unwrap()
     };
     assert_eq!(audited, vec![("主管乙".to_string(), "cli.day-close".to_string())], "a report writes no entry");
-    let store = mingzhang::store::AnyStore::connect(&demo.url).await.unwrap();
     let heads = {
-        let s = store;
+        let s = mingzhang::store::AnyStore::connect(&demo.url).await.unwrap();
         let heads = mingzhang::verify::HeadsFile::now(&s).await.unwrap();
         mingzhang::store::Store::close(&s).await;
         heads
@@ -186,9 +182,8 @@ async fn the_command_line_is_audited_and_the_audit_log_is_chained() {
         let copy = copy_of(&demo).await;
         drop_guards(&copy.url).await;
         assert_eq!(raw_sql(&copy.url, sql).await.unwrap(), 1);
-        let store = mingzhang::store::AnyStore::connect(&copy.url).await.unwrap();
         let findings: Vec<String> = {
-            let s = store;
+            let s = mingzhang::store::AnyStore::connect(&copy.url).await.unwrap();
             let report = verify_all(&s).await.unwrap();
             mingzhang::store::Store::close(&s).await;
             report.findings.into_iter().map(|f| f.message).collect()
@@ -200,9 +195,8 @@ async fn the_command_line_is_audited_and_the_audit_log_is_chained() {
     drop_guards(&copy.url).await;
     raw_sql(&copy.url, "DELETE FROM audit_log WHERE action = 'cli.day-close'").await.unwrap();
     raw_sql(&copy.url, "UPDATE audit_heads SET seq = 0, head = '' WHERE chain_id > 0").await.unwrap();
-    let store = mingzhang::store::AnyStore::connect(&copy.url).await.unwrap();
     {
-        let s = store;
+        let s = mingzhang::store::AnyStore::connect(&copy.url).await.unwrap();
         assert!(verify_all(&s).await.unwrap().is_clean(), "the rewound log verifies on its own");
         let found = mingzhang::verify::verify_anchors(&s, std::slice::from_ref(&heads), &[]).await.unwrap();
         assert!(found.iter().any(|f| f.message.contains("审计日志没有锚点记录的第 1 条")), "{found:#?}");
@@ -215,9 +209,8 @@ async fn the_command_line_is_audited_and_the_audit_log_is_chained() {
 #[tokio::test]
 async fn a_role_escalated_behind_the_programs_back_is_named_and_refused() {
     let db = fresh_db().await;
-    let store = mingzhang::store::AnyStore::connect(&db.url).await.unwrap();
     {
-        let s = store;
+        let s = mingzhang::store::AnyStore::connect(&db.url).await.unwrap();
         let ledger = Ledger::new(s.clone());
         let book = company_book(&ledger).await;
         let community = ledger.community(None).await.unwrap();

@@ -444,10 +444,9 @@ async fn year_reports<S: AppStore>(s: &S, ledger: &Ledger<S>, books: &DemoBooks,
 /// password, prints its reports, `verify` and the users; then, unless `serve` is None, serves it.
 pub(crate) async fn run_demo(db: Option<&str>, seed: u64, year: i32, households: usize, serve: Option<&str>) -> Result<i32> {
     let db = fresh_demo_db(db)?;
-    let store = AnyStore::create(db).await?;
-    store.pin_writer_here();
+    let s = AnyStore::create(db).await?;
+    s.pin_writer_here();
     {
-        let s = store;
         let ledger = Ledger::new(s.clone());
         let progress = month_progress();
         let books = build_showing(&ledger, seed, year, households, &progress).await?;

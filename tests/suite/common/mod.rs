@@ -55,9 +55,8 @@ pub async fn fresh_db() -> TestDb {
 
 /// `db` migrated, with the tests' `PEOPLE` as users.
 pub async fn with_people(db: TestDb) -> TestDb {
-    let store = mingzhang::store::AnyStore::create(&db.url).await.expect("create and migrate");
     {
-        let s = store;
+        let s = mingzhang::store::AnyStore::create(&db.url).await.expect("create and migrate");
         let access = mingzhang::access::Access::new(s.clone());
         for name in PEOPLE {
             let roles = [Role::Admin, Role::Accountant, Role::Reviewer, Role::Cashier];

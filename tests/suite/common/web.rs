@@ -62,9 +62,8 @@ pub fn csrf_of(html: &str) -> String {
 /// Communities 甲 (东街) and 乙 (西街), each with two households billed for January 2025, and
 /// one user per role; returns (甲, 乙, the code of 甲's 1-1-101).
 pub async fn seed(url: &str) -> (i64, i64, String) {
-    let store = mingzhang::store::AnyStore::connect(url).await.unwrap();
     {
-        let s = store;
+        let s = mingzhang::store::AnyStore::connect(url).await.unwrap();
         let ledger = mingzhang::ledger::Ledger::new(s.clone());
         let fees = mingzhang::fees::Fees::new(&ledger);
         let access = Access::new(s.clone());
@@ -110,9 +109,8 @@ pub async fn login(server: &Server, username: &str) -> reqwest::Client {
 }
 
 pub async fn token(url: &str, username: &str) -> String {
-    let store = mingzhang::store::AnyStore::connect(url).await.unwrap();
     {
-        let s = store;
+        let s = mingzhang::store::AnyStore::connect(url).await.unwrap();
         let t = Access::new(s.clone()).add_token(username, "测试").await.unwrap();
         mingzhang::store::Store::close(&s).await;
         t

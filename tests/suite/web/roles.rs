@@ -344,9 +344,8 @@ async fn the_web_application_serves_each_user_and_refuses_the_rest() {
 async fn html_in_a_name_is_shown_escaped() {
     let db = fresh_db().await;
     let (a, _, _) = seed(&db.url).await;
-    let store = mingzhang::store::AnyStore::connect(&db.url).await.unwrap();
     {
-        let s = store;
+        let s = mingzhang::store::AnyStore::connect(&db.url).await.unwrap();
         let ledger = mingzhang::ledger::Ledger::new(s.clone());
         let rows = "楼栋,单元,房号,建筑面积,类型,业主,电话\n1,1,103,80.00,住宅,<script>alert(1)</script>,13900000003\n";
         mingzhang::fees::Fees::new(&ledger).import_households(CommunityId(a), rows.as_bytes()).await.unwrap();
@@ -441,9 +440,8 @@ async fn the_admins_forms_change_the_user_they_name() {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let store = mingzhang::store::AnyStore::connect(&db.url).await.unwrap();
     let (changed, admin_user) = {
-        let s = store;
+        let s = mingzhang::store::AnyStore::connect(&db.url).await.unwrap();
         let access = Access::new(s.clone());
         (access.user("accountant_a").await.unwrap(), access.user("admin").await.unwrap())
     };
@@ -489,9 +487,8 @@ async fn the_finance_office_reads_figures_not_households() {
     let server = spawn_app(&db.url);
     let office = login(&server, "office_east").await;
     let household = {
-        let store = mingzhang::store::AnyStore::connect(&db.url).await.unwrap();
         {
-            let s = store;
+            let s = mingzhang::store::AnyStore::connect(&db.url).await.unwrap();
             let ledger = mingzhang::ledger::Ledger::new(s.clone());
             mingzhang::fees::Fees::new(&ledger).household_by_label(CommunityId(a), "1-1-101").await.unwrap().id.0
         }

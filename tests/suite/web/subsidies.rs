@@ -13,9 +13,8 @@ use serde_json::{json, Value};
 async fn a_subsidy_is_disbursed_received_reconciled_and_signed_through_the_api() {
     let db = fresh_db().await;
     let (a, _b, _) = seed(&db.url).await;
-    let store = mingzhang::store::AnyStore::connect(&db.url).await.unwrap();
     {
-        let s = store;
+        let s = mingzhang::store::AnyStore::connect(&db.url).await.unwrap();
         let access = Access::new(s.clone());
         let new = NewUser {
             username: "office_west",
@@ -165,9 +164,8 @@ async fn a_subsidy_is_disbursed_received_reconciled_and_signed_through_the_api()
 async fn public_revenue_and_the_collective_through_the_api_and_the_pages() {
     let db = fresh_db().await;
     let (a, _b, _) = seed(&db.url).await;
-    let store = mingzhang::store::AnyStore::connect(&db.url).await.unwrap();
     {
-        let s = store;
+        let s = mingzhang::store::AnyStore::connect(&db.url).await.unwrap();
         let ledger = mingzhang::ledger::Ledger::new(s.clone());
         ledger.create_book(CommunityId(a), "collective", "甲股份经济合作社", "rural_collective", period(2025, 1)).await.unwrap();
         // The year's income tax comes first (5 % of the 380.00): the transfer waits for it.
