@@ -513,6 +513,12 @@ impl<S: AccessStore> Access<S> {
         self.store.read().await?.street_of(community_id).await
     }
 
+    /// Every community with its street, by id, in one statement.
+    pub async fn community_streets(&self) -> Result<Vec<(crate::ledger::rows::CommunityRow, String)>> {
+        let rows = self.store.read().await?.community_streets().await?;
+        Ok(rows.into_iter().map(|(id, name, street)| (crate::ledger::rows::CommunityRow { id, name }, street)).collect())
+    }
+
     /// Appends one entry to the audit log, in its own transaction.
     pub async fn audit(&self, entry: &AuditEntry<'_>) -> Result<()> {
         let mut tx = self.store.begin().await?;

@@ -84,6 +84,8 @@ crate::wing_tx! {
         ) -> impl Future<Output = Result<Option<String>>> + Send;
         fn set_street(&mut self, community_id: CommunityId, street: &str) -> impl Future<Output = Result<()>> + Send;
         fn street_of(&mut self, community_id: CommunityId) -> impl Future<Output = Result<String>> + Send;
+        /// Every community with its street, by id: (id, name, street).
+        fn community_streets(&mut self) -> impl Future<Output = Result<Vec<(CommunityId, String, String)>>> + Send;
         /// Appends entries to the audit log, one statement for all.
         fn insert_audit(&mut self, entries: &[AuditEntry<'_>], at: DateTime<Utc>) -> impl Future<Output = Result<()>> + Send;
         fn audit_rows(&mut self, filter: &AuditFilter) -> impl Future<Output = Result<Vec<AuditRow>>> + Send;
@@ -297,6 +299,10 @@ macro_rules! impl_access_tx {
                     .fetch_optional(&mut *self.tx)
                     .await?
                     .unwrap_or_default())
+            }
+
+            async fn community_streets(&mut self) -> Result<Vec<(CommunityId, String, String)>> {
+                Ok(sqlx::query_as("SELECT id, name, street FROM communities ORDER BY id").fetch_all(&mut *self.tx).await?)
             }
 
             async fn insert_audit(&mut self, entries: &[AuditEntry<'_>], at: DateTime<Utc>) -> Result<()> {

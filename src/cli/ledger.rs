@@ -426,7 +426,8 @@ pub(crate) async fn report_bytes<S: LedgerStore>(
         | ReportKind::Collection
         | ReportKind::Budget
         | ReportKind::BudgetByMonth
-        | ReportKind::PublicRevenue => {
+        | ReportKind::PublicRevenue
+        | ReportKind::District => {
             unreachable!("the fee and spending wings' reports are made by cli::report")
         }
     })

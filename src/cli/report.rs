@@ -29,6 +29,8 @@ pub enum ReportKind {
     BudgetByMonth,
     /// 公共收益收支情况：逐月的收入（按来源）、分成、业主共有部分、支出与结余
     PublicRevenue,
+    /// 街道物业费汇总表：各社区 --book 账套截至 --to 月的户数、当期应收、当期实收、收缴率与欠费，末行合计（--street 限定街道，省略时为全部社区；不需 --community）
+    District,
 }
 
 #[derive(Args, Debug)]
@@ -63,10 +65,16 @@ pub struct ReportArgs {
     /// 对账单计算滞纳金的截止日期（省略时为当天）
     #[arg(long)]
     pub date: Option<String>,
+    /// 街道（district）：只汇总该街道的社区
+    #[arg(long)]
+    pub street: Option<String>,
 }
 
 /// A report of either wing, in the months asked for.
 pub(super) async fn report<S: crate::app::AppStore>(ledger: &Ledger<S>, cli: &Cli, args: &ReportArgs) -> Result<()> {
+    if matches!(args.kind, ReportKind::District) {
+        return district(ledger, args).await;
+    }
     let book = book_of(ledger, cli, &args.book).await?;
     let (from, to) = ledger::report_range(ledger, &book, args).await?;
     // XLSX and PDF are files, not text: asked for first, before the report is read.
@@ -88,5 +96,41 @@ pub(super) async fn report<S: crate::app::AppStore>(ledger: &Ledger<S>, cli: &Cl
         }
         _ => ledger::report_bytes(ledger, &book, args, from, to).await?,
     };
+    write_or_print(args.out.as_deref(), &bytes, args.format)
+}
+
+/// The district report: the book coded `--book` of every community (of `--street`), one line each
+/// and their total, for the month `--to` (the latest billed, if not given). A community without
+/// such a book is named under the table, not left out silently.
+async fn district<S: crate::app::AppStore>(ledger: &Ledger<S>, args: &ReportArgs) -> Result<()> {
+    use crate::fees::office::OfficeCommunity;
+    if matches!(args.format, Format::Xlsx | Format::Pdf) && args.out.is_none() {
+        return Err(Error::invalid("--out", "XLSX 和 PDF 须写入文件，请用 --out 指定，例如 --out 街道汇总.xlsx"));
+    }
+    let period = args.to.as_deref().map(|t| super::parse_period("--to", t)).transpose()?;
+    let mut communities = Vec::new();
+    let mut without = Vec::new();
+    for (c, street) in crate::access::Access::new(ledger.store.clone()).community_streets().await? {
+        if args.street.as_deref().is_some_and(|s| s != street) {
+            continue;
+        }
+        match ledger.books(c.id).await?.into_iter().find(|b| b.code == args.book.book) {
+            Some(b) => communities.push(OfficeCommunity { id: c.id, name: c.name, street, book: b.key() }),
+            None => without.push(c.name),
+        }
+    }
+    if communities.is_empty() {
+        let street = args.street.as_deref().map(|s| format!("街道“{s}”中")).unwrap_or_default();
+        return Err(Error::not_found(format!("{street}有账套 {} 的社区", args.book.book)));
+    }
+    let d = crate::fees::Fees::new(ledger).district(&communities, period).await?;
+    let table = || {
+        let mut t = d.to_table();
+        if !without.is_empty() {
+            t.subtitle.push(format!("未含（无账套 {}）：{}", args.book.book, without.join("、")));
+        }
+        t
+    };
+    let bytes = render(args.format, table, &d)?;
     write_or_print(args.out.as_deref(), &bytes, args.format)
 }

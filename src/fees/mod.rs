@@ -14,6 +14,7 @@ pub mod figures;
 mod households;
 mod items;
 pub mod kinds;
+pub mod office;
 pub mod paper;
 mod payment_plan;
 mod payments;

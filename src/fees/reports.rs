@@ -134,7 +134,7 @@ pub struct CollectionLine {
     pub year_rate: Option<String>,
 }
 
-fn rate(part: i64, base: i64) -> Option<String> {
+pub(crate) fn rate(part: i64, base: i64) -> Option<String> {
     (base > 0).then(|| {
         let basis_points = (i128::from(part) * 100_000 / i128::from(base) + 5) / 10;
         format!("{}.{:02}%", basis_points / 100, basis_points % 100)

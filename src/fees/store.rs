@@ -14,6 +14,7 @@ use crate::error::Result;
 pub use crate::fees::billing_runs::BillingRunsTx;
 use crate::fees::figures::FiguresTx;
 use crate::fees::kinds::{FeeBasis, FlowKind, HouseholdKind};
+use crate::fees::office::OfficeTx;
 use crate::fees::restore::RestoreTx;
 use crate::fees::rows::{
     AllocationRow, FeeItemRow, FeeStandardRow, FlowRow, HouseholdRow, MeterReadingRow, NewHousehold, NewPayment, NewPaymentVoid, NewWaiver,
@@ -30,7 +31,7 @@ use crate::store::{text_enum, PgTx, SqliteTx, Store, ROWS_PER_INSERT};
 crate::wing_tx! {
     /// The fee wing's statements, one method each (those of units in `fees::units`, of billing
     /// runs in `fees::billing_runs`).
-    pub trait FeesTx: UnitsTx + SealTx + RestoreTx + FiguresTx + BillingRunsTx + Send {
+    pub trait FeesTx: UnitsTx + SealTx + RestoreTx + FiguresTx + OfficeTx + BillingRunsTx + Send {
         fn households(&mut self, community_id: CommunityId) -> impl Future<Output = Result<Vec<HouseholdRow>>> + Send;
         fn household(&mut self, community_id: CommunityId, id: HouseholdId) -> impl Future<Output = Result<Option<HouseholdRow>>> + Send;
         /// The community's households among `ids`, in no order; an id of none is left out.

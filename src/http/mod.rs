@@ -237,14 +237,9 @@ impl<S: AppStore> App<S> {
     /// The communities `caller` reaches, with their streets.
     pub async fn reachable(&self, caller: &Caller) -> HttpResult<Vec<(CommunityRow, String)>> {
         let user = caller.user()?;
-        let mut out = Vec::new();
-        for c in self.communities().await? {
-            let street = self.access.street_of(c.id).await?;
-            if user.reaches(&c, &street) {
-                out.push((c, street));
-            }
-        }
-        Ok(out)
+        let mut all = self.access.community_streets().await?;
+        all.retain(|(c, street)| user.reaches(c, street));
+        Ok(all)
     }
 
     /// The book of a community whose chart keeps property fees (the company's).

@@ -307,6 +307,13 @@ async fn a_cashier_bills_and_takes_payments_from_the_command_line() {
     let c: serde_json::Value = serde_json::from_str(&collection).unwrap();
     let all = c["lines"].as_array().unwrap().iter().find(|l| l["building"] == "全部").unwrap().clone();
     assert_eq!((all["current_billed"].as_str(), all["current_rate"].as_str()), (Some("216.00"), Some("55.56%")));
+    // The district report reads the same month from every community's book: here one, and its total.
+    let district = ok(url, &["report", "district", "--book", "company", "--to", "2025-02"]);
+    assert!(district.contains("街道物业费汇总表") && district.contains("216.00") && district.contains("55.56%"), "{district}");
+    assert_eq!(district.matches("216.00").count(), 2, "the community's line and the total: {district}");
+    let (code, _, err) = run(url, &["report", "district", "--book", "collective", "--street", "无此街道"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("无此街道") && err.contains("collective"), "{err}");
     let statement = ok(url, &["report", "statement", "--book", "company", "--household", "3-1-101"]);
     assert!(statement.contains("住户对账单") && statement.contains("预收余额 1114.56"), "{statement}");
     assert!(ok(url, &["verify"]).contains("全部通过"));

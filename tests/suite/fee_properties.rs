@@ -1,6 +1,7 @@
 //! Invariant 5 under random sequences of billing runs, payments (oldest first or named bills,
 //! repeated keys) and waivers: the household subledger always ties to 应收账款 + 预收账款 and
-//! `verify` stays clean.
+//! `verify` stays clean; and the finance office's figures across communities (`fees::office`)
+//! are each month the community's own collection and aging reports.
 
 use crate::common;
 
@@ -119,6 +120,21 @@ async fn apply<S: mingzhang::app::AppStore>(ledger: &Ledger<S>, ops: &[Op]) {
         prepaid += ledger.fees().prepaid(&book, h.id).await.unwrap().0;
     }
     assert_eq!(open - prepaid, ledger_fen);
+
+    // The office's figures, read across communities from the maintained flows, are the
+    // community's own reports: the collection report's 全部 line and the aging total, each month.
+    let office = mingzhang::fees::office::OfficeCommunity { id: c.id, name: c.name.clone(), street: String::new(), book: book.key() };
+    for m in 1..=5 {
+        let p = period(2025, m);
+        let district = ledger.fees().district(std::slice::from_ref(&office), Some(p)).await.unwrap();
+        let line = &district.lines[0];
+        let collection = mingzhang::fees::reports::collection(&ledger.store, &book, p, p).await.unwrap();
+        let all = collection.lines.iter().find(|l| l.building == "全部").unwrap();
+        let aging = mingzhang::fees::reports::aging(&ledger.store, &book, p, false).await.unwrap();
+        assert_eq!((line.billed, line.collected, &line.rate), (all.current_billed, all.current_collected, &all.current_rate), "{p}");
+        assert_eq!(line.arrears, aging.total.total, "{p}");
+        assert_eq!((line.households, district.total.arrears), (households.len(), aging.total.total), "{p}");
+    }
 }
 
 proptest! {

@@ -75,6 +75,7 @@ const PAGES: &[(&str, &str, &[&str])] = &[
     ("POST", "/app/admin/users/cashier_a/disable", ADMIN),
     ("GET", "/app/admin/audit", AUDIT),
     ("GET", "/app/office", &["finance_office", "admin", "auditor"]),
+    ("GET", "/app/office/district/csv", &["finance_office", "admin", "auditor"]),
 ];
 
 /// Whether `status` is what a role the route is `meant` for (or not) should get.

@@ -118,6 +118,8 @@ async fn audit<S: AppStore>(
 struct Overview {
     period: Option<String>,
     communities: Vec<OfficeLine>,
+    /// The communities' lines summed (rate of the sums), named 合计.
+    total: OfficeLine,
 }
 
 async fn overview<S: AppStore>(
@@ -126,6 +128,6 @@ async fn overview<S: AppStore>(
     Signed(caller): Signed,
 ) -> HttpResult<Json<Overview>> {
     let period = month_given("period", q.period.as_deref())?;
-    let (month, communities) = office_lines(&app, &caller, period).await?;
-    Ok(Json(Overview { period: month.map(|p| p.to_string()), communities }))
+    let district = office_lines(&app, &caller, period).await?;
+    Ok(Json(Overview { period: district.period.map(|p| p.to_string()), communities: district.lines, total: district.total }))
 }

@@ -526,18 +526,9 @@ async fn report_page<S: AppStore>(
         return Ok(page(&caller, "report.html", title, data)?.into_response());
     }
     let table = report_table(&app, &scope, &book, &kind, &q).await.page()?;
-    let file = |ext: &str| format!("attachment; filename*=UTF-8''{}.{ext}", utf8_percent(title));
+    let file = |ext: &str| format!("attachment; filename*=UTF-8''{}.{ext}", super::utf8_percent(title));
     match q.format.as_deref() {
-        Some("csv") => Ok((
-            [(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()), (header::CONTENT_DISPOSITION, file("csv"))],
-            table.to_csv(),
-        )
-            .into_response()),
-        Some("xlsx") => {
-            let bytes = table.to_xlsx().page()?;
-            let xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string();
-            Ok(([(header::CONTENT_TYPE, xlsx), (header::CONTENT_DISPOSITION, file("xlsx"))], bytes).into_response())
-        }
+        Some(format @ ("csv" | "xlsx")) => super::table_file(&table, title, format),
         Some("pdf") => {
             let to = q.to.as_deref().and_then(Period::parse).map_or_else(today, |p| p.last_day());
             let bytes = crate::report::paper::table_pdf(&table, to).page()?;
@@ -555,9 +546,4 @@ async fn report_page<S: AppStore>(
             Ok(page(&caller, "report.html", title, data)?.into_response())
         }
     }
-}
-
-/// A file name for Content-Disposition (RFC 5987): every byte outside A–Z a–z 0–9 escaped.
-fn utf8_percent(text: &str) -> String {
-    text.bytes().map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
 }

@@ -5,7 +5,7 @@
 
 use axum::body::Bytes;
 use axum::extract::{Multipart, Path, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
@@ -254,15 +254,5 @@ async fn distribution_file<S: AppStore>(
     let scope = app.scope(&caller, id, Act::Read).await.page()?;
     let book = crate::collective::collective_book(&app.ledger, scope.community.id).await.page()?;
     let table = Collective::new(&app.ledger).distribution(&book, distribution).await.page()?.to_table();
-    let name = format!("attachment; filename=\"distribution-{distribution}.{format}\"");
-    match format.as_str() {
-        "csv" => Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()), (header::CONTENT_DISPOSITION, name)], table.to_csv())
-            .into_response()),
-        "xlsx" => {
-            let bytes = table.to_xlsx().page()?;
-            Ok(([(header::CONTENT_TYPE, crate::render::table::XLSX_TYPE.to_string()), (header::CONTENT_DISPOSITION, name)], bytes)
-                .into_response())
-        }
-        _ => Err(HttpError::not_found().as_page()),
-    }
+    super::table_file(&table, &format!("distribution-{distribution}"), &format)
 }

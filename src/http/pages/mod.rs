@@ -102,6 +102,33 @@ pub fn page_with(status: StatusCode, caller: &Caller, template: &str, title: &st
     Ok((status, page(caller, template, title, data)?).into_response())
 }
 
+/// A table as a file to save (`csv` or `xlsx`) named `name` (any text: the header escapes it);
+/// any other format is a 404 page.
+pub fn table_file(table: &crate::render::table::Table, name: &str, format: &str) -> HttpResult<Response> {
+    let disposition = |ext: &str| format!("attachment; filename*=UTF-8''{}.{ext}", utf8_percent(name));
+    match format {
+        "csv" => Ok((
+            [(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()), (header::CONTENT_DISPOSITION, disposition("csv"))],
+            table.to_csv(),
+        )
+            .into_response()),
+        "xlsx" => {
+            let bytes = table.to_xlsx().page()?;
+            Ok((
+                [(header::CONTENT_TYPE, crate::render::table::XLSX_TYPE.to_string()), (header::CONTENT_DISPOSITION, disposition("xlsx"))],
+                bytes,
+            )
+                .into_response())
+        }
+        _ => Err(HttpError::not_found().as_page()),
+    }
+}
+
+/// A file name for Content-Disposition (RFC 5987): every byte outside A–Z a–z 0–9 escaped.
+pub fn utf8_percent(text: &str) -> String {
+    text.bytes().map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
+}
+
 /// The file of an upload form (multipart: `csrf`, `file`), once its CSRF token is checked.
 pub async fn upload(caller: &Caller, form: &mut axum::extract::Multipart) -> HttpResult<Vec<u8>> {
     let (mut csrf, mut file) = (String::new(), Vec::new());

@@ -3,8 +3,8 @@
 //! pages — and each subsidy program's money and the state of its latest reconciliation.
 //! Admins and auditors see the communities they reach the same way.
 
-use axum::extract::{Query, State};
-use axum::response::Html;
+use axum::extract::{Path, Query, State};
+use axum::response::{Html, Response};
 use axum::routing::get;
 use axum::Router;
 
@@ -16,7 +16,7 @@ use crate::http::overview::{office_lines, OfficeQuery};
 use crate::http::App;
 
 pub fn routes<S: AppStore>() -> Router<App<S>> {
-    Router::new().route("/app/office", get(overview::<S>))
+    Router::new().route("/app/office", get(overview::<S>)).route("/app/office/district/{format}", get(district::<S>))
 }
 
 /// The office's own record of what its communities published (`disclosure::publish`), newest
@@ -44,7 +44,7 @@ async fn witnessed<S: AppStore>(app: &App<S>, communities: &[crate::ledger::rows
 
 async fn overview<S: AppStore>(State(app): State<App<S>>, Query(q): Query<OfficeQuery>, caller: Caller) -> HttpResult<Html<String>> {
     let period = super::month_given("period", q.period.as_deref().filter(|p| !p.is_empty())).page()?;
-    let (month, rows) = office_lines(&app, &caller, period).await.page()?;
+    let district = office_lines(&app, &caller, period).await.page()?;
     let street = caller.user.as_ref().map(|u| u.street.clone()).unwrap_or_default();
     let communities: Vec<_> = app.reachable(&caller).await.page()?.into_iter().map(|(c, _)| c).collect();
     let subsidies = crate::subsidies::Subsidies::new(&app.ledger).overview(&communities).await.page()?;
@@ -53,7 +53,21 @@ async fn overview<S: AppStore>(State(app): State<App<S>>, Query(q): Query<Office
     let todo: Vec<&crate::subsidies::overview::ProgramLine> =
         subsidies.iter().filter(|p| p.latest.as_ref().is_some_and(|l| l.awaits_office)).collect();
     let data = minijinja::context! {
-        rows, street, subsidies, todo, witnessed, period => month.map(|p| p.to_string()).unwrap_or_else(|| "—".into()),
+        rows => district.lines, total => district.total, street, subsidies, todo, witnessed,
+        period => district.period.map(|p| p.to_string()).unwrap_or_else(|| "—".into()),
     };
     page(&caller, "office.html", "街道总览", data)
+}
+
+/// The district report (街道物业费汇总表) of the overview's month, as CSV or XLSX.
+async fn district<S: AppStore>(
+    State(app): State<App<S>>,
+    Path(format): Path<String>,
+    Query(q): Query<OfficeQuery>,
+    caller: Caller,
+) -> HttpResult<Response> {
+    let period = super::month_given("period", q.period.as_deref().filter(|p| !p.is_empty())).page()?;
+    let district = office_lines(&app, &caller, period).await.page()?;
+    let month = district.period.map(|p| p.to_string()).unwrap_or_default();
+    super::table_file(&district.to_table(), &format!("街道物业费汇总表{month}"), &format)
 }

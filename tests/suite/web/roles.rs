@@ -405,6 +405,19 @@ async fn an_admin_changes_roles_communities_and_streets() {
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let seen: serde_json::Value = overview(t).await.unwrap().json().await.unwrap();
     assert!(seen.to_string().contains("乙社区"), "{seen}");
+    // Two communities: the total line sums them (the rate of the sums), and the district report
+    // downloads with the same lines.
+    let lines = seen["communities"].as_array().unwrap();
+    let fen = |v: &serde_json::Value| v.as_str().unwrap().replace('.', "").parse::<i64>().unwrap();
+    for key in ["billed", "collected", "arrears"] {
+        assert_eq!(fen(&seen["total"][key]), lines.iter().map(|l| fen(&l[key])).sum::<i64>(), "{key}: {seen}");
+    }
+    assert_eq!(seen["total"]["households"], 4, "{seen}");
+    assert_eq!((seen["total"]["name"].as_str(), seen["total"]["rate"].as_str()), (Some("合计"), Some("0.00%")), "{seen}");
+    let csv = office.get(server.url("/app/office/district/csv?period=2025-01")).send().await.unwrap().text().await.unwrap();
+    assert!(csv.contains("甲社区,东街,2,380.00") && csv.contains("甲社区") && csv.contains("乙社区") && csv.contains("合计"), "{csv}");
+    let page = office.get(server.url("/app/office")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("合计（2 个社区）"), "{page}");
     assert_eq!(office.get(server.url(&format!("/app/c/{b}/reports/trial-balance"))).send().await.unwrap().status(), StatusCode::OK);
 
     // The API does the same.
