@@ -5,7 +5,13 @@
 //!    the accountants would start them), and one community's next month alone;
 //! 2. payments through the API, the C communities' cashiers at once, for --seconds;
 //! 3. `verify` of the whole district;
-//! 4. the finance office's overview of the C communities (GET /api/v1/office/overview).
+//! 4. the finance office's overview of the C communities (GET /api/v1/office/overview);
+//! 5. `verify` of one community alone.
+//!
+//! With `--citus URL` (a database on a Citus coordinator, `../shared/citus/cluster.sh db NAME`)
+//! the same runs on Citus with the multi-shard guard on (`citus.multi_task_query_log_level =
+//! 'error'`: a statement not kept to one community fails, the overview's read across them
+//! excepted) and Citus's statistic counters on, from which the payments' shards are counted.
 //!
 //! On a PostgreSQL server with fsync on:
 //!
@@ -39,6 +45,9 @@ struct Args {
     seconds: u64,
     #[arg(long)]
     pg: Option<String>,
+    /// A database on a Citus coordinator, instead of --pg.
+    #[arg(long)]
+    citus: Option<String>,
     #[arg(long, hide = true)]
     bench: bool,
 }
@@ -113,10 +122,13 @@ async fn bill_all(ledger: &Ledger<AnyStore>, members: &[Member], period: Period)
 async fn main() -> mingzhang::Result<()> {
     let args = Args::parse();
     let dir = tempfile::tempdir()?;
-    let url = match &args.pg {
+    let url = match args.pg.as_ref().or(args.citus.as_ref()) {
         Some(url) => url.clone(),
         None => dir.path().join("district.db").to_string_lossy().into_owned(),
     };
+    if args.citus.is_some() {
+        citus_settings(&url).await?;
+    }
     let store = AnyStore::create(&url).await?;
     store.pin_writer_here();
     let ledger = Ledger::new(store.clone());
@@ -153,13 +165,15 @@ async fn main() -> mingzhang::Result<()> {
     store.close().await;
 
     // 2. Payments through the API, every community's cashier at once.
-    let server = serve(&url, &[]);
+    // Its periodic verify off, as in the other benches: the district is verified below, timed.
+    let server = serve(&url, &["--verify-every-minutes", "0"]);
     let base = server.1.clone();
     let targets: Vec<(String, String, Vec<HouseholdId>)> = members
         .iter()
         .map(|m| (format!("{base}/api/v1/communities/{}/payments", m.id), format!("Bearer {}", m.token), m.households.clone()))
         .collect();
     let n = targets.len();
+    let counted = if args.citus.is_some() { Some(shard_counters(&url, true).await?) } else { None };
     let (latencies, took) = load(n, args.seconds, 201, move |c, i| {
         let (url, auth, households) = &targets[i % n];
         let household = households[(i / n) % households.len()];
@@ -167,7 +181,16 @@ async fn main() -> mingzhang::Result<()> {
         c.post(url).header("authorization", auth).header("idempotency-key", format!("district-{i}")).json(&body).send()
     })
     .await;
+    let paid = latencies.len();
     report(&format!("payments API ({n} communities' cashiers at once; goal ≥ 1,000/s on PostgreSQL)"), latencies, took);
+    if counted.is_some() {
+        let (single, multi) = shard_counters(&url, false).await?;
+        println!(
+            "Citus statistics over the {paid} payments: {single} single-shard and {multi} multi-shard statements \
+             ({:.1} single-shard statements a payment; goal: a payment touches one shard, no multi-shard statement)",
+            single as f64 / paid.max(1) as f64
+        );
+    }
 
     // 4. The finance office's overview (while the server runs).
     let client = reqwest::Client::new();
@@ -201,6 +224,42 @@ async fn main() -> mingzhang::Result<()> {
         verified.is_clean()
     );
     assert!(verified.is_clean(), "{}", mingzhang::cli::verify_text(&verified));
+    // 5. verify of one community alone.
+    let first = mingzhang::ledger::rows::CommunityRow { id: members[0].id, name: format!("基准社区{:02}", 0) };
+    let mut one = mingzhang::verify::VerifyReport::default();
+    let t = Instant::now();
+    mingzhang::verify::verify_community(&store, &first, &mut one).await?;
+    println!("verify of one community ({} vouchers): {:.2} s; clean: {}", one.vouchers, t.elapsed().as_secs_f64(), one.is_clean());
+    assert!(one.is_clean(), "{}", mingzhang::cli::verify_text(&one));
     store.close().await;
     Ok(())
+}
+
+/// The database of `url` set up for the Citus run: the multi-shard guard and Citus's statistic
+/// counters on for every connection the program opens.
+async fn citus_settings(url: &str) -> mingzhang::Result<()> {
+    use sqlx::Connection;
+    let mut conn = sqlx::PgConnection::connect(url).await?;
+    let name: String = sqlx::query_scalar("SELECT current_database()").fetch_one(&mut conn).await?;
+    for setting in ["citus.multi_task_query_log_level = 'error'", "citus.enable_stat_counters = on"] {
+        sqlx::query(&format!("ALTER DATABASE \"{name}\" SET {setting}")).execute(&mut conn).await?;
+    }
+    Ok(())
+}
+
+/// Citus's counts of the statements its coordinator ran on one shard and on more than one, for
+/// this database (`citus_stat_counters`); reset to zero first when `reset`.
+async fn shard_counters(url: &str, reset: bool) -> mingzhang::Result<(i64, i64)> {
+    use sqlx::Connection;
+    let mut conn = sqlx::PgConnection::connect(url).await?;
+    let oid = "(SELECT oid FROM pg_database WHERE datname = current_database())";
+    if reset {
+        sqlx::query(&format!("SELECT citus_stat_counters_reset({oid})")).execute(&mut conn).await?;
+    }
+    let counts = sqlx::query_as(&format!(
+        "SELECT query_execution_single_shard, query_execution_multi_shard FROM citus_stat_counters WHERE oid = {oid}"
+    ))
+    .fetch_one(&mut conn)
+    .await?;
+    Ok(counts)
 }

@@ -7,6 +7,7 @@ use crate::error::{Error, Result};
 use crate::fees::seal::master::{check_master_anchor, MasterAnchor};
 use crate::fees::store::FeesStore;
 use crate::ledger::anchor::{check_anchor, check_link, Anchor};
+use crate::ledger::rows::CommunityRow;
 use crate::ledger::store::LedgerTx;
 use crate::ledger::{load_book, Book};
 
@@ -44,36 +45,43 @@ pub async fn verify_all<S: crate::app::AppStore>(store: &S) -> Result<VerifyRepo
         report.findings.push(Finding { community: String::new(), book: String::new(), invariant: 4, message });
     }
     for community in communities {
-        let mut findings = Vec::new();
-        let mut fail =
-            |invariant, message| findings.push(Finding { community: community.name.clone(), book: String::new(), invariant, message });
-        for message in audit_findings(store, Some(community.id)).await? {
-            fail(4, message);
-        }
-        // Each wing's own checks of the community's rows.
-        crate::fees::seal::verify::verify_master(store, community.id, &mut fail).await?;
-        crate::subsidies::verify(store, &community, &mut fail).await?;
-        crate::spending::verify(store, community.id, &mut fail).await?;
-        crate::public_revenue::verify(store, community.id, &mut fail).await?;
-        crate::collective::verify(store, community.id, &mut fail).await?;
-        crate::assets::verify(store, community.id, &mut fail).await?;
-        crate::disclosure::publish::verify(store, &community, &mut fail).await?;
-        report.findings.extend(findings);
-        let books = store.read().await?.books(community.id).await?;
-        for book_row in books {
-            let book = load_book(&mut store.read().await?, community.id, &book_row.code).await?;
-            let mut findings = Vec::new();
-            let mut fail = |invariant, message| {
-                findings.push(Finding { community: community.name.clone(), book: book.row.code.clone(), invariant, message })
-            };
-            let (vouchers, lines) = verify_book(store, &book, &mut fail).await?;
-            report.books += 1;
-            report.vouchers += vouchers;
-            report.lines += lines;
-            report.findings.extend(findings);
-        }
+        verify_community(store, &community, &mut report).await?;
     }
     Ok(report)
+}
+
+/// Verifies one community: its audit chain, each wing's rows, and every book; what it finds
+/// and counts is added to `report`. On Citus every statement stays in the community's shard.
+pub async fn verify_community<S: crate::app::AppStore>(store: &S, community: &CommunityRow, report: &mut VerifyReport) -> Result<()> {
+    let mut findings = Vec::new();
+    let mut fail =
+        |invariant, message| findings.push(Finding { community: community.name.clone(), book: String::new(), invariant, message });
+    for message in audit_findings(store, Some(community.id)).await? {
+        fail(4, message);
+    }
+    // Each wing's own checks of the community's rows.
+    crate::fees::seal::verify::verify_master(store, community.id, &mut fail).await?;
+    crate::subsidies::verify(store, community, &mut fail).await?;
+    crate::spending::verify(store, community.id, &mut fail).await?;
+    crate::public_revenue::verify(store, community.id, &mut fail).await?;
+    crate::collective::verify(store, community.id, &mut fail).await?;
+    crate::assets::verify(store, community.id, &mut fail).await?;
+    crate::disclosure::publish::verify(store, community, &mut fail).await?;
+    report.findings.extend(findings);
+    let books = store.read().await?.books(community.id).await?;
+    for book_row in books {
+        let book = load_book(&mut store.read().await?, community.id, &book_row.code).await?;
+        let mut findings = Vec::new();
+        let mut fail = |invariant, message| {
+            findings.push(Finding { community: community.name.clone(), book: book.row.code.clone(), invariant, message })
+        };
+        let (vouchers, lines) = verify_book(store, &book, &mut fail).await?;
+        report.books += 1;
+        report.vouchers += vouchers;
+        report.lines += lines;
+        report.findings.extend(findings);
+    }
+    Ok(())
 }
 
 /// What `mingzhang anchor` writes: every book's head (`ledger::anchor`) and every community's

@@ -131,7 +131,7 @@ impl<S: FeesStore> Fees<S> {
     pub async fn district(&self, communities: &[OfficeCommunity], period: Option<Period>) -> Result<District> {
         let books: Vec<BookKey> = communities.iter().map(|c| c.book).collect();
         let ids: Vec<CommunityId> = communities.iter().map(|c| c.id).collect();
-        let mut tx = self.store().read().await?;
+        let mut tx = self.store().read_across().await?;
         let month = match period {
             Some(p) => Some(p),
             None => tx.latest_billed(&books).await?,

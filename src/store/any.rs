@@ -39,6 +39,12 @@ impl Store for AnyStore {
             AnyStore::Postgres(s) => s.read().await.map(AnyTx::Postgres),
         }
     }
+    async fn read_across(&self) -> Result<AnyTx> {
+        match self {
+            AnyStore::Sqlite(s) => s.read_across().await.map(AnyTx::Sqlite),
+            AnyStore::Postgres(s) => s.read_across().await.map(AnyTx::Postgres),
+        }
+    }
     async fn close(&self) {
         match self {
             AnyStore::Sqlite(s) => s.close().await,

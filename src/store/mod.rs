@@ -43,6 +43,12 @@ pub trait Store: Clone + Send + Sync + 'static {
     fn begin(&self) -> impl Future<Output = Result<Self::Tx>> + Send;
     /// Starts a transaction that only reads; on SQLite several run at once beside a writer.
     fn read(&self) -> impl Future<Output = Result<Self::Tx>> + Send;
+    /// A read meant to span communities (the finance office's overview, a district report):
+    /// on Citus it may run on every shard, which the multi-shard guard
+    /// (`citus.multi_task_query_log_level`) otherwise refuses; elsewhere it is `read`.
+    fn read_across(&self) -> impl Future<Output = Result<Self::Tx>> + Send {
+        self.read()
+    }
     fn close(&self) -> impl Future<Output = ()> + Send;
     /// Whether writes go fastest from one thread pinned beside the engine's writer (SQLite,
     /// see `affinity`): a server then gives its stream of writes such a thread.

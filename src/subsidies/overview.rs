@@ -51,13 +51,13 @@ pub struct LatestReconciliation {
 impl<S: SubsidiesStore + AccessStore> Subsidies<S> {
     /// Every reconciliation of the communities with who has signed it, oldest first.
     pub async fn states(&self, communities: &[CommunityId]) -> Result<Vec<super::rows::ReconciliationState>> {
-        let mut tx = self.store().read().await?;
+        let mut tx = self.store().read_across().await?;
         tx.reconciliation_states(communities).await
     }
 
     pub async fn overview(&self, communities: &[CommunityRow]) -> Result<Vec<ProgramLine>> {
         let ids: Vec<_> = communities.iter().map(|c| c.id).collect();
-        let mut tx = self.store().read().await?;
+        let mut tx = self.store().read_across().await?;
         let figures = tx.program_figures(&ids).await?;
         let states = tx.reconciliation_states(&ids).await?;
         Ok(figures

@@ -111,6 +111,61 @@ async fn connecting_distributes_every_table_by_its_kind_and_distribute_runs_agai
     assert_eq!(out.matches("个分片").count(), 2, "both workers hold shards: {out}");
 }
 
+/// A community's book, households, fee item and standard, a billing run, a payment with its
+/// receipt, and the trial balance: the command walk, each command inside the community.
+fn walk(url: &str, community: &str) {
+    let c = ["--community", community];
+    ok(
+        url,
+        &[&c[..], &["book", "create", "--code", "company", "--name", "物业公司", "--chart", "small_enterprise", "--start", "2025-01"]]
+            .concat(),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let households = dir.path().join("households.csv");
+    std::fs::write(
+        &households,
+        "楼栋,单元,房号,建筑面积,类型,业主,电话\n3,1,101,100.00,住宅,孙八,13900000001\n3,1,102,80.00,住宅,周九,13900000002\n",
+    )
+    .unwrap();
+    ok(url, &[&c[..], &["household", "import", "--file", households.to_str().unwrap()]].concat());
+    ok(
+        url,
+        &[
+            &c[..],
+            &["fee", "item", "--book", "company", "--code", "WYF", "--name", "物业费", "--basis", "per_m2_month", "--account", "500101"],
+        ]
+        .concat(),
+    );
+    ok(
+        url,
+        &[&c[..], &["fee", "standard", "--book", "company", "--item", "WYF", "--kind", "住宅", "--rate", "1.20", "--from", "2025-01-01"]]
+            .concat(),
+    );
+    let out = ok(url, &[&c[..], &["bill", "--book", "company", "--period", "2025-02", "--user", "会计甲"]].concat());
+    assert!(out.contains("新账单 2 张"), "{out}");
+    let pay = [
+        "pay",
+        "--book",
+        "company",
+        "--household",
+        "3-1-101",
+        "--amount",
+        "120.00",
+        "--method",
+        "微信",
+        "--date",
+        "2025-02-10",
+        "--key",
+        "k1",
+        "--cashier",
+        "出纳丙",
+    ];
+    let receipt = ok(url, &[&c[..], &pay[..]].concat());
+    assert!(receipt.contains("No.000001"), "{receipt}");
+    ok(url, &[&c[..], &["receipt", "show", "--book", "company", "--number", "1"]].concat());
+    ok(url, &[&c[..], &["report", "--book", "company", "--to", "2025-02", "trial-balance"]].concat());
+}
+
 #[tokio::test]
 async fn a_cashiers_and_an_accountants_commands_each_stay_inside_one_community_and_the_rules_hold() {
     let Some(db) = citus_db().await else { return };
@@ -122,76 +177,8 @@ async fn a_cashiers_and_an_accountants_commands_each_stay_inside_one_community_a
     for community in ["第一社区", "第二社区"] {
         ok(url, &["init", community]);
     }
-    let walk = |community: &str| {
-        let c = ["--community", community];
-        ok(
-            url,
-            &[&c[..], &["book", "create", "--code", "company", "--name", "物业公司", "--chart", "small_enterprise", "--start", "2025-01"]]
-                .concat(),
-        );
-        let dir = tempfile::tempdir().unwrap();
-        let households = dir.path().join("households.csv");
-        std::fs::write(
-            &households,
-            "楼栋,单元,房号,建筑面积,类型,业主,电话\n3,1,101,100.00,住宅,孙八,13900000001\n3,1,102,80.00,住宅,周九,13900000002\n",
-        )
-        .unwrap();
-        ok(url, &[&c[..], &["household", "import", "--file", households.to_str().unwrap()]].concat());
-        ok(
-            url,
-            &[
-                &c[..],
-                &[
-                    "fee",
-                    "item",
-                    "--book",
-                    "company",
-                    "--code",
-                    "WYF",
-                    "--name",
-                    "物业费",
-                    "--basis",
-                    "per_m2_month",
-                    "--account",
-                    "500101",
-                ],
-            ]
-            .concat(),
-        );
-        ok(
-            url,
-            &[
-                &c[..],
-                &["fee", "standard", "--book", "company", "--item", "WYF", "--kind", "住宅", "--rate", "1.20", "--from", "2025-01-01"],
-            ]
-            .concat(),
-        );
-        let out = ok(url, &[&c[..], &["bill", "--book", "company", "--period", "2025-02", "--user", "会计甲"]].concat());
-        assert!(out.contains("新账单 2 张"), "{out}");
-        let pay = [
-            "pay",
-            "--book",
-            "company",
-            "--household",
-            "3-1-101",
-            "--amount",
-            "120.00",
-            "--method",
-            "微信",
-            "--date",
-            "2025-02-10",
-            "--key",
-            "k1",
-            "--cashier",
-            "出纳丙",
-        ];
-        let receipt = ok(url, &[&c[..], &pay[..]].concat());
-        assert!(receipt.contains("No.000001"), "{receipt}");
-        ok(url, &[&c[..], &["receipt", "show", "--book", "company", "--number", "1"]].concat());
-        ok(url, &[&c[..], &["report", "--book", "company", "--to", "2025-02", "trial-balance"]].concat());
-    };
-    walk("第一社区");
-    walk("第二社区");
+    walk(url, "第一社区");
+    walk(url, "第二社区");
     let out = ok(url, &["verify"]);
     assert!(out.contains("全部通过"), "{out}");
 
@@ -206,6 +193,69 @@ async fn a_cashiers_and_an_accountants_commands_each_stay_inside_one_community_a
     assert!(tamper(url, "INSERT INTO sealed_before (community_id, allocations_id) SELECT id, 0 FROM communities").await.is_err());
     let out = ok(url, &["verify"]);
     assert!(out.contains("全部通过"), "nothing changed: {out}");
+}
+
+/// A community moved with Citus's own tools: isolated into shards of its own
+/// (`isolate_tenant_to_new_shard`, every colocated table with it) and those moved to the other
+/// worker (`citus_move_shard_placement`); its books stay verifiable and its cashier goes on
+/// collecting there, each command still inside its one shard.
+#[tokio::test]
+async fn a_community_isolated_and_moved_to_another_worker_keeps_its_books_verifiable() {
+    let Some(db) = citus_db().await else { return };
+    let url = db.url.as_str();
+    let name = url.rsplit_once('/').unwrap().1;
+    let mut admin = sqlx::PgConnection::connect(url).await.unwrap();
+    sqlx::query(&format!("ALTER DATABASE {name} SET citus.multi_task_query_log_level = 'error'")).execute(&mut admin).await.unwrap();
+    for community in ["第一社区", "第二社区"] {
+        ok(url, &["init", community]);
+        walk(url, community);
+    }
+    let moved: i64 = sqlx::query_scalar("SELECT id FROM communities WHERE name = '第一社区'").fetch_one(&mut admin).await.unwrap();
+    let before = placements(&mut admin, moved).await;
+    assert!(!before.is_empty() && before.iter().all(|(_, node, own)| *node == before[0].1 && !own), "{before:?}");
+
+    let own: i64 = sqlx::query_scalar("SELECT isolate_tenant_to_new_shard('bills', $1, 'CASCADE', shard_transfer_mode => 'block_writes')")
+        .bind(moved)
+        .fetch_one(&mut admin)
+        .await
+        .unwrap();
+    let from = placements(&mut admin, moved).await[0].1.clone();
+    let to = std::env::var("MINGZHANG_TEST_CITUS_WORKERS").unwrap().split(',').find(|w| *w != from).unwrap().to_string();
+    let ((from_host, from_port), (to_host, to_port)) = (from.split_once(':').unwrap(), to.split_once(':').unwrap());
+    sqlx::query("SELECT citus_move_shard_placement($1, $2, $3, $4, $5, shard_transfer_mode => 'block_writes')")
+        .bind(own)
+        .bind(from_host)
+        .bind(from_port.parse::<i32>().unwrap())
+        .bind(to_host)
+        .bind(to_port.parse::<i32>().unwrap())
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    let after = placements(&mut admin, moved).await;
+    assert_eq!(after.len(), before.len(), "every table of the community moved: {after:?}");
+    assert!(after.iter().all(|(_, node, own)| *node == to && *own), "shards of its own, on {to}: {after:?}");
+
+    let out = ok(url, &["verify"]);
+    assert!(out.contains("全部通过"), "{out}");
+    let c = ["--community", "第一社区"];
+    let pay = ["pay", "--book", "company", "--household", "3-1-102", "--amount", "50.00", "--method", "现金", "--date", "2025-02-11"];
+    let receipt = ok(url, &[&c[..], &pay[..], &["--key", "k2", "--cashier", "出纳丙"]].concat());
+    assert!(receipt.contains("No.000002"), "{receipt}");
+    let out = ok(url, &["verify"]);
+    assert!(out.contains("全部通过"), "{out}");
+}
+
+/// The shards that hold `community` of every distributed table: (shard, node, whether the shard
+/// holds that community alone).
+async fn placements(conn: &mut sqlx::PgConnection, community: i64) -> Vec<(i64, String, bool)> {
+    let sql = "SELECT sh.shardid, n.nodename || ':' || n.nodeport, sh.shardminvalue::bigint = sh.shardmaxvalue::bigint
+               FROM pg_dist_partition p
+               JOIN pg_dist_shard sh ON sh.logicalrelid = p.logicalrelid
+                AND sh.shardid = get_shard_id_for_distribution_column(p.logicalrelid, $1)
+               JOIN pg_dist_placement pl ON pl.shardid = sh.shardid
+               JOIN pg_dist_node n ON n.groupid = pl.groupid
+               WHERE p.partmethod = 'h' ORDER BY 1";
+    sqlx::query_as(sql).bind(community).fetch_all(conn).await.unwrap()
 }
 
 /// Without Citus, `distribute` is refused, saying why: an SQLite file, or a PostgreSQL
