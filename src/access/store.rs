@@ -314,39 +314,50 @@ macro_rules! impl_access_tx {
                 for chain in chains {
                     let group: Vec<&AuditEntry<'_>> = entries.iter().filter(|e| e.community_id == chain).collect();
                     let n = group.len() as i64;
-                    // Taking the chain's head row orders the writers of one chain.
+                    // Taking the chain's head row (made at its first entry) orders the writers of one chain.
                     let chain_id = chain.map_or(0, |c| c.0);
-                    sqlx::query("INSERT INTO audit_heads (chain_id) VALUES ($1) ON CONFLICT (chain_id) DO NOTHING")
-                        .bind(chain_id)
-                        .execute(&mut *self.tx)
-                        .await?;
-                    let (last, mut head): (i64, String) =
-                        sqlx::query_as("UPDATE audit_heads SET seq = seq + $2 WHERE chain_id = $1 RETURNING seq, head")
-                            .bind(chain_id)
-                            .bind(n)
-                            .fetch_one(&mut *self.tx)
-                            .await?;
+                    let (last, mut head): (i64, String) = sqlx::query_as(
+                        "INSERT INTO audit_heads (chain_id, seq) VALUES ($1, $2)
+                         ON CONFLICT (chain_id) DO UPDATE SET seq = audit_heads.seq + excluded.seq RETURNING seq, head",
+                    )
+                    .bind(chain_id)
+                    .bind(n)
+                    .fetch_one(&mut *self.tx)
+                    .await?;
+                    // The entries linked in order, then written by one statement.
+                    let mut rows = Vec::with_capacity(group.len());
                     for (i, e) in group.iter().enumerate() {
                         let seq = last - n + 1 + i as i64;
                         let (username, action, target) = (clip(e.username, 50), clip(e.action, 50), clip(e.target, 200));
                         let (address, request_id) = (clip(e.address, 100), clip(e.request_id, 100));
                         head = link(&head, seq, at, e.user_id, &username, e.community_id, [&action, &target, &address, &request_id]);
-                        sqlx::query(
-                            "INSERT INTO audit_log (at, user_id, username, community_id, action, target, address, request_id, seq, hash)
-                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-                        )
-                        .bind(at)
-                        .bind(e.user_id)
-                        .bind(&username)
-                        .bind(e.community_id)
-                        .bind(&action)
-                        .bind(&target)
-                        .bind(&address)
-                        .bind(&request_id)
-                        .bind(seq)
-                        .bind(&head)
-                        .execute(&mut *self.tx)
-                        .await?;
+                        rows.push((e, seq, head.clone(), [username, action, target, address, request_id]));
+                    }
+                    // Ten parameters a row: a few hundred rows a statement stay far below either
+                    // engine's limit.
+                    for chunk in rows.chunks(500) {
+                        let values: Vec<String> = (0..chunk.len())
+                            .map(|r| format!("({})", (1..=10).map(|c| format!("${}", r * 10 + c)).collect::<Vec<_>>().join(", ")))
+                            .collect();
+                        let sql = format!(
+                            "INSERT INTO audit_log (at, user_id, username, community_id, action, target, address, request_id, seq, hash) VALUES {}",
+                            values.join(", ")
+                        );
+                        let mut insert = sqlx::query(&sql);
+                        for (e, seq, hash, [username, action, target, address, request_id]) in chunk {
+                            insert = insert
+                                .bind(at)
+                                .bind(e.user_id)
+                                .bind(username)
+                                .bind(e.community_id)
+                                .bind(action)
+                                .bind(target)
+                                .bind(address)
+                                .bind(request_id)
+                                .bind(*seq)
+                                .bind(hash);
+                        }
+                        insert.execute(&mut *self.tx).await?;
                     }
                     sqlx::query("UPDATE audit_heads SET head = $2 WHERE chain_id = $1").bind(chain_id).bind(&head).execute(&mut *self.tx).await?;
                 }

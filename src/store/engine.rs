@@ -212,6 +212,10 @@ impl Store for SqliteStore {
     }
 }
 
+/// A process's connections to PostgreSQL: the payments' group commits take half
+/// (`http::batch`), billing runs and pages the rest.
+pub const PG_CONNECTIONS: u32 = 16;
+
 #[derive(Clone)]
 pub struct PgStore {
     pool: sqlx::PgPool,
@@ -230,7 +234,8 @@ impl PgStore {
             PgConnectOptions::from_str(url)?.statement_cache_capacity(STATEMENT_CACHE).options([("max_parallel_workers_per_gather", "0")]);
         // A server that is down or a port that is closed fails in seconds, not after the
         // pool's default 30 s of retries.
-        let pool = PgPoolOptions::new().max_connections(8).acquire_timeout(Duration::from_secs(5)).connect_with(options).await?;
+        let pool =
+            PgPoolOptions::new().max_connections(PG_CONNECTIONS).acquire_timeout(Duration::from_secs(5)).connect_with(options).await?;
         let migrator = migrator(true);
         // A database already up to date is not migrated: migrating writes (it creates its
         // table if missing and takes a lock), which a user granted only SELECT, the finance
