@@ -111,6 +111,15 @@ async fn connecting_distributes_every_table_by_its_kind_and_distribute_runs_agai
     assert_eq!(out.matches("个分片").count(), 2, "both workers hold shards: {out}");
 }
 
+/// The database of `url` with the multi-shard guard on for every later connection (any
+/// statement touching more than one shard fails); an admin connection to it.
+async fn guarded(url: &str) -> sqlx::PgConnection {
+    let name = url.rsplit_once('/').unwrap().1;
+    let mut admin = sqlx::PgConnection::connect(url).await.unwrap();
+    sqlx::query(&format!("ALTER DATABASE {name} SET citus.multi_task_query_log_level = 'error'")).execute(&mut admin).await.unwrap();
+    admin
+}
+
 /// A community's book, households, fee item and standard, a billing run, a payment with its
 /// receipt, and the trial balance: the command walk, each command inside the community.
 fn walk(url: &str, community: &str) {
@@ -170,9 +179,7 @@ fn walk(url: &str, community: &str) {
 async fn a_cashiers_and_an_accountants_commands_each_stay_inside_one_community_and_the_rules_hold() {
     let Some(db) = citus_db().await else { return };
     let url = db.url.as_str();
-    let name = url.rsplit_once('/').unwrap().1;
-    let mut admin = sqlx::PgConnection::connect(url).await.unwrap();
-    sqlx::query(&format!("ALTER DATABASE {name} SET citus.multi_task_query_log_level = 'error'")).execute(&mut admin).await.unwrap();
+    let _admin = guarded(url).await;
     // Two communities, so that a statement not kept to one would meet the other's shard.
     for community in ["第一社区", "第二社区"] {
         ok(url, &["init", community]);
@@ -203,9 +210,7 @@ async fn a_cashiers_and_an_accountants_commands_each_stay_inside_one_community_a
 async fn a_community_isolated_and_moved_to_another_worker_keeps_its_books_verifiable() {
     let Some(db) = citus_db().await else { return };
     let url = db.url.as_str();
-    let name = url.rsplit_once('/').unwrap().1;
-    let mut admin = sqlx::PgConnection::connect(url).await.unwrap();
-    sqlx::query(&format!("ALTER DATABASE {name} SET citus.multi_task_query_log_level = 'error'")).execute(&mut admin).await.unwrap();
+    let mut admin = guarded(url).await;
     for community in ["第一社区", "第二社区"] {
         ok(url, &["init", community]);
         walk(url, community);
