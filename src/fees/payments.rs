@@ -224,12 +224,16 @@ async fn record_payments_in<T: FeesTx + LedgerTx + crate::store::Tx>(
     let accounts = fee_accounts(book)?;
     // The book's row first, before anything is read: on PostgreSQL two payments of one
     // household (or a payment and a billing run, a waiver, a void) would otherwise both plan on
-    // the same open bills and settle them twice. SQLite's BEGIN IMMEDIATE queues writers already.
-    if !tx.writers_take_turns() {
-        tx.claim_chain(book.key(), 0, 0).await?;
-    }
+    // the same open bills and settle them twice. Taking it claims the receipt numbers too (one
+    // per request: planning plans each or fails the whole transaction). SQLite's BEGIN
+    // IMMEDIATE queues writers already: there the numbers are claimed after planning.
+    let early = if tx.writers_take_turns() { None } else { Some(tx.claim_chain(book.key(), 0, reqs.len() as i64).await?) };
     let planned = planned_payments(tx, book, reqs).await?;
-    let claim = tx.claim_chain(book.key(), 0, planned.len() as i64).await?;
+    debug_assert_eq!(planned.len(), reqs.len(), "one plan per request");
+    let claim = match early {
+        Some(claim) => claim,
+        None => tx.claim_chain(book.key(), 0, planned.len() as i64).await?,
+    };
     let first_number = claim.receipts_issued - planned.len() as i64 + 1;
     let numbers: Vec<i64> = (0..planned.len() as i64).map(|i| first_number + i).collect();
     let drafts = drafts_of(tx, book, &accounts, &planned, &numbers).await?;
