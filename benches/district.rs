@@ -133,7 +133,8 @@ async fn main() -> mingzhang::Result<()> {
     store.pin_writer_here();
     let ledger = Ledger::new(store.clone());
     let access = Access::new(store.clone());
-    println!("district benchmark on {}: {} communities × {} households", store.engine(), args.communities, args.households);
+    let engine = if args.citus.is_some() { "Citus" } else { store.engine() };
+    println!("district benchmark on {engine}: {} communities × {} households", args.communities, args.households);
 
     let t = Instant::now();
     let mut members = Vec::new();
