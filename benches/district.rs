@@ -93,7 +93,8 @@ async fn community(ledger: &Ledger<AnyStore>, k: usize, households: usize) -> mi
     Ok(Member { id: c.id, book, households, token })
 }
 
-/// A process's PostgreSQL connections (`store::PgStore`): as many billing runs go at once.
+/// Billing runs going at once, each on a connection of its own (a process has
+/// `store::PG_CONNECTIONS`): the figures were measured with eight.
 const SIDE_BY_SIDE: usize = 8;
 
 /// Bills `period` for every member, SIDE_BY_SIDE runs at a time, each its own transaction; the

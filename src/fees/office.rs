@@ -15,7 +15,7 @@ use crate::error::Result;
 use crate::fees::store::FeesStore;
 use crate::fees::Fees;
 use crate::render::table::{money_cell, Align, Table};
-use crate::store::{PgTx, SqliteTx};
+use crate::store::{id_literals, PgTx, SqliteTx};
 
 /// One book's fee figures for a month, as the office reads them.
 #[derive(Clone, Debug, Default, PartialEq, Eq, sqlx::FromRow)]
@@ -46,12 +46,10 @@ crate::wing_tx! {
 /// (ids, never text from outside), so that one statement serves any number of books. It may also
 /// pick another book of one of the communities; the callers keep only the books asked.
 fn books_filter(books: &[BookKey]) -> String {
-    let list =
-        |ids: Vec<i64>| if ids.is_empty() { "NULL".to_string() } else { ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",") };
     format!(
         "community_id IN ({}) AND book_id IN ({})",
-        list(books.iter().map(|b| b.community_id.0).collect()),
-        list(books.iter().map(|b| b.book_id.0).collect())
+        id_literals(books.iter().map(|b| b.community_id.0)),
+        id_literals(books.iter().map(|b| b.book_id.0))
     )
 }
 
@@ -75,11 +73,7 @@ macro_rules! impl_office_tx {
                 Ok(sqlx::query_as(&sql).bind(period).fetch_all(&mut *self.tx).await?)
             }
             async fn household_counts(&mut self, communities: &[CommunityId]) -> Result<Vec<(i64, i64)>> {
-                let list = if communities.is_empty() {
-                    "NULL".to_string()
-                } else {
-                    communities.iter().map(|c| c.0.to_string()).collect::<Vec<_>>().join(",")
-                };
+                let list = id_literals(communities.iter().map(|c| c.0));
                 let sql = format!("SELECT community_id, COUNT(*) FROM households WHERE community_id IN ({list}) GROUP BY community_id");
                 Ok(sqlx::query_as(&sql).fetch_all(&mut *self.tx).await?)
             }

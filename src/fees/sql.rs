@@ -53,7 +53,7 @@ pub(crate) fn id_list(first: usize, ids: &[HouseholdId]) -> (String, &[Household
     if ids.len() <= KEPT_ID_LIST {
         ((first..first + ids.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(","), ids)
     } else {
-        (ids.iter().map(|h| h.0.to_string()).collect::<Vec<_>>().join(","), &[])
+        (crate::store::id_literals(ids.iter().map(|h| h.0)), &[])
     }
 }
 

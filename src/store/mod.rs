@@ -27,7 +27,7 @@ use std::path::{Path, PathBuf};
 use crate::error::{Error, Result};
 
 pub use any::AnyTx;
-pub use engine::{PgStore, PgTx, SqliteStore, SqliteTx};
+pub use engine::{PgStore, PgTx, SqliteStore, SqliteTx, PG_CONNECTIONS};
 
 /// Rows per multi-row INSERT: keeps the bound parameters under SQLite's 32,766 and
 /// PostgreSQL's 65,535 for the widest row written this way (14 values).
@@ -81,6 +81,17 @@ pub trait Tx: Send {
 }
 
 /// A database URL as it may be shown: a password in it replaced by `***`.
+/// Ids as an SQL list of integer literals (`1,2,3`; `NULL` for none, which matches nothing):
+/// for statements over any number of ids, which are the database's own integers, never text
+/// from outside.
+pub(crate) fn id_literals(ids: impl IntoIterator<Item = i64>) -> String {
+    let list: Vec<String> = ids.into_iter().map(|id| id.to_string()).collect();
+    if list.is_empty() {
+        return "NULL".into();
+    }
+    list.join(",")
+}
+
 pub fn redacted(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else { return url.to_string() };
     match rest.split_once('@') {

@@ -46,10 +46,7 @@ impl<T: SubsidiesTx> TagTx for T {
 
 /// Community ids as an SQL list: the database's own integers.
 fn community_literals(ids: &[CommunityId]) -> String {
-    if ids.is_empty() {
-        return "NULL".into();
-    }
-    ids.iter().map(|c| c.0.to_string()).collect::<Vec<_>>().join(",")
+    crate::store::id_literals(ids.iter().map(|c| c.0))
 }
 
 /// The standing rows' `amount_fen` of `table` (alias `x`) summed by community and program, over

@@ -526,13 +526,16 @@ async fn report_page<S: AppStore>(
         return Ok(page(&caller, "report.html", title, data)?.into_response());
     }
     let table = report_table(&app, &scope, &book, &kind, &q).await.page()?;
-    let file = |ext: &str| format!("attachment; filename*=UTF-8''{}.{ext}", super::utf8_percent(title));
     match q.format.as_deref() {
         Some(format @ ("csv" | "xlsx")) => super::table_file(&table, title, format),
         Some("pdf") => {
             let to = q.to.as_deref().and_then(Period::parse).map_or_else(today, |p| p.last_day());
             let bytes = crate::report::paper::table_pdf(&table, to).page()?;
-            Ok(([(header::CONTENT_TYPE, "application/pdf".to_string()), (header::CONTENT_DISPOSITION, file("pdf"))], bytes).into_response())
+            Ok((
+                [(header::CONTENT_TYPE, "application/pdf".to_string()), (header::CONTENT_DISPOSITION, super::attachment(title, "pdf"))],
+                bytes,
+            )
+                .into_response())
         }
         _ => {
             let headers: Vec<(String, bool)> =

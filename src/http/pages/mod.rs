@@ -105,7 +105,7 @@ pub fn page_with(status: StatusCode, caller: &Caller, template: &str, title: &st
 /// A table as a file to save (`csv` or `xlsx`) named `name` (any text: the header escapes it);
 /// any other format is a 404 page.
 pub fn table_file(table: &crate::render::table::Table, name: &str, format: &str) -> HttpResult<Response> {
-    let disposition = |ext: &str| format!("attachment; filename*=UTF-8''{}.{ext}", utf8_percent(name));
+    let disposition = |ext: &str| attachment(name, ext);
     match format {
         "csv" => Ok((
             [(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()), (header::CONTENT_DISPOSITION, disposition("csv"))],
@@ -124,8 +124,13 @@ pub fn table_file(table: &crate::render::table::Table, name: &str, format: &str)
     }
 }
 
-/// A file name for Content-Disposition (RFC 5987): every byte outside A–Z a–z 0–9 escaped.
-pub fn utf8_percent(text: &str) -> String {
+/// Content-Disposition of a file to save named `name`.`ext` (RFC 5987: every byte of the name
+/// outside A–Z a–z 0–9 escaped).
+pub fn attachment(name: &str, ext: &str) -> String {
+    format!("attachment; filename*=UTF-8''{}.{ext}", utf8_percent(name))
+}
+
+fn utf8_percent(text: &str) -> String {
     text.bytes().map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
 }
 

@@ -46,7 +46,8 @@ async fn overview<S: AppStore>(State(app): State<App<S>>, Query(q): Query<Office
     let period = super::month_given("period", q.period.as_deref().filter(|p| !p.is_empty())).page()?;
     let district = office_lines(&app, &caller, period).await.page()?;
     let street = caller.user.as_ref().map(|u| u.street.clone()).unwrap_or_default();
-    let communities: Vec<_> = app.reachable(&caller).await.page()?.into_iter().map(|(c, _)| c).collect();
+    // The communities the overview's lines are of: those the caller reaches.
+    let communities: Vec<_> = district.lines.iter().map(|l| crate::ledger::rows::CommunityRow { id: l.id, name: l.name.clone() }).collect();
     let subsidies = crate::subsidies::Subsidies::new(&app.ledger).overview(&communities).await.page()?;
     let witnessed = witnessed(&app, &communities).await.page()?;
     // What waits for the office: the reconciliations it has not signed yet.
