@@ -219,10 +219,16 @@ pub const PG_CONNECTIONS: u32 = 16;
 #[derive(Clone)]
 pub struct PgStore {
     pool: sqlx::PgPool,
+    /// The database is a Citus coordinator: bulk rows go by INSERT (Citus copies into shards
+    /// whose row-level security PostgreSQL's COPY refuses), and a read across communities
+    /// turns Citus's multi-shard guard off.
+    citus: bool,
 }
 
 pub struct PgTx {
     pub(crate) tx: sqlx::Transaction<'static, Postgres>,
+    /// See `PgStore::citus`.
+    pub(crate) citus: bool,
 }
 
 impl PgStore {
@@ -248,7 +254,8 @@ impl PgStore {
         if !super::citus::is_distributed(&pool).await? {
             super::citus::distribute(&pool).await?;
         }
-        Ok(PgStore { pool })
+        let citus = super::citus::has_citus(&mut *pool.acquire().await?).await?;
+        Ok(PgStore { pool, citus })
     }
 
     pub fn pool(&self) -> &sqlx::PgPool {
@@ -284,16 +291,17 @@ impl Store for PgStore {
         "postgres"
     }
     async fn begin(&self) -> Result<PgTx> {
-        Ok(PgTx { tx: self.pool.begin().await? })
+        Ok(PgTx { tx: self.pool.begin().await?, citus: self.citus })
     }
     async fn read(&self) -> Result<PgTx> {
-        Ok(PgTx { tx: self.pool.begin().await? })
+        Ok(PgTx { tx: self.pool.begin().await?, citus: self.citus })
     }
     async fn read_across(&self) -> Result<PgTx> {
         let mut tx = self.pool.begin().await?;
-        // A placeholder setting on PostgreSQL without Citus, which accepts any two-part name.
-        sqlx::query("SET LOCAL citus.multi_task_query_log_level = 'off'").execute(&mut *tx).await?;
-        Ok(PgTx { tx })
+        if self.citus {
+            sqlx::query("SET LOCAL citus.multi_task_query_log_level = 'off'").execute(&mut *tx).await?;
+        }
+        Ok(PgTx { tx, citus: self.citus })
     }
     async fn close(&self) {
         self.pool.close().await

@@ -142,6 +142,19 @@ fn tampers() -> Vec<Tamper> {
             &["2025-02 计费批次"],
         ),
         t(
+            "收款的核销移到计费批次的凭证上",
+            &[&format!(
+                "UPDATE allocations SET voucher_id = (SELECT voucher_id FROM billing_runs WHERE period = 202501) \
+                 WHERE id = {receipt_one_allocation}"
+            )],
+            &["2025-01 计费批次", "不符"],
+        ),
+        t(
+            "计费批次改记到另一批次的凭证",
+            &["UPDATE billing_runs SET voucher_id = (SELECT voucher_id FROM billing_runs WHERE period = 202502) WHERE period = 202501"],
+            &["2025-02 计费批次", "不符"],
+        ),
+        t(
             "核销金额被改",
             &[&format!("UPDATE allocations SET amount_fen = amount_fen - 1 WHERE id = {receipt_one_allocation}")],
             &["收据 No.000001", "不符"],

@@ -26,6 +26,10 @@ use crate::subsidies::{DisbursementInput, ProgramInput, ReceiptInput, SignSide, 
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 
+/// Payments recorded in one transaction, as the cashiers' desk groups them when busy
+/// (`http::batch`): each keeps its own receipt and voucher, in the order of the month's list.
+const PAYMENTS_PER_GROUP: usize = 64;
+
 /// One month of payments by habit; returns (cash, WeChat/Alipay) takings for the banking.
 pub(super) async fn collect<S: FeesStore>(
     fees: &Fees<S>,
@@ -40,7 +44,8 @@ pub(super) async fn collect<S: FeesStore>(
     for b in &open {
         *open_by_household.entry(b.household_id).or_default() += b.open_fen;
     }
-    let (mut cash, mut wallet) = (0, 0);
+    // (household, amount, method, day, idempotency key) of each payment of the month.
+    let mut month = Vec::new();
     for h in households {
         let owed = open_by_household.get(&h.id).copied().unwrap_or(0);
         let (amount, method) = match h.habit {
@@ -57,23 +62,32 @@ pub(super) async fn collect<S: FeesStore>(
             continue;
         }
         *key += 1;
-        let paid_on = day(period, rng.gen_range(3..26));
-        let idempotency_key = format!("demo-{key}");
-        let request = PaymentRequest {
-            household_id: h.id,
-            amount: Fen(amount),
-            method,
-            paid_on,
-            idempotency_key: &idempotency_key,
-            cashier: CASHIER,
-            bill_ids: None,
-            note: Default::default(),
-        };
-        fees.pay(book, &request).await?;
-        match method {
-            Method::Cash => cash += amount,
-            Method::Wechat | Method::Alipay => wallet += amount,
-            Method::Bank => {}
+        month.push((h.id, amount, method, day(period, rng.gen_range(3..26)), format!("demo-{key}")));
+    }
+    let (mut cash, mut wallet) = (0, 0);
+    for group in month.chunks(PAYMENTS_PER_GROUP) {
+        let requests: Vec<PaymentRequest> = group
+            .iter()
+            .map(|(household_id, amount, method, paid_on, idempotency_key)| PaymentRequest {
+                household_id: *household_id,
+                amount: Fen(*amount),
+                method: *method,
+                paid_on: *paid_on,
+                idempotency_key,
+                cashier: CASHIER,
+                bill_ids: None,
+                note: Default::default(),
+            })
+            .collect();
+        for answer in fees.pay_many(book, &requests, &()).await {
+            answer?;
+        }
+        for (_, amount, method, _, _) in group {
+            match method {
+                Method::Cash => cash += amount,
+                Method::Wechat | Method::Alipay => wallet += amount,
+                Method::Bank => {}
+            }
         }
     }
     Ok((cash, wallet))

@@ -60,54 +60,90 @@ impl BillTotals {
 }
 
 /// Every voucher of the book against its seal, on separate connections at once: the billing
-/// runs (most of the rows) spread over tasks run by run, the other vouchers in contiguous
-/// ranges of ids; then the cross-references. Returns the sums of the bills read.
+/// runs' bills (most of the rows) hashed in tasks run by run, every other row in contiguous
+/// ranges of voucher ids; then each run's voucher from its run, its bills and the rows the
+/// ranges read for it, and the cross-references. Returns the sums of the bills read.
 pub async fn verify_book<S: FeesStore>(store: &S, book: &Book, fail: &mut impl FnMut(u8, String)) -> Result<BillTotals> {
     let (runs, (lo, hi)) = {
         let mut tx = store.read().await?;
         (tx.book_runs(book.key()).await?, tx.voucher_id_range(book.key()).await?)
     };
-    let run_vouchers: Arc<HashSet<VoucherId>> = Arc::new(runs.iter().filter_map(|(_, voucher, _)| *voucher).collect());
+    // A run's voucher seals the run (as `book_runs` read it), its bills and what its prepayment
+    // pass settled; more than one run naming a voucher is a tampering its digest shows.
+    let mut run_vouchers: BTreeMap<VoucherId, Vec<(BillingRunId, RunSeal)>> = BTreeMap::new();
+    for (run_id, voucher, seal) in &runs {
+        if let Some(voucher_id) = voucher {
+            run_vouchers.entry(*voucher_id).or_default().push((*run_id, seal.clone()));
+        }
+    }
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    // Runs dealt round-robin to one task per core: reading a run is SQLite's work on the
-    // connection's own thread, and more tasks than cores only take turns.
+    // Runs dealt round-robin to one task per core: hashing a run's bills is the database's work
+    // on the connection's own thread, and more tasks than cores only take turns.
     let run_tasks = runs.len().clamp(1, 2 * cores);
     let mut dealt: Vec<Vec<(BillingRunId, Option<VoucherId>, RunSeal)>> = vec![Vec::new(); run_tasks];
     for (i, run) in runs.into_iter().enumerate() {
         dealt[i % run_tasks].push(run);
     }
-    let mut tasks: Vec<tokio::task::JoinHandle<Result<Checked>>> = dealt
+    let mut bill_tasks: Vec<tokio::task::JoinHandle<Result<RunsRead>>> = dealt
         .into_iter()
         .map(|runs| {
             let (store, book) = (store.clone(), book.clone());
-            tokio::spawn(async move { verify_runs(&store, &book, runs).await })
+            tokio::spawn(async move { read_runs(&store, &book, runs).await })
         })
         .collect();
+    let skip: Arc<HashSet<VoucherId>> = Arc::new(run_vouchers.keys().copied().collect());
     let span = (hi - lo + 1).max(0);
     let count = (span / VOUCHER_IDS_PER_TASK_MIN).clamp(1, 3 * cores as i64);
     let size = (span / count).max(1);
+    let mut range_tasks: Vec<tokio::task::JoinHandle<Result<RangeChecked>>> = Vec::new();
     for k in 0..count {
         let from = lo + k * size;
         let until = if k == count - 1 { hi + 1 } else { lo + (k + 1) * size };
-        let (store, book, skip) = (store.clone(), book.clone(), run_vouchers.clone());
-        tasks.push(tokio::spawn(async move {
-            let (findings, marks) = verify_range(&store, &book, from, until, &skip).await?;
-            Ok((findings, BillTotals::default(), marks))
-        }));
+        let (store, book, skip) = (store.clone(), book.clone(), skip.clone());
+        range_tasks.push(tokio::spawn(async move { verify_range(&store, &book, from, until, &skip).await }));
     }
-    let (mut totals, mut marks) = (BillTotals::default(), Marks::default());
-    for task in tasks {
-        let (findings, part, part_marks) = task.await.map_err(|e| Error::Conflict(format!("校验任务失败：{e}")))??;
-        for message in findings {
+    let (mut totals, mut bills) = (BillTotals::default(), HashMap::new());
+    for task in bill_tasks.drain(..) {
+        let read = joined(task).await?;
+        for message in read.findings {
             fail(4, message);
         }
-        totals.merge(part);
-        marks.merge(part_marks);
+        totals.merge(read.totals);
+        bills.extend(read.bills);
+    }
+    let (mut marks, mut at_runs) = (Marks::default(), HashMap::new());
+    for task in range_tasks {
+        let checked = joined(task).await?;
+        for message in checked.findings {
+            fail(4, message);
+        }
+        marks.merge(checked.marks);
+        at_runs.extend(checked.at_runs);
     }
     if let Some(message) = marks.finding() {
         fail(4, message);
     }
     let mut tx = store.read().await?;
+    for (voucher_id, runs) in run_vouchers {
+        let (voucher, mut rows) = match at_runs.remove(&voucher_id) {
+            Some((voucher, rows)) => (Some(voucher), rows),
+            // A run's voucher the ranges did not read: not sealed, or not this book's.
+            None => (tx.sealed_vouchers(book.key(), voucher_id.0, voucher_id.0 + 1, false).await?.pop(), SubledgerRows::default()),
+        };
+        let named = runs.iter().map(|(run_id, seal)| (*run_id, seal.period)).collect::<Vec<_>>();
+        for (run_id, seal) in runs {
+            rows.bills.push(bills.remove(&run_id).unwrap_or_default());
+            rows.runs.push(seal);
+        }
+        match voucher {
+            Some(v) => findings_of(check_seal(&v, &rows), fail),
+            None => {
+                for (run_id, period) in named {
+                    fail(4, format!("{} 计费批次 #{run_id} 所记的凭证 #{voucher_id} 不在本账套", period_text(period)));
+                }
+            }
+        }
+    }
     let stored = tx.bill_count(book.key()).await?;
     if stored != totals.count {
         fail(4, format!("账套有账单 {stored} 张，其计费批次只有 {} 张：有账单不属于本账套的任何计费批次", totals.count));
@@ -116,9 +152,32 @@ pub async fn verify_book<S: FeesStore>(store: &S, book: &Book, fail: &mut impl F
     Ok(totals)
 }
 
-/// What a task found, the sums of the bills it read, and its vouchers whose wing rows were
-/// sealed or not (`Marks`).
-type Checked = (Vec<String>, BillTotals, Marks);
+/// A task's result, or the task's failure as an error.
+async fn joined<T>(task: tokio::task::JoinHandle<Result<T>>) -> Result<T> {
+    task.await.map_err(|e| Error::Conflict(format!("校验任务失败：{e}")))?
+}
+
+fn findings_of(check: SealCheck, fail: &mut impl FnMut(u8, String)) {
+    if let Some(message) = check.finding() {
+        fail(4, message);
+    }
+}
+
+/// What a task reading billing runs found, the sums of their bills, and each sealed run's
+/// bills as read back (the run's voucher is checked once the other rows are read).
+struct RunsRead {
+    findings: Vec<String>,
+    totals: BillTotals,
+    bills: HashMap<BillingRunId, BillsSeal>,
+}
+
+/// What a task checking a range of vouchers found, its vouchers whose wing rows were sealed or
+/// not (`Marks`), and the billing runs' vouchers in the range with their other rows.
+struct RangeChecked {
+    findings: Vec<String>,
+    marks: Marks,
+    at_runs: HashMap<VoucherId, (SealedVoucherRow, SubledgerRows)>,
+}
 
 /// The last voucher whose wing rows were posted unsealed (before the wings were sealed), and
 /// the first whose were sealed: every unsealed one must come before every sealed one.
@@ -149,46 +208,35 @@ impl Marks {
     }
 }
 
-/// Each run's voucher against its seal (the run, its bills, what its prepayment pass settled);
-/// the bills of a run made before runs kept their voucher are summed only.
-async fn verify_runs<S: FeesStore>(store: &S, book: &Book, runs: Vec<(BillingRunId, Option<VoucherId>, RunSeal)>) -> Result<Checked> {
+/// Each run's bills read back as sealed (one statement a run: the database hashes them) and
+/// summed; the bills of a run made before runs kept their voucher are summed only.
+async fn read_runs<S: FeesStore>(store: &S, book: &Book, runs: Vec<(BillingRunId, Option<VoucherId>, RunSeal)>) -> Result<RunsRead> {
     let mut tx = store.read().await?;
-    let (mut findings, mut totals) = (Vec::new(), BillTotals::default());
+    let mut read = RunsRead { findings: Vec::new(), totals: BillTotals::default(), bills: HashMap::new() };
     for (run_id, voucher, seal) in runs {
         // A run made before runs recorded their buildings is summed by building from its bills.
         let by_building = match seal.by_building.as_deref().map(serde_json::from_str::<Vec<(String, i64)>>) {
             Some(Ok(recorded)) => recorded,
             Some(Err(_)) => {
-                findings.push(format!("{} 计费批次 #{run_id} 记录的各楼栋金额无法解读：被改动", period_text(seal.period)));
+                read.findings.push(format!("{} 计费批次 #{run_id} 记录的各楼栋金额无法解读：被改动", period_text(seal.period)));
                 Vec::new()
             }
             None => tx.run_billed_by_building(book.key(), run_id).await?,
         };
-        let Some(voucher_id) = voucher else {
-            totals.add_run(seal.period, &[tx.seal_bills(book.key(), run_id).await?], by_building);
-            continue;
-        };
-        let rows = stored_rows(&mut tx, book.key(), voucher_id.0, voucher_id.0 + 1, true).await?.remove(&voucher_id).unwrap_or_default();
-        totals.add_run(seal.period, &rows.bills, by_building);
-        match tx.sealed_vouchers(book.key(), voucher_id.0, voucher_id.0 + 1, false).await?.first() {
-            Some(v) => findings.extend(check_seal(v, &rows).finding()),
-            None => findings.push(format!("{} 计费批次 #{run_id} 所记的凭证 #{voucher_id} 不在本账套", period_text(seal.period))),
+        let bills = tx.seal_bills(book.key(), run_id).await?;
+        read.totals.add_run(seal.period, std::slice::from_ref(&bills), by_building);
+        if voucher.is_some() {
+            read.bills.insert(run_id, bills);
         }
     }
-    Ok((findings, totals, Marks::default()))
+    Ok(read)
 }
 
-/// The vouchers of an id range other than the billing runs' (`skip`) against their seals.
-async fn verify_range<S: FeesStore>(
-    store: &S,
-    book: &Book,
-    from: i64,
-    until: i64,
-    skip: &HashSet<VoucherId>,
-) -> Result<(Vec<String>, Marks)> {
+/// The vouchers of an id range against their seals, but for the billing runs' (`skip`): their
+/// voucher rows and the rows naming them are handed back, for the run's bills to join them.
+async fn verify_range<S: FeesStore>(store: &S, book: &Book, from: i64, until: i64, skip: &HashSet<VoucherId>) -> Result<RangeChecked> {
     let mut tx = store.read().await?;
-    let mut findings = Vec::new();
-    let mut marks = Marks::default();
+    let mut checked = RangeChecked { findings: Vec::new(), marks: Marks::default(), at_runs: HashMap::new() };
     let mut cursor = from;
     while cursor < until {
         let page_end = until.min(cursor + VOUCHER_IDS_PER_PAGE);
@@ -200,24 +248,26 @@ async fn verify_range<S: FeesStore>(
         if rows.keys().any(|id| vouchers.binary_search_by_key(id, |v| v.id).is_err()) {
             vouchers = tx.sealed_vouchers(book.key(), cursor, page_end, false).await?;
         }
-        for v in &vouchers {
+        for v in vouchers {
             let group = rows.remove(&v.id).unwrap_or_default();
             if skip.contains(&v.id) {
+                checked.at_runs.insert(v.id, (v, group));
                 continue;
             }
-            match check_seal(v, &group) {
+            let marks = &mut checked.marks;
+            match check_seal(&v, &group) {
                 SealCheck::Holds { wings: true } => marks.first_sealed = marks.first_sealed.or(Some(v.id)),
                 SealCheck::Holds { wings: false } => {}
                 SealCheck::WingsUnsealed => marks.last_unsealed = Some((v.id, describe(&group))),
-                SealCheck::Broken(message) => findings.push(message),
+                SealCheck::Broken(message) => checked.findings.push(message),
             }
         }
         for (voucher_id, group) in rows {
-            findings.push(format!("{}指向凭证 #{voucher_id}，而本账套没有这张凭证：子账被移动", describe(&group)));
+            checked.findings.push(format!("{}指向凭证 #{voucher_id}，而本账套没有这张凭证：子账被移动", describe(&group)));
         }
         cursor = page_end;
     }
-    Ok((findings, marks))
+    Ok(checked)
 }
 
 /// What a voucher's seal says of its rows.
