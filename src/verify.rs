@@ -34,6 +34,18 @@ impl VerifyReport {
     }
 }
 
+/// `gathered!(check, args…)` runs a wing's check `check(args…, fail)` with a `fail` of its own
+/// and gives the findings it made, in order.
+macro_rules! gathered {
+    ($check:path, $($arg:expr),*) => {
+        async {
+            let mut found: Vec<(u8, String)> = Vec::new();
+            $check($($arg),*, &mut |invariant, message| found.push((invariant, message))).await?;
+            Ok::<_, Error>(found)
+        }
+    };
+}
+
 /// Verifies every book of every community in the store.
 pub async fn verify_all<S: crate::app::AppStore>(store: &S) -> Result<VerifyReport> {
     let mut report = VerifyReport::default();
@@ -53,21 +65,24 @@ pub async fn verify_all<S: crate::app::AppStore>(store: &S) -> Result<VerifyRepo
 /// Verifies one community: its audit chain, each wing's rows, and every book; what it finds
 /// and counts is added to `report`. On Citus every statement stays in the community's shard.
 pub async fn verify_community<S: crate::app::AppStore>(store: &S, community: &CommunityRow, report: &mut VerifyReport) -> Result<()> {
-    let mut findings = Vec::new();
-    let mut fail =
-        |invariant, message| findings.push(Finding { community: community.name.clone(), book: String::new(), invariant, message });
-    for message in audit_findings(store, Some(community.id)).await? {
-        fail(4, message);
+    // The audit chain and each wing's own checks of the community's rows, at once, each on a
+    // read of its own: they mostly wait on their statements (on Citus each a round trip through
+    // the coordinator). Their findings are kept in this order, whichever finishes first.
+    let id = community.id;
+    let found = tokio::try_join!(
+        async { Ok(audit_findings(store, Some(id)).await?.into_iter().map(|message| (4, message)).collect()) },
+        gathered!(crate::fees::seal::verify::verify_master, store, id),
+        gathered!(crate::subsidies::verify, store, community),
+        gathered!(crate::spending::verify, store, id),
+        gathered!(crate::public_revenue::verify, store, id),
+        gathered!(crate::collective::verify, store, id),
+        gathered!(crate::assets::verify, store, id),
+        gathered!(crate::disclosure::publish::verify, store, community),
+    )?;
+    let (audit, master, subsidies, spending, revenue, collective, assets, disclosure) = found;
+    for (invariant, message) in [audit, master, subsidies, spending, revenue, collective, assets, disclosure].into_iter().flatten() {
+        report.findings.push(Finding { community: community.name.clone(), book: String::new(), invariant, message });
     }
-    // Each wing's own checks of the community's rows.
-    crate::fees::seal::verify::verify_master(store, community.id, &mut fail).await?;
-    crate::subsidies::verify(store, community, &mut fail).await?;
-    crate::spending::verify(store, community.id, &mut fail).await?;
-    crate::public_revenue::verify(store, community.id, &mut fail).await?;
-    crate::collective::verify(store, community.id, &mut fail).await?;
-    crate::assets::verify(store, community.id, &mut fail).await?;
-    crate::disclosure::publish::verify(store, community, &mut fail).await?;
-    report.findings.extend(findings);
     let books = store.read().await?.books(community.id).await?;
     for book_row in books {
         let book = load_book(&mut store.read().await?, community.id, &book_row.code).await?;

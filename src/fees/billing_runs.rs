@@ -184,39 +184,32 @@ macro_rules! impl_billing_runs_tx {
 /// The bills' columns, as both ways of inserting them list them.
 const BILL_COLUMNS: &str = "community_id, book_id, household_id, fee_item_id, period, amount_fen, billing_run_id, issue, tax_fen, unit_id";
 
-/// Multi-row INSERTs of bills on `$conn` (SQLite's way, and PostgreSQL's on Citus).
-macro_rules! insert_bills_values {
-    ($db:ty, $conn:expr, $book:expr, $run_id:expr, $bills:expr) => {{
-        let (book, run_id): (BookKey, BillingRunId) = ($book, $run_id);
-        for chunk in $bills.chunks(ROWS_PER_INSERT) {
-            let mut q = QueryBuilder::<$db>::new(format!("INSERT INTO bills ({BILL_COLUMNS}) "));
-            // The ids every row shares are written as integer literals (ids the database gave,
-            // never typed text), so each row binds only what differs: a run of 300,000 bills
-            // spends most of its time binding.
-            q.push_values(chunk, |mut row, b: &NewBill| {
-                row.push(book.community_id)
-                    .push(book.book_id)
-                    .push_bind(b.household_id)
-                    .push_bind(b.fee_item_id)
-                    .push(b.period.key())
-                    .push_bind(b.amount_fen)
-                    .push(run_id)
-                    .push_bind(b.issue)
-                    .push_bind(b.tax_fen);
-                // A unit's id is the database's too; a household's own bill has none.
-                match b.unit_id {
-                    Some(id) => row.push(id),
-                    None => row.push("NULL"),
-                };
-            });
-            q.build().execute(&mut *$conn).await?;
-        }
-        Ok(())
-    }};
-}
-
+/// SQLite: multi-row INSERTs.
 async fn insert_bills_sqlite(tx: &mut SqliteTx, book: BookKey, run_id: BillingRunId, bills: &[NewBill]) -> Result<()> {
-    insert_bills_values!(sqlx::Sqlite, tx.tx, book, run_id, bills)
+    for chunk in bills.chunks(ROWS_PER_INSERT) {
+        let mut q = QueryBuilder::<sqlx::Sqlite>::new(format!("INSERT INTO bills ({BILL_COLUMNS}) "));
+        // The ids every row shares are written as integer literals (ids the database gave,
+        // never typed text), so each row binds only what differs: a run of 300,000 bills
+        // spends most of its time binding.
+        q.push_values(chunk, |mut row, b| {
+            row.push(book.community_id)
+                .push(book.book_id)
+                .push_bind(b.household_id)
+                .push_bind(b.fee_item_id)
+                .push(b.period.key())
+                .push_bind(b.amount_fen)
+                .push(run_id)
+                .push_bind(b.issue)
+                .push_bind(b.tax_fen);
+            // A unit's id is the database's too; a household's own bill has none.
+            match b.unit_id {
+                Some(id) => row.push(id),
+                None => row.push("NULL"),
+            };
+        });
+        q.build().execute(&mut *tx.tx).await?;
+    }
+    Ok(())
 }
 
 /// PostgreSQL: one COPY, in the order of the run (the order the seal hashes them in). The
@@ -225,9 +218,6 @@ async fn insert_bills_sqlite(tx: &mut SqliteTx, book: BookKey, run_id: BillingRu
 /// statement for it.
 async fn insert_bills_pg(tx: &mut PgTx, book: BookKey, run_id: BillingRunId, bills: &[NewBill]) -> Result<()> {
     use std::fmt::Write;
-    if tx.citus {
-        return insert_bills_values!(sqlx::Postgres, tx.tx, book, run_id, bills);
-    }
     let mut copy = tx.tx.copy_in_raw(&format!("COPY bills ({BILL_COLUMNS}) FROM STDIN")).await?;
     let mut text = String::with_capacity(64 * ROWS_PER_INSERT);
     for chunk in bills.chunks(ROWS_PER_INSERT) {

@@ -219,16 +219,13 @@ pub const PG_CONNECTIONS: u32 = 16;
 #[derive(Clone)]
 pub struct PgStore {
     pool: sqlx::PgPool,
-    /// The database is a Citus coordinator: bulk rows go by INSERT (Citus copies into shards
-    /// whose row-level security PostgreSQL's COPY refuses), and a read across communities
-    /// turns Citus's multi-shard guard off.
+    /// The database is a Citus coordinator: a read across communities turns Citus's
+    /// multi-shard guard off (`read_across`).
     citus: bool,
 }
 
 pub struct PgTx {
     pub(crate) tx: sqlx::Transaction<'static, Postgres>,
-    /// See `PgStore::citus`.
-    pub(crate) citus: bool,
 }
 
 impl PgStore {
@@ -291,17 +288,17 @@ impl Store for PgStore {
         "postgres"
     }
     async fn begin(&self) -> Result<PgTx> {
-        Ok(PgTx { tx: self.pool.begin().await?, citus: self.citus })
+        Ok(PgTx { tx: self.pool.begin().await? })
     }
     async fn read(&self) -> Result<PgTx> {
-        Ok(PgTx { tx: self.pool.begin().await?, citus: self.citus })
+        Ok(PgTx { tx: self.pool.begin().await? })
     }
     async fn read_across(&self) -> Result<PgTx> {
         let mut tx = self.pool.begin().await?;
         if self.citus {
             sqlx::query("SET LOCAL citus.multi_task_query_log_level = 'off'").execute(&mut *tx).await?;
         }
-        Ok(PgTx { tx, citus: self.citus })
+        Ok(PgTx { tx })
     }
     async fn close(&self) {
         self.pool.close().await

@@ -8,7 +8,7 @@ use crate::domain::ids::CommunityId;
 use crate::domain::ids::{BillingRunId, BookKey, FeeItemId, HouseholdId, UnitId, VoucherId};
 use crate::error::Result;
 use crate::fees::seal::master::{row_id_of, MasterKind, MasterVersion};
-use crate::fees::seal::wings::{wing_sql, WingRow, WING_TABLES};
+use crate::fees::seal::wings::{wings_sql, WingRow, WING_TABLES};
 use crate::fees::seal::{
     AllocationSeal, BillSeal, BillsSeal, PaymentSeal, ReversalSeal, RunSeal, SubledgerRows, VoidSeal, WaiverSeal, ALLOCATION_SOURCE_SQL,
 };
@@ -318,18 +318,16 @@ macro_rules! impl_seal_tx {
             }
 
             async fn seal_wings(&mut self, book: BookKey, from: i64, until: i64) -> Result<Vec<(VoucherId, WingRow)>> {
-                let mut out = Vec::new();
-                for t in WING_TABLES {
-                    let rows: Vec<(VoucherId, String)> = sqlx::query_as(&wing_sql(t, $json_open, $json_close))
-                        .bind(book.community_id)
-                        .bind(book.book_id)
-                        .bind(from)
-                        .bind(until)
-                        .fetch_all(&mut *self.tx)
-                        .await?;
-                    out.extend(rows.into_iter().map(|(voucher_id, content)| (voucher_id, WingRow { tag: t.tag, content })));
-                }
-                Ok(out)
+                let rows: Vec<(i64, VoucherId, String)> = sqlx::query_as(&wings_sql($json_open, $json_close))
+                    .bind(book.community_id)
+                    .bind(book.book_id)
+                    .bind(from)
+                    .bind(until)
+                    .fetch_all(&mut *self.tx)
+                    .await?;
+                // `k` is a table's place in WING_TABLES, as the statement numbered them.
+                let tag = |k: i64| WING_TABLES[usize::try_from(k).unwrap_or(usize::MAX).min(WING_TABLES.len() - 1)].tag;
+                Ok(rows.into_iter().map(|(k, voucher_id, content)| (voucher_id, WingRow { tag: tag(k), content })).collect())
             }
 
             async fn master_rows(&mut self, community_id: CommunityId, kind: MasterKind) -> Result<Vec<(i64, String)>> {

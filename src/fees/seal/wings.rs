@@ -148,20 +148,31 @@ pub struct WingRow {
     pub content: String,
 }
 
-/// The statement reading one table's rows of a book's vouchers with `$3 <= voucher < $4`:
-/// (voucher, content), in the order hashed. `json_open`/`json_close` build the engine's JSON
-/// array.
-pub fn wing_sql(t: &WingTable, json_open: &str, json_close: &str) -> String {
-    format!(
-        "SELECT {voucher}, {json_open}{columns}{json_close} FROM {from}
-         JOIN vouchers v ON v.community_id = t.community_id AND v.id = {voucher}
-         WHERE t.community_id = $1 AND v.book_id = $2 AND {voucher} >= $3 AND {voucher} < $4
-         ORDER BY {voucher}, {order}",
-        voucher = t.voucher,
-        columns = t.columns,
-        from = t.from,
-        order = t.order,
-    )
+/// The one statement reading every wing table's rows of a book's vouchers with `$3 <= voucher
+/// < $4`: (the table's place in `WING_TABLES`, voucher, content), table by table, each in the
+/// order hashed. One statement, not one a table: posting a voucher reads them all, and on
+/// Citus each statement is a round trip through the coordinator. The numbering is partitioned
+/// by community (one here) so that Citus sends the whole statement to the community's shard
+/// instead of running each table's part apart. `json_open`/`json_close` build the engine's
+/// JSON array.
+pub fn wings_sql(json_open: &str, json_close: &str) -> String {
+    let branches: Vec<String> = WING_TABLES
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            format!(
+                "SELECT CAST({i} AS BIGINT) AS k, {voucher} AS voucher_id, {json_open}{columns}{json_close} AS content,
+                        ROW_NUMBER() OVER (PARTITION BY t.community_id ORDER BY {voucher}, {order}) AS n
+                 FROM {from} JOIN vouchers v ON v.community_id = t.community_id AND v.id = {voucher}
+                 WHERE t.community_id = $1 AND v.book_id = $2 AND {voucher} >= $3 AND {voucher} < $4",
+                voucher = t.voucher,
+                columns = t.columns,
+                from = t.from,
+                order = t.order,
+            )
+        })
+        .collect();
+    format!("SELECT k, voucher_id, content FROM ({}) rows ORDER BY k, n", branches.join(" UNION ALL "))
 }
 
 /// Writes `voucher` as a reviewed draft for a wing to write its rows under (they name the id
