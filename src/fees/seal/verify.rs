@@ -124,6 +124,25 @@ pub async fn verify_book<S: FeesStore>(store: &S, book: &Book, fail: &mut impl F
         fail(4, message);
     }
     let mut tx = store.read().await?;
+    check_run_vouchers(&mut tx, book, run_vouchers, at_runs, bills, fail).await?;
+    let stored = tx.bill_count(book.key()).await?;
+    if stored != totals.count {
+        fail(4, format!("账套有账单 {stored} 张，其计费批次只有 {} 张：有账单不属于本账套的任何计费批次", totals.count));
+    }
+    check_cross_references(&mut tx, book, fail).await?;
+    Ok(totals)
+}
+
+/// Each billing run's voucher against its seal: the run (or runs) naming it, their bills as
+/// the run tasks hashed them, and the other rows the range tasks read for it (`at_runs`).
+async fn check_run_vouchers<T: SealTx>(
+    tx: &mut T,
+    book: &Book,
+    run_vouchers: BTreeMap<VoucherId, Vec<(BillingRunId, RunSeal)>>,
+    mut at_runs: HashMap<VoucherId, (SealedVoucherRow, SubledgerRows)>,
+    mut bills: HashMap<BillingRunId, BillsSeal>,
+    fail: &mut impl FnMut(u8, String),
+) -> Result<()> {
     for (voucher_id, runs) in run_vouchers {
         let (voucher, mut rows) = match at_runs.remove(&voucher_id) {
             Some((voucher, rows)) => (Some(voucher), rows),
@@ -144,12 +163,7 @@ pub async fn verify_book<S: FeesStore>(store: &S, book: &Book, fail: &mut impl F
             }
         }
     }
-    let stored = tx.bill_count(book.key()).await?;
-    if stored != totals.count {
-        fail(4, format!("账套有账单 {stored} 张，其计费批次只有 {} 张：有账单不属于本账套的任何计费批次", totals.count));
-    }
-    check_cross_references(&mut tx, book, fail).await?;
-    Ok(totals)
+    Ok(())
 }
 
 /// A task's result, or the task's failure as an error.
