@@ -68,6 +68,12 @@ const TAMPERS: &[(&str, &str, &[&str])] = &[
         "UPDATE expenses SET voucher_id = (SELECT MAX(voucher_id) FROM expenses) WHERE id = (SELECT MIN(id) FROM expenses)",
         &["支出", "不符"],
     ),
+    (
+        "支出改挂到计费批次的凭证",
+        "UPDATE expenses SET voucher_id = (SELECT MIN(r.voucher_id) FROM billing_runs r JOIN expenses e ON e.book_id = r.book_id) \
+         WHERE id = (SELECT MAX(id) FROM expenses)",
+        &["计费批次的凭证", "支出", "子账在记账后被加入"],
+    ),
     ("补贴结转金额被改", "UPDATE subsidy_releases SET amount_fen = amount_fen - 1 WHERE period = (SELECT MIN(period) FROM subsidy_releases)", &["补贴结转", "不符"]),
     ("公共收益来源被改", "UPDATE public_revenue_entries SET detail = '某某' WHERE id = (SELECT MIN(id) FROM public_revenue_entries)", &["公共收益", "不符"]),
     ("公共收益被删", "DELETE FROM public_revenue_entries WHERE id = (SELECT MAX(id) FROM public_revenue_entries)", &["已不见"]),

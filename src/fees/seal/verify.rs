@@ -15,7 +15,7 @@ use crate::ledger::period_text;
 use crate::ledger::voucher::voucher_label;
 use crate::ledger::Book;
 
-/// Voucher ids read per page: a page holds at most one billing run's bills in practice.
+/// Voucher ids read per page: the rows naming them (a billing run's bills are read by run, apart).
 const VOUCHER_IDS_PER_PAGE: i64 = 5_000;
 /// Below this span of ids one task is quicker than several.
 const VOUCHER_IDS_PER_TASK_MIN: i64 = 20_000;
@@ -84,7 +84,7 @@ pub async fn verify_book<S: FeesStore>(store: &S, book: &Book, fail: &mut impl F
     for (i, run) in runs.into_iter().enumerate() {
         dealt[i % run_tasks].push(run);
     }
-    let mut bill_tasks: Vec<tokio::task::JoinHandle<Result<RunsRead>>> = dealt
+    let bill_tasks: Vec<tokio::task::JoinHandle<Result<RunsRead>>> = dealt
         .into_iter()
         .map(|runs| {
             let (store, book) = (store.clone(), book.clone());
@@ -103,7 +103,7 @@ pub async fn verify_book<S: FeesStore>(store: &S, book: &Book, fail: &mut impl F
         range_tasks.push(tokio::spawn(async move { verify_range(&store, &book, from, until, &skip).await }));
     }
     let (mut totals, mut bills) = (BillTotals::default(), HashMap::new());
-    for task in bill_tasks.drain(..) {
+    for task in bill_tasks {
         let read = joined(task).await?;
         for message in read.findings {
             fail(4, message);
@@ -151,11 +151,22 @@ async fn check_run_vouchers<T: SealTx>(
         };
         let named = runs.iter().map(|(run_id, seal)| (*run_id, seal.period)).collect::<Vec<_>>();
         for (run_id, seal) in runs {
-            rows.bills.push(bills.remove(&run_id).unwrap_or_default());
+            rows.bills.push(bills.remove(&run_id).expect("every run's bills were read"));
             rows.runs.push(seal);
         }
         match voucher {
-            Some(v) => findings_of(check_seal(&v, &rows), fail),
+            // A run's voucher seals fee rows only: a wing's row on it was put there afterwards.
+            Some(v) => match check_seal(&v, &rows) {
+                SealCheck::WingsUnsealed => fail(
+                    4,
+                    format!(
+                        "{} 计费批次的凭证 #{voucher_id} 上有{}，不是记账时封存的：子账在记账后被加入",
+                        period_text(v.period),
+                        describe(&rows)
+                    ),
+                ),
+                check => findings_of(check, fail),
+            },
             None => {
                 for (run_id, period) in named {
                     fail(4, format!("{} 计费批次 #{run_id} 所记的凭证 #{voucher_id} 不在本账套", period_text(period)));
