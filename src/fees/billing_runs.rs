@@ -218,13 +218,16 @@ async fn insert_bills_sqlite(tx: &mut SqliteTx, book: BookKey, run_id: BillingRu
 /// statement for it.
 async fn insert_bills_pg(tx: &mut PgTx, book: BookKey, run_id: BillingRunId, bills: &[NewBill]) -> Result<()> {
     use std::fmt::Write;
+    if bills.is_empty() {
+        return Ok(());
+    }
     let mut copy = tx.tx.copy_in_raw(&format!("COPY bills ({BILL_COLUMNS}) FROM STDIN")).await?;
     let mut text = String::with_capacity(64 * ROWS_PER_INSERT);
     for chunk in bills.chunks(ROWS_PER_INSERT) {
         text.clear();
         for b in chunk {
             // Every field is an integer: nothing to escape. `\N` is COPY's NULL.
-            let _ = write!(
+            write!(
                 text,
                 "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t",
                 book.community_id.0,
@@ -236,11 +239,11 @@ async fn insert_bills_pg(tx: &mut PgTx, book: BookKey, run_id: BillingRunId, bil
                 run_id.0,
                 b.issue,
                 b.tax_fen
-            );
-            match b.unit_id {
+            )
+            .and_then(|()| match b.unit_id {
                 Some(id) => writeln!(text, "{}", id.0),
                 None => writeln!(text, "\\N"),
-            }
+            })
             .expect("writing to a String");
         }
         copy.send(text.as_bytes()).await?;

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 
 use crate::domain::ids::CommunityId;
 use crate::domain::ids::{BillingRunId, BookKey, FeeItemId, HouseholdId, UnitId, VoucherId};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::fees::seal::master::{row_id_of, MasterKind, MasterVersion};
 use crate::fees::seal::wings::{wings_sql, WingRow, WING_TABLES};
 use crate::fees::seal::{
@@ -326,8 +326,13 @@ macro_rules! impl_seal_tx {
                     .fetch_all(&mut *self.tx)
                     .await?;
                 // `k` is a table's place in WING_TABLES, as the statement numbered them.
-                let tag = |k: i64| WING_TABLES[usize::try_from(k).unwrap_or(usize::MAX).min(WING_TABLES.len() - 1)].tag;
-                Ok(rows.into_iter().map(|(k, voucher_id, content)| (voucher_id, WingRow { tag: tag(k), content })).collect())
+                rows.into_iter()
+                    .map(|(k, voucher_id, content)| {
+                        let table = usize::try_from(k).ok().and_then(|k| WING_TABLES.get(k));
+                        let table = table.ok_or_else(|| Error::Conflict(format!("封存读取返回了未知的表序号 {k}")))?;
+                        Ok((voucher_id, WingRow { tag: table.tag, content }))
+                    })
+                    .collect()
             }
 
             async fn master_rows(&mut self, community_id: CommunityId, kind: MasterKind) -> Result<Vec<(i64, String)>> {
