@@ -54,13 +54,10 @@ pub async fn has_citus(conn: &mut PgConnection) -> Result<bool> {
     Ok(sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM pg_extension WHERE extname = 'citus'").fetch_one(conn).await? > 0)
 }
 
-/// Whether every table is already of its Citus kind and no foreign key waits (always true
-/// without citus): the check `connect` makes before calling `distribute`.
+/// Whether every table is already of its Citus kind and no foreign key waits, on a database
+/// with citus: the check `connect` makes before calling `distribute`.
 pub async fn is_distributed(pool: &PgPool) -> Result<bool> {
     let mut conn = pool.acquire().await?;
-    if !has_citus(&mut conn).await? {
-        return Ok(true);
-    }
     let catalogue = Catalogue::read(&mut conn).await?;
     Ok(catalogue.pending().is_empty() && !table_exists(&mut conn, PENDING_KEYS).await?)
 }

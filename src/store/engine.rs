@@ -248,10 +248,10 @@ impl PgStore {
             migrator.run(&pool).await?;
         }
         // On Citus the tables a migration made are distributed before anything is written.
-        if !super::citus::is_distributed(&pool).await? {
+        let citus = super::citus::has_citus(&mut *pool.acquire().await?).await?;
+        if citus && !super::citus::is_distributed(&pool).await? {
             super::citus::distribute(&pool).await?;
         }
-        let citus = super::citus::has_citus(&mut *pool.acquire().await?).await?;
         Ok(PgStore { pool, citus })
     }
 

@@ -80,7 +80,6 @@ pub trait Tx: Send {
     fn writers_take_turns(&self) -> bool;
 }
 
-/// A database URL as it may be shown: a password in it replaced by `***`.
 /// Ids as an SQL list of integer literals (`1,2,3`; `NULL` for none, which matches nothing):
 /// for statements over any number of ids, which are the database's own integers, never text
 /// from outside.
@@ -92,6 +91,7 @@ pub(crate) fn id_literals(ids: impl IntoIterator<Item = i64>) -> String {
     list.join(",")
 }
 
+/// A database URL as it may be shown: a password in it replaced by `***`.
 pub fn redacted(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else { return url.to_string() };
     match rest.split_once('@') {

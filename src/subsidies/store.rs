@@ -44,11 +44,6 @@ impl<T: SubsidiesTx> TagTx for T {
     }
 }
 
-/// Community ids as an SQL list: the database's own integers.
-fn community_literals(ids: &[CommunityId]) -> String {
-    crate::store::id_literals(ids.iter().map(|c| c.0))
-}
-
 /// The standing rows' `amount_fen` of `table` (alias `x`) summed by community and program, over
 /// the communities `list` (and what `filter` also picks, which may name the row's program `p`):
 /// one grouped read, joined to the programs after, so that the planner reads only those
@@ -527,7 +522,7 @@ macro_rules! impl_subsidies_tx {
             }
 
             async fn program_figures(&mut self, communities: &[CommunityId]) -> Result<Vec<ProgramFigures>> {
-                let list = community_literals(communities);
+                let list = crate::store::id_literals(communities.iter().map(|c| c.0));
                 let joined = |alias: &str, sums: String| {
                     format!("LEFT JOIN {sums} {alias} ON {alias}.community_id = p.community_id AND {alias}.program_id = p.id")
                 };
@@ -543,7 +538,7 @@ macro_rules! impl_subsidies_tx {
             }
 
             async fn reconciliation_states(&mut self, communities: &[CommunityId]) -> Result<Vec<ReconciliationState>> {
-                let list = community_literals(communities);
+                let list = crate::store::id_literals(communities.iter().map(|c| c.0));
                 let signed = |side: &str| {
                     format!(
                         "EXISTS (SELECT 1 FROM reconciliation_signoffs s WHERE s.community_id = r.community_id \

@@ -318,7 +318,9 @@ macro_rules! impl_seal_tx {
             }
 
             async fn seal_wings(&mut self, book: BookKey, from: i64, until: i64) -> Result<Vec<(VoucherId, WingRow)>> {
-                let rows: Vec<(i64, VoucherId, String)> = sqlx::query_as(&wings_sql($json_open, $json_close))
+                // Built once: every voucher posted reads it.
+                static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| wings_sql($json_open, $json_close));
+                let rows: Vec<(i64, VoucherId, String)> = sqlx::query_as(SQL.as_str())
                     .bind(book.community_id)
                     .bind(book.book_id)
                     .bind(from)
