@@ -48,6 +48,10 @@ struct Args {
     /// A database on a Citus coordinator, instead of --pg.
     #[arg(long)]
     citus: Option<String>,
+    /// Billing runs going at once (each on a connection of its own, as accountants would
+    /// start them); a process has `store::PG_CONNECTIONS`.
+    #[arg(long, default_value_t = 8)]
+    side_by_side: usize,
     #[arg(long, hide = true)]
     bench: bool,
 }
@@ -93,15 +97,16 @@ async fn community(ledger: &Ledger<AnyStore>, k: usize, households: usize) -> mi
     Ok(Member { id: c.id, book, households, token })
 }
 
-/// Billing runs going at once, each on a connection of its own (a process has
-/// `store::PG_CONNECTIONS`): the figures were measured with eight.
-const SIDE_BY_SIDE: usize = 8;
-
-/// Bills `period` for every member, SIDE_BY_SIDE runs at a time, each its own transaction; the
-/// wall time and each run's own.
-async fn bill_all(ledger: &Ledger<AnyStore>, members: &[Member], period: Period) -> mingzhang::Result<(Duration, Vec<Duration>)> {
+/// Bills `period` for every member, `side_by_side` runs at a time, each its own transaction;
+/// the wall time and each run's own.
+async fn bill_all(
+    ledger: &Ledger<AnyStore>,
+    members: &[Member],
+    period: Period,
+    side_by_side: usize,
+) -> mingzhang::Result<(Duration, Vec<Duration>)> {
     let started = Instant::now();
-    let turns = std::sync::Arc::new(tokio::sync::Semaphore::new(SIDE_BY_SIDE));
+    let turns = std::sync::Arc::new(tokio::sync::Semaphore::new(side_by_side));
     let mut runs = tokio::task::JoinSet::new();
     for m in members {
         let (ledger, book, turns) = (ledger.clone(), m.book.clone(), turns.clone());
@@ -152,17 +157,18 @@ async fn main() -> mingzhang::Result<()> {
     println!("setup: {:.1} s", t.elapsed().as_secs_f64());
 
     // 1. Billing.
-    let (took, each) = bill_all(&ledger, &members, Period::new(2025, 1).expect("January")).await?;
+    let (took, each) = bill_all(&ledger, &members, Period::new(2025, 1).expect("January"), args.side_by_side).await?;
     println!(
-        "billing 2025-01 for {} households ({} communities, {SIDE_BY_SIDE} runs at a time): {:.2} s (goal < 5 s on PostgreSQL); \
+        "billing 2025-01 for {} households ({} communities, {} runs at a time): {:.2} s (goal < 5 s on PostgreSQL); \
          one community's run {:.2} s median, {:.2} s slowest",
         args.communities * args.households,
         args.communities,
+        args.side_by_side,
         took.as_secs_f64(),
         each[each.len() / 2].as_secs_f64(),
         each[each.len() - 1].as_secs_f64()
     );
-    let (alone, _) = bill_all(&ledger, &members[..1], Period::new(2025, 2).expect("February")).await?;
+    let (alone, _) = bill_all(&ledger, &members[..1], Period::new(2025, 2).expect("February"), 1).await?;
     println!("billing 2025-02 for one community of {} households, alone: {:.2} s", args.households, alone.as_secs_f64());
     store.close().await;
 

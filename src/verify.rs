@@ -65,9 +65,11 @@ pub async fn verify_all<S: crate::app::AppStore>(store: &S) -> Result<VerifyRepo
 /// Verifies one community: its audit chain, each wing's rows, and every book; what it finds
 /// and counts is added to `report`. On Citus every statement stays in the community's shard.
 pub async fn verify_community<S: crate::app::AppStore>(store: &S, community: &CommunityRow, report: &mut VerifyReport) -> Result<()> {
-    // The audit chain and each wing's own checks of the community's rows, at once, each on a
-    // read of its own: they mostly wait on their statements (on Citus each a round trip through
-    // the coordinator). Their findings are kept in this order, whichever finishes first.
+    // The audit chain, each wing's own checks of the community's rows and its books, at once,
+    // each on a read of its own: they mostly wait on their statements (on Citus each a round
+    // trip through the coordinator). Their findings are kept in this order, whichever finishes
+    // first. The wings' checks are short; the books' (a book's chain in up to three segments
+    // a core, then its subledger) go on after them, so the reads at once stay within the pool.
     let id = community.id;
     let found = tokio::try_join!(
         async { Ok(audit_findings(store, Some(id)).await?.into_iter().map(|message| (4, message)).collect()) },
@@ -78,25 +80,35 @@ pub async fn verify_community<S: crate::app::AppStore>(store: &S, community: &Co
         gathered!(crate::collective::verify, store, id),
         gathered!(crate::assets::verify, store, id),
         gathered!(crate::disclosure::publish::verify, store, community),
+        verify_books(store, community),
     )?;
-    let (audit, master, subsidies, spending, revenue, collective, assets, disclosure) = found;
+    let (audit, master, subsidies, spending, revenue, collective, assets, disclosure, books) = found;
     for (invariant, message) in [audit, master, subsidies, spending, revenue, collective, assets, disclosure].into_iter().flatten() {
         report.findings.push(Finding { community: community.name.clone(), book: String::new(), invariant, message });
     }
-    let books = store.read().await?.books(community.id).await?;
-    for book_row in books {
-        let book = load_book(&mut store.read().await?, community.id, &book_row.code).await?;
-        let mut findings = Vec::new();
-        let mut fail = |invariant, message| {
-            findings.push(Finding { community: community.name.clone(), book: book.row.code.clone(), invariant, message })
-        };
-        let (vouchers, lines) = verify_book(store, &book, &mut fail).await?;
+    for ((vouchers, lines), findings) in books {
         report.books += 1;
         report.vouchers += vouchers;
         report.lines += lines;
         report.findings.extend(findings);
     }
     Ok(())
+}
+
+/// Each book of the community verified in turn: its (vouchers, lines) and its findings.
+async fn verify_books<S: crate::app::AppStore>(store: &S, community: &CommunityRow) -> Result<Vec<((i64, i64), Vec<Finding>)>> {
+    let rows = store.read().await?.books(community.id).await?;
+    let mut verified = Vec::with_capacity(rows.len());
+    for book_row in rows {
+        let book = load_book(&mut store.read().await?, community.id, &book_row.code).await?;
+        let mut findings = Vec::new();
+        let mut fail = |invariant, message| {
+            findings.push(Finding { community: community.name.clone(), book: book.row.code.clone(), invariant, message })
+        };
+        let counted = verify_book(store, &book, &mut fail).await?;
+        verified.push((counted, findings));
+    }
+    Ok(verified)
 }
 
 /// What `mingzhang anchor` writes: every book's head (`ledger::anchor`) and every community's

@@ -5,7 +5,7 @@
 
 use sqlx::QueryBuilder;
 
-use crate::domain::ids::{BillingRunId, BookKey, HouseholdId, ReversalId, VoucherId};
+use crate::domain::ids::{BillingRunId, BookKey, FeeItemId, HouseholdId, ReversalId, VoucherId};
 use crate::domain::period::Period;
 use crate::error::Result;
 use crate::fees::rows::{BillKeyRow, BillPaymentRow, BillingRunRow, NewBill, NewBillingReversal, NewBillingRun, RunBillRow};
@@ -175,6 +175,21 @@ macro_rules! impl_billing_runs_tx {
             }
 
             async fn insert_bills(&mut self, book: BookKey, run_id: BillingRunId, bills: &[NewBill]) -> Result<()> {
+                // The run's row for each fee item and month it bills first: a bill's foreign key
+                // names one (migration 0041), in place of its run, book and fee item apart.
+                let items: std::collections::BTreeSet<(FeeItemId, Period)> = bills.iter().map(|b| (b.fee_item_id, b.period)).collect();
+                for (item, period) in items {
+                    sqlx::query(
+                        "INSERT INTO billing_run_items (community_id, billing_run_id, fee_item_id, book_id, period) VALUES ($1, $2, $3, $4, $5)",
+                    )
+                    .bind(book.community_id)
+                    .bind(run_id)
+                    .bind(item)
+                    .bind(book.book_id)
+                    .bind(period)
+                    .execute(&mut *self.tx)
+                    .await?;
+                }
                 $insert_bills(self, book, run_id, bills).await
             }
         }

@@ -155,6 +155,58 @@ async fn billing_runs_bill_by_area_fixed_and_days_once_per_month_with_one_summar
     on_fresh_store!(billing)
 }
 
+/// A bill's run, book, month and fee item agree in the schema too (migration 0041: a bill
+/// names its run's row for its fee item): the database refuses a bill put in another month
+/// than its run's, on a fee item of the book that the run did not bill, on a fee item of
+/// another book, or in another book, and a run's row cannot be taken away from its bills.
+async fn bills_name_their_runs_item<S: mingzhang::app::AppStore>(ledger: Ledger<S>, url: &str) {
+    let book = two_households(&ledger, "计费批次约束", "1.50").await;
+    let c = book.row.community_id;
+    ledger.fees().run_billing(&book, period(2025, 1), &[], "会计").await.unwrap();
+    // A fee item the January run did not bill, and a second book of the community with one.
+    let spec = |code| FeeItemSpec {
+        code,
+        name: "停车费",
+        basis: FeeBasis::FixedMonth,
+        revenue_account: "500102",
+        late_fee_ppm_per_day: 0,
+        late_fee_cap_percent: 0,
+    };
+    ledger.fees().add_fee_item(&book, &spec("TCF")).await.unwrap();
+    let second = ledger.create_book(c, "shops", "测试商业管理公司", "small_enterprise", period(2025, 1)).await.unwrap();
+    ledger.fees().add_fee_item(&second, &spec("TCF")).await.unwrap();
+    let copy = |period: &str, fee_item: &str, book: &str| {
+        format!(
+            "INSERT INTO bills (community_id, book_id, household_id, fee_item_id, period, amount_fen, billing_run_id, issue, unit_id)
+             SELECT community_id, {book}, household_id, {fee_item}, {period}, amount_fen, billing_run_id, issue + 1, unit_id
+             FROM bills WHERE community_id = {c} LIMIT 1"
+        )
+    };
+    let other_item = format!("(SELECT MAX(id) FROM fee_items WHERE community_id = {c} AND book_id = {})", book.row.id.0);
+    let other_books_item = format!("(SELECT MAX(id) FROM fee_items WHERE community_id = {c} AND book_id = {})", second.row.id.0);
+    let refused = [
+        copy(&period(2025, 2).key().to_string(), "fee_item_id", "book_id"),
+        copy("period", &other_item, "book_id"),
+        copy("period", &other_books_item, "book_id"),
+        copy("period", &other_books_item, &second.row.id.0.to_string()),
+        copy("period", "fee_item_id", &second.row.id.0.to_string()),
+        format!("DELETE FROM billing_run_items WHERE community_id = {c}"),
+        format!("UPDATE billing_run_items SET period = period + 1 WHERE community_id = {c}"),
+    ];
+    let before = snapshot(url).await;
+    for sql in &refused {
+        assert!(raw_sql(url, sql).await.is_err(), "accepted: {sql}");
+    }
+    assert_eq!(snapshot(url).await, before);
+    // The same bill as its run's (a second issue of the month) is taken: only the rule refused.
+    assert_eq!(raw_sql(url, &copy("period", "fee_item_id", "book_id")).await.unwrap(), 1);
+}
+
+#[tokio::test]
+async fn a_bills_month_book_and_fee_item_are_its_runs_in_the_schema() {
+    on_fresh_store!(bills_name_their_runs_item)
+}
+
 async fn payments<S: mingzhang::app::AppStore>(ledger: Ledger<S>, url: &str) {
     let (book, hs) = community_with_fees(&ledger).await;
     for m in 3..=5 {
@@ -318,12 +370,13 @@ async fn invariant_five<S: mingzhang::app::AppStore>(ledger: Ledger<S>, url: &st
     let (book, hs) = community_with_fees(&ledger).await;
     ledger.fees().run_billing(&book, period(2025, 3), &[], "会计甲").await.unwrap();
     assert!(verify_all(&ledger.store).await.unwrap().is_clean());
-    // A bill slipped into the subledger with no voucher behind it.
+    // A bill slipped into the subledger with no voucher behind it (as a second issue of the
+    // run's month: the schema takes a bill only in its run's month, of a fee item it billed).
     raw_sql(
         url,
         &format!(
-            "INSERT INTO bills (community_id, book_id, household_id, fee_item_id, period, amount_fen, billing_run_id)
-             SELECT community_id, book_id, {}, fee_item_id, 202504, 777, billing_run_id FROM bills LIMIT 1",
+            "INSERT INTO bills (community_id, book_id, household_id, fee_item_id, period, amount_fen, billing_run_id, issue)
+             SELECT community_id, book_id, {}, fee_item_id, period, 777, billing_run_id, 2 FROM bills LIMIT 1",
             find(&hs, "1-1-101").id
         ),
     )
@@ -331,7 +384,7 @@ async fn invariant_five<S: mingzhang::app::AppStore>(ledger: Ledger<S>, url: &st
     .unwrap();
     let report = verify_all(&ledger.store).await.unwrap();
     let all = format!("{:#?}", report.findings);
-    assert!(all.contains("2025-04 月末住户子账") && all.contains("相差 7.77"), "{all}");
+    assert!(all.contains("2025-03 月末住户子账") && all.contains("相差 7.77"), "{all}");
     // The bill joined a run sealed without it: that run's voucher no longer matches (invariant 4).
     assert!(report.findings.iter().all(|f| f.invariant == 5 || f.invariant == 4));
     assert!(report.findings.iter().any(|f| f.invariant == 4 && f.message.contains("2025-03 计费批次")), "{all}");
