@@ -79,9 +79,9 @@ crate::wing_tx! {
             at: DateTime<Utc>,
         ) -> impl Future<Output = Result<()>> + Send;
         fn set_master_head(&mut self, community_id: CommunityId, head: &str) -> impl Future<Output = Result<()>> + Send;
-        /// Runs a cross-reference query of `fees::seal::verify` ($1 community, $2 book): a pair of
-        /// integers naming each row that breaks its rule.
-        fn pairs(&mut self, sql: &'static str, book: BookKey) -> impl Future<Output = Result<Vec<(i64, i64)>>> + Send;
+        /// Runs the cross-reference queries of `fees::seal::verify` ($1 community, $2 book) as one:
+        /// for each row that breaks a rule, the rule's place and the pair of integers naming it.
+        fn rule_rows(&mut self, sql: &'static str, book: BookKey) -> impl Future<Output = Result<Vec<(i64, i64, i64)>>> + Send;
         /// Every receipt number of the book, in order, and the count the book says it issued.
         fn receipt_numbers(&mut self, book: BookKey) -> impl Future<Output = Result<(Vec<i64>, i64)>> + Send;
         /// The community's billing runs that sealed a master-data head: (run, chain length, head).
@@ -416,7 +416,7 @@ macro_rules! impl_seal_tx {
                 Ok(())
             }
 
-            async fn pairs(&mut self, sql: &'static str, book: BookKey) -> Result<Vec<(i64, i64)>> {
+            async fn rule_rows(&mut self, sql: &'static str, book: BookKey) -> Result<Vec<(i64, i64, i64)>> {
                 Ok(sqlx::query_as(sql).bind(book.community_id).bind(book.book_id).fetch_all(&mut *self.tx).await?)
             }
 
