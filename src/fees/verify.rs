@@ -29,13 +29,21 @@ pub async fn verify_book<S: FeesStore>(store: &S, book: &Book, fail: &mut impl F
     };
     let ids: Vec<AccountId> = [&fee.receivable, &fee.advance].iter().filter_map(|c| book.account_id(c.as_str())).collect();
     // The seals' pass is the one read of every bill; what the checks below need of the bills
-    // is summed on the way.
-    let bills = crate::fees::seal::verify::verify_book(store, book, fail).await?;
-    let mut tx = store.read().await?;
-    let (periods, opening, maintained) =
-        (tx.periods(book.key()).await?, tx.opening_balances(book.key()).await?, tx.balances(book.key()).await?);
-    let by_period: BTreeMap<Period, SubledgerPeriodRow> =
-        tx.subledger_by_period(book.key()).await?.into_iter().map(|r| (r.period, r)).collect();
+    // is summed on the way. The rest the checks compare is read meanwhile, on a read of its
+    // own (on Citus each statement is a round trip through the coordinator).
+    let others = async {
+        let mut tx = store.read().await?;
+        let (periods, opening, maintained) =
+            (tx.periods(book.key()).await?, tx.opening_balances(book.key()).await?, tx.balances(book.key()).await?);
+        let by_period: BTreeMap<Period, SubledgerPeriodRow> =
+            tx.subledger_by_period(book.key()).await?.into_iter().map(|r| (r.period, r)).collect();
+        let flows = (tx.flows(book.key(), None).await?, tx.flows_recomputed(book.key()).await?);
+        let allocated = tx.allocated_on_bills(book.key()).await?;
+        let prepaid: i64 = tx.prepayments(book.key(), None).await?.iter().map(|p| p.left_fen).sum();
+        Ok::<_, crate::error::Error>((periods, opening, maintained, by_period, flows, allocated, prepaid))
+    };
+    let (bills, (periods, opening, maintained, by_period, flows, (allocated, beyond), prepaid)) =
+        tokio::try_join!(crate::fees::seal::verify::verify_book(store, book, fail), others)?;
     let mut ledger_fen: i64 = opening.iter().filter(|o| ids.contains(&o.account_id)).map(|o| o.balance_fen).sum();
     let mut movements: BTreeMap<Period, i64> = BTreeMap::new();
     for b in maintained.iter().filter(|b| ids.contains(&b.account_id)) {
@@ -64,13 +72,11 @@ pub async fn verify_book<S: FeesStore>(store: &S, book: &Book, fail: &mut impl F
             );
         }
     }
-    check_flows(&mut tx, book, &bills, fail).await?;
-    let (allocated, beyond) = tx.allocated_on_bills(book.key()).await?;
+    check_flows(flows, &bills, fail);
     for (bill, amount, settled) in beyond {
         fail(5, format!("账单 #{bill} 金额 {}，而核销合计 {}：超出账单或为负", Fen(amount), Fen(settled)));
     }
     let open = bills.total_fen - allocated;
-    let prepaid: i64 = tx.prepayments(book.key(), None).await?.iter().map(|p| p.left_fen).sum();
     let total: i64 = bills.total_fen + by_period.values().map(|r| r.billed_fen - r.paid_fen - r.waived_fen).sum::<i64>();
     if open - prepaid != total {
         fail(5, format!("住户子账自身不符：未结清账单 {} 减预收款 {} 不等于应收减已收减减免 {}", Fen(open), Fen(prepaid), Fen(total)));
@@ -79,11 +85,11 @@ pub async fn verify_book<S: FeesStore>(store: &S, book: &Book, fail: &mut impl F
 }
 
 /// The maintained per-building figures the fee reports read, against the bills themselves
-/// (`billed` from the seals' pass, the rest from the allocations).
-async fn check_flows<T: FeesTx>(tx: &mut T, book: &Book, bills: &BillTotals, fail: &mut impl FnMut(u8, String)) -> Result<()> {
+/// (`billed` from the seals' pass, the rest from the allocations): (maintained, recomputed
+/// from the allocations).
+fn check_flows((maintained, mut recomputed): (Vec<FlowRow>, Vec<FlowRow>), bills: &BillTotals, fail: &mut impl FnMut(u8, String)) {
     let key = |f: &FlowRow| (f.building.clone(), f.bill_period, f.event_period, f.kind);
-    let mut maintained_flows: BTreeMap<_, i64> = tx.flows(book.key(), None).await?.iter().map(|f| (key(f), f.amount_fen)).collect();
-    let mut recomputed = tx.flows_recomputed(book.key()).await?;
+    let mut maintained_flows: BTreeMap<_, i64> = maintained.iter().map(|f| (key(f), f.amount_fen)).collect();
     for ((building, period), fen) in &bills.by_building {
         let Some(period) = Period::from_key(*period) else { continue };
         recomputed.push(FlowRow {
@@ -116,5 +122,4 @@ async fn check_flows<T: FeesTx>(tx: &mut T, book: &Book, bills: &BillTotals, fai
             fail(5, format!("{building} 栋 {} 账单的{}（{}）：统计表有 {}，账单中没有", bill_period, kind.label(), event_period, Fen(fen)));
         }
     }
-    Ok(())
 }
