@@ -106,7 +106,7 @@ async fn bill_all(
     side_by_side: usize,
 ) -> mingzhang::Result<(Duration, Vec<Duration>)> {
     let started = Instant::now();
-    let turns = std::sync::Arc::new(tokio::sync::Semaphore::new(side_by_side));
+    let turns = std::sync::Arc::new(tokio::sync::Semaphore::new(side_by_side.max(1)));
     let mut runs = tokio::task::JoinSet::new();
     for m in members {
         let (ledger, book, turns) = (ledger.clone(), m.book.clone(), turns.clone());
@@ -234,11 +234,17 @@ async fn main() -> mingzhang::Result<()> {
     assert!(verified.is_clean(), "{}", mingzhang::cli::verify_text(&verified));
     // 5. verify of one community alone.
     let first = mingzhang::ledger::rows::CommunityRow { id: members[0].id, name: format!("基准社区{:02}", 0) };
-    let mut one = mingzhang::verify::VerifyReport::default();
-    let t = Instant::now();
-    mingzhang::verify::verify_community(&store, &first, &mut one).await?;
-    println!("verify of one community ({} vouchers): {:.2} s; clean: {}", one.vouchers, t.elapsed().as_secs_f64(), one.is_clean());
-    assert!(one.is_clean(), "{}", mingzhang::cli::verify_text(&one));
+    // Seven times: a tenth of a second moves by a third between runs on this machine.
+    let mut times = Vec::new();
+    for _ in 0..7 {
+        let mut one = mingzhang::verify::VerifyReport::default();
+        let t = Instant::now();
+        mingzhang::verify::verify_community(&store, &first, &mut one).await?;
+        times.push(t.elapsed());
+        assert!(one.is_clean(), "{}", mingzhang::cli::verify_text(&one));
+    }
+    times.sort();
+    println!("verify of one community: {:.3} s median, {:.3} s best of 7; clean", times[3].as_secs_f64(), times[0].as_secs_f64());
     store.close().await;
     Ok(())
 }

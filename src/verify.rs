@@ -65,25 +65,21 @@ pub async fn verify_all<S: crate::app::AppStore>(store: &S) -> Result<VerifyRepo
 /// Verifies one community: its audit chain, each wing's rows, and every book; what it finds
 /// and counts is added to `report`. On Citus every statement stays in the community's shard.
 pub async fn verify_community<S: crate::app::AppStore>(store: &S, community: &CommunityRow, report: &mut VerifyReport) -> Result<()> {
-    // The audit chain, each wing's own checks of the community's rows and its books, at once,
-    // each on a read of its own: they mostly wait on their statements (on Citus each a round
-    // trip through the coordinator). Their findings are kept in this order, whichever finishes
-    // first. The wings' checks are short; the books' (a book's chain in up to three segments
-    // a core, then its subledger) go on after them, so the reads at once stay within the pool.
-    let id = community.id;
-    let found = tokio::try_join!(
-        async { Ok(audit_findings(store, Some(id)).await?.into_iter().map(|message| (4, message)).collect()) },
-        gathered!(crate::fees::seal::verify::verify_master, store, id),
-        gathered!(crate::subsidies::verify, store, community),
-        gathered!(crate::spending::verify, store, id),
-        gathered!(crate::public_revenue::verify, store, id),
-        gathered!(crate::collective::verify, store, id),
-        gathered!(crate::assets::verify, store, id),
-        gathered!(crate::disclosure::publish::verify, store, community),
-        verify_books(store, community),
-    )?;
-    let (audit, master, subsidies, spending, revenue, collective, assets, disclosure, books) = found;
-    for (invariant, message) in [audit, master, subsidies, spending, revenue, collective, assets, disclosure].into_iter().flatten() {
+    let books = store.read().await?.books(community.id).await?;
+    // The audit chain and each wing's own checks of the community's rows run at once, each on
+    // a read of its own: they mostly wait on their statements (on Citus each a round trip
+    // through the coordinator). Small books are verified alongside them; a large book's checks
+    // take up to eight reads a core for as long as its chain and bills take to hash, and go
+    // after the wings', so that no read waits on the pool (16 connections, shared with the
+    // server's requests) longer than its acquire timeout.
+    let alongside = books.iter().all(|b| b.chain_len < BOOK_VOUCHERS_ALONGSIDE_WINGS);
+    let (wings, books) = if alongside {
+        tokio::try_join!(wing_checks(store, community), verify_books(store, community, books))?
+    } else {
+        let wings = wing_checks(store, community).await?;
+        (wings, verify_books(store, community, books).await?)
+    };
+    for (invariant, message) in wings {
         report.findings.push(Finding { community: community.name.clone(), book: String::new(), invariant, message });
     }
     for ((vouchers, lines), findings) in books {
@@ -95,9 +91,34 @@ pub async fn verify_community<S: crate::app::AppStore>(store: &S, community: &Co
     Ok(())
 }
 
+/// Books of fewer vouchers than this are verified alongside the wings' checks: their reads
+/// are short (a book of a few thousand vouchers is verified in well under a second), so the
+/// pool is never waited on for long.
+const BOOK_VOUCHERS_ALONGSIDE_WINGS: i64 = 20_000;
+
+/// The audit chain's and each wing's findings, in this order whichever finishes first.
+async fn wing_checks<S: crate::app::AppStore>(store: &S, community: &CommunityRow) -> Result<Vec<(u8, String)>> {
+    let id = community.id;
+    let found = tokio::try_join!(
+        async { Ok(audit_findings(store, Some(id)).await?.into_iter().map(|message| (4, message)).collect()) },
+        gathered!(crate::fees::seal::verify::verify_master, store, id),
+        gathered!(crate::subsidies::verify, store, community),
+        gathered!(crate::spending::verify, store, id),
+        gathered!(crate::public_revenue::verify, store, id),
+        gathered!(crate::collective::verify, store, id),
+        gathered!(crate::assets::verify, store, id),
+        gathered!(crate::disclosure::publish::verify, store, community),
+    )?;
+    let (audit, master, subsidies, spending, revenue, collective, assets, disclosure) = found;
+    Ok([audit, master, subsidies, spending, revenue, collective, assets, disclosure].into_iter().flatten().collect())
+}
+
 /// Each book of the community verified in turn: its (vouchers, lines) and its findings.
-async fn verify_books<S: crate::app::AppStore>(store: &S, community: &CommunityRow) -> Result<Vec<((i64, i64), Vec<Finding>)>> {
-    let rows = store.read().await?.books(community.id).await?;
+async fn verify_books<S: crate::app::AppStore>(
+    store: &S,
+    community: &CommunityRow,
+    rows: Vec<crate::ledger::rows::BookRow>,
+) -> Result<Vec<((i64, i64), Vec<Finding>)>> {
     let mut verified = Vec::with_capacity(rows.len());
     for book_row in rows {
         let book = load_book(&mut store.read().await?, community.id, &book_row.code).await?;

@@ -15,9 +15,11 @@
 SET LOCAL citus.multi_shard_modify_mode = 'sequential';
 SET LOCAL citus.multi_task_query_log_level = 'off';
 
-ALTER TABLE bills DROP CONSTRAINT bills_billing_run_id_fkey;
-ALTER TABLE bills DROP CONSTRAINT bills_book_id_fkey;
-ALTER TABLE bills DROP CONSTRAINT bills_fee_item_id_fkey;
+-- IF EXISTS: on Citus a `distribute` cut short leaves them set aside in
+-- citus_pending_foreign_keys instead (the DO block below forgets them there).
+ALTER TABLE bills DROP CONSTRAINT IF EXISTS bills_billing_run_id_fkey;
+ALTER TABLE bills DROP CONSTRAINT IF EXISTS bills_book_id_fkey;
+ALTER TABLE bills DROP CONSTRAINT IF EXISTS bills_fee_item_id_fkey;
 
 CREATE TABLE billing_run_items (
     community_id   BIGINT NOT NULL,
@@ -45,6 +47,10 @@ BEGIN
     ALTER TABLE fee_items ADD CONSTRAINT fee_items_book_key UNIQUE (community_id, id, book_id);
     IF to_regclass('pg_catalog.pg_dist_partition') IS NOT NULL THEN
         EXECUTE 'SELECT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = ''bills''::regclass)' INTO distributed;
+    END IF;
+    IF to_regclass('citus_pending_foreign_keys') IS NOT NULL THEN
+        DELETE FROM citus_pending_foreign_keys WHERE table_name = 'bills'
+           AND name IN ('bills_billing_run_id_fkey', 'bills_book_id_fkey', 'bills_fee_item_id_fkey');
     END IF;
     IF distributed THEN
         CREATE TABLE IF NOT EXISTS citus_pending_foreign_keys (table_name TEXT NOT NULL, name TEXT NOT NULL,

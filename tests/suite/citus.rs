@@ -22,8 +22,20 @@ static SETUP: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 const CLERK: &str = "mz_citus_clerk";
 
 /// A new database on the coordinator and every worker, with the extension and the workers
-/// registered; None (and a notice) without a cluster.
+/// registered, migrated and distributed by the program, with the test people; None (and a
+/// notice) without a cluster.
 async fn citus_db() -> Option<TestDb> {
+    let db = empty_citus_db().await?;
+    let db = with_people(db).await;
+    let mut conn = sqlx::PgConnection::connect(&db.url).await.unwrap();
+    sqlx::query(&format!("GRANT USAGE ON SCHEMA public TO {CLERK}")).execute(&mut conn).await.unwrap();
+    sqlx::query(&format!("GRANT ALL ON ALL TABLES IN SCHEMA public TO {CLERK}")).execute(&mut conn).await.unwrap();
+    Some(db)
+}
+
+/// A new database on the coordinator and every worker, with the extension and the workers
+/// registered, and no tables yet.
+async fn empty_citus_db() -> Option<TestDb> {
     let Some(admin) = std::env::var("MINGZHANG_TEST_CITUS").ok().filter(|s| !s.is_empty()) else {
         eprintln!("MINGZHANG_TEST_CITUS is not set: the Citus tests are skipped");
         return None;
@@ -55,10 +67,68 @@ async fn citus_db() -> Option<TestDb> {
     }
     // Citus carries the role to the workers; it stays from one run to the next.
     let _ = sqlx::query(&format!("CREATE ROLE {CLERK} LOGIN")).execute(&mut conn).await;
-    let db = with_people(TestDb::at(url)).await;
-    sqlx::query(&format!("GRANT USAGE ON SCHEMA public TO {CLERK}")).execute(&mut conn).await.unwrap();
-    sqlx::query(&format!("GRANT ALL ON ALL TABLES IN SCHEMA public TO {CLERK}")).execute(&mut conn).await.unwrap();
-    Some(db)
+    Some(TestDb::at(url))
+}
+
+/// The first migration written for a schema already distributed adds a table whose foreign
+/// keys name distributed tables (0041, billing_run_items): on a database distributed at the
+/// migration before it, connecting migrates it (the keys wait in citus_pending_foreign_keys)
+/// and distributes the new table with its keys; then the walk, with the multi-shard guard on,
+/// bills through it and verifies.
+#[tokio::test]
+async fn a_migration_after_distribution_runs_on_the_distributed_schema() {
+    let Some(db) = empty_citus_db().await else { return };
+    let url = db.url.as_str();
+    let dir = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/postgres"));
+    let mut before = sqlx::migrate::Migrator::new(dir).await.unwrap();
+    let last = before.migrations.iter().map(|m| m.version).max().unwrap();
+    before.migrations = before.migrations.iter().filter(|m| m.version < 41).cloned().collect::<Vec<_>>().into();
+    let pool = sqlx::PgPool::connect(url).await.unwrap();
+    before.run(&pool).await.unwrap();
+    mingzhang::store::citus::distribute(&pool).await.unwrap();
+    let _admin = guarded(url).await;
+    let db = with_people(db).await;
+    let url = db.url.as_str();
+    let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
+    let applied: i64 = sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success").fetch_one(&mut conn).await.unwrap();
+    assert_eq!(applied, last);
+    let colocated: Vec<(String, i32)> = sqlx::query_as(
+        "SELECT logicalrelid::regclass::text, colocationid FROM pg_dist_partition
+         WHERE logicalrelid::regclass::text IN ('billing_run_items', 'bills') ORDER BY 1",
+    )
+    .fetch_all(&mut conn)
+    .await
+    .unwrap();
+    assert_eq!(colocated.len(), 2, "{colocated:?}");
+    assert_eq!(colocated[0].1, colocated[1].1, "the new table joins the bills' colocation group");
+    let keys: Vec<String> = sqlx::query_scalar(
+        "SELECT conname::text FROM pg_constraint WHERE contype = 'f' AND conrelid IN ('bills'::regclass, 'billing_run_items'::regclass)
+         ORDER BY 1",
+    )
+    .fetch_all(&mut conn)
+    .await
+    .unwrap();
+    assert_eq!(
+        keys,
+        [
+            "billing_run_items_fee_item_fkey",
+            "billing_run_items_run_fkey",
+            "bills_household_id_fkey",
+            "bills_run_item_fkey",
+            "bills_unit_id_fkey"
+        ]
+    );
+    let pending: Option<String> =
+        sqlx::query_scalar("SELECT to_regclass('citus_pending_foreign_keys')::text").fetch_one(&mut conn).await.unwrap();
+    assert_eq!(pending, None, "no key left waiting");
+    ok(url, &["init", "升级社区"]);
+    walk(url, "升级社区");
+    let out = ok(url, &["verify"]);
+    assert!(out.contains("全部通过"), "{out}");
+    // The test's own count, across the shards.
+    sqlx::query("SET citus.multi_task_query_log_level = 'off'").execute(&mut conn).await.unwrap();
+    let items: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM billing_run_items").fetch_one(&mut conn).await.unwrap();
+    assert!(items > 0, "the walk's billing wrote its runs' rows");
 }
 
 /// One statement as CLERK on a connection of its own, the multi-shard guard off (it is the
