@@ -37,12 +37,12 @@ pub async fn verify_book<S: FeesStore>(store: &S, book: &Book, fail: &mut impl F
             (tx.periods(book.key()).await?, tx.opening_balances(book.key()).await?, tx.balances(book.key()).await?);
         let by_period: BTreeMap<Period, SubledgerPeriodRow> =
             tx.subledger_by_period(book.key()).await?.into_iter().map(|r| (r.period, r)).collect();
-        let flows = (tx.flows(book.key(), None).await?, tx.flows_recomputed(book.key()).await?);
+        let (flows, recomputed) = (tx.flows(book.key(), None).await?, tx.flows_recomputed(book.key()).await?);
         let allocated = tx.allocated_on_bills(book.key()).await?;
         let prepaid: i64 = tx.prepayments(book.key(), None).await?.iter().map(|p| p.left_fen).sum();
-        Ok::<_, crate::error::Error>((periods, opening, maintained, by_period, flows, allocated, prepaid))
+        Ok::<_, crate::error::Error>((periods, opening, maintained, by_period, flows, recomputed, allocated, prepaid))
     };
-    let (bills, (periods, opening, maintained, by_period, flows, (allocated, beyond), prepaid)) =
+    let (bills, (periods, opening, maintained, by_period, flows, recomputed, (allocated, beyond), prepaid)) =
         tokio::try_join!(crate::fees::seal::verify::verify_book(store, book, fail), others)?;
     let mut ledger_fen: i64 = opening.iter().filter(|o| ids.contains(&o.account_id)).map(|o| o.balance_fen).sum();
     let mut movements: BTreeMap<Period, i64> = BTreeMap::new();
@@ -72,7 +72,7 @@ pub async fn verify_book<S: FeesStore>(store: &S, book: &Book, fail: &mut impl F
             );
         }
     }
-    check_flows(flows, &bills, fail);
+    check_flows(&flows, recomputed, &bills, fail);
     for (bill, amount, settled) in beyond {
         fail(5, format!("账单 #{bill} 金额 {}，而核销合计 {}：超出账单或为负", Fen(amount), Fen(settled)));
     }
@@ -85,9 +85,8 @@ pub async fn verify_book<S: FeesStore>(store: &S, book: &Book, fail: &mut impl F
 }
 
 /// The maintained per-building figures the fee reports read, against the bills themselves
-/// (`billed` from the seals' pass, the rest from the allocations): (maintained, recomputed
-/// from the allocations).
-fn check_flows((maintained, mut recomputed): (Vec<FlowRow>, Vec<FlowRow>), bills: &BillTotals, fail: &mut impl FnMut(u8, String)) {
+/// (`billed` from the seals' pass, the rest recomputed from the allocations).
+fn check_flows(maintained: &[FlowRow], mut recomputed: Vec<FlowRow>, bills: &BillTotals, fail: &mut impl FnMut(u8, String)) {
     let key = |f: &FlowRow| (f.building.clone(), f.bill_period, f.event_period, f.kind);
     let mut maintained_flows: BTreeMap<_, i64> = maintained.iter().map(|f| (key(f), f.amount_fen)).collect();
     for ((building, period), fen) in &bills.by_building {
