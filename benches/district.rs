@@ -43,6 +43,10 @@ struct Args {
     /// Seconds the payment load runs.
     #[arg(long, default_value_t = 10)]
     seconds: u64,
+    /// Stop the payment load after this many payments (within --seconds): the same data on
+    /// two engines, for comparing their verify.
+    #[arg(long)]
+    payments: Option<usize>,
     #[arg(long)]
     pg: Option<String>,
     /// A database on a Citus coordinator, instead of --pg.
@@ -182,7 +186,7 @@ async fn main() -> mingzhang::Result<()> {
         .collect();
     let n = targets.len();
     let counted = if args.citus.is_some() { Some(shard_counters(&url, true).await?) } else { None };
-    let (latencies, took) = load(n, args.seconds, 201, move |c, i| {
+    let (latencies, took) = load(n, args.seconds, args.payments, 201, move |c, i| {
         let (url, auth, households) = &targets[i % n];
         let household = households[(i / n) % households.len()];
         let body = serde_json::json!({ "household_id": household, "amount": "1.00", "method": "cash", "date": format!("2025-02-{:02}", i % 28 + 1) });

@@ -140,14 +140,14 @@ async fn main() {
 
     // 1. The public page.
     let page = format!("{base}/c/{community}");
-    let (latencies, took) = load(args.connections, args.seconds, 200, move |c, _| c.get(&page).send()).await;
+    let (latencies, took) = load(args.connections, args.seconds, None, 200, move |c, _| c.get(&page).send()).await;
     report(&format!("public page ({} connections)", args.connections), latencies, took);
 
     // 2. Payments: household i % N pays 1.00 on a February day, each with its own key.
     let households = args.households;
     let pay_url = format!("{base}/api/v1/communities/{community}/payments");
     let auth = format!("Bearer {token}");
-    let (latencies, took) = load(args.payers, args.seconds, 201, move |c, i| {
+    let (latencies, took) = load(args.payers, args.seconds, None, 201, move |c, i| {
         let body = serde_json::json!({ "household_id": (i % households) + 1, "amount": "1.00", "method": "cash", "date": format!("2025-02-{:02}", i % 28 + 1) });
         c.post(&pay_url).header("authorization", &auth).header("idempotency-key", format!("bench-{i}")).json(&body).send()
     })

@@ -57,9 +57,9 @@ pub fn report(name: &str, mut latencies: Vec<Duration>, took: Duration) {
     );
 }
 
-/// `clients` loops, each sending `request(client, i)` until `seconds` pass; every answer must
-/// have status `expected`.
-pub async fn load<F, Fut>(clients: usize, seconds: u64, expected: u16, request: F) -> (Vec<Duration>, Duration)
+/// `clients` loops, each sending `request(client, i)` until `seconds` pass (or, with a
+/// `limit`, until that many requests were sent); every answer must have status `expected`.
+pub async fn load<F, Fut>(clients: usize, seconds: u64, limit: Option<usize>, expected: u16, request: F) -> (Vec<Duration>, Duration)
 where
     F: Fn(reqwest::Client, usize) -> Fut + Send + Sync + 'static,
     Fut: std::future::Future<Output = reqwest::Result<reqwest::Response>> + Send,
@@ -76,6 +76,9 @@ where
             let mut latencies = Vec::new();
             while Instant::now() < until {
                 let i = counter.fetch_add(1, Ordering::Relaxed);
+                if limit.is_some_and(|limit| i >= limit) {
+                    break;
+                }
                 let t = Instant::now();
                 let r = request(client.clone(), i).await.expect("request");
                 let status = r.status().as_u16();

@@ -39,6 +39,12 @@ impl Store for AnyStore {
             AnyStore::Postgres(s) => s.read().await.map(AnyTx::Postgres),
         }
     }
+    async fn steady(&self, community: Option<crate::domain::ids::CommunityId>) -> Result<(AnyStore, AnyTx)> {
+        match self {
+            AnyStore::Sqlite(s) => s.steady(community).await.map(|(s, tx)| (AnyStore::Sqlite(s), AnyTx::Sqlite(tx))),
+            AnyStore::Postgres(s) => s.steady(community).await.map(|(s, tx)| (AnyStore::Postgres(s), AnyTx::Postgres(tx))),
+        }
+    }
     async fn read_across(&self) -> Result<AnyTx> {
         match self {
             AnyStore::Sqlite(s) => s.read_across().await.map(AnyTx::Sqlite),

@@ -197,6 +197,10 @@ impl Store for SqliteStore {
     async fn read(&self) -> Result<SqliteTx> {
         Ok(SqliteTx { tx: self.readers.begin().await? })
     }
+    async fn steady(&self, _: Option<crate::domain::ids::CommunityId>) -> Result<(SqliteStore, SqliteTx)> {
+        // One writer at a time: holding the write lock holds off every writer.
+        Ok((self.clone(), self.begin().await?))
+    }
     async fn close(&self) {
         if let Some(checkpointer) = &self.checkpointer {
             checkpointer.stop().await;
@@ -222,6 +226,8 @@ pub struct PgStore {
     /// The database is a Citus coordinator: a read across communities turns Citus's
     /// multi-shard guard off (`read_across`).
     citus: bool,
+    /// Every read shares this snapshot (exported by the transaction `steady` gave with it).
+    snapshot: Option<std::sync::Arc<str>>,
 }
 
 pub struct PgTx {
@@ -252,7 +258,7 @@ impl PgStore {
         if citus && !super::citus::is_distributed(&pool).await? {
             super::citus::distribute(&pool).await?;
         }
-        Ok(PgStore { pool, citus })
+        Ok(PgStore { pool, citus, snapshot: None })
     }
 
     pub fn pool(&self) -> &sqlx::PgPool {
@@ -291,7 +297,41 @@ impl Store for PgStore {
         Ok(PgTx { tx: self.pool.begin().await? })
     }
     async fn read(&self) -> Result<PgTx> {
-        Ok(PgTx { tx: self.pool.begin().await? })
+        let Some(snapshot) = &self.snapshot else { return Ok(PgTx { tx: self.pool.begin().await? }) };
+        let mut tx = self.pool.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY").await?;
+        // A snapshot's name is hex digits and dashes, as pg_export_snapshot gives it.
+        sqlx::query(&format!("SET TRANSACTION SNAPSHOT '{}'", snapshot.replace('\'', ""))).execute(&mut *tx).await?;
+        Ok(PgTx { tx })
+    }
+    async fn steady(&self, community: Option<crate::domain::ids::CommunityId>) -> Result<(PgStore, PgTx)> {
+        if !self.citus {
+            let mut tx = self.pool.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY").await?;
+            let snapshot: String = sqlx::query_scalar("SELECT pg_export_snapshot()").fetch_one(&mut *tx).await?;
+            return Ok((PgStore { snapshot: Some(snapshot.into()), ..self.clone() }, PgTx { tx }));
+        }
+        let mut tx = self.pool.begin().await?;
+        // The rows every such writer takes first (a chain's head, claimed to number its
+        // links), in the order they take them: books, then the community, then the audit
+        // chain. Locked FOR UPDATE, they also hold off the foreign-key checks of new rows
+        // naming them. Each statement stays in the community's shard (`communities` is a
+        // reference table; the audit tables stay on the coordinator).
+        let statements: &[&str] = match community {
+            Some(_) => &[
+                "SELECT id FROM books WHERE community_id = $1 ORDER BY id FOR UPDATE",
+                "SELECT id FROM communities WHERE id = $1 FOR UPDATE",
+                "SELECT chain_id FROM audit_heads WHERE chain_id = $1 FOR UPDATE",
+            ],
+            None => &["SELECT chain_id FROM audit_heads WHERE chain_id IN ($1, $2) ORDER BY chain_id FOR UPDATE"],
+        };
+        for statement in statements {
+            let query = sqlx::query(statement);
+            let query = match community {
+                Some(c) => query.bind(c.0),
+                None => query.bind(crate::access::versions::CHAIN).bind(0_i64),
+            };
+            query.execute(&mut *tx).await?;
+        }
+        Ok((self.clone(), PgTx { tx }))
     }
     async fn read_across(&self) -> Result<PgTx> {
         let mut tx = self.pool.begin().await?;

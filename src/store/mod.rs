@@ -49,6 +49,19 @@ pub trait Store: Clone + Send + Sync + 'static {
     fn read_across(&self) -> impl Future<Output = Result<Self::Tx>> + Send {
         self.read()
     }
+    /// A view of the store in which `community`'s chained rows stand still (its books' chains
+    /// and receipt numbers, its master data, its audit log; with None, the chains of no
+    /// community: the audit entries of none, the users' and roles' versions), for as long as
+    /// the transaction given with it is open; ending that transaction (`commit`) ends the view.
+    /// `verify` looks again in it at what its reads found, as reads on several transactions
+    /// can see a write land between two of them.
+    ///
+    /// On PostgreSQL every read of the view shares one snapshot (`pg_export_snapshot`): no
+    /// writer waits, and a user with SELECT alone may take it. Citus keeps no snapshot across a
+    /// coordinator's transactions and SQLite none across connections: there the transaction
+    /// holds the writers off instead (the rows each writer takes first, FOR UPDATE; on SQLite
+    /// the write lock).
+    fn steady(&self, community: Option<crate::domain::ids::CommunityId>) -> impl Future<Output = Result<(Self, Self::Tx)>> + Send;
     fn close(&self) -> impl Future<Output = ()> + Send;
     /// Whether writes go fastest from one thread pinned beside the engine's writer (SQLite,
     /// see `affinity`): a server then gives its stream of writes such a thread.

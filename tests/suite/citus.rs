@@ -272,6 +272,16 @@ async fn a_cashiers_and_an_accountants_commands_each_stay_inside_one_community_a
     assert!(out.contains("全部通过"), "nothing changed: {out}");
 }
 
+/// `verify` while a server takes two communities' payments, the guard on: a first look that
+/// saw a payment land between two reads is looked at again with the community's writers held
+/// off (Citus keeps no snapshot across transactions), each statement inside one shard.
+#[tokio::test]
+async fn verify_while_a_server_takes_payments_finds_nothing_and_stays_in_one_shard() {
+    let Some(db) = citus_db().await else { return };
+    let _admin = guarded(&db.url).await;
+    crate::concurrency::verify_while_paying(&db.url).await;
+}
+
 /// A community moved with Citus's own tools: isolated into shards of its own
 /// (`isolate_tenant_to_new_shard`, every colocated table with it) and those moved to the other
 /// worker (`citus_move_shard_placement`); its books stay verifiable and its cashier goes on
