@@ -282,6 +282,14 @@ async fn verify_while_a_server_takes_payments_finds_nothing_and_stays_in_one_sha
     crate::concurrency::verify_while_paying(&db.url).await;
 }
 
+/// `Store::steady` on Citus: the community's writers held off while it is kept, the guard on.
+#[tokio::test]
+async fn a_steady_view_holds_the_communitys_writers_off() {
+    let Some(db) = citus_db().await else { return };
+    let _admin = guarded(&db.url).await;
+    crate::concurrency::steady_view_sees_no_write_land(&db.url).await;
+}
+
 /// A community moved with Citus's own tools: isolated into shards of its own
 /// (`isolate_tenant_to_new_shard`, every colocated table with it) and those moved to the other
 /// worker (`citus_move_shard_placement`); its books stay verifiable and its cashier goes on

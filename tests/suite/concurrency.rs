@@ -140,6 +140,55 @@ async fn cashiers_accountants_and_a_billing_run_at_once_keep_every_number_and_pa
     };
 }
 
+/// `Store::steady`: while its transaction is kept, its reads see no payment land (on
+/// PostgreSQL a payment commits but the view's snapshot predates it; on SQLite the payment
+/// waits for the write lock the view holds, on Citus for the book's row); once it ends, the
+/// payment is there.
+#[tokio::test]
+async fn a_steady_view_sees_no_write_land_while_it_is_kept() {
+    let db = fresh_db().await;
+    steady_view_sees_no_write_land(&db.url).await;
+}
+
+/// The test above on the database at `url` (migrated, with the test people).
+pub async fn steady_view_sees_no_write_land(url: &str) {
+    use mingzhang::fees::store::FeesTx;
+    use mingzhang::store::{Store, Tx};
+
+    let s = mingzhang::store::AnyStore::connect(url).await.unwrap();
+    let ledger = mingzhang::ledger::Ledger::new(s.clone());
+    let book = two_households(&ledger, "静止社区", "2.00").await;
+    let fees = mingzhang::fees::Fees::new(&ledger);
+    fees.run_billing(&book, period(2025, 1), &[], "会计").await.unwrap();
+    let household = fees.households(book.row.community_id).await.unwrap()[0].id;
+    let (steady, keeper) = s.steady(Some(book.row.community_id)).await.unwrap();
+    let payment = {
+        let (fees, book) = (fees.clone(), book.clone());
+        tokio::spawn(async move {
+            let req = mingzhang::fees::PaymentRequest {
+                household_id: household,
+                amount: mingzhang::domain::money::Fen(1_000),
+                method: mingzhang::fees::Method::Cash,
+                paid_on: date(2025, 1, 15),
+                idempotency_key: "while-steady",
+                cashier: "出纳",
+                bill_ids: None,
+                note: Default::default(),
+            };
+            fees.pay(&book, &req).await.unwrap()
+        })
+    };
+    // Room for the payment to commit, were it not held off or out of the view.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let seen = steady.read().await.unwrap().payment_by_key(book.key(), "while-steady").await.unwrap();
+    assert!(seen.is_none(), "the view saw a payment made after it was taken");
+    keeper.commit().await.unwrap();
+    let receipt = payment.await.unwrap();
+    let seen = s.read().await.unwrap().payment_by_key(book.key(), "while-steady").await.unwrap();
+    assert_eq!(seen.map(|p| p.receipt_number), Some(receipt.number), "the payment, once the view ended");
+    s.close().await;
+}
+
 /// `verify` run while a server takes payments (each with its audit entry) finds nothing. Its
 /// reads run on several transactions, none sharing another's snapshot, so one can see a
 /// payment that another read just before did not; what such reads find is looked at again with
