@@ -79,11 +79,11 @@ async fn chains_of_none<S: crate::app::AppStore>(store: &S) -> Result<Vec<String
 /// and counts is added to `report`. On Citus every statement stays in the community's shard.
 ///
 /// Its reads run side by side on several transactions, none of which shares another's
-/// snapshot (Citus has no snapshot across a coordinator's transactions, SQLite none across
-/// connections), so on a server taking payments one can read the flows just before a payment
-/// commits and another recompute them just after. What it finds is therefore looked at again
-/// with the community's writers held off (`Store::hold_writers`): a finding is reported only
-/// if it is still there when nothing can write. A clean pass, the usual case, holds nobody.
+/// snapshot (on PostgreSQL each statement even takes its own), so on a server taking payments
+/// one can read the flows just before a payment commits and another recompute them just
+/// after. What it finds is therefore looked at again in a view where the community's chained
+/// rows stand still (`Store::steady`): a finding is reported only if it is still there. A
+/// clean first look, the usual case, takes no such view.
 pub async fn verify_community<S: crate::app::AppStore>(store: &S, community: &CommunityRow, report: &mut VerifyReport) -> Result<()> {
     let mut one = VerifyReport::default();
     verify_community_once(store, community, &mut one).await?;
