@@ -315,21 +315,24 @@ impl Store for PgStore {
         // chain. Locked FOR UPDATE, they also hold off the foreign-key checks of new rows
         // naming them. Each statement stays in the community's shard (`communities` is a
         // reference table; the audit tables stay on the coordinator).
-        let statements: &[&str] = match community {
-            Some(_) => &[
-                "SELECT id FROM books WHERE community_id = $1 ORDER BY id FOR UPDATE",
-                "SELECT id FROM communities WHERE id = $1 FOR UPDATE",
-                "SELECT chain_id FROM audit_heads WHERE chain_id = $1 FOR UPDATE",
-            ],
-            None => &["SELECT chain_id FROM audit_heads WHERE chain_id IN ($1, $2) ORDER BY chain_id FOR UPDATE"],
-        };
-        for statement in statements {
-            let query = sqlx::query(statement);
-            let query = match community {
-                Some(c) => query.bind(c.0),
-                None => query.bind(crate::access::versions::CHAIN).bind(0_i64),
-            };
-            query.execute(&mut *tx).await?;
+        match community {
+            Some(c) => {
+                for statement in [
+                    "SELECT id FROM books WHERE community_id = $1 ORDER BY id FOR UPDATE",
+                    "SELECT id FROM communities WHERE id = $1 FOR UPDATE",
+                    "SELECT chain_id FROM audit_heads WHERE chain_id = $1 FOR UPDATE",
+                ] {
+                    sqlx::query(statement).bind(c.0).execute(&mut *tx).await?;
+                }
+            }
+            // The users' versions and the audit entries of no community (chain 0, as
+            // `insert_audit` numbers it).
+            None => {
+                sqlx::query("SELECT chain_id FROM audit_heads WHERE chain_id IN ($1, 0) ORDER BY chain_id FOR UPDATE")
+                    .bind(crate::access::versions::CHAIN)
+                    .execute(&mut *tx)
+                    .await?;
+            }
         }
         Ok((self.clone(), PgTx { tx }))
     }
