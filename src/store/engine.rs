@@ -315,25 +315,33 @@ impl Store for PgStore {
         // chain. Locked FOR UPDATE, they also hold off the foreign-key checks of new rows
         // naming them. Each statement stays in the community's shard (`communities` is a
         // reference table; the audit tables stay on the coordinator).
-        match community {
+        let audit_chains = match community {
             Some(c) => {
                 for statement in [
                     "SELECT id FROM books WHERE community_id = $1 ORDER BY id FOR UPDATE",
                     "SELECT id FROM communities WHERE id = $1 FOR UPDATE",
-                    "SELECT chain_id FROM audit_heads WHERE chain_id = $1 FOR UPDATE",
                 ] {
                     sqlx::query(statement).bind(c.0).execute(&mut *tx).await?;
                 }
+                vec![c.0]
             }
             // The users' versions and the audit entries of no community (chain 0, as
             // `insert_audit` numbers it).
-            None => {
-                sqlx::query("SELECT chain_id FROM audit_heads WHERE chain_id IN ($1, 0) ORDER BY chain_id FOR UPDATE")
-                    .bind(crate::access::versions::CHAIN)
-                    .execute(&mut *tx)
-                    .await?;
-            }
+            None => vec![crate::access::versions::CHAIN, 0],
+        };
+        // A chain without an entry yet has no head row to lock: its first writer would make
+        // one and go ahead. Made here, empty (what a chain of no entries reads as), it is held
+        // like the others: the writer's claim of it waits.
+        for chain_id in &audit_chains {
+            sqlx::query("INSERT INTO audit_heads (chain_id) VALUES ($1) ON CONFLICT (chain_id) DO NOTHING")
+                .bind(chain_id)
+                .execute(&mut *tx)
+                .await?;
         }
+        sqlx::query("SELECT chain_id FROM audit_heads WHERE chain_id = ANY($1) ORDER BY chain_id FOR UPDATE")
+            .bind(&audit_chains)
+            .execute(&mut *tx)
+            .await?;
         Ok((self.clone(), PgTx { tx }))
     }
     async fn read_across(&self) -> Result<PgTx> {

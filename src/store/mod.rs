@@ -59,8 +59,8 @@ pub trait Store: Clone + Send + Sync + 'static {
     /// On PostgreSQL every read of the view shares one snapshot (`pg_export_snapshot`): no
     /// writer waits, and a user with SELECT alone may take it. Citus keeps no snapshot across a
     /// coordinator's transactions and SQLite none across connections: there the transaction
-    /// holds the writers off instead (the rows each writer takes first, FOR UPDATE; on SQLite
-    /// the write lock).
+    /// holds the writers off instead (the rows each writer takes first, FOR UPDATE, an audit
+    /// chain's empty head made first when it has no entry yet; on SQLite the write lock).
     fn steady(&self, community: Option<crate::domain::ids::CommunityId>) -> impl Future<Output = Result<(Self, Self::Tx)>> + Send;
     fn close(&self) -> impl Future<Output = ()> + Send;
     /// Whether writes go fastest from one thread pinned beside the engine's writer (SQLite,

@@ -290,6 +290,15 @@ async fn a_steady_view_holds_the_communitys_writers_off() {
     crate::concurrency::steady_view_sees_no_write_land(&db.url).await;
 }
 
+/// `Store::steady` on Citus holds off a chain's first audit entry (its head row made by the
+/// view) and a change to the users, the guard on.
+#[tokio::test]
+async fn a_steady_view_holds_off_a_chains_first_entry_and_a_users_change() {
+    let Some(db) = citus_db().await else { return };
+    let _admin = guarded(&db.url).await;
+    crate::concurrency::steady_view_holds_off_first_entries(&db.url).await;
+}
+
 /// A community moved with Citus's own tools: isolated into shards of its own
 /// (`isolate_tenant_to_new_shard`, every colocated table with it) and those moved to the other
 /// worker (`citus_move_shard_placement`); its books stay verifiable and its cashier goes on

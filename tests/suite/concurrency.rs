@@ -189,6 +189,89 @@ pub async fn steady_view_sees_no_write_land(url: &str) {
     s.close().await;
 }
 
+/// `Store::steady` holds off the first entry of an audit chain that has none yet (a new
+/// community's; with None, the entries of no community) and a change to the users (their
+/// versions' chain): while it is kept its reads see neither, once it ends both are there. On
+/// Citus the chain's head row is what the view holds, and before the first entry there is
+/// none.
+#[tokio::test]
+async fn a_steady_view_holds_off_a_chains_first_entry_and_a_users_change() {
+    let db = fresh_db().await;
+    steady_view_holds_off_first_entries(&db.url).await;
+}
+
+/// The test above on the database at `url` (migrated, with the test people).
+pub async fn steady_view_holds_off_first_entries(url: &str) {
+    use mingzhang::access::store::AccessTx;
+    use mingzhang::access::{Access, AuditEntry, NewUser, Role};
+    use mingzhang::store::{Store, Tx};
+
+    let s = mingzhang::store::AnyStore::connect(url).await.unwrap();
+    let community = mingzhang::ledger::Ledger::new(s.clone()).create_community("新链社区").await.unwrap();
+    for chain in [Some(community.id), None] {
+        let before = s.read().await.unwrap().audit_chain(chain).await.unwrap().len();
+        assert!(chain.is_none() || before == 0, "the new community's chain starts empty");
+        let (steady, keeper) = s.steady(chain).await.unwrap();
+        let entry = {
+            let s = s.clone();
+            tokio::spawn(async move {
+                let mut tx = s.begin().await.unwrap();
+                let entry = AuditEntry {
+                    user_id: None,
+                    username: "会计",
+                    community_id: chain,
+                    action: "test.steady",
+                    target: "第一条",
+                    address: "127.0.0.1",
+                    request_id: "steady",
+                };
+                tx.insert_audit(&[entry], chrono::Utc::now()).await.unwrap();
+                tx.commit().await.unwrap();
+            })
+        };
+        let user = chain.is_none().then(|| {
+            let access = Access::new(s.clone());
+            tokio::spawn(async move {
+                let new = NewUser {
+                    username: "静止时新增",
+                    display_name: "静止时新增",
+                    roles: &[Role::Cashier],
+                    communities: &[],
+                    street: "",
+                    password: None,
+                };
+                access.add_user(&new).await.unwrap();
+            })
+        });
+        // Room for both to commit, were they not held off or out of the view.
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        let mut view = steady.read().await.unwrap();
+        assert_eq!(
+            view.audit_chain(chain).await.unwrap().len(),
+            before,
+            "the view saw an audit entry of {chain:?} made after it was taken"
+        );
+        if user.is_some() {
+            let users = view.users().await.unwrap();
+            assert!(users.iter().all(|u| u.username != "静止时新增"), "the view saw a user added after it was taken");
+        }
+        drop(view);
+        keeper.commit().await.unwrap();
+        entry.await.unwrap();
+        if let Some(user) = user {
+            user.await.unwrap();
+        }
+        let mut now = s.read().await.unwrap();
+        assert!(now.audit_chain(chain).await.unwrap().len() > before, "the entry of {chain:?}, once the view ended");
+        if chain.is_none() {
+            assert!(now.users().await.unwrap().iter().any(|u| u.username == "静止时新增"), "the user, once the view ended");
+        }
+    }
+    let report = mingzhang::verify::verify_all(&s).await.unwrap();
+    assert!(report.is_clean(), "{}", mingzhang::cli::verify_text(&report));
+    s.close().await;
+}
+
 /// `verify` run while a server takes payments (each with its audit entry) finds nothing. Its
 /// reads run on several transactions, none sharing another's snapshot, so one can see a
 /// payment that another read just before did not; what such reads find is looked at again with
