@@ -32,7 +32,7 @@ use mingzhang::store::{AnyStore, Store};
 
 #[path = "support/mod.rs"]
 mod support;
-use support::{load, report, serve};
+use support::{load, machine_busy, report, serve};
 
 #[derive(Parser, Debug)]
 struct Args {
@@ -186,6 +186,7 @@ async fn main() -> mingzhang::Result<()> {
         .collect();
     let n = targets.len();
     let counted = if args.citus.is_some() { Some(shard_counters(&url, true).await?) } else { None };
+    let busy_before = machine_busy();
     let (latencies, took) = load(n, args.seconds, args.payments, 201, move |c, i| {
         let (url, auth, households) = &targets[i % n];
         let household = households[(i / n) % households.len()];
@@ -194,7 +195,17 @@ async fn main() -> mingzhang::Result<()> {
     })
     .await;
     let paid = latencies.len();
+    let busy = busy_before.zip(machine_busy()).map(|(before, after)| after.saturating_sub(before));
     report(&format!("payments API ({n} communities' cashiers at once; goal ≥ 1,000/s on PostgreSQL)"), latencies, took);
+    if let Some(busy) = busy {
+        // What the rate's goal leaves each payment: the machine's cores for a second, over 1,000.
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        println!(
+            "CPU of the whole machine (server, database and the load's clients) a payment: {:.2} ms ({cores} cores at 1,000/s leave {:.2} ms)",
+            busy.as_secs_f64() * 1000.0 / paid.max(1) as f64,
+            cores as f64
+        );
+    }
     if counted.is_some() {
         let (single, multi) = shard_counters(&url, false).await?;
         println!(

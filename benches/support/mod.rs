@@ -57,6 +57,18 @@ pub fn report(name: &str, mut latencies: Vec<Duration>, took: Duration) {
     );
 }
 
+/// The CPU time the whole machine has spent busy so far (every core's user, system and
+/// interrupt time in /proc/stat; not idle, I/O wait or time stolen by the host), or None where
+/// there is no /proc/stat. Taken around a load, it says what the load cost in CPU, a figure
+/// that drifts less with the host than a rate does.
+pub fn machine_busy() -> Option<Duration> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let ticks: Vec<u64> = stat.lines().next()?.split_whitespace().skip(1).map_while(|t| t.parse().ok()).collect();
+    // user, nice, system, idle, iowait, irq, softirq: clock ticks of 1/100 s (USER_HZ).
+    let busy: u64 = [0, 1, 2, 5, 6].iter().map(|&i| ticks.get(i).copied().unwrap_or(0)).sum();
+    Some(Duration::from_millis(busy * 10))
+}
+
 /// `clients` loops, each sending `request(client, i)` until `seconds` pass (or, with a
 /// `limit`, until that many requests were sent); every answer must have status `expected`.
 pub async fn load<F, Fut>(clients: usize, seconds: u64, limit: Option<usize>, expected: u16, request: F) -> (Vec<Duration>, Duration)

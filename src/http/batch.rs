@@ -1,5 +1,5 @@
 //! Payments by group commit. Every payment the server takes goes to a task (on SQLite one for
-//! all, beside the writer; on PostgreSQL one per book and cashier, `lanes`), which gathers
+//! all, beside the writer; on PostgreSQL one per book and cashier, `Lanes`), which gathers
 //! the payments waiting while its previous transaction committed (under load, waiting a moment
 //! for the clients it has just answered: `linger`) and records them together
 //! (`Fees::pay_many`): one transaction, one commit (one fsync on PostgreSQL) for all of them,
@@ -9,6 +9,7 @@
 //! audit entries of a batch's payments are written in its transaction: a payment is never
 //! kept without its audit line.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::{NaiveDate, Utc};
@@ -72,19 +73,53 @@ impl Job {
     }
 }
 
-/// The queue of payments to record.
+/// The queues of payments to record.
 #[derive(Clone)]
 pub struct Payments {
-    queue: mpsc::Sender<Job>,
+    route: Route,
+}
+
+/// Where a payment waits to be recorded.
+#[derive(Clone)]
+enum Route {
+    /// SQLite: the one queue of the thread beside the writer.
+    One(mpsc::Sender<Job>),
+    /// PostgreSQL: its book's and cashier's lane.
+    Lanes(Arc<Lanes>),
+}
+
+/// PostgreSQL: each book's and cashier's payments go to a lane of their own (a task running
+/// `record`), so one community's group commit never waits for another's: fifty communities'
+/// cashiers are fifty lanes, of which GROUPS_SIDE_BY_SIDE commit at a time, each gathering its
+/// next group while the others commit. (One loop for all, waiting for every group of a batch
+/// before gathering the next, took a district's payments at about 550/s.) A request hands its
+/// payment to its lane itself: a task passing them on would wake once more for each.
+struct Lanes {
+    open: std::sync::Mutex<HashMap<(BookKey, String), mpsc::Sender<Job>>>,
+    /// Starts a lane's task and returns its queue.
+    start: Box<dyn Fn() -> mpsc::Sender<Job> + Send + Sync>,
+}
+
+impl Lanes {
+    fn of(&self, job: &Job) -> mpsc::Sender<Job> {
+        // Held for a lookup or a spawn, never across an await.
+        let mut open = self.open.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        open.entry((job.book.key(), job.cashier.clone())).or_insert_with(|| (self.start)()).clone()
+    }
 }
 
 impl Payments {
     pub fn start<S: AppStore>(fees: Fees<S>) -> Payments {
-        let (queue, jobs) = mpsc::channel(4 * MAX_BATCH);
         if !fees.store().pinned_writer() {
-            tokio::spawn(lanes(fees, jobs));
-            return Payments { queue };
+            let turns = Arc::new(tokio::sync::Semaphore::new(GROUPS_SIDE_BY_SIDE));
+            let start = move || {
+                let (lane, jobs) = mpsc::channel(4 * MAX_BATCH);
+                tokio::spawn(record(fees.clone(), jobs, Some(turns.clone())));
+                lane
+            };
+            return Payments { route: Route::Lanes(Arc::new(Lanes { open: Default::default(), start: Box::new(start) })) };
         }
+        let (queue, jobs) = mpsc::channel(4 * MAX_BATCH);
         // SQLite: the batches are recorded on a thread of their own, pinned beside the writer's
         // worker, as the command line records its payments (see `store::affinity`). On the
         // web benchmark: 2,138–2,492 payments/s against 1,480–1,520 from a tokio worker,
@@ -101,7 +136,7 @@ impl Payments {
             // said loudly here, once.
             tracing::error!("收款线程未能启动：{e}");
         }
-        Payments { queue }
+        Payments { route: Route::One(queue) }
     }
 
     /// Records a payment (with the others waiting) and returns its answer.
@@ -123,7 +158,12 @@ impl Payments {
             reply,
         };
         let gone = || Error::Unavailable("收款服务未运行，请稍后重试".into());
-        self.queue.send(job).await.map_err(|_| gone())?;
+        let queue = match &self.route {
+            Route::One(queue) => queue.clone(),
+            Route::Lanes(lanes) => lanes.of(&job),
+        };
+        // A lane's task ends only with the server; should it have, the answer is "unavailable".
+        queue.send(job).await.map_err(|_| gone())?;
         answer.await.map_err(|_| gone())?
     }
 }
@@ -155,26 +195,6 @@ impl<T: AccessTx> Alongside<T> for AuditOf<'_> {
             return Ok(());
         }
         tx.insert_audit(&entries, Utc::now()).await
-    }
-}
-
-/// PostgreSQL: each book's and cashier's payments go to a lane of their own (a task running
-/// `record`), so one community's group commit never waits for another's: fifty communities'
-/// cashiers are fifty lanes, of which GROUPS_SIDE_BY_SIDE commit at a time, each gathering its
-/// next group while the others commit. (One loop for all, waiting for every group of a batch
-/// before gathering the next, took a district's payments at about 550/s.)
-async fn lanes<S: AppStore>(fees: Fees<S>, mut jobs: mpsc::Receiver<Job>) {
-    let turns = Arc::new(tokio::sync::Semaphore::new(GROUPS_SIDE_BY_SIDE));
-    let mut lanes: std::collections::HashMap<(BookKey, String), mpsc::Sender<Job>> = std::collections::HashMap::new();
-    while let Some(job) = jobs.recv().await {
-        let lane = lanes.entry((job.book.key(), job.cashier.clone())).or_insert_with(|| {
-            let (lane, lane_jobs) = mpsc::channel(4 * MAX_BATCH);
-            tokio::spawn(record(fees.clone(), lane_jobs, Some(turns.clone())));
-            lane
-        });
-        // A lane's task ends only with the server; should it have, the job's answer is
-        // "unavailable" (its reply is dropped with it).
-        let _ = lane.send(job).await;
     }
 }
 
