@@ -177,18 +177,20 @@ macro_rules! impl_billing_runs_tx {
             async fn insert_bills(&mut self, book: BookKey, run_id: BillingRunId, bills: &[NewBill]) -> Result<()> {
                 // The run's row for each fee item and month it bills first: a bill's foreign key
                 // names one (migration 0041), in place of its run, book and fee item apart.
+                // One statement for all of them (a run bills a handful of items and months).
                 let items: std::collections::BTreeSet<(FeeItemId, Period)> = bills.iter().map(|b| (b.fee_item_id, b.period)).collect();
-                for (item, period) in items {
-                    sqlx::query(
-                        "INSERT INTO billing_run_items (community_id, billing_run_id, fee_item_id, book_id, period) VALUES ($1, $2, $3, $4, $5)",
-                    )
-                    .bind(book.community_id)
-                    .bind(run_id)
-                    .bind(item)
-                    .bind(book.book_id)
-                    .bind(period)
-                    .execute(&mut *self.tx)
-                    .await?;
+                if !items.is_empty() {
+                    // The community, run and book once; each row's fee item and month after them.
+                    let rows: Vec<String> = (0..items.len()).map(|i| format!("($1, $2, ${}, $3, ${})", 4 + 2 * i, 5 + 2 * i)).collect();
+                    let sql = format!(
+                        "INSERT INTO billing_run_items (community_id, billing_run_id, fee_item_id, book_id, period) VALUES {}",
+                        rows.join(", ")
+                    );
+                    let mut insert = sqlx::query(&sql).bind(book.community_id).bind(run_id).bind(book.book_id);
+                    for (item, period) in items {
+                        insert = insert.bind(item).bind(period);
+                    }
+                    insert.execute(&mut *self.tx).await?;
                 }
                 $insert_bills(self, book, run_id, bills).await
             }
