@@ -51,13 +51,7 @@ macro_rules! gathered {
 pub async fn verify_all<S: crate::app::AppStore>(store: &S) -> Result<VerifyReport> {
     let mut report = VerifyReport::default();
     let communities = store.read().await?.communities().await?;
-    let mut of_none = chains_of_none(store).await?;
-    if !of_none.is_empty() {
-        // Looked at again where their rows stand still (see `verify_community`).
-        if let Some(again) = steadily(store, None, |steady| async move { chains_of_none(&steady).await }).await? {
-            of_none = again;
-        }
-    }
+    let of_none = looked_twice(store, None, |store| async move { chains_of_none(&store).await }, Vec::is_empty).await?;
     for message in of_none {
         report.findings.push(Finding { community: String::new(), book: String::new(), invariant: 4, message });
     }
@@ -85,19 +79,12 @@ async fn chains_of_none<S: crate::app::AppStore>(store: &S) -> Result<Vec<String
 /// rows stand still (`Store::steady`): a finding is reported only if it is still there. A
 /// clean first look, the usual case, takes no such view.
 pub async fn verify_community<S: crate::app::AppStore>(store: &S, community: &CommunityRow, report: &mut VerifyReport) -> Result<()> {
-    let mut one = VerifyReport::default();
-    verify_community_once(store, community, &mut one).await?;
-    if !one.is_clean() {
-        let again = steadily(store, Some(community.id), |steady| async move {
-            let mut again = VerifyReport::default();
-            verify_community_once(&steady, community, &mut again).await?;
-            Ok(again)
-        })
-        .await?;
-        if let Some(again) = again {
-            one = again;
-        }
-    }
+    let look = |store: S| async move {
+        let mut one = VerifyReport::default();
+        verify_community_once(&store, community, &mut one).await?;
+        Ok(one)
+    };
+    let one = looked_twice(store, Some(community.id), look, VerifyReport::is_clean).await?;
     report.books += one.books;
     report.vouchers += one.vouchers;
     report.lines += one.lines;
@@ -105,26 +92,36 @@ pub async fn verify_community<S: crate::app::AppStore>(store: &S, community: &Co
     Ok(())
 }
 
-/// `look` run again in a view of the store where `community`'s chained rows stand still
-/// (`Store::steady`). None, when no such view can be had (a user who may only read, on
-/// SQLite or Citus): the first look stands, as it did before there was a second.
-async fn steadily<S, T, F, Fut>(store: &S, community: Option<crate::domain::ids::CommunityId>, look: F) -> Result<Option<T>>
+/// What `look` finds in the store; when that is not `clean`, what it finds looked at again in
+/// a view where `community`'s chained rows stand still (`Store::steady`; None: the chains of
+/// no community). Where no such view can be had (a user who may only read, on SQLite or
+/// Citus), the first look stands, as it did before there was a second.
+async fn looked_twice<S, T, F, Fut>(
+    store: &S,
+    community: Option<crate::domain::ids::CommunityId>,
+    look: F,
+    clean: impl Fn(&T) -> bool,
+) -> Result<T>
 where
     S: crate::app::AppStore,
-    F: FnOnce(S) -> Fut,
+    F: Fn(S) -> Fut,
     Fut: std::future::Future<Output = Result<T>>,
 {
+    let first = look(store.clone()).await?;
+    if clean(&first) {
+        return Ok(first);
+    }
     let (steady, keeper) = match store.steady(community).await {
         Ok(view) => view,
         Err(e) => {
             tracing::warn!(error = %e, "verify could not look again with the writers held off; its first look stands");
-            return Ok(None);
+            return Ok(first);
         }
     };
     let again = look(steady).await;
     // Ended at once, not when its connection is next used: writers may be waiting on it.
     keeper.commit().await?;
-    again.map(Some)
+    again
 }
 
 /// One pass of `verify_community`.
