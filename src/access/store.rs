@@ -308,59 +308,81 @@ macro_rules! impl_access_tx {
             async fn insert_audit(&mut self, entries: &[AuditEntry<'_>], at: DateTime<Utc>) -> Result<()> {
                 // What both engines keep of the time, so the hash is of what is stored.
                 let at = DateTime::from_timestamp_micros(at.timestamp_micros()).unwrap_or(at);
-                let mut chains: Vec<Option<CommunityId>> = entries.iter().map(|e| e.community_id).collect();
-                chains.sort_by_key(|c| c.map(|c| c.0));
-                chains.dedup();
-                for chain in chains {
-                    let group: Vec<&AuditEntry<'_>> = entries.iter().filter(|e| e.community_id == chain).collect();
-                    let n = group.len() as i64;
-                    // Taking the chain's head row (made at its first entry) orders the writers of one chain.
-                    let chain_id = chain.map_or(0, |c| c.0);
-                    let (last, mut head): (i64, String) = sqlx::query_as(
-                        "INSERT INTO audit_heads (chain_id, seq) VALUES ($1, $2)
-                         ON CONFLICT (chain_id) DO UPDATE SET seq = audit_heads.seq + excluded.seq RETURNING seq, head",
-                    )
-                    .bind(chain_id)
-                    .bind(n)
-                    .fetch_one(&mut *self.tx)
-                    .await?;
-                    // The entries linked in order, then written by one statement.
-                    let mut rows = Vec::with_capacity(group.len());
+                // Each chain's entries (a community's, or those of none: chain 0), the chains in
+                // the order of their ids.
+                let mut chains: std::collections::BTreeMap<i64, Vec<&AuditEntry<'_>>> = Default::default();
+                for e in entries {
+                    chains.entry(e.community_id.map_or(0, |c| c.0)).or_default().push(e);
+                }
+                if chains.is_empty() {
+                    return Ok(());
+                }
+                // Taking a chain's head row (made at its first entry) orders the writers of one
+                // chain; one statement takes every chain's, in the order of their ids, as every
+                // writer of several chains does.
+                let pairs: Vec<String> = (0..chains.len()).map(|i| format!("(${}, ${})", 2 * i + 1, 2 * i + 2)).collect();
+                let sql = format!(
+                    "INSERT INTO audit_heads (chain_id, seq) VALUES {}
+                     ON CONFLICT (chain_id) DO UPDATE SET seq = audit_heads.seq + excluded.seq RETURNING chain_id, seq, head",
+                    pairs.join(", ")
+                );
+                let mut take = sqlx::query_as::<_, (i64, i64, String)>(&sql);
+                for (chain_id, group) in &chains {
+                    take = take.bind(*chain_id).bind(group.len() as i64);
+                }
+                let heads: std::collections::HashMap<i64, (i64, String)> =
+                    take.fetch_all(&mut *self.tx).await?.into_iter().map(|(chain_id, last, head)| (chain_id, (last, head))).collect();
+                // The entries linked in order, each chain from its head.
+                let mut rows = Vec::with_capacity(entries.len());
+                let mut new_heads = Vec::with_capacity(chains.len());
+                for (chain_id, group) in &chains {
+                    // RETURNING gives a row for each row inserted or updated: one per chain.
+                    let Some((last, head)) = heads.get(chain_id) else { return Err(sqlx::Error::RowNotFound.into()) };
+                    let (n, mut head) = (group.len() as i64, head.clone());
                     for (i, e) in group.iter().enumerate() {
                         let seq = last - n + 1 + i as i64;
                         let (username, action, target) = (clip(e.username, 50), clip(e.action, 50), clip(e.target, 200));
                         let (address, request_id) = (clip(e.address, 100), clip(e.request_id, 100));
                         head = link(&head, seq, at, e.user_id, &username, e.community_id, [&action, &target, &address, &request_id]);
-                        rows.push((e, seq, head.clone(), [username, action, target, address, request_id]));
+                        rows.push((*e, seq, head.clone(), [username, action, target, address, request_id]));
                     }
-                    // Ten parameters a row: a few hundred rows a statement stay far below either
-                    // engine's limit.
-                    for chunk in rows.chunks(500) {
-                        let values: Vec<String> = (0..chunk.len())
-                            .map(|r| format!("({})", (1..=10).map(|c| format!("${}", r * 10 + c)).collect::<Vec<_>>().join(", ")))
-                            .collect();
-                        let sql = format!(
-                            "INSERT INTO audit_log (at, user_id, username, community_id, action, target, address, request_id, seq, hash) VALUES {}",
-                            values.join(", ")
-                        );
-                        let mut insert = sqlx::query(&sql);
-                        for (e, seq, hash, [username, action, target, address, request_id]) in chunk {
-                            insert = insert
-                                .bind(at)
-                                .bind(e.user_id)
-                                .bind(username)
-                                .bind(e.community_id)
-                                .bind(action)
-                                .bind(target)
-                                .bind(address)
-                                .bind(request_id)
-                                .bind(*seq)
-                                .bind(hash);
-                        }
-                        insert.execute(&mut *self.tx).await?;
-                    }
-                    sqlx::query("UPDATE audit_heads SET head = $2 WHERE chain_id = $1").bind(chain_id).bind(&head).execute(&mut *self.tx).await?;
+                    new_heads.push((*chain_id, head));
                 }
+                // Ten parameters a row: a few hundred rows a statement stay far below either
+                // engine's limit.
+                for chunk in rows.chunks(500) {
+                    let values: Vec<String> = (0..chunk.len())
+                        .map(|r| format!("({})", (1..=10).map(|c| format!("${}", r * 10 + c)).collect::<Vec<_>>().join(", ")))
+                        .collect();
+                    let sql = format!(
+                        "INSERT INTO audit_log (at, user_id, username, community_id, action, target, address, request_id, seq, hash) VALUES {}",
+                        values.join(", ")
+                    );
+                    let mut insert = sqlx::query(&sql);
+                    for (e, seq, hash, [username, action, target, address, request_id]) in chunk {
+                        insert = insert
+                            .bind(at)
+                            .bind(e.user_id)
+                            .bind(username)
+                            .bind(e.community_id)
+                            .bind(action)
+                            .bind(target)
+                            .bind(address)
+                            .bind(request_id)
+                            .bind(*seq)
+                            .bind(hash);
+                    }
+                    insert.execute(&mut *self.tx).await?;
+                }
+                // Every chain's new head by one statement.
+                let cases: Vec<String> = (0..new_heads.len()).map(|i| format!("WHEN ${} THEN ${}", 2 * i + 1, 2 * i + 2)).collect();
+                let ids: Vec<String> = (0..new_heads.len()).map(|i| format!("${}", 2 * i + 1)).collect();
+                let sql = format!("UPDATE audit_heads SET head = CASE chain_id {} END WHERE chain_id IN ({})", cases.join(" "), ids.join(", "));
+                let mut update = sqlx::query(&sql);
+                for (chain_id, head) in &new_heads {
+                    update = update.bind(*chain_id).bind(head);
+                }
+                update.execute(&mut *self.tx).await?;
                 Ok(())
             }
 

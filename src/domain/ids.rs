@@ -140,7 +140,7 @@ id_type!(
 
 /// A book together with its community: what every query of a book's rows filters by, so that
 /// each statement names its community (DESIGN.md section 5).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct BookKey {
     pub community_id: CommunityId,
     pub book_id: BookId,

@@ -51,7 +51,7 @@ use crate::ledger::{chart, Book, Ledger};
 
 pub use households::parse_households;
 pub use items::{MeterChangeInput, MeterReadingInput};
-pub use payments::Alongside;
+pub use payments::{Alongside, PaymentGroup};
 
 pub use crate::ledger::SYSTEM_MAKER;
 

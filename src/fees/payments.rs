@@ -56,14 +56,41 @@ impl<S: FeesStore> Fees<S> {
     /// the others standing. `alongside` is written in the same transaction. Answers as `pay`
     /// would for each, in order.
     pub async fn pay_many(&self, book: &Book, reqs: &[PaymentRequest<'_>], alongside: &impl Alongside<S::Tx>) -> Vec<Result<Receipt>> {
-        let keys: Vec<Result<&str>> = reqs.iter().map(checked_key).collect();
-        let recorded = self.record_payments(book, reqs, &keys, alongside).await;
-        let mut answers = Vec::with_capacity(reqs.len());
-        for ((req, key), recorded) in reqs.iter().zip(keys).zip(recorded) {
-            answers.push(match key {
-                Ok(key) => self.answer(book, req, key, recorded).await,
-                Err(e) => Err(e),
-            });
+        self.pay_groups(&[PaymentGroup { book, reqs }], alongside).await.pop().unwrap_or_default()
+    }
+
+    /// Records the payments of several groups (each one book's and one cashier's) in one
+    /// transaction, one commit and one `alongside` for all of them, when every payment of
+    /// every group is new and sound; otherwise each group as `pay_many` records it, in a
+    /// transaction of its own with its part of `alongside`. The groups take their books' rows
+    /// in the order of the books' keys, so that two such transactions never wait for each
+    /// other. `alongside` is given the new receipts of all the groups' requests, in order.
+    /// Answers as `pay` would, group by group, in order.
+    pub async fn pay_groups(&self, groups: &[PaymentGroup<'_, '_>], alongside: &impl Alongside<S::Tx>) -> Vec<Vec<Result<Receipt>>> {
+        let keys: Vec<Vec<Result<&str>>> = groups.iter().map(|g| g.reqs.iter().map(checked_key).collect()).collect();
+        let recorded = match self.record_all_or_none(groups, &keys, alongside).await {
+            Some(all) => all,
+            None => {
+                let (mut each, mut before) = (Vec::with_capacity(groups.len()), 0);
+                let all: usize = groups.iter().map(|g| g.reqs.len()).sum();
+                for (g, keys) in groups.iter().zip(&keys) {
+                    let place = Place { before, after: all - before - g.reqs.len() };
+                    each.push(self.record_payments(g.book, g.reqs, keys, alongside, place).await);
+                    before += g.reqs.len();
+                }
+                each
+            }
+        };
+        let mut answers = Vec::with_capacity(groups.len());
+        for ((g, keys), recorded) in groups.iter().zip(keys).zip(recorded) {
+            let mut group = Vec::with_capacity(g.reqs.len());
+            for ((req, key), recorded) in g.reqs.iter().zip(keys).zip(recorded) {
+                group.push(match key {
+                    Ok(key) => self.answer(g.book, req, key, recorded).await,
+                    Err(e) => Err(e),
+                });
+            }
+            answers.push(group);
         }
         answers
     }
@@ -113,17 +140,16 @@ impl<S: FeesStore> Fees<S> {
         Ok(receipts.pop())
     }
 
-    /// The payments of `pay_many` whose keys are sane, each in a savepoint of one transaction.
+    /// The payments of a group whose keys are sane, each in a savepoint of one transaction,
+    /// with their part (`place`) of what goes alongside.
     async fn record_payments(
         &self,
         book: &Book,
         reqs: &[PaymentRequest<'_>],
         keys: &[Result<&str>],
         alongside: &impl Alongside<S::Tx>,
+        place: Place,
     ) -> Vec<Result<Option<Receipt>>> {
-        if let Some(all) = self.record_all_or_none(book, reqs, keys, alongside).await {
-            return all;
-        }
         let mut tx = match self.store().begin().await {
             Ok(tx) => tx,
             Err(e) => return reqs.iter().map(|_| Err(Error::Unavailable(format!("无法开始记账，未记录，请重试：{e}")))).collect(),
@@ -142,7 +168,9 @@ impl<S: FeesStore> Fees<S> {
             let closed = if kept { tx.release_savepoint().await } else { tx.rollback_to_savepoint().await };
             recorded.push(closed.and(one));
         }
-        let new: Vec<Option<&Receipt>> = recorded.iter().map(|r| r.as_ref().ok().and_then(Option::as_ref)).collect();
+        let ours = recorded.iter().map(|r| r.as_ref().ok().and_then(Option::as_ref));
+        let new: Vec<Option<&Receipt>> =
+            std::iter::repeat_n(None, place.before).chain(ours).chain(std::iter::repeat_n(None, place.after)).collect();
         let written = alongside.write(&mut tx, &new).await;
         drop(new);
         // Not committed when what goes alongside failed: dropped, the transaction rolls back.
@@ -162,27 +190,49 @@ impl<S: FeesStore> Fees<S> {
 }
 
 impl<S: FeesStore> Fees<S> {
-    /// The payments of `reqs` in one transaction without a savepoint each, as nearly every
-    /// batch is all new and sound; None, with nothing written, at the first that is not (a
-    /// refusal, a key already taken), when the caller records them one savepoint each.
+    /// The payments of every group in one transaction without a savepoint each, as nearly
+    /// every batch is all new and sound; None, with nothing written, at the first that is not
+    /// (a refusal, a key already taken), when the caller records them one savepoint each.
     async fn record_all_or_none(
         &self,
-        book: &Book,
-        reqs: &[PaymentRequest<'_>],
-        keys: &[Result<&str>],
+        groups: &[PaymentGroup<'_, '_>],
+        keys: &[Vec<Result<&str>>],
         alongside: &impl Alongside<S::Tx>,
-    ) -> Option<Vec<Result<Option<Receipt>>>> {
-        let mut batch = Vec::with_capacity(reqs.len());
-        for (req, key) in reqs.iter().zip(keys) {
-            batch.push((req, *key.as_ref().ok()?));
+    ) -> Option<Vec<Vec<Result<Option<Receipt>>>>> {
+        let mut batches = Vec::with_capacity(groups.len());
+        for (g, keys) in groups.iter().zip(keys) {
+            let mut batch = Vec::with_capacity(g.reqs.len());
+            for (req, key) in g.reqs.iter().zip(keys) {
+                batch.push((req, *key.as_ref().ok()?));
+            }
+            batches.push(batch);
         }
+        // The books' rows in the order of their keys (see `pay_groups`).
+        let mut order: Vec<usize> = (0..groups.len()).collect();
+        order.sort_by_key(|&i| groups[i].book.key());
         let mut tx = self.store().begin().await.ok()?;
-        // Dropped unfinished, the transaction rolls back.
-        let receipts = record_payments_in(&mut tx, book, &batch).await.ok()??;
-        alongside.write(&mut tx, &receipts.iter().map(Some).collect::<Vec<_>>()).await.ok()?;
+        let mut receipts: Vec<Vec<Receipt>> = groups.iter().map(|_| Vec::new()).collect();
+        for i in order {
+            // Dropped unfinished, the transaction rolls back.
+            receipts[i] = record_payments_in(&mut tx, groups[i].book, &batches[i]).await.ok()??;
+        }
+        alongside.write(&mut tx, &receipts.iter().flatten().map(Some).collect::<Vec<_>>()).await.ok()?;
         tx.commit().await.ok()?;
-        Some(receipts.into_iter().map(|r| Ok(Some(r))).collect())
+        Some(receipts.into_iter().map(|g| g.into_iter().map(|r| Ok(Some(r))).collect()).collect())
     }
+}
+
+/// One book's and one cashier's payments (`Fees::pay_groups`).
+pub struct PaymentGroup<'g, 'a> {
+    pub book: &'g Book,
+    pub reqs: &'g [PaymentRequest<'a>],
+}
+
+/// Where a group's requests stand among all of a `pay_groups`: how many come before and after.
+#[derive(Clone, Copy)]
+struct Place {
+    before: usize,
+    after: usize,
 }
 
 /// The idempotency key of a payment, when it and the amount are sane.

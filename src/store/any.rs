@@ -27,6 +27,12 @@ impl Store for AnyStore {
             AnyStore::Postgres(s) => s.pinned_writer(),
         }
     }
+    fn transactions_span_communities(&self) -> bool {
+        match self {
+            AnyStore::Sqlite(s) => s.transactions_span_communities(),
+            AnyStore::Postgres(s) => s.transactions_span_communities(),
+        }
+    }
     async fn begin(&self) -> Result<AnyTx> {
         match self {
             AnyStore::Sqlite(s) => s.begin().await.map(AnyTx::Sqlite),

@@ -293,6 +293,9 @@ impl Store for PgStore {
     fn engine(&self) -> &'static str {
         "postgres"
     }
+    fn transactions_span_communities(&self) -> bool {
+        !self.citus
+    }
     async fn begin(&self) -> Result<PgTx> {
         Ok(PgTx { tx: self.pool.begin().await? })
     }

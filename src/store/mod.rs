@@ -68,6 +68,11 @@ pub trait Store: Clone + Send + Sync + 'static {
     fn pinned_writer(&self) -> bool {
         false
     }
+    /// Whether one transaction may write several communities' rows at no extra cost: not on
+    /// Citus, where it would commit on each of their workers (two-phase) instead of one.
+    fn transactions_span_communities(&self) -> bool {
+        true
+    }
 }
 
 /// Pins the calling thread beside SQLite's writer (see `affinity`).

@@ -5,13 +5,14 @@
 use crate::common;
 
 use common::*;
+use mingzhang::domain::ids::HouseholdId;
 use mingzhang::domain::ids::VoucherId;
 use mingzhang::domain::money::Fen;
 use mingzhang::fees::paper::CodeLine;
 use mingzhang::fees::rows::HouseholdRow;
 use mingzhang::fees::rules::{FeeBasis, HouseholdKind};
 use mingzhang::fees::store::FeesTx;
-use mingzhang::fees::{FeeItemSpec, Method, PaymentRequest};
+use mingzhang::fees::{Alongside, FeeItemSpec, Method, PaymentGroup, PaymentRequest, Receipt};
 use mingzhang::ledger::{Book, Ledger};
 use mingzhang::verify::verify_all;
 
@@ -27,8 +28,20 @@ P,,P-001,12.50,车位,钱七,13800000005,
 /// per parking space per month).
 async fn community_with_fees<S: mingzhang::app::AppStore>(ledger: &Ledger<S>) -> (Book, Vec<HouseholdRow>) {
     let book = company_book(ledger).await;
-    let c = ledger.community(None).await.unwrap();
-    ledger.fees().import_households(c.id, HOUSEHOLDS.as_bytes()).await.unwrap();
+    fees_of(ledger, book).await
+}
+
+/// `community_with_fees` for another community, named `name`.
+async fn another_community_with_fees<S: mingzhang::app::AppStore>(ledger: &Ledger<S>, name: &str) -> (Book, Vec<HouseholdRow>) {
+    let c = ledger.create_community(name).await.unwrap();
+    let book = ledger.create_book(c.id, "company", "测试物业公司", "small_enterprise", period(2025, 1)).await.unwrap();
+    fees_of(ledger, book).await
+}
+
+/// The households and fee items of `community_with_fees` in `book`'s community.
+async fn fees_of<S: mingzhang::app::AppStore>(ledger: &Ledger<S>, book: Book) -> (Book, Vec<HouseholdRow>) {
+    let c = book.row.community_id;
+    ledger.fees().import_households(c, HOUSEHOLDS.as_bytes()).await.unwrap();
     let spec = |code, name, basis, account| FeeItemSpec {
         code,
         name,
@@ -43,7 +56,7 @@ async fn community_with_fees<S: mingzhang::app::AppStore>(ledger: &Ledger<S>) ->
     ledger.fees().add_fee_standard(&book, "WYF", HouseholdKind::Residential, "1.50", from, None).await.unwrap();
     ledger.fees().add_fee_standard(&book, "WYF", HouseholdKind::Commercial, "3.00", from, None).await.unwrap();
     ledger.fees().add_fee_standard(&book, "TCF", HouseholdKind::Parking, "150", from, None).await.unwrap();
-    let households = ledger.fees().households(c.id).await.unwrap();
+    let households = ledger.fees().households(c).await.unwrap();
     (book, households)
 }
 
@@ -308,6 +321,106 @@ async fn payments<S: mingzhang::app::AppStore>(ledger: Ledger<S>, url: &str) {
 #[tokio::test]
 async fn payments_settle_oldest_bills_first_keep_prepayments_and_are_recorded_once_per_key() {
     on_fresh_store!(payments)
+}
+
+/// What a group commit's `alongside` was given, call by call: each request's new receipt
+/// number, or None for one not recorded in that transaction.
+#[derive(Default)]
+struct Given(std::sync::Mutex<Vec<Vec<Option<i64>>>>);
+
+impl<T: Send> Alongside<T> for Given {
+    async fn write(&self, _: &mut T, new: &[Option<&Receipt>]) -> mingzhang::error::Result<()> {
+        self.0.lock().unwrap().push(new.iter().map(|r| r.map(|r| r.number)).collect());
+        Ok(())
+    }
+}
+
+impl Given {
+    fn calls(&self) -> Vec<Vec<Option<i64>>> {
+        std::mem::take(&mut *self.0.lock().unwrap())
+    }
+}
+
+/// Two communities' payments recorded together, as the server's group commit records a batch
+/// (`pay_groups`): all new, in one transaction with one `alongside` for all; with one refused,
+/// each community's group in a transaction of its own, the refused one answered with its
+/// reason and the rest standing; a key already taken answered with its first receipt. Each
+/// community's receipts run without a gap, and the books verify. Two batches naming the same
+/// two books in opposite orders, at once, take the books' rows in one order and never
+/// deadlock (a deadlock would fail one batch's shared transaction, and its groups would then
+/// be recorded one by one, each with an `alongside` of its own).
+async fn groups_of_communities<S: mingzhang::app::AppStore>(ledger: Ledger<S>, _url: &str) {
+    let (a, hs_a) = community_with_fees(&ledger).await;
+    let (b, hs_b) = another_community_with_fees(&ledger, "第二社区").await;
+    for book in [&a, &b] {
+        ledger.fees().run_billing(book, period(2025, 3), &[], "会计甲").await.unwrap();
+    }
+    fn pay(household: HouseholdId, key: &str) -> PaymentRequest<'_> {
+        PaymentRequest {
+            household_id: household,
+            amount: Fen(10_000),
+            method: Method::Cash,
+            paid_on: date(2025, 3, 10),
+            idempotency_key: key,
+            cashier: "出纳丙",
+            bill_ids: None,
+            note: Default::default(),
+        }
+    }
+    let numbers = |answers: &[Vec<mingzhang::error::Result<Receipt>>]| -> Vec<Vec<Result<(i64, bool), String>>> {
+        answers.iter().map(|g| g.iter().map(|r| r.as_ref().map(|r| (r.number, r.replayed)).map_err(|e| e.to_string())).collect()).collect()
+    };
+    let (zhang_a, li_a, zhang_b) = (find(&hs_a, "1-1-101").id, find(&hs_a, "1-1-102").id, find(&hs_b, "1-1-101").id);
+    let given = Given::default();
+
+    // All new: one transaction, one alongside given every receipt in the requests' order.
+    let first_a = [pay(zhang_a, "a1"), pay(li_a, "a2")];
+    let first_b = [pay(zhang_b, "b1")];
+    let answers =
+        ledger.fees().pay_groups(&[PaymentGroup { book: &a, reqs: &first_a }, PaymentGroup { book: &b, reqs: &first_b }], &given).await;
+    assert_eq!(numbers(&answers), vec![vec![Ok((1, false)), Ok((2, false))], vec![Ok((1, false))]]);
+    assert_eq!(given.calls(), vec![vec![Some(1), Some(2), Some(1)]]);
+
+    // One refused (no such household): each group on its own, the others recorded.
+    let second_a = [pay(zhang_a, "a3")];
+    let second_b = [pay(HouseholdId(987_654), "b2"), pay(zhang_b, "b3")];
+    let answers =
+        ledger.fees().pay_groups(&[PaymentGroup { book: &a, reqs: &second_a }, PaymentGroup { book: &b, reqs: &second_b }], &given).await;
+    let got = numbers(&answers);
+    assert_eq!(got[0], vec![Ok((3, false))]);
+    assert!(matches!(&got[1][0], Err(e) if e.contains("987654")), "the refusal names the household: {:?}", got[1][0]);
+    assert_eq!(got[1][1], Ok((2, false)), "the refused payment left no gap in the receipt numbers");
+    assert_eq!(given.calls(), vec![vec![Some(3), None, None], vec![None, None, Some(2)]], "each group its own part of alongside");
+
+    // A key already taken: its first receipt again; the other group's payment recorded.
+    let third_a = [pay(zhang_a, "a1")];
+    let third_b = [pay(zhang_b, "b4")];
+    let answers =
+        ledger.fees().pay_groups(&[PaymentGroup { book: &a, reqs: &third_a }, PaymentGroup { book: &b, reqs: &third_b }], &given).await;
+    assert_eq!(numbers(&answers), vec![vec![Ok((1, true))], vec![Ok((3, false))]]);
+    assert_eq!(given.calls(), vec![vec![None, None], vec![None, Some(3)]]);
+
+    // Two batches at once naming the books in opposite orders, ten times over.
+    let keys: Vec<(String, String, String, String)> =
+        (0..10).map(|i| (format!("x{i}-a"), format!("x{i}-b"), format!("y{i}-b"), format!("y{i}-a"))).collect();
+    let (x, y) = (Given::default(), Given::default());
+    for (xa, xb, yb, ya) in &keys {
+        let (x_a, x_b, y_b, y_a) = ([pay(li_a, xa)], [pay(zhang_b, xb)], [pay(zhang_b, yb)], [pay(li_a, ya)]);
+        let one = [PaymentGroup { book: &a, reqs: &x_a }, PaymentGroup { book: &b, reqs: &x_b }];
+        let other = [PaymentGroup { book: &b, reqs: &y_b }, PaymentGroup { book: &a, reqs: &y_a }];
+        let fees = ledger.fees();
+        let (one, other) = tokio::join!(fees.pay_groups(&one, &x), fees.pay_groups(&other, &y));
+        assert!(one.iter().chain(&other).flatten().all(|r| r.as_ref().is_ok_and(|r| !r.replayed)), "{one:?} {other:?}");
+    }
+    assert_eq!((x.calls().len(), y.calls().len()), (10, 10), "every batch in one transaction: none failed on a deadlock");
+
+    let report = verify_all(&ledger.store).await.unwrap();
+    assert!(report.is_clean(), "{:#?}", report.findings);
+}
+
+#[tokio::test]
+async fn payments_of_several_communities_are_recorded_together_or_group_by_group() {
+    on_fresh_store!(groups_of_communities)
 }
 
 /// The till's rules: money past the ticked bills settles the other billed months before any is
