@@ -99,7 +99,8 @@ enum Route {
 /// and records them in one transaction (on Citus, one group a transaction), while the lanes
 /// gather their next. A request hands its payment to its lane itself: a task passing them on
 /// would wake once more for each. (Fifty lanes each committing its own group, eight at a time,
-/// took a district's fifty cashiers at 651–696 payments/s; their groups shared, 759–813/s.)
+/// took a district's fifty cashiers' payments at 651/s, 2.92 ms of the machine's CPU each;
+/// their groups sharing transactions, 799/s at 2.26 ms, side by side.)
 struct Lanes {
     open: std::sync::Mutex<HashMap<(BookKey, String), mpsc::Sender<Job>>>,
     /// Starts a lane's task and returns its queue.
@@ -251,8 +252,8 @@ async fn lane(mut jobs: mpsc::Receiver<Job>, ready: mpsc::Sender<Ready>) {
 
 /// PostgreSQL: one of the committers. Takes the groups ready (the queue held meanwhile, so the
 /// others take the groups after): where a transaction may span communities, as many lanes'
-/// groups as wait, and under load those of the lanes it has just answered (`linger`); records
-/// them in one transaction and tells their lanes.
+/// groups as wait (MAX_BATCH at most), and under load those of the lanes it has just answered
+/// (`linger`); records them in one transaction and tells their lanes.
 async fn commit_ready<S: AppStore>(fees: Fees<S>, ready: Arc<tokio::sync::Mutex<mpsc::Receiver<Ready>>>) {
     let together = fees.store().transactions_span_communities();
     let mut in_flight = 0;
