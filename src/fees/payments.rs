@@ -16,7 +16,7 @@ use crate::fees::store::FeesStore;
 use crate::fees::store::FeesTx;
 use crate::fees::{fee_accounts, household_label, receipt_label, Fees, Method, PaymentRequest, Receipt};
 use crate::ledger::account::FeeAccounts;
-use crate::ledger::daily::{extend_system_draft, start_system_draft};
+use crate::ledger::daily::{extend_system_draft, start_system_draft, start_system_drafts};
 use crate::ledger::store::LedgerTx;
 use crate::ledger::voucher::{PeriodStatus, VoucherInput, VoucherKind};
 use crate::ledger::{Book, PaymentVouchers};
@@ -365,15 +365,7 @@ async fn drafts_of<T: FeesTx + LedgerTx>(
         let lines = payment_lines(accounts, p.req, &p.household, *number, &p.settle, (&money, daily));
         inputs.push(VoucherInput { date: p.req.paid_on, attachments: 1, lines });
     }
-    let own = if daily {
-        day_drafts(tx, book, planned, &inputs).await?
-    } else {
-        let mut ids = Vec::with_capacity(inputs.len());
-        for input in &inputs {
-            ids.push(start_system_draft(tx, book, input, VoucherKind::Normal, None).await?);
-        }
-        ids
-    };
+    let own = if daily { day_drafts(tx, book, planned, &inputs).await? } else { start_system_drafts(tx, book, &inputs).await? };
     let mut forward = Vec::with_capacity(planned.len());
     for (p, number) in planned.iter().zip(numbers) {
         let mut by_month = BTreeMap::new();

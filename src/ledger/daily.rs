@@ -12,7 +12,7 @@ use crate::ledger::posting::line_rows;
 use crate::ledger::rows::VoucherRow;
 use crate::ledger::store::LedgerTx;
 use crate::ledger::voucher::{VoucherInput, VoucherKind, VoucherStatus};
-use crate::ledger::{check_person, insert_draft, post_reviewed, Book, Posted};
+use crate::ledger::{check_person, insert_draft, insert_drafts, post_reviewed, Book, Posted};
 
 /// Who makes the vouchers that the system generates (billing runs, payments, 日结): the
 /// posting rule, reviewed by the person who ran the operation (制单与审核分离).
@@ -33,6 +33,15 @@ pub(crate) async fn start_system_draft<T: LedgerTx>(
 ) -> Result<VoucherId> {
     input.check(kind, &book.chart)?;
     insert_draft(tx, book, SYSTEM_MAKER, input, kind, reverses_id).await
+}
+
+/// Starts a system draft for each of `inputs` (kind Normal), in open periods, by one statement
+/// of each kind; returns their ids in order.
+pub(crate) async fn start_system_drafts<T: LedgerTx>(tx: &mut T, book: &Book, inputs: &[VoucherInput]) -> Result<Vec<VoucherId>> {
+    for input in inputs {
+        input.check(VoucherKind::Normal, &book.chart)?;
+    }
+    insert_drafts(tx, book, SYSTEM_MAKER, inputs, VoucherKind::Normal).await
 }
 
 /// Adds `input`'s lines (balanced on their own) and attachments to system draft `voucher_id`;

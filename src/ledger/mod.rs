@@ -407,7 +407,37 @@ pub(crate) async fn insert_draft<T: LedgerTx>(
     reverses_id: Option<VoucherId>,
 ) -> Result<VoucherId> {
     check_period_open(tx, book, input.date).await?;
-    let voucher = NewVoucher {
+    let id = tx.insert_voucher(&new_draft(book, maker, input, kind, reverses_id)).await?;
+    tx.insert_lines(book.key(), &line_rows(book, id, input)).await?;
+    Ok(id)
+}
+
+/// `insert_draft` for several drafts at once: the periods read once, the vouchers written by
+/// one statement and their lines by another. Returns their ids in the order of `inputs`.
+pub(crate) async fn insert_drafts<T: LedgerTx>(
+    tx: &mut T,
+    book: &Book,
+    maker: &str,
+    inputs: &[VoucherInput],
+    kind: VoucherKind,
+) -> Result<Vec<VoucherId>> {
+    if inputs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let periods = tx.periods(book.key()).await?;
+    for input in inputs {
+        period_open_in(&periods, input.date)?;
+    }
+    let vouchers: Vec<NewVoucher> = inputs.iter().map(|input| new_draft(book, maker, input, kind, None)).collect();
+    let ids = tx.insert_drafts(&vouchers).await?;
+    let lines: Vec<LineRow> = ids.iter().zip(inputs).flat_map(|(id, input)| line_rows(book, *id, input)).collect();
+    tx.insert_lines(book.key(), &lines).await?;
+    Ok(ids)
+}
+
+/// A draft's row, as `maker` enters `input`.
+fn new_draft(book: &Book, maker: &str, input: &VoucherInput, kind: VoucherKind, reverses_id: Option<VoucherId>) -> NewVoucher {
+    NewVoucher {
         community_id: book.row.community_id,
         book_id: book.id(),
         period: input.period(),
@@ -427,10 +457,7 @@ pub(crate) async fn insert_draft<T: LedgerTx>(
         prev_hash: None,
         hash: None,
         subledger_digest: None,
-    };
-    let id = tx.insert_voucher(&voucher).await?;
-    tx.insert_lines(book.key(), &line_rows(book, id, input)).await?;
-    Ok(id)
+    }
 }
 
 /// 记账 inside the caller's transaction: gives reviewed voucher `v` its number and its link in
@@ -529,12 +556,16 @@ pub fn periods_text(periods: &[PeriodRow]) -> String {
 
 /// A date may be used only inside an open period of the book.
 pub async fn check_period_open<T: LedgerTx>(tx: &mut T, book: &Book, date: NaiveDate) -> Result<()> {
+    period_open_in(&tx.periods(book.key()).await?, date)
+}
+
+/// `check_period_open` on periods already read.
+fn period_open_in(periods: &[PeriodRow], date: NaiveDate) -> Result<()> {
     let period = Period::of_date(date);
-    let periods = tx.periods(book.key()).await?;
     match periods.iter().find(|p| p.period == period) {
         Some(p) if p.status == PeriodStatus::Closed => Err(Error::PeriodClosed { date: date.to_string(), period: period.to_string() }),
         Some(_) => Ok(()),
-        None => Err(Error::NoPeriod { date: date.to_string(), open_range: periods_text(&periods) }),
+        None => Err(Error::NoPeriod { date: date.to_string(), open_range: periods_text(periods) }),
     }
 }
 
