@@ -137,7 +137,7 @@ async fn raw_insert<S: mingzhang::app::AppStore>(store: &S, book: &Book, batch: 
             subledger_digest: Some(String::new()),
         })
         .collect();
-    let ids = tx.insert_posted_vouchers(&rows).await?;
+    let ids = tx.insert_vouchers(&rows).await?;
     let lines: Vec<LineRow> = ids
         .iter()
         .zip(batch)

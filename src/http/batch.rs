@@ -1,8 +1,8 @@
 //! Payments by group commit. Every payment the server takes waits in a queue (on SQLite one,
-//! read by a task beside the writer; on PostgreSQL one, read by COMMITS_SIDE_BY_SIDE tasks; on
-//! Citus one per book and cashier, `Lanes`). A task gathers the payments waiting while its
-//! previous transaction committed (under load, waiting a moment for the clients it has just
-//! answered: `linger`) and records them together (`Fees::pay_groups`): one transaction, one
+//! read by a task beside the writer; on PostgreSQL one per book and cashier, `Lanes`, whose
+//! groups COMMITS_SIDE_BY_SIDE committers take). The payments waiting while the last
+//! transaction committed are gathered (under load, waiting a moment for the clients just
+//! answered: `linger`) and recorded together (`Fees::pay_groups`): one transaction, one
 //! commit (one fsync on PostgreSQL) for all of them, each still with its own receipt number,
 //! voucher and answer, one statement of each kind for a book's and cashier's group of them,
 //! and, should one be refused, each group in a transaction of its own and each payment in a

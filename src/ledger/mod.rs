@@ -429,7 +429,7 @@ pub(crate) async fn insert_drafts<T: LedgerTx>(
         period_open_in(&periods, input.date)?;
     }
     let vouchers: Vec<NewVoucher> = inputs.iter().map(|input| new_draft(book, maker, input, kind, None)).collect();
-    let ids = tx.insert_drafts(&vouchers).await?;
+    let ids = tx.insert_vouchers(&vouchers).await?;
     let lines: Vec<LineRow> = ids.iter().zip(inputs).flat_map(|(id, input)| line_rows(book, *id, input)).collect();
     tx.insert_lines(book.key(), &lines).await?;
     Ok(ids)

@@ -209,7 +209,7 @@ fn seal_batch(
 /// balances they move, and the chain's new head.
 async fn write_sealed<T: LedgerTx>(tx: &mut T, book: &Book, batch: SealedBatch) -> Result<Vec<Posted>> {
     let SealedBatch { rows, lines, mut posted, head } = batch;
-    let ids = tx.insert_posted_vouchers(&rows).await?;
+    let ids = tx.insert_vouchers(&rows).await?;
     let mut deltas: HashMap<(AccountId, Period), (i64, i64)> = HashMap::new();
     let mut cash_flows: HashMap<(i64, i64), i64> = HashMap::new();
     let mut flat = Vec::with_capacity(lines.iter().map(Vec::len).sum());

@@ -51,10 +51,9 @@ crate::wing_tx! {
         fn periods(&mut self, book: BookKey) -> impl Future<Output = Result<Vec<PeriodRow>>> + Send;
 
         fn insert_voucher(&mut self, voucher: &NewVoucher) -> impl Future<Output = Result<VoucherId>> + Send;
-        /// Inserts posted vouchers in one multi-row statement; returns their ids in chain order.
-        fn insert_posted_vouchers(&mut self, vouchers: &[NewVoucher]) -> impl Future<Output = Result<Vec<VoucherId>>> + Send;
-        /// Inserts draft vouchers in one multi-row statement; returns their ids in the order given.
-        fn insert_drafts(&mut self, vouchers: &[NewVoucher]) -> impl Future<Output = Result<Vec<VoucherId>>> + Send;
+        /// Inserts vouchers (all posted, in chain order, or all drafts) by multi-row statements;
+        /// returns their ids in the order given.
+        fn insert_vouchers(&mut self, vouchers: &[NewVoucher]) -> impl Future<Output = Result<Vec<VoucherId>>> + Send;
         fn insert_lines(&mut self, book: BookKey, lines: &[LineRow]) -> impl Future<Output = Result<()>> + Send;
         fn voucher(&mut self, book: BookKey, id: VoucherId) -> impl Future<Output = Result<Option<VoucherRow>>> + Send;
         fn voucher_by_number(&mut self, book: BookKey, period: Period, number: i64) -> impl Future<Output = Result<Option<VoucherRow>>> + Send;
@@ -264,33 +263,18 @@ macro_rules! impl_ledger_tx {
                 Ok(q.build_query_scalar().fetch_one(&mut *self.tx).await?)
             }
 
-            async fn insert_posted_vouchers(&mut self, vouchers: &[NewVoucher]) -> Result<Vec<VoucherId>> {
+            async fn insert_vouchers(&mut self, vouchers: &[NewVoucher]) -> Result<Vec<VoucherId>> {
                 let mut ids = Vec::with_capacity(vouchers.len());
                 for chunk in vouchers.chunks(VOUCHERS_PER_INSERT) {
                     let mut q = QueryBuilder::<$db>::new(INSERT_VOUCHER);
                     q.push_values(chunk, push_voucher);
                     q.push(" RETURNING id, chain_seq");
-                    // RETURNING order is not promised by either engine; chain_seq pairs each id
-                    // with its voucher.
+                    // RETURNING order is not promised by either engine. A posted voucher's
+                    // chain_seq pairs its id with it; drafts have none, and are paired by id:
+                    // one statement's rows take their ids (identity, rowid) in VALUES order.
                     let mut rows: Vec<(VoucherId, Option<i64>)> = q.build_query_as().fetch_all(&mut *self.tx).await?;
-                    rows.sort_by_key(|(_, seq)| *seq);
+                    rows.sort_by_key(|(id, seq)| (*seq, *id));
                     ids.extend(rows.into_iter().map(|(id, _)| id));
-                }
-                Ok(ids)
-            }
-
-            async fn insert_drafts(&mut self, vouchers: &[NewVoucher]) -> Result<Vec<VoucherId>> {
-                let mut ids = Vec::with_capacity(vouchers.len());
-                for chunk in vouchers.chunks(VOUCHERS_PER_INSERT) {
-                    let mut q = QueryBuilder::<$db>::new(INSERT_VOUCHER);
-                    q.push_values(chunk, push_voucher);
-                    q.push(" RETURNING id");
-                    // RETURNING order is not promised by either engine, and a draft has no
-                    // chain_seq to pair it by; its id is: one statement's rows take their ids
-                    // (identity, rowid) in the order of its VALUES.
-                    let mut rows: Vec<VoucherId> = q.build_query_scalar().fetch_all(&mut *self.tx).await?;
-                    rows.sort();
-                    ids.extend(rows);
                 }
                 Ok(ids)
             }
