@@ -5,13 +5,13 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::{NaiveDate, Utc};
 
-use crate::domain::ids::{HouseholdId, PaymentId, VoucherId};
+use crate::domain::ids::{BookKey, HouseholdId, PaymentId, VoucherId};
 use crate::domain::limits::MAX_AMOUNT_FEN;
 use crate::domain::money::Fen;
 use crate::domain::period::Period;
 use crate::error::{Error, Result};
 use crate::fees::rows::{AllocationRow, HouseholdRow, NewPayment, OpenBillRow, PaymentRow, PrepaymentRow};
-use crate::fees::settle::{write_settlements, Settlement};
+use crate::fees::settle::{write_settlements_of, Settlement};
 use crate::fees::store::FeesStore;
 use crate::fees::store::FeesTx;
 use crate::fees::{fee_accounts, household_label, receipt_label, Fees, Method, PaymentRequest, Receipt};
@@ -210,11 +210,13 @@ impl<S: FeesStore> Fees<S> {
         // The books' rows in the order of their keys (see `pay_groups`).
         let mut order: Vec<usize> = (0..groups.len()).collect();
         order.sort_by_key(|&i| groups[i].book.key());
+        let sorted: Vec<(&Book, &[(&PaymentRequest, &str)])> = order.iter().map(|&i| (groups[i].book, batches[i].as_slice())).collect();
         let mut tx = self.store().begin().await.ok()?;
+        // Dropped unfinished, the transaction rolls back.
+        let in_order = record_groups_in(&mut tx, &sorted).await.ok()??;
         let mut receipts: Vec<Vec<Receipt>> = groups.iter().map(|_| Vec::new()).collect();
-        for i in order {
-            // Dropped unfinished, the transaction rolls back.
-            receipts[i] = record_payments_in(&mut tx, groups[i].book, &batches[i]).await.ok()??;
+        for (i, group) in order.into_iter().zip(in_order) {
+            receipts[i] = group;
         }
         alongside.write(&mut tx, &receipts.iter().flatten().map(Some).collect::<Vec<_>>()).await.ok()?;
         tx.commit().await.ok()?;
@@ -259,15 +261,60 @@ fn checked_key<'a>(req: &PaymentRequest<'a>) -> Result<&'a str> {
 /// is left is a prepayment; if later months are already billed (the payment was entered
 /// late), the prepayment settles them as their billing run would have, by a voucher dated on
 /// each one's billing day, so every report as at any date agrees.
-///
-/// Read and plan (`planned_payments`), draft the vouchers (`drafts_of`), then write the rows
-/// built from both (`new_payments`, `settlements_of`, pure).
 async fn record_payments_in<T: FeesTx + LedgerTx + crate::store::Tx>(
     tx: &mut T,
     book: &Book,
     reqs: &[(&PaymentRequest<'_>, &str)],
 ) -> Result<Option<Vec<Receipt>>> {
-    let Some(((first, _), rest)) = reqs.split_first() else { return Ok(Some(Vec::new())) };
+    Ok(record_groups_in(tx, &[(book, reqs)]).await?.and_then(|mut groups| groups.pop()))
+}
+
+/// `record_payments_in` for several groups (each one book's and one cashier's, in the order
+/// of their books' keys): each group takes its book's row and plans on what it reads (`stage`),
+/// then all the groups' rows are written by one statement of each kind (`write_staged`):
+/// vouchers, lines, payments, allocations and figures, five statements a transaction where a
+/// group each took five. A book met again (another cashier's group) starts a new round, so
+/// that it plans on what the group before it settled.
+async fn record_groups_in<'r, 'a, T: FeesTx + LedgerTx + crate::store::Tx>(
+    tx: &mut T,
+    groups: &[(&Book, &'r [(&'r PaymentRequest<'a>, &'r str)])],
+) -> Result<Option<Vec<Vec<Receipt>>>> {
+    let mut receipts = Vec::with_capacity(groups.len());
+    let mut rest = groups;
+    while !rest.is_empty() {
+        let round = (1..rest.len()).find(|&n| rest[..n].iter().any(|(b, _)| b.key() == rest[n].0.key())).unwrap_or(rest.len());
+        let (now, later) = rest.split_at(round);
+        let mut staged = Vec::with_capacity(now.len());
+        for (book, reqs) in now {
+            let Some(one) = stage(tx, book, reqs).await? else { return Ok(None) };
+            staged.push(one);
+        }
+        let Some(written) = write_staged(tx, &staged).await? else { return Ok(None) };
+        receipts.extend(written);
+        rest = later;
+    }
+    Ok(Some(receipts))
+}
+
+/// One group's payments planned in the transaction, with their receipt numbers: what
+/// `write_staged` writes.
+struct Staged<'g, 'r, 'a> {
+    book: &'g Book,
+    accounts: FeeAccounts,
+    planned: Vec<Planned<'r, 'a>>,
+    numbers: Vec<i64>,
+}
+
+/// Takes the group's book row and receipt numbers and plans its payments; None when they are
+/// not all one cashier's.
+async fn stage<'g, 'r, 'a, T: FeesTx + LedgerTx + crate::store::Tx>(
+    tx: &mut T,
+    book: &'g Book,
+    reqs: &'r [(&'r PaymentRequest<'a>, &'r str)],
+) -> Result<Option<Staged<'g, 'r, 'a>>> {
+    let Some(((first, _), rest)) = reqs.split_first() else {
+        return Ok(Some(Staged { book, accounts: fee_accounts(book)?, planned: Vec::new(), numbers: Vec::new() }));
+    };
     if rest.iter().any(|(r, _)| r.cashier != first.cashier) {
         return Ok(None);
     }
@@ -286,17 +333,42 @@ async fn record_payments_in<T: FeesTx + LedgerTx + crate::store::Tx>(
     };
     let first_number = claim.receipts_issued - planned.len() as i64 + 1;
     let numbers: Vec<i64> = (0..planned.len() as i64).map(|i| first_number + i).collect();
-    let drafts = drafts_of(tx, book, &accounts, &planned, &numbers).await?;
-    let new = new_payments(book, &planned, &numbers, &drafts.own, Utc::now());
-    let inserted: HashMap<String, PaymentId> = tx.insert_payments(&new).await?.into_iter().collect();
-    if inserted.len() < new.len() {
+    Ok(Some(Staged { book, accounts, planned, numbers }))
+}
+
+/// Writes the staged groups' vouchers, payments and settlements, one statement of each kind for
+/// all of them; None, with nothing left to keep, when a payment's key is taken. Returns each
+/// group's receipts.
+async fn write_staged<T: FeesTx + LedgerTx>(tx: &mut T, staged: &[Staged<'_, '_, '_>]) -> Result<Option<Vec<Vec<Receipt>>>> {
+    let drafts = drafts_of(tx, staged).await?;
+    let now = Utc::now();
+    let all: Vec<NewPayment> =
+        staged.iter().zip(&drafts).flat_map(|(s, d)| new_payments(s.book, &s.planned, &s.numbers, &d.own, now)).collect();
+    let inserted: HashMap<(BookKey, String), PaymentId> =
+        tx.insert_payments(&all).await?.into_iter().map(|(book, key, id)| ((book, key), id)).collect();
+    if inserted.len() < all.len() {
         return Ok(None);
     }
-    write_settlements(tx, book, &settlements_of(&planned, &new, &inserted, &drafts)).await?;
-    let receipts = planned
-        .into_iter()
-        .zip(&numbers)
-        .map(|(p, number)| new_receipt(book, p.req, p.household, *number, &p.settle, PENDING_DAY_CLOSE.to_string(), String::new()))
+    let mut rest = all.as_slice();
+    let mut settlements: Vec<Vec<Settlement>> = Vec::with_capacity(staged.len());
+    for (s, d) in staged.iter().zip(&drafts) {
+        let (new, after) = rest.split_at(s.planned.len());
+        settlements.push(settlements_of(s.book, &s.planned, new, &inserted, d));
+        rest = after;
+    }
+    let of_books: Vec<(&Book, &[Settlement])> = staged.iter().zip(&settlements).map(|(s, each)| (s.book, each.as_slice())).collect();
+    write_settlements_of(tx, &of_books).await?;
+    let receipts = staged
+        .iter()
+        .map(|s| {
+            s.planned
+                .iter()
+                .zip(&s.numbers)
+                .map(|(p, number)| {
+                    new_receipt(s.book, p.req, p.household.clone(), *number, &p.settle, PENDING_DAY_CLOSE.to_string(), String::new())
+                })
+                .collect()
+        })
         .collect();
     Ok(Some(receipts))
 }
@@ -351,37 +423,44 @@ struct Drafts {
 /// day's close (日结), where a reviewer who took none of them reviews and posts them. In a book
 /// that gathers the day (日结) its lines join the day's draft for its method; otherwise it has a
 /// draft of its own. A later month's bills it settles get a draft each, dated there.
-async fn drafts_of<T: FeesTx + LedgerTx>(
-    tx: &mut T,
-    book: &Book,
-    accounts: &FeeAccounts,
-    planned: &[Planned<'_, '_>],
-    numbers: &[i64],
-) -> Result<Drafts> {
-    let daily = book.row.payment_vouchers == PaymentVouchers::Daily;
-    let mut inputs = Vec::with_capacity(planned.len());
-    for (p, number) in planned.iter().zip(numbers) {
-        let money = money_account(book, accounts, p.req.method)?;
-        let lines = payment_lines(accounts, p.req, &p.household, *number, &p.settle, (&money, daily));
-        inputs.push(VoucherInput { date: p.req.paid_on, attachments: 1, lines });
-    }
-    let own = if daily { day_drafts(tx, book, planned, &inputs).await? } else { start_system_drafts(tx, book, &inputs).await? };
-    let mut forward = Vec::with_capacity(planned.len());
-    for (p, number) in planned.iter().zip(numbers) {
-        let mut by_month = BTreeMap::new();
-        for (month, input) in forward_inputs(accounts, &p.household, *number, &p.forward) {
-            by_month.insert(month, start_system_draft(tx, book, &input, VoucherKind::Normal, None).await?);
+async fn drafts_of<T: FeesTx + LedgerTx>(tx: &mut T, staged: &[Staged<'_, '_, '_>]) -> Result<Vec<Drafts>> {
+    let mut inputs = Vec::with_capacity(staged.len());
+    for s in staged {
+        let daily = s.book.row.payment_vouchers == PaymentVouchers::Daily;
+        let mut own = Vec::with_capacity(s.planned.len());
+        for (p, number) in s.planned.iter().zip(&s.numbers) {
+            let money = money_account(s.book, &s.accounts, p.req.method)?;
+            let lines = payment_lines(&s.accounts, p.req, &p.household, *number, &p.settle, (&money, daily));
+            own.push(VoucherInput { date: p.req.paid_on, attachments: 1, lines });
         }
-        forward.push(by_month);
+        inputs.push(own);
     }
-    let mut applied = Vec::with_capacity(planned.len());
-    for p in planned {
-        applied.push(match applied_input(accounts, p) {
-            Some(input) => Some(start_system_draft(tx, book, &input, VoucherKind::Normal, None).await?),
-            None => None,
-        });
+    // The books that give each payment a draft of its own, all by one statement of each kind.
+    let daily = |s: &Staged| s.book.row.payment_vouchers == PaymentVouchers::Daily;
+    let separate: Vec<(&Book, &[VoucherInput])> =
+        staged.iter().zip(&inputs).filter(|(s, _)| !daily(s)).map(|(s, own)| (s.book, own.as_slice())).collect();
+    let mut separate = start_system_drafts(tx, &separate).await?.into_iter();
+    let mut drafts = Vec::with_capacity(staged.len());
+    for (s, own) in staged.iter().zip(&inputs) {
+        let own = if daily(s) { day_drafts(tx, s.book, &s.planned, own).await? } else { separate.next().unwrap_or_default() };
+        let mut forward = Vec::with_capacity(s.planned.len());
+        for (p, number) in s.planned.iter().zip(&s.numbers) {
+            let mut by_month = BTreeMap::new();
+            for (month, input) in forward_inputs(&s.accounts, &p.household, *number, &p.forward) {
+                by_month.insert(month, start_system_draft(tx, s.book, &input, VoucherKind::Normal, None).await?);
+            }
+            forward.push(by_month);
+        }
+        let mut applied = Vec::with_capacity(s.planned.len());
+        for p in &s.planned {
+            applied.push(match applied_input(&s.accounts, p) {
+                Some(input) => Some(start_system_draft(tx, s.book, &input, VoucherKind::Normal, None).await?),
+                None => None,
+            });
+        }
+        drafts.push(Drafts { own, forward, applied });
     }
-    Ok(Drafts { own, forward, applied })
+    Ok(drafts)
 }
 
 /// The payments' rows (pure), each with its receipt number and its own voucher.
@@ -417,9 +496,10 @@ fn new_payments<'p>(
 /// written with its voucher; those of later bills on their own month, with that month's
 /// voucher; a prepayment applied, with the voucher that applies it.
 fn settlements_of(
+    book: &Book,
     planned: &[Planned<'_, '_>],
     new: &[NewPayment<'_>],
-    inserted: &HashMap<String, PaymentId>,
+    inserted: &HashMap<(BookKey, String), PaymentId>,
     drafts: &Drafts,
 ) -> Vec<Settlement> {
     let settlement =
@@ -446,7 +526,7 @@ fn settlements_of(
         }
     }
     for ((p, row), forward_voucher) in planned.iter().zip(new).zip(&drafts.forward) {
-        let payment_id = inserted[p.key];
+        let payment_id = inserted[&(book.key(), p.key.to_string())];
         for (bill, fen) in &p.settle {
             settlements.push(settlement(bill, payment_id, *fen, Period::of_date(p.req.paid_on), &p.household.building, row.voucher_id));
         }

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::domain::ids::{BillingRunId, VoucherId};
+use crate::domain::ids::{BillingRunId, BookKey, CommunityId, VoucherId};
 use crate::domain::period::Period;
 use crate::error::Result;
 use crate::fees::rows::{AllocationRow, FlowRow, NewBill};
@@ -32,18 +32,32 @@ pub(crate) async fn write_bills<T: FeesTx>(
 ) -> Result<()> {
     tx.insert_bills(book.key(), run_id, bills).await?;
     let billed = billed_by_building.into_iter().map(|(building, period, fen)| (FlowKind::Billed, building, period, period, fen));
-    tx.add_flows(book.key(), &flows(billed)).await
+    let billed = flows(billed);
+    tx.add_flows(&billed.iter().map(|f| (book.key(), f)).collect::<Vec<_>>()).await
 }
 
 /// Writes allocations and adds them to the figures: `paid` for a payment's (negative for a
 /// void's or a reversal's hand-back), `waived` for a waiver's, `cancelled` for a reversal's
 /// cancellation, in the allocation's month.
 pub(crate) async fn write_settlements<T: FeesTx>(tx: &mut T, book: &Book, settlements: &[Settlement]) -> Result<()> {
-    let rows: Vec<(VoucherId, AllocationRow)> = settlements.iter().map(|s| (s.voucher_id, s.allocation.clone())).collect();
-    tx.insert_allocations(book.row.community_id, &rows).await?;
-    let parts =
-        settlements.iter().map(|s| (s.allocation.kind(), s.building.clone(), s.bill_period, s.allocation.period, s.allocation.amount_fen));
-    tx.add_flows(book.key(), &flows(parts)).await
+    write_settlements_of(tx, &[(book, settlements)]).await
+}
+
+/// `write_settlements` for the settlements of several books (a transaction of several
+/// communities' payments): one statement of each kind for all of them.
+pub(crate) async fn write_settlements_of<T: FeesTx>(tx: &mut T, settlements: &[(&Book, &[Settlement])]) -> Result<()> {
+    let rows: Vec<(CommunityId, VoucherId, &AllocationRow)> =
+        settlements.iter().flat_map(|(book, each)| each.iter().map(|s| (book.row.community_id, s.voucher_id, &s.allocation))).collect();
+    tx.insert_allocations(&rows).await?;
+    let sums: Vec<(BookKey, FlowRow)> = settlements
+        .iter()
+        .flat_map(|(book, each)| {
+            let parts =
+                each.iter().map(|s| (s.allocation.kind(), s.building.clone(), s.bill_period, s.allocation.period, s.allocation.amount_fen));
+            flows(parts).into_iter().map(|f| (book.key(), f))
+        })
+        .collect();
+    tx.add_flows(&sums.iter().map(|(book, f)| (*book, f)).collect::<Vec<_>>()).await
 }
 
 /// Sums (kind, building, bill month, event month, amount) into one row per key, as a

@@ -7,7 +7,9 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::{Postgres, QueryBuilder, Sqlite};
 
-use crate::domain::ids::{BillId, BookKey, CommunityId, FeeItemId, FeeStandardId, HouseholdId, PaymentId, VoidId, VoucherId, WaiverId};
+use crate::domain::ids::{
+    BillId, BookId, BookKey, CommunityId, FeeItemId, FeeStandardId, HouseholdId, PaymentId, VoidId, VoucherId, WaiverId,
+};
 use crate::domain::natural::natural_cmp;
 use crate::domain::period::Period;
 use crate::error::Result;
@@ -96,9 +98,10 @@ crate::wing_tx! {
             community_id: CommunityId,
             payment_id: PaymentId,
         ) -> impl Future<Output = Result<Vec<AllocationRow>>> + Send;
-        /// Inserts payments, one statement for all; returns (idempotency key, id) of those
-        /// inserted: a payment whose key is already taken is left out (nothing inserted for it).
-        fn insert_payments(&mut self, payments: &[NewPayment<'_>]) -> impl Future<Output = Result<Vec<(String, PaymentId)>>> + Send;
+        /// Inserts payments (of one book or several), one statement for all; returns (book,
+        /// idempotency key, id) of those inserted: a payment whose key is already taken in its
+        /// book is left out (nothing inserted for it).
+        fn insert_payments(&mut self, payments: &[NewPayment<'_>]) -> impl Future<Output = Result<Vec<(BookKey, String, PaymentId)>>> + Send;
         /// The system's open 日结 draft for the day's payments of `method`, if any.
         fn daily_draft(&mut self, book: BookKey, day: NaiveDate, method: Method) -> impl Future<Output = Result<Option<VoucherId>>> + Send;
         /// The fee wing's drafts waiting for the day's close (日结) dated on or before `through`,
@@ -110,18 +113,16 @@ crate::wing_tx! {
         fn payments_behind(&mut self, book: BookKey, voucher_id: VoucherId) -> impl Future<Output = Result<Vec<PaymentRow>>> + Send;
         /// The payments received on `day`, by receipt number (a cashier's 交班日报).
         fn payments_on(&mut self, book: BookKey, day: NaiveDate) -> impl Future<Output = Result<Vec<PaymentRow>>> + Send;
-        /// Inserts allocations, each with the voucher it is written with.
-        fn insert_allocations(
-            &mut self,
-            community_id: CommunityId,
-            allocations: &[(VoucherId, AllocationRow)],
-        ) -> impl Future<Output = Result<()>> + Send;
+        /// Inserts allocations (of one community or several), each with its community and the
+        /// voucher it is written with.
+        fn insert_allocations(&mut self, allocations: &[(CommunityId, VoucherId, &AllocationRow)]) -> impl Future<Output = Result<()>> + Send;
         fn insert_payment_void(&mut self, community_id: CommunityId, void: &NewPaymentVoid<'_>) -> impl Future<Output = Result<VoidId>> + Send;
         fn insert_waiver(&mut self, community_id: CommunityId, waiver: &NewWaiver<'_>) -> impl Future<Output = Result<WaiverId>> + Send;
         /// A bill's output tax, and what its waivers took back so far: (tax, waived, waived tax).
         fn bill_tax(&mut self, book: BookKey, bill_id: BillId) -> impl Future<Output = Result<(i64, i64, i64)>> + Send;
-        /// Adds to the maintained fee figures (in the caller's transaction).
-        fn add_flows(&mut self, book: BookKey, flows: &[FlowRow]) -> impl Future<Output = Result<()>> + Send;
+        /// Adds to the maintained fee figures of one book or several (in the caller's
+        /// transaction); a book's rows each name a different figure.
+        fn add_flows(&mut self, flows: &[(BookKey, &FlowRow)]) -> impl Future<Output = Result<()>> + Send;
     }
 }
 
@@ -476,7 +477,7 @@ macro_rules! impl_fees_tx {
                 .await?)
             }
 
-            async fn insert_payments(&mut self, payments: &[NewPayment<'_>]) -> Result<Vec<(String, PaymentId)>> {
+            async fn insert_payments(&mut self, payments: &[NewPayment<'_>]) -> Result<Vec<(BookKey, String, PaymentId)>> {
                 let mut inserted = Vec::with_capacity(payments.len());
                 for chunk in payments.chunks(ROWS_PER_INSERT) {
                     let mut q = QueryBuilder::<$db>::new(
@@ -501,8 +502,9 @@ macro_rules! impl_fees_tx {
                             .push_bind(p.note.late_reason);
                     });
                     // RETURNING's order is not promised on either engine: the key says which row.
-                    q.push(" ON CONFLICT (community_id, book_id, idempotency_key) DO NOTHING RETURNING idempotency_key, id");
-                    inserted.extend(q.build_query_as::<(String, PaymentId)>().fetch_all(&mut *self.tx).await?);
+                    q.push(" ON CONFLICT (community_id, book_id, idempotency_key) DO NOTHING RETURNING community_id, book_id, idempotency_key, id");
+                    let rows = q.build_query_as::<(CommunityId, BookId, String, PaymentId)>().fetch_all(&mut *self.tx).await?;
+                    inserted.extend(rows.into_iter().map(|(community_id, book_id, key, id)| (BookKey { community_id, book_id }, key, id)));
                 }
                 Ok(inserted)
             }
@@ -590,13 +592,13 @@ macro_rules! impl_fees_tx {
                 .await?)
             }
 
-            async fn insert_allocations(&mut self, community_id: CommunityId, allocations: &[(VoucherId, AllocationRow)]) -> Result<()> {
+            async fn insert_allocations(&mut self, allocations: &[(CommunityId, VoucherId, &AllocationRow)]) -> Result<()> {
                 for chunk in allocations.chunks(ROWS_PER_INSERT) {
                     let mut q = QueryBuilder::<$db>::new(
                         "INSERT INTO allocations (community_id, bill_id, payment_id, waiver_id, void_id, amount_fen, period, reversal_id, voucher_id) ",
                     );
-                    q.push_values(chunk, |mut row, (voucher_id, a)| {
-                        row.push_bind(community_id)
+                    q.push_values(chunk, |mut row, (community_id, voucher_id, a)| {
+                        row.push_bind(*community_id)
                             .push_bind(a.bill_id)
                             .push_bind(a.payment_id)
                             .push_bind(a.waiver_id)
@@ -645,12 +647,12 @@ macro_rules! impl_fees_tx {
                 .await?)
             }
 
-            async fn add_flows(&mut self, book: BookKey, flows: &[FlowRow]) -> Result<()> {
+            async fn add_flows(&mut self, flows: &[(BookKey, &FlowRow)]) -> Result<()> {
                 for chunk in flows.chunks(ROWS_PER_INSERT) {
                     let mut q = QueryBuilder::<$db>::new(
                         "INSERT INTO receivable_flows (community_id, book_id, building, bill_period, event_period, kind, amount_fen) ",
                     );
-                    q.push_values(chunk, |mut row, f| {
+                    q.push_values(chunk, |mut row, (book, f)| {
                         row.push_bind(book.community_id)
                             .push_bind(book.book_id)
                             .push_bind(f.building.clone())

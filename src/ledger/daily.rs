@@ -35,13 +35,15 @@ pub(crate) async fn start_system_draft<T: LedgerTx>(
     insert_draft(tx, book, SYSTEM_MAKER, input, kind, reverses_id).await
 }
 
-/// Starts a system draft for each of `inputs` (kind Normal), in open periods, by one statement
-/// of each kind; returns their ids in order.
-pub(crate) async fn start_system_drafts<T: LedgerTx>(tx: &mut T, book: &Book, inputs: &[VoucherInput]) -> Result<Vec<VoucherId>> {
-    for input in inputs {
-        input.check(VoucherKind::Normal, &book.chart)?;
+/// Starts a system draft for each of each book's `inputs` (kind Normal), in open periods, by
+/// one statement of each kind for all the books; returns each book's ids in order.
+pub(crate) async fn start_system_drafts<T: LedgerTx>(tx: &mut T, drafts: &[(&Book, &[VoucherInput])]) -> Result<Vec<Vec<VoucherId>>> {
+    for (book, inputs) in drafts {
+        for input in *inputs {
+            input.check(VoucherKind::Normal, &book.chart)?;
+        }
     }
-    insert_drafts(tx, book, SYSTEM_MAKER, inputs, VoucherKind::Normal).await
+    insert_drafts(tx, drafts, SYSTEM_MAKER, VoucherKind::Normal).await
 }
 
 /// Adds `input`'s lines (balanced on their own) and attachments to system draft `voucher_id`;

@@ -412,26 +412,35 @@ pub(crate) async fn insert_draft<T: LedgerTx>(
     Ok(id)
 }
 
-/// `insert_draft` for several drafts at once: the periods read once, the vouchers written by
-/// one statement and their lines by another. Returns their ids in the order of `inputs`.
+/// `insert_draft` for several drafts, of one book or of several (a transaction of several
+/// communities' payments): each book's periods read once, the vouchers written by one
+/// statement and their lines by another. Returns each book's ids in the order of its inputs.
 pub(crate) async fn insert_drafts<T: LedgerTx>(
     tx: &mut T,
-    book: &Book,
+    drafts: &[(&Book, &[VoucherInput])],
     maker: &str,
-    inputs: &[VoucherInput],
     kind: VoucherKind,
-) -> Result<Vec<VoucherId>> {
-    if inputs.is_empty() {
-        return Ok(Vec::new());
+) -> Result<Vec<Vec<VoucherId>>> {
+    let mut vouchers = Vec::new();
+    for (book, inputs) in drafts.iter().filter(|(_, inputs)| !inputs.is_empty()) {
+        let periods = tx.periods(book.key()).await?;
+        for input in *inputs {
+            period_open_in(&periods, input.date)?;
+            vouchers.push(new_draft(book, maker, input, kind, None));
+        }
     }
-    let periods = tx.periods(book.key()).await?;
-    for input in inputs {
-        period_open_in(&periods, input.date)?;
+    if vouchers.is_empty() {
+        return Ok(drafts.iter().map(|_| Vec::new()).collect());
     }
-    let vouchers: Vec<NewVoucher> = inputs.iter().map(|input| new_draft(book, maker, input, kind, None)).collect();
-    let ids = tx.insert_vouchers(&vouchers).await?;
-    let lines: Vec<LineRow> = ids.iter().zip(inputs).flat_map(|(id, input)| line_rows(book, *id, input)).collect();
-    tx.insert_lines(book.key(), &lines).await?;
+    let mut ids = tx.insert_vouchers(&vouchers).await?.into_iter();
+    let ids: Vec<Vec<VoucherId>> = drafts.iter().map(|(_, inputs)| ids.by_ref().take(inputs.len()).collect()).collect();
+    let lines: Vec<(BookKey, Vec<LineRow>)> = drafts
+        .iter()
+        .zip(&ids)
+        .map(|((book, inputs), ids)| (book.key(), ids.iter().zip(*inputs).flat_map(|(id, input)| line_rows(book, *id, input)).collect()))
+        .collect();
+    let lines: Vec<(BookKey, &[LineRow])> = lines.iter().map(|(book, lines)| (*book, lines.as_slice())).collect();
+    tx.insert_lines_of(&lines).await?;
     Ok(ids)
 }
 

@@ -55,6 +55,9 @@ crate::wing_tx! {
         /// returns their ids in the order given.
         fn insert_vouchers(&mut self, vouchers: &[NewVoucher]) -> impl Future<Output = Result<Vec<VoucherId>>> + Send;
         fn insert_lines(&mut self, book: BookKey, lines: &[LineRow]) -> impl Future<Output = Result<()>> + Send;
+        /// `insert_lines` for the lines of several books (their vouchers' lines), by one
+        /// statement: a transaction of several communities' payments writes them together.
+        fn insert_lines_of(&mut self, lines: &[(BookKey, &[LineRow])]) -> impl Future<Output = Result<()>> + Send;
         fn voucher(&mut self, book: BookKey, id: VoucherId) -> impl Future<Output = Result<Option<VoucherRow>>> + Send;
         fn voucher_by_number(&mut self, book: BookKey, period: Period, number: i64) -> impl Future<Output = Result<Option<VoucherRow>>> + Send;
         fn reversal_of(&mut self, book: BookKey, voucher_id: VoucherId) -> impl Future<Output = Result<Option<VoucherRow>>> + Send;
@@ -280,11 +283,16 @@ macro_rules! impl_ledger_tx {
             }
 
             async fn insert_lines(&mut self, book: BookKey, lines: &[LineRow]) -> Result<()> {
+                self.insert_lines_of(&[(book, lines)]).await
+            }
+
+            async fn insert_lines_of(&mut self, lines: &[(BookKey, &[LineRow])]) -> Result<()> {
+                let lines: Vec<(BookKey, &LineRow)> = lines.iter().flat_map(|(book, lines)| lines.iter().map(|l| (*book, l))).collect();
                 for chunk in lines.chunks(ROWS_PER_INSERT) {
                     let mut q = QueryBuilder::<$db>::new(
                         "INSERT INTO voucher_lines (community_id, book_id, voucher_id, line_no, summary, account_id, debit_fen, credit_fen, household_id, fee_item_id, subsidy_program_id, service_category, supplier_id, cash_flow_item) ",
                     );
-                    q.push_values(chunk, |mut row, l| {
+                    q.push_values(chunk, |mut row, (book, l)| {
                         row.push_bind(book.community_id)
                             .push_bind(book.book_id)
                             .push_bind(l.voucher_id)

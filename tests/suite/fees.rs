@@ -400,6 +400,26 @@ async fn groups_of_communities<S: mingzhang::app::AppStore>(ledger: Ledger<S>, _
     assert_eq!(numbers(&answers), vec![vec![Ok((1, true))], vec![Ok((3, false))]]);
     assert_eq!(given.calls(), vec![vec![None, None], vec![None, Some(3)]]);
 
+    // One key in both books: each book's payment is its own, in one transaction.
+    let (same_a, same_b) = ([pay(zhang_a, "same")], [pay(zhang_b, "same")]);
+    let answers =
+        ledger.fees().pay_groups(&[PaymentGroup { book: &a, reqs: &same_a }, PaymentGroup { book: &b, reqs: &same_b }], &given).await;
+    assert_eq!(numbers(&answers), vec![vec![Ok((4, false))], vec![Ok((4, false))]]);
+    assert_eq!(given.calls(), vec![vec![Some(4), Some(4)]]);
+
+    // Two cashiers' groups of one book, paying for one household in one transaction: the
+    // second plans on what the first settled (verify below finds no bill settled twice).
+    let open_before: i64 = ledger.fees().open_bills(&a, Some(li_a)).await.unwrap().iter().map(|b| b.open_fen).sum();
+    let (first, second) = ([pay(li_a, "c1")], [PaymentRequest { cashier: "赵出纳", ..pay(li_a, "d1") }]);
+    let answers =
+        ledger.fees().pay_groups(&[PaymentGroup { book: &a, reqs: &first }, PaymentGroup { book: &a, reqs: &second }], &given).await;
+    assert_eq!(numbers(&answers), vec![vec![Ok((5, false))], vec![Ok((6, false))]]);
+    assert_eq!(given.calls().len(), 1, "one transaction");
+    let settled: i64 = answers.iter().flatten().map(|r| r.as_ref().unwrap().settled.iter().map(|s| s.amount.0).sum::<i64>()).sum();
+    let open_after: i64 = ledger.fees().open_bills(&a, Some(li_a)).await.unwrap().iter().map(|b| b.open_fen).sum();
+    assert_eq!(settled, open_before - open_after, "what the two receipts settled is what left the household's open bills");
+    assert!(settled <= open_before, "{settled} settled of {open_before} open");
+
     // Two batches at once naming the books in opposite orders, ten times over.
     let keys: Vec<(String, String, String, String)> =
         (0..10).map(|i| (format!("x{i}-a"), format!("x{i}-b"), format!("y{i}-b"), format!("y{i}-a"))).collect();
