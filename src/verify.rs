@@ -126,7 +126,10 @@ where
 
 /// One pass of `verify_community`.
 async fn verify_community_once<S: crate::app::AppStore>(store: &S, community: &CommunityRow, report: &mut VerifyReport) -> Result<()> {
-    let books = store.read().await?.books(community.id).await?;
+    // The community's rows are read where they lie (on Citus, on its worker); its audit chain
+    // on the coordinator.
+    let near = &store.near(community.id).await;
+    let books = near.read().await?.books(community.id).await?;
     // The audit chain and each wing's own checks of the community's rows run at once, each on
     // a read of its own: they mostly wait on their statements (on Citus each a round trip
     // through the coordinator). Small books are verified alongside them; a large book's checks
@@ -135,10 +138,10 @@ async fn verify_community_once<S: crate::app::AppStore>(store: &S, community: &C
     // server's requests) longer than its acquire timeout.
     let alongside = books.iter().all(|b| b.chain_len < BOOK_VOUCHERS_ALONGSIDE_WINGS);
     let (wings, books) = if alongside {
-        tokio::try_join!(wing_checks(store, community), verify_books(store, community, books))?
+        tokio::try_join!(wing_checks(store, near, community), verify_books(near, community, books))?
     } else {
-        let wings = wing_checks(store, community).await?;
-        (wings, verify_books(store, community, books).await?)
+        let wings = wing_checks(store, near, community).await?;
+        (wings, verify_books(near, community, books).await?)
     };
     for (invariant, message) in wings {
         report.findings.push(Finding { community: community.name.clone(), book: String::new(), invariant, message });
@@ -157,18 +160,19 @@ async fn verify_community_once<S: crate::app::AppStore>(store: &S, community: &C
 /// pool is never waited on for long.
 const BOOK_VOUCHERS_ALONGSIDE_WINGS: i64 = 20_000;
 
-/// The audit chain's and each wing's findings, in this order whichever finishes first.
-async fn wing_checks<S: crate::app::AppStore>(store: &S, community: &CommunityRow) -> Result<Vec<(u8, String)>> {
+/// The audit chain's and each wing's findings, in this order whichever finishes first: the
+/// audit chain read from `store`, the wings' rows from `near` (`Store::near`).
+async fn wing_checks<S: crate::app::AppStore>(store: &S, near: &S, community: &CommunityRow) -> Result<Vec<(u8, String)>> {
     let id = community.id;
     let found = tokio::try_join!(
         async { Ok(audit_findings(store, Some(id)).await?.into_iter().map(|message| (4, message)).collect()) },
-        gathered!(crate::fees::seal::verify::verify_master, store, id),
-        gathered!(crate::subsidies::verify, store, community),
-        gathered!(crate::spending::verify, store, id),
-        gathered!(crate::public_revenue::verify, store, id),
-        gathered!(crate::collective::verify, store, id),
-        gathered!(crate::assets::verify, store, id),
-        gathered!(crate::disclosure::publish::verify, store, community),
+        gathered!(crate::fees::seal::verify::verify_master, near, id),
+        gathered!(crate::subsidies::verify, near, community),
+        gathered!(crate::spending::verify, near, id),
+        gathered!(crate::public_revenue::verify, near, id),
+        gathered!(crate::collective::verify, near, id),
+        gathered!(crate::assets::verify, near, id),
+        gathered!(crate::disclosure::publish::verify, near, community),
     )?;
     let (audit, master, subsidies, spending, revenue, collective, assets, disclosure) = found;
     Ok([audit, master, subsidies, spending, revenue, collective, assets, disclosure].into_iter().flatten().collect())

@@ -4,7 +4,7 @@
 //! transaction committed are gathered (under load, waiting a moment for the clients just
 //! answered: `linger`) and recorded together (`Fees::pay_groups`): one transaction, one
 //! commit (one fsync on PostgreSQL) for all of them, each still with its own receipt number,
-//! voucher and answer, one statement of each kind for a book's and cashier's group of them,
+//! voucher and answer, one INSERT of each kind for all the groups' rows (`record_groups_in`),
 //! and, should one be refused, each group in a transaction of its own and each payment in a
 //! savepoint, so that it leaves the others standing. Alone, a payment is a batch of one. The
 //! audit entries of a batch's payments are written in its transaction: a payment is never

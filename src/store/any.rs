@@ -51,6 +51,12 @@ impl Store for AnyStore {
             AnyStore::Postgres(s) => s.steady(community).await.map(|(s, tx)| (AnyStore::Postgres(s), AnyTx::Postgres(tx))),
         }
     }
+    async fn near(&self, community: crate::domain::ids::CommunityId) -> AnyStore {
+        match self {
+            AnyStore::Sqlite(s) => AnyStore::Sqlite(s.near(community).await),
+            AnyStore::Postgres(s) => AnyStore::Postgres(s.near(community).await),
+        }
+    }
     async fn read_across(&self) -> Result<AnyTx> {
         match self {
             AnyStore::Sqlite(s) => s.read_across().await.map(AnyTx::Sqlite),

@@ -228,6 +228,47 @@ pub struct PgStore {
     citus: bool,
     /// Every read shares this snapshot (exported by the transaction `steady` gave with it).
     snapshot: Option<std::sync::Arc<str>>,
+    /// On a Citus coordinator, the pools to the workers that reads of one community went to
+    /// (`near`); None elsewhere and in a store that is itself such a pool's.
+    workers: Option<Arc<Workers>>,
+}
+
+/// The coordinator's connection options, and a pool to each worker a community's reads have
+/// gone to, by the worker's host and port.
+struct Workers {
+    options: PgConnectOptions,
+    pools: tokio::sync::Mutex<std::collections::HashMap<(String, u16), sqlx::PgPool>>,
+}
+
+impl Workers {
+    /// A pool to the worker holding `community`'s shards, made on first use; None when the
+    /// coordinator holds them itself. Its connections carry the coordinator's multi-shard
+    /// guard, so that a statement meant to stay in the community's shard is held to it there
+    /// as well.
+    async fn pool_near(&self, coordinator: &sqlx::PgPool, community: crate::domain::ids::CommunityId) -> Result<Option<sqlx::PgPool>> {
+        // `books` is colocated with every table of a community (`citus::distribute`).
+        let worker: Option<(String, i32, String)> = sqlx::query_as(
+            "SELECT n.nodename::text, n.nodeport, current_setting('citus.multi_task_query_log_level')
+             FROM pg_dist_placement p JOIN pg_dist_node n ON n.groupid = p.groupid
+             WHERE p.shardid = get_shard_id_for_distribution_column('books', $1)
+               AND n.isactive AND n.noderole = 'primary' AND n.groupid <> 0
+             ORDER BY n.nodeid LIMIT 1",
+        )
+        .bind(community)
+        .fetch_optional(coordinator)
+        .await?;
+        let Some((host, port, guard)) = worker else { return Ok(None) };
+        let port = u16::try_from(port).map_err(|_| crate::error::Error::Unavailable(format!("Citus 工作节点端口无效：{port}")))?;
+        let mut pools = self.pools.lock().await;
+        if let Some(pool) = pools.get(&(host.clone(), port)) {
+            return Ok(Some(pool.clone()));
+        }
+        let options = self.options.clone().host(&host).port(port).options([("citus.multi_task_query_log_level", guard.as_str())]);
+        let pool =
+            PgPoolOptions::new().max_connections(PG_CONNECTIONS).acquire_timeout(Duration::from_secs(5)).connect_with(options).await?;
+        pools.insert((host, port), pool.clone());
+        Ok(Some(pool))
+    }
 }
 
 pub struct PgTx {
@@ -243,8 +284,11 @@ impl PgStore {
             PgConnectOptions::from_str(url)?.statement_cache_capacity(STATEMENT_CACHE).options([("max_parallel_workers_per_gather", "0")]);
         // A server that is down or a port that is closed fails in seconds, not after the
         // pool's default 30 s of retries.
-        let pool =
-            PgPoolOptions::new().max_connections(PG_CONNECTIONS).acquire_timeout(Duration::from_secs(5)).connect_with(options).await?;
+        let pool = PgPoolOptions::new()
+            .max_connections(PG_CONNECTIONS)
+            .acquire_timeout(Duration::from_secs(5))
+            .connect_with(options.clone())
+            .await?;
         let migrator = migrator(true);
         // A database already up to date is not migrated: migrating writes (it creates its
         // table if missing and takes a lock), which a user granted only SELECT, the finance
@@ -258,7 +302,8 @@ impl PgStore {
         if citus && !super::citus::is_distributed(&pool).await? {
             super::citus::distribute(&pool).await?;
         }
-        Ok(PgStore { pool, citus, snapshot: None })
+        let workers = citus.then(|| Arc::new(Workers { options, pools: Default::default() }));
+        Ok(PgStore { pool, citus, snapshot: None, workers })
     }
 
     pub fn pool(&self) -> &sqlx::PgPool {
@@ -346,6 +391,17 @@ impl Store for PgStore {
             .execute(&mut *tx)
             .await?;
         Ok((self.clone(), PgTx { tx }))
+    }
+    async fn near(&self, community: crate::domain::ids::CommunityId) -> PgStore {
+        let Some(workers) = &self.workers else { return self.clone() };
+        match workers.pool_near(&self.pool, community).await {
+            Ok(Some(pool)) => PgStore { pool, workers: None, ..self.clone() },
+            Ok(None) => self.clone(),
+            Err(e) => {
+                tracing::warn!(error = %e, community = community.0, "the worker holding the community could not be reached: its rows are read through the coordinator");
+                self.clone()
+            }
+        }
     }
     async fn read_across(&self) -> Result<PgTx> {
         let mut tx = self.pool.begin().await?;

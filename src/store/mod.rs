@@ -62,6 +62,17 @@ pub trait Store: Clone + Send + Sync + 'static {
     /// holds the writers off instead (the rows each writer takes first, FOR UPDATE, an audit
     /// chain's empty head made first when it has no entry yet; on SQLite the write lock).
     fn steady(&self, community: Option<crate::domain::ids::CommunityId>) -> impl Future<Output = Result<(Self, Self::Tx)>> + Send;
+    /// A store for reads of `community`'s own rows (and of the tables every node holds), run
+    /// where those rows lie. On Citus that is the worker holding the community's shards: Citus
+    /// takes a query on any node once its metadata is synced (its default), and there it reads
+    /// the shards in place, where through the coordinator every row is read by the worker,
+    /// sent to the coordinator and sent on again. The audit log, which stays on the coordinator,
+    /// is not read through it. Elsewhere, or when the worker cannot be reached, the store
+    /// itself.
+    fn near(&self, _community: crate::domain::ids::CommunityId) -> impl Future<Output = Self> + Send {
+        let same = self.clone();
+        async move { same }
+    }
     fn close(&self) -> impl Future<Output = ()> + Send;
     /// Whether writes go fastest from one thread pinned beside the engine's writer (SQLite,
     /// see `affinity`): a server then gives its stream of writes such a thread.

@@ -12,6 +12,7 @@
 use crate::common;
 
 use common::*;
+use mingzhang::store::Store;
 use sqlx::{Connection, Row};
 
 /// Registering workers in two databases at once fails in Citus: the tests make theirs in turn.
@@ -316,6 +317,19 @@ async fn a_community_isolated_and_moved_to_another_worker_keeps_its_books_verifi
     let before = placements(&mut admin, moved).await;
     assert!(!before.is_empty() && before.iter().all(|(_, node, own)| *node == before[0].1 && !own), "{before:?}");
 
+    // A community's reads go to the worker holding it (`Store::near`), with the guard.
+    let store = mingzhang::store::PgStore::connect(url).await.unwrap();
+    let read_on = |store: mingzhang::store::PgStore| async move {
+        let (port, guard): (i32, String) = sqlx::query_as("SELECT inet_server_port(), current_setting('citus.multi_task_query_log_level')")
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+        format!("{port} {guard}")
+    };
+    let id = mingzhang::domain::ids::CommunityId(moved);
+    let port_of = |node: &str| node.split_once(':').unwrap().1.to_string();
+    assert_eq!(read_on(store.near(id).await).await, format!("{} error", port_of(&before[0].1)));
+
     let own: i64 = sqlx::query_scalar("SELECT isolate_tenant_to_new_shard('bills', $1, 'CASCADE', shard_transfer_mode => 'block_writes')")
         .bind(moved)
         .fetch_one(&mut admin)
@@ -337,6 +351,7 @@ async fn a_community_isolated_and_moved_to_another_worker_keeps_its_books_verifi
     assert_eq!(after.len(), before.len(), "every table of the community moved: {after:?}");
     assert!(after.iter().all(|(_, node, own)| *node == to && *own), "shards of its own, on {to}: {after:?}");
 
+    assert_eq!(read_on(store.near(id).await).await, format!("{to_port} error"), "the reads follow the community to its new worker");
     let out = ok(url, &["verify"]);
     assert!(out.contains("全部通过"), "{out}");
     let c = ["--community", "第一社区"];
