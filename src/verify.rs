@@ -131,11 +131,12 @@ async fn verify_community_once<S: crate::app::AppStore>(store: &S, community: &C
     let near = &store.near(community.id).await;
     let books = near.read().await?.books(community.id).await?;
     // The audit chain and each wing's own checks of the community's rows run at once, each on
-    // a read of its own: they mostly wait on their statements (on Citus each a round trip
-    // through the coordinator). Small books are verified alongside them; a large book's checks
+    // a read of its own: they mostly wait on their statements (on Citus each a round trip to a
+    // node that plans it anew). Small books are verified alongside them; a large book's checks
     // take up to eight reads a core for as long as its chain and bills take to hash, and go
-    // after the wings', so that no read waits on the pool (16 connections, shared with the
-    // server's requests) longer than its acquire timeout.
+    // after the wings', so that no read waits on its pool (16 connections, shared with the
+    // server's requests, or the worker's pool shared by the process's verifies) longer than
+    // its acquire timeout.
     let alongside = books.iter().all(|b| b.chain_len < BOOK_VOUCHERS_ALONGSIDE_WINGS);
     let (wings, books) = if alongside {
         tokio::try_join!(wing_checks(store, near, community), verify_books(near, community, books))?

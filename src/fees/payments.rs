@@ -272,8 +272,9 @@ async fn record_payments_in<T: FeesTx + LedgerTx + crate::store::Tx>(
 /// `record_payments_in` for several groups (each one book's and one cashier's, in the order
 /// of their books' keys): each group takes its book's row and plans on what it reads (`stage`),
 /// then all the groups' rows are written by one statement of each kind (`write_staged`):
-/// vouchers, lines, payments, allocations and figures, five statements a transaction where a
-/// group each took five. A book met again (another cashier's group) starts a new round, so
+/// payments' own vouchers (a draft each), their lines, payments, allocations and figures, five
+/// statements a transaction where each group took five (a 日结 day's draft, a later month's or
+/// a prepayment's stays a statement or two of its own). A book met again (another cashier's group) starts a new round, so
 /// that it plans on what the group before it settled.
 async fn record_groups_in<'r, 'a, T: FeesTx + LedgerTx + crate::store::Tx>(
     tx: &mut T,
@@ -424,25 +425,28 @@ struct Drafts {
 /// that gathers the day (日结) its lines join the day's draft for its method; otherwise it has a
 /// draft of its own. A later month's bills it settles get a draft each, dated there.
 async fn drafts_of<T: FeesTx + LedgerTx>(tx: &mut T, staged: &[Staged<'_, '_, '_>]) -> Result<Vec<Drafts>> {
+    let daily = |s: &Staged| s.book.row.payment_vouchers == PaymentVouchers::Daily;
     let mut inputs = Vec::with_capacity(staged.len());
     for s in staged {
-        let daily = s.book.row.payment_vouchers == PaymentVouchers::Daily;
         let mut own = Vec::with_capacity(s.planned.len());
         for (p, number) in s.planned.iter().zip(&s.numbers) {
             let money = money_account(s.book, &s.accounts, p.req.method)?;
-            let lines = payment_lines(&s.accounts, p.req, &p.household, *number, &p.settle, (&money, daily));
+            let lines = payment_lines(&s.accounts, p.req, &p.household, *number, &p.settle, (&money, daily(s)));
             own.push(VoucherInput { date: p.req.paid_on, attachments: 1, lines });
         }
         inputs.push(own);
     }
     // The books that give each payment a draft of its own, all by one statement of each kind.
-    let daily = |s: &Staged| s.book.row.payment_vouchers == PaymentVouchers::Daily;
-    let separate: Vec<(&Book, &[VoucherInput])> =
+    let of_their_own: Vec<(&Book, &[VoucherInput])> =
         staged.iter().zip(&inputs).filter(|(s, _)| !daily(s)).map(|(s, own)| (s.book, own.as_slice())).collect();
-    let mut separate = start_system_drafts(tx, &separate).await?.into_iter();
+    let mut own_drafts = start_system_drafts(tx, &of_their_own).await?.into_iter();
     let mut drafts = Vec::with_capacity(staged.len());
     for (s, own) in staged.iter().zip(&inputs) {
-        let own = if daily(s) { day_drafts(tx, s.book, &s.planned, own).await? } else { separate.next().unwrap_or_default() };
+        let own = match daily(s) {
+            true => day_drafts(tx, s.book, &s.planned, own).await?,
+            false => own_drafts.next().expect("one list of drafts for each book not gathering the day"),
+        };
+        assert_eq!(own.len(), s.planned.len(), "a voucher for each payment");
         let mut forward = Vec::with_capacity(s.planned.len());
         for (p, number) in s.planned.iter().zip(&s.numbers) {
             let mut by_month = BTreeMap::new();

@@ -432,7 +432,9 @@ pub(crate) async fn insert_drafts<T: LedgerTx>(
     if vouchers.is_empty() {
         return Ok(drafts.iter().map(|_| Vec::new()).collect());
     }
-    let mut ids = tx.insert_vouchers(&vouchers).await?.into_iter();
+    let ids = tx.insert_vouchers(&vouchers).await?;
+    assert_eq!(ids.len(), vouchers.len(), "an INSERT without ON CONFLICT returns a row for each");
+    let mut ids = ids.into_iter();
     let ids: Vec<Vec<VoucherId>> = drafts.iter().map(|(_, inputs)| ids.by_ref().take(inputs.len()).collect()).collect();
     let lines: Vec<(BookKey, Vec<LineRow>)> = drafts
         .iter()

@@ -229,45 +229,81 @@ pub struct PgStore {
     /// Every read shares this snapshot (exported by the transaction `steady` gave with it).
     snapshot: Option<std::sync::Arc<str>>,
     /// On a Citus coordinator, the pools to the workers that reads of one community went to
-    /// (`near`); None elsewhere and in a store that is itself such a pool's.
+    /// (`near`); None elsewhere.
     workers: Option<Arc<Workers>>,
+    /// A store `near` gave: its pool is a worker's, shared, and closed with the coordinator's.
+    near: bool,
 }
 
-/// The coordinator's connection options, and a pool to each worker a community's reads have
-/// gone to, by the worker's host and port.
+/// The coordinator's connection options, and by each worker's group (`pg_dist_node.groupid`)
+/// the pool to it that a community's reads went to, or when it was last found out of reach.
 struct Workers {
     options: PgConnectOptions,
-    pools: tokio::sync::Mutex<std::collections::HashMap<(String, u16), sqlx::PgPool>>,
+    reached: tokio::sync::Mutex<std::collections::HashMap<i32, Reached>>,
 }
 
+enum Reached {
+    Pool(sqlx::PgPool),
+    /// Tried again once `RETRY_WORKER_AFTER` has passed; meanwhile reads go through the
+    /// coordinator without waiting on it.
+    Failed(std::time::Instant),
+}
+
+const RETRY_WORKER_AFTER: Duration = Duration::from_secs(60);
+
 impl Workers {
-    /// A pool to the worker holding `community`'s shards, made on first use; None when the
-    /// coordinator holds them itself. Its connections carry the coordinator's multi-shard
-    /// guard, so that a statement meant to stay in the community's shard is held to it there
-    /// as well.
+    /// A pool to the worker holding `community`'s shards, made on first use; None when no
+    /// worker with Citus's metadata holds them (the coordinator does, or the worker cannot
+    /// take queries of its own) or the worker was out of reach a moment ago. Its connections
+    /// carry the coordinator's multi-shard guard, so that a statement meant to stay in the
+    /// community's shard is held to it there as well.
     async fn pool_near(&self, coordinator: &sqlx::PgPool, community: crate::domain::ids::CommunityId) -> Result<Option<sqlx::PgPool>> {
         // `books` is colocated with every table of a community (`citus::distribute`).
-        let worker: Option<(String, i32, String)> = sqlx::query_as(
-            "SELECT n.nodename::text, n.nodeport, current_setting('citus.multi_task_query_log_level')
+        let worker: Option<(i32, String, i32, String)> = sqlx::query_as(
+            "SELECT n.groupid, n.nodename::text, n.nodeport, current_setting('citus.multi_task_query_log_level')
              FROM pg_dist_placement p JOIN pg_dist_node n ON n.groupid = p.groupid
-             WHERE p.shardid = get_shard_id_for_distribution_column('books', $1)
-               AND n.isactive AND n.noderole = 'primary' AND n.groupid <> 0
+             WHERE p.shardid = get_shard_id_for_distribution_column('books', $1) AND p.shardstate = 1
+               AND n.isactive AND n.noderole = 'primary' AND n.groupid <> 0 AND n.hasmetadata AND n.metadatasynced
              ORDER BY n.nodeid LIMIT 1",
         )
         .bind(community)
         .fetch_optional(coordinator)
         .await?;
-        let Some((host, port, guard)) = worker else { return Ok(None) };
-        let port = u16::try_from(port).map_err(|_| crate::error::Error::Unavailable(format!("Citus 工作节点端口无效：{port}")))?;
-        let mut pools = self.pools.lock().await;
-        if let Some(pool) = pools.get(&(host.clone(), port)) {
-            return Ok(Some(pool.clone()));
+        let Some((group, host, port, guard)) = worker else { return Ok(None) };
+        let mut reached = self.reached.lock().await;
+        match reached.get(&group) {
+            Some(Reached::Pool(pool)) => return Ok(Some(pool.clone())),
+            Some(Reached::Failed(at)) if at.elapsed() < RETRY_WORKER_AFTER => return Ok(None),
+            _ => {}
         }
-        let options = self.options.clone().host(&host).port(port).options([("citus.multi_task_query_log_level", guard.as_str())]);
+        let pool = self.connect(group, &host, port, &guard).await;
+        reached.insert(group, pool.as_ref().map_or_else(|_| Reached::Failed(std::time::Instant::now()), |p| Reached::Pool(p.clone())));
+        pool.map(Some)
+    }
+
+    /// A pool to the worker of `group` at `host`:`port`, checked to be that worker: a URL
+    /// naming a Unix socket keeps its socket whatever the host, and would reach a server on
+    /// this machine instead.
+    async fn connect(&self, group: i32, host: &str, port: i32, guard: &str) -> Result<sqlx::PgPool> {
+        let unreachable = |why: String| crate::error::Error::Unavailable(format!("Citus 工作节点 {host}:{port}：{why}"));
+        let port = u16::try_from(port).map_err(|_| unreachable("端口无效".into()))?;
+        let options = self.options.clone().host(host).port(port).options([("citus.multi_task_query_log_level", guard)]);
         let pool =
             PgPoolOptions::new().max_connections(PG_CONNECTIONS).acquire_timeout(Duration::from_secs(5)).connect_with(options).await?;
-        pools.insert((host, port), pool.clone());
-        Ok(Some(pool))
+        let reached: Option<i32> = sqlx::query_scalar("SELECT groupid FROM pg_dist_local_group").fetch_optional(&pool).await?;
+        if reached != Some(group) {
+            pool.close().await;
+            return Err(unreachable(format!("连接到的服务器不是该节点（组 {reached:?}，应为 {group}）")));
+        }
+        Ok(pool)
+    }
+
+    async fn close(&self) {
+        for reached in self.reached.lock().await.values() {
+            if let Reached::Pool(pool) = reached {
+                pool.close().await;
+            }
+        }
     }
 }
 
@@ -302,8 +338,8 @@ impl PgStore {
         if citus && !super::citus::is_distributed(&pool).await? {
             super::citus::distribute(&pool).await?;
         }
-        let workers = citus.then(|| Arc::new(Workers { options, pools: Default::default() }));
-        Ok(PgStore { pool, citus, snapshot: None, workers })
+        let workers = citus.then(|| Arc::new(Workers { options, reached: Default::default() }));
+        Ok(PgStore { pool, citus, snapshot: None, workers, near: false })
     }
 
     pub fn pool(&self) -> &sqlx::PgPool {
@@ -393,9 +429,9 @@ impl Store for PgStore {
         Ok((self.clone(), PgTx { tx }))
     }
     async fn near(&self, community: crate::domain::ids::CommunityId) -> PgStore {
-        let Some(workers) = &self.workers else { return self.clone() };
+        let Some(workers) = self.workers.as_ref().filter(|_| !self.near) else { return self.clone() };
         match workers.pool_near(&self.pool, community).await {
-            Ok(Some(pool)) => PgStore { pool, workers: None, ..self.clone() },
+            Ok(Some(pool)) => PgStore { pool, snapshot: None, near: true, ..self.clone() },
             Ok(None) => self.clone(),
             Err(e) => {
                 tracing::warn!(error = %e, community = community.0, "the worker holding the community could not be reached: its rows are read through the coordinator");
@@ -411,7 +447,13 @@ impl Store for PgStore {
         Ok(PgTx { tx })
     }
     async fn close(&self) {
-        self.pool.close().await
+        if self.near {
+            return;
+        }
+        self.pool.close().await;
+        if let Some(workers) = &self.workers {
+            workers.close().await;
+        }
     }
 }
 
