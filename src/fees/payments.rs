@@ -274,8 +274,8 @@ async fn record_payments_in<T: FeesTx + LedgerTx + crate::store::Tx>(
 /// then all the groups' rows are written by one statement of each kind (`write_staged`):
 /// payments' own vouchers (a draft each), their lines, payments, allocations and figures, five
 /// statements a transaction where each group took five (a 日结 day's draft, a later month's or
-/// a prepayment's stays a statement or two of its own). A book met again (another cashier's group) starts a new round, so
-/// that it plans on what the group before it settled.
+/// a prepayment's stays a statement or two of its own). A book met again (another cashier's
+/// group) starts a new round, so that it plans on what the group before it settled.
 async fn record_groups_in<'r, 'a, T: FeesTx + LedgerTx + crate::store::Tx>(
     tx: &mut T,
     groups: &[(&Book, &'r [(&'r PaymentRequest<'a>, &'r str)])],
@@ -283,6 +283,7 @@ async fn record_groups_in<'r, 'a, T: FeesTx + LedgerTx + crate::store::Tx>(
     let mut receipts = Vec::with_capacity(groups.len());
     let mut rest = groups;
     while !rest.is_empty() {
+        // This round: the groups before the first whose book the round already has.
         let round = (1..rest.len()).find(|&n| rest[..n].iter().any(|(b, _)| b.key() == rest[n].0.key())).unwrap_or(rest.len());
         let (now, later) = rest.split_at(round);
         let mut staged = Vec::with_capacity(now.len());
