@@ -24,16 +24,39 @@ pub use web::*;
 static COUNTER: AtomicU32 = AtomicU32::new(0);
 
 /// A fresh, empty database URL for one test. The SQLite file lives in a temp dir kept alive by
-/// the returned guard.
+/// the returned guard; a PostgreSQL database this suite made is dropped with it.
 pub struct TestDb {
     pub url: String,
     _dir: Option<tempfile::TempDir>,
+    /// The admin URL of the server on which the suite made this database.
+    made_on: Option<String>,
 }
 
 impl TestDb {
     /// A database made elsewhere (a Citus cluster's), by its URL.
     pub fn at(url: String) -> TestDb {
-        TestDb { url, _dir: None }
+        TestDb { url, _dir: None, made_on: None }
+    }
+}
+
+impl Drop for TestDb {
+    /// A run of the suite makes some 200 databases, 2.5 GB together: more than a CI machine has
+    /// to spare. Dropped from a thread of its own, as this runs inside a test's runtime, with
+    /// FORCE, as a server the test started may still hold connections.
+    fn drop(&mut self) {
+        let Some(admin) = self.made_on.take() else { return };
+        let name = self.url.rsplit('/').next().unwrap_or_default().to_string();
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime");
+            runtime.block_on(async {
+                let mut conn = sqlx::PgConnection::connect(&admin).await?;
+                sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut conn).await.map(|_| ())
+            })
+        })
+        .join();
+        if let Ok(Err(e)) = dropped {
+            eprintln!("test database {} left on the server: {e}", self.url);
+        }
     }
 }
 
@@ -78,12 +101,12 @@ pub async fn empty_db() -> TestDb {
             let mut conn = sqlx::PgConnection::connect(&admin).await.expect("connect to MINGZHANG_TEST_PG");
             sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.expect("create test database");
             let base = admin.rsplit_once('/').map(|(b, _)| b.to_string()).expect("URL with a database name");
-            TestDb { url: format!("{base}/{name}"), _dir: None }
+            TestDb { url: format!("{base}/{name}"), _dir: None, made_on: Some(admin) }
         }
         None => {
             let dir = tempfile::tempdir().expect("temp dir");
             let path = dir.path().join(format!("test{n}.db"));
-            TestDb { url: path.to_string_lossy().into_owned(), _dir: Some(dir) }
+            TestDb { url: path.to_string_lossy().into_owned(), _dir: Some(dir), made_on: None }
         }
     }
 }
