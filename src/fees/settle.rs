@@ -32,8 +32,7 @@ pub(crate) async fn write_bills<T: FeesTx>(
 ) -> Result<()> {
     tx.insert_bills(book.key(), run_id, bills).await?;
     let billed = billed_by_building.into_iter().map(|(building, period, fen)| (FlowKind::Billed, building, period, period, fen));
-    let billed = flows(billed);
-    tx.add_flows(&billed.iter().map(|f| (book.key(), f)).collect::<Vec<_>>()).await
+    tx.add_flows(&flows(billed).into_iter().map(|f| (book.key(), f)).collect::<Vec<_>>()).await
 }
 
 /// Writes allocations and adds them to the figures: `paid` for a payment's (negative for a
@@ -57,7 +56,7 @@ pub(crate) async fn write_settlements_of<T: FeesTx>(tx: &mut T, settlements: &[(
             flows(parts).into_iter().map(|f| (book.key(), f))
         })
         .collect();
-    tx.add_flows(&sums.iter().map(|(book, f)| (*book, f)).collect::<Vec<_>>()).await
+    tx.add_flows(&sums).await
 }
 
 /// Sums (kind, building, bill month, event month, amount) into one row per key, as a

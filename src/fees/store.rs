@@ -122,7 +122,7 @@ crate::wing_tx! {
         fn bill_tax(&mut self, book: BookKey, bill_id: BillId) -> impl Future<Output = Result<(i64, i64, i64)>> + Send;
         /// Adds to the maintained fee figures of one book or several (in the caller's
         /// transaction); a book's rows each name a different figure.
-        fn add_flows(&mut self, flows: &[(BookKey, &FlowRow)]) -> impl Future<Output = Result<()>> + Send;
+        fn add_flows(&mut self, flows: &[(BookKey, FlowRow)]) -> impl Future<Output = Result<()>> + Send;
     }
 }
 
@@ -647,7 +647,7 @@ macro_rules! impl_fees_tx {
                 .await?)
             }
 
-            async fn add_flows(&mut self, flows: &[(BookKey, &FlowRow)]) -> Result<()> {
+            async fn add_flows(&mut self, flows: &[(BookKey, FlowRow)]) -> Result<()> {
                 for chunk in flows.chunks(ROWS_PER_INSERT) {
                     let mut q = QueryBuilder::<$db>::new(
                         "INSERT INTO receivable_flows (community_id, book_id, building, bill_period, event_period, kind, amount_fen) ",

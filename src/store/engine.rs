@@ -288,8 +288,7 @@ impl Workers {
         let unreachable = |why: String| crate::error::Error::Unavailable(format!("Citus 工作节点 {host}:{port}：{why}"));
         let port = u16::try_from(port).map_err(|_| unreachable("端口无效".into()))?;
         let options = self.options.clone().host(host).port(port).options([("citus.multi_task_query_log_level", guard)]);
-        let pool =
-            PgPoolOptions::new().max_connections(PG_CONNECTIONS).acquire_timeout(Duration::from_secs(5)).connect_with(options).await?;
+        let pool = pg_pool().connect_with(options).await?;
         let reached: Option<i32> = sqlx::query_scalar("SELECT groupid FROM pg_dist_local_group").fetch_optional(&pool).await?;
         if reached != Some(group) {
             pool.close().await;
@@ -318,13 +317,7 @@ impl PgStore {
         // rather than by a statement in every read.
         let options =
             PgConnectOptions::from_str(url)?.statement_cache_capacity(STATEMENT_CACHE).options([("max_parallel_workers_per_gather", "0")]);
-        // A server that is down or a port that is closed fails in seconds, not after the
-        // pool's default 30 s of retries.
-        let pool = PgPoolOptions::new()
-            .max_connections(PG_CONNECTIONS)
-            .acquire_timeout(Duration::from_secs(5))
-            .connect_with(options.clone())
-            .await?;
+        let pool = pg_pool().connect_with(options.clone()).await?;
         let migrator = migrator(true);
         // A database already up to date is not migrated: migrating writes (it creates its
         // table if missing and takes a lock), which a user granted only SELECT, the finance
@@ -345,6 +338,13 @@ impl PgStore {
     pub fn pool(&self) -> &sqlx::PgPool {
         &self.pool
     }
+}
+
+/// A pool of a process's connections to one PostgreSQL node (the server, or a Citus worker
+/// that a community's reads go to). A server that is down or a port that is closed fails in
+/// seconds, not after the pool's default 30 s of retries.
+fn pg_pool() -> PgPoolOptions {
+    PgPoolOptions::new().max_connections(PG_CONNECTIONS).acquire_timeout(Duration::from_secs(5))
 }
 
 /// The migrations this binary carries for PostgreSQL or for SQLite, embedded at build time.
